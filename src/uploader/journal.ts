@@ -1,0 +1,64 @@
+/**
+ * What the uploader needs from durable storage, per file being uploaded. The uploader knows
+ * nothing of SQLite: the daemon hands it an implementation backed by the state store.
+ *
+ * Crash-safety contract (every method is durable when it returns):
+ * - uploadStarted() is called, and returns, before the first part of that upload is sent.
+ * - partAcknowledged() is called right after the server acknowledged a part (ETag checked), before
+ *   that part counts as done.
+ * - fileUploaded() is called only after Complete (or PutObject) succeeded and the object was
+ *   verified; it forgets the multipart record and marks the file done in ONE transaction, so a
+ *   crash leaves either "upload recorded, all parts acked" (resume finds the completed object) or
+ *   "file done", never neither.
+ */
+export interface FileFingerprint {
+  size: number;
+  /** Modification time in nanoseconds since the epoch. */
+  mtimeNs: bigint;
+  ino: bigint;
+  dev: bigint;
+}
+
+export interface RecordedPart {
+  partNumber: number;
+  size: number;
+  /** Quoted uppercase hex MD5, exactly as OSS returns it. */
+  etag: string;
+  /** CRC-64/XZ of the part, decimal string. */
+  crc64: string;
+}
+
+export interface RecordedUpload {
+  uploadId: string;
+  bucket: string;
+  key: string;
+  partSize: number;
+  partCount: number;
+  /** The file as it was when the upload began; a resume with a different file starts over. */
+  fingerprint: FileFingerprint;
+  /** ms since the epoch */
+  createdAt: number;
+  parts: RecordedPart[];
+}
+
+export interface UploadOutcome {
+  bucket: string;
+  key: string;
+  size: number;
+  etag: string;
+  crc64: string;
+  /** The fingerprint of the file whose bytes were uploaded. */
+  fingerprint: FileFingerprint;
+  /** The multipart upload this object came from, if any (to be forgotten with the file marked done). */
+  uploadId?: string;
+}
+
+export interface UploadJournal {
+  /** The multipart upload recorded for this file, with its acknowledged parts, if any. */
+  recordedUpload(): RecordedUpload | undefined;
+  uploadStarted(upload: Omit<RecordedUpload, 'parts'>): void;
+  partAcknowledged(uploadId: string, part: RecordedPart): void;
+  /** The upload was aborted or no longer exists on the server: forget it and its parts. */
+  uploadAbandoned(uploadId: string): void;
+  fileUploaded(outcome: UploadOutcome): void;
+}

@@ -1,0 +1,37 @@
+/**
+ * Declarative file-tree fixtures (after restic's): describe a tree as { "a/b.txt": "content" },
+ * create it under a root, and read a tree back in the same shape to compare.
+ */
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+
+export type TreeSpec = Record<string, string | Buffer>;
+
+export function createTree(root: string, spec: TreeSpec): void {
+  for (const [rel, content] of Object.entries(spec)) {
+    const full = join(root, rel);
+    mkdirSync(dirname(full), { recursive: true });
+    writeFileSync(full, content);
+  }
+}
+
+/** Every regular file under root, as { relPath: content } with '/' separators. */
+export function readTree(root: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const full = join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.isFile()) out[relative(root, full).split('\\').join('/')] = readFileSync(full, 'utf8');
+    }
+  };
+  walk(root);
+  return out;
+}
+
+/** A fresh temporary directory and its remover; call remove() in afterEach/afterAll. */
+export function tempDir(prefix = 'oss-sync-test-'): { path: string; remove: () => void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
