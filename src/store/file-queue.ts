@@ -1,0 +1,294 @@
+import type { Db } from './database.js';
+import { fingerprintKey, num, toFileRow } from './row-mapping.js';
+import type { FileRow, Fingerprint, Observation } from './types.js';
+
+/** What the store knows of one path, for a walk to compare against without a query per file. */
+export interface KnownFile {
+  id: number;
+  /** fingerprintKey(size, mtimeNs, ino) of the last observation */
+  fingerprint: string;
+  key: string;
+  state: string;
+}
+
+export interface UploadResultRecord {
+  etag: string;
+  crc64: string;
+  fingerprint: Fingerprint;
+  /** The multipart upload to forget in the same transaction. */
+  uploadId?: string;
+}
+
+/**
+ * The durable queue: one row per (folder, path). Every method is one explicit transaction, so a
+ * kill -9 leaves the queue as it was before or after the call, never in between.
+ */
+export class FileQueue {
+  constructor(private readonly db: Db) {}
+
+  /**
+   * Records what a walk or the watcher saw. New or changed files (size, mtime, inode or target key
+   * differ) are queued; a change to a file being uploaded bumps its generation, so the worker's
+   * result will not mark the new content done. Unchanged files are left alone (a failed file stays
+   * parked until it changes or `retry` is run). Returns how many rows were queued.
+   */
+  observe(folder: string, observations: readonly Observation[], now = Date.now()): number {
+    const find = this.db
+      .prepare('SELECT id, size, mtime_ns, ino, dev, remote_key, bucket, state FROM files WHERE folder = ? AND rel_path = ?')
+      .safeIntegers(true);
+    const insert = this.db.prepare(
+      `INSERT INTO files (folder, rel_path, size, mtime_ns, ino, dev, bucket, remote_key, state, queued_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)`,
+    );
+    const requeue = this.db.prepare(
+      `UPDATE files SET size = ?, mtime_ns = ?, ino = ?, dev = ?, bucket = ?, remote_key = ?,
+         state = CASE WHEN state = 'uploading' THEN 'uploading' ELSE 'queued' END,
+         generation = generation + 1, attempts = 0, last_error = NULL, next_attempt_at = 0, queued_at = ?
+       WHERE id = ?`,
+    );
+    let queued = 0;
+    this.db.transaction(() => {
+      for (const o of observations) {
+        const row = find.get(folder, o.relPath) as Record<string, unknown> | undefined;
+        if (!row) {
+          insert.run(folder, o.relPath, o.size, o.mtimeNs, o.ino, o.dev, o.bucket, o.key, now);
+          queued++;
+          continue;
+        }
+        const same =
+          num(row.size) === o.size &&
+          row.mtime_ns === o.mtimeNs &&
+          row.ino === o.ino &&
+          row.dev === o.dev &&
+          row.remote_key === o.key &&
+          row.bucket === o.bucket &&
+          row.state !== 'deleting';
+        if (same) continue;
+        requeue.run(o.size, o.mtimeNs, o.ino, o.dev, o.bucket, o.key, now, row.id);
+        queued++;
+      }
+    })();
+    return queued;
+  }
+
+  /** Every known path of a folder with its fingerprint, for a reconcile walk (one query, not one per file). */
+  knownFiles(folder: string): Map<string, KnownFile> {
+    const rows = this.db
+      .prepare(
+        `SELECT rel_path, id, size || ':' || mtime_ns || ':' || ino AS fp, remote_key, state FROM files WHERE folder = ?`,
+      )
+      .raw(true)
+      .iterate(folder) as IterableIterator<[string, number, string, string, string]>;
+    const map = new Map<string, KnownFile>();
+    for (const [relPath, id, fp, key, state] of rows) map.set(relPath, { id, fingerprint: fp, key, state });
+    return map;
+  }
+
+  /** Paths the store knows under a directory of a folder ('' = the whole folder). */
+  pathsUnder(folder: string, dirRelPath: string): string[] {
+    if (dirRelPath === '') {
+      return this.db.prepare('SELECT rel_path FROM files WHERE folder = ?').pluck().all(folder) as string[];
+    }
+    // Range scan on the unique index: every path starting with "dir/".
+    const lo = `${dirRelPath}/`;
+    const hi = `${dirRelPath}0`; // '0' is the character after '/'
+    return this.db
+      .prepare('SELECT rel_path FROM files WHERE folder = ? AND rel_path >= ? AND rel_path < ?')
+      .pluck()
+      .all(folder, lo, hi) as string[];
+  }
+
+  /** keep policy: the local file is gone, the remote object stays; the row is dropped. */
+  forget(folder: string, relPaths: readonly string[]): number {
+    const del = this.db.prepare('DELETE FROM files WHERE folder = ? AND rel_path = ?');
+    let n = 0;
+    this.db.transaction(() => {
+      for (const p of relPaths) n += del.run(folder, p).changes;
+    })();
+    return n;
+  }
+
+  /** mirror policy: the local file is gone, so its remote object is to be deleted. */
+  markForDeletion(folder: string, relPaths: readonly string[], now = Date.now()): number {
+    const mark = this.db.prepare(
+      `UPDATE files SET state = 'deleting', generation = generation + 1, attempts = 0, last_error = NULL,
+         next_attempt_at = 0, queued_at = ? WHERE folder = ? AND rel_path = ?`,
+    );
+    let n = 0;
+    this.db.transaction(() => {
+      for (const p of relPaths) n += mark.run(now, folder, p).changes;
+    })();
+    return n;
+  }
+
+  /**
+   * Claims up to `limit` due rows for this process: queued rows become 'uploading'; deleting rows
+   * keep their state and are leased (next_attempt_at pushed out) so a second claim skips them.
+   * `sizeBelow` / `sizeAtLeast` let the scheduler keep a lane for small files.
+   */
+  claimDue(
+    limit: number,
+    { now = Date.now(), sizeBelow, sizeAtLeast, folders }: { now?: number; sizeBelow?: number; sizeAtLeast?: number; folders?: readonly string[] } = {},
+  ): FileRow[] {
+    if (limit <= 0) return [];
+    const where = [`state IN ('queued','deleting')`, 'next_attempt_at <= @now'];
+    if (sizeBelow !== undefined) where.push('size < @sizeBelow');
+    if (sizeAtLeast !== undefined) where.push('size >= @sizeAtLeast');
+    if (folders) where.push(`folder IN (SELECT value FROM json_each(@folders))`);
+    const select = this.db
+      .prepare(`SELECT * FROM files WHERE ${where.join(' AND ')} ORDER BY id LIMIT @limit`)
+      .safeIntegers(true);
+    const startUpload = this.db.prepare(
+      `UPDATE files SET state = 'uploading', started_at = @now, bytes_done = 0 WHERE id = @id`,
+    );
+    const leaseDelete = this.db.prepare(`UPDATE files SET next_attempt_at = @until WHERE id = @id`);
+    return this.db.transaction(() => {
+      const rows = (
+        select.all({ now, limit, sizeBelow, sizeAtLeast, folders: folders ? JSON.stringify(folders) : undefined }) as Record<
+          string,
+          unknown
+        >[]
+      ).map(toFileRow);
+      for (const row of rows) {
+        if (row.state === 'queued') {
+          startUpload.run({ now, id: row.id });
+          row.state = 'uploading';
+          row.startedAt = now;
+        } else {
+          leaseDelete.run({ until: now + DELETE_LEASE_MS, id: row.id });
+        }
+      }
+      return rows;
+    })();
+  }
+
+  /**
+   * The object is on OSS and verified. In ONE transaction: forget the multipart upload record and
+   * mark the file verified — unless the file changed since the worker claimed it (generation moved
+   * on), in which case it goes back to the queue for the new content.
+   */
+  markVerified(id: number, generation: number, result: UploadResultRecord, now = Date.now()): void {
+    this.db.transaction(() => {
+      if (result.uploadId) this.db.prepare('DELETE FROM uploads WHERE upload_id = ?').run(result.uploadId);
+      const fp = result.fingerprint;
+      const done = this.db
+        .prepare(
+          `UPDATE files SET state = 'verified', uploaded_at = @now, remote_etag = @etag, remote_crc64 = @crc64,
+             attempts = 0, last_error = NULL, next_attempt_at = 0, bytes_done = @size,
+             size = @size, mtime_ns = @mtimeNs, ino = @ino, dev = @dev
+           WHERE id = @id AND generation = @generation AND state = 'uploading'`,
+        )
+        .run({ now, etag: result.etag, crc64: result.crc64, size: fp.size, mtimeNs: fp.mtimeNs, ino: fp.ino, dev: fp.dev, id, generation });
+      if (done.changes === 0) {
+        // Changed while uploading: the remote object is the old content; upload the new one next.
+        this.db
+          .prepare(
+            `UPDATE files SET state = 'queued', remote_etag = @etag, remote_crc64 = @crc64, uploaded_at = @now
+             WHERE id = @id AND state = 'uploading'`,
+          )
+          .run({ now, etag: result.etag, crc64: result.crc64, id });
+      }
+    })();
+  }
+
+  /** The file changed under the worker: queue it again at once, without counting an attempt. */
+  requeue(id: number, reason: string | null = null): void {
+    this.db
+      .prepare(`UPDATE files SET state = 'queued', next_attempt_at = 0, last_error = ? WHERE id = ? AND state = 'uploading'`)
+      .run(reason, id);
+  }
+
+  /** A retryable failure: back to the queue after `retryAt`, one attempt counted. */
+  markRetry(id: number, error: string, retryAt: number): number {
+    const row = this.db
+      .prepare(
+        `UPDATE files SET state = CASE WHEN state = 'deleting' THEN 'deleting' ELSE 'queued' END,
+           attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ? RETURNING attempts`,
+      )
+      .get(error, retryAt, id) as { attempts: number } | undefined;
+    return row?.attempts ?? 0;
+  }
+
+  /** Parked: a permanent error, or too many attempts. Stays until the file changes or `retry`. */
+  markFailed(id: number, error: string): void {
+    this.db
+      .prepare(`UPDATE files SET state = 'failed', attempts = attempts + 1, last_error = ?, next_attempt_at = 0 WHERE id = ?`)
+      .run(error, id);
+  }
+
+  /** The remote object of a mirror folder's deleted file is gone: drop the row. */
+  deleted(id: number): void {
+    this.db.prepare(`DELETE FROM files WHERE id = ? AND state = 'deleting'`).run(id);
+  }
+
+  /** Progress for `status` (bytes acknowledged by the server so far). */
+  setProgress(id: number, bytesDone: number): void {
+    this.db.prepare('UPDATE files SET bytes_done = ? WHERE id = ?').run(bytesDone, id);
+  }
+
+  /**
+   * At start-up: whatever a previous process had claimed was interrupted. Uploads go back to the
+   * queue (their multipart records stay, so they resume); deletion leases are released.
+   */
+  resetInterrupted(): number {
+    return this.db.transaction(() => {
+      const a = this.db.prepare(`UPDATE files SET state = 'queued' WHERE state = 'uploading'`).run().changes;
+      const b = this.db.prepare(`UPDATE files SET next_attempt_at = 0 WHERE state = 'deleting'`).run().changes;
+      return a + b;
+    })();
+  }
+
+  /** `oss-sync retry`: failed files (all, or those under the given folder paths) go back to the queue. */
+  retryFailed(filter: { folder?: string; relPaths?: readonly string[] } = {}): number {
+    const update = this.db.prepare(
+      `UPDATE files SET state = 'queued', attempts = 0, next_attempt_at = 0, last_error = NULL
+       WHERE state = 'failed' AND (@folder IS NULL OR folder = @folder) AND (@relPath IS NULL OR rel_path = @relPath OR rel_path LIKE @under ESCAPE '\\')`,
+    );
+    return this.db.transaction(() => {
+      const folder = filter.folder ?? null;
+      if (!filter.relPaths || filter.relPaths.length === 0) return update.run({ folder, relPath: null, under: null }).changes;
+      let n = 0;
+      for (const p of filter.relPaths) {
+        const under = `${p.replace(/[\\%_]/g, (c) => `\\${c}`)}/%`;
+        n += update.run({ folder, relPath: p, under }).changes;
+      }
+      return n;
+    })();
+  }
+
+  get(id: number): FileRow | undefined {
+    const row = this.db.prepare('SELECT * FROM files WHERE id = ?').safeIntegers(true).get(id);
+    return row ? toFileRow(row as Record<string, unknown>) : undefined;
+  }
+
+  find(folder: string, relPath: string): FileRow | undefined {
+    const row = this.db.prepare('SELECT * FROM files WHERE folder = ? AND rel_path = ?').safeIntegers(true).get(folder, relPath);
+    return row ? toFileRow(row as Record<string, unknown>) : undefined;
+  }
+
+  /** How many rows are waiting (now or later) — lets `once` know when it is finished. */
+  pendingCount(folders?: readonly string[]): number {
+    const sql = `SELECT count(*) FROM files WHERE state IN ('queued','uploading','deleting')${
+      folders ? ' AND folder IN (SELECT value FROM json_each(?))' : ''
+    }`;
+    const stmt = this.db.prepare(sql).pluck();
+    return (folders ? stmt.get(JSON.stringify(folders)) : stmt.get()) as number;
+  }
+
+  /** When the next queued row becomes due (ms epoch), or undefined if none waits. */
+  nextDueAt(): number | undefined {
+    const v = this.db
+      .prepare(`SELECT min(next_attempt_at) FROM files WHERE state IN ('queued','deleting')`)
+      .pluck()
+      .get() as number | null;
+    return v ?? undefined;
+  }
+
+  /** Exists so the fingerprint format of knownFiles() has one definition. */
+  static fingerprintOf(f: { size: number | bigint; mtimeNs: bigint; ino: bigint }): string {
+    return fingerprintKey(f.size, f.mtimeNs, f.ino);
+  }
+}
+
+/** A deletion claimed by a worker is not claimed again for this long (released at restart). */
+const DELETE_LEASE_MS = 10 * 60_000;

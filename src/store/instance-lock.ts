@@ -1,0 +1,43 @@
+import Database from 'better-sqlite3';
+
+/**
+ * One daemon per state database. The lock is an exclusive SQLite lock held on a sidecar file
+ * (`<state db>.lock`) for the life of the process: the kernel releases it when the process dies,
+ * even by kill -9, so there is no stale pid file to clean up. `status` probes it to tell whether a
+ * daemon is running.
+ */
+export class InstanceLock {
+  private constructor(private readonly db: Database.Database) {}
+
+  /** Takes the lock, or returns undefined if another process holds it. */
+  static tryAcquire(stateDbPath: string): InstanceLock | undefined {
+    const db = new Database(`${stateDbPath}.lock`, { timeout: 0 });
+    try {
+      db.pragma('locking_mode = EXCLUSIVE');
+      // The first write under EXCLUSIVE locking mode takes the lock and keeps it until close().
+      db.exec('BEGIN EXCLUSIVE; CREATE TABLE IF NOT EXISTS held (pid INTEGER); COMMIT;');
+      return new InstanceLock(db);
+    } catch (err) {
+      db.close();
+      if ((err as { code?: string }).code === 'SQLITE_BUSY') return undefined;
+      throw err;
+    }
+  }
+
+  /** True when some process holds the lock (does not take it for longer than the probe). */
+  static isHeld(stateDbPath: string): boolean {
+    let lock: InstanceLock | undefined;
+    try {
+      lock = InstanceLock.tryAcquire(stateDbPath);
+    } catch {
+      return false;
+    }
+    if (!lock) return true;
+    lock.release();
+    return false;
+  }
+
+  release(): void {
+    if (this.db.open) this.db.close();
+  }
+}

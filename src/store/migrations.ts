@@ -1,0 +1,96 @@
+import type { Database } from 'better-sqlite3';
+
+/**
+ * Versioned schema. Each entry moves the database from version i to i+1 (PRAGMA user_version);
+ * entries are append-only: never edit one that has shipped, add a new one.
+ */
+const MIGRATIONS: ReadonlyArray<string> = [
+  `
+  CREATE TABLE files (
+    id              INTEGER PRIMARY KEY,
+    folder          TEXT    NOT NULL,
+    rel_path        TEXT    NOT NULL,
+    size            INTEGER NOT NULL,
+    mtime_ns        INTEGER NOT NULL,
+    ino             INTEGER NOT NULL,
+    dev             INTEGER NOT NULL,
+    bucket          TEXT    NOT NULL,
+    remote_key      TEXT    NOT NULL,
+    state           TEXT    NOT NULL CHECK (state IN ('queued','uploading','verified','failed','deleting')),
+    generation      INTEGER NOT NULL DEFAULT 0,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    last_error      TEXT,
+    next_attempt_at INTEGER NOT NULL DEFAULT 0,
+    queued_at       INTEGER,
+    started_at      INTEGER,
+    uploaded_at     INTEGER,
+    bytes_done      INTEGER NOT NULL DEFAULT 0,
+    remote_etag     TEXT,
+    remote_crc64    TEXT,
+    UNIQUE (folder, rel_path)
+  );
+  CREATE INDEX files_due ON files (state, next_attempt_at);
+
+  CREATE TABLE uploads (
+    upload_id   TEXT    PRIMARY KEY,
+    file_id     INTEGER REFERENCES files (id) ON DELETE SET NULL,
+    bucket      TEXT    NOT NULL,
+    remote_key  TEXT    NOT NULL,
+    part_size   INTEGER NOT NULL,
+    part_count  INTEGER NOT NULL,
+    size        INTEGER NOT NULL,
+    mtime_ns    INTEGER NOT NULL,
+    ino         INTEGER NOT NULL,
+    dev         INTEGER NOT NULL,
+    created_at  INTEGER NOT NULL
+  );
+  CREATE INDEX uploads_by_file ON uploads (file_id);
+  CREATE INDEX uploads_by_key ON uploads (bucket, remote_key);
+
+  CREATE TABLE parts (
+    upload_id   TEXT    NOT NULL REFERENCES uploads (upload_id) ON DELETE CASCADE,
+    part_number INTEGER NOT NULL,
+    size        INTEGER NOT NULL,
+    etag        TEXT    NOT NULL,
+    crc64       TEXT    NOT NULL,
+    acked_at    INTEGER NOT NULL,
+    PRIMARY KEY (upload_id, part_number)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE daemon (
+    id           INTEGER PRIMARY KEY CHECK (id = 1),
+    pid          INTEGER NOT NULL,
+    hostname     TEXT    NOT NULL,
+    version      TEXT    NOT NULL,
+    config_path  TEXT,
+    started_at   INTEGER NOT NULL,
+    heartbeat_at INTEGER NOT NULL
+  );
+
+  CREATE TABLE folder_health (
+    folder     TEXT PRIMARY KEY,
+    root       TEXT NOT NULL,
+    mode       TEXT NOT NULL,
+    note       TEXT,
+    updated_at INTEGER NOT NULL
+  );
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Applies every migration newer than the database, each in its own transaction. */
+export function migrate(db: Database, path: string): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > SCHEMA_VERSION) {
+    throw new Error(
+      `state database ${path} has schema version ${current}, newer than this oss-sync understands (${SCHEMA_VERSION}); upgrade oss-sync`,
+    );
+  }
+  for (let version = current; version < SCHEMA_VERSION; version++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[version]!);
+      db.pragma(`user_version = ${version + 1}`);
+    })();
+  }
+}

@@ -1,0 +1,41 @@
+import { DaemonRegistry } from './daemon-registry.js';
+import { type Db, integrityCheck, openDatabase } from './database.js';
+import { FileQueue } from './file-queue.js';
+import { StatusReport } from './status-report.js';
+import { UploadRecords } from './upload-records.js';
+
+/** The state database and its parts, opened once per process. */
+export class StateStore {
+  readonly queue: FileQueue;
+  readonly uploads: UploadRecords;
+  readonly daemon: DaemonRegistry;
+  readonly report: StatusReport;
+
+  private constructor(
+    readonly path: string,
+    private readonly db: Db,
+  ) {
+    this.queue = new FileQueue(db);
+    this.uploads = new UploadRecords(db);
+    this.daemon = new DaemonRegistry(db);
+    this.report = new StatusReport(db);
+  }
+
+  static open(path: string): StateStore {
+    return new StateStore(path, openDatabase(path));
+  }
+
+  /** ['ok'] when the database is healthy. */
+  integrityCheck(): string[] {
+    return integrityCheck(this.db);
+  }
+
+  /** Runs fn in one transaction (several store calls that must land together). */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,73 @@
+import type { Db } from './database.js';
+
+export interface InFlightFile {
+  folder: string;
+  relPath: string;
+  size: number;
+  bytesDone: number;
+  startedAt: number | null;
+}
+
+export interface FailedFile {
+  folder: string;
+  relPath: string;
+  attempts: number;
+  lastError: string | null;
+  /** Still retrying (queued with back-off) rather than parked. */
+  retrying: boolean;
+  nextAttemptAt: number;
+}
+
+export interface FolderCounts {
+  folder: string;
+  queued: number;
+  uploading: number;
+  verified: number;
+  failed: number;
+  deleting: number;
+  /** Queued files that already failed at least once and wait for their back-off. */
+  retrying: number;
+  queuedBytes: number;
+  verifiedBytes: number;
+}
+
+/** Read-only queries behind `oss-sync status`; safe while the daemon writes (WAL). */
+export class StatusReport {
+  constructor(private readonly db: Db) {}
+
+  folderCounts(): FolderCounts[] {
+    return this.db
+      .prepare(
+        `SELECT folder,
+           sum(state = 'queued') AS queued, sum(state = 'uploading') AS uploading, sum(state = 'verified') AS verified,
+           sum(state = 'failed') AS failed, sum(state = 'deleting') AS deleting,
+           sum(state = 'queued' AND attempts > 0) AS retrying,
+           sum(CASE WHEN state IN ('queued','uploading') THEN size ELSE 0 END) AS queuedBytes,
+           sum(CASE WHEN state = 'verified' THEN size ELSE 0 END) AS verifiedBytes
+         FROM files GROUP BY folder ORDER BY folder`,
+      )
+      .all() as FolderCounts[];
+  }
+
+  inFlight(limit = 50): InFlightFile[] {
+    return this.db
+      .prepare(
+        `SELECT folder, rel_path AS relPath, size, bytes_done AS bytesDone, started_at AS startedAt
+         FROM files WHERE state = 'uploading' ORDER BY started_at LIMIT ?`,
+      )
+      .all(limit) as InFlightFile[];
+  }
+
+  problems(limit = 50): FailedFile[] {
+    return (
+      this.db
+        .prepare(
+          `SELECT folder, rel_path AS relPath, attempts, last_error AS lastError, state = 'queued' AS retrying,
+             next_attempt_at AS nextAttemptAt
+           FROM files WHERE state = 'failed' OR (state IN ('queued','deleting') AND attempts > 0)
+           ORDER BY state = 'failed' DESC, folder, rel_path LIMIT ?`,
+        )
+        .all(limit) as Array<Omit<FailedFile, 'retrying'> & { retrying: number }>
+    ).map((r) => ({ ...r, retrying: Boolean(r.retrying) }));
+  }
+}

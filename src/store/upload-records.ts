@@ -1,0 +1,108 @@
+import type { Db } from './database.js';
+import { big, num, numOrNull } from './row-mapping.js';
+import type { PartRecord, UploadRecord } from './types.js';
+
+export interface UploadWithParts extends UploadRecord {
+  parts: PartRecord[];
+}
+
+/**
+ * Multipart uploads in progress and their acknowledged parts.
+ *
+ * Invariants (what resume relies on after a kill -9):
+ * - begin() commits the upload ID before the caller sends the first part;
+ * - ackPart() commits a part's ETag and CRC in its own short transaction right after the server
+ *   acknowledged it, before the part counts as done;
+ * - a record is removed only when the upload was aborted, vanished, or its object was recorded
+ *   as verified (FileQueue.markVerified, same transaction).
+ */
+export class UploadRecords {
+  constructor(private readonly db: Db) {}
+
+  begin(fileId: number | null, upload: Omit<UploadRecord, 'fileId'>): void {
+    this.db
+      .prepare(
+        `INSERT INTO uploads (upload_id, file_id, bucket, remote_key, part_size, part_count, size, mtime_ns, ino, dev, created_at)
+         VALUES (@uploadId, @fileId, @bucket, @key, @partSize, @partCount, @size, @mtimeNs, @ino, @dev, @createdAt)`,
+      )
+      .run({
+        uploadId: upload.uploadId,
+        fileId,
+        bucket: upload.bucket,
+        key: upload.key,
+        partSize: upload.partSize,
+        partCount: upload.partCount,
+        size: upload.fingerprint.size,
+        mtimeNs: upload.fingerprint.mtimeNs,
+        ino: upload.fingerprint.ino,
+        dev: upload.fingerprint.dev,
+        createdAt: upload.createdAt,
+      });
+  }
+
+  ackPart(uploadId: string, part: PartRecord, now = Date.now()): void {
+    this.db
+      .prepare(
+        `INSERT INTO parts (upload_id, part_number, size, etag, crc64, acked_at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (upload_id, part_number) DO UPDATE SET size = excluded.size, etag = excluded.etag,
+           crc64 = excluded.crc64, acked_at = excluded.acked_at`,
+      )
+      .run(uploadId, part.partNumber, part.size, part.etag, part.crc64, now);
+  }
+
+  forget(uploadId: string): void {
+    this.db.prepare('DELETE FROM uploads WHERE upload_id = ?').run(uploadId);
+  }
+
+  /** The newest upload recorded for a file, with its parts in order. */
+  forFile(fileId: number): UploadWithParts | undefined {
+    const row = this.db
+      .prepare('SELECT * FROM uploads WHERE file_id = ? ORDER BY created_at DESC LIMIT 1')
+      .safeIntegers(true)
+      .get(fileId) as Record<string, unknown> | undefined;
+    return row ? this.withParts(row) : undefined;
+  }
+
+  /**
+   * Uploads nobody will resume: their file row is gone (a keep folder lost the file), or the file
+   * has a newer upload, or a mirror folder is deleting it. The daemon aborts them on the server and forgets them.
+   */
+  orphans(): UploadRecord[] {
+    const rows = this.db
+      .prepare(
+        `SELECT u.* FROM uploads u WHERE u.file_id IS NULL
+            OR EXISTS (SELECT 1 FROM uploads n WHERE n.file_id = u.file_id AND n.created_at > u.created_at)
+            OR EXISTS (SELECT 1 FROM files f WHERE f.id = u.file_id AND f.state = 'deleting')`,
+      )
+      .safeIntegers(true)
+      .all() as Record<string, unknown>[];
+    return rows.map(toUploadRecord);
+  }
+
+  count(): number {
+    return this.db.prepare('SELECT count(*) FROM uploads').pluck().get() as number;
+  }
+
+  private withParts(row: Record<string, unknown>): UploadWithParts {
+    const upload = toUploadRecord(row);
+    const parts = (
+      this.db
+        .prepare('SELECT part_number, size, etag, crc64 FROM parts WHERE upload_id = ? ORDER BY part_number')
+        .all(upload.uploadId) as Array<{ part_number: number; size: number; etag: string; crc64: string }>
+    ).map((p) => ({ partNumber: p.part_number, size: p.size, etag: p.etag, crc64: p.crc64 }));
+    return { ...upload, parts };
+  }
+}
+
+function toUploadRecord(r: Record<string, unknown>): UploadRecord {
+  return {
+    uploadId: r.upload_id as string,
+    fileId: numOrNull(r.file_id),
+    bucket: r.bucket as string,
+    key: r.remote_key as string,
+    partSize: num(r.part_size),
+    partCount: num(r.part_count),
+    fingerprint: { size: num(r.size), mtimeNs: big(r.mtime_ns), ino: big(r.ino), dev: big(r.dev) },
+    createdAt: num(r.created_at),
+  };
+}

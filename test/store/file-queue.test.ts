@@ -1,0 +1,119 @@
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { StateStore, type Observation } from '../../src/store/index.js';
+import { tempDir } from '../helpers/fixtures.js';
+
+const MTIME = 1_732_500_000_123_456_789n; // beyond 2^53: must survive exactly
+
+function obs(relPath: string, over: Partial<Observation> = {}): Observation {
+  return { relPath, size: 10, mtimeNs: MTIME, ino: 42n, dev: 7n, bucket: 'b', key: `p/${relPath}`, ...over };
+}
+
+describe('FileQueue', () => {
+  let dir: ReturnType<typeof tempDir>;
+  let store: StateStore;
+  beforeEach(() => {
+    dir = tempDir();
+    store = StateStore.open(join(dir.path, 'state.db'));
+  });
+  afterEach(() => {
+    store.close();
+    dir.remove();
+  });
+
+  it('queues new files once and leaves unchanged ones alone', () => {
+    expect(store.queue.observe('f', [obs('a.txt'), obs('b.txt')])).toBe(2);
+    expect(store.queue.observe('f', [obs('a.txt'), obs('b.txt')])).toBe(0);
+    const row = store.queue.find('f', 'a.txt');
+    expect(row?.state).toBe('queued');
+    expect(row?.mtimeNs).toBe(MTIME);
+  });
+
+  it('re-queues a file whose size, mtime, inode or target key changed', () => {
+    store.queue.observe('f', [obs('a'), obs('b'), obs('c'), obs('d')]);
+    const claimed = store.queue.claimDue(10);
+    for (const r of claimed) store.queue.markVerified(r.id, r.generation, { etag: '"E"', crc64: '1', fingerprint: r });
+    expect(
+      store.queue.observe('f', [obs('a', { size: 11 }), obs('b', { mtimeNs: MTIME + 1n }), obs('c', { ino: 43n }), obs('d', { key: 'q/d' })]),
+    ).toBe(4);
+    expect(['a', 'b', 'c', 'd'].map((p) => store.queue.find('f', p)?.state)).toEqual(['queued', 'queued', 'queued', 'queued']);
+  });
+
+  it('claims due rows once, in order, and skips rows waiting for back-off', () => {
+    store.queue.observe('f', [obs('1'), obs('2'), obs('3')]);
+    const first = store.queue.claimDue(1);
+    expect(first.map((r) => r.relPath)).toEqual(['1']);
+    store.queue.markRetry(first[0]!.id, 'boom', Date.now() + 60_000);
+    const rest = store.queue.claimDue(10);
+    expect(rest.map((r) => r.relPath)).toEqual(['2', '3']);
+    expect(store.queue.claimDue(10)).toEqual([]);
+    expect(store.queue.find('f', '1')).toMatchObject({ state: 'queued', attempts: 1, lastError: 'boom' });
+  });
+
+  it('keeps a lane for small files', () => {
+    store.queue.observe('f', [obs('big', { size: 1_000_000 }), obs('small', { size: 5 })]);
+    expect(store.queue.claimDue(5, { sizeBelow: 100 }).map((r) => r.relPath)).toEqual(['small']);
+  });
+
+  it('does not mark a file done when it changed while it was uploading', () => {
+    store.queue.observe('f', [obs('a')]);
+    const [row] = store.queue.claimDue(1);
+    store.queue.observe('f', [obs('a', { size: 99 })]); // written again mid-upload
+    store.queue.markVerified(row!.id, row!.generation, { etag: '"OLD"', crc64: '5', fingerprint: row! });
+    const after = store.queue.find('f', 'a');
+    expect(after).toMatchObject({ state: 'queued', size: 99 });
+    const [again] = store.queue.claimDue(1);
+    store.queue.markVerified(again!.id, again!.generation, { etag: '"NEW"', crc64: '6', fingerprint: again! });
+    expect(store.queue.find('f', 'a')).toMatchObject({ state: 'verified', remoteEtag: '"NEW"' });
+  });
+
+  it('forgets the multipart record in the same transaction that marks the file verified', () => {
+    store.queue.observe('f', [obs('a')]);
+    const [row] = store.queue.claimDue(1);
+    store.uploads.begin(row!.id, { uploadId: 'U1', bucket: 'b', key: 'p/a', partSize: 5, partCount: 2, fingerprint: row!, createdAt: 1 });
+    store.uploads.ackPart('U1', { partNumber: 1, size: 5, etag: '"X"', crc64: '1' });
+    expect(store.uploads.forFile(row!.id)?.parts).toHaveLength(1);
+    store.queue.markVerified(row!.id, row!.generation, { etag: '"E"', crc64: '9', fingerprint: row!, uploadId: 'U1' });
+    expect(store.uploads.forFile(row!.id)).toBeUndefined();
+    expect(store.uploads.count()).toBe(0);
+  });
+
+  it('puts interrupted uploads back in the queue at start-up, keeping their parts', () => {
+    store.queue.observe('f', [obs('a')]);
+    const [row] = store.queue.claimDue(1);
+    store.uploads.begin(row!.id, { uploadId: 'U1', bucket: 'b', key: 'p/a', partSize: 5, partCount: 2, fingerprint: row!, createdAt: 1 });
+    store.uploads.ackPart('U1', { partNumber: 1, size: 5, etag: '"X"', crc64: '1' });
+    expect(store.queue.resetInterrupted()).toBe(1);
+    expect(store.queue.find('f', 'a')?.state).toBe('queued');
+    expect(store.uploads.forFile(row!.id)?.parts.map((p) => p.partNumber)).toEqual([1]);
+  });
+
+  it('parks failures and re-queues them on retry, optionally by path', () => {
+    store.queue.observe('f', [obs('d/x'), obs('d/y'), obs('z')]);
+    for (const r of store.queue.claimDue(10)) store.queue.markFailed(r.id, 'AccessDenied');
+    expect(store.queue.observe('f', [obs('z')])).toBe(0); // unchanged failed file stays parked
+    expect(store.queue.retryFailed({ folder: 'f', relPaths: ['d'] })).toBe(2);
+    expect(store.queue.find('f', 'z')?.state).toBe('failed');
+    expect(store.queue.retryFailed()).toBe(1);
+    expect(store.queue.pendingCount()).toBe(3);
+  });
+
+  it('lists a folder\'s known paths and those under a directory', () => {
+    store.queue.observe('f', [obs('d/x'), obs('d/sub/y'), obs('d0'), obs('e/x')]);
+    expect(store.queue.pathsUnder('f', 'd').sort()).toEqual(['d/sub/y', 'd/x']);
+    const known = store.queue.knownFiles('f');
+    expect(known.size).toBe(4);
+    expect(known.get('d/x')?.fingerprint).toBe(`10:${MTIME}:42`);
+  });
+
+  it('marks mirror deletions, leases them to one worker, and drops the row when done', () => {
+    store.queue.observe('f', [obs('a')]);
+    for (const r of store.queue.claimDue(1)) store.queue.markVerified(r.id, r.generation, { etag: '"E"', crc64: '1', fingerprint: r });
+    store.queue.markForDeletion('f', ['a']);
+    const [del] = store.queue.claimDue(5);
+    expect(del?.state).toBe('deleting');
+    expect(store.queue.claimDue(5)).toEqual([]);
+    store.queue.deleted(del!.id);
+    expect(store.queue.find('f', 'a')).toBeUndefined();
+  });
+});
