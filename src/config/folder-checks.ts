@@ -1,0 +1,58 @@
+/** Checks across folders: unique names, no nesting, no two folders writing the same keys. */
+import { basename, relative } from 'node:path';
+import { matchesAny } from './globs.js';
+import type { IssueSink } from './issue-sink.js';
+import { prefixesOverlap } from './oss-names.js';
+import { canonicalPath, isInsideOrSame } from './paths.js';
+import type { ReadFolder } from './folder-section.js';
+import type { FolderConfig } from './types.js';
+
+/** `name:` when given, else the directory's basename made safe and unique (`photos`, `photos-2`). */
+export function assignFolderNames(folders: readonly ReadFolder[], sink: IssueSink): FolderConfig[] {
+  const taken = new Map<string, string>();
+  for (const folder of folders) {
+    if (folder.explicitName === undefined) continue;
+    const other = taken.get(folder.explicitName);
+    if (other === undefined) taken.set(folder.explicitName, folder.keyPath);
+    else sink.atValue(`${folder.keyPath}.name`, `name "${folder.explicitName}" is already used by ${other} (${sink.lineOf(other)})`);
+  }
+  return folders.map((folder) => {
+    if (folder.explicitName !== undefined) return { name: folder.explicitName, ...folder.config };
+    const base = basename(folder.config.path).replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '') || 'folder';
+    let name = base;
+    for (let n = 2; taken.has(name); n++) name = `${base}-${n}`;
+    taken.set(name, folder.keyPath);
+    return { name, ...folder.config };
+  });
+}
+
+export function checkFolderOverlaps(folders: readonly ReadFolder[], sink: IssueSink): void {
+  const complete = folders.filter((folder) => folder.complete);
+  complete.forEach((later, index) => {
+    for (const earlier of complete.slice(0, index)) {
+      const where = `${earlier.keyPath} (${sink.lineOf(earlier.keyPath)})`;
+      const [a, b] = [canonicalPath(later.config.path), canonicalPath(earlier.config.path)];
+      if (isInsideOrSame(a, b) || isInsideOrSame(b, a)) {
+        const how = a === b ? 'is the same directory as' : isInsideOrSame(a, b) ? 'is inside' : 'contains';
+        sink.atValue(`${later.keyPath}.path`, `${later.config.path} ${how} ${earlier.config.path} of ${where}; watched folders must not nest`);
+      }
+      if (later.config.bucket === earlier.config.bucket && prefixesOverlap(later.config.prefix, earlier.config.prefix)) {
+        const show = (prefix: string): string => (prefix === '' ? 'the bucket root' : `prefix "${prefix}"`);
+        sink.atValue(
+          `${later.keyPath}.prefix`,
+          `${show(later.config.prefix)} in bucket ${later.config.bucket} overlaps ${show(earlier.config.prefix)} of ${where}; give each folder its own prefix`,
+        );
+      }
+    }
+  });
+}
+
+/** The daemon ignores its own database, but a database inside a watched folder is still a surprise. */
+export function warnIfStateDbWatched(stateDb: string, folders: readonly FolderConfig[], sink: IssueSink): void {
+  for (const folder of folders) {
+    if (folder.path === '' || !isInsideOrSame(stateDb, folder.path)) continue;
+    const rel = relative(folder.path, stateDb).split('\\').join('/');
+    if (matchesAny(rel, folder.exclude)) continue;
+    sink.warn(`state_db ${stateDb} is inside watched folder "${folder.name}" (${folder.path}); the daemon skips it, but consider moving it or adding it to exclude`);
+  }
+}

@@ -1,0 +1,68 @@
+/** One entry of `folders:`: a local directory and where its files go in OSS. */
+import { statSync } from 'node:fs';
+import { readGlobs } from './globs.js';
+import { InvalidValue } from './invalid-value.js';
+import { checkBucket, normaliseKeyPrefix } from './oss-names.js';
+import { resolveConfigPath } from './paths.js';
+import type { SectionReader } from './section-reader.js';
+import { DELETE_POLICIES, STORAGE_CLASSES, WATCHERS } from './types.js';
+import type { FolderConfig } from './types.js';
+
+export interface FolderDefaults {
+  partSize: number;
+  watcher: FolderConfig['watcher'];
+  baseDir: string;
+}
+
+/** A folder as read; name is filled in later, once every explicit name is known. */
+export interface ReadFolder {
+  keyPath: string;
+  explicitName?: string;
+  config: Omit<FolderConfig, 'name'>;
+  /** False when a required field was missing or invalid: skip cross-folder checks. */
+  complete: boolean;
+}
+
+export const PART_SIZE_LIMITS = { min: 100 * 1024, max: 5 * 2 ** 30 };
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+function checkName(value: unknown): string {
+  if (typeof value === 'string' && NAME.test(value)) return value;
+  throw new InvalidValue('folder names use letters, digits, ".", "_" and "-" (at most 64), starting with a letter or digit');
+}
+
+function checkDirectory(path: string): string {
+  let isDirectory: boolean;
+  try {
+    isDirectory = statSync(path).isDirectory();
+  } catch {
+    throw new InvalidValue(`folder ${path} does not exist (create it, or fix the path)`);
+  }
+  if (!isDirectory) throw new InvalidValue(`${path} is not a directory`);
+  return path;
+}
+
+export function readFolder(folder: SectionReader, defaults: FolderDefaults): ReadFolder {
+  const explicitName = folder.parsed('name', checkName);
+  const rawPath = folder.require('path', folder.string('path'), 'the local directory to back up');
+  const path = rawPath === undefined
+    ? undefined
+    : folder.parsed('path', () => checkDirectory(resolveConfigPath(rawPath, defaults.baseDir, folder.env)));
+  const bucket = folder.require('bucket', folder.parsed('bucket', checkBucket), 'the OSS bucket to upload to');
+  const prefix = folder.parsed('prefix', normaliseKeyPrefix);
+  const prefixValid = prefix !== undefined || !folder.has('prefix');
+  const config = {
+    path: path ?? '',
+    bucket: bucket ?? '',
+    prefix: prefix ?? '',
+    include: readGlobs(folder, 'include'),
+    exclude: readGlobs(folder, 'exclude'),
+    deletePolicy: folder.oneOf('delete_policy', DELETE_POLICIES) ?? 'keep',
+    partSize: folder.size('part_size', PART_SIZE_LIMITS) ?? defaults.partSize,
+    storageClass: folder.oneOf('storage_class', STORAGE_CLASSES),
+    watcher: folder.oneOf('watcher', WATCHERS) ?? defaults.watcher,
+  };
+  folder.reportUnknownKeys();
+  return { keyPath: folder.path, explicitName, config, complete: path !== undefined && bucket !== undefined && prefixValid };
+}

@@ -1,0 +1,30 @@
+/** Include/exclude/ignore glob lists: picomatch syntax, relative to the watched folder. */
+import picomatch from 'picomatch';
+import { InvalidValue } from './invalid-value.js';
+import type { SectionReader } from './section-reader.js';
+
+function checkGlob(glob: string): void {
+  if (glob.startsWith('/')) throw new InvalidValue(`glob "${glob}" is absolute; globs are relative to the folder`);
+  if (glob.split('/').includes('..')) throw new InvalidValue(`glob "${glob}" leaves the folder with ".."`);
+  try {
+    picomatch.makeRe(glob, { strictBrackets: true });
+  } catch (error) {
+    throw new InvalidValue(`glob "${glob}" is not valid: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** The list at key, each entry checked; [] when absent. */
+export function readGlobs(section: SectionReader, key: string): string[] {
+  const globs = section.stringList(key) ?? [];
+  return section.parsed(key, () => {
+    globs.forEach(checkGlob);
+    return globs;
+  }) ?? [];
+}
+
+/** True when relativePath matches one of globs (dotfiles included, basename-only globs match anywhere). */
+export function matchesAny(relativePath: string, globs: readonly string[]): boolean {
+  const name = relativePath.slice(relativePath.lastIndexOf('/') + 1);
+  // picomatch's own basename option stops globs with a '/' from matching, so split by hand.
+  return globs.some((glob) => picomatch(glob, { dot: true })(glob.includes('/') ? relativePath : name));
+}

@@ -1,0 +1,130 @@
+/** Turns config text into a validated Config, or throws one ConfigError listing every problem. */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { ConfigError } from './config-error.js';
+import { checkCronExpression } from './cron-schedule.js';
+import { DEFAULT_IGNORES } from './default-ignores.js';
+import { assignFolderNames, checkFolderOverlaps, warnIfStateDbWatched } from './folder-checks.js';
+import { PART_SIZE_LIMITS, readFolder } from './folder-section.js';
+import type { FolderDefaults, ReadFolder } from './folder-section.js';
+import { readGlobs } from './globs.js';
+import { IssueSink } from './issue-sink.js';
+import { readOssSection } from './oss-section.js';
+import { resolveConfigPath } from './paths.js';
+import { SectionReader } from './section-reader.js';
+import { defaultStateDbPath } from './state-db-path.js';
+import { LOG_LEVELS, WATCHERS } from './types.js';
+import type { Config, OssConfig } from './types.js';
+import { childPath, readYamlSource } from './yaml-source.js';
+
+export const DEFAULTS = {
+  logLevel: 'info',
+  concurrency: { files: 4, partsPerFile: 4 },
+  partSize: 8 * 2 ** 20,
+  multipartThreshold: 8 * 2 ** 20,
+  settleMs: 2000,
+  reconcileSchedule: '0 * * * *',
+  watcher: 'auto',
+  maxAttempts: 10,
+  shutdownGraceMs: 10_000,
+} as const;
+
+const SCHEDULE_OFF = new Set([null, false, 'off', 'never', 'startup']);
+
+function readSchedule(root: SectionReader): string | null {
+  const raw = root.raw('reconcile_schedule');
+  if (raw === undefined) return DEFAULTS.reconcileSchedule;
+  if (SCHEDULE_OFF.has(raw as string | boolean | null)) return null;
+  return root.parsed('reconcile_schedule', checkCronExpression) ?? DEFAULTS.reconcileSchedule;
+}
+
+function readStateDb(root: SectionReader, baseDir: string): string {
+  const explicit = root.string('state_db');
+  if (explicit !== undefined) return resolveConfigPath(explicit, baseDir, root.env);
+  const fallback = defaultStateDbPath(root.env, process.getuid?.());
+  if (fallback !== undefined) return fallback;
+  root.sink.atKey('state_db', 'missing: no default location (HOME and XDG_STATE_HOME are unset); set state_db');
+  return '';
+}
+
+function readFolders(root: SectionReader, defaults: FolderDefaults): ReadFolder[] {
+  const raw = root.raw('folders');
+  if (raw === undefined || raw === null) {
+    root.sink.atKey('folders', 'missing: list at least one folder to watch under folders:');
+    return [];
+  }
+  if (!Array.isArray(raw) || raw.length === 0) {
+    root.sink.atValue('folders', 'expected a list of at least one folder (each with path and bucket)');
+    return [];
+  }
+  return raw.flatMap((entry, index) => {
+    const folder = SectionReader.open(entry, childPath('folders', index), root.sink, root.env);
+    return folder ? [readFolder(folder, defaults)] : [];
+  });
+}
+
+function readConcurrency(root: SectionReader): Config['concurrency'] {
+  const section = root.has('concurrency') ? SectionReader.open(root.raw('concurrency'), 'concurrency', root.sink, root.env) : undefined;
+  const concurrency = {
+    files: section?.integer('files', 1, 256) ?? DEFAULTS.concurrency.files,
+    partsPerFile: section?.integer('parts_per_file', 1, 64) ?? DEFAULTS.concurrency.partsPerFile,
+  };
+  section?.reportUnknownKeys();
+  return concurrency;
+}
+
+function buildConfig(root: SectionReader, sourcePath: string): Config {
+  const baseDir = dirname(sourcePath);
+  const ossSection = root.has('oss') ? SectionReader.open(root.raw('oss'), 'oss', root.sink, root.env) : undefined;
+  if (!root.has('oss')) root.sink.atKey('oss', 'missing: the oss: section (endpoint and credentials)');
+  const oss = ossSection ? readOssSection(ossSection, baseDir) : {};
+  const partSize = root.size('part_size', PART_SIZE_LIMITS) ?? DEFAULTS.partSize;
+  const watcher = root.oneOf('watcher', WATCHERS) ?? DEFAULTS.watcher;
+  const stateDb = readStateDb(root, baseDir);
+  const config: Config = {
+    sourcePath,
+    oss: oss as OssConfig,
+    stateDb,
+    logLevel: root.oneOf('log_level', LOG_LEVELS) ?? DEFAULTS.logLevel,
+    concurrency: readConcurrency(root),
+    partSize,
+    multipartThreshold: root.size('multipart_threshold', { min: PART_SIZE_LIMITS.min }) ?? DEFAULTS.multipartThreshold,
+    settleMs: root.duration('settle_time') ?? DEFAULTS.settleMs,
+    reconcileSchedule: readSchedule(root),
+    watcher,
+    maxAttempts: root.integer('max_attempts', 1, 1000) ?? DEFAULTS.maxAttempts,
+    shutdownGraceMs: root.duration('shutdown_grace') ?? DEFAULTS.shutdownGraceMs,
+    ignore: [...DEFAULT_IGNORES, ...readGlobs(root, 'ignore')],
+    folders: [],
+    warnings: root.sink.warnings,
+  };
+  const folders = readFolders(root, { partSize, watcher, baseDir });
+  root.reportUnknownKeys();
+  config.folders = assignFolderNames(folders, root.sink);
+  checkFolderOverlaps(folders, root.sink);
+  if (stateDb !== '') warnIfStateDbWatched(stateDb, config.folders, root.sink);
+  return config;
+}
+
+export function parseConfig(text: string, sourcePath: string, env: NodeJS.ProcessEnv = process.env): Config {
+  const file = resolve(sourcePath);
+  const source = readYamlSource(text, file);
+  const sink = new IssueSink(source);
+  if (source.syntaxIssues.length > 0) throw new ConfigError(sink.issues);
+  const root = SectionReader.open(source.data, '', sink, env);
+  const config = root && buildConfig(root, file);
+  if (!config || sink.issues.length > 0) throw new ConfigError(sink.issues);
+  return config;
+}
+
+export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): Config {
+  const file = resolve(path);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'config file not found' : `cannot read config file (${String(error)})`;
+    throw new ConfigError([{ file, keyPath: '', message: reason }]);
+  }
+  return parseConfig(text, file, env);
+}

@@ -1,0 +1,151 @@
+/**
+ * Reads one YAML mapping key by key: each accessor validates, reports a located issue on a bad
+ * value and returns the fallback, so one pass finds every problem. Keys never read are unknown.
+ */
+import { expandEnvRefs } from './env-refs.js';
+import { didYouMean } from './did-you-mean.js';
+import { InvalidValue, describeValue } from './invalid-value.js';
+import type { IssueSink } from './issue-sink.js';
+import { childPath } from './yaml-source.js';
+import { formatSize, parseDuration, parseSize } from './units.js';
+
+export interface Secret {
+  value: string;
+  /** True when the file holds the literal value rather than a `${VAR}` reference. */
+  inline: boolean;
+}
+
+export function isMapping(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export class SectionReader {
+  private readonly read = new Set<string>();
+  private readonly invalid = new Set<string>();
+
+  private constructor(
+    readonly path: string,
+    private readonly values: Record<string, unknown>,
+    readonly sink: IssueSink,
+    readonly env: NodeJS.ProcessEnv,
+  ) {}
+
+  /** A reader for value, or undefined (with an issue) when it is not a mapping. */
+  static open(value: unknown, path: string, sink: IssueSink, env: NodeJS.ProcessEnv): SectionReader | undefined {
+    if (isMapping(value)) return new SectionReader(path, value, sink, env);
+    sink.atValue(path, `expected a mapping of keys, got ${describeValue(value)}`);
+    return undefined;
+  }
+
+  keyPath(key: string): string {
+    return childPath(this.path, key);
+  }
+
+  /** The raw value; marks the key as known. */
+  raw(key: string): unknown {
+    this.read.add(key);
+    return this.values[key];
+  }
+
+  has(key: string): boolean {
+    return this.raw(key) !== undefined && this.raw(key) !== null;
+  }
+
+  /** Parses the value with parse(); undefined when absent or invalid (invalid is reported). */
+  parsed<T>(key: string, parse: (value: unknown) => T): T | undefined {
+    const value = this.raw(key);
+    if (value === undefined || value === null) return undefined;
+    try {
+      return parse(value);
+    } catch (error) {
+      if (!(error instanceof InvalidValue)) throw error;
+      this.invalid.add(key);
+      this.sink.atValue(this.keyPath(key), error.message);
+      return undefined;
+    }
+  }
+
+  /** A non-empty string with `${VAR}` references expanded. */
+  string(key: string): string | undefined {
+    return this.expanded(key, true)?.value;
+  }
+
+  /** Like string(), but the value never appears in a message. */
+  secret(key: string): Secret | undefined {
+    const expanded = this.expanded(key, false);
+    return expanded && { value: expanded.value, inline: expanded.references === 0 };
+  }
+
+  /** Reports a missing or empty value (an invalid one is already reported). */
+  require<T>(key: string, value: T | undefined, what: string): T | undefined {
+    if (value !== undefined || this.invalid.has(key)) return value;
+    this.sink.atKey(this.keyPath(key), this.has(key) ? `is empty: ${what}` : `missing: ${what}`);
+    return undefined;
+  }
+
+  oneOf<T extends string>(key: string, allowed: readonly T[]): T | undefined {
+    return this.parsed(key, (value) => {
+      const match = allowed.find((option) => option === value);
+      if (match !== undefined) return match;
+      const caseless = allowed.find((option) => option.toLowerCase() === String(value).toLowerCase());
+      const hint = caseless === undefined ? '' : ` (did you mean "${caseless}"?)`;
+      throw new InvalidValue(`expected one of ${allowed.join(', ')}, got ${describeValue(value)}${hint}`);
+    });
+  }
+
+  size(key: string, limits: { min: number; max?: number }): number | undefined {
+    return this.parsed(key, (value) => {
+      const bytes = parseSize(value);
+      if (bytes < limits.min) throw new InvalidValue(`${describeValue(value)} is below the minimum of ${formatSize(limits.min)}`);
+      if (limits.max !== undefined && bytes > limits.max) {
+        throw new InvalidValue(`${describeValue(value)} is above the maximum of ${formatSize(limits.max)}`);
+      }
+      return bytes;
+    });
+  }
+
+  duration(key: string): number | undefined {
+    return this.parsed(key, parseDuration);
+  }
+
+  integer(key: string, min: number, max: number): number | undefined {
+    return this.parsed(key, (value) => {
+      if (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max) return value;
+      throw new InvalidValue(`expected a whole number from ${min} to ${max}, got ${describeValue(value)}`);
+    });
+  }
+
+  boolean(key: string): boolean | undefined {
+    return this.parsed(key, (value) => {
+      if (typeof value === 'boolean') return value;
+      throw new InvalidValue(`expected true or false, got ${describeValue(value)}`);
+    });
+  }
+
+  /** A list of non-empty strings; a single string is accepted as a list of one. */
+  stringList(key: string): string[] | undefined {
+    return this.parsed(key, (value) => {
+      const list = Array.isArray(value) ? value : [value];
+      if (list.every((item): item is string => typeof item === 'string' && item.trim() !== '')) return list;
+      throw new InvalidValue(`expected a list of non-empty strings, got ${describeValue(value)}`);
+    });
+  }
+
+  /** Reports every key that no accessor asked for, with a spelling hint. */
+  reportUnknownKeys(): void {
+    for (const key of Object.keys(this.values)) {
+      if (!this.read.has(key)) this.sink.atKey(this.keyPath(key), `unknown key${didYouMean(key, this.read)}`);
+    }
+  }
+
+  private expanded(key: string, reveal: boolean): { value: string; references: number } | undefined {
+    return this.parsed(key, (value) => {
+      if (typeof value !== 'string') {
+        throw new InvalidValue(`expected a string, got ${reveal ? describeValue(value) : `a ${typeof value}`}`);
+      }
+      const expanded = expandEnvRefs(value, this.env);
+      if (expanded.value.trim() === '') return undefined;
+      return { value: expanded.value.trim(), references: expanded.references };
+    });
+  }
+}

@@ -1,0 +1,66 @@
+/** The resolved configuration the daemon codes against: every default applied, every path absolute. */
+
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export const WATCHERS = ['auto', 'chokidar', 'native'] as const;
+export const DELETE_POLICIES = ['keep', 'mirror'] as const;
+export const STORAGE_CLASSES = ['Standard', 'IA', 'Archive', 'ColdArchive', 'DeepColdArchive'] as const;
+
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export type WatcherKind = (typeof WATCHERS)[number];
+export type DeletePolicy = (typeof DELETE_POLICIES)[number];
+export type StorageClass = (typeof STORAGE_CLASSES)[number];
+
+export interface OssConfig {
+  endpoint: string;
+  region?: string;
+  accessKeyId: string;
+  accessKeySecret: string;
+  stsToken?: string;
+  authorizationV4: boolean;
+  timeoutMs?: number;
+}
+
+export interface Config {
+  /** Absolute path of the config file. */
+  sourcePath: string;
+  oss: OssConfig;
+  /** Absolute. */
+  stateDb: string;
+  logLevel: LogLevel;
+  concurrency: { files: number; partsPerFile: number };
+  /** Bytes. */
+  partSize: number;
+  /** Bytes: files at least this large are uploaded in parts. */
+  multipartThreshold: number;
+  settleMs: number;
+  /** Cron expression (5 or 6 fields); null = reconcile at start-up only. */
+  reconcileSchedule: string | null;
+  watcher: WatcherKind;
+  /** Attempts per file before it is parked as failed. */
+  maxAttempts: number;
+  shutdownGraceMs: number;
+  /** Ignore patterns for every folder: DEFAULT_IGNORES followed by the config's `ignore:` list. */
+  ignore: string[];
+  folders: FolderConfig[];
+  /** Things the daemon should log at start-up (never contain a secret's value). */
+  warnings: string[];
+}
+
+export interface FolderConfig {
+  /** Unique id used in the state DB and status output. */
+  name: string;
+  /** Absolute. */
+  path: string;
+  bucket: string;
+  /** No leading '/', ends with '/' unless empty. */
+  prefix: string;
+  /** Globs relative to the folder; empty = everything. */
+  include: string[];
+  /** Globs relative to the folder; Config.ignore applies on top. */
+  exclude: string[];
+  deletePolicy: DeletePolicy;
+  /** Bytes: the folder's override or the global value. */
+  partSize: number;
+  storageClass?: StorageClass;
+  watcher: WatcherKind;
+}

@@ -1,0 +1,44 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { OSS_LINES, configWorkspace } from './config-fixture.js';
+import type { ConfigWorkspace } from './config-fixture.js';
+
+describe('folder resolution', () => {
+  let ws: ConfigWorkspace;
+  beforeEach(() => {
+    ws = configWorkspace({ 'a/photos/x': 'x', 'b/photos/y': 'y', 'c/z': 'z' });
+  });
+  afterEach(() => ws.remove());
+
+  it('derives unique names, normalises prefixes and applies global defaults and overrides', () => {
+    const config = ws.load([
+      ...OSS_LINES,
+      'part_size: 16MiB',
+      'watcher: chokidar',
+      'folders:',
+      '  - { path: a/photos, bucket: bkt, prefix: "/one" }',
+      '  - { path: b/photos, bucket: bkt, prefix: two/, watcher: native, part_size: 200KiB, delete_policy: mirror }',
+      '  - { name: photos-2, path: c, bucket: other }',
+    ]);
+    expect(config.folders.map((f) => [f.name, f.prefix, f.watcher, f.partSize, f.deletePolicy])).toEqual([
+      ['photos', 'one/', 'chokidar', 16 * 2 ** 20, 'keep'],
+      ['photos-3', 'two/', 'native', 200 * 1024, 'mirror'],
+      ['photos-2', '', 'chokidar', 16 * 2 ** 20, 'keep'],
+    ]);
+  });
+
+  it('rejects a bucket-root folder next to another folder in the same bucket', () => {
+    const error = ws.fail([...OSS_LINES, 'folders:', '  - { path: a/photos, bucket: bkt }', '  - { path: c, bucket: bkt, prefix: c }']);
+    expect(error.message).toContain('folders[1].prefix: prefix "c/" in bucket bkt overlaps the bucket root of folders[0] (line 6)');
+  });
+
+  it('rejects the same directory listed twice and an unknown storage class', () => {
+    const error = ws.fail([
+      ...OSS_LINES,
+      'folders:',
+      '  - { path: c, bucket: one }',
+      '  - { path: ./c/, bucket: two, storage_class: Cold }',
+    ]);
+    expect(error.message).toContain(`folders[1].path: ${ws.root}/c is the same directory as ${ws.root}/c of folders[0] (line 6)`);
+    expect(error.message).toContain('folders[1].storage_class: expected one of Standard, IA, Archive, ColdArchive, DeepColdArchive, got "Cold"');
+  });
+});

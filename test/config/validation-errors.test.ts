@@ -1,0 +1,122 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, parseConfig } from '../../src/config/index.js';
+import { ONE_FOLDER, OSS_LINES, TEST_ENV, configWorkspace } from './config-fixture.js';
+import type { ConfigWorkspace } from './config-fixture.js';
+
+describe('config validation errors', () => {
+  let ws: ConfigWorkspace;
+  beforeEach(() => {
+    ws = configWorkspace();
+  });
+  afterEach(() => ws.remove());
+
+  const at = (line: number, column: number, rest: string): string => `${ws.root}/config.yaml:${line}:${column}: ${rest}`;
+
+  it('rejects an unknown key and suggests the snake_case spelling', () => {
+    const error = ws.fail([...OSS_LINES, 'partSize: 8MiB', ...ONE_FOLDER]);
+    expect(error.message).toContain(at(5, 1, 'partSize: unknown key (did you mean "part_size"? keys are snake_case)'));
+  });
+
+  it('rejects a misspelt nested key with a hint', () => {
+    const error = ws.fail([...OSS_LINES, ...ONE_FOLDER, '    delete_polcy: mirror']);
+    expect(error.message).toContain(at(9, 5, 'folders[0].delete_polcy: unknown key (did you mean "delete_policy"?)'));
+  });
+
+  it('reports wrong types and bad enum values at the value', () => {
+    const error = ws.fail([...OSS_LINES, 'concurrency:', '  files: many', 'log_level: verbose', 'watcher: Native', ...ONE_FOLDER]);
+    expect(error.message).toContain(at(6, 10, 'concurrency.files: expected a whole number from 1 to 256, got "many"'));
+    expect(error.message).toContain(at(7, 12, 'log_level: expected one of debug, info, warn, error, got "verbose"'));
+    expect(error.message).toContain(at(8, 10, 'watcher: expected one of auto, chokidar, native, got "Native" (did you mean "native"?)'));
+  });
+
+  it('reports a wrong size unit and a part size out of range', () => {
+    const error = ws.fail([...OSS_LINES, 'part_size: 8 MBs', 'multipart_threshold: 10KiB', 'settle_time: 2 days', ...ONE_FOLDER]);
+    expect(error.message).toContain(at(5, 12, 'part_size: unknown unit "MBs" in "8 MBs"'));
+    expect(error.message).toContain(at(6, 22, 'multipart_threshold: "10KiB" is below the minimum of 100KiB'));
+    expect(error.message).toContain(at(7, 14, 'settle_time: unknown unit "days"'));
+  });
+
+  it('requires at least one folder', () => {
+    expect(ws.fail(OSS_LINES).message).toContain(at(1, 1, 'folders: missing: list at least one folder to watch'));
+    expect(ws.fail([...OSS_LINES, 'folders: []']).message).toContain(at(5, 10, 'folders: expected a list of at least one folder'));
+  });
+
+  it('names a missing folder field and a folder path that does not exist', () => {
+    const error = ws.fail([...OSS_LINES, 'folders:', '  - path: nowhere', '    bucket: Backups_1']);
+    expect(error.message).toContain(at(6, 11, `folders[0].path: folder ${ws.root}/nowhere does not exist`));
+    expect(error.message).toContain(at(7, 13, 'folders[0].bucket: "Backups_1" is not a valid bucket name'));
+  });
+
+  it('rejects a prefix that escapes with ".."', () => {
+    const error = ws.fail([...OSS_LINES, 'folders:', '  - path: photos', '    bucket: backups', '    prefix: photos/../../etc']);
+    expect(error.message).toContain(at(8, 13, 'folders[0].prefix: "photos/../../etc" escapes the bucket with a ".." segment'));
+  });
+
+  it('rejects two folders mapping to the same bucket and prefix, naming both', () => {
+    const error = ws.fail([
+      ...OSS_LINES,
+      'folders:',
+      '  - path: photos',
+      '    bucket: backups',
+      '    prefix: /backup//',
+      '  - path: dumps',
+      '    bucket: backups',
+      '    prefix: backup/dumps',
+    ]);
+    expect(error.message).toContain(
+      at(11, 13, 'folders[1].prefix: prefix "backup/dumps/" in bucket backups overlaps prefix "backup/" of folders[0] (line 6)'),
+    );
+  });
+
+  it('rejects nested folders and duplicate names', () => {
+    const error = ws.fail([
+      ...OSS_LINES,
+      'folders:',
+      '  - { name: a, path: ., bucket: backups, prefix: all/ }',
+      '  - { name: a, path: photos, bucket: backups, prefix: photos/ }',
+    ]);
+    expect(error.message).toContain(`folders[1].path: ${ws.root}/photos is inside ${ws.root} of folders[0] (line 6)`);
+    expect(error.message).toContain('folders[1].name: name "a" is already used by folders[0]');
+  });
+
+  it('rejects a bad cron expression but accepts null as start-up only', () => {
+    const error = ws.fail([...OSS_LINES, 'reconcile_schedule: "0 * * *"', ...ONE_FOLDER]);
+    expect(error.message).toContain(at(5, 21, 'reconcile_schedule: cron expression "0 * * *" has 4 fields; expected 5'));
+    const hourly = ws.fail([...OSS_LINES, 'reconcile_schedule: "61 * * * *"', ...ONE_FOLDER]);
+    expect(hourly.message).toContain('bad minute field "61"');
+    expect(ws.load([...OSS_LINES, 'reconcile_schedule: null', ...ONE_FOLDER]).reconcileSchedule).toBeNull();
+  });
+
+  it('rejects an invalid glob', () => {
+    const error = ws.fail([...OSS_LINES, ...ONE_FOLDER, '    exclude: ["[abc", "../x"]']);
+    expect(error.message).toContain(at(9, 14, 'folders[0].exclude: glob "[abc" is not valid'));
+  });
+
+  it('reports every problem at once, not just the first', () => {
+    const error = ws.fail(['oss:', '  endpoint: ftp://x', 'part_size: huge', 'folders:', '  - path: photos']);
+    expect(error.issues.map((issue) => issue.keyPath)).toEqual([
+      'oss.endpoint',
+      'oss.access_key_id',
+      'oss.access_key_secret',
+      'part_size',
+      'folders[0].bucket',
+    ]);
+    expect(error.message).toMatch(/^invalid configuration \(5 problems\):\n/);
+    expect(error.issues[0]).toMatchObject({ file: `${ws.root}/config.yaml`, line: 2, column: 13 });
+  });
+
+  it('reports YAML syntax errors with their position', () => {
+    const error = ws.fail([...OSS_LINES, 'folders:', '  - path: photos', '    path: dumps']);
+    expect(error.message).toContain(at(7, 5, 'YAML syntax: Map keys must be unique'));
+  });
+
+  it('parseConfig locates issues in the given source path', () => {
+    expect(() => parseConfig('folders: 3\n', '/etc/oss-sync.yaml', TEST_ENV)).toThrow(ConfigError);
+    expect(() => parseConfig('folders: 3\n', '/etc/oss-sync.yaml', TEST_ENV)).toThrow('/etc/oss-sync.yaml:1:10: folders: expected a list');
+  });
+
+  it('names a missing config file, and an empty one', () => {
+    expect(() => loadConfig(`${ws.root}/absent.yaml`, TEST_ENV)).toThrow(`${ws.root}/absent.yaml: config file not found`);
+    expect(() => parseConfig('', '/x.yaml', TEST_ENV)).toThrow('/x.yaml: expected a mapping of keys, got nothing');
+  });
+});
