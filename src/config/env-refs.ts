@@ -1,31 +1,22 @@
 /**
- * `${VAR}` and `${VAR:-default}` references in string values, so secrets can live in the
+ * `${VAR}` (unset or empty is an error) and `${VAR:-default}` references in string values, so secrets can live in the
  * environment instead of the file. `$$` writes a literal `$`.
  */
 import { InvalidValue } from './invalid-value.js';
 
-export interface Expanded {
-  value: string;
-  /** How many `${...}` references the text contained. */
-  references: number;
-}
-
 const REFERENCE = /\$\$|\$\{([^}]*)\}|\$\{/g;
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-export function expandEnvRefs(text: string, env: NodeJS.ProcessEnv): Expanded {
-  let references = 0;
-  const value = text.replace(REFERENCE, (whole, body: string | undefined) => {
+export function expandEnvRefs(text: string, env: NodeJS.ProcessEnv): string {
+  return text.replace(REFERENCE, (whole, body: string | undefined) => {
     if (whole === '$$') return '$';
     if (body === undefined) throw new InvalidValue('unterminated "${" (write $$ for a literal "$")');
-    references += 1;
     const cut = body.indexOf(':-');
     const name = cut === -1 ? body : body.slice(0, cut);
     if (!NAME.test(name)) throw new InvalidValue(`"\${${body}}" is not a valid environment variable reference`);
     const fromEnv = env[name];
     if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
     if (cut !== -1) return body.slice(cut + 2);
-    throw new InvalidValue(`environment variable ${name} is not set (set it, or write \${${name}:-default})`);
+    throw new InvalidValue(`environment variable ${name} is not set or empty (set it, or write \${${name}:-default})`);
   });
-  return { value, references };
 }

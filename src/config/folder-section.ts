@@ -1,7 +1,7 @@
 /** One entry of `folders:`: a local directory and where its files go in OSS. */
 import { statSync } from 'node:fs';
 import { readGlobs } from './globs.js';
-import { InvalidValue } from './invalid-value.js';
+import { InvalidValue, describeValue } from './invalid-value.js';
 import { checkBucket, normaliseKeyPrefix } from './oss-names.js';
 import { resolveConfigPath } from './paths.js';
 import type { SectionReader } from './section-reader.js';
@@ -29,7 +29,7 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 function checkName(value: unknown): string {
   if (typeof value === 'string' && NAME.test(value)) return value;
-  throw new InvalidValue('folder names use letters, digits, ".", "_" and "-" (at most 64), starting with a letter or digit');
+  throw new InvalidValue(`${describeValue(value)}: folder names use letters, digits, ".", "_" and "-" (at most 64), starting with a letter or digit`);
 }
 
 function checkDirectory(path: string): string {

@@ -20,6 +20,12 @@ export class IssueSink {
     this.push(keyPath, message, this.source.keyPosition(keyPath));
   }
 
+  /** Issues in file order, so the report reads top to bottom. */
+  sortedIssues(): ConfigIssue[] {
+    const order = (issue: ConfigIssue): number => (issue.line ?? 0) * 1e6 + (issue.column ?? 0);
+    return [...this.issues].sort((a, b) => order(a) - order(b));
+  }
+
   warn(message: string): void {
     this.warnings.push(message);
   }

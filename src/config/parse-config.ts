@@ -29,13 +29,15 @@ export const DEFAULTS = {
   shutdownGraceMs: 10_000,
 } as const;
 
-const SCHEDULE_OFF = new Set([null, false, 'off', 'never', 'startup']);
+/** Values of reconcile_schedule that mean "reconcile at start-up only". */
+const SCHEDULE_OFF = new Set<unknown>([false, 'off', 'never']);
 
 function readSchedule(root: SectionReader): string | null {
   const raw = root.raw('reconcile_schedule');
   if (raw === undefined) return DEFAULTS.reconcileSchedule;
-  if (SCHEDULE_OFF.has(raw as string | boolean | null)) return null;
-  return root.parsed('reconcile_schedule', checkCronExpression) ?? DEFAULTS.reconcileSchedule;
+  if (raw === null) return null;
+  const schedule = root.parsed('reconcile_schedule', (value) => (SCHEDULE_OFF.has(value) ? null : checkCronExpression(value)));
+  return schedule === undefined ? DEFAULTS.reconcileSchedule : schedule;
 }
 
 function readStateDb(root: SectionReader, baseDir: string): string {
@@ -113,7 +115,7 @@ export function parseConfig(text: string, sourcePath: string, env: NodeJS.Proces
   if (source.syntaxIssues.length > 0) throw new ConfigError(sink.issues);
   const root = SectionReader.open(source.data, '', sink, env);
   const config = root && buildConfig(root, file);
-  if (!config || sink.issues.length > 0) throw new ConfigError(sink.issues);
+  if (!config || sink.issues.length > 0) throw new ConfigError(sink.sortedIssues());
   return config;
 }
 

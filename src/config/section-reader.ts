@@ -51,12 +51,15 @@ export class SectionReader {
     return this.raw(key) !== undefined && this.raw(key) !== null;
   }
 
-  /** Parses the value with parse(); undefined when absent or invalid (invalid is reported). */
+  /**
+   * Parses the value with parse(), after expanding `${VAR}` references in a string; undefined when
+   * absent or invalid (invalid is reported).
+   */
   parsed<T>(key: string, parse: (value: unknown) => T): T | undefined {
     const value = this.raw(key);
     if (value === undefined || value === null) return undefined;
     try {
-      return parse(value);
+      return parse(typeof value === 'string' ? expandEnvRefs(value, this.env) : value);
     } catch (error) {
       if (!(error instanceof InvalidValue)) throw error;
       this.invalid.add(key);
@@ -65,15 +68,22 @@ export class SectionReader {
     }
   }
 
-  /** A non-empty string with `${VAR}` references expanded. */
+  /** A string, trimmed; undefined when absent, empty (`${VAR:-}`) or invalid. */
   string(key: string): string | undefined {
-    return this.expanded(key, true)?.value;
+    return this.parsed(key, (value) => {
+      if (typeof value !== 'string') throw new InvalidValue(`expected a string, got ${describeValue(value)}`);
+      return value.trim() === '' ? undefined : value.trim();
+    });
   }
 
   /** Like string(), but the value never appears in a message. */
   secret(key: string): Secret | undefined {
-    const expanded = this.expanded(key, false);
-    return expanded && { value: expanded.value, inline: expanded.references === 0 };
+    const raw = this.raw(key);
+    const value = this.parsed(key, (expanded) => {
+      if (typeof expanded !== 'string') throw new InvalidValue(`expected a string, got a ${typeof expanded}`);
+      return expanded.trim() === '' ? undefined : expanded.trim();
+    });
+    return value === undefined ? undefined : { value, inline: typeof raw === 'string' && !raw.includes('${') };
   }
 
   /** Reports a missing or empty value (an invalid one is already reported). */
@@ -131,21 +141,14 @@ export class SectionReader {
     });
   }
 
-  /** Reports every key that no accessor asked for, with a spelling hint. */
+  /**
+   * Reports every key that no accessor asked for, with a spelling hint. At the top level, `x-` keys
+   * are free for YAML anchors (as in docker-compose).
+   */
   reportUnknownKeys(): void {
     for (const key of Object.keys(this.values)) {
+      if (this.path === '' && key.startsWith('x-')) continue;
       if (!this.read.has(key)) this.sink.atKey(this.keyPath(key), `unknown key${didYouMean(key, this.read)}`);
     }
-  }
-
-  private expanded(key: string, reveal: boolean): { value: string; references: number } | undefined {
-    return this.parsed(key, (value) => {
-      if (typeof value !== 'string') {
-        throw new InvalidValue(`expected a string, got ${reveal ? describeValue(value) : `a ${typeof value}`}`);
-      }
-      const expanded = expandEnvRefs(value, this.env);
-      if (expanded.value.trim() === '') return undefined;
-      return { value: expanded.value.trim(), references: expanded.references };
-    });
   }
 }

@@ -1,16 +1,17 @@
 /** Sizes (`8MiB`, `5MB`, bytes as a number) and durations (`2s`, `500ms`, ms as a number). */
 import { InvalidValue, describeValue } from './invalid-value.js';
 
+/** Canonical spellings; input is matched without case (`mib` = `MiB`). */
 const SIZE_UNITS: Record<string, number> = {
-  b: 1,
-  kb: 1e3,
-  mb: 1e6,
-  gb: 1e9,
-  tb: 1e12,
-  kib: 2 ** 10,
-  mib: 2 ** 20,
-  gib: 2 ** 30,
-  tib: 2 ** 40,
+  B: 1,
+  KB: 1e3,
+  MB: 1e6,
+  GB: 1e9,
+  TB: 1e12,
+  KiB: 2 ** 10,
+  MiB: 2 ** 20,
+  GiB: 2 ** 30,
+  TiB: 2 ** 40,
 };
 
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -27,7 +28,8 @@ function parseQuantity(value: unknown, units: Record<string, number>, help: stri
   const match = /^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*$/.exec(value);
   if (!match) throw new InvalidValue(`expected ${help}, got ${describeValue(value)}`);
   const [, amount = '', unit = ''] = match;
-  const factor = unit === '' ? 1 : units[unit.toLowerCase()];
+  const canonical = Object.keys(units).find((name) => name.toLowerCase() === unit.toLowerCase());
+  const factor = unit === '' ? 1 : canonical === undefined ? undefined : units[canonical];
   if (factor === undefined) {
     throw new InvalidValue(`unknown unit "${unit}" in ${describeValue(value)} (use ${Object.keys(units).join(', ')})`);
   }

@@ -33,7 +33,7 @@ describe('credentials', () => {
   it('names the undefined variable and the key', () => {
     const error = ws.fail([...ENDPOINT, '  access_key_id: id', '  access_key_secret: ${OSS_SECRET_NOT_SET}', ...ONE_FOLDER], {});
     expect(error.message).toContain(
-      `${ws.root}/config.yaml:4:22: oss.access_key_secret: environment variable OSS_SECRET_NOT_SET is not set (set it, or write \${OSS_SECRET_NOT_SET:-default})`,
+      `${ws.root}/config.yaml:4:22: oss.access_key_secret: environment variable OSS_SECRET_NOT_SET is not set or empty (set it, or write \${OSS_SECRET_NOT_SET:-default})`,
     );
   });
 
@@ -85,9 +85,9 @@ describe('credentials', () => {
   it('requires credentials and a region for signature V4', () => {
     const error = ws.fail([...ENDPOINT, '  authorization_v4: true', ...ONE_FOLDER], {});
     expect(error.issues.map((issue) => `${issue.line}: ${issue.keyPath}: ${issue.message}`)).toEqual([
-      '3: oss.authorization_v4: signature V4 needs a region (set oss.region, e.g. cn-hangzhou)',
       '1: oss.access_key_id: missing: the AccessKey ID, e.g. ${OSS_ACCESS_KEY_ID} (or set credentials_file)',
       '1: oss.access_key_secret: missing: the AccessKey secret, e.g. ${OSS_ACCESS_KEY_SECRET}',
+      '3: oss.authorization_v4: signature V4 needs a region (set oss.region, e.g. cn-hangzhou)',
     ]);
   });
 });

@@ -9,11 +9,12 @@ describe('sizes and durations', () => {
     expect(parseSize('1GiB')).toBe(2 ** 30);
     expect(parseSize('5MB')).toBe(5_000_000);
     expect(parseSize('1.5 KiB')).toBe(1536);
+    expect(parseSize('64mib')).toBe(64 * 2 ** 20);
   });
 
   it('rejects unknown units and negative or fractional byte counts', () => {
     expect(() => parseSize('8Mb/s')).toThrow('expected a number of bytes or a size like 100KiB');
-    expect(() => parseSize('8MiBs')).toThrow('unknown unit "MiBs" in "8MiBs" (use b, kb, mb, gb, tb, kib, mib, gib, tib)');
+    expect(() => parseSize('8MiBs')).toThrow('unknown unit "MiBs" in "8MiBs" (use B, KB, MB, GB, TB, KiB, MiB, GiB, TiB)');
     expect(() => parseSize(-1)).toThrow('got -1');
     expect(() => parseSize(1.5)).toThrow('got 1.5');
   });

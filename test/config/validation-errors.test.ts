@@ -92,17 +92,25 @@ describe('config validation errors', () => {
     expect(error.message).toContain(at(9, 14, 'folders[0].exclude: glob "[abc" is not valid'));
   });
 
-  it('reports every problem at once, not just the first', () => {
+  it('reports every problem at once, in file order', () => {
     const error = ws.fail(['oss:', '  endpoint: ftp://x', 'part_size: huge', 'folders:', '  - path: photos']);
-    expect(error.issues.map((issue) => issue.keyPath)).toEqual([
-      'oss.endpoint',
-      'oss.access_key_id',
-      'oss.access_key_secret',
-      'part_size',
-      'folders[0].bucket',
+    expect(error.issues.map((issue) => `${issue.line}:${issue.column} ${issue.keyPath}`)).toEqual([
+      '1:1 oss.access_key_id',
+      '1:1 oss.access_key_secret',
+      '2:13 oss.endpoint',
+      '3:12 part_size',
+      '5:5 folders[0].bucket',
     ]);
     expect(error.message).toMatch(/^invalid configuration \(5 problems\):\n/);
-    expect(error.issues[0]).toMatchObject({ file: `${ws.root}/config.yaml`, line: 2, column: 13 });
+    expect(error.issues[2]).toMatchObject({ file: `${ws.root}/config.yaml`, line: 2, column: 13 });
+  });
+
+  it('expands ${VAR} references in any string, and shares settings through YAML merge keys', () => {
+    const config = ws.load(
+      [...OSS_LINES, 'x-common: &common { bucket: "${BUCKET}", delete_policy: mirror }', 'folders:', '  - { <<: *common, path: photos }'],
+      { ...TEST_ENV, BUCKET: 'from-env' },
+    );
+    expect(config.folders[0]).toMatchObject({ bucket: 'from-env', deletePolicy: 'mirror' });
   });
 
   it('reports YAML syntax errors with their position', () => {
