@@ -1,0 +1,94 @@
+import OSS from 'ali-oss';
+import type { Readable } from 'node:stream';
+
+/** Plain options for reaching OSS (or the emulator). */
+export interface OssConnectionOptions {
+  /** With scheme: https://oss-cn-hangzhou.aliyuncs.com, http://127.0.0.1:9000 */
+  endpoint: string;
+  region?: string;
+  accessKeyId: string;
+  accessKeySecret: string;
+  stsToken?: string;
+  secure?: boolean;
+  authorizationV4?: boolean;
+}
+
+/** The response fields of ali-oss we read. */
+export interface AliOssResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/**
+ * The slice of the ali-oss client the storage uses, typed here because @types/ali-oss lacks some of it
+ * (_uploadPart, the raw listParts/listUploads shapes, amendTimeSkewed).
+ */
+export interface AliOssClient {
+  options: { amendTimeSkewed?: number };
+  putStream(name: string, stream: Readable, options: Record<string, unknown>): Promise<{ res: AliOssResponse }>;
+  head(name: string, options: Record<string, unknown>): Promise<{ status: number; meta: Record<string, string> | null; res: AliOssResponse }>;
+  initMultipartUpload(name: string, options: Record<string, unknown>): Promise<{ uploadId: string }>;
+  _uploadPart(
+    name: string,
+    uploadId: string,
+    partNo: number,
+    data: { size: number; stream: Readable },
+    options: Record<string, unknown>,
+  ): Promise<{ etag: string; res: AliOssResponse }>;
+  listParts(
+    name: string,
+    uploadId: string,
+    query: Record<string, string | number>,
+    options: Record<string, unknown>,
+  ): Promise<{ parts: RawPart | RawPart[] | undefined; isTruncated: string | boolean | undefined; nextPartNumberMarker: string | undefined }>;
+  completeMultipartUpload(
+    name: string,
+    uploadId: string,
+    parts: Array<{ number: number; etag: string }>,
+    options: Record<string, unknown>,
+  ): Promise<{ etag: string; res: AliOssResponse }>;
+  abortMultipartUpload(name: string, uploadId: string, options: Record<string, unknown>): Promise<unknown>;
+  listUploads(
+    query: Record<string, string | number>,
+    options: Record<string, unknown>,
+  ): Promise<{
+    uploads: Array<{ name: string; uploadId: string; initiated: string }>;
+    isTruncated: boolean;
+    nextKeyMarker: string | undefined;
+    nextUploadIdMarker: string | undefined;
+  }>;
+  delete(name: string, options: Record<string, unknown>): Promise<unknown>;
+}
+
+export interface RawPart {
+  PartNumber: string;
+  ETag: string;
+  Size: string;
+}
+
+/** One ali-oss client per bucket (the SDK binds a client to one bucket). */
+export function newAliOssClient(connection: OssConnectionOptions, bucket: string): AliOssClient {
+  const options: Record<string, unknown> = {
+    endpoint: connection.endpoint,
+    accessKeyId: connection.accessKeyId,
+    accessKeySecret: connection.accessKeySecret,
+    bucket,
+    // The uploader owns retries: the SDK's retryMax retries only some network errors, with a fixed delay.
+    retryMax: 0,
+  };
+  // Passing region: undefined explicitly crashes the SDK with IP endpoints; leave the key out instead.
+  if (connection.region !== undefined) options.region = connection.region;
+  if (connection.secure !== undefined) options.secure = connection.secure;
+  if (connection.authorizationV4 !== undefined) options.authorizationV4 = connection.authorizationV4;
+  if (connection.stsToken !== undefined) {
+    options.stsToken = connection.stsToken;
+    // Without a refresher the SDK console.warns on every construction; the token is the caller's to renew.
+    options.refreshSTSTokenInterval = 0x7fffffff;
+  }
+  return new OSS(options as unknown as OSS.Options) as unknown as AliOssClient;
+}
+
+export function headerValue(res: AliOssResponse, name: string): string | undefined {
+  const value = res.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}

@@ -1,0 +1,116 @@
+import { EventEmitter } from 'node:events';
+import type { UploadJournal, UploadOutcome } from './journal.js';
+import { fingerprintChange, fingerprintOf } from './local-file.js';
+import { MultipartUpload, abandonUpload } from './multipart-upload.js';
+import type { ObjectStorage } from './object-storage.js';
+import { MIN_PART_SIZE } from './part-plan.js';
+import { putFile } from './put-upload.js';
+import { mtimeMeta, typedFailure } from './upload-context.js';
+import type { UploadContext, UploaderSettings } from './upload-context.js';
+
+const MiB = 1024 * 1024;
+
+export interface FileUploaderOptions {
+  /** Default 8 MiB; raised per file so no file needs more than 10,000 parts, never below 100 KiB. */
+  partSize?: number;
+  /** Files smaller than this go up in one PutObject. Default 8 MiB, at least 100 KiB. */
+  multipartThreshold?: number;
+  /** Parts of one file in flight at once. Default 4. */
+  partConcurrency?: number;
+  /** Read buffer per stream; memory is about 3 x this x partConcurrency. Default 512 KiB. */
+  readHighWaterMark?: number;
+  /** Per-request deadline = base + body / minBytesPerSecond. Defaults 60 s and 1 MiB/s. */
+  requestTimeoutBaseMs?: number;
+  minBytesPerSecond?: number;
+  /** Sends of a part (or PutObject) whose checksums come back wrong before the file fails. Default 3. */
+  integrityAttempts?: number;
+}
+
+export interface UploadRequest {
+  localPath: string;
+  bucket: string;
+  key: string;
+  journal: UploadJournal;
+  storageClass?: string;
+  contentType?: string;
+  /** Overrides the uploader's part size for a new upload (a resumed one keeps its recorded size). */
+  partSize?: number;
+  /** Stops the upload: rejects with UploadAbortedError, keeping acknowledged parts and the server's upload. */
+  signal?: AbortSignal;
+}
+
+export interface ProgressEvent {
+  localPath: string;
+  bucket: string;
+  key: string;
+  /** Bytes acknowledged by the server (recorded), not merely sent. */
+  bytesDone: number;
+  bytesTotal: number;
+}
+
+export interface FileUploaderEvents {
+  progress: [ProgressEvent];
+}
+
+/**
+ * Uploads one local file to one key, crash-safely: PutObject below the threshold, otherwise a multipart
+ * upload recorded part by part in the caller's journal, resumed from it after a restart.
+ * Give it a storage wrapped by withRetries(): it does not retry requests itself.
+ *
+ * Rejects with FileChangedError (re-queue), FileGoneError (drop), UploadAbortedError (shutdown),
+ * IntegrityError, PermanentError/FatalError or StorageError (see classifyError()).
+ */
+export class FileUploader extends EventEmitter<FileUploaderEvents> {
+  readonly settings: UploaderSettings;
+
+  constructor(
+    private readonly storage: ObjectStorage,
+    options: FileUploaderOptions = {},
+  ) {
+    super();
+    this.settings = {
+      partSize: Math.max(options.partSize ?? 8 * MiB, MIN_PART_SIZE),
+      multipartThreshold: Math.max(options.multipartThreshold ?? 8 * MiB, MIN_PART_SIZE),
+      partConcurrency: Math.max(1, Math.floor(options.partConcurrency ?? 4)),
+      readHighWaterMark: options.readHighWaterMark ?? 512 * 1024,
+      requestTimeoutBaseMs: options.requestTimeoutBaseMs ?? 60_000,
+      minBytesPerSecond: options.minBytesPerSecond ?? MiB,
+      integrityAttempts: Math.max(1, options.integrityAttempts ?? 3),
+    };
+  }
+
+  async upload(request: UploadRequest): Promise<UploadOutcome> {
+    try {
+      return await this.run(request);
+    } catch (err) {
+      throw typedFailure(request.localPath, request.signal, err);
+    }
+  }
+
+  private async run(request: UploadRequest): Promise<UploadOutcome> {
+    request.signal?.throwIfAborted();
+    const fingerprint = await fingerprintOf(request.localPath);
+    const ref = { bucket: request.bucket, key: request.key };
+    const ctx: UploadContext = {
+      storage: this.storage,
+      localPath: request.localPath,
+      ref,
+      journal: request.journal,
+      fingerprint,
+      signal: request.signal,
+      newObject: { contentType: request.contentType, storageClass: request.storageClass, meta: mtimeMeta(fingerprint) },
+      settings: { ...this.settings, partSize: request.partSize ?? this.settings.partSize },
+      reportProgress: (bytesDone) => this.emit('progress', { localPath: request.localPath, ...ref, bytesDone, bytesTotal: fingerprint.size }),
+    };
+
+    const recorded = request.journal.recordedUpload();
+    if (recorded) {
+      const moved = recorded.bucket !== ref.bucket || recorded.key !== ref.key;
+      const change = moved ? 'destination changed' : fingerprintChange(recorded.fingerprint, fingerprint);
+      if (!change) return MultipartUpload.resume(ctx, recorded);
+      await abandonUpload(ctx, { bucket: recorded.bucket, key: recorded.key }, recorded.uploadId);
+    }
+    if (fingerprint.size < ctx.settings.multipartThreshold) return putFile(ctx);
+    return MultipartUpload.start(ctx);
+  }
+}

@@ -1,0 +1,82 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { Readable, Transform } from 'node:stream';
+import type { TransformCallback } from 'node:stream';
+import { Crc64 } from '../lib/crc64.js';
+import { FileChangedError } from './errors.js';
+import type { Body } from './object-storage.js';
+
+export interface RangeDigest {
+  /** Uppercase hex, unquoted. */
+  md5: string;
+  /** CRC-64/XZ, decimal. */
+  crc64: string;
+}
+
+/**
+ * A byte range of a file as a request body, hashed (MD5 + CRC-64) as it streams to the socket, so each
+ * byte is read from disk once and hashed once per attempt, and memory stays at a few read buffers
+ * whatever the range size.
+ */
+export class HashedFileRange implements Body {
+  private lastDigest: RangeDigest | undefined;
+
+  constructor(
+    readonly path: string,
+    readonly start: number,
+    readonly size: number,
+    private readonly highWaterMark: number,
+  ) {}
+
+  open(): Readable {
+    this.lastDigest = undefined;
+    const source =
+      this.size === 0
+        ? Readable.from([])
+        : createReadStream(this.path, { start: this.start, end: this.start + this.size - 1, highWaterMark: this.highWaterMark });
+    const hasher = new HashingTransform(this.path, this.size, (digest) => {
+      this.lastDigest = digest;
+    });
+    // Errors of the file stream (ENOENT, EACCES) surface on the stream the request reads.
+    source.once('error', (err: Error) => hasher.destroy(err));
+    hasher.once('close', () => source.destroy());
+    return source.pipe(hasher);
+  }
+
+  /** The digest of the last stream opened, once it was read to the end. */
+  digest(): RangeDigest {
+    if (!this.lastDigest) throw new Error(`${this.path} [${this.start}+${this.size}] was not read to the end`);
+    return this.lastDigest;
+  }
+}
+
+class HashingTransform extends Transform {
+  private readonly md5 = createHash('md5');
+  private readonly crc = new Crc64();
+  private bytes = 0;
+
+  constructor(
+    private readonly path: string,
+    private readonly expected: number,
+    private readonly onDigest: (digest: RangeDigest) => void,
+  ) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.md5.update(chunk);
+    this.crc.update(chunk);
+    this.bytes += chunk.length;
+    callback(null, chunk);
+  }
+
+  override _flush(callback: TransformCallback): void {
+    // A shorter read means the file shrank: the request would otherwise wait for bytes that never come.
+    if (this.bytes !== this.expected) {
+      callback(new FileChangedError(this.path, `read ${this.bytes} bytes of ${this.expected}`));
+      return;
+    }
+    this.onDigest({ md5: this.md5.digest('hex').toUpperCase(), crc64: this.crc.digest() });
+    callback();
+  }
+}

@@ -1,0 +1,34 @@
+/** The uploader's public API: storage, retries, the file uploader, its errors and the journal contract. */
+export { createOssStorage, OssStorage } from './oss-storage.js';
+export type { OssConnectionOptions } from './ali-oss-client.js';
+export type {
+  Body,
+  CompletedPart,
+  ListedPart,
+  ListedUpload,
+  NewObjectOptions,
+  ObjectInfo,
+  ObjectRef,
+  ObjectStorage,
+  RequestOptions,
+  StoredChecksums,
+} from './object-storage.js';
+export { withRetries, retryCall } from './retrying-storage.js';
+export { classifyError, defaultRetryPolicy, fullJitterBackoff, DEFAULT_BACKOFF } from './retry-policy.js';
+export type { BackoffOptions, ErrorDisposition, RetryEvent, RetryPolicy } from './retry-policy.js';
+export { FileUploader } from './file-uploader.js';
+export type { FileUploaderEvents, FileUploaderOptions, ProgressEvent, UploadRequest } from './file-uploader.js';
+export { choosePartSize, planParts, MAX_PARTS, MIN_PART_SIZE, MAX_PART_SIZE } from './part-plan.js';
+export type { PlannedPart } from './part-plan.js';
+export {
+  FatalError,
+  FileChangedError,
+  FileGoneError,
+  IntegrityError,
+  PermanentError,
+  RetryAfterError,
+  StorageError,
+  UploadAbortedError,
+  storageErrorCode,
+} from './errors.js';
+export type { FileFingerprint, RecordedPart, RecordedUpload, UploadJournal, UploadOutcome } from './journal.js';

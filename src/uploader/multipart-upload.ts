@@ -1,0 +1,182 @@
+import { crc64CombineAll } from '../lib/crc64.js';
+import { FileChangedError, FileGoneError, IntegrityError, storageErrorCode } from './errors.js';
+import { HashedFileRange } from './hashed-file-range.js';
+import type { RecordedPart, RecordedUpload, UploadOutcome } from './journal.js';
+import { fingerprintChange, fingerprintOf } from './local-file.js';
+import type { ObjectRef } from './object-storage.js';
+import { choosePartSize, planParts } from './part-plan.js';
+import type { PlannedPart } from './part-plan.js';
+import { planResume } from './resume-plan.js';
+import { checksumMismatch, requestTimeoutMs, typedFailure } from './upload-context.js';
+import type { UploadContext } from './upload-context.js';
+
+/**
+ * One file's multipart upload, new or resumed: sends the missing parts in parallel, records each part
+ * as the server acknowledges it, and completes only a file that did not change, verifying the object's
+ * CRC-64 against the combination of the parts' CRCs.
+ */
+export class MultipartUpload {
+  private readonly done = new Map<number, RecordedPart>();
+
+  private constructor(
+    private readonly ctx: UploadContext,
+    private readonly uploadId: string,
+    private readonly planned: PlannedPart[],
+    kept: RecordedPart[],
+  ) {
+    for (const part of kept) this.done.set(part.partNumber, part);
+  }
+
+  static async start(ctx: UploadContext): Promise<UploadOutcome> {
+    const { storage, ref, fingerprint, settings } = ctx;
+    const partSize = choosePartSize(fingerprint.size, settings.partSize);
+    const planned = planParts(fingerprint.size, partSize);
+    const uploadId = await storage.initMultipart(ref, { ...ctx.newObject, signal: ctx.signal, timeoutMs: requestTimeoutMs(settings) });
+    ctx.journal.uploadStarted({ uploadId, ...ref, partSize, partCount: planned.length, fingerprint, createdAt: Date.now() });
+    return new MultipartUpload(ctx, uploadId, planned, []).run(planned);
+  }
+
+  /** Resume a recorded upload of the same, unchanged file, with the recorded part size. */
+  static async resume(ctx: UploadContext, recorded: RecordedUpload): Promise<UploadOutcome> {
+    const { storage, ref, settings, fingerprint } = ctx;
+    const planned = planParts(fingerprint.size, recorded.partSize);
+    let onServer;
+    try {
+      onServer = await storage.listParts(ref, recorded.uploadId, { signal: ctx.signal, timeoutMs: requestTimeoutMs(settings) });
+    } catch (err) {
+      if (storageErrorCode(err) !== 'NoSuchUpload') throw err;
+      // Gone: expired, aborted, or completed just before a crash (then every part was recorded).
+      const allRecorded = recorded.parts.length === recorded.partCount && recorded.partCount === planned.length;
+      const completed = allRecorded ? await findCompletedObject(ctx, recorded.uploadId, recorded.parts) : undefined;
+      if (completed) return completed;
+      ctx.journal.uploadAbandoned(recorded.uploadId);
+      return MultipartUpload.start(ctx);
+    }
+    if (planned.length !== recorded.partCount) {
+      await abandonUpload(ctx, ref, recorded.uploadId);
+      return MultipartUpload.start(ctx);
+    }
+    const { kept, toSend } = planResume(planned, recorded.parts, onServer);
+    return new MultipartUpload(ctx, recorded.uploadId, planned, kept).run(toSend);
+  }
+
+  private async run(toSend: PlannedPart[]): Promise<UploadOutcome> {
+    try {
+      this.reportProgress();
+      await this.sendParts(toSend);
+      return await this.complete();
+    } catch (err) {
+      const failure = typedFailure(this.ctx.localPath, this.ctx.signal, err);
+      // A file that changed or vanished will never complete this upload: free the server's parts.
+      if (failure instanceof FileChangedError || failure instanceof FileGoneError) {
+        await abandonUpload(this.ctx, this.ctx.ref, this.uploadId);
+      }
+      throw failure;
+    }
+  }
+
+  /** At most partConcurrency parts in flight; after the first failure or an abort, no new part starts. */
+  private async sendParts(toSend: PlannedPart[]): Promise<void> {
+    const queue = [...toSend];
+    let failure: { error: unknown } | undefined;
+    const worker = async (): Promise<void> => {
+      for (let part = queue.shift(); part && !failure && !this.ctx.signal?.aborted; part = queue.shift()) {
+        try {
+          await this.sendPart(part);
+        } catch (error) {
+          failure ??= { error };
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.ctx.settings.partConcurrency, queue.length) }, worker));
+    if (failure) throw failure.error;
+    this.ctx.signal?.throwIfAborted();
+  }
+
+  private async sendPart(part: PlannedPart): Promise<void> {
+    const { storage, ref, settings, signal } = this.ctx;
+    const body = new HashedFileRange(this.ctx.localPath, part.start, part.size, settings.readHighWaterMark);
+    for (let attempt = 1; ; attempt++) {
+      const stored = await storage.uploadPart(ref, this.uploadId, part.partNumber, body, {
+        signal,
+        timeoutMs: requestTimeoutMs(settings, part.size),
+      });
+      const local = body.digest();
+      const mismatch = checksumMismatch(`part ${part.partNumber} of oss://${ref.bucket}/${ref.key}`, local, stored);
+      if (mismatch) {
+        if (attempt >= settings.integrityAttempts) throw mismatch;
+        continue;
+      }
+      const recorded: RecordedPart = { partNumber: part.partNumber, size: part.size, etag: stored.etag, crc64: local.crc64 };
+      this.ctx.journal.partAcknowledged(this.uploadId, recorded);
+      this.done.set(part.partNumber, recorded);
+      this.reportProgress();
+      return;
+    }
+  }
+
+  private async complete(): Promise<UploadOutcome> {
+    const ctx = this.ctx;
+    const { storage, ref } = ctx;
+    const parts = [...this.done.values()].sort((a, b) => a.partNumber - b.partNumber);
+    if (parts.length !== this.planned.length) throw new Error(`internal: ${parts.length} of ${this.planned.length} parts done`);
+    // The parts were read over time: only a file unchanged since the start is one consistent snapshot.
+    const change = fingerprintChange(ctx.fingerprint, await fingerprintOf(ctx.localPath));
+    if (change) throw new FileChangedError(ctx.localPath, change);
+
+    const expectedCrc = crc64CombineAll(parts);
+    let stored;
+    try {
+      const completed = parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag }));
+      stored = await storage.completeMultipart(ref, this.uploadId, completed, { timeoutMs: requestTimeoutMs(ctx.settings) });
+    } catch (err) {
+      // A retried Complete whose first attempt succeeded finds no upload: look at the object instead.
+      if (storageErrorCode(err) !== 'NoSuchUpload') throw err;
+      const found = await findCompletedObject(ctx, this.uploadId, parts);
+      if (found) return found;
+      ctx.journal.uploadAbandoned(this.uploadId);
+      throw err;
+    }
+    const crc64 = stored.crc64 ?? (await storage.head(ref, { timeoutMs: requestTimeoutMs(ctx.settings) }))?.crc64;
+    if (crc64 !== expectedCrc) {
+      ctx.journal.uploadAbandoned(this.uploadId);
+      throw new IntegrityError(`object oss://${ref.bucket}/${ref.key}`, expectedCrc, crc64 ?? '(none)');
+    }
+    const outcome: UploadOutcome = { ...ref, size: ctx.fingerprint.size, etag: stored.etag, crc64, fingerprint: ctx.fingerprint, uploadId: this.uploadId };
+    ctx.journal.fileUploaded(outcome);
+    return outcome;
+  }
+
+  private reportProgress(): void {
+    let bytes = 0;
+    for (const part of this.done.values()) bytes += part.size;
+    this.ctx.reportProgress(bytes);
+  }
+}
+
+/**
+ * The object an upload with these (all recorded) parts would have produced, if it is on the server:
+ * same size and CRC-64 as the parts combined. Then the file is done without sending anything.
+ */
+async function findCompletedObject(ctx: UploadContext, uploadId: string, recordedParts: RecordedPart[]): Promise<UploadOutcome | undefined> {
+  const parts = [...recordedParts].sort((a, b) => a.partNumber - b.partNumber);
+  const size = parts.reduce((sum, p) => sum + p.size, 0);
+  if (size !== ctx.fingerprint.size) return undefined;
+  const crc64 = crc64CombineAll(parts);
+  const info = await ctx.storage.head(ctx.ref, { signal: ctx.signal, timeoutMs: requestTimeoutMs(ctx.settings) });
+  if (!info || info.size !== size || info.crc64 !== crc64) return undefined;
+  const outcome: UploadOutcome = { ...ctx.ref, size, etag: info.etag, crc64, fingerprint: ctx.fingerprint, uploadId };
+  ctx.journal.fileUploaded(outcome);
+  ctx.reportProgress(size);
+  return outcome;
+}
+
+/** Abort an upload on the server (best effort: a leftover is only storage, cleaned by listMultipartUploads) and forget it. */
+export async function abandonUpload(ctx: UploadContext, ref: ObjectRef, uploadId: string): Promise<void> {
+  try {
+    await ctx.storage.abortMultipart(ref, uploadId, { timeoutMs: requestTimeoutMs(ctx.settings) });
+  } catch {
+    // Recorded or not, the upload is of no use any more; forgetting it must not wait for the network.
+  }
+  ctx.journal.uploadAbandoned(uploadId);
+}

@@ -1,0 +1,78 @@
+import type { Readable } from 'node:stream';
+
+/**
+ * The one storage interface the uploader talks to (restic's backend idea): small, OSS-shaped, no policy.
+ * Retries, integrity checks and resume logic live outside it. Implementations throw StorageError.
+ */
+
+export interface ObjectRef {
+  bucket: string;
+  key: string;
+}
+
+export interface RequestOptions {
+  /** Abandon the request (its body is destroyed) when this fires. */
+  signal?: AbortSignal;
+  /** Whole-request deadline, body upload included. */
+  timeoutMs?: number;
+}
+
+/**
+ * A request body that can be sent more than once: each attempt calls open() for a fresh stream.
+ * Must produce exactly `size` bytes.
+ */
+export interface Body {
+  size: number;
+  open(): Readable;
+}
+
+export interface NewObjectOptions {
+  contentType?: string;
+  storageClass?: string;
+  /** x-oss-meta-* headers, names without the prefix. */
+  meta?: Record<string, string>;
+}
+
+/** What the server says it stored: ETag (quoted, as sent) and CRC-64 (decimal), when it says. */
+export interface StoredChecksums {
+  etag: string;
+  crc64: string | undefined;
+}
+
+export interface ObjectInfo extends StoredChecksums {
+  size: number;
+  meta: Record<string, string>;
+}
+
+export interface ListedPart {
+  partNumber: number;
+  size: number;
+  etag: string;
+}
+
+export interface ListedUpload {
+  key: string;
+  uploadId: string;
+  initiated: string;
+}
+
+export interface CompletedPart {
+  partNumber: number;
+  etag: string;
+}
+
+export interface ObjectStorage {
+  put(ref: ObjectRef, body: Body, options?: NewObjectOptions & RequestOptions): Promise<StoredChecksums>;
+  /** undefined when the object does not exist. */
+  head(ref: ObjectRef, options?: RequestOptions): Promise<ObjectInfo | undefined>;
+  /** Returns the new uploadId. */
+  initMultipart(ref: ObjectRef, options?: NewObjectOptions & RequestOptions): Promise<string>;
+  uploadPart(ref: ObjectRef, uploadId: string, partNumber: number, body: Body, options?: RequestOptions): Promise<StoredChecksums>;
+  /** Every part of the upload (pagination handled inside), ascending. */
+  listParts(ref: ObjectRef, uploadId: string, options?: RequestOptions): Promise<ListedPart[]>;
+  completeMultipart(ref: ObjectRef, uploadId: string, parts: CompletedPart[], options?: RequestOptions): Promise<StoredChecksums>;
+  /** Always safe: an upload that no longer exists counts as aborted. */
+  abortMultipart(ref: ObjectRef, uploadId: string, options?: RequestOptions): Promise<void>;
+  listMultipartUploads(bucket: string, prefix?: string, options?: RequestOptions): Promise<ListedUpload[]>;
+  deleteObject(ref: ObjectRef, options?: RequestOptions): Promise<void>;
+}

@@ -1,0 +1,216 @@
+import type { Readable } from 'node:stream';
+import { headerValue, newAliOssClient } from './ali-oss-client.js';
+import type { AliOssClient, AliOssResponse, OssConnectionOptions, RawPart } from './ali-oss-client.js';
+import { toStorageError } from './ali-oss-error.js';
+import { StorageError } from './errors.js';
+import type {
+  Body,
+  CompletedPart,
+  ListedPart,
+  ListedUpload,
+  NewObjectOptions,
+  ObjectInfo,
+  ObjectRef,
+  ObjectStorage,
+  RequestOptions,
+  StoredChecksums,
+} from './object-storage.js';
+
+const CRC_HEADER = 'x-oss-hash-crc64ecma';
+
+/** ObjectStorage over ali-oss's low-level calls. No retries here: see withRetries(). */
+export class OssStorage implements ObjectStorage {
+  private readonly clients = new Map<string, AliOssClient>();
+  private readonly secrets: string[];
+
+  constructor(private readonly connection: OssConnectionOptions) {
+    this.secrets = [connection.accessKeySecret, connection.stsToken ?? ''];
+  }
+
+  async put(ref: ObjectRef, body: Body, options: NewObjectOptions & RequestOptions = {}): Promise<StoredChecksums> {
+    const result = await this.call('PutObject', ref, (client) =>
+      withBodyStream(body, options.signal, (stream) =>
+        client.putStream(ref.key, stream, {
+          contentLength: body.size,
+          headers: newObjectHeaders(options),
+          ...sdkOptions(options),
+        }),
+      ),
+    );
+    return checksumsOf(result.res);
+  }
+
+  async head(ref: ObjectRef, options: RequestOptions = {}): Promise<ObjectInfo | undefined> {
+    try {
+      const result = await this.call('HeadObject', ref, (client) => client.head(ref.key, sdkOptions(options)));
+      return {
+        ...checksumsOf(result.res),
+        size: Number(headerValue(result.res, 'content-length')),
+        meta: result.meta ?? {},
+      };
+    } catch (err) {
+      if (err instanceof StorageError && (err.code === 'NoSuchKey' || err.status === 404)) return undefined;
+      throw err;
+    }
+  }
+
+  async initMultipart(ref: ObjectRef, options: NewObjectOptions & RequestOptions = {}): Promise<string> {
+    const result = await this.call('InitiateMultipartUpload', ref, (client) =>
+      client.initMultipartUpload(ref.key, { headers: newObjectHeaders(options), ...sdkOptions(options) }),
+    );
+    return result.uploadId;
+  }
+
+  async uploadPart(ref: ObjectRef, uploadId: string, partNumber: number, body: Body, options: RequestOptions = {}): Promise<StoredChecksums> {
+    const result = await this.call('UploadPart', ref, (client) =>
+      withBodyStream(body, options.signal, (stream) =>
+        client._uploadPart(ref.key, uploadId, partNumber, { size: body.size, stream }, sdkOptions(options)),
+      ),
+    );
+    return checksumsOf(result.res);
+  }
+
+  async listParts(ref: ObjectRef, uploadId: string, options: RequestOptions = {}): Promise<ListedPart[]> {
+    const parts: ListedPart[] = [];
+    let marker: string | undefined;
+    for (;;) {
+      const query: Record<string, string | number> = { 'max-parts': 1000 };
+      if (marker !== undefined) query['part-number-marker'] = marker;
+      const page = await this.call('ListParts', ref, (client) => client.listParts(ref.key, uploadId, query, sdkOptions(options)));
+      // One part comes back as an object, not an array (xml2js explicitArray: false).
+      const raw: RawPart[] = page.parts === undefined ? [] : Array.isArray(page.parts) ? page.parts : [page.parts];
+      for (const p of raw) parts.push({ partNumber: Number(p.PartNumber), size: Number(p.Size), etag: p.ETag });
+      // IsTruncated is the raw XML string: 'false' is truthy.
+      const truncated = page.isTruncated === true || page.isTruncated === 'true';
+      if (!truncated || !page.nextPartNumberMarker || page.nextPartNumberMarker === marker) break;
+      marker = page.nextPartNumberMarker;
+    }
+    return parts.sort((a, b) => a.partNumber - b.partNumber);
+  }
+
+  async completeMultipart(ref: ObjectRef, uploadId: string, parts: CompletedPart[], options: RequestOptions = {}): Promise<StoredChecksums> {
+    const sdkParts = parts.map((p) => ({ number: p.partNumber, etag: p.etag }));
+    const result = await this.call('CompleteMultipartUpload', ref, (client) =>
+      client.completeMultipartUpload(ref.key, uploadId, sdkParts, sdkOptions(options)),
+    );
+    return checksumsOf(result.res);
+  }
+
+  async abortMultipart(ref: ObjectRef, uploadId: string, options: RequestOptions = {}): Promise<void> {
+    try {
+      await this.call('AbortMultipartUpload', ref, (client) => client.abortMultipartUpload(ref.key, uploadId, sdkOptions(options)));
+    } catch (err) {
+      if (err instanceof StorageError && err.code === 'NoSuchUpload') return;
+      throw err;
+    }
+  }
+
+  async listMultipartUploads(bucket: string, prefix = '', options: RequestOptions = {}): Promise<ListedUpload[]> {
+    const uploads: ListedUpload[] = [];
+    const ref = { bucket, key: prefix };
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    for (;;) {
+      const query: Record<string, string | number> = { 'max-uploads': 1000 };
+      if (prefix) query.prefix = prefix;
+      if (keyMarker !== undefined) query['key-marker'] = keyMarker;
+      if (uploadIdMarker !== undefined) query['upload-id-marker'] = uploadIdMarker;
+      const page = await this.call('ListMultipartUploads', ref, (client) => client.listUploads(query, sdkOptions(options)));
+      for (const u of page.uploads) uploads.push({ key: u.name, uploadId: u.uploadId, initiated: u.initiated });
+      if (!page.isTruncated || (page.nextKeyMarker === keyMarker && page.nextUploadIdMarker === uploadIdMarker)) break;
+      keyMarker = page.nextKeyMarker;
+      uploadIdMarker = page.nextUploadIdMarker;
+    }
+    return uploads;
+  }
+
+  async deleteObject(ref: ObjectRef, options: RequestOptions = {}): Promise<void> {
+    await this.call('DeleteObject', ref, (client) => client.delete(ref.key, sdkOptions(options)));
+  }
+
+  /** Run one SDK call, turning its failures into secret-free StorageErrors (body errors pass through). */
+  private async call<T>(operation: string, ref: ObjectRef, fn: (client: AliOssClient) => Promise<T>): Promise<T> {
+    try {
+      return await fn(this.client(ref.bucket));
+    } catch (err) {
+      if (err instanceof BodyStreamError) throw err.cause;
+      const storageError = toStorageError(err, operation, ref, this.secrets);
+      if (storageError.code === 'RequestTimeTooSkewed') await this.correctClock();
+      throw storageError;
+    }
+  }
+
+  private client(bucket: string): AliOssClient {
+    let client = this.clients.get(bucket);
+    if (!client) {
+      client = newAliOssClient(this.connection, bucket);
+      if (this.clockSkewMs !== undefined) client.options.amendTimeSkewed = this.clockSkewMs;
+      this.clients.set(bucket, client);
+    }
+    return client;
+  }
+
+  private clockSkewMs: number | undefined;
+
+  /** The server said our clock is off: sign later requests with the server's time (its Date header). */
+  private async correctClock(): Promise<void> {
+    try {
+      const res = await fetch(this.connection.endpoint, { method: 'HEAD', signal: AbortSignal.timeout(10_000) });
+      const serverDate = Date.parse(res.headers.get('date') ?? '');
+      if (Number.isNaN(serverDate)) return;
+      this.clockSkewMs = serverDate - Date.now();
+      for (const client of this.clients.values()) client.options.amendTimeSkewed = this.clockSkewMs;
+    } catch {
+      // No clock check possible: the retry (if any) goes out with the local clock.
+    }
+  }
+}
+
+export function createOssStorage(connection: OssConnectionOptions): ObjectStorage {
+  return new OssStorage(connection);
+}
+
+/** Marks a failure that came from our body stream (file read, change, abort) rather than from HTTP. */
+class BodyStreamError extends Error {}
+
+/**
+ * Open the body, tie it to the signal, and report the body's own failure rather than the HTTP error
+ * it caused (urllib renames it and drops its code).
+ */
+async function withBodyStream<T>(body: Body, signal: AbortSignal | undefined, send: (stream: Readable) => Promise<T>): Promise<T> {
+  signal?.throwIfAborted();
+  const stream = body.open();
+  let bodyError: unknown;
+  stream.once('error', (err) => {
+    bodyError ??= err;
+  });
+  const onAbort = (): void => {
+    stream.destroy(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await send(stream);
+  } catch (err) {
+    if (bodyError !== undefined) throw new BodyStreamError('body failed', { cause: bodyError });
+    throw err;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    if (!stream.destroyed) stream.destroy();
+  }
+}
+
+function sdkOptions(options: RequestOptions): Record<string, unknown> {
+  return options.timeoutMs !== undefined ? { timeout: options.timeoutMs } : {};
+}
+
+function newObjectHeaders(options: NewObjectOptions): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (options.contentType) headers['Content-Type'] = options.contentType;
+  if (options.storageClass) headers['x-oss-storage-class'] = options.storageClass;
+  for (const [name, value] of Object.entries(options.meta ?? {})) headers[`x-oss-meta-${name}`] = value;
+  return headers;
+}
+
+function checksumsOf(res: AliOssResponse): StoredChecksums {
+  return { etag: headerValue(res, 'etag') ?? '', crc64: headerValue(res, CRC_HEADER) };
+}

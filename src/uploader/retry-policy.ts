@@ -1,0 +1,109 @@
+import { FatalError, PermanentError, RetryAfterError, StorageError } from './errors.js';
+
+/** What to do about a failed request. */
+export type ErrorDisposition = 'retry' | 'permanent' | 'fatal';
+
+/**
+ * Wrong or expired credentials, missing bucket: every upload would fail the same way.
+ * (AccessDenied stays per file: a RAM policy may deny only some prefixes.)
+ */
+const FATAL_CODES = new Set([
+  'InvalidAccessKeyId',
+  'SignatureDoesNotMatch',
+  'SecurityTokenExpired',
+  'InvalidSecurityToken',
+  'NoSuchBucket',
+  'UserDisable',
+  'AccountNotExist',
+]);
+
+/** Worth another try: throttling, server trouble, clock (corrected by the storage before it throws). */
+const RETRY_CODES = new Set([
+  'SlowDown',
+  'RequestTimeout',
+  'InternalError',
+  'ServiceUnavailable',
+  'RequestTimeTooSkewed',
+  'ResponseTimeoutError',
+  'ConnectionTimeoutError',
+  'SocketAssignTimeoutError',
+  'RequestError',
+  'ResponseError',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+]);
+
+/**
+ * Classify an error (rclone's ShouldRetry). Pure: the daemon may call it too, to decide between
+ * "retry this file later", "mark this file failed" and "stop: configuration is wrong".
+ */
+export function classifyError(err: unknown): ErrorDisposition {
+  if (err instanceof FatalError) return 'fatal';
+  if (err instanceof PermanentError) return 'permanent';
+  if (err instanceof RetryAfterError) return 'retry';
+  if (err instanceof StorageError) return classifyStorageError(err);
+  if (isNetworkError(err)) return 'retry';
+  return 'permanent';
+}
+
+function classifyStorageError(err: StorageError): ErrorDisposition {
+  if (err.code !== undefined && FATAL_CODES.has(err.code)) return 'fatal';
+  if (err.code !== undefined && RETRY_CODES.has(err.code)) return 'retry';
+  const status = err.status;
+  // No response at all: the network failed somewhere.
+  if (status === undefined || status <= 0) return 'retry';
+  if (status >= 500 || status === 429 || status === 408) return 'retry';
+  return 'permanent';
+}
+
+function isNetworkError(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const code = (err as { code?: unknown }).code;
+  return (typeof code === 'string' && RETRY_CODES.has(code)) || /socket hang up/i.test(err.message);
+}
+
+export interface BackoffOptions {
+  baseMs: number;
+  capMs: number;
+}
+
+export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 200, capMs: 30_000 };
+
+/**
+ * Exponential back-off with full jitter (attempt is 1-based: the wait before attempt + 1).
+ * Pure given `random`; a RetryAfterError sets a floor.
+ */
+export function fullJitterBackoff(
+  attempt: number,
+  err: unknown,
+  { baseMs, capMs }: BackoffOptions = DEFAULT_BACKOFF,
+  random: () => number = Math.random,
+): number {
+  const ceiling = Math.min(capMs, baseMs * 2 ** Math.max(0, attempt - 1));
+  const jittered = Math.floor(random() * ceiling);
+  const floor = err instanceof RetryAfterError ? err.retryAfterMs : 0;
+  return Math.max(jittered, floor);
+}
+
+export interface RetryEvent {
+  operation: string;
+  /** The attempt that failed (1-based). */
+  attempt: number;
+  delayMs: number;
+  error: unknown;
+}
+
+export interface RetryPolicy {
+  /** Attempts per request, the first included. */
+  maxAttempts: number;
+  backoff: (attempt: number, err: unknown) => number;
+  classify: (err: unknown) => ErrorDisposition;
+  /** Told before each wait, for logs. */
+  onRetry?: (event: RetryEvent) => void;
+}
+
+export function defaultRetryPolicy(overrides: Partial<RetryPolicy> = {}): RetryPolicy {
+  return { maxAttempts: 8, backoff: (attempt, err) => fullJitterBackoff(attempt, err), classify: classifyError, ...overrides };
+}

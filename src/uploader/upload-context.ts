@@ -1,0 +1,63 @@
+import { IntegrityError, UploadAbortedError } from './errors.js';
+import type { RangeDigest } from './hashed-file-range.js';
+import type { FileFingerprint, UploadJournal } from './journal.js';
+import { localFileError } from './local-file.js';
+import type { NewObjectOptions, ObjectRef, ObjectStorage, StoredChecksums } from './object-storage.js';
+
+/** Resolved FileUploader settings (see FileUploaderOptions for meanings). */
+export interface UploaderSettings {
+  partSize: number;
+  multipartThreshold: number;
+  partConcurrency: number;
+  readHighWaterMark: number;
+  requestTimeoutBaseMs: number;
+  /** The slowest bandwidth a body request is given time for. */
+  minBytesPerSecond: number;
+  /** Sends of one part whose checksums come back wrong before giving up on the file. */
+  integrityAttempts: number;
+}
+
+/** Everything one upload() call works with. */
+export interface UploadContext {
+  storage: ObjectStorage;
+  localPath: string;
+  ref: ObjectRef;
+  journal: UploadJournal;
+  /** The file as stat'ed when this upload() began. */
+  fingerprint: FileFingerprint;
+  signal: AbortSignal | undefined;
+  newObject: NewObjectOptions;
+  settings: UploaderSettings;
+  /** Bytes of this file now acknowledged by the server. */
+  reportProgress(bytesDone: number): void;
+}
+
+/** A request deadline covering the body at the slowest bandwidth we accept. */
+export function requestTimeoutMs(settings: UploaderSettings, bodyBytes = 0): number {
+  return settings.requestTimeoutBaseMs + Math.ceil((bodyBytes / settings.minBytesPerSecond) * 1000);
+}
+
+/** An IntegrityError when the server's ETag or CRC-64 differ from what we computed while sending. */
+export function checksumMismatch(what: string, local: RangeDigest, stored: StoredChecksums): IntegrityError | undefined {
+  const etag = etagHex(stored.etag);
+  if (etag !== local.md5) return new IntegrityError(`${what} (ETag/MD5)`, local.md5, etag || '(none)');
+  if (stored.crc64 !== undefined && stored.crc64 !== local.crc64) return new IntegrityError(`${what} (CRC-64)`, local.crc64, stored.crc64);
+  return undefined;
+}
+
+/** An ETag as bare uppercase hex: OSS quotes it, some proxies change the case. */
+export function etagHex(etag: string): string {
+  return etag.replace(/"/g, '').toUpperCase();
+}
+
+/** Object metadata recording the local mtime, in nanoseconds since the epoch, as a decimal string. */
+export function mtimeMeta(fingerprint: FileFingerprint): Record<string, string> {
+  return { mtime: fingerprint.mtimeNs.toString() };
+}
+
+/** Any failure as the caller should see it: aborted uploads, vanished or unreadable files typed. */
+export function typedFailure(localPath: string, signal: AbortSignal | undefined, err: unknown): unknown {
+  if (err instanceof UploadAbortedError) return err;
+  if (signal?.aborted) return new UploadAbortedError(localPath);
+  return localFileError(localPath, err);
+}

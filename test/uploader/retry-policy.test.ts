@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { FatalError, PermanentError, RetryAfterError, StorageError } from '../../src/uploader/errors.js';
+import { classifyError, fullJitterBackoff } from '../../src/uploader/retry-policy.js';
+
+const storageError = (code: string | undefined, status: number | undefined): StorageError =>
+  new StorageError('UploadPart', 'bucket', 'key', code, status, 'req-1');
+
+describe('classifyError', () => {
+  it('retries network failures, timeouts, 5xx and throttling', () => {
+    expect(classifyError(storageError('ResponseTimeoutError', undefined))).toBe('retry');
+    expect(classifyError(storageError('RequestError', -1))).toBe('retry');
+    expect(classifyError(storageError('ConnectionTimeoutError', -2))).toBe('retry');
+    expect(classifyError(storageError('InternalError', 500))).toBe('retry');
+    expect(classifyError(storageError(undefined, 502))).toBe('retry');
+    expect(classifyError(storageError('SlowDown', 503))).toBe('retry');
+    expect(classifyError(storageError('RequestTimeTooSkewed', 403))).toBe('retry');
+    expect(classifyError(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }))).toBe('retry');
+    expect(classifyError(new Error('socket hang up'))).toBe('retry');
+    expect(classifyError(new RetryAfterError(1000, { cause: new Error('x') }))).toBe('retry');
+  });
+
+  it('stops everything on credential and bucket errors', () => {
+    for (const code of ['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'SecurityTokenExpired', 'NoSuchBucket']) {
+      expect(classifyError(storageError(code, 403))).toBe('fatal');
+    }
+    expect(classifyError(new FatalError('bad'))).toBe('fatal');
+  });
+
+  it('gives up on the file for other client errors and marked errors', () => {
+    for (const code of ['AccessDenied', 'InvalidArgument', 'EntityTooSmall', 'InvalidPart', 'NoSuchUpload']) {
+      expect(classifyError(storageError(code, 400))).toBe('permanent');
+    }
+    expect(classifyError(new PermanentError('no'))).toBe('permanent');
+    expect(classifyError(new Error('a bug'))).toBe('permanent');
+  });
+});
+
+describe('fullJitterBackoff', () => {
+  const opts = { baseMs: 100, capMs: 30_000 };
+
+  it('grows exponentially up to the cap, jittered over [0, ceiling)', () => {
+    expect(fullJitterBackoff(1, undefined, opts, () => 0.999)).toBe(99);
+    expect(fullJitterBackoff(2, undefined, opts, () => 0.999)).toBe(199);
+    expect(fullJitterBackoff(4, undefined, opts, () => 0.5)).toBe(400);
+    expect(fullJitterBackoff(30, undefined, opts, () => 0.999)).toBe(29_970);
+    expect(fullJitterBackoff(3, undefined, opts, () => 0)).toBe(0);
+  });
+
+  it('waits at least what a RetryAfterError asks', () => {
+    const err = new RetryAfterError(5_000, { cause: new Error('slow down') });
+    expect(fullJitterBackoff(1, err, opts, () => 0.5)).toBe(5_000);
+  });
+});
