@@ -70,19 +70,13 @@ export class SectionReader {
 
   /** A string, trimmed; undefined when absent, empty (`${VAR:-}`) or invalid. */
   string(key: string): string | undefined {
-    return this.parsed(key, (value) => {
-      if (typeof value !== 'string') throw new InvalidValue(`expected a string, got ${describeValue(value)}`);
-      return value.trim() === '' ? undefined : value.trim();
-    });
+    return this.text(key, true);
   }
 
   /** Like string(), but the value never appears in a message. */
   secret(key: string): Secret | undefined {
     const raw = this.raw(key);
-    const value = this.parsed(key, (expanded) => {
-      if (typeof expanded !== 'string') throw new InvalidValue(`expected a string, got a ${typeof expanded}`);
-      return expanded.trim() === '' ? undefined : expanded.trim();
-    });
+    const value = this.text(key, false);
     return value === undefined ? undefined : { value, inline: typeof raw === 'string' && !raw.includes('${') };
   }
 
@@ -150,5 +144,14 @@ export class SectionReader {
       if (this.path === '' && key.startsWith('x-')) continue;
       if (!this.read.has(key)) this.sink.atKey(this.keyPath(key), `unknown key${didYouMean(key, this.read)}`);
     }
+  }
+
+  private text(key: string, reveal: boolean): string | undefined {
+    return this.parsed(key, (value) => {
+      if (typeof value !== 'string') {
+        throw new InvalidValue(`expected a string, got ${reveal ? describeValue(value) : `a ${typeof value}`}`);
+      }
+      return value.trim() === '' ? undefined : value.trim();
+    });
   }
 }

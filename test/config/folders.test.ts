@@ -41,4 +41,16 @@ describe('folder resolution', () => {
     expect(error.message).toContain(`folders[1].path: ${ws.root}/c is the same directory as ${ws.root}/c of folders[0] (line 6)`);
     expect(error.message).toContain('folders[1].storage_class: expected one of Standard, IA, Archive, ColdArchive, DeepColdArchive, got "Cold"');
   });
+
+  it('rejects a folder path that is a file, and two folders with the same bucket and prefix', () => {
+    const error = ws.fail([
+      ...OSS_LINES,
+      'folders:',
+      '  - { path: c/z, bucket: bkt, prefix: same }',
+      '  - { path: a, bucket: bkt, prefix: same/ }',
+      '  - { path: b, bucket: bkt, prefix: /same/ }',
+    ]);
+    expect(error.message).toContain(`config.yaml:6:13: folders[0].path: ${ws.root}/c/z is not a directory`);
+    expect(error.message).toContain('config.yaml:8:37: folders[2].prefix: prefix "same/" in bucket bkt overlaps prefix "same/" of folders[1] (line 7)');
+  });
 });

@@ -85,6 +85,10 @@ describe('config validation errors', () => {
     const hourly = ws.fail([...OSS_LINES, 'reconcile_schedule: "61 * * * *"', ...ONE_FOLDER]);
     expect(hourly.message).toContain('bad minute field "61"');
     expect(ws.load([...OSS_LINES, 'reconcile_schedule: null', ...ONE_FOLDER]).reconcileSchedule).toBeNull();
+    expect(ws.load([...OSS_LINES, 'reconcile_schedule: "off"', ...ONE_FOLDER]).reconcileSchedule).toBeNull();
+    expect(ws.load([...OSS_LINES, 'reconcile_schedule: "30 */15 1-5 * * mon-fri"', ...ONE_FOLDER]).reconcileSchedule).toBe(
+      '30 */15 1-5 * * mon-fri',
+    );
   });
 
   it('rejects an invalid glob', () => {
