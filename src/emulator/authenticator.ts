@@ -1,0 +1,61 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
+import { ossErrors } from './oss-error.js';
+import type { ParsedRequest } from './parsed-request.js';
+import { parseV1Authorization, v1Signature, v1StringToSign } from './signature-v1.js';
+import { parseV4Authorization, v4Signature, v4StringToSign } from './signature-v4.js';
+import type { Credential } from './types.js';
+
+/** OSS rejects requests whose date is more than 15 minutes off. */
+const MAX_SKEW_MS = 15 * 60 * 1000;
+
+function sameText(a: string, b: string): boolean {
+  const bufA = Buffer.from(a);
+  const bufB = Buffer.from(b);
+  return bufA.length === bufB.length && timingSafeEqual(bufA, bufB);
+}
+
+/** x-oss-date is RFC 1123 for V1 and yyyymmddTHHMMSSZ for V4. */
+function requestTime(headers: IncomingHttpHeaders): number | undefined {
+  const raw = (headers['x-oss-date'] as string | undefined) ?? headers.date;
+  if (!raw) return undefined;
+  const compact = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(raw);
+  const time = compact ? Date.UTC(+compact[1]!, +compact[2]! - 1, +compact[3]!, +compact[4]!, +compact[5]!, +compact[6]!) : Date.parse(raw);
+  return Number.isNaN(time) ? undefined : time;
+}
+
+/** Verifies V1 (`OSS AK:SIG`) and V4 (`OSS4-HMAC-SHA256 ...`) header signatures; throws the OSS error otherwise. */
+export class Authenticator {
+  private readonly secrets: Map<string, string>;
+
+  constructor(credentials: readonly Credential[]) {
+    this.secrets = new Map(credentials.map((c) => [c.accessKeyId, c.accessKeySecret]));
+  }
+
+  verify(request: ParsedRequest, headers: IncomingHttpHeaders): void {
+    const authorization = headers.authorization;
+    if (!authorization) throw ossErrors.accessDenied('You have no right to access this object because of bucket acl.');
+
+    const v1 = parseV1Authorization(authorization);
+    const v4 = v1 ? undefined : parseV4Authorization(authorization);
+    const accessKeyId = v1?.accessKeyId ?? v4?.accessKeyId;
+    if (accessKeyId === undefined) throw ossErrors.invalidArgument('Authorization header is invalid.', { Authorization: authorization.split(' ')[0] ?? '' });
+    const secret = this.secrets.get(accessKeyId);
+    if (secret === undefined) throw ossErrors.invalidAccessKeyId(accessKeyId);
+
+    const time = requestTime(headers);
+    if (time === undefined || Math.abs(Date.now() - time) > MAX_SKEW_MS) throw ossErrors.requestTimeTooSkewed();
+
+    if (v1) {
+      const stringToSign = v1StringToSign(request, headers);
+      if (!sameText(v1Signature(secret, stringToSign), v1.signature)) {
+        throw ossErrors.signatureDoesNotMatch(accessKeyId, stringToSign);
+      }
+    } else if (v4) {
+      const stringToSign = v4StringToSign(request, headers, v4);
+      if (!sameText(v4Signature(secret, v4, stringToSign), v4.signature)) {
+        throw ossErrors.signatureDoesNotMatch(accessKeyId, stringToSign);
+      }
+    }
+  }
+}

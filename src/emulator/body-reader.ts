@@ -1,0 +1,70 @@
+import { createWriteStream } from 'node:fs';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { removeQuietly } from './atomic-file.js';
+import { BodyMeter } from './body-meter.js';
+import { OssError, ossErrors } from './oss-error.js';
+import type { RequestContext } from './request-context.js';
+
+export interface ReceivedBody {
+  size: number;
+  /** Uppercase hex, as OSS puts it in ETags. */
+  md5Hex: string;
+  crc64: string;
+}
+
+/** Checks Content-MD5 (base64 of the body's MD5) when the client sent one. */
+function checkContentMd5(ctx: RequestContext, md5: Buffer): void {
+  const expected = ctx.header('content-md5');
+  if (expected !== undefined && expected.trim() !== md5.toString('base64')) throw ossErrors.invalidDigest();
+}
+
+function declaredLength(ctx: RequestContext): number | undefined {
+  const raw = ctx.header('content-length');
+  return raw === undefined ? undefined : Number(raw);
+}
+
+/**
+ * Streams the request body into `tempPath`, hashing it on the way. On any failure the temp file is
+ * removed, so a partly received body never lands anywhere; the caller renames it into place.
+ */
+export async function receiveBodyToFile(ctx: RequestContext, tempPath: string, maxSize: number): Promise<ReceivedBody> {
+  const length = declaredLength(ctx);
+  if (length !== undefined && length > maxSize) throw ossErrors.entityTooLarge();
+  const meter = new BodyMeter(ctx, true);
+  try {
+    await pipeline(ctx.req, meter, createWriteStream(tempPath, { highWaterMark: 1 << 20 }));
+    if (length !== undefined && meter.size !== length) throw ossErrors.incompleteBody();
+    if (meter.size > maxSize) throw ossErrors.entityTooLarge();
+    const md5 = meter.md5!.digest();
+    checkContentMd5(ctx, md5);
+    return { size: meter.size, md5Hex: md5.toString('hex').toUpperCase(), crc64: meter.crc!.digest() };
+  } catch (err) {
+    await removeQuietly(tempPath);
+    throw err;
+  }
+}
+
+/** Reads a small body (an XML request) into memory, refusing anything over `limit` bytes. */
+export async function readSmallBody(ctx: RequestContext, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const meter = new BodyMeter(ctx, true);
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      size += chunk.length;
+      if (size > limit) return callback(new OssError(400, 'InvalidArgument', `Request body exceeds ${limit} bytes.`));
+      chunks.push(chunk);
+      callback();
+    },
+  });
+  await pipeline(ctx.req, meter, sink);
+  checkContentMd5(ctx, meter.md5!.digest());
+  return Buffer.concat(chunks);
+}
+
+/** Reads and discards whatever is left of the body (counted in the log), so an early answer still reaches the client. */
+export async function drainBody(ctx: RequestContext): Promise<void> {
+  if (ctx.req.readableEnded || ctx.req.destroyed) return;
+  await pipeline(ctx.req, new BodyMeter(ctx, false), new Writable({ write: (_c, _e, cb) => cb() })).catch(() => undefined);
+}

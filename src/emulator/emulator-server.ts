@@ -1,0 +1,135 @@
+/**
+ * The emulator's HTTP server: one handler that parses, applies injected faults, authenticates and
+ * dispatches each request, and logs what happened.
+ *
+ * Admin API (unauthenticated, same port, path style only; see admin-endpoint.ts):
+ *   POST /-/faults (JSON FaultRule or array; RegExp keys as {"regex": "..."}), GET /-/faults,
+ *   DELETE /-/faults, GET /-/requests (JSON RequestLogEntry[]), DELETE /-/requests.
+ */
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ADMIN_PREFIX, AdminEndpoint } from './admin-endpoint.js';
+import type { Authenticator } from './authenticator.js';
+import { drainBody } from './body-reader.js';
+import type { Bucket } from './bucket.js';
+import { applyFaults } from './fault-actions.js';
+import type { FaultInjector } from './fault-injector.js';
+import { OPERATION_HANDLERS } from './operation-handlers.js';
+import { OssError, ossErrors } from './oss-error.js';
+import { parseRequest } from './parsed-request.js';
+import type { ParsedRequest } from './parsed-request.js';
+import { RequestContext } from './request-context.js';
+import type { RequestLog } from './request-log.js';
+import { sendError } from './responses.js';
+import type { RequestLogEntry } from './types.js';
+
+export interface ServerParts {
+  buckets: ReadonlyMap<string, Bucket>;
+  authenticator: Authenticator;
+  faults: FaultInjector;
+  requestLog: RequestLog;
+  tempDir: string;
+}
+
+function logEntry(ctx: RequestContext): RequestLogEntry {
+  const { parsed, res } = ctx;
+  const entry: RequestLogEntry = {
+    time: ctx.startedAt,
+    method: parsed.method,
+    path: parsed.rawPath,
+    query: parsed.query,
+    bytesReceived: ctx.bytesReceived,
+    // A request we dropped (or that the client dropped) never finished its answer.
+    status: res.writableFinished ? res.statusCode : 0,
+  };
+  if (parsed.bucket !== undefined) entry.bucket = parsed.bucket;
+  if (parsed.key !== undefined) entry.key = parsed.key;
+  if (parsed.operation !== undefined) entry.operation = parsed.operation;
+  if (parsed.partNumber !== undefined) entry.partNumber = parsed.partNumber;
+  if (parsed.uploadId !== undefined) entry.uploadId = parsed.uploadId;
+  if (ctx.errorCode !== undefined) entry.code = ctx.errorCode;
+  return entry;
+}
+
+export class EmulatorServer {
+  readonly http: Server;
+  private readonly admin: AdminEndpoint;
+
+  constructor(private readonly parts: ServerParts) {
+    this.admin = new AdminEndpoint(parts.faults, parts.requestLog);
+    this.http = createServer({ requestTimeout: 0 }, (req, res) => void this.handle(req, res));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let parsed: ParsedRequest;
+    try {
+      parsed = parseRequest(req);
+    } catch (err) {
+      const fallback: ParsedRequest = { method: req.method ?? 'GET', rawPath: req.url ?? '/', query: {}, pathStyle: true };
+      return this.answer(new RequestContext(req, res, fallback), err);
+    }
+    if (parsed.pathStyle && parsed.rawPath.startsWith(ADMIN_PREFIX)) {
+      return this.admin.handle(req, res, parsed.rawPath).catch((err: unknown) => {
+        console.error('oss-sync emulator: admin request failed:', err);
+        res.destroy();
+      });
+    }
+    const ctx = new RequestContext(req, res, parsed);
+    res.once('close', () => this.parts.requestLog.record(logEntry(ctx)));
+    try {
+      await this.process(ctx);
+    } catch (err) {
+      await this.answer(ctx, err);
+    }
+  }
+
+  private async process(ctx: RequestContext): Promise<void> {
+    const { parsed } = ctx;
+    const bucket = parsed.bucket === undefined ? undefined : this.parts.buckets.get(parsed.bucket);
+    const actions = this.parts.faults.actionsFor({ method: parsed.method, operation: parsed.operation, key: parsed.key, partNumber: parsed.partNumber });
+    if (actions.length > 0 && (await applyFaults(ctx, actions, bucket))) return;
+
+    if (parsed.bucket === undefined) throw ossErrors.notImplemented('ListBuckets and service-level requests');
+    if (!bucket) throw ossErrors.noSuchBucket(parsed.bucket);
+    this.parts.authenticator.verify(parsed, ctx.req.headers);
+    if (parsed.operation === undefined) throw ossErrors.notImplemented(`${parsed.method} with these parameters`);
+    await OPERATION_HANDLERS[parsed.operation](ctx, bucket, this.parts.tempDir);
+  }
+
+  /** Answers a failed request: OSS errors as error XML (after draining the body), anything else as 500. */
+  private async answer(ctx: RequestContext, err: unknown): Promise<void> {
+    if (ctx.res.headersSent || ctx.req.socket.destroyed) {
+      ctx.res.destroy(); // mid-answer: all we can do is cut it short
+      return;
+    }
+    let error: OssError;
+    if (err instanceof OssError) {
+      error = err;
+    } else {
+      console.error('oss-sync emulator: internal error:', err);
+      error = new OssError(500, 'InternalError', 'We encountered an internal error. Please try again.');
+    }
+    ctx.errorCode = error.code;
+    await drainBody(ctx);
+    sendError(ctx, error);
+  }
+
+  listen(port: number, host: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.http.once('error', reject);
+      this.http.listen(port, host, () => {
+        this.http.off('error', reject);
+        resolve((this.http.address() as AddressInfo).port);
+      });
+    });
+  }
+
+  /** Stops accepting, drops open connections (keep-alive and in flight), and waits for the close. */
+  close(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.http.close((err) => (err ? reject(err) : resolve()));
+      this.http.closeAllConnections();
+    });
+  }
+}

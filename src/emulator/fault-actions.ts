@@ -1,0 +1,54 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Writable } from 'node:stream';
+import { drainBody } from './body-reader.js';
+import type { Bucket } from './bucket.js';
+import { OssError } from './oss-error.js';
+import type { RequestContext } from './request-context.js';
+import type { FaultAction } from './types.js';
+
+/** Reads the body until `afterBytes` have arrived (or it ends), then drops the connection unanswered. */
+function resetAfter(ctx: RequestContext, afterBytes: number): Promise<void> {
+  const socket = ctx.req.socket;
+  if (afterBytes === 0) {
+    socket.destroy();
+    return Promise.resolve();
+  }
+  return new Promise((resolve) => {
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        ctx.bytesReceived += chunk.length;
+        if (ctx.bytesReceived >= afterBytes) socket.destroy();
+        callback();
+      },
+      final(callback) {
+        socket.destroy(); // the body was shorter than afterBytes: reset now, still without answering
+        callback();
+      },
+    });
+    ctx.req.once('close', () => resolve());
+    ctx.req.pipe(sink);
+  });
+}
+
+/**
+ * Applies injected faults before the request is handled. Returns true when a fault has answered
+ * (or dropped) the request itself, so normal handling must not run.
+ */
+export async function applyFaults(ctx: RequestContext, actions: readonly FaultAction[], bucket: Bucket | undefined): Promise<boolean> {
+  for (const action of actions) {
+    if (action.type === 'latency') await sleep(action.ms);
+    if (action.type === 'throttle') ctx.throttleBytesPerSecond = action.bytesPerSecond;
+    if (action.type === 'forgetUpload' && bucket && ctx.parsed.uploadId !== undefined) await bucket.uploads.remove(ctx.parsed.uploadId);
+  }
+  const reset = actions.find((a) => a.type === 'reset');
+  if (reset) {
+    await resetAfter(ctx, reset.afterBytes);
+    return true;
+  }
+  const error = actions.find((a) => a.type === 'error');
+  if (error) {
+    await drainBody(ctx);
+    throw new OssError(error.status, error.code, error.message ?? `Injected fault: ${error.code}`);
+  }
+  return false;
+}

@@ -1,0 +1,99 @@
+import type { FaultAction, FaultRule, OssOperation } from './types.js';
+
+/** What a rule can match a request on. */
+export interface FaultTarget {
+  method: string;
+  operation?: OssOperation;
+  key?: string;
+  partNumber?: number;
+}
+
+export class InvalidFaultRuleError extends Error {
+  constructor(message: string) {
+    super(`invalid fault rule: ${message}`);
+    this.name = 'InvalidFaultRuleError';
+  }
+}
+
+interface ActiveRule {
+  rule: FaultRule;
+  nth: number;
+  times: number;
+  /** Matching requests seen since the rule was added. */
+  seen: number;
+}
+
+function checkAction(action: FaultAction): void {
+  const positive = (value: number, name: string, allowZero = false): void => {
+    if (!Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) throw new InvalidFaultRuleError(`${name} must be a ${allowZero ? 'non-negative' : 'positive'} number`);
+  };
+  switch (action.type) {
+    case 'error':
+      if (!Number.isInteger(action.status) || action.status < 400 || action.status > 599) throw new InvalidFaultRuleError('error status must be 400..599');
+      if (!action.code) throw new InvalidFaultRuleError('error code is required');
+      return;
+    case 'reset':
+      return positive(action.afterBytes, 'afterBytes', true);
+    case 'latency':
+      return positive(action.ms, 'ms', true);
+    case 'throttle':
+      return positive(action.bytesPerSecond, 'bytesPerSecond');
+    case 'forgetUpload':
+      return;
+    default:
+      throw new InvalidFaultRuleError(`unknown action type ${JSON.stringify((action as { type?: unknown }).type)}`);
+  }
+}
+
+/**
+ * Rules that make chosen requests fail or slow down. Each rule counts its own matching requests
+ * from the moment it is added and acts on matches nth .. nth+times-1, then retires.
+ */
+export class FaultInjector {
+  private rules: ActiveRule[] = [];
+
+  add(rule: FaultRule): void {
+    const nth = rule.nth ?? 1;
+    const times = rule.times ?? 1;
+    if (!Number.isInteger(nth) || nth < 1) throw new InvalidFaultRuleError('nth must be an integer >= 1');
+    if (!(times === Infinity || (Number.isInteger(times) && times >= 1))) throw new InvalidFaultRuleError('times must be an integer >= 1 or Infinity');
+    checkAction(rule.action);
+    this.rules.push({ rule, nth, times, seen: 0 });
+  }
+
+  clear(): void {
+    this.rules = [];
+  }
+
+  /** Active rules, for the admin endpoint to show. */
+  list(): FaultRule[] {
+    return this.rules.map((r) => r.rule);
+  }
+
+  /** Counts this request against every rule and returns the actions due for it, in rule order. */
+  actionsFor(target: FaultTarget): FaultAction[] {
+    const due: FaultAction[] = [];
+    for (const active of this.rules) {
+      if (!matches(active.rule, target)) continue;
+      active.seen++;
+      if (active.seen >= active.nth && active.seen < active.nth + active.times) due.push(active.rule.action);
+    }
+    this.rules = this.rules.filter((r) => r.seen < r.nth + r.times - 1);
+    return due;
+  }
+}
+
+function matches(rule: FaultRule, target: FaultTarget): boolean {
+  const match = rule.match;
+  if (!match) return true;
+  if (match.method !== undefined && match.method.toUpperCase() !== target.method) return false;
+  if (match.operation !== undefined && match.operation !== target.operation) return false;
+  if (match.partNumber !== undefined && match.partNumber !== target.partNumber) return false;
+  if (match.key !== undefined) {
+    if (target.key === undefined) return false;
+    if (typeof match.key === 'string') return match.key === target.key;
+    match.key.lastIndex = 0;
+    return match.key.test(target.key);
+  }
+  return true;
+}

@@ -1,0 +1,145 @@
+import type { Bucket } from './bucket.js';
+import { isRolledUpPrefix, pageOf } from './key-listing.js';
+import type { ListingOptions } from './key-listing.js';
+import { ossErrors } from './oss-error.js';
+import type { RequestContext } from './request-context.js';
+import { sendXml } from './responses.js';
+import { compareUtf8 } from './utf8-order.js';
+import type { XmlElement } from './xml.js';
+
+/** OSS has no accounts here; every object is owned by this one. */
+const OWNER: XmlElement[] = [
+  ['ID', '1000000000000000'],
+  ['DisplayName', '1000000000000000'],
+];
+
+function maxOf(ctx: RequestContext, name: string, fallback: number): number {
+  const raw = ctx.parsed.query[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 1000) {
+    throw ossErrors.invalidArgument(`Argument ${name} must be an integer between 1 and 1000.`, { ArgumentName: name, ArgumentValue: raw });
+  }
+  return value;
+}
+
+/** With encoding-type=url, OSS URL-encodes keys and prefixes in the answer. */
+function encoderFor(ctx: RequestContext): (text: string) => string {
+  return ctx.parsed.query['encoding-type'] === 'url' ? (text) => encodeURIComponent(text) : (text) => text;
+}
+
+function listingOptions(ctx: RequestContext, defaultMax: number, maxName: string): ListingOptions {
+  return { prefix: ctx.parsed.query.prefix ?? '', delimiter: ctx.parsed.query.delimiter ?? '', maxKeys: maxOf(ctx, maxName, defaultMax) };
+}
+
+/** The object keys of a page after `marker`, as Contents elements. */
+function objectPage(ctx: RequestContext, bucket: Bucket, options: ListingOptions, marker: string, withOwner: boolean) {
+  const start = marker !== '' && compareUtf8(marker, options.prefix) >= 0 ? marker : options.prefix;
+  const inclusive = start !== marker;
+  const skipUnder = isRolledUpPrefix(marker, options) ? marker : undefined;
+  const page = pageOf(bucket.objects.keysFrom(start, inclusive), (k) => k, options, skipUnder);
+  const encode = encoderFor(ctx);
+  const contents = page.items.map((key) => {
+    const meta = bucket.objects.get(key)!;
+    return ['Contents', [
+      ['Key', encode(key)],
+      ['LastModified', new Date(meta.lastModified).toISOString()],
+      ['ETag', `"${meta.etag}"`],
+      ['Type', meta.objectType],
+      ['Size', meta.size],
+      ['StorageClass', 'Standard'],
+      ...(withOwner ? ([['Owner', OWNER]] as const) : []),
+    ]] as const;
+  });
+  const prefixes = page.commonPrefixes.map((p) => ['CommonPrefixes', [['Prefix', encode(p)]]] as const);
+  return { page, contents, prefixes, encode };
+}
+
+export async function listObjects(ctx: RequestContext, bucket: Bucket): Promise<void> {
+  const options = listingOptions(ctx, 100, 'max-keys');
+  const marker = ctx.parsed.query.marker ?? '';
+  const { page, contents, prefixes, encode } = objectPage(ctx, bucket, options, marker, true);
+  sendXml(ctx, 200, 'ListBucketResult', [
+    ['Name', bucket.name],
+    ['Prefix', encode(options.prefix)],
+    ['Marker', encode(marker)],
+    ['MaxKeys', options.maxKeys],
+    ['Delimiter', encode(options.delimiter)],
+    ['EncodingType', ctx.parsed.query['encoding-type']],
+    ['IsTruncated', page.truncated],
+    ['NextMarker', page.nextMarker === undefined ? undefined : encode(page.nextMarker)],
+    ...contents,
+    ...prefixes,
+  ]);
+}
+
+/** Continuation tokens are opaque to clients; ours is the marker, base64url'd. */
+function decodeToken(token: string): string {
+  return Buffer.from(token, 'base64url').toString('utf8');
+}
+
+export async function listObjectsV2(ctx: RequestContext, bucket: Bucket): Promise<void> {
+  const options = listingOptions(ctx, 100, 'max-keys');
+  const token = ctx.parsed.query['continuation-token'];
+  const startAfter = ctx.parsed.query['start-after'] ?? '';
+  const marker = token ? decodeToken(token) : startAfter;
+  const withOwner = ctx.parsed.query['fetch-owner'] === 'true';
+  const { page, contents, prefixes, encode } = objectPage(ctx, bucket, options, marker, withOwner);
+  sendXml(ctx, 200, 'ListBucketResult', [
+    ['Name', bucket.name],
+    ['Prefix', encode(options.prefix)],
+    ['StartAfter', startAfter ? encode(startAfter) : undefined],
+    ['ContinuationToken', token],
+    ['MaxKeys', options.maxKeys],
+    ['Delimiter', encode(options.delimiter)],
+    ['EncodingType', ctx.parsed.query['encoding-type']],
+    ['IsTruncated', page.truncated],
+    ['NextContinuationToken', page.nextMarker === undefined ? undefined : Buffer.from(page.nextMarker).toString('base64url')],
+    ['KeyCount', contents.length + prefixes.length],
+    ...contents,
+    ...prefixes,
+  ]);
+}
+
+export async function listMultipartUploads(ctx: RequestContext, bucket: Bucket): Promise<void> {
+  const options = listingOptions(ctx, 1000, 'max-uploads');
+  const keyMarker = ctx.parsed.query['key-marker'] ?? '';
+  const uploadIdMarker = ctx.parsed.query['upload-id-marker'] ?? '';
+  // Listing order: key, then initiation time, then upload ID.
+  const all = bucket.uploads
+    .all()
+    .sort((a, b) => compareUtf8(a.key, b.key) || a.initiated - b.initiated || compareUtf8(a.uploadId, b.uploadId));
+  let startAt = 0;
+  if (keyMarker !== '') {
+    startAt = all.findIndex((u) => {
+      const cmp = compareUtf8(u.key, keyMarker);
+      return cmp > 0 || (cmp === 0 && uploadIdMarker !== '' && u.uploadId === uploadIdMarker);
+    });
+    if (startAt < 0) startAt = all.length;
+    else if (all[startAt]!.key === keyMarker) startAt++; // the marker upload itself was on the last page
+  }
+  const skipUnder = isRolledUpPrefix(keyMarker, options) ? keyMarker : undefined;
+  const page = pageOf(all.slice(startAt), (u) => u.key, options, skipUnder);
+  const last = page.items.at(-1);
+  const lastIsPrefix = page.nextMarker !== undefined && page.nextMarker !== last?.key;
+  const encode = encoderFor(ctx);
+  sendXml(ctx, 200, 'ListMultipartUploadsResult', [
+    ['Bucket', bucket.name],
+    ['KeyMarker', encode(keyMarker)],
+    ['UploadIdMarker', uploadIdMarker],
+    ['NextKeyMarker', page.truncated ? encode(page.nextMarker ?? '') : ''],
+    ['NextUploadIdMarker', page.truncated && !lastIsPrefix ? (last?.uploadId ?? '') : ''],
+    ['Delimiter', encode(options.delimiter)],
+    ['Prefix', encode(options.prefix)],
+    ['EncodingType', ctx.parsed.query['encoding-type']],
+    ['MaxUploads', options.maxKeys],
+    ['IsTruncated', page.truncated],
+    ...page.items.map((u) => ['Upload', [
+      ['Key', encode(u.key)],
+      ['UploadId', u.uploadId],
+      ['StorageClass', 'Standard'],
+      ['Initiated', new Date(u.initiated).toISOString()],
+    ]] as const),
+    ...page.commonPrefixes.map((p) => ['CommonPrefixes', [['Prefix', encode(p)]]] as const),
+  ]);
+}

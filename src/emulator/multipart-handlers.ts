@@ -1,0 +1,169 @@
+import { createHash } from 'node:crypto';
+import { removeQuietly, tempFilePath } from './atomic-file.js';
+import { drainBody, readSmallBody, receiveBodyToFile } from './body-reader.js';
+import type { Bucket } from './bucket.js';
+import { parseCompleteRequest } from './complete-request.js';
+import { concatenateParts } from './concatenate-parts.js';
+import { crc64CombineAll } from '../lib/crc64.js';
+import type { PartMeta } from './multipart-store.js';
+import { MAX_SINGLE_UPLOAD, contentTypeOf, uploadResultHeaders, userMetaOf } from './object-handlers.js';
+import { ossErrors } from './oss-error.js';
+import { checkObjectKey } from './parsed-request.js';
+import type { RequestContext } from './request-context.js';
+import { sendEmpty, sendXml } from './responses.js';
+
+/** OSS's minimum size for every part but the last, checked at Complete. */
+export const MIN_PART_SIZE = 100 * 1024;
+const MAX_PART_NUMBER = 10_000;
+/** A Complete body lists at most 10,000 parts of ~80 bytes each. */
+const MAX_COMPLETE_BODY = 2 * 1024 * 1024;
+
+function uploadIdOf(ctx: RequestContext): string {
+  return ctx.parsed.uploadId ?? '';
+}
+
+export async function initiateMultipartUpload(ctx: RequestContext, bucket: Bucket): Promise<void> {
+  const key = ctx.parsed.key!;
+  checkObjectKey(key);
+  await drainBody(ctx);
+  const upload = await bucket.uploads.initiate(key, contentTypeOf(ctx), userMetaOf(ctx));
+  sendXml(ctx, 200, 'InitiateMultipartUploadResult', [
+    ['Bucket', bucket.name],
+    ['Key', key],
+    ['UploadId', upload.uploadId],
+  ]);
+}
+
+export async function uploadPart(ctx: RequestContext, bucket: Bucket, tempDir: string): Promise<void> {
+  const partNumber = ctx.parsed.partNumber ?? NaN;
+  if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > MAX_PART_NUMBER) {
+    throw ossErrors.invalidArgument('Part number must be an integer between 1 and 10000, inclusive.', {
+      ArgumentName: 'partNumber',
+      ArgumentValue: String(ctx.parsed.query.partNumber),
+    });
+  }
+  if (ctx.header('x-oss-copy-source')) throw ossErrors.notImplemented('UploadPartCopy');
+  const uploadId = uploadIdOf(ctx);
+  bucket.uploads.get(uploadId, ctx.parsed.key);
+  const temp = tempFilePath(tempDir);
+  const body = await receiveBodyToFile(ctx, temp, MAX_SINGLE_UPLOAD);
+  try {
+    await bucket.uploads.commitPart(uploadId, temp, {
+      partNumber,
+      size: body.size,
+      etag: body.md5Hex,
+      crc64: body.crc64,
+      lastModified: Date.now(),
+    });
+  } catch (err) {
+    await removeQuietly(temp);
+    throw err;
+  }
+  sendEmpty(ctx, 200, uploadResultHeaders(body.md5Hex, body.crc64));
+}
+
+function boundedInt(raw: string | undefined, fallback: number, max: number, name: string): number {
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw ossErrors.invalidArgument(`Argument ${name} is invalid.`, { ArgumentName: name, ArgumentValue: raw });
+  return Math.min(value, max);
+}
+
+export async function listParts(ctx: RequestContext, bucket: Bucket): Promise<void> {
+  const uploadId = uploadIdOf(ctx);
+  const upload = bucket.uploads.get(uploadId, ctx.parsed.key);
+  const maxParts = boundedInt(ctx.parsed.query['max-parts'], 1000, 1000, 'max-parts');
+  const marker = boundedInt(ctx.parsed.query['part-number-marker'], 0, MAX_PART_NUMBER, 'part-number-marker');
+  const after = bucket.uploads.parts(uploadId).filter((p) => p.partNumber > marker);
+  const page = after.slice(0, maxParts);
+  const truncated = after.length > page.length;
+  sendXml(ctx, 200, 'ListPartsResult', [
+    ['Bucket', bucket.name],
+    ['Key', upload.key],
+    ['UploadId', uploadId],
+    ['PartNumberMarker', marker],
+    ['NextPartNumberMarker', page.at(-1)?.partNumber ?? marker],
+    ['MaxParts', maxParts],
+    ['IsTruncated', truncated],
+    ...page.map((p) => ['Part', [
+      ['PartNumber', p.partNumber],
+      ['LastModified', new Date(p.lastModified).toISOString()],
+      ['ETag', `"${p.etag}"`],
+      ['HashCrc64ecma', p.crc64],
+      ['Size', p.size],
+    ]] as const),
+  ]);
+}
+
+/** The parts a Complete names, checked the way OSS checks them, in the order given. */
+async function chosenParts(ctx: RequestContext, stored: PartMeta[]): Promise<PartMeta[]> {
+  const body = (await readSmallBody(ctx, MAX_COMPLETE_BODY)).toString('utf8');
+  if (ctx.header('x-oss-complete-all') === 'yes') {
+    if (body.trim() !== '') throw ossErrors.invalidArgument('Should not specify both complete all header and http body.');
+    return stored;
+  }
+  const requested = parseCompleteRequest(body);
+  if (requested.length === 0) throw ossErrors.malformedXml();
+  const byNumber = new Map(stored.map((p) => [p.partNumber, p]));
+  return requested.map((ref, i) => {
+    if (i > 0 && ref.partNumber <= requested[i - 1]!.partNumber) throw ossErrors.invalidPartOrder();
+    const part = byNumber.get(ref.partNumber);
+    if (!part || part.etag !== ref.etag) throw ossErrors.invalidPart();
+    return part;
+  });
+}
+
+export async function completeMultipartUpload(ctx: RequestContext, bucket: Bucket, tempDir: string): Promise<void> {
+  const uploadId = uploadIdOf(ctx);
+  bucket.uploads.get(uploadId, ctx.parsed.key);
+  const parts = await chosenParts(ctx, bucket.uploads.parts(uploadId));
+  if (parts.slice(0, -1).some((p) => p.size < MIN_PART_SIZE)) throw ossErrors.entityTooSmall();
+
+  const result = await bucket.uploads.exclusive(uploadId, async () => {
+    const upload = bucket.uploads.get(uploadId, ctx.parsed.key); // still there after waiting?
+    const temp = tempFilePath(tempDir);
+    await concatenateParts(parts.map((p) => bucket.uploads.partPath(uploadId, p)), temp);
+    const etagMd5 = createHash('md5');
+    for (const p of parts) etagMd5.update(Buffer.from(p.etag, 'hex'));
+    const meta = {
+      key: upload.key,
+      size: parts.reduce((sum, p) => sum + p.size, 0),
+      etag: `${etagMd5.digest('hex').toUpperCase()}-${parts.length}`,
+      // Combined from the part CRCs: Complete never re-reads the data to hash it.
+      crc64: crc64CombineAll(parts),
+      contentType: upload.contentType,
+      lastModified: Date.now(),
+      userMeta: upload.userMeta,
+      objectType: 'Multipart' as const,
+    };
+    try {
+      await bucket.objects.commit(temp, meta);
+    } catch (err) {
+      await removeQuietly(temp);
+      throw err;
+    }
+    await bucket.uploads.remove(uploadId);
+    return meta;
+  });
+  sendXml(
+    ctx,
+    200,
+    'CompleteMultipartUploadResult',
+    [
+      ['Location', `http://${ctx.header('host') ?? ''}/${result.key}`],
+      ['Bucket', bucket.name],
+      ['Key', result.key],
+      ['ETag', `"${result.etag}"`],
+    ],
+    { etag: `"${result.etag}"`, 'x-oss-hash-crc64ecma': result.crc64 },
+  );
+}
+
+export async function abortMultipartUpload(ctx: RequestContext, bucket: Bucket): Promise<void> {
+  const uploadId = uploadIdOf(ctx);
+  await bucket.uploads.exclusive(uploadId, async () => {
+    bucket.uploads.get(uploadId, ctx.parsed.key);
+    await bucket.uploads.remove(uploadId);
+  });
+  sendEmpty(ctx, 204);
+}

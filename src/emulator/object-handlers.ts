@@ -1,0 +1,137 @@
+import type { OutgoingHttpHeaders } from 'node:http';
+import { open } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
+import { removeQuietly, tempFilePath } from './atomic-file.js';
+import { receiveBodyToFile } from './body-reader.js';
+import type { Bucket } from './bucket.js';
+import { resolveRange } from './byte-range.js';
+import { ossErrors } from './oss-error.js';
+import { checkObjectKey } from './parsed-request.js';
+import type { RequestContext } from './request-context.js';
+import { objectHeaders, sendEmpty } from './responses.js';
+import type { ObjectMeta } from './types.js';
+
+/** OSS's limit for PutObject and for one part. */
+export const MAX_SINGLE_UPLOAD = 5 * 1024 ** 3;
+
+/** The `x-oss-meta-*` headers of a request, names lowercased as Node gives them. */
+export function userMetaOf(ctx: RequestContext): Record<string, string> {
+  const meta: Record<string, string> = {};
+  for (const [name, value] of Object.entries(ctx.req.headers)) {
+    if (name.startsWith('x-oss-meta-') && value !== undefined) meta[name] = Array.isArray(value) ? value.join(',') : value;
+  }
+  return meta;
+}
+
+export function contentTypeOf(ctx: RequestContext): string {
+  return ctx.header('content-type') || 'application/octet-stream';
+}
+
+/** The headers OSS answers a stored upload (object or part) with. */
+export function uploadResultHeaders(md5Hex: string, crc64: string): OutgoingHttpHeaders {
+  return { etag: `"${md5Hex}"`, 'x-oss-hash-crc64ecma': crc64, 'content-md5': Buffer.from(md5Hex, 'hex').toString('base64') };
+}
+
+export async function putObject(ctx: RequestContext, bucket: Bucket, tempDir: string): Promise<void> {
+  const key = ctx.parsed.key!;
+  checkObjectKey(key);
+  if (ctx.header('x-oss-copy-source')) throw ossErrors.notImplemented('CopyObject');
+  const temp = tempFilePath(tempDir);
+  const body = await receiveBodyToFile(ctx, temp, MAX_SINGLE_UPLOAD);
+  try {
+    await bucket.objects.commit(temp, {
+      key,
+      size: body.size,
+      etag: body.md5Hex,
+      crc64: body.crc64,
+      contentType: contentTypeOf(ctx),
+      lastModified: Date.now(),
+      userMeta: userMetaOf(ctx),
+      objectType: 'Normal',
+    });
+  } catch (err) {
+    await removeQuietly(temp);
+    throw err;
+  }
+  sendEmpty(ctx, 200, uploadResultHeaders(body.md5Hex, body.crc64));
+}
+
+function existing(bucket: Bucket, key: string): ObjectMeta {
+  const meta = bucket.objects.get(key);
+  if (!meta) throw ossErrors.noSuchKey(key);
+  return meta;
+}
+
+/** If-Match / If-None-Match / If-(Un)Modified-Since: undefined to go on, else the status to answer. */
+function preconditionStatus(ctx: RequestContext, meta: ObjectMeta): number | undefined {
+  const etag = `"${meta.etag}"`;
+  const ifMatch = ctx.header('if-match');
+  if (ifMatch !== undefined && ifMatch !== '*' && ifMatch.replace(/^W\//, '') !== etag) throw ossErrors.preconditionFailed();
+  const ifUnmodified = ctx.header('if-unmodified-since');
+  if (ifUnmodified !== undefined && meta.lastModified > Date.parse(ifUnmodified) + 999) throw ossErrors.preconditionFailed();
+  const ifNoneMatch = ctx.header('if-none-match');
+  if (ifNoneMatch !== undefined) return ifNoneMatch === etag || ifNoneMatch === '*' ? 304 : undefined;
+  const ifModified = ctx.header('if-modified-since');
+  if (ifModified !== undefined && meta.lastModified <= Date.parse(ifModified) + 999) return 304;
+  return undefined;
+}
+
+/** Opens the current data file; retries when an overwrite replaced it between lookup and open. */
+async function openCurrent(bucket: Bucket, key: string): Promise<{ meta: ObjectMeta; handle: FileHandle }> {
+  for (let attempt = 0; ; attempt++) {
+    const meta = existing(bucket, key);
+    try {
+      return { meta, handle: await open(bucket.objects.dataPath(meta), 'r') };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 3) throw err;
+    }
+  }
+}
+
+export async function getObject(ctx: RequestContext, bucket: Bucket): Promise<void> {
+  const { meta, handle } = await openCurrent(bucket, ctx.parsed.key!);
+  try {
+    const conditional = preconditionStatus(ctx, meta);
+    if (conditional !== undefined) {
+      sendEmpty(ctx, conditional, { etag: `"${meta.etag}"` });
+      return;
+    }
+    const standard = ctx.header('x-oss-range-behavior') === 'standard';
+    const range = resolveRange(ctx.header('range'), meta.size, standard);
+    const headers = objectHeaders(meta);
+    headers['x-oss-request-id'] = ctx.requestId;
+    headers.date = new Date().toUTCString();
+    if (range) {
+      headers['content-range'] = `bytes ${range.start}-${range.end}/${meta.size}`;
+      headers['content-length'] = range.end - range.start + 1;
+      ctx.res.writeHead(206, headers);
+    } else {
+      headers['content-length'] = meta.size;
+      ctx.res.writeHead(200, headers);
+    }
+    if (meta.size === 0) {
+      ctx.res.end();
+      return;
+    }
+    const stream = handle.createReadStream({ start: range?.start ?? 0, end: range?.end ?? meta.size - 1, highWaterMark: 1 << 20, autoClose: false });
+    await pipeline(stream, ctx.res);
+  } finally {
+    await handle.close();
+  }
+}
+
+export async function headObject(ctx: RequestContext, bucket: Bucket): Promise<void> {
+  const meta = existing(bucket, ctx.parsed.key!);
+  const conditional = preconditionStatus(ctx, meta);
+  if (conditional !== undefined) {
+    sendEmpty(ctx, conditional, { etag: `"${meta.etag}"` });
+    return;
+  }
+  sendEmpty(ctx, 200, { ...objectHeaders(meta), 'content-length': meta.size });
+}
+
+export async function deleteObject(ctx: RequestContext, bucket: Bucket): Promise<void> {
+  await bucket.objects.delete(ctx.parsed.key!);
+  sendEmpty(ctx, 204);
+}

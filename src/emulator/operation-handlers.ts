@@ -1,0 +1,30 @@
+import type { Bucket } from './bucket.js';
+import { listMultipartUploads, listObjects, listObjectsV2 } from './list-handlers.js';
+import {
+  abortMultipartUpload,
+  completeMultipartUpload,
+  initiateMultipartUpload,
+  listParts,
+  uploadPart,
+} from './multipart-handlers.js';
+import { deleteObject, getObject, headObject, putObject } from './object-handlers.js';
+import type { RequestContext } from './request-context.js';
+import type { OssOperation } from './types.js';
+
+export type OperationHandler = (ctx: RequestContext, bucket: Bucket, tempDir: string) => Promise<void>;
+
+/** Which function answers each OSS operation. */
+export const OPERATION_HANDLERS: Record<OssOperation, OperationHandler> = {
+  PutObject: putObject,
+  GetObject: getObject,
+  HeadObject: headObject,
+  DeleteObject: deleteObject,
+  ListObjects: listObjects,
+  ListObjectsV2: listObjectsV2,
+  InitiateMultipartUpload: initiateMultipartUpload,
+  UploadPart: uploadPart,
+  ListParts: listParts,
+  CompleteMultipartUpload: completeMultipartUpload,
+  AbortMultipartUpload: abortMultipartUpload,
+  ListMultipartUploads: listMultipartUploads,
+};

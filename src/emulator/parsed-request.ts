@@ -1,0 +1,96 @@
+import type { IncomingMessage } from 'node:http';
+import { isIP } from 'node:net';
+import { OssError, ossErrors } from './oss-error.js';
+import type { OssOperation } from './types.js';
+
+/** What a request addresses, worked out from Host, path and query before anything else runs. */
+export interface ParsedRequest {
+  method: string;
+  /** The raw (still percent-encoded) path, as the client sent it. */
+  rawPath: string;
+  query: Record<string, string>;
+  /** True when the bucket came from the path (localhost/IP Host), false for virtual-hosted style. */
+  pathStyle: boolean;
+  bucket?: string;
+  key?: string;
+  operation?: OssOperation;
+  partNumber?: number;
+  uploadId?: string;
+}
+
+function parseQuery(raw: string): Record<string, string> {
+  const query: Record<string, string> = {};
+  for (const [name, value] of new URLSearchParams(raw)) query[name] = value;
+  return query;
+}
+
+/** Path style when Host is an IP or localhost (what `sldEnable` sends); otherwise Host's first label. */
+function hostBucket(host: string | undefined): string | undefined {
+  if (!host) return undefined;
+  const hostname = host.startsWith('[') ? host.slice(1, host.indexOf(']')) : host.replace(/:\d+$/, '');
+  if (isIP(hostname) !== 0 || hostname === 'localhost') return undefined;
+  const firstDot = hostname.indexOf('.');
+  return firstDot > 0 ? hostname.slice(0, firstDot) : undefined;
+}
+
+function decodePath(rawPath: string): string {
+  try {
+    return decodeURIComponent(rawPath);
+  } catch {
+    throw new OssError(400, 'InvalidURI', 'Could not parse the specified URI.');
+  }
+}
+
+function operationOf(method: string, key: string | undefined, query: Record<string, string>): OssOperation | undefined {
+  const has = (name: string): boolean => name in query;
+  if (key === undefined) {
+    if (method !== 'GET') return undefined;
+    if (has('uploads')) return 'ListMultipartUploads';
+    if (query['list-type'] === '2') return 'ListObjectsV2';
+    return 'ListObjects';
+  }
+  switch (method) {
+    case 'PUT':
+      return has('uploadId') && has('partNumber') ? 'UploadPart' : has('uploadId') ? undefined : 'PutObject';
+    case 'GET':
+      return has('uploadId') ? 'ListParts' : 'GetObject';
+    case 'HEAD':
+      return 'HeadObject';
+    case 'DELETE':
+      return has('uploadId') ? 'AbortMultipartUpload' : 'DeleteObject';
+    case 'POST':
+      if (has('uploads')) return 'InitiateMultipartUpload';
+      return has('uploadId') ? 'CompleteMultipartUpload' : undefined;
+    default:
+      return undefined;
+  }
+}
+
+export function parseRequest(req: IncomingMessage): ParsedRequest {
+  const url = req.url ?? '/';
+  const queryStart = url.indexOf('?');
+  const rawPath = queryStart < 0 ? url : url.slice(0, queryStart);
+  const query = parseQuery(queryStart < 0 ? '' : url.slice(queryStart + 1));
+  const method = (req.method ?? 'GET').toUpperCase();
+  const path = decodePath(rawPath);
+
+  let bucket = hostBucket(req.headers.host);
+  const pathStyle = bucket === undefined;
+  let keyPart = path.slice(1);
+  if (pathStyle) {
+    const slash = keyPart.indexOf('/');
+    bucket = (slash < 0 ? keyPart : keyPart.slice(0, slash)) || undefined;
+    keyPart = slash < 0 ? '' : keyPart.slice(slash + 1);
+  }
+  const key = keyPart === '' ? undefined : keyPart;
+  const parsed: ParsedRequest = { method, rawPath, query, pathStyle, bucket, key };
+  if (bucket !== undefined) parsed.operation = operationOf(method, key, query);
+  if (query.uploadId !== undefined) parsed.uploadId = query.uploadId;
+  if (query.partNumber !== undefined) parsed.partNumber = Number(query.partNumber);
+  return parsed;
+}
+
+/** Keys are 1..1023 UTF-8 bytes (OSS's limit). */
+export function checkObjectKey(key: string): void {
+  if (Buffer.byteLength(key) > 1023) throw ossErrors.invalidObjectName();
+}

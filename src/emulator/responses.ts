@@ -1,0 +1,58 @@
+import type { OutgoingHttpHeaders } from 'node:http';
+import type { OssError } from './oss-error.js';
+import type { RequestContext } from './request-context.js';
+import { xmlDocument } from './xml.js';
+import type { XmlElement } from './xml.js';
+import type { ObjectMeta } from './types.js';
+
+/** Headers OSS puts on every answer. */
+function baseHeaders(ctx: RequestContext): OutgoingHttpHeaders {
+  return { 'x-oss-request-id': ctx.requestId, server: 'AliyunOSS', date: new Date().toUTCString() };
+}
+
+export function sendEmpty(ctx: RequestContext, status: number, headers: OutgoingHttpHeaders = {}): void {
+  ctx.res.writeHead(status, { ...baseHeaders(ctx), 'content-length': 0, ...headers });
+  ctx.res.end();
+}
+
+export function sendXml(ctx: RequestContext, status: number, root: string, children: readonly XmlElement[], headers: OutgoingHttpHeaders = {}): void {
+  const body = Buffer.from(xmlDocument(root, children));
+  ctx.res.writeHead(status, { ...baseHeaders(ctx), 'content-type': 'application/xml', 'content-length': body.length, ...headers });
+  ctx.res.end(body);
+}
+
+/** Head and the body-less answers carry the error XML base64'd in x-oss-err, as OSS does; ali-oss reads it. */
+export function sendError(ctx: RequestContext, error: OssError): void {
+  const host = ctx.header('host') ?? '';
+  const xml = xmlDocument('Error', [
+    ['Code', error.code],
+    ['Message', error.message],
+    ['RequestId', ctx.requestId],
+    ['HostId', host.replace(/:\d+$/, '')],
+    ...Object.entries(error.details),
+  ]);
+  const body = Buffer.from(xml);
+  const headers = { ...baseHeaders(ctx), 'content-type': 'application/xml', 'x-oss-ec': '0000-00000000' };
+  if (ctx.parsed.method === 'HEAD') {
+    ctx.res.writeHead(error.status, { ...headers, 'x-oss-err': body.toString('base64') });
+    ctx.res.end();
+    return;
+  }
+  ctx.res.writeHead(error.status, { ...headers, 'content-length': body.length });
+  ctx.res.end(body);
+}
+
+/** What GetObject and HeadObject say about an object. */
+export function objectHeaders(meta: ObjectMeta): OutgoingHttpHeaders {
+  const headers: OutgoingHttpHeaders = {
+    'content-type': meta.contentType,
+    etag: `"${meta.etag}"`,
+    'last-modified': new Date(meta.lastModified).toUTCString(),
+    'x-oss-hash-crc64ecma': meta.crc64,
+    'x-oss-object-type': meta.objectType,
+    'x-oss-storage-class': 'Standard',
+    'accept-ranges': 'bytes',
+  };
+  for (const [name, value] of Object.entries(meta.userMeta)) headers[name] = value;
+  return headers;
+}

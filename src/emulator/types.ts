@@ -1,0 +1,76 @@
+/** Shapes shared by the emulator's parts and by tests that drive it. */
+
+export type OssOperation =
+  | 'PutObject'
+  | 'GetObject'
+  | 'HeadObject'
+  | 'DeleteObject'
+  | 'ListObjects'
+  | 'ListObjectsV2'
+  | 'InitiateMultipartUpload'
+  | 'UploadPart'
+  | 'ListParts'
+  | 'CompleteMultipartUpload'
+  | 'AbortMultipartUpload'
+  | 'ListMultipartUploads';
+
+export type FaultAction =
+  | { type: 'error'; status: number; code: string; message?: string }
+  /** Destroy the socket after receiving that many request body bytes, without responding. */
+  | { type: 'reset'; afterBytes: number }
+  | { type: 'latency'; ms: number }
+  /** Throttle reading the request body. */
+  | { type: 'throttle'; bytesPerSecond: number }
+  /** Drop the request's upload ID server-side before handling it, so it gets NoSuchUpload. */
+  | { type: 'forgetUpload' };
+
+export interface FaultMatch {
+  method?: string;
+  operation?: OssOperation;
+  key?: string | RegExp;
+  partNumber?: number;
+}
+
+export interface FaultRule {
+  match?: FaultMatch;
+  /** 1-based: the Nth matching request from when the rule is added. Default 1. */
+  nth?: number;
+  /** How many consecutive matches from the Nth get the action. Default 1; Infinity allowed. */
+  times?: number;
+  action: FaultAction;
+}
+
+export interface RequestLogEntry {
+  time: number;
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  bucket?: string;
+  key?: string;
+  operation?: OssOperation;
+  partNumber?: number;
+  uploadId?: string;
+  bytesReceived: number;
+  /** 0 when the connection was reset instead of answered. */
+  status: number;
+  code?: string;
+}
+
+export interface Credential {
+  accessKeyId: string;
+  accessKeySecret: string;
+}
+
+/** Object metadata, kept in the sidecar JSON next to the object's data file. */
+export interface ObjectMeta {
+  key: string;
+  /** File name (not path) of the data file in the object's directory. */
+  dataFile: string;
+  size: number;
+  etag: string;
+  crc64: string;
+  contentType: string;
+  lastModified: number;
+  userMeta: Record<string, string>;
+  objectType: 'Normal' | 'Multipart';
+}

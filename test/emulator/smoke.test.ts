@@ -1,0 +1,46 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { crc64 } from '../../src/lib/crc64.js';
+import { startTestEmulator } from '../helpers/emulator.js';
+import type { TestEmulator } from '../helpers/emulator.js';
+
+describe('emulator smoke', () => {
+  let env: TestEmulator;
+  beforeAll(async () => {
+    env = await startTestEmulator();
+  });
+  afterAll(async () => {
+    await env.stop();
+  });
+
+  it('puts, gets, heads and deletes an object', async () => {
+    const client = env.client();
+    const body = Buffer.from('hello world');
+    const put = await client.put('a/b.txt', body);
+    expect(put.res.status).toBe(200);
+    expect(put.res.headers['x-oss-hash-crc64ecma']).toBe(crc64(body));
+    const got = await client.get('a/b.txt');
+    expect(Buffer.from(got.content as Buffer).toString()).toBe('hello world');
+    const head = await client.head('a/b.txt');
+    expect(head.res.headers['content-length']).toBe('11');
+    const del = await client.delete('a/b.txt');
+    expect(del.res.status).toBe(204);
+    await expect(client.head('a/b.txt')).rejects.toMatchObject({ code: 'NoSuchKey', status: 404 });
+  });
+
+  it('does a multipart upload', async () => {
+    const client = env.client();
+    const init = await client.initMultipartUpload('big.bin');
+    const part1 = Buffer.alloc(100 * 1024, 1);
+    const part2 = Buffer.from('tail');
+    const p1 = await client.uploadPart('big.bin', init.uploadId, 1, part1, 0, part1.length);
+    expect(p1.etag).toMatch(/^"[0-9A-F]{32}"$/);
+    const p2 = await client.uploadPart('big.bin', init.uploadId, 2, part2, 0, part2.length);
+    const done = await client.completeMultipartUpload('big.bin', init.uploadId, [
+      { number: 1, etag: p1.etag },
+      { number: 2, etag: p2.etag },
+    ]);
+    expect(done.res.status).toBe(200);
+    const got = await client.get('big.bin');
+    expect(got.res.headers['x-oss-hash-crc64ecma']).toBe(crc64(Buffer.concat([part1, part2])));
+  });
+});
