@@ -77,9 +77,17 @@ export function readYamlSource(text: string, file: string): YamlSource {
     message: `YAML syntax: ${error.message.split('\n')[0] ?? error.message}`,
   }));
 
+  let data: unknown;
+  try {
+    if (syntaxIssues.length === 0) data = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    // e.g. an alias bomb: too many alias expansions.
+    syntaxIssues.push({ file, line: 1, column: 1, keyPath: '', message: `YAML: ${error instanceof Error ? error.message : String(error)}` });
+  }
+
   return {
     file,
-    data: syntaxIssues.length > 0 ? undefined : doc.toJS({ maxAliasCount: 100 }),
+    data,
     syntaxIssues,
     valuePosition: (keyPath) => lookup(values, keys, keyPath),
     keyPosition: (keyPath) => lookup(keys, values, keyPath),

@@ -122,6 +122,11 @@ describe('config validation errors', () => {
     expect(error.message).toContain(at(7, 5, 'YAML syntax: Map keys must be unique'));
   });
 
+  it('refuses a YAML alias bomb instead of expanding it', () => {
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]', 'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]', 'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]'];
+    expect(() => parseConfig(bomb.join('\n'), '/bomb.yaml', TEST_ENV)).toThrow('/bomb.yaml:1:1: YAML: ');
+  });
+
   it('parseConfig locates issues in the given source path', () => {
     expect(() => parseConfig('folders: 3\n', '/etc/oss-sync.yaml', TEST_ENV)).toThrow(ConfigError);
     expect(() => parseConfig('folders: 3\n', '/etc/oss-sync.yaml', TEST_ENV)).toThrow('/etc/oss-sync.yaml:1:10: folders: expected a list');
