@@ -12,6 +12,8 @@ export interface FolderDefaults {
   partSize: number;
   watcher: FolderConfig['watcher'];
   baseDir: string;
+  /** False for read-only inspection (`status`, `retry`): an unmounted folder must not hide the queue. */
+  checkFolders: boolean;
 }
 
 /** A folder as read; name is filled in later, once every explicit name is known. */
@@ -48,7 +50,10 @@ export function readFolder(folder: SectionReader, defaults: FolderDefaults): Rea
   const rawPath = folder.require('path', folder.string('path'), 'the local directory to back up');
   const path = rawPath === undefined
     ? undefined
-    : folder.parsed('path', () => checkDirectory(resolveConfigPath(rawPath, defaults.baseDir, folder.env)));
+    : folder.parsed('path', () => {
+        const resolved = resolveConfigPath(rawPath, defaults.baseDir, folder.env);
+        return defaults.checkFolders ? checkDirectory(resolved) : resolved;
+      });
   const bucket = folder.require('bucket', folder.parsed('bucket', checkBucket), 'the OSS bucket to upload to');
   const prefix = folder.parsed('prefix', normaliseKeyPrefix);
   const prefixValid = prefix !== undefined || !folder.has('prefix');

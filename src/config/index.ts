@@ -1,5 +1,6 @@
 /** Public surface of the configuration module. */
 export { loadConfig, parseConfig, DEFAULTS } from './parse-config.js';
+export type { ParseOptions } from './parse-config.js';
 export { ConfigError, formatIssue } from './config-error.js';
 export type { ConfigIssue } from './config-error.js';
 export { redactedConfig, REDACTED } from './redact.js';

@@ -75,7 +75,7 @@ function readConcurrency(root: SectionReader): Config['concurrency'] {
   return concurrency;
 }
 
-function buildConfig(root: SectionReader, sourcePath: string): Config {
+function buildConfig(root: SectionReader, sourcePath: string, options: ParseOptions): Config {
   const baseDir = dirname(sourcePath);
   const ossSection = root.has('oss') ? SectionReader.open(root.raw('oss'), 'oss', root.sink, root.env) : undefined;
   if (!root.has('oss')) root.sink.atKey('oss', 'missing: the oss: section (endpoint and credentials)');
@@ -100,7 +100,7 @@ function buildConfig(root: SectionReader, sourcePath: string): Config {
     folders: [],
     warnings: root.sink.warnings,
   };
-  const folders = readFolders(root, { partSize, watcher, baseDir });
+  const folders = readFolders(root, { partSize, watcher, baseDir, checkFolders: options.purpose !== 'inspect' });
   root.reportUnknownKeys();
   config.folders = assignFolderNames(folders, root.sink);
   checkFolderOverlaps(folders, root.sink);
@@ -108,18 +108,28 @@ function buildConfig(root: SectionReader, sourcePath: string): Config {
   return config;
 }
 
-export function parseConfig(text: string, sourcePath: string, env: NodeJS.ProcessEnv = process.env): Config {
+/**
+ * purpose 'inspect' is for commands that only read the state database (`status`, `retry`): an
+ * operator's shell may lack the daemon's credential variables, and a folder may be unmounted.
+ * Problems in the oss: section are ignored and folder paths need not exist; the rest is validated.
+ */
+export interface ParseOptions {
+  purpose?: 'run' | 'inspect';
+}
+
+export function parseConfig(text: string, sourcePath: string, env: NodeJS.ProcessEnv = process.env, options: ParseOptions = {}): Config {
   const file = resolve(sourcePath);
   const source = readYamlSource(text, file);
   const sink = new IssueSink(source);
   if (source.syntaxIssues.length > 0) throw new ConfigError(sink.issues);
   const root = SectionReader.open(source.data, '', sink, env);
-  const config = root && buildConfig(root, file);
-  if (!config || sink.issues.length > 0) throw new ConfigError(sink.sortedIssues());
+  const config = root && buildConfig(root, file, options);
+  const issues = sink.sortedIssues().filter((i) => options.purpose !== 'inspect' || !/^oss(\.|$)/.test(i.keyPath));
+  if (!config || issues.length > 0) throw new ConfigError(issues);
   return config;
 }
 
-export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env, options: ParseOptions = {}): Config {
   const file = resolve(path);
   let text: string;
   try {
@@ -128,5 +138,6 @@ export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): 
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'config file not found' : `cannot read config file (${String(error)})`;
     throw new ConfigError([{ file, keyPath: '', message: reason }]);
   }
-  return parseConfig(text, file, env);
+  return parseConfig(text, file, env, options);
 }
+
