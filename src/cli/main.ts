@@ -3,12 +3,24 @@
  * The `oss-sync` command: a thin dispatcher. Each subcommand lives in its own module and returns
  * an exit code; nothing here knows how uploading or watching works.
  */
+import { ConfigError } from '../config/index.js';
 import { runEmulatorCommand } from '../emulator/emulator-command.js';
+import { UsageError } from './args.js';
+import { runDemoCommand } from './demo-command.js';
+import { runOnceCommand } from './once-command.js';
+import { runRetryCommand } from './retry-command.js';
+import { runDaemonCommand } from './run-command.js';
+import { runStatusCommand } from './status-command.js';
 
 type Command = (argv: string[]) => Promise<number>;
 
 const COMMANDS: Record<string, { summary: string; run: Command }> = {
+  run: { summary: 'run the daemon: watch the folders and upload until stopped', run: runDaemonCommand },
+  once: { summary: 'reconcile, upload everything pending, exit (for cron and timers)', run: runOnceCommand },
+  status: { summary: 'what is queued, uploading, uploaded and failing', run: runStatusCommand },
+  retry: { summary: 're-queue failed files', run: runRetryCommand },
   emulator: { summary: 'run the built-in OSS-compatible server (for tests and demos)', run: runEmulatorCommand },
+  demo: { summary: 'run the emulator and the daemon with sample folders', run: runDemoCommand },
 };
 
 function usage(): string {
@@ -27,7 +39,19 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`oss-sync: unknown command '${name}'\n\n${usage()}`);
     return 2;
   }
-  return command.run(rest);
+  try {
+    return await command.run(rest);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`oss-sync ${name}: ${err.message}\n`);
+      return 2;
+    }
+    if (err instanceof ConfigError) {
+      process.stderr.write(`oss-sync ${name}: invalid configuration:\n${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
 }
 
 main(process.argv.slice(2)).then(

@@ -1,4 +1,6 @@
 import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 /**
  * One daemon per state database. The lock is an exclusive SQLite lock held on a sidecar file
@@ -11,7 +13,13 @@ export class InstanceLock {
 
   /** Takes the lock, or returns undefined if another process holds it. */
   static tryAcquire(stateDbPath: string): InstanceLock | undefined {
-    const db = new Database(`${stateDbPath}.lock`, { timeout: 0 });
+    let db: Database.Database;
+    try {
+      mkdirSync(dirname(stateDbPath), { recursive: true });
+      db = new Database(`${stateDbPath}.lock`, { timeout: 0 });
+    } catch (err) {
+      throw new Error(`cannot create the lock file ${stateDbPath}.lock: ${(err as Error).message}`);
+    }
     try {
       db.pragma('locking_mode = EXCLUSIVE');
       // The first write under EXCLUSIVE locking mode takes the lock and keeps it until close().

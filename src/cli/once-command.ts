@@ -1,0 +1,44 @@
+import { loadConfig } from '../config/index.js';
+import { Daemon } from '../daemon/daemon.js';
+import { Logger } from '../daemon/logger.js';
+import { CONFIG_OPTION, packageVersion, parseCommandArgs, resolveConfigPath } from './args.js';
+
+export const ONCE_HELP = `usage: oss-sync once [--config FILE]
+
+Reconciles every folder, uploads everything pending, and exits: 0 when all is uploaded, 1 with a
+summary when some files failed. For cron jobs, systemd timers and scripts.
+`;
+
+export async function runOnceCommand(argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs(argv, { ...CONFIG_OPTION, help: { type: 'boolean', short: 'h' } });
+  if (values.help) {
+    process.stdout.write(ONCE_HELP);
+    return 0;
+  }
+  const config = loadConfig(resolveConfigPath(values.config));
+  const logger = new Logger({ level: config.logLevel, secrets: [config.oss.accessKeySecret, config.oss.stsToken ?? ''] });
+  for (const w of config.warnings) logger.warn(w);
+  const daemon = await Daemon.start({ config, logger, version: packageVersion(), mode: 'once' });
+  let fatal: Error | undefined;
+  await new Promise<void>((resolve) => {
+    daemon.once('idle', () => resolve());
+    daemon.once('fatal', (_folder, err) => {
+      fatal = err;
+      resolve();
+    });
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  const failed = daemon.store.report.problems(1000).filter((p) => !p.retrying);
+  const counts = daemon.store.report.folderCounts();
+  await daemon.stop();
+  const uploaded = counts.reduce((n, c) => n + c.verified, 0);
+  if (fatal || failed.length > 0) {
+    process.stderr.write(`oss-sync once: ${failed.length} file(s) failed${fatal ? ` (${fatal.message})` : ''}\n`);
+    for (const f of failed.slice(0, 50)) process.stderr.write(`  ${f.folder}/${f.relPath}: ${f.lastError ?? 'unknown error'}\n`);
+    if (failed.length > 50) process.stderr.write(`  ... and ${failed.length - 50} more (see 'oss-sync status')\n`);
+    return 1;
+  }
+  process.stderr.write(`oss-sync once: done; ${uploaded} file(s) up to date\n`);
+  return 0;
+}

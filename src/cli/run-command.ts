@@ -1,0 +1,55 @@
+import { loadConfig } from '../config/index.js';
+import { Daemon } from '../daemon/daemon.js';
+import { Logger } from '../daemon/logger.js';
+import { CONFIG_OPTION, packageVersion, parseCommandArgs, resolveConfigPath } from './args.js';
+
+export const RUN_HELP = `usage: oss-sync run [--config FILE]
+
+Runs the daemon: reconciles every folder with the state database, watches them, and uploads new
+and changed files until stopped.
+  SIGTERM/SIGINT  stop taking work, let in-flight parts finish (up to shutdown_grace), exit 0
+  SIGHUP          reload the config (folders added/removed take effect without a restart)
+`;
+
+export async function runDaemonCommand(argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs(argv, { ...CONFIG_OPTION, help: { type: 'boolean', short: 'h' } });
+  if (values.help) {
+    process.stdout.write(RUN_HELP);
+    return 0;
+  }
+  const configPath = resolveConfigPath(values.config);
+  const config = loadConfig(configPath);
+  const logger = new Logger({ level: config.logLevel, secrets: [config.oss.accessKeySecret, config.oss.stsToken ?? ''] });
+  for (const w of config.warnings) logger.warn(w);
+  const daemon = await Daemon.start({ config, logger, version: packageVersion(), mode: 'run' });
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string): void => {
+      if (stopping) {
+        logger.warn('second signal: exiting now; unfinished transfers resume at the next start', { signal });
+        process.exit(1);
+      }
+      stopping = true;
+      logger.info('stopping', { signal });
+      daemon.stop().then(
+        () => resolve(0),
+        (err: unknown) => {
+          logger.error('error while stopping', { error: err as Error });
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGHUP', () => {
+      try {
+        const next = loadConfig(configPath);
+        for (const w of next.warnings) logger.warn(w);
+        void daemon.reload(next).catch((err: unknown) => logger.error('reload failed', { error: err as Error }));
+      } catch (err) {
+        logger.error('config reload failed; keeping the running configuration', { error: err as Error });
+      }
+    });
+  });
+}

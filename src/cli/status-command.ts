@@ -1,0 +1,47 @@
+import { loadConfig } from '../config/index.js';
+import { CONFIG_OPTION, parseCommandArgs, resolveConfigPath } from './args.js';
+import { readStatus } from './status-snapshot.js';
+import { renderStatus } from './status-view.js';
+
+export const STATUS_HELP = `usage: oss-sync status [--config FILE] [--json] [--watch]
+
+Shows, per folder, what is queued, uploading (with progress and rate), uploaded and failed (with
+the last error); totals; whether the daemon runs; whether the state database is healthy. Works
+whether or not the daemon is running.
+  --json    one stable JSON document, for scripts
+  --watch   redraw every 2 seconds until interrupted
+`;
+
+export async function runStatusCommand(argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs(argv, {
+    ...CONFIG_OPTION,
+    json: { type: 'boolean' },
+    watch: { type: 'boolean', short: 'w' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    process.stdout.write(STATUS_HELP);
+    return 0;
+  }
+  const config = loadConfig(resolveConfigPath(values.config), process.env, { purpose: 'inspect' });
+  const folders = config.folders.map((f) => ({ name: f.name, path: f.path }));
+  const show = (): string => {
+    const snapshot = readStatus(config.stateDb, folders);
+    return values.json ? `${JSON.stringify(snapshot, null, 2)}\n` : renderStatus(snapshot);
+  };
+  if (!values.watch) {
+    process.stdout.write(show());
+    return 0;
+  }
+  return new Promise<number>((resolve) => {
+    const draw = (): void => {
+      process.stdout.write(`${process.stdout.isTTY ? '\x1b[2J\x1b[H' : ''}${show()}`);
+    };
+    draw();
+    const timer = setInterval(draw, 2_000);
+    process.once('SIGINT', () => {
+      clearInterval(timer);
+      resolve(0);
+    });
+  });
+}

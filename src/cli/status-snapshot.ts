@@ -1,0 +1,81 @@
+import { existsSync } from 'node:fs';
+import { InstanceLock, StateStore, type FailedFile, type FolderCounts, type FolderHealth, type InFlightFile } from '../store/index.js';
+
+/** Everything `oss-sync status` shows; also its stable --json shape. */
+export interface StatusSnapshot {
+  stateDb: string;
+  database: { exists: boolean; healthy: boolean; problems: string[] };
+  daemon: { running: boolean; pid: number | null; startedAt: string | null; uptimeSeconds: number | null; version: string | null };
+  folders: Array<FolderCounts & { mode: string | null; note: string | null; path: string | null }>;
+  uploading: Array<InFlightFile & { percent: number; bytesPerSecond: number | null }>;
+  problems: FailedFile[];
+  totals: { queued: number; uploading: number; uploaded: number; failed: number; retrying: number; deleting: number; queuedBytes: number; uploadedBytes: number };
+}
+
+/** Reads the state database (safe while the daemon writes it) into a snapshot. */
+export function readStatus(stateDb: string, configuredFolders: ReadonlyArray<{ name: string; path: string }>, now = Date.now()): StatusSnapshot {
+  const empty: StatusSnapshot = {
+    stateDb,
+    database: { exists: false, healthy: false, problems: [] },
+    daemon: { running: false, pid: null, startedAt: null, uptimeSeconds: null, version: null },
+    folders: configuredFolders.map((f) => ({ ...zeroCounts(f.name), mode: null, note: null, path: f.path })),
+    uploading: [],
+    problems: [],
+    totals: { queued: 0, uploading: 0, uploaded: 0, failed: 0, retrying: 0, deleting: 0, queuedBytes: 0, uploadedBytes: 0 },
+  };
+  if (!existsSync(stateDb)) return empty;
+  const running = InstanceLock.isHeld(stateDb);
+  const store = StateStore.open(stateDb);
+  try {
+    const check = store.integrityCheck();
+    const info = running ? store.daemon.info() : undefined;
+    const health = new Map<string, FolderHealth>(running ? store.daemon.folderHealth().map((h) => [h.folder, h]) : []);
+    const counts = new Map(store.report.folderCounts().map((c) => [c.folder, c]));
+    const names = [...new Set([...configuredFolders.map((f) => f.name), ...counts.keys()])];
+    const folders = names.map((name) => ({
+      ...(counts.get(name) ?? zeroCounts(name)),
+      mode: health.get(name)?.mode ?? null,
+      note: health.get(name)?.note ?? null,
+      path: configuredFolders.find((f) => f.name === name)?.path ?? health.get(name)?.root ?? null,
+    }));
+    const uploading = store.report.inFlight().map((f) => {
+      const elapsed = f.startedAt ? (now - f.startedAt) / 1000 : 0;
+      return {
+        ...f,
+        percent: f.size > 0 ? Math.min(100, Math.round((f.bytesDone / f.size) * 1000) / 10) : 100,
+        bytesPerSecond: elapsed > 0.5 ? Math.round(f.bytesDone / elapsed) : null,
+      };
+    });
+    const sum = (pick: (c: FolderCounts) => number): number => folders.reduce((n, c) => n + (pick(c) ?? 0), 0);
+    return {
+      stateDb,
+      database: { exists: true, healthy: check.length === 1 && check[0] === 'ok', problems: check.filter((c) => c !== 'ok') },
+      daemon: {
+        running,
+        pid: info?.pid ?? null,
+        startedAt: info ? new Date(info.startedAt).toISOString() : null,
+        uptimeSeconds: info ? Math.round((now - info.startedAt) / 1000) : null,
+        version: info?.version ?? null,
+      },
+      folders,
+      uploading,
+      problems: store.report.problems(),
+      totals: {
+        queued: sum((c) => c.queued),
+        uploading: sum((c) => c.uploading),
+        uploaded: sum((c) => c.verified),
+        failed: sum((c) => c.failed),
+        retrying: sum((c) => c.retrying),
+        deleting: sum((c) => c.deleting),
+        queuedBytes: sum((c) => c.queuedBytes),
+        uploadedBytes: sum((c) => c.verifiedBytes),
+      },
+    };
+  } finally {
+    store.close();
+  }
+}
+
+function zeroCounts(folder: string): FolderCounts {
+  return { folder, queued: 0, uploading: 0, verified: 0, failed: 0, deleting: 0, retrying: 0, queuedBytes: 0, verifiedBytes: 0 };
+}

@@ -1,0 +1,76 @@
+import type { StatusSnapshot } from './status-snapshot.js';
+
+/** Renders a status snapshot for a person: a header, a table per folder, then what is moving or stuck. */
+export function renderStatus(s: StatusSnapshot): string {
+  const out: string[] = [];
+  const d = s.daemon;
+  out.push(
+    d.running
+      ? `daemon: running (pid ${d.pid ?? '?'}, up ${duration(d.uptimeSeconds ?? 0)}${d.version ? `, v${d.version}` : ''})`
+      : 'daemon: not running',
+  );
+  if (!s.database.exists) {
+    out.push(`state:  ${s.stateDb} does not exist yet (the daemon has not run with this config)`);
+  } else {
+    out.push(`state:  ${s.stateDb} (${s.database.healthy ? 'healthy' : `DAMAGED: ${s.database.problems.slice(0, 3).join('; ')}`})`);
+  }
+  out.push('');
+  const rows = s.folders.map((f) => [
+    f.folder,
+    String(f.queued),
+    String(f.uploading),
+    String(f.verified),
+    f.failed > 0 ? `${f.failed} !` : '0',
+    f.mode ? `${f.mode}${f.note ? ` (${f.note})` : ''}` : d.running ? '-' : 'stopped',
+  ]);
+  out.push(...table(['FOLDER', 'QUEUED', 'UPLOADING', 'UPLOADED', 'FAILED', 'WATCH'], rows));
+  const t = s.totals;
+  out.push('');
+  out.push(
+    `total: ${t.queued} queued (${bytes(t.queuedBytes)}), ${t.uploading} uploading, ${t.uploaded} uploaded (${bytes(t.uploadedBytes)}), ` +
+      `${t.failed} failed${t.retrying > 0 ? `, ${t.retrying} waiting to retry` : ''}${t.deleting > 0 ? `, ${t.deleting} remote deletes pending` : ''}`,
+  );
+  if (s.uploading.length > 0) {
+    out.push('', 'uploading:');
+    for (const u of s.uploading) {
+      const rate = u.bytesPerSecond !== null ? `  ${bytes(u.bytesPerSecond)}/s` : '';
+      out.push(`  ${u.folder}/${u.relPath}  ${u.percent.toFixed(1)}%  ${bytes(u.bytesDone)} of ${bytes(u.size)}${rate}`);
+    }
+  }
+  const failed = s.problems.filter((p) => !p.retrying);
+  const retrying = s.problems.filter((p) => p.retrying);
+  if (failed.length > 0) {
+    out.push('', `failed (run 'oss-sync retry' once the cause is fixed):`);
+    for (const p of failed) out.push(`  ${p.folder}/${p.relPath}  after ${p.attempts} attempt(s): ${p.lastError ?? 'unknown error'}`);
+  }
+  if (retrying.length > 0) {
+    out.push('', 'retrying:');
+    for (const p of retrying) out.push(`  ${p.folder}/${p.relPath}  attempt ${p.attempts}: ${p.lastError ?? ''}`);
+  }
+  return `${out.join('\n')}\n`;
+}
+
+function table(header: string[], rows: string[][]): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]): string =>
+    cells.map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)];
+}
+
+export function bytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return i === 0 ? `${v} B` : `${v.toFixed(1)} ${units[i]}`;
+}
+
+function duration(seconds: number): string {
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  return h > 0 ? `${h}h ${m}m` : m > 0 ? `${m}m ${s}s` : `${s}s`;
+}

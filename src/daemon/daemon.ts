@@ -1,0 +1,243 @@
+import { EventEmitter } from 'node:events';
+import cron, { type ScheduledTask } from 'node-cron';
+import type { Config, FolderConfig } from '../config/index.js';
+import { InstanceLock, StateStore } from '../store/index.js';
+import { createOssStorage, defaultRetryPolicy, FileUploader, withRetries, type ObjectStorage } from '../uploader/index.js';
+import { DaemonAlreadyRunningError, StateDatabaseCorruptError } from './errors.js';
+import { FolderSync } from './folder-sync.js';
+import type { Logger } from './logger.js';
+import { TransferScheduler } from './transfer-scheduler.js';
+import { TransferWorker } from './transfer-worker.js';
+
+export interface DaemonOptions {
+  config: Config;
+  logger: Logger;
+  version: string;
+  /** 'run' watches and runs until stopped; 'once' reconciles, drains the queue and reports idle. */
+  mode: 'run' | 'once';
+}
+
+interface DaemonEvents {
+  /** Nothing left to do in any active folder (what `once` waits for). */
+  idle: [];
+  /** A folder hit an error every file of it would hit (credentials, bucket). */
+  fatal: [folder: string, err: Error];
+}
+
+const HEARTBEAT_MS = 5_000;
+/** After a fatal error a folder rests this long before trying again (doubling, capped). */
+const FATAL_PAUSE_MS = 60_000;
+const FATAL_PAUSE_CAP_MS = 30 * 60_000;
+
+/** Wires config, store, uploader, folders and scheduler together; owns their life cycle. */
+export class Daemon extends EventEmitter<DaemonEvents> {
+  private readonly folders = new Map<string, FolderSync>();
+  private readonly fatalPause = new Map<string, { until: number; ms: number }>();
+  private scheduler!: TransferScheduler;
+  private storage!: ObjectStorage;
+  private uploader!: FileUploader;
+  private cronTask: ScheduledTask | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private config: Config;
+
+  private constructor(
+    private readonly o: DaemonOptions,
+    readonly store: StateStore,
+    private readonly lock: InstanceLock,
+  ) {
+    super();
+    this.config = o.config;
+  }
+
+  /** Takes the instance lock, opens the state, resumes what was interrupted and starts working. */
+  static async start(o: DaemonOptions): Promise<Daemon> {
+    const { config, logger } = o;
+    logger.addSecrets([config.oss.accessKeySecret, config.oss.stsToken]);
+    const lock = InstanceLock.tryAcquire(config.stateDb);
+    if (!lock) {
+      let pid: number | undefined;
+      try {
+        const peek = StateStore.open(config.stateDb);
+        pid = peek.daemon.info()?.pid;
+        peek.close();
+      } catch {
+        // the message stays useful without the pid
+      }
+      throw new DaemonAlreadyRunningError(config.stateDb, pid);
+    }
+    let store: StateStore | undefined;
+    try {
+      store = StateStore.open(config.stateDb);
+      const check = store.integrityCheck();
+      if (check.length !== 1 || check[0] !== 'ok') throw new StateDatabaseCorruptError(config.stateDb, check);
+      const daemon = new Daemon(o, store, lock);
+      await daemon.boot();
+      return daemon;
+    } catch (err) {
+      store?.close();
+      lock.release();
+      throw err;
+    }
+  }
+
+  private async boot(): Promise<void> {
+    const { logger } = this.o;
+    const resumed = this.store.queue.resetInterrupted();
+    if (resumed > 0) logger.info('resuming interrupted transfers', { files: resumed });
+    this.store.daemon.register({ pid: process.pid, version: this.o.version, configPath: this.config.sourcePath });
+    this.buildTransfer();
+    await this.abortOrphanedUploads();
+    this.scheduler = new TransferScheduler(this.store.queue, {
+      slots: this.config.concurrency.files,
+      largeFileBytes: this.config.multipartThreshold,
+      activeFolders: () => this.activeFolderNames(),
+      run: (row, signal) => this.worker.run(row, signal),
+    });
+    this.scheduler.on('idle', () => this.emit('idle'));
+    this.scheduler.on('error', (err) => logger.error('scheduler error', { error: err }));
+    for (const folder of this.config.folders) this.addFolder(folder);
+    await Promise.all([...this.folders.values()].map((f) => f.start()));
+    this.scheduler.start();
+    if (this.o.mode === 'run') {
+      this.scheduleReconcile();
+      this.heartbeat = setInterval(() => this.store.daemon.heartbeat(), HEARTBEAT_MS);
+      this.heartbeat.unref();
+    }
+    logger.info('oss-sync started', { mode: this.o.mode, folders: this.config.folders.length, stateDb: this.config.stateDb });
+  }
+
+  private worker!: TransferWorker;
+
+  /** (Re)creates the OSS client, uploader and worker from the current config. */
+  private buildTransfer(): void {
+    const c = this.config;
+    this.storage = withRetries(createOssStorage(c.oss), defaultRetryPolicy());
+    this.uploader = new FileUploader(this.storage, {
+      partSize: c.partSize,
+      multipartThreshold: c.multipartThreshold,
+      partConcurrency: c.concurrency.partsPerFile,
+    });
+    this.worker = new TransferWorker({
+      store: this.store,
+      uploader: this.uploader,
+      storage: this.storage,
+      logger: this.o.logger,
+      folder: (name) => this.folders.get(name)?.folder,
+      maxAttempts: c.maxAttempts,
+      onFatal: (folder, err) => this.onFatal(folder, err),
+      onGone: (folder, relPath) => this.onGone(folder, relPath),
+    });
+  }
+
+  /** Multipart uploads nobody will resume (their file was forgotten): abort them on OSS. */
+  private async abortOrphanedUploads(): Promise<void> {
+    for (const u of this.store.uploads.orphans()) {
+      try {
+        await this.storage.abortMultipart({ bucket: u.bucket, key: u.key }, u.uploadId);
+        this.store.uploads.forget(u.uploadId);
+        this.o.logger.info('aborted orphaned multipart upload', { key: `oss://${u.bucket}/${u.key}`, uploadId: u.uploadId });
+      } catch (err) {
+        this.o.logger.warn('could not abort orphaned multipart upload; will try again at next start', { key: `oss://${u.bucket}/${u.key}`, error: err });
+      }
+    }
+  }
+
+  private addFolder(folder: FolderConfig): void {
+    const sync = new FolderSync(folder, {
+      store: this.store,
+      logger: this.o.logger,
+      settleMs: this.config.settleMs,
+      ignoreAbsolute: [this.config.stateDb],
+      ignore: this.config.ignore,
+      onWork: () => this.scheduler.kick(),
+      watch: this.o.mode === 'run',
+    });
+    this.folders.set(folder.name, sync);
+  }
+
+  private activeFolderNames(): string[] {
+    const now = Date.now();
+    return [...this.folders.values()]
+      .filter((f) => f.active && (this.fatalPause.get(f.name)?.until ?? 0) <= now)
+      .map((f) => f.name);
+  }
+
+  private onFatal(folder: string, err: Error): void {
+    const prev = this.fatalPause.get(folder);
+    const ms = prev ? Math.min(FATAL_PAUSE_CAP_MS, prev.ms * 2) : FATAL_PAUSE_MS;
+    this.fatalPause.set(folder, { until: Date.now() + ms, ms });
+    this.o.logger.error('folder paused after an error every upload would hit; fix the config and reload (SIGHUP)', {
+      folder,
+      pauseMs: ms,
+      error: err,
+    });
+    this.store.daemon.setFolderHealth(folder, this.folders.get(folder)?.folder.path ?? '', 'paused', err.message);
+    this.emit('fatal', folder, err);
+  }
+
+  private onGone(folder: string, relPath: string): void {
+    const f = this.folders.get(folder)?.folder;
+    if (f?.deletePolicy === 'mirror') this.store.queue.markForDeletion(folder, [relPath]);
+    else this.store.queue.forget(folder, [relPath]);
+  }
+
+  private scheduleReconcile(): void {
+    this.cronTask?.stop();
+    this.cronTask = undefined;
+    if (!this.config.reconcileSchedule) return;
+    this.cronTask = cron.schedule(this.config.reconcileSchedule, () => {
+      void this.reconcileAll('scheduled');
+    });
+  }
+
+  async reconcileAll(reason: string): Promise<void> {
+    await Promise.all([...this.folders.values()].map((f) => f.reconcile(reason)));
+  }
+
+  /**
+   * SIGHUP: folders added or removed take effect at once; logging and OSS settings apply to new
+   * transfers. Settings that size running machinery (concurrency) need a restart, and say so.
+   */
+  async reload(next: Config): Promise<void> {
+    const { logger } = this.o;
+    const prev = this.config;
+    this.config = next;
+    logger.setLevel(next.logLevel);
+    logger.addSecrets([next.oss.accessKeySecret, next.oss.stsToken]);
+    this.fatalPause.clear();
+    this.buildTransfer();
+    const wanted = new Map(next.folders.map((f) => [f.name, f]));
+    for (const [name, sync] of this.folders) {
+      const want = wanted.get(name);
+      if (!want || JSON.stringify(want) !== JSON.stringify(sync.folder)) {
+        await sync.close();
+        this.folders.delete(name);
+        this.store.daemon.removeFolderHealth(name);
+        logger.info(want ? 'folder changed; restarting it' : 'folder removed from the config', { folder: name });
+      }
+    }
+    const added = next.folders.filter((f) => !this.folders.has(f.name));
+    for (const f of added) this.addFolder(f);
+    await Promise.all(added.map((f) => this.folders.get(f.name)!.start()));
+    if (prev.reconcileSchedule !== next.reconcileSchedule) this.scheduleReconcile();
+    if (prev.concurrency.files !== next.concurrency.files) logger.warn('concurrency.files changes take effect after a restart');
+    logger.info('configuration reloaded', { folders: next.folders.length, added: added.length });
+    this.scheduler.kick();
+  }
+
+  /**
+   * Stops taking work, gives in-flight parts up to shutdownGraceMs to finish, records state and
+   * releases the lock. Whatever did not finish resumes at the next start.
+   */
+  async stop(): Promise<{ settled: boolean }> {
+    this.cronTask?.stop();
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    const settled = await this.scheduler.stop(this.config.shutdownGraceMs);
+    await Promise.all([...this.folders.values()].map((f) => f.close()));
+    this.store.daemon.unregister();
+    this.store.close();
+    this.lock.release();
+    this.o.logger.info('oss-sync stopped', { inFlightFinished: settled });
+    return { settled };
+  }
+}

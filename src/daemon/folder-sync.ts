@@ -1,0 +1,196 @@
+import { existsSync, statSync } from 'node:fs';
+import type { FolderConfig } from '../config/index.js';
+import type { Observation, StateStore } from '../store/index.js';
+import type { Logger } from './logger.js';
+import { objectKey } from './object-key.js';
+import { reconcileFolder, type ReconcileResult } from './reconciler.js';
+import {
+  createFolderWatcher,
+  createPathFilter,
+  SettleTracker,
+  type FolderWatcher,
+  type PathFilter,
+  type SettledFile,
+  type WatchEvent,
+} from './watch/index.js';
+
+export interface FolderSyncOptions {
+  store: StateStore;
+  logger: Logger;
+  settleMs: number;
+  /** Absolute paths never to upload (the state database and its siblings). */
+  ignoreAbsolute: string[];
+  /** Ignore globs for every folder (the built-in temp-file patterns plus the config's). */
+  ignore: string[];
+  /** Something was queued or became deletable: the scheduler should look. */
+  onWork: () => void;
+  /** Whether the daemon should run a watcher (false for `once`). */
+  watch: boolean;
+}
+
+/**
+ * Keeps one configured folder in step with the queue: a reconcile walk at start and on schedule,
+ * then watcher events through the settle window into the queue. A vanished root (unmounted disk)
+ * pauses the folder — it never deletes remote objects.
+ */
+export class FolderSync {
+  private readonly filter: PathFilter;
+  private watcher: FolderWatcher | undefined;
+  private settle: SettleTracker | undefined;
+  private pendingSettled: Observation[] = [];
+  private flushScheduled = false;
+  private reconciling: Promise<ReconcileResult | undefined> | undefined;
+  private paused = false;
+  private closed = false;
+
+  constructor(
+    readonly folder: FolderConfig,
+    private readonly o: FolderSyncOptions,
+  ) {
+    this.filter = createPathFilter({
+      include: folder.include,
+      exclude: [...folder.exclude, ...o.ignore],
+      ignoreAbsolute: o.ignoreAbsolute,
+    });
+  }
+
+  get name(): string {
+    return this.folder.name;
+  }
+
+  /** False while the folder's root is missing: its queue is not worked on. */
+  get active(): boolean {
+    return !this.paused && !this.closed;
+  }
+
+  async start(): Promise<void> {
+    let counts = { files: 0, dirs: 0 };
+    if (this.rootPresent()) {
+      const result = await this.reconcile('start-up');
+      if (result) counts = { files: result.scanned, dirs: result.dirs };
+    } else {
+      this.pause('folder is missing (unmounted disk?)');
+    }
+    // Watch even a missing root: the watcher reports when it appears (root-restored).
+    if (this.o.watch && !this.closed) await this.startWatching(counts);
+  }
+
+  /** A full walk against the store; concurrent calls share one walk. */
+  reconcile(reason: string): Promise<ReconcileResult | undefined> {
+    this.reconciling ??= this.doReconcile(reason).finally(() => {
+      this.reconciling = undefined;
+    });
+    return this.reconciling;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.reconciling?.catch(() => undefined);
+    this.settle?.close();
+    await this.watcher?.close();
+    this.flush();
+  }
+
+  private async doReconcile(reason: string): Promise<ReconcileResult | undefined> {
+    if (!this.rootPresent()) {
+      this.pause('folder is missing (unmounted disk?)');
+      return undefined;
+    }
+    const started = Date.now();
+    const result = await reconcileFolder(this.o.store, this.folder, this.filter);
+    if (result.missing.length > 0) this.applyRemovals(result.missing);
+    for (const e of result.errors) this.o.logger.warn('cannot read path during scan', { folder: this.name, path: e.relPath, error: e.message });
+    this.o.logger.info('reconciled folder', {
+      folder: this.name,
+      reason,
+      scanned: result.scanned,
+      queued: result.queued,
+      missing: result.missing.length,
+      ms: Date.now() - started,
+    });
+    if (result.queued > 0 || result.missing.length > 0) this.o.onWork();
+    return result;
+  }
+
+  private async startWatching(counts: { files: number; dirs: number }): Promise<void> {
+    this.settle = new SettleTracker(this.folder.path, { settleMs: this.o.settleMs });
+    this.settle.on('settled', (file: SettledFile) => this.enqueueSettled(file));
+    this.settle.on('removed', (relPath: string) => this.applyRemovals([relPath]));
+    this.settle.on('error', (err: Error) => this.o.logger.warn('cannot stat changed file', { folder: this.name, error: err }));
+    const watcher = await createFolderWatcher(this.folder.path, { backend: this.folder.watcher, filter: this.filter, counts });
+    this.watcher = watcher;
+    watcher.on('batch', (events: WatchEvent[]) => this.onEvents(events));
+    watcher.on('degraded', (message: string) => {
+      this.o.logger.warn('watcher degraded; rescanning the folder periodically instead', { folder: this.name, reason: message });
+      this.o.store.daemon.setFolderHealth(this.name, this.folder.path, 'rescanning', message);
+    });
+    watcher.on('ready', () => {
+      // A fallback or a restored root: events may have been missed meanwhile.
+      if (!this.paused) void this.reconcile('watcher restarted');
+    });
+    watcher.on('root-missing', () => this.pause('folder vanished (unmounted disk?)'));
+    watcher.on('root-restored', () => this.resume());
+    watcher.on('error', (err: Error) => this.o.logger.warn('watcher error', { folder: this.name, error: err }));
+    if (!this.paused) this.o.store.daemon.setFolderHealth(this.name, this.folder.path, 'watching', `${watcher.backend} watcher`);
+    this.o.logger.info('watching folder', { folder: this.name, path: this.folder.path, backend: watcher.backend, files: counts.files });
+  }
+
+  private onEvents(events: WatchEvent[]): void {
+    const removed: string[] = [];
+    for (const e of events) {
+      if (e.kind === 'changed') this.settle?.track(e.relPath);
+      else if (e.kind === 'removed') removed.push(e.relPath);
+      else if (e.kind === 'dir-removed') removed.push(...this.o.store.queue.pathsUnder(this.name, e.relPath));
+    }
+    if (removed.length > 0) this.applyRemovals(removed);
+  }
+
+  private enqueueSettled(file: SettledFile): void {
+    this.pendingSettled.push({ ...file, bucket: this.folder.bucket, key: objectKey(this.folder.prefix, file.relPath) });
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    // Settled files arriving in the same tick are written in one transaction.
+    setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.pendingSettled.length === 0) return;
+    const batch = this.pendingSettled;
+    this.pendingSettled = [];
+    if (this.o.store.queue.observe(this.name, batch) > 0) this.o.onWork();
+  }
+
+  /** Applies the folder's delete policy to paths gone from disk. */
+  private applyRemovals(relPaths: string[]): void {
+    if (this.paused || !this.rootPresent()) return; // a vanished root is not a deletion
+    if (this.folder.deletePolicy === 'mirror') {
+      if (this.o.store.queue.markForDeletion(this.name, relPaths) > 0) this.o.onWork();
+    } else {
+      this.o.store.queue.forget(this.name, relPaths);
+    }
+  }
+
+  private pause(note: string): void {
+    if (!this.paused) this.o.logger.warn('folder paused', { folder: this.name, path: this.folder.path, reason: note });
+    this.paused = true;
+    this.o.store.daemon.setFolderHealth(this.name, this.folder.path, 'paused', note);
+  }
+
+  private resume(): void {
+    if (!this.paused || this.closed) return;
+    this.paused = false;
+    this.o.logger.info('folder is back; resuming', { folder: this.name });
+    const mode = this.watcher?.status().degraded ? 'rescanning' : 'watching';
+    this.o.store.daemon.setFolderHealth(this.name, this.folder.path, mode, this.watcher ? `${this.watcher.backend} watcher` : null);
+    void this.reconcile('folder reappeared');
+  }
+
+  private rootPresent(): boolean {
+    try {
+      return existsSync(this.folder.path) && statSync(this.folder.path).isDirectory();
+    } catch {
+      return false;
+    }
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * Logs: JSON lines on stdout (journald and log shippers read them as they are), a readable line
+ * when stdout is a terminal. Every registered secret is replaced by *** wherever it appears, in
+ * the message or any field, so a secret that leaks into an error text never reaches the log.
+ */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+export type LogFields = Record<string, unknown>;
+
+export interface LoggerOptions {
+  level: LogLevel;
+  /** Human-readable lines instead of JSON (default: when the stream is a TTY). */
+  pretty?: boolean;
+  secrets?: readonly string[];
+  write?: (line: string) => void;
+}
+
+export class Logger {
+  private level: LogLevel;
+  private readonly pretty: boolean;
+  private secrets: string[];
+  private readonly write: (line: string) => void;
+
+  constructor(options: LoggerOptions) {
+    this.level = options.level;
+    this.pretty = options.pretty ?? Boolean(process.stdout.isTTY);
+    this.secrets = (options.secrets ?? []).filter((s) => s.length > 0);
+    this.write = options.write ?? ((line) => process.stdout.write(line));
+  }
+
+  setLevel(level: LogLevel): void {
+    this.level = level;
+  }
+
+  /** Adds values that must never be printed (an access key secret, an STS token). */
+  addSecrets(secrets: ReadonlyArray<string | undefined>): void {
+    for (const s of secrets) if (s && !this.secrets.includes(s)) this.secrets.push(s);
+  }
+
+  debug(msg: string, fields?: LogFields): void {
+    this.log('debug', msg, fields);
+  }
+  info(msg: string, fields?: LogFields): void {
+    this.log('info', msg, fields);
+  }
+  warn(msg: string, fields?: LogFields): void {
+    this.log('warn', msg, fields);
+  }
+  error(msg: string, fields?: LogFields): void {
+    this.log('error', msg, fields);
+  }
+
+  log(level: LogLevel, msg: string, fields: LogFields = {}): void {
+    if (RANK[level] < RANK[this.level]) return;
+    const record = { time: new Date().toISOString(), level, msg, ...normalise(fields) };
+    let line: string;
+    if (this.pretty) {
+      const extra = Object.entries(record)
+        .filter(([k]) => k !== 'time' && k !== 'level' && k !== 'msg')
+        .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+        .join(' ');
+      line = `${record.time.slice(11, 19)} ${level.toUpperCase().padEnd(5)} ${msg}${extra ? `  ${extra}` : ''}`;
+    } else {
+      line = JSON.stringify(record);
+    }
+    this.write(`${this.redact(line)}\n`);
+  }
+
+  redact(text: string): string {
+    let out = text;
+    for (const s of this.secrets) out = out.split(s).join('***');
+    return out;
+  }
+}
+
+/** Errors become their message (and code); bigints become strings, so JSON.stringify never throws. */
+function normalise(fields: LogFields): LogFields {
+  const out: LogFields = {};
+  for (const [k, v] of Object.entries(fields)) {
+    if (v instanceof Error) {
+      out[k] = v.message;
+      const code = (v as { code?: unknown }).code;
+      if (typeof code === 'string') out[`${k}Code`] = code;
+    } else if (typeof v === 'bigint') out[k] = v.toString();
+    else out[k] = v;
+  }
+  return out;
+}

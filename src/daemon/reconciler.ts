@@ -1,0 +1,49 @@
+import type { FolderConfig } from '../config/index.js';
+import { FileQueue, type Observation, type StateStore } from '../store/index.js';
+import { type PathFilter, walkTree } from './watch/index.js';
+import { objectKey } from './object-key.js';
+
+export interface ReconcileResult {
+  scanned: number;
+  /** Directories walked (for choosing a watcher backend). */
+  dirs: number;
+  queued: number;
+  /** Paths known to the store that are no longer on disk. */
+  missing: string[];
+  /** Entries the walk could not read (EACCES...): nothing under them is treated as deleted. */
+  errors: Array<{ relPath: string; message: string }>;
+}
+
+/**
+ * Compares a folder on disk with the state database and queues what changed while nobody was
+ * watching. One query loads what the store knows of the folder; the walk's batches are compared
+ * in memory and only changed files are written (one transaction per batch). No request goes to
+ * OSS: the store's record of what was uploaded is the reference, so a restart over 100,000
+ * unchanged files uploads nothing and asks nothing.
+ */
+export async function reconcileFolder(store: StateStore, folder: FolderConfig, filter: PathFilter): Promise<ReconcileResult> {
+  const known = store.queue.knownFiles(folder.name);
+  const result: ReconcileResult = { scanned: 0, dirs: 0, queued: 0, missing: [], errors: [] };
+  const walk = walkTree(folder.path, filter, { onDirectory: () => result.dirs++ });
+  for await (const batch of walk) {
+    const changed: Observation[] = [];
+    for (const entry of batch) {
+      result.scanned++;
+      const key = objectKey(folder.prefix, entry.relPath);
+      const k = known.get(entry.relPath);
+      if (k) {
+        known.delete(entry.relPath);
+        if (k.fingerprint === FileQueue.fingerprintOf(entry) && k.key === key && k.state !== 'deleting') continue;
+      }
+      changed.push({ ...entry, bucket: folder.bucket, key });
+    }
+    if (changed.length > 0) result.queued += store.queue.observe(folder.name, changed);
+  }
+  result.errors = walk.errors().map((e) => ({ relPath: e.relPath, message: `${e.code}: ${e.message}` }));
+  if (walk.rootFailed) return { ...result, missing: [] }; // an unreadable root is not a mass delete
+  const unreadable = result.errors.map((e) => e.relPath);
+  for (const relPath of known.keys()) {
+    if (!unreadable.some((dir) => dir === '' || relPath === dir || relPath.startsWith(`${dir}/`))) result.missing.push(relPath);
+  }
+  return result;
+}

@@ -1,0 +1,130 @@
+import { EventEmitter } from 'node:events';
+import type { FileQueue, FileRow } from '../store/index.js';
+
+export type TaskRunner = (row: FileRow, signal: AbortSignal) => Promise<void>;
+
+export interface SchedulerOptions {
+  /** Files transferred at once. */
+  slots: number;
+  /** Files at least this big are "large"; they may hold at most slots - 1 slots, so small files never starve. */
+  largeFileBytes: number;
+  /** Folders whose queued files may be claimed now (paused and removed folders are left out). */
+  activeFolders: () => readonly string[];
+  run: TaskRunner;
+  /** Longest sleep when nothing is due (a safety net; kick() wakes it sooner). */
+  maxIdleMs?: number;
+}
+
+interface SchedulerEvents {
+  /** Nothing running and nothing pending in the active folders. */
+  idle: [];
+  error: [Error];
+}
+
+/**
+ * Pulls due rows from the durable queue and runs them with bounded concurrency. The queue is the
+ * source of truth: the scheduler holds only the rows it is running, so a crash loses nothing.
+ */
+export class TransferScheduler extends EventEmitter<SchedulerEvents> {
+  private readonly running = new Map<number, { row: FileRow; done: Promise<void> }>();
+  private readonly abort = new AbortController();
+  private timer: NodeJS.Timeout | undefined;
+  private pumpScheduled = false;
+  private stopping = false;
+
+  constructor(
+    private readonly queue: FileQueue,
+    private readonly options: SchedulerOptions,
+  ) {
+    super();
+  }
+
+  start(): void {
+    this.kick();
+  }
+
+  /** New work may be due: look at the queue soon (coalesced into one pass per tick). */
+  kick(): void {
+    if (this.stopping || this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
+  }
+
+  get runningCount(): number {
+    return this.running.size;
+  }
+
+  runningRows(): FileRow[] {
+    return [...this.running.values()].map((r) => r.row);
+  }
+
+  /**
+   * Stops taking work and tells running transfers to stop starting new parts; waits up to graceMs
+   * for them. Returns true if every transfer settled in time (the rest resume at the next start).
+   */
+  async stop(graceMs: number): Promise<boolean> {
+    this.stopping = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.abort.abort();
+    const all = Promise.allSettled([...this.running.values()].map((r) => r.done)).then(() => true);
+    let timeout: NodeJS.Timeout | undefined;
+    const expired = new Promise<boolean>((resolve) => {
+      timeout = setTimeout(() => resolve(false), graceMs);
+    });
+    try {
+      return await Promise.race([all, expired]);
+    } finally {
+      clearTimeout(timeout);
+    }
+  }
+
+  private pump(): void {
+    if (this.stopping) return;
+    try {
+      const folders = this.options.activeFolders();
+      for (const row of this.claim(folders)) this.launch(row);
+      if (this.running.size === 0 && this.queue.pendingCount(folders) === 0) this.emit('idle');
+      this.armTimer();
+    } catch (err) {
+      this.emit('error', err as Error);
+      this.armTimer();
+    }
+  }
+
+  private claim(folders: readonly string[]): FileRow[] {
+    const free = this.options.slots - this.running.size;
+    if (free <= 0 || folders.length === 0) return [];
+    const large = this.options.largeFileBytes;
+    const largeRunning = this.runningRows().filter((r) => r.size >= large && r.state === 'uploading').length;
+    const largeCap = Math.max(1, this.options.slots - 1);
+    const bigRows = this.queue.claimDue(Math.min(free, largeCap - largeRunning), { sizeAtLeast: large, folders });
+    const smallRows = this.queue.claimDue(free - bigRows.length, { sizeBelow: large, folders });
+    return [...smallRows, ...bigRows];
+  }
+
+  private launch(row: FileRow): void {
+    const done = this.options
+      .run(row, this.abort.signal)
+      .catch((err: unknown) => {
+        this.emit('error', err instanceof Error ? err : new Error(String(err)));
+      })
+      .finally(() => {
+        this.running.delete(row.id);
+        this.kick();
+      });
+    this.running.set(row.id, { row, done });
+  }
+
+  /** Sleeps until the next back-off expires (or maxIdleMs), unless kick() comes first. */
+  private armTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    const maxIdle = this.options.maxIdleMs ?? 30_000;
+    const next = this.queue.nextDueAt();
+    const wait = next === undefined ? maxIdle : Math.min(maxIdle, Math.max(50, next - Date.now()));
+    this.timer = setTimeout(() => this.kick(), wait);
+    this.timer.unref();
+  }
+}

@@ -1,0 +1,123 @@
+import { join } from 'node:path';
+import type { FolderConfig } from '../config/index.js';
+import type { FileRow, StateStore } from '../store/index.js';
+import {
+  FatalError,
+  FileChangedError,
+  FileGoneError,
+  PermanentError,
+  UploadAbortedError,
+  type FileUploader,
+  type ObjectStorage,
+} from '../uploader/index.js';
+import { fileRetryDelayMs } from './file-backoff.js';
+import type { Logger } from './logger.js';
+import { storeJournal } from './store-journal.js';
+
+export interface TransferWorkerOptions {
+  store: StateStore;
+  uploader: FileUploader;
+  storage: ObjectStorage;
+  logger: Logger;
+  folder: (name: string) => FolderConfig | undefined;
+  maxAttempts: number;
+  /** Called when a folder hits an error that every file of it would hit (bad credentials, no bucket). */
+  onFatal: (folder: string, err: Error) => void;
+  /** Called when a file is gone from disk, so the folder's delete policy applies. */
+  onGone: (folder: string, relPath: string) => void;
+}
+
+/**
+ * Runs one claimed row: uploads the file (or deletes the remote object of a mirror folder) and
+ * turns the outcome into the row's next state. Never throws: every outcome is recorded.
+ */
+export class TransferWorker {
+  /** Files being uploaded, by "bucket/key", so progress events land on the right row. */
+  private readonly inFlight = new Map<string, number>();
+
+  constructor(private readonly o: TransferWorkerOptions) {
+    o.uploader.on('progress', (e) => {
+      const id = this.inFlight.get(`${e.bucket}/${e.key}`);
+      if (id !== undefined) o.store.queue.setProgress(id, e.bytesDone);
+    });
+  }
+
+  readonly run = async (row: FileRow, signal: AbortSignal): Promise<void> => {
+    const folder = this.o.folder(row.folder);
+    if (!folder) {
+      this.o.store.queue.requeue(row.id, null); // folder removed from the config meanwhile
+      return;
+    }
+    try {
+      if (row.state === 'deleting') await this.deleteRemote(row);
+      else await this.upload(row, folder, signal);
+    } catch (err) {
+      this.recordFailure(row, err as Error);
+    }
+  };
+
+  private async upload(row: FileRow, folder: FolderConfig, signal: AbortSignal): Promise<void> {
+    const started = Date.now();
+    const ref = `${row.bucket}/${row.key}`;
+    this.inFlight.set(ref, row.id);
+    const outcome = await this.o.uploader
+      .upload({
+      localPath: join(folder.path, row.relPath),
+      bucket: row.bucket,
+      key: row.key,
+      journal: storeJournal(this.o.store, row),
+      partSize: folder.partSize,
+      ...(folder.storageClass ? { storageClass: folder.storageClass } : {}),
+      signal,
+      })
+      .finally(() => this.inFlight.delete(ref));
+    this.o.logger.info('uploaded', {
+      folder: row.folder,
+      path: row.relPath,
+      key: `oss://${row.bucket}/${row.key}`,
+      bytes: outcome.size,
+      ms: Date.now() - started,
+      crc64: outcome.crc64,
+    });
+  }
+
+  private async deleteRemote(row: FileRow): Promise<void> {
+    await this.o.storage.deleteObject({ bucket: row.bucket, key: row.key });
+    this.o.store.queue.deleted(row.id);
+    this.o.logger.info('deleted remote object (mirror folder)', { folder: row.folder, path: row.relPath, key: `oss://${row.bucket}/${row.key}` });
+  }
+
+  private recordFailure(row: FileRow, err: Error): void {
+    const queue = this.o.store.queue;
+    const where = { folder: row.folder, path: row.relPath };
+    if (err instanceof UploadAbortedError) {
+      queue.requeue(row.id, null); // shutting down: acknowledged parts stay recorded for the resume
+      return;
+    }
+    if (err instanceof FileChangedError) {
+      this.o.logger.info('file changed during upload; queued again', where);
+      queue.requeue(row.id, null);
+      return;
+    }
+    if (err instanceof FileGoneError) {
+      this.o.logger.info('file vanished before it was uploaded', where);
+      this.o.onGone(row.folder, row.relPath);
+      return;
+    }
+    if (err instanceof PermanentError) {
+      queue.markFailed(row.id, err.message);
+      this.o.logger.error('upload failed permanently; parked (run `oss-sync retry` after fixing the cause)', { ...where, error: err });
+      if (err instanceof FatalError) this.o.onFatal(row.folder, err);
+      return;
+    }
+    const attempts = row.attempts + 1;
+    if (attempts >= this.o.maxAttempts) {
+      queue.markFailed(row.id, `gave up after ${attempts} attempts: ${err.message}`);
+      this.o.logger.error('upload failed too often; parked', { ...where, attempts, error: err });
+      return;
+    }
+    const delay = fileRetryDelayMs(attempts);
+    queue.markRetry(row.id, err.message, Date.now() + delay);
+    this.o.logger.warn('upload failed; will retry', { ...where, attempts, retryInMs: delay, error: err });
+  }
+}

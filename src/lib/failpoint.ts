@@ -1,0 +1,9 @@
+/**
+ * Crash points for tests: when OSS_SYNC_FAILPOINT names this point, the process dies right here
+ * with SIGKILL, exactly as kill -9 would. The crash tests use it to hit windows too narrow to
+ * reach by timing (e.g. after Complete succeeded, before the database recorded it). Costs one
+ * string comparison when unset.
+ */
+export function failpoint(name: string): void {
+  if (process.env.OSS_SYNC_FAILPOINT === name) process.kill(process.pid, 'SIGKILL');
+}

@@ -1,0 +1,54 @@
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createTree } from '../helpers/fixtures.js';
+import { createSyncFixture, type SyncFixture } from '../helpers/sync-fixture.js';
+import { waitFor } from '../helpers/wait.js';
+
+describe('daemon and troublesome folders and files', () => {
+  let fx: SyncFixture;
+  afterEach(async () => fx?.cleanup());
+
+  it('pauses a folder that disappears, deletes nothing remotely, and resumes when it is back', async () => {
+    fx = await createSyncFixture([{ name: 'disk', delete_policy: 'mirror' }]);
+    createTree(fx.folder('disk'), { 'a.txt': 'a', 'b/c.txt': 'c' });
+    const { logs } = await fx.startDaemon();
+    await waitFor(async () => (await fx.remoteKeys('disk/')).length === 2, { what: 'initial upload' });
+    const aside = join(fx.root, 'unmounted');
+    renameSync(fx.folder('disk'), aside); // the disk goes away
+    await waitFor(() => logs.some((l) => l.includes('folder paused')), { what: 'pause logged' });
+    const store = fx.openStore();
+    try {
+      await waitFor(() => store.daemon.folderHealth().find((h) => h.folder === 'disk')?.mode === 'paused', { what: 'paused in status' });
+    } finally {
+      store.close();
+    }
+    expect(await fx.remoteKeys('disk/')).toEqual(['disk/a.txt', 'disk/b/c.txt']);
+    renameSync(aside, fx.folder('disk')); // and comes back, with a new file
+    writeFileSync(join(fx.folder('disk'), 'new.txt'), 'after remount');
+    await waitFor(async () => (await fx.remote('disk/new.txt'))?.toString() === 'after remount', { what: 'upload after resume' });
+    expect(await fx.remoteKeys('disk/')).toEqual(['disk/a.txt', 'disk/b/c.txt', 'disk/new.txt']);
+  });
+
+  it('survives a file deleted while it is being uploaded, and the others still go up', async () => {
+    fx = await createSyncFixture([{ name: 'main' }]);
+    // Slow the big upload down so the delete lands mid-upload.
+    fx.emu.emulator.faults.add({ match: { operation: 'UploadPart' }, times: Infinity, action: { type: 'latency', ms: 300 } });
+    mkdirSync(fx.folder('main'), { recursive: true });
+    writeFileSync(join(fx.folder('main'), 'big.bin'), Buffer.alloc(2 * 1024 * 1024, 1));
+    writeFileSync(join(fx.folder('main'), 'small.txt'), 'small');
+    await fx.startDaemon();
+    const store = fx.openStore();
+    try {
+      await waitFor(() => store.uploads.count() > 0, { what: 'multipart upload started' });
+      rmSync(join(fx.folder('main'), 'big.bin'));
+      await waitFor(() => store.queue.find('main', 'big.bin') === undefined, { what: 'deleted file forgotten' });
+    } finally {
+      store.close();
+    }
+    await waitFor(async () => (await fx.remote('main/small.txt'))?.toString() === 'small', { what: 'small file' });
+    expect(await fx.remote('main/big.bin')).toBeUndefined();
+    // No multipart upload is left behind on the server.
+    await waitFor(async () => ((await fx.emu.client().listUploads({})).uploads ?? []).length === 0, { what: 'no orphaned upload' });
+  });
+});
