@@ -1,0 +1,136 @@
+import { describe, expect, it } from 'vitest';
+import { crc64 } from '../../../src/lib/crc64.js';
+import { waitFor } from '../../helpers/wait.js';
+import type { TestEmulator } from '../../helpers/emulator.js';
+import { uploadParts } from './multipart-tests.js';
+import { bytes, headerOf, listPartsPage, rejection } from './responses.js';
+import type { TargetSession } from './target.js';
+
+const KB = 1024;
+
+/** Checks that need the emulator itself: restart, faults, request log, path-style addressing. */
+export function emulatorOnlyTests(session: () => TargetSession): void {
+  const key = (name: string): string => `${session().prefix}emulator/${name}`;
+  const emulator = (): TestEmulator => session().emulator!;
+
+  describe('emulator only', () => {
+    it('keeps objects and an in-progress multipart upload across a restart', async () => {
+      const name = key('restart.bin');
+      const parts = [bytes(100 * KB, 1), bytes(100 * KB, 2), bytes(5 * KB, 3)];
+      let client = session().client();
+      await client.put(key('kept.txt'), Buffer.from('kept'));
+      const { uploadId } = await client.initMultipartUpload(name);
+      const first = await uploadParts(client, name, uploadId, parts.slice(0, 1));
+
+      await emulator().restart();
+      client = session().client();
+      expect((await client.get(key('kept.txt'))).content.toString()).toBe('kept');
+      const listed = await client.listUploads({ prefix: name }, {});
+      expect(listed.uploads.map((u) => u.uploadId)).toEqual([uploadId]);
+      const rest = [];
+      for (const [i, part] of parts.slice(1).entries()) {
+        const result = await client.uploadPart(name, uploadId, i + 2, part, 0, part.length);
+        rest.push({ number: i + 2, etag: result.etag });
+      }
+      expect((await listPartsPage(client, name, uploadId)).parts).toHaveLength(3);
+      const done = await client.completeMultipartUpload(name, uploadId, [...first, ...rest]);
+      const whole = Buffer.concat(parts);
+      expect(headerOf(done, 'x-oss-hash-crc64ecma')).toBe(crc64(whole));
+      await emulator().restart();
+      expect(Buffer.compare((await session().client().get(name)).content as Buffer, whole)).toBe(0);
+    });
+
+    it('serves path-style requests (localhost + sldEnable)', async () => {
+      const client = session().client({ endpoint: `http://localhost:${emulator().emulator.port}`, sldEnable: true });
+      await client.put(key('path style.txt'), Buffer.from('ps'));
+      expect((await client.get(key('path style.txt'))).content.toString()).toBe('ps');
+      expect((await client.list({ prefix: key('path style'), 'max-keys': 5 }, {})).objects).toHaveLength(1);
+    });
+
+    it('fails the Nth matching request with an injected error, `times` times', async () => {
+      const client = session().client();
+      emulator().emulator.faults.add({ match: { operation: 'PutObject', key: /fault-error/ }, nth: 2, times: 2, action: { type: 'error', status: 503, code: 'SlowDown' } });
+      await client.put(key('fault-error-1'), Buffer.from('1'));
+      expect(await rejection(client.put(key('fault-error-2'), Buffer.from('2')))).toMatchObject({ code: 'SlowDown', status: 503 });
+      expect(await rejection(client.put(key('fault-error-3'), Buffer.from('3')))).toMatchObject({ code: 'SlowDown', status: 503 });
+      await client.put(key('fault-error-4'), Buffer.from('4'));
+      await client.put(key('fault-error-2'), Buffer.from('2'));
+    });
+
+    it('resets the connection mid-part; the partial part never becomes visible', async () => {
+      const client = session().client();
+      const name = key('reset.bin');
+      const { uploadId } = await client.initMultipartUpload(name);
+      emulator().emulator.faults.add({ match: { operation: 'UploadPart', partNumber: 1 }, action: { type: 'reset', afterBytes: 64 * KB } });
+      const err = await rejection(client.uploadPart(name, uploadId, 1, bytes(512 * KB), 0, 512 * KB));
+      expect(err.code).not.toBe('SlowDown');
+      expect((await listPartsPage(client, name, uploadId)).parts).toEqual([]);
+      const entry = await waitFor(() => emulator().emulator.requestLog.entries().find((e) => e.uploadId === uploadId && e.operation === 'UploadPart'), { what: 'the reset request in the log' });
+      expect(entry.status).toBe(0);
+      expect(entry.bytesReceived).toBeGreaterThanOrEqual(64 * KB);
+      expect(entry.bytesReceived).toBeLessThan(512 * KB);
+      await client.abortMultipartUpload(name, uploadId);
+    });
+
+    it('forgets an upload ID on demand (NoSuchUpload)', async () => {
+      const client = session().client();
+      const name = key('forget.bin');
+      const { uploadId } = await client.initMultipartUpload(name);
+      emulator().emulator.faults.add({ match: { operation: 'UploadPart' }, action: { type: 'forgetUpload' } });
+      expect(await rejection(client.uploadPart(name, uploadId, 1, bytes(10), 0, 10))).toMatchObject({ code: 'NoSuchUpload', status: 404 });
+      expect(await rejection(listPartsPage(client, name, uploadId))).toMatchObject({ code: 'NoSuchUpload' });
+    });
+
+    it('adds latency and throttles request bodies', async () => {
+      const client = session().client();
+      emulator().emulator.faults.add({ match: { operation: 'HeadObject' }, action: { type: 'latency', ms: 300 } });
+      await client.put(key('slow.txt'), Buffer.from('slow'));
+      let started = Date.now();
+      await client.head(key('slow.txt'));
+      expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+
+      emulator().emulator.faults.add({ match: { operation: 'PutObject', key: key('throttled.bin') }, action: { type: 'throttle', bytesPerSecond: 256 * KB } });
+      started = Date.now();
+      await client.put(key('throttled.bin'), bytes(128 * KB));
+      expect(Date.now() - started).toBeGreaterThanOrEqual(450); // 128 KiB at 256 KiB/s
+    });
+
+    it('logs what it received: operation, key, part, upload id, bytes and status', async () => {
+      const client = session().client();
+      const log = emulator().emulator.requestLog;
+      log.clear();
+      const name = key('logged.bin');
+      const { uploadId } = await client.initMultipartUpload(name);
+      await client.uploadPart(name, uploadId, 1, bytes(1000), 0, 1000);
+      await rejection(client.get(key('not-there')));
+      const entries = await waitFor(() => (log.entries().length >= 3 ? log.entries() : undefined), { what: 'three log entries' });
+      expect(entries.map((e) => e.operation)).toEqual(['InitiateMultipartUpload', 'UploadPart', 'GetObject']);
+      expect(entries[1]).toMatchObject({ method: 'PUT', key: name, partNumber: 1, uploadId, bytesReceived: 1000, status: 200, bucket: session().bucket });
+      expect(entries[1]!.query).toMatchObject({ partNumber: '1', uploadId });
+      expect(entries[2]).toMatchObject({ status: 404, code: 'NoSuchKey' });
+      await client.abortMultipartUpload(name, uploadId);
+    });
+
+    it('takes faults and serves the request log over the admin endpoint', async () => {
+      const { endpoint } = emulator().emulator;
+      const client = session().client();
+      const post = await fetch(`${endpoint}/-/faults`, {
+        method: 'POST',
+        body: JSON.stringify({ match: { operation: 'GetObject', key: { regex: 'admin-fault$' } }, times: 'Infinity', action: { type: 'error', status: 500, code: 'InternalError' } }),
+      });
+      expect(post.status).toBe(201);
+      await client.put(key('admin-fault'), Buffer.from('x'));
+      expect(await rejection(client.get(key('admin-fault')))).toMatchObject({ code: 'InternalError', status: 500 });
+      expect(await rejection(client.get(key('admin-fault')))).toMatchObject({ code: 'InternalError', status: 500 });
+      expect((await fetch(`${endpoint}/-/faults`, { method: 'DELETE' })).status).toBe(204);
+      await client.get(key('admin-fault'));
+
+      const entries = (await (await fetch(`${endpoint}/-/requests`)).json()) as Array<{ key?: string; status: number }>;
+      expect(entries.filter((e) => e.key === key('admin-fault')).map((e) => e.status)).toEqual([200, 500, 500, 200]);
+      expect((await fetch(`${endpoint}/-/requests`, { method: 'DELETE' })).status).toBe(204);
+      expect(await (await fetch(`${endpoint}/-/requests`)).json()).toEqual([]);
+      const bad = await fetch(`${endpoint}/-/faults`, { method: 'POST', body: '{"action":{"type":"explode"}}' });
+      expect(bad.status).toBe(400);
+    });
+  });
+}

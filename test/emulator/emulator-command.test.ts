@@ -1,0 +1,111 @@
+/**
+ * `oss-sync emulator` as a user runs it: the built CLI in a child process, driven by a stock
+ * ali-oss client, stopped with SIGTERM.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import OSS from 'ali-oss';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { crc64 } from '../../src/lib/crc64.js';
+import { tempDir } from '../helpers/fixtures.js';
+import { waitFor } from '../helpers/wait.js';
+import { bytes, headerOf } from './conformance/responses.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+const SECRET = 'command-test-secret-value';
+
+/** Builds dist when it is missing or older than the emulator sources (as `npm test` does in pretest). */
+function ensureBuilt(): void {
+  const newestSource = Math.max(...readdirSync(join(ROOT, 'src', 'emulator')).map((f) => statSync(join(ROOT, 'src', 'emulator', f)).mtimeMs));
+  if (existsSync(CLI) && statSync(join(ROOT, 'dist', 'src', 'emulator', 'emulator-command.js')).mtimeMs >= newestSource) return;
+  spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { cwd: ROOT, stdio: 'ignore' });
+  if (!existsSync(CLI)) throw new Error(`could not build ${CLI}: run npm run build`);
+}
+
+interface Running {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+function runCli(args: string[]): Running {
+  const child = spawn(process.execPath, [CLI, 'emulator', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+describe('oss-sync emulator command', () => {
+  const dirs: Array<{ remove: () => void }> = [];
+  const children: ChildProcess[] = [];
+  beforeAll(() => ensureBuilt(), 120_000);
+  afterEach(() => {
+    for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+    for (const dir of dirs.splice(0)) dir.remove();
+  });
+
+  it('prints the endpoint first, serves a stock ali-oss client, and stops cleanly on SIGTERM', async () => {
+    const data = tempDir();
+    dirs.push(data);
+    const run = runCli(['--port', '0', '--data-dir', join(data.path, 'emu'), '--bucket', 'cmd-bucket', '--bucket', 'second-bucket', '--access-key-id', 'cmd-key', '--access-key-secret', SECRET]);
+    children.push(run.child);
+    const firstLine = await waitFor(
+      () => {
+        if (run.child.exitCode !== null) throw new Error(`exited with ${run.child.exitCode}: ${run.stderr()}`);
+        return run.stdout().includes('\n') ? run.stdout().split('\n')[0] : undefined;
+      },
+      { what: 'the first stdout line' },
+    );
+    const match = /^listening on (http:\/\/127\.0\.0\.1:(\d+))$/.exec(firstLine!);
+    expect(match, firstLine).not.toBeNull();
+
+    const client = new OSS({ endpoint: match![1]!, bucket: 'cmd-bucket', accessKeyId: 'cmd-key', accessKeySecret: SECRET });
+    await client.put('hello.txt', Buffer.from('hello'));
+    expect((await client.list({ prefix: '', 'max-keys': 10 }, {})).objects.map((o) => o.name)).toEqual(['hello.txt']);
+    const file = join(data.path, 'big.bin');
+    const content = bytes(350 * 1024, 5);
+    writeFileSync(file, content);
+    const upload = await client.multipartUpload('big.bin', file, { partSize: 100 * 1024 });
+    expect(upload.res.status).toBe(200);
+    const got = await client.get('big.bin');
+    expect(Buffer.compare(got.content as Buffer, content)).toBe(0);
+    expect(headerOf(got, 'x-oss-hash-crc64ecma')).toBe(crc64(content));
+    await new OSS({ endpoint: match![1]!, bucket: 'second-bucket', accessKeyId: 'cmd-key', accessKeySecret: SECRET }).put('x', Buffer.from('x'));
+
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toBe(0);
+    expect(run.stdout() + run.stderr()).not.toContain(SECRET);
+  });
+
+  it('refuses a bad flag with exit code 2, naming the flag', async () => {
+    const run = runCli(['--port', 'eighty']);
+    children.push(run.child);
+    expect(await run.exited).toBe(2);
+    expect(run.stderr()).toContain('--port');
+    const unknown = runCli(['--bogus']);
+    children.push(unknown.child);
+    expect(await unknown.exited).toBe(2);
+    expect(unknown.stderr()).toContain('--bogus');
+    const data = tempDir();
+    dirs.push(data);
+    const badBucket = runCli(['--port', '0', '--bucket', 'Bad_Bucket!', '--data-dir', join(data.path, 'x')]);
+    children.push(badBucket.child);
+    expect(await badBucket.exited).toBe(2);
+    expect(badBucket.stderr()).toContain('Bad_Bucket!');
+  });
+
+  it('prints its options for --help', async () => {
+    const run = runCli(['--help']);
+    children.push(run.child);
+    expect(await run.exited).toBe(0);
+    expect(run.stdout()).toContain('--access-key-secret');
+    expect(run.stdout()).not.toContain('oss-sync-demo-secret');
+  });
+});
