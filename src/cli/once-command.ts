@@ -1,6 +1,7 @@
 import { loadConfig } from '../config/index.js';
 import { Daemon } from '../daemon/daemon.js';
 import { Logger } from '../daemon/logger.js';
+import { StateStore } from '../store/index.js';
 import { CONFIG_OPTION, packageVersion, parseCommandArgs, resolveConfigPath } from './args.js';
 
 export const ONCE_HELP = `usage: oss-sync once [--config FILE]
@@ -29,12 +30,18 @@ export async function runOnceCommand(argv: string[]): Promise<number> {
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());
   });
-  const failed = daemon.store.report.problems(1000).filter((p) => !p.retrying);
-  const counts = daemon.store.report.folderCounts();
   await daemon.stop();
+  // Read the outcome after the stop, so transfers that were still finishing are counted.
+  const store = StateStore.open(config.stateDb);
+  const folders = config.folders.map((f) => f.name);
+  const counts = store.report.folderCounts().filter((c) => folders.includes(c.folder));
+  const failed = store.report.problems(1000).filter((p) => !p.retrying && folders.includes(p.folder));
+  store.close();
   const uploaded = counts.reduce((n, c) => n + c.verified, 0);
-  if (fatal || failed.length > 0) {
-    process.stderr.write(`oss-sync once: ${failed.length} file(s) failed${fatal ? ` (${fatal.message})` : ''}\n`);
+  const pending = counts.reduce((n, c) => n + c.queued + c.uploading + c.deleting, 0);
+  if (fatal || failed.length > 0 || pending > 0) {
+    process.stderr.write(`oss-sync once: ${failed.length} file(s) failed, ${pending} not done, ${uploaded} up to date\n`);
+    if (fatal) process.stderr.write(`  stopped early: ${fatal.message}\n`);
     for (const f of failed.slice(0, 50)) process.stderr.write(`  ${f.folder}/${f.relPath}: ${f.lastError ?? 'unknown error'}\n`);
     if (failed.length > 50) process.stderr.write(`  ... and ${failed.length - 50} more (see 'oss-sync status')\n`);
     return 1;

@@ -124,7 +124,7 @@ export class TransferScheduler extends EventEmitter<SchedulerEvents> {
     const maxIdle = this.options.maxIdleMs ?? 30_000;
     const next = this.queue.nextDueAt();
     const wait = next === undefined ? maxIdle : Math.min(maxIdle, Math.max(50, next - Date.now()));
+    // Not unref'd: in `once` mode this timer is what keeps the process alive through a back-off.
     this.timer = setTimeout(() => this.kick(), wait);
-    this.timer.unref();
   }
 }

@@ -2,10 +2,11 @@ import { join } from 'node:path';
 import type { FolderConfig } from '../config/index.js';
 import type { FileRow, StateStore } from '../store/index.js';
 import {
-  FatalError,
+  classifyError,
   FileChangedError,
   FileGoneError,
   PermanentError,
+  StorageError,
   UploadAbortedError,
   type FileUploader,
   type ObjectStorage,
@@ -104,10 +105,12 @@ export class TransferWorker {
       this.o.onGone(row.folder, row.relPath);
       return;
     }
-    if (err instanceof PermanentError) {
+    // OSS said no for good (auth, bucket, bad request): park it. Unknown errors are retried below.
+    const disposition = classifyError(err);
+    if (disposition === 'fatal' || (disposition === 'permanent' && (err instanceof PermanentError || err instanceof StorageError))) {
       queue.markFailed(row.id, err.message);
       this.o.logger.error('upload failed permanently; parked (run `oss-sync retry` after fixing the cause)', { ...where, error: err });
-      if (err instanceof FatalError) this.o.onFatal(row.folder, err);
+      if (disposition === 'fatal') this.o.onFatal(row.folder, err);
       return;
     }
     const attempts = row.attempts + 1;

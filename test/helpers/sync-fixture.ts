@@ -42,7 +42,8 @@ export interface SyncFixture {
   /** Opens the state database (close it after). */
   openStore(): StateStore;
   startDaemon(mode?: 'run' | 'once'): Promise<{ daemon: Daemon; logs: string[] }>;
-  spawnCli(args: string[], env?: NodeJS.ProcessEnv): CliProcess;
+  /** Runs the built CLI; `uid` runs it as another user (root only), e.g. to make mode 000 mean EACCES. */
+  spawnCli(args: string[], env?: NodeJS.ProcessEnv, options?: { uid?: number }): CliProcess;
   cleanup(): Promise<void>;
 }
 
@@ -133,8 +134,12 @@ export async function createSyncFixture(
       };
       return { daemon, logs };
     },
-    spawnCli(args, env = {}) {
-      const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    spawnCli(args, env = {}, options = {}) {
+      const child = spawn(process.execPath, [CLI, ...args], {
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        ...(options.uid !== undefined ? { uid: options.uid, gid: options.uid } : {}),
+      });
       const out: CliProcess = {
         child,
         stdout: [],

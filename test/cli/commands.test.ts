@@ -1,0 +1,125 @@
+/**
+ * The `oss-sync` command as an operator meets it: exit codes, error messages, signals, status.
+ * Each test runs the built CLI as a child process against a real emulator and real folders.
+ */
+import { chmodSync, chownSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createTree } from '../helpers/fixtures.js';
+import { createSyncFixture, type SyncFixture } from '../helpers/sync-fixture.js';
+import { waitFor } from '../helpers/wait.js';
+
+describe('oss-sync commands', () => {
+  let fx: SyncFixture;
+  afterEach(async () => fx?.cleanup());
+
+  it('rejects a bad config with exit code 2, naming the file, line and key', async () => {
+    fx = await createSyncFixture();
+    writeFileSync(fx.configPath, `oss:\n  endpoint: ${fx.emu.endpoint}\nfolders:\n  - path: ${fx.folder('main')}\n    bucket: Not_A_Bucket\n    part_sise: 8MiB\n`);
+    const cli = fx.spawnCli(['run', '--config', fx.configPath]);
+    const { code } = await cli.exited;
+    expect(code).toBe(2);
+    const err = cli.stderr.join('\n');
+    expect(err).toContain(`${fx.configPath}:5:`);
+    expect(err).toContain('folders[0].bucket');
+    expect(err).toMatch(/folders\[0\]\.part_sise.*part_size/);
+  });
+
+  it('refuses a second daemon on the same state database, naming the first one\'s pid', async () => {
+    fx = await createSyncFixture();
+    const first = fx.spawnCli(['run', '--config', fx.configPath]);
+    await first.waitForLog((r) => r.msg === 'oss-sync started');
+    const second = fx.spawnCli(['run', '--config', fx.configPath]);
+    expect((await second.exited).code).toBe(1);
+    expect(second.stderr.join('\n')).toContain(`pid ${first.child.pid}`);
+    expect(second.stderr.join('\n')).toContain(fx.stateDb);
+  });
+
+  it('stops on SIGTERM with exit code 0, and status then says the daemon is not running', async () => {
+    fx = await createSyncFixture();
+    createTree(fx.folder('main'), { 'a.txt': 'a' });
+    const daemon = fx.spawnCli(['run', '--config', fx.configPath]);
+    await daemon.waitForLog((r) => r.msg === 'uploaded' && r.path === 'a.txt');
+    const running = fx.spawnCli(['status', '--config', fx.configPath, '--json']);
+    await running.exited;
+    const live = JSON.parse(running.stdout.join('\n'));
+    expect(live.daemon).toMatchObject({ running: true, pid: daemon.child.pid });
+    expect(live.folders).toEqual([expect.objectContaining({ folder: 'main', verified: 1, queued: 0, failed: 0 })]);
+    daemon.child.kill('SIGTERM');
+    expect(await daemon.exited).toEqual({ code: 0, signal: null });
+    const after = fx.spawnCli(['status', '--config', fx.configPath]);
+    expect((await after.exited).code).toBe(0);
+    const text = after.stdout.join('\n');
+    expect(text).toContain('daemon: not running');
+    expect(text).toMatch(/main\s+0\s+0\s+1\s+0/);
+  });
+
+  it('reloads the config on SIGHUP: a folder added to the config is watched without a restart', async () => {
+    fx = await createSyncFixture();
+    const daemon = fx.spawnCli(['run', '--config', fx.configPath]);
+    await daemon.waitForLog((r) => r.msg === 'oss-sync started');
+    fx.writeConfig([{ name: 'main' }, { name: 'added' }]);
+    createTree(fx.folder('added'), { 'x.txt': 'in the new folder' });
+    daemon.child.kill('SIGHUP');
+    await daemon.waitForLog((r) => r.msg === 'configuration reloaded');
+    await waitFor(async () => (await fx.remote('added/x.txt'))?.toString() === 'in the new folder', { what: 'upload from the added folder' });
+    // A broken config on SIGHUP keeps the running one.
+    writeFileSync(fx.configPath, 'folders: [oops\n');
+    daemon.child.kill('SIGHUP');
+    await daemon.waitForLog((r) => r.msg === 'config reload failed; keeping the running configuration');
+    createTree(fx.folder('main'), { 'still.txt': 'alive' });
+    await waitFor(async () => (await fx.remote('main/still.txt'))?.toString() === 'alive', { what: 'still uploading' });
+  });
+
+  it('once: uploads everything and exits 0', async () => {
+    fx = await createSyncFixture();
+    createTree(fx.folder('main'), { 'a.txt': 'a', 'b/c.txt': 'c', 'big.bin': Buffer.alloc(700 * 1024, 7) });
+    const once = fx.spawnCli(['once', '--config', fx.configPath]);
+    expect((await once.exited).code).toBe(0);
+    expect(await fx.remoteKeys('main/')).toEqual(['main/a.txt', 'main/b/c.txt', 'main/big.bin']);
+    expect((await fx.remote('main/big.bin'))?.equals(Buffer.alloc(700 * 1024, 7))).toBe(true);
+  });
+
+  it('a wrong secret fails fast with a clear reason, without a retry storm, and never prints the secret', async () => {
+    fx = await createSyncFixture();
+    createTree(fx.folder('main'), Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`f${i}.txt`, `file ${i}`])));
+    const secret = 'wrong-secret-that-must-not-leak';
+    const once = fx.spawnCli(['once', '--config', fx.configPath], { TEST_OSS_SECRET: secret });
+    expect((await once.exited).code).toBe(1);
+    const all = [...once.stdout, ...once.stderr].join('\n');
+    expect(all).toContain('SignatureDoesNotMatch');
+    expect(all).not.toContain(secret);
+    // One folder-wide pause after the first rejection, not 20 files x N retries.
+    expect(fx.emu.emulator.requestLog.entries().length).toBeLessThanOrEqual(8);
+    const status = fx.spawnCli(['status', '--config', fx.configPath], { TEST_OSS_SECRET: secret });
+    await status.exited;
+    expect(status.stdout.join('\n')).toContain('SignatureDoesNotMatch');
+    expect(status.stdout.join('\n')).not.toContain(secret);
+  });
+
+  it('parks an unreadable file as failed with the reason, uploads the others, and retry re-queues it', async () => {
+    fx = await createSyncFixture();
+    createTree(fx.folder('main'), { 'ok.txt': 'fine', 'locked.txt': 'secret stuff' });
+    const asRoot = process.getuid?.() === 0;
+    // root reads everything: run the daemon as nobody so that mode 000 really means EACCES.
+    const as = asRoot ? { uid: 65534 } : {};
+    if (asRoot) chownTree(fx.root, 65534, 65534);
+    chmodSync(join(fx.folder('main'), 'locked.txt'), 0o000);
+    const once = fx.spawnCli(['once', '--config', fx.configPath], {}, as);
+    expect((await once.exited).code).toBe(1);
+    expect(once.stderr.join('\n')).toMatch(/locked\.txt.*(EACCES|permission denied)/i);
+    expect(await fx.remote('main/ok.txt')).toEqual(Buffer.from('fine'));
+    chmodSync(join(fx.folder('main'), 'locked.txt'), 0o644);
+    const retry = fx.spawnCli(['retry', '--config', fx.configPath, join(fx.folder('main'), 'locked.txt')], {}, as);
+    await retry.exited;
+    expect(retry.stdout.join('')).toContain('1 failed file(s) queued again');
+    const again = fx.spawnCli(['once', '--config', fx.configPath], {}, as);
+    expect((await again.exited).code).toBe(0);
+    expect(await fx.remote('main/locked.txt')).toEqual(Buffer.from('secret stuff'));
+  });
+});
+
+function chownTree(path: string, uid: number, gid: number): void {
+  chownSync(path, uid, gid);
+  if (statSync(path).isDirectory()) for (const e of readdirSync(path)) chownTree(join(path, e), uid, gid);
+}
