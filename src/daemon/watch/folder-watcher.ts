@@ -1,0 +1,72 @@
+import type { EventEmitter } from 'node:events';
+
+export type BackendName = 'chokidar' | 'native' | 'rescan';
+export type RequestedBackend = BackendName | 'auto';
+
+/**
+ * One coalesced change, relative to the watched folder with '/' separators.
+ * - changed: a file appeared or changed (feed it to the settle tracker; it may be gone already)
+ * - removed: a file vanished
+ * - dir-removed: a directory vanished; treat every file under relPath as removed
+ */
+export interface WatchEvent {
+  kind: 'changed' | 'removed' | 'dir-removed';
+  relPath: string;
+}
+
+export interface DegradedInfo {
+  /** The error code that caused the fallback, e.g. ENOSPC or EMFILE. */
+  code: string;
+  /** One line for the log and `status`, with the fix. */
+  message: string;
+  /** The backend that failed. */
+  from: BackendName;
+}
+
+export interface WatcherStatus {
+  root: string;
+  /** The backend running now ('rescan' after a fallback). */
+  backend: BackendName;
+  requestedBackend: RequestedBackend;
+  degraded?: DegradedInfo;
+  rootMissing: boolean;
+}
+
+/**
+ * Listeners run synchronously; `batch` arrays are ordered oldest first and hold the latest event per
+ * path, so apply them in order (a dir-removed followed by a changed under it is a recreated folder).
+ * After `ready` (also re-emitted after a fallback or a restored root), `degraded` and `root-restored`
+ * events may have been missed: the daemon should run a reconcile walk.
+ * While the root is missing no batches are delivered: an unmounted disk must not look like a mass delete.
+ */
+export interface FolderWatcherEvents {
+  batch: [events: WatchEvent[]];
+  ready: [backend: BackendName];
+  error: [error: Error];
+  /** message: one line for the log, with the fix */
+  degraded: [message: string, info: DegradedInfo];
+  'root-missing': [root: string];
+  'root-restored': [root: string];
+}
+
+export interface FolderWatcher extends EventEmitter<FolderWatcherEvents> {
+  readonly root: string;
+  /** The backend running now. */
+  readonly backend: BackendName;
+  status(): WatcherStatus;
+  close(): Promise<void>;
+}
+
+/** Where a backend delivers what it sees; the supervising watcher coalesces and checks the root. */
+export interface WatchSink {
+  event(kind: WatchEvent['kind'], relPath: string): void;
+  /** A runtime failure of the backend (watch limits included). */
+  fail(error: Error): void;
+}
+
+/** One way of watching a folder. start() resolves once watching (a failure rejects it). */
+export interface WatchBackend {
+  readonly name: BackendName;
+  start(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,175 @@
+import parcel from '@parcel/watcher';
+import type { AsyncSubscription, Event as ParcelEvent } from '@parcel/watcher';
+import { randomUUID } from 'node:crypto';
+import { lstatSync, rmSync } from 'node:fs';
+import type { Stats } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DirectorySet } from './directory-set.js';
+import type { WatchBackend, WatchSink } from './folder-watcher.js';
+import type { PathFilter } from './path-filter.js';
+import { relativeTo } from './relative-path.js';
+import { TreeWalk } from './tree-walker.js';
+import { simulatedLimitError, watchLimitCode } from './watch-limit.js';
+import type { SimulatedLimit } from './watch-limit.js';
+
+export interface NativeWatcherOptions {
+  simulateLimit?: SimulatedLimit;
+  /** Quiet time before re-subscribing after nested directories appeared; default 250 ms. */
+  refreshDelayMs?: number;
+}
+
+/** Our globs (a slash-less pattern matches at any depth) in parcel's terms, pruning directory contents too. */
+function parcelIgnores(excludes: readonly string[]): string[] {
+  return excludes.flatMap((glob) => (glob.includes('/') ? [glob, `${glob}/**`] : [`**/${glob}`, `**/${glob}/**`]));
+}
+
+function lstatOrUndefined(path: string): Stats | undefined {
+  try {
+    return lstatSync(path, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * @parcel/watcher: one inotify watch per directory, fast start-up. Its gaps, and how they are closed:
+ * - it reports a delete without saying file or directory: we keep the directory tree (DirectorySet);
+ * - a new directory is watched only after it appears, so files created in it right away can be
+ *   missed: we list every new directory ourselves;
+ * - it does not watch the subdirectories of a directory that arrives with some (mkdir -p, mv, cp -r,
+ *   tar) and loses the watches of a directory moved within the tree (parcel-bundler/watcher#97):
+ *   then we re-subscribe, covering the gap with a snapshot (writeSnapshot before, getEventsSince after).
+ */
+export class NativeWatcher implements WatchBackend {
+  readonly name = 'native' as const;
+  private readonly dirs = new DirectorySet();
+  private readonly ignore: string[];
+  private subscription: AsyncSubscription | undefined;
+  private refreshTimer: NodeJS.Timeout | undefined;
+  private refreshing = false;
+  private refreshAgain = false;
+  private closed = false;
+
+  constructor(
+    private readonly root: string,
+    private readonly filter: PathFilter,
+    private readonly sink: WatchSink,
+    private readonly options: NativeWatcherOptions = {},
+  ) {
+    this.ignore = parcelIgnores(filter.excludeGlobs);
+  }
+
+  async start(): Promise<void> {
+    const simulated = this.options.simulateLimit;
+    if (simulated?.at === 'start') throw simulatedLimitError(simulated.code, this.root);
+    this.subscription = await this.subscribe();
+    const walk = new TreeWalk(this.root, this.filter, { onDirectory: (relDir) => this.dirs.add(relDir) });
+    for (const _ of walk.filePaths()) {
+      // directories only; files are the reconcile walk's business
+    }
+    if (simulated?.at === 'running') setImmediate(() => this.onEvents(simulatedLimitError(simulated.code, this.root), []));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.refreshTimer);
+    const subscription = this.subscription;
+    this.subscription = undefined;
+    await subscription?.unsubscribe().catch(() => undefined); // fails once the root is gone
+  }
+
+  private readonly onEvents = (err: Error | null, events: ParcelEvent[]): void => {
+    if (this.closed) return;
+    if (err !== null) this.sink.fail(err);
+    for (const event of events) this.handle(event);
+  };
+
+  private async subscribe(): Promise<AsyncSubscription> {
+    try {
+      return await parcel.subscribe(this.root, this.onEvents, { ignore: this.ignore });
+    } catch (err) {
+      if (this.ignore.length === 0 || watchLimitCode(err) !== undefined) throw err;
+      // a glob parcel's regex engine rejects: watch everything, our filter still applies
+      this.ignore.length = 0;
+      return parcel.subscribe(this.root, this.onEvents, {});
+    }
+  }
+
+  private handle(event: ParcelEvent): void {
+    const relPath = relativeTo(this.root, event.path);
+    if (relPath === undefined) return;
+    if (relPath === '') {
+      if (event.type === 'delete') this.sink.event('dir-removed', '');
+      return;
+    }
+    const stats = event.type === 'delete' ? undefined : lstatOrUndefined(event.path);
+    if (stats === undefined) this.removed(relPath, event.path);
+    else if (!stats.isDirectory()) {
+      if (this.filter.acceptsFile(relPath, event.path)) this.sink.event('changed', relPath);
+    } else if (!this.dirs.has(relPath) && this.filter.acceptsDir(relPath)) this.directoryAppeared(relPath);
+  }
+
+  private removed(relPath: string, absPath: string): void {
+    if (this.dirs.has(relPath)) {
+      this.dirs.removeSubtree(relPath);
+      this.sink.event('dir-removed', relPath);
+    } else if (this.filter.acceptsFile(relPath, absPath)) {
+      this.sink.event('removed', relPath);
+    }
+  }
+
+  private directoryAppeared(relDir: string): void {
+    this.dirs.add(relDir);
+    let nested = false;
+    const onDirectory = (subdir: string): void => {
+      this.dirs.add(subdir);
+      nested = true;
+    };
+    for (const file of new TreeWalk(this.root, this.filter, { under: relDir, onDirectory }).filePaths()) {
+      this.sink.event('changed', file);
+    }
+    if (nested) this.scheduleRefresh();
+  }
+
+  private scheduleRefresh(): void {
+    if (this.closed) return;
+    clearTimeout(this.refreshTimer);
+    this.refreshTimer = setTimeout(() => void this.refresh(), this.options.refreshDelayMs ?? 250);
+  }
+
+  /** A fresh subscription watches every directory; the snapshot reports what changed in between. */
+  private async refresh(): Promise<void> {
+    if (this.refreshing) {
+      this.refreshAgain = true;
+      return;
+    }
+    this.refreshing = true;
+    const snapshot = join(tmpdir(), `oss-sync-watch-${process.pid}-${randomUUID()}.snapshot`);
+    const options = { ignore: this.ignore };
+    try {
+      await parcel.writeSnapshot(this.root, snapshot, options);
+      // parcel shares one directory tree per root: only dropping every subscription makes it crawl again
+      await this.subscription?.unsubscribe().catch(() => undefined);
+      this.subscription = undefined;
+      if (this.closed) return;
+      const subscription = await this.subscribe();
+      if (this.closed) {
+        await subscription.unsubscribe().catch(() => undefined);
+        return;
+      }
+      this.subscription = subscription;
+      this.onEvents(null, await parcel.getEventsSince(this.root, snapshot, options));
+    } catch (err) {
+      if (!this.closed) this.sink.fail(err instanceof Error ? err : new Error(String(err)));
+    } finally {
+      rmSync(snapshot, { force: true });
+      this.refreshing = false;
+      if (this.refreshAgain) {
+        this.refreshAgain = false;
+        this.scheduleRefresh();
+      }
+    }
+  }
+
+}

@@ -1,0 +1,11 @@
+/** path relative to root with '/' separators: '' for the root itself, undefined outside it. */
+export function relativeTo(root: string, path: string): string | undefined {
+  if (path === root) return '';
+  return path.startsWith(root + '/') ? path.slice(root.length + 1) : undefined;
+}
+
+/** The parent of a relative path: '' for top-level entries. */
+export function parentDir(relPath: string): string {
+  const slash = relPath.lastIndexOf('/');
+  return slash === -1 ? '' : relPath.slice(0, slash);
+}

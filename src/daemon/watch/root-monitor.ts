@@ -1,0 +1,51 @@
+import { lstatSync } from 'node:fs';
+import type { BigIntStats } from 'node:fs';
+import { dirname } from 'node:path';
+
+/**
+ * - present: the folder we started watching
+ * - missing: gone, not a directory, or an unmounted mount point (now the parent's device)
+ * - replaced: a different directory at the same path (deleted and recreated, remounted): watches on
+ *   the old inode see nothing, so the backend must restart
+ */
+export type RootState = 'present' | 'missing' | 'replaced';
+
+interface RootIdentity {
+  dev: bigint;
+  ino: bigint;
+  /** The root was on another device than its parent: it vanishes by becoming the parent's device. */
+  mountPoint: boolean;
+}
+
+function statOrUndefined(path: string): BigIntStats | undefined {
+  try {
+    return lstatSync(path, { bigint: true, throwIfNoEntry: false });
+  } catch {
+    return undefined; // EACCES on the way to it, ELOOP, ...: as good as missing
+  }
+}
+
+/** Tells whether a watched folder is still the folder that was watched. */
+export class RootMonitor {
+  private identity: RootIdentity | undefined;
+
+  constructor(readonly root: string) {}
+
+  /** Takes the root as it is now as the watched one; false when there is no directory to take. */
+  capture(): boolean {
+    const stats = statOrUndefined(this.root);
+    if (stats === undefined || !stats.isDirectory()) return false;
+    const parent = statOrUndefined(dirname(this.root));
+    this.identity = { dev: stats.dev, ino: stats.ino, mountPoint: parent !== undefined && parent.dev !== stats.dev };
+    return true;
+  }
+
+  check(): RootState {
+    const stats = statOrUndefined(this.root);
+    if (stats === undefined || !stats.isDirectory()) return 'missing';
+    const identity = this.identity;
+    if (identity === undefined) return 'replaced'; // appeared after we started without it
+    if (identity.mountPoint && statOrUndefined(dirname(this.root))?.dev === stats.dev) return 'missing';
+    return stats.dev === identity.dev && stats.ino === identity.ino ? 'present' : 'replaced';
+  }
+}

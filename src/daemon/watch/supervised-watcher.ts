@@ -1,0 +1,229 @@
+import { EventEmitter } from 'node:events';
+import { ChokidarWatcher } from './chokidar-watcher.js';
+import { EventBatcher } from './event-batcher.js';
+import type {
+  BackendName,
+  DegradedInfo,
+  FolderWatcher,
+  FolderWatcherEvents,
+  RequestedBackend,
+  WatchBackend,
+  WatcherStatus,
+  WatchEvent,
+  WatchSink,
+} from './folder-watcher.js';
+import { NativeWatcher } from './native-watcher.js';
+import type { PathFilter } from './path-filter.js';
+import { RescanWatcher } from './rescan-watcher.js';
+import { reportError } from './report-error.js';
+import { RootMonitor } from './root-monitor.js';
+import { degradedInfo, watchLimitCode } from './watch-limit.js';
+import type { SimulatedLimit } from './watch-limit.js';
+
+export interface SupervisedWatcherOptions {
+  backend: BackendName;
+  /** What the daemon asked for, for `status` (default: backend). */
+  requestedBackend?: RequestedBackend;
+  filter: PathFilter;
+  /** Events per path are coalesced over this window before a batch goes out; default 75 ms. */
+  coalesceMs?: number;
+  /** A storm flushes a batch early at this many paths; default 10,000. */
+  maxBatch?: number;
+  /** The rescan backend's period, also after a fallback; default 30 s. */
+  rescanIntervalMs?: number;
+  /** How often the root is checked for having vanished or come back; default 1 s. */
+  rootCheckMs?: number;
+  /** chokidar only: poll instead of inotify (network shares). */
+  usePolling?: boolean;
+  /** Test hook: the first chokidar/native backend fails with a watch limit (see SimulatedLimit). */
+  simulateLimit?: SimulatedLimit;
+}
+
+/**
+ * Runs one backend for one folder and keeps the promises every backend shares: coalesced batches,
+ * an automatic fallback to rescans when inotify runs out (ENOSPC/EMFILE), and root-missing /
+ * root-restored when the folder itself vanishes, is unmounted or is replaced.
+ */
+export class SupervisedWatcher extends EventEmitter<FolderWatcherEvents> implements FolderWatcher {
+  private active: WatchBackend | undefined;
+  private running: BackendName;
+  private degraded: DegradedInfo | undefined;
+  private rootMissing = false;
+  private closed = false;
+  /** Bumped whenever a backend stops: events from an older one are ignored. */
+  private generation = 0;
+  private simulateLimit: SimulatedLimit | undefined;
+  private readonly batcher: EventBatcher;
+  private readonly monitor: RootMonitor;
+  private rootTimer: NodeJS.Timeout | undefined;
+  /** Backend switches run one at a time, in order. */
+  private transitions: Promise<void> = Promise.resolve();
+  private rootCheckQueued = false;
+
+  constructor(
+    readonly root: string,
+    private readonly options: SupervisedWatcherOptions,
+  ) {
+    super();
+    this.running = options.backend;
+    this.simulateLimit = options.simulateLimit;
+    this.batcher = new EventBatcher((events) => this.deliver(events), options.coalesceMs ?? 75, options.maxBatch);
+    this.monitor = new RootMonitor(root);
+  }
+
+  get backend(): BackendName {
+    return this.running;
+  }
+
+  status(): WatcherStatus {
+    return {
+      root: this.root,
+      backend: this.running,
+      requestedBackend: this.options.requestedBackend ?? this.options.backend,
+      ...(this.degraded !== undefined ? { degraded: this.degraded } : {}),
+      rootMissing: this.rootMissing,
+    };
+  }
+
+  /** Resolves once watching, or at once with status().rootMissing when there is no folder yet. */
+  async start(): Promise<void> {
+    if (this.monitor.capture()) await this.startBackend(this.running);
+    else this.rootMissing = true;
+    this.rootTimer = setInterval(() => this.checkRoot(), this.options.rootCheckMs ?? 1_000);
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.rootTimer);
+    this.batcher.flush();
+    this.closed = true;
+    await this.serialized(() => this.stopBackend());
+  }
+
+  private makeBackend(name: BackendName, sink: WatchSink): WatchBackend {
+    const { filter } = this.options;
+    const simulateLimit = this.simulateLimit;
+    if (name !== 'rescan') this.simulateLimit = undefined;
+    switch (name) {
+      case 'chokidar':
+        return new ChokidarWatcher(this.root, filter, sink, { usePolling: this.options.usePolling, simulateLimit });
+      case 'native':
+        return new NativeWatcher(this.root, filter, sink, { simulateLimit });
+      case 'rescan':
+        return new RescanWatcher(this.root, filter, sink, {
+          intervalMs: this.rescanIntervalMs,
+          rootPresent: () => this.monitor.check() === 'present',
+        });
+    }
+  }
+
+  private get rescanIntervalMs(): number {
+    return this.options.rescanIntervalMs ?? 30_000;
+  }
+
+  /** Starts a backend; a watch-limit failure falls back to rescans (and then resolves). */
+  private async startBackend(name: BackendName): Promise<void> {
+    const generation = ++this.generation;
+    const backend = this.makeBackend(name, this.sinkFor(generation));
+    try {
+      await backend.start();
+    } catch (err) {
+      await backend.close().catch(() => undefined);
+      const code = watchLimitCode(err);
+      if (code === undefined || name === 'rescan') throw err;
+      return this.fallBack(name, code);
+    }
+    this.active = backend;
+    this.running = name;
+  }
+
+  private async stopBackend(): Promise<void> {
+    this.generation++;
+    const backend = this.active;
+    this.active = undefined;
+    await backend?.close().catch((err: unknown) => this.emitError(err));
+  }
+
+  private async fallBack(from: BackendName, code: string): Promise<void> {
+    await this.stopBackend();
+    this.degraded = degradedInfo(this.root, from, code, this.rescanIntervalMs);
+    this.running = 'rescan';
+    this.emit('degraded', this.degraded.message, this.degraded);
+    await this.startBackend('rescan');
+  }
+
+  private sinkFor(generation: number): WatchSink {
+    const current = (): boolean => generation === this.generation && !this.closed;
+    return {
+      event: (kind: WatchEvent['kind'], relPath: string) => {
+        if (!current() || this.rootMissing) return;
+        if (relPath === '') this.checkRoot(); // the root itself went away
+        else this.batcher.push(kind, relPath);
+      },
+      fail: (error: Error) => {
+        if (!current()) return;
+        const code = watchLimitCode(error);
+        if (code !== undefined && this.running !== 'rescan') {
+          const from = this.running;
+          void this.serialized(async () => {
+            if (!current()) return;
+            await this.fallBack(from, code);
+            this.emit('ready', 'rescan');
+          });
+        } else {
+          this.emitError(error);
+          this.checkRoot();
+        }
+      },
+    };
+  }
+
+  /** Batches go out only while the root is the watched folder: an unmount looks like mass deletes. */
+  private deliver(events: WatchEvent[]): void {
+    if (this.closed || this.rootMissing) return;
+    if (this.monitor.check() !== 'present') {
+      this.checkRoot();
+      return;
+    }
+    try {
+      this.emit('batch', events);
+    } catch (err) {
+      this.emitError(err);
+    }
+  }
+
+  private checkRoot(): void {
+    if (this.rootCheckQueued || this.closed) return;
+    this.rootCheckQueued = true;
+    void this.serialized(async () => {
+      this.rootCheckQueued = false;
+      await this.reactToRoot();
+    });
+  }
+
+  private async reactToRoot(): Promise<void> {
+    if (this.closed) return;
+    const state = this.monitor.check();
+    if (!this.rootMissing) {
+      if (state === 'present') return;
+      this.rootMissing = true;
+      this.batcher.discard();
+      await this.stopBackend();
+      this.emit('root-missing', this.root);
+      if (state === 'missing') return; // 'replaced' comes straight back below
+    }
+    if (state === 'missing' || !this.monitor.capture() || this.closed) return;
+    await this.startBackend(this.degraded !== undefined ? 'rescan' : this.options.backend);
+    this.rootMissing = false;
+    this.emit('root-restored', this.root);
+    this.emit('ready', this.running);
+  }
+
+  private serialized(step: () => Promise<void>): Promise<void> {
+    this.transitions = this.transitions.then(step).catch((err: unknown) => this.emitError(err));
+    return this.transitions;
+  }
+
+  private emitError(err: unknown): void {
+    reportError(this, err);
+  }
+}

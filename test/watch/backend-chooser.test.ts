@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { chooseBackend, DEFAULT_NATIVE_THRESHOLD, inotifyBudget, inotifyUsage } from '../../src/daemon/watch/index.js';
+
+describe('chooseBackend', () => {
+  it('keeps an explicit request', () => {
+    expect(chooseBackend({ fileCount: 1_000_000, budget: 10, requested: 'chokidar' })).toBe('chokidar');
+    expect(chooseBackend({ fileCount: 1, budget: 1_000_000, requested: 'native' })).toBe('native');
+    expect(chooseBackend({ fileCount: 1, budget: 1_000_000, requested: 'rescan' })).toBe('rescan');
+  });
+
+  it('picks chokidar for small folders and native above the file threshold', () => {
+    expect(chooseBackend({ fileCount: 500, dirCount: 10, budget: 100_000 })).toBe('chokidar');
+    expect(chooseBackend({ fileCount: DEFAULT_NATIVE_THRESHOLD, dirCount: 10, budget: 1_000_000 })).toBe('chokidar');
+    expect(chooseBackend({ fileCount: DEFAULT_NATIVE_THRESHOLD + 1, dirCount: 10, budget: 1_000_000 })).toBe('native');
+    expect(chooseBackend({ fileCount: 600, budget: 1_000_000, threshold: 500 })).toBe('native');
+  });
+
+  it('picks native when chokidar (a watch per file and directory) would exceed the inotify budget', () => {
+    expect(chooseBackend({ fileCount: 5_000, dirCount: 100, budget: 5_000 })).toBe('native');
+    expect(chooseBackend({ fileCount: 4_000, dirCount: 100, budget: 5_000 })).toBe('chokidar');
+  });
+
+  it('falls back to rescans when not even a watch per directory fits', () => {
+    expect(chooseBackend({ fileCount: 5_000, dirCount: 100, budget: 50 })).toBe('rescan');
+  });
+});
+
+describe('inotify budget', () => {
+  it('reads max_user_watches and the watches this user holds', () => {
+    const usage = inotifyUsage({ margin: 0 });
+    expect(usage.max).toBeGreaterThan(0);
+    expect(usage.used).toBeGreaterThanOrEqual(0);
+    expect(usage.available).toBe(Math.max(0, (usage.max ?? 0) - usage.used));
+    expect(inotifyBudget()).toBeLessThanOrEqual(usage.available);
+  });
+});

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { createPathFilter, isTempFileName } from '../../src/daemon/watch/index.js';
+
+const ROOT = '/data/photos';
+const abs = (relPath: string): string => `${ROOT}/${relPath}`;
+
+describe('PathFilter', () => {
+  it('accepts everything but temp files by default', () => {
+    const filter = createPathFilter();
+    for (const ok of ['a.jpg', 'deep/er/b.txt', '.hidden', 'tmp/x.txt', 'x.tmp.jpg', 'a~b']) {
+      expect(filter.acceptsFile(ok, abs(ok)), ok).toBe(true);
+    }
+    for (const temp of ['x.tmp', 'd/x.part', '.x.swp', '~$doc.docx', 'd/.#lock']) {
+      expect(filter.acceptsFile(temp, abs(temp)), temp).toBe(false);
+    }
+  });
+
+  it('can keep temp files when default ignores are off', () => {
+    expect(createPathFilter({ defaultIgnores: false }).acceptsFile('x.tmp', abs('x.tmp'))).toBe(true);
+  });
+
+  it('recognises temp names by basename', () => {
+    expect(isTempFileName('movie.mkv.part')).toBe(true);
+    expect(isTempFileName('part.mkv')).toBe(false);
+  });
+
+  it('ignores the state database and its SQLite siblings by absolute path', () => {
+    const filter = createPathFilter({ ignoreAbsolute: [abs('.oss-sync/state.db')] });
+    for (const suffix of ['', '-wal', '-shm', '-journal']) {
+      const relPath = `.oss-sync/state.db${suffix}`;
+      expect(filter.acceptsFile(relPath, abs(relPath)), relPath).toBe(false);
+    }
+    expect(filter.acceptsFile('.oss-sync/state.db.bak', abs('.oss-sync/state.db.bak'))).toBe(true);
+    expect(filter.acceptsFile('other/state.db', abs('other/state.db'))).toBe(true);
+  });
+
+  it('applies include globs to files only; slash-less globs match the basename at any depth', () => {
+    const filter = createPathFilter({ include: ['*.jpg', 'docs/*.md'] });
+    expect(filter.acceptsFile('a/b/c.jpg', abs('a/b/c.jpg'))).toBe(true);
+    expect(filter.acceptsFile('.hidden/c.jpg', abs('.hidden/c.jpg'))).toBe(true);
+    expect(filter.acceptsFile('docs/x.md', abs('docs/x.md'))).toBe(true);
+    expect(filter.acceptsFile('other/docs/x.md', abs('other/docs/x.md'))).toBe(false);
+    expect(filter.acceptsFile('c.png', abs('c.png'))).toBe(false);
+    // directories are never pruned by include globs: a *.jpg may be anywhere below
+    expect(filter.acceptsDir('a')).toBe(true);
+    expect(filter.acceptsDir('docs')).toBe(true);
+  });
+
+  it('prunes directories with exclude globs, and rejects files under them', () => {
+    const filter = createPathFilter({ exclude: ['node_modules', 'build/**', '**/cache/**', 'secret.txt'] });
+    expect(filter.acceptsDir('node_modules')).toBe(false);
+    expect(filter.acceptsDir('a/b/node_modules')).toBe(false);
+    expect(filter.acceptsDir('build')).toBe(false);
+    expect(filter.acceptsDir('a/cache')).toBe(false);
+    expect(filter.acceptsDir('a/builder')).toBe(true);
+    expect(filter.acceptsDir('')).toBe(true);
+    expect(filter.acceptsFile('a/node_modules/x/y.js', abs('a/node_modules/x/y.js'))).toBe(false);
+    expect(filter.acceptsFile('build/out.bin', abs('build/out.bin'))).toBe(false);
+    expect(filter.acceptsFile('deep/secret.txt', abs('deep/secret.txt'))).toBe(false);
+    expect(filter.acceptsFile('src/app.js', abs('src/app.js'))).toBe(true);
+    // a walker that pruned already only needs the file's own rules
+    expect(filter.acceptsFileInAcceptedDir('a/node_modules/x/y.js', abs('a/node_modules/x/y.js'))).toBe(true);
+  });
+
+  it('matches odd and unicode names literally', () => {
+    const filter = createPathFilter({ include: ['*.jpg'], exclude: ['ünï*'] });
+    expect(filter.acceptsFile('emoji 📷 +#?%.jpg', abs('emoji 📷 +#?%.jpg'))).toBe(true);
+    expect(filter.acceptsDir('ünïcødé')).toBe(false);
+  });
+});
