@@ -129,15 +129,38 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     });
   }
 
-  /** Multipart uploads nobody will resume (their file was forgotten): abort them on OSS. */
+  /**
+   * Multipart uploads nobody will resume, aborted on OSS so they stop costing storage:
+   * - recorded ones whose file was forgotten or is being deleted;
+   * - ones the server has under a folder's prefix for a file we track but the database never
+   *   recorded: a crash between InitiateMultipartUpload and committing its ID leaves exactly that.
+   * Uploads under our prefixes for keys we do not track are left alone (not ours to judge).
+   */
   private async abortOrphanedUploads(): Promise<void> {
-    for (const u of this.store.uploads.orphans()) {
+    const orphans: Array<{ bucket: string; key: string; uploadId: string; recorded: boolean }> = this.store.uploads
+      .orphans()
+      .map((u) => ({ bucket: u.bucket, key: u.key, uploadId: u.uploadId, recorded: true }));
+    for (const folder of this.config.folders) {
+      let listed;
+      try {
+        listed = await this.storage.listMultipartUploads(folder.bucket, folder.prefix);
+      } catch (err) {
+        this.o.logger.warn('cannot list multipart uploads to clean up; will try at next start', { folder: folder.name, error: err });
+        continue;
+      }
+      const ours = new Set(this.store.queue.keysOf(folder.name));
+      for (const u of listed) {
+        if (ours.has(u.key) && !this.store.uploads.has(u.uploadId)) orphans.push({ bucket: folder.bucket, key: u.key, uploadId: u.uploadId, recorded: false });
+      }
+    }
+    for (const u of orphans) {
+      const where = { key: `oss://${u.bucket}/${u.key}`, uploadId: u.uploadId };
       try {
         await this.storage.abortMultipart({ bucket: u.bucket, key: u.key }, u.uploadId);
-        this.store.uploads.forget(u.uploadId);
-        this.o.logger.info('aborted orphaned multipart upload', { key: `oss://${u.bucket}/${u.key}`, uploadId: u.uploadId });
+        if (u.recorded) this.store.uploads.forget(u.uploadId);
+        this.o.logger.info('aborted orphaned multipart upload', where);
       } catch (err) {
-        this.o.logger.warn('could not abort orphaned multipart upload; will try again at next start', { key: `oss://${u.bucket}/${u.key}`, error: err });
+        this.o.logger.warn('could not abort orphaned multipart upload; will try again at next start', { ...where, error: err });
       }
     }
   }

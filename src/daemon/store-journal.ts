@@ -23,6 +23,7 @@ export function storeJournal(store: StateStore, row: FileRow): UploadJournal {
       };
     },
     uploadStarted(upload): void {
+      failpoint('before-upload-recorded');
       store.uploads.begin(row.id, upload);
     },
     partAcknowledged(uploadId, part): void {

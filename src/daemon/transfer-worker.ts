@@ -11,6 +11,7 @@ import {
   type FileUploader,
   type ObjectStorage,
 } from '../uploader/index.js';
+import { unchangedContent } from './content-check.js';
 import { fileRetryDelayMs } from './file-backoff.js';
 import type { Logger } from './logger.js';
 import { storeJournal } from './store-journal.js';
@@ -58,12 +59,21 @@ export class TransferWorker {
   };
 
   private async upload(row: FileRow, folder: FolderConfig, signal: AbortSignal): Promise<void> {
+    const localPath = join(folder.path, row.relPath);
+    if (row.remoteCrc64 !== null && row.remoteEtag !== null && row.remoteSize === row.size) {
+      const same = await unchangedContent(localPath, { size: row.remoteSize, crc64: row.remoteCrc64 }).catch(() => undefined);
+      if (same) {
+        this.o.store.queue.markVerified(row.id, row.generation, { etag: row.remoteEtag, crc64: row.remoteCrc64, fingerprint: same });
+        this.o.logger.info('content unchanged (only mtime or inode moved); nothing to upload', { folder: row.folder, path: row.relPath });
+        return;
+      }
+    }
     const started = Date.now();
     const ref = `${row.bucket}/${row.key}`;
     this.inFlight.set(ref, row.id);
     const outcome = await this.o.uploader
       .upload({
-      localPath: join(folder.path, row.relPath),
+      localPath,
       bucket: row.bucket,
       key: row.key,
       journal: storeJournal(this.o.store, row),

@@ -40,11 +40,15 @@ export class FileQueue {
       `INSERT INTO files (folder, rel_path, size, mtime_ns, ino, dev, bucket, remote_key, state, queued_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)`,
     );
+    // remote_* describe the object at the row's old key: a new target key forgets them (SET sees old values).
     const requeue = this.db.prepare(
-      `UPDATE files SET size = ?, mtime_ns = ?, ino = ?, dev = ?, bucket = ?, remote_key = ?,
+      `UPDATE files SET size = @size, mtime_ns = @mtimeNs, ino = @ino, dev = @dev, bucket = @bucket, remote_key = @key,
          state = CASE WHEN state = 'uploading' THEN 'uploading' ELSE 'queued' END,
-         generation = generation + 1, attempts = 0, last_error = NULL, next_attempt_at = 0, queued_at = ?
-       WHERE id = ?`,
+         generation = generation + 1, attempts = 0, last_error = NULL, next_attempt_at = 0, queued_at = @now,
+         remote_etag = CASE WHEN remote_key = @key AND bucket = @bucket THEN remote_etag END,
+         remote_crc64 = CASE WHEN remote_key = @key AND bucket = @bucket THEN remote_crc64 END,
+         remote_size = CASE WHEN remote_key = @key AND bucket = @bucket THEN remote_size END
+       WHERE id = @id`,
     );
     let queued = 0;
     this.db.transaction(() => {
@@ -64,7 +68,7 @@ export class FileQueue {
           row.bucket === o.bucket &&
           row.state !== 'deleting';
         if (same) continue;
-        requeue.run(o.size, o.mtimeNs, o.ino, o.dev, o.bucket, o.key, now, row.id);
+        requeue.run({ size: o.size, mtimeNs: o.mtimeNs, ino: o.ino, dev: o.dev, bucket: o.bucket, key: o.key, now, id: row.id });
         queued++;
       }
     })();
@@ -82,6 +86,11 @@ export class FileQueue {
     const map = new Map<string, KnownFile>();
     for (const [relPath, id, fp, key, state] of rows) map.set(relPath, { id, fingerprint: fp, key, state });
     return map;
+  }
+
+  /** Every remote key the folder's files map to. */
+  keysOf(folder: string): string[] {
+    return this.db.prepare('SELECT remote_key FROM files WHERE folder = ?').pluck().all(folder) as string[];
   }
 
   /** Paths the store knows under a directory of a folder ('' = the whole folder). */
@@ -173,7 +182,7 @@ export class FileQueue {
       const fp = result.fingerprint;
       const done = this.db
         .prepare(
-          `UPDATE files SET state = 'verified', uploaded_at = @now, remote_etag = @etag, remote_crc64 = @crc64,
+          `UPDATE files SET state = 'verified', uploaded_at = @now, remote_etag = @etag, remote_crc64 = @crc64, remote_size = @size,
              attempts = 0, last_error = NULL, next_attempt_at = 0, bytes_done = @size,
              size = @size, mtime_ns = @mtimeNs, ino = @ino, dev = @dev
            WHERE id = @id AND generation = @generation AND state = 'uploading'`,
@@ -183,10 +192,10 @@ export class FileQueue {
         // Changed while uploading: the remote object is the old content; upload the new one next.
         this.db
           .prepare(
-            `UPDATE files SET state = 'queued', remote_etag = @etag, remote_crc64 = @crc64, uploaded_at = @now
+            `UPDATE files SET state = 'queued', remote_etag = @etag, remote_crc64 = @crc64, remote_size = @size, uploaded_at = @now
              WHERE id = @id AND state = 'uploading'`,
           )
-          .run({ now, etag: result.etag, crc64: result.crc64, id });
+          .run({ now, etag: result.etag, crc64: result.crc64, size: fp.size, id });
       }
     })();
   }

@@ -75,6 +75,9 @@ const MIGRATIONS: ReadonlyArray<string> = [
     updated_at INTEGER NOT NULL
   );
   `,
+  // 2: the size of the object last verified on OSS, so a file whose mtime or inode changed but whose
+  //    size did not can be checked by content (CRC-64) instead of being uploaded again.
+  `ALTER TABLE files ADD COLUMN remote_size INTEGER;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

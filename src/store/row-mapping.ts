@@ -41,6 +41,7 @@ export function toFileRow(r: RawRow): FileRow {
     bytesDone: num(r.bytes_done),
     remoteEtag: (r.remote_etag as string | null) ?? null,
     remoteCrc64: (r.remote_crc64 as string | null) ?? null,
+    remoteSize: numOrNull(r.remote_size),
   };
 }
 

@@ -41,6 +41,8 @@ export interface FileRow extends Fingerprint {
   bytesDone: number;
   remoteEtag: string | null;
   remoteCrc64: string | null;
+  /** Size of the object last verified on OSS (its content is remoteCrc64). */
+  remoteSize: number | null;
 }
 
 export interface UploadRecord {

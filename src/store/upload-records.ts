@@ -79,6 +79,10 @@ export class UploadRecords {
     return rows.map(toUploadRecord);
   }
 
+  has(uploadId: string): boolean {
+    return this.db.prepare('SELECT 1 FROM uploads WHERE upload_id = ?').pluck().get(uploadId) !== undefined;
+  }
+
   count(): number {
     return this.db.prepare('SELECT count(*) FROM uploads').pluck().get() as number;
   }

@@ -149,3 +149,24 @@ describe('kill -9 and resume', () => {
     await waitFor(() => noUploadsLeft(fx), { what: 'no orphaned multipart upload' });
   });
 });
+
+describe('multipart uploads the database never recorded', () => {
+  let fx: SyncFixture;
+  afterEach(async () => fx?.cleanup());
+
+  it('are aborted at the next start when a kill came between Initiate and recording the upload ID', async () => {
+    fx = await createSyncFixture();
+    const content = randomBytes(PART * 4);
+    writeFileSync(join(fx.folder('main'), 'big.bin'), content);
+    const first = fx.spawnCli(['run', '--config', fx.configPath], { OSS_SYNC_FAILPOINT: 'before-upload-recorded' });
+    expect((await first.exited).signal).toBe('SIGKILL');
+    const stranded = (await fx.emu.client().listUploads({})).uploads ?? [];
+    expect(stranded.map((u) => u.name)).toEqual(['main/big.bin']);
+
+    const second = fx.spawnCli(['run', '--config', fx.configPath]);
+    await second.waitForLog((r) => r.msg === 'aborted orphaned multipart upload' && r.uploadId === stranded[0]!.uploadId);
+    await waitFor(() => allVerified(fx, 1), { what: 'the file uploaded by a fresh upload' });
+    expect((await fx.remote('main/big.bin'))?.equals(content)).toBe(true);
+    await waitFor(() => noUploadsLeft(fx), { what: 'nothing left on the server' });
+  });
+});

@@ -117,3 +117,21 @@ describe('FileQueue', () => {
     expect(store.queue.find('f', 'a')).toBeUndefined();
   });
 });
+
+describe('FileQueue remote facts', () => {
+  it('remembers what is on OSS for a re-queued file, and forgets it when the target key changes', () => {
+    const dir = tempDir();
+    const store = StateStore.open(join(dir.path, 'state.db'));
+    try {
+      store.queue.observe('f', [obs('a')]);
+      for (const r of store.queue.claimDue(1)) store.queue.markVerified(r.id, r.generation, { etag: '"E"', crc64: '123', fingerprint: r });
+      store.queue.observe('f', [obs('a', { mtimeNs: MTIME + 5n })]); // touched
+      expect(store.queue.find('f', 'a')).toMatchObject({ state: 'queued', remoteEtag: '"E"', remoteCrc64: '123', remoteSize: 10 });
+      store.queue.observe('f', [obs('a', { mtimeNs: MTIME + 5n, key: 'other/a' })]); // prefix changed
+      expect(store.queue.find('f', 'a')).toMatchObject({ state: 'queued', remoteEtag: null, remoteCrc64: null, remoteSize: null });
+    } finally {
+      store.close();
+      dir.remove();
+    }
+  });
+});
