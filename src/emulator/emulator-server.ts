@@ -40,6 +40,7 @@ function logEntry(ctx: RequestContext): RequestLogEntry {
     path: parsed.rawPath,
     query: parsed.query,
     bytesReceived: ctx.bytesReceived,
+    durationMs: Date.now() - ctx.startedAt,
     // A request we dropped (or that the client dropped) never finished its answer.
     status: res.writableFinished ? res.statusCode : 0,
   };
@@ -76,7 +77,14 @@ export class EmulatorServer {
       });
     }
     const ctx = new RequestContext(req, res, parsed);
-    res.once('close', () => this.parts.requestLog.record(logEntry(ctx)));
+    // Logged once the answer is handed to the socket ('finish'), or when the connection ends without one.
+    let logged = false;
+    const record = (): void => {
+      if (!logged) this.parts.requestLog.record(logEntry(ctx));
+      logged = true;
+    };
+    res.once('finish', record);
+    res.once('close', record);
     try {
       await this.process(ctx);
     } catch (err) {

@@ -3,7 +3,6 @@ import { removeQuietly, tempFilePath } from './atomic-file.js';
 import { drainBody, readSmallBody, receiveBodyToFile } from './body-reader.js';
 import type { Bucket } from './bucket.js';
 import { parseCompleteRequest } from './complete-request.js';
-import { concatenateParts } from './concatenate-parts.js';
 import { crc64CombineAll } from '../lib/crc64.js';
 import type { PartMeta } from './multipart-store.js';
 import { MAX_SINGLE_UPLOAD, contentTypeOf, uploadResultHeaders, userMetaOf } from './object-handlers.js';
@@ -113,7 +112,7 @@ async function chosenParts(ctx: RequestContext, stored: PartMeta[]): Promise<Par
   });
 }
 
-export async function completeMultipartUpload(ctx: RequestContext, bucket: Bucket, tempDir: string): Promise<void> {
+export async function completeMultipartUpload(ctx: RequestContext, bucket: Bucket): Promise<void> {
   const uploadId = uploadIdOf(ctx);
   bucket.uploads.get(uploadId, ctx.parsed.key);
   const parts = await chosenParts(ctx, bucket.uploads.parts(uploadId));
@@ -121,8 +120,6 @@ export async function completeMultipartUpload(ctx: RequestContext, bucket: Bucke
 
   const result = await bucket.uploads.exclusive(uploadId, async () => {
     const upload = bucket.uploads.get(uploadId, ctx.parsed.key); // still there after waiting?
-    const temp = tempFilePath(tempDir);
-    await concatenateParts(parts.map((p) => bucket.uploads.partPath(uploadId, p)), temp);
     const etagMd5 = createHash('md5');
     for (const p of parts) etagMd5.update(Buffer.from(p.etag, 'hex'));
     const meta = {
@@ -136,12 +133,9 @@ export async function completeMultipartUpload(ctx: RequestContext, bucket: Bucke
       userMeta: upload.userMeta,
       objectType: 'Multipart' as const,
     };
-    try {
-      await bucket.objects.commit(temp, meta);
-    } catch (err) {
-      await removeQuietly(temp);
-      throw err;
-    }
+    // The object shares the part files (hard links): Complete copies and re-reads nothing.
+    const pieces = parts.map((p) => ({ path: bucket.uploads.partPath(uploadId, p), size: p.size }));
+    await bucket.objects.commit(meta, pieces, 'link');
     await bucket.uploads.remove(uploadId);
     return meta;
   });

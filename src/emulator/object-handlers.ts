@@ -1,12 +1,11 @@
 import type { OutgoingHttpHeaders } from 'node:http';
-import { open } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { removeQuietly, tempFilePath } from './atomic-file.js';
 import { receiveBodyToFile } from './body-reader.js';
 import type { Bucket } from './bucket.js';
 import { resolveRange } from './byte-range.js';
 import { ossErrors } from './oss-error.js';
+import { OpenObject } from './object-reader.js';
 import { checkObjectKey } from './parsed-request.js';
 import type { RequestContext } from './request-context.js';
 import { objectHeaders, sendEmpty } from './responses.js';
@@ -40,7 +39,7 @@ export async function putObject(ctx: RequestContext, bucket: Bucket, tempDir: st
   const temp = tempFilePath(tempDir);
   const body = await receiveBodyToFile(ctx, temp, MAX_SINGLE_UPLOAD);
   try {
-    await bucket.objects.commit(temp, {
+    const meta = {
       key,
       size: body.size,
       etag: body.md5Hex,
@@ -48,8 +47,9 @@ export async function putObject(ctx: RequestContext, bucket: Bucket, tempDir: st
       contentType: contentTypeOf(ctx),
       lastModified: Date.now(),
       userMeta: userMetaOf(ctx),
-      objectType: 'Normal',
-    });
+      objectType: 'Normal' as const,
+    };
+    await bucket.objects.commit(meta, [{ path: temp, size: body.size }], 'move');
   } catch (err) {
     await removeQuietly(temp);
     throw err;
@@ -57,11 +57,6 @@ export async function putObject(ctx: RequestContext, bucket: Bucket, tempDir: st
   sendEmpty(ctx, 200, uploadResultHeaders(body.md5Hex, body.crc64));
 }
 
-function existing(bucket: Bucket, key: string): ObjectMeta {
-  const meta = bucket.objects.get(key);
-  if (!meta) throw ossErrors.noSuchKey(key);
-  return meta;
-}
 
 /** If-Match / If-None-Match / If-(Un)Modified-Since: undefined to go on, else the status to answer. */
 function preconditionStatus(ctx: RequestContext, meta: ObjectMeta): number | undefined {
@@ -77,21 +72,10 @@ function preconditionStatus(ctx: RequestContext, meta: ObjectMeta): number | und
   return undefined;
 }
 
-/** Opens the current data file; retries when an overwrite replaced it between lookup and open. */
-async function openCurrent(bucket: Bucket, key: string): Promise<{ meta: ObjectMeta; handle: FileHandle }> {
-  for (let attempt = 0; ; attempt++) {
-    const meta = existing(bucket, key);
-    try {
-      return { meta, handle: await open(bucket.objects.dataPath(meta), 'r') };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 3) throw err;
-    }
-  }
-}
-
 export async function getObject(ctx: RequestContext, bucket: Bucket): Promise<void> {
-  const { meta, handle } = await openCurrent(bucket, ctx.parsed.key!);
+  const object = await OpenObject.open(bucket, ctx.parsed.key!);
   try {
+    const { meta } = object;
     const conditional = preconditionStatus(ctx, meta);
     if (conditional !== undefined) {
       sendEmpty(ctx, conditional, { etag: `"${meta.etag}"` });
@@ -99,30 +83,25 @@ export async function getObject(ctx: RequestContext, bucket: Bucket): Promise<vo
     }
     const standard = ctx.header('x-oss-range-behavior') === 'standard';
     const range = resolveRange(ctx.header('range'), meta.size, standard);
-    const headers = objectHeaders(meta);
-    headers['x-oss-request-id'] = ctx.requestId;
-    headers.date = new Date().toUTCString();
+    const headers = { ...objectHeaders(meta), 'x-oss-request-id': ctx.requestId, date: new Date().toUTCString() };
     if (range) {
-      headers['content-range'] = `bytes ${range.start}-${range.end}/${meta.size}`;
-      headers['content-length'] = range.end - range.start + 1;
-      ctx.res.writeHead(206, headers);
+      ctx.res.writeHead(206, { ...headers, 'content-range': `bytes ${range.start}-${range.end}/${meta.size}`, 'content-length': range.end - range.start + 1 });
     } else {
-      headers['content-length'] = meta.size;
-      ctx.res.writeHead(200, headers);
+      ctx.res.writeHead(200, { ...headers, 'content-length': meta.size });
     }
     if (meta.size === 0) {
       ctx.res.end();
       return;
     }
-    const stream = handle.createReadStream({ start: range?.start ?? 0, end: range?.end ?? meta.size - 1, highWaterMark: 1 << 20, autoClose: false });
-    await pipeline(stream, ctx.res);
+    await pipeline(object.stream(range ?? { start: 0, end: meta.size - 1 }), ctx.res);
   } finally {
-    await handle.close();
+    await object.close();
   }
 }
 
 export async function headObject(ctx: RequestContext, bucket: Bucket): Promise<void> {
-  const meta = existing(bucket, ctx.parsed.key!);
+  const meta = bucket.objects.get(ctx.parsed.key!);
+  if (!meta) throw ossErrors.noSuchKey(ctx.parsed.key!);
   const conditional = preconditionStatus(ctx, meta);
   if (conditional !== undefined) {
     sendEmpty(ctx, conditional, { etag: `"${meta.etag}"` });

@@ -1,17 +1,24 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, rename } from 'node:fs/promises';
+import { link, mkdir, readdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readJson, removeQuietly, uniqueSuffix, writeJsonAtomic } from './atomic-file.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { SortedKeyIndex } from './sorted-key-index.js';
 import type { ObjectMeta } from './types.js';
 
+/** A finished file to become (part of) an object's data. */
+export interface DataPiece {
+  path: string;
+  size: number;
+}
+
 /**
  * One bucket's objects on disk. Keys can hold any character and be 1023 bytes long, so files are
  * named by the key's SHA-256: `<hh>/<sha>.json` is the sidecar (the commit point, written
- * atomically) and names the data file `<sha>.<unique>.data`. A new version's data is renamed in
- * first, then the sidecar, then the old data file goes: a crash leaves the old or the new object,
- * plus at worst an orphan data file that the next start removes.
+ * atomically) and names the data files `<sha>.<unique>.<i>.data`. A new version's data goes in
+ * first (renamed, or hard-linked from multipart parts), then the sidecar, then the old data
+ * files go: a crash leaves the old or the new object, plus at worst orphan data files that the
+ * next start removes.
  */
 export class ObjectStore {
   private readonly metas = new Map<string, ObjectMeta>();
@@ -34,7 +41,7 @@ export class ObjectStore {
       const referenced = new Set<string>();
       for (const name of names.filter((n) => n.endsWith('.json'))) {
         const meta = await readJson<ObjectMeta>(join(shardDir, name));
-        referenced.add(meta.dataFile);
+        for (const file of meta.files) referenced.add(file.name);
         this.metas.set(meta.key, meta);
         this.index.add(meta.key);
       }
@@ -53,23 +60,36 @@ export class ObjectStore {
     return this.metas.get(key);
   }
 
-  dataPath(meta: ObjectMeta): string {
-    return join(this.location(meta.key).shardDir, meta.dataFile);
+  /** The object's data files, in order, with their sizes. */
+  dataPieces(meta: ObjectMeta): DataPiece[] {
+    const { shardDir } = this.location(meta.key);
+    return meta.files.map((f) => ({ path: join(shardDir, f.name), size: f.size }));
   }
 
-  /** Moves a fully written temp file in as the object's data, replacing any previous version. */
-  async commit(tempPath: string, meta: Omit<ObjectMeta, 'dataFile'>): Promise<ObjectMeta> {
+  /**
+   * Makes `pieces` the object's data, replacing any previous version. 'move' renames them in
+   * (temp files of a PutObject); 'link' hard-links them (multipart parts, which their upload still owns).
+   */
+  async commit(meta: Omit<ObjectMeta, 'files'>, pieces: readonly DataPiece[], how: 'move' | 'link'): Promise<ObjectMeta> {
     const { shardDir, hash } = this.location(meta.key);
-    const full: ObjectMeta = { ...meta, dataFile: `${hash}.${uniqueSuffix()}.data` };
+    const version = uniqueSuffix();
+    const full: ObjectMeta = { ...meta, files: pieces.map((p, i) => ({ name: `${hash}.${version}.${i}.data`, size: p.size })) };
     return this.locks.run(meta.key, async () => {
       await mkdir(shardDir, { recursive: true });
-      await rename(tempPath, join(shardDir, full.dataFile));
-      await writeJsonAtomic(join(shardDir, `${hash}.json`), full);
+      try {
+        for (const [i, piece] of pieces.entries()) {
+          await (how === 'move' ? rename : link)(piece.path, join(shardDir, full.files[i]!.name));
+        }
+        await writeJsonAtomic(join(shardDir, `${hash}.json`), full);
+      } catch (err) {
+        for (const file of full.files) await removeQuietly(join(shardDir, file.name));
+        throw err;
+      }
       const previous = this.metas.get(meta.key);
       this.metas.set(meta.key, full);
       this.index.add(meta.key);
-      // An open GetObject keeps reading the unlinked file: POSIX keeps it until closed.
-      if (previous) await removeQuietly(join(shardDir, previous.dataFile));
+      // An open GetObject keeps reading an unlinked file: POSIX keeps it until closed.
+      if (previous) for (const file of previous.files) await removeQuietly(join(shardDir, file.name));
       return full;
     });
   }
@@ -82,7 +102,7 @@ export class ObjectStore {
       await removeQuietly(join(shardDir, `${hash}.json`));
       this.metas.delete(key);
       this.index.remove(key);
-      await removeQuietly(join(shardDir, previous.dataFile));
+      for (const file of previous.files) await removeQuietly(join(shardDir, file.name));
     });
   }
 

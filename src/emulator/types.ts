@@ -51,6 +51,8 @@ export interface RequestLogEntry {
   partNumber?: number;
   uploadId?: string;
   bytesReceived: number;
+  /** From the request's arrival to the end of its answer (or the connection's end). */
+  durationMs: number;
   /** 0 when the connection was reset instead of answered. */
   status: number;
   code?: string;
@@ -64,8 +66,11 @@ export interface Credential {
 /** Object metadata, kept in the sidecar JSON next to the object's data file. */
 export interface ObjectMeta {
   key: string;
-  /** File name (not path) of the data file in the object's directory. */
-  dataFile: string;
+  /**
+   * The data files (names in the object's directory), in order: one for PutObject; one per part
+   * for a multipart object, hard-linked from the parts so Complete copies nothing.
+   */
+  files: Array<{ name: string; size: number }>;
   size: number;
   etag: string;
   crc64: string;

@@ -53,6 +53,11 @@ export function multipartTests(session: () => TargetSession): void {
       expect(headerOf(got, 'content-type')).toBe('application/x-test');
       expect(headerOf(got, 'x-oss-meta-origin')).toBe('suite');
       expect(headerOf(got, 'x-oss-object-type')).toBe('Multipart');
+      for (const [start, end] of [[100 * KB - 10, 100 * KB + 9], [0, 250 * KB], [250 * KB - 1, whole.length - 1], [120 * KB, 121 * KB]] as const) {
+        const ranged = await client.get(name, { headers: { Range: `bytes=${start}-${end}` } });
+        expect(ranged.res.status).toBe(206);
+        expect(Buffer.compare(ranged.content as Buffer, whole.subarray(start, end + 1))).toBe(0);
+      }
       const head = await client.head(name);
       expect(headerOf(head, 'content-length')).toBe(String(whole.length));
       expect(headerOf(head, 'x-oss-hash-crc64ecma')).toBe(crc64(whole));

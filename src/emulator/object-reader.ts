@@ -1,0 +1,77 @@
+import { open } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import type { Bucket } from './bucket.js';
+import type { ByteRange } from './byte-range.js';
+import type { DataPiece } from './object-store.js';
+import { ossErrors } from './oss-error.js';
+import type { ObjectMeta } from './types.js';
+
+const READ_CHUNK = 1 << 20;
+
+/** An object opened for reading: its metadata and its first data file already open. */
+export class OpenObject {
+  private constructor(
+    readonly meta: ObjectMeta,
+    private readonly pieces: DataPiece[],
+    private first: FileHandle | undefined,
+  ) {}
+
+  /**
+   * Looks the key up and opens its first data file; retries when an overwrite replaced the
+   * object between the lookup and the open. NoSuchKey when there is none.
+   */
+  static async open(bucket: Bucket, key: string): Promise<OpenObject> {
+    for (let attempt = 0; ; attempt++) {
+      const meta = bucket.objects.get(key);
+      if (!meta) throw ossErrors.noSuchKey(key);
+      const pieces = bucket.objects.dataPieces(meta);
+      try {
+        return new OpenObject(meta, pieces, pieces.length > 0 ? await open(pieces[0]!.path, 'r') : undefined);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 3) throw err;
+      }
+    }
+  }
+
+  /** The bytes of `range` (inclusive), read across the data files in order. Takes over the open file. */
+  stream(range: ByteRange): Readable {
+    const first = this.first;
+    this.first = undefined;
+    return Readable.from(readPieces(this.pieces, first, range.start, range.end), { objectMode: false });
+  }
+
+  /** Closes the first file if stream() never took it. */
+  async close(): Promise<void> {
+    await this.first?.close();
+    this.first = undefined;
+  }
+}
+
+async function* readPieces(pieces: DataPiece[], first: FileHandle | undefined, start: number, end: number): AsyncGenerator<Buffer> {
+  let offset = 0;
+  let pending = first;
+  try {
+    for (const [i, piece] of pieces.entries()) {
+      const pieceStart = offset;
+      offset += piece.size;
+      if (piece.size === 0 || offset - 1 < start || pieceStart > end) continue;
+      let handle: FileHandle;
+      if (i === 0 && pending) {
+        handle = pending;
+        pending = undefined;
+      } else {
+        handle = await open(piece.path, 'r');
+      }
+      try {
+        const from = Math.max(start, pieceStart) - pieceStart;
+        const to = Math.min(end, offset - 1) - pieceStart;
+        yield* handle.createReadStream({ start: from, end: to, highWaterMark: READ_CHUNK, autoClose: false });
+      } finally {
+        await handle.close();
+      }
+    }
+  } finally {
+    await pending?.close();
+  }
+}
