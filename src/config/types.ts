@@ -33,6 +33,8 @@ export interface Config {
   /** Bytes: files at least this large are uploaded in parts. */
   multipartThreshold: number;
   settleMs: number;
+  /** How often a folder whose watcher fell back to rescans (watch limits) is walked. */
+  rescanIntervalMs: number;
   /** Cron expression (5 or 6 fields); null = reconcile at start-up only. */
   reconcileSchedule: string | null;
   watcher: WatcherKind;

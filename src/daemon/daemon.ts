@@ -170,6 +170,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       store: this.store,
       logger: this.o.logger,
       settleMs: this.config.settleMs,
+      rescanIntervalMs: this.config.rescanIntervalMs,
       ignoreAbsolute: [this.config.stateDb],
       ignore: this.config.ignore,
       onWork: () => this.scheduler.kick(),

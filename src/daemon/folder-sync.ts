@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import type { FolderConfig } from '../config/index.js';
 import type { Observation, StateStore } from '../store/index.js';
+import { failpointValue } from '../lib/failpoint.js';
 import type { Logger } from './logger.js';
 import { objectKey } from './object-key.js';
 import { reconcileFolder, type ReconcileResult } from './reconciler.js';
@@ -18,6 +19,7 @@ export interface FolderSyncOptions {
   store: StateStore;
   logger: Logger;
   settleMs: number;
+  rescanIntervalMs: number;
   /** Absolute paths never to upload (the state database and its siblings). */
   ignoreAbsolute: string[];
   /** Ignore globs for every folder (the built-in temp-file patterns plus the config's). */
@@ -117,13 +119,18 @@ export class FolderSync {
     this.settle.on('settled', (file: SettledFile) => this.enqueueSettled(file));
     this.settle.on('removed', (relPath: string) => this.applyRemovals([relPath]));
     this.settle.on('error', (err: Error) => this.o.logger.warn('cannot stat changed file', { folder: this.name, error: err }));
-    const watcher = await createFolderWatcher(this.folder.path, { backend: this.folder.watcher, filter: this.filter, counts });
+    // OSS_SYNC_FAILPOINT=watch-limit:ENOSPC makes the watcher fail as the kernel would (tests of the fallback).
+    const limit = failpointValue('watch-limit');
+    const watcher = await createFolderWatcher(this.folder.path, {
+      backend: this.folder.watcher,
+      filter: this.filter,
+      counts,
+      rescanIntervalMs: this.o.rescanIntervalMs,
+      ...(limit === 'ENOSPC' || limit === 'EMFILE' ? { simulateLimit: { code: limit, at: 'start' as const } } : {}),
+    });
     this.watcher = watcher;
     watcher.on('batch', (events: WatchEvent[]) => this.onEvents(events));
-    watcher.on('degraded', (message: string) => {
-      this.o.logger.warn('watcher degraded; rescanning the folder periodically instead', { folder: this.name, reason: message });
-      this.o.store.daemon.setFolderHealth(this.name, this.folder.path, 'rescanning', message);
-    });
+    watcher.on('degraded', (message: string) => this.degraded(message));
     watcher.on('ready', () => {
       // A fallback or a restored root: events may have been missed meanwhile.
       if (!this.paused) void this.reconcile('watcher restarted');
@@ -131,8 +138,16 @@ export class FolderSync {
     watcher.on('root-missing', () => this.pause('folder vanished (unmounted disk?)'));
     watcher.on('root-restored', () => this.resume());
     watcher.on('error', (err: Error) => this.o.logger.warn('watcher error', { folder: this.name, error: err }));
-    if (!this.paused) this.o.store.daemon.setFolderHealth(this.name, this.folder.path, 'watching', `${watcher.backend} watcher`);
+    const degraded = watcher.status().degraded; // a fallback while starting happened before we listened
+    if (degraded) this.degraded(degraded.message);
+    else if (!this.paused) this.o.store.daemon.setFolderHealth(this.name, this.folder.path, 'watching', `${watcher.backend} watcher`);
     this.o.logger.info('watching folder', { folder: this.name, path: this.folder.path, backend: watcher.backend, files: counts.files });
+  }
+
+  /** Logged once per fallback, with the fix; `status` shows it until the daemon restarts. */
+  private degraded(message: string): void {
+    this.o.logger.warn('watcher degraded; rescanning the folder periodically instead', { folder: this.name, reason: message });
+    this.o.store.daemon.setFolderHealth(this.name, this.folder.path, 'rescanning', message);
   }
 
   private onEvents(events: WatchEvent[]): void {

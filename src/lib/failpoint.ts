@@ -7,3 +7,9 @@
 export function failpoint(name: string): void {
   if (process.env.OSS_SYNC_FAILPOINT === name) process.kill(process.pid, 'SIGKILL');
 }
+
+/** A failpoint that carries a value, `NAME:VALUE` (e.g. `watch-limit:ENOSPC`); undefined unless set. */
+export function failpointValue(name: string): string | undefined {
+  const set = process.env.OSS_SYNC_FAILPOINT;
+  return set?.startsWith(`${name}:`) ? set.slice(name.length + 1) : undefined;
+}

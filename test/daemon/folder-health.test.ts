@@ -52,3 +52,21 @@ describe('daemon and troublesome folders and files', () => {
     await waitFor(async () => ((await fx.emu.client().listUploads({})).uploads ?? []).length === 0, { what: 'no orphaned upload' });
   });
 });
+
+describe('a folder whose watcher hits the inotify limit', () => {
+  let fx: SyncFixture;
+  afterEach(async () => fx?.cleanup());
+
+  it('falls back to rescans, logs the fix once, shows it in status, and keeps uploading', async () => {
+    fx = await createSyncFixture([{ name: 'main', watcher: 'chokidar' }], { rescan_interval: '500ms' });
+    const daemon = fx.spawnCli(['run', '--config', fx.configPath], { OSS_SYNC_FAILPOINT: 'watch-limit:ENOSPC' });
+    const warning = await daemon.waitForLog((r) => r.msg === 'watcher degraded; rescanning the folder periodically instead');
+    expect(String(warning.reason)).toContain('fs.inotify.max_user_watches');
+    createTree(fx.folder('main'), { 'seen-by-rescan.txt': 'found' });
+    await waitFor(async () => (await fx.remote('main/seen-by-rescan.txt'))?.toString() === 'found', { what: 'upload found by a rescan' });
+    const status = fx.spawnCli(['status', '--config', fx.configPath]);
+    await status.exited;
+    expect(status.stdout.join('\n')).toMatch(/main .*rescanning .*ENOSPC.*fs\.inotify\.max_user_watches/);
+    expect(daemon.stdout.filter((l) => l.includes('watcher degraded')).length).toBe(1);
+  });
+});

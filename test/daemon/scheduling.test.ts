@@ -1,0 +1,34 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createTree } from '../helpers/fixtures.js';
+import { createSyncFixture, type SyncFixture } from '../helpers/sync-fixture.js';
+import { waitFor } from '../helpers/wait.js';
+
+describe('scheduling', () => {
+  let fx: SyncFixture;
+  afterEach(async () => fx?.cleanup());
+
+  it('keeps small files moving while large files hold the other slots', async () => {
+    fx = await createSyncFixture([{ name: 'main' }], { concurrency: { files: 2, parts_per_file: 1 } });
+    // Large files go first in the queue and crawl (every part is slowed down).
+    fx.emu.emulator.faults.add({ match: { operation: 'UploadPart' }, times: Infinity, action: { type: 'latency', ms: 400 } });
+    for (const name of ['big-1.bin', 'big-2.bin', 'big-3.bin']) writeFileSync(join(fx.folder('main'), name), Buffer.alloc(1024 * 1024, 3));
+    const { daemon } = await fx.startDaemon();
+    const store = daemon.store;
+    await waitFor(() => store.uploads.count() > 0, { what: 'a large upload under way' });
+    createTree(fx.folder('main'), Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`small-${i}.txt`, `small ${i}`])));
+    await waitFor(() => Array.from({ length: 10 }, (_, i) => store.queue.find('main', `small-${i}.txt`)?.state).every((s) => s === 'verified'), {
+      what: 'all small files uploaded',
+    });
+    // They overtook the large files: at most one large file has finished meanwhile.
+    const bigDone = ['big-1.bin', 'big-2.bin', 'big-3.bin'].filter((n) => store.queue.find('main', n)?.state === 'verified');
+    expect(bigDone.length).toBeLessThanOrEqual(1);
+  });
+
+  it('runs the scheduled reconcile walk on its cron schedule', async () => {
+    fx = await createSyncFixture([{ name: 'main' }], { reconcile_schedule: '* * * * * *' }); // every second
+    const { logs } = await fx.startDaemon();
+    await waitFor(() => logs.some((l) => l.includes('"reason":"scheduled"')), { what: 'a scheduled reconcile' });
+  });
+});
