@@ -59,7 +59,12 @@ export class EmulatorServer {
 
   constructor(private readonly parts: ServerParts) {
     this.admin = new AdminEndpoint(parts.faults, parts.requestLog);
+    // requestTimeout 0: a 5 GB part on a slow link must not be cut off. Idle keep-alive sockets
+    // must outlive ali-oss's agent (agentkeepalive 3.x keeps free sockets 15 s): a server that
+    // closes first makes the client's next request on that socket fail with ECONNRESET.
     this.http = createServer({ requestTimeout: 0 }, (req, res) => void this.handle(req, res));
+    this.http.keepAliveTimeout = 60_000;
+    this.http.headersTimeout = 65_000;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -1,3 +1,6 @@
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { crc64 } from '../../../src/lib/crc64.js';
 import { waitFor } from '../../helpers/wait.js';
@@ -70,6 +73,39 @@ export function emulatorOnlyTests(session: () => TargetSession): void {
       expect(entry.bytesReceived).toBeGreaterThanOrEqual(64 * KB);
       expect(entry.bytesReceived).toBeLessThan(512 * KB);
       await client.abortMultipartUpload(name, uploadId);
+    });
+
+    it('resets a PutObject mid-body; no object and no temp file are left', async () => {
+      const client = session().client();
+      emulator().emulator.faults.add({ match: { method: 'PUT', key: key('reset-put.bin') }, action: { type: 'reset', afterBytes: 100 * KB } });
+      expect((await rejection(client.put(key('reset-put.bin'), bytes(1024 * KB)))).code).not.toBe('SlowDown');
+      expect(await rejection(client.head(key('reset-put.bin')))).toMatchObject({ code: 'NoSuchKey' });
+      await waitFor(() => readdirSync(join(emulator().dataDir, 'tmp')).length === 0, { what: 'an empty temp dir' });
+      await client.put(key('reset-put.bin'), bytes(10)); // the rule fired once and is gone
+    });
+
+    it('drops the temp file of a body the client abandons halfway', async () => {
+      const client = session().client();
+      const name = key('abandoned.bin');
+      const tempFiles = (): string[] => readdirSync(join(emulator().dataDir, 'tmp'));
+      const body = new PassThrough();
+      const put = rejection(client.putStream(name, body));
+      body.write(bytes(200 * KB));
+      await waitFor(() => tempFiles().length === 1, { what: 'the body arriving in a temp file' });
+      body.destroy(new Error('the sender gave up'));
+      await put;
+      const entry = await waitFor(() => emulator().emulator.requestLog.entries().find((e) => e.key === name), { what: 'the abandoned put in the log' });
+      expect(entry.status).toBe(0);
+      expect(entry.bytesReceived).toBeGreaterThan(0);
+      await waitFor(() => tempFiles().length === 0, { what: 'an empty temp dir' });
+      expect(await rejection(client.head(name))).toMatchObject({ code: 'NoSuchKey' });
+    });
+
+    it('clears temp files on start', async () => {
+      const stray = join(emulator().dataDir, 'tmp', 'stray.part');
+      writeFileSync(stray, 'half a body');
+      await emulator().restart();
+      expect(existsSync(stray)).toBe(false);
     });
 
     it('forgets an upload ID on demand (NoSuchUpload)', async () => {
