@@ -1,0 +1,113 @@
+/**
+ * What the daemon benchmarks share: the emulator in its own process, oss-sync config files, file
+ * trees, and the `oss-sync` command as a measured child process.
+ */
+import { randomFillSync } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import type { RequestLogEntry } from '../src/emulator/index.js';
+import { BenchChild } from './child-process.js';
+
+export const CLI = new URL('../src/cli/main.js', import.meta.url).pathname;
+export const BUCKET = 'bench-daemon';
+/** The one folder's name in every benchmark config. */
+export const FOLDER_NAME = 'bench';
+export const ACCESS_KEY_ID = 'bench-key-id';
+export const ACCESS_KEY_SECRET = 'bench-key-secret';
+
+export interface EmulatorProcess {
+  endpoint: string;
+  child: BenchChild;
+  /** OSS requests the emulator has logged since the last clear, by operation (GET /-/requests). */
+  requests(): Promise<Record<string, number>>;
+  clearRequests(): Promise<void>;
+}
+
+export function describeRequests(counts: Record<string, number>): string {
+  const parts = Object.entries(counts).map(([op, n]) => `${op} ${n}`);
+  return parts.length > 0 ? parts.join(', ') : 'none';
+}
+
+export function totalRequests(counts: Record<string, number>): number {
+  return Object.values(counts).reduce((a, b) => a + b, 0);
+}
+
+export async function startEmulatorProcess(dataDir: string): Promise<EmulatorProcess> {
+  const child = new BenchChild('emulator', [
+    CLI,
+    'emulator',
+    '--port',
+    '0',
+    '--data-dir',
+    dataDir,
+    '--bucket',
+    BUCKET,
+    '--access-key-id',
+    ACCESS_KEY_ID,
+    '--access-key-secret',
+    ACCESS_KEY_SECRET,
+  ]);
+  const line = await child.waitForLine((l) => l.startsWith('listening on '), 60_000, 'listening line');
+  const endpoint = line.slice('listening on '.length).trim();
+  return {
+    endpoint,
+    child,
+    async requests() {
+      const entries = (await (await fetch(`${endpoint}/-/requests`)).json()) as RequestLogEntry[];
+      const counts: Record<string, number> = {};
+      for (const e of entries) {
+        const op = e.operation ?? `${e.method} ${e.path}`;
+        counts[op] = (counts[op] ?? 0) + 1;
+      }
+      return counts;
+    },
+    async clearRequests() {
+      await fetch(`${endpoint}/-/requests`, { method: 'DELETE' });
+    },
+  };
+}
+
+export interface ConfigSpec {
+  endpoint: string;
+  stateDb: string;
+  folder: string;
+  prefix: string;
+  settle?: string;
+  watcher?: 'auto' | 'chokidar' | 'native';
+  concurrency?: number;
+}
+
+/** An oss-sync config for one folder; the hourly rescan is off so it cannot land in a measurement. */
+export function writeConfig(path: string, spec: ConfigSpec): void {
+  const config = {
+    oss: { endpoint: spec.endpoint, access_key_id: ACCESS_KEY_ID, access_key_secret: ACCESS_KEY_SECRET },
+    state_db: spec.stateDb,
+    log_level: 'info',
+    concurrency: { files: spec.concurrency ?? 4 },
+    settle_time: spec.settle ?? '2s',
+    reconcile_schedule: 'off',
+    watcher: spec.watcher ?? 'auto',
+    folders: [{ name: FOLDER_NAME, path: spec.folder, bucket: BUCKET, prefix: spec.prefix }],
+  };
+  writeFileSync(path, stringify(config));
+}
+
+/** `files` random files of `bytes` each, spread over `dirs` directories (d0000/f000000.bin). */
+export function makeTree(root: string, files: number, dirs: number, bytes: number): void {
+  const buf = Buffer.alloc(bytes);
+  for (let d = 0; d < dirs; d++) mkdirSync(join(root, dirName(d)), { recursive: true });
+  for (let i = 0; i < files; i++) {
+    randomFillSync(buf);
+    writeFileSync(join(root, dirName(i % dirs), `f${String(i).padStart(6, '0')}.bin`), buf);
+  }
+}
+
+function dirName(d: number): string {
+  return `d${String(d).padStart(4, '0')}`;
+}
+
+/** `oss-sync <command> --config <path>` as a measured child. */
+export function ossSync(command: 'once' | 'run', configPath: string): BenchChild {
+  return new BenchChild(`oss-sync ${command}`, [CLI, command, '--config', configPath]);
+}
