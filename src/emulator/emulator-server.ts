@@ -32,7 +32,7 @@ export interface ServerParts {
   tempDir: string;
 }
 
-function logEntry(ctx: RequestContext): RequestLogEntry {
+function logEntry(ctx: RequestContext, answered: boolean): RequestLogEntry {
   const { parsed, res } = ctx;
   const entry: RequestLogEntry = {
     time: ctx.startedAt,
@@ -41,8 +41,8 @@ function logEntry(ctx: RequestContext): RequestLogEntry {
     query: parsed.query,
     bytesReceived: ctx.bytesReceived,
     durationMs: Date.now() - ctx.startedAt,
-    // A request we dropped (or that the client dropped) never finished its answer.
-    status: res.writableFinished ? res.statusCode : 0,
+    // A request we dropped (or that the client dropped) never got an answer.
+    status: answered ? res.statusCode : 0,
   };
   if (parsed.bucket !== undefined) entry.bucket = parsed.bucket;
   if (parsed.key !== undefined) entry.key = parsed.key;
@@ -82,14 +82,20 @@ export class EmulatorServer {
       });
     }
     const ctx = new RequestContext(req, res, parsed);
-    // Logged once the answer is handed to the socket ('finish'), or when the connection ends without one.
+    // Logged when the answer's last byte is queued (res.end), before the client can have it: a
+    // test reading the log right after its call returns must see that call. A connection that
+    // ends without an answer is logged on close, with status 0.
     let logged = false;
-    const record = (): void => {
-      if (!logged) this.parts.requestLog.record(logEntry(ctx));
+    const record = (answered: boolean): void => {
+      if (!logged) this.parts.requestLog.record(logEntry(ctx, answered));
       logged = true;
     };
-    res.once('finish', record);
-    res.once('close', record);
+    const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+    res.end = ((...args: unknown[]) => {
+      record(true);
+      return end(...args);
+    }) as typeof res.end;
+    res.once('close', () => record(false));
     try {
       await this.process(ctx);
     } catch (err) {

@@ -68,10 +68,18 @@ async function* readPieces(pieces: DataPiece[], first: FileHandle | undefined, s
         const to = Math.min(end, offset - 1) - pieceStart;
         yield* handle.createReadStream({ start: from, end: to, highWaterMark: READ_CHUNK, autoClose: false });
       } finally {
-        await handle.close();
+        closeLater(handle);
       }
     }
   } finally {
-    await pending?.close();
+    if (pending) closeLater(pending);
   }
+}
+
+/**
+ * Closes without waiting: awaiting a close after the last byte would delay res.end() past the
+ * moment the client has the whole body (and so the request log entry past the client's return).
+ */
+function closeLater(handle: FileHandle): void {
+  handle.close().catch(() => undefined);
 }
