@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { crc64 } from '../../src/lib/crc64.js';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { FileUploader, createOssStorage, defaultRetryPolicy, fullJitterBackoff, withRetries } from '../../src/uploader/index.js';
 import type { FileUploaderOptions, ObjectStorage, RetryPolicy } from '../../src/uploader/index.js';
 import { startTestEmulator } from '../helpers/emulator.js';
@@ -18,18 +18,17 @@ export const testRetryPolicy = (overrides: Partial<RetryPolicy> = {}): RetryPoli
 
 /** A real emulator, a real ali-oss client behind our storage, and a temp dir of real files. */
 export class UploaderHarness {
-  private constructor(
-    readonly oss: TestEmulator,
-    readonly dir: { path: string; remove: () => void },
-  ) {}
+  oss!: TestEmulator;
+  dir!: { path: string; remove: () => void };
 
-  static async start(): Promise<UploaderHarness> {
-    return new UploaderHarness(await startTestEmulator(), tempDir('oss-sync-uploader-'));
+  async start(): Promise<void> {
+    this.oss = await startTestEmulator();
+    this.dir = tempDir('oss-sync-uploader-');
   }
 
   async stop(): Promise<void> {
-    await this.oss.stop();
-    this.dir.remove();
+    await this.oss?.stop();
+    this.dir?.remove();
   }
 
   storage(overrides: { accessKeySecret?: string; policy?: RetryPolicy } = {}): ObjectStorage {
@@ -82,6 +81,14 @@ export class UploaderHarness {
   }
 }
 
-export function fileCrc(path: string): string {
-  return crc64(readFileSync(path));
+/** One harness for a test file: started before all tests, stopped after, faults and log cleared before each. */
+export function useUploaderHarness(): UploaderHarness {
+  const h = new UploaderHarness();
+  beforeAll(() => h.start());
+  afterAll(() => h.stop());
+  beforeEach(() => {
+    h.oss.emulator.faults.clear();
+    h.oss.emulator.requestLog.clear();
+  });
+  return h;
 }

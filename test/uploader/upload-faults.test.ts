@@ -1,24 +1,14 @@
 import { unlinkSync } from 'node:fs';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { crc64 } from '../../src/lib/crc64.js';
 import { FileGoneError, StorageError, UploadAbortedError, classifyError } from '../../src/uploader/index.js';
 import type { RetryEvent } from '../../src/uploader/index.js';
 import { waitFor } from '../helpers/wait.js';
-import { KiB, UploaderHarness, testRetryPolicy } from './harness.js';
+import { KiB, useUploaderHarness, testRetryPolicy } from './harness.js';
 import { MemoryJournal } from './memory-journal.js';
 
 describe('FileUploader under faults (injected by the emulator)', () => {
-  let h: UploaderHarness;
-  beforeAll(async () => {
-    h = await UploaderHarness.start();
-  });
-  afterAll(async () => {
-    await h.stop();
-  });
-  beforeEach(() => {
-    h.oss.emulator.faults.clear();
-    h.oss.emulator.requestLog.clear();
-  });
+  const h = useUploaderHarness();
 
   it('retries SlowDown, 500 and connection resets mid-part; the object is still correct', async () => {
     const { path, content } = h.randomFile('flaky.bin', 700 * KiB);

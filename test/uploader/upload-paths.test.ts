@@ -1,18 +1,12 @@
 import { statSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { crc64 } from '../../src/lib/crc64.js';
 import type { ProgressEvent } from '../../src/uploader/index.js';
-import { KiB, UploaderHarness } from './harness.js';
+import { KiB, useUploaderHarness } from './harness.js';
 import { MemoryJournal } from './memory-journal.js';
 
 describe('FileUploader happy paths (real ali-oss, real emulator, real files)', () => {
-  let h: UploaderHarness;
-  beforeAll(async () => {
-    h = await UploaderHarness.start();
-  });
-  afterAll(async () => {
-    await h.stop();
-  });
+  const h = useUploaderHarness();
 
   it('puts a small file in one PutObject, byte for byte, with CRC-64, mtime and content type', async () => {
     const { path, content } = h.randomFile('small.bin', 60 * KiB);

@@ -1,25 +1,15 @@
-import { appendFileSync, writeFileSync } from 'node:fs';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
 import { crc64 } from '../../src/lib/crc64.js';
 import { FileChangedError, UploadAbortedError } from '../../src/uploader/index.js';
 import type { RecordedUpload } from '../../src/uploader/index.js';
-import { KiB, UploaderHarness } from './harness.js';
+import { KiB, useUploaderHarness } from './harness.js';
 import { MemoryJournal } from './memory-journal.js';
 
 const SIZE = 1000 * KiB + 7; // 11 parts of 100 KiB
 
 describe('FileUploader resume (in-process, journal in memory)', () => {
-  let h: UploaderHarness;
-  beforeAll(async () => {
-    h = await UploaderHarness.start();
-  });
-  afterAll(async () => {
-    await h.stop();
-  });
-  beforeEach(() => {
-    h.oss.emulator.faults.clear();
-    h.oss.emulator.requestLog.clear();
-  });
+  const h = useUploaderHarness();
 
   /** Upload one part at a time and stop (as a shutdown would) once `parts` parts are recorded. */
   async function interruptedUpload(key: string, parts: number, snapshotAt = parts): Promise<{ path: string; content: Buffer; snapshot: RecordedUpload }> {
@@ -104,7 +94,6 @@ describe('FileUploader resume (in-process, journal in memory)', () => {
     appendFileSync(path, 'more');
     const journal = new MemoryJournal(snapshot);
     await h.uploader().upload({ localPath: path, bucket: h.oss.bucket, key: 'changed.bin', journal });
-    const { readFileSync } = await import('node:fs');
     expect(await h.getObject('changed.bin')).toEqual(readFileSync(path));
     expect(h.requests('changed.bin', 'AbortMultipartUpload').map((e) => e.uploadId)).toEqual([snapshot.uploadId]);
     expect(journal.events.slice(0, 2)).toEqual([`abandoned ${snapshot.uploadId}`, expect.stringMatching(/^started /)]);

@@ -1,0 +1,152 @@
+/**
+ * Upload benchmark on the emulator: oss-sync's uploader vs. ali-oss multipartUpload() (same part size and
+ * parallelism) vs. one bare streaming PUT (the ceiling), each in its own child process, plus the bytes
+ * re-sent after a kill -9 at 50%. Prints a markdown section.
+ *
+ *   npm run build && node dist/bench/upload.js [--size-mib 1024] [--part-mib 8] [--parallel 4] [--runs 2]
+ */
+import { randomFillSync } from 'node:crypto';
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { RequestLogEntry } from '../src/emulator/index.js';
+import { BenchChild, killAllChildren } from './child-process.js';
+import { replay } from './file-journal.js';
+import { fixed, ratio, table, verdict } from './markdown.js';
+import type { ContenderResult } from './upload-child.js';
+
+const CHILD = new URL('./upload-child.js', import.meta.url).pathname;
+const MiB = 1024 * 1024;
+const BUCKET = 'bench';
+const CHILD_TIMEOUT_MS = 30 * 60_000;
+
+const { values } = parseArgs({
+  options: {
+    'size-mib': { type: 'string', default: '1024' },
+    'part-mib': { type: 'string', default: '8' },
+    parallel: { type: 'string', default: '4' },
+    runs: { type: 'string', default: '2' },
+    /** npm run bench -- --quick: a short run. */
+    quick: { type: 'boolean', default: false },
+  },
+});
+const sizeMiB = values.quick ? 128 : Number(values['size-mib']);
+const partSize = Number(values['part-mib']) * MiB;
+const parallel = Number(values.parallel);
+const runs = values.quick ? 1 : Number(values.runs);
+
+function startChild(args: string[]): BenchChild {
+  return new BenchChild(args[0]!, [CHILD, ...args]);
+}
+
+/** The child's JSON result line, or an error with its stderr. */
+async function resultOf(child: BenchChild): Promise<unknown> {
+  const line = await child.waitForLine((l) => l.startsWith('{'), CHILD_TIMEOUT_MS, `${child.name} result`);
+  return JSON.parse(line);
+}
+
+async function runContender(role: string, endpoint: string, file: string, key: string, journal = ''): Promise<ContenderResult> {
+  const child = startChild([role, endpoint, BUCKET, key, file, String(partSize), String(parallel), journal]);
+  const result = (await resultOf(child)) as ContenderResult;
+  await child.exited;
+  return result;
+}
+
+async function requestLog(endpoint: string): Promise<RequestLogEntry[]> {
+  return (await (await fetch(`${endpoint}/-/requests`)).json()) as RequestLogEntry[];
+}
+
+function writeRandomFile(path: string, bytes: number): void {
+  const fd = openSync(path, 'w');
+  const chunk = Buffer.allocUnsafe(8 * MiB);
+  for (let written = 0; written < bytes; written += chunk.length) {
+    randomFillSync(chunk);
+    writeSync(fd, chunk, 0, Math.min(chunk.length, bytes - written));
+  }
+  closeSync(fd);
+}
+
+/**
+ * Kill -9 an oss-sync upload once half the file is acknowledged, resume it, and count the bytes the
+ * emulator received for the key beyond the file's size: every byte sent more than once.
+ */
+async function killAndResume(endpoint: string, file: string, dir: string): Promise<{ resentBytes: number; ackedAtKill: number }> {
+  const key = 'killed.bin';
+  const journal = join(dir, 'killed.journal');
+  const child = startChild(['oss-sync', endpoint, BUCKET, key, file, String(partSize), String(parallel), journal]);
+  let ackedAtKill = 0;
+  while (child.child.exitCode === null) {
+    ackedAtKill = replay(journal).ackedBytes;
+    if (ackedAtKill >= (sizeMiB * MiB) / 2) break;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  child.child.kill('SIGKILL');
+  await child.exited;
+  await runContender('oss-sync', endpoint, file, key, journal);
+  const received = (await requestLog(endpoint))
+    .filter((e) => e.key === key && e.operation === 'UploadPart')
+    .reduce((sum, e) => sum + e.bytesReceived, 0);
+  return { resentBytes: received - sizeMiB * MiB, ackedAtKill };
+}
+
+const mibps = (r: ContenderResult): number => r.bytes / MiB / (r.ms / 1000);
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'oss-sync-bench-'));
+  try {
+    const file = join(dir, 'payload.bin');
+    writeRandomFile(file, sizeMiB * MiB);
+    const emulator = startChild(['emulator', join(dir, 'emulator-data'), BUCKET]);
+    const { endpoint } = (await resultOf(emulator)) as { endpoint: string };
+
+    const contenders = ['bare-put', 'ali-oss-multipart', 'oss-sync'] as const;
+    const best = new Map<string, ContenderResult & { emulatorCpuSeconds?: number }>();
+    for (let run = 0; run < runs; run++) {
+      for (const role of contenders) {
+        const emulatorCpuBefore = emulator.cpuSeconds();
+        const result: ContenderResult & { emulatorCpuSeconds?: number } = await runContender(role, endpoint, file, `${role}-${run}.bin`, join(dir, `${role}-${run}.journal`));
+        result.emulatorCpuSeconds = emulator.cpuSeconds() - emulatorCpuBefore;
+        const previous = best.get(role);
+        if (!previous || result.ms < previous.ms) best.set(role, result);
+      }
+    }
+    const kill = await killAndResume(endpoint, file, dir);
+
+    const ours = mibps(best.get('oss-sync')!);
+    const targets: Record<string, number> = { 'bare-put': 0.8, 'ali-oss-multipart': 1.0, 'oss-sync': 1.0 };
+    const rows = contenders.map((role) => {
+      const r = best.get(role)!;
+      const vs = ours / mibps(r);
+      const perGiB = (cpu: number): string => fixed(cpu / (r.bytes / 1024 / MiB), 2);
+      return [
+        role,
+        fixed(mibps(r)),
+        ratio(vs),
+        `>= ${targets[role]}x ${verdict(vs >= targets[role]!)}`,
+        fixed(r.maxRssMiB, 0),
+        perGiB(r.cpuSeconds),
+        perGiB(r.emulatorCpuSeconds ?? Number.NaN),
+      ];
+    });
+    const bound = parallel * partSize;
+    console.log(
+      [
+        `### Upload: ${sizeMiB} MiB file, part size ${partSize / MiB} MiB, parallel ${parallel}, best of ${runs}`,
+        '',
+        `Machine: ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}; ` +
+          'the emulator and each contender run in their own child process.',
+        '',
+        table(['contender', 'MiB/s', 'oss-sync / contender', 'target', 'peak RSS (MiB)', 'CPU s/GiB', 'emulator CPU s/GiB'], rows),
+        '',
+        `kill -9 at ${fixed((kill.ackedAtKill / (sizeMiB * MiB)) * 100, 0)}% acknowledged, then resume: ` +
+          `${fixed(kill.resentBytes / MiB)} MiB re-sent (bound: parallel x part size = ${bound / MiB} MiB) ${verdict(kill.resentBytes <= bound)}`,
+      ].join('\n'),
+    );
+  } finally {
+    killAllChildren();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
