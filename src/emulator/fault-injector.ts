@@ -45,6 +45,17 @@ function checkAction(action: FaultAction): void {
   }
 }
 
+/** Throws InvalidFaultRuleError unless the rule is usable; returns its nth and times with defaults. */
+export function checkFaultRule(rule: FaultRule): { nth: number; times: number } {
+  const nth = rule.nth ?? 1;
+  const times = rule.times ?? 1;
+  if (!Number.isInteger(nth) || nth < 1) throw new InvalidFaultRuleError('nth must be an integer >= 1');
+  if (!(times === Infinity || (Number.isInteger(times) && times >= 1))) throw new InvalidFaultRuleError('times must be an integer >= 1 or Infinity');
+  if (typeof rule.action !== 'object' || rule.action === null) throw new InvalidFaultRuleError('action is required');
+  checkAction(rule.action);
+  return { nth, times };
+}
+
 /**
  * Rules that make chosen requests fail or slow down. Each rule counts its own matching requests
  * from the moment it is added and acts on matches nth .. nth+times-1, then retires.
@@ -53,12 +64,7 @@ export class FaultInjector {
   private rules: ActiveRule[] = [];
 
   add(rule: FaultRule): void {
-    const nth = rule.nth ?? 1;
-    const times = rule.times ?? 1;
-    if (!Number.isInteger(nth) || nth < 1) throw new InvalidFaultRuleError('nth must be an integer >= 1');
-    if (!(times === Infinity || (Number.isInteger(times) && times >= 1))) throw new InvalidFaultRuleError('times must be an integer >= 1 or Infinity');
-    checkAction(rule.action);
-    this.rules.push({ rule, nth, times, seen: 0 });
+    this.rules.push({ rule, ...checkFaultRule(rule), seen: 0 });
   }
 
   clear(): void {

@@ -1,4 +1,4 @@
-import { InvalidFaultRuleError } from './fault-injector.js';
+import { InvalidFaultRuleError, checkFaultRule } from './fault-injector.js';
 import type { FaultRule } from './types.js';
 
 /**
@@ -8,7 +8,6 @@ import type { FaultRule } from './types.js';
 export function faultRuleFromJson(value: unknown): FaultRule {
   if (typeof value !== 'object' || value === null) throw new InvalidFaultRuleError('expected a JSON object');
   const rule = { ...(value as Record<string, unknown>) } as Record<string, unknown>;
-  if (typeof rule.action !== 'object' || rule.action === null) throw new InvalidFaultRuleError('action is required');
   if (rule.times === 'Infinity' || rule.times === null) rule.times = Infinity;
   if (rule.match !== undefined) {
     if (typeof rule.match !== 'object' || rule.match === null) throw new InvalidFaultRuleError('match must be an object');
@@ -25,6 +24,7 @@ export function faultRuleFromJson(value: unknown): FaultRule {
     }
     rule.match = match;
   }
+  checkFaultRule(rule as unknown as FaultRule);
   return rule as unknown as FaultRule;
 }
 

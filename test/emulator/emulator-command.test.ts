@@ -84,6 +84,27 @@ describe('oss-sync emulator command', () => {
     expect(run.stdout() + run.stderr()).not.toContain(SECRET);
   });
 
+  it('applies a --rules-file from the start and takes more rules over the admin endpoint', async () => {
+    const data = tempDir();
+    dirs.push(data);
+    const rules = join(data.path, 'rules.json');
+    writeFileSync(rules, JSON.stringify([{ match: { operation: 'PutObject', key: { regex: '^flaky/' } }, action: { type: 'error', status: 503, code: 'SlowDown' } }]));
+    const run = runCli(['--port', '0', '--data-dir', join(data.path, 'emu'), '--rules-file', rules]);
+    children.push(run.child);
+    const endpoint = await waitFor(() => /^listening on (\S+)$/m.exec(run.stdout())?.[1], { what: 'the endpoint line' });
+    const client = new OSS({ endpoint, bucket: 'demo-backups', accessKeyId: 'oss-sync-demo', accessKeySecret: 'oss-sync-demo-secret' });
+    await expect(client.put('flaky/a', Buffer.from('a'))).rejects.toMatchObject({ code: 'SlowDown', status: 503 });
+    await client.put('flaky/a', Buffer.from('a'));
+
+    const added = await fetch(`${endpoint}/-/faults`, { method: 'POST', body: JSON.stringify({ match: { operation: 'HeadObject' }, action: { type: 'error', status: 500, code: 'InternalError' } }) });
+    expect(added.status).toBe(201);
+    await expect(client.head('flaky/a')).rejects.toMatchObject({ status: 500 });
+    const log = (await (await fetch(`${endpoint}/-/requests`)).json()) as Array<{ operation: string; status: number }>;
+    expect(log.map((e) => `${e.operation} ${e.status}`)).toEqual(['PutObject 503', 'PutObject 200', 'HeadObject 500']);
+    run.child.kill('SIGINT');
+    expect(await run.exited).toBe(0);
+  });
+
   it('refuses a bad flag with exit code 2, naming the flag', async () => {
     const run = runCli(['--port', 'eighty']);
     children.push(run.child);
@@ -99,6 +120,12 @@ describe('oss-sync emulator command', () => {
     children.push(badBucket.child);
     expect(await badBucket.exited).toBe(2);
     expect(badBucket.stderr()).toContain('Bad_Bucket!');
+    const badRules = join(data.path, 'bad-rules.json');
+    writeFileSync(badRules, '{"action": {"type": "explode"}}');
+    const rules = runCli(['--rules-file', badRules]);
+    children.push(rules.child);
+    expect(await rules.exited).toBe(2);
+    expect(rules.stderr()).toContain('--rules-file');
   });
 
   it('prints its options for --help', async () => {
