@@ -3,6 +3,7 @@ import { removeQuietly, tempFilePath } from './atomic-file.js';
 import { drainBody, readSmallBody, receiveBodyToFile } from './body-reader.js';
 import type { Bucket } from './bucket.js';
 import { parseCompleteRequest } from './complete-request.js';
+import type { CompletePartRef } from './complete-request.js';
 import { crc64CombineAll } from '../lib/crc64.js';
 import type { PartMeta } from './multipart-store.js';
 import { MAX_SINGLE_UPLOAD, contentTypeOf, uploadResultHeaders, userMetaOf } from './object-handlers.js';
@@ -94,32 +95,42 @@ export async function listParts(ctx: RequestContext, bucket: Bucket): Promise<vo
   ]);
 }
 
-/** The parts a Complete names, checked the way OSS checks them, in the order given. */
-async function chosenParts(ctx: RequestContext, stored: PartMeta[]): Promise<PartMeta[]> {
+/** What a Complete asks for: every stored part (x-oss-complete-all), or the listed ones. */
+async function requestedParts(ctx: RequestContext): Promise<CompletePartRef[] | 'all'> {
   const body = (await readSmallBody(ctx, MAX_COMPLETE_BODY)).toString('utf8');
   if (ctx.header('x-oss-complete-all') === 'yes') {
     if (body.trim() !== '') throw ossErrors.invalidArgument('Should not specify both complete all header and http body.');
-    return stored;
+    return 'all';
   }
   const requested = parseCompleteRequest(body);
   if (requested.length === 0) throw ossErrors.malformedXml();
-  const byNumber = new Map(stored.map((p) => [p.partNumber, p]));
-  return requested.map((ref, i) => {
-    if (i > 0 && ref.partNumber <= requested[i - 1]!.partNumber) throw ossErrors.invalidPartOrder();
-    const part = byNumber.get(ref.partNumber);
-    if (!part || part.etag !== ref.etag) throw ossErrors.invalidPart();
-    return part;
-  });
+  return requested;
+}
+
+/** The stored parts a Complete names, checked the way OSS checks them, in the order given. */
+function chosenParts(requested: CompletePartRef[] | 'all', stored: PartMeta[]): PartMeta[] {
+  const parts =
+    requested === 'all'
+      ? stored
+      : requested.map((ref, i) => {
+          if (i > 0 && ref.partNumber <= requested[i - 1]!.partNumber) throw ossErrors.invalidPartOrder();
+          const part = stored.find((p) => p.partNumber === ref.partNumber);
+          if (!part || part.etag !== ref.etag) throw ossErrors.invalidPart();
+          return part;
+        });
+  if (parts.slice(0, -1).some((p) => p.size < MIN_PART_SIZE)) throw ossErrors.entityTooSmall();
+  return parts;
 }
 
 export async function completeMultipartUpload(ctx: RequestContext, bucket: Bucket): Promise<void> {
   const uploadId = uploadIdOf(ctx);
   bucket.uploads.get(uploadId, ctx.parsed.key);
-  const parts = await chosenParts(ctx, bucket.uploads.parts(uploadId));
-  if (parts.slice(0, -1).some((p) => p.size < MIN_PART_SIZE)) throw ossErrors.entityTooSmall();
+  const requested = await requestedParts(ctx);
 
+  // Exclusive with part commits and Abort: the parts cannot change while they are linked in.
   const result = await bucket.uploads.exclusive(uploadId, async () => {
     const upload = bucket.uploads.get(uploadId, ctx.parsed.key); // still there after waiting?
+    const parts = chosenParts(requested, bucket.uploads.parts(uploadId));
     const etagMd5 = createHash('md5');
     for (const p of parts) etagMd5.update(Buffer.from(p.etag, 'hex'));
     const meta = {

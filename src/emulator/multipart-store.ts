@@ -103,7 +103,8 @@ export class MultipartStore {
   async commitPart(uploadId: string, tempPath: string, part: Omit<PartMeta, 'dataFile'>): Promise<PartMeta> {
     const full: PartMeta = { ...part, dataFile: `part-${part.partNumber}.${uniqueSuffix()}.data` };
     const uploadDir = join(this.dir, uploadId);
-    return this.locks.run(`${uploadId}/${part.partNumber}`, async () => {
+    // Under the upload's lock: a Complete never sees a part half-replaced.
+    return this.locks.run(uploadId, async () => {
       const state = this.uploads.get(uploadId);
       if (!state) throw ossErrors.noSuchUpload(uploadId); // aborted or completed while the body streamed
       await rename(tempPath, join(uploadDir, full.dataFile));
@@ -121,7 +122,7 @@ export class MultipartStore {
     await rm(join(this.dir, uploadId), { recursive: true, force: true });
   }
 
-  /** Serialises Complete and Abort of one upload. */
+  /** Serialises part commits, Complete and Abort of one upload. */
   exclusive<T>(uploadId: string, task: () => Promise<T>): Promise<T> {
     return this.locks.run(uploadId, task);
   }

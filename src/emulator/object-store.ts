@@ -3,6 +3,7 @@ import { link, mkdir, readdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readJson, removeQuietly, uniqueSuffix, writeJsonAtomic } from './atomic-file.js';
 import { KeyedMutex } from './keyed-mutex.js';
+import { forEachLimit } from './for-each-limit.js';
 import { SortedKeyIndex } from './sorted-key-index.js';
 import type { ObjectMeta } from './types.js';
 
@@ -35,20 +36,24 @@ export class ObjectStore {
   }
 
   private async load(): Promise<void> {
-    for (const shard of await readdir(this.dir)) {
+    await forEachLimit(await readdir(this.dir), 4, async (shard) => {
       const shardDir = join(this.dir, shard);
       const names = await readdir(shardDir);
       const referenced = new Set<string>();
-      for (const name of names.filter((n) => n.endsWith('.json'))) {
-        const meta = await readJson<ObjectMeta>(join(shardDir, name));
-        for (const file of meta.files) referenced.add(file.name);
-        this.metas.set(meta.key, meta);
-        this.index.add(meta.key);
-      }
+      await forEachLimit(
+        names.filter((n) => n.endsWith('.json')),
+        16,
+        async (name) => {
+          const meta = await readJson<ObjectMeta>(join(shardDir, name));
+          for (const file of meta.files) referenced.add(file.name);
+          this.metas.set(meta.key, meta);
+        },
+      );
       for (const name of names) {
         if (!name.endsWith('.json') && !referenced.has(name)) await removeQuietly(join(shardDir, name));
       }
-    }
+    });
+    this.index.addAll(this.metas.keys());
   }
 
   private location(key: string): { shardDir: string; hash: string } {

@@ -27,7 +27,8 @@ function parseQuery(raw: string): Record<string, string> {
 /** Path style when Host is an IP or localhost (what `sldEnable` sends); otherwise Host's first label. */
 function hostBucket(host: string | undefined): string | undefined {
   if (!host) return undefined;
-  const hostname = host.startsWith('[') ? host.slice(1, host.indexOf(']')) : host.replace(/:\d+$/, '');
+  const lower = host.toLowerCase(); // host names are case-insensitive; bucket names are lowercase
+  const hostname = lower.startsWith('[') ? lower.slice(1, lower.indexOf(']')) : lower.replace(/:\d+$/, '');
   if (isIP(hostname) !== 0 || hostname === 'localhost') return undefined;
   const firstDot = hostname.indexOf('.');
   return firstDot > 0 ? hostname.slice(0, firstDot) : undefined;
