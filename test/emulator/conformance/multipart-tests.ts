@@ -77,6 +77,19 @@ export function multipartTests(session: () => TargetSession): void {
       expect(Buffer.compare((await client.get(name)).content as Buffer, bytes(20, 2))).toBe(0);
     });
 
+    it('keeps one whole part when the same part number is uploaded in parallel', async () => {
+      const client = session().client();
+      const name = key('contended-part.bin');
+      const { uploadId } = await client.initMultipartUpload(name);
+      const versions = [1, 2, 3, 4].map((seed) => bytes(120 * KB, seed));
+      const results = await Promise.all(versions.map((body) => client.uploadPart(name, uploadId, 1, body, 0, body.length)));
+      const { parts } = await listPartsPage(client, name, uploadId);
+      expect(parts).toHaveLength(1);
+      expect(results.map((r) => r.etag)).toContain(parts[0]!.etag);
+      await client.completeMultipartUpload(name, uploadId, [{ number: 1, etag: parts[0]!.etag }]);
+      expect(md5Etag((await client.get(name)).content as Buffer)).toBe(parts[0]!.etag);
+    });
+
     it('paginates ListParts', async () => {
       const client = session().client();
       const name = key('list-parts.bin');

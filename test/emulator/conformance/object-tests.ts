@@ -112,6 +112,14 @@ export function objectTests(session: () => TargetSession): void {
       expect(await rejection(client.head(key('digest.txt')))).toMatchObject({ code: 'NoSuchKey' });
     });
 
+    it('keeps one whole version when the same key is written in parallel', async () => {
+      const client = session().client();
+      const versions = [1, 2, 3, 4, 5, 6].map((seed) => bytes(150_000, seed));
+      await Promise.all(versions.map((body) => client.put(key('contended.bin'), body)));
+      const got = (await client.get(key('contended.bin'))).content as Buffer;
+      expect(versions.some((v) => Buffer.compare(v, got) === 0)).toBe(true);
+    });
+
     it('answers conditional gets', async () => {
       const client = session().client();
       const put = await client.put(key('cond.txt'), Buffer.from('abc'));
