@@ -1,4 +1,4 @@
-import { FatalError, PermanentError, RetryAfterError, StorageError } from './errors.js';
+import { FatalError, IntegrityError, PermanentError, RetryAfterError, StorageError } from './errors.js';
 
 /** What to do about a failed request. */
 export type ErrorDisposition = 'retry' | 'permanent' | 'fatal';
@@ -43,6 +43,8 @@ export function classifyError(err: unknown): ErrorDisposition {
   if (err instanceof FatalError) return 'fatal';
   if (err instanceof PermanentError) return 'permanent';
   if (err instanceof RetryAfterError) return 'retry';
+  // The uploader already re-sent the part; later, with a fresh connection, it may well go through.
+  if (err instanceof IntegrityError) return 'retry';
   if (err instanceof StorageError) return classifyStorageError(err);
   if (isNetworkError(err)) return 'retry';
   return 'permanent';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FatalError, PermanentError, RetryAfterError, StorageError } from '../../src/uploader/errors.js';
+import { FatalError, IntegrityError, PermanentError, RetryAfterError, StorageError } from '../../src/uploader/errors.js';
 import { classifyError, fullJitterBackoff } from '../../src/uploader/retry-policy.js';
 
 const storageError = (code: string | undefined, status: number | undefined): StorageError =>
@@ -17,6 +17,7 @@ describe('classifyError', () => {
     expect(classifyError(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }))).toBe('retry');
     expect(classifyError(new Error('socket hang up'))).toBe('retry');
     expect(classifyError(new RetryAfterError(1000, { cause: new Error('x') }))).toBe('retry');
+    expect(classifyError(new IntegrityError('part 1', 'A', 'B'))).toBe('retry');
   });
 
   it('stops everything on credential and bucket errors', () => {

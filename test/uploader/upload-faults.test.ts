@@ -36,6 +36,14 @@ describe('FileUploader under faults (injected by the emulator)', () => {
     expect(await h.getObject('put-flaky.bin')).toEqual(content);
   });
 
+  it('checks the clock and retries after RequestTimeTooSkewed', async () => {
+    const { path, content } = h.randomFile('skewed.bin', 20 * KiB);
+    h.oss.emulator.faults.add({ match: { operation: 'PutObject' }, action: { type: 'error', status: 403, code: 'RequestTimeTooSkewed' } });
+    await h.uploader().upload({ localPath: path, bucket: h.oss.bucket, key: 'skewed.bin', journal: new MemoryJournal() });
+    expect(await h.getObject('skewed.bin')).toEqual(content);
+    expect(h.requests('skewed.bin', 'PutObject')).toHaveLength(2);
+  });
+
   it('stops at once with a clear, secret-free error on a wrong secret', async () => {
     const { path } = h.randomFile('denied.bin', 300 * KiB);
     const secret = 'definitely-the-wrong-secret';
