@@ -190,6 +190,27 @@ describe.each(BACKENDS)('%s watcher', (backend) => {
     await waitFor(() => log.saw('after.txt', 'changed'), { what: 'events after restore' });
   });
 
+  it('restarts on a folder deleted and recreated at once (a new inode)', async () => {
+    createTree(root, { 'a.txt': 'a' });
+    const { log } = await watch();
+    rmSync(root, { recursive: true });
+    mkdirSync(root);
+    await waitFor(() => log.health.includes('root-restored'), { what: 'root-restored' });
+    expect(log.health).toContain('root-missing');
+    writeFileSync(join(root, 'fresh.txt'), 'x');
+    await waitFor(() => log.saw('fresh.txt', 'changed'), { what: 'events in the new folder' });
+  });
+
+  it('starts without its folder and begins watching when it appears', async () => {
+    rmSync(root, { recursive: true });
+    const { watcher, log } = await watch();
+    expect(watcher.status().rootMissing).toBe(true);
+    mkdirSync(root);
+    await waitFor(() => log.health.includes('root-restored') && log.health.includes(`ready:${backend}`), { what: 'restored' });
+    writeFileSync(join(root, 'first.txt'), 'x');
+    await waitFor(() => log.saw('first.txt', 'changed'), { what: 'first.txt' });
+  });
+
   it('absorbs a storm of 5,000 new files in coalesced batches with nothing lost', async () => {
     const { log } = await watch();
     const expected: string[] = [];
@@ -234,3 +255,24 @@ describe.each(BACKENDS)('%s watcher', (backend) => {
     await waitFor(() => log.saw('x.txt', 'changed'), { what: 'rescan event' });
   });
 });
+
+describe('createFolderWatcher with auto', () => {
+  let temp: ReturnType<typeof tempDir>;
+  beforeEach(() => {
+    temp = tempDir();
+  });
+  afterEach(() => temp.remove());
+
+  it('picks chokidar for a small folder and native above the threshold, and says what was asked', async () => {
+    createTree(temp.path, Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`d${i % 3}/f${i}`, 'x'])));
+    for (const [nativeThreshold, expected] of [[100, 'chokidar'], [5, 'native']] as const) {
+      const watcher = await createFolderWatcher(temp.path, { backend: 'auto', filter: createPathFilter(), nativeThreshold });
+      try {
+        expect(watcher.status()).toMatchObject({ backend: expected, requestedBackend: 'auto', rootMissing: false });
+      } finally {
+        await watcher.close();
+      }
+    }
+  });
+});
+

@@ -1,4 +1,4 @@
-import { basename, dirname } from 'node:path';
+import { dirname } from 'node:path';
 import picomatch from 'picomatch';
 
 export interface PathFilterOptions {
@@ -28,6 +28,11 @@ export function isTempFileName(name: string): boolean {
 
 type Matcher = (relPath: string) => boolean;
 
+/** The last path segment ('/'-separated relative paths; cheaper than path.basename in a 1,000,000-file walk). */
+function nameOf(relPath: string): string {
+  return relPath.slice(relPath.lastIndexOf('/') + 1);
+}
+
 /**
  * Globs are relative to the folder root with '/' separators and match dot files. A pattern without
  * a '/' matches the basename at any depth (as in .gitignore: `*.jpg`, `node_modules`); one with a '/'
@@ -39,7 +44,7 @@ function compileGlobs(patterns: readonly string[]): Matcher | undefined {
   const byPath = patterns.filter((p) => p.includes('/'));
   const nameMatcher = byName.length > 0 ? picomatch(byName, { dot: true }) : undefined;
   const pathMatcher = byPath.length > 0 ? picomatch(byPath, { dot: true }) : undefined;
-  return (relPath) => (nameMatcher?.(basename(relPath)) ?? false) || (pathMatcher?.(relPath) ?? false);
+  return (relPath) => (nameMatcher?.(nameOf(relPath)) ?? false) || (pathMatcher?.(relPath) ?? false);
 }
 
 /** Decides which files and directories of one watched folder are backed up. Paths are relative, '/'-separated. */
@@ -70,7 +75,7 @@ export class PathFilter {
 
   /** The file's own rules only: for walkers that already pruned excluded directories. */
   acceptsFileInAcceptedDir(relPath: string, absPath: string): boolean {
-    if (this.defaultIgnores && isTempFileName(basename(relPath))) return false;
+    if (this.defaultIgnores && isTempFileName(nameOf(relPath))) return false;
     if (this.ignoredAbsolute.size > 0 && this.ignoredAbsolute.has(absPath)) return false;
     if (this.excluded?.(relPath)) return false;
     return this.included?.(relPath) ?? true;

@@ -13,6 +13,8 @@ export type RootState = 'present' | 'missing' | 'replaced';
 interface RootIdentity {
   dev: bigint;
   ino: bigint;
+  /** ext4 & co. hand a deleted directory's inode number straight to the next mkdir: birth time tells them apart (0 where unknown). */
+  birthtimeNs: bigint;
   /** The root was on another device than its parent: it vanishes by becoming the parent's device. */
   mountPoint: boolean;
 }
@@ -36,7 +38,7 @@ export class RootMonitor {
     const stats = statOrUndefined(this.root);
     if (stats === undefined || !stats.isDirectory()) return false;
     const parent = statOrUndefined(dirname(this.root));
-    this.identity = { dev: stats.dev, ino: stats.ino, mountPoint: parent !== undefined && parent.dev !== stats.dev };
+    this.identity = { dev: stats.dev, ino: stats.ino, birthtimeNs: stats.birthtimeNs, mountPoint: parent !== undefined && parent.dev !== stats.dev };
     return true;
   }
 
@@ -46,6 +48,7 @@ export class RootMonitor {
     const identity = this.identity;
     if (identity === undefined) return 'replaced'; // appeared after we started without it
     if (identity.mountPoint && statOrUndefined(dirname(this.root))?.dev === stats.dev) return 'missing';
-    return stats.dev === identity.dev && stats.ino === identity.ino ? 'present' : 'replaced';
+    const same = stats.dev === identity.dev && stats.ino === identity.ino && stats.birthtimeNs === identity.birthtimeNs;
+    return same ? 'present' : 'replaced';
   }
 }

@@ -64,6 +64,7 @@ export class SettleTracker extends EventEmitter<SettleTrackerEvents> {
   private readonly statsPerTurn: number;
   private timer: NodeJS.Timeout | undefined;
   private checking = false;
+  private closed = false;
 
   constructor(
     private readonly root: string,
@@ -82,6 +83,7 @@ export class SettleTracker extends EventEmitter<SettleTrackerEvents> {
 
   /** A watcher saw relPath change: (re)start its settle window. */
   track(relPath: string): void {
+    if (this.closed) return;
     const pending = this.waiting.get(relPath);
     if (pending !== undefined) pending.touched = true;
     else this.fresh.add(relPath);
@@ -94,6 +96,7 @@ export class SettleTracker extends EventEmitter<SettleTrackerEvents> {
   }
 
   close(): void {
+    this.closed = true;
     clearInterval(this.timer);
     this.timer = undefined;
     this.fresh.clear();

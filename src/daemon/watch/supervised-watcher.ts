@@ -122,6 +122,7 @@ export class SupervisedWatcher extends EventEmitter<FolderWatcherEvents> impleme
 
   /** Starts a backend; a watch-limit failure falls back to rescans (and then resolves). */
   private async startBackend(name: BackendName): Promise<void> {
+    if (this.closed) return;
     const generation = ++this.generation;
     const backend = this.makeBackend(name, this.sinkFor(generation));
     try {
@@ -132,8 +133,9 @@ export class SupervisedWatcher extends EventEmitter<FolderWatcherEvents> impleme
       if (code === undefined || name === 'rescan') throw err;
       return this.fallBack(name, code);
     }
-    this.active = backend;
     this.running = name;
+    if (this.closed) await backend.close();
+    else this.active = backend;
   }
 
   private async stopBackend(): Promise<void> {

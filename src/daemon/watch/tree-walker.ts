@@ -1,6 +1,5 @@
 import { lstatSync, opendirSync } from 'node:fs';
 import type { Dir, Dirent } from 'node:fs';
-import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { PathFilter } from './path-filter.js';
 
@@ -32,7 +31,12 @@ export interface WalkOptions {
   under?: string;
 }
 
-type Found = { kind: 'file' | 'dir'; relPath: string; absPath: string };
+interface OpenDir {
+  dir: Dir;
+  relDir: string;
+  /** Absolute, without a trailing slash. */
+  absDir: string;
+}
 
 /** readdir batches this many entries per system call; small enough that huge flat folders stay cheap. */
 const DIR_BUFFER_SIZE = 512;
@@ -60,14 +64,23 @@ export class TreeWalk implements AsyncIterable<WalkEntry[]> {
   rootFailed = false;
   private readonly batchSize: number;
   private readonly maxErrors: number;
+  /** The root without a trailing slash ('' for '/'), so that paths are built by concatenation. */
+  private readonly base: string;
+  private readonly start: string;
+  /** Directories still to read, relative; depth first. */
+  private readonly stack: string[];
+  private open: OpenDir | undefined;
 
   constructor(
-    private readonly root: string,
+    root: string,
     private readonly filter: PathFilter,
     private readonly options: WalkOptions = {},
   ) {
     this.batchSize = options.batchSize ?? 1_000;
     this.maxErrors = options.maxErrors ?? 1_000;
+    this.base = root.endsWith('/') ? root.slice(0, -1) : root;
+    this.start = options.under ?? '';
+    this.stack = [this.start];
   }
 
   /** What could not be read (EACCES...), the first `maxErrors` of `errorCount`. */
@@ -77,85 +90,105 @@ export class TreeWalk implements AsyncIterable<WalkEntry[]> {
 
   async *[Symbol.asyncIterator](): AsyncGenerator<WalkEntry[]> {
     let batch: WalkEntry[] = [];
-    let sinceTurn = 0;
-    for (const found of this.entries()) {
-      if (++sinceTurn >= this.batchSize) {
-        sinceTurn = 0;
-        await nextTurn(); // even when everything is excluded, stay responsive
+    const onFile = (relPath: string, absPath: string): void => {
+      const entry = this.statFile(relPath, absPath);
+      if (entry !== undefined) batch.push(entry);
+    };
+    try {
+      for (let more = true; more; ) {
+        more = this.step(this.batchSize - batch.length, onFile);
+        if (batch.length >= this.batchSize || (!more && batch.length > 0)) {
+          yield batch;
+          batch = [];
+        }
+        await nextTurn(); // at most batchSize entries between turns, even when all are excluded
       }
-      if (found.kind === 'dir') continue;
-      const entry = this.statFile(found);
-      if (entry === undefined) continue;
-      batch.push(entry);
-      if (batch.length >= this.batchSize) {
-        yield batch;
-        batch = [];
-      }
+    } finally {
+      this.closeOpen();
     }
-    if (batch.length > 0) yield batch;
   }
 
   /** Accepted files' relative paths by readdir alone, no stat (synchronous: for small subtrees and counting). */
   *filePaths(): Generator<string> {
-    for (const found of this.entries()) {
-      if (found.kind !== 'file') continue;
-      this.fileCount++;
-      yield found.relPath;
-    }
-  }
-
-  private statFile(found: Found): WalkEntry | undefined {
+    const found: string[] = [];
     try {
-      const stats = lstatSync(found.absPath, { bigint: true, throwIfNoEntry: false });
-      if (stats === undefined || !stats.isFile()) return undefined; // vanished or replaced meanwhile
-      this.fileCount++;
-      return { relPath: found.relPath, size: Number(stats.size), mtimeNs: stats.mtimeNs, ino: stats.ino, dev: stats.dev };
-    } catch (err) {
-      this.recordError(found.relPath, err);
-      return undefined;
+      for (let more = true; more; ) {
+        more = this.step(this.batchSize, (relPath) => found.push(relPath));
+        this.fileCount += found.length;
+        yield* found;
+        found.length = 0;
+      }
+    } finally {
+      this.closeOpen();
     }
   }
 
-  /** Accepted files and directories, depth first; directories are reported before their contents. */
-  private *entries(): Generator<Found> {
-    const start = this.options.under ?? '';
-    const stack: string[] = [start];
-    for (let relDir = stack.pop(); relDir !== undefined; relDir = stack.pop()) {
-      const absDir = relDir === '' ? this.root : join(this.root, relDir);
-      let dir: Dir;
-      try {
-        dir = opendirSync(absDir, { bufferSize: DIR_BUFFER_SIZE });
-      } catch (err) {
-        if (relDir === start) this.rootFailed = true;
-        if (relDir === start || codeOf(err) !== 'ENOENT') this.recordError(relDir, err);
+  /**
+   * Reads up to `budget` directory entries, handing accepted files to onFile and queueing accepted
+   * directories; false once every directory has been read.
+   */
+  private step(budget: number, onFile: (relPath: string, absPath: string) => void): boolean {
+    for (let read = 0; read < budget; ) {
+      const open = this.open ?? this.openNext();
+      if (open === undefined) return false;
+      const dirent = this.read(open);
+      if (dirent === null) {
+        this.closeOpen();
         continue;
       }
-      try {
-        for (let dirent = this.read(dir, relDir); dirent !== null; dirent = this.read(dir, relDir)) {
-          const relPath = relDir === '' ? dirent.name : `${relDir}/${dirent.name}`;
-          const absPath = join(absDir, dirent.name);
-          const kind = this.kindOf(dirent, relPath, absPath);
-          if (kind === 'dir' && this.filter.acceptsDir(relPath)) {
-            this.dirCount++;
-            this.options.onDirectory?.(relPath);
-            stack.push(relPath);
-            yield { kind, relPath, absPath };
-          } else if (kind === 'file' && this.filter.acceptsFileInAcceptedDir(relPath, absPath)) {
-            yield { kind, relPath, absPath };
-          }
-        }
-      } finally {
-        dir.closeSync();
+      read++;
+      const relPath = open.relDir === '' ? dirent.name : `${open.relDir}/${dirent.name}`;
+      const absPath = `${open.absDir}/${dirent.name}`;
+      const kind = this.kindOf(dirent, relPath, absPath);
+      if (kind === 'dir') {
+        if (!this.filter.acceptsDir(relPath)) continue;
+        this.dirCount++;
+        this.options.onDirectory?.(relPath);
+        this.stack.push(relPath);
+      } else if (kind === 'file' && this.filter.acceptsFileInAcceptedDir(relPath, absPath)) {
+        onFile(relPath, absPath);
       }
+    }
+    return true;
+  }
+
+  private openNext(): OpenDir | undefined {
+    for (let relDir = this.stack.pop(); relDir !== undefined; relDir = this.stack.pop()) {
+      const absDir = relDir === '' ? this.base : `${this.base}/${relDir}`;
+      try {
+        this.open = { dir: opendirSync(absDir === '' ? '/' : absDir, { bufferSize: DIR_BUFFER_SIZE }), relDir, absDir };
+        return this.open;
+      } catch (err) {
+        if (relDir === this.start) this.rootFailed = true;
+        if (relDir === this.start || codeOf(err) !== 'ENOENT') this.recordError(relDir, err); // ENOENT: removed meanwhile
+      }
+    }
+    return undefined;
+  }
+
+  private read(open: OpenDir): Dirent | null {
+    try {
+      return open.dir.readSync();
+    } catch (err) {
+      this.recordError(open.relDir, err);
+      return null;
     }
   }
 
-  private read(dir: Dir, relDir: string): Dirent | null {
+  private closeOpen(): void {
+    this.open?.dir.closeSync();
+    this.open = undefined;
+  }
+
+  private statFile(relPath: string, absPath: string): WalkEntry | undefined {
     try {
-      return dir.readSync();
+      const stats = lstatSync(absPath, { bigint: true, throwIfNoEntry: false });
+      if (stats === undefined || !stats.isFile()) return undefined; // vanished or replaced meanwhile
+      this.fileCount++;
+      return { relPath, size: Number(stats.size), mtimeNs: stats.mtimeNs, ino: stats.ino, dev: stats.dev };
     } catch (err) {
-      this.recordError(relDir, err);
-      return null;
+      this.recordError(relPath, err);
+      return undefined;
     }
   }
 
