@@ -232,6 +232,16 @@ describe.each(BACKENDS)('%s watcher', (backend) => {
     expect(log.batches.length).toBeLessThan(expected.length / 10);
     expect(Math.max(...log.batches.map((b) => b.length))).toBeGreaterThan(1);
     for (const batch of log.batches) expect(new Set(batch.map((e) => e.relPath)).size).toBe(batch.length);
+
+    // and `rm -rf` of it all: every folder reported removed, in a few batches
+    const batchesBefore = log.batches.length;
+    for (let d = 0; d < 50; d++) rmSync(join(root, `d${d}`), { recursive: true });
+    await waitFor(() => Array.from({ length: 50 }, (_, d) => `d${d}`).every((dir) => log.saw(dir, 'dir-removed')), {
+      what: 'all 50 folders removed',
+      timeoutMs: 60_000,
+      intervalMs: 200,
+    });
+    expect(log.batches.length - batchesBefore).toBeLessThan(500);
   });
 
   it.skipIf(backend === 'rescan')('falls back to rescans when the watch limit is hit while running (ENOSPC)', async () => {
