@@ -47,7 +47,7 @@ function objectPage(ctx: RequestContext, bucket: Bucket, options: ListingOptions
       ['ETag', `"${meta.etag}"`],
       ['Type', meta.objectType],
       ['Size', meta.size],
-      ['StorageClass', 'Standard'],
+      ['StorageClass', meta.storageClass ?? 'Standard'],
       ...(withOwner ? ([['Owner', OWNER]] as const) : []),
     ]] as const;
   });
@@ -137,7 +137,7 @@ export async function listMultipartUploads(ctx: RequestContext, bucket: Bucket):
     ...page.items.map((u) => ['Upload', [
       ['Key', encode(u.key)],
       ['UploadId', u.uploadId],
-      ['StorageClass', 'Standard'],
+      ['StorageClass', u.storageClass ?? 'Standard'],
       ['Initiated', new Date(u.initiated).toISOString()],
     ]] as const),
     ...page.commonPrefixes.map((p) => ['CommonPrefixes', [['Prefix', encode(p)]]] as const),

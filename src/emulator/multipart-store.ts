@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { readJson, removeQuietly, uniqueSuffix, writeJsonAtomic } from './atomic-file.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { ossErrors } from './oss-error.js';
+import type { StorageClass } from './types.js';
 
 export interface UploadInfo {
   uploadId: string;
@@ -11,6 +12,7 @@ export interface UploadInfo {
   initiated: number;
   contentType: string;
   userMeta: Record<string, string>;
+  storageClass?: StorageClass;
 }
 
 export interface PartMeta {
@@ -68,8 +70,8 @@ export class MultipartStore {
     }
   }
 
-  async initiate(key: string, contentType: string, userMeta: Record<string, string>): Promise<UploadInfo> {
-    const info: UploadInfo = { uploadId: randomBytes(16).toString('hex').toUpperCase(), key, initiated: Date.now(), contentType, userMeta };
+  async initiate(key: string, attributes: Pick<UploadInfo, 'contentType' | 'userMeta' | 'storageClass'>): Promise<UploadInfo> {
+    const info: UploadInfo = { uploadId: randomBytes(16).toString('hex').toUpperCase(), key, initiated: Date.now(), ...attributes };
     const uploadDir = join(this.dir, info.uploadId);
     await mkdir(uploadDir, { recursive: true });
     await writeJsonAtomic(join(uploadDir, 'upload.json'), info);

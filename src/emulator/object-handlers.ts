@@ -4,12 +4,13 @@ import { removeQuietly, tempFilePath } from './atomic-file.js';
 import { receiveBodyToFile } from './body-reader.js';
 import type { Bucket } from './bucket.js';
 import { resolveRange } from './byte-range.js';
-import { ossErrors } from './oss-error.js';
+import { OssError, ossErrors } from './oss-error.js';
 import { OpenObject } from './object-reader.js';
 import { checkObjectKey } from './parsed-request.js';
 import type { RequestContext } from './request-context.js';
 import { objectHeaders, sendEmpty } from './responses.js';
-import type { ObjectMeta } from './types.js';
+import { STORAGE_CLASSES } from './types.js';
+import type { ObjectMeta, StorageClass } from './types.js';
 
 /** OSS's limit for PutObject and for one part. */
 export const MAX_SINGLE_UPLOAD = 5 * 1024 ** 3;
@@ -27,6 +28,18 @@ export function contentTypeOf(ctx: RequestContext): string {
   return ctx.header('content-type') || 'application/octet-stream';
 }
 
+/** x-oss-storage-class, checked against OSS's classes (InvalidArgument otherwise, as OSS's EC 0017-00000132). */
+export function storageClassOf(ctx: RequestContext): StorageClass | undefined {
+  const raw = ctx.header('x-oss-storage-class');
+  if (raw === undefined) return undefined;
+  const known = STORAGE_CLASSES.find((c) => c.toLowerCase() === raw.toLowerCase());
+  if (!known) throw ossErrors.invalidArgument('The storage class you specified is not valid.', { ArgumentName: 'x-oss-storage-class', ArgumentValue: raw });
+  return known;
+}
+
+/** Objects in these classes must be restored before GetObject, which OSS refuses otherwise. */
+const NEEDS_RESTORE = new Set<StorageClass>(['Archive', 'ColdArchive', 'DeepColdArchive']);
+
 /** The headers OSS answers a stored upload (object or part) with. */
 export function uploadResultHeaders(md5Hex: string, crc64: string): OutgoingHttpHeaders {
   return { etag: `"${md5Hex}"`, 'x-oss-hash-crc64ecma': crc64, 'content-md5': Buffer.from(md5Hex, 'hex').toString('base64') };
@@ -36,6 +49,7 @@ export async function putObject(ctx: RequestContext, bucket: Bucket, tempDir: st
   const key = ctx.parsed.key!;
   checkObjectKey(key);
   if (ctx.header('x-oss-copy-source')) throw ossErrors.notImplemented('CopyObject');
+  const storageClass = storageClassOf(ctx);
   const temp = tempFilePath(tempDir);
   const body = await receiveBodyToFile(ctx, temp, MAX_SINGLE_UPLOAD);
   try {
@@ -48,6 +62,7 @@ export async function putObject(ctx: RequestContext, bucket: Bucket, tempDir: st
       lastModified: Date.now(),
       userMeta: userMetaOf(ctx),
       objectType: 'Normal' as const,
+      storageClass,
     };
     await bucket.objects.commit(meta, [{ path: temp, size: body.size }], 'move');
   } catch (err) {
@@ -76,6 +91,9 @@ export async function getObject(ctx: RequestContext, bucket: Bucket): Promise<vo
   const object = await OpenObject.open(bucket, ctx.parsed.key!);
   try {
     const { meta } = object;
+    if (meta.storageClass && NEEDS_RESTORE.has(meta.storageClass)) {
+      throw new OssError(403, 'InvalidObjectState', 'The operation is not valid for the object\'s state.', { Key: meta.key });
+    }
     const conditional = preconditionStatus(ctx, meta);
     if (conditional !== undefined) {
       sendEmpty(ctx, conditional, { etag: `"${meta.etag}"` });

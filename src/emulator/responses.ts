@@ -50,7 +50,7 @@ export function objectHeaders(meta: ObjectMeta): OutgoingHttpHeaders {
     'last-modified': new Date(meta.lastModified).toUTCString(),
     'x-oss-hash-crc64ecma': meta.crc64,
     'x-oss-object-type': meta.objectType,
-    'x-oss-storage-class': 'Standard',
+    'x-oss-storage-class': meta.storageClass ?? 'Standard',
     'accept-ranges': 'bytes',
   };
   for (const [name, value] of Object.entries(meta.userMeta)) headers[name] = value;

@@ -78,4 +78,9 @@ export interface ObjectMeta {
   lastModified: number;
   userMeta: Record<string, string>;
   objectType: 'Normal' | 'Multipart';
+  /** x-oss-storage-class given at upload; absent in sidecars written before it was kept: Standard. */
+  storageClass?: StorageClass;
 }
+
+export const STORAGE_CLASSES = ['Standard', 'IA', 'Archive', 'ColdArchive', 'DeepColdArchive'] as const;
+export type StorageClass = (typeof STORAGE_CLASSES)[number];

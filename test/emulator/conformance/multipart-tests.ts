@@ -34,7 +34,11 @@ export function multipartTests(session: () => TargetSession): void {
       const client = session().client();
       const parts = [bytes(100 * KB, 1), bytes(150 * KB, 2), bytes(33 * KB + 7, 3)];
       const name = key('three-parts.bin');
-      const init = await client.initMultipartUpload(name, { mime: 'application/x-test', meta: { origin: 'suite' } as never });
+      const init = await client.initMultipartUpload(name, {
+        mime: 'application/x-test',
+        meta: { origin: 'suite' } as never,
+        headers: { 'x-oss-storage-class': 'IA' },
+      });
       expect(init.uploadId).toBeTruthy();
       const done = [];
       for (const [i, part] of parts.entries()) {
@@ -53,6 +57,7 @@ export function multipartTests(session: () => TargetSession): void {
       expect(headerOf(got, 'content-type')).toBe('application/x-test');
       expect(headerOf(got, 'x-oss-meta-origin')).toBe('suite');
       expect(headerOf(got, 'x-oss-object-type')).toBe('Multipart');
+      expect(headerOf(got, 'x-oss-storage-class')).toBe('IA');
       for (const [start, end] of [[100 * KB - 10, 100 * KB + 9], [0, 250 * KB], [250 * KB - 1, whole.length - 1], [120 * KB, 121 * KB]] as const) {
         const ranged = await client.get(name, { headers: { Range: `bytes=${start}-${end}` } });
         expect(ranged.res.status).toBe(206);

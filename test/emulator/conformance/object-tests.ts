@@ -74,6 +74,22 @@ export function objectTests(session: () => TargetSession): void {
       expect(headerOf(got, 'x-oss-meta-color')).toBe('blue');
     });
 
+    it('keeps the storage class; an Archive object needs a restore before GetObject', async () => {
+      const client = session().client();
+      await client.put(key('ia.txt'), Buffer.from('ia'), { headers: { 'x-oss-storage-class': 'IA' } });
+      expect(headerOf(await client.head(key('ia.txt')), 'x-oss-storage-class')).toBe('IA');
+      expect((await client.get(key('ia.txt'))).content.toString()).toBe('ia');
+      const listed = await client.list({ prefix: key('ia.txt'), 'max-keys': 1 }, {});
+      expect(listed.objects[0]!.storageClass).toBe('IA');
+
+      await client.put(key('archive.txt'), Buffer.from('cold'), { headers: { 'x-oss-storage-class': 'Archive' } });
+      expect(headerOf(await client.head(key('archive.txt')), 'x-oss-storage-class')).toBe('Archive');
+      expect(await rejection(client.get(key('archive.txt')))).toMatchObject({ code: 'InvalidObjectState', status: 403 });
+      await client.delete(key('archive.txt'));
+      const invalid = client.put(key('bad-class.txt'), Buffer.from('x'), { headers: { 'x-oss-storage-class': 'Glacier' } });
+      expect(await rejection(invalid)).toMatchObject({ status: 400 });
+    });
+
     it('serves byte ranges the way OSS does', async () => {
       const client = session().client();
       const body = Buffer.from('0123456789');
