@@ -121,15 +121,21 @@ export async function runEmulatorCommand(argv: string[]): Promise<number> {
     return 0;
   }
 
-  const signal = untilSignal();
   let emulator;
   try {
     emulator = await startEmulator(parsed.options);
   } catch (err) {
-    if (!(err instanceof EmulatorConfigError)) throw err;
-    process.stderr.write(`oss-sync emulator: ${err.message}\n`);
-    return 2;
+    if (err instanceof EmulatorConfigError) {
+      process.stderr.write(`oss-sync emulator: ${err.message}\n`);
+      return 2;
+    }
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      process.stderr.write(`oss-sync emulator: --port ${parsed.options.port} is already in use on ${parsed.options.host}; pick another or --port 0\n`);
+      return 1;
+    }
+    throw err;
   }
+  const signal = untilSignal();
   for (const rule of rules) emulator.faults.add(rule);
   const { options } = parsed;
   process.stdout.write(

@@ -101,6 +101,12 @@ describe('oss-sync emulator command', () => {
     await expect(client.head('flaky/a')).rejects.toMatchObject({ status: 500 });
     const log = (await (await fetch(`${endpoint}/-/requests`)).json()) as Array<{ operation: string; status: number }>;
     expect(log.map((e) => `${e.operation} ${e.status}`)).toEqual(['PutObject 503', 'PutObject 200', 'HeadObject 500']);
+    const busyPort = new URL(endpoint).port;
+    const second = runCli(['--port', busyPort, '--data-dir', join(data.path, 'emu2')]);
+    children.push(second.child);
+    expect(await second.exited).toBe(1);
+    expect(second.stderr()).toContain(`--port ${busyPort} is already in use`);
+
     run.child.kill('SIGINT');
     expect(await run.exited).toBe(0);
   });
