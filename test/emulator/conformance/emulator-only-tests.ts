@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { crc64 } from '../../../src/lib/crc64.js';
+import { Crc64, crc64 } from '../../../src/lib/crc64.js';
 import { waitFor } from '../../helpers/wait.js';
 import type { TestEmulator } from '../../helpers/emulator.js';
 import { uploadParts } from './multipart-tests.js';
@@ -41,6 +41,29 @@ export function emulatorOnlyTests(session: () => TargetSession): void {
       expect(headerOf(done, 'x-oss-hash-crc64ecma')).toBe(crc64(whole));
       await emulator().restart();
       expect(Buffer.compare((await session().client().get(name)).content as Buffer, whole)).toBe(0);
+    });
+
+    it('streams a large body to disk without holding it in memory', async () => {
+      const client = session().client({ timeout: 120_000 });
+      const chunk = bytes(1024 * KB, 9);
+      const chunks = 256; // 256 MiB
+      const expectedCrc = new Crc64();
+      for (let i = 0; i < chunks; i++) expectedCrc.update(chunk);
+      const baseline = process.memoryUsage().rss;
+      let peak = baseline;
+      const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10);
+      try {
+        const body = Readable.from((function* () {
+          for (let i = 0; i < chunks; i++) yield chunk;
+        })());
+        const result = await client.putStream(key('large.bin'), body, { contentLength: chunks * chunk.length } as never);
+        expect(headerOf(result, 'x-oss-hash-crc64ecma')).toBe(expectedCrc.digest());
+      } finally {
+        clearInterval(sampler);
+      }
+      // Client and server share this process: a buffered body would add 256 MiB.
+      expect(peak - baseline).toBeLessThan(128 * 1024 * KB);
+      await client.delete(key('large.bin'));
     });
 
     it('serves path-style requests (localhost + sldEnable)', async () => {
