@@ -7,7 +7,7 @@ import type { ObjectRef } from './object-storage.js';
 import { choosePartSize, planParts } from './part-plan.js';
 import type { PlannedPart } from './part-plan.js';
 import { planResume } from './resume-plan.js';
-import { checksumMismatch, requestTimeoutMs, typedFailure } from './upload-context.js';
+import { requestTimeoutMs, sendVerified, typedFailure } from './upload-context.js';
 import type { UploadContext } from './upload-context.js';
 
 /**
@@ -96,23 +96,14 @@ export class MultipartUpload {
   private async sendPart(part: PlannedPart): Promise<void> {
     const { storage, ref, settings, signal } = this.ctx;
     const body = new HashedFileRange(this.ctx.localPath, part.start, part.size, settings.readHighWaterMark);
-    for (let attempt = 1; ; attempt++) {
-      const stored = await storage.uploadPart(ref, this.uploadId, part.partNumber, body, {
-        signal,
-        timeoutMs: requestTimeoutMs(settings, part.size),
-      });
-      const local = body.digest();
-      const mismatch = checksumMismatch(`part ${part.partNumber} of oss://${ref.bucket}/${ref.key}`, local, stored);
-      if (mismatch) {
-        if (attempt >= settings.integrityAttempts) throw mismatch;
-        continue;
-      }
-      const recorded: RecordedPart = { partNumber: part.partNumber, size: part.size, etag: stored.etag, crc64: local.crc64 };
-      this.ctx.journal.partAcknowledged(this.uploadId, recorded);
-      this.done.set(part.partNumber, recorded);
-      this.reportProgress();
-      return;
-    }
+    const what = `part ${part.partNumber} of oss://${ref.bucket}/${ref.key}`;
+    const { stored, local } = await sendVerified(what, body, settings, () =>
+      storage.uploadPart(ref, this.uploadId, part.partNumber, body, { signal, timeoutMs: requestTimeoutMs(settings, part.size) }),
+    );
+    const recorded: RecordedPart = { partNumber: part.partNumber, size: part.size, etag: stored.etag, crc64: local.crc64 };
+    this.ctx.journal.partAcknowledged(this.uploadId, recorded);
+    this.done.set(part.partNumber, recorded);
+    this.reportProgress();
   }
 
   private async complete(): Promise<UploadOutcome> {

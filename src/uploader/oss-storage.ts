@@ -22,6 +22,8 @@ const CRC_HEADER = 'x-oss-hash-crc64ecma';
 export class OssStorage implements ObjectStorage {
   private readonly clients = new Map<string, AliOssClient>();
   private readonly secrets: string[];
+  /** server time - local time, once a RequestTimeTooSkewed made us look. */
+  private clockSkewMs: number | undefined;
 
   constructor(private readonly connection: OssConnectionOptions) {
     this.secrets = [connection.accessKeySecret, connection.stsToken ?? ''];
@@ -149,8 +151,6 @@ export class OssStorage implements ObjectStorage {
     }
     return client;
   }
-
-  private clockSkewMs: number | undefined;
 
   /** The server said our clock is off: sign later requests with the server's time (its Date header). */
   private async correctClock(): Promise<void> {

@@ -2,7 +2,7 @@ import { FileChangedError } from './errors.js';
 import { HashedFileRange } from './hashed-file-range.js';
 import type { UploadOutcome } from './journal.js';
 import { fingerprintChange, fingerprintOf } from './local-file.js';
-import { checksumMismatch, requestTimeoutMs } from './upload-context.js';
+import { requestTimeoutMs, sendVerified } from './upload-context.js';
 import type { UploadContext } from './upload-context.js';
 
 /**
@@ -12,25 +12,15 @@ import type { UploadContext } from './upload-context.js';
 export async function putFile(ctx: UploadContext): Promise<UploadOutcome> {
   const { storage, ref, settings, fingerprint } = ctx;
   const body = new HashedFileRange(ctx.localPath, 0, fingerprint.size, settings.readHighWaterMark);
-  for (let attempt = 1; ; attempt++) {
-    const stored = await storage.put(ref, body, {
-      ...ctx.newObject,
-      signal: ctx.signal,
-      timeoutMs: requestTimeoutMs(settings, fingerprint.size),
-    });
-    // The object may now hold a mix of old and new bytes: not done; the re-queued upload replaces it.
-    const change = fingerprintChange(fingerprint, await fingerprintOf(ctx.localPath));
-    if (change) throw new FileChangedError(ctx.localPath, change);
+  const { stored, local } = await sendVerified(`PutObject oss://${ref.bucket}/${ref.key}`, body, settings, () =>
+    storage.put(ref, body, { ...ctx.newObject, signal: ctx.signal, timeoutMs: requestTimeoutMs(settings, fingerprint.size) }),
+  );
+  // The object may hold a mix of old and new bytes: not done; the re-queued upload replaces it.
+  const change = fingerprintChange(fingerprint, await fingerprintOf(ctx.localPath));
+  if (change) throw new FileChangedError(ctx.localPath, change);
 
-    const local = body.digest();
-    const mismatch = checksumMismatch(`PutObject oss://${ref.bucket}/${ref.key}`, local, stored);
-    if (mismatch) {
-      if (attempt >= settings.integrityAttempts) throw mismatch;
-      continue;
-    }
-    const outcome: UploadOutcome = { ...ref, size: fingerprint.size, etag: stored.etag, crc64: local.crc64, fingerprint };
-    ctx.journal.fileUploaded(outcome);
-    ctx.reportProgress(fingerprint.size);
-    return outcome;
-  }
+  const outcome: UploadOutcome = { ...ref, size: fingerprint.size, etag: stored.etag, crc64: local.crc64, fingerprint };
+  ctx.journal.fileUploaded(outcome);
+  ctx.reportProgress(fingerprint.size);
+  return outcome;
 }

@@ -1,5 +1,5 @@
 import { IntegrityError, UploadAbortedError } from './errors.js';
-import type { RangeDigest } from './hashed-file-range.js';
+import type { HashedFileRange, RangeDigest } from './hashed-file-range.js';
 import type { FileFingerprint, UploadJournal } from './journal.js';
 import { localFileError } from './local-file.js';
 import type { NewObjectOptions, ObjectRef, ObjectStorage, StoredChecksums } from './object-storage.js';
@@ -43,6 +43,25 @@ export function checksumMismatch(what: string, local: RangeDigest, stored: Store
   if (etag !== local.md5) return new IntegrityError(`${what} (ETag/MD5)`, local.md5, etag || '(none)');
   if (stored.crc64 !== undefined && stored.crc64 !== local.crc64) return new IntegrityError(`${what} (CRC-64)`, local.crc64, stored.crc64);
   return undefined;
+}
+
+/**
+ * Send a body (send() opens it) until the server's checksums match those computed while it streamed,
+ * at most settings.integrityAttempts times.
+ */
+export async function sendVerified(
+  what: string,
+  body: HashedFileRange,
+  settings: UploaderSettings,
+  send: () => Promise<StoredChecksums>,
+): Promise<{ stored: StoredChecksums; local: RangeDigest }> {
+  for (let attempt = 1; ; attempt++) {
+    const stored = await send();
+    const local = body.digest();
+    const mismatch = checksumMismatch(what, local, stored);
+    if (!mismatch) return { stored, local };
+    if (attempt >= settings.integrityAttempts) throw mismatch;
+  }
 }
 
 /** An ETag as bare uppercase hex: OSS quotes it, some proxies change the case. */

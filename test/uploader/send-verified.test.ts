@@ -1,0 +1,55 @@
+import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Writable } from 'node:stream';
+import { afterAll, describe, expect, it } from 'vitest';
+import { crc64 } from '../../src/lib/crc64.js';
+import { IntegrityError } from '../../src/uploader/errors.js';
+import { HashedFileRange } from '../../src/uploader/hashed-file-range.js';
+import type { StoredChecksums } from '../../src/uploader/object-storage.js';
+import { sendVerified } from '../../src/uploader/upload-context.js';
+import type { UploaderSettings } from '../../src/uploader/upload-context.js';
+import { tempDir } from '../helpers/fixtures.js';
+
+const dir = tempDir();
+afterAll(() => dir.remove());
+const content = Buffer.from('0123456789'.repeat(10_000));
+const path = join(dir.path, 'data.bin');
+writeFileSync(path, content);
+const settings = { integrityAttempts: 3 } as UploaderSettings;
+const md5 = createHash('md5').update(content.subarray(100, 50_100)).digest('hex').toUpperCase();
+const crc = crc64(content.subarray(100, 50_100));
+
+/** A "server" that reads the body and answers with the given checksums, one per attempt. */
+function server(body: HashedFileRange, answers: StoredChecksums[]): { send: () => Promise<StoredChecksums>; calls: () => number } {
+  let calls = 0;
+  return {
+    send: async () => {
+      await pipeline(body.open(), new Writable({ write: (_chunk, _enc, done) => done() }));
+      return answers[Math.min(calls++, answers.length - 1)]!;
+    },
+    calls: () => calls,
+  };
+}
+
+describe('sendVerified: checksums computed while the bytes stream', () => {
+  it('hashes exactly the range and accepts matching checksums', async () => {
+    const body = new HashedFileRange(path, 100, 50_000, 4096);
+    const s = server(body, [{ etag: `"${md5}"`, crc64: crc }]);
+    const { local } = await sendVerified('part 1', body, settings, s.send);
+    expect(local).toEqual({ md5, crc64: crc });
+    expect(s.calls()).toBe(1);
+  });
+
+  it('re-sends after a wrong ETag or CRC, and gives up with an IntegrityError', async () => {
+    const body = new HashedFileRange(path, 100, 50_000, 4096);
+    const flaky = server(body, [{ etag: '"00"', crc64: crc }, { etag: `"${md5}"`, crc64: '1' }, { etag: `"${md5.toLowerCase()}"`, crc64: crc }]);
+    await sendVerified('part 1', body, settings, flaky.send);
+    expect(flaky.calls()).toBe(3);
+
+    const broken = server(body, [{ etag: '"00"', crc64: crc }]);
+    await expect(sendVerified('part 1', body, settings, broken.send)).rejects.toThrow(IntegrityError);
+    expect(broken.calls()).toBe(3);
+  });
+});
