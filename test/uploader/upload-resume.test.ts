@@ -27,14 +27,16 @@ describe('FileUploader resume (in-process, journal in memory)', () => {
     return { path, content, snapshot: snapshot! };
   }
 
-  it('sends only the parts that were not recorded', async () => {
+  it('sends only the parts that were not recorded, with the recorded part size', async () => {
     const { path, content, snapshot } = await interruptedUpload('resume.bin', 3);
     const journal = new MemoryJournal(snapshot);
-    const outcome = await h.uploader().upload({ localPath: path, bucket: h.oss.bucket, key: 'resume.bin', journal });
+    // The configured part size changed since: the upload keeps the one it began with.
+    const outcome = await h.uploader({ partSize: 300 * KiB }).upload({ localPath: path, bucket: h.oss.bucket, key: 'resume.bin', journal });
     expect(await h.getObject('resume.bin')).toEqual(content);
     expect(outcome.crc64).toBe(crc64(content));
     expect(outcome.uploadId).toBe(snapshot.uploadId);
     expect(h.partRequests('resume.bin').sort((a, b) => a - b)).toEqual([4, 5, 6, 7, 8, 9, 10, 11]);
+    expect(Math.max(...h.requests('resume.bin', 'UploadPart').map((e) => e.bytesReceived))).toBe(100 * KiB);
     expect(h.requests('resume.bin', 'InitiateMultipartUpload')).toHaveLength(0);
   });
 
