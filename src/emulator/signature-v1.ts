@@ -37,8 +37,11 @@ function canonicalResource(request: ParsedRequest): string {
   return `${resource}?${parts.join('&')}`;
 }
 
-/** The V1 string-to-sign the client should have signed for this request. */
-export function v1StringToSign(request: ParsedRequest, headers: IncomingHttpHeaders): string {
+/**
+ * The V1 string-to-sign the client should have signed for this request. A presigned URL signs
+ * its Expires value where a header-signed request signs its date.
+ */
+export function v1StringToSign(request: ParsedRequest, headers: IncomingHttpHeaders, expires?: string): string {
   const ossHeaders = Object.keys(headers)
     .filter((name) => name.startsWith('x-oss-'))
     .sort()
@@ -48,7 +51,7 @@ export function v1StringToSign(request: ParsedRequest, headers: IncomingHttpHead
     headerValue(headers, 'content-md5'),
     headerValue(headers, 'content-type'),
     // The SDK sends x-oss-date and no Date; OSS accepts either in this position.
-    headerValue(headers, 'x-oss-date') || headerValue(headers, 'date'),
+    expires ?? (headerValue(headers, 'x-oss-date') || headerValue(headers, 'date')),
     ...ossHeaders,
     canonicalResource(request),
   ].join('\n');

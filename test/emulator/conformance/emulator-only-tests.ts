@@ -73,6 +73,28 @@ export function emulatorOnlyTests(session: () => TargetSession): void {
       expect((await client.list({ prefix: key('path style'), 'max-keys': 5 }, {})).objects).toHaveLength(1);
     });
 
+    it('accepts presigned URLs (signatureUrl) for GET and PUT, and refuses expired or forged ones', async () => {
+      const client = session().client({ endpoint: `http://localhost:${emulator().emulator.port}`, sldEnable: true });
+      const name = key('presigned a+b.txt');
+      await client.put(name, Buffer.from('shared'));
+      const getUrl = client.signatureUrl(name, { expires: 60 });
+      const got = await fetch(getUrl);
+      expect(got.status).toBe(200);
+      expect(await got.text()).toBe('shared');
+
+      const putUrl = client.signatureUrl(name, { method: 'PUT', expires: 60, 'Content-Type': 'text/plain' } as never);
+      const put = await fetch(putUrl, { method: 'PUT', body: 'replaced', headers: { 'Content-Type': 'text/plain' } });
+      expect(put.status).toBe(200);
+      expect((await client.get(name)).content.toString()).toBe('replaced');
+
+      const forged = await fetch(getUrl.replace(/Signature=[^&]+/, 'Signature=AAAA'));
+      expect(forged.status).toBe(403);
+      expect(await forged.text()).toContain('<Code>SignatureDoesNotMatch</Code>');
+      const expired = await fetch(client.signatureUrl(name, { expires: -10 }));
+      expect(expired.status).toBe(403);
+      expect(await expired.text()).toContain('<Code>AccessDenied</Code>');
+    });
+
     it('fails the Nth matching request with an injected error, `times` times', async () => {
       const client = session().client();
       emulator().emulator.faults.add({ match: { operation: 'PutObject', key: /fault-error/ }, nth: 2, times: 2, action: { type: 'error', status: 503, code: 'SlowDown' } });
