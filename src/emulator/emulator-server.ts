@@ -62,7 +62,12 @@ export class EmulatorServer {
     // requestTimeout 0: a 5 GB part on a slow link must not be cut off. Idle keep-alive sockets
     // must outlive ali-oss's agent (agentkeepalive 3.x keeps free sockets 15 s): a server that
     // closes first makes the client's next request on that socket fail with ECONNRESET.
-    this.http = createServer({ requestTimeout: 0 }, (req, res) => void this.handle(req, res));
+    this.http = createServer({ requestTimeout: 0 }, (req, res) => {
+      this.handle(req, res).catch((err: unknown) => {
+        console.error('oss-sync emulator: could not answer a request:', err);
+        res.destroy();
+      });
+    });
     this.http.keepAliveTimeout = 60_000;
     this.http.headersTimeout = 65_000;
   }

@@ -109,8 +109,14 @@ export class MultipartStore {
     return this.locks.run(uploadId, async () => {
       const state = this.uploads.get(uploadId);
       if (!state) throw ossErrors.noSuchUpload(uploadId); // aborted or completed while the body streamed
-      await rename(tempPath, join(uploadDir, full.dataFile));
-      await writeJsonAtomic(join(uploadDir, `part-${part.partNumber}.json`), full);
+      try {
+        await rename(tempPath, join(uploadDir, full.dataFile));
+        await writeJsonAtomic(join(uploadDir, `part-${part.partNumber}.json`), full);
+      } catch (err) {
+        // Forgotten (an injected fault) between the check and the rename: its directory is gone.
+        if (!this.uploads.has(uploadId)) throw ossErrors.noSuchUpload(uploadId);
+        throw err;
+      }
       const previous = state.parts.get(part.partNumber);
       state.parts.set(part.partNumber, full);
       if (previous) await removeQuietly(join(uploadDir, previous.dataFile));
