@@ -30,7 +30,7 @@ export interface Emulator {
   readonly endpoint: string;
   readonly faults: FaultInjector;
   readonly requestLog: RequestLog;
-  /** Closes the server and destroys open sockets. */
+  /** Closes the server and destroys open sockets. Safe to call more than once. */
   stop(): Promise<void>;
 }
 
@@ -70,11 +70,13 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const server = new EmulatorServer({ buckets, authenticator: new Authenticator(options.credentials), faults, requestLog, tempDir });
   const port = await server.listen(options.port ?? 0, host);
   const urlHost = host.includes(':') ? `[${host}]` : host;
+  let stopped: Promise<void> | undefined;
   return {
     port,
     endpoint: `http://${urlHost}:${port}`,
     faults,
     requestLog,
-    stop: () => server.close(),
+    // Idempotent: a second stop waits for the first.
+    stop: () => (stopped ??= server.close()),
   };
 }

@@ -13,6 +13,13 @@ describe('emulator smoke', () => {
     await env.stop();
   });
 
+  it('can be stopped twice', async () => {
+    const other = await startTestEmulator();
+    await Promise.all([other.emulator.stop(), other.emulator.stop()]);
+    await other.emulator.stop();
+    await other.stop();
+  });
+
   it('puts, gets, heads and deletes an object', async () => {
     const client = env.client();
     const body = Buffer.from('hello world');
