@@ -47,7 +47,7 @@ export class Authenticator {
     if (secret === undefined) throw ossErrors.invalidAccessKeyId(accessKeyId);
 
     const time = requestTime(headers);
-    if (time === undefined || Math.abs(Date.now() - time) > MAX_SKEW_MS) throw ossErrors.requestTimeTooSkewed();
+    if (time === undefined || Math.abs(Date.now() - time) > MAX_SKEW_MS) throw ossErrors.requestTimeTooSkewed(time);
 
     if (v1) {
       const stringToSign = v1StringToSign(request, headers);

@@ -24,8 +24,11 @@ export const ossErrors = {
       OSSAccessKeyId: accessKeyId,
       StringToSign: stringToSign,
     }),
-  requestTimeTooSkewed: () =>
-    new OssError(403, 'RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.'),
+  requestTimeTooSkewed: (requestTime: number | undefined) =>
+    new OssError(403, 'RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.', {
+      RequestTime: requestTime === undefined ? '' : new Date(requestTime).toISOString(),
+      ServerTime: new Date().toISOString(),
+    }),
   noSuchBucket: (bucket: string) =>
     new OssError(404, 'NoSuchBucket', 'The specified bucket does not exist.', { BucketName: bucket }),
   noSuchKey: (key: string) => new OssError(404, 'NoSuchKey', 'The specified key does not exist.', { Key: key }),

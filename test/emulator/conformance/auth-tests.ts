@@ -39,6 +39,13 @@ export function authTests(session: () => TargetSession): void {
       expect(await rejection(wrong.get(key('v4 +#?.txt')))).toMatchObject({ code: 'SignatureDoesNotMatch', status: 403 });
     });
 
+    it('answers RequestTimeTooSkewed for a clock 20 minutes off; amendTimeSkewed fixes it', async () => {
+      const skewed = session().client({ amendTimeSkewed: -20 * 60_000 } as never);
+      expect(await rejection(skewed.put(key('skewed.txt'), Buffer.from('x')))).toMatchObject({ code: 'RequestTimeTooSkewed', status: 403 });
+      (skewed as unknown as { options: { amendTimeSkewed: number } }).options.amendTimeSkewed = 0;
+      await skewed.put(key('skewed.txt'), Buffer.from('x'));
+    });
+
     it('answers NoSuchBucket for a bucket that does not exist', async () => {
       const client = session().client({ bucket: `oss-sync-no-such-bucket-${Date.now()}` });
       expect(await rejection(client.get(key('x')))).toMatchObject({ code: 'NoSuchBucket', status: 404 });
