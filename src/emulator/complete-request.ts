@@ -7,7 +7,7 @@ export interface CompletePartRef {
 }
 
 /** Normalises an ETag for comparison: OSS accepts it with or without quotes, in either case. */
-export function normaliseEtag(etag: string): string {
+function normaliseEtag(etag: string): string {
   return etag.trim().replace(/^"|"$/g, '').toUpperCase();
 }
 

@@ -52,6 +52,5 @@ export const ossErrors = {
   incompleteBody: () =>
     new OssError(400, 'IncompleteBody', 'You did not provide the number of bytes specified by the Content-Length HTTP header.'),
   notImplemented: (what: string) => new OssError(501, 'NotImplemented', `${what} is not implemented by the oss-sync emulator.`),
-  methodNotAllowed: () => new OssError(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.'),
   preconditionFailed: () => new OssError(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold.'),
 };
