@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { link, mkdir, readdir, rename } from 'node:fs/promises';
+import { copyFile, link, mkdir, readdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readJson, removeQuietly, uniqueSuffix, writeJsonAtomic } from './atomic-file.js';
 import { KeyedMutex } from './keyed-mutex.js';
@@ -11,6 +11,16 @@ import type { ObjectMeta } from './types.js';
 export interface DataPiece {
   path: string;
   size: number;
+}
+
+/** A hard link where the file system has them; a copy where it does not (some network and FUSE mounts). */
+async function linkOrCopy(from: string, to: string): Promise<void> {
+  try {
+    await link(from, to);
+  } catch (err) {
+    if (!['EPERM', 'EXDEV', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS'].includes((err as NodeJS.ErrnoException).code ?? '')) throw err;
+    await copyFile(from, to);
+  }
 }
 
 /**
@@ -83,7 +93,7 @@ export class ObjectStore {
       await mkdir(shardDir, { recursive: true });
       try {
         for (const [i, piece] of pieces.entries()) {
-          await (how === 'move' ? rename : link)(piece.path, join(shardDir, full.files[i]!.name));
+          await (how === 'move' ? rename : linkOrCopy)(piece.path, join(shardDir, full.files[i]!.name));
         }
         await writeJsonAtomic(join(shardDir, `${hash}.json`), full);
       } catch (err) {
