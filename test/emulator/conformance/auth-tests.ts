@@ -33,7 +33,13 @@ export function authTests(session: () => TargetSession): void {
       expect((await client.get(key('v4 +#?.txt'))).content.toString()).toBe('v4');
       const listed = await client.list({ prefix: key('v4'), 'max-keys': 5 }, {});
       expect(listed.objects.map((o) => o.name)).toEqual([key('v4 +#?.txt')]);
+      await client.put(key('v4 second.txt'), Buffer.from('v4'));
+      const first = await client.listV2({ prefix: key('v4 '), 'max-keys': '1' }, {});
+      const second = await client.listV2({ prefix: key('v4 '), 'max-keys': '1', 'continuation-token': first.nextContinuationToken! }, {});
+      expect([...first.objects, ...second.objects].map((o) => o.name)).toEqual([key('v4 +#?.txt'), key('v4 second.txt')]);
       const { uploadId } = await client.initMultipartUpload(key('v4-multipart'));
+      await client.uploadPart(key('v4-multipart'), uploadId, 1, Buffer.from('part'), 0, 4);
+      expect((await client.listUploads({ prefix: key('v4-multipart') }, {})).uploads).toHaveLength(1);
       await client.abortMultipartUpload(key('v4-multipart'), uploadId);
       const wrong = session().client({ authorizationV4: true, region: session().region, accessKeySecret: 'wrong' });
       expect(await rejection(wrong.get(key('v4 +#?.txt')))).toMatchObject({ code: 'SignatureDoesNotMatch', status: 403 });

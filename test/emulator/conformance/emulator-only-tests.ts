@@ -71,6 +71,8 @@ export function emulatorOnlyTests(session: () => TargetSession): void {
       await client.put(key('path style.txt'), Buffer.from('ps'));
       expect((await client.get(key('path style.txt'))).content.toString()).toBe('ps');
       expect((await client.list({ prefix: key('path style'), 'max-keys': 5 }, {})).objects).toHaveLength(1);
+      const v4 = session().client({ endpoint: `http://localhost:${emulator().emulator.port}`, sldEnable: true, authorizationV4: true, region: 'oss-cn-hangzhou' });
+      expect((await v4.get(key('path style.txt'))).content.toString()).toBe('ps');
     });
 
     it('accepts presigned URLs (signatureUrl) for GET and PUT, and refuses expired or forged ones', async () => {
