@@ -43,7 +43,7 @@ export class HashedFileRange implements Body {
     return source.pipe(hasher);
   }
 
-  /** The digest of the last stream opened, once it was read to the end. */
+  /** The digest of the last stream opened, once its last byte was read. */
   digest(): RangeDigest {
     if (!this.lastDigest) throw new Error(`${this.path} [${this.start}+${this.size}] was not read to the end`);
     return this.lastDigest;
@@ -67,6 +67,8 @@ class HashingTransform extends Transform {
     this.md5.update(chunk);
     this.crc.update(chunk);
     this.bytes += chunk.length;
+    // Digest before the last byte leaves: the server may answer before this stream sees its end.
+    if (this.bytes === this.expected) this.finish();
     callback(null, chunk);
   }
 
@@ -76,7 +78,11 @@ class HashingTransform extends Transform {
       callback(new FileChangedError(this.path, `read ${this.bytes} bytes of ${this.expected}`));
       return;
     }
-    this.onDigest({ md5: this.md5.digest('hex').toUpperCase(), crc64: this.crc.digest() });
+    if (this.expected === 0) this.finish();
     callback();
+  }
+
+  private finish(): void {
+    this.onDigest({ md5: this.md5.digest('hex').toUpperCase(), crc64: this.crc.digest() });
   }
 }
