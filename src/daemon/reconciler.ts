@@ -40,7 +40,9 @@ export async function reconcileFolder(store: StateStore, folder: FolderConfig, f
     if (changed.length > 0) result.queued += store.queue.observe(folder.name, changed);
   }
   result.errors = walk.errors().map((e) => ({ relPath: e.relPath, message: `${e.code}: ${e.message}` }));
-  if (walk.rootFailed) return { ...result, missing: [] }; // an unreadable root is not a mass delete
+  // An unreadable root is not a mass delete; nor is a walk with more errors than it kept (we could
+  // not tell which directories were unreadable, so no path counts as gone this time).
+  if (walk.rootFailed || walk.errorCount > result.errors.length) return { ...result, missing: [] };
   const unreadable = result.errors.map((e) => e.relPath);
   for (const relPath of known.keys()) {
     if (!unreadable.some((dir) => dir === '' || relPath === dir || relPath.startsWith(`${dir}/`))) result.missing.push(relPath);

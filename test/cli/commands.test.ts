@@ -2,10 +2,10 @@
  * The `oss-sync` command as an operator meets it: exit codes, error messages, signals, status.
  * Each test runs the built CLI as a child process against a real emulator and real folders.
  */
-import { chmodSync, chownSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTree } from '../helpers/fixtures.js';
+import { chownTree, createTree } from '../helpers/fixtures.js';
 import { createSyncFixture, type SyncFixture } from '../helpers/sync-fixture.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -97,13 +97,27 @@ describe('oss-sync commands', () => {
     expect(status.stdout.join('\n')).not.toContain(secret);
   });
 
+  it('never treats an unreadable directory in a mirror folder as deleted', async () => {
+    fx = await createSyncFixture([{ name: 'main', delete_policy: 'mirror' }]);
+    createTree(fx.folder('main'), { 'open.txt': 'o', 'sub/a.txt': 'a' });
+    const as = process.getuid?.() === 0 ? { uid: 65534 } : {};
+    if (as.uid !== undefined) chownTree(fx.root, as.uid);
+    expect((await fx.spawnCli(['once', '--config', fx.configPath], {}, as).exited).code).toBe(0);
+    chmodSync(join(fx.folder('main'), 'sub'), 0o000);
+    const again = fx.spawnCli(['once', '--config', fx.configPath], {}, as);
+    expect((await again.exited).code).toBe(0);
+    chmodSync(join(fx.folder('main'), 'sub'), 0o755);
+    expect(again.stdout.join('\n')).toMatch(/cannot read path during scan.*"path":"sub"/);
+    expect(await fx.remoteKeys('main/')).toEqual(['main/open.txt', 'main/sub/a.txt']);
+  });
+
   it('parks an unreadable file as failed with the reason, uploads the others, and retry re-queues it', async () => {
     fx = await createSyncFixture();
     createTree(fx.folder('main'), { 'ok.txt': 'fine', 'locked.txt': 'secret stuff' });
     const asRoot = process.getuid?.() === 0;
     // root reads everything: run the daemon as nobody so that mode 000 really means EACCES.
     const as = asRoot ? { uid: 65534 } : {};
-    if (asRoot) chownTree(fx.root, 65534, 65534);
+    if (asRoot) chownTree(fx.root, 65534);
     chmodSync(join(fx.folder('main'), 'locked.txt'), 0o000);
     const once = fx.spawnCli(['once', '--config', fx.configPath], {}, as);
     expect((await once.exited).code).toBe(1);
@@ -118,8 +132,3 @@ describe('oss-sync commands', () => {
     expect(await fx.remote('main/locked.txt')).toEqual(Buffer.from('secret stuff'));
   });
 });
-
-function chownTree(path: string, uid: number, gid: number): void {
-  chownSync(path, uid, gid);
-  if (statSync(path).isDirectory()) for (const e of readdirSync(path)) chownTree(join(path, e), uid, gid);
-}

@@ -2,7 +2,7 @@
  * Declarative file-tree fixtures (after restic's): describe a tree as { "a/b.txt": "content" },
  * create it under a root, and read a tree back in the same shape to compare.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 
@@ -34,4 +34,10 @@ export function readTree(root: string): Record<string, string> {
 export function tempDir(prefix = 'oss-sync-test-'): { path: string; remove: () => void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** Gives a whole tree to another user (root only): lets a test run the daemon as `nobody`, for whom mode 000 means EACCES. */
+export function chownTree(path: string, uid: number): void {
+  chownSync(path, uid, uid);
+  if (statSync(path).isDirectory()) for (const e of readdirSync(path)) chownTree(join(path, e), uid);
 }
