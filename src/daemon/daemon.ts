@@ -68,7 +68,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     let store: StateStore | undefined;
     try {
       store = StateStore.open(config.stateDb);
-      const check = store.integrityCheck();
+      const check = store.quickCheck();
       if (check.length !== 1 || check[0] !== 'ok') throw new StateDatabaseCorruptError(config.stateDb, check);
       const daemon = new Daemon(o, store, lock);
       await daemon.boot();

@@ -65,16 +65,17 @@ export class FolderSync {
     return !this.paused && !this.closed;
   }
 
+  /**
+   * Watch first, then walk: a change made while the walk runs is then seen by one or both (both is
+   * harmless: observing a file twice queues it once). Walking first would miss changes to files
+   * already walked before the watcher was up.
+   */
   async start(): Promise<void> {
-    let counts = { files: 0, dirs: 0 };
-    if (this.rootPresent()) {
-      const result = await this.reconcile('start-up');
-      if (result) counts = { files: result.scanned, dirs: result.dirs };
-    } else {
-      this.pause('folder is missing (unmounted disk?)');
-    }
+    const present = this.rootPresent();
+    if (!present) this.pause('folder is missing (unmounted disk?)');
     // Watch even a missing root: the watcher reports when it appears (root-restored).
-    if (this.o.watch && !this.closed) await this.startWatching(counts);
+    if (this.o.watch) await this.startWatching();
+    if (present && !this.closed) await this.reconcile('start-up');
   }
 
   /** A full walk against the store; concurrent calls share one walk. */
@@ -114,7 +115,9 @@ export class FolderSync {
     return result;
   }
 
-  private async startWatching(counts: { files: number; dirs: number }): Promise<void> {
+  private async startWatching(): Promise<void> {
+    // 'auto' picks a backend by tree size: what the store knew last time, else the watcher counts.
+    const known = this.o.store.queue.countFor(this.name);
     this.settle = new SettleTracker(this.folder.path, { settleMs: this.o.settleMs });
     this.settle.on('settled', (file: SettledFile) => this.enqueueSettled(file));
     this.settle.on('removed', (relPath: string) => this.applyRemovals([relPath]));
@@ -124,7 +127,7 @@ export class FolderSync {
     const watcher = await createFolderWatcher(this.folder.path, {
       backend: this.folder.watcher,
       filter: this.filter,
-      counts,
+      ...(known > 0 ? { counts: { files: known, dirs: 0 } } : {}),
       rescanIntervalMs: this.o.rescanIntervalMs,
       ...(limit === 'ENOSPC' || limit === 'EMFILE' ? { simulateLimit: { code: limit, at: 'start' as const } } : {}),
     });
@@ -141,7 +144,7 @@ export class FolderSync {
     const degraded = watcher.status().degraded; // a fallback while starting happened before we listened
     if (degraded) this.degraded(degraded.message);
     else if (!this.paused) this.o.store.daemon.setFolderHealth(this.name, this.folder.path, 'watching', `${watcher.backend} watcher`);
-    this.o.logger.info('watching folder', { folder: this.name, path: this.folder.path, backend: watcher.backend, files: counts.files });
+    this.o.logger.info('watching folder', { folder: this.name, path: this.folder.path, backend: watcher.backend });
   }
 
   /** Logged once per fallback, with the fix; `status` shows it until the daemon restarts. */

@@ -5,8 +5,6 @@ import { objectKey } from './object-key.js';
 
 export interface ReconcileResult {
   scanned: number;
-  /** Directories walked (for choosing a watcher backend). */
-  dirs: number;
   queued: number;
   /** Paths known to the store that are no longer on disk. */
   missing: string[];
@@ -23,8 +21,8 @@ export interface ReconcileResult {
  */
 export async function reconcileFolder(store: StateStore, folder: FolderConfig, filter: PathFilter): Promise<ReconcileResult> {
   const known = store.queue.knownFiles(folder.name);
-  const result: ReconcileResult = { scanned: 0, dirs: 0, queued: 0, missing: [], errors: [] };
-  const walk = walkTree(folder.path, filter, { onDirectory: () => result.dirs++ });
+  const result: ReconcileResult = { scanned: 0, queued: 0, missing: [], errors: [] };
+  const walk = walkTree(folder.path, filter);
   for await (const batch of walk) {
     const changed: Observation[] = [];
     for (const entry of batch) {

@@ -1,4 +1,5 @@
-import type { Db } from './database.js';
+import type { Statement } from 'better-sqlite3';
+import { type Db, statementCache } from './database.js';
 import { fingerprintKey, num, toFileRow } from './row-mapping.js';
 import type { FileRow, Fingerprint, Observation } from './types.js';
 
@@ -24,7 +25,11 @@ export interface UploadResultRecord {
  * kill -9 leaves the queue as it was before or after the call, never in between.
  */
 export class FileQueue {
-  constructor(private readonly db: Db) {}
+  private readonly sql: (text: string) => Statement;
+
+  constructor(private readonly db: Db) {
+    this.sql = statementCache(db);
+  }
 
   /**
    * Records what a walk or the watcher saw. New or changed files (size, mtime, inode or target key
@@ -33,15 +38,14 @@ export class FileQueue {
    * parked until it changes or `retry` is run). Returns how many rows were queued.
    */
   observe(folder: string, observations: readonly Observation[], now = Date.now()): number {
-    const find = this.db
-      .prepare('SELECT id, size, mtime_ns, ino, dev, remote_key, bucket, state FROM files WHERE folder = ? AND rel_path = ?')
+    const find = this.sql('SELECT id, size, mtime_ns, ino, dev, remote_key, bucket, state FROM files WHERE folder = ? AND rel_path = ?')
       .safeIntegers(true);
-    const insert = this.db.prepare(
+    const insert = this.sql(
       `INSERT INTO files (folder, rel_path, size, mtime_ns, ino, dev, bucket, remote_key, state, queued_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)`,
     );
     // remote_* describe the object at the row's old key: a new target key forgets them (SET sees old values).
-    const requeue = this.db.prepare(
+    const requeue = this.sql(
       `UPDATE files SET size = @size, mtime_ns = @mtimeNs, ino = @ino, dev = @dev, bucket = @bucket, remote_key = @key,
          state = CASE WHEN state = 'uploading' THEN 'uploading' ELSE 'queued' END,
          generation = generation + 1, attempts = 0, last_error = NULL, next_attempt_at = 0, queued_at = @now,
@@ -77,8 +81,7 @@ export class FileQueue {
 
   /** Every known path of a folder with its fingerprint, for a reconcile walk (one query, not one per file). */
   knownFiles(folder: string): Map<string, KnownFile> {
-    const rows = this.db
-      .prepare(
+    const rows = this.sql(
         `SELECT rel_path, id, size || ':' || mtime_ns || ':' || ino AS fp, remote_key, state FROM files WHERE folder = ?`,
       )
       .raw(true)
@@ -88,28 +91,32 @@ export class FileQueue {
     return map;
   }
 
+  /** How many files of a folder the store knows (to pick a watcher backend before walking). */
+  countFor(folder: string): number {
+    return this.sql('SELECT count(*) FROM files WHERE folder = ?').pluck().get(folder) as number;
+  }
+
   /** Every remote key the folder's files map to. */
   keysOf(folder: string): string[] {
-    return this.db.prepare('SELECT remote_key FROM files WHERE folder = ?').pluck().all(folder) as string[];
+    return this.sql('SELECT remote_key FROM files WHERE folder = ?').pluck().all(folder) as string[];
   }
 
   /** Paths the store knows under a directory of a folder ('' = the whole folder). */
   pathsUnder(folder: string, dirRelPath: string): string[] {
     if (dirRelPath === '') {
-      return this.db.prepare('SELECT rel_path FROM files WHERE folder = ?').pluck().all(folder) as string[];
+      return this.sql('SELECT rel_path FROM files WHERE folder = ?').pluck().all(folder) as string[];
     }
     // Range scan on the unique index: every path starting with "dir/".
     const lo = `${dirRelPath}/`;
     const hi = `${dirRelPath}0`; // '0' is the character after '/'
-    return this.db
-      .prepare('SELECT rel_path FROM files WHERE folder = ? AND rel_path >= ? AND rel_path < ?')
+    return this.sql('SELECT rel_path FROM files WHERE folder = ? AND rel_path >= ? AND rel_path < ?')
       .pluck()
       .all(folder, lo, hi) as string[];
   }
 
   /** keep policy: the local file is gone, the remote object stays; the row is dropped. */
   forget(folder: string, relPaths: readonly string[]): number {
-    const del = this.db.prepare('DELETE FROM files WHERE folder = ? AND rel_path = ?');
+    const del = this.sql('DELETE FROM files WHERE folder = ? AND rel_path = ?');
     let n = 0;
     this.db.transaction(() => {
       for (const p of relPaths) n += del.run(folder, p).changes;
@@ -119,7 +126,7 @@ export class FileQueue {
 
   /** mirror policy: the local file is gone, so its remote object is to be deleted. */
   markForDeletion(folder: string, relPaths: readonly string[], now = Date.now()): number {
-    const mark = this.db.prepare(
+    const mark = this.sql(
       `UPDATE files SET state = 'deleting', generation = generation + 1, attempts = 0, last_error = NULL,
          next_attempt_at = 0, queued_at = ? WHERE folder = ? AND rel_path = ?`,
     );
@@ -143,17 +150,20 @@ export class FileQueue {
     const where = [`state IN ('queued','deleting')`, 'next_attempt_at <= @now'];
     if (sizeBelow !== undefined) where.push('size < @sizeBelow');
     if (sizeAtLeast !== undefined) where.push('size >= @sizeAtLeast');
-    if (folders) where.push(`folder IN (SELECT value FROM json_each(@folders))`);
-    const select = this.db
-      .prepare(`SELECT * FROM files WHERE ${where.join(' AND ')} ORDER BY id LIMIT @limit`)
-      .safeIntegers(true);
-    const startUpload = this.db.prepare(
+    // One parameter per folder (not json_each): a plain IN list is a cheap per-row test.
+    const folderParams = Object.fromEntries((folders ?? []).map((f, i) => [`f${i}`, f]));
+    if (folders) where.push(`folder IN (${folders.map((_, i) => `@f${i}`).join(', ')})`);
+    // The partial indexes match `state IN ('queued','deleting')` exactly; the hint keeps the planner
+    // from choosing the (state, next_attempt_at) index and sorting every queued row.
+    const index = sizeAtLeast !== undefined ? 'files_pending_size' : 'files_pending_id';
+    const select = this.sql(`SELECT * FROM files INDEXED BY ${index} WHERE ${where.join(' AND ')} ORDER BY id LIMIT @limit`).safeIntegers(true);
+    const startUpload = this.sql(
       `UPDATE files SET state = 'uploading', started_at = @now, bytes_done = 0 WHERE id = @id`,
     );
-    const leaseDelete = this.db.prepare(`UPDATE files SET next_attempt_at = @until WHERE id = @id`);
+    const leaseDelete = this.sql(`UPDATE files SET next_attempt_at = @until WHERE id = @id`);
     return this.db.transaction(() => {
       const rows = (
-        select.all({ now, limit, sizeBelow, sizeAtLeast, folders: folders ? JSON.stringify(folders) : undefined }) as Record<
+        select.all({ now, limit, sizeBelow, sizeAtLeast, ...folderParams }) as Record<
           string,
           unknown
         >[]
@@ -178,10 +188,9 @@ export class FileQueue {
    */
   markVerified(id: number, generation: number, result: UploadResultRecord, now = Date.now()): void {
     this.db.transaction(() => {
-      if (result.uploadId) this.db.prepare('DELETE FROM uploads WHERE upload_id = ?').run(result.uploadId);
+      if (result.uploadId) this.sql('DELETE FROM uploads WHERE upload_id = ?').run(result.uploadId);
       const fp = result.fingerprint;
-      const done = this.db
-        .prepare(
+      const done = this.sql(
           `UPDATE files SET state = 'verified', uploaded_at = @now, remote_etag = @etag, remote_crc64 = @crc64, remote_size = @size,
              attempts = 0, last_error = NULL, next_attempt_at = 0, bytes_done = @size,
              size = @size, mtime_ns = @mtimeNs, ino = @ino, dev = @dev
@@ -202,15 +211,13 @@ export class FileQueue {
 
   /** The file changed under the worker: queue it again at once, without counting an attempt. */
   requeue(id: number, reason: string | null = null): void {
-    this.db
-      .prepare(`UPDATE files SET state = 'queued', next_attempt_at = 0, last_error = ? WHERE id = ? AND state = 'uploading'`)
+    this.sql(`UPDATE files SET state = 'queued', next_attempt_at = 0, last_error = ? WHERE id = ? AND state = 'uploading'`)
       .run(reason, id);
   }
 
   /** A retryable failure: back to the queue after `retryAt`, one attempt counted. */
   markRetry(id: number, error: string, retryAt: number): number {
-    const row = this.db
-      .prepare(
+    const row = this.sql(
         `UPDATE files SET state = CASE WHEN state = 'deleting' THEN 'deleting' ELSE 'queued' END,
            attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ? RETURNING attempts`,
       )
@@ -220,19 +227,18 @@ export class FileQueue {
 
   /** Parked: a permanent error, or too many attempts. Stays until the file changes or `retry`. */
   markFailed(id: number, error: string): void {
-    this.db
-      .prepare(`UPDATE files SET state = 'failed', attempts = attempts + 1, last_error = ?, next_attempt_at = 0 WHERE id = ?`)
+    this.sql(`UPDATE files SET state = 'failed', attempts = attempts + 1, last_error = ?, next_attempt_at = 0 WHERE id = ?`)
       .run(error, id);
   }
 
   /** The remote object of a mirror folder's deleted file is gone: drop the row. */
   deleted(id: number): void {
-    this.db.prepare(`DELETE FROM files WHERE id = ? AND state = 'deleting'`).run(id);
+    this.sql(`DELETE FROM files WHERE id = ? AND state = 'deleting'`).run(id);
   }
 
   /** Progress for `status` (bytes acknowledged by the server so far). */
   setProgress(id: number, bytesDone: number): void {
-    this.db.prepare('UPDATE files SET bytes_done = ? WHERE id = ?').run(bytesDone, id);
+    this.sql('UPDATE files SET bytes_done = ? WHERE id = ?').run(bytesDone, id);
   }
 
   /**
@@ -241,15 +247,15 @@ export class FileQueue {
    */
   resetInterrupted(): number {
     return this.db.transaction(() => {
-      const a = this.db.prepare(`UPDATE files SET state = 'queued' WHERE state = 'uploading'`).run().changes;
-      const b = this.db.prepare(`UPDATE files SET next_attempt_at = 0 WHERE state = 'deleting'`).run().changes;
+      const a = this.sql(`UPDATE files SET state = 'queued' WHERE state = 'uploading'`).run().changes;
+      const b = this.sql(`UPDATE files SET next_attempt_at = 0 WHERE state = 'deleting'`).run().changes;
       return a + b;
     })();
   }
 
   /** `oss-sync retry`: failed files (all, or those under the given folder paths) go back to the queue. */
   retryFailed(filter: { folder?: string; relPaths?: readonly string[] } = {}): number {
-    const update = this.db.prepare(
+    const update = this.sql(
       `UPDATE files SET state = 'queued', attempts = 0, next_attempt_at = 0, last_error = NULL
        WHERE state = 'failed' AND (@folder IS NULL OR folder = @folder) AND (@relPath IS NULL OR rel_path = @relPath OR rel_path LIKE @under ESCAPE '\\')`,
     );
@@ -266,12 +272,12 @@ export class FileQueue {
   }
 
   get(id: number): FileRow | undefined {
-    const row = this.db.prepare('SELECT * FROM files WHERE id = ?').safeIntegers(true).get(id);
+    const row = this.sql('SELECT * FROM files WHERE id = ?').safeIntegers(true).get(id);
     return row ? toFileRow(row as Record<string, unknown>) : undefined;
   }
 
   find(folder: string, relPath: string): FileRow | undefined {
-    const row = this.db.prepare('SELECT * FROM files WHERE folder = ? AND rel_path = ?').safeIntegers(true).get(folder, relPath);
+    const row = this.sql('SELECT * FROM files WHERE folder = ? AND rel_path = ?').safeIntegers(true).get(folder, relPath);
     return row ? toFileRow(row as Record<string, unknown>) : undefined;
   }
 
@@ -280,14 +286,13 @@ export class FileQueue {
     const sql = `SELECT count(*) FROM files WHERE state IN ('queued','uploading','deleting')${
       folders ? ' AND folder IN (SELECT value FROM json_each(?))' : ''
     }`;
-    const stmt = this.db.prepare(sql).pluck();
+    const stmt = this.sql(sql).pluck();
     return (folders ? stmt.get(JSON.stringify(folders)) : stmt.get()) as number;
   }
 
   /** When the next queued row becomes due (ms epoch), or undefined if none waits. */
   nextDueAt(): number | undefined {
-    const v = this.db
-      .prepare(`SELECT min(next_attempt_at) FROM files WHERE state IN ('queued','deleting')`)
+    const v = this.sql(`SELECT min(next_attempt_at) FROM files WHERE state IN ('queued','deleting')`)
       .pluck()
       .get() as number | null;
     return v ?? undefined;

@@ -78,6 +78,12 @@ const MIGRATIONS: ReadonlyArray<string> = [
   // 2: the size of the object last verified on OSS, so a file whose mtime or inode changed but whose
   //    size did not can be checked by content (CRC-64) instead of being uploaded again.
   `ALTER TABLE files ADD COLUMN remote_size INTEGER;`,
+  // 3: the scheduler reads only pending rows: in queue order (small-file lane), by size (large-file
+  //    lane) and by due time (when to wake up). Partial indexes keep each O(rows returned), where the
+  //    plain (state, next_attempt_at) index made every claim sort all queued rows.
+  `CREATE INDEX files_pending_id ON files (id) WHERE state IN ('queued','deleting');
+   CREATE INDEX files_pending_size ON files (size) WHERE state IN ('queued','deleting');
+   CREATE INDEX files_pending_due ON files (next_attempt_at) WHERE state IN ('queued','deleting');`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,5 +1,5 @@
 import { DaemonRegistry } from './daemon-registry.js';
-import { type Db, integrityCheck, openDatabase } from './database.js';
+import { type Db, integrityCheck, openDatabase, quickCheck } from './database.js';
 import { FileQueue } from './file-queue.js';
 import { StatusReport } from './status-report.js';
 import { UploadRecords } from './upload-records.js';
@@ -28,6 +28,11 @@ export class StateStore {
   /** ['ok'] when the database is healthy. */
   integrityCheck(): string[] {
     return integrityCheck(this.db);
+  }
+
+  /** ['ok'] when the cheaper structural check passes (run at every start-up). */
+  quickCheck(): string[] {
+    return quickCheck(this.db);
   }
 
   /** Runs fn in one transaction (several store calls that must land together). */

@@ -1,4 +1,5 @@
-import type { Db } from './database.js';
+import type { Statement } from 'better-sqlite3';
+import { type Db, statementCache } from './database.js';
 import { big, num, numOrNull } from './row-mapping.js';
 import type { PartRecord, UploadRecord } from './types.js';
 
@@ -17,11 +18,14 @@ export interface UploadWithParts extends UploadRecord {
  *   as verified (FileQueue.markVerified, same transaction).
  */
 export class UploadRecords {
-  constructor(private readonly db: Db) {}
+  private readonly sql: (text: string) => Statement;
+
+  constructor(db: Db) {
+    this.sql = statementCache(db);
+  }
 
   begin(fileId: number | null, upload: Omit<UploadRecord, 'fileId'>): void {
-    this.db
-      .prepare(
+    this.sql(
         `INSERT INTO uploads (upload_id, file_id, bucket, remote_key, part_size, part_count, size, mtime_ns, ino, dev, created_at)
          VALUES (@uploadId, @fileId, @bucket, @key, @partSize, @partCount, @size, @mtimeNs, @ino, @dev, @createdAt)`,
       )
@@ -41,8 +45,7 @@ export class UploadRecords {
   }
 
   ackPart(uploadId: string, part: PartRecord, now = Date.now()): void {
-    this.db
-      .prepare(
+    this.sql(
         `INSERT INTO parts (upload_id, part_number, size, etag, crc64, acked_at) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (upload_id, part_number) DO UPDATE SET size = excluded.size, etag = excluded.etag,
            crc64 = excluded.crc64, acked_at = excluded.acked_at`,
@@ -51,13 +54,12 @@ export class UploadRecords {
   }
 
   forget(uploadId: string): void {
-    this.db.prepare('DELETE FROM uploads WHERE upload_id = ?').run(uploadId);
+    this.sql('DELETE FROM uploads WHERE upload_id = ?').run(uploadId);
   }
 
   /** The newest upload recorded for a file, with its parts in order. */
   forFile(fileId: number): UploadWithParts | undefined {
-    const row = this.db
-      .prepare('SELECT * FROM uploads WHERE file_id = ? ORDER BY created_at DESC LIMIT 1')
+    const row = this.sql('SELECT * FROM uploads WHERE file_id = ? ORDER BY created_at DESC LIMIT 1')
       .safeIntegers(true)
       .get(fileId) as Record<string, unknown> | undefined;
     return row ? this.withParts(row) : undefined;
@@ -68,8 +70,7 @@ export class UploadRecords {
    * has a newer upload, or a mirror folder is deleting it. The daemon aborts them on the server and forgets them.
    */
   orphans(): UploadRecord[] {
-    const rows = this.db
-      .prepare(
+    const rows = this.sql(
         `SELECT u.* FROM uploads u WHERE u.file_id IS NULL
             OR EXISTS (SELECT 1 FROM uploads n WHERE n.file_id = u.file_id AND n.created_at > u.created_at)
             OR EXISTS (SELECT 1 FROM files f WHERE f.id = u.file_id AND f.state = 'deleting')`,
@@ -80,18 +81,17 @@ export class UploadRecords {
   }
 
   has(uploadId: string): boolean {
-    return this.db.prepare('SELECT 1 FROM uploads WHERE upload_id = ?').pluck().get(uploadId) !== undefined;
+    return this.sql('SELECT 1 FROM uploads WHERE upload_id = ?').pluck().get(uploadId) !== undefined;
   }
 
   count(): number {
-    return this.db.prepare('SELECT count(*) FROM uploads').pluck().get() as number;
+    return this.sql('SELECT count(*) FROM uploads').pluck().get() as number;
   }
 
   private withParts(row: Record<string, unknown>): UploadWithParts {
     const upload = toUploadRecord(row);
     const parts = (
-      this.db
-        .prepare('SELECT part_number, size, etag, crc64 FROM parts WHERE upload_id = ? ORDER BY part_number')
+      this.sql('SELECT part_number, size, etag, crc64 FROM parts WHERE upload_id = ? ORDER BY part_number')
         .all(upload.uploadId) as Array<{ part_number: number; size: number; etag: string; crc64: string }>
     ).map((p) => ({ partNumber: p.part_number, size: p.size, etag: p.etag, crc64: p.crc64 }));
     return { ...upload, parts };
