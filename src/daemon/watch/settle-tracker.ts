@@ -17,9 +17,12 @@ export interface SettledFile {
 }
 
 export interface SettleTrackerOptions {
-  /** Size and mtime must hold still this long; default 2,000 ms. */
+  /** Size and mtime must hold still this long after the latest report; default 2,000 ms. */
   settleMs?: number;
-  /** How often due files are looked at; default settleMs / 4, within 50-500 ms. */
+  /**
+   * @deprecated Ignored: the tracker no longer polls on a tick; one timer wakes it when the earliest
+   * pending file is due.
+   */
   tickMs?: number;
   /** Monotonic milliseconds; injectable for tests. */
   now?: () => number;
@@ -35,10 +38,10 @@ export interface SettleTrackerEvents {
 }
 
 interface Pending {
-  stats: BigIntStats;
+  /** Latest report + settleMs (or, once deferred, the deferring lstat + settleMs). */
   dueAt: number;
-  /** A change was reported after `stats` was taken: not settled, whatever the next stat says. */
-  touched: boolean;
+  /** The lstat the one at dueAt must match; undefined until taken, just after the report. */
+  stats: BigIntStats | undefined;
 }
 
 function sameFile(a: BigIntStats, b: BigIntStats): boolean {
@@ -49,21 +52,35 @@ function sameFile(a: BigIntStats, b: BigIntStats): boolean {
  * Holds back changed files until their size and mtime have been stable for the settle window, so
  * files still being written (cp, camera drops, `pg_dump > file`) are not uploaded half-written.
  *
- * Cheap for 100,000 pending files: one interval timer (running only while something is pending), no
- * timer per file, and the waiting Map is kept in due order (every entry waits the same settleMs, so
- * re-inserting at the end keeps it sorted): a tick only looks at the entries that are due.
+ * The window starts when the change is reported: track() records dueAt = now + settleMs (a later
+ * report for the same path starts it again) and the file is lstat()ed on the next turn of the event
+ * loop. At dueAt it is lstat()ed again: the same size, mtime, inode and device, with no report in
+ * between, and it has settled; different stats start a new window from that lstat. A first lstat
+ * taken more than half a window after the report (a blocked event loop) starts the window from the
+ * lstat instead, so the two lstats are always at least half a window apart.
+ *
+ * Cheap for 100,000 pending files: no timer per file, and no polling tick. The pending Map is kept in
+ * due order (every entry's dueAt is the time it was (re)inserted + settleMs, and re-inserting moves it
+ * to the end), so one timeout armed for the first entry wakes the tracker exactly when something is
+ * due, and a pass only looks at the entries that are due. lstat calls yield to the event loop every
+ * statsPerTurn.
  */
 export class SettleTracker extends EventEmitter<SettleTrackerEvents> {
-  /** Reported but not stat()ed yet. */
+  /** Everything tracked and not settled yet, in dueAt order. */
+  private readonly pending = new Map<string, Pending>();
+  /** Reported, first lstat not taken yet (a subset of `pending`). */
   private readonly fresh = new Set<string>();
-  /** Stat()ed once, waiting for the second look; in dueAt order. */
-  private readonly waiting = new Map<string, Pending>();
   private readonly settleMs: number;
-  private readonly tickMs: number;
   private readonly now: () => number;
   private readonly statsPerTurn: number;
+  /** The one timeout, armed for `timerAt` (the earliest dueAt when it was armed). */
   private timer: NodeJS.Timeout | undefined;
-  private checking = false;
+  private timerAt = Infinity;
+  /** Takes the first lstat of fresh reports on the next turn. */
+  private immediate: NodeJS.Immediate | undefined;
+  /** The pass running now, if any; checkNow() during it asks for another pass after it. */
+  private pass: Promise<void> | undefined;
+  private again = false;
   private closed = false;
 
   constructor(
@@ -71,84 +88,149 @@ export class SettleTracker extends EventEmitter<SettleTrackerEvents> {
     options: SettleTrackerOptions = {},
   ) {
     super();
-    this.settleMs = options.settleMs ?? 2_000;
-    this.tickMs = options.tickMs ?? Math.min(500, Math.max(50, this.settleMs / 4));
+    this.settleMs = Math.max(0, options.settleMs ?? 2_000);
     this.now = options.now ?? (() => performance.now());
-    this.statsPerTurn = options.statsPerTurn ?? 1_000;
+    this.statsPerTurn = Math.max(1, options.statsPerTurn ?? 1_000);
   }
 
   get pendingCount(): number {
-    return this.fresh.size + this.waiting.size;
+    return this.pending.size;
   }
 
-  /** A watcher saw relPath change: (re)start its settle window. */
+  /** A watcher saw relPath change: (re)start its settle window now. */
   track(relPath: string): void {
     if (this.closed) return;
-    const pending = this.waiting.get(relPath);
-    if (pending !== undefined) pending.touched = true;
-    else this.fresh.add(relPath);
-    this.timer ??= setInterval(() => this.tick(), this.tickMs);
+    this.pending.delete(relPath); // re-inserted at the end: due last
+    this.pending.set(relPath, { dueAt: this.now() + this.settleMs, stats: undefined });
+    this.fresh.add(relPath);
+    this.wake();
   }
 
   forget(relPath: string): void {
     this.fresh.delete(relPath);
-    this.waiting.delete(relPath);
+    this.pending.delete(relPath);
+    if (this.pending.size === 0) this.disarm(); // otherwise a timer armed for it finds nothing due and re-arms
   }
 
   close(): void {
     this.closed = true;
-    clearInterval(this.timer);
-    this.timer = undefined;
+    this.disarm();
     this.fresh.clear();
-    this.waiting.clear();
+    this.pending.clear();
   }
 
-  /** Looks at everything due now; the timer calls this, tests may too. */
-  async checkNow(): Promise<void> {
-    if (this.checking) return; // the running pass sees what was added meanwhile, or the next tick does
-    this.checking = true;
-    try {
+  /**
+   * Takes the first lstat of new reports and looks at everything due now; the timer calls this, tests
+   * may too. Called while a pass runs, it resolves after one more pass.
+   */
+  checkNow(): Promise<void> {
+    if (this.pass !== undefined) {
+      this.again = true;
+      return this.pass;
+    }
+    // Started a microtask later, so listeners of what this pass emits see `pass` set.
+    this.pass = Promise.resolve()
+      .then(() => this.runPasses())
+      .finally(() => {
+        this.pass = undefined;
+        this.wake();
+      });
+    return this.pass;
+  }
+
+  private async runPasses(): Promise<void> {
+    do {
+      this.again = false;
       await this.statFresh();
       await this.settleDue();
-    } finally {
-      this.checking = false;
-      if (this.pendingCount === 0) {
-        clearInterval(this.timer);
-        this.timer = undefined;
-      }
-    }
+    } while (this.again && !this.closed);
   }
 
   private tick(): void {
     this.checkNow().catch((err: unknown) => reportError(this, err));
   }
 
+  /** Makes sure a pass comes: next turn when first lstats are owed, else when the earliest entry is due. */
+  private wake(): void {
+    if (this.closed || this.pass !== undefined) return; // a running pass wakes us when it ends
+    if (this.fresh.size > 0) {
+      this.immediate ??= setImmediate(() => {
+        this.immediate = undefined;
+        this.tick();
+      });
+      return; // that pass arms the timer when it ends
+    }
+    const first = this.pending.values().next();
+    if (first.done === true) {
+      this.disarm();
+      return;
+    }
+    const dueAt = first.value.dueAt;
+    if (this.timer !== undefined && this.timerAt <= dueAt) return; // armed early enough already
+    clearTimeout(this.timer);
+    this.timerAt = dueAt;
+    // Rounded up: the timer may still fire a little early (libuv's cached loop time); the pass then
+    // finds nothing due and wakes us again.
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.timerAt = Infinity;
+        this.tick();
+      },
+      Math.max(0, Math.ceil(dueAt - this.now())),
+    );
+  }
+
+  private disarm(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt = Infinity;
+    if (this.immediate !== undefined) clearImmediate(this.immediate);
+    this.immediate = undefined;
+  }
+
+  /** The first lstat after a report: what the one at dueAt is compared with. */
   private async statFresh(): Promise<void> {
     let stats = 0;
     for (const relPath of this.fresh) {
       this.fresh.delete(relPath);
+      const pending = this.pending.get(relPath);
+      if (pending === undefined || pending.stats !== undefined) continue; // forgotten, or taken by settleDue
       const current = this.stat(relPath);
-      if (current !== undefined) this.waiting.set(relPath, { stats: current, dueAt: this.now() + this.settleMs, touched: false });
+      if (current === undefined) this.pending.delete(relPath);
+      else {
+        pending.stats = current;
+        const at = this.now();
+        if (at - (pending.dueAt - this.settleMs) > this.settleMs / 2) this.restart(relPath, current, at);
+      }
       if (++stats % this.statsPerTurn === 0) await nextTurn();
     }
   }
 
   private async settleDue(): Promise<void> {
-    const now = this.now();
+    let budget = this.pending.size; // entries re-inserted by this pass are due a window later
     let stats = 0;
-    for (const [relPath, pending] of this.waiting) {
-      if (pending.dueAt > now) break; // in due order: the rest are not due either
-      this.waiting.delete(relPath);
+    for (const [relPath, pending] of this.pending) {
+      if (budget-- === 0 || pending.dueAt > this.now()) break; // in due order: the rest are not due either
+      this.pending.delete(relPath);
+      this.fresh.delete(relPath);
       const current = this.stat(relPath);
-      if (current === undefined) continue;
-      if (pending.touched || !sameFile(pending.stats, current)) {
-        this.waiting.set(relPath, { stats: current, dueAt: this.now() + this.settleMs, touched: false });
-      } else {
-        const { size, mtimeNs, ino, dev } = current;
-        this.emit('settled', { relPath, size: Number(size), mtimeNs, ino, dev });
+      if (current !== undefined) {
+        if (pending.stats === undefined || !sameFile(pending.stats, current)) {
+          this.restart(relPath, current, this.now()); // no first lstat yet (settleMs 0), or still changing
+        } else {
+          const { size, mtimeNs, ino, dev } = current;
+          this.emit('settled', { relPath, size: Number(size), mtimeNs, ino, dev });
+        }
       }
       if (++stats % this.statsPerTurn === 0) await nextTurn();
     }
+  }
+
+  /** A new window from an lstat taken at `at` (now): due last, so the Map stays in due order. */
+  private restart(relPath: string, stats: BigIntStats, at: number): void {
+    this.pending.delete(relPath);
+    this.pending.set(relPath, { dueAt: at + this.settleMs, stats });
   }
 
   /** The file's stats, or undefined after emitting `removed` (gone, or not a regular file any more). */
