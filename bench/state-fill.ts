@@ -20,7 +20,7 @@ export async function fillStateAsUploaded(stateDb: string, folder: { name: strin
       );
       for (const row of store.queue.claimDue(entries.length, { folders: [folder.name] })) {
         const fingerprint = { size: row.size, mtimeNs: row.mtimeNs, ino: row.ino, dev: row.dev };
-        store.queue.markVerified(row.id, row.generation, { etag: '"filled-by-benchmark"', crc64: '0', fingerprint });
+        store.queue.markVerified(row.id, row.generation, { bucket: row.bucket, key: row.key, etag: '"filled-by-benchmark"', crc64: '0', fingerprint });
       }
     });
   } finally {

@@ -21,7 +21,15 @@ export async function runDaemonCommand(argv: string[]): Promise<number> {
   const config = loadConfig(configPath);
   const logger = new Logger({ level: config.logLevel, secrets: [config.oss.accessKeySecret, config.oss.stsToken ?? ''] });
   for (const w of config.warnings) logger.warn(w);
+  // Until the daemon is up, a SIGHUP must not kill it (Node's default) and a stop request waits.
+  let early: string | undefined;
+  const hold = (signal: string) => () => {
+    if (signal !== 'SIGHUP') early ??= signal;
+  };
+  const holders = { SIGHUP: hold('SIGHUP'), SIGTERM: hold('SIGTERM'), SIGINT: hold('SIGINT') };
+  for (const [signal, handler] of Object.entries(holders)) process.on(signal, handler);
   const daemon = await Daemon.start({ config, logger, version: packageVersion(), mode: 'run' });
+  for (const [signal, handler] of Object.entries(holders)) process.off(signal, handler);
 
   return new Promise<number>((resolve) => {
     let stopping = false;
@@ -51,5 +59,6 @@ export async function runDaemonCommand(argv: string[]): Promise<number> {
         logger.error('config reload failed; keeping the running configuration', { error: err as Error });
       }
     });
+    if (early) stop(early);
   });
 }

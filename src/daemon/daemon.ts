@@ -125,7 +125,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       folder: (name) => this.folders.get(name)?.folder,
       maxAttempts: c.maxAttempts,
       onFatal: (folder, err) => this.onFatal(folder, err),
-      onGone: (folder, relPath) => this.onGone(folder, relPath),
+      onGone: (folder, relPath, dev) => this.onGone(folder, relPath, dev),
     });
   }
 
@@ -171,7 +171,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       logger: this.o.logger,
       settleMs: this.config.settleMs,
       rescanIntervalMs: this.config.rescanIntervalMs,
-      ignoreAbsolute: [this.config.stateDb],
+      ignoreAbsolute: [this.config.stateDb, `${this.config.stateDb}.lock`],
       ignore: this.config.ignore,
       onWork: () => this.scheduler.kick(),
       watch: this.o.mode === 'run',
@@ -199,10 +199,8 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     this.emit('fatal', folder, err);
   }
 
-  private onGone(folder: string, relPath: string): void {
-    const f = this.folders.get(folder)?.folder;
-    if (f?.deletePolicy === 'mirror') this.store.queue.markForDeletion(folder, [relPath]);
-    else this.store.queue.forget(folder, [relPath]);
+  private onGone(folder: string, relPath: string, fileDev: bigint): boolean {
+    return this.folders.get(folder)?.fileGone(relPath, fileDev) ?? false;
   }
 
   private scheduleReconcile(): void {

@@ -1,4 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { FolderConfig } from '../config/index.js';
 import type { Observation, StateStore } from '../store/index.js';
 import { failpointValue } from '../lib/failpoint.js';
@@ -78,11 +79,16 @@ export class FolderSync {
     if (present && !this.closed) await this.reconcile('start-up');
   }
 
-  /** A full walk against the store; concurrent calls share one walk. */
+  /** A full walk against the store; concurrent calls share one walk. Never rejects: errors are logged. */
   reconcile(reason: string): Promise<ReconcileResult | undefined> {
-    this.reconciling ??= this.doReconcile(reason).finally(() => {
-      this.reconciling = undefined;
-    });
+    this.reconciling ??= this.doReconcile(reason)
+      .catch((err: unknown) => {
+        this.o.logger.error('reconcile failed; will try again at the next one', { folder: this.name, reason, error: err as Error });
+        return undefined;
+      })
+      .finally(() => {
+        this.reconciling = undefined;
+      });
     return this.reconciling;
   }
 
@@ -102,6 +108,13 @@ export class FolderSync {
     const started = Date.now();
     const result = await reconcileFolder(this.o.store, this.folder, this.filter);
     if (result.missing.length > 0) this.applyRemovals(result.missing);
+    if (result.excluded.length > 0) this.o.store.queue.forget(this.name, result.excluded);
+    if (result.suspectEmpty) {
+      this.o.logger.warn('folder is empty but files were backed up from it (unmounted disk?); nothing is treated as deleted', {
+        folder: this.name,
+        path: this.folder.path,
+      });
+    }
     for (const e of result.errors) this.o.logger.warn('cannot read path during scan', { folder: this.name, path: e.relPath, error: e.message });
     this.o.logger.info('reconciled folder', {
       folder: this.name,
@@ -187,6 +200,23 @@ export class FolderSync {
     } else {
       this.o.store.queue.forget(this.name, relPaths);
     }
+  }
+
+  /**
+   * The worker found a file gone. It counts as deleted only if its directory is still there on the
+   * same filesystem the file was on; otherwise (an unmounted disk) nothing is decided now and the
+   * watcher and the next walk judge. Returns whether the delete policy was applied.
+   */
+  fileGone(relPath: string, fileDev: bigint): boolean {
+    let parentDev: bigint | undefined;
+    try {
+      parentDev = statSync(dirname(join(this.folder.path, relPath)), { bigint: true }).dev;
+    } catch {
+      parentDev = undefined;
+    }
+    if (parentDev !== fileDev || this.paused) return false;
+    this.applyRemovals([relPath]);
+    return true;
   }
 
   private pause(note: string): void {

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { FolderConfig } from '../config/index.js';
 import { FileQueue, type Observation, type StateStore } from '../store/index.js';
 import { type PathFilter, walkTree } from './watch/index.js';
@@ -8,6 +9,10 @@ export interface ReconcileResult {
   queued: number;
   /** Paths known to the store that are no longer on disk. */
   missing: string[];
+  /** Paths known to the store that the folder's filters now exclude (not deleted: just no longer backed up). */
+  excluded: string[];
+  /** Nothing was found where files were known: an empty mount point, most likely; nothing counts as deleted. */
+  suspectEmpty: boolean;
   /** Entries the walk could not read (EACCES...): nothing under them is treated as deleted. */
   errors: Array<{ relPath: string; message: string }>;
 }
@@ -21,7 +26,7 @@ export interface ReconcileResult {
  */
 export async function reconcileFolder(store: StateStore, folder: FolderConfig, filter: PathFilter): Promise<ReconcileResult> {
   const known = store.queue.knownFiles(folder.name);
-  const result: ReconcileResult = { scanned: 0, queued: 0, missing: [], errors: [] };
+  const result: ReconcileResult = { scanned: 0, queued: 0, missing: [], excluded: [], errors: [], suspectEmpty: false };
   const walk = walkTree(folder.path, filter);
   for await (const batch of walk) {
     const changed: Observation[] = [];
@@ -40,10 +45,14 @@ export async function reconcileFolder(store: StateStore, folder: FolderConfig, f
   result.errors = walk.errors().map((e) => ({ relPath: e.relPath, message: `${e.code}: ${e.message}` }));
   // An unreadable root is not a mass delete; nor is a walk with more errors than it kept (we could
   // not tell which directories were unreadable, so no path counts as gone this time).
-  if (walk.rootFailed || walk.errorCount > result.errors.length) return { ...result, missing: [] };
+  if (walk.rootFailed || walk.errorCount > result.errors.length) return result;
+  // An unmounted disk leaves an empty directory behind: "every file deleted" is never believed.
+  if (result.scanned === 0 && known.size > 0) return { ...result, suspectEmpty: true };
   const unreadable = result.errors.map((e) => e.relPath);
   for (const relPath of known.keys()) {
-    if (!unreadable.some((dir) => dir === '' || relPath === dir || relPath.startsWith(`${dir}/`))) result.missing.push(relPath);
+    if (unreadable.some((dir) => dir === '' || relPath === dir || relPath.startsWith(`${dir}/`))) continue;
+    if (!filter.acceptsFile(relPath, join(folder.path, relPath))) result.excluded.push(relPath);
+    else result.missing.push(relPath);
   }
   return result;
 }

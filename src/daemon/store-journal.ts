@@ -35,6 +35,8 @@ export function storeJournal(store: StateStore, row: FileRow): UploadJournal {
     fileUploaded(outcome: UploadOutcome): void {
       failpoint('before-mark-verified');
       store.queue.markVerified(row.id, row.generation, {
+        bucket: outcome.bucket,
+        key: outcome.key,
         etag: outcome.etag,
         crc64: outcome.crc64,
         fingerprint: outcome.fingerprint,

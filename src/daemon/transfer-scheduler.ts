@@ -100,8 +100,9 @@ export class TransferScheduler extends EventEmitter<SchedulerEvents> {
     const large = this.options.largeFileBytes;
     const largeRunning = this.runningRows().filter((r) => r.size >= large && r.state === 'uploading').length;
     const largeCap = Math.max(1, this.options.slots - 1);
-    const bigRows = this.queue.claimDue(Math.min(free, largeCap - largeRunning), { sizeAtLeast: large, folders });
-    const smallRows = this.queue.claimDue(free - bigRows.length, { sizeBelow: large, folders });
+    const exclude = [...this.running.keys()]; // e.g. a file re-created while its mirror delete runs
+    const bigRows = this.queue.claimDue(Math.min(free, largeCap - largeRunning), { sizeAtLeast: large, folders, exclude });
+    const smallRows = this.queue.claimDue(free - bigRows.length, { sizeBelow: large, folders, exclude });
     return [...smallRows, ...bigRows];
   }
 
@@ -122,7 +123,7 @@ export class TransferScheduler extends EventEmitter<SchedulerEvents> {
   private armTimer(): void {
     if (this.timer) clearTimeout(this.timer);
     const maxIdle = this.options.maxIdleMs ?? 30_000;
-    const next = this.queue.nextDueAt();
+    const next = this.queue.nextDueAt(this.options.activeFolders());
     const wait = next === undefined ? maxIdle : Math.min(maxIdle, Math.max(50, next - Date.now()));
     // Not unref'd: in `once` mode this timer is what keeps the process alive through a back-off.
     this.timer = setTimeout(() => this.kick(), wait);

@@ -25,8 +25,8 @@ export interface TransferWorkerOptions {
   maxAttempts: number;
   /** Called when a folder hits an error that every file of it would hit (bad credentials, no bucket). */
   onFatal: (folder: string, err: Error) => void;
-  /** Called when a file is gone from disk, so the folder's delete policy applies. */
-  onGone: (folder: string, relPath: string) => void;
+  /** A file is gone from disk: applies the folder's delete policy if it really was deleted (false: not judged now). */
+  onGone: (folder: string, relPath: string, fileDev: bigint) => boolean;
 }
 
 /**
@@ -63,7 +63,7 @@ export class TransferWorker {
     if (row.remoteCrc64 !== null && row.remoteEtag !== null && row.remoteSize === row.size) {
       const same = await unchangedContent(localPath, { size: row.remoteSize, crc64: row.remoteCrc64 }).catch(() => undefined);
       if (same) {
-        this.o.store.queue.markVerified(row.id, row.generation, { etag: row.remoteEtag, crc64: row.remoteCrc64, fingerprint: same });
+        this.o.store.queue.markVerified(row.id, row.generation, { bucket: row.bucket, key: row.key, etag: row.remoteEtag, crc64: row.remoteCrc64, fingerprint: same });
         this.o.logger.info('content unchanged (only mtime or inode moved); nothing to upload', { folder: row.folder, path: row.relPath });
         return;
       }
@@ -94,7 +94,7 @@ export class TransferWorker {
 
   private async deleteRemote(row: FileRow): Promise<void> {
     await this.o.storage.deleteObject({ bucket: row.bucket, key: row.key });
-    this.o.store.queue.deleted(row.id);
+    this.o.store.queue.deleted(row.id, row.generation);
     this.o.logger.info('deleted remote object (mirror folder)', { folder: row.folder, path: row.relPath, key: `oss://${row.bucket}/${row.key}` });
   }
 
@@ -111,26 +111,30 @@ export class TransferWorker {
       return;
     }
     if (err instanceof FileGoneError) {
-      this.o.logger.info('file vanished before it was uploaded', where);
-      this.o.onGone(row.folder, row.relPath);
+      if (this.o.onGone(row.folder, row.relPath, row.dev)) {
+        this.o.logger.info('file vanished before it was uploaded', where);
+      } else {
+        // Its directory is gone or on another filesystem (unmounted?): look again later.
+        queue.markRetry(row.id, row.generation, `${err.message}; its folder may be unmounted`, Date.now() + fileRetryDelayMs(row.attempts + 1));
+      }
       return;
     }
     // OSS said no for good (auth, bucket, bad request): park it. Unknown errors are retried below.
     const disposition = classifyError(err);
     if (disposition === 'fatal' || (disposition === 'permanent' && (err instanceof PermanentError || err instanceof StorageError))) {
-      queue.markFailed(row.id, err.message);
+      queue.markFailed(row.id, row.generation, err.message);
       this.o.logger.error('upload failed permanently; parked (run `oss-sync retry` after fixing the cause)', { ...where, error: err });
       if (disposition === 'fatal') this.o.onFatal(row.folder, err);
       return;
     }
     const attempts = row.attempts + 1;
     if (attempts >= this.o.maxAttempts) {
-      queue.markFailed(row.id, `gave up after ${attempts} attempts: ${err.message}`);
+      queue.markFailed(row.id, row.generation, `gave up after ${attempts} attempts: ${err.message}`);
       this.o.logger.error('upload failed too often; parked', { ...where, attempts, error: err });
       return;
     }
     const delay = fileRetryDelayMs(attempts);
-    queue.markRetry(row.id, err.message, Date.now() + delay);
+    queue.markRetry(row.id, row.generation, err.message, Date.now() + delay);
     this.o.logger.warn('upload failed; will retry', { ...where, attempts, retryInMs: delay, error: err });
   }
 }

@@ -13,6 +13,9 @@ export interface KnownFile {
 }
 
 export interface UploadResultRecord {
+  /** Where the object was uploaded: remote facts are kept only for the row's current target. */
+  bucket: string;
+  key: string;
   etag: string;
   crc64: string;
   fingerprint: Fingerprint;
@@ -144,7 +147,13 @@ export class FileQueue {
    */
   claimDue(
     limit: number,
-    { now = Date.now(), sizeBelow, sizeAtLeast, folders }: { now?: number; sizeBelow?: number; sizeAtLeast?: number; folders?: readonly string[] } = {},
+    {
+      now = Date.now(),
+      sizeBelow,
+      sizeAtLeast,
+      folders,
+      exclude = [],
+    }: { now?: number; sizeBelow?: number; sizeAtLeast?: number; folders?: readonly string[]; exclude?: readonly number[] } = {},
   ): FileRow[] {
     if (limit <= 0) return [];
     const where = [`state IN ('queued','deleting')`, 'next_attempt_at <= @now'];
@@ -153,6 +162,8 @@ export class FileQueue {
     // One parameter per folder (not json_each): a plain IN list is a cheap per-row test.
     const folderParams = Object.fromEntries((folders ?? []).map((f, i) => [`f${i}`, f]));
     if (folders) where.push(`folder IN (${folders.map((_, i) => `@f${i}`).join(', ')})`);
+    // Rows this process is already working on (a re-queued or re-deleted row must wait for them).
+    if (exclude.length > 0) where.push('id NOT IN (SELECT value FROM json_each(@exclude))');
     // The partial indexes match `state IN ('queued','deleting')` exactly; the hint keeps the planner
     // from choosing the (state, next_attempt_at) index and sorting every queued row.
     const index = sizeAtLeast !== undefined ? 'files_pending_size' : 'files_pending_id';
@@ -163,7 +174,7 @@ export class FileQueue {
     const leaseDelete = this.sql(`UPDATE files SET next_attempt_at = @until WHERE id = @id`);
     return this.db.transaction(() => {
       const rows = (
-        select.all({ now, limit, sizeBelow, sizeAtLeast, ...folderParams }) as Record<
+        select.all({ now, limit, sizeBelow, sizeAtLeast, ...folderParams, ...(exclude.length > 0 ? { exclude: JSON.stringify(exclude) } : {}) }) as Record<
           string,
           unknown
         >[]
@@ -194,17 +205,19 @@ export class FileQueue {
           `UPDATE files SET state = 'verified', uploaded_at = @now, remote_etag = @etag, remote_crc64 = @crc64, remote_size = @size,
              attempts = 0, last_error = NULL, next_attempt_at = 0, bytes_done = @size,
              size = @size, mtime_ns = @mtimeNs, ino = @ino, dev = @dev
-           WHERE id = @id AND generation = @generation AND state = 'uploading'`,
+           WHERE id = @id AND generation = @generation AND state = 'uploading' AND bucket = @bucket AND remote_key = @key`,
         )
-        .run({ now, etag: result.etag, crc64: result.crc64, size: fp.size, mtimeNs: fp.mtimeNs, ino: fp.ino, dev: fp.dev, id, generation });
+        .run({ now, etag: result.etag, crc64: result.crc64, size: fp.size, mtimeNs: fp.mtimeNs, ino: fp.ino, dev: fp.dev, id, generation, bucket: result.bucket, key: result.key });
       if (done.changes === 0) {
-        // Changed while uploading: the remote object is the old content; upload the new one next.
-        this.db
-          .prepare(
-            `UPDATE files SET state = 'queued', remote_etag = @etag, remote_crc64 = @crc64, remote_size = @size, uploaded_at = @now
-             WHERE id = @id AND state = 'uploading'`,
-          )
-          .run({ now, etag: result.etag, crc64: result.crc64, size: fp.size, id });
+        // Changed while uploading (new content, or a new target key): queue it again. What was
+        // uploaded is remembered only if it went to the row's current target.
+        this.sql(
+          `UPDATE files SET state = 'queued',
+             remote_etag = CASE WHEN bucket = @bucket AND remote_key = @key THEN @etag ELSE remote_etag END,
+             remote_crc64 = CASE WHEN bucket = @bucket AND remote_key = @key THEN @crc64 ELSE remote_crc64 END,
+             remote_size = CASE WHEN bucket = @bucket AND remote_key = @key THEN @size ELSE remote_size END
+           WHERE id = @id AND state = 'uploading'`,
+        ).run({ etag: result.etag, crc64: result.crc64, size: fp.size, id, bucket: result.bucket, key: result.key });
       }
     })();
   }
@@ -216,24 +229,29 @@ export class FileQueue {
   }
 
   /** A retryable failure: back to the queue after `retryAt`, one attempt counted. */
-  markRetry(id: number, error: string, retryAt: number): number {
+  markRetry(id: number, generation: number, error: string, retryAt: number): number {
     const row = this.sql(
         `UPDATE files SET state = CASE WHEN state = 'deleting' THEN 'deleting' ELSE 'queued' END,
-           attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ? RETURNING attempts`,
+           attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ? AND generation = ? RETURNING attempts`,
       )
-      .get(error, retryAt, id) as { attempts: number } | undefined;
+      .get(error, retryAt, id, generation) as { attempts: number } | undefined;
+    if (!row) this.requeue(id, null); // the file changed since: its new content starts afresh
     return row?.attempts ?? 0;
   }
 
   /** Parked: a permanent error, or too many attempts. Stays until the file changes or `retry`. */
-  markFailed(id: number, error: string): void {
-    this.sql(`UPDATE files SET state = 'failed', attempts = attempts + 1, last_error = ?, next_attempt_at = 0 WHERE id = ?`)
-      .run(error, id);
+  markFailed(id: number, generation: number, error: string): void {
+    const parked = this.sql(
+      `UPDATE files SET state = 'failed', attempts = attempts + 1, last_error = ?, next_attempt_at = 0 WHERE id = ? AND generation = ?`,
+    ).run(error, id, generation);
+    if (parked.changes === 0) this.requeue(id, null); // a failure of old content does not park the new
   }
 
   /** The remote object of a mirror folder's deleted file is gone: drop the row. */
-  deleted(id: number): void {
-    this.sql(`DELETE FROM files WHERE id = ? AND state = 'deleting'`).run(id);
+  deleted(id: number, generation: number): void {
+    const gone = this.sql(`DELETE FROM files WHERE id = ? AND generation = ? AND state = 'deleting'`).run(id, generation);
+    // Re-created meanwhile: what was uploaded before is gone from OSS now, so it must go up again.
+    if (gone.changes === 0) this.sql(`UPDATE files SET remote_etag = NULL, remote_crc64 = NULL, remote_size = NULL WHERE id = ?`).run(id);
   }
 
   /** Progress for `status` (bytes acknowledged by the server so far). */
@@ -291,10 +309,13 @@ export class FileQueue {
   }
 
   /** When the next queued row becomes due (ms epoch), or undefined if none waits. */
-  nextDueAt(): number | undefined {
-    const v = this.sql(`SELECT min(next_attempt_at) FROM files WHERE state IN ('queued','deleting')`)
-      .pluck()
-      .get() as number | null;
+  nextDueAt(folders?: readonly string[]): number | undefined {
+    const base = `SELECT min(next_attempt_at) FROM files WHERE state IN ('queued','deleting')`;
+    const v = (
+      folders
+        ? this.sql(`${base} AND folder IN (SELECT value FROM json_each(?))`).pluck().get(JSON.stringify(folders))
+        : this.sql(base).pluck().get()
+    ) as number | null;
     return v ?? undefined;
   }
 

@@ -62,7 +62,7 @@ export class StatusReport {
     return (
       this.db
         .prepare(
-          `SELECT folder, rel_path AS relPath, attempts, last_error AS lastError, state = 'queued' AS retrying,
+          `SELECT folder, rel_path AS relPath, attempts, last_error AS lastError, state IN ('queued','deleting') AS retrying,
              next_attempt_at AS nextAttemptAt
            FROM files WHERE state = 'failed' OR (state IN ('queued','deleting') AND attempts > 0)
            ORDER BY state = 'failed' DESC, folder, rel_path LIMIT ?`,

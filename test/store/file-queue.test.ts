@@ -32,7 +32,7 @@ describe('FileQueue', () => {
   it('re-queues a file whose size, mtime, inode or target key changed', () => {
     store.queue.observe('f', [obs('a'), obs('b'), obs('c'), obs('d')]);
     const claimed = store.queue.claimDue(10);
-    for (const r of claimed) store.queue.markVerified(r.id, r.generation, { etag: '"E"', crc64: '1', fingerprint: r });
+    for (const r of claimed) store.queue.markVerified(r.id, r.generation, { bucket: r.bucket, key: r.key, etag: '"E"', crc64: '1', fingerprint: r });
     expect(
       store.queue.observe('f', [obs('a', { size: 11 }), obs('b', { mtimeNs: MTIME + 1n }), obs('c', { ino: 43n }), obs('d', { key: 'q/d' })]),
     ).toBe(4);
@@ -43,7 +43,7 @@ describe('FileQueue', () => {
     store.queue.observe('f', [obs('1'), obs('2'), obs('3')]);
     const first = store.queue.claimDue(1);
     expect(first.map((r) => r.relPath)).toEqual(['1']);
-    store.queue.markRetry(first[0]!.id, 'boom', Date.now() + 60_000);
+    store.queue.markRetry(first[0]!.id, first[0]!.generation, 'boom', Date.now() + 60_000);
     const rest = store.queue.claimDue(10);
     expect(rest.map((r) => r.relPath)).toEqual(['2', '3']);
     expect(store.queue.claimDue(10)).toEqual([]);
@@ -59,11 +59,11 @@ describe('FileQueue', () => {
     store.queue.observe('f', [obs('a')]);
     const [row] = store.queue.claimDue(1);
     store.queue.observe('f', [obs('a', { size: 99 })]); // written again mid-upload
-    store.queue.markVerified(row!.id, row!.generation, { etag: '"OLD"', crc64: '5', fingerprint: row! });
+    store.queue.markVerified(row!.id, row!.generation, { bucket: 'b', key: 'p/a', etag: '"OLD"', crc64: '5', fingerprint: row! });
     const after = store.queue.find('f', 'a');
     expect(after).toMatchObject({ state: 'queued', size: 99 });
     const [again] = store.queue.claimDue(1);
-    store.queue.markVerified(again!.id, again!.generation, { etag: '"NEW"', crc64: '6', fingerprint: again! });
+    store.queue.markVerified(again!.id, again!.generation, { bucket: 'b', key: 'p/a', etag: '"NEW"', crc64: '6', fingerprint: again! });
     expect(store.queue.find('f', 'a')).toMatchObject({ state: 'verified', remoteEtag: '"NEW"' });
   });
 
@@ -73,7 +73,7 @@ describe('FileQueue', () => {
     store.uploads.begin(row!.id, { uploadId: 'U1', bucket: 'b', key: 'p/a', partSize: 5, partCount: 2, fingerprint: row!, createdAt: 1 });
     store.uploads.ackPart('U1', { partNumber: 1, size: 5, etag: '"X"', crc64: '1' });
     expect(store.uploads.forFile(row!.id)?.parts).toHaveLength(1);
-    store.queue.markVerified(row!.id, row!.generation, { etag: '"E"', crc64: '9', fingerprint: row!, uploadId: 'U1' });
+    store.queue.markVerified(row!.id, row!.generation, { bucket: 'b', key: 'p/a', etag: '"E"', crc64: '9', fingerprint: row!, uploadId: 'U1' });
     expect(store.uploads.forFile(row!.id)).toBeUndefined();
     expect(store.uploads.count()).toBe(0);
   });
@@ -90,7 +90,7 @@ describe('FileQueue', () => {
 
   it('parks failures and re-queues them on retry, optionally by path', () => {
     store.queue.observe('f', [obs('d/x'), obs('d/y'), obs('z')]);
-    for (const r of store.queue.claimDue(10)) store.queue.markFailed(r.id, 'AccessDenied');
+    for (const r of store.queue.claimDue(10)) store.queue.markFailed(r.id, r.generation, 'AccessDenied');
     expect(store.queue.observe('f', [obs('z')])).toBe(0); // unchanged failed file stays parked
     expect(store.queue.retryFailed({ folder: 'f', relPaths: ['d'] })).toBe(2);
     expect(store.queue.find('f', 'z')?.state).toBe('failed');
@@ -108,12 +108,12 @@ describe('FileQueue', () => {
 
   it('marks mirror deletions, leases them to one worker, and drops the row when done', () => {
     store.queue.observe('f', [obs('a')]);
-    for (const r of store.queue.claimDue(1)) store.queue.markVerified(r.id, r.generation, { etag: '"E"', crc64: '1', fingerprint: r });
+    for (const r of store.queue.claimDue(1)) store.queue.markVerified(r.id, r.generation, { bucket: r.bucket, key: r.key, etag: '"E"', crc64: '1', fingerprint: r });
     store.queue.markForDeletion('f', ['a']);
     const [del] = store.queue.claimDue(5);
     expect(del?.state).toBe('deleting');
     expect(store.queue.claimDue(5)).toEqual([]);
-    store.queue.deleted(del!.id);
+    store.queue.deleted(del!.id, del!.generation);
     expect(store.queue.find('f', 'a')).toBeUndefined();
   });
 });
@@ -124,7 +124,7 @@ describe('FileQueue remote facts', () => {
     const store = StateStore.open(join(dir.path, 'state.db'));
     try {
       store.queue.observe('f', [obs('a')]);
-      for (const r of store.queue.claimDue(1)) store.queue.markVerified(r.id, r.generation, { etag: '"E"', crc64: '123', fingerprint: r });
+      for (const r of store.queue.claimDue(1)) store.queue.markVerified(r.id, r.generation, { bucket: r.bucket, key: r.key, etag: '"E"', crc64: '123', fingerprint: r });
       store.queue.observe('f', [obs('a', { mtimeNs: MTIME + 5n })]); // touched
       expect(store.queue.find('f', 'a')).toMatchObject({ state: 'queued', remoteEtag: '"E"', remoteCrc64: '123', remoteSize: 10 });
       store.queue.observe('f', [obs('a', { mtimeNs: MTIME + 5n, key: 'other/a' })]); // prefix changed
@@ -133,5 +133,45 @@ describe('FileQueue remote facts', () => {
       store.close();
       dir.remove();
     }
+  });
+});
+
+describe('FileQueue under races found in review', () => {
+  let dir: ReturnType<typeof tempDir>;
+  let store: StateStore;
+  beforeEach(() => {
+    dir = tempDir();
+    store = StateStore.open(join(dir.path, 'state.db'));
+  });
+  afterEach(() => {
+    store.close();
+    dir.remove();
+  });
+
+  it('does not credit an upload to a row whose target key changed meanwhile (prefix changed by a reload)', () => {
+    store.queue.observe('f', [obs('a')]);
+    const [row] = store.queue.claimDue(1);
+    store.queue.observe('f', [obs('a', { key: 'new/a' })]);
+    store.queue.markVerified(row!.id, row!.generation, { bucket: 'b', key: 'p/a', etag: '"OLD"', crc64: '5', fingerprint: row! });
+    expect(store.queue.find('f', 'a')).toMatchObject({ state: 'queued', key: 'new/a', remoteEtag: null, remoteCrc64: null });
+  });
+
+  it('keeps a row re-created during its remote delete, and forgets what was uploaded before', () => {
+    store.queue.observe('f', [obs('a')]);
+    for (const r of store.queue.claimDue(1)) store.queue.markVerified(r.id, r.generation, { bucket: r.bucket, key: r.key, etag: '"E"', crc64: '1', fingerprint: r });
+    store.queue.markForDeletion('f', ['a']);
+    const [del] = store.queue.claimDue(1);
+    store.queue.observe('f', [obs('a', { ino: 99n })]); // re-created while the DELETE is in flight
+    expect(store.queue.claimDue(5, { exclude: [del!.id] })).toEqual([]); // not claimed twice meanwhile
+    store.queue.deleted(del!.id, del!.generation);
+    expect(store.queue.find('f', 'a')).toMatchObject({ state: 'queued', remoteCrc64: null });
+  });
+
+  it('does not park new content for a failure of the old', () => {
+    store.queue.observe('f', [obs('a')]);
+    const [row] = store.queue.claimDue(1);
+    store.queue.observe('f', [obs('a', { size: 11 })]);
+    store.queue.markFailed(row!.id, row!.generation, 'AccessDenied');
+    expect(store.queue.find('f', 'a')).toMatchObject({ state: 'queued', size: 11 });
   });
 });
