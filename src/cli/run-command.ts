@@ -41,7 +41,8 @@ export async function runDaemonCommand(argv: string[]): Promise<number> {
       stopping = true;
       logger.info('stopping', { signal });
       daemon.stop().then(
-        () => resolve(0),
+        // Exit now: a transfer still running past the grace period must not hold the process.
+        () => process.exit(0),
         (err: unknown) => {
           logger.error('error while stopping', { error: err as Error });
           resolve(1);

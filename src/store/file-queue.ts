@@ -275,15 +275,15 @@ export class FileQueue {
   retryFailed(filter: { folder?: string; relPaths?: readonly string[] } = {}): number {
     const update = this.sql(
       `UPDATE files SET state = 'queued', attempts = 0, next_attempt_at = 0, last_error = NULL
-       WHERE state = 'failed' AND (@folder IS NULL OR folder = @folder) AND (@relPath IS NULL OR rel_path = @relPath OR rel_path LIKE @under ESCAPE '\\')`,
+       WHERE state = 'failed' AND (@folder IS NULL OR folder = @folder) AND (@relPath IS NULL OR rel_path = @relPath OR (rel_path >= @lo AND rel_path < @hi))`,
     );
     return this.db.transaction(() => {
       const folder = filter.folder ?? null;
-      if (!filter.relPaths || filter.relPaths.length === 0) return update.run({ folder, relPath: null, under: null }).changes;
+      if (!filter.relPaths || filter.relPaths.length === 0) return update.run({ folder, relPath: null, lo: null, hi: null }).changes;
       let n = 0;
       for (const p of filter.relPaths) {
-        const under = `${p.replace(/[\\%_]/g, (c) => `\\${c}`)}/%`;
-        n += update.run({ folder, relPath: p, under }).changes;
+        // Case-sensitive range: every path starting with "p/" ('0' is the character after '/').
+        n += update.run({ folder, relPath: p, lo: `${p}/`, hi: `${p}0` }).changes;
       }
       return n;
     })();

@@ -67,13 +67,14 @@ export class UploadRecords {
 
   /**
    * Uploads nobody will resume: their file row is gone (a keep folder lost the file), or the file
-   * has a newer upload, or a mirror folder is deleting it. The daemon aborts them on the server and forgets them.
+   * has a newer upload, a mirror folder is deleting it, or it was verified without this upload (the
+   * content check found it unchanged). The daemon aborts them on the server and forgets them.
    */
   orphans(): UploadRecord[] {
     const rows = this.sql(
         `SELECT u.* FROM uploads u WHERE u.file_id IS NULL
             OR EXISTS (SELECT 1 FROM uploads n WHERE n.file_id = u.file_id AND n.created_at > u.created_at)
-            OR EXISTS (SELECT 1 FROM files f WHERE f.id = u.file_id AND f.state = 'deleting')`,
+            OR EXISTS (SELECT 1 FROM files f WHERE f.id = u.file_id AND f.state IN ('deleting', 'verified'))`,
       )
       .safeIntegers(true)
       .all() as Record<string, unknown>[];

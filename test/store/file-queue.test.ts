@@ -175,3 +175,34 @@ describe('FileQueue under races found in review', () => {
     expect(store.queue.find('f', 'a')).toMatchObject({ state: 'queued', size: 11 });
   });
 });
+
+describe('FileQueue retry and orphans', () => {
+  it('retries exactly the paths under a directory, case-sensitively', () => {
+    const dir = tempDir();
+    const store = StateStore.open(join(dir.path, 'state.db'));
+    try {
+      store.queue.observe('f', [obs('docs/a'), obs('Docs/b'), obs('docs_x/c')]);
+      for (const r of store.queue.claimDue(10)) store.queue.markFailed(r.id, r.generation, 'boom');
+      expect(store.queue.retryFailed({ folder: 'f', relPaths: ['docs'] })).toBe(1);
+      expect(store.queue.find('f', 'Docs/b')?.state).toBe('failed');
+    } finally {
+      store.close();
+      dir.remove();
+    }
+  });
+
+  it('counts a multipart record of a file verified without it as an orphan to abort', () => {
+    const dir = tempDir();
+    const store = StateStore.open(join(dir.path, 'state.db'));
+    try {
+      store.queue.observe('f', [obs('a')]);
+      const [row] = store.queue.claimDue(1);
+      store.uploads.begin(row!.id, { uploadId: 'LEFT', bucket: 'b', key: 'p/a', partSize: 5, partCount: 2, fingerprint: row!, createdAt: 1 });
+      store.queue.markVerified(row!.id, row!.generation, { bucket: 'b', key: 'p/a', etag: '"E"', crc64: '1', fingerprint: row! });
+      expect(store.uploads.orphans().map((u) => u.uploadId)).toEqual(['LEFT']);
+    } finally {
+      store.close();
+      dir.remove();
+    }
+  });
+});
