@@ -185,7 +185,9 @@ async function withBodyStream<T>(body: Body, signal: AbortSignal | undefined, se
     bodyError ??= err;
   });
   const onAbort = (): void => {
-    stream.destroy(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
+    // A fresh plain Error: urllib appends to the message of the error it is handed, and the signal's
+    // reason is a DOMException whose message is read-only, which would crash the process.
+    stream.destroy(new Error('upload aborted', { cause: signal?.reason }));
   };
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
