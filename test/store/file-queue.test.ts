@@ -9,7 +9,8 @@ function obs(relPath: string, over: Partial<Observation> = {}): Observation {
   return { relPath, size: 10, mtimeNs: MTIME, ino: 42n, dev: 7n, bucket: 'b', key: `p/${relPath}`, ...over };
 }
 
-describe('FileQueue', () => {
+/** A fresh state database per test, closed and removed after it. */
+function useStore(): { readonly store: StateStore } {
   let dir: ReturnType<typeof tempDir>;
   let store: StateStore;
   beforeEach(() => {
@@ -20,8 +21,18 @@ describe('FileQueue', () => {
     store.close();
     dir.remove();
   });
+  return {
+    get store() {
+      return store;
+    },
+  };
+}
+
+describe('FileQueue', () => {
+  const ctx = useStore();
 
   it('queues new files once and leaves unchanged ones alone', () => {
+    const { store } = ctx;
     expect(store.queue.observe('f', [obs('a.txt'), obs('b.txt')])).toBe(2);
     expect(store.queue.observe('f', [obs('a.txt'), obs('b.txt')])).toBe(0);
     const row = store.queue.find('f', 'a.txt');
@@ -30,6 +41,7 @@ describe('FileQueue', () => {
   });
 
   it('re-queues a file whose size, mtime, inode or target key changed', () => {
+    const { store } = ctx;
     store.queue.observe('f', [obs('a'), obs('b'), obs('c'), obs('d')]);
     const claimed = store.queue.claimDue(10);
     for (const r of claimed) store.queue.markVerified(r.id, r.generation, { bucket: r.bucket, key: r.key, etag: '"E"', crc64: '1', fingerprint: r });
@@ -40,6 +52,7 @@ describe('FileQueue', () => {
   });
 
   it('claims due rows once, in order, and skips rows waiting for back-off', () => {
+    const { store } = ctx;
     store.queue.observe('f', [obs('1'), obs('2'), obs('3')]);
     const first = store.queue.claimDue(1);
     expect(first.map((r) => r.relPath)).toEqual(['1']);
@@ -51,11 +64,13 @@ describe('FileQueue', () => {
   });
 
   it('keeps a lane for small files', () => {
+    const { store } = ctx;
     store.queue.observe('f', [obs('big', { size: 1_000_000 }), obs('small', { size: 5 })]);
     expect(store.queue.claimDue(5, { sizeBelow: 100 }).map((r) => r.relPath)).toEqual(['small']);
   });
 
   it('does not mark a file done when it changed while it was uploading', () => {
+    const { store } = ctx;
     store.queue.observe('f', [obs('a')]);
     const [row] = store.queue.claimDue(1);
     store.queue.observe('f', [obs('a', { size: 99 })]); // written again mid-upload
@@ -68,6 +83,7 @@ describe('FileQueue', () => {
   });
 
   it('forgets the multipart record in the same transaction that marks the file verified', () => {
+    const { store } = ctx;
     store.queue.observe('f', [obs('a')]);
     const [row] = store.queue.claimDue(1);
     store.uploads.begin(row!.id, { uploadId: 'U1', bucket: 'b', key: 'p/a', partSize: 5, partCount: 2, fingerprint: row!, createdAt: 1 });
@@ -79,6 +95,7 @@ describe('FileQueue', () => {
   });
 
   it('puts interrupted uploads back in the queue at start-up, keeping their parts', () => {
+    const { store } = ctx;
     store.queue.observe('f', [obs('a')]);
     const [row] = store.queue.claimDue(1);
     store.uploads.begin(row!.id, { uploadId: 'U1', bucket: 'b', key: 'p/a', partSize: 5, partCount: 2, fingerprint: row!, createdAt: 1 });
@@ -89,6 +106,7 @@ describe('FileQueue', () => {
   });
 
   it('parks failures and re-queues them on retry, optionally by path', () => {
+    const { store } = ctx;
     store.queue.observe('f', [obs('d/x'), obs('d/y'), obs('z')]);
     for (const r of store.queue.claimDue(10)) store.queue.markFailed(r.id, r.generation, 'AccessDenied');
     expect(store.queue.observe('f', [obs('z')])).toBe(0); // unchanged failed file stays parked
@@ -99,6 +117,7 @@ describe('FileQueue', () => {
   });
 
   it('lists a folder\'s known paths and those under a directory', () => {
+    const { store } = ctx;
     store.queue.observe('f', [obs('d/x'), obs('d/sub/y'), obs('d0'), obs('e/x')]);
     expect(store.queue.pathsUnder('f', 'd').sort()).toEqual(['d/sub/y', 'd/x']);
     const known = store.queue.knownFiles('f');
@@ -107,6 +126,7 @@ describe('FileQueue', () => {
   });
 
   it('marks mirror deletions, leases them to one worker, and drops the row when done', () => {
+    const { store } = ctx;
     store.queue.observe('f', [obs('a')]);
     for (const r of store.queue.claimDue(1)) store.queue.markVerified(r.id, r.generation, { bucket: r.bucket, key: r.key, etag: '"E"', crc64: '1', fingerprint: r });
     store.queue.markForDeletion('f', ['a']);
@@ -119,36 +139,23 @@ describe('FileQueue', () => {
 });
 
 describe('FileQueue remote facts', () => {
+  const ctx = useStore();
   it('remembers what is on OSS for a re-queued file, and forgets it when the target key changes', () => {
-    const dir = tempDir();
-    const store = StateStore.open(join(dir.path, 'state.db'));
-    try {
-      store.queue.observe('f', [obs('a')]);
-      for (const r of store.queue.claimDue(1)) store.queue.markVerified(r.id, r.generation, { bucket: r.bucket, key: r.key, etag: '"E"', crc64: '123', fingerprint: r });
-      store.queue.observe('f', [obs('a', { mtimeNs: MTIME + 5n })]); // touched
-      expect(store.queue.find('f', 'a')).toMatchObject({ state: 'queued', remoteEtag: '"E"', remoteCrc64: '123', remoteSize: 10 });
-      store.queue.observe('f', [obs('a', { mtimeNs: MTIME + 5n, key: 'other/a' })]); // prefix changed
-      expect(store.queue.find('f', 'a')).toMatchObject({ state: 'queued', remoteEtag: null, remoteCrc64: null, remoteSize: null });
-    } finally {
-      store.close();
-      dir.remove();
-    }
+    const { store } = ctx;
+    store.queue.observe('f', [obs('a')]);
+    for (const r of store.queue.claimDue(1)) store.queue.markVerified(r.id, r.generation, { bucket: r.bucket, key: r.key, etag: '"E"', crc64: '123', fingerprint: r });
+    store.queue.observe('f', [obs('a', { mtimeNs: MTIME + 5n })]); // touched
+    expect(store.queue.find('f', 'a')).toMatchObject({ state: 'queued', remoteEtag: '"E"', remoteCrc64: '123', remoteSize: 10 });
+    store.queue.observe('f', [obs('a', { mtimeNs: MTIME + 5n, key: 'other/a' })]); // prefix changed
+    expect(store.queue.find('f', 'a')).toMatchObject({ state: 'queued', remoteEtag: null, remoteCrc64: null, remoteSize: null });
   });
 });
 
 describe('FileQueue under races found in review', () => {
-  let dir: ReturnType<typeof tempDir>;
-  let store: StateStore;
-  beforeEach(() => {
-    dir = tempDir();
-    store = StateStore.open(join(dir.path, 'state.db'));
-  });
-  afterEach(() => {
-    store.close();
-    dir.remove();
-  });
+  const ctx = useStore();
 
   it('does not credit an upload to a row whose target key changed meanwhile (prefix changed by a reload)', () => {
+    const { store } = ctx;
     store.queue.observe('f', [obs('a')]);
     const [row] = store.queue.claimDue(1);
     store.queue.observe('f', [obs('a', { key: 'new/a' })]);
@@ -157,6 +164,7 @@ describe('FileQueue under races found in review', () => {
   });
 
   it('keeps a row re-created during its remote delete, and forgets what was uploaded before', () => {
+    const { store } = ctx;
     store.queue.observe('f', [obs('a')]);
     for (const r of store.queue.claimDue(1)) store.queue.markVerified(r.id, r.generation, { bucket: r.bucket, key: r.key, etag: '"E"', crc64: '1', fingerprint: r });
     store.queue.markForDeletion('f', ['a']);
@@ -168,6 +176,7 @@ describe('FileQueue under races found in review', () => {
   });
 
   it('does not park new content for a failure of the old', () => {
+    const { store } = ctx;
     store.queue.observe('f', [obs('a')]);
     const [row] = store.queue.claimDue(1);
     store.queue.observe('f', [obs('a', { size: 11 })]);
@@ -177,32 +186,21 @@ describe('FileQueue under races found in review', () => {
 });
 
 describe('FileQueue retry and orphans', () => {
+  const ctx = useStore();
   it('retries exactly the paths under a directory, case-sensitively', () => {
-    const dir = tempDir();
-    const store = StateStore.open(join(dir.path, 'state.db'));
-    try {
-      store.queue.observe('f', [obs('docs/a'), obs('Docs/b'), obs('docs_x/c')]);
-      for (const r of store.queue.claimDue(10)) store.queue.markFailed(r.id, r.generation, 'boom');
-      expect(store.queue.retryFailed({ folder: 'f', relPaths: ['docs'] })).toBe(1);
-      expect(store.queue.find('f', 'Docs/b')?.state).toBe('failed');
-    } finally {
-      store.close();
-      dir.remove();
-    }
+    const { store } = ctx;
+    store.queue.observe('f', [obs('docs/a'), obs('Docs/b'), obs('docs_x/c')]);
+    for (const r of store.queue.claimDue(10)) store.queue.markFailed(r.id, r.generation, 'boom');
+    expect(store.queue.retryFailed({ folder: 'f', relPaths: ['docs'] })).toBe(1);
+    expect(store.queue.find('f', 'Docs/b')?.state).toBe('failed');
   });
 
   it('counts a multipart record of a file verified without it as an orphan to abort', () => {
-    const dir = tempDir();
-    const store = StateStore.open(join(dir.path, 'state.db'));
-    try {
-      store.queue.observe('f', [obs('a')]);
-      const [row] = store.queue.claimDue(1);
-      store.uploads.begin(row!.id, { uploadId: 'LEFT', bucket: 'b', key: 'p/a', partSize: 5, partCount: 2, fingerprint: row!, createdAt: 1 });
-      store.queue.markVerified(row!.id, row!.generation, { bucket: 'b', key: 'p/a', etag: '"E"', crc64: '1', fingerprint: row! });
-      expect(store.uploads.orphans().map((u) => u.uploadId)).toEqual(['LEFT']);
-    } finally {
-      store.close();
-      dir.remove();
-    }
+    const { store } = ctx;
+    store.queue.observe('f', [obs('a')]);
+    const [row] = store.queue.claimDue(1);
+    store.uploads.begin(row!.id, { uploadId: 'LEFT', bucket: 'b', key: 'p/a', partSize: 5, partCount: 2, fingerprint: row!, createdAt: 1 });
+    store.queue.markVerified(row!.id, row!.generation, { bucket: 'b', key: 'p/a', etag: '"E"', crc64: '1', fingerprint: row! });
+    expect(store.uploads.orphans().map((u) => u.uploadId)).toEqual(['LEFT']);
   });
 });
