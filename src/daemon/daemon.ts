@@ -53,7 +53,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   static async start(o: DaemonOptions): Promise<Daemon> {
     const { config, logger } = o;
     logger.addSecrets([config.oss.accessKeySecret, config.oss.stsToken]);
-    const lock = InstanceLock.tryAcquire(config.stateDb);
+    const lock = await InstanceLock.acquire(config.stateDb);
     if (!lock) {
       let pid: number | undefined;
       try {

@@ -32,6 +32,19 @@ export class InstanceLock {
     }
   }
 
+  /**
+   * Takes the lock, waiting up to waitMs for it: `status` probes the lock by holding it for a
+   * moment, and a daemon starting in that moment must not mistake the probe for another daemon.
+   */
+  static async acquire(stateDbPath: string, waitMs = 2_000): Promise<InstanceLock | undefined> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const lock = InstanceLock.tryAcquire(stateDbPath);
+      if (lock || Date.now() >= deadline) return lock;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
   /** True when some process holds the lock (does not take it for longer than the probe). */
   static isHeld(stateDbPath: string): boolean {
     let lock: InstanceLock | undefined;

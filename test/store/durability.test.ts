@@ -56,6 +56,15 @@ describe('state database durability', () => {
     expect(InstanceLock.isHeld(dbPath)).toBe(false);
   });
 
+  it('lets a starting daemon wait out a short hold of the lock (a status probe), but not a running daemon', async () => {
+    const probe = InstanceLock.tryAcquire(dbPath)!;
+    setTimeout(() => probe.release(), 200);
+    const daemon = await InstanceLock.acquire(dbPath, 5_000);
+    expect(daemon).toBeDefined();
+    expect(await InstanceLock.acquire(dbPath, 300)).toBeUndefined(); // held for real: refused after the wait
+    daemon!.release();
+  });
+
   it('refuses a database written by a newer oss-sync, naming the file', () => {
     const db = new Database(dbPath);
     db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
