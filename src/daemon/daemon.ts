@@ -35,7 +35,6 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   private readonly fatalPause = new Map<string, { until: number; ms: number }>();
   private scheduler!: TransferScheduler;
   private storage!: ObjectStorage;
-  private uploader!: FileUploader;
   private cronTask: ScheduledTask | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private config: Config;
@@ -112,14 +111,14 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   private buildTransfer(): void {
     const c = this.config;
     this.storage = withRetries(createOssStorage(c.oss), defaultRetryPolicy());
-    this.uploader = new FileUploader(this.storage, {
+    const uploader = new FileUploader(this.storage, {
       partSize: c.partSize,
       multipartThreshold: c.multipartThreshold,
       partConcurrency: c.concurrency.partsPerFile,
     });
     this.worker = new TransferWorker({
       store: this.store,
-      uploader: this.uploader,
+      uploader,
       storage: this.storage,
       logger: this.o.logger,
       folder: (name) => this.folders.get(name)?.folder,
