@@ -2,15 +2,26 @@
  * CRC-64/XZ (ECMA-182 polynomial, reflected, init and xorout all ones): the checksum OSS returns in
  * `x-oss-hash-crc64ecma` as a decimal string. check("123456789") = 11051210869376104954.
  *
- * Chunks go through the slicing-by-8 JS loop in crc64-js.ts.
+ * Chunks go through a WebAssembly slicing-by-16 kernel (crc64-wasm.ts, ~3.5x faster than JS), or
+ * through the plain JS loop (crc64-js.ts) when tiny or where WebAssembly is unavailable.
  * Combining (crc of A||B from crc(A), crc(B), len(B)) is rare, so it uses BigInt for clarity.
  */
 
 import { crc64UpdateJs } from './crc64-js.js';
 import { POLY_HI, POLY_LO } from './crc64-tables.js';
+import { createCrc64WasmKernel } from './crc64-wasm.js';
 
 const POLY = (BigInt(POLY_HI) << 32n) | BigInt(POLY_LO);
 const MASK64 = (1n << 64n) - 1n;
+
+// Measured crossover: below ~24 bytes the wasm call and copy cost more than they save.
+const WASM_MIN_BYTES = 32;
+const WASM_KERNEL = createCrc64WasmKernel();
+
+/** Which implementation hashes chunks of WASM_MIN_BYTES and more: 'js' if WebAssembly was unavailable. */
+export function crc64Backend(): 'wasm' | 'js' {
+  return WASM_KERNEL === undefined ? 'js' : 'wasm';
+}
 
 /** Incremental CRC-64/XZ. Feed chunks with update(); digest() may be called at any time. */
 export class Crc64 {
@@ -18,7 +29,8 @@ export class Crc64 {
   private readonly reg = new Uint32Array([0xffffffff, 0xffffffff]);
 
   update(buf: Uint8Array): this {
-    crc64UpdateJs(this.reg, buf);
+    if (WASM_KERNEL !== undefined && buf.length >= WASM_MIN_BYTES) WASM_KERNEL.update(this.reg, buf);
+    else crc64UpdateJs(this.reg, buf);
     return this;
   }
 
