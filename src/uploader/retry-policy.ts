@@ -24,6 +24,9 @@ const RETRY_CODES = new Set([
   'InternalError',
   'ServiceUnavailable',
   'RequestTimeTooSkewed',
+  // The server's MD5 of the body differs from our Content-MD5: damaged on the way, send it again.
+  'InvalidDigest',
+  'BadDigest',
   'ResponseTimeoutError',
   'ConnectionTimeoutError',
   'SocketAssignTimeoutError',
