@@ -25,6 +25,7 @@ export interface AliOssResponse {
  */
 export interface AliOssClient {
   options: { amendTimeSkewed?: number };
+  put(name: string, content: Buffer, options: Record<string, unknown>): Promise<{ res: AliOssResponse }>;
   putStream(name: string, stream: Readable, options: Record<string, unknown>): Promise<{ res: AliOssResponse }>;
   head(name: string, options: Record<string, unknown>): Promise<{ status: number; meta: Record<string, string> | null; res: AliOssResponse }>;
   initMultipartUpload(name: string, options: Record<string, unknown>): Promise<{ uploadId: string }>;

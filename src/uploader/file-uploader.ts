@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { UploadJournal, UploadOutcome } from './journal.js';
-import { fingerprintChange, fingerprintOf } from './local-file.js';
+import { snapshotFile } from './file-snapshot.js';
+import { fingerprintChange } from './local-file.js';
 import { MultipartUpload, abandonUpload } from './multipart-upload.js';
 import type { ObjectStorage } from './object-storage.js';
 import { MIN_PART_SIZE } from './part-plan.js';
@@ -19,6 +20,8 @@ export interface FileUploaderOptions {
   partConcurrency?: number;
   /** Read buffer per stream; memory is about 3 x this x partConcurrency. Default 512 KiB. */
   readHighWaterMark?: number;
+  /** PutObject files up to this size are read whole (synchronously) and sent from memory. Default 1 MiB. */
+  inMemoryPutBytes?: number;
   /** Per-request deadline = base + body / minBytesPerSecond. Defaults 60 s and 1 MiB/s. */
   requestTimeoutBaseMs?: number;
   minBytesPerSecond?: number;
@@ -73,6 +76,7 @@ export class FileUploader extends EventEmitter<FileUploaderEvents> {
       multipartThreshold: Math.max(options.multipartThreshold ?? 8 * MiB, MIN_PART_SIZE),
       partConcurrency: Math.max(1, Math.floor(options.partConcurrency ?? 4)),
       readHighWaterMark: options.readHighWaterMark ?? 512 * 1024,
+      inMemoryPutBytes: options.inMemoryPutBytes ?? MiB,
       requestTimeoutBaseMs: options.requestTimeoutBaseMs ?? 60_000,
       minBytesPerSecond: options.minBytesPerSecond ?? MiB,
       integrityAttempts: Math.max(1, options.integrityAttempts ?? 3),
@@ -89,7 +93,9 @@ export class FileUploader extends EventEmitter<FileUploaderEvents> {
 
   private async run(request: UploadRequest): Promise<UploadOutcome> {
     request.signal?.throwIfAborted();
-    const fingerprint = await fingerprintOf(request.localPath);
+    const settings = { ...this.settings, partSize: request.partSize ?? this.settings.partSize };
+    const inMemoryLimit = Math.min(settings.inMemoryPutBytes, settings.multipartThreshold - 1);
+    const { fingerprint, bytes } = snapshotFile(request.localPath, inMemoryLimit);
     const ref = { bucket: request.bucket, key: request.key };
     const ctx: UploadContext = {
       storage: this.storage,
@@ -99,7 +105,7 @@ export class FileUploader extends EventEmitter<FileUploaderEvents> {
       fingerprint,
       signal: request.signal,
       newObject: { contentType: request.contentType, storageClass: request.storageClass, meta: mtimeMeta(fingerprint) },
-      settings: { ...this.settings, partSize: request.partSize ?? this.settings.partSize },
+      settings,
       reportProgress: (bytesDone) => this.emit('progress', { localPath: request.localPath, ...ref, bytesDone, bytesTotal: fingerprint.size }),
     };
 
@@ -110,7 +116,7 @@ export class FileUploader extends EventEmitter<FileUploaderEvents> {
       if (!change) return MultipartUpload.resume(ctx, recorded);
       await abandonUpload(ctx, { bucket: recorded.bucket, key: recorded.key }, recorded.uploadId);
     }
-    if (fingerprint.size < ctx.settings.multipartThreshold) return putFile(ctx);
+    if (fingerprint.size < settings.multipartThreshold) return putFile(ctx, bytes);
     return MultipartUpload.start(ctx);
   }
 }

@@ -24,6 +24,8 @@ export interface RequestOptions {
 export interface Body {
   size: number;
   open(): Readable;
+  /** The whole body, when it is already in memory: sent as one buffer with its Content-MD5. */
+  readonly inMemory?: { bytes: Buffer; md5Base64: string };
 }
 
 export interface NewObjectOptions {

@@ -30,6 +30,14 @@ export class OssStorage implements ObjectStorage {
   }
 
   async put(ref: ObjectRef, body: Body, options: NewObjectOptions & RequestOptions = {}): Promise<StoredChecksums> {
+    const { inMemory } = body;
+    if (inMemory) {
+      // Small enough to be sent before an abort could matter: the signal is only checked up front.
+      options.signal?.throwIfAborted();
+      const headers = { ...newObjectHeaders(options), 'Content-MD5': inMemory.md5Base64 };
+      const result = await this.call('PutObject', ref, (client) => client.put(ref.key, inMemory.bytes, { headers, ...sdkOptions(options) }));
+      return checksumsOf(result.res);
+    }
     const result = await this.call('PutObject', ref, (client) =>
       withBodyStream(body, options.signal, (stream) =>
         client.putStream(ref.key, stream, {

@@ -1,23 +1,30 @@
 import { FileChangedError } from './errors.js';
 import { HashedFileRange } from './hashed-file-range.js';
+import { InMemoryBody } from './in-memory-body.js';
 import type { UploadOutcome } from './journal.js';
 import { fingerprintChange, fingerprintOf } from './local-file.js';
 import { requestTimeoutMs, sendVerified } from './upload-context.js';
 import type { UploadContext } from './upload-context.js';
 
 /**
- * A small file in one PutObject, hashed as it is sent. Sent again (bounded) if the server's checksums
- * disagree; never marked done if the file changed while it was read.
+ * A small file in one PutObject. Sent again (bounded) if the server's checksums disagree; never
+ * marked done if the file changed while it was read.
+ *
+ * `snapshot`: the file's bytes, read whole and checked unchanged across the read (see snapshotFile):
+ * sent from memory, no re-stat needed. Without it the file is streamed and hashed on the way, and
+ * stat'ed again afterwards.
  */
-export async function putFile(ctx: UploadContext): Promise<UploadOutcome> {
+export async function putFile(ctx: UploadContext, snapshot?: Buffer): Promise<UploadOutcome> {
   const { storage, ref, settings, fingerprint } = ctx;
-  const body = new HashedFileRange(ctx.localPath, 0, fingerprint.size, settings.readHighWaterMark);
+  const body = snapshot ? new InMemoryBody(snapshot) : new HashedFileRange(ctx.localPath, 0, fingerprint.size, settings.readHighWaterMark);
   const { stored, local } = await sendVerified(`PutObject oss://${ref.bucket}/${ref.key}`, body, settings, () =>
     storage.put(ref, body, { ...ctx.newObject, signal: ctx.signal, timeoutMs: requestTimeoutMs(settings, fingerprint.size) }),
   );
-  // The object may hold a mix of old and new bytes: not done; the re-queued upload replaces it.
-  const change = fingerprintChange(fingerprint, await fingerprintOf(ctx.localPath));
-  if (change) throw new FileChangedError(ctx.localPath, change);
+  if (!snapshot) {
+    // The object may hold a mix of old and new bytes: not done; the re-queued upload replaces it.
+    const change = fingerprintChange(fingerprint, await fingerprintOf(ctx.localPath));
+    if (change) throw new FileChangedError(ctx.localPath, change);
+  }
 
   const outcome: UploadOutcome = { ...ref, size: fingerprint.size, etag: stored.etag, crc64: local.crc64, fingerprint };
   ctx.journal.fileUploaded(outcome);

@@ -1,5 +1,5 @@
 import { IntegrityError, UploadAbortedError } from './errors.js';
-import type { HashedFileRange, RangeDigest } from './hashed-file-range.js';
+import type { RangeDigest } from './hashed-file-range.js';
 import type { FileFingerprint, UploadJournal } from './journal.js';
 import { localFileError } from './local-file.js';
 import type { NewObjectOptions, ObjectRef, ObjectStorage, StoredChecksums } from './object-storage.js';
@@ -10,6 +10,7 @@ export interface UploaderSettings {
   multipartThreshold: number;
   partConcurrency: number;
   readHighWaterMark: number;
+  inMemoryPutBytes: number;
   requestTimeoutBaseMs: number;
   /** The slowest bandwidth a body request is given time for. */
   minBytesPerSecond: number;
@@ -51,7 +52,7 @@ export function checksumMismatch(what: string, local: RangeDigest, stored: Store
  */
 export async function sendVerified(
   what: string,
-  body: HashedFileRange,
+  body: { digest(): RangeDigest },
   settings: UploaderSettings,
   send: () => Promise<StoredChecksums>,
 ): Promise<{ stored: StoredChecksums; local: RangeDigest }> {

@@ -36,6 +36,14 @@ describe('FileUploader under faults (injected by the emulator)', () => {
     expect(await h.getObject('put-flaky.bin')).toEqual(content);
   });
 
+  it('sends a small file with Content-MD5 and retries when the server says the body arrived damaged', async () => {
+    const { path, content } = h.randomFile('digest.bin', 30 * KiB);
+    h.oss.emulator.faults.add({ match: { operation: 'PutObject' }, action: { type: 'error', status: 400, code: 'InvalidDigest' } });
+    await h.uploader().upload({ localPath: path, bucket: h.oss.bucket, key: 'digest.bin', journal: new MemoryJournal() });
+    expect(await h.getObject('digest.bin')).toEqual(content);
+    expect(h.requests('digest.bin', 'PutObject')).toHaveLength(2);
+  });
+
   it('checks the clock and retries after RequestTimeTooSkewed', async () => {
     const { path, content } = h.randomFile('skewed.bin', 20 * KiB);
     h.oss.emulator.faults.add({ match: { operation: 'PutObject' }, action: { type: 'error', status: 403, code: 'RequestTimeTooSkewed' } });

@@ -1,0 +1,56 @@
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { FileChangedError, PermanentError } from './errors.js';
+import type { FileFingerprint } from './journal.js';
+import { fingerprintChange, localFileError } from './local-file.js';
+
+export interface FileSnapshot {
+  /** The file as fstat'ed through the descriptor that read it. */
+  fingerprint: FileFingerprint;
+  /** The whole content, when the file is at most the size asked for; otherwise undefined (stream it). */
+  bytes: Buffer | undefined;
+}
+
+/**
+ * Stats a file and, when it is small, reads it whole, all through one descriptor and synchronously.
+ *
+ * Why synchronous: for a small file the four system calls take microseconds, while each async fs call
+ * is a thread-pool hand-off that costs more than the work itself (on 2 cores it measured ~100 µs of
+ * the main thread per call) -- the difference decides small-file throughput. The price is that a
+ * slow disk blocks the event loop for one small read; maxBytes bounds it.
+ *
+ * Why it is a consistent snapshot: the file is fstat'ed before and after the read; if size, mtime or
+ * inode moved in between, a writer was at work and FileChangedError says so. The bytes returned are
+ * therefore the file's content at one moment, and can be sent without stat'ing the file again.
+ */
+export function snapshotFile(path: string, maxBytes: number): FileSnapshot {
+  let fd: number;
+  try {
+    // O_NONBLOCK: opening a FIFO that replaced the file must not wait for a writer.
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    throw localFileError(path, err);
+  }
+  try {
+    const fingerprint = fingerprintOfDescriptor(path, fd);
+    if (fingerprint.size > maxBytes) return { fingerprint, bytes: undefined };
+    const bytes = Buffer.allocUnsafe(fingerprint.size);
+    for (let done = 0; done < bytes.length; ) {
+      const n = readSync(fd, bytes, done, bytes.length - done, done);
+      if (n === 0) throw new FileChangedError(path, `read ${done} bytes of ${bytes.length}`);
+      done += n;
+    }
+    const change = fingerprintChange(fingerprint, fingerprintOfDescriptor(path, fd));
+    if (change) throw new FileChangedError(path, change);
+    return { fingerprint, bytes };
+  } catch (err) {
+    throw localFileError(path, err);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function fingerprintOfDescriptor(path: string, fd: number): FileFingerprint {
+  const st = fstatSync(fd, { bigint: true });
+  if (!st.isFile()) throw new PermanentError(`${path} is not a regular file`);
+  return { size: Number(st.size), mtimeNs: st.mtimeNs, ino: st.ino, dev: st.dev };
+}
