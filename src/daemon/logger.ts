@@ -27,7 +27,7 @@ export class Logger {
     this.level = options.level;
     this.pretty = options.pretty ?? Boolean(process.stdout.isTTY);
     this.secrets = (options.secrets ?? []).filter((s) => s.length > 0);
-    this.write = options.write ?? ((line) => process.stdout.write(line));
+    this.write = options.write ?? writeStdout;
   }
 
   setLevel(level: LogLevel): void {
@@ -88,3 +88,32 @@ function normalise(fields: LogFields): LogFields {
   }
   return out;
 }
+
+/**
+ * stdout, gathered per event-loop turn. On a pipe (journald, a supervising parent) every write is a
+ * system call that wakes the reader; one per line cost more than the uploads at thousands of files
+ * a second. Lines reach stdout at the end of the current turn, or at exit; a kill -9 can lose the
+ * lines of that one turn, never what the state database recorded.
+ */
+let pendingStdout = '';
+let flushScheduled = false;
+const FLUSH_AT_BYTES = 64 * 1024;
+
+function flushStdout(): void {
+  flushScheduled = false;
+  if (pendingStdout === '') return;
+  const out = pendingStdout;
+  pendingStdout = '';
+  process.stdout.write(out);
+}
+
+function writeStdout(line: string): void {
+  pendingStdout += line;
+  if (pendingStdout.length >= FLUSH_AT_BYTES) flushStdout();
+  else if (!flushScheduled) {
+    flushScheduled = true;
+    setImmediate(flushStdout);
+  }
+}
+
+process.on('exit', flushStdout);

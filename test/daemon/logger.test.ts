@@ -1,5 +1,9 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Logger } from '../../src/daemon/logger.js';
+
+const BUILT_LOGGER = join(import.meta.dirname, '../../dist/src/daemon/logger.js');
 
 describe('Logger', () => {
   it('writes one JSON object per line, with error messages and bigints made printable', () => {
@@ -27,5 +31,17 @@ describe('Logger', () => {
     const lines: string[] = [];
     new Logger({ level: 'info', pretty: true, write: (l) => lines.push(l) }).warn('folder paused', { folder: 'photos' });
     expect(lines[0]).toMatch(/^\d\d:\d\d:\d\d WARN {2}folder paused {2}folder=photos\n$/);
+  });
+
+  it('delivers every line written to stdout (a pipe) before process.exit, in order', () => {
+    const script = `
+      const { Logger } = await import(${JSON.stringify(BUILT_LOGGER)});
+      const log = new Logger({ level: 'info', pretty: false });
+      for (let i = 0; i < 5000; i++) log.info('line', { i });
+      process.exit(0);`;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    expect(child.status).toBe(0);
+    const seen = child.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { i: number }).i);
+    expect(seen).toEqual(Array.from({ length: 5000 }, (_, i) => i));
   });
 });
