@@ -99,9 +99,11 @@ export class TransferScheduler extends EventEmitter<SchedulerEvents> {
     if (free <= 0 || folders.length === 0) return [];
     const large = this.options.largeFileBytes;
     const largeRunning = this.runningRows().filter((r) => r.size >= large && r.state === 'uploading').length;
-    const largeCap = Math.max(1, this.options.slots - 1);
+    const largeRoom = Math.max(1, this.options.slots - 1) - largeRunning;
     const exclude = [...this.running.keys()]; // e.g. a file re-created while its mirror delete runs
-    const bigRows = this.queue.claimDue(Math.min(free, largeCap - largeRunning), { sizeAtLeast: large, folders, exclude });
+    // Room for as many large files as free slots: the lanes cannot conflict, one query in queue order.
+    if (largeRoom >= free) return this.queue.claimDue(free, { folders, exclude });
+    const bigRows = this.queue.claimDue(Math.min(free, largeRoom), { sizeAtLeast: large, folders, exclude });
     const smallRows = this.queue.claimDue(free - bigRows.length, { sizeBelow: large, folders, exclude });
     return [...smallRows, ...bigRows];
   }
@@ -123,7 +125,8 @@ export class TransferScheduler extends EventEmitter<SchedulerEvents> {
   private armTimer(): void {
     if (this.timer) clearTimeout(this.timer);
     const maxIdle = this.options.maxIdleMs ?? 30_000;
-    const next = this.queue.nextDueAt(this.options.activeFolders());
+    // Every slot busy: the next finish kicks, so there is no due time worth a query.
+    const next = this.running.size >= this.options.slots ? undefined : this.queue.nextDueAt(this.options.activeFolders());
     const wait = next === undefined ? maxIdle : Math.min(maxIdle, Math.max(50, next - Date.now()));
     // Not unref'd: in `once` mode this timer is what keeps the process alive through a back-off.
     this.timer = setTimeout(() => this.kick(), wait);
