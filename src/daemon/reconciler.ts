@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import type { FolderConfig } from '../config/index.js';
-import { FileQueue, type Observation, type StateStore } from '../store/index.js';
-import { type PathFilter, walkTree } from './watch/index.js';
+import { relPathOfReconcileKey, type Observation, type StateStore } from '../store/index.js';
+import { startReconcileWalk, type ReconcileWalkOptions } from './reconcile-walk/reconcile-walk.js';
+import type { PathFilter } from './watch/index.js';
 import { objectKey } from './object-key.js';
 
 export interface ReconcileResult {
@@ -19,26 +20,32 @@ export interface ReconcileResult {
 
 /**
  * Compares a folder on disk with the state database and queues what changed while nobody was
- * watching. One query loads what the store knows of the folder; the walk's batches are compared
- * in memory and only changed files are written (one transaction per batch). No request goes to
+ * watching. One query loads what the store knows of the folder (as reconcile keys); the walk's
+ * batches, made in walker threads for big trees, are compared in memory by key and only changed
+ * files are written (one transaction per batch). No request goes to
  * OSS: the store's record of what was uploaded is the reference, so a restart over 100,000
  * unchanged files uploads nothing and asks nothing.
  */
-export async function reconcileFolder(store: StateStore, folder: FolderConfig, filter: PathFilter): Promise<ReconcileResult> {
-  const known = store.queue.knownFiles(folder.name);
+export async function reconcileFolder(
+  store: StateStore,
+  folder: FolderConfig,
+  filter: PathFilter,
+  walkOptions: Partial<ReconcileWalkOptions> = {},
+): Promise<ReconcileResult> {
+  const known = store.queue.reconcileKeys(folder.name, { bucket: folder.bucket, prefix: folder.prefix });
   const result: ReconcileResult = { scanned: 0, queued: 0, missing: [], excluded: [], errors: [], suspectEmpty: false };
-  const walk = walkTree(folder.path, filter);
+  const walk = startReconcileWalk(folder.path, filter, { knownFiles: known.size, ...walkOptions });
+  /** Paths walked whose key did not match: their stale known key is not a missing file. */
+  const changedPaths = new Set<string>();
   for await (const batch of walk) {
     const changed: Observation[] = [];
-    for (const entry of batch) {
-      result.scanned++;
-      const key = objectKey(folder.prefix, entry.relPath);
-      const k = known.get(entry.relPath);
-      if (k) {
-        known.delete(entry.relPath);
-        if (k.fingerprint === FileQueue.fingerprintOf(entry) && k.key === key && k.state !== 'deleting') continue;
-      }
-      changed.push({ ...entry, bucket: folder.bucket, key });
+    const { keys } = batch;
+    result.scanned += keys.length;
+    for (let i = 0; i < keys.length; i++) {
+      if (known.delete(keys[i]!)) continue; // unchanged, and no longer a candidate for "missing"
+      const entry = batch.entry(i);
+      changedPaths.add(entry.relPath);
+      changed.push({ ...entry, bucket: folder.bucket, key: objectKey(folder.prefix, entry.relPath) });
     }
     if (changed.length > 0) result.queued += store.queue.observe(folder.name, changed);
   }
@@ -46,10 +53,11 @@ export async function reconcileFolder(store: StateStore, folder: FolderConfig, f
   // An unreadable root is not a mass delete; nor is a walk with more errors than it kept (we could
   // not tell which directories were unreadable, so no path counts as gone this time).
   if (walk.rootFailed || walk.errorCount > result.errors.length) return result;
+  const notSeen = [...known].map(relPathOfReconcileKey).filter((relPath) => !changedPaths.has(relPath));
   // An unmounted disk leaves an empty directory behind: "every file deleted" is never believed.
-  if (result.scanned === 0 && known.size > 0) return { ...result, suspectEmpty: true };
+  if (result.scanned === 0 && notSeen.length > 0) return { ...result, suspectEmpty: true };
   const unreadable = result.errors.map((e) => e.relPath);
-  for (const relPath of known.keys()) {
+  for (const relPath of notSeen) {
     if (unreadable.some((dir) => dir === '' || relPath === dir || relPath.startsWith(`${dir}/`))) continue;
     if (!filter.acceptsFile(relPath, join(folder.path, relPath))) result.excluded.push(relPath);
     else result.missing.push(relPath);

@@ -1,16 +1,7 @@
 import type { Statement } from 'better-sqlite3';
 import { type Db, statementCache } from './database.js';
-import { fingerprintKey, num, toFileRow } from './row-mapping.js';
+import { num, toFileRow } from './row-mapping.js';
 import type { FileRow, Fingerprint, Observation } from './types.js';
-
-/** What the store knows of one path, for a walk to compare against without a query per file. */
-export interface KnownFile {
-  id: number;
-  /** fingerprintKey(size, mtimeNs, ino) of the last observation */
-  fingerprint: string;
-  key: string;
-  state: string;
-}
 
 export interface UploadResultRecord {
   /** Where the object was uploaded: remote facts are kept only for the row's current target. */
@@ -82,16 +73,22 @@ export class FileQueue {
     return queued;
   }
 
-  /** Every known path of a folder with its fingerprint, for a reconcile walk (one query, not one per file). */
-  knownFiles(folder: string): Map<string, KnownFile> {
-    const rows = this.sql(
-        `SELECT rel_path, id, size || ':' || mtime_ns || ':' || ino AS fp, remote_key, state FROM files WHERE folder = ?`,
-      )
-      .raw(true)
-      .iterate(folder) as IterableIterator<[string, number, string, string, string]>;
-    const map = new Map<string, KnownFile>();
-    for (const [relPath, id, fp, key, state] of rows) map.set(relPath, { id, fingerprint: fp, key, state });
-    return map;
+  /**
+   * What a reconcile walk compares against: one reconcileKey() per known file of a folder when the
+   * row is in step with the folder's destination (same bucket, key = prefix + path, not being
+   * deleted), else `!/relPath`, which no walked file equals (it is observed again) but which still
+   * names a known path. Built by SQLite in one query: a Set of strings costs a third of a Map of
+   * row objects at 100,000 files.
+   */
+  reconcileKeys(folder: string, destination: { bucket: string; prefix: string }): Set<string> {
+    const keys = this.sql(
+      `SELECT CASE WHEN state <> 'deleting' AND bucket = @bucket AND remote_key = @prefix || replace(rel_path, '\\', '/')
+                   THEN size || ':' || mtime_ns || ':' || ino ELSE '!' END || '/' || rel_path
+         FROM files WHERE folder = @folder`,
+    )
+      .pluck()
+      .all({ folder, bucket: destination.bucket, prefix: destination.prefix }) as string[];
+    return new Set(keys);
   }
 
   /** How many files of a folder the store knows (to pick a watcher backend before walking). */
@@ -317,11 +314,6 @@ export class FileQueue {
         : this.sql(base).pluck().get()
     ) as number | null;
     return v ?? undefined;
-  }
-
-  /** Exists so the fingerprint format of knownFiles() has one definition. */
-  static fingerprintOf(f: { size: number | bigint; mtimeNs: bigint; ino: bigint }): string {
-    return fingerprintKey(f.size, f.mtimeNs, f.ino);
   }
 }
 

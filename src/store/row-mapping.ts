@@ -46,6 +46,16 @@ export function toFileRow(r: RawRow): FileRow {
 }
 
 /** The identity a walk compares against: size, mtime and inode as one string (exact for 64-bit ints). */
-export function fingerprintKey(size: number | bigint, mtimeNs: bigint, ino: bigint): string {
-  return `${size}:${mtimeNs}:${ino}`;
+/**
+ * A file's identity and path as one string, `size:mtimeNs:ino/relPath`: what a reconcile walk
+ * compares with FileQueue.reconcileKeys(). The fingerprint has no '/', so the path starts after the
+ * first one.
+ */
+export function reconcileKey(size: number | bigint, mtimeNs: bigint, ino: bigint, relPath: string): string {
+  return `${size}:${mtimeNs}:${ino}/${relPath}`;
+}
+
+/** The path part of a reconcileKey(). */
+export function relPathOfReconcileKey(key: string): string {
+  return key.slice(key.indexOf('/') + 1);
 }

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { StateStore, type Observation } from '../../src/store/index.js';
+import { reconcileKey, relPathOfReconcileKey, StateStore, type Observation } from '../../src/store/index.js';
 import { tempDir } from '../helpers/fixtures.js';
 
 const MTIME = 1_732_500_000_123_456_789n; // beyond 2^53: must survive exactly
@@ -120,9 +120,25 @@ describe('FileQueue', () => {
     const { store } = ctx;
     store.queue.observe('f', [obs('d/x'), obs('d/sub/y'), obs('d0'), obs('e/x')]);
     expect(store.queue.pathsUnder('f', 'd').sort()).toEqual(['d/sub/y', 'd/x']);
-    const known = store.queue.knownFiles('f');
-    expect(known.size).toBe(4);
-    expect(known.get('d/x')?.fingerprint).toBe(`10:${MTIME}:42`);
+  });
+
+  it('gives a reconcile the key of every known file, or a never-matching one for rows out of step with the destination', () => {
+    const { store } = ctx;
+    store.queue.observe('f', [obs('same'), obs('other-bucket', { bucket: 'old' }), obs('other-prefix', { key: 'old/other-prefix' }), obs('back\\slash', { key: 'p/back/slash' }), obs('gone')]);
+    for (const r of store.queue.claimDue(10)) store.queue.markVerified(r.id, r.generation, { bucket: r.bucket, key: r.key, etag: '"E"', crc64: '1', fingerprint: r });
+    store.queue.markForDeletion('f', ['gone']);
+    const keys = store.queue.reconcileKeys('f', { bucket: 'b', prefix: 'p/' });
+    expect([...keys].sort()).toEqual(
+      [
+        reconcileKey(10, MTIME, 42n, 'same'),
+        reconcileKey(10, MTIME, 42n, 'back\\slash'),
+        '!/other-bucket',
+        '!/other-prefix',
+        '!/gone',
+      ].sort(),
+    );
+    expect(relPathOfReconcileKey(reconcileKey(10, MTIME, 42n, 'a/b:c/d'))).toBe('a/b:c/d');
+    expect(store.queue.reconcileKeys('nothing-here', { bucket: 'b', prefix: 'p/' }).size).toBe(0);
   });
 
   it('marks mirror deletions, leases them to one worker, and drops the row when done', () => {

@@ -54,7 +54,7 @@ export class PathFilter {
   private readonly ignoredAbsolute: ReadonlySet<string>;
   private readonly defaultIgnores: boolean;
 
-  constructor(private readonly options: PathFilterOptions = {}) {
+  constructor(readonly options: PathFilterOptions = {}) {
     this.included = compileGlobs(options.include ?? []);
     this.excluded = compileGlobs(options.exclude ?? []);
     this.ignoredAbsolute = new Set(
