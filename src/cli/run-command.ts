@@ -21,15 +21,35 @@ export async function runDaemonCommand(argv: string[]): Promise<number> {
   const config = loadConfig(configPath);
   const logger = new Logger({ level: config.logLevel, secrets: [config.oss.accessKeySecret, config.oss.stsToken ?? ''] });
   for (const w of config.warnings) logger.warn(w);
-  // Until the daemon is up, a SIGHUP must not kill it (Node's default) and a stop request waits.
+  // Until the daemon is up, a SIGHUP must not kill it (Node's default) and a stop request waits;
+  // a SIGHUP that came meanwhile is applied once the daemon is up (the config may have changed).
   let early: string | undefined;
+  let hupDuringStart = false;
   const hold = (signal: string) => () => {
-    if (signal !== 'SIGHUP') early ??= signal;
+    if (signal === 'SIGHUP') hupDuringStart = true;
+    else early ??= signal;
   };
   const holders = { SIGHUP: hold('SIGHUP'), SIGTERM: hold('SIGTERM'), SIGINT: hold('SIGINT') };
   for (const [signal, handler] of Object.entries(holders)) process.on(signal, handler);
-  const daemon = await Daemon.start({ config, logger, version: packageVersion(), mode: 'run' });
-  for (const [signal, handler] of Object.entries(holders)) process.off(signal, handler);
+  let daemon: Daemon;
+  try {
+    daemon = await Daemon.start({ config, logger, version: packageVersion(), mode: 'run' });
+  } finally {
+    for (const [signal, handler] of Object.entries(holders)) process.off(signal, handler);
+  }
+
+  /** Reads the config file again and hands it to the daemon, which applies reloads one at a time. */
+  const reload = (): void => {
+    let next;
+    try {
+      next = loadConfig(configPath);
+    } catch (err) {
+      logger.error('config reload failed; keeping the running configuration', { error: err as Error });
+      return;
+    }
+    for (const w of next.warnings) logger.warn(w);
+    daemon.reload(next).catch((err: unknown) => logger.error('reload failed', { error: err as Error }));
+  };
 
   return new Promise<number>((resolve) => {
     let stopping = false;
@@ -52,14 +72,13 @@ export async function runDaemonCommand(argv: string[]): Promise<number> {
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGHUP', () => {
-      try {
-        const next = loadConfig(configPath);
-        for (const w of next.warnings) logger.warn(w);
-        void daemon.reload(next).catch((err: unknown) => logger.error('reload failed', { error: err as Error }));
-      } catch (err) {
-        logger.error('config reload failed; keeping the running configuration', { error: err as Error });
-      }
+      if (stopping) logger.info('SIGHUP ignored: the daemon is stopping');
+      else reload();
     });
     if (early) stop(early);
+    else if (hupDuringStart) {
+      logger.info('applying a SIGHUP received during start-up');
+      reload();
+    }
   });
 }

@@ -29,10 +29,22 @@ const HEARTBEAT_MS = 5_000;
 const FATAL_PAUSE_MS = 60_000;
 const FATAL_PAUSE_CAP_MS = 30 * 60_000;
 
-/** Wires config, store, uploader, folders and scheduler together; owns their life cycle. */
+/**
+ * Wires config, store, uploader, folders and scheduler together; owns their life cycle.
+ *
+ * Life-cycle invariant: reload() and stop() run one at a time, in call order, on one promise chain
+ * (`lifecycle`). A reload never overlaps another reload or a stop, so it never starts a folder or
+ * rebuilds the transfer machinery on a closed store; once stop() was called, later reloads are
+ * ignored (logged), and a reload still running sees `stopping` and starts nothing new.
+ */
 export class Daemon extends EventEmitter<DaemonEvents> {
   private readonly folders = new Map<string, FolderSync>();
   private readonly fatalPause = new Map<string, { until: number; ms: number }>();
+  private lifecycle: Promise<unknown> = Promise.resolve();
+  /** Life-cycle operations started or waiting (0: the next one may start at once). */
+  private lifecycleOps = 0;
+  private stopping = false;
+  private stopped: Promise<{ settled: boolean }> | undefined;
   private scheduler!: TransferScheduler;
   private storage!: ObjectStorage;
   private cronTask: ScheduledTask | undefined;
@@ -218,8 +230,35 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   /**
    * SIGHUP: folders added or removed take effect at once; logging and OSS settings apply to new
    * transfers. Settings that size running machinery (concurrency) need a restart, and say so.
+   * Runs after any reload before it; ignored (logged) once stop() was called.
    */
-  async reload(next: Config): Promise<void> {
+  reload(next: Config): Promise<void> {
+    return this.serialized(async () => {
+      if (this.stopping) {
+        this.o.logger.info('configuration reload ignored: the daemon is stopping', { config: next.sourcePath });
+        return;
+      }
+      await this.applyConfig(next);
+    });
+  }
+
+  /**
+   * Runs a life-cycle operation after the ones before it. When none is running it starts at once
+   * (synchronously up to its first await), so a stop() called right after a reload() finds that
+   * reload in progress and waits for it.
+   */
+  private serialized<T>(op: () => Promise<T>): Promise<T> {
+    const run = this.lifecycleOps === 0 ? (async () => op())() : this.lifecycle.then(op);
+    this.lifecycleOps++;
+    this.lifecycle = run
+      .catch(() => undefined)
+      .finally(() => {
+        this.lifecycleOps--;
+      });
+    return run;
+  }
+
+  private async applyConfig(next: Config): Promise<void> {
     const { logger } = this.o;
     const prev = this.config;
     this.config = next;
@@ -237,10 +276,14 @@ export class Daemon extends EventEmitter<DaemonEvents> {
         logger.info(want ? 'folder changed; restarting it' : 'folder removed from the config', { folder: name });
       }
     }
+    if (this.stopping) {
+      logger.info('configuration reload cut short: the daemon is stopping', { folders: next.folders.length });
+      return;
+    }
     const added = next.folders.filter((f) => !this.folders.has(f.name));
     for (const f of added) this.addFolder(f);
     await Promise.all(added.map((f) => this.folders.get(f.name)!.start()));
-    if (prev.reconcileSchedule !== next.reconcileSchedule) this.scheduleReconcile();
+    if (prev.reconcileSchedule !== next.reconcileSchedule && this.o.mode === 'run') this.scheduleReconcile();
     if (prev.concurrency.files !== next.concurrency.files) logger.warn('concurrency.files changes take effect after a restart');
     logger.info('configuration reloaded', { folders: next.folders.length, added: added.length });
     this.scheduler.kick();
@@ -248,11 +291,20 @@ export class Daemon extends EventEmitter<DaemonEvents> {
 
   /**
    * Stops taking work, gives in-flight parts up to shutdownGraceMs to finish, records state and
-   * releases the lock. Whatever did not finish resumes at the next start.
+   * releases the lock. Whatever did not finish resumes at the next start. Waits for a reload in
+   * progress (which then starts nothing new); calling it again returns the same promise.
    */
-  async stop(): Promise<{ settled: boolean }> {
-    this.cronTask?.stop();
-    if (this.heartbeat) clearInterval(this.heartbeat);
+  stop(): Promise<{ settled: boolean }> {
+    if (!this.stopped) {
+      this.stopping = true;
+      this.cronTask?.stop();
+      if (this.heartbeat) clearInterval(this.heartbeat);
+      this.stopped = this.serialized(() => this.shutdown());
+    }
+    return this.stopped;
+  }
+
+  private async shutdown(): Promise<{ settled: boolean }> {
     const settled = await this.scheduler.stop(this.config.shutdownGraceMs);
     await Promise.all([...this.folders.values()].map((f) => f.close()));
     this.store.daemon.unregister();
