@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Config, FolderConfig } from '../config/index.js';
-import { InstanceLock, StateStore } from '../store/index.js';
+import { InstanceLock, StateStore, type FileRow } from '../store/index.js';
 import { createOssStorage, defaultRetryPolicy, FileUploader, withRetries, type ObjectStorage } from '../uploader/index.js';
 import { DaemonAlreadyRunningError, StateDatabaseCorruptError } from './errors.js';
 import { FolderSync } from './folder-sync.js';
@@ -40,10 +40,14 @@ const FATAL_PAUSE_CAP_MS = 30 * 60_000;
 export class Daemon extends EventEmitter<DaemonEvents> {
   private readonly folders = new Map<string, FolderSync>();
   private readonly fatalPause = new Map<string, { until: number; ms: number }>();
+  /** Transfers this process is running, each cancellable on its own (a removed folder's). */
+  private readonly transfers = new Map<number, { folder: string; cancel: AbortController; done: Promise<void> }>();
   private lifecycle: Promise<unknown> = Promise.resolve();
   /** Life-cycle operations started or waiting (0: the next one may start at once). */
   private lifecycleOps = 0;
   private stopping = false;
+  /** Fired when stop() is called: cuts short what a reload waits for (cancelled transfers, aborts). */
+  private readonly stopRequested = new AbortController();
   private stopped: Promise<{ settled: boolean }> | undefined;
   private scheduler!: TransferScheduler;
   private storage!: ObjectStorage;
@@ -102,7 +106,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       slots: this.config.concurrency.files,
       largeFileBytes: this.config.multipartThreshold,
       activeFolders: () => this.activeFolderNames(),
-      run: (row, signal) => this.worker.run(row, signal),
+      run: (row, signal) => this.runTransfer(row, signal),
     });
     this.scheduler.on('idle', () => this.emit('idle'));
     this.scheduler.on('error', (err) => logger.error('scheduler error', { error: err }));
@@ -143,6 +147,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   /**
    * Multipart uploads nobody will resume, aborted on OSS so they stop costing storage:
    * - recorded ones whose file was forgotten or is being deleted;
+   * - recorded ones of files in folders no longer in the config (see abortRemovedFolderUploads);
    * - ones the server has under a folder's prefix for a file we track but the database never
    *   recorded: a crash between InitiateMultipartUpload and committing its ID leaves exactly that.
    * Uploads under our prefixes for keys we do not track are left alone (not ours to judge).
@@ -173,6 +178,79 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       } catch (err) {
         this.o.logger.warn('could not abort orphaned multipart upload; will try again at next start', { ...where, error: err });
       }
+    }
+    await this.abortRemovedFolderUploads();
+  }
+
+  /**
+   * Every multipart upload recorded for a file of a folder that is not in the config (removed by a
+   * reload, or missing from the config this daemon started with) is aborted on OSS and its record
+   * forgotten. The file row stays as it is (queued: resetInterrupted at start, the cancelled worker's
+   * requeue at a reload), so re-adding the folder uploads the file again, from scratch.
+   *
+   * Invariants: the caller has stopped (and waited for) every transfer of those folders first, so no
+   * part is still being sent to an upload aborted here. The abort comes before the record is
+   * forgotten: a kill -9 in between leaves a record of an aborted upload, which the next start
+   * aborts again (an abort of an upload that no longer exists succeeds) or, if the folder is back
+   * by then, a resume finds gone (NoSuchUpload) and starts over. Best effort: what fails stays
+   * recorded and is tried again at the next reload or start.
+   */
+  private async abortRemovedFolderUploads(): Promise<void> {
+    const configured = this.config.folders.map((f) => f.name);
+    for (const u of this.store.uploads.ofFoldersOtherThan(configured)) {
+      if (this.stopping) return; // the next start does the rest
+      const where = { folder: u.folder, path: u.relPath, key: `oss://${u.bucket}/${u.key}`, uploadId: u.uploadId };
+      try {
+        await this.storage.abortMultipart({ bucket: u.bucket, key: u.key }, u.uploadId, { signal: this.stopRequested.signal });
+        this.store.uploads.forget(u.uploadId);
+        this.o.logger.info('aborted the multipart upload of a file whose folder is not in the config', where);
+      } catch (err) {
+        this.o.logger.warn('could not abort the multipart upload of a removed folder; will try again at the next reload or start', {
+          ...where,
+          error: err as Error,
+        });
+      }
+    }
+  }
+
+  /**
+   * Runs one claimed row with its own cancel signal (also fired by the scheduler's stop), so a
+   * folder removed by a reload can stop its transfers without stopping the others.
+   */
+  private runTransfer(row: FileRow, stopSignal: AbortSignal): Promise<void> {
+    const cancel = new AbortController();
+    const onStop = (): void => cancel.abort(stopSignal.reason);
+    if (stopSignal.aborted) onStop();
+    else stopSignal.addEventListener('abort', onStop, { once: true });
+    const done = this.worker.run(row, cancel.signal).finally(() => {
+      stopSignal.removeEventListener('abort', onStop);
+      this.transfers.delete(row.id);
+    });
+    this.transfers.set(row.id, { folder: row.folder, cancel, done });
+    return done;
+  }
+
+  /**
+   * Cancels the transfers of the given folders and waits until each has settled (the worker then
+   * puts an unfinished upload back in the queue, its record kept). Returns false if stop() came
+   * first: the scheduler's stop then waits for them, within the shutdown grace.
+   */
+  private async cancelTransfers(folders: ReadonlySet<string>): Promise<boolean> {
+    const running = [...this.transfers.values()].filter((t) => folders.has(t.folder));
+    if (running.length === 0) return true;
+    for (const t of running) t.cancel.abort(new Error('folder removed from the config'));
+    this.o.logger.info('waiting for transfers of removed folders to stop', { folders: [...folders], transfers: running.length });
+    const stopSignal = this.stopRequested.signal;
+    let onStop: (() => void) | undefined;
+    const stopped = new Promise<false>((resolve) => {
+      onStop = () => resolve(false);
+      if (stopSignal.aborted) onStop();
+      else stopSignal.addEventListener('abort', onStop, { once: true });
+    });
+    try {
+      return await Promise.race([Promise.allSettled(running.map((t) => t.done)).then(() => true), stopped]);
+    } finally {
+      if (onStop) stopSignal.removeEventListener('abort', onStop);
     }
   }
 
@@ -267,15 +345,20 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     this.fatalPause.clear();
     this.buildTransfer();
     const wanted = new Map(next.folders.map((f) => [f.name, f]));
-    for (const [name, sync] of this.folders) {
+    const removed = new Set<string>();
+    for (const [name, sync] of [...this.folders]) {
       const want = wanted.get(name);
       if (!want || JSON.stringify(want) !== JSON.stringify(sync.folder)) {
-        await sync.close();
+        // Out of the map first: from now on the scheduler claims none of its rows.
         this.folders.delete(name);
+        await sync.close();
         this.store.daemon.removeFolderHealth(name);
+        if (!want) removed.add(name);
         logger.info(want ? 'folder changed; restarting it' : 'folder removed from the config', { folder: name });
       }
     }
+    // A removed folder's transfers stop before its uploads are aborted (see abortRemovedFolderUploads).
+    if (removed.size > 0 && (await this.cancelTransfers(removed))) await this.abortRemovedFolderUploads();
     if (this.stopping) {
       logger.info('configuration reload cut short: the daemon is stopping', { folders: next.folders.length });
       return;
@@ -285,7 +368,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     await Promise.all(added.map((f) => this.folders.get(f.name)!.start()));
     if (prev.reconcileSchedule !== next.reconcileSchedule && this.o.mode === 'run') this.scheduleReconcile();
     if (prev.concurrency.files !== next.concurrency.files) logger.warn('concurrency.files changes take effect after a restart');
-    logger.info('configuration reloaded', { folders: next.folders.length, added: added.length });
+    logger.info('configuration reloaded', { folders: next.folders.length, added: added.length, removed: removed.size });
     this.scheduler.kick();
   }
 
@@ -297,6 +380,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   stop(): Promise<{ settled: boolean }> {
     if (!this.stopped) {
       this.stopping = true;
+      this.stopRequested.abort();
       this.cronTask?.stop();
       if (this.heartbeat) clearInterval(this.heartbeat);
       this.stopped = this.serialized(() => this.shutdown());

@@ -7,6 +7,12 @@ export interface UploadWithParts extends UploadRecord {
   parts: PartRecord[];
 }
 
+/** A recorded upload with the folder and path of the file it belongs to. */
+export interface FileUploadRecord extends UploadRecord {
+  folder: string;
+  relPath: string;
+}
+
 /**
  * Multipart uploads in progress and their acknowledged parts.
  *
@@ -79,6 +85,21 @@ export class UploadRecords {
       .safeIntegers(true)
       .all() as Record<string, unknown>[];
     return rows.map(toUploadRecord);
+  }
+
+  /**
+   * Uploads recorded for files of folders not in `folders` (folders removed from the config): nobody
+   * will resume them while the folder is gone, so the daemon aborts them on the server and forgets
+   * them. Uploads whose file row is gone are orphans(), not these.
+   */
+  ofFoldersOtherThan(folders: readonly string[]): FileUploadRecord[] {
+    const rows = this.sql(
+        `SELECT u.*, f.folder AS file_folder, f.rel_path AS file_rel_path FROM uploads u JOIN files f ON f.id = u.file_id
+         WHERE f.folder NOT IN (SELECT value FROM json_each(?)) ORDER BY u.created_at`,
+      )
+      .safeIntegers(true)
+      .all(JSON.stringify(folders)) as Record<string, unknown>[];
+    return rows.map((r) => ({ ...toUploadRecord(r), folder: r.file_folder as string, relPath: r.file_rel_path as string }));
   }
 
   has(uploadId: string): boolean {
