@@ -1,13 +1,15 @@
 import { loadConfig } from '../config/index.js';
-import { Daemon } from '../daemon/daemon.js';
-import { Logger } from '../daemon/logger.js';
+import { Daemon, type UnsyncedFolder } from '../daemon/daemon.js';
 import { StateStore } from '../store/index.js';
+import { Logger } from '../daemon/logger.js';
 import { CONFIG_OPTION, packageVersion, parseCommandArgs, resolveConfigPath } from './args.js';
 
 export const ONCE_HELP = `usage: oss-sync once [--config FILE]
 
 Reconciles every folder, uploads everything pending, and exits: 0 when all is uploaded, 1 with a
-summary when some files failed. For cron jobs, systemd timers and scripts.
+summary when some files failed or a folder could not be synced (its directory is missing, or an
+error every upload of it would hit, such as a wrong secret or a missing bucket, paused it).
+For cron jobs, systemd timers and scripts.
 `;
 
 export async function runOnceCommand(argv: string[]): Promise<number> {
@@ -20,16 +22,14 @@ export async function runOnceCommand(argv: string[]): Promise<number> {
   const logger = new Logger({ level: config.logLevel, secrets: [config.oss.accessKeySecret, config.oss.stsToken ?? ''] });
   for (const w of config.warnings) logger.warn(w);
   const daemon = await Daemon.start({ config, logger, version: packageVersion(), mode: 'once' });
-  let fatal: Error | undefined;
+  // A fatal error pauses only its folder: the others are still synced, and the folder is reported.
   await new Promise<void>((resolve) => {
     daemon.once('idle', () => resolve());
-    daemon.once('fatal', (_folder, err) => {
-      fatal = err;
-      resolve();
-    });
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());
   });
+  // Before the stop: stopping clears the folder health the reasons are read from.
+  const unsynced = daemon.unsyncedFolders();
   await daemon.stop();
   // Read the outcome after the stop, so transfers that were still finishing are counted.
   const store = StateStore.open(config.stateDb);
@@ -39,13 +39,18 @@ export async function runOnceCommand(argv: string[]): Promise<number> {
   store.close();
   const uploaded = counts.reduce((n, c) => n + c.verified, 0);
   const pending = counts.reduce((n, c) => n + c.queued + c.uploading + c.deleting, 0);
-  if (fatal || failed.length > 0 || pending > 0) {
-    process.stderr.write(`oss-sync once: ${failed.length} file(s) failed, ${pending} not done, ${uploaded} up to date\n`);
-    if (fatal) process.stderr.write(`  stopped early: ${fatal.message}\n`);
+  if (unsynced.length > 0 || failed.length > 0 || pending > 0) {
+    const notSynced = unsynced.length > 0 ? `, ${unsynced.length} folder(s) not synced` : '';
+    process.stderr.write(`oss-sync once: ${failed.length} file(s) failed, ${pending} not done, ${uploaded} up to date${notSynced}\n`);
+    for (const f of unsynced) process.stderr.write(`  ${describeUnsynced(f)}\n`);
     for (const f of failed.slice(0, 50)) process.stderr.write(`  ${f.folder}/${f.relPath}: ${f.lastError ?? 'unknown error'}\n`);
     if (failed.length > 50) process.stderr.write(`  ... and ${failed.length - 50} more (see 'oss-sync status')\n`);
     return 1;
   }
   process.stderr.write(`oss-sync once: done; ${uploaded} file(s) up to date\n`);
   return 0;
+}
+
+function describeUnsynced(f: UnsyncedFolder): string {
+  return `folder ${f.folder} (${f.path}) not synced: ${f.reason}`;
 }

@@ -29,6 +29,13 @@ const HEARTBEAT_MS = 5_000;
 const FATAL_PAUSE_MS = 60_000;
 const FATAL_PAUSE_CAP_MS = 30 * 60_000;
 
+/** A configured folder that is not being synced, and why (what `once` reports). */
+export interface UnsyncedFolder {
+  folder: string;
+  path: string;
+  reason: string;
+}
+
 /**
  * Wires config, store, uploader, folders and scheduler together; owns their life cycle.
  *
@@ -39,7 +46,7 @@ const FATAL_PAUSE_CAP_MS = 30 * 60_000;
  */
 export class Daemon extends EventEmitter<DaemonEvents> {
   private readonly folders = new Map<string, FolderSync>();
-  private readonly fatalPause = new Map<string, { until: number; ms: number }>();
+  private readonly fatalPause = new Map<string, { until: number; ms: number; error: Error }>();
   /** Transfers this process is running, each cancellable on its own (a removed folder's). */
   private readonly transfers = new Map<number, { folder: string; cancel: AbortController; done: Promise<void> }>();
   private lifecycle: Promise<unknown> = Promise.resolve();
@@ -275,10 +282,29 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       .map((f) => f.name);
   }
 
+  /**
+   * Configured folders not being synced right now: paused because their root is missing, or after
+   * an error every upload of the folder would hit. `once` reports them and exits 1.
+   */
+  unsyncedFolders(now = Date.now()): UnsyncedFolder[] {
+    const health = new Map(this.store.daemon.folderHealth().map((h) => [h.folder, h]));
+    const out: UnsyncedFolder[] = [];
+    for (const sync of this.folders.values()) {
+      const fatal = this.fatalPause.get(sync.name);
+      if (fatal && fatal.until > now) {
+        out.push({ folder: sync.name, path: sync.folder.path, reason: `paused after an error every upload would hit: ${fatal.error.message}` });
+      } else if (!sync.active) {
+        const note = health.get(sync.name)?.mode === 'paused' ? health.get(sync.name)?.note : undefined;
+        out.push({ folder: sync.name, path: sync.folder.path, reason: `paused: ${note ?? 'folder is missing (unmounted disk?)'}` });
+      }
+    }
+    return out;
+  }
+
   private onFatal(folder: string, err: Error): void {
     const prev = this.fatalPause.get(folder);
     const ms = prev ? Math.min(FATAL_PAUSE_CAP_MS, prev.ms * 2) : FATAL_PAUSE_MS;
-    this.fatalPause.set(folder, { until: Date.now() + ms, ms });
+    this.fatalPause.set(folder, { until: Date.now() + ms, ms, error: err });
     this.o.logger.error('folder paused after an error every upload would hit; fix the config and reload (SIGHUP)', {
       folder,
       pauseMs: ms,
