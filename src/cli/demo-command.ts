@@ -3,9 +3,9 @@ import { dirname, join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { loadConfig } from '../config/index.js';
 import { Daemon } from '../daemon/daemon.js';
-import { Logger } from '../daemon/logger.js';
 import { startEmulator } from '../emulator/index.js';
 import { packageVersion, parseCommandArgs, UsageError } from './args.js';
+import { commandLogger } from './command-logger.js';
 
 export const DEMO_HELP = `usage: oss-sync demo [--config config.example.yaml]
 
@@ -24,6 +24,8 @@ export async function runDemoCommand(argv: string[]): Promise<number> {
   const configPath = resolve(values.config ?? 'config.example.yaml');
   prepareFolders(configPath);
   const config = loadConfig(configPath);
+  // First: every credential (the STS token too) is redacted from the first line on.
+  const logger = commandLogger(config);
   const endpoint = new URL(config.oss.endpoint);
   if (!['127.0.0.1', 'localhost'].includes(endpoint.hostname)) {
     throw new UsageError(`the demo runs the emulator locally, but ${configPath} points oss.endpoint at ${endpoint.host}`);
@@ -36,7 +38,6 @@ export async function runDemoCommand(argv: string[]): Promise<number> {
   }).catch((err: Error) => {
     throw new Error(`cannot start the emulator on ${endpoint.host}: ${err.message}`);
   });
-  const logger = new Logger({ level: config.logLevel, secrets: [config.oss.accessKeySecret] });
   logger.info('emulator listening', { endpoint: emulator.endpoint });
   const daemon = await Daemon.start({ config, logger, version: packageVersion(), mode: 'run' });
   const first = config.folders[0];

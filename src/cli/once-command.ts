@@ -1,7 +1,7 @@
 import { loadConfig } from '../config/index.js';
 import { Daemon, type UnsyncedFolder } from '../daemon/daemon.js';
 import { StateStore } from '../store/index.js';
-import { Logger } from '../daemon/logger.js';
+import { commandLogger } from './command-logger.js';
 import { CONFIG_OPTION, packageVersion, parseCommandArgs, resolveConfigPath } from './args.js';
 
 export const ONCE_HELP = `usage: oss-sync once [--config FILE]
@@ -19,8 +19,7 @@ export async function runOnceCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const config = loadConfig(resolveConfigPath(values.config));
-  const logger = new Logger({ level: config.logLevel, secrets: [config.oss.accessKeySecret, config.oss.stsToken ?? ''] });
-  for (const w of config.warnings) logger.warn(w);
+  const logger = commandLogger(config);
   const daemon = await Daemon.start({ config, logger, version: packageVersion(), mode: 'once' });
   // A fatal error pauses only its folder: the others are still synced, and the folder is reported.
   await new Promise<void>((resolve) => {

@@ -1,6 +1,6 @@
 import { loadConfig } from '../config/index.js';
 import { Daemon } from '../daemon/daemon.js';
-import { Logger } from '../daemon/logger.js';
+import { commandLogger } from './command-logger.js';
 import { CONFIG_OPTION, packageVersion, parseCommandArgs, resolveConfigPath } from './args.js';
 
 export const RUN_HELP = `usage: oss-sync run [--config FILE]
@@ -19,8 +19,7 @@ export async function runDaemonCommand(argv: string[]): Promise<number> {
   }
   const configPath = resolveConfigPath(values.config);
   const config = loadConfig(configPath);
-  const logger = new Logger({ level: config.logLevel, secrets: [config.oss.accessKeySecret, config.oss.stsToken ?? ''] });
-  for (const w of config.warnings) logger.warn(w);
+  const logger = commandLogger(config);
   // Until the daemon is up, a SIGHUP must not kill it (Node's default) and a stop request waits;
   // a SIGHUP that came meanwhile is applied once the daemon is up (the config may have changed).
   let early: string | undefined;
