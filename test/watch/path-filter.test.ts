@@ -67,4 +67,16 @@ describe('PathFilter', () => {
     expect(filter.acceptsFile('emoji 📷 +#?%.jpg', abs('emoji 📷 +#?%.jpg'))).toBe(true);
     expect(filter.acceptsDir('ünïcødé')).toBe(false);
   });
+
+  it('keeps the config\'s temp-file globs in force for directories and when built-in ignores are off', () => {
+    const globs = ['*.tmp', '*.part', '*.swp', '~*', '.#*'];
+    const filter = createPathFilter({ exclude: globs });
+    expect(filter.acceptsDir('render.tmp')).toBe(false);
+    expect(filter.acceptsFile('render.tmp/frame.png', abs('render.tmp/frame.png'))).toBe(false);
+    expect(filter.acceptsFileInAcceptedDir('a/~lock', abs('a/~lock'))).toBe(false);
+    expect(filter.acceptsFileInAcceptedDir('a/frame.png', abs('a/frame.png'), 'frame.png')).toBe(true);
+    const noBuiltIns = createPathFilter({ exclude: globs, defaultIgnores: false });
+    expect(noBuiltIns.acceptsFileInAcceptedDir('a/b.part', abs('a/b.part'))).toBe(false);
+    expect(createPathFilter({ defaultIgnores: false }).acceptsFileInAcceptedDir('a/b.part', abs('a/b.part'))).toBe(true);
+  });
 });

@@ -26,7 +26,10 @@ export function isTempFileName(name: string): boolean {
   );
 }
 
-type Matcher = (relPath: string) => boolean;
+/** isTempFileName() as globs: the config lists them as ignores; for files the test above is the same, faster. */
+const TEMP_FILE_GLOBS: ReadonlySet<string> = new Set(['*.tmp', '*.part', '*.swp', '~*', '.#*']);
+
+type Matcher = (relPath: string, name?: string) => boolean;
 
 /** The last path segment ('/'-separated relative paths; cheaper than path.basename in a 1,000,000-file walk). */
 function nameOf(relPath: string): string {
@@ -44,23 +47,30 @@ function compileGlobs(patterns: readonly string[]): Matcher | undefined {
   const byPath = patterns.filter((p) => p.includes('/'));
   const nameMatcher = byName.length > 0 ? picomatch(byName, { dot: true }) : undefined;
   const pathMatcher = byPath.length > 0 ? picomatch(byPath, { dot: true }) : undefined;
-  return (relPath) => (nameMatcher?.(nameOf(relPath)) ?? false) || (pathMatcher?.(relPath) ?? false);
+  return (relPath, name = nameOf(relPath)) => (nameMatcher?.(name) ?? false) || (pathMatcher?.(relPath) ?? false);
 }
 
 /** Decides which files and directories of one watched folder are backed up. Paths are relative, '/'-separated. */
 export class PathFilter {
   private readonly included: Matcher | undefined;
   private readonly excluded: Matcher | undefined;
+  /** The exclude globs a file must still be tested against once isTempFileName() said no. */
+  private readonly excludedFiles: Matcher | undefined;
   private readonly ignoredAbsolute: ReadonlySet<string>;
+  /** Their basenames: a cheap first test, so a 1,000,000-file walk hashes few absolute paths. */
+  private readonly ignoredNames: ReadonlySet<string>;
   private readonly defaultIgnores: boolean;
 
-  constructor(readonly options: PathFilterOptions = {}) {
+  constructor(private readonly options: PathFilterOptions = {}) {
     this.included = compileGlobs(options.include ?? []);
     this.excluded = compileGlobs(options.exclude ?? []);
+    this.defaultIgnores = options.defaultIgnores ?? true;
+    const fileGlobs = (options.exclude ?? []).filter((g) => !(this.defaultIgnores && TEMP_FILE_GLOBS.has(g)));
+    this.excludedFiles = compileGlobs(fileGlobs);
     this.ignoredAbsolute = new Set(
       (options.ignoreAbsolute ?? []).flatMap((path) => DB_SIBLING_SUFFIXES.map((suffix) => path + suffix)),
     );
-    this.defaultIgnores = options.defaultIgnores ?? true;
+    this.ignoredNames = new Set([...this.ignoredAbsolute].map(nameOf));
   }
 
   /** The exclude globs as given, for watchers that can prune on their own (a hint: events are filtered again). */
@@ -73,11 +83,11 @@ export class PathFilter {
     return relDir === '' || !(this.excluded?.(relDir) ?? false);
   }
 
-  /** The file's own rules only: for walkers that already pruned excluded directories. */
-  acceptsFileInAcceptedDir(relPath: string, absPath: string): boolean {
-    if (this.defaultIgnores && isTempFileName(nameOf(relPath))) return false;
-    if (this.ignoredAbsolute.size > 0 && this.ignoredAbsolute.has(absPath)) return false;
-    if (this.excluded?.(relPath)) return false;
+  /** The file's own rules only: for walkers that already pruned excluded directories (and know the name). */
+  acceptsFileInAcceptedDir(relPath: string, absPath: string, name = nameOf(relPath)): boolean {
+    if (this.defaultIgnores && isTempFileName(name)) return false;
+    if (this.ignoredNames.has(name) && this.ignoredAbsolute.has(absPath)) return false;
+    if (this.excludedFiles?.(relPath, name)) return false;
     return this.included?.(relPath) ?? true;
   }
 

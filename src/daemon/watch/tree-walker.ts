@@ -29,11 +29,6 @@ export interface WalkOptions {
   onDirectory?: (relDir: string) => void;
   /** Walk only this subdirectory (relative paths stay relative to the root); default the root. */
   under?: string;
-  /**
-   * Stat only this share of the files (by a hash of the name: share `index` of `of`); every
-   * directory is still read. N walks with shares 0..N-1 together stat each file exactly once.
-   */
-  share?: { index: number; of: number };
 }
 
 interface OpenDir {
@@ -94,23 +89,8 @@ export class TreeWalk implements AsyncIterable<WalkEntry[]> {
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<WalkEntry[]> {
-    for (const batch of this.steps()) {
-      if (batch) yield batch;
-      await nextTurn(); // at most batchSize entries between turns, even when all are excluded
-    }
-  }
-
-  /** The same batches without turns in between: for a walk that has a thread of its own. */
-  *syncBatches(): Generator<WalkEntry[]> {
-    for (const batch of this.steps()) if (batch) yield batch;
-  }
-
-  /** After every step: a full (or the last) batch, or undefined. */
-  private *steps(): Generator<WalkEntry[] | undefined> {
     let batch: WalkEntry[] = [];
-    const share = this.options.share;
     const onFile = (relPath: string, absPath: string): void => {
-      if (share && shareOf(relPath, share.of) !== share.index) return;
       const entry = this.statFile(relPath, absPath);
       if (entry !== undefined) batch.push(entry);
     };
@@ -120,7 +100,8 @@ export class TreeWalk implements AsyncIterable<WalkEntry[]> {
         if (batch.length >= this.batchSize || (!more && batch.length > 0)) {
           yield batch;
           batch = [];
-        } else yield undefined;
+        }
+        await nextTurn(); // at most batchSize entries between turns, even when all are excluded
       }
     } finally {
       this.closeOpen();
@@ -164,7 +145,7 @@ export class TreeWalk implements AsyncIterable<WalkEntry[]> {
         this.dirCount++;
         this.options.onDirectory?.(relPath);
         this.stack.push(relPath);
-      } else if (kind === 'file' && this.filter.acceptsFileInAcceptedDir(relPath, absPath)) {
+      } else if (kind === 'file' && this.filter.acceptsFileInAcceptedDir(relPath, absPath, dirent.name)) {
         onFile(relPath, absPath);
       }
     }
@@ -232,13 +213,6 @@ export class TreeWalk implements AsyncIterable<WalkEntry[]> {
       this.collected.push({ relPath, code: codeOf(err), message: (err as Error).message });
     }
   }
-}
-
-/** Which of `of` shares a file belongs to: FNV-1a of its last 16 characters (names differ at the end). */
-export function shareOf(relPath: string, of: number): number {
-  let h = 0x811c9dc5;
-  for (let i = Math.max(0, relPath.length - 16); i < relPath.length; i++) h = Math.imul(h ^ relPath.charCodeAt(i), 0x01000193);
-  return (h >>> 0) % of;
 }
 
 export function walkTree(root: string, filter: PathFilter, options: WalkOptions = {}): TreeWalk {
