@@ -32,9 +32,17 @@ export async function reconcileFolder(
   filter: PathFilter,
   walkOptions: Partial<ReconcileWalkOptions> = {},
 ): Promise<ReconcileResult> {
-  const known = store.queue.reconcileKeys(folder.name, { bucket: folder.bucket, prefix: folder.prefix });
+  // Stat threads (big trees) get their first paths now and stat while the known keys load.
+  const walk = startReconcileWalk(folder.path, filter, { knownFiles: store.queue.countFor(folder.name), ...walkOptions });
+  let known: Set<string>;
+  try {
+    walk.start();
+    known = store.queue.reconcileKeys(folder.name, { bucket: folder.bucket, prefix: folder.prefix });
+  } catch (err) {
+    walk.close();
+    throw err;
+  }
   const result: ReconcileResult = { scanned: 0, queued: 0, missing: [], excluded: [], errors: [], suspectEmpty: false };
-  const walk = startReconcileWalk(folder.path, filter, { knownFiles: known.size, ...walkOptions });
   /** Paths walked whose key did not match: their stale known key is not a missing file. */
   const changedPaths = new Set<string>();
   for await (const batch of walk) {

@@ -1,6 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import { type Db, statementCache } from './database.js';
-import { num, toFileRow } from './row-mapping.js';
+import { num, relPathOfReconcileKey, toFileRow } from './row-mapping.js';
 import type { FileRow, Fingerprint, Observation } from './types.js';
 
 export interface UploadResultRecord {
@@ -81,14 +81,24 @@ export class FileQueue {
    * row objects at 100,000 files.
    */
   reconcileKeys(folder: string, destination: { bucket: string; prefix: string }): Set<string> {
-    const keys = this.sql(
-      `SELECT CASE WHEN state <> 'deleting' AND bucket = @bucket AND remote_key = @prefix || replace(rel_path, '\\', '/')
-                   THEN size || ':' || mtime_ns || ':' || ino ELSE '!' END || '/' || rel_path
-         FROM files WHERE folder = @folder`,
-    )
-      .pluck()
-      .all({ folder, bucket: destination.bucket, prefix: destination.prefix }) as string[];
-    return new Set(keys);
+    // Pages of 65,536 rows in index order, each one NUL-joined string split here: ~2x cheaper than
+    // a JS string per row from SQLite, and no string near SQLite's length limit however big the folder.
+    const page = this.sql(
+      `SELECT group_concat(k, char(0)) FROM (
+         SELECT CASE WHEN state <> 'deleting' AND bucket = @bucket AND remote_key = @prefix || replace(rel_path, '\\', '/')
+                     THEN size || ':' || mtime_ns || ':' || ino ELSE '!' END || '/' || rel_path AS k
+           FROM files WHERE folder = @folder AND rel_path > @after ORDER BY rel_path LIMIT ${RECONCILE_KEYS_PAGE})`,
+    ).pluck();
+    const keys = new Set<string>();
+    for (let after = ''; ; ) {
+      const joined = page.get({ folder, bucket: destination.bucket, prefix: destination.prefix, after }) as string | null;
+      if (joined === null) break;
+      const pageKeys = joined.split('\0');
+      for (const key of pageKeys) keys.add(key);
+      if (pageKeys.length < RECONCILE_KEYS_PAGE) break;
+      after = relPathOfReconcileKey(pageKeys[pageKeys.length - 1]!);
+    }
+    return keys;
   }
 
   /** How many files of a folder the store knows (to pick a watcher backend before walking). */
@@ -316,6 +326,9 @@ export class FileQueue {
     return v ?? undefined;
   }
 }
+
+/** Rows per page of reconcileKeys(). */
+const RECONCILE_KEYS_PAGE = 65_536;
 
 /** A deletion claimed by a worker is not claimed again for this long (released at restart). */
 const DELETE_LEASE_MS = 10 * 60_000;

@@ -9,6 +9,10 @@ export interface ReconcileWalk extends AsyncIterable<WalkBatch> {
   readonly errorCount: number;
   /** The root could not be read: the walk saw nothing, which says nothing about the files. */
   readonly rootFailed: boolean;
+  /** Gets work going before iteration where that helps (stat threads); returns at once. */
+  start(): void;
+  /** Ends a walk that will not be iterated to its end. */
+  close(): void;
 }
 
 /**
@@ -27,11 +31,11 @@ export interface ReconcileWalkOptions {
   parallelFrom?: number;
 }
 
-/** The walk a reconcile of this folder should use: in this thread for small trees, else in threads. */
+/** The walk a reconcile of this folder should use: in this thread for small trees, else in threads (started now). */
 export function startReconcileWalk(root: string, filter: PathFilter, options: ReconcileWalkOptions): ReconcileWalk {
   const threads = options.threads ?? walkerThreads();
-  const parallel = threads > 1 && options.knownFiles >= (options.parallelFrom ?? PARALLEL_WALK_MIN_FILES) && parallelWalkAvailable();
-  return parallel ? new ParallelWalk(root, filter.options, threads) : new InThreadWalk(root, filter);
+  const parallel = threads >= 1 && options.knownFiles >= (options.parallelFrom ?? PARALLEL_WALK_MIN_FILES) && parallelWalkAvailable();
+  return parallel ? new ParallelWalk(root, filter, threads) : new InThreadWalk(root, filter);
 }
 
 /** The plain tree walk, its batches in the reconcile's shape. */
@@ -52,6 +56,14 @@ class InThreadWalk implements ReconcileWalk {
 
   errors(): WalkError[] {
     return this.walk.errors();
+  }
+
+  start(): void {
+    // Walks as it is iterated.
+  }
+
+  close(): void {
+    // Nothing runs until iterated.
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<WalkBatch> {

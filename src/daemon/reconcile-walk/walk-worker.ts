@@ -1,38 +1,43 @@
 /**
- * A walker thread: walks the whole tree but stats only its share of the files, and posts them in
- * batches (see ParallelWalk). Posting waits while `inFlight` batches are unread, so a slow reader
- * holds memory at a few batches per thread, not at the tree.
+ * A stat thread of a ParallelWalk: takes lists of paths (relative to the root), lstats each and
+ * answers with their reconcile keys and identities. Directories are read by the caller's thread.
  */
+import { lstatSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { createPathFilter, type PathFilterOptions } from '../watch/path-filter.js';
-import { TreeWalk, type WalkError } from '../watch/tree-walker.js';
+import type { WalkError } from '../watch/tree-walker.js';
 import { WalkBatch } from './walk-batch.js';
 
-export interface WalkJob {
-  root: string;
-  filter: PathFilterOptions;
-  share: { index: number; of: number };
-  batchSize: number;
-  /** Int32Array over it: per thread, batches posted and not yet taken by the reader. */
-  inFlight: SharedArrayBuffer;
-  maxInFlight: number;
+export interface StatJob {
+  /** The folder root, without a trailing slash. */
+  base: string;
 }
 
-export type WalkerMessage =
-  | { type: 'batch'; keys: string; stats: BigInt64Array }
-  | { type: 'end'; errors: WalkError[]; errorCount: number; rootFailed: boolean };
+/** To the thread: NUL-joined relative paths. From it: the batch, and the paths it could not stat. */
+export interface StatRequest {
+  paths: string;
+}
+export interface StatReply {
+  keys: string;
+  stats: BigInt64Array;
+  errors: WalkError[];
+}
 
-const job = workerData as WalkJob;
-const inFlight = new Int32Array(job.inFlight);
-const slot = job.share.index;
-const walk = new TreeWalk(job.root, createPathFilter(job.filter), { batchSize: job.batchSize, share: job.share });
+const { base } = workerData as StatJob;
 
-for (const entries of walk.syncBatches()) {
-  const { keys, stats } = WalkBatch.fromEntries(entries).encode();
-  parentPort!.postMessage({ type: 'batch', keys, stats } satisfies WalkerMessage, [stats.buffer as ArrayBuffer]);
-  Atomics.add(inFlight, slot, 1);
-  for (let n = Atomics.load(inFlight, slot); n >= job.maxInFlight; n = Atomics.load(inFlight, slot)) {
-    Atomics.wait(inFlight, slot, n, 1_000);
+parentPort!.on('message', ({ paths }: StatRequest) => {
+  const relPaths = paths.split('\0');
+  const batch = WalkBatch.builder(relPaths.length);
+  const errors: WalkError[] = [];
+  for (const relPath of relPaths) {
+    try {
+      const st = lstatSync(`${base}/${relPath}`, { bigint: true, throwIfNoEntry: false });
+      // Gone, or replaced by a directory or a link since its directory was read: not a file now.
+      if (st !== undefined && st.isFile()) batch.add(relPath, st);
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      errors.push({ relPath, code: e.code ?? 'UNKNOWN', message: e.message });
+    }
   }
-}
-parentPort!.postMessage({ type: 'end', errors: walk.errors(), errorCount: walk.errorCount, rootFailed: walk.rootFailed } satisfies WalkerMessage);
+  const { keys, stats } = batch.finish().encode();
+  parentPort!.postMessage({ keys, stats, errors } satisfies StatReply, [stats.buffer as ArrayBuffer]);
+});
