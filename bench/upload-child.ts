@@ -3,13 +3,16 @@
  * emulator its own core, as a real server would. Prints one JSON line when done.
  *
  *   node dist/bench/upload-child.js emulator <dataDir> <bucket>
- *   node dist/bench/upload-child.js <oss-sync|ali-oss-multipart|bare-put> <endpoint> <bucket> <key> <file> <partSize> <parallel> [journal]
+ *   node dist/bench/upload-child.js <oss-sync|ali-oss-multipart|bare-put> <endpoint> <bucket> <key> <file> <partSize> <parallel> [stateDb]
+ *
+ * oss-sync records its upload in a real state database (the daemon's SQLite journal), as in production.
  */
 import { createReadStream, statSync } from 'node:fs';
 import OSS from 'ali-oss';
 import { startEmulator } from '../src/emulator/index.js';
 import { FileUploader, createOssStorage, defaultRetryPolicy, withRetries } from '../src/uploader/index.js';
-import { FileJournal } from './file-journal.js';
+import { storeJournal } from '../src/daemon/store-journal.js';
+import { StateStore } from '../src/store/index.js';
 
 const BENCH_ACCESS_KEY_ID = 'bench-id';
 const BENCH_ACCESS_KEY_SECRET = 'bench-secret';
@@ -31,7 +34,7 @@ async function runEmulator([dataDir, bucket]: string[]): Promise<void> {
   process.once('SIGTERM', () => void emulator.stop().then(() => process.exit(0)));
 }
 
-async function runContender(role: string, [endpoint, bucket, key, file, partSizeArg, parallelArg, journalPath]: string[]): Promise<void> {
+async function runContender(role: string, [endpoint, bucket, key, file, partSizeArg, parallelArg, stateDb]: string[]): Promise<void> {
   const partSize = Number(partSizeArg);
   const parallel = Number(parallelArg);
   const size = statSync(file!).size;
@@ -44,7 +47,7 @@ async function runContender(role: string, [endpoint, bucket, key, file, partSize
       multipartThreshold: partSize,
       partConcurrency: parallel,
     });
-    await uploader.upload({ localPath: file!, bucket: bucket!, key: key!, journal: new FileJournal(journalPath!) });
+    await uploadWithStateDb(uploader, stateDb!, { localPath: file!, bucket: bucket!, key: key! });
   } else if (role === 'ali-oss-multipart') {
     await client.multipartUpload(key!, file!, { partSize, parallel });
   } else if (role === 'bare-put') {
@@ -57,6 +60,24 @@ async function runContender(role: string, [endpoint, bucket, key, file, partSize
   const cpuSeconds = (usage.userCPUTime + usage.systemCPUTime) / 1e6;
   const result: ContenderResult = { ms, bytes: size, maxRssMiB: usage.maxRSS / 1024, cpuSeconds };
   process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+/**
+ * The file as the daemon would handle it: observed into the queue, claimed, uploaded with the store
+ * as its journal. Run again on the same database after a kill -9, it resumes the recorded upload.
+ */
+async function uploadWithStateDb(uploader: FileUploader, stateDb: string, file: { localPath: string; bucket: string; key: string }): Promise<void> {
+  const store = StateStore.open(stateDb);
+  try {
+    store.queue.resetInterrupted();
+    const st = statSync(file.localPath, { bigint: true });
+    store.queue.observe('bench', [{ relPath: file.key, size: Number(st.size), mtimeNs: st.mtimeNs, ino: st.ino, dev: st.dev, bucket: file.bucket, key: file.key }]);
+    const [row] = store.queue.claimDue(1, { folders: ['bench'] });
+    if (!row) throw new Error(`${file.key}: nothing to upload in ${stateDb}`);
+    await uploader.upload({ ...file, journal: storeJournal(store, row) });
+  } finally {
+    store.close();
+  }
 }
 
 const [role, ...args] = process.argv.slice(2);
