@@ -3,6 +3,9 @@ import type { FileQueue, FileRow } from '../store/index.js';
 
 export type TaskRunner = (row: FileRow, signal: AbortSignal) => Promise<void>;
 
+/** Small files claimed ahead, per slot (see TransferScheduler.ready). */
+const CLAIM_AHEAD_PER_SLOT = 2;
+
 export interface SchedulerOptions {
   /** Files transferred at once. */
   slots: number;
@@ -27,6 +30,12 @@ interface SchedulerEvents {
  */
 export class TransferScheduler extends EventEmitter<SchedulerEvents> {
   private readonly running = new Map<number, { row: FileRow; done: Promise<void> }>();
+  /**
+   * Small files claimed ahead of a free slot (already 'uploading' in the queue): one write
+   * transaction claims a handful, instead of one per file, which at thousands of small files a
+   * second was the largest cost left. They start within milliseconds; a stop puts them back.
+   */
+  private readonly ready: FileRow[] = [];
   private readonly abort = new AbortController();
   private timer: NodeJS.Timeout | undefined;
   private pumpScheduled = false;
@@ -69,6 +78,7 @@ export class TransferScheduler extends EventEmitter<SchedulerEvents> {
     this.stopping = true;
     if (this.timer) clearTimeout(this.timer);
     this.abort.abort();
+    this.release(this.ready.splice(0));
     const all = Promise.allSettled([...this.running.values()].map((r) => r.done)).then(() => true);
     let timeout: NodeJS.Timeout | undefined;
     const expired = new Promise<boolean>((resolve) => {
@@ -97,15 +107,45 @@ export class TransferScheduler extends EventEmitter<SchedulerEvents> {
   private claim(folders: readonly string[]): FileRow[] {
     const free = this.options.slots - this.running.size;
     if (free <= 0 || folders.length === 0) return [];
+    const fromReady = this.takeReady(free, folders);
+    const need = free - fromReady.length;
+    if (need === 0) return fromReady;
     const large = this.options.largeFileBytes;
     const largeRunning = this.runningRows().filter((r) => r.size >= large && r.state === 'uploading').length;
     const largeRoom = Math.max(1, this.options.slots - 1) - largeRunning;
-    const exclude = [...this.running.keys()]; // e.g. a file re-created while its mirror delete runs
+    const exclude = [...this.running.keys(), ...fromReady.map((r) => r.id)]; // e.g. a file re-created while its mirror delete runs
+    let rows: FileRow[];
     // Room for as many large files as free slots: the lanes cannot conflict, one query in queue order.
-    if (largeRoom >= free) return this.queue.claimDue(free, { folders, exclude });
-    const bigRows = this.queue.claimDue(Math.min(free, largeRoom), { sizeAtLeast: large, folders, exclude });
-    const smallRows = this.queue.claimDue(free - bigRows.length, { sizeBelow: large, folders, exclude });
-    return [...smallRows, ...bigRows];
+    if (largeRoom >= need) rows = this.queue.claimDue(need, { folders, exclude });
+    else {
+      const bigRows = this.queue.claimDue(Math.min(need, largeRoom), { sizeAtLeast: large, folders, exclude });
+      rows = [...this.queue.claimDue(need - bigRows.length, { sizeBelow: large, folders, exclude }), ...bigRows];
+    }
+    // A busy queue of small files: claim the next few now, in the same kind of transaction.
+    if (rows.length === need) {
+      exclude.push(...rows.map((r) => r.id));
+      this.ready.push(...this.queue.claimDue(this.options.slots * CLAIM_AHEAD_PER_SLOT, { sizeBelow: large, folders, exclude }));
+    }
+    return [...fromReady, ...rows];
+  }
+
+  /** Up to `n` claimed-ahead rows; those of folders no longer active go back to the queue. */
+  private takeReady(n: number, folders: readonly string[]): FileRow[] {
+    const active = new Set(folders);
+    const gone = this.ready.filter((r) => !active.has(r.folder));
+    if (gone.length > 0) {
+      this.ready.splice(0, this.ready.length, ...this.ready.filter((r) => active.has(r.folder)));
+      this.release(gone);
+    }
+    return this.ready.splice(0, n);
+  }
+
+  /** Claimed rows that will not run now: queued again, as they were. */
+  private release(rows: readonly FileRow[]): void {
+    for (const row of rows) {
+      if (row.state === 'uploading') this.queue.requeue(row.id, null);
+      else this.queue.releaseDeleteLease(row.id);
+    }
   }
 
   private launch(row: FileRow): void {

@@ -230,6 +230,11 @@ export class FileQueue {
   }
 
   /** The file changed under the worker: queue it again at once, without counting an attempt. */
+  /** A claimed deletion that will not run now: due again at once (its lease dropped). */
+  releaseDeleteLease(id: number): void {
+    this.sql(`UPDATE files SET next_attempt_at = 0 WHERE id = ? AND state = 'deleting'`).run(id);
+  }
+
   requeue(id: number, reason: string | null = null): void {
     this.sql(`UPDATE files SET state = 'queued', next_attempt_at = 0, last_error = ? WHERE id = ? AND state = 'uploading'`)
       .run(reason, id);

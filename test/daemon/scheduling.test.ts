@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { StateStore } from '../../src/store/index.js';
 import { createTree } from '../helpers/fixtures.js';
 import { createSyncFixture, type SyncFixture } from '../helpers/sync-fixture.js';
 import { waitFor } from '../helpers/wait.js';
@@ -30,5 +31,27 @@ describe('scheduling', () => {
     fx = await createSyncFixture([{ name: 'main' }], { reconcile_schedule: '* * * * * *' }); // every second
     const { logs } = await fx.startDaemon();
     await waitFor(() => logs.some((l) => l.includes('"reason":"scheduled"')), { what: 'a scheduled reconcile' });
+  });
+
+  it('claims small files ahead of free slots and puts the unstarted ones back in the queue at a stop', async () => {
+    fx = await createSyncFixture([{ name: 'main' }], { concurrency: { files: 2 } });
+    fx.emu.emulator.faults.add({ match: { operation: 'PutObject' }, times: Infinity, action: { type: 'latency', ms: 300 } });
+    const names = Array.from({ length: 12 }, (_, i) => `f-${i}.txt`);
+    createTree(fx.folder('main'), Object.fromEntries(names.map((n) => [n, n])));
+    const { daemon } = await fx.startDaemon();
+    const store = daemon.store;
+    const states = (): string[] => names.map((n) => store.queue.find('main', n)?.state ?? 'none');
+    // More rows are claimed than the two slots run: the next ones are ready to start.
+    await waitFor(() => states().filter((s) => s === 'uploading').length > 2, { what: 'files claimed ahead' });
+    await daemon.stop();
+    const reopened = StateStore.open(fx.stateDb);
+    try {
+      const after = names.map((n) => reopened.queue.find('main', n)?.state);
+      expect(after.filter((s) => s === 'uploading')).toEqual([]); // none left looking busy
+      expect(after.every((s) => s === 'verified' || s === 'queued')).toBe(true);
+      expect(after.filter((s) => s === 'queued').length).toBeGreaterThan(0);
+    } finally {
+      reopened.close();
+    }
   });
 });
