@@ -144,6 +144,11 @@ export class FolderSync {
       rescanIntervalMs: this.o.rescanIntervalMs,
       ...(limit === 'ENOSPC' || limit === 'EMFILE' ? { simulateLimit: { code: limit, at: 'start' as const } } : {}),
     });
+    // Closed while the watcher was starting (a reload or stop came first): it must not outlive us.
+    if (this.closed) {
+      await watcher.close();
+      return;
+    }
     this.watcher = watcher;
     watcher.on('batch', (events: WatchEvent[]) => this.onEvents(events));
     watcher.on('degraded', (message: string) => this.degraded(message));

@@ -21,7 +21,8 @@ function readInt(path: string): number | undefined {
 }
 
 /** inotify watches held by one process: one `inotify wd:` line per watch in each inotify fd's fdinfo. */
-function watchesOfProcess(pid: string): number {
+/** Inotify watches one process holds ('self' for this one). */
+export function watchesOfProcess(pid: string): number {
   let count = 0;
   let fds: string[];
   try {
