@@ -41,7 +41,7 @@ async function recordAllUploaded(): Promise<void> {
 }
 
 const modes = [
-  { name: 'in this thread', walk: { threads: 1 } },
+  { name: 'in this thread', walk: { threads: 0 } },
   { name: 'in walker threads', walk: { threads: 2, parallelFrom: 0 } },
 ];
 

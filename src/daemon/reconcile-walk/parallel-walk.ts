@@ -20,9 +20,10 @@ const MAX_QUEUED_PER_THREAD = 16;
 /** Stat errors kept (the rest are counted), as for the in-thread walk. */
 const MAX_ERRORS = 1_000;
 
-/** Stat threads worth starting here: one per core, at most 4 (beyond that the disk is the limit). */
+/** Stat threads worth starting here: one per core, at most 4 (beyond that the disk is the limit); none on one core. */
 export function walkerThreads(): number {
-  return Math.min(4, availableParallelism());
+  const cores = availableParallelism();
+  return cores < 2 ? 0 : Math.min(4, cores);
 }
 
 /** False where the compiled worker script is absent (sources run by a TypeScript test runner). */
@@ -59,7 +60,8 @@ export class ParallelWalk implements ReconcileWalk {
     const job: StatJob = { base: root.endsWith('/') ? root.slice(0, -1) : root };
     this.queued = new Array<number>(threads).fill(0);
     this.workers = Array.from({ length: threads }, (_, index) => {
-      const worker = new Worker(WORKER_SCRIPT, { workerData: job });
+      // A stat thread holds one chunk at a time: a small heap keeps the daemon's RSS down.
+      const worker = new Worker(WORKER_SCRIPT, { workerData: job, resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 64 } });
       worker.on('message', (reply: StatReply) => {
         this.queued[index]!--;
         this.replies.push(reply);

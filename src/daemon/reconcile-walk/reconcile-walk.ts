@@ -25,7 +25,7 @@ export const PARALLEL_WALK_MIN_FILES = 20_000;
 export interface ReconcileWalkOptions {
   /** Files the store knows in this folder: the expected size of the walk. */
   knownFiles: number;
-  /** Walker threads; default one per core (at most 4); 1 walks in the caller's thread. */
+  /** Stat threads; default walkerThreads(); 0 walks in the caller's thread. */
   threads?: number;
   /** Default PARALLEL_WALK_MIN_FILES. */
   parallelFrom?: number;
