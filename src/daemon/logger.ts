@@ -90,17 +90,19 @@ function normalise(fields: LogFields): LogFields {
 }
 
 /**
- * stdout, gathered per event-loop turn. On a pipe (journald, a supervising parent) every write is a
- * system call that wakes the reader; one per line cost more than the uploads at thousands of files
- * a second. Lines reach stdout at the end of the current turn, or at exit; a kill -9 can lose the
- * lines of that one turn, never what the state database recorded.
+ * stdout, gathered for a few milliseconds. On a pipe (journald, a supervising parent) every write is
+ * a system call that wakes the reader; one per line cost more than the uploads at thousands of files
+ * a second. Lines reach stdout within FLUSH_AFTER_MS, at FLUSH_AT_BYTES, or at exit; a kill -9 can
+ * lose the last few milliseconds of lines, never what the state database recorded.
  */
 let pendingStdout = '';
-let flushScheduled = false;
+let flushTimer: NodeJS.Timeout | undefined;
 const FLUSH_AT_BYTES = 64 * 1024;
+const FLUSH_AFTER_MS = 20;
 
 function flushStdout(): void {
-  flushScheduled = false;
+  if (flushTimer) clearTimeout(flushTimer);
+  flushTimer = undefined;
   if (pendingStdout === '') return;
   const out = pendingStdout;
   pendingStdout = '';
@@ -110,10 +112,8 @@ function flushStdout(): void {
 function writeStdout(line: string): void {
   pendingStdout += line;
   if (pendingStdout.length >= FLUSH_AT_BYTES) flushStdout();
-  else if (!flushScheduled) {
-    flushScheduled = true;
-    setImmediate(flushStdout);
-  }
+  // Unref'd: a pending flush never keeps the process alive; the exit hook writes what is left.
+  else flushTimer ??= setTimeout(flushStdout, FLUSH_AFTER_MS).unref();
 }
 
 process.on('exit', flushStdout);

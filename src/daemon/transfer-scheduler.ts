@@ -156,7 +156,9 @@ export class TransferScheduler extends EventEmitter<SchedulerEvents> {
       })
       .finally(() => {
         this.running.delete(row.id);
-        this.kick();
+        // A claimed-ahead file waits: start it now rather than a loop turn later.
+        if (this.ready.length > 0 && !this.stopping) this.pump();
+        else this.kick();
       });
     this.running.set(row.id, { row, done });
   }
