@@ -9,6 +9,8 @@ import type { RecordedUpload, UploadJournal, UploadOutcome } from '../uploader/j
 export function storeJournal(store: StateStore, row: FileRow): UploadJournal {
   return {
     recordedUpload(): RecordedUpload | undefined {
+      // Known at claim time; only this worker records uploads for the row it claimed.
+      if (row.hasUpload === false) return undefined;
       const u = store.uploads.forFile(row.id);
       if (!u) return undefined;
       return {

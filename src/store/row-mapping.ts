@@ -42,10 +42,10 @@ export function toFileRow(r: RawRow): FileRow {
     remoteEtag: (r.remote_etag as string | null) ?? null,
     remoteCrc64: (r.remote_crc64 as string | null) ?? null,
     remoteSize: numOrNull(r.remote_size),
+    ...(r.has_upload === undefined ? {} : { hasUpload: num(r.has_upload) !== 0 }),
   };
 }
 
-/** The identity a walk compares against: size, mtime and inode as one string (exact for 64-bit ints). */
 /**
  * A file's identity and path as one string, `size:mtimeNs:ino/relPath`: what a reconcile walk
  * compares with FileQueue.reconcileKeys(). The fingerprint has no '/', so the path starts after the

@@ -43,6 +43,8 @@ export interface FileRow extends Fingerprint {
   remoteCrc64: string | null;
   /** Size of the object last verified on OSS (its content is remoteCrc64). */
   remoteSize: number | null;
+  /** Whether a multipart upload is recorded for the file, where the query asked (claimDue does). */
+  hasUpload?: boolean;
 }
 
 export interface UploadRecord {

@@ -94,6 +94,20 @@ describe('FileQueue', () => {
     expect(store.uploads.count()).toBe(0);
   });
 
+  it('tells a claimer whether the file has a multipart upload recorded', () => {
+    const { store } = ctx;
+    store.queue.observe('f', [obs('a'), obs('b')]);
+    const [a, b] = store.queue.claimDue(2);
+    expect([a!.hasUpload, b!.hasUpload]).toEqual([false, false]);
+    store.uploads.begin(a!.id, { uploadId: 'U1', bucket: 'b', key: 'p/a', partSize: 5, partCount: 2, fingerprint: a!, createdAt: 1 });
+    expect(store.queue.resetInterrupted()).toBe(2);
+    const again = store.queue.claimDue(2);
+    expect(again.map((r) => [r.relPath, r.hasUpload])).toEqual([
+      ['a', true],
+      ['b', false],
+    ]);
+  });
+
   it('puts interrupted uploads back in the queue at start-up, keeping their parts', () => {
     const { store } = ctx;
     store.queue.observe('f', [obs('a')]);
