@@ -3,24 +3,35 @@
  * The `oss-sync` command: a thin dispatcher. Each subcommand lives in its own module and returns
  * an exit code; nothing here knows how uploading or watching works.
  */
-import { ConfigError } from '../config/index.js';
-import { runEmulatorCommand } from '../emulator/emulator-command.js';
+import { ConfigError } from '../config/config-error.js';
 import { UsageError } from './args.js';
-import { runDemoCommand } from './demo-command.js';
-import { runOnceCommand } from './once-command.js';
-import { runRetryCommand } from './retry-command.js';
-import { runDaemonCommand } from './run-command.js';
-import { runStatusCommand } from './status-command.js';
 
 type Command = (argv: string[]) => Promise<number>;
 
+// Each command's module (and what it needs: ali-oss, SQLite, watchers) loads only when it runs, so
+// `status` and `--help` answer without loading the upload machinery.
 const COMMANDS: Record<string, { summary: string; run: Command }> = {
-  run: { summary: 'run the daemon: watch the folders and upload until stopped', run: runDaemonCommand },
-  once: { summary: 'reconcile, upload everything pending, exit (for cron and timers)', run: runOnceCommand },
-  status: { summary: 'what is queued, uploading, uploaded and failing', run: runStatusCommand },
-  retry: { summary: 're-queue failed files', run: runRetryCommand },
-  emulator: { summary: 'run the built-in OSS-compatible server (for tests and demos)', run: runEmulatorCommand },
-  demo: { summary: 'run the emulator and the daemon with sample folders', run: runDemoCommand },
+  run: {
+    summary: 'run the daemon: watch the folders and upload until stopped',
+    run: async (argv) => (await import('./run-command.js')).runDaemonCommand(argv),
+  },
+  once: {
+    summary: 'reconcile, upload everything pending, exit (for cron and timers)',
+    run: async (argv) => (await import('./once-command.js')).runOnceCommand(argv),
+  },
+  status: {
+    summary: 'what is queued, uploading, uploaded and failing',
+    run: async (argv) => (await import('./status-command.js')).runStatusCommand(argv),
+  },
+  retry: { summary: 're-queue failed files', run: async (argv) => (await import('./retry-command.js')).runRetryCommand(argv) },
+  emulator: {
+    summary: 'run the built-in OSS-compatible server (for tests and demos)',
+    run: async (argv) => (await import('../emulator/emulator-command.js')).runEmulatorCommand(argv),
+  },
+  demo: {
+    summary: 'run the emulator and the daemon with sample folders',
+    run: async (argv) => (await import('./demo-command.js')).runDemoCommand(argv),
+  },
 };
 
 function usage(): string {

@@ -1,5 +1,4 @@
 import { EventEmitter } from 'node:events';
-import { ChokidarWatcher } from './chokidar-watcher.js';
 import { EventBatcher } from './event-batcher.js';
 import type {
   BackendName,
@@ -12,7 +11,6 @@ import type {
   WatchEvent,
   WatchSink,
 } from './folder-watcher.js';
-import { NativeWatcher } from './native-watcher.js';
 import type { PathFilter } from './path-filter.js';
 import { RescanWatcher } from './rescan-watcher.js';
 import { reportError } from './report-error.js';
@@ -99,15 +97,20 @@ export class SupervisedWatcher extends EventEmitter<FolderWatcherEvents> impleme
     await this.serialized(() => this.stopBackend());
   }
 
-  private makeBackend(name: BackendName, sink: WatchSink): WatchBackend {
+  /** chokidar and @parcel/watcher are loaded when first used: `once` and `status` never need them. */
+  private async makeBackend(name: BackendName, sink: WatchSink): Promise<WatchBackend> {
     const { filter } = this.options;
     const simulateLimit = this.simulateLimit;
     if (name !== 'rescan') this.simulateLimit = undefined;
     switch (name) {
-      case 'chokidar':
+      case 'chokidar': {
+        const { ChokidarWatcher } = await import('./chokidar-watcher.js');
         return new ChokidarWatcher(this.root, filter, sink, { usePolling: this.options.usePolling, simulateLimit });
-      case 'native':
+      }
+      case 'native': {
+        const { NativeWatcher } = await import('./native-watcher.js');
         return new NativeWatcher(this.root, filter, sink, { simulateLimit });
+      }
       case 'rescan':
         return new RescanWatcher(this.root, filter, sink, {
           intervalMs: this.rescanIntervalMs,
@@ -124,7 +127,7 @@ export class SupervisedWatcher extends EventEmitter<FolderWatcherEvents> impleme
   private async startBackend(name: BackendName): Promise<void> {
     if (this.closed) return;
     const generation = ++this.generation;
-    const backend = this.makeBackend(name, this.sinkFor(generation));
+    const backend = await this.makeBackend(name, this.sinkFor(generation));
     try {
       await backend.start();
     } catch (err) {
