@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import cron, { type ScheduledTask } from 'node-cron';
+import type { ScheduledTask } from 'node-cron';
 import type { Config, FolderConfig } from '../config/index.js';
 import { InstanceLock, StateStore, type FileRow } from '../store/index.js';
 import { createOssStorage, defaultRetryPolicy, FileUploader, withRetries, type ObjectStorage } from '../uploader/index.js';
@@ -115,13 +115,20 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       activeFolders: () => this.activeFolderNames(),
       run: (row, signal) => this.runTransfer(row, signal),
     });
-    this.scheduler.on('idle', () => this.emit('idle'));
+    // Idle means nothing left to do, which is only known once every folder has been walked.
+    let walked = false;
+    this.scheduler.on('idle', () => {
+      if (walked) this.emit('idle');
+    });
     this.scheduler.on('error', (err) => logger.error('scheduler error', { error: err }));
     for (const folder of this.config.folders) this.addFolder(folder);
-    await Promise.all([...this.folders.values()].map((f) => f.start()));
+    // Uploads start as the start-up walks queue files, not after the last walk (a big tree takes seconds).
     this.scheduler.start();
+    await Promise.all([...this.folders.values()].map((f) => f.start()));
+    walked = true;
+    this.scheduler.kick();
     if (this.o.mode === 'run') {
-      this.scheduleReconcile();
+      await this.scheduleReconcile();
       this.heartbeat = setInterval(() => this.store.daemon.heartbeat(), HEARTBEAT_MS);
       this.heartbeat.unref();
     }
@@ -318,10 +325,12 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     return this.folders.get(folder)?.fileGone(relPath, fileDev) ?? false;
   }
 
-  private scheduleReconcile(): void {
+  /** node-cron is loaded here, in `run` only: `once` starts faster without it. */
+  private async scheduleReconcile(): Promise<void> {
+    const { default: cron } = await import('node-cron');
     this.cronTask?.stop();
     this.cronTask = undefined;
-    if (!this.config.reconcileSchedule) return;
+    if (!this.config.reconcileSchedule || this.stopping) return;
     this.cronTask = cron.schedule(this.config.reconcileSchedule, () => {
       void this.reconcileAll('scheduled');
     });
@@ -392,7 +401,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     const added = next.folders.filter((f) => !this.folders.has(f.name));
     for (const f of added) this.addFolder(f);
     await Promise.all(added.map((f) => this.folders.get(f.name)!.start()));
-    if (prev.reconcileSchedule !== next.reconcileSchedule && this.o.mode === 'run') this.scheduleReconcile();
+    if (prev.reconcileSchedule !== next.reconcileSchedule && this.o.mode === 'run') await this.scheduleReconcile();
     if (prev.concurrency.files !== next.concurrency.files) logger.warn('concurrency.files changes take effect after a restart');
     logger.info('configuration reloaded', { folders: next.folders.length, added: added.length, removed: removed.size });
     this.scheduler.kick();

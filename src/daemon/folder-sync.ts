@@ -106,7 +106,7 @@ export class FolderSync {
       return undefined;
     }
     const started = Date.now();
-    const result = await reconcileFolder(this.o.store, this.folder, this.filter);
+    const result = await reconcileFolder(this.o.store, this.folder, this.filter, {}, () => this.o.onWork());
     if (result.missing.length > 0) this.applyRemovals(result.missing);
     if (result.excluded.length > 0) this.o.store.queue.forget(this.name, result.excluded);
     if (result.suspectEmpty) {

@@ -31,6 +31,8 @@ export async function reconcileFolder(
   folder: FolderConfig,
   filter: PathFilter,
   walkOptions: Partial<ReconcileWalkOptions> = {},
+  /** Called after each batch that queued files, so uploads can start while the walk goes on. */
+  onQueued: () => void = () => undefined,
 ): Promise<ReconcileResult> {
   // Stat threads (big trees) get their first paths now and stat while the known keys load.
   const walk = startReconcileWalk(folder.path, filter, { knownFiles: store.queue.countFor(folder.name), ...walkOptions });
@@ -55,7 +57,9 @@ export async function reconcileFolder(
       changedPaths.add(entry.relPath);
       changed.push({ ...entry, bucket: folder.bucket, key: objectKey(folder.prefix, entry.relPath) });
     }
-    if (changed.length > 0) result.queued += store.queue.observe(folder.name, changed);
+    const queued = changed.length > 0 ? store.queue.observe(folder.name, changed) : 0;
+    result.queued += queued;
+    if (queued > 0) onQueued();
   }
   result.errors = walk.errors().map((e) => ({ relPath: e.relPath, message: `${e.code}: ${e.message}` }));
   // An unreadable root is not a mass delete; nor is a walk with more errors than it kept (we could
