@@ -1,31 +1,11 @@
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { reconcileKey, relPathOfReconcileKey, StateStore, type Observation } from '../../src/store/index.js';
-import { tempDir } from '../helpers/fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { reconcileKey, relPathOfReconcileKey, type Observation } from '../../src/store/index.js';
+import { useStore } from '../helpers/store.js';
 
 const MTIME = 1_732_500_000_123_456_789n; // beyond 2^53: must survive exactly
 
 function obs(relPath: string, over: Partial<Observation> = {}): Observation {
   return { relPath, size: 10, mtimeNs: MTIME, ino: 42n, dev: 7n, bucket: 'b', key: `p/${relPath}`, ...over };
-}
-
-/** A fresh state database per test, closed and removed after it. */
-function useStore(): { readonly store: StateStore } {
-  let dir: ReturnType<typeof tempDir>;
-  let store: StateStore;
-  beforeEach(() => {
-    dir = tempDir();
-    store = StateStore.open(join(dir.path, 'state.db'));
-  });
-  afterEach(() => {
-    store.close();
-    dir.remove();
-  });
-  return {
-    get store() {
-      return store;
-    },
-  };
 }
 
 describe('FileQueue', () => {

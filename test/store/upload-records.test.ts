@@ -1,7 +1,6 @@
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { StateStore, type Observation } from '../../src/store/index.js';
-import { tempDir } from '../helpers/fixtures.js';
+import { describe, expect, it } from 'vitest';
+import type { Observation } from '../../src/store/index.js';
+import { useStore } from '../helpers/store.js';
 
 const MTIME = 1_732_500_000_123_456_789n;
 
@@ -10,21 +9,12 @@ function obs(relPath: string): Observation {
 }
 
 describe('UploadRecords.ofFoldersOtherThan', () => {
-  let dir: ReturnType<typeof tempDir>;
-  let store: StateStore;
-  beforeEach(() => {
-    dir = tempDir();
-    store = StateStore.open(join(dir.path, 'state.db'));
-  });
-  afterEach(() => {
-    store.close();
-    dir.remove();
-  });
+  const ctx = useStore();
 
   function beginFor(folder: string, relPath: string, uploadId: string, createdAt: number): void {
-    store.queue.observe(folder, [obs(relPath)]);
-    const row = store.queue.find(folder, relPath)!;
-    store.uploads.begin(row.id, { uploadId, bucket: 'b', key: `p/${relPath}`, partSize: 5, partCount: 2, fingerprint: row, createdAt });
+    ctx.store.queue.observe(folder, [obs(relPath)]);
+    const row = ctx.store.queue.find(folder, relPath)!;
+    ctx.store.uploads.begin(row.id, { uploadId, bucket: 'b', key: `p/${relPath}`, partSize: 5, partCount: 2, fingerprint: row, createdAt });
   }
 
   it('lists the uploads of files whose folder is not among those given, with the folder and path', () => {
@@ -32,23 +22,23 @@ describe('UploadRecords.ofFoldersOtherThan', () => {
     beginFor('gone', 'b.bin', 'UP-GONE-1', 2);
     beginFor('gone', 'dir/c.bin', 'UP-GONE-2', 3);
     beginFor('other', 'd.bin', 'UP-OTHER', 4);
-    const found = store.uploads.ofFoldersOtherThan(['kept', 'other']);
+    const found = ctx.store.uploads.ofFoldersOtherThan(['kept', 'other']);
     expect(found.map((u) => [u.uploadId, u.folder, u.relPath, u.key])).toEqual([
       ['UP-GONE-1', 'gone', 'b.bin', 'p/b.bin'],
       ['UP-GONE-2', 'gone', 'dir/c.bin', 'p/dir/c.bin'],
     ]);
     expect(found[0]!.fingerprint.mtimeNs).toBe(MTIME);
-    expect(store.uploads.ofFoldersOtherThan(['kept', 'gone', 'other'])).toEqual([]);
-    expect(store.uploads.ofFoldersOtherThan([]).map((u) => u.uploadId)).toEqual(['UP-KEPT', 'UP-GONE-1', 'UP-GONE-2', 'UP-OTHER']);
+    expect(ctx.store.uploads.ofFoldersOtherThan(['kept', 'gone', 'other'])).toEqual([]);
+    expect(ctx.store.uploads.ofFoldersOtherThan([]).map((u) => u.uploadId)).toEqual(['UP-KEPT', 'UP-GONE-1', 'UP-GONE-2', 'UP-OTHER']);
   });
 
   it('leaves out uploads whose file row is gone (those are orphans()) and forgotten ones', () => {
     beginFor('gone', 'b.bin', 'UP-GONE', 1);
     beginFor('gone', 'x.bin', 'UP-FILE-FORGOTTEN', 2);
-    store.queue.forget('gone', ['x.bin']);
-    expect(store.uploads.ofFoldersOtherThan(['kept']).map((u) => u.uploadId)).toEqual(['UP-GONE']);
-    store.uploads.forget('UP-GONE');
-    expect(store.uploads.ofFoldersOtherThan(['kept'])).toEqual([]);
-    expect(store.uploads.orphans().map((u) => u.uploadId)).toEqual(['UP-FILE-FORGOTTEN']);
+    ctx.store.queue.forget('gone', ['x.bin']);
+    expect(ctx.store.uploads.ofFoldersOtherThan(['kept']).map((u) => u.uploadId)).toEqual(['UP-GONE']);
+    ctx.store.uploads.forget('UP-GONE');
+    expect(ctx.store.uploads.ofFoldersOtherThan(['kept'])).toEqual([]);
+    expect(ctx.store.uploads.orphans().map((u) => u.uploadId)).toEqual(['UP-FILE-FORGOTTEN']);
   });
 });

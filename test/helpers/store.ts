@@ -1,0 +1,26 @@
+import { join } from 'node:path';
+import { afterEach, beforeEach } from 'vitest';
+import { StateStore } from '../../src/store/index.js';
+import { tempDir } from './fixtures.js';
+
+/** A fresh state database (in its own temp dir) per test, closed and removed after it. */
+export function useStore(): { readonly store: StateStore; readonly dir: string } {
+  let dir: ReturnType<typeof tempDir>;
+  let store: StateStore;
+  beforeEach(() => {
+    dir = tempDir();
+    store = StateStore.open(join(dir.path, 'state.db'));
+  });
+  afterEach(() => {
+    store.close();
+    dir.remove();
+  });
+  return {
+    get store() {
+      return store;
+    },
+    get dir() {
+      return dir.path;
+    },
+  };
+}
