@@ -107,6 +107,28 @@ function acknowledgedBytes(stateDb: string): number {
 
 const mibps = (r: ContenderResult): number => r.bytes / MiB / (r.ms / 1000);
 
+/**
+ * What the CPU columns imply: client and emulator share the cores, so a contender cannot go faster
+ * than (its CPU + the emulator's CPU) / cores seconds per GiB. Printed so a ratio can be read
+ * against what this machine allows, not only against the target.
+ */
+function cpuBudget(best: Map<string, ContenderResult & { emulatorCpuSeconds?: number }>): string {
+  const cores = cpus().length;
+  const gib = (r: ContenderResult): number => r.bytes / 1024 / MiB;
+  const floor = (role: string): number => {
+    const r = best.get(role)!;
+    return (r.cpuSeconds + (r.emulatorCpuSeconds ?? 0)) / gib(r) / cores;
+  };
+  const bare = best.get('bare-put')!;
+  const bareSecondsPerGiB = bare.ms / 1000 / gib(bare);
+  return (
+    `CPU budget on ${cores} cores (client + emulator CPU per GiB, divided by the cores): ${fixed(floor('oss-sync'), 2)} s for oss-sync, ` +
+    `${fixed(floor('ali-oss-multipart'), 2)} s for ali-oss, ${fixed(floor('bare-put'), 2)} s for the bare PUT, which instead waits on the ` +
+    `emulator's single thread (${fixed(bareSecondsPerGiB, 2)} s/GiB measured). At the CPU both sides now spend per byte, oss-sync / bare PUT ` +
+    `cannot exceed ~${fixed(Math.min(1, bareSecondsPerGiB / floor('oss-sync')), 2)}x on this machine.`
+  );
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'oss-sync-bench-'));
   try {
@@ -158,6 +180,8 @@ async function main(): Promise<void> {
           'ali-oss `multipartUpload()` and the bare PUT check nothing, so on a CPU-bound box they do less work per byte.',
         '',
         table(['contender', 'MiB/s', 'oss-sync / contender', 'target', 'peak RSS (MiB)', 'CPU s/GiB', 'emulator CPU s/GiB'], rows),
+        '',
+        cpuBudget(best),
         '',
         `kill -9 at ${fixed((kill.ackedAtKill / (sizeMiB * MiB)) * 100, 0)}% acknowledged, then resume: ` +
           `${fixed(kill.resentBytes / MiB)} MiB re-sent (bound: parallel x part size = ${bound / MiB} MiB) ${verdict(kill.resentBytes <= bound)}`,
