@@ -1,4 +1,4 @@
-import { loadConfig } from '../config/index.js';
+import { loadConfig, type Config } from '../config/index.js';
 import { Daemon, type UnsyncedFolder } from '../daemon/daemon.js';
 import { StateStore } from '../store/index.js';
 import { commandLogger } from './command-logger.js';
@@ -29,7 +29,18 @@ export async function runOnceCommand(argv: string[]): Promise<number> {
   });
   // Before the stop: stopping clears the folder health the reasons are read from.
   const unsynced = daemon.unsyncedFolders();
-  await daemon.stop();
+  const { settled } = await daemon.stop();
+  const code = summarize(config, unsynced);
+  // A transfer still running past the shutdown grace must not hold the process (it resumes next run).
+  if (!settled) {
+    process.stderr.write('oss-sync once: transfers still running after the shutdown grace were left to resume at the next run\n');
+    process.exit(code);
+  }
+  return code;
+}
+
+/** The run's outcome on stderr, read from the state database after the stop; the exit code. */
+function summarize(config: Config, unsynced: UnsyncedFolder[]): number {
   // Read the outcome after the stop, so transfers that were still finishing are counted.
   const store = StateStore.open(config.stateDb);
   const folders = config.folders.map((f) => f.name);
