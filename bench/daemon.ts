@@ -30,6 +30,7 @@ import {
   type EmulatorProcess,
 } from './daemon-fixture.js';
 import { fixed, median, percentile, ratio, seconds, table, verdict } from './markdown.js';
+import { DEFAULT_NATIVE_THRESHOLD } from '../src/daemon/watch/index.js';
 import { fillStateAsUploaded } from './state-fill.js';
 
 const PUT_LOOP = new URL('./put-loop.js', import.meta.url).pathname;
@@ -291,7 +292,8 @@ async function idle(): Promise<string> {
     ...(parts.has('restart') ? [] : [fill, '']),
     `\`oss-sync run\` over the tree after it was uploaded (${sizes.treeFiles.toLocaleString('en')} files). ` +
       `CPU (utime+stime from /proc) over ${sizes.idleSeconds} s of idling, starting 2 s after the "watching folder" line; RSS at the end of that window. ` +
-      `"ready" is process start to "watching folder" (start-up reconcile included).`,
+      `"ready" is process start to "watching folder" (start-up reconcile included). ` +
+      `The default, \`watcher: auto\`, picks native for a folder above ${DEFAULT_NATIVE_THRESHOLD.toLocaleString('en')} files; the chokidar row shows why.`,
     '',
     table(['backend', 'idle CPU (of one core)', 'RSS', 'peak RSS', 'ready after', 'target', 'result'], rows),
     ...(notes.length > 0 ? ['', ...notes.map((n) => `- ${n}`)] : []),
