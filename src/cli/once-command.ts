@@ -20,12 +20,20 @@ export async function runOnceCommand(argv: string[]): Promise<number> {
   }
   const config = loadConfig(resolveConfigPath(values.config));
   const logger = commandLogger(config);
+  // A stop request from the start on: one during start-up takes effect once the daemon is up.
+  let stopRequested = false;
+  let onStop = (): void => {
+    stopRequested = true;
+  };
+  const stopSignal = (): void => onStop();
+  process.on('SIGINT', stopSignal);
+  process.on('SIGTERM', stopSignal);
   const daemon = await Daemon.start({ config, logger, version: packageVersion(), mode: 'once' });
   // A fatal error pauses only its folder: the others are still synced, and the folder is reported.
   await new Promise<void>((resolve) => {
     daemon.once('idle', () => resolve());
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
+    onStop = resolve;
+    if (stopRequested) resolve();
   });
   // Before the stop: stopping clears the folder health the reasons are read from.
   const unsynced = daemon.unsyncedFolders();

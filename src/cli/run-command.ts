@@ -22,20 +22,17 @@ export async function runDaemonCommand(argv: string[]): Promise<number> {
   const logger = commandLogger(config);
   // Until the daemon is up, a SIGHUP must not kill it (Node's default) and a stop request waits;
   // a SIGHUP that came meanwhile is applied once the daemon is up (the config may have changed).
+  // The listeners stay for the life of the process and only their target changes: removing the
+  // last listener of a signal closes its handle, and a signal already received but not yet
+  // delivered would be lost (a SIGTERM at the end of start-up then never stopped the daemon).
   let early: string | undefined;
   let hupDuringStart = false;
-  const hold = (signal: string) => () => {
+  let onSignal = (signal: string): void => {
     if (signal === 'SIGHUP') hupDuringStart = true;
     else early ??= signal;
   };
-  const holders = { SIGHUP: hold('SIGHUP'), SIGTERM: hold('SIGTERM'), SIGINT: hold('SIGINT') };
-  for (const [signal, handler] of Object.entries(holders)) process.on(signal, handler);
-  let daemon: Daemon;
-  try {
-    daemon = await Daemon.start({ config, logger, version: packageVersion(), mode: 'run' });
-  } finally {
-    for (const [signal, handler] of Object.entries(holders)) process.off(signal, handler);
-  }
+  for (const signal of ['SIGHUP', 'SIGTERM', 'SIGINT'] as const) process.on(signal, () => onSignal(signal));
+  const daemon = await Daemon.start({ config, logger, version: packageVersion(), mode: 'run' });
 
   /** Reads the config file again and hands it to the daemon, which applies reloads one at a time. */
   const reload = (): void => {
@@ -68,12 +65,11 @@ export async function runDaemonCommand(argv: string[]): Promise<number> {
         },
       );
     };
-    process.on('SIGTERM', () => stop('SIGTERM'));
-    process.on('SIGINT', () => stop('SIGINT'));
-    process.on('SIGHUP', () => {
-      if (stopping) logger.info('SIGHUP ignored: the daemon is stopping');
+    onSignal = (signal) => {
+      if (signal !== 'SIGHUP') stop(signal);
+      else if (stopping) logger.info('SIGHUP ignored: the daemon is stopping');
       else reload();
-    });
+    };
     if (early) stop(early);
     else if (hupDuringStart) {
       logger.info('applying a SIGHUP received during start-up');

@@ -62,7 +62,12 @@ describe('oss-sync commands', () => {
     await waitFor(() => fx.emu.emulator.requestLog.entries().some((e) => e.operation === 'InitiateMultipartUpload'), { what: 'upload started' });
     daemon.child.kill('SIGTERM');
     // The stuck part would hold the process for two minutes; the grace is one second.
-    await waitFor(() => daemon.child.exitCode !== null, { timeoutMs: 15_000, what: 'the daemon to exit' });
+    await waitFor(() => daemon.child.exitCode !== null || daemon.child.signalCode !== null, {
+      timeoutMs: 15_000,
+      what: 'the daemon to exit',
+    }).catch((err: Error) => {
+      throw new Error(`${err.message}\n${[...daemon.stdout, ...daemon.stderr].join('\n')}`);
+    });
     expect(daemon.child.exitCode, [...daemon.stdout, ...daemon.stderr].join('\n')).toBe(0);
     await daemon.waitForLog((r) => r.msg === 'oss-sync stopped');
   });
