@@ -5,6 +5,7 @@ import { InstanceLock, StateStore, type FileRow } from '../store/index.js';
 import { createOssStorage, defaultRetryPolicy, FileUploader, withRetries, type ObjectStorage } from '../uploader/index.js';
 import { DaemonAlreadyRunningError, StateDatabaseCorruptError } from './errors.js';
 import { FolderSync } from './folder-sync.js';
+import { abortOrphanedUploads, abortRemovedFolderUploads, type CleanupContext } from './upload-cleanup.js';
 import type { Logger } from './logger.js';
 import { TransferScheduler } from './transfer-scheduler.js';
 import { TransferWorker } from './transfer-worker.js';
@@ -108,7 +109,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     if (resumed > 0) logger.info('resuming interrupted transfers', { files: resumed });
     this.store.daemon.register({ pid: process.pid, version: this.o.version, configPath: this.config.sourcePath });
     this.buildTransfer();
-    await this.abortOrphanedUploads();
+    await abortOrphanedUploads(this.cleanupContext());
     this.scheduler = new TransferScheduler(this.store.queue, {
       slots: this.config.concurrency.files,
       largeFileBytes: this.config.multipartThreshold,
@@ -158,73 +159,9 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     });
   }
 
-  /**
-   * Multipart uploads nobody will resume, aborted on OSS so they stop costing storage:
-   * - recorded ones whose file was forgotten or is being deleted;
-   * - recorded ones of files in folders no longer in the config (see abortRemovedFolderUploads);
-   * - ones the server has under a folder's prefix for a file we track but the database never
-   *   recorded: a crash between InitiateMultipartUpload and committing its ID leaves exactly that.
-   * Uploads under our prefixes for keys we do not track are left alone (not ours to judge).
-   */
-  private async abortOrphanedUploads(): Promise<void> {
-    const orphans: Array<{ bucket: string; key: string; uploadId: string; recorded: boolean }> = this.store.uploads
-      .orphans()
-      .map((u) => ({ bucket: u.bucket, key: u.key, uploadId: u.uploadId, recorded: true }));
-    for (const folder of this.config.folders) {
-      let listed;
-      try {
-        listed = await this.storage.listMultipartUploads(folder.bucket, folder.prefix);
-      } catch (err) {
-        this.o.logger.warn('cannot list multipart uploads to clean up; will try at next start', { folder: folder.name, error: err });
-        continue;
-      }
-      const ours = new Set(this.store.queue.keysOf(folder.name));
-      for (const u of listed) {
-        if (ours.has(u.key) && !this.store.uploads.has(u.uploadId)) orphans.push({ bucket: folder.bucket, key: u.key, uploadId: u.uploadId, recorded: false });
-      }
-    }
-    for (const u of orphans) {
-      const where = { key: `oss://${u.bucket}/${u.key}`, uploadId: u.uploadId };
-      try {
-        await this.storage.abortMultipart({ bucket: u.bucket, key: u.key }, u.uploadId);
-        if (u.recorded) this.store.uploads.forget(u.uploadId);
-        this.o.logger.info('aborted orphaned multipart upload', where);
-      } catch (err) {
-        this.o.logger.warn('could not abort orphaned multipart upload; will try again at next start', { ...where, error: err });
-      }
-    }
-    await this.abortRemovedFolderUploads();
-  }
-
-  /**
-   * Every multipart upload recorded for a file of a folder that is not in the config (removed by a
-   * reload, or missing from the config this daemon started with) is aborted on OSS and its record
-   * forgotten. The file row stays as it is (queued: resetInterrupted at start, the cancelled worker's
-   * requeue at a reload), so re-adding the folder uploads the file again, from scratch.
-   *
-   * Invariants: the caller has stopped (and waited for) every transfer of those folders first, so no
-   * part is still being sent to an upload aborted here. The abort comes before the record is
-   * forgotten: a kill -9 in between leaves a record of an aborted upload, which the next start
-   * aborts again (an abort of an upload that no longer exists succeeds) or, if the folder is back
-   * by then, a resume finds gone (NoSuchUpload) and starts over. Best effort: what fails stays
-   * recorded and is tried again at the next reload or start.
-   */
-  private async abortRemovedFolderUploads(): Promise<void> {
-    const configured = this.config.folders.map((f) => f.name);
-    for (const u of this.store.uploads.ofFoldersOtherThan(configured)) {
-      if (this.stopping) return; // the next start does the rest
-      const where = { folder: u.folder, path: u.relPath, key: `oss://${u.bucket}/${u.key}`, uploadId: u.uploadId };
-      try {
-        await this.storage.abortMultipart({ bucket: u.bucket, key: u.key }, u.uploadId, { signal: this.stopRequested.signal });
-        this.store.uploads.forget(u.uploadId);
-        this.o.logger.info('aborted the multipart upload of a file whose folder is not in the config', where);
-      } catch (err) {
-        this.o.logger.warn('could not abort the multipart upload of a removed folder; will try again at the next reload or start', {
-          ...where,
-          error: err as Error,
-        });
-      }
-    }
+  /** What the upload clean-ups need, as of now (the config and storage change on reload). */
+  private cleanupContext(): CleanupContext {
+    return { store: this.store, storage: this.storage, logger: this.o.logger, folders: this.config.folders, stopSignal: this.stopRequested.signal };
   }
 
   /**
@@ -393,7 +330,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       }
     }
     // A removed folder's transfers stop before its uploads are aborted (see abortRemovedFolderUploads).
-    if (removed.size > 0 && (await this.cancelTransfers(removed))) await this.abortRemovedFolderUploads();
+    if (removed.size > 0 && (await this.cancelTransfers(removed))) await abortRemovedFolderUploads(this.cleanupContext());
     if (this.stopping) {
       logger.info('configuration reload cut short: the daemon is stopping', { folders: next.folders.length });
       return;
