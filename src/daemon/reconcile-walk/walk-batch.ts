@@ -1,7 +1,9 @@
 // row-mapping directly, not the store's index: a walker thread must not load SQLite.
 import { reconcileKey, relPathOfReconcileKey } from '../../store/row-mapping.js';
-import type { BigIntStats } from 'node:fs';
 import type { WalkEntry } from '../watch/tree-walker.js';
+
+/** What a batch keeps of a file: a BigIntStats or a WalkEntry. */
+type FileIdentity = Pick<WalkEntry, 'mtimeNs' | 'ino' | 'dev'> & { size: number | bigint };
 
 /** Four bigints per file: size, mtime (ns), inode, device. */
 const FIELDS = 4;
@@ -24,31 +26,23 @@ export class WalkBatch {
   ) {}
 
   static fromEntries(entries: readonly WalkEntry[]): WalkBatch {
-    const stats = new BigInt64Array(entries.length * FIELDS);
-    const keys = new Array<string>(entries.length);
-    for (let i = 0, at = 0; i < entries.length; i++, at += FIELDS) {
-      const e = entries[i]!;
-      stats[at] = BigInt(e.size);
-      stats[at + 1] = e.mtimeNs;
-      stats[at + 2] = e.ino;
-      stats[at + 3] = e.dev;
-      keys[i] = reconcileKey(e.size, e.mtimeNs, e.ino, e.relPath);
-    }
-    return new WalkBatch(keys, stats);
+    const batch = WalkBatch.builder(entries.length);
+    for (const e of entries) batch.add(e.relPath, e);
+    return batch.finish();
   }
 
-  /** Builds a batch file by file, straight from lstat results (no entry objects in between). */
-  static builder(capacity: number): { add(relPath: string, st: BigIntStats): void; finish(): WalkBatch } {
+  /** Builds a batch file by file, straight from lstat results or walk entries (no copies in between). */
+  static builder(capacity: number): { add(relPath: string, file: FileIdentity): void; finish(): WalkBatch } {
     const stats = new BigInt64Array(capacity * FIELDS);
     const keys: string[] = [];
     return {
-      add(relPath, st) {
+      add(relPath, file) {
         const at = keys.length * FIELDS;
-        stats[at] = st.size;
-        stats[at + 1] = st.mtimeNs;
-        stats[at + 2] = st.ino;
-        stats[at + 3] = st.dev;
-        keys.push(reconcileKey(st.size, st.mtimeNs, st.ino, relPath));
+        stats[at] = BigInt(file.size);
+        stats[at + 1] = file.mtimeNs;
+        stats[at + 2] = file.ino;
+        stats[at + 3] = file.dev;
+        keys.push(reconcileKey(file.size, file.mtimeNs, file.ino, relPath));
       },
       finish: () => new WalkBatch(keys, stats.subarray(0, keys.length * FIELDS)),
     };
