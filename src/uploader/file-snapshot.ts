@@ -1,7 +1,7 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
-import { FileChangedError, PermanentError } from './errors.js';
+import { FileChangedError } from './errors.js';
 import type { FileFingerprint } from './journal.js';
-import { fingerprintChange, localFileError } from './local-file.js';
+import { fingerprintChange, fingerprintFromStats, localFileError } from './local-file.js';
 
 export interface FileSnapshot {
   /** The file as fstat'ed through the descriptor that read it. */
@@ -50,7 +50,5 @@ export function snapshotFile(path: string, maxBytes: number): FileSnapshot {
 }
 
 function fingerprintOfDescriptor(path: string, fd: number): FileFingerprint {
-  const st = fstatSync(fd, { bigint: true });
-  if (!st.isFile()) throw new PermanentError(`${path} is not a regular file`);
-  return { size: Number(st.size), mtimeNs: st.mtimeNs, ino: st.ino, dev: st.dev };
+  return fingerprintFromStats(path, fstatSync(fd, { bigint: true }));
 }

@@ -1,3 +1,4 @@
+import type { BigIntStats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { FileGoneError, PermanentError } from './errors.js';
 import type { FileFingerprint } from './journal.js';
@@ -13,6 +14,11 @@ export async function fingerprintOf(path: string): Promise<FileFingerprint> {
   } catch (err) {
     throw localFileError(path, err);
   }
+  return fingerprintFromStats(path, st);
+}
+
+/** The identity in stat results; a PermanentError for anything but a regular file. */
+export function fingerprintFromStats(path: string, st: BigIntStats): FileFingerprint {
   if (!st.isFile()) throw new PermanentError(`${path} is not a regular file`);
   return { size: Number(st.size), mtimeNs: st.mtimeNs, ino: st.ino, dev: st.dev };
 }
