@@ -14,6 +14,13 @@ export interface UploadResultRecord {
   uploadId?: string;
 }
 
+/** One file's markVerified arguments, for a group commit. */
+export interface VerifiedFile {
+  id: number;
+  generation: number;
+  result: UploadResultRecord;
+}
+
 /**
  * The durable queue: one row per (folder, path). Every method is one explicit transaction, so a
  * kill -9 leaves the queue as it was before or after the call, never in between.
@@ -209,36 +216,48 @@ export class FileQueue {
    * on), in which case it goes back to the queue for the new content.
    */
   markVerified(id: number, generation: number, result: UploadResultRecord, now = Date.now()): void {
+    this.db.transaction(() => this.applyVerified({ id, generation, result }, now))();
+  }
+
+  /**
+   * markVerified for several files in ONE transaction (a group commit: one WAL append instead of one
+   * per file). Each file is judged on its own, exactly as markVerified would.
+   */
+  markVerifiedAll(files: readonly VerifiedFile[], now = Date.now()): void {
     this.db.transaction(() => {
-      if (result.uploadId) this.sql('DELETE FROM uploads WHERE upload_id = ?').run(result.uploadId);
-      const fp = result.fingerprint;
-      const done = this.sql(
-          `UPDATE files SET state = 'verified', uploaded_at = @now, remote_etag = @etag, remote_crc64 = @crc64, remote_size = @size,
-             attempts = 0, last_error = NULL, next_attempt_at = 0, bytes_done = @size,
-             size = @size, mtime_ns = @mtimeNs, ino = @ino, dev = @dev
-           WHERE id = @id AND generation = @generation AND state = 'uploading' AND bucket = @bucket AND remote_key = @key`,
-        )
-        .run({ now, etag: result.etag, crc64: result.crc64, size: fp.size, mtimeNs: fp.mtimeNs, ino: fp.ino, dev: fp.dev, id, generation, bucket: result.bucket, key: result.key });
-      if (done.changes === 0) {
-        // Changed while uploading (new content, or a new target key): queue it again. What was
-        // uploaded is remembered only if it went to the row's current target.
-        this.sql(
-          `UPDATE files SET state = 'queued',
-             remote_etag = CASE WHEN bucket = @bucket AND remote_key = @key THEN @etag ELSE remote_etag END,
-             remote_crc64 = CASE WHEN bucket = @bucket AND remote_key = @key THEN @crc64 ELSE remote_crc64 END,
-             remote_size = CASE WHEN bucket = @bucket AND remote_key = @key THEN @size ELSE remote_size END
-           WHERE id = @id AND state = 'uploading'`,
-        ).run({ etag: result.etag, crc64: result.crc64, size: fp.size, id, bucket: result.bucket, key: result.key });
-      }
+      for (const file of files) this.applyVerified(file, now);
     })();
   }
 
-  /** The file changed under the worker: queue it again at once, without counting an attempt. */
+  private applyVerified({ id, generation, result }: VerifiedFile, now: number): void {
+    if (result.uploadId) this.sql('DELETE FROM uploads WHERE upload_id = ?').run(result.uploadId);
+    const fp = result.fingerprint;
+    const done = this.sql(
+        `UPDATE files SET state = 'verified', uploaded_at = @now, remote_etag = @etag, remote_crc64 = @crc64, remote_size = @size,
+           attempts = 0, last_error = NULL, next_attempt_at = 0, bytes_done = @size,
+           size = @size, mtime_ns = @mtimeNs, ino = @ino, dev = @dev
+         WHERE id = @id AND generation = @generation AND state = 'uploading' AND bucket = @bucket AND remote_key = @key`,
+      )
+      .run({ now, etag: result.etag, crc64: result.crc64, size: fp.size, mtimeNs: fp.mtimeNs, ino: fp.ino, dev: fp.dev, id, generation, bucket: result.bucket, key: result.key });
+    if (done.changes === 0) {
+      // Changed while uploading (new content, or a new target key): queue it again. What was
+      // uploaded is remembered only if it went to the row's current target.
+      this.sql(
+        `UPDATE files SET state = 'queued',
+           remote_etag = CASE WHEN bucket = @bucket AND remote_key = @key THEN @etag ELSE remote_etag END,
+           remote_crc64 = CASE WHEN bucket = @bucket AND remote_key = @key THEN @crc64 ELSE remote_crc64 END,
+           remote_size = CASE WHEN bucket = @bucket AND remote_key = @key THEN @size ELSE remote_size END
+         WHERE id = @id AND state = 'uploading'`,
+      ).run({ etag: result.etag, crc64: result.crc64, size: fp.size, id, bucket: result.bucket, key: result.key });
+    }
+  }
+
   /** A claimed deletion that will not run now: due again at once (its lease dropped). */
   releaseDeleteLease(id: number): void {
     this.sql(`UPDATE files SET next_attempt_at = 0 WHERE id = ? AND state = 'deleting'`).run(id);
   }
 
+  /** The file changed under the worker (or will not run now): queue it again at once, without counting an attempt. */
   requeue(id: number, reason: string | null = null): void {
     this.sql(`UPDATE files SET state = 'queued', next_attempt_at = 0, last_error = ? WHERE id = ? AND state = 'uploading'`)
       .run(reason, id);

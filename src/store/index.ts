@@ -1,6 +1,6 @@
 export { StateStore } from './state-store.js';
 export { InstanceLock } from './instance-lock.js';
-export { FileQueue, type UploadResultRecord } from './file-queue.js';
+export { FileQueue, type UploadResultRecord, type VerifiedFile } from './file-queue.js';
 export { reconcileKey, relPathOfReconcileKey } from './row-mapping.js';
 export { UploadRecords, type UploadWithParts } from './upload-records.js';
 export { DaemonRegistry, type DaemonInfo, type FolderHealth, type FolderMode } from './daemon-registry.js';

@@ -2,7 +2,8 @@
  * What the uploader needs from durable storage, per file being uploaded. The uploader knows
  * nothing of SQLite: the daemon hands it an implementation backed by the state store.
  *
- * Crash-safety contract (every method is durable when it returns):
+ * Crash-safety contract (every method is durable when it returns; fileUploaded may instead return a
+ * promise, and is durable when that resolves, so an implementation can commit several files at once):
  * - uploadStarted() is called, and returns, before the first part of that upload is sent.
  * - partAcknowledged() is called right after the server acknowledged a part (ETag checked), before
  *   that part counts as done.
@@ -60,5 +61,5 @@ export interface UploadJournal {
   partAcknowledged(uploadId: string, part: RecordedPart): void;
   /** The upload was aborted or no longer exists on the server: forget it and its parts. */
   uploadAbandoned(uploadId: string): void;
-  fileUploaded(outcome: UploadOutcome): void;
+  fileUploaded(outcome: UploadOutcome): void | Promise<void>;
 }

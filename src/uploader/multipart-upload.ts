@@ -134,7 +134,7 @@ export class MultipartUpload {
       throw new IntegrityError(`object oss://${ref.bucket}/${ref.key}`, expectedCrc, crc64 ?? '(none)');
     }
     const outcome: UploadOutcome = { ...ref, size: ctx.fingerprint.size, etag: stored.etag, crc64, fingerprint: ctx.fingerprint, uploadId: this.uploadId };
-    ctx.journal.fileUploaded(outcome);
+    await ctx.journal.fileUploaded(outcome);
     return outcome;
   }
 
@@ -157,7 +157,7 @@ async function findCompletedObject(ctx: UploadContext, uploadId: string, recorde
   const info = await ctx.storage.head(ctx.ref, { signal: ctx.signal, timeoutMs: requestTimeoutMs(ctx.settings) });
   if (!info || info.size !== size || info.crc64 !== crc64) return undefined;
   const outcome: UploadOutcome = { ...ctx.ref, size, etag: info.etag, crc64, fingerprint: ctx.fingerprint, uploadId };
-  ctx.journal.fileUploaded(outcome);
+  await ctx.journal.fileUploaded(outcome);
   ctx.reportProgress(size);
   return outcome;
 }

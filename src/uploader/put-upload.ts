@@ -27,7 +27,7 @@ export async function putFile(ctx: UploadContext, snapshot?: Buffer): Promise<Up
   }
 
   const outcome: UploadOutcome = { ...ref, size: fingerprint.size, etag: stored.etag, crc64: local.crc64, fingerprint };
-  ctx.journal.fileUploaded(outcome);
+  await ctx.journal.fileUploaded(outcome);
   ctx.reportProgress(fingerprint.size);
   return outcome;
 }

@@ -62,6 +62,19 @@ describe('FileQueue', () => {
     expect(store.queue.find('f', 'a')).toMatchObject({ state: 'verified', remoteEtag: '"NEW"' });
   });
 
+  it('marks several files verified in one group commit, each judged on its own', () => {
+    const { store } = ctx;
+    store.queue.observe('f', [obs('a'), obs('b'), obs('c')]);
+    const [a, b, c] = store.queue.claimDue(3);
+    store.queue.observe('f', [obs('b', { size: 99 })]); // b written again mid-upload
+    store.queue.markVerifiedAll(
+      [a!, b!, c!].map((r) => ({ id: r.id, generation: r.generation, result: { bucket: r.bucket, key: r.key, etag: '"E"', crc64: '1', fingerprint: r } })),
+    );
+    expect(store.queue.find('f', 'a')).toMatchObject({ state: 'verified', remoteEtag: '"E"' });
+    expect(store.queue.find('f', 'b')).toMatchObject({ state: 'queued', size: 99 }); // its new content still to go
+    expect(store.queue.find('f', 'c')).toMatchObject({ state: 'verified', remoteEtag: '"E"' });
+  });
+
   it('forgets the multipart record in the same transaction that marks the file verified', () => {
     const { store } = ctx;
     store.queue.observe('f', [obs('a')]);
