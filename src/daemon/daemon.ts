@@ -114,7 +114,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       slots: this.config.concurrency.files,
       largeFileBytes: this.config.multipartThreshold,
       activeFolders: () => this.activeFolderNames(),
-      run: (row, signal) => this.runTransfer(row, signal),
+      run: (row, signal, releaseSlot) => this.runTransfer(row, signal, releaseSlot),
     });
     // Idle means nothing left to do, which is only known once every folder has been walked.
     let walked = false;
@@ -168,12 +168,12 @@ export class Daemon extends EventEmitter<DaemonEvents> {
    * Runs one claimed row with its own cancel signal (also fired by the scheduler's stop), so a
    * folder removed by a reload can stop its transfers without stopping the others.
    */
-  private runTransfer(row: FileRow, stopSignal: AbortSignal): Promise<void> {
+  private runTransfer(row: FileRow, stopSignal: AbortSignal, releaseSlot: () => void): Promise<void> {
     const cancel = new AbortController();
     const onStop = (): void => cancel.abort(stopSignal.reason);
     if (stopSignal.aborted) onStop();
     else stopSignal.addEventListener('abort', onStop, { once: true });
-    const done = this.worker.run(row, cancel.signal).finally(() => {
+    const done = this.worker.run(row, cancel.signal, releaseSlot).finally(() => {
       stopSignal.removeEventListener('abort', onStop);
       this.transfers.delete(row.id);
     });
@@ -363,6 +363,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   private async shutdown(): Promise<{ settled: boolean }> {
     const settled = await this.scheduler.stop(this.config.shutdownGraceMs);
     await Promise.all([...this.folders.values()].map((f) => f.close()));
+    this.worker.flushCommits(); // a file verified as the grace ran out is recorded, not sent again
     this.store.daemon.unregister();
     this.store.close();
     this.lock.release();

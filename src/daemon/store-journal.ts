@@ -1,12 +1,21 @@
 import { failpoint } from '../lib/failpoint.js';
 import type { StateStore, FileRow } from '../store/index.js';
 import type { RecordedUpload, UploadJournal, UploadOutcome } from '../uploader/journal.js';
+import type { VerifiedBatch } from './verified-batch.js';
+
+export interface GroupCommit {
+  verified: VerifiedBatch;
+  /** Called when the object is verified, before its commit waits for the group (frees the slot). */
+  onObjectVerified: () => void;
+}
 
 /**
  * The uploader's journal for one claimed file, kept in the state database. Each method is one
- * committed transaction when it returns (see src/uploader/journal.ts for the contract).
+ * committed transaction when it returns (see src/uploader/journal.ts for the contract); with a
+ * group commit, fileUploaded commits with the other files finished about the same time and its
+ * promise resolves once that commit is done.
  */
-export function storeJournal(store: StateStore, row: FileRow): UploadJournal {
+export function storeJournal(store: StateStore, row: FileRow, group?: GroupCommit): UploadJournal {
   return {
     recordedUpload(): RecordedUpload | undefined {
       // Known at claim time; only this worker records uploads for the row it claimed.
@@ -34,16 +43,21 @@ export function storeJournal(store: StateStore, row: FileRow): UploadJournal {
     uploadAbandoned(uploadId): void {
       store.uploads.forget(uploadId);
     },
-    fileUploaded(outcome: UploadOutcome): void {
+    fileUploaded(outcome: UploadOutcome): void | Promise<void> {
       failpoint('before-mark-verified');
-      store.queue.markVerified(row.id, row.generation, {
+      const result = {
         bucket: outcome.bucket,
         key: outcome.key,
         etag: outcome.etag,
         crc64: outcome.crc64,
         fingerprint: outcome.fingerprint,
         ...(outcome.uploadId ? { uploadId: outcome.uploadId } : {}),
-      });
+      };
+      if (group) {
+        group.onObjectVerified();
+        return group.verified.add({ id: row.id, generation: row.generation, result });
+      }
+      store.queue.markVerified(row.id, row.generation, result);
     },
   };
 }

@@ -1,7 +1,12 @@
 import { EventEmitter } from 'node:events';
 import type { FileQueue, FileRow } from '../store/index.js';
 
-export type TaskRunner = (row: FileRow, signal: AbortSignal) => Promise<void>;
+/**
+ * Runs one claimed row. `releaseSlot()` says its network work is over (the object is verified, only
+ * the database commit is left): the slot goes to the next file while this one's commit waits for
+ * its group (see VerifiedBatch). The row stays the runner's own until the promise settles.
+ */
+export type TaskRunner = (row: FileRow, signal: AbortSignal, releaseSlot: () => void) => Promise<void>;
 
 /** Small files claimed ahead, per slot (see TransferScheduler.ready). */
 const CLAIM_AHEAD_PER_SLOT = 2;
@@ -29,7 +34,7 @@ interface SchedulerEvents {
  * source of truth: the scheduler holds only the rows it is running, so a crash loses nothing.
  */
 export class TransferScheduler extends EventEmitter<SchedulerEvents> {
-  private readonly running = new Map<number, { row: FileRow; done: Promise<void> }>();
+  private readonly running = new Map<number, { row: FileRow; done: Promise<void>; slotReleased: boolean }>();
   /**
    * Small files claimed ahead of a free slot (already 'uploading' in the queue): one write
    * transaction claims a handful, instead of one per file, which at thousands of small files a
@@ -64,6 +69,13 @@ export class TransferScheduler extends EventEmitter<SchedulerEvents> {
 
   get runningCount(): number {
     return this.running.size;
+  }
+
+  /** Transfers holding a slot: running, minus those only waiting for their commit. */
+  private get busySlots(): number {
+    let busy = 0;
+    for (const r of this.running.values()) if (!r.slotReleased) busy++;
+    return busy;
   }
 
   runningRows(): FileRow[] {
@@ -105,13 +117,13 @@ export class TransferScheduler extends EventEmitter<SchedulerEvents> {
   }
 
   private claim(folders: readonly string[]): FileRow[] {
-    const free = this.options.slots - this.running.size;
+    const free = this.options.slots - this.busySlots;
     if (free <= 0 || folders.length === 0) return [];
     const fromReady = this.takeReady(free, folders);
     const need = free - fromReady.length;
     if (need === 0) return fromReady;
     const large = this.options.largeFileBytes;
-    const largeRunning = this.runningRows().filter((r) => r.size >= large && r.state === 'uploading').length;
+    const largeRunning = [...this.running.values()].filter((r) => !r.slotReleased && r.row.size >= large && r.row.state === 'uploading').length;
     const largeRoom = Math.max(1, this.options.slots - 1) - largeRunning;
     const exclude = [...this.running.keys(), ...fromReady.map((r) => r.id)]; // e.g. a file re-created while its mirror delete runs
     let rows: FileRow[];
@@ -149,18 +161,32 @@ export class TransferScheduler extends EventEmitter<SchedulerEvents> {
   }
 
   private launch(row: FileRow): void {
-    const done = this.options
-      .run(row, this.abort.signal)
+    const entry = { row, done: Promise.resolve(), slotReleased: false };
+    const releaseSlot = (): void => {
+      if (entry.slotReleased) return;
+      entry.slotReleased = true;
+      this.next();
+    };
+    this.running.set(row.id, entry);
+    entry.done = this.options
+      .run(row, this.abort.signal, releaseSlot)
       .catch((err: unknown) => {
         this.emit('error', err instanceof Error ? err : new Error(String(err)));
       })
       .finally(() => {
         this.running.delete(row.id);
-        // A claimed-ahead file waits: start it now rather than a loop turn later.
-        if (this.ready.length > 0 && !this.stopping) this.pump();
-        else this.kick();
+        if (entry.slotReleased) this.kick(); // idle is judged once nothing runs
+        else {
+          entry.slotReleased = true;
+          this.next();
+        }
       });
-    this.running.set(row.id, { row, done });
+  }
+
+  /** A slot came free. A claimed-ahead file waits: start it now rather than a loop turn later. */
+  private next(): void {
+    if (this.ready.length > 0 && !this.stopping) this.pump();
+    else this.kick();
   }
 
   /** Sleeps until the next back-off expires (or maxIdleMs), unless kick() comes first. */
@@ -168,8 +194,8 @@ export class TransferScheduler extends EventEmitter<SchedulerEvents> {
     if (this.timer) clearTimeout(this.timer);
     const maxIdle = this.options.maxIdleMs ?? 30_000;
     // Every slot busy: the next finish kicks, so there is no due time worth a query.
-    const next = this.running.size >= this.options.slots ? undefined : this.queue.nextDueAt(this.options.activeFolders());
-    const wait = next === undefined ? maxIdle : Math.min(maxIdle, Math.max(50, next - Date.now()));
+    const due = this.busySlots >= this.options.slots ? undefined : this.queue.nextDueAt(this.options.activeFolders());
+    const wait = due === undefined ? maxIdle : Math.min(maxIdle, Math.max(50, due - Date.now()));
     // Not unref'd: in `once` mode this timer is what keeps the process alive through a back-off.
     this.timer = setTimeout(() => this.kick(), wait);
   }

@@ -15,6 +15,7 @@ import { unchangedContent } from './content-check.js';
 import { fileRetryDelayMs } from './file-backoff.js';
 import type { Logger } from './logger.js';
 import { storeJournal } from './store-journal.js';
+import { VerifiedBatch } from './verified-batch.js';
 
 export interface TransferWorkerOptions {
   store: StateStore;
@@ -36,8 +37,10 @@ export interface TransferWorkerOptions {
 export class TransferWorker {
   /** Files being uploaded, by "bucket/key", so progress events land on the right row. */
   private readonly inFlight = new Map<string, number>();
+  private readonly verified: VerifiedBatch;
 
   constructor(private readonly o: TransferWorkerOptions) {
+    this.verified = new VerifiedBatch(o.store.queue);
     o.uploader.on('progress', (e) => {
       const id = this.inFlight.get(`${e.bucket}/${e.key}`);
       // All bytes done: marking the file verified records that, one write instead of two.
@@ -45,7 +48,8 @@ export class TransferWorker {
     });
   }
 
-  readonly run = async (row: FileRow, signal: AbortSignal): Promise<void> => {
+  /** `releaseSlot`: called once the object is verified and only its (grouped) commit is left. */
+  readonly run = async (row: FileRow, signal: AbortSignal, releaseSlot: () => void = () => undefined): Promise<void> => {
     const folder = this.o.folder(row.folder);
     if (!folder) {
       this.o.store.queue.requeue(row.id, null); // folder removed from the config meanwhile
@@ -53,13 +57,13 @@ export class TransferWorker {
     }
     try {
       if (row.state === 'deleting') await this.deleteRemote(row);
-      else await this.upload(row, folder, signal);
+      else await this.upload(row, folder, signal, releaseSlot);
     } catch (err) {
       this.recordFailure(row, err as Error);
     }
   };
 
-  private async upload(row: FileRow, folder: FolderConfig, signal: AbortSignal): Promise<void> {
+  private async upload(row: FileRow, folder: FolderConfig, signal: AbortSignal, releaseSlot: () => void): Promise<void> {
     const localPath = join(folder.path, row.relPath);
     if (row.remoteCrc64 !== null && row.remoteEtag !== null && row.remoteSize === row.size) {
       const same = await unchangedContent(localPath, { size: row.remoteSize, crc64: row.remoteCrc64 }).catch(() => undefined);
@@ -77,7 +81,7 @@ export class TransferWorker {
       localPath,
       bucket: row.bucket,
       key: row.key,
-      journal: storeJournal(this.o.store, row),
+      journal: storeJournal(this.o.store, row, { verified: this.verified, onObjectVerified: releaseSlot }),
       partSize: folder.partSize,
       ...(folder.storageClass ? { storageClass: folder.storageClass } : {}),
       signal,
@@ -91,6 +95,11 @@ export class TransferWorker {
       ms: Date.now() - started,
       crc64: outcome.crc64,
     });
+  }
+
+  /** Commits finished files still waiting for their group commit (before the store closes). */
+  flushCommits(): void {
+    this.verified.flush();
   }
 
   private async deleteRemote(row: FileRow): Promise<void> {

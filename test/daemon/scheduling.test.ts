@@ -1,8 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { TransferScheduler } from '../../src/daemon/transfer-scheduler.js';
 import { StateStore } from '../../src/store/index.js';
 import { createTree } from '../helpers/fixtures.js';
+import { useStore } from '../helpers/store.js';
 import { createSyncFixture, type SyncFixture } from '../helpers/sync-fixture.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -53,5 +55,42 @@ describe('scheduling', () => {
     } finally {
       reopened.close();
     }
+  });
+});
+
+describe('TransferScheduler slots', () => {
+  const ctx = useStore();
+
+  it('gives a slot to the next file once the running one has released it, and is idle only after both settled', async () => {
+    const { store } = ctx;
+    store.queue.observe(
+      'f',
+      ['a', 'b'].map((n, i) => ({ relPath: n, size: 3, mtimeNs: 1n, ino: BigInt(i + 1), dev: 1n, bucket: 'b', key: `p/${n}` })),
+    );
+    const started: string[] = [];
+    let finishA!: () => void;
+    let idle = false;
+    const scheduler = new TransferScheduler(store.queue, {
+      slots: 1,
+      largeFileBytes: 1 << 20,
+      activeFolders: () => ['f'],
+      run: async (row, _signal, releaseSlot) => {
+        started.push(row.relPath);
+        if (row.relPath === 'a') {
+          releaseSlot(); // its object is verified; only its commit is left
+          await new Promise<void>((resolve) => (finishA = resolve));
+        }
+        store.queue.markVerified(row.id, row.generation, { bucket: row.bucket, key: row.key, etag: '"E"', crc64: '1', fingerprint: row });
+      },
+    });
+    scheduler.on('idle', () => (idle = true));
+    scheduler.start();
+    await waitFor(() => started.includes('b'), { what: 'b started while a waits for its commit' });
+    expect(started).toEqual(['a', 'b']); // a, still settling, was not claimed again
+    expect(scheduler.runningCount).toBe(1);
+    expect(idle).toBe(false);
+    finishA();
+    await waitFor(() => idle, { what: 'idle once a settled' });
+    await scheduler.stop(1000);
   });
 });
