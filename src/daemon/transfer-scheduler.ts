@@ -1,5 +1,6 @@
-import { EventEmitter } from 'node:events';
+import { EventEmitter, setMaxListeners } from 'node:events';
 import type { FileQueue, FileRow } from '../store/index.js';
+import { FinishPace } from './finish-pace.js';
 
 /**
  * Runs one claimed row. `releaseSlot()` says its network work is over (the object is verified, only
@@ -8,8 +9,8 @@ import type { FileQueue, FileRow } from '../store/index.js';
  */
 export type TaskRunner = (row: FileRow, signal: AbortSignal, releaseSlot: () => void) => Promise<void>;
 
-/** Small files claimed ahead, per slot (see TransferScheduler.ready). */
-const CLAIM_AHEAD_PER_SLOT = 2;
+/** At most this many small files claimed ahead per slot (see TransferScheduler.ready). */
+const MAX_CLAIM_AHEAD_PER_SLOT = 8;
 
 export interface SchedulerOptions {
   /** Files transferred at once. */
@@ -41,6 +42,7 @@ export class TransferScheduler extends EventEmitter<SchedulerEvents> {
    * second was the largest cost left. They start within milliseconds; a stop puts them back.
    */
   private readonly ready: FileRow[] = [];
+  private readonly pace = new FinishPace();
   private readonly abort = new AbortController();
   private timer: NodeJS.Timeout | undefined;
   private pumpScheduled = false;
@@ -51,6 +53,9 @@ export class TransferScheduler extends EventEmitter<SchedulerEvents> {
     private readonly options: SchedulerOptions,
   ) {
     super();
+    // Every running transfer listens for the stop: slots plus those waiting for their group commit,
+    // more than Node's default of 10 (which would print a leak warning to an operator's log).
+    setMaxListeners(0, this.abort.signal);
   }
 
   start(): void {
@@ -136,9 +141,20 @@ export class TransferScheduler extends EventEmitter<SchedulerEvents> {
     // A busy queue of small files: claim the next few now, in the same kind of transaction.
     if (rows.length === need) {
       exclude.push(...rows.map((r) => r.id));
-      this.ready.push(...this.queue.claimDue(this.options.slots * CLAIM_AHEAD_PER_SLOT, { sizeBelow: large, folders, exclude }));
+      this.ready.push(...this.queue.claimDue(this.claimAhead(), { sizeBelow: large, folders, exclude }));
     }
     return [...fromReady, ...rows];
+  }
+
+  /**
+   * How many small files to claim ahead: about as many as finished in the last 50-100 ms (they will
+   * start within that long), at least one per slot. Thousands of small files a second then cost one
+   * claim transaction per few dozen files, while on a slow link status does not list files as
+   * uploading long before they move.
+   */
+  private claimAhead(): number {
+    const slots = this.options.slots;
+    return Math.min(slots * MAX_CLAIM_AHEAD_PER_SLOT, Math.max(slots, this.pace.recent()));
   }
 
   /** Up to `n` claimed-ahead rows; those of folders no longer active go back to the queue. */
@@ -165,6 +181,7 @@ export class TransferScheduler extends EventEmitter<SchedulerEvents> {
     const releaseSlot = (): void => {
       if (entry.slotReleased) return;
       entry.slotReleased = true;
+      this.pace.record();
       this.next();
     };
     this.running.set(row.id, entry);
@@ -178,6 +195,7 @@ export class TransferScheduler extends EventEmitter<SchedulerEvents> {
         if (entry.slotReleased) this.kick(); // idle is judged once nothing runs
         else {
           entry.slotReleased = true;
+          this.pace.record();
           this.next();
         }
       });

@@ -93,4 +93,36 @@ describe('TransferScheduler slots', () => {
     await waitFor(() => idle, { what: 'idle once a settled' });
     await scheduler.stop(1000);
   });
+
+  it('lets every running transfer listen for the stop without a listener-leak warning', async () => {
+    const { store } = ctx;
+    const names = Array.from({ length: 12 }, (_, i) => `f-${i}`);
+    store.queue.observe(
+      'f',
+      names.map((n, i) => ({ relPath: n, size: 3, mtimeNs: 1n, ino: BigInt(i + 1), dev: 1n, bucket: 'b', key: `p/${n}` })),
+    );
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w.name);
+    process.on('warning', onWarning);
+    let listening = 0;
+    const scheduler = new TransferScheduler(store.queue, {
+      slots: 12,
+      largeFileBytes: 1 << 20,
+      activeFolders: () => ['f'],
+      run: (_row, signal) =>
+        new Promise<void>((resolve) => {
+          listening++;
+          signal.addEventListener('abort', () => resolve(), { once: true }); // as the daemon's transfers do
+        }),
+    });
+    try {
+      scheduler.start();
+      await waitFor(() => listening === 12, { what: '12 transfers running' });
+      await scheduler.stop(1000);
+      await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
+      expect(warnings).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
 });
