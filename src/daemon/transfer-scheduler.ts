@@ -83,10 +83,6 @@ export class TransferScheduler extends EventEmitter<SchedulerEvents> {
     return busy;
   }
 
-  runningRows(): FileRow[] {
-    return [...this.running.values()].map((r) => r.row);
-  }
-
   /**
    * Stops taking work and tells running transfers to stop starting new parts; waits up to graceMs
    * for them. Returns true if every transfer settled in time (the rest resume at the next start).
@@ -193,11 +189,7 @@ export class TransferScheduler extends EventEmitter<SchedulerEvents> {
       .finally(() => {
         this.running.delete(row.id);
         if (entry.slotReleased) this.kick(); // idle is judged once nothing runs
-        else {
-          entry.slotReleased = true;
-          this.pace.record();
-          this.next();
-        }
+        else releaseSlot();
       });
   }
 
