@@ -3,13 +3,14 @@
  * finish and covers the last one to two buckets. The scheduler sizes its claim-ahead by it.
  */
 export class FinishPace {
-  private bucketStart = 0;
+  private bucketStart = Number.NEGATIVE_INFINITY;
   private current = 0;
   private previous = 0;
 
   constructor(
     private readonly bucketMs = 50,
-    private readonly now: () => number = Date.now,
+    // Monotonic: a wall clock stepped back would stop the buckets from rolling.
+    private readonly now: () => number = () => performance.now(),
   ) {}
 
   record(): void {

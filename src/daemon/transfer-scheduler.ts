@@ -118,11 +118,11 @@ export class TransferScheduler extends EventEmitter<SchedulerEvents> {
   }
 
   private claim(folders: readonly string[]): FileRow[] {
-    const free = this.options.slots - this.busySlots;
-    if (free <= 0 || folders.length === 0) return [];
+    const free = Math.max(0, this.options.slots - this.busySlots);
+    // First, so claimed-ahead rows of paused or removed folders go back to the queue even when no slot is free.
     const fromReady = this.takeReady(free, folders);
     const need = free - fromReady.length;
-    if (need === 0) return fromReady;
+    if (need === 0 || folders.length === 0) return fromReady;
     const large = this.options.largeFileBytes;
     const largeRunning = [...this.running.values()].filter((r) => !r.slotReleased && r.row.size >= large && r.row.state === 'uploading').length;
     const largeRoom = Math.max(1, this.options.slots - 1) - largeRunning;
@@ -177,7 +177,7 @@ export class TransferScheduler extends EventEmitter<SchedulerEvents> {
     const releaseSlot = (): void => {
       if (entry.slotReleased) return;
       entry.slotReleased = true;
-      this.pace.record();
+      this.pace.record(); // an object verified: the pace claim-ahead follows
       this.next();
     };
     this.running.set(row.id, entry);
@@ -188,8 +188,13 @@ export class TransferScheduler extends EventEmitter<SchedulerEvents> {
       })
       .finally(() => {
         this.running.delete(row.id);
-        if (entry.slotReleased) this.kick(); // idle is judged once nothing runs
-        else releaseSlot();
+        if (entry.slotReleased) {
+          this.kick(); // idle is judged once nothing runs
+          return;
+        }
+        // Failed, put back or a remote delete: not part of the pace (fast failures must not grow claim-ahead).
+        entry.slotReleased = true;
+        this.next();
       });
   }
 

@@ -125,4 +125,29 @@ describe('TransferScheduler slots', () => {
       process.off('warning', onWarning);
     }
   });
+
+  it('puts claimed-ahead files back in the queue when their folder pauses, even with every slot busy', async () => {
+    const { store } = ctx;
+    const names = Array.from({ length: 6 }, (_, i) => `f-${i}`);
+    store.queue.observe(
+      'f',
+      names.map((n, i) => ({ relPath: n, size: 3, mtimeNs: 1n, ino: BigInt(i + 1), dev: 1n, bucket: 'b', key: `p/${n}` })),
+    );
+    let active = ['f'];
+    let finishFirst!: () => void;
+    const scheduler = new TransferScheduler(store.queue, {
+      slots: 1,
+      largeFileBytes: 1 << 20,
+      activeFolders: () => active,
+      run: () => new Promise<void>((resolve) => (finishFirst = resolve)),
+    });
+    const uploading = (): number => names.filter((n) => store.queue.find('f', n)?.state === 'uploading').length;
+    scheduler.start();
+    await waitFor(() => uploading() > 1, { what: 'a file running and others claimed ahead' });
+    active = []; // e.g. the folder's disk was unmounted
+    scheduler.kick();
+    await waitFor(() => uploading() === 1, { what: 'the claimed-ahead files queued again' });
+    finishFirst();
+    await scheduler.stop(1000);
+  });
 });
