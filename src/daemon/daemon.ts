@@ -9,6 +9,7 @@ import { abortOrphanedUploads, abortRemovedFolderUploads, type CleanupContext } 
 import type { Logger } from './logger.js';
 import { TransferScheduler } from './transfer-scheduler.js';
 import { TransferWorker } from './transfer-worker.js';
+import { VerifiedBatch } from './verified-batch.js';
 
 export interface DaemonOptions {
   config: Config;
@@ -70,6 +71,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   ) {
     super();
     this.config = o.config;
+    this.verified = new VerifiedBatch(store.queue);
   }
 
   /** Takes the instance lock, opens the state, resumes what was interrupted and starts working. */
@@ -137,6 +139,8 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   }
 
   private worker!: TransferWorker;
+  /** One group commit for every worker this daemon builds (a reload replaces the worker, not this). */
+  private readonly verified: VerifiedBatch;
 
   /** (Re)creates the OSS client, uploader and worker from the current config. */
   private buildTransfer(): void {
@@ -154,6 +158,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       logger: this.o.logger,
       folder: (name) => this.folders.get(name)?.folder,
       maxAttempts: c.maxAttempts,
+      verified: this.verified,
       onFatal: (folder, err) => this.onFatal(folder, err),
       onGone: (folder, relPath, dev) => this.onGone(folder, relPath, dev),
     });
@@ -363,7 +368,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   private async shutdown(): Promise<{ settled: boolean }> {
     const settled = await this.scheduler.stop(this.config.shutdownGraceMs);
     await Promise.all([...this.folders.values()].map((f) => f.close()));
-    this.worker.flushCommits(); // a file verified as the grace ran out is recorded, not sent again
+    this.verified.flush(); // a file verified as the grace ran out is recorded, not sent again
     this.store.daemon.unregister();
     this.store.close();
     this.lock.release();

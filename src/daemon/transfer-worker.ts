@@ -15,7 +15,7 @@ import { unchangedContent } from './content-check.js';
 import { fileRetryDelayMs } from './file-backoff.js';
 import type { Logger } from './logger.js';
 import { storeJournal } from './store-journal.js';
-import { VerifiedBatch } from './verified-batch.js';
+import type { VerifiedBatch } from './verified-batch.js';
 
 export interface TransferWorkerOptions {
   store: StateStore;
@@ -24,6 +24,8 @@ export interface TransferWorkerOptions {
   logger: Logger;
   folder: (name: string) => FolderConfig | undefined;
   maxAttempts: number;
+  /** Group commit of finished files; one per daemon, so a worker replaced by a reload leaves none behind. */
+  verified: VerifiedBatch;
   /** Called when a folder hits an error that every file of it would hit (bad credentials, no bucket). */
   onFatal: (folder: string, err: Error) => void;
   /** A file is gone from disk: applies the folder's delete policy if it really was deleted (false: not judged now). */
@@ -37,10 +39,8 @@ export interface TransferWorkerOptions {
 export class TransferWorker {
   /** Files being uploaded, by "bucket/key", so progress events land on the right row. */
   private readonly inFlight = new Map<string, number>();
-  private readonly verified: VerifiedBatch;
 
   constructor(private readonly o: TransferWorkerOptions) {
-    this.verified = new VerifiedBatch(o.store.queue);
     o.uploader.on('progress', (e) => {
       const id = this.inFlight.get(`${e.bucket}/${e.key}`);
       // All bytes done: marking the file verified records that, one write instead of two.
@@ -81,7 +81,7 @@ export class TransferWorker {
       localPath,
       bucket: row.bucket,
       key: row.key,
-      journal: storeJournal(this.o.store, row, { verified: this.verified, onObjectVerified: releaseSlot }),
+      journal: storeJournal(this.o.store, row, { verified: this.o.verified, onObjectVerified: releaseSlot }),
       partSize: folder.partSize,
       ...(folder.storageClass ? { storageClass: folder.storageClass } : {}),
       signal,
@@ -95,11 +95,6 @@ export class TransferWorker {
       ms: Date.now() - started,
       crc64: outcome.crc64,
     });
-  }
-
-  /** Commits finished files still waiting for their group commit (before the store closes). */
-  flushCommits(): void {
-    this.verified.flush();
   }
 
   private async deleteRemote(row: FileRow): Promise<void> {
