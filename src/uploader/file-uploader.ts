@@ -18,10 +18,16 @@ export interface FileUploaderOptions {
   multipartThreshold?: number;
   /** Parts of one file in flight at once. Default 4. */
   partConcurrency?: number;
-  /** Read buffer per stream; memory is about 3 x this x partConcurrency. Default 512 KiB. */
+  /** Read buffer per stream (streamed PutObjects and parts above maxBufferedPartBytes); about 3 x this per stream. Default 512 KiB. */
   readHighWaterMark?: number;
   /** PutObject files up to this size are read whole (synchronously) and sent from memory. Default 1 MiB. */
   inMemoryPutBytes?: number;
+  /**
+   * Parts up to this size are read whole into one reused buffer per lane and sent from memory
+   * (memory: partConcurrency x part size); bigger parts (huge files' raised part size) are streamed.
+   * Default 16 MiB.
+   */
+  maxBufferedPartBytes?: number;
   /** Per-request deadline = base + body / minBytesPerSecond. Defaults 60 s and 1 MiB/s. */
   requestTimeoutBaseMs?: number;
   minBytesPerSecond?: number;
@@ -77,6 +83,7 @@ export class FileUploader extends EventEmitter<FileUploaderEvents> {
       partConcurrency: Math.max(1, Math.floor(options.partConcurrency ?? 4)),
       readHighWaterMark: options.readHighWaterMark ?? 512 * 1024,
       inMemoryPutBytes: options.inMemoryPutBytes ?? MiB,
+      maxBufferedPartBytes: options.maxBufferedPartBytes ?? 16 * MiB,
       requestTimeoutBaseMs: options.requestTimeoutBaseMs ?? 60_000,
       minBytesPerSecond: options.minBytesPerSecond ?? MiB,
       integrityAttempts: Math.max(1, options.integrityAttempts ?? 3),

@@ -1,6 +1,8 @@
 import { crc64CombineAll } from '../lib/crc64.js';
 import { FileChangedError, FileGoneError, IntegrityError, storageErrorCode } from './errors.js';
+import { readFileRange } from './file-range-read.js';
 import { HashedFileRange } from './hashed-file-range.js';
+import { InMemoryBody } from './in-memory-body.js';
 import type { RecordedPart, RecordedUpload, UploadOutcome } from './journal.js';
 import { fingerprintChange, fingerprintOf } from './local-file.js';
 import type { ObjectRef } from './object-storage.js';
@@ -79,10 +81,14 @@ export class MultipartUpload {
   private async sendParts(toSend: PlannedPart[]): Promise<void> {
     const queue = [...toSend];
     let failure: { error: unknown } | undefined;
+    const largest = Math.max(...toSend.map((p) => p.size));
+    const buffered = largest <= this.ctx.settings.maxBufferedPartBytes;
     const worker = async (): Promise<void> => {
+      // One buffer per lane, reused part after part: memory is partConcurrency x part size.
+      const buffer = buffered ? Buffer.allocUnsafeSlow(largest) : undefined;
       for (let part = queue.shift(); part && !failure && !this.ctx.signal?.aborted; part = queue.shift()) {
         try {
-          await this.sendPart(part);
+          await this.sendPart(part, buffer);
         } catch (error) {
           failure ??= { error };
         }
@@ -93,9 +99,21 @@ export class MultipartUpload {
     this.ctx.signal?.throwIfAborted();
   }
 
-  private async sendPart(part: PlannedPart): Promise<void> {
+  /**
+   * With a buffer, the part is read whole, hashed once and sent from memory with Content-MD5 (the
+   * server checks it too, and a retry does not read the disk again); without one (parts above
+   * maxBufferedPartBytes) it is streamed and hashed on the way.
+   */
+  private async sendPart(part: PlannedPart, buffer: Buffer | undefined): Promise<void> {
     const { storage, ref, settings, signal } = this.ctx;
-    const body = new HashedFileRange(this.ctx.localPath, part.start, part.size, settings.readHighWaterMark);
+    let body;
+    if (buffer) {
+      const bytes = buffer.subarray(0, part.size);
+      await readFileRange(this.ctx.localPath, part.start, bytes);
+      body = new InMemoryBody(bytes);
+    } else {
+      body = new HashedFileRange(this.ctx.localPath, part.start, part.size, settings.readHighWaterMark);
+    }
     const what = `part ${part.partNumber} of oss://${ref.bucket}/${ref.key}`;
     const { stored, local } = await sendVerified(what, body, settings, () =>
       storage.uploadPart(ref, this.uploadId, part.partNumber, body, { signal, timeoutMs: requestTimeoutMs(settings, part.size) }),

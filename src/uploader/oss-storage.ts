@@ -72,9 +72,11 @@ export class OssStorage implements ObjectStorage {
   }
 
   async uploadPart(ref: ObjectRef, uploadId: string, partNumber: number, body: Body, options: RequestOptions = {}): Promise<StoredChecksums> {
+    // A body already in memory was hashed up front: the server checks it as it arrives, too.
+    const headers = body.inMemory ? { 'Content-MD5': body.inMemory.md5Base64 } : {};
     const result = await this.call('UploadPart', ref, (client) =>
       withBodyStream(body, options.signal, (stream) =>
-        client._uploadPart(ref.key, uploadId, partNumber, { size: body.size, stream }, sdkOptions(options)),
+        client._uploadPart(ref.key, uploadId, partNumber, { size: body.size, stream }, { ...sdkOptions(options), headers }),
       ),
     );
     return checksumsOf(result.res);

@@ -11,6 +11,7 @@ export interface UploaderSettings {
   partConcurrency: number;
   readHighWaterMark: number;
   inMemoryPutBytes: number;
+  maxBufferedPartBytes: number;
   requestTimeoutBaseMs: number;
   /** The slowest bandwidth a body request is given time for. */
   minBytesPerSecond: number;

@@ -32,6 +32,16 @@ describe('FileUploader happy paths (real ali-oss, real emulator, real files)', (
     expect(h.requests('streamed.bin', 'PutObject')).toHaveLength(1);
   });
 
+  it('streams parts bigger than maxBufferedPartBytes instead of reading them whole, byte for byte', async () => {
+    const { path, content } = h.randomFile('streamed-parts.bin', 1024 * KiB + 999);
+    const outcome = await h
+      .uploader({ maxBufferedPartBytes: 50 * KiB })
+      .upload({ localPath: path, bucket: h.oss.bucket, key: 'streamed-parts.bin', journal: new MemoryJournal() });
+    expect(await h.getObject('streamed-parts.bin')).toEqual(content);
+    expect(outcome.crc64).toBe(crc64(content));
+    expect(h.partRequests('streamed-parts.bin').length).toBeGreaterThan(1);
+  });
+
   it('uploads an empty file', async () => {
     const path = h.writeFile('empty.txt', Buffer.alloc(0));
     const outcome = await h.uploader().upload({ localPath: path, bucket: h.oss.bucket, key: 'empty.txt', journal: new MemoryJournal() });
