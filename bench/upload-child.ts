@@ -4,6 +4,7 @@
  *
  *   node dist/bench/upload-child.js emulator <dataDir> <bucket>
  *   node dist/bench/upload-child.js <oss-sync|ali-oss-multipart|bare-put> <endpoint> <bucket> <key> <file> <partSize> <parallel> [stateDb]
+ *   node dist/bench/upload-child.js delete <endpoint> <bucket> <key>
  *
  * oss-sync records its upload in a real state database (the daemon's SQLite journal), as in production.
  */
@@ -80,6 +81,14 @@ async function uploadWithStateDb(uploader: FileUploader, stateDb: string, file: 
   }
 }
 
+/** Removes a contender's object once measured, so every run meets the emulator in the same state. */
+async function deleteObject([endpoint, bucket, key]: string[]): Promise<void> {
+  const client = new OSS({ endpoint: endpoint!, accessKeyId: BENCH_ACCESS_KEY_ID, accessKeySecret: BENCH_ACCESS_KEY_SECRET, bucket } as OSS.Options);
+  await client.delete(key!);
+  process.stdout.write(`${JSON.stringify({ deleted: key })}\n`);
+}
+
 const [role, ...args] = process.argv.slice(2);
 if (role === 'emulator') await runEmulator(args);
+else if (role === 'delete') await deleteObject(args);
 else await runContender(role!, args);
