@@ -1,3 +1,4 @@
+import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { FileChangedError } from './errors.js';
 import { localFileError } from './local-file.js';
@@ -10,7 +11,8 @@ import { localFileError } from './local-file.js';
 export async function readFileRange(path: string, start: number, into: Buffer): Promise<void> {
   let handle;
   try {
-    handle = await open(path, 'r');
+    // O_NONBLOCK: a FIFO that replaced the file must not hold a thread-pool thread waiting for a writer.
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
     throw localFileError(path, err);
   }

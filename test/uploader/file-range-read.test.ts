@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FileChangedError, FileGoneError } from '../../src/uploader/index.js';
@@ -29,5 +30,12 @@ describe('readFileRange', () => {
   it('reports a vanished file as gone', async () => {
     const path = file('x');
     await expect(readFileRange(`${path}.missing`, 0, Buffer.alloc(1))).rejects.toBeInstanceOf(FileGoneError);
+  });
+
+  it('does not hang on a FIFO that replaced the file (no writer): a clear error naming it', async () => {
+    const path = file('0123456789');
+    unlinkSync(path);
+    execFileSync('mkfifo', [path]);
+    await expect(readFileRange(path, 0, Buffer.alloc(4))).rejects.toThrow(path);
   });
 });
