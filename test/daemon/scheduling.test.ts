@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { TransferScheduler } from '../../src/daemon/transfer-scheduler.js';
 import { StateStore } from '../../src/store/index.js';
 import { createTree } from '../helpers/fixtures.js';
-import { useStore } from '../helpers/store.js';
+import { queueFiles, useStore } from '../helpers/store.js';
 import { createSyncFixture, type SyncFixture } from '../helpers/sync-fixture.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -63,10 +63,7 @@ describe('TransferScheduler slots', () => {
 
   it('gives a slot to the next file once the running one has released it, and is idle only after both settled', async () => {
     const { store } = ctx;
-    store.queue.observe(
-      'f',
-      ['a', 'b'].map((n, i) => ({ relPath: n, size: 3, mtimeNs: 1n, ino: BigInt(i + 1), dev: 1n, bucket: 'b', key: `p/${n}` })),
-    );
+    queueFiles(store, 'f', ['a', 'b']);
     const started: string[] = [];
     let finishA!: () => void;
     let idle = false;
@@ -97,10 +94,7 @@ describe('TransferScheduler slots', () => {
   it('lets every running transfer listen for the stop without a listener-leak warning', async () => {
     const { store } = ctx;
     const names = Array.from({ length: 12 }, (_, i) => `f-${i}`);
-    store.queue.observe(
-      'f',
-      names.map((n, i) => ({ relPath: n, size: 3, mtimeNs: 1n, ino: BigInt(i + 1), dev: 1n, bucket: 'b', key: `p/${n}` })),
-    );
+    queueFiles(store, 'f', names);
     const warnings: string[] = [];
     const onWarning = (w: Error): void => void warnings.push(w.name);
     process.on('warning', onWarning);
@@ -129,10 +123,7 @@ describe('TransferScheduler slots', () => {
   it('puts claimed-ahead files back in the queue when their folder pauses, even with every slot busy', async () => {
     const { store } = ctx;
     const names = Array.from({ length: 6 }, (_, i) => `f-${i}`);
-    store.queue.observe(
-      'f',
-      names.map((n, i) => ({ relPath: n, size: 3, mtimeNs: 1n, ino: BigInt(i + 1), dev: 1n, bucket: 'b', key: `p/${n}` })),
-    );
+    queueFiles(store, 'f', names);
     let active = ['f'];
     let finishFirst!: () => void;
     const scheduler = new TransferScheduler(store.queue, {

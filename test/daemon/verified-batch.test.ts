@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { VerifiedBatch } from '../../src/daemon/verified-batch.js';
 import { StateStore, type FileRow, type VerifiedFile } from '../../src/store/index.js';
-import { useStore } from '../helpers/store.js';
+import { queueFiles, useStore } from '../helpers/store.js';
 
 const MTIME = 1_732_500_000_123_456_789n;
 
@@ -15,10 +15,7 @@ describe('VerifiedBatch (group commit of finished uploads)', () => {
 
   function claimed(names: string[]): FileRow[] {
     const { store } = ctx;
-    store.queue.observe(
-      'f',
-      names.map((n, i) => ({ relPath: n, size: 3, mtimeNs: MTIME, ino: BigInt(i + 1), dev: 1n, bucket: 'b', key: `p/${n}` })),
-    );
+    queueFiles(store, 'f', names, MTIME);
     return store.queue.claimDue(names.length);
   }
 

@@ -24,3 +24,11 @@ export function useStore(): { readonly store: StateStore; readonly dir: string }
     },
   };
 }
+
+/** Queues 3-byte files `names` in `folder` (as a walk would observe them), target keys p/<name> in bucket b. */
+export function queueFiles(store: StateStore, folder: string, names: readonly string[], mtimeNs = 1n): void {
+  store.queue.observe(
+    folder,
+    names.map((n, i) => ({ relPath: n, size: 3, mtimeNs, ino: BigInt(i + 1), dev: 1n, bucket: 'b', key: `p/${n}` })),
+  );
+}
