@@ -26,6 +26,11 @@ export class BodyMeter extends Transform {
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    const at = this.ctx.corruptAtByte;
+    if (at !== undefined && at >= this.size && at < this.size + chunk.length) {
+      chunk = Buffer.from(chunk); // the sender's buffer is not ours to change
+      chunk[at - this.size]! ^= 0xff;
+    }
     this.size += chunk.length;
     this.ctx.bytesReceived += chunk.length;
     this.md5?.update(chunk);

@@ -38,6 +38,9 @@ function checkAction(action: FaultAction): void {
       return positive(action.ms, 'ms', true);
     case 'throttle':
       return positive(action.bytesPerSecond, 'bytesPerSecond');
+    case 'corrupt':
+      if (!Number.isInteger(action.atByte) || action.atByte < 0) throw new InvalidFaultRuleError('atByte must be an integer >= 0');
+      return;
     case 'forgetUpload':
       return;
     default:

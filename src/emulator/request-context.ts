@@ -10,6 +10,8 @@ export class RequestContext {
   bytesReceived = 0;
   /** Set by a throttle fault: body reads are paced to this rate. */
   throttleBytesPerSecond: number | undefined;
+  /** Set by a corrupt fault: the body byte at this offset arrives inverted. */
+  corruptAtByte: number | undefined;
   /** The OSS error code answered, for the request log. */
   errorCode: string | undefined;
 

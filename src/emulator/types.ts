@@ -21,6 +21,8 @@ export type FaultAction =
   | { type: 'latency'; ms: number }
   /** Throttle reading the request body. */
   | { type: 'throttle'; bytesPerSecond: number }
+  /** Damage on the wire: the byte at this offset of the request body arrives with its bits flipped. */
+  | { type: 'corrupt'; atByte: number }
   /** Drop the request's upload ID server-side before handling it, so it gets NoSuchUpload. */
   | { type: 'forgetUpload' };
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
@@ -176,6 +177,23 @@ export function emulatorOnlyTests(session: () => TargetSession): void {
       started = Date.now();
       await client.put(key('throttled.bin'), bytes(128 * KB));
       expect(Date.now() - started).toBeGreaterThanOrEqual(450); // 128 KiB at 256 KiB/s
+    });
+
+    it('damages a body on the wire: refused with Content-MD5, stored damaged (with its own ETag) without', async () => {
+      const client = session().client();
+      const body = bytes(100 * KB, 7);
+      const damaged = Buffer.from(body);
+      damaged[70 * KB]! ^= 0xff;
+      const faults = emulator().emulator.faults;
+      faults.add({ match: { operation: 'PutObject', key: key('damaged-md5.bin') }, action: { type: 'corrupt', atByte: 70 * KB } });
+      expect(await rejection(client.put(key('damaged-md5.bin'), body))).toMatchObject({ code: 'InvalidDigest', status: 400 });
+
+      const name = key('damaged-part.bin');
+      const { uploadId } = await client.initMultipartUpload(name);
+      faults.add({ match: { operation: 'UploadPart', key: name }, action: { type: 'corrupt', atByte: 70 * KB } });
+      const stored = await client.uploadPart(name, uploadId, 1, body, 0, body.length);
+      expect(stored.etag.replace(/"/g, '')).toBe(createHash('md5').update(damaged).digest('hex').toUpperCase());
+      await client.abortMultipartUpload(name, uploadId);
     });
 
     it('logs what it received: operation, key, part, upload id, bytes and status', async () => {
