@@ -8,7 +8,7 @@
  *     [--idle-seconds S] [--latency-samples N] [--runs N] [--parts throughput,restart,latency,idle] [--fill store|upload]
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -31,6 +31,7 @@ import {
 } from './daemon-fixture.js';
 import { fixed, median, percentile, ratio, seconds, table, verdict } from './markdown.js';
 import { DEFAULT_NATIVE_THRESHOLD } from '../src/daemon/watch/index.js';
+import { emulatorDataDir } from './emulator-data-dir.js';
 import { fillStateAsUploaded } from './state-fill.js';
 
 const PUT_LOOP = new URL('./put-loop.js', import.meta.url).pathname;
@@ -70,12 +71,7 @@ if (values.fill !== 'store' && values.fill !== 'upload') throw new Error(`--fill
 for (const p of parts) if (!PARTS.includes(p as Part)) throw new Error(`--parts: unknown part '${p}' (${PARTS.join(', ')})`);
 
 const work = mkdtempSync(join(tmpdir(), 'oss-sync-bench-daemon-'));
-/**
- * The emulator's objects go to tmpfs when the machine has one: the server's disk is not the client's
- * work (a real OSS is elsewhere), and the writeback of 20,000 object files per run was the largest
- * source of run-to-run noise here. The trees, the state databases and `find` stay on the disk.
- */
-const emulatorRoot = existsSync('/dev/shm') ? mkdtempSync(join('/dev/shm', 'oss-sync-bench-emulator-')) : join(work, 'emulator');
+const { dir: emulatorRoot, onTmpfs: emulatorOnTmpfs } = emulatorDataDir(work);
 let emu: EmulatorProcess | undefined;
 const out: string[] = [];
 let failures = 0;
@@ -391,7 +387,7 @@ process.stdout.write(
   [
     `## Daemon (\`bench/daemon.ts\`${quick ? ', --quick' : ''})`,
     '',
-    `Emulator in its own process (\`oss-sync emulator\`, objects in ${emulatorRoot.startsWith('/dev/shm') ? 'tmpfs' : 'the work directory'}), ` +
+    `Emulator in its own process (\`oss-sync emulator\`, objects in ${emulatorOnTmpfs ? 'tmpfs' : 'the work directory'}), ` +
       `the daemon as \`oss-sync once\` / \`oss-sync run\` child processes. ` +
       `Took ${seconds(performance.now() - started)} (${timings.join(', ')}).`,
     '',

@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import type { RequestLogEntry } from '../src/emulator/index.js';
 import Database from 'better-sqlite3';
 import { BenchChild, killAllChildren } from './child-process.js';
+import { emulatorDataDir } from './emulator-data-dir.js';
 import { fixed, ratio, table, verdict } from './markdown.js';
 import type { ContenderResult } from './upload-child.js';
 
@@ -137,10 +138,15 @@ function cpuBudget(best: Map<string, ContenderResult & { emulatorCpuSeconds?: nu
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'oss-sync-bench-'));
+  let emulatorDir: string | undefined;
+  let emulatorOnTmpfs = false;
   try {
     const file = join(dir, 'payload.bin');
     writeRandomFile(file, sizeMiB * MiB);
-    const emulator = startChild(['emulator', join(dir, 'emulator-data'), BUCKET]);
+    const emulatorData = emulatorDataDir(dir);
+    emulatorDir = emulatorData.dir;
+    emulatorOnTmpfs = emulatorData.onTmpfs;
+    const emulator = startChild(['emulator', emulatorData.dir, BUCKET]);
     const { endpoint } = (await resultOf(emulator)) as { endpoint: string };
 
     const contenders = ['bare-put', 'ali-oss-multipart', 'oss-sync'] as const;
@@ -184,7 +190,7 @@ async function main(): Promise<void> {
         `### Upload: ${sizeMiB} MiB file, part size ${partSize / MiB} MiB, parallel ${parallel}, best of ${runs}`,
         '',
         `Machine: ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}; ` +
-          'the emulator and each contender run in their own child process, sharing the CPUs. oss-sync hashes every byte ' +
+          `the emulator (objects in ${emulatorOnTmpfs ? 'tmpfs' : 'the work directory'}) and each contender run in their own child process, sharing the CPUs; the file is read from disk. oss-sync hashes every byte ` +
           "(MD5 and CRC-64, checked against the server's answers) and records each part in its SQLite state database; " +
           'ali-oss `multipartUpload()` and the bare PUT check nothing, so on a CPU-bound box they do less work per byte.',
         '',
@@ -199,6 +205,7 @@ async function main(): Promise<void> {
   } finally {
     killAllChildren();
     rmSync(dir, { recursive: true, force: true });
+    if (emulatorDir) rmSync(emulatorDir, { recursive: true, force: true });
   }
 }
 
