@@ -2,10 +2,11 @@ import { crc64CombineAll } from '../lib/crc64.js';
 import { FileChangedError, FileGoneError, IntegrityError, storageErrorCode } from './errors.js';
 import { readFileRange } from './file-range-read.js';
 import { HashedFileRange } from './hashed-file-range.js';
-import { InMemoryBody } from './in-memory-body.js';
 import type { RecordedPart, RecordedUpload, UploadOutcome } from './journal.js';
 import { fingerprintChange, fingerprintOf } from './local-file.js';
 import type { ObjectRef } from './object-storage.js';
+import { partLanes } from './part-lanes.js';
+import type { PartLane } from './part-lanes.js';
 import { choosePartSize, planParts } from './part-plan.js';
 import type { PlannedPart } from './part-plan.js';
 import { planResume } from './resume-plan.js';
@@ -82,35 +83,38 @@ export class MultipartUpload {
     const queue = [...toSend];
     let failure: { error: unknown } | undefined;
     const largest = Math.max(...toSend.map((p) => p.size));
-    const buffered = largest <= this.ctx.settings.maxBufferedPartBytes;
-    const worker = async (): Promise<void> => {
-      // One buffer per lane, reused part after part: memory is partConcurrency x part size.
-      const buffer = buffered ? Buffer.allocUnsafeSlow(largest) : undefined;
-      for (let part = queue.shift(); part && !failure && !this.ctx.signal?.aborted; part = queue.shift()) {
-        try {
-          await this.sendPart(part, buffer);
-        } catch (error) {
-          failure ??= { error };
+    const laneCount = Math.min(this.ctx.settings.partConcurrency, queue.length);
+    // One buffer per lane, reused part after part: memory is partConcurrency x part size.
+    const lanes = largest <= this.ctx.settings.maxBufferedPartBytes ? partLanes(laneCount, largest) : [];
+    const worker = async (lane: PartLane | undefined): Promise<void> => {
+      try {
+        for (let part = queue.shift(); part && !failure && !this.ctx.signal?.aborted; part = queue.shift()) {
+          try {
+            await this.sendPart(part, lane);
+          } catch (error) {
+            failure ??= { error };
+          }
         }
+      } finally {
+        lane?.retire();
       }
     };
-    await Promise.all(Array.from({ length: Math.min(this.ctx.settings.partConcurrency, queue.length) }, worker));
+    await Promise.all(Array.from({ length: laneCount }, (_, i) => worker(lanes[i])));
     if (failure) throw failure.error;
     this.ctx.signal?.throwIfAborted();
   }
 
   /**
-   * With a buffer, the part is read whole, hashed once and sent from memory with Content-MD5 (the
-   * server checks it too, and a retry does not read the disk again); without one (parts above
+   * With a lane, the part is read whole into the lane's buffer, hashed once (see partLanes) and sent
+   * from memory, so a retry does not read the disk again; without one (parts above
    * maxBufferedPartBytes) it is streamed and hashed on the way.
    */
-  private async sendPart(part: PlannedPart, buffer: Buffer | undefined): Promise<void> {
+  private async sendPart(part: PlannedPart, lane: PartLane | undefined): Promise<void> {
     const { storage, ref, settings, signal } = this.ctx;
     let body;
-    if (buffer) {
-      const bytes = buffer.subarray(0, part.size);
-      await readFileRange(this.ctx.localPath, part.start, bytes);
-      body = new InMemoryBody(bytes);
+    if (lane) {
+      await readFileRange(this.ctx.localPath, part.start, lane.buffer.subarray(0, part.size));
+      body = lane.body(part.size);
     } else {
       body = new HashedFileRange(this.ctx.localPath, part.start, part.size, settings.readHighWaterMark);
     }

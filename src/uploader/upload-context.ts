@@ -48,18 +48,18 @@ export function checksumMismatch(what: string, local: RangeDigest, stored: Store
 }
 
 /**
- * Send a body (send() opens it) until the server's checksums match those computed while it streamed,
- * at most settings.integrityAttempts times.
+ * Send a body (send() opens it) until the server's checksums match those computed while it streamed
+ * (or, for a body hashed later, once it is hashed), at most settings.integrityAttempts times.
  */
 export async function sendVerified(
   what: string,
-  body: { digest(): RangeDigest },
+  body: { digest(): RangeDigest | Promise<RangeDigest> },
   settings: UploaderSettings,
   send: () => Promise<StoredChecksums>,
 ): Promise<{ stored: StoredChecksums; local: RangeDigest }> {
   for (let attempt = 1; ; attempt++) {
     const stored = await send();
-    const local = body.digest();
+    const local = await body.digest();
     const mismatch = checksumMismatch(what, local, stored);
     if (!mismatch) return { stored, local };
     if (attempt >= settings.integrityAttempts) throw mismatch;

@@ -69,6 +69,16 @@ describe('FileUploader happy paths (real ali-oss, real emulator, real files)', (
     expect(done).toEqual([...done].sort((a, b) => a - b));
   });
 
+  // 1-2 lanes hash each part alone (Content-MD5); 3-4 share the lockstep SIMD hasher; 6 and 8 mix groups.
+  it.each([1, 2, 3, 4, 6, 8])('uploads byte for byte with %i parts in parallel, each part sent once', async (partConcurrency) => {
+    const name = `lanes-${partConcurrency}.bin`;
+    const { path, content } = h.randomFile(name, 750 * KiB + 77);
+    const outcome = await h.uploader({ partConcurrency }).upload({ localPath: path, bucket: h.oss.bucket, key: name, journal: new MemoryJournal() });
+    expect(await h.getObject(name)).toEqual(content);
+    expect(outcome.crc64).toBe(crc64(content));
+    expect(h.partRequests(name).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+
   it('cuts a file exactly on a part boundary into full parts only', async () => {
     const { path, content } = h.randomFile('boundary.bin', 5 * 100 * KiB);
     const journal = new MemoryJournal();
