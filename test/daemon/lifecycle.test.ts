@@ -61,6 +61,32 @@ describe('daemon life cycle: reload and stop never overlap', () => {
     expect(errorLines(second.logs)).toEqual([]);
   });
 
+  it('a reload that replaces the worker mid-upload, then a stop: every object the server stored is recorded as verified', async () => {
+    fx = await createSyncFixture([{ name: 'main' }]);
+    const names = Array.from({ length: 300 }, (_, i) => `f${i}.txt`);
+    createTree(fx.folder('main'), Object.fromEntries(names.map((n) => [n, `content of ${n}`])));
+    const stored = (): string[] =>
+      fx.emu.emulator.requestLog
+        .entries()
+        .filter((e) => e.operation === 'PutObject' && e.status === 200)
+        .map((e) => e.key!);
+    const { daemon, logs } = await fx.startDaemon();
+    await waitFor(() => stored().length >= 20, { what: 'some files uploaded' });
+    fx.writeConfig([{ name: 'main' }], { concurrency: { files: 2 } }); // a new worker, the same group commit
+    await daemon.reload(loadConfig(fx.configPath));
+    const atReload = stored().length;
+    await waitFor(() => stored().length >= atReload + 4, { what: 'the new worker uploading' });
+    await daemon.stop(); // with uploads in flight and their group commit pending
+
+    expect(errorLines(logs)).toEqual([]);
+    const store = fx.openStore();
+    try {
+      for (const key of stored()) expect(store.queue.find('main', key.split('/').at(-1)!)?.state, key).toBe('verified');
+    } finally {
+      store.close();
+    }
+  });
+
   it('a stop called first makes a reload right behind it a logged no-op', async () => {
     fx = await createSyncFixture([{ name: 'main' }]);
     const { daemon, logs } = await fx.startDaemon();
