@@ -32,13 +32,21 @@ export async function runOnceCommand(argv: string[]): Promise<number> {
   // A fatal error pauses only its folder: the others are still synced, and the folder is reported.
   await new Promise<void>((resolve) => {
     daemon.once('idle', () => resolve());
+    daemon.once('storeFailed', () => resolve());
     onStop = resolve;
     if (stopRequested) resolve();
   });
   // Before the stop: stopping clears the folder health the reasons are read from.
   const unsynced = daemon.unsyncedFolders();
   const { settled } = await daemon.stop();
-  const code = summarize(config, unsynced);
+  const storeFailure = daemon.storeFailure;
+  if (storeFailure) {
+    process.stderr.write(
+      `oss-sync once: the state database ${config.stateDb} cannot be written (${storeFailure.message}); stopped. ` +
+        'What was recorded is kept: free space or fix the file system, then run again.\n',
+    );
+  }
+  const code = storeFailure ? 1 : summarize(config, unsynced);
   // A transfer still running past the shutdown grace must not hold the process (it resumes next run).
   if (!settled) {
     process.stderr.write('oss-sync once: transfers still running after the shutdown grace were left to resume at the next run\n');

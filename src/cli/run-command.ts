@@ -47,7 +47,8 @@ export async function runDaemonCommand(argv: string[]): Promise<number> {
     daemon.reload(next).catch((err: unknown) => logger.error('reload failed', { error: err as Error }));
   };
 
-  return new Promise<number>((resolve) => {
+  // Never resolves: the process exits from stop() (process.exit), once the daemon has stopped.
+  return new Promise<number>(() => {
     let stopping = false;
     const stop = (signal: string): void => {
       if (stopping) {
@@ -58,10 +59,11 @@ export async function runDaemonCommand(argv: string[]): Promise<number> {
       logger.info('stopping', { signal });
       daemon.stop().then(
         // Exit now: a transfer still running past the grace period must not hold the process.
-        () => process.exit(0),
+        () => process.exit(daemon.storeFailure ? 1 : 0),
         (err: unknown) => {
           logger.error('error while stopping', { error: err as Error });
-          resolve(1);
+          // Exit as above: watchers or transfers left open must not keep the process alive.
+          process.exit(1);
         },
       );
     };
@@ -70,6 +72,8 @@ export async function runDaemonCommand(argv: string[]): Promise<number> {
       else if (stopping) logger.info('SIGHUP ignored: the daemon is stopping');
       else reload();
     };
+    // Nothing more can be recorded: stop, and exit 1 so a supervisor sees the failure (and restarts later).
+    daemon.once('storeFailed', () => stop('state database failure'));
     if (early) stop(early);
     else if (hupDuringStart) {
       logger.info('applying a SIGHUP received during start-up');

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { ScheduledTask } from 'node-cron';
 import type { Config, FolderConfig } from '../config/index.js';
-import { InstanceLock, StateStore, type FileRow } from '../store/index.js';
+import { InstanceLock, isDatabaseError, StateStore, type FileRow } from '../store/index.js';
 import { createOssStorage, defaultRetryPolicy, FileUploader, withRetries, type ObjectStorage } from '../uploader/index.js';
 import { DaemonAlreadyRunningError, StateDatabaseCorruptError } from './errors.js';
 import { FolderSync } from './folder-sync.js';
@@ -24,6 +24,8 @@ interface DaemonEvents {
   idle: [];
   /** A folder hit an error every file of it would hit (credentials, bucket). */
   fatal: [folder: string, err: Error];
+  /** The state database refused a write (disk full, I/O error, read-only): the daemon must stop. */
+  storeFailed: [err: Error];
 }
 
 const HEARTBEAT_MS = 5_000;
@@ -123,7 +125,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     this.scheduler.on('idle', () => {
       if (walked) this.emit('idle');
     });
-    this.scheduler.on('error', (err) => logger.error('scheduler error', { error: err }));
+    this.scheduler.on('error', (err) => (isDatabaseError(err) ? this.onStoreFailure(err) : logger.error('scheduler error', { error: err })));
     for (const folder of this.config.folders) this.addFolder(folder);
     // Uploads start as the start-up walks queue files, not after the last walk (a big tree takes seconds).
     this.scheduler.start();
@@ -132,7 +134,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     this.scheduler.kick();
     if (this.o.mode === 'run') {
       await this.scheduleReconcile();
-      this.heartbeat = setInterval(() => this.store.daemon.heartbeat(), HEARTBEAT_MS);
+      this.heartbeat = setInterval(() => this.guardStore(() => this.store.daemon.heartbeat()), HEARTBEAT_MS);
       this.heartbeat.unref();
     }
     logger.info('oss-sync started', { mode: this.o.mode, folders: this.config.folders.length, stateDb: this.config.stateDb });
@@ -141,6 +143,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   private worker!: TransferWorker;
   /** One group commit for every worker this daemon builds (a reload replaces the worker, not this). */
   private readonly verified: VerifiedBatch;
+  private storeFailureSeen: Error | undefined;
 
   /** (Re)creates the OSS client, uploader and worker from the current config. */
   private buildTransfer(): void {
@@ -160,6 +163,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       maxAttempts: c.maxAttempts,
       verified: this.verified,
       onFatal: (folder, err) => this.onFatal(folder, err),
+      onStoreFailure: (err) => this.onStoreFailure(err),
       onGone: (folder, relPath, dev) => this.onGone(folder, relPath, dev),
     });
   }
@@ -220,6 +224,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       ignore: this.config.ignore,
       onWork: () => this.scheduler.kick(),
       watch: this.o.mode === 'run',
+      onStoreFailure: (err) => this.onStoreFailure(err),
     });
     this.folders.set(folder.name, sync);
   }
@@ -261,6 +266,36 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     });
     this.store.daemon.setFolderHealth(folder, this.folders.get(folder)?.folder.path ?? '', 'paused', err.message);
     this.emit('fatal', folder, err);
+  }
+
+  /** The first state database failure, if any: the daemon stops on it (see onStoreFailure). */
+  get storeFailure(): Error | undefined {
+    return this.storeFailureSeen;
+  }
+
+  /**
+   * The state database refused a write. Nothing more can be recorded, so going on would only send
+   * bytes that a restart sends again: log once and ask to stop (the CLI exits 1; systemd restarts
+   * it). What was recorded stays: SQLite rolled the failed transaction back.
+   */
+  private onStoreFailure(err: Error): void {
+    if (this.storeFailureSeen) return;
+    this.storeFailureSeen = err;
+    this.o.logger.error('the state database cannot be written; stopping. Free space or fix the file system, then start again: what was recorded is kept', {
+      db: this.store.path,
+      error: err,
+    });
+    this.emit('storeFailed', err);
+  }
+
+  /** Runs a store write whose failure has no caller to report to. */
+  private guardStore(write: () => void): void {
+    try {
+      write();
+    } catch (err) {
+      if (!isDatabaseError(err)) throw err;
+      this.onStoreFailure(err);
+    }
   }
 
   private onGone(folder: string, relPath: string, fileDev: bigint): boolean {
@@ -369,7 +404,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     const settled = await this.scheduler.stop(this.config.shutdownGraceMs);
     await Promise.all([...this.folders.values()].map((f) => f.close()));
     this.verified.flush(); // a file verified as the grace ran out is recorded, not sent again
-    this.store.daemon.unregister();
+    this.guardStore(() => this.store.daemon.unregister());
     this.store.close();
     this.lock.release();
     this.o.logger.info('oss-sync stopped', { inFlightFinished: settled });

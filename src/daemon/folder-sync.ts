@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { FolderConfig } from '../config/index.js';
-import type { Observation, StateStore } from '../store/index.js';
+import { isDatabaseError, type Observation, type StateStore } from '../store/index.js';
 import { failpointValue } from '../lib/failpoint.js';
 import type { Logger } from './logger.js';
 import { objectKey } from './object-key.js';
@@ -29,6 +29,8 @@ export interface FolderSyncOptions {
   onWork: () => void;
   /** Whether the daemon should run a watcher (false for `once`). */
   watch: boolean;
+  /** The state database refused a write from an event handler, which has no caller to tell. */
+  onStoreFailure: (err: Error) => void;
 }
 
 /**
@@ -83,7 +85,8 @@ export class FolderSync {
   reconcile(reason: string): Promise<ReconcileResult | undefined> {
     this.reconciling ??= this.doReconcile(reason)
       .catch((err: unknown) => {
-        this.o.logger.error('reconcile failed; will try again at the next one', { folder: this.name, reason, error: err as Error });
+        if (isDatabaseError(err)) this.o.onStoreFailure(err);
+        else this.o.logger.error('reconcile failed; will try again at the next one', { folder: this.name, reason, error: err as Error });
         return undefined;
       })
       .finally(() => {
@@ -97,7 +100,7 @@ export class FolderSync {
     await this.reconciling?.catch(() => undefined);
     this.settle?.close();
     await this.watcher?.close();
-    this.flush();
+    this.guarded(() => this.flush())();
   }
 
   private async doReconcile(reason: string): Promise<ReconcileResult | undefined> {
@@ -133,7 +136,7 @@ export class FolderSync {
     const known = this.o.store.queue.countFor(this.name);
     this.settle = new SettleTracker(this.folder.path, { settleMs: this.o.settleMs });
     this.settle.on('settled', (file: SettledFile) => this.enqueueSettled(file));
-    this.settle.on('removed', (relPath: string) => this.applyRemovals([relPath]));
+    this.settle.on('removed', this.guarded((relPath: string) => this.applyRemovals([relPath])));
     this.settle.on('error', (err: Error) => this.o.logger.warn('cannot stat changed file', { folder: this.name, error: err }));
     // OSS_SYNC_FAILPOINT=watch-limit:ENOSPC makes the watcher fail as the kernel would (tests of the fallback).
     const limit = failpointValue('watch-limit');
@@ -150,14 +153,14 @@ export class FolderSync {
       return;
     }
     this.watcher = watcher;
-    watcher.on('batch', (events: WatchEvent[]) => this.onEvents(events));
-    watcher.on('degraded', (message: string) => this.degraded(message));
+    watcher.on('batch', this.guarded((events: WatchEvent[]) => this.onEvents(events)));
+    watcher.on('degraded', this.guarded((message: string) => this.degraded(message)));
     watcher.on('ready', () => {
       // A fallback or a restored root: events may have been missed meanwhile.
       if (!this.paused) void this.reconcile('watcher restarted');
     });
-    watcher.on('root-missing', () => this.pause('folder vanished (unmounted disk?)'));
-    watcher.on('root-restored', () => this.resume());
+    watcher.on('root-missing', this.guarded(() => this.pause('folder vanished (unmounted disk?)')));
+    watcher.on('root-restored', this.guarded(() => this.resume()));
     watcher.on('error', (err: Error) => this.o.logger.warn('watcher error', { folder: this.name, error: err }));
     const degraded = watcher.status().degraded; // a fallback while starting happened before we listened
     if (degraded) this.degraded(degraded.message);
@@ -186,7 +189,19 @@ export class FolderSync {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
     // Settled files arriving in the same tick are written in one transaction.
-    setImmediate(() => this.flush());
+    setImmediate(this.guarded(() => this.flush()));
+  }
+
+  /** An event handler whose state database failures go to onStoreFailure instead of crashing the process. */
+  private guarded<A extends unknown[]>(handler: (...args: A) => void): (...args: A) => void {
+    return (...args) => {
+      try {
+        handler(...args);
+      } catch (err) {
+        if (!isDatabaseError(err)) throw err;
+        this.o.onStoreFailure(err);
+      }
+    };
   }
 
   private flush(): void {

@@ -164,11 +164,18 @@ export class TransferScheduler extends EventEmitter<SchedulerEvents> {
     return this.ready.splice(0, n);
   }
 
-  /** Claimed rows that will not run now: queued again, as they were. */
+  /**
+   * Claimed rows that will not run now: queued again, as they were. If the store refuses (reported
+   * as an error), they stay claimed until the next start re-queues interrupted rows.
+   */
   private release(rows: readonly FileRow[]): void {
-    for (const row of rows) {
-      if (row.state === 'uploading') this.queue.requeue(row.id, null);
-      else this.queue.releaseDeleteLease(row.id);
+    try {
+      for (const row of rows) {
+        if (row.state === 'uploading') this.queue.requeue(row.id, null);
+        else this.queue.releaseDeleteLease(row.id);
+      }
+    } catch (err) {
+      this.emit('error', err as Error);
     }
   }
 

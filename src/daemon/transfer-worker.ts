@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { FolderConfig } from '../config/index.js';
-import type { FileRow, StateStore } from '../store/index.js';
+import { isDatabaseError, type FileRow, type StateStore } from '../store/index.js';
 import {
   classifyError,
   FileChangedError,
@@ -28,6 +28,8 @@ export interface TransferWorkerOptions {
   verified: VerifiedBatch;
   /** Called when a folder hits an error that every file of it would hit (bad credentials, no bucket). */
   onFatal: (folder: string, err: Error) => void;
+  /** The state database refused a write: nothing about this file can be recorded (nor tried). */
+  onStoreFailure: (err: Error) => void;
   /** A file is gone from disk: applies the folder's delete policy if it really was deleted (false: not judged now). */
   onGone: (folder: string, relPath: string, fileDev: bigint) => boolean;
 }
@@ -59,7 +61,13 @@ export class TransferWorker {
       if (row.state === 'deleting') await this.deleteRemote(row);
       else await this.upload(row, folder, signal, releaseSlot);
     } catch (err) {
-      this.recordFailure(row, err as Error);
+      try {
+        if (isDatabaseError(err)) throw err;
+        this.recordFailure(row, err as Error);
+      } catch (storeErr) {
+        if (!isDatabaseError(storeErr)) throw storeErr;
+        this.o.onStoreFailure(storeErr); // the row stays as it was: claimed rows are re-queued at the next start
+      }
     }
   };
 

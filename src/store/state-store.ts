@@ -1,3 +1,4 @@
+import { failpointValue } from '../lib/failpoint.js';
 import { DaemonRegistry } from './daemon-registry.js';
 import { type Db, integrityCheck, openDatabase, quickCheck } from './database.js';
 import { FileQueue } from './file-queue.js';
@@ -22,7 +23,12 @@ export class StateStore {
   }
 
   static open(path: string): StateStore {
-    return new StateStore(path, openDatabase(path));
+    const db = openDatabase(path);
+    // Test failpoint: the database refuses every write N ms after opening (SQLite's own
+    // SQLITE_READONLY, as on a file system remounted read-only), to show what a daemon does then.
+    const readOnlyAfterMs = failpointValue('state-db-readonly-after-ms');
+    if (readOnlyAfterMs !== undefined) setTimeout(() => db.open && db.pragma('query_only = ON'), Number(readOnlyAfterMs)).unref();
+    return new StateStore(path, db);
   }
 
   /** ['ok'] when the database is healthy. */

@@ -23,6 +23,9 @@ describe('FolderSync closed while it starts', () => {
       ignore: [],
       onWork: () => undefined,
       watch: true,
+      onStoreFailure: (err) => {
+        throw err;
+      },
     });
     const before = watchesOfProcess('self');
     const starting = sync.start(); // the watcher is being created...
