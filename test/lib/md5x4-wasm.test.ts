@@ -1,5 +1,6 @@
 import { createHash, randomBytes, randomFillSync } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { crc64 } from '../../src/lib/crc64.js';
 import { Md5x4, md5x4ModuleBytes } from '../../src/lib/md5x4-wasm.js';
 import { instantiateSync } from '../../src/lib/wasm-instantiate.js';
 
@@ -31,6 +32,28 @@ function hex(digests: readonly (Buffer | undefined)[]): (string | undefined)[] {
 
 function snapshot(md: Md5x4): Buffer[] {
   return [0, 1, 2, 3].map((i) => Buffer.from(md.lane(i)));
+}
+
+type Both = { md5: string; crc64: string } | undefined;
+
+/** What digestWithCrc64(lengths) must return (MD5 as hex), from node:crypto and crc64() over the same bytes. */
+function expectedBoth(md: Md5x4, lengths: readonly (number | undefined)[]): Both[] {
+  return [0, 1, 2, 3].map((i) => {
+    const len = lengths[i];
+    if (len === undefined) return undefined;
+    const data = md.lane(i).subarray(0, len);
+    return { md5: md5(data).toString('hex'), crc64: crc64(data) };
+  });
+}
+
+function both(md: Md5x4, lengths: readonly (number | undefined)[]): Both[] {
+  const results = md.digestWithCrc64(lengths);
+  expect(results).toHaveLength(4);
+  return results.map((r) => {
+    if (r === undefined) return undefined;
+    expect(r.md5).toHaveLength(16);
+    return { md5: r.md5.toString('hex'), crc64: r.crc64 };
+  });
 }
 
 describe('Md5x4', () => {
@@ -168,9 +191,123 @@ describe('Md5x4', () => {
     const exports = instantiateSync(md5x4ModuleBytes(100_000));
     const memory = exports?.memory as { grow(pages: number): number; buffer: ArrayBuffer };
     const size = memory.buffer.byteLength;
-    expect(size).toBe(7 * 64 * 1024); // 4 lanes of 100_000 bytes after 576 bytes of state and tails
+    expect(size).toBe(7 * 64 * 1024); // 4 lanes of 100_000 bytes after 33408 bytes of states, tails and CRC tables
+    expect(typeof exports?.md5x4).toBe('function');
+    expect(typeof exports?.md5crc4).toBe('function');
     expect(() => memory.grow(1)).toThrow();
     expect(memory.buffer.byteLength).toBe(size);
+  });
+});
+
+describe('Md5x4.digestWithCrc64', () => {
+  const md = create(BIG);
+  for (let i = 0; i < 4; i++) randomFillSync(md.lane(i));
+
+  it('gives the known values', () => {
+    md.lane(1).write('123456789');
+    md.lane(2).write('abc');
+    expect(both(md, [undefined, 9, 3, 0])).toEqual([
+      undefined,
+      { md5: '25f9e794323b453885f5181f1b624d0b', crc64: '11051210869376104954' },
+      { md5: '900150983cd24fb0d6963f7d28e17f72', crc64: '3231342946509354535' },
+      { md5: 'd41d8cd98f00b204e9800998ecf8427e', crc64: '0' },
+    ]);
+  });
+
+  it('matches node:crypto and crc64() on every length around the block and padding boundaries, four different lengths per call', () => {
+    const n = LENGTHS.length;
+    // As for digest(): every lane gets every length, beside three others. A lane whose full blocks end before
+    // another's keeps its slot in md5crc4 through its tail: its CRC must not take that slot's further work.
+    for (let r = 0; r < n; r++) {
+      const lengths = [0, 1, 2, 3].map((i) => LENGTHS[(r + 5 * i) % n]!);
+      lengths.forEach((len, i) => randomFillSync(md.lane(i), 0, len));
+      expect(both(md, lengths), `lengths ${lengths.join(', ')}`).toEqual(expectedBoth(md, lengths));
+    }
+  });
+
+  it('matches node:crypto and crc64() when all four lanes have the same length', () => {
+    for (const len of [0, 63, 64, 129, 64 * 1024 + 7, BIG]) {
+      const lengths = [len, len, len, len];
+      expect(both(md, lengths), `length ${len}`).toEqual(expectedBoth(md, lengths));
+    }
+  });
+
+  it('hashes only the lanes given (1 to 3 of them), and gives undefined for the others', () => {
+    const cases: (number | undefined)[][] = [
+      [BIG, undefined, undefined, undefined],
+      [undefined, undefined, undefined, 129],
+      [undefined, 65, undefined, 64 * 1024 + 7],
+      [1000, undefined, 0, 56],
+      [undefined, BIG, 1, 63],
+      [127, 128, undefined, 2 * 1024 * 1024 + 61],
+      [undefined, 120], // shorter arrays: the missing lanes count as undefined
+      [],
+      [undefined, undefined, undefined, undefined],
+    ];
+    for (const lengths of cases) {
+      expect(both(md, lengths), `lengths ${JSON.stringify(lengths)}`).toEqual(expectedBoth(md, lengths));
+    }
+    expect(md.digestWithCrc64([])).toEqual([undefined, undefined, undefined, undefined]);
+  });
+
+  it('never writes into a lane buffer', () => {
+    for (const lengths of [
+      [63, 65, 1000, 0],
+      [BIG, 119, 56, 55],
+      [127, undefined, BIG - 3, 1],
+      [undefined, undefined, 128, undefined],
+    ]) {
+      const before = snapshot(md);
+      md.digestWithCrc64(lengths);
+      const after = snapshot(md);
+      for (let i = 0; i < 4; i++) expect(after[i]!.equals(before[i]!), `lane ${i}, lengths ${lengths.join(', ')}`).toBe(true);
+    }
+  });
+
+  it('starts every call from fresh MD5 and CRC states', () => {
+    const lengths = [1000, 64, 0, 129];
+    const first = both(md, lengths);
+    expect(both(md, lengths)).toEqual(first); // same bytes, same results
+    lengths.forEach((len, i) => randomFillSync(md.lane(i), 0, len));
+    const second = both(md, lengths);
+    expect(second).toEqual(expectedBoth(md, lengths));
+    expect(second[0]!.crc64).not.toBe(first[0]!.crc64);
+    // A lane left out of a call (its slot's CRC register running over another lane's blocks), then given
+    // again, still starts fresh; so does one short of a block after a long one in the same slot.
+    both(md, [undefined, BIG, undefined, undefined]);
+    expect(both(md, lengths)).toEqual(second);
+    both(md, [BIG, BIG, BIG, BIG]);
+    expect(both(md, [63, 1, 0, 64])).toEqual(expectedBoth(md, [63, 1, 0, 64]));
+  });
+
+  it('mixes with digest() on one instance', () => {
+    const lengths = [BIG, 65, 64 * 1024 + 7, 0];
+    const alone = expected(md, lengths).map((d) => d?.toString('hex'));
+    const withCrc = expectedBoth(md, lengths);
+    for (let round = 0; round < 3; round++) {
+      expect(hex(md.digest(lengths))).toEqual(alone);
+      expect(both(md, lengths)).toEqual(withCrc);
+      expect(hex(md.digest([129, undefined, BIG, 1000]))).toEqual(hex(expected(md, [129, undefined, BIG, 1000])));
+      expect(both(md, [undefined, BIG, 63, 120])).toEqual(expectedBoth(md, [undefined, BIG, 63, 120]));
+    }
+    // The MD5 of digestWithCrc64 is digest()'s.
+    const results = md.digestWithCrc64(lengths);
+    expect(hex(results.map((r) => r?.md5))).toEqual(hex(md.digest(lengths)));
+  });
+
+  it('works with the smallest lanes', () => {
+    const tiny = create(1);
+    tiny.lane(0)[0] = 0x61;
+    expect(both(tiny, [1, 0, undefined, 1])).toEqual(expectedBoth(tiny, [1, 0, undefined, 1]));
+  });
+
+  it('throws the RangeErrors of digest(), and keeps working', () => {
+    expect(() => md.digestWithCrc64([0, BIG + 1])).toThrow(new RegExp(`${BIG + 1}`));
+    expect(() => md.digestWithCrc64([-1])).toThrow(RangeError);
+    expect(() => md.digestWithCrc64([undefined, 2.5])).toThrow(/2\.5/);
+    expect(() => md.digestWithCrc64([Number.NaN])).toThrow(/NaN/);
+    expect(() => md.digestWithCrc64([1, 2, 3, 4, 5])).toThrow(RangeError);
+    expect(both(md, [64, 65])).toEqual(expectedBoth(md, [64, 65]));
   });
 });
 
