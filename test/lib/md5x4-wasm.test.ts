@@ -111,7 +111,7 @@ describe('Md5x4', () => {
     expect(md.digest([])).toEqual([undefined, undefined, undefined, undefined]);
   });
 
-  it('never writes into a lane buffer, not even after the end of a message', () => {
+  it.each(['digest', 'digestWithCrc64'] as const)('%s never writes into a lane buffer, not even after the end of a message', (method) => {
     for (const lengths of [
       [63, 65, 1000, 0],
       [BIG, 119, 56, 55],
@@ -119,7 +119,7 @@ describe('Md5x4', () => {
       [undefined, undefined, 128, undefined],
     ]) {
       const before = snapshot(md);
-      md.digest(lengths);
+      md[method](lengths);
       const after = snapshot(md);
       for (let i = 0; i < 4; i++) expect(after[i]!.equals(before[i]!), `lane ${i}, lengths ${lengths.join(', ')}`).toBe(true);
     }
@@ -250,19 +250,6 @@ describe('Md5x4.digestWithCrc64', () => {
     expect(md.digestWithCrc64([])).toEqual([undefined, undefined, undefined, undefined]);
   });
 
-  it('never writes into a lane buffer', () => {
-    for (const lengths of [
-      [63, 65, 1000, 0],
-      [BIG, 119, 56, 55],
-      [127, undefined, BIG - 3, 1],
-      [undefined, undefined, 128, undefined],
-    ]) {
-      const before = snapshot(md);
-      md.digestWithCrc64(lengths);
-      const after = snapshot(md);
-      for (let i = 0; i < 4; i++) expect(after[i]!.equals(before[i]!), `lane ${i}, lengths ${lengths.join(', ')}`).toBe(true);
-    }
-  });
 
   it('starts every call from fresh MD5 and CRC states', () => {
     const lengths = [1000, 64, 0, 129];
