@@ -71,6 +71,7 @@ main(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     process.stderr.write(`oss-sync: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = 1;
+    // Exit now: whatever the failed command left running (timers, sockets) must not keep us alive.
+    process.exit(1);
   },
 );

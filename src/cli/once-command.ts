@@ -33,6 +33,7 @@ export async function runOnceCommand(argv: string[]): Promise<number> {
   await new Promise<void>((resolve) => {
     daemon.once('idle', () => resolve());
     daemon.once('storeFailed', () => resolve());
+    if (daemon.storeFailure) resolve(); // reported while start-up ran
     onStop = resolve;
     if (stopRequested) resolve();
   });

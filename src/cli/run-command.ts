@@ -73,7 +73,13 @@ export async function runDaemonCommand(argv: string[]): Promise<number> {
       else reload();
     };
     // Nothing more can be recorded: stop, and exit 1 so a supervisor sees the failure (and restarts later).
-    daemon.once('storeFailed', () => stop('state database failure'));
+    // (A failure while start-up ran was reported before this listener existed: storeFailure says so.)
+    const stopOnStoreFailure = (): void => {
+      if (!stopping) stop('state database failure');
+    };
+    daemon.once('storeFailed', stopOnStoreFailure);
+    if (daemon.storeFailure) stopOnStoreFailure();
+    if (stopping) return;
     if (early) stop(early);
     else if (hupDuringStart) {
       logger.info('applying a SIGHUP received during start-up');

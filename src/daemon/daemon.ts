@@ -1,9 +1,9 @@
 import { EventEmitter } from 'node:events';
 import type { ScheduledTask } from 'node-cron';
 import type { Config, FolderConfig } from '../config/index.js';
-import { InstanceLock, isDatabaseError, StateStore, type FileRow } from '../store/index.js';
+import { InstanceLock, isDatabaseUnwritable, StateStore, type FileRow } from '../store/index.js';
 import { createOssStorage, defaultRetryPolicy, FileUploader, withRetries, type ObjectStorage } from '../uploader/index.js';
-import { DaemonAlreadyRunningError, StateDatabaseCorruptError } from './errors.js';
+import { DaemonAlreadyRunningError, StateDatabaseCorruptError, StateDatabaseUnwritableError } from './errors.js';
 import { FolderSync } from './folder-sync.js';
 import { abortOrphanedUploads, abortRemovedFolderUploads, type CleanupContext } from './upload-cleanup.js';
 import type { Logger } from './logger.js';
@@ -73,7 +73,10 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   ) {
     super();
     this.config = o.config;
-    this.verified = new VerifiedBatch(store.queue);
+    this.verified = new VerifiedBatch(store.queue, {
+      // The waiting transfers get the error too; other errors (a bug) are theirs to report.
+      onCommitFailed: (err) => isDatabaseUnwritable(err) && this.onStoreFailure(err),
+    });
   }
 
   /** Takes the instance lock, opens the state, resumes what was interrupted and starts working. */
@@ -93,17 +96,19 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       throw new DaemonAlreadyRunningError(config.stateDb, pid);
     }
     let store: StateStore | undefined;
+    let daemon: Daemon | undefined;
     try {
       store = StateStore.open(config.stateDb);
       const check = store.quickCheck();
       if (check.length !== 1 || check[0] !== 'ok') throw new StateDatabaseCorruptError(config.stateDb, check);
-      const daemon = new Daemon(o, store, lock);
+      daemon = new Daemon(o, store, lock);
       await daemon.boot();
       return daemon;
     } catch (err) {
+      await daemon?.abandonBoot();
       store?.close();
       lock.release();
-      throw err;
+      throw isDatabaseUnwritable(err) ? new StateDatabaseUnwritableError(config.stateDb, err) : err;
     }
   }
 
@@ -113,7 +118,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     if (resumed > 0) logger.info('resuming interrupted transfers', { files: resumed });
     this.store.daemon.register({ pid: process.pid, version: this.o.version, configPath: this.config.sourcePath });
     this.buildTransfer();
-    await abortOrphanedUploads(this.cleanupContext());
+    await abortOrphanedUploads(this.cleanupContext()).catch((err: unknown) => this.reportIfStoreFailure(err));
     this.scheduler = new TransferScheduler(this.store.queue, {
       slots: this.config.concurrency.files,
       largeFileBytes: this.config.multipartThreshold,
@@ -125,11 +130,12 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     this.scheduler.on('idle', () => {
       if (walked) this.emit('idle');
     });
-    this.scheduler.on('error', (err) => (isDatabaseError(err) ? this.onStoreFailure(err) : logger.error('scheduler error', { error: err })));
+    this.scheduler.on('error', (err) => (isDatabaseUnwritable(err) ? this.onStoreFailure(err) : logger.error('scheduler error', { error: err })));
     for (const folder of this.config.folders) this.addFolder(folder);
     // Uploads start as the start-up walks queue files, not after the last walk (a big tree takes seconds).
     this.scheduler.start();
-    await Promise.all([...this.folders.values()].map((f) => f.start()));
+    // A database failure while starting is reported (storeFailed) like one later: the caller stops.
+    await Promise.all([...this.folders.values()].map((f) => f.start().catch((err: unknown) => this.reportIfStoreFailure(err))));
     walked = true;
     this.scheduler.kick();
     if (this.o.mode === 'run') {
@@ -283,6 +289,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     this.storeFailureSeen = err;
     this.o.logger.error('the state database cannot be written; stopping. Free space or fix the file system, then start again: what was recorded is kept', {
       db: this.store.path,
+      code: (err as { code?: unknown }).code,
       error: err,
     });
     this.emit('storeFailed', err);
@@ -293,9 +300,25 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     try {
       write();
     } catch (err) {
-      if (!isDatabaseError(err)) throw err;
-      this.onStoreFailure(err);
+      this.reportIfStoreFailure(err);
     }
+  }
+
+  /** A database that cannot be written goes to onStoreFailure; any other error is thrown on. */
+  private reportIfStoreFailure(err: unknown): void {
+    if (!isDatabaseUnwritable(err)) throw err;
+    this.onStoreFailure(err);
+  }
+
+  /** Undoes a boot that threw part-way: nothing it started may outlive the store it is about to lose. */
+  private async abandonBoot(): Promise<void> {
+    this.stopping = true;
+    this.stopRequested.abort();
+    this.cronTask?.stop();
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    const scheduler = this.scheduler as TransferScheduler | undefined;
+    await scheduler?.stop(0).catch(() => false);
+    await Promise.all([...this.folders.values()].map((f) => f.close().catch(() => undefined)));
   }
 
   private onGone(folder: string, relPath: string, fileDev: bigint): boolean {
@@ -328,7 +351,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
         this.o.logger.info('configuration reload ignored: the daemon is stopping', { config: next.sourcePath });
         return;
       }
-      await this.applyConfig(next);
+      await this.applyConfig(next).catch((err: unknown) => this.reportIfStoreFailure(err));
     });
   }
 

@@ -19,3 +19,11 @@ export class StateDatabaseCorruptError extends Error {
     super(`state database ${stateDb} is damaged (${problems.slice(0, 3).join('; ')}); move it aside to start over`);
   }
 }
+
+/** The state database refused a write while the daemon was starting (disk full, read-only, I/O error). */
+export class StateDatabaseUnwritableError extends Error {
+  override readonly name = 'StateDatabaseUnwritableError';
+  constructor(stateDb: string, cause: Error) {
+    super(`the state database ${stateDb} cannot be written (${cause.message}); free space or fix the file system, then start again`, { cause });
+  }
+}

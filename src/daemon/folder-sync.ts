@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { FolderConfig } from '../config/index.js';
-import { isDatabaseError, type Observation, type StateStore } from '../store/index.js';
+import { isDatabaseUnwritable, type Observation, type StateStore } from '../store/index.js';
 import { failpointValue } from '../lib/failpoint.js';
 import type { Logger } from './logger.js';
 import { objectKey } from './object-key.js';
@@ -85,7 +85,7 @@ export class FolderSync {
   reconcile(reason: string): Promise<ReconcileResult | undefined> {
     this.reconciling ??= this.doReconcile(reason)
       .catch((err: unknown) => {
-        if (isDatabaseError(err)) this.o.onStoreFailure(err);
+        if (isDatabaseUnwritable(err)) this.o.onStoreFailure(err);
         else this.o.logger.error('reconcile failed; will try again at the next one', { folder: this.name, reason, error: err as Error });
         return undefined;
       })
@@ -198,7 +198,7 @@ export class FolderSync {
       try {
         handler(...args);
       } catch (err) {
-        if (!isDatabaseError(err)) throw err;
+        if (!isDatabaseUnwritable(err)) throw err;
         this.o.onStoreFailure(err);
       }
     };

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { FolderConfig } from '../config/index.js';
-import { isDatabaseError, type FileRow, type StateStore } from '../store/index.js';
+import { isDatabaseUnwritable, type FileRow, type StateStore } from '../store/index.js';
 import {
   classifyError,
   FileChangedError,
@@ -62,10 +62,10 @@ export class TransferWorker {
       else await this.upload(row, folder, signal, releaseSlot);
     } catch (err) {
       try {
-        if (isDatabaseError(err)) throw err;
+        if (isDatabaseUnwritable(err)) throw err;
         this.recordFailure(row, err as Error);
       } catch (storeErr) {
-        if (!isDatabaseError(storeErr)) throw storeErr;
+        if (!isDatabaseUnwritable(storeErr)) throw storeErr;
         this.o.onStoreFailure(storeErr); // the row stays as it was: claimed rows are re-queued at the next start
       }
     }

@@ -11,6 +11,8 @@ export interface VerifiedBatchOptions {
   maxDelayMs?: number;
   /** A batch this big is committed at once. */
   maxFiles?: number;
+  /** A commit failed (each file of it is failed too). */
+  onCommitFailed?: (err: unknown) => void;
 }
 
 /**
@@ -29,12 +31,15 @@ export class VerifiedBatch {
   private readonly maxDelayMs: number;
   private readonly maxFiles: number;
 
+  private readonly onCommitFailed: (err: unknown) => void;
+
   constructor(
     private readonly queue: FileQueue,
-    { maxDelayMs = 10, maxFiles = 256 }: VerifiedBatchOptions = {},
+    { maxDelayMs = 10, maxFiles = 256, onCommitFailed = () => undefined }: VerifiedBatchOptions = {},
   ) {
     this.maxDelayMs = maxDelayMs;
     this.maxFiles = maxFiles;
+    this.onCommitFailed = onCommitFailed;
   }
 
   /** Marks the file verified with the others of this batch; resolves once committed. */
@@ -58,6 +63,8 @@ export class VerifiedBatch {
       this.queue.markVerifiedAll(batch.map((w) => w.file));
     } catch (err) {
       for (const w of batch) w.reject(err);
+      // Also told directly: at a stop past its grace nobody may be waiting on these files any more.
+      this.onCommitFailed(err);
       return;
     }
     for (const w of batch) w.resolve();

@@ -1,5 +1,5 @@
 export { StateStore } from './state-store.js';
-export { isDatabaseError } from './database-error.js';
+export { isDatabaseUnwritable } from './database-error.js';
 export { InstanceLock } from './instance-lock.js';
 export { FileQueue, type UploadResultRecord, type VerifiedFile } from './file-queue.js';
 export { reconcileKey, relPathOfReconcileKey } from './row-mapping.js';

@@ -72,4 +72,22 @@ describe('daemon: a state database that stops taking writes', () => {
     expect(verifiedBefore.size).toBeLessThan(FILES);
     await expectNextRunFinishes(names, verifiedBefore);
   });
+
+  // Early enough to land in start-up: the first writes, the orphan clean-up, the start-up walk.
+  it.each([
+    ['run', 0],
+    ['run', 60],
+    ['once', 0],
+    ['once', 60],
+  ])('`%s` with writes refused %i ms after opening, while starting: exits 1 naming the database, never hangs', async (command, ms) => {
+    const names = await setUp();
+    const first = fx.spawnCli([command, '--config', fx.configPath], { OSS_SYNC_FAILPOINT: `state-db-readonly-after-ms:${ms}` });
+    const exit = await first.exited;
+    const output = first.stdout.join('') + first.stderr.join('');
+    expect(exit.code, output).toBe(1);
+    expect(output).toContain(fx.stateDb);
+    expect(output).toContain('cannot be written');
+    expect(first.stderr.join('')).not.toMatch(/at .*\.js:\d+/);
+    await expectNextRunFinishes(names, verifiedNow(names));
+  });
 });
