@@ -122,7 +122,9 @@ class LockstepHasher {
         // A lane that failed may leave a part waiting that nobody will ask for.
         this.waiting.delete(index);
         this.liveLanes--;
-        // The last lane out: no part of this upload is sent or hashed any more.
+        // The last lane out: no part of this upload is hashed any more. (A request the server answered
+        // early, with an error, may still be writing its body from lane memory; whatever the next
+        // upload puts there only reaches that already-answered request, never a recorded part.)
         if (this.liveLanes === 0) kernels.release(this.kernel);
         else this.maybeQueueBatch();
       },
