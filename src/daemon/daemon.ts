@@ -9,6 +9,7 @@ import { abortOrphanedUploads, abortRemovedFolderUploads, type CleanupContext } 
 import type { Logger } from './logger.js';
 import { TransferScheduler } from './transfer-scheduler.js';
 import { TransferWorker } from './transfer-worker.js';
+import { StoreFailureMonitor } from './store-failure-monitor.js';
 import { VerifiedBatch } from './verified-batch.js';
 
 export interface DaemonOptions {
@@ -73,9 +74,10 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   ) {
     super();
     this.config = o.config;
+    this.storeFailures = new StoreFailureMonitor({ logger: o.logger, dbPath: store.path, onFailure: (err) => this.emit('storeFailed', err) });
     this.verified = new VerifiedBatch(store.queue, {
       // The waiting transfers get the error too; other errors (a bug) are theirs to report.
-      onCommitFailed: (err) => isDatabaseUnwritable(err) && this.onStoreFailure(err),
+      onCommitFailed: (err) => this.storeFailures.reportIfUnwritable(err),
     });
   }
 
@@ -118,7 +120,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     if (resumed > 0) logger.info('resuming interrupted transfers', { files: resumed });
     this.store.daemon.register({ pid: process.pid, version: this.o.version, configPath: this.config.sourcePath });
     this.buildTransfer();
-    await abortOrphanedUploads(this.cleanupContext()).catch((err: unknown) => this.reportIfStoreFailure(err));
+    await abortOrphanedUploads(this.cleanupContext()).catch((err: unknown) => this.storeFailures.reportOrThrow(err));
     this.scheduler = new TransferScheduler(this.store.queue, {
       slots: this.config.concurrency.files,
       largeFileBytes: this.config.multipartThreshold,
@@ -130,17 +132,17 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     this.scheduler.on('idle', () => {
       if (walked) this.emit('idle');
     });
-    this.scheduler.on('error', (err) => (isDatabaseUnwritable(err) ? this.onStoreFailure(err) : logger.error('scheduler error', { error: err })));
+    this.scheduler.on('error', (err) => (isDatabaseUnwritable(err) ? this.storeFailures.report(err) : logger.error('scheduler error', { error: err })));
     for (const folder of this.config.folders) this.addFolder(folder);
     // Uploads start as the start-up walks queue files, not after the last walk (a big tree takes seconds).
     this.scheduler.start();
     // A database failure while starting is reported (storeFailed) like one later: the caller stops.
-    await Promise.all([...this.folders.values()].map((f) => f.start().catch((err: unknown) => this.reportIfStoreFailure(err))));
+    await Promise.all([...this.folders.values()].map((f) => f.start().catch((err: unknown) => this.storeFailures.reportOrThrow(err))));
     walked = true;
     this.scheduler.kick();
     if (this.o.mode === 'run') {
       await this.scheduleReconcile();
-      this.heartbeat = setInterval(() => this.guardStore(() => this.store.daemon.heartbeat()), HEARTBEAT_MS);
+      this.heartbeat = setInterval(() => this.storeFailures.guard(() => this.store.daemon.heartbeat()), HEARTBEAT_MS);
       this.heartbeat.unref();
     }
     logger.info('oss-sync started', { mode: this.o.mode, folders: this.config.folders.length, stateDb: this.config.stateDb });
@@ -149,7 +151,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   private worker!: TransferWorker;
   /** One group commit for every worker this daemon builds (a reload replaces the worker, not this). */
   private readonly verified: VerifiedBatch;
-  private storeFailureSeen: Error | undefined;
+  private readonly storeFailures: StoreFailureMonitor;
 
   /** (Re)creates the OSS client, uploader and worker from the current config. */
   private buildTransfer(): void {
@@ -169,7 +171,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       maxAttempts: c.maxAttempts,
       verified: this.verified,
       onFatal: (folder, err) => this.onFatal(folder, err),
-      onStoreFailure: (err) => this.onStoreFailure(err),
+      onStoreFailure: (err) => this.storeFailures.report(err),
       onGone: (folder, relPath, dev) => this.onGone(folder, relPath, dev),
     });
   }
@@ -230,7 +232,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       ignore: this.config.ignore,
       onWork: () => this.scheduler.kick(),
       watch: this.o.mode === 'run',
-      onStoreFailure: (err) => this.onStoreFailure(err),
+      onStoreFailure: (err) => this.storeFailures.report(err),
     });
     this.folders.set(folder.name, sync);
   }
@@ -274,40 +276,9 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     this.emit('fatal', folder, err);
   }
 
-  /** The first state database failure, if any: the daemon stops on it (see onStoreFailure). */
+  /** The first state database failure, if any: the daemon stops on it (see StoreFailureMonitor). */
   get storeFailure(): Error | undefined {
-    return this.storeFailureSeen;
-  }
-
-  /**
-   * The state database refused a write. Nothing more can be recorded, so going on would only send
-   * bytes that a restart sends again: log once and ask to stop (the CLI exits 1; systemd restarts
-   * it). What was recorded stays: SQLite rolled the failed transaction back.
-   */
-  private onStoreFailure(err: Error): void {
-    if (this.storeFailureSeen) return;
-    this.storeFailureSeen = err;
-    this.o.logger.error('the state database cannot be written; stopping. Free space or fix the file system, then start again: what was recorded is kept', {
-      db: this.store.path,
-      code: (err as { code?: unknown }).code,
-      error: err,
-    });
-    this.emit('storeFailed', err);
-  }
-
-  /** Runs a store write whose failure has no caller to report to. */
-  private guardStore(write: () => void): void {
-    try {
-      write();
-    } catch (err) {
-      this.reportIfStoreFailure(err);
-    }
-  }
-
-  /** A database that cannot be written goes to onStoreFailure; any other error is thrown on. */
-  private reportIfStoreFailure(err: unknown): void {
-    if (!isDatabaseUnwritable(err)) throw err;
-    this.onStoreFailure(err);
+    return this.storeFailures.error;
   }
 
   /** Undoes a boot that threw part-way: nothing it started may outlive the store it is about to lose. */
@@ -351,7 +322,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
         this.o.logger.info('configuration reload ignored: the daemon is stopping', { config: next.sourcePath });
         return;
       }
-      await this.applyConfig(next).catch((err: unknown) => this.reportIfStoreFailure(err));
+      await this.applyConfig(next).catch((err: unknown) => this.storeFailures.reportOrThrow(err));
     });
   }
 
@@ -427,7 +398,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     const settled = await this.scheduler.stop(this.config.shutdownGraceMs);
     await Promise.all([...this.folders.values()].map((f) => f.close()));
     this.verified.flush(); // a file verified as the grace ran out is recorded, not sent again
-    this.guardStore(() => this.store.daemon.unregister());
+    this.storeFailures.guard(() => this.store.daemon.unregister());
     this.store.close();
     this.lock.release();
     this.o.logger.info('oss-sync stopped', { inFlightFinished: settled });
