@@ -61,12 +61,13 @@ export class TransferWorker {
       if (row.state === 'deleting') await this.deleteRemote(row);
       else await this.upload(row, folder, signal, releaseSlot);
     } catch (err) {
+      // A refused write leaves the row as it was: claimed rows are re-queued at the next start.
       try {
-        if (isDatabaseUnwritable(err)) throw err;
-        this.recordFailure(row, err as Error);
+        if (isDatabaseUnwritable(err)) this.o.onStoreFailure(err);
+        else this.recordFailure(row, err as Error);
       } catch (storeErr) {
         if (!isDatabaseUnwritable(storeErr)) throw storeErr;
-        this.o.onStoreFailure(storeErr); // the row stays as it was: claimed rows are re-queued at the next start
+        this.o.onStoreFailure(storeErr);
       }
     }
   };
