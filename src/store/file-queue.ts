@@ -93,7 +93,7 @@ export class FileQueue {
     const page = this.sql(
       `SELECT group_concat(k, char(0)) FROM (
          SELECT CASE WHEN state <> 'deleting' AND bucket = @bucket AND remote_key = @prefix || replace(rel_path, '\\', '/')
-                     THEN size || ':' || mtime_ns || ':' || ino ELSE '!' END || '/' || rel_path AS k
+                     THEN size || ':' || ${EPOCH_SECONDS_SQL} || ':' || ino ELSE '!' END || '/' || rel_path AS k
            FROM files WHERE folder = @folder AND rel_path > @after ORDER BY rel_path LIMIT ${RECONCILE_KEYS_PAGE})`,
     ).pluck();
     const keys = new Set<string>();
@@ -354,6 +354,15 @@ export class FileQueue {
     return v ?? undefined;
   }
 }
+
+/**
+ * epochSeconds(mtime_ns) in SQL, for reconcileKeys(): `/` and `%` truncate toward zero, so before
+ * 1970 the seconds are floored by hand; 1000000000 + nanoseconds, less its leading 1, is them padded to nine digits.
+ */
+const EPOCH_SECONDS_SQL = `CASE WHEN mtime_ns >= 0
+    THEN (mtime_ns / 1000000000) || '.' || substr(1000000000 + mtime_ns % 1000000000, 2) || '0'
+    ELSE ((mtime_ns + 1) / 1000000000 - 1) || '.' || substr(1000000000 + mtime_ns - ((mtime_ns + 1) / 1000000000 - 1) * 1000000000, 2) || '0'
+  END`;
 
 /** Rows per page of reconcileKeys(). */
 const RECONCILE_KEYS_PAGE = 65_536;

@@ -47,12 +47,36 @@ export function toFileRow(r: RawRow): FileRow {
 }
 
 /**
- * A file's identity and path as one string, `size:mtimeNs:ino/relPath`: what a reconcile walk
+ * A file's identity and path as one string, `size:seconds:ino/relPath`: what a reconcile walk
  * compares with FileQueue.reconcileKeys(). The fingerprint has no '/', so the path starts after the
- * first one.
+ * first one. The mtime is written as GNU find's `%T@` writes it (epochSeconds()), so that a walk by
+ * find gets keys straight from find's output, with no parsing per file.
  */
 export function reconcileKey(size: number | bigint, mtimeNs: bigint, ino: bigint, relPath: string): string {
-  return `${size}:${mtimeNs}:${ino}/${relPath}`;
+  return `${size}:${epochSeconds(mtimeNs)}:${ino}/${relPath}`;
+}
+
+const NS_PER_SECOND = 1_000_000_000n;
+
+/**
+ * Nanoseconds since the epoch as seconds with ten decimals: the floored seconds, a '.', nine
+ * digits of nanoseconds and a '0' (1795612485676948431n -> '1795612485.6769484310'; before 1970
+ * the seconds are negative and the fraction is not: -1n -> '-1.9999999990'). Exact, unlike a double.
+ * FileQueue.reconcileKeys() writes the same text in SQL.
+ */
+export function epochSeconds(ns: bigint): string {
+  const digits = ns.toString();
+  // The common case by string: at least one second after the epoch.
+  if (digits.length > 9 && ns > 0n) return `${digits.slice(0, -9)}.${digits.slice(-9)}0`;
+  let seconds = ns / NS_PER_SECOND; // truncates toward zero
+  if (ns < 0n && seconds * NS_PER_SECOND !== ns) seconds -= 1n;
+  return `${seconds}.${String(ns - seconds * NS_PER_SECOND).padStart(9, '0')}0`;
+}
+
+/** The inverse of epochSeconds(); undefined for text not in its shape. */
+export function nsOfEpochSeconds(text: string): bigint | undefined {
+  const match = /^(-?\d+)\.(\d{9})0$/.exec(text);
+  return match ? BigInt(match[1]!) * NS_PER_SECOND + BigInt(match[2]!) : undefined;
 }
 
 /** The path part of a reconcileKey(). */

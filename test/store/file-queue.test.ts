@@ -148,6 +148,17 @@ describe('FileQueue', () => {
     expect(store.queue.reconcileKeys('nothing-here', { bucket: 'b', prefix: 'p/' }).size).toBe(0);
   });
 
+  // The walk's keys come from JavaScript (epochSeconds) or from find; the store's from SQL: one
+  // digit apart and every file looks changed at each restart.
+  it('writes each mtime in its reconcile keys exactly as a walk does, before 1970 and at the edges of a second too', () => {
+    const { store } = ctx;
+    const mtimes = [MTIME, 0n, 1n, 999_999_999n, 1_000_000_000n, 1_000_000_001n, -1n, -999_999_999n, -1_000_000_000n, -1_000_000_001n, -315_619_199_876_543_211n, 4_102_444_800_000_000_001n];
+    store.queue.observe('t', mtimes.map((mtimeNs, i) => obs(`m${i}`, { mtimeNs, key: `p/m${i}` })));
+    for (const r of store.queue.claimDue(100)) store.queue.markVerified(r.id, r.generation, { bucket: r.bucket, key: r.key, etag: '"E"', crc64: '1', fingerprint: r });
+    const keys = store.queue.reconcileKeys('t', { bucket: 'b', prefix: 'p/' });
+    expect([...keys].sort()).toEqual(mtimes.map((mtimeNs, i) => reconcileKey(10, mtimeNs, 42n, `m${i}`)).sort());
+  });
+
   it('marks mirror deletions, leases them to one worker, and drops the row when done', () => {
     const { store } = ctx;
     store.queue.observe('f', [obs('a')]);
