@@ -108,6 +108,6 @@ function dirName(d: number): string {
 }
 
 /** `oss-sync <command> --config <path>` as a measured child. */
-export function ossSync(command: 'once' | 'run', configPath: string): BenchChild {
-  return new BenchChild(`oss-sync ${command}`, [CLI, command, '--config', configPath]);
+export function ossSync(command: 'once' | 'run', configPath: string, env: NodeJS.ProcessEnv = {}): BenchChild {
+  return new BenchChild(`oss-sync ${command}`, [CLI, command, '--config', configPath], { env: { ...process.env, ...env } });
 }

@@ -11,6 +11,7 @@ import { TransferScheduler } from './transfer-scheduler.js';
 import { TransferWorker } from './transfer-worker.js';
 import { StoreFailureMonitor } from './store-failure-monitor.js';
 import { VerifiedBatch } from './verified-batch.js';
+import { walkerFromEnv, type WalkerChoice } from './reconcile-walk/reconcile-walk.js';
 
 export interface DaemonOptions {
   config: Config;
@@ -18,6 +19,8 @@ export interface DaemonOptions {
   version: string;
   /** 'run' watches and runs until stopped; 'once' reconciles, drains the queue and reports idle. */
   mode: 'run' | 'once';
+  /** How reconciles walk folders; default OSS_SYNC_WALKER, else 'auto'. */
+  walker?: WalkerChoice;
 }
 
 interface DaemonEvents {
@@ -82,7 +85,8 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   }
 
   /** Takes the instance lock, opens the state, resumes what was interrupted and starts working. */
-  static async start(o: DaemonOptions): Promise<Daemon> {
+  static async start(options: DaemonOptions): Promise<Daemon> {
+    const o = { ...options, walker: options.walker ?? walkerFromEnv() }; // a bad value stops the start, named
     const { config, logger } = o;
     logger.addSecrets([config.oss.accessKeySecret, config.oss.stsToken]);
     const lock = await InstanceLock.acquire(config.stateDb);
@@ -233,6 +237,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       onWork: () => this.scheduler.kick(),
       watch: this.o.mode === 'run',
       onStoreFailure: (err) => this.storeFailures.report(err),
+      walker: this.o.walker ?? 'auto',
     });
     this.folders.set(folder.name, sync);
   }

@@ -6,6 +6,7 @@ import { failpointValue } from '../lib/failpoint.js';
 import type { Logger } from './logger.js';
 import { objectKey } from './object-key.js';
 import { reconcileFolder, type ReconcileResult } from './reconciler.js';
+import type { WalkerChoice } from './reconcile-walk/reconcile-walk.js';
 import {
   createFolderWatcher,
   createPathFilter,
@@ -31,6 +32,8 @@ export interface FolderSyncOptions {
   watch: boolean;
   /** The state database refused a write from an event handler, which has no caller to tell. */
   onStoreFailure: (err: Error) => void;
+  /** How reconciles walk the folder. */
+  walker: WalkerChoice;
 }
 
 /**
@@ -109,7 +112,7 @@ export class FolderSync {
       return undefined;
     }
     const started = Date.now();
-    const result = await reconcileFolder(this.o.store, this.folder, this.filter, {}, () => this.o.onWork());
+    const result = await reconcileFolder(this.o.store, this.folder, this.filter, { walker: this.o.walker }, () => this.o.onWork());
     if (result.missing.length > 0) this.applyRemovals(result.missing);
     if (result.excluded.length > 0) this.o.store.queue.forget(this.name, result.excluded);
     if (result.suspectEmpty) {
@@ -125,6 +128,7 @@ export class FolderSync {
       scanned: result.scanned,
       queued: result.queued,
       missing: result.missing.length,
+      walk: result.walk,
       ms: Date.now() - started,
     });
     if (result.queued > 0 || result.missing.length > 0) this.o.onWork();

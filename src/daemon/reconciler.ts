@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { FolderConfig } from '../config/index.js';
 import { relPathOfReconcileKey, type Observation, type StateStore } from '../store/index.js';
-import { startReconcileWalk, type ReconcileWalkOptions } from './reconcile-walk/reconcile-walk.js';
+import { startNodeWalk, startReconcileWalk, type ReconcileWalk, type ReconcileWalkOptions } from './reconcile-walk/reconcile-walk.js';
 import type { PathFilter } from './watch/index.js';
 import { objectKey } from './object-key.js';
 
@@ -16,13 +16,15 @@ export interface ReconcileResult {
   suspectEmpty: boolean;
   /** Entries the walk could not read (EACCES...): nothing under them is treated as deleted. */
   errors: Array<{ relPath: string; message: string }>;
+  /** How the folder was walked: 'find', 'threads' or 'in-thread'; after a find walk that fell short, also why. */
+  walk: string;
 }
 
 /**
  * Compares a folder on disk with the state database and queues what changed while nobody was
  * watching. One query loads what the store knows of the folder (as reconcile keys); the walk's
- * batches, made in walker threads for big trees, are compared in memory by key and only changed
- * files are written (one transaction per batch). No request goes to
+ * batches, made by GNU find or stat threads for big trees, are compared in memory by key and only
+ * changed files are written (one transaction per batch). No request goes to
  * OSS: the store's record of what was uploaded is the reference, so a restart over 100,000
  * unchanged files uploads nothing and asks nothing.
  */
@@ -34,8 +36,24 @@ export async function reconcileFolder(
   /** Called after each batch that queued files, so uploads can start while the walk goes on. */
   onQueued: () => void = () => undefined,
 ): Promise<ReconcileResult> {
-  // Stat threads (big trees) get their first paths now and stat while the known keys load.
-  const walk = startReconcileWalk(folder.path, filter, { knownFiles: store.queue.countFor(folder.name), ...walkOptions });
+  const options = { knownFiles: store.queue.countFor(folder.name), ...walkOptions };
+  // find and stat threads get going now, and walk while the known keys load.
+  const first = await compareWalk(store, folder, filter, startReconcileWalk(folder.path, filter, options), onQueued);
+  if (first.incomplete === undefined) return first.result;
+  // find could not vouch for the whole tree: walk again in Node. What the first walk queued is
+  // in the store, so this walk finds it unchanged; a file it listed twice is observed twice, harmlessly.
+  const second = await compareWalk(store, folder, filter, startNodeWalk(folder.path, filter, { ...options, walker: 'auto' }), onQueued);
+  return { ...second.result, queued: first.result.queued + second.result.queued, walk: `${second.result.walk} (find fell short: ${first.incomplete})` };
+}
+
+/** One walk compared with the store: changed files queued as it goes, missing ones listed at the end. */
+async function compareWalk(
+  store: StateStore,
+  folder: FolderConfig,
+  filter: PathFilter,
+  walk: ReconcileWalk,
+  onQueued: () => void,
+): Promise<{ result: ReconcileResult; incomplete: string | undefined }> {
   let known: Set<string>;
   try {
     walk.start();
@@ -44,7 +62,7 @@ export async function reconcileFolder(
     walk.close();
     throw err;
   }
-  const result: ReconcileResult = { scanned: 0, queued: 0, missing: [], excluded: [], errors: [], suspectEmpty: false };
+  const result: ReconcileResult = { scanned: 0, queued: 0, missing: [], excluded: [], errors: [], suspectEmpty: false, walk: walk.name };
   /** Paths walked whose key did not match: their stale known key is not a missing file. */
   const changedPaths = new Set<string>();
   for await (const batch of walk) {
@@ -61,18 +79,20 @@ export async function reconcileFolder(
     result.queued += queued;
     if (queued > 0) onQueued();
   }
+  // Nothing counts as missing after a walk that may have missed files.
+  if (walk.incomplete !== undefined) return { result, incomplete: walk.incomplete };
   result.errors = walk.errors().map((e) => ({ relPath: e.relPath, message: `${e.code}: ${e.message}` }));
   // An unreadable root is not a mass delete; nor is a walk with more errors than it kept (we could
   // not tell which directories were unreadable, so no path counts as gone this time).
-  if (walk.rootFailed || walk.errorCount > result.errors.length) return result;
+  if (walk.rootFailed || walk.errorCount > result.errors.length) return { result, incomplete: undefined };
   const notSeen = [...known].map(relPathOfReconcileKey).filter((relPath) => !changedPaths.has(relPath));
   // An unmounted disk leaves an empty directory behind: "every file deleted" is never believed.
-  if (result.scanned === 0 && notSeen.length > 0) return { ...result, suspectEmpty: true };
+  if (result.scanned === 0 && notSeen.length > 0) return { result: { ...result, suspectEmpty: true }, incomplete: undefined };
   const unreadable = result.errors.map((e) => e.relPath);
   for (const relPath of notSeen) {
     if (unreadable.some((dir) => dir === '' || relPath === dir || relPath.startsWith(`${dir}/`))) continue;
     if (!filter.acceptsFile(relPath, join(folder.path, relPath))) result.excluded.push(relPath);
     else result.missing.push(relPath);
   }
-  return result;
+  return { result, incomplete: undefined };
 }

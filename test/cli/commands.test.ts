@@ -115,18 +115,28 @@ describe('oss-sync commands', () => {
     expect(status.stdout.join('\n')).not.toContain(secret);
   });
 
-  it('never treats an unreadable directory in a mirror folder as deleted', async () => {
+  // in-thread: what a small folder gets; find: what a big one gets on Linux (forced here).
+  it.each(['in-thread', 'find'])('never treats an unreadable directory in a mirror folder as deleted (walking %s)', async (walker) => {
     fx = await createSyncFixture([{ name: 'main', delete_policy: 'mirror' }]);
     createTree(fx.folder('main'), { 'open.txt': 'o', 'sub/a.txt': 'a' });
     const as = process.getuid?.() === 0 ? { uid: 65534 } : {};
     if (as.uid !== undefined) chownTree(fx.root, as.uid);
-    expect((await fx.spawnCli(['once', '--config', fx.configPath], {}, as).exited).code).toBe(0);
+    const env = { OSS_SYNC_WALKER: walker };
+    expect((await fx.spawnCli(['once', '--config', fx.configPath], env, as).exited).code).toBe(0);
     chmodSync(join(fx.folder('main'), 'sub'), 0o000);
-    const again = fx.spawnCli(['once', '--config', fx.configPath], {}, as);
+    const again = fx.spawnCli(['once', '--config', fx.configPath], env, as);
     expect((await again.exited).code).toBe(0);
     chmodSync(join(fx.folder('main'), 'sub'), 0o755);
     expect(again.stdout.join('\n')).toMatch(/cannot read path during scan.*"path":"sub"/);
+    expect(again.stdout.join('\n')).toContain(`"walk":"${walker}"`);
     expect(await fx.remoteKeys('main/')).toEqual(['main/open.txt', 'main/sub/a.txt']);
+  });
+
+  it('refuses to start with an OSS_SYNC_WALKER it does not know, naming it', async () => {
+    fx = await createSyncFixture();
+    const once = fx.spawnCli(['once', '--config', fx.configPath], { OSS_SYNC_WALKER: 'fast' });
+    expect((await once.exited).code).not.toBe(0);
+    expect(once.stderr.join('\n')).toContain('OSS_SYNC_WALKER="fast" is not a walker: use one of auto, find, threads, in-thread');
   });
 
   it('parks an unreadable file as failed with the reason, uploads the others, and retry re-queues it', async () => {

@@ -19,6 +19,7 @@ describe('FolderSync closed while it starts', () => {
       logger: new Logger({ level: 'error', write: () => undefined }),
       settleMs: 100,
       rescanIntervalMs: 60_000,
+      walker: 'auto',
       ignoreAbsolute: [],
       ignore: [],
       onWork: () => undefined,

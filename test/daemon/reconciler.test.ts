@@ -1,6 +1,7 @@
-import { appendFileSync, rmSync } from 'node:fs';
+import { appendFileSync, chmodSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FolderConfig } from '../../src/config/index.js';
 import type * as ReconcilerModule from '../../src/daemon/reconciler.js';
 import type * as WatchModule from '../../src/daemon/watch/index.js';
@@ -41,9 +42,21 @@ async function recordAllUploaded(): Promise<void> {
 }
 
 const modes = [
-  { name: 'in this thread', walk: { threads: 0 } },
-  { name: 'in walker threads', walk: { threads: 2, parallelFrom: 0 } },
+  { name: 'in this thread', walk: { walker: 'in-thread' as const } },
+  { name: 'in walker threads', walk: { walker: 'threads' as const, threads: 2 } },
+  { name: 'by find', walk: { walker: 'find' as const } },
+  // A find that dies half-way: its records count, then a walk in Node vouches for the rest.
+  { name: 'by a find that fails, then in Node', walk: { walker: 'find' as const, findCommand: brokenFind() } },
 ];
+
+/** Prints the first two files' records as GNU find would, then fails as find never says. */
+function brokenFind(): string {
+  const path = join(tmpdir(), `oss-sync-broken-find-${process.pid}.sh`);
+  writeFileSync(path, `#!/bin/sh\nfind "$@" | head -z -n 2\necho "find: something went wrong" >&2\nexit 3\n`);
+  chmodSync(path, 0o755);
+  afterAll(() => rmSync(path, { force: true }));
+  return path;
+}
 
 describe.each(modes)('reconcileFolder, walking $name', ({ walk }) => {
   it('queues nothing for an unchanged tree, and exactly what changed, appeared, vanished or is now excluded', async () => {
@@ -66,6 +79,12 @@ describe.each(modes)('reconcileFolder, walking $name', ({ walk }) => {
     expect((await reconcileFolder(store, { ...folder, bucket: 'new-bucket' }, createPathFilter(), walk)).queued).toBe(5);
     await recordAllUploaded();
     expect((await reconcileFolder(store, { ...folder, prefix: 'q/' }, createPathFilter(), walk)).queued).toBe(5);
+  });
+
+  it('says how it walked', async () => {
+    const { walk: how } = await reconcileFolder(store, folder, createPathFilter(), walk);
+    if (walk.findCommand !== undefined) expect(how).toMatch(/^in-thread \(find fell short: (find said: find: something went wrong|find exited with code 3)\)$/);
+    else expect(how).toBe({ 'in-thread': 'in-thread', threads: 'threads', find: 'find' }[walk.walker]);
   });
 
   it('believes no mass delete from an empty mount point', async () => {

@@ -52,6 +52,9 @@ export class ParallelWalk implements ReconcileWalk {
   private failure: Error | undefined;
   private paths: Generator<string> | undefined;
   private more = true;
+  /** Every path handed out is answered for: this walk is never incomplete. */
+  readonly incomplete = undefined;
+  readonly name = 'threads';
 
   /** The threads start now, so they are up by the time the caller iterates. */
   constructor(root: string, filter: PathFilter, threads: number, options: { chunk?: number } = {}) {

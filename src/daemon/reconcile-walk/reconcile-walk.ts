@@ -1,14 +1,30 @@
 import type { PathFilter } from '../watch/path-filter.js';
-import { TreeWalk, type WalkError } from '../watch/tree-walker.js';
+import { TreeWalk, type WalkEntry, type WalkError } from '../watch/tree-walker.js';
+import { findWalkSupported } from './find-probe.js';
+import { FindWalk } from './find-walk.js';
 import { ParallelWalk, parallelWalkAvailable, walkerThreads } from './parallel-walk.js';
 import { WalkBatch } from './walk-batch.js';
 
+/** Walked files in the shape a reconcile compares: reconcile keys, and the full entry for the few that changed. */
+export interface ReconcileBatch {
+  /** reconcileKey() of each file: equal to the store's when nothing changed. */
+  readonly keys: readonly string[];
+  entry(i: number): WalkEntry;
+}
+
 /** A reconcile's walk of one folder: batches of files, then what could not be read. */
-export interface ReconcileWalk extends AsyncIterable<WalkBatch> {
+export interface ReconcileWalk extends AsyncIterable<ReconcileBatch> {
+  /** 'find', 'threads' or 'in-thread', as logged. */
+  readonly name: string;
   errors(): WalkError[];
   readonly errorCount: number;
   /** The root could not be read: the walk saw nothing, which says nothing about the files. */
   readonly rootFailed: boolean;
+  /**
+   * Once iterated: why the walk cannot vouch that it saw every file (only a FindWalk can say so).
+   * What it yielded is true, but files it did not yield may exist: the caller walks again in-process.
+   */
+  readonly incomplete: string | undefined;
   /** Gets work going before iteration where that helps (stat threads); returns at once. */
   start(): void;
   /** Ends a walk that will not be iterated to its end. */
@@ -16,26 +32,54 @@ export interface ReconcileWalk extends AsyncIterable<WalkBatch> {
 }
 
 /**
- * Below this many known files a walk takes a few milliseconds: not worth starting threads. Above it
- * the stats dominate a restart, and spreading them over the cores is what keeps a reconcile of
- * 100,000 files within 2x of `find` (see bench/daemon.ts).
+ * Below this many known files a walk takes a few milliseconds: not worth starting find or threads.
+ * Above it the stats dominate a restart, and taking them off this thread is what keeps a reconcile
+ * of 100,000 files within 2x of `find` (see bench/daemon.ts).
  */
 export const PARALLEL_WALK_MIN_FILES = 20_000;
+
+/**
+ * How a reconcile walks a folder. `auto`: in this thread for small trees; for big ones GNU find
+ * where it passes findWalkSupported(), else stat threads. The others force one way, whatever the
+ * size (for tests, benchmarks and, through OSS_SYNC_WALKER, an operator ruling one out).
+ */
+export const WALKERS = ['auto', 'find', 'threads', 'in-thread'] as const;
+export type WalkerChoice = (typeof WALKERS)[number];
 
 export interface ReconcileWalkOptions {
   /** Files the store knows in this folder: the expected size of the walk. */
   knownFiles: number;
-  /** Stat threads; default walkerThreads(); 0 walks in the caller's thread. */
+  /** Default 'auto'. */
+  walker?: WalkerChoice;
+  /** Stat threads of the `threads` walker; default walkerThreads(); 0: none, walk in this thread. */
   threads?: number;
-  /** Default PARALLEL_WALK_MIN_FILES. */
+  /** Where `auto` stops walking in this thread; default PARALLEL_WALK_MIN_FILES. */
   parallelFrom?: number;
+  /** The find a `find` walk runs; default FIND_COMMAND. */
+  findCommand?: string;
 }
 
-/** The walk a reconcile of this folder should use: in this thread for small trees, else in threads (started now). */
+/** OSS_SYNC_WALKER, checked: unset or empty is 'auto'. */
+export function walkerFromEnv(env: NodeJS.ProcessEnv = process.env): WalkerChoice {
+  const value = env.OSS_SYNC_WALKER;
+  if (value === undefined || value === '') return 'auto';
+  if ((WALKERS as readonly string[]).includes(value)) return value as WalkerChoice;
+  throw new Error(`OSS_SYNC_WALKER=${JSON.stringify(value)} is not a walker: use one of ${WALKERS.join(', ')}`);
+}
+
+/** The walk a reconcile of this folder should use (find or threads started now). */
 export function startReconcileWalk(root: string, filter: PathFilter, options: ReconcileWalkOptions): ReconcileWalk {
+  const walker = options.walker ?? 'auto';
+  const big = options.knownFiles >= (options.parallelFrom ?? PARALLEL_WALK_MIN_FILES);
+  if (walker === 'find' || (walker === 'auto' && big && findWalkSupported())) return new FindWalk(root, filter, options.findCommand);
+  return startNodeWalk(root, filter, options);
+}
+
+/** The walk without find: threads for big trees (or when asked for), else this thread. */
+export function startNodeWalk(root: string, filter: PathFilter, options: ReconcileWalkOptions): ReconcileWalk {
   const threads = options.threads ?? walkerThreads();
-  const parallel = threads >= 1 && options.knownFiles >= (options.parallelFrom ?? PARALLEL_WALK_MIN_FILES) && parallelWalkAvailable();
-  return parallel ? new ParallelWalk(root, filter, threads) : new InThreadWalk(root, filter);
+  const wanted = options.walker === 'threads' || (options.walker !== 'in-thread' && options.knownFiles >= (options.parallelFrom ?? PARALLEL_WALK_MIN_FILES));
+  return wanted && threads >= 1 && parallelWalkAvailable() ? new ParallelWalk(root, filter, threads) : new InThreadWalk(root, filter);
 }
 
 /** The plain tree walk, its batches in the reconcile's shape. */
@@ -53,6 +97,9 @@ class InThreadWalk implements ReconcileWalk {
   get rootFailed(): boolean {
     return this.walk.rootFailed;
   }
+
+  readonly name = 'in-thread';
+  readonly incomplete = undefined;
 
   errors(): WalkError[] {
     return this.walk.errors();

@@ -1,0 +1,41 @@
+/**
+ * What a FindWalk asks GNU find for: one NUL-terminated record per regular file, its device and
+ * then its reconcile key exactly as the state store writes it (reconcileKey(): the mtime as `%T@`).
+ * This thread then only splits find's output: no parsing, no BigInt, no stat object per file.
+ */
+export const FIND_RECORD_FORMAT = '%D %s:%T@:%i/%P\\0';
+
+/** One file as find printed it: its reconcile key, and its device, which the key leaves out. */
+export interface FindRecord {
+  key: string;
+  dev: string;
+}
+
+/** Splits one record (without its NUL); undefined when it is not in FIND_RECORD_FORMAT's shape. */
+export function parseFindRecord(record: string): FindRecord | undefined {
+  const space = record.indexOf(' ');
+  if (space < 1 || record.indexOf('/', space) < 0) return undefined;
+  return { dev: record.slice(0, space), key: record.slice(space + 1) };
+}
+
+/** A glob find's `-name` matches exactly as the filter's basename globs do: literal characters, `*` and `?` only. */
+const SIMPLE_NAME_GLOB = /^[^/[\]{}()!+@\\]+$/;
+
+/**
+ * Arguments that make find skip the excluded directories it can recognise on its own: basename
+ * globs like `node_modules` or `*.cache`. They only save time; every path is still checked
+ * against the folder's filter, which also applies the globs find cannot (paths, braces...).
+ */
+export function findPruneArgs(excludeGlobs: readonly string[]): string[] {
+  const names = excludeGlobs.filter((glob) => SIMPLE_NAME_GLOB.test(glob));
+  if (names.length === 0) return [];
+  const nameTests = names.flatMap((name, i) => (i === 0 ? ['-name', name] : ['-o', '-name', name]));
+  return ['(', '-type', 'd', '(', ...nameTests, ')', '-prune', ')', '-o'];
+}
+
+/** The whole argument list: every regular file under root, with excluded directories pruned where find can. */
+export function findArgs(root: string, excludeGlobs: readonly string[]): string[] {
+  // -H: a root that is a symlink is followed, as opening it does; nothing below it is.
+  // -mindepth 1: the root itself is never pruned, whatever its name.
+  return ['-H', root, '-mindepth', '1', ...findPruneArgs(excludeGlobs), '-type', 'f', '-printf', FIND_RECORD_FORMAT];
+}

@@ -1,0 +1,234 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, lstatSync, openSync, readSync, statSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { relPathOfReconcileKey } from '../../store/row-mapping.js';
+import type { PathFilter } from '../watch/path-filter.js';
+import type { WalkError } from '../watch/tree-walker.js';
+import { FindBatch } from './find-batch.js';
+import { parseFindErrorLine } from './find-errors.js';
+import { findArgs, parseFindRecord } from './find-format.js';
+import { FIND_COMMAND, FIND_ENV } from './find-probe.js';
+import type { ReconcileWalk } from './reconcile-walk.js';
+
+function isFileByName(absPath: string): boolean {
+  try {
+    return lstatSync(absPath, { throwIfNoEntry: false })?.isFile() ?? false;
+  } catch {
+    return false;
+  }
+}
+
+/** Bytes of find's output parsed at a time (~4,500 records): memory stays flat however big the tree. */
+const READ_BYTES = 256 * 1024;
+/** How often to look for more output while find is still writing. */
+const POLL_MS = 4;
+/** Errors kept (the rest are counted), as for the in-process walks. */
+const MAX_ERRORS = 1_000;
+/** Directory verdicts remembered; a tree with more directories just asks the filter again. */
+const MAX_CACHED_DIRS = 100_000;
+
+/**
+ * A reconcile walk by GNU find, the fastest tree walker on a Linux box: its readdir and lstat calls
+ * run in C, in their own process, on another core, while this thread loads the keys it will
+ * compare against. find prints each file's reconcile key as the store writes it, so this thread
+ * only splits the output and filters the paths (bench/daemon.ts measures it against the threads).
+ *
+ * find writes into an unlinked scratch file rather than a pipe: a pipe holds 64 KiB, and find
+ * would stall whenever this thread is busy elsewhere. The file is gone with the process, even
+ * after kill -9.
+ *
+ * Same contract as the in-process walks (errors, errorCount, rootFailed), plus `incomplete`: the
+ * walk could not account for everything (find failed, stopped, or said something this class does
+ * not understand). The caller must then walk again in-process; what was yielded is still true.
+ */
+export class FindWalk implements ReconcileWalk {
+  private readonly base: string;
+  private readonly kept: WalkError[] = [];
+  private readonly dirVerdicts = new Map<string, boolean>();
+  private child: ChildProcess | undefined;
+  private output: number | undefined;
+  private finished = false;
+  private stderrTail = '';
+  /** Lines of find's standard error understood (errors and files that vanished meanwhile). */
+  private complaints = 0;
+  private wake: (() => void) | undefined;
+  private closed = false;
+  readonly name = 'find';
+  errorCount = 0;
+  rootFailed = false;
+  incomplete: string | undefined;
+
+  constructor(
+    root: string,
+    private readonly filter: PathFilter,
+    /** The find to run; default FIND_COMMAND (tests give a broken one). */
+    private readonly command = FIND_COMMAND,
+  ) {
+    const absolute = resolve(root); // never a leading '-' that find would take for an option
+    this.base = absolute.length > 1 && absolute.endsWith('/') ? absolute.slice(0, -1) : absolute;
+  }
+
+  errors(): WalkError[] {
+    return this.kept;
+  }
+
+  /** Starts find; it walks while the caller loads what it will compare against. */
+  start(): void {
+    if (this.child !== undefined || this.finished || this.closed) return;
+    if (!this.rootIsDirectory()) return this.finish(undefined);
+    const scratch = join(tmpdir(), `oss-sync-walk-${process.pid}-${randomBytes(6).toString('hex')}`);
+    try {
+      this.output = openSync(scratch, 'wx+', 0o600);
+      unlinkSync(scratch);
+    } catch (err) {
+      return this.finish(`cannot write find's output to ${tmpdir()}: ${(err as Error).message}`);
+    }
+    const child = spawn(this.command, findArgs(this.base, this.filter.excludeGlobs), { env: FIND_ENV, stdio: ['ignore', this.output, 'pipe'] });
+    this.child = child;
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (text: string) => this.readErrors(text));
+    child.once('error', (err) => this.finish(`cannot run find: ${err.message}`));
+    child.once('close', (code, signal) => {
+      this.readErrors('\n');
+      if (signal !== null) this.finish(`find was stopped by ${signal}`);
+      // 1: find met errors, all of them understood (else `incomplete` is set already).
+      else if (code !== 0 && !(code === 1 && this.complaints > 0)) this.finish(`find exited with code ${code}`);
+      else this.finish(undefined);
+    });
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (!this.finished) this.child?.kill('SIGKILL');
+    if (this.output !== undefined) closeSync(this.output);
+    this.output = undefined;
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<FindBatch> {
+    this.start();
+    const buffer = Buffer.allocUnsafe(READ_BYTES);
+    let offset = 0;
+    try {
+      while (this.output !== undefined) {
+        // Checked before reading: once find has exited, the file holds all it will ever write.
+        const done = this.finished;
+        const read = readSync(this.output!, buffer, 0, READ_BYTES, offset);
+        const end = read > 0 ? buffer.lastIndexOf(0, read - 1) + 1 : 0;
+        if (end > 0) {
+          offset += end; // a record cut off at the end is read again, whole, next time
+          const batch = this.parse(buffer.toString('utf8', 0, end));
+          if (batch.keys.length > 0) yield batch;
+        } else if (read === READ_BYTES) {
+          this.incomplete ??= 'find printed a record longer than any path';
+          return;
+        } else if (done) {
+          if (read > 0) this.incomplete ??= 'find output ends in the middle of a record';
+          return;
+        } else {
+          await this.progress();
+        }
+      }
+    } finally {
+      this.close();
+    }
+  }
+
+  /** Records to reconcile keys, keeping the files the folder's filter accepts. */
+  private parse(text: string): FindBatch {
+    const records = text.split('\0');
+    records.pop(); // '' after the last NUL
+    const mayHaveUndecodableNames = text.includes('\uFFFD');
+    const keys: string[] = [];
+    const devs: string[] = [];
+    for (const raw of records) {
+      const record = parseFindRecord(raw);
+      if (record === undefined) {
+        this.incomplete ??= `find printed a record that is not in the expected format: ${JSON.stringify(raw.slice(0, 200))}`;
+        continue;
+      }
+      const relPath = relPathOfReconcileKey(record.key);
+      const slash = relPath.lastIndexOf('/');
+      if (!this.dirAccepted(slash < 0 ? '' : relPath.slice(0, slash))) continue;
+      const absPath = `${this.base === '/' ? '' : this.base}/${relPath}`;
+      if (!this.filter.acceptsFileInAcceptedDir(relPath, absPath, relPath.slice(slash + 1))) continue;
+      // A name that is not UTF-8 decodes to U+FFFD, and Node cannot open it by that name: the
+      // in-process walk never sees such a file either. A real U+FFFD in a name is kept.
+      if (mayHaveUndecodableNames && relPath.includes('\uFFFD') && !isFileByName(absPath)) continue;
+      keys.push(record.key);
+      devs.push(record.dev);
+    }
+    return new FindBatch(keys, devs);
+  }
+
+  /** Whether the filter accepts this directory and every directory above it (find pruned only some). */
+  private dirAccepted(relDir: string): boolean {
+    if (relDir === '') return true;
+    let verdict = this.dirVerdicts.get(relDir);
+    if (verdict === undefined) {
+      const slash = relDir.lastIndexOf('/');
+      verdict = this.dirAccepted(slash < 0 ? '' : relDir.slice(0, slash)) && this.filter.acceptsDir(relDir);
+      if (this.dirVerdicts.size >= MAX_CACHED_DIRS) this.dirVerdicts.clear();
+      this.dirVerdicts.set(relDir, verdict);
+    }
+    return verdict;
+  }
+
+  /** find's complaints, line by line as they arrive ('\n' flushes the last one). */
+  private readErrors(text: string): void {
+    const lines = (this.stderrTail + text).split('\n');
+    this.stderrTail = lines.pop()!;
+    for (const line of lines) {
+      if (line === '') continue;
+      const parsed = parseFindErrorLine(line, this.base);
+      if (parsed.kind === 'unknown') {
+        this.incomplete ??= `find said: ${line.slice(0, 300)}`;
+        continue;
+      }
+      this.complaints++;
+      if (parsed.kind === 'vanished') continue;
+      this.errorCount++;
+      if (parsed.error.relPath === '') this.rootFailed = true;
+      if (this.kept.length < MAX_ERRORS) this.kept.push(parsed.error);
+    }
+  }
+
+  /** As opening it would: a root that is missing, unreadable or not a directory fails the walk. */
+  private rootIsDirectory(): boolean {
+    try {
+      if (statSync(this.base).isDirectory()) return true;
+      this.recordRootError('ENOTDIR', `not a directory: ${this.base}`);
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      this.recordRootError(e.code ?? 'UNKNOWN', e.message);
+    }
+    return false;
+  }
+
+  private recordRootError(code: string, message: string): void {
+    this.rootFailed = true;
+    this.errorCount++;
+    this.kept.push({ relPath: '', code, message });
+  }
+
+  private finish(incomplete: string | undefined): void {
+    if (this.finished) return;
+    this.finished = true;
+    if (incomplete !== undefined) this.incomplete ??= incomplete;
+    this.wake?.();
+  }
+
+  /** Until find has written more or finished (it has no way to say which, so a short poll). */
+  private progress(): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, POLL_MS);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+}

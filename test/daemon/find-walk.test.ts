@@ -1,0 +1,165 @@
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseFindErrorLine } from '../../src/daemon/reconcile-walk/find-errors.js';
+import { findArgs } from '../../src/daemon/reconcile-walk/find-format.js';
+import { findWalkSupported, probeFind } from '../../src/daemon/reconcile-walk/find-probe.js';
+import { FindWalk } from '../../src/daemon/reconcile-walk/find-walk.js';
+import { WalkBatch } from '../../src/daemon/reconcile-walk/walk-batch.js';
+import { createPathFilter, walkTree, type PathFilterOptions, type WalkEntry } from '../../src/daemon/watch/index.js';
+import { createTree, tempDir } from '../helpers/fixtures.js';
+
+const dir = tempDir();
+afterAll(() => dir.remove());
+const tree = join(dir.path, 'tree');
+const gnuFind = (() => {
+  try {
+    return execFileSync('find', ['--version']).toString().includes('GNU findutils');
+  } catch {
+    return false;
+  }
+})();
+
+/** A stand-in for find: a shell script (the walk cannot tell). */
+function fakeFind(name: string, script: string): string {
+  const path = join(dir.path, name);
+  writeFileSync(path, `#!/bin/sh\n${script}\n`);
+  chmodSync(path, 0o755);
+  return path;
+}
+
+beforeAll(() => {
+  const spec: Record<string, string> = {
+    'top.txt': 'top',
+    'skip/me.txt': 'in a directory excluded by name: find prunes it',
+    'cache-a/x.bin': 'in a directory excluded by a brace glob: find walks it, the filter drops it',
+    'a/b/draft.tmp': 'temp file',
+    'a/b/odd name ü.txt': 'unicode and a space',
+    'a/b/colon:in:name.txt': 'colons, as in the key',
+    'a/b/new\nline.txt': 'a newline in a name',
+    'logs/app.log': 'excluded by a path glob',
+    'logs/keep.txt': 'kept',
+    'state.db': 'the state database: never backed up',
+  };
+  for (let d = 0; d < 30; d++) for (let f = 0; f < 40; f++) spec[`d${d}/f${f}.bin`] = `${d}-${f}`;
+  createTree(tree, spec);
+  utimesSync(join(tree, 'top.txt'), -100_000.25, -100_000.25); // before 1970
+  utimesSync(join(tree, 'logs/keep.txt'), 0.5, 0.5); // within the epoch's first second
+  mkdirSync(join(tree, 'loop'));
+  symlinkSync('..', join(tree, 'loop', 'up')); // never followed
+  symlinkSync('top.txt', join(tree, 'link-to-top.txt')); // a link, not a file
+});
+
+const options: PathFilterOptions = { exclude: ['skip', '{cache-a,cache-b}', 'logs/*.log'], ignoreAbsolute: [join(tree, 'state.db')] };
+
+function sorted(entries: WalkEntry[]): WalkEntry[] {
+  return [...entries].sort((x, y) => (x.relPath < y.relPath ? -1 : 1));
+}
+
+async function inThread(root = tree): Promise<WalkEntry[]> {
+  const all: WalkEntry[] = [];
+  for await (const batch of walkTree(root, createPathFilter(options))) all.push(...batch);
+  return sorted(all);
+}
+
+async function byFind(walk: FindWalk): Promise<{ entries: WalkEntry[]; keys: string[] }> {
+  const entries: WalkEntry[] = [];
+  const keys: string[] = [];
+  for await (const batch of walk) {
+    keys.push(...batch.keys);
+    for (let i = 0; i < batch.keys.length; i++) entries.push(batch.entry(i));
+  }
+  return { entries: sorted(entries), keys: keys.sort() };
+}
+
+describe.skipIf(!gnuFind)('FindWalk: GNU find lists, the filter decides', () => {
+  it('passes the probe here, and a find that cannot do the job does not', () => {
+    expect(findWalkSupported()).toBe(true);
+    expect(probeFind('/bin/false')).toBe(false);
+    expect(probeFind(fakeFind('busybox-find', 'echo "find: unrecognized: -printf" >&2; exit 1'))).toBe(false);
+    expect(probeFind(join(dir.path, 'no-such-find'))).toBe(false);
+  });
+
+  it('finds exactly the files the in-process walk finds, with the same identities and the same keys', async () => {
+    const expected = await inThread();
+    expect(expected.map((e) => e.relPath)).toContain('a/b/new\nline.txt');
+    expect(expected.map((e) => e.relPath)).not.toContain('cache-a/x.bin');
+    const walk = new FindWalk(tree, createPathFilter(options));
+    const { entries, keys } = await byFind(walk);
+    expect(entries).toEqual(expected);
+    expect(keys).toEqual([...WalkBatch.fromEntries(expected).keys].sort());
+    expect(walk.incomplete).toBeUndefined();
+    expect(walk.errors()).toEqual([]);
+    expect(walk.rootFailed).toBe(false);
+  });
+
+  it('follows a root that is a symlink, as opening it does', async () => {
+    const link = join(dir.path, 'tree-link');
+    symlinkSync(tree, link);
+    const { entries } = await byFind(new FindWalk(link, createPathFilter(options)));
+    expect(entries).toEqual(await inThread(link));
+  });
+
+  it('reports a missing root, or a root that is a file, as a failed root', async () => {
+    for (const [root, code] of [
+      [join(dir.path, 'not-there'), 'ENOENT'],
+      [join(tree, 'top.txt'), 'ENOTDIR'],
+    ] as const) {
+      const walk = new FindWalk(root, createPathFilter());
+      expect((await byFind(walk)).entries).toEqual([]);
+      expect(walk.rootFailed).toBe(true);
+      expect(walk.errors()).toEqual([expect.objectContaining({ relPath: '', code })]);
+    }
+  });
+
+  it('says it is incomplete when find fails, or says what it does not understand', async () => {
+    const failing = new FindWalk(tree, createPathFilter(), fakeFind('failing-find', 'echo "find: fts_read failed: Cannot allocate memory" >&2; exit 1'));
+    expect((await byFind(failing)).entries).toEqual([]);
+    expect(failing.incomplete).toContain('fts_read failed');
+    const crashed = new FindWalk(tree, createPathFilter(), fakeFind('crashing-find', 'kill -9 $$'));
+    await byFind(crashed);
+    expect(crashed.incomplete).toContain('SIGKILL');
+    const absent = new FindWalk(tree, createPathFilter(), join(dir.path, 'no-such-find'));
+    await byFind(absent);
+    expect(absent.incomplete).toContain('cannot run find');
+  });
+
+  it('takes a file that vanished while find ran as gone, not as an error, and keeps what find could not read', async () => {
+    const script = [
+      // One real record, then what GNU find says of a file deleted under it and of a locked directory.
+      `printf '%s\\0' "$(stat -c '%d' "${tree}/top.txt") 3:1.0000000000:7/top.txt"`,
+      `echo "find: '${tree}/d1/f1.bin': No such file or directory" >&2`,
+      `echo "find: '${tree}/d2': Permission denied" >&2`,
+      'exit 1',
+    ].join('\n');
+    const walk = new FindWalk(tree, createPathFilter(), fakeFind('partial-find', script));
+    const { keys } = await byFind(walk);
+    expect(keys).toEqual(['3:1.0000000000:7/top.txt']);
+    expect(walk.incomplete).toBeUndefined();
+    expect(walk.errors()).toEqual([{ relPath: 'd2', code: 'EACCES', message: `Permission denied: ${tree}/d2` }]);
+  });
+});
+
+describe("find's arguments and messages", () => {
+  it('prunes the excluded directories that -name matches exactly as the filter does, and only those', () => {
+    const args = findArgs('/data', ['node_modules', '*.cache', '{a,b}', 'build/**', '[ab]c', '!keep']);
+    expect(args.slice(0, 4)).toEqual(['-H', '/data', '-mindepth', '1']);
+    expect(args.slice(4, 14)).toEqual(['(', '-type', 'd', '(', '-name', 'node_modules', '-o', '-name', '*.cache', ')']);
+    expect(args.slice(14, 17)).toEqual(['-prune', ')', '-o']);
+    expect(args.slice(17, 19)).toEqual(['-type', 'f']);
+    expect(findArgs('/data', ['{a,b}'])).not.toContain('-prune');
+  });
+
+  it.each([
+    ["find: '/data/locked': Permission denied", { kind: 'path', error: { relPath: 'locked', code: 'EACCES', message: 'Permission denied: /data/locked' } }],
+    ["find: '/data': No such file or directory", { kind: 'path', error: { relPath: '', code: 'ENOENT', message: 'No such file or directory: /data' } }],
+    ["find: '/data/a/b.txt': No such file or directory", { kind: 'vanished', relPath: 'a/b.txt' }],
+    ["find: '/data/x': Some new message", { kind: 'path', error: { relPath: 'x', code: 'UNKNOWN', message: 'Some new message: /data/x' } }],
+    ["find: '/data/it\\'s': Permission denied", { kind: 'unknown' }], // quoting we do not unescape
+    ["find: '/elsewhere/x': Permission denied", { kind: 'unknown' }],
+    ['find: File system loop detected', { kind: 'unknown' }],
+  ])('reads %j', (line, expected) => {
+    expect(parseFindErrorLine(line, '/data')).toMatchObject(expected);
+  });
+});
