@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { ScheduledTask } from 'node-cron';
 import type { Config, FolderConfig } from '../config/index.js';
-import { InstanceLock, isDatabaseUnwritable, StateStore, type FileRow } from '../store/index.js';
+import { InstanceLock, isDatabaseUnwritable, StateStore } from '../store/index.js';
 import { createOssStorage, defaultRetryPolicy, FileUploader, withRetries, type ObjectStorage } from '../uploader/index.js';
 import { DaemonAlreadyRunningError, StateDatabaseCorruptError, StateDatabaseUnwritableError } from './errors.js';
 import { FolderSync } from './folder-sync.js';
@@ -11,6 +11,8 @@ import { TransferScheduler } from './transfer-scheduler.js';
 import { TransferWorker } from './transfer-worker.js';
 import { StoreFailureMonitor } from './store-failure-monitor.js';
 import { VerifiedBatch } from './verified-batch.js';
+import { FatalPauses } from './fatal-pauses.js';
+import { RunningTransfers } from './running-transfers.js';
 import { walkerFromEnv, type WalkerChoice } from './reconcile-walk/reconcile-walk.js';
 
 export interface DaemonOptions {
@@ -33,9 +35,6 @@ interface DaemonEvents {
 }
 
 const HEARTBEAT_MS = 5_000;
-/** After a fatal error a folder rests this long before trying again (doubling, capped). */
-const FATAL_PAUSE_MS = 60_000;
-const FATAL_PAUSE_CAP_MS = 30 * 60_000;
 
 /** A configured folder that is not being synced, and why (what `once` reports). */
 export interface UnsyncedFolder {
@@ -54,9 +53,9 @@ export interface UnsyncedFolder {
  */
 export class Daemon extends EventEmitter<DaemonEvents> {
   private readonly folders = new Map<string, FolderSync>();
-  private readonly fatalPause = new Map<string, { until: number; ms: number; error: Error }>();
+  private readonly fatalPauses = new FatalPauses();
   /** Transfers this process is running, each cancellable on its own (a removed folder's). */
-  private readonly transfers = new Map<number, { folder: string; cancel: AbortController; done: Promise<void> }>();
+  private readonly transfers = new RunningTransfers();
   private lifecycle: Promise<unknown> = Promise.resolve();
   /** Life-cycle operations started or waiting (0: the next one may start at once). */
   private lifecycleOps = 0;
@@ -129,7 +128,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       slots: this.config.concurrency.files,
       largeFileBytes: this.config.multipartThreshold,
       activeFolders: () => this.activeFolderNames(),
-      run: (row, signal, releaseSlot) => this.runTransfer(row, signal, releaseSlot),
+      run: (row, signal, releaseSlot) => this.transfers.run(row, signal, (cancel) => this.worker.run(row, cancel, releaseSlot)),
     });
     // Idle means nothing left to do, which is only known once every folder has been walked.
     let walked = false;
@@ -185,45 +184,11 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     return { store: this.store, storage: this.storage, logger: this.o.logger, folders: this.config.folders, stopSignal: this.stopRequested.signal };
   }
 
-  /**
-   * Runs one claimed row with its own cancel signal (also fired by the scheduler's stop), so a
-   * folder removed by a reload can stop its transfers without stopping the others.
-   */
-  private runTransfer(row: FileRow, stopSignal: AbortSignal, releaseSlot: () => void): Promise<void> {
-    const cancel = new AbortController();
-    const onStop = (): void => cancel.abort(stopSignal.reason);
-    if (stopSignal.aborted) onStop();
-    else stopSignal.addEventListener('abort', onStop, { once: true });
-    const done = this.worker.run(row, cancel.signal, releaseSlot).finally(() => {
-      stopSignal.removeEventListener('abort', onStop);
-      this.transfers.delete(row.id);
-    });
-    this.transfers.set(row.id, { folder: row.folder, cancel, done });
-    return done;
-  }
-
-  /**
-   * Cancels the transfers of the given folders and waits until each has settled (the worker then
-   * puts an unfinished upload back in the queue, its record kept). Returns false if stop() came
-   * first: the scheduler's stop then waits for them, within the shutdown grace.
-   */
-  private async cancelTransfers(folders: ReadonlySet<string>): Promise<boolean> {
-    const running = [...this.transfers.values()].filter((t) => folders.has(t.folder));
-    if (running.length === 0) return true;
-    for (const t of running) t.cancel.abort(new Error('folder removed from the config'));
-    this.o.logger.info('waiting for transfers of removed folders to stop', { folders: [...folders], transfers: running.length });
-    const stopSignal = this.stopRequested.signal;
-    let onStop: (() => void) | undefined;
-    const stopped = new Promise<false>((resolve) => {
-      onStop = () => resolve(false);
-      if (stopSignal.aborted) onStop();
-      else stopSignal.addEventListener('abort', onStop, { once: true });
-    });
-    try {
-      return await Promise.race([Promise.allSettled(running.map((t) => t.done)).then(() => true), stopped]);
-    } finally {
-      if (onStop) stopSignal.removeEventListener('abort', onStop);
-    }
+  /** Cancels the removed folders' transfers and waits for them (false if stop() came first). */
+  private cancelTransfers(folders: ReadonlySet<string>): Promise<boolean> {
+    return this.transfers.cancelFolders(folders, this.stopRequested.signal, (transfers) =>
+      this.o.logger.info('waiting for transfers of removed folders to stop', { folders: [...folders], transfers }),
+    );
   }
 
   private addFolder(folder: FolderConfig): void {
@@ -245,7 +210,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   private activeFolderNames(): string[] {
     const now = Date.now();
     return [...this.folders.values()]
-      .filter((f) => f.active && (this.fatalPause.get(f.name)?.until ?? 0) <= now)
+      .filter((f) => f.active && this.fatalPauses.pausedBy(f.name, now) === undefined)
       .map((f) => f.name);
   }
 
@@ -257,9 +222,9 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     const health = new Map(this.store.daemon.folderHealth().map((h) => [h.folder, h]));
     const out: UnsyncedFolder[] = [];
     for (const sync of this.folders.values()) {
-      const fatal = this.fatalPause.get(sync.name);
-      if (fatal && fatal.until > now) {
-        out.push({ folder: sync.name, path: sync.folder.path, reason: `paused after an error every upload would hit: ${fatal.error.message}` });
+      const fatal = this.fatalPauses.pausedBy(sync.name, now);
+      if (fatal) {
+        out.push({ folder: sync.name, path: sync.folder.path, reason: `paused after an error every upload would hit: ${fatal.message}` });
       } else if (!sync.active) {
         const note = health.get(sync.name)?.mode === 'paused' ? health.get(sync.name)?.note : undefined;
         out.push({ folder: sync.name, path: sync.folder.path, reason: `paused: ${note ?? 'folder is missing (unmounted disk?)'}` });
@@ -269,9 +234,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   }
 
   private onFatal(folder: string, err: Error): void {
-    const prev = this.fatalPause.get(folder);
-    const ms = prev ? Math.min(FATAL_PAUSE_CAP_MS, prev.ms * 2) : FATAL_PAUSE_MS;
-    this.fatalPause.set(folder, { until: Date.now() + ms, ms, error: err });
+    const ms = this.fatalPauses.pause(folder, err);
     this.o.logger.error('folder paused after an error every upload would hit; fix the config and reload (SIGHUP)', {
       folder,
       pauseMs: ms,
@@ -353,7 +316,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     this.config = next;
     logger.setLevel(next.logLevel);
     logger.addSecrets([next.oss.accessKeySecret, next.oss.stsToken]);
-    this.fatalPause.clear();
+    this.fatalPauses.clear();
     this.buildTransfer();
     const wanted = new Map(next.folders.map((f) => [f.name, f]));
     const removed = new Set<string>();

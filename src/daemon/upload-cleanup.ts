@@ -33,6 +33,7 @@ export async function abortOrphanedUploads(ctx: CleanupContext): Promise<void> {
       ctx.logger.warn('cannot list multipart uploads to clean up; will try at next start', { folder: folder.name, error: err });
       continue;
     }
+    if (listed.length === 0) continue; // the usual start: no need to load every key of the folder
     const ours = new Set(ctx.store.queue.keysOf(folder.name));
     for (const u of listed) {
       if (ours.has(u.key) && !ctx.store.uploads.has(u.uploadId)) orphans.push({ bucket: folder.bucket, key: u.key, uploadId: u.uploadId, recorded: false });

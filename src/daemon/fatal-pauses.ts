@@ -1,0 +1,29 @@
+/** After a folder's first fatal error it rests this long; each further one doubles it, up to the cap. */
+const FIRST_PAUSE_MS = 60_000;
+const PAUSE_CAP_MS = 30 * 60_000;
+
+/**
+ * Folders resting after an error every upload of theirs would hit (credentials, bucket): trying
+ * again at once would only repeat it for every file. A reload (a fixed config) clears them.
+ */
+export class FatalPauses {
+  private readonly pauses = new Map<string, { until: number; ms: number; error: Error }>();
+
+  /** Pauses the folder (longer if it was paused before) and returns for how long. */
+  pause(folder: string, error: Error, now = Date.now()): number {
+    const prev = this.pauses.get(folder);
+    const ms = prev ? Math.min(PAUSE_CAP_MS, prev.ms * 2) : FIRST_PAUSE_MS;
+    this.pauses.set(folder, { until: now + ms, ms, error });
+    return ms;
+  }
+
+  /** The error a folder is resting after, if it still is. */
+  pausedBy(folder: string, now = Date.now()): Error | undefined {
+    const pause = this.pauses.get(folder);
+    return pause && pause.until > now ? pause.error : undefined;
+  }
+
+  clear(): void {
+    this.pauses.clear();
+  }
+}
