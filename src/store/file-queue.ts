@@ -358,6 +358,8 @@ export class FileQueue {
 /**
  * epochSeconds(mtime_ns) in SQL, for reconcileKeys(): `/` and `%` truncate toward zero, so before
  * 1970 the seconds are floored by hand; 1000000000 + nanoseconds, less its leading 1, is them padded to nine digits.
+ * Exact over int64's whole range of nanoseconds but its first second (1677-09-21), where the
+ * floored product overflows: a time no file has.
  */
 const EPOCH_SECONDS_SQL = `CASE WHEN mtime_ns >= 0
     THEN (mtime_ns / 1000000000) || '.' || substr(1000000000 + mtime_ns % 1000000000, 2) || '0'

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseFindErrorLine } from '../../src/daemon/reconcile-walk/find-errors.js';
@@ -125,6 +125,56 @@ describe.skipIf(!gnuFind)('FindWalk: GNU find lists, the filter decides', () => 
     expect(absent.incomplete).toContain('cannot run find');
   });
 
+  it('is incomplete when find pruned a directory the filter keeps (find -name and picomatch differ at the edges)', async () => {
+    const root = join(dir.path, 'pruned');
+    createTree(root, { 'Photos./a.jpg': 'find -name "*.*" matches "Photos.", picomatch does not', 'x.y/b.jpg': 'both match' });
+    const filter = createPathFilter({ exclude: ['*.*'] });
+    expect(filter.acceptsDir('Photos.')).toBe(true);
+    const walk = new FindWalk(root, filter);
+    await byFind(walk);
+    expect(walk.incomplete).toBe('find pruned "Photos.", which the folder\'s filter keeps');
+    // Where both agree, pruning is silent.
+    const agreed = new FindWalk(root, createPathFilter({ exclude: ['x.y', 'Photos.'] }));
+    expect((await byFind(agreed)).entries).toEqual([]);
+    expect(agreed.incomplete).toBeUndefined();
+  });
+
+  it('leaves out, as an error of its directory, a file whose path is too long for Node to open', async () => {
+    const root = join(dir.path, 'deep');
+    const names = Array.from({ length: 22 }, (_, depth) => `${String(depth).padStart(2, '0')}${'d'.repeat(198)}`);
+    createTree(root, { 'short.txt': 's' });
+    // The shell makes each directory relative to the last, as find walks; Node cannot (nor remove it).
+    const script = 'cd "$1" && shift && for d in "$@"; do mkdir "$d" && cd -P "$d" || exit 1; done && echo deep > deep.txt';
+    execFileSync('sh', ['-c', script, 'sh', root, ...names]);
+    try {
+      const walk = new FindWalk(root, createPathFilter());
+      const { entries } = await byFind(walk);
+      expect(entries.map((e) => e.relPath)).toEqual(['short.txt']);
+      expect(walk.errors()).toEqual([expect.objectContaining({ relPath: names.join('/'), code: 'ENAMETOOLONG' })]);
+      expect(walk.incomplete).toBeUndefined();
+    } finally {
+      execFileSync('rm', ['-rf', root]);
+    }
+  });
+
+  it('keeps a name with a real U+FFFD apart from a name that is not UTF-8 and decodes the same', async () => {
+    const root = join(dir.path, 'replacement');
+    mkdirSync(root);
+    writeFileSync(join(root, 'a\uFFFD'), 'valid UTF-8');
+    writeFileSync(Buffer.concat([Buffer.from(`${root}/a`), Buffer.from([0xff])]), 'not UTF-8, longer content');
+    const valid = lstatSync(join(root, 'a\uFFFD'), { bigint: true });
+    const { entries } = await byFind(new FindWalk(root, createPathFilter()));
+    expect(entries).toEqual([{ relPath: 'a\uFFFD', size: 11, mtimeNs: valid.mtimeNs, ino: valid.ino, dev: valid.dev }]);
+  });
+
+  it('is incomplete when closed before find finished', async () => {
+    const walk = new FindWalk(tree, createPathFilter());
+    walk.start();
+    walk.close();
+    expect((await byFind(walk)).entries).toEqual([]);
+    expect(walk.incomplete).toBe('closed before find finished');
+  });
+
   it('takes a file that vanished while find ran as gone, not as an error, and keeps what find could not read', async () => {
     const script = [
       // One real record, then what GNU find says of a file deleted under it and of a locked directory.
@@ -142,12 +192,13 @@ describe.skipIf(!gnuFind)('FindWalk: GNU find lists, the filter decides', () => 
 });
 
 describe("find's arguments and messages", () => {
-  it('prunes the excluded directories that -name matches exactly as the filter does, and only those', () => {
+  it('prunes only by plain ASCII names and `*`, printing what it prunes', () => {
     const args = findArgs('/data', ['node_modules', '*.cache', '{a,b}', 'build/**', '[ab]c', '!keep']);
     expect(args.slice(0, 4)).toEqual(['-H', '/data', '-mindepth', '1']);
     expect(args.slice(4, 14)).toEqual(['(', '-type', 'd', '(', '-name', 'node_modules', '-o', '-name', '*.cache', ')']);
-    expect(args.slice(14, 17)).toEqual(['-prune', ')', '-o']);
-    expect(args.slice(17, 19)).toEqual(['-type', 'f']);
+    expect(args.slice(14, 19)).toEqual(['-printf', 'P %P\\0', '-prune', ')', '-o']);
+    expect(args.slice(19, 21)).toEqual(['-type', 'f']);
+    expect(findArgs('/data', ['ca?he', 'café'])).not.toContain('-prune'); // `?` is a byte to find in the C locale
     expect(findArgs('/data', ['{a,b}'])).not.toContain('-prune');
   });
 

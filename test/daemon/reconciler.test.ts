@@ -93,3 +93,21 @@ describe.each(modes)('reconcileFolder, walking $name', ({ walk }) => {
     expect(await reconcileFolder(store, folder, createPathFilter(), walk)).toMatchObject({ scanned: 0, missing: [], suspectEmpty: true });
   });
 });
+
+describe('reconcileFolder after a find walk that fell short', () => {
+  it('counts nothing as deleted that only find skipped, and finds it again in Node', async () => {
+    // find -name '*.*' prunes "Photos.", which the filter's picomatch keeps: its files were never listed by find.
+    createTree(folder.path, { 'Photos./README': 'a' }); // no dot: '*.*' excludes files too
+    const filter = createPathFilter({ exclude: ['*.*'] });
+    const entries = [];
+    for await (const batch of walkTree(folder.path, filter)) entries.push(...batch);
+    expect(entries.map((e) => e.relPath)).toEqual(['Photos./README']);
+    store.queue.observe(folder.name, entries.map((e) => ({ ...e, bucket: folder.bucket, key: `${folder.prefix}${e.relPath}` })));
+    for (const row of store.queue.claimDue(100)) {
+      store.queue.markVerified(row.id, row.generation, { bucket: row.bucket, key: row.key, etag: '"E"', crc64: '1', fingerprint: row });
+    }
+    const result = await reconcileFolder(store, folder, filter, { walker: 'find' });
+    expect(result).toMatchObject({ queued: 0, missing: [], excluded: [] });
+    expect(result.walk).toBe('in-thread (find fell short: find pruned "Photos.", which the folder\'s filter keeps)');
+  });
+});

@@ -11,6 +11,9 @@ export interface FindRecord {
   dev: string;
 }
 
+/** What find printed for a directory it pruned: `P <relDir>`. File records start with a digit. */
+export const PRUNED_PREFIX = 'P ';
+
 /** Splits one record (without its NUL); undefined when it is not in FIND_RECORD_FORMAT's shape. */
 export function parseFindRecord(record: string): FindRecord | undefined {
   const space = record.indexOf(' ');
@@ -18,8 +21,13 @@ export function parseFindRecord(record: string): FindRecord | undefined {
   return { dev: record.slice(0, space), key: record.slice(space + 1) };
 }
 
-/** A glob find's `-name` matches exactly as the filter's basename globs do: literal characters, `*` and `?` only. */
-const SIMPLE_NAME_GLOB = /^[^/[\]{}()!+@\\]+$/;
+/**
+ * Exclude globs find may prune by `-name`: plain ASCII names, with `*` at most. Even these may
+ * match a little differently from the filter's picomatch (`*.*` and a name ending in '.'), so
+ * find prints each directory it prunes and FindWalk checks it against the filter: a pruned
+ * directory the filter keeps makes the walk incomplete, never a silent hole.
+ */
+const PRUNABLE_NAME_GLOB = /^[A-Za-z0-9._ *-]+$/;
 
 /**
  * Arguments that make find skip the excluded directories it can recognise on its own: basename
@@ -27,10 +35,10 @@ const SIMPLE_NAME_GLOB = /^[^/[\]{}()!+@\\]+$/;
  * against the folder's filter, which also applies the globs find cannot (paths, braces...).
  */
 export function findPruneArgs(excludeGlobs: readonly string[]): string[] {
-  const names = excludeGlobs.filter((glob) => SIMPLE_NAME_GLOB.test(glob));
+  const names = excludeGlobs.filter((glob) => PRUNABLE_NAME_GLOB.test(glob));
   if (names.length === 0) return [];
   const nameTests = names.flatMap((name, i) => (i === 0 ? ['-name', name] : ['-o', '-name', name]));
-  return ['(', '-type', 'd', '(', ...nameTests, ')', '-prune', ')', '-o'];
+  return ['(', '-type', 'd', '(', ...nameTests, ')', '-printf', `${PRUNED_PREFIX}%P\\0`, '-prune', ')', '-o'];
 }
 
 /** The whole argument list: every regular file under root, with excluded directories pruned where find can. */

@@ -3,20 +3,22 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, lstatSync, openSync, readSync, statSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { relPathOfReconcileKey } from '../../store/row-mapping.js';
+import { reconcileKey, relPathOfReconcileKey } from '../../store/row-mapping.js';
 import type { PathFilter } from '../watch/path-filter.js';
 import type { WalkError } from '../watch/tree-walker.js';
 import { FindBatch } from './find-batch.js';
 import { parseFindErrorLine } from './find-errors.js';
-import { findArgs, parseFindRecord } from './find-format.js';
+import { findArgs, parseFindRecord, PRUNED_PREFIX } from './find-format.js';
 import { FIND_COMMAND, FIND_ENV } from './find-probe.js';
 import type { ReconcileWalk } from './reconcile-walk.js';
 
-function isFileByName(absPath: string): boolean {
+/** The reconcile key of the file Node finds at absPath, if it is a file. */
+function keyByName(absPath: string, relPath: string): string | undefined {
   try {
-    return lstatSync(absPath, { throwIfNoEntry: false })?.isFile() ?? false;
+    const stats = lstatSync(absPath, { bigint: true, throwIfNoEntry: false });
+    return stats?.isFile() ? reconcileKey(stats.size, stats.mtimeNs, stats.ino, relPath) : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }
 
@@ -26,6 +28,8 @@ const READ_BYTES = 256 * 1024;
 const POLL_MS = 4;
 /** Errors kept (the rest are counted), as for the in-process walks. */
 const MAX_ERRORS = 1_000;
+/** Linux's PATH_MAX, in bytes with the NUL: Node cannot open a longer path. */
+const PATH_MAX = 4096;
 /** Directory verdicts remembered; a tree with more directories just asks the filter again. */
 const MAX_CACHED_DIRS = 100_000;
 
@@ -47,6 +51,8 @@ export class FindWalk implements ReconcileWalk {
   private readonly base: string;
   private readonly kept: WalkError[] = [];
   private readonly dirVerdicts = new Map<string, boolean>();
+  /** Directories with a path too long to open, already reported. */
+  private readonly tooLongDirs = new Set<string>();
   private child: ChildProcess | undefined;
   private output: number | undefined;
   private finished = false;
@@ -102,7 +108,10 @@ export class FindWalk implements ReconcileWalk {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    if (!this.finished) this.child?.kill('SIGKILL');
+    if (!this.finished) {
+      this.incomplete ??= 'closed before find finished';
+      this.child?.kill('SIGKILL');
+    }
     if (this.output !== undefined) closeSync(this.output);
     this.output = undefined;
   }
@@ -144,6 +153,10 @@ export class FindWalk implements ReconcileWalk {
     const keys: string[] = [];
     const devs: string[] = [];
     for (const raw of records) {
+      if (raw.startsWith(PRUNED_PREFIX)) {
+        this.checkPruned(raw.slice(PRUNED_PREFIX.length));
+        continue;
+      }
       const record = parseFindRecord(raw);
       if (record === undefined) {
         this.incomplete ??= `find printed a record that is not in the expected format: ${JSON.stringify(raw.slice(0, 200))}`;
@@ -151,16 +164,39 @@ export class FindWalk implements ReconcileWalk {
       }
       const relPath = relPathOfReconcileKey(record.key);
       const slash = relPath.lastIndexOf('/');
-      if (!this.dirAccepted(slash < 0 ? '' : relPath.slice(0, slash))) continue;
+      const relDir = slash < 0 ? '' : relPath.slice(0, slash);
+      if (!this.dirAccepted(relDir)) continue;
       const absPath = `${this.base === '/' ? '' : this.base}/${relPath}`;
       if (!this.filter.acceptsFileInAcceptedDir(relPath, absPath, relPath.slice(slash + 1))) continue;
+      if (this.tooLong(absPath, relDir)) continue;
       // A name that is not UTF-8 decodes to U+FFFD, and Node cannot open it by that name: the
-      // in-process walk never sees such a file either. A real U+FFFD in a name is kept.
-      if (mayHaveUndecodableNames && relPath.includes('\uFFFD') && !isFileByName(absPath)) continue;
+      // in-process walk never sees such a file either. A real U+FFFD in a name is kept, if it is
+      // the file find described (not another whose name decodes the same).
+      if (mayHaveUndecodableNames && relPath.includes('\uFFFD') && keyByName(absPath, relPath) !== record.key) continue;
       keys.push(record.key);
       devs.push(record.dev);
     }
     return new FindBatch(keys, devs);
+  }
+
+  /** find pruned this directory by name: the filter must agree, or files of it were never listed. */
+  private checkPruned(relDir: string): void {
+    if (this.dirAccepted(relDir)) this.incomplete ??= `find pruned ${JSON.stringify(relDir)}, which the folder's filter keeps`;
+  }
+
+  /**
+   * Node opens files by absolute path, find relative to their directory: a path of PATH_MAX bytes
+   * or more is one the in-process walk cannot read (ENAMETOOLONG), and neither could an upload.
+   * Reported once per directory, whose known files then do not count as deleted.
+   */
+  private tooLong(absPath: string, relDir: string): boolean {
+    if (absPath.length * 3 < PATH_MAX || Buffer.byteLength(absPath) < PATH_MAX) return false;
+    if (!this.tooLongDirs.has(relDir)) {
+      this.tooLongDirs.add(relDir);
+      this.errorCount++;
+      if (this.kept.length < MAX_ERRORS) this.kept.push({ relPath: relDir, code: 'ENAMETOOLONG', message: `path too long to open: ${absPath.slice(0, 200)}...` });
+    }
+    return true;
   }
 
   /** Whether the filter accepts this directory and every directory above it (find pruned only some). */
