@@ -144,9 +144,14 @@ describe.each(BACKENDS)('%s watcher', (backend) => {
     }
   });
 
-  it('ignores temp and partial files and the state database', async () => {
+  // The daemon's filter also lists the built-in temp-file globs as excludes (the config's `ignore`),
+  // which the native watcher keeps out of its own pruning: the filter must still drop them.
+  it.each([
+    ['', []],
+    [', the built-in globs listed as excludes', ['*.tmp', '*.part', '*.swp', '~*', '.#*']],
+  ])('ignores temp and partial files and the state database%s', async (_, exclude) => {
     const db = join(root, 'state.db');
-    const filter = createPathFilter({ ignoreAbsolute: [db] });
+    const filter = createPathFilter({ ignoreAbsolute: [db], exclude });
     const { log } = await watch({ filter });
     const ignored = ['x.tmp', 'movie.part', '.notes.swp', '~lock.docx', '.#draft', 'sub/y.tmp', 'state.db', 'state.db-wal', 'state.db-shm', 'state.db-journal'];
     for (const name of ignored) createTree(root, { [name]: 'x' });

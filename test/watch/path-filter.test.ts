@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createPathFilter, isTempFileName } from '../../src/daemon/watch/index.js';
+import { parcelIgnores } from '../../src/daemon/watch/native-watcher.js';
 
 const ROOT = '/data/photos';
 const abs = (relPath: string): string => `${ROOT}/${relPath}`;
@@ -78,5 +79,13 @@ describe('PathFilter', () => {
     const noBuiltIns = createPathFilter({ exclude: globs, defaultIgnores: false });
     expect(noBuiltIns.acceptsFileInAcceptedDir('a/b.part', abs('a/b.part'))).toBe(false);
     expect(createPathFilter({ defaultIgnores: false }).acceptsFileInAcceptedDir('a/b.part', abs('a/b.part'))).toBe(true);
+  });
+
+  it("leaves the built-in temp-file globs out of a watcher's own pruning, and keeps the others", () => {
+    const filter = createPathFilter({ exclude: ['node_modules', '*.tmp', 'build/**', '~*'] });
+    expect(filter.watcherPruneGlobs).toEqual(['node_modules', 'build/**']);
+    expect(parcelIgnores(filter)).toEqual(['**/node_modules', '**/node_modules/**', 'build/**', 'build/**/**']);
+    // With the built-in ignores off, `*.tmp` is an ordinary glob again.
+    expect(createPathFilter({ exclude: ['*.tmp'], defaultIgnores: false }).watcherPruneGlobs).toEqual(['*.tmp']);
   });
 });

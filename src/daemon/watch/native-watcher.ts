@@ -19,9 +19,12 @@ export interface NativeWatcherOptions {
   refreshDelayMs?: number;
 }
 
-/** Our globs (a slash-less pattern matches at any depth) in parcel's terms, pruning directory contents too. */
-function parcelIgnores(excludes: readonly string[]): string[] {
-  return excludes.flatMap((glob) => (glob.includes('/') ? [glob, `${glob}/**`] : [`**/${glob}`, `**/${glob}/**`]));
+/**
+ * The ignore option for @parcel/watcher: the filter's prunable excludes in parcel's terms (a
+ * slash-less pattern matches at any depth), the path itself and everything under it.
+ */
+export function parcelIgnores(filter: PathFilter): string[] {
+  return filter.watcherPruneGlobs.flatMap((glob) => (glob.includes('/') ? [glob, `${glob}/**`] : [`**/${glob}`, `**/${glob}/**`]));
 }
 
 function lstatOrUndefined(path: string): Stats | undefined {
@@ -57,7 +60,7 @@ export class NativeWatcher implements WatchBackend {
     private readonly sink: WatchSink,
     private readonly options: NativeWatcherOptions = {},
   ) {
-    this.ignore = parcelIgnores(filter.excludeGlobs);
+    this.ignore = parcelIgnores(filter);
   }
 
   async start(): Promise<void> {

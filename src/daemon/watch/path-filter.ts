@@ -78,6 +78,16 @@ export class PathFilter {
     return this.options.exclude ?? [];
   }
 
+  /**
+   * The exclude globs worth a watcher's own pruning: those of excludeGlobs that are not the
+   * built-in temp-file patterns. Those name files, and @parcel/watcher tests every path of the
+   * tree against every glob it is given: with them, its start-up at 100,000 files took 2.7 s
+   * instead of 0.3. Events are filtered again, so a temp file's event costs only its delivery.
+   */
+  get watcherPruneGlobs(): readonly string[] {
+    return this.excludeGlobs.filter((g) => !(this.defaultIgnores && TEMP_FILE_GLOBS.has(g)));
+  }
+
   /** False when an exclude glob prunes this directory (and so everything under it). */
   acceptsDir(relDir: string): boolean {
     return relDir === '' || !(this.excluded?.(relDir) ?? false);
