@@ -228,6 +228,8 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       } else if (!sync.active) {
         const note = health.get(sync.name)?.mode === 'paused' ? health.get(sync.name)?.note : undefined;
         out.push({ folder: sync.name, path: sync.folder.path, reason: `paused: ${note ?? 'folder is missing (unmounted disk?)'}` });
+      } else if (sync.shortfall !== undefined) {
+        out.push({ folder: sync.name, path: sync.folder.path, reason: sync.shortfall });
       }
     }
     return out;

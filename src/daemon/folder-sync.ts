@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { FolderConfig } from '../config/index.js';
 import { isDatabaseUnwritable, type Observation, type StateStore } from '../store/index.js';
 import { failpointValue } from '../lib/failpoint.js';
@@ -50,6 +51,8 @@ export class FolderSync {
   private reconciling: Promise<ReconcileResult | undefined> | undefined;
   private paused = false;
   private closed = false;
+  /** What the last reconcile could not back up, and why; undefined when it missed nothing. */
+  shortfall: string | undefined;
 
   constructor(
     readonly folder: FolderConfig,
@@ -112,7 +115,16 @@ export class FolderSync {
       return undefined;
     }
     const started = Date.now();
-    const result = await reconcileFolder(this.o.store, this.folder, this.filter, { walker: this.o.walker }, () => this.o.onWork());
+    // A file modified within the settle window may still be being written: it settles first.
+    const unsettledAfterNs = BigInt(started - this.o.settleMs) * 1_000_000n;
+    const result = await reconcileFolder(this.o.store, this.folder, this.filter, { walker: this.o.walker, unsettledAfterNs }, () => this.o.onWork());
+    let stillChanging: string[] = [];
+    if (this.o.watch) for (const relPath of result.unsettled) this.settleTracker().track(relPath);
+    else if (result.unsettled.length > 0) stillChanging = await this.settleBeforeExit(result.unsettled);
+    this.shortfall = shortfallOf(result, stillChanging, this.o.settleMs);
+    if (stillChanging.length > 0) {
+      this.o.logger.warn('files still being written; not uploaded this run', { folder: this.name, files: stillChanging.length, first: stillChanging.slice(0, 5) });
+    }
     if (result.missing.length > 0) this.applyRemovals(result.missing);
     if (result.excluded.length > 0) this.o.store.queue.forget(this.name, result.excluded);
     if (result.suspectEmpty) {
@@ -128,6 +140,7 @@ export class FolderSync {
       scanned: result.scanned,
       queued: result.queued,
       missing: result.missing.length,
+      settling: result.unsettled.length,
       walk: result.walk,
       ms: Date.now() - started,
     });
@@ -135,13 +148,37 @@ export class FolderSync {
     return result;
   }
 
+  /** The folder's settle window: changed files wait here until they stop changing. */
+  private settleTracker(): SettleTracker {
+    if (this.settle) return this.settle;
+    const settle = new SettleTracker(this.folder.path, { settleMs: this.o.settleMs });
+    settle.on('settled', (file: SettledFile) => this.enqueueSettled(file));
+    settle.on('removed', this.guarded((relPath: string) => this.applyRemovals([relPath])));
+    settle.on('error', (err: Error) => this.o.logger.warn('cannot stat changed file', { folder: this.name, error: err }));
+    this.settle = settle;
+    return settle;
+  }
+
+  /**
+   * `once` has no watcher to wait with: it waits here for the files its walk found still being
+   * written, until each holds still for the settle window or ONCE_SETTLE_WINDOWS windows have
+   * passed. Returns the files that never settled (not queued: a half-written file is no backup).
+   */
+  private async settleBeforeExit(relPaths: string[]): Promise<string[]> {
+    const settle = this.settleTracker();
+    for (const relPath of relPaths) settle.track(relPath);
+    const deadline = Date.now() + ONCE_SETTLE_WINDOWS * this.o.settleMs;
+    while (settle.pendingCount > 0 && Date.now() < deadline && !this.closed) await sleep(Math.min(100, this.o.settleMs));
+    const unsettled = settle.pendingPaths();
+    for (const relPath of unsettled) settle.forget(relPath);
+    this.guarded(() => this.flush())(); // settled files are queued before `once` can judge it is done
+    return unsettled;
+  }
+
   private async startWatching(): Promise<void> {
     // 'auto' picks a backend by tree size: what the store knew last time, else the watcher counts.
     const known = this.o.store.queue.countFor(this.name);
-    this.settle = new SettleTracker(this.folder.path, { settleMs: this.o.settleMs });
-    this.settle.on('settled', (file: SettledFile) => this.enqueueSettled(file));
-    this.settle.on('removed', this.guarded((relPath: string) => this.applyRemovals([relPath])));
-    this.settle.on('error', (err: Error) => this.o.logger.warn('cannot stat changed file', { folder: this.name, error: err }));
+    this.settleTracker();
     // OSS_SYNC_FAILPOINT=watch-limit:ENOSPC makes the watcher fail as the kernel would (tests of the fallback).
     const limit = failpointValue('watch-limit');
     const watcher = await createFolderWatcher(this.folder.path, {
@@ -265,4 +302,22 @@ export class FolderSync {
       return false;
     }
   }
+}
+
+/** `once` waits this many settle windows, at most, for files still being written. */
+const ONCE_SETTLE_WINDOWS = 10;
+
+/** Why a reconcile left part of the folder unsynced (for `once`'s exit status), or undefined. */
+function shortfallOf(result: ReconcileResult, stillChanging: string[], settleMs: number): string | undefined {
+  const parts: string[] = [];
+  if (result.suspectEmpty) parts.push('the folder is empty, but files were backed up from it (unmounted disk?); nothing was treated as deleted');
+  if (result.errors.length > 0) {
+    const shown = result.errors.slice(0, 3).map((e) => `${e.relPath === '' ? '.' : e.relPath} (${e.message.split(':')[0]})`);
+    parts.push(`could not read ${result.errors.length} path(s) during the scan: ${shown.join(', ')}${result.errors.length > 3 ? ', ...' : ''}`);
+  }
+  if (stillChanging.length > 0) {
+    const shown = stillChanging.slice(0, 3).join(', ');
+    parts.push(`${stillChanging.length} file(s) still being written after ${(ONCE_SETTLE_WINDOWS * settleMs) / 1000} s, not uploaded: ${shown}${stillChanging.length > 3 ? ', ...' : ''}`);
+  }
+  return parts.length > 0 ? parts.join('; ') : undefined;
 }

@@ -18,6 +18,16 @@ export interface ReconcileResult {
   errors: Array<{ relPath: string; message: string }>;
   /** How the folder was walked: 'find', 'threads' or 'in-thread'; after a find walk that fell short, also why. */
   walk: string;
+  /** Changed files modified after `unsettledAfterNs`: maybe still being written, so not queued (the caller settles them). */
+  unsettled: string[];
+}
+
+export interface ReconcileOptions extends Partial<ReconcileWalkOptions> {
+  /**
+   * Files changed since the store's record and modified after this (ns since the epoch) are left
+   * out of the queue and listed as `unsettled`: the settle window applies to what a walk finds too.
+   */
+  unsettledAfterNs?: bigint;
 }
 
 /**
@@ -32,28 +42,33 @@ export async function reconcileFolder(
   store: StateStore,
   folder: FolderConfig,
   filter: PathFilter,
-  walkOptions: Partial<ReconcileWalkOptions> = {},
+  reconcileOptions: ReconcileOptions = {},
   /** Called after each batch that queued files, so uploads can start while the walk goes on. */
   onQueued: () => void = () => undefined,
 ): Promise<ReconcileResult> {
+  const { unsettledAfterNs, ...walkOptions } = reconcileOptions;
   const options = { knownFiles: store.queue.countFor(folder.name), ...walkOptions };
+  const compare = (walk: ReconcileWalk) => compareWalk({ store, folder, filter, walk, onQueued, unsettledAfterNs });
   // find and stat threads get going now, and walk while the known keys load.
-  const first = await compareWalk(store, folder, filter, startReconcileWalk(folder.path, filter, options), onQueued);
+  const first = await compare(startReconcileWalk(folder.path, filter, options));
   if (first.incomplete === undefined) return first.result;
   // find could not vouch for the whole tree: walk again in Node. What the first walk queued is
   // in the store, so this walk finds it unchanged; a file it listed twice is observed twice, harmlessly.
-  const second = await compareWalk(store, folder, filter, startNodeWalk(folder.path, filter, { ...options, walker: 'auto' }), onQueued);
+  const second = await compare(startNodeWalk(folder.path, filter, { ...options, walker: 'auto' }));
   return { ...second.result, queued: first.result.queued + second.result.queued, walk: `${second.result.walk} (find fell short: ${first.incomplete})` };
 }
 
+interface CompareContext {
+  store: StateStore;
+  folder: FolderConfig;
+  filter: PathFilter;
+  walk: ReconcileWalk;
+  onQueued: () => void;
+  unsettledAfterNs: bigint | undefined;
+}
+
 /** One walk compared with the store: changed files queued as it goes, missing ones listed at the end. */
-async function compareWalk(
-  store: StateStore,
-  folder: FolderConfig,
-  filter: PathFilter,
-  walk: ReconcileWalk,
-  onQueued: () => void,
-): Promise<{ result: ReconcileResult; incomplete: string | undefined }> {
+async function compareWalk({ store, folder, filter, walk, onQueued, unsettledAfterNs }: CompareContext): Promise<{ result: ReconcileResult; incomplete: string | undefined }> {
   let known: Set<string>;
   try {
     walk.start();
@@ -62,7 +77,7 @@ async function compareWalk(
     walk.close();
     throw err;
   }
-  const result: ReconcileResult = { scanned: 0, queued: 0, missing: [], excluded: [], errors: [], suspectEmpty: false, walk: walk.name };
+  const result: ReconcileResult = { scanned: 0, queued: 0, missing: [], excluded: [], errors: [], suspectEmpty: false, walk: walk.name, unsettled: [] };
   /** Paths walked whose key did not match: their stale known key is not a missing file. */
   const changedPaths = new Set<string>();
   for await (const batch of walk) {
@@ -73,7 +88,8 @@ async function compareWalk(
       if (known.delete(keys[i]!)) continue; // unchanged, and no longer a candidate for "missing"
       const entry = batch.entry(i);
       changedPaths.add(entry.relPath);
-      changed.push({ ...entry, bucket: folder.bucket, key: objectKey(folder.prefix, entry.relPath) });
+      if (unsettledAfterNs !== undefined && entry.mtimeNs > unsettledAfterNs) result.unsettled.push(entry.relPath);
+      else changed.push({ ...entry, bucket: folder.bucket, key: objectKey(folder.prefix, entry.relPath) });
     }
     const queued = changed.length > 0 ? store.queue.observe(folder.name, changed) : 0;
     result.queued += queued;

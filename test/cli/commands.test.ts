@@ -116,7 +116,7 @@ describe('oss-sync commands', () => {
   });
 
   // in-thread: what a small folder gets; find: what a big one gets on Linux (forced here).
-  it.each(['in-thread', 'find'])('never treats an unreadable directory in a mirror folder as deleted (walking %s)', async (walker) => {
+  it.each(['in-thread', 'find'])('never treats an unreadable directory in a mirror folder as deleted, and says so in the exit code (walking %s)', async (walker) => {
     fx = await createSyncFixture([{ name: 'main', delete_policy: 'mirror' }]);
     createTree(fx.folder('main'), { 'open.txt': 'o', 'sub/a.txt': 'a' });
     const as = process.getuid?.() === 0 ? { uid: 65534 } : {};
@@ -125,9 +125,11 @@ describe('oss-sync commands', () => {
     expect((await fx.spawnCli(['once', '--config', fx.configPath], env, as).exited).code).toBe(0);
     chmodSync(join(fx.folder('main'), 'sub'), 0o000);
     const again = fx.spawnCli(['once', '--config', fx.configPath], env, as);
-    expect((await again.exited).code).toBe(0);
+    // Not "done": a directory went unread, so a cron job hears of it.
+    expect((await again.exited).code).toBe(1);
     chmodSync(join(fx.folder('main'), 'sub'), 0o755);
     expect(again.stdout.join('\n')).toMatch(/cannot read path during scan.*"path":"sub"/);
+    expect(again.stderr.join('\n')).toContain(`folder main (${fx.folder('main')}) not synced: could not read 1 path(s) during the scan: sub (EACCES)`);
     expect(again.stdout.join('\n')).toContain(`"walk":"${walker}"`);
     expect(await fx.remoteKeys('main/')).toEqual(['main/open.txt', 'main/sub/a.txt']);
   });

@@ -15,8 +15,9 @@ describe('a mirror folder never deletes remote objects of files that may still e
     renameSync(fx.folder('disk'), join(fx.root, 'on-the-unmounted-disk'));
     mkdirSync(fx.folder('disk')); // the bare mount point
     const again = fx.spawnCli(['once', '--config', fx.configPath]);
-    expect((await again.exited).code).toBe(0);
+    expect((await again.exited).code).toBe(1); // and a cron job hears of it
     expect(again.stdout.join('\n')).toContain('nothing is treated as deleted');
+    expect(again.stderr.join('\n')).toContain('not synced: the folder is empty, but files were backed up from it (unmounted disk?)');
     expect(await fx.remoteKeys('disk/')).toEqual(['disk/a.txt', 'disk/b/c.txt']);
   });
 

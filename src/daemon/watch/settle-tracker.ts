@@ -97,6 +97,11 @@ export class SettleTracker extends EventEmitter<SettleTrackerEvents> {
     return this.pending.size;
   }
 
+  /** The files still waiting to settle. */
+  pendingPaths(): string[] {
+    return [...this.pending.keys()];
+  }
+
   /** A watcher saw relPath change: (re)start its settle window now. */
   track(relPath: string): void {
     if (this.closed) return;
