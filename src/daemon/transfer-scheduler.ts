@@ -20,7 +20,10 @@ export interface SchedulerOptions {
   /** Folders whose queued files may be claimed now (paused and removed folders are left out). */
   activeFolders: () => readonly string[];
   run: TaskRunner;
-  /** Longest sleep when nothing is due (a safety net; kick() wakes it sooner). */
+  /**
+   * Longest sleep when nothing is due; default IDLE_POLL_MS. kick() wakes it sooner, but another
+   * process (`oss-sync retry`) can queue work only in the database, so the queue is asked this often.
+   */
   maxIdleMs?: number;
 }
 
@@ -214,7 +217,7 @@ export class TransferScheduler extends EventEmitter<SchedulerEvents> {
   /** Sleeps until the next back-off expires (or maxIdleMs), unless kick() comes first. */
   private armTimer(): void {
     if (this.timer) clearTimeout(this.timer);
-    const maxIdle = this.options.maxIdleMs ?? 30_000;
+    const maxIdle = this.options.maxIdleMs ?? IDLE_POLL_MS;
     // Every slot busy: the next finish kicks, so there is no due time worth a query.
     const due = this.busySlots >= this.options.slots ? undefined : this.queue.nextDueAt(this.options.activeFolders());
     const wait = due === undefined ? maxIdle : Math.min(maxIdle, Math.max(50, due - Date.now()));
@@ -222,3 +225,6 @@ export class TransferScheduler extends EventEmitter<SchedulerEvents> {
     this.timer = setTimeout(() => this.kick(), wait);
   }
 }
+
+/** One indexed query every 2 s when idle: `oss-sync retry` takes effect within seconds, at no cost worth measuring. */
+const IDLE_POLL_MS = 2_000;

@@ -68,3 +68,19 @@ describe('the settle window at start-up and in `once`', () => {
     expect(puts).toHaveLength(1);
   });
 });
+
+describe('retry while the daemon runs', () => {
+  it('is picked up within seconds: the idle daemon asks the queue again every 2 s', async () => {
+    fx = await createSyncFixture([{ name: 'main' }], { max_attempts: 1 });
+    fx.emu.emulator.faults.add({ match: { operation: 'PutObject', key: 'main/flaky.txt' }, times: Infinity, action: { type: 'error', status: 500, code: 'InternalError' } });
+    const run = fx.spawnCli(['run', '--config', fx.configPath]);
+    await run.waitForLog((r) => r.msg === 'watching folder');
+    writeFileSync(join(fx.folder('main'), 'flaky.txt'), 'eventually');
+    await run.waitForLog((r) => r.msg === 'upload failed too often; parked', 30_000);
+    fx.emu.emulator.faults.clear();
+    const retry = fx.spawnCli(['retry', '--config', fx.configPath]);
+    expect((await retry.exited).code).toBe(0);
+    // The 30 s idle sleep this replaces would miss the deadline; 2 s polls make it easily.
+    await waitFor(async () => (await fx!.remote('main/flaky.txt'))?.toString() === 'eventually', { timeoutMs: 10_000, what: 'flaky.txt uploaded after retry' });
+  });
+});
