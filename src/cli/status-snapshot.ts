@@ -25,7 +25,7 @@ export function readStatus(stateDb: string, configuredFolders: ReadonlyArray<{ n
   };
   if (!existsSync(stateDb)) return empty;
   const running = InstanceLock.isHeld(stateDb);
-  const store = StateStore.open(stateDb);
+  const store = StateStore.openForReading(stateDb);
   try {
     const check = store.integrityCheck();
     const info = running ? store.daemon.info() : undefined;

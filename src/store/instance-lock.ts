@@ -51,11 +51,28 @@ export class InstanceLock {
     try {
       lock = InstanceLock.tryAcquire(stateDbPath);
     } catch {
-      return false;
+      return InstanceLock.isHeldReadOnly(stateDbPath);
     }
     if (!lock) return true;
     lock.release();
     return false;
+  }
+
+  /**
+   * The probe for a user who may not write the lock file (an operator reading a service's state):
+   * a read needs a shared lock, which the daemon's exclusive one refuses at once.
+   */
+  private static isHeldReadOnly(stateDbPath: string): boolean {
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(`${stateDbPath}.lock`, { readonly: true, fileMustExist: true, timeout: 0 });
+      db.prepare('SELECT count(*) FROM sqlite_master').get();
+      return false;
+    } catch (err) {
+      return (err as { code?: string }).code === 'SQLITE_BUSY';
+    } finally {
+      db?.close();
+    }
   }
 
   release(): void {

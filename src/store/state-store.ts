@@ -1,3 +1,5 @@
+import { accessSync, constants } from 'node:fs';
+import { dirname } from 'node:path';
 import { failpointValue } from '../lib/failpoint.js';
 import { DaemonRegistry } from './daemon-registry.js';
 import { type Db, integrityCheck, openDatabase, quickCheck } from './database.js';
@@ -28,6 +30,38 @@ export class StateStore {
     // SQLITE_READONLY, as on a file system remounted read-only), to show what a daemon does then.
     const readOnlyAfterMs = failpointValue('state-db-readonly-after-ms');
     if (readOnlyAfterMs !== undefined) setTimeout(() => db.open && db.pragma('query_only = ON'), Number(readOnlyAfterMs)).unref();
+    return new StateStore(path, db);
+  }
+
+  /**
+   * For readers (`status`): read-write when this user may write the database and its folder (it is
+   * then migrated like any open), else read-only, so that an operator can read a running
+   * service's state.
+   */
+  static openForReading(path: string): StateStore {
+    try {
+      accessSync(path, constants.W_OK);
+      accessSync(dirname(path), constants.W_OK);
+    } catch {
+      return StateStore.openReadOnly(path);
+    }
+    return StateStore.open(path);
+  }
+
+  private static openReadOnly(path: string): StateStore {
+    const db = openDatabase(path, { readonly: true });
+    try {
+      db.prepare('SELECT count(*) FROM sqlite_master').get(); // WAL: the first read maps <db>-shm
+    } catch (err) {
+      db.close();
+      const code = (err as { code?: string }).code ?? '';
+      if (!code.startsWith('SQLITE_READONLY') && code !== 'SQLITE_CANTOPEN') throw err;
+      // SQLite reads a WAL database through <db>-shm, which the daemon leaves behind while it runs.
+      throw new Error(
+        `cannot read the state database ${path} as this user: with no daemon running, SQLite must create ${path}-shm, ` +
+          `and ${dirname(path)} is not writable by this user; run status as the daemon's user (e.g. with sudo)`,
+      );
+    }
     return new StateStore(path, db);
   }
 

@@ -1,0 +1,38 @@
+import { chmodSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createTree } from '../helpers/fixtures.js';
+import { createSyncFixture, type SyncFixture } from '../helpers/sync-fixture.js';
+
+let fx: SyncFixture | undefined;
+afterEach(async () => {
+  await fx?.cleanup();
+  fx = undefined;
+});
+
+const NOBODY = 65534;
+
+// An operator reading a service's state: the database belongs to the daemon's user (root here).
+describe.skipIf(process.getuid?.() !== 0)('status for a user who cannot write the state database', () => {
+  it('reads a running daemon\'s state, and says what to do when none runs', async () => {
+    fx = await createSyncFixture();
+    createTree(fx.folder('main'), { 'a.txt': 'a' });
+    chmodSync(fx.root, 0o755); // the config is readable to all; the state folder stays root's
+    chmodSync(fx.configPath, 0o644);
+    const run = fx.spawnCli(['run', '--config', fx.configPath]);
+    await run.waitForLog((r) => r.msg === 'uploaded');
+    const status = fx.spawnCli(['status', '--config', fx.configPath, '--json'], {}, { uid: NOBODY });
+    expect((await status.exited).code, status.stderr.join('\n')).toBe(0);
+    const snapshot = JSON.parse(status.stdout.join('\n')) as { daemon: { running: boolean; pid: number }; totals: { uploaded: number } };
+    expect(snapshot.daemon).toMatchObject({ running: true, pid: run.child.pid });
+    expect(snapshot.totals.uploaded).toBe(1);
+
+    run.child.kill('SIGTERM');
+    expect((await run.exited).code).toBe(0);
+    const stopped = fx.spawnCli(['status', '--config', fx.configPath], {}, { uid: NOBODY });
+    expect((await stopped.exited).code).toBe(1);
+    expect(stopped.stderr.join('\n')).toContain(
+      `cannot read the state database ${fx.stateDb} as this user: with no daemon running, SQLite must create ${fx.stateDb}-shm, and ${dirname(fx.stateDb)} is not writable by this user`,
+    );
+  });
+});
