@@ -322,9 +322,12 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     this.buildTransfer();
     const wanted = new Map(next.folders.map((f) => [f.name, f]));
     const removed = new Set<string>();
+    // Global settings every folder is built with: a change restarts them all, as its own would.
+    const shared = (c: Config): string => JSON.stringify([c.settleMs, c.rescanIntervalMs, c.ignore]);
+    const restartAll = shared(prev) !== shared(next);
     for (const [name, sync] of [...this.folders]) {
       const want = wanted.get(name);
-      if (!want || JSON.stringify(want) !== JSON.stringify(sync.folder)) {
+      if (!want || restartAll || JSON.stringify(want) !== JSON.stringify(sync.folder)) {
         // Out of the map first: from now on the scheduler claims none of its rows.
         this.folders.delete(name);
         await sync.close();
@@ -344,6 +347,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     await Promise.all(added.map((f) => this.folders.get(f.name)!.start()));
     if (prev.reconcileSchedule !== next.reconcileSchedule && this.o.mode === 'run') await this.scheduleReconcile();
     if (prev.concurrency.files !== next.concurrency.files) logger.warn('concurrency.files changes take effect after a restart');
+    if (prev.stateDb !== next.stateDb) logger.warn('state_db changes take effect after a restart; this daemon keeps using the old one', { stateDb: prev.stateDb });
     logger.info('configuration reloaded', { folders: next.folders.length, added: added.length, removed: removed.size });
     this.scheduler.kick();
   }

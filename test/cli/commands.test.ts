@@ -89,6 +89,19 @@ describe('oss-sync commands', () => {
     await waitFor(async () => (await fx.remote('main/still.txt'))?.toString() === 'alive', { what: 'still uploading' });
   });
 
+  it('applies a changed global setting on SIGHUP to the folders already running (ignore globs)', async () => {
+    fx = await createSyncFixture();
+    const daemon = fx.spawnCli(['run', '--config', fx.configPath]);
+    await daemon.waitForLog((r) => r.msg === 'oss-sync started');
+    fx.writeConfig(undefined, { ignore: ['*.log'] });
+    daemon.child.kill('SIGHUP');
+    await daemon.waitForLog((r) => r.msg === 'configuration reloaded');
+    createTree(fx.folder('main'), { 'app.log': 'now ignored', 'keep.txt': 'kept' });
+    await waitFor(async () => (await fx.remote('main/keep.txt'))?.toString() === 'kept', { what: 'keep.txt uploaded' });
+    // Both settled in the same window: had app.log been watched, it would be up by now.
+    expect(await fx.remoteKeys('main/')).toEqual(['main/keep.txt']);
+  });
+
   it('once: uploads everything and exits 0', async () => {
     fx = await createSyncFixture();
     createTree(fx.folder('main'), { 'a.txt': 'a', 'b/c.txt': 'c', 'big.bin': Buffer.alloc(700 * 1024, 7) });
