@@ -81,6 +81,13 @@ describe.each(modes)('reconcileFolder, walking $name', ({ walk }) => {
     expect((await reconcileFolder(store, { ...folder, prefix: 'q/' }, createPathFilter(), walk)).queued).toBe(5);
   });
 
+  it('reports a file whose name is not UTF-8 (Node cannot open it) instead of skipping it silently', async () => {
+    writeFileSync(Buffer.concat([Buffer.from(`${folder.path}/caf`), Buffer.from([0xe9]), Buffer.from('.txt')]), 'latin-1 name');
+    const result = await reconcileFolder(store, folder, createPathFilter(), walk);
+    expect(result.errors).toEqual([{ relPath: 'caf\uFFFD.txt', message: expect.stringMatching(/^EILSEQ: file name is not valid UTF-8/) }]);
+    expect(result.queued).toBe(5);
+  });
+
   it('says how it walked', async () => {
     const { walk: how } = await reconcileFolder(store, folder, createPathFilter(), walk);
     if (walk.findCommand !== undefined) expect(how).toMatch(/^in-thread \(find fell short: (find said: find: something went wrong|find exited with code 3)\)$/);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { reconcileKey, relPathOfReconcileKey } from '../../store/row-mapping.js';
 import type { PathFilter } from '../watch/path-filter.js';
-import type { WalkError } from '../watch/tree-walker.js';
+import { undecodableName, type WalkError } from '../watch/tree-walker.js';
 import { FindBatch } from './find-batch.js';
 import { parseFindErrorLine } from './find-errors.js';
 import { findArgs, parseFindRecord, PRUNED_PREFIX } from './find-format.js';
@@ -172,11 +172,18 @@ export class FindWalk implements ReconcileWalk {
       // A name that is not UTF-8 decodes to U+FFFD, and Node cannot open it by that name: the
       // in-process walk never sees such a file either. A real U+FFFD in a name is kept, if it is
       // the file find described (not another whose name decodes the same).
-      if (mayHaveUndecodableNames && relPath.includes('\uFFFD') && keyByName(absPath, relPath) !== record.key) continue;
+      if (mayHaveUndecodableNames && relPath.includes('\uFFFD') && !this.isFileNamed(absPath, relPath, record.key)) continue;
       keys.push(record.key);
       devs.push(record.dev);
     }
     return new FindBatch(keys, devs);
+  }
+
+  /** Whether the file find described is the one Node opens by this name (one with U+FFFD in it). */
+  private isFileNamed(absPath: string, relPath: string, key: string): boolean {
+    const found = keyByName(absPath, relPath);
+    if (found === undefined) this.recordError(relPath, 'EILSEQ', undecodableName(relPath).message);
+    return found === key;
   }
 
   /** find pruned this directory by name: the filter must agree, or files of it were never listed. */
@@ -193,10 +200,14 @@ export class FindWalk implements ReconcileWalk {
     if (absPath.length * 3 < PATH_MAX || Buffer.byteLength(absPath) < PATH_MAX) return false;
     if (!this.tooLongDirs.has(relDir)) {
       this.tooLongDirs.add(relDir);
-      this.errorCount++;
-      if (this.kept.length < MAX_ERRORS) this.kept.push({ relPath: relDir, code: 'ENAMETOOLONG', message: `path too long to open: ${absPath.slice(0, 200)}...` });
+      this.recordError(relDir, 'ENAMETOOLONG', `path too long to open: ${absPath.slice(0, 200)}...`);
     }
     return true;
+  }
+
+  private recordError(relPath: string, code: string, message: string): void {
+    this.errorCount++;
+    if (this.kept.length < MAX_ERRORS) this.kept.push({ relPath, code, message });
   }
 
   /** Whether the filter accepts this directory and every directory above it (find pruned only some). */

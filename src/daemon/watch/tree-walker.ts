@@ -41,6 +41,14 @@ interface OpenDir {
 /** readdir batches this many entries per system call; small enough that huge flat folders stay cheap. */
 const DIR_BUFFER_SIZE = 512;
 
+/**
+ * A name that is not UTF-8 reaches us with U+FFFD in place of its bad bytes, and no file has the
+ * decoded name: Node cannot open it, so it cannot be backed up. An error, so that it is not silent.
+ */
+export function undecodableName(relPath: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(`file name is not valid UTF-8; it cannot be backed up (rename it): ${relPath}`), { code: 'EILSEQ' });
+}
+
 function codeOf(err: unknown): string {
   return (err as NodeJS.ErrnoException).code ?? 'UNKNOWN';
 }
@@ -183,6 +191,10 @@ export class TreeWalk implements AsyncIterable<WalkEntry[]> {
   private statFile(relPath: string, absPath: string): WalkEntry | undefined {
     try {
       const stats = lstatSync(absPath, { bigint: true, throwIfNoEntry: false });
+      if (stats === undefined && relPath.includes('\uFFFD')) {
+        this.recordError(relPath, undecodableName(relPath));
+        return undefined;
+      }
       if (stats === undefined || !stats.isFile()) return undefined; // vanished or replaced meanwhile
       this.fileCount++;
       return { relPath, size: Number(stats.size), mtimeNs: stats.mtimeNs, ino: stats.ino, dev: stats.dev };
