@@ -1,7 +1,8 @@
 /** The resolved configuration the daemon codes against: every default applied, every path absolute. */
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
-export const WATCHERS = ['auto', 'chokidar', 'native'] as const;
+/** poll: no change events at all, a rescan every rescan_interval (network shares, where events do not arrive). */
+export const WATCHERS = ['auto', 'chokidar', 'native', 'poll'] as const;
 export const DELETE_POLICIES = ['keep', 'mirror'] as const;
 export const STORAGE_CLASSES = ['Standard', 'IA', 'Archive', 'ColdArchive', 'DeepColdArchive'] as const;
 

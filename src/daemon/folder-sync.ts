@@ -182,7 +182,7 @@ export class FolderSync {
     // OSS_SYNC_FAILPOINT=watch-limit:ENOSPC makes the watcher fail as the kernel would (tests of the fallback).
     const limit = failpointValue('watch-limit');
     const watcher = await createFolderWatcher(this.folder.path, {
-      backend: this.folder.watcher,
+      backend: this.folder.watcher === 'poll' ? 'rescan' : this.folder.watcher,
       filter: this.filter,
       ...(known > 0 ? { counts: { files: known, dirs: 0 } } : {}),
       rescanIntervalMs: this.o.rescanIntervalMs,

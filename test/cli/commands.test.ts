@@ -102,6 +102,15 @@ describe('oss-sync commands', () => {
     expect(await fx.remoteKeys('main/')).toEqual(['main/keep.txt']);
   });
 
+  it('polls a folder asked to (watcher: poll, for network shares): no change events, a rescan every rescan_interval', async () => {
+    fx = await createSyncFixture([{ name: 'share', watcher: 'poll' }], { rescan_interval: '500ms' });
+    const daemon = fx.spawnCli(['run', '--config', fx.configPath]);
+    const watching = await daemon.waitForLog((r) => r.msg === 'watching folder');
+    expect(watching.backend).toBe('rescan');
+    createTree(fx.folder('share'), { 'from-nfs.txt': 'seen by a rescan' });
+    await waitFor(async () => (await fx.remote('share/from-nfs.txt'))?.toString() === 'seen by a rescan', { what: 'upload found by polling' });
+  });
+
   it('once: uploads everything and exits 0', async () => {
     fx = await createSyncFixture();
     createTree(fx.folder('main'), { 'a.txt': 'a', 'b/c.txt': 'c', 'big.bin': Buffer.alloc(700 * 1024, 7) });

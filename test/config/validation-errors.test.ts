@@ -26,7 +26,7 @@ describe('config validation errors', () => {
     const error = ws.fail([...OSS_LINES, 'concurrency:', '  files: many', 'log_level: verbose', 'watcher: Native', ...ONE_FOLDER]);
     expect(error.message).toContain(at(6, 10, 'concurrency.files: expected a whole number from 1 to 256, got "many"'));
     expect(error.message).toContain(at(7, 12, 'log_level: expected one of debug, info, warn, error, got "verbose"'));
-    expect(error.message).toContain(at(8, 10, 'watcher: expected one of auto, chokidar, native, got "Native" (did you mean "native"?)'));
+    expect(error.message).toContain(at(8, 10, 'watcher: expected one of auto, chokidar, native, poll, got "Native" (did you mean "native"?)'));
   });
 
   it('reports a wrong size unit and a part size out of range', () => {

@@ -23,7 +23,7 @@ export interface FolderSpec {
   delete_policy?: 'keep' | 'mirror';
   include?: string[];
   exclude?: string[];
-  watcher?: 'auto' | 'chokidar' | 'native';
+  watcher?: 'auto' | 'chokidar' | 'native' | 'poll';
 }
 
 export interface SyncFixture {
