@@ -8,7 +8,9 @@ export interface StatusSnapshot {
   daemon: { running: boolean; pid: number | null; startedAt: string | null; uptimeSeconds: number | null; version: string | null };
   folders: Array<FolderCounts & { mode: string | null; note: string | null; path: string | null }>;
   uploading: Array<InFlightFile & { percent: number; bytesPerSecond: number | null }>;
+  /** Parked and retrying files, parked first: at most 50 (totals.failed counts them all). */
   problems: FailedFile[];
+  /** queuedBytes: the bytes of the queued and uploading files, i.e. still to send. */
   totals: { queued: number; uploading: number; uploaded: number; failed: number; retrying: number; deleting: number; queuedBytes: number; uploadedBytes: number };
 }
 

@@ -27,7 +27,7 @@ export function renderStatus(s: StatusSnapshot): string {
   const t = s.totals;
   out.push('');
   out.push(
-    `total: ${t.queued} queued (${bytes(t.queuedBytes)}), ${t.uploading} uploading, ${t.uploaded} uploaded (${bytes(t.uploadedBytes)}), ` +
+    `total: ${t.queued} queued, ${t.uploading} uploading (${bytes(t.queuedBytes)} to send), ${t.uploaded} uploaded (${bytes(t.uploadedBytes)}), ` +
       `${t.failed} failed${t.retrying > 0 ? `, ${t.retrying} waiting to retry` : ''}${t.deleting > 0 ? `, ${t.deleting} remote deletes pending` : ''}`,
   );
   if (s.uploading.length > 0) {
@@ -42,6 +42,7 @@ export function renderStatus(s: StatusSnapshot): string {
   if (failed.length > 0) {
     out.push('', `failed (run 'oss-sync retry' once the cause is fixed):`);
     for (const p of failed) out.push(`  ${p.folder}/${p.relPath}  after ${p.attempts} attempt(s): ${p.lastError ?? 'unknown error'}`);
+    if (t.failed > failed.length) out.push(`  ... and ${t.failed - failed.length} more (\`oss-sync status --json\` lists the first ${s.problems.length} problems)`);
   }
   if (retrying.length > 0) {
     out.push('', 'retrying:');
