@@ -58,7 +58,7 @@ async function main(argv: string[]): Promise<number> {
       return 2;
     }
     if (err instanceof ConfigError) {
-      process.stderr.write(`oss-sync ${name}: invalid configuration:\n${err.message}\n`);
+      process.stderr.write(`oss-sync ${name}: ${err.message}\n`);
       return 2;
     }
     throw err;

@@ -23,6 +23,7 @@ describe('oss-sync commands', () => {
     expect(err).toContain(`${fx.configPath}:5:`);
     expect(err).toContain('folders[0].bucket');
     expect(err).toMatch(/folders\[0\]\.part_sise.*part_size/);
+    expect(err).toMatch(/^oss-sync run: invalid configuration \(\d+ problems\):\n/); // one header, not two
   });
 
   it('refuses a second daemon on the same state database, naming the first one\'s pid', async () => {
