@@ -3,6 +3,8 @@ import { InstanceLock, StateStore, type FailedFile, type FolderCounts, type Fold
 
 /** Everything `oss-sync status` shows; also its stable --json shape. */
 export interface StatusSnapshot {
+  /** The version of this shape: a field may be added within it; renamed or removed ones bump it. */
+  schemaVersion: 1;
   stateDb: string;
   database: { exists: boolean; healthy: boolean; problems: string[] };
   daemon: { running: boolean; pid: number | null; startedAt: string | null; uptimeSeconds: number | null; version: string | null };
@@ -17,6 +19,7 @@ export interface StatusSnapshot {
 /** Reads the state database (safe while the daemon writes it) into a snapshot. */
 export function readStatus(stateDb: string, configuredFolders: ReadonlyArray<{ name: string; path: string }>, now = Date.now()): StatusSnapshot {
   const empty: StatusSnapshot = {
+    schemaVersion: 1,
     stateDb,
     database: { exists: false, healthy: false, problems: [] },
     daemon: { running: false, pid: null, startedAt: null, uptimeSeconds: null, version: null },
@@ -50,6 +53,7 @@ export function readStatus(stateDb: string, configuredFolders: ReadonlyArray<{ n
     });
     const sum = (pick: (c: FolderCounts) => number): number => folders.reduce((n, c) => n + (pick(c) ?? 0), 0);
     return {
+      schemaVersion: 1,
       stateDb,
       database: { exists: true, healthy: check.length === 1 && check[0] === 'ok', problems: check.filter((c) => c !== 'ok') },
       daemon: {

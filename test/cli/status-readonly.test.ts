@@ -23,7 +23,8 @@ describe.skipIf(process.getuid?.() !== 0)('status for a user who cannot write th
     await run.waitForLog((r) => r.msg === 'uploaded');
     const status = fx.spawnCli(['status', '--config', fx.configPath, '--json'], {}, { uid: NOBODY });
     expect((await status.exited).code, status.stderr.join('\n')).toBe(0);
-    const snapshot = JSON.parse(status.stdout.join('\n')) as { daemon: { running: boolean; pid: number }; totals: { uploaded: number } };
+    const snapshot = JSON.parse(status.stdout.join('\n')) as { schemaVersion: number; daemon: { running: boolean; pid: number }; totals: { uploaded: number } };
+    expect(snapshot.schemaVersion).toBe(1);
     expect(snapshot.daemon).toMatchObject({ running: true, pid: run.child.pid });
     expect(snapshot.totals.uploaded).toBe(1);
 

@@ -5,6 +5,7 @@ import { renderStatus } from '../../src/cli/status-view.js';
 function snapshot(failed: number): StatusSnapshot {
   const problems = Array.from({ length: Math.min(50, failed) }, (_, i) => ({ folder: 'logs', relPath: `f${i}.log`, attempts: 10, lastError: 'InternalError', retrying: false, nextAttemptAt: 0 }));
   return {
+    schemaVersion: 1,
     stateDb: '/var/lib/oss-sync/state.db',
     database: { exists: true, healthy: true, problems: [] },
     daemon: { running: true, pid: 42, startedAt: null, uptimeSeconds: 3600, version: '0.1.0' },
