@@ -22,13 +22,15 @@ export async function runOnceCommand(argv: string[]): Promise<number> {
   const logger = commandLogger(config);
   // A stop request from the start on: one during start-up takes effect once the daemon is up.
   let stopRequested = false;
+  const startStop = new AbortController(); // cuts short start-up's waits (files settling)
   let onStop = (): void => {
     stopRequested = true;
+    startStop.abort();
   };
   const stopSignal = (): void => onStop();
   process.on('SIGINT', stopSignal);
   process.on('SIGTERM', stopSignal);
-  const daemon = await Daemon.start({ config, logger, version: packageVersion(), mode: 'once' });
+  const daemon = await Daemon.start({ config, logger, version: packageVersion(), mode: 'once', stopSignal: startStop.signal });
   // A fatal error pauses only its folder: the others are still synced, and the folder is reported.
   await new Promise<void>((resolve) => {
     daemon.once('idle', () => resolve());

@@ -23,6 +23,8 @@ export interface DaemonOptions {
   mode: 'run' | 'once';
   /** How reconciles walk folders; default OSS_SYNC_WALKER, else 'auto'. */
   walker?: WalkerChoice;
+  /** A stop asked for before start() returned (a signal): cuts short what start-up waits for. */
+  stopSignal?: AbortSignal;
 }
 
 interface DaemonEvents {
@@ -76,6 +78,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   ) {
     super();
     this.config = o.config;
+    o.stopSignal?.addEventListener('abort', () => this.stopRequested.abort(), { once: true });
     this.storeFailures = new StoreFailureMonitor({ logger: o.logger, dbPath: store.path, onFailure: (err) => this.emit('storeFailed', err) });
     this.verified = new VerifiedBatch(store.queue, {
       // The waiting transfers get the error too; other errors (a bug) are theirs to report.
@@ -203,6 +206,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       watch: this.o.mode === 'run',
       onStoreFailure: (err) => this.storeFailures.report(err),
       walker: this.o.walker ?? 'auto',
+      stopSignal: this.stopRequested.signal,
     });
     this.folders.set(folder.name, sync);
   }

@@ -35,6 +35,8 @@ export interface FolderSyncOptions {
   onStoreFailure: (err: Error) => void;
   /** How reconciles walk the folder. */
   walker: WalkerChoice;
+  /** The daemon is stopping: `once` stops waiting for files to settle. */
+  stopSignal: AbortSignal;
 }
 
 /**
@@ -115,9 +117,12 @@ export class FolderSync {
       return undefined;
     }
     const started = Date.now();
-    // A file modified within the settle window may still be being written: it settles first.
-    const unsettledAfterNs = BigInt(started - this.o.settleMs) * 1_000_000n;
-    const result = await reconcileFolder(this.o.store, this.folder, this.filter, { walker: this.o.walker, unsettledAfterNs }, () => this.o.onWork());
+    // A file modified within the settle window may still be being written: it is queued held back
+    // and settles first; one that keeps changing goes up as it is after HOLD_WINDOWS windows (`run`).
+    const settling = this.o.settleMs > 0;
+    const unsettledAfterNs = settling ? BigInt(started - this.o.settleMs) * 1_000_000n : undefined;
+    const holdUntilMs = started + HOLD_WINDOWS * this.o.settleMs;
+    const result = await reconcileFolder(this.o.store, this.folder, this.filter, { walker: this.o.walker, unsettledAfterNs, holdUntilMs }, () => this.o.onWork());
     let stillChanging: string[] = [];
     if (this.o.watch) for (const relPath of result.unsettled) this.settleTracker().track(relPath);
     else if (result.unsettled.length > 0) stillChanging = await this.settleBeforeExit(result.unsettled);
@@ -168,10 +173,15 @@ export class FolderSync {
     const settle = this.settleTracker();
     for (const relPath of relPaths) settle.track(relPath);
     const deadline = Date.now() + ONCE_SETTLE_WINDOWS * this.o.settleMs;
-    while (settle.pendingCount > 0 && Date.now() < deadline && !this.closed) await sleep(Math.min(100, this.o.settleMs));
+    const stopping = (): boolean => this.closed || this.o.stopSignal.aborted;
+    while (settle.pendingCount > 0 && Date.now() < deadline && !stopping()) await sleep(Math.min(100, this.o.settleMs));
     const unsettled = settle.pendingPaths();
     for (const relPath of unsettled) settle.forget(relPath);
-    this.guarded(() => this.flush())(); // settled files are queued before `once` can judge it is done
+    if (stopping()) return []; // held back in the queue, for the next run to settle
+    this.guarded(() => {
+      this.flush(); // settled files are due before `once` can judge it is done
+      this.o.store.queue.park(this.name, unsettled, 'still being written when `once` stopped waiting; the next run takes it');
+    })();
     return unsettled;
   }
 
@@ -250,7 +260,10 @@ export class FolderSync {
     if (this.pendingSettled.length === 0) return;
     const batch = this.pendingSettled;
     this.pendingSettled = [];
-    if (this.o.store.queue.observe(this.name, batch) > 0) this.o.onWork();
+    this.o.store.queue.observe(this.name, batch);
+    // A file a walk queued held back has settled now: it is due (observe leaves an unchanged row as it is).
+    this.o.store.queue.release(this.name, batch.map((o) => o.relPath));
+    this.o.onWork();
   }
 
   /** Applies the folder's delete policy to paths gone from disk. */
@@ -306,18 +319,23 @@ export class FolderSync {
 
 /** `once` waits this many settle windows, at most, for files still being written. */
 const ONCE_SETTLE_WINDOWS = 10;
+/** A file a walk found changing is held back this many windows at most (`once` gives up sooner). */
+const HOLD_WINDOWS = 15;
 
 /** Why a reconcile left part of the folder unsynced (for `once`'s exit status), or undefined. */
 function shortfallOf(result: ReconcileResult, stillChanging: string[], settleMs: number): string | undefined {
   const parts: string[] = [];
   if (result.suspectEmpty) parts.push('the folder is empty, but files were backed up from it (unmounted disk?); nothing was treated as deleted');
   if (result.errors.length > 0) {
-    const shown = result.errors.slice(0, 3).map((e) => `${e.relPath === '' ? '.' : e.relPath} (${e.message.split(':')[0]})`);
-    parts.push(`could not read ${result.errors.length} path(s) during the scan: ${shown.join(', ')}${result.errors.length > 3 ? ', ...' : ''}`);
+    const paths = result.errors.map((e) => `${e.relPath === '' ? '.' : e.relPath} (${e.message.split(':')[0]})`);
+    parts.push(`could not read ${result.errorCount} path(s) during the scan: ${firstFew(paths)}`);
   }
   if (stillChanging.length > 0) {
-    const shown = stillChanging.slice(0, 3).join(', ');
-    parts.push(`${stillChanging.length} file(s) still being written after ${(ONCE_SETTLE_WINDOWS * settleMs) / 1000} s, not uploaded: ${shown}${stillChanging.length > 3 ? ', ...' : ''}`);
+    parts.push(`${stillChanging.length} file(s) still being written after ${(ONCE_SETTLE_WINDOWS * settleMs) / 1000} s, not uploaded: ${firstFew(stillChanging)}`);
   }
   return parts.length > 0 ? parts.join('; ') : undefined;
+}
+
+function firstFew(items: readonly string[]): string {
+  return `${items.slice(0, 3).join(', ')}${items.length > 3 ? ', ...' : ''}`;
 }

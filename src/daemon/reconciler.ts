@@ -16,18 +16,22 @@ export interface ReconcileResult {
   suspectEmpty: boolean;
   /** Entries the walk could not read (EACCES...): nothing under them is treated as deleted. */
   errors: Array<{ relPath: string; message: string }>;
+  /** How many there were: `errors` keeps the first 1,000. */
+  errorCount: number;
   /** How the folder was walked: 'find', 'threads' or 'in-thread'; after a find walk that fell short, also why. */
   walk: string;
-  /** Changed files modified after `unsettledAfterNs`: maybe still being written, so not queued (the caller settles them). */
+  /** Changed files modified after `unsettledAfterNs`: maybe still being written, so queued held back (the caller settles them). */
   unsettled: string[];
 }
 
 export interface ReconcileOptions extends Partial<ReconcileWalkOptions> {
   /**
-   * Files changed since the store's record and modified after this (ns since the epoch) are left
-   * out of the queue and listed as `unsettled`: the settle window applies to what a walk finds too.
+   * Files changed since the store's record and modified after this (ns since the epoch) may still be
+   * being written: the settle window applies to what a walk finds too. They are queued held back
+   * until `holdUntilMs` (released sooner once they settle) and listed as `unsettled`.
    */
   unsettledAfterNs?: bigint;
+  holdUntilMs?: number;
 }
 
 /**
@@ -46,9 +50,9 @@ export async function reconcileFolder(
   /** Called after each batch that queued files, so uploads can start while the walk goes on. */
   onQueued: () => void = () => undefined,
 ): Promise<ReconcileResult> {
-  const { unsettledAfterNs, ...walkOptions } = reconcileOptions;
+  const { unsettledAfterNs, holdUntilMs = 0, ...walkOptions } = reconcileOptions;
   const options = { knownFiles: store.queue.countFor(folder.name), ...walkOptions };
-  const compare = (walk: ReconcileWalk) => compareWalk({ store, folder, filter, walk, onQueued, unsettledAfterNs });
+  const compare = (walk: ReconcileWalk) => compareWalk({ store, folder, filter, walk, onQueued, unsettledAfterNs, holdUntilMs });
   // find and stat threads get going now, and walk while the known keys load.
   const first = await compare(startReconcileWalk(folder.path, filter, options));
   if (first.incomplete === undefined) return first.result;
@@ -65,10 +69,11 @@ interface CompareContext {
   walk: ReconcileWalk;
   onQueued: () => void;
   unsettledAfterNs: bigint | undefined;
+  holdUntilMs: number;
 }
 
 /** One walk compared with the store: changed files queued as it goes, missing ones listed at the end. */
-async function compareWalk({ store, folder, filter, walk, onQueued, unsettledAfterNs }: CompareContext): Promise<{ result: ReconcileResult; incomplete: string | undefined }> {
+async function compareWalk({ store, folder, filter, walk, onQueued, unsettledAfterNs, holdUntilMs }: CompareContext): Promise<{ result: ReconcileResult; incomplete: string | undefined }> {
   let known: Set<string>;
   try {
     walk.start();
@@ -77,27 +82,33 @@ async function compareWalk({ store, folder, filter, walk, onQueued, unsettledAft
     walk.close();
     throw err;
   }
-  const result: ReconcileResult = { scanned: 0, queued: 0, missing: [], excluded: [], errors: [], suspectEmpty: false, walk: walk.name, unsettled: [] };
+  const result: ReconcileResult = { scanned: 0, queued: 0, missing: [], excluded: [], errors: [], suspectEmpty: false, walk: walk.name, unsettled: [], errorCount: 0 };
   /** Paths walked whose key did not match: their stale known key is not a missing file. */
   const changedPaths = new Set<string>();
   for await (const batch of walk) {
     const changed: Observation[] = [];
+    const held: Observation[] = [];
     const { keys } = batch;
     result.scanned += keys.length;
     for (let i = 0; i < keys.length; i++) {
       if (known.delete(keys[i]!)) continue; // unchanged, and no longer a candidate for "missing"
       const entry = batch.entry(i);
       changedPaths.add(entry.relPath);
-      if (unsettledAfterNs !== undefined && entry.mtimeNs > unsettledAfterNs) result.unsettled.push(entry.relPath);
-      else changed.push({ ...entry, bucket: folder.bucket, key: objectKey(folder.prefix, entry.relPath) });
+      const recent = unsettledAfterNs !== undefined && entry.mtimeNs > unsettledAfterNs;
+      (recent ? held : changed).push({ ...entry, bucket: folder.bucket, key: objectKey(folder.prefix, entry.relPath) });
     }
-    const queued = changed.length > 0 ? store.queue.observe(folder.name, changed) : 0;
+    // Held files are queued too (an older queued row of one must not go up meanwhile), but not due yet.
+    for (const o of held) result.unsettled.push(o.relPath);
+    const queued =
+      (changed.length > 0 ? store.queue.observe(folder.name, changed) : 0) +
+      (held.length > 0 ? store.queue.observe(folder.name, held, Date.now(), { dueAt: holdUntilMs }) : 0);
     result.queued += queued;
     if (queued > 0) onQueued();
   }
   // Nothing counts as missing after a walk that may have missed files.
   if (walk.incomplete !== undefined) return { result, incomplete: walk.incomplete };
   result.errors = walk.errors().map((e) => ({ relPath: e.relPath, message: `${e.code}: ${e.message}` }));
+  result.errorCount = walk.errorCount;
   // An unreadable root is not a mass delete; nor is a walk with more errors than it kept (we could
   // not tell which directories were unreadable, so no path counts as gone this time).
   if (walk.rootFailed || walk.errorCount > result.errors.length) return { result, incomplete: undefined };

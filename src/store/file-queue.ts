@@ -38,18 +38,18 @@ export class FileQueue {
    * result will not mark the new content done. Unchanged files are left alone (a failed file stays
    * parked until it changes or `retry` is run). Returns how many rows were queued.
    */
-  observe(folder: string, observations: readonly Observation[], now = Date.now()): number {
+  observe(folder: string, observations: readonly Observation[], now = Date.now(), { dueAt = 0 }: { dueAt?: number } = {}): number {
     const find = this.sql('SELECT id, size, mtime_ns, ino, dev, remote_key, bucket, state FROM files WHERE folder = ? AND rel_path = ?')
       .safeIntegers(true);
     const insert = this.sql(
-      `INSERT INTO files (folder, rel_path, size, mtime_ns, ino, dev, bucket, remote_key, state, queued_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)`,
+      `INSERT INTO files (folder, rel_path, size, mtime_ns, ino, dev, bucket, remote_key, state, queued_at, next_attempt_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)`,
     );
     // remote_* describe the object at the row's old key: a new target key forgets them (SET sees old values).
     const requeue = this.sql(
       `UPDATE files SET size = @size, mtime_ns = @mtimeNs, ino = @ino, dev = @dev, bucket = @bucket, remote_key = @key,
          state = CASE WHEN state = 'uploading' THEN 'uploading' ELSE 'queued' END,
-         generation = generation + 1, attempts = 0, last_error = NULL, next_attempt_at = 0, queued_at = @now,
+         generation = generation + 1, attempts = 0, last_error = NULL, next_attempt_at = @dueAt, queued_at = @now,
          remote_etag = CASE WHEN remote_key = @key AND bucket = @bucket THEN remote_etag END,
          remote_crc64 = CASE WHEN remote_key = @key AND bucket = @bucket THEN remote_crc64 END,
          remote_size = CASE WHEN remote_key = @key AND bucket = @bucket THEN remote_size END
@@ -60,7 +60,7 @@ export class FileQueue {
       for (const o of observations) {
         const row = find.get(folder, o.relPath) as Record<string, unknown> | undefined;
         if (!row) {
-          insert.run(folder, o.relPath, o.size, o.mtimeNs, o.ino, o.dev, o.bucket, o.key, now);
+          insert.run(folder, o.relPath, o.size, o.mtimeNs, o.ino, o.dev, o.bucket, o.key, now, dueAt);
           queued++;
           continue;
         }
@@ -73,7 +73,7 @@ export class FileQueue {
           row.bucket === o.bucket &&
           row.state !== 'deleting';
         if (same) continue;
-        requeue.run({ size: o.size, mtimeNs: o.mtimeNs, ino: o.ino, dev: o.dev, bucket: o.bucket, key: o.key, now, id: row.id });
+        requeue.run({ size: o.size, mtimeNs: o.mtimeNs, ino: o.ino, dev: o.dev, bucket: o.bucket, key: o.key, now, dueAt, id: row.id });
         queued++;
       }
     })();
@@ -132,6 +132,25 @@ export class FileQueue {
   }
 
   /** keep policy: the local file is gone, the remote object stays; the row is dropped. */
+  /**
+   * Queued files held back (observe's dueAt) until they settle are due now: they stopped changing.
+   * Rows waiting out a retry back-off (attempts > 0) keep their time.
+   */
+  release(folder: string, relPaths: readonly string[]): void {
+    const due = this.sql(`UPDATE files SET next_attempt_at = 0 WHERE folder = ? AND rel_path = ? AND state = 'queued' AND attempts = 0`);
+    this.db.transaction(() => {
+      for (const p of relPaths) due.run(folder, p);
+    })();
+  }
+
+  /** Parks queued files as failed with the reason (a file `once` saw changing until it gave up). */
+  park(folder: string, relPaths: readonly string[], reason: string): void {
+    const parked = this.sql(`UPDATE files SET state = 'failed', last_error = ?, next_attempt_at = 0 WHERE folder = ? AND rel_path = ? AND state = 'queued'`);
+    this.db.transaction(() => {
+      for (const p of relPaths) parked.run(reason, folder, p);
+    })();
+  }
+
   forget(folder: string, relPaths: readonly string[]): number {
     const del = this.sql('DELETE FROM files WHERE folder = ? AND rel_path = ?');
     let n = 0;

@@ -1,4 +1,5 @@
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, lstatSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { StateStore } from '../../src/store/index.js';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTree } from '../helpers/fixtures.js';
@@ -66,6 +67,64 @@ describe('the settle window at start-up and in `once`', () => {
     // One PutObject: never a half-written copy first.
     const puts = fx.emu.emulator.requestLog.entries().filter((e) => e.operation === 'PutObject' && e.key === 'main/dump.sql');
     expect(puts).toHaveLength(1);
+  });
+});
+
+describe('the settle window, at its edges', () => {
+  it('once leaves alone an older queued row of a file now being written: the good copy stays', async () => {
+    fx = await createSyncFixture();
+    const dump = join(fx.folder('main'), 'dump.sql');
+    writeFileSync(dump, 'complete v1\n');
+    expect((await fx.spawnCli(['once', '--config', fx.configPath]).exited).code).toBe(0);
+    // A run killed after it queued v2 leaves a queued row behind; then a new dump starts.
+    appendFileSync(dump, 'v2\n');
+    const store = StateStore.open(fx.stateDb);
+    const st = lstatSync(dump, { bigint: true });
+    store.queue.observe('main', [{ relPath: 'dump.sql', size: Number(st.size), mtimeNs: st.mtimeNs, ino: st.ino, dev: st.dev, bucket: fx.emu.bucket, key: 'main/dump.sql' }]);
+    store.close();
+    void keepWriting(dump);
+    const once = fx.spawnCli(['once', '--config', fx.configPath]);
+    const { code } = await once.exited;
+    clearInterval(writer);
+    expect(code).toBe(1);
+    expect(once.stderr.join('\n')).toContain('still being written after 3 s, not uploaded: dump.sql');
+    expect((await fx.remote('main/dump.sql'))?.toString()).toBe('complete v1\n');
+  });
+
+  it('once stops waiting for a file to settle when asked to stop', async () => {
+    fx = await createSyncFixture([{ name: 'main' }], { settle_time: '5s' }); // it would wait 50 s
+    void keepWriting(join(fx.folder('main'), 'app.log'));
+    const once = fx.spawnCli(['once', '--config', fx.configPath]);
+    await waitFor(() => fx!.emu.emulator.requestLog.entries().some((e) => e.operation === 'ListMultipartUploads'), { what: 'start-up under way' });
+    const asked = Date.now();
+    once.child.kill('SIGTERM');
+    await once.exited;
+    clearInterval(writer);
+    expect(Date.now() - asked).toBeLessThan(15_000);
+    expect(await fx.remoteKeys()).toEqual([]);
+  });
+
+  it('run still backs up a file that never stops changing (a live log), as it is, after the hold', async () => {
+    fx = await createSyncFixture();
+    const log = join(fx.folder('main'), 'app.log');
+    writeFileSync(log, 'v1\n');
+    expect((await fx.spawnCli(['once', '--config', fx.configPath]).exited).code).toBe(0);
+    void keepWriting(log);
+    fx.spawnCli(['run', '--config', fx.configPath]);
+    // Held back 15 windows (4.5 s here), then uploaded as it stands.
+    await waitFor(async () => ((await fx!.remote('main/app.log'))?.length ?? 0) > 3, { timeoutMs: 30_000, what: 'a newer app.log uploaded' });
+    clearInterval(writer);
+  });
+
+  it('with settle_time 0, a file dated in the future (clock skew) is uploaded at once', async () => {
+    fx = await createSyncFixture([{ name: 'main' }], { settle_time: '0s' });
+    const file = join(fx.folder('main'), 'future.txt');
+    writeFileSync(file, 'from a skewed clock');
+    const inAnHour = Date.now() / 1000 + 3600;
+    utimesSync(file, inAnHour, inAnHour);
+    const once = fx.spawnCli(['once', '--config', fx.configPath]);
+    expect((await once.exited).code, once.stderr.join('\n')).toBe(0);
+    expect((await fx.remote('main/future.txt'))?.toString()).toBe('from a skewed clock');
   });
 });
 

@@ -20,6 +20,7 @@ describe('FolderSync closed while it starts', () => {
       settleMs: 100,
       rescanIntervalMs: 60_000,
       walker: 'auto',
+      stopSignal: new AbortController().signal,
       ignoreAbsolute: [],
       ignore: [],
       onWork: () => undefined,

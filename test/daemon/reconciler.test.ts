@@ -1,4 +1,4 @@
-import { appendFileSync, chmodSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -83,8 +83,17 @@ describe.each(modes)('reconcileFolder, walking $name', ({ walk }) => {
 
   it('reports a file whose name is not UTF-8 (Node cannot open it) instead of skipping it silently', async () => {
     writeFileSync(Buffer.concat([Buffer.from(`${folder.path}/caf`), Buffer.from([0xe9]), Buffer.from('.txt')]), 'latin-1 name');
+    const badDir = Buffer.concat([Buffer.from(`${folder.path}/bad`), Buffer.from([0xff]), Buffer.from('dir')]);
+    mkdirSync(badDir);
+    writeFileSync(Buffer.concat([badDir, Buffer.from('/inside.txt')]), 'in a directory Node cannot open');
     const result = await reconcileFolder(store, folder, createPathFilter(), walk);
-    expect(result.errors).toEqual([{ relPath: 'caf\uFFFD.txt', message: expect.stringMatching(/^EILSEQ: file name is not valid UTF-8/) }]);
+    const eilseq = expect.stringMatching(/^EILSEQ: file name is not valid UTF-8/);
+    expect(result.errors.sort((a, b) => (a.relPath < b.relPath ? -1 : 1))).toEqual(
+      // find lists the file inside; the Node walks cannot open the directory: either way it is named.
+      walk.walker === 'find' && walk.findCommand === undefined
+        ? [{ relPath: 'bad\uFFFDdir/inside.txt', message: eilseq }, { relPath: 'caf\uFFFD.txt', message: eilseq }]
+        : [{ relPath: 'bad\uFFFDdir', message: eilseq }, { relPath: 'caf\uFFFD.txt', message: eilseq }],
+    );
     expect(result.queued).toBe(5);
   });
 

@@ -168,7 +168,11 @@ export class TreeWalk implements AsyncIterable<WalkEntry[]> {
         return this.open;
       } catch (err) {
         if (relDir === this.start) this.rootFailed = true;
-        if (relDir === this.start || codeOf(err) !== 'ENOENT') this.recordError(relDir, err); // ENOENT: removed meanwhile
+        if (codeOf(err) === 'ENOENT' && relDir !== this.start) {
+          if (relDir.includes('\uFFFD')) this.recordError(relDir, undecodableName(relDir)); // not removed: unopenable
+          continue; // removed meanwhile
+        }
+        this.recordError(relDir, err);
       }
     }
     return undefined;
