@@ -94,7 +94,10 @@ export class FolderSync {
     this.reconciling ??= this.doReconcile(reason)
       .catch((err: unknown) => {
         if (isDatabaseUnwritable(err)) this.o.onStoreFailure(err);
-        else this.o.logger.error('reconcile failed; will try again at the next one', { folder: this.name, reason, error: err as Error });
+        else {
+          this.shortfall = `the scan failed: ${(err as Error).message}`; // `once` must not call this folder done
+          this.o.logger.error('reconcile failed; will try again at the next one', { folder: this.name, reason, error: err as Error });
+        }
         return undefined;
       })
       .finally(() => {
