@@ -205,8 +205,10 @@ export class FindWalk implements ReconcileWalk {
     return true;
   }
 
+  /** Counted always, kept up to MAX_ERRORS; an error of the root means the walk saw nothing. */
   private recordError(relPath: string, code: string, message: string): void {
     this.errorCount++;
+    if (relPath === '') this.rootFailed = true;
     if (this.kept.length < MAX_ERRORS) this.kept.push({ relPath, code, message });
   }
 
@@ -236,9 +238,7 @@ export class FindWalk implements ReconcileWalk {
       }
       this.complaints++;
       if (parsed.kind === 'vanished') continue;
-      this.errorCount++;
-      if (parsed.error.relPath === '') this.rootFailed = true;
-      if (this.kept.length < MAX_ERRORS) this.kept.push(parsed.error);
+      this.recordError(parsed.error.relPath, parsed.error.code, parsed.error.message);
     }
   }
 
@@ -246,18 +246,12 @@ export class FindWalk implements ReconcileWalk {
   private rootIsDirectory(): boolean {
     try {
       if (statSync(this.base).isDirectory()) return true;
-      this.recordRootError('ENOTDIR', `not a directory: ${this.base}`);
+      this.recordError('', 'ENOTDIR', `not a directory: ${this.base}`);
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
-      this.recordRootError(e.code ?? 'UNKNOWN', e.message);
+      this.recordError('', e.code ?? 'UNKNOWN', e.message);
     }
     return false;
-  }
-
-  private recordRootError(code: string, message: string): void {
-    this.rootFailed = true;
-    this.errorCount++;
-    this.kept.push({ relPath: '', code, message });
   }
 
   private finish(incomplete: string | undefined): void {
