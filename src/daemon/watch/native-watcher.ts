@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { DirectorySet } from './directory-set.js';
 import type { WatchBackend, WatchSink } from './folder-watcher.js';
 import type { PathFilter } from './path-filter.js';
-import { relativeTo } from './relative-path.js';
+import { catchUpWalk } from './catch-up-walk.js';
+import { parentDir, relativeTo } from './relative-path.js';
 import { TreeWalk } from './tree-walker.js';
 import { simulatedLimitError, watchLimitCode } from './watch-limit.js';
 import type { SimulatedLimit } from './watch-limit.js';
@@ -17,6 +18,8 @@ export interface NativeWatcherOptions {
   simulateLimit?: SimulatedLimit;
   /** Quiet time before re-subscribing after nested directories appeared; default 250 ms. */
   refreshDelayMs?: number;
+  /** Test hook: runs as a refresh begins, before parcel writes its snapshot. */
+  beforeRefresh?: () => void;
 }
 
 /**
@@ -36,13 +39,23 @@ function lstatOrUndefined(path: string): Stats | undefined {
 }
 
 /**
+ * How far back a refresh looks for changes parcel saw but never delivered: it hands events over
+ * within 500 ms (its debounce), plus time for a busy event loop.
+ */
+const UNDELIVERED_MS = 2_000;
+
+/**
  * @parcel/watcher: one inotify watch per directory, fast start-up. Its gaps, and how they are closed:
  * - it reports a delete without saying file or directory: we keep the directory tree (DirectorySet);
  * - a new directory is watched only after it appears, so files created in it right away can be
  *   missed: we list every new directory ourselves;
  * - it does not watch the subdirectories of a directory that arrives with some (mkdir -p, mv, cp -r,
  *   tar) and loses the watches of a directory moved within the tree (parcel-bundler/watcher#97):
- *   then we re-subscribe, covering the gap with a snapshot (writeSnapshot before, getEventsSince after).
+ *   then we re-subscribe, covering the gap with a snapshot (writeSnapshot before, getEventsSince after);
+ * - parcel folds what it sees into its tree (and so into that snapshot) before handing it to us, and
+ *   unsubscribing drops what it has not handed over yet: after re-subscribing we list the tree for
+ *   files changed since shortly before the refresh;
+ * - an event under a directory we never heard of means that directory arrived unseen: we list it whole.
  */
 export class NativeWatcher implements WatchBackend {
   readonly name = 'native' as const;
@@ -108,9 +121,19 @@ export class NativeWatcher implements WatchBackend {
     }
     const stats = event.type === 'delete' ? undefined : lstatOrUndefined(event.path);
     if (stats === undefined) this.removed(relPath, event.path);
-    else if (!stats.isDirectory()) {
-      if (this.filter.acceptsFile(relPath, event.path)) this.sink.event('changed', relPath);
-    } else if (!this.dirs.has(relPath) && this.filter.acceptsDir(relPath)) this.directoryAppeared(relPath);
+    else if (stats.isDirectory()) this.directoryAppeared(this.topmostUnseen(relPath));
+    else {
+      const unseen = this.topmostUnseen(parentDir(relPath));
+      if (unseen !== undefined) this.directoryAppeared(unseen); // lists this file too
+      else if (this.filter.acceptsFile(relPath, event.path)) this.sink.event('changed', relPath);
+    }
+  }
+
+  /** The highest directory on the way to relDir (itself included) that we have never seen. */
+  private topmostUnseen(relDir: string): string | undefined {
+    let top: string | undefined;
+    for (let dir = relDir; dir !== '' && !this.dirs.has(dir); dir = parentDir(dir)) top = dir;
+    return top;
   }
 
   private removed(relPath: string, absPath: string): void {
@@ -122,7 +145,8 @@ export class NativeWatcher implements WatchBackend {
     }
   }
 
-  private directoryAppeared(relDir: string): void {
+  private directoryAppeared(relDir: string | undefined): void {
+    if (relDir === undefined || !this.filter.acceptsDir(relDir)) return;
     this.dirs.add(relDir);
     let nested = false;
     const onDirectory = (subdir: string): void => {
@@ -133,6 +157,15 @@ export class NativeWatcher implements WatchBackend {
       this.sink.event('changed', file);
     }
     if (nested) this.scheduleRefresh();
+  }
+
+  /** Reports what the refresh may have swallowed: files changed since `sinceMs`, directories never seen. */
+  private async catchUp(sinceMs: number): Promise<void> {
+    const isKnownDir = (relDir: string): boolean => this.dirs.has(relDir);
+    const found = await catchUpWalk(this.root, this.filter, { sinceMs, isKnownDir, stopped: () => this.closed });
+    if (this.closed) return;
+    for (const relDir of found.unknownDirs) if (!this.dirs.has(relDir)) this.directoryAppeared(relDir);
+    for (const relPath of found.recentFiles) this.sink.event('changed', relPath);
   }
 
   private scheduleRefresh(): void {
@@ -148,6 +181,8 @@ export class NativeWatcher implements WatchBackend {
       return;
     }
     this.refreshing = true;
+    const since = Date.now() - UNDELIVERED_MS;
+    this.options.beforeRefresh?.();
     const snapshot = join(tmpdir(), `oss-sync-watch-${process.pid}-${randomUUID()}.snapshot`);
     const options = { ignore: this.ignore };
     try {
@@ -163,6 +198,7 @@ export class NativeWatcher implements WatchBackend {
       }
       this.subscription = subscription;
       this.onEvents(null, await parcel.getEventsSince(this.root, snapshot, options));
+      await this.catchUp(since);
     } catch (err) {
       if (!this.closed) this.sink.fail(err instanceof Error ? err : new Error(String(err)));
     } finally {
