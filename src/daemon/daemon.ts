@@ -326,6 +326,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     this.buildTransfer();
     const wanted = new Map(next.folders.map((f) => [f.name, f]));
     const removed = new Set<string>();
+    const restarted = new Set<string>();
     // Global settings every folder is built with: a change restarts them all, as its own would.
     const shared = (c: Config): string => JSON.stringify([c.settleMs, c.rescanIntervalMs, c.ignore]);
     const restartAll = shared(prev) !== shared(next);
@@ -336,7 +337,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
         this.folders.delete(name);
         await sync.close();
         this.store.daemon.removeFolderHealth(name);
-        if (!want) removed.add(name);
+        (want ? restarted : removed).add(name);
         logger.info(want ? 'folder changed; restarting it' : 'folder removed from the config', { folder: name });
       }
     }
@@ -346,13 +347,14 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       logger.info('configuration reload cut short: the daemon is stopping', { folders: next.folders.length });
       return;
     }
-    const added = next.folders.filter((f) => !this.folders.has(f.name));
-    for (const f of added) this.addFolder(f);
-    await Promise.all(added.map((f) => this.folders.get(f.name)!.start()));
+    const starting = next.folders.filter((f) => !this.folders.has(f.name));
+    for (const f of starting) this.addFolder(f);
+    await Promise.all(starting.map((f) => this.folders.get(f.name)!.start()));
     if (prev.reconcileSchedule !== next.reconcileSchedule && this.o.mode === 'run') await this.scheduleReconcile();
     if (prev.concurrency.files !== next.concurrency.files) logger.warn('concurrency.files changes take effect after a restart');
     if (prev.stateDb !== next.stateDb) logger.warn('state_db changes take effect after a restart; this daemon keeps using the old one', { stateDb: prev.stateDb });
-    logger.info('configuration reloaded', { folders: next.folders.length, added: added.length, removed: removed.size });
+    const added = starting.length - restarted.size;
+    logger.info('configuration reloaded', { folders: next.folders.length, added, restarted: restarted.size, removed: removed.size });
     this.scheduler.kick();
   }
 

@@ -88,14 +88,31 @@ const MIGRATIONS: ReadonlyArray<string> = [
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
-/** Applies every migration newer than the database, each in its own transaction. */
-export function migrate(db: Database, path: string): void {
+/** The database's schema version; one newer than this build is an error (its rows may mean other things). */
+function understoodVersion(db: Database, path: string): number {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > SCHEMA_VERSION) {
     throw new Error(
       `state database ${path} has schema version ${current}, newer than this oss-sync understands (${SCHEMA_VERSION}); upgrade oss-sync`,
     );
   }
+  return current;
+}
+
+/** A read-only reader cannot migrate: it needs the database at this build's schema. */
+export function requireCurrentSchema(db: Database, path: string): void {
+  const current = understoodVersion(db, path);
+  if (current < SCHEMA_VERSION) {
+    throw new Error(
+      `state database ${path} has schema version ${current}, older than this oss-sync's (${SCHEMA_VERSION}); ` +
+        `starting the daemon upgrades it (or run status as the daemon's user)`,
+    );
+  }
+}
+
+/** Applies every migration newer than the database, each in its own transaction. */
+export function migrate(db: Database, path: string): void {
+  const current = understoodVersion(db, path);
   for (let version = current; version < SCHEMA_VERSION; version++) {
     db.transaction(() => {
       db.exec(MIGRATIONS[version]!);

@@ -4,6 +4,7 @@ import { failpointValue } from '../lib/failpoint.js';
 import { DaemonRegistry } from './daemon-registry.js';
 import { type Db, integrityCheck, openDatabase, quickCheck } from './database.js';
 import { FileQueue } from './file-queue.js';
+import { requireCurrentSchema } from './migrations.js';
 import { StatusReport } from './status-report.js';
 import { UploadRecords } from './upload-records.js';
 
@@ -61,6 +62,12 @@ export class StateStore {
         `cannot read the state database ${path} as this user: with no daemon running, SQLite must create ${path}-shm, ` +
           `and ${dirname(path)} is not writable by this user; run status as the daemon's user (e.g. with sudo)`,
       );
+    }
+    try {
+      requireCurrentSchema(db, path);
+    } catch (err) {
+      db.close();
+      throw err;
     }
     return new StateStore(path, db);
   }

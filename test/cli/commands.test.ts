@@ -96,7 +96,8 @@ describe('oss-sync commands', () => {
     await daemon.waitForLog((r) => r.msg === 'oss-sync started');
     fx.writeConfig(undefined, { ignore: ['*.log'] });
     daemon.child.kill('SIGHUP');
-    await daemon.waitForLog((r) => r.msg === 'configuration reloaded');
+    const reloaded = await daemon.waitForLog((r) => r.msg === 'configuration reloaded');
+    expect(reloaded).toMatchObject({ added: 0, restarted: 1, removed: 0 });
     createTree(fx.folder('main'), { 'app.log': 'now ignored', 'keep.txt': 'kept' });
     await waitFor(async () => (await fx.remote('main/keep.txt'))?.toString() === 'kept', { what: 'keep.txt uploaded' });
     // Both settled in the same window: had app.log been watched, it would be up by now.

@@ -1,6 +1,8 @@
+import Database from 'better-sqlite3';
 import { chmodSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { SCHEMA_VERSION } from '../../src/store/index.js';
 import { createTree } from '../helpers/fixtures.js';
 import { createSyncFixture, type SyncFixture } from '../helpers/sync-fixture.js';
 
@@ -35,5 +37,31 @@ describe.skipIf(process.getuid?.() !== 0)('status for a user who cannot write th
     expect(stopped.stderr.join('\n')).toContain(
       `cannot read the state database ${fx.stateDb} as this user: with no daemon running, SQLite must create ${fx.stateDb}-shm, and ${dirname(fx.stateDb)} is not writable by this user`,
     );
+  });
+
+  // It cannot migrate, and rows of another schema may mean other things: it says so, not a wrong count.
+  it('refuses a database of another schema version, naming it and what to do', async () => {
+    fx = await createSyncFixture();
+    chmodSync(fx.root, 0o755);
+    chmodSync(fx.configPath, 0o644);
+    const run = fx.spawnCli(['run', '--config', fx.configPath]);
+    await run.waitForLog((r) => r.msg === 'oss-sync started');
+    const db = new Database(fx.stateDb);
+    try {
+      for (const [version, expected] of [
+        [SCHEMA_VERSION + 1, `has schema version ${SCHEMA_VERSION + 1}, newer than this oss-sync understands (${SCHEMA_VERSION}); upgrade oss-sync`],
+        [SCHEMA_VERSION - 1, `has schema version ${SCHEMA_VERSION - 1}, older than this oss-sync's (${SCHEMA_VERSION}); starting the daemon upgrades it`],
+      ] as const) {
+        db.pragma(`user_version = ${version}`);
+        const status = fx.spawnCli(['status', '--config', fx.configPath], {}, { uid: NOBODY });
+        expect((await status.exited).code).toBe(1);
+        expect(status.stderr.join('\n')).toContain(`state database ${fx.stateDb} ${expected}`);
+      }
+    } finally {
+      db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      db.close();
+    }
+    run.child.kill('SIGTERM');
+    expect((await run.exited).code).toBe(0);
   });
 });
