@@ -119,6 +119,8 @@ export class FolderSync {
       this.pause('folder is missing (unmounted disk?)');
       return undefined;
     }
+    // Test failpoint: the scan of this folder fails for a reason other than the database.
+    if (failpointValue('reconcile-fails') === this.name) throw new Error('failpoint reconcile-fails');
     const started = Date.now();
     // A file modified within the settle window may still be being written: it is queued held back
     // and settles first; one that keeps changing goes up as it is after HOLD_WINDOWS windows (`run`).

@@ -56,4 +56,16 @@ describe('oss-sync once and a folder it cannot sync', () => {
     // The fatal error paused its own folder only: the other folder was synced completely.
     expect(await fx.remoteKeys('main/')).toEqual(Array.from({ length: 6 }, (_, i) => `main/f${i}.txt`));
   });
+
+  it('exits 1 naming a folder whose scan failed, and uploads the others', async () => {
+    fx = await createSyncFixture([{ name: 'main' }, { name: 'broken' }]);
+    createTree(fx.folder('main'), { 'a.txt': 'a' });
+    createTree(fx.folder('broken'), { 'b.txt': 'b' });
+    const once = fx.spawnCli(['once', '--config', fx.configPath], { OSS_SYNC_FAILPOINT: 'reconcile-fails:broken' });
+    const { code } = await once.exited;
+    const stderr = once.stderr.join('\n');
+    expect(code, stderr).toBe(1);
+    expect(stderr).toContain(`folder broken (${fx.folder('broken')}) not synced: the scan failed: failpoint reconcile-fails`);
+    expect(await fx.remoteKeys()).toEqual(['main/a.txt']);
+  });
 });
