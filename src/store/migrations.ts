@@ -110,13 +110,21 @@ export function requireCurrentSchema(db: Database, path: string): void {
   }
 }
 
-/** Applies every migration newer than the database, each in its own transaction. */
+/**
+ * Applies every migration newer than the database, each in its own transaction.
+ * Invariant: each step re-reads the version under SQLite's write lock (BEGIN IMMEDIATE), so when
+ * several processes open a new database at once (the daemon, `status`, `retry`), each step runs once.
+ */
 export function migrate(db: Database, path: string): void {
-  const current = understoodVersion(db, path);
-  for (let version = current; version < SCHEMA_VERSION; version++) {
-    db.transaction(() => {
-      db.exec(MIGRATIONS[version]!);
-      db.pragma(`user_version = ${version + 1}`);
-    })();
+  understoodVersion(db, path); // a newer schema is refused before anything is written
+  const step = db.transaction((): boolean => {
+    const version = understoodVersion(db, path);
+    if (version >= SCHEMA_VERSION) return false;
+    db.exec(MIGRATIONS[version]!);
+    db.pragma(`user_version = ${version + 1}`);
+    return true;
+  });
+  while (step.immediate()) {
+    // one version per transaction, as a crash between steps leaves a valid older schema
   }
 }

@@ -113,7 +113,7 @@ describe('oss-sync demo', () => {
       env: { ...process.env, TEST_DEMO_SECRET: 'demo-secret', TEST_DEMO_STS_TOKEN: token },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
+    const exited = new Promise<number | null>((resolve) => child!.once('close', (code) => resolve(code))); // output read by then
     child.stdout!.setEncoding('utf8').on('data', (c: string) => out.push(c));
     child.stderr!.setEncoding('utf8').on('data', (c: string) => out.push(c));
     await waitFor(() => out.join('').includes('"msg":"uploaded"') && out.join('').includes('README.txt'), {

@@ -1,3 +1,5 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once as onceEvent } from 'node:events';
 import { appendFileSync, lstatSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { StateStore } from '../../src/store/index.js';
 import { join } from 'node:path';
@@ -7,26 +9,39 @@ import { createSyncFixture, type SyncFixture } from '../helpers/sync-fixture.js'
 import { waitFor } from '../helpers/wait.js';
 
 let fx: SyncFixture | undefined;
-let writer: NodeJS.Timeout | undefined;
+let writer: ChildProcess | undefined;
 afterEach(async () => {
-  clearInterval(writer);
+  await stopWriting();
   await fx?.cleanup();
   fx = undefined;
 });
 
-/** Appends a line to the file every 50 ms (a dump being written), `times` times or until stopped. */
+const APPENDER = `
+const [path, times] = [process.argv[1], Number(process.argv[2])];
+let n = 0;
+const timer = setInterval(() => {
+  require('node:fs').appendFileSync(path, 'line ' + ++n + '\\n');
+  if (n >= times) clearInterval(timer);
+}, 20);`;
+
+/**
+ * Appends a line to the file every 20 ms (a dump being written), `times` times or until stopped.
+ * In a process of its own: a pause of this test's worker (a busy machine) must not look to the
+ * daemon like the file settling.
+ */
 function keepWriting(path: string, times = Infinity): Promise<void> {
   writeFileSync(path, 'line 0\n');
-  let n = 0;
-  return new Promise((resolve) => {
-    writer = setInterval(() => {
-      appendFileSync(path, `line ${++n}\n`);
-      if (n >= times) {
-        clearInterval(writer);
-        resolve();
-      }
-    }, 50);
-  });
+  const child = spawn(process.execPath, ['-e', APPENDER, path, String(times)], { stdio: 'ignore' });
+  writer = child;
+  return onceEvent(child, 'exit').then(() => undefined);
+}
+
+async function stopWriting(): Promise<void> {
+  const child = writer;
+  writer = undefined;
+  if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGKILL');
+  await onceEvent(child, 'exit');
 }
 
 // The fixture's settle window is 300 ms.
@@ -35,7 +50,7 @@ describe('the settle window at start-up and in `once`', () => {
     fx = await createSyncFixture();
     createTree(fx.folder('main'), { 'done.txt': 'already there' });
     const dump = join(fx.folder('main'), 'dump.sql');
-    const written = keepWriting(dump, 20); // ~1 s of writing, beginning before `once` starts
+    const written = keepWriting(dump, 50); // ~1 s of writing, beginning before `once` starts
     const once = fx.spawnCli(['once', '--config', fx.configPath]);
     await written;
     const { code } = await once.exited;
@@ -50,7 +65,7 @@ describe('the settle window at start-up and in `once`', () => {
     void keepWriting(join(fx.folder('main'), 'app.log'));
     const once = fx.spawnCli(['once', '--config', fx.configPath]);
     const { code } = await once.exited;
-    clearInterval(writer);
+    await stopWriting();
     expect(code).toBe(1);
     expect(once.stderr.join('\n')).toContain('not synced: 1 file(s) still being written after 3 s, not uploaded: app.log');
     expect(await fx.remoteKeys()).toEqual(['main/done.txt']);
@@ -59,7 +74,7 @@ describe('the settle window at start-up and in `once`', () => {
   it('run uploads a file being written at start-up once, whole, after it settles', async () => {
     fx = await createSyncFixture();
     const dump = join(fx.folder('main'), 'dump.sql');
-    const written = keepWriting(dump, 20);
+    const written = keepWriting(dump, 50);
     fx.spawnCli(['run', '--config', fx.configPath]);
     await written;
     await waitFor(async () => (await fx!.remoteKeys()).includes('main/dump.sql'), { what: 'dump.sql uploaded' });
@@ -85,7 +100,7 @@ describe('the settle window, at its edges', () => {
     void keepWriting(dump);
     const once = fx.spawnCli(['once', '--config', fx.configPath]);
     const { code } = await once.exited;
-    clearInterval(writer);
+    await stopWriting();
     expect(code).toBe(1);
     expect(once.stderr.join('\n')).toContain('still being written after 3 s, not uploaded: dump.sql');
     expect((await fx.remote('main/dump.sql'))?.toString()).toBe('complete v1\n');
@@ -99,7 +114,7 @@ describe('the settle window, at its edges', () => {
     const asked = Date.now();
     once.child.kill('SIGTERM');
     await once.exited;
-    clearInterval(writer);
+    await stopWriting();
     expect(Date.now() - asked).toBeLessThan(15_000);
     expect(await fx.remoteKeys()).toEqual([]);
   });
@@ -113,7 +128,7 @@ describe('the settle window, at its edges', () => {
     fx.spawnCli(['run', '--config', fx.configPath]);
     // Held back 15 windows (4.5 s here), then uploaded as it stands.
     await waitFor(async () => ((await fx!.remote('main/app.log'))?.length ?? 0) > 3, { timeoutMs: 30_000, what: 'a newer app.log uploaded' });
-    clearInterval(writer);
+    await stopWriting();
   });
 
   it('with settle_time 0, a file dated in the future (clock skew) is uploaded at once', async () => {

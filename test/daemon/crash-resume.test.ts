@@ -55,7 +55,11 @@ describe('kill -9 and resume', () => {
     const faults = fx.emu.emulator.faults;
     let env: NodeJS.ProcessEnv = {};
     if (point === 'before the first part is acknowledged') faults.add({ match: { operation: 'UploadPart' }, times: Infinity, action: { type: 'latency', ms: 20_000 } });
-    if (point === 'midway through the parts') faults.add({ match: { operation: 'UploadPart' }, times: Infinity, action: { type: 'latency', ms: 150 } });
+    if (point === 'midway through the parts') {
+      faults.add({ match: { operation: 'UploadPart' }, times: Infinity, action: { type: 'latency', ms: 150 } });
+      // The second half hangs, so the kill surely lands midway however slow the machine is.
+      for (let n = PARTS / 2 + 1; n <= PARTS; n++) faults.add({ match: { operation: 'UploadPart', partNumber: n }, times: Infinity, action: { type: 'latency', ms: 20_000 } });
+    }
     if (point === 'after the last part, before Complete') faults.add({ match: { operation: 'CompleteMultipartUpload' }, times: Infinity, action: { type: 'latency', ms: 20_000 } });
     if (point === 'after Complete, before the database knows') env = { OSS_SYNC_FAILPOINT: 'before-mark-verified' };
 
@@ -119,6 +123,8 @@ describe('kill -9 and resume', () => {
       writeFileSync(full, data);
     }
     fx.emu.emulator.faults.add({ match: {}, times: Infinity, action: { type: 'latency', ms: 40 } });
+    // One multipart upload hangs at its end, so one is surely in progress when the kill comes.
+    fx.emu.emulator.faults.add({ match: { operation: 'CompleteMultipartUpload', key: 'main/big/0.bin' }, times: Infinity, action: { type: 'latency', ms: 20_000 } });
     const first = fx.spawnCli(['run', '--config', fx.configPath]);
     const store = fx.openStore();
     let verifiedAtKill: string[] = [];

@@ -144,7 +144,8 @@ export async function createSyncFixture(
         child,
         stdout: [],
         stderr: [],
-        exited: new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal }))),
+        // 'close', not 'exit': the child's last output lines have been read by then
+        exited: new Promise((resolve) => child.once('close', (code, signal) => resolve({ code, signal }))),
         waitForLog: (pred, timeoutMs = 30_000) =>
           waitFor(
             () =>
