@@ -7,7 +7,12 @@ import { canonicalPath, isInsideOrSame } from './paths.js';
 import type { ReadFolder } from './folder-section.js';
 import type { FolderConfig } from './types.js';
 
-/** `name:` when given, else the directory's basename made safe and unique (`photos`, `photos-2`). */
+/**
+ * `name:` when given, else the directory's basename made safe (`photos`). A folder's name keys its
+ * saved state, so it must not depend on the order of the list: two folders whose directories share
+ * a name must be named (numbering them by position would hand one's state, and under `mirror` its
+ * deletions, to the other when the list is reordered).
+ */
 export function assignFolderNames(folders: readonly ReadFolder[], sink: IssueSink): FolderConfig[] {
   const taken = new Map<string, string>();
   for (const folder of folders) {
@@ -18,9 +23,15 @@ export function assignFolderNames(folders: readonly ReadFolder[], sink: IssueSin
   }
   return folders.map((folder) => {
     if (folder.explicitName !== undefined) return { name: folder.explicitName, ...folder.config };
-    const base = basename(folder.config.path).replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '') || 'folder';
-    let name = base;
-    for (let n = 2; taken.has(name); n++) name = `${base}-${n}`;
+    const name = basename(folder.config.path).replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '') || 'folder';
+    const other = taken.get(name);
+    if (other !== undefined) {
+      sink.atValue(
+        folder.keyPath,
+        `its default name "${name}" (the directory's name) is already used by ${other} (${sink.lineOf(other)}); ` +
+          `give each a name: (a folder's name keys its saved state: keep "${name}" for the one backed up so far)`,
+      );
+    }
     taken.set(name, folder.keyPath);
     return { name, ...folder.config };
   });

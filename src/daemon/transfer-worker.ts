@@ -14,6 +14,7 @@ import {
 import { unchangedContent } from './content-check.js';
 import { fileRetryDelayMs } from './file-backoff.js';
 import type { Logger } from './logger.js';
+import { objectKey } from './object-key.js';
 import { storeJournal } from './store-journal.js';
 import type { VerifiedBatch } from './verified-batch.js';
 
@@ -58,7 +59,7 @@ export class TransferWorker {
       return;
     }
     try {
-      if (row.state === 'deleting') await this.deleteRemote(row);
+      if (row.state === 'deleting') await this.deleteRemote(row, folder);
       else await this.upload(row, folder, signal, releaseSlot);
     } catch (err) {
       // A refused write leaves the row as it was: claimed rows are re-queued at the next start.
@@ -106,7 +107,18 @@ export class TransferWorker {
     });
   }
 
-  private async deleteRemote(row: FileRow): Promise<void> {
+  private async deleteRemote(row: FileRow, folder: FolderConfig): Promise<void> {
+    // Invariant: a folder deletes only the object it would write for that path now. A row recorded
+    // under another bucket, prefix or folder (the config changed since) may name another's object.
+    if (row.bucket !== folder.bucket || row.key !== objectKey(folder.prefix, row.relPath)) {
+      this.o.store.queue.deleted(row.id, row.generation);
+      this.o.logger.warn('not deleting a remote object this folder no longer writes (its bucket or prefix changed since); remove it by hand if unwanted', {
+        folder: row.folder,
+        path: row.relPath,
+        key: `oss://${row.bucket}/${row.key}`,
+      });
+      return;
+    }
     await this.o.storage.deleteObject({ bucket: row.bucket, key: row.key });
     this.o.store.queue.deleted(row.id, row.generation);
     this.o.logger.info('deleted remote object (mirror folder)', { folder: row.folder, path: row.relPath, key: `oss://${row.bucket}/${row.key}` });

@@ -9,21 +9,37 @@ describe('folder resolution', () => {
   });
   afterEach(() => ws.remove());
 
-  it('derives unique names, normalises prefixes and applies global defaults and overrides', () => {
+  it('derives names, normalises prefixes and applies global defaults and overrides', () => {
     const config = ws.load([
       ...OSS_LINES,
       'part_size: 16MiB',
       'watcher: chokidar',
       'folders:',
       '  - { path: a/photos, bucket: bkt, prefix: "/one" }',
-      '  - { path: b/photos, bucket: bkt, prefix: two/, watcher: native, part_size: 200KiB, delete_policy: mirror }',
-      '  - { name: photos-2, path: c, bucket: other }',
+      '  - { name: more-photos, path: b/photos, bucket: bkt, prefix: two/, watcher: native, part_size: 200KiB, delete_policy: mirror }',
+      '  - { path: c, bucket: other }',
     ]);
     expect(config.folders.map((f) => [f.name, f.prefix, f.watcher, f.partSize, f.deletePolicy])).toEqual([
       ['photos', 'one/', 'chokidar', 16 * 2 ** 20, 'keep'],
-      ['photos-3', 'two/', 'native', 200 * 1024, 'mirror'],
-      ['photos-2', '', 'chokidar', 16 * 2 ** 20, 'keep'],
+      ['more-photos', 'two/', 'native', 200 * 1024, 'mirror'],
+      ['c', '', 'chokidar', 16 * 2 ** 20, 'keep'],
     ]);
+  });
+
+  // Numbered by position, reordering the list would swap their saved state (and mirror deletions).
+  it('asks for names when two directories share a name, or a default name is taken', () => {
+    const error = ws.fail([
+      ...OSS_LINES,
+      'folders:',
+      '  - { path: a/photos, bucket: bkt, prefix: one }',
+      '  - { path: b/photos, bucket: bkt, prefix: two }',
+      '  - { name: c, path: c, bucket: other }',
+    ]);
+    expect(error.message).toContain(
+      'folders[1]: its default name "photos" (the directory\'s name) is already used by folders[0] (line 6); give each a name: (a folder\'s name keys its saved state: keep "photos" for the one backed up so far)',
+    );
+    const taken = ws.fail([...OSS_LINES, 'folders:', '  - { name: photos, path: c, bucket: bkt, prefix: one }', '  - { path: a/photos, bucket: bkt, prefix: two }']);
+    expect(taken.message).toContain('folders[1]: its default name "photos" (the directory\'s name) is already used by folders[0] (line 6)');
   });
 
   it('rejects a bucket-root folder next to another folder in the same bucket', () => {

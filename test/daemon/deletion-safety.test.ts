@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTree } from '../helpers/fixtures.js';
@@ -30,5 +30,18 @@ describe('a mirror folder never deletes remote objects of files that may still e
     expect((await fx.spawnCli(['once', '--config', fx.configPath]).exited).code).toBe(0);
     expect(await fx.remoteKeys('main/')).toEqual(['main/app.log', 'main/keep.txt']);
     expect((await fx.remote('main/keep.txt'))?.toString()).toBe('k2');
+  });
+
+  // The prefix (or the folder's name) changed since the file went up: its old key may be another's now.
+  it('when the object was written under a prefix the folder no longer has', async () => {
+    fx = await createSyncFixture([{ name: 'main', delete_policy: 'mirror' }]);
+    createTree(fx.folder('main'), { 'gone.txt': 'g', 'stays.txt': 's' });
+    expect((await fx.spawnCli(['once', '--config', fx.configPath]).exited).code).toBe(0);
+    fx.writeConfig([{ name: 'main', delete_policy: 'mirror', prefix: 'moved/' }]);
+    rmSync(join(fx.folder('main'), 'gone.txt'));
+    const again = fx.spawnCli(['once', '--config', fx.configPath]);
+    expect((await again.exited).code, again.stderr.join('\n')).toBe(0);
+    expect(again.stdout.join('\n')).toContain('not deleting a remote object this folder no longer writes');
+    expect(await fx.remoteKeys()).toEqual(['main/gone.txt', 'main/stays.txt', 'moved/stays.txt']);
   });
 });
