@@ -1,7 +1,7 @@
-import { relative, resolve } from 'node:path';
 import { loadConfig } from '../config/index.js';
 import { StateStore } from '../store/index.js';
-import { CONFIG_OPTION, parseCommandArgs, resolveConfigPath, UsageError } from './args.js';
+import { CONFIG_OPTION, parseCommandArgs, resolveConfigPath } from './args.js';
+import { retryTarget } from './retry-targets.js';
 
 export const RETRY_HELP = `usage: oss-sync retry [--config FILE] [PATH...]
 
@@ -18,14 +18,11 @@ export async function runRetryCommand(argv: string[]): Promise<number> {
   const config = loadConfig(resolveConfigPath(values.config), process.env, { purpose: 'inspect' });
   const store = StateStore.open(config.stateDb);
   try {
-    let total = 0;
-    if (positionals.length === 0) total = store.queue.retryFailed();
-    for (const p of positionals) {
-      const abs = resolve(p);
-      const folder = config.folders.find((f) => abs === f.path || abs.startsWith(`${f.path}/`));
-      if (!folder) throw new UsageError(`${p} is not inside any configured folder`);
-      const rel = relative(folder.path, abs).split('\\').join('/');
-      total += rel === '' ? store.queue.retryFailed({ folder: folder.name }) : store.queue.retryFailed({ folder: folder.name, relPaths: [rel] });
+    // Every PATH is checked before anything is queued: a bad one changes nothing.
+    const targets = positionals.map((p) => retryTarget(config.folders, p));
+    let total = positionals.length === 0 ? store.queue.retryFailed() : 0;
+    for (const { folder, relPath } of targets) {
+      total += relPath === '' ? store.queue.retryFailed({ folder }) : store.queue.retryFailed({ folder, relPaths: [relPath] });
     }
     process.stdout.write(`${total} failed file(s) queued again\n`);
     return 0;

@@ -178,6 +178,10 @@ describe('oss-sync commands', () => {
     expect(once.stderr.join('\n')).toMatch(/locked\.txt.*(EACCES|permission denied)/i);
     expect(await fx.remote('main/ok.txt')).toEqual(Buffer.from('fine'));
     chmodSync(join(fx.folder('main'), 'locked.txt'), 0o644);
+    // One PATH outside every folder: an error, and nothing queued by the good one before it.
+    const refused = fx.spawnCli(['retry', '--config', fx.configPath, join(fx.folder('main'), 'locked.txt'), '/nowhere/x.txt'], {}, as);
+    expect((await refused.exited).code).toBe(2);
+    expect(refused.stderr.join('')).toContain('/nowhere/x.txt is not inside any configured folder');
     const retry = fx.spawnCli(['retry', '--config', fx.configPath, join(fx.folder('main'), 'locked.txt')], {}, as);
     await retry.exited;
     expect(retry.stdout.join('')).toContain('1 failed file(s) queued again');

@@ -26,6 +26,10 @@ describe.each(['chokidar', 'native'] as const)('daemon watching folders (%s watc
     await remoteEquals(fx, 'main/a.txt', 'alpha');
     await remoteEquals(fx, 'main/new/deeper/b.txt', 'beta');
     await remoteEquals(fx, 'main/ünï cødé/ +#?% 🙂.txt', 'odd');
+    // A backslash is part of a name on Linux, not a separator: two files, two objects.
+    createTree(dir, { 'back\\slash.txt': 'one name', 'back/slash.txt': 'a folder and a file' });
+    await remoteEquals(fx, 'main/back\\slash.txt', 'one name');
+    await remoteEquals(fx, 'main/back/slash.txt', 'a folder and a file');
   });
 
   it('waits for a file being written to settle and uploads the whole of it', async () => {
