@@ -213,6 +213,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
 
   private activeFolderNames(): string[] {
     const now = Date.now();
+    for (const name of this.fatalPauses.ended(now)) this.folders.get(name)?.recordHealth(); // tried again: no longer "paused"
     return [...this.folders.values()]
       .filter((f) => f.active && this.fatalPauses.pausedBy(f.name, now) === undefined)
       .map((f) => f.name);
@@ -322,7 +323,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     this.config = next;
     logger.setLevel(next.logLevel);
     logger.addSecrets([next.oss.accessKeySecret, next.oss.stsToken]);
-    this.fatalPauses.clear();
+    const rested = this.fatalPauses.clear(); // a fixed config deserves a try at once
     this.buildTransfer();
     const wanted = new Map(next.folders.map((f) => [f.name, f]));
     const removed = new Set<string>();
@@ -353,6 +354,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     if (prev.reconcileSchedule !== next.reconcileSchedule && this.o.mode === 'run') await this.scheduleReconcile();
     if (prev.concurrency.files !== next.concurrency.files) logger.warn('concurrency.files changes take effect after a restart');
     if (prev.stateDb !== next.stateDb) logger.warn('state_db changes take effect after a restart; this daemon keeps using the old one', { stateDb: prev.stateDb });
+    for (const name of rested) this.folders.get(name)?.recordHealth(); // the restarted ones recorded theirs as they started
     const added = starting.length - restarted.size;
     logger.info('configuration reloaded', { folders: next.folders.length, added, restarted: restarted.size, removed: removed.size });
     this.scheduler.kick();

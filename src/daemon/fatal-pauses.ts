@@ -7,7 +7,7 @@ const PAUSE_CAP_MS = 30 * 60_000;
  * again at once would only repeat it for every file. A reload (a fixed config) clears them.
  */
 export class FatalPauses {
-  private readonly pauses = new Map<string, { until: number; ms: number; error: Error }>();
+  private readonly pauses = new Map<string, { until: number; ms: number; error: Error; ended?: boolean }>();
 
   /** Pauses the folder (longer if it was paused before) and returns for how long. */
   pause(folder: string, error: Error, now = Date.now()): number {
@@ -23,7 +23,22 @@ export class FatalPauses {
     return pause && pause.until > now ? pause.error : undefined;
   }
 
-  clear(): void {
+  /** Folders whose rest has ended since the last call, each once per pause: they are being tried again. */
+  ended(now = Date.now()): string[] {
+    const out: string[] = [];
+    for (const [folder, pause] of this.pauses) {
+      if (pause.ended !== true && pause.until <= now) {
+        pause.ended = true;
+        out.push(folder);
+      }
+    }
+    return out;
+  }
+
+  /** Forgets every pause; returns the folders that were still resting. */
+  clear(now = Date.now()): string[] {
+    const resting = [...this.pauses].filter(([, pause]) => pause.until > now).map(([folder]) => folder);
     this.pauses.clear();
+    return resting;
   }
 }

@@ -308,9 +308,15 @@ export class FolderSync {
     if (!this.paused || this.closed) return;
     this.paused = false;
     this.o.logger.info('folder is back; resuming', { folder: this.name });
+    this.recordHealth();
+    void this.reconcile('folder reappeared');
+  }
+
+  /** Records what the folder is doing now for `status`, e.g. once a pause the daemon imposed is over. */
+  recordHealth(): void {
+    if (this.paused || this.closed) return; // its own pause note stands
     const mode = this.watcher?.status().degraded ? 'rescanning' : 'watching';
     this.o.store.daemon.setFolderHealth(this.name, this.folder.path, mode, this.watcher ? `${this.watcher.backend} watcher` : null);
-    void this.reconcile('folder reappeared');
   }
 
   private rootPresent(): boolean {

@@ -145,12 +145,18 @@ export class TransferWorker {
       }
       return;
     }
-    // OSS said no for good (auth, bucket, bad request): park it. Unknown errors are retried below.
     const disposition = classifyError(err);
-    if (disposition === 'fatal' || (disposition === 'permanent' && (err instanceof PermanentError || err instanceof StorageError))) {
+    if (disposition === 'fatal') {
+      // Not this file's fault (credentials, bucket): it waits in the queue (status shows why) while
+      // its folder rests, and goes up once the rest ends or a reload fixed the config; no `retry`.
+      queue.markRetry(row.id, row.generation, err.message, Date.now());
+      this.o.onFatal(row.folder, err);
+      return;
+    }
+    // OSS said no for good (a bad request): park it. Unknown errors are retried below.
+    if (disposition === 'permanent' && (err instanceof PermanentError || err instanceof StorageError)) {
       queue.markFailed(row.id, row.generation, err.message);
       this.o.logger.error('upload failed permanently; parked (run `oss-sync retry` after fixing the cause)', { ...where, error: err });
-      if (disposition === 'fatal') this.o.onFatal(row.folder, err);
       return;
     }
     const attempts = row.attempts + 1;

@@ -14,4 +14,14 @@ describe('FatalPauses', () => {
     expect(pauses.pausedBy('photos', 0)).toBeUndefined();
     expect(pauses.pause('photos', denied, 0)).toBe(60_000);
   });
+
+  it('says once when a rest is over, and which folders a clear cut short', () => {
+    const pauses = new FatalPauses();
+    pauses.pause('photos', new Error('InvalidAccessKeyId'), 0);
+    pauses.pause('logs', new Error('NoSuchBucket'), 30_000);
+    expect(pauses.ended(59_999)).toEqual([]);
+    expect(pauses.ended(60_000)).toEqual(['photos']);
+    expect(pauses.ended(70_000)).toEqual([]);
+    expect(pauses.clear(70_000)).toEqual(['logs']);
+  });
 });

@@ -1,6 +1,7 @@
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/index.js';
 import { createTree } from '../helpers/fixtures.js';
 import { createSyncFixture, type SyncFixture } from '../helpers/sync-fixture.js';
 import { waitFor } from '../helpers/wait.js';
@@ -28,6 +29,26 @@ describe('daemon and troublesome folders and files', () => {
     writeFileSync(join(fx.folder('disk'), 'new.txt'), 'after remount');
     await waitFor(async () => (await fx.remote('disk/new.txt'))?.toString() === 'after remount', { what: 'upload after resume' });
     expect(await fx.remoteKeys('disk/')).toEqual(['disk/a.txt', 'disk/b/c.txt', 'disk/new.txt']);
+  });
+
+  it('shows a folder paused by an error every upload would hit, and no longer once a reload fixed it', async () => {
+    fx = await createSyncFixture([{ name: 'main' }]);
+    // A key the server does not know (e.g. disabled, then re-enabled by the operator).
+    fx.emu.emulator.faults.add({ match: { operation: 'PutObject' }, times: Infinity, action: { type: 'error', status: 403, code: 'InvalidAccessKeyId' } });
+    createTree(fx.folder('main'), { 'a.txt': 'a' });
+    const { daemon } = await fx.startDaemon();
+    const store = fx.openStore();
+    const health = () => store.daemon.folderHealth().find((h) => h.folder === 'main');
+    try {
+      await waitFor(() => health()?.mode === 'paused', { what: 'paused in status' });
+      expect(health()?.note).toContain('InvalidAccessKeyId');
+      fx.emu.emulator.faults.clear();
+      await daemon.reload(loadConfig(fx.configPath));
+      expect(health()).toMatchObject({ mode: 'watching', note: expect.stringContaining('watcher') });
+      await waitFor(async () => (await fx.remote('main/a.txt'))?.toString() === 'a', { what: 'upload after the reload' });
+    } finally {
+      store.close();
+    }
   });
 
   it('survives a file deleted while it is being uploaded, and the others still go up', async () => {
