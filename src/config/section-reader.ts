@@ -58,12 +58,16 @@ export class SectionReader {
   parsed<T>(key: string, parse: (value: unknown) => T): T | undefined {
     const value = this.raw(key);
     if (value === undefined || value === null) return undefined;
+    let expanded = value;
     try {
-      return parse(typeof value === 'string' ? expandEnvRefs(value, this.env) : value);
+      expanded = typeof value === 'string' ? expandEnvRefs(value, this.env) : value;
+      return parse(expanded);
     } catch (error) {
       if (!(error instanceof InvalidValue)) throw error;
       this.invalid.add(key);
-      this.sink.atValue(this.keyPath(key), error.message);
+      // A value from the environment may be a secret written under the wrong key: never echo it.
+      const message = expanded === value ? error.message : error.message.split(describeValue(expanded)).join(`the value of ${describeValue(value)}`);
+      this.sink.atValue(this.keyPath(key), message);
       return undefined;
     }
   }

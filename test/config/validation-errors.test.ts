@@ -117,6 +117,20 @@ describe('config validation errors', () => {
     expect(config.folders[0]).toMatchObject({ bucket: 'from-env', deletePolicy: 'mirror' });
   });
 
+  // A secret's reference written under the wrong key must not print the secret in the error.
+  it('never echoes a value that came from the environment', () => {
+    const token = `STS.${'x'.repeat(300)}`;
+    const error = ws.fail(
+      [...OSS_LINES, 'shutdown_grace: ${OSS_ACCESS_KEY_SECRET}', 'folders:', '  - { path: photos, bucket: "${OSS_STS_TOKEN}" }'],
+      { ...TEST_ENV, OSS_STS_TOKEN: token },
+    );
+    expect(error.message).toContain('shutdown_grace: expected a number of milliseconds or a duration like 500ms, 2s, 1m, 1h, got the value of "${OSS_ACCESS_KEY_SECRET}"');
+    expect(error.message).toContain('folders[0].bucket:');
+    expect(error.message).toContain('the value of "${OSS_STS_TOKEN}"');
+    expect(error.message).not.toContain(TEST_ENV.OSS_ACCESS_KEY_SECRET);
+    expect(error.message).not.toContain(token.slice(0, 12));
+  });
+
   it('reports YAML syntax errors with their position', () => {
     const error = ws.fail([...OSS_LINES, 'folders:', '  - path: photos', '    path: dumps']);
     expect(error.message).toContain(at(7, 5, 'YAML syntax: Map keys must be unique'));
