@@ -5,7 +5,8 @@ import { InstanceLock, isDatabaseUnwritable, StateStore } from '../store/index.j
 import { createOssStorage, defaultRetryPolicy, FileUploader, withRetries, type ObjectStorage } from '../uploader/index.js';
 import { DaemonAlreadyRunningError, StateDatabaseCorruptError, StateDatabaseUnwritableError } from './errors.js';
 import { FolderSync } from './folder-sync.js';
-import { abortOrphanedUploads, abortRemovedFolderUploads, type CleanupContext } from './upload-cleanup.js';
+import { OrphanSweeper } from './orphan-sweeper.js';
+import { abortOrphanedUploads, abortRecordedOrphans, abortRemovedFolderUploads, type CleanupContext } from './upload-cleanup.js';
 import type { Logger } from './logger.js';
 import { TransferScheduler } from './transfer-scheduler.js';
 import { TransferWorker } from './transfer-worker.js';
@@ -58,6 +59,10 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   private readonly fatalPauses = new FatalPauses();
   /** Transfers this process is running, each cancellable on its own (a removed folder's). */
   private readonly transfers = new RunningTransfers();
+  private readonly orphans = new OrphanSweeper(
+    () => abortRecordedOrphans(this.cleanupContext()),
+    (err) => (isDatabaseUnwritable(err) ? this.storeFailures.report(err) : this.o.logger.warn('orphaned upload clean-up failed; will try at next start', { error: err as Error })),
+  );
   private lifecycle: Promise<unknown> = Promise.resolve();
   /** Life-cycle operations started or waiting (0: the next one may start at once). */
   private lifecycleOps = 0;
@@ -207,6 +212,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       onStoreFailure: (err) => this.storeFailures.report(err),
       walker: this.o.walker ?? 'auto',
       stopSignal: this.stopRequested.signal,
+      onRemoved: () => this.orphans.request(),
     });
     this.folders.set(folder.name, sync);
   }
@@ -379,6 +385,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   private async shutdown(): Promise<{ settled: boolean }> {
     const settled = await this.scheduler.stop(this.config.shutdownGraceMs);
     await Promise.all([...this.folders.values()].map((f) => f.close()));
+    await this.orphans.close();
     this.verified.flush(); // a file verified as the grace ran out is recorded, not sent again
     this.storeFailures.guard(() => this.store.daemon.unregister());
     this.store.close();

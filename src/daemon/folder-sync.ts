@@ -37,6 +37,8 @@ export interface FolderSyncOptions {
   walker: WalkerChoice;
   /** The daemon is stopping: `once` stops waiting for files to settle. */
   stopSignal: AbortSignal;
+  /** Files were forgotten or marked for deletion: their unfinished multipart uploads are orphans now. */
+  onRemoved: () => void;
 }
 
 /**
@@ -275,9 +277,12 @@ export class FolderSync {
   private applyRemovals(relPaths: string[]): void {
     if (this.paused || !this.rootPresent()) return; // a vanished root is not a deletion
     if (this.folder.deletePolicy === 'mirror') {
-      if (this.o.store.queue.markForDeletion(this.name, relPaths) > 0) this.o.onWork();
-    } else {
-      this.o.store.queue.forget(this.name, relPaths);
+      if (this.o.store.queue.markForDeletion(this.name, relPaths) > 0) {
+        this.o.onWork();
+        this.o.onRemoved();
+      }
+    } else if (this.o.store.queue.forget(this.name, relPaths) > 0) {
+      this.o.onRemoved();
     }
   }
 

@@ -22,9 +22,8 @@ export interface CleanupContext {
  * Uploads under our prefixes for keys we do not track are left alone (not ours to judge).
  */
 export async function abortOrphanedUploads(ctx: CleanupContext): Promise<void> {
-  const orphans: Array<{ bucket: string; key: string; uploadId: string; recorded: boolean }> = ctx.store.uploads
-    .orphans()
-    .map((u) => ({ bucket: u.bucket, key: u.key, uploadId: u.uploadId, recorded: true }));
+  await abortRecordedOrphans(ctx);
+  const orphans: Array<{ bucket: string; key: string; uploadId: string }> = [];
   for (const folder of ctx.folders) {
     let listed;
     try {
@@ -36,20 +35,33 @@ export async function abortOrphanedUploads(ctx: CleanupContext): Promise<void> {
     if (listed.length === 0) continue; // the usual start: no need to load every key of the folder
     const ours = new Set(ctx.store.queue.keysOf(folder.name));
     for (const u of listed) {
-      if (ours.has(u.key) && !ctx.store.uploads.has(u.uploadId)) orphans.push({ bucket: folder.bucket, key: u.key, uploadId: u.uploadId, recorded: false });
+      if (ours.has(u.key) && !ctx.store.uploads.has(u.uploadId)) orphans.push({ bucket: folder.bucket, key: u.key, uploadId: u.uploadId });
     }
   }
-  for (const u of orphans) {
-    const where = { key: `oss://${u.bucket}/${u.key}`, uploadId: u.uploadId };
-    try {
-      await ctx.storage.abortMultipart({ bucket: u.bucket, key: u.key }, u.uploadId);
-      if (u.recorded) ctx.store.uploads.forget(u.uploadId);
-      ctx.logger.info('aborted orphaned multipart upload', where);
-    } catch (err) {
-      ctx.logger.warn('could not abort orphaned multipart upload; will try again at next start', { ...where, error: err });
-    }
-  }
+  for (const u of orphans) await abortOrphan(ctx, u, false);
   await abortRemovedFolderUploads(ctx);
+}
+
+/**
+ * The recorded uploads whose file was forgotten (deleted under `keep`), is being deleted (`mirror`)
+ * or has a newer upload: aborted, then forgotten (a kill -9 in between aborts again next time).
+ */
+export async function abortRecordedOrphans(ctx: CleanupContext): Promise<void> {
+  for (const u of ctx.store.uploads.orphans()) {
+    if (ctx.stopSignal.aborted) return; // stopping: the next start does the rest
+    await abortOrphan(ctx, u, true);
+  }
+}
+
+async function abortOrphan(ctx: CleanupContext, u: { bucket: string; key: string; uploadId: string }, recorded: boolean): Promise<void> {
+  const where = { key: `oss://${u.bucket}/${u.key}`, uploadId: u.uploadId };
+  try {
+    await ctx.storage.abortMultipart({ bucket: u.bucket, key: u.key }, u.uploadId);
+    if (recorded) ctx.store.uploads.forget(u.uploadId);
+    ctx.logger.info('aborted orphaned multipart upload', where);
+  } catch (err) {
+    ctx.logger.warn('could not abort orphaned multipart upload; will try again at next start', { ...where, error: err });
+  }
 }
 
 /**

@@ -4,7 +4,7 @@
  * was complete is uploaded twice, and no multipart upload is left on the server.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RequestLogEntry } from '../../src/emulator/index.js';
@@ -110,6 +110,29 @@ describe('kill -9 and resume', () => {
       expect(after.filter((e) => e.operation === 'PutObject' || e.operation === 'InitiateMultipartUpload')).toEqual([]);
     }
     if (point === 'midway through the parts') expect(recorded.size).toBeGreaterThanOrEqual(PARTS / 2);
+  });
+
+  // Without it, the parts would cost storage until the start after next.
+  it('aborts at once the interrupted upload of a file deleted while the daemon was down', async () => {
+    fx = await createSyncFixture([{ name: 'main' }], { concurrency: { files: 1, parts_per_file: 3 } });
+    const path = join(fx.folder('main'), 'db.dump');
+    writeFileSync(path, randomBytes(PART * PARTS));
+    writeFileSync(join(fx.folder('main'), 'stays.txt'), 'the folder is not empty (an empty one looks unmounted)');
+    fx.emu.emulator.faults.add({ match: { operation: 'UploadPart', partNumber: PARTS }, times: Infinity, action: { type: 'latency', ms: 20_000 } });
+    const first = fx.spawnCli(['run', '--config', fx.configPath]);
+    await waitFor(
+      async () => uploadsOf(fx.emu.emulator.requestLog.entries(), 'main/db.dump', 'UploadPart').length >= 3,
+      { what: 'parts of the upload on the server' },
+    );
+    first.child.kill('SIGKILL');
+    await first.exited;
+    fx.emu.emulator.faults.clear();
+    rmSync(path);
+
+    const again = fx.spawnCli(['once', '--config', fx.configPath]);
+    expect((await again.exited).code, again.stderr.join('\n')).toBe(0);
+    expect(await noUploadsLeft(fx)).toBe(true);
+    expect(await fx.remoteKeys()).toEqual(['main/stays.txt']);
   });
 
   it('after a kill -9 with many files queued and uploading, uploads every file exactly once more at most, and never a finished one', async () => {

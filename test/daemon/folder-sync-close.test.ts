@@ -24,6 +24,7 @@ describe('FolderSync closed while it starts', () => {
       ignoreAbsolute: [],
       ignore: [],
       onWork: () => undefined,
+      onRemoved: () => undefined,
       watch: true,
       onStoreFailure: (err) => {
         throw err;
