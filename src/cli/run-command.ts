@@ -35,10 +35,13 @@ export async function runDaemonCommand(argv: string[]): Promise<number> {
   const daemon = await Daemon.start({ config, logger, version: packageVersion(), mode: 'run' });
 
   /** Reads the config file again and hands it to the daemon, which applies reloads one at a time. */
+  let running = config;
   const reload = (): void => {
     let next;
     try {
-      next = loadConfig(configPath);
+      // A running folder whose directory vanished (unmounted) is paused, not a reason to refuse the rest.
+      next = loadConfig(configPath, process.env, { mayBeMissing: new Set(running.folders.map((f) => f.path)) });
+      running = next;
     } catch (err) {
       logger.error('config reload failed; keeping the running configuration', { error: err as Error });
       return;

@@ -14,6 +14,8 @@ export interface FolderDefaults {
   baseDir: string;
   /** False for read-only inspection (`status`, `retry`): an unmounted folder must not hide the queue. */
   checkFolders: boolean;
+  /** Paths whose absence is not an error (see ParseOptions.mayBeMissing). */
+  mayBeMissing?: ReadonlySet<string>;
 }
 
 /** A folder as read; name is filled in later, once every explicit name is known. */
@@ -34,11 +36,12 @@ function checkName(value: unknown): string {
   throw new InvalidValue(`${describeValue(value)}: folder names use letters, digits, ".", "_" and "-" (at most 64), starting with a letter or digit`);
 }
 
-function checkDirectory(path: string): string {
+function checkDirectory(path: string, mayBeMissing: ReadonlySet<string> | undefined): string {
   let isDirectory: boolean;
   try {
     isDirectory = statSync(path).isDirectory();
   } catch {
+    if (mayBeMissing?.has(path)) return path;
     throw new InvalidValue(`folder ${path} does not exist (create it, or fix the path)`);
   }
   if (!isDirectory) throw new InvalidValue(`${path} is not a directory`);
@@ -52,7 +55,7 @@ export function readFolder(folder: SectionReader, defaults: FolderDefaults): Rea
     ? undefined
     : folder.parsed('path', () => {
         const resolved = resolveConfigPath(rawPath, defaults.baseDir, folder.env);
-        return defaults.checkFolders ? checkDirectory(resolved) : resolved;
+        return defaults.checkFolders ? checkDirectory(resolved, defaults.mayBeMissing) : resolved;
       });
   const bucket = folder.require('bucket', folder.parsed('bucket', checkBucket), 'the OSS bucket to upload to');
   const prefix = folder.parsed('prefix', normaliseKeyPrefix);

@@ -102,7 +102,7 @@ function buildConfig(root: SectionReader, sourcePath: string, options: ParseOpti
     folders: [],
     warnings: root.sink.warnings,
   };
-  const folders = readFolders(root, { partSize, watcher, baseDir, checkFolders: options.purpose !== 'inspect' });
+  const folders = readFolders(root, { partSize, watcher, baseDir, checkFolders: options.purpose !== 'inspect', mayBeMissing: options.mayBeMissing });
   root.reportUnknownKeys();
   config.folders = assignFolderNames(folders, root.sink);
   checkFolderOverlaps(folders, root.sink);
@@ -117,6 +117,12 @@ function buildConfig(root: SectionReader, sourcePath: string, options: ParseOpti
  */
 export interface ParseOptions {
   purpose?: 'run' | 'inspect';
+  /**
+   * Folder paths that may be missing without an error: a reload passes the running folders', since
+   * a watched directory that vanished (an unmounted disk) pauses its folder and must not block a
+   * reload. At start a missing directory is an error, so that a typo is caught.
+   */
+  mayBeMissing?: ReadonlySet<string>;
 }
 
 export function parseConfig(text: string, sourcePath: string, env: NodeJS.ProcessEnv = process.env, options: ParseOptions = {}): Config {

@@ -2,9 +2,10 @@
  * The `oss-sync` command as an operator meets it: exit codes, error messages, signals, status.
  * Each test runs the built CLI as a child process against a real emulator and real folders.
  */
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
 import { chownTree, createTree } from '../helpers/fixtures.js';
 import { createSyncFixture, type SyncFixture } from '../helpers/sync-fixture.js';
 import { waitFor } from '../helpers/wait.js';
@@ -88,6 +89,26 @@ describe('oss-sync commands', () => {
     await daemon.waitForLog((r) => r.msg === 'config reload failed; keeping the running configuration');
     createTree(fx.folder('main'), { 'still.txt': 'alive' });
     await waitFor(async () => (await fx.remote('main/still.txt'))?.toString() === 'alive', { what: 'still uploading' });
+  });
+
+  it('reloads on SIGHUP while a folder\'s directory is gone (unmounted): that folder stays paused, the change applies', async () => {
+    fx = await createSyncFixture([{ name: 'main' }, { name: 'disk' }]);
+    const daemon = fx.spawnCli(['run', '--config', fx.configPath]);
+    await daemon.waitForLog((r) => r.msg === 'oss-sync started');
+    rmSync(fx.folder('disk'), { recursive: true });
+    await daemon.waitForLog((r) => r.msg === 'folder paused' && r.folder === 'disk');
+    // Edited by hand, as an operator would (writeConfig would create the directory again).
+    const doc = parse(readFileSync(fx.configPath, 'utf8')) as { folders: Array<{ name: string; exclude?: string[] }> };
+    doc.folders.find((f) => f.name === 'main')!.exclude = ['*.log'];
+    writeFileSync(fx.configPath, stringify(doc));
+    daemon.child.kill('SIGHUP');
+    await daemon.waitForLog((r) => r.msg === 'configuration reloaded' || r.msg === 'config reload failed; keeping the running configuration');
+    expect(daemon.stdout.join('\n')).not.toContain('config reload failed');
+    createTree(fx.folder('main'), { 'app.log': 'now excluded', 'keep.txt': 'kept' });
+    await waitFor(async () => (await fx.remote('main/keep.txt'))?.toString() === 'kept', { what: 'keep.txt uploaded' });
+    createTree(fx.folder('disk'), { 'back.txt': 'remounted' });
+    await waitFor(async () => (await fx.remote('disk/back.txt'))?.toString() === 'remounted', { what: 'the paused folder resumed' });
+    expect(await fx.remoteKeys('main/')).toEqual(['main/keep.txt']);
   });
 
   it('applies a changed global setting on SIGHUP to the folders already running (ignore globs)', async () => {
