@@ -37,11 +37,17 @@ export async function runStatusCommand(argv: string[]): Promise<number> {
     const draw = (): void => {
       process.stdout.write(`${process.stdout.isTTY ? '\x1b[2J\x1b[H' : ''}${show()}`);
     };
-    draw();
     const timer = setInterval(draw, 2_000);
-    process.once('SIGINT', () => {
+    const done = (): void => {
       clearInterval(timer);
       resolve(0);
+    };
+    process.once('SIGINT', done);
+    // `status --watch | head`: the reader went away, which ends the watch like ^C does.
+    process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+      done();
     });
+    draw();
   });
 }

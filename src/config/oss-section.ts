@@ -9,6 +9,13 @@ function checkEndpoint(value: unknown): string {
   const text = typeof value === 'string' ? value.trim() : '';
   if (text.includes('://')) {
     const url = URL.canParse(text) ? new URL(text) : undefined;
+    // ali-oss refuses user:password@, a path or a query on every request: say so now, not at upload time.
+    if (url && (url.username !== '' || url.password !== '')) {
+      throw new InvalidValue('must not carry a user name or password (credentials go in access_key_id/access_key_secret)');
+    }
+    if (url && ((url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.hash !== '')) {
+      throw new InvalidValue(`expected the service address only (no path, query or #), like ${url.protocol}//${url.host}`);
+    }
     if (url && (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '') return text;
   } else if (/^[A-Za-z0-9.-]+(:\d+)?$/.test(text)) {
     return text;

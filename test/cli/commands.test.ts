@@ -134,6 +134,16 @@ describe('oss-sync commands', () => {
     await waitFor(async () => (await fx.remote('share/from-nfs.txt'))?.toString() === 'seen by a rescan', { what: 'upload found by polling' });
   });
 
+  it('status --watch ends quietly when its reader goes away (status --watch | head)', async () => {
+    fx = await createSyncFixture();
+    expect((await fx.spawnCli(['once', '--config', fx.configPath]).exited).code).toBe(0);
+    const watch = fx.spawnCli(['status', '--config', fx.configPath, '--watch']);
+    await waitFor(() => watch.stdout.some((line) => line.startsWith('total:')), { what: 'the first drawing' });
+    watch.child.stdout!.destroy(); // the next drawing, 2 s later, meets a closed pipe
+    expect(await watch.exited).toEqual({ code: 0, signal: null });
+    expect(watch.stderr.join('\n')).toBe('');
+  });
+
   it('once: uploads everything and exits 0', async () => {
     fx = await createSyncFixture();
     createTree(fx.folder('main'), { 'a.txt': 'a', 'b/c.txt': 'c', 'big.bin': Buffer.alloc(700 * 1024, 7) });

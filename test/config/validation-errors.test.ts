@@ -96,6 +96,15 @@ describe('config validation errors', () => {
     expect(error.message).toContain(at(9, 14, 'folders[0].exclude: glob "[abc" is not valid'));
   });
 
+  // ali-oss would refuse every request with them, and once would retry for minutes.
+  it('refuses an endpoint with a user and password, a path or a query, without echoing the password', () => {
+    const withUser = ws.fail(['oss:', '  endpoint: http://id:hunter2@127.0.0.1:9000', ...OSS_LINES.slice(2)]);
+    expect(withUser.message).toContain('oss.endpoint: must not carry a user name or password');
+    expect(withUser.message).not.toContain('hunter2');
+    const withPath = ws.fail(['oss:', '  endpoint: https://oss-cn-hangzhou.aliyuncs.com/bucket?x=1', ...OSS_LINES.slice(2)]);
+    expect(withPath.message).toContain('oss.endpoint: expected the service address only (no path, query or #), like https://oss-cn-hangzhou.aliyuncs.com');
+  });
+
   it('reports every problem at once, in file order', () => {
     const error = ws.fail(['oss:', '  endpoint: ftp://x', 'part_size: huge', 'folders:', '  - path: photos']);
     expect(error.issues.map((issue) => `${issue.line}:${issue.column} ${issue.keyPath}`)).toEqual([
