@@ -8,11 +8,13 @@ export interface StatusSnapshot {
   stateDb: string;
   database: { exists: boolean; healthy: boolean; problems: string[] };
   daemon: { running: boolean; pid: number | null; startedAt: string | null; uptimeSeconds: number | null; version: string | null };
-  folders: Array<FolderCounts & { mode: string | null; note: string | null; path: string | null }>;
+  /** inConfig false: rows of a folder removed from the config, kept for its return; not in totals. */
+  folders: Array<FolderCounts & { mode: string | null; note: string | null; path: string | null; inConfig: boolean }>;
+  /** With no daemon running these are interrupted uploads (bytesPerSecond null): they resume at the next start. */
   uploading: Array<InFlightFile & { percent: number; bytesPerSecond: number | null }>;
   /** Parked and retrying files, parked first: at most 50 (totals.failed counts them all). */
   problems: FailedFile[];
-  /** queuedBytes: the bytes of the queued and uploading files, i.e. still to send. */
+  /** Of the configured folders. queuedBytes: still to send (queued files, and what uploading ones have left). */
   totals: { queued: number; uploading: number; uploaded: number; failed: number; retrying: number; deleting: number; queuedBytes: number; uploadedBytes: number };
 }
 
@@ -23,7 +25,7 @@ export function readStatus(stateDb: string, configuredFolders: ReadonlyArray<{ n
     stateDb,
     database: { exists: false, healthy: false, problems: [] },
     daemon: { running: false, pid: null, startedAt: null, uptimeSeconds: null, version: null },
-    folders: configuredFolders.map((f) => ({ ...zeroCounts(f.name), mode: null, note: null, path: f.path })),
+    folders: configuredFolders.map((f) => ({ ...zeroCounts(f.name), mode: null, note: null, path: f.path, inConfig: true })),
     uploading: [],
     problems: [],
     totals: { queued: 0, uploading: 0, uploaded: 0, failed: 0, retrying: 0, deleting: 0, queuedBytes: 0, uploadedBytes: 0 },
@@ -42,16 +44,17 @@ export function readStatus(stateDb: string, configuredFolders: ReadonlyArray<{ n
       mode: health.get(name)?.mode ?? null,
       note: health.get(name)?.note ?? null,
       path: configuredFolders.find((f) => f.name === name)?.path ?? health.get(name)?.root ?? null,
+      inConfig: configuredFolders.some((f) => f.name === name),
     }));
     const uploading = store.report.inFlight().map((f) => {
       const elapsed = f.startedAt ? (now - f.startedAt) / 1000 : 0;
       return {
         ...f,
         percent: f.size > 0 ? Math.min(100, Math.round((f.bytesDone / f.size) * 1000) / 10) : 100,
-        bytesPerSecond: elapsed > 0.5 ? Math.round(f.bytesDone / elapsed) : null,
+        bytesPerSecond: running && elapsed > 0.5 ? Math.round(f.bytesDone / elapsed) : null,
       };
     });
-    const sum = (pick: (c: FolderCounts) => number): number => folders.reduce((n, c) => n + (pick(c) ?? 0), 0);
+    const sum = (pick: (c: FolderCounts) => number): number => folders.reduce((n, c) => n + (c.inConfig ? (pick(c) ?? 0) : 0), 0);
     return {
       schemaVersion: 1,
       stateDb,

@@ -21,7 +21,7 @@ export function renderStatus(s: StatusSnapshot): string {
     String(f.uploading),
     String(f.verified),
     f.failed > 0 ? `${f.failed} !` : '0',
-    f.mode ? `${f.mode}${f.note ? ` (${f.note})` : ''}` : d.running ? '-' : 'stopped',
+    !f.inConfig ? 'not in the config (kept for its return; not in the totals)' : f.mode ? `${f.mode}${f.note ? ` (${f.note})` : ''}` : d.running ? '-' : 'stopped',
   ]);
   out.push(...table(['FOLDER', 'QUEUED', 'UPLOADING', 'UPLOADED', 'FAILED', 'WATCH'], rows));
   const t = s.totals;
@@ -31,7 +31,7 @@ export function renderStatus(s: StatusSnapshot): string {
       `${t.failed} failed${t.retrying > 0 ? `, ${t.retrying} waiting to retry` : ''}${t.deleting > 0 ? `, ${t.deleting} remote deletes pending` : ''}`,
   );
   if (s.uploading.length > 0) {
-    out.push('', 'uploading:');
+    out.push('', d.running ? 'uploading:' : 'interrupted (they resume at the next start):');
     for (const u of s.uploading) {
       const rate = u.bytesPerSecond !== null ? `  ${bytes(u.bytesPerSecond)}/s` : '';
       out.push(`  ${u.folder}/${u.relPath}  ${u.percent.toFixed(1)}%  ${bytes(u.bytesDone)} of ${bytes(u.size)}${rate}`);

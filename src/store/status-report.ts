@@ -27,6 +27,7 @@ export interface FolderCounts {
   deleting: number;
   /** Queued files that already failed at least once and wait for their back-off. */
   retrying: number;
+  /** Bytes still to send: queued files whole, uploading ones less what the server acknowledged. */
   queuedBytes: number;
   verifiedBytes: number;
 }
@@ -42,7 +43,7 @@ export class StatusReport {
            sum(state = 'queued') AS queued, sum(state = 'uploading') AS uploading, sum(state = 'verified') AS verified,
            sum(state = 'failed') AS failed, sum(state = 'deleting') AS deleting,
            sum(state = 'queued' AND attempts > 0) AS retrying,
-           sum(CASE WHEN state IN ('queued','uploading') THEN size ELSE 0 END) AS queuedBytes,
+           sum(CASE WHEN state = 'queued' THEN size WHEN state = 'uploading' THEN max(size - bytes_done, 0) ELSE 0 END) AS queuedBytes,
            sum(CASE WHEN state = 'verified' THEN size ELSE 0 END) AS verifiedBytes
          FROM files GROUP BY folder ORDER BY folder`,
       )

@@ -9,7 +9,7 @@ function snapshot(failed: number): StatusSnapshot {
     stateDb: '/var/lib/oss-sync/state.db',
     database: { exists: true, healthy: true, problems: [] },
     daemon: { running: true, pid: 42, startedAt: null, uptimeSeconds: 3600, version: '0.1.0' },
-    folders: [{ folder: 'logs', queued: 1, uploading: 1, verified: 5, failed, deleting: 0, retrying: 0, queuedBytes: 3 << 20, verifiedBytes: 1024, mode: 'watching', note: null, path: '/var/log/app' }],
+    folders: [{ folder: 'logs', queued: 1, uploading: 1, verified: 5, failed, deleting: 0, retrying: 0, queuedBytes: 3 << 20, verifiedBytes: 1024, mode: 'watching', note: null, path: '/var/log/app', inConfig: true }],
     uploading: [],
     problems,
     totals: { queued: 1, uploading: 1, uploaded: 5, failed, retrying: 0, deleting: 0, queuedBytes: 3 << 20, uploadedBytes: 1024 },
