@@ -51,6 +51,21 @@ describe('daemon and troublesome folders and files', () => {
     }
   });
 
+  it('logs a request that failed and is retried (debug), and one still failing after a few tries (warn)', async () => {
+    fx = await createSyncFixture([{ name: 'main' }]);
+    fx.emu.emulator.faults.add({ match: { operation: 'PutObject' }, times: 3, action: { type: 'error', status: 503, code: 'ServiceUnavailable' } });
+    createTree(fx.folder('main'), { 'a.txt': 'a' });
+    const { logs } = await fx.startDaemon();
+    await waitFor(async () => (await fx.remote('main/a.txt'))?.toString() === 'a', { what: 'upload after the retries' });
+    const retries = logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((r) => r.msg === 'request failed; retrying');
+    expect(retries.map((r) => [r.level, r.operation, r.attempt])).toEqual([
+      ['debug', 'PutObject', 1],
+      ['debug', 'PutObject', 2],
+      ['warn', 'PutObject', 3],
+    ]);
+    expect(JSON.stringify(retries[0])).toContain('ServiceUnavailable');
+  });
+
   it('survives a file deleted while it is being uploaded, and the others still go up', async () => {
     fx = await createSyncFixture([{ name: 'main' }]);
     // Slow the big upload down so the delete lands mid-upload.
