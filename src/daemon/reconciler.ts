@@ -107,7 +107,8 @@ async function compareWalk({ store, folder, filter, walk, onQueued, unsettledAft
   }
   // Nothing counts as missing after a walk that may have missed files.
   if (walk.incomplete !== undefined) return { result, incomplete: walk.incomplete };
-  result.errors = walk.errors().map((e) => ({ relPath: e.relPath, message: `${e.code}: ${e.message}` }));
+  // Node's messages start with the code already ("EACCES: permission denied, ..."); ours (EILSEQ) do not.
+  result.errors = walk.errors().map((e) => ({ relPath: e.relPath, message: e.message.startsWith(`${e.code}:`) ? e.message : `${e.code}: ${e.message}` }));
   result.errorCount = walk.errorCount;
   // An unreadable root is not a mass delete; nor is a walk with more errors than it kept (we could
   // not tell which directories were unreadable, so no path counts as gone this time).
