@@ -41,13 +41,13 @@ export class EmulatorConfigError extends Error {
   }
 }
 
-/** OSS's bucket naming rule, as ali-oss checks it. */
-const BUCKET_NAME = /^[a-z0-9_][a-z0-9-_]{1,61}[a-z0-9_]$/;
+/** OSS's bucket naming rule (ali-oss's own check also lets '_' through; OSS refuses it). */
+const BUCKET_NAME = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
 
 function checkOptions(options: EmulatorOptions): void {
   if (options.buckets.length === 0) throw new EmulatorConfigError('at least one bucket is required');
   for (const name of options.buckets) {
-    if (!BUCKET_NAME.test(name)) throw new EmulatorConfigError(`invalid bucket name '${name}': 3-63 chars of a-z, 0-9, '-' and '_'`);
+    if (!BUCKET_NAME.test(name)) throw new EmulatorConfigError(`invalid bucket name '${name}': 3-63 lowercase letters, digits and '-', starting and ending with a letter or digit`);
   }
   if (options.credentials.length === 0) throw new EmulatorConfigError('at least one credential is required');
   for (const { accessKeyId, accessKeySecret } of options.credentials) {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator } from '../../src/emulator/index.js';
 import { crc64 } from '../../src/lib/crc64.js';
 import { startTestEmulator } from '../helpers/emulator.js';
 import { headerOf } from './conformance/responses.js';
@@ -11,6 +12,14 @@ describe('emulator smoke', () => {
   });
   afterAll(async () => {
     await env.stop();
+  });
+
+  it('refuses a bucket name OSS would refuse, as OSS does (no "_", though ali-oss lets it through)', async () => {
+    for (const name of ['my_bucket', 'Upper', '-dash', 'ab']) {
+      await expect(startEmulator({ dataDir: '/nonexistent', buckets: [name], credentials: [{ accessKeyId: 'id', accessKeySecret: 's' }] })).rejects.toThrow(
+        `invalid bucket name '${name}': 3-63 lowercase letters, digits and '-', starting and ending with a letter or digit`,
+      );
+    }
   });
 
   it('can be stopped twice', async () => {
