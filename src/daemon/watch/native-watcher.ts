@@ -120,7 +120,10 @@ export class NativeWatcher implements WatchBackend {
       return;
     }
     const stats = event.type === 'delete' ? undefined : lstatOrUndefined(event.path);
-    if (stats === undefined) this.removed(relPath, event.path);
+    // A name that is not UTF-8 reaches us with U+FFFD and cannot be opened: not a removal; passed on
+    // as changed, so that the settle tracker names it instead of it being skipped silently.
+    if (stats === undefined && event.type !== 'delete' && relPath.includes('\uFFFD')) this.sink.event('changed', relPath);
+    else if (stats === undefined) this.removed(relPath, event.path);
     else if (stats.isDirectory()) this.directoryAppeared(this.topmostUnseen(relPath));
     else {
       const unseen = this.topmostUnseen(parentDir(relPath));
