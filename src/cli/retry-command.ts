@@ -5,8 +5,9 @@ import { retryTarget } from './retry-targets.js';
 
 export const RETRY_HELP = `usage: oss-sync retry [--config FILE] [PATH...]
 
-Puts failed files back in the queue (all of them, or those at or under each PATH). A running daemon
-picks them up within seconds.
+Puts failed files back in the queue (all of them, or those at or under each PATH). A PATH is a
+file or directory inside a configured folder (symlinks resolved), or folder/path as status prints
+it. A running daemon picks them up within seconds.
 `;
 
 export async function runRetryCommand(argv: string[]): Promise<number> {
