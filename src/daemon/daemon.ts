@@ -276,6 +276,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     const scheduler = this.scheduler as TransferScheduler | undefined;
     await scheduler?.stop(0).catch(() => false);
     await Promise.all([...this.folders.values()].map((f) => f.close().catch(() => undefined)));
+    await this.orphans.close(); // a sweep a start-up walk asked for must not outlive the store
   }
 
   private onGone(folder: string, relPath: string, fileDev: bigint): boolean {

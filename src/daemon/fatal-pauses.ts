@@ -35,10 +35,10 @@ export class FatalPauses {
     return out;
   }
 
-  /** Forgets every pause; returns the folders that were still resting. */
-  clear(now = Date.now()): string[] {
-    const resting = [...this.pauses].filter(([, pause]) => pause.until > now).map(([folder]) => folder);
+  /** Forgets every pause; returns the folders whose pause was not reported ended yet (still shown as paused). */
+  clear(): string[] {
+    const shown = [...this.pauses].filter(([, pause]) => pause.ended !== true).map(([folder]) => folder);
     this.pauses.clear();
-    return resting;
+    return shown;
   }
 }

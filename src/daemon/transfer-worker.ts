@@ -149,7 +149,7 @@ export class TransferWorker {
     if (disposition === 'fatal') {
       // Not this file's fault (credentials, bucket): it waits in the queue (status shows why) while
       // its folder rests, and goes up once the rest ends or a reload fixed the config; no `retry`.
-      queue.markRetry(row.id, row.generation, err.message, Date.now());
+      queue.markWaiting(row.id, row.generation, err.message);
       this.o.onFatal(row.folder, err);
       return;
     }

@@ -49,6 +49,8 @@ export async function abortOrphanedUploads(ctx: CleanupContext): Promise<void> {
 export async function abortRecordedOrphans(ctx: CleanupContext): Promise<void> {
   for (const u of ctx.store.uploads.orphans()) {
     if (ctx.stopSignal.aborted) return; // stopping: the next start does the rest
+    // While the daemon runs the list ages: a file that came back may have taken its upload up again.
+    if (!ctx.store.uploads.isOrphan(u.uploadId)) continue;
     await abortOrphan(ctx, u, true);
   }
 }
@@ -56,7 +58,8 @@ export async function abortRecordedOrphans(ctx: CleanupContext): Promise<void> {
 async function abortOrphan(ctx: CleanupContext, u: { bucket: string; key: string; uploadId: string }, recorded: boolean): Promise<void> {
   const where = { key: `oss://${u.bucket}/${u.key}`, uploadId: u.uploadId };
   try {
-    await ctx.storage.abortMultipart({ bucket: u.bucket, key: u.key }, u.uploadId);
+    // Stopping cuts it short (the next start aborts it again): a stop waits for this request.
+    await ctx.storage.abortMultipart({ bucket: u.bucket, key: u.key }, u.uploadId, { signal: ctx.stopSignal });
     if (recorded) ctx.store.uploads.forget(u.uploadId);
     ctx.logger.info('aborted orphaned multipart upload', where);
   } catch (err) {

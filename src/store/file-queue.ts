@@ -293,6 +293,18 @@ export class FileQueue {
     return row?.attempts ?? 0;
   }
 
+  /**
+   * Back in the queue with the reason, no attempt counted: the failure was not the file's (its
+   * folder rests after an error every upload would hit), so it must not use up the file's attempts.
+   */
+  markWaiting(id: number, generation: number, reason: string): void {
+    const waiting = this.sql(
+      `UPDATE files SET state = CASE WHEN state = 'deleting' THEN 'deleting' ELSE 'queued' END, last_error = ?, next_attempt_at = 0
+       WHERE id = ? AND generation = ?`,
+    ).run(reason, id, generation);
+    if (waiting.changes === 0) this.requeue(id, null); // the file changed since: its new content starts afresh
+  }
+
   /** Parked: a permanent error, or too many attempts. Stays until the file changes or `retry`. */
   markFailed(id: number, generation: number, error: string): void {
     const parked = this.sql(

@@ -25,7 +25,7 @@ export interface FolderCounts {
   verified: number;
   failed: number;
   deleting: number;
-  /** Queued files that already failed at least once and wait for their back-off. */
+  /** Queued files that failed and wait for their back-off, or wait for their folder's rest to end (with the reason). */
   retrying: number;
   /** Bytes still to send: queued files whole, uploading ones less what the server acknowledged. */
   queuedBytes: number;
@@ -42,7 +42,7 @@ export class StatusReport {
         `SELECT folder,
            sum(state = 'queued') AS queued, sum(state = 'uploading') AS uploading, sum(state = 'verified') AS verified,
            sum(state = 'failed') AS failed, sum(state = 'deleting') AS deleting,
-           sum(state = 'queued' AND attempts > 0) AS retrying,
+           sum(state = 'queued' AND (attempts > 0 OR last_error IS NOT NULL)) AS retrying,
            sum(CASE WHEN state = 'queued' THEN size WHEN state = 'uploading' THEN max(size - bytes_done, 0) ELSE 0 END) AS queuedBytes,
            sum(CASE WHEN state = 'verified' THEN size ELSE 0 END) AS verifiedBytes
          FROM files GROUP BY folder ORDER BY folder`,
@@ -65,7 +65,7 @@ export class StatusReport {
         .prepare(
           `SELECT folder, rel_path AS relPath, attempts, last_error AS lastError, state IN ('queued','deleting') AS retrying,
              next_attempt_at AS nextAttemptAt
-           FROM files WHERE state = 'failed' OR (state IN ('queued','deleting') AND attempts > 0)
+           FROM files WHERE state = 'failed' OR (state IN ('queued','deleting') AND (attempts > 0 OR last_error IS NOT NULL))
            ORDER BY state = 'failed' DESC, folder, rel_path LIMIT ?`,
         )
         .all(limit) as Array<Omit<FailedFile, 'retrying'> & { retrying: number }>

@@ -23,6 +23,11 @@ export interface FileUploadRecord extends UploadRecord {
  * - a record is removed only when the upload was aborted, vanished, or its object was recorded
  *   as verified (FileQueue.markVerified, same transaction).
  */
+/** The condition of orphans(), on an uploads row `u`. */
+const ORPHAN = `u.file_id IS NULL
+  OR EXISTS (SELECT 1 FROM uploads n WHERE n.file_id = u.file_id AND n.created_at > u.created_at)
+  OR EXISTS (SELECT 1 FROM files f WHERE f.id = u.file_id AND f.state IN ('deleting', 'verified'))`;
+
 export class UploadRecords {
   private readonly sql: (text: string) => Statement;
 
@@ -77,14 +82,13 @@ export class UploadRecords {
    * content check found it unchanged). The daemon aborts them on the server and forgets them.
    */
   orphans(): UploadRecord[] {
-    const rows = this.sql(
-        `SELECT u.* FROM uploads u WHERE u.file_id IS NULL
-            OR EXISTS (SELECT 1 FROM uploads n WHERE n.file_id = u.file_id AND n.created_at > u.created_at)
-            OR EXISTS (SELECT 1 FROM files f WHERE f.id = u.file_id AND f.state IN ('deleting', 'verified'))`,
-      )
-      .safeIntegers(true)
-      .all() as Record<string, unknown>[];
+    const rows = this.sql(`SELECT u.* FROM uploads u WHERE ${ORPHAN}`).safeIntegers(true).all() as Record<string, unknown>[];
     return rows.map(toUploadRecord);
+  }
+
+  /** Whether this upload is (still) one of orphans(). */
+  isOrphan(uploadId: string): boolean {
+    return this.sql(`SELECT 1 FROM uploads u WHERE u.upload_id = ? AND (${ORPHAN})`).get(uploadId) !== undefined;
   }
 
   /**

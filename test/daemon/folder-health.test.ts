@@ -42,6 +42,8 @@ describe('daemon and troublesome folders and files', () => {
     try {
       await waitFor(() => health()?.mode === 'paused', { what: 'paused in status' });
       expect(health()?.note).toContain('InvalidAccessKeyId');
+      // Not the file's fault: it waits with the reason and keeps all its attempts for real failures.
+      expect(store.queue.find('main', 'a.txt')).toMatchObject({ state: 'queued', attempts: 0, lastError: expect.stringContaining('InvalidAccessKeyId') });
       fx.emu.emulator.faults.clear();
       await daemon.reload(loadConfig(fx.configPath));
       expect(health()).toMatchObject({ mode: 'watching', note: expect.stringContaining('watcher') });

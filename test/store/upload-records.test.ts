@@ -42,3 +42,22 @@ describe('UploadRecords.ofFoldersOtherThan', () => {
     expect(ctx.store.uploads.orphans().map((u) => u.uploadId)).toEqual(['UP-FILE-FORGOTTEN']);
   });
 });
+
+describe('UploadRecords.isOrphan', () => {
+  const ctx = useStore();
+
+  // The sweeper checks again just before each abort: a file that came back takes its upload up again.
+  it('follows the file: an orphan while it is being deleted, not once it is queued again', () => {
+    ctx.store.queue.observe('mirror', [obs('big.bin')]);
+    const row = ctx.store.queue.find('mirror', 'big.bin')!;
+    ctx.store.uploads.begin(row.id, { uploadId: 'UP-1', bucket: 'b', key: 'p/big.bin', partSize: 5, partCount: 2, fingerprint: row, createdAt: 1 });
+    expect(ctx.store.uploads.isOrphan('UP-1')).toBe(false);
+    ctx.store.queue.markForDeletion('mirror', ['big.bin']);
+    expect(ctx.store.uploads.isOrphan('UP-1')).toBe(true);
+    ctx.store.queue.observe('mirror', [{ ...obs('big.bin'), size: 11 }]); // it is back
+    expect(ctx.store.uploads.isOrphan('UP-1')).toBe(false);
+    ctx.store.queue.forget('mirror', ['big.bin']);
+    expect(ctx.store.uploads.isOrphan('UP-1')).toBe(true);
+    expect(ctx.store.uploads.isOrphan('NO-SUCH-UPLOAD')).toBe(false);
+  });
+});
