@@ -7,6 +7,19 @@ import { InvalidValue } from './invalid-value.js';
 const REFERENCE = /\$\$|\$\{([^}]*)\}|\$\{/g;
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/**
+ * The values `${VAR}` references in text take from the environment, longest first: what an error
+ * message about the expanded text must not repeat (a secret's reference may sit under the wrong key).
+ */
+export function envValuesIn(text: string, env: NodeJS.ProcessEnv): string[] {
+  const values = new Set<string>();
+  for (const match of text.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-[^}]*)?\}/g)) {
+    const value = env[match[1]!];
+    if (value !== undefined && value !== '') values.add(value);
+  }
+  return [...values].sort((a, b) => b.length - a.length);
+}
+
 export function expandEnvRefs(text: string, env: NodeJS.ProcessEnv): string {
   return text.replace(REFERENCE, (whole, body: string | undefined) => {
     if (whole === '$$') return '$';

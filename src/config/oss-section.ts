@@ -20,7 +20,9 @@ function checkEndpoint(value: unknown): string {
   } else if (/^[A-Za-z0-9.-]+(:\d+)?$/.test(text)) {
     return text;
   }
-  throw new InvalidValue(`expected a URL like https://oss-cn-hangzhou.aliyuncs.com or http://127.0.0.1:9000, got ${describeValue(value)}`);
+  // Never echo a value with '@' in it: it may hold a password.
+  const got = text.includes('@') ? 'a value with "@" in it (credentials do not belong in the endpoint)' : describeValue(value);
+  throw new InvalidValue(`expected a URL like https://oss-cn-hangzhou.aliyuncs.com or http://127.0.0.1:9000, got ${got}`);
 }
 
 function warnIfInline(oss: SectionReader, key: string, secret: Secret | undefined): void {

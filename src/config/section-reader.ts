@@ -2,7 +2,7 @@
  * Reads one YAML mapping key by key: each accessor validates, reports a located issue on a bad
  * value and returns the fallback, so one pass finds every problem. Keys never read are unknown.
  */
-import { expandEnvRefs } from './env-refs.js';
+import { envValuesIn, expandEnvRefs } from './env-refs.js';
 import { didYouMean } from './did-you-mean.js';
 import { InvalidValue, describeValue } from './invalid-value.js';
 import type { IssueSink } from './issue-sink.js';
@@ -65,11 +65,23 @@ export class SectionReader {
     } catch (error) {
       if (!(error instanceof InvalidValue)) throw error;
       this.invalid.add(key);
-      // A value from the environment may be a secret written under the wrong key: never echo it.
-      const message = expanded === value ? error.message : error.message.split(describeValue(expanded)).join(`the value of ${describeValue(value)}`);
-      this.sink.atValue(this.keyPath(key), message);
+      this.sink.atValue(this.keyPath(key), expanded === value ? error.message : this.withoutEnvValues(error.message, value as string, expanded));
       return undefined;
     }
+  }
+
+  /**
+   * A value from the environment may be a secret written under the wrong key: a message about it
+   * names the reference, never the value, whole (quoted), resolved into a path or in part.
+   */
+  private withoutEnvValues(message: string, raw: string, expanded: unknown): string {
+    let out = message.split(describeValue(expanded)).join(`the value of ${describeValue(raw)}`);
+    for (const secret of envValuesIn(raw, this.env)) {
+      out = out.split(secret).join('***');
+      // a cut value (describeValue) or a part of one (a unit after the digits) must go too
+      for (let cut = secret.length - 1; cut >= 8; cut--) out = out.split(secret.slice(0, cut)).join('***').split(secret.slice(-cut)).join('***');
+    }
+    return out;
   }
 
   /** A string, trimmed; undefined when absent, empty (`${VAR:-}`) or invalid. */

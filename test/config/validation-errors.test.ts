@@ -138,6 +138,18 @@ describe('config validation errors', () => {
     expect(error.message).toContain('the value of "${OSS_STS_TOKEN}"');
     expect(error.message).not.toContain(TEST_ENV.OSS_ACCESS_KEY_SECRET);
     expect(error.message).not.toContain(token.slice(0, 12));
+    // ...nor resolved into a path, nor in part (the unit after a number)
+    const secret = '12zq9XsecretValue';
+    const other = ws.fail([...OSS_LINES, 'shutdown_grace: ${S}', 'folders:', '  - { path: "${S}", bucket: bkt }'], { ...TEST_ENV, S: secret });
+    expect(other.message).toContain('folders[0].path: folder');
+    expect(other.message).not.toContain('zq9XsecretValue'.slice(0, 8));
+    expect(other.message).not.toMatch(/secretValue|zq9X/);
+  });
+
+  it('never echoes an endpoint with "@" that is not a URL (it may hold a password)', () => {
+    const error = ws.fail(['oss:', '  endpoint: "http://id:p#ss@host"', ...OSS_LINES.slice(2)]);
+    expect(error.message).toContain('oss.endpoint:');
+    expect(error.message).not.toContain('p#ss');
   });
 
   it('reports YAML syntax errors with their position', () => {
