@@ -21,15 +21,20 @@ export function assignFolderNames(folders: readonly ReadFolder[], sink: IssueSin
     if (other === undefined) taken.set(folder.explicitName, folder.keyPath);
     else sink.atValue(`${folder.keyPath}.name`, `name "${folder.explicitName}" is already used by ${other} (${sink.lineOf(other)})`);
   }
+  // What earlier versions named by position (`photos-2`): the name this folder's saved state has.
+  const positional = new Set(taken.keys());
   return folders.map((folder) => {
     if (folder.explicitName !== undefined) return { name: folder.explicitName, ...folder.config };
     const name = basename(folder.config.path).replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '') || 'folder';
+    let before = name;
+    for (let n = 2; positional.has(before); n++) before = `${name}-${n}`;
+    positional.add(before);
     const other = taken.get(name);
     if (other !== undefined) {
       sink.atValue(
         folder.keyPath,
         `its default name "${name}" (the directory's name) is already used by ${other} (${sink.lineOf(other)}); ` +
-          `give each a name: (a folder's name keys its saved state: keep "${name}" for the one backed up so far)`,
+          `give each a name: (a folder's name keys its saved state; earlier versions called this one "${before}" by its place in the list: name it so to keep its state)`,
       );
     }
     taken.set(name, folder.keyPath);

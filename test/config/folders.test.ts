@@ -36,7 +36,7 @@ describe('folder resolution', () => {
       '  - { name: c, path: c, bucket: other }',
     ]);
     expect(error.message).toContain(
-      'folders[1]: its default name "photos" (the directory\'s name) is already used by folders[0] (line 6); give each a name: (a folder\'s name keys its saved state: keep "photos" for the one backed up so far)',
+      'folders[1]: its default name "photos" (the directory\'s name) is already used by folders[0] (line 6); give each a name: (a folder\'s name keys its saved state; earlier versions called this one "photos-2" by its place in the list: name it so to keep its state)',
     );
     const taken = ws.fail([...OSS_LINES, 'folders:', '  - { name: photos, path: c, bucket: bkt, prefix: one }', '  - { path: a/photos, bucket: bkt, prefix: two }']);
     expect(taken.message).toContain('folders[1]: its default name "photos" (the directory\'s name) is already used by folders[0] (line 6)');
