@@ -84,6 +84,14 @@ const MIGRATIONS: ReadonlyArray<string> = [
   `CREATE INDEX files_pending_id ON files (id) WHERE state IN ('queued','deleting');
    CREATE INDEX files_pending_size ON files (size) WHERE state IN ('queued','deleting');
    CREATE INDEX files_pending_due ON files (next_attempt_at) WHERE state IN ('queued','deleting');`,
+  // 4: a repair. Keys used to turn '\' in a file name into '/', so `a\b.txt` went up to the key of
+  //    `a/b.txt` and may have overwritten it. That file's row is sent again, its remote checksums
+  //    forgotten (they describe what it uploaded, not what the object holds now).
+  `UPDATE files SET state = CASE WHEN state IN ('verified','failed') THEN 'queued' ELSE state END,
+     generation = generation + 1, attempts = 0, last_error = NULL, next_attempt_at = 0,
+     remote_etag = NULL, remote_crc64 = NULL, remote_size = NULL
+   WHERE state <> 'deleting' AND EXISTS (
+     SELECT 1 FROM files b WHERE b.folder = files.folder AND instr(b.rel_path, '\\') > 0 AND replace(b.rel_path, '\\', '/') = files.rel_path);`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

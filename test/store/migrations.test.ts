@@ -1,0 +1,49 @@
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { SCHEMA_VERSION, StateStore, type Observation } from '../../src/store/index.js';
+import { tempDir } from '../helpers/fixtures.js';
+
+let temp: ReturnType<typeof tempDir>;
+let dbPath: string;
+beforeEach(() => {
+  temp = tempDir();
+  dbPath = join(temp.path, 'state.db');
+});
+afterEach(() => temp.remove());
+
+function obs(relPath: string, key: string): Observation {
+  return { relPath, size: 10, mtimeNs: 1n, ino: 1n, dev: 1n, bucket: 'b', key };
+}
+
+function verify(store: StateStore, folder: string, relPath: string): void {
+  const row = store.queue.find(folder, relPath)!;
+  store.queue.markVerified(row.id, row.generation, { bucket: 'b', key: row.key, etag: 'E', crc64: '1', fingerprint: row });
+}
+
+// Keys used to turn '\' into '/': `a\b.txt` may have overwritten the object of `a/b.txt`.
+it('version 4 sends again a file whose object a name with a backslash may have overwritten, and nothing else', () => {
+  const store = StateStore.open(dbPath);
+  store.queue.observe('main', [obs('a\\b.txt', 'p/a/b.txt'), obs('a/b.txt', 'p/a/b.txt'), obs('c.txt', 'p/c.txt')]);
+  store.queue.observe('other', [obs('a/b.txt', 'q/a/b.txt')]);
+  expect(store.queue.claimDue(10)).toHaveLength(4); // uploading, then verified: as the worker does
+  for (const [folder, relPath] of [['main', 'a\\b.txt'], ['main', 'a/b.txt'], ['main', 'c.txt'], ['other', 'a/b.txt']] as const) verify(store, folder, relPath);
+  expect(store.queue.find('main', 'a/b.txt')?.state).toBe('verified');
+  store.close();
+  const db = new Database(dbPath);
+  db.pragma('user_version = 3'); // as an older oss-sync left it
+  db.close();
+
+  const upgraded = StateStore.open(dbPath);
+  try {
+    expect(upgraded.queue.find('main', 'a/b.txt')).toMatchObject({ state: 'queued', remoteCrc64: null, remoteEtag: null });
+    expect(upgraded.queue.find('main', 'a\\b.txt')?.state).toBe('verified'); // its key is fixed by the next walk
+    expect(upgraded.queue.find('main', 'c.txt')?.state).toBe('verified');
+    expect(upgraded.queue.find('other', 'a/b.txt')?.state).toBe('verified');
+  } finally {
+    upgraded.close();
+  }
+  const check = new Database(dbPath, { readonly: true });
+  expect(check.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+  check.close();
+});
