@@ -1,4 +1,4 @@
-import { lstatSync, mkdirSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { catchUpWalk } from '../../src/daemon/watch/catch-up-walk.js';
@@ -64,13 +64,15 @@ describe('native watcher refresh', () => {
     for (const watcher of watchers.splice(0)) await watcher.close();
   });
 
-  function start(beforeRefresh: () => void): { events: WatchEvent[]; started: Promise<void> } {
+  function start(beforeRefresh: () => void): { events: WatchEvent[]; missed: () => number; started: Promise<void> } {
     const events: WatchEvent[] = [];
+    let missed = 0;
     const sink: WatchSink = {
       event: (kind, relPath) => events.push({ kind, relPath }),
       fail: (error) => {
         throw error;
       },
+      missed: () => missed++,
     };
     let refreshes = 0;
     const watcher = new NativeWatcher(root, createPathFilter(), sink, {
@@ -80,7 +82,7 @@ describe('native watcher refresh', () => {
       },
     });
     watchers.push(watcher);
-    return { events, started: watcher.start() };
+    return { events, missed: () => missed, started: watcher.start() };
   }
 
   const saw = (events: WatchEvent[], relPath: string): boolean => events.some((e) => e.kind === 'changed' && e.relPath === relPath);
@@ -88,10 +90,11 @@ describe('native watcher refresh', () => {
   // Written just before parcel's snapshot, these reach its tree (and the snapshot) before their
   // events reach us, and re-subscribing drops those events: only the catch-up walk reports them.
   it('reports files written as it re-subscribes, in known and in unseen directories', async () => {
-    createTree(root, { 'known/a.txt': 'a' });
+    createTree(root, { 'known/a.txt': 'a', 'doomed.txt': 'd' });
     const outside = join(temp.path, 'outside');
     createOldTree(outside, { 'top.txt': 't', 'deep/x.txt': 'x' });
-    const { events, started } = start(() => {
+    const { events, missed, started } = start(() => {
+      rmSync(join(root, 'doomed.txt')); // its event may be swallowed too, and there is nothing to list
       writeFileSync(join(root, 'at-root.txt'), 'r');
       writeFileSync(join(root, 'known/b.txt'), 'b');
       renameSync(outside, join(root, 'moved-in'));
@@ -103,8 +106,10 @@ describe('native watcher refresh', () => {
     await waitFor(() => expected.every((relPath) => saw(events, relPath)), {
       what: `${expected.join(', ')} (saw ${JSON.stringify(events)})`,
     });
+    // ...so it asks its owner for a reconcile walk, which compares with what was backed up
+    await waitFor(() => missed() >= 1, { what: 'a reconcile asked for' });
     writeFileSync(join(root, 'n1/n2/later.txt'), 'l'); // and the refreshed subscription watches the new subdirectory
     await waitFor(() => saw(events, 'n1/n2/later.txt'), { what: 'n1/n2/later.txt' });
-    expect(events.filter((e) => e.kind !== 'changed')).toEqual([]);
+    expect(events.filter((e) => e.kind !== 'changed' && e.relPath !== 'doomed.txt')).toEqual([]);
   });
 });

@@ -35,8 +35,8 @@ export interface WatcherStatus {
 /**
  * Listeners run synchronously; `batch` arrays are ordered oldest first and hold the latest event per
  * path, so apply them in order (a dir-removed followed by a changed under it is a recreated folder).
- * After `ready` (also re-emitted after a fallback or a restored root), `degraded` and `root-restored`
- * events may have been missed: the daemon should run a reconcile walk.
+ * After `ready` (also re-emitted after a fallback, and when a backend may have lost events), `degraded`
+ * and `root-restored`, events may have been missed: the daemon should run a reconcile walk.
  * While the root is missing no batches are delivered: an unmounted disk must not look like a mass delete.
  */
 export interface FolderWatcherEvents {
@@ -62,6 +62,8 @@ export interface WatchSink {
   event(kind: WatchEvent['kind'], relPath: string): void;
   /** A runtime failure of the backend (watch limits included). */
   fail(error: Error): void;
+  /** Events may have been lost (a deletion the backend cannot report): the owner should reconcile. */
+  missed(): void;
 }
 
 /** One way of watching a folder. start() resolves once watching (a failure rejects it). */

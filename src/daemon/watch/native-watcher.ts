@@ -54,7 +54,7 @@ const UNDELIVERED_MS = 2_000;
  *   then we re-subscribe, covering the gap with a snapshot (writeSnapshot before, getEventsSince after);
  * - parcel folds what it sees into its tree (and so into that snapshot) before handing it to us, and
  *   unsubscribing drops what it has not handed over yet: after re-subscribing we list the tree for
- *   files changed since shortly before the refresh;
+ *   files changed since shortly before the refresh, and ask for a reconcile (for deletions);
  * - an event under a directory we never heard of means that directory arrived unseen: we list it whole.
  */
 export class NativeWatcher implements WatchBackend {
@@ -169,6 +169,7 @@ export class NativeWatcher implements WatchBackend {
     if (this.closed) return;
     for (const relDir of found.unknownDirs) if (!this.dirs.has(relDir)) this.directoryAppeared(relDir);
     for (const relPath of found.recentFiles) this.sink.event('changed', relPath);
+    this.sink.missed(); // a file deleted in the gap left nothing to list: only a reconcile finds it
   }
 
   private scheduleRefresh(): void {

@@ -164,6 +164,11 @@ export class SupervisedWatcher extends EventEmitter<FolderWatcherEvents> impleme
         if (relPath === '') this.checkRoot(); // the root itself went away
         else this.batcher.push(kind, relPath);
       },
+      missed: () => {
+        if (!current() || this.rootMissing) return;
+        this.batcher.flush(); // what it did see goes first
+        this.emit('ready', this.running);
+      },
       fail: (error: Error) => {
         if (!current()) return;
         const code = watchLimitCode(error);
