@@ -2,10 +2,11 @@ import { EventEmitter } from 'node:events';
 import type { ScheduledTask } from 'node-cron';
 import type { Config, FolderConfig } from '../config/index.js';
 import { InstanceLock, isDatabaseUnwritable, StateStore } from '../store/index.js';
-import { createOssStorage, defaultRetryPolicy, FileUploader, withRetries, type ObjectStorage, type RetryEvent } from '../uploader/index.js';
+import { createOssStorage, defaultRetryPolicy, FileUploader, withRetries, type ObjectStorage } from '../uploader/index.js';
 import { DaemonAlreadyRunningError, StateDatabaseCorruptError, StateDatabaseUnwritableError } from './errors.js';
 import { FolderSync } from './folder-sync.js';
 import { OrphanSweeper } from './orphan-sweeper.js';
+import { logRetry } from './retry-log.js';
 import { abortOrphanedUploads, abortRecordedOrphans, abortRemovedFolderUploads, type CleanupContext } from './upload-cleanup.js';
 import type { Logger } from './logger.js';
 import { TransferScheduler } from './transfer-scheduler.js';
@@ -167,12 +168,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   /** (Re)creates the OSS client, uploader and worker from the current config. */
   private buildTransfer(): void {
     const c = this.config;
-    const onRetry = ({ operation, attempt, delayMs, error }: RetryEvent): void => {
-      // A blip is routine (debug); a request still failing after a few tries is worth a look.
-      const level = attempt >= 3 ? 'warn' : 'debug';
-      this.o.logger[level]('request failed; retrying', { operation, attempt, retryInMs: delayMs, error: error as Error });
-    };
-    this.storage = withRetries(createOssStorage(c.oss), defaultRetryPolicy({ onRetry }));
+    this.storage = withRetries(createOssStorage(c.oss), defaultRetryPolicy({ onRetry: logRetry(this.o.logger) }));
     const uploader = new FileUploader(this.storage, {
       partSize: c.partSize,
       multipartThreshold: c.multipartThreshold,
