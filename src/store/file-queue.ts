@@ -1,5 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import { type Db, statementCache } from './database.js';
+import { EPOCH_SECONDS_SQL, KEY_PATH_SQL } from './reconcile-key-sql.js';
 import { num, relPathOfReconcileKey, toFileRow } from './row-mapping.js';
 import type { FileRow, Fingerprint, Observation } from './types.js';
 
@@ -92,7 +93,7 @@ export class FileQueue {
     // a JS string per row from SQLite, and no string near SQLite's length limit however big the folder.
     const page = this.sql(
       `SELECT group_concat(k, char(0)) FROM (
-         SELECT CASE WHEN state <> 'deleting' AND bucket = @bucket AND remote_key = @prefix || replace(rel_path, '\\', '/')
+         SELECT CASE WHEN state <> 'deleting' AND bucket = @bucket AND remote_key = @prefix || ${KEY_PATH_SQL}
                      THEN size || ':' || ${EPOCH_SECONDS_SQL} || ':' || ino ELSE '!' END || '/' || rel_path AS k
            FROM files WHERE folder = @folder AND rel_path > @after ORDER BY rel_path LIMIT ${RECONCILE_KEYS_PAGE})`,
     ).pluck();
@@ -131,7 +132,6 @@ export class FileQueue {
       .all(folder, lo, hi) as string[];
   }
 
-  /** keep policy: the local file is gone, the remote object stays; the row is dropped. */
   /**
    * Queued files held back (observe's dueAt) until they settle are due now: they stopped changing.
    * Rows waiting out a retry back-off (attempts > 0) keep their time.
@@ -151,6 +151,7 @@ export class FileQueue {
     })();
   }
 
+  /** keep policy: the local file is gone, the remote object stays; the row is dropped. */
   forget(folder: string, relPaths: readonly string[]): number {
     const del = this.sql('DELETE FROM files WHERE folder = ? AND rel_path = ?');
     let n = 0;
@@ -385,17 +386,6 @@ export class FileQueue {
     return v ?? undefined;
   }
 }
-
-/**
- * epochSeconds(mtime_ns) in SQL, for reconcileKeys(): `/` and `%` truncate toward zero, so before
- * 1970 the seconds are floored by hand; 1000000000 + nanoseconds, less its leading 1, is them padded to nine digits.
- * Exact over int64's whole range of nanoseconds but its first second (1677-09-21), where the
- * floored product overflows: a time no file has.
- */
-const EPOCH_SECONDS_SQL = `CASE WHEN mtime_ns >= 0
-    THEN (mtime_ns / 1000000000) || '.' || substr(1000000000 + mtime_ns % 1000000000, 2) || '0'
-    ELSE ((mtime_ns + 1) / 1000000000 - 1) || '.' || substr(1000000000 + mtime_ns - ((mtime_ns + 1) / 1000000000 - 1) * 1000000000, 2) || '0'
-  END`;
 
 /** Rows per page of reconcileKeys(). */
 const RECONCILE_KEYS_PAGE = 65_536;

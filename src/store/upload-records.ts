@@ -13,6 +13,11 @@ export interface FileUploadRecord extends UploadRecord {
   relPath: string;
 }
 
+/** The condition of orphans(), on an uploads row `u`. */
+const ORPHAN = `u.file_id IS NULL
+  OR EXISTS (SELECT 1 FROM uploads n WHERE n.file_id = u.file_id AND n.created_at > u.created_at)
+  OR EXISTS (SELECT 1 FROM files f WHERE f.id = u.file_id AND f.state IN ('deleting', 'verified'))`;
+
 /**
  * Multipart uploads in progress and their acknowledged parts.
  *
@@ -23,11 +28,6 @@ export interface FileUploadRecord extends UploadRecord {
  * - a record is removed only when the upload was aborted, vanished, or its object was recorded
  *   as verified (FileQueue.markVerified, same transaction).
  */
-/** The condition of orphans(), on an uploads row `u`. */
-const ORPHAN = `u.file_id IS NULL
-  OR EXISTS (SELECT 1 FROM uploads n WHERE n.file_id = u.file_id AND n.created_at > u.created_at)
-  OR EXISTS (SELECT 1 FROM files f WHERE f.id = u.file_id AND f.state IN ('deleting', 'verified'))`;
-
 export class UploadRecords {
   private readonly sql: (text: string) => Statement;
 

@@ -131,7 +131,7 @@ describe('FileQueue', () => {
 
   it('gives a reconcile the key of every known file, or a never-matching one for rows out of step with the destination', () => {
     const { store } = ctx;
-    store.queue.observe('f', [obs('same'), obs('other-bucket', { bucket: 'old' }), obs('other-prefix', { key: 'old/other-prefix' }), obs('back\\slash', { key: 'p/back/slash' }), obs('gone')]);
+    store.queue.observe('f', [obs('same'), obs('other-bucket', { bucket: 'old' }), obs('other-prefix', { key: 'old/other-prefix' }), obs('back\\slash', { key: 'p/back\\slash' }), obs('old\\slash', { key: 'p/old/slash' }), obs('gone')]);
     for (const r of store.queue.claimDue(10)) store.queue.markVerified(r.id, r.generation, { bucket: r.bucket, key: r.key, etag: '"E"', crc64: '1', fingerprint: r });
     store.queue.markForDeletion('f', ['gone']);
     const keys = store.queue.reconcileKeys('f', { bucket: 'b', prefix: 'p/' });
@@ -139,6 +139,7 @@ describe('FileQueue', () => {
       [
         reconcileKey(10, MTIME, 42n, 'same'),
         reconcileKey(10, MTIME, 42n, 'back\\slash'),
+        '!/old\\slash', // uploaded under the key an older version made of it: walked again, re-keyed
         '!/other-bucket',
         '!/other-prefix',
         '!/gone',
