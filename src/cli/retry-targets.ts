@@ -1,6 +1,5 @@
-import { realpathSync } from 'node:fs';
-import { basename, dirname, join, relative, resolve } from 'node:path';
-import type { FolderConfig } from '../config/index.js';
+import { relative, resolve } from 'node:path';
+import { canonicalPath, type FolderConfig } from '../config/index.js';
 import { UsageError } from './args.js';
 
 export interface RetryTarget {
@@ -9,24 +8,14 @@ export interface RetryTarget {
   relPath: string;
 }
 
-/** Symlinks resolved; for a path that is gone (a failed file since deleted), those of its nearest parent. */
-function canonical(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch {
-    const parent = dirname(path);
-    return parent === path ? path : join(canonical(parent), basename(path));
-  }
-}
-
 /**
  * What a `retry` PATH names: a file or directory inside a folder, however it is spelled (relative,
  * through a symlink), or `folder/path` as `status` prints it.
  */
 export function retryTarget(folders: readonly FolderConfig[], arg: string): RetryTarget {
-  const abs = canonical(resolve(arg));
+  const abs = canonicalPath(resolve(arg));
   for (const folder of folders) {
-    const root = canonical(folder.path);
+    const root = canonicalPath(folder.path);
     if (abs === root || abs.startsWith(`${root}/`)) return { folder: folder.name, relPath: relative(root, abs) };
   }
   const slash = arg.indexOf('/');

@@ -6,6 +6,7 @@ export type { ConfigIssue } from './config-error.js';
 export { redactedConfig, REDACTED } from './redact.js';
 export { DEFAULT_IGNORES } from './default-ignores.js';
 export { defaultStateDbPath } from './state-db-path.js';
+export { canonicalPath } from './paths.js';
 export { parseSize, parseDuration } from './units.js';
 export { DELETE_POLICIES, LOG_LEVELS, STORAGE_CLASSES, WATCHERS } from './types.js';
 export type { Config, DeletePolicy, FolderConfig, LogLevel, OssConfig, StorageClass, WatcherKind } from './types.js';

@@ -1,6 +1,6 @@
 /** Path helpers: config-relative resolution with `~`, and containment checks. */
 import { realpathSync } from 'node:fs';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 
 /** Resolves `~/x` against HOME and relative paths against baseDir (the config file's directory). */
 export function resolveConfigPath(raw: string, baseDir: string, env: NodeJS.ProcessEnv): string {
@@ -14,11 +14,15 @@ export function isInsideOrSame(child: string, parent: string): boolean {
   return rel === '' || (!isAbsolute(rel) && rel !== '..' && !rel.startsWith(`..${sep}`));
 }
 
-/** The path with symlinks resolved when it exists, so two spellings of one folder compare equal. */
+/**
+ * The absolute path with symlinks resolved, so two spellings of one folder compare equal; for a path
+ * that does not exist (an unmounted folder, a deleted file), those of its nearest existing parent.
+ */
 export function canonicalPath(path: string): string {
   try {
     return realpathSync(path);
   } catch {
-    return path;
+    const parent = dirname(path);
+    return parent === path ? path : join(canonicalPath(parent), basename(path));
   }
 }
