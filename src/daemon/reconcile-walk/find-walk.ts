@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { reconcileKey, relPathOfReconcileKey } from '../../store/row-mapping.js';
 import type { PathFilter } from '../watch/path-filter.js';
-import { undecodableName, type WalkError } from '../watch/tree-walker.js';
+import { mayBeUndecodable, undecodableName, type WalkError } from '../watch/tree-walker.js';
 import { FindBatch } from './find-batch.js';
 import { parseFindErrorLine } from './find-errors.js';
 import { findArgs, parseFindRecord, PRUNED_PREFIX } from './find-format.js';
@@ -172,7 +172,7 @@ export class FindWalk implements ReconcileWalk {
       // A name that is not UTF-8 decodes to U+FFFD, and Node cannot open it by that name: the
       // in-process walk never sees such a file either. A real U+FFFD in a name is kept, if it is
       // the file find described (not another whose name decodes the same).
-      if (mayHaveUndecodableNames && relPath.includes('\uFFFD') && !this.isFileNamed(absPath, relPath, record.key)) continue;
+      if (mayHaveUndecodableNames && mayBeUndecodable(relPath) && !this.isFileNamed(absPath, relPath, record.key)) continue;
       keys.push(record.key);
       devs.push(record.dev);
     }

@@ -4,7 +4,7 @@
  */
 import { lstatSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { undecodableName, type WalkError } from '../watch/tree-walker.js';
+import { mayBeUndecodable, undecodableName, type WalkError } from '../watch/tree-walker.js';
 import { WalkBatch } from './walk-batch.js';
 
 export interface StatJob {
@@ -31,7 +31,7 @@ parentPort!.on('message', ({ paths }: StatRequest) => {
   for (const relPath of relPaths) {
     try {
       const st = lstatSync(`${base}/${relPath}`, { bigint: true, throwIfNoEntry: false });
-      if (st === undefined && relPath.includes('\uFFFD')) throw undecodableName(relPath);
+      if (st === undefined && mayBeUndecodable(relPath)) throw undecodableName(relPath);
       // Gone, or replaced by a directory or a link since its directory was read: not a file now.
       if (st !== undefined && st.isFile()) batch.add(relPath, st);
     } catch (err) {

@@ -10,7 +10,7 @@ import type { WatchBackend, WatchSink } from './folder-watcher.js';
 import type { PathFilter } from './path-filter.js';
 import { catchUpWalk } from './catch-up-walk.js';
 import { parentDir, relativeTo } from './relative-path.js';
-import { TreeWalk } from './tree-walker.js';
+import { mayBeUndecodable, TreeWalk } from './tree-walker.js';
 import { simulatedLimitError, watchLimitCode } from './watch-limit.js';
 import type { SimulatedLimit } from './watch-limit.js';
 
@@ -122,7 +122,7 @@ export class NativeWatcher implements WatchBackend {
     const stats = event.type === 'delete' ? undefined : lstatOrUndefined(event.path);
     // A name that is not UTF-8 reaches us with U+FFFD and cannot be opened: not a removal; passed on
     // as changed, so that the settle tracker names it instead of it being skipped silently.
-    if (stats === undefined && event.type !== 'delete' && relPath.includes('\uFFFD')) this.sink.event('changed', relPath);
+    if (stats === undefined && event.type !== 'delete' && mayBeUndecodable(relPath)) this.sink.event('changed', relPath);
     else if (stats === undefined) this.removed(relPath, event.path);
     else if (stats.isDirectory()) this.directoryAppeared(this.topmostUnseen(relPath));
     else {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { reportError } from './report-error.js';
-import { undecodableName } from './tree-walker.js';
+import { mayBeUndecodable, undecodableName } from './tree-walker.js';
 
 /** A file that stopped changing: what to queue, with the fingerprint it had when it settled. */
 export interface SettledFile {
@@ -251,7 +251,7 @@ export class SettleTracker extends EventEmitter<SettleTrackerEvents> {
       }
     }
     if (stats?.isFile()) return stats;
-    if (stats === undefined && relPath.includes('\uFFFD')) {
+    if (stats === undefined && mayBeUndecodable(relPath)) {
       reportError(this, undecodableName(relPath)); // not gone: a name Node cannot open, so not silent
       return undefined;
     }

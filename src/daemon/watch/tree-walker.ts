@@ -44,7 +44,13 @@ const DIR_BUFFER_SIZE = 512;
 /**
  * A name that is not UTF-8 reaches us with U+FFFD in place of its bad bytes, and no file has the
  * decoded name: Node cannot open it, so it cannot be backed up. An error, so that it is not silent.
+ * (A name may hold U+FFFD for real: a name with it that lstat finds is an ordinary file.)
  */
+export function mayBeUndecodable(relPath: string): boolean {
+  return relPath.includes('\uFFFD');
+}
+
+/** The error for a name mayBeUndecodable() that lstat did not find: it was not removed, it cannot be opened. */
 export function undecodableName(relPath: string): NodeJS.ErrnoException {
   return Object.assign(new Error(`file name is not valid UTF-8; it cannot be backed up (rename it): ${relPath}`), { code: 'EILSEQ' });
 }
@@ -169,7 +175,7 @@ export class TreeWalk implements AsyncIterable<WalkEntry[]> {
       } catch (err) {
         if (relDir === this.start) this.rootFailed = true;
         if (codeOf(err) === 'ENOENT' && relDir !== this.start) {
-          if (relDir.includes('\uFFFD')) this.recordError(relDir, undecodableName(relDir)); // not removed: unopenable
+          if (mayBeUndecodable(relDir)) this.recordError(relDir, undecodableName(relDir)); // not removed: unopenable
           continue; // removed meanwhile
         }
         this.recordError(relDir, err);
@@ -195,7 +201,7 @@ export class TreeWalk implements AsyncIterable<WalkEntry[]> {
   private statFile(relPath: string, absPath: string): WalkEntry | undefined {
     try {
       const stats = lstatSync(absPath, { bigint: true, throwIfNoEntry: false });
-      if (stats === undefined && relPath.includes('\uFFFD')) {
+      if (stats === undefined && mayBeUndecodable(relPath)) {
         this.recordError(relPath, undecodableName(relPath));
         return undefined;
       }
