@@ -1,18 +1,10 @@
-import { join } from 'node:path';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { readStatus } from '../../src/cli/status-snapshot.js';
 import { renderStatus } from '../../src/cli/status-view.js';
 import { StateStore } from '../../src/store/index.js';
-import { tempDir } from '../helpers/fixtures.js';
+import { useDbPath } from '../helpers/store.js';
 
-let temp: ReturnType<typeof tempDir>;
-let dbPath: string;
-
-beforeEach(() => {
-  temp = tempDir();
-  dbPath = join(temp.path, 'state.db');
-});
-afterEach(() => temp.remove());
+const db = useDbPath();
 
 const MiB = 1 << 20;
 
@@ -22,7 +14,7 @@ function observe(store: StateStore, folder: string, relPath: string, size: numbe
 
 // What a killed daemon leaves behind, read with no daemon running.
 it('totals the configured folders only, counts what an upload has left to send, and shows interrupted uploads without a rate', () => {
-  const store = StateStore.open(dbPath);
+  const store = StateStore.open(db.path);
   observe(store, 'main', 'big.bin', 10 * MiB);
   observe(store, 'main', 'small.txt', 1 * MiB);
   observe(store, 'gone', 'old.txt', 5 * MiB); // a folder since removed from the config
@@ -30,7 +22,7 @@ it('totals the configured folders only, counts what an upload has left to send, 
   store.queue.setProgress(big!.id, 4 * MiB);
   store.close();
 
-  const snapshot = readStatus(dbPath, [{ name: 'main', path: '/data/main' }], Date.now() + 10_000);
+  const snapshot = readStatus(db.path, [{ name: 'main', path: '/data/main' }], Date.now() + 10_000);
 
   expect(snapshot.totals).toMatchObject({ queued: 1, uploading: 1, queuedBytes: 7 * MiB });
   expect(snapshot.folders.map((f) => [f.folder, f.inConfig, f.queued])).toEqual([

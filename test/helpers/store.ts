@@ -3,6 +3,20 @@ import { afterEach, beforeEach } from 'vitest';
 import { StateStore } from '../../src/store/index.js';
 import { tempDir } from './fixtures.js';
 
+/** A path for a state database not created yet (in its own temp dir) per test, removed after it. */
+export function useDbPath(): { readonly path: string } {
+  let dir: ReturnType<typeof tempDir>;
+  beforeEach(() => {
+    dir = tempDir();
+  });
+  afterEach(() => dir.remove());
+  return {
+    get path() {
+      return join(dir.path, 'state.db');
+    },
+  };
+}
+
 /** A fresh state database (in its own temp dir) per test, closed and removed after it. */
 export function useStore(): { readonly store: StateStore; readonly dir: string } {
   let dir: ReturnType<typeof tempDir>;
