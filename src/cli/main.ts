@@ -4,7 +4,7 @@
  * an exit code; nothing here knows how uploading or watching works.
  */
 import { ConfigError } from '../config/config-error.js';
-import { UsageError } from './args.js';
+import { packageVersion, UsageError } from './args.js';
 
 type Command = (argv: string[]) => Promise<number>;
 
@@ -36,7 +36,7 @@ const COMMANDS: Record<string, { summary: string; run: Command }> = {
 
 function usage(): string {
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
-  return `usage: oss-sync <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun 'oss-sync <command> --help' for a command's options.\n`;
+  return `usage: oss-sync <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun 'oss-sync <command> --help' for a command's options; 'oss-sync --version' prints the version.\n`;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -44,6 +44,10 @@ async function main(argv: string[]): Promise<number> {
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(usage());
     return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-V' || name === 'version') {
+    process.stdout.write(`oss-sync ${packageVersion()}\n`);
+    return 0;
   }
   const command = COMMANDS[name];
   if (!command) {

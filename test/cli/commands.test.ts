@@ -14,6 +14,14 @@ describe('oss-sync commands', () => {
   let fx: SyncFixture;
   afterEach(async () => fx?.cleanup());
 
+  it('prints the package version for --version (what a packed install is checked with)', async () => {
+    fx = await createSyncFixture();
+    const cli = fx.spawnCli(['--version']);
+    expect((await cli.exited).code).toBe(0);
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(cli.stdout.join('\n').trim()).toBe(`oss-sync ${pkg.version}`);
+  });
+
   it('rejects a bad config with exit code 2, naming the file, line and key', async () => {
     fx = await createSyncFixture();
     writeFileSync(fx.configPath, `oss:\n  endpoint: ${fx.emu.endpoint}\nfolders:\n  - path: ${fx.folder('main')}\n    bucket: Not_A_Bucket\n    part_sise: 8MiB\n`);
