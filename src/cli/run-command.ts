@@ -1,5 +1,6 @@
 import { loadConfig } from '../config/index.js';
 import { Daemon } from '../daemon/daemon.js';
+import { SystemdNotifier } from '../daemon/systemd-notifier.js';
 import { commandLogger } from './command-logger.js';
 import { CONFIG_OPTION, packageVersion, parseCommandArgs, resolveConfigPath } from './args.js';
 
@@ -33,6 +34,9 @@ export async function runDaemonCommand(argv: string[]): Promise<number> {
   };
   for (const signal of ['SIGHUP', 'SIGTERM', 'SIGINT'] as const) process.on(signal, () => onSignal(signal));
   const daemon = await Daemon.start({ config, logger, version: packageVersion(), mode: 'run' });
+  // Under systemd (Type=notify): ready only now that the folders are reconciled and watched.
+  const systemd = new SystemdNotifier({ env: process.env, logger, healthy: () => daemon.healthy(), status: () => daemon.statusLine() });
+  void systemd.ready();
 
   /** Reads the config file again and hands it to the daemon, which applies reloads one at a time. */
   let running = config;
@@ -60,6 +64,7 @@ export async function runDaemonCommand(argv: string[]): Promise<number> {
       }
       stopping = true;
       logger.info('stopping', { signal });
+      void systemd.stopping();
       daemon.stop().then(
         // Exit now: a transfer still running past the grace period must not hold the process.
         () => process.exit(daemon.storeFailure ? 1 : 0),

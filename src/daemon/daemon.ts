@@ -39,6 +39,8 @@ interface DaemonEvents {
 }
 
 const HEARTBEAT_MS = 5_000;
+/** The scheduler's idle poll is 2 s: five missed polls mean it is stuck, not busy. */
+const SCHEDULER_STALL_MS = 10_000;
 
 /** A configured folder that is not being synced, and why (what `once` reports). */
 export interface UnsyncedFolder {
@@ -256,6 +258,32 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     });
     this.store.daemon.setFolderHealth(folder, this.folders.get(folder)?.folder.path ?? '', 'paused', err.message);
     this.emit('fatal', folder, err);
+  }
+
+  /**
+   * For the service manager's watchdog: the scheduler runs at least every few seconds (its idle poll),
+   * so one that has not run for SCHEDULER_STALL_MS is stuck, and so is a daemon whose store failed.
+   */
+  healthy(): boolean {
+    return this.storeFailure === undefined && performance.now() - this.scheduler.lastPumpAt < SCHEDULER_STALL_MS;
+  }
+
+  /** One line for `systemctl status`: counts only, never a path. */
+  statusLine(): string {
+    const sum = { queued: 0, uploading: 0, verified: 0, failed: 0 };
+    const configured = new Set(this.config.folders.map((f) => f.name));
+    for (const c of this.store.report.folderCounts()) {
+      if (!configured.has(c.folder)) continue;
+      sum.queued += c.queued;
+      sum.uploading += c.uploading;
+      sum.verified += c.verified;
+      sum.failed += c.failed;
+    }
+    const paused = this.unsyncedFolders().length;
+    return (
+      `${configured.size} folder(s)${paused > 0 ? ` (${paused} paused)` : ''}: ` +
+      `${sum.queued} queued, ${sum.uploading} uploading, ${sum.verified} uploaded, ${sum.failed} failed`
+    );
   }
 
   /** The first state database failure, if any: the daemon stops on it (see StoreFailureMonitor). */

@@ -49,6 +49,8 @@ export class TransferScheduler extends EventEmitter<SchedulerEvents> {
   private readonly abort = new AbortController();
   private timer: NodeJS.Timeout | undefined;
   private pumpScheduled = false;
+  /** performance.now() of the last pump: the daemon's watchdog tells a stalled scheduler by it. */
+  lastPumpAt = performance.now();
   private stopping = false;
 
   constructor(
@@ -109,6 +111,7 @@ export class TransferScheduler extends EventEmitter<SchedulerEvents> {
 
   private pump(): void {
     if (this.stopping) return;
+    this.lastPumpAt = performance.now();
     try {
       const folders = this.options.activeFolders();
       for (const row of this.claim(folders)) this.launch(row);

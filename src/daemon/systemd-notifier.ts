@@ -1,0 +1,90 @@
+import { execFile } from 'node:child_process';
+import type { Logger } from './logger.js';
+
+export interface SystemdNotifierOptions {
+  /** The process environment: NOTIFY_SOCKET, WATCHDOG_USEC and WATCHDOG_PID as systemd sets them. */
+  env: NodeJS.ProcessEnv;
+  logger: Logger;
+  /** False while the daemon cannot make progress (its scheduler has not run lately): no watchdog ping then. */
+  healthy: () => boolean;
+  /** One line for `systemctl status`, asked for at start and then every statusEveryMs. */
+  status: () => string;
+  statusEveryMs?: number;
+  /** The program that sends a message (tests point it elsewhere to see a missing one handled). */
+  program?: string;
+}
+
+/**
+ * systemd's notify protocol for a `Type=notify` unit: READY=1 once started, STATUS= lines a person
+ * reads in `systemctl status`, STOPPING=1, and WATCHDOG=1 pings at half of WatchdogSec= for as long
+ * as the daemon is healthy. A stalled event loop sends no ping because the timer that sends it never
+ * runs; a stalled scheduler sends none because `healthy()` says so. Either way systemd restarts us.
+ *
+ * Node 20 cannot send a unix datagram and a native addon for it is a fragile dependency, so each
+ * message goes through systemd's own `systemd-notify`. Run as root it sends with our PID as the
+ * sender, so the default NotifyAccess=main works; as another user the unit needs NotifyAccess=all.
+ * Without NOTIFY_SOCKET (not under systemd) every call does nothing.
+ */
+export class SystemdNotifier {
+  private readonly socket: string | undefined;
+  private readonly watchdogMs: number | undefined;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private missingProgramLogged = false;
+  private sending = Promise.resolve();
+
+  constructor(private readonly o: SystemdNotifierOptions) {
+    this.socket = o.env.NOTIFY_SOCKET || undefined;
+    const usec = Number(o.env.WATCHDOG_USEC);
+    // WATCHDOG_PID names the process the watchdog is meant for; a child that inherited it is not that one.
+    const forUs = o.env.WATCHDOG_PID === undefined || Number(o.env.WATCHDOG_PID) === process.pid;
+    this.watchdogMs = this.socket && forUs && Number.isFinite(usec) && usec > 0 ? usec / 1000 : undefined;
+  }
+
+  get enabled(): boolean {
+    return this.socket !== undefined;
+  }
+
+  /** READY=1 with the first status line; starts the status updates and the watchdog pings. */
+  ready(): Promise<void> {
+    if (!this.socket) return Promise.resolve();
+    const sent = this.send(['READY=1', `STATUS=${this.o.status()}`]);
+    this.timers.push(setInterval(() => void this.send([`STATUS=${this.o.status()}`]), this.o.statusEveryMs ?? 30_000).unref());
+    if (this.watchdogMs !== undefined) {
+      this.timers.push(setInterval(() => (this.o.healthy() ? void this.send(['WATCHDOG=1']) : undefined), this.watchdogMs / 2).unref());
+    }
+    return sent;
+  }
+
+  /** STOPPING=1: no more pings, so a long shutdown_grace is not mistaken for a hang. */
+  stopping(): Promise<void> {
+    for (const t of this.timers.splice(0)) clearInterval(t);
+    if (!this.socket) return Promise.resolve();
+    return this.send(['STOPPING=1', 'STATUS=stopping: letting in-flight parts finish']);
+  }
+
+  /** Messages go out one at a time, in order (READY before the first ping). Never rejects. */
+  private send(fields: string[]): Promise<void> {
+    // A status line holds file counts, never a path or a secret; a newline would start a new field.
+    const clean = fields.map((f) => f.replace(/[\r\n]+/g, ' '));
+    this.sending = this.sending.then(
+      () =>
+        new Promise<void>((done) => {
+          execFile(this.o.program ?? 'systemd-notify', clean, { env: { NOTIFY_SOCKET: this.socket, PATH: process.env.PATH } }, (err) => {
+            if (err) this.reportFailure(err);
+            done();
+          });
+        }),
+    );
+    return this.sending;
+  }
+
+  private reportFailure(err: Error & { code?: string | number | null }): void {
+    if (err.code === 'ENOENT') {
+      if (this.missingProgramLogged) return;
+      this.missingProgramLogged = true;
+      this.o.logger.error('NOTIFY_SOCKET is set but systemd-notify is not installed: systemd will not see the daemon ready', {});
+      return;
+    }
+    this.o.logger.warn('systemd-notify failed', { error: err });
+  }
+}
