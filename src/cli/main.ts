@@ -23,6 +23,10 @@ const COMMANDS: Record<string, { summary: string; run: Command }> = {
     summary: 'what is queued, uploading, uploaded and failing',
     run: async (argv) => (await import('./status-command.js')).runStatusCommand(argv),
   },
+  cleanup: {
+    summary: 'abort multipart uploads nobody will finish (--dry-run lists them)',
+    run: async (argv) => (await import('./cleanup-command.js')).runCleanupCommand(argv),
+  },
   retry: { summary: 're-queue failed files', run: async (argv) => (await import('./retry-command.js')).runRetryCommand(argv) },
   emulator: {
     summary: 'run the built-in OSS-compatible server (for tests and demos)',

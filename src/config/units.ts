@@ -14,10 +14,10 @@ const SIZE_UNITS: Record<string, number> = {
   TiB: 2 ** 40,
 };
 
-const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 const SIZE_HELP = 'a number of bytes or a size like 100KiB, 8MiB, 1GiB, 5MB';
-const DURATION_HELP = 'a number of milliseconds or a duration like 500ms, 2s, 1m, 1h';
+const DURATION_HELP = 'a number of milliseconds or a duration like 500ms, 2s, 1m, 1h, 7d';
 
 function parseQuantity(value: unknown, units: Record<string, number>, help: string): number {
   if (typeof value === 'number') {

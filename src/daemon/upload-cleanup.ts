@@ -97,3 +97,97 @@ export async function abortRemovedFolderUploads(ctx: CleanupContext): Promise<vo
     }
   }
 }
+
+/** One in-progress multipart upload under a folder's prefix, and what cleanup does with it. */
+export interface StaleUploadEntry {
+  folder: string;
+  bucket: string;
+  key: string;
+  uploadId: string;
+  initiated: string;
+  /** Parts the server holds and their bytes (undefined when ListParts failed). */
+  parts: number | undefined;
+  bytes: number | undefined;
+  action: 'abort' | 'keep';
+  reason: string;
+  /** Set when the abort was tried and failed. */
+  error?: string;
+}
+
+export interface StaleUploadOptions {
+  /** Uploads the state database does not hold as resumable are aborted once this old. */
+  olderThanMs: number;
+  /** List what would be aborted; send no request that changes anything. */
+  dryRun: boolean;
+  now?: number;
+}
+
+/**
+ * `oss-sync cleanup` (and run's daily pass): every in-progress multipart upload under each folder's
+ * prefix is judged against the state database. Invariants:
+ * - nothing outside a configured folder's bucket and prefix is ever listed or aborted;
+ * - an upload the database holds as resumable is never aborted, however old: it is the upload a
+ *   file's next attempt resumes (its acknowledged parts would be lost);
+ * - one the database does not know is aborted only once it is older than `olderThanMs`: a younger
+ *   one may belong to an upload that is starting right now (Initiate answered, the ID not yet
+ *   committed) or to another client;
+ * - one recorded for a file that is gone (an orphan) is aborted at any age, then forgotten.
+ */
+export async function cleanUpStaleUploads(ctx: CleanupContext, options: StaleUploadOptions): Promise<StaleUploadEntry[]> {
+  const now = options.now ?? Date.now();
+  const entries: StaleUploadEntry[] = [];
+  for (const folder of ctx.folders) {
+    if (ctx.stopSignal.aborted) break;
+    const listed = await ctx.storage.listMultipartUploads(folder.bucket, folder.prefix, { signal: ctx.stopSignal });
+    for (const u of listed) {
+      const entry: StaleUploadEntry = { folder: folder.name, bucket: folder.bucket, ...u, parts: undefined, bytes: undefined, ...judge(ctx, u, now, options.olderThanMs) };
+      const parts = await ctx.storage.listParts({ bucket: folder.bucket, key: u.key }, u.uploadId, { signal: ctx.stopSignal }).catch(() => undefined);
+      if (parts) {
+        entry.parts = parts.length;
+        entry.bytes = parts.reduce((sum, p) => sum + p.size, 0);
+      }
+      entries.push(entry);
+    }
+  }
+  if (options.dryRun) return entries;
+  for (const e of entries) {
+    if (e.action !== 'abort' || ctx.stopSignal.aborted) continue;
+    // Judged again just before the abort: while this ran, a file may have taken the upload up again.
+    if (judge(ctx, e, now, options.olderThanMs).action !== 'abort') continue;
+    try {
+      await ctx.storage.abortMultipart({ bucket: e.bucket, key: e.key }, e.uploadId, { signal: ctx.stopSignal });
+      // Abort first, forget after: a crash in between leaves a record whose next abort succeeds.
+      if (ctx.store.uploads.has(e.uploadId)) ctx.store.uploads.forget(e.uploadId);
+      ctx.logger.info('aborted stale multipart upload', { folder: e.folder, key: `oss://${e.bucket}/${e.key}`, uploadId: e.uploadId, reason: e.reason });
+    } catch (err) {
+      e.error = (err as Error).message;
+      ctx.logger.warn('could not abort stale multipart upload; the next cleanup tries again', {
+        folder: e.folder,
+        key: `oss://${e.bucket}/${e.key}`,
+        uploadId: e.uploadId,
+        error: err as Error,
+      });
+    }
+  }
+  return entries;
+}
+
+function judge(ctx: CleanupContext, u: { uploadId: string; initiated: string }, now: number, olderThanMs: number): Pick<StaleUploadEntry, 'action' | 'reason'> {
+  if (ctx.store.uploads.has(u.uploadId)) {
+    return ctx.store.uploads.isOrphan(u.uploadId)
+      ? { action: 'abort', reason: 'its file is gone (recorded, nobody will resume it)' }
+      : { action: 'keep', reason: 'resumable (recorded in the state database)' };
+  }
+  const started = Date.parse(u.initiated);
+  // An unreadable date is kept: only an age we can prove makes an upload stale.
+  if (Number.isNaN(started)) return { action: 'keep', reason: `initiated at an unreadable time (${u.initiated})` };
+  const age = now - started;
+  return age >= olderThanMs
+    ? { action: 'abort', reason: `not resumable, started ${formatAge(age)} ago` }
+    : { action: 'keep', reason: `not recorded, but only ${formatAge(Math.max(0, age))} old (may be in progress)` };
+}
+
+function formatAge(ms: number): string {
+  const hours = ms / 3_600_000;
+  return hours >= 48 ? `${Math.floor(hours / 24)} days` : hours >= 1 ? `${Math.floor(hours)} h` : `${Math.floor(ms / 60_000)} min`;
+}

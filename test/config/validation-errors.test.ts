@@ -133,7 +133,7 @@ describe('config validation errors', () => {
       [...OSS_LINES, 'shutdown_grace: ${OSS_ACCESS_KEY_SECRET}', 'folders:', '  - { path: photos, bucket: "${OSS_STS_TOKEN}" }'],
       { ...TEST_ENV, OSS_STS_TOKEN: token },
     );
-    expect(error.message).toContain('shutdown_grace: expected a number of milliseconds or a duration like 500ms, 2s, 1m, 1h, got the value of "${OSS_ACCESS_KEY_SECRET}"');
+    expect(error.message).toContain('shutdown_grace: expected a number of milliseconds or a duration like 500ms, 2s, 1m, 1h, 7d, got the value of "${OSS_ACCESS_KEY_SECRET}"');
     expect(error.message).toContain('folders[0].bucket:');
     expect(error.message).toContain('the value of "${OSS_STS_TOKEN}"');
     expect(error.message).not.toContain(TEST_ENV.OSS_ACCESS_KEY_SECRET);

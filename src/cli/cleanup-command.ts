@@ -1,0 +1,83 @@
+import { loadConfig, parseDuration } from '../config/index.js';
+import { cleanUpStaleUploads, type StaleUploadEntry } from '../daemon/upload-cleanup.js';
+import { StateStore } from '../store/index.js';
+import { createOssStorage, defaultRetryPolicy, withRetries } from '../uploader/index.js';
+import { CONFIG_OPTION, parseCommandArgs, resolveConfigPath, UsageError } from './args.js';
+import { commandLogger } from './command-logger.js';
+
+export const CLEANUP_HELP = `usage: oss-sync cleanup [--config FILE] [--dry-run] [--older-than 7d] [--json]
+
+Aborts in-progress multipart uploads under each folder's prefix that nobody will finish, so they
+stop costing storage: those the state database does not hold as resumable once older than
+--older-than (default 7d, at least 1h), and its own whose file is gone. An upload the state
+database can resume is never aborted; nothing outside the folders' prefixes is touched. Safe while
+the daemon runs (which does the same daily).
+  --dry-run      list key, initiated, parts and bytes, and what would be done; change nothing
+  --older-than   age from which an unrecorded upload counts as stale (e.g. 12h, 7d)
+  --json         one JSON document instead of the table
+Exit codes: 0 done, 1 an abort or a listing failed, 2 bad usage or configuration.
+`;
+
+/** Younger uploads may be starting right now (Initiate answered, the ID not yet recorded). */
+const MIN_AGE_MS = 3_600_000;
+
+export async function runCleanupCommand(argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs(argv, {
+    ...CONFIG_OPTION,
+    'dry-run': { type: 'boolean' },
+    'older-than': { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    process.stdout.write(CLEANUP_HELP);
+    return 0;
+  }
+  const olderThanMs = parseOlderThan(values['older-than']);
+  const config = loadConfig(resolveConfigPath(values.config), process.env, { purpose: 'inspect' });
+  const logger = commandLogger(config, { pretty: false, write: (line) => process.stderr.write(`${line}\n`) });
+  logger.setLevel('warn');
+  const store = StateStore.open(config.stateDb);
+  const storage = withRetries(createOssStorage(config.oss), defaultRetryPolicy({}));
+  let entries: StaleUploadEntry[];
+  try {
+    entries = await cleanUpStaleUploads(
+      { store, storage, logger, folders: config.folders, stopSignal: new AbortController().signal },
+      { olderThanMs, dryRun: values['dry-run'] === true },
+    );
+  } catch (err) {
+    process.stderr.write(`oss-sync cleanup: cannot list multipart uploads: ${(err as Error).message}\n`);
+    return 1;
+  } finally {
+    store.close();
+  }
+  const dryRun = values['dry-run'] === true;
+  if (values.json) process.stdout.write(`${JSON.stringify({ dryRun, olderThanMs, uploads: entries }, null, 2)}\n`);
+  else process.stdout.write(formatTable(entries, dryRun));
+  return entries.some((e) => e.error !== undefined) ? 1 : 0;
+}
+
+function parseOlderThan(raw: string | undefined): number {
+  if (raw === undefined) return 7 * 86_400_000;
+  let ms: number;
+  try {
+    ms = parseDuration(raw);
+  } catch (err) {
+    throw new UsageError(`--older-than: ${(err as Error).message}`);
+  }
+  if (ms < MIN_AGE_MS) throw new UsageError(`--older-than must be at least 1h (an upload younger than that may be starting right now), got '${raw}'`);
+  return ms;
+}
+
+function formatTable(entries: StaleUploadEntry[], dryRun: boolean): string {
+  if (entries.length === 0) return 'no multipart uploads in progress under the configured prefixes\n';
+  const verb = (e: StaleUploadEntry) => (e.action === 'keep' ? 'keep' : e.error ? 'FAILED' : dryRun ? 'would abort' : 'aborted');
+  const rows = entries.map((e) => [verb(e), e.folder, `oss://${e.bucket}/${e.key}`, e.initiated, String(e.parts ?? '?'), String(e.bytes ?? '?'), e.error ?? e.reason]);
+  const header = ['ACTION', 'FOLDER', 'KEY', 'INITIATED', 'PARTS', 'BYTES', 'WHY'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
+  const aborted = entries.filter((e) => e.action === 'abort' && !e.error);
+  const bytes = aborted.reduce((sum, e) => sum + (e.bytes ?? 0), 0);
+  const summary = `${aborted.length} upload(s) ${dryRun ? 'would be' : 'were'} aborted (${bytes} bytes), ${entries.length - aborted.length} kept`;
+  return `${[line(header), ...rows.map(line)].join('\n')}\n\n${summary}\n`;
+}

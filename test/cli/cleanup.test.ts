@@ -1,0 +1,125 @@
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createTree } from '../helpers/fixtures.js';
+import { createSyncFixture, type SyncFixture } from '../helpers/sync-fixture.js';
+
+const DAY = 86_400_000;
+
+/** Makes an upload look `ageMs` old, as a restarted emulator reads it (its record is a JSON file). */
+function backdate(dataDir: string, uploadId: string, ageMs: number): void {
+  const find = (dir: string): string | undefined => {
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      if (!statSync(path).isDirectory()) continue;
+      if (name === uploadId) return join(path, 'upload.json');
+      const found = find(path);
+      if (found) return found;
+    }
+    return undefined;
+  };
+  const file = find(dataDir);
+  if (!file) throw new Error(`no record of upload ${uploadId} under ${dataDir}`);
+  const info = JSON.parse(readFileSync(file, 'utf8')) as { initiated: number };
+  writeFileSync(file, JSON.stringify({ ...info, initiated: Date.now() - ageMs }));
+}
+
+interface Listed {
+  key: string;
+  uploadId: string;
+}
+
+describe('oss-sync cleanup', () => {
+  let fx: SyncFixture | undefined;
+  afterEach(async () => {
+    await fx?.cleanup();
+    fx = undefined;
+  });
+
+  /** An emulator holding foreign, stale, current, resumable and orphaned uploads. */
+  async function setUp() {
+    fx = await createSyncFixture();
+    createTree(fx.folder('main'), { 'resume.bin': 'x'.repeat(300 * 1024) });
+    const client = fx.emu.client();
+    const init = async (key: string) => (await client.initMultipartUpload(key)).uploadId;
+    const ids = {
+      foreign: await init('elsewhere/old.bin'),
+      stale: await init('main/stale.bin'),
+      current: await init('main/current.bin'),
+      resumable: await init('main/resume.bin'),
+      orphan: await init('main/gone.bin'),
+    };
+    await client.uploadPart('main/stale.bin', ids.stale, 1, Buffer.alloc(100 * 1024, 1) as never, 0, 100 * 1024);
+    // The state database holds `resumable` for a queued file, and `orphan` for a file since forgotten.
+    const store = fx.openStore();
+    try {
+      const st = statSync(join(fx.folder('main'), 'resume.bin'), { bigint: true });
+      const fp = { size: Number(st.size), mtimeNs: st.mtimeNs, ino: st.ino, dev: st.dev };
+      store.queue.observe('main', [{ relPath: 'resume.bin', bucket: fx.emu.bucket, key: 'main/resume.bin', ...fp }]);
+      const row = store.queue.find('main', 'resume.bin')!;
+      const record = { bucket: fx.emu.bucket, partSize: 100 * 1024, partCount: 3, fingerprint: fp, createdAt: Date.now() - 30 * DAY };
+      store.uploads.begin(row.id, { ...record, uploadId: ids.resumable, key: 'main/resume.bin' });
+      store.uploads.begin(null, { ...record, uploadId: ids.orphan, key: 'main/gone.bin' });
+    } finally {
+      store.close();
+    }
+    for (const id of [ids.foreign, ids.stale, ids.resumable]) backdate(fx.emu.dataDir, id, 10 * DAY);
+    await fx.emu.restart();
+    return ids;
+  }
+
+  async function serverUploads(): Promise<Listed[]> {
+    const r = await fx!.emu.client().listUploads({ 'max-uploads': 1000 });
+    return (r.uploads ?? []).map((u: { name: string; uploadId: string }) => ({ key: u.name, uploadId: u.uploadId }));
+  }
+
+  it('--dry-run lists each upload under the prefixes with its parts, bytes and fate, and changes nothing', async () => {
+    const ids = await setUp();
+    const before = await serverUploads();
+    const cli = fx!.spawnCli(['cleanup', '--config', fx!.configPath, '--dry-run', '--json']);
+    expect((await cli.exited).code).toBe(0);
+    const out = JSON.parse(cli.stdout.join('\n')) as { uploads: Array<{ uploadId: string; action: string; parts: number; bytes: number; reason: string }> };
+    const fate = Object.fromEntries(out.uploads.map((u) => [u.uploadId, u.action]));
+    expect(fate).toEqual({ [ids.stale]: 'abort', [ids.current]: 'keep', [ids.resumable]: 'keep', [ids.orphan]: 'abort' });
+    expect(out.uploads.find((u) => u.uploadId === ids.stale)).toMatchObject({ parts: 1, bytes: 100 * 1024 });
+    expect(out.uploads.find((u) => u.uploadId === ids.resumable)?.reason).toMatch(/resumable/);
+    // Nothing outside the folder's prefix was even listed, and nothing was aborted.
+    expect(fx!.emu.emulator.requestLog.entries().filter((e) => e.method === 'DELETE')).toEqual([]);
+    expect(await serverUploads()).toEqual(before);
+
+    const table = fx!.spawnCli(['cleanup', '--config', fx!.configPath, '--dry-run']);
+    expect((await table.exited).code).toBe(0);
+    const text = table.stdout.join('\n');
+    expect(text).toMatch(/would abort\s+main\s+oss:\/\/test-bucket\/main\/stale\.bin\s+\S+\s+1\s+102400\s+not resumable, started 10 days ago/);
+    expect(text).toContain('2 upload(s) would be aborted (102400 bytes), 2 kept');
+    expect(text).not.toContain('elsewhere/');
+  });
+
+  it('aborts stale and orphaned uploads only: foreign, current and resumable ones stay, and the orphan record is forgotten', async () => {
+    const ids = await setUp();
+    const cli = fx!.spawnCli(['cleanup', '--config', fx!.configPath]);
+    expect((await cli.exited).code).toBe(0);
+    expect(cli.stdout.join('\n')).toContain('2 upload(s) were aborted');
+    const left = (await serverUploads()).map((u) => u.uploadId).sort();
+    expect(left).toEqual([ids.foreign, ids.current, ids.resumable].sort());
+    const store = fx!.openStore();
+    try {
+      expect(store.uploads.has(ids.orphan)).toBe(false);
+      expect(store.uploads.has(ids.resumable)).toBe(true);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('a shorter --older-than makes the current upload stale too; one under 1h is refused', async () => {
+    const ids = await setUp();
+    backdate(fx!.emu.dataDir, ids.current, 3 * 3_600_000);
+    await fx!.emu.restart();
+    const cli = fx!.spawnCli(['cleanup', '--config', fx!.configPath, '--older-than', '2h']);
+    expect((await cli.exited).code).toBe(0);
+    expect((await serverUploads()).map((u) => u.uploadId).sort()).toEqual([ids.foreign, ids.resumable].sort());
+    const refused = fx!.spawnCli(['cleanup', '--config', fx!.configPath, '--older-than', '10m']);
+    expect((await refused.exited).code).toBe(2);
+    expect(refused.stderr.join('\n')).toContain('--older-than must be at least 1h');
+  });
+});
