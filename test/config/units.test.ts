@@ -19,12 +19,13 @@ describe('sizes and durations', () => {
     expect(() => parseSize(1.5)).toThrow('got 1.5');
   });
 
-  it('reads durations in ms, s, m and h', () => {
+  it('reads durations in ms, s, m, h and d', () => {
     expect(parseDuration(250)).toBe(250);
     expect(parseDuration('500ms')).toBe(500);
     expect(parseDuration('2s')).toBe(2000);
     expect(parseDuration('1m')).toBe(60_000);
     expect(parseDuration('1h')).toBe(3_600_000);
-    expect(() => parseDuration('2 days')).toThrow('unknown unit "days" in "2 days" (use ms, s, m, h)');
+    expect(parseDuration('7d')).toBe(7 * 86_400_000);
+    expect(() => parseDuration('2 days')).toThrow('unknown unit "days" in "2 days" (use ms, s, m, h, d)');
   });
 });
