@@ -25,6 +25,8 @@ export const DEFAULTS = {
   settleMs: 2000,
   rescanIntervalMs: 30_000,
   reconcileSchedule: '0 * * * *',
+  cleanupSchedule: '30 3 * * *',
+  cleanupOlderThanMs: 7 * 86_400_000,
   watcher: 'auto',
   maxAttempts: 10,
   shutdownGraceMs: 10_000,
@@ -33,13 +35,16 @@ export const DEFAULTS = {
 /** Values of reconcile_schedule that mean "reconcile at start-up only". */
 const SCHEDULE_OFF = new Set<unknown>([false, 'off', 'never']);
 
-function readSchedule(root: SectionReader): string | null {
-  const raw = root.raw('reconcile_schedule');
-  if (raw === undefined) return DEFAULTS.reconcileSchedule;
+function readSchedule(root: SectionReader, key: 'reconcile_schedule' | 'cleanup_schedule', fallback: string): string | null {
+  const raw = root.raw(key);
+  if (raw === undefined) return fallback;
   if (raw === null) return null;
-  const schedule = root.parsed('reconcile_schedule', (value) => (SCHEDULE_OFF.has(value) ? null : checkCronExpression(value)));
-  return schedule === undefined ? DEFAULTS.reconcileSchedule : schedule;
+  const schedule = root.parsed(key, (value) => (SCHEDULE_OFF.has(value) ? null : checkCronExpression(value)));
+  return schedule === undefined ? fallback : schedule;
 }
+
+/** Younger uploads may be starting right now (Initiate answered, the ID not yet recorded). */
+const CLEANUP_MIN_AGE_MS = 3_600_000;
 
 function readStateDb(root: SectionReader, baseDir: string): string {
   const explicit = root.string('state_db');
@@ -94,7 +99,9 @@ function buildConfig(root: SectionReader, sourcePath: string, options: ParseOpti
     multipartThreshold: root.size('multipart_threshold', { min: PART_SIZE_LIMITS.min }) ?? DEFAULTS.multipartThreshold,
     settleMs: root.duration('settle_time') ?? DEFAULTS.settleMs,
     rescanIntervalMs: root.duration('rescan_interval') ?? DEFAULTS.rescanIntervalMs,
-    reconcileSchedule: readSchedule(root),
+    reconcileSchedule: readSchedule(root, 'reconcile_schedule', DEFAULTS.reconcileSchedule),
+    cleanupSchedule: readSchedule(root, 'cleanup_schedule', DEFAULTS.cleanupSchedule),
+    cleanupOlderThanMs: root.duration('cleanup_older_than', { min: CLEANUP_MIN_AGE_MS }) ?? DEFAULTS.cleanupOlderThanMs,
     watcher,
     maxAttempts: root.integer('max_attempts', 1, 1000) ?? DEFAULTS.maxAttempts,
     shutdownGraceMs: root.duration('shutdown_grace') ?? DEFAULTS.shutdownGraceMs,

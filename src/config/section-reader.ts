@@ -7,7 +7,7 @@ import { didYouMean } from './did-you-mean.js';
 import { InvalidValue, describeValue } from './invalid-value.js';
 import type { IssueSink } from './issue-sink.js';
 import { childPath } from './yaml-source.js';
-import { formatSize, parseDuration, parseSize } from './units.js';
+import { formatDuration, formatSize, parseDuration, parseSize } from './units.js';
 
 export interface Secret {
   value: string;
@@ -124,8 +124,12 @@ export class SectionReader {
     });
   }
 
-  duration(key: string): number | undefined {
-    return this.parsed(key, parseDuration);
+  duration(key: string, limits: { min?: number } = {}): number | undefined {
+    return this.parsed(key, (value) => {
+      const ms = parseDuration(value);
+      if (limits.min !== undefined && ms < limits.min) throw new InvalidValue(`${describeValue(value)} is below the minimum of ${formatDuration(limits.min)}`);
+      return ms;
+    });
   }
 
   integer(key: string, min: number, max: number): number | undefined {

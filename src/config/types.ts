@@ -38,6 +38,10 @@ export interface Config {
   rescanIntervalMs: number;
   /** Cron expression (5 or 6 fields); null = reconcile at start-up only. */
   reconcileSchedule: string | null;
+  /** Cron expression for `run`'s pass over stale multipart uploads (as `oss-sync cleanup`); null = never. */
+  cleanupSchedule: string | null;
+  /** Unrecorded multipart uploads at least this old are aborted by cleanup. */
+  cleanupOlderThanMs: number;
   watcher: WatcherKind;
   /** Attempts per file before it is parked as failed. */
   maxAttempts: number;

@@ -51,3 +51,10 @@ export function formatSize(bytes: number): string {
   }
   return `${bytes} bytes`;
 }
+
+/** `3600000` -> `1h`, for messages that quote a limit. */
+export function formatDuration(ms: number): string {
+  const units = Object.entries(DURATION_UNITS).sort((a, b) => b[1] - a[1]);
+  const [unit, factor] = units.find(([, f]) => ms >= f && ms % f === 0) ?? ['ms', 1];
+  return `${ms / factor}${unit}`;
+}

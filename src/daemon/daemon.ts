@@ -7,7 +7,7 @@ import { DaemonAlreadyRunningError, StateDatabaseCorruptError, StateDatabaseUnwr
 import { FolderSync } from './folder-sync.js';
 import { OrphanSweeper } from './orphan-sweeper.js';
 import { logRetry } from './retry-log.js';
-import { abortOrphanedUploads, abortRecordedOrphans, abortRemovedFolderUploads, type CleanupContext } from './upload-cleanup.js';
+import { abortOrphanedUploads, abortRecordedOrphans, abortRemovedFolderUploads, cleanUpStaleUploads, type CleanupContext } from './upload-cleanup.js';
 import type { Logger } from './logger.js';
 import { TransferScheduler } from './transfer-scheduler.js';
 import { TransferWorker } from './transfer-worker.js';
@@ -75,7 +75,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   private stopped: Promise<{ settled: boolean }> | undefined;
   private scheduler!: TransferScheduler;
   private storage!: ObjectStorage;
-  private cronTask: ScheduledTask | undefined;
+  private cronTasks: ScheduledTask[] = [];
   private heartbeat: NodeJS.Timeout | undefined;
   private config: Config;
 
@@ -155,7 +155,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     walked = true;
     this.scheduler.kick();
     if (this.o.mode === 'run') {
-      await this.scheduleReconcile();
+      await this.scheduleTasks();
       this.heartbeat = setInterval(() => this.storeFailures.guard(() => this.store.daemon.heartbeat()), HEARTBEAT_MS);
       this.heartbeat.unref();
     }
@@ -295,7 +295,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   private async abandonBoot(): Promise<void> {
     this.stopping = true;
     this.stopRequested.abort();
-    this.cronTask?.stop();
+    for (const task of this.cronTasks) task.stop();
     if (this.heartbeat) clearInterval(this.heartbeat);
     const scheduler = this.scheduler as TransferScheduler | undefined;
     await scheduler?.stop(0).catch(() => false);
@@ -308,14 +308,25 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   }
 
   /** node-cron is loaded here, in `run` only: `once` starts faster without it. */
-  private async scheduleReconcile(): Promise<void> {
+  private async scheduleTasks(): Promise<void> {
     const { default: cron } = await import('node-cron');
-    this.cronTask?.stop();
-    this.cronTask = undefined;
-    if (!this.config.reconcileSchedule || this.stopping) return;
-    this.cronTask = cron.schedule(this.config.reconcileSchedule, () => {
-      void this.reconcileAll('scheduled');
-    });
+    for (const task of this.cronTasks.splice(0)) task.stop();
+    if (this.stopping) return;
+    const { reconcileSchedule, cleanupSchedule } = this.config;
+    if (reconcileSchedule) this.cronTasks.push(cron.schedule(reconcileSchedule, () => void this.reconcileAll('scheduled')));
+    if (cleanupSchedule) this.cronTasks.push(cron.schedule(cleanupSchedule, () => void this.cleanUpStaleUploads()));
+  }
+
+  /** `oss-sync cleanup`, as run does it on cleanup_schedule: a failure is logged and tried at the next one. */
+  async cleanUpStaleUploads(): Promise<void> {
+    try {
+      const entries = await cleanUpStaleUploads(this.cleanupContext(), { olderThanMs: this.config.cleanupOlderThanMs, dryRun: false });
+      const aborted = entries.filter((e) => e.action === 'abort' && e.error === undefined);
+      this.o.logger.info('cleaned up stale multipart uploads', { aborted: aborted.length, kept: entries.length - aborted.length });
+    } catch (err) {
+      if (isDatabaseUnwritable(err)) this.storeFailures.report(err);
+      else this.o.logger.warn('stale multipart upload cleanup failed; tried again at the next cleanup_schedule', { error: err as Error });
+    }
   }
 
   async reconcileAll(reason: string): Promise<void> {
@@ -387,7 +398,8 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     const starting = next.folders.filter((f) => !this.folders.has(f.name));
     for (const f of starting) this.addFolder(f);
     await Promise.all(starting.map((f) => this.folders.get(f.name)!.start()));
-    if (prev.reconcileSchedule !== next.reconcileSchedule && this.o.mode === 'run') await this.scheduleReconcile();
+    const schedulesChanged = prev.reconcileSchedule !== next.reconcileSchedule || prev.cleanupSchedule !== next.cleanupSchedule;
+    if (schedulesChanged && this.o.mode === 'run') await this.scheduleTasks();
     if (prev.concurrency.files !== next.concurrency.files) logger.warn('concurrency.files changes take effect after a restart');
     if (prev.stateDb !== next.stateDb) logger.warn('state_db changes take effect after a restart; this daemon keeps using the old one', { stateDb: prev.stateDb });
     for (const name of rested) this.folders.get(name)?.recordHealth(); // the restarted ones recorded theirs as they started
@@ -405,7 +417,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     if (!this.stopped) {
       this.stopping = true;
       this.stopRequested.abort();
-      this.cronTask?.stop();
+      for (const task of this.cronTasks) task.stop();
       if (this.heartbeat) clearInterval(this.heartbeat);
       this.stopped = this.serialized(() => this.shutdown());
     }

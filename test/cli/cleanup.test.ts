@@ -37,8 +37,8 @@ describe('oss-sync cleanup', () => {
   });
 
   /** An emulator holding foreign, stale, current, resumable and orphaned uploads. */
-  async function setUp() {
-    fx = await createSyncFixture();
+  async function setUp(extra: Record<string, unknown> = {}) {
+    fx = await createSyncFixture([{ name: 'main' }], extra);
     createTree(fx.folder('main'), { 'resume.bin': 'x'.repeat(300 * 1024) });
     const client = fx.emu.client();
     const init = async (key: string) => (await client.initMultipartUpload(key)).uploadId;
@@ -121,5 +121,25 @@ describe('oss-sync cleanup', () => {
     const refused = fx!.spawnCli(['cleanup', '--config', fx!.configPath, '--older-than', '10m']);
     expect((await refused.exited).code).toBe(2);
     expect(refused.stderr.join('\n')).toContain('--older-than must be at least 1h');
+  });
+
+  it('run does the same on cleanup_schedule, without a command', async () => {
+    const ids = await setUp({ cleanup_schedule: '* * * * * *' });
+    const daemon = fx!.spawnCli(['run', '--config', fx!.configPath]);
+    // By then the start-up has aborted the orphan and resumed resume.bin: the stale one is left to this pass.
+    const done = await daemon.waitForLog((r) => r.msg === 'cleaned up stale multipart uploads');
+    expect(done).toMatchObject({ aborted: 1 });
+    const left = (await serverUploads()).map((u) => u.uploadId);
+    expect(left).not.toContain(ids.stale);
+    expect(left).toEqual(expect.arrayContaining([ids.foreign, ids.current]));
+    daemon.child.kill('SIGTERM');
+    expect((await daemon.exited).code).toBe(0);
+  });
+
+  it('a cleanup_older_than under 1h is a located config error', async () => {
+    fx = await createSyncFixture([{ name: 'main' }], { cleanup_older_than: '5m' });
+    const cli = fx.spawnCli(['run', '--config', fx.configPath]);
+    expect((await cli.exited).code).toBe(2);
+    expect(cli.stderr.join('\n')).toMatch(/config\.yaml:\d+:\d+: cleanup_older_than: "5m" is below the minimum of 1h/);
   });
 });
