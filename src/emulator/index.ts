@@ -1,11 +1,10 @@
 /** The OSS-compatible emulator: a real HTTP server that the unmodified ali-oss client talks to. */
-import { mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { Authenticator } from './authenticator.js';
 import { Bucket } from './bucket.js';
 import { EmulatorServer } from './emulator-server.js';
 import { FaultInjector } from './fault-injector.js';
 import { RequestLog } from './request-log.js';
+import { prepareTempDir } from './temp-dir.js';
 import type { Credential } from './types.js';
 
 export type { FaultAction, FaultMatch, FaultRule, OssOperation, RequestLogEntry } from './types.js';
@@ -58,10 +57,8 @@ function checkOptions(options: EmulatorOptions): void {
 export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
   checkOptions(options);
   const host = options.host ?? '127.0.0.1';
-  const tempDir = join(options.dataDir, 'tmp');
   // Temp files are bodies that never completed: they must not survive into a new run.
-  await rm(tempDir, { recursive: true, force: true });
-  await mkdir(tempDir, { recursive: true });
+  const tempDir = await prepareTempDir(options.dataDir);
   const buckets = new Map<string, Bucket>();
   for (const name of options.buckets) buckets.set(name, await Bucket.open(options.dataDir, name));
 

@@ -3,6 +3,7 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { TEMP_DIR_NAME } from '../../../src/emulator/temp-dir.js';
 import { Crc64, crc64 } from '../../../src/lib/crc64.js';
 import { waitFor } from '../../helpers/wait.js';
 import type { TestEmulator } from '../../helpers/emulator.js';
@@ -128,14 +129,14 @@ export function emulatorOnlyTests(session: () => TargetSession): void {
       emulator().emulator.faults.add({ match: { method: 'PUT', key: key('reset-put.bin') }, action: { type: 'reset', afterBytes: 100 * KB } });
       expect((await rejection(client.put(key('reset-put.bin'), bytes(1024 * KB)))).code).not.toBe('SlowDown');
       expect(await rejection(client.head(key('reset-put.bin')))).toMatchObject({ code: 'NoSuchKey' });
-      await waitFor(() => readdirSync(join(emulator().dataDir, 'tmp')).length === 0, { what: 'an empty temp dir' });
+      await waitFor(() => readdirSync(join(emulator().dataDir, TEMP_DIR_NAME)).length === 0, { what: 'an empty temp dir' });
       await client.put(key('reset-put.bin'), bytes(10)); // the rule fired once and is gone
     });
 
     it('drops the temp file of a body the client abandons halfway', async () => {
       const client = session().client();
       const name = key('abandoned.bin');
-      const tempFiles = (): string[] => readdirSync(join(emulator().dataDir, 'tmp'));
+      const tempFiles = (): string[] => readdirSync(join(emulator().dataDir, TEMP_DIR_NAME));
       const body = new PassThrough();
       const put = rejection(client.putStream(name, body));
       body.write(bytes(200 * KB));
