@@ -29,7 +29,11 @@ export type FaultAction =
 export interface FaultMatch {
   method?: string;
   operation?: OssOperation;
-  key?: string | RegExp;
+  /**
+   * Exact key, `{ prefix }`, `{ glob }` (`*`, `?`; see fault-key.ts), or, in process only, a RegExp
+   * of the calling code's own (the HTTP admin API never compiles one).
+   */
+  key?: string | RegExp | { prefix: string } | { glob: string };
   partNumber?: number;
 }
 

@@ -216,26 +216,29 @@ export function emulatorOnlyTests(session: () => TargetSession): void {
 
     it('takes faults and serves the request log over the admin endpoint', async () => {
       const { endpoint } = emulator().emulator;
+      const admin = { authorization: `Bearer ${emulator().adminToken}` };
+      const json = { ...admin, 'content-type': 'application/json' };
       const client = session().client();
       const post = await fetch(`${endpoint}/-/faults`, {
         method: 'POST',
-        body: JSON.stringify({ match: { operation: 'GetObject', key: { regex: 'admin-fault$' } }, times: 'Infinity', action: { type: 'error', status: 500, code: 'InternalError' } }),
+        headers: json,
+        body: JSON.stringify({ match: { operation: 'GetObject', key: { glob: '*admin-fault' } }, times: 'Infinity', action: { type: 'error', status: 500, code: 'InternalError' } }),
       });
       expect(post.status).toBe(201);
       await client.put(key('admin-fault'), Buffer.from('x'));
       expect(await rejection(client.get(key('admin-fault')))).toMatchObject({ code: 'InternalError', status: 500 });
       expect(await rejection(client.get(key('admin-fault')))).toMatchObject({ code: 'InternalError', status: 500 });
-      expect((await fetch(`${endpoint}/-/faults`, { method: 'DELETE' })).status).toBe(204);
+      expect((await fetch(`${endpoint}/-/faults`, { method: 'DELETE', headers: admin })).status).toBe(204);
       await client.get(key('admin-fault'));
 
       const statuses = async (): Promise<number[]> => {
-        const entries = (await (await fetch(`${endpoint}/-/requests`)).json()) as Array<{ key?: string; status: number }>;
+        const entries = (await (await fetch(`${endpoint}/-/requests`, { headers: admin })).json()) as Array<{ key?: string; status: number }>;
         return entries.filter((e) => e.key === key('admin-fault')).map((e) => e.status);
       };
       expect(await statuses()).toEqual([200, 500, 500, 200]);
-      expect((await fetch(`${endpoint}/-/requests`, { method: 'DELETE' })).status).toBe(204);
-      expect(await (await fetch(`${endpoint}/-/requests`)).json()).toEqual([]);
-      const bad = await fetch(`${endpoint}/-/faults`, { method: 'POST', body: '{"action":{"type":"explode"}}' });
+      expect((await fetch(`${endpoint}/-/requests`, { method: 'DELETE', headers: admin })).status).toBe(204);
+      expect(await (await fetch(`${endpoint}/-/requests`, { headers: admin })).json()).toEqual([]);
+      const bad = await fetch(`${endpoint}/-/faults`, { method: 'POST', headers: json, body: '{"action":{"type":"explode"}}' });
       expect(bad.status).toBe(400);
     });
   });
