@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
@@ -151,7 +152,7 @@ export function emulatorOnlyTests(session: () => TargetSession): void {
     });
 
     it('clears temp files on start', async () => {
-      const stray = join(emulator().dataDir, 'tmp', 'stray.part');
+      const stray = join(emulator().dataDir, TEMP_DIR_NAME, 'mj0abc12-0123456789ab.part');
       writeFileSync(stray, 'half a body');
       await emulator().restart();
       expect(existsSync(stray)).toBe(false);
@@ -212,6 +213,32 @@ export function emulatorOnlyTests(session: () => TargetSession): void {
       expect(entries[1]!.query).toMatchObject({ partNumber: '1', uploadId });
       expect(entries[2]).toMatchObject({ status: 404, code: 'NoSuchKey' });
       await client.abortMultipartUpload(name, uploadId);
+    });
+
+    it('answers 501 NotImplemented for sub-resources it does not implement, and leaves the object alone', async () => {
+      const client = session().client() as unknown as Record<string, (...args: unknown[]) => Promise<unknown>> & ReturnType<TargetSession['client']>;
+      const name = key('sub-resources.txt');
+      await client.put(name, Buffer.from('keep me'));
+      // PUT ?acl once replaced the object with an empty body, DELETE ?tagging deleted it, GET ?versions listed objects.
+      expect(await rejection(client.putACL(name, 'private'))).toMatchObject({ status: 501, code: 'NotImplemented' });
+      expect(await rejection(client.putObjectTagging!(name, { a: '1' }))).toMatchObject({ status: 501, code: 'NotImplemented' });
+      expect(await rejection(client.deleteObjectTagging!(name))).toMatchObject({ status: 501, code: 'NotImplemented' });
+      expect(await rejection(client.getBucketVersions!({}))).toMatchObject({ status: 501, code: 'NotImplemented' });
+      expect((await client.get(name)).content.toString()).toBe('keep me');
+    });
+
+    it('answers a PUT with both Content-Length and chunked encoding with an OSS error document', async () => {
+      const socket = connect(emulator().emulator.port, '127.0.0.1');
+      let answer = '';
+      socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+      const closed = new Promise((resolve) => socket.once('close', resolve));
+      socket.write(`PUT /${session().bucket}/${key('both-lengths')} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n`);
+      await closed;
+      expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+      expect(answer).toMatch(/\r\ncontent-type: application\/xml\r\n/i);
+      expect(answer).toMatch(/\r\nx-oss-request-id: [0-9A-F]{24}\r\n/i);
+      expect(answer).toContain('<Error><Code>InvalidArgument</Code>');
+      expect(answer).toContain('<RequestId>');
     });
 
     it('takes faults and serves the request log over the admin endpoint', async () => {
