@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { ADMIN_PREFIX, AdminEndpoint } from './admin-endpoint.js';
 import type { Authenticator } from './authenticator.js';
 import { drainBody } from './body-reader.js';
+import { answerClientError } from './client-error.js';
 import type { Bucket } from './bucket.js';
 import { applyFaults } from './fault-actions.js';
 import type { FaultInjector } from './fault-injector.js';
@@ -79,6 +80,7 @@ export class EmulatorServer {
     // Each connection costs a socket and maybe a temp file: a runaway or hostile client must not
     // exhaust the process's file descriptors for everyone else.
     this.http.maxConnections = parts.maxConnections;
+    this.http.on('clientError', answerClientError);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -127,6 +129,7 @@ export class EmulatorServer {
     // against or spend a rule a test set up.
     const actions = this.parts.faults.actionsFor({ method: parsed.method, operation: parsed.operation, key: parsed.key, partNumber: parsed.partNumber });
     if (actions.length > 0 && (await applyFaults(ctx, actions, bucket))) return;
+    if (parsed.unimplemented !== undefined) throw ossErrors.notImplemented(`${parsed.method} ?${parsed.unimplemented}`);
     if (parsed.operation === undefined) throw ossErrors.notImplemented(`${parsed.method} with these parameters`);
     await OPERATION_HANDLERS[parsed.operation](ctx, bucket, this.parts.tempDir);
   }

@@ -54,5 +54,7 @@ export const ossErrors = {
   requestTimeout: () =>
     new OssError(400, 'RequestTimeout', 'Your socket connection to the server was not read from or written to within the timeout period.'),
   notImplemented: (what: string) => new OssError(501, 'NotImplemented', `${what} is not implemented by the oss-sync emulator.`),
-  preconditionFailed: () => new OssError(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold.'),
+  /** OSS names the header whose condition failed in `<Condition>`. */
+  preconditionFailed: (condition: 'If-Match' | 'If-Unmodified-Since') =>
+    new OssError(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold.', { Condition: condition }),
 };

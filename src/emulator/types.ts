@@ -86,7 +86,12 @@ export interface ObjectMeta {
   objectType: 'Normal' | 'Multipart';
   /** x-oss-storage-class given at upload; absent in sidecars written before it was kept: Standard. */
   storageClass?: StorageClass;
+  /** Content-Disposition, Cache-Control, Content-Encoding, Expires as given at upload (STORED_HEADERS). */
+  storedHeaders?: Record<string, string>;
 }
+
+/** Standard headers OSS keeps with an object when an upload sets them and returns on GET and HEAD. */
+export const STORED_HEADERS = ['cache-control', 'content-disposition', 'content-encoding', 'expires'] as const;
 
 export const STORAGE_CLASSES = ['Standard', 'IA', 'Archive', 'ColdArchive', 'DeepColdArchive'] as const;
 export type StorageClass = (typeof STORAGE_CLASSES)[number];
