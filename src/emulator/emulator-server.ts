@@ -149,6 +149,8 @@ export class EmulatorServer {
     }
     ctx.errorCode = error.code;
     await drainBody(ctx);
+    // A body that stalled while being drained has been answered RequestTimeout meanwhile.
+    if (ctx.res.headersSent || ctx.req.socket.destroyed) return;
     sendError(ctx, error);
   }
 

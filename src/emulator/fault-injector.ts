@@ -51,6 +51,11 @@ export function checkFaultRule(rule: FaultRule): { nth: number; times: number } 
   const times = rule.times ?? 1;
   if (!Number.isInteger(nth) || nth < 1) throw new InvalidFaultRuleError('nth must be an integer >= 1');
   if (!(times === Infinity || (Number.isInteger(times) && times >= 1))) throw new InvalidFaultRuleError('times must be an integer >= 1 or Infinity');
+  const key = rule.match?.key as unknown;
+  if (key !== undefined && typeof key !== 'string' && !(key instanceof RegExp)) {
+    const { prefix, glob } = (key ?? {}) as { prefix?: unknown; glob?: unknown };
+    if (typeof prefix !== 'string' && typeof glob !== 'string') throw new InvalidFaultRuleError('match.key must be a string, a RegExp, {prefix: string} or {glob: string}');
+  }
   if (typeof rule.action !== 'object' || rule.action === null) throw new InvalidFaultRuleError('action is required');
   checkAction(rule.action);
   return { nth, times };
