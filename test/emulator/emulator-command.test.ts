@@ -159,6 +159,16 @@ describe('oss-sync emulator command', () => {
     children.push(run.child);
     expect(await run.exited).toBe(2);
     expect(run.stderr()).toContain('--port');
+    for (const flag of ['--idle-timeout-ms', '--max-connections']) {
+      const bad = runCli([flag, '0']);
+      children.push(bad.child);
+      expect(await bad.exited).toBe(2);
+      expect(bad.stderr()).toContain(`${flag} must be a whole number >= 1, got '0'`);
+    }
+    const both = runCli(['--access-key-secret', 'x', '--access-key-secret-file', '/nonexistent']);
+    children.push(both.child);
+    expect(await both.exited).toBe(2);
+    expect(both.stderr()).toContain('not both');
     const unknown = runCli(['--bogus']);
     children.push(unknown.child);
     expect(await unknown.exited).toBe(2);
