@@ -2,7 +2,7 @@
  * What the daemon benchmarks share: the emulator in its own process, oss-sync config files, file
  * trees, and the `oss-sync` command as a measured child process.
  */
-import { randomFillSync } from 'node:crypto';
+import { randomBytes, randomFillSync } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -34,6 +34,8 @@ export function totalRequests(counts: Record<string, number>): number {
 }
 
 export async function startEmulatorProcess(dataDir: string): Promise<EmulatorProcess> {
+  const adminToken = randomBytes(24).toString('base64url');
+  const admin = { authorization: `Bearer ${adminToken}` };
   const child = new BenchChild('emulator', [
     CLI,
     'emulator',
@@ -45,16 +47,17 @@ export async function startEmulatorProcess(dataDir: string): Promise<EmulatorPro
     BUCKET,
     '--access-key-id',
     ACCESS_KEY_ID,
-    '--access-key-secret',
-    ACCESS_KEY_SECRET,
-  ]);
+  ], {
+    // The secret and the admin token go by environment, not argv (which `ps` shows to everyone).
+    env: { ...process.env, OSS_EMULATOR_ACCESS_KEY_SECRET: ACCESS_KEY_SECRET, OSS_EMULATOR_ADMIN_TOKEN: adminToken },
+  });
   const line = await child.waitForLine((l) => l.startsWith('listening on '), 60_000, 'listening line');
   const endpoint = line.slice('listening on '.length).trim();
   return {
     endpoint,
     child,
     async requests() {
-      const entries = (await (await fetch(`${endpoint}/-/requests`)).json()) as RequestLogEntry[];
+      const entries = (await (await fetch(`${endpoint}/-/requests`, { headers: admin })).json()) as RequestLogEntry[];
       const counts: Record<string, number> = {};
       for (const e of entries) {
         const op = e.operation ?? `${e.method} ${e.path}`;
@@ -63,7 +66,7 @@ export async function startEmulatorProcess(dataDir: string): Promise<EmulatorPro
       return counts;
     },
     async clearRequests() {
-      await fetch(`${endpoint}/-/requests`, { method: 'DELETE' });
+      await fetch(`${endpoint}/-/requests`, { method: 'DELETE', headers: admin });
     },
   };
 }

@@ -31,7 +31,7 @@ async function runEmulator([dataDir, bucket]: string[]): Promise<void> {
     buckets: [bucket!],
     credentials: [{ accessKeyId: BENCH_ACCESS_KEY_ID, accessKeySecret: BENCH_ACCESS_KEY_SECRET }],
   });
-  process.stdout.write(`${JSON.stringify({ endpoint: emulator.endpoint })}\n`);
+  process.stdout.write(`${JSON.stringify({ endpoint: emulator.endpoint, adminToken: emulator.adminToken })}\n`);
   process.once('SIGTERM', () => void emulator.stop().then(() => process.exit(0)));
 }
 

@@ -61,8 +61,11 @@ async function deleteObject(endpoint: string, key: string): Promise<void> {
   await child.exited;
 }
 
+/** The emulator's admin token (from its start line), for the request log. */
+let adminToken = '';
+
 async function requestLog(endpoint: string): Promise<RequestLogEntry[]> {
-  return (await (await fetch(`${endpoint}/-/requests`)).json()) as RequestLogEntry[];
+  return (await (await fetch(`${endpoint}/-/requests`, { headers: { authorization: `Bearer ${adminToken}` } })).json()) as RequestLogEntry[];
 }
 
 function writeRandomFile(path: string, bytes: number): void {
@@ -147,7 +150,9 @@ async function main(): Promise<void> {
     emulatorDir = emulatorData.dir;
     emulatorOnTmpfs = emulatorData.onTmpfs;
     const emulator = startChild(['emulator', emulatorData.dir, BUCKET]);
-    const { endpoint } = (await resultOf(emulator)) as { endpoint: string };
+    const started = (await resultOf(emulator)) as { endpoint: string; adminToken: string };
+    const { endpoint } = started;
+    adminToken = started.adminToken;
 
     const contenders = ['bare-put', 'ali-oss-multipart', 'oss-sync'] as const;
     const best = new Map<string, ContenderResult & { emulatorCpuSeconds?: number }>();

@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FaultInjector } from './fault-injector.js';
 import { InvalidFaultRuleError } from './fault-injector.js';
@@ -29,9 +30,31 @@ async function readJsonBody(req: IncomingMessage): Promise<unknown> {
   }
 }
 
+/** The token a request carries as `Authorization: Bearer TOKEN`, or undefined. */
+function bearerToken(req: IncomingMessage): string | undefined {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+  return match?.[1];
+}
+
+function sameToken(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** `application/json`, with or without parameters (`; charset=utf-8`). */
+function isJson(req: IncomingMessage): boolean {
+  return (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase() === 'application/json';
+}
+
 /**
- * The unauthenticated admin API, for tests and benchmarks that drive the emulator from another
- * process (path style only, e.g. `curl http://127.0.0.1:PORT/-/requests`):
+ * The admin API, for tests and benchmarks that drive the emulator from another process (path style
+ * only, e.g. `curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:PORT/-/requests`).
+ *
+ * Every call needs `Authorization: Bearer <admin token>` (401 otherwise), and POST needs
+ * `Content-Type: application/json` (415 otherwise). Together they keep a web page the user happens
+ * to visit out: a browser sends neither cross-origin without a CORS preflight, which we never
+ * answer, so a "simple" text/plain form POST cannot add a fault.
  *   POST   /-/faults    body: one FaultRule as JSON, or an array of them  -> 201 {"added": n}
  *   GET    /-/faults    -> the active rules
  *   DELETE /-/faults    -> 204, all rules removed
@@ -42,10 +65,21 @@ export class AdminEndpoint {
   constructor(
     private readonly faults: FaultInjector,
     private readonly requestLog: RequestLog,
+    private readonly token: string,
   ) {}
 
   async handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     const route = `${req.method ?? 'GET'} ${path}`;
+    const given = bearerToken(req);
+    if (given === undefined || !sameToken(given, this.token)) {
+      // The body is not read: close the connection rather than parse what an unknown caller sent.
+      res.setHeader('connection', 'close');
+      return sendJson(res, 401, { error: 'the admin API needs "Authorization: Bearer <admin token>" (printed by `oss-sync emulator` at start, or Emulator.adminToken)' });
+    }
+    if (req.method === 'POST' && !isJson(req)) {
+      res.setHeader('connection', 'close');
+      return sendJson(res, 415, { error: 'admin POST bodies must be sent as Content-Type: application/json' });
+    }
     try {
       switch (route) {
         case 'POST /-/faults': {

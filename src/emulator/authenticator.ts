@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import { ossErrors } from './oss-error.js';
 import type { ParsedRequest } from './parsed-request.js';
-import { parseV1Authorization, v1Signature, v1StringToSign } from './signature-v1.js';
+import { bytesAsText, parseV1Authorization, v1Signature, v1StringToSign } from './signature-v1.js';
 import { parseV4Authorization, v4Signature, v4StringToSign } from './signature-v4.js';
 import type { Credential } from './types.js';
 
@@ -52,12 +52,12 @@ export class Authenticator {
     if (v1) {
       const stringToSign = v1StringToSign(request, headers);
       if (!sameText(v1Signature(secret, stringToSign), v1.signature)) {
-        throw ossErrors.signatureDoesNotMatch(accessKeyId, stringToSign);
+        throw ossErrors.signatureDoesNotMatch(accessKeyId, bytesAsText(stringToSign));
       }
     } else if (v4) {
       const stringToSign = v4StringToSign(request, headers, v4);
       if (!sameText(v4Signature(secret, v4, stringToSign), v4.signature)) {
-        throw ossErrors.signatureDoesNotMatch(accessKeyId, stringToSign);
+        throw ossErrors.signatureDoesNotMatch(accessKeyId, bytesAsText(stringToSign));
       }
     }
   }
@@ -70,6 +70,6 @@ export class Authenticator {
     if (!/^\d+$/.test(expires) || Number(expires) * 1000 < Date.now()) throw ossErrors.accessDenied('Request has expired.');
     const stringToSign = v1StringToSign(request, headers, expires);
     // A hand-pasted URL may carry base64's '+' unescaped, which query decoding turns into a space.
-    if (!sameText(v1Signature(secret, stringToSign), signature.replace(/ /g, '+'))) throw ossErrors.signatureDoesNotMatch(accessKeyId, stringToSign);
+    if (!sameText(v1Signature(secret, stringToSign), signature.replace(/ /g, '+'))) throw ossErrors.signatureDoesNotMatch(accessKeyId, bytesAsText(stringToSign));
   }
 }

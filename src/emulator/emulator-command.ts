@@ -2,7 +2,8 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { EmulatorConfigError, faultRuleFromJson, startEmulator } from './index.js';
+import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS, EmulatorConfigError, faultRuleFromJson, startEmulator } from './index.js';
+import { isLoopbackHost } from './loopback.js';
 import type { EmulatorOptions, FaultRule } from './index.js';
 
 // The defaults match config.example.yaml, so the demo runs with no flags at all.
@@ -26,11 +27,21 @@ options:
   --data-dir D            where objects and uploads are kept (default ${DEFAULTS.dataDir})
   --bucket NAME           a bucket to serve; repeat for more (default ${DEFAULTS.bucket})
   --access-key-id ID      accepted access key id (default $OSS_ACCESS_KEY_ID, else ${DEFAULTS.accessKeyId})
-  --access-key-secret S   its secret (default $OSS_ACCESS_KEY_SECRET, else the demo secret)
+  --access-key-secret-file F
+                          read its secret from F (first line); default $OSS_EMULATOR_ACCESS_KEY_SECRET,
+                          else $OSS_ACCESS_KEY_SECRET, else the demo secret
+  --access-key-secret S   the secret on the command line: accepted, but other users can read it
+                          in the process list (a warning says so); prefer the two above
+  --admin-token-file F    the admin API token, read from F (default $OSS_EMULATOR_ADMIN_TOKEN,
+                          else a random one, printed at start as "admin token: TOKEN")
+  --idle-timeout-ms N     a request body idle this long gets 400 RequestTimeout (default ${DEFAULT_IDLE_TIMEOUT_MS})
+  --max-connections N     concurrent connections accepted (default ${DEFAULT_MAX_CONNECTIONS})
   --rules-file F          JSON fault rules (one FaultRule or an array) applied from the start
   -h, --help              show this help
 
-Admin API on the same port (no auth): POST/GET/DELETE /-/faults, GET/DELETE /-/requests.
+Admin API on the same port, each call with "Authorization: Bearer TOKEN" (POST bodies as
+Content-Type: application/json): POST/GET/DELETE /-/faults, GET/DELETE /-/requests.
+A --host other than a loopback address is warned about: the emulator is for tests and demos.
 `;
 
 class CommandLineError extends Error {}
@@ -56,7 +67,35 @@ function parsePort(raw: string | undefined): number {
   return port;
 }
 
-function parseCommandLine(argv: string[]): { options: EmulatorOptions; rulesFile?: string } | 'help' {
+function parsePositive(raw: string | undefined, flag: string): number | undefined {
+  if (raw === undefined) return undefined;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new CommandLineError(`${flag} must be a whole number >= 1, got '${raw}'`);
+  return Number(raw);
+}
+
+/** The first line of a secret file, so `echo secret > f` works; the value itself never reaches an error. */
+async function readSecretFile(path: string, flag: string): Promise<string> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new CommandLineError(`${flag} ${path}: ${(err as NodeJS.ErrnoException).code ?? 'unreadable'}`);
+  }
+  const value = text.split(/\r?\n/)[0]!;
+  if (!value) throw new CommandLineError(`${flag} ${path}: the first line is empty`);
+  return value;
+}
+
+interface CommandLine {
+  options: EmulatorOptions;
+  rulesFile?: string;
+  /** Said on stderr before starting. */
+  warnings: string[];
+  /** True when the admin token was generated here, so it must be printed for other processes. */
+  printToken: boolean;
+}
+
+async function parseCommandLine(argv: string[]): Promise<CommandLine | 'help'> {
   let values;
   try {
     ({ values } = parseArgs({
@@ -69,6 +108,10 @@ function parseCommandLine(argv: string[]): { options: EmulatorOptions; rulesFile
         bucket: { type: 'string', multiple: true },
         'access-key-id': { type: 'string' },
         'access-key-secret': { type: 'string' },
+        'access-key-secret-file': { type: 'string' },
+        'admin-token-file': { type: 'string' },
+        'idle-timeout-ms': { type: 'string' },
+        'max-connections': { type: 'string' },
         'rules-file': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -77,19 +120,45 @@ function parseCommandLine(argv: string[]): { options: EmulatorOptions; rulesFile
     throw new CommandLineError((err as Error).message);
   }
   if (values.help) return 'help';
+  const warnings: string[] = [];
   const accessKeyId = values['access-key-id'] ?? (process.env.OSS_ACCESS_KEY_ID || DEFAULTS.accessKeyId);
-  const accessKeySecret = values['access-key-secret'] ?? (process.env.OSS_ACCESS_KEY_SECRET || DEFAULTS.accessKeySecret);
   if (!accessKeyId) throw new CommandLineError('--access-key-id must not be empty');
-  if (!accessKeySecret) throw new CommandLineError('--access-key-secret must not be empty');
+  if (values['access-key-secret'] !== undefined && values['access-key-secret-file'] !== undefined) {
+    throw new CommandLineError('give --access-key-secret or --access-key-secret-file, not both');
+  }
+  let accessKeySecret: string;
+  if (values['access-key-secret'] !== undefined) {
+    accessKeySecret = values['access-key-secret'];
+    if (!accessKeySecret) throw new CommandLineError('--access-key-secret must not be empty');
+    warnings.push('--access-key-secret puts the secret on the command line, where any user of this machine can read it (ps); use --access-key-secret-file F or $OSS_EMULATOR_ACCESS_KEY_SECRET');
+  } else if (values['access-key-secret-file'] !== undefined) {
+    accessKeySecret = await readSecretFile(values['access-key-secret-file'], '--access-key-secret-file');
+  } else {
+    accessKeySecret = process.env.OSS_EMULATOR_ACCESS_KEY_SECRET || process.env.OSS_ACCESS_KEY_SECRET || DEFAULTS.accessKeySecret;
+  }
+  let adminToken: string | undefined;
+  if (values['admin-token-file'] !== undefined) adminToken = await readSecretFile(values['admin-token-file'], '--admin-token-file');
+  else if (process.env.OSS_EMULATOR_ADMIN_TOKEN) adminToken = process.env.OSS_EMULATOR_ADMIN_TOKEN;
+  const host = values.host ?? DEFAULTS.host;
+  if (!isLoopbackHost(host)) {
+    warnings.push(`--host ${host} is not a loopback address: anyone who can reach this machine on that address can talk to the emulator. It is meant for tests and demos on 127.0.0.1`);
+  }
+  const idleTimeoutMs = parsePositive(values['idle-timeout-ms'], '--idle-timeout-ms');
+  const maxConnections = parsePositive(values['max-connections'], '--max-connections');
   return {
     options: {
       port: parsePort(values.port),
-      host: values.host ?? DEFAULTS.host,
+      host,
       dataDir: resolve(values['data-dir'] ?? DEFAULTS.dataDir),
       buckets: values.bucket ?? [DEFAULTS.bucket],
       credentials: [{ accessKeyId, accessKeySecret }],
+      ...(adminToken !== undefined ? { adminToken } : {}),
+      ...(idleTimeoutMs !== undefined ? { idleTimeoutMs } : {}),
+      ...(maxConnections !== undefined ? { maxConnections } : {}),
     },
     rulesFile: values['rules-file'],
+    warnings,
+    printToken: adminToken === undefined,
   };
 }
 
@@ -106,10 +175,10 @@ function untilSignal(): Promise<NodeJS.Signals> {
 }
 
 export async function runEmulatorCommand(argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parseCommandLine>;
+  let parsed: CommandLine | 'help';
   let rules: FaultRule[] = [];
   try {
-    parsed = parseCommandLine(argv);
+    parsed = await parseCommandLine(argv);
     if (parsed !== 'help' && parsed.rulesFile !== undefined) rules = await loadRules(parsed.rulesFile);
   } catch (err) {
     if (!(err instanceof CommandLineError)) throw err;
@@ -121,6 +190,7 @@ export async function runEmulatorCommand(argv: string[]): Promise<number> {
     return 0;
   }
 
+  for (const warning of parsed.warnings) process.stderr.write(`oss-sync emulator: warning: ${warning}\n`);
   let emulator;
   try {
     emulator = await startEmulator(parsed.options);
@@ -140,6 +210,8 @@ export async function runEmulatorCommand(argv: string[]): Promise<number> {
   const { options } = parsed;
   process.stdout.write(
     `listening on ${emulator.endpoint}\n` +
+      // Printed only when generated here: a caller that chose the token already has it.
+      `admin token: ${parsed.printToken ? emulator.adminToken : '(as given)'}\n` +
       `buckets: ${options.buckets.join(', ')}; access key id: ${options.credentials[0]!.accessKeyId}; data dir: ${options.dataDir}\n`,
   );
   const received = await signal;

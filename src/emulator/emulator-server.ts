@@ -2,8 +2,8 @@
  * The emulator's HTTP server: one handler that parses, applies injected faults, authenticates and
  * dispatches each request, and logs what happened.
  *
- * Admin API (unauthenticated, same port, path style only; see admin-endpoint.ts):
- *   POST /-/faults (JSON FaultRule or array; RegExp keys as {"regex": "..."}), GET /-/faults,
+ * Admin API (same port, path style only, `Authorization: Bearer <admin token>`; see admin-endpoint.ts):
+ *   POST /-/faults (JSON FaultRule or array; keys exact, {"prefix"} or {"glob"}), GET /-/faults,
  *   DELETE /-/faults, GET /-/requests (JSON RequestLogEntry[]), DELETE /-/requests.
  */
 import { createServer } from 'node:http';
@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { ADMIN_PREFIX, AdminEndpoint } from './admin-endpoint.js';
 import type { Authenticator } from './authenticator.js';
 import { drainBody } from './body-reader.js';
+import { answerClientError } from './client-error.js';
 import type { Bucket } from './bucket.js';
 import { applyFaults } from './fault-actions.js';
 import type { FaultInjector } from './fault-injector.js';
@@ -30,6 +31,12 @@ export interface ServerParts {
   faults: FaultInjector;
   requestLog: RequestLog;
   tempDir: string;
+  /** What admin calls must send as `Authorization: Bearer <token>`. */
+  adminToken: string;
+  /** A request body that goes this long without a byte is answered 400 RequestTimeout (0: never). */
+  idleTimeoutMs: number;
+  /** Connections beyond this many are refused (closed at once) until others end. */
+  maxConnections: number;
 }
 
 function logEntry(ctx: RequestContext, answered: boolean): RequestLogEntry {
@@ -58,7 +65,7 @@ export class EmulatorServer {
   private readonly admin: AdminEndpoint;
 
   constructor(private readonly parts: ServerParts) {
-    this.admin = new AdminEndpoint(parts.faults, parts.requestLog);
+    this.admin = new AdminEndpoint(parts.faults, parts.requestLog, parts.adminToken);
     // requestTimeout 0: a 5 GB part on a slow link must not be cut off. Idle keep-alive sockets
     // must outlive ali-oss's agent (agentkeepalive 3.x keeps free sockets 15 s): a server that
     // closes first makes the client's next request on that socket fail with ECONNRESET.
@@ -70,6 +77,10 @@ export class EmulatorServer {
     });
     this.http.keepAliveTimeout = 60_000;
     this.http.headersTimeout = 65_000;
+    // Each connection costs a socket and maybe a temp file: a runaway or hostile client must not
+    // exhaust the process's file descriptors for everyone else.
+    this.http.maxConnections = parts.maxConnections;
+    this.http.on('clientError', answerClientError);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -86,7 +97,7 @@ export class EmulatorServer {
         res.destroy();
       });
     }
-    const ctx = new RequestContext(req, res, parsed);
+    const ctx = new RequestContext(req, res, parsed, this.parts.idleTimeoutMs);
     // Logged when the answer's last byte is queued (res.end), before the client can have it: a
     // test reading the log right after its call returns must see that call. A connection that
     // ends without an answer is logged on close, with status 0.
@@ -110,13 +121,15 @@ export class EmulatorServer {
 
   private async process(ctx: RequestContext): Promise<void> {
     const { parsed } = ctx;
-    const bucket = parsed.bucket === undefined ? undefined : this.parts.buckets.get(parsed.bucket);
-    const actions = this.parts.faults.actionsFor({ method: parsed.method, operation: parsed.operation, key: parsed.key, partNumber: parsed.partNumber });
-    if (actions.length > 0 && (await applyFaults(ctx, actions, bucket))) return;
-
     if (parsed.bucket === undefined) throw ossErrors.notImplemented('ListBuckets and service-level requests');
+    const bucket = this.parts.buckets.get(parsed.bucket);
     if (!bucket) throw ossErrors.noSuchBucket(parsed.bucket);
     this.parts.authenticator.verify(parsed, ctx.req.headers);
+    // Faults only after authentication: an anonymous request must not be able to fire, count
+    // against or spend a rule a test set up.
+    const actions = this.parts.faults.actionsFor({ method: parsed.method, operation: parsed.operation, key: parsed.key, partNumber: parsed.partNumber });
+    if (actions.length > 0 && (await applyFaults(ctx, actions, bucket))) return;
+    if (parsed.unimplemented !== undefined) throw ossErrors.notImplemented(`${parsed.method} ?${parsed.unimplemented}`);
     if (parsed.operation === undefined) throw ossErrors.notImplemented(`${parsed.method} with these parameters`);
     await OPERATION_HANDLERS[parsed.operation](ctx, bucket, this.parts.tempDir);
   }
@@ -136,6 +149,8 @@ export class EmulatorServer {
     }
     ctx.errorCode = error.code;
     await drainBody(ctx);
+    // A body that stalled while being drained has been answered RequestTimeout meanwhile.
+    if (ctx.res.headersSent || ctx.req.socket.destroyed) return;
     sendError(ctx, error);
   }
 

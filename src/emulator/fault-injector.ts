@@ -1,3 +1,5 @@
+import { InvalidFaultRuleError } from './fault-injector-error.js';
+import { keyMatches } from './fault-key.js';
 import type { FaultAction, FaultRule, OssOperation } from './types.js';
 
 /** What a rule can match a request on. */
@@ -8,12 +10,7 @@ export interface FaultTarget {
   partNumber?: number;
 }
 
-export class InvalidFaultRuleError extends Error {
-  constructor(message: string) {
-    super(`invalid fault rule: ${message}`);
-    this.name = 'InvalidFaultRuleError';
-  }
-}
+export { InvalidFaultRuleError };
 
 interface ActiveRule {
   rule: FaultRule;
@@ -54,13 +51,19 @@ export function checkFaultRule(rule: FaultRule): { nth: number; times: number } 
   const times = rule.times ?? 1;
   if (!Number.isInteger(nth) || nth < 1) throw new InvalidFaultRuleError('nth must be an integer >= 1');
   if (!(times === Infinity || (Number.isInteger(times) && times >= 1))) throw new InvalidFaultRuleError('times must be an integer >= 1 or Infinity');
+  const key = rule.match?.key as unknown;
+  if (key !== undefined && typeof key !== 'string' && !(key instanceof RegExp)) {
+    const { prefix, glob } = (key ?? {}) as { prefix?: unknown; glob?: unknown };
+    if (typeof prefix !== 'string' && typeof glob !== 'string') throw new InvalidFaultRuleError('match.key must be a string, a RegExp, {prefix: string} or {glob: string}');
+  }
   if (typeof rule.action !== 'object' || rule.action === null) throw new InvalidFaultRuleError('action is required');
   checkAction(rule.action);
   return { nth, times };
 }
 
 /**
- * Rules that make chosen requests fail or slow down. Each rule counts its own matching requests
+ * Rules that make chosen requests fail or slow down. The server asks only about requests that have
+ * passed authentication, so an anonymous caller can neither trigger nor count against a rule. Each rule counts its own matching requests
  * from the moment it is added and acts on matches nth .. nth+times-1, then retires.
  */
 export class FaultInjector {
@@ -100,9 +103,7 @@ function matches(rule: FaultRule, target: FaultTarget): boolean {
   if (match.partNumber !== undefined && match.partNumber !== target.partNumber) return false;
   if (match.key !== undefined) {
     if (target.key === undefined) return false;
-    if (typeof match.key === 'string') return match.key === target.key;
-    match.key.lastIndex = 0;
-    return match.key.test(target.key);
+    return keyMatches(match.key, target.key);
   }
   return true;
 }

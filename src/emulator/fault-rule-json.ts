@@ -1,9 +1,10 @@
 import { InvalidFaultRuleError, checkFaultRule } from './fault-injector.js';
+import { faultKeyFromJson, faultKeyToJson } from './fault-key.js';
 import type { FaultRule } from './types.js';
 
 /**
- * A FaultRule as JSON carries it between processes: a RegExp key is `{"regex": "...", "flags": "i"}`,
- * and `times` may be the string "Infinity" (or null) because JSON has no Infinity.
+ * A FaultRule as JSON carries it between processes: a key is a string (exact), `{"prefix": "..."}` or
+ * `{"glob": "..."}` (never a RegExp: see fault-key.ts), and `times` may be the string "Infinity" (or null) because JSON has no Infinity.
  */
 export function faultRuleFromJson(value: unknown): FaultRule {
   if (typeof value !== 'object' || value === null) throw new InvalidFaultRuleError('expected a JSON object');
@@ -12,16 +13,7 @@ export function faultRuleFromJson(value: unknown): FaultRule {
   if (rule.match !== undefined) {
     if (typeof rule.match !== 'object' || rule.match === null) throw new InvalidFaultRuleError('match must be an object');
     const match = { ...(rule.match as Record<string, unknown>) };
-    const key = match.key;
-    if (typeof key === 'object' && key !== null) {
-      const { regex, flags } = key as { regex?: unknown; flags?: unknown };
-      if (typeof regex !== 'string') throw new InvalidFaultRuleError('match.key must be a string or {"regex": "..."}');
-      try {
-        match.key = new RegExp(regex, typeof flags === 'string' ? flags : '');
-      } catch (err) {
-        throw new InvalidFaultRuleError(`match.key.regex: ${(err as Error).message}`);
-      }
-    }
+    if (match.key !== undefined) match.key = faultKeyFromJson(match.key);
     rule.match = match;
   }
   checkFaultRule(rule as unknown as FaultRule);
@@ -34,6 +26,6 @@ export function faultRuleToJson(rule: FaultRule): unknown {
   return {
     ...rule,
     ...(rule.times === Infinity ? { times: 'Infinity' } : {}),
-    ...(rule.match ? { match: { ...rule.match, ...(key instanceof RegExp ? { key: { regex: key.source, flags: key.flags } } : {}) } } : {}),
+    ...(rule.match ? { match: { ...rule.match, ...(key !== undefined ? { key: faultKeyToJson(key) } : {}) } } : {}),
   };
 }

@@ -1,11 +1,11 @@
 /** The OSS-compatible emulator: a real HTTP server that the unmodified ali-oss client talks to. */
-import { mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { Authenticator } from './authenticator.js';
 import { Bucket } from './bucket.js';
 import { EmulatorServer } from './emulator-server.js';
 import { FaultInjector } from './fault-injector.js';
 import { RequestLog } from './request-log.js';
+import { prepareTempDir } from './temp-dir.js';
 import type { Credential } from './types.js';
 
 export type { FaultAction, FaultMatch, FaultRule, OssOperation, RequestLogEntry } from './types.js';
@@ -22,6 +22,15 @@ export interface EmulatorOptions {
   /** Created at start if missing. */
   buckets: string[];
   credentials: Credential[];
+  /**
+   * A request body that sends nothing for this long is answered 400 RequestTimeout, as OSS does.
+   * Default 60 000 (ali-oss's own default request timeout is 60 s); tests set it short.
+   */
+  idleTimeoutMs?: number;
+  /** Concurrent connections accepted; more are closed at once. Default 1024. */
+  maxConnections?: number;
+  /** The admin API's bearer token; default: a random one, read back from Emulator.adminToken. */
+  adminToken?: string;
 }
 
 export interface Emulator {
@@ -30,6 +39,8 @@ export interface Emulator {
   readonly endpoint: string;
   readonly faults: FaultInjector;
   readonly requestLog: RequestLog;
+  /** What an admin call (`/-/faults`, `/-/requests`) must send as `Authorization: Bearer <token>`. */
+  readonly adminToken: string;
   /** Closes the server and destroys open sockets. Safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -40,6 +51,9 @@ export class EmulatorConfigError extends Error {
     this.name = 'EmulatorConfigError';
   }
 }
+
+export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
+export const DEFAULT_MAX_CONNECTIONS = 1024;
 
 /** OSS's bucket naming rule (ali-oss's own check also lets '_' through; OSS refuses it). */
 const BUCKET_NAME = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
@@ -53,21 +67,29 @@ function checkOptions(options: EmulatorOptions): void {
   for (const { accessKeyId, accessKeySecret } of options.credentials) {
     if (!accessKeyId || !accessKeySecret) throw new EmulatorConfigError('every credential needs a non-empty access key id and secret');
   }
+  for (const [name, value] of [['idleTimeoutMs', options.idleTimeoutMs], ['maxConnections', options.maxConnections]] as const) {
+    if (value !== undefined && !(Number.isInteger(value) && value >= 1)) throw new EmulatorConfigError(`${name} must be an integer >= 1, got ${value}`);
+  }
+  if (options.adminToken !== undefined && !/^[\x21-\x7e]{16,}$/.test(options.adminToken)) {
+    throw new EmulatorConfigError('the admin token must be at least 16 printable ASCII characters, without spaces');
+  }
 }
 
 export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
   checkOptions(options);
   const host = options.host ?? '127.0.0.1';
-  const tempDir = join(options.dataDir, 'tmp');
   // Temp files are bodies that never completed: they must not survive into a new run.
-  await rm(tempDir, { recursive: true, force: true });
-  await mkdir(tempDir, { recursive: true });
+  const tempDir = await prepareTempDir(options.dataDir);
   const buckets = new Map<string, Bucket>();
   for (const name of options.buckets) buckets.set(name, await Bucket.open(options.dataDir, name));
 
   const faults = new FaultInjector();
   const requestLog = new RequestLog();
-  const server = new EmulatorServer({ buckets, authenticator: new Authenticator(options.credentials), faults, requestLog, tempDir });
+  const adminToken = options.adminToken ?? randomBytes(24).toString('base64url');
+  const server = new EmulatorServer({ buckets, authenticator: new Authenticator(options.credentials), faults, requestLog, tempDir, adminToken,
+    idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+    maxConnections: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+  });
   const port = await server.listen(options.port ?? 0, host);
   const urlHost = host.includes(':') ? `[${host}]` : host;
   let stopped: Promise<void> | undefined;
@@ -76,6 +98,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     endpoint: `http://${urlHost}:${port}`,
     faults,
     requestLog,
+    adminToken,
     // Idempotent: a second stop waits for the first.
     stop: () => (stopped ??= server.close()),
   };

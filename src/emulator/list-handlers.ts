@@ -105,19 +105,17 @@ export async function listMultipartUploads(ctx: RequestContext, bucket: Bucket):
   const options = listingOptions(ctx, 1000, 'max-uploads');
   const keyMarker = ctx.parsed.query['key-marker'] ?? '';
   const uploadIdMarker = ctx.parsed.query['upload-id-marker'] ?? '';
-  // Listing order: key, then initiation time, then upload ID.
-  const all = bucket.uploads
-    .all()
-    .sort((a, b) => compareUtf8(a.key, b.key) || a.initiated - b.initiated || compareUtf8(a.uploadId, b.uploadId));
-  let startAt = 0;
-  if (keyMarker !== '') {
-    startAt = all.findIndex((u) => {
-      const cmp = compareUtf8(u.key, keyMarker);
-      return cmp > 0 || (cmp === 0 && uploadIdMarker !== '' && u.uploadId === uploadIdMarker);
-    });
-    if (startAt < 0) startAt = all.length;
-    else if (all[startAt]!.key === keyMarker) startAt++; // the marker upload itself was on the last page
-  }
+  // Listing order: key, then upload ID (OSS sorts one key's uploads by upload ID, not by time).
+  const all = bucket.uploads.all().sort((a, b) => compareUtf8(a.key, b.key) || compareUtf8(a.uploadId, b.uploadId));
+  // OSS's documented marker rule: keys after key-marker, plus, when upload-id-marker is given, the
+  // key-marker key's uploads whose ID sorts after it. A comparison, not a lookup: the marker upload
+  // may have been completed or aborted since the last page, and the rest of its key must still come.
+  const after = (u: { key: string; uploadId: string }): boolean => {
+    const cmp = compareUtf8(u.key, keyMarker);
+    return cmp > 0 || (cmp === 0 && uploadIdMarker !== '' && compareUtf8(u.uploadId, uploadIdMarker) > 0);
+  };
+  let startAt = keyMarker === '' ? 0 : all.findIndex(after);
+  if (startAt < 0) startAt = all.length;
   const skipUnder = isRolledUpPrefix(keyMarker, options) ? keyMarker : undefined;
   const page = pageOf(all.slice(startAt), (u) => u.key, options, skipUnder);
   const last = page.items.at(-1);

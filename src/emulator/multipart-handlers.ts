@@ -6,7 +6,7 @@ import { parseCompleteRequest } from './complete-request.js';
 import type { CompletePartRef } from './complete-request.js';
 import { crc64CombineAll } from '../lib/crc64.js';
 import type { PartMeta } from './multipart-store.js';
-import { MAX_SINGLE_UPLOAD, contentTypeOf, storageClassOf, uploadResultHeaders, userMetaOf } from './object-handlers.js';
+import { MAX_SINGLE_UPLOAD, contentTypeOf, storageClassOf, storedHeadersOf, uploadResultHeaders, userMetaOf } from './object-handlers.js';
 import { ossErrors } from './oss-error.js';
 import { checkObjectKey } from './parsed-request.js';
 import type { RequestContext } from './request-context.js';
@@ -26,7 +26,7 @@ export async function initiateMultipartUpload(ctx: RequestContext, bucket: Bucke
   const key = ctx.parsed.key!;
   checkObjectKey(key);
   await drainBody(ctx);
-  const upload = await bucket.uploads.initiate(key, { contentType: contentTypeOf(ctx), userMeta: userMetaOf(ctx), storageClass: storageClassOf(ctx) });
+  const upload = await bucket.uploads.initiate(key, { contentType: contentTypeOf(ctx), userMeta: userMetaOf(ctx), storageClass: storageClassOf(ctx), storedHeaders: storedHeadersOf(ctx) });
   sendXml(ctx, 200, 'InitiateMultipartUploadResult', [
     ['Bucket', bucket.name],
     ['Key', key],
@@ -144,6 +144,7 @@ export async function completeMultipartUpload(ctx: RequestContext, bucket: Bucke
       userMeta: upload.userMeta,
       objectType: 'Multipart' as const,
       storageClass: upload.storageClass,
+      storedHeaders: upload.storedHeaders,
     };
     // The object shares the part files (hard links): Complete copies and re-reads nothing.
     const pieces = parts.map((p) => ({ path: bucket.uploads.partPath(uploadId, p), size: p.size }));

@@ -13,6 +13,8 @@ export interface UploadInfo {
   contentType: string;
   userMeta: Record<string, string>;
   storageClass?: StorageClass;
+  /** Content-Disposition and the like, given at initiate and kept by the object (STORED_HEADERS). */
+  storedHeaders?: Record<string, string>;
 }
 
 export interface PartMeta {
@@ -70,7 +72,7 @@ export class MultipartStore {
     }
   }
 
-  async initiate(key: string, attributes: Pick<UploadInfo, 'contentType' | 'userMeta' | 'storageClass'>): Promise<UploadInfo> {
+  async initiate(key: string, attributes: Pick<UploadInfo, 'contentType' | 'userMeta' | 'storageClass' | 'storedHeaders'>): Promise<UploadInfo> {
     const info: UploadInfo = { uploadId: randomBytes(16).toString('hex').toUpperCase(), key, initiated: Date.now(), ...attributes };
     const uploadDir = join(this.dir, info.uploadId);
     await mkdir(uploadDir, { recursive: true });

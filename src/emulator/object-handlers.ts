@@ -8,8 +8,9 @@ import { OssError, ossErrors } from './oss-error.js';
 import { OpenObject } from './object-reader.js';
 import { checkObjectKey } from './parsed-request.js';
 import type { RequestContext } from './request-context.js';
+import { utf8AsBytes } from './signature-v1.js';
 import { objectHeaders, sendEmpty } from './responses.js';
-import { STORAGE_CLASSES } from './types.js';
+import { STORAGE_CLASSES, STORED_HEADERS } from './types.js';
 import type { ObjectMeta, StorageClass } from './types.js';
 
 /** OSS's limit for PutObject and for one part. */
@@ -22,6 +23,16 @@ export function userMetaOf(ctx: RequestContext): Record<string, string> {
     if (name.startsWith('x-oss-meta-') && value !== undefined) meta[name] = Array.isArray(value) ? value.join(',') : value;
   }
   return meta;
+}
+
+/** The STORED_HEADERS a request sets, kept as sent (bytes as Node decoded them) and returned as they came. */
+export function storedHeadersOf(ctx: RequestContext): Record<string, string> | undefined {
+  const stored: Record<string, string> = {};
+  for (const name of STORED_HEADERS) {
+    const value = ctx.header(name);
+    if (value !== undefined && value !== '') stored[name] = value;
+  }
+  return Object.keys(stored).length > 0 ? stored : undefined;
 }
 
 export function contentTypeOf(ctx: RequestContext): string {
@@ -63,6 +74,7 @@ export async function putObject(ctx: RequestContext, bucket: Bucket, tempDir: st
       userMeta: userMetaOf(ctx),
       objectType: 'Normal' as const,
       storageClass,
+      storedHeaders: storedHeadersOf(ctx),
     };
     await bucket.objects.commit(meta, [{ path: temp, size: body.size }], 'move');
   } catch (err) {
@@ -77,14 +89,25 @@ export async function putObject(ctx: RequestContext, bucket: Bucket, tempDir: st
 function preconditionStatus(ctx: RequestContext, meta: ObjectMeta): number | undefined {
   const etag = `"${meta.etag}"`;
   const ifMatch = ctx.header('if-match');
-  if (ifMatch !== undefined && ifMatch !== '*' && ifMatch.replace(/^W\//, '') !== etag) throw ossErrors.preconditionFailed();
+  if (ifMatch !== undefined && ifMatch !== '*' && ifMatch.replace(/^W\//, '') !== etag) throw ossErrors.preconditionFailed('If-Match');
   const ifUnmodified = ctx.header('if-unmodified-since');
-  if (ifUnmodified !== undefined && meta.lastModified > Date.parse(ifUnmodified) + 999) throw ossErrors.preconditionFailed();
+  if (ifUnmodified !== undefined && meta.lastModified > Date.parse(ifUnmodified) + 999) throw ossErrors.preconditionFailed('If-Unmodified-Since');
   const ifNoneMatch = ctx.header('if-none-match');
   if (ifNoneMatch !== undefined) return ifNoneMatch === etag || ifNoneMatch === '*' ? 304 : undefined;
   const ifModified = ctx.header('if-modified-since');
   if (ifModified !== undefined && meta.lastModified <= Date.parse(ifModified) + 999) return 304;
   return undefined;
+}
+
+/** GetObject's `response-*` query parameters: headers the answer carries instead of the stored ones. */
+function responseOverrides(ctx: RequestContext): OutgoingHttpHeaders {
+  const overrides: OutgoingHttpHeaders = {};
+  for (const name of ['content-type', 'content-language', 'expires', 'cache-control', 'content-disposition', 'content-encoding']) {
+    const value = ctx.parsed.query[`response-${name}`];
+    // Query text is decoded Unicode; the header carries its UTF-8 bytes (Node writes one byte per char).
+    if (value !== undefined) overrides[name] = utf8AsBytes(value);
+  }
+  return overrides;
 }
 
 export async function getObject(ctx: RequestContext, bucket: Bucket): Promise<void> {
@@ -101,7 +124,7 @@ export async function getObject(ctx: RequestContext, bucket: Bucket): Promise<vo
     }
     const standard = ctx.header('x-oss-range-behavior') === 'standard';
     const range = resolveRange(ctx.header('range'), meta.size, standard);
-    const headers = { ...objectHeaders(meta), 'x-oss-request-id': ctx.requestId, date: new Date().toUTCString() };
+    const headers = { ...objectHeaders(meta), ...responseOverrides(ctx), 'x-oss-request-id': ctx.requestId, date: new Date().toUTCString() };
     if (range) {
       ctx.res.writeHead(206, { ...headers, 'content-range': `bytes ${range.start}-${range.end}/${meta.size}`, 'content-length': range.end - range.start + 1 });
     } else {

@@ -51,6 +51,10 @@ export const ossErrors = {
   invalidRange: () => new OssError(416, 'InvalidRange', 'The requested range cannot be satisfied.'),
   incompleteBody: () =>
     new OssError(400, 'IncompleteBody', 'You did not provide the number of bytes specified by the Content-Length HTTP header.'),
+  requestTimeout: () =>
+    new OssError(400, 'RequestTimeout', 'Your socket connection to the server was not read from or written to within the timeout period.'),
   notImplemented: (what: string) => new OssError(501, 'NotImplemented', `${what} is not implemented by the oss-sync emulator.`),
-  preconditionFailed: () => new OssError(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold.'),
+  /** OSS names the header whose condition failed in `<Condition>`. */
+  preconditionFailed: (condition: 'If-Match' | 'If-Unmodified-Since') =>
+    new OssError(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold.', { Condition: condition }),
 };

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
 import { OssError, ossErrors } from './oss-error.js';
+import { unimplementedSubResource } from './sub-resources.js';
 import type { OssOperation } from './types.js';
 
 /** What a request addresses, worked out from Host, path and query before anything else runs. */
@@ -16,6 +17,8 @@ export interface ParsedRequest {
   operation?: OssOperation;
   partNumber?: number;
   uploadId?: string;
+  /** An OSS sub-resource in the query that the emulator does not implement (then no operation). */
+  unimplemented?: string;
 }
 
 function parseQuery(raw: string): Record<string, string> {
@@ -85,7 +88,9 @@ export function parseRequest(req: IncomingMessage): ParsedRequest {
   }
   const key = keyPart === '' ? undefined : keyPart;
   const parsed: ParsedRequest = { method, rawPath, query, pathStyle, bucket, key };
-  if (bucket !== undefined) parsed.operation = operationOf(method, key, query);
+  const unimplemented = unimplementedSubResource(query);
+  if (unimplemented !== undefined) parsed.unimplemented = unimplemented;
+  else if (bucket !== undefined) parsed.operation = operationOf(method, key, query);
   if (query.uploadId !== undefined) parsed.uploadId = query.uploadId;
   if (query.partNumber !== undefined) parsed.partNumber = Number(query.partNumber);
   return parsed;

@@ -19,6 +19,8 @@ export class RequestContext {
     readonly req: IncomingMessage,
     readonly res: ServerResponse,
     readonly parsed: ParsedRequest,
+    /** How long a body may go without a byte before OSS's RequestTimeout; 0: never. */
+    readonly idleTimeoutMs = 0,
   ) {}
 
   header(name: string): string | undefined {

@@ -53,6 +53,7 @@ export function objectHeaders(meta: ObjectMeta): OutgoingHttpHeaders {
     'x-oss-storage-class': meta.storageClass ?? 'Standard',
     'accept-ranges': 'bytes',
   };
+  for (const [name, value] of Object.entries(meta.storedHeaders ?? {})) headers[name] = value;
   for (const [name, value] of Object.entries(meta.userMeta)) headers[name] = value;
   return headers;
 }

@@ -6,7 +6,7 @@ import type { ParsedRequest } from './parsed-request.js';
  * Query parameters OSS includes in the V1 canonical resource (OSS's documented list, trimmed to
  * what a client of this emulator could send). Everything else, e.g. prefix/marker/max-keys, is unsigned.
  */
-const SIGNED_SUBRESOURCES = new Set([
+export const SIGNED_SUBRESOURCES = new Set([
   'acl', 'uploads', 'location', 'cors', 'logging', 'website', 'referer', 'lifecycle', 'delete', 'append',
   'tagging', 'objectMeta', 'uploadId', 'partNumber', 'security-token', 'position', 'img', 'style', 'styleName',
   'replication', 'replicationProgress', 'replicationLocation', 'cname', 'bucketInfo', 'comp', 'qos', 'live',
@@ -37,9 +37,24 @@ function canonicalResource(request: ParsedRequest): string {
   return `${resource}?${parts.join('&')}`;
 }
 
+/** A text's UTF-8 bytes, one char per byte: the form header values already have (see v1StringToSign). */
+export function utf8AsBytes(text: string): string {
+  return Buffer.from(text, 'utf8').toString('latin1');
+}
+
+/** For people reading an error: the bytes of a byte string shown as the UTF-8 text they spell. */
+export function bytesAsText(bytes: string): string {
+  return Buffer.from(bytes, 'latin1').toString('utf8');
+}
+
 /**
- * The V1 string-to-sign the client should have signed for this request. A presigned URL signs
- * its Expires value where a header-signed request signs its date.
+ * The V1 string-to-sign the client should have signed for this request, as a byte string (one char
+ * per byte; sign it with `latin1`). OSS signs the bytes as sent: Node hands us each header value
+ * decoded byte for byte (latin1), so its chars are those bytes already, while the resource (the
+ * decoded key) is text and goes in as its UTF-8 bytes. A UTF-8 `x-oss-meta-*` value (what ali-oss
+ * sends with `headerEncoding: 'latin1'`) thus verifies over the bytes the client signed; re-encoding
+ * the decoded header as UTF-8 would sign different bytes.
+ * A presigned URL signs its Expires value where a header-signed request signs its date.
  */
 export function v1StringToSign(request: ParsedRequest, headers: IncomingHttpHeaders, expires?: string): string {
   const ossHeaders = Object.keys(headers)
@@ -53,12 +68,13 @@ export function v1StringToSign(request: ParsedRequest, headers: IncomingHttpHead
     // The SDK sends x-oss-date and no Date; OSS accepts either in this position.
     expires ?? (headerValue(headers, 'x-oss-date') || headerValue(headers, 'date')),
     ...ossHeaders,
-    canonicalResource(request),
+    utf8AsBytes(canonicalResource(request)),
   ].join('\n');
 }
 
+/** `stringToSign` is a byte string (v1StringToSign). */
 export function v1Signature(secret: string, stringToSign: string): string {
-  return createHmac('sha1', secret).update(stringToSign, 'utf8').digest('base64');
+  return createHmac('sha1', secret).update(stringToSign, 'latin1').digest('base64');
 }
 
 /** `OSS AK:SIGNATURE` → its parts, or undefined if the header is not a V1 authorization. */

@@ -68,9 +68,15 @@ function canonicalRequest(request: ParsedRequest, headers: IncomingHttpHeaders, 
   ].join('\n');
 }
 
+/**
+ * The canonical request is hashed over the header bytes as sent: Node decodes each header byte as one
+ * char (latin1), and everything else in it is ASCII (percent-encoded path and query), so hashing it as
+ * latin1 hashes exactly the request's bytes. ali-oss, with `headerEncoding: 'latin1'`, hashes the same
+ * UTF-8 bytes of a non-ASCII `x-oss-meta-*` value.
+ */
 export function v4StringToSign(request: ParsedRequest, headers: IncomingHttpHeaders, auth: V4Authorization): string {
   const timestamp = headerText(headers, 'x-oss-date');
-  const hashed = createHash('sha256').update(canonicalRequest(request, headers, auth.additionalHeaders)).digest('hex');
+  const hashed = createHash('sha256').update(canonicalRequest(request, headers, auth.additionalHeaders), 'latin1').digest('hex');
   return ['OSS4-HMAC-SHA256', timestamp, `${auth.date}/${auth.region}/${auth.product}/aliyun_v4_request`, hashed].join('\n');
 }
 

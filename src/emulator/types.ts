@@ -29,7 +29,11 @@ export type FaultAction =
 export interface FaultMatch {
   method?: string;
   operation?: OssOperation;
-  key?: string | RegExp;
+  /**
+   * Exact key, `{ prefix }`, `{ glob }` (`*`, `?`; see fault-key.ts), or, in process only, a RegExp
+   * of the calling code's own (the HTTP admin API never compiles one).
+   */
+  key?: string | RegExp | { prefix: string } | { glob: string };
   partNumber?: number;
 }
 
@@ -82,7 +86,12 @@ export interface ObjectMeta {
   objectType: 'Normal' | 'Multipart';
   /** x-oss-storage-class given at upload; absent in sidecars written before it was kept: Standard. */
   storageClass?: StorageClass;
+  /** Content-Disposition, Cache-Control, Content-Encoding, Expires as given at upload (STORED_HEADERS). */
+  storedHeaders?: Record<string, string>;
 }
+
+/** Standard headers OSS keeps with an object when an upload sets them and returns on GET and HEAD. */
+export const STORED_HEADERS = ['cache-control', 'content-disposition', 'content-encoding', 'expires'] as const;
 
 export const STORAGE_CLASSES = ['Standard', 'IA', 'Archive', 'ColdArchive', 'DeepColdArchive'] as const;
 export type StorageClass = (typeof STORAGE_CLASSES)[number];

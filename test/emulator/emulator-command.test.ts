@@ -32,8 +32,8 @@ interface Running {
   exited: Promise<number | null>;
 }
 
-function runCli(args: string[]): Running {
-  const child = spawn(process.execPath, [CLI, 'emulator', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+function runCli(args: string[], env: Record<string, string> = {}): Running {
+  const child = spawn(process.execPath, [CLI, 'emulator', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let out = '';
   let err = '';
   child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
@@ -82,6 +82,44 @@ describe('oss-sync emulator command', () => {
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe(0);
     expect(run.stdout() + run.stderr()).not.toContain(SECRET);
+    expect(run.stderr()).toContain('warning: --access-key-secret puts the secret on the command line');
+  });
+
+  it('reads the secret from --access-key-secret-file or $OSS_EMULATOR_ACCESS_KEY_SECRET, and the admin token from $OSS_EMULATOR_ADMIN_TOKEN', async () => {
+    const data = tempDir();
+    dirs.push(data);
+    const secretFile = join(data.path, 'secret');
+    writeFileSync(secretFile, `${SECRET}-from-file\n`);
+    const fromFile = runCli(['--port', '0', '--data-dir', join(data.path, 'a'), '--access-key-id', 'k', '--access-key-secret-file', secretFile]);
+    const adminToken = 'a-token-chosen-by-the-caller-0123';
+    const fromEnv = runCli(['--port', '0', '--data-dir', join(data.path, 'b'), '--access-key-id', 'k'], { OSS_EMULATOR_ACCESS_KEY_SECRET: `${SECRET}-from-env`, OSS_EMULATOR_ADMIN_TOKEN: adminToken });
+    children.push(fromFile.child, fromEnv.child);
+    for (const [run, secret] of [[fromFile, `${SECRET}-from-file`], [fromEnv, `${SECRET}-from-env`]] as const) {
+      const endpoint = await waitFor(() => /^listening on (\S+)$/m.exec(run.stdout())?.[1], { what: 'the endpoint line' });
+      await new OSS({ endpoint, bucket: 'demo-backups', accessKeyId: 'k', accessKeySecret: secret }).put('s', Buffer.from('s'));
+      await expect(new OSS({ endpoint, bucket: 'demo-backups', accessKeyId: 'k', accessKeySecret: SECRET }).put('s', Buffer.from('s'))).rejects.toMatchObject({ code: 'SignatureDoesNotMatch' });
+      expect(run.stderr()).not.toContain('warning');
+    }
+    const envEndpoint = /^listening on (\S+)$/m.exec(fromEnv.stdout())![1]!;
+    expect(fromEnv.stdout()).toContain('admin token: (as given)');
+    expect(fromEnv.stdout()).not.toContain(adminToken);
+    expect((await fetch(`${envEndpoint}/-/requests`, { headers: { authorization: `Bearer ${adminToken}` } })).status).toBe(200);
+    fromFile.child.kill('SIGTERM');
+    fromEnv.child.kill('SIGTERM');
+    expect(await fromFile.exited).toBe(0);
+    expect(await fromEnv.exited).toBe(0);
+    expect(fromFile.stdout() + fromFile.stderr() + fromEnv.stdout() + fromEnv.stderr()).not.toContain(SECRET);
+  });
+
+  it('warns on stderr when bound to a non-loopback address', async () => {
+    const data = tempDir();
+    dirs.push(data);
+    const run = runCli(['--port', '0', '--host', '0.0.0.0', '--data-dir', join(data.path, 'emu')]);
+    children.push(run.child);
+    await waitFor(() => /^listening on /m.test(run.stdout()), { what: 'the endpoint line' });
+    expect(run.stderr()).toContain('warning: --host 0.0.0.0 is not a loopback address');
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toBe(0);
   });
 
   it('applies a --rules-file from the start and takes more rules over the admin endpoint', async () => {
@@ -96,10 +134,15 @@ describe('oss-sync emulator command', () => {
     await expect(client.put('flaky/a', Buffer.from('a'))).rejects.toMatchObject({ code: 'SlowDown', status: 503 });
     await client.put('flaky/a', Buffer.from('a'));
 
-    const added = await fetch(`${endpoint}/-/faults`, { method: 'POST', body: JSON.stringify({ match: { operation: 'HeadObject' }, action: { type: 'error', status: 500, code: 'InternalError' } }) });
+    // The token is printed for callers in other processes; without it the admin API answers 401.
+    const token = await waitFor(() => /^admin token: (\S+)$/m.exec(run.stdout())?.[1], { what: 'the admin token line' });
+    const rule = JSON.stringify({ match: { operation: 'HeadObject' }, action: { type: 'error', status: 500, code: 'InternalError' } });
+    expect((await fetch(`${endpoint}/-/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: rule })).status).toBe(401);
+    const admin = { authorization: `Bearer ${token}` };
+    const added = await fetch(`${endpoint}/-/faults`, { method: 'POST', headers: { ...admin, 'content-type': 'application/json' }, body: rule });
     expect(added.status).toBe(201);
     await expect(client.head('flaky/a')).rejects.toMatchObject({ status: 500 });
-    const log = (await (await fetch(`${endpoint}/-/requests`)).json()) as Array<{ operation: string; status: number }>;
+    const log = (await (await fetch(`${endpoint}/-/requests`, { headers: admin })).json()) as Array<{ operation: string; status: number }>;
     expect(log.map((e) => `${e.operation} ${e.status}`)).toEqual(['PutObject 503', 'PutObject 200', 'HeadObject 500']);
     const busyPort = new URL(endpoint).port;
     const second = runCli(['--port', busyPort, '--data-dir', join(data.path, 'emu2')]);
@@ -116,6 +159,16 @@ describe('oss-sync emulator command', () => {
     children.push(run.child);
     expect(await run.exited).toBe(2);
     expect(run.stderr()).toContain('--port');
+    for (const flag of ['--idle-timeout-ms', '--max-connections']) {
+      const bad = runCli([flag, '0']);
+      children.push(bad.child);
+      expect(await bad.exited).toBe(2);
+      expect(bad.stderr()).toContain(`${flag} must be a whole number >= 1, got '0'`);
+    }
+    const both = runCli(['--access-key-secret', 'x', '--access-key-secret-file', '/nonexistent']);
+    children.push(both.child);
+    expect(await both.exited).toBe(2);
+    expect(both.stderr()).toContain('not both');
     const unknown = runCli(['--bogus']);
     children.push(unknown.child);
     expect(await unknown.exited).toBe(2);

@@ -2,6 +2,7 @@
  * A real emulator on a free port with a fresh data dir, and real ali-oss clients for it.
  * Every test that talks OSS starts one of these and stops it in afterEach/afterAll.
  */
+import { randomBytes } from 'node:crypto';
 import OSS from 'ali-oss';
 import { startEmulator } from '../../src/emulator/index.js';
 import type { Emulator } from '../../src/emulator/index.js';
@@ -20,6 +21,11 @@ export interface TestEmulator {
   accessKeyId: string;
   accessKeySecret: string;
   dataDir: string;
+  /**
+   * The admin API's token (`Authorization: Bearer <adminToken>` on /-/faults and /-/requests); the
+   * same across restart(), so a child process given it once keeps working.
+   */
+  adminToken: string;
   /** A real ali-oss client for `bucket` (IP endpoint: the SDK puts the bucket in Host). */
   client(options?: Partial<OSS.Options> & ExtraClientOptions): OSS;
   /** Stop and start again on the same port and data dir. */
@@ -31,13 +37,16 @@ export interface TestEmulator {
 const ACCESS_KEY_ID = 'test-access-key-id';
 const ACCESS_KEY_SECRET = 'test-access-key-secret';
 
-export async function startTestEmulator(opts: { buckets?: string[] } = {}): Promise<TestEmulator> {
+export async function startTestEmulator(opts: { buckets?: string[]; idleTimeoutMs?: number; maxConnections?: number } = {}): Promise<TestEmulator> {
   const buckets = opts.buckets ?? ['test-bucket'];
   const dir = tempDir('oss-sync-emulator-');
   const options = {
     dataDir: dir.path,
     buckets,
     credentials: [{ accessKeyId: ACCESS_KEY_ID, accessKeySecret: ACCESS_KEY_SECRET }],
+    adminToken: randomBytes(24).toString('base64url'),
+    ...(opts.idleTimeoutMs !== undefined ? { idleTimeoutMs: opts.idleTimeoutMs } : {}),
+    ...(opts.maxConnections !== undefined ? { maxConnections: opts.maxConnections } : {}),
   };
   let emulator: Emulator;
   try {
@@ -58,6 +67,7 @@ export async function startTestEmulator(opts: { buckets?: string[] } = {}): Prom
     accessKeyId: ACCESS_KEY_ID,
     accessKeySecret: ACCESS_KEY_SECRET,
     dataDir: dir.path,
+    adminToken: options.adminToken,
     client(options = {}) {
       return new OSS({
         accessKeyId: ACCESS_KEY_ID,

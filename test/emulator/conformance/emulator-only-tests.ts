@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { TEMP_DIR_NAME } from '../../../src/emulator/temp-dir.js';
 import { Crc64, crc64 } from '../../../src/lib/crc64.js';
 import { waitFor } from '../../helpers/wait.js';
 import type { TestEmulator } from '../../helpers/emulator.js';
@@ -128,14 +130,14 @@ export function emulatorOnlyTests(session: () => TargetSession): void {
       emulator().emulator.faults.add({ match: { method: 'PUT', key: key('reset-put.bin') }, action: { type: 'reset', afterBytes: 100 * KB } });
       expect((await rejection(client.put(key('reset-put.bin'), bytes(1024 * KB)))).code).not.toBe('SlowDown');
       expect(await rejection(client.head(key('reset-put.bin')))).toMatchObject({ code: 'NoSuchKey' });
-      await waitFor(() => readdirSync(join(emulator().dataDir, 'tmp')).length === 0, { what: 'an empty temp dir' });
+      await waitFor(() => readdirSync(join(emulator().dataDir, TEMP_DIR_NAME)).length === 0, { what: 'an empty temp dir' });
       await client.put(key('reset-put.bin'), bytes(10)); // the rule fired once and is gone
     });
 
     it('drops the temp file of a body the client abandons halfway', async () => {
       const client = session().client();
       const name = key('abandoned.bin');
-      const tempFiles = (): string[] => readdirSync(join(emulator().dataDir, 'tmp'));
+      const tempFiles = (): string[] => readdirSync(join(emulator().dataDir, TEMP_DIR_NAME));
       const body = new PassThrough();
       const put = rejection(client.putStream(name, body));
       body.write(bytes(200 * KB));
@@ -150,7 +152,7 @@ export function emulatorOnlyTests(session: () => TargetSession): void {
     });
 
     it('clears temp files on start', async () => {
-      const stray = join(emulator().dataDir, 'tmp', 'stray.part');
+      const stray = join(emulator().dataDir, TEMP_DIR_NAME, 'mj0abc12-0123456789ab.part');
       writeFileSync(stray, 'half a body');
       await emulator().restart();
       expect(existsSync(stray)).toBe(false);
@@ -213,28 +215,57 @@ export function emulatorOnlyTests(session: () => TargetSession): void {
       await client.abortMultipartUpload(name, uploadId);
     });
 
+    it('answers 501 NotImplemented for sub-resources it does not implement, and leaves the object alone', async () => {
+      const client = session().client() as unknown as Record<string, (...args: unknown[]) => Promise<unknown>> & ReturnType<TargetSession['client']>;
+      const name = key('sub-resources.txt');
+      await client.put(name, Buffer.from('keep me'));
+      // PUT ?acl once replaced the object with an empty body, DELETE ?tagging deleted it, GET ?versions listed objects.
+      expect(await rejection(client.putACL(name, 'private'))).toMatchObject({ status: 501, code: 'NotImplemented' });
+      expect(await rejection(client.putObjectTagging!(name, { a: '1' }))).toMatchObject({ status: 501, code: 'NotImplemented' });
+      expect(await rejection(client.deleteObjectTagging!(name))).toMatchObject({ status: 501, code: 'NotImplemented' });
+      expect(await rejection(client.getBucketVersions!({}))).toMatchObject({ status: 501, code: 'NotImplemented' });
+      expect((await client.get(name)).content.toString()).toBe('keep me');
+    });
+
+    it('answers a PUT with both Content-Length and chunked encoding with an OSS error document', async () => {
+      const socket = connect(emulator().emulator.port, '127.0.0.1');
+      let answer = '';
+      socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+      const closed = new Promise((resolve) => socket.once('close', resolve));
+      socket.write(`PUT /${session().bucket}/${key('both-lengths')} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n`);
+      await closed;
+      expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+      expect(answer).toMatch(/\r\ncontent-type: application\/xml\r\n/i);
+      expect(answer).toMatch(/\r\nx-oss-request-id: [0-9A-F]{24}\r\n/i);
+      expect(answer).toContain('<Error><Code>InvalidArgument</Code>');
+      expect(answer).toContain('<RequestId>');
+    });
+
     it('takes faults and serves the request log over the admin endpoint', async () => {
       const { endpoint } = emulator().emulator;
+      const admin = { authorization: `Bearer ${emulator().adminToken}` };
+      const json = { ...admin, 'content-type': 'application/json' };
       const client = session().client();
       const post = await fetch(`${endpoint}/-/faults`, {
         method: 'POST',
-        body: JSON.stringify({ match: { operation: 'GetObject', key: { regex: 'admin-fault$' } }, times: 'Infinity', action: { type: 'error', status: 500, code: 'InternalError' } }),
+        headers: json,
+        body: JSON.stringify({ match: { operation: 'GetObject', key: { glob: '*admin-fault' } }, times: 'Infinity', action: { type: 'error', status: 500, code: 'InternalError' } }),
       });
       expect(post.status).toBe(201);
       await client.put(key('admin-fault'), Buffer.from('x'));
       expect(await rejection(client.get(key('admin-fault')))).toMatchObject({ code: 'InternalError', status: 500 });
       expect(await rejection(client.get(key('admin-fault')))).toMatchObject({ code: 'InternalError', status: 500 });
-      expect((await fetch(`${endpoint}/-/faults`, { method: 'DELETE' })).status).toBe(204);
+      expect((await fetch(`${endpoint}/-/faults`, { method: 'DELETE', headers: admin })).status).toBe(204);
       await client.get(key('admin-fault'));
 
       const statuses = async (): Promise<number[]> => {
-        const entries = (await (await fetch(`${endpoint}/-/requests`)).json()) as Array<{ key?: string; status: number }>;
+        const entries = (await (await fetch(`${endpoint}/-/requests`, { headers: admin })).json()) as Array<{ key?: string; status: number }>;
         return entries.filter((e) => e.key === key('admin-fault')).map((e) => e.status);
       };
       expect(await statuses()).toEqual([200, 500, 500, 200]);
-      expect((await fetch(`${endpoint}/-/requests`, { method: 'DELETE' })).status).toBe(204);
-      expect(await (await fetch(`${endpoint}/-/requests`)).json()).toEqual([]);
-      const bad = await fetch(`${endpoint}/-/faults`, { method: 'POST', body: '{"action":{"type":"explode"}}' });
+      expect((await fetch(`${endpoint}/-/requests`, { method: 'DELETE', headers: admin })).status).toBe(204);
+      expect(await (await fetch(`${endpoint}/-/requests`, { headers: admin })).json()).toEqual([]);
+      const bad = await fetch(`${endpoint}/-/faults`, { method: 'POST', headers: json, body: '{"action":{"type":"explode"}}' });
       expect(bad.status).toBe(400);
     });
   });

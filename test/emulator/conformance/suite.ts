@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe } from 'vitest';
 import { authTests } from './auth-tests.js';
 import { emulatorOnlyTests } from './emulator-only-tests.js';
+import { fidelityTests } from './fidelity-tests.js';
 import { listingTests } from './listing-tests.js';
 import { multipartTests } from './multipart-tests.js';
 import { objectTests } from './object-tests.js';
@@ -28,6 +29,7 @@ export function conformanceSuite(target: ConformanceTarget): void {
     multipartTests(session);
     listingTests(session);
     authTests(session);
+    fidelityTests(session);
     if (target.emulatorFeatures) emulatorOnlyTests(session);
   });
 }
