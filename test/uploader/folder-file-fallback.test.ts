@@ -1,11 +1,12 @@
 import { mkdirSync, renameSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import type * as NodeFs from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { tempDir } from '../helpers/fixtures.js';
 
 // As on a system without /proc/self/fd (not Linux): the components are lstat'ed around the open.
 vi.mock('node:fs', async (importOriginal) => {
-  const fs = await importOriginal<typeof import('node:fs')>();
+  const fs = await importOriginal<typeof NodeFs>();
   return { ...fs, existsSync: (path: string) => (path === '/proc/self/fd' ? false : fs.existsSync(path)) };
 });
 const { openFolderFile } = await import('../../src/uploader/folder-file.js');
