@@ -71,7 +71,7 @@ function procFdWorks(): boolean {
  */
 export function openFolderFile(file: FolderFile): { fd: number; stats: BigIntStats } {
   injectedFault(file.path);
-  const fd = file.root === undefined ? openLast(file.path, file.path) : openBelow(file.root, file.path);
+  const fd = file.root === undefined ? openLast(file.path) : openBelow(file.root, file.path);
   try {
     const stats = fstatSync(fd, { bigint: true });
     if (!stats.isFile()) throw new FileRefusedError(file.path, `not a regular file (${kindOf(stats)})`);
@@ -158,7 +158,7 @@ function openBelowByLstat(root: string, path: string, names: string[]): number {
   const dirs: string[] = [];
   for (let i = 1; i < names.length; i++) dirs.push(join(root, ...names.slice(0, i)));
   const before = dirs.map((d) => directoryIdentity(d, path));
-  const fd = openLast(path, path);
+  const fd = openLast(path);
   try {
     const after = dirs.map((d) => directoryIdentity(d, path));
     if (after.some((a, i) => a.ino !== before[i]!.ino || a.dev !== before[i]!.dev)) {
@@ -183,12 +183,13 @@ function directoryIdentity(dir: string, path: string): FileIdentity {
   return { dev: stats.dev, ino: stats.ino };
 }
 
-function openLast(path: string, named: string): number {
+/** The path opened as is: only its last component is kept from being a link. */
+function openLast(path: string): number {
   try {
     return openSync(path, FILE_FLAGS);
   } catch (err) {
-    if ((err as { code?: unknown }).code === 'ELOOP') throw new FileRefusedError(named, 'it is a symbolic link');
-    throw localFileError(named, err);
+    if ((err as { code?: unknown }).code === 'ELOOP') throw new FileRefusedError(path, 'it is a symbolic link');
+    throw localFileError(path, err);
   }
 }
 
