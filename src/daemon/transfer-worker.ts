@@ -5,6 +5,8 @@ import {
   classifyError,
   FileChangedError,
   FileGoneError,
+  FileRefusedError,
+  FileReplacedError,
   PermanentError,
   StorageError,
   UploadAbortedError,
@@ -76,7 +78,8 @@ export class TransferWorker {
   private async upload(row: FileRow, folder: FolderConfig, signal: AbortSignal, releaseSlot: () => void): Promise<void> {
     const localPath = join(folder.path, row.relPath);
     if (row.remoteCrc64 !== null && row.remoteEtag !== null && row.remoteSize === row.size) {
-      const same = await unchangedContent(localPath, { size: row.remoteSize, crc64: row.remoteCrc64 }).catch(() => undefined);
+      const file = { path: localPath, root: folder.path, expected: { dev: row.dev, ino: row.ino } };
+      const same = await unchangedContent(file, { size: row.remoteSize, crc64: row.remoteCrc64 }).catch(() => undefined);
       if (same) {
         this.o.store.queue.markVerified(row.id, row.generation, { bucket: row.bucket, key: row.key, etag: row.remoteEtag, crc64: row.remoteCrc64, fingerprint: same });
         this.o.logger.info('content unchanged (only mtime or inode moved); nothing to upload', { folder: row.folder, path: row.relPath });
@@ -95,6 +98,9 @@ export class TransferWorker {
       partSize: folder.partSize,
       ...(folder.storageClass ? { storageClass: folder.storageClass } : {}),
       signal,
+      // Nothing outside the folder is read: no link below its root, and only the inode queued.
+      folderRoot: folder.path,
+      expectedIdentity: { dev: row.dev, ino: row.ino },
       })
       .finally(() => this.inFlight.delete(ref));
     this.o.logger.info('uploaded', {
@@ -131,12 +137,21 @@ export class TransferWorker {
       queue.requeue(row.id, null); // shutting down: acknowledged parts stay recorded for the resume
       return;
     }
+    if (err instanceof FileReplacedError) {
+      // Another file than the one queued is at the path (the row is stale): record it as the watcher
+      // would, then queue it; re-queuing the stale row alone would only be refused again.
+      this.o.store.queue.observe(row.folder, [{ relPath: row.relPath, bucket: row.bucket, key: row.key, ...err.found }]);
+      this.o.logger.info('file replaced by another since it was queued; queued again as found', { ...where, reason: err.message });
+      queue.requeue(row.id, null);
+      return;
+    }
     if (err instanceof FileChangedError) {
       this.o.logger.info('file changed during upload; queued again', where);
       queue.requeue(row.id, null);
       return;
     }
     if (err instanceof FileGoneError) {
+      if (err instanceof FileRefusedError) this.o.logger.warn('file not read: a link, FIFO or device is where it was; treated as gone', { ...where, reason: err.message });
       if (this.o.onGone(row.folder, row.relPath, row.dev)) {
         this.o.logger.info('file vanished before it was uploaded', where);
       } else {

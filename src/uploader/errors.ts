@@ -59,7 +59,7 @@ export class RetryAfterError extends Error {
 
 /** The file changed (size, mtime or inode) while or since it was uploaded: re-queue it. */
 export class FileChangedError extends Error {
-  override readonly name = 'FileChangedError';
+  override readonly name: string = 'FileChangedError';
   constructor(
     readonly path: string,
     reason: string,
@@ -68,11 +68,61 @@ export class FileChangedError extends Error {
   }
 }
 
+/**
+ * The path holds another regular file (another inode or device) than the one queued, or than the
+ * one this upload began with: nothing of it was sent. `found` is what is there now, for the caller
+ * to record (its row is stale) before the file goes up again.
+ */
+export class FileReplacedError extends FileChangedError {
+  override readonly name: string = 'FileReplacedError';
+  constructor(
+    path: string,
+    readonly found: { size: number; mtimeNs: bigint; ino: bigint; dev: bigint },
+    expected: { ino: bigint; dev: bigint },
+  ) {
+    super(path, `replaced by another file: inode ${found.ino} on device ${found.dev}, expected inode ${expected.ino} on device ${expected.dev}`);
+  }
+}
+
+/**
+ * A local read failed for a reason that may pass (EMFILE, ENFILE, EIO, ESTALE, EBUSY, EAGAIN...):
+ * retried with back-off, never parked at once. `code` is the errno name.
+ */
+export class TransientFileError extends Error {
+  override readonly name = 'TransientFileError';
+  constructor(
+    readonly path: string,
+    readonly code: string,
+    options: { cause: unknown },
+  ) {
+    super(`cannot read ${path}: ${code} (may pass; retried)`, options);
+  }
+}
+
 /** The file no longer exists: nothing to upload. */
 export class FileGoneError extends Error {
-  override readonly name = 'FileGoneError';
-  constructor(readonly path: string) {
-    super(`${path} no longer exists`);
+  override readonly name: string = 'FileGoneError';
+  constructor(
+    readonly path: string,
+    message = `${path} no longer exists`,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The path no longer leads, without a link, to a regular file: a symlink, a FIFO, a device or a
+ * directory is where the file was, or a directory on its path below the folder root is a link.
+ * Nothing was read. It counts as gone: the walk, which follows no link and lists regular files
+ * only, sees no file there either, and judges the path again (never parked).
+ */
+export class FileRefusedError extends FileGoneError {
+  override readonly name: string = 'FileRefusedError';
+  constructor(
+    path: string,
+    readonly reason: string,
+  ) {
+    super(path, `refused to read ${path}: ${reason}; not uploaded, treated as gone`);
   }
 }
 
@@ -102,4 +152,36 @@ export function storageErrorCode(err: unknown): string | undefined {
     if (e instanceof StorageError) return e.code;
   }
   return undefined;
+}
+
+/**
+ * Errors a read may pass (the descriptor table is full, the disk or NFS server hiccuped): retried.
+ * Anything else with an errno that no retry can fix is permanent; see localFileError.
+ */
+const PERMANENT_FILE_ERRORS: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENAMETOOLONG: 'path too long',
+  ELOOP: 'too many levels of symbolic links',
+};
+
+/**
+ * File-system errors as the uploader reports them; anything else (already typed, or not a
+ * file-system error) unchanged. Missing: FileGoneError. No retry can fix: PermanentError (EACCES,
+ * EPERM, EISDIR, ENAMETOOLONG, ELOOP; not a regular file is refused where the file is opened).
+ * Any other errno (EMFILE, ENFILE, EIO, ESTALE, EBUSY, EAGAIN, ENOMEM...): TransientFileError,
+ * retried with back-off, so a passing shortage never parks a file until someone runs `retry`.
+ */
+export function localFileError(path: string, err: unknown): unknown {
+  if (err instanceof FileGoneError || err instanceof FileChangedError || err instanceof PermanentError || err instanceof TransientFileError) return err;
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code === 'ENOENT' || code === 'ENOTDIR') return new FileGoneError(path);
+  if (code === 'EISDIR') return new PermanentError(`${path} is a directory`, { cause: err });
+  if (typeof code === 'string' && Object.hasOwn(PERMANENT_FILE_ERRORS, code)) {
+    return new PermanentError(`cannot read ${path}: ${PERMANENT_FILE_ERRORS[code]} (${code})`, { cause: err });
+  }
+  if (typeof code === 'string' && typeof (err as { syscall?: unknown }).syscall === 'string') {
+    return new TransientFileError(path, code, { cause: err });
+  }
+  return err;
 }

@@ -1,30 +1,31 @@
-import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { FileChangedError } from './errors.js';
-import { localFileError } from './local-file.js';
+import { close, read } from 'node:fs';
+import { FileChangedError, localFileError } from './errors.js';
+import { asFolderFile, openFolderFile, type FolderFile } from './folder-file.js';
 
 /**
  * Fills `into` with the file's bytes from `start` on, reading straight into the caller's (reused)
  * buffer: no allocation per read. A file that ends early has shrunk since it was planned, which is
  * a FileChangedError, never a short part.
  */
-export async function readFileRange(path: string, start: number, into: Buffer): Promise<void> {
-  let handle;
-  try {
-    // O_NONBLOCK: a FIFO that replaced the file must not hold a thread-pool thread waiting for a writer.
-    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (err) {
-    throw localFileError(path, err);
-  }
+export async function readFileRange(file: FolderFile | string, start: number, into: Buffer): Promise<void> {
+  const target = asFolderFile(file);
+  const path = target.path;
+  // Opened afresh for each part: no link followed, a regular file only (a FIFO never waited
+  // for), and the inode this upload began with (target.expected), or nothing is read.
+  const { fd } = openFolderFile(target);
   try {
     for (let done = 0; done < into.length; ) {
-      const { bytesRead } = await handle.read(into, done, into.length - done, start + done);
+      const bytesRead = await readAt(fd, into, done, into.length - done, start + done);
       if (bytesRead === 0) throw new FileChangedError(path, `read ${done} of ${into.length} bytes at offset ${start}`);
       done += bytesRead;
     }
   } catch (err) {
     throw localFileError(path, err);
   } finally {
-    await handle.close();
+    close(fd, () => undefined);
   }
+}
+
+function readAt(fd: number, into: Buffer, offset: number, length: number, position: number): Promise<number> {
+  return new Promise((resolve, reject) => read(fd, into, offset, length, position, (err, n) => (err ? reject(err) : resolve(n))));
 }

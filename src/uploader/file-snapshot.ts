@@ -1,5 +1,6 @@
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, readSync } from 'node:fs';
 import { FileChangedError } from './errors.js';
+import { asFolderFile, openFolderFile, type FolderFile } from './folder-file.js';
 import type { FileFingerprint } from './journal.js';
 import { fingerprintChange, fingerprintFromStats, localFileError } from './local-file.js';
 
@@ -22,16 +23,13 @@ export interface FileSnapshot {
  * inode moved in between, a writer was at work and FileChangedError says so. The bytes returned are
  * therefore the file's content at one moment, and can be sent without stat'ing the file again.
  */
-export function snapshotFile(path: string, maxBytes: number): FileSnapshot {
-  let fd: number;
+export function snapshotFile(file: FolderFile | string, maxBytes: number): FileSnapshot {
+  const target = asFolderFile(file);
+  const path = target.path;
+  // No link followed, nothing but a regular file (a FIFO never waited for), the queued inode only.
+  const { fd, stats } = openFolderFile(target);
   try {
-    // O_NONBLOCK: opening a FIFO that replaced the file must not wait for a writer.
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (err) {
-    throw localFileError(path, err);
-  }
-  try {
-    const fingerprint = fingerprintOfDescriptor(path, fd);
+    const fingerprint = fingerprintFromStats(path, stats);
     if (fingerprint.size > maxBytes) return { fingerprint, bytes: undefined };
     const bytes = Buffer.allocUnsafe(fingerprint.size);
     for (let done = 0; done < bytes.length; ) {

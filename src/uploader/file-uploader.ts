@@ -1,6 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type { UploadJournal, UploadOutcome } from './journal.js';
+import { failpointStop } from '../lib/failpoint.js';
 import { snapshotFile } from './file-snapshot.js';
+import type { FileIdentity } from './folder-file.js';
 import { fingerprintChange } from './local-file.js';
 import { MultipartUpload, abandonUpload } from './multipart-upload.js';
 import type { ObjectStorage } from './object-storage.js';
@@ -46,6 +48,13 @@ export interface UploadRequest {
   partSize?: number;
   /** Stops the upload: rejects with UploadAbortedError, keeping acknowledged parts and the server's upload. */
   signal?: AbortSignal;
+  /**
+   * The watched folder's root, which localPath lies below: no link below it is followed (see
+   * openFolderFile). Optional only for callers that know no folder; the daemon always gives it.
+   */
+  folderRoot?: string;
+  /** The file as it was queued (dev and inode the walk or watcher lstat'ed): any other file at localPath is refused. */
+  expectedIdentity?: FileIdentity;
 }
 
 export interface ProgressEvent {
@@ -66,8 +75,10 @@ export interface FileUploaderEvents {
  * upload recorded part by part in the caller's journal, resumed from it after a restart.
  * Give it a storage wrapped by withRetries(): it does not retry requests itself.
  *
- * Rejects with FileChangedError (re-queue), FileGoneError (drop), UploadAbortedError (shutdown),
- * IntegrityError, PermanentError/FatalError or StorageError (see classifyError()).
+ * Rejects with FileChangedError (re-queue; FileReplacedError: another inode than expected, its
+ * `found` to record first), FileGoneError (drop; FileRefusedError: a link, FIFO or device where the
+ * file was), UploadAbortedError (shutdown), IntegrityError, TransientFileError (retry later),
+ * PermanentError/FatalError or StorageError (see classifyError()).
  */
 export class FileUploader extends EventEmitter<FileUploaderEvents> {
   readonly settings: UploaderSettings;
@@ -102,11 +113,15 @@ export class FileUploader extends EventEmitter<FileUploaderEvents> {
     request.signal?.throwIfAborted();
     const settings = { ...this.settings, partSize: request.partSize ?? this.settings.partSize };
     const inMemoryLimit = Math.min(settings.inMemoryPutBytes, settings.multipartThreshold - 1);
-    const { fingerprint, bytes } = snapshotFile(request.localPath, inMemoryLimit);
+    // Test failpoint: the process stops (SIGSTOP) here, for a test to swap the file, then SIGCONT.
+    failpointStop('before-file-open');
+    const { fingerprint, bytes } = snapshotFile({ path: request.localPath, root: request.folderRoot, expected: request.expectedIdentity }, inMemoryLimit);
     const ref = { bucket: request.bucket, key: request.key };
     const ctx: UploadContext = {
       storage: this.storage,
       localPath: request.localPath,
+      // Every later read (parts, the stream of a PutObject, the final stat) must find this very inode.
+      file: { path: request.localPath, root: request.folderRoot, expected: { dev: fingerprint.dev, ino: fingerprint.ino } },
       ref,
       journal: request.journal,
       fingerprint,

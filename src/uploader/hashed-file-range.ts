@@ -3,7 +3,8 @@ import { createReadStream } from 'node:fs';
 import { Readable, Transform } from 'node:stream';
 import type { TransformCallback } from 'node:stream';
 import { Crc64 } from '../lib/crc64.js';
-import { FileChangedError } from './errors.js';
+import { FileChangedError, localFileError } from './errors.js';
+import { asFolderFile, openFolderFile, type FolderFile } from './folder-file.js';
 import type { Body } from './object-storage.js';
 
 export interface RangeDigest {
@@ -20,25 +21,39 @@ export interface RangeDigest {
  */
 export class HashedFileRange implements Body {
   private lastDigest: RangeDigest | undefined;
+  private readonly file: FolderFile;
 
   constructor(
-    readonly path: string,
+    file: FolderFile | string,
     readonly start: number,
     readonly size: number,
     private readonly highWaterMark: number,
-  ) {}
+  ) {
+    this.file = asFolderFile(file);
+  }
 
+  get path(): string {
+    return this.file.path;
+  }
+
+  /** Throws (FileRefusedError, FileReplacedError...) when the file may not be read: nothing is sent. */
   open(): Readable {
     this.lastDigest = undefined;
+    // Each attempt opens afresh, through openFolderFile: no link, a regular file, the expected inode.
     const source =
       this.size === 0
         ? Readable.from([])
-        : createReadStream(this.path, { start: this.start, end: this.start + this.size - 1, highWaterMark: this.highWaterMark });
+        : createReadStream(this.path, {
+            fd: openFolderFile(this.file).fd,
+            start: this.start,
+            end: this.start + this.size - 1,
+            highWaterMark: this.highWaterMark,
+          });
     const hasher = new HashingTransform(this.path, this.size, (digest) => {
       this.lastDigest = digest;
     });
-    // Errors of the file stream (ENOENT, EACCES) surface on the stream the request reads.
-    source.once('error', (err: Error) => hasher.destroy(err));
+    // Errors of the file stream (EIO...) surface, typed, on the stream the request reads.
+    source.once('error', (err: Error) => hasher.destroy(localFileError(this.path, err) as Error));
     hasher.once('close', () => source.destroy());
     return source.pipe(hasher);
   }

@@ -24,11 +24,17 @@ export {
   FatalError,
   FileChangedError,
   FileGoneError,
+  FileRefusedError,
+  FileReplacedError,
   IntegrityError,
   PermanentError,
   RetryAfterError,
   StorageError,
+  TransientFileError,
   UploadAbortedError,
+  localFileError,
   storageErrorCode,
 } from './errors.js';
+export { openFolderFile } from './folder-file.js';
+export type { FileIdentity, FolderFile } from './folder-file.js';
 export type { FileFingerprint, RecordedPart, RecordedUpload, UploadJournal, UploadOutcome } from './journal.js';

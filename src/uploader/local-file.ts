@@ -1,20 +1,21 @@
 import type { BigIntStats } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { FileGoneError, PermanentError } from './errors.js';
+import { closeSync } from 'node:fs';
+import { PermanentError } from './errors.js';
+import { asFolderFile, openFolderFile, type FolderFile } from './folder-file.js';
 import type { FileFingerprint } from './journal.js';
 
+export { localFileError } from './errors.js';
+
 /**
- * The local file's identity (size, mtime in ns, inode, device) and the typed errors for a file that
- * cannot be read.
+ * The local file's identity (size, mtime in ns, inode, device), as fstat'ed through a descriptor
+ * openFolderFile() opened: a link, FIFO or device in the file's place is refused, not followed.
+ * A bare path is opened without following its last component (no folder root to check below).
  */
-export async function fingerprintOf(path: string): Promise<FileFingerprint> {
-  let st;
-  try {
-    st = await stat(path, { bigint: true });
-  } catch (err) {
-    throw localFileError(path, err);
-  }
-  return fingerprintFromStats(path, st);
+export async function fingerprintOf(file: FolderFile | string): Promise<FileFingerprint> {
+  const target = asFolderFile(file);
+  const { fd, stats } = openFolderFile(target);
+  closeSync(fd);
+  return fingerprintFromStats(target.path, stats);
 }
 
 /** The identity in stat results; a PermanentError for anything but a regular file. */
@@ -29,16 +30,4 @@ export function fingerprintChange(before: FileFingerprint, after: FileFingerprin
   if (before.mtimeNs !== after.mtimeNs) return 'mtime changed';
   if (before.ino !== after.ino || before.dev !== after.dev) return 'replaced by another file';
   return undefined;
-}
-
-/** File-system errors as the uploader reports them; anything else unchanged. */
-export function localFileError(path: string, err: unknown): unknown {
-  const code = (err as { code?: unknown } | null)?.code;
-  if (code === 'ENOENT' || code === 'ENOTDIR') return new FileGoneError(path);
-  if (code === 'EACCES' || code === 'EPERM') return new PermanentError(`cannot read ${path}: permission denied (${code})`, { cause: err });
-  if (code === 'EISDIR') return new PermanentError(`${path} is a directory`, { cause: err });
-  if (typeof code === 'string' && typeof (err as { syscall?: unknown }).syscall === 'string') {
-    return new PermanentError(`cannot read ${path}: ${code}`, { cause: err });
-  }
-  return err;
 }

@@ -113,10 +113,10 @@ export class MultipartUpload {
     const { storage, ref, settings, signal } = this.ctx;
     let body;
     if (lane) {
-      await readFileRange(this.ctx.localPath, part.start, lane.buffer.subarray(0, part.size));
+      await readFileRange(this.ctx.file, part.start, lane.buffer.subarray(0, part.size));
       body = lane.body(part.size);
     } else {
-      body = new HashedFileRange(this.ctx.localPath, part.start, part.size, settings.readHighWaterMark);
+      body = new HashedFileRange(this.ctx.file, part.start, part.size, settings.readHighWaterMark);
     }
     const what = `part ${part.partNumber} of oss://${ref.bucket}/${ref.key}`;
     const { stored, local } = await sendVerified(what, body, settings, () =>
@@ -134,7 +134,7 @@ export class MultipartUpload {
     const parts = [...this.done.values()].sort((a, b) => a.partNumber - b.partNumber);
     if (parts.length !== this.planned.length) throw new Error(`internal: ${parts.length} of ${this.planned.length} parts done`);
     // The parts were read over time: only a file unchanged since the start is one consistent snapshot.
-    const change = fingerprintChange(ctx.fingerprint, await fingerprintOf(ctx.localPath));
+    const change = fingerprintChange(ctx.fingerprint, await fingerprintOf(ctx.file));
     if (change) throw new FileChangedError(ctx.localPath, change);
 
     const expectedCrc = crc64CombineAll(parts);

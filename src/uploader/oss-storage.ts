@@ -189,7 +189,12 @@ class BodyStreamError extends Error {}
  */
 async function withBodyStream<T>(body: Body, signal: AbortSignal | undefined, send: (stream: Readable) => Promise<T>): Promise<T> {
   signal?.throwIfAborted();
-  const stream = body.open();
+  let stream: Readable;
+  try {
+    stream = body.open();
+  } catch (err) {
+    throw new BodyStreamError('body failed to open', { cause: err }); // the file's refusal, not an OSS error
+  }
   let bodyError: unknown;
   stream.once('error', (err) => {
     bodyError ??= err;

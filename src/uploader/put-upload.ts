@@ -16,13 +16,13 @@ import type { UploadContext } from './upload-context.js';
  */
 export async function putFile(ctx: UploadContext, snapshot?: Buffer): Promise<UploadOutcome> {
   const { storage, ref, settings, fingerprint } = ctx;
-  const body = snapshot ? new InMemoryBody(snapshot) : new HashedFileRange(ctx.localPath, 0, fingerprint.size, settings.readHighWaterMark);
+  const body = snapshot ? new InMemoryBody(snapshot) : new HashedFileRange(ctx.file, 0, fingerprint.size, settings.readHighWaterMark);
   const { stored, local } = await sendVerified(`PutObject oss://${ref.bucket}/${ref.key}`, body, settings, () =>
     storage.put(ref, body, { ...ctx.newObject, signal: ctx.signal, timeoutMs: requestTimeoutMs(settings, fingerprint.size) }),
   );
   if (!snapshot) {
     // The object may hold a mix of old and new bytes: not done; the re-queued upload replaces it.
-    const change = fingerprintChange(fingerprint, await fingerprintOf(ctx.localPath));
+    const change = fingerprintChange(fingerprint, await fingerprintOf(ctx.file));
     if (change) throw new FileChangedError(ctx.localPath, change);
   }
 

@@ -1,4 +1,4 @@
-import { FatalError, IntegrityError, PermanentError, RetryAfterError, StorageError } from './errors.js';
+import { FatalError, IntegrityError, PermanentError, RetryAfterError, StorageError, TransientFileError } from './errors.js';
 
 /** What to do about a failed request. */
 export type ErrorDisposition = 'retry' | 'permanent' | 'fatal';
@@ -43,14 +43,26 @@ const RETRY_CODES = new Set([
  * "retry this file later", "mark this file failed" and "stop: configuration is wrong".
  */
 export function classifyError(err: unknown): ErrorDisposition {
+  // The outermost error that says anything decides; a wrapper (Error with a cause) is looked
+  // through, as storageErrorCode() does, so wrapping a StorageError or a passing EMFILE keeps its kind.
+  for (let e = err; e instanceof Error; e = e.cause) {
+    const disposition = dispositionOf(e);
+    if (disposition !== undefined) return disposition;
+  }
+  return 'permanent';
+}
+
+function dispositionOf(err: Error): ErrorDisposition | undefined {
   if (err instanceof FatalError) return 'fatal';
   if (err instanceof PermanentError) return 'permanent';
   if (err instanceof RetryAfterError) return 'retry';
   // The uploader already re-sent the part; later, with a fresh connection, it may well go through.
   if (err instanceof IntegrityError) return 'retry';
   if (err instanceof StorageError) return classifyStorageError(err);
+  // A local read that may pass (EMFILE, EIO, ESTALE...): the file is not at fault for good.
+  if (err instanceof TransientFileError) return 'retry';
   if (isNetworkError(err)) return 'retry';
-  return 'permanent';
+  return undefined;
 }
 
 function classifyStorageError(err: StorageError): ErrorDisposition {
@@ -63,8 +75,7 @@ function classifyStorageError(err: StorageError): ErrorDisposition {
   return 'permanent';
 }
 
-function isNetworkError(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
+function isNetworkError(err: Error): boolean {
   const code = (err as { code?: unknown }).code;
   return (typeof code === 'string' && RETRY_CODES.has(code)) || /socket hang up/i.test(err.message);
 }

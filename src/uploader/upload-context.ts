@@ -1,5 +1,6 @@
 import { IntegrityError, UploadAbortedError } from './errors.js';
 import type { RangeDigest } from './hashed-file-range.js';
+import type { FolderFile } from './folder-file.js';
 import type { FileFingerprint, UploadJournal } from './journal.js';
 import { localFileError } from './local-file.js';
 import type { NewObjectOptions, ObjectRef, ObjectStorage, StoredChecksums } from './object-storage.js';
@@ -23,6 +24,8 @@ export interface UploaderSettings {
 export interface UploadContext {
   storage: ObjectStorage;
   localPath: string;
+  /** localPath as every read after the first must open it: below its folder root, this inode only. */
+  file: FolderFile;
   ref: ObjectRef;
   journal: UploadJournal;
   /** The file as stat'ed when this upload() began. */

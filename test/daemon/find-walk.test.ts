@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, lstatSync, mkdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseFindErrorLine } from '../../src/daemon/reconcile-walk/find-errors.js';
 import { findArgs } from '../../src/daemon/reconcile-walk/find-format.js';
 import { findWalkSupported, probeFind } from '../../src/daemon/reconcile-walk/find-probe.js';
@@ -188,6 +188,35 @@ describe.skipIf(!gnuFind)('FindWalk: GNU find lists, the filter decides', () => 
     expect(keys).toEqual(['3:1.0000000000:7/top.txt']);
     expect(walk.incomplete).toBeUndefined();
     expect(walk.errors()).toEqual([{ relPath: 'd2', code: 'EACCES', message: `Permission denied: ${tree}/d2` }]);
+  });
+});
+
+describe('the find child environment', () => {
+  it('holds PATH and LC_ALL=C only: no OSS_* variable, no secret of the daemon', async () => {
+    const secret = 'oss-secret-never-in-a-child';
+    const out = join(dir.path, 'find-env.json');
+    // A find that records its environment (a Node script: a shell would add PWD and friends).
+    const dumper = join(dir.path, 'env-dumping-find');
+    writeFileSync(dumper, `#!${process.execPath}\nrequire('fs').writeFileSync(${JSON.stringify(out)}, JSON.stringify(process.env));\n`);
+    chmodSync(dumper, 0o755);
+    vi.stubEnv('OSS_ACCESS_KEY_SECRET', secret);
+    vi.stubEnv('OSS_STS_TOKEN', secret);
+    vi.stubEnv('MY_BACKUP_PASSWORD', secret);
+    try {
+      const walk = new FindWalk(tree, createPathFilter(), dumper);
+      await byFind(walk);
+      const env = JSON.parse(readFileSync(out, 'utf8')) as Record<string, string>;
+      expect(Object.keys(env).sort()).toEqual(['LC_ALL', 'PATH']);
+      expect(env.LC_ALL).toBe('C');
+      expect(env.PATH).toBe(process.env.PATH);
+      expect(JSON.stringify(env)).not.toContain(secret);
+      // The start-up probe runs find with the same environment.
+      rmSync(out);
+      probeFind(dumper);
+      expect(Object.keys(JSON.parse(readFileSync(out, 'utf8')) as object).sort()).toEqual(['LC_ALL', 'PATH']);
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 });
 

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FileGoneError, PermanentError } from '../../src/uploader/errors.js';
+import { FileGoneError, FileRefusedError } from '../../src/uploader/errors.js';
 import { snapshotFile } from '../../src/uploader/file-snapshot.js';
 import { tempDir } from '../helpers/fixtures.js';
 
@@ -36,10 +36,11 @@ describe('snapshotFile: a small file read whole through one descriptor', () => {
 
   it('types a missing file, a directory and a FIFO (without waiting for a writer)', () => {
     expect(() => snapshotFile(join(dir.path, 'missing'), 1024)).toThrow(FileGoneError);
-    expect(() => snapshotFile(dir.path, 1024)).toThrow(/is not a regular file/);
+    expect(() => snapshotFile(dir.path, 1024)).toThrow(/not a regular file \(a directory\)/);
     const fifo = join(dir.path, 'queue.fifo');
     execFileSync('mkfifo', [fifo]);
-    expect(() => snapshotFile(fifo, 1024)).toThrow(PermanentError);
-    expect(() => snapshotFile(fifo, 1024)).toThrow(`${fifo} is not a regular file`);
+    // Refused, never opened for reading: gone, for the walk to judge again (nothing parked).
+    expect(() => snapshotFile(fifo, 1024)).toThrow(FileRefusedError);
+    expect(() => snapshotFile(fifo, 1024)).toThrow(`refused to read ${fifo}: not a regular file (a FIFO)`);
   });
 });

@@ -7,7 +7,17 @@ import { findArgs, parseFindRecord } from './find-format.js';
 
 /** The find run by FindWalk: GNU find from PATH, with messages in the C locale (FindWalk parses them). */
 export const FIND_COMMAND = 'find';
-export const FIND_ENV = { ...process.env, LC_ALL: 'C' };
+
+/**
+ * The whole environment find gets: PATH (to be found, as `find`) and LC_ALL=C (messages FindWalk
+ * parses, names printed byte for byte). Nothing else: the daemon's environment holds its
+ * credentials (OSS_* or whatever `${VAR}` the config names), and a child needs none of them.
+ * No TZ either: the walk prints `%T@`, seconds since the epoch, which no time zone changes.
+ * Built per spawn, so PATH is the one in force then.
+ */
+export function findEnv(): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', LC_ALL: 'C' };
+}
 
 let supported: boolean | undefined;
 
@@ -30,7 +40,7 @@ export function probeFind(command: string): boolean {
     const file = join(dir, 'probe file ü.txt');
     writeFileSync(file, 'probe');
     const stats = lstatSync(file, { bigint: true });
-    const out = execFileSync(command, findArgs(dir, ['never-matches-*']), { env: FIND_ENV, timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] });
+    const out = execFileSync(command, findArgs(dir, ['never-matches-*']), { env: findEnv(), timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] });
     const records = out.toString('utf8').split('\0');
     const record = records.length === 2 && records[1] === '' ? parseFindRecord(records[0]!) : undefined;
     return (

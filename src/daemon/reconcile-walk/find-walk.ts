@@ -9,7 +9,7 @@ import { mayBeUndecodable, undecodableName, type WalkError } from '../watch/tree
 import { FindBatch } from './find-batch.js';
 import { parseFindErrorLine } from './find-errors.js';
 import { findArgs, parseFindRecord, PRUNED_PREFIX } from './find-format.js';
-import { FIND_COMMAND, FIND_ENV } from './find-probe.js';
+import { FIND_COMMAND, findEnv } from './find-probe.js';
 import type { ReconcileWalk } from './reconcile-walk.js';
 
 /** The reconcile key of the file Node finds at absPath, if it is a file. */
@@ -91,7 +91,7 @@ export class FindWalk implements ReconcileWalk {
     } catch (err) {
       return this.finish(`cannot write find's output to ${tmpdir()}: ${(err as Error).message}`);
     }
-    const child = spawn(this.command, findArgs(this.base, this.filter.excludeGlobs), { env: FIND_ENV, stdio: ['ignore', this.output, 'pipe'] });
+    const child = spawn(this.command, findArgs(this.base, this.filter.excludeGlobs), { env: findEnv(), stdio: ['ignore', this.output, 'pipe'] });
     this.child = child;
     child.stderr!.setEncoding('utf8');
     child.stderr!.on('data', (text: string) => this.readErrors(text));
