@@ -13,6 +13,7 @@ import { IssueSink } from './issue-sink.js';
 import { readOssSection } from './oss-section.js';
 import { resolveConfigPath } from './paths.js';
 import { SectionReader } from './section-reader.js';
+import { warnIfStateDbExposed } from './state-db-exposure.js';
 import { defaultStateDbPath } from './state-db-path.js';
 import { LOG_LEVELS, WATCHERS } from './types.js';
 import type { Config, OssConfig } from './types.js';
@@ -107,7 +108,10 @@ function buildConfig(root: SectionReader, sourcePath: string, options: ParseOpti
   root.reportUnknownKeys();
   config.folders = assignFolderNames(folders, root.sink);
   checkFolderOverlaps(folders, root.sink);
-  if (stateDb !== '') warnIfStateDbWatched(stateDb, config.folders, root.sink);
+  if (stateDb !== '') {
+    warnIfStateDbWatched(stateDb, config.folders, root.sink);
+    warnIfStateDbExposed(stateDb, root.sink);
+  }
   return config;
 }
 
