@@ -43,5 +43,11 @@ describe('file names with control characters in human output', () => {
     expect((await json.exited).code).toBe(0);
     const snapshot = JSON.parse(json.stdout.join('')) as { problems: Array<{ relPath: string }> };
     expect(snapshot.problems.map((p) => p.relPath)).toEqual([NAME]);
+
+    // retry echoes a PATH it cannot place
+    const retry = fx.spawnCli(['retry', '--config', fx.configPath, `/elsewhere/${NAME}`]);
+    expect((await retry.exited).code).toBe(2);
+    expect(retry.stderr.join('\n')).toContain(`oss-sync retry: /elsewhere/${SHOWN} is not inside any configured folder`);
+    expect(retry.stderr.join('\n')).not.toMatch(RAW_CONTROL);
   });
 });
