@@ -39,6 +39,7 @@ describe('Logger', () => {
     const lines: string[] = [];
     new Logger({ level: 'info', pretty: true, write: (l) => lines.push(l) }).error(`cannot read ${name}`, { path: name, detail: { name } });
     expect(lines).toHaveLength(1);
+    // eslint-disable-next-line no-control-regex -- what must not reach the terminal
     expect(lines[0]!.slice(0, -1)).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
     expect(lines[0]).toContain('cannot read evil\\x1b[2J\\x1b]0;owned\\x07\\x0aALL GOOD \\u202etxt.exe\\x9b  path=evil\\x1b[2J');
     expect(lines[0]).toContain('\\u202etxt.exe'); // in the JSON-rendered field too
