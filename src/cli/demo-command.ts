@@ -4,6 +4,7 @@ import { parse } from 'yaml';
 import { loadConfig } from '../config/index.js';
 import { Daemon } from '../daemon/daemon.js';
 import { startEmulator } from '../emulator/index.js';
+import { terminalSafe as safe } from '../lib/terminal-text.js';
 import { packageVersion, parseCommandArgs, UsageError } from './args.js';
 import { commandLogger } from './command-logger.js';
 
@@ -43,8 +44,8 @@ export async function runDemoCommand(argv: string[]): Promise<number> {
   const first = config.folders[0];
   process.stderr.write(
     `\noss-sync demo is running. Try, in another terminal:\n` +
-      (first ? `  echo hello > ${join(first.path, 'hello.txt')}\n` : '') +
-      `  node dist/src/cli/main.js status --config ${configPath}\n` +
+      (first ? `  echo hello > ${safe(join(first.path, 'hello.txt'))}\n` : '') +
+      `  node dist/src/cli/main.js status --config ${safe(configPath)}\n` +
       `Ctrl-C stops the daemon and the emulator.\n\n`,
   );
   await new Promise<void>((done) => {

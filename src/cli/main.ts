@@ -3,7 +3,8 @@
  * The `oss-sync` command: a thin dispatcher. Each subcommand lives in its own module and returns
  * an exit code; nothing here knows how uploading or watching works.
  */
-import { ConfigError } from '../config/config-error.js';
+import { ConfigError, formatIssue } from '../config/config-error.js';
+import { terminalSafe } from '../lib/terminal-text.js';
 import { packageVersion, UsageError } from './args.js';
 
 type Command = (argv: string[]) => Promise<number>;
@@ -55,22 +56,27 @@ async function main(argv: string[]): Promise<number> {
   }
   const command = COMMANDS[name];
   if (!command) {
-    process.stderr.write(`oss-sync: unknown command '${name}'\n\n${usage()}`);
+    process.stderr.write(`oss-sync: unknown command '${terminalSafe(name)}'\n\n${usage()}`);
     return 2;
   }
   try {
     return await command.run(rest);
   } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`oss-sync ${name}: ${err.message}\n`);
-      return 2;
-    }
-    if (err instanceof ConfigError) {
-      process.stderr.write(`oss-sync ${name}: ${err.message}\n`);
+    if (err instanceof UsageError || err instanceof ConfigError) {
+      process.stderr.write(`oss-sync ${terminalSafe(name)}: ${errorText(err)}\n`);
       return 2;
     }
     throw err;
   }
+}
+
+/**
+ * An error for the terminal: paths, file names and config values in it may hold control
+ * characters, shown escaped so they cannot drive the terminal; a config error keeps one line per issue.
+ */
+function errorText(err: unknown): string {
+  if (err instanceof ConfigError) return [err.message.split('\n')[0], ...err.issues.map((i) => `  ${terminalSafe(formatIssue(i))}`)].join('\n');
+  return terminalSafe(err instanceof Error ? err.message : String(err));
 }
 
 main(process.argv.slice(2)).then(
@@ -78,7 +84,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(`oss-sync: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`oss-sync: ${errorText(err)}\n`);
     // Exit now: whatever the failed command left running (timers, sockets) must not keep us alive.
     process.exit(1);
   },

@@ -1,5 +1,6 @@
 import { loadConfig, type Config } from '../config/index.js';
 import { Daemon, type UnsyncedFolder } from '../daemon/daemon.js';
+import { terminalSafe as safe } from '../lib/terminal-text.js';
 import { StateStore } from '../store/index.js';
 import { commandLogger } from './command-logger.js';
 import { CONFIG_OPTION, packageVersion, parseCommandArgs, resolveConfigPath } from './args.js';
@@ -45,7 +46,7 @@ export async function runOnceCommand(argv: string[]): Promise<number> {
   const storeFailure = daemon.storeFailure;
   if (storeFailure) {
     process.stderr.write(
-      `oss-sync once: the state database ${config.stateDb} cannot be written (${storeFailure.message}); stopped. ` +
+      `oss-sync once: the state database ${safe(config.stateDb)} cannot be written (${safe(storeFailure.message)}); stopped. ` +
         'What was recorded is kept: free space or fix the file system, then run again.\n',
     );
   }
@@ -58,7 +59,10 @@ export async function runOnceCommand(argv: string[]): Promise<number> {
   return code;
 }
 
-/** The run's outcome on stderr, read from the state database after the stop; the exit code. */
+/**
+ * The run's outcome on stderr, read from the state database after the stop; the exit code. Names
+ * and errors pass through safe(): a crafted file name must not drive the terminal or forge a line.
+ */
 function summarize(config: Config, unsynced: UnsyncedFolder[]): number {
   // Read the outcome after the stop, so transfers that were still finishing are counted.
   const store = StateStore.open(config.stateDb);
@@ -72,7 +76,7 @@ function summarize(config: Config, unsynced: UnsyncedFolder[]): number {
     const notSynced = unsynced.length > 0 ? `, ${unsynced.length} folder(s) not synced` : '';
     process.stderr.write(`oss-sync once: ${failed.length} file(s) failed, ${pending} not done, ${uploaded} up to date${notSynced}\n`);
     for (const f of unsynced) process.stderr.write(`  ${describeUnsynced(f)}\n`);
-    for (const f of failed.slice(0, 50)) process.stderr.write(`  ${f.folder}/${f.relPath}: ${f.lastError ?? 'unknown error'}\n`);
+    for (const f of failed.slice(0, 50)) process.stderr.write(`  ${safe(`${f.folder}/${f.relPath}`)}: ${safe(f.lastError ?? 'unknown error')}\n`);
     if (failed.length > 50) process.stderr.write(`  ... and ${failed.length - 50} more (see 'oss-sync status')\n`);
     return 1;
   }
@@ -81,5 +85,5 @@ function summarize(config: Config, unsynced: UnsyncedFolder[]): number {
 }
 
 function describeUnsynced(f: UnsyncedFolder): string {
-  return `folder ${f.folder} (${f.path}) not synced: ${f.reason}`;
+  return `folder ${safe(f.folder)} (${safe(f.path)}) not synced: ${safe(f.reason)}`;
 }

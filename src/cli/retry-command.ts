@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { loadConfig } from '../config/index.js';
+import { terminalSafe } from '../lib/terminal-text.js';
 import { StateStore } from '../store/index.js';
 import { CONFIG_OPTION, parseCommandArgs, resolveConfigPath } from './args.js';
 import { retryTarget } from './retry-targets.js';
@@ -17,6 +19,15 @@ export async function runRetryCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const config = loadConfig(resolveConfigPath(values.config), process.env, { purpose: 'inspect' });
+  // Opening would create the database and its folders: a wrong --config or state_db would then
+  // leave an empty database behind and report "0 queued" as if all were well.
+  if (!existsSync(config.stateDb)) {
+    process.stderr.write(
+      `oss-sync retry: no state database at ${terminalSafe(config.stateDb)} (state_db of ${terminalSafe(config.sourcePath)}): nothing to retry; ` +
+        'has the daemon run with this config?\n',
+    );
+    return 1;
+  }
   const store = StateStore.open(config.stateDb);
   try {
     // Every PATH is checked before anything is queued: a bad one changes nothing.

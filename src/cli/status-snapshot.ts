@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { InstanceLock, StateStore, type FailedFile, type FolderCounts, type FolderHealth, type InFlightFile } from '../store/index.js';
 
 /** Everything `oss-sync status` shows; also its stable --json shape. */
@@ -30,7 +30,7 @@ export function readStatus(stateDb: string, configuredFolders: ReadonlyArray<{ n
     problems: [],
     totals: { queued: 0, uploading: 0, uploaded: 0, failed: 0, retrying: 0, deleting: 0, queuedBytes: 0, uploadedBytes: 0 },
   };
-  if (!existsSync(stateDb)) return empty;
+  if (!databaseExists(stateDb)) return empty;
   const running = InstanceLock.isHeld(stateDb);
   const store = StateStore.openForReading(stateDb);
   try {
@@ -82,6 +82,27 @@ export function readStatus(stateDb: string, configuredFolders: ReadonlyArray<{ n
     };
   } finally {
     store.close();
+  }
+}
+
+/**
+ * False when there is no database yet. The database is private to the daemon's user (0600 in a 0700
+ * folder): for another user it is not "missing", and status says so instead of "does not exist yet".
+ */
+function databaseExists(stateDb: string): boolean {
+  try {
+    statSync(stateDb);
+    return true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return false;
+    if (code === 'EACCES') {
+      throw new Error(
+        `cannot read the state database ${stateDb} as this user (permission denied): it is private to the daemon's user; ` +
+          'run status as that user (e.g. with sudo)',
+      );
+    }
+    throw err;
   }
 }
 

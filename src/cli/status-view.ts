@@ -1,27 +1,34 @@
+import { terminalSafe as safe } from '../lib/terminal-text.js';
 import type { StatusSnapshot } from './status-snapshot.js';
 
-/** Renders a status snapshot for a person: a header, a table per folder, then what is moving or stuck. */
+/**
+ * Renders a status snapshot for a person: a header, a table per folder, then what is moving or stuck.
+ * Every text that comes from the database, a file name or an error passes through safe(): a crafted
+ * file name must not drive the terminal (--json keeps the exact text).
+ */
 export function renderStatus(s: StatusSnapshot): string {
   const out: string[] = [];
   const d = s.daemon;
   out.push(
-    d.running
-      ? `daemon: running (pid ${d.pid ?? '?'}, up ${duration(d.uptimeSeconds ?? 0)}${d.version ? `, v${d.version}` : ''})`
-      : 'daemon: not running',
+    !d.running
+      ? 'daemon: not running'
+      : d.pid === null
+        ? `daemon: none registered, but another process holds the lock ${safe(s.stateDb)}.lock (a daemon starting or stopping, or another program)`
+        : `daemon: running (pid ${d.pid}, up ${duration(d.uptimeSeconds ?? 0)}${d.version ? `, v${safe(d.version)}` : ''})`,
   );
   if (!s.database.exists) {
-    out.push(`state:  ${s.stateDb} does not exist yet (the daemon has not run with this config)`);
+    out.push(`state:  ${safe(s.stateDb)} does not exist yet (the daemon has not run with this config)`);
   } else {
-    out.push(`state:  ${s.stateDb} (${s.database.healthy ? 'healthy' : `DAMAGED: ${s.database.problems.slice(0, 3).join('; ')}`})`);
+    out.push(`state:  ${safe(s.stateDb)} (${s.database.healthy ? 'healthy' : `DAMAGED: ${safe(s.database.problems.slice(0, 3).join('; '))}`})`);
   }
   out.push('');
   const rows = s.folders.map((f) => [
-    f.folder,
+    safe(f.folder),
     String(f.queued),
     String(f.uploading),
     String(f.verified),
     f.failed > 0 ? `${f.failed} !` : '0',
-    !f.inConfig ? 'not in the config (kept for its return; not in the totals)' : f.mode ? `${f.mode}${f.note ? ` (${f.note})` : ''}` : d.running ? '-' : 'stopped',
+    !f.inConfig ? 'not in the config (kept for its return; not in the totals)' : f.mode ? `${safe(f.mode)}${f.note ? ` (${safe(f.note)})` : ''}` : d.running ? '-' : 'stopped',
   ]);
   out.push(...table(['FOLDER', 'QUEUED', 'UPLOADING', 'UPLOADED', 'FAILED', 'WATCH'], rows));
   const t = s.totals;
@@ -34,19 +41,19 @@ export function renderStatus(s: StatusSnapshot): string {
     out.push('', d.running ? 'uploading:' : 'interrupted (they resume at the next start):');
     for (const u of s.uploading) {
       const rate = u.bytesPerSecond !== null ? `  ${bytes(u.bytesPerSecond)}/s` : '';
-      out.push(`  ${u.folder}/${u.relPath}  ${u.percent.toFixed(1)}%  ${bytes(u.bytesDone)} of ${bytes(u.size)}${rate}`);
+      out.push(`  ${safe(`${u.folder}/${u.relPath}`)}  ${u.percent.toFixed(1)}%  ${bytes(u.bytesDone)} of ${bytes(u.size)}${rate}`);
     }
   }
   const failed = s.problems.filter((p) => !p.retrying);
   const retrying = s.problems.filter((p) => p.retrying);
   if (failed.length > 0) {
     out.push('', `failed (run 'oss-sync retry' once the cause is fixed):`);
-    for (const p of failed) out.push(`  ${p.folder}/${p.relPath}  after ${p.attempts} attempt(s): ${p.lastError ?? 'unknown error'}`);
+    for (const p of failed) out.push(`  ${safe(`${p.folder}/${p.relPath}`)}  after ${p.attempts} attempt(s): ${safe(p.lastError ?? 'unknown error')}`);
     if (t.failed > failed.length) out.push(`  ... and ${t.failed - failed.length} more (\`oss-sync status --json\` lists the first ${s.problems.length} problems)`);
   }
   if (retrying.length > 0) {
     out.push('', 'retrying:');
-    for (const p of retrying) out.push(`  ${p.folder}/${p.relPath}  attempt ${p.attempts}: ${p.lastError ?? ''}`);
+    for (const p of retrying) out.push(`  ${safe(`${p.folder}/${p.relPath}`)}  attempt ${p.attempts}: ${safe(p.lastError ?? '')}`);
   }
   return `${out.join('\n')}\n`;
 }

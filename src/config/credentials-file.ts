@@ -3,7 +3,7 @@
  * sts_token) or an ossutil-style INI file (accessKeyID, accessKeySecret, stsToken). Like ssh, it
  * is refused when other users can read it.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, type Stats } from 'node:fs';
 import { parse } from 'yaml';
 import { InvalidValue } from './invalid-value.js';
 
@@ -54,20 +54,48 @@ function parseContent(text: string, path: string): FileCredentials {
   return normalise(Object.entries(data));
 }
 
+function kindOf(stats: Stats): string {
+  if (stats.isDirectory()) return 'a directory';
+  if (stats.isFIFO()) return 'a FIFO (named pipe)';
+  if (stats.isSocket()) return 'a socket';
+  if (stats.isCharacterDevice() || stats.isBlockDevice()) return 'a device';
+  return 'not a regular file';
+}
+
+/**
+ * Reads the file through one descriptor, opened with O_NONBLOCK and checked with fstat before any
+ * read: a FIFO would block open() and read() forever (run, once and status would hang), a directory
+ * would fail with a bare EISDIR. Only a regular file is read. A symlink is followed (secrets
+ * mounted by Kubernetes or systemd credentials are symlinks); what it points to must be regular.
+ */
 export function readCredentialsFile(path: string): FileCredentials {
-  let mode: number;
+  let fd: number;
   try {
-    mode = statSync(path).mode;
-  } catch {
-    throw new InvalidValue(`credentials file ${path} does not exist or cannot be read`);
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' || code === 'EPERM' ? 'cannot be read (permission denied)' : `cannot be opened (${code ?? 'error'})`;
+    throw new InvalidValue(`credentials file ${path} ${why}`);
   }
-  if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
-    const octal = (mode & 0o777).toString(8).padStart(3, '0');
-    throw new InvalidValue(`credentials file ${path} is readable by other users (mode ${octal}); run: chmod 600 ${path}`);
+  try {
+    const stats = fstatSync(fd);
+    if (!stats.isFile()) throw new InvalidValue(`credentials file ${path} is ${kindOf(stats)}; expected a regular file`);
+    if (process.platform !== 'win32' && (stats.mode & 0o077) !== 0) {
+      const octal = (stats.mode & 0o777).toString(8).padStart(3, '0');
+      throw new InvalidValue(`credentials file ${path} is readable by other users (mode ${octal}); run: chmod 600 ${path}`);
+    }
+    let text: string;
+    try {
+      text = readFileSync(fd, 'utf8');
+    } catch (err) {
+      throw new InvalidValue(`credentials file ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+    const credentials = parseContent(text, path);
+    if (!credentials.accessKeyId || !credentials.accessKeySecret) {
+      throw new InvalidValue(`credentials file ${path} must set both access_key_id and access_key_secret`);
+    }
+    return credentials;
+  } finally {
+    closeSync(fd);
   }
-  const credentials = parseContent(readFileSync(path, 'utf8'), path);
-  if (!credentials.accessKeyId || !credentials.accessKeySecret) {
-    throw new InvalidValue(`credentials file ${path} must set both access_key_id and access_key_secret`);
-  }
-  return credentials;
 }

@@ -7,17 +7,41 @@ import { InvalidValue } from './invalid-value.js';
 const REFERENCE = /\$\$|\$\{([^}]*)\}|\$\{/g;
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/** A `${NAME}` reference of the config and the value it took from the environment. */
+export interface EnvRef {
+  name: string;
+  value: string;
+}
+
 /**
  * The values `${VAR}` references in text take from the environment, longest first: what an error
  * message about the expanded text must not repeat (a secret's reference may sit under the wrong key).
  */
-export function envValuesIn(text: string, env: NodeJS.ProcessEnv): string[] {
-  const values = new Set<string>();
+export function envRefsIn(text: string, env: NodeJS.ProcessEnv): EnvRef[] {
+  const refs = new Map<string, EnvRef>();
   for (const match of text.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-[^}]*)?\}/g)) {
-    const value = env[match[1]!];
-    if (value !== undefined && value !== '') values.add(value);
+    const name = match[1]!;
+    const value = env[name];
+    if (value !== undefined && value !== '' && !refs.has(value)) refs.set(value, { name, value });
   }
-  return [...values].sort((a, b) => b.length - a.length);
+  return [...refs.values()].sort((a, b) => b.value.length - a.value.length);
+}
+
+/**
+ * The one redaction every config message built from resolved values passes through: each value
+ * taken from the environment (whole, or cut to 8 characters or more, as describeValue() cuts long
+ * values and a unit follows digits) is shown as its reference, `${NAME}`. Values shorter than
+ * minLength are left alone (see IssueSink: a "4" replaced everywhere would garble line numbers).
+ */
+export function hideEnvValues(message: string, refs: readonly EnvRef[], minLength = 1): string {
+  let out = message;
+  for (const { name, value } of refs) {
+    if (value.length < minLength) continue;
+    const shown = `\${${name}}`;
+    out = out.split(value).join(shown);
+    for (let cut = value.length - 1; cut >= 8; cut--) out = out.split(value.slice(0, cut)).join(shown).split(value.slice(-cut)).join(shown);
+  }
+  return out;
 }
 
 export function expandEnvRefs(text: string, env: NodeJS.ProcessEnv): string {

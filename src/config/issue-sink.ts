@@ -1,12 +1,29 @@
 /** Collects every issue and warning of one parse, located through the YAML source. */
 import type { ConfigIssue } from './config-error.js';
+import { hideEnvValues, type EnvRef } from './env-refs.js';
 import type { Position, YamlSource } from './yaml-source.js';
+
+/**
+ * Shorter values from the environment are left alone in messages: no credential is that short
+ * (AccessKey IDs have 24 characters, secrets 30), and replacing a "4" everywhere would garble line
+ * numbers. A message about a key's own value hides every one of its values (SectionReader).
+ */
+const MIN_HIDDEN_LENGTH = 8;
 
 export class IssueSink {
   readonly issues: ConfigIssue[];
   readonly warnings: string[] = [];
 
-  constructor(readonly source: YamlSource) {
+  /**
+   * envRefs: every `${VAR}` of the config and its value. A message of a check across keys (two
+   * folders with one name, nested paths) is built from resolved values, and one of them may be a
+   * secret referenced under the wrong key: every issue and warning shows such values as their
+   * reference, `${NAME}`, whichever check wrote it.
+   */
+  constructor(
+    readonly source: YamlSource,
+    private readonly envRefs: readonly EnvRef[] = [],
+  ) {
     this.issues = [...source.syntaxIssues];
   }
 
@@ -27,7 +44,7 @@ export class IssueSink {
   }
 
   warn(message: string): void {
-    this.warnings.push(message);
+    this.warnings.push(this.hide(message));
   }
 
   /** `line 12` of keyPath, for messages that refer to a second place. */
@@ -37,6 +54,10 @@ export class IssueSink {
   }
 
   private push(keyPath: string, message: string, position: Position | undefined): void {
-    this.issues.push({ file: this.source.file, line: position?.line, column: position?.column, keyPath, message });
+    this.issues.push({ file: this.source.file, line: position?.line, column: position?.column, keyPath, message: this.hide(message) });
+  }
+
+  private hide(message: string): string {
+    return hideEnvValues(message, this.envRefs, MIN_HIDDEN_LENGTH);
   }
 }

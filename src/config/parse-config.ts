@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { ConfigError } from './config-error.js';
 import { checkCronExpression } from './cron-schedule.js';
 import { DEFAULT_IGNORES } from './default-ignores.js';
+import { envRefsIn } from './env-refs.js';
 import { assignFolderNames, checkFolderOverlaps, warnIfStateDbWatched } from './folder-checks.js';
 import { PART_SIZE_LIMITS, readFolder } from './folder-section.js';
 import type { FolderDefaults, ReadFolder } from './folder-section.js';
@@ -12,6 +13,7 @@ import { IssueSink } from './issue-sink.js';
 import { readOssSection } from './oss-section.js';
 import { resolveConfigPath } from './paths.js';
 import { SectionReader } from './section-reader.js';
+import { warnIfStateDbExposed } from './state-db-exposure.js';
 import { defaultStateDbPath } from './state-db-path.js';
 import { LOG_LEVELS, WATCHERS } from './types.js';
 import type { Config, OssConfig } from './types.js';
@@ -113,7 +115,10 @@ function buildConfig(root: SectionReader, sourcePath: string, options: ParseOpti
   root.reportUnknownKeys();
   config.folders = assignFolderNames(folders, root.sink);
   checkFolderOverlaps(folders, root.sink);
-  if (stateDb !== '') warnIfStateDbWatched(stateDb, config.folders, root.sink);
+  if (stateDb !== '') {
+    warnIfStateDbWatched(stateDb, config.folders, root.sink);
+    warnIfStateDbExposed(stateDb, root.sink);
+  }
   return config;
 }
 
@@ -135,7 +140,7 @@ export interface ParseOptions {
 export function parseConfig(text: string, sourcePath: string, env: NodeJS.ProcessEnv = process.env, options: ParseOptions = {}): Config {
   const file = resolve(sourcePath);
   const source = readYamlSource(text, file);
-  const sink = new IssueSink(source);
+  const sink = new IssueSink(source, envRefsIn(text, env));
   if (source.syntaxIssues.length > 0) throw new ConfigError(sink.issues);
   const root = SectionReader.open(source.data, '', sink, env);
   const config = root && buildConfig(root, file, options);

@@ -2,7 +2,7 @@
  * Reads one YAML mapping key by key: each accessor validates, reports a located issue on a bad
  * value and returns the fallback, so one pass finds every problem. Keys never read are unknown.
  */
-import { envValuesIn, expandEnvRefs } from './env-refs.js';
+import { envRefsIn, expandEnvRefs, hideEnvValues } from './env-refs.js';
 import { didYouMean } from './did-you-mean.js';
 import { InvalidValue, describeValue } from './invalid-value.js';
 import type { IssueSink } from './issue-sink.js';
@@ -75,13 +75,9 @@ export class SectionReader {
    * names the reference, never the value, whole (quoted), resolved into a path or in part.
    */
   private withoutEnvValues(message: string, raw: string, expanded: unknown): string {
-    let out = message.split(describeValue(expanded)).join(`the value of ${describeValue(raw)}`);
-    for (const secret of envValuesIn(raw, this.env)) {
-      out = out.split(secret).join('***');
-      // a cut value (describeValue) or a part of one (a unit after the digits) must go too
-      for (let cut = secret.length - 1; cut >= 8; cut--) out = out.split(secret.slice(0, cut)).join('***').split(secret.slice(-cut)).join('***');
-    }
-    return out;
+    const out = message.split(describeValue(expanded)).join(`the value of ${describeValue(raw)}`);
+    // Every value of this key's references, however short: the message is about this very value.
+    return hideEnvValues(out, envRefsIn(raw, this.env));
   }
 
   /** A string, trimmed; undefined when absent, empty (`${VAR:-}`) or invalid. */

@@ -159,7 +159,8 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       this.heartbeat = setInterval(() => this.storeFailures.guard(() => this.store.daemon.heartbeat()), HEARTBEAT_MS);
       this.heartbeat.unref();
     }
-    logger.info('oss-sync started', { mode: this.o.mode, folders: this.config.folders.length, stateDb: this.config.stateDb });
+    // A store failure during start-up was logged as a stop: the start did not succeed.
+    if (!this.storeFailure) logger.info('oss-sync started', { mode: this.o.mode, folders: this.config.folders.length, stateDb: this.config.stateDb });
   }
 
   private worker!: TransferWorker;

@@ -3,6 +3,8 @@
  * when stdout is a terminal. Every registered secret is replaced by *** wherever it appears, in
  * the message or any field, so a secret that leaks into an error text never reaches the log.
  */
+import { terminalSafe } from '../lib/terminal-text.js';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -57,11 +59,15 @@ export class Logger {
     const record = { time: new Date().toISOString(), level, msg, ...normalise(fields) };
     let line: string;
     if (this.pretty) {
+      // A terminal obeys escape sequences: a file name or error text is redacted, then shown with
+      // its control characters escaped, so it cannot clear the screen or forge a line (JSON lines
+      // keep the exact text: JSON escapes control characters itself).
+      const show = (text: string): string => terminalSafe(this.redact(text));
       const extra = Object.entries(record)
         .filter(([k]) => k !== 'time' && k !== 'level' && k !== 'msg')
-        .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+        .map(([k, v]) => `${show(k)}=${show(typeof v === 'string' ? v : String(JSON.stringify(v)))}`)
         .join(' ');
-      line = `${record.time.slice(11, 19)} ${level.toUpperCase().padEnd(5)} ${msg}${extra ? `  ${extra}` : ''}`;
+      line = `${record.time.slice(11, 19)} ${level.toUpperCase().padEnd(5)} ${show(msg)}${extra ? `  ${extra}` : ''}`;
     } else {
       line = JSON.stringify(record);
     }

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { accessSync, constants } from 'node:fs';
 import { migrate } from './migrations.js';
+import { fsReason, preparePrivateFile } from './private-files.js';
 
 export type Db = Database.Database;
 
@@ -19,14 +19,16 @@ export type Db = Database.Database;
  * - busy_timeout: `status`, `retry` and the daemon share the file; wait briefly instead of failing.
  * - foreign_keys: parts vanish with their upload; an upload outlives a forgotten file (file_id NULL)
  *   so the orphan can still be aborted on the server.
+ * - 0600 in a 0700 folder when oss-sync creates them (private-files.ts): the queue lists every
+ *   backed-up path.
  */
 export function openDatabase(path: string, { readonly = false } = {}): Db {
-  if (!readonly) mkdirSync(dirname(path), { recursive: true });
+  if (!readonly) preparePrivateFile(path, 'the state database (state_db)');
   let db: Db;
   try {
     db = new Database(path, { readonly, fileMustExist: readonly, timeout: 5_000 });
   } catch (err) {
-    throw new Error(`cannot open state database ${path}: ${(err as Error).message}`);
+    throw new Error(`cannot open the state database (state_db) ${path}: ${(err as Error).message}${readReason(path)}`);
   }
   try {
     if (!readonly) {
@@ -39,6 +41,16 @@ export function openDatabase(path: string, { readonly = false } = {}): Db {
   } catch (err) {
     db.close();
     throw new Error(`cannot use state database ${path}: ${(err as Error).message}`);
+  }
+}
+
+/** `: permission denied` when the file system says why path cannot be read; SQLite's message does not. */
+function readReason(path: string): string {
+  try {
+    accessSync(path, constants.R_OK);
+    return '';
+  } catch (err) {
+    return ` (${fsReason(err)})`;
   }
 }
 

@@ -1,12 +1,12 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { preparePrivateFile } from './private-files.js';
 
 /**
  * One daemon per state database. The lock is an exclusive SQLite lock held on a sidecar file
  * (`<state db>.lock`) for the life of the process: the kernel releases it when the process dies,
  * even by kill -9, so there is no stale pid file to clean up. `status` probes it to tell whether a
- * daemon is running.
+ * daemon is running. The file is created 0600 (private-files.ts): another user who could open it
+ * could hold a read lock on it and keep the daemon from starting.
  */
 export class InstanceLock {
   private constructor(private readonly db: Database.Database) {}
@@ -14,8 +14,8 @@ export class InstanceLock {
   /** Takes the lock, or returns undefined if another process holds it. */
   static tryAcquire(stateDbPath: string): InstanceLock | undefined {
     let db: Database.Database;
+    preparePrivateFile(`${stateDbPath}.lock`, 'the lock file of the state database (state_db)');
     try {
-      mkdirSync(dirname(stateDbPath), { recursive: true });
       db = new Database(`${stateDbPath}.lock`, { timeout: 0 });
     } catch (err) {
       throw new Error(`cannot create the lock file ${stateDbPath}.lock: ${(err as Error).message}`);

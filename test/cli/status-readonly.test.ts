@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { chmodSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SCHEMA_VERSION } from '../../src/store/index.js';
@@ -14,6 +14,15 @@ afterEach(async () => {
 
 const NOBODY = 65534;
 
+/**
+ * The state files are the daemon user's alone (0600 in a 0700 folder); an administrator who wants
+ * operators to read them creates them readable before the first start (oss-sync then warns).
+ */
+function openUpStateFiles(stateDb: string): void {
+  mkdirSync(dirname(stateDb), { mode: 0o755 });
+  for (const path of [stateDb, `${stateDb}.lock`]) writeFileSync(path, '', { mode: 0o644 });
+}
+
 // An operator reading a service's state: the database belongs to the daemon's user (root here).
 describe.skipIf(process.getuid?.() !== 0)('status for a user who cannot write the state database', () => {
   it('reads a running daemon\'s state, and says what to do when none runs', async () => {
@@ -21,6 +30,7 @@ describe.skipIf(process.getuid?.() !== 0)('status for a user who cannot write th
     createTree(fx.folder('main'), { 'a.txt': 'a' });
     chmodSync(fx.root, 0o755); // the config is readable to all; the state folder stays root's
     chmodSync(fx.configPath, 0o644);
+    openUpStateFiles(fx.stateDb);
     const run = fx.spawnCli(['run', '--config', fx.configPath]);
     await run.waitForLog((r) => r.msg === 'uploaded');
     const status = fx.spawnCli(['status', '--config', fx.configPath, '--json'], {}, { uid: NOBODY });
@@ -44,6 +54,7 @@ describe.skipIf(process.getuid?.() !== 0)('status for a user who cannot write th
     fx = await createSyncFixture();
     chmodSync(fx.root, 0o755);
     chmodSync(fx.configPath, 0o644);
+    openUpStateFiles(fx.stateDb);
     const run = fx.spawnCli(['run', '--config', fx.configPath]);
     await run.waitForLog((r) => r.msg === 'oss-sync started');
     const db = new Database(fx.stateDb);

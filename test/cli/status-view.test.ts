@@ -27,4 +27,13 @@ describe('status for a person', () => {
     expect(text).toContain('  ... and 10 more (`oss-sync status --json` lists the first 50 problems)');
     expect(renderStatus(snapshot(3))).not.toContain('more (');
   });
+
+  // Another process holding the lock (a user who could open it, a daemon between its lock and its
+  // registration) is not "running (pid ?)".
+  it('says who holds the lock when no daemon is registered', () => {
+    const s = snapshot(0);
+    const text = renderStatus({ ...s, daemon: { ...s.daemon, pid: null, uptimeSeconds: null, version: null } });
+    expect(text).toContain('daemon: none registered, but another process holds the lock /var/lib/oss-sync/state.db.lock');
+    expect(text).not.toContain('pid ?');
+  });
 });

@@ -33,6 +33,21 @@ describe('Logger', () => {
     expect(lines[0]).toMatch(/^\d\d:\d\d:\d\d WARN {2}folder paused {2}folder=photos\n$/);
   });
 
+  // A crafted file name or error text must not clear the screen, set the title or forge a line.
+  it('escapes control characters and bidi overrides in a terminal line; JSON lines keep the exact text', () => {
+    const name = 'evil\x1b[2J\x1b]0;owned\x07\nALL GOOD \u202etxt.exe\u009b';
+    const lines: string[] = [];
+    new Logger({ level: 'info', pretty: true, write: (l) => lines.push(l) }).error(`cannot read ${name}`, { path: name, detail: { name } });
+    expect(lines).toHaveLength(1);
+    // eslint-disable-next-line no-control-regex -- what must not reach the terminal
+    expect(lines[0]!.slice(0, -1)).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+    expect(lines[0]).toContain('cannot read evil\\x1b[2J\\x1b]0;owned\\x07\\x0aALL GOOD \\u202etxt.exe\\x9b  path=evil\\x1b[2J');
+    expect(lines[0]).toContain('\\u202etxt.exe'); // in the JSON-rendered field too
+    const json: string[] = [];
+    new Logger({ level: 'info', pretty: false, write: (l) => json.push(l) }).error(`cannot read ${name}`, { path: name });
+    expect(JSON.parse(json[0]!)).toMatchObject({ msg: `cannot read ${name}`, path: name });
+  });
+
   it('delivers every line written to stdout (a pipe) before process.exit, in order', () => {
     const script = `
       const { Logger } = await import(${JSON.stringify(BUILT_LOGGER)});

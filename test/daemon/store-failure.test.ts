@@ -88,6 +88,10 @@ describe('daemon: a state database that stops taking writes', () => {
     expect(output).toContain(fx.stateDb);
     expect(output).toContain('cannot be written');
     expect(first.stderr.join('')).not.toMatch(/at .*\.js:\d+/);
+    // A start that failed is not logged as one that succeeded.
+    const messages = first.stdout.flatMap((chunk) => chunk.split('\n')).filter((l) => l.startsWith('{')).map((l) => (JSON.parse(l) as { msg: string }).msg);
+    const failedAt = messages.findIndex((m) => m.includes('the state database cannot be written'));
+    if (failedAt !== -1) expect(messages.slice(failedAt)).not.toContain('oss-sync started');
     await expectNextRunFinishes(names, verifiedNow(names));
   });
 });
