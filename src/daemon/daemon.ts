@@ -144,6 +144,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     this.scheduler.on('idle', () => {
       if (walked) this.emit('idle');
     });
+    this.scheduler.on('clockStep', (stepMs, moved) => logger.warn('the wall clock stepped; waiting files keep their remaining wait', { stepMs: Math.round(stepMs), moved }));
     this.scheduler.on('error', (err) => (isDatabaseUnwritable(err) ? this.storeFailures.report(err) : logger.error('scheduler error', { error: err })));
     for (const folder of this.config.folders) this.addFolder(folder);
     // Uploads start as the start-up walks queue files, not after the last walk (a big tree takes seconds).
@@ -219,7 +220,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   }
 
   private activeFolderNames(): string[] {
-    const now = Date.now();
+    const now = performance.now(); // fatal pauses keep monotonic time
     for (const name of this.fatalPauses.ended(now)) this.folders.get(name)?.recordHealth(); // tried again: no longer "paused"
     return [...this.folders.values()]
       .filter((f) => f.active && this.fatalPauses.pausedBy(f.name, now) === undefined)
@@ -230,7 +231,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
    * Configured folders not being synced right now: paused because their root is missing, or after
    * an error every upload of the folder would hit. `once` reports them and exits 1.
    */
-  unsyncedFolders(now = Date.now()): UnsyncedFolder[] {
+  unsyncedFolders(now = performance.now()): UnsyncedFolder[] {
     const health = new Map(this.store.daemon.folderHealth().map((h) => [h.folder, h]));
     const out: UnsyncedFolder[] = [];
     for (const sync of this.folders.values()) {
