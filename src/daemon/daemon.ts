@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { ScheduledTask } from 'node-cron';
 import type { Config, FolderConfig } from '../config/index.js';
 import { InstanceLock, isDatabaseUnwritable, StateStore } from '../store/index.js';
-import { createOssStorage, defaultRetryPolicy, FileUploader, withRetries, type ObjectStorage } from '../uploader/index.js';
+import { createOssStorage, defaultRetryPolicy, FileUploader, MemoryBudget, withRetries, type ObjectStorage } from '../uploader/index.js';
 import { DaemonAlreadyRunningError, StateDatabaseCorruptError, StateDatabaseUnwritableError } from './errors.js';
 import { FolderSync } from './folder-sync.js';
 import { OrphanSweeper } from './orphan-sweeper.js';
@@ -84,6 +84,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   ) {
     super();
     this.config = o.config;
+    this.memory = new MemoryBudget(o.config.concurrency.memoryBytes, o.config.concurrency.files);
     o.stopSignal?.addEventListener('abort', () => this.stopRequested.abort(), { once: true });
     this.storeFailures = new StoreFailureMonitor({ logger: o.logger, dbPath: store.path, onFailure: (err) => this.emit('storeFailed', err) });
     this.verified = new VerifiedBatch(store.queue, {
@@ -164,6 +165,11 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   private worker!: TransferWorker;
   /** One group commit for every worker this daemon builds (a reload replaces the worker, not this). */
   private readonly verified: VerifiedBatch;
+  /**
+   * concurrency.memory: every part buffer of every upload is paid from it. One for the daemon's life
+   * (a reload changes its limit) so uploads of the old and the new uploader count together.
+   */
+  readonly memory: MemoryBudget;
   private readonly storeFailures: StoreFailureMonitor;
 
   /** (Re)creates the OSS client, uploader and worker from the current config. */
@@ -174,6 +180,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       partSize: c.partSize,
       multipartThreshold: c.multipartThreshold,
       partConcurrency: c.concurrency.partsPerFile,
+      memoryBudget: this.memory,
     });
     this.worker = new TransferWorker({
       store: this.store,
@@ -333,6 +340,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     logger.setLevel(next.logLevel);
     logger.addSecrets([next.oss.accessKeySecret, next.oss.stsToken]);
     const rested = this.fatalPauses.clear(); // a fixed config deserves a try at once
+    this.memory.setLimit(next.concurrency.memoryBytes, next.concurrency.files);
     this.buildTransfer();
     const wanted = new Map(next.folders.map((f) => [f.name, f]));
     const removed = new Set<string>();
