@@ -86,7 +86,7 @@ export class MultipartUpload {
     const wanted = Math.min(this.ctx.settings.partConcurrency, queue.length);
     // One buffer per lane, reused part after part, paid from the shared memory budget: as many lanes
     // as it affords now (at least one, waited for). No lanes: parts are streamed, wanted at a time.
-    const buffered = largest <= this.ctx.settings.maxBufferedPartBytes;
+    const buffered = wanted > 0 && largest <= this.ctx.settings.maxBufferedPartBytes; // none to send: a resume after the last part
     const { lanes, release } = buffered ? await budgetedPartLanes(wanted, largest, this.ctx.settings.memoryBudget, this.ctx.signal) : { lanes: [], release: () => undefined };
     const laneCount = lanes.length > 0 ? lanes.length : wanted;
     const worker = async (lane: PartLane | undefined): Promise<void> => {

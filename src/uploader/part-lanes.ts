@@ -71,7 +71,7 @@ export interface BudgetedLanes {
  * (the caller streams its parts instead). Without a budget: `want` lanes, as before.
  */
 export async function budgetedPartLanes(want: number, laneBytes: number, budget: MemoryBudget | undefined, signal?: AbortSignal): Promise<BudgetedLanes> {
-  if (!budget) return { lanes: partLanes(want, laneBytes), release: () => undefined };
+  if (!budget || want <= 0) return { lanes: partLanes(Math.max(0, want), laneBytes), release: () => undefined };
   if (!(await budget.acquire(partLanesBytes(1, laneBytes), signal))) return { lanes: [], release: () => undefined };
   let count = 1;
   const share = Math.max(budget.shareBytes, partLanesBytes(1, laneBytes));
