@@ -25,6 +25,8 @@ export interface ReadFolder {
   config: Omit<FolderConfig, 'name'>;
   /** False when a required field was missing or invalid: skip cross-folder checks. */
   complete: boolean;
+  /** The folder sets its own part_size (else it has the global one): where a too-big part is reported. */
+  partSizeSet: boolean;
 }
 
 export const PART_SIZE_LIMITS = { min: 100 * 1024, max: 5 * 2 ** 30 };
@@ -72,5 +74,11 @@ export function readFolder(folder: SectionReader, defaults: FolderDefaults): Rea
     watcher: folder.oneOf('watcher', WATCHERS) ?? defaults.watcher,
   };
   folder.reportUnknownKeys();
-  return { keyPath: folder.path, explicitName, config, complete: path !== undefined && bucket !== undefined && prefixValid };
+  return {
+    keyPath: folder.path,
+    explicitName,
+    config,
+    complete: path !== undefined && bucket !== undefined && prefixValid,
+    partSizeSet: folder.has('part_size'),
+  };
 }

@@ -7,6 +7,7 @@ import { DEFAULT_IGNORES } from './default-ignores.js';
 import { envRefsIn } from './env-refs.js';
 import { assignFolderNames, checkFolderOverlaps, warnIfStateDbWatched } from './folder-checks.js';
 import { PART_SIZE_LIMITS, readFolder } from './folder-section.js';
+import { checkPartsFitMemory } from './memory-check.js';
 import type { FolderDefaults, ReadFolder } from './folder-section.js';
 import { readGlobs } from './globs.js';
 import { IssueSink } from './issue-sink.js';
@@ -21,7 +22,7 @@ import { childPath, readYamlSource } from './yaml-source.js';
 
 export const DEFAULTS = {
   logLevel: 'info',
-  concurrency: { files: 4, partsPerFile: 4 },
+  concurrency: { files: 4, partsPerFile: 4, memoryBytes: 256 * 2 ** 20 },
   partSize: 8 * 2 ** 20,
   multipartThreshold: 8 * 2 ** 20,
   settleMs: 2000,
@@ -78,6 +79,7 @@ function readConcurrency(root: SectionReader): Config['concurrency'] {
   const concurrency = {
     files: section?.integer('files', 1, 256) ?? DEFAULTS.concurrency.files,
     partsPerFile: section?.integer('parts_per_file', 1, 64) ?? DEFAULTS.concurrency.partsPerFile,
+    memoryBytes: section?.size('memory', { min: PART_SIZE_LIMITS.min }) ?? DEFAULTS.concurrency.memoryBytes,
   };
   section?.reportUnknownKeys();
   return concurrency;
@@ -115,6 +117,7 @@ function buildConfig(root: SectionReader, sourcePath: string, options: ParseOpti
   root.reportUnknownKeys();
   config.folders = assignFolderNames(folders, root.sink);
   checkFolderOverlaps(folders, root.sink);
+  checkPartsFitMemory(folders, config.concurrency.memoryBytes, root.has('part_size'), root.sink);
   if (stateDb !== '') {
     warnIfStateDbWatched(stateDb, config.folders, root.sink);
     warnIfStateDbExposed(stateDb, root.sink);

@@ -28,7 +28,12 @@ export interface Config {
   /** Absolute. */
   stateDb: string;
   logLevel: LogLevel;
-  concurrency: { files: number; partsPerFile: number };
+  concurrency: {
+    files: number;
+    partsPerFile: number;
+    /** Bytes: every part held in memory by every upload at once stays within this (concurrency.memory). */
+    memoryBytes: number;
+  };
   /** Bytes. */
   partSize: number;
   /** Bytes: files at least this large are uploaded in parts. */

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { ScheduledTask } from 'node-cron';
 import type { Config, FolderConfig } from '../config/index.js';
 import { InstanceLock, isDatabaseUnwritable, StateStore } from '../store/index.js';
-import { createOssStorage, defaultRetryPolicy, FileUploader, withRetries, type ObjectStorage } from '../uploader/index.js';
+import { createOssStorage, defaultRetryPolicy, FileUploader, MemoryBudget, withRetries, type ObjectStorage } from '../uploader/index.js';
 import { DaemonAlreadyRunningError, StateDatabaseCorruptError, StateDatabaseUnwritableError } from './errors.js';
 import { FolderSync } from './folder-sync.js';
 import { OrphanSweeper } from './orphan-sweeper.js';
@@ -86,6 +86,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   ) {
     super();
     this.config = o.config;
+    this.memory = new MemoryBudget(o.config.concurrency.memoryBytes, o.config.concurrency.files);
     o.stopSignal?.addEventListener('abort', () => this.stopRequested.abort(), { once: true });
     this.storeFailures = new StoreFailureMonitor({ logger: o.logger, dbPath: store.path, onFailure: (err) => this.emit('storeFailed', err) });
     this.verified = new VerifiedBatch(store.queue, {
@@ -146,6 +147,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     this.scheduler.on('idle', () => {
       if (walked) this.emit('idle');
     });
+    this.scheduler.on('clockStep', (stepMs, moved) => logger.warn('the wall clock stepped; waiting files keep their remaining wait', { stepMs: Math.round(stepMs), moved }));
     this.scheduler.on('error', (err) => (isDatabaseUnwritable(err) ? this.storeFailures.report(err) : logger.error('scheduler error', { error: err })));
     for (const folder of this.config.folders) this.addFolder(folder);
     // Uploads start as the start-up walks queue files, not after the last walk (a big tree takes seconds).
@@ -166,6 +168,11 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   private worker!: TransferWorker;
   /** One group commit for every worker this daemon builds (a reload replaces the worker, not this). */
   private readonly verified: VerifiedBatch;
+  /**
+   * concurrency.memory: every part buffer of every upload is paid from it. One for the daemon's life
+   * (a reload changes its limit) so uploads of the old and the new uploader count together.
+   */
+  readonly memory: MemoryBudget;
   private readonly storeFailures: StoreFailureMonitor;
 
   /** (Re)creates the OSS client, uploader and worker from the current config. */
@@ -176,6 +183,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       partSize: c.partSize,
       multipartThreshold: c.multipartThreshold,
       partConcurrency: c.concurrency.partsPerFile,
+      memoryBudget: this.memory,
     });
     this.worker = new TransferWorker({
       store: this.store,
@@ -222,7 +230,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   }
 
   private activeFolderNames(): string[] {
-    const now = Date.now();
+    const now = performance.now(); // fatal pauses keep monotonic time
     for (const name of this.fatalPauses.ended(now)) this.folders.get(name)?.recordHealth(); // tried again: no longer "paused"
     return [...this.folders.values()]
       .filter((f) => f.active && this.fatalPauses.pausedBy(f.name, now) === undefined)
@@ -233,7 +241,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
    * Configured folders not being synced right now: paused because their root is missing, or after
    * an error every upload of the folder would hit. `once` reports them and exits 1.
    */
-  unsyncedFolders(now = Date.now()): UnsyncedFolder[] {
+  unsyncedFolders(now = performance.now()): UnsyncedFolder[] {
     const health = new Map(this.store.daemon.folderHealth().map((h) => [h.folder, h]));
     const out: UnsyncedFolder[] = [];
     for (const sync of this.folders.values()) {
@@ -372,6 +380,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     logger.setLevel(next.logLevel);
     logger.addSecrets([next.oss.accessKeySecret, next.oss.stsToken]);
     const rested = this.fatalPauses.clear(); // a fixed config deserves a try at once
+    this.memory.setLimit(next.concurrency.memoryBytes, next.concurrency.files);
     this.buildTransfer();
     const wanted = new Map(next.folders.map((f) => [f.name, f]));
     const removed = new Set<string>();

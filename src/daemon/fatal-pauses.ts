@@ -5,12 +5,14 @@ const PAUSE_CAP_MS = 30 * 60_000;
 /**
  * Folders resting after an error every upload of theirs would hit (credentials, bucket): trying
  * again at once would only repeat it for every file. A reload (a fixed config) clears them.
+ * Times are monotonic (performance.now()): a step of the wall clock neither ends a rest at once
+ * nor stretches it by the step. Rests live only in this process, so nothing needs the wall clock.
  */
 export class FatalPauses {
   private readonly pauses = new Map<string, { until: number; ms: number; error: Error; ended?: boolean }>();
 
   /** Pauses the folder (longer if it was paused before) and returns for how long. */
-  pause(folder: string, error: Error, now = Date.now()): number {
+  pause(folder: string, error: Error, now = performance.now()): number {
     const prev = this.pauses.get(folder);
     const ms = prev ? Math.min(PAUSE_CAP_MS, prev.ms * 2) : FIRST_PAUSE_MS;
     this.pauses.set(folder, { until: now + ms, ms, error });
@@ -18,13 +20,13 @@ export class FatalPauses {
   }
 
   /** The error a folder is resting after, if it still is. */
-  pausedBy(folder: string, now = Date.now()): Error | undefined {
+  pausedBy(folder: string, now = performance.now()): Error | undefined {
     const pause = this.pauses.get(folder);
     return pause && pause.until > now ? pause.error : undefined;
   }
 
   /** Folders whose rest has ended since the last call, each once per pause: they are being tried again. */
-  ended(now = Date.now()): string[] {
+  ended(now = performance.now()): string[] {
     const out: string[] = [];
     for (const [folder, pause] of this.pauses) {
       if (pause.ended !== true && pause.until <= now) {

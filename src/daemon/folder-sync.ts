@@ -179,9 +179,9 @@ export class FolderSync {
   private async settleBeforeExit(relPaths: string[]): Promise<string[]> {
     const settle = this.settleTracker();
     for (const relPath of relPaths) settle.track(relPath);
-    const deadline = Date.now() + ONCE_SETTLE_WINDOWS * this.o.settleMs;
+    const deadline = performance.now() + ONCE_SETTLE_WINDOWS * this.o.settleMs; // monotonic: a clock step neither cuts nor stretches it
     const stopping = (): boolean => this.closed || this.o.stopSignal.aborted;
-    while (settle.pendingCount > 0 && Date.now() < deadline && !stopping()) await sleep(Math.min(100, this.o.settleMs));
+    while (settle.pendingCount > 0 && performance.now() < deadline && !stopping()) await sleep(Math.min(100, this.o.settleMs));
     const unsettled = settle.pendingPaths();
     for (const relPath of unsettled) settle.forget(relPath);
     if (stopping()) return []; // held back in the queue, for the next run to settle

@@ -31,6 +31,8 @@ interface SchedulerEvents {
   /** Nothing running and nothing pending in the active folders. */
   idle: [];
   error: [Error];
+  /** The wall clock stepped by stepMs (positive: forward); `moved` waiting rows were rescheduled. */
+  clockStep: [stepMs: number, moved: number];
 }
 
 /**
@@ -52,6 +54,8 @@ export class TransferScheduler extends EventEmitter<SchedulerEvents> {
   /** performance.now() of the last pump: the daemon's watchdog tells a stalled scheduler by it. */
   lastPumpAt = performance.now();
   private stopping = false;
+  /** Wall and monotonic clocks at the last look, to tell a step of the wall clock (undefined: not looked yet). */
+  private clocks: { wall: number; mono: number } | undefined;
 
   constructor(
     private readonly queue: FileQueue,
@@ -113,6 +117,7 @@ export class TransferScheduler extends EventEmitter<SchedulerEvents> {
     if (this.stopping) return;
     this.lastPumpAt = performance.now();
     try {
+      this.followWallClock();
       const folders = this.options.activeFolders();
       for (const row of this.claim(folders)) this.launch(row);
       if (this.running.size === 0 && this.queue.pendingCount(folders) === 0) this.emit('idle');
@@ -121,6 +126,25 @@ export class TransferScheduler extends EventEmitter<SchedulerEvents> {
       this.emit('error', err as Error);
       this.armTimer();
     }
+  }
+
+  /**
+   * Waits are stored as wall-clock times (they must survive a restart), which a step of the clock
+   * would stretch or cut short. Each pass compares how far the wall clock moved with how far the
+   * monotonic one did: a difference over CLOCK_STEP_MS is a step, and the waiting rows are moved with
+   * it (FileQueue.reschedule). The first pass cannot know what happened while nothing ran: it only
+   * cuts every wait to at most its own length from now. Timers themselves are monotonic (setTimeout).
+   */
+  private followWallClock(): void {
+    const wall = Date.now();
+    const mono = performance.now();
+    const last = this.clocks;
+    if (!last) this.queue.reschedule(0, wall);
+    else {
+      const step = wall - last.wall - (mono - last.mono);
+      if (Math.abs(step) > CLOCK_STEP_MS) this.emit('clockStep', step, this.queue.reschedule(step, wall));
+    }
+    this.clocks = { wall, mono }; // only once rescheduled: a store error has the next pass try again
   }
 
   private claim(folders: readonly string[]): FileRow[] {
@@ -229,5 +253,7 @@ export class TransferScheduler extends EventEmitter<SchedulerEvents> {
   }
 }
 
+/** A wall clock moving this much more or less than the monotonic one between two passes has been stepped (NTP slews far less). */
+const CLOCK_STEP_MS = 1_000;
 /** One indexed query every 2 s when idle: `oss-sync retry` takes effect within seconds, at no cost worth measuring. */
 const IDLE_POLL_MS = 2_000;

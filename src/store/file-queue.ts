@@ -2,6 +2,7 @@ import type { Statement } from 'better-sqlite3';
 import { type Db, statementCache } from './database.js';
 import { EPOCH_SECONDS_SQL, KEY_PATH_SQL } from './reconcile-key-sql.js';
 import { num, relPathOfReconcileKey, toFileRow } from './row-mapping.js';
+import { rescheduleWaits } from './wait-reschedule.js';
 import type { FileRow, Fingerprint, Observation } from './types.js';
 
 export interface UploadResultRecord {
@@ -43,25 +44,26 @@ export class FileQueue {
     const find = this.sql('SELECT id, size, mtime_ns, ino, dev, remote_key, bucket, state FROM files WHERE folder = ? AND rel_path = ?')
       .safeIntegers(true);
     const insert = this.sql(
-      `INSERT INTO files (folder, rel_path, size, mtime_ns, ino, dev, bucket, remote_key, state, queued_at, next_attempt_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)`,
+      `INSERT INTO files (folder, rel_path, size, mtime_ns, ino, dev, bucket, remote_key, state, queued_at, next_attempt_at, wait_ms)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)`,
     );
     // remote_* describe the object at the row's old key: a new target key forgets them (SET sees old values).
     const requeue = this.sql(
       `UPDATE files SET size = @size, mtime_ns = @mtimeNs, ino = @ino, dev = @dev, bucket = @bucket, remote_key = @key,
          state = CASE WHEN state = 'uploading' THEN 'uploading' ELSE 'queued' END,
-         generation = generation + 1, attempts = 0, last_error = NULL, next_attempt_at = @dueAt, queued_at = @now,
+         generation = generation + 1, attempts = 0, last_error = NULL, next_attempt_at = @dueAt, wait_ms = @waitMs, queued_at = @now,
          remote_etag = CASE WHEN remote_key = @key AND bucket = @bucket THEN remote_etag END,
          remote_crc64 = CASE WHEN remote_key = @key AND bucket = @bucket THEN remote_crc64 END,
          remote_size = CASE WHEN remote_key = @key AND bucket = @bucket THEN remote_size END
        WHERE id = @id`,
     );
     let queued = 0;
+    const waitMs = Math.max(0, dueAt - now);
     this.db.transaction(() => {
       for (const o of observations) {
         const row = find.get(folder, o.relPath) as Record<string, unknown> | undefined;
         if (!row) {
-          insert.run(folder, o.relPath, o.size, o.mtimeNs, o.ino, o.dev, o.bucket, o.key, now, dueAt);
+          insert.run(folder, o.relPath, o.size, o.mtimeNs, o.ino, o.dev, o.bucket, o.key, now, dueAt, waitMs);
           queued++;
           continue;
         }
@@ -74,7 +76,7 @@ export class FileQueue {
           row.bucket === o.bucket &&
           row.state !== 'deleting';
         if (same) continue;
-        requeue.run({ size: o.size, mtimeNs: o.mtimeNs, ino: o.ino, dev: o.dev, bucket: o.bucket, key: o.key, now, dueAt, id: row.id });
+        requeue.run({ size: o.size, mtimeNs: o.mtimeNs, ino: o.ino, dev: o.dev, bucket: o.bucket, key: o.key, now, dueAt, waitMs, id: row.id });
         queued++;
       }
     })();
@@ -209,7 +211,7 @@ export class FileQueue {
     const startUpload = this.sql(
       `UPDATE files SET state = 'uploading', started_at = @now, bytes_done = 0 WHERE id = @id`,
     );
-    const leaseDelete = this.sql(`UPDATE files SET next_attempt_at = @until WHERE id = @id`);
+    const leaseDelete = this.sql(`UPDATE files SET next_attempt_at = @until, wait_ms = ${DELETE_LEASE_MS} WHERE id = @id`);
     return this.db.transaction(() => {
       const rows = (
         select.all({ now, limit, sizeBelow, sizeAtLeast, ...folderParams, ...(exclude.length > 0 ? { exclude: JSON.stringify(exclude) } : {}) }) as Record<
@@ -283,13 +285,16 @@ export class FileQueue {
       .run(reason, id);
   }
 
-  /** A retryable failure: back to the queue after `retryAt`, one attempt counted. */
-  markRetry(id: number, generation: number, error: string, retryAt: number): number {
+  /**
+   * A retryable failure: back to the queue after `retryAt`, one attempt counted. The wait's length
+   * (retryAt - now) is kept with it: however the wall clock steps, the row never waits longer (reschedule).
+   */
+  markRetry(id: number, generation: number, error: string, retryAt: number, now = Date.now()): number {
     const row = this.sql(
         `UPDATE files SET state = CASE WHEN state = 'deleting' THEN 'deleting' ELSE 'queued' END,
-           attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ? AND generation = ? RETURNING attempts`,
+           attempts = attempts + 1, last_error = ?, next_attempt_at = ?, wait_ms = ? WHERE id = ? AND generation = ? RETURNING attempts`,
       )
-      .get(error, retryAt, id, generation) as { attempts: number } | undefined;
+      .get(error, retryAt, Math.max(0, retryAt - now), id, generation) as { attempts: number } | undefined;
     if (!row) this.requeue(id, null); // the file changed since: its new content starts afresh
     return row?.attempts ?? 0;
   }
@@ -373,6 +378,11 @@ export class FileQueue {
     }`;
     const stmt = this.sql(sql).pluck();
     return (folders ? stmt.get(JSON.stringify(folders)) : stmt.get()) as number;
+  }
+
+  /** The wall clock stepped (or may have, at start-up): see rescheduleWaits. Returns how many rows moved. */
+  reschedule(stepMs: number, now = Date.now()): number {
+    return rescheduleWaits(this.db, stepMs, now);
   }
 
   /** When the next queued row becomes due (ms epoch), or undefined if none waits. */

@@ -92,6 +92,11 @@ const MIGRATIONS: ReadonlyArray<string> = [
      remote_etag = NULL, remote_crc64 = NULL, remote_size = NULL
    WHERE state <> 'deleting' AND EXISTS (
      SELECT 1 FROM files b WHERE b.folder = files.folder AND instr(b.rel_path, '\\') > 0 AND replace(b.rel_path, '\\', '/') = files.rel_path);`,
+  // 5: how long each row's wait (next_attempt_at) was when it was set, so a wait the wall clock
+  //    stretched (stepped back) is cut to at most that long again (FileQueue.reschedule). Waits set
+  //    by older versions get the longest any of them could have been: 10 minutes.
+  `ALTER TABLE files ADD COLUMN wait_ms INTEGER NOT NULL DEFAULT 0;
+   UPDATE files SET wait_ms = 600000 WHERE next_attempt_at > 0;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

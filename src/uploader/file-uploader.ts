@@ -4,6 +4,7 @@ import { failpointStop } from '../lib/failpoint.js';
 import { snapshotFile } from './file-snapshot.js';
 import type { FileIdentity } from './folder-file.js';
 import { fingerprintChange } from './local-file.js';
+import type { MemoryBudget } from './memory-budget.js';
 import { MultipartUpload, abandonUpload } from './multipart-upload.js';
 import type { ObjectStorage } from './object-storage.js';
 import { MIN_PART_SIZE } from './part-plan.js';
@@ -30,6 +31,11 @@ export interface FileUploaderOptions {
    * Default 16 MiB.
    */
   maxBufferedPartBytes?: number;
+  /**
+   * The byte budget every buffered part is paid from, shared by all uploaders of a process (so a
+   * reload's new uploader and the old one's running uploads count together). Default: none (no limit).
+   */
+  memoryBudget?: MemoryBudget;
   /** Per-request deadline = base + body / minBytesPerSecond. Defaults 60 s and 1 MiB/s. */
   requestTimeoutBaseMs?: number;
   minBytesPerSecond?: number;
@@ -98,6 +104,7 @@ export class FileUploader extends EventEmitter<FileUploaderEvents> {
       requestTimeoutBaseMs: options.requestTimeoutBaseMs ?? 60_000,
       minBytesPerSecond: options.minBytesPerSecond ?? MiB,
       integrityAttempts: Math.max(1, options.integrityAttempts ?? 3),
+      memoryBudget: options.memoryBudget,
     };
   }
 

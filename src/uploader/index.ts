@@ -17,6 +17,7 @@ export { withRetries, retryCall } from './retrying-storage.js';
 export { classifyError, defaultRetryPolicy, fullJitterBackoff, DEFAULT_BACKOFF } from './retry-policy.js';
 export type { BackoffOptions, ErrorDisposition, RetryEvent, RetryPolicy } from './retry-policy.js';
 export { FileUploader } from './file-uploader.js';
+export { MemoryBudget } from './memory-budget.js';
 export type { FileUploaderEvents, FileUploaderOptions, ProgressEvent, UploadRequest } from './file-uploader.js';
 export { choosePartSize, planParts, MAX_PARTS, MIN_PART_SIZE, MAX_PART_SIZE } from './part-plan.js';
 export type { PlannedPart } from './part-plan.js';

@@ -5,7 +5,7 @@ import { HashedFileRange } from './hashed-file-range.js';
 import type { RecordedPart, RecordedUpload, UploadOutcome } from './journal.js';
 import { fingerprintChange, fingerprintOf } from './local-file.js';
 import type { ObjectRef } from './object-storage.js';
-import { partLanes } from './part-lanes.js';
+import { budgetedPartLanes } from './part-lanes.js';
 import type { PartLane } from './part-lanes.js';
 import { choosePartSize, planParts } from './part-plan.js';
 import type { PlannedPart } from './part-plan.js';
@@ -83,9 +83,12 @@ export class MultipartUpload {
     const queue = [...toSend];
     let failure: { error: unknown } | undefined;
     const largest = Math.max(...toSend.map((p) => p.size));
-    const laneCount = Math.min(this.ctx.settings.partConcurrency, queue.length);
-    // One buffer per lane, reused part after part: memory is partConcurrency x part size.
-    const lanes = largest <= this.ctx.settings.maxBufferedPartBytes ? partLanes(laneCount, largest) : [];
+    const wanted = Math.min(this.ctx.settings.partConcurrency, queue.length);
+    // One buffer per lane, reused part after part, paid from the shared memory budget: as many lanes
+    // as it affords now (at least one, waited for). No lanes: parts are streamed, wanted at a time.
+    const buffered = wanted > 0 && largest <= this.ctx.settings.maxBufferedPartBytes; // none to send: a resume after the last part
+    const { lanes, release } = buffered ? await budgetedPartLanes(wanted, largest, this.ctx.settings.memoryBudget, this.ctx.signal) : { lanes: [], release: () => undefined };
+    const laneCount = lanes.length > 0 ? lanes.length : wanted;
     const worker = async (lane: PartLane | undefined): Promise<void> => {
       try {
         for (let part = queue.shift(); part && !failure && !this.ctx.signal?.aborted; part = queue.shift()) {
@@ -99,7 +102,11 @@ export class MultipartUpload {
         lane?.retire();
       }
     };
-    await Promise.all(Array.from({ length: laneCount }, (_, i) => worker(lanes[i])));
+    try {
+      await Promise.all(Array.from({ length: laneCount }, (_, i) => worker(lanes[i])));
+    } finally {
+      release(); // every lane retired
+    }
     if (failure) throw failure.error;
     this.ctx.signal?.throwIfAborted();
   }

@@ -2,6 +2,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import { Md5x4 } from '../lib/md5x4-wasm.js';
 import type { RangeDigest } from './hashed-file-range.js';
 import { InMemoryBody } from './in-memory-body.js';
+import type { MemoryBudget } from './memory-budget.js';
 import type { Body } from './object-storage.js';
 
 /** A request body whose checksums may be known only after it was sent. */
@@ -45,6 +46,53 @@ export function partLanes(count: number, laneBytes: number): PartLane[] {
     for (let i = 0; i < groupSize; i++) lanes.push(hasher ? hasher.lane(i) : eagerLane(Buffer.allocUnsafeSlow(laneBytes)));
   }
   return lanes;
+}
+
+/** The bytes partLanes(count, laneBytes) allocates: a group of 3 or 4 lanes shares a kernel of 4 buffers. */
+export function partLanesBytes(count: number, laneBytes: number): number {
+  let buffers = 0;
+  for (let first = 0; first < count; first += KERNEL_LANES) {
+    const groupSize = Math.min(KERNEL_LANES, count - first);
+    buffers += groupSize >= MIN_LOCKSTEP_LANES ? KERNEL_LANES : groupSize;
+  }
+  return buffers * laneBytes;
+}
+
+/** Lanes whose buffers a MemoryBudget paid for; release() gives the bytes back once every lane retired. */
+export interface BudgetedLanes {
+  lanes: PartLane[];
+  release(): void;
+}
+
+/**
+ * Up to `want` lanes of laneBytes, paid from the budget before they are allocated: it waits for the
+ * first lane's bytes (holding nothing meanwhile, see MemoryBudget), then takes more lanes only while
+ * their bytes are free at once and within the upload's share. No lanes when one part can never fit
+ * (the caller streams its parts instead). Without a budget: `want` lanes, as before.
+ */
+export async function budgetedPartLanes(want: number, laneBytes: number, budget: MemoryBudget | undefined, signal?: AbortSignal): Promise<BudgetedLanes> {
+  if (!budget || want <= 0) return { lanes: partLanes(Math.max(0, want), laneBytes), release: () => undefined };
+  if (!(await budget.acquire(partLanesBytes(1, laneBytes), signal))) return { lanes: [], release: () => undefined };
+  let count = 1;
+  const share = Math.max(budget.shareBytes, partLanesBytes(1, laneBytes));
+  while (count < want && partLanesBytes(count + 1, laneBytes) <= share && budget.tryAcquire(partLanesBytes(count + 1, laneBytes) - partLanesBytes(count, laneBytes))) count++;
+  const bytes = partLanesBytes(count, laneBytes);
+  let lanes: PartLane[];
+  try {
+    lanes = partLanes(count, laneBytes);
+  } catch (err) {
+    budget.release(bytes);
+    throw err;
+  }
+  let released = false;
+  return {
+    lanes,
+    release: () => {
+      if (released) return;
+      released = true;
+      budget.release(bytes);
+    },
+  };
 }
 
 /**

@@ -3,6 +3,7 @@ import type { RangeDigest } from './hashed-file-range.js';
 import type { FolderFile } from './folder-file.js';
 import type { FileFingerprint, UploadJournal } from './journal.js';
 import { localFileError } from './local-file.js';
+import type { MemoryBudget } from './memory-budget.js';
 import type { NewObjectOptions, ObjectRef, ObjectStorage, StoredChecksums } from './object-storage.js';
 
 /** Resolved FileUploader settings (see FileUploaderOptions for meanings). */
@@ -18,6 +19,8 @@ export interface UploaderSettings {
   minBytesPerSecond: number;
   /** Sends of one part whose checksums come back wrong before giving up on the file. */
   integrityAttempts: number;
+  /** Pays for every buffered part of every upload sharing it; none: lanes are not limited. */
+  memoryBudget?: MemoryBudget;
 }
 
 /** Everything one upload() call works with. */

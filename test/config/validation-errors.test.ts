@@ -36,6 +36,18 @@ describe('config validation errors', () => {
     expect(error.message).toContain(at(7, 14, 'settle_time: unknown unit "days"'));
   });
 
+  it('rejects a part size that does not fit concurrency.memory, at the part_size that set it', () => {
+    const own = ws.fail([...OSS_LINES, 'concurrency:', '  memory: 16MiB', ...ONE_FOLDER, '    part_size: 32MiB']);
+    expect(own.message).toContain(
+      at(11, 16, 'folders[0].part_size: parts of 32MiB (folders[0]) do not fit concurrency.memory of 16MiB: every upload holds at least 1 part in memory'),
+    );
+    const global = ws.fail([...OSS_LINES, 'concurrency: { memory: 1MiB }', 'part_size: 2MiB', ...ONE_FOLDER]);
+    expect(global.message).toContain(at(6, 12, 'part_size: parts of 2MiB (folders[0]) do not fit concurrency.memory of 1MiB'));
+    const byDefault = ws.fail([...OSS_LINES, 'concurrency:', '  memory: 4MiB', ...ONE_FOLDER]);
+    expect(byDefault.message).toContain(at(6, 11, 'concurrency.memory: parts of 8MiB (folders[0]) do not fit concurrency.memory of 4MiB'));
+    expect(ws.load([...OSS_LINES, 'concurrency:', '  memory: 8MiB', ...ONE_FOLDER]).concurrency.memoryBytes).toBe(8 * 1024 * 1024);
+  });
+
   it('requires at least one folder', () => {
     expect(ws.fail(OSS_LINES).message).toContain(at(1, 1, 'folders: missing: list at least one folder to watch'));
     expect(ws.fail([...OSS_LINES, 'folders: []']).message).toContain(at(5, 10, 'folders: expected a list of at least one folder'));

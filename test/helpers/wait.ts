@@ -3,7 +3,7 @@ export async function waitFor<T>(
   probe: () => T | undefined | false | null | Promise<T | undefined | false | null>,
   { timeoutMs = 20_000, intervalMs = 25, what = 'condition' }: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = performance.now() + timeoutMs; // monotonic: tests may step Date.now
   let lastError: unknown;
   for (;;) {
     try {
@@ -12,7 +12,7 @@ export async function waitFor<T>(
     } catch (err) {
       lastError = err;
     }
-    if (Date.now() > deadline) {
+    if (performance.now() > deadline) {
       const suffix = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${suffix}`);
     }

@@ -24,6 +24,7 @@ it('version 4 sends again a file whose object a name with a backslash may have o
   expect(store.queue.find('main', 'a/b.txt')?.state).toBe('verified');
   store.close();
   const old = new Database(db.path);
+  old.exec('ALTER TABLE files DROP COLUMN wait_ms'); // added by version 5
   old.pragma('user_version = 3'); // as an older oss-sync left it
   old.close();
 
