@@ -31,6 +31,8 @@ export class SystemdNotifier {
   private readonly timers: NodeJS.Timeout[] = [];
   private missingProgramLogged = false;
   private sending = Promise.resolve();
+  /** Periodic messages waiting to go out: a slow systemd-notify must not grow an unbounded queue. */
+  private readonly queued = new Set<'status' | 'ping'>();
 
   constructor(private readonly o: SystemdNotifierOptions) {
     this.socket = o.env.NOTIFY_SOCKET || undefined;
@@ -48,9 +50,10 @@ export class SystemdNotifier {
   ready(): Promise<void> {
     if (!this.socket) return Promise.resolve();
     const sent = this.send(['READY=1', `STATUS=${this.o.status()}`]);
-    this.timers.push(setInterval(() => void this.send([`STATUS=${this.o.status()}`]), this.o.statusEveryMs ?? 30_000).unref());
+    this.timers.push(setInterval(() => this.sendOnce('status', () => [`STATUS=${this.o.status()}`]), this.o.statusEveryMs ?? 30_000).unref());
     if (this.watchdogMs !== undefined) {
-      this.timers.push(setInterval(() => (this.o.healthy() ? void this.send(['WATCHDOG=1']) : undefined), this.watchdogMs / 2).unref());
+      // Health is judged when the ping is sent, not when it was asked for: a stall meanwhile sends none.
+      this.timers.push(setInterval(() => this.sendOnce('ping', () => (this.o.healthy() ? ['WATCHDOG=1'] : [])), this.watchdogMs / 2).unref());
     }
     return sent;
   }
@@ -62,13 +65,24 @@ export class SystemdNotifier {
     return this.send(['STOPPING=1', 'STATUS=stopping: letting in-flight parts finish']);
   }
 
+  /** A periodic message, unless the previous one of its kind is still waiting its turn. */
+  private sendOnce(kind: 'status' | 'ping', fields: () => string[]): void {
+    if (this.queued.has(kind)) return;
+    this.queued.add(kind);
+    void this.send([], () => {
+      this.queued.delete(kind);
+      return fields();
+    });
+  }
+
   /** Messages go out one at a time, in order (READY before the first ping). Never rejects. */
-  private send(fields: string[]): Promise<void> {
-    // A status line holds file counts, never a path or a secret; a newline would start a new field.
-    const clean = fields.map((f) => f.replace(/[\r\n]+/g, ' '));
+  private send(fields: string[], late?: () => string[]): Promise<void> {
     this.sending = this.sending.then(
       () =>
         new Promise<void>((done) => {
+          // A status line holds file counts, never a path or a secret; a newline would start a new field.
+          const clean = (late ? late() : fields).map((f) => f.replace(/[\r\n]+/g, ' '));
+          if (clean.length === 0) return done();
           execFile(this.o.program ?? 'systemd-notify', clean, { env: { NOTIFY_SOCKET: this.socket, PATH: process.env.PATH } }, (err) => {
             if (err) this.reportFailure(err);
             done();

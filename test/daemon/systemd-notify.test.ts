@@ -49,23 +49,24 @@ describe('systemd notify protocol (Type=notify, WatchdogSec=)', () => {
     fx = await createSyncFixture();
     receiver = await startNotifyReceiver(fx.root);
     let healthy = true;
+    // Each status line carries a sequence number: the receiver then tells lines made after a moment.
+    let seq = 0;
     const notifier = new SystemdNotifier({
       env: { NOTIFY_SOCKET: receiver.path, WATCHDOG_USEC: '100000' },
       logger: new Logger({ level: 'error' }),
       healthy: () => healthy,
-      status: () => 'counting',
+      status: () => `line ${++seq}`,
       statusEveryMs: 50,
     });
     await notifier.ready();
     await waitFor(() => has(receiver!, 'WATCHDOG=1').length >= 2, { what: 'pings while healthy' });
+    const lastLine = () => Math.max(0, ...receiver!.messages.flatMap((m) => m.fields.map((f) => Number(/^STATUS=line (\d+)$/.exec(f)?.[1] ?? 0))));
     healthy = false;
-    // Let any ping already on its way land, then watch ten status lines (500 ms) go by with no ping.
-    const statuses = () => receiver!.messages.filter((m) => m.fields.some((f) => f.startsWith('STATUS=counting'))).length;
-    const settle = statuses() + 2;
-    await waitFor(() => statuses() >= settle, { what: 'status lines' });
+    // Messages go out in order: once a line made after the flip arrived, nothing from before it is on its way.
+    const flip = seq;
+    await waitFor(() => lastLine() > flip, { what: 'a status line made after the flip' });
     const pings = has(receiver, 'WATCHDOG=1').length;
-    const later = statuses() + 10;
-    await waitFor(() => statuses() >= later, { what: 'ten more status lines' });
+    await waitFor(() => lastLine() > flip + 10, { what: 'ten more status lines' });
     expect(has(receiver, 'WATCHDOG=1').length).toBe(pings);
     healthy = true;
     await waitFor(() => has(receiver!, 'WATCHDOG=1').length > pings, { what: 'pings again once healthy' });
