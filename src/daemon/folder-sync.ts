@@ -300,7 +300,8 @@ export class FolderSync {
 
   private applyVerdicts(missing: MissingFile[]): string[] {
     if (missing.length === 0) return [];
-    const { gone, unmounted } = judgeRemovals(this.folder.path, missing);
+    const sample = (dev: bigint) => this.o.store.queue.sampleOnDevice(this.name, dev, RENUMBER_SAMPLE);
+    const { gone, unmounted } = judgeRemovals(this.folder.path, missing, sample);
     if (unmounted.length > 0) {
       for (const relPath of unmounted) this.unmounted.add(relPath);
       this.o.logger.warn('files not treated as deleted: their directory is gone or on another disk now (unmounted disk?); judged again at the next reconcile', {
@@ -361,6 +362,8 @@ export class FolderSync {
   }
 }
 
+/** Files recorded on a device that are looked for to tell it renumbered (remounted) from unmounted. */
+const RENUMBER_SAMPLE = 32;
 /** `once` waits this many settle windows, at most, for files still being written. */
 const ONCE_SETTLE_WINDOWS = 10;
 /** A file a walk found changing is held back this many windows at most (`once` gives up sooner). */
