@@ -6,6 +6,7 @@ import { failpointValue } from '../lib/failpoint.js';
 import type { Logger } from './logger.js';
 import { objectKey } from './object-key.js';
 import { reconcileFolder, type ReconcileResult } from './reconciler.js';
+import { shortfallOf } from './reconcile-shortfall.js';
 import { judgeRemovals, type MissingFile } from './removal-verdict.js';
 import type { WalkerChoice } from './reconcile-walk/reconcile-walk.js';
 import {
@@ -62,6 +63,8 @@ export class FolderSync {
    * objects are kept. Each reconcile judges them afresh, as its walk finds them missing again.
    */
   private readonly unmounted = new Set<string>();
+  /** Under `run`, held files are judged again this soon too (a schedule may be hours away, or off). */
+  private recheck: NodeJS.Timeout | undefined;
 
   constructor(
     readonly folder: FolderConfig,
@@ -115,6 +118,7 @@ export class FolderSync {
 
   async close(): Promise<void> {
     this.closed = true;
+    clearTimeout(this.recheck);
     await this.reconciling?.catch(() => undefined);
     this.settle?.close();
     await this.watcher?.close();
@@ -144,7 +148,7 @@ export class FolderSync {
     // This walk's verdict replaces the last: what it did not find missing is back (or was deleted for sure).
     this.unmounted.clear();
     if (result.missing.length > 0) this.applyRemovals(result.missing);
-    this.shortfall = shortfallOf(result, stillChanging, this.o.settleMs, [...this.unmounted]);
+    this.shortfall = shortfallOf(result, { stillChanging, waitedMs: ONCE_SETTLE_WINDOWS * this.o.settleMs, unmounted: [...this.unmounted] });
     if (result.excluded.length > 0) this.o.store.queue.forget(this.name, result.excluded);
     if (result.suspectEmpty) {
       this.o.logger.warn('folder is empty but files were backed up from it (unmounted disk?); nothing is treated as deleted', {
@@ -301,14 +305,23 @@ export class FolderSync {
   private applyVerdicts(missing: MissingFile[]): string[] {
     if (missing.length === 0) return [];
     const sample = (dev: bigint) => this.o.store.queue.sampleOnDevice(this.name, dev, RENUMBER_SAMPLE);
-    const { gone, unmounted } = judgeRemovals(this.folder.path, missing, sample);
-    if (unmounted.length > 0) {
-      for (const relPath of unmounted) this.unmounted.add(relPath);
-      this.o.logger.warn('files not treated as deleted: their directory is gone or on another disk now (unmounted disk?); judged again at the next reconcile', {
+    const { gone, unmounted, present } = judgeRemovals(this.folder.path, missing, sample);
+    for (const relPath of present) this.unmounted.delete(relPath); // back: the disk is mounted again
+    const newlyHeld = unmounted.filter((relPath) => !this.unmounted.has(relPath));
+    for (const relPath of newlyHeld) this.unmounted.add(relPath);
+    if (newlyHeld.length > 0) {
+      this.o.logger.warn('files not treated as deleted: their directory is gone or on another disk now (unmounted disk?); judged again later', {
         folder: this.name,
-        files: unmounted.length,
-        first: unmounted.slice(0, 5),
+        files: newlyHeld.length,
+        first: newlyHeld.slice(0, 5),
       });
+    }
+    if (this.unmounted.size > 0 && this.o.watch && this.recheck === undefined && !this.closed) {
+      this.recheck = setTimeout(this.guarded(() => {
+        this.recheck = undefined;
+        this.applyRemovals([...this.unmounted]);
+      }), UNMOUNT_RECHECK_MS);
+      this.recheck.unref();
     }
     if (gone.length === 0) return gone;
     for (const relPath of gone) this.unmounted.delete(relPath);
@@ -362,30 +375,11 @@ export class FolderSync {
   }
 }
 
+/** How often `run` judges held ("unmounted?") files again, besides at each reconcile. */
+const UNMOUNT_RECHECK_MS = 60_000;
 /** Files recorded on a device that are looked for to tell it renumbered (remounted) from unmounted. */
 const RENUMBER_SAMPLE = 32;
 /** `once` waits this many settle windows, at most, for files still being written. */
 const ONCE_SETTLE_WINDOWS = 10;
 /** A file a walk found changing is held back this many windows at most (`once` gives up sooner). */
 const HOLD_WINDOWS = 15;
-
-/** Why a reconcile left part of the folder unsynced (for `once`'s exit status), or undefined. */
-function shortfallOf(result: ReconcileResult, stillChanging: string[], settleMs: number, unmounted: string[]): string | undefined {
-  const parts: string[] = [];
-  if (result.suspectEmpty) parts.push('the folder is empty, but files were backed up from it (unmounted disk?); nothing was treated as deleted');
-  if (unmounted.length > 0) {
-    parts.push(`${unmounted.length} backed-up file(s) missing from a directory that is gone or on another disk now (unmounted disk?); not treated as deleted: ${firstFew(unmounted)}`);
-  }
-  if (result.errors.length > 0) {
-    const paths = result.errors.map((e) => `${e.relPath === '' ? '.' : e.relPath} (${e.message.split(':')[0]})`);
-    parts.push(`could not read ${result.errorCount} path(s) during the scan: ${firstFew(paths)}`);
-  }
-  if (stillChanging.length > 0) {
-    parts.push(`${stillChanging.length} file(s) still being written after ${(ONCE_SETTLE_WINDOWS * settleMs) / 1000} s, not uploaded: ${firstFew(stillChanging)}`);
-  }
-  return parts.length > 0 ? parts.join('; ') : undefined;
-}
-
-function firstFew(items: readonly string[]): string {
-  return `${items.slice(0, 3).join(', ')}${items.length > 3 ? ', ...' : ''}`;
-}
