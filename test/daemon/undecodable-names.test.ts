@@ -3,10 +3,11 @@
  * (`a\uFFFD.txt`). Side by side, the real one must be backed up and the other named as an error:
  * neither may hide the other, whichever walk reads the folder.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSyncFixture, type SyncFixture } from '../helpers/sync-fixture.js';
+import { waitFor } from '../helpers/wait.js';
 
 /** An absolute path with the byte 0xFF (never valid in UTF-8) where `\xff` stands in `rel`. */
 function latin(root: string, rel: string): Buffer {
@@ -55,6 +56,26 @@ describe('`once` over names that are not UTF-8 beside names with a real U+FFFD',
       expect((await again.exited).code).toBe(1);
       expect(fx.emu.emulator.requestLog.entries().filter((e) => e.operation === 'DeleteObject')).toEqual([]);
       expect(await fx.remoteKeys('main/')).toEqual(['main/a\uFFFD.txt', 'main/d\uFFFD/in.txt', 'main/ok.txt']);
+    }, 60_000);
+  }
+
+  // parcel reports the removal of `a\xff.txt` as one of `a\uFFFD.txt`: the real file, still there.
+  for (const watcher of ['native', 'chokidar'] as const) {
+    it(`\`run\` (${watcher} watcher) does not delete the real U+FFFD file's object when its undecodable twin is removed`, async () => {
+      fx = await createSyncFixture([{ name: 'main', delete_policy: 'mirror', watcher }]);
+      const root = fx.folder('main');
+      writeFileSync(join(root, 'a\uFFFD.txt'), 'real U+FFFD');
+      const f = fx;
+      await f.startDaemon();
+      const uploaded = (key: string) => waitFor(async () => (await f.remoteKeys('main/')).includes(key), { what: `${key} uploaded` });
+      await uploaded('main/a\uFFFD.txt');
+      writeFileSync(latin(root, 'a\\xff.txt'), 'not UTF-8');
+      rmSync(latin(root, 'a\\xff.txt'));
+      // Events come in order, and a delete is due at once while a new file settles first.
+      writeFileSync(join(root, 'after.txt'), 'a later file');
+      await uploaded('main/after.txt');
+      expect(fx.emu.emulator.requestLog.entries().filter((e) => e.operation === 'DeleteObject')).toEqual([]);
+      expect((await fx.remote('main/a\uFFFD.txt'))?.toString()).toBe('real U+FFFD');
     }, 60_000);
   }
 });

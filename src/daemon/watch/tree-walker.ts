@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
-import { lstatSync, opendirSync } from 'node:fs';
+import { lstatSync, opendirSync, readdirSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import type { Dir, Dirent } from 'node:fs';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { PathFilter } from './path-filter.js';
@@ -50,6 +51,19 @@ const DIR_BUFFER_SIZE = 512;
  */
 export function mayBeUndecodable(relPath: string): boolean {
   return relPath.includes('\uFFFD');
+}
+
+/**
+ * Whether absPath's directory holds a name that is not UTF-8 but decodes to absPath's name: a
+ * watcher's path with U+FFFD that lstat finds may be that other file's, which lstat cannot reach.
+ */
+export function hasUndecodableTwin(absPath: string): boolean {
+  const name = basename(absPath);
+  try {
+    return readdirSync(dirname(absPath), { encoding: 'buffer' }).some((bytes) => !isUtf8(bytes) && bytes.toString('utf8') === name);
+  } catch {
+    return false; // gone or unreadable: the next reconcile walk tells
+  }
 }
 
 /** The error for a name that is not UTF-8 (or may not be, and lstat did not find it): not removed, unopenable. */
