@@ -7,34 +7,13 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTree, tempDir } from '../helpers/fixtures.js';
+import { createTree } from '../helpers/fixtures.js';
+import { cannotMount, mountTmpfs as mount, umount } from '../helpers/mounts.js';
 import { createSyncFixture, type SyncFixture } from '../helpers/sync-fixture.js';
 import { waitFor } from '../helpers/wait.js';
 
-function mount(dir: string): void {
-  execFileSync('mount', ['-t', 'tmpfs', 'none', dir], { stdio: 'pipe' });
-}
-
-function umount(dir: string): void {
-  execFileSync('umount', [dir], { stdio: 'pipe' });
-}
-
-/** Why mounting is impossible here (not root, no CAP_SYS_ADMIN), or undefined when it works. */
-function cannotMount(): string | undefined {
-  const probe = tempDir('oss-sync-mount-probe-');
-  try {
-    mount(probe.path);
-    umount(probe.path);
-    return undefined;
-  } catch (err) {
-    return (err as Error).message;
-  } finally {
-    probe.remove();
-  }
-}
-
 const mountRefused = cannotMount();
-if (mountRefused !== undefined) console.warn(`unmount-safety tests skipped: mounting a tmpfs is not permitted here (${mountRefused.trim()})`);
+if (mountRefused !== undefined) console.warn(`unmount-safety tests skipped: mounting a tmpfs is not permitted here (${mountRefused})`);
 
 describe.skipIf(mountRefused !== undefined)('a mirror folder with a disk mounted inside it', () => {
   let fx: SyncFixture | undefined;
