@@ -1,5 +1,4 @@
 import { existsSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FolderConfig } from '../config/index.js';
 import { isDatabaseUnwritable, type Observation, type StateStore } from '../store/index.js';
@@ -7,6 +6,8 @@ import { failpointValue } from '../lib/failpoint.js';
 import type { Logger } from './logger.js';
 import { objectKey } from './object-key.js';
 import { reconcileFolder, type ReconcileResult } from './reconciler.js';
+import { shortfallOf } from './reconcile-shortfall.js';
+import { judgeRemovals, type MissingFile } from './removal-verdict.js';
 import type { WalkerChoice } from './reconcile-walk/reconcile-walk.js';
 import {
   createFolderWatcher,
@@ -57,6 +58,13 @@ export class FolderSync {
   private closed = false;
   /** What the last reconcile could not back up, and why; undefined when it missed nothing. */
   shortfall: string | undefined;
+  /**
+   * Files found missing whose disk may only be unmounted (see judgeRemovals): their rows and remote
+   * objects are kept. Each reconcile judges them afresh, as its walk finds them missing again.
+   */
+  private readonly unmounted = new Set<string>();
+  /** Under `run`, held files are judged again this soon too (a schedule may be hours away, or off). */
+  private recheck: NodeJS.Timeout | undefined;
 
   constructor(
     readonly folder: FolderConfig,
@@ -110,6 +118,7 @@ export class FolderSync {
 
   async close(): Promise<void> {
     this.closed = true;
+    clearTimeout(this.recheck);
     await this.reconciling?.catch(() => undefined);
     this.settle?.close();
     await this.watcher?.close();
@@ -133,11 +142,13 @@ export class FolderSync {
     let stillChanging: string[] = [];
     if (this.o.watch) for (const relPath of result.unsettled) this.settleTracker().track(relPath);
     else if (result.unsettled.length > 0) stillChanging = await this.settleBeforeExit(result.unsettled);
-    this.shortfall = shortfallOf(result, stillChanging, this.o.settleMs);
     if (stillChanging.length > 0) {
       this.o.logger.warn('files still being written; not uploaded this run', { folder: this.name, files: stillChanging.length, first: stillChanging.slice(0, 5) });
     }
+    // This walk's verdict replaces the last: what it did not find missing is back (or was deleted for sure).
+    this.unmounted.clear();
     if (result.missing.length > 0) this.applyRemovals(result.missing);
+    this.shortfall = shortfallOf(result, { stillChanging, waitedMs: ONCE_SETTLE_WINDOWS * this.o.settleMs, unmounted: [...this.unmounted] });
     if (result.excluded.length > 0) this.o.store.queue.forget(this.name, result.excluded);
     if (result.suspectEmpty) {
       this.o.logger.warn('folder is empty but files were backed up from it (unmounted disk?); nothing is treated as deleted', {
@@ -152,6 +163,7 @@ export class FolderSync {
       scanned: result.scanned,
       queued: result.queued,
       missing: result.missing.length,
+      unmounted: this.unmounted.size,
       settling: result.unsettled.length,
       walk: result.walk,
       ms: Date.now() - started,
@@ -235,8 +247,10 @@ export class FolderSync {
   private onEvents(events: WatchEvent[]): void {
     const removed: string[] = [];
     for (const e of events) {
-      if (e.kind === 'changed') this.settle?.track(e.relPath);
-      else if (e.kind === 'removed') removed.push(e.relPath);
+      if (e.kind === 'changed') {
+        this.unmounted.delete(e.relPath); // back (remounted), or a new file by that name
+        this.settle?.track(e.relPath);
+      } else if (e.kind === 'removed') removed.push(e.relPath);
       else if (e.kind === 'dir-removed') removed.push(...this.o.store.queue.pathsUnder(this.name, e.relPath));
     }
     if (removed.length > 0) this.applyRemovals(removed);
@@ -273,34 +287,62 @@ export class FolderSync {
     this.o.onWork();
   }
 
-  /** Applies the folder's delete policy to paths gone from disk. */
+  /**
+   * Applies the folder's delete policy to paths found missing from disk, by whichever watcher, walk
+   * or worker. Invariant: nothing is deleted remotely or forgotten here unless judgeRemovals() finds
+   * it gone on the disk it was recorded on; a file whose disk may just be unmounted is held instead.
+   */
   private applyRemovals(relPaths: string[]): void {
     if (this.paused || !this.rootPresent()) return; // a vanished root is not a deletion
+    const missing: MissingFile[] = [];
+    for (const relPath of relPaths) {
+      const row = this.o.store.queue.find(this.name, relPath);
+      if (row !== undefined && row.state !== 'deleting') missing.push({ relPath, dev: row.dev });
+    }
+    this.applyVerdicts(missing);
+  }
+
+  private applyVerdicts(missing: MissingFile[]): string[] {
+    if (missing.length === 0) return [];
+    const sample = (dev: bigint) => this.o.store.queue.sampleOnDevice(this.name, dev, RENUMBER_SAMPLE);
+    const { gone, unmounted, present } = judgeRemovals(this.folder.path, missing, sample);
+    for (const relPath of present) this.unmounted.delete(relPath); // back: the disk is mounted again
+    const newlyHeld = unmounted.filter((relPath) => !this.unmounted.has(relPath));
+    for (const relPath of newlyHeld) this.unmounted.add(relPath);
+    if (newlyHeld.length > 0) {
+      this.o.logger.warn('files not treated as deleted: their directory is gone or on another disk now (unmounted disk?); judged again later', {
+        folder: this.name,
+        files: newlyHeld.length,
+        first: newlyHeld.slice(0, 5),
+      });
+    }
+    if (this.unmounted.size > 0 && this.o.watch && this.recheck === undefined && !this.closed) {
+      this.recheck = setTimeout(this.guarded(() => {
+        this.recheck = undefined;
+        this.applyRemovals([...this.unmounted]);
+      }), UNMOUNT_RECHECK_MS);
+      this.recheck.unref();
+    }
+    if (gone.length === 0) return gone;
+    for (const relPath of gone) this.unmounted.delete(relPath);
     if (this.folder.deletePolicy === 'mirror') {
-      if (this.o.store.queue.markForDeletion(this.name, relPaths) > 0) {
+      if (this.o.store.queue.markForDeletion(this.name, gone) > 0) {
         this.o.onWork();
         this.o.onRemoved();
       }
-    } else if (this.o.store.queue.forget(this.name, relPaths) > 0) {
+    } else if (this.o.store.queue.forget(this.name, gone) > 0) {
       this.o.onRemoved();
     }
+    return gone;
   }
 
   /**
-   * The worker found a file gone. It counts as deleted only if its directory is still there on the
-   * same filesystem the file was on; otherwise (an unmounted disk) nothing is decided now and the
-   * watcher and the next walk judge. Returns whether the delete policy was applied.
+   * The worker found a file gone: deleted only if judgeRemovals() says so, else (an unmounted disk?)
+   * the next walk judges. Returns whether the delete policy was applied.
    */
   fileGone(relPath: string, fileDev: bigint): boolean {
-    let parentDev: bigint | undefined;
-    try {
-      parentDev = statSync(dirname(join(this.folder.path, relPath)), { bigint: true }).dev;
-    } catch {
-      parentDev = undefined;
-    }
-    if (parentDev !== fileDev || this.paused) return false;
-    this.applyRemovals([relPath]);
-    return true;
+    if (this.paused || !this.rootPresent()) return false;
+    return this.applyVerdicts([{ relPath, dev: fileDev }]).length > 0;
   }
 
   private pause(note: string): void {
@@ -333,25 +375,11 @@ export class FolderSync {
   }
 }
 
+/** How often `run` judges held ("unmounted?") files again, besides at each reconcile. */
+const UNMOUNT_RECHECK_MS = 60_000;
+/** Files recorded on a device that are looked for to tell it renumbered (remounted) from unmounted. */
+const RENUMBER_SAMPLE = 32;
 /** `once` waits this many settle windows, at most, for files still being written. */
 const ONCE_SETTLE_WINDOWS = 10;
 /** A file a walk found changing is held back this many windows at most (`once` gives up sooner). */
 const HOLD_WINDOWS = 15;
-
-/** Why a reconcile left part of the folder unsynced (for `once`'s exit status), or undefined. */
-function shortfallOf(result: ReconcileResult, stillChanging: string[], settleMs: number): string | undefined {
-  const parts: string[] = [];
-  if (result.suspectEmpty) parts.push('the folder is empty, but files were backed up from it (unmounted disk?); nothing was treated as deleted');
-  if (result.errors.length > 0) {
-    const paths = result.errors.map((e) => `${e.relPath === '' ? '.' : e.relPath} (${e.message.split(':')[0]})`);
-    parts.push(`could not read ${result.errorCount} path(s) during the scan: ${firstFew(paths)}`);
-  }
-  if (stillChanging.length > 0) {
-    parts.push(`${stillChanging.length} file(s) still being written after ${(ONCE_SETTLE_WINDOWS * settleMs) / 1000} s, not uploaded: ${firstFew(stillChanging)}`);
-  }
-  return parts.length > 0 ? parts.join('; ') : undefined;
-}
-
-function firstFew(items: readonly string[]): string {
-  return `${items.slice(0, 3).join(', ')}${items.length > 3 ? ', ...' : ''}`;
-}

@@ -366,6 +366,12 @@ export class FileQueue {
     return row ? toFileRow(row as Record<string, unknown>) : undefined;
   }
 
+  /** Up to `limit` random rows of a folder recorded on device `dev`: renumbered since (remounted), or unmounted? */
+  sampleOnDevice(folder: string, dev: bigint, limit: number): FileRow[] {
+    const sample = this.sql(`SELECT * FROM files WHERE folder = ? AND dev = ? AND state <> 'deleting' ORDER BY random() LIMIT ?`).safeIntegers(true);
+    return sample.all(folder, dev, limit).map((row) => toFileRow(row as Record<string, unknown>));
+  }
+
   find(folder: string, relPath: string): FileRow | undefined {
     const row = this.sql('SELECT * FROM files WHERE folder = ? AND rel_path = ?').safeIntegers(true).get(folder, relPath);
     return row ? toFileRow(row as Record<string, unknown>) : undefined;

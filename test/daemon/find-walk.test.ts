@@ -163,8 +163,11 @@ describe.skipIf(!gnuFind)('FindWalk: GNU find lists, the filter decides', () => 
     writeFileSync(join(root, 'a\uFFFD'), 'valid UTF-8');
     writeFileSync(Buffer.concat([Buffer.from(`${root}/a`), Buffer.from([0xff])]), 'not UTF-8, longer content');
     const valid = lstatSync(join(root, 'a\uFFFD'), { bigint: true });
-    const { entries } = await byFind(new FindWalk(root, createPathFilter()));
+    const walk = new FindWalk(root, createPathFilter());
+    const { entries } = await byFind(walk);
     expect(entries).toEqual([{ relPath: 'a\uFFFD', size: 11, mtimeNs: valid.mtimeNs, ino: valid.ino, dev: valid.dev }]);
+    // Told apart by its bytes, the other is named, not dropped because a file has its decoded name.
+    expect(walk.errors()).toEqual([expect.objectContaining({ relPath: 'a\uFFFD', code: 'EILSEQ' })]);
   });
 
   it('is incomplete when closed before find finished', async () => {

@@ -1,25 +1,31 @@
+import { isUtf8 } from 'node:buffer';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, lstatSync, openSync, readSync, statSync, unlinkSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { reconcileKey, relPathOfReconcileKey } from '../../store/row-mapping.js';
+import { relPathOfReconcileKey } from '../../store/row-mapping.js';
 import type { PathFilter } from '../watch/path-filter.js';
-import { mayBeUndecodable, undecodableName, type WalkError } from '../watch/tree-walker.js';
+import { undecodableName, type WalkError } from '../watch/tree-walker.js';
 import { FindBatch } from './find-batch.js';
 import { parseFindErrorLine } from './find-errors.js';
 import { findArgs, parseFindRecord, PRUNED_PREFIX } from './find-format.js';
 import { FIND_COMMAND, findEnv } from './find-probe.js';
 import type { ReconcileWalk } from './reconcile-walk.js';
 
-/** The reconcile key of the file Node finds at absPath, if it is a file. */
-function keyByName(absPath: string, relPath: string): string | undefined {
-  try {
-    const stats = lstatSync(absPath, { bigint: true, throwIfNoEntry: false });
-    return stats?.isFile() ? reconcileKey(stats.size, stats.mtimeNs, stats.ino, relPath) : undefined;
-  } catch {
-    return undefined;
+/**
+ * Which of the NUL-terminated records in bytes[0, end) are not UTF-8 (by index): their names hold
+ * bytes that decode to U+FFFD, as a real U+FFFD does, so only the bytes tell them apart. Decoding
+ * keeps every NUL (a bad sequence never swallows one), so the indexes match the decoded records'.
+ */
+function undecodableRecords(bytes: Buffer, end: number): Set<number> {
+  const bad = new Set<number>();
+  for (let start = 0, index = 0; start < end; index++) {
+    const nul = bytes.indexOf(0, start);
+    if (!isUtf8(bytes.subarray(start, nul))) bad.add(index);
+    start = nul + 1;
   }
+  return bad;
 }
 
 /** Bytes of find's output parsed at a time (~4,500 records): memory stays flat however big the tree. */
@@ -128,7 +134,7 @@ export class FindWalk implements ReconcileWalk {
         const end = read > 0 ? buffer.lastIndexOf(0, read - 1) + 1 : 0;
         if (end > 0) {
           offset += end; // a record cut off at the end is read again, whole, next time
-          const batch = this.parse(buffer.toString('utf8', 0, end));
+          const batch = this.parse(buffer, end);
           if (batch.keys.length > 0) yield batch;
         } else if (read === READ_BYTES) {
           this.incomplete ??= 'find printed a record longer than any path';
@@ -145,14 +151,17 @@ export class FindWalk implements ReconcileWalk {
     }
   }
 
-  /** Records to reconcile keys, keeping the files the folder's filter accepts. */
-  private parse(text: string): FindBatch {
+  /** Records (bytes[0, end), NUL-terminated) to reconcile keys, keeping the files the folder's filter accepts. */
+  private parse(bytes: Buffer, end: number): FindBatch {
+    const text = bytes.toString('utf8', 0, end);
     const records = text.split('\0');
     records.pop(); // '' after the last NUL
-    const mayHaveUndecodableNames = text.includes('\uFFFD');
+    // Only output with a U+FFFD in it may hold a name that is not UTF-8: the bytes are checked then.
+    const undecodable = text.includes('\uFFFD') ? undecodableRecords(bytes, end) : undefined;
     const keys: string[] = [];
     const devs: string[] = [];
-    for (const raw of records) {
+    for (let i = 0; i < records.length; i++) {
+      const raw = records[i]!;
       if (raw.startsWith(PRUNED_PREFIX)) {
         this.checkPruned(raw.slice(PRUNED_PREFIX.length));
         continue;
@@ -169,21 +178,16 @@ export class FindWalk implements ReconcileWalk {
       const absPath = `${this.base === '/' ? '' : this.base}/${relPath}`;
       if (!this.filter.acceptsFileInAcceptedDir(relPath, absPath, relPath.slice(slash + 1))) continue;
       if (this.tooLong(absPath, relDir)) continue;
-      // A name that is not UTF-8 decodes to U+FFFD, and Node cannot open it by that name: the
-      // in-process walk never sees such a file either. A real U+FFFD in a name is kept, if it is
-      // the file find described (not another whose name decodes the same).
-      if (mayHaveUndecodableNames && mayBeUndecodable(relPath) && !this.isFileNamed(absPath, relPath, record.key)) continue;
+      // A path that is not UTF-8 decodes to U+FFFD, and Node cannot open it by that name (nor
+      // upload it): reported, as the in-process walks do. A real U+FFFD is an ordinary name.
+      if (undecodable?.has(i)) {
+        this.recordError(relPath, 'EILSEQ', undecodableName(relPath).message);
+        continue;
+      }
       keys.push(record.key);
       devs.push(record.dev);
     }
     return new FindBatch(keys, devs);
-  }
-
-  /** Whether the file find described is the one Node opens by this name (one with U+FFFD in it). */
-  private isFileNamed(absPath: string, relPath: string, key: string): boolean {
-    const found = keyByName(absPath, relPath);
-    if (found === undefined) this.recordError(relPath, 'EILSEQ', undecodableName(relPath).message);
-    return found === key;
   }
 
   /** find pruned this directory by name: the filter must agree, or files of it were never listed. */

@@ -4,7 +4,7 @@
  */
 import { lstatSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { mayBeUndecodable, undecodableName, type WalkError } from '../watch/tree-walker.js';
+import type { WalkError } from '../watch/tree-walker.js';
 import { WalkBatch } from './walk-batch.js';
 
 export interface StatJob {
@@ -30,8 +30,9 @@ parentPort!.on('message', ({ paths }: StatRequest) => {
   const errors: WalkError[] = [];
   for (const relPath of relPaths) {
     try {
+      // Every path is a UTF-8 name as read (the caller's TreeWalk reports the others), so one lstat
+      // does not find is gone, even with a U+FFFD in it.
       const st = lstatSync(`${base}/${relPath}`, { bigint: true, throwIfNoEntry: false });
-      if (st === undefined && mayBeUndecodable(relPath)) throw undecodableName(relPath);
       // Gone, or replaced by a directory or a link since its directory was read: not a file now.
       if (st !== undefined && st.isFile()) batch.add(relPath, st);
     } catch (err) {

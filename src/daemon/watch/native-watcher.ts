@@ -10,7 +10,7 @@ import type { WatchBackend, WatchSink } from './folder-watcher.js';
 import type { PathFilter } from './path-filter.js';
 import { catchUpWalk } from './catch-up-walk.js';
 import { parentDir, relativeTo } from './relative-path.js';
-import { mayBeUndecodable, TreeWalk } from './tree-walker.js';
+import { hasUndecodableTwin, mayBeUndecodable, TreeWalk } from './tree-walker.js';
 import { simulatedLimitError, watchLimitCode } from './watch-limit.js';
 import type { SimulatedLimit } from './watch-limit.js';
 
@@ -66,6 +66,8 @@ export class NativeWatcher implements WatchBackend {
   private refreshing = false;
   private refreshAgain = false;
   private closed = false;
+  /** Paths of names that are not UTF-8 beside a real U+FFFD twin, already reported (see handle()). */
+  private readonly twinsReported = new Set<string>();
 
   constructor(
     private readonly root: string,
@@ -122,6 +124,12 @@ export class NativeWatcher implements WatchBackend {
     const stats = event.type === 'delete' ? undefined : lstatOrUndefined(event.path);
     // A name that is not UTF-8 reaches us with U+FFFD and cannot be opened: not a removal; passed on
     // as changed, so that the settle tracker names it instead of it being skipped silently.
+    // One that decodes like a real U+FFFD name beside it: lstat found that other file. Only a walk,
+    // which reads names as bytes, can tell them apart and name it: ask for one (once per name).
+    if (stats !== undefined && mayBeUndecodable(relPath) && !this.twinsReported.has(relPath) && hasUndecodableTwin(event.path)) {
+      this.twinsReported.add(relPath);
+      this.sink.missed();
+    }
     if (stats === undefined && event.type !== 'delete' && mayBeUndecodable(relPath)) this.sink.event('changed', relPath);
     else if (stats === undefined) this.removed(relPath, event.path);
     else if (stats.isDirectory()) this.directoryAppeared(this.topmostUnseen(relPath));

@@ -1,4 +1,6 @@
-import { lstatSync, opendirSync } from 'node:fs';
+import { isUtf8 } from 'node:buffer';
+import { lstatSync, opendirSync, readdirSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import type { Dir, Dirent } from 'node:fs';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { PathFilter } from './path-filter.js';
@@ -42,15 +44,29 @@ interface OpenDir {
 const DIR_BUFFER_SIZE = 512;
 
 /**
- * A name that is not UTF-8 reaches us with U+FFFD in place of its bad bytes, and no file has the
- * decoded name: Node cannot open it, so it cannot be backed up. An error, so that it is not silent.
- * (A name may hold U+FFFD for real: a name with it that lstat finds is an ordinary file.)
+ * A name that is not UTF-8 reaches a watcher with U+FFFD in place of its bad bytes, and no file has
+ * the decoded name: Node cannot open it, so it cannot be backed up. An error, so that it is not
+ * silent. (A name may hold U+FFFD for real, and a sibling's may decode the same: walks read names
+ * as bytes to tell them apart exactly; watchers, which hand over strings, can only guess.)
  */
 export function mayBeUndecodable(relPath: string): boolean {
   return relPath.includes('\uFFFD');
 }
 
-/** The error for a name mayBeUndecodable() that lstat did not find: it was not removed, it cannot be opened. */
+/**
+ * Whether absPath's directory holds a name that is not UTF-8 but decodes to absPath's name: a
+ * watcher's path with U+FFFD that lstat finds may be that other file's, which lstat cannot reach.
+ */
+export function hasUndecodableTwin(absPath: string): boolean {
+  const name = basename(absPath);
+  try {
+    return readdirSync(dirname(absPath), { encoding: 'buffer' }).some((bytes) => !isUtf8(bytes) && bytes.toString('utf8') === name);
+  } catch {
+    return false; // gone or unreadable: the next reconcile walk tells
+  }
+}
+
+/** The error for a name that is not UTF-8 (or may not be, and lstat did not find it): not removed, unopenable. */
 export function undecodableName(relPath: string): NodeJS.ErrnoException {
   return Object.assign(new Error(`file name is not valid UTF-8; it cannot be backed up (rename it): ${relPath}`), { code: 'EILSEQ' });
 }
@@ -151,33 +167,51 @@ export class TreeWalk implements AsyncIterable<WalkEntry[]> {
         continue;
       }
       read++;
-      const relPath = open.relDir === '' ? dirent.name : `${open.relDir}/${dirent.name}`;
-      const absPath = `${open.absDir}/${dirent.name}`;
+      // Names are read as bytes: one that is not UTF-8 decodes to U+FFFD like a real U+FFFD, and
+      // by its decoded name lstat would find that other file (or nothing).
+      const bytes = dirent.name as unknown as Buffer;
+      const name = bytes.toString('utf8');
+      const relPath = open.relDir === '' ? name : `${open.relDir}/${name}`;
+      if (name.includes('\uFFFD') && !isUtf8(bytes)) {
+        this.undecodable(dirent, relPath, name, open.absDir, bytes);
+        continue;
+      }
+      const absPath = `${open.absDir}/${name}`;
       const kind = this.kindOf(dirent, relPath, absPath);
       if (kind === 'dir') {
         if (!this.filter.acceptsDir(relPath)) continue;
         this.dirCount++;
         this.options.onDirectory?.(relPath);
         this.stack.push(relPath);
-      } else if (kind === 'file' && this.filter.acceptsFileInAcceptedDir(relPath, absPath, dirent.name)) {
+      } else if (kind === 'file' && this.filter.acceptsFileInAcceptedDir(relPath, absPath, name)) {
         onFile(relPath, absPath);
       }
     }
     return true;
   }
 
+  /**
+   * A file or directory whose name is not UTF-8 (relPath holds it decoded, U+FFFD for the bad
+   * bytes): Node cannot open it by name, so it is reported, unless the filter excludes it.
+   */
+  private undecodable(dirent: Dirent, relPath: string, name: string, absDir: string, bytes: Buffer): void {
+    const kind = this.kindOf(dirent, relPath, Buffer.concat([Buffer.from(`${absDir}/`), bytes]));
+    if (kind === 'dir' ? this.filter.acceptsDir(relPath) : kind === 'file' && this.filter.acceptsFileInAcceptedDir(relPath, `${absDir}/${name}`, name)) {
+      this.recordError(relPath, undecodableName(relPath));
+    }
+  }
+
   private openNext(): OpenDir | undefined {
     for (let relDir = this.stack.pop(); relDir !== undefined; relDir = this.stack.pop()) {
       const absDir = relDir === '' ? this.base : `${this.base}/${relDir}`;
       try {
-        this.open = { dir: opendirSync(absDir === '' ? '/' : absDir, { bufferSize: DIR_BUFFER_SIZE }), relDir, absDir };
+        // Names as bytes (see step()); Node's types know no 'buffer' encoding for opendir.
+        const options = { bufferSize: DIR_BUFFER_SIZE, encoding: 'buffer' as BufferEncoding };
+        this.open = { dir: opendirSync(absDir === '' ? '/' : absDir, options), relDir, absDir };
         return this.open;
       } catch (err) {
         if (relDir === this.start) this.rootFailed = true;
-        if (codeOf(err) === 'ENOENT' && relDir !== this.start) {
-          if (mayBeUndecodable(relDir)) this.recordError(relDir, undecodableName(relDir)); // not removed: unopenable
-          continue; // removed meanwhile
-        }
+        if (codeOf(err) === 'ENOENT' && relDir !== this.start) continue; // removed meanwhile
         this.recordError(relDir, err);
       }
     }
@@ -201,10 +235,6 @@ export class TreeWalk implements AsyncIterable<WalkEntry[]> {
   private statFile(relPath: string, absPath: string): WalkEntry | undefined {
     try {
       const stats = lstatSync(absPath, { bigint: true, throwIfNoEntry: false });
-      if (stats === undefined && mayBeUndecodable(relPath)) {
-        this.recordError(relPath, undecodableName(relPath));
-        return undefined;
-      }
       if (stats === undefined || !stats.isFile()) return undefined; // vanished or replaced meanwhile
       this.fileCount++;
       return { relPath, size: Number(stats.size), mtimeNs: stats.mtimeNs, ino: stats.ino, dev: stats.dev };
@@ -215,7 +245,7 @@ export class TreeWalk implements AsyncIterable<WalkEntry[]> {
   }
 
   /** Symlinks, sockets and devices are skipped; some file systems report no type, so ask lstat. */
-  private kindOf(dirent: Dirent, relPath: string, absPath: string): 'file' | 'dir' | 'other' {
+  private kindOf(dirent: Dirent, relPath: string, absPath: string | Buffer): 'file' | 'dir' | 'other' {
     if (dirent.isFile()) return 'file';
     if (dirent.isDirectory()) return 'dir';
     if (dirent.isSymbolicLink() || dirent.isFIFO() || dirent.isSocket()) return 'other';

@@ -1,0 +1,121 @@
+import { lstatSync } from 'node:fs';
+import type { Fingerprint } from '../store/index.js';
+
+/** A file some watcher, walk or worker found missing, with the device the store recorded it on. */
+export interface MissingFile {
+  relPath: string;
+  dev: bigint;
+}
+
+/** A file recorded on a device, as the store knows it (relPath, size, mtime, inode). */
+export type RecordedFile = Pick<Fingerprint, 'size' | 'mtimeNs' | 'ino'> & { relPath: string };
+
+export interface RemovalVerdicts {
+  /** Deleted for real: the delete policy applies. */
+  gone: string[];
+  /** Its disk may just be unmounted: neither deleted remotely nor forgotten; judged again later. */
+  unmounted: string[];
+  /** There after all (a late event, or a name that decodes like another's): nothing to do. */
+  present: string[];
+}
+
+/**
+ * Tells a deleted file from one whose disk was unmounted. When a disk mounted inside a folder is
+ * unmounted, its files vanish but the mount point stays, empty and now on its parent's device (or
+ * is removed with it, as desktop automounters do): every file in it looks deleted, none was.
+ *
+ * The rule: a file counts as gone only if the nearest directory above it that still exists (its own
+ * directory, normally) is on the device the file was recorded on. Its directory on another device
+ * is an unmount; a directory that vanished whole is one too, unless the directory above it is on the
+ * file's device, which proves no mount point stood in between (an `rm -r` of a plain directory).
+ * A bind mount of the same filesystem keeps the device and cannot be told apart this way.
+ *
+ * Device numbers are not stable: a filesystem mounted again (a reboot; ZFS, btrfs, tmpfs, NFS) may
+ * come back under another. So a directory on another device than the file was recorded on is
+ * proven to be the same filesystem renumbered when another file recorded on the old device is still
+ * there, the same file (inode, size, mtime), on the directory's new device: an unmounted
+ * filesystem leaves none of its files in view. `sampleOnDevice` gives a few such recorded files.
+ *
+ * Synchronous lstat calls, one per distinct directory (memoised for the call): a directory of
+ * 100,000 deleted files costs one lstat of it, plus one per file to see that it is really gone;
+ * and, where a device differs, one sample (a query and a few lstats) per recorded device.
+ */
+export function judgeRemovals(root: string, files: readonly MissingFile[], sampleOnDevice: (dev: bigint) => RecordedFile[] = () => []): RemovalVerdicts {
+  const verdicts: RemovalVerdicts = { gone: [], unmounted: [], present: [] };
+  const base = root.length > 1 && root.endsWith('/') ? root.slice(0, -1) : root;
+  const abs = (relPath: string): string => (relPath === '' ? base : `${base}/${relPath}`);
+  /** A directory's device, or null where no directory is (vanished, or a file now). */
+  const dirDevs = new Map<string, bigint | null>();
+  const dirDev = (relDir: string): bigint | null => {
+    let dev = dirDevs.get(relDir);
+    if (dev === undefined) {
+      dev = null;
+      try {
+        const stats = lstatSync(abs(relDir), { bigint: true, throwIfNoEntry: false });
+        if (stats?.isDirectory()) dev = stats.dev;
+      } catch {
+        // ENOTDIR, EACCES...: no directory we can vouch for
+      }
+      dirDevs.set(relDir, dev);
+    }
+    return dev;
+  };
+  /** Recorded device -> the devices its files are found on now (other than itself). */
+  const renumbered = new Map<bigint, Set<bigint>>();
+  const nowOn = (dev: bigint): Set<bigint> => {
+    let devs = renumbered.get(dev);
+    if (devs === undefined) {
+      devs = new Set();
+      for (const recorded of sampleOnDevice(dev)) {
+        const now = sameFileNow(abs(recorded.relPath), recorded);
+        if (now !== undefined && now !== dev) devs.add(now);
+      }
+      renumbered.set(dev, devs);
+    }
+    return devs;
+  };
+  for (const file of files) {
+    if (isFile(abs(file.relPath))) {
+      verdicts.present.push(file.relPath);
+      continue;
+    }
+    // The nearest directory above the file that is still there; the root counts (a vanished root
+    // is the caller's to pause on, and its files are not gone either: null never equals a dev).
+    let dir = parentOf(file.relPath);
+    let dev = dirDev(dir);
+    while (dev === null && dir !== '') {
+      dir = parentOf(dir);
+      dev = dirDev(dir);
+    }
+    const onItsDevice = dev !== null && (dev === file.dev || nowOn(file.dev).has(dev));
+    (onItsDevice ? verdicts.gone : verdicts.unmounted).push(file.relPath);
+  }
+  return verdicts;
+}
+
+function parentOf(relPath: string): string {
+  const slash = relPath.lastIndexOf('/');
+  return slash < 0 ? '' : relPath.slice(0, slash);
+}
+
+/** Whether a regular file is at absPath now (an unreadable path is taken as present: nothing is decided). */
+function isFile(absPath: string): boolean {
+  try {
+    return lstatSync(absPath, { throwIfNoEntry: false })?.isFile() ?? false;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code !== 'ENOTDIR' && code !== 'ENOENT';
+  }
+}
+
+/** The device of the file at absPath if it is the recorded one (same inode, size and mtime), else undefined. */
+function sameFileNow(absPath: string, recorded: RecordedFile): bigint | undefined {
+  try {
+    const stats = lstatSync(absPath, { bigint: true, throwIfNoEntry: false });
+    if (stats === undefined || !stats.isFile()) return undefined;
+    const same = stats.ino === recorded.ino && Number(stats.size) === recorded.size && stats.mtimeNs === recorded.mtimeNs;
+    return same ? stats.dev : undefined;
+  } catch {
+    return undefined;
+  }
+}
