@@ -16,6 +16,8 @@ export interface GroupCommit {
  * promise resolves once that commit is done.
  */
 export function storeJournal(store: StateStore, row: FileRow, group?: GroupCommit): UploadJournal {
+  // Whether the row may still hold remote checksums (as claimed; only this worker records them for it).
+  let remoteKnown = row.remoteEtag !== null || row.remoteCrc64 !== null || row.remoteSize !== null;
   return {
     recordedUpload(): RecordedUpload | undefined {
       // Known at claim time; only this worker records uploads for the row it claimed.
@@ -42,6 +44,13 @@ export function storeJournal(store: StateStore, row: FileRow, group?: GroupCommi
     },
     uploadAbandoned(uploadId): void {
       store.uploads.forget(uploadId);
+    },
+    objectReplacing(): void {
+      // Invariant: committed before the request that may replace the object is sent (see journal.ts).
+      // A row without remote checksums has nothing to forget: no write for the common new file.
+      if (!remoteKnown) return;
+      store.queue.forgetRemoteChecksums(row.id);
+      remoteKnown = false;
     },
     fileUploaded(outcome: UploadOutcome): void | Promise<void> {
       failpoint('before-mark-verified');

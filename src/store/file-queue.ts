@@ -272,6 +272,15 @@ export class FileQueue {
     }
   }
 
+  /**
+   * A PutObject or Complete to the row's key is about to be sent: what remote_* say the object holds
+   * may be false from now on (even if the request fails), so they are dropped, committed before the
+   * request goes out; markVerified records the new ones once the object is verified.
+   */
+  forgetRemoteChecksums(id: number): void {
+    this.sql(`UPDATE files SET remote_etag = NULL, remote_crc64 = NULL, remote_size = NULL WHERE id = ?`).run(id);
+  }
+
   /** A claimed deletion that will not run now: due again at once (its lease dropped). */
   releaseDeleteLease(id: number): void {
     this.sql(`UPDATE files SET next_attempt_at = 0 WHERE id = ? AND state = 'deleting'`).run(id);

@@ -11,6 +11,11 @@
  *   verified; it forgets the multipart record and marks the file done in ONE transaction, so a
  *   crash leaves either "upload recorded, all parts acked" (resume finds the completed object) or
  *   "file done", never neither.
+ * - objectReplacing() is called, and returns (durably), before any request that may replace the
+ *   object at the key is sent (PutObject, CompleteMultipartUpload): whatever the journal remembers
+ *   about the object there (its size and checksums) may be false from then on, until fileUploaded()
+ *   records what was verified. A request that failed, timed out or was rejected may still have
+ *   replaced the object, so "forget first, record once verified" is the only safe order.
  */
 export interface FileFingerprint {
   size: number;
@@ -61,5 +66,7 @@ export interface UploadJournal {
   partAcknowledged(uploadId: string, part: RecordedPart): void;
   /** The upload was aborted or no longer exists on the server: forget it and its parts. */
   uploadAbandoned(uploadId: string): void;
+  /** A PutObject or Complete to this file's key is about to be sent: forget what the object held (durably). */
+  objectReplacing(): void;
   fileUploaded(outcome: UploadOutcome): void | Promise<void>;
 }

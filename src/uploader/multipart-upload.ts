@@ -138,6 +138,9 @@ export class MultipartUpload {
     if (change) throw new FileChangedError(ctx.localPath, change);
 
     const expectedCrc = crc64CombineAll(parts);
+    // Invariant: the object's recorded checksums are forgotten (durably) before Complete is sent:
+    // a Complete that times out or fails its check may still have replaced the object.
+    ctx.journal.objectReplacing();
     let stored;
     try {
       const completed = parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag }));

@@ -17,6 +17,9 @@ import type { UploadContext } from './upload-context.js';
 export async function putFile(ctx: UploadContext, snapshot?: Buffer): Promise<UploadOutcome> {
   const { storage, ref, settings, fingerprint } = ctx;
   const body = snapshot ? new InMemoryBody(snapshot) : new HashedFileRange(ctx.localPath, 0, fingerprint.size, settings.readHighWaterMark);
+  // Invariant: the object's recorded checksums are forgotten (durably) before a PutObject is sent.
+  // Once sent, the object may hold these bytes (or, streamed, a torn mix) even if we never hear back.
+  ctx.journal.objectReplacing();
   const { stored, local } = await sendVerified(`PutObject oss://${ref.bucket}/${ref.key}`, body, settings, () =>
     storage.put(ref, body, { ...ctx.newObject, signal: ctx.signal, timeoutMs: requestTimeoutMs(settings, fingerprint.size) }),
   );
