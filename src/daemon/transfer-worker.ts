@@ -1,3 +1,4 @@
+import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FolderConfig } from '../config/index.js';
 import { isDatabaseUnwritable, type FileRow, type StateStore } from '../store/index.js';
@@ -124,6 +125,22 @@ export class TransferWorker {
     this.o.logger.info('deleted remote object (mirror folder)', { folder: row.folder, path: row.relPath, key: `oss://${row.bucket}/${row.key}` });
   }
 
+  /**
+   * The path holds something else now (a directory, a FIFO, a symlink): the file is gone, as a
+   * removed one is, and the delete policy applies; what is there now is the walk's and watcher's
+   * business (a directory's files are new work). Only asked after a PermanentError, whose "not a
+   * regular file" or "is a directory" would otherwise park the row as failed.
+   */
+  private replacedByNonFile(row: FileRow): boolean {
+    const folder = this.o.folder(row.folder);
+    if (!folder) return false;
+    try {
+      return !lstatSync(join(folder.path, row.relPath)).isFile();
+    } catch {
+      return false; // missing or unreadable: the error stands as it is
+    }
+  }
+
   private recordFailure(row: FileRow, err: Error): void {
     const queue = this.o.store.queue;
     const where = { folder: row.folder, path: row.relPath };
@@ -136,7 +153,7 @@ export class TransferWorker {
       queue.requeue(row.id, null);
       return;
     }
-    if (err instanceof FileGoneError) {
+    if (err instanceof FileGoneError || (err instanceof PermanentError && this.replacedByNonFile(row))) {
       if (this.o.onGone(row.folder, row.relPath, row.dev)) {
         this.o.logger.info('file vanished before it was uploaded', where);
       } else {
