@@ -14,6 +14,7 @@ import {
 } from '../uploader/index.js';
 import { unchangedContent } from './content-check.js';
 import { fileRetryDelayMs } from './file-backoff.js';
+import { LiveStreaks } from './live-backoff.js';
 import type { Logger } from './logger.js';
 import { objectKey } from './object-key.js';
 import { storeJournal } from './store-journal.js';
@@ -28,6 +29,8 @@ export interface TransferWorkerOptions {
   maxAttempts: number;
   /** Group commit of finished files; one per daemon, so a worker replaced by a reload leaves none behind. */
   verified: VerifiedBatch;
+  /** The first back-off of a file found changing during its upload (doubling while it stays live); default 2 s. */
+  liveBackoffBaseMs?: number;
   /** Called when a folder hits an error that every file of it would hit (bad credentials, no bucket). */
   onFatal: (folder: string, err: Error) => void;
   /** The state database refused a write: nothing about this file can be recorded (nor tried). */
@@ -43,8 +46,11 @@ export interface TransferWorkerOptions {
 export class TransferWorker {
   /** Files being uploaded, by "bucket/key", so progress events land on the right row. */
   private readonly inFlight = new Map<string, number>();
+  /** Files found changing during their uploads, tries in a row (the live back-off). */
+  private readonly live: LiveStreaks;
 
   constructor(private readonly o: TransferWorkerOptions) {
+    this.live = new LiveStreaks(o.liveBackoffBaseMs ?? 2_000);
     o.uploader.on('progress', (e) => {
       const id = this.inFlight.get(`${e.bucket}/${e.key}`);
       // All bytes done: marking the file verified records that, one write instead of two.
@@ -92,12 +98,23 @@ export class TransferWorker {
       localPath,
       bucket: row.bucket,
       key: row.key,
-      journal: storeJournal(this.o.store, row, { verified: this.o.verified, onObjectVerified: releaseSlot }),
+      journal: storeJournal(this.o.store, row, { verified: this.o.verified, onObjectVerified: releaseSlot }, { nextTryAt: () => this.live.nextTryAt(row.id) }),
       partSize: folder.partSize,
       ...(folder.storageClass ? { storageClass: folder.storageClass } : {}),
       signal,
       })
       .finally(() => this.inFlight.delete(ref));
+    if (outcome.prefixSnapshot) {
+      this.o.logger.info('uploaded a snapshot of a file still being written (its first bytes, a true prefix); the rest goes up later', {
+        folder: row.folder,
+        path: row.relPath,
+        key: `oss://${row.bucket}/${row.key}`,
+        bytes: outcome.size,
+        nextTryInMs: Math.max(0, (this.o.store.queue.get(row.id)?.nextAttemptAt ?? 0) - Date.now()),
+      });
+      return;
+    }
+    this.live.end(row.id);
     this.o.logger.info('uploaded', {
       folder: row.folder,
       path: row.relPath,
@@ -149,10 +166,14 @@ export class TransferWorker {
       return;
     }
     if (err instanceof FileChangedError) {
-      this.o.logger.info('file changed during upload; queued again', where);
-      queue.requeue(row.id, null);
+      // Back-off, doubling while it keeps changing under its uploads (a file rewritten in place),
+      // so a live file costs bounded bandwidth; a file that settled meanwhile is due as observed.
+      const nextTryAt = this.live.nextTryAt(row.id);
+      this.o.logger.info('file changed during upload; queued again', { ...where, retryInMs: nextTryAt - Date.now() });
+      queue.requeueChanged(row.id, row.generation, nextTryAt);
       return;
     }
+    this.live.end(row.id);
     if (err instanceof FileGoneError || (err instanceof PermanentError && this.replacedByNonFile(row))) {
       if (this.o.onGone(row.folder, row.relPath, row.dev)) {
         this.o.logger.info('file vanished before it was uploaded', where);

@@ -281,6 +281,61 @@ export class FileQueue {
     this.sql(`UPDATE files SET remote_etag = NULL, remote_crc64 = NULL, remote_size = NULL WHERE id = ?`).run(id);
   }
 
+  /**
+   * A file that grew while it was uploaded: OSS holds a true prefix snapshot of it (its first
+   * `result.fingerprint.size` bytes, verified). In ONE transaction: forget the multipart record and
+   * record the snapshot honestly — remote_* and the row's size/fingerprint are what was uploaded,
+   * but the row stays `queued` (never `verified`: the file has newer bytes), due at `nextTryAt`, with
+   * a note for `status`. If the file was observed again meanwhile (generation moved on), that
+   * observation's fingerprint and due time stand; only the remote facts are recorded.
+   */
+  markSnapshot(id: number, generation: number, result: UploadResultRecord, nextTryAt: number, now = Date.now()): void {
+    const fp = result.fingerprint;
+    this.db.transaction(() => {
+      if (result.uploadId) this.sql('DELETE FROM uploads WHERE upload_id = ?').run(result.uploadId);
+      this.sql(
+        `UPDATE files SET state = CASE WHEN state = 'uploading' THEN 'queued' ELSE state END,
+           remote_etag = @etag, remote_crc64 = @crc64, remote_size = @size, uploaded_at = @now, bytes_done = 0,
+           attempts = 0, last_error = @note,
+           next_attempt_at = CASE WHEN generation = @generation THEN @nextTryAt ELSE next_attempt_at END,
+           size = CASE WHEN generation = @generation THEN @size ELSE size END,
+           mtime_ns = CASE WHEN generation = @generation THEN @mtimeNs ELSE mtime_ns END,
+           ino = CASE WHEN generation = @generation THEN @ino ELSE ino END,
+           dev = CASE WHEN generation = @generation THEN @dev ELSE dev END
+         WHERE id = @id AND bucket = @bucket AND remote_key = @key`,
+      ).run({
+        etag: result.etag,
+        crc64: result.crc64,
+        size: fp.size,
+        now,
+        note: `still being written: its first ${fp.size} bytes are uploaded (a true prefix); the rest goes up at a later try`,
+        generation,
+        nextTryAt,
+        mtimeNs: fp.mtimeNs,
+        ino: fp.ino,
+        dev: fp.dev,
+        id,
+        bucket: result.bucket,
+        key: result.key,
+      });
+      // Another target now: what was uploaded says nothing about it; the row is simply queued again.
+      this.sql(`UPDATE files SET state = 'queued' WHERE id = ? AND state = 'uploading'`).run(id);
+    })();
+  }
+
+  /**
+   * The file changed during its upload and is no true prefix of what was sent (rewritten in place,
+   * truncated, replaced): queued again after `nextTryAt` (a back-off, no attempt counted) — unless it
+   * was observed again meanwhile (it settled: due as that observation said).
+   */
+  requeueChanged(id: number, generation: number, nextTryAt: number): void {
+    this.sql(
+      `UPDATE files SET state = 'queued', last_error = NULL,
+         next_attempt_at = CASE WHEN generation = ? THEN ? ELSE next_attempt_at END
+       WHERE id = ? AND state = 'uploading'`,
+    ).run(generation, nextTryAt, id);
+  }
+
   /** A claimed deletion that will not run now: due again at once (its lease dropped). */
   releaseDeleteLease(id: number): void {
     this.sql(`UPDATE files SET next_attempt_at = 0 WHERE id = ? AND state = 'deleting'`).run(id);
