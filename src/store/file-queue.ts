@@ -38,8 +38,16 @@ export class FileQueue {
    * differ) are queued; a change to a file being uploaded bumps its generation, so the worker's
    * result will not mark the new content done. Unchanged files are left alone (a failed file stays
    * parked until it changes or `retry` is run). Returns how many rows were queued.
+   *
+   * `keepPending`: rows already queued or uploading are left as they are (a live file reported again:
+   * its worker reads the file as it is at each try, and its back-off must stand).
    */
-  observe(folder: string, observations: readonly Observation[], now = Date.now(), { dueAt = 0 }: { dueAt?: number } = {}): number {
+  observe(
+    folder: string,
+    observations: readonly Observation[],
+    now = Date.now(),
+    { dueAt = 0, keepPending = false }: { dueAt?: number; keepPending?: boolean } = {},
+  ): number {
     const find = this.sql('SELECT id, size, mtime_ns, ino, dev, remote_key, bucket, state FROM files WHERE folder = ? AND rel_path = ?')
       .safeIntegers(true);
     const insert = this.sql(
@@ -73,7 +81,7 @@ export class FileQueue {
           row.remote_key === o.key &&
           row.bucket === o.bucket &&
           row.state !== 'deleting';
-        if (same) continue;
+        if (same || (keepPending && (row.state === 'queued' || row.state === 'uploading'))) continue;
         requeue.run({ size: o.size, mtimeNs: o.mtimeNs, ino: o.ino, dev: o.dev, bucket: o.bucket, key: o.key, now, dueAt, id: row.id });
         queued++;
       }

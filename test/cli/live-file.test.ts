@@ -24,6 +24,8 @@ afterEach(async () => {
 const APPENDER = `
 const fs = require('node:fs');
 const paths = process.argv.slice(1);
+// INITIAL_BYTES: the files are created here, 100 ms before the first append (never settled in between).
+if (process.env.INITIAL_BYTES) for (const p of paths) fs.writeFileSync(p, Buffer.alloc(Number(process.env.INITIAL_BYTES), 'x'));
 let n = 0;
 setInterval(() => {
   n++;
@@ -34,8 +36,9 @@ setInterval(() => {
  * Appends 1 KiB to each file every 100 ms, until stopped. In a process of its own: a pause of this
  * test's worker (a busy machine) must not look to the daemon like the files settling.
  */
-function keepAppending(paths: string[]): void {
-  writer = spawn(process.execPath, ['-e', APPENDER, ...paths], { stdio: 'ignore' });
+function keepAppending(paths: string[], initialBytes?: number): void {
+  const env = { ...process.env, ...(initialBytes !== undefined ? { INITIAL_BYTES: String(initialBytes) } : {}) };
+  writer = spawn(process.execPath, ['-e', APPENDER, ...paths], { stdio: 'ignore', env });
 }
 
 async function stopWriting(): Promise<void> {
@@ -104,5 +107,17 @@ describe('a file that never stops growing (a live log), in `run`', () => {
       await waitFor(() => rowOf(fx!.stateDb, name)?.state === 'verified', { timeoutMs: 60_000, what: `${name} verified` });
       expect((await fx.remote(`main/${name}`))?.equals(readFileSync(join(fx.folder('main'), name)))).toBe(true);
     }
+  });
+
+  it('that begins to be written while the daemon watches goes up as a prefix snapshot after the hold', { timeout: 120_000 }, async () => {
+    fx = await createSyncFixture([{ name: 'main' }], { multipart_threshold: '4MiB' });
+    const run = fx.spawnCli(['run', '--config', fx.configPath]);
+    await run.waitForLog((r) => r.msg === 'watching folder');
+    const log = join(fx.folder('main'), 'app.log');
+    keepAppending([log], 2 * MiB);
+    // Written to every 100 ms, it never settles: after fifteen windows it is queued as it is.
+    const object = await waitFor(() => fx!.remote('main/app.log'), { timeoutMs: 60_000, what: 'a snapshot of app.log' });
+    expect(object.length).toBeGreaterThanOrEqual(2 * MiB);
+    expect(readFileSync(log).subarray(0, object.length).equals(object)).toBe(true);
   });
 });
