@@ -32,6 +32,22 @@ setInterval(() => {
   for (const p of paths) fs.appendFileSync(p, ('line ' + n + ' ').padEnd(1023, '.') + '\\n');
 }, 100);`;
 
+const REWRITER = `
+const fs = require('node:fs');
+const fd = fs.openSync(process.argv[1], 'r+');
+let n = 0;
+setInterval(() => fs.writeSync(fd, String(++n).padStart(12, '0'), 0), 100);`;
+
+/** Rewrites the first 12 bytes of the file in place (a counter) every 100 ms: same size, new bytes. */
+function keepRewriting(path: string): void {
+  writer = spawn(process.execPath, ['-e', REWRITER, path], { stdio: 'ignore' });
+}
+
+/** The REWRITER's counter in the file, 0 before it began. */
+function rewrites(path: string): number {
+  return Number(readFileSync(path).subarray(0, 12).toString()) || 0;
+}
+
 /**
  * Appends 1 KiB to each file every 100 ms, until stopped. In a process of its own: a pause of this
  * test's worker (a busy machine) must not look to the daemon like the files settling.
@@ -119,5 +135,25 @@ describe('a file that never stops growing (a live log), in `run`', () => {
     const object = await waitFor(() => fx!.remote('main/app.log'), { timeoutMs: 60_000, what: 'a snapshot of app.log' });
     expect(object.length).toBeGreaterThanOrEqual(2 * MiB);
     expect(readFileSync(log).subarray(0, object.length).equals(object)).toBe(true);
+  });
+
+  it('rewritten in place is never completed as a torn mix, and its tries back off', { timeout: 120_000 }, async () => {
+    fx = await createSyncFixture([{ name: 'main' }], { part_size: '1MiB', multipart_threshold: '2MiB' });
+    const emulator = fx.emu.emulator;
+    emulator.faults.add({ match: { operation: 'UploadPart' }, times: Infinity, action: { type: 'throttle', bytesPerSecond: 2 * MiB } });
+    const db = join(fx.folder('main'), 'table.db');
+    writeFileSync(db, Buffer.alloc(3 * MiB, 'x'));
+    keepRewriting(db);
+    await waitFor(() => rewrites(db) > 0, { what: 'the rewriter to begin' });
+    fx.spawnCli(['run', '--config', fx.configPath]);
+    const tries = (): number => emulator.requestLog.entries().filter((e) => e.operation === 'InitiateMultipartUpload').length;
+    await waitFor(() => tries() > 0, { timeoutMs: 60_000, what: 'the first try' });
+    // ~16 s of rewrites from the first try on: each try takes ~1 s here, so without a back-off ~15
+    // tries would start; backing off from the window (1, 2, 4, 8 s), about five.
+    const from = rewrites(db);
+    await waitFor(() => rewrites(db) >= from + 160, { timeoutMs: 60_000, what: '16 s of rewrites' });
+    expect(tries()).toBeLessThanOrEqual(7);
+    expect(emulator.requestLog.entries().filter((e) => e.operation === 'CompleteMultipartUpload')).toEqual([]);
+    expect(rowOf(fx.stateDb, 'table.db')?.state).not.toBe('verified');
   });
 });
