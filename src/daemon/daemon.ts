@@ -192,6 +192,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       logger: this.o.logger,
       folder: (name) => this.folders.get(name)?.folder,
       maxAttempts: c.maxAttempts,
+      liveBackoffBaseMs: Math.max(1_000, c.settleMs), // a file changing under its upload: tried again after the window
       verified: this.verified,
       onFatal: (folder, err) => this.onFatal(folder, err),
       onStoreFailure: (err) => this.storeFailures.report(err),

@@ -52,6 +52,8 @@ export class FolderSync {
   private watcher: FolderWatcher | undefined;
   private settle: SettleTracker | undefined;
   private pendingSettled: Observation[] = [];
+  /** Files still changing after the hold (live logs), to queue as they are. */
+  private pendingLive: Observation[] = [];
   private flushScheduled = false;
   private reconciling: Promise<ReconcileResult | undefined> | undefined;
   private paused = false;
@@ -175,7 +177,9 @@ export class FolderSync {
   /** The folder's settle window: changed files wait here until they stop changing. */
   private settleTracker(): SettleTracker {
     if (this.settle) return this.settle;
-    const settle = new SettleTracker(this.folder.path, { settleMs: this.o.settleMs });
+    // In `run`, a file that never settles is reported as it is after the hold (see README).
+    const liveAfterMs = this.o.watch && this.o.settleMs > 0 ? HOLD_WINDOWS * this.o.settleMs : undefined;
+    const settle = new SettleTracker(this.folder.path, { settleMs: this.o.settleMs, ...(liveAfterMs ? { liveAfterMs } : {}) });
     settle.on('settled', (file: SettledFile) => this.enqueueSettled(file));
     settle.on('removed', this.guarded((relPath: string) => this.applyRemovals([relPath])));
     settle.on('error', (err: Error) => this.o.logger.warn('cannot stat changed file', { folder: this.name, error: err }));
@@ -256,8 +260,8 @@ export class FolderSync {
     if (removed.length > 0) this.applyRemovals(removed);
   }
 
-  private enqueueSettled(file: SettledFile): void {
-    this.pendingSettled.push({ ...file, bucket: this.folder.bucket, key: objectKey(this.folder.prefix, file.relPath) });
+  private enqueueSettled({ live, ...file }: SettledFile): void {
+    (live ? this.pendingLive : this.pendingSettled).push({ ...file, bucket: this.folder.bucket, key: objectKey(this.folder.prefix, file.relPath) });
     if (this.flushScheduled) return;
     this.flushScheduled = true;
     // Settled files arriving in the same tick are written in one transaction.
@@ -278,9 +282,13 @@ export class FolderSync {
 
   private flush(): void {
     this.flushScheduled = false;
-    if (this.pendingSettled.length === 0) return;
+    if (this.pendingSettled.length === 0 && this.pendingLive.length === 0) return;
     const batch = this.pendingSettled;
+    const live = this.pendingLive;
     this.pendingSettled = [];
+    this.pendingLive = [];
+    // A live file already queued or uploading keeps its row (and its back-off): its tries read it as it is.
+    if (live.length > 0) this.o.store.queue.observe(this.name, live, Date.now(), { keepPending: true });
     this.o.store.queue.observe(this.name, batch);
     // A file a walk queued held back has settled now: it is due (observe leaves an unchanged row as it is).
     this.o.store.queue.release(this.name, batch.map((o) => o.relPath));

@@ -9,13 +9,20 @@ export interface GroupCommit {
   onObjectVerified: () => void;
 }
 
+export interface LiveFile {
+  /** The file grew during its upload (a prefix snapshot went up): when its next try is due. */
+  nextTryAt: () => number;
+}
+
 /**
  * The uploader's journal for one claimed file, kept in the state database. Each method is one
  * committed transaction when it returns (see src/uploader/journal.ts for the contract); with a
  * group commit, fileUploaded commits with the other files finished about the same time and its
  * promise resolves once that commit is done.
  */
-export function storeJournal(store: StateStore, row: FileRow, group?: GroupCommit): UploadJournal {
+export function storeJournal(store: StateStore, row: FileRow, group?: GroupCommit, live?: LiveFile): UploadJournal {
+  // Whether the row may still hold remote checksums (as claimed; only this worker records them for it).
+  let remoteKnown = row.remoteEtag !== null || row.remoteCrc64 !== null || row.remoteSize !== null;
   return {
     recordedUpload(): RecordedUpload | undefined {
       // Known at claim time; only this worker records uploads for the row it claimed.
@@ -43,6 +50,13 @@ export function storeJournal(store: StateStore, row: FileRow, group?: GroupCommi
     uploadAbandoned(uploadId): void {
       store.uploads.forget(uploadId);
     },
+    objectReplacing(): void {
+      // Invariant: committed before the request that may replace the object is sent (see journal.ts).
+      // A row without remote checksums has nothing to forget: no write for the common new file.
+      if (!remoteKnown) return;
+      store.queue.forgetRemoteChecksums(row.id);
+      remoteKnown = false;
+    },
     fileUploaded(outcome: UploadOutcome): void | Promise<void> {
       failpoint('before-mark-verified');
       const result = {
@@ -53,6 +67,13 @@ export function storeJournal(store: StateStore, row: FileRow, group?: GroupCommi
         fingerprint: outcome.fingerprint,
         ...(outcome.uploadId ? { uploadId: outcome.uploadId } : {}),
       };
+      if (outcome.prefixSnapshot) {
+        // Not done: the row stays queued for the newer bytes (see FileQueue.markSnapshot). Rare, so
+        // committed on its own rather than in the group.
+        group?.onObjectVerified();
+        store.queue.markSnapshot(row.id, row.generation, result, live?.nextTryAt() ?? Date.now());
+        return;
+      }
       if (group) {
         group.onObjectVerified();
         return group.verified.add({ id: row.id, generation: row.generation, result });

@@ -1,3 +1,4 @@
+import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FolderConfig } from '../config/index.js';
 import { isDatabaseUnwritable, type FileRow, type StateStore } from '../store/index.js';
@@ -15,6 +16,7 @@ import {
 } from '../uploader/index.js';
 import { unchangedContent } from './content-check.js';
 import { fileRetryDelayMs } from './file-backoff.js';
+import { LiveStreaks } from './live-backoff.js';
 import type { Logger } from './logger.js';
 import { objectKey } from './object-key.js';
 import { storeJournal } from './store-journal.js';
@@ -29,6 +31,8 @@ export interface TransferWorkerOptions {
   maxAttempts: number;
   /** Group commit of finished files; one per daemon, so a worker replaced by a reload leaves none behind. */
   verified: VerifiedBatch;
+  /** The first back-off of a file found changing during its upload (doubling while it stays live); default 2 s. */
+  liveBackoffBaseMs?: number;
   /** Called when a folder hits an error that every file of it would hit (bad credentials, no bucket). */
   onFatal: (folder: string, err: Error) => void;
   /** The state database refused a write: nothing about this file can be recorded (nor tried). */
@@ -44,8 +48,11 @@ export interface TransferWorkerOptions {
 export class TransferWorker {
   /** Files being uploaded, by "bucket/key", so progress events land on the right row. */
   private readonly inFlight = new Map<string, number>();
+  /** Files found changing during their uploads, tries in a row (the live back-off). */
+  private readonly live: LiveStreaks;
 
   constructor(private readonly o: TransferWorkerOptions) {
+    this.live = new LiveStreaks(o.liveBackoffBaseMs ?? 2_000);
     o.uploader.on('progress', (e) => {
       const id = this.inFlight.get(`${e.bucket}/${e.key}`);
       // All bytes done: marking the file verified records that, one write instead of two.
@@ -94,7 +101,7 @@ export class TransferWorker {
       localPath,
       bucket: row.bucket,
       key: row.key,
-      journal: storeJournal(this.o.store, row, { verified: this.o.verified, onObjectVerified: releaseSlot }),
+      journal: storeJournal(this.o.store, row, { verified: this.o.verified, onObjectVerified: releaseSlot }, { nextTryAt: () => this.live.nextTryAt(row.id) }),
       partSize: folder.partSize,
       ...(folder.storageClass ? { storageClass: folder.storageClass } : {}),
       signal,
@@ -103,6 +110,17 @@ export class TransferWorker {
       expectedIdentity: { dev: row.dev, ino: row.ino },
       })
       .finally(() => this.inFlight.delete(ref));
+    if (outcome.prefixSnapshot) {
+      this.o.logger.info('uploaded a snapshot of a file still being written (its first bytes, a true prefix); the rest goes up later', {
+        folder: row.folder,
+        path: row.relPath,
+        key: `oss://${row.bucket}/${row.key}`,
+        bytes: outcome.size,
+        nextTryInMs: Math.max(0, (this.o.store.queue.get(row.id)?.nextAttemptAt ?? 0) - Date.now()),
+      });
+      return;
+    }
+    this.live.end(row.id);
     this.o.logger.info('uploaded', {
       folder: row.folder,
       path: row.relPath,
@@ -130,6 +148,22 @@ export class TransferWorker {
     this.o.logger.info('deleted remote object (mirror folder)', { folder: row.folder, path: row.relPath, key: `oss://${row.bucket}/${row.key}` });
   }
 
+  /**
+   * The path holds something else now (a directory, a FIFO, a symlink): the file is gone, as a
+   * removed one is, and the delete policy applies; what is there now is the walk's and watcher's
+   * business (a directory's files are new work). Only asked after a PermanentError, whose "not a
+   * regular file" or "is a directory" would otherwise park the row as failed.
+   */
+  private replacedByNonFile(row: FileRow): boolean {
+    const folder = this.o.folder(row.folder);
+    if (!folder) return false;
+    try {
+      return !lstatSync(join(folder.path, row.relPath)).isFile();
+    } catch {
+      return false; // missing or unreadable: the error stands as it is
+    }
+  }
+
   private recordFailure(row: FileRow, err: Error): void {
     const queue = this.o.store.queue;
     const where = { folder: row.folder, path: row.relPath };
@@ -146,11 +180,15 @@ export class TransferWorker {
       return;
     }
     if (err instanceof FileChangedError) {
-      this.o.logger.info('file changed during upload; queued again', where);
-      queue.requeue(row.id, null);
+      // Back-off, doubling while it keeps changing under its uploads (a file rewritten in place),
+      // so a live file costs bounded bandwidth; a file that settled meanwhile is due as observed.
+      const nextTryAt = this.live.nextTryAt(row.id);
+      this.o.logger.info('file changed during upload; queued again', { ...where, retryInMs: nextTryAt - Date.now() });
+      queue.requeueChanged(row.id, row.generation, nextTryAt);
       return;
     }
-    if (err instanceof FileGoneError) {
+    this.live.end(row.id);
+    if (err instanceof FileGoneError || (err instanceof PermanentError && this.replacedByNonFile(row))) {
       if (err instanceof FileRefusedError) this.o.logger.warn('file not read: a link, FIFO or device is where it was; treated as gone', { ...where, reason: err.message });
       if (this.o.onGone(row.folder, row.relPath, row.dev)) {
         this.o.logger.info('file vanished before it was uploaded', where);

@@ -39,8 +39,16 @@ export class FileQueue {
    * differ) are queued; a change to a file being uploaded bumps its generation, so the worker's
    * result will not mark the new content done. Unchanged files are left alone (a failed file stays
    * parked until it changes or `retry` is run). Returns how many rows were queued.
+   *
+   * `keepPending`: rows already queued or uploading are left as they are (a live file reported again:
+   * its worker reads the file as it is at each try, and its back-off must stand).
    */
-  observe(folder: string, observations: readonly Observation[], now = Date.now(), { dueAt = 0 }: { dueAt?: number } = {}): number {
+  observe(
+    folder: string,
+    observations: readonly Observation[],
+    now = Date.now(),
+    { dueAt = 0, keepPending = false }: { dueAt?: number; keepPending?: boolean } = {},
+  ): number {
     const find = this.sql('SELECT id, size, mtime_ns, ino, dev, remote_key, bucket, state FROM files WHERE folder = ? AND rel_path = ?')
       .safeIntegers(true);
     const insert = this.sql(
@@ -75,7 +83,7 @@ export class FileQueue {
           row.remote_key === o.key &&
           row.bucket === o.bucket &&
           row.state !== 'deleting';
-        if (same) continue;
+        if (same || (keepPending && (row.state === 'queued' || row.state === 'uploading'))) continue;
         requeue.run({ size: o.size, mtimeNs: o.mtimeNs, ino: o.ino, dev: o.dev, bucket: o.bucket, key: o.key, now, dueAt, waitMs, id: row.id });
         queued++;
       }
@@ -272,6 +280,72 @@ export class FileQueue {
          WHERE id = @id AND state = 'uploading'`,
       ).run({ etag: result.etag, crc64: result.crc64, size: fp.size, id, bucket: result.bucket, key: result.key });
     }
+  }
+
+  /**
+   * A PutObject or Complete to the row's key is about to be sent: what remote_* say the object holds
+   * may be false from now on (even if the request fails), so they are dropped, committed before the
+   * request goes out; markVerified records the new ones once the object is verified.
+   */
+  forgetRemoteChecksums(id: number): void {
+    this.sql(`UPDATE files SET remote_etag = NULL, remote_crc64 = NULL, remote_size = NULL WHERE id = ?`).run(id);
+  }
+
+  /**
+   * A file that grew while it was uploaded: OSS holds a true prefix snapshot of it (its first
+   * `result.fingerprint.size` bytes, verified). In ONE transaction: forget the multipart record and
+   * record the snapshot honestly — remote_* and the row's size/fingerprint are what was uploaded,
+   * but the row stays `queued` (never `verified`: the file has newer bytes), due at `nextTryAt`, with
+   * a note for `status`. If the file was observed again meanwhile (generation moved on), that
+   * observation's fingerprint and due time stand; only the remote facts are recorded.
+   */
+  markSnapshot(id: number, generation: number, result: UploadResultRecord, nextTryAt: number, now = Date.now()): void {
+    const fp = result.fingerprint;
+    this.db.transaction(() => {
+      if (result.uploadId) this.sql('DELETE FROM uploads WHERE upload_id = ?').run(result.uploadId);
+      this.sql(
+        `UPDATE files SET state = CASE WHEN state = 'uploading' THEN 'queued' ELSE state END,
+           remote_etag = @etag, remote_crc64 = @crc64, remote_size = @size, uploaded_at = @now, bytes_done = 0,
+           attempts = 0, last_error = @note,
+           next_attempt_at = CASE WHEN generation = @generation THEN @nextTryAt ELSE next_attempt_at END,
+           wait_ms = CASE WHEN generation = @generation THEN max(0, @nextTryAt - @now) ELSE wait_ms END,
+           size = CASE WHEN generation = @generation THEN @size ELSE size END,
+           mtime_ns = CASE WHEN generation = @generation THEN @mtimeNs ELSE mtime_ns END,
+           ino = CASE WHEN generation = @generation THEN @ino ELSE ino END,
+           dev = CASE WHEN generation = @generation THEN @dev ELSE dev END
+         WHERE id = @id AND bucket = @bucket AND remote_key = @key`,
+      ).run({
+        etag: result.etag,
+        crc64: result.crc64,
+        size: fp.size,
+        now,
+        note: `still being written: its first ${fp.size} bytes are uploaded (a true prefix); the rest goes up at a later try`,
+        generation,
+        nextTryAt,
+        mtimeNs: fp.mtimeNs,
+        ino: fp.ino,
+        dev: fp.dev,
+        id,
+        bucket: result.bucket,
+        key: result.key,
+      });
+      // Another target now: what was uploaded says nothing about it; the row is simply queued again.
+      this.sql(`UPDATE files SET state = 'queued' WHERE id = ? AND state = 'uploading'`).run(id);
+    })();
+  }
+
+  /**
+   * The file changed during its upload and is no true prefix of what was sent (rewritten in place,
+   * truncated, replaced): queued again after `nextTryAt` (a back-off, no attempt counted) — unless it
+   * was observed again meanwhile (it settled: due as that observation said).
+   */
+  requeueChanged(id: number, generation: number, nextTryAt: number, now = Date.now()): void {
+    this.sql(
+      `UPDATE files SET state = 'queued', last_error = NULL,
+         next_attempt_at = CASE WHEN generation = @generation THEN @nextTryAt ELSE next_attempt_at END,
+         wait_ms = CASE WHEN generation = @generation THEN max(0, @nextTryAt - @now) ELSE wait_ms END
+       WHERE id = @id AND state = 'uploading'`,
+    ).run({ generation, nextTryAt, now, id });
   }
 
   /** A claimed deletion that will not run now: due again at once (its lease dropped). */

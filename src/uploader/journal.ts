@@ -8,9 +8,14 @@
  * - partAcknowledged() is called right after the server acknowledged a part (ETag checked), before
  *   that part counts as done.
  * - fileUploaded() is called only after Complete (or PutObject) succeeded and the object was
- *   verified; it forgets the multipart record and marks the file done in ONE transaction, so a
+ *   verified (for a file that grew meanwhile, as a prefix snapshot: outcome.prefixSnapshot); it forgets the multipart record and marks the file done in ONE transaction, so a
  *   crash leaves either "upload recorded, all parts acked" (resume finds the completed object) or
  *   "file done", never neither.
+ * - objectReplacing() is called, and returns (durably), before any request that may replace the
+ *   object at the key is sent (PutObject, CompleteMultipartUpload): whatever the journal remembers
+ *   about the object there (its size and checksums) may be false from then on, until fileUploaded()
+ *   records what was verified. A request that failed, timed out or was rejected may still have
+ *   replaced the object, so "forget first, record once verified" is the only safe order.
  */
 export interface FileFingerprint {
   size: number;
@@ -52,6 +57,12 @@ export interface UploadOutcome {
   fingerprint: FileFingerprint;
   /** The multipart upload this object came from, if any (to be forgotten with the file marked done). */
   uploadId?: string;
+  /**
+   * The file grew (or was touched) while it was uploaded, and the object is a true prefix snapshot
+   * of it (see isPrefixSnapshot): its first `size` bytes, which `fingerprint` describes (the file as
+   * it was when the upload began). The file has (or may have) newer bytes: it is not done.
+   */
+  prefixSnapshot?: true;
 }
 
 export interface UploadJournal {
@@ -61,5 +72,7 @@ export interface UploadJournal {
   partAcknowledged(uploadId: string, part: RecordedPart): void;
   /** The upload was aborted or no longer exists on the server: forget it and its parts. */
   uploadAbandoned(uploadId: string): void;
+  /** A PutObject or Complete to this file's key is about to be sent: forget what the object held (durably). */
+  objectReplacing(): void;
   fileUploaded(outcome: UploadOutcome): void | Promise<void>;
 }

@@ -9,6 +9,7 @@ import { budgetedPartLanes } from './part-lanes.js';
 import type { PartLane } from './part-lanes.js';
 import { choosePartSize, planParts } from './part-plan.js';
 import type { PlannedPart } from './part-plan.js';
+import { isPrefixSnapshot } from './prefix-snapshot.js';
 import { planResume } from './resume-plan.js';
 import { requestTimeoutMs, sendVerified, typedFailure } from './upload-context.js';
 import type { UploadContext } from './upload-context.js';
@@ -140,11 +141,17 @@ export class MultipartUpload {
     const { storage, ref } = ctx;
     const parts = [...this.done.values()].sort((a, b) => a.partNumber - b.partNumber);
     if (parts.length !== this.planned.length) throw new Error(`internal: ${parts.length} of ${this.planned.length} parts done`);
-    // The parts were read over time: only a file unchanged since the start is one consistent snapshot.
-    const change = fingerprintChange(ctx.fingerprint, await fingerprintOf(ctx.file));
-    if (change) throw new FileChangedError(ctx.localPath, change);
-
+    // The parts were read over time: only a file unchanged since the start is one consistent
+    // snapshot, or one whose first N bytes still are what the parts hold (a log that grew: a true
+    // prefix snapshot, see isPrefixSnapshot). Anything else (rewritten in place, truncated) is never
+    // completed: Complete would replace a good object with a torn mix.
     const expectedCrc = crc64CombineAll(parts);
+    const change = fingerprintChange(ctx.fingerprint, await fingerprintOf(ctx.file));
+    if (change && !(await isPrefixSnapshot(ctx.file, ctx.fingerprint, expectedCrc))) throw new FileChangedError(ctx.localPath, change);
+
+    // Invariant: the object's recorded checksums are forgotten (durably) before Complete is sent:
+    // a Complete that times out or fails its check may still have replaced the object.
+    ctx.journal.objectReplacing();
     let stored;
     try {
       const completed = parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag }));
@@ -162,7 +169,15 @@ export class MultipartUpload {
       ctx.journal.uploadAbandoned(this.uploadId);
       throw new IntegrityError(`object oss://${ref.bucket}/${ref.key}`, expectedCrc, crc64 ?? '(none)');
     }
-    const outcome: UploadOutcome = { ...ref, size: ctx.fingerprint.size, etag: stored.etag, crc64, fingerprint: ctx.fingerprint, uploadId: this.uploadId };
+    const outcome: UploadOutcome = {
+      ...ref,
+      size: ctx.fingerprint.size,
+      etag: stored.etag,
+      crc64,
+      fingerprint: ctx.fingerprint,
+      uploadId: this.uploadId,
+      ...(change ? { prefixSnapshot: true as const } : {}),
+    };
     await ctx.journal.fileUploaded(outcome);
     return outcome;
   }

@@ -36,6 +36,13 @@ export class MemoryJournal implements UploadJournal {
     if (this.upload?.uploadId === uploadId) this.upload = undefined;
   }
 
+  /** How many times a request that may replace the object was announced (not in `events`). */
+  replacing = 0;
+
+  objectReplacing(): void {
+    this.replacing++;
+  }
+
   fileUploaded(outcome: UploadOutcome): void {
     this.events.push('uploaded');
     this.outcome = structuredClone(outcome);

@@ -15,6 +15,8 @@ export interface SettledFile {
   mtimeNs: bigint;
   ino: bigint;
   dev: bigint;
+  /** Never settled: still changing after liveAfterMs (a live log), reported to go up as it is. */
+  live?: true;
 }
 
 export interface SettleTrackerOptions {
@@ -29,6 +31,11 @@ export interface SettleTrackerOptions {
   now?: () => number;
   /** lstat calls between turns of the event loop; default 1,000. */
   statsPerTurn?: number;
+  /**
+   * A file still changing this long after it was first reported is emitted anyway, as `live`, and
+   * again each time this long passes while it keeps changing; undefined (the default): never.
+   */
+  liveAfterMs?: number;
 }
 
 export interface SettleTrackerEvents {
@@ -43,6 +50,8 @@ interface Pending {
   dueAt: number;
   /** The lstat the one at dueAt must match; undefined until taken, just after the report. */
   stats: BigIntStats | undefined;
+  /** When it began changing without settling (or was last emitted as live). */
+  since: number;
 }
 
 function sameFile(a: BigIntStats, b: BigIntStats): boolean {
@@ -74,6 +83,7 @@ export class SettleTracker extends EventEmitter<SettleTrackerEvents> {
   private readonly settleMs: number;
   private readonly now: () => number;
   private readonly statsPerTurn: number;
+  private readonly liveAfterMs: number;
   /** The one timeout, armed for `timerAt` (the earliest dueAt when it was armed). */
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
@@ -92,6 +102,7 @@ export class SettleTracker extends EventEmitter<SettleTrackerEvents> {
     this.settleMs = Math.max(0, options.settleMs ?? 2_000);
     this.now = options.now ?? (() => performance.now());
     this.statsPerTurn = Math.max(1, options.statsPerTurn ?? 1_000);
+    this.liveAfterMs = options.liveAfterMs ?? Infinity;
   }
 
   get pendingCount(): number {
@@ -106,8 +117,14 @@ export class SettleTracker extends EventEmitter<SettleTrackerEvents> {
   /** A watcher saw relPath change: (re)start its settle window now. */
   track(relPath: string): void {
     if (this.closed) return;
+    const now = this.now();
+    const pending = this.pending.get(relPath);
+    // Changing for liveAfterMs already: its window runs out as it is (then it is emitted as live),
+    // or a file written to more often than the window would never come due.
+    if (pending?.stats !== undefined && now - pending.since >= this.liveAfterMs) return;
+    const since = pending?.since ?? now; // a report while it settles does not end its streak
     this.pending.delete(relPath); // re-inserted at the end: due last
-    this.pending.set(relPath, { dueAt: this.now() + this.settleMs, stats: undefined });
+    this.pending.set(relPath, { dueAt: now + this.settleMs, stats: undefined, since });
     this.fresh.add(relPath);
     this.wake();
   }
@@ -207,7 +224,7 @@ export class SettleTracker extends EventEmitter<SettleTrackerEvents> {
       else {
         pending.stats = current;
         const at = this.now();
-        if (at - (pending.dueAt - this.settleMs) > this.settleMs / 2) this.restart(relPath, current, at);
+        if (at - (pending.dueAt - this.settleMs) > this.settleMs / 2) this.restart(relPath, current, at, pending.since);
       }
       if (++stats % this.statsPerTurn === 0) await nextTurn();
     }
@@ -223,7 +240,15 @@ export class SettleTracker extends EventEmitter<SettleTrackerEvents> {
       const current = this.stat(relPath);
       if (current !== undefined) {
         if (pending.stats === undefined || !sameFile(pending.stats, current)) {
-          this.restart(relPath, current, this.now()); // no first lstat yet (settleMs 0), or still changing
+          // No first lstat yet (settleMs 0), or still changing: a new window. One changing for
+          // liveAfterMs (a live log) is reported as it is, and watched on (again after liveAfterMs).
+          const at = this.now();
+          const live = pending.stats !== undefined && at - pending.since >= this.liveAfterMs;
+          this.restart(relPath, current, at, live ? at : pending.since);
+          if (live) {
+            const { size, mtimeNs, ino, dev } = current;
+            this.emit('settled', { relPath, size: Number(size), mtimeNs, ino, dev, live: true });
+          }
         } else {
           const { size, mtimeNs, ino, dev } = current;
           this.emit('settled', { relPath, size: Number(size), mtimeNs, ino, dev });
@@ -234,9 +259,9 @@ export class SettleTracker extends EventEmitter<SettleTrackerEvents> {
   }
 
   /** A new window from an lstat taken at `at` (now): due last, so the Map stays in due order. */
-  private restart(relPath: string, stats: BigIntStats, at: number): void {
+  private restart(relPath: string, stats: BigIntStats, at: number, since: number): void {
     this.pending.delete(relPath);
-    this.pending.set(relPath, { dueAt: at + this.settleMs, stats });
+    this.pending.set(relPath, { dueAt: at + this.settleMs, stats, since });
   }
 
   /** The file's stats, or undefined after emitting `removed` (gone, or not a regular file any more). */
