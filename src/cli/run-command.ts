@@ -64,10 +64,11 @@ export async function runDaemonCommand(argv: string[]): Promise<number> {
       }
       stopping = true;
       logger.info('stopping', { signal });
-      void systemd.stopping();
+      // systemd hears STOPPING=1 before we exit (its sender must still be alive), but waits 2 s at most.
+      const told = Promise.race([systemd.stopping(), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
       daemon.stop().then(
         // Exit now: a transfer still running past the grace period must not hold the process.
-        () => process.exit(daemon.storeFailure ? 1 : 0),
+        () => told.then(() => process.exit(daemon.storeFailure ? 1 : 0)),
         (err: unknown) => {
           logger.error('error while stopping', { error: err as Error });
           // Exit as above: watchers or transfers left open must not keep the process alive.
