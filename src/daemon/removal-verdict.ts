@@ -74,8 +74,21 @@ export function judgeRemovals(root: string, files: readonly MissingFile[], sampl
     }
     return devs;
   };
+  /** Whether every directory from the root down to relDir is a real directory, no link among them. */
+  const realDirs = new Map<string, boolean>();
+  const isRealDir = (relDir: string): boolean => {
+    if (relDir === '') return true;
+    let real = realDirs.get(relDir);
+    if (real === undefined) {
+      real = isRealDir(parentOf(relDir)) && dirDev(relDir) !== null;
+      realDirs.set(relDir, real);
+    }
+    return real;
+  };
   for (const file of files) {
-    if (isFile(abs(file.relPath))) {
+    // lstat follows links in the path's directories: a file reached through a directory swapped for
+    // a link is not in the folder (and would never be read), so it does not count as present.
+    if (isRealDir(parentOf(file.relPath)) && isFile(abs(file.relPath))) {
       verdicts.present.push(file.relPath);
       continue;
     }
