@@ -1,6 +1,7 @@
 import { loadConfig } from '../config/index.js';
 import { Daemon } from '../daemon/daemon.js';
 import { SystemdNotifier } from '../daemon/systemd-notifier.js';
+import { startObserver } from '../observe/index.js';
 import { commandLogger } from './command-logger.js';
 import { CONFIG_OPTION, packageVersion, parseCommandArgs, resolveConfigPath } from './args.js';
 
@@ -34,6 +35,11 @@ export async function runDaemonCommand(argv: string[]): Promise<number> {
   };
   for (const signal of ['SIGHUP', 'SIGTERM', 'SIGINT'] as const) process.on(signal, () => onSignal(signal));
   const daemon = await Daemon.start({ config, logger, version: packageVersion(), mode: 'run' });
+  // The status page, /metrics and alerts (http:, notify:); a listener that cannot start stops the daemon.
+  const observer = await startObserver(daemon, config, logger, packageVersion()).catch(async (err: unknown) => {
+    await daemon.stop();
+    throw err;
+  });
   // Under systemd (Type=notify): ready only now that the folders are reconciled and watched.
   const systemd = new SystemdNotifier({ env: process.env, logger, healthy: () => daemon.healthy(), status: () => daemon.statusLine() });
   void systemd.ready();
@@ -65,7 +71,8 @@ export async function runDaemonCommand(argv: string[]): Promise<number> {
       stopping = true;
       logger.info('stopping', { signal });
       void systemd.stopping();
-      daemon.stop().then(
+      // The observer closes after the daemon: a state database failure's alert goes out first.
+      daemon.stop().finally(() => observer.close()).then(
         // Exit now: a transfer still running past the grace period must not hold the process.
         () => process.exit(daemon.storeFailure ? 1 : 0),
         (err: unknown) => {
