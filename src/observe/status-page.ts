@@ -18,7 +18,7 @@ export function statusPageHtml(nonce: string): string {
 <body>
 <header><h1>oss-sync</h1><span id="health" class="pill">…</span><span id="live" class="muted"></span></header>
 <main>
-<section><h2>Folders</h2><table id="folders"><thead><tr><th>folder</th><th>mode</th><th>queued</th><th>uploading</th><th>uploaded</th><th>failed</th><th></th></tr></thead><tbody></tbody></table></section>
+<section class="wide"><h2>Folders</h2><table id="folders"><thead><tr><th>folder</th><th>mode</th><th>queued</th><th>uploading</th><th>uploaded</th><th>failed</th><th></th></tr></thead><tbody></tbody></table></section>
 <section><h2>Uploading</h2><div id="transfers"></div><p id="no-transfers" class="muted">nothing uploading</p></section>
 <section><h2>Throughput, last 15 minutes</h2><svg id="plot" viewBox="0 0 300 80" preserveAspectRatio="none" role="img" aria-label="upload rate"></svg><p id="rate" class="muted"></p></section>
 <section><h2>Parked and retrying files</h2><ul id="problems"></ul><p id="no-problems" class="muted">none</p></section>
@@ -53,13 +53,14 @@ h1{font-size:20px;margin:0}h2{font-size:16px;margin:18px 0 6px}
 .muted{color:#888}.bad{color:var(--bad)}
 table{width:100%;border-collapse:collapse}th,td{text-align:left;padding:4px 6px;border-bottom:1px solid var(--line)}
 td.n,th.n{text-align:right}
+.wide{overflow-x:auto}td{overflow-wrap:anywhere}
 .transfer{margin:6px 0}.transfer .name{overflow-wrap:anywhere}
 .bar{height:10px;background:var(--line);border-radius:5px;overflow:hidden}.bar>div{height:100%;background:var(--bar);width:0}
 .meta{font-size:13px;color:#888}
 ul{padding-left:18px;margin:4px 0}li{margin:4px 0;overflow-wrap:anywhere}
 svg{width:100%;height:100px;border:1px solid var(--line);border-radius:4px}
-button{font:inherit;padding:2px 8px}
-@media (max-width:560px){th:nth-child(2),td:nth-child(2){display:none}body{font-size:14px}}
+button{font:inherit;padding:2px 8px;white-space:nowrap}
+@media (max-width:560px){th:nth-child(2),td:nth-child(2){display:none}body{font-size:14px;padding:0 6px 16px}th,td{padding:4px 3px}button{padding:2px 4px}}
 `;
 
 const SCRIPT = `
