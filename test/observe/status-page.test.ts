@@ -11,6 +11,9 @@ import { tempDir } from '../helpers/fixtures.js';
 import { createSyncFixture, type SyncFixture } from '../helpers/sync-fixture.js';
 import { freePort } from './observe-helpers.js';
 
+/** Runs in the page: the DOM's types, which this Node project does not load. */
+declare const document: { querySelector(s: string): { getAttribute(n: string): string | null } | null; documentElement: { scrollWidth: number } };
+
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const TOKEN = 'page-token-abcdef123456';
 const SCREENSHOT = join(import.meta.dirname, '..', '..', 'docs', 'status-page.png');
@@ -84,14 +87,9 @@ describe.skipIf(!existsSync(CHROMIUM))('status page in headless Chromium', () =>
     writeFileSync(join(fx.folder('main'), 'big.bin'), Buffer.alloc(1024 * 1024, 7));
     const transfer = page.locator('.transfer[data-path="main/big.bin"]');
     await transfer.waitFor({ timeout: 20_000 });
-    await page.waitForFunction(
-      () => {
-        const bar = document.querySelector('.transfer[data-path="main/big.bin"] .bar');
-        return bar !== null && Number(bar.getAttribute('aria-valuenow')) > 0;
-      },
-      undefined,
-      { timeout: 20_000 },
-    );
+    await page.waitForFunction(() => Number(document.querySelector('.transfer[data-path="main/big.bin"] .bar')?.getAttribute('aria-valuenow')) > 0, undefined, {
+      timeout: 20_000,
+    });
     await expect(transfer.locator('.meta').textContent()).resolves.toMatch(/^\d+(\.\d)?% of 1\.0 MiB( at .+\/s)?$/);
 
     // A parked file with its reason; its name shown as text.
