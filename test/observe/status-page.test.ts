@@ -12,7 +12,11 @@ import { createSyncFixture, type SyncFixture } from '../helpers/sync-fixture.js'
 import { freePort } from './observe-helpers.js';
 
 /** Runs in the page: the DOM's types, which this Node project does not load. */
-declare const document: { querySelector(s: string): { getAttribute(n: string): string | null } | null; documentElement: { scrollWidth: number } };
+declare const window: Record<string, unknown>;
+declare const document: {
+  querySelector(s: string): { getAttribute(n: string): string | null } | null;
+  documentElement: { scrollWidth: number };
+};
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const TOKEN = 'page-token-abcdef123456';
@@ -58,8 +62,16 @@ describe.skipIf(!existsSync(CHROMIUM))('status page in headless Chromium', () =>
     });
     const env = { TEST_HTTP_TOKEN: TOKEN };
     // Each part of big.bin arrives at 25 KiB/s: the upload takes about 20 s, with progress every 4 s.
-    fx.emu.emulator.faults.add({ match: { operation: 'UploadPart', key: 'main/big.bin' }, times: Infinity, action: { type: 'throttle', bytesPerSecond: 25 * 1024 } });
-    fx.emu.emulator.faults.add({ match: { operation: 'PutObject', key: `main/${EVIL}` }, times: Infinity, action: { type: 'error', status: 400, code: 'InvalidArgument' } });
+    fx.emu.emulator.faults.add({
+      match: { operation: 'UploadPart', key: 'main/big.bin' },
+      times: Infinity,
+      action: { type: 'throttle', bytesPerSecond: 25 * 1024 },
+    });
+    fx.emu.emulator.faults.add({
+      match: { operation: 'PutObject', key: `main/${EVIL}` },
+      times: Infinity,
+      action: { type: 'error', status: 400, code: 'InvalidArgument' },
+    });
     writeFileSync(join(fx.folder('docs'), 'readme.txt'), 'hello');
     const run = fx.spawnCli(['run', '--config', fx.configPath], env);
     await run.waitForLog((r) => r.msg === 'status page and /metrics listening');
@@ -87,9 +99,13 @@ describe.skipIf(!existsSync(CHROMIUM))('status page in headless Chromium', () =>
     writeFileSync(join(fx.folder('main'), 'big.bin'), Buffer.alloc(1024 * 1024, 7));
     const transfer = page.locator('.transfer[data-path="main/big.bin"]');
     await transfer.waitFor({ timeout: 20_000 });
-    await page.waitForFunction(() => Number(document.querySelector('.transfer[data-path="main/big.bin"] .bar')?.getAttribute('aria-valuenow')) > 0, undefined, {
-      timeout: 20_000,
-    });
+    await page.waitForFunction(
+      () => Number(document.querySelector('.transfer[data-path="main/big.bin"] .bar')?.getAttribute('aria-valuenow')) > 0,
+      undefined,
+      {
+        timeout: 20_000,
+      },
+    );
     await expect(transfer.locator('.meta').textContent()).resolves.toMatch(/^\d+(\.\d)?% of 1\.0 MiB( at .+\/s)?$/);
 
     // A parked file with its reason; its name shown as text.
