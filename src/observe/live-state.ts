@@ -14,6 +14,12 @@ import type { RetryEvent } from '../uploader/index.js';
 import { liveSnapshot } from './live-snapshot.js';
 
 export const SAMPLE_MS = 2_000;
+/**
+ * A sample runs the status queries on the daemon's thread; on a huge state database they take
+ * time. The next sample waits at least this many times as long as the last one took, so sampling
+ * never takes more than ~5% of the thread the uploads run on.
+ */
+const SAMPLE_COST_FACTOR = 20;
 /** 15 minutes of samples for the throughput plot. */
 const HISTORY_SAMPLES = (15 * 60_000) / SAMPLE_MS;
 const RECENT_ERRORS = 30;
@@ -50,6 +56,11 @@ export function errorCode(err: unknown): string {
   return err instanceof Error ? err.name : 'Error';
 }
 
+/** The OSS code in a parked file's recorded error ("... failed: InvalidArgument (HTTP 400): ..."), else Parked. */
+function parkedCode(lastError: string | null): string {
+  return /: ([A-Za-z][A-Za-z0-9]{1,63}) \(HTTP \d{3}\)/.exec(lastError ?? '')?.[1] ?? 'Parked';
+}
+
 export class LiveState extends EventEmitter<LiveStateEvents> {
   snapshot: StatusSnapshot;
   readonly history: ThroughputSample[] = [];
@@ -63,7 +74,8 @@ export class LiveState extends EventEmitter<LiveStateEvents> {
   private lastSampleAt = Date.now();
   private parkedSeen: Set<string> | undefined;
   private pausedSeen: Map<string, string> | undefined;
-  private readonly timer: NodeJS.Timeout;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
   private readonly detach: () => void;
 
   constructor(
@@ -95,13 +107,21 @@ export class LiveState extends EventEmitter<LiveStateEvents> {
       daemon.off('reconciled', onReconciled);
       daemon.off('operatorPause', onOperatorPause);
     };
+    this.tick();
+  }
+
+  private tick(): void {
+    const started = performance.now();
     this.sample();
-    this.timer = setInterval(() => this.sample(), SAMPLE_MS);
+    if (this.closed) return;
+    const cost = performance.now() - started;
+    this.timer = setTimeout(() => this.tick(), Math.max(SAMPLE_MS, cost * SAMPLE_COST_FACTOR));
     this.timer.unref();
   }
 
   close(): void {
-    clearInterval(this.timer);
+    this.closed = true;
+    clearTimeout(this.timer);
     this.detach();
   }
 
@@ -149,6 +169,8 @@ export class LiveState extends EventEmitter<LiveStateEvents> {
     if (this.parkedSeen !== undefined) {
       for (const p of parked) {
         if (this.parkedSeen.has(`${p.folder}\0${p.relPath}`)) continue;
+        const code = parkedCode(p.lastError);
+        this.errorsByCode.set(code, (this.errorsByCode.get(code) ?? 0) + 1);
         this.recentErrors.unshift({
           at: Date.now(),
           folder: p.folder,

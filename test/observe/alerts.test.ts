@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSyncFixture, type SyncFixture } from '../helpers/sync-fixture.js';
 import { waitFor } from '../helpers/wait.js';
-import { freePort, startReceiver } from './observe-helpers.js';
+import { freePort, metricValue, parsePrometheus, startReceiver } from './observe-helpers.js';
 
 const TOKEN = 'alert-test-token-42';
 const HOOK_PASSWORD = 's3cret-hook-pass';
@@ -58,6 +58,14 @@ describe('notify: webhook and ping', () => {
     });
     expect(parked).toMatchObject({ folder: 'main', path: 'bad.txt', attempts: 1 });
     expect(String(parked.reason)).toContain('InvalidArgument');
+    // The parked file's code is counted among the errors (it was never retried: a 400 is permanent).
+    await waitFor(
+      async () => {
+        const text = await (await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
+        return metricValue(parsePrometheus(text), 'oss_sync_errors_total', { code: 'InvalidArgument' }) === 1;
+      },
+      { what: 'the parked file counted by its code' },
+    );
     const hook = receiver.received.find((r) => r.method === 'POST')!;
     expect(hook.url).toBe(`/hook?key=k-${HOOK_PASSWORD}`);
     expect(hook.headers['content-type']).toBe('application/json');
