@@ -1,4 +1,4 @@
-import { loadConfig } from '../config/index.js';
+import { loadConfig, observeSecrets } from '../config/index.js';
 import { Daemon } from '../daemon/daemon.js';
 import { SystemdNotifier } from '../daemon/systemd-notifier.js';
 import { startObserver } from '../observe/index.js';
@@ -57,6 +57,10 @@ export async function runDaemonCommand(argv: string[]): Promise<number> {
       return;
     }
     for (const w of next.warnings) logger.warn(w);
+    logger.addSecrets(observeSecrets(next.http, next.notify));
+    if (JSON.stringify([next.http, next.notify]) !== JSON.stringify([config.http, config.notify])) {
+      logger.warn('http: and notify: changes take effect after a restart');
+    }
     daemon.reload(next).catch((err: unknown) => logger.error('reload failed', { error: err as Error }));
   };
 

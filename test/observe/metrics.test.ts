@@ -82,7 +82,13 @@ describe('/metrics on loopback', () => {
     const human = fx.spawnCli(['status', '--config', fx.configPath], env);
     expect((await human.exited).code).toBe(0);
     expect(human.stdout.join('\n')).toContain(`status page: http://127.0.0.1:${port}/`);
+    // A changed http: section needs a restart, and says so; the running listener keeps its token.
+    fx.writeConfig([{ name: 'main' }, { name: 'docs' }], { http: { listen: `127.0.0.1:${port}`, token: 'another-token-999' } });
+    run.child.kill('SIGHUP');
+    await run.waitForLog((r) => r.msg === 'http: and notify: changes take effect after a restart');
+    expect((await fetch(url, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(200);
     expect(run.stdout.join('\n')).not.toContain(TOKEN);
+    expect(run.stdout.join('\n')).not.toContain('another-token-999');
   });
 
   it('refuses to start on a non-loopback address without auth, naming the key', async () => {
