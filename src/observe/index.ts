@@ -76,7 +76,11 @@ export async function startObserver(daemon: Daemon, config: Config, logger: Logg
       },
     }).catch((err: unknown) => {
       live.close();
-      throw err;
+      const where = http.listen.kind === 'unix' ? http.listen.path : `${http.listen.host}:${http.listen.port}`;
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new Error(
+        `http.listen in ${config.sourcePath}: cannot listen on ${where} (${code === 'EADDRINUSE' ? 'address already in use' : (err as Error).message})`,
+      );
     });
     logger.info('status page and /metrics listening', { url: server.url });
   }

@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSyncFixture, type SyncFixture } from '../helpers/sync-fixture.js';
@@ -89,6 +90,21 @@ describe('/metrics on loopback', () => {
     expect((await fetch(url, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(200);
     expect(run.stdout.join('\n')).not.toContain(TOKEN);
     expect(run.stdout.join('\n')).not.toContain('another-token-999');
+  });
+
+  it('stops with the key and address named when the port is taken', async () => {
+    const port = await freePort();
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(port, '127.0.0.1', resolve));
+    try {
+      fx = await createSyncFixture([{ name: 'main' }], { http: { listen: `127.0.0.1:${port}` } });
+      const run = fx.spawnCli(['run', '--config', fx.configPath]);
+      expect((await run.exited).code).toBe(1);
+      expect(run.stderr.join('\n')).toContain(`http.listen in ${fx.configPath}: cannot listen on 127.0.0.1:${port} (address already in use)`);
+      expect(run.stdout.join('\n')).toContain('oss-sync stopped');
+    } finally {
+      taken.close();
+    }
   });
 
   it('refuses to start on a non-loopback address without auth, naming the key', async () => {
