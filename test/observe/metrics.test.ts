@@ -100,7 +100,9 @@ describe('/metrics on loopback', () => {
       fx = await createSyncFixture([{ name: 'main' }], { http: { listen: `127.0.0.1:${port}` } });
       const run = fx.spawnCli(['run', '--config', fx.configPath]);
       expect((await run.exited).code).toBe(1);
-      expect(run.stderr.join('\n')).toContain(`http.listen in ${fx.configPath}: cannot listen on 127.0.0.1:${port} (address already in use)`);
+      expect(run.stderr.join('\n')).toContain(
+        `http.listen in ${fx.configPath}: cannot listen on 127.0.0.1:${port} (address already in use)`,
+      );
       expect(run.stdout.join('\n')).toContain('oss-sync stopped');
     } finally {
       taken.close();
