@@ -24,14 +24,16 @@ export async function startObserver(daemon: Daemon, config: Config, logger: Logg
   if (!http && !notify) return { url: undefined, close: async () => undefined };
   logger.addSecrets(observeSecrets(http, notify));
   const live = new LiveState(daemon, version, logger);
-  const notifier = new Notifier({ webhookUrl: notify?.webhookUrl, pingUrl: notify?.pingUrl, logger, hostname: hostname() });
+  // Two queues: a receiver down for the webhook must not hold the pings back (silence would page someone).
+  const notifier = new Notifier({ webhookUrl: notify?.webhookUrl, logger, hostname: hostname() });
+  const pinger = new Notifier({ pingUrl: notify?.pingUrl, logger, hostname: hostname() });
   live.on('parked', (folder, relPath, reason, attempts) => notifier.alert('file.parked', { folder, path: relPath, reason, attempts }));
   live.on('paused', (folder, reason) => notifier.alert('folder.paused', { folder, reason }));
   live.on('resumed', (folder) => notifier.alert('folder.resumed', { folder }));
   live.on('storeFailed', (err) => notifier.alert('state_db.failed', { stateDb: config.stateDb, error: err.message }));
-  live.on('reconciled', () => notifier.ping());
+  live.on('reconciled', () => pinger.ping());
   // The start-up walks ran before this was listening: their success is the first ping.
-  if (config.folders.every((f) => daemon.lastReconciledAt.has(f.name))) notifier.ping();
+  if (config.folders.every((f) => daemon.lastReconciledAt.has(f.name))) pinger.ping();
   let server: ObserveServer | undefined;
   if (http) {
     let cached: { at: number; json: string } | undefined;
@@ -89,7 +91,7 @@ export async function startObserver(daemon: Daemon, config: Config, logger: Logg
     async close() {
       live.close();
       await server?.close();
-      await notifier.close();
+      await Promise.all([notifier.close(), pinger.close()]);
     },
   };
 }

@@ -106,7 +106,10 @@ export class Notifier {
         return;
       } catch (err) {
         const host = new URL(raw).host;
-        const message = this.o.logger.redact((err as Error).message);
+        // fetch says only "fetch failed"; the reason (ECONNREFUSED, a timeout) is its cause.
+        const cause = (err as { cause?: { code?: unknown; message?: unknown } }).cause;
+        const reason = typeof cause?.code === 'string' ? `: ${cause.code}` : typeof cause?.message === 'string' ? `: ${cause.message}` : '';
+        const message = this.o.logger.redact(`${(err as Error).message}${reason}`);
         if (d.attempt >= max || this.abandoned) {
           this.o.logger.warn(`${d.kind} not delivered; giving up`, { host, attempts: d.attempt, error: message });
           return;
