@@ -1,6 +1,7 @@
-import { loadConfig } from '../config/index.js';
+import { loadConfig, observeSecrets } from '../config/index.js';
 import { Daemon } from '../daemon/daemon.js';
 import { SystemdNotifier } from '../daemon/systemd-notifier.js';
+import { startObserver } from '../observe/index.js';
 import { commandLogger } from './command-logger.js';
 import { CONFIG_OPTION, packageVersion, parseCommandArgs, resolveConfigPath } from './args.js';
 
@@ -34,6 +35,11 @@ export async function runDaemonCommand(argv: string[]): Promise<number> {
   };
   for (const signal of ['SIGHUP', 'SIGTERM', 'SIGINT'] as const) process.on(signal, () => onSignal(signal));
   const daemon = await Daemon.start({ config, logger, version: packageVersion(), mode: 'run' });
+  // The status page, /metrics and alerts (http:, notify:); a listener that cannot start stops the daemon.
+  const observer = await startObserver(daemon, config, logger, packageVersion()).catch(async (err: unknown) => {
+    await daemon.stop();
+    throw err;
+  });
   // Under systemd (Type=notify): ready only now that the folders are reconciled and watched.
   const systemd = new SystemdNotifier({ env: process.env, logger, healthy: () => daemon.healthy(), status: () => daemon.statusLine() });
   void systemd.ready();
@@ -51,6 +57,10 @@ export async function runDaemonCommand(argv: string[]): Promise<number> {
       return;
     }
     for (const w of next.warnings) logger.warn(w);
+    logger.addSecrets(observeSecrets(next.http, next.notify));
+    if (JSON.stringify([next.http, next.notify]) !== JSON.stringify([config.http, config.notify])) {
+      logger.warn('http: and notify: changes take effect after a restart');
+    }
     daemon.reload(next).catch((err: unknown) => logger.error('reload failed', { error: err as Error }));
   };
 
@@ -66,7 +76,8 @@ export async function runDaemonCommand(argv: string[]): Promise<number> {
       logger.info('stopping', { signal });
       // systemd hears STOPPING=1 before we exit (its sender must still be alive), but waits 2 s at most.
       const told = Promise.race([systemd.stopping(), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
-      daemon.stop().then(
+      // The observer closes after the daemon: a state database failure's alert goes out first.
+      daemon.stop().finally(() => observer.close()).then(
         // Exit now: a transfer still running past the grace period must not hold the process.
         () => told.then(() => process.exit(daemon.storeFailure ? 1 : 0)),
         (err: unknown) => {

@@ -1,4 +1,5 @@
 import { loadConfig } from '../config/index.js';
+import { pageAddress } from '../observe/page-address.js';
 import { CONFIG_OPTION, parseCommandArgs, resolveConfigPath } from './args.js';
 import { readStatus } from './status-snapshot.js';
 import { renderStatus } from './status-view.js';
@@ -27,7 +28,10 @@ export async function runStatusCommand(argv: string[]): Promise<number> {
   const folders = config.folders.map((f) => ({ name: f.name, path: f.path }));
   const show = (): string => {
     const snapshot = readStatus(config.stateDb, folders);
-    return values.json ? `${JSON.stringify(snapshot, null, 2)}\n` : renderStatus(snapshot);
+    // The page is on while a daemon with http: configured runs (statusPage: an added field, schema 1).
+    const page = config.http && snapshot.daemon.running ? pageAddress(config.http) : null;
+    if (values.json) return `${JSON.stringify({ ...snapshot, statusPage: page }, null, 2)}\n`;
+    return `${renderStatus(snapshot)}${page ? `status page: ${page}\n` : ''}`;
   };
   if (!values.watch) {
     process.stdout.write(show());

@@ -8,5 +8,6 @@ export { DEFAULT_IGNORES } from './default-ignores.js';
 export { defaultStateDbPath } from './state-db-path.js';
 export { canonicalPath } from './paths.js';
 export { parseSize, parseDuration } from './units.js';
+export { observeSecrets } from './observe-section.js';
 export { DELETE_POLICIES, LOG_LEVELS, STORAGE_CLASSES, WATCHERS } from './types.js';
-export type { Config, DeletePolicy, FolderConfig, LogLevel, OssConfig, StorageClass, WatcherKind } from './types.js';
+export type { Config, HttpConfig, ListenAddress, NotifyConfig, DeletePolicy, FolderConfig, LogLevel, OssConfig, StorageClass, WatcherKind } from './types.js';

@@ -11,6 +11,7 @@ import { checkPartsFitMemory } from './memory-check.js';
 import type { FolderDefaults, ReadFolder } from './folder-section.js';
 import { readGlobs } from './globs.js';
 import { IssueSink } from './issue-sink.js';
+import { readHttpSection, readNotifySection } from './observe-section.js';
 import { readOssSection } from './oss-section.js';
 import { resolveConfigPath } from './paths.js';
 import { SectionReader } from './section-reader.js';
@@ -111,6 +112,8 @@ function buildConfig(root: SectionReader, sourcePath: string, options: ParseOpti
     shutdownGraceMs: root.duration('shutdown_grace') ?? DEFAULTS.shutdownGraceMs,
     ignore: [...DEFAULT_IGNORES, ...readGlobs(root, 'ignore')],
     folders: [],
+    http: readHttpSection(root, baseDir),
+    notify: readNotifySection(root),
     warnings: root.sink.warnings,
   };
   const folders = readFolders(root, { partSize, watcher, baseDir, checkFolders: options.purpose !== 'inspect', mayBeMissing: options.mayBeMissing });

@@ -54,6 +54,10 @@ export interface Config {
   /** Ignore patterns for every folder: DEFAULT_IGNORES followed by the config's `ignore:` list. */
   ignore: string[];
   folders: FolderConfig[];
+  /** The status page and /metrics listener; undefined = off. */
+  http?: HttpConfig;
+  /** Webhook and ping alerts; undefined = off. */
+  notify?: NotifyConfig;
   /** Things the daemon should log at start-up (never contain a secret's value). */
   warnings: string[];
 }
@@ -75,4 +79,21 @@ export interface FolderConfig {
   partSize: number;
   storageClass?: StorageClass;
   watcher: WatcherKind;
+}
+
+export type ListenAddress = { kind: 'tcp'; host: string; port: number; loopback: boolean } | { kind: 'unix'; path: string };
+
+export interface HttpConfig {
+  listen: ListenAddress;
+  /** Bearer token (secret): required for actions, and for everything when set. */
+  token?: string;
+  /** Basic auth instead of a token (password is secret). */
+  basicAuth?: { user: string; password: string };
+}
+
+export interface NotifyConfig {
+  /** JSON POST on a parked file, a paused or resumed folder, a state database failure (secret: may carry a token). */
+  webhookUrl?: string;
+  /** GET after each successful reconcile (healthchecks.io style; secret). */
+  pingUrl?: string;
 }

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { ScheduledTask } from 'node-cron';
 import type { Config, FolderConfig } from '../config/index.js';
 import { InstanceLock, isDatabaseUnwritable, StateStore } from '../store/index.js';
-import { createOssStorage, defaultRetryPolicy, FileUploader, MemoryBudget, withRetries, type ObjectStorage } from '../uploader/index.js';
+import { createOssStorage, defaultRetryPolicy, FileUploader, MemoryBudget, withRetries, type ObjectStorage, type RetryEvent } from '../uploader/index.js';
 import { DaemonAlreadyRunningError, StateDatabaseCorruptError, StateDatabaseUnwritableError } from './errors.js';
 import { FolderSync } from './folder-sync.js';
 import { OrphanSweeper } from './orphan-sweeper.js';
@@ -36,6 +36,12 @@ interface DaemonEvents {
   fatal: [folder: string, err: Error];
   /** The state database refused a write (disk full, I/O error, read-only): the daemon must stop. */
   storeFailed: [err: Error];
+  /** A storage request failed and is tried again (metrics: retries and errors by code). */
+  retry: [event: RetryEvent];
+  /** A folder's reconcile walk finished without error (metrics, the ping URL). */
+  reconciled: [folder: string];
+  /** An operator paused or resumed a folder (the status page). */
+  operatorPause: [folder: string, paused: boolean];
 }
 
 const HEARTBEAT_MS = 5_000;
@@ -60,6 +66,10 @@ export interface UnsyncedFolder {
 export class Daemon extends EventEmitter<DaemonEvents> {
   private readonly folders = new Map<string, FolderSync>();
   private readonly fatalPauses = new FatalPauses();
+  /** Folders an operator paused (status page): their queue waits until resumed; not persisted across restarts. */
+  private readonly operatorPauses = new Set<string>();
+  /** When each folder last finished a reconcile walk without error (epoch ms; the start-up walk included). */
+  readonly lastReconciledAt = new Map<string, number>();
   /** Transfers this process is running, each cancellable on its own (a removed folder's). */
   private readonly transfers = new RunningTransfers();
   private readonly orphans = new OrphanSweeper(
@@ -178,7 +188,12 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   /** (Re)creates the OSS client, uploader and worker from the current config. */
   private buildTransfer(): void {
     const c = this.config;
-    this.storage = withRetries(createOssStorage(c.oss), defaultRetryPolicy({ onRetry: logRetry(this.o.logger) }));
+    const log = logRetry(this.o.logger);
+    const onRetry = (event: RetryEvent): void => {
+      log(event);
+      this.emit('retry', event);
+    };
+    this.storage = withRetries(createOssStorage(c.oss), defaultRetryPolicy({ onRetry }));
     const uploader = new FileUploader(this.storage, {
       partSize: c.partSize,
       multipartThreshold: c.multipartThreshold,
@@ -226,6 +241,10 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       walker: this.o.walker ?? 'auto',
       stopSignal: this.stopRequested.signal,
       onRemoved: () => this.orphans.request(),
+      onReconciled: () => {
+        this.lastReconciledAt.set(folder.name, Date.now());
+        this.emit('reconciled', folder.name);
+      },
     });
     this.folders.set(folder.name, sync);
   }
@@ -234,7 +253,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     const now = performance.now(); // fatal pauses keep monotonic time
     for (const name of this.fatalPauses.ended(now)) this.folders.get(name)?.recordHealth(); // tried again: no longer "paused"
     return [...this.folders.values()]
-      .filter((f) => f.active && this.fatalPauses.pausedBy(f.name, now) === undefined)
+      .filter((f) => f.active && this.fatalPauses.pausedBy(f.name, now) === undefined && !this.operatorPauses.has(f.name))
       .map((f) => f.name);
   }
 
@@ -247,7 +266,9 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     const out: UnsyncedFolder[] = [];
     for (const sync of this.folders.values()) {
       const fatal = this.fatalPauses.pausedBy(sync.name, now);
-      if (fatal) {
+      if (this.operatorPauses.has(sync.name)) {
+        out.push({ folder: sync.name, path: sync.folder.path, reason: 'paused by an operator (resume it on the status page)' });
+      } else if (fatal) {
         out.push({ folder: sync.name, path: sync.folder.path, reason: `paused after an error every upload would hit: ${fatal.message}` });
       } else if (!sync.active) {
         const note = health.get(sync.name)?.mode === 'paused' ? health.get(sync.name)?.note : undefined;
@@ -294,6 +315,33 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       `${configured.size} folder(s)${paused > 0 ? ` (${paused} paused)` : ''}: ` +
       `${sum.queued} queued, ${sum.uploading} uploading, ${sum.verified} uploaded, ${sum.failed} failed`
     );
+  }
+
+  /** The configuration in force (a reload replaces it). */
+  get currentConfig(): Config {
+    return this.config;
+  }
+
+  /**
+   * Stops (paused true) or restarts claiming a folder's queued files; transfers already running
+   * finish. False for a folder not configured.
+   */
+  setOperatorPause(folder: string, paused: boolean): boolean {
+    if (!this.folders.has(folder)) return false;
+    if (paused === this.operatorPauses.has(folder)) return true;
+    if (paused) this.operatorPauses.add(folder);
+    else this.operatorPauses.delete(folder);
+    this.o.logger.info(paused ? 'folder paused by an operator' : 'folder resumed by an operator', { folder });
+    this.emit('operatorPause', folder, paused);
+    if (!paused) this.scheduler.kick();
+    return true;
+  }
+
+  /** Queues parked files again (like `oss-sync retry`), at once. Returns how many. */
+  retryParked(folder: string, relPaths?: readonly string[]): number {
+    const n = this.store.queue.retryFailed({ folder, relPaths });
+    if (n > 0) this.scheduler.kick();
+    return n;
   }
 
   /** The first state database failure, if any: the daemon stops on it (see StoreFailureMonitor). */

@@ -40,6 +40,8 @@ export interface FolderSyncOptions {
   stopSignal: AbortSignal;
   /** Files were forgotten or marked for deletion: their unfinished multipart uploads are orphans now. */
   onRemoved: () => void;
+  /** A reconcile walk finished without error (the status page, metrics and the ping URL). */
+  onReconciled?: () => void;
 }
 
 /**
@@ -171,6 +173,7 @@ export class FolderSync {
       ms: Date.now() - started,
     });
     if (result.queued > 0 || result.missing.length > 0) this.o.onWork();
+    this.o.onReconciled?.();
     return result;
   }
 

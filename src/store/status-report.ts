@@ -50,6 +50,12 @@ export class StatusReport {
       .all() as FolderCounts[];
   }
 
+  /** When the longest-waiting queued file was queued (epoch ms), or null when none is queued. */
+  oldestQueuedAt(): number | null {
+    const row = this.db.prepare(`SELECT min(queued_at) AS at FROM files WHERE state = 'queued'`).get() as { at: number | null };
+    return row.at ?? null;
+  }
+
   inFlight(limit = 50): InFlightFile[] {
     return this.db
       .prepare(

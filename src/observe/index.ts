@@ -1,0 +1,97 @@
+/**
+ * Starts what an operator watches from afar: the HTTP listener (status page, /metrics) when
+ * `http:` is configured and the alerts when `notify:` is. Both are off by default.
+ */
+import { hostname } from 'node:os';
+import { observeSecrets } from '../config/index.js';
+import type { Config } from '../config/index.js';
+import type { Daemon } from '../daemon/daemon.js';
+import type { Logger } from '../daemon/logger.js';
+import { ObserveServer } from './http-server.js';
+import { LiveState } from './live-state.js';
+import { createMetrics } from './metrics.js';
+import { Notifier } from './notifier.js';
+
+export interface Observer {
+  /** Where the page is (http://127.0.0.1:PORT/ or unix:/path), or undefined when http: is off. */
+  url: string | undefined;
+  /** Stops the listener; gives queued alerts a short grace to go out. */
+  close(): Promise<void>;
+}
+
+export async function startObserver(daemon: Daemon, config: Config, logger: Logger, version: string): Promise<Observer> {
+  const { http, notify } = config;
+  if (!http && !notify) return { url: undefined, close: async () => undefined };
+  logger.addSecrets(observeSecrets(http, notify));
+  const live = new LiveState(daemon, version, logger);
+  // Two queues: a receiver down for the webhook must not hold the pings back (silence would page someone).
+  const notifier = new Notifier({ webhookUrl: notify?.webhookUrl, logger, hostname: hostname() });
+  const pinger = new Notifier({ pingUrl: notify?.pingUrl, logger, hostname: hostname() });
+  live.on('parked', (folder, relPath, reason, attempts) => notifier.alert('file.parked', { folder, path: relPath, reason, attempts }));
+  live.on('paused', (folder, reason) => notifier.alert('folder.paused', { folder, reason }));
+  live.on('resumed', (folder) => notifier.alert('folder.resumed', { folder }));
+  live.on('storeFailed', (err) => notifier.alert('state_db.failed', { stateDb: config.stateDb, error: err.message }));
+  live.on('reconciled', () => pinger.ping());
+  // The start-up walks ran before this was listening: their success is the first ping.
+  if (config.folders.every((f) => daemon.lastReconciledAt.has(f.name))) pinger.ping();
+  let server: ObserveServer | undefined;
+  if (http) {
+    let cached: { at: number; json: string } | undefined;
+    const pageJson = (): string => {
+      // Built once per sample, however many pages are open.
+      const at = live.history.at(-1)?.at ?? 0;
+      if (cached?.at !== at) {
+        cached = {
+          at,
+          json: logger.redact(
+            JSON.stringify({
+              at: Date.now(),
+              status: live.snapshot,
+              history: live.history,
+              recentErrors: live.recentErrors,
+              paused: Object.fromEntries(live.pausedFolders()),
+              lastReconcileAt: Object.fromEntries(live.lastReconcileAt),
+              credentials: config.oss.stsToken ? 'STS token (expiry not known to oss-sync)' : 'AccessKey (no expiry)',
+              actions: http.token !== undefined ? 'token' : http.basicAuth ? 'basic' : 'none',
+            }),
+          ),
+        };
+      }
+      return cached.json;
+    };
+    server = await ObserveServer.start({
+      http,
+      logger,
+      metrics: createMetrics(live),
+      pageJson,
+      onSample: (listener) => {
+        live.on('sample', listener);
+        return () => live.off('sample', listener);
+      },
+      actions: {
+        retry: (folder, relPath) => {
+          const n = daemon.retryParked(folder, [relPath]);
+          live.sample();
+          return n;
+        },
+        pause: (folder, paused) => daemon.setOperatorPause(folder, paused),
+      },
+    }).catch((err: unknown) => {
+      live.close();
+      const where = http.listen.kind === 'unix' ? http.listen.path : `${http.listen.host}:${http.listen.port}`;
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new Error(
+        `http.listen in ${config.sourcePath}: cannot listen on ${where} (${code === 'EADDRINUSE' ? 'address already in use' : (err as Error).message})`,
+      );
+    });
+    logger.info('status page and /metrics listening', { url: server.url });
+  }
+  return {
+    url: server?.url,
+    async close() {
+      live.close();
+      await server?.close();
+      await Promise.all([notifier.close(), pinger.close()]);
+    },
+  };
+}

@@ -1,0 +1,162 @@
+/**
+ * Alerts: a JSON POST to notify.webhook_url on events an operator must act on, and a GET to
+ * notify.ping_url after each successful reconcile (healthchecks.io style: silence is the alarm).
+ *
+ * Invariants: nothing here is awaited by the daemon (send() only queues), so a slow or dead
+ * receiver never holds an upload up; each delivery is retried with back-off, then dropped with a
+ * warning; the URLs are secrets (registered with the logger): a log line names the host only.
+ */
+import type { Logger } from '../daemon/logger.js';
+
+export type AlertEvent = 'file.parked' | 'folder.paused' | 'folder.resumed' | 'state_db.failed' | 'credentials.expiring';
+
+export interface NotifierOptions {
+  webhookUrl?: string;
+  pingUrl?: string;
+  logger: Logger;
+  hostname: string;
+  /** Deliveries per alert, the first included (default 6: about a minute of back-off). */
+  maxAttempts?: number;
+  /** Back-off before retry n (1-based); default 1 s, 2 s, 4 s ... up to 30 s. */
+  backoffMs?: (attempt: number) => number;
+  timeoutMs?: number;
+}
+
+interface Delivery {
+  kind: 'webhook' | 'ping';
+  body?: string;
+  attempt: number;
+}
+
+/** Alerts waiting beyond this are dropped oldest first: a dead receiver must not grow memory. */
+const MAX_PENDING = 100;
+
+export class Notifier {
+  private readonly pending: Delivery[] = [];
+  private running: Promise<void> | undefined;
+  private pingQueued = false;
+  private closed = false;
+  /** Set when close()'s grace ran out: what is still waiting is dropped. */
+  private abandoned = false;
+  private readonly wake = new Set<() => void>();
+
+  constructor(private readonly o: NotifierOptions) {}
+
+  get enabled(): boolean {
+    return this.o.webhookUrl !== undefined || this.o.pingUrl !== undefined;
+  }
+
+  /** Queues a webhook alert; returns at once. */
+  alert(event: AlertEvent, details: Record<string, unknown>): void {
+    if (this.o.webhookUrl === undefined || this.closed) return;
+    const body = JSON.stringify({ event, time: new Date().toISOString(), host: this.o.hostname, ...details });
+    this.enqueue({ kind: 'webhook', body: this.o.logger.redact(body), attempt: 0 });
+  }
+
+  /** Hook for when credentials come with an expiry (STS): not called yet, the daemon has no such source. */
+  credentialsExpiring(expiresAt: Date): void {
+    this.alert('credentials.expiring', { expiresAt: expiresAt.toISOString() });
+  }
+
+  /** Queues a ping; pings waiting together collapse into one. */
+  ping(): void {
+    if (this.o.pingUrl === undefined || this.closed || this.pingQueued) return;
+    this.pingQueued = true;
+    this.enqueue({ kind: 'ping', attempt: 0 });
+  }
+
+  /** Stops queueing; gives what is queued up to `graceMs` to go out (a stopping daemon's last alert). */
+  async close(graceMs = 3_000): Promise<void> {
+    this.closed = true;
+    if (!this.running) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.running, new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+    clearTimeout(timer);
+    this.abandoned = true;
+    this.pending.length = 0;
+    for (const w of this.wake) w();
+  }
+
+  private enqueue(d: Delivery): void {
+    this.pending.push(d);
+    if (this.pending.length > MAX_PENDING) {
+      const dropped = this.pending.shift()!;
+      if (dropped.kind === 'ping') this.pingQueued = false;
+      this.o.logger.warn('alert dropped: too many waiting for the receiver', { kind: dropped.kind });
+    }
+    this.running ??= this.drain().finally(() => {
+      this.running = undefined;
+    });
+  }
+
+  private async drain(): Promise<void> {
+    for (let d = this.pending.shift(); d; d = this.pending.shift()) {
+      if (d.kind === 'ping') this.pingQueued = false;
+      await this.deliver(d);
+    }
+  }
+
+  private async deliver(d: Delivery): Promise<void> {
+    const max = this.o.maxAttempts ?? 6;
+    const raw = d.kind === 'ping' ? this.o.pingUrl! : this.o.webhookUrl!;
+    for (;;) {
+      d.attempt++;
+      try {
+        await this.send(raw, d);
+        return;
+      } catch (err) {
+        const host = new URL(raw).host;
+        // fetch says only "fetch failed"; the reason (ECONNREFUSED, a timeout) is its cause.
+        const cause = (err as { cause?: { code?: unknown; message?: unknown } }).cause;
+        const reason = typeof cause?.code === 'string' ? `: ${cause.code}` : typeof cause?.message === 'string' ? `: ${cause.message}` : '';
+        const message = this.o.logger.redact(`${(err as Error).message}${reason}`);
+        if (d.attempt >= max || this.abandoned) {
+          this.o.logger.warn(`${d.kind} not delivered; giving up`, { host, attempts: d.attempt, error: message });
+          return;
+        }
+        const wait = (this.o.backoffMs ?? defaultBackoff)(d.attempt);
+        this.o.logger.debug(`${d.kind} failed; retrying`, { host, attempt: d.attempt, retryInMs: wait, error: message });
+        await this.sleep(wait);
+        if (this.abandoned) return;
+      }
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.wake.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      timer.unref();
+      this.wake.add(done);
+    });
+  }
+
+  /** fetch refuses URLs with user:password: they become a Basic header. */
+  private async send(raw: string, d: Delivery): Promise<void> {
+    const url = new URL(raw);
+    const headers: Record<string, string> = { 'user-agent': 'oss-sync' };
+    if (url.username !== '' || url.password !== '') {
+      headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`;
+      url.username = '';
+      url.password = '';
+    }
+    if (d.body !== undefined) headers['content-type'] = 'application/json';
+    const res = await fetch(url, {
+      method: d.kind === 'ping' ? 'GET' : 'POST',
+      headers,
+      body: d.body,
+      signal: AbortSignal.timeout(this.o.timeoutMs ?? 10_000),
+      redirect: 'follow',
+    });
+    await res.arrayBuffer().catch(() => undefined);
+    if (!res.ok) throw new Error(`the receiver answered ${res.status}`);
+  }
+}
+
+function defaultBackoff(attempt: number): number {
+  return Math.min(30_000, 1_000 * 2 ** (attempt - 1));
+}
