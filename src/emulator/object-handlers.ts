@@ -6,6 +6,7 @@ import type { Bucket } from './bucket.js';
 import { resolveRange } from './byte-range.js';
 import { OssError, ossErrors } from './oss-error.js';
 import { OpenObject } from './object-reader.js';
+import { flipByteAt } from './response-corruptor.js';
 import { checkObjectKey } from './parsed-request.js';
 import type { RequestContext } from './request-context.js';
 import { objectHeaders, sendEmpty } from './responses.js';
@@ -111,7 +112,9 @@ export async function getObject(ctx: RequestContext, bucket: Bucket): Promise<vo
       ctx.res.end();
       return;
     }
-    await pipeline(object.stream(range ?? { start: 0, end: meta.size - 1 }), ctx.res);
+    const body = object.stream(range ?? { start: 0, end: meta.size - 1 });
+    if (ctx.corruptResponseAtByte !== undefined) await pipeline(body, flipByteAt(ctx.corruptResponseAtByte), ctx.res);
+    else await pipeline(body, ctx.res);
   } finally {
     await object.close();
   }

@@ -92,6 +92,26 @@ const MIGRATIONS: ReadonlyArray<string> = [
      remote_etag = NULL, remote_crc64 = NULL, remote_size = NULL
    WHERE state <> 'deleting' AND EXISTS (
      SELECT 1 FROM files b WHERE b.folder = files.folder AND instr(b.rel_path, '\\') > 0 AND replace(b.rel_path, '\\', '/') = files.rel_path);`,
+  // 5: `oss-sync restore`'s progress, so a killed restore resumes: one row per file being restored
+  //    (the object's ETag it was started from, its temporary file) and one per range written and
+  //    checked (its CRC-64). A separate table: restores never touch the upload queue.
+  `CREATE TABLE restore_files (
+     target     TEXT    PRIMARY KEY,
+     bucket     TEXT    NOT NULL,
+     remote_key TEXT    NOT NULL,
+     etag       TEXT    NOT NULL,
+     size       INTEGER NOT NULL,
+     part_size  INTEGER NOT NULL,
+     temp_path  TEXT    NOT NULL,
+     started_at INTEGER NOT NULL
+   );
+   CREATE TABLE restore_parts (
+     target      TEXT    NOT NULL REFERENCES restore_files (target) ON DELETE CASCADE,
+     part_number INTEGER NOT NULL,
+     size        INTEGER NOT NULL,
+     crc64       TEXT    NOT NULL,
+     PRIMARY KEY (target, part_number)
+   ) WITHOUT ROWID;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
