@@ -1,0 +1,97 @@
+import { lstatSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createTree } from '../helpers/fixtures.js';
+import { createSyncFixture, type SyncFixture } from '../helpers/sync-fixture.js';
+
+let fx: SyncFixture | undefined;
+afterEach(async () => {
+  await fx?.cleanup();
+  fx = undefined;
+});
+
+interface Report {
+  ok: boolean;
+  mismatches: number;
+  folders: Array<{ folder: string; ok: number; requeued?: number; findings: Array<{ kind: string; relPath: string }> }>;
+}
+
+async function verify(f: SyncFixture, args: string[] = []): Promise<{ code: number | null; report: Report; out: string }> {
+  const p = f.spawnCli(['verify', '--config', f.configPath, '--json', ...args]);
+  const { code } = await p.exited;
+  const out = p.stdout.join('\n');
+  return { code, out, report: JSON.parse(out) as Report };
+}
+
+async function once(f: SyncFixture): Promise<void> {
+  const p = f.spawnCli(['once', '--config', f.configPath]);
+  const { code } = await p.exited;
+  expect(code, p.stderr.join('\n')).toBe(0);
+}
+
+const kinds = (r: Report) => r.folders.flatMap((f) => f.findings.map((x) => `${x.kind} ${x.relPath}`)).sort();
+
+describe('oss-sync verify', () => {
+  it('finds a deleted object, a replaced object and a locally changed file, and --requeue repairs them', async () => {
+    fx = await createSyncFixture();
+    createTree(fx.folder('main'), { 'a.txt': 'alpha', 'b.txt': 'bravo', 'c.txt': 'charlie', 'd/e.bin': Buffer.alloc(300 * 1024, 7) });
+    await once(fx);
+    const clean = await verify(fx);
+    expect(clean.code, clean.out).toBe(0);
+    expect(clean.report).toMatchObject({ ok: true, mismatches: 0, folders: [{ folder: 'main', ok: 4, findings: [] }] });
+
+    const client = fx.emu.client();
+    await client.delete('main/a.txt');
+    await client.put('main/d/e.bin', Buffer.alloc(300 * 1024, 8)); // same size, other bytes
+    writeFileSync(join(fx.folder('main'), 'c.txt'), 'changed locally');
+    await client.put('main/stray.txt', Buffer.from('only remote'));
+
+    const found = await verify(fx);
+    expect(found.code).toBe(1);
+    expect(found.report.mismatches).toBe(2);
+    expect(kinds(found.report)).toEqual(['different d/e.bin', 'lost a.txt', 'pending c.txt', 'remote-only stray.txt']);
+
+    const text = fx.spawnCli(['verify', '--config', fx.configPath]);
+    expect((await text.exited).code).toBe(1);
+    expect(text.stdout.join('\n')).toMatch(/main \(oss:\/\/test-bucket\/main\/\): 4 object\(s\), 4 local file\(s\): 1 ok, 1 LOST, 1 DIFFERENT, 1 pending, 1 remote-only/);
+
+    const requeued = await verify(fx, ['--requeue']);
+    expect(requeued.code).toBe(1);
+    expect(requeued.report.folders[0]!.requeued).toBe(3);
+    await once(fx);
+    const repaired = await verify(fx);
+    expect(kinds(repaired.report)).toEqual(['remote-only stray.txt']);
+    expect(repaired.code, repaired.out).toBe(0);
+    expect(await fx.remote('main/a.txt')).toEqual(Buffer.from('alpha'));
+    expect(await fx.remote('main/d/e.bin')).toEqual(Buffer.alloc(300 * 1024, 7));
+    expect(await fx.remote('main/c.txt')).toEqual(Buffer.from('changed locally'));
+  });
+
+  it('--checksum catches a file whose bytes changed under the same size and mtime, which the cheap check cannot see, and never requeues it', async () => {
+    fx = await createSyncFixture();
+    createTree(fx.folder('main'), { 'rot.txt': 'original', 'same.txt': 'same' });
+    const path = join(fx.folder('main'), 'rot.txt');
+    utimesSync(path, 1_700_000_000, 1_700_000_000); // a whole second: utimes can set it again exactly
+    await once(fx);
+    writeFileSync(path, 'ORIGINAL'); // bit rot: same size...
+    utimesSync(path, 1_700_000_000, 1_700_000_000); // ...same mtime
+    expect(lstatSync(path).mtimeMs).toBe(1_700_000_000_000);
+    expect((await verify(fx)).code).toBe(0); // the cheap check cannot see it
+
+    const checked = await verify(fx, ['--checksum', '--requeue']);
+    expect(checked.code).toBe(1);
+    expect(kinds(checked.report)).toEqual(['local-differs rot.txt']);
+    // Never requeued: uploading the rotten file would overwrite the good copy.
+    expect(checked.report.folders[0]!.requeued).toBe(0);
+    expect(checked.report.folders[0]!.ok).toBe(1);
+  });
+
+  it('exits 2 on bad usage and names an unknown folder', async () => {
+    fx = await createSyncFixture();
+    const p = fx.spawnCli(['verify', '--config', fx.configPath, '--folder', 'nope']);
+    expect((await p.exited).code).toBe(2);
+    expect(p.stderr.join('\n')).toMatch(/no folder named 'nope'/);
+    const q = fx.spawnCli(['verify', '--config', fx.configPath, '--bogus']);
+    expect((await q.exited).code).toBe(2);
+  });
+});
