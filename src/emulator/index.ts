@@ -1,6 +1,7 @@
 /** The OSS-compatible emulator: a real HTTP server that the unmodified ali-oss client talks to. */
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { archiveRestores } from './archive-restore.js';
 import { Authenticator } from './authenticator.js';
 import { Bucket } from './bucket.js';
 import { EmulatorServer } from './emulator-server.js';
@@ -22,6 +23,8 @@ export interface EmulatorOptions {
   /** Created at start if missing. */
   buckets: string[];
   credentials: Credential[];
+  /** How long RestoreObject takes before an Archive/ColdArchive object can be read; default 1 s. */
+  archiveRestoreDelayMs?: number;
 }
 
 export interface Emulator {
@@ -64,6 +67,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   await mkdir(tempDir, { recursive: true });
   const buckets = new Map<string, Bucket>();
   for (const name of options.buckets) buckets.set(name, await Bucket.open(options.dataDir, name));
+  if (options.archiveRestoreDelayMs !== undefined) for (const b of buckets.values()) archiveRestores(b).delayMs = options.archiveRestoreDelayMs;
 
   const faults = new FaultInjector();
   const requestLog = new RequestLog();

@@ -1,5 +1,6 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import { pipeline } from 'node:stream/promises';
+import { archiveRestores } from './archive-restore.js';
 import { removeQuietly, tempFilePath } from './atomic-file.js';
 import { receiveBodyToFile } from './body-reader.js';
 import type { Bucket } from './bucket.js';
@@ -37,9 +38,6 @@ export function storageClassOf(ctx: RequestContext): StorageClass | undefined {
   if (!known) throw ossErrors.invalidArgument('The storage class you specified is not valid.', { ArgumentName: 'x-oss-storage-class', ArgumentValue: raw });
   return known;
 }
-
-/** Objects in these classes must be restored before GetObject, which OSS refuses otherwise. */
-const NEEDS_RESTORE = new Set<StorageClass>(['Archive', 'ColdArchive', 'DeepColdArchive']);
 
 /** The headers OSS answers a stored upload (object or part) with. */
 export function uploadResultHeaders(md5Hex: string, crc64: string): OutgoingHttpHeaders {
@@ -92,7 +90,7 @@ export async function getObject(ctx: RequestContext, bucket: Bucket): Promise<vo
   const object = await OpenObject.open(bucket, ctx.parsed.key!);
   try {
     const { meta } = object;
-    if (meta.storageClass && NEEDS_RESTORE.has(meta.storageClass)) {
+    if (!archiveRestores(bucket).readable(meta)) {
       throw new OssError(403, 'InvalidObjectState', 'The operation is not valid for the object\'s state.', { Key: meta.key });
     }
     const conditional = preconditionStatus(ctx, meta);
@@ -128,7 +126,7 @@ export async function headObject(ctx: RequestContext, bucket: Bucket): Promise<v
     sendEmpty(ctx, conditional, { etag: `"${meta.etag}"` });
     return;
   }
-  sendEmpty(ctx, 200, { ...objectHeaders(meta), 'content-length': meta.size });
+  sendEmpty(ctx, 200, { ...objectHeaders(meta), ...archiveRestores(bucket).headers(meta), 'content-length': meta.size });
 }
 
 export async function deleteObject(ctx: RequestContext, bucket: Bucket): Promise<void> {

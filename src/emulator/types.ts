@@ -12,7 +12,8 @@ export type OssOperation =
   | 'ListParts'
   | 'CompleteMultipartUpload'
   | 'AbortMultipartUpload'
-  | 'ListMultipartUploads';
+  | 'ListMultipartUploads'
+  | 'RestoreObject';
 
 export type FaultAction =
   | { type: 'error'; status: number; code: string; message?: string }

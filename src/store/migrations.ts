@@ -94,8 +94,9 @@ const MIGRATIONS: ReadonlyArray<string> = [
      SELECT 1 FROM files b WHERE b.folder = files.folder AND instr(b.rel_path, '\\') > 0 AND replace(b.rel_path, '\\', '/') = files.rel_path);`,
   // 5: `oss-sync restore`'s progress, so a killed restore resumes: one row per file being restored
   //    (the object's ETag it was started from, its temporary file) and one per range written and
-  //    checked (its CRC-64). A separate table: restores never touch the upload queue.
-  `CREATE TABLE restore_files (
+  //    checked (its CRC-64). A separate table: restores never touch the upload queue. IF NOT EXISTS:
+  //    a database whose version was set back (tests of older steps do) runs this step again.
+  `CREATE TABLE IF NOT EXISTS restore_files (
      target     TEXT    PRIMARY KEY,
      bucket     TEXT    NOT NULL,
      remote_key TEXT    NOT NULL,
@@ -105,7 +106,7 @@ const MIGRATIONS: ReadonlyArray<string> = [
      temp_path  TEXT    NOT NULL,
      started_at INTEGER NOT NULL
    );
-   CREATE TABLE restore_parts (
+   CREATE TABLE IF NOT EXISTS restore_parts (
      target      TEXT    NOT NULL REFERENCES restore_files (target) ON DELETE CASCADE,
      part_number INTEGER NOT NULL,
      size        INTEGER NOT NULL,
