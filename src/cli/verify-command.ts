@@ -1,11 +1,11 @@
 import { loadConfig } from '../config/index.js';
-import { MISMATCH_KINDS, verifyFolder, type FindingKind, type FolderVerification } from '../daemon/verify/verify-folder.js';
+import { MISMATCH_KINDS, verifyFolder, type FindingKind, type FolderVerification, type Sample } from '../daemon/verify/verify-folder.js';
 import { StateStore } from '../store/index.js';
 import { createOssStorage, defaultRetryPolicy, withRetries } from '../uploader/index.js';
-import { CONFIG_OPTION, parseCommandArgs, resolveConfigPath } from './args.js';
+import { CONFIG_OPTION, parseCommandArgs, resolveConfigPath, UsageError } from './args.js';
 import { findFolder } from './restore-command.js';
 
-export const VERIFY_HELP = `usage: oss-sync verify [--config FILE] [--folder NAME] [--checksum] [--json] [--requeue]
+export const VERIFY_HELP = `usage: oss-sync verify [--config FILE] [--folder NAME] [--checksum] [--deep] [--sample N|P%] [--json] [--requeue]
 
 Checks that the bucket holds what the state database says was uploaded, against the local tree:
 one listing per folder prefix (1,000 keys a request), no request per object.
@@ -16,7 +16,9 @@ one listing per folder prefix (1,000 keys a request), no request per object.
   --checksum     also read every uploaded file and compare its CRC-64 with the object's
                  (HEAD, in parallel): REPLACED (the object's content changed) and LOCAL-DIFFERS
                  (the file's content changed under the same size and mtime: bit rot?)
-  --requeue      queue LOST, DIFFERENT, REPLACED and locally changed files for upload (safe while
+  --deep         read the objects back and check their bytes by CRC-64 as they stream: DAMAGED
+  --sample N|P%  with --checksum or --deep: check N files (or P% of them) at random, not all
+  --requeue      queue LOST, DIFFERENT, REPLACED, DAMAGED and locally changed files for upload (safe while
                  the daemon runs, which picks them up within seconds); LOCAL-DIFFERS is never
                  requeued, as that would overwrite the good copy on OSS
   --json         one JSON document for scripts
@@ -28,6 +30,8 @@ export async function runVerifyCommand(argv: string[]): Promise<number> {
     ...CONFIG_OPTION,
     folder: { type: 'string' },
     checksum: { type: 'boolean' },
+    deep: { type: 'boolean' },
+    sample: { type: 'string' },
     requeue: { type: 'boolean' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
@@ -36,6 +40,8 @@ export async function runVerifyCommand(argv: string[]): Promise<number> {
     process.stdout.write(VERIFY_HELP);
     return 0;
   }
+  const sample = values.sample === undefined ? undefined : parseSample(values.sample);
+  if (sample && !values.checksum && !values.deep) throw new UsageError('--sample applies to --checksum or --deep (the listing is always compared whole)');
   const config = loadConfig(resolveConfigPath(values.config), process.env, { purpose: 'inspect' });
   const folders = values.folder !== undefined ? [findFolder(config.folders, values.folder)] : config.folders;
   const store = StateStore.open(config.stateDb);
@@ -52,6 +58,8 @@ export async function runVerifyCommand(argv: string[]): Promise<number> {
             ignore: config.ignore,
             ignoreAbsolute: [config.stateDb, `${config.stateDb}.lock`],
             checksum: values.checksum === true,
+            deep: values.deep === true,
+            ...(sample ? { sample } : {}),
             parallel: Math.max(4, config.concurrency.files * 2),
             requeue: values.requeue === true,
           }),
@@ -66,7 +74,7 @@ export async function runVerifyCommand(argv: string[]): Promise<number> {
   const mismatches = results.reduce((n, r) => n + r.findings.filter((f) => MISMATCH_KINDS.has(f.kind)).length, 0);
   const ok = mismatches === 0 && errors.length === 0;
   if (values.json) process.stdout.write(`${JSON.stringify({ ok, mismatches, folders: results, errors }, null, 2)}\n`);
-  else process.stdout.write(formatReport(results, errors, values.checksum === true));
+  else process.stdout.write(formatReport(results, errors, values.checksum === true || values.deep === true));
   return ok ? 0 : 1;
 }
 
@@ -74,10 +82,22 @@ const LABEL: Record<FindingKind, string> = {
   lost: 'LOST',
   different: 'DIFFERENT',
   replaced: 'REPLACED',
+  damaged: 'DAMAGED',
   'local-differs': 'LOCAL-DIFFERS',
   pending: 'pending',
   'remote-only': 'remote-only',
 };
+
+function parseSample(raw: string): Sample {
+  const percent = /^(\d+(?:\.\d+)?)%$/.exec(raw);
+  if (percent) {
+    const p = Number(percent[1]);
+    if (p > 0 && p <= 100) return { percent: p };
+  } else if (/^\d+$/.test(raw) && Number(raw) > 0) {
+    return { count: Number(raw) };
+  }
+  throw new UsageError(`--sample: expected a number of files (100) or a percentage (1%, 0.5%), got '${raw}'`);
+}
 
 function formatReport(results: FolderVerification[], errors: Array<{ folder: string; error: string }>, checksum: boolean): string {
   const lines: string[] = [];

@@ -86,6 +86,30 @@ describe('oss-sync verify', () => {
     expect(checked.report.folders[0]!.ok).toBe(1);
   });
 
+  it('--deep reads objects back and finds bytes that do not match their CRC-64; --sample checks a share of them', async () => {
+    fx = await createSyncFixture();
+    createTree(fx.folder('main'), { 'a.txt': 'alpha', 'b.txt': 'bravo', 'c.txt': 'charlie', 'big.bin': Buffer.alloc(300 * 1024, 3) });
+    await once(fx);
+    const deep = await verify(fx, ['--deep']);
+    expect(deep.code, deep.out).toBe(0);
+    expect(deep.report.folders[0]).toMatchObject({ ok: 4, checksummed: 4 });
+
+    fx.emu.emulator.faults.add({ match: { operation: 'GetObject', key: 'main/big.bin' }, action: { type: 'corruptResponse', atByte: 200_000 } });
+    const damaged = await verify(fx, ['--deep']);
+    expect(damaged.code).toBe(1);
+    expect(kinds(damaged.report)).toEqual(['damaged big.bin']);
+
+    const sampled = await verify(fx, ['--deep', '--sample', '50%']);
+    expect(sampled.code).toBe(0);
+    expect(sampled.report.folders[0]).toMatchObject({ ok: 4, checksummed: 2 });
+    const one = await verify(fx, ['--checksum', '--sample', '1']);
+    expect(one.report.folders[0]).toMatchObject({ ok: 4, checksummed: 1 });
+
+    const bad = fx.spawnCli(['verify', '--config', fx.configPath, '--sample', '0%', '--deep']);
+    expect((await bad.exited).code).toBe(2);
+    expect(bad.stderr.join('\n')).toMatch(/--sample: expected a number of files .* got '0%'/);
+  });
+
   it('exits 2 on bad usage and names an unknown folder', async () => {
     fx = await createSyncFixture();
     const p = fx.spawnCli(['verify', '--config', fx.configPath, '--folder', 'nope']);

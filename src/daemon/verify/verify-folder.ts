@@ -16,14 +16,16 @@ import { walkTree, type WalkEntry } from '../watch/tree-walker.js';
  * - lost: recorded as uploaded, and the object is gone
  * - different: the object's size or ETag is not what was recorded (replaced or damaged on OSS)
  * - replaced (--checksum): the object's CRC-64 is neither the local file's nor the recorded one
+ * - damaged (--deep): the bytes read back do not have the CRC-64 OSS gives for the object (damaged
+ *   on OSS or on the way: either way the local file is sent again)
  * - local-differs (--checksum): the local file's CRC-64 moved while its size and mtime did not (bit
  *   rot, or a write that kept the mtime): never requeued, as that would overwrite a good copy
  * - pending: not uploaded yet (new, changed since, queued, uploading or failed)
  * - remote-only: an object with no local file (normal in a keep folder)
  */
-export type FindingKind = 'lost' | 'different' | 'replaced' | 'local-differs' | 'pending' | 'remote-only';
+export type FindingKind = 'lost' | 'different' | 'replaced' | 'damaged' | 'local-differs' | 'pending' | 'remote-only';
 
-export const MISMATCH_KINDS: ReadonlySet<FindingKind> = new Set(['lost', 'different', 'replaced', 'local-differs']);
+export const MISMATCH_KINDS: ReadonlySet<FindingKind> = new Set(['lost', 'different', 'replaced', 'damaged', 'local-differs']);
 
 export interface Finding {
   kind: FindingKind;
@@ -42,7 +44,7 @@ export interface FolderVerification {
   localFiles: number;
   /** Files whose object was found as recorded (and, with --checksum, whose CRC-64 matched). */
   ok: number;
-  /** Files checked by CRC-64 (--checksum). */
+  /** Files checked by CRC-64 (--checksum, --deep). */
   checksummed: number;
   findings: Finding[];
   /** Walk errors (unreadable directories): they make the result incomplete, not wrong. */
@@ -57,6 +59,10 @@ export interface VerifyOptions {
   ignore: readonly string[];
   ignoreAbsolute: readonly string[];
   checksum: boolean;
+  /** Read objects back and check their bytes by CRC-64 as they stream. */
+  deep: boolean;
+  /** Check only this many (or this share) of the files by CRC-64; all when absent. */
+  sample?: Sample;
   /** HEAD requests and file reads at once (--checksum). */
   parallel: number;
   requeue: boolean;
@@ -115,12 +121,16 @@ export async function verifyFolder(folder: FolderConfig, o: VerifyOptions): Prom
       result.findings.push({ kind: 'different', relPath, key, detail, requeueable: true });
       continue;
     }
-    if (o.checksum) toChecksum.push({ file, row });
+    if (o.checksum || o.deep) toChecksum.push({ file, row });
     else result.ok++;
   }
 
-  await runLimited(toChecksum, o.parallel, async ({ file, row }) => {
-    const finding = await checksumOne(folder, o, file, row).catch((err: unknown): Finding => ({
+  const sampled = o.sample ? pickSample(toChecksum, o.sample) : toChecksum;
+  result.ok += toChecksum.length - sampled.length;
+  await runLimited(sampled, o.parallel, async ({ file, row }) => {
+    const check = async (): Promise<Finding | undefined> =>
+      (o.checksum ? await checksumOne(folder, o, file, row) : undefined) ?? (o.deep ? await deepOne(o, file, row) : undefined);
+    const finding = await check().catch((err: unknown): Finding => ({
       kind: 'pending',
       relPath: file.relPath,
       key: row.key,
@@ -167,6 +177,40 @@ async function checksumOne(folder: FolderConfig, o: VerifyOptions, file: WalkEnt
     };
   }
   return { ...base, kind: 'replaced', detail: `object's CRC-64 is ${info.crc64 ?? 'absent'}, the file's ${local}`, requeueable: true };
+}
+
+/** --deep for one file: the object read back whole, its CRC-64 computed as it streams. */
+async function deepOne(o: VerifyOptions, file: WalkEntry, row: RecordedFile): Promise<Finding | undefined> {
+  const download = await o.storage.get({ bucket: row.bucket, key: row.key }, { signal: o.signal });
+  const crc = new Crc64();
+  let size = 0;
+  for await (const chunk of download.stream) {
+    crc.update(chunk as Buffer);
+    size += (chunk as Buffer).length;
+  }
+  const base = { relPath: file.relPath, key: row.key };
+  const read = crc.digest();
+  if (size !== download.contentLength || read !== download.crc64) {
+    return { ...base, kind: 'damaged', detail: `read back ${size} bytes of CRC-64 ${read}; OSS gives ${download.contentLength} bytes of ${download.crc64 ?? 'no CRC-64'}`, requeueable: true };
+  }
+  if (row.remoteCrc64 !== null && download.crc64 !== row.remoteCrc64) {
+    return { ...base, kind: 'replaced', detail: `object's CRC-64 is ${download.crc64}, ${row.remoteCrc64} was uploaded`, requeueable: true };
+  }
+  return undefined;
+}
+
+/** `--sample N` (files) or `--sample P%` (of the files checked). */
+export type Sample = { count: number } | { percent: number };
+
+/** A uniform random sample (partial Fisher-Yates); a percentage rounds up, so 1% of 10 files is 1. */
+function pickSample<T>(items: readonly T[], sample: Sample): T[] {
+  const n = 'count' in sample ? Math.min(sample.count, items.length) : Math.min(items.length, Math.ceil((items.length * sample.percent) / 100));
+  const copy = [...items];
+  for (let i = 0; i < n; i++) {
+    const j = i + Math.floor(Math.random() * (copy.length - i));
+    [copy[i], copy[j]] = [copy[j]!, copy[i]!];
+  }
+  return copy.slice(0, n);
 }
 
 async function walkLocal(folder: FolderConfig, o: VerifyOptions): Promise<{ files: Map<string, WalkEntry>; errors: string[] }> {
