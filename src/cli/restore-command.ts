@@ -1,13 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { loadConfig } from '../config/index.js';
-import type { FolderConfig } from '../config/index.js';
+import { DEFAULTS, defaultStateDbPath, loadConfig } from '../config/index.js';
+import type { Config, FolderConfig } from '../config/index.js';
 import { restoreFailed, runRestore, type RestoreEntry, type RestoreEvent, type RestoreSummary } from '../daemon/restore/restore-run.js';
 import { StateStore } from '../store/index.js';
 import { createOssStorage, defaultRetryPolicy, withRetries } from '../uploader/index.js';
 import { CONFIG_OPTION, parseCommandArgs, resolveConfigPath, UsageError } from './args.js';
 
 export const RESTORE_HELP = `usage: oss-sync restore [--config FILE] --folder NAME [--to DIR] [PATH|GLOB...] [--overwrite] [--dry-run] [--json]
+       oss-sync restore --bucket NAME [--prefix P] --endpoint URL [--region R] [--state FILE] --to DIR [PATH|GLOB...] ...
 
 Downloads a folder's objects (all, or those at or under each PATH, or matching each GLOB, relative
 to the folder) into DIR (default: the folder itself). Objects are fetched in parallel, large ones in
@@ -19,6 +20,10 @@ x-oss-meta-mtime the uploader recorded.
   --overwrite    replace local files that differ from the object (never done without it)
   --dry-run      say what would be done; write nothing
   --json         one JSON document instead of the list
+Without a configuration (a machine that lost it): --bucket, --prefix and --endpoint say where the
+objects are, the AccessKey comes from $OSS_ACCESS_KEY_ID and $OSS_ACCESS_KEY_SECRET (and an STS
+token from $OSS_SESSION_TOKEN), and the progress is kept in --state FILE (default: the user's
+oss-sync state database).
 Keys that would land outside DIR ('..', absolute) are refused and named. Archive and ColdArchive
 objects must be restored on OSS first (RestoreObject). Exit codes: 0 done, 1 a file failed, was
 refused or conflicts with a local file, 2 bad usage or configuration.
@@ -30,6 +35,11 @@ export async function runRestoreCommand(argv: string[]): Promise<number> {
     {
       ...CONFIG_OPTION,
       folder: { type: 'string' },
+      bucket: { type: 'string' },
+      prefix: { type: 'string' },
+      endpoint: { type: 'string' },
+      region: { type: 'string' },
+      state: { type: 'string' },
       to: { type: 'string' },
       overwrite: { type: 'boolean' },
       'dry-run': { type: 'boolean' },
@@ -42,9 +52,8 @@ export async function runRestoreCommand(argv: string[]): Promise<number> {
     process.stdout.write(RESTORE_HELP);
     return 0;
   }
-  if (!values.folder) throw new UsageError('--folder NAME is required (which configured folder to restore)');
-  const config = loadConfig(resolveConfigPath(values.config), process.env, { purpose: 'inspect' });
-  const folder = findFolder(config.folders, values.folder);
+  const source = values.bucket !== undefined ? bareSource(values) : configuredSource(values);
+  const { folder, config } = source;
   const toDir = resolve(values.to ?? folder.path);
   const dryRun = values['dry-run'] === true;
   if (!dryRun) mkdirSync(toDir, { recursive: true });
@@ -82,6 +91,57 @@ export async function runRestoreCommand(argv: string[]): Promise<number> {
   if (values.json) process.stdout.write(`${JSON.stringify({ folder: folder.name, to: toDir, dryRun, ...summary }, null, 2)}\n`);
   else process.stdout.write(formatSummary(summary, toDir, dryRun));
   return restoreFailed(summary) ? 1 : 0;
+}
+
+/** What restore needs of a configuration: where the objects are, how to reach them, where progress goes. */
+interface RestoreSource {
+  folder: Pick<FolderConfig, 'name' | 'path' | 'bucket' | 'prefix' | 'partSize'>;
+  config: Pick<Config, 'oss' | 'stateDb' | 'concurrency' | 'multipartThreshold'>;
+}
+
+function configuredSource(values: { config?: string; folder?: string; prefix?: string; endpoint?: string; region?: string; state?: string }): RestoreSource {
+  if (!values.folder) throw new UsageError('--folder NAME is required (which configured folder to restore), or --bucket NAME without a configuration');
+  for (const flag of ['prefix', 'endpoint', 'region', 'state'] as const) {
+    if (values[flag] !== undefined) throw new UsageError(`--${flag} goes with --bucket (no configuration); with --folder the configuration says it`);
+  }
+  const config = loadConfig(resolveConfigPath(values.config), process.env, { purpose: 'inspect' });
+  return { folder: findFolder(config.folders, values.folder), config };
+}
+
+const BUCKET_NAME = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
+
+/** The --bucket form: everything from flags and the environment, defaults as a configuration would have them. */
+function bareSource(values: { folder?: string; config?: string; bucket?: string; prefix?: string; endpoint?: string; region?: string; state?: string; to?: string }): RestoreSource {
+  if (values.folder !== undefined || values.config !== undefined) throw new UsageError('--bucket is for a machine without configuration: give either --folder (and --config) or --bucket');
+  const bucket = values.bucket!;
+  if (!BUCKET_NAME.test(bucket)) throw new UsageError(`--bucket: '${bucket}' is not a bucket name (3-63 lowercase letters, digits and '-')`);
+  if (!values.endpoint) throw new UsageError('--endpoint URL is required with --bucket (e.g. https://oss-cn-hangzhou.aliyuncs.com)');
+  if (!/^https?:\/\//.test(values.endpoint)) throw new UsageError(`--endpoint: '${values.endpoint}' needs its scheme (https://...)`);
+  if (!values.to) throw new UsageError('--to DIR is required with --bucket (there is no configured folder to restore into)');
+  const accessKeyId = process.env.OSS_ACCESS_KEY_ID;
+  const accessKeySecret = process.env.OSS_ACCESS_KEY_SECRET;
+  if (!accessKeyId || !accessKeySecret) throw new UsageError('with --bucket, the AccessKey comes from $OSS_ACCESS_KEY_ID and $OSS_ACCESS_KEY_SECRET: set both');
+  const raw = (values.prefix ?? '').replace(/^\/+/, '');
+  const prefix = raw === '' || raw.endsWith('/') ? raw : `${raw}/`;
+  const stateDb = values.state ?? defaultStateDbPath(process.env, process.getuid?.());
+  if (!stateDb) throw new UsageError('--state FILE is required here (no HOME to keep the restore progress under)');
+  const stsToken = process.env.OSS_SESSION_TOKEN;
+  return {
+    folder: { name: `oss://${bucket}/${prefix}`, path: resolve(values.to), bucket, prefix, partSize: DEFAULTS.partSize },
+    config: {
+      oss: {
+        endpoint: values.endpoint,
+        accessKeyId,
+        accessKeySecret,
+        authorizationV4: false,
+        ...(values.region ? { region: values.region } : {}),
+        ...(stsToken ? { stsToken } : {}),
+      },
+      stateDb: resolve(stateDb),
+      concurrency: { ...DEFAULTS.concurrency },
+      multipartThreshold: DEFAULTS.multipartThreshold,
+    },
+  };
 }
 
 export function findFolder(folders: readonly FolderConfig[], name: string): FolderConfig {

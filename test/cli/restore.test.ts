@@ -199,6 +199,25 @@ describe('oss-sync restore', () => {
     expect(recorded()).toBe(0);
   });
 
+  it('restores without a configuration (--bucket, --prefix, --endpoint, keys from the environment)', async () => {
+    fx = await createSyncFixture();
+    await uploaded(fx, TREE);
+    const to = restoreDir();
+    const state = join(restoreDir(), 'restore.db');
+    const env = { OSS_ACCESS_KEY_ID: fx.emu.accessKeyId, OSS_ACCESS_KEY_SECRET: fx.emu.accessKeySecret };
+    const bare = fx.spawnCli(['restore', '--bucket', fx.emu.bucket, '--prefix', 'main', '--endpoint', fx.emu.endpoint, '--state', state, '--to', to], env);
+    const { code } = await bare.exited;
+    expect(code, bare.stderr.join('\n') + bare.stdout.join('\n')).toBe(0);
+    for (const rel of Object.keys(TREE)) expect(readFileSync(join(to, rel)), rel).toEqual(Buffer.from(TREE[rel]!));
+
+    const noEndpoint = fx.spawnCli(['restore', '--bucket', fx.emu.bucket, '--to', to], env);
+    expect((await noEndpoint.exited).code).toBe(2);
+    expect(noEndpoint.stderr.join('\n')).toMatch(/--endpoint URL is required with --bucket/);
+    const noKeys = fx.spawnCli(['restore', '--bucket', fx.emu.bucket, '--endpoint', fx.emu.endpoint, '--to', to], { OSS_ACCESS_KEY_ID: '', OSS_ACCESS_KEY_SECRET: '' });
+    expect((await noKeys.exited).code).toBe(2);
+    expect(noKeys.stderr.join('\n')).toMatch(/OSS_ACCESS_KEY_ID and \$OSS_ACCESS_KEY_SECRET/);
+  });
+
   it('says that an Archive object must be restored on OSS first', async () => {
     fx = await createSyncFixture();
     await uploaded(fx, { 'ok.txt': 'fine' });
