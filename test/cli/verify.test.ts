@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTree } from '../helpers/fixtures.js';
 import { createSyncFixture, type SyncFixture } from '../helpers/sync-fixture.js';
+import { waitFor } from '../helpers/wait.js';
 
 let fx: SyncFixture | undefined;
 afterEach(async () => {
@@ -108,6 +109,20 @@ describe('oss-sync verify', () => {
     const bad = fx.spawnCli(['verify', '--config', fx.configPath, '--sample', '0%', '--deep']);
     expect((await bad.exited).code).toBe(2);
     expect(bad.stderr.join('\n')).toMatch(/--sample: expected a number of files .* got '0%'/);
+  });
+
+  it('--requeue works while the daemon runs: the daemon uploads the lost object again', async () => {
+    fx = await createSyncFixture();
+    createTree(fx.folder('main'), { 'keep.txt': 'keep me' });
+    await fx.startDaemon('run');
+    await waitFor(async () => (await fx!.remote('main/keep.txt'))?.toString() === 'keep me', { what: 'the first upload' });
+    await waitFor(() => verify(fx!).then((r) => r.code === 0), { what: 'verify to find all well' });
+    await fx.emu.client().delete('main/keep.txt');
+    const requeued = await verify(fx, ['--requeue']);
+    expect(requeued.code).toBe(1);
+    expect(kinds(requeued.report)).toEqual(['lost keep.txt']);
+    await waitFor(async () => (await fx!.remote('main/keep.txt'))?.toString() === 'keep me', { timeoutMs: 30_000, what: 'the daemon to upload it again' });
+    await waitFor(() => verify(fx!).then((r) => r.code === 0), { what: 'verify to find all well again' });
   });
 
   it('exits 2 on bad usage and names an unknown folder', async () => {
