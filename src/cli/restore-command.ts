@@ -99,10 +99,19 @@ interface RestoreSource {
   config: Pick<Config, 'oss' | 'stateDb' | 'concurrency' | 'multipartThreshold'>;
 }
 
-function configuredSource(values: { config?: string; folder?: string; prefix?: string; endpoint?: string; region?: string; state?: string }): RestoreSource {
-  if (!values.folder) throw new UsageError('--folder NAME is required (which configured folder to restore), or --bucket NAME without a configuration');
+function configuredSource(values: {
+  config?: string;
+  folder?: string;
+  prefix?: string;
+  endpoint?: string;
+  region?: string;
+  state?: string;
+}): RestoreSource {
+  if (!values.folder)
+    throw new UsageError('--folder NAME is required (which configured folder to restore), or --bucket NAME without a configuration');
   for (const flag of ['prefix', 'endpoint', 'region', 'state'] as const) {
-    if (values[flag] !== undefined) throw new UsageError(`--${flag} goes with --bucket (no configuration); with --folder the configuration says it`);
+    if (values[flag] !== undefined)
+      throw new UsageError(`--${flag} goes with --bucket (no configuration); with --folder the configuration says it`);
   }
   const config = loadConfig(resolveConfigPath(values.config), process.env, { purpose: 'inspect' });
   return { folder: findFolder(config.folders, values.folder), config };
@@ -111,16 +120,28 @@ function configuredSource(values: { config?: string; folder?: string; prefix?: s
 const BUCKET_NAME = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
 
 /** The --bucket form: everything from flags and the environment, defaults as a configuration would have them. */
-function bareSource(values: { folder?: string; config?: string; bucket?: string; prefix?: string; endpoint?: string; region?: string; state?: string; to?: string }): RestoreSource {
-  if (values.folder !== undefined || values.config !== undefined) throw new UsageError('--bucket is for a machine without configuration: give either --folder (and --config) or --bucket');
+function bareSource(values: {
+  folder?: string;
+  config?: string;
+  bucket?: string;
+  prefix?: string;
+  endpoint?: string;
+  region?: string;
+  state?: string;
+  to?: string;
+}): RestoreSource {
+  if (values.folder !== undefined || values.config !== undefined)
+    throw new UsageError('--bucket is for a machine without configuration: give either --folder (and --config) or --bucket');
   const bucket = values.bucket!;
-  if (!BUCKET_NAME.test(bucket)) throw new UsageError(`--bucket: '${bucket}' is not a bucket name (3-63 lowercase letters, digits and '-')`);
+  if (!BUCKET_NAME.test(bucket))
+    throw new UsageError(`--bucket: '${bucket}' is not a bucket name (3-63 lowercase letters, digits and '-')`);
   if (!values.endpoint) throw new UsageError('--endpoint URL is required with --bucket (e.g. https://oss-cn-hangzhou.aliyuncs.com)');
   if (!/^https?:\/\//.test(values.endpoint)) throw new UsageError(`--endpoint: '${values.endpoint}' needs its scheme (https://...)`);
   if (!values.to) throw new UsageError('--to DIR is required with --bucket (there is no configured folder to restore into)');
   const accessKeyId = process.env.OSS_ACCESS_KEY_ID;
   const accessKeySecret = process.env.OSS_ACCESS_KEY_SECRET;
-  if (!accessKeyId || !accessKeySecret) throw new UsageError('with --bucket, the AccessKey comes from $OSS_ACCESS_KEY_ID and $OSS_ACCESS_KEY_SECRET: set both');
+  if (!accessKeyId || !accessKeySecret)
+    throw new UsageError('with --bucket, the AccessKey comes from $OSS_ACCESS_KEY_ID and $OSS_ACCESS_KEY_SECRET: set both');
   const raw = (values.prefix ?? '').replace(/^\/+/, '');
   const prefix = raw === '' || raw.endsWith('/') ? raw : `${raw}/`;
   const stateDb = values.state ?? defaultStateDbPath(process.env, process.getuid?.());
@@ -146,7 +167,8 @@ function bareSource(values: { folder?: string; config?: string; bucket?: string;
 
 export function findFolder(folders: readonly FolderConfig[], name: string): FolderConfig {
   const folder = folders.find((f) => f.name === name);
-  if (!folder) throw new UsageError(`--folder: no folder named '${name}' in the configuration (folders: ${folders.map((f) => f.name).join(', ')})`);
+  if (!folder)
+    throw new UsageError(`--folder: no folder named '${name}' in the configuration (folders: ${folders.map((f) => f.name).join(', ')})`);
   return folder;
 }
 
@@ -157,7 +179,9 @@ function formatSummary(summary: RestoreSummary, toDir: string, dryRun: boolean):
   const count = (a: RestoreEntry['action']) => summary.entries.filter((e) => e.action === a).length;
   const mib = (summary.bytes / 1048576).toFixed(1);
   if (dryRun) {
-    lines.push(`\ndry run into ${toDir}: ${count('would restore')} to restore, ${count('would overwrite')} to overwrite, ${count('would check')} to compare, ${count('conflict')} conflict(s), ${count('refused')} refused`);
+    lines.push(
+      `\ndry run into ${toDir}: ${count('would restore')} to restore, ${count('would overwrite')} to overwrite, ${count('would check')} to compare, ${count('conflict')} conflict(s), ${count('refused')} refused`,
+    );
   } else {
     const resumed = summary.resumedBytes > 0 ? ` (${(summary.resumedBytes / 1048576).toFixed(1)} MiB resumed)` : '';
     lines.push(

@@ -41,7 +41,8 @@ export async function runVerifyCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const sample = values.sample === undefined ? undefined : parseSample(values.sample);
-  if (sample && !values.checksum && !values.deep) throw new UsageError('--sample applies to --checksum or --deep (the listing is always compared whole)');
+  if (sample && !values.checksum && !values.deep)
+    throw new UsageError('--sample applies to --checksum or --deep (the listing is always compared whole)');
   const config = loadConfig(resolveConfigPath(values.config), process.env, { purpose: 'inspect' });
   const folders = values.folder !== undefined ? [findFolder(config.folders, values.folder)] : config.folders;
   const store = StateStore.open(config.stateDb);
@@ -105,13 +106,19 @@ function formatReport(results: FolderVerification[], errors: Array<{ folder: str
     const count = (k: FindingKind) => r.findings.filter((f) => f.kind === k).length;
     const parts = (Object.keys(LABEL) as FindingKind[]).filter((k) => count(k) > 0).map((k) => `${count(k)} ${LABEL[k]}`);
     const checked = checksum ? `, ${r.checksummed} checked by CRC-64` : '';
-    lines.push(`${r.folder} (oss://${r.bucket}/${r.prefix}): ${r.objects} object(s), ${r.localFiles} local file(s): ${r.ok} ok${checked}${parts.length ? `, ${parts.join(', ')}` : ''}`);
+    lines.push(
+      `${r.folder} (oss://${r.bucket}/${r.prefix}): ${r.objects} object(s), ${r.localFiles} local file(s): ${r.ok} ok${checked}${parts.length ? `, ${parts.join(', ')}` : ''}`,
+    );
     for (const f of r.findings) lines.push(`  ${LABEL[f.kind].padEnd(13)} ${f.relPath}: ${f.detail}`);
     for (const e of r.walkErrors) lines.push(`  unreadable    ${e}`);
     if (r.requeued !== undefined) lines.push(`  ${r.requeued} file(s) queued again for upload`);
   }
   for (const e of errors) lines.push(`${e.folder}: NOT CHECKED: ${e.error}`);
   const mismatches = results.reduce((n, r) => n + r.findings.filter((f) => MISMATCH_KINDS.has(f.kind)).length, 0);
-  lines.push(mismatches === 0 && errors.length === 0 ? 'verify: all well' : `verify: ${mismatches} mismatch(es)${errors.length ? `, ${errors.length} folder(s) not checked` : ''}`);
+  lines.push(
+    mismatches === 0 && errors.length === 0
+      ? 'verify: all well'
+      : `verify: ${mismatches} mismatch(es)${errors.length ? `, ${errors.length} folder(s) not checked` : ''}`,
+  );
   return `${lines.join('\n')}\n`;
 }

@@ -51,7 +51,8 @@ export class ArchiveRestores {
   request(meta: ObjectMeta, days: number): 200 | 202 {
     const state = this.stateOf(meta);
     const now = Date.now();
-    if (state && state.readyAt > now) throw new OssError(409, 'RestoreAlreadyInProgress', 'The restore operation is in progress.', { Key: meta.key });
+    if (state && state.readyAt > now)
+      throw new OssError(409, 'RestoreAlreadyInProgress', 'The restore operation is in progress.', { Key: meta.key });
     if (state) {
       state.expiresAt = now + days * 86_400_000;
       return 200;
@@ -82,6 +83,7 @@ export async function restoreObject(ctx: RequestContext, bucket: Bucket): Promis
   }
   const daysText = /<Days>\s*(\d+)\s*<\/Days>/.exec(body)?.[1];
   const days = daysText === undefined ? 1 : Number(daysText);
-  if (!(days >= 1 && days <= 365)) throw ossErrors.invalidArgument('Days must be 1..365.', { ArgumentName: 'Days', ArgumentValue: daysText ?? '' });
+  if (!(days >= 1 && days <= 365))
+    throw ossErrors.invalidArgument('Days must be 1..365.', { ArgumentName: 'Days', ArgumentValue: daysText ?? '' });
   sendEmpty(ctx, archiveRestores(bucket).request(meta, days));
 }

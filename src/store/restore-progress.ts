@@ -37,9 +37,11 @@ export class RestoreProgress {
   find(target: string): { record: RestoreRecord; parts: RestoredPart[] } | undefined {
     const row = this.sql('SELECT * FROM restore_files WHERE target = ?').get(target) as Record<string, unknown> | undefined;
     if (!row) return undefined;
-    const parts = (this.sql('SELECT part_number, size, crc64 FROM restore_parts WHERE target = ? ORDER BY part_number').all(target) as Array<
-      Record<string, unknown>
-    >).map((p) => ({ partNumber: num(p.part_number), size: num(p.size), crc64: p.crc64 as string }));
+    const parts = (
+      this.sql('SELECT part_number, size, crc64 FROM restore_parts WHERE target = ? ORDER BY part_number').all(target) as Array<
+        Record<string, unknown>
+      >
+    ).map((p) => ({ partNumber: num(p.part_number), size: num(p.size), crc64: p.crc64 as string }));
     return {
       record: {
         target,

@@ -60,7 +60,12 @@ async function rawPut(f: SyncFixture, key: string, body: string): Promise<void> 
         port,
         method: 'PUT',
         path: `/${key.split('/').map(encodeURIComponent).join('/')}`,
-        headers: { host: `${f.emu.bucket}.oss-cn-hangzhou.aliyuncs.com`, date, authorization: `OSS ${f.emu.accessKeyId}:${signature}`, 'content-length': Buffer.byteLength(body) },
+        headers: {
+          host: `${f.emu.bucket}.oss-cn-hangzhou.aliyuncs.com`,
+          date,
+          authorization: `OSS ${f.emu.accessKeyId}:${signature}`,
+          'content-length': Buffer.byteLength(body),
+        },
       },
       (res) => {
         res.resume();
@@ -143,8 +148,16 @@ describe('oss-sync restore', () => {
     await uploaded(fx, TREE);
     const to = restoreDir();
     // Every answer damaged: the files never appear, and no temporary file is left.
-    fx.emu.emulator.faults.add({ match: { operation: 'GetObject', key: 'main/sub/deep/big.bin' }, times: Infinity, action: { type: 'corruptResponse', atByte: 5 } });
-    fx.emu.emulator.faults.add({ match: { operation: 'GetObject', key: 'main/plain.txt' }, times: Infinity, action: { type: 'corruptResponse', atByte: 3 } });
+    fx.emu.emulator.faults.add({
+      match: { operation: 'GetObject', key: 'main/sub/deep/big.bin' },
+      times: Infinity,
+      action: { type: 'corruptResponse', atByte: 5 },
+    });
+    fx.emu.emulator.faults.add({
+      match: { operation: 'GetObject', key: 'main/plain.txt' },
+      times: Infinity,
+      action: { type: 'corruptResponse', atByte: 3 },
+    });
     const damaged = await restore(fx, ['--to', to]);
     expect(damaged.code).toBe(1);
     expect(damaged.out).toMatch(/FAILED +main\/plain\.txt .*CRC-64 of the bytes received is \d+, the object's is \d+: damaged on the way/);
@@ -156,8 +169,15 @@ describe('oss-sync restore', () => {
 
     // One damaged answer each: retried, and the files arrive whole.
     fx.emu.emulator.faults.clear();
-    fx.emu.emulator.faults.add({ match: { operation: 'GetObject', key: 'main/sub/deep/big.bin' }, nth: 3, action: { type: 'corruptResponse', atByte: 70_000 } });
-    fx.emu.emulator.faults.add({ match: { operation: 'GetObject', key: 'main/plain.txt' }, action: { type: 'corruptResponse', atByte: 0 } });
+    fx.emu.emulator.faults.add({
+      match: { operation: 'GetObject', key: 'main/sub/deep/big.bin' },
+      nth: 3,
+      action: { type: 'corruptResponse', atByte: 70_000 },
+    });
+    fx.emu.emulator.faults.add({
+      match: { operation: 'GetObject', key: 'main/plain.txt' },
+      action: { type: 'corruptResponse', atByte: 0 },
+    });
     const retried = await restore(fx, ['--to', to]);
     expect(retried.code, retried.out).toBe(0);
     expect(readFileSync(join(to, 'plain.txt'), 'utf8')).toBe('plain text\n');
@@ -205,7 +225,10 @@ describe('oss-sync restore', () => {
     const to = restoreDir();
     const state = join(restoreDir(), 'restore.db');
     const env = { OSS_ACCESS_KEY_ID: fx.emu.accessKeyId, OSS_ACCESS_KEY_SECRET: fx.emu.accessKeySecret };
-    const bare = fx.spawnCli(['restore', '--bucket', fx.emu.bucket, '--prefix', 'main', '--endpoint', fx.emu.endpoint, '--state', state, '--to', to], env);
+    const bare = fx.spawnCli(
+      ['restore', '--bucket', fx.emu.bucket, '--prefix', 'main', '--endpoint', fx.emu.endpoint, '--state', state, '--to', to],
+      env,
+    );
     const { code } = await bare.exited;
     expect(code, bare.stderr.join('\n') + bare.stdout.join('\n')).toBe(0);
     for (const rel of Object.keys(TREE)) expect(readFileSync(join(to, rel)).equals(Buffer.from(TREE[rel]!)), rel).toBe(true);
@@ -213,7 +236,10 @@ describe('oss-sync restore', () => {
     const noEndpoint = fx.spawnCli(['restore', '--bucket', fx.emu.bucket, '--to', to], env);
     expect((await noEndpoint.exited).code).toBe(2);
     expect(noEndpoint.stderr.join('\n')).toMatch(/--endpoint URL is required with --bucket/);
-    const noKeys = fx.spawnCli(['restore', '--bucket', fx.emu.bucket, '--endpoint', fx.emu.endpoint, '--to', to], { OSS_ACCESS_KEY_ID: '', OSS_ACCESS_KEY_SECRET: '' });
+    const noKeys = fx.spawnCli(['restore', '--bucket', fx.emu.bucket, '--endpoint', fx.emu.endpoint, '--to', to], {
+      OSS_ACCESS_KEY_ID: '',
+      OSS_ACCESS_KEY_SECRET: '',
+    });
     expect((await noKeys.exited).code).toBe(2);
     expect(noKeys.stderr.join('\n')).toMatch(/OSS_ACCESS_KEY_ID and \$OSS_ACCESS_KEY_SECRET/);
   });

@@ -54,7 +54,9 @@ describe('oss-sync verify', () => {
 
     const text = fx.spawnCli(['verify', '--config', fx.configPath]);
     expect((await text.exited).code).toBe(1);
-    expect(text.stdout.join('\n')).toMatch(/main \(oss:\/\/test-bucket\/main\/\): 4 object\(s\), 4 local file\(s\): 1 ok, 1 LOST, 1 DIFFERENT, 1 pending, 1 remote-only/);
+    expect(text.stdout.join('\n')).toMatch(
+      /main \(oss:\/\/test-bucket\/main\/\): 4 object\(s\), 4 local file\(s\): 1 ok, 1 LOST, 1 DIFFERENT, 1 pending, 1 remote-only/,
+    );
 
     const requeued = await verify(fx, ['--requeue']);
     expect(requeued.code).toBe(1);
@@ -95,7 +97,10 @@ describe('oss-sync verify', () => {
     expect(deep.code, deep.out).toBe(0);
     expect(deep.report.folders[0]).toMatchObject({ ok: 4, checksummed: 4 });
 
-    fx.emu.emulator.faults.add({ match: { operation: 'GetObject', key: 'main/big.bin' }, action: { type: 'corruptResponse', atByte: 200_000 } });
+    fx.emu.emulator.faults.add({
+      match: { operation: 'GetObject', key: 'main/big.bin' },
+      action: { type: 'corruptResponse', atByte: 200_000 },
+    });
     const damaged = await verify(fx, ['--deep']);
     expect(damaged.code).toBe(1);
     expect(kinds(damaged.report)).toEqual(['damaged big.bin']);
@@ -121,7 +126,10 @@ describe('oss-sync verify', () => {
     const requeued = await verify(fx, ['--requeue']);
     expect(requeued.code).toBe(1);
     expect(kinds(requeued.report)).toEqual(['lost keep.txt']);
-    await waitFor(async () => (await fx!.remote('main/keep.txt'))?.toString() === 'keep me', { timeoutMs: 30_000, what: 'the daemon to upload it again' });
+    await waitFor(async () => (await fx!.remote('main/keep.txt'))?.toString() === 'keep me', {
+      timeoutMs: 30_000,
+      what: 'the daemon to upload it again',
+    });
     await waitFor(() => verify(fx!).then((r) => r.code === 0), { what: 'verify to find all well again' });
   });
 

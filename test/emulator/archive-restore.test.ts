@@ -14,7 +14,11 @@ const restoreHeader = async (client: ReturnType<TestEmulator['client']>, key: st
 const restoreStatus = async (client: ReturnType<TestEmulator['client']>, key: string): Promise<number> =>
   ((await client.restore(key)) as unknown as { res: { status: number } }).res.status;
 
-const codeOf = (p: Promise<unknown>) => p.then(() => 'ok', (err: { code?: string; status?: number }) => `${err.status} ${err.code}`);
+const codeOf = (p: Promise<unknown>) =>
+  p.then(
+    () => 'ok',
+    (err: { code?: string; status?: number }) => `${err.status} ${err.code}`,
+  );
 
 describe('archive objects and RestoreObject (real ali-oss client)', () => {
   it('answers GET with 403 InvalidObjectState until a restore has finished; HEAD shows x-oss-restore', async () => {

@@ -107,7 +107,15 @@ async function downloadRanged(deps: DownloadDeps, job: DownloadJob, temp: string
   const info = await deps.storage.head(ref, { signal: settings.signal, timeoutMs: settings.timeoutMs });
   if (!info) throw new StorageError('HeadObject', job.bucket, job.key, 'NoSuchKey', 404, undefined, 'the object is gone');
   const expected = requireCrc(job, info.crc64);
-  const record = { target: job.target, bucket: job.bucket, key: job.key, etag: info.etag, size: info.size, partSize: settings.partSize, tempPath: temp };
+  const record = {
+    target: job.target,
+    bucket: job.bucket,
+    key: job.key,
+    etag: info.etag,
+    size: info.size,
+    partSize: settings.partSize,
+    tempPath: temp,
+  };
   const partCount = Math.max(1, Math.ceil(info.size / settings.partSize));
   const rangeOf = (n: number) => ({ start: (n - 1) * settings.partSize, end: Math.min(n * settings.partSize, info.size) - 1 });
 
@@ -153,7 +161,12 @@ async function downloadRanged(deps: DownloadDeps, job: DownloadJob, temp: string
         const length = range.end - range.start + 1;
         for (let partAttempt = 1; ; partAttempt++) {
           try {
-            const download = await deps.storage.get(ref, { range, ifMatch: info.etag, signal: settings.signal, timeoutMs: settings.timeoutMs });
+            const download = await deps.storage.get(ref, {
+              range,
+              ifMatch: info.etag,
+              signal: settings.signal,
+              timeoutMs: settings.timeoutMs,
+            });
             const crc = await writeBody(fh, download, range.start, length, deps.onBytes);
             const part = { partNumber: n, size: length, crc64: crc };
             // Recorded only once written (the write is in the page cache: it survives kill -9).
@@ -211,7 +224,13 @@ async function fetchParts(parts: number[], limit: number, fn: (n: number) => Pro
 }
 
 /** Streams the body to the file at `start`, hashing it as it is written; returns its CRC-64. */
-async function writeBody(fh: FileHandle, download: ObjectDownload, start: number, length: number, onBytes?: (n: number) => void): Promise<string> {
+async function writeBody(
+  fh: FileHandle,
+  download: ObjectDownload,
+  start: number,
+  length: number,
+  onBytes?: (n: number) => void,
+): Promise<string> {
   const crc = new Crc64();
   let written = 0;
   try {
@@ -284,7 +303,9 @@ async function ensureParentInside(toDir: string, target: string): Promise<void> 
   const [realTo, realParent] = await Promise.all([realpath(toDir), realpath(parent)]);
   const back = relative(realTo, realParent);
   if (back.startsWith('..') || isAbsolute(back)) {
-    throw new UnsafeTargetError(`${parent} resolves to ${realParent}, outside the restore directory ${realTo} (a symlink on the way): refused`);
+    throw new UnsafeTargetError(
+      `${parent} resolves to ${realParent}, outside the restore directory ${realTo} (a symlink on the way): refused`,
+    );
   }
 }
 

@@ -9,14 +9,7 @@ import { restoreTarget } from './restore-target.js';
 import { runLimited } from './run-limited.js';
 
 export type RestoreAction =
-  | 'restored'
-  | 'unchanged'
-  | 'conflict'
-  | 'refused'
-  | 'failed'
-  | 'would restore'
-  | 'would overwrite'
-  | 'would check';
+  'restored' | 'unchanged' | 'conflict' | 'refused' | 'failed' | 'would restore' | 'would overwrite' | 'would check';
 
 export interface RestoreEntry {
   key: string;
@@ -46,9 +39,7 @@ export interface RestoreRunOptions {
 }
 
 export type RestoreEvent =
-  | { type: 'planned'; files: number; bytes: number }
-  | { type: 'bytes'; n: number }
-  | { type: 'file'; entry: RestoreEntry };
+  { type: 'planned'; files: number; bytes: number } | { type: 'bytes'; n: number } | { type: 'file'; entry: RestoreEntry };
 
 export interface RestoreSummary {
   entries: RestoreEntry[];
@@ -77,7 +68,14 @@ export async function runRestore(o: RestoreRunOptions): Promise<RestoreSummary> 
     if (!selected(relPath)) continue;
     if (!target.ok) {
       // A directory marker ('dir/') is how consoles make folders: nothing to restore, nothing wrong.
-      if (relPath.endsWith('/') && !relPath.split('/').slice(0, -1).some((s) => s === '..' || s === '.' || s === '')) continue;
+      if (
+        relPath.endsWith('/') &&
+        !relPath
+          .split('/')
+          .slice(0, -1)
+          .some((s) => s === '..' || s === '.' || s === '')
+      )
+        continue;
       entries.push({ key: object.key, action: 'refused', detail: target.reason });
       continue;
     }

@@ -14,10 +14,14 @@ export function restoreTarget(toDir: string, prefix: string, key: string): Resto
   const relPath = key.slice(prefix.length);
   if (relPath === '' || relPath.endsWith('/')) return { ok: false, reason: 'a directory marker, not a file' };
   if (relPath.includes('\0')) return { ok: false, reason: 'the key holds a NUL byte' };
-  if (relPath.startsWith('/') || isAbsolute(relPath)) return { ok: false, reason: 'an absolute path would land outside the restore directory' };
+  if (relPath.startsWith('/') || isAbsolute(relPath))
+    return { ok: false, reason: 'an absolute path would land outside the restore directory' };
   const segments = relPath.split('/');
   if (segments.some((s) => s === '..' || s === '.' || s === '')) {
-    return { ok: false, reason: "a '..', '.' or empty path segment would land outside the restore directory (or somewhere else than named)" };
+    return {
+      ok: false,
+      reason: "a '..', '.' or empty path segment would land outside the restore directory (or somewhere else than named)",
+    };
   }
   // On Windows '\' separates too; elsewhere it is part of a name (as objectKey() maps it).
   if (sep === '\\' && relPath.includes('\\')) return { ok: false, reason: "a '\\' in a key is not restorable on Windows" };

@@ -117,7 +117,9 @@ export async function verifyFolder(folder: FolderConfig, o: VerifyOptions): Prom
     const sizeMoved = row.remoteSize !== null && object.size !== row.remoteSize;
     const etagMoved = row.remoteEtag !== null && etagHex(object.etag) !== etagHex(row.remoteEtag);
     if (sizeMoved || etagMoved) {
-      const detail = sizeMoved ? `object is ${object.size} bytes, ${row.remoteSize} were uploaded` : `object's ETag is ${object.etag}, ${row.remoteEtag} was uploaded`;
+      const detail = sizeMoved
+        ? `object is ${object.size} bytes, ${row.remoteSize} were uploaded`
+        : `object's ETag is ${object.etag}, ${row.remoteEtag} was uploaded`;
       result.findings.push({ kind: 'different', relPath, key, detail, requeueable: true });
       continue;
     }
@@ -191,10 +193,20 @@ async function deepOne(o: VerifyOptions, file: WalkEntry, row: RecordedFile): Pr
   const base = { relPath: file.relPath, key: row.key };
   const read = crc.digest();
   if (size !== download.contentLength || read !== download.crc64) {
-    return { ...base, kind: 'damaged', detail: `read back ${size} bytes of CRC-64 ${read}; OSS gives ${download.contentLength} bytes of ${download.crc64 ?? 'no CRC-64'}`, requeueable: true };
+    return {
+      ...base,
+      kind: 'damaged',
+      detail: `read back ${size} bytes of CRC-64 ${read}; OSS gives ${download.contentLength} bytes of ${download.crc64 ?? 'no CRC-64'}`,
+      requeueable: true,
+    };
   }
   if (row.remoteCrc64 !== null && download.crc64 !== row.remoteCrc64) {
-    return { ...base, kind: 'replaced', detail: `object's CRC-64 is ${download.crc64}, ${row.remoteCrc64} was uploaded`, requeueable: true };
+    return {
+      ...base,
+      kind: 'replaced',
+      detail: `object's CRC-64 is ${download.crc64}, ${row.remoteCrc64} was uploaded`,
+      requeueable: true,
+    };
   }
   return undefined;
 }
@@ -204,7 +216,8 @@ export type Sample = { count: number } | { percent: number };
 
 /** A uniform random sample (partial Fisher-Yates); a percentage rounds up, so 1% of 10 files is 1. */
 function pickSample<T>(items: readonly T[], sample: Sample): T[] {
-  const n = 'count' in sample ? Math.min(sample.count, items.length) : Math.min(items.length, Math.ceil((items.length * sample.percent) / 100));
+  const n =
+    'count' in sample ? Math.min(sample.count, items.length) : Math.min(items.length, Math.ceil((items.length * sample.percent) / 100));
   const copy = [...items];
   for (let i = 0; i < n; i++) {
     const j = i + Math.floor(Math.random() * (copy.length - i));
@@ -214,7 +227,11 @@ function pickSample<T>(items: readonly T[], sample: Sample): T[] {
 }
 
 async function walkLocal(folder: FolderConfig, o: VerifyOptions): Promise<{ files: Map<string, WalkEntry>; errors: string[] }> {
-  const filter = createPathFilter({ include: folder.include, exclude: [...folder.exclude, ...o.ignore], ignoreAbsolute: [...o.ignoreAbsolute] });
+  const filter = createPathFilter({
+    include: folder.include,
+    exclude: [...folder.exclude, ...o.ignore],
+    ignoreAbsolute: [...o.ignoreAbsolute],
+  });
   const walk = walkTree(folder.path, filter);
   const files = new Map<string, WalkEntry>();
   for await (const batch of walk) for (const entry of batch) files.set(entry.relPath, entry);
