@@ -84,8 +84,9 @@ export async function runRestore(o: RestoreRunOptions): Promise<RestoreSummary> 
   o.onEvent?.({ type: 'planned', files: work.length, bytes: work.reduce((n, w) => n + w.object.size, 0) });
   let bytes = 0;
   let resumedBytes = 0;
+  const checkedDirs = new Set<string>();
   await runLimited(work, o.filesInParallel, async ({ object, path }) => {
-    const entry = await restoreOne(o, object, path).catch((err: unknown): RestoreEntry => ({
+    const entry = await restoreOne(o, object, path, checkedDirs).catch((err: unknown): RestoreEntry => ({
       key: object.key,
       path,
       action: 'failed',
@@ -100,7 +101,7 @@ export async function runRestore(o: RestoreRunOptions): Promise<RestoreSummary> 
   return { entries, bytes, resumedBytes };
 }
 
-async function restoreOne(o: RestoreRunOptions, object: ListedObject, path: string): Promise<RestoreEntry> {
+async function restoreOne(o: RestoreRunOptions, object: ListedObject, path: string, checkedDirs: Set<string>): Promise<RestoreEntry> {
   const base = { key: object.key, path };
   const local = await lstat(path).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return undefined;
@@ -118,14 +119,18 @@ async function restoreOne(o: RestoreRunOptions, object: ListedObject, path: stri
     }
     if (sameSize) {
       const info = await o.storage.head({ bucket: o.bucket, key: object.key }, { signal: o.download.signal });
-      if (info?.crc64 !== undefined && (await fileCrc64(path)) === info.crc64) return { ...base, action: 'unchanged' };
+      if (info?.crc64 !== undefined && (await fileCrc64(path)) === info.crc64) {
+        // A run killed between the rename and forgetting its progress left the row behind.
+        o.progress.finish(path);
+        return { ...base, action: 'unchanged' };
+      }
     }
     if (!o.overwrite) return { ...base, action: 'conflict', detail: 'a different local file exists (--overwrite replaces it)' };
   } else if (o.dryRun) {
     return { ...base, action: 'would restore', bytes: object.size };
   }
   const result = await downloadFile(
-    { storage: o.storage, progress: o.progress, onBytes: (n) => o.onEvent?.({ type: 'bytes', n }) },
+    { storage: o.storage, progress: o.progress, onBytes: (n) => o.onEvent?.({ type: 'bytes', n }), checkedDirs },
     { bucket: o.bucket, key: object.key, target: path, toDir: o.toDir, size: object.size, storageClass: object.storageClass },
     o.download,
   );
