@@ -252,8 +252,11 @@ async function writeBody(
       written += buf.length;
       onBytes?.(buf.length);
     }
-  } finally {
+  } catch (err) {
+    // Only a body left unread is destroyed (which closes its connection): one read to its end
+    // hands the keep-alive socket back for the next GET.
     if (!download.stream.destroyed) download.stream.destroy();
+    throw err;
   }
   if (written !== length) throw new Error(`body ended after ${written} of ${length} bytes`);
   return crc.digest();
