@@ -228,6 +228,12 @@ async function fetchParts(parts: number[], limit: number, fn: (n: number) => Pro
 }
 
 /** Streams the body to the file at `start`, hashing it as it is written; returns its CRC-64. */
+/**
+ * Bytes gathered before one positional write: a write per network chunk (16-64 KiB) cost a thread
+ * pool round trip each. Memory stays bounded: at most this much per range in flight.
+ */
+const WRITE_BATCH = 1 << 20;
+
 async function writeBody(
   fh: FileHandle,
   download: ObjectDownload,
@@ -236,29 +242,43 @@ async function writeBody(
   onBytes?: (n: number) => void,
 ): Promise<string> {
   const crc = new Crc64();
-  let written = 0;
+  let received = 0;
+  let flushed = 0;
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  const flush = async (): Promise<void> => {
+    if (pendingBytes === 0) return;
+    const buf = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
+    pending = [];
+    pendingBytes = 0;
+    let off = 0;
+    while (off < buf.length) {
+      const { bytesWritten } = await fh.write(buf, off, buf.length - off, start + flushed + off).catch((err: unknown) => {
+        throw new LocalWriteError(`cannot write the temporary file: ${(err as Error).message}`, { cause: err });
+      });
+      off += bytesWritten;
+    }
+    flushed += buf.length;
+    onBytes?.(buf.length);
+  };
   try {
     for await (const chunk of download.stream) {
       const buf = chunk as Buffer;
-      if (written + buf.length > length) throw new Error(`body longer than the ${length} bytes asked for`);
+      if (received + buf.length > length) throw new Error(`body longer than the ${length} bytes asked for`);
       crc.update(buf);
-      let off = 0;
-      while (off < buf.length) {
-        const { bytesWritten } = await fh.write(buf, off, buf.length - off, start + written + off).catch((err: unknown) => {
-          throw new LocalWriteError(`cannot write the temporary file: ${(err as Error).message}`, { cause: err });
-        });
-        off += bytesWritten;
-      }
-      written += buf.length;
-      onBytes?.(buf.length);
+      received += buf.length;
+      pending.push(buf);
+      pendingBytes += buf.length;
+      if (pendingBytes >= WRITE_BATCH) await flush();
     }
+    await flush();
   } catch (err) {
     // Only a body left unread is destroyed (which closes its connection): one read to its end
     // hands the keep-alive socket back for the next GET.
     if (!download.stream.destroyed) download.stream.destroy();
     throw err;
   }
-  if (written !== length) throw new Error(`body ended after ${written} of ${length} bytes`);
+  if (received !== length) throw new Error(`body ended after ${received} of ${length} bytes`);
   return crc.digest();
 }
 
