@@ -29,6 +29,14 @@ const COMMANDS: Record<string, { summary: string; run: Command }> = {
     run: async (argv) => (await import('./cleanup-command.js')).runCleanupCommand(argv),
   },
   retry: { summary: 're-queue failed files', run: async (argv) => (await import('./retry-command.js')).runRetryCommand(argv) },
+  verify: {
+    summary: 'check the bucket against the state database and the local files',
+    run: async (argv) => (await import('./verify-command.js')).runVerifyCommand(argv),
+  },
+  restore: {
+    summary: "download a folder's objects, checked by CRC-64 (resumable)",
+    run: async (argv) => (await import('./restore-command.js')).runRestoreCommand(argv),
+  },
   emulator: {
     summary: 'run the built-in OSS-compatible server (for tests and demos)',
     run: async (argv) => (await import('../emulator/emulator-command.js')).runEmulatorCommand(argv),

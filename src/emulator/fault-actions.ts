@@ -39,6 +39,7 @@ export async function applyFaults(ctx: RequestContext, actions: readonly FaultAc
     if (action.type === 'latency') await sleep(action.ms);
     if (action.type === 'throttle') ctx.throttleBytesPerSecond = action.bytesPerSecond;
     if (action.type === 'corrupt') ctx.corruptAtByte = action.atByte;
+    if (action.type === 'corruptResponse') ctx.corruptResponseAtByte = action.atByte;
     if (action.type === 'forgetUpload' && bucket && ctx.parsed.uploadId !== undefined) await bucket.uploads.remove(ctx.parsed.uploadId);
   }
   const reset = actions.find((a) => a.type === 'reset');

@@ -36,6 +36,7 @@ function checkAction(action: FaultAction): void {
     case 'throttle':
       return positive(action.bytesPerSecond, 'bytesPerSecond');
     case 'corrupt':
+    case 'corruptResponse':
       if (!Number.isInteger(action.atByte) || action.atByte < 0) throw new InvalidFaultRuleError('atByte must be an integer >= 0');
       return;
     case 'forgetUpload':

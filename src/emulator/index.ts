@@ -1,5 +1,6 @@
 /** The OSS-compatible emulator: a real HTTP server that the unmodified ali-oss client talks to. */
 import { randomBytes } from 'node:crypto';
+import { archiveRestores } from './archive-restore.js';
 import { Authenticator } from './authenticator.js';
 import { Bucket } from './bucket.js';
 import { EmulatorServer } from './emulator-server.js';
@@ -31,6 +32,8 @@ export interface EmulatorOptions {
   maxConnections?: number;
   /** The admin API's bearer token; default: a random one, read back from Emulator.adminToken. */
   adminToken?: string;
+  /** How long RestoreObject takes before an Archive/ColdArchive object can be read; default 1 s. */
+  archiveRestoreDelayMs?: number;
 }
 
 export interface Emulator {
@@ -82,6 +85,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const tempDir = await prepareTempDir(options.dataDir);
   const buckets = new Map<string, Bucket>();
   for (const name of options.buckets) buckets.set(name, await Bucket.open(options.dataDir, name));
+  if (options.archiveRestoreDelayMs !== undefined) for (const b of buckets.values()) archiveRestores(b).delayMs = options.archiveRestoreDelayMs;
 
   const faults = new FaultInjector();
   const requestLog = new RequestLog();

@@ -1,11 +1,13 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import { pipeline } from 'node:stream/promises';
+import { archiveRestores } from './archive-restore.js';
 import { removeQuietly, tempFilePath } from './atomic-file.js';
 import { receiveBodyToFile } from './body-reader.js';
 import type { Bucket } from './bucket.js';
 import { resolveRange } from './byte-range.js';
 import { OssError, ossErrors } from './oss-error.js';
 import { OpenObject } from './object-reader.js';
+import { flipByteAt } from './response-corruptor.js';
 import { checkObjectKey } from './parsed-request.js';
 import type { RequestContext } from './request-context.js';
 import { utf8AsBytes } from './signature-v1.js';
@@ -47,9 +49,6 @@ export function storageClassOf(ctx: RequestContext): StorageClass | undefined {
   if (!known) throw ossErrors.invalidArgument('The storage class you specified is not valid.', { ArgumentName: 'x-oss-storage-class', ArgumentValue: raw });
   return known;
 }
-
-/** Objects in these classes must be restored before GetObject, which OSS refuses otherwise. */
-const NEEDS_RESTORE = new Set<StorageClass>(['Archive', 'ColdArchive', 'DeepColdArchive']);
 
 /** The headers OSS answers a stored upload (object or part) with. */
 export function uploadResultHeaders(md5Hex: string, crc64: string): OutgoingHttpHeaders {
@@ -114,7 +113,7 @@ export async function getObject(ctx: RequestContext, bucket: Bucket): Promise<vo
   const object = await OpenObject.open(bucket, ctx.parsed.key!);
   try {
     const { meta } = object;
-    if (meta.storageClass && NEEDS_RESTORE.has(meta.storageClass)) {
+    if (!archiveRestores(bucket).readable(meta)) {
       throw new OssError(403, 'InvalidObjectState', 'The operation is not valid for the object\'s state.', { Key: meta.key });
     }
     const conditional = preconditionStatus(ctx, meta);
@@ -134,7 +133,9 @@ export async function getObject(ctx: RequestContext, bucket: Bucket): Promise<vo
       ctx.res.end();
       return;
     }
-    await pipeline(object.stream(range ?? { start: 0, end: meta.size - 1 }), ctx.res);
+    const body = object.stream(range ?? { start: 0, end: meta.size - 1 });
+    if (ctx.corruptResponseAtByte !== undefined) await pipeline(body, flipByteAt(ctx.corruptResponseAtByte), ctx.res);
+    else await pipeline(body, ctx.res);
   } finally {
     await object.close();
   }
@@ -148,7 +149,7 @@ export async function headObject(ctx: RequestContext, bucket: Bucket): Promise<v
     sendEmpty(ctx, conditional, { etag: `"${meta.etag}"` });
     return;
   }
-  sendEmpty(ctx, 200, { ...objectHeaders(meta), 'content-length': meta.size });
+  sendEmpty(ctx, 200, { ...objectHeaders(meta), ...archiveRestores(bucket).headers(meta), 'content-length': meta.size });
 }
 
 export async function deleteObject(ctx: RequestContext, bucket: Bucket): Promise<void> {

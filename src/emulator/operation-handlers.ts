@@ -1,3 +1,4 @@
+import { restoreObject } from './archive-restore.js';
 import type { Bucket } from './bucket.js';
 import { listMultipartUploads, listObjects, listObjectsV2 } from './list-handlers.js';
 import {
@@ -27,4 +28,5 @@ export const OPERATION_HANDLERS: Record<OssOperation, OperationHandler> = {
   CompleteMultipartUpload: completeMultipartUpload,
   AbortMultipartUpload: abortMultipartUpload,
   ListMultipartUploads: listMultipartUploads,
+  RestoreObject: restoreObject,
 };

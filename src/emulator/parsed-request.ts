@@ -64,6 +64,7 @@ function operationOf(method: string, key: string | undefined, query: Record<stri
       return has('uploadId') ? 'AbortMultipartUpload' : 'DeleteObject';
     case 'POST':
       if (has('uploads')) return 'InitiateMultipartUpload';
+      if (has('restore')) return 'RestoreObject';
       return has('uploadId') ? 'CompleteMultipartUpload' : undefined;
     default:
       return undefined;

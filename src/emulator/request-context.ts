@@ -12,6 +12,8 @@ export class RequestContext {
   throttleBytesPerSecond: number | undefined;
   /** Set by a corrupt fault: the body byte at this offset arrives inverted. */
   corruptAtByte: number | undefined;
+  /** Set by a corruptResponse fault: the response body byte at this offset leaves inverted. */
+  corruptResponseAtByte: number | undefined;
   /** The OSS error code answered, for the request log. */
   errorCode: string | undefined;
 

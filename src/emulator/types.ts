@@ -12,7 +12,8 @@ export type OssOperation =
   | 'ListParts'
   | 'CompleteMultipartUpload'
   | 'AbortMultipartUpload'
-  | 'ListMultipartUploads';
+  | 'ListMultipartUploads'
+  | 'RestoreObject';
 
 export type FaultAction =
   | { type: 'error'; status: number; code: string; message?: string }
@@ -23,6 +24,8 @@ export type FaultAction =
   | { type: 'throttle'; bytesPerSecond: number }
   /** Damage on the wire: the byte at this offset of the request body arrives with its bits flipped. */
   | { type: 'corrupt'; atByte: number }
+  /** Damage on the way back: the byte at this offset of the response body (GetObject) leaves with its bits flipped. */
+  | { type: 'corruptResponse'; atByte: number }
   /** Drop the request's upload ID server-side before handling it, so it gets NoSuchUpload. */
   | { type: 'forgetUpload' };
 

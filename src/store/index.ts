@@ -8,3 +8,5 @@ export { DaemonRegistry, type DaemonInfo, type FolderHealth, type FolderMode } f
 export { StatusReport, type FolderCounts, type InFlightFile, type FailedFile } from './status-report.js';
 export { SCHEMA_VERSION } from './migrations.js';
 export type { FileRow, FileState, Fingerprint, Observation, PartRecord, UploadRecord } from './types.js';
+export { RestoreProgress, type RestoreRecord, type RestoredPart } from './restore-progress.js';
+export { VerifyRecords, type RecordedFile } from './verify-records.js';

@@ -97,6 +97,27 @@ const MIGRATIONS: ReadonlyArray<string> = [
   //    by older versions get the longest any of them could have been: 10 minutes.
   `ALTER TABLE files ADD COLUMN wait_ms INTEGER NOT NULL DEFAULT 0;
    UPDATE files SET wait_ms = 600000 WHERE next_attempt_at > 0;`,
+  // 6: `oss-sync restore`'s progress, so a killed restore resumes: one row per file being restored
+  //    (the object's ETag it was started from, its temporary file) and one per range written and
+  //    checked (its CRC-64). A separate table: restores never touch the upload queue. IF NOT EXISTS:
+  //    a database whose version was set back (tests of older steps do) runs this step again.
+  `CREATE TABLE IF NOT EXISTS restore_files (
+     target     TEXT    PRIMARY KEY,
+     bucket     TEXT    NOT NULL,
+     remote_key TEXT    NOT NULL,
+     etag       TEXT    NOT NULL,
+     size       INTEGER NOT NULL,
+     part_size  INTEGER NOT NULL,
+     temp_path  TEXT    NOT NULL,
+     started_at INTEGER NOT NULL
+   );
+   CREATE TABLE IF NOT EXISTS restore_parts (
+     target      TEXT    NOT NULL REFERENCES restore_files (target) ON DELETE CASCADE,
+     part_number INTEGER NOT NULL,
+     size        INTEGER NOT NULL,
+     crc64       TEXT    NOT NULL,
+     PRIMARY KEY (target, part_number)
+   ) WITHOUT ROWID;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -5,8 +5,10 @@ import { DaemonRegistry } from './daemon-registry.js';
 import { type Db, integrityCheck, openDatabase, quickCheck } from './database.js';
 import { FileQueue } from './file-queue.js';
 import { requireCurrentSchema } from './migrations.js';
+import { RestoreProgress } from './restore-progress.js';
 import { StatusReport } from './status-report.js';
 import { UploadRecords } from './upload-records.js';
+import { VerifyRecords } from './verify-records.js';
 
 /** The state database and its parts, opened once per process. */
 export class StateStore {
@@ -14,6 +16,8 @@ export class StateStore {
   readonly uploads: UploadRecords;
   readonly daemon: DaemonRegistry;
   readonly report: StatusReport;
+  readonly restores: RestoreProgress;
+  readonly verify: VerifyRecords;
 
   private constructor(
     readonly path: string,
@@ -23,6 +27,8 @@ export class StateStore {
     this.uploads = new UploadRecords(db);
     this.daemon = new DaemonRegistry(db);
     this.report = new StatusReport(db);
+    this.restores = new RestoreProgress(db);
+    this.verify = new VerifyRecords(db);
   }
 
   static open(path: string): StateStore {

@@ -59,6 +59,15 @@ export interface AliOssClient {
     nextUploadIdMarker: string | undefined;
   }>;
   delete(name: string, options: Record<string, unknown>): Promise<unknown>;
+  getStream(name: string, options: Record<string, unknown>): Promise<{ stream: Readable; res: AliOssResponse }>;
+  listV2(
+    query: Record<string, string | number>,
+    options: Record<string, unknown>,
+  ): Promise<{
+    objects: Array<{ name: string; size: number; etag: string; storageClass?: string; lastModified: string }> | undefined;
+    isTruncated: boolean;
+    nextContinuationToken: string | null;
+  }>;
 }
 
 export interface RawPart {

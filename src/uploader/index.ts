@@ -4,9 +4,12 @@ export type { OssConnectionOptions } from './ali-oss-client.js';
 export type {
   Body,
   CompletedPart,
+  GetOptions,
+  ListedObject,
   ListedPart,
   ListedUpload,
   NewObjectOptions,
+  ObjectDownload,
   ObjectInfo,
   ObjectRef,
   ObjectStorage,

@@ -58,6 +58,30 @@ export interface ListedUpload {
   initiated: string;
 }
 
+/** One entry of a ListObjectsV2 listing. */
+export interface ListedObject {
+  key: string;
+  size: number;
+  /** Quoted, as OSS lists it. */
+  etag: string;
+  storageClass: string | undefined;
+  lastModified: string;
+}
+
+/** An object's body, as GetObject answers it: the caller must consume or destroy `stream`. */
+export interface ObjectDownload extends ObjectInfo {
+  stream: Readable;
+  /** Bytes this response carries (the range's length for a ranged GET). */
+  contentLength: number;
+}
+
+export interface GetOptions extends RequestOptions {
+  /** Inclusive byte range; the whole object when absent. */
+  range?: { start: number; end: number };
+  /** Refuse (PreconditionFailed) unless the object still has this ETag: ranges of one file never mix two versions. */
+  ifMatch?: string;
+}
+
 export interface CompletedPart {
   partNumber: number;
   etag: string;
@@ -77,4 +101,8 @@ export interface ObjectStorage {
   abortMultipart(ref: ObjectRef, uploadId: string, options?: RequestOptions): Promise<void>;
   listMultipartUploads(bucket: string, prefix?: string, options?: RequestOptions): Promise<ListedUpload[]>;
   deleteObject(ref: ObjectRef, options?: RequestOptions): Promise<void>;
+  /** GetObject (ranged when options.range is set). Headers only are awaited: the body streams after. */
+  get(ref: ObjectRef, options?: GetOptions): Promise<ObjectDownload>;
+  /** Every object under the prefix (ListObjectsV2, 1,000 keys a request, pagination inside), in key order. */
+  listObjects(bucket: string, prefix?: string, options?: RequestOptions): Promise<ListedObject[]>;
 }

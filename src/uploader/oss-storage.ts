@@ -6,9 +6,12 @@ import { StorageError } from './errors.js';
 import type {
   Body,
   CompletedPart,
+  GetOptions,
+  ListedObject,
   ListedPart,
   ListedUpload,
   NewObjectOptions,
+  ObjectDownload,
   ObjectInfo,
   ObjectRef,
   ObjectStorage,
@@ -140,6 +143,48 @@ export class OssStorage implements ObjectStorage {
     await this.call('DeleteObject', ref, (client) => client.delete(ref.key, sdkOptions(options)));
   }
 
+  async get(ref: ObjectRef, options: GetOptions = {}): Promise<ObjectDownload> {
+    options.signal?.throwIfAborted();
+    const headers: Record<string, string> = {};
+    if (options.range) headers.Range = `bytes=${options.range.start}-${options.range.end}`;
+    if (options.ifMatch) headers['If-Match'] = options.ifMatch;
+    const result = await this.call('GetObject', ref, (client) => client.getStream(ref.key, { headers, ...sdkOptions(options) }));
+    const { stream, res } = result;
+    const onAbort = (): void => {
+      stream.destroy(new Error('download aborted', { cause: options.signal?.reason }));
+    };
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    stream.once('close', () => options.signal?.removeEventListener('abort', onAbort));
+    const contentLength = Number(headerValue(res, 'content-length'));
+    // Content-Range "bytes A-B/TOTAL" carries the object's size on a 206; a 200 is the whole object.
+    const total = /\/(\d+)$/.exec(headerValue(res, 'content-range') ?? '')?.[1];
+    return {
+      ...checksumsOf(res),
+      size: total !== undefined ? Number(total) : contentLength,
+      meta: userMetaOfHeaders(res),
+      stream,
+      contentLength,
+    };
+  }
+
+  async listObjects(bucket: string, prefix = '', options: RequestOptions = {}): Promise<ListedObject[]> {
+    const objects: ListedObject[] = [];
+    const ref = { bucket, key: prefix };
+    let token: string | undefined;
+    for (;;) {
+      const query: Record<string, string | number> = { 'max-keys': 1000 };
+      if (prefix) query.prefix = prefix;
+      if (token !== undefined) query['continuation-token'] = token;
+      const page = await this.call('ListObjectsV2', ref, (client) => client.listV2(query, sdkOptions(options)));
+      for (const o of page.objects ?? []) {
+        objects.push({ key: o.name, size: Number(o.size), etag: o.etag, storageClass: o.storageClass, lastModified: o.lastModified });
+      }
+      if (!page.isTruncated || !page.nextContinuationToken || page.nextContinuationToken === token) break;
+      token = page.nextContinuationToken;
+    }
+    return objects;
+  }
+
   /** Run one SDK call, turning its failures into secret-free StorageErrors (body errors pass through). */
   private async call<T>(operation: string, ref: ObjectRef, fn: (client: AliOssClient) => Promise<T>): Promise<T> {
     try {
@@ -226,6 +271,15 @@ function newObjectHeaders(options: NewObjectOptions): Record<string, string> {
   if (options.storageClass) headers['x-oss-storage-class'] = options.storageClass;
   for (const [name, value] of Object.entries(options.meta ?? {})) headers[`x-oss-meta-${name}`] = value;
   return headers;
+}
+
+/** x-oss-meta-* response headers, names without the prefix (as head() reports them). */
+function userMetaOfHeaders(res: AliOssResponse): Record<string, string> {
+  const meta: Record<string, string> = {};
+  for (const name of Object.keys(res.headers)) {
+    if (name.startsWith('x-oss-meta-')) meta[name.slice('x-oss-meta-'.length)] = headerValue(res, name) ?? '';
+  }
+  return meta;
 }
 
 function checksumsOf(res: AliOssResponse): StoredChecksums {

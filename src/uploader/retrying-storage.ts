@@ -2,9 +2,12 @@ import { abortableSleep } from './abortable-sleep.js';
 import type {
   Body,
   CompletedPart,
+  GetOptions,
+  ListedObject,
   ListedPart,
   ListedUpload,
   NewObjectOptions,
+  ObjectDownload,
   ObjectInfo,
   ObjectRef,
   ObjectStorage,
@@ -73,6 +76,15 @@ class RetryingStorage implements ObjectStorage {
 
   deleteObject(ref: ObjectRef, options?: RequestOptions): Promise<void> {
     return this.retry('DeleteObject', options, () => this.inner.deleteObject(ref, options));
+  }
+
+  // Only until the headers: a body that fails while streaming is the caller's to retry (it knows the offset).
+  get(ref: ObjectRef, options?: GetOptions): Promise<ObjectDownload> {
+    return this.retry('GetObject', options, () => this.inner.get(ref, options));
+  }
+
+  listObjects(bucket: string, prefix?: string, options?: RequestOptions): Promise<ListedObject[]> {
+    return this.retry('ListObjectsV2', options, () => this.inner.listObjects(bucket, prefix, options));
   }
 
   private retry<T>(operation: string, options: RequestOptions | undefined, fn: () => Promise<T>): Promise<T> {

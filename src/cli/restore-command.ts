@@ -1,0 +1,230 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { DEFAULTS, defaultStateDbPath, loadConfig } from '../config/index.js';
+import type { Config, FolderConfig } from '../config/index.js';
+import { restoreFailed, runRestore, type RestoreEntry, type RestoreEvent, type RestoreSummary } from '../daemon/restore/restore-run.js';
+import { StateStore } from '../store/index.js';
+import { createOssStorage, defaultRetryPolicy, withRetries } from '../uploader/index.js';
+import { CONFIG_OPTION, parseCommandArgs, resolveConfigPath, UsageError } from './args.js';
+
+export const RESTORE_HELP = `usage: oss-sync restore [--config FILE] --folder NAME [--to DIR] [PATH|GLOB...] [--overwrite] [--dry-run] [--json]
+       oss-sync restore --bucket NAME [--prefix P] --endpoint URL [--region R] [--state FILE] --to DIR [PATH|GLOB...] ...
+
+Downloads a folder's objects (all, or those at or under each PATH, or matching each GLOB, relative
+to the folder) into DIR (default: the folder itself). Objects are fetched in parallel, large ones in
+ranged parts; each file is written beside its target under a temporary name and renamed into place
+only once the CRC-64 of the bytes written equals the object's. A killed restore resumes where it
+stopped when run again (progress is kept in the state database). The file's mtime is set from the
+x-oss-meta-mtime the uploader recorded.
+  --to DIR       where to restore (created if missing)
+  --overwrite    replace local files that differ from the object (never done without it)
+  --dry-run      say what would be done; write nothing
+  --json         one JSON document instead of the list
+Without a configuration (a machine that lost it): --bucket, --prefix and --endpoint say where the
+objects are, the AccessKey comes from $OSS_ACCESS_KEY_ID and $OSS_ACCESS_KEY_SECRET (and an STS
+token from $OSS_SESSION_TOKEN), and the progress is kept in --state FILE (default: the user's
+oss-sync state database).
+Keys that would land outside DIR ('..', absolute) are refused and named. Archive and ColdArchive
+objects must be restored on OSS first (RestoreObject). Exit codes: 0 done, 1 a file failed, was
+refused or conflicts with a local file, 2 bad usage or configuration.
+`;
+
+export async function runRestoreCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(
+    argv,
+    {
+      ...CONFIG_OPTION,
+      folder: { type: 'string' },
+      bucket: { type: 'string' },
+      prefix: { type: 'string' },
+      endpoint: { type: 'string' },
+      region: { type: 'string' },
+      state: { type: 'string' },
+      to: { type: 'string' },
+      overwrite: { type: 'boolean' },
+      'dry-run': { type: 'boolean' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    true,
+  );
+  if (values.help) {
+    process.stdout.write(RESTORE_HELP);
+    return 0;
+  }
+  const source = values.bucket !== undefined ? bareSource(values) : configuredSource(values);
+  const { folder, config } = source;
+  const toDir = resolve(values.to ?? folder.path);
+  const dryRun = values['dry-run'] === true;
+  if (!dryRun) mkdirSync(toDir, { recursive: true });
+  const store = StateStore.open(config.stateDb);
+  const storage = withRetries(createOssStorage(config.oss), defaultRetryPolicy({}));
+  const progressLine = process.stderr.isTTY && !values.json ? new ProgressLine() : undefined;
+  let summary: RestoreSummary;
+  try {
+    summary = await runRestore({
+      storage,
+      progress: store.restores,
+      bucket: folder.bucket,
+      prefix: folder.prefix,
+      toDir,
+      patterns: positionals,
+      overwrite: values.overwrite === true,
+      dryRun,
+      filesInParallel: config.concurrency.files,
+      download: {
+        partSize: folder.partSize,
+        rangedThreshold: config.multipartThreshold,
+        partsInParallel: config.concurrency.partsPerFile,
+        attempts: 3,
+        ...(config.oss.timeoutMs !== undefined ? { timeoutMs: config.oss.timeoutMs } : {}),
+      },
+      onEvent: (e) => progressLine?.update(e),
+    });
+  } catch (err) {
+    process.stderr.write(`oss-sync restore: cannot list oss://${folder.bucket}/${folder.prefix}: ${(err as Error).message}\n`);
+    return 1;
+  } finally {
+    progressLine?.stop();
+    store.close();
+  }
+  if (values.json) process.stdout.write(`${JSON.stringify({ folder: folder.name, to: toDir, dryRun, ...summary }, null, 2)}\n`);
+  else process.stdout.write(formatSummary(summary, toDir, dryRun));
+  return restoreFailed(summary) ? 1 : 0;
+}
+
+/** What restore needs of a configuration: where the objects are, how to reach them, where progress goes. */
+interface RestoreSource {
+  folder: Pick<FolderConfig, 'name' | 'path' | 'bucket' | 'prefix' | 'partSize'>;
+  config: Pick<Config, 'oss' | 'stateDb' | 'concurrency' | 'multipartThreshold'>;
+}
+
+function configuredSource(values: {
+  config?: string;
+  folder?: string;
+  prefix?: string;
+  endpoint?: string;
+  region?: string;
+  state?: string;
+}): RestoreSource {
+  if (!values.folder)
+    throw new UsageError('--folder NAME is required (which configured folder to restore), or --bucket NAME without a configuration');
+  for (const flag of ['prefix', 'endpoint', 'region', 'state'] as const) {
+    if (values[flag] !== undefined)
+      throw new UsageError(`--${flag} goes with --bucket (no configuration); with --folder the configuration says it`);
+  }
+  const config = loadConfig(resolveConfigPath(values.config), process.env, { purpose: 'inspect' });
+  return { folder: findFolder(config.folders, values.folder), config };
+}
+
+const BUCKET_NAME = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
+
+/** The --bucket form: everything from flags and the environment, defaults as a configuration would have them. */
+function bareSource(values: {
+  folder?: string;
+  config?: string;
+  bucket?: string;
+  prefix?: string;
+  endpoint?: string;
+  region?: string;
+  state?: string;
+  to?: string;
+}): RestoreSource {
+  if (values.folder !== undefined || values.config !== undefined)
+    throw new UsageError('--bucket is for a machine without configuration: give either --folder (and --config) or --bucket');
+  const bucket = values.bucket!;
+  if (!BUCKET_NAME.test(bucket))
+    throw new UsageError(`--bucket: '${bucket}' is not a bucket name (3-63 lowercase letters, digits and '-')`);
+  if (!values.endpoint) throw new UsageError('--endpoint URL is required with --bucket (e.g. https://oss-cn-hangzhou.aliyuncs.com)');
+  if (!/^https?:\/\//.test(values.endpoint)) throw new UsageError(`--endpoint: '${values.endpoint}' needs its scheme (https://...)`);
+  if (!values.to) throw new UsageError('--to DIR is required with --bucket (there is no configured folder to restore into)');
+  const accessKeyId = process.env.OSS_ACCESS_KEY_ID;
+  const accessKeySecret = process.env.OSS_ACCESS_KEY_SECRET;
+  if (!accessKeyId || !accessKeySecret)
+    throw new UsageError('with --bucket, the AccessKey comes from $OSS_ACCESS_KEY_ID and $OSS_ACCESS_KEY_SECRET: set both');
+  const raw = (values.prefix ?? '').replace(/^\/+/, '');
+  const prefix = raw === '' || raw.endsWith('/') ? raw : `${raw}/`;
+  const stateDb = values.state ?? defaultStateDbPath(process.env, process.getuid?.());
+  if (!stateDb) throw new UsageError('--state FILE is required here (no HOME to keep the restore progress under)');
+  const stsToken = process.env.OSS_SESSION_TOKEN;
+  return {
+    folder: { name: `oss://${bucket}/${prefix}`, path: resolve(values.to), bucket, prefix, partSize: DEFAULTS.partSize },
+    config: {
+      oss: {
+        endpoint: values.endpoint,
+        accessKeyId,
+        accessKeySecret,
+        authorizationV4: false,
+        ...(values.region ? { region: values.region } : {}),
+        ...(stsToken ? { stsToken } : {}),
+      },
+      stateDb: resolve(stateDb),
+      concurrency: { ...DEFAULTS.concurrency },
+      multipartThreshold: DEFAULTS.multipartThreshold,
+    },
+  };
+}
+
+export function findFolder(folders: readonly FolderConfig[], name: string): FolderConfig {
+  const folder = folders.find((f) => f.name === name);
+  if (!folder)
+    throw new UsageError(`--folder: no folder named '${name}' in the configuration (folders: ${folders.map((f) => f.name).join(', ')})`);
+  return folder;
+}
+
+function formatSummary(summary: RestoreSummary, toDir: string, dryRun: boolean): string {
+  const lines: string[] = [];
+  const notable = summary.entries.filter((e) => e.action !== 'restored' && e.action !== 'unchanged');
+  for (const e of dryRun ? summary.entries : notable) lines.push(formatEntry(e));
+  const count = (a: RestoreEntry['action']) => summary.entries.filter((e) => e.action === a).length;
+  const mib = (summary.bytes / 1048576).toFixed(1);
+  if (dryRun) {
+    lines.push(
+      `\ndry run into ${toDir}: ${count('would restore')} to restore, ${count('would overwrite')} to overwrite, ${count('would check')} to compare, ${count('conflict')} conflict(s), ${count('refused')} refused`,
+    );
+  } else {
+    const resumed = summary.resumedBytes > 0 ? ` (${(summary.resumedBytes / 1048576).toFixed(1)} MiB resumed)` : '';
+    lines.push(
+      `${notable.length > 0 ? '\n' : ''}restored ${count('restored')} file(s), ${mib} MiB${resumed} into ${toDir}; ${count('unchanged')} already there; ` +
+        `${count('conflict')} conflict(s), ${count('refused')} refused, ${count('failed')} failed`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function formatEntry(e: RestoreEntry): string {
+  return `${e.action.toUpperCase().padEnd(15)} ${e.key}${e.path ? ` -> ${e.path}` : ''}${e.detail ? `: ${e.detail}` : ''}`;
+}
+
+/** Files, bytes, rate and ETA on one terminal line (stderr), redrawn at most twice a second. */
+class ProgressLine {
+  private files = 0;
+  private done = 0;
+  private totalBytes = 0;
+  private bytes = 0;
+  private readonly started = Date.now();
+  private readonly timer = setInterval(() => this.draw(), 500);
+
+  update(e: RestoreEvent): void {
+    if (e.type === 'planned') {
+      this.files = e.files;
+      this.totalBytes = e.bytes;
+    } else if (e.type === 'bytes') this.bytes += e.n;
+    else this.done++;
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    process.stderr.write('\r\x1b[K');
+  }
+
+  private draw(): void {
+    const seconds = (Date.now() - this.started) / 1000;
+    const rate = this.bytes / Math.max(seconds, 0.001);
+    const eta = rate > 0 ? Math.max(0, (this.totalBytes - this.bytes) / rate) : 0;
+    process.stderr.write(
+      `\r\x1b[K${this.done}/${this.files} files, ${(this.bytes / 1048576).toFixed(1)}/${(this.totalBytes / 1048576).toFixed(1)} MiB, ` +
+        `${(rate / 1048576).toFixed(1)} MiB/s, ETA ${Math.ceil(eta)} s`,
+    );
+  }
+}

@@ -1,0 +1,124 @@
+import { loadConfig } from '../config/index.js';
+import { MISMATCH_KINDS, verifyFolder, type FindingKind, type FolderVerification, type Sample } from '../daemon/verify/verify-folder.js';
+import { StateStore } from '../store/index.js';
+import { createOssStorage, defaultRetryPolicy, withRetries } from '../uploader/index.js';
+import { CONFIG_OPTION, parseCommandArgs, resolveConfigPath, UsageError } from './args.js';
+import { findFolder } from './restore-command.js';
+
+export const VERIFY_HELP = `usage: oss-sync verify [--config FILE] [--folder NAME] [--checksum] [--deep] [--sample N|P%] [--json] [--requeue]
+
+Checks that the bucket holds what the state database says was uploaded, against the local tree:
+one listing per folder prefix (1,000 keys a request), no request per object.
+  LOST           recorded as uploaded, the object is gone
+  DIFFERENT      the object's size or ETag is not what was uploaded
+  pending        a local file not uploaded yet (new, changed, queued or failed)
+  remote-only    an object with no local file (normal in a keep folder)
+  --checksum     also read every uploaded file and compare its CRC-64 with the object's
+                 (HEAD, in parallel): REPLACED (the object's content changed) and LOCAL-DIFFERS
+                 (the file's content changed under the same size and mtime: bit rot?)
+  --deep         read the objects back and check their bytes by CRC-64 as they stream: DAMAGED
+  --sample N|P%  with --checksum or --deep: check N files (or P% of them) at random, not all
+  --requeue      queue LOST, DIFFERENT, REPLACED, DAMAGED and locally changed files for upload (safe while
+                 the daemon runs, which picks them up within seconds); LOCAL-DIFFERS is never
+                 requeued, as that would overwrite the good copy on OSS
+  --json         one JSON document for scripts
+Exit codes: 0 all well, 1 a mismatch (or a folder could not be checked), 2 bad usage or configuration.
+`;
+
+export async function runVerifyCommand(argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs(argv, {
+    ...CONFIG_OPTION,
+    folder: { type: 'string' },
+    checksum: { type: 'boolean' },
+    deep: { type: 'boolean' },
+    sample: { type: 'string' },
+    requeue: { type: 'boolean' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    process.stdout.write(VERIFY_HELP);
+    return 0;
+  }
+  const sample = values.sample === undefined ? undefined : parseSample(values.sample);
+  if (sample && !values.checksum && !values.deep)
+    throw new UsageError('--sample applies to --checksum or --deep (the listing is always compared whole)');
+  const config = loadConfig(resolveConfigPath(values.config), process.env, { purpose: 'inspect' });
+  const folders = values.folder !== undefined ? [findFolder(config.folders, values.folder)] : config.folders;
+  const store = StateStore.open(config.stateDb);
+  const storage = withRetries(createOssStorage(config.oss), defaultRetryPolicy({}));
+  const results: FolderVerification[] = [];
+  const errors: Array<{ folder: string; error: string }> = [];
+  try {
+    for (const folder of folders) {
+      try {
+        results.push(
+          await verifyFolder(folder, {
+            storage,
+            records: store.verify,
+            ignore: config.ignore,
+            ignoreAbsolute: [config.stateDb, `${config.stateDb}.lock`],
+            checksum: values.checksum === true,
+            deep: values.deep === true,
+            ...(sample ? { sample } : {}),
+            parallel: Math.max(4, config.concurrency.files * 2),
+            requeue: values.requeue === true,
+          }),
+        );
+      } catch (err) {
+        errors.push({ folder: folder.name, error: (err as Error).message });
+      }
+    }
+  } finally {
+    store.close();
+  }
+  const mismatches = results.reduce((n, r) => n + r.findings.filter((f) => MISMATCH_KINDS.has(f.kind)).length, 0);
+  const ok = mismatches === 0 && errors.length === 0;
+  if (values.json) process.stdout.write(`${JSON.stringify({ ok, mismatches, folders: results, errors }, null, 2)}\n`);
+  else process.stdout.write(formatReport(results, errors, values.checksum === true || values.deep === true));
+  return ok ? 0 : 1;
+}
+
+const LABEL: Record<FindingKind, string> = {
+  lost: 'LOST',
+  different: 'DIFFERENT',
+  replaced: 'REPLACED',
+  damaged: 'DAMAGED',
+  'local-differs': 'LOCAL-DIFFERS',
+  pending: 'pending',
+  'remote-only': 'remote-only',
+};
+
+function parseSample(raw: string): Sample {
+  const percent = /^(\d+(?:\.\d+)?)%$/.exec(raw);
+  if (percent) {
+    const p = Number(percent[1]);
+    if (p > 0 && p <= 100) return { percent: p };
+  } else if (/^\d+$/.test(raw) && Number(raw) > 0) {
+    return { count: Number(raw) };
+  }
+  throw new UsageError(`--sample: expected a number of files (100) or a percentage (1%, 0.5%), got '${raw}'`);
+}
+
+function formatReport(results: FolderVerification[], errors: Array<{ folder: string; error: string }>, checksum: boolean): string {
+  const lines: string[] = [];
+  for (const r of results) {
+    const count = (k: FindingKind) => r.findings.filter((f) => f.kind === k).length;
+    const parts = (Object.keys(LABEL) as FindingKind[]).filter((k) => count(k) > 0).map((k) => `${count(k)} ${LABEL[k]}`);
+    const checked = checksum ? `, ${r.checksummed} checked by CRC-64` : '';
+    lines.push(
+      `${r.folder} (oss://${r.bucket}/${r.prefix}): ${r.objects} object(s), ${r.localFiles} local file(s): ${r.ok} ok${checked}${parts.length ? `, ${parts.join(', ')}` : ''}`,
+    );
+    for (const f of r.findings) lines.push(`  ${LABEL[f.kind].padEnd(13)} ${f.relPath}: ${f.detail}`);
+    for (const e of r.walkErrors) lines.push(`  unreadable    ${e}`);
+    if (r.requeued !== undefined) lines.push(`  ${r.requeued} file(s) queued again for upload`);
+  }
+  for (const e of errors) lines.push(`${e.folder}: NOT CHECKED: ${e.error}`);
+  const mismatches = results.reduce((n, r) => n + r.findings.filter((f) => MISMATCH_KINDS.has(f.kind)).length, 0);
+  lines.push(
+    mismatches === 0 && errors.length === 0
+      ? 'verify: all well'
+      : `verify: ${mismatches} mismatch(es)${errors.length ? `, ${errors.length} folder(s) not checked` : ''}`,
+  );
+  return `${lines.join('\n')}\n`;
+}

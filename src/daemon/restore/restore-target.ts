@@ -1,0 +1,32 @@
+import { isAbsolute, join, relative, sep } from 'node:path';
+
+/** Where a key lands under the restore directory, or why it may not land anywhere. */
+export type RestoreTarget = { ok: true; relPath: string; path: string } | { ok: false; reason: string };
+
+/**
+ * The local path of `key` (under `prefix`) inside `toDir`. Invariant: a returned path is strictly
+ * inside toDir, lexically: a key with '..' or '.' segments, an empty segment ('a//b'), a leading
+ * '/', a NUL, or one that is a "directory" (ends in '/') is refused, never normalised into a
+ * different file. (Symlinked directories inside toDir are checked when the file is written.)
+ */
+export function restoreTarget(toDir: string, prefix: string, key: string): RestoreTarget {
+  if (!key.startsWith(prefix)) return { ok: false, reason: `key is not under the prefix '${prefix}'` };
+  const relPath = key.slice(prefix.length);
+  if (relPath === '' || relPath.endsWith('/')) return { ok: false, reason: 'a directory marker, not a file' };
+  if (relPath.includes('\0')) return { ok: false, reason: 'the key holds a NUL byte' };
+  if (relPath.startsWith('/') || isAbsolute(relPath))
+    return { ok: false, reason: 'an absolute path would land outside the restore directory' };
+  const segments = relPath.split('/');
+  if (segments.some((s) => s === '..' || s === '.' || s === '')) {
+    return {
+      ok: false,
+      reason: "a '..', '.' or empty path segment would land outside the restore directory (or somewhere else than named)",
+    };
+  }
+  // On Windows '\' separates too; elsewhere it is part of a name (as objectKey() maps it).
+  if (sep === '\\' && relPath.includes('\\')) return { ok: false, reason: "a '\\' in a key is not restorable on Windows" };
+  const path = join(toDir, ...segments);
+  const back = relative(toDir, path);
+  if (back === '' || back.startsWith('..') || isAbsolute(back)) return { ok: false, reason: 'would land outside the restore directory' };
+  return { ok: true, relPath, path };
+}

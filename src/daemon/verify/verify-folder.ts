@@ -1,0 +1,254 @@
+import { createReadStream } from 'node:fs';
+import { lstat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { FolderConfig } from '../../config/index.js';
+import { Crc64 } from '../../lib/crc64.js';
+import type { RecordedFile, VerifyRecords } from '../../store/index.js';
+import type { ListedObject, ObjectStorage } from '../../uploader/index.js';
+import { objectKey } from '../object-key.js';
+import { runLimited } from '../restore/run-limited.js';
+import { createPathFilter } from '../watch/path-filter.js';
+import { walkTree, type WalkEntry } from '../watch/tree-walker.js';
+
+/**
+ * What verify can find about one file. The first four are mismatches (exit 1, --requeue repairs
+ * all but local-differs); the rest describe normal states.
+ * - lost: recorded as uploaded, and the object is gone
+ * - different: the object's size or ETag is not what was recorded (replaced or damaged on OSS)
+ * - replaced (--checksum): the object's CRC-64 is neither the local file's nor the recorded one
+ * - damaged (--deep): the bytes read back do not have the CRC-64 OSS gives for the object (damaged
+ *   on OSS or on the way: either way the local file is sent again)
+ * - local-differs (--checksum): the local file's CRC-64 moved while its size and mtime did not (bit
+ *   rot, or a write that kept the mtime): never requeued, as that would overwrite a good copy
+ * - pending: not uploaded yet (new, changed since, queued, uploading or failed)
+ * - remote-only: an object with no local file (normal in a keep folder)
+ */
+export type FindingKind = 'lost' | 'different' | 'replaced' | 'damaged' | 'local-differs' | 'pending' | 'remote-only';
+
+export const MISMATCH_KINDS: ReadonlySet<FindingKind> = new Set(['lost', 'different', 'replaced', 'damaged', 'local-differs']);
+
+export interface Finding {
+  kind: FindingKind;
+  relPath: string;
+  key: string;
+  detail: string;
+  /** Whether --requeue uploads it again (a row exists and re-sending the local file repairs it). */
+  requeueable: boolean;
+}
+
+export interface FolderVerification {
+  folder: string;
+  bucket: string;
+  prefix: string;
+  objects: number;
+  localFiles: number;
+  /** Files whose object was found as recorded (and, with --checksum, whose CRC-64 matched). */
+  ok: number;
+  /** Files checked by CRC-64 (--checksum, --deep). */
+  checksummed: number;
+  findings: Finding[];
+  /** Walk errors (unreadable directories): they make the result incomplete, not wrong. */
+  walkErrors: string[];
+  requeued?: number;
+}
+
+export interface VerifyOptions {
+  storage: ObjectStorage;
+  records: VerifyRecords;
+  /** Ignore globs of the whole config, and paths never backed up (the state database). */
+  ignore: readonly string[];
+  ignoreAbsolute: readonly string[];
+  checksum: boolean;
+  /** Read objects back and check their bytes by CRC-64 as they stream. */
+  deep: boolean;
+  /** Check only this many (or this share) of the files by CRC-64; all when absent. */
+  sample?: Sample;
+  /** HEAD requests and file reads at once (--checksum). */
+  parallel: number;
+  requeue: boolean;
+  signal?: AbortSignal;
+}
+
+/**
+ * Compares one folder's listing (one ListObjectsV2 pass, no request per object), its rows in the
+ * state database and its local tree; with `checksum`, also each object's CRC-64 (HEAD) against the
+ * file's.
+ */
+export async function verifyFolder(folder: FolderConfig, o: VerifyOptions): Promise<FolderVerification> {
+  const [listing, rows, walk] = await Promise.all([
+    o.storage.listObjects(folder.bucket, folder.prefix, { signal: o.signal }),
+    Promise.resolve(o.records.filesOf(folder.name)),
+    walkLocal(folder, o),
+  ]);
+  const objects = new Map<string, ListedObject>(listing.map((obj) => [obj.key, obj]));
+  const byPath = new Map<string, RecordedFile>(rows.map((r) => [r.relPath, r]));
+  const result: FolderVerification = {
+    folder: folder.name,
+    bucket: folder.bucket,
+    prefix: folder.prefix,
+    objects: listing.length,
+    localFiles: walk.files.size,
+    ok: 0,
+    checksummed: 0,
+    findings: [],
+    walkErrors: walk.errors,
+  };
+  const toChecksum: Array<{ file: WalkEntry; row: RecordedFile }> = [];
+  const accounted = new Set<string>();
+
+  for (const [relPath, file] of walk.files) {
+    const row = byPath.get(relPath);
+    const key = row && row.bucket === folder.bucket ? row.key : objectKey(folder.prefix, relPath);
+    accounted.add(key);
+    if (!row || row.state !== 'verified') {
+      const why = !row ? 'new, not yet seen by the daemon' : row.state === 'failed' ? 'failed (oss-sync retry queues it again)' : row.state;
+      result.findings.push({ kind: 'pending', relPath, key, detail: why, requeueable: false });
+      continue;
+    }
+    if (file.size !== row.size || file.mtimeNs !== row.mtimeNs) {
+      result.findings.push({ kind: 'pending', relPath, key, detail: 'changed locally since its upload', requeueable: true });
+      continue;
+    }
+    const object = objects.get(row.key);
+    if (!object) {
+      result.findings.push({ kind: 'lost', relPath, key, detail: 'recorded as uploaded, but the object is gone', requeueable: true });
+      continue;
+    }
+    const sizeMoved = row.remoteSize !== null && object.size !== row.remoteSize;
+    const etagMoved = row.remoteEtag !== null && etagHex(object.etag) !== etagHex(row.remoteEtag);
+    if (sizeMoved || etagMoved) {
+      const detail = sizeMoved
+        ? `object is ${object.size} bytes, ${row.remoteSize} were uploaded`
+        : `object's ETag is ${object.etag}, ${row.remoteEtag} was uploaded`;
+      result.findings.push({ kind: 'different', relPath, key, detail, requeueable: true });
+      continue;
+    }
+    if (o.checksum || o.deep) toChecksum.push({ file, row });
+    else result.ok++;
+  }
+
+  const sampled = o.sample ? pickSample(toChecksum, o.sample) : toChecksum;
+  result.ok += toChecksum.length - sampled.length;
+  await runLimited(sampled, o.parallel, async ({ file, row }) => {
+    const check = async (): Promise<Finding | undefined> =>
+      (o.checksum ? await checksumOne(folder, o, file, row) : undefined) ?? (o.deep ? await deepOne(o, file, row) : undefined);
+    const finding = await check().catch((err: unknown): Finding => ({
+      kind: 'pending',
+      relPath: file.relPath,
+      key: row.key,
+      detail: `not checked: ${(err as Error).message}`,
+      requeueable: false,
+    }));
+    if (finding) result.findings.push(finding);
+    else {
+      result.ok++;
+      result.checksummed++;
+    }
+  });
+
+  for (const object of listing) {
+    if (accounted.has(object.key)) continue;
+    const relPath = object.key.slice(folder.prefix.length);
+    const row = byPath.get(relPath);
+    const detail = row ? 'no local file (deleted or moved since its upload)' : 'no local file and no record';
+    result.findings.push({ kind: 'remote-only', relPath, key: object.key, detail, requeueable: false });
+  }
+
+  result.findings.sort((a, b) => (a.relPath < b.relPath ? -1 : a.relPath > b.relPath ? 1 : 0));
+  if (o.requeue) {
+    const paths = result.findings.filter((f) => f.requeueable).map((f) => f.relPath);
+    result.requeued = paths.length > 0 ? o.records.requeue(folder.name, paths, 'queued again by oss-sync verify --requeue') : 0;
+  }
+  return result;
+}
+
+/** --checksum for one file: undefined when the local file, the object and the record agree. */
+async function checksumOne(folder: FolderConfig, o: VerifyOptions, file: WalkEntry, row: RecordedFile): Promise<Finding | undefined> {
+  const path = join(folder.path, file.relPath);
+  const [info, local] = await Promise.all([o.storage.head({ bucket: row.bucket, key: row.key }, { signal: o.signal }), fileCrc64(path)]);
+  const base = { relPath: file.relPath, key: row.key };
+  if (!info) return { ...base, kind: 'lost', detail: 'recorded as uploaded, but the object is gone', requeueable: true };
+  if (local === undefined) return { ...base, kind: 'pending', detail: 'changed while being read', requeueable: false };
+  if (info.crc64 === local) return undefined;
+  if (row.remoteCrc64 !== null && info.crc64 === row.remoteCrc64) {
+    return {
+      ...base,
+      kind: 'local-differs',
+      detail: `local CRC-64 ${local} differs from the object's ${info.crc64} though size and mtime did not change (bit rot?); restore it, or touch it to upload it`,
+      requeueable: false,
+    };
+  }
+  return { ...base, kind: 'replaced', detail: `object's CRC-64 is ${info.crc64 ?? 'absent'}, the file's ${local}`, requeueable: true };
+}
+
+/** --deep for one file: the object read back whole, its CRC-64 computed as it streams. */
+async function deepOne(o: VerifyOptions, file: WalkEntry, row: RecordedFile): Promise<Finding | undefined> {
+  const download = await o.storage.get({ bucket: row.bucket, key: row.key }, { signal: o.signal });
+  const crc = new Crc64();
+  let size = 0;
+  for await (const chunk of download.stream) {
+    crc.update(chunk as Buffer);
+    size += (chunk as Buffer).length;
+  }
+  const base = { relPath: file.relPath, key: row.key };
+  const read = crc.digest();
+  if (size !== download.contentLength || read !== download.crc64) {
+    return {
+      ...base,
+      kind: 'damaged',
+      detail: `read back ${size} bytes of CRC-64 ${read}; OSS gives ${download.contentLength} bytes of ${download.crc64 ?? 'no CRC-64'}`,
+      requeueable: true,
+    };
+  }
+  if (row.remoteCrc64 !== null && download.crc64 !== row.remoteCrc64) {
+    return {
+      ...base,
+      kind: 'replaced',
+      detail: `object's CRC-64 is ${download.crc64}, ${row.remoteCrc64} was uploaded`,
+      requeueable: true,
+    };
+  }
+  return undefined;
+}
+
+/** `--sample N` (files) or `--sample P%` (of the files checked). */
+export type Sample = { count: number } | { percent: number };
+
+/** A uniform random sample (partial Fisher-Yates); a percentage rounds up, so 1% of 10 files is 1. */
+function pickSample<T>(items: readonly T[], sample: Sample): T[] {
+  const n =
+    'count' in sample ? Math.min(sample.count, items.length) : Math.min(items.length, Math.ceil((items.length * sample.percent) / 100));
+  const copy = [...items];
+  for (let i = 0; i < n; i++) {
+    const j = i + Math.floor(Math.random() * (copy.length - i));
+    [copy[i], copy[j]] = [copy[j]!, copy[i]!];
+  }
+  return copy.slice(0, n);
+}
+
+async function walkLocal(folder: FolderConfig, o: VerifyOptions): Promise<{ files: Map<string, WalkEntry>; errors: string[] }> {
+  const filter = createPathFilter({
+    include: folder.include,
+    exclude: [...folder.exclude, ...o.ignore],
+    ignoreAbsolute: [...o.ignoreAbsolute],
+  });
+  const walk = walkTree(folder.path, filter);
+  const files = new Map<string, WalkEntry>();
+  for await (const batch of walk) for (const entry of batch) files.set(entry.relPath, entry);
+  const errors = walk.errors().map((e) => `${e.relPath || '.'}: ${e.code} ${e.message}`);
+  if (walk.rootFailed) errors.unshift(`${folder.path}: the folder could not be read`);
+  return { files, errors };
+}
+
+/** The file's CRC-64, or undefined when it changed while being read. */
+async function fileCrc64(path: string): Promise<string | undefined> {
+  const before = await lstat(path, { bigint: true });
+  const crc = new Crc64();
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) crc.update(chunk as Buffer);
+  const after = await lstat(path, { bigint: true });
+  return after.size === before.size && after.mtimeNs === before.mtimeNs ? crc.digest() : undefined;
+}
+
+function etagHex(etag: string): string {
+  return etag.replace(/"/g, '').toUpperCase();
+}

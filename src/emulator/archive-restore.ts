@@ -1,0 +1,89 @@
+import type { OutgoingHttpHeaders } from 'node:http';
+import { readSmallBody } from './body-reader.js';
+import type { Bucket } from './bucket.js';
+import { OssError, ossErrors } from './oss-error.js';
+import type { RequestContext } from './request-context.js';
+import { sendEmpty } from './responses.js';
+import type { ObjectMeta, StorageClass } from './types.js';
+
+/** Objects in these classes must be restored before GetObject, which OSS refuses otherwise. */
+export const NEEDS_RESTORE: ReadonlySet<StorageClass> = new Set(['Archive', 'ColdArchive', 'DeepColdArchive']);
+
+/** How long a restore takes here unless startEmulator's archiveRestoreDelayMs says otherwise (OSS: minutes to hours). */
+export const DEFAULT_RESTORE_DELAY_MS = 1_000;
+
+interface RestoreState {
+  /** The ETag restored: an overwrite is a new object that starts frozen again. */
+  etag: string;
+  readyAt: number;
+  expiresAt: number;
+}
+
+/**
+ * The archive state of a bucket's objects: which were asked to be restored, and when they become
+ * (and stop being) readable. Kept in memory: a restarted emulator forgets restores in progress.
+ */
+export class ArchiveRestores {
+  delayMs = DEFAULT_RESTORE_DELAY_MS;
+  private readonly states = new Map<string, RestoreState>();
+
+  private stateOf(meta: ObjectMeta): RestoreState | undefined {
+    const state = this.states.get(meta.key);
+    return state && state.etag === meta.etag && state.expiresAt > Date.now() ? state : undefined;
+  }
+
+  /** Whether GetObject may serve the object now. */
+  readable(meta: ObjectMeta): boolean {
+    if (!meta.storageClass || !NEEDS_RESTORE.has(meta.storageClass)) return true;
+    const state = this.stateOf(meta);
+    return state !== undefined && state.readyAt <= Date.now();
+  }
+
+  /** x-oss-restore as HEAD shows it: ongoing, or done with its expiry; nothing when never asked. */
+  headers(meta: ObjectMeta): OutgoingHttpHeaders {
+    const state = this.stateOf(meta);
+    if (!state) return {};
+    if (state.readyAt > Date.now()) return { 'x-oss-restore': 'ongoing-request="true"' };
+    return { 'x-oss-restore': `ongoing-request="false", expiry-date="${new Date(state.expiresAt).toUTCString()}"` };
+  }
+
+  /** 202 when started, 409 RestoreAlreadyInProgress while running, 200 (expiry extended) when done. */
+  request(meta: ObjectMeta, days: number): 200 | 202 {
+    const state = this.stateOf(meta);
+    const now = Date.now();
+    if (state && state.readyAt > now)
+      throw new OssError(409, 'RestoreAlreadyInProgress', 'The restore operation is in progress.', { Key: meta.key });
+    if (state) {
+      state.expiresAt = now + days * 86_400_000;
+      return 200;
+    }
+    this.states.set(meta.key, { etag: meta.etag, readyAt: now + this.delayMs, expiresAt: now + this.delayMs + days * 86_400_000 });
+    return 202;
+  }
+}
+
+const BY_BUCKET = new WeakMap<Bucket, ArchiveRestores>();
+
+export function archiveRestores(bucket: Bucket): ArchiveRestores {
+  let restores = BY_BUCKET.get(bucket);
+  if (!restores) {
+    restores = new ArchiveRestores();
+    BY_BUCKET.set(bucket, restores);
+  }
+  return restores;
+}
+
+/** RestoreObject: `POST /key?restore`, an optional RestoreRequest/Days (default 1). */
+export async function restoreObject(ctx: RequestContext, bucket: Bucket): Promise<void> {
+  const body = (await readSmallBody(ctx, 64 * 1024)).toString('utf8');
+  const meta = bucket.objects.get(ctx.parsed.key!);
+  if (!meta) throw ossErrors.noSuchKey(ctx.parsed.key!);
+  if (!meta.storageClass || !NEEDS_RESTORE.has(meta.storageClass)) {
+    throw new OssError(400, 'OperationNotSupported', 'The operation is not supported for this resource', { Key: meta.key });
+  }
+  const daysText = /<Days>\s*(\d+)\s*<\/Days>/.exec(body)?.[1];
+  const days = daysText === undefined ? 1 : Number(daysText);
+  if (!(days >= 1 && days <= 365))
+    throw ossErrors.invalidArgument('Days must be 1..365.', { ArgumentName: 'Days', ArgumentValue: daysText ?? '' });
+  sendEmpty(ctx, archiveRestores(bucket).request(meta, days));
+}

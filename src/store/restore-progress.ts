@@ -1,0 +1,95 @@
+import type { Statement } from 'better-sqlite3';
+import { type Db, statementCache } from './database.js';
+import { num } from './row-mapping.js';
+
+/** A file `oss-sync restore` started and has not finished: what it is restoring, and where to. */
+export interface RestoreRecord {
+  /** Absolute path the file will have once restored. */
+  target: string;
+  bucket: string;
+  key: string;
+  /** The object's ETag when the restore started: ranges of another version are never mixed in. */
+  etag: string;
+  size: number;
+  partSize: number;
+  /** The temporary file beside the target the ranges are written into. */
+  tempPath: string;
+}
+
+export interface RestoredPart {
+  partNumber: number;
+  size: number;
+  crc64: string;
+}
+
+/**
+ * `oss-sync restore`'s progress. Invariant: a part is recorded only after its bytes were written to
+ * the temporary file and their CRC-64 computed while writing; the row goes when the file is renamed
+ * into place (or given up), so a row always names a temporary file, never a finished one.
+ */
+export class RestoreProgress {
+  private readonly sql: (text: string) => Statement;
+
+  constructor(private readonly db: Db) {
+    this.sql = statementCache(db);
+  }
+
+  find(target: string): { record: RestoreRecord; parts: RestoredPart[] } | undefined {
+    const row = this.sql('SELECT * FROM restore_files WHERE target = ?').get(target) as Record<string, unknown> | undefined;
+    if (!row) return undefined;
+    const parts = (
+      this.sql('SELECT part_number, size, crc64 FROM restore_parts WHERE target = ? ORDER BY part_number').all(target) as Array<
+        Record<string, unknown>
+      >
+    ).map((p) => ({ partNumber: num(p.part_number), size: num(p.size), crc64: p.crc64 as string }));
+    return {
+      record: {
+        target,
+        bucket: row.bucket as string,
+        key: row.remote_key as string,
+        etag: row.etag as string,
+        size: num(row.size),
+        partSize: num(row.part_size),
+        tempPath: row.temp_path as string,
+      },
+      parts,
+    };
+  }
+
+  /** Starts (or starts over) a file: any parts recorded for the target are forgotten. */
+  begin(record: RestoreRecord, now = Date.now()): void {
+    this.db.transaction(() => {
+      this.sql('DELETE FROM restore_files WHERE target = ?').run(record.target);
+      this.sql(
+        `INSERT INTO restore_files (target, bucket, remote_key, etag, size, part_size, temp_path, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(record.target, record.bucket, record.key, record.etag, record.size, record.partSize, record.tempPath, now);
+    })();
+  }
+
+  recordPart(target: string, part: RestoredPart): void {
+    this.sql('INSERT OR REPLACE INTO restore_parts (target, part_number, size, crc64) VALUES (?, ?, ?, ?)').run(
+      target,
+      part.partNumber,
+      part.size,
+      part.crc64,
+    );
+  }
+
+  /** Drops parts whose bytes on disk no longer match (checked again at resume). */
+  forgetParts(target: string, partNumbers: readonly number[]): void {
+    const del = this.sql('DELETE FROM restore_parts WHERE target = ? AND part_number = ?');
+    this.db.transaction(() => {
+      for (const n of partNumbers) del.run(target, n);
+    })();
+  }
+
+  /** The file is in place (or given up): forget it and its parts. */
+  finish(target: string): void {
+    this.sql('DELETE FROM restore_files WHERE target = ?').run(target);
+  }
+
+  /** Every unfinished restore (to name leftover temporary files). */
+  all(): RestoreRecord[] {
+    return (this.sql('SELECT target FROM restore_files ORDER BY target').pluck().all() as string[]).map((t) => this.find(t)!.record);
+  }
+}

@@ -1,0 +1,67 @@
+import type { Statement } from 'better-sqlite3';
+import { type Db, statementCache } from './database.js';
+import { big, num, numOrNull } from './row-mapping.js';
+import type { FileState } from './types.js';
+
+/** What the state database says of one file, as `oss-sync verify` compares it. */
+export interface RecordedFile {
+  relPath: string;
+  state: FileState;
+  size: number;
+  mtimeNs: bigint;
+  bucket: string;
+  key: string;
+  remoteEtag: string | null;
+  remoteSize: number | null;
+  remoteCrc64: string | null;
+}
+
+/** `oss-sync verify`'s reads of the queue, and its repair (`--requeue`). */
+export class VerifyRecords {
+  private readonly sql: (text: string) => Statement;
+
+  constructor(private readonly db: Db) {
+    this.sql = statementCache(db);
+  }
+
+  /** Every row of the folder (one read, no request per file). */
+  filesOf(folder: string): RecordedFile[] {
+    const rows = this.sql(
+      `SELECT rel_path, state, size, mtime_ns, bucket, remote_key, remote_etag, remote_size, remote_crc64 FROM files WHERE folder = ?`,
+    )
+      .safeIntegers(true)
+      .all(folder) as Array<Record<string, unknown>>;
+    return rows.map((r) => ({
+      relPath: r.rel_path as string,
+      state: r.state as FileState,
+      size: num(r.size),
+      mtimeNs: big(r.mtime_ns),
+      bucket: r.bucket as string,
+      key: r.remote_key as string,
+      remoteEtag: (r.remote_etag as string | null) ?? null,
+      remoteSize: numOrNull(r.remote_size),
+      remoteCrc64: (r.remote_crc64 as string | null) ?? null,
+    }));
+  }
+
+  /**
+   * Queues the files again, to be uploaded whole. The remote facts are forgotten, as they describe an
+   * object that is gone or other than recorded: kept, the content check would skip the upload. The
+   * generation bump makes a running daemon's in-flight result for the old content not count, as
+   * observe() does; so this is safe while the daemon runs (one transaction, as `oss-sync retry`).
+   * Rows being deleted are left alone. Returns how many rows were queued.
+   */
+  requeue(folder: string, relPaths: readonly string[], reason: string, now = Date.now()): number {
+    const update = this.sql(
+      `UPDATE files SET state = CASE WHEN state = 'uploading' THEN 'uploading' ELSE 'queued' END,
+         generation = generation + 1, attempts = 0, last_error = ?, next_attempt_at = 0, queued_at = ?,
+         remote_etag = NULL, remote_crc64 = NULL, remote_size = NULL
+       WHERE folder = ? AND rel_path = ? AND state <> 'deleting'`,
+    );
+    return this.db.transaction(() => {
+      let n = 0;
+      for (const relPath of relPaths) n += update.run(reason, now, folder, relPath).changes;
+      return n;
+    })();
+  }
+}

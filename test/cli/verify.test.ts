@@ -1,0 +1,144 @@
+import { lstatSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createTree } from '../helpers/fixtures.js';
+import { createSyncFixture, type SyncFixture } from '../helpers/sync-fixture.js';
+import { waitFor } from '../helpers/wait.js';
+
+let fx: SyncFixture | undefined;
+afterEach(async () => {
+  await fx?.cleanup();
+  fx = undefined;
+});
+
+interface Report {
+  ok: boolean;
+  mismatches: number;
+  folders: Array<{ folder: string; ok: number; requeued?: number; findings: Array<{ kind: string; relPath: string }> }>;
+}
+
+async function verify(f: SyncFixture, args: string[] = []): Promise<{ code: number | null; report: Report; out: string }> {
+  const p = f.spawnCli(['verify', '--config', f.configPath, '--json', ...args]);
+  const { code } = await p.exited;
+  const out = p.stdout.join('\n');
+  return { code, out, report: JSON.parse(out) as Report };
+}
+
+async function once(f: SyncFixture): Promise<void> {
+  const p = f.spawnCli(['once', '--config', f.configPath]);
+  const { code } = await p.exited;
+  expect(code, p.stderr.join('\n')).toBe(0);
+}
+
+const kinds = (r: Report) => r.folders.flatMap((f) => f.findings.map((x) => `${x.kind} ${x.relPath}`)).sort();
+
+describe('oss-sync verify', () => {
+  it('finds a deleted object, a replaced object and a locally changed file, and --requeue repairs them', async () => {
+    fx = await createSyncFixture();
+    createTree(fx.folder('main'), { 'a.txt': 'alpha', 'b.txt': 'bravo', 'c.txt': 'charlie', 'd/e.bin': Buffer.alloc(300 * 1024, 7) });
+    await once(fx);
+    const clean = await verify(fx);
+    expect(clean.code, clean.out).toBe(0);
+    expect(clean.report).toMatchObject({ ok: true, mismatches: 0, folders: [{ folder: 'main', ok: 4, findings: [] }] });
+
+    const client = fx.emu.client();
+    await client.delete('main/a.txt');
+    await client.put('main/d/e.bin', Buffer.alloc(300 * 1024, 8)); // same size, other bytes
+    writeFileSync(join(fx.folder('main'), 'c.txt'), 'changed locally');
+    await client.put('main/stray.txt', Buffer.from('only remote'));
+
+    const found = await verify(fx);
+    expect(found.code).toBe(1);
+    expect(found.report.mismatches).toBe(2);
+    expect(kinds(found.report)).toEqual(['different d/e.bin', 'lost a.txt', 'pending c.txt', 'remote-only stray.txt']);
+
+    const text = fx.spawnCli(['verify', '--config', fx.configPath]);
+    expect((await text.exited).code).toBe(1);
+    expect(text.stdout.join('\n')).toMatch(
+      /main \(oss:\/\/test-bucket\/main\/\): 4 object\(s\), 4 local file\(s\): 1 ok, 1 LOST, 1 DIFFERENT, 1 pending, 1 remote-only/,
+    );
+
+    const requeued = await verify(fx, ['--requeue']);
+    expect(requeued.code).toBe(1);
+    expect(requeued.report.folders[0]!.requeued).toBe(3);
+    await once(fx);
+    const repaired = await verify(fx);
+    expect(kinds(repaired.report)).toEqual(['remote-only stray.txt']);
+    expect(repaired.code, repaired.out).toBe(0);
+    expect(await fx.remote('main/a.txt')).toEqual(Buffer.from('alpha'));
+    expect(await fx.remote('main/d/e.bin')).toEqual(Buffer.alloc(300 * 1024, 7));
+    expect(await fx.remote('main/c.txt')).toEqual(Buffer.from('changed locally'));
+  });
+
+  it('--checksum catches a file whose bytes changed under the same size and mtime, which the cheap check cannot see, and never requeues it', async () => {
+    fx = await createSyncFixture();
+    createTree(fx.folder('main'), { 'rot.txt': 'original', 'same.txt': 'same' });
+    const path = join(fx.folder('main'), 'rot.txt');
+    utimesSync(path, 1_700_000_000, 1_700_000_000); // a whole second: utimes can set it again exactly
+    await once(fx);
+    writeFileSync(path, 'ORIGINAL'); // bit rot: same size...
+    utimesSync(path, 1_700_000_000, 1_700_000_000); // ...same mtime
+    expect(lstatSync(path).mtimeMs).toBe(1_700_000_000_000);
+    expect((await verify(fx)).code).toBe(0); // the cheap check cannot see it
+
+    const checked = await verify(fx, ['--checksum', '--requeue']);
+    expect(checked.code).toBe(1);
+    expect(kinds(checked.report)).toEqual(['local-differs rot.txt']);
+    // Never requeued: uploading the rotten file would overwrite the good copy.
+    expect(checked.report.folders[0]!.requeued).toBe(0);
+    expect(checked.report.folders[0]!.ok).toBe(1);
+  });
+
+  it('--deep reads objects back and finds bytes that do not match their CRC-64; --sample checks a share of them', async () => {
+    fx = await createSyncFixture();
+    createTree(fx.folder('main'), { 'a.txt': 'alpha', 'b.txt': 'bravo', 'c.txt': 'charlie', 'big.bin': Buffer.alloc(300 * 1024, 3) });
+    await once(fx);
+    const deep = await verify(fx, ['--deep']);
+    expect(deep.code, deep.out).toBe(0);
+    expect(deep.report.folders[0]).toMatchObject({ ok: 4, checksummed: 4 });
+
+    fx.emu.emulator.faults.add({
+      match: { operation: 'GetObject', key: 'main/big.bin' },
+      action: { type: 'corruptResponse', atByte: 200_000 },
+    });
+    const damaged = await verify(fx, ['--deep']);
+    expect(damaged.code).toBe(1);
+    expect(kinds(damaged.report)).toEqual(['damaged big.bin']);
+
+    const sampled = await verify(fx, ['--deep', '--sample', '50%']);
+    expect(sampled.code).toBe(0);
+    expect(sampled.report.folders[0]).toMatchObject({ ok: 4, checksummed: 2 });
+    const one = await verify(fx, ['--checksum', '--sample', '1']);
+    expect(one.report.folders[0]).toMatchObject({ ok: 4, checksummed: 1 });
+
+    const bad = fx.spawnCli(['verify', '--config', fx.configPath, '--sample', '0%', '--deep']);
+    expect((await bad.exited).code).toBe(2);
+    expect(bad.stderr.join('\n')).toMatch(/--sample: expected a number of files .* got '0%'/);
+  });
+
+  it('--requeue works while the daemon runs: the daemon uploads the lost object again', async () => {
+    fx = await createSyncFixture();
+    createTree(fx.folder('main'), { 'keep.txt': 'keep me' });
+    await fx.startDaemon('run');
+    await waitFor(async () => (await fx!.remote('main/keep.txt'))?.toString() === 'keep me', { what: 'the first upload' });
+    await waitFor(() => verify(fx!).then((r) => r.code === 0), { what: 'verify to find all well' });
+    await fx.emu.client().delete('main/keep.txt');
+    const requeued = await verify(fx, ['--requeue']);
+    expect(requeued.code).toBe(1);
+    expect(kinds(requeued.report)).toEqual(['lost keep.txt']);
+    await waitFor(async () => (await fx!.remote('main/keep.txt'))?.toString() === 'keep me', {
+      timeoutMs: 30_000,
+      what: 'the daemon to upload it again',
+    });
+    await waitFor(() => verify(fx!).then((r) => r.code === 0), { what: 'verify to find all well again' });
+  });
+
+  it('exits 2 on bad usage and names an unknown folder', async () => {
+    fx = await createSyncFixture();
+    const p = fx.spawnCli(['verify', '--config', fx.configPath, '--folder', 'nope']);
+    expect((await p.exited).code).toBe(2);
+    expect(p.stderr.join('\n')).toMatch(/no folder named 'nope'/);
+    const q = fx.spawnCli(['verify', '--config', fx.configPath, '--bogus']);
+    expect((await q.exited).code).toBe(2);
+  });
+});
