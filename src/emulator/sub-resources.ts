@@ -1,12 +1,12 @@
 import { SIGNED_SUBRESOURCES } from './signature-v1.js';
 
 /**
- * Query parameters the emulator understands: the multipart ones, listing's continuation token, and
+ * Query parameters the emulator understands: the multipart ones, RestoreObject, listing's continuation token, and
  * GetObject's response-header overrides. Every other OSS sub-resource (`?acl`, `?tagging`,
  * `?versions`, `?symlink`, ...) names an operation it does not have.
  */
 const UNDERSTOOD = new Set([
-  'uploads', 'uploadId', 'partNumber', 'continuation-token',
+  'uploads', 'uploadId', 'partNumber', 'continuation-token', 'restore',
   'response-content-type', 'response-content-language', 'response-expires', 'response-cache-control',
   'response-content-disposition', 'response-content-encoding',
 ]);
