@@ -81,6 +81,7 @@ export class RefreshingCredentials implements CredentialsProvider {
   /** The credentials a renew() already fetched again for: one forced fetch per set. */
   private renewedFor: OssCredentials | undefined;
   private readonly listeners: Array<(credentials: OssCredentials) => void> = [];
+  private readonly closeHooks: Array<() => void> = [];
   private readonly now: () => number;
 
   constructor(
@@ -138,6 +139,17 @@ export class RefreshingCredentials implements CredentialsProvider {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    for (const hook of this.closeHooks.splice(0)) hook();
+  }
+
+  /** Something outside says the source changed (a file rewritten): fetch now (joins a running fetch). */
+  refreshNow(): Promise<OssCredentials> {
+    return this.refresh();
+  }
+
+  /** Run at close() (a file watch to stop). */
+  onClose(hook: () => void): void {
+    this.closeHooks.push(hook);
   }
 
   /** The single flight: joins the running fetch or starts one. */
