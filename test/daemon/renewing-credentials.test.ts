@@ -1,0 +1,54 @@
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startCredentialsUri, StsIssuer } from '../helpers/credential-servers.js';
+import type { TestHttpServer } from '../helpers/credential-servers.js';
+import { createSyncFixture } from '../helpers/sync-fixture.js';
+import type { SyncFixture } from '../helpers/sync-fixture.js';
+import { waitFor } from '../helpers/wait.js';
+
+describe('the daemon with credentials that renew themselves', () => {
+  let fx: SyncFixture | undefined;
+  let uri: TestHttpServer | undefined;
+  afterEach(async () => {
+    await fx?.cleanup();
+    await uri?.close();
+    fx = undefined;
+    uri = undefined;
+  });
+
+  it('a credentials URI down across an expiry: the folder rests, nothing parked, and it resumes when the URI is back', async () => {
+    fx = await createSyncFixture();
+    const issuer = new StsIssuer(fx.emu.emulator, 2_000);
+    uri = await startCredentialsUri(issuer);
+    fx.writeConfig(undefined, { oss: { endpoint: fx.emu.endpoint, credentials: { provider: 'credentials_uri', uri: uri.url } } });
+    const { daemon, logs } = await fx.startDaemon('run');
+
+    const first = randomBytes(2000);
+    writeFileSync(join(fx.folder('main'), 'first.bin'), first);
+    await waitFor(async () => (await fx!.remote('main/first.bin'))?.equals(first), { what: 'first.bin uploaded' });
+
+    issuer.down = true;
+    const lastExpiry = Date.parse(issuer.issued.at(-1)!.Expiration);
+    await waitFor(() => Date.now() > lastExpiry + 100, { what: 'the last credentials to expire' });
+    const second = randomBytes(2000);
+    writeFileSync(join(fx.folder('main'), 'second.bin'), second);
+    await waitFor(() => daemon.unsyncedFolders().find((f) => /no valid OSS credentials from the credentials_uri provider/.test(f.reason)), {
+      what: 'the folder to rest for want of credentials',
+    });
+    const row = daemon.store.queue.find('main', 'second.bin');
+    expect(row?.state).not.toBe('failed');
+    expect(row?.attempts).toBe(0);
+
+    issuer.down = false;
+    await waitFor(async () => (await fx!.remote('main/second.bin'))?.equals(second), { what: 'second.bin uploaded once the URI is back', timeoutMs: 30_000 });
+    expect(daemon.store.queue.find('main', 'second.bin')?.attempts).toBe(0);
+    expect(daemon.credentialsState()).toMatchObject({ kind: 'credentials_uri' });
+    expect(daemon.credentialsState()?.lastError).toBeUndefined();
+
+    const text = logs.join('\n');
+    expect(text).toMatch(/could not refresh OSS credentials from the credentials_uri provider/);
+    for (const secret of issuer.secrets()) expect(text).not.toContain(secret);
+  }, 60_000);
+});
