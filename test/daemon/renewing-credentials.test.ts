@@ -47,6 +47,21 @@ describe('the daemon with credentials that renew themselves', () => {
     expect(daemon.credentialsState()).toMatchObject({ kind: 'credentials_uri' });
     expect(daemon.credentialsState()?.lastError).toBeUndefined();
 
+    // status, text and --json: the provider, expiry and last refresh; never a value.
+    await waitFor(() => daemon.credentialsState()?.refreshedAt, { what: 'a refresh recorded' });
+    const status = fx.spawnCli(['status', '--config', fx.configPath]);
+    expect((await status.exited).code).toBe(0);
+    const statusText = status.stdout.join('');
+    expect(statusText).toMatch(/credentials: credentials_uri, expire \d{4}-.*, last refreshed \d{4}-/);
+    const json = fx.spawnCli(['status', '--config', fx.configPath, '--json']);
+    expect((await json.exited).code).toBe(0);
+    const snapshot = JSON.parse(json.stdout.join('')) as { credentials: { provider: string; expiresAt: string; refreshedAt: string } };
+    expect(snapshot.credentials.provider).toBe('credentials_uri');
+    expect(Date.parse(snapshot.credentials.expiresAt)).toBeGreaterThan(Date.now() - 60_000);
+    for (const secret of issuer.secrets()) {
+      expect(statusText + json.stdout.join('') + status.stderr.join('') + json.stderr.join('')).not.toContain(secret);
+    }
+
     const text = logs.join('\n');
     expect(text).toMatch(/could not refresh OSS credentials from the credentials_uri provider/);
     for (const secret of issuer.secrets()) expect(text).not.toContain(secret);
