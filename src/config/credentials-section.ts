@@ -39,7 +39,9 @@ export function readCredentialsSource(section: SectionReader, baseDir: string, d
       break;
     }
     case 'process': {
-      const command = section.require('command', section.stringList('command'), 'the program and its arguments, e.g. [/usr/local/bin/get-sts, --json]');
+      const listed = section.stringList('command');
+      if (listed?.length === 0) section.sink.atValue(section.keyPath('command'), 'is empty: expected the program and its arguments');
+      const command = listed?.length === 0 ? undefined : section.require('command', listed, 'the program and its arguments, e.g. [/usr/local/bin/get-sts, --json]');
       const timeoutMs = section.duration('timeout', { min: 100 }) ?? 30_000;
       if (command !== undefined) source = { provider, command, timeoutMs };
       break;

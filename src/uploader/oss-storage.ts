@@ -19,6 +19,8 @@ import type {
 } from './object-storage.js';
 
 const CRC_HEADER = 'x-oss-hash-crc64ecma';
+/** Secrets and tokens of the last few credential sets, kept out of error details. */
+const MAX_REMEMBERED_SECRETS = 16;
 
 /** ObjectStorage over ali-oss's low-level calls. No retries here: see withRetries(). */
 export class OssStorage implements ObjectStorage {
@@ -183,6 +185,11 @@ export class OssStorage implements ObjectStorage {
   private client(bucket: string, credentials: OssCredentials): AliOssClient {
     this.secrets.add(credentials.accessKeySecret);
     if (credentials.securityToken) this.secrets.add(credentials.securityToken);
+    // Months of rotations must not grow this without end: the oldest (long expired) go first.
+    for (const old of this.secrets) {
+      if (this.secrets.size <= MAX_REMEMBERED_SECRETS) break;
+      this.secrets.delete(old);
+    }
     let entry = this.clients.get(bucket);
     if (!entry) {
       const client = newAliOssClient({ ...this.connection, ...connectionKeys(credentials) }, bucket);
