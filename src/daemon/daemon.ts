@@ -192,10 +192,10 @@ export class Daemon extends EventEmitter<DaemonEvents> {
         logger.warn(message);
         this.recordCredentials();
       },
+      // Registered before anything can log them: called before the fetch resolves (base credentials too).
+      onFetched: (fresh) => logger.addSecrets([fresh.accessKeySecret, fresh.securityToken]),
     });
-    credentials.onRefresh((fresh) => {
-      // Registered before anything can log them: the listener runs before the fetch resolves.
-      logger.addSecrets([fresh.accessKeySecret, fresh.securityToken]);
+    credentials.onRefresh(() => {
       if (this.credentials === credentials) this.onCredentialsRefreshed();
     });
     this.credentials = credentials;

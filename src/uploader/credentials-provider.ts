@@ -56,6 +56,11 @@ export interface RefreshOptions {
   retryCapMs?: number;
   /** Told about a failed fetch (secret-free). */
   onWarn?: (message: string) => void;
+  /**
+   * Told every set fetched before anyone can use it: the place to register its secret and token for
+   * redaction (an assume_role's base credentials too, which nothing else sees).
+   */
+  onFetched?: (credentials: OssCredentials) => void;
   now?: () => number;
 }
 
@@ -167,6 +172,7 @@ export class RefreshingCredentials implements CredentialsProvider {
       if (fresh.expiration !== undefined && fresh.expiration <= this.now()) {
         throw new CredentialsFetchError(`the ${this.kind} provider returned credentials that expired at ${new Date(fresh.expiration).toISOString()}`);
       }
+      this.options.onFetched?.(fresh);
       // Same values again: keep the object, so renew() can tell "nothing new" by identity.
       if (!this.current || !sameCredentials(this.current, fresh)) this.current = fresh;
       this.fetchedAt = startedAt;

@@ -2,6 +2,7 @@ import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { assumeRoleProvider, signRpcQuery } from '../../src/daemon/credentials/assume-role-provider.js';
+import { buildCredentialsProvider } from '../../src/daemon/credentials/build-provider.js';
 import { credentialsUriProvider } from '../../src/daemon/credentials/credentials-uri-provider.js';
 import { ecsRamRoleProvider } from '../../src/daemon/credentials/ecs-ram-role-provider.js';
 import { fileProvider } from '../../src/daemon/credentials/file-provider.js';
@@ -123,5 +124,26 @@ describe('credential providers against servers on 127.0.0.1', () => {
     const p = track(assumeRoleProvider(staticCredentials(base), { roleArn: 'acs:ram::1:role/backup', roleSessionName: 'oss-sync', durationSeconds: 900, stsEndpoint: sts.url }, FAST));
     expect((await p.get()).accessKeyId).toBe(issuer.issued[0]!.AccessKeyId);
     expect(sts.requests).toHaveLength(1);
+
+    // Built from config, every set fetched (the base's and the assumed role's) is told for redaction.
+    const baseIssuer = new StsIssuer(emu.emulator, 60_000);
+    const baseUri = server(await startCredentialsUri(baseIssuer));
+    const seen: string[] = [];
+    const stsFromUri = server(await startHttpServer(() => ({ status: 200, body: JSON.stringify({ Credentials: issuer.issue() }) })));
+    const built = track(
+      buildCredentialsProvider(
+        {
+          endpoint: 'http://127.0.0.1:1',
+          accessKeyId: '',
+          accessKeySecret: '',
+          authorizationV4: false,
+          credentials: { provider: 'assume_role', roleArn: 'acs:ram::1:role/backup', roleSessionName: 's', durationSeconds: 900, stsEndpoint: stsFromUri.url, base: { provider: 'credentials_uri', uri: baseUri.url } },
+        },
+        { ...FAST, onFetched: (c) => seen.push(c.accessKeySecret, c.securityToken ?? '') },
+      ),
+    );
+    await built.get();
+    expect(seen).toEqual([baseIssuer.issued[0]!.AccessKeySecret, baseIssuer.issued[0]!.SecurityToken, issuer.issued[1]!.AccessKeySecret, issuer.issued[1]!.SecurityToken]);
+    expect(built.state().kind).toBe('assume_role');
   });
 });
