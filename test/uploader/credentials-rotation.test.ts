@@ -52,6 +52,8 @@ describe('credentials that renew themselves', () => {
       const prev = issuer.issued[i - 1]!;
       const refreshPoint = prev.issuedAt + 0.8 * (Date.parse(prev.Expiration) - prev.issuedAt);
       expect(issuer.issued[i]!.issuedAt).toBeGreaterThanOrEqual(refreshPoint - 5);
+      // ...and ahead of its expiry: no request waits for, or is refused with, an expired set.
+      expect(issuer.issued[i]!.issuedAt).toBeLessThan(Date.parse(prev.Expiration));
     }
   }, 30_000);
 
@@ -64,7 +66,9 @@ describe('credentials that renew themselves', () => {
     h.oss.emulator.faults.add({ match: { operation: 'InitiateMultipartUpload' }, action: { type: 'latency', ms: 800 } });
     const next = new StsIssuer(h.oss.emulator, 120_000);
     // From now on the provider's source hands out sets the emulator honours.
-    (p as unknown as { fetchCredentials: () => Promise<OssCredentials> }).fetchCredentials = () => Promise.resolve(toCredentials(next.issue()));
+    // A slow source (200 ms a fetch), so the refused parts all ask while the one fetch runs.
+    (p as unknown as { fetchCredentials: () => Promise<OssCredentials> }).fetchCredentials = () =>
+      new Promise((resolve) => setTimeout(() => resolve(toCredentials(next.issue())), 200));
     const { path, content } = h.randomFile('sixteen.bin', 16 * 100 * KiB);
     await h.uploader({ partConcurrency: 16 }, storageFor(p)).upload({ localPath: path, bucket: h.oss.bucket, key: 'sixteen.bin', journal: new MemoryJournal() });
 
