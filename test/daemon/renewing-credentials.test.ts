@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/index.js';
 import { startCredentialsUri, StsIssuer } from '../helpers/credential-servers.js';
 import type { TestHttpServer } from '../helpers/credential-servers.js';
 import { createSyncFixture } from '../helpers/sync-fixture.js';
@@ -64,6 +65,40 @@ describe('the daemon with credentials that renew themselves', () => {
 
     const text = logs.join('\n');
     expect(text).toMatch(/could not refresh OSS credentials from the credentials_uri provider/);
+    for (const secret of issuer.secrets()) expect(text).not.toContain(secret);
+  }, 60_000);
+
+  it('a credentials file rewritten mid-run is used without a restart or a refused request, and SIGHUP re-reads it', async () => {
+    fx = await createSyncFixture();
+    const issuer = new StsIssuer(fx.emu.emulator, 600_000);
+    const path = join(fx.root, 'sts.ini');
+    const write = (set: ReturnType<StsIssuer['issue']>) => {
+      writeFileSync(path, `[default]\naccessKeyID=${set.AccessKeyId}\naccessKeySecret=${set.AccessKeySecret}\nstsToken=${set.SecurityToken}\n`, { mode: 0o600 });
+    };
+    write(issuer.issue());
+    fx.writeConfig(undefined, { oss: { endpoint: fx.emu.endpoint, credentials: { provider: 'file', path } } });
+    const { daemon, logs } = await fx.startDaemon('run');
+    const first = randomBytes(1000);
+    writeFileSync(join(fx.folder('main'), 'first.bin'), first);
+    await waitFor(async () => (await fx!.remote('main/first.bin'))?.equals(first), { what: 'first.bin uploaded' });
+
+    // The sidecar writes a fresh set; the emulator forgets the old one as soon as the new one is read.
+    const refreshedBefore = daemon.credentialsState()?.refreshedAt ?? 0;
+    write(issuer.issue());
+    await waitFor(() => (daemon.credentialsState()?.refreshedAt ?? 0) > refreshedBefore, { what: 'the rewritten file to be read' });
+    fx.emu.emulator.addCredential({ accessKeyId: issuer.issued[0]!.AccessKeyId, accessKeySecret: issuer.issued[0]!.AccessKeySecret, securityToken: issuer.issued[0]!.SecurityToken, expiration: 0 });
+    const second = randomBytes(1000);
+    writeFileSync(join(fx.folder('main'), 'second.bin'), second);
+    await waitFor(async () => (await fx!.remote('main/second.bin'))?.equals(second), { what: 'second.bin uploaded with the new set' });
+    expect(fx.emu.emulator.requestLog.entries().filter((e) => e.status === 403)).toEqual([]);
+
+    // A reload (SIGHUP) builds the provider anew: it reads the file again.
+    write(issuer.issue());
+    await daemon.reload(loadConfig(fx.configPath));
+    const third = randomBytes(1000);
+    writeFileSync(join(fx.folder('main'), 'third.bin'), third);
+    await waitFor(async () => (await fx!.remote('main/third.bin'))?.equals(third), { what: 'third.bin uploaded after the reload' });
+    const text = logs.join('\n');
     for (const secret of issuer.secrets()) expect(text).not.toContain(secret);
   }, 60_000);
 });
