@@ -40,7 +40,7 @@ export async function runCleanupCommand(argv: string[]): Promise<number> {
   logger.setLevel('warn');
   const store = StateStore.open(config.stateDb);
   // The same provider as the daemon's (an STS token, a RAM role...), its secrets redacted as fetched.
-  const credentials = buildCredentialsProvider(config.oss, { onFetched: (c) => logger.addSecrets([c.accessKeySecret, c.securityToken]) });
+  const credentials = buildCredentialsProvider(config.oss, { onFetched: (c) => logger.addRotatingSecrets([c.accessKeySecret, c.securityToken]) });
   const storage = withRetries(createOssStorage(config.oss, credentials), defaultRetryPolicy({}));
   let entries: StaleUploadEntry[];
   try {

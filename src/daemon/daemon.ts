@@ -193,7 +193,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
         this.recordCredentials();
       },
       // Registered before anything can log them: called before the fetch resolves (base credentials too).
-      onFetched: (fresh) => logger.addSecrets([fresh.accessKeySecret, fresh.securityToken]),
+      onFetched: (fresh) => logger.addRotatingSecrets([fresh.accessKeySecret, fresh.securityToken]),
     });
     credentials.onRefresh(() => {
       if (this.credentials === credentials) this.onCredentialsRefreshed();

@@ -1,5 +1,7 @@
 import { FatalError } from './errors.js';
 
+const MIN_REFRESH_GAP_MS = 1000;
+
 /** What a request is signed with. Temporary credentials carry a token and an expiry. */
 export interface OssCredentials {
   accessKeyId: string;
@@ -180,7 +182,9 @@ export class RefreshingCredentials implements CredentialsProvider {
       this.failures = 0;
       this.lastError = undefined;
       this.nextAttemptAt = 0;
-      this.schedule(this.refreshPoint(this.current));
+      // At least a second apart (a source that keeps answering a set about to expire must not be
+      // asked in a tight loop), but never later than the expiry.
+      this.schedule(Math.max(this.refreshPoint(this.current), Math.min(this.now() + MIN_REFRESH_GAP_MS, this.current.expiration ?? Infinity)));
       for (const listener of this.listeners) listener(this.current);
       return this.current;
     } catch (err) {
