@@ -1,6 +1,7 @@
 import { loadConfig, parseDuration } from '../config/index.js';
 import { cleanUpStaleUploads, type StaleUploadEntry } from '../daemon/upload-cleanup.js';
 import { StateStore } from '../store/index.js';
+import { buildCredentialsProvider } from '../daemon/credentials/build-provider.js';
 import { createOssStorage, defaultRetryPolicy, withRetries } from '../uploader/index.js';
 import { CONFIG_OPTION, parseCommandArgs, resolveConfigPath, UsageError } from './args.js';
 import { commandLogger } from './command-logger.js';
@@ -38,7 +39,9 @@ export async function runCleanupCommand(argv: string[]): Promise<number> {
   const logger = commandLogger(config, { pretty: false, write: (line) => process.stderr.write(`${line}\n`) });
   logger.setLevel('warn');
   const store = StateStore.open(config.stateDb);
-  const storage = withRetries(createOssStorage(config.oss), defaultRetryPolicy({}));
+  // The same provider as the daemon's (an STS token, a RAM role...), its secrets redacted as fetched.
+  const credentials = buildCredentialsProvider(config.oss, { onFetched: (c) => logger.addRotatingSecrets([c.accessKeySecret, c.securityToken]) });
+  const storage = withRetries(createOssStorage(config.oss, credentials), defaultRetryPolicy({}));
   let entries: StaleUploadEntry[];
   try {
     entries = await cleanUpStaleUploads(
@@ -50,6 +53,7 @@ export async function runCleanupCommand(argv: string[]): Promise<number> {
     return 1;
   } finally {
     store.close();
+    credentials.close();
   }
   const dryRun = values['dry-run'] === true;
   if (values.json) process.stdout.write(`${JSON.stringify({ dryRun, olderThanMs, uploads: entries }, null, 2)}\n`);

@@ -1,4 +1,5 @@
 import { statSync } from 'node:fs';
+import { readCredentialsStatus } from '../daemon/credentials/credentials-status-file.js';
 import { InstanceLock, StateStore, type FailedFile, type FolderCounts, type FolderHealth, type InFlightFile } from '../store/index.js';
 
 /** Everything `oss-sync status` shows; also its stable --json shape. */
@@ -8,6 +9,8 @@ export interface StatusSnapshot {
   stateDb: string;
   database: { exists: boolean; healthy: boolean; problems: string[] };
   daemon: { running: boolean; pid: number | null; startedAt: string | null; uptimeSeconds: number | null; version: string | null };
+  /** The running daemon's OSS credentials: provider, expiry and last refresh (ISO 8601), never a value; null with no daemon. */
+  credentials?: { provider: string; expiresAt: string | null; refreshedAt: string | null; lastError: string | null } | null;
   /** inConfig false: rows of a folder removed from the config, kept for its return; not in totals. */
   folders: Array<FolderCounts & { mode: string | null; note: string | null; path: string | null; inConfig: boolean }>;
   /** With no daemon running these are interrupted uploads (bytesPerSecond null): they resume at the next start. */
@@ -25,6 +28,7 @@ export function readStatus(stateDb: string, configuredFolders: ReadonlyArray<{ n
     stateDb,
     database: { exists: false, healthy: false, problems: [] },
     daemon: { running: false, pid: null, startedAt: null, uptimeSeconds: null, version: null },
+    credentials: null,
     folders: configuredFolders.map((f) => ({ ...zeroCounts(f.name), mode: null, note: null, path: f.path, inConfig: true })),
     uploading: [],
     problems: [],
@@ -66,6 +70,7 @@ export function readStatus(stateDb: string, configuredFolders: ReadonlyArray<{ n
         uptimeSeconds: info ? Math.round((now - info.startedAt) / 1000) : null,
         version: info?.version ?? null,
       },
+      credentials: running ? credentialsOf(stateDb) : null,
       folders,
       uploading,
       problems: store.report.problems(),
@@ -108,4 +113,11 @@ function databaseExists(stateDb: string): boolean {
 
 function zeroCounts(folder: string): FolderCounts {
   return { folder, queued: 0, uploading: 0, verified: 0, failed: 0, deleting: 0, retrying: 0, queuedBytes: 0, verifiedBytes: 0 };
+}
+
+function credentialsOf(stateDb: string): StatusSnapshot['credentials'] {
+  const state = readCredentialsStatus(stateDb);
+  if (!state) return null;
+  const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
+  return { provider: state.kind, expiresAt: iso(state.expiresAt), refreshedAt: iso(state.refreshedAt), lastError: state.lastError ?? null };
 }

@@ -16,6 +16,15 @@ export function renderStatus(s: StatusSnapshot): string {
         ? `daemon: none registered, but another process holds the lock ${safe(s.stateDb)}.lock (a daemon starting or stopping, or another program)`
         : `daemon: running (pid ${d.pid}, up ${duration(d.uptimeSeconds ?? 0)}${d.version ? `, v${safe(d.version)}` : ''})`,
   );
+  if (s.credentials) {
+    const c = s.credentials;
+    out.push(
+      `credentials: ${safe(c.provider)}` +
+        (c.expiresAt ? `, expire ${c.expiresAt}` : ', do not expire') +
+        (c.refreshedAt ? `, last refreshed ${c.refreshedAt}` : '') +
+        (c.lastError ? ` (refresh failing: ${safe(c.lastError)})` : ''),
+    );
+  }
   if (!s.database.exists) {
     out.push(`state:  ${safe(s.stateDb)} does not exist yet (the daemon has not run with this config)`);
   } else {

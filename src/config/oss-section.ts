@@ -1,9 +1,11 @@
 /** The `oss:` section: endpoint, region and credentials (from ${ENV} references or a credentials file). */
 import { readCredentialsFile } from './credentials-file.js';
+import { readCredentialsSource } from './credentials-section.js';
 import { InvalidValue, describeValue } from './invalid-value.js';
 import { resolveConfigPath } from './paths.js';
-import type { Secret, SectionReader } from './section-reader.js';
-import type { OssConfig } from './types.js';
+import { SectionReader } from './section-reader.js';
+import type { Secret } from './section-reader.js';
+import type { CredentialsSource, OssConfig } from './types.js';
 
 function checkEndpoint(value: unknown): string {
   const text = typeof value === 'string' ? value.trim() : '';
@@ -67,7 +69,24 @@ export function readOssSection(oss: SectionReader, baseDir: string): Partial<Oss
     oss.sink.atValue(oss.keyPath('authorization_v4'), 'signature V4 needs a region (set oss.region, e.g. cn-hangzhou)');
   }
   const timeoutMs = oss.duration('timeout');
+  const source = oss.has('credentials') ? readSource(oss, baseDir) : undefined;
+  // AssumeRole from static keys takes them where they always were (oss.access_key_id...).
+  const keysAtOss =
+    (source === undefined && !oss.has('credentials')) || source?.provider === 'static' || (source?.provider === 'assume_role' && source.base.provider === 'static');
+  if (!keysAtOss) {
+    for (const key of ['access_key_id', 'access_key_secret', 'sts_token', 'credentials_file']) {
+      // An invalid oss.credentials is reported already: the keys are not what is wrong.
+      if (oss.has(key) && source !== undefined) oss.sink.atKey(oss.keyPath(key), `set either ${key} or oss.credentials (provider ${source!.provider}), not both`);
+    }
+    oss.reportUnknownKeys();
+    return { endpoint, region, authorizationV4, timeoutMs, accessKeyId: '', accessKeySecret: '', ...(source ? { credentials: source } : {}) };
+  }
   const credentials = readCredentials(oss, baseDir);
   oss.reportUnknownKeys();
-  return { endpoint, region, authorizationV4, timeoutMs, ...credentials };
+  return { endpoint, region, authorizationV4, timeoutMs, ...credentials, ...(source ? { credentials: source } : {}) };
+}
+
+function readSource(oss: SectionReader, baseDir: string): CredentialsSource | undefined {
+  const section = SectionReader.open(oss.raw('credentials'), oss.keyPath('credentials'), oss.sink, oss.env);
+  return section ? readCredentialsSource(section, baseDir) : undefined;
 }

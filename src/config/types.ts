@@ -6,6 +6,26 @@ export const WATCHERS = ['auto', 'chokidar', 'native', 'poll'] as const;
 export const DELETE_POLICIES = ['keep', 'mirror'] as const;
 export const STORAGE_CLASSES = ['Standard', 'IA', 'Archive', 'ColdArchive', 'DeepColdArchive'] as const;
 
+export const CREDENTIAL_PROVIDERS = ['static', 'file', 'credentials_uri', 'process', 'ecs_ram_role', 'assume_role'] as const;
+export type CredentialProviderKind = (typeof CREDENTIAL_PROVIDERS)[number];
+
+/** oss.credentials: where renewing credentials come from (see credentials-section.ts). Never holds a secret. */
+export type CredentialsSource =
+  | { provider: 'static' }
+  | { provider: 'file'; path: string }
+  | { provider: 'credentials_uri'; uri: string }
+  | { provider: 'process'; command: string[]; timeoutMs: number }
+  | { provider: 'ecs_ram_role'; roleName?: string; metadataEndpoint: string; hardenedOnly: boolean }
+  | {
+      provider: 'assume_role';
+      roleArn: string;
+      roleSessionName: string;
+      durationSeconds: number;
+      policy?: string;
+      stsEndpoint: string;
+      base: CredentialsSource;
+    };
+
 export type LogLevel = (typeof LOG_LEVELS)[number];
 export type WatcherKind = (typeof WATCHERS)[number];
 export type DeletePolicy = (typeof DELETE_POLICIES)[number];
@@ -17,6 +37,11 @@ export interface OssConfig {
   accessKeyId: string;
   accessKeySecret: string;
   stsToken?: string;
+  /**
+   * Absent or static: the keys above. Any other provider: the keys above are empty and the daemon
+   * asks the provider (see daemon/credentials).
+   */
+  credentials?: CredentialsSource;
   authorizationV4: boolean;
   timeoutMs?: number;
 }

@@ -3,6 +3,10 @@ import type { ScheduledTask } from 'node-cron';
 import type { Config, FolderConfig } from '../config/index.js';
 import { InstanceLock, isDatabaseUnwritable, StateStore } from '../store/index.js';
 import { createOssStorage, defaultRetryPolicy, FileUploader, MemoryBudget, withRetries, type ObjectStorage, type RetryEvent } from '../uploader/index.js';
+import type { CredentialsProvider, CredentialsState } from '../uploader/index.js';
+import { buildCredentialsProvider } from './credentials/build-provider.js';
+import { writeCredentialsStatus } from './credentials/credentials-status-file.js';
+import { isCredentialsError } from './credentials/credentials-error.js';
 import { DaemonAlreadyRunningError, StateDatabaseCorruptError, StateDatabaseUnwritableError } from './errors.js';
 import { FolderSync } from './folder-sync.js';
 import { OrphanSweeper } from './orphan-sweeper.js';
@@ -85,6 +89,8 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   private stopped: Promise<{ settled: boolean }> | undefined;
   private scheduler!: TransferScheduler;
   private storage!: ObjectStorage;
+  /** Where OSS credentials come from; rebuilt on reload (a SIGHUP re-reads a credentials file). */
+  private credentials: CredentialsProvider | undefined;
   private cronTasks: ScheduledTask[] = [];
   private heartbeat: NodeJS.Timeout | undefined;
   private config: Config;
@@ -188,12 +194,30 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   /** (Re)creates the OSS client, uploader and worker from the current config. */
   private buildTransfer(): void {
     const c = this.config;
-    const log = logRetry(this.o.logger);
+    const { logger } = this.o;
+    // Requests in flight keep the old provider's credentials (valid until they expire); its timers stop.
+    this.credentials?.close();
+    const credentials = buildCredentialsProvider(c.oss, {
+      onWarn: (message) => {
+        logger.warn(message);
+        this.recordCredentials();
+      },
+      // Registered before anything can log them: called before the fetch resolves (base credentials too).
+      onFetched: (fresh) => logger.addRotatingSecrets([fresh.accessKeySecret, fresh.securityToken]),
+    });
+    credentials.onRefresh(() => {
+      if (this.credentials === credentials) this.onCredentialsRefreshed();
+    });
+    this.credentials = credentials;
+    this.recordCredentials();
+    // Fetch at once: status shows the expiry, and a provider that is down is warned about before any upload.
+    credentials.get().catch(() => undefined);
+    const log = logRetry(logger);
     const onRetry = (event: RetryEvent): void => {
       log(event);
       this.emit('retry', event);
     };
-    this.storage = withRetries(createOssStorage(c.oss), defaultRetryPolicy({ onRetry }));
+    this.storage = withRetries(createOssStorage(c.oss, credentials), defaultRetryPolicy({ onRetry }));
     const uploader = new FileUploader(this.storage, {
       partSize: c.partSize,
       multipartThreshold: c.multipartThreshold,
@@ -278,6 +302,31 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       }
     }
     return out;
+  }
+
+  /** What status and metrics show of the credentials (never a value): provider, expiry, last refresh. */
+  credentialsState(): CredentialsState | undefined {
+    return this.credentials?.state();
+  }
+
+  private recordCredentials(): void {
+    const state = this.credentials?.state();
+    if (!state) return;
+    try {
+      writeCredentialsStatus(this.config.stateDb, state);
+    } catch (err) {
+      this.o.logger.warn('could not record the credentials state for status', { error: err });
+    }
+  }
+
+  /** Fresh credentials: folders resting for want of valid ones are tried again at once. */
+  private onCredentialsRefreshed(): void {
+    this.recordCredentials();
+    const resumed = this.fatalPauses.resume(isCredentialsError);
+    if (resumed.length === 0) return;
+    this.o.logger.info('credentials renewed: resuming folders', { folders: resumed });
+    for (const name of resumed) this.folders.get(name)?.recordHealth();
+    this.scheduler?.kick();
   }
 
   private onFatal(folder: string, err: Error): void {
@@ -487,6 +536,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     const settled = await this.scheduler.stop(this.config.shutdownGraceMs);
     await Promise.all([...this.folders.values()].map((f) => f.close()));
     await this.orphans.close();
+    this.credentials?.close();
     this.verified.flush(); // a file verified as the grace ran out is recorded, not sent again
     this.storeFailures.guard(() => this.store.daemon.unregister());
     this.store.close();

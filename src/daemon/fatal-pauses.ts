@@ -37,6 +37,18 @@ export class FatalPauses {
     return out;
   }
 
+  /** Ends the pauses whose error matches now (credentials renewed); returns those folders. */
+  resume(matches: (error: Error) => boolean): string[] {
+    const out: string[] = [];
+    for (const [folder, pause] of this.pauses) {
+      if (pause.ended !== true && matches(pause.error)) {
+        this.pauses.delete(folder);
+        out.push(folder);
+      }
+    }
+    return out;
+  }
+
   /** Forgets every pause; returns the folders whose pause was not reported ended yet (still shown as paused). */
   clear(): string[] {
     const shown = [...this.pauses].filter(([, pause]) => pause.ended !== true).map(([folder]) => folder);

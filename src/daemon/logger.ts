@@ -7,6 +7,8 @@ import { terminalSafe } from '../lib/terminal-text.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
+/** Rotating secrets kept for redaction: 32 sets of secret and token. */
+const MAX_ROTATING = 64;
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 export type LogFields = Record<string, unknown>;
@@ -23,6 +25,7 @@ export class Logger {
   private level: LogLevel;
   private readonly pretty: boolean;
   private secrets: string[];
+  private readonly rotating: string[] = [];
   private readonly write: (line: string) => void;
 
   constructor(options: LoggerOptions) {
@@ -39,6 +42,19 @@ export class Logger {
   /** Adds values that must never be printed (an access key secret, an STS token). */
   addSecrets(secrets: ReadonlyArray<string | undefined>): void {
     for (const s of secrets) if (s && !this.secrets.includes(s)) this.secrets.push(s);
+  }
+
+  /**
+   * Like addSecrets, for credentials that rotate (a set every few minutes for months): only the last
+   * MAX_ROTATING are kept, so redacting a line does not slow down without end. Long expired tokens
+   * are the ones dropped.
+   */
+  addRotatingSecrets(secrets: ReadonlyArray<string | undefined>): void {
+    for (const s of secrets) {
+      if (!s || this.secrets.includes(s) || this.rotating.includes(s)) continue;
+      this.rotating.push(s);
+      if (this.rotating.length > MAX_ROTATING) this.rotating.shift();
+    }
   }
 
   debug(msg: string, fields?: LogFields): void {
@@ -77,6 +93,7 @@ export class Logger {
   redact(text: string): string {
     let out = text;
     for (const s of this.secrets) out = out.split(s).join('***');
+    for (const s of this.rotating) out = out.split(s).join('***');
     return out;
   }
 }

@@ -4,6 +4,18 @@ import type { FaultInjector } from './fault-injector.js';
 import { InvalidFaultRuleError } from './fault-injector.js';
 import { faultRuleFromJson, faultRuleToJson } from './fault-rule-json.js';
 import type { RequestLog } from './request-log.js';
+import type { Credential } from './types.js';
+
+/** A temporary credential from an admin body: {accessKeyId, accessKeySecret, securityToken, expiration (ISO 8601 or epoch ms)}. */
+export function credentialFromJson(value: unknown): Credential {
+  const v = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+  for (const field of ['accessKeyId', 'accessKeySecret', 'securityToken'] as const) {
+    if (typeof v[field] !== 'string' || v[field] === '') throw new InvalidFaultRuleError(`credential: ${field} must be a non-empty string`);
+  }
+  const expiration = typeof v.expiration === 'number' ? v.expiration : typeof v.expiration === 'string' ? Date.parse(v.expiration) : NaN;
+  if (!Number.isFinite(expiration)) throw new InvalidFaultRuleError('credential: expiration must be an ISO 8601 time or epoch milliseconds');
+  return { accessKeyId: v.accessKeyId as string, accessKeySecret: v.accessKeySecret as string, securityToken: v.securityToken as string, expiration };
+}
 
 /** Admin paths start with `/-/`: no bucket name can be `-`, so they never shadow a path-style bucket. */
 export const ADMIN_PREFIX = '/-/';
@@ -60,12 +72,14 @@ function isJson(req: IncomingMessage): boolean {
  *   DELETE /-/faults    -> 204, all rules removed
  *   GET    /-/requests  -> the request log, RequestLogEntry[] as JSON
  *   DELETE /-/requests  -> 204, log cleared
+ *   POST   /-/credentials  body: a temporary credential (see credentialFromJson) -> 201; never echoed
  */
 export class AdminEndpoint {
   constructor(
     private readonly faults: FaultInjector,
     private readonly requestLog: RequestLog,
     private readonly token: string,
+    private readonly credentials?: { add(credential: Credential): void },
   ) {}
 
   async handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
@@ -88,6 +102,11 @@ export class AdminEndpoint {
           for (const rule of rules) this.faults.add(rule);
           return sendJson(res, 201, { added: rules.length });
         }
+        case 'POST /-/credentials': {
+          if (!this.credentials) break;
+          this.credentials.add(credentialFromJson(await readJsonBody(req)));
+          return sendJson(res, 201, { added: 1 });
+        }
         case 'GET /-/faults':
           return sendJson(res, 200, this.faults.list().map(faultRuleToJson));
         case 'DELETE /-/faults':
@@ -99,8 +118,8 @@ export class AdminEndpoint {
           this.requestLog.clear();
           return void res.writeHead(204).end();
         default:
-          return sendJson(res, 404, { error: `no admin route ${route}` });
       }
+      return sendJson(res, 404, { error: `no admin route ${route}` });
     } catch (err) {
       if (err instanceof InvalidFaultRuleError) return sendJson(res, 400, { error: err.message });
       throw err;

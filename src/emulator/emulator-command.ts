@@ -4,7 +4,8 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS, EmulatorConfigError, faultRuleFromJson, startEmulator } from './index.js';
 import { isLoopbackHost } from './loopback.js';
-import type { EmulatorOptions, FaultRule } from './index.js';
+import { credentialFromJson } from './admin-endpoint.js';
+import type { Credential, EmulatorOptions, FaultRule } from './index.js';
 
 // The defaults match config.example.yaml, so the demo runs with no flags at all.
 const DEFAULTS = {
@@ -37,14 +38,35 @@ options:
   --idle-timeout-ms N     a request body idle this long gets 400 RequestTimeout (default ${DEFAULT_IDLE_TIMEOUT_MS})
   --max-connections N     concurrent connections accepted (default ${DEFAULT_MAX_CONNECTIONS})
   --rules-file F          JSON fault rules (one FaultRule or an array) applied from the start
+  --sts-credentials-file F
+                          temporary credentials accepted besides the key above: JSON, one object or an
+                          array of {accessKeyId, accessKeySecret, securityToken, expiration (ISO 8601
+                          or epoch ms)}; requests must carry the token, and get SecurityTokenExpired after
   -h, --help              show this help
 
 Admin API on the same port, each call with "Authorization: Bearer TOKEN" (POST bodies as
-Content-Type: application/json): POST/GET/DELETE /-/faults, GET/DELETE /-/requests.
+Content-Type: application/json): POST/GET/DELETE /-/faults, GET/DELETE /-/requests,
+POST /-/credentials (one temporary credential, as in --sts-credentials-file).
 A --host other than a loopback address is warned about: the emulator is for tests and demos.
 `;
 
 class CommandLineError extends Error {}
+
+/** --sts-credentials-file: errors name the file and field, never a value. */
+async function loadStsCredentials(path: string): Promise<Credential[]> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(path, 'utf8'));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new CommandLineError(`--sts-credentials-file ${path}: ${code ?? 'not valid JSON'}`);
+  }
+  try {
+    return (Array.isArray(parsed) ? parsed : [parsed]).map(credentialFromJson);
+  } catch (err) {
+    throw new CommandLineError(`--sts-credentials-file ${path}: ${(err as Error).message}`);
+  }
+}
 
 async function loadRules(path: string): Promise<FaultRule[]> {
   let parsed: unknown;
@@ -113,6 +135,7 @@ async function parseCommandLine(argv: string[]): Promise<CommandLine | 'help'> {
         'idle-timeout-ms': { type: 'string' },
         'max-connections': { type: 'string' },
         'rules-file': { type: 'string' },
+        'sts-credentials-file': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -151,7 +174,10 @@ async function parseCommandLine(argv: string[]): Promise<CommandLine | 'help'> {
       host,
       dataDir: resolve(values['data-dir'] ?? DEFAULTS.dataDir),
       buckets: values.bucket ?? [DEFAULTS.bucket],
-      credentials: [{ accessKeyId, accessKeySecret }],
+      credentials: [
+        { accessKeyId, accessKeySecret },
+        ...(values['sts-credentials-file'] !== undefined ? await loadStsCredentials(values['sts-credentials-file']) : []),
+      ],
       ...(adminToken !== undefined ? { adminToken } : {}),
       ...(idleTimeoutMs !== undefined ? { idleTimeoutMs } : {}),
       ...(maxConnections !== undefined ? { maxConnections } : {}),

@@ -65,7 +65,7 @@ export class EmulatorServer {
   private readonly admin: AdminEndpoint;
 
   constructor(private readonly parts: ServerParts) {
-    this.admin = new AdminEndpoint(parts.faults, parts.requestLog, parts.adminToken);
+    this.admin = new AdminEndpoint(parts.faults, parts.requestLog, parts.adminToken, parts.authenticator);
     // requestTimeout 0: a 5 GB part on a slow link must not be cut off. Idle keep-alive sockets
     // must outlive ali-oss's agent (agentkeepalive 3.x keeps free sockets 15 s): a server that
     // closes first makes the client's next request on that socket fail with ECONNRESET.

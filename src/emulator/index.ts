@@ -9,7 +9,7 @@ import { RequestLog } from './request-log.js';
 import { prepareTempDir } from './temp-dir.js';
 import type { Credential } from './types.js';
 
-export type { FaultAction, FaultMatch, FaultRule, OssOperation, RequestLogEntry } from './types.js';
+export type { Credential, FaultAction, FaultMatch, FaultRule, OssOperation, RequestLogEntry } from './types.js';
 export { FaultInjector, InvalidFaultRuleError } from './fault-injector.js';
 export { RequestLog } from './request-log.js';
 export { faultRuleFromJson, faultRuleToJson } from './fault-rule-json.js';
@@ -44,6 +44,8 @@ export interface Emulator {
   readonly requestLog: RequestLog;
   /** What an admin call (`/-/faults`, `/-/requests`) must send as `Authorization: Bearer <token>`. */
   readonly adminToken: string;
+  /** Accepts a temporary (STS) credential from now on: its token is checked, and refused once expired. */
+  addCredential(credential: Credential): void;
   /** Closes the server and destroys open sockets. Safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -90,7 +92,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const faults = new FaultInjector();
   const requestLog = new RequestLog();
   const adminToken = options.adminToken ?? randomBytes(24).toString('base64url');
-  const server = new EmulatorServer({ buckets, authenticator: new Authenticator(options.credentials), faults, requestLog, tempDir, adminToken,
+  const authenticator = new Authenticator(options.credentials);
+  const server = new EmulatorServer({ buckets, authenticator, faults, requestLog, tempDir, adminToken,
     idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
     maxConnections: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
   });
@@ -103,6 +106,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     faults,
     requestLog,
     adminToken,
+    addCredential: (credential) => authenticator.add(credential),
     // Idempotent: a second stop waits for the first.
     stop: () => (stopped ??= server.close()),
   };

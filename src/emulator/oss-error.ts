@@ -24,6 +24,13 @@ export const ossErrors = {
       OSSAccessKeyId: accessKeyId,
       StringToSign: stringToSign,
     }),
+  // STS errors, worded as OSS's error-code reference (EC 0002-00000007 is the expired token).
+  securityTokenExpired: () => new OssError(403, 'SecurityTokenExpired', 'The security token you provided has expired.', { EC: '0002-00000007' }),
+  invalidSecurityToken: () => new OssError(403, 'InvalidSecurityToken', 'The security token you provided is invalid.'),
+  accessKeyIdAndSecurityTokenNotMatch: (accessKeyId: string) =>
+    new OssError(403, 'AccessKeyIdAndSecurityTokenNotMatch', 'The OSS access key id and security token you provided does not match.', {
+      OSSAccessKeyId: accessKeyId,
+    }),
   requestTimeTooSkewed: (requestTime: number | undefined) =>
     new OssError(403, 'RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.', {
       RequestTime: requestTime === undefined ? '' : new Date(requestTime).toISOString(),

@@ -70,6 +70,10 @@ export interface RequestLogEntry {
 export interface Credential {
   accessKeyId: string;
   accessKeySecret: string;
+  /** Temporary (STS) credentials only: requests must carry it as `x-oss-security-token`. */
+  securityToken?: string;
+  /** Temporary credentials only: epoch ms after which OSS answers SecurityTokenExpired. */
+  expiration?: number;
 }
 
 /** Object metadata, kept in the sidecar JSON next to the object's data file. */

@@ -24,7 +24,8 @@ export interface AliOssResponse {
  * (_uploadPart, the raw listParts/listUploads shapes, amendTimeSkewed).
  */
 export interface AliOssClient {
-  options: { amendTimeSkewed?: number };
+  /** ali-oss signs each request from these at the moment it builds it (createRequest, synchronous). */
+  options: { amendTimeSkewed?: number; accessKeyId: string; accessKeySecret: string; stsToken?: string };
   put(name: string, content: Buffer, options: Record<string, unknown>): Promise<{ res: AliOssResponse }>;
   putStream(name: string, stream: Readable, options: Record<string, unknown>): Promise<{ res: AliOssResponse }>;
   head(name: string, options: Record<string, unknown>): Promise<{ status: number; meta: Record<string, string> | null; res: AliOssResponse }>;

@@ -42,3 +42,5 @@ export {
 export { openFolderFile } from './folder-file.js';
 export type { FileIdentity, FolderFile } from './folder-file.js';
 export type { FileFingerprint, RecordedPart, RecordedUpload, UploadJournal, UploadOutcome } from './journal.js';
+export { CredentialsFetchError, CredentialsUnavailableError, RefreshingCredentials, staticCredentials } from './credentials-provider.js';
+export type { CredentialsProvider, CredentialsState, OssCredentials, RefreshOptions } from './credentials-provider.js';

@@ -2,6 +2,8 @@ import type { Readable } from 'node:stream';
 import { headerValue, newAliOssClient } from './ali-oss-client.js';
 import type { AliOssClient, AliOssResponse, OssConnectionOptions, RawPart } from './ali-oss-client.js';
 import { toStorageError } from './ali-oss-error.js';
+import { staticCredentials } from './credentials-provider.js';
+import type { CredentialsProvider, OssCredentials } from './credentials-provider.js';
 import { StorageError } from './errors.js';
 import type {
   Body,
@@ -20,16 +22,30 @@ import type {
 } from './object-storage.js';
 
 const CRC_HEADER = 'x-oss-hash-crc64ecma';
+/** Secrets and tokens of the last few credential sets, kept out of error details. */
+const MAX_REMEMBERED_SECRETS = 16;
 
 /** ObjectStorage over ali-oss's low-level calls. No retries here: see withRetries(). */
 export class OssStorage implements ObjectStorage {
-  private readonly clients = new Map<string, AliOssClient>();
-  private readonly secrets: string[];
+  private readonly clients = new Map<string, { client: AliOssClient; signsWith: OssCredentials }>();
+  /** Every secret and token ever used here, to keep them out of error details. */
+  private readonly secrets = new Set<string>();
+  private readonly credentials: CredentialsProvider;
   /** server time - local time, once a RequestTimeTooSkewed made us look. */
   private clockSkewMs: number | undefined;
 
-  constructor(private readonly connection: OssConnectionOptions) {
-    this.secrets = [connection.accessKeySecret, connection.stsToken ?? ''];
+  /** `credentials` (a renewing provider) wins over the connection's static keys. */
+  constructor(
+    private readonly connection: OssConnectionOptions,
+    credentials?: CredentialsProvider,
+  ) {
+    this.credentials =
+      credentials ??
+      staticCredentials({
+        accessKeyId: connection.accessKeyId,
+        accessKeySecret: connection.accessKeySecret,
+        ...(connection.stsToken !== undefined ? { securityToken: connection.stsToken } : {}),
+      });
   }
 
   async put(ref: ObjectRef, body: Body, options: NewObjectOptions & RequestOptions = {}): Promise<StoredChecksums> {
@@ -185,26 +201,55 @@ export class OssStorage implements ObjectStorage {
     return objects;
   }
 
-  /** Run one SDK call, turning its failures into secret-free StorageErrors (body errors pass through). */
+  /**
+   * Run one SDK call, turning its failures into secret-free StorageErrors (body errors pass through).
+   * OSS refusing the token (expired, invalid, not this key's) renews the credentials once and sends
+   * this request again: a rotation never fails a file. The body is opened afresh by fn.
+   */
   private async call<T>(operation: string, ref: ObjectRef, fn: (client: AliOssClient) => Promise<T>): Promise<T> {
-    try {
-      return await fn(this.client(ref.bucket));
-    } catch (err) {
-      if (err instanceof BodyStreamError) throw err.cause;
-      const storageError = toStorageError(err, operation, ref, this.secrets);
-      if (storageError.code === 'RequestTimeTooSkewed') await this.correctClock();
-      throw storageError;
+    for (let renewed = false; ; renewed = true) {
+      // Throws CredentialsUnavailableError (fatal: the folder rests) when none are valid.
+      const credentials = await this.credentials.get();
+      try {
+        return await fn(this.client(ref.bucket, credentials));
+      } catch (err) {
+        if (err instanceof BodyStreamError) throw err.cause;
+        const storageError = toStorageError(err, operation, ref, [...this.secrets]);
+        if (storageError.code === 'RequestTimeTooSkewed') await this.correctClock();
+        if (!renewed && storageError.code !== undefined && TOKEN_REFUSED.has(storageError.code) && (await this.credentials.renew(credentials))) continue;
+        throw storageError;
+      }
     }
   }
 
-  private client(bucket: string): AliOssClient {
-    let client = this.clients.get(bucket);
-    if (!client) {
-      client = newAliOssClient(this.connection, bucket);
-      if (this.clockSkewMs !== undefined) client.options.amendTimeSkewed = this.clockSkewMs;
-      this.clients.set(bucket, client);
+  /**
+   * The bucket's client, signing with `credentials` from now on. ali-oss reads its options when it
+   * builds each request (synchronously), so a request already sent keeps the signature it had and
+   * finishes; the three values are swapped together, with no await between.
+   */
+  private client(bucket: string, credentials: OssCredentials): AliOssClient {
+    this.secrets.add(credentials.accessKeySecret);
+    if (credentials.securityToken) this.secrets.add(credentials.securityToken);
+    // Months of rotations must not grow this without end: the oldest (long expired) go first.
+    for (const old of this.secrets) {
+      if (this.secrets.size <= MAX_REMEMBERED_SECRETS) break;
+      this.secrets.delete(old);
     }
-    return client;
+    let entry = this.clients.get(bucket);
+    if (!entry) {
+      const client = newAliOssClient({ ...this.connection, ...connectionKeys(credentials) }, bucket);
+      if (this.clockSkewMs !== undefined) client.options.amendTimeSkewed = this.clockSkewMs;
+      entry = { client, signsWith: credentials };
+      this.clients.set(bucket, entry);
+    } else if (entry.signsWith !== credentials) {
+      const options = entry.client.options;
+      options.accessKeyId = credentials.accessKeyId;
+      options.accessKeySecret = credentials.accessKeySecret;
+      if (credentials.securityToken) options.stsToken = credentials.securityToken;
+      else delete options.stsToken;
+      entry.signsWith = credentials;
+    }
+    return entry.client;
   }
 
   /** The server said our clock is off: sign later requests with the server's time (its Date header). */
@@ -214,15 +259,29 @@ export class OssStorage implements ObjectStorage {
       const serverDate = Date.parse(res.headers.get('date') ?? '');
       if (Number.isNaN(serverDate)) return;
       this.clockSkewMs = serverDate - Date.now();
-      for (const client of this.clients.values()) client.options.amendTimeSkewed = this.clockSkewMs;
+      for (const { client } of this.clients.values()) client.options.amendTimeSkewed = this.clockSkewMs;
     } catch {
       // No clock check possible: the retry (if any) goes out with the local clock.
     }
   }
 }
 
-export function createOssStorage(connection: OssConnectionOptions): ObjectStorage {
-  return new OssStorage(connection);
+export function createOssStorage(connection: OssConnectionOptions, credentials?: CredentialsProvider): ObjectStorage {
+  return new OssStorage(connection, credentials);
+}
+
+/**
+ * OSS's answers to a token it will not take (its error-code reference, EC 0002-0000000x):
+ * worth one renewal and one more try of the same request before the error counts.
+ */
+const TOKEN_REFUSED = new Set(['SecurityTokenExpired', 'InvalidSecurityToken', 'AccessKeyIdAndSecurityTokenNotMatch', 'InvalidAccessKeyId']);
+
+function connectionKeys(credentials: OssCredentials): Pick<OssConnectionOptions, 'accessKeyId' | 'accessKeySecret' | 'stsToken'> {
+  return {
+    accessKeyId: credentials.accessKeyId,
+    accessKeySecret: credentials.accessKeySecret,
+    ...(credentials.securityToken !== undefined ? { stsToken: credentials.securityToken } : { stsToken: undefined }),
+  };
 }
 
 /** Marks a failure that came from our body stream (file read, change, abort) rather than from HTTP. */

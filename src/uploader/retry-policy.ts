@@ -12,6 +12,8 @@ const FATAL_CODES = new Set([
   'SignatureDoesNotMatch',
   'SecurityTokenExpired',
   'InvalidSecurityToken',
+  // A token and key that do not belong together: the provider's to fix, not the file's.
+  'AccessKeyIdAndSecurityTokenNotMatch',
   'NoSuchBucket',
   'UserDisable',
   'AccountNotExist',

@@ -27,6 +27,16 @@ describe('Logger', () => {
     }
   });
 
+  it('redacts rotating credentials, keeping the latest 32 sets and every pinned secret', () => {
+    const lines: string[] = [];
+    const log = new Logger({ level: 'debug', pretty: false, secrets: ['pinned-secret'], write: (l) => lines.push(l) });
+    for (let i = 0; i < 100; i++) log.addRotatingSecrets([`rot-secret-${i}-x`, `rot-token-${i}-x`]);
+    log.info('values', { a: 'pinned-secret', b: 'rot-secret-99-x', c: 'rot-token-68-x', d: 'rot-secret-0-x' });
+    const line = lines.join('');
+    expect(line).not.toMatch(/pinned-secret|rot-secret-99-x|rot-token-68-x/);
+    expect(line).toContain('rot-secret-0-x'); // expired long ago: no longer looked for
+  });
+
   it('prints a readable line for a terminal', () => {
     const lines: string[] = [];
     new Logger({ level: 'info', pretty: true, write: (l) => lines.push(l) }).warn('folder paused', { folder: 'photos' });

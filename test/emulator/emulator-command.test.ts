@@ -154,6 +154,33 @@ describe('oss-sync emulator command', () => {
     expect(await run.exited).toBe(0);
   });
 
+  it('accepts temporary credentials from --sts-credentials-file and POST /-/credentials, checking the token and its expiry', async () => {
+    const data = tempDir();
+    dirs.push(data);
+    const file = join(data.path, 'sts.json');
+    const sts = { accessKeyId: 'STS.cli-key', accessKeySecret: 'cli-sts-secret', securityToken: 'cli-sts-token', expiration: new Date(Date.now() + 600_000).toISOString() };
+    writeFileSync(file, JSON.stringify(sts));
+    const run = runCli(['--port', '0', '--data-dir', join(data.path, 'emu'), '--sts-credentials-file', file]);
+    children.push(run.child);
+    const endpoint = await waitFor(() => /^listening on (\S+)$/m.exec(run.stdout())?.[1], { what: 'the endpoint line' });
+    const token = await waitFor(() => /^admin token: (\S+)$/m.exec(run.stdout())?.[1], { what: 'the admin token line' });
+    const client = (c: typeof sts) =>
+      new OSS({ endpoint, bucket: 'demo-backups', accessKeyId: c.accessKeyId, accessKeySecret: c.accessKeySecret, stsToken: c.securityToken, refreshSTSTokenInterval: 0x7fffffff } as OSS.Options);
+    await client(sts).put('a', Buffer.from('a'));
+    await expect(client({ ...sts, securityToken: 'wrong' }).put('a', Buffer.from('a'))).rejects.toMatchObject({ code: 'InvalidSecurityToken', status: 403 });
+
+    const expired = { accessKeyId: 'STS.old', accessKeySecret: 'old-secret', securityToken: 'old-token', expiration: new Date(Date.now() - 1000).toISOString() };
+    const posted = await fetch(`${endpoint}/-/credentials`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(expired) });
+    expect(posted.status).toBe(201);
+    expect(await posted.text()).not.toContain('old-secret');
+    await expect(client(expired).put('a', Buffer.from('a'))).rejects.toMatchObject({ code: 'SecurityTokenExpired', status: 403 });
+    const bad = await fetch(`${endpoint}/-/credentials`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{"accessKeyId":"x"}' });
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain('accessKeySecret');
+    run.child.kill('SIGINT');
+    expect(await run.exited).toBe(0);
+  });
+
   it('refuses a bad flag with exit code 2, naming the flag', async () => {
     const run = runCli(['--port', 'eighty']);
     children.push(run.child);

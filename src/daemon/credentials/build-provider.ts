@@ -1,0 +1,31 @@
+import type { OssConfig } from '../../config/index.js';
+import type { CredentialsSource } from '../../config/types.js';
+import { staticCredentials } from '../../uploader/index.js';
+import type { CredentialsProvider, RefreshOptions } from '../../uploader/index.js';
+import { assumeRoleProvider } from './assume-role-provider.js';
+import { credentialsUriProvider } from './credentials-uri-provider.js';
+import { ecsRamRoleProvider } from './ecs-ram-role-provider.js';
+import { fileProvider } from './file-provider.js';
+import { processProvider } from './process-provider.js';
+
+/** The provider oss.credentials names; absent or static: the config's keys, as before. */
+export function buildCredentialsProvider(oss: OssConfig, options: RefreshOptions = {}): CredentialsProvider {
+  return fromSource(oss.credentials ?? { provider: 'static' }, oss, options);
+}
+
+function fromSource(source: CredentialsSource, oss: OssConfig, options: RefreshOptions): CredentialsProvider {
+  switch (source.provider) {
+    case 'static':
+      return staticCredentials({ accessKeyId: oss.accessKeyId, accessKeySecret: oss.accessKeySecret, ...(oss.stsToken !== undefined ? { securityToken: oss.stsToken } : {}) });
+    case 'file':
+      return fileProvider(source.path, options);
+    case 'credentials_uri':
+      return credentialsUriProvider(source.uri, options);
+    case 'process':
+      return processProvider(source.command, source.timeoutMs, options);
+    case 'ecs_ram_role':
+      return ecsRamRoleProvider(source, options);
+    case 'assume_role':
+      return assumeRoleProvider(fromSource(source.base, oss, options), source, options);
+  }
+}

@@ -1,0 +1,243 @@
+import { FatalError } from './errors.js';
+
+const MIN_REFRESH_GAP_MS = 1000;
+
+/** What a request is signed with. Temporary credentials carry a token and an expiry. */
+export interface OssCredentials {
+  accessKeyId: string;
+  accessKeySecret: string;
+  securityToken?: string;
+  /** Epoch ms; undefined: never expires (a long-term AccessKey). */
+  expiration?: number;
+}
+
+/** What `status` and metrics may show of a provider: never a value. */
+export interface CredentialsState {
+  /** static, file, credentials_uri, process, ecs_ram_role, assume_role */
+  kind: string;
+  /** Epoch ms of the current credentials' expiry; undefined when they never expire or none are held. */
+  expiresAt?: number;
+  /** Epoch ms of the last successful fetch. */
+  refreshedAt?: number;
+  /** The last fetch's failure while it lasts (secret-free), cleared by a success. */
+  lastError?: string;
+}
+
+/**
+ * Where the uploader gets credentials. get() answers at once while the current ones are fresh; it
+ * never hands out expired ones (it throws CredentialsUnavailableError, a FatalError: folders rest).
+ */
+export interface CredentialsProvider {
+  get(): Promise<OssCredentials>;
+  /**
+   * OSS refused `rejected` (token expired or not matching): fetch again once, unless newer ones are
+   * already held. True when the caller now has other credentials to retry with.
+   */
+  renew(rejected: OssCredentials): Promise<boolean>;
+  state(): CredentialsState;
+  /** Called after every successful fetch (new secrets to redact; folders resting may resume). */
+  onRefresh(listener: (credentials: OssCredentials) => void): void;
+  close(): void;
+}
+
+/** No valid credentials: every request would fail, so the folder rests as for a bad key. */
+export class CredentialsUnavailableError extends FatalError {
+  override name = 'CredentialsUnavailableError';
+}
+
+/** A provider's own failure (bad JSON, expiry in the past, command exit code...), naming the provider. */
+export class CredentialsFetchError extends Error {
+  override name = 'CredentialsFetchError';
+}
+
+export interface RefreshOptions {
+  /** Refresh when this fraction of the lifetime has passed. Default 0.8. */
+  refreshAt?: number;
+  /** Back-off after a failed fetch: base doubling up to cap. Defaults 1 s, 60 s. */
+  retryBaseMs?: number;
+  retryCapMs?: number;
+  /** Told about a failed fetch (secret-free). */
+  onWarn?: (message: string) => void;
+  /**
+   * Told every set fetched before anyone can use it: the place to register its secret and token for
+   * redaction (an assume_role's base credentials too, which nothing else sees).
+   */
+  onFetched?: (credentials: OssCredentials) => void;
+  now?: () => number;
+}
+
+/**
+ * Credentials from `fetch`, renewed ahead of expiry by a timer and on demand, one fetch at a time.
+ *
+ * Invariants:
+ * - at most one fetch runs (single flight): every caller during it awaits the same promise, so 16
+ *   parts asking at expiry cause one fetch;
+ * - get() never resolves expired credentials;
+ * - a failed fetch keeps the current credentials while they are valid, and is retried with back-off.
+ */
+export class RefreshingCredentials implements CredentialsProvider {
+  private current: OssCredentials | undefined;
+  private fetchedAt = 0;
+  private refreshedAt: number | undefined;
+  private inflight: Promise<OssCredentials> | undefined;
+  private failures = 0;
+  private lastError: string | undefined;
+  private nextAttemptAt = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+  /** The credentials a renew() already fetched again for: one forced fetch per set. */
+  private renewedFor: OssCredentials | undefined;
+  private readonly listeners: Array<(credentials: OssCredentials) => void> = [];
+  private readonly closeHooks: Array<() => void> = [];
+  private readonly now: () => number;
+
+  constructor(
+    readonly kind: string,
+    private readonly fetchCredentials: () => Promise<OssCredentials>,
+    private readonly options: RefreshOptions = {},
+  ) {
+    this.now = options.now ?? Date.now;
+  }
+
+  async get(): Promise<OssCredentials> {
+    const current = this.current;
+    const now = this.now();
+    if (current && !this.expired(current, now)) {
+      // Past the refresh point (a late timer): refresh in the background, sign with these meanwhile.
+      if (now >= this.refreshPoint(current) && now >= this.nextAttemptAt) void this.refresh().catch(() => undefined);
+      return current;
+    }
+    if (this.inflight === undefined && now < this.nextAttemptAt && this.lastError !== undefined) {
+      // Backing off after a failure: do not hammer a provider that is down.
+      throw new CredentialsUnavailableError(`no valid OSS credentials from the ${this.kind} provider: ${this.lastError}`);
+    }
+    try {
+      return await this.refresh();
+    } catch (err) {
+      throw new CredentialsUnavailableError(`no valid OSS credentials from the ${this.kind} provider: ${messageOf(err)}`, { cause: err });
+    }
+  }
+
+  async renew(rejected: OssCredentials): Promise<boolean> {
+    if (this.current !== undefined && this.current !== rejected) return !this.expired(this.current, this.now());
+    if (this.renewedFor === rejected && this.inflight === undefined) return false;
+    this.renewedFor = rejected;
+    try {
+      const fresh = await this.refresh();
+      return !sameCredentials(fresh, rejected);
+    } catch {
+      return false;
+    }
+  }
+
+  state(): CredentialsState {
+    const state: CredentialsState = { kind: this.kind };
+    if (this.current?.expiration !== undefined) state.expiresAt = this.current.expiration;
+    if (this.refreshedAt !== undefined) state.refreshedAt = this.refreshedAt;
+    if (this.lastError !== undefined) state.lastError = this.lastError;
+    return state;
+  }
+
+  onRefresh(listener: (credentials: OssCredentials) => void): void {
+    this.listeners.push(listener);
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    for (const hook of this.closeHooks.splice(0)) hook();
+  }
+
+  /** Something outside says the source changed (a file rewritten): fetch now (joins a running fetch). */
+  refreshNow(): Promise<OssCredentials> {
+    return this.refresh();
+  }
+
+  /** Run at close() (a file watch to stop). */
+  onClose(hook: () => void): void {
+    this.closeHooks.push(hook);
+  }
+
+  /** The single flight: joins the running fetch or starts one. */
+  private refresh(): Promise<OssCredentials> {
+    this.inflight ??= this.fetchOnce().finally(() => {
+      this.inflight = undefined;
+    });
+    return this.inflight;
+  }
+
+  private async fetchOnce(): Promise<OssCredentials> {
+    const startedAt = this.now();
+    try {
+      const fresh = await this.fetchCredentials();
+      if (fresh.expiration !== undefined && fresh.expiration <= this.now()) {
+        throw new CredentialsFetchError(`the ${this.kind} provider returned credentials that expired at ${new Date(fresh.expiration).toISOString()}`);
+      }
+      this.options.onFetched?.(fresh);
+      // Same values again: keep the object, so renew() can tell "nothing new" by identity.
+      if (!this.current || !sameCredentials(this.current, fresh)) this.current = fresh;
+      this.fetchedAt = startedAt;
+      this.refreshedAt = this.now();
+      this.failures = 0;
+      this.lastError = undefined;
+      this.nextAttemptAt = 0;
+      // At least a second apart (a source that keeps answering a set about to expire must not be
+      // asked in a tight loop), but never later than the expiry.
+      this.schedule(Math.max(this.refreshPoint(this.current), Math.min(this.now() + MIN_REFRESH_GAP_MS, this.current.expiration ?? Infinity)));
+      for (const listener of this.listeners) listener(this.current);
+      return this.current;
+    } catch (err) {
+      this.failures++;
+      this.lastError = messageOf(err);
+      const base = this.options.retryBaseMs ?? 1000;
+      const delay = Math.min(this.options.retryCapMs ?? 60_000, base * 2 ** (this.failures - 1));
+      this.nextAttemptAt = this.now() + delay;
+      const keeping = this.current && !this.expired(this.current, this.now());
+      this.options.onWarn?.(
+        `could not refresh OSS credentials from the ${this.kind} provider (${this.lastError}); ` +
+          (keeping ? 'keeping the current ones until they expire' : 'none valid: uploads wait') +
+          `, next try in ${Math.round(delay / 1000)} s`,
+      );
+      this.schedule(this.nextAttemptAt);
+      throw err;
+    }
+  }
+
+  /** The next background fetch; unref'd so it never keeps a process alive. */
+  private schedule(at: number): void {
+    if (this.closed || !Number.isFinite(at)) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.refresh().catch(() => undefined);
+      },
+      Math.max(0, at - this.now()),
+    );
+    this.timer.unref();
+  }
+
+  private refreshPoint(credentials: OssCredentials): number {
+    if (credentials.expiration === undefined) return Infinity;
+    const lifetime = credentials.expiration - this.fetchedAt;
+    return this.fetchedAt + lifetime * (this.options.refreshAt ?? 0.8);
+  }
+
+  private expired(credentials: OssCredentials, now: number): boolean {
+    return credentials.expiration !== undefined && now >= credentials.expiration;
+  }
+}
+
+/** Today's static keys: fetched once, never refreshed (a rejected key stays a bad key). */
+export function staticCredentials(credentials: OssCredentials): CredentialsProvider {
+  return new RefreshingCredentials('static', () => Promise.resolve(credentials));
+}
+
+function sameCredentials(a: OssCredentials, b: OssCredentials): boolean {
+  return a.accessKeyId === b.accessKeyId && a.accessKeySecret === b.accessKeySecret && a.securityToken === b.securityToken;
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
