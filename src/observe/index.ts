@@ -11,6 +11,17 @@ import { ObserveServer } from './http-server.js';
 import { LiveState } from './live-state.js';
 import { createMetrics } from './metrics.js';
 import { Notifier } from './notifier.js';
+import type { CredentialsState } from '../uploader/index.js';
+
+const EXPIRY_WARNING_MS = 10 * 60_000;
+
+/** The page's health line: the provider and its times, never a value. */
+function credentialsLine(state: CredentialsState | undefined): string {
+  if (!state) return 'unknown';
+  const expiry = state.expiresAt === undefined ? 'no expiry' : `expire ${new Date(state.expiresAt).toISOString()}`;
+  const refreshed = state.refreshedAt === undefined ? '' : `, refreshed ${new Date(state.refreshedAt).toISOString()}`;
+  return `${state.kind}: ${expiry}${refreshed}${state.lastError ? ` (refresh failing: ${state.lastError})` : ''}`;
+}
 
 export interface Observer {
   /** Where the page is (http://127.0.0.1:PORT/ or unix:/path), or undefined when http: is off. */
@@ -32,6 +43,14 @@ export async function startObserver(daemon: Daemon, config: Config, logger: Logg
   live.on('resumed', (folder) => notifier.alert('folder.resumed', { folder }));
   live.on('storeFailed', (err) => notifier.alert('state_db.failed', { stateDb: config.stateDb, error: err.message }));
   live.on('reconciled', () => pinger.ping());
+  // Refreshes run at 80% of a lifetime: credentials within 10 minutes of expiry mean the provider is failing.
+  let warnedFor: number | undefined;
+  live.on('sample', () => {
+    const state = live.credentials();
+    if (state?.expiresAt === undefined || state.expiresAt === warnedFor || state.expiresAt - Date.now() > EXPIRY_WARNING_MS) return;
+    warnedFor = state.expiresAt;
+    notifier.credentialsExpiring(new Date(state.expiresAt));
+  });
   // The start-up walks ran before this was listening: their success is the first ping.
   if (config.folders.every((f) => daemon.lastReconciledAt.has(f.name))) pinger.ping();
   let server: ObserveServer | undefined;
@@ -51,7 +70,7 @@ export async function startObserver(daemon: Daemon, config: Config, logger: Logg
               recentErrors: live.recentErrors,
               paused: Object.fromEntries(live.pausedFolders()),
               lastReconcileAt: Object.fromEntries(live.lastReconcileAt),
-              credentials: config.oss.stsToken ? 'STS token (expiry not known to oss-sync)' : 'AccessKey (no expiry)',
+              credentials: credentialsLine(live.credentials()),
               actions: http.token !== undefined ? 'token' : http.basicAuth ? 'basic' : 'none',
             }),
           ),

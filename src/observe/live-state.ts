@@ -9,6 +9,7 @@
 import { EventEmitter } from 'node:events';
 import type { StatusSnapshot } from '../cli/status-snapshot.js';
 import type { Daemon } from '../daemon/daemon.js';
+import type { CredentialsState } from '../uploader/index.js';
 import type { Logger } from '../daemon/logger.js';
 import type { RetryEvent } from '../uploader/index.js';
 import { liveSnapshot } from './live-snapshot.js';
@@ -204,6 +205,11 @@ export class LiveState extends EventEmitter<LiveStateEvents> {
   }
 
   /** Folders paused right now, and why. */
+  /** The credentials provider's state (kind, expiry, last refresh), never a value. */
+  credentials(): CredentialsState | undefined {
+    return this.daemon.credentialsState();
+  }
+
   pausedFolders(): ReadonlyMap<string, string> {
     return this.pausedSeen ?? new Map();
   }

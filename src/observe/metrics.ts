@@ -3,8 +3,8 @@
  * tests and a second daemon in one process do not collide). Gauges are filled from LiveState's
  * latest sample when scraped, so their values are the ones `oss-sync status --json` shows.
  *
- * Not exported yet, for want of a source in the daemon (see README): credentials expiry, the
- * bandwidth limit, and the last verify and clean-up times.
+ * Not exported yet, for want of a source in the daemon (see README): the bandwidth limit, and the
+ * last verify and clean-up times.
  */
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { LiveState } from './live-state.js';
@@ -25,6 +25,17 @@ export function createMetrics(live: LiveState): Registry {
     collect() {
       this.reset();
       for (const f of snap().folders) for (const state of FILE_STATES) this.set({ folder: f.folder, state }, f[state]);
+    },
+  });
+  new Gauge({
+    name: 'oss_sync_credentials_expiry_timestamp_seconds',
+    help: 'When the current credentials expire (Unix time); absent for credentials that never expire.',
+    labelNames: ['provider'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const state = live.credentials();
+      if (state?.expiresAt !== undefined) this.set({ provider: state.kind }, Math.floor(state.expiresAt / 1000));
     },
   });
   new Gauge({

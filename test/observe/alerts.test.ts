@@ -109,4 +109,32 @@ describe('notify: webhook and ping', () => {
     expect(failed, run.stdout.join('\n')).toMatchObject({ stateDb: fx.stateDb });
     expect(String(failed!.error)).toMatch(/readonly|read-only|cannot be written/i);
   });
+
+  it('warns by webhook when the credentials come within 10 minutes of expiry, and /metrics shows when they expire', async () => {
+    receiver = await startReceiver();
+    const port = await freePort();
+    const expiresAt = new Date(Math.floor((Date.now() + 5 * 60_000) / 1000) * 1000);
+    fx = await createSyncFixture([{ name: 'main' }]);
+    const answer = {
+      AccessKeyId: fx.emu.accessKeyId,
+      AccessKeySecret: fx.emu.accessKeySecret,
+      SecurityToken: 'token-that-must-stay-secret',
+      Expiration: expiresAt.toISOString().replace(/\.\d+Z$/, 'Z'),
+    };
+    fx.writeConfig(undefined, {
+      oss: { endpoint: fx.emu.endpoint, credentials: { provider: 'process', command: [process.execPath, '-e', `process.stdout.write(${JSON.stringify(JSON.stringify(answer))})`] } },
+      http: { listen: `127.0.0.1:${port}`, token: TOKEN },
+      notify: { webhook_url: `${receiver.url}/hook` },
+    });
+    const run = fx.spawnCli(['run', '--config', fx.configPath]);
+    await run.waitForLog((r) => r.msg === 'status page and /metrics listening');
+    const warned = await waitFor(() => webhooks(receiver!).find((w) => w.event === 'credentials.expiring'), { what: 'the expiring webhook' });
+    expect(warned.expiresAt).toBe(expiresAt.toISOString());
+    const res = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    const samples = parsePrometheus(await res.text());
+    expect(metricValue(samples, 'oss_sync_credentials_expiry_timestamp_seconds', { provider: 'process' })).toBe(expiresAt.getTime() / 1000);
+    expect(JSON.stringify(receiver.received)).not.toContain(answer.SecurityToken);
+    run.child.kill('SIGTERM');
+    expect((await run.exited).code).toBe(0);
+  });
 });
