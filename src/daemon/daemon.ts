@@ -74,6 +74,8 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   private readonly operatorPauses = new Set<string>();
   /** When each folder last finished a reconcile walk without error (epoch ms; the start-up walk included). */
   readonly lastReconciledAt = new Map<string, number>();
+  /** When the last stale-upload cleanup finished (epoch ms), for /metrics. */
+  lastCleanupAt: number | undefined;
   /** Transfers this process is running, each cancellable on its own (a removed folder's). */
   private readonly transfers = new RunningTransfers();
   private readonly orphans = new OrphanSweeper(
@@ -429,6 +431,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     try {
       const entries = await cleanUpStaleUploads(this.cleanupContext(), { olderThanMs: this.config.cleanupOlderThanMs, dryRun: false });
       const aborted = entries.filter((e) => e.action === 'abort' && e.error === undefined);
+      this.lastCleanupAt = Date.now();
       this.o.logger.info('cleaned up stale multipart uploads', { aborted: aborted.length, kept: entries.length - aborted.length });
     } catch (err) {
       if (isDatabaseUnwritable(err)) this.storeFailures.report(err);

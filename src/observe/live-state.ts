@@ -205,6 +205,10 @@ export class LiveState extends EventEmitter<LiveStateEvents> {
   }
 
   /** Folders paused right now, and why. */
+  lastCleanupAt(): number | undefined {
+    return this.daemon.lastCleanupAt;
+  }
+
   /** The credentials provider's state (kind, expiry, last refresh), never a value. */
   credentials(): CredentialsState | undefined {
     return this.daemon.credentialsState();

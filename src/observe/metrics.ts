@@ -3,8 +3,8 @@
  * tests and a second daemon in one process do not collide). Gauges are filled from LiveState's
  * latest sample when scraped, so their values are the ones `oss-sync status --json` shows.
  *
- * Not exported yet, for want of a source in the daemon (see README): the bandwidth limit, and the
- * last verify and clean-up times.
+ * Not exported yet, for want of a source in the daemon (see README): the bandwidth limit and the
+ * last verify time.
  */
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { LiveState } from './live-state.js';
@@ -25,6 +25,16 @@ export function createMetrics(live: LiveState): Registry {
     collect() {
       this.reset();
       for (const f of snap().folders) for (const state of FILE_STATES) this.set({ folder: f.folder, state }, f[state]);
+    },
+  });
+  new Gauge({
+    name: 'oss_sync_last_cleanup_timestamp_seconds',
+    help: 'When run last aborted stale multipart uploads (cleanup_schedule), Unix time; absent before the first.',
+    registers: [registry],
+    collect() {
+      this.reset();
+      const at = live.lastCleanupAt();
+      if (at !== undefined) this.set(Math.floor(at / 1000));
     },
   });
   new Gauge({

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTree } from '../helpers/fixtures.js';
 import { createSyncFixture, type SyncFixture } from '../helpers/sync-fixture.js';
+import { waitFor } from '../helpers/wait.js';
+import { freePort, metricValue, parsePrometheus } from '../observe/observe-helpers.js';
 
 const DAY = 86_400_000;
 
@@ -124,7 +126,8 @@ describe('oss-sync cleanup', () => {
   });
 
   it('run does the same on cleanup_schedule, without a command', async () => {
-    const ids = await setUp({ cleanup_schedule: '* * * * * *' });
+    const port = await freePort();
+    const ids = await setUp({ cleanup_schedule: '* * * * * *', http: { listen: `127.0.0.1:${port}` } });
     const daemon = fx!.spawnCli(['run', '--config', fx!.configPath]);
     // By then the start-up has aborted the orphan and resumed resume.bin: the stale one is left to this pass.
     const done = await daemon.waitForLog((r) => r.msg === 'cleaned up stale multipart uploads');
@@ -132,6 +135,10 @@ describe('oss-sync cleanup', () => {
     const left = (await serverUploads()).map((u) => u.uploadId);
     expect(left).not.toContain(ids.stale);
     expect(left).toEqual(expect.arrayContaining([ids.foreign, ids.current]));
+    // ...and /metrics says when.
+    const scrape = async () => parsePrometheus(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
+    const at = await waitFor(async () => metricValue(await scrape(), 'oss_sync_last_cleanup_timestamp_seconds'), { what: 'the cleanup time metric' });
+    expect(Math.abs(at - Date.now() / 1000)).toBeLessThan(120);
     daemon.child.kill('SIGTERM');
     expect((await daemon.exited).code).toBe(0);
   });
