@@ -69,7 +69,8 @@ function prepareFolders(configPath: string): void {
   (doc.folders ?? []).forEach((folder, index) => {
     if (typeof folder.path !== 'string') return;
     const dir = resolve(base, folder.path);
-    mkdirSync(dir, { recursive: true });
+    // 0700 like every folder oss-sync creates: the demo's state database lives beside these.
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
     if (existsSync(dir) && readdirSync(dir).length === 0) seed(dir, index);
   });
 }
