@@ -9,4 +9,4 @@ export { defaultStateDbPath } from './state-db-path.js';
 export { canonicalPath } from './paths.js';
 export { parseSize, parseDuration } from './units.js';
 export { DELETE_POLICIES, LOG_LEVELS, STORAGE_CLASSES, WATCHERS } from './types.js';
-export type { Config, DeletePolicy, FolderConfig, LogLevel, OssConfig, StorageClass, WatcherKind } from './types.js';
+export type { Config, CutoffMode, TimetableConfig, TimetableEntry, DeletePolicy, FolderConfig, LogLevel, OssConfig, StorageClass, WatcherKind } from './types.js';

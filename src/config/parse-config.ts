@@ -14,6 +14,7 @@ import { IssueSink } from './issue-sink.js';
 import { readOssSection } from './oss-section.js';
 import { resolveConfigPath } from './paths.js';
 import { SectionReader } from './section-reader.js';
+import { readTimetable } from './timetable-section.js';
 import { warnIfStateDbExposed } from './state-db-exposure.js';
 import { defaultStateDbPath } from './state-db-path.js';
 import { LOG_LEVELS, WATCHERS } from './types.js';
@@ -111,6 +112,7 @@ function buildConfig(root: SectionReader, sourcePath: string, options: ParseOpti
     shutdownGraceMs: root.duration('shutdown_grace') ?? DEFAULTS.shutdownGraceMs,
     ignore: [...DEFAULT_IGNORES, ...readGlobs(root, 'ignore')],
     folders: [],
+    timetable: readTimetable(root),
     warnings: root.sink.warnings,
   };
   const folders = readFolders(root, { partSize, watcher, baseDir, checkFolders: options.purpose !== 'inspect', mayBeMissing: options.mayBeMissing });

@@ -54,6 +54,8 @@ export interface Config {
   /** Ignore patterns for every folder: DEFAULT_IGNORES followed by the config's `ignore:` list. */
   ignore: string[];
   folders: FolderConfig[];
+  /** Upload windows and bandwidth by schedule (`timetable:`); null = always open, unlimited. */
+  timetable: TimetableConfig | null;
   /** Things the daemon should log at start-up (never contain a secret's value). */
   warnings: string[];
 }
@@ -75,4 +77,24 @@ export interface FolderConfig {
   partSize: number;
   storageClass?: StorageClass;
   watcher: WatcherKind;
+}
+
+export const CUTOFF_MODES = ['soft', 'hard'] as const;
+export type CutoffMode = (typeof CUTOFF_MODES)[number];
+
+/** One `timetable.entries` item: from each minute `at` matches, the settings it names hold. */
+export interface TimetableEntry {
+  /** Cron expression (5 or 6 fields), in the timetable's time zone. */
+  at: string;
+  uploads?: 'open' | 'closed';
+  /** Bytes per second of request bodies over all requests; null = unlimited. */
+  bandwidth?: number | null;
+}
+
+export interface TimetableConfig {
+  /** IANA name; undefined = the machine's. */
+  timeZone: string | undefined;
+  /** soft: parts in flight when a window closes finish; hard: they are cut off (and resume later). */
+  cutoff: CutoffMode;
+  entries: TimetableEntry[];
 }
