@@ -26,6 +26,8 @@ export interface Body {
   open(): Readable;
   /** The whole body, when it is already in memory: sent as one buffer with its Content-MD5. */
   readonly inMemory?: { bytes: Buffer; md5Base64: string };
+  /** Content-MD5 (base64) of a streamed body whose digest is known up front (a throttled in-memory body). */
+  readonly contentMd5?: string;
 }
 
 export interface NewObjectOptions {

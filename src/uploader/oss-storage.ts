@@ -42,7 +42,7 @@ export class OssStorage implements ObjectStorage {
       withBodyStream(body, options.signal, (stream) =>
         client.putStream(ref.key, stream, {
           contentLength: body.size,
-          headers: newObjectHeaders(options),
+          headers: body.contentMd5 === undefined ? newObjectHeaders(options) : { ...newObjectHeaders(options), 'Content-MD5': body.contentMd5 },
           ...sdkOptions(options),
         }),
       ),
@@ -73,7 +73,8 @@ export class OssStorage implements ObjectStorage {
 
   async uploadPart(ref: ObjectRef, uploadId: string, partNumber: number, body: Body, options: RequestOptions = {}): Promise<StoredChecksums> {
     // A body already in memory was hashed up front: the server checks it as it arrives, too.
-    const headers = body.inMemory ? { 'Content-MD5': body.inMemory.md5Base64 } : {};
+    const md5 = body.inMemory?.md5Base64 ?? body.contentMd5;
+    const headers = md5 === undefined ? {} : { 'Content-MD5': md5 };
     const result = await this.call('UploadPart', ref, (client) =>
       withBodyStream(body, options.signal, (stream) =>
         client._uploadPart(ref.key, uploadId, partNumber, { size: body.size, stream }, { ...sdkOptions(options), headers }),
