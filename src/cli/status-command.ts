@@ -2,6 +2,7 @@ import { loadConfig } from '../config/index.js';
 import { CONFIG_OPTION, parseCommandArgs, resolveConfigPath } from './args.js';
 import { readStatus } from './status-snapshot.js';
 import { renderStatus } from './status-view.js';
+import { renderTimetableStatus, timetableStatus } from './timetable-status.js';
 
 export const STATUS_HELP = `usage: oss-sync status [--config FILE] [--json] [--watch]
 
@@ -25,17 +26,20 @@ export async function runStatusCommand(argv: string[]): Promise<number> {
   }
   const config = loadConfig(resolveConfigPath(values.config), process.env, { purpose: 'inspect' });
   const folders = config.folders.map((f) => ({ name: f.name, path: f.path }));
-  const show = (): string => {
-    const snapshot = readStatus(config.stateDb, folders);
-    return values.json ? `${JSON.stringify(snapshot, null, 2)}\n` : renderStatus(snapshot);
+  const show = async (): Promise<string> => {
+    // The timetable key is added only with a timetable: the JSON of configs without one is unchanged.
+    const timetable = await timetableStatus(config.timetable);
+    const snapshot = { ...readStatus(config.stateDb, folders), ...(timetable ? { timetable } : {}) };
+    if (values.json) return `${JSON.stringify(snapshot, null, 2)}\n`;
+    return timetable ? `${renderStatus(snapshot)}${renderTimetableStatus(timetable)}\n` : renderStatus(snapshot);
   };
   if (!values.watch) {
-    process.stdout.write(show());
+    process.stdout.write(await show());
     return 0;
   }
   return new Promise<number>((resolve) => {
     const draw = (): void => {
-      process.stdout.write(`${process.stdout.isTTY ? '\x1b[2J\x1b[H' : ''}${show()}`);
+      void show().then((text) => process.stdout.write(`${process.stdout.isTTY ? '\x1b[2J\x1b[H' : ''}${text}`));
     };
     const timer = setInterval(draw, 2_000);
     const done = (): void => {
