@@ -14,22 +14,28 @@ const realClock: LimiterClock = { now: () => performance.now(), sleep: abortable
  * BURST_MS of the rate, so no second ever carries much more than one second of the rate (kopia#2665:
  * a bucket a second deep lets a whole second's bytes out at once after each pause).
  */
-export const BURST_MS = 50;
+export const BURST_MS = 25;
 /** Pieces never smaller than this, so a low rate does not mean a write per few bytes. */
 const MIN_PIECE_BYTES = 1024;
 
 /**
  * One token bucket over request body bytes, shared by every request (restic's "limits as wrappers
- * around the backend"): as GCRA, one "theoretical arrival time" `tat` advanced by each grant, so
- * grants are served in call order and the rate holds over any span longer than BURST_MS.
+ * around the backend"). Grants are served one at a time, in call order (fair between requests):
+ * each waits until `tat`, the time at which the bytes granted so far would have gone at exactly the
+ * rate, then moves it on by its own bytes' time.
  *
- * Invariant: bytes granted by time T <= rate x (T - t0) / 1000 + rate x BURST_MS / 1000 + one piece,
- * for any t0 after the last rate change.
+ * Invariant: bytes granted in any span of T ms <= rate x (T + BURST_MS) / 1000 + one piece. A grant
+ * computes its wait when its turn comes, not when it was asked for: after the event loop stalled
+ * (a GC pause, a busy CPU) the grants queued behind the stall do not all go at once, since idle or
+ * lost time is credited up to BURST_MS only (the measured burst was 1.4 s of the rate in one second
+ * with reservations made up front).
  */
 export class BandwidthLimiter {
   private bytesPerSecond: number | null;
   /** When the bytes granted so far would have been sent at exactly the rate. */
-  private tat = 0;
+  private tat = Number.NEGATIVE_INFINITY;
+  /** The last grant in line: the next waits for it. */
+  private tail: Promise<void> = Promise.resolve();
 
   constructor(
     bytesPerSecond: number | null = null,
@@ -43,11 +49,11 @@ export class BandwidthLimiter {
     return this.bytesPerSecond;
   }
 
-  /** Takes effect for the next grant; debt at the old rate is forgiven (the new rate starts now). */
+  /** Takes effect from the next grant; time owed at the old rate is forgiven (the new rate starts now). */
   setRate(bytesPerSecond: number | null): void {
     if (bytesPerSecond === this.bytesPerSecond) return;
     this.bytesPerSecond = bytesPerSecond;
-    this.tat = this.clock.now();
+    this.tat = Math.min(this.tat, this.clock.now());
   }
 
   /** The largest piece one grant should cover: BURST_MS of the rate. */
@@ -57,13 +63,22 @@ export class BandwidthLimiter {
   }
 
   /** Resolves when `bytes` may be sent (at once when unlimited); rejects when the signal fires. */
-  async take(bytes: number, signal?: AbortSignal): Promise<void> {
+  take(bytes: number, signal?: AbortSignal): Promise<void> {
+    if (this.bytesPerSecond === null || bytes <= 0) return Promise.resolve();
+    const turn = this.tail.then(() => this.grant(bytes, signal));
+    this.tail = turn.catch(() => undefined); // an abandoned grant does not hold up the others
+    return turn;
+  }
+
+  private async grant(bytes: number, signal: AbortSignal | undefined): Promise<void> {
+    signal?.throwIfAborted();
     const rate = this.bytesPerSecond;
-    if (rate === null || bytes <= 0) return;
+    if (rate === null) return; // lifted while this one waited for its turn
     const now = this.clock.now();
-    this.tat = Math.max(this.tat, now - BURST_MS) + (bytes * 1000) / rate;
-    const wait = this.tat - BURST_MS - now;
+    this.tat = Math.max(this.tat, now - BURST_MS);
+    const wait = this.tat - now;
     if (wait > 0) await this.clock.sleep(wait, signal);
+    this.tat += (bytes * 1000) / rate;
   }
 
   /** `source` passed through this limiter, piece by piece; destroying the result destroys the source. */
