@@ -303,9 +303,11 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       sum.failed += c.failed;
     }
     const paused = this.unsyncedFolders().length;
+    const rate = this.limiter.rate;
+    const timetable = `${this.gate.isOpen ? '' : '; uploads closed (timetable)'}${rate === null ? '' : `; limited to ${(rate / 2 ** 20).toFixed(1)} MiB/s`}`;
     return (
       `${configured.size} folder(s)${paused > 0 ? ` (${paused} paused)` : ''}: ` +
-      `${sum.queued} queued, ${sum.uploading} uploading, ${sum.verified} uploaded, ${sum.failed} failed`
+      `${sum.queued} queued, ${sum.uploading} uploading, ${sum.verified} uploaded, ${sum.failed} failed${timetable}`
     );
   }
 
