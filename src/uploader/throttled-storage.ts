@@ -87,12 +87,21 @@ class ThrottledStorage implements ObjectStorage {
     for (;;) {
       await this.limits.gate.wait(options.signal);
       const cut = this.limits.gate.cutSignal();
-      const signal = options.signal ? AbortSignal.any([options.signal, cut]) : cut;
+      // One controller per attempt, its listeners removed after: the gate's signal lives as long as
+      // no hard cutoff comes (in soft mode, for ever), and must not collect one per request sent.
+      const attempt = new AbortController();
+      const abort = (): void => attempt.abort(options.signal?.aborted ? options.signal.reason : cut.reason);
+      cut.addEventListener('abort', abort, { once: true });
+      options.signal?.addEventListener('abort', abort, { once: true });
+      if (cut.aborted || options.signal?.aborted) abort();
       try {
-        return await send({ ...options, signal });
+        return await send({ ...options, signal: attempt.signal });
       } catch (err) {
         if (!cut.aborted || options.signal?.aborted) throw err;
         this.limits.onCutOff?.(operation, ref);
+      } finally {
+        cut.removeEventListener('abort', abort);
+        options.signal?.removeEventListener('abort', abort);
       }
     }
   }
