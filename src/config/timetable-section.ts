@@ -4,6 +4,7 @@
  *   timetable:
  *     time_zone: Europe/Berlin      # IANA name; default the machine's
  *     cutoff: soft                  # soft: parts in flight finish when a window closes; hard: cut off
+ *     oss_traffic_limit: false      # also send x-oss-traffic-limit (OSS paces each request itself)
  *     entries:
  *       - { at: "0 9 * * 1-5", bandwidth: 2MiB }
  *       - { at: "0 18 * * 1-5", bandwidth: unlimited }
@@ -77,6 +78,7 @@ export function readTimetable(root: SectionReader): TimetableConfig | null {
   if (!section) return null;
   const timeZone = section.parsed('time_zone', checkTimeZone);
   const cutoff = section.oneOf('cutoff', CUTOFF_MODES) ?? 'soft';
+  const ossTrafficLimit = section.boolean('oss_traffic_limit') ?? false;
   const raw = section.raw('entries');
   const entries: TimetableEntry[] = [];
   if (!Array.isArray(raw) || raw.length === 0) {
@@ -89,5 +91,5 @@ export function readTimetable(root: SectionReader): TimetableConfig | null {
     });
   }
   section.reportUnknownKeys();
-  return { timeZone, cutoff, entries };
+  return { timeZone, cutoff, ossTrafficLimit, entries };
 }

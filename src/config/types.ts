@@ -96,5 +96,7 @@ export interface TimetableConfig {
   timeZone: string | undefined;
   /** soft: parts in flight when a window closes finish; hard: they are cut off (and resume later). */
   cutoff: CutoffMode;
+  /** Also send OSS's own per-request cap (x-oss-traffic-limit) while a limit holds. */
+  ossTrafficLimit: boolean;
   entries: TimetableEntry[];
 }

@@ -190,6 +190,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       gate: this.gate,
       limiter: this.limiter,
       bodySlots: c.concurrency.files * c.concurrency.partsPerFile,
+      ossTrafficLimit: c.timetable?.ossTrafficLimit ?? false,
       onCutOff: (operation, ref) => this.o.logger.info('request cut off by the upload window; sent again when it opens', { operation, key: ref.key }),
     });
     const uploader = new FileUploader(this.storage, {

@@ -15,6 +15,8 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Whole-request deadline, body upload included. */
   timeoutMs?: number;
+  /** Bits per second: OSS's own cap on this request's body (x-oss-traffic-limit, 819200..838860800). */
+  trafficLimit?: number;
 }
 
 /**

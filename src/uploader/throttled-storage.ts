@@ -23,6 +23,11 @@ export interface StorageLimits {
    * body's time at 1/bodySlots of the rate, its worst-case share of the shared limit.
    */
   bodySlots: number;
+  /**
+   * Also ask OSS to cap each body request at the limit (x-oss-traffic-limit), clamped to the range
+   * OSS accepts. The shared bucket still caps the sum; this makes the server pace each request too.
+   */
+  ossTrafficLimit?: boolean;
   /** A request cut off by a hard cutoff, about to wait for the window and go again. */
   onCutOff?: (operation: string, ref: ObjectRef) => void;
 }
@@ -117,12 +122,19 @@ class ThrottledStorage implements ObjectStorage {
     return { size: body.size, open: () => limiter.throttle(body.open()), ...(contentMd5 === undefined ? {} : { contentMd5 }) };
   }
 
-  /** The request's deadline, stretched by its body's worst-case time under the limit. */
+  /** The request's deadline, stretched by its body's worst-case time under the limit (and its OSS cap, if asked for). */
   private withBodyTime<O extends RequestOptions>(options: O, bytes: number): O {
     const rate = this.limits.limiter.rate;
-    if (rate === null || options.timeoutMs === undefined) return options;
-    return { ...options, timeoutMs: options.timeoutMs + Math.ceil(((bytes * this.limits.bodySlots) / rate) * 1000) };
+    if (rate === null) return options;
+    const capped = this.limits.ossTrafficLimit ? { trafficLimit: ossTrafficLimit(rate) } : {};
+    if (options.timeoutMs === undefined) return { ...options, ...capped };
+    return { ...options, ...capped, timeoutMs: options.timeoutMs + Math.ceil(((bytes * this.limits.bodySlots) / rate) * 1000) };
   }
+}
+
+/** OSS takes x-oss-traffic-limit in bits per second, from 819200 (100 KiB/s) to 838860800 (100 MiB/s). */
+export function ossTrafficLimit(bytesPerSecond: number): number {
+  return Math.min(838_860_800, Math.max(819_200, Math.round(bytesPerSecond * 8)));
 }
 
 export function withLimits(storage: ObjectStorage, limits: StorageLimits): ObjectStorage {

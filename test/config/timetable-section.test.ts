@@ -22,6 +22,7 @@ describe('timetable config section', () => {
       'timetable:',
       '  time_zone: Europe/Berlin',
       '  cutoff: hard',
+      '  oss_traffic_limit: true',
       '  entries:',
       '    - { at: "0 9 * * 1-5", bandwidth: 2MiB }',
       '    - { at: "0 18 * * 1-5", bandwidth: unlimited }',
@@ -31,6 +32,7 @@ describe('timetable config section', () => {
     expect(config.timetable).toEqual({
       timeZone: 'Europe/Berlin',
       cutoff: 'hard',
+      ossTrafficLimit: true,
       entries: [
         { at: '0 9 * * 1-5', bandwidth: 2 * 2 ** 20 },
         { at: '0 18 * * 1-5', bandwidth: null },
@@ -42,7 +44,7 @@ describe('timetable config section', () => {
 
   it('defaults to the machine time zone and a soft cutoff', () => {
     const config = ws.load([...OSS_LINES, ...ONE_FOLDER, 'timetable:', '  entries:', '    - at: "0 1 * * *"', '      uploads: closed']);
-    expect(config.timetable).toMatchObject({ timeZone: undefined, cutoff: 'soft' });
+    expect(config.timetable).toMatchObject({ timeZone: undefined, cutoff: 'soft', ossTrafficLimit: false });
   });
 
   it('reports a bad cron expression, time zone, bandwidth and entry at their place', () => {

@@ -49,6 +49,7 @@ describe('upload window in the daemon', () => {
     const config = {
       timeZone: 'UTC',
       cutoff: 'soft' as const,
+      ossTrafficLimit: false,
       entries: [
         { at: '0 1 * * *', uploads: 'closed' as const },
         { at: '0 5 * * *', uploads: 'open' as const, bandwidth: 2 * 2 ** 20 },

@@ -44,6 +44,19 @@ describe('upload windows and the bandwidth limit (real ali-oss client against th
     expect(clock.time).toBeLessThanOrEqual(((560 * KiB) / rate) * 1000);
   });
 
+  it('with oss_traffic_limit, asks OSS to cap each body request (x-oss-traffic-limit), which the emulator honours', async () => {
+    // The limiter's own waits on a virtual clock (instant): what slows the request is the server.
+    const limiter = new BandwidthLimiter(100 * KiB, new VirtualClock());
+    const storage = withLimits(h.storage(), { gate: new UploadGate(), limiter, bodySlots: 1, ossTrafficLimit: true });
+    const { path, content } = h.randomFile('capped.bin', 300 * KiB);
+    await h.uploader({ multipartThreshold: MiBytes(4) }, storage).upload({ localPath: path, bucket: h.oss.bucket, key: 'capped.bin', journal: new MemoryJournal() });
+    expect(await h.getObject('capped.bin')).toEqual(content);
+    const [put] = h.requests('capped.bin', 'PutObject');
+    // 819200 bit/s = 100 KiB/s: 300 KiB take the emulator at least 3 s to accept.
+    expect(put!.durationMs).toBeGreaterThanOrEqual(2900);
+    await expect(h.oss.client().put('refused.bin', Buffer.from('x'), { headers: { 'x-oss-traffic-limit': '100' } })).rejects.toMatchObject({ code: 'InvalidArgument' });
+  });
+
   it('soft cutoff: a closed window starts no new part; the upload goes on where it stopped once open', async () => {
     const gate = new UploadGate();
     const storage = limited(new BandwidthLimiter(null), gate);
