@@ -5,21 +5,24 @@ import { StateStore } from '../store/index.js';
 import { commandLogger } from './command-logger.js';
 import { CONFIG_OPTION, packageVersion, parseCommandArgs, resolveConfigPath } from './args.js';
 
-export const ONCE_HELP = `usage: oss-sync once [--config FILE]
+export const ONCE_HELP = `usage: oss-sync once [--config FILE] [--dry-run]
 
 Reconciles every folder, uploads everything pending, and exits: 0 when all is uploaded, 1 with a
 summary when some files failed or a folder could not be synced (its directory is missing, or an
 error every upload of it would hit, such as a wrong secret or a missing bucket, paused it).
 For cron jobs, systemd timers and scripts.
+  --dry-run  list what would be uploaded or deleted, one line each; sends no request to OSS and
+             leaves the state database as it is (the walk is compared with a temporary copy)
 `;
 
 export async function runOnceCommand(argv: string[]): Promise<number> {
-  const { values } = parseCommandArgs(argv, { ...CONFIG_OPTION, help: { type: 'boolean', short: 'h' } });
+  const { values } = parseCommandArgs(argv, { ...CONFIG_OPTION, 'dry-run': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
   if (values.help) {
     process.stdout.write(ONCE_HELP);
     return 0;
   }
   const config = loadConfig(resolveConfigPath(values.config));
+  if (values['dry-run']) return (await import('./once-dry-run-command.js')).printDryRun(config);
   const logger = commandLogger(config);
   // A stop request from the start on: one during start-up takes effect once the daemon is up.
   let stopRequested = false;

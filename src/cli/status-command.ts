@@ -3,6 +3,7 @@ import { pageAddress } from '../observe/page-address.js';
 import { CONFIG_OPTION, parseCommandArgs, resolveConfigPath } from './args.js';
 import { readStatus } from './status-snapshot.js';
 import { renderStatus } from './status-view.js';
+import { renderTimetableStatus, timetableStatus } from './timetable-status.js';
 
 export const STATUS_HELP = `usage: oss-sync status [--config FILE] [--json] [--watch]
 
@@ -26,20 +27,26 @@ export async function runStatusCommand(argv: string[]): Promise<number> {
   }
   const config = loadConfig(resolveConfigPath(values.config), process.env, { purpose: 'inspect' });
   const folders = config.folders.map((f) => ({ name: f.name, path: f.path }));
-  const show = (): string => {
-    const snapshot = readStatus(config.stateDb, folders);
+  const show = async (): Promise<string> => {
+    // The timetable key is added only with a timetable: the JSON of configs without one is unchanged.
+    const timetable = await timetableStatus(config.timetable);
+    const snapshot = { ...readStatus(config.stateDb, folders), ...(timetable ? { timetable } : {}) };
     // The page is on while a daemon with http: configured runs (statusPage: an added field, schema 1).
     const page = config.http && snapshot.daemon.running ? pageAddress(config.http) : null;
-    if (values.json) return `${JSON.stringify({ ...snapshot, statusPage: page }, null, 2)}\n`;
-    return `${renderStatus(snapshot)}${page ? `status page: ${page}\n` : ''}`;
+    if (values.json) return `${JSON.stringify({ ...snapshot, statusPage: page }, null, 2)}
+`;
+    const text = timetable ? `${renderStatus(snapshot)}${renderTimetableStatus(timetable)}
+` : renderStatus(snapshot);
+    return `${text}${page ? `status page: ${page}
+` : ''}`;
   };
   if (!values.watch) {
-    process.stdout.write(show());
+    process.stdout.write(await show());
     return 0;
   }
   return new Promise<number>((resolve) => {
     const draw = (): void => {
-      process.stdout.write(`${process.stdout.isTTY ? '\x1b[2J\x1b[H' : ''}${show()}`);
+      void show().then((text) => process.stdout.write(`${process.stdout.isTTY ? '\x1b[2J\x1b[H' : ''}${text}`));
     };
     const timer = setInterval(draw, 2_000);
     const done = (): void => {

@@ -10,4 +10,18 @@ export { canonicalPath } from './paths.js';
 export { parseSize, parseDuration } from './units.js';
 export { observeSecrets } from './observe-section.js';
 export { DELETE_POLICIES, LOG_LEVELS, STORAGE_CLASSES, WATCHERS } from './types.js';
-export type { Config, HttpConfig, ListenAddress, NotifyConfig, DeletePolicy, FolderConfig, LogLevel, OssConfig, StorageClass, WatcherKind } from './types.js';
+export type {
+  Config,
+  CutoffMode,
+  DeletePolicy,
+  FolderConfig,
+  HttpConfig,
+  ListenAddress,
+  LogLevel,
+  NotifyConfig,
+  OssConfig,
+  StorageClass,
+  TimetableConfig,
+  TimetableEntry,
+  WatcherKind,
+} from './types.js';

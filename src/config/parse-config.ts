@@ -15,6 +15,7 @@ import { readHttpSection, readNotifySection } from './observe-section.js';
 import { readOssSection } from './oss-section.js';
 import { resolveConfigPath } from './paths.js';
 import { SectionReader } from './section-reader.js';
+import { readTimetable } from './timetable-section.js';
 import { warnIfStateDbExposed } from './state-db-exposure.js';
 import { defaultStateDbPath } from './state-db-path.js';
 import { LOG_LEVELS, WATCHERS } from './types.js';
@@ -114,6 +115,7 @@ function buildConfig(root: SectionReader, sourcePath: string, options: ParseOpti
     folders: [],
     http: readHttpSection(root, baseDir),
     notify: readNotifySection(root),
+    timetable: readTimetable(root),
     warnings: root.sink.warnings,
   };
   const folders = readFolders(root, { partSize, watcher, baseDir, checkFolders: options.purpose !== 'inspect', mayBeMissing: options.mayBeMissing });

@@ -83,6 +83,8 @@ export interface Config {
   http?: HttpConfig;
   /** Webhook and ping alerts; undefined = off. */
   notify?: NotifyConfig;
+  /** Upload windows and bandwidth by schedule (`timetable:`); null = always open, unlimited. */
+  timetable: TimetableConfig | null;
   /** Things the daemon should log at start-up (never contain a secret's value). */
   warnings: string[];
 }
@@ -121,4 +123,26 @@ export interface NotifyConfig {
   webhookUrl?: string;
   /** GET after each successful reconcile (healthchecks.io style; secret). */
   pingUrl?: string;
+}
+
+export const CUTOFF_MODES = ['soft', 'hard'] as const;
+export type CutoffMode = (typeof CUTOFF_MODES)[number];
+
+/** One `timetable.entries` item: from each minute `at` matches, the settings it names hold. */
+export interface TimetableEntry {
+  /** Cron expression (5 or 6 fields), in the timetable's time zone. */
+  at: string;
+  uploads?: 'open' | 'closed';
+  /** Bytes per second of request bodies over all requests; null = unlimited. */
+  bandwidth?: number | null;
+}
+
+export interface TimetableConfig {
+  /** IANA name; undefined = the machine's. */
+  timeZone: string | undefined;
+  /** soft: parts in flight when a window closes finish; hard: they are cut off (and resume later). */
+  cutoff: CutoffMode;
+  /** Also send OSS's own per-request cap (x-oss-traffic-limit) while a limit holds. */
+  ossTrafficLimit: boolean;
+  entries: TimetableEntry[];
 }

@@ -2,7 +2,18 @@ import { EventEmitter } from 'node:events';
 import type { ScheduledTask } from 'node-cron';
 import type { Config, FolderConfig } from '../config/index.js';
 import { InstanceLock, isDatabaseUnwritable, StateStore } from '../store/index.js';
-import { createOssStorage, defaultRetryPolicy, FileUploader, MemoryBudget, withRetries, type ObjectStorage, type RetryEvent } from '../uploader/index.js';
+import {
+  BandwidthLimiter,
+  createOssStorage,
+  defaultRetryPolicy,
+  FileUploader,
+  MemoryBudget,
+  UploadGate,
+  withLimits,
+  withRetries,
+  type ObjectStorage,
+  type RetryEvent,
+} from '../uploader/index.js';
 import type { CredentialsProvider, CredentialsState } from '../uploader/index.js';
 import { buildCredentialsProvider } from './credentials/build-provider.js';
 import { writeCredentialsStatus } from './credentials/credentials-status-file.js';
@@ -20,6 +31,7 @@ import { VerifiedBatch } from './verified-batch.js';
 import { FatalPauses } from './fatal-pauses.js';
 import { RunningTransfers } from './running-transfers.js';
 import { walkerFromEnv, type WalkerChoice } from './reconcile-walk/reconcile-walk.js';
+import { TimetableRunner } from './timetable-runner.js';
 
 export interface DaemonOptions {
   config: Config;
@@ -96,6 +108,10 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   private cronTasks: ScheduledTask[] = [];
   private heartbeat: NodeJS.Timeout | undefined;
   private config: Config;
+  /** The upload window and bandwidth limit (`timetable:`): one of each for the daemon's life. */
+  private readonly gate = new UploadGate();
+  private readonly limiter = new BandwidthLimiter();
+  readonly timetable: TimetableRunner;
 
   private constructor(
     private readonly o: DaemonOptions,
@@ -104,6 +120,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   ) {
     super();
     this.config = o.config;
+    this.timetable = new TimetableRunner({ gate: this.gate, limiter: this.limiter, logger: o.logger, windows: o.mode === 'run', onOpen: () => this.scheduler?.kick() });
     this.memory = new MemoryBudget(o.config.concurrency.memoryBytes, o.config.concurrency.files);
     o.stopSignal?.addEventListener('abort', () => this.stopRequested.abort(), { once: true });
     this.storeFailures = new StoreFailureMonitor({ logger: o.logger, dbPath: store.path, onFailure: (err) => this.emit('storeFailed', err) });
@@ -168,6 +185,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     this.scheduler.on('clockStep', (stepMs, moved) => logger.warn('the wall clock stepped; waiting files keep their remaining wait', { stepMs: Math.round(stepMs), moved }));
     this.scheduler.on('error', (err) => (isDatabaseUnwritable(err) ? this.storeFailures.report(err) : logger.error('scheduler error', { error: err })));
     for (const folder of this.config.folders) this.addFolder(folder);
+    await this.timetable.apply(this.config.timetable); // before the first claim: a closed window starts nothing
     // Uploads start as the start-up walks queue files, not after the last walk (a big tree takes seconds).
     this.scheduler.start();
     // A database failure while starting is reported (storeFailed) like one later: the caller stops.
@@ -219,7 +237,14 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       log(event);
       this.emit('retry', event);
     };
-    this.storage = withRetries(createOssStorage(c.oss, credentials), defaultRetryPolicy({ onRetry }));
+    const retrying = withRetries(createOssStorage(c.oss, credentials), defaultRetryPolicy({ onRetry }));
+    this.storage = withLimits(retrying, {
+      gate: this.gate,
+      limiter: this.limiter,
+      bodySlots: c.concurrency.files * c.concurrency.partsPerFile,
+      ossTrafficLimit: c.timetable?.ossTrafficLimit ?? false,
+      onCutOff: (operation, ref) => logger.info('request cut off by the upload window; sent again when it opens', { operation, key: ref.key }),
+    });
     const uploader = new FileUploader(this.storage, {
       partSize: c.partSize,
       multipartThreshold: c.multipartThreshold,
@@ -276,6 +301,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   }
 
   private activeFolderNames(): string[] {
+    if (!this.gate.isOpen) return []; // outside the upload window files stay queued
     const now = performance.now(); // fatal pauses keep monotonic time
     for (const name of this.fatalPauses.ended(now)) this.folders.get(name)?.recordHealth(); // tried again: no longer "paused"
     return [...this.folders.values()]
@@ -362,9 +388,11 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       sum.failed += c.failed;
     }
     const paused = this.unsyncedFolders().length;
+    const rate = this.limiter.rate;
+    const timetable = `${this.gate.isOpen ? '' : '; uploads closed (timetable)'}${rate === null ? '' : `; limited to ${(rate / 2 ** 20).toFixed(1)} MiB/s`}`;
     return (
       `${configured.size} folder(s)${paused > 0 ? ` (${paused} paused)` : ''}: ` +
-      `${sum.queued} queued, ${sum.uploading} uploading, ${sum.verified} uploaded, ${sum.failed} failed`
+      `${sum.queued} queued, ${sum.uploading} uploading, ${sum.verified} uploaded, ${sum.failed} failed${timetable}`
     );
   }
 
@@ -405,6 +433,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     this.stopping = true;
     this.stopRequested.abort();
     for (const task of this.cronTasks) task.stop();
+    this.timetable.stop();
     if (this.heartbeat) clearInterval(this.heartbeat);
     const scheduler = this.scheduler as TransferScheduler | undefined;
     await scheduler?.stop(0).catch(() => false);
@@ -511,6 +540,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     await Promise.all(starting.map((f) => this.folders.get(f.name)!.start()));
     const schedulesChanged = prev.reconcileSchedule !== next.reconcileSchedule || prev.cleanupSchedule !== next.cleanupSchedule;
     if (schedulesChanged && this.o.mode === 'run') await this.scheduleTasks();
+    if (JSON.stringify(prev.timetable) !== JSON.stringify(next.timetable)) await this.timetable.apply(next.timetable);
     if (prev.concurrency.files !== next.concurrency.files) logger.warn('concurrency.files changes take effect after a restart');
     if (prev.stateDb !== next.stateDb) logger.warn('state_db changes take effect after a restart; this daemon keeps using the old one', { stateDb: prev.stateDb });
     for (const name of rested) this.folders.get(name)?.recordHealth(); // the restarted ones recorded theirs as they started
@@ -529,6 +559,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       this.stopping = true;
       this.stopRequested.abort();
       for (const task of this.cronTasks) task.stop();
+      this.timetable.stop();
       if (this.heartbeat) clearInterval(this.heartbeat);
       this.stopped = this.serialized(() => this.shutdown());
     }

@@ -5,6 +5,7 @@ import { removeQuietly } from './atomic-file.js';
 import { BodyMeter } from './body-meter.js';
 import { OssError, ossErrors } from './oss-error.js';
 import type { RequestContext } from './request-context.js';
+import { pacedBody, trafficLimitOf } from './traffic-limit.js';
 
 export interface ReceivedBody {
   size: number;
@@ -31,9 +32,12 @@ function declaredLength(ctx: RequestContext): number | undefined {
 export async function receiveBodyToFile(ctx: RequestContext, tempPath: string, maxSize: number): Promise<ReceivedBody> {
   const length = declaredLength(ctx);
   if (length !== undefined && length > maxSize) throw ossErrors.entityTooLarge();
+  const trafficLimit = trafficLimitOf(ctx);
   const meter = new BodyMeter(ctx, true);
   try {
-    await pipeline(ctx.req, meter, createWriteStream(tempPath, { highWaterMark: 1 << 20 }));
+    const file = createWriteStream(tempPath, { highWaterMark: 1 << 20 });
+    if (trafficLimit === undefined) await pipeline(ctx.req, meter, file);
+    else await pipeline(ctx.req, pacedBody(trafficLimit), meter, file);
     if (length !== undefined && meter.size !== length) throw ossErrors.incompleteBody();
     if (meter.size > maxSize) throw ossErrors.entityTooLarge();
     const md5 = meter.md5!.digest();

@@ -17,6 +17,11 @@ export type {
   StoredChecksums,
 } from './object-storage.js';
 export { withRetries, retryCall } from './retrying-storage.js';
+export { withLimits } from './throttled-storage.js';
+export type { StorageLimits } from './throttled-storage.js';
+export { BandwidthLimiter } from './bandwidth-limiter.js';
+export type { LimiterClock } from './bandwidth-limiter.js';
+export { UploadGate } from './upload-gate.js';
 export { classifyError, defaultRetryPolicy, fullJitterBackoff, DEFAULT_BACKOFF } from './retry-policy.js';
 export type { BackoffOptions, ErrorDisposition, RetryEvent, RetryPolicy } from './retry-policy.js';
 export { FileUploader } from './file-uploader.js';

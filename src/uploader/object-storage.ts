@@ -15,6 +15,8 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Whole-request deadline, body upload included. */
   timeoutMs?: number;
+  /** Bits per second: OSS's own cap on this request's body (x-oss-traffic-limit, 819200..838860800). */
+  trafficLimit?: number;
 }
 
 /**
@@ -26,6 +28,8 @@ export interface Body {
   open(): Readable;
   /** The whole body, when it is already in memory: sent as one buffer with its Content-MD5. */
   readonly inMemory?: { bytes: Buffer; md5Base64: string };
+  /** Content-MD5 (base64) of a streamed body whose digest is known up front (a throttled in-memory body). */
+  readonly contentMd5?: string;
 }
 
 export interface NewObjectOptions {

@@ -53,7 +53,7 @@ export class OssStorage implements ObjectStorage {
     if (inMemory) {
       // Small enough to be sent before an abort could matter: the signal is only checked up front.
       options.signal?.throwIfAborted();
-      const headers = { ...newObjectHeaders(options), 'Content-MD5': inMemory.md5Base64 };
+      const headers = { ...newObjectHeaders(options), ...trafficLimitHeader(options), 'Content-MD5': inMemory.md5Base64 };
       const result = await this.call('PutObject', ref, (client) => client.put(ref.key, inMemory.bytes, { headers, ...sdkOptions(options) }));
       return checksumsOf(result.res);
     }
@@ -61,7 +61,7 @@ export class OssStorage implements ObjectStorage {
       withBodyStream(body, options.signal, (stream) =>
         client.putStream(ref.key, stream, {
           contentLength: body.size,
-          headers: newObjectHeaders(options),
+          headers: { ...newObjectHeaders(options), ...trafficLimitHeader(options), ...(body.contentMd5 === undefined ? {} : { 'Content-MD5': body.contentMd5 }) },
           ...sdkOptions(options),
         }),
       ),
@@ -92,7 +92,8 @@ export class OssStorage implements ObjectStorage {
 
   async uploadPart(ref: ObjectRef, uploadId: string, partNumber: number, body: Body, options: RequestOptions = {}): Promise<StoredChecksums> {
     // A body already in memory was hashed up front: the server checks it as it arrives, too.
-    const headers = body.inMemory ? { 'Content-MD5': body.inMemory.md5Base64 } : {};
+    const md5 = body.inMemory?.md5Base64 ?? body.contentMd5;
+    const headers = { ...trafficLimitHeader(options), ...(md5 === undefined ? {} : { 'Content-MD5': md5 }) };
     const result = await this.call('UploadPart', ref, (client) =>
       withBodyStream(body, options.signal, (stream) =>
         client._uploadPart(ref.key, uploadId, partNumber, { size: body.size, stream }, { ...sdkOptions(options), headers }),
@@ -322,6 +323,10 @@ async function withBodyStream<T>(body: Body, signal: AbortSignal | undefined, se
 
 function sdkOptions(options: RequestOptions): Record<string, unknown> {
   return options.timeoutMs !== undefined ? { timeout: options.timeoutMs } : {};
+}
+
+function trafficLimitHeader(options: RequestOptions): Record<string, string> {
+  return options.trafficLimit === undefined ? {} : { 'x-oss-traffic-limit': String(options.trafficLimit) };
 }
 
 function newObjectHeaders(options: NewObjectOptions): Record<string, string> {

@@ -1,0 +1,106 @@
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Config } from '../config/index.js';
+import { objectKey } from '../daemon/object-key.js';
+import { walkerFromEnv } from '../daemon/reconcile-walk/reconcile-walk.js';
+import { reconcileFolder } from '../daemon/reconciler.js';
+import { createPathFilter } from '../daemon/watch/index.js';
+import { StateStore } from '../store/index.js';
+
+export interface DryRunAction {
+  action: 'upload' | 'delete';
+  folder: string;
+  relPath: string;
+  bucket: string;
+  key: string;
+  size: number;
+}
+
+export interface DryRunReport {
+  actions: DryRunAction[];
+  /** Folders `once` would not sync, and why (a missing root). */
+  skipped: Array<{ folder: string; reason: string }>;
+  /** Paths the walk could not read (nothing under them would be deleted). */
+  unreadable: number;
+}
+
+/**
+ * `once --dry-run`: what `once` would upload or delete, without a request to OSS and without a write
+ * to the state database. The walk is compared (by the reconciler `once` runs) with a private copy of
+ * the database, taken with SQLite's online backup (safe while a daemon writes it) into a temporary
+ * directory that is removed afterwards; what the copy then holds as queued, interrupted or to be
+ * deleted is the answer. Parked (failed) files are not listed: `once` does not retry them.
+ */
+export async function dryRun(config: Config): Promise<DryRunReport> {
+  const dir = mkdtempSync(join(tmpdir(), 'oss-sync-dry-run-'));
+  try {
+    const copy = join(dir, 'state.db');
+    if (existsSync(config.stateDb)) {
+      const source = new Database(config.stateDb, { readonly: true, fileMustExist: true });
+      try {
+        await source.backup(copy);
+      } finally {
+        source.close();
+      }
+    }
+    const store = StateStore.open(copy);
+    try {
+      return await compare(config, store, copy);
+    } finally {
+      store.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function compare(config: Config, store: StateStore, copyPath: string): Promise<DryRunReport> {
+  const report: DryRunReport = { actions: [], skipped: [], unreadable: 0 };
+  const walker = walkerFromEnv();
+  for (const folder of config.folders) {
+    if (!isDirectory(folder.path)) {
+      report.skipped.push({ folder: folder.name, reason: 'folder is missing (unmounted disk?)' });
+      continue;
+    }
+    const filter = createPathFilter({ include: folder.include, exclude: [...folder.exclude, ...config.ignore], ignoreAbsolute: [config.stateDb, `${config.stateDb}.lock`] });
+    const result = await reconcileFolder(store, folder, filter, { walker });
+    report.unreadable += result.errorCount;
+    // As FolderSync applies a walk's removals: a mirror folder deletes them, others forget them.
+    if (result.missing.length > 0) {
+      if (folder.deletePolicy === 'mirror') store.queue.markForDeletion(folder.name, result.missing);
+      else store.queue.forget(folder.name, result.missing);
+    }
+    if (result.excluded.length > 0) store.queue.forget(folder.name, result.excluded);
+  }
+  const db = new Database(copyPath, { readonly: true });
+  try {
+    const rows = db
+      .prepare(`SELECT folder, rel_path AS relPath, size, state FROM files WHERE state IN ('queued', 'uploading', 'deleting') ORDER BY folder, rel_path`)
+      .all() as Array<{ folder: string; relPath: string; size: number; state: string }>;
+    for (const row of rows) {
+      const folder = config.folders.find((f) => f.name === row.folder);
+      if (!folder || report.skipped.some((s) => s.folder === row.folder)) continue;
+      report.actions.push({
+        action: row.state === 'deleting' ? 'delete' : 'upload',
+        folder: row.folder,
+        relPath: row.relPath,
+        bucket: folder.bucket,
+        key: objectKey(folder.prefix, row.relPath),
+        size: Number(row.size),
+      });
+    }
+  } finally {
+    db.close();
+  }
+  return report;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}

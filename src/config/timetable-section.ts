@@ -1,0 +1,95 @@
+/**
+ * The `timetable:` section: upload windows and a bandwidth limit that change by cron schedule.
+ *
+ *   timetable:
+ *     time_zone: Europe/Berlin      # IANA name; default the machine's
+ *     cutoff: soft                  # soft: parts in flight finish when a window closes; hard: cut off
+ *     oss_traffic_limit: false      # also send x-oss-traffic-limit (OSS paces each request itself)
+ *     entries:
+ *       - { at: "0 9 * * 1-5", bandwidth: 2MiB }
+ *       - { at: "0 18 * * 1-5", bandwidth: unlimited }
+ *       - { at: "0 1 * * *", uploads: closed }
+ *       - { at: "0 5 * * *", uploads: open }
+ *
+ * Each setting holds from the latest entry that set it (see daemon/timetable.ts).
+ */
+import { checkCronExpression } from './cron-schedule.js';
+import { InvalidValue, describeValue } from './invalid-value.js';
+import { SectionReader } from './section-reader.js';
+import { CUTOFF_MODES } from './types.js';
+import type { TimetableConfig, TimetableEntry } from './types.js';
+import { parseSize } from './units.js';
+import { childPath } from './yaml-source.js';
+
+/** Below this a request body of one part would take hours: surely a unit typo (2KiB for 2MiB). */
+export const MIN_BANDWIDTH_BYTES = 16 * 1024;
+
+const UNLIMITED = new Set<unknown>(['unlimited', 'off', 'none']);
+
+/** A bandwidth value: bytes per second, or null for unlimited. */
+export function parseBandwidth(value: unknown): number | null {
+  if (typeof value === 'string' && UNLIMITED.has(value.trim().toLowerCase())) return null;
+  const text = typeof value === 'string' ? value.trim().replace(/\/s$/i, '') : value;
+  let bytes: number;
+  try {
+    bytes = parseSize(text);
+  } catch (err) {
+    if (!(err instanceof InvalidValue)) throw err;
+    throw new InvalidValue(`expected bytes per second like 2MiB (or 2MiB/s) or "unlimited", got ${describeValue(value)}`);
+  }
+  if (bytes < MIN_BANDWIDTH_BYTES) throw new InvalidValue(`${describeValue(value)} is below the minimum of 16KiB per second (use "unlimited" for no limit)`);
+  return bytes;
+}
+
+/** An IANA time zone this Node knows (Intl throws RangeError for any other). */
+export function checkTimeZone(value: unknown): string {
+  if (typeof value !== 'string' || value.trim() === '') throw new InvalidValue(`expected an IANA time zone like "Europe/Berlin" or "UTC", got ${describeValue(value)}`);
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: value.trim() });
+  } catch {
+    throw new InvalidValue(`unknown time zone ${describeValue(value)} (expected an IANA name like "Europe/Berlin" or "UTC")`);
+  }
+  return value.trim();
+}
+
+/** Minute resolution: a timetable is evaluated minute by minute, so a seconds field is refused. */
+function checkEntryCron(value: unknown): string {
+  const expression = checkCronExpression(value);
+  if (expression.split(' ').length !== 5) throw new InvalidValue(`cron expression ${describeValue(value)} has a seconds field; timetable entries take 5 fields (minute hour day month weekday)`);
+  return expression;
+}
+
+function readEntry(entry: SectionReader): TimetableEntry | undefined {
+  const at = entry.require('at', entry.parsed('at', checkEntryCron), 'a cron expression saying when this entry takes effect');
+  const uploads = entry.oneOf('uploads', ['open', 'closed'] as const);
+  const bandwidth = entry.has('bandwidth') ? entry.parsed('bandwidth', parseBandwidth) : undefined;
+  if (!entry.has('uploads') && !entry.has('bandwidth')) entry.sink.atValue(entry.path, 'an entry sets uploads (open or closed), bandwidth, or both');
+  entry.reportUnknownKeys();
+  if (at === undefined) return undefined;
+  const out: TimetableEntry = { at };
+  if (uploads !== undefined) out.uploads = uploads;
+  if (bandwidth !== undefined) out.bandwidth = bandwidth;
+  return out;
+}
+
+export function readTimetable(root: SectionReader): TimetableConfig | null {
+  if (!root.has('timetable')) return null;
+  const section = SectionReader.open(root.raw('timetable'), 'timetable', root.sink, root.env);
+  if (!section) return null;
+  const timeZone = section.parsed('time_zone', checkTimeZone);
+  const cutoff = section.oneOf('cutoff', CUTOFF_MODES) ?? 'soft';
+  const ossTrafficLimit = section.boolean('oss_traffic_limit') ?? false;
+  const raw = section.raw('entries');
+  const entries: TimetableEntry[] = [];
+  if (!Array.isArray(raw) || raw.length === 0) {
+    section.sink.atValue(section.keyPath('entries'), 'expected a list of entries, each with at: (cron) and uploads: and/or bandwidth:');
+  } else {
+    raw.forEach((item, index) => {
+      const reader = SectionReader.open(item, childPath(section.keyPath('entries'), index), section.sink, section.env);
+      const entry = reader && readEntry(reader);
+      if (entry) entries.push(entry);
+    });
+  }
+  section.reportUnknownKeys();
+  return { timeZone, cutoff, ossTrafficLimit, entries };
+}

@@ -1,0 +1,87 @@
+import type { ScheduledTask } from 'node-cron';
+import type { TimetableConfig } from '../config/index.js';
+import type { BandwidthLimiter, UploadGate } from '../uploader/index.js';
+import type { Logger } from './logger.js';
+import type { Timetable, TimetableChange, TimetableState } from './timetable.js';
+
+export interface TimetableRunnerOptions {
+  gate: UploadGate;
+  limiter: BandwidthLimiter;
+  logger: Logger;
+  /** false (`once`): only the bandwidth applies; the window is left open. */
+  windows: boolean;
+  /** The window opened: queued work may start now. */
+  onOpen: () => void;
+}
+
+/**
+ * Keeps the upload gate and the bandwidth limiter as the timetable says: evaluated when applied,
+ * then again at every minute one of its entries fires (node-cron, in the timetable's zone). apply()
+ * again (SIGHUP) replaces the timetable. Evaluating rather than applying the firing entry alone
+ * keeps the state right whatever fired, and whatever the clock did in between.
+ */
+export class TimetableRunner {
+  private timetable: Timetable | undefined;
+  private cutoff: TimetableConfig['cutoff'] = 'soft';
+  private tasks: ScheduledTask[] = [];
+  private state: TimetableState | undefined;
+  private stopped = false;
+
+  constructor(private readonly o: TimetableRunnerOptions) {}
+
+  /** node-cron is loaded only when there is a timetable: `once` without one starts faster. */
+  async apply(config: TimetableConfig | null): Promise<void> {
+    this.clear();
+    if (this.stopped) return;
+    if (!config) {
+      this.timetable = undefined;
+      this.set({ uploadsOpen: true, bandwidth: null }, 'no timetable');
+      return;
+    }
+    const [{ Timetable }, { default: cron }] = await Promise.all([import('./timetable.js'), import('node-cron')]);
+    if (this.stopped) return;
+    this.cutoff = config.cutoff;
+    this.timetable = new Timetable(config);
+    this.evaluate('timetable applied');
+    const timezone = this.timetable.timeZone;
+    for (const entry of config.entries) this.tasks.push(cron.schedule(entry.at, () => this.evaluate(`timetable entry "${entry.at}"`), { timezone }));
+  }
+
+  /** The state now and its next change (undefined: no timetable). */
+  view(now = new Date()): { state: TimetableState; nextChange: TimetableChange | undefined } | undefined {
+    if (!this.timetable) return undefined;
+    return { state: this.timetable.stateAt(now), nextChange: this.timetable.nextChange(now) };
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.clear();
+  }
+
+  private evaluate(reason: string): void {
+    if (this.timetable) this.set(this.timetable.stateAt(new Date()), reason);
+  }
+
+  private set(state: TimetableState, reason: string): void {
+    const { gate, limiter, logger } = this.o;
+    const open = state.uploadsOpen || !this.o.windows;
+    const prev = this.state;
+    this.state = state;
+    limiter.setRate(state.bandwidth);
+    if (open) gate.open();
+    else gate.close(this.cutoff === 'hard');
+    if (prev && prev.uploadsOpen === state.uploadsOpen && prev.bandwidth === state.bandwidth) return;
+    logger.info('upload timetable', {
+      reason,
+      uploads: open ? 'open' : 'closed',
+      ...(open ? {} : { cutoff: this.cutoff }),
+      bandwidth: state.bandwidth === null ? 'unlimited' : `${state.bandwidth} bytes/s`,
+    });
+    if (open) this.o.onOpen();
+  }
+
+  private clear(): void {
+    for (const task of this.tasks.splice(0)) void task.destroy();
+    this.timetable?.destroy();
+  }
+}

@@ -1,0 +1,98 @@
+import cron from 'node-cron';
+import type { ScheduledTask } from 'node-cron';
+import type { TimetableConfig, TimetableEntry } from '../config/index.js';
+
+/**
+ * Evaluates a `timetable:` at any instant (pure: the caller passes the time). Each setting (uploads,
+ * bandwidth) holds from the latest minute at which an entry setting it matched, looking back at most
+ * LOOKBACK_MS; at one minute, a later entry in the list overrides an earlier one. So "weekdays 09:00
+ * -> 2MiB, 18:00 -> unlimited" is limited all day on Monday 10:00 and unlimited over the weekend,
+ * across midnight and the week's end, because the evaluation looks at the matching minutes
+ * themselves, never at "today's" entries. Settings no entry set within the look-back are the
+ * defaults: open, unlimited.
+ *
+ * Minutes are matched by node-cron in the timetable's zone, so a local time skipped by a DST change
+ * never matches (the setting before it carries on) and one repeated matches twice (no harm).
+ */
+
+export interface TimetableState {
+  uploadsOpen: boolean;
+  /** Bytes per second; null = unlimited. */
+  bandwidth: number | null;
+}
+
+export interface TimetableChange {
+  at: Date;
+  state: TimetableState;
+}
+
+export const DEFAULT_STATE: TimetableState = { uploadsOpen: true, bandwidth: null };
+
+/** A week and a day: every weekly entry has matched at least once in this span. */
+export const LOOKBACK_MS = 8 * 86_400_000;
+const MINUTE_MS = 60_000;
+
+export function sameState(a: TimetableState, b: TimetableState): boolean {
+  return a.uploadsOpen === b.uploadsOpen && a.bandwidth === b.bandwidth;
+}
+
+export class Timetable {
+  /** Created, never started: used for match() only (the runner schedules its own). */
+  private readonly matchers: { entry: TimetableEntry; task: ScheduledTask }[];
+  readonly timeZone: string;
+
+  constructor(readonly config: TimetableConfig) {
+    this.timeZone = config.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+    this.matchers = config.entries.map((entry) => ({ entry, task: cron.createTask(entry.at, () => undefined, { timezone: this.timeZone }) }));
+  }
+
+  /** What holds at `at`. */
+  stateAt(at: Date): TimetableState {
+    const sets = { uploads: this.config.entries.some((e) => e.uploads !== undefined), bandwidth: this.config.entries.some((e) => e.bandwidth !== undefined) };
+    let uploads: TimetableEntry['uploads'];
+    let bandwidth: TimetableEntry['bandwidth'];
+    const start = floorMinute(at.getTime());
+    for (let t = start; t > start - LOOKBACK_MS; t -= MINUTE_MS) {
+      if ((!sets.uploads || uploads !== undefined) && (!sets.bandwidth || bandwidth !== undefined)) break;
+      const minute = new Date(t);
+      // Latest in the list first: at one minute, it wins.
+      for (let i = this.matchers.length - 1; i >= 0; i--) {
+        const { entry, task } = this.matchers[i]!;
+        if (uploads !== undefined && bandwidth !== undefined) break;
+        if ((entry.uploads === undefined || uploads !== undefined) && (entry.bandwidth === undefined || bandwidth !== undefined)) continue;
+        if (!task.match(minute)) continue;
+        uploads ??= entry.uploads;
+        if (bandwidth === undefined && entry.bandwidth !== undefined) bandwidth = entry.bandwidth;
+      }
+    }
+    return { uploadsOpen: (uploads ?? 'open') === 'open', bandwidth: bandwidth ?? null };
+  }
+
+  /** The first minute after `after` (within horizonMs) at which the state changes, and to what. */
+  nextChange(after: Date, horizonMs = LOOKBACK_MS): TimetableChange | undefined {
+    let state = this.stateAt(after);
+    const start = floorMinute(after.getTime()) + MINUTE_MS;
+    for (let t = start; t <= start + horizonMs; t += MINUTE_MS) {
+      const minute = new Date(t);
+      let next = state;
+      for (const { entry, task } of this.matchers) {
+        if (!task.match(minute)) continue;
+        next = {
+          uploadsOpen: entry.uploads === undefined ? next.uploadsOpen : entry.uploads === 'open',
+          bandwidth: entry.bandwidth === undefined ? next.bandwidth : entry.bandwidth,
+        };
+      }
+      if (!sameState(next, state)) return { at: minute, state: next };
+      state = next;
+    }
+    return undefined;
+  }
+
+  destroy(): void {
+    for (const { task } of this.matchers) void task.destroy();
+  }
+}
+
+function floorMinute(ms: number): number {
+  return Math.floor(ms / MINUTE_MS) * MINUTE_MS;
+}

@@ -1,0 +1,154 @@
+import type { BandwidthLimiter } from './bandwidth-limiter.js';
+import type {
+  Body,
+  CompletedPart,
+  GetOptions,
+  ListedObject,
+  ListedPart,
+  ListedUpload,
+  NewObjectOptions,
+  ObjectDownload,
+  ObjectInfo,
+  ObjectRef,
+  ObjectStorage,
+  RequestOptions,
+  StoredChecksums,
+} from './object-storage.js';
+import type { UploadGate } from './upload-gate.js';
+
+export interface StorageLimits {
+  /** The upload window: body requests and multipart starts wait for it. */
+  gate: UploadGate;
+  /** One bandwidth limit over every request body. */
+  limiter: BandwidthLimiter;
+  /**
+   * Most body requests in flight at once (files x parts per file): a request's deadline grows by its
+   * body's time at 1/bodySlots of the rate, its worst-case share of the shared limit.
+   */
+  bodySlots: number;
+  /**
+   * Also ask OSS to cap each body request at the limit (x-oss-traffic-limit), clamped to the range
+   * OSS accepts. The shared bucket still caps the sum; this makes the server pace each request too.
+   */
+  ossTrafficLimit?: boolean;
+  /** A request cut off by a hard cutoff, about to wait for the window and go again. */
+  onCutOff?: (operation: string, ref: ObjectRef) => void;
+}
+
+/**
+ * ObjectStorage with the operator's limits as a wrapper around the backend (restic's idea, like
+ * withRetries): put, initMultipart and uploadPart wait for an open window; request bodies go through
+ * the shared bandwidth limiter. Reads, lists, completes, aborts and deletes are never held: they
+ * carry no body worth limiting, and a stop or a clean-up must not wait for a window.
+ *
+ * Wrap it around the retrying storage: a retry's back-off then never runs while the window is shut,
+ * and a request cut off by a hard cutoff (its signal fires) is sent again once the window opens,
+ * with the same body (Body.open() gives a fresh stream).
+ */
+class ThrottledStorage implements ObjectStorage {
+  constructor(
+    private readonly inner: ObjectStorage,
+    private readonly limits: StorageLimits,
+  ) {}
+
+  put(ref: ObjectRef, body: Body, options: NewObjectOptions & RequestOptions = {}): Promise<StoredChecksums> {
+    return this.gated('PutObject', ref, options, (o) => this.inner.put(ref, this.throttled(body), this.withBodyTime(o, body.size)));
+  }
+
+  initMultipart(ref: ObjectRef, options: NewObjectOptions & RequestOptions = {}): Promise<string> {
+    return this.gated('InitiateMultipartUpload', ref, options, (o) => this.inner.initMultipart(ref, o));
+  }
+
+  uploadPart(ref: ObjectRef, uploadId: string, partNumber: number, body: Body, options: RequestOptions = {}): Promise<StoredChecksums> {
+    return this.gated('UploadPart', ref, options, (o) => this.inner.uploadPart(ref, uploadId, partNumber, this.throttled(body), this.withBodyTime(o, body.size)));
+  }
+
+  head(ref: ObjectRef, options?: RequestOptions): Promise<ObjectInfo | undefined> {
+    return this.inner.head(ref, options);
+  }
+
+  listParts(ref: ObjectRef, uploadId: string, options?: RequestOptions): Promise<ListedPart[]> {
+    return this.inner.listParts(ref, uploadId, options);
+  }
+
+  completeMultipart(ref: ObjectRef, uploadId: string, parts: CompletedPart[], options?: RequestOptions): Promise<StoredChecksums> {
+    return this.inner.completeMultipart(ref, uploadId, parts, options);
+  }
+
+  abortMultipart(ref: ObjectRef, uploadId: string, options?: RequestOptions): Promise<void> {
+    return this.inner.abortMultipart(ref, uploadId, options);
+  }
+
+  listMultipartUploads(bucket: string, prefix?: string, options?: RequestOptions): Promise<ListedUpload[]> {
+    return this.inner.listMultipartUploads(bucket, prefix, options);
+  }
+
+  deleteObject(ref: ObjectRef, options?: RequestOptions): Promise<void> {
+    return this.inner.deleteObject(ref, options);
+  }
+
+  /** Downloads (restore, verify --deep) are not uploads: neither windows nor the upload limit hold them. */
+  get(ref: ObjectRef, options?: GetOptions): Promise<ObjectDownload> {
+    return this.inner.get(ref, options);
+  }
+
+  listObjects(bucket: string, prefix?: string, options?: RequestOptions): Promise<ListedObject[]> {
+    return this.inner.listObjects(bucket, prefix, options);
+  }
+
+  /**
+   * Waits for the window, then sends; a hard cutoff while it is in flight abandons this attempt and
+   * waits for the window again. The caller's own signal still ends it for good.
+   */
+  private async gated<T, O extends RequestOptions>(operation: string, ref: ObjectRef, options: O, send: (options: O) => Promise<T>): Promise<T> {
+    for (;;) {
+      await this.limits.gate.wait(options.signal);
+      const cut = this.limits.gate.cutSignal();
+      // One controller per attempt, its listeners removed after: the gate's signal lives as long as
+      // no hard cutoff comes (in soft mode, for ever), and must not collect one per request sent.
+      const attempt = new AbortController();
+      const abort = (): void => attempt.abort(options.signal?.aborted ? options.signal.reason : cut.reason);
+      cut.addEventListener('abort', abort, { once: true });
+      options.signal?.addEventListener('abort', abort, { once: true });
+      if (cut.aborted || options.signal?.aborted) abort();
+      try {
+        return await send({ ...options, signal: attempt.signal });
+      } catch (err) {
+        if (!cut.aborted || options.signal?.aborted) throw err;
+        this.limits.onCutOff?.(operation, ref);
+      } finally {
+        cut.removeEventListener('abort', abort);
+        options.signal?.removeEventListener('abort', abort);
+      }
+    }
+  }
+
+  /**
+   * The body through the limiter, when a limit holds now. A body in memory would be sent as one
+   * buffer, past the limiter: it is streamed instead, its Content-MD5 still sent (Body.contentMd5).
+   */
+  private throttled(body: Body): Body {
+    const limiter = this.limits.limiter;
+    if (limiter.rate === null) return body;
+    const contentMd5 = body.inMemory?.md5Base64 ?? body.contentMd5;
+    return { size: body.size, open: () => limiter.throttle(body.open()), ...(contentMd5 === undefined ? {} : { contentMd5 }) };
+  }
+
+  /** The request's deadline, stretched by its body's worst-case time under the limit (and its OSS cap, if asked for). */
+  private withBodyTime<O extends RequestOptions>(options: O, bytes: number): O {
+    const rate = this.limits.limiter.rate;
+    if (rate === null) return options;
+    const capped = this.limits.ossTrafficLimit ? { trafficLimit: ossTrafficLimit(rate) } : {};
+    if (options.timeoutMs === undefined) return { ...options, ...capped };
+    return { ...options, ...capped, timeoutMs: options.timeoutMs + Math.ceil(((bytes * this.limits.bodySlots) / rate) * 1000) };
+  }
+}
+
+/** OSS takes x-oss-traffic-limit in bits per second, from 819200 (100 KiB/s) to 838860800 (100 MiB/s). */
+export function ossTrafficLimit(bytesPerSecond: number): number {
+  return Math.min(838_860_800, Math.max(819_200, Math.round(bytesPerSecond * 8)));
+}
+
+export function withLimits(storage: ObjectStorage, limits: StorageLimits): ObjectStorage {
+  return new ThrottledStorage(storage, limits);
+}
