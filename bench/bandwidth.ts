@@ -16,7 +16,15 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { startEmulator } from '../src/emulator/index.js';
-import { BandwidthLimiter, createOssStorage, defaultRetryPolicy, FileUploader, UploadGate, withLimits, withRetries } from '../src/uploader/index.js';
+import {
+  BandwidthLimiter,
+  createOssStorage,
+  defaultRetryPolicy,
+  FileUploader,
+  UploadGate,
+  withLimits,
+  withRetries,
+} from '../src/uploader/index.js';
 import type { RecordedUpload, UploadJournal } from '../src/uploader/index.js';
 import { emulatorDataDir } from './emulator-data-dir.js';
 import { fixed, table, verdict } from './markdown.js';
@@ -85,9 +93,11 @@ try {
     let n = 0;
     const lane = async (): Promise<void> => {
       while (!stop.signal.aborted) {
-        await uploader.upload({ localPath: file, bucket: 'bench', key: `f${limit}-${n++}`, journal: journal(), signal: stop.signal }).catch((err: unknown) => {
-          if (!stop.signal.aborted) throw err;
-        });
+        await uploader
+          .upload({ localPath: file, bucket: 'bench', key: `f${limit}-${n++}`, journal: journal(), signal: stop.signal })
+          .catch((err: unknown) => {
+            if (!stop.signal.aborted) throw err;
+          });
       }
     };
     const timer = setTimeout(() => stop.abort(), DURATION_MS);

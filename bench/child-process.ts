@@ -138,7 +138,8 @@ export class BenchChild {
     const timer = setTimeout(() => this.kill('SIGKILL'), timeoutMs);
     const exit = await this.exited;
     clearTimeout(timer);
-    if (exit.code !== 0) throw new Error(`${this.name} exited with ${exit.code ?? exit.signal} after ${Math.round(exit.ms)} ms${this.tail()}`);
+    if (exit.code !== 0)
+      throw new Error(`${this.name} exited with ${exit.code ?? exit.signal} after ${Math.round(exit.ms)} ms${this.tail()}`);
     return exit;
   }
 

@@ -36,21 +36,14 @@ export function totalRequests(counts: Record<string, number>): number {
 export async function startEmulatorProcess(dataDir: string): Promise<EmulatorProcess> {
   const adminToken = randomBytes(24).toString('base64url');
   const admin = { authorization: `Bearer ${adminToken}` };
-  const child = new BenchChild('emulator', [
-    CLI,
+  const child = new BenchChild(
     'emulator',
-    '--port',
-    '0',
-    '--data-dir',
-    dataDir,
-    '--bucket',
-    BUCKET,
-    '--access-key-id',
-    ACCESS_KEY_ID,
-  ], {
-    // The secret and the admin token go by environment, not argv (which `ps` shows to everyone).
-    env: { ...process.env, OSS_EMULATOR_ACCESS_KEY_SECRET: ACCESS_KEY_SECRET, OSS_EMULATOR_ADMIN_TOKEN: adminToken },
-  });
+    [CLI, 'emulator', '--port', '0', '--data-dir', dataDir, '--bucket', BUCKET, '--access-key-id', ACCESS_KEY_ID],
+    {
+      // The secret and the admin token go by environment, not argv (which `ps` shows to everyone).
+      env: { ...process.env, OSS_EMULATOR_ACCESS_KEY_SECRET: ACCESS_KEY_SECRET, OSS_EMULATOR_ADMIN_TOKEN: adminToken },
+    },
+  );
   const line = await child.waitForLine((l) => l.startsWith('listening on '), 60_000, 'listening line');
   const endpoint = line.slice('listening on '.length).trim();
   return {

@@ -97,7 +97,9 @@ async function part(name: string, title: string, fn: () => Promise<string>): Pro
     out.push(`### ${title}\n\n${await fn()}\n`);
   } catch (err) {
     failures++;
-    out.push(`### ${title}\n\n**Failed to run:** \`${(err as Error).message.split('\n')[0]}\`\n\n\`\`\`\n${(err as Error).message}\n\`\`\`\n`);
+    out.push(
+      `### ${title}\n\n**Failed to run:** \`${(err as Error).message.split('\n')[0]}\`\n\n\`\`\`\n${(err as Error).message}\n\`\`\`\n`,
+    );
   }
   const ms = performance.now() - started;
   timings.push(`${name} ${seconds(ms)}`);
@@ -114,7 +116,16 @@ function config(name: string, spec: Omit<ConfigSpec, 'endpoint'>): string {
 // Small-file throughput
 
 async function putLoop(root: string, prefix: string): Promise<number> {
-  const child = new BenchChild('put loop', [PUT_LOOP, emu!.endpoint, BUCKET, ACCESS_KEY_ID, ACCESS_KEY_SECRET, root, prefix, String(sizes.concurrency)]);
+  const child = new BenchChild('put loop', [
+    PUT_LOOP,
+    emu!.endpoint,
+    BUCKET,
+    ACCESS_KEY_ID,
+    ACCESS_KEY_SECRET,
+    root,
+    prefix,
+    String(sizes.concurrency),
+  ]);
   return (await child.expectSuccess(20 * MINUTE)).ms;
 }
 
@@ -256,8 +267,22 @@ async function restart(): Promise<string> {
     table(
       ['measure', 'oss-sync', '`find`', 'ratio', 'target', 'result'],
       [
-        ['reconcile walk (`reconciled folder` ms)', `${fixed(ours.walk, 0)} ms`, `${fixed(find, 0)} ms`, ratio(ours.walk / find), '<= 2x', verdict(ours.walk <= 2 * find)],
-        ['the same, `OSS_SYNC_WALKER=threads`', `${fixed(threads.walk, 0)} ms`, `${fixed(find, 0)} ms`, ratio(threads.walk / find), '<= 2x', verdict(threads.walk <= 2 * find)],
+        [
+          'reconcile walk (`reconciled folder` ms)',
+          `${fixed(ours.walk, 0)} ms`,
+          `${fixed(find, 0)} ms`,
+          ratio(ours.walk / find),
+          '<= 2x',
+          verdict(ours.walk <= 2 * find),
+        ],
+        [
+          'the same, `OSS_SYNC_WALKER=threads`',
+          `${fixed(threads.walk, 0)} ms`,
+          `${fixed(find, 0)} ms`,
+          ratio(threads.walk / find),
+          '<= 2x',
+          verdict(threads.walk <= 2 * find),
+        ],
         ['whole `once`, start to exit', `${fixed(ours.total, 0)} ms`, `${fixed(find, 0)} ms`, ratio(ours.total / find), '-', 'info'],
         ['peak RSS (VmHWM), either walk', `${fixed(peak, 0)} MB`, '-', '-', `<= ${RSS_LIMIT_MB} MB`, verdict(peak <= RSS_LIMIT_MB)],
       ],
@@ -341,7 +366,10 @@ interface LatencyResult {
 async function latencyWith(settle: string, settleMs: number): Promise<LatencyResult> {
   const folder = join(work, `latency-${settleMs}`);
   mkdirSync(folder, { recursive: true });
-  const child = ossSync('run', config(`latency-${settleMs}`, { stateDb: join(work, `latency-${settleMs}.db`), folder, prefix: `lat-${settleMs}/`, settle }));
+  const child = ossSync(
+    'run',
+    config(`latency-${settleMs}`, { stateDb: join(work, `latency-${settleMs}.db`), folder, prefix: `lat-${settleMs}/`, settle }),
+  );
   const committed = new Map<string, number>();
   child.onRecord((r, at) => {
     if (r.msg === 'uploaded' && typeof r.path === 'string') committed.set(r.path, at);
@@ -358,7 +386,8 @@ async function latencyWith(settle: string, settleMs: number): Promise<LatencyRes
     }
     const deadline = performance.now() + settleMs + 30_000;
     while (committed.size < written.size && performance.now() < deadline) await sleep(50);
-    if (committed.size < written.size) throw new Error(`only ${committed.size} of ${written.size} files were uploaded in time${child.tail()}`);
+    if (committed.size < written.size)
+      throw new Error(`only ${committed.size} of ${written.size} files were uploaded in time${child.tail()}`);
     const samples = [...written].map(([name, at]) => committed.get(name)! - at);
     return { settleMs, backend: String(watching.backend), samples };
   } finally {

@@ -14,7 +14,15 @@ if (args.length !== 7) {
   process.stderr.write('usage: put-loop.js ENDPOINT BUCKET ACCESS_KEY_ID ACCESS_KEY_SECRET ROOT PREFIX CONCURRENCY\n');
   process.exit(2);
 }
-const [endpoint, bucket, accessKeyId, accessKeySecret, root, prefix, concurrency] = args as [string, string, string, string, string, string, string];
+const [endpoint, bucket, accessKeyId, accessKeySecret, root, prefix, concurrency] = args as [
+  string,
+  string,
+  string,
+  string,
+  string,
+  string,
+  string,
+];
 
 const started = performance.now();
 const client = new OSS({ endpoint, bucket, accessKeyId, accessKeySecret } as OSS.Options);

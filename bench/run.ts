@@ -48,7 +48,11 @@ interface Outcome {
 function runBenchmark(name: string): Promise<Outcome> {
   const script = new URL(`./${name}.js`, import.meta.url).pathname;
   if (!existsSync(script)) {
-    return Promise.resolve({ section: `## ${name}\n\nSkipped: \`dist/bench/${name}.js\` does not exist (not written yet).\n`, ok: true, summary: 'skipped (missing)' });
+    return Promise.resolve({
+      section: `## ${name}\n\nSkipped: \`dist/bench/${name}.js\` does not exist (not written yet).\n`,
+      ok: true,
+      summary: 'skipped (missing)',
+    });
   }
   const started = performance.now();
   process.stderr.write(`[bench] ${name}: node dist/bench/${name}.js ${passThrough.join(' ')}\n`);
@@ -124,7 +128,9 @@ const header = [
 ].join('\n');
 
 function table(rows: typeof outcomes): string {
-  return ['| benchmark | what | outcome |', '| --- | --- | --- |', ...rows.map((o) => `| ${o.name} | ${o.issue} | ${o.summary} |`)].join('\n');
+  return ['| benchmark | what | outcome |', '| --- | --- | --- |', ...rows.map((o) => `| ${o.name} | ${o.issue} | ${o.summary} |`)].join(
+    '\n',
+  );
 }
 
 const text = `${header}\n${outcomes.map((o) => o.section).join('\n')}`;

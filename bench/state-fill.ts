@@ -8,7 +8,10 @@ import { objectKey } from '../src/daemon/object-key.js';
 import { createPathFilter, walkTree, type WalkEntry } from '../src/daemon/watch/index.js';
 import { StateStore } from '../src/store/index.js';
 
-export async function fillStateAsUploaded(stateDb: string, folder: { name: string; path: string; bucket: string; prefix: string }): Promise<number> {
+export async function fillStateAsUploaded(
+  stateDb: string,
+  folder: { name: string; path: string; bucket: string; prefix: string },
+): Promise<number> {
   const entries: WalkEntry[] = [];
   for await (const batch of walkTree(folder.path, createPathFilter({}))) entries.push(...batch);
   const store = StateStore.open(stateDb);
@@ -20,7 +23,13 @@ export async function fillStateAsUploaded(stateDb: string, folder: { name: strin
       );
       for (const row of store.queue.claimDue(entries.length, { folders: [folder.name] })) {
         const fingerprint = { size: row.size, mtimeNs: row.mtimeNs, ino: row.ino, dev: row.dev };
-        store.queue.markVerified(row.id, row.generation, { bucket: row.bucket, key: row.key, etag: '"filled-by-benchmark"', crc64: '0', fingerprint });
+        store.queue.markVerified(row.id, row.generation, {
+          bucket: row.bucket,
+          key: row.key,
+          etag: '"filled-by-benchmark"',
+          crc64: '0',
+          fingerprint,
+        });
       }
     });
   } finally {

@@ -67,12 +67,18 @@ async function runContender(role: string, [endpoint, bucket, key, file, partSize
  * The file as the daemon would handle it: observed into the queue, claimed, uploaded with the store
  * as its journal. Run again on the same database after a kill -9, it resumes the recorded upload.
  */
-async function uploadWithStateDb(uploader: FileUploader, stateDb: string, file: { localPath: string; bucket: string; key: string }): Promise<void> {
+async function uploadWithStateDb(
+  uploader: FileUploader,
+  stateDb: string,
+  file: { localPath: string; bucket: string; key: string },
+): Promise<void> {
   const store = StateStore.open(stateDb);
   try {
     store.queue.resetInterrupted();
     const st = statSync(file.localPath, { bigint: true });
-    store.queue.observe('bench', [{ relPath: file.key, size: Number(st.size), mtimeNs: st.mtimeNs, ino: st.ino, dev: st.dev, bucket: file.bucket, key: file.key }]);
+    store.queue.observe('bench', [
+      { relPath: file.key, size: Number(st.size), mtimeNs: st.mtimeNs, ino: st.ino, dev: st.dev, bucket: file.bucket, key: file.key },
+    ]);
     const [row] = store.queue.claimDue(1, { folders: ['bench'] });
     if (!row) throw new Error(`${file.key}: nothing to upload in ${stateDb}`);
     await uploader.upload({ ...file, journal: storeJournal(store, row) });
@@ -83,7 +89,12 @@ async function uploadWithStateDb(uploader: FileUploader, stateDb: string, file: 
 
 /** Removes a contender's object once measured, so every run meets the emulator in the same state. */
 async function deleteObject([endpoint, bucket, key]: string[]): Promise<void> {
-  const client = new OSS({ endpoint: endpoint!, accessKeyId: BENCH_ACCESS_KEY_ID, accessKeySecret: BENCH_ACCESS_KEY_SECRET, bucket } as OSS.Options);
+  const client = new OSS({
+    endpoint: endpoint!,
+    accessKeyId: BENCH_ACCESS_KEY_ID,
+    accessKeySecret: BENCH_ACCESS_KEY_SECRET,
+    bucket,
+  } as OSS.Options);
   await client.delete(key!);
   process.stdout.write(`${JSON.stringify({ deleted: key })}\n`);
 }

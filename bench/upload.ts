@@ -65,7 +65,9 @@ async function deleteObject(endpoint: string, key: string): Promise<void> {
 let adminToken = '';
 
 async function requestLog(endpoint: string): Promise<RequestLogEntry[]> {
-  return (await (await fetch(`${endpoint}/-/requests`, { headers: { authorization: `Bearer ${adminToken}` } })).json()) as RequestLogEntry[];
+  return (await (
+    await fetch(`${endpoint}/-/requests`, { headers: { authorization: `Bearer ${adminToken}` } })
+  ).json()) as RequestLogEntry[];
 }
 
 function writeRandomFile(path: string, bytes: number): void {
@@ -162,7 +164,13 @@ async function main(): Promise<void> {
         // the kernel's writeback threads take CPU from whichever contender comes next.
         execFileSync('sync');
         const emulatorCpuBefore = emulator.cpuSeconds();
-        const result: ContenderResult & { emulatorCpuSeconds?: number } = await runContender(role, endpoint, file, `${role}-${run}.bin`, join(dir, `${role}-${run}.db`));
+        const result: ContenderResult & { emulatorCpuSeconds?: number } = await runContender(
+          role,
+          endpoint,
+          file,
+          `${role}-${run}.bin`,
+          join(dir, `${role}-${run}.db`),
+        );
         result.emulatorCpuSeconds = emulator.cpuSeconds() - emulatorCpuBefore;
         // Otherwise each run leaves a gigabyte behind, and later runs pay for the emulator's growing
         // page cache and writeback (its multipart CPU per GiB rose from ~3.5 s to ~5 s over a run).

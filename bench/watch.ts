@@ -206,7 +206,7 @@ async function main(): Promise<void> {
       walkRows.push(walkRow('1,000,000 files', timeFind(big), await timeWalk(big)));
     }
     out.push(
-      'Reconcile walk (readdir + lstat bigint, batches of 1,000) against `find -type f -printf \'%s %T@\\n\'`, median of 3 each; ' +
+      "Reconcile walk (readdir + lstat bigint, batches of 1,000) against `find -type f -printf '%s %T@\\n'`, median of 3 each; " +
         'target at 1,000,000 files: <= 2x find and <= 200 MB peak RSS (run with --million). Each walk in a fresh process, so JIT warm-up is included.',
       '',
       table(['tree', 'files', 'find', 'walk', 'walk/find', 'walk peak RSS', 'target'], walkRows),
@@ -222,7 +222,7 @@ async function child(): Promise<void> {
   const [, mode, root, backend, idleSeconds, dirs, rescanMs] = process.argv.slice(process.argv.indexOf('--child'));
   if (root === undefined) throw new Error('child needs a root');
   const result =
-        mode === 'walk'
+    mode === 'walk'
       ? await walkChild(root)
       : await watchChild(root, backend as BackendName, Number(idleSeconds), Number(dirs), Number(rescanMs));
   process.send?.(result, () => process.exit(0));

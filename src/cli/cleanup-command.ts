@@ -40,7 +40,9 @@ export async function runCleanupCommand(argv: string[]): Promise<number> {
   logger.setLevel('warn');
   const store = StateStore.open(config.stateDb);
   // The same provider as the daemon's (an STS token, a RAM role...), its secrets redacted as fetched.
-  const credentials = buildCredentialsProvider(config.oss, { onFetched: (c) => logger.addRotatingSecrets([c.accessKeySecret, c.securityToken]) });
+  const credentials = buildCredentialsProvider(config.oss, {
+    onFetched: (c) => logger.addRotatingSecrets([c.accessKeySecret, c.securityToken]),
+  });
   const storage = withRetries(createOssStorage(config.oss, credentials), defaultRetryPolicy({}));
   let entries: StaleUploadEntry[];
   try {
@@ -69,14 +71,23 @@ function parseOlderThan(raw: string | undefined): number {
   } catch (err) {
     throw new UsageError(`--older-than: ${(err as Error).message}`);
   }
-  if (ms < MIN_AGE_MS) throw new UsageError(`--older-than must be at least 1h (an upload younger than that may be starting right now), got '${raw}'`);
+  if (ms < MIN_AGE_MS)
+    throw new UsageError(`--older-than must be at least 1h (an upload younger than that may be starting right now), got '${raw}'`);
   return ms;
 }
 
 function formatTable(entries: StaleUploadEntry[], dryRun: boolean): string {
   if (entries.length === 0) return 'no multipart uploads in progress under the configured prefixes\n';
   const verb = (e: StaleUploadEntry) => (e.action === 'keep' ? 'keep' : e.error ? 'FAILED' : dryRun ? 'would abort' : 'aborted');
-  const rows = entries.map((e) => [verb(e), e.folder, `oss://${e.bucket}/${e.key}`, e.initiated, String(e.parts ?? '?'), String(e.bytes ?? '?'), e.error ?? e.reason]);
+  const rows = entries.map((e) => [
+    verb(e),
+    e.folder,
+    `oss://${e.bucket}/${e.key}`,
+    e.initiated,
+    String(e.parts ?? '?'),
+    String(e.bytes ?? '?'),
+    e.error ?? e.reason,
+  ]);
   const header = ['ACTION', 'FOLDER', 'KEY', 'INITIATED', 'PARTS', 'BYTES', 'WHY'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');

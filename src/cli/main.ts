@@ -83,7 +83,8 @@ async function main(argv: string[]): Promise<number> {
  * characters, shown escaped so they cannot drive the terminal; a config error keeps one line per issue.
  */
 function errorText(err: unknown): string {
-  if (err instanceof ConfigError) return [err.message.split('\n')[0], ...err.issues.map((i) => `  ${terminalSafe(formatIssue(i))}`)].join('\n');
+  if (err instanceof ConfigError)
+    return [err.message.split('\n')[0], ...err.issues.map((i) => `  ${terminalSafe(formatIssue(i))}`)].join('\n');
   return terminalSafe(err instanceof Error ? err.message : String(err));
 }
 

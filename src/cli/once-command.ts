@@ -79,7 +79,8 @@ function summarize(config: Config, unsynced: UnsyncedFolder[]): number {
     const notSynced = unsynced.length > 0 ? `, ${unsynced.length} folder(s) not synced` : '';
     process.stderr.write(`oss-sync once: ${failed.length} file(s) failed, ${pending} not done, ${uploaded} up to date${notSynced}\n`);
     for (const f of unsynced) process.stderr.write(`  ${describeUnsynced(f)}\n`);
-    for (const f of failed.slice(0, 50)) process.stderr.write(`  ${safe(`${f.folder}/${f.relPath}`)}: ${safe(f.lastError ?? 'unknown error')}\n`);
+    for (const f of failed.slice(0, 50))
+      process.stderr.write(`  ${safe(`${f.folder}/${f.relPath}`)}: ${safe(f.lastError ?? 'unknown error')}\n`);
     if (failed.length > 50) process.stderr.write(`  ... and ${failed.length - 50} more (see 'oss-sync status')\n`);
     return 1;
   }

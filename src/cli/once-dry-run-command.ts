@@ -13,8 +13,11 @@ export async function printDryRun(config: Config): Promise<number> {
   const uploads = report.actions.filter((a) => a.action === 'upload');
   const deletes = report.actions.length - uploads.length;
   const total = uploads.reduce((n, a) => n + a.size, 0);
-  process.stderr.write(`oss-sync once --dry-run: would upload ${uploads.length} file(s) (${bytes(total)}) and delete ${deletes} object(s); nothing was sent or recorded\n`);
+  process.stderr.write(
+    `oss-sync once --dry-run: would upload ${uploads.length} file(s) (${bytes(total)}) and delete ${deletes} object(s); nothing was sent or recorded\n`,
+  );
   for (const s of report.skipped) process.stderr.write(`  folder ${safe(s.folder)} would not be synced: ${safe(s.reason)}\n`);
-  if (report.unreadable > 0) process.stderr.write(`  ${report.unreadable} path(s) could not be read; nothing under them counts as deleted\n`);
+  if (report.unreadable > 0)
+    process.stderr.write(`  ${report.unreadable} path(s) could not be read; nothing under them counts as deleted\n`);
   return 0;
 }

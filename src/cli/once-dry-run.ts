@@ -64,7 +64,11 @@ async function compare(config: Config, store: StateStore, copyPath: string): Pro
       report.skipped.push({ folder: folder.name, reason: 'folder is missing (unmounted disk?)' });
       continue;
     }
-    const filter = createPathFilter({ include: folder.include, exclude: [...folder.exclude, ...config.ignore], ignoreAbsolute: [config.stateDb, `${config.stateDb}.lock`] });
+    const filter = createPathFilter({
+      include: folder.include,
+      exclude: [...folder.exclude, ...config.ignore],
+      ignoreAbsolute: [config.stateDb, `${config.stateDb}.lock`],
+    });
     const result = await reconcileFolder(store, folder, filter, { walker });
     report.unreadable += result.errorCount;
     // As FolderSync applies a walk's removals: a mirror folder deletes them, others forget them.
@@ -77,7 +81,9 @@ async function compare(config: Config, store: StateStore, copyPath: string): Pro
   const db = new Database(copyPath, { readonly: true });
   try {
     const rows = db
-      .prepare(`SELECT folder, rel_path AS relPath, size, state FROM files WHERE state IN ('queued', 'uploading', 'deleting') ORDER BY folder, rel_path`)
+      .prepare(
+        `SELECT folder, rel_path AS relPath, size, state FROM files WHERE state IN ('queued', 'uploading', 'deleting') ORDER BY folder, rel_path`,
+      )
       .all() as Array<{ folder: string; relPath: string; size: number; state: string }>;
     for (const row of rows) {
       const folder = config.folders.find((f) => f.name === row.folder);

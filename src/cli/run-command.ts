@@ -77,15 +77,18 @@ export async function runDaemonCommand(argv: string[]): Promise<number> {
       // systemd hears STOPPING=1 before we exit (its sender must still be alive), but waits 2 s at most.
       const told = Promise.race([systemd.stopping(), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
       // The observer closes after the daemon: a state database failure's alert goes out first.
-      daemon.stop().finally(() => observer.close()).then(
-        // Exit now: a transfer still running past the grace period must not hold the process.
-        () => told.then(() => process.exit(daemon.storeFailure ? 1 : 0)),
-        (err: unknown) => {
-          logger.error('error while stopping', { error: err as Error });
-          // Exit as above: watchers or transfers left open must not keep the process alive.
-          process.exit(1);
-        },
-      );
+      daemon
+        .stop()
+        .finally(() => observer.close())
+        .then(
+          // Exit now: a transfer still running past the grace period must not hold the process.
+          () => told.then(() => process.exit(daemon.storeFailure ? 1 : 0)),
+          (err: unknown) => {
+            logger.error('error while stopping', { error: err as Error });
+            // Exit as above: watchers or transfers left open must not keep the process alive.
+            process.exit(1);
+          },
+        );
     };
     onSignal = (signal) => {
       if (signal !== 'SIGHUP') stop(signal);

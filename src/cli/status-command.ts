@@ -33,12 +33,19 @@ export async function runStatusCommand(argv: string[]): Promise<number> {
     const snapshot = { ...readStatus(config.stateDb, folders), ...(timetable ? { timetable } : {}) };
     // The page is on while a daemon with http: configured runs (statusPage: an added field, schema 1).
     const page = config.http && snapshot.daemon.running ? pageAddress(config.http) : null;
-    if (values.json) return `${JSON.stringify({ ...snapshot, statusPage: page }, null, 2)}
+    if (values.json)
+      return `${JSON.stringify({ ...snapshot, statusPage: page }, null, 2)}
 `;
-    const text = timetable ? `${renderStatus(snapshot)}${renderTimetableStatus(timetable)}
-` : renderStatus(snapshot);
-    return `${text}${page ? `status page: ${page}
-` : ''}`;
+    const text = timetable
+      ? `${renderStatus(snapshot)}${renderTimetableStatus(timetable)}
+`
+      : renderStatus(snapshot);
+    return `${text}${
+      page
+        ? `status page: ${page}
+`
+        : ''
+    }`;
   };
   if (!values.watch) {
     process.stdout.write(await show());

@@ -28,7 +28,9 @@ export function renderStatus(s: StatusSnapshot): string {
   if (!s.database.exists) {
     out.push(`state:  ${safe(s.stateDb)} does not exist yet (the daemon has not run with this config)`);
   } else {
-    out.push(`state:  ${safe(s.stateDb)} (${s.database.healthy ? 'healthy' : `DAMAGED: ${safe(s.database.problems.slice(0, 3).join('; '))}`})`);
+    out.push(
+      `state:  ${safe(s.stateDb)} (${s.database.healthy ? 'healthy' : `DAMAGED: ${safe(s.database.problems.slice(0, 3).join('; '))}`})`,
+    );
   }
   out.push('');
   const rows = s.folders.map((f) => [
@@ -37,7 +39,13 @@ export function renderStatus(s: StatusSnapshot): string {
     String(f.uploading),
     String(f.verified),
     f.failed > 0 ? `${f.failed} !` : '0',
-    !f.inConfig ? 'not in the config (kept for its return; not in the totals)' : f.mode ? `${safe(f.mode)}${f.note ? ` (${safe(f.note)})` : ''}` : d.running ? '-' : 'stopped',
+    !f.inConfig
+      ? 'not in the config (kept for its return; not in the totals)'
+      : f.mode
+        ? `${safe(f.mode)}${f.note ? ` (${safe(f.note)})` : ''}`
+        : d.running
+          ? '-'
+          : 'stopped',
   ]);
   out.push(...table(['FOLDER', 'QUEUED', 'UPLOADING', 'UPLOADED', 'FAILED', 'WATCH'], rows));
   const t = s.totals;
@@ -57,8 +65,10 @@ export function renderStatus(s: StatusSnapshot): string {
   const retrying = s.problems.filter((p) => p.retrying);
   if (failed.length > 0) {
     out.push('', `failed (run 'oss-sync retry' once the cause is fixed):`);
-    for (const p of failed) out.push(`  ${safe(`${p.folder}/${p.relPath}`)}  after ${p.attempts} attempt(s): ${safe(p.lastError ?? 'unknown error')}`);
-    if (t.failed > failed.length) out.push(`  ... and ${t.failed - failed.length} more (\`oss-sync status --json\` lists the first ${s.problems.length} problems)`);
+    for (const p of failed)
+      out.push(`  ${safe(`${p.folder}/${p.relPath}`)}  after ${p.attempts} attempt(s): ${safe(p.lastError ?? 'unknown error')}`);
+    if (t.failed > failed.length)
+      out.push(`  ... and ${t.failed - failed.length} more (\`oss-sync status --json\` lists the first ${s.problems.length} problems)`);
   }
   if (retrying.length > 0) {
     out.push('', 'retrying:');
@@ -70,7 +80,10 @@ export function renderStatus(s: StatusSnapshot): string {
 function table(header: string[], rows: string[][]): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]): string =>
-    cells.map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
+    cells
+      .map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(header), ...rows.map(line)];
 }
 

@@ -26,7 +26,9 @@ export async function timetableStatus(config: TimetableConfig | null, now = new 
       timeZone: timetable.timeZone,
       uploads: state.uploadsOpen ? 'open' : 'closed',
       bandwidth: state.bandwidth,
-      nextChange: next ? { at: next.at.toISOString(), uploads: next.state.uploadsOpen ? 'open' : 'closed', bandwidth: next.state.bandwidth } : null,
+      nextChange: next
+        ? { at: next.at.toISOString(), uploads: next.state.uploadsOpen ? 'open' : 'closed', bandwidth: next.state.bandwidth }
+        : null,
     };
   } finally {
     timetable.destroy();
@@ -39,6 +41,8 @@ function describe(uploads: 'open' | 'closed', bandwidth: number | null): string 
 
 /** One line for the text view. */
 export function renderTimetableStatus(t: TimetableStatus): string {
-  const next = t.nextChange ? `; from ${t.nextChange.at} ${describe(t.nextChange.uploads, t.nextChange.bandwidth)}` : '; no change within 8 days';
+  const next = t.nextChange
+    ? `; from ${t.nextChange.at} ${describe(t.nextChange.uploads, t.nextChange.bandwidth)}`
+    : '; no change within 8 days';
   return `timetable: ${describe(t.uploads, t.bandwidth)} (${t.timeZone})${next}`;
 }

@@ -15,14 +15,19 @@ const DEFAULT_STS_ENDPOINT = 'https://sts.aliyuncs.com';
 function httpUrl(value: unknown): string {
   const text = typeof value === 'string' ? value.trim() : '';
   const url = URL.canParse(text) ? new URL(text) : undefined;
-  if (url && (url.protocol === 'http:' || url.protocol === 'https:') && url.username === '' && url.password === '') return text.replace(/\/+$/, '');
+  if (url && (url.protocol === 'http:' || url.protocol === 'https:') && url.username === '' && url.password === '')
+    return text.replace(/\/+$/, '');
   const got = text.includes('@') ? 'a value with "@" in it (credentials do not belong in the URL)' : describeValue(value);
   throw new InvalidValue(`expected an http:// or https:// URL without user or password, got ${got}`);
 }
 
 /** Reads the `credentials:` mapping at `section` (oss.credentials, or an assume_role's base). */
 export function readCredentialsSource(section: SectionReader, baseDir: string, depth = 0): CredentialsSource | undefined {
-  const provider = section.require('provider', section.oneOf('provider', CREDENTIAL_PROVIDERS), `one of ${CREDENTIAL_PROVIDERS.join(', ')}`);
+  const provider = section.require(
+    'provider',
+    section.oneOf('provider', CREDENTIAL_PROVIDERS),
+    `one of ${CREDENTIAL_PROVIDERS.join(', ')}`,
+  );
   let source: CredentialsSource | undefined;
   switch (provider) {
     case 'static':
@@ -34,14 +39,21 @@ export function readCredentialsSource(section: SectionReader, baseDir: string, d
       break;
     }
     case 'credentials_uri': {
-      const uri = section.require('uri', section.parsed('uri', httpUrl), 'the URL answering AccessKeyId, AccessKeySecret, SecurityToken, Expiration');
+      const uri = section.require(
+        'uri',
+        section.parsed('uri', httpUrl),
+        'the URL answering AccessKeyId, AccessKeySecret, SecurityToken, Expiration',
+      );
       if (uri !== undefined) source = { provider, uri };
       break;
     }
     case 'process': {
       const listed = section.stringList('command');
       if (listed?.length === 0) section.sink.atValue(section.keyPath('command'), 'is empty: expected the program and its arguments');
-      const command = listed?.length === 0 ? undefined : section.require('command', listed, 'the program and its arguments, e.g. [/usr/local/bin/get-sts, --json]');
+      const command =
+        listed?.length === 0
+          ? undefined
+          : section.require('command', listed, 'the program and its arguments, e.g. [/usr/local/bin/get-sts, --json]');
       const timeoutMs = section.duration('timeout', { min: 100 }) ?? 30_000;
       if (command !== undefined) source = { provider, command, timeoutMs };
       break;
@@ -54,17 +66,32 @@ export function readCredentialsSource(section: SectionReader, baseDir: string, d
       break;
     }
     case 'assume_role': {
-      const roleArn = section.require('role_arn', section.string('role_arn'), 'the role to assume, e.g. acs:ram::123456789012****:role/backup');
+      const roleArn = section.require(
+        'role_arn',
+        section.string('role_arn'),
+        'the role to assume, e.g. acs:ram::123456789012****:role/backup',
+      );
       const roleSessionName = section.string('role_session_name') ?? 'oss-sync';
       const durationMs = section.duration('duration', { min: 900_000 }) ?? 3_600_000;
       const policy = section.string('policy');
       const stsEndpoint = section.parsed('sts_endpoint', httpUrl) ?? DEFAULT_STS_ENDPOINT;
-      const baseReader = section.has('base') ? SectionReader.open(section.raw('base'), section.keyPath('base'), section.sink, section.env) : undefined;
-      if (!section.has('base')) section.sink.atKey(section.keyPath('base'), 'missing: the credentials AssumeRole is called with (a provider mapping)');
+      const baseReader = section.has('base')
+        ? SectionReader.open(section.raw('base'), section.keyPath('base'), section.sink, section.env)
+        : undefined;
+      if (!section.has('base'))
+        section.sink.atKey(section.keyPath('base'), 'missing: the credentials AssumeRole is called with (a provider mapping)');
       if (depth > 0) section.sink.atKey(section.keyPath('base'), 'an assume_role inside an assume_role is not supported');
       const base = baseReader && depth === 0 ? readCredentialsSource(baseReader, baseDir, depth + 1) : undefined;
       if (roleArn !== undefined && base !== undefined) {
-        source = { provider, roleArn, roleSessionName, durationSeconds: Math.round(durationMs / 1000), stsEndpoint, base, ...(policy !== undefined ? { policy } : {}) };
+        source = {
+          provider,
+          roleArn,
+          roleSessionName,
+          durationSeconds: Math.round(durationMs / 1000),
+          stsEndpoint,
+          base,
+          ...(policy !== undefined ? { policy } : {}),
+        };
       }
       break;
     }

@@ -45,13 +45,17 @@ export function checkCronExpression(value: unknown): string {
   if (typeof value !== 'string') throw new InvalidValue(`expected a cron expression like "0 * * * *", got ${describeValue(value)}`);
   const fields = value.trim().split(/\s+/);
   if (fields.length !== 5 && fields.length !== 6) {
-    throw new InvalidValue(`cron expression ${describeValue(value)} has ${fields.length} fields; expected 5 (minute hour day month weekday) or 6 (with seconds first)`);
+    throw new InvalidValue(
+      `cron expression ${describeValue(value)} has ${fields.length} fields; expected 5 (minute hour day month weekday) or 6 (with seconds first)`,
+    );
   }
   const rules = fields.length === 6 ? [SECONDS, ...FIVE_FIELDS] : FIVE_FIELDS;
   fields.forEach((field, index) => {
     const rule = rules[index] as FieldRule;
     if (!field.split(',').every((part) => checkPart(part, rule))) {
-      throw new InvalidValue(`cron expression ${describeValue(value)}: bad ${rule.name} field "${field}" (allowed ${rule.min}-${rule.max})`);
+      throw new InvalidValue(
+        `cron expression ${describeValue(value)}: bad ${rule.name} field "${field}" (allowed ${rule.min}-${rule.max})`,
+      );
     }
   });
   return fields.join(' ');

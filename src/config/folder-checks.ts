@@ -25,7 +25,10 @@ export function assignFolderNames(folders: readonly ReadFolder[], sink: IssueSin
   const positional = new Set(taken.keys());
   return folders.map((folder) => {
     if (folder.explicitName !== undefined) return { name: folder.explicitName, ...folder.config };
-    const name = basename(folder.config.path).replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '') || 'folder';
+    const name =
+      basename(folder.config.path)
+        .replace(/[^A-Za-z0-9._-]+/g, '-')
+        .replace(/^[^A-Za-z0-9]+/, '') || 'folder';
     let before = name;
     for (let n = 2; positional.has(before); n++) before = `${name}-${n}`;
     positional.add(before);
@@ -50,7 +53,10 @@ export function checkFolderOverlaps(folders: readonly ReadFolder[], sink: IssueS
       const [a, b] = [canonicalPath(later.config.path), canonicalPath(earlier.config.path)];
       if (isInsideOrSame(a, b) || isInsideOrSame(b, a)) {
         const how = a === b ? 'is the same directory as' : isInsideOrSame(a, b) ? 'is inside' : 'contains';
-        sink.atValue(`${later.keyPath}.path`, `${later.config.path} ${how} ${earlier.config.path} of ${where}; watched folders must not nest`);
+        sink.atValue(
+          `${later.keyPath}.path`,
+          `${later.config.path} ${how} ${earlier.config.path} of ${where}; watched folders must not nest`,
+        );
       }
       if (later.config.bucket === earlier.config.bucket && prefixesOverlap(later.config.prefix, earlier.config.prefix)) {
         const show = (prefix: string): string => (prefix === '' ? 'the bucket root' : `prefix "${prefix}"`);
@@ -69,6 +75,8 @@ export function warnIfStateDbWatched(stateDb: string, folders: readonly FolderCo
     if (folder.path === '' || !isInsideOrSame(stateDb, folder.path)) continue;
     const rel = relative(folder.path, stateDb).split('\\').join('/');
     if (matchesAny(rel, folder.exclude)) continue;
-    sink.warn(`state_db ${stateDb} is inside watched folder "${folder.name}" (${folder.path}); the daemon skips it, but consider moving it or adding it to exclude`);
+    sink.warn(
+      `state_db ${stateDb} is inside watched folder "${folder.name}" (${folder.path}); the daemon skips it, but consider moving it or adding it to exclude`,
+    );
   }
 }

@@ -35,7 +35,9 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 function checkName(value: unknown): string {
   if (typeof value === 'string' && NAME.test(value)) return value;
-  throw new InvalidValue(`${describeValue(value)}: folder names use letters, digits, ".", "_" and "-" (at most 64), starting with a letter or digit`);
+  throw new InvalidValue(
+    `${describeValue(value)}: folder names use letters, digits, ".", "_" and "-" (at most 64), starting with a letter or digit`,
+  );
 }
 
 function checkDirectory(path: string, mayBeMissing: ReadonlySet<string> | undefined): string {
@@ -53,12 +55,13 @@ function checkDirectory(path: string, mayBeMissing: ReadonlySet<string> | undefi
 export function readFolder(folder: SectionReader, defaults: FolderDefaults): ReadFolder {
   const explicitName = folder.parsed('name', checkName);
   const rawPath = folder.require('path', folder.string('path'), 'the local directory to back up');
-  const path = rawPath === undefined
-    ? undefined
-    : folder.parsed('path', () => {
-        const resolved = resolveConfigPath(rawPath, defaults.baseDir, folder.env);
-        return defaults.checkFolders ? checkDirectory(resolved, defaults.mayBeMissing) : resolved;
-      });
+  const path =
+    rawPath === undefined
+      ? undefined
+      : folder.parsed('path', () => {
+          const resolved = resolveConfigPath(rawPath, defaults.baseDir, folder.env);
+          return defaults.checkFolders ? checkDirectory(resolved, defaults.mayBeMissing) : resolved;
+        });
   const bucket = folder.require('bucket', folder.parsed('bucket', checkBucket), 'the OSS bucket to upload to');
   const prefix = folder.parsed('prefix', normaliseKeyPrefix);
   const prefixValid = prefix !== undefined || !folder.has('prefix');

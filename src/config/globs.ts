@@ -16,10 +16,12 @@ function checkGlob(glob: string): void {
 /** The list at key, each entry checked; [] when absent. */
 export function readGlobs(section: SectionReader, key: string): string[] {
   const globs = section.stringList(key) ?? [];
-  return section.parsed(key, () => {
-    globs.forEach(checkGlob);
-    return globs;
-  }) ?? [];
+  return (
+    section.parsed(key, () => {
+      globs.forEach(checkGlob);
+      return globs;
+    }) ?? []
+  );
 }
 
 /** True when relativePath matches one of globs (dotfiles included, basename-only globs match anywhere). */

@@ -14,7 +14,12 @@ export const MIN_PARTS_IN_FLIGHT = 1;
  * that gave the folder its size: its own, else the global one, else (the default part size) at
  * concurrency.memory.
  */
-export function checkPartsFitMemory(folders: readonly ReadFolder[], memoryBytes: number, globalPartSizeSet: boolean, sink: IssueSink): void {
+export function checkPartsFitMemory(
+  folders: readonly ReadFolder[],
+  memoryBytes: number,
+  globalPartSizeSet: boolean,
+  sink: IssueSink,
+): void {
   let reportedGlobal = false;
   for (const folder of folders) {
     const need = folder.config.partSize * MIN_PARTS_IN_FLIGHT;

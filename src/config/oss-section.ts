@@ -72,14 +72,25 @@ export function readOssSection(oss: SectionReader, baseDir: string): Partial<Oss
   const source = oss.has('credentials') ? readSource(oss, baseDir) : undefined;
   // AssumeRole from static keys takes them where they always were (oss.access_key_id...).
   const keysAtOss =
-    (source === undefined && !oss.has('credentials')) || source?.provider === 'static' || (source?.provider === 'assume_role' && source.base.provider === 'static');
+    (source === undefined && !oss.has('credentials')) ||
+    source?.provider === 'static' ||
+    (source?.provider === 'assume_role' && source.base.provider === 'static');
   if (!keysAtOss) {
     for (const key of ['access_key_id', 'access_key_secret', 'sts_token', 'credentials_file']) {
       // An invalid oss.credentials is reported already: the keys are not what is wrong.
-      if (oss.has(key) && source !== undefined) oss.sink.atKey(oss.keyPath(key), `set either ${key} or oss.credentials (provider ${source!.provider}), not both`);
+      if (oss.has(key) && source !== undefined)
+        oss.sink.atKey(oss.keyPath(key), `set either ${key} or oss.credentials (provider ${source!.provider}), not both`);
     }
     oss.reportUnknownKeys();
-    return { endpoint, region, authorizationV4, timeoutMs, accessKeyId: '', accessKeySecret: '', ...(source ? { credentials: source } : {}) };
+    return {
+      endpoint,
+      region,
+      authorizationV4,
+      timeoutMs,
+      accessKeyId: '',
+      accessKeySecret: '',
+      ...(source ? { credentials: source } : {}),
+    };
   }
   const credentials = readCredentials(oss, baseDir);
   oss.reportUnknownKeys();

@@ -118,7 +118,13 @@ function buildConfig(root: SectionReader, sourcePath: string, options: ParseOpti
     timetable: readTimetable(root),
     warnings: root.sink.warnings,
   };
-  const folders = readFolders(root, { partSize, watcher, baseDir, checkFolders: options.purpose !== 'inspect', mayBeMissing: options.mayBeMissing });
+  const folders = readFolders(root, {
+    partSize,
+    watcher,
+    baseDir,
+    checkFolders: options.purpose !== 'inspect',
+    mayBeMissing: options.mayBeMissing,
+  });
   root.reportUnknownKeys();
   config.folders = assignFolderNames(folders, root.sink);
   checkFolderOverlaps(folders, root.sink);
@@ -163,9 +169,9 @@ export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env, o
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'config file not found' : `cannot read config file (${String(error)})`;
+    const reason =
+      (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'config file not found' : `cannot read config file (${String(error)})`;
     throw new ConfigError([{ file, keyPath: '', message: reason }]);
   }
   return parseConfig(text, file, env, options);
 }
-

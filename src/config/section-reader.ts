@@ -65,7 +65,10 @@ export class SectionReader {
     } catch (error) {
       if (!(error instanceof InvalidValue)) throw error;
       this.invalid.add(key);
-      this.sink.atValue(this.keyPath(key), expanded === value ? error.message : this.withoutEnvValues(error.message, value as string, expanded));
+      this.sink.atValue(
+        this.keyPath(key),
+        expanded === value ? error.message : this.withoutEnvValues(error.message, value as string, expanded),
+      );
       return undefined;
     }
   }
@@ -123,7 +126,8 @@ export class SectionReader {
   duration(key: string, limits: { min?: number } = {}): number | undefined {
     return this.parsed(key, (value) => {
       const ms = parseDuration(value);
-      if (limits.min !== undefined && ms < limits.min) throw new InvalidValue(`${describeValue(value)} is below the minimum of ${formatDuration(limits.min)}`);
+      if (limits.min !== undefined && ms < limits.min)
+        throw new InvalidValue(`${describeValue(value)} is below the minimum of ${formatDuration(limits.min)}`);
       return ms;
     });
   }

@@ -37,13 +37,15 @@ export function parseBandwidth(value: unknown): number | null {
     if (!(err instanceof InvalidValue)) throw err;
     throw new InvalidValue(`expected bytes per second like 2MiB (or 2MiB/s) or "unlimited", got ${describeValue(value)}`);
   }
-  if (bytes < MIN_BANDWIDTH_BYTES) throw new InvalidValue(`${describeValue(value)} is below the minimum of 16KiB per second (use "unlimited" for no limit)`);
+  if (bytes < MIN_BANDWIDTH_BYTES)
+    throw new InvalidValue(`${describeValue(value)} is below the minimum of 16KiB per second (use "unlimited" for no limit)`);
   return bytes;
 }
 
 /** An IANA time zone this Node knows (Intl throws RangeError for any other). */
 export function checkTimeZone(value: unknown): string {
-  if (typeof value !== 'string' || value.trim() === '') throw new InvalidValue(`expected an IANA time zone like "Europe/Berlin" or "UTC", got ${describeValue(value)}`);
+  if (typeof value !== 'string' || value.trim() === '')
+    throw new InvalidValue(`expected an IANA time zone like "Europe/Berlin" or "UTC", got ${describeValue(value)}`);
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: value.trim() });
   } catch {
@@ -55,7 +57,10 @@ export function checkTimeZone(value: unknown): string {
 /** Minute resolution: a timetable is evaluated minute by minute, so a seconds field is refused. */
 function checkEntryCron(value: unknown): string {
   const expression = checkCronExpression(value);
-  if (expression.split(' ').length !== 5) throw new InvalidValue(`cron expression ${describeValue(value)} has a seconds field; timetable entries take 5 fields (minute hour day month weekday)`);
+  if (expression.split(' ').length !== 5)
+    throw new InvalidValue(
+      `cron expression ${describeValue(value)} has a seconds field; timetable entries take 5 fields (minute hour day month weekday)`,
+    );
   return expression;
 }
 
@@ -63,7 +68,8 @@ function readEntry(entry: SectionReader): TimetableEntry | undefined {
   const at = entry.require('at', entry.parsed('at', checkEntryCron), 'a cron expression saying when this entry takes effect');
   const uploads = entry.oneOf('uploads', ['open', 'closed'] as const);
   const bandwidth = entry.has('bandwidth') ? entry.parsed('bandwidth', parseBandwidth) : undefined;
-  if (!entry.has('uploads') && !entry.has('bandwidth')) entry.sink.atValue(entry.path, 'an entry sets uploads (open or closed), bandwidth, or both');
+  if (!entry.has('uploads') && !entry.has('bandwidth'))
+    entry.sink.atValue(entry.path, 'an entry sets uploads (open or closed), bandwidth, or both');
   entry.reportUnknownKeys();
   if (at === undefined) return undefined;
   const out: TimetableEntry = { at };

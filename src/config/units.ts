@@ -46,7 +46,11 @@ export function parseDuration(value: unknown): number {
 
 /** `8388608` -> `8MiB`, for messages that quote a limit. */
 export function formatSize(bytes: number): string {
-  for (const [unit, factor] of [['GiB', 2 ** 30], ['MiB', 2 ** 20], ['KiB', 2 ** 10]] as const) {
+  for (const [unit, factor] of [
+    ['GiB', 2 ** 30],
+    ['MiB', 2 ** 20],
+    ['KiB', 2 ** 10],
+  ] as const) {
     if (bytes >= factor && bytes % factor === 0) return `${bytes / factor}${unit}`;
   }
   return `${bytes} bytes`;

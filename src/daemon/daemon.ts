@@ -22,7 +22,13 @@ import { DaemonAlreadyRunningError, StateDatabaseCorruptError, StateDatabaseUnwr
 import { FolderSync } from './folder-sync.js';
 import { OrphanSweeper } from './orphan-sweeper.js';
 import { logRetry } from './retry-log.js';
-import { abortOrphanedUploads, abortRecordedOrphans, abortRemovedFolderUploads, cleanUpStaleUploads, type CleanupContext } from './upload-cleanup.js';
+import {
+  abortOrphanedUploads,
+  abortRecordedOrphans,
+  abortRemovedFolderUploads,
+  cleanUpStaleUploads,
+  type CleanupContext,
+} from './upload-cleanup.js';
 import type { Logger } from './logger.js';
 import { TransferScheduler } from './transfer-scheduler.js';
 import { TransferWorker } from './transfer-worker.js';
@@ -92,7 +98,10 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   private readonly transfers = new RunningTransfers();
   private readonly orphans = new OrphanSweeper(
     () => abortRecordedOrphans(this.cleanupContext()),
-    (err) => (isDatabaseUnwritable(err) ? this.storeFailures.report(err) : this.o.logger.warn('orphaned upload clean-up failed; will try at next start', { error: err as Error })),
+    (err) =>
+      isDatabaseUnwritable(err)
+        ? this.storeFailures.report(err)
+        : this.o.logger.warn('orphaned upload clean-up failed; will try at next start', { error: err as Error }),
   );
   private lifecycle: Promise<unknown> = Promise.resolve();
   /** Life-cycle operations started or waiting (0: the next one may start at once). */
@@ -120,10 +129,20 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   ) {
     super();
     this.config = o.config;
-    this.timetable = new TimetableRunner({ gate: this.gate, limiter: this.limiter, logger: o.logger, windows: o.mode === 'run', onOpen: () => this.scheduler?.kick() });
+    this.timetable = new TimetableRunner({
+      gate: this.gate,
+      limiter: this.limiter,
+      logger: o.logger,
+      windows: o.mode === 'run',
+      onOpen: () => this.scheduler?.kick(),
+    });
     this.memory = new MemoryBudget(o.config.concurrency.memoryBytes, o.config.concurrency.files);
     o.stopSignal?.addEventListener('abort', () => this.stopRequested.abort(), { once: true });
-    this.storeFailures = new StoreFailureMonitor({ logger: o.logger, dbPath: store.path, onFailure: (err) => this.emit('storeFailed', err) });
+    this.storeFailures = new StoreFailureMonitor({
+      logger: o.logger,
+      dbPath: store.path,
+      onFailure: (err) => this.emit('storeFailed', err),
+    });
     this.verified = new VerifiedBatch(store.queue, {
       // The waiting transfers get the error too; other errors (a bug) are theirs to report.
       onCommitFailed: (err) => this.storeFailures.reportIfUnwritable(err),
@@ -182,8 +201,12 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     this.scheduler.on('idle', () => {
       if (walked) this.emit('idle');
     });
-    this.scheduler.on('clockStep', (stepMs, moved) => logger.warn('the wall clock stepped; waiting files keep their remaining wait', { stepMs: Math.round(stepMs), moved }));
-    this.scheduler.on('error', (err) => (isDatabaseUnwritable(err) ? this.storeFailures.report(err) : logger.error('scheduler error', { error: err })));
+    this.scheduler.on('clockStep', (stepMs, moved) =>
+      logger.warn('the wall clock stepped; waiting files keep their remaining wait', { stepMs: Math.round(stepMs), moved }),
+    );
+    this.scheduler.on('error', (err) =>
+      isDatabaseUnwritable(err) ? this.storeFailures.report(err) : logger.error('scheduler error', { error: err }),
+    );
     for (const folder of this.config.folders) this.addFolder(folder);
     await this.timetable.apply(this.config.timetable); // before the first claim: a closed window starts nothing
     // Uploads start as the start-up walks queue files, not after the last walk (a big tree takes seconds).
@@ -198,7 +221,8 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       this.heartbeat.unref();
     }
     // A store failure during start-up was logged as a stop: the start did not succeed.
-    if (!this.storeFailure) logger.info('oss-sync started', { mode: this.o.mode, folders: this.config.folders.length, stateDb: this.config.stateDb });
+    if (!this.storeFailure)
+      logger.info('oss-sync started', { mode: this.o.mode, folders: this.config.folders.length, stateDb: this.config.stateDb });
   }
 
   private worker!: TransferWorker;
@@ -243,7 +267,8 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       limiter: this.limiter,
       bodySlots: c.concurrency.files * c.concurrency.partsPerFile,
       ossTrafficLimit: c.timetable?.ossTrafficLimit ?? false,
-      onCutOff: (operation, ref) => logger.info('request cut off by the upload window; sent again when it opens', { operation, key: ref.key }),
+      onCutOff: (operation, ref) =>
+        logger.info('request cut off by the upload window; sent again when it opens', { operation, key: ref.key }),
     });
     const uploader = new FileUploader(this.storage, {
       partSize: c.partSize,
@@ -268,7 +293,13 @@ export class Daemon extends EventEmitter<DaemonEvents> {
 
   /** What the upload clean-ups need, as of now (the config and storage change on reload). */
   private cleanupContext(): CleanupContext {
-    return { store: this.store, storage: this.storage, logger: this.o.logger, folders: this.config.folders, stopSignal: this.stopRequested.signal };
+    return {
+      store: this.store,
+      storage: this.storage,
+      logger: this.o.logger,
+      folders: this.config.folders,
+      stopSignal: this.stopRequested.signal,
+    };
   }
 
   /** Cancels the removed folders' transfers and waits for them (false if stop() came first). */
@@ -542,7 +573,8 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     if (schedulesChanged && this.o.mode === 'run') await this.scheduleTasks();
     if (JSON.stringify(prev.timetable) !== JSON.stringify(next.timetable)) await this.timetable.apply(next.timetable);
     if (prev.concurrency.files !== next.concurrency.files) logger.warn('concurrency.files changes take effect after a restart');
-    if (prev.stateDb !== next.stateDb) logger.warn('state_db changes take effect after a restart; this daemon keeps using the old one', { stateDb: prev.stateDb });
+    if (prev.stateDb !== next.stateDb)
+      logger.warn('state_db changes take effect after a restart; this daemon keeps using the old one', { stateDb: prev.stateDb });
     for (const name of rested) this.folders.get(name)?.recordHealth(); // the restarted ones recorded theirs as they started
     const added = starting.length - restarted.size;
     logger.info('configuration reloaded', { folders: next.folders.length, added, restarted: restarted.size, removed: removed.size });

@@ -24,6 +24,8 @@ export class StateDatabaseCorruptError extends Error {
 export class StateDatabaseUnwritableError extends Error {
   override readonly name = 'StateDatabaseUnwritableError';
   constructor(stateDb: string, cause: Error) {
-    super(`the state database ${stateDb} cannot be written (${cause.message}); free space or fix the file system, then start again`, { cause });
+    super(`the state database ${stateDb} cannot be written (${cause.message}); free space or fix the file system, then start again`, {
+      cause,
+    });
   }
 }

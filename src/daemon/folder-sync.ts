@@ -142,17 +142,31 @@ export class FolderSync {
     const settling = this.o.settleMs > 0;
     const unsettledAfterNs = settling ? BigInt(started - this.o.settleMs) * 1_000_000n : undefined;
     const holdUntilMs = started + HOLD_WINDOWS * this.o.settleMs;
-    const result = await reconcileFolder(this.o.store, this.folder, this.filter, { walker: this.o.walker, unsettledAfterNs, holdUntilMs }, () => this.o.onWork());
+    const result = await reconcileFolder(
+      this.o.store,
+      this.folder,
+      this.filter,
+      { walker: this.o.walker, unsettledAfterNs, holdUntilMs },
+      () => this.o.onWork(),
+    );
     let stillChanging: string[] = [];
     if (this.o.watch) for (const relPath of result.unsettled) this.settleTracker().track(relPath);
     else if (result.unsettled.length > 0) stillChanging = await this.settleBeforeExit(result.unsettled);
     if (stillChanging.length > 0) {
-      this.o.logger.warn('files still being written; not uploaded this run', { folder: this.name, files: stillChanging.length, first: stillChanging.slice(0, 5) });
+      this.o.logger.warn('files still being written; not uploaded this run', {
+        folder: this.name,
+        files: stillChanging.length,
+        first: stillChanging.slice(0, 5),
+      });
     }
     // This walk's verdict replaces the last: what it did not find missing is back (or was deleted for sure).
     this.unmounted.clear();
     if (result.missing.length > 0) this.applyRemovals(result.missing);
-    this.shortfall = shortfallOf(result, { stillChanging, waitedMs: ONCE_SETTLE_WINDOWS * this.o.settleMs, unmounted: [...this.unmounted] });
+    this.shortfall = shortfallOf(result, {
+      stillChanging,
+      waitedMs: ONCE_SETTLE_WINDOWS * this.o.settleMs,
+      unmounted: [...this.unmounted],
+    });
     if (result.excluded.length > 0) this.o.store.queue.forget(this.name, result.excluded);
     if (result.suspectEmpty) {
       this.o.logger.warn('folder is empty but files were backed up from it (unmounted disk?); nothing is treated as deleted', {
@@ -160,7 +174,8 @@ export class FolderSync {
         path: this.folder.path,
       });
     }
-    for (const e of result.errors) this.o.logger.warn('cannot read path during scan', { folder: this.name, path: e.relPath, error: e.message });
+    for (const e of result.errors)
+      this.o.logger.warn('cannot read path during scan', { folder: this.name, path: e.relPath, error: e.message });
     this.o.logger.info('reconciled folder', {
       folder: this.name,
       reason,
@@ -184,7 +199,10 @@ export class FolderSync {
     const liveAfterMs = this.o.watch && this.o.settleMs > 0 ? HOLD_WINDOWS * this.o.settleMs : undefined;
     const settle = new SettleTracker(this.folder.path, { settleMs: this.o.settleMs, ...(liveAfterMs ? { liveAfterMs } : {}) });
     settle.on('settled', (file: SettledFile) => this.enqueueSettled(file));
-    settle.on('removed', this.guarded((relPath: string) => this.applyRemovals([relPath])));
+    settle.on(
+      'removed',
+      this.guarded((relPath: string) => this.applyRemovals([relPath])),
+    );
     settle.on('error', (err: Error) => this.o.logger.warn('cannot stat changed file', { folder: this.name, error: err }));
     this.settle = settle;
     return settle;
@@ -230,14 +248,26 @@ export class FolderSync {
       return;
     }
     this.watcher = watcher;
-    watcher.on('batch', this.guarded((events: WatchEvent[]) => this.onEvents(events)));
-    watcher.on('degraded', this.guarded((message: string) => this.degraded(message)));
+    watcher.on(
+      'batch',
+      this.guarded((events: WatchEvent[]) => this.onEvents(events)),
+    );
+    watcher.on(
+      'degraded',
+      this.guarded((message: string) => this.degraded(message)),
+    );
     watcher.on('ready', () => {
       // A fallback or a restored root: events may have been missed meanwhile.
       if (!this.paused) void this.reconcile('watcher restarted');
     });
-    watcher.on('root-missing', this.guarded(() => this.pause('folder vanished (unmounted disk?)')));
-    watcher.on('root-restored', this.guarded(() => this.resume()));
+    watcher.on(
+      'root-missing',
+      this.guarded(() => this.pause('folder vanished (unmounted disk?)')),
+    );
+    watcher.on(
+      'root-restored',
+      this.guarded(() => this.resume()),
+    );
     watcher.on('error', (err: Error) => this.o.logger.warn('watcher error', { folder: this.name, error: err }));
     const degraded = watcher.status().degraded; // a fallback while starting happened before we listened
     if (degraded) this.degraded(degraded.message);
@@ -264,7 +294,11 @@ export class FolderSync {
   }
 
   private enqueueSettled({ live, ...file }: SettledFile): void {
-    (live ? this.pendingLive : this.pendingSettled).push({ ...file, bucket: this.folder.bucket, key: objectKey(this.folder.prefix, file.relPath) });
+    (live ? this.pendingLive : this.pendingSettled).push({
+      ...file,
+      bucket: this.folder.bucket,
+      key: objectKey(this.folder.prefix, file.relPath),
+    });
     if (this.flushScheduled) return;
     this.flushScheduled = true;
     // Settled files arriving in the same tick are written in one transaction.
@@ -294,7 +328,10 @@ export class FolderSync {
     if (live.length > 0) this.o.store.queue.observe(this.name, live, Date.now(), { keepPending: true });
     this.o.store.queue.observe(this.name, batch);
     // A file a walk queued held back has settled now: it is due (observe leaves an unchanged row as it is).
-    this.o.store.queue.release(this.name, batch.map((o) => o.relPath));
+    this.o.store.queue.release(
+      this.name,
+      batch.map((o) => o.relPath),
+    );
     this.o.onWork();
   }
 
@@ -321,17 +358,23 @@ export class FolderSync {
     const newlyHeld = unmounted.filter((relPath) => !this.unmounted.has(relPath));
     for (const relPath of newlyHeld) this.unmounted.add(relPath);
     if (newlyHeld.length > 0) {
-      this.o.logger.warn('files not treated as deleted: their directory is gone or on another disk now (unmounted disk?); judged again later', {
-        folder: this.name,
-        files: newlyHeld.length,
-        first: newlyHeld.slice(0, 5),
-      });
+      this.o.logger.warn(
+        'files not treated as deleted: their directory is gone or on another disk now (unmounted disk?); judged again later',
+        {
+          folder: this.name,
+          files: newlyHeld.length,
+          first: newlyHeld.slice(0, 5),
+        },
+      );
     }
     if (this.unmounted.size > 0 && this.o.watch && this.recheck === undefined && !this.closed) {
-      this.recheck = setTimeout(this.guarded(() => {
-        this.recheck = undefined;
-        this.applyRemovals([...this.unmounted]);
-      }), UNMOUNT_RECHECK_MS);
+      this.recheck = setTimeout(
+        this.guarded(() => {
+          this.recheck = undefined;
+          this.applyRemovals([...this.unmounted]);
+        }),
+        UNMOUNT_RECHECK_MS,
+      );
       this.recheck.unref();
     }
     if (gone.length === 0) return gone;

@@ -6,9 +6,12 @@ export function shortfallOf(
   { stillChanging, waitedMs, unmounted }: { stillChanging: string[]; waitedMs: number; unmounted: string[] },
 ): string | undefined {
   const parts: string[] = [];
-  if (result.suspectEmpty) parts.push('the folder is empty, but files were backed up from it (unmounted disk?); nothing was treated as deleted');
+  if (result.suspectEmpty)
+    parts.push('the folder is empty, but files were backed up from it (unmounted disk?); nothing was treated as deleted');
   if (unmounted.length > 0) {
-    parts.push(`${unmounted.length} backed-up file(s) missing from a directory that is gone or on another disk now (unmounted disk?); not treated as deleted: ${firstFew(unmounted)}`);
+    parts.push(
+      `${unmounted.length} backed-up file(s) missing from a directory that is gone or on another disk now (unmounted disk?); not treated as deleted: ${firstFew(unmounted)}`,
+    );
   }
   if (result.errors.length > 0) {
     const paths = result.errors.map((e) => `${e.relPath === '' ? '.' : e.relPath} (${e.message.split(':')[0]})`);

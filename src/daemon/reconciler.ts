@@ -59,7 +59,11 @@ export async function reconcileFolder(
   // find could not vouch for the whole tree: walk again in Node. What the first walk queued is
   // in the store, so this walk finds it unchanged; a file it listed twice is observed twice, harmlessly.
   const second = await compare(startNodeWalk(folder.path, filter, { ...options, walker: 'auto' }));
-  return { ...second.result, queued: first.result.queued + second.result.queued, walk: `${second.result.walk} (find fell short: ${first.incomplete})` };
+  return {
+    ...second.result,
+    queued: first.result.queued + second.result.queued,
+    walk: `${second.result.walk} (find fell short: ${first.incomplete})`,
+  };
 }
 
 interface CompareContext {
@@ -73,7 +77,15 @@ interface CompareContext {
 }
 
 /** One walk compared with the store: changed files queued as it goes, missing ones listed at the end. */
-async function compareWalk({ store, folder, filter, walk, onQueued, unsettledAfterNs, holdUntilMs }: CompareContext): Promise<{ result: ReconcileResult; incomplete: string | undefined }> {
+async function compareWalk({
+  store,
+  folder,
+  filter,
+  walk,
+  onQueued,
+  unsettledAfterNs,
+  holdUntilMs,
+}: CompareContext): Promise<{ result: ReconcileResult; incomplete: string | undefined }> {
   let known: Set<string>;
   try {
     walk.start();
@@ -82,7 +94,17 @@ async function compareWalk({ store, folder, filter, walk, onQueued, unsettledAft
     walk.close();
     throw err;
   }
-  const result: ReconcileResult = { scanned: 0, queued: 0, missing: [], excluded: [], errors: [], suspectEmpty: false, walk: walk.name, unsettled: [], errorCount: 0 };
+  const result: ReconcileResult = {
+    scanned: 0,
+    queued: 0,
+    missing: [],
+    excluded: [],
+    errors: [],
+    suspectEmpty: false,
+    walk: walk.name,
+    unsettled: [],
+    errorCount: 0,
+  };
   /** Paths walked whose key did not match: their stale known key is not a missing file. */
   const changedPaths = new Set<string>();
   for await (const batch of walk) {
@@ -108,7 +130,9 @@ async function compareWalk({ store, folder, filter, walk, onQueued, unsettledAft
   // Nothing counts as missing after a walk that may have missed files.
   if (walk.incomplete !== undefined) return { result, incomplete: walk.incomplete };
   // Node's messages start with the code already ("EACCES: permission denied, ..."); ours (EILSEQ) do not.
-  result.errors = walk.errors().map((e) => ({ relPath: e.relPath, message: e.message.startsWith(`${e.code}:`) ? e.message : `${e.code}: ${e.message}` }));
+  result.errors = walk
+    .errors()
+    .map((e) => ({ relPath: e.relPath, message: e.message.startsWith(`${e.code}:`) ? e.message : `${e.code}: ${e.message}` }));
   result.errorCount = walk.errorCount;
   // An unreadable root is not a mass delete; nor is a walk with more errors than it kept (we could
   // not tell which directories were unreadable, so no path counts as gone this time).

@@ -40,7 +40,11 @@ export interface RemovalVerdicts {
  * 100,000 deleted files costs one lstat of it, plus one per file to see that it is really gone;
  * and, where a device differs, one sample (a query and a few lstats) per recorded device.
  */
-export function judgeRemovals(root: string, files: readonly MissingFile[], sampleOnDevice: (dev: bigint) => RecordedFile[] = () => []): RemovalVerdicts {
+export function judgeRemovals(
+  root: string,
+  files: readonly MissingFile[],
+  sampleOnDevice: (dev: bigint) => RecordedFile[] = () => [],
+): RemovalVerdicts {
   const verdicts: RemovalVerdicts = { gone: [], unmounted: [], present: [] };
   const base = root.length > 1 && root.endsWith('/') ? root.slice(0, -1) : root;
   const abs = (relPath: string): string => (relPath === '' ? base : `${base}/${relPath}`);

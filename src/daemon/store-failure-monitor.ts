@@ -19,11 +19,14 @@ export class StoreFailureMonitor {
   report(err: Error): void {
     if (this.first) return;
     this.first = err;
-    this.o.logger.error('the state database cannot be written; stopping. Free space or fix the file system, then start again: what was recorded is kept', {
-      db: this.o.dbPath,
-      code: (err as { code?: unknown }).code,
-      error: err,
-    });
+    this.o.logger.error(
+      'the state database cannot be written; stopping. Free space or fix the file system, then start again: what was recorded is kept',
+      {
+        db: this.o.dbPath,
+        code: (err as { code?: unknown }).code,
+        error: err,
+      },
+    );
     this.o.onFailure(err);
   }
 

@@ -50,10 +50,14 @@ export class SystemdNotifier {
   ready(): Promise<void> {
     if (!this.socket) return Promise.resolve();
     const sent = this.send(['READY=1', `STATUS=${this.o.status()}`]);
-    this.timers.push(setInterval(() => this.sendOnce('status', () => [`STATUS=${this.o.status()}`]), this.o.statusEveryMs ?? 30_000).unref());
+    this.timers.push(
+      setInterval(() => this.sendOnce('status', () => [`STATUS=${this.o.status()}`]), this.o.statusEveryMs ?? 30_000).unref(),
+    );
     if (this.watchdogMs !== undefined) {
       // Health is judged when the ping is sent, not when it was asked for: a stall meanwhile sends none.
-      this.timers.push(setInterval(() => this.sendOnce('ping', () => (this.o.healthy() ? ['WATCHDOG=1'] : [])), this.watchdogMs / 2).unref());
+      this.timers.push(
+        setInterval(() => this.sendOnce('ping', () => (this.o.healthy() ? ['WATCHDOG=1'] : [])), this.watchdogMs / 2).unref(),
+      );
     }
     return sent;
   }

@@ -44,7 +44,8 @@ export class TimetableRunner {
     this.timetable = new Timetable(config);
     this.evaluate('timetable applied');
     const timezone = this.timetable.timeZone;
-    for (const entry of config.entries) this.tasks.push(cron.schedule(entry.at, () => this.evaluate(`timetable entry "${entry.at}"`), { timezone }));
+    for (const entry of config.entries)
+      this.tasks.push(cron.schedule(entry.at, () => this.evaluate(`timetable entry "${entry.at}"`), { timezone }));
   }
 
   /** The state now and its next change (undefined: no timetable). */

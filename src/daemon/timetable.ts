@@ -43,12 +43,18 @@ export class Timetable {
 
   constructor(readonly config: TimetableConfig) {
     this.timeZone = config.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
-    this.matchers = config.entries.map((entry) => ({ entry, task: cron.createTask(entry.at, () => undefined, { timezone: this.timeZone }) }));
+    this.matchers = config.entries.map((entry) => ({
+      entry,
+      task: cron.createTask(entry.at, () => undefined, { timezone: this.timeZone }),
+    }));
   }
 
   /** What holds at `at`. */
   stateAt(at: Date): TimetableState {
-    const sets = { uploads: this.config.entries.some((e) => e.uploads !== undefined), bandwidth: this.config.entries.some((e) => e.bandwidth !== undefined) };
+    const sets = {
+      uploads: this.config.entries.some((e) => e.uploads !== undefined),
+      bandwidth: this.config.entries.some((e) => e.bandwidth !== undefined),
+    };
     let uploads: TimetableEntry['uploads'];
     let bandwidth: TimetableEntry['bandwidth'];
     const start = floorMinute(at.getTime());

@@ -154,7 +154,9 @@ export class TransferScheduler extends EventEmitter<SchedulerEvents> {
     const need = free - fromReady.length;
     if (need === 0 || folders.length === 0) return fromReady;
     const large = this.options.largeFileBytes;
-    const largeRunning = [...this.running.values()].filter((r) => !r.slotReleased && r.row.size >= large && r.row.state === 'uploading').length;
+    const largeRunning = [...this.running.values()].filter(
+      (r) => !r.slotReleased && r.row.size >= large && r.row.state === 'uploading',
+    ).length;
     const largeRoom = Math.max(1, this.options.slots - 1) - largeRunning;
     const exclude = [...this.running.keys(), ...fromReady.map((r) => r.id)]; // e.g. a file re-created while its mirror delete runs
     let rows: FileRow[];

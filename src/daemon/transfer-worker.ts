@@ -88,7 +88,13 @@ export class TransferWorker {
       const file = { path: localPath, root: folder.path, expected: { dev: row.dev, ino: row.ino } };
       const same = await unchangedContent(file, { size: row.remoteSize, crc64: row.remoteCrc64 }).catch(() => undefined);
       if (same) {
-        this.o.store.queue.markVerified(row.id, row.generation, { bucket: row.bucket, key: row.key, etag: row.remoteEtag, crc64: row.remoteCrc64, fingerprint: same });
+        this.o.store.queue.markVerified(row.id, row.generation, {
+          bucket: row.bucket,
+          key: row.key,
+          etag: row.remoteEtag,
+          crc64: row.remoteCrc64,
+          fingerprint: same,
+        });
         this.o.logger.info('content unchanged (only mtime or inode moved); nothing to upload', { folder: row.folder, path: row.relPath });
         return;
       }
@@ -98,16 +104,21 @@ export class TransferWorker {
     this.inFlight.set(ref, row.id);
     const outcome = await this.o.uploader
       .upload({
-      localPath,
-      bucket: row.bucket,
-      key: row.key,
-      journal: storeJournal(this.o.store, row, { verified: this.o.verified, onObjectVerified: releaseSlot }, { nextTryAt: () => this.live.nextTryAt(row.id) }),
-      partSize: folder.partSize,
-      ...(folder.storageClass ? { storageClass: folder.storageClass } : {}),
-      signal,
-      // Nothing outside the folder is read: no link below its root, and only the inode queued.
-      folderRoot: folder.path,
-      expectedIdentity: { dev: row.dev, ino: row.ino },
+        localPath,
+        bucket: row.bucket,
+        key: row.key,
+        journal: storeJournal(
+          this.o.store,
+          row,
+          { verified: this.o.verified, onObjectVerified: releaseSlot },
+          { nextTryAt: () => this.live.nextTryAt(row.id) },
+        ),
+        partSize: folder.partSize,
+        ...(folder.storageClass ? { storageClass: folder.storageClass } : {}),
+        signal,
+        // Nothing outside the folder is read: no link below its root, and only the inode queued.
+        folderRoot: folder.path,
+        expectedIdentity: { dev: row.dev, ino: row.ino },
       })
       .finally(() => this.inFlight.delete(ref));
     if (outcome.prefixSnapshot) {
@@ -136,16 +147,23 @@ export class TransferWorker {
     // under another bucket, prefix or folder (the config changed since) may name another's object.
     if (row.bucket !== folder.bucket || row.key !== objectKey(folder.prefix, row.relPath)) {
       this.o.store.queue.deleted(row.id, row.generation);
-      this.o.logger.warn('not deleting a remote object this folder no longer writes (its bucket or prefix changed since); remove it by hand if unwanted', {
-        folder: row.folder,
-        path: row.relPath,
-        key: `oss://${row.bucket}/${row.key}`,
-      });
+      this.o.logger.warn(
+        'not deleting a remote object this folder no longer writes (its bucket or prefix changed since); remove it by hand if unwanted',
+        {
+          folder: row.folder,
+          path: row.relPath,
+          key: `oss://${row.bucket}/${row.key}`,
+        },
+      );
       return;
     }
     await this.o.storage.deleteObject({ bucket: row.bucket, key: row.key });
     this.o.store.queue.deleted(row.id, row.generation);
-    this.o.logger.info('deleted remote object (mirror folder)', { folder: row.folder, path: row.relPath, key: `oss://${row.bucket}/${row.key}` });
+    this.o.logger.info('deleted remote object (mirror folder)', {
+      folder: row.folder,
+      path: row.relPath,
+      key: `oss://${row.bucket}/${row.key}`,
+    });
   }
 
   /**
@@ -189,12 +207,18 @@ export class TransferWorker {
     }
     this.live.end(row.id);
     if (err instanceof FileGoneError || (err instanceof PermanentError && this.replacedByNonFile(row))) {
-      if (err instanceof FileRefusedError) this.o.logger.warn('file not read: a link, FIFO or device is where it was; treated as gone', { ...where, reason: err.message });
+      if (err instanceof FileRefusedError)
+        this.o.logger.warn('file not read: a link, FIFO or device is where it was; treated as gone', { ...where, reason: err.message });
       if (this.o.onGone(row.folder, row.relPath, row.dev)) {
         this.o.logger.info('file vanished before it was uploaded', where);
       } else {
         // Its directory is gone or on another filesystem (unmounted?): look again later.
-        queue.markRetry(row.id, row.generation, `${err.message}; its folder may be unmounted`, Date.now() + fileRetryDelayMs(row.attempts + 1));
+        queue.markRetry(
+          row.id,
+          row.generation,
+          `${err.message}; its folder may be unmounted`,
+          Date.now() + fileRetryDelayMs(row.attempts + 1),
+        );
       }
       return;
     }

@@ -140,8 +140,17 @@ export async function cleanUpStaleUploads(ctx: CleanupContext, options: StaleUpl
     if (ctx.stopSignal.aborted) break;
     const listed = await ctx.storage.listMultipartUploads(folder.bucket, folder.prefix, { signal: ctx.stopSignal });
     for (const u of listed) {
-      const entry: StaleUploadEntry = { folder: folder.name, bucket: folder.bucket, ...u, parts: undefined, bytes: undefined, ...judge(ctx, u, now, options.olderThanMs) };
-      const parts = await ctx.storage.listParts({ bucket: folder.bucket, key: u.key }, u.uploadId, { signal: ctx.stopSignal }).catch(() => undefined);
+      const entry: StaleUploadEntry = {
+        folder: folder.name,
+        bucket: folder.bucket,
+        ...u,
+        parts: undefined,
+        bytes: undefined,
+        ...judge(ctx, u, now, options.olderThanMs),
+      };
+      const parts = await ctx.storage
+        .listParts({ bucket: folder.bucket, key: u.key }, u.uploadId, { signal: ctx.stopSignal })
+        .catch(() => undefined);
       if (parts) {
         entry.parts = parts.length;
         entry.bytes = parts.reduce((sum, p) => sum + p.size, 0);
@@ -158,7 +167,12 @@ export async function cleanUpStaleUploads(ctx: CleanupContext, options: StaleUpl
       await ctx.storage.abortMultipart({ bucket: e.bucket, key: e.key }, e.uploadId, { signal: ctx.stopSignal });
       // Abort first, forget after: a crash in between leaves a record whose next abort succeeds.
       if (ctx.store.uploads.has(e.uploadId)) ctx.store.uploads.forget(e.uploadId);
-      ctx.logger.info('aborted stale multipart upload', { folder: e.folder, key: `oss://${e.bucket}/${e.key}`, uploadId: e.uploadId, reason: e.reason });
+      ctx.logger.info('aborted stale multipart upload', {
+        folder: e.folder,
+        key: `oss://${e.bucket}/${e.key}`,
+        uploadId: e.uploadId,
+        reason: e.reason,
+      });
     } catch (err) {
       e.error = (err as Error).message;
       ctx.logger.warn('could not abort stale multipart upload; the next cleanup tries again', {
@@ -172,7 +186,12 @@ export async function cleanUpStaleUploads(ctx: CleanupContext, options: StaleUpl
   return entries;
 }
 
-function judge(ctx: CleanupContext, u: { uploadId: string; initiated: string }, now: number, olderThanMs: number): Pick<StaleUploadEntry, 'action' | 'reason'> {
+function judge(
+  ctx: CleanupContext,
+  u: { uploadId: string; initiated: string },
+  now: number,
+  olderThanMs: number,
+): Pick<StaleUploadEntry, 'action' | 'reason'> {
   if (ctx.store.uploads.has(u.uploadId)) {
     return ctx.store.uploads.isOrphan(u.uploadId)
       ? { action: 'abort', reason: 'its file is gone (recorded, nobody will resume it)' }

@@ -13,8 +13,14 @@ export function credentialFromJson(value: unknown): Credential {
     if (typeof v[field] !== 'string' || v[field] === '') throw new InvalidFaultRuleError(`credential: ${field} must be a non-empty string`);
   }
   const expiration = typeof v.expiration === 'number' ? v.expiration : typeof v.expiration === 'string' ? Date.parse(v.expiration) : NaN;
-  if (!Number.isFinite(expiration)) throw new InvalidFaultRuleError('credential: expiration must be an ISO 8601 time or epoch milliseconds');
-  return { accessKeyId: v.accessKeyId as string, accessKeySecret: v.accessKeySecret as string, securityToken: v.securityToken as string, expiration };
+  if (!Number.isFinite(expiration))
+    throw new InvalidFaultRuleError('credential: expiration must be an ISO 8601 time or epoch milliseconds');
+  return {
+    accessKeyId: v.accessKeyId as string,
+    accessKeySecret: v.accessKeySecret as string,
+    securityToken: v.securityToken as string,
+    expiration,
+  };
 }
 
 /** Admin paths start with `/-/`: no bucket name can be `-`, so they never shadow a path-style bucket. */
@@ -88,7 +94,10 @@ export class AdminEndpoint {
     if (given === undefined || !sameToken(given, this.token)) {
       // The body is not read: close the connection rather than parse what an unknown caller sent.
       res.setHeader('connection', 'close');
-      return sendJson(res, 401, { error: 'the admin API needs "Authorization: Bearer <admin token>" (printed by `oss-sync emulator` at start, or Emulator.adminToken)' });
+      return sendJson(res, 401, {
+        error:
+          'the admin API needs "Authorization: Bearer <admin token>" (printed by `oss-sync emulator` at start, or Emulator.adminToken)',
+      });
     }
     if (req.method === 'POST' && !isJson(req)) {
       res.setHeader('connection', 'close');

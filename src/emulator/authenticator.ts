@@ -67,7 +67,8 @@ export class Authenticator {
     const v1 = parseV1Authorization(authorization);
     const v4 = v1 ? undefined : parseV4Authorization(authorization);
     const accessKeyId = v1?.accessKeyId ?? v4?.accessKeyId;
-    if (accessKeyId === undefined) throw ossErrors.invalidArgument('Authorization header is invalid.', { Authorization: authorization.split(' ')[0] ?? '' });
+    if (accessKeyId === undefined)
+      throw ossErrors.invalidArgument('Authorization header is invalid.', { Authorization: authorization.split(' ')[0] ?? '' });
     const secret = this.secretOf(accessKeyId, headers);
 
     const time = requestTime(headers);
@@ -89,10 +90,14 @@ export class Authenticator {
   /** A V1 presigned URL (`?OSSAccessKeyId=&Expires=&Signature=`, what ali-oss signatureUrl makes). */
   private verifyPresigned(request: ParsedRequest, headers: IncomingHttpHeaders): void {
     const { OSSAccessKeyId: accessKeyId = '', Expires: expires = '', Signature: signature = '' } = request.query;
-    const secret = this.secretOf(accessKeyId, { ...headers, ...(request.query['security-token'] !== undefined ? { 'x-oss-security-token': request.query['security-token'] } : {}) });
+    const secret = this.secretOf(accessKeyId, {
+      ...headers,
+      ...(request.query['security-token'] !== undefined ? { 'x-oss-security-token': request.query['security-token'] } : {}),
+    });
     if (!/^\d+$/.test(expires) || Number(expires) * 1000 < Date.now()) throw ossErrors.accessDenied('Request has expired.');
     const stringToSign = v1StringToSign(request, headers, expires);
     // A hand-pasted URL may carry base64's '+' unescaped, which query decoding turns into a space.
-    if (!sameText(v1Signature(secret, stringToSign), signature.replace(/ /g, '+'))) throw ossErrors.signatureDoesNotMatch(accessKeyId, bytesAsText(stringToSign));
+    if (!sameText(v1Signature(secret, stringToSign), signature.replace(/ /g, '+')))
+      throw ossErrors.signatureDoesNotMatch(accessKeyId, bytesAsText(stringToSign));
   }
 }

@@ -8,9 +8,17 @@ function errorFor(code: string | undefined): { status: number; code: string; mes
   switch (code) {
     case 'HPE_UNEXPECTED_CONTENT_LENGTH':
     case 'HPE_INVALID_TRANSFER_ENCODING':
-      return { status: 400, code: 'InvalidArgument', message: 'A request must not carry both Content-Length and Transfer-Encoding: chunked.' };
+      return {
+        status: 400,
+        code: 'InvalidArgument',
+        message: 'A request must not carry both Content-Length and Transfer-Encoding: chunked.',
+      };
     case 'ERR_HTTP_REQUEST_TIMEOUT':
-      return { status: 400, code: 'RequestTimeout', message: 'Your socket connection to the server was not read from or written to within the timeout period.' };
+      return {
+        status: 400,
+        code: 'RequestTimeout',
+        message: 'Your socket connection to the server was not read from or written to within the timeout period.',
+      };
     case 'HPE_HEADER_OVERFLOW':
       return { status: 400, code: 'InvalidArgument', message: 'The request headers are too large.' };
     default:
@@ -32,7 +40,14 @@ export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): v
   }
   const error = errorFor(err.code);
   const requestId = randomBytes(12).toString('hex').toUpperCase();
-  const body = Buffer.from(xmlDocument('Error', [['Code', error.code], ['Message', error.message], ['RequestId', requestId], ['HostId', '']]));
+  const body = Buffer.from(
+    xmlDocument('Error', [
+      ['Code', error.code],
+      ['Message', error.message],
+      ['RequestId', requestId],
+      ['HostId', ''],
+    ]),
+  );
   const head = [
     `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status]}`,
     'Server: AliyunOSS',

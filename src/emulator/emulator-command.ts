@@ -153,7 +153,9 @@ async function parseCommandLine(argv: string[]): Promise<CommandLine | 'help'> {
   if (values['access-key-secret'] !== undefined) {
     accessKeySecret = values['access-key-secret'];
     if (!accessKeySecret) throw new CommandLineError('--access-key-secret must not be empty');
-    warnings.push('--access-key-secret puts the secret on the command line, where any user of this machine can read it (ps); use --access-key-secret-file F or $OSS_EMULATOR_ACCESS_KEY_SECRET');
+    warnings.push(
+      '--access-key-secret puts the secret on the command line, where any user of this machine can read it (ps); use --access-key-secret-file F or $OSS_EMULATOR_ACCESS_KEY_SECRET',
+    );
   } else if (values['access-key-secret-file'] !== undefined) {
     accessKeySecret = await readSecretFile(values['access-key-secret-file'], '--access-key-secret-file');
   } else {
@@ -164,7 +166,9 @@ async function parseCommandLine(argv: string[]): Promise<CommandLine | 'help'> {
   else if (process.env.OSS_EMULATOR_ADMIN_TOKEN) adminToken = process.env.OSS_EMULATOR_ADMIN_TOKEN;
   const host = values.host ?? DEFAULTS.host;
   if (!isLoopbackHost(host)) {
-    warnings.push(`--host ${host} is not a loopback address: anyone who can reach this machine on that address can talk to the emulator. It is meant for tests and demos on 127.0.0.1`);
+    warnings.push(
+      `--host ${host} is not a loopback address: anyone who can reach this machine on that address can talk to the emulator. It is meant for tests and demos on 127.0.0.1`,
+    );
   }
   const idleTimeoutMs = parsePositive(values['idle-timeout-ms'], '--idle-timeout-ms');
   const maxConnections = parsePositive(values['max-connections'], '--max-connections');
@@ -226,7 +230,9 @@ export async function runEmulatorCommand(argv: string[]): Promise<number> {
       return 2;
     }
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      process.stderr.write(`oss-sync emulator: --port ${parsed.options.port} is already in use on ${parsed.options.host}; pick another or --port 0\n`);
+      process.stderr.write(
+        `oss-sync emulator: --port ${parsed.options.port} is already in use on ${parsed.options.host}; pick another or --port 0\n`,
+      );
       return 1;
     }
     throw err;

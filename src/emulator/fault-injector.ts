@@ -22,11 +22,13 @@ interface ActiveRule {
 
 function checkAction(action: FaultAction): void {
   const positive = (value: number, name: string, allowZero = false): void => {
-    if (!Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) throw new InvalidFaultRuleError(`${name} must be a ${allowZero ? 'non-negative' : 'positive'} number`);
+    if (!Number.isFinite(value) || value < 0 || (!allowZero && value === 0))
+      throw new InvalidFaultRuleError(`${name} must be a ${allowZero ? 'non-negative' : 'positive'} number`);
   };
   switch (action.type) {
     case 'error':
-      if (!Number.isInteger(action.status) || action.status < 400 || action.status > 599) throw new InvalidFaultRuleError('error status must be 400..599');
+      if (!Number.isInteger(action.status) || action.status < 400 || action.status > 599)
+        throw new InvalidFaultRuleError('error status must be 400..599');
       if (!action.code) throw new InvalidFaultRuleError('error code is required');
       return;
     case 'reset':
@@ -51,11 +53,13 @@ export function checkFaultRule(rule: FaultRule): { nth: number; times: number } 
   const nth = rule.nth ?? 1;
   const times = rule.times ?? 1;
   if (!Number.isInteger(nth) || nth < 1) throw new InvalidFaultRuleError('nth must be an integer >= 1');
-  if (!(times === Infinity || (Number.isInteger(times) && times >= 1))) throw new InvalidFaultRuleError('times must be an integer >= 1 or Infinity');
+  if (!(times === Infinity || (Number.isInteger(times) && times >= 1)))
+    throw new InvalidFaultRuleError('times must be an integer >= 1 or Infinity');
   const key = rule.match?.key as unknown;
   if (key !== undefined && typeof key !== 'string' && !(key instanceof RegExp)) {
     const { prefix, glob } = (key ?? {}) as { prefix?: unknown; glob?: unknown };
-    if (typeof prefix !== 'string' && typeof glob !== 'string') throw new InvalidFaultRuleError('match.key must be a string, a RegExp, {prefix: string} or {glob: string}');
+    if (typeof prefix !== 'string' && typeof glob !== 'string')
+      throw new InvalidFaultRuleError('match.key must be a string, a RegExp, {prefix: string} or {glob: string}');
   }
   if (typeof rule.action !== 'object' || rule.action === null) throw new InvalidFaultRuleError('action is required');
   checkAction(rule.action);

@@ -102,7 +102,8 @@ function patternText(value: unknown, name: string): string {
 /** `"key"`, `{"prefix": "a/"}`, `{"glob": "a/*.bin"}`, or a literal-only `{"regex": "^a/"}` (as a glob). */
 export function faultKeyFromJson(value: unknown): FaultKey {
   if (typeof value === 'string') return value;
-  if (typeof value !== 'object' || value === null) throw new InvalidFaultRuleError('match.key must be a string, {"prefix": ...} or {"glob": ...}');
+  if (typeof value !== 'object' || value === null)
+    throw new InvalidFaultRuleError('match.key must be a string, {"prefix": ...} or {"glob": ...}');
   const fields = value as Record<string, unknown>;
   if ('prefix' in fields) return { prefix: patternText(fields.prefix, 'prefix') };
   if ('glob' in fields) return { glob: patternText(fields.glob, 'glob') };

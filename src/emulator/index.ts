@@ -66,14 +66,21 @@ const BUCKET_NAME = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
 function checkOptions(options: EmulatorOptions): void {
   if (options.buckets.length === 0) throw new EmulatorConfigError('at least one bucket is required');
   for (const name of options.buckets) {
-    if (!BUCKET_NAME.test(name)) throw new EmulatorConfigError(`invalid bucket name '${name}': 3-63 lowercase letters, digits and '-', starting and ending with a letter or digit`);
+    if (!BUCKET_NAME.test(name))
+      throw new EmulatorConfigError(
+        `invalid bucket name '${name}': 3-63 lowercase letters, digits and '-', starting and ending with a letter or digit`,
+      );
   }
   if (options.credentials.length === 0) throw new EmulatorConfigError('at least one credential is required');
   for (const { accessKeyId, accessKeySecret } of options.credentials) {
     if (!accessKeyId || !accessKeySecret) throw new EmulatorConfigError('every credential needs a non-empty access key id and secret');
   }
-  for (const [name, value] of [['idleTimeoutMs', options.idleTimeoutMs], ['maxConnections', options.maxConnections]] as const) {
-    if (value !== undefined && !(Number.isInteger(value) && value >= 1)) throw new EmulatorConfigError(`${name} must be an integer >= 1, got ${value}`);
+  for (const [name, value] of [
+    ['idleTimeoutMs', options.idleTimeoutMs],
+    ['maxConnections', options.maxConnections],
+  ] as const) {
+    if (value !== undefined && !(Number.isInteger(value) && value >= 1))
+      throw new EmulatorConfigError(`${name} must be an integer >= 1, got ${value}`);
   }
   if (options.adminToken !== undefined && !/^[\x21-\x7e]{16,}$/.test(options.adminToken)) {
     throw new EmulatorConfigError('the admin token must be at least 16 printable ASCII characters, without spaces');
@@ -87,13 +94,20 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const tempDir = await prepareTempDir(options.dataDir);
   const buckets = new Map<string, Bucket>();
   for (const name of options.buckets) buckets.set(name, await Bucket.open(options.dataDir, name));
-  if (options.archiveRestoreDelayMs !== undefined) for (const b of buckets.values()) archiveRestores(b).delayMs = options.archiveRestoreDelayMs;
+  if (options.archiveRestoreDelayMs !== undefined)
+    for (const b of buckets.values()) archiveRestores(b).delayMs = options.archiveRestoreDelayMs;
 
   const faults = new FaultInjector();
   const requestLog = new RequestLog();
   const adminToken = options.adminToken ?? randomBytes(24).toString('base64url');
   const authenticator = new Authenticator(options.credentials);
-  const server = new EmulatorServer({ buckets, authenticator, faults, requestLog, tempDir, adminToken,
+  const server = new EmulatorServer({
+    buckets,
+    authenticator,
+    faults,
+    requestLog,
+    tempDir,
+    adminToken,
     idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
     maxConnections: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
   });

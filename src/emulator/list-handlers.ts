@@ -41,15 +41,18 @@ function objectPage(ctx: RequestContext, bucket: Bucket, options: ListingOptions
   const encode = encoderFor(ctx);
   const contents = page.items.map((key) => {
     const meta = bucket.objects.get(key)!;
-    return ['Contents', [
-      ['Key', encode(key)],
-      ['LastModified', new Date(meta.lastModified).toISOString()],
-      ['ETag', `"${meta.etag}"`],
-      ['Type', meta.objectType],
-      ['Size', meta.size],
-      ['StorageClass', meta.storageClass ?? 'Standard'],
-      ...(withOwner ? ([['Owner', OWNER]] as const) : []),
-    ]] as const;
+    return [
+      'Contents',
+      [
+        ['Key', encode(key)],
+        ['LastModified', new Date(meta.lastModified).toISOString()],
+        ['ETag', `"${meta.etag}"`],
+        ['Type', meta.objectType],
+        ['Size', meta.size],
+        ['StorageClass', meta.storageClass ?? 'Standard'],
+        ...(withOwner ? ([['Owner', OWNER]] as const) : []),
+      ],
+    ] as const;
   });
   const prefixes = page.commonPrefixes.map((p) => ['CommonPrefixes', [['Prefix', encode(p)]]] as const);
   return { page, contents, prefixes, encode };
@@ -132,12 +135,18 @@ export async function listMultipartUploads(ctx: RequestContext, bucket: Bucket):
     ['EncodingType', ctx.parsed.query['encoding-type']],
     ['MaxUploads', options.maxKeys],
     ['IsTruncated', page.truncated],
-    ...page.items.map((u) => ['Upload', [
-      ['Key', encode(u.key)],
-      ['UploadId', u.uploadId],
-      ['StorageClass', u.storageClass ?? 'Standard'],
-      ['Initiated', new Date(u.initiated).toISOString()],
-    ]] as const),
+    ...page.items.map(
+      (u) =>
+        [
+          'Upload',
+          [
+            ['Key', encode(u.key)],
+            ['UploadId', u.uploadId],
+            ['StorageClass', u.storageClass ?? 'Standard'],
+            ['Initiated', new Date(u.initiated).toISOString()],
+          ],
+        ] as const,
+    ),
     ...page.commonPrefixes.map((p) => ['CommonPrefixes', [['Prefix', encode(p)]]] as const),
   ]);
 }

@@ -26,7 +26,12 @@ export async function initiateMultipartUpload(ctx: RequestContext, bucket: Bucke
   const key = ctx.parsed.key!;
   checkObjectKey(key);
   await drainBody(ctx);
-  const upload = await bucket.uploads.initiate(key, { contentType: contentTypeOf(ctx), userMeta: userMetaOf(ctx), storageClass: storageClassOf(ctx), storedHeaders: storedHeadersOf(ctx) });
+  const upload = await bucket.uploads.initiate(key, {
+    contentType: contentTypeOf(ctx),
+    userMeta: userMetaOf(ctx),
+    storageClass: storageClassOf(ctx),
+    storedHeaders: storedHeadersOf(ctx),
+  });
   sendXml(ctx, 200, 'InitiateMultipartUploadResult', [
     ['Bucket', bucket.name],
     ['Key', key],
@@ -65,7 +70,8 @@ export async function uploadPart(ctx: RequestContext, bucket: Bucket, tempDir: s
 function boundedInt(raw: string | undefined, fallback: number, max: number, name: string): number {
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0) throw ossErrors.invalidArgument(`Argument ${name} is invalid.`, { ArgumentName: name, ArgumentValue: raw });
+  if (!Number.isInteger(value) || value < 0)
+    throw ossErrors.invalidArgument(`Argument ${name} is invalid.`, { ArgumentName: name, ArgumentValue: raw });
   return Math.min(value, max);
 }
 
@@ -85,13 +91,19 @@ export async function listParts(ctx: RequestContext, bucket: Bucket): Promise<vo
     ['NextPartNumberMarker', page.at(-1)?.partNumber ?? marker],
     ['MaxParts', maxParts],
     ['IsTruncated', truncated],
-    ...page.map((p) => ['Part', [
-      ['PartNumber', p.partNumber],
-      ['LastModified', new Date(p.lastModified).toISOString()],
-      ['ETag', `"${p.etag}"`],
-      ['HashCrc64ecma', p.crc64],
-      ['Size', p.size],
-    ]] as const),
+    ...page.map(
+      (p) =>
+        [
+          'Part',
+          [
+            ['PartNumber', p.partNumber],
+            ['LastModified', new Date(p.lastModified).toISOString()],
+            ['ETag', `"${p.etag}"`],
+            ['HashCrc64ecma', p.crc64],
+            ['Size', p.size],
+          ],
+        ] as const,
+    ),
   ]);
 }
 

@@ -72,7 +72,10 @@ export class MultipartStore {
     }
   }
 
-  async initiate(key: string, attributes: Pick<UploadInfo, 'contentType' | 'userMeta' | 'storageClass' | 'storedHeaders'>): Promise<UploadInfo> {
+  async initiate(
+    key: string,
+    attributes: Pick<UploadInfo, 'contentType' | 'userMeta' | 'storageClass' | 'storedHeaders'>,
+  ): Promise<UploadInfo> {
     const info: UploadInfo = { uploadId: randomBytes(16).toString('hex').toUpperCase(), key, initiated: Date.now(), ...attributes };
     const uploadDir = join(this.dir, info.uploadId);
     await mkdir(uploadDir, { recursive: true });

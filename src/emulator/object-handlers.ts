@@ -46,7 +46,11 @@ export function storageClassOf(ctx: RequestContext): StorageClass | undefined {
   const raw = ctx.header('x-oss-storage-class');
   if (raw === undefined) return undefined;
   const known = STORAGE_CLASSES.find((c) => c.toLowerCase() === raw.toLowerCase());
-  if (!known) throw ossErrors.invalidArgument('The storage class you specified is not valid.', { ArgumentName: 'x-oss-storage-class', ArgumentValue: raw });
+  if (!known)
+    throw ossErrors.invalidArgument('The storage class you specified is not valid.', {
+      ArgumentName: 'x-oss-storage-class',
+      ArgumentValue: raw,
+    });
   return known;
 }
 
@@ -83,14 +87,14 @@ export async function putObject(ctx: RequestContext, bucket: Bucket, tempDir: st
   sendEmpty(ctx, 200, uploadResultHeaders(body.md5Hex, body.crc64));
 }
 
-
 /** If-Match / If-None-Match / If-(Un)Modified-Since: undefined to go on, else the status to answer. */
 function preconditionStatus(ctx: RequestContext, meta: ObjectMeta): number | undefined {
   const etag = `"${meta.etag}"`;
   const ifMatch = ctx.header('if-match');
   if (ifMatch !== undefined && ifMatch !== '*' && ifMatch.replace(/^W\//, '') !== etag) throw ossErrors.preconditionFailed('If-Match');
   const ifUnmodified = ctx.header('if-unmodified-since');
-  if (ifUnmodified !== undefined && meta.lastModified > Date.parse(ifUnmodified) + 999) throw ossErrors.preconditionFailed('If-Unmodified-Since');
+  if (ifUnmodified !== undefined && meta.lastModified > Date.parse(ifUnmodified) + 999)
+    throw ossErrors.preconditionFailed('If-Unmodified-Since');
   const ifNoneMatch = ctx.header('if-none-match');
   if (ifNoneMatch !== undefined) return ifNoneMatch === etag || ifNoneMatch === '*' ? 304 : undefined;
   const ifModified = ctx.header('if-modified-since');
@@ -114,7 +118,7 @@ export async function getObject(ctx: RequestContext, bucket: Bucket): Promise<vo
   try {
     const { meta } = object;
     if (!archiveRestores(bucket).readable(meta)) {
-      throw new OssError(403, 'InvalidObjectState', 'The operation is not valid for the object\'s state.', { Key: meta.key });
+      throw new OssError(403, 'InvalidObjectState', "The operation is not valid for the object's state.", { Key: meta.key });
     }
     const conditional = preconditionStatus(ctx, meta);
     if (conditional !== undefined) {
@@ -123,9 +127,18 @@ export async function getObject(ctx: RequestContext, bucket: Bucket): Promise<vo
     }
     const standard = ctx.header('x-oss-range-behavior') === 'standard';
     const range = resolveRange(ctx.header('range'), meta.size, standard);
-    const headers = { ...objectHeaders(meta), ...responseOverrides(ctx), 'x-oss-request-id': ctx.requestId, date: new Date().toUTCString() };
+    const headers = {
+      ...objectHeaders(meta),
+      ...responseOverrides(ctx),
+      'x-oss-request-id': ctx.requestId,
+      date: new Date().toUTCString(),
+    };
     if (range) {
-      ctx.res.writeHead(206, { ...headers, 'content-range': `bytes ${range.start}-${range.end}/${meta.size}`, 'content-length': range.end - range.start + 1 });
+      ctx.res.writeHead(206, {
+        ...headers,
+        'content-range': `bytes ${range.start}-${range.end}/${meta.size}`,
+        'content-length': range.end - range.start + 1,
+      });
     } else {
       ctx.res.writeHead(200, { ...headers, 'content-length': meta.size });
     }

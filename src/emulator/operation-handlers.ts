@@ -1,13 +1,7 @@
 import { restoreObject } from './archive-restore.js';
 import type { Bucket } from './bucket.js';
 import { listMultipartUploads, listObjects, listObjectsV2 } from './list-handlers.js';
-import {
-  abortMultipartUpload,
-  completeMultipartUpload,
-  initiateMultipartUpload,
-  listParts,
-  uploadPart,
-} from './multipart-handlers.js';
+import { abortMultipartUpload, completeMultipartUpload, initiateMultipartUpload, listParts, uploadPart } from './multipart-handlers.js';
 import { deleteObject, getObject, headObject, putObject } from './object-handlers.js';
 import type { RequestContext } from './request-context.js';
 import type { OssOperation } from './types.js';

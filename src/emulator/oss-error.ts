@@ -20,12 +20,18 @@ export const ossErrors = {
       OSSAccessKeyId: accessKeyId,
     }),
   signatureDoesNotMatch: (accessKeyId: string, stringToSign: string) =>
-    new OssError(403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.', {
-      OSSAccessKeyId: accessKeyId,
-      StringToSign: stringToSign,
-    }),
+    new OssError(
+      403,
+      'SignatureDoesNotMatch',
+      'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
+      {
+        OSSAccessKeyId: accessKeyId,
+        StringToSign: stringToSign,
+      },
+    ),
   // STS errors, worded as OSS's error-code reference (EC 0002-00000007 is the expired token).
-  securityTokenExpired: () => new OssError(403, 'SecurityTokenExpired', 'The security token you provided has expired.', { EC: '0002-00000007' }),
+  securityTokenExpired: () =>
+    new OssError(403, 'SecurityTokenExpired', 'The security token you provided has expired.', { EC: '0002-00000007' }),
   invalidSecurityToken: () => new OssError(403, 'InvalidSecurityToken', 'The security token you provided is invalid.'),
   accessKeyIdAndSecurityTokenNotMatch: (accessKeyId: string) =>
     new OssError(403, 'AccessKeyIdAndSecurityTokenNotMatch', 'The OSS access key id and security token you provided does not match.', {
@@ -36,21 +42,32 @@ export const ossErrors = {
       RequestTime: requestTime === undefined ? '' : new Date(requestTime).toISOString(),
       ServerTime: new Date().toISOString(),
     }),
-  noSuchBucket: (bucket: string) =>
-    new OssError(404, 'NoSuchBucket', 'The specified bucket does not exist.', { BucketName: bucket }),
+  noSuchBucket: (bucket: string) => new OssError(404, 'NoSuchBucket', 'The specified bucket does not exist.', { BucketName: bucket }),
   noSuchKey: (key: string) => new OssError(404, 'NoSuchKey', 'The specified key does not exist.', { Key: key }),
   noSuchUpload: (uploadId: string) =>
-    new OssError(404, 'NoSuchUpload', 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.', {
-      UploadId: uploadId,
-    }),
-  invalidArgument: (message: string, details: Record<string, string> = {}) =>
-    new OssError(400, 'InvalidArgument', message, details),
+    new OssError(
+      404,
+      'NoSuchUpload',
+      'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.',
+      {
+        UploadId: uploadId,
+      },
+    ),
+  invalidArgument: (message: string, details: Record<string, string> = {}) => new OssError(400, 'InvalidArgument', message, details),
   invalidObjectName: () => new OssError(400, 'InvalidObjectName', 'The specified object is not valid.'),
   invalidDigest: () => new OssError(400, 'InvalidDigest', 'The Content-MD5 you specified was invalid.'),
   invalidPart: () =>
-    new OssError(400, 'InvalidPart', "One or more of the specified parts could not be found or the specified entity tag might not have matched the part's entity tag."),
+    new OssError(
+      400,
+      'InvalidPart',
+      "One or more of the specified parts could not be found or the specified entity tag might not have matched the part's entity tag.",
+    ),
   invalidPartOrder: () =>
-    new OssError(400, 'InvalidPartOrder', 'The list of parts was not in ascending order. The parts list must be specified in order by part number.'),
+    new OssError(
+      400,
+      'InvalidPartOrder',
+      'The list of parts was not in ascending order. The parts list must be specified in order by part number.',
+    ),
   entityTooSmall: () => new OssError(400, 'EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed size.'),
   entityTooLarge: () => new OssError(400, 'EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size.'),
   malformedXml: () =>

@@ -15,7 +15,13 @@ export function sendEmpty(ctx: RequestContext, status: number, headers: Outgoing
   ctx.res.end();
 }
 
-export function sendXml(ctx: RequestContext, status: number, root: string, children: readonly XmlElement[], headers: OutgoingHttpHeaders = {}): void {
+export function sendXml(
+  ctx: RequestContext,
+  status: number,
+  root: string,
+  children: readonly XmlElement[],
+  headers: OutgoingHttpHeaders = {},
+): void {
   const body = Buffer.from(xmlDocument(root, children));
   ctx.res.writeHead(status, { ...baseHeaders(ctx), 'content-type': 'application/xml', 'content-length': body.length, ...headers });
   ctx.res.end(body);

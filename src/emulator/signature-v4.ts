@@ -76,7 +76,9 @@ function canonicalRequest(request: ParsedRequest, headers: IncomingHttpHeaders, 
  */
 export function v4StringToSign(request: ParsedRequest, headers: IncomingHttpHeaders, auth: V4Authorization): string {
   const timestamp = headerText(headers, 'x-oss-date');
-  const hashed = createHash('sha256').update(canonicalRequest(request, headers, auth.additionalHeaders), 'latin1').digest('hex');
+  const hashed = createHash('sha256')
+    .update(canonicalRequest(request, headers, auth.additionalHeaders), 'latin1')
+    .digest('hex');
   return ['OSS4-HMAC-SHA256', timestamp, `${auth.date}/${auth.region}/${auth.product}/aliyun_v4_request`, hashed].join('\n');
 }
 

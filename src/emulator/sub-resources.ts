@@ -6,9 +6,17 @@ import { SIGNED_SUBRESOURCES } from './signature-v1.js';
  * `?versions`, `?symlink`, ...) names an operation it does not have.
  */
 const UNDERSTOOD = new Set([
-  'uploads', 'uploadId', 'partNumber', 'continuation-token', 'restore',
-  'response-content-type', 'response-content-language', 'response-expires', 'response-cache-control',
-  'response-content-disposition', 'response-content-encoding',
+  'uploads',
+  'uploadId',
+  'partNumber',
+  'continuation-token',
+  'restore',
+  'response-content-type',
+  'response-content-language',
+  'response-expires',
+  'response-cache-control',
+  'response-content-disposition',
+  'response-content-encoding',
 ]);
 
 /**

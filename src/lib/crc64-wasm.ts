@@ -66,10 +66,7 @@ function lookup(k: number, half: number, j: number): Code {
 
 /** XOR of the tables firstTable, firstTable - 1, ... for the 8 bytes of the word in local $x, pushed as one i64. */
 function foldWord(firstTable: number): Code {
-  const split = [
-    get(X), Op.i32_wrap_i64, set(LO),
-    get(X), op.i64_const(32), Op.i64_shr_u, Op.i32_wrap_i64, set(HI),
-  ];
+  const split = [get(X), Op.i32_wrap_i64, set(LO), get(X), op.i64_const(32), Op.i64_shr_u, Op.i32_wrap_i64, set(HI)];
   const terms: Code[] = [];
   for (let j = 0; j < 8; j++) {
     terms.push(lookup(firstTable - j, j < 4 ? LO : HI, j % 4));
@@ -92,9 +89,21 @@ function wordsStep(words: number): Code {
 
 /** crc = T0[(crc ^ byte) & 0xff] ^ (crc >> 8) */
 const byteStep: Code = [
-  get(CRC), Op.i32_wrap_i64, get(P), op.i32_load8_u(), Op.i32_xor, op.i32_const(0xff), Op.i32_and,
-  op.i32_const(3), Op.i32_shl, op.i64_load(TABLES),
-  get(CRC), op.i64_const(8), Op.i64_shr_u, Op.i64_xor, set(CRC),
+  get(CRC),
+  Op.i32_wrap_i64,
+  get(P),
+  op.i32_load8_u(),
+  Op.i32_xor,
+  op.i32_const(0xff),
+  Op.i32_and,
+  op.i32_const(3),
+  Op.i32_shl,
+  op.i64_load(TABLES),
+  get(CRC),
+  op.i64_const(8),
+  Op.i64_shr_u,
+  Op.i64_xor,
+  set(CRC),
 ];
 
 /** while (end - p >= size) { body; p += size } */
@@ -102,8 +111,17 @@ function whileAtLeast(size: number, body: Code): Code {
   const remainingVsSize = [get(END), get(P), Op.i32_sub, op.i32_const(size)];
   const advance = [get(P), op.i32_const(size), Op.i32_add, set(P)];
   return [
-    op.block(), remainingVsSize, Op.i32_lt_u, op.br_if(0),
-    op.loop(), body, advance, remainingVsSize, Op.i32_ge_u, op.br_if(0), Op.end,
+    op.block(),
+    remainingVsSize,
+    Op.i32_lt_u,
+    op.br_if(0),
+    op.loop(),
+    body,
+    advance,
+    remainingVsSize,
+    Op.i32_ge_u,
+    op.br_if(0),
+    Op.end,
     Op.end,
   ];
 }
@@ -119,13 +137,21 @@ export function crc64KernelModuleBytes(): Uint8Array {
         results: [],
         locals: [I64, I32, I32, I32, I32, I64],
         body: [
-          op.i32_const(0), op.i64_load(), set(CRC),
-          op.i32_const(SCRATCH), set(P),
-          op.i32_const(SCRATCH), get(LEN), Op.i32_add, set(END),
+          op.i32_const(0),
+          op.i64_load(),
+          set(CRC),
+          op.i32_const(SCRATCH),
+          set(P),
+          op.i32_const(SCRATCH),
+          get(LEN),
+          Op.i32_add,
+          set(END),
           whileAtLeast(16, wordsStep(2)),
           whileAtLeast(8, wordsStep(1)),
           whileAtLeast(1, byteStep),
-          op.i32_const(0), get(CRC), op.i64_store(),
+          op.i32_const(0),
+          get(CRC),
+          op.i64_store(),
         ],
       },
     ],

@@ -112,14 +112,12 @@ const V128 = 0x7b as number as ValType;
 
 /** MD5's additive constants, floor(abs(sin(i + 1)) * 2^32) (RFC 1321). */
 const K = [
-  0xd76aa478, 0xe8c7b756, 0x242070db, 0xc1bdceee, 0xf57c0faf, 0x4787c62a, 0xa8304613, 0xfd469501,
-  0x698098d8, 0x8b44f7af, 0xffff5bb1, 0x895cd7be, 0x6b901122, 0xfd987193, 0xa679438e, 0x49b40821,
-  0xf61e2562, 0xc040b340, 0x265e5a51, 0xe9b6c7aa, 0xd62f105d, 0x02441453, 0xd8a1e681, 0xe7d3fbc8,
-  0x21e1cde6, 0xc33707d6, 0xf4d50d87, 0x455a14ed, 0xa9e3e905, 0xfcefa3f8, 0x676f02d9, 0x8d2a4c8a,
-  0xfffa3942, 0x8771f681, 0x6d9d6122, 0xfde5380c, 0xa4beea44, 0x4bdecfa9, 0xf6bb4b60, 0xbebfbc70,
-  0x289b7ec6, 0xeaa127fa, 0xd4ef3085, 0x04881d05, 0xd9d4d039, 0xe6db99e5, 0x1fa27cf8, 0xc4ac5665,
-  0xf4292244, 0x432aff97, 0xab9423a7, 0xfc93a039, 0x655b59c3, 0x8f0ccc92, 0xffeff47d, 0x85845dd1,
-  0x6fa87e4f, 0xfe2ce6e0, 0xa3014314, 0x4e0811a1, 0xf7537e82, 0xbd3af235, 0x2ad7d2bb, 0xeb86d391,
+  0xd76aa478, 0xe8c7b756, 0x242070db, 0xc1bdceee, 0xf57c0faf, 0x4787c62a, 0xa8304613, 0xfd469501, 0x698098d8, 0x8b44f7af, 0xffff5bb1,
+  0x895cd7be, 0x6b901122, 0xfd987193, 0xa679438e, 0x49b40821, 0xf61e2562, 0xc040b340, 0x265e5a51, 0xe9b6c7aa, 0xd62f105d, 0x02441453,
+  0xd8a1e681, 0xe7d3fbc8, 0x21e1cde6, 0xc33707d6, 0xf4d50d87, 0x455a14ed, 0xa9e3e905, 0xfcefa3f8, 0x676f02d9, 0x8d2a4c8a, 0xfffa3942,
+  0x8771f681, 0x6d9d6122, 0xfde5380c, 0xa4beea44, 0x4bdecfa9, 0xf6bb4b60, 0xbebfbc70, 0x289b7ec6, 0xeaa127fa, 0xd4ef3085, 0x04881d05,
+  0xd9d4d039, 0xe6db99e5, 0x1fa27cf8, 0xc4ac5665, 0xf4292244, 0x432aff97, 0xab9423a7, 0xfc93a039, 0x655b59c3, 0x8f0ccc92, 0xffeff47d,
+  0x85845dd1, 0x6fa87e4f, 0xfe2ce6e0, 0xa3014314, 0x4e0811a1, 0xf7537e82, 0xbd3af235, 0x2ad7d2bb, 0xeb86d391,
 ];
 
 /** Rotation amounts: SHIFTS[round][step % 4]. */
@@ -181,9 +179,14 @@ const set = op.local_set;
  */
 function gatherWord(j: number): Code {
   return [
-    get(PTRS[3]!), get(PTRS[2]!), get(PTRS[1]!),
-    get(PTRS[0]!), v128.load32_splat(4 * j),
-    v128.load32_lane(4 * j, 1), v128.load32_lane(4 * j, 2), v128.load32_lane(4 * j, 3),
+    get(PTRS[3]!),
+    get(PTRS[2]!),
+    get(PTRS[1]!),
+    get(PTRS[0]!),
+    v128.load32_splat(4 * j),
+    v128.load32_lane(4 * j, 1),
+    v128.load32_lane(4 * j, 2),
+    v128.load32_lane(4 * j, 3),
     set(MSG[j]!),
   ];
 }
@@ -215,10 +218,22 @@ function messageIndex(i: number): number {
 function step(i: number, a: number, b: number, c: number, d: number): Code {
   const s = SHIFTS[i >> 4]![i % 4]!;
   return [
-    get(a), get(MSG[messageIndex(i)]!), i32x4.const(K[i]!), i32x4.add, i32x4.add,
+    get(a),
+    get(MSG[messageIndex(i)]!),
+    i32x4.const(K[i]!),
+    i32x4.add,
+    i32x4.add,
     addRoundFunction(i >> 4, b, c, d),
-    local_tee(T), op.i32_const(s), i32x4.shl, get(T), op.i32_const(32 - s), i32x4.shr_u, v128.or,
-    get(b), i32x4.add, set(a),
+    local_tee(T),
+    op.i32_const(s),
+    i32x4.shl,
+    get(T),
+    op.i32_const(32 - s),
+    i32x4.shr_u,
+    v128.or,
+    get(b),
+    i32x4.add,
+    set(a),
   ];
 }
 
@@ -235,18 +250,22 @@ function crcFoldWord(firstTable: number): Code {
     terms.push(crcLookup(firstTable - j, j < 4 ? LO : HI, j % 4));
     if (j > 0) terms.push(Op.i64_xor);
   }
-  return [
-    set(X), get(X), Op.i32_wrap_i64, set(LO), get(X), op.i64_const(32), Op.i64_shr_u, Op.i32_wrap_i64, set(HI),
-    terms,
-  ];
+  return [set(X), get(X), Op.i32_wrap_i64, set(LO), get(X), op.i64_const(32), Op.i64_shr_u, Op.i32_wrap_i64, set(HI), terms];
 }
 
 /** One slicing-by-16 CRC step of lane l over the 16 bytes at offset 16 * chunk of its current block. */
 function crcStep(l: number, chunk: number): Code {
   return [
-    get(CRC[l]!), get(PTRS[l]!), op.i64_load(16 * chunk), Op.i64_xor, crcFoldWord(15),
-    get(PTRS[l]!), op.i64_load(16 * chunk + 8), crcFoldWord(7),
-    Op.i64_xor, set(CRC[l]!),
+    get(CRC[l]!),
+    get(PTRS[l]!),
+    op.i64_load(16 * chunk),
+    Op.i64_xor,
+    crcFoldWord(15),
+    get(PTRS[l]!),
+    op.i64_load(16 * chunk + 8),
+    crcFoldWord(7),
+    Op.i64_xor,
+    set(CRC[l]!),
   ];
 }
 
@@ -280,8 +299,14 @@ export function md5x4ModuleBytes(laneBytes: number): Uint8Array {
   const kernel = (withCrc: boolean): Code => [
     loadState,
     withCrc ? loadCrcs : [],
-    op.block(), get(N), i32_eqz, op.br_if(0),
-    op.loop(), blockBody(withCrc), nextBlock, Op.end,
+    op.block(),
+    get(N),
+    i32_eqz,
+    op.br_if(0),
+    op.loop(),
+    blockBody(withCrc),
+    nextBlock,
+    Op.end,
     Op.end,
     storeState,
     withCrc ? storeCrcs : [],

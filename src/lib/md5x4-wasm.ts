@@ -1,6 +1,19 @@
 import { Crc64 } from './crc64.js';
 import { TABLE_COUNT, TABLE_HI, TABLE_LO } from './crc64-tables.js';
-import { BLOCK, CRC_REGS, CRC_TABLES, INIT, LANES, LANE_COUNT, MAX_LANE_BYTES, STATE, TAILS, TAIL_BYTES, laneStride, md5x4ModuleBytes } from './md5x4-kernel.js';
+import {
+  BLOCK,
+  CRC_REGS,
+  CRC_TABLES,
+  INIT,
+  LANES,
+  LANE_COUNT,
+  MAX_LANE_BYTES,
+  STATE,
+  TAILS,
+  TAIL_BYTES,
+  laneStride,
+  md5x4ModuleBytes,
+} from './md5x4-kernel.js';
 import { instantiateSync } from './wasm-instantiate.js';
 
 export { md5x4ModuleBytes } from './md5x4-kernel.js';
@@ -86,7 +99,9 @@ export class Md5x4 {
       if (md5 === undefined) return undefined;
       const length = lengths[i]!;
       const rest = this.lanes[i]!.subarray(length - (length % BLOCK), length);
-      const crc64 = Crc64.fromRegister(registers[2 * i]!, registers[2 * i + 1]!).update(rest).digest();
+      const crc64 = Crc64.fromRegister(registers[2 * i]!, registers[2 * i + 1]!)
+        .update(rest)
+        .digest();
       return { md5, crc64 };
     });
   }

@@ -1,7 +1,16 @@
 import Database from 'better-sqlite3';
 
 /** SQLite result codes (extended ones start with these) meaning the database file cannot take writes. */
-const UNWRITABLE = ['SQLITE_FULL', 'SQLITE_IOERR', 'SQLITE_READONLY', 'SQLITE_CORRUPT', 'SQLITE_CANTOPEN', 'SQLITE_NOTADB', 'SQLITE_PERM', 'SQLITE_NOMEM'];
+const UNWRITABLE = [
+  'SQLITE_FULL',
+  'SQLITE_IOERR',
+  'SQLITE_READONLY',
+  'SQLITE_CORRUPT',
+  'SQLITE_CANTOPEN',
+  'SQLITE_NOTADB',
+  'SQLITE_PERM',
+  'SQLITE_NOMEM',
+];
 
 /**
  * Whether err is SQLite saying the state database cannot record anything more (disk full, I/O

@@ -49,8 +49,9 @@ export class FileQueue {
     now = Date.now(),
     { dueAt = 0, keepPending = false }: { dueAt?: number; keepPending?: boolean } = {},
   ): number {
-    const find = this.sql('SELECT id, size, mtime_ns, ino, dev, remote_key, bucket, state FROM files WHERE folder = ? AND rel_path = ?')
-      .safeIntegers(true);
+    const find = this.sql(
+      'SELECT id, size, mtime_ns, ino, dev, remote_key, bucket, state FROM files WHERE folder = ? AND rel_path = ?',
+    ).safeIntegers(true);
     const insert = this.sql(
       `INSERT INTO files (folder, rel_path, size, mtime_ns, ino, dev, bucket, remote_key, state, queued_at, next_attempt_at, wait_ms)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)`,
@@ -84,7 +85,18 @@ export class FileQueue {
           row.bucket === o.bucket &&
           row.state !== 'deleting';
         if (same || (keepPending && (row.state === 'queued' || row.state === 'uploading'))) continue;
-        requeue.run({ size: o.size, mtimeNs: o.mtimeNs, ino: o.ino, dev: o.dev, bucket: o.bucket, key: o.key, now, dueAt, waitMs, id: row.id });
+        requeue.run({
+          size: o.size,
+          mtimeNs: o.mtimeNs,
+          ino: o.ino,
+          dev: o.dev,
+          bucket: o.bucket,
+          key: o.key,
+          now,
+          dueAt,
+          waitMs,
+          id: row.id,
+        });
         queued++;
       }
     })();
@@ -108,7 +120,7 @@ export class FileQueue {
            FROM files WHERE folder = @folder AND rel_path > @after ORDER BY rel_path LIMIT ${RECONCILE_KEYS_PAGE})`,
     ).pluck();
     const keys = new Set<string>();
-    for (let after = ''; ; ) {
+    for (let after = ''; ;) {
       const joined = page.get({ folder, bucket: destination.bucket, prefix: destination.prefix, after }) as string | null;
       if (joined === null) break;
       const pageKeys = joined.split('\0');
@@ -155,7 +167,9 @@ export class FileQueue {
 
   /** Parks queued files as failed with the reason (a file `once` saw changing until it gave up). */
   park(folder: string, relPaths: readonly string[], reason: string): void {
-    const parked = this.sql(`UPDATE files SET state = 'failed', last_error = ?, next_attempt_at = 0 WHERE folder = ? AND rel_path = ? AND state = 'queued'`);
+    const parked = this.sql(
+      `UPDATE files SET state = 'failed', last_error = ?, next_attempt_at = 0 WHERE folder = ? AND rel_path = ? AND state = 'queued'`,
+    );
     this.db.transaction(() => {
       for (const p of relPaths) parked.run(reason, folder, p);
     })();
@@ -216,16 +230,18 @@ export class FileQueue {
       `SELECT *, EXISTS (SELECT 1 FROM uploads u WHERE u.file_id = files.id) AS has_upload
          FROM files INDEXED BY ${index} WHERE ${where.join(' AND ')} ORDER BY id LIMIT @limit`,
     ).safeIntegers(true);
-    const startUpload = this.sql(
-      `UPDATE files SET state = 'uploading', started_at = @now, bytes_done = 0 WHERE id = @id`,
-    );
+    const startUpload = this.sql(`UPDATE files SET state = 'uploading', started_at = @now, bytes_done = 0 WHERE id = @id`);
     const leaseDelete = this.sql(`UPDATE files SET next_attempt_at = @until, wait_ms = ${DELETE_LEASE_MS} WHERE id = @id`);
     return this.db.transaction(() => {
       const rows = (
-        select.all({ now, limit, sizeBelow, sizeAtLeast, ...folderParams, ...(exclude.length > 0 ? { exclude: JSON.stringify(exclude) } : {}) }) as Record<
-          string,
-          unknown
-        >[]
+        select.all({
+          now,
+          limit,
+          sizeBelow,
+          sizeAtLeast,
+          ...folderParams,
+          ...(exclude.length > 0 ? { exclude: JSON.stringify(exclude) } : {}),
+        }) as Record<string, unknown>[]
       ).map(toFileRow);
       for (const row of rows) {
         if (row.state === 'queued') {
@@ -263,12 +279,23 @@ export class FileQueue {
     if (result.uploadId) this.sql('DELETE FROM uploads WHERE upload_id = ?').run(result.uploadId);
     const fp = result.fingerprint;
     const done = this.sql(
-        `UPDATE files SET state = 'verified', uploaded_at = @now, remote_etag = @etag, remote_crc64 = @crc64, remote_size = @size,
+      `UPDATE files SET state = 'verified', uploaded_at = @now, remote_etag = @etag, remote_crc64 = @crc64, remote_size = @size,
            attempts = 0, last_error = NULL, next_attempt_at = 0, bytes_done = @size,
            size = @size, mtime_ns = @mtimeNs, ino = @ino, dev = @dev
          WHERE id = @id AND generation = @generation AND state = 'uploading' AND bucket = @bucket AND remote_key = @key`,
-      )
-      .run({ now, etag: result.etag, crc64: result.crc64, size: fp.size, mtimeNs: fp.mtimeNs, ino: fp.ino, dev: fp.dev, id, generation, bucket: result.bucket, key: result.key });
+    ).run({
+      now,
+      etag: result.etag,
+      crc64: result.crc64,
+      size: fp.size,
+      mtimeNs: fp.mtimeNs,
+      ino: fp.ino,
+      dev: fp.dev,
+      id,
+      generation,
+      bucket: result.bucket,
+      key: result.key,
+    });
     if (done.changes === 0) {
       // Changed while uploading (new content, or a new target key): queue it again. What was
       // uploaded is remembered only if it went to the row's current target.
@@ -355,8 +382,7 @@ export class FileQueue {
 
   /** The file changed under the worker (or will not run now): queue it again at once, without counting an attempt. */
   requeue(id: number, reason: string | null = null): void {
-    this.sql(`UPDATE files SET state = 'queued', next_attempt_at = 0, last_error = ? WHERE id = ? AND state = 'uploading'`)
-      .run(reason, id);
+    this.sql(`UPDATE files SET state = 'queued', next_attempt_at = 0, last_error = ? WHERE id = ? AND state = 'uploading'`).run(reason, id);
   }
 
   /**
@@ -365,10 +391,9 @@ export class FileQueue {
    */
   markRetry(id: number, generation: number, error: string, retryAt: number, now = Date.now()): number {
     const row = this.sql(
-        `UPDATE files SET state = CASE WHEN state = 'deleting' THEN 'deleting' ELSE 'queued' END,
+      `UPDATE files SET state = CASE WHEN state = 'deleting' THEN 'deleting' ELSE 'queued' END,
            attempts = attempts + 1, last_error = ?, next_attempt_at = ?, wait_ms = ? WHERE id = ? AND generation = ? RETURNING attempts`,
-      )
-      .get(error, retryAt, Math.max(0, retryAt - now), id, generation) as { attempts: number } | undefined;
+    ).get(error, retryAt, Math.max(0, retryAt - now), id, generation) as { attempts: number } | undefined;
     if (!row) this.requeue(id, null); // the file changed since: its new content starts afresh
     return row?.attempts ?? 0;
   }
@@ -442,7 +467,9 @@ export class FileQueue {
 
   /** Up to `limit` random rows of a folder recorded on device `dev`: renumbered since (remounted), or unmounted? */
   sampleOnDevice(folder: string, dev: bigint, limit: number): FileRow[] {
-    const sample = this.sql(`SELECT * FROM files WHERE folder = ? AND dev = ? AND state <> 'deleting' ORDER BY random() LIMIT ?`).safeIntegers(true);
+    const sample = this.sql(
+      `SELECT * FROM files WHERE folder = ? AND dev = ? AND state <> 'deleting' ORDER BY random() LIMIT ?`,
+    ).safeIntegers(true);
     return sample.all(folder, dev, limit).map((row) => toFileRow(row as Record<string, unknown>));
   }
 

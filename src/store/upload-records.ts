@@ -37,31 +37,29 @@ export class UploadRecords {
 
   begin(fileId: number | null, upload: Omit<UploadRecord, 'fileId'>): void {
     this.sql(
-        `INSERT INTO uploads (upload_id, file_id, bucket, remote_key, part_size, part_count, size, mtime_ns, ino, dev, created_at)
+      `INSERT INTO uploads (upload_id, file_id, bucket, remote_key, part_size, part_count, size, mtime_ns, ino, dev, created_at)
          VALUES (@uploadId, @fileId, @bucket, @key, @partSize, @partCount, @size, @mtimeNs, @ino, @dev, @createdAt)`,
-      )
-      .run({
-        uploadId: upload.uploadId,
-        fileId,
-        bucket: upload.bucket,
-        key: upload.key,
-        partSize: upload.partSize,
-        partCount: upload.partCount,
-        size: upload.fingerprint.size,
-        mtimeNs: upload.fingerprint.mtimeNs,
-        ino: upload.fingerprint.ino,
-        dev: upload.fingerprint.dev,
-        createdAt: upload.createdAt,
-      });
+    ).run({
+      uploadId: upload.uploadId,
+      fileId,
+      bucket: upload.bucket,
+      key: upload.key,
+      partSize: upload.partSize,
+      partCount: upload.partCount,
+      size: upload.fingerprint.size,
+      mtimeNs: upload.fingerprint.mtimeNs,
+      ino: upload.fingerprint.ino,
+      dev: upload.fingerprint.dev,
+      createdAt: upload.createdAt,
+    });
   }
 
   ackPart(uploadId: string, part: PartRecord, now = Date.now()): void {
     this.sql(
-        `INSERT INTO parts (upload_id, part_number, size, etag, crc64, acked_at) VALUES (?, ?, ?, ?, ?, ?)
+      `INSERT INTO parts (upload_id, part_number, size, etag, crc64, acked_at) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (upload_id, part_number) DO UPDATE SET size = excluded.size, etag = excluded.etag,
            crc64 = excluded.crc64, acked_at = excluded.acked_at`,
-      )
-      .run(uploadId, part.partNumber, part.size, part.etag, part.crc64, now);
+    ).run(uploadId, part.partNumber, part.size, part.etag, part.crc64, now);
   }
 
   forget(uploadId: string): void {
@@ -70,9 +68,8 @@ export class UploadRecords {
 
   /** The newest upload recorded for a file, with its parts in order. */
   forFile(fileId: number): UploadWithParts | undefined {
-    const row = this.sql('SELECT * FROM uploads WHERE file_id = ? ORDER BY created_at DESC LIMIT 1')
-      .safeIntegers(true)
-      .get(fileId) as Record<string, unknown> | undefined;
+    const row = this.sql('SELECT * FROM uploads WHERE file_id = ? ORDER BY created_at DESC LIMIT 1').safeIntegers(true).get(fileId) as
+      Record<string, unknown> | undefined;
     return row ? this.withParts(row) : undefined;
   }
 
@@ -98,9 +95,9 @@ export class UploadRecords {
    */
   ofFoldersOtherThan(folders: readonly string[]): FileUploadRecord[] {
     const rows = this.sql(
-        `SELECT u.*, f.folder AS file_folder, f.rel_path AS file_rel_path FROM uploads u JOIN files f ON f.id = u.file_id
+      `SELECT u.*, f.folder AS file_folder, f.rel_path AS file_rel_path FROM uploads u JOIN files f ON f.id = u.file_id
          WHERE f.folder NOT IN (SELECT value FROM json_each(?)) ORDER BY u.created_at`,
-      )
+    )
       .safeIntegers(true)
       .all(JSON.stringify(folders)) as Record<string, unknown>[];
     return rows.map((r) => ({ ...toUploadRecord(r), folder: r.file_folder as string, relPath: r.file_rel_path as string }));
@@ -117,8 +114,12 @@ export class UploadRecords {
   private withParts(row: Record<string, unknown>): UploadWithParts {
     const upload = toUploadRecord(row);
     const parts = (
-      this.sql('SELECT part_number, size, etag, crc64 FROM parts WHERE upload_id = ? ORDER BY part_number')
-        .all(upload.uploadId) as Array<{ part_number: number; size: number; etag: string; crc64: string }>
+      this.sql('SELECT part_number, size, etag, crc64 FROM parts WHERE upload_id = ? ORDER BY part_number').all(upload.uploadId) as Array<{
+        part_number: number;
+        size: number;
+        etag: string;
+        crc64: string;
+      }>
     ).map((p) => ({ partNumber: p.part_number, size: p.size, etag: p.etag, crc64: p.crc64 }));
     return { ...upload, parts };
   }

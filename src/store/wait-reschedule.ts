@@ -18,7 +18,9 @@ export function rescheduleWaits(db: Db, stepMs: number, now: number): number {
     if (step !== 0) {
       // Waiting at the step: due after the wall time just before it (now - step).
       moved += db
-        .prepare(`UPDATE files SET next_attempt_at = next_attempt_at + @step WHERE state IN ('queued','deleting') AND next_attempt_at > @before`)
+        .prepare(
+          `UPDATE files SET next_attempt_at = next_attempt_at + @step WHERE state IN ('queued','deleting') AND next_attempt_at > @before`,
+        )
         .run({ step, before: now - step }).changes;
     }
     // `next_attempt_at > @now` first: files_pending_due then looks only at rows due later than now.

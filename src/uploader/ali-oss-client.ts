@@ -28,7 +28,10 @@ export interface AliOssClient {
   options: { amendTimeSkewed?: number; accessKeyId: string; accessKeySecret: string; stsToken?: string };
   put(name: string, content: Buffer, options: Record<string, unknown>): Promise<{ res: AliOssResponse }>;
   putStream(name: string, stream: Readable, options: Record<string, unknown>): Promise<{ res: AliOssResponse }>;
-  head(name: string, options: Record<string, unknown>): Promise<{ status: number; meta: Record<string, string> | null; res: AliOssResponse }>;
+  head(
+    name: string,
+    options: Record<string, unknown>,
+  ): Promise<{ status: number; meta: Record<string, string> | null; res: AliOssResponse }>;
   initMultipartUpload(name: string, options: Record<string, unknown>): Promise<{ uploadId: string }>;
   _uploadPart(
     name: string,
@@ -42,7 +45,11 @@ export interface AliOssClient {
     uploadId: string,
     query: Record<string, string | number>,
     options: Record<string, unknown>,
-  ): Promise<{ parts: RawPart | RawPart[] | undefined; isTruncated: string | boolean | undefined; nextPartNumberMarker: string | undefined }>;
+  ): Promise<{
+    parts: RawPart | RawPart[] | undefined;
+    isTruncated: string | boolean | undefined;
+    nextPartNumberMarker: string | undefined;
+  }>;
   completeMultipartUpload(
     name: string,
     uploadId: string,

@@ -89,13 +89,16 @@ export class BandwidthLimiter {
     const out = new Transform({
       transform(chunk: Buffer, _encoding, callback: TransformCallback) {
         void (async () => {
-          for (let offset = 0; offset < chunk.length; ) {
+          for (let offset = 0; offset < chunk.length;) {
             const piece = chunk.subarray(offset, offset + pieceBytes());
             await take(piece.length);
             this.push(piece);
             offset += piece.length;
           }
-        })().then(() => callback(), (err: unknown) => callback(err as Error));
+        })().then(
+          () => callback(),
+          (err: unknown) => callback(err as Error),
+        );
       },
       destroy(err, callback) {
         stop.abort(err ?? new Error('body stream closed'));

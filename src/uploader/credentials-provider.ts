@@ -172,7 +172,9 @@ export class RefreshingCredentials implements CredentialsProvider {
     try {
       const fresh = await this.fetchCredentials();
       if (fresh.expiration !== undefined && fresh.expiration <= this.now()) {
-        throw new CredentialsFetchError(`the ${this.kind} provider returned credentials that expired at ${new Date(fresh.expiration).toISOString()}`);
+        throw new CredentialsFetchError(
+          `the ${this.kind} provider returned credentials that expired at ${new Date(fresh.expiration).toISOString()}`,
+        );
       }
       this.options.onFetched?.(fresh);
       // Same values again: keep the object, so renew() can tell "nothing new" by identity.
@@ -184,7 +186,9 @@ export class RefreshingCredentials implements CredentialsProvider {
       this.nextAttemptAt = 0;
       // At least a second apart (a source that keeps answering a set about to expire must not be
       // asked in a tight loop), but never later than the expiry.
-      this.schedule(Math.max(this.refreshPoint(this.current), Math.min(this.now() + MIN_REFRESH_GAP_MS, this.current.expiration ?? Infinity)));
+      this.schedule(
+        Math.max(this.refreshPoint(this.current), Math.min(this.now() + MIN_REFRESH_GAP_MS, this.current.expiration ?? Infinity)),
+      );
       for (const listener of this.listeners) listener(this.current);
       return this.current;
     } catch (err) {

@@ -80,7 +80,10 @@ export class FileReplacedError extends FileChangedError {
     readonly found: { size: number; mtimeNs: bigint; ino: bigint; dev: bigint },
     expected: { ino: bigint; dev: bigint },
   ) {
-    super(path, `replaced by another file: inode ${found.ino} on device ${found.dev}, expected inode ${expected.ino} on device ${expected.dev}`);
+    super(
+      path,
+      `replaced by another file: inode ${found.ino} on device ${found.dev}, expected inode ${expected.ino} on device ${expected.dev}`,
+    );
   }
 }
 
@@ -173,7 +176,8 @@ const PERMANENT_FILE_ERRORS: Record<string, string> = {
  * retried with back-off, so a passing shortage never parks a file until someone runs `retry`.
  */
 export function localFileError(path: string, err: unknown): unknown {
-  if (err instanceof FileGoneError || err instanceof FileChangedError || err instanceof PermanentError || err instanceof TransientFileError) return err;
+  if (err instanceof FileGoneError || err instanceof FileChangedError || err instanceof PermanentError || err instanceof TransientFileError)
+    return err;
   const code = (err as { code?: unknown } | null)?.code;
   if (code === 'ENOENT' || code === 'ENOTDIR') return new FileGoneError(path);
   if (code === 'EISDIR') return new PermanentError(`${path} is a directory`, { cause: err });

@@ -14,7 +14,7 @@ export async function readFileRange(file: FolderFile | string, start: number, in
   // for), and the inode this upload began with (target.expected), or nothing is read.
   const { fd } = openFolderFile(target);
   try {
-    for (let done = 0; done < into.length; ) {
+    for (let done = 0; done < into.length;) {
       const bytesRead = await readAt(fd, into, done, into.length - done, start + done);
       if (bytesRead === 0) throw new FileChangedError(path, `read ${done} of ${into.length} bytes at offset ${start}`);
       done += bytesRead;

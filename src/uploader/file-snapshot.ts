@@ -32,7 +32,7 @@ export function snapshotFile(file: FolderFile | string, maxBytes: number): FileS
     const fingerprint = fingerprintFromStats(path, stats);
     if (fingerprint.size > maxBytes) return { fingerprint, bytes: undefined };
     const bytes = Buffer.allocUnsafe(fingerprint.size);
-    for (let done = 0; done < bytes.length; ) {
+    for (let done = 0; done < bytes.length;) {
       const n = readSync(fd, bytes, done, bytes.length - done, done);
       if (n === 0) throw new FileChangedError(path, `read ${done} bytes of ${bytes.length}`);
       done += n;

@@ -122,7 +122,10 @@ export class FileUploader extends EventEmitter<FileUploaderEvents> {
     const inMemoryLimit = Math.min(settings.inMemoryPutBytes, settings.multipartThreshold - 1);
     // Test failpoint: the process stops (SIGSTOP) here, for a test to swap the file, then SIGCONT.
     failpointStop('before-file-open');
-    const { fingerprint, bytes } = snapshotFile({ path: request.localPath, root: request.folderRoot, expected: request.expectedIdentity }, inMemoryLimit);
+    const { fingerprint, bytes } = snapshotFile(
+      { path: request.localPath, root: request.folderRoot, expected: request.expectedIdentity },
+      inMemoryLimit,
+    );
     const ref = { bucket: request.bucket, key: request.key };
     const ctx: UploadContext = {
       storage: this.storage,
@@ -135,7 +138,8 @@ export class FileUploader extends EventEmitter<FileUploaderEvents> {
       signal: request.signal,
       newObject: { contentType: request.contentType, storageClass: request.storageClass, meta: mtimeMeta(fingerprint) },
       settings,
-      reportProgress: (bytesDone) => this.emit('progress', { localPath: request.localPath, ...ref, bytesDone, bytesTotal: fingerprint.size }),
+      reportProgress: (bytesDone) =>
+        this.emit('progress', { localPath: request.localPath, ...ref, bytesDone, bytesTotal: fingerprint.size }),
     };
 
     const recorded = request.journal.recordedUpload();

@@ -205,5 +205,6 @@ function kindOf(stats: BigIntStats): string {
 /** Test failpoint `file-open-errno:CODE` (e.g. EMFILE): every open fails as the kernel would say CODE. */
 function injectedFault(path: string): void {
   const code = failpointValue('file-open-errno');
-  if (code !== undefined) throw localFileError(path, Object.assign(new Error(`${code}: injected by failpoint, open '${path}'`), { code, syscall: 'open' }));
+  if (code !== undefined)
+    throw localFileError(path, Object.assign(new Error(`${code}: injected by failpoint, open '${path}'`), { code, syscall: 'open' }));
 }

@@ -88,7 +88,9 @@ export class MultipartUpload {
     // One buffer per lane, reused part after part, paid from the shared memory budget: as many lanes
     // as it affords now (at least one, waited for). No lanes: parts are streamed, wanted at a time.
     const buffered = wanted > 0 && largest <= this.ctx.settings.maxBufferedPartBytes; // none to send: a resume after the last part
-    const { lanes, release } = buffered ? await budgetedPartLanes(wanted, largest, this.ctx.settings.memoryBudget, this.ctx.signal) : { lanes: [], release: () => undefined };
+    const { lanes, release } = buffered
+      ? await budgetedPartLanes(wanted, largest, this.ctx.settings.memoryBudget, this.ctx.signal)
+      : { lanes: [], release: () => undefined };
     const laneCount = lanes.length > 0 ? lanes.length : wanted;
     const worker = async (lane: PartLane | undefined): Promise<void> => {
       try {
@@ -193,7 +195,11 @@ export class MultipartUpload {
  * The object an upload with these (all recorded) parts would have produced, if it is on the server:
  * same size and CRC-64 as the parts combined. Then the file is done without sending anything.
  */
-async function findCompletedObject(ctx: UploadContext, uploadId: string, recordedParts: RecordedPart[]): Promise<UploadOutcome | undefined> {
+async function findCompletedObject(
+  ctx: UploadContext,
+  uploadId: string,
+  recordedParts: RecordedPart[],
+): Promise<UploadOutcome | undefined> {
   const parts = [...recordedParts].sort((a, b) => a.partNumber - b.partNumber);
   const size = parts.reduce((sum, p) => sum + p.size, 0);
   if (size !== ctx.fingerprint.size) return undefined;

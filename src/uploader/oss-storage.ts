@@ -54,14 +54,20 @@ export class OssStorage implements ObjectStorage {
       // Small enough to be sent before an abort could matter: the signal is only checked up front.
       options.signal?.throwIfAborted();
       const headers = { ...newObjectHeaders(options), ...trafficLimitHeader(options), 'Content-MD5': inMemory.md5Base64 };
-      const result = await this.call('PutObject', ref, (client) => client.put(ref.key, inMemory.bytes, { headers, ...sdkOptions(options) }));
+      const result = await this.call('PutObject', ref, (client) =>
+        client.put(ref.key, inMemory.bytes, { headers, ...sdkOptions(options) }),
+      );
       return checksumsOf(result.res);
     }
     const result = await this.call('PutObject', ref, (client) =>
       withBodyStream(body, options.signal, (stream) =>
         client.putStream(ref.key, stream, {
           contentLength: body.size,
-          headers: { ...newObjectHeaders(options), ...trafficLimitHeader(options), ...(body.contentMd5 === undefined ? {} : { 'Content-MD5': body.contentMd5 }) },
+          headers: {
+            ...newObjectHeaders(options),
+            ...trafficLimitHeader(options),
+            ...(body.contentMd5 === undefined ? {} : { 'Content-MD5': body.contentMd5 }),
+          },
           ...sdkOptions(options),
         }),
       ),
@@ -90,7 +96,13 @@ export class OssStorage implements ObjectStorage {
     return result.uploadId;
   }
 
-  async uploadPart(ref: ObjectRef, uploadId: string, partNumber: number, body: Body, options: RequestOptions = {}): Promise<StoredChecksums> {
+  async uploadPart(
+    ref: ObjectRef,
+    uploadId: string,
+    partNumber: number,
+    body: Body,
+    options: RequestOptions = {},
+  ): Promise<StoredChecksums> {
     // A body already in memory was hashed up front: the server checks it as it arrives, too.
     const md5 = body.inMemory?.md5Base64 ?? body.contentMd5;
     const headers = { ...trafficLimitHeader(options), ...(md5 === undefined ? {} : { 'Content-MD5': md5 }) };
@@ -120,7 +132,12 @@ export class OssStorage implements ObjectStorage {
     return parts.sort((a, b) => a.partNumber - b.partNumber);
   }
 
-  async completeMultipart(ref: ObjectRef, uploadId: string, parts: CompletedPart[], options: RequestOptions = {}): Promise<StoredChecksums> {
+  async completeMultipart(
+    ref: ObjectRef,
+    uploadId: string,
+    parts: CompletedPart[],
+    options: RequestOptions = {},
+  ): Promise<StoredChecksums> {
     const sdkParts = parts.map((p) => ({ number: p.partNumber, etag: p.etag }));
     const result = await this.call('CompleteMultipartUpload', ref, (client) =>
       client.completeMultipartUpload(ref.key, uploadId, sdkParts, sdkOptions(options)),
@@ -217,7 +234,13 @@ export class OssStorage implements ObjectStorage {
         if (err instanceof BodyStreamError) throw err.cause;
         const storageError = toStorageError(err, operation, ref, [...this.secrets]);
         if (storageError.code === 'RequestTimeTooSkewed') await this.correctClock();
-        if (!renewed && storageError.code !== undefined && TOKEN_REFUSED.has(storageError.code) && (await this.credentials.renew(credentials))) continue;
+        if (
+          !renewed &&
+          storageError.code !== undefined &&
+          TOKEN_REFUSED.has(storageError.code) &&
+          (await this.credentials.renew(credentials))
+        )
+          continue;
         throw storageError;
       }
     }
@@ -275,7 +298,12 @@ export function createOssStorage(connection: OssConnectionOptions, credentials?:
  * OSS's answers to a token it will not take (its error-code reference, EC 0002-0000000x):
  * worth one renewal and one more try of the same request before the error counts.
  */
-const TOKEN_REFUSED = new Set(['SecurityTokenExpired', 'InvalidSecurityToken', 'AccessKeyIdAndSecurityTokenNotMatch', 'InvalidAccessKeyId']);
+const TOKEN_REFUSED = new Set([
+  'SecurityTokenExpired',
+  'InvalidSecurityToken',
+  'AccessKeyIdAndSecurityTokenNotMatch',
+  'InvalidAccessKeyId',
+]);
 
 function connectionKeys(credentials: OssCredentials): Pick<OssConnectionOptions, 'accessKeyId' | 'accessKeySecret' | 'stsToken'> {
   return {

@@ -70,12 +70,22 @@ export interface BudgetedLanes {
  * their bytes are free at once and within the upload's share. No lanes when one part can never fit
  * (the caller streams its parts instead). Without a budget: `want` lanes, as before.
  */
-export async function budgetedPartLanes(want: number, laneBytes: number, budget: MemoryBudget | undefined, signal?: AbortSignal): Promise<BudgetedLanes> {
+export async function budgetedPartLanes(
+  want: number,
+  laneBytes: number,
+  budget: MemoryBudget | undefined,
+  signal?: AbortSignal,
+): Promise<BudgetedLanes> {
   if (!budget || want <= 0) return { lanes: partLanes(Math.max(0, want), laneBytes), release: () => undefined };
   if (!(await budget.acquire(partLanesBytes(1, laneBytes), signal))) return { lanes: [], release: () => undefined };
   let count = 1;
   const share = Math.max(budget.shareBytes, partLanesBytes(1, laneBytes));
-  while (count < want && partLanesBytes(count + 1, laneBytes) <= share && budget.tryAcquire(partLanesBytes(count + 1, laneBytes) - partLanesBytes(count, laneBytes))) count++;
+  while (
+    count < want &&
+    partLanesBytes(count + 1, laneBytes) <= share &&
+    budget.tryAcquire(partLanesBytes(count + 1, laneBytes) - partLanesBytes(count, laneBytes))
+  )
+    count++;
   const bytes = partLanesBytes(count, laneBytes);
   let lanes: PartLane[];
   try {

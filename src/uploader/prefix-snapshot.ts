@@ -29,7 +29,7 @@ export async function isPrefixSnapshot(file: FolderFile | string, before: FileFi
     if (Number(stats.size) < before.size) return false;
     const crc = new Crc64();
     const buffer = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(1, before.size)));
-    for (let done = 0; done < before.size; ) {
+    for (let done = 0; done < before.size;) {
       const chunk = buffer.subarray(0, Math.min(buffer.length, before.size - done));
       await readFileRange(target, done, chunk); // shrank meanwhile: FileChangedError, so not a snapshot
       crc.update(chunk);

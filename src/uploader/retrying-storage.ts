@@ -20,7 +20,12 @@ import type { RetryPolicy } from './retry-policy.js';
  * Run fn until it succeeds, the policy calls its error permanent, attempts run out, or the signal
  * fires (the wait is abortable; the error thrown is then the signal's reason).
  */
-export async function retryCall<T>(operation: string, policy: RetryPolicy, signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
+export async function retryCall<T>(
+  operation: string,
+  policy: RetryPolicy,
+  signal: AbortSignal | undefined,
+  fn: () => Promise<T>,
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     signal?.throwIfAborted();
     try {

@@ -60,7 +60,9 @@ class ThrottledStorage implements ObjectStorage {
   }
 
   uploadPart(ref: ObjectRef, uploadId: string, partNumber: number, body: Body, options: RequestOptions = {}): Promise<StoredChecksums> {
-    return this.gated('UploadPart', ref, options, (o) => this.inner.uploadPart(ref, uploadId, partNumber, this.throttled(body), this.withBodyTime(o, body.size)));
+    return this.gated('UploadPart', ref, options, (o) =>
+      this.inner.uploadPart(ref, uploadId, partNumber, this.throttled(body), this.withBodyTime(o, body.size)),
+    );
   }
 
   head(ref: ObjectRef, options?: RequestOptions): Promise<ObjectInfo | undefined> {
@@ -100,7 +102,12 @@ class ThrottledStorage implements ObjectStorage {
    * Waits for the window, then sends; a hard cutoff while it is in flight abandons this attempt and
    * waits for the window again. The caller's own signal still ends it for good.
    */
-  private async gated<T, O extends RequestOptions>(operation: string, ref: ObjectRef, options: O, send: (options: O) => Promise<T>): Promise<T> {
+  private async gated<T, O extends RequestOptions>(
+    operation: string,
+    ref: ObjectRef,
+    options: O,
+    send: (options: O) => Promise<T>,
+  ): Promise<T> {
     for (;;) {
       await this.limits.gate.wait(options.signal);
       const cut = this.limits.gate.cutSignal();

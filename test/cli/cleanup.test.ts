@@ -80,7 +80,9 @@ describe('oss-sync cleanup', () => {
     const before = await serverUploads();
     const cli = fx!.spawnCli(['cleanup', '--config', fx!.configPath, '--dry-run', '--json']);
     expect((await cli.exited).code).toBe(0);
-    const out = JSON.parse(cli.stdout.join('\n')) as { uploads: Array<{ uploadId: string; action: string; parts: number; bytes: number; reason: string }> };
+    const out = JSON.parse(cli.stdout.join('\n')) as {
+      uploads: Array<{ uploadId: string; action: string; parts: number; bytes: number; reason: string }>;
+    };
     const fate = Object.fromEntries(out.uploads.map((u) => [u.uploadId, u.action]));
     expect(fate).toEqual({ [ids.stale]: 'abort', [ids.current]: 'keep', [ids.resumable]: 'keep', [ids.orphan]: 'abort' });
     expect(out.uploads.find((u) => u.uploadId === ids.stale)).toMatchObject({ parts: 1, bytes: 100 * 1024 });
@@ -92,7 +94,9 @@ describe('oss-sync cleanup', () => {
     const table = fx!.spawnCli(['cleanup', '--config', fx!.configPath, '--dry-run']);
     expect((await table.exited).code).toBe(0);
     const text = table.stdout.join('\n');
-    expect(text).toMatch(/would abort\s+main\s+oss:\/\/test-bucket\/main\/stale\.bin\s+\S+\s+1\s+102400\s+not resumable, started 10 days ago/);
+    expect(text).toMatch(
+      /would abort\s+main\s+oss:\/\/test-bucket\/main\/stale\.bin\s+\S+\s+1\s+102400\s+not resumable, started 10 days ago/,
+    );
     expect(text).toContain('2 upload(s) would be aborted (102400 bytes), 2 kept');
     expect(text).not.toContain('elsewhere/');
   });
@@ -137,7 +141,9 @@ describe('oss-sync cleanup', () => {
     expect(left).toEqual(expect.arrayContaining([ids.foreign, ids.current]));
     // ...and /metrics says when.
     const scrape = async () => parsePrometheus(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
-    const at = await waitFor(async () => metricValue(await scrape(), 'oss_sync_last_cleanup_timestamp_seconds'), { what: 'the cleanup time metric' });
+    const at = await waitFor(async () => metricValue(await scrape(), 'oss_sync_last_cleanup_timestamp_seconds'), {
+      what: 'the cleanup time metric',
+    });
     expect(Math.abs(at - Date.now() / 1000)).toBeLessThan(120);
     daemon.child.kill('SIGTERM');
     expect((await daemon.exited).code).toBe(0);

@@ -38,7 +38,10 @@ describe('commandLogger', () => {
     for (const pretty of [false, true]) {
       const lines: string[] = [];
       const logger = commandLogger(config, { pretty, write: (l) => lines.push(l) });
-      logger.error(`request failed: x-oss-security-token: ${TOKEN}`, { detail: `secret=${SECRET}`, error: new Error(`token ${TOKEN} expired`) });
+      logger.error(`request failed: x-oss-security-token: ${TOKEN}`, {
+        detail: `secret=${SECRET}`,
+        error: new Error(`token ${TOKEN} expired`),
+      });
       const out = lines.join('');
       expect(out).toContain('request failed');
       expect(out).not.toContain(TOKEN);
@@ -46,13 +49,15 @@ describe('commandLogger', () => {
     }
   });
 
-  it('logs the config\'s warnings, without the credentials they are about', () => {
+  it("logs the config's warnings, without the credentials they are about", () => {
     const config = configWith(`  access_key_secret: ${SECRET}\n  sts_token: ${TOKEN}\n`, {});
     const lines: string[] = [];
     commandLogger(config, { pretty: false, write: (l) => lines.push(l) });
     const warnings = lines.map((l) => JSON.parse(l) as { level: string; msg: string });
     expect(warnings.map((w) => w.level)).toEqual(['warn', 'warn']);
-    expect(warnings.map((w) => w.msg).join('\n')).toMatch(/oss\.access_key_secret is written inline[\s\S]*oss\.sts_token is written inline/);
+    expect(warnings.map((w) => w.msg).join('\n')).toMatch(
+      /oss\.access_key_secret is written inline[\s\S]*oss\.sts_token is written inline/,
+    );
     expect(lines.join('')).not.toContain(TOKEN);
   });
 });

@@ -24,7 +24,10 @@ describe('oss-sync commands', () => {
 
   it('rejects a bad config with exit code 2, naming the file, line and key', async () => {
     fx = await createSyncFixture();
-    writeFileSync(fx.configPath, `oss:\n  endpoint: ${fx.emu.endpoint}\nfolders:\n  - path: ${fx.folder('main')}\n    bucket: Not_A_Bucket\n    part_sise: 8MiB\n`);
+    writeFileSync(
+      fx.configPath,
+      `oss:\n  endpoint: ${fx.emu.endpoint}\nfolders:\n  - path: ${fx.folder('main')}\n    bucket: Not_A_Bucket\n    part_sise: 8MiB\n`,
+    );
     const cli = fx.spawnCli(['run', '--config', fx.configPath]);
     const { code } = await cli.exited;
     expect(code).toBe(2);
@@ -35,7 +38,7 @@ describe('oss-sync commands', () => {
     expect(err).toMatch(/^oss-sync run: invalid configuration \(\d+ problems\):\n/); // one header, not two
   });
 
-  it('refuses a second daemon on the same state database, naming the first one\'s pid', async () => {
+  it("refuses a second daemon on the same state database, naming the first one's pid", async () => {
     fx = await createSyncFixture();
     const first = fx.spawnCli(['run', '--config', fx.configPath]);
     await first.waitForLog((r) => r.msg === 'oss-sync started');
@@ -69,7 +72,9 @@ describe('oss-sync commands', () => {
     fx.emu.emulator.faults.add({ match: { operation: 'UploadPart' }, times: Infinity, action: { type: 'latency', ms: 120_000 } });
     writeFileSync(join(fx.folder('main'), 'big.bin'), Buffer.alloc(600 * 1024, 1));
     const daemon = fx.spawnCli(['run', '--config', fx.configPath]);
-    await waitFor(() => fx.emu.emulator.requestLog.entries().some((e) => e.operation === 'InitiateMultipartUpload'), { what: 'upload started' });
+    await waitFor(() => fx.emu.emulator.requestLog.entries().some((e) => e.operation === 'InitiateMultipartUpload'), {
+      what: 'upload started',
+    });
     daemon.child.kill('SIGTERM');
     // The stuck part would hold the process for two minutes; the grace is one second.
     await waitFor(() => daemon.child.exitCode !== null || daemon.child.signalCode !== null, {
@@ -90,7 +95,9 @@ describe('oss-sync commands', () => {
     createTree(fx.folder('added'), { 'x.txt': 'in the new folder' });
     daemon.child.kill('SIGHUP');
     await daemon.waitForLog((r) => r.msg === 'configuration reloaded');
-    await waitFor(async () => (await fx.remote('added/x.txt'))?.toString() === 'in the new folder', { what: 'upload from the added folder' });
+    await waitFor(async () => (await fx.remote('added/x.txt'))?.toString() === 'in the new folder', {
+      what: 'upload from the added folder',
+    });
     // A broken config on SIGHUP keeps the running one.
     writeFileSync(fx.configPath, 'folders: [oops\n');
     daemon.child.kill('SIGHUP');
@@ -99,7 +106,7 @@ describe('oss-sync commands', () => {
     await waitFor(async () => (await fx.remote('main/still.txt'))?.toString() === 'alive', { what: 'still uploading' });
   });
 
-  it('reloads on SIGHUP while a folder\'s directory is gone (unmounted): that folder stays paused, the change applies', async () => {
+  it("reloads on SIGHUP while a folder's directory is gone (unmounted): that folder stays paused, the change applies", async () => {
     fx = await createSyncFixture([{ name: 'main' }, { name: 'disk' }]);
     const daemon = fx.spawnCli(['run', '--config', fx.configPath]);
     await daemon.waitForLog((r) => r.msg === 'oss-sync started');
@@ -110,7 +117,9 @@ describe('oss-sync commands', () => {
     doc.folders.find((f) => f.name === 'main')!.exclude = ['*.log'];
     writeFileSync(fx.configPath, stringify(doc));
     daemon.child.kill('SIGHUP');
-    await daemon.waitForLog((r) => r.msg === 'configuration reloaded' || r.msg === 'config reload failed; keeping the running configuration');
+    await daemon.waitForLog(
+      (r) => r.msg === 'configuration reloaded' || r.msg === 'config reload failed; keeping the running configuration',
+    );
     expect(daemon.stdout.join('\n')).not.toContain('config reload failed');
     createTree(fx.folder('main'), { 'app.log': 'now excluded', 'keep.txt': 'kept' });
     await waitFor(async () => (await fx.remote('main/keep.txt'))?.toString() === 'kept', { what: 'keep.txt uploaded' });
@@ -139,7 +148,9 @@ describe('oss-sync commands', () => {
     const watching = await daemon.waitForLog((r) => r.msg === 'watching folder');
     expect(watching.backend).toBe('rescan');
     createTree(fx.folder('share'), { 'from-nfs.txt': 'seen by a rescan' });
-    await waitFor(async () => (await fx.remote('share/from-nfs.txt'))?.toString() === 'seen by a rescan', { what: 'upload found by polling' });
+    await waitFor(async () => (await fx.remote('share/from-nfs.txt'))?.toString() === 'seen by a rescan', {
+      what: 'upload found by polling',
+    });
   });
 
   it('status --watch ends quietly when its reader goes away (status --watch | head)', async () => {
@@ -179,24 +190,29 @@ describe('oss-sync commands', () => {
   });
 
   // in-thread: what a small folder gets; find: what a big one gets on Linux (forced here).
-  it.each(['in-thread', 'find'])('never treats an unreadable directory in a mirror folder as deleted, and says so in the exit code (walking %s)', async (walker) => {
-    fx = await createSyncFixture([{ name: 'main', delete_policy: 'mirror' }]);
-    createTree(fx.folder('main'), { 'open.txt': 'o', 'sub/a.txt': 'a' });
-    const as = process.getuid?.() === 0 ? { uid: 65534 } : {};
-    if (as.uid !== undefined) chownTree(fx.root, as.uid);
-    const env = { OSS_SYNC_WALKER: walker };
-    expect((await fx.spawnCli(['once', '--config', fx.configPath], env, as).exited).code).toBe(0);
-    chmodSync(join(fx.folder('main'), 'sub'), 0o000);
-    const again = fx.spawnCli(['once', '--config', fx.configPath], env, as);
-    // Not "done": a directory went unread, so a cron job hears of it.
-    expect((await again.exited).code).toBe(1);
-    chmodSync(join(fx.folder('main'), 'sub'), 0o755);
-    expect(again.stdout.join('\n')).toMatch(/cannot read path during scan.*"path":"sub".*"error":"EACCES: permission denied/i);
-    expect(again.stdout.join('\n')).not.toContain('EACCES: EACCES');
-    expect(again.stderr.join('\n')).toContain(`folder main (${fx.folder('main')}) not synced: could not read 1 path(s) during the scan: sub (EACCES)`);
-    expect(again.stdout.join('\n')).toContain(`"walk":"${walker}"`);
-    expect(await fx.remoteKeys('main/')).toEqual(['main/open.txt', 'main/sub/a.txt']);
-  });
+  it.each(['in-thread', 'find'])(
+    'never treats an unreadable directory in a mirror folder as deleted, and says so in the exit code (walking %s)',
+    async (walker) => {
+      fx = await createSyncFixture([{ name: 'main', delete_policy: 'mirror' }]);
+      createTree(fx.folder('main'), { 'open.txt': 'o', 'sub/a.txt': 'a' });
+      const as = process.getuid?.() === 0 ? { uid: 65534 } : {};
+      if (as.uid !== undefined) chownTree(fx.root, as.uid);
+      const env = { OSS_SYNC_WALKER: walker };
+      expect((await fx.spawnCli(['once', '--config', fx.configPath], env, as).exited).code).toBe(0);
+      chmodSync(join(fx.folder('main'), 'sub'), 0o000);
+      const again = fx.spawnCli(['once', '--config', fx.configPath], env, as);
+      // Not "done": a directory went unread, so a cron job hears of it.
+      expect((await again.exited).code).toBe(1);
+      chmodSync(join(fx.folder('main'), 'sub'), 0o755);
+      expect(again.stdout.join('\n')).toMatch(/cannot read path during scan.*"path":"sub".*"error":"EACCES: permission denied/i);
+      expect(again.stdout.join('\n')).not.toContain('EACCES: EACCES');
+      expect(again.stderr.join('\n')).toContain(
+        `folder main (${fx.folder('main')}) not synced: could not read 1 path(s) during the scan: sub (EACCES)`,
+      );
+      expect(again.stdout.join('\n')).toContain(`"walk":"${walker}"`);
+      expect(await fx.remoteKeys('main/')).toEqual(['main/open.txt', 'main/sub/a.txt']);
+    },
+  );
 
   it('refuses to start with an OSS_SYNC_WALKER it does not know, naming it', async () => {
     fx = await createSyncFixture();

@@ -20,7 +20,11 @@ describe('a credentials_file that is not a regular file', () => {
 
   function runCli(command: string, config: string): { code: number | null; stderr: string } {
     // The deadline stands for "does not hang": the old code blocked on the FIFO forever.
-    const result = spawnSync(process.execPath, [CLI, command, '--config', config], { encoding: 'utf8', timeout: 15_000, killSignal: 'SIGKILL' });
+    const result = spawnSync(process.execPath, [CLI, command, '--config', config], {
+      encoding: 'utf8',
+      timeout: 15_000,
+      killSignal: 'SIGKILL',
+    });
     return { code: result.status, stderr: result.stderr };
   }
 
@@ -30,7 +34,13 @@ describe('a credentials_file that is not a regular file', () => {
   ])('%s: run, once and status stop at once with a located error, exit 2', (_what, name, make, reason) => {
     const path = join(ws.root, name);
     make(path);
-    const config = ws.write(['oss:', '  endpoint: http://127.0.0.1:9', `  credentials_file: ${name}`, `state_db: ${join(ws.root, 'state', 'state.db')}`, ...ONE_FOLDER]);
+    const config = ws.write([
+      'oss:',
+      '  endpoint: http://127.0.0.1:9',
+      `  credentials_file: ${name}`,
+      `state_db: ${join(ws.root, 'state', 'state.db')}`,
+      ...ONE_FOLDER,
+    ]);
     for (const command of ['run', 'once']) {
       const { code, stderr } = runCli(command, config);
       expect(stderr).toContain(`${config}:3:21: oss.credentials_file: credentials file ${path} ${reason}`);

@@ -69,61 +69,66 @@ function rowOf(stateDb: string, relPath: string): { state: string; size: number;
   const db = new Database(stateDb, { readonly: true });
   try {
     return db.prepare('SELECT state, size, remote_size FROM files WHERE rel_path = ?').get(relPath) as
-      | { state: string; size: number; remote_size: number | null }
-      | undefined;
+      { state: string; size: number; remote_size: number | null } | undefined;
   } finally {
     db.close();
   }
 }
 
 describe('a file that never stops growing (a live log), in `run`', () => {
-  it('goes up as a true prefix snapshot, later snapshots back off, and the whole file goes up once it stops', { timeout: 180_000 }, async () => {
-    // big.log goes up in parts, small.log in one streamed PutObject; both kept on the wire by a throttle.
-    fx = await createSyncFixture([{ name: 'main' }], { part_size: '1MiB', multipart_threshold: '4MiB' });
-    const emulator = fx.emu.emulator;
-    for (const operation of ['UploadPart', 'PutObject'] as const) {
-      emulator.faults.add({ match: { operation }, times: Infinity, action: { type: 'throttle', bytesPerSecond: MiB } });
-    }
-    const files = { 'big.log': 6 * MiB, 'small.log': 3 * MiB };
-    const paths = Object.keys(files).map((name) => join(fx!.folder('main'), name));
-    for (const [name, size] of Object.entries(files)) writeFileSync(join(fx.folder('main'), name), Buffer.alloc(size, 'x'));
-    keepAppending(paths);
-    const run = fx.spawnCli(['run', '--config', fx.configPath]);
+  it(
+    'goes up as a true prefix snapshot, later snapshots back off, and the whole file goes up once it stops',
+    { timeout: 180_000 },
+    async () => {
+      // big.log goes up in parts, small.log in one streamed PutObject; both kept on the wire by a throttle.
+      fx = await createSyncFixture([{ name: 'main' }], { part_size: '1MiB', multipart_threshold: '4MiB' });
+      const emulator = fx.emu.emulator;
+      for (const operation of ['UploadPart', 'PutObject'] as const) {
+        emulator.faults.add({ match: { operation }, times: Infinity, action: { type: 'throttle', bytesPerSecond: MiB } });
+      }
+      const files = { 'big.log': 6 * MiB, 'small.log': 3 * MiB };
+      const paths = Object.keys(files).map((name) => join(fx!.folder('main'), name));
+      for (const [name, size] of Object.entries(files)) writeFileSync(join(fx.folder('main'), name), Buffer.alloc(size, 'x'));
+      keepAppending(paths);
+      const run = fx.spawnCli(['run', '--config', fx.configPath]);
 
-    // Held back fifteen windows, then each goes up as it stands: a true prefix of the growing file.
-    for (const [name, size] of Object.entries(files)) {
-      const object = await waitFor(() => fx!.remote(`main/${name}`), { timeoutMs: 60_000, what: `a snapshot of ${name}` });
-      expect(object.length).toBeGreaterThanOrEqual(size);
-      const file = readFileSync(join(fx.folder('main'), name));
-      expect(file.length).toBeGreaterThan(object.length); // it grew meanwhile ...
-      expect(file.subarray(0, object.length).equals(object)).toBe(true); // ... and the object is its prefix
-      // Honest: the row is not verified; what it records is what was uploaded.
-      const row = rowOf(fx.stateDb, name);
-      expect(row?.state).not.toBe('verified');
-      expect(row?.remote_size).toBeGreaterThanOrEqual(size);
-    }
-    expect(run.stdout.join('\n')).toContain('uploaded a snapshot of a file still being written');
+      // Held back fifteen windows, then each goes up as it stands: a true prefix of the growing file.
+      for (const [name, size] of Object.entries(files)) {
+        const object = await waitFor(() => fx!.remote(`main/${name}`), { timeoutMs: 60_000, what: `a snapshot of ${name}` });
+        expect(object.length).toBeGreaterThanOrEqual(size);
+        const file = readFileSync(join(fx.folder('main'), name));
+        expect(file.length).toBeGreaterThan(object.length); // it grew meanwhile ...
+        expect(file.subarray(0, object.length).equals(object)).toBe(true); // ... and the object is its prefix
+        // Honest: the row is not verified; what it records is what was uploaded.
+        const row = rowOf(fx.stateDb, name);
+        expect(row?.state).not.toBe('verified');
+        expect(row?.remote_size).toBeGreaterThanOrEqual(size);
+      }
+      expect(run.stdout.join('\n')).toContain('uploaded a snapshot of a file still being written');
 
-    // Keep it live for ~15 s more: later snapshots back off (1, 2, 4, 8 s here), so the bytes
-    // sent stay a small multiple of the file's size instead of a stream of restarts.
-    const grown = statSync(paths[0]!).size + 150 * 1024;
-    await waitFor(() => statSync(paths[0]!).size >= grown, { timeoutMs: 60_000, what: 'the log to grow by 150 KiB' });
-    const requests = emulator.requestLog.entries();
-    for (const name of Object.keys(files)) {
-      const sent = requests.filter((e) => e.key === `main/${name}` && (e.operation === 'UploadPart' || e.operation === 'PutObject'));
-      const bytes = sent.reduce((sum, e) => sum + e.bytesReceived, 0);
-      const tries = requests.filter((e) => e.key === `main/${name}` && (e.operation === 'InitiateMultipartUpload' || e.operation === 'PutObject')).length;
-      expect(bytes, name).toBeLessThanOrEqual(7 * statSync(join(fx.folder('main'), name)).size);
-      expect(tries, name).toBeLessThanOrEqual(6);
-    }
+      // Keep it live for ~15 s more: later snapshots back off (1, 2, 4, 8 s here), so the bytes
+      // sent stay a small multiple of the file's size instead of a stream of restarts.
+      const grown = statSync(paths[0]!).size + 150 * 1024;
+      await waitFor(() => statSync(paths[0]!).size >= grown, { timeoutMs: 60_000, what: 'the log to grow by 150 KiB' });
+      const requests = emulator.requestLog.entries();
+      for (const name of Object.keys(files)) {
+        const sent = requests.filter((e) => e.key === `main/${name}` && (e.operation === 'UploadPart' || e.operation === 'PutObject'));
+        const bytes = sent.reduce((sum, e) => sum + e.bytesReceived, 0);
+        const tries = requests.filter(
+          (e) => e.key === `main/${name}` && (e.operation === 'InitiateMultipartUpload' || e.operation === 'PutObject'),
+        ).length;
+        expect(bytes, name).toBeLessThanOrEqual(7 * statSync(join(fx.folder('main'), name)).size);
+        expect(tries, name).toBeLessThanOrEqual(6);
+      }
 
-    // Once it stops, it settles and goes up whole: verified, the object equal to the file.
-    await stopWriting();
-    for (const name of Object.keys(files)) {
-      await waitFor(() => rowOf(fx!.stateDb, name)?.state === 'verified', { timeoutMs: 60_000, what: `${name} verified` });
-      expect((await fx.remote(`main/${name}`))?.equals(readFileSync(join(fx.folder('main'), name)))).toBe(true);
-    }
-  });
+      // Once it stops, it settles and goes up whole: verified, the object equal to the file.
+      await stopWriting();
+      for (const name of Object.keys(files)) {
+        await waitFor(() => rowOf(fx!.stateDb, name)?.state === 'verified', { timeoutMs: 60_000, what: `${name} verified` });
+        expect((await fx.remote(`main/${name}`))?.equals(readFileSync(join(fx.folder('main'), name)))).toBe(true);
+      }
+    },
+  );
 
   it('that begins to be written while the daemon watches goes up as a prefix snapshot after the hold', { timeout: 120_000 }, async () => {
     fx = await createSyncFixture([{ name: 'main' }], { multipart_threshold: '4MiB' });

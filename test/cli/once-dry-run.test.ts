@@ -41,7 +41,11 @@ describe('once --dry-run', () => {
 
     const report = await dryRun(loadConfig(fx.configPath));
 
-    expect(report.actions.map((a) => `${a.action} ${a.key} ${a.size}`)).toEqual(['delete main/a.txt 5', 'upload main/b.txt 16', 'upload main/sub/c.txt 5']);
+    expect(report.actions.map((a) => `${a.action} ${a.key} ${a.size}`)).toEqual([
+      'delete main/a.txt 5',
+      'upload main/b.txt 16',
+      'upload main/sub/c.txt 5',
+    ]);
     expect(fx.emu.emulator.requestLog.entries()).toEqual([]);
     expect(fileRows()).toEqual(before);
     expect(createHash('sha256').update(readFileSync(fx.stateDb)).digest('hex')).toBe(dbHash);

@@ -29,11 +29,12 @@ function holds(dir: string, marker: Buffer): boolean {
 }
 
 describe.skipIf(process.platform !== 'linux')('`once` never uploads what a link swapped in for a queued file leads to', () => {
-  it('a queued file and a queued file\'s directory swapped for links to root-only files: neither content leaves the machine', async () => {
+  it("a queued file and a queued file's directory swapped for links to root-only files: neither content leaves the machine", async () => {
     fx = await createSyncFixture([{ name: 'main' }]);
     const folder = fx.folder('main');
     createTree(folder, { 'notes.txt': 'public notes', 'reports/q1.txt': 'public report' });
-    for (const rel of ['notes.txt', 'reports/q1.txt']) utimesSync(join(folder, rel), new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+    for (const rel of ['notes.txt', 'reports/q1.txt'])
+      utimesSync(join(folder, rel), new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
     const marker = randomBytes(48);
     const outside = join(fx.root, 'outside');
     mkdirSync(join(outside, 'reports'), { recursive: true });
@@ -51,16 +52,21 @@ describe.skipIf(process.platform !== 'linux')('`once` never uploads what a link 
     // Each upload stops there again: let each go on, until `once` is done.
     let exited = false;
     void cli.exited.then(() => (exited = true));
-    await waitFor(() => {
-      if (stopped(pid)) process.kill(pid, 'SIGCONT');
-      return exited;
-    }, { what: 'once to finish', timeoutMs: 60_000 });
+    await waitFor(
+      () => {
+        if (stopped(pid)) process.kill(pid, 'SIGCONT');
+        return exited;
+      },
+      { what: 'once to finish', timeoutMs: 60_000 },
+    );
 
     expect(await fx.remoteKeys()).toEqual([]);
     expect(holds(fx.emu.dataDir, marker)).toBe(false);
     const refused = cli.stdout.filter((l) => l.includes('file not read')).map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(refused.map((r) => r.path).sort()).toEqual(['notes.txt', 'reports/q1.txt']);
-    expect(refused.find((r) => r.path === 'notes.txt')?.reason).toBe(`refused to read ${join(folder, 'notes.txt')}: it is a symbolic link; not uploaded, treated as gone`);
+    expect(refused.find((r) => r.path === 'notes.txt')?.reason).toBe(
+      `refused to read ${join(folder, 'notes.txt')}: it is a symbolic link; not uploaded, treated as gone`,
+    );
     expect(refused.find((r) => r.path === 'reports/q1.txt')?.reason).toContain(`${join(folder, 'reports')} is a symbolic link`);
     // Treated as gone, never parked: nothing waits for `oss-sync retry`.
     const store = fx.openStore();

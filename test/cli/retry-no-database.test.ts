@@ -19,8 +19,13 @@ describe('retry without a state database', () => {
   it('creates nothing, says so naming the path, and exits 1', () => {
     const stateDb = join(ws.root, 'state', 'state.db');
     const config = ws.write([...OSS_LINES, `state_db: ${stateDb}`, ...ONE_FOLDER]);
-    const result = spawnSync(process.execPath, [CLI, 'retry', '--config', config], { encoding: 'utf8', env: { ...process.env, ...TEST_ENV } });
-    expect(result.stderr).toBe(`oss-sync retry: no state database at ${stateDb} (state_db of ${config}): nothing to retry; has the daemon run with this config?\n`);
+    const result = spawnSync(process.execPath, [CLI, 'retry', '--config', config], {
+      encoding: 'utf8',
+      env: { ...process.env, ...TEST_ENV },
+    });
+    expect(result.stderr).toBe(
+      `oss-sync retry: no state database at ${stateDb} (state_db of ${config}): nothing to retry; has the daemon run with this config?\n`,
+    );
     expect(result.stdout).toBe('');
     expect(result.status).toBe(1);
     expect(existsSync(join(ws.root, 'state'))).toBe(false);

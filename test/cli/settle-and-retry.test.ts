@@ -95,7 +95,17 @@ describe('the settle window, at its edges', () => {
     appendFileSync(dump, 'v2\n');
     const store = StateStore.open(fx.stateDb);
     const st = lstatSync(dump, { bigint: true });
-    store.queue.observe('main', [{ relPath: 'dump.sql', size: Number(st.size), mtimeNs: st.mtimeNs, ino: st.ino, dev: st.dev, bucket: fx.emu.bucket, key: 'main/dump.sql' }]);
+    store.queue.observe('main', [
+      {
+        relPath: 'dump.sql',
+        size: Number(st.size),
+        mtimeNs: st.mtimeNs,
+        ino: st.ino,
+        dev: st.dev,
+        bucket: fx.emu.bucket,
+        key: 'main/dump.sql',
+      },
+    ]);
     store.close();
     void keepWriting(dump);
     const once = fx.spawnCli(['once', '--config', fx.configPath]);
@@ -110,7 +120,9 @@ describe('the settle window, at its edges', () => {
     fx = await createSyncFixture([{ name: 'main' }], { settle_time: '5s' }); // it would wait 50 s
     void keepWriting(join(fx.folder('main'), 'app.log'));
     const once = fx.spawnCli(['once', '--config', fx.configPath]);
-    await waitFor(() => fx!.emu.emulator.requestLog.entries().some((e) => e.operation === 'ListMultipartUploads'), { what: 'start-up under way' });
+    await waitFor(() => fx!.emu.emulator.requestLog.entries().some((e) => e.operation === 'ListMultipartUploads'), {
+      what: 'start-up under way',
+    });
     const asked = Date.now();
     once.child.kill('SIGTERM');
     await once.exited;
@@ -127,7 +139,10 @@ describe('the settle window, at its edges', () => {
     void keepWriting(log);
     fx.spawnCli(['run', '--config', fx.configPath]);
     // Held back 15 windows (4.5 s here), then uploaded as it stands.
-    await waitFor(async () => ((await fx!.remote('main/app.log'))?.length ?? 0) > 3, { timeoutMs: 30_000, what: 'a newer app.log uploaded' });
+    await waitFor(async () => ((await fx!.remote('main/app.log'))?.length ?? 0) > 3, {
+      timeoutMs: 30_000,
+      what: 'a newer app.log uploaded',
+    });
     await stopWriting();
   });
 
@@ -146,7 +161,11 @@ describe('the settle window, at its edges', () => {
 describe('retry while the daemon runs', () => {
   it('is picked up within seconds: the idle daemon asks the queue again every 2 s', async () => {
     fx = await createSyncFixture([{ name: 'main' }], { max_attempts: 1 });
-    fx.emu.emulator.faults.add({ match: { operation: 'PutObject', key: 'main/flaky.txt' }, times: Infinity, action: { type: 'error', status: 500, code: 'InternalError' } });
+    fx.emu.emulator.faults.add({
+      match: { operation: 'PutObject', key: 'main/flaky.txt' },
+      times: Infinity,
+      action: { type: 'error', status: 500, code: 'InternalError' },
+    });
     const run = fx.spawnCli(['run', '--config', fx.configPath]);
     await run.waitForLog((r) => r.msg === 'watching folder');
     writeFileSync(join(fx.folder('main'), 'flaky.txt'), 'eventually');
@@ -155,6 +174,9 @@ describe('retry while the daemon runs', () => {
     const retry = fx.spawnCli(['retry', '--config', fx.configPath]);
     expect((await retry.exited).code).toBe(0);
     // The 30 s idle sleep this replaces would miss the deadline; 2 s polls make it easily.
-    await waitFor(async () => (await fx!.remote('main/flaky.txt'))?.toString() === 'eventually', { timeoutMs: 10_000, what: 'flaky.txt uploaded after retry' });
+    await waitFor(async () => (await fx!.remote('main/flaky.txt'))?.toString() === 'eventually', {
+      timeoutMs: 10_000,
+      what: 'flaky.txt uploaded after retry',
+    });
   });
 });

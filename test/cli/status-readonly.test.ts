@@ -25,7 +25,7 @@ function openUpStateFiles(stateDb: string): void {
 
 // An operator reading a service's state: the database belongs to the daemon's user (root here).
 describe.skipIf(process.getuid?.() !== 0)('status for a user who cannot write the state database', () => {
-  it('reads a running daemon\'s state, and says what to do when none runs', async () => {
+  it("reads a running daemon's state, and says what to do when none runs", async () => {
     fx = await createSyncFixture();
     createTree(fx.folder('main'), { 'a.txt': 'a' });
     chmodSync(fx.root, 0o755); // the config is readable to all; the state folder stays root's
@@ -35,7 +35,11 @@ describe.skipIf(process.getuid?.() !== 0)('status for a user who cannot write th
     await run.waitForLog((r) => r.msg === 'uploaded');
     const status = fx.spawnCli(['status', '--config', fx.configPath, '--json'], {}, { uid: NOBODY });
     expect((await status.exited).code, status.stderr.join('\n')).toBe(0);
-    const snapshot = JSON.parse(status.stdout.join('\n')) as { schemaVersion: number; daemon: { running: boolean; pid: number }; totals: { uploaded: number } };
+    const snapshot = JSON.parse(status.stdout.join('\n')) as {
+      schemaVersion: number;
+      daemon: { running: boolean; pid: number };
+      totals: { uploaded: number };
+    };
     expect(snapshot.schemaVersion).toBe(1);
     expect(snapshot.daemon).toMatchObject({ running: true, pid: run.child.pid });
     expect(snapshot.totals.uploaded).toBe(1);
@@ -60,8 +64,14 @@ describe.skipIf(process.getuid?.() !== 0)('status for a user who cannot write th
     const db = new Database(fx.stateDb);
     try {
       for (const [version, expected] of [
-        [SCHEMA_VERSION + 1, `has schema version ${SCHEMA_VERSION + 1}, newer than this oss-sync understands (${SCHEMA_VERSION}); upgrade oss-sync`],
-        [SCHEMA_VERSION - 1, `has schema version ${SCHEMA_VERSION - 1}, older than this oss-sync's (${SCHEMA_VERSION}); starting the daemon upgrades it`],
+        [
+          SCHEMA_VERSION + 1,
+          `has schema version ${SCHEMA_VERSION + 1}, newer than this oss-sync understands (${SCHEMA_VERSION}); upgrade oss-sync`,
+        ],
+        [
+          SCHEMA_VERSION - 1,
+          `has schema version ${SCHEMA_VERSION - 1}, older than this oss-sync's (${SCHEMA_VERSION}); starting the daemon upgrades it`,
+        ],
       ] as const) {
         db.pragma(`user_version = ${version}`);
         const status = fx.spawnCli(['status', '--config', fx.configPath], {}, { uid: NOBODY });

@@ -3,13 +3,36 @@ import type { StatusSnapshot } from '../../src/cli/status-snapshot.js';
 import { renderStatus } from '../../src/cli/status-view.js';
 
 function snapshot(failed: number): StatusSnapshot {
-  const problems = Array.from({ length: Math.min(50, failed) }, (_, i) => ({ folder: 'logs', relPath: `f${i}.log`, attempts: 10, lastError: 'InternalError', retrying: false, nextAttemptAt: 0 }));
+  const problems = Array.from({ length: Math.min(50, failed) }, (_, i) => ({
+    folder: 'logs',
+    relPath: `f${i}.log`,
+    attempts: 10,
+    lastError: 'InternalError',
+    retrying: false,
+    nextAttemptAt: 0,
+  }));
   return {
     schemaVersion: 1,
     stateDb: '/var/lib/oss-sync/state.db',
     database: { exists: true, healthy: true, problems: [] },
     daemon: { running: true, pid: 42, startedAt: null, uptimeSeconds: 3600, version: '0.1.0' },
-    folders: [{ folder: 'logs', queued: 1, uploading: 1, verified: 5, failed, deleting: 0, retrying: 0, queuedBytes: 3 << 20, verifiedBytes: 1024, mode: 'watching', note: null, path: '/var/log/app', inConfig: true }],
+    folders: [
+      {
+        folder: 'logs',
+        queued: 1,
+        uploading: 1,
+        verified: 5,
+        failed,
+        deleting: 0,
+        retrying: 0,
+        queuedBytes: 3 << 20,
+        verifiedBytes: 1024,
+        mode: 'watching',
+        note: null,
+        path: '/var/log/app',
+        inConfig: true,
+      },
+    ],
     uploading: [],
     problems,
     totals: { queued: 1, uploading: 1, uploaded: 5, failed, retrying: 0, deleting: 0, queuedBytes: 3 << 20, uploadedBytes: 1024 },

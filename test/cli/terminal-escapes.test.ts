@@ -23,7 +23,11 @@ describe('file names with control characters in human output', () => {
   it('once and status show them escaped; status --json keeps them exact', async () => {
     fx = await createSyncFixture([{ name: 'main' }], { max_attempts: 1 });
     writeFileSync(join(fx.folder('main'), NAME), 'x');
-    fx.emu.emulator.faults.add({ match: { operation: 'PutObject' }, times: Infinity, action: { type: 'error', status: 500, code: 'InternalError' } });
+    fx.emu.emulator.faults.add({
+      match: { operation: 'PutObject' },
+      times: Infinity,
+      action: { type: 'error', status: 500, code: 'InternalError' },
+    });
 
     const once = fx.spawnCli(['once', '--config', fx.configPath]);
     expect((await once.exited).code).toBe(1);

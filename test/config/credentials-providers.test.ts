@@ -12,18 +12,37 @@ describe('oss.credentials', () => {
   afterEach(() => ws.remove());
 
   it('static keys stay the default: no credentials key, no provider', () => {
-    const config = ws.load([...ENDPOINT, '  access_key_id: ${OSS_ACCESS_KEY_ID}', '  access_key_secret: ${OSS_ACCESS_KEY_SECRET}', ...ONE_FOLDER]);
+    const config = ws.load([
+      ...ENDPOINT,
+      '  access_key_id: ${OSS_ACCESS_KEY_ID}',
+      '  access_key_secret: ${OSS_ACCESS_KEY_SECRET}',
+      ...ONE_FOLDER,
+    ]);
     expect(config.oss.credentials).toBeUndefined();
     expect(config.oss.accessKeyId).toBe('test-id');
   });
 
   it('reads each provider with its defaults (the metadata service at 100.100.100.200, STS at its public endpoint)', () => {
-    const load = (lines: string[]) => ws.load([...ENDPOINT, '  credentials:', ...lines.map((l) => `    ${l}`), ...ONE_FOLDER]).oss.credentials;
-    expect(load(['provider: credentials_uri', 'uri: http://127.0.0.1:8080/creds'])).toEqual({ provider: 'credentials_uri', uri: 'http://127.0.0.1:8080/creds' });
-    expect(load(['provider: process', 'command: [/usr/local/bin/get-sts, --json]'])).toEqual({ provider: 'process', command: ['/usr/local/bin/get-sts', '--json'], timeoutMs: 30_000 });
-    expect(load(['provider: ecs_ram_role'])).toEqual({ provider: 'ecs_ram_role', metadataEndpoint: 'http://100.100.100.200', hardenedOnly: false });
+    const load = (lines: string[]) =>
+      ws.load([...ENDPOINT, '  credentials:', ...lines.map((l) => `    ${l}`), ...ONE_FOLDER]).oss.credentials;
+    expect(load(['provider: credentials_uri', 'uri: http://127.0.0.1:8080/creds'])).toEqual({
+      provider: 'credentials_uri',
+      uri: 'http://127.0.0.1:8080/creds',
+    });
+    expect(load(['provider: process', 'command: [/usr/local/bin/get-sts, --json]'])).toEqual({
+      provider: 'process',
+      command: ['/usr/local/bin/get-sts', '--json'],
+      timeoutMs: 30_000,
+    });
+    expect(load(['provider: ecs_ram_role'])).toEqual({
+      provider: 'ecs_ram_role',
+      metadataEndpoint: 'http://100.100.100.200',
+      hardenedOnly: false,
+    });
     expect(load(['provider: file', 'path: sts.ini'])).toEqual({ provider: 'file', path: `${ws.root}/sts.ini` });
-    expect(load(['provider: assume_role', 'role_arn: acs:ram::1:role/backup', 'base:', '  provider: ecs_ram_role', '  role_name: r'])).toEqual({
+    expect(
+      load(['provider: assume_role', 'role_arn: acs:ram::1:role/backup', 'base:', '  provider: ecs_ram_role', '  role_name: r']),
+    ).toEqual({
       provider: 'assume_role',
       roleArn: 'acs:ram::1:role/backup',
       roleSessionName: 'oss-sync',
@@ -35,10 +54,16 @@ describe('oss.credentials', () => {
 
   it('names the key at fault', () => {
     const messages = (lines: string[], extra: string[] = []) =>
-      ws.fail([...ENDPOINT, ...extra, '  credentials:', ...lines.map((l) => `    ${l}`), ...ONE_FOLDER]).issues.map((i) => `${i.keyPath}: ${i.message}`);
-    expect(messages(['provider: sts'])).toEqual([expect.stringMatching(/^oss\.credentials\.provider: expected one of static, file, credentials_uri/)]);
+      ws
+        .fail([...ENDPOINT, ...extra, '  credentials:', ...lines.map((l) => `    ${l}`), ...ONE_FOLDER])
+        .issues.map((i) => `${i.keyPath}: ${i.message}`);
+    expect(messages(['provider: sts'])).toEqual([
+      expect.stringMatching(/^oss\.credentials\.provider: expected one of static, file, credentials_uri/),
+    ]);
     expect(messages(['provider: credentials_uri'])).toEqual([expect.stringMatching(/^oss\.credentials\.uri: missing/)]);
-    expect(messages(['provider: credentials_uri', 'uri: ftp://x'])).toEqual([expect.stringMatching(/^oss\.credentials\.uri: expected an http/)]);
+    expect(messages(['provider: credentials_uri', 'uri: ftp://x'])).toEqual([
+      expect.stringMatching(/^oss\.credentials\.uri: expected an http/),
+    ]);
     expect(messages(['provider: process', 'command: []'])).toEqual([expect.stringMatching(/^oss\.credentials\.command:/)]);
     expect(messages(['provider: ecs_ram_role', 'role: x'])).toEqual([expect.stringMatching(/^oss\.credentials\.role: unknown key/)]);
     expect(messages(['provider: assume_role', 'role_arn: a'])).toEqual([expect.stringMatching(/^oss\.credentials\.base: missing/)]);

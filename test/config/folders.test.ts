@@ -38,7 +38,12 @@ describe('folder resolution', () => {
     expect(error.message).toContain(
       'folders[1]: its default name "photos" (the directory\'s name) is already used by folders[0] (line 6); give each a name: (a folder\'s name keys its saved state; earlier versions called this one "photos-2" by its place in the list: name it so to keep its state)',
     );
-    const taken = ws.fail([...OSS_LINES, 'folders:', '  - { name: photos, path: c, bucket: bkt, prefix: one }', '  - { path: a/photos, bucket: bkt, prefix: two }']);
+    const taken = ws.fail([
+      ...OSS_LINES,
+      'folders:',
+      '  - { name: photos, path: c, bucket: bkt, prefix: one }',
+      '  - { path: a/photos, bucket: bkt, prefix: two }',
+    ]);
     expect(taken.message).toContain('folders[1]: its default name "photos" (the directory\'s name) is already used by folders[0] (line 6)');
   });
 
@@ -55,7 +60,9 @@ describe('folder resolution', () => {
       '  - { path: ./c/, bucket: two, storage_class: Cold }',
     ]);
     expect(error.message).toContain(`folders[1].path: ${ws.root}/c is the same directory as ${ws.root}/c of folders[0] (line 6)`);
-    expect(error.message).toContain('folders[1].storage_class: expected one of Standard, IA, Archive, ColdArchive, DeepColdArchive, got "Cold"');
+    expect(error.message).toContain(
+      'folders[1].storage_class: expected one of Standard, IA, Archive, ColdArchive, DeepColdArchive, got "Cold"',
+    );
   });
 
   it('rejects a folder path that is a file, and two folders with the same bucket and prefix', () => {
@@ -67,6 +74,8 @@ describe('folder resolution', () => {
       '  - { path: b, bucket: bkt, prefix: /same/ }',
     ]);
     expect(error.message).toContain(`config.yaml:6:13: folders[0].path: ${ws.root}/c/z is not a directory`);
-    expect(error.message).toContain('config.yaml:8:37: folders[2].prefix: prefix "same/" in bucket bkt overlaps prefix "same/" of folders[1] (line 7)');
+    expect(error.message).toContain(
+      'config.yaml:8:37: folders[2].prefix: prefix "same/" in bucket bkt overlaps prefix "same/" of folders[1] (line 7)',
+    );
   });
 });

@@ -23,7 +23,10 @@ function exampleWithEveryKey(): Record<string, unknown> {
 function leafPaths(value: unknown, path: string[] = []): string[][] {
   if (Array.isArray(value)) {
     // The folders list is one key per folder field; other lists (globs) are one key per item.
-    if (path.at(-1) === 'folders') return [...new Set(value.flatMap((item) => leafPaths(item, [...path, '[]']).map((p) => JSON.stringify(p))))].map((p) => JSON.parse(p) as string[]);
+    if (path.at(-1) === 'folders')
+      return [...new Set(value.flatMap((item) => leafPaths(item, [...path, '[]']).map((p) => JSON.stringify(p))))].map(
+        (p) => JSON.parse(p) as string[],
+      );
     return value.flatMap((item, index) => leafPaths(item, [...path, String(index)]));
   }
   if (typeof value === 'object' && value !== null) return Object.entries(value).flatMap(([key, item]) => leafPaths(item, [...path, key]));
@@ -56,9 +59,29 @@ describe('a secret referenced under any config key', () => {
 
   it('covers every key of config.example.yaml, the commented-out ones too', () => {
     const names = keys.map((k) => k.join('.'));
-    for (const key of ['oss.endpoint', 'oss.region', 'oss.timeout', 'oss.credentials_file', 'oss.access_key_secret', 'state_db', 'log_level', 'concurrency.files',
-      'part_size', 'reconcile_schedule', 'ignore.0', 'folders.[].name', 'folders.[].path', 'folders.[].bucket', 'folders.[].prefix', 'folders.[].include.0',
-      'folders.[].storage_class', 'folders.[].watcher', 'folders.[].exclude.1', 'folders.[].delete_policy', 'folders.[].part_size']) {
+    for (const key of [
+      'oss.endpoint',
+      'oss.region',
+      'oss.timeout',
+      'oss.credentials_file',
+      'oss.access_key_secret',
+      'state_db',
+      'log_level',
+      'concurrency.files',
+      'part_size',
+      'reconcile_schedule',
+      'ignore.0',
+      'folders.[].name',
+      'folders.[].path',
+      'folders.[].bucket',
+      'folders.[].prefix',
+      'folders.[].include.0',
+      'folders.[].storage_class',
+      'folders.[].watcher',
+      'folders.[].exclude.1',
+      'folders.[].delete_policy',
+      'folders.[].part_size',
+    ]) {
       expect(names).toContain(key);
     }
   });
@@ -72,7 +95,8 @@ describe('a secret referenced under any config key', () => {
     for (const key of keys) {
       const data = withValue(example, key, '${LEAKED}') as { oss: Record<string, unknown> };
       // credentials_file and the three credential keys exclude each other: one or the other
-      for (const k of key.join('.') === 'oss.credentials_file' ? ['access_key_id', 'access_key_secret', 'sts_token'] : ['credentials_file']) delete data.oss[k];
+      for (const k of key.join('.') === 'oss.credentials_file' ? ['access_key_id', 'access_key_secret', 'sts_token'] : ['credentials_file'])
+        delete data.oss[k];
       const file = join(dir.path, 'config.yaml');
       writeFileSync(file, stringify(data));
       let output: string;

@@ -26,7 +26,9 @@ describe('config validation errors', () => {
     const error = ws.fail([...OSS_LINES, 'concurrency:', '  files: many', 'log_level: verbose', 'watcher: Native', ...ONE_FOLDER]);
     expect(error.message).toContain(at(6, 10, 'concurrency.files: expected a whole number from 1 to 256, got "many"'));
     expect(error.message).toContain(at(7, 12, 'log_level: expected one of debug, info, warn, error, got "verbose"'));
-    expect(error.message).toContain(at(8, 10, 'watcher: expected one of auto, chokidar, native, poll, got "Native" (did you mean "native"?)'));
+    expect(error.message).toContain(
+      at(8, 10, 'watcher: expected one of auto, chokidar, native, poll, got "Native" (did you mean "native"?)'),
+    );
   });
 
   it('reports a wrong size unit and a part size out of range', () => {
@@ -39,7 +41,11 @@ describe('config validation errors', () => {
   it('rejects a part size that does not fit concurrency.memory, at the part_size that set it', () => {
     const own = ws.fail([...OSS_LINES, 'concurrency:', '  memory: 16MiB', ...ONE_FOLDER, '    part_size: 32MiB']);
     expect(own.message).toContain(
-      at(11, 16, 'folders[0].part_size: parts of 32MiB (folders[0]) do not fit concurrency.memory of 16MiB: every upload holds at least 1 part in memory'),
+      at(
+        11,
+        16,
+        'folders[0].part_size: parts of 32MiB (folders[0]) do not fit concurrency.memory of 16MiB: every upload holds at least 1 part in memory',
+      ),
     );
     const global = ws.fail([...OSS_LINES, 'concurrency: { memory: 1MiB }', 'part_size: 2MiB', ...ONE_FOLDER]);
     expect(global.message).toContain(at(6, 12, 'part_size: parts of 2MiB (folders[0]) do not fit concurrency.memory of 1MiB'));
@@ -114,7 +120,9 @@ describe('config validation errors', () => {
     expect(withUser.message).toContain('oss.endpoint: must not carry a user name or password');
     expect(withUser.message).not.toContain('hunter2');
     const withPath = ws.fail(['oss:', '  endpoint: https://oss-cn-hangzhou.aliyuncs.com/bucket?x=1', ...OSS_LINES.slice(2)]);
-    expect(withPath.message).toContain('oss.endpoint: expected the service address only (no path, query or #), like https://oss-cn-hangzhou.aliyuncs.com');
+    expect(withPath.message).toContain(
+      'oss.endpoint: expected the service address only (no path, query or #), like https://oss-cn-hangzhou.aliyuncs.com',
+    );
   });
 
   it('reports every problem at once, in file order', () => {
@@ -145,14 +153,19 @@ describe('config validation errors', () => {
       [...OSS_LINES, 'shutdown_grace: ${OSS_ACCESS_KEY_SECRET}', 'folders:', '  - { path: photos, bucket: "${OSS_STS_TOKEN}" }'],
       { ...TEST_ENV, OSS_STS_TOKEN: token },
     );
-    expect(error.message).toContain('shutdown_grace: expected a number of milliseconds or a duration like 500ms, 2s, 1m, 1h, 7d, got the value of "${OSS_ACCESS_KEY_SECRET}"');
+    expect(error.message).toContain(
+      'shutdown_grace: expected a number of milliseconds or a duration like 500ms, 2s, 1m, 1h, 7d, got the value of "${OSS_ACCESS_KEY_SECRET}"',
+    );
     expect(error.message).toContain('folders[0].bucket:');
     expect(error.message).toContain('the value of "${OSS_STS_TOKEN}"');
     expect(error.message).not.toContain(TEST_ENV.OSS_ACCESS_KEY_SECRET);
     expect(error.message).not.toContain(token.slice(0, 12));
     // ...nor resolved into a path, nor in part (the unit after a number)
     const secret = '12zq9XsecretValue';
-    const other = ws.fail([...OSS_LINES, 'shutdown_grace: ${S}', 'folders:', '  - { path: "${S}", bucket: bkt }'], { ...TEST_ENV, S: secret });
+    const other = ws.fail([...OSS_LINES, 'shutdown_grace: ${S}', 'folders:', '  - { path: "${S}", bucket: bkt }'], {
+      ...TEST_ENV,
+      S: secret,
+    });
     expect(other.message).toContain('folders[0].path: folder');
     expect(other.message).not.toContain('zq9XsecretValue'.slice(0, 8));
     expect(other.message).not.toMatch(/secretValue|zq9X/);
@@ -170,7 +183,11 @@ describe('config validation errors', () => {
   });
 
   it('refuses a YAML alias bomb instead of expanding it', () => {
-    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]', 'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]', 'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]'];
+    const bomb = [
+      'a: &a [x, x, x, x, x, x, x, x, x, x]',
+      'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]',
+      'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]',
+    ];
     expect(() => parseConfig(bomb.join('\n'), '/bomb.yaml', TEST_ENV)).toThrow('/bomb.yaml:1:1: YAML: ');
   });
 

@@ -30,7 +30,10 @@ describe('files whose metadata moved but whose content did not', () => {
     await waitFor(() => ['touched.txt', 'copied.txt', 'edited.txt'].every((p) => store.queue.find('main', p)?.state === 'verified'), {
       what: 'all three verified',
     });
-    const puts = fx.emu.emulator.requestLog.entries().filter((e) => e.operation === 'PutObject').map((e) => e.key);
+    const puts = fx.emu.emulator.requestLog
+      .entries()
+      .filter((e) => e.operation === 'PutObject')
+      .map((e) => e.key);
     expect(puts).toEqual(['main/edited.txt']);
     expect((await fx.remote('main/edited.txt'))?.toString()).toBe('bbbb');
     expect(second.logs.filter((l) => l.includes('content unchanged')).length).toBe(2);

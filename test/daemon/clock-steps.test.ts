@@ -32,7 +32,8 @@ describe('a step of the wall clock', () => {
       activeFolders: () => ['f'],
       run: async (row) => {
         runs++;
-        if (attempt(row, runs)) store.queue.markVerified(row.id, row.generation, { bucket: row.bucket, key: row.key, etag: '"E"', crc64: '1', fingerprint: row });
+        if (attempt(row, runs))
+          store.queue.markVerified(row.id, row.generation, { bucket: row.bucket, key: row.key, etag: '"E"', crc64: '1', fingerprint: row });
       },
     });
     scheduler.start();

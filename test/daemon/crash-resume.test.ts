@@ -40,7 +40,11 @@ describe('kill -9 and resume', () => {
   let fx: SyncFixture;
   afterEach(async () => fx?.cleanup());
 
-  type KillPoint = 'before the first part is acknowledged' | 'midway through the parts' | 'after the last part, before Complete' | 'after Complete, before the database knows';
+  type KillPoint =
+    | 'before the first part is acknowledged'
+    | 'midway through the parts'
+    | 'after the last part, before Complete'
+    | 'after Complete, before the database knows';
 
   it.each<KillPoint>([
     'before the first part is acknowledged',
@@ -54,13 +58,16 @@ describe('kill -9 and resume', () => {
     const key = 'main/db.dump';
     const faults = fx.emu.emulator.faults;
     let env: NodeJS.ProcessEnv = {};
-    if (point === 'before the first part is acknowledged') faults.add({ match: { operation: 'UploadPart' }, times: Infinity, action: { type: 'latency', ms: 20_000 } });
+    if (point === 'before the first part is acknowledged')
+      faults.add({ match: { operation: 'UploadPart' }, times: Infinity, action: { type: 'latency', ms: 20_000 } });
     if (point === 'midway through the parts') {
       faults.add({ match: { operation: 'UploadPart' }, times: Infinity, action: { type: 'latency', ms: 150 } });
       // The second half hangs, so the kill surely lands midway however slow the machine is.
-      for (let n = PARTS / 2 + 1; n <= PARTS; n++) faults.add({ match: { operation: 'UploadPart', partNumber: n }, times: Infinity, action: { type: 'latency', ms: 20_000 } });
+      for (let n = PARTS / 2 + 1; n <= PARTS; n++)
+        faults.add({ match: { operation: 'UploadPart', partNumber: n }, times: Infinity, action: { type: 'latency', ms: 20_000 } });
     }
-    if (point === 'after the last part, before Complete') faults.add({ match: { operation: 'CompleteMultipartUpload' }, times: Infinity, action: { type: 'latency', ms: 20_000 } });
+    if (point === 'after the last part, before Complete')
+      faults.add({ match: { operation: 'CompleteMultipartUpload' }, times: Infinity, action: { type: 'latency', ms: 20_000 } });
     if (point === 'after Complete, before the database knows') env = { OSS_SYNC_FAILPOINT: 'before-mark-verified' };
 
     const first = fx.spawnCli(['run', '--config', fx.configPath], env);
@@ -118,12 +125,15 @@ describe('kill -9 and resume', () => {
     const path = join(fx.folder('main'), 'db.dump');
     writeFileSync(path, randomBytes(PART * PARTS));
     writeFileSync(join(fx.folder('main'), 'stays.txt'), 'the folder is not empty (an empty one looks unmounted)');
-    fx.emu.emulator.faults.add({ match: { operation: 'UploadPart', partNumber: PARTS }, times: Infinity, action: { type: 'latency', ms: 20_000 } });
+    fx.emu.emulator.faults.add({
+      match: { operation: 'UploadPart', partNumber: PARTS },
+      times: Infinity,
+      action: { type: 'latency', ms: 20_000 },
+    });
     const first = fx.spawnCli(['run', '--config', fx.configPath]);
-    await waitFor(
-      async () => uploadsOf(fx.emu.emulator.requestLog.entries(), 'main/db.dump', 'UploadPart').length >= 3,
-      { what: 'parts of the upload on the server' },
-    );
+    await waitFor(async () => uploadsOf(fx.emu.emulator.requestLog.entries(), 'main/db.dump', 'UploadPart').length >= 3, {
+      what: 'parts of the upload on the server',
+    });
     first.child.kill('SIGKILL');
     await first.exited;
     fx.emu.emulator.faults.clear();
@@ -147,7 +157,11 @@ describe('kill -9 and resume', () => {
     }
     fx.emu.emulator.faults.add({ match: {}, times: Infinity, action: { type: 'latency', ms: 40 } });
     // One multipart upload hangs at its end, so one is surely in progress when the kill comes.
-    fx.emu.emulator.faults.add({ match: { operation: 'CompleteMultipartUpload', key: 'main/big/0.bin' }, times: Infinity, action: { type: 'latency', ms: 20_000 } });
+    fx.emu.emulator.faults.add({
+      match: { operation: 'CompleteMultipartUpload', key: 'main/big/0.bin' },
+      times: Infinity,
+      action: { type: 'latency', ms: 20_000 },
+    });
     const first = fx.spawnCli(['run', '--config', fx.configPath]);
     const store = fx.openStore();
     let verifiedAtKill: string[] = [];

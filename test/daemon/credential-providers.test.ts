@@ -38,7 +38,10 @@ describe('credential providers against servers on 127.0.0.1', () => {
 
   /** The error's message, with a check that it carries no secret the issuer handed out. */
   async function failure(p: Promise<unknown>, issuer?: StsIssuer): Promise<string> {
-    const err = (await p.then(() => undefined, (e: unknown) => e)) as Error | undefined;
+    const err = (await p.then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as Error | undefined;
     expect(err, 'expected a failure').toBeInstanceOf(Error);
     for (const secret of issuer?.secrets() ?? []) expect(err!.message).not.toContain(secret);
     return err!.message;
@@ -54,11 +57,23 @@ describe('credential providers against servers on 127.0.0.1', () => {
 
     const answers = [
       { status: 200, body: '{"AccessKeyId": "a", "AccessKeySecret": "s3cr3t-value", ' },
-      { status: 200, body: JSON.stringify({ AccessKeyId: 'a', AccessKeySecret: 's3cr3t-value', SecurityToken: 't0k3n-value', Expiration: '2001-01-01T00:00:00Z' }) },
+      {
+        status: 200,
+        body: JSON.stringify({
+          AccessKeyId: 'a',
+          AccessKeySecret: 's3cr3t-value',
+          SecurityToken: 't0k3n-value',
+          Expiration: '2001-01-01T00:00:00Z',
+        }),
+      },
       { status: 503, body: 's3cr3t-value' },
     ];
     const bad = server(await startHttpServer(() => answers.shift()!));
-    for (const expected of [/credentials_uri provider answered malformed JSON/, /credentials_uri provider answered credentials that expired at 2001/, /credentials_uri provider: .* answered HTTP 503/]) {
+    for (const expected of [
+      /credentials_uri provider answered malformed JSON/,
+      /credentials_uri provider answered credentials that expired at 2001/,
+      /credentials_uri provider: .* answered HTTP 503/,
+    ]) {
       const message = await failure(track(credentialsUriProvider(bad.url, FAST)).get());
       expect(message).toMatch(expected);
       expect(message).not.toMatch(/s3cr3t|t0k3n/);
@@ -79,14 +94,19 @@ describe('credential providers against servers on 127.0.0.1', () => {
     await waitFor(() => p.state().lastError === undefined, { what: 'the process provider to recover by its own retry' });
     expect((await p.get()).securityToken).toBe(issuer.issued[0]!.SecurityToken);
     writeFileSync(out, '{not json');
-    expect(await failure(track(processProvider([process.execPath, '-e', script], 10_000, FAST)).get())).toMatch(/process provider answered malformed JSON/);
+    expect(await failure(track(processProvider([process.execPath, '-e', script], 10_000, FAST)).get())).toMatch(
+      /process provider answered malformed JSON/,
+    );
   });
 
   it('file: a rewritten credentials file is read again without a restart', async () => {
     const issuer = new StsIssuer(emu.emulator, 60_000);
     const path = join(dir.path, 'sts.yaml');
     const write = (set: ReturnType<StsIssuer['issue']>) => {
-      writeFileSync(path, `access_key_id: ${set.AccessKeyId}\naccess_key_secret: ${set.AccessKeySecret}\nsts_token: ${set.SecurityToken}\n`);
+      writeFileSync(
+        path,
+        `access_key_id: ${set.AccessKeyId}\naccess_key_secret: ${set.AccessKeySecret}\nsts_token: ${set.SecurityToken}\n`,
+      );
       chmodSync(path, 0o600);
     };
     write(issuer.issue());
@@ -101,12 +121,18 @@ describe('credential providers against servers on 127.0.0.1', () => {
     const md = server(await startMetadataService(issuer, 'backup-role', 'required'));
     const p = track(ecsRamRoleProvider({ metadataEndpoint: md.url, hardenedOnly: true }, FAST));
     expect((await p.get()).securityToken).toBe(issuer.issued[0]!.SecurityToken);
-    expect(md.requests).toEqual(['PUT /latest/api/token', 'GET /latest/meta-data/ram/security-credentials/', 'GET /latest/meta-data/ram/security-credentials/backup-role']);
+    expect(md.requests).toEqual([
+      'PUT /latest/api/token',
+      'GET /latest/meta-data/ram/security-credentials/',
+      'GET /latest/meta-data/ram/security-credentials/backup-role',
+    ]);
 
     const old = server(await startMetadataService(issuer, 'backup-role', 'absent'));
     const normal = track(ecsRamRoleProvider({ metadataEndpoint: old.url, hardenedOnly: false, roleName: 'backup-role' }, FAST));
     expect((await normal.get()).accessKeyId).toBe(issuer.issued[1]!.AccessKeyId);
-    expect(await failure(track(ecsRamRoleProvider({ metadataEndpoint: old.url, hardenedOnly: true }, FAST)).get())).toMatch(/ecs_ram_role provider got no metadata token \(hardened_only is set\)/);
+    expect(await failure(track(ecsRamRoleProvider({ metadataEndpoint: old.url, hardenedOnly: true }, FAST)).get())).toMatch(
+      /ecs_ram_role provider got no metadata token \(hardened_only is set\)/,
+    );
   });
 
   it('assume_role: calls STS with an RPC signature made from the base credentials', async () => {
@@ -117,11 +143,18 @@ describe('credential providers against servers on 127.0.0.1', () => {
         const params = Object.fromEntries(new URL(req.url!, 'http://x').searchParams);
         const { Signature: signature, ...rest } = params;
         if (signature !== signRpcQuery('GET', rest, base.accessKeySecret)) return { status: 400, body: '{"Code":"SignatureDoesNotMatch"}' };
-        if (rest.Action !== 'AssumeRole' || rest.RoleArn !== 'acs:ram::1:role/backup' || rest.DurationSeconds !== '900') return { status: 400, body: '{}' };
+        if (rest.Action !== 'AssumeRole' || rest.RoleArn !== 'acs:ram::1:role/backup' || rest.DurationSeconds !== '900')
+          return { status: 400, body: '{}' };
         return { status: 200, body: JSON.stringify({ RequestId: 'r', Credentials: issuer.issue() }) };
       }),
     );
-    const p = track(assumeRoleProvider(staticCredentials(base), { roleArn: 'acs:ram::1:role/backup', roleSessionName: 'oss-sync', durationSeconds: 900, stsEndpoint: sts.url }, FAST));
+    const p = track(
+      assumeRoleProvider(
+        staticCredentials(base),
+        { roleArn: 'acs:ram::1:role/backup', roleSessionName: 'oss-sync', durationSeconds: 900, stsEndpoint: sts.url },
+        FAST,
+      ),
+    );
     expect((await p.get()).accessKeyId).toBe(issuer.issued[0]!.AccessKeyId);
     expect(sts.requests).toHaveLength(1);
 
@@ -137,13 +170,25 @@ describe('credential providers against servers on 127.0.0.1', () => {
           accessKeyId: '',
           accessKeySecret: '',
           authorizationV4: false,
-          credentials: { provider: 'assume_role', roleArn: 'acs:ram::1:role/backup', roleSessionName: 's', durationSeconds: 900, stsEndpoint: stsFromUri.url, base: { provider: 'credentials_uri', uri: baseUri.url } },
+          credentials: {
+            provider: 'assume_role',
+            roleArn: 'acs:ram::1:role/backup',
+            roleSessionName: 's',
+            durationSeconds: 900,
+            stsEndpoint: stsFromUri.url,
+            base: { provider: 'credentials_uri', uri: baseUri.url },
+          },
         },
         { ...FAST, onFetched: (c) => seen.push(c.accessKeySecret, c.securityToken ?? '') },
       ),
     );
     await built.get();
-    expect(seen).toEqual([baseIssuer.issued[0]!.AccessKeySecret, baseIssuer.issued[0]!.SecurityToken, issuer.issued[1]!.AccessKeySecret, issuer.issued[1]!.SecurityToken]);
+    expect(seen).toEqual([
+      baseIssuer.issued[0]!.AccessKeySecret,
+      baseIssuer.issued[0]!.SecurityToken,
+      issuer.issued[1]!.AccessKeySecret,
+      issuer.issued[1]!.SecurityToken,
+    ]);
     expect(built.state().kind).toBe('assume_role');
   });
 });

@@ -29,7 +29,17 @@ describe.skipIf(mountRefused !== undefined)('FolderSync.fileGone (a mirror folde
     mountTmpfs(join(root, 'sub'));
     mounted = join(root, 'sub');
     createTree(root, { 'top.txt': 't', 'sub/a.txt': 'a', 'sub/b.txt': 'b', 'sub/dir/c.txt': 'c', 'plain/d.txt': 'd' });
-    const folder: FolderConfig = { name: 'disk', path: root, bucket: 'b', prefix: '', include: [], exclude: [], deletePolicy: 'mirror', partSize: 8 << 20, watcher: 'auto' };
+    const folder: FolderConfig = {
+      name: 'disk',
+      path: root,
+      bucket: 'b',
+      prefix: '',
+      include: [],
+      exclude: [],
+      deletePolicy: 'mirror',
+      partSize: 8 << 20,
+      watcher: 'auto',
+    };
     const relPaths = ['top.txt', 'sub/a.txt', 'sub/b.txt', 'sub/dir/c.txt', 'plain/d.txt'];
     const devs = new Map<string, bigint>();
     ctx.store.queue.observe(
@@ -67,7 +77,11 @@ describe.skipIf(mountRefused !== undefined)('FolderSync.fileGone (a mirror folde
     expect(sync.fileGone('sub/dir/c.txt', devOf('sub/dir/c.txt'))).toBe(true);
     rmSync(join(root, 'plain'), { recursive: true });
     expect(sync.fileGone('plain/d.txt', devOf('plain/d.txt'))).toBe(true);
-    expect(['sub/a.txt', 'sub/dir/c.txt', 'plain/d.txt'].map((p) => ctx.store.queue.find('disk', p)?.state)).toEqual(['deleting', 'deleting', 'deleting']);
+    expect(['sub/a.txt', 'sub/dir/c.txt', 'plain/d.txt'].map((p) => ctx.store.queue.find('disk', p)?.state)).toEqual([
+      'deleting',
+      'deleting',
+      'deleting',
+    ]);
   });
 
   it('decides nothing for a file of an unmounted disk, or one still there', async () => {
@@ -77,7 +91,11 @@ describe.skipIf(mountRefused !== undefined)('FolderSync.fileGone (a mirror folde
     mounted = undefined;
     expect(sync.fileGone('sub/b.txt', devOf('sub/b.txt'))).toBe(false);
     expect(sync.fileGone('sub/dir/c.txt', devOf('sub/dir/c.txt'))).toBe(false);
-    expect(['sub/a.txt', 'sub/b.txt', 'sub/dir/c.txt'].map((p) => ctx.store.queue.find('disk', p)?.state)).toEqual(['queued', 'queued', 'queued']);
+    expect(['sub/a.txt', 'sub/b.txt', 'sub/dir/c.txt'].map((p) => ctx.store.queue.find('disk', p)?.state)).toEqual([
+      'queued',
+      'queued',
+      'queued',
+    ]);
     await sync.close();
   });
 });

@@ -114,7 +114,11 @@ describe.skipIf(!gnuFind)('FindWalk: GNU find lists, the filter decides', () => 
   });
 
   it('says it is incomplete when find fails, or says what it does not understand', async () => {
-    const failing = new FindWalk(tree, createPathFilter(), fakeFind('failing-find', 'echo "find: fts_read failed: Cannot allocate memory" >&2; exit 1'));
+    const failing = new FindWalk(
+      tree,
+      createPathFilter(),
+      fakeFind('failing-find', 'echo "find: fts_read failed: Cannot allocate memory" >&2; exit 1'),
+    );
     expect((await byFind(failing)).entries).toEqual([]);
     expect(failing.incomplete).toContain('fts_read failed');
     const crashed = new FindWalk(tree, createPathFilter(), fakeFind('crashing-find', 'kill -9 $$'));
@@ -235,8 +239,14 @@ describe("find's arguments and messages", () => {
   });
 
   it.each([
-    ["find: '/data/locked': Permission denied", { kind: 'path', error: { relPath: 'locked', code: 'EACCES', message: 'Permission denied: /data/locked' } }],
-    ["find: '/data': No such file or directory", { kind: 'path', error: { relPath: '', code: 'ENOENT', message: 'No such file or directory: /data' } }],
+    [
+      "find: '/data/locked': Permission denied",
+      { kind: 'path', error: { relPath: 'locked', code: 'EACCES', message: 'Permission denied: /data/locked' } },
+    ],
+    [
+      "find: '/data': No such file or directory",
+      { kind: 'path', error: { relPath: '', code: 'ENOENT', message: 'No such file or directory: /data' } },
+    ],
     ["find: '/data/a/b.txt': No such file or directory", { kind: 'vanished', relPath: 'a/b.txt' }],
     ["find: '/data/x': Some new message", { kind: 'path', error: { relPath: 'x', code: 'UNKNOWN', message: 'Some new message: /data/x' } }],
     ["find: '/data/it\\'s': Permission denied", { kind: 'unknown' }], // quoting we do not unescape

@@ -34,7 +34,11 @@ describe('daemon and troublesome folders and files', () => {
   it('shows a folder paused by an error every upload would hit, and no longer once a reload fixed it', async () => {
     fx = await createSyncFixture([{ name: 'main' }]);
     // A key the server does not know (e.g. disabled, then re-enabled by the operator).
-    fx.emu.emulator.faults.add({ match: { operation: 'PutObject' }, times: Infinity, action: { type: 'error', status: 403, code: 'InvalidAccessKeyId' } });
+    fx.emu.emulator.faults.add({
+      match: { operation: 'PutObject' },
+      times: Infinity,
+      action: { type: 'error', status: 403, code: 'InvalidAccessKeyId' },
+    });
     createTree(fx.folder('main'), { 'a.txt': 'a' });
     const { daemon } = await fx.startDaemon();
     const store = fx.openStore();
@@ -43,7 +47,11 @@ describe('daemon and troublesome folders and files', () => {
       await waitFor(() => health()?.mode === 'paused', { what: 'paused in status' });
       expect(health()?.note).toContain('InvalidAccessKeyId');
       // Not the file's fault: it waits with the reason and keeps all its attempts for real failures.
-      expect(store.queue.find('main', 'a.txt')).toMatchObject({ state: 'queued', attempts: 0, lastError: expect.stringContaining('InvalidAccessKeyId') });
+      expect(store.queue.find('main', 'a.txt')).toMatchObject({
+        state: 'queued',
+        attempts: 0,
+        lastError: expect.stringContaining('InvalidAccessKeyId'),
+      });
       fx.emu.emulator.faults.clear();
       await daemon.reload(loadConfig(fx.configPath));
       expect(health()).toMatchObject({ mode: 'watching', note: expect.stringContaining('watcher') });
@@ -55,7 +63,11 @@ describe('daemon and troublesome folders and files', () => {
 
   it('logs a request that failed and is retried (debug), and one still failing after a few tries (warn)', async () => {
     fx = await createSyncFixture([{ name: 'main' }]);
-    fx.emu.emulator.faults.add({ match: { operation: 'PutObject' }, times: 3, action: { type: 'error', status: 503, code: 'ServiceUnavailable' } });
+    fx.emu.emulator.faults.add({
+      match: { operation: 'PutObject' },
+      times: 3,
+      action: { type: 'error', status: 503, code: 'ServiceUnavailable' },
+    });
     createTree(fx.folder('main'), { 'a.txt': 'a' });
     const { logs } = await fx.startDaemon();
     await waitFor(async () => (await fx.remote('main/a.txt'))?.toString() === 'a', { what: 'upload after the retries' });

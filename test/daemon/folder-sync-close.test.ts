@@ -13,7 +13,17 @@ describe('FolderSync closed while it starts', () => {
   it.each(['chokidar', 'native'] as const)('leaves no %s watcher running behind (a reload or stop that came first)', async (watcher) => {
     const root = join(ctx.dir, 'photos');
     createTree(root, { 'a/1.jpg': '1', 'b/2.jpg': '2' });
-    const folder: FolderConfig = { name: 'photos', path: root, bucket: 'b', prefix: '', include: [], exclude: [], deletePolicy: 'keep', partSize: 8 << 20, watcher };
+    const folder: FolderConfig = {
+      name: 'photos',
+      path: root,
+      bucket: 'b',
+      prefix: '',
+      include: [],
+      exclude: [],
+      deletePolicy: 'keep',
+      partSize: 8 << 20,
+      watcher,
+    };
     const sync = new FolderSync(folder, {
       store: ctx.store,
       logger: new Logger({ level: 'error', write: () => undefined }),

@@ -102,7 +102,7 @@ describe('daemon life cycle: reload and stop never overlap', () => {
     expect(InstanceLock.isHeld(fx.stateDb)).toBe(false);
   });
 
-  it('two reloads back to back are applied in order: the final folders are the last config\'s', async () => {
+  it("two reloads back to back are applied in order: the final folders are the last config's", async () => {
     fx = await createSyncFixture([{ name: 'main' }]);
     const { daemon, logs } = await fx.startDaemon();
     fx.writeConfig([{ name: 'main' }, { name: 'a' }]);
@@ -154,7 +154,9 @@ describe('oss-sync run and SIGHUP', () => {
     fx.emu.emulator.faults.clear();
     await daemon.waitForLog((r) => r.msg === 'applying a SIGHUP received during start-up');
     await daemon.waitForLog((r) => r.msg === 'configuration reloaded' && r.added === 1);
-    await waitFor(async () => (await fx.remote('added/x.txt'))?.toString() === 'in the new folder', { what: 'upload from the added folder' });
+    await waitFor(async () => (await fx.remote('added/x.txt'))?.toString() === 'in the new folder', {
+      what: 'upload from the added folder',
+    });
     daemon.child.kill('SIGTERM');
     expect(await daemon.exited).toEqual({ code: 0, signal: null });
     expect(daemon.stdout.filter((l) => l.includes('"level":"error"'))).toEqual([]);

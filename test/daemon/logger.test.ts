@@ -13,7 +13,14 @@ describe('Logger', () => {
     log.info('uploaded', { bytes: 5, mtimeNs: 12345678901234567890n, error: Object.assign(new Error('boom'), { code: 'EIO' }) });
     expect(lines).toHaveLength(1);
     expect(lines[0]!.endsWith('\n')).toBe(true);
-    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 'info', msg: 'uploaded', bytes: 5, mtimeNs: '12345678901234567890', error: 'boom', errorCode: 'EIO' });
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      level: 'info',
+      msg: 'uploaded',
+      bytes: 5,
+      mtimeNs: '12345678901234567890',
+      error: 'boom',
+      errorCode: 'EIO',
+    });
   });
 
   it('replaces every registered secret wherever it appears, in JSON and in pretty lines', () => {
@@ -66,7 +73,10 @@ describe('Logger', () => {
       process.exit(0);`;
     const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
     expect(child.status).toBe(0);
-    const seen = child.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { i: number }).i);
+    const seen = child.stdout
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { i: number }).i);
     expect(seen).toEqual(Array.from({ length: 5000 }, (_, i) => i));
   });
 });

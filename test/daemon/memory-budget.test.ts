@@ -16,7 +16,9 @@ describe('concurrency.memory', () => {
     const files = Array.from({ length: 6 }, (_, i) => ({ name: `big-${i}.bin`, content: randomBytes(1024 * 1024 + i) }));
     for (const f of files) writeFileSync(join(fx.folder('main'), f.name), f.content);
     const { daemon } = await fx.startDaemon();
-    await waitFor(() => files.every((f) => daemon.store.queue.find('main', f.name)?.state === 'verified'), { what: 'every file backed up' });
+    await waitFor(() => files.every((f) => daemon.store.queue.find('main', f.name)?.state === 'verified'), {
+      what: 'every file backed up',
+    });
     for (const f of files) expect((await fx.remote(`main/${f.name}`))?.equals(f.content)).toBe(true);
     expect(daemon.memory.limitBytes).toBe(300 * 1024);
     expect(daemon.memory.highWater).toBeLessThanOrEqual(300 * 1024);

@@ -13,7 +13,12 @@ const dir = tempDir();
 afterAll(() => dir.remove());
 
 beforeAll(() => {
-  const spec: Record<string, string> = { 'top.txt': 'top', 'skip/me.txt': 'excluded dir', 'a/b/draft.tmp': 'temp', 'a/b/odd name ü.txt': 'unicode' };
+  const spec: Record<string, string> = {
+    'top.txt': 'top',
+    'skip/me.txt': 'excluded dir',
+    'a/b/draft.tmp': 'temp',
+    'a/b/odd name ü.txt': 'unicode',
+  };
   for (let d = 0; d < 20; d++) for (let f = 0; f < 60; f++) spec[`d${d}/sub${f % 3}/f${f}.bin`] = `${d}-${f}`;
   createTree(dir.path, spec);
   mkdirSync(join(dir.path, 'loop'));
@@ -33,21 +38,24 @@ async function inThread(): Promise<WalkEntry[]> {
 }
 
 describe('ParallelWalk: directories read here, files stat-ed in threads', () => {
-  it.each([2, 3])('with %i threads finds exactly the files the in-thread walk finds, each once, with the same identity', async (threads) => {
-    const expected = await inThread();
-    expect(expected).toHaveLength(20 * 60 + 2);
-    const walk = new ParallelWalk(dir.path, createPathFilter(filterOptions), threads, { chunk: 50 });
-    const found: WalkEntry[] = [];
-    let batches = 0;
-    for await (const batch of walk) {
-      batches++;
-      for (let i = 0; i < batch.keys.length; i++) found.push(batch.entry(i));
-    }
-    expect(sorted(found)).toEqual(expected);
-    expect(batches).toBeGreaterThan(4 * threads); // more chunks than the threads may queue: flow control was exercised
-    expect(walk.rootFailed).toBe(false);
-    expect(walk.errors()).toEqual([]);
-  });
+  it.each([2, 3])(
+    'with %i threads finds exactly the files the in-thread walk finds, each once, with the same identity',
+    async (threads) => {
+      const expected = await inThread();
+      expect(expected).toHaveLength(20 * 60 + 2);
+      const walk = new ParallelWalk(dir.path, createPathFilter(filterOptions), threads, { chunk: 50 });
+      const found: WalkEntry[] = [];
+      let batches = 0;
+      for await (const batch of walk) {
+        batches++;
+        for (let i = 0; i < batch.keys.length; i++) found.push(batch.entry(i));
+      }
+      expect(sorted(found)).toEqual(expected);
+      expect(batches).toBeGreaterThan(4 * threads); // more chunks than the threads may queue: flow control was exercised
+      expect(walk.rootFailed).toBe(false);
+      expect(walk.errors()).toEqual([]);
+    },
+  );
 
   it('reports a missing root once, as a failed root', async () => {
     const walk = new ParallelWalk(join(dir.path, 'not-there'), createPathFilter(), 2);

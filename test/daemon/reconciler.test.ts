@@ -22,7 +22,17 @@ beforeEach(() => {
   dir = tempDir();
   const root = join(dir.path, 'tree');
   createTree(root, { 'a.txt': 'a', 'b.txt': 'b', 'sub/c.txt': 'c', 'sub/d.txt': 'd', 'logs/e.log': 'e' });
-  folder = { name: 'f', path: root, bucket: 'b', prefix: 'p/', include: [], exclude: [], deletePolicy: 'keep', partSize: 8 << 20, watcher: 'auto' };
+  folder = {
+    name: 'f',
+    path: root,
+    bucket: 'b',
+    prefix: 'p/',
+    include: [],
+    exclude: [],
+    deletePolicy: 'keep',
+    partSize: 8 << 20,
+    watcher: 'auto',
+  };
   store = StateStore.open(join(dir.path, 'state.db'));
 });
 
@@ -35,7 +45,10 @@ afterEach(() => {
 async function recordAllUploaded(): Promise<void> {
   const entries = [];
   for await (const batch of walkTree(folder.path, createPathFilter())) entries.push(...batch);
-  store.queue.observe(folder.name, entries.map((e) => ({ ...e, bucket: folder.bucket, key: `${folder.prefix}${e.relPath}` })));
+  store.queue.observe(
+    folder.name,
+    entries.map((e) => ({ ...e, bucket: folder.bucket, key: `${folder.prefix}${e.relPath}` })),
+  );
   for (const row of store.queue.claimDue(100)) {
     store.queue.markVerified(row.id, row.generation, { bucket: row.bucket, key: row.key, etag: '"E"', crc64: '1', fingerprint: row });
   }
@@ -91,15 +104,22 @@ describe.each(modes)('reconcileFolder, walking $name', ({ walk }) => {
     expect(result.errors.sort((a, b) => (a.relPath < b.relPath ? -1 : 1))).toEqual(
       // find lists the file inside; the Node walks cannot open the directory: either way it is named.
       walk.walker === 'find' && walk.findCommand === undefined
-        ? [{ relPath: 'bad\uFFFDdir/inside.txt', message: eilseq }, { relPath: 'caf\uFFFD.txt', message: eilseq }]
-        : [{ relPath: 'bad\uFFFDdir', message: eilseq }, { relPath: 'caf\uFFFD.txt', message: eilseq }],
+        ? [
+            { relPath: 'bad\uFFFDdir/inside.txt', message: eilseq },
+            { relPath: 'caf\uFFFD.txt', message: eilseq },
+          ]
+        : [
+            { relPath: 'bad\uFFFDdir', message: eilseq },
+            { relPath: 'caf\uFFFD.txt', message: eilseq },
+          ],
     );
     expect(result.queued).toBe(5);
   });
 
   it('says how it walked', async () => {
     const { walk: how } = await reconcileFolder(store, folder, createPathFilter(), walk);
-    if (walk.findCommand !== undefined) expect(how).toMatch(/^in-thread \(find fell short: (find said: find: something went wrong|find exited with code 3)\)$/);
+    if (walk.findCommand !== undefined)
+      expect(how).toMatch(/^in-thread \(find fell short: (find said: find: something went wrong|find exited with code 3)\)$/);
     else expect(how).toBe({ 'in-thread': 'in-thread', threads: 'threads', find: 'find' }[walk.walker]);
   });
 
@@ -118,7 +138,10 @@ describe('reconcileFolder after a find walk that fell short', () => {
     const entries = [];
     for await (const batch of walkTree(folder.path, filter)) entries.push(...batch);
     expect(entries.map((e) => e.relPath)).toEqual(['Photos./README']);
-    store.queue.observe(folder.name, entries.map((e) => ({ ...e, bucket: folder.bucket, key: `${folder.prefix}${e.relPath}` })));
+    store.queue.observe(
+      folder.name,
+      entries.map((e) => ({ ...e, bucket: folder.bucket, key: `${folder.prefix}${e.relPath}` })),
+    );
     for (const row of store.queue.claimDue(100)) {
       store.queue.markVerified(row.id, row.generation, { bucket: row.bucket, key: row.key, etag: '"E"', crc64: '1', fingerprint: row });
     }

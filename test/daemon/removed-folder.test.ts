@@ -79,7 +79,9 @@ describe('a folder removed from the config', () => {
     expect(await serverUploadsOf(fx, KEY)).toEqual([]);
     // No record left; the row is queued (not 'uploading' forever), so status tells the truth.
     expect(stateOfRemovedFile(fx)).toEqual({ state: 'queued', uploads: 0, inFlight: 0 });
-    expect(logs.some((l) => l.includes('aborted the multipart upload of a file whose folder is not in the config') && l.includes(uploadId))).toBe(true);
+    expect(
+      logs.some((l) => l.includes('aborted the multipart upload of a file whose folder is not in the config') && l.includes(uploadId)),
+    ).toBe(true);
     // The transfer was stopped before the abort: no part was sent to the upload after it was aborted.
     const log = fx.emu.emulator.requestLog.entries();
     const abortAt = log.findIndex((e) => e.operation === 'AbortMultipartUpload' && e.uploadId === uploadId);
@@ -94,7 +96,13 @@ describe('a folder removed from the config', () => {
     await waitFor(async () => (await fx.remote(KEY))?.equals(content), { what: 'a/big.bin uploaded after the folder came back' });
     const again = fx.emu.emulator.requestLog.entries();
     expect(ops(again, KEY, 'InitiateMultipartUpload').filter((e) => e.status === 200)).toHaveLength(1);
-    expect(new Set(ops(again, KEY, 'UploadPart').filter((e) => e.status === 200).map((e) => e.partNumber)).size).toBe(9);
+    expect(
+      new Set(
+        ops(again, KEY, 'UploadPart')
+          .filter((e) => e.status === 200)
+          .map((e) => e.partNumber),
+      ).size,
+    ).toBe(9);
     await waitFor(async () => (await serverUploadsOf(fx, KEY)).length === 0, { what: 'no upload left on the server' });
     expect(logs.filter((l) => l.includes('"level":"error"'))).toEqual([]);
   });
@@ -115,7 +123,9 @@ describe('a folder removed from the config', () => {
     const { daemon, logs } = await fx.startDaemon();
     expect(await serverUploadsOf(fx, KEY)).toEqual([]);
     expect(stateOfRemovedFile(fx)).toEqual({ state: 'queued', uploads: 0, inFlight: 0 });
-    expect(logs.some((l) => l.includes('aborted the multipart upload of a file whose folder is not in the config') && l.includes(uploadId))).toBe(true);
+    expect(
+      logs.some((l) => l.includes('aborted the multipart upload of a file whose folder is not in the config') && l.includes(uploadId)),
+    ).toBe(true);
 
     fx.emu.emulator.requestLog.clear();
     fx.writeConfig([{ name: 'main' }, { name: 'a' }]);

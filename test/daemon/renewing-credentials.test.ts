@@ -43,7 +43,10 @@ describe('the daemon with credentials that renew themselves', () => {
     expect(row?.attempts).toBe(0);
 
     issuer.down = false;
-    await waitFor(async () => (await fx!.remote('main/second.bin'))?.equals(second), { what: 'second.bin uploaded once the URI is back', timeoutMs: 30_000 });
+    await waitFor(async () => (await fx!.remote('main/second.bin'))?.equals(second), {
+      what: 'second.bin uploaded once the URI is back',
+      timeoutMs: 30_000,
+    });
     expect(daemon.store.queue.find('main', 'second.bin')?.attempts).toBe(0);
     expect(daemon.credentialsState()).toMatchObject({ kind: 'credentials_uri' });
     expect(daemon.credentialsState()?.lastError).toBeUndefined();
@@ -73,7 +76,11 @@ describe('the daemon with credentials that renew themselves', () => {
     const issuer = new StsIssuer(fx.emu.emulator, 600_000);
     const path = join(fx.root, 'sts.ini');
     const write = (set: ReturnType<StsIssuer['issue']>) => {
-      writeFileSync(path, `[default]\naccessKeyID=${set.AccessKeyId}\naccessKeySecret=${set.AccessKeySecret}\nstsToken=${set.SecurityToken}\n`, { mode: 0o600 });
+      writeFileSync(
+        path,
+        `[default]\naccessKeyID=${set.AccessKeyId}\naccessKeySecret=${set.AccessKeySecret}\nstsToken=${set.SecurityToken}\n`,
+        { mode: 0o600 },
+      );
     };
     write(issuer.issue());
     fx.writeConfig(undefined, { oss: { endpoint: fx.emu.endpoint, credentials: { provider: 'file', path } } });
@@ -86,7 +93,12 @@ describe('the daemon with credentials that renew themselves', () => {
     const refreshedBefore = daemon.credentialsState()?.refreshedAt ?? 0;
     write(issuer.issue());
     await waitFor(() => (daemon.credentialsState()?.refreshedAt ?? 0) > refreshedBefore, { what: 'the rewritten file to be read' });
-    fx.emu.emulator.addCredential({ accessKeyId: issuer.issued[0]!.AccessKeyId, accessKeySecret: issuer.issued[0]!.AccessKeySecret, securityToken: issuer.issued[0]!.SecurityToken, expiration: 0 });
+    fx.emu.emulator.addCredential({
+      accessKeyId: issuer.issued[0]!.AccessKeyId,
+      accessKeySecret: issuer.issued[0]!.AccessKeySecret,
+      securityToken: issuer.issued[0]!.SecurityToken,
+      expiration: 0,
+    });
     const second = randomBytes(1000);
     writeFileSync(join(fx.folder('main'), 'second.bin'), second);
     await waitFor(async () => (await fx!.remote('main/second.bin'))?.equals(second), { what: 'second.bin uploaded with the new set' });

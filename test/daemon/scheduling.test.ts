@@ -21,9 +21,12 @@ describe('scheduling', () => {
     const store = daemon.store;
     await waitFor(() => store.uploads.count() > 0, { what: 'a large upload under way' });
     createTree(fx.folder('main'), Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`small-${i}.txt`, `small ${i}`])));
-    await waitFor(() => Array.from({ length: 10 }, (_, i) => store.queue.find('main', `small-${i}.txt`)?.state).every((s) => s === 'verified'), {
-      what: 'all small files uploaded',
-    });
+    await waitFor(
+      () => Array.from({ length: 10 }, (_, i) => store.queue.find('main', `small-${i}.txt`)?.state).every((s) => s === 'verified'),
+      {
+        what: 'all small files uploaded',
+      },
+    );
     // They overtook the large files: at most one large file has finished meanwhile.
     const bigDone = ['big-1.bin', 'big-2.bin', 'big-3.bin'].filter((n) => store.queue.find('main', n)?.state === 'verified');
     expect(bigDone.length).toBeLessThanOrEqual(1);

@@ -54,24 +54,27 @@ describe('daemon: a state database that stops taking writes', () => {
     for (const name of verifiedBefore) expect(puts.get(name), name).toBe(1);
   }
 
-  it.each(['run', 'once'])('`%s` logs it once with the database path, stops and exits 1; the next run finishes the rest', async (command) => {
-    const names = await setUp();
-    const first = fx.spawnCli([command, '--config', fx.configPath], { OSS_SYNC_FAILPOINT: 'state-db-readonly-after-ms:800' });
-    await waitFor(() => putCounts().size > 0, { what: 'the first uploads' });
-    const exit = await first.exited;
-    expect(exit.code, first.stderr.join('')).toBe(1);
-    const failures = first.stdout
-      .flatMap((chunk) => chunk.split('\n'))
-      .filter((line) => line.includes('the state database cannot be written'));
-    expect(failures).toHaveLength(1);
-    expect(JSON.parse(failures[0]!)).toMatchObject({ level: 'error', db: fx.stateDb });
-    expect(first.stderr.join('')).not.toMatch(/at .*\.js:\d+/); // no crash stack trace
-    if (command === 'once') expect(first.stderr.join('')).toContain(`the state database ${fx.stateDb} cannot be written`);
+  it.each(['run', 'once'])(
+    '`%s` logs it once with the database path, stops and exits 1; the next run finishes the rest',
+    async (command) => {
+      const names = await setUp();
+      const first = fx.spawnCli([command, '--config', fx.configPath], { OSS_SYNC_FAILPOINT: 'state-db-readonly-after-ms:800' });
+      await waitFor(() => putCounts().size > 0, { what: 'the first uploads' });
+      const exit = await first.exited;
+      expect(exit.code, first.stderr.join('')).toBe(1);
+      const failures = first.stdout
+        .flatMap((chunk) => chunk.split('\n'))
+        .filter((line) => line.includes('the state database cannot be written'));
+      expect(failures).toHaveLength(1);
+      expect(JSON.parse(failures[0]!)).toMatchObject({ level: 'error', db: fx.stateDb });
+      expect(first.stderr.join('')).not.toMatch(/at .*\.js:\d+/); // no crash stack trace
+      if (command === 'once') expect(first.stderr.join('')).toContain(`the state database ${fx.stateDb} cannot be written`);
 
-    const verifiedBefore = verifiedNow(names);
-    expect(verifiedBefore.size).toBeLessThan(FILES);
-    await expectNextRunFinishes(names, verifiedBefore);
-  });
+      const verifiedBefore = verifiedNow(names);
+      expect(verifiedBefore.size).toBeLessThan(FILES);
+      await expectNextRunFinishes(names, verifiedBefore);
+    },
+  );
 
   // Early enough to land in start-up: the first writes, the orphan clean-up, the start-up walk.
   it.each([
@@ -89,7 +92,10 @@ describe('daemon: a state database that stops taking writes', () => {
     expect(output).toContain('cannot be written');
     expect(first.stderr.join('')).not.toMatch(/at .*\.js:\d+/);
     // A start that failed is not logged as one that succeeded.
-    const messages = first.stdout.flatMap((chunk) => chunk.split('\n')).filter((l) => l.startsWith('{')).map((l) => (JSON.parse(l) as { msg: string }).msg);
+    const messages = first.stdout
+      .flatMap((chunk) => chunk.split('\n'))
+      .filter((l) => l.startsWith('{'))
+      .map((l) => (JSON.parse(l) as { msg: string }).msg);
     const failedAt = messages.findIndex((m) => m.includes('the state database cannot be written'));
     if (failedAt !== -1) expect(messages.slice(failedAt)).not.toContain('oss-sync started');
     await expectNextRunFinishes(names, verifiedNow(names));

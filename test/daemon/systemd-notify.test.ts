@@ -27,7 +27,9 @@ describe('systemd notify protocol (Type=notify, WatchdogSec=)', () => {
     const ready = await waitFor(() => has(receiver!, 'READY=1')[0], { what: 'READY=1' });
     // systemd accepts only what comes from the main PID (NotifyAccess=main): the kernel's word for the sender.
     expect(ready.pid).toBe(daemon.child.pid);
-    expect(ready.fields.find((f) => f.startsWith('STATUS='))).toMatch(/^STATUS=1 folder\(s\): \d+ queued, \d+ uploading, \d+ uploaded, 0 failed$/);
+    expect(ready.fields.find((f) => f.startsWith('STATUS='))).toMatch(
+      /^STATUS=1 folder\(s\): \d+ queued, \d+ uploading, \d+ uploaded, 0 failed$/,
+    );
     await waitFor(() => has(receiver!, 'WATCHDOG=1').length >= 3, { what: 'three watchdog pings' });
     expect(has(receiver, 'WATCHDOG=1').every((m) => m.pid === daemon.child.pid)).toBe(true);
     daemon.child.kill('SIGTERM');
@@ -60,7 +62,8 @@ describe('systemd notify protocol (Type=notify, WatchdogSec=)', () => {
     });
     await notifier.ready();
     await waitFor(() => has(receiver!, 'WATCHDOG=1').length >= 2, { what: 'pings while healthy' });
-    const lastLine = () => Math.max(0, ...receiver!.messages.flatMap((m) => m.fields.map((f) => Number(/^STATUS=line (\d+)$/.exec(f)?.[1] ?? 0))));
+    const lastLine = () =>
+      Math.max(0, ...receiver!.messages.flatMap((m) => m.fields.map((f) => Number(/^STATUS=line (\d+)$/.exec(f)?.[1] ?? 0))));
     healthy = false;
     // Messages go out in order: once a line made after the flip arrived, nothing from before it is on its way.
     const flip = seq;

@@ -34,7 +34,10 @@ describe('timetable evaluation', () => {
     expect(t.stateAt(new Date('2026-12-11T17:59:00Z')).bandwidth).toBe(2 * MiB); // Friday
     expect(t.stateAt(new Date('2026-12-12T12:00:00Z')).bandwidth).toBeNull(); // Saturday
     expect(t.stateAt(new Date('2026-12-14T08:00:00Z')).bandwidth).toBeNull(); // Monday early
-    expect(t.nextChange(new Date('2026-12-12T12:00:00Z'))).toEqual({ at: new Date('2026-12-14T09:00:00Z'), state: { uploadsOpen: true, bandwidth: 2 * MiB } });
+    expect(t.nextChange(new Date('2026-12-12T12:00:00Z'))).toEqual({
+      at: new Date('2026-12-14T09:00:00Z'),
+      state: { uploadsOpen: true, bandwidth: 2 * MiB },
+    });
     t.destroy();
   });
 
@@ -90,7 +93,10 @@ describe('timetable evaluation', () => {
 
   it('across the autumn DST change: local hours count in the new offset', () => {
     // Europe/Berlin, 2026-10-25: 03:00 CEST goes back to 02:00 CET (01:00Z).
-    const t = timetable(OFFICE.map((e) => ({ ...e, at: e.at.replace('1-5', '*') })), 'Europe/Berlin');
+    const t = timetable(
+      OFFICE.map((e) => ({ ...e, at: e.at.replace('1-5', '*') })),
+      'Europe/Berlin',
+    );
     expect(t.stateAt(new Date('2026-10-25T07:59:00Z')).bandwidth).toBeNull(); // 08:59 CET
     expect(t.stateAt(new Date('2026-10-25T08:00:00Z')).bandwidth).toBe(2 * MiB); // 09:00 CET
     expect(t.nextChange(new Date('2026-10-24T20:00:00Z'))?.at).toEqual(new Date('2026-10-25T08:00:00Z'));

@@ -94,7 +94,9 @@ describe.skipIf(mountRefused !== undefined)('a mirror folder with a disk mounted
       expect(await held).toMatchObject({ folder: 'disk' });
       // The scheduled rescan after it comes to the same verdict.
       const heldAt = run.stdout.length;
-      await waitFor(() => run.stdout.slice(heldAt).some((l) => l.includes('"reconciled folder"') && l.includes('"unmounted":2')), { what: 'a rescan' });
+      await waitFor(() => run.stdout.slice(heldAt).some((l) => l.includes('"reconciled folder"') && l.includes('"unmounted":2')), {
+        what: 'a rescan',
+      });
       expect(deletes(fx).slice(before)).toEqual([]);
       expect(await fx.remoteKeys('disk/')).toEqual(all.filter((k) => k !== 'disk/sub/two.txt'));
       run.child.kill('SIGTERM');
@@ -137,7 +139,9 @@ describe.skipIf(mountRefused !== undefined)('a mirror folder with a disk mounted
     expect((await again.exited).code).toBe(1);
     expect(deletes(fx).sort()).toEqual(['disk/plain/a.txt', 'disk/plain/b/c.txt']);
     expect(await fx.remoteKeys('disk/')).toEqual(['disk/sub/deeper/three.txt', 'disk/sub/one.txt', 'disk/sub/two.txt', 'disk/top.txt']);
-    expect(again.stderr.join('\n')).toContain('3 backed-up file(s) missing from a directory that is gone or on another disk now (unmounted disk?)');
+    expect(again.stderr.join('\n')).toContain(
+      '3 backed-up file(s) missing from a directory that is gone or on another disk now (unmounted disk?)',
+    );
   }, 90_000);
 
   // A filesystem mounted again may come back under another device number (after a reboot: ZFS,

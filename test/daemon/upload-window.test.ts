@@ -20,28 +20,36 @@ describe('upload window in the daemon', () => {
     fx = await createSyncFixture([{ name: 'main' }], { timetable: ALWAYS('closed') });
     createTree(fx.folder('main'), { 'a.txt': 'alpha', 'big.bin': 'x'.repeat(300 * 1024) });
     const { daemon, logs } = await fx.startDaemon('run');
-    await waitFor(() => {
-      const store = fx.openStore();
-      try {
-        return store.report.folderCounts().find((c) => c.folder === 'main')?.queued === 2;
-      } finally {
-        store.close();
-      }
-    }, { what: 'both files to be queued' });
+    await waitFor(
+      () => {
+        const store = fx.openStore();
+        try {
+          return store.report.folderCounts().find((c) => c.folder === 'main')?.queued === 2;
+        } finally {
+          store.close();
+        }
+      },
+      { what: 'both files to be queued' },
+    );
     expect(logs.some((l) => l.includes('"upload timetable"') && l.includes('"closed"'))).toBe(true);
     // A scheduler pass or two later, still nothing sent.
     const passes = daemon['scheduler'].lastPumpAt;
     await waitFor(() => daemon['scheduler'].lastPumpAt > passes, { what: 'a scheduler pass' });
-    const writes = fx.emu.emulator.requestLog.entries().filter((e) => ['PutObject', 'InitiateMultipartUpload', 'UploadPart'].includes(e.operation ?? ''));
+    const writes = fx.emu.emulator.requestLog
+      .entries()
+      .filter((e) => ['PutObject', 'InitiateMultipartUpload', 'UploadPart'].includes(e.operation ?? ''));
     expect(writes).toEqual([]);
     expect(daemon.timetable.view()?.state.uploadsOpen).toBe(false);
     expect(daemon.statusLine()).toBe('1 folder(s): 2 queued, 0 uploading, 0 uploaded, 0 failed; uploads closed (timetable)');
 
     fx.writeConfig([{ name: 'main' }], { timetable: ALWAYS('open') });
     await daemon.reload(loadConfig(fx.configPath));
-    await waitFor(async () => (await fx.remote('main/big.bin'))?.length === 300 * 1024 && (await fx.remote('main/a.txt'))?.toString() === 'alpha', {
-      what: 'both files uploaded',
-    });
+    await waitFor(
+      async () => (await fx.remote('main/big.bin'))?.length === 300 * 1024 && (await fx.remote('main/a.txt'))?.toString() === 'alpha',
+      {
+        what: 'both files uploaded',
+      },
+    );
     await daemon.stop();
   });
 
@@ -62,7 +70,9 @@ describe('upload window in the daemon', () => {
       bandwidth: 2 * 2 ** 20, // since yesterday's 05:00 entry
       nextChange: { at: '2026-12-08T05:00:00.000Z', uploads: 'open', bandwidth: 2 * 2 ** 20 },
     });
-    expect(renderTimetableStatus(status!)).toBe('timetable: uploads closed, bandwidth 2.0 MiB/s (UTC); from 2026-12-08T05:00:00.000Z uploads open, bandwidth 2.0 MiB/s');
+    expect(renderTimetableStatus(status!)).toBe(
+      'timetable: uploads closed, bandwidth 2.0 MiB/s (UTC); from 2026-12-08T05:00:00.000Z uploads open, bandwidth 2.0 MiB/s',
+    );
     expect(await timetableStatus(null)).toBeNull();
   });
 });

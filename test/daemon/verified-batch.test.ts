@@ -7,7 +7,11 @@ import { queueFiles, useStore } from '../helpers/store.js';
 const MTIME = 1_732_500_000_123_456_789n;
 
 function verified(row: FileRow): VerifiedFile {
-  return { id: row.id, generation: row.generation, result: { bucket: row.bucket, key: row.key, etag: '"E"', crc64: '7', fingerprint: row } };
+  return {
+    id: row.id,
+    generation: row.generation,
+    result: { bucket: row.bucket, key: row.key, etag: '"E"', crc64: '7', fingerprint: row },
+  };
 }
 
 describe('VerifiedBatch (group commit of finished uploads)', () => {
@@ -55,10 +59,12 @@ describe('VerifiedBatch (group commit of finished uploads)', () => {
   it('fails every file of a batch whose commit fails, so none is logged as uploaded', async () => {
     const rows = claimed(['a', 'b']);
     const batch = new VerifiedBatch(ctx.store.queue, { maxDelayMs: 60_000 });
-    const results = rows.map((r) => batch.add(verified(r)).then(
-      () => 'resolved',
-      (err: Error) => err.message,
-    ));
+    const results = rows.map((r) =>
+      batch.add(verified(r)).then(
+        () => 'resolved',
+        (err: Error) => err.message,
+      ),
+    );
     ctx.store.close();
     batch.flush();
     const outcomes = await Promise.all(results);

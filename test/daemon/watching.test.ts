@@ -33,16 +33,19 @@ describe.each(['chokidar', 'native'] as const)('daemon watching folders (%s watc
   });
 
   // chokidar drops such a name itself (its own stat fails); the next reconcile walk names it then.
-  it.skipIf(watcher === 'chokidar')('warns about a file created with a name that is not UTF-8 (it cannot be backed up), instead of ignoring it', async () => {
-    fx = await createSyncFixture([{ name: 'main', watcher }]);
-    const { logs } = await fx.startDaemon();
-    writeFileSync(Buffer.concat([Buffer.from(`${fx.folder('main')}/caf`), Buffer.from([0xe9]), Buffer.from('.txt')]), 'latin-1 name');
-    writeFileSync(join(fx.folder('main'), 'after.txt'), 'a later file still goes up');
-    await remoteEquals(fx, 'main/after.txt', 'a later file still goes up');
-    await waitFor(() => logs.some((l) => l.includes('file name is not valid UTF-8; it cannot be backed up (rename it): caf\uFFFD.txt')), {
-      what: 'a warning naming the file',
-    });
-  });
+  it.skipIf(watcher === 'chokidar')(
+    'warns about a file created with a name that is not UTF-8 (it cannot be backed up), instead of ignoring it',
+    async () => {
+      fx = await createSyncFixture([{ name: 'main', watcher }]);
+      const { logs } = await fx.startDaemon();
+      writeFileSync(Buffer.concat([Buffer.from(`${fx.folder('main')}/caf`), Buffer.from([0xe9]), Buffer.from('.txt')]), 'latin-1 name');
+      writeFileSync(join(fx.folder('main'), 'after.txt'), 'a later file still goes up');
+      await remoteEquals(fx, 'main/after.txt', 'a later file still goes up');
+      await waitFor(() => logs.some((l) => l.includes('file name is not valid UTF-8; it cannot be backed up (rename it): caf\uFFFD.txt')), {
+        what: 'a warning naming the file',
+      });
+    },
+  );
 
   it('waits for a file being written to settle and uploads the whole of it', async () => {
     fx = await createSyncFixture([{ name: 'main', watcher }], { settle_time: '1s' });

@@ -45,7 +45,12 @@ describe('emulator admin API and fault rules', () => {
 
   it('refuses a backtracking regex key, keeps literal ones working, and takes prefix and glob keys', async () => {
     const json = { ...admin(), 'content-type': 'application/json' };
-    const rule = (key: unknown): string => JSON.stringify({ match: { operation: 'PutObject', key }, times: 'Infinity', action: { type: 'error', status: 503, code: 'SlowDown' } });
+    const rule = (key: unknown): string =>
+      JSON.stringify({
+        match: { operation: 'PutObject', key },
+        times: 'Infinity',
+        action: { type: 'error', status: 503, code: 'SlowDown' },
+      });
     const evil = await postRule(rule({ regex: '^(a+)+$' }), json);
     expect(evil.status).toBe(400);
     expect(((await evil.json()) as { error: string }).error).toContain('match.key.regex "^(a+)+$" is refused');
@@ -56,14 +61,18 @@ describe('emulator admin API and fault rules', () => {
     expect((await postRule(rule({ prefix: 'pre/' }), json)).status).toBe(201);
     expect((await postRule(rule({ glob: 'g/*.b?n' }), json)).status).toBe(201);
     const client = env.client({ retryMax: 0 });
-    for (const name of ['literal/a', 'pre/fix/x', 'g/deep/x.bin']) expect(await rejection(client.put(name, Buffer.from('x')))).toMatchObject({ code: 'SlowDown' });
+    for (const name of ['literal/a', 'pre/fix/x', 'g/deep/x.bin'])
+      expect(await rejection(client.put(name, Buffer.from('x')))).toMatchObject({ code: 'SlowDown' });
     for (const name of ['not/literal/a', 'prefix', 'g/x.binary']) await client.put(name, Buffer.from('x'));
   });
 
   it('matches faults only on authenticated requests: an anonymous GET neither fires nor spends a rule', async () => {
     const client = env.client();
     await client.put('guarded.txt', Buffer.from('x'));
-    env.emulator.faults.add({ match: { operation: 'GetObject', key: 'guarded.txt' }, action: { type: 'error', status: 503, code: 'SlowDown' } });
+    env.emulator.faults.add({
+      match: { operation: 'GetObject', key: 'guarded.txt' },
+      action: { type: 'error', status: 503, code: 'SlowDown' },
+    });
     const anonymous = await fetch(`${env.endpoint}/${env.bucket}/guarded.txt`);
     expect(anonymous.status).toBe(403);
     expect(await anonymous.text()).toContain('<Code>AccessDenied</Code>');
@@ -72,7 +81,9 @@ describe('emulator admin API and fault rules', () => {
   });
 
   it('refuses an in-process rule whose key is neither a string, a RegExp, a prefix nor a glob', () => {
-    expect(() => env.emulator.faults.add({ match: { key: { regex: '^(a+)+$' } as never }, action: { type: 'latency', ms: 1 } })).toThrow('match.key must be');
+    expect(() => env.emulator.faults.add({ match: { key: { regex: '^(a+)+$' } as never }, action: { type: 'latency', ms: 1 } })).toThrow(
+      'match.key must be',
+    );
   });
 
   it('matches globs without backtracking blow-up', () => {

@@ -19,9 +19,14 @@ const SECRET = 'command-test-secret-value';
 
 /** Builds dist when it is missing or older than the emulator sources (as `npm test` does in pretest). */
 function ensureBuilt(): void {
-  const newestSource = Math.max(...readdirSync(join(ROOT, 'src', 'emulator')).map((f) => statSync(join(ROOT, 'src', 'emulator', f)).mtimeMs));
+  const newestSource = Math.max(
+    ...readdirSync(join(ROOT, 'src', 'emulator')).map((f) => statSync(join(ROOT, 'src', 'emulator', f)).mtimeMs),
+  );
   if (existsSync(CLI) && statSync(join(ROOT, 'dist', 'src', 'emulator', 'emulator-command.js')).mtimeMs >= newestSource) return;
-  spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { cwd: ROOT, stdio: 'ignore' });
+  spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json')], {
+    cwd: ROOT,
+    stdio: 'ignore',
+  });
   if (!existsSync(CLI)) throw new Error(`could not build ${CLI}: run npm run build`);
 }
 
@@ -54,7 +59,20 @@ describe('oss-sync emulator command', () => {
   it('prints the endpoint first, serves a stock ali-oss client, and stops cleanly on SIGTERM', async () => {
     const data = tempDir();
     dirs.push(data);
-    const run = runCli(['--port', '0', '--data-dir', join(data.path, 'emu'), '--bucket', 'cmd-bucket', '--bucket', 'second-bucket', '--access-key-id', 'cmd-key', '--access-key-secret', SECRET]);
+    const run = runCli([
+      '--port',
+      '0',
+      '--data-dir',
+      join(data.path, 'emu'),
+      '--bucket',
+      'cmd-bucket',
+      '--bucket',
+      'second-bucket',
+      '--access-key-id',
+      'cmd-key',
+      '--access-key-secret',
+      SECRET,
+    ]);
     children.push(run.child);
     const firstLine = await waitFor(
       () => {
@@ -77,7 +95,10 @@ describe('oss-sync emulator command', () => {
     const got = await client.get('big.bin');
     expect(Buffer.compare(got.content as Buffer, content)).toBe(0);
     expect(headerOf(got, 'x-oss-hash-crc64ecma')).toBe(crc64(content));
-    await new OSS({ endpoint: match![1]!, bucket: 'second-bucket', accessKeyId: 'cmd-key', accessKeySecret: SECRET }).put('x', Buffer.from('x'));
+    await new OSS({ endpoint: match![1]!, bucket: 'second-bucket', accessKeyId: 'cmd-key', accessKeySecret: SECRET }).put(
+      'x',
+      Buffer.from('x'),
+    );
 
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe(0);
@@ -90,14 +111,31 @@ describe('oss-sync emulator command', () => {
     dirs.push(data);
     const secretFile = join(data.path, 'secret');
     writeFileSync(secretFile, `${SECRET}-from-file\n`);
-    const fromFile = runCli(['--port', '0', '--data-dir', join(data.path, 'a'), '--access-key-id', 'k', '--access-key-secret-file', secretFile]);
+    const fromFile = runCli([
+      '--port',
+      '0',
+      '--data-dir',
+      join(data.path, 'a'),
+      '--access-key-id',
+      'k',
+      '--access-key-secret-file',
+      secretFile,
+    ]);
     const adminToken = 'a-token-chosen-by-the-caller-0123';
-    const fromEnv = runCli(['--port', '0', '--data-dir', join(data.path, 'b'), '--access-key-id', 'k'], { OSS_EMULATOR_ACCESS_KEY_SECRET: `${SECRET}-from-env`, OSS_EMULATOR_ADMIN_TOKEN: adminToken });
+    const fromEnv = runCli(['--port', '0', '--data-dir', join(data.path, 'b'), '--access-key-id', 'k'], {
+      OSS_EMULATOR_ACCESS_KEY_SECRET: `${SECRET}-from-env`,
+      OSS_EMULATOR_ADMIN_TOKEN: adminToken,
+    });
     children.push(fromFile.child, fromEnv.child);
-    for (const [run, secret] of [[fromFile, `${SECRET}-from-file`], [fromEnv, `${SECRET}-from-env`]] as const) {
+    for (const [run, secret] of [
+      [fromFile, `${SECRET}-from-file`],
+      [fromEnv, `${SECRET}-from-env`],
+    ] as const) {
       const endpoint = await waitFor(() => /^listening on (\S+)$/m.exec(run.stdout())?.[1], { what: 'the endpoint line' });
       await new OSS({ endpoint, bucket: 'demo-backups', accessKeyId: 'k', accessKeySecret: secret }).put('s', Buffer.from('s'));
-      await expect(new OSS({ endpoint, bucket: 'demo-backups', accessKeyId: 'k', accessKeySecret: SECRET }).put('s', Buffer.from('s'))).rejects.toMatchObject({ code: 'SignatureDoesNotMatch' });
+      await expect(
+        new OSS({ endpoint, bucket: 'demo-backups', accessKeyId: 'k', accessKeySecret: SECRET }).put('s', Buffer.from('s')),
+      ).rejects.toMatchObject({ code: 'SignatureDoesNotMatch' });
       expect(run.stderr()).not.toContain('warning');
     }
     const envEndpoint = /^listening on (\S+)$/m.exec(fromEnv.stdout())![1]!;
@@ -126,7 +164,12 @@ describe('oss-sync emulator command', () => {
     const data = tempDir();
     dirs.push(data);
     const rules = join(data.path, 'rules.json');
-    writeFileSync(rules, JSON.stringify([{ match: { operation: 'PutObject', key: { regex: '^flaky/' } }, action: { type: 'error', status: 503, code: 'SlowDown' } }]));
+    writeFileSync(
+      rules,
+      JSON.stringify([
+        { match: { operation: 'PutObject', key: { regex: '^flaky/' } }, action: { type: 'error', status: 503, code: 'SlowDown' } },
+      ]),
+    );
     const run = runCli(['--port', '0', '--data-dir', join(data.path, 'emu'), '--rules-file', rules]);
     children.push(run.child);
     const endpoint = await waitFor(() => /^listening on (\S+)$/m.exec(run.stdout())?.[1], { what: 'the endpoint line' });
@@ -137,9 +180,15 @@ describe('oss-sync emulator command', () => {
     // The token is printed for callers in other processes; without it the admin API answers 401.
     const token = await waitFor(() => /^admin token: (\S+)$/m.exec(run.stdout())?.[1], { what: 'the admin token line' });
     const rule = JSON.stringify({ match: { operation: 'HeadObject' }, action: { type: 'error', status: 500, code: 'InternalError' } });
-    expect((await fetch(`${endpoint}/-/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: rule })).status).toBe(401);
+    expect(
+      (await fetch(`${endpoint}/-/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: rule })).status,
+    ).toBe(401);
     const admin = { authorization: `Bearer ${token}` };
-    const added = await fetch(`${endpoint}/-/faults`, { method: 'POST', headers: { ...admin, 'content-type': 'application/json' }, body: rule });
+    const added = await fetch(`${endpoint}/-/faults`, {
+      method: 'POST',
+      headers: { ...admin, 'content-type': 'application/json' },
+      body: rule,
+    });
     expect(added.status).toBe(201);
     await expect(client.head('flaky/a')).rejects.toMatchObject({ status: 500 });
     const log = (await (await fetch(`${endpoint}/-/requests`, { headers: admin })).json()) as Array<{ operation: string; status: number }>;
@@ -158,23 +207,51 @@ describe('oss-sync emulator command', () => {
     const data = tempDir();
     dirs.push(data);
     const file = join(data.path, 'sts.json');
-    const sts = { accessKeyId: 'STS.cli-key', accessKeySecret: 'cli-sts-secret', securityToken: 'cli-sts-token', expiration: new Date(Date.now() + 600_000).toISOString() };
+    const sts = {
+      accessKeyId: 'STS.cli-key',
+      accessKeySecret: 'cli-sts-secret',
+      securityToken: 'cli-sts-token',
+      expiration: new Date(Date.now() + 600_000).toISOString(),
+    };
     writeFileSync(file, JSON.stringify(sts));
     const run = runCli(['--port', '0', '--data-dir', join(data.path, 'emu'), '--sts-credentials-file', file]);
     children.push(run.child);
     const endpoint = await waitFor(() => /^listening on (\S+)$/m.exec(run.stdout())?.[1], { what: 'the endpoint line' });
     const token = await waitFor(() => /^admin token: (\S+)$/m.exec(run.stdout())?.[1], { what: 'the admin token line' });
     const client = (c: typeof sts) =>
-      new OSS({ endpoint, bucket: 'demo-backups', accessKeyId: c.accessKeyId, accessKeySecret: c.accessKeySecret, stsToken: c.securityToken, refreshSTSTokenInterval: 0x7fffffff } as OSS.Options);
+      new OSS({
+        endpoint,
+        bucket: 'demo-backups',
+        accessKeyId: c.accessKeyId,
+        accessKeySecret: c.accessKeySecret,
+        stsToken: c.securityToken,
+        refreshSTSTokenInterval: 0x7fffffff,
+      } as OSS.Options);
     await client(sts).put('a', Buffer.from('a'));
-    await expect(client({ ...sts, securityToken: 'wrong' }).put('a', Buffer.from('a'))).rejects.toMatchObject({ code: 'InvalidSecurityToken', status: 403 });
+    await expect(client({ ...sts, securityToken: 'wrong' }).put('a', Buffer.from('a'))).rejects.toMatchObject({
+      code: 'InvalidSecurityToken',
+      status: 403,
+    });
 
-    const expired = { accessKeyId: 'STS.old', accessKeySecret: 'old-secret', securityToken: 'old-token', expiration: new Date(Date.now() - 1000).toISOString() };
-    const posted = await fetch(`${endpoint}/-/credentials`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(expired) });
+    const expired = {
+      accessKeyId: 'STS.old',
+      accessKeySecret: 'old-secret',
+      securityToken: 'old-token',
+      expiration: new Date(Date.now() - 1000).toISOString(),
+    };
+    const posted = await fetch(`${endpoint}/-/credentials`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(expired),
+    });
     expect(posted.status).toBe(201);
     expect(await posted.text()).not.toContain('old-secret');
     await expect(client(expired).put('a', Buffer.from('a'))).rejects.toMatchObject({ code: 'SecurityTokenExpired', status: 403 });
-    const bad = await fetch(`${endpoint}/-/credentials`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{"accessKeyId":"x"}' });
+    const bad = await fetch(`${endpoint}/-/credentials`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: '{"accessKeyId":"x"}',
+    });
     expect(bad.status).toBe(400);
     expect(await bad.text()).toContain('accessKeySecret');
     run.child.kill('SIGINT');

@@ -27,7 +27,9 @@ describe('emulator timeouts and connection cap', () => {
     const put = rejection(client.putStream('stalled.bin', body));
     body.write(Buffer.from('x')); // then nothing more, and the stream is never ended
     expect(await put).toMatchObject({ status: 400, code: 'RequestTimeout' });
-    const entry = await waitFor(() => env!.emulator.requestLog.entries().find((e) => e.key === 'stalled.bin'), { what: 'the stalled put in the log' });
+    const entry = await waitFor(() => env!.emulator.requestLog.entries().find((e) => e.key === 'stalled.bin'), {
+      what: 'the stalled put in the log',
+    });
     expect(entry).toMatchObject({ status: 400, code: 'RequestTimeout', bytesReceived: 1 });
     expect(await rejection(client.head('stalled.bin'))).toMatchObject({ code: 'NoSuchKey' });
     body.destroy();

@@ -16,7 +16,9 @@ describe('emulator smoke', () => {
 
   it('refuses a bucket name OSS would refuse, as OSS does (no "_", though ali-oss lets it through)', async () => {
     for (const name of ['my_bucket', 'Upper', '-dash', 'ab']) {
-      await expect(startEmulator({ dataDir: '/nonexistent', buckets: [name], credentials: [{ accessKeyId: 'id', accessKeySecret: 's' }] })).rejects.toThrow(
+      await expect(
+        startEmulator({ dataDir: '/nonexistent', buckets: [name], credentials: [{ accessKeyId: 'id', accessKeySecret: 's' }] }),
+      ).rejects.toThrow(
         `invalid bucket name '${name}': 3-63 lowercase letters, digits and '-', starting and ending with a letter or digit`,
       );
     }

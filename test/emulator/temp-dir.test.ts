@@ -25,7 +25,11 @@ describe('emulator temp dir', () => {
     writeFileSync(ours, 'half a body');
     writeFileSync(foreign, 'someone put this here');
 
-    const emulator: Emulator = await startEmulator({ dataDir: home.path, buckets: ['home-bucket'], credentials: [{ accessKeyId: 'id', accessKeySecret: 'secret' }] });
+    const emulator: Emulator = await startEmulator({
+      dataDir: home.path,
+      buckets: ['home-bucket'],
+      credentials: [{ accessKeyId: 'id', accessKeySecret: 'secret' }],
+    });
     cleanups.push(() => emulator.stop());
 
     expect(readFileSync(join(home.path, 'tmp', 'work', 'notes.txt'), 'utf8')).toBe('precious');

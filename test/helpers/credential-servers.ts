@@ -112,12 +112,18 @@ export function startCredentialsUri(issuer: StsIssuer): Promise<TestHttpServer> 
  * credentials. `hardened: 'required'` refuses reads without the token header; 'absent' answers the
  * PUT 404 (an old service: normal mode only).
  */
-export function startMetadataService(issuer: StsIssuer, role: string, hardened: 'required' | 'absent' = 'required'): Promise<TestHttpServer> {
+export function startMetadataService(
+  issuer: StsIssuer,
+  role: string,
+  hardened: 'required' | 'absent' = 'required',
+): Promise<TestHttpServer> {
   const token = `md-token-${randomBytes(8).toString('hex')}`;
   return startHttpServer((req) => {
     if (req.method === 'PUT' && req.url === '/latest/api/token') {
       if (hardened === 'absent') return { status: 404, body: '' };
-      return req.headers['x-aliyun-ecs-metadata-token-ttl-seconds'] ? { status: 200, body: token } : { status: 400, body: 'ttl header missing' };
+      return req.headers['x-aliyun-ecs-metadata-token-ttl-seconds']
+        ? { status: 200, body: token }
+        : { status: 400, body: 'ttl header missing' };
     }
     if (hardened === 'required' && req.headers['x-aliyun-ecs-metadata-token'] !== token) return { status: 401, body: 'token required' };
     if (req.method !== 'GET') return { status: 405, body: '' };

@@ -37,7 +37,9 @@ export interface TestEmulator {
 const ACCESS_KEY_ID = 'test-access-key-id';
 const ACCESS_KEY_SECRET = 'test-access-key-secret';
 
-export async function startTestEmulator(opts: { buckets?: string[]; idleTimeoutMs?: number; maxConnections?: number } = {}): Promise<TestEmulator> {
+export async function startTestEmulator(
+  opts: { buckets?: string[]; idleTimeoutMs?: number; maxConnections?: number } = {},
+): Promise<TestEmulator> {
   const buckets = opts.buckets ?? ['test-bucket'];
   const dir = tempDir('oss-sync-emulator-');
   const options = {

@@ -75,7 +75,11 @@ export async function createSyncFixture(
     writeConfig(specs = folders, more = extra) {
       for (const f of specs) mkdirSync(fx.folder(f.name), { recursive: true });
       const config = {
-        oss: { endpoint: emu.endpoint, access_key_id: emu.accessKeyId, access_key_secret: '${TEST_OSS_SECRET:-' + emu.accessKeySecret + '}' },
+        oss: {
+          endpoint: emu.endpoint,
+          access_key_id: emu.accessKeyId,
+          access_key_secret: '${TEST_OSS_SECRET:-' + emu.accessKeySecret + '}',
+        },
         state_db: stateDb,
         log_level: 'debug',
         settle_time: '300ms',

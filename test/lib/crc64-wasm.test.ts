@@ -23,7 +23,7 @@ function run(update: (reg: Uint32Array, buf: Uint8Array) => void, buf: Uint8Arra
 }
 
 function decimal(reg: readonly number[]): string {
-  return ((BigInt((~reg[1]!) >>> 0) << 32n) | BigInt((~reg[0]!) >>> 0)).toString();
+  return ((BigInt(~reg[1]! >>> 0) << 32n) | BigInt(~reg[0]! >>> 0)).toString();
 }
 
 describe('crc64 WebAssembly kernel', () => {

@@ -250,7 +250,6 @@ describe('Md5x4.digestWithCrc64', () => {
     expect(md.digestWithCrc64([])).toEqual([undefined, undefined, undefined, undefined]);
   });
 
-
   it('starts every call from fresh MD5 and CRC states', () => {
     const lengths = [1000, 64, 0, 129];
     const first = both(md, lengths);

@@ -122,13 +122,21 @@ describe('notify: webhook and ping', () => {
       Expiration: expiresAt.toISOString().replace(/\.\d+Z$/, 'Z'),
     };
     fx.writeConfig(undefined, {
-      oss: { endpoint: fx.emu.endpoint, credentials: { provider: 'process', command: [process.execPath, '-e', `process.stdout.write(${JSON.stringify(JSON.stringify(answer))})`] } },
+      oss: {
+        endpoint: fx.emu.endpoint,
+        credentials: {
+          provider: 'process',
+          command: [process.execPath, '-e', `process.stdout.write(${JSON.stringify(JSON.stringify(answer))})`],
+        },
+      },
       http: { listen: `127.0.0.1:${port}`, token: TOKEN },
       notify: { webhook_url: `${receiver.url}/hook` },
     });
     const run = fx.spawnCli(['run', '--config', fx.configPath]);
     await run.waitForLog((r) => r.msg === 'status page and /metrics listening');
-    const warned = await waitFor(() => webhooks(receiver!).find((w) => w.event === 'credentials.expiring'), { what: 'the expiring webhook' });
+    const warned = await waitFor(() => webhooks(receiver!).find((w) => w.event === 'credentials.expiring'), {
+      what: 'the expiring webhook',
+    });
     expect(warned.expiresAt).toBe(expiresAt.toISOString());
     const res = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } });
     const samples = parsePrometheus(await res.text());

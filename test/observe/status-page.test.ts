@@ -124,7 +124,10 @@ describe.skipIf(!existsSync(CHROMIUM))('status page in headless Chromium', () =>
     await page.locator('#folders tr[data-folder="docs"] button', { hasText: 'pause' }).click();
     await page.locator('#folders tr[data-folder="docs"] button', { hasText: 'resume' }).waitFor();
     await page.locator('#health', { hasText: '1 folder(s) paused' }).waitFor();
-    await page.screenshot({ path: process.env.UPDATE_SCREENSHOT ? README_SCREENSHOT : join(profile.path, 'status-page.png'), fullPage: true });
+    await page.screenshot({
+      path: process.env.UPDATE_SCREENSHOT ? README_SCREENSHOT : join(profile.path, 'status-page.png'),
+      fullPage: true,
+    });
     await page.locator('#folders tr[data-folder="docs"] button', { hasText: 'resume' }).click();
     await page.locator('#folders tr[data-folder="docs"] button', { hasText: 'pause' }).waitFor();
 

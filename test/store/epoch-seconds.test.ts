@@ -17,6 +17,7 @@ describe('epochSeconds: an mtime as GNU find prints %T@', () => {
   });
 
   it('refuses text in any other shape', () => {
-    for (const text of ['1795612485', '1795612485.676948431', '1795612485.6769484311', 'x.0000000000', '']) expect(nsOfEpochSeconds(text)).toBeUndefined();
+    for (const text of ['1795612485', '1795612485.676948431', '1795612485.6769484311', 'x.0000000000', ''])
+      expect(nsOfEpochSeconds(text)).toBeUndefined();
   });
 });

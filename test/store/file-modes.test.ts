@@ -25,7 +25,7 @@ function openAsNobody(path: string): string {
   return result.stdout.trim();
 }
 
-describe.skipIf(process.getuid?.() !== 0)('state files are the daemon user\'s alone', () => {
+describe.skipIf(process.getuid?.() !== 0)("state files are the daemon user's alone", () => {
   it('a run makes the database, -wal, -shm and .lock 0600 in a 0700 folder, even under umask 022; nobody cannot open the lock', async () => {
     fx = await createSyncFixture();
     writeFileSync(join(fx.folder('main'), 'a.txt'), 'a');
@@ -67,7 +67,10 @@ describe.skipIf(process.getuid?.() !== 0)('state files are the daemon user\'s al
     chmodSync(dirname(fx.stateDb), 0o755);
     const again = fx.spawnCli(['once', '--config', fx.configPath]);
     expect((await again.exited).code).toBe(0);
-    const warnings = again.stdout.map((l) => JSON.parse(l) as { level: string; msg: string }).filter((r) => r.level === 'warn').map((r) => r.msg);
+    const warnings = again.stdout
+      .map((l) => JSON.parse(l) as { level: string; msg: string })
+      .filter((r) => r.level === 'warn')
+      .map((r) => r.msg);
     expect(warnings).toContain(
       `state_db: other users can read ${fx.stateDb} (mode 644): the database lists every backed-up path; run: chmod 600 ${fx.stateDb}`,
     );

@@ -24,9 +24,15 @@ describe('FileQueue', () => {
     const { store } = ctx;
     store.queue.observe('f', [obs('a'), obs('b'), obs('c'), obs('d')]);
     const claimed = store.queue.claimDue(10);
-    for (const r of claimed) store.queue.markVerified(r.id, r.generation, { bucket: r.bucket, key: r.key, etag: '"E"', crc64: '1', fingerprint: r });
+    for (const r of claimed)
+      store.queue.markVerified(r.id, r.generation, { bucket: r.bucket, key: r.key, etag: '"E"', crc64: '1', fingerprint: r });
     expect(
-      store.queue.observe('f', [obs('a', { size: 11 }), obs('b', { mtimeNs: MTIME + 1n }), obs('c', { ino: 43n }), obs('d', { key: 'q/d' })]),
+      store.queue.observe('f', [
+        obs('a', { size: 11 }),
+        obs('b', { mtimeNs: MTIME + 1n }),
+        obs('c', { ino: 43n }),
+        obs('d', { key: 'q/d' }),
+      ]),
     ).toBe(4);
     expect(['a', 'b', 'c', 'd'].map((p) => store.queue.find('f', p)?.state)).toEqual(['queued', 'queued', 'queued', 'queued']);
   });
@@ -68,7 +74,11 @@ describe('FileQueue', () => {
     const [a, b, c] = store.queue.claimDue(3);
     store.queue.observe('f', [obs('b', { size: 99 })]); // b written again mid-upload
     store.queue.markVerifiedAll(
-      [a!, b!, c!].map((r) => ({ id: r.id, generation: r.generation, result: { bucket: r.bucket, key: r.key, etag: '"E"', crc64: '1', fingerprint: r } })),
+      [a!, b!, c!].map((r) => ({
+        id: r.id,
+        generation: r.generation,
+        result: { bucket: r.bucket, key: r.key, etag: '"E"', crc64: '1', fingerprint: r },
+      })),
     );
     expect(store.queue.find('f', 'a')).toMatchObject({ state: 'verified', remoteEtag: '"E"' });
     expect(store.queue.find('f', 'b')).toMatchObject({ state: 'queued', size: 99 }); // its new content still to go
@@ -82,7 +92,14 @@ describe('FileQueue', () => {
     store.uploads.begin(row!.id, { uploadId: 'U1', bucket: 'b', key: 'p/a', partSize: 5, partCount: 2, fingerprint: row!, createdAt: 1 });
     store.uploads.ackPart('U1', { partNumber: 1, size: 5, etag: '"X"', crc64: '1' });
     expect(store.uploads.forFile(row!.id)?.parts).toHaveLength(1);
-    store.queue.markVerified(row!.id, row!.generation, { bucket: 'b', key: 'p/a', etag: '"E"', crc64: '9', fingerprint: row!, uploadId: 'U1' });
+    store.queue.markVerified(row!.id, row!.generation, {
+      bucket: 'b',
+      key: 'p/a',
+      etag: '"E"',
+      crc64: '9',
+      fingerprint: row!,
+      uploadId: 'U1',
+    });
     expect(store.uploads.forFile(row!.id)).toBeUndefined();
     expect(store.uploads.count()).toBe(0);
   });
@@ -123,7 +140,7 @@ describe('FileQueue', () => {
     expect(store.queue.pendingCount()).toBe(3);
   });
 
-  it('lists a folder\'s known paths and those under a directory', () => {
+  it("lists a folder's known paths and those under a directory", () => {
     const { store } = ctx;
     store.queue.observe('f', [obs('d/x'), obs('d/sub/y'), obs('d0'), obs('e/x')]);
     expect(store.queue.pathsUnder('f', 'd').sort()).toEqual(['d/sub/y', 'd/x']);
@@ -131,8 +148,16 @@ describe('FileQueue', () => {
 
   it('gives a reconcile the key of every known file, or a never-matching one for rows out of step with the destination', () => {
     const { store } = ctx;
-    store.queue.observe('f', [obs('same'), obs('other-bucket', { bucket: 'old' }), obs('other-prefix', { key: 'old/other-prefix' }), obs('back\\slash', { key: 'p/back\\slash' }), obs('old\\slash', { key: 'p/old/slash' }), obs('gone')]);
-    for (const r of store.queue.claimDue(10)) store.queue.markVerified(r.id, r.generation, { bucket: r.bucket, key: r.key, etag: '"E"', crc64: '1', fingerprint: r });
+    store.queue.observe('f', [
+      obs('same'),
+      obs('other-bucket', { bucket: 'old' }),
+      obs('other-prefix', { key: 'old/other-prefix' }),
+      obs('back\\slash', { key: 'p/back\\slash' }),
+      obs('old\\slash', { key: 'p/old/slash' }),
+      obs('gone'),
+    ]);
+    for (const r of store.queue.claimDue(10))
+      store.queue.markVerified(r.id, r.generation, { bucket: r.bucket, key: r.key, etag: '"E"', crc64: '1', fingerprint: r });
     store.queue.markForDeletion('f', ['gone']);
     const keys = store.queue.reconcileKeys('f', { bucket: 'b', prefix: 'p/' });
     expect([...keys].sort()).toEqual(
@@ -153,9 +178,26 @@ describe('FileQueue', () => {
   // digit apart and every file looks changed at each restart.
   it('writes each mtime in its reconcile keys exactly as a walk does, before 1970 and at the edges of a second too', () => {
     const { store } = ctx;
-    const mtimes = [MTIME, 0n, 1n, 999_999_999n, 1_000_000_000n, 1_000_000_001n, -1n, -999_999_999n, -1_000_000_000n, -1_000_000_001n, -315_619_199_876_543_211n, 4_102_444_800_000_000_001n];
-    store.queue.observe('t', mtimes.map((mtimeNs, i) => obs(`m${i}`, { mtimeNs, key: `p/m${i}` })));
-    for (const r of store.queue.claimDue(100)) store.queue.markVerified(r.id, r.generation, { bucket: r.bucket, key: r.key, etag: '"E"', crc64: '1', fingerprint: r });
+    const mtimes = [
+      MTIME,
+      0n,
+      1n,
+      999_999_999n,
+      1_000_000_000n,
+      1_000_000_001n,
+      -1n,
+      -999_999_999n,
+      -1_000_000_000n,
+      -1_000_000_001n,
+      -315_619_199_876_543_211n,
+      4_102_444_800_000_000_001n,
+    ];
+    store.queue.observe(
+      't',
+      mtimes.map((mtimeNs, i) => obs(`m${i}`, { mtimeNs, key: `p/m${i}` })),
+    );
+    for (const r of store.queue.claimDue(100))
+      store.queue.markVerified(r.id, r.generation, { bucket: r.bucket, key: r.key, etag: '"E"', crc64: '1', fingerprint: r });
     const keys = store.queue.reconcileKeys('t', { bucket: 'b', prefix: 'p/' });
     expect([...keys].sort()).toEqual(mtimes.map((mtimeNs, i) => reconcileKey(10, mtimeNs, 42n, `m${i}`)).sort());
   });
@@ -163,7 +205,8 @@ describe('FileQueue', () => {
   it('marks mirror deletions, leases them to one worker, and drops the row when done', () => {
     const { store } = ctx;
     store.queue.observe('f', [obs('a')]);
-    for (const r of store.queue.claimDue(1)) store.queue.markVerified(r.id, r.generation, { bucket: r.bucket, key: r.key, etag: '"E"', crc64: '1', fingerprint: r });
+    for (const r of store.queue.claimDue(1))
+      store.queue.markVerified(r.id, r.generation, { bucket: r.bucket, key: r.key, etag: '"E"', crc64: '1', fingerprint: r });
     store.queue.markForDeletion('f', ['a']);
     const [del] = store.queue.claimDue(5);
     expect(del?.state).toBe('deleting');
@@ -178,7 +221,8 @@ describe('FileQueue remote facts', () => {
   it('remembers what is on OSS for a re-queued file, and forgets it when the target key changes', () => {
     const { store } = ctx;
     store.queue.observe('f', [obs('a')]);
-    for (const r of store.queue.claimDue(1)) store.queue.markVerified(r.id, r.generation, { bucket: r.bucket, key: r.key, etag: '"E"', crc64: '123', fingerprint: r });
+    for (const r of store.queue.claimDue(1))
+      store.queue.markVerified(r.id, r.generation, { bucket: r.bucket, key: r.key, etag: '"E"', crc64: '123', fingerprint: r });
     store.queue.observe('f', [obs('a', { mtimeNs: MTIME + 5n })]); // touched
     expect(store.queue.find('f', 'a')).toMatchObject({ state: 'queued', remoteEtag: '"E"', remoteCrc64: '123', remoteSize: 10 });
     store.queue.observe('f', [obs('a', { mtimeNs: MTIME + 5n, key: 'other/a' })]); // prefix changed
@@ -201,7 +245,8 @@ describe('FileQueue under races found in review', () => {
   it('keeps a row re-created during its remote delete, and forgets what was uploaded before', () => {
     const { store } = ctx;
     store.queue.observe('f', [obs('a')]);
-    for (const r of store.queue.claimDue(1)) store.queue.markVerified(r.id, r.generation, { bucket: r.bucket, key: r.key, etag: '"E"', crc64: '1', fingerprint: r });
+    for (const r of store.queue.claimDue(1))
+      store.queue.markVerified(r.id, r.generation, { bucket: r.bucket, key: r.key, etag: '"E"', crc64: '1', fingerprint: r });
     store.queue.markForDeletion('f', ['a']);
     const [del] = store.queue.claimDue(1);
     store.queue.observe('f', [obs('a', { ino: 99n })]); // re-created while the DELETE is in flight

@@ -20,7 +20,13 @@ it('version 4 sends again a file whose object a name with a backslash may have o
   store.queue.observe('main', [obs('a\\b.txt', 'p/a/b.txt'), obs('a/b.txt', 'p/a/b.txt'), obs('c.txt', 'p/c.txt')]);
   store.queue.observe('other', [obs('a/b.txt', 'q/a/b.txt')]);
   expect(store.queue.claimDue(10)).toHaveLength(4); // uploading, then verified: as the worker does
-  for (const [folder, relPath] of [['main', 'a\\b.txt'], ['main', 'a/b.txt'], ['main', 'c.txt'], ['other', 'a/b.txt']] as const) verify(store, folder, relPath);
+  for (const [folder, relPath] of [
+    ['main', 'a\\b.txt'],
+    ['main', 'a/b.txt'],
+    ['main', 'c.txt'],
+    ['other', 'a/b.txt'],
+  ] as const)
+    verify(store, folder, relPath);
   expect(store.queue.find('main', 'a/b.txt')?.state).toBe('verified');
   store.close();
   const old = new Database(db.path);

@@ -26,7 +26,9 @@ for (const path of ${JSON.stringify(paths)}) {
 /** Whether this machine lets root mount in a private mount namespace (CI runs as root). */
 function canMount(): boolean {
   if (process.getuid?.() !== 0) return false;
-  return spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs tmpfs /mnt'], { encoding: 'utf8' }).status === 0;
+  return (
+    spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs tmpfs /mnt'], { encoding: 'utf8' }).status === 0
+  );
 }
 
 describe('opening the state database', () => {
@@ -60,7 +62,11 @@ describe('opening the state database', () => {
   it.skipIf(process.getuid?.() !== 0)('without permission names the path, state_db and the cause', () => {
     // dir is root's (0700): nobody may not create the folder in it
     const path = join(dir.path, 'state', 'state.db');
-    const result = spawnSync(process.execPath, ['--input-type=module', '-e', openScript([path])], { encoding: 'utf8', uid: NOBODY, gid: NOBODY });
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', openScript([path])], {
+      encoding: 'utf8',
+      uid: NOBODY,
+      gid: NOBODY,
+    });
     expect(result.stdout.trim().split('\n')).toEqual([
       `cannot create the folder ${join(dir.path, 'state')} of the state database (state_db) ${path}: permission denied`,
       `cannot create the folder ${join(dir.path, 'state')} of the lock file of the state database (state_db) ${path}.lock: permission denied`,
@@ -70,6 +76,8 @@ describe('opening the state database', () => {
   it('under a file where a folder should be names the path and the cause', () => {
     writeFileSync(join(dir.path, 'file'), '');
     const path = join(dir.path, 'file', 'state.db');
-    expect(() => StateStore.open(path)).toThrow(`cannot create the folder ${join(dir.path, 'file')} of the state database (state_db) ${path}: a part of the path is not a folder`);
+    expect(() => StateStore.open(path)).toThrow(
+      `cannot create the folder ${join(dir.path, 'file')} of the state database (state_db) ${path}: a part of the path is not a folder`,
+    );
   });
 });

@@ -50,7 +50,15 @@ describe('UploadRecords.isOrphan', () => {
   it('follows the file: an orphan while it is being deleted, not once it is queued again', () => {
     ctx.store.queue.observe('mirror', [obs('big.bin')]);
     const row = ctx.store.queue.find('mirror', 'big.bin')!;
-    ctx.store.uploads.begin(row.id, { uploadId: 'UP-1', bucket: 'b', key: 'p/big.bin', partSize: 5, partCount: 2, fingerprint: row, createdAt: 1 });
+    ctx.store.uploads.begin(row.id, {
+      uploadId: 'UP-1',
+      bucket: 'b',
+      key: 'p/big.bin',
+      partSize: 5,
+      partCount: 2,
+      fingerprint: row,
+      createdAt: 1,
+    });
     expect(ctx.store.uploads.isOrphan('UP-1')).toBe(false);
     ctx.store.queue.markForDeletion('mirror', ['big.bin']);
     expect(ctx.store.uploads.isOrphan('UP-1')).toBe(true);

@@ -32,7 +32,9 @@ describe('toStorageError', () => {
   });
 
   it('uses the name when there is no code (ResponseTimeoutError)', () => {
-    const raw = Object.assign(new Error('Response timeout for 60000ms, please increase the timeout, see more'), { name: 'ResponseTimeoutError' });
+    const raw = Object.assign(new Error('Response timeout for 60000ms, please increase the timeout, see more'), {
+      name: 'ResponseTimeoutError',
+    });
     expect(toStorageError(raw, 'UploadPart', ref, []).code).toBe('ResponseTimeoutError');
     expect(toStorageError(raw, 'UploadPart', ref, []).detail).toBe('Response timeout for 60000ms');
   });

@@ -56,7 +56,11 @@ describe('bandwidth limiter', () => {
     const piece = limiter.pieceBytes();
     const grants: Array<{ at: number; bytes: number }> = [];
     // Four requests' worth of pieces, all asking at once: 3 s of the rate.
-    const all = Promise.all(Array.from({ length: Math.ceil((3 * rate) / piece) }, () => limiter.take(piece).then(() => grants.push({ at: clock.t, bytes: piece }))));
+    const all = Promise.all(
+      Array.from({ length: Math.ceil((3 * rate) / piece) }, () =>
+        limiter.take(piece).then(() => grants.push({ at: clock.t, bytes: piece })),
+      ),
+    );
     await clock.runTo(300);
     await clock.stallTo(800); // half a second with the loop blocked
     await clock.runTo(4000);
@@ -76,7 +80,10 @@ describe('bandwidth limiter', () => {
     limiter.setRate(200 * KiB);
     expect(limiter.rate).toBe(200 * KiB);
     let done = false;
-    void limiter.take(10 * KiB).then(() => limiter.take(10 * KiB)).then(() => (done = true));
+    void limiter
+      .take(10 * KiB)
+      .then(() => limiter.take(10 * KiB))
+      .then(() => (done = true));
     await clock.runTo(20);
     expect(done).toBe(false); // 20 KiB at 200 KiB/s: 50 ms less the 25 ms bucket
     await clock.runTo(60);

@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { classifyError, createOssStorage, CredentialsUnavailableError, RefreshingCredentials, withRetries } from '../../src/uploader/index.js';
+import {
+  classifyError,
+  createOssStorage,
+  CredentialsUnavailableError,
+  RefreshingCredentials,
+  withRetries,
+} from '../../src/uploader/index.js';
 import type { Body, OssCredentials } from '../../src/uploader/index.js';
 import { StsIssuer } from '../helpers/credential-servers.js';
 import type { IssuedCredentials } from '../helpers/credential-servers.js';
@@ -9,7 +15,12 @@ import { MemoryJournal } from './memory-journal.js';
 import { KiB, testRetryPolicy, useUploaderHarness } from './harness.js';
 
 function toCredentials(set: IssuedCredentials): OssCredentials {
-  return { accessKeyId: set.AccessKeyId, accessKeySecret: set.AccessKeySecret, securityToken: set.SecurityToken, expiration: Date.parse(set.Expiration) };
+  return {
+    accessKeyId: set.AccessKeyId,
+    accessKeySecret: set.AccessKeySecret,
+    securityToken: set.SecurityToken,
+    expiration: Date.parse(set.Expiration),
+  };
 }
 
 describe('credentials that renew themselves', () => {
@@ -20,17 +31,24 @@ describe('credentials that renew themselves', () => {
   });
 
   function provider(issuer: StsIssuer, fetchTimes: number[] = []): RefreshingCredentials {
-    const p = new RefreshingCredentials('credentials_uri', () => {
-      fetchTimes.push(Date.now());
-      return Promise.resolve(toCredentials(issuer.issue()));
-    }, { retryBaseMs: 50, retryCapMs: 200 });
+    const p = new RefreshingCredentials(
+      'credentials_uri',
+      () => {
+        fetchTimes.push(Date.now());
+        return Promise.resolve(toCredentials(issuer.issue()));
+      },
+      { retryBaseMs: 50, retryCapMs: 200 },
+    );
     providers.push(p);
     return p;
   }
 
   function storageFor(p: RefreshingCredentials) {
     // The connection's static keys are not the emulator's: only the provider's may sign.
-    return withRetries(createOssStorage({ endpoint: h.oss.endpoint, accessKeyId: 'unused', accessKeySecret: 'unused' }, p), testRetryPolicy());
+    return withRetries(
+      createOssStorage({ endpoint: h.oss.endpoint, accessKeyId: 'unused', accessKeySecret: 'unused' }, p),
+      testRetryPolicy(),
+    );
   }
 
   it('a multipart upload spanning three rotations re-sends no acknowledged part and refreshes once per rotation', async () => {
@@ -38,9 +56,15 @@ describe('credentials that renew themselves', () => {
     const fetchTimes: number[] = [];
     const p = provider(issuer, fetchTimes);
     // 16 parts at 100 KiB/s, two at a time: about 8 s, three times the 80% point of 2.5 s.
-    h.oss.emulator.faults.add({ match: { operation: 'UploadPart' }, times: Infinity, action: { type: 'throttle', bytesPerSecond: 100 * KiB } });
+    h.oss.emulator.faults.add({
+      match: { operation: 'UploadPart' },
+      times: Infinity,
+      action: { type: 'throttle', bytesPerSecond: 100 * KiB },
+    });
     const { path, content } = h.randomFile('rotating.bin', 16 * 100 * KiB);
-    await h.uploader({}, storageFor(p)).upload({ localPath: path, bucket: h.oss.bucket, key: 'rotating.bin', journal: new MemoryJournal() });
+    await h
+      .uploader({}, storageFor(p))
+      .upload({ localPath: path, bucket: h.oss.bucket, key: 'rotating.bin', journal: new MemoryJournal() });
 
     expect((await h.getObject('rotating.bin'))?.equals(content)).toBe(true);
     expect(h.partRequests('rotating.bin').sort((a, b) => a - b)).toEqual(Array.from({ length: 16 }, (_, i) => i + 1));
@@ -70,7 +94,9 @@ describe('credentials that renew themselves', () => {
     (p as unknown as { fetchCredentials: () => Promise<OssCredentials> }).fetchCredentials = () =>
       new Promise((resolve) => setTimeout(() => resolve(toCredentials(next.issue())), 200));
     const { path, content } = h.randomFile('sixteen.bin', 16 * 100 * KiB);
-    await h.uploader({ partConcurrency: 16 }, storageFor(p)).upload({ localPath: path, bucket: h.oss.bucket, key: 'sixteen.bin', journal: new MemoryJournal() });
+    await h
+      .uploader({ partConcurrency: 16 }, storageFor(p))
+      .upload({ localPath: path, bucket: h.oss.bucket, key: 'sixteen.bin', journal: new MemoryJournal() });
 
     expect((await h.getObject('sixteen.bin'))?.equals(content)).toBe(true);
     expect(next.issued.length).toBe(1);
@@ -110,12 +136,22 @@ describe('credentials that renew themselves', () => {
     const b = issuer.issue();
     const client = (id: string, secret: string, token: string) =>
       h.oss.client({ accessKeyId: id, accessKeySecret: secret, stsToken: token, refreshSTSTokenInterval: 0x7fffffff, retryMax: 0 });
-    const codeOf = (p: Promise<unknown>) => p.then(() => 'ok', (e: { code?: string }) => e.code);
+    const codeOf = (p: Promise<unknown>) =>
+      p.then(
+        () => 'ok',
+        (e: { code?: string }) => e.code,
+      );
     expect(await codeOf(client(a.AccessKeyId, a.AccessKeySecret, a.SecurityToken).put('t.txt', Buffer.from('x')))).toBe('ok');
-    expect(await codeOf(client(a.AccessKeyId, a.AccessKeySecret, b.SecurityToken).put('t.txt', Buffer.from('x')))).toBe('AccessKeyIdAndSecurityTokenNotMatch');
-    expect(await codeOf(client(a.AccessKeyId, a.AccessKeySecret, 'not-a-token').put('t.txt', Buffer.from('x')))).toBe('InvalidSecurityToken');
+    expect(await codeOf(client(a.AccessKeyId, a.AccessKeySecret, b.SecurityToken).put('t.txt', Buffer.from('x')))).toBe(
+      'AccessKeyIdAndSecurityTokenNotMatch',
+    );
+    expect(await codeOf(client(a.AccessKeyId, a.AccessKeySecret, 'not-a-token').put('t.txt', Buffer.from('x')))).toBe(
+      'InvalidSecurityToken',
+    );
     const expired = new StsIssuer(h.oss.emulator, 60_000, 120_000).issue();
-    expect(await codeOf(client(expired.AccessKeyId, expired.AccessKeySecret, expired.SecurityToken).put('t.txt', Buffer.from('x')))).toBe('SecurityTokenExpired');
+    expect(await codeOf(client(expired.AccessKeyId, expired.AccessKeySecret, expired.SecurityToken).put('t.txt', Buffer.from('x')))).toBe(
+      'SecurityTokenExpired',
+    );
   });
 });
 

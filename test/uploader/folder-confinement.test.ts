@@ -54,7 +54,9 @@ describe('the uploader reads only the queued regular file, below its folder root
     unlinkSync(path);
     symlinkSync(join(outside, 'shadow'), path);
     for (const request of [{ folderRoot: root, expectedIdentity: identity }, { folderRoot: root }, {}]) {
-      const upload = h.uploader().upload({ localPath: path, bucket: h.oss.bucket, key: 'notes.txt', journal: new MemoryJournal(), ...request });
+      const upload = h
+        .uploader()
+        .upload({ localPath: path, bucket: h.oss.bucket, key: 'notes.txt', journal: new MemoryJournal(), ...request });
       await expect(upload).rejects.toBeInstanceOf(FileRefusedError);
       await expect(upload).rejects.toThrow(`refused to read ${path}: it is a symbolic link`);
     }
@@ -69,7 +71,9 @@ describe('the uploader reads only the queued regular file, below its folder root
     secretFile(join(outside, 'deep', 'data.bin'), 4 * KiB);
     renameSync(join(root, 'sub'), join(root, 'sub.real'));
     symlinkSync(outside, join(root, 'sub'));
-    const upload = h.uploader().upload({ localPath: path, bucket: h.oss.bucket, key: 'data.bin', journal: new MemoryJournal(), folderRoot: root });
+    const upload = h
+      .uploader()
+      .upload({ localPath: path, bucket: h.oss.bucket, key: 'data.bin', journal: new MemoryJournal(), folderRoot: root });
     await expect(upload).rejects.toBeInstanceOf(FileRefusedError);
     await expect(upload).rejects.toThrow(`refused to read ${path}: ${join(root, 'sub')} is a symbolic link`);
     expect(await h.getObject('data.bin')).toBeUndefined();
@@ -113,15 +117,21 @@ describe('the uploader reads only the queued regular file, below its folder root
     execFileSync('mkfifo', [fifo]);
     unlinkSync(path);
     symlinkSync(fifo, path);
-    const viaLink = h.uploader().upload({ localPath: path, bucket: h.oss.bucket, key: 'job.txt', journal: new MemoryJournal(), folderRoot: root });
+    const viaLink = h
+      .uploader()
+      .upload({ localPath: path, bucket: h.oss.bucket, key: 'job.txt', journal: new MemoryJournal(), folderRoot: root });
     await expect(viaLink).rejects.toThrow(`refused to read ${path}: it is a symbolic link`);
     unlinkSync(path);
     symlinkSync('/dev/zero', path);
-    const device = h.uploader().upload({ localPath: path, bucket: h.oss.bucket, key: 'job.txt', journal: new MemoryJournal(), folderRoot: root });
+    const device = h
+      .uploader()
+      .upload({ localPath: path, bucket: h.oss.bucket, key: 'job.txt', journal: new MemoryJournal(), folderRoot: root });
     await expect(device).rejects.toBeInstanceOf(FileRefusedError);
     unlinkSync(path);
     execFileSync('mkfifo', [path]); // a FIFO right in the file's place: refused by its type, unopened
-    const inPlace = h.uploader().upload({ localPath: path, bucket: h.oss.bucket, key: 'job.txt', journal: new MemoryJournal(), folderRoot: root });
+    const inPlace = h
+      .uploader()
+      .upload({ localPath: path, bucket: h.oss.bucket, key: 'job.txt', journal: new MemoryJournal(), folderRoot: root });
     await expect(inPlace).rejects.toThrow(`refused to read ${path}: not a regular file (a FIFO)`);
     expect(lstatSync(path).isFIFO()).toBe(true);
     expect(h.requests('job.txt', 'PutObject')).toHaveLength(0);
@@ -133,7 +143,14 @@ describe('the uploader reads only the queued regular file, below its folder root
     writeFileSync(`${path}.new`, 'a different file by the same name');
     renameSync(`${path}.new`, path);
     const found = statSync(path, { bigint: true });
-    const upload = h.uploader().upload({ localPath: path, bucket: h.oss.bucket, key: 'report.txt', journal: new MemoryJournal(), folderRoot: root, expectedIdentity: identity });
+    const upload = h.uploader().upload({
+      localPath: path,
+      bucket: h.oss.bucket,
+      key: 'report.txt',
+      journal: new MemoryJournal(),
+      folderRoot: root,
+      expectedIdentity: identity,
+    });
     await expect(upload).rejects.toBeInstanceOf(FileReplacedError);
     const err = (await upload.catch((e: unknown) => e)) as FileReplacedError;
     expect(err.found).toEqual({ size: Number(found.size), mtimeNs: found.mtimeNs, ino: found.ino, dev: found.dev });
@@ -145,7 +162,14 @@ describe('the uploader reads only the queued regular file, below its folder root
     const linkedRoot = `${root}-link`;
     symlinkSync(root, linkedRoot);
     const localPath = join(linkedRoot, 'ok', 'plain.txt');
-    await h.uploader().upload({ localPath, bucket: h.oss.bucket, key: 'plain.txt', journal: new MemoryJournal(), folderRoot: linkedRoot, expectedIdentity: identity });
+    await h.uploader().upload({
+      localPath,
+      bucket: h.oss.bucket,
+      key: 'plain.txt',
+      journal: new MemoryJournal(),
+      folderRoot: linkedRoot,
+      expectedIdentity: identity,
+    });
     expect((await h.getObject('plain.txt'))?.toString()).toBe('fine');
     expect(path).not.toBe(localPath);
   });

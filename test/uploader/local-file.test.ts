@@ -24,7 +24,10 @@ describe('local file identity', () => {
   it('types missing, unreadable and non-regular files', async () => {
     await expect(fingerprintOf(join(dir.path, 'missing'))).rejects.toThrow(FileGoneError);
     await expect(fingerprintOf(dir.path)).rejects.toThrow(/not a regular file \(a directory\)/);
-    const denied = localFileError('/data/secret.db', Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES', syscall: 'open' }));
+    const denied = localFileError(
+      '/data/secret.db',
+      Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES', syscall: 'open' }),
+    );
     expect(denied).toBeInstanceOf(PermanentError);
     expect((denied as Error).message).toBe('cannot read /data/secret.db: permission denied (EACCES)');
   });
@@ -60,7 +63,9 @@ describe('local read errors: retried unless no retry can fix them', () => {
     expect(classifyError(new Error('reading part 3 failed', { cause: transient }))).toBe('retry');
     const slowDown = new StorageError('PutObject', 'b', 'k', 'SlowDown', 503, 'req-1');
     expect(classifyError(new Error('wrapped', { cause: new Error('twice', { cause: slowDown }) }))).toBe('retry');
-    expect(classifyError(new Error('wrapped', { cause: new StorageError('PutObject', 'b', 'k', 'InvalidAccessKeyId', 403, 'r') }))).toBe('fatal');
+    expect(classifyError(new Error('wrapped', { cause: new StorageError('PutObject', 'b', 'k', 'InvalidAccessKeyId', 403, 'r') }))).toBe(
+      'fatal',
+    );
     // The outermost error that says anything decides.
     expect(classifyError(new PermanentError('no', { cause: transient }))).toBe('permanent');
     expect(classifyError(new Error('plain'))).toBe('permanent');

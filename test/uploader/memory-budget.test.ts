@@ -43,8 +43,13 @@ describe('uploads sharing a memory budget (real ali-oss, real emulator, real fil
     // Unbudgeted, these 6 files x 4 parts in flight would hold 24 parts (2.4 MiB) at once.
     const uploader = h.uploader({ partSize, multipartThreshold: partSize, partConcurrency: 4, memoryBudget: budget });
     h.oss.emulator.faults.add({ match: { operation: 'UploadPart' }, times: Infinity, action: { type: 'latency', ms: 20 } });
-    const files = Array.from({ length: 6 }, (_, i) => ({ key: `budget-${i}.bin`, ...h.randomFile(`budget-${i}.bin`, 8 * partSize + i * KiB) }));
-    await Promise.all(files.map((f) => uploader.upload({ localPath: f.path, bucket: h.oss.bucket, key: f.key, journal: new MemoryJournal() })));
+    const files = Array.from({ length: 6 }, (_, i) => ({
+      key: `budget-${i}.bin`,
+      ...h.randomFile(`budget-${i}.bin`, 8 * partSize + i * KiB),
+    }));
+    await Promise.all(
+      files.map((f) => uploader.upload({ localPath: f.path, bucket: h.oss.bucket, key: f.key, journal: new MemoryJournal() })),
+    );
     for (const f of files) expect((await h.getObject(f.key))?.equals(f.content)).toBe(true);
     expect(budget.highWater).toBeLessThanOrEqual(limit);
     expect(budget.highWater).toBeGreaterThanOrEqual(2 * partSize); // parts did go up in parallel

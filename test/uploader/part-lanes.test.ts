@@ -57,7 +57,7 @@ describe('partLanes', () => {
     expect(await Promise.all(parts.map((p) => p.body.digest()))).toEqual(parts.map((p) => p.expected));
   });
 
-  it.runIf(simd)('the next upload with the same part size reuses a finished upload\'s kernel memory, and hashes right', async () => {
+  it.runIf(simd)("the next upload with the same part size reuses a finished upload's kernel memory, and hashes right", async () => {
     const first = partLanes(4, 48 * KiB);
     for (const lane of first) lane.retire();
     const second = partLanes(4, 48 * KiB);

@@ -44,7 +44,11 @@ describe('sendVerified: checksums computed while the bytes stream', () => {
 
   it('re-sends after a wrong ETag or CRC, and gives up with an IntegrityError', async () => {
     const body = new HashedFileRange(path, 100, 50_000, 4096);
-    const flaky = server(body, [{ etag: '"00"', crc64: crc }, { etag: `"${md5}"`, crc64: '1' }, { etag: `"${md5.toLowerCase()}"`, crc64: crc }]);
+    const flaky = server(body, [
+      { etag: '"00"', crc64: crc },
+      { etag: `"${md5}"`, crc64: '1' },
+      { etag: `"${md5.toLowerCase()}"`, crc64: crc },
+    ]);
     await sendVerified('part 1', body, settings, flaky.send);
     expect(flaky.calls()).toBe(3);
 

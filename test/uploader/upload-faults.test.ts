@@ -25,7 +25,13 @@ describe('FileUploader under faults (injected by the emulator)', () => {
     expect(outcome.crc64).toBe(crc64(content));
     expect(h.partRequests('flaky.bin').filter((n) => n === 2)).toHaveLength(3);
     expect(h.partRequests('flaky.bin').filter((n) => n === 3)).toHaveLength(2);
-    expect(retries.map((r) => r.operation).sort()).toEqual(['CompleteMultipartUpload', 'UploadPart', 'UploadPart', 'UploadPart', 'UploadPart']);
+    expect(retries.map((r) => r.operation).sort()).toEqual([
+      'CompleteMultipartUpload',
+      'UploadPart',
+      'UploadPart',
+      'UploadPart',
+      'UploadPart',
+    ]);
   });
 
   it('retries a PutObject that failed with 503', async () => {
@@ -46,17 +52,20 @@ describe('FileUploader under faults (injected by the emulator)', () => {
 
   // 2 lanes send each part with Content-MD5 (the server refuses the damage); 4 lanes hash in lockstep
   // after sending (the damaged part's ETag gives it away). Either way it is sent again, never recorded.
-  it.each([2, 4])('re-sends a part damaged on the way, with %i parts in parallel, and records only the good one', async (partConcurrency) => {
-    const name = `damaged-${partConcurrency}.bin`;
-    const { path, content } = h.randomFile(name, 750 * KiB);
-    h.oss.emulator.faults.add({ match: { operation: 'UploadPart', partNumber: 3 }, action: { type: 'corrupt', atByte: 1234 } });
-    const journal = new MemoryJournal();
-    const outcome = await h.uploader({ partConcurrency }).upload({ localPath: path, bucket: h.oss.bucket, key: name, journal });
-    expect(await h.getObject(name)).toEqual(content);
-    expect(outcome.crc64).toBe(crc64(content));
-    expect(h.partRequests(name).filter((n) => n === 3)).toHaveLength(2);
-    expect(journal.events.filter((e) => e === 'part 3')).toHaveLength(1);
-  });
+  it.each([2, 4])(
+    're-sends a part damaged on the way, with %i parts in parallel, and records only the good one',
+    async (partConcurrency) => {
+      const name = `damaged-${partConcurrency}.bin`;
+      const { path, content } = h.randomFile(name, 750 * KiB);
+      h.oss.emulator.faults.add({ match: { operation: 'UploadPart', partNumber: 3 }, action: { type: 'corrupt', atByte: 1234 } });
+      const journal = new MemoryJournal();
+      const outcome = await h.uploader({ partConcurrency }).upload({ localPath: path, bucket: h.oss.bucket, key: name, journal });
+      expect(await h.getObject(name)).toEqual(content);
+      expect(outcome.crc64).toBe(crc64(content));
+      expect(h.partRequests(name).filter((n) => n === 3)).toHaveLength(2);
+      expect(journal.events.filter((e) => e === 'part 3')).toHaveLength(1);
+    },
+  );
 
   it('checks the clock and retries after RequestTimeTooSkewed', async () => {
     const { path, content } = h.randomFile('skewed.bin', 20 * KiB);
@@ -70,7 +79,9 @@ describe('FileUploader under faults (injected by the emulator)', () => {
     const { path } = h.randomFile('denied.bin', 300 * KiB);
     const secret = 'definitely-the-wrong-secret';
     const uploader = h.uploader({}, h.storage({ accessKeySecret: secret }));
-    const error = await uploader.upload({ localPath: path, bucket: h.oss.bucket, key: 'denied.bin', journal: new MemoryJournal() }).catch((e: unknown) => e);
+    const error = await uploader
+      .upload({ localPath: path, bucket: h.oss.bucket, key: 'denied.bin', journal: new MemoryJournal() })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StorageError);
     const storageError = error as StorageError;
     expect(storageError.code).toBe('SignatureDoesNotMatch');
@@ -91,8 +102,13 @@ describe('FileUploader under faults (injected by the emulator)', () => {
       if (n === 3) controller.abort();
     };
     // Part 5 hangs, so something is in flight when the abort comes.
-    h.oss.emulator.faults.add({ match: { operation: 'UploadPart', partNumber: 5 }, action: { type: 'throttle', bytesPerSecond: 10 * KiB } });
-    const upload = h.uploader({ partConcurrency: 2 }).upload({ localPath: path, bucket: h.oss.bucket, key: 'aborted.bin', journal, signal: controller.signal });
+    h.oss.emulator.faults.add({
+      match: { operation: 'UploadPart', partNumber: 5 },
+      action: { type: 'throttle', bytesPerSecond: 10 * KiB },
+    });
+    const upload = h
+      .uploader({ partConcurrency: 2 })
+      .upload({ localPath: path, bucket: h.oss.bucket, key: 'aborted.bin', journal, signal: controller.signal });
     await expect(upload).rejects.toThrow(UploadAbortedError);
 
     const recorded = journal.recordedUpload();
@@ -107,7 +123,11 @@ describe('FileUploader under faults (injected by the emulator)', () => {
 
   it('abandons the wait between retries when aborted', async () => {
     const { path } = h.randomFile('abort-wait.bin', 50 * KiB);
-    h.oss.emulator.faults.add({ match: { operation: 'PutObject' }, times: Infinity, action: { type: 'error', status: 503, code: 'SlowDown' } });
+    h.oss.emulator.faults.add({
+      match: { operation: 'PutObject' },
+      times: Infinity,
+      action: { type: 'error', status: 503, code: 'SlowDown' },
+    });
     const controller = new AbortController();
     const slowPolicy = testRetryPolicy({ maxAttempts: 100, backoff: () => 3_600_000 });
     const upload = h

@@ -34,8 +34,12 @@ describe('upload windows and the bandwidth limit (real ali-oss client against th
     const storage = limited(limiter);
     const big = h.randomFile('limited-big.bin', 500 * KiB); // 5 parts
     const small = h.randomFile('limited-small.bin', 60 * KiB); // one PutObject from memory
-    await h.uploader({}, storage).upload({ localPath: big.path, bucket: h.oss.bucket, key: 'limited-big.bin', journal: new MemoryJournal() });
-    await h.uploader({ multipartThreshold: MiBytes(4) }, storage).upload({ localPath: small.path, bucket: h.oss.bucket, key: 'limited-small.bin', journal: new MemoryJournal() });
+    await h
+      .uploader({}, storage)
+      .upload({ localPath: big.path, bucket: h.oss.bucket, key: 'limited-big.bin', journal: new MemoryJournal() });
+    await h
+      .uploader({ multipartThreshold: MiBytes(4) }, storage)
+      .upload({ localPath: small.path, bucket: h.oss.bucket, key: 'limited-small.bin', journal: new MemoryJournal() });
     expect(await h.getObject('limited-big.bin')).toEqual(big.content);
     expect(await h.getObject('limited-small.bin')).toEqual(small.content);
     expect(h.requests('limited-small.bin', 'PutObject')).toHaveLength(1);
@@ -49,12 +53,16 @@ describe('upload windows and the bandwidth limit (real ali-oss client against th
     const limiter = new BandwidthLimiter(100 * KiB, new VirtualClock());
     const storage = withLimits(h.storage(), { gate: new UploadGate(), limiter, bodySlots: 1, ossTrafficLimit: true });
     const { path, content } = h.randomFile('capped.bin', 300 * KiB);
-    await h.uploader({ multipartThreshold: MiBytes(4) }, storage).upload({ localPath: path, bucket: h.oss.bucket, key: 'capped.bin', journal: new MemoryJournal() });
+    await h
+      .uploader({ multipartThreshold: MiBytes(4) }, storage)
+      .upload({ localPath: path, bucket: h.oss.bucket, key: 'capped.bin', journal: new MemoryJournal() });
     expect(await h.getObject('capped.bin')).toEqual(content);
     const [put] = h.requests('capped.bin', 'PutObject');
     // 819200 bit/s = 100 KiB/s: 300 KiB take the emulator at least 3 s to accept.
     expect(put!.durationMs).toBeGreaterThanOrEqual(2900);
-    await expect(h.oss.client().put('refused.bin', Buffer.from('x'), { headers: { 'x-oss-traffic-limit': '100' } })).rejects.toMatchObject({ code: 'InvalidArgument' });
+    await expect(h.oss.client().put('refused.bin', Buffer.from('x'), { headers: { 'x-oss-traffic-limit': '100' } })).rejects.toMatchObject({
+      code: 'InvalidArgument',
+    });
   });
 
   it('soft cutoff: a closed window starts no new part; the upload goes on where it stopped once open', async () => {
@@ -65,7 +73,9 @@ describe('upload windows and the bandwidth limit (real ali-oss client against th
     journal.onPart = (n) => {
       if (n === 1) gate.close(false);
     };
-    const upload = h.uploader({ partConcurrency: 1 }, storage).upload({ localPath: path, bucket: h.oss.bucket, key: 'window.bin', journal });
+    const upload = h
+      .uploader({ partConcurrency: 1 }, storage)
+      .upload({ localPath: path, bucket: h.oss.bucket, key: 'window.bin', journal });
     await waitFor(() => gate.waiting === 1, { what: 'the next part to wait for the window' });
     expect(h.partRequests('window.bin')).toEqual([1]);
     const openedAt = Date.now();
@@ -83,7 +93,9 @@ describe('upload windows and the bandwidth limit (real ali-oss client against th
     const storage = limited(limiter, gate);
     const { path, content } = h.randomFile('soft-in-flight.bin', 200 * KiB);
     const journal = new MemoryJournal();
-    const upload = h.uploader({ partConcurrency: 1 }, storage).upload({ localPath: path, bucket: h.oss.bucket, key: 'soft-in-flight.bin', journal });
+    const upload = h
+      .uploader({ partConcurrency: 1 }, storage)
+      .upload({ localPath: path, bucket: h.oss.bucket, key: 'soft-in-flight.bin', journal });
     await waitFor(() => limiter.granted > 10 * KiB, { intervalMs: 5, what: 'part 1 to be on its way' });
     gate.close(false);
     await waitFor(() => journal.upload?.parts.length === 1 && gate.waiting === 1, { what: 'part 1 to finish and part 2 to wait' });

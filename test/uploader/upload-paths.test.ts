@@ -11,7 +11,9 @@ describe('FileUploader happy paths (real ali-oss, real emulator, real files)', (
   it('puts a small file in one PutObject, byte for byte, with CRC-64, mtime and content type', async () => {
     const { path, content } = h.randomFile('small.bin', 60 * KiB);
     const journal = new MemoryJournal();
-    const outcome = await h.uploader().upload({ localPath: path, bucket: h.oss.bucket, key: 'small.bin', journal, contentType: 'text/x-test' });
+    const outcome = await h
+      .uploader()
+      .upload({ localPath: path, bucket: h.oss.bucket, key: 'small.bin', journal, contentType: 'text/x-test' });
 
     expect(await h.getObject('small.bin')).toEqual(content);
     expect(outcome).toMatchObject({ bucket: h.oss.bucket, key: 'small.bin', size: content.length, crc64: crc64(content) });
@@ -26,7 +28,9 @@ describe('FileUploader happy paths (real ali-oss, real emulator, real files)', (
 
   it('streams a PutObject above the in-memory limit, hashing on the way', async () => {
     const { path, content } = h.randomFile('streamed.bin', 80 * KiB);
-    const outcome = await h.uploader({ inMemoryPutBytes: 16 * KiB }).upload({ localPath: path, bucket: h.oss.bucket, key: 'streamed.bin', journal: new MemoryJournal() });
+    const outcome = await h
+      .uploader({ inMemoryPutBytes: 16 * KiB })
+      .upload({ localPath: path, bucket: h.oss.bucket, key: 'streamed.bin', journal: new MemoryJournal() });
     expect(await h.getObject('streamed.bin')).toEqual(content);
     expect(outcome.crc64).toBe(crc64(content));
     expect(h.requests('streamed.bin', 'PutObject')).toHaveLength(1);
@@ -73,7 +77,9 @@ describe('FileUploader happy paths (real ali-oss, real emulator, real files)', (
   it.each([1, 2, 3, 4, 6, 8])('uploads byte for byte with %i parts in parallel, each part sent once', async (partConcurrency) => {
     const name = `lanes-${partConcurrency}.bin`;
     const { path, content } = h.randomFile(name, 750 * KiB + 77);
-    const outcome = await h.uploader({ partConcurrency }).upload({ localPath: path, bucket: h.oss.bucket, key: name, journal: new MemoryJournal() });
+    const outcome = await h
+      .uploader({ partConcurrency })
+      .upload({ localPath: path, bucket: h.oss.bucket, key: name, journal: new MemoryJournal() });
     expect(await h.getObject(name)).toEqual(content);
     expect(outcome.crc64).toBe(crc64(content));
     expect(h.partRequests(name).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);

@@ -12,7 +12,11 @@ describe('FileUploader resume (in-process, journal in memory)', () => {
   const h = useUploaderHarness();
 
   /** Upload one part at a time and stop (as a shutdown would) once `parts` parts are recorded. */
-  async function interruptedUpload(key: string, parts: number, snapshotAt = parts): Promise<{ path: string; content: Buffer; snapshot: RecordedUpload }> {
+  async function interruptedUpload(
+    key: string,
+    parts: number,
+    snapshotAt = parts,
+  ): Promise<{ path: string; content: Buffer; snapshot: RecordedUpload }> {
     const { path, content } = h.randomFile(key, SIZE);
     const journal = new MemoryJournal();
     const controller = new AbortController();
@@ -21,7 +25,9 @@ describe('FileUploader resume (in-process, journal in memory)', () => {
       if (n === snapshotAt) snapshot = journal.recordedUpload();
       if (n === parts) controller.abort();
     };
-    const upload = h.uploader({ partConcurrency: 1 }).upload({ localPath: path, bucket: h.oss.bucket, key, journal, signal: controller.signal });
+    const upload = h
+      .uploader({ partConcurrency: 1 })
+      .upload({ localPath: path, bucket: h.oss.bucket, key, journal, signal: controller.signal });
     await expect(upload).rejects.toThrow(UploadAbortedError);
     h.oss.emulator.requestLog.clear();
     return { path, content, snapshot: snapshot! };

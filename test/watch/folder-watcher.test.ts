@@ -153,7 +153,18 @@ describe.each(BACKENDS)('%s watcher', (backend) => {
     const db = join(root, 'state.db');
     const filter = createPathFilter({ ignoreAbsolute: [db], exclude });
     const { log } = await watch({ filter });
-    const ignored = ['x.tmp', 'movie.part', '.notes.swp', '~lock.docx', '.#draft', 'sub/y.tmp', 'state.db', 'state.db-wal', 'state.db-shm', 'state.db-journal'];
+    const ignored = [
+      'x.tmp',
+      'movie.part',
+      '.notes.swp',
+      '~lock.docx',
+      '.#draft',
+      'sub/y.tmp',
+      'state.db',
+      'state.db-wal',
+      'state.db-shm',
+      'state.db-journal',
+    ];
     for (const name of ignored) createTree(root, { [name]: 'x' });
     writeFileSync(join(root, 'real.txt'), 'x');
     await waitFor(() => log.saw('real.txt', 'changed'), { what: 'real.txt' });
@@ -164,7 +175,7 @@ describe.each(BACKENDS)('%s watcher', (backend) => {
 
   it('reports unicode and odd names as they are', async () => {
     const { log } = await watch();
-    const names = ['with space.txt', 'plus+hash#q?pct%.txt', 'emoji 📷.jpg', 'ünïcødé/日本語.txt', "quote'\"back\\slash.txt", '-dash.txt'];
+    const names = ['with space.txt', 'plus+hash#q?pct%.txt', 'emoji 📷.jpg', 'ünïcødé/日本語.txt', 'quote\'"back\\slash.txt', '-dash.txt'];
     for (const name of names) createTree(root, { [name]: name });
     await waitFor(() => names.every((name) => log.saw(name, 'changed')), { what: 'odd names' });
   });
@@ -280,7 +291,10 @@ describe('createFolderWatcher with auto', () => {
 
   it('picks chokidar for a small folder and native above the threshold, and says what was asked', async () => {
     createTree(temp.path, Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`d${i % 3}/f${i}`, 'x'])));
-    for (const [nativeThreshold, expected] of [[100, 'chokidar'], [5, 'native']] as const) {
+    for (const [nativeThreshold, expected] of [
+      [100, 'chokidar'],
+      [5, 'native'],
+    ] as const) {
       const watcher = await createFolderWatcher(temp.path, { backend: 'auto', filter: createPathFilter(), nativeThreshold });
       try {
         expect(watcher.status()).toMatchObject({ backend: expected, requestedBackend: 'auto', rootMissing: false });
@@ -290,4 +304,3 @@ describe('createFolderWatcher with auto', () => {
     }
   });
 });
-

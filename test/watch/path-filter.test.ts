@@ -69,7 +69,7 @@ describe('PathFilter', () => {
     expect(filter.acceptsDir('ünïcødé')).toBe(false);
   });
 
-  it('keeps the config\'s temp-file globs in force for directories and when built-in ignores are off', () => {
+  it("keeps the config's temp-file globs in force for directories and when built-in ignores are off", () => {
     const globs = ['*.tmp', '*.part', '*.swp', '~*', '.#*'];
     const filter = createPathFilter({ exclude: globs });
     expect(filter.acceptsDir('render.tmp')).toBe(false);

@@ -16,7 +16,11 @@ export function buildCredentialsProvider(oss: OssConfig, options: RefreshOptions
 function fromSource(source: CredentialsSource, oss: OssConfig, options: RefreshOptions): CredentialsProvider {
   switch (source.provider) {
     case 'static':
-      return staticCredentials({ accessKeyId: oss.accessKeyId, accessKeySecret: oss.accessKeySecret, ...(oss.stsToken !== undefined ? { securityToken: oss.stsToken } : {}) });
+      return staticCredentials({
+        accessKeyId: oss.accessKeyId,
+        accessKeySecret: oss.accessKeySecret,
+        ...(oss.stsToken !== undefined ? { securityToken: oss.stsToken } : {}),
+      });
     case 'file':
       return fileProvider(source.path, options);
     case 'credentials_uri':

@@ -1,7 +1,13 @@
 import { CredentialsUnavailableError, storageErrorCode } from '../../uploader/index.js';
 
 /** OSS's answers that new credentials may cure (see oss-storage.ts TOKEN_REFUSED). */
-const CREDENTIAL_CODES = new Set(['InvalidAccessKeyId', 'SecurityTokenExpired', 'InvalidSecurityToken', 'AccessKeyIdAndSecurityTokenNotMatch', 'SignatureDoesNotMatch']);
+const CREDENTIAL_CODES = new Set([
+  'InvalidAccessKeyId',
+  'SecurityTokenExpired',
+  'InvalidSecurityToken',
+  'AccessKeyIdAndSecurityTokenNotMatch',
+  'SignatureDoesNotMatch',
+]);
 
 /** A fatal error a credentials refresh may end: no valid credentials, or OSS refusing them. */
 export function isCredentialsError(err: Error): boolean {

@@ -26,10 +26,18 @@ export function ecsRamRoleProvider(o: EcsRamRoleOptions, options: RefreshOptions
   const fetchCredentials = async () => {
     const headers: Record<string, string> = {};
     try {
-      const token = await httpText('ecs_ram_role', `${base}/latest/api/token`, { method: 'PUT', headers: { 'X-aliyun-ecs-metadata-token-ttl-seconds': String(TOKEN_TTL_SECONDS) } }, TIMEOUT_MS);
+      const token = await httpText(
+        'ecs_ram_role',
+        `${base}/latest/api/token`,
+        { method: 'PUT', headers: { 'X-aliyun-ecs-metadata-token-ttl-seconds': String(TOKEN_TTL_SECONDS) } },
+        TIMEOUT_MS,
+      );
       headers['X-aliyun-ecs-metadata-token'] = token.trim();
     } catch (err) {
-      if (o.hardenedOnly) throw new CredentialsFetchError(`the ecs_ram_role provider got no metadata token (hardened_only is set): ${(err as Error).message}`);
+      if (o.hardenedOnly)
+        throw new CredentialsFetchError(
+          `the ecs_ram_role provider got no metadata token (hardened_only is set): ${(err as Error).message}`,
+        );
     }
     let role = o.roleName;
     if (role === undefined) {
@@ -37,7 +45,10 @@ export function ecsRamRoleProvider(o: EcsRamRoleOptions, options: RefreshOptions
       if (!listed) throw new CredentialsFetchError('the ecs_ram_role provider found no RAM role attached to this instance');
       role = listed;
     }
-    return credentialsFromJson(await httpText('ecs_ram_role', `${base}${ROLE_PATH}${encodeURIComponent(role)}`, { headers }, TIMEOUT_MS), 'ecs_ram_role');
+    return credentialsFromJson(
+      await httpText('ecs_ram_role', `${base}${ROLE_PATH}${encodeURIComponent(role)}`, { headers }, TIMEOUT_MS),
+      'ecs_ram_role',
+    );
   };
   return new RefreshingCredentials('ecs_ram_role', fetchCredentials, options);
 }

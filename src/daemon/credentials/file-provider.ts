@@ -17,7 +17,11 @@ export function fileProvider(path: string, options: RefreshOptions & { pollMs?: 
     () => {
       try {
         const c = readCredentialsFile(path);
-        return Promise.resolve({ accessKeyId: c.accessKeyId!, accessKeySecret: c.accessKeySecret!, ...(c.stsToken ? { securityToken: c.stsToken } : {}) });
+        return Promise.resolve({
+          accessKeyId: c.accessKeyId!,
+          accessKeySecret: c.accessKeySecret!,
+          ...(c.stsToken ? { securityToken: c.stsToken } : {}),
+        });
       } catch (err) {
         return Promise.reject(new CredentialsFetchError(`the file provider: ${(err as Error).message}`));
       }

@@ -17,21 +17,28 @@ export function credentialsFromJson(text: string, provider: string): OssCredenti
 }
 
 export function credentialsFromObject(data: unknown, provider: string): OssCredentials {
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new CredentialsFetchError(`the ${provider} provider answered JSON that is not an object`);
+  if (typeof data !== 'object' || data === null || Array.isArray(data))
+    throw new CredentialsFetchError(`the ${provider} provider answered JSON that is not an object`);
   const v = data as Record<string, unknown>;
-  if (typeof v.Code === 'string' && v.Code !== 'Success') throw new CredentialsFetchError(`the ${provider} provider answered Code ${JSON.stringify(v.Code.slice(0, 40))}`);
+  if (typeof v.Code === 'string' && v.Code !== 'Success')
+    throw new CredentialsFetchError(`the ${provider} provider answered Code ${JSON.stringify(v.Code.slice(0, 40))}`);
   for (const field of ['AccessKeyId', 'AccessKeySecret'] as const) {
     if (typeof v[field] !== 'string' || v[field] === '') throw new CredentialsFetchError(`the ${provider} provider answered no ${field}`);
   }
   const credentials: OssCredentials = { accessKeyId: v.AccessKeyId as string, accessKeySecret: v.AccessKeySecret as string };
   if (v.SecurityToken !== undefined) {
-    if (typeof v.SecurityToken !== 'string' || v.SecurityToken === '') throw new CredentialsFetchError(`the ${provider} provider answered an empty SecurityToken`);
+    if (typeof v.SecurityToken !== 'string' || v.SecurityToken === '')
+      throw new CredentialsFetchError(`the ${provider} provider answered an empty SecurityToken`);
     credentials.securityToken = v.SecurityToken;
   }
   if (v.Expiration !== undefined) {
     const expiration = typeof v.Expiration === 'string' ? Date.parse(v.Expiration) : NaN;
-    if (!Number.isFinite(expiration)) throw new CredentialsFetchError(`the ${provider} provider answered an Expiration that is not an ISO 8601 time`);
-    if (expiration <= Date.now()) throw new CredentialsFetchError(`the ${provider} provider answered credentials that expired at ${new Date(expiration).toISOString()}`);
+    if (!Number.isFinite(expiration))
+      throw new CredentialsFetchError(`the ${provider} provider answered an Expiration that is not an ISO 8601 time`);
+    if (expiration <= Date.now())
+      throw new CredentialsFetchError(
+        `the ${provider} provider answered credentials that expired at ${new Date(expiration).toISOString()}`,
+      );
     credentials.expiration = expiration;
   } else if (credentials.securityToken !== undefined) {
     throw new CredentialsFetchError(`the ${provider} provider answered a SecurityToken without Expiration`);

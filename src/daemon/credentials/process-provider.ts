@@ -16,7 +16,13 @@ export function processProvider(command: string[], timeoutMs: number, options: R
       execFile(file!, args, { timeout: timeoutMs, maxBuffer: MAX_OUTPUT, windowsHide: true }, (err, stdout) => {
         if (!err) return resolve(stdout);
         const e = err as NodeJS.ErrnoException & { code?: number | string; killed?: boolean; signal?: string };
-        const why = e.killed ? `was stopped after ${timeoutMs} ms` : typeof e.code === 'number' ? `exited with code ${e.code}` : e.signal ? `was killed by ${e.signal}` : `could not run (${String(e.code ?? 'error')})`;
+        const why = e.killed
+          ? `was stopped after ${timeoutMs} ms`
+          : typeof e.code === 'number'
+            ? `exited with code ${e.code}`
+            : e.signal
+              ? `was killed by ${e.signal}`
+              : `could not run (${String(e.code ?? 'error')})`;
         reject(new CredentialsFetchError(`the process provider: command ${file} ${why}`));
       });
     });

@@ -19,7 +19,8 @@ export class FindBatch implements ReconcileBatch {
     const afterMtime = key.indexOf(':', afterSize + 1);
     const afterIno = key.indexOf('/', afterMtime + 1);
     const mtimeNs = nsOfEpochSeconds(key.slice(afterSize + 1, afterMtime));
-    if (afterSize < 1 || mtimeNs === undefined || afterIno < 0) throw new Error(`find printed a record not in the expected shape: ${JSON.stringify(key)}`);
+    if (afterSize < 1 || mtimeNs === undefined || afterIno < 0)
+      throw new Error(`find printed a record not in the expected shape: ${JSON.stringify(key)}`);
     return {
       relPath: key.slice(afterIno + 1),
       size: Number(key.slice(0, afterSize)),

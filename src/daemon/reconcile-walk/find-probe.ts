@@ -40,7 +40,11 @@ export function probeFind(command: string): boolean {
     const file = join(dir, 'probe file ü.txt');
     writeFileSync(file, 'probe');
     const stats = lstatSync(file, { bigint: true });
-    const out = execFileSync(command, findArgs(dir, ['never-matches-*']), { env: findEnv(), timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] });
+    const out = execFileSync(command, findArgs(dir, ['never-matches-*']), {
+      env: findEnv(),
+      timeout: 10_000,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     const records = out.toString('utf8').split('\0');
     const record = records.length === 2 && records[1] === '' ? parseFindRecord(records[0]!) : undefined;
     return (

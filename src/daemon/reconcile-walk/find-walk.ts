@@ -97,7 +97,10 @@ export class FindWalk implements ReconcileWalk {
     } catch (err) {
       return this.finish(`cannot write find's output to ${tmpdir()}: ${(err as Error).message}`);
     }
-    const child = spawn(this.command, findArgs(this.base, this.filter.excludeGlobs), { env: findEnv(), stdio: ['ignore', this.output, 'pipe'] });
+    const child = spawn(this.command, findArgs(this.base, this.filter.excludeGlobs), {
+      env: findEnv(),
+      stdio: ['ignore', this.output, 'pipe'],
+    });
     this.child = child;
     child.stderr!.setEncoding('utf8');
     child.stderr!.on('data', (text: string) => this.readErrors(text));

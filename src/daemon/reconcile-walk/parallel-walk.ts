@@ -64,7 +64,10 @@ export class ParallelWalk implements ReconcileWalk {
     this.queued = new Array<number>(threads).fill(0);
     this.workers = Array.from({ length: threads }, (_, index) => {
       // A stat thread holds one chunk at a time: a small heap keeps the daemon's RSS down.
-      const worker = new Worker(WORKER_SCRIPT, { workerData: job, resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 64 } });
+      const worker = new Worker(WORKER_SCRIPT, {
+        workerData: job,
+        resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 64 },
+      });
       worker.on('message', (reply: StatReply) => {
         this.queued[index]!--;
         this.replies.push(reply);

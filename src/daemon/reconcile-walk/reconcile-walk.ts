@@ -78,7 +78,9 @@ export function startReconcileWalk(root: string, filter: PathFilter, options: Re
 /** The walk without find: threads for big trees (or when asked for), else this thread. */
 export function startNodeWalk(root: string, filter: PathFilter, options: ReconcileWalkOptions): ReconcileWalk {
   const threads = options.threads ?? walkerThreads();
-  const wanted = options.walker === 'threads' || (options.walker !== 'in-thread' && options.knownFiles >= (options.parallelFrom ?? PARALLEL_WALK_MIN_FILES));
+  const wanted =
+    options.walker === 'threads' ||
+    (options.walker !== 'in-thread' && options.knownFiles >= (options.parallelFrom ?? PARALLEL_WALK_MIN_FILES));
   return wanted && threads >= 1 && parallelWalkAvailable() ? new ParallelWalk(root, filter, threads) : new InThreadWalk(root, filter);
 }
 

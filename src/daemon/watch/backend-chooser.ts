@@ -20,7 +20,13 @@ export interface BackendChoice {
  * directory) when the folder holds more than `threshold` files or chokidar's one watch per file and
  * directory would not fit the inotify budget; and rescans when not even one watch per directory fits.
  */
-export function chooseBackend({ fileCount, dirCount = 0, budget, requested = 'auto', threshold = DEFAULT_NATIVE_THRESHOLD }: BackendChoice): BackendName {
+export function chooseBackend({
+  fileCount,
+  dirCount = 0,
+  budget,
+  requested = 'auto',
+  threshold = DEFAULT_NATIVE_THRESHOLD,
+}: BackendChoice): BackendName {
   if (requested !== 'auto') return requested;
   const nativeWatches = dirCount + 1; // the root is a directory too
   if (nativeWatches > budget) return 'rescan';

@@ -78,7 +78,6 @@ export class ChokidarWatcher implements WatchBackend {
     if (relPath !== undefined && relPath !== '' && this.filter.acceptsFile(relPath, path)) this.sink.event(kind, relPath);
   }
 
-
   /** Without stats chokidar may be asking about a directory: then only exclude globs can apply. */
   private ignored(path: string, stats?: Stats): boolean {
     const relPath = relativeTo(this.root, path);

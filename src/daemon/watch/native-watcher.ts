@@ -135,7 +135,8 @@ export class NativeWatcher implements WatchBackend {
     else if (stats.isDirectory()) this.directoryAppeared(this.topmostUnseen(relPath));
     else {
       const unseen = this.topmostUnseen(parentDir(relPath));
-      if (unseen !== undefined) this.directoryAppeared(unseen); // lists this file too
+      if (unseen !== undefined)
+        this.directoryAppeared(unseen); // lists this file too
       else if (this.filter.acceptsFile(relPath, event.path)) this.sink.event('changed', relPath);
     }
   }
@@ -222,5 +223,4 @@ export class NativeWatcher implements WatchBackend {
       }
     }
   }
-
 }

@@ -17,13 +17,7 @@ const DB_SIBLING_SUFFIXES = ['', '-wal', '-shm', '-journal'];
 
 /** Temp and partial files by basename: editors' swap and lock files, downloads in progress. */
 export function isTempFileName(name: string): boolean {
-  return (
-    name.endsWith('.tmp') ||
-    name.endsWith('.part') ||
-    name.endsWith('.swp') ||
-    name.startsWith('~') ||
-    name.startsWith('.#')
-  );
+  return name.endsWith('.tmp') || name.endsWith('.part') || name.endsWith('.swp') || name.startsWith('~') || name.startsWith('.#');
 }
 
 /** isTempFileName() as globs: the config lists them as ignores; for files the test above is the same, faster. */
@@ -67,9 +61,7 @@ export class PathFilter {
     this.defaultIgnores = options.defaultIgnores ?? true;
     const fileGlobs = (options.exclude ?? []).filter((g) => !(this.defaultIgnores && TEMP_FILE_GLOBS.has(g)));
     this.excludedFiles = compileGlobs(fileGlobs);
-    this.ignoredAbsolute = new Set(
-      (options.ignoreAbsolute ?? []).flatMap((path) => DB_SIBLING_SUFFIXES.map((suffix) => path + suffix)),
-    );
+    this.ignoredAbsolute = new Set((options.ignoreAbsolute ?? []).flatMap((path) => DB_SIBLING_SUFFIXES.map((suffix) => path + suffix)));
     this.ignoredNames = new Set([...this.ignoredAbsolute].map(nameOf));
   }
 

@@ -90,7 +90,8 @@ export class RescanWatcher implements WatchBackend {
     const present = (relDir: string): boolean => relDir === '' || next.dirs.has(relDir);
     for (const [relPath, print] of previous.files) {
       if (next.files.has(relPath)) continue;
-      if (this.underFailedDir(relPath, failedDirs)) next.files.set(relPath, print); // unreadable, not gone
+      if (this.underFailedDir(relPath, failedDirs))
+        next.files.set(relPath, print); // unreadable, not gone
       else if (present(parentDir(relPath))) this.sink.event('removed', relPath);
     }
     for (const relDir of previous.dirs) {

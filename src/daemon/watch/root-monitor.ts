@@ -38,7 +38,12 @@ export class RootMonitor {
     const stats = statOrUndefined(this.root);
     if (stats === undefined || !stats.isDirectory()) return false;
     const parent = statOrUndefined(dirname(this.root));
-    this.identity = { dev: stats.dev, ino: stats.ino, birthtimeNs: stats.birthtimeNs, mountPoint: parent !== undefined && parent.dev !== stats.dev };
+    this.identity = {
+      dev: stats.dev,
+      ino: stats.ino,
+      birthtimeNs: stats.birthtimeNs,
+      mountPoint: parent !== undefined && parent.dev !== stats.dev,
+    };
     return true;
   }
 

@@ -161,7 +161,8 @@ export class SupervisedWatcher extends EventEmitter<FolderWatcherEvents> impleme
     return {
       event: (kind: WatchEvent['kind'], relPath: string) => {
         if (!current() || this.rootMissing) return;
-        if (relPath === '') this.checkRoot(); // the root itself went away
+        if (relPath === '')
+          this.checkRoot(); // the root itself went away
         else this.batcher.push(kind, relPath);
       },
       missed: () => {

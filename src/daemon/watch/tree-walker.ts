@@ -125,7 +125,7 @@ export class TreeWalk implements AsyncIterable<WalkEntry[]> {
       if (entry !== undefined) batch.push(entry);
     };
     try {
-      for (let more = true; more; ) {
+      for (let more = true; more;) {
         more = this.step(this.batchSize - batch.length, onFile);
         if (batch.length >= this.batchSize || (!more && batch.length > 0)) {
           yield batch;
@@ -142,7 +142,7 @@ export class TreeWalk implements AsyncIterable<WalkEntry[]> {
   *filePaths(): Generator<string> {
     const found: string[] = [];
     try {
-      for (let more = true; more; ) {
+      for (let more = true; more;) {
         more = this.step(this.batchSize, (relPath) => found.push(relPath));
         this.fileCount += found.length;
         yield* found;
@@ -158,7 +158,7 @@ export class TreeWalk implements AsyncIterable<WalkEntry[]> {
    * directories; false once every directory has been read.
    */
   private step(budget: number, onFile: (relPath: string, absPath: string) => void): boolean {
-    for (let read = 0; read < budget; ) {
+    for (let read = 0; read < budget;) {
       const open = this.open ?? this.openNext();
       if (open === undefined) return false;
       const dirent = this.read(open);
@@ -196,7 +196,11 @@ export class TreeWalk implements AsyncIterable<WalkEntry[]> {
    */
   private undecodable(dirent: Dirent, relPath: string, name: string, absDir: string, bytes: Buffer): void {
     const kind = this.kindOf(dirent, relPath, Buffer.concat([Buffer.from(`${absDir}/`), bytes]));
-    if (kind === 'dir' ? this.filter.acceptsDir(relPath) : kind === 'file' && this.filter.acceptsFileInAcceptedDir(relPath, `${absDir}/${name}`, name)) {
+    if (
+      kind === 'dir'
+        ? this.filter.acceptsDir(relPath)
+        : kind === 'file' && this.filter.acceptsFileInAcceptedDir(relPath, `${absDir}/${name}`, name)
+    ) {
       this.recordError(relPath, undecodableName(relPath));
     }
   }

@@ -33,7 +33,9 @@ export function degradedInfo(root: string, from: BackendName, code: string, resc
 /** A watch-limit error as the kernel would report it, for tests that exercise the fallback. */
 export function simulatedLimitError(code: 'ENOSPC' | 'EMFILE', path: string): NodeJS.ErrnoException {
   const text = code === 'ENOSPC' ? 'no space left on device' : 'too many open files';
-  const error: NodeJS.ErrnoException = new Error(`${code}: System limit for number of file watchers reached (simulated), ${text}, watch '${path}'`);
+  const error: NodeJS.ErrnoException = new Error(
+    `${code}: System limit for number of file watchers reached (simulated), ${text}, watch '${path}'`,
+  );
   error.code = code;
   error.syscall = 'watch';
   error.path = path;

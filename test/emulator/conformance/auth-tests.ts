@@ -17,7 +17,10 @@ export function authTests(session: () => TargetSession): void {
       const client = session().client({ accessKeySecret: 'wrong-secret' });
       expect(await rejection(client.put(key('x'), Buffer.from('x')))).toMatchObject({ code: 'SignatureDoesNotMatch', status: 403 });
       expect(await rejection(client.head(key('x')))).toMatchObject({ code: 'SignatureDoesNotMatch', status: 403 });
-      expect(await rejection(client.list({ prefix: key(''), 'max-keys': 10 }, {}))).toMatchObject({ code: 'SignatureDoesNotMatch', status: 403 });
+      expect(await rejection(client.list({ prefix: key(''), 'max-keys': 10 }, {}))).toMatchObject({
+        code: 'SignatureDoesNotMatch',
+        status: 403,
+      });
     });
 
     it('never echoes the secret in an error', async () => {

@@ -56,9 +56,11 @@ export function emulatorOnlyTests(session: () => TargetSession): void {
       let peak = baseline;
       const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10);
       try {
-        const body = Readable.from((function* () {
-          for (let i = 0; i < chunks; i++) yield chunk;
-        })());
+        const body = Readable.from(
+          (function* () {
+            for (let i = 0; i < chunks; i++) yield chunk;
+          })(),
+        );
         const result = await client.putStream(key('large.bin'), body, { contentLength: chunks * chunk.length } as never);
         expect(headerOf(result, 'x-oss-hash-crc64ecma')).toBe(expectedCrc.digest());
       } finally {
@@ -74,7 +76,12 @@ export function emulatorOnlyTests(session: () => TargetSession): void {
       await client.put(key('path style.txt'), Buffer.from('ps'));
       expect((await client.get(key('path style.txt'))).content.toString()).toBe('ps');
       expect((await client.list({ prefix: key('path style'), 'max-keys': 5 }, {})).objects).toHaveLength(1);
-      const v4 = session().client({ endpoint: `http://localhost:${emulator().emulator.port}`, sldEnable: true, authorizationV4: true, region: 'oss-cn-hangzhou' });
+      const v4 = session().client({
+        endpoint: `http://localhost:${emulator().emulator.port}`,
+        sldEnable: true,
+        authorizationV4: true,
+        region: 'oss-cn-hangzhou',
+      });
       expect((await v4.get(key('path style.txt'))).content.toString()).toBe('ps');
     });
 
@@ -102,7 +109,12 @@ export function emulatorOnlyTests(session: () => TargetSession): void {
 
     it('fails the Nth matching request with an injected error, `times` times', async () => {
       const client = session().client();
-      emulator().emulator.faults.add({ match: { operation: 'PutObject', key: /fault-error/ }, nth: 2, times: 2, action: { type: 'error', status: 503, code: 'SlowDown' } });
+      emulator().emulator.faults.add({
+        match: { operation: 'PutObject', key: /fault-error/ },
+        nth: 2,
+        times: 2,
+        action: { type: 'error', status: 503, code: 'SlowDown' },
+      });
       await client.put(key('fault-error-1'), Buffer.from('1'));
       expect(await rejection(client.put(key('fault-error-2'), Buffer.from('2')))).toMatchObject({ code: 'SlowDown', status: 503 });
       expect(await rejection(client.put(key('fault-error-3'), Buffer.from('3')))).toMatchObject({ code: 'SlowDown', status: 503 });
@@ -118,7 +130,13 @@ export function emulatorOnlyTests(session: () => TargetSession): void {
       const err = await rejection(client.uploadPart(name, uploadId, 1, bytes(512 * KB), 0, 512 * KB));
       expect(err.code).not.toBe('SlowDown');
       expect((await listPartsPage(client, name, uploadId)).parts).toEqual([]);
-      const entry = await waitFor(() => emulator().emulator.requestLog.entries().find((e) => e.uploadId === uploadId && e.operation === 'UploadPart'), { what: 'the reset request in the log' });
+      const entry = await waitFor(
+        () =>
+          emulator()
+            .emulator.requestLog.entries()
+            .find((e) => e.uploadId === uploadId && e.operation === 'UploadPart'),
+        { what: 'the reset request in the log' },
+      );
       expect(entry.status).toBe(0);
       expect(entry.bytesReceived).toBeGreaterThanOrEqual(64 * KB);
       expect(entry.bytesReceived).toBeLessThan(512 * KB);
@@ -127,7 +145,10 @@ export function emulatorOnlyTests(session: () => TargetSession): void {
 
     it('resets a PutObject mid-body; no object and no temp file are left', async () => {
       const client = session().client();
-      emulator().emulator.faults.add({ match: { method: 'PUT', key: key('reset-put.bin') }, action: { type: 'reset', afterBytes: 100 * KB } });
+      emulator().emulator.faults.add({
+        match: { method: 'PUT', key: key('reset-put.bin') },
+        action: { type: 'reset', afterBytes: 100 * KB },
+      });
       expect((await rejection(client.put(key('reset-put.bin'), bytes(1024 * KB)))).code).not.toBe('SlowDown');
       expect(await rejection(client.head(key('reset-put.bin')))).toMatchObject({ code: 'NoSuchKey' });
       await waitFor(() => readdirSync(join(emulator().dataDir, TEMP_DIR_NAME)).length === 0, { what: 'an empty temp dir' });
@@ -144,7 +165,13 @@ export function emulatorOnlyTests(session: () => TargetSession): void {
       await waitFor(() => tempFiles().length === 1, { what: 'the body arriving in a temp file' });
       body.destroy(new Error('the sender gave up'));
       await put;
-      const entry = await waitFor(() => emulator().emulator.requestLog.entries().find((e) => e.key === name), { what: 'the abandoned put in the log' });
+      const entry = await waitFor(
+        () =>
+          emulator()
+            .emulator.requestLog.entries()
+            .find((e) => e.key === name),
+        { what: 'the abandoned put in the log' },
+      );
       expect(entry.status).toBe(0);
       expect(entry.bytesReceived).toBeGreaterThan(0);
       await waitFor(() => tempFiles().length === 0, { what: 'an empty temp dir' });
@@ -175,7 +202,10 @@ export function emulatorOnlyTests(session: () => TargetSession): void {
       await client.head(key('slow.txt'));
       expect(Date.now() - started).toBeGreaterThanOrEqual(290);
 
-      emulator().emulator.faults.add({ match: { operation: 'PutObject', key: key('throttled.bin') }, action: { type: 'throttle', bytesPerSecond: 256 * KB } });
+      emulator().emulator.faults.add({
+        match: { operation: 'PutObject', key: key('throttled.bin') },
+        action: { type: 'throttle', bytesPerSecond: 256 * KB },
+      });
       started = Date.now();
       await client.put(key('throttled.bin'), bytes(128 * KB));
       expect(Date.now() - started).toBeGreaterThanOrEqual(450); // 128 KiB at 256 KiB/s
@@ -209,14 +239,23 @@ export function emulatorOnlyTests(session: () => TargetSession): void {
       // Logged before the answer leaves: no waiting needed once the call has returned.
       const entries = log.entries();
       expect(entries.map((e) => e.operation)).toEqual(['InitiateMultipartUpload', 'UploadPart', 'GetObject']);
-      expect(entries[1]).toMatchObject({ method: 'PUT', key: name, partNumber: 1, uploadId, bytesReceived: 1000, status: 200, bucket: session().bucket });
+      expect(entries[1]).toMatchObject({
+        method: 'PUT',
+        key: name,
+        partNumber: 1,
+        uploadId,
+        bytesReceived: 1000,
+        status: 200,
+        bucket: session().bucket,
+      });
       expect(entries[1]!.query).toMatchObject({ partNumber: '1', uploadId });
       expect(entries[2]).toMatchObject({ status: 404, code: 'NoSuchKey' });
       await client.abortMultipartUpload(name, uploadId);
     });
 
     it('answers 501 NotImplemented for sub-resources it does not implement, and leaves the object alone', async () => {
-      const client = session().client() as unknown as Record<string, (...args: unknown[]) => Promise<unknown>> & ReturnType<TargetSession['client']>;
+      const client = session().client() as unknown as Record<string, (...args: unknown[]) => Promise<unknown>> &
+        ReturnType<TargetSession['client']>;
       const name = key('sub-resources.txt');
       await client.put(name, Buffer.from('keep me'));
       // PUT ?acl once replaced the object with an empty body, DELETE ?tagging deleted it, GET ?versions listed objects.
@@ -232,7 +271,9 @@ export function emulatorOnlyTests(session: () => TargetSession): void {
       let answer = '';
       socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
       const closed = new Promise((resolve) => socket.once('close', resolve));
-      socket.write(`PUT /${session().bucket}/${key('both-lengths')} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n`);
+      socket.write(
+        `PUT /${session().bucket}/${key('both-lengths')} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n`,
+      );
       await closed;
       expect(answer).toMatch(/^HTTP\/1\.1 400 /);
       expect(answer).toMatch(/\r\ncontent-type: application\/xml\r\n/i);
@@ -249,7 +290,11 @@ export function emulatorOnlyTests(session: () => TargetSession): void {
       const post = await fetch(`${endpoint}/-/faults`, {
         method: 'POST',
         headers: json,
-        body: JSON.stringify({ match: { operation: 'GetObject', key: { glob: '*admin-fault' } }, times: 'Infinity', action: { type: 'error', status: 500, code: 'InternalError' } }),
+        body: JSON.stringify({
+          match: { operation: 'GetObject', key: { glob: '*admin-fault' } },
+          times: 'Infinity',
+          action: { type: 'error', status: 500, code: 'InternalError' },
+        }),
       });
       expect(post.status).toBe(201);
       await client.put(key('admin-fault'), Buffer.from('x'));
@@ -259,7 +304,10 @@ export function emulatorOnlyTests(session: () => TargetSession): void {
       await client.get(key('admin-fault'));
 
       const statuses = async (): Promise<number[]> => {
-        const entries = (await (await fetch(`${endpoint}/-/requests`, { headers: admin })).json()) as Array<{ key?: string; status: number }>;
+        const entries = (await (await fetch(`${endpoint}/-/requests`, { headers: admin })).json()) as Array<{
+          key?: string;
+          status: number;
+        }>;
         return entries.filter((e) => e.key === key('admin-fault')).map((e) => e.status);
       };
       expect(await statuses()).toEqual([200, 500, 500, 200]);

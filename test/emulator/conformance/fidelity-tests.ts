@@ -25,7 +25,8 @@ export function fidelityTests(session: () => TargetSession): void {
       await client.completeMultipartUpload(key('stored-multipart.gz'), uploadId, [{ number: 1, etag: part.etag }]);
       for (const name of [key('stored.txt.gz'), key('stored-multipart.gz')]) {
         for (const result of [await client.head(name), await client.get(name)]) {
-          for (const [header, value] of Object.entries(STORED)) expect(headerOf(result, header.toLowerCase()), `${header} of ${name}`).toBe(value);
+          for (const [header, value] of Object.entries(STORED))
+            expect(headerOf(result, header.toLowerCase()), `${header} of ${name}`).toBe(value);
         }
       }
     });
@@ -37,7 +38,9 @@ export function fidelityTests(session: () => TargetSession): void {
       expect(ifMatch).toMatchObject({ status: 412, code: 'PreconditionFailed' });
       // ali-oss appends the error XML's <Condition> to the message.
       expect((ifMatch as Error).message).toContain('(condition: If-Match)');
-      const ifUnmodified = await rejection(client.get(key('cond.txt'), { headers: { 'If-Unmodified-Since': 'Mon, 01 Jan 2001 00:00:00 GMT' } }));
+      const ifUnmodified = await rejection(
+        client.get(key('cond.txt'), { headers: { 'If-Unmodified-Since': 'Mon, 01 Jan 2001 00:00:00 GMT' } }),
+      );
       expect((ifUnmodified as Error).message).toContain('(condition: If-Unmodified-Since)');
     });
 
@@ -45,7 +48,10 @@ export function fidelityTests(session: () => TargetSession): void {
       const text = '阿达的大多 é';
       const asSent = Buffer.from(text).toString('latin1'); // what ali-oss puts on the wire, and reads back
       for (const v4 of [false, true]) {
-        const client = session().client({ headerEncoding: 'latin1', ...(v4 ? { authorizationV4: true, region: session().region } : {}) } as never);
+        const client = session().client({
+          headerEncoding: 'latin1',
+          ...(v4 ? { authorizationV4: true, region: session().region } : {}),
+        } as never);
         const name = key(`meta-${v4 ? 'v4' : 'v1'}.txt`);
         expect((await client.put(name, Buffer.from('123'), { meta: { a: text } as never })).res.status).toBe(200);
         const head = await client.head(name);

@@ -79,7 +79,10 @@ export function listingTests(session: () => TargetSession): void {
       expect(rolled.prefixes).toEqual(['b/', 'd/'].map((n) => base() + n));
       expect(rolled.keyCount).toBe(5);
       expect(rolled.objects[0]!.owner).toBeFalsy();
-      const after = await client.listV2({ prefix: base(), 'start-after': `${base()}c.txt`, 'fetch-owner': 'true', 'max-keys': '100' } as never, {});
+      const after = await client.listV2(
+        { prefix: base(), 'start-after': `${base()}c.txt`, 'fetch-owner': 'true', 'max-keys': '100' } as never,
+        {},
+      );
       expect(after.objects.map((o) => o.name)).toEqual(['d/4.txt', 'e.txt'].map((n) => base() + n));
       expect(after.objects[0]!.owner?.id).toBeTruthy();
     });

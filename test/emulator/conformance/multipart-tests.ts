@@ -7,7 +7,12 @@ import type { TargetSession } from './target.js';
 const KB = 1024;
 
 /** Uploads each buffer as parts 1..n and returns the parts as Complete wants them. */
-export async function uploadParts(client: OSS, name: string, uploadId: string, parts: Buffer[]): Promise<Array<{ number: number; etag: string }>> {
+export async function uploadParts(
+  client: OSS,
+  name: string,
+  uploadId: string,
+  parts: Buffer[],
+): Promise<Array<{ number: number; etag: string }>> {
   const done = [];
   for (const [i, part] of parts.entries()) {
     const result = await client.uploadPart(name, uploadId, i + 1, part, 0, part.length);
@@ -21,7 +26,10 @@ function completeInOrder(client: OSS, name: string, uploadId: string, parts: Arr
   const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<CompleteMultipartUpload>${parts
     .map((p) => `<Part><PartNumber>${p.number}</PartNumber><ETag>${p.etag}</ETag></Part>`)
     .join('')}</CompleteMultipartUpload>`;
-  const raw = client as unknown as { _objectRequestParams(m: string, n: string, o: object): Record<string, unknown>; request(p: object): Promise<unknown> };
+  const raw = client as unknown as {
+    _objectRequestParams(m: string, n: string, o: object): Record<string, unknown>;
+    request(p: object): Promise<unknown>;
+  };
   const params = raw._objectRequestParams('POST', name, { subres: { uploadId } });
   return raw.request({ ...params, mime: 'xml', content: Buffer.from(xml), successStatuses: [200] });
 }
@@ -58,7 +66,12 @@ export function multipartTests(session: () => TargetSession): void {
       expect(headerOf(got, 'x-oss-meta-origin')).toBe('suite');
       expect(headerOf(got, 'x-oss-object-type')).toBe('Multipart');
       expect(headerOf(got, 'x-oss-storage-class')).toBe('IA');
-      for (const [start, end] of [[100 * KB - 10, 100 * KB + 9], [0, 250 * KB], [250 * KB - 1, whole.length - 1], [120 * KB, 121 * KB]] as const) {
+      for (const [start, end] of [
+        [100 * KB - 10, 100 * KB + 9],
+        [0, 250 * KB],
+        [250 * KB - 1, whole.length - 1],
+        [120 * KB, 121 * KB],
+      ] as const) {
         const ranged = await client.get(name, { headers: { Range: `bytes=${start}-${end}` } });
         expect(ranged.res.status).toBe(206);
         expect(Buffer.compare(ranged.content as Buffer, whole.subarray(start, end + 1))).toBe(0);
@@ -99,7 +112,12 @@ export function multipartTests(session: () => TargetSession): void {
       const client = session().client();
       const name = key('list-parts.bin');
       const { uploadId } = await client.initMultipartUpload(name);
-      await uploadParts(client, name, uploadId, [1, 2, 3, 4, 5].map((n) => bytes(n, n)));
+      await uploadParts(
+        client,
+        name,
+        uploadId,
+        [1, 2, 3, 4, 5].map((n) => bytes(n, n)),
+      );
       const numbers: number[] = [];
       let marker: string | undefined;
       let pages = 0;
@@ -121,12 +139,18 @@ export function multipartTests(session: () => TargetSession): void {
       const { uploadId } = await client.initMultipartUpload(name);
       const parts = await uploadParts(client, name, uploadId, [bytes(100 * KB, 1), bytes(10, 2), bytes(10, 3)]);
       const [p1, p2, p3] = parts as [(typeof parts)[0], (typeof parts)[0], (typeof parts)[0]];
-      expect(await rejection(client.completeMultipartUpload(name, uploadId, [{ ...p1, etag: md5Etag(Buffer.from('x')) }])))
-        .toMatchObject({ code: 'InvalidPart', status: 400 });
-      expect(await rejection(client.completeMultipartUpload(name, uploadId, [p1, { number: 9, etag: p2.etag }])))
-        .toMatchObject({ code: 'InvalidPart', status: 400 });
-      expect(await rejection(client.completeMultipartUpload(name, uploadId, [p1, p2, p3])))
-        .toMatchObject({ code: 'EntityTooSmall', status: 400 });
+      expect(await rejection(client.completeMultipartUpload(name, uploadId, [{ ...p1, etag: md5Etag(Buffer.from('x')) }]))).toMatchObject({
+        code: 'InvalidPart',
+        status: 400,
+      });
+      expect(await rejection(client.completeMultipartUpload(name, uploadId, [p1, { number: 9, etag: p2.etag }]))).toMatchObject({
+        code: 'InvalidPart',
+        status: 400,
+      });
+      expect(await rejection(client.completeMultipartUpload(name, uploadId, [p1, p2, p3]))).toMatchObject({
+        code: 'EntityTooSmall',
+        status: 400,
+      });
       expect(await rejection(completeInOrder(client, name, uploadId, [p2, p1]))).toMatchObject({ code: 'InvalidPartOrder', status: 400 });
       // After refusals the upload is intact: 1 big part then one small last part is fine.
       await client.completeMultipartUpload(name, uploadId, [p1, p3]);
@@ -142,7 +166,9 @@ export function multipartTests(session: () => TargetSession): void {
       expect(abort.res.status).toBe(204);
       expect(await rejection(listPartsPage(client, name, uploadId))).toMatchObject({ code: 'NoSuchUpload', status: 404 });
       expect(await rejection(client.uploadPart(name, uploadId, 2, bytes(10), 0, 10))).toMatchObject({ code: 'NoSuchUpload' });
-      expect(await rejection(client.completeMultipartUpload(name, uploadId, [{ number: 1, etag: md5Etag(bytes(10)) }]))).toMatchObject({ code: 'NoSuchUpload' });
+      expect(await rejection(client.completeMultipartUpload(name, uploadId, [{ number: 1, etag: md5Etag(bytes(10)) }]))).toMatchObject({
+        code: 'NoSuchUpload',
+      });
       expect(await rejection(client.abortMultipartUpload(name, uploadId))).toMatchObject({ code: 'NoSuchUpload' });
     });
 

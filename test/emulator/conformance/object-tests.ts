@@ -4,7 +4,16 @@ import { crc64 } from '../../../src/lib/crc64.js';
 import { bytes, headerOf, md5Etag, rejection } from './responses.js';
 import type { TargetSession } from './target.js';
 
-const AWKWARD_KEYS = ['unicode/日本語-ß-é.txt', 'space/a b  c.txt', 'plus/a+b.txt', 'hash/a#b.txt', 'question/a?b.txt', 'percent/100%25%.txt', 'mixed/ +#?%&=;,.txt', 'emoji/🙂.bin'];
+const AWKWARD_KEYS = [
+  'unicode/日本語-ß-é.txt',
+  'space/a b  c.txt',
+  'plus/a+b.txt',
+  'hash/a#b.txt',
+  'question/a?b.txt',
+  'percent/100%25%.txt',
+  'mixed/ +#?%&=;,.txt',
+  'emoji/🙂.bin',
+];
 
 export function objectTests(session: () => TargetSession): void {
   const key = (name: string): string => `${session().prefix}objects/${name}`;
