@@ -1,12 +1,13 @@
 import { loadConfig, parseDuration } from '../config/index.js';
+import { abortRules, abortRulesXml, applyAbortRules } from '../daemon/abort-rules.js';
 import { cleanUpStaleUploads, type StaleUploadEntry } from '../daemon/upload-cleanup.js';
 import { StateStore } from '../store/index.js';
-import { buildCredentialsProvider } from '../daemon/credentials/build-provider.js';
-import { createOssStorage, defaultRetryPolicy, withRetries } from '../uploader/index.js';
 import { CONFIG_OPTION, parseCommandArgs, resolveConfigPath, UsageError } from './args.js';
 import { commandLogger } from './command-logger.js';
+import { commandStorage } from './command-storage.js';
 
 export const CLEANUP_HELP = `usage: oss-sync cleanup [--config FILE] [--dry-run] [--older-than 7d] [--json]
+       oss-sync cleanup [--config FILE] --lifecycle-rule | --apply-lifecycle [--days 30]
 
 Aborts in-progress multipart uploads under each folder's prefix that nobody will finish, so they
 stop costing storage: those the state database does not hold as resumable once older than
@@ -16,6 +17,13 @@ the daemon runs (which does the same daily).
   --dry-run      list key, initiated, parts and bytes, and what would be done; change nothing
   --older-than   age from which an unrecorded upload counts as stale (e.g. 12h, 7d)
   --json         one JSON document instead of the table
+  --lifecycle-rule   print, per bucket, the OSS lifecycle rules that abort uploads left incomplete
+                 for --days under each folder's prefix, so orphans cost nothing even without
+                 oss-sync; no request is sent
+  --apply-lifecycle  set those rules on each bucket (refused, and named, for a bucket holding
+                 lifecycle rules of its own: merge the printed ones by hand there)
+  --days         for the rules: longer than cleanup_older_than and than the daemon may be stopped,
+                 as OSS then aborts even an upload oss-sync could resume (default 30)
 Exit codes: 0 done, 1 an abort or a listing failed, 2 bad usage or configuration.
 `;
 
@@ -28,22 +36,23 @@ export async function runCleanupCommand(argv: string[]): Promise<number> {
     'dry-run': { type: 'boolean' },
     'older-than': { type: 'string' },
     json: { type: 'boolean' },
+    'lifecycle-rule': { type: 'boolean' },
+    'apply-lifecycle': { type: 'boolean' },
+    days: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
     process.stdout.write(CLEANUP_HELP);
     return 0;
   }
+  if (values['lifecycle-rule'] || values['apply-lifecycle']) return lifecycle(values);
+  if (values.days !== undefined) throw new UsageError('--days goes with --lifecycle-rule or --apply-lifecycle');
   const olderThanMs = parseOlderThan(values['older-than']);
   const config = loadConfig(resolveConfigPath(values.config), process.env, { purpose: 'inspect' });
   const logger = commandLogger(config, { pretty: false, write: (line) => process.stderr.write(`${line}\n`) });
   logger.setLevel('warn');
   const store = StateStore.open(config.stateDb);
-  // The same provider as the daemon's (an STS token, a RAM role...), its secrets redacted as fetched.
-  const credentials = buildCredentialsProvider(config.oss, {
-    onFetched: (c) => logger.addRotatingSecrets([c.accessKeySecret, c.securityToken]),
-  });
-  const storage = withRetries(createOssStorage(config.oss, credentials), defaultRetryPolicy({}));
+  const { storage, close } = commandStorage(config.oss, logger);
   let entries: StaleUploadEntry[];
   try {
     entries = await cleanUpStaleUploads(
@@ -55,12 +64,46 @@ export async function runCleanupCommand(argv: string[]): Promise<number> {
     return 1;
   } finally {
     store.close();
-    credentials.close();
+    close();
   }
   const dryRun = values['dry-run'] === true;
   if (values.json) process.stdout.write(`${JSON.stringify({ dryRun, olderThanMs, uploads: entries }, null, 2)}\n`);
   else process.stdout.write(formatTable(entries, dryRun));
   return entries.some((e) => e.error !== undefined) ? 1 : 0;
+}
+
+async function lifecycle(values: { config?: string; days?: string; 'apply-lifecycle'?: boolean }): Promise<number> {
+  const config = loadConfig(resolveConfigPath(values.config), process.env, { purpose: 'inspect' });
+  const days = values.days === undefined ? 30 : Number(values.days);
+  if (!Number.isInteger(days) || days < 1) throw new UsageError(`--days must be a whole number of days, got '${values.days}'`);
+  if (days * 86_400_000 <= config.cleanupOlderThanMs) {
+    throw new UsageError(
+      `--days ${days} must be longer than cleanup_older_than in ${config.sourcePath}: the rule would abort uploads oss-sync still keeps`,
+    );
+  }
+  const byBucket = abortRules(config.folders, days);
+  if (!values['apply-lifecycle']) {
+    for (const [bucket, rules] of byBucket) process.stdout.write(`# bucket ${bucket}\n${abortRulesXml(rules)}`);
+    return 0;
+  }
+  const logger = commandLogger(config, { pretty: false, write: (line) => process.stderr.write(`${line}\n`) });
+  logger.setLevel('warn');
+  const { storage, close } = commandStorage(config.oss, logger);
+  let failed = 0;
+  try {
+    for (const [bucket, rules] of byBucket) {
+      try {
+        await applyAbortRules(storage, bucket, rules);
+        process.stdout.write(`bucket ${bucket}: ${rules.length} rule(s) set: uploads incomplete for ${days} days are aborted by OSS\n`);
+      } catch (err) {
+        failed++;
+        process.stderr.write(`oss-sync cleanup: ${(err as Error).message}\n`);
+      }
+    }
+  } finally {
+    close();
+  }
+  return failed > 0 ? 1 : 0;
 }
 
 function parseOlderThan(raw: string | undefined): number {

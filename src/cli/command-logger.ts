@@ -2,7 +2,7 @@ import type { Config } from '../config/index.js';
 import { Logger, type LoggerOptions } from '../daemon/logger.js';
 
 /** Every credential of a config that must never be printed: the AccessKey secret and the STS token. */
-export function configSecrets(config: Config): string[] {
+export function configSecrets(config: Pick<Config, 'oss'>): string[] {
   return [config.oss.accessKeySecret, config.oss.stsToken].filter((s): s is string => typeof s === 'string' && s.length > 0);
 }
 

@@ -4,7 +4,9 @@ import { DEFAULTS, defaultStateDbPath, loadConfig } from '../config/index.js';
 import type { Config, FolderConfig } from '../config/index.js';
 import { restoreFailed, runRestore, type RestoreEntry, type RestoreEvent, type RestoreSummary } from '../daemon/restore/restore-run.js';
 import { StateStore } from '../store/index.js';
-import { createOssStorage, defaultRetryPolicy, withRetries } from '../uploader/index.js';
+import { Logger } from '../daemon/logger.js';
+import { configSecrets } from './command-logger.js';
+import { commandStorage } from './command-storage.js';
 import { CONFIG_OPTION, parseCommandArgs, resolveConfigPath, UsageError } from './args.js';
 
 export const RESTORE_HELP = `usage: oss-sync restore [--config FILE] --folder NAME [--to DIR] [PATH|GLOB...] [--overwrite] [--dry-run] [--json]
@@ -58,7 +60,14 @@ export async function runRestoreCommand(argv: string[]): Promise<number> {
   const dryRun = values['dry-run'] === true;
   if (!dryRun) mkdirSync(toDir, { recursive: true });
   const store = StateStore.open(config.stateDb);
-  const storage = withRetries(createOssStorage(config.oss), defaultRetryPolicy({}));
+  // Warnings (a credentials provider failing) go to stderr, with every secret it fetches redacted.
+  const logger = new Logger({
+    level: 'warn',
+    pretty: false,
+    secrets: configSecrets(config),
+    write: (line) => process.stderr.write(`${line}\n`),
+  });
+  const { storage, close } = commandStorage(config.oss, logger);
   const progressLine = process.stderr.isTTY && !values.json ? new ProgressLine() : undefined;
   let summary: RestoreSummary;
   try {
@@ -87,6 +96,7 @@ export async function runRestoreCommand(argv: string[]): Promise<number> {
   } finally {
     progressLine?.stop();
     store.close();
+    close();
   }
   if (values.json) process.stdout.write(`${JSON.stringify({ folder: folder.name, to: toDir, dryRun, ...summary }, null, 2)}\n`);
   else process.stdout.write(formatSummary(summary, toDir, dryRun));

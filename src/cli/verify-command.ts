@@ -1,7 +1,8 @@
 import { loadConfig } from '../config/index.js';
 import { MISMATCH_KINDS, verifyFolder, type FindingKind, type FolderVerification, type Sample } from '../daemon/verify/verify-folder.js';
 import { StateStore } from '../store/index.js';
-import { createOssStorage, defaultRetryPolicy, withRetries } from '../uploader/index.js';
+import { commandLogger } from './command-logger.js';
+import { commandStorage } from './command-storage.js';
 import { CONFIG_OPTION, parseCommandArgs, resolveConfigPath, UsageError } from './args.js';
 import { findFolder } from './restore-command.js';
 
@@ -46,7 +47,10 @@ export async function runVerifyCommand(argv: string[]): Promise<number> {
   const config = loadConfig(resolveConfigPath(values.config), process.env, { purpose: 'inspect' });
   const folders = values.folder !== undefined ? [findFolder(config.folders, values.folder)] : config.folders;
   const store = StateStore.open(config.stateDb);
-  const storage = withRetries(createOssStorage(config.oss), defaultRetryPolicy({}));
+  // Warnings (a credentials provider failing) go to stderr, with every secret it fetches redacted.
+  const logger = commandLogger(config, { pretty: false, write: (line) => process.stderr.write(`${line}\n`) });
+  logger.setLevel('warn');
+  const { storage, close } = commandStorage(config.oss, logger);
   const results: FolderVerification[] = [];
   const errors: Array<{ folder: string; error: string }> = [];
   try {
@@ -71,6 +75,7 @@ export async function runVerifyCommand(argv: string[]): Promise<number> {
     }
   } finally {
     store.close();
+    close();
   }
   const mismatches = results.reduce((n, r) => n + r.findings.filter((f) => MISMATCH_KINDS.has(f.kind)).length, 0);
   const ok = mismatches === 0 && errors.length === 0;

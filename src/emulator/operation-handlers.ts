@@ -1,4 +1,5 @@
 import { restoreObject } from './archive-restore.js';
+import { deleteBucketLifecycle, getBucketLifecycle, putBucketLifecycle } from './bucket-lifecycle.js';
 import type { Bucket } from './bucket.js';
 import { listMultipartUploads, listObjects, listObjectsV2 } from './list-handlers.js';
 import { abortMultipartUpload, completeMultipartUpload, initiateMultipartUpload, listParts, uploadPart } from './multipart-handlers.js';
@@ -23,4 +24,7 @@ export const OPERATION_HANDLERS: Record<OssOperation, OperationHandler> = {
   AbortMultipartUpload: abortMultipartUpload,
   ListMultipartUploads: listMultipartUploads,
   RestoreObject: restoreObject,
+  PutBucketLifecycle: putBucketLifecycle,
+  GetBucketLifecycle: getBucketLifecycle,
+  DeleteBucketLifecycle: deleteBucketLifecycle,
 };

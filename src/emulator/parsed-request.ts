@@ -48,6 +48,8 @@ function decodePath(rawPath: string): string {
 function operationOf(method: string, key: string | undefined, query: Record<string, string>): OssOperation | undefined {
   const has = (name: string): boolean => name in query;
   if (key === undefined) {
+    if (has('lifecycle'))
+      return ({ PUT: 'PutBucketLifecycle', GET: 'GetBucketLifecycle', DELETE: 'DeleteBucketLifecycle' } as const)[method];
     if (method !== 'GET') return undefined;
     if (has('uploads')) return 'ListMultipartUploads';
     if (query['list-type'] === '2') return 'ListObjectsV2';

@@ -6,7 +6,7 @@ import type { XmlElement } from './xml.js';
 import type { ObjectMeta } from './types.js';
 
 /** Headers OSS puts on every answer. */
-function baseHeaders(ctx: RequestContext): OutgoingHttpHeaders {
+export function baseHeaders(ctx: RequestContext): OutgoingHttpHeaders {
   return { 'x-oss-request-id': ctx.requestId, server: 'AliyunOSS', date: new Date().toUTCString() };
 }
 

@@ -1,8 +1,8 @@
 import { SIGNED_SUBRESOURCES } from './signature-v1.js';
 
 /**
- * Query parameters the emulator understands: the multipart ones, RestoreObject, listing's continuation token, and
- * GetObject's response-header overrides. Every other OSS sub-resource (`?acl`, `?tagging`,
+ * Query parameters the emulator understands: the multipart ones, RestoreObject, the bucket's
+ * lifecycle, listing's continuation token, and GetObject's response-header overrides. Every other OSS sub-resource (`?acl`, `?tagging`,
  * `?versions`, `?symlink`, ...) names an operation it does not have.
  */
 const UNDERSTOOD = new Set([
@@ -11,6 +11,7 @@ const UNDERSTOOD = new Set([
   'partNumber',
   'continuation-token',
   'restore',
+  'lifecycle',
   'response-content-type',
   'response-content-language',
   'response-expires',

@@ -13,7 +13,10 @@ export type OssOperation =
   | 'CompleteMultipartUpload'
   | 'AbortMultipartUpload'
   | 'ListMultipartUploads'
-  | 'RestoreObject';
+  | 'RestoreObject'
+  | 'PutBucketLifecycle'
+  | 'GetBucketLifecycle'
+  | 'DeleteBucketLifecycle';
 
 export type FaultAction =
   | { type: 'error'; status: number; code: string; message?: string }

@@ -67,6 +67,17 @@ export interface AliOssClient {
     nextUploadIdMarker: string | undefined;
   }>;
   delete(name: string, options: Record<string, unknown>): Promise<unknown>;
+  getBucketLifecycle(
+    name: string,
+    options: Record<string, unknown>,
+  ): Promise<{
+    rules: Array<{ id?: string; prefix?: string; status?: string; abortMultipartUpload?: { days?: number | string } }> | undefined;
+  }>;
+  putBucketLifecycle(
+    name: string,
+    rules: Array<{ id: string; prefix: string; status: 'Enabled' | 'Disabled'; abortMultipartUpload: { days: number } }>,
+    options: Record<string, unknown>,
+  ): Promise<unknown>;
   getStream(name: string, options: Record<string, unknown>): Promise<{ stream: Readable; res: AliOssResponse }>;
   listV2(
     query: Record<string, string | number>,

@@ -8,6 +8,7 @@ export type {
   ListedObject,
   ListedPart,
   ListedUpload,
+  LifecycleRule,
   NewObjectOptions,
   ObjectDownload,
   ObjectInfo,

@@ -86,6 +86,15 @@ export interface GetOptions extends RequestOptions {
   ifMatch?: string;
 }
 
+/** A bucket lifecycle rule, as far as oss-sync reads one: which uploads it aborts, and when. */
+export interface LifecycleRule {
+  id: string;
+  prefix: string;
+  enabled: boolean;
+  /** Days after which the rule aborts an incomplete multipart upload; undefined: it does not. */
+  abortMultipartUploadDays?: number;
+}
+
 export interface CompletedPart {
   partNumber: number;
   etag: string;
@@ -105,6 +114,10 @@ export interface ObjectStorage {
   abortMultipart(ref: ObjectRef, uploadId: string, options?: RequestOptions): Promise<void>;
   listMultipartUploads(bucket: string, prefix?: string, options?: RequestOptions): Promise<ListedUpload[]>;
   deleteObject(ref: ObjectRef, options?: RequestOptions): Promise<void>;
+  /** The bucket's lifecycle rules; none (NoSuchLifecycle) is an empty list. */
+  getLifecycleRules(bucket: string, options?: RequestOptions): Promise<LifecycleRule[]>;
+  /** Replaces the bucket's whole lifecycle configuration with these rules (abort-incomplete-upload rules). */
+  putLifecycleRules(bucket: string, rules: readonly LifecycleRule[], options?: RequestOptions): Promise<void>;
   /** GetObject (ranged when options.range is set). Headers only are awaited: the body streams after. */
   get(ref: ObjectRef, options?: GetOptions): Promise<ObjectDownload>;
   /** Every object under the prefix (ListObjectsV2, 1,000 keys a request, pagination inside), in key order. */

@@ -9,6 +9,7 @@ import type {
   Body,
   CompletedPart,
   GetOptions,
+  LifecycleRule,
   ListedObject,
   ListedPart,
   ListedUpload,
@@ -175,6 +176,39 @@ export class OssStorage implements ObjectStorage {
 
   async deleteObject(ref: ObjectRef, options: RequestOptions = {}): Promise<void> {
     await this.call('DeleteObject', ref, (client) => client.delete(ref.key, sdkOptions(options)));
+  }
+
+  async getLifecycleRules(bucket: string, options: RequestOptions = {}): Promise<LifecycleRule[]> {
+    let rules;
+    try {
+      ({ rules } = await this.call('GetBucketLifecycle', { bucket, key: '' }, (client) =>
+        client.getBucketLifecycle(bucket, sdkOptions(options)),
+      ));
+    } catch (err) {
+      if (err instanceof StorageError && err.code === 'NoSuchLifecycle') return [];
+      throw err;
+    }
+    return (rules ?? []).map((r) => ({
+      id: r.id ?? '',
+      prefix: r.prefix ?? '',
+      enabled: r.status === 'Enabled',
+      ...(r.abortMultipartUpload?.days !== undefined ? { abortMultipartUploadDays: Number(r.abortMultipartUpload.days) } : {}),
+    }));
+  }
+
+  async putLifecycleRules(bucket: string, rules: readonly LifecycleRule[], options: RequestOptions = {}): Promise<void> {
+    const sdkRules = rules.map((r) => {
+      if (r.abortMultipartUploadDays === undefined) throw new Error(`internal: lifecycle rule ${r.id} aborts nothing`);
+      return {
+        id: r.id,
+        prefix: r.prefix,
+        status: r.enabled ? ('Enabled' as const) : ('Disabled' as const),
+        abortMultipartUpload: { days: r.abortMultipartUploadDays },
+      };
+    });
+    await this.call('PutBucketLifecycle', { bucket, key: '' }, (client) =>
+      client.putBucketLifecycle(bucket, sdkRules, sdkOptions(options)),
+    );
   }
 
   async get(ref: ObjectRef, options: GetOptions = {}): Promise<ObjectDownload> {

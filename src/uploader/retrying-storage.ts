@@ -3,6 +3,7 @@ import type {
   Body,
   CompletedPart,
   GetOptions,
+  LifecycleRule,
   ListedObject,
   ListedPart,
   ListedUpload,
@@ -73,6 +74,14 @@ class RetryingStorage implements ObjectStorage {
 
   abortMultipart(ref: ObjectRef, uploadId: string, options?: RequestOptions): Promise<void> {
     return this.retry('AbortMultipartUpload', options, () => this.inner.abortMultipart(ref, uploadId, options));
+  }
+
+  getLifecycleRules(bucket: string, options?: RequestOptions): Promise<LifecycleRule[]> {
+    return this.retry('GetBucketLifecycle', options, () => this.inner.getLifecycleRules(bucket, options));
+  }
+
+  putLifecycleRules(bucket: string, rules: readonly LifecycleRule[], options?: RequestOptions): Promise<void> {
+    return this.retry('PutBucketLifecycle', options, () => this.inner.putLifecycleRules(bucket, rules, options));
   }
 
   listMultipartUploads(bucket: string, prefix?: string, options?: RequestOptions): Promise<ListedUpload[]> {

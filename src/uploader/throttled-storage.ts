@@ -3,6 +3,7 @@ import type {
   Body,
   CompletedPart,
   GetOptions,
+  LifecycleRule,
   ListedObject,
   ListedPart,
   ListedUpload,
@@ -87,6 +88,14 @@ class ThrottledStorage implements ObjectStorage {
 
   deleteObject(ref: ObjectRef, options?: RequestOptions): Promise<void> {
     return this.inner.deleteObject(ref, options);
+  }
+
+  getLifecycleRules(bucket: string, options?: RequestOptions): Promise<LifecycleRule[]> {
+    return this.inner.getLifecycleRules(bucket, options);
+  }
+
+  putLifecycleRules(bucket: string, rules: readonly LifecycleRule[], options?: RequestOptions): Promise<void> {
+    return this.inner.putLifecycleRules(bucket, rules, options);
   }
 
   /** Downloads (restore, verify --deep) are not uploads: neither windows nor the upload limit hold them. */

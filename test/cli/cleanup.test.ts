@@ -1,3 +1,4 @@
+import type OSS from 'ali-oss';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -154,5 +155,53 @@ describe('oss-sync cleanup', () => {
     const cli = fx.spawnCli(['run', '--config', fx.configPath]);
     expect((await cli.exited).code).toBe(2);
     expect(cli.stderr.join('\n')).toMatch(/config\.yaml:\d+:\d+: cleanup_older_than: "5m" is below the minimum of 1h/);
+  });
+
+  describe('lifecycle rules that abort incomplete uploads without oss-sync', () => {
+    it('--lifecycle-rule prints one rule per folder prefix and sends nothing', async () => {
+      fx = await createSyncFixture([{ name: 'main' }, { name: 'docs' }]);
+      const cli = fx.spawnCli(['cleanup', '--config', fx.configPath, '--lifecycle-rule', '--days', '14']);
+      expect((await cli.exited).code).toBe(0);
+      const text = cli.stdout.join('\n');
+      expect(text).toContain(`# bucket ${fx.emu.bucket}`);
+      for (const name of ['main', 'docs']) {
+        expect(text).toContain(`<ID>oss-sync-abort-incomplete-${name}</ID>\n    <Prefix>${name}/</Prefix>`);
+      }
+      expect(text.match(/<Days>14<\/Days>/g)).toHaveLength(2);
+      expect(fx.emu.emulator.requestLog.entries()).toEqual([]);
+    });
+
+    it('--apply-lifecycle sets them; a bucket with rules of its own is refused and left as it was', async () => {
+      fx = await createSyncFixture([{ name: 'main' }]);
+      const apply = fx.spawnCli(['cleanup', '--config', fx.configPath, '--apply-lifecycle', '--days', '10']);
+      expect((await apply.exited).code, apply.stderr.join('\n')).toBe(0);
+      const client = fx.emu.client();
+      const { rules } = await client.getBucketLifecycle(fx.emu.bucket);
+      expect(rules).toEqual([
+        expect.objectContaining({
+          id: 'oss-sync-abort-incomplete-main',
+          prefix: 'main/',
+          status: 'Enabled',
+          abortMultipartUpload: { days: '10' }, // ali-oss reads XML values as strings
+        }),
+      ]);
+
+      // Someone else's rule: PutBucketLifecycle would replace it, so nothing is sent.
+      const theirs = { id: 'expire-logs', prefix: 'logs/', status: 'Enabled' as const, expiration: { days: 365 } };
+      await client.putBucketLifecycle(fx.emu.bucket, [theirs as unknown as OSS.LifecycleRule]); // the typings lag the SDK's expiration field
+      const refused = fx.spawnCli(['cleanup', '--config', fx.configPath, '--apply-lifecycle']);
+      expect((await refused.exited).code).toBe(1);
+      expect(refused.stderr.join('\n')).toContain(`bucket ${fx.emu.bucket} has 1 lifecycle rule(s) of its own (expire-logs)`);
+      expect((await client.getBucketLifecycle(fx.emu.bucket)).rules).toEqual([
+        expect.objectContaining({ id: 'expire-logs', expiration: { days: '365' } }),
+      ]);
+    });
+
+    it('refuses --days that would abort uploads oss-sync still keeps', async () => {
+      fx = await createSyncFixture([{ name: 'main' }]);
+      const cli = fx.spawnCli(['cleanup', '--config', fx.configPath, '--lifecycle-rule', '--days', '5']);
+      expect((await cli.exited).code).toBe(2);
+      expect(cli.stderr.join('\n')).toContain('--days 5 must be longer than cleanup_older_than');
+    });
   });
 });
