@@ -53,25 +53,7 @@ export function readStatus(
   try {
     const check = store.integrityCheck();
     const info = running ? store.daemon.info() : undefined;
-    const health = new Map<string, FolderHealth>(running ? store.daemon.folderHealth().map((h) => [h.folder, h]) : []);
-    const counts = new Map(store.report.folderCounts().map((c) => [c.folder, c]));
-    const names = [...new Set([...configuredFolders.map((f) => f.name), ...counts.keys()])];
-    const folders = names.map((name) => ({
-      ...(counts.get(name) ?? zeroCounts(name)),
-      mode: health.get(name)?.mode ?? null,
-      note: health.get(name)?.note ?? null,
-      path: configuredFolders.find((f) => f.name === name)?.path ?? health.get(name)?.root ?? null,
-      inConfig: configuredFolders.some((f) => f.name === name),
-    }));
-    const uploading = store.report.inFlight().map((f) => {
-      const elapsed = f.startedAt ? (now - f.startedAt) / 1000 : 0;
-      return {
-        ...f,
-        percent: f.size > 0 ? Math.min(100, Math.round((f.bytesDone / f.size) * 1000) / 10) : 100,
-        bytesPerSecond: running && elapsed > 0.5 ? Math.round(f.bytesDone / elapsed) : null,
-      };
-    });
-    const sum = (pick: (c: FolderCounts) => number): number => folders.reduce((n, c) => n + (c.inConfig ? (pick(c) ?? 0) : 0), 0);
+    const queue = queueView(store, configuredFolders, running, now);
     return {
       schemaVersion: 1,
       stateDb,
@@ -84,19 +66,7 @@ export function readStatus(
         version: info?.version ?? null,
       },
       credentials: running ? credentialsOf(stateDb) : null,
-      folders,
-      uploading,
-      problems: store.report.problems(),
-      totals: {
-        queued: sum((c) => c.queued),
-        uploading: sum((c) => c.uploading),
-        uploaded: sum((c) => c.verified),
-        failed: sum((c) => c.failed),
-        retrying: sum((c) => c.retrying),
-        deleting: sum((c) => c.deleting),
-        queuedBytes: sum((c) => c.queuedBytes),
-        uploadedBytes: sum((c) => c.verifiedBytes),
-      },
+      ...queue,
     };
   } finally {
     store.close();
@@ -122,6 +92,53 @@ function databaseExists(stateDb: string): boolean {
     }
     throw err;
   }
+}
+
+/**
+ * The queue's part of a snapshot, as `status` and the daemon's own page show it: every configured
+ * folder and every folder with rows, the uploads in flight (a rate only while a daemon runs them),
+ * the problems, and the totals of the configured folders.
+ */
+export function queueView(
+  store: StateStore,
+  configuredFolders: ReadonlyArray<{ name: string; path: string }>,
+  running: boolean,
+  now: number,
+): Pick<StatusSnapshot, 'folders' | 'uploading' | 'problems' | 'totals'> {
+  const health = new Map<string, FolderHealth>(running ? store.daemon.folderHealth().map((h) => [h.folder, h]) : []);
+  const counts = new Map(store.report.folderCounts().map((c) => [c.folder, c]));
+  const names = [...new Set([...configuredFolders.map((f) => f.name), ...counts.keys()])];
+  const folders = names.map((name) => ({
+    ...(counts.get(name) ?? zeroCounts(name)),
+    mode: health.get(name)?.mode ?? null,
+    note: health.get(name)?.note ?? null,
+    path: configuredFolders.find((f) => f.name === name)?.path ?? health.get(name)?.root ?? null,
+    inConfig: configuredFolders.some((f) => f.name === name),
+  }));
+  const uploading = store.report.inFlight().map((f) => {
+    const elapsed = f.startedAt ? (now - f.startedAt) / 1000 : 0;
+    return {
+      ...f,
+      percent: f.size > 0 ? Math.min(100, Math.round((f.bytesDone / f.size) * 1000) / 10) : 100,
+      bytesPerSecond: running && elapsed > 0.5 ? Math.round(f.bytesDone / elapsed) : null,
+    };
+  });
+  const sum = (pick: (c: FolderCounts) => number): number => folders.reduce((n, c) => n + (c.inConfig ? (pick(c) ?? 0) : 0), 0);
+  return {
+    folders,
+    uploading,
+    problems: store.report.problems(),
+    totals: {
+      queued: sum((c) => c.queued),
+      uploading: sum((c) => c.uploading),
+      uploaded: sum((c) => c.verified),
+      failed: sum((c) => c.failed),
+      retrying: sum((c) => c.retrying),
+      deleting: sum((c) => c.deleting),
+      queuedBytes: sum((c) => c.queuedBytes),
+      uploadedBytes: sum((c) => c.verifiedBytes),
+    },
+  };
 }
 
 function zeroCounts(folder: string): FolderCounts {
