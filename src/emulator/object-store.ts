@@ -3,7 +3,7 @@ import { copyFile, link, mkdir, readdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readJson, removeQuietly, uniqueSuffix, writeJsonAtomic } from './atomic-file.js';
 import { KeyedMutex } from './keyed-mutex.js';
-import { forEachLimit } from './for-each-limit.js';
+import { forEachLimit } from '../lib/for-each-limit.js';
 import { SortedKeyIndex } from './sorted-key-index.js';
 import type { ObjectMeta } from './types.js';
 

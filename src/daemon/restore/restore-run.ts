@@ -6,7 +6,7 @@ import type { RestoreProgress } from '../../store/index.js';
 import type { ListedObject, ObjectStorage } from '../../uploader/index.js';
 import { downloadFile, type DownloadSettings } from './file-download.js';
 import { restoreTarget } from './restore-target.js';
-import { runLimited } from './run-limited.js';
+import { forEachLimit } from '../../lib/for-each-limit.js';
 
 export type RestoreAction =
   'restored' | 'unchanged' | 'conflict' | 'refused' | 'failed' | 'would restore' | 'would overwrite' | 'would check';
@@ -85,7 +85,7 @@ export async function runRestore(o: RestoreRunOptions): Promise<RestoreSummary> 
   let bytes = 0;
   let resumedBytes = 0;
   const checkedDirs = new Set<string>();
-  await runLimited(work, o.filesInParallel, async ({ object, path }) => {
+  await forEachLimit(work, o.filesInParallel, async ({ object, path }) => {
     const entry = await restoreOne(o, object, path, checkedDirs).catch((err: unknown): RestoreEntry => ({
       key: object.key,
       path,

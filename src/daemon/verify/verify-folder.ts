@@ -6,7 +6,7 @@ import { Crc64 } from '../../lib/crc64.js';
 import type { RecordedFile, VerifyRecords } from '../../store/index.js';
 import type { ListedObject, ObjectStorage } from '../../uploader/index.js';
 import { objectKey } from '../object-key.js';
-import { runLimited } from '../restore/run-limited.js';
+import { forEachLimit } from '../../lib/for-each-limit.js';
 import { createPathFilter } from '../watch/path-filter.js';
 import { walkTree, type WalkEntry } from '../watch/tree-walker.js';
 
@@ -129,7 +129,7 @@ export async function verifyFolder(folder: FolderConfig, o: VerifyOptions): Prom
 
   const sampled = o.sample ? pickSample(toChecksum, o.sample) : toChecksum;
   result.ok += toChecksum.length - sampled.length;
-  await runLimited(sampled, o.parallel, async ({ file, row }) => {
+  await forEachLimit(sampled, o.parallel, async ({ file, row }) => {
     const check = async (): Promise<Finding | undefined> =>
       (o.checksum ? await checksumOne(folder, o, file, row) : undefined) ?? (o.deep ? await deepOne(o, file, row) : undefined);
     const finding = await check().catch((err: unknown): Finding => ({
