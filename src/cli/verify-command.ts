@@ -73,11 +73,13 @@ export async function runVerifyCommand(argv: string[]): Promise<number> {
         errors.push({ folder: folder.name, error: (err as Error).message });
       }
     }
+    // Every configured folder checked and in order: the daemon's /metrics shows when (a --folder run is partial).
+    if (values.folder === undefined && errors.length === 0 && mismatchesIn(results) === 0) store.verify.recordSuccess();
   } finally {
     store.close();
     close();
   }
-  const mismatches = results.reduce((n, r) => n + r.findings.filter((f) => MISMATCH_KINDS.has(f.kind)).length, 0);
+  const mismatches = mismatchesIn(results);
   const ok = mismatches === 0 && errors.length === 0;
   if (values.json) process.stdout.write(`${JSON.stringify({ ok, mismatches, folders: results, errors }, null, 2)}\n`);
   else process.stdout.write(formatReport(results, errors, values.checksum === true || values.deep === true));
@@ -126,4 +128,8 @@ function formatReport(results: FolderVerification[], errors: Array<{ folder: str
       : `verify: ${mismatches} mismatch(es)${errors.length ? `, ${errors.length} folder(s) not checked` : ''}`,
   );
   return `${lines.join('\n')}\n`;
+}
+
+function mismatchesIn(results: readonly FolderVerification[]): number {
+  return results.reduce((n, r) => n + r.findings.filter((f) => MISMATCH_KINDS.has(f.kind)).length, 0);
 }

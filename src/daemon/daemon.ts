@@ -92,6 +92,16 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   private readonly operatorPauses = new Set<string>();
   /** When each folder last finished a reconcile walk without error (epoch ms; the start-up walk included). */
   readonly lastReconciledAt = new Map<string, number>();
+  /** The timetable's upload limit now (bytes per second; null: unlimited), for /metrics. */
+  get bandwidthLimit(): number | null {
+    return this.limiter.rate;
+  }
+
+  /** Whether the timetable lets uploads start now, for /metrics. */
+  get uploadWindowOpen(): boolean {
+    return this.gate.isOpen;
+  }
+
   /** When the last stale-upload cleanup finished (epoch ms), for /metrics. */
   lastCleanupAt: number | undefined;
   /** Transfers this process is running, each cancellable on its own (a removed folder's). */

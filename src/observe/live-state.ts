@@ -209,6 +209,16 @@ export class LiveState extends EventEmitter<LiveStateEvents> {
     return this.daemon.lastCleanupAt;
   }
 
+  /** The timetable's state now: the upload limit (null: unlimited) and whether uploads may start. */
+  timetable(): { limit: number | null; open: boolean } {
+    return { limit: this.daemon.bandwidthLimit, open: this.daemon.uploadWindowOpen };
+  }
+
+  /** Written by `oss-sync verify` (another process) into the state database. */
+  lastVerifiedAt(): number | null {
+    return this.daemon.store.report.lastVerifiedAt();
+  }
+
   /** The credentials provider's state (kind, expiry, last refresh), never a value. */
   credentials(): CredentialsState | undefined {
     return this.daemon.credentialsState();

@@ -2,9 +2,6 @@
  * /metrics: Prometheus text from prom-client, on a registry of our own (never the global one, so
  * tests and a second daemon in one process do not collide). Gauges are filled from LiveState's
  * latest sample when scraped, so their values are the ones `oss-sync status --json` shows.
- *
- * Not exported yet, for want of a source in the daemon (see README): the bandwidth limit and the
- * last verify time.
  */
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { LiveState } from './live-state.js';
@@ -29,12 +26,38 @@ export function createMetrics(live: LiveState): Registry {
   });
   new Gauge({
     name: 'oss_sync_last_cleanup_timestamp_seconds',
-    help: 'When run last aborted stale multipart uploads (cleanup_schedule), Unix time; absent before the first.',
+    help: 'When run last aborted stale multipart uploads (cleanup_schedule), Unix time; 0 before the first.',
     registers: [registry],
     collect() {
       this.reset();
       const at = live.lastCleanupAt();
       if (at !== undefined) this.set(Math.floor(at / 1000));
+    },
+  });
+  new Gauge({
+    name: 'oss_sync_bandwidth_limit_bytes_per_second',
+    help: "The timetable's upload limit over all request bodies now; 0 = unlimited.",
+    registers: [registry],
+    collect() {
+      this.set(live.timetable().limit ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'oss_sync_upload_window_open',
+    help: '1 while the timetable lets uploads start, 0 outside its upload windows.',
+    registers: [registry],
+    collect() {
+      this.set(live.timetable().open ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'oss_sync_last_verify_timestamp_seconds',
+    help: 'When `oss-sync verify` last found every folder in order, Unix time; 0 before the first.',
+    registers: [registry],
+    collect() {
+      this.reset();
+      const at = live.lastVerifiedAt();
+      if (at !== null) this.set(Math.floor(at / 1000));
     },
   });
   new Gauge({

@@ -118,6 +118,12 @@ const MIGRATIONS: ReadonlyArray<string> = [
      crc64       TEXT    NOT NULL,
      PRIMARY KEY (target, part_number)
    ) WITHOUT ROWID;`,
+  // 7: when a one-shot job (`oss-sync verify`) last finished with everything in order, for the
+  //    running daemon's /metrics: the job runs in another process, the database is what both see.
+  `CREATE TABLE IF NOT EXISTS runs (
+     name        TEXT    PRIMARY KEY,
+     finished_at INTEGER NOT NULL
+   ) WITHOUT ROWID;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -51,6 +51,12 @@ export class StatusReport {
   }
 
   /** When the longest-waiting queued file was queued (epoch ms), or null when none is queued. */
+  /** When `oss-sync verify` last found everything in order (epoch ms), or null. */
+  lastVerifiedAt(): number | null {
+    const row = this.db.prepare(`SELECT finished_at AS at FROM runs WHERE name = 'verify'`).get() as { at: number } | undefined;
+    return row?.at ?? null;
+  }
+
   oldestQueuedAt(): number | null {
     const row = this.db.prepare(`SELECT min(queued_at) AS at FROM files WHERE state = 'queued'`).get() as { at: number | null };
     return row.at ?? null;

@@ -78,6 +78,15 @@ describe('/metrics on loopback', () => {
     expect(metricValue(samples, 'oss_sync_process_resident_memory_bytes')).toBeGreaterThan(0);
     expect(text).not.toContain(TOKEN);
     expect(text).not.toContain(fx.emu.accessKeySecret);
+    // No timetable: unlimited, always open. No verify yet: 0.
+    expect(metricValue(samples, 'oss_sync_bandwidth_limit_bytes_per_second')).toBe(0);
+    expect(metricValue(samples, 'oss_sync_upload_window_open')).toBe(1);
+    expect(metricValue(samples, 'oss_sync_last_verify_timestamp_seconds')).toBe(0);
+    // `oss-sync verify` (another process) finding every folder in order: the daemon's metrics say when.
+    const verify = fx.spawnCli(['verify', '--config', fx.configPath], env);
+    expect((await verify.exited).code, verify.stdout.join('\n')).toBe(0);
+    const verifiedAt = metricValue(parsePrometheus(await scrape()), 'oss_sync_last_verify_timestamp_seconds');
+    expect(Math.abs(verifiedAt! - Date.now() / 1000)).toBeLessThan(120);
 
     // `status` prints the page's address while the daemon runs.
     const human = fx.spawnCli(['status', '--config', fx.configPath], env);
