@@ -13,8 +13,6 @@ import { mtimeMeta, typedFailure } from './upload-context.js';
 import type { UploadContext, UploaderSettings } from './upload-context.js';
 
 const MiB = 1024 * 1024;
-/** Whole-file reads up to this size are not paid from the memory budget: files x 1 MiB at most. */
-const UNBUDGETED_PUT_BYTES = MiB;
 
 export interface FileUploaderOptions {
   /** Default 8 MiB; raised per file so no file needs more than 10,000 parts, never below 100 KiB. */
@@ -25,11 +23,7 @@ export interface FileUploaderOptions {
   partConcurrency?: number;
   /** Read buffer per stream (streamed PutObjects and parts above maxBufferedPartBytes); about 3 x this per stream. Default 512 KiB. */
   readHighWaterMark?: number;
-  /**
-   * PutObject files up to this size (and below multipartThreshold) are read whole, synchronously,
-   * and sent from memory: a consistent snapshot even if the file is rewritten during the request.
-   * Above 1 MiB the bytes are paid from memoryBudget first. Default 16 MiB; larger files are streamed.
-   */
+  /** PutObject files up to this size are read whole (synchronously) and sent from memory. Default 1 MiB. */
   inMemoryPutBytes?: number;
   /**
    * Parts up to this size are read whole into one reused buffer per lane and sent from memory
@@ -105,7 +99,7 @@ export class FileUploader extends EventEmitter<FileUploaderEvents> {
       multipartThreshold: Math.max(options.multipartThreshold ?? 8 * MiB, MIN_PART_SIZE),
       partConcurrency: Math.max(1, Math.floor(options.partConcurrency ?? 4)),
       readHighWaterMark: options.readHighWaterMark ?? 512 * 1024,
-      inMemoryPutBytes: options.inMemoryPutBytes ?? 16 * MiB,
+      inMemoryPutBytes: options.inMemoryPutBytes ?? MiB,
       maxBufferedPartBytes: options.maxBufferedPartBytes ?? 16 * MiB,
       requestTimeoutBaseMs: options.requestTimeoutBaseMs ?? 60_000,
       minBytesPerSecond: options.minBytesPerSecond ?? MiB,
@@ -128,25 +122,10 @@ export class FileUploader extends EventEmitter<FileUploaderEvents> {
     const inMemoryLimit = Math.min(settings.inMemoryPutBytes, settings.multipartThreshold - 1);
     // Test failpoint: the process stops (SIGSTOP) here, for a test to swap the file, then SIGCONT.
     failpointStop('before-file-open');
-    const target = { path: request.localPath, root: request.folderRoot, expected: request.expectedIdentity };
-    let { fingerprint, bytes } = snapshotFile(target, Math.min(inMemoryLimit, UNBUDGETED_PUT_BYTES));
-    // A PutObject cannot be made conditional: sent as a stream, a file rewritten in place meanwhile
-    // would replace the good object with a mix of old and new bytes. Read whole (paid from the memory
-    // budget) and checked unchanged across the read, it goes up as one consistent snapshot instead.
-    let held = 0;
-    if (bytes === undefined && fingerprint.size <= inMemoryLimit && (await this.hold(fingerprint.size, request.signal))) {
-      held = fingerprint.size;
-      try {
-        ({ fingerprint, bytes } = snapshotFile({ ...target, expected: { dev: fingerprint.dev, ino: fingerprint.ino } }, inMemoryLimit));
-      } catch (err) {
-        this.settings.memoryBudget?.release(held);
-        throw err;
-      }
-      if (bytes === undefined) {
-        this.settings.memoryBudget?.release(held); // grew past the limit meanwhile: streamed after all
-        held = 0;
-      }
-    }
+    const { fingerprint, bytes } = snapshotFile(
+      { path: request.localPath, root: request.folderRoot, expected: request.expectedIdentity },
+      inMemoryLimit,
+    );
     const ref = { bucket: request.bucket, key: request.key };
     const ctx: UploadContext = {
       storage: this.storage,
@@ -163,16 +142,7 @@ export class FileUploader extends EventEmitter<FileUploaderEvents> {
         this.emit('progress', { localPath: request.localPath, ...ref, bytesDone, bytesTotal: fingerprint.size }),
     };
 
-    try {
-      return await this.send(ctx, bytes);
-    } finally {
-      if (held > 0) this.settings.memoryBudget?.release(held);
-    }
-  }
-
-  private async send(ctx: UploadContext, bytes: Buffer | undefined): Promise<UploadOutcome> {
-    const { fingerprint, ref, settings } = ctx;
-    const recorded = ctx.journal.recordedUpload();
+    const recorded = request.journal.recordedUpload();
     if (recorded) {
       const moved = recorded.bucket !== ref.bucket || recorded.key !== ref.key;
       const change = moved ? 'destination changed' : fingerprintChange(recorded.fingerprint, fingerprint);
@@ -181,11 +151,5 @@ export class FileUploader extends EventEmitter<FileUploaderEvents> {
     }
     if (fingerprint.size < settings.multipartThreshold) return putFile(ctx, bytes);
     return MultipartUpload.start(ctx);
-  }
-
-  /** Takes `bytes` from the memory budget (true), or says they can never fit it (false: stream). */
-  private async hold(bytes: number, signal: AbortSignal | undefined): Promise<boolean> {
-    const budget = this.settings.memoryBudget;
-    return budget === undefined || (await budget.acquire(bytes, signal));
   }
 }
