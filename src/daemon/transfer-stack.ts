@@ -1,0 +1,125 @@
+import type { Config, FolderConfig } from '../config/index.js';
+import type { StateStore } from '../store/index.js';
+import {
+  createOssStorage,
+  defaultRetryPolicy,
+  FileUploader,
+  withLimits,
+  withRetries,
+  type BandwidthLimiter,
+  type CredentialsProvider,
+  type MemoryBudget,
+  type ObjectStorage,
+  type RetryEvent,
+  type UploadGate,
+} from '../uploader/index.js';
+import { buildCredentialsProvider } from './credentials/build-provider.js';
+import type { Logger } from './logger.js';
+import { TransferScheduler, type TaskRunner } from './transfer-scheduler.js';
+import { TransferWorker } from './transfer-worker.js';
+import type { VerifiedBatch } from './verified-batch.js';
+
+/** What a transfer stack is built with besides the config: the daemon's long-lived parts and callbacks. */
+export interface TransferStackParts {
+  store: StateStore;
+  logger: Logger;
+  /** The upload window and bandwidth limit: one of each for the daemon's life. */
+  gate: UploadGate;
+  limiter: BandwidthLimiter;
+  /** One for the daemon's life, so uploads of an old and a new stack count together. */
+  memory: MemoryBudget;
+  /** One group commit for every worker: a stack replaced by a reload leaves none behind. */
+  verified: VerifiedBatch;
+  folder: (name: string) => FolderConfig | undefined;
+  /** A storage request failed and is tried again. */
+  onRetry: (event: RetryEvent) => void;
+  /** The credentials provider warned (a provider down) or renewed the credentials. */
+  onCredentialsWarn: (message: string) => void;
+  /** Called with the provider that renewed: one of a replaced stack is no longer the daemon's. */
+  onCredentialsRefreshed: (provider: CredentialsProvider) => void;
+  onFatal: (folder: string, err: Error) => void;
+  onStoreError: (err: unknown) => void;
+  onGone: (folder: string, relPath: string, fileDev: bigint) => boolean;
+}
+
+/** Credentials → OSS client → retries → limits (window, bandwidth) → uploader → worker: rebuilt together on reload. */
+export interface TransferStack {
+  credentials: CredentialsProvider;
+  storage: ObjectStorage;
+  worker: TransferWorker;
+}
+
+/**
+ * Builds the transfer stack from the config: the one place the layers are put together. Requests in
+ * flight on an older stack keep its credentials until they expire; the caller closes its provider.
+ */
+export function buildTransferStack(c: Config, parts: TransferStackParts): TransferStack {
+  const { logger } = parts;
+  const credentials = buildCredentialsProvider(c.oss, {
+    onWarn: parts.onCredentialsWarn,
+    // Registered before anything can log them: called before the fetch resolves (base credentials too).
+    onFetched: (fresh) => logger.addRotatingSecrets([fresh.accessKeySecret, fresh.securityToken]),
+  });
+  credentials.onRefresh(() => parts.onCredentialsRefreshed(credentials));
+  const onRetry = (event: RetryEvent): void => {
+    // A blip is routine (debug); a request still failing after a few tries is worth a look.
+    const { operation, attempt, delayMs, error } = event;
+    logger[attempt >= 3 ? 'warn' : 'debug']('request failed; retrying', { operation, attempt, retryInMs: delayMs, error: error as Error });
+    parts.onRetry(event);
+  };
+  const retrying = withRetries(createOssStorage(c.oss, credentials), defaultRetryPolicy({ onRetry }));
+  const storage = withLimits(retrying, {
+    gate: parts.gate,
+    limiter: parts.limiter,
+    bodySlots: c.concurrency.files * c.concurrency.partsPerFile,
+    ossTrafficLimit: c.timetable?.ossTrafficLimit ?? false,
+    onCutOff: (operation, ref) =>
+      logger.info('request cut off by the upload window; sent again when it opens', { operation, key: ref.key }),
+  });
+  const uploader = new FileUploader(storage, {
+    partSize: c.partSize,
+    multipartThreshold: c.multipartThreshold,
+    partConcurrency: c.concurrency.partsPerFile,
+    memoryBudget: parts.memory,
+  });
+  const worker = new TransferWorker({
+    store: parts.store,
+    uploader,
+    storage,
+    logger,
+    folder: parts.folder,
+    maxAttempts: c.maxAttempts,
+    liveBackoffBaseMs: Math.max(1_000, c.settleMs), // a file changing under its upload: tried again after the window
+    verified: parts.verified,
+    onFatal: parts.onFatal,
+    onStoreError: parts.onStoreError,
+    onGone: parts.onGone,
+  });
+  return { credentials, storage, worker };
+}
+
+/** The config settings a transfer stack is built from: a reload rebuilds it when one of them changed. */
+export function transferStackSettings(c: Config): unknown[] {
+  return [
+    c.oss,
+    c.concurrency.files,
+    c.concurrency.partsPerFile,
+    c.timetable?.ossTrafficLimit,
+    c.partSize,
+    c.multipartThreshold,
+    c.maxAttempts,
+    c.settleMs,
+  ];
+}
+
+/**
+ * The scheduler on top of the stack: built once (its slots are the daemon's), it runs each claimed
+ * row on whatever worker `run` hands it to, so a rebuilt stack takes the next row.
+ */
+export function buildScheduler(
+  store: StateStore,
+  c: Config,
+  { activeFolders, run }: { activeFolders: () => readonly string[]; run: TaskRunner },
+): TransferScheduler {
+  return new TransferScheduler(store.queue, { slots: c.concurrency.files, largeFileBytes: c.multipartThreshold, activeFolders, run });
+}
