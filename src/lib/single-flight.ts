@@ -10,26 +10,29 @@ export class SingleFlight {
 
   constructor(private readonly job: () => Promise<void>) {}
 
+  /** Whether a run is under way or about to start. */
+  get busy(): boolean {
+    return this.running !== undefined;
+  }
+
   /**
-   * Starts the job at once (synchronously up to its first await) or, if it runs, once more after it.
-   * Resolves when the run covering this request ended; rejects with the job's error (no rerun then).
+   * Starts the job a microtask later (so a request made from within the job already finds it
+   * running) or, if it runs, once more after it. Resolves when the run covering this request ended;
+   * rejects with the job's error (no rerun then).
    */
   request(): Promise<void> {
     if (this.closed) return Promise.resolve();
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = (async () => {
-      try {
-        do {
+    this.again = true;
+    this.running ??= Promise.resolve()
+      .then(async () => {
+        while (this.again && !this.closed) {
           this.again = false;
           await this.job();
-        } while (this.again && !this.closed);
-      } finally {
+        }
+      })
+      .finally(() => {
         this.running = undefined;
-      }
-    })();
+      });
     return this.running;
   }
 

@@ -20,7 +20,8 @@ describe('SingleFlight', () => {
     const g = gatedJob();
     const flight = new SingleFlight(g.job);
     const first = flight.request();
-    expect(g.runs()).toBe(1); // started synchronously
+    await Promise.resolve(); // starts a microtask later
+    expect(g.runs()).toBe(1);
     const second = flight.request();
     void flight.request();
     expect(second).toBe(first); // one run covers them
@@ -33,9 +34,26 @@ describe('SingleFlight', () => {
     expect(g.runs()).toBe(2);
     // Idle again: the next request starts a fresh run.
     const third = flight.request();
+    await Promise.resolve();
     expect(g.runs()).toBe(3);
     g.finish();
     await third;
+  });
+
+  it('a request made from within the job asks for a rerun, never a second run at the same time', async () => {
+    let running = 0;
+    let overlapped = false;
+    let runs = 0;
+    const flight: SingleFlight = new SingleFlight(async () => {
+      runs++;
+      overlapped ||= running > 0;
+      running++;
+      if (runs === 1) void flight.request(); // in the job's synchronous part
+      await new Promise((r) => setImmediate(r));
+      running--;
+    });
+    await flight.request();
+    expect([runs, overlapped]).toEqual([2, false]);
   });
 
   it('a job error rejects the request and leaves it ready for the next one', async () => {
@@ -52,6 +70,7 @@ describe('SingleFlight', () => {
     const g = gatedJob();
     const flight = new SingleFlight(g.job);
     void flight.request();
+    await Promise.resolve();
     void flight.request(); // asks for a rerun...
     const closed = flight.close();
     g.finish();
