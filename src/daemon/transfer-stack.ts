@@ -1,4 +1,4 @@
-import type { Config, FolderConfig } from '../config/index.js';
+import type { Config } from '../config/index.js';
 import type { StateStore } from '../store/index.js';
 import {
   createOssStorage,
@@ -14,32 +14,25 @@ import {
   type UploadGate,
 } from '../uploader/index.js';
 import { buildCredentialsProvider } from './credentials/build-provider.js';
-import type { Logger } from './logger.js';
 import { TransferScheduler, type TaskRunner } from './transfer-scheduler.js';
-import { TransferWorker } from './transfer-worker.js';
-import type { VerifiedBatch } from './verified-batch.js';
+import { TransferWorker, type TransferWorkerOptions } from './transfer-worker.js';
 
 /** What a transfer stack is built with besides the config: the daemon's long-lived parts and callbacks. */
-export interface TransferStackParts {
-  store: StateStore;
-  logger: Logger;
+export interface TransferStackParts extends Pick<
+  TransferWorkerOptions,
+  'store' | 'logger' | 'verified' | 'folder' | 'onFatal' | 'onStoreError' | 'onGone'
+> {
   /** The upload window and bandwidth limit: one of each for the daemon's life. */
   gate: UploadGate;
   limiter: BandwidthLimiter;
   /** One for the daemon's life, so uploads of an old and a new stack count together. */
   memory: MemoryBudget;
-  /** One group commit for every worker: a stack replaced by a reload leaves none behind. */
-  verified: VerifiedBatch;
-  folder: (name: string) => FolderConfig | undefined;
   /** A storage request failed and is tried again. */
   onRetry: (event: RetryEvent) => void;
-  /** The credentials provider warned (a provider down) or renewed the credentials. */
+  /** The credentials provider warned (a provider down). */
   onCredentialsWarn: (message: string) => void;
   /** Called with the provider that renewed: one of a replaced stack is no longer the daemon's. */
   onCredentialsRefreshed: (provider: CredentialsProvider) => void;
-  onFatal: (folder: string, err: Error) => void;
-  onStoreError: (err: unknown) => void;
-  onGone: (folder: string, relPath: string, fileDev: bigint) => boolean;
 }
 
 /** Credentials → OSS client → retries → limits (window, bandwidth) → uploader → worker: rebuilt together on reload. */
@@ -82,18 +75,14 @@ export function buildTransferStack(c: Config, parts: TransferStackParts): Transf
     partConcurrency: c.concurrency.partsPerFile,
     memoryBudget: parts.memory,
   });
+  // The worker takes the parts it needs (TransferWorkerOptions); a file changing under its upload is
+  // tried again after the settle window.
   const worker = new TransferWorker({
-    store: parts.store,
+    ...parts,
     uploader,
     storage,
-    logger,
-    folder: parts.folder,
     maxAttempts: c.maxAttempts,
-    liveBackoffBaseMs: Math.max(1_000, c.settleMs), // a file changing under its upload: tried again after the window
-    verified: parts.verified,
-    onFatal: parts.onFatal,
-    onStoreError: parts.onStoreError,
-    onGone: parts.onGone,
+    liveBackoffBaseMs: Math.max(1_000, c.settleMs),
   });
   return { credentials, storage, worker };
 }
