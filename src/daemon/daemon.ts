@@ -447,9 +447,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
 
   /** Undoes a boot that threw part-way: nothing it started may outlive the store it is about to lose. */
   private async abandonBoot(): Promise<void> {
-    this.stopping = true;
-    this.stopRequested.abort();
-    this.stopTimers();
+    this.halt();
     const scheduler = this.scheduler as TransferScheduler | undefined;
     await scheduler?.stop(0).catch(() => false);
     await Promise.all([...this.folders.values()].map((f) => f.close().catch(() => undefined)));
@@ -568,7 +566,10 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     );
   }
 
-  private stopTimers(): void {
+  /** Takes no new work: what a reload or the start-up waits for is cut short, and every timer stops. */
+  private halt(): void {
+    this.stopping = true;
+    this.stopRequested.abort();
     for (const task of this.cronTasks) task.stop();
     this.timetable.stop();
     if (this.heartbeat) clearInterval(this.heartbeat);
@@ -581,9 +582,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
    */
   stop(): Promise<{ settled: boolean }> {
     if (!this.stopped) {
-      this.stopping = true;
-      this.stopRequested.abort();
-      this.stopTimers();
+      this.halt();
       this.stopped = this.serialized(() => this.shutdown());
     }
     return this.stopped;
