@@ -1,7 +1,7 @@
 import { appendFileSync, closeSync, openSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { FileChangedError, MemoryBudget } from '../../src/uploader/index.js';
+import { FileChangedError, MemoryBudget, UploadAbortedError } from '../../src/uploader/index.js';
 import { waitFor } from '../helpers/wait.js';
 import { KiB, useUploaderHarness } from './harness.js';
 import { MemoryJournal } from './memory-journal.js';
@@ -64,5 +64,21 @@ describe('a PutObject sends one consistent snapshot of the file (real ali-oss, r
     const outcome = await upload;
     expect(outcome.prefixSnapshot).toBe(true);
     expect(await h.getObject('growing.log')).toEqual(content);
+  });
+
+  it('a PutObject above 1 MiB sent from memory can still be cut short by its signal (a hard cutoff)', async () => {
+    // Bigger than what loopback's socket buffers take in at once, so some of it is still to be sent.
+    const { path } = h.randomFile('cut.bin', 16 * MiB);
+    h.oss.emulator.faults.add({ match: { operation: 'PutObject', key: 'cut.bin' }, action: { type: 'throttle', bytesPerSecond: 2 * MiB } });
+    const stop = new AbortController();
+    const upload = h
+      .uploader({ multipartThreshold: 32 * MiB })
+      .upload({ localPath: path, bucket: h.oss.bucket, key: 'cut.bin', journal: new MemoryJournal(), signal: stop.signal });
+    await waitFor(() => h.oss.emulator.faults.list().length === 0, { what: 'the PutObject on the wire' });
+    stop.abort();
+    await expect(upload).rejects.toBeInstanceOf(UploadAbortedError);
+    await waitFor(() => h.requests('cut.bin', 'PutObject').length === 1, { what: 'the PutObject logged' });
+    expect(h.requests('cut.bin', 'PutObject')[0]!.status).toBe(0); // dropped, never answered
+    expect(await h.getObject('cut.bin')).toBeUndefined();
   });
 });
