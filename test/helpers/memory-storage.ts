@@ -173,7 +173,14 @@ export class MemoryStorage implements ObjectStorage {
       if (!o) throw fail('GetObject', ref, 'NoSuchKey', 404);
       if (options.ifMatch !== undefined && options.ifMatch !== o.etag) throw fail('GetObject', ref, 'PreconditionFailed', 412);
       const bytes = options.range ? o.bytes.subarray(options.range.start, options.range.end + 1) : o.bytes;
-      return { etag: o.etag, crc64: o.crc64, size: o.bytes.length, meta: { ...o.meta }, stream: Readable.from([bytes]), contentLength: bytes.length };
+      return {
+        etag: o.etag,
+        crc64: o.crc64,
+        size: o.bytes.length,
+        meta: { ...o.meta },
+        stream: Readable.from([bytes]),
+        contentLength: bytes.length,
+      };
     });
   }
 

@@ -64,7 +64,10 @@ describe('uploads sharing a memory budget (in-memory storage, real files)', () =
     };
     // Unbudgeted, these 6 files x 4 parts in flight would hold 24 parts (2.4 MiB) at once.
     const uploader = new FileUploader(storage, { partSize, multipartThreshold: partSize, partConcurrency: 4, memoryBudget: budget });
-    const files = Array.from({ length: 6 }, (_, i) => ({ key: `budget-${i}.bin`, ...randomFile(`budget-${i}.bin`, 8 * partSize + i * KiB) }));
+    const files = Array.from({ length: 6 }, (_, i) => ({
+      key: `budget-${i}.bin`,
+      ...randomFile(`budget-${i}.bin`, 8 * partSize + i * KiB),
+    }));
     await Promise.all(files.map((f) => uploader.upload({ localPath: f.path, bucket, key: f.key, journal: new MemoryJournal() })));
     for (const f of files) expect(storage.object(bucket, f.key)?.equals(f.content)).toBe(true);
     expect(heldAtPart).toHaveLength(files.reduce((n, f) => n + Math.ceil(f.content.length / partSize), 0)); // each part once
