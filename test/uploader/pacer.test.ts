@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { PermanentError, RetryAfterError, StorageError } from '../../src/uploader/errors.js';
 import { Pacer, decayedDelay, raisedDelay } from '../../src/uploader/pacer.js';
 import { defaultRetryPolicy } from '../../src/uploader/retry-policy.js';
-import { retryCall } from '../../src/uploader/retrying-storage.js';
+import { retryCall, withRetries } from '../../src/uploader/retrying-storage.js';
+import { MemoryStorage } from '../helpers/memory-storage.js';
 
 const pacing = { minDelayMs: 100, maxDelayMs: 1_000 };
 const slowDown = (): StorageError => new StorageError('UploadPart', 'b', 'k', 'SlowDown', 503, undefined);
@@ -132,5 +133,20 @@ describe('retryCall', () => {
     });
     expect(result).toBe('ok');
     expect(pacer.delayMs).toBe(300); // raised to 400 by three failures, then a quarter off
+  });
+
+  it('through withRetries: a wrapped SlowDown is retried (the cause decides), AccessDenied goes straight to the caller', async () => {
+    const storage = new MemoryStorage();
+    const ref = { bucket: 'b', key: 'k' };
+    let slowDowns = 1;
+    storage.beforeRequest = ({ key }) => {
+      if (key === 'denied') throw new StorageError('HeadObject', 'b', key, 'AccessDenied', 403, undefined);
+      if (slowDowns-- > 0) throw new Error('request failed', { cause: slowDown() });
+    };
+    const retrying = withRetries(storage, new Pacer(pacing, fakeClock()), defaultRetryPolicy());
+    expect(await retrying.head(ref)).toBeUndefined();
+    expect(storage.count('HeadObject', 'k')).toBe(2);
+    await expect(retrying.head({ bucket: 'b', key: 'denied' })).rejects.toThrow(/AccessDenied/);
+    expect(storage.count('HeadObject', 'denied')).toBe(1);
   });
 });
