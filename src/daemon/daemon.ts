@@ -8,6 +8,7 @@ import {
   defaultRetryPolicy,
   FileUploader,
   MemoryBudget,
+  Pacer,
   UploadGate,
   withLimits,
   withRetries,
@@ -271,7 +272,11 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       log(event);
       this.emit('retry', event);
     };
-    const retrying = withRetries(createOssStorage(c.oss, credentials), defaultRetryPolicy({ onRetry }));
+    const retrying = withRetries(
+      createOssStorage(c.oss, credentials),
+      new Pacer(),
+      defaultRetryPolicy({ onRetry, maxTimeMs: c.oss.retryMaxTimeMs }),
+    );
     this.storage = withLimits(retrying, {
       gate: this.gate,
       limiter: this.limiter,
