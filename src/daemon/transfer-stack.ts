@@ -4,6 +4,7 @@ import {
   createOssStorage,
   defaultRetryPolicy,
   FileUploader,
+  Pacer,
   withLimits,
   withRetries,
   type BandwidthLimiter,
@@ -60,7 +61,12 @@ export function buildTransferStack(c: Config, parts: TransferStackParts): Transf
     logger[attempt >= 3 ? 'warn' : 'debug']('request failed; retrying', { operation, attempt, retryInMs: delayMs, error: error as Error });
     parts.onRetry(event);
   };
-  const retrying = withRetries(createOssStorage(c.oss, credentials), defaultRetryPolicy({ onRetry }));
+  // One Pacer per storage: requests meeting SlowDown together slow the whole client down once.
+  const retrying = withRetries(
+    createOssStorage(c.oss, credentials),
+    new Pacer(),
+    defaultRetryPolicy({ onRetry, maxTimeMs: c.oss.retryMaxTimeMs }),
+  );
   const storage = withLimits(retrying, {
     gate: parts.gate,
     limiter: parts.limiter,
