@@ -115,6 +115,8 @@ export class TransferWorker {
         ),
         partSize: folder.partSize,
         ...(folder.storageClass ? { storageClass: folder.storageClass } : {}),
+        encryption: folder.encryption,
+        tags: folder.tags,
         signal,
         // Nothing outside the folder is read: no link below its root, and only the inode queued.
         folderRoot: folder.path,

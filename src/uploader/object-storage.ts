@@ -37,6 +37,10 @@ export interface NewObjectOptions {
   storageClass?: string;
   /** x-oss-meta-* headers, names without the prefix. */
   meta?: Record<string, string>;
+  /** x-oss-server-side-encryption (AES256, KMS, SM4) and, with KMS, its key id. */
+  encryption?: { algorithm: string; kmsKeyId?: string };
+  /** x-oss-tagging: tags the new object carries (lifecycle rules can match them). */
+  tags?: Record<string, string>;
 }
 
 /** What the server says it stored: ETag (quoted, as sent) and CRC-64 (decimal), when it says. */

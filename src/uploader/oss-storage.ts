@@ -396,6 +396,13 @@ function newObjectHeaders(options: NewObjectOptions): Record<string, string> {
   if (options.contentType) headers['Content-Type'] = options.contentType;
   if (options.storageClass) headers['x-oss-storage-class'] = options.storageClass;
   for (const [name, value] of Object.entries(options.meta ?? {})) headers[`x-oss-meta-${name}`] = value;
+  if (options.encryption) {
+    headers['x-oss-server-side-encryption'] = options.encryption.algorithm;
+    if (options.encryption.kmsKeyId) headers['x-oss-server-side-encryption-key-id'] = options.encryption.kmsKeyId;
+  }
+  const tags = Object.entries(options.tags ?? {});
+  if (tags.length > 0)
+    headers['x-oss-tagging'] = tags.map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(value)}`).join('&');
   return headers;
 }
 
