@@ -3,11 +3,13 @@ export { createOssStorage, OssStorage } from './oss-storage.js';
 export type { OssConnectionOptions } from './ali-oss-client.js';
 export type {
   Body,
+  BucketVersioning,
   CompletedPart,
   GetOptions,
   ListedObject,
   ListedPart,
   ListedUpload,
+  ListedVersion,
   LifecycleRule,
   NewObjectOptions,
   ObjectDownload,

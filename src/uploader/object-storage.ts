@@ -8,6 +8,8 @@ import type { Readable } from 'node:stream';
 export interface ObjectRef {
   bucket: string;
   key: string;
+  /** A version of the object (versioned bucket; head and get only): the current one when absent. */
+  versionId?: string;
 }
 
 export interface RequestOptions {
@@ -74,6 +76,8 @@ export interface ListedObject {
   etag: string;
   storageClass: string | undefined;
   lastModified: string;
+  /** Set when the listing is of versions (restore --at): the version to read. */
+  versionId?: string;
 }
 
 /** An object's body, as GetObject answers it: the caller must consume or destroy `stream`. */
@@ -88,6 +92,22 @@ export interface GetOptions extends RequestOptions {
   range?: { start: number; end: number };
   /** Refuse (PreconditionFailed) unless the object still has this ETag: ranges of one file never mix two versions. */
   ifMatch?: string;
+}
+
+export type BucketVersioning = 'Enabled' | 'Suspended';
+
+/** One entry of ListObjectVersions: a version of an object, or a delete marker. */
+export interface ListedVersion {
+  key: string;
+  versionId: string;
+  isLatest: boolean;
+  lastModified: string;
+  deleteMarker: boolean;
+  /** 0 for a delete marker. */
+  size: number;
+  /** Quoted; empty for a delete marker. */
+  etag: string;
+  storageClass: string | undefined;
 }
 
 /** A bucket lifecycle rule, as far as oss-sync reads one: which uploads it aborts, and when. */
@@ -126,4 +146,8 @@ export interface ObjectStorage {
   get(ref: ObjectRef, options?: GetOptions): Promise<ObjectDownload>;
   /** Every object under the prefix (ListObjectsV2, 1,000 keys a request, pagination inside), in key order. */
   listObjects(bucket: string, prefix?: string, options?: RequestOptions): Promise<ListedObject[]>;
+  /** The bucket's versioning (GetBucketVersioning); undefined when it was never enabled. */
+  getVersioning(bucket: string, options?: RequestOptions): Promise<BucketVersioning | undefined>;
+  /** Every version and delete marker under the prefix (ListObjectVersions, pagination inside). */
+  listObjectVersions(bucket: string, prefix?: string, options?: RequestOptions): Promise<ListedVersion[]>;
 }

@@ -4,7 +4,9 @@ import type {
   CompletedPart,
   GetOptions,
   LifecycleRule,
+  BucketVersioning,
   ListedObject,
+  ListedVersion,
   ListedPart,
   ListedUpload,
   NewObjectOptions,
@@ -99,6 +101,14 @@ class RetryingStorage implements ObjectStorage {
 
   listObjects(bucket: string, prefix?: string, options?: RequestOptions): Promise<ListedObject[]> {
     return this.retry('ListObjectsV2', options, () => this.inner.listObjects(bucket, prefix, options));
+  }
+
+  getVersioning(bucket: string, options?: RequestOptions): Promise<BucketVersioning | undefined> {
+    return this.retry('GetBucketVersioning', options, () => this.inner.getVersioning(bucket, options));
+  }
+
+  listObjectVersions(bucket: string, prefix?: string, options?: RequestOptions): Promise<ListedVersion[]> {
+    return this.retry('ListObjectVersions', options, () => this.inner.listObjectVersions(bucket, prefix, options));
   }
 
   private retry<T>(operation: string, options: RequestOptions | undefined, fn: () => Promise<T>): Promise<T> {

@@ -4,7 +4,9 @@ import type {
   CompletedPart,
   GetOptions,
   LifecycleRule,
+  BucketVersioning,
   ListedObject,
+  ListedVersion,
   ListedPart,
   ListedUpload,
   NewObjectOptions,
@@ -105,6 +107,14 @@ class ThrottledStorage implements ObjectStorage {
 
   listObjects(bucket: string, prefix?: string, options?: RequestOptions): Promise<ListedObject[]> {
     return this.inner.listObjects(bucket, prefix, options);
+  }
+
+  getVersioning(bucket: string, options?: RequestOptions): Promise<BucketVersioning | undefined> {
+    return this.inner.getVersioning(bucket, options);
+  }
+
+  listObjectVersions(bucket: string, prefix?: string, options?: RequestOptions): Promise<ListedVersion[]> {
+    return this.inner.listObjectVersions(bucket, prefix, options);
   }
 
   /**
