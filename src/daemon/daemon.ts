@@ -17,6 +17,7 @@ import {
 import type { CredentialsProvider, CredentialsState } from '../uploader/index.js';
 import { buildCredentialsProvider } from './credentials/build-provider.js';
 import { writeCredentialsStatus } from './credentials/credentials-status-file.js';
+import { detectVersioning } from './bucket-versioning.js';
 import { isCredentialsError } from './credentials/credentials-error.js';
 import { DaemonAlreadyRunningError, StateDatabaseCorruptError, StateDatabaseUnwritableError } from './errors.js';
 import { FolderSync } from './folder-sync.js';
@@ -199,6 +200,14 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     if (resumed > 0) logger.info('resuming interrupted transfers', { files: resumed });
     this.store.daemon.register({ pid: process.pid, version: this.o.version, configPath: this.config.sourcePath });
     this.buildTransfer();
+    // Not awaited: a request per bucket must not hold up the start (it is only logged and shown).
+    void detectVersioning(
+      this.storage,
+      this.config.folders.map((f) => f.bucket),
+      this.config.stateDb,
+      logger,
+      this.stopRequested.signal,
+    );
     await abortOrphanedUploads(this.cleanupContext()).catch((err: unknown) => this.storeFailures.reportOrThrow(err));
     this.scheduler = new TransferScheduler(this.store.queue, {
       slots: this.config.concurrency.files,

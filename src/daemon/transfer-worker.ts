@@ -159,12 +159,14 @@ export class TransferWorker {
       );
       return;
     }
-    await this.o.storage.deleteObject({ bucket: row.bucket, key: row.key });
+    const deleted = await this.o.storage.deleteObject({ bucket: row.bucket, key: row.key });
     this.o.store.queue.deleted(row.id, row.generation);
     this.o.logger.info('deleted remote object (mirror folder)', {
       folder: row.folder,
       path: row.relPath,
       key: `oss://${row.bucket}/${row.key}`,
+      // A versioned bucket keeps the object's versions behind a delete marker: restore --at brings it back.
+      ...(deleted.deleteMarker ? { deleteMarker: deleted.versionId ?? true } : {}),
     });
   }
 

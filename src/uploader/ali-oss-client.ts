@@ -66,7 +66,7 @@ export interface AliOssClient {
     nextKeyMarker: string | undefined;
     nextUploadIdMarker: string | undefined;
   }>;
-  delete(name: string, options: Record<string, unknown>): Promise<unknown>;
+  delete(name: string, options: Record<string, unknown>): Promise<{ res: AliOssResponse }>;
   getBucketLifecycle(
     name: string,
     options: Record<string, unknown>,

@@ -5,6 +5,7 @@ export type {
   Body,
   BucketVersioning,
   CompletedPart,
+  DeletedObject,
   GetOptions,
   ListedObject,
   ListedPart,

@@ -96,6 +96,13 @@ export interface GetOptions extends RequestOptions {
 
 export type BucketVersioning = 'Enabled' | 'Suspended';
 
+/** What a DeleteObject did: deleteMarker when the bucket is versioned (x-oss-delete-marker). */
+export interface DeletedObject {
+  deleteMarker: boolean;
+  /** The delete marker's version id, when one was left. */
+  versionId?: string;
+}
+
 /** One entry of ListObjectVersions: a version of an object, or a delete marker. */
 export interface ListedVersion {
   key: string;
@@ -137,7 +144,8 @@ export interface ObjectStorage {
   /** Always safe: an upload that no longer exists counts as aborted. */
   abortMultipart(ref: ObjectRef, uploadId: string, options?: RequestOptions): Promise<void>;
   listMultipartUploads(bucket: string, prefix?: string, options?: RequestOptions): Promise<ListedUpload[]>;
-  deleteObject(ref: ObjectRef, options?: RequestOptions): Promise<void>;
+  /** On a versioned bucket OSS keeps the object's versions and answers with the delete marker it left. */
+  deleteObject(ref: ObjectRef, options?: RequestOptions): Promise<DeletedObject>;
   /** The bucket's lifecycle rules; none (NoSuchLifecycle) is an empty list. */
   getLifecycleRules(bucket: string, options?: RequestOptions): Promise<LifecycleRule[]>;
   /** Replaces the bucket's whole lifecycle configuration with these rules (abort-incomplete-upload rules). */

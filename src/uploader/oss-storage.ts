@@ -8,6 +8,7 @@ import { StorageError } from './errors.js';
 import type {
   Body,
   BucketVersioning,
+  DeletedObject,
   ListedVersion,
   CompletedPart,
   GetOptions,
@@ -178,8 +179,10 @@ export class OssStorage implements ObjectStorage {
     return uploads;
   }
 
-  async deleteObject(ref: ObjectRef, options: RequestOptions = {}): Promise<void> {
-    await this.call('DeleteObject', ref, (client) => client.delete(ref.key, sdkOptions(options)));
+  async deleteObject(ref: ObjectRef, options: RequestOptions = {}): Promise<DeletedObject> {
+    const { res } = await this.call('DeleteObject', ref, (client) => client.delete(ref.key, sdkOptions(options)));
+    const versionId = headerValue(res, 'x-oss-version-id');
+    return { deleteMarker: headerValue(res, 'x-oss-delete-marker') === 'true', ...(versionId !== undefined ? { versionId } : {}) };
   }
 
   async getLifecycleRules(bucket: string, options: RequestOptions = {}): Promise<LifecycleRule[]> {

@@ -5,6 +5,7 @@ import type {
   GetOptions,
   LifecycleRule,
   BucketVersioning,
+  DeletedObject,
   ListedObject,
   ListedVersion,
   ListedPart,
@@ -90,7 +91,7 @@ class RetryingStorage implements ObjectStorage {
     return this.retry('ListMultipartUploads', options, () => this.inner.listMultipartUploads(bucket, prefix, options));
   }
 
-  deleteObject(ref: ObjectRef, options?: RequestOptions): Promise<void> {
+  deleteObject(ref: ObjectRef, options?: RequestOptions): Promise<DeletedObject> {
     return this.retry('DeleteObject', options, () => this.inner.deleteObject(ref, options));
   }
 

@@ -5,6 +5,7 @@ import type {
   GetOptions,
   LifecycleRule,
   BucketVersioning,
+  DeletedObject,
   ListedObject,
   ListedVersion,
   ListedPart,
@@ -88,7 +89,7 @@ class ThrottledStorage implements ObjectStorage {
     return this.inner.listMultipartUploads(bucket, prefix, options);
   }
 
-  deleteObject(ref: ObjectRef, options?: RequestOptions): Promise<void> {
+  deleteObject(ref: ObjectRef, options?: RequestOptions): Promise<DeletedObject> {
     return this.inner.deleteObject(ref, options);
   }
 
