@@ -37,8 +37,8 @@ async function restoreAt(f: SyncFixture, at: string): Promise<string> {
   return to.path;
 }
 
-describe('oss-sync restore --at (a versioned bucket, a mirror folder)', () => {
-  it('rebuilds the folder as it was: the right version of a file changed twice, a deleted file back, a later file absent', async () => {
+describe('oss-sync restore --at and verify (a versioned bucket, a mirror folder)', () => {
+  it('rebuilds the folder as it was (a file changed twice, a deleted file back, a later file absent); verify counts the versions', async () => {
     fx = await createSyncFixture([{ name: 'main', delete_policy: 'mirror' }]);
     const client = fx.emu.client() as unknown as { putBucketVersioning(bucket: string, status: string): Promise<unknown> };
     await client.putBucketVersioning(fx.emu.bucket, 'Enabled');
@@ -73,6 +73,12 @@ describe('oss-sync restore --at (a versioned bucket, a mirror folder)', () => {
     expect(existsSync(join(at2, 'gone.txt'))).toBe(false);
     expect(readFileSync(join(at2, 'big.bin')).equals(big2)).toBe(true);
     expect(existsSync(join(at2, 'later.txt'))).toBe(false);
+
+    // a.txt: 2 older versions, big.bin and gone.txt: 1 each; gone.txt's delete marker.
+    const verify = fx.spawnCli(['verify', '--config', fx.configPath]);
+    const { code } = await verify.exited;
+    expect(verify.stdout.join('\n')).toContain('3 object(s), 4 noncurrent version(s), 1 delete marker(s)');
+    expect(code, verify.stdout.join('\n')).toBe(0);
   });
 
   it('refuses a --at that is not a time, naming it', async () => {
