@@ -154,11 +154,17 @@ export class ObjectStore {
     return this.locks.run(meta.key, async () => {
       await mkdir(shardDir, { recursive: true });
       const previous = this.metas.get(meta.key);
+      const behind = this.versionsBehind(meta.key);
+      // Suspended: the new "null" version replaces a "null" one (object or marker) behind it.
+      const replaced =
+        full.versionId === undefined && this.versioning === 'Suspended' ? behind.filter((v) => v.versionId === undefined) : [];
       try {
         for (const [i, piece] of pieces.entries()) {
           await (how === 'move' ? rename : linkOrCopy)(piece.path, join(shardDir, full.files[i]!.name));
         }
-        if (previous && this.keepsVersion(previous)) await this.setHistory(meta.key, [previous, ...this.versionsBehind(meta.key)]);
+        const kept = previous && this.keepsVersion(previous) ? [previous] : [];
+        if (kept.length > 0 || replaced.length > 0)
+          await this.setHistory(meta.key, [...kept, ...behind.filter((v) => !replaced.includes(v))]);
         await writeJsonAtomic(join(shardDir, `${hash}.json`), full);
       } catch (err) {
         for (const file of full.files) await removeQuietly(join(shardDir, file.name));
@@ -168,6 +174,7 @@ export class ObjectStore {
       this.index.add(meta.key);
       // An open GetObject keeps reading an unlinked file: POSIX keeps it until closed.
       if (previous && !this.keepsVersion(previous)) await this.removeData(previous);
+      for (const v of replaced) await this.removeData(v);
       return full;
     });
   }

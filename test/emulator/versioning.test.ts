@@ -107,6 +107,35 @@ describe('bucket versioning (real ali-oss client)', () => {
     expect(seen.sort()).toEqual(['k1:v', 'k1:v', 'k2:d', 'k2:v', 'k2:v', 'k3:v', 'k3:v']);
   });
 
+  it('Suspended: new writes and deletes are the "null" version, replacing it; older versions stay', async () => {
+    emu = await startTestEmulator();
+    const client = emu.client() as unknown as VersionsClient;
+    await client.putBucketVersioning(emu.bucket, 'Enabled');
+    const v1 = (await client.put('s.txt', Buffer.from('one'))).res.headers['x-oss-version-id']!;
+    await client.putBucketVersioning(emu.bucket, 'Suspended');
+    await client.put('s.txt', Buffer.from('two'));
+    await client.put('s.txt', Buffer.from('three'));
+    const listed = await client.getBucketVersions({ prefix: 's' });
+    expect(listed.objects.map((o) => [o.versionId, o.isLatest])).toEqual([
+      ['null', true],
+      [v1, false],
+    ]);
+    const deleted = await client.delete('s.txt');
+    expect(deleted.res.headers).toMatchObject({ 'x-oss-delete-marker': 'true', 'x-oss-version-id': 'null' });
+    const after = await client.getBucketVersions({ prefix: 's' });
+    expect(after.objects.map((o) => o.versionId)).toEqual([v1]);
+    expect(after.deleteMarker.map((d) => d.versionId)).toEqual(['null']);
+    expect((await client.get('s.txt', { versionId: v1 })).content.toString()).toBe('one');
+    // A write replaces the "null" marker: one "null" version, current.
+    await client.put('s.txt', Buffer.from('four'));
+    const last = await client.getBucketVersions({ prefix: 's' });
+    expect(last.objects.map((o) => [o.versionId, o.isLatest])).toEqual([
+      ['null', true],
+      [v1, false],
+    ]);
+    expect(last.deleteMarker).toEqual([]);
+  });
+
   it('changes nothing on disk or in answers for a bucket that never had versioning', async () => {
     emu = await startTestEmulator();
     const client = emu.client() as unknown as VersionsClient;
