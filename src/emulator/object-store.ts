@@ -119,11 +119,12 @@ export class ObjectStore {
     // See the class comment: a crash between the history's write and the sidecar's leaves a duplicate.
     for (const [key, versions] of this.history) {
       const current = this.metas.get(key);
-      if (current)
-        this.history.set(
-          key,
-          versions.filter((v) => versionIdOf(v) !== versionIdOf(current)),
-        );
+      const kept = current ? versions.filter((v) => versionIdOf(v) !== versionIdOf(current)) : versions;
+      if (kept.length > 0) this.history.set(key, kept);
+      else {
+        this.history.delete(key);
+        this.historyIndex.remove(key);
+      }
     }
   }
 
