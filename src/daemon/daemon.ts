@@ -29,7 +29,7 @@ import {
   cleanUpStaleUploads,
   type CleanupContext,
 } from './upload-cleanup.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../lib/logger.js';
 import { TransferScheduler } from './transfer-scheduler.js';
 import { TransferWorker } from './transfer-worker.js';
 import { StoreFailureMonitor } from './store-failure-monitor.js';

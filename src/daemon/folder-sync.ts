@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { FolderConfig } from '../config/index.js';
 import { isDatabaseUnwritable, type Observation, type StateStore } from '../store/index.js';
 import { failpointValue } from '../lib/failpoint.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../lib/logger.js';
 import { objectKey } from './object-key.js';
 import { reconcileFolder, type ReconcileResult } from './reconciler.js';
 import { shortfallOf } from './reconcile-shortfall.js';

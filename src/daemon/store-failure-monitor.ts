@@ -1,5 +1,5 @@
 import { isDatabaseUnwritable } from '../store/index.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../lib/logger.js';
 
 /**
  * The first write the state database refused (disk full, I/O error, read-only). Nothing more can be

@@ -16,7 +16,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { HttpConfig } from '../config/index.js';
-import type { Logger } from '../daemon/logger.js';
+import type { Logger } from '../lib/logger.js';
 import { HttpAuth, SESSION_COOKIE, sessionValue } from './http-auth.js';
 import { loginPageHtml, statusPageHtml } from './status-page.js';
 
