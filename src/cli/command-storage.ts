@@ -1,6 +1,6 @@
 import type { OssConfig } from '../config/index.js';
 import { buildCredentialsProvider } from '../daemon/credentials/build-provider.js';
-import type { Logger } from '../daemon/logger.js';
+import type { Logger } from '../lib/logger.js';
 import { createOssStorage, defaultRetryPolicy, Pacer, withRetries, type ObjectStorage } from '../uploader/index.js';
 
 /**

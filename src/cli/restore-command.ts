@@ -5,7 +5,7 @@ import type { Config, FolderConfig } from '../config/index.js';
 import { restoreFailed, runRestore, type RestoreEntry, type RestoreEvent, type RestoreSummary } from '../daemon/restore/restore-run.js';
 import { parseRestoreTime } from '../daemon/restore/version-selection.js';
 import { StateStore } from '../store/index.js';
-import { Logger } from '../daemon/logger.js';
+import { Logger } from '../lib/logger.js';
 import { configSecrets } from './command-logger.js';
 import { commandStorage } from './command-storage.js';
 import { CONFIG_OPTION, parseCommandArgs, resolveConfigPath, UsageError } from './args.js';

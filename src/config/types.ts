@@ -80,7 +80,7 @@ export interface Config {
   /** Attempts per file before it is parked as failed. */
   maxAttempts: number;
   shutdownGraceMs: number;
-  /** Ignore patterns for every folder: DEFAULT_IGNORES followed by the config's `ignore:` list. */
+  /** Ignore patterns for every folder: TEMP_FILE_GLOBS (src/lib/path-globs.ts) followed by the config's `ignore:` list. */
   ignore: string[];
   folders: FolderConfig[];
   /** The status page and /metrics listener; undefined = off. */

@@ -1,6 +1,6 @@
 import { readPrivateJson, writePrivateJson } from '../lib/private-json-file.js';
 import type { ObjectStorage } from '../uploader/index.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../lib/logger.js';
 
 /** A bucket's versioning as the daemon found it at start: "Off" when never enabled, "unknown" when it could not ask. */
 export type VersioningState = 'Enabled' | 'Suspended' | 'Off' | 'unknown';

@@ -9,7 +9,7 @@ import { detectVersioning } from './bucket-versioning.js';
 import { isCredentialsError } from './credentials/credentials-error.js';
 import { FatalPauses } from './fatal-pauses.js';
 import { FolderSync } from './folder-sync.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../lib/logger.js';
 import { walkerFromEnv, type WalkerChoice } from './reconcile-walk/reconcile-walk.js';
 import { planReload } from './reload-plan.js';
 import { RunningTransfers } from './running-transfers.js';

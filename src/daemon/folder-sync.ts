@@ -4,7 +4,7 @@ import type { FolderConfig } from '../config/index.js';
 import { isDatabaseUnwritable, type Observation, type StateStore } from '../store/index.js';
 import { coalesce } from '../lib/coalesce.js';
 import { failpointValue } from '../lib/failpoint.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../lib/logger.js';
 import { objectKey } from './object-key.js';
 import { reconcileFolder, type ReconcileResult } from './reconciler.js';
 import { judgeRemovals, type MissingFile } from './removal-verdict.js';

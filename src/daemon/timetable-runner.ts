@@ -1,7 +1,7 @@
 import type { ScheduledTask } from 'node-cron';
 import type { TimetableConfig } from '../config/index.js';
 import type { BandwidthLimiter, UploadGate } from '../uploader/index.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../lib/logger.js';
 import type { Timetable, TimetableChange, TimetableState } from './timetable.js';
 
 export interface TimetableRunnerOptions {

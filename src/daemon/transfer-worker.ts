@@ -16,7 +16,7 @@ import {
 } from '../uploader/index.js';
 import { unchangedContent } from './content-check.js';
 import { LiveStreaks } from './live-backoff.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../lib/logger.js';
 import { objectKey } from './object-key.js';
 import { storeJournal } from './store-journal.js';
 import type { VerifiedBatch } from './verified-batch.js';

@@ -1,7 +1,7 @@
 import type { FolderConfig } from '../config/index.js';
 import type { StateStore } from '../store/index.js';
 import type { ObjectStorage } from '../uploader/index.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../lib/logger.js';
 
 export interface CleanupContext {
   store: StateStore;

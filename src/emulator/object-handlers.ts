@@ -8,7 +8,7 @@ import { resolveRange } from './byte-range.js';
 import { OssError, ossErrors } from './oss-error.js';
 import { encryptionOf, tagsOf } from './object-attributes.js';
 import { OpenObject } from './object-reader.js';
-import { flipByteAt } from './response-corruptor.js';
+import { flipByteAt } from './fault-actions.js';
 import { checkObjectKey } from './parsed-request.js';
 import type { RequestContext } from './request-context.js';
 import { utf8AsBytes } from './signature-v1.js';

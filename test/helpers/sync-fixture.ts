@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { loadConfig } from '../../src/config/index.js';
 import { Daemon } from '../../src/daemon/daemon.js';
-import { Logger } from '../../src/daemon/logger.js';
+import { Logger } from '../../src/lib/logger.js';
 import { StateStore } from '../../src/store/index.js';
 import { startTestEmulator, type TestEmulator } from './emulator.js';
 import { tempDir } from './fixtures.js';
