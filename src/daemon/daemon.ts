@@ -3,7 +3,14 @@ import type { ScheduledTask } from 'node-cron';
 import type { Config, FolderConfig } from '../config/index.js';
 import { SingleFlight } from '../lib/single-flight.js';
 import { InstanceLock, isDatabaseUnwritable, StateStore } from '../store/index.js';
-import { BandwidthLimiter, MemoryBudget, UploadGate, type CredentialsState, type RetryEvent } from '../uploader/index.js';
+import {
+  BandwidthLimiter,
+  MemoryBudget,
+  UploadGate,
+  type CredentialsState,
+  type ObjectStorage,
+  type RetryEvent,
+} from '../uploader/index.js';
 import { writeCredentialsStatus } from './credentials/credentials-status-file.js';
 import { isCredentialsError } from './credentials/credentials-error.js';
 import { FatalPauses } from './fatal-pauses.js';
@@ -34,6 +41,8 @@ export interface DaemonOptions {
   walker?: WalkerChoice;
   /** A stop asked for before start() returned (a signal): cuts short what start-up waits for. */
   stopSignal?: AbortSignal;
+  /** Tests only: a ready storage in place of the OSS client, for tests of the logic above it. */
+  storage?: ObjectStorage;
 }
 
 interface DaemonEvents {
@@ -263,6 +272,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       limiter: this.limiter,
       memory: this.memory,
       verified: this.verified,
+      storage: this.options.storage,
       folder: (name) => this.folders.get(name)?.folder,
       onRetry: (event) => this.emit('retry', event),
       onCredentialsWarn: (message) => {
