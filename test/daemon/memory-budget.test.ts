@@ -12,7 +12,10 @@ describe('concurrency.memory', () => {
 
   it('holds the parts of every file in flight within the budget, and backs every file up', async () => {
     // 4 files x 8 parts of 100KiB would hold 3.2 MiB of parts at once; the budget is 3 parts.
-    fx = await createSyncFixture([{ name: 'main' }], { concurrency: { files: 4, parts_per_file: 8, memory: '300KiB' } });
+    fx = await createSyncFixture([{ name: 'main' }], {
+      concurrency: { files: 4, parts_per_file: 8, memory: '300KiB' },
+      settle_time: '50ms',
+    });
     const files = Array.from({ length: 6 }, (_, i) => ({ name: `big-${i}.bin`, content: randomBytes(1024 * 1024 + i) }));
     for (const f of files) writeFileSync(join(fx.folder('main'), f.name), f.content);
     // The budget is the daemon's logic, not the client's: the in-memory storage serves it.

@@ -14,7 +14,7 @@ describe('scheduling', () => {
   afterEach(async () => fx?.cleanup());
 
   it('keeps small files moving while large files hold the other slots', async () => {
-    fx = await createSyncFixture([{ name: 'main' }], { concurrency: { files: 2, parts_per_file: 1 } });
+    fx = await createSyncFixture([{ name: 'main' }], { concurrency: { files: 2, parts_per_file: 1 }, settle_time: '50ms' });
     // Scheduling, not uploading, is under test: the in-memory storage holds every part of the large
     // files (queued first) until the small ones are all backed up.
     const storage = new MemoryStorage();
@@ -43,7 +43,7 @@ describe('scheduling', () => {
   });
 
   it('puts the files it has not finished back in the queue at a stop, none left looking busy', async () => {
-    fx = await createSyncFixture([{ name: 'main' }], { concurrency: { files: 2 } });
+    fx = await createSyncFixture([{ name: 'main' }], { concurrency: { files: 2 }, settle_time: '50ms' });
     const storage = new MemoryStorage();
     const puts = held(storage, 'PutObject');
     const names = Array.from({ length: 12 }, (_, i) => `f-${i}.txt`);
