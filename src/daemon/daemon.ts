@@ -3,14 +3,7 @@ import type { ScheduledTask } from 'node-cron';
 import type { Config, FolderConfig } from '../config/index.js';
 import { SingleFlight } from '../lib/single-flight.js';
 import { InstanceLock, isDatabaseUnwritable, StateStore } from '../store/index.js';
-import {
-  BandwidthLimiter,
-  MemoryBudget,
-  UploadGate,
-  type CredentialsState,
-  type ObjectStorage,
-  type RetryEvent,
-} from '../uploader/index.js';
+import { BandwidthLimiter, MemoryBudget, UploadGate, type CredentialsState, type RetryEvent } from '../uploader/index.js';
 import { writeCredentialsStatus } from './credentials/credentials-status-file.js';
 import { isCredentialsError } from './credentials/credentials-error.js';
 import { FatalPauses } from './fatal-pauses.js';
@@ -21,7 +14,7 @@ import { planReload } from './reload-plan.js';
 import { RunningTransfers } from './running-transfers.js';
 import { TimetableRunner } from './timetable-runner.js';
 import type { TransferScheduler } from './transfer-scheduler.js';
-import { buildScheduler, buildTransferStack, type TransferStack } from './transfer-stack.js';
+import { buildScheduler, buildTransferStack, type TransferStack, type TransferStackParts } from './transfer-stack.js';
 import {
   abortOrphanedUploads,
   abortRecordedOrphans,
@@ -42,7 +35,7 @@ export interface DaemonOptions {
   /** A stop asked for before start() returned (a signal): cuts short what start-up waits for. */
   stopSignal?: AbortSignal;
   /** Tests only: a ready storage in place of the OSS client, for tests of the logic above it. */
-  storage?: ObjectStorage;
+  storage?: TransferStackParts['storage'];
 }
 
 interface DaemonEvents {

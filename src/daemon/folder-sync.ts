@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FolderConfig } from '../config/index.js';
-import { isDatabaseUnwritable, type Observation, type StateStore } from '../store/index.js';
+import type { Observation, StateStore } from '../store/index.js';
 import { coalesce } from '../lib/coalesce.js';
 import { failpointValue } from '../lib/failpoint.js';
 import type { Logger } from './logger.js';
@@ -32,8 +32,8 @@ export interface FolderSyncOptions {
   onWork: () => void;
   /** Whether the daemon should run a watcher (false for `once`). */
   watch: boolean;
-  /** Where a state database that refused a write becomes fatal (event handlers have no caller to tell); other errors are thrown on. */
-  onStoreError: (err: unknown) => void;
+  /** Where a state database that refused a write becomes fatal (event handlers have no caller to tell); other errors go to `otherwise`, else are thrown on. */
+  onStoreError: (err: unknown, otherwise?: () => void) => void;
   /** How reconciles walk the folder. */
   walker: WalkerChoice;
   /** The daemon is stopping: `once` stops waiting for files to settle. */
@@ -108,11 +108,10 @@ export class FolderSync {
   reconcile(reason: string): Promise<ReconcileResult | undefined> {
     this.reconciling ??= this.doReconcile(reason)
       .catch((err: unknown) => {
-        if (isDatabaseUnwritable(err)) this.options.onStoreError(err);
-        else {
+        this.options.onStoreError(err, () => {
           this.shortfall = `the scan failed: ${(err as Error).message}`; // `once` must not call this folder done
           this.options.logger.error('reconcile failed; will try again at the next one', { folder: this.name, reason, error: err as Error });
-        }
+        });
         return undefined;
       })
       .finally(() => {
