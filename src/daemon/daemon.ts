@@ -5,6 +5,7 @@ import { SingleFlight } from '../lib/single-flight.js';
 import { InstanceLock, isDatabaseUnwritable, StateStore } from '../store/index.js';
 import { BandwidthLimiter, MemoryBudget, UploadGate, type CredentialsState, type RetryEvent } from '../uploader/index.js';
 import { writeCredentialsStatus } from './credentials/credentials-status-file.js';
+import { detectVersioning } from './bucket-versioning.js';
 import { isCredentialsError } from './credentials/credentials-error.js';
 import { FatalPauses } from './fatal-pauses.js';
 import { FolderSync } from './folder-sync.js';
@@ -191,6 +192,14 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     if (resumed > 0) logger.info('resuming interrupted transfers', { files: resumed });
     this.store.daemon.register({ pid: process.pid, version: this.options.version, configPath: this.config.sourcePath });
     this.buildTransfer();
+    // Not awaited: a request per bucket must not hold up the start (it is only logged and shown).
+    void detectVersioning(
+      this.stack.storage,
+      this.config.folders.map((f) => f.bucket),
+      this.config.stateDb,
+      logger,
+      this.stopRequested.signal,
+    );
     await abortOrphanedUploads(this.cleanupContext());
     this.scheduler = buildScheduler(this.store, this.config, {
       activeFolders: () => this.activeFolderNames(),

@@ -106,6 +106,8 @@ export class TransferWorker {
         ),
         partSize: folder.partSize,
         ...(folder.storageClass ? { storageClass: folder.storageClass } : {}),
+        encryption: folder.encryption,
+        tags: folder.tags,
         signal,
         // Nothing outside the folder is read: no link below its root, and only the inode queued.
         folderRoot: folder.path,
@@ -151,12 +153,14 @@ export class TransferWorker {
       );
       return;
     }
-    await this.options.storage.deleteObject({ bucket: row.bucket, key: row.key });
+    const deleted = await this.options.storage.deleteObject({ bucket: row.bucket, key: row.key });
     this.options.store.queue.deleted(row.id, row.generation);
     this.options.logger.info('deleted remote object (mirror folder)', {
       folder: row.folder,
       path: row.relPath,
       key: `oss://${row.bucket}/${row.key}`,
+      // A versioned bucket keeps the object's versions behind a delete marker: restore --at brings it back.
+      ...(deleted.deleteMarker ? { deleteMarker: deleted.versionId ?? true } : {}),
     });
   }
 

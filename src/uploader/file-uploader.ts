@@ -6,7 +6,7 @@ import type { FileIdentity } from './folder-file.js';
 import { fingerprintChange } from './local-file.js';
 import type { MemoryBudget } from './memory-budget.js';
 import { MultipartUpload, abandonUpload } from './multipart-upload.js';
-import type { ObjectStorage } from './object-storage.js';
+import type { NewObjectOptions, ObjectStorage } from './object-storage.js';
 import { MIN_PART_SIZE } from './part-plan.js';
 import { putFile } from './put-upload.js';
 import { mtimeMeta, typedFailure } from './upload-context.js';
@@ -49,6 +49,9 @@ export interface UploadRequest {
   key: string;
   journal: UploadJournal;
   storageClass?: string;
+  /** Server-side encryption and tags of the new object (see NewObjectOptions). */
+  encryption?: NewObjectOptions['encryption'];
+  tags?: NewObjectOptions['tags'];
   contentType?: string;
   /** Overrides the uploader's part size for a new upload (a resumed one keeps its recorded size). */
   partSize?: number;
@@ -162,7 +165,13 @@ export class FileUploader extends EventEmitter<FileUploaderEvents> {
       journal: request.journal,
       fingerprint,
       signal: request.signal,
-      newObject: { contentType: request.contentType, storageClass: request.storageClass, meta: mtimeMeta(fingerprint) },
+      newObject: {
+        contentType: request.contentType,
+        storageClass: request.storageClass,
+        meta: mtimeMeta(fingerprint),
+        encryption: request.encryption,
+        tags: request.tags,
+      },
       settings,
       reportProgress: (bytesDone) =>
         this.emit('progress', { localPath: request.localPath, ...ref, bytesDone, bytesTotal: fingerprint.size }),

@@ -3,11 +3,14 @@ export { createOssStorage, OssStorage } from './oss-storage.js';
 export type { OssConnectionOptions } from './ali-oss-client.js';
 export type {
   Body,
+  BucketVersioning,
   CompletedPart,
+  DeletedObject,
   GetOptions,
   ListedObject,
   ListedPart,
   ListedUpload,
+  ListedVersion,
   LifecycleRule,
   NewObjectOptions,
   ObjectDownload,

@@ -3,7 +3,10 @@ import type {
   CompletedPart,
   GetOptions,
   LifecycleRule,
+  BucketVersioning,
+  DeletedObject,
   ListedObject,
+  ListedVersion,
   ListedPart,
   ListedUpload,
   NewObjectOptions,
@@ -101,7 +104,7 @@ class RetryingStorage implements ObjectStorage {
     return this.retry('ListMultipartUploads', options, () => this.inner.listMultipartUploads(bucket, prefix, options));
   }
 
-  deleteObject(ref: ObjectRef, options?: RequestOptions): Promise<void> {
+  deleteObject(ref: ObjectRef, options?: RequestOptions): Promise<DeletedObject> {
     return this.retry('DeleteObject', options, () => this.inner.deleteObject(ref, options));
   }
 
@@ -112,6 +115,14 @@ class RetryingStorage implements ObjectStorage {
 
   listObjects(bucket: string, prefix?: string, options?: RequestOptions): Promise<ListedObject[]> {
     return this.retry('ListObjectsV2', options, () => this.inner.listObjects(bucket, prefix, options));
+  }
+
+  getVersioning(bucket: string, options?: RequestOptions): Promise<BucketVersioning | undefined> {
+    return this.retry('GetBucketVersioning', options, () => this.inner.getVersioning(bucket, options));
+  }
+
+  listObjectVersions(bucket: string, prefix?: string, options?: RequestOptions): Promise<ListedVersion[]> {
+    return this.retry('ListObjectVersions', options, () => this.inner.listObjectVersions(bucket, prefix, options));
   }
 
   private retry<T>(operation: string, options: RequestOptions | undefined, fn: () => Promise<T>): Promise<T> {

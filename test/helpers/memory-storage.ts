@@ -9,6 +9,9 @@ import { Readable } from 'node:stream';
 import { crc64 } from '../../src/lib/crc64.js';
 import { StorageError } from '../../src/uploader/errors.js';
 import type {
+  BucketVersioning,
+  DeletedObject,
+  ListedVersion,
   Body,
   CompletedPart,
   GetOptions,
@@ -151,10 +154,35 @@ export class MemoryStorage implements ObjectStorage {
     );
   }
 
-  deleteObject(ref: ObjectRef, options?: RequestOptions): Promise<void> {
+  /** An unversioned bucket: the object is gone, no delete marker. */
+  deleteObject(ref: ObjectRef, options?: RequestOptions): Promise<DeletedObject> {
     return this.request({ operation: 'DeleteObject', ...ref }, options, async () => {
       this.objects.delete(refKey(ref.bucket, ref.key));
+      return { deleteMarker: false };
     });
+  }
+
+  /** Versioning is never enabled here (the emulator covers it). */
+  getVersioning(bucket: string, options?: RequestOptions): Promise<BucketVersioning | undefined> {
+    return this.request({ operation: 'GetBucketVersioning', bucket, key: '' }, options, async () => undefined);
+  }
+
+  /** Without versioning, each object is its one current version. */
+  listObjectVersions(bucket: string, prefix = '', options?: RequestOptions): Promise<ListedVersion[]> {
+    return this.request({ operation: 'ListObjectVersions', bucket, key: prefix }, options, async () =>
+      [...this.objects]
+        .filter(([k]) => k.startsWith(refKey(bucket, prefix)))
+        .map(([k, o]) => ({
+          key: k.slice(refKey(bucket, '').length),
+          versionId: 'null',
+          isLatest: true,
+          lastModified: o.lastModified,
+          deleteMarker: false,
+          size: o.bytes.length,
+          etag: o.etag,
+          storageClass: o.storageClass,
+        })),
+    );
   }
 
   getLifecycleRules(bucket: string, options?: RequestOptions): Promise<LifecycleRule[]> {

@@ -25,6 +25,8 @@ export interface FolderSpec {
   include?: string[];
   exclude?: string[];
   watcher?: 'auto' | 'chokidar' | 'native' | 'poll';
+  /** Any other folder keys, written as given (e.g. server_side_encryption, tags). */
+  more?: Record<string, unknown>;
 }
 
 export interface SyncFixture {
@@ -100,6 +102,7 @@ export async function createSyncFixture(
           ...(f.include ? { include: f.include } : {}),
           ...(f.exclude ? { exclude: f.exclude } : {}),
           ...(f.watcher ? { watcher: f.watcher } : {}),
+          ...f.more,
         })),
       };
       writeFileSync(configPath, stringify(config));
