@@ -15,7 +15,7 @@ import { planReload } from './reload-plan.js';
 import { RunningTransfers } from './running-transfers.js';
 import { TimetableRunner } from './timetable-runner.js';
 import type { TransferScheduler } from './transfer-scheduler.js';
-import { buildScheduler, buildTransferStack, type TransferStack } from './transfer-stack.js';
+import { buildScheduler, buildTransferStack, type TransferStack, type TransferStackParts } from './transfer-stack.js';
 import {
   abortOrphanedUploads,
   abortRecordedOrphans,
@@ -35,6 +35,8 @@ export interface DaemonOptions {
   walker?: WalkerChoice;
   /** A stop asked for before start() returned (a signal): cuts short what start-up waits for. */
   stopSignal?: AbortSignal;
+  /** Tests only: a ready storage in place of the OSS client, for tests of the logic above it. */
+  storage?: TransferStackParts['storage'];
 }
 
 interface DaemonEvents {
@@ -272,6 +274,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       limiter: this.limiter,
       memory: this.memory,
       verified: this.verified,
+      storage: this.options.storage,
       folder: (name) => this.folders.get(name)?.folder,
       onRetry: (event) => this.emit('retry', event),
       onCredentialsWarn: (message) => {

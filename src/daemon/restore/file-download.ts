@@ -5,7 +5,6 @@ import { basename, dirname, join, relative, isAbsolute } from 'node:path';
 import { Crc64, crc64CombineAll } from '../../lib/crc64.js';
 import type { RestoredPart, RestoreProgress } from '../../store/index.js';
 import { StorageError, type ObjectDownload, type ObjectStorage } from '../../uploader/index.js';
-import { ObjectNeedsRestoreError, RestoreIntegrityError, UnsafeTargetError } from './restore-errors.js';
 
 export interface DownloadJob {
   bucket: string;
@@ -289,6 +288,27 @@ function retryableBody(err: unknown, signal: AbortSignal | undefined): boolean {
   if (signal?.aborted) return false;
   if (err instanceof RestoreIntegrityError) return true;
   return !(err instanceof StorageError) && !(err instanceof UnsafeTargetError) && !(err instanceof LocalWriteError);
+}
+
+/** The bytes written do not have the object's CRC-64: the temporary file is never renamed into place. */
+class RestoreIntegrityError extends Error {
+  override readonly name = 'RestoreIntegrityError';
+}
+
+/** An Archive/ColdArchive object that OSS will not serve until it is restored there (RestoreObject). */
+class ObjectNeedsRestoreError extends Error {
+  override readonly name = 'ObjectNeedsRestoreError';
+  constructor(key: string) {
+    super(
+      `oss://${key} is in an archive storage class and must be restored on OSS first ` +
+        `(RestoreObject: the console, ossutil restore, or the SDK's restore()); run this again once it is readable`,
+    );
+  }
+}
+
+/** Writing here would leave the restore directory (a symlinked directory on the way). */
+class UnsafeTargetError extends Error {
+  override readonly name = 'UnsafeTargetError';
 }
 
 /** The disk, not the network, failed: trying the download again would not help. */
