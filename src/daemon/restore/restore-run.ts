@@ -5,6 +5,7 @@ import { Crc64 } from '../../lib/crc64.js';
 import type { RestoreProgress } from '../../store/index.js';
 import type { ListedObject, ObjectStorage } from '../../uploader/index.js';
 import { downloadFile, type DownloadSettings } from './file-download.js';
+import { FreshDirs } from './fresh-dirs.js';
 import { restoreTarget } from './restore-target.js';
 import { forEachLimit } from '../../lib/for-each-limit.js';
 
@@ -85,8 +86,9 @@ export async function runRestore(o: RestoreRunOptions): Promise<RestoreSummary> 
   let bytes = 0;
   let resumedBytes = 0;
   const checkedDirs = new Set<string>();
+  const freshDirs = new FreshDirs();
   await forEachLimit(work, o.filesInParallel, async ({ object, path }) => {
-    const entry = await restoreOne(o, object, path, checkedDirs).catch((err: unknown): RestoreEntry => ({
+    const entry = await restoreOne(o, object, path, checkedDirs, freshDirs).catch((err: unknown): RestoreEntry => ({
       key: object.key,
       path,
       action: 'failed',
@@ -101,12 +103,20 @@ export async function runRestore(o: RestoreRunOptions): Promise<RestoreSummary> 
   return { entries, bytes, resumedBytes };
 }
 
-async function restoreOne(o: RestoreRunOptions, object: ListedObject, path: string, checkedDirs: Set<string>): Promise<RestoreEntry> {
+async function restoreOne(
+  o: RestoreRunOptions,
+  object: ListedObject,
+  path: string,
+  checkedDirs: Set<string>,
+  freshDirs: FreshDirs,
+): Promise<RestoreEntry> {
   const base = { key: object.key, path };
-  const local = await lstat(path).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return undefined;
-    throw err;
-  });
+  const local = !(await freshDirs.mayExist(path))
+    ? undefined
+    : await lstat(path).catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return undefined;
+        throw err;
+      });
   if (local && local.isDirectory()) return { ...base, action: 'conflict', detail: 'a directory is in the way' };
   if (local && !local.isFile() && !local.isSymbolicLink()) return { ...base, action: 'conflict', detail: 'a special file is in the way' };
   if (local) {
