@@ -21,6 +21,7 @@ import { isCredentialsError } from './credentials/credentials-error.js';
 import { DaemonAlreadyRunningError, StateDatabaseCorruptError, StateDatabaseUnwritableError } from './errors.js';
 import { FolderSync } from './folder-sync.js';
 import { OrphanSweeper } from './orphan-sweeper.js';
+import { ScheduledVerify, type VerifyAlert } from './scheduled-verify.js';
 import { logRetry } from './retry-log.js';
 import {
   abortOrphanedUploads,
@@ -64,6 +65,8 @@ interface DaemonEvents {
   reconciled: [folder: string];
   /** An operator paused or resumed a folder (the status page). */
   operatorPause: [folder: string, paused: boolean];
+  /** A verify on verify_schedule found a mismatch or could not check a folder (the webhook alert). */
+  verifyMismatch: [alert: VerifyAlert];
 }
 
 const HEARTBEAT_MS = 5_000;
@@ -112,6 +115,12 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       isDatabaseUnwritable(err)
         ? this.storeFailures.report(err)
         : this.o.logger.warn('orphaned upload clean-up failed; will try at next start', { error: err as Error }),
+  );
+  /** verify_schedule's runs (one at a time). */
+  private readonly scheduledVerify = new ScheduledVerify(
+    () => ({ config: this.config, store: this.store, storage: this.storage, logger: this.o.logger, signal: this.stopRequested.signal }),
+    (alert) => this.emit('verifyMismatch', alert),
+    (err) => this.storeFailures.report(err),
   );
   private lifecycle: Promise<unknown> = Promise.resolve();
   /** Life-cycle operations started or waiting (0: the next one may start at once). */
@@ -491,9 +500,10 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     const { default: cron } = await import('node-cron');
     for (const task of this.cronTasks.splice(0)) task.stop();
     if (this.stopping) return;
-    const { reconcileSchedule, cleanupSchedule } = this.config;
+    const { reconcileSchedule, cleanupSchedule, verifySchedule } = this.config;
     if (reconcileSchedule) this.cronTasks.push(cron.schedule(reconcileSchedule, () => void this.reconcileAll('scheduled')));
     if (cleanupSchedule) this.cronTasks.push(cron.schedule(cleanupSchedule, () => void this.cleanUpStaleUploads()));
+    if (verifySchedule) this.cronTasks.push(cron.schedule(verifySchedule, () => void this.scheduledVerify.run()));
   }
 
   /** `oss-sync cleanup`, as run does it on cleanup_schedule: a failure is logged and tried at the next one. */
@@ -579,7 +589,10 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     const starting = next.folders.filter((f) => !this.folders.has(f.name));
     for (const f of starting) this.addFolder(f);
     await Promise.all(starting.map((f) => this.folders.get(f.name)!.start()));
-    const schedulesChanged = prev.reconcileSchedule !== next.reconcileSchedule || prev.cleanupSchedule !== next.cleanupSchedule;
+    const schedulesChanged =
+      prev.reconcileSchedule !== next.reconcileSchedule ||
+      prev.cleanupSchedule !== next.cleanupSchedule ||
+      prev.verifySchedule !== next.verifySchedule;
     if (schedulesChanged && this.o.mode === 'run') await this.scheduleTasks();
     if (JSON.stringify(prev.timetable) !== JSON.stringify(next.timetable)) await this.timetable.apply(next.timetable);
     if (prev.concurrency.files !== next.concurrency.files) logger.warn('concurrency.files changes take effect after a restart');
