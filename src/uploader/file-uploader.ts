@@ -9,7 +9,7 @@ import { MultipartUpload, abandonUpload } from './multipart-upload.js';
 import type { ObjectStorage } from './object-storage.js';
 import { MIN_PART_SIZE } from './part-plan.js';
 import { putFile } from './put-upload.js';
-import { mtimeMeta, typedFailure } from './upload-context.js';
+import { fileMeta, typedFailure } from './upload-context.js';
 import type { UploadContext, UploaderSettings } from './upload-context.js';
 
 const MiB = 1024 * 1024;
@@ -122,7 +122,7 @@ export class FileUploader extends EventEmitter<FileUploaderEvents> {
     const inMemoryLimit = Math.min(settings.inMemoryPutBytes, settings.multipartThreshold - 1);
     // Test failpoint: the process stops (SIGSTOP) here, for a test to swap the file, then SIGCONT.
     failpointStop('before-file-open');
-    const { fingerprint, bytes } = snapshotFile(
+    const { fingerprint, bytes, mode } = snapshotFile(
       { path: request.localPath, root: request.folderRoot, expected: request.expectedIdentity },
       inMemoryLimit,
     );
@@ -136,7 +136,7 @@ export class FileUploader extends EventEmitter<FileUploaderEvents> {
       journal: request.journal,
       fingerprint,
       signal: request.signal,
-      newObject: { contentType: request.contentType, storageClass: request.storageClass, meta: mtimeMeta(fingerprint) },
+      newObject: { contentType: request.contentType, storageClass: request.storageClass, meta: fileMeta(fingerprint, mode) },
       settings,
       reportProgress: (bytesDone) =>
         this.emit('progress', { localPath: request.localPath, ...ref, bytesDone, bytesTotal: fingerprint.size }),

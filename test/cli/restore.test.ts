@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { request } from 'node:http';
-import { existsSync, lstatSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StateStore } from '../../src/store/index.js';
@@ -110,6 +110,24 @@ describe('oss-sync restore', () => {
     expect(third.code, third.out).toBe(0);
     expect(third.out).toMatch(/restored 1 file/);
     expect(readFileSync(join(to, 'plain.txt'), 'utf8')).toBe('plain text\n');
+  });
+
+  it('restores the mode recorded at upload (x-oss-meta-mode), never the setuid, setgid and sticky bits', async () => {
+    fx = await createSyncFixture();
+    const tree = { 'private.txt': 'secret', 'tool.sh': '#!/bin/sh\n', 'suid.sh': '#!/bin/sh\n', 'big.bin': BIG };
+    const modes: Record<string, number> = { 'private.txt': 0o600, 'tool.sh': 0o755, 'suid.sh': 0o4755, 'big.bin': 0o640 };
+    createTree(fx.folder('main'), tree);
+    for (const [rel, mode] of Object.entries(modes)) chmodSync(join(fx.folder('main'), rel), mode);
+    await uploaded(fx, {});
+    expect((await fx.emu.client().head('main/suid.sh')).res.headers).toMatchObject({ 'x-oss-meta-mode': '4755' });
+    const to = restoreDir();
+    const result = await restore(fx, ['--to', to]);
+    expect(result.code, result.err + result.out).toBe(0);
+    const restoredMode = (rel: string) => lstatSync(join(to, rel)).mode & 0o7777;
+    expect(restoredMode('private.txt')).toBe(0o600);
+    expect(restoredMode('tool.sh')).toBe(0o755);
+    expect(restoredMode('suid.sh')).toBe(0o755);
+    expect(restoredMode('big.bin')).toBe(0o640); // ranged GETs
   });
 
   it('restores only the selected paths and globs, and --dry-run writes nothing', async () => {

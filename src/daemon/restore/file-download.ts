@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, futimesSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { type FileHandle, mkdir, open, realpath, rename, rm, stat, utimes } from 'node:fs/promises';
+import { closeSync, createReadStream, fchmodSync, futimesSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { chmod, type FileHandle, mkdir, open, realpath, rename, rm, stat, utimes } from 'node:fs/promises';
 import { basename, dirname, join, relative, isAbsolute } from 'node:path';
 import { Crc64, crc64, crc64CombineAll } from '../../lib/crc64.js';
 import type { RestoredPart, RestoreProgress } from '../../store/index.js';
@@ -137,6 +137,8 @@ function writeVerified(temp: string, target: string, body: Buffer, meta: Record<
     try {
       let off = 0;
       while (off < body.length) off += writeSync(fd, body, off, body.length - off);
+      const mode = permissionBits(meta.mode);
+      if (mode !== undefined) fchmodSync(fd, mode);
       const mtime = mtimeSeconds(meta.mtime);
       if (mtime !== undefined) futimesSync(fd, new Date(), mtime);
     } finally {
@@ -168,7 +170,7 @@ async function downloadWhole(deps: DownloadDeps, job: DownloadJob, temp: string,
       // No fsync for a file fetched whole: it cost 3-4x the restore time of small files here, and a
       // power cut can only leave a file whose CRC-64 differs, which the next run finds and names.
       await fh.close();
-      await setMtime(temp, download.meta.mtime);
+      await setFileMeta(temp, download.meta);
       await rename(temp, job.target);
       renamed = true;
       return { bytes: download.contentLength, resumedBytes: 0 };
@@ -272,7 +274,7 @@ async function downloadRanged(deps: DownloadDeps, job: DownloadJob, temp: string
     // No fsync, as for whole files: the bytes are checked, and a power cut can only leave a file
     // whose CRC-64 differs, which the next run finds (and names) instead of trusting it.
     await fh.close();
-    await setMtime(temp, info.meta.mtime);
+    await setFileMeta(temp, info.meta);
     await rename(temp, job.target);
     renamed = true;
     deps.progress.finish(job.target);
@@ -377,10 +379,26 @@ function requireCrc(job: DownloadJob, crc64: string | undefined): string {
   return crc64;
 }
 
-/** The mtime the uploader recorded (x-oss-meta-mtime, ns since the epoch); without one the file keeps the time of the restore. */
-async function setMtime(path: string, mtimeNs: string | undefined): Promise<void> {
-  const seconds = mtimeSeconds(mtimeNs);
+/**
+ * The mode and mtime the uploader recorded (x-oss-meta-mode, x-oss-meta-mtime); without them the
+ * file keeps the umask's mode and the time of the restore.
+ */
+async function setFileMeta(path: string, meta: Record<string, string>): Promise<void> {
+  const mode = permissionBits(meta.mode);
+  if (mode !== undefined) await chmod(path, mode);
+  const seconds = mtimeSeconds(meta.mtime);
   if (seconds !== undefined) await utimes(path, new Date(), seconds);
+}
+
+/**
+ * x-oss-meta-mode (octal) as the permission bits to set. Only rwx for owner, group and others
+ * (0o777): setuid, setgid and sticky are never restored, since metadata anyone with write access
+ * to the bucket can set must not turn a restored file into a program that runs as its owner
+ * (or as root, when root restores).
+ */
+function permissionBits(mode: string | undefined): number | undefined {
+  if (mode === undefined || !/^[0-7]{1,6}$/.test(mode)) return undefined;
+  return parseInt(mode, 8) & 0o777;
 }
 
 function mtimeSeconds(mtimeNs: string | undefined): number | undefined {
