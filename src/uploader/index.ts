@@ -15,6 +15,7 @@ export type {
   ObjectRef,
   ObjectStorage,
   RequestOptions,
+  RestoreRequestResult,
   StoredChecksums,
 } from './object-storage.js';
 export { withRetries, retryCall } from './retrying-storage.js';

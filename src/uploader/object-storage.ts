@@ -48,7 +48,12 @@ export interface StoredChecksums {
 export interface ObjectInfo extends StoredChecksums {
   size: number;
   meta: Record<string, string>;
+  /** HEAD's x-oss-restore of an Archive/ColdArchive object: 'ongoing', 'done' (readable); absent when never asked. */
+  restore?: 'ongoing' | 'done';
 }
+
+/** What RestoreObject did: started a restore, found one running, or found the object restored already. */
+export type RestoreRequestResult = 'started' | 'ongoing' | 'done';
 
 export interface ListedPart {
   partNumber: number;
@@ -122,4 +127,6 @@ export interface ObjectStorage {
   get(ref: ObjectRef, options?: GetOptions): Promise<ObjectDownload>;
   /** Every object under the prefix (ListObjectsV2, 1,000 keys a request, pagination inside), in key order. */
   listObjects(bucket: string, prefix?: string, options?: RequestOptions): Promise<ListedObject[]>;
+  /** RestoreObject: makes an Archive/ColdArchive object readable for `days` (OSS takes minutes to hours). */
+  restoreObject(ref: ObjectRef, options: { days: number; storageClass: string } & RequestOptions): Promise<RestoreRequestResult>;
 }

@@ -273,4 +273,34 @@ describe('oss-sync restore', () => {
     expect(existsSync(join(to, 'cold.bin'))).toBe(false);
     expect(readFileSync(join(to, 'ok.txt'), 'utf8')).toBe('fine');
   });
+
+  it('--request-restore asks OSS to restore archived objects; with --wait it polls HEAD until they are readable and downloads them', async () => {
+    fx = await createSyncFixture();
+    await uploaded(fx, { 'ok.txt': 'fine' });
+    await fx.emu.client().put('main/cold.bin', Buffer.from('frozen'), { headers: { 'x-oss-storage-class': 'Archive' } });
+    await fx.emu.client().put('main/colder.bin', Buffer.from('frozen harder'), { headers: { 'x-oss-storage-class': 'ColdArchive' } });
+    const to = restoreDir();
+    const requests = (operation: string, key: string) =>
+      fx!.emu.emulator.requestLog.entries().filter((e) => e.operation === operation && e.key === key);
+
+    const asked = await restore(fx, ['--to', to, '--request-restore', 'colder.bin']);
+    expect(asked.code, asked.err).toBe(1);
+    expect(asked.out).toMatch(/REQUESTED +main\/colder\.bin .*restore on OSS requested .*--wait/);
+    expect(asked.out).toMatch(/1 waiting for their restore on OSS/);
+    expect(requests('RestoreObject', 'main/colder.bin')).toHaveLength(1);
+    expect(existsSync(join(to, 'colder.bin'))).toBe(false);
+
+    const waited = await restore(fx, ['--to', to, '--request-restore', '--wait', '--poll-interval', '100ms']);
+    expect(waited.code, waited.err + waited.out).toBe(0);
+    expect(readFileSync(join(to, 'cold.bin'), 'utf8')).toBe('frozen');
+    expect(readFileSync(join(to, 'colder.bin'), 'utf8')).toBe('frozen harder');
+    expect(readFileSync(join(to, 'ok.txt'), 'utf8')).toBe('fine');
+    // cold.bin was asked for by this run and polled (the emulator takes a second) before its GET.
+    expect(requests('RestoreObject', 'main/cold.bin')).toHaveLength(1);
+    expect(requests('HeadObject', 'main/cold.bin').length).toBeGreaterThanOrEqual(2);
+
+    const usage = await restore(fx, ['--to', to, '--wait']);
+    expect(usage.code).toBe(2);
+    expect(usage.err).toMatch(/--wait goes with --request-restore/);
+  });
 });

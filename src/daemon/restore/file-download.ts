@@ -5,6 +5,7 @@ import { basename, dirname, join, relative, isAbsolute } from 'node:path';
 import { Crc64, crc64, crc64CombineAll } from '../../lib/crc64.js';
 import type { RestoredPart, RestoreProgress } from '../../store/index.js';
 import { StorageError, type ObjectDownload, type ObjectStorage } from '../../uploader/index.js';
+import { ARCHIVE_CLASSES } from './archive-thaw.js';
 import { ObjectNeedsRestoreError, RestoreIntegrityError, UnsafeTargetError } from './restore-errors.js';
 
 export interface DownloadJob {
@@ -437,8 +438,6 @@ async function ensureParentInside(toDir: string, target: string, checked: Set<st
   }
   checked?.add(parent);
 }
-
-const ARCHIVE_CLASSES = new Set(['Archive', 'ColdArchive', 'DeepColdArchive']);
 
 /** Errors as the summary names them: archive state and changed objects in plain words. */
 function describe(job: DownloadJob, err: unknown): unknown {

@@ -9,7 +9,7 @@ export class ObjectNeedsRestoreError extends Error {
   constructor(key: string) {
     super(
       `oss://${key} is in an archive storage class and must be restored on OSS first ` +
-        `(RestoreObject: the console, ossutil restore, or the SDK's restore()); run this again once it is readable`,
+        `(--request-restore asks for it, --wait also waits; or the console, ossutil restore); run this again once it is readable`,
     );
   }
 }
