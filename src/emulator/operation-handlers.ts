@@ -1,6 +1,7 @@
 import { restoreObject } from './archive-restore.js';
 import { deleteBucketLifecycle, getBucketLifecycle, putBucketLifecycle } from './bucket-lifecycle.js';
 import type { Bucket } from './bucket.js';
+import { copyObject, uploadPartCopy } from './copy-handlers.js';
 import { listMultipartUploads, listObjects, listObjectsV2 } from './list-handlers.js';
 import { abortMultipartUpload, completeMultipartUpload, initiateMultipartUpload, listParts, uploadPart } from './multipart-handlers.js';
 import { deleteObject, getObject, headObject, putObject } from './object-handlers.js';
@@ -12,6 +13,7 @@ export type OperationHandler = (ctx: RequestContext, bucket: Bucket, tempDir: st
 /** Which function answers each OSS operation. */
 export const OPERATION_HANDLERS: Record<OssOperation, OperationHandler> = {
   PutObject: putObject,
+  CopyObject: copyObject,
   GetObject: getObject,
   HeadObject: headObject,
   DeleteObject: deleteObject,
@@ -19,6 +21,7 @@ export const OPERATION_HANDLERS: Record<OssOperation, OperationHandler> = {
   ListObjectsV2: listObjectsV2,
   InitiateMultipartUpload: initiateMultipartUpload,
   UploadPart: uploadPart,
+  UploadPartCopy: uploadPart,
   ListParts: listParts,
   CompleteMultipartUpload: completeMultipartUpload,
   AbortMultipartUpload: abortMultipartUpload,
