@@ -46,6 +46,7 @@ export {
   storageErrorCode,
 } from './errors.js';
 export { openFolderFile } from './folder-file.js';
+export { etagHex, mtimeMeta } from './upload-context.js';
 export type { FileIdentity, FolderFile } from './folder-file.js';
 export type { FileFingerprint, RecordedPart, RecordedUpload, UploadJournal, UploadOutcome } from './journal.js';
 export { CredentialsFetchError, CredentialsUnavailableError, RefreshingCredentials, staticCredentials } from './credentials-provider.js';
