@@ -1,7 +1,7 @@
 import { restoreObject } from './archive-restore.js';
 import { deleteBucketLifecycle, getBucketLifecycle, putBucketLifecycle } from './bucket-lifecycle.js';
 import type { Bucket } from './bucket.js';
-import { copyObject, uploadPartCopy } from './copy-handlers.js';
+import { copyObject } from './copy-handlers.js';
 import { listMultipartUploads, listObjects, listObjectsV2 } from './list-handlers.js';
 import { abortMultipartUpload, completeMultipartUpload, initiateMultipartUpload, listParts, uploadPart } from './multipart-handlers.js';
 import { deleteObject, getObject, headObject, putObject } from './object-handlers.js';
