@@ -30,6 +30,7 @@ import {
   type CleanupContext,
 } from './upload-cleanup.js';
 import type { Logger } from './logger.js';
+import { ServerSideTransfer } from './server-side-transfer.js';
 import { TransferScheduler } from './transfer-scheduler.js';
 import { TransferWorker } from './transfer-worker.js';
 import { StoreFailureMonitor } from './store-failure-monitor.js';
@@ -64,6 +65,8 @@ interface DaemonEvents {
   reconciled: [folder: string];
   /** An operator paused or resumed a folder (the status page). */
   operatorPause: [folder: string, paused: boolean];
+  /** A mirror folder's remote deletes were paused by max_deletes (an alert). */
+  deletesHeld: [folder: string, held: number, limit: number];
 }
 
 const HEARTBEAT_MS = 5_000;
@@ -122,6 +125,8 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   private stopped: Promise<{ settled: boolean }> | undefined;
   private scheduler!: TransferScheduler;
   private storage!: ObjectStorage;
+  /** Adoption and server-side renames: what OSS may hold without an upload. */
+  private serverSide!: ServerSideTransfer;
   /** Where OSS credentials come from; rebuilt on reload (a SIGHUP re-reads a credentials file). */
   private credentials: CredentialsProvider | undefined;
   private cronTasks: ScheduledTask[] = [];
@@ -286,6 +291,14 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       partConcurrency: c.concurrency.partsPerFile,
       memoryBudget: this.memory,
     });
+    const serverSide = new ServerSideTransfer({
+      store: this.store,
+      storage: this.storage,
+      logger,
+      verified: this.verified,
+      settleMs: c.settleMs,
+    });
+    this.serverSide = serverSide;
     this.worker = new TransferWorker({
       store: this.store,
       uploader,
@@ -298,6 +311,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       onFatal: (folder, err) => this.onFatal(folder, err),
       onStoreFailure: (err) => this.storeFailures.report(err),
       onGone: (folder, relPath, dev) => this.onGone(folder, relPath, dev),
+      serverSide: (row, folder) => serverSide.run(row, folder),
     });
   }
 
@@ -337,6 +351,8 @@ export class Daemon extends EventEmitter<DaemonEvents> {
         this.lastReconciledAt.set(folder.name, Date.now());
         this.emit('reconciled', folder.name);
       },
+      onDeletesHeld: (name, held, limit) => this.emit('deletesHeld', name, held, limit),
+      beforeStartWalk: (f) => this.serverSide.listFolder(f),
     });
     this.folders.set(folder.name, sync);
   }

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { FolderConfig } from '../config/index.js';
 import { isDatabaseUnwritable, type Observation, type StateStore } from '../store/index.js';
 import { failpointValue } from '../lib/failpoint.js';
+import { DeleteGuard } from './delete-guard.js';
 import type { Logger } from './logger.js';
 import { objectKey } from './object-key.js';
 import { reconcileFolder, type ReconcileResult } from './reconciler.js';
@@ -42,6 +43,10 @@ export interface FolderSyncOptions {
   onRemoved: () => void;
   /** A reconcile walk finished without error (the status page, metrics and the ping URL). */
   onReconciled?: () => void;
+  /** Remote deletes of the folder were paused by max_deletes (an alert). */
+  onDeletesHeld?: (folder: string, held: number, limit: number) => void;
+  /** Before the start-up walk: e.g. one listing of the prefix, for adoption. */
+  beforeStartWalk?: (folder: FolderConfig) => Promise<void>;
 }
 
 /**
@@ -51,6 +56,7 @@ export interface FolderSyncOptions {
  */
 export class FolderSync {
   private readonly filter: PathFilter;
+  private readonly deletes: DeleteGuard;
   private watcher: FolderWatcher | undefined;
   private settle: SettleTracker | undefined;
   private pendingSettled: Observation[] = [];
@@ -74,6 +80,7 @@ export class FolderSync {
     readonly folder: FolderConfig,
     private readonly o: FolderSyncOptions,
   ) {
+    this.deletes = new DeleteGuard({ store: o.store, logger: o.logger, settleMs: o.settleMs, onHeld: o.onDeletesHeld });
     this.filter = createPathFilter({
       include: folder.include,
       exclude: [...folder.exclude, ...o.ignore],
@@ -100,7 +107,10 @@ export class FolderSync {
     if (!present) this.pause('folder is missing (unmounted disk?)');
     // Watch even a missing root: the watcher reports when it appears (root-restored).
     if (this.o.watch) await this.startWatching();
-    if (present && !this.closed) await this.reconcile('start-up');
+    if (present && !this.closed) {
+      await this.o.beforeStartWalk?.(this.folder);
+      await this.reconcile('start-up');
+    }
   }
 
   /** A full walk against the store; concurrent calls share one walk. Never rejects: errors are logged. */
@@ -162,6 +172,8 @@ export class FolderSync {
     // This walk's verdict replaces the last: what it did not find missing is back (or was deleted for sure).
     this.unmounted.clear();
     if (result.missing.length > 0) this.applyRemovals(result.missing);
+    const missing = new Set(result.missing);
+    this.deletes.present(this.name, (relPath) => !missing.has(relPath));
     this.shortfall = shortfallOf(result, {
       stillChanging,
       waitedMs: ONCE_SETTLE_WINDOWS * this.o.settleMs,
@@ -379,12 +391,8 @@ export class FolderSync {
     }
     if (gone.length === 0) return gone;
     for (const relPath of gone) this.unmounted.delete(relPath);
-    if (this.folder.deletePolicy === 'mirror') {
-      if (this.o.store.queue.markForDeletion(this.name, gone) > 0) {
-        this.o.onWork();
-        this.o.onRemoved();
-      }
-    } else if (this.o.store.queue.forget(this.name, gone) > 0) {
+    if (this.deletes.apply(this.folder, gone)) {
+      this.o.onWork();
       this.o.onRemoved();
     }
     return gone;

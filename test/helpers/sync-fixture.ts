@@ -24,6 +24,8 @@ export interface FolderSpec {
   include?: string[];
   exclude?: string[];
   watcher?: 'auto' | 'chokidar' | 'native' | 'poll';
+  /** Any other folder keys, as written in the config (e.g. max_deletes, delete_delay). */
+  options?: Record<string, unknown>;
 }
 
 export interface SyncFixture {
@@ -97,6 +99,7 @@ export async function createSyncFixture(
           ...(f.include ? { include: f.include } : {}),
           ...(f.exclude ? { exclude: f.exclude } : {}),
           ...(f.watcher ? { watcher: f.watcher } : {}),
+          ...f.options,
         })),
       };
       writeFileSync(configPath, stringify(config));
