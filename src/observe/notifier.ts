@@ -8,7 +8,7 @@
  */
 import type { Logger } from '../daemon/logger.js';
 
-export type AlertEvent = 'file.parked' | 'folder.paused' | 'folder.resumed' | 'state_db.failed' | 'credentials.expiring';
+export type AlertEvent = 'file.parked' | 'folder.paused' | 'folder.resumed' | 'state_db.failed' | 'credentials.expiring' | 'deletes.paused';
 
 export interface NotifierOptions {
   webhookUrl?: string;
