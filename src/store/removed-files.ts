@@ -43,14 +43,26 @@ export class RemovedFiles {
     })();
   }
 
-  /** The newest removed file with this identity in `bucket`, removed at `since` or later, at another key. */
+  /**
+   * An object in `bucket`, at another key, recorded as holding a file with this identity: the newest
+   * removed file (removed at `since` or later), else a known file's verified object. The latter is a
+   * rename a walk found before it judged the old path gone (or a hard link: the same inode, the
+   * same bytes). Either way the copy is checked against the recorded CRC-64 before it counts.
+   */
   sourceFor(bucket: string, key: string, fingerprint: Fingerprint, since: number): RemovedFile | undefined {
-    const row = this.sql(
+    const params = { ...fingerprint, bucket, key, since };
+    const row = (this.sql(
       `SELECT * FROM removed_files WHERE ino = @ino AND size = @size AND dev = @dev AND mtime_ns = @mtimeNs AND bucket = @bucket
          AND remote_key <> @key AND removed_at >= @since ORDER BY removed_at DESC LIMIT 1`,
     )
       .safeIntegers(true)
-      .get({ ...fingerprint, bucket, key, since }) as Record<string, unknown> | undefined;
+      .get(params) ??
+      this.sql(
+        `SELECT *, 0 AS removed_at FROM files WHERE ino = @ino AND size = @size AND dev = @dev AND mtime_ns = @mtimeNs AND bucket = @bucket
+           AND remote_key <> @key AND remote_crc64 IS NOT NULL AND remote_etag IS NOT NULL AND remote_size = size LIMIT 1`,
+      )
+        .safeIntegers(true)
+        .get(params)) as Record<string, unknown> | undefined;
     if (!row) return undefined;
     return {
       folder: row.folder as string,

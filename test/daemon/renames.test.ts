@@ -43,10 +43,10 @@ describe('renames and moves are copied on OSS, not uploaded again', () => {
 
     mkdirSync(join(fx.folder('main'), 'sub'));
     renameSync(join(fx.folder('main'), 'a.bin'), join(fx.folder('main'), 'sub/b.bin'));
-    await waitFor(async () => JSON.stringify(await fx.remoteKeys('main/')) === JSON.stringify(['main/sub/b.bin']), {
-      what: 'only the new key on OSS',
-    });
+    // The log has an entry once its answer is sent: wait for it there, not by listing.
+    await waitFor(() => traffic(fx).operations.includes('DeleteObject main/a.bin'), { what: 'the old key deleted' });
     await verifiedRow(fx, 'main', 'sub/b.bin');
+    expect(await fx.remoteKeys('main/')).toEqual(['main/sub/b.bin']);
 
     const { operations, bodyBytes } = traffic(fx);
     expect(bodyBytes).toBe(0);
@@ -61,6 +61,26 @@ describe('renames and moves are copied on OSS, not uploaded again', () => {
     expect(head.meta).toEqual({ mtime: statSync(join(fx.folder('main'), 'sub/b.bin'), { bigint: true }).mtimeNs.toString() });
     expect((head.res.headers as Record<string, string>)['x-oss-hash-crc64ecma']).toBe(crc64(body));
     expect((await fx.remote('main/sub/b.bin'))?.equals(body)).toBe(true);
+  });
+
+  it('a rename made while no daemon ran is found by the walk and copied too', async () => {
+    fx = await createSyncFixture([{ name: 'main', delete_policy: 'mirror' }]);
+    const body = randomBytes(50 * 1024);
+    writeFileSync(join(fx.folder('main'), 'old.bin'), body);
+    const first = await fx.startDaemon('run');
+    await verifiedRow(fx, 'main', 'old.bin');
+    await first.daemon.stop();
+    renameSync(join(fx.folder('main'), 'old.bin'), join(fx.folder('main'), 'new.bin'));
+    fx.emu.emulator.requestLog.clear();
+    await fx.startDaemon('run');
+    await waitFor(async () => JSON.stringify(await fx.remoteKeys('main/')) === JSON.stringify(['main/new.bin']), {
+      what: 'only the new key on OSS',
+    });
+    await verifiedRow(fx, 'main', 'new.bin');
+    const { operations, bodyBytes } = traffic(fx);
+    expect(bodyBytes).toBe(0);
+    expect(operations).toContain('CopyObject main/new.bin');
+    expect((await fx.remote('main/new.bin'))?.equals(body)).toBe(true);
   });
 
   it('keep folder: the copy only; the old key stays', async () => {
