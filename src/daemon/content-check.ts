@@ -1,9 +1,12 @@
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream } from 'node:fs';
+import { closeSync, createReadStream, readSync } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import { Crc64 } from '../lib/crc64.js';
 import type { Fingerprint } from '../store/index.js';
 import { openFolderFile, type FolderFile } from '../uploader/index.js';
+
+/** Files up to this size are read in one call rather than streamed. */
+const WHOLE_READ_MAX = 1024 * 1024;
 
 /** A file's content digests, read in one pass, with the fingerprint it kept throughout. */
 export interface ContentDigests {
@@ -26,9 +29,22 @@ export async function contentDigests(file: FolderFile, expectedSize: number): Pr
   }
   const crc = new Crc64();
   const md5 = createHash('md5');
-  for await (const chunk of createReadStream(file.path, { fd, highWaterMark: 1024 * 1024 })) {
-    crc.update(chunk as Buffer);
-    md5.update(chunk as Buffer);
+  if (expectedSize <= WHOLE_READ_MAX) {
+    // Small files (adoption reads thousands): one exact-size read, no stream and its 1 MiB buffer.
+    const buf = Buffer.allocUnsafe(expectedSize);
+    let got = 0;
+    try {
+      for (let n = 1; got < expectedSize && n > 0; got += n) n = readSync(fd, buf, got, expectedSize - got, got);
+    } finally {
+      closeSync(fd);
+    }
+    crc.update(buf.subarray(0, got));
+    md5.update(buf.subarray(0, got));
+  } else {
+    for await (const chunk of createReadStream(file.path, { fd, highWaterMark: 1024 * 1024 })) {
+      crc.update(chunk as Buffer);
+      md5.update(chunk as Buffer);
+    }
   }
   const after = await lstat(file.path, { bigint: true });
   const stable = after.size === before.size && after.mtimeNs === before.mtimeNs && after.ino === before.ino;

@@ -291,13 +291,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       partConcurrency: c.concurrency.partsPerFile,
       memoryBudget: this.memory,
     });
-    const serverSide = new ServerSideTransfer({
-      store: this.store,
-      storage: this.storage,
-      logger,
-      verified: this.verified,
-      settleMs: c.settleMs,
-    });
+    const serverSide = new ServerSideTransfer({ store: this.store, storage: this.storage, logger, settleMs: c.settleMs });
     this.serverSide = serverSide;
     this.worker = new TransferWorker({
       store: this.store,
@@ -352,7 +346,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
         this.emit('reconciled', folder.name);
       },
       onDeletesHeld: (name, held, limit) => this.emit('deletesHeld', name, held, limit),
-      beforeStartWalk: (f) => this.serverSide.listFolder(f),
+      adoption: { list: (f) => this.serverSide.listFolder(f), adopt: (f) => this.serverSide.adoptQueued(f) },
     });
     this.folders.set(folder.name, sync);
   }

@@ -45,8 +45,11 @@ export interface FolderSyncOptions {
   onReconciled?: () => void;
   /** Remote deletes of the folder were paused by max_deletes (an alert). */
   onDeletesHeld?: (folder: string, held: number, limit: number) => void;
-  /** Before the start-up walk: e.g. one listing of the prefix, for adoption. */
-  beforeStartWalk?: (folder: FolderConfig) => Promise<void>;
+  /**
+   * Adoption at start: `list` before the start-up walk (true: there is something to adopt from),
+   * then `adopt` after it, while the folder's queue is not worked on yet.
+   */
+  adoption?: { list: (folder: FolderConfig) => Promise<boolean>; adopt: (folder: FolderConfig) => Promise<void> };
 }
 
 /**
@@ -65,6 +68,7 @@ export class FolderSync {
   private flushScheduled = false;
   private reconciling: Promise<ReconcileResult | undefined> | undefined;
   private paused = false;
+  private adopting = false;
   private closed = false;
   /** What the last reconcile could not back up, and why; undefined when it missed nothing. */
   shortfall: string | undefined;
@@ -92,9 +96,9 @@ export class FolderSync {
     return this.folder.name;
   }
 
-  /** False while the folder's root is missing: its queue is not worked on. */
+  /** False while the folder's root is missing (or files are being adopted): its queue is not worked on. */
   get active(): boolean {
-    return !this.paused && !this.closed;
+    return !this.paused && !this.closed && !this.adopting;
   }
 
   /**
@@ -108,8 +112,11 @@ export class FolderSync {
     // Watch even a missing root: the watcher reports when it appears (root-restored).
     if (this.o.watch) await this.startWatching();
     if (present && !this.closed) {
-      await this.o.beforeStartWalk?.(this.folder);
+      // Adopting: the queue waits (inactive) until what OSS already holds is recorded.
+      this.adopting = (await this.o.adoption?.list(this.folder)) ?? false;
       await this.reconcile('start-up');
+      if (this.adopting) await this.o.adoption!.adopt(this.folder).finally(() => (this.adopting = false));
+      this.o.onWork();
     }
   }
 

@@ -5,20 +5,18 @@ import { Adoption } from './adoption.js';
 import { renameMemoryMs } from './delete-guard.js';
 import type { Logger } from './logger.js';
 import { RenameDetector } from './rename-detector.js';
-import type { VerifiedBatch } from './verified-batch.js';
 
 export interface ServerSideTransferOptions {
   store: StateStore;
   storage: ObjectStorage;
   logger: Logger;
-  verified: VerifiedBatch;
   settleMs: number;
 }
 
 /**
- * A file OSS may already hold without an upload from us: at its own key (adoption), or at the key of
- * a file that vanished with its identity (a rename or move: a server-side copy). Asked by the
- * worker before it uploads a file with no verified object recorded.
+ * A file OSS may already hold without an upload from us: at its own key (adoption, at start-up), or
+ * at the key of a file that vanished with its identity (a rename or move: a server-side copy, asked
+ * by the worker before it uploads a file with no verified object recorded).
  */
 export class ServerSideTransfer {
   private readonly adoption: Adoption;
@@ -30,12 +28,17 @@ export class ServerSideTransfer {
   }
 
   /** Before a folder's start-up walk: one listing of its prefix when the store knows none of its files. */
-  listFolder(folder: FolderConfig): Promise<void> {
+  listFolder(folder: FolderConfig): Promise<boolean> {
     return this.adoption.listFolder(folder);
   }
 
-  /** True when the row was recorded as verified without an upload. */
-  async run(row: FileRow, folder: FolderConfig): Promise<boolean> {
-    return (await this.adoption.tryAdopt(row, folder)) || this.renames.tryCopy(row, folder);
+  /** After that walk, before the folder's queue is worked on: what the listing holds is recorded, not uploaded. */
+  adoptQueued(folder: FolderConfig): Promise<void> {
+    return this.adoption.adoptQueued(folder);
+  }
+
+  /** True when the row was recorded as verified without an upload (a rename's server-side copy). */
+  run(row: FileRow, folder: FolderConfig): Promise<boolean> {
+    return this.renames.tryCopy(row, folder);
   }
 }

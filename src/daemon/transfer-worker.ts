@@ -37,7 +37,7 @@ export interface TransferWorkerOptions {
   onFatal: (folder: string, err: Error) => void;
   /** The state database refused a write: nothing about this file can be recorded (nor tried). */
   onStoreFailure: (err: Error) => void;
-  /** A file OSS may already hold (no remote facts recorded): true when it was recorded so without an upload (adoption, a rename's copy). */
+  /** A file OSS may already hold (no remote facts recorded): true when it was recorded so without an upload (a rename's copy). */
   serverSide?: (row: FileRow, folder: FolderConfig) => Promise<boolean>;
   /** A file is gone from disk: applies the folder's delete policy if it really was deleted (false: not judged now). */
   onGone: (folder: string, relPath: string, fileDev: bigint) => boolean;
