@@ -32,11 +32,16 @@ export class Adoption {
   constructor(private readonly o: AdoptionOptions) {}
 
   /**
-   * Lists the folder's prefix when the store knows none of its files; true when there is something
-   * to adopt from (then adoptQueued() must follow the walk). Never throws: adoption only saves bytes.
+   * Lists the folder's prefix when the store knows none of its files (undefined when it knows some:
+   * decided at once, before a walk records any); resolves true when there is something to adopt
+   * from (then adoptQueued() must follow the walk). Never rejects: adoption only saves bytes.
    */
-  async listFolder(folder: FolderConfig): Promise<boolean> {
-    if (this.o.store.queue.countFor(folder.name) > 0) return false;
+  listFolder(folder: FolderConfig): Promise<boolean> | undefined {
+    if (this.o.store.queue.countFor(folder.name) > 0) return undefined;
+    return this.list(folder);
+  }
+
+  private async list(folder: FolderConfig): Promise<boolean> {
     const started = Date.now();
     try {
       const objects = await this.o.storage.listObjects(folder.bucket, folder.prefix);

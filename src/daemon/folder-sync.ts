@@ -46,10 +46,11 @@ export interface FolderSyncOptions {
   /** Remote deletes of the folder were paused by max_deletes (an alert). */
   onDeletesHeld?: (folder: string, held: number, limit: number) => void;
   /**
-   * Adoption at start: `list` before the start-up walk (true: there is something to adopt from),
-   * then `adopt` after it, while the folder's queue is not worked on yet.
+   * Adoption at start: `list` while the start-up walk runs (undefined: the store knows the folder,
+   * nothing to adopt; true: there is something to adopt from), then `adopt` after the walk, while
+   * the folder's queue is not worked on yet.
    */
-  adoption?: { list: (folder: FolderConfig) => Promise<boolean>; adopt: (folder: FolderConfig) => Promise<void> };
+  adoption?: { list: (folder: FolderConfig) => Promise<boolean> | undefined; adopt: (folder: FolderConfig) => Promise<void> };
 }
 
 /**
@@ -112,10 +113,17 @@ export class FolderSync {
     // Watch even a missing root: the watcher reports when it appears (root-restored).
     if (this.o.watch) await this.startWatching();
     if (present && !this.closed) {
-      // Adopting: the queue waits (inactive) until what OSS already holds is recorded.
-      this.adopting = (await this.o.adoption?.list(this.folder)) ?? false;
-      await this.reconcile('start-up');
-      if (this.adopting) await this.o.adoption!.adopt(this.folder).finally(() => (this.adopting = false));
+      // Adoption: the listing runs while the folder is walked, and the queue waits (inactive) until
+      // what OSS already holds is recorded; only for a folder the store knows nothing of (list()
+      // decides at once, before the walk records any file).
+      const listing = this.o.adoption?.list(this.folder);
+      this.adopting = listing !== undefined;
+      try {
+        await this.reconcile('start-up');
+        if (await listing) await this.o.adoption!.adopt(this.folder);
+      } finally {
+        this.adopting = false;
+      }
       this.o.onWork();
     }
   }

@@ -28,7 +28,7 @@ export class ServerSideTransfer {
   }
 
   /** Before a folder's start-up walk: one listing of its prefix when the store knows none of its files. */
-  listFolder(folder: FolderConfig): Promise<boolean> {
+  listFolder(folder: FolderConfig): Promise<boolean> | undefined {
     return this.adoption.listFolder(folder);
   }
 
