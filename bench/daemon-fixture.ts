@@ -21,6 +21,8 @@ export interface EmulatorProcess {
   child: BenchChild;
   /** OSS requests the emulator has logged since the last clear, by operation (GET /-/requests). */
   requests(): Promise<Record<string, number>>;
+  /** The same requests, as logged (body bytes received among them). */
+  entries(): Promise<RequestLogEntry[]>;
   clearRequests(): Promise<void>;
 }
 
@@ -46,13 +48,15 @@ export async function startEmulatorProcess(dataDir: string): Promise<EmulatorPro
   );
   const line = await child.waitForLine((l) => l.startsWith('listening on '), 60_000, 'listening line');
   const endpoint = line.slice('listening on '.length).trim();
+  const entries = async (): Promise<RequestLogEntry[]> =>
+    (await (await fetch(`${endpoint}/-/requests`, { headers: admin })).json()) as RequestLogEntry[];
   return {
     endpoint,
     child,
+    entries,
     async requests() {
-      const entries = (await (await fetch(`${endpoint}/-/requests`, { headers: admin })).json()) as RequestLogEntry[];
       const counts: Record<string, number> = {};
-      for (const e of entries) {
+      for (const e of await entries()) {
         const op = e.operation ?? `${e.method} ${e.path}`;
         counts[op] = (counts[op] ?? 0) + 1;
       }
@@ -72,6 +76,7 @@ export interface ConfigSpec {
   settle?: string;
   watcher?: 'auto' | 'chokidar' | 'native';
   concurrency?: number;
+  deletePolicy?: 'keep' | 'mirror';
 }
 
 /** An oss-sync config for one folder; the hourly rescan is off so it cannot land in a measurement. */
@@ -84,7 +89,7 @@ export function writeConfig(path: string, spec: ConfigSpec): void {
     settle_time: spec.settle ?? '2s',
     reconcile_schedule: 'off',
     watcher: spec.watcher ?? 'auto',
-    folders: [{ name: FOLDER_NAME, path: spec.folder, bucket: BUCKET, prefix: spec.prefix }],
+    folders: [{ name: FOLDER_NAME, path: spec.folder, bucket: BUCKET, prefix: spec.prefix, delete_policy: spec.deletePolicy ?? 'keep' }],
   };
   writeFileSync(path, stringify(config));
 }

@@ -18,6 +18,7 @@ const BENCHMARKS = [
   { name: 'daemon', issue: 'issue 4: daemon throughput, restart, latency, idle' },
   { name: 'restore', issue: 'issue 15: restore and verify' },
   { name: 'bandwidth', issue: 'issue 16: bandwidth limit rate and burst' },
+  { name: 'server-side', issue: 'issue 19: renames without re-upload, adoption' },
 ] as const;
 const RESULTS = new URL('../../bench/RESULTS.md', import.meta.url).pathname;
 const STDERR_TAIL_LINES = 30;

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadConfig } from '../config/index.js';
 import { terminalSafe } from '../lib/terminal-text.js';
 import { StateStore } from '../store/index.js';
@@ -6,14 +7,22 @@ import { CONFIG_OPTION, parseCommandArgs, resolveConfigPath } from './args.js';
 import { retryTarget } from './retry-targets.js';
 
 export const RETRY_HELP = `usage: oss-sync retry [--config FILE] [PATH...]
+       oss-sync retry --deletes [--config FILE] [FOLDER]
 
 Puts failed files back in the queue (all of them, or those at or under each PATH). A PATH is a
 file or directory inside a configured folder (symlinks resolved), or folder/path as status prints
 it. A running daemon picks them up within seconds.
+
+--deletes lets the remote deletes paused by max_deletes go ahead (all, or one folder's): their
+objects are deleted from OSS. Files back on disk since are not deleted.
 `;
 
 export async function runRetryCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(argv, { ...CONFIG_OPTION, help: { type: 'boolean', short: 'h' } }, true);
+  const { values, positionals } = parseCommandArgs(
+    argv,
+    { ...CONFIG_OPTION, help: { type: 'boolean', short: 'h' }, deletes: { type: 'boolean' } },
+    true,
+  );
   if (values.help) {
     process.stdout.write(RETRY_HELP);
     return 0;
@@ -30,6 +39,7 @@ export async function runRetryCommand(argv: string[]): Promise<number> {
   }
   const store = StateStore.open(config.stateDb);
   try {
+    if (values.deletes) return releaseDeletes(store, config.folders, positionals);
     // Every PATH is checked before anything is queued: a bad one changes nothing.
     const targets = positionals.map((p) => retryTarget(config.folders, p));
     let total = positionals.length === 0 ? store.queue.retryFailed() : 0;
@@ -41,4 +51,24 @@ export async function runRetryCommand(argv: string[]): Promise<number> {
   } finally {
     store.close();
   }
+}
+
+/** `retry --deletes [FOLDER]`: held deletes go ahead, except of files that are back on disk (their holds are dropped). */
+function releaseDeletes(store: StateStore, folders: ReadonlyArray<{ name: string; path: string }>, positionals: string[]): number {
+  if (positionals.length > 1) {
+    process.stderr.write('oss-sync retry --deletes: give at most one folder name\n');
+    return 2;
+  }
+  const only = positionals[0];
+  if (only !== undefined && !folders.some((f) => f.name === only)) {
+    process.stderr.write(`oss-sync retry --deletes: no folder named ${terminalSafe(only)} in the config\n`);
+    return 2;
+  }
+  for (const held of store.heldDeletes.list(Number.MAX_SAFE_INTEGER)) {
+    const folder = folders.find((f) => f.name === held.folder);
+    if (folder && existsSync(join(folder.path, held.relPath))) store.heldDeletes.drop(held.folder, [held.relPath]);
+  }
+  const released = store.heldDeletes.release(only);
+  process.stdout.write(`${released} remote delete(s) released\n`);
+  return 0;
 }

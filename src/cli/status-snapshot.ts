@@ -18,6 +18,8 @@ export interface StatusSnapshot {
   folders: Array<FolderCounts & { mode: string | null; note: string | null; path: string | null; inConfig: boolean }>;
   /** With no daemon running these are interrupted uploads (bytesPerSecond null): they resume at the next start. */
   uploading: Array<InFlightFile & { percent: number; bytesPerSecond: number | null }>;
+  /** Mirror deletes paused by max_deletes (`oss-sync retry --deletes` lets them go): the first 50 and the count. */
+  heldDeletes?: { count: number; first: Array<{ folder: string; relPath: string; reason: string }> };
   /** Parked and retrying files, parked first: at most 50 (totals.failed counts them all). */
   problems: FailedFile[];
   /** Of the configured folders. queuedBytes: still to send (queued files, and what uploading ones have left). */
@@ -72,10 +74,17 @@ export function readStatus(
       credentials: running ? credentialsOf(stateDb) : null,
       versioning: running ? (readVersioningStatus(stateDb) ?? null) : null,
       ...queue,
+      ...heldDeletesOf(store),
     };
   } finally {
     store.close();
   }
+}
+
+function heldDeletesOf(store: StateStore): Pick<StatusSnapshot, 'heldDeletes'> {
+  const count = store.heldDeletes.count();
+  if (count === 0) return {};
+  return { heldDeletes: { count, first: store.heldDeletes.list(50).map(({ folder, relPath, reason }) => ({ folder, relPath, reason })) } };
 }
 
 /**

@@ -72,6 +72,12 @@ export function renderStatus(s: StatusSnapshot): string {
     if (t.failed > failed.length)
       out.push(`  ... and ${t.failed - failed.length} more (\`oss-sync status --json\` lists the first ${s.problems.length} problems)`);
   }
+  if (s.heldDeletes) {
+    const h = s.heldDeletes;
+    out.push('', `remote deletes paused: ${h.count} (release them with 'oss-sync retry --deletes', or raise the folder's max_deletes):`);
+    for (const d of h.first) out.push(`  ${safe(`${d.folder}/${d.relPath}`)}  ${safe(d.reason)}`);
+    if (h.count > h.first.length) out.push(`  ... and ${h.count - h.first.length} more`);
+  }
   if (retrying.length > 0) {
     out.push('', 'retrying:');
     for (const p of retrying) out.push(`  ${safe(`${p.folder}/${p.relPath}`)}  attempt ${p.attempts}: ${safe(p.lastError ?? '')}`);

@@ -53,6 +53,18 @@ function checkDirectory(path: string, mayBeMissing: ReadonlySet<string> | undefi
   return path;
 }
 
+function optional<K extends string, V>(name: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [name]: value }) as { [P in K]?: V };
+}
+
+/** `max_deletes`: a whole number of deletes (0 pauses every delete), or a share of the folder like "10%". */
+function parseMaxDeletes(value: unknown): FolderConfig['maxDeletes'] {
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return { count: value };
+  const share = typeof value === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(value) : null;
+  if (share && Number(share[1]) <= 100) return { share: Number(share[1]) / 100 };
+  throw new InvalidValue(`expected a whole number of deletes or a share of the folder like "10%", got ${describeValue(value)}`);
+}
+
 export function readFolder(folder: SectionReader, defaults: FolderDefaults): ReadFolder {
   const explicitName = folder.parsed('name', checkName);
   const rawPath = folder.require('path', folder.string('path'), 'the local directory to back up');
@@ -77,6 +89,8 @@ export function readFolder(folder: SectionReader, defaults: FolderDefaults): Rea
     storageClass: folder.oneOf('storage_class', STORAGE_CLASSES),
     watcher: folder.oneOf('watcher', WATCHERS) ?? defaults.watcher,
     ...readObjectHeaders(folder),
+    ...optional('maxDeletes', folder.parsed('max_deletes', parseMaxDeletes)),
+    ...optional('deleteDelayMs', folder.duration('delete_delay', { min: 0 })),
   };
   folder.reportUnknownKeys();
   return {

@@ -119,6 +119,13 @@ export interface FolderConfig {
   /** x-oss-tagging on every new object: at most 10, keys up to 128 and values up to 256 characters. */
   tags?: Record<string, string>;
   watcher: WatcherKind;
+  /**
+   * Mirror folders: at most this many remote deletes in one pass (a walk's or a watcher batch's,
+   * plus those still pending) before deletes pause; a count, or a share of the folder's files.
+   */
+  maxDeletes?: { count: number } | { share: number };
+  /** Mirror folders: how long (ms) a remote delete waits; a file back meanwhile cancels it. 0: none. */
+  deleteDelayMs?: number;
 }
 
 export type ListenAddress = { kind: 'tcp'; host: string; port: number; loopback: boolean } | { kind: 'unix'; path: string };

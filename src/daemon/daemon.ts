@@ -55,6 +55,8 @@ interface DaemonEvents {
   operatorPause: [folder: string, paused: boolean];
   /** A verify on verify_schedule found a mismatch or could not check a folder (the webhook alert). */
   verifyMismatch: [alert: VerifyAlert];
+  /** A mirror folder's remote deletes were paused by max_deletes (an alert). */
+  deletesHeld: [folder: string, held: number, limit: number];
 }
 
 const HEARTBEAT_MS = 5_000;
@@ -337,6 +339,8 @@ export class Daemon extends EventEmitter<DaemonEvents> {
         this.lastReconciledAt.set(folder.name, Date.now());
         this.emit('reconciled', folder.name);
       },
+      onDeletesHeld: (name, held, limit) => this.emit('deletesHeld', name, held, limit),
+      adoption: { list: (f) => this.stack.serverSide.listFolder(f), adopt: (f) => this.stack.serverSide.adoptQueued(f) },
     });
     this.folders.set(folder.name, sync);
   }

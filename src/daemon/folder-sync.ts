@@ -4,6 +4,7 @@ import type { FolderConfig } from '../config/index.js';
 import type { Observation, StateStore } from '../store/index.js';
 import { coalesce } from '../lib/coalesce.js';
 import { failpointValue } from '../lib/failpoint.js';
+import { DeleteGuard } from './delete-guard.js';
 import type { Logger } from '../lib/logger.js';
 import { objectKey } from './object-key.js';
 import { reconcileFolder, type ReconcileResult } from './reconciler.js';
@@ -42,6 +43,14 @@ export interface FolderSyncOptions {
   onRemoved: () => void;
   /** A reconcile walk finished without error (the status page, metrics and the ping URL). */
   onReconciled?: () => void;
+  /** Remote deletes of the folder were paused by max_deletes (an alert). */
+  onDeletesHeld?: (folder: string, held: number, limit: number) => void;
+  /**
+   * Adoption at start: `list` while the start-up walk runs (undefined: the store knows the folder,
+   * nothing to adopt; true: there is something to adopt from), then `adopt` after the walk, while
+   * the folder's queue is not worked on yet.
+   */
+  adoption?: { list: (folder: FolderConfig) => Promise<boolean> | undefined; adopt: (folder: FolderConfig) => Promise<void> };
 }
 
 /**
@@ -51,6 +60,7 @@ export interface FolderSyncOptions {
  */
 export class FolderSync {
   private readonly filter: PathFilter;
+  private readonly deletes: DeleteGuard;
   private watcher: FolderWatcher | undefined;
   private settle: SettleTracker | undefined;
   private pendingSettled: Observation[] = [];
@@ -60,6 +70,7 @@ export class FolderSync {
   private readonly scheduleFlush = coalesce(() => this.unattended(() => this.flush()));
   private reconciling: Promise<ReconcileResult | undefined> | undefined;
   private paused = false;
+  private adopting = false;
   private closed = false;
   /** What the last reconcile could not back up, and why; undefined when it missed nothing. */
   shortfall: string | undefined;
@@ -75,6 +86,12 @@ export class FolderSync {
     readonly folder: FolderConfig,
     private readonly options: FolderSyncOptions,
   ) {
+    this.deletes = new DeleteGuard({
+      store: options.store,
+      logger: options.logger,
+      settleMs: options.settleMs,
+      onHeld: options.onDeletesHeld,
+    });
     this.filter = createPathFilter({
       include: folder.include,
       exclude: [...folder.exclude, ...options.ignore],
@@ -86,9 +103,9 @@ export class FolderSync {
     return this.folder.name;
   }
 
-  /** False while the folder's root is missing: its queue is not worked on. */
+  /** False while the folder's root is missing (or files are being adopted): its queue is not worked on. */
   get active(): boolean {
-    return !this.paused && !this.closed;
+    return !this.paused && !this.closed && !this.adopting;
   }
 
   /**
@@ -101,7 +118,20 @@ export class FolderSync {
     if (!present) this.pause('folder is missing (unmounted disk?)');
     // Watch even a missing root: the watcher reports when it appears (root-restored).
     if (this.options.watch) await this.startWatching();
-    if (present && !this.closed) await this.reconcile('start-up');
+    if (present && !this.closed) {
+      // Adoption: the listing runs while the folder is walked, and the queue waits (inactive) until
+      // what OSS already holds is recorded; only for a folder the store knows nothing of (list()
+      // decides at once, before the walk records any file).
+      const listing = this.options.adoption?.list(this.folder);
+      this.adopting = listing !== undefined;
+      try {
+        await this.reconcile('start-up');
+        if (await listing) await this.options.adoption!.adopt(this.folder);
+      } finally {
+        this.adopting = false;
+      }
+      this.options.onWork();
+    }
   }
 
   /** A full walk against the store; concurrent calls share one walk. Never rejects: errors are logged. */
@@ -162,6 +192,8 @@ export class FolderSync {
     // This walk's verdict replaces the last: what it did not find missing is back (or was deleted for sure).
     this.unmounted.clear();
     if (result.missing.length > 0) this.applyRemovals(result.missing);
+    const missing = new Set(result.missing);
+    this.deletes.present(this.name, (relPath) => !missing.has(relPath));
     this.shortfall = shortfallOf(result, {
       stillChanging,
       waitedMs: ONCE_SETTLE_WINDOWS * this.options.settleMs,
@@ -354,12 +386,8 @@ export class FolderSync {
     }
     if (gone.length === 0) return gone;
     for (const relPath of gone) this.unmounted.delete(relPath);
-    if (this.folder.deletePolicy === 'mirror') {
-      if (this.options.store.queue.markForDeletion(this.name, gone) > 0) {
-        this.options.onWork();
-        this.options.onRemoved();
-      }
-    } else if (this.options.store.queue.forget(this.name, gone) > 0) {
+    if (this.deletes.apply(this.folder, gone)) {
+      this.options.onWork();
       this.options.onRemoved();
     }
     return gone;

@@ -16,6 +16,7 @@ import {
 } from '../uploader/index.js';
 import { buildCredentialsProvider } from './credentials/build-provider.js';
 import { TransferScheduler, type TaskRunner } from './transfer-scheduler.js';
+import { ServerSideTransfer } from './server-side-transfer.js';
 import { TransferWorker, type TransferWorkerOptions } from './transfer-worker.js';
 
 /** What a transfer stack is built with besides the config: the daemon's long-lived parts and callbacks. */
@@ -43,6 +44,8 @@ export interface TransferStack {
   credentials: CredentialsProvider;
   storage: ObjectStorage;
   worker: TransferWorker;
+  /** Adoption and server-side renames: what OSS may hold without an upload. */
+  serverSide: ServerSideTransfer;
 }
 
 /**
@@ -85,14 +88,16 @@ export function buildTransferStack(c: Config, parts: TransferStackParts): Transf
   });
   // The worker takes the parts it needs (TransferWorkerOptions); a file changing under its upload is
   // tried again after the settle window.
+  const serverSide = new ServerSideTransfer({ store: parts.store, storage, logger, settleMs: c.settleMs });
   const worker = new TransferWorker({
     ...parts,
     uploader,
     storage,
+    serverSide: (row, folder) => serverSide.run(row, folder),
     maxAttempts: c.maxAttempts,
     liveBackoffBaseMs: Math.max(1_000, c.settleMs),
   });
-  return { credentials, storage, worker };
+  return { credentials, storage, worker, serverSide };
 }
 
 /** The config settings a transfer stack is built from: a reload rebuilds it when one of them changed. */

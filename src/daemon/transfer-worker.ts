@@ -36,6 +36,8 @@ export interface TransferWorkerOptions {
   onFatal: (folder: string, err: Error) => void;
   /** Where a state database that refused a write becomes fatal; any other error is thrown on. */
   onStoreError: (err: unknown) => void;
+  /** A file OSS may already hold (no remote facts recorded): true when it was recorded so without an upload (a rename's copy). */
+  serverSide?: (row: FileRow, folder: FolderConfig) => Promise<boolean>;
   /** A file is gone from disk: applies the folder's delete policy if it really was deleted (false: not judged now). */
   onGone: (folder: string, relPath: string, fileDev: bigint) => boolean;
 }
@@ -90,6 +92,7 @@ export class TransferWorker {
         return;
       }
     }
+    if (row.remoteCrc64 === null && (await this.options.serverSide?.(row, folder))) return;
     const started = Date.now();
     const ref = `${row.bucket}/${row.key}`;
     this.inFlight.set(ref, row.id);

@@ -79,6 +79,8 @@ function isJson(req: IncomingMessage): boolean {
  *   GET    /-/requests  -> the request log, RequestLogEntry[] as JSON
  *   DELETE /-/requests  -> 204, log cleared
  *   POST   /-/credentials  body: a temporary credential (see credentialFromJson) -> 201; never echoed
+ *   POST   /-/worm     body: {"bucket": NAME} -> 204; the bucket's retention policy is locked from now
+ *                      on (worm-lock.ts): deleting or overwriting an object answers FileImmutable
  */
 export class AdminEndpoint {
   constructor(
@@ -86,6 +88,7 @@ export class AdminEndpoint {
     private readonly requestLog: RequestLog,
     private readonly token: string,
     private readonly credentials?: { add(credential: Credential): void },
+    private readonly lockBucket?: (name: string) => boolean,
   ) {}
 
   async handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
@@ -115,6 +118,12 @@ export class AdminEndpoint {
           if (!this.credentials) break;
           this.credentials.add(credentialFromJson(await readJsonBody(req)));
           return sendJson(res, 201, { added: 1 });
+        }
+        case 'POST /-/worm': {
+          const body = (await readJsonBody(req)) as { bucket?: unknown } | null;
+          if (!this.lockBucket || typeof body?.bucket !== 'string' || !this.lockBucket(body.bucket))
+            throw new InvalidFaultRuleError('worm: "bucket" must name a bucket of this emulator');
+          return void res.writeHead(204).end();
         }
         case 'GET /-/faults':
           return sendJson(res, 200, this.faults.list().map(faultRuleToJson));

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { archiveRestores } from './archive-restore.js';
 import { Authenticator } from './authenticator.js';
 import { Bucket } from './bucket.js';
+import { lockBucket } from './worm-lock.js';
 import { EmulatorServer } from './emulator-server.js';
 import { FaultInjector } from './fault-injector.js';
 import { RequestLog } from './request-log.js';
@@ -46,6 +47,8 @@ export interface Emulator {
   readonly adminToken: string;
   /** Accepts a temporary (STS) credential from now on: its token is checked, and refused once expired. */
   addCredential(credential: Credential): void;
+  /** Locks the bucket's retention policy (WORM): deleting or overwriting its objects answers FileImmutable. */
+  lockBucket(name: string): void;
   /** Closes the server and destroys open sockets. Safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -121,6 +124,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     requestLog,
     adminToken,
     addCredential: (credential) => authenticator.add(credential),
+    lockBucket: (name) => {
+      const bucket = buckets.get(name);
+      if (!bucket) throw new EmulatorConfigError(`no bucket '${name}' to lock`);
+      lockBucket(bucket);
+    },
     // Idempotent: a second stop waits for the first.
     stop: () => (stopped ??= server.close()),
   };

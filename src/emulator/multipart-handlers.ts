@@ -3,6 +3,7 @@ import { removeQuietly, tempFilePath } from './atomic-file.js';
 import { drainBody, readSmallBody, receiveBodyToFile } from './body-reader.js';
 import type { Bucket } from './bucket.js';
 import { parseCompleteRequest } from './complete-request.js';
+import { uploadPartCopy } from './copy-handlers.js';
 import type { CompletePartRef } from './complete-request.js';
 import { crc64CombineAll } from '../lib/crc64.js';
 import type { PartMeta } from './multipart-store.js';
@@ -11,6 +12,7 @@ import { ossErrors } from './oss-error.js';
 import { checkObjectKey } from './parsed-request.js';
 import type { RequestContext } from './request-context.js';
 import { sendEmpty, sendXml } from './responses.js';
+import { refuseIfImmutable } from './worm-lock.js';
 
 /** OSS's minimum size for every part but the last, checked at Complete. */
 export const MIN_PART_SIZE = 100 * 1024;
@@ -42,7 +44,7 @@ export async function uploadPart(ctx: RequestContext, bucket: Bucket, tempDir: s
       ArgumentValue: String(ctx.parsed.query.partNumber),
     });
   }
-  if (ctx.header('x-oss-copy-source')) throw ossErrors.notImplemented('UploadPartCopy');
+  if (ctx.parsed.operation === 'UploadPartCopy') return uploadPartCopy(ctx, bucket, tempDir, partNumber);
   const uploadId = uploadIdOf(ctx);
   bucket.uploads.get(uploadId, ctx.parsed.key);
   const temp = tempFilePath(tempDir);
@@ -138,6 +140,7 @@ export async function completeMultipartUpload(ctx: RequestContext, bucket: Bucke
   const result = await bucket.uploads.exclusive(uploadId, async () => {
     const upload = bucket.uploads.get(uploadId, ctx.parsed.key); // still there after waiting?
     const parts = chosenParts(requested, bucket.uploads.parts(uploadId));
+    refuseIfImmutable(bucket, upload.key);
     const etagMd5 = createHash('md5');
     for (const p of parts) etagMd5.update(Buffer.from(p.etag, 'hex'));
     const meta = {

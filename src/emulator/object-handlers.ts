@@ -15,6 +15,7 @@ import { utf8AsBytes } from './signature-v1.js';
 import { objectHeaders, sendEmpty } from './responses.js';
 import { STORAGE_CLASSES, STORED_HEADERS } from './types.js';
 import type { ObjectMeta, StorageClass } from './types.js';
+import { refuseIfImmutable } from './worm-lock.js';
 
 /** OSS's limit for PutObject and for one part. */
 export const MAX_SINGLE_UPLOAD = 5 * 1024 ** 3;
@@ -80,7 +81,7 @@ export function uploadResultHeaders(md5Hex: string, crc64: string): OutgoingHttp
 export async function putObject(ctx: RequestContext, bucket: Bucket, tempDir: string): Promise<void> {
   const key = ctx.parsed.key!;
   checkObjectKey(key);
-  if (ctx.header('x-oss-copy-source')) throw ossErrors.notImplemented('CopyObject');
+  refuseIfImmutable(bucket, key);
   const attributes = newObjectAttributesOf(ctx);
   const temp = tempFilePath(tempDir);
   const body = await receiveBodyToFile(ctx, temp, MAX_SINGLE_UPLOAD);
@@ -181,6 +182,7 @@ export async function headObject(ctx: RequestContext, bucket: Bucket): Promise<v
 }
 
 export async function deleteObject(ctx: RequestContext, bucket: Bucket): Promise<void> {
+  refuseIfImmutable(bucket, ctx.parsed.key!);
   const versionId = ctx.parsed.query.versionId;
   const outcome =
     versionId === undefined ? await bucket.objects.delete(ctx.parsed.key!) : await bucket.objects.deleteVersion(ctx.parsed.key!, versionId);

@@ -2,6 +2,7 @@ import { restoreObject } from './archive-restore.js';
 import { deleteBucketLifecycle, getBucketLifecycle, putBucketLifecycle } from './bucket-lifecycle.js';
 import type { Bucket } from './bucket.js';
 import { getBucketVersioning, putBucketVersioning } from './bucket-versioning.js';
+import { copyObject } from './copy-handlers.js';
 import { listMultipartUploads, listObjectVersions, listObjects, listObjectsV2 } from './list-handlers.js';
 import { abortMultipartUpload, completeMultipartUpload, initiateMultipartUpload, listParts, uploadPart } from './multipart-handlers.js';
 import { getObjectTagging } from './object-attributes.js';
@@ -14,6 +15,7 @@ export type OperationHandler = (ctx: RequestContext, bucket: Bucket, tempDir: st
 /** Which function answers each OSS operation. */
 export const OPERATION_HANDLERS: Record<OssOperation, OperationHandler> = {
   PutObject: putObject,
+  CopyObject: copyObject,
   GetObject: getObject,
   HeadObject: headObject,
   DeleteObject: deleteObject,
@@ -21,6 +23,7 @@ export const OPERATION_HANDLERS: Record<OssOperation, OperationHandler> = {
   ListObjectsV2: listObjectsV2,
   InitiateMultipartUpload: initiateMultipartUpload,
   UploadPart: uploadPart,
+  UploadPartCopy: uploadPart,
   ListParts: listParts,
   CompleteMultipartUpload: completeMultipartUpload,
   AbortMultipartUpload: abortMultipartUpload,

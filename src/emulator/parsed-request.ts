@@ -45,7 +45,7 @@ function decodePath(rawPath: string): string {
   }
 }
 
-function operationOf(method: string, key: string | undefined, query: Record<string, string>): OssOperation | undefined {
+function operationOf(method: string, key: string | undefined, query: Record<string, string>, copy: boolean): OssOperation | undefined {
   const has = (name: string): boolean => name in query;
   if (key === undefined) {
     if (has('lifecycle'))
@@ -62,7 +62,9 @@ function operationOf(method: string, key: string | undefined, query: Record<stri
   if (has('tagging')) return method === 'GET' ? 'GetObjectTagging' : undefined;
   switch (method) {
     case 'PUT':
-      return has('uploadId') && has('partNumber') ? 'UploadPart' : has('uploadId') ? undefined : 'PutObject';
+      // A copy (x-oss-copy-source) is its own operation: it sends no body, and faults and logs tell them apart.
+      if (has('uploadId') && has('partNumber')) return copy ? 'UploadPartCopy' : 'UploadPart';
+      return has('uploadId') ? undefined : copy ? 'CopyObject' : 'PutObject';
     case 'GET':
       return has('uploadId') ? 'ListParts' : 'GetObject';
     case 'HEAD':
@@ -98,7 +100,7 @@ export function parseRequest(req: IncomingMessage): ParsedRequest {
   const parsed: ParsedRequest = { method, rawPath, query, pathStyle, bucket, key };
   const unimplemented = unimplementedSubResource(query);
   if (unimplemented !== undefined) parsed.unimplemented = unimplemented;
-  else if (bucket !== undefined) parsed.operation = operationOf(method, key, query);
+  else if (bucket !== undefined) parsed.operation = operationOf(method, key, query, req.headers['x-oss-copy-source'] !== undefined);
   if (query.uploadId !== undefined) parsed.uploadId = query.uploadId;
   if (query.partNumber !== undefined) parsed.partNumber = Number(query.partNumber);
   return parsed;

@@ -2,6 +2,7 @@
 
 export type OssOperation =
   | 'PutObject'
+  | 'CopyObject'
   | 'GetObject'
   | 'HeadObject'
   | 'DeleteObject'
@@ -9,6 +10,7 @@ export type OssOperation =
   | 'ListObjectsV2'
   | 'InitiateMultipartUpload'
   | 'UploadPart'
+  | 'UploadPartCopy'
   | 'ListParts'
   | 'CompleteMultipartUpload'
   | 'AbortMultipartUpload'

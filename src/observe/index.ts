@@ -44,6 +44,14 @@ export async function startObserver(daemon: Daemon, config: Config, logger: Logg
   live.on('storeFailed', (err) => notifier.alert('state_db.failed', { stateDb: config.stateDb, error: err.message }));
   live.on('reconciled', () => pinger.ping());
   daemon.on('verifyMismatch', (alert) => notifier.alert('verify.mismatch', { ...alert }));
+  const deletesPaused = (folder: string, held: number, limit?: number): void =>
+    notifier.alert('deletes.paused', { folder, held, ...(limit === undefined ? {} : { limit }), release: 'oss-sync retry --deletes' });
+  daemon.on('deletesHeld', deletesPaused);
+  // Deletes paused before this was listening (the start-up walks): alerted now.
+  for (const folder of config.folders) {
+    const held = daemon.store.heldDeletes.count(folder.name);
+    if (held > 0) deletesPaused(folder.name, held);
+  }
   // Refreshes run at 80% of a lifetime: credentials within 10 minutes of expiry mean the provider is failing.
   let warnedFor: number | undefined;
   live.on('sample', () => {

@@ -9,7 +9,7 @@
 import type { Logger } from '../lib/logger.js';
 
 export type AlertEvent =
-  'file.parked' | 'folder.paused' | 'folder.resumed' | 'state_db.failed' | 'credentials.expiring' | 'verify.mismatch';
+  'file.parked' | 'folder.paused' | 'folder.resumed' | 'state_db.failed' | 'credentials.expiring' | 'verify.mismatch' | 'deletes.paused';
 
 export interface NotifierOptions {
   webhookUrl?: string;

@@ -186,17 +186,28 @@ export class FileQueue {
     return n;
   }
 
-  /** mirror policy: the local file is gone, so its remote object is to be deleted. */
-  markForDeletion(folder: string, relPaths: readonly string[], now = Date.now()): number {
+  /**
+   * mirror policy: the local file is gone, so its remote object is to be deleted, not before `dueAt`
+   * (delete_delay, or the rename window). The wait is durable: started_at NULL marks it as no lease,
+   * so a restart keeps it (resetInterrupted); a file back meanwhile is observed and re-queued.
+   */
+  markForDeletion(folder: string, relPaths: readonly string[], now = Date.now(), dueAt = 0): number {
     const mark = this.sql(
       `UPDATE files SET state = 'deleting', generation = generation + 1, attempts = 0, last_error = NULL,
-         next_attempt_at = 0, queued_at = ? WHERE folder = ? AND rel_path = ?`,
+         next_attempt_at = @dueAt, wait_ms = @waitMs, started_at = NULL, queued_at = @now WHERE folder = @folder AND rel_path = @relPath`,
     );
     let n = 0;
     this.db.transaction(() => {
-      for (const p of relPaths) n += mark.run(now, folder, p).changes;
+      for (const relPath of relPaths) n += mark.run({ dueAt, waitMs: Math.max(0, dueAt - now), now, folder, relPath }).changes;
     })();
     return n;
+  }
+
+  /** A pending delete of the path waits until `dueAt` (0: due now), e.g. while its object is the source of a copy. */
+  scheduleDelete(folder: string, relPath: string, dueAt: number, now = Date.now()): void {
+    this.sql(
+      `UPDATE files SET next_attempt_at = @dueAt, wait_ms = @waitMs WHERE folder = @folder AND rel_path = @relPath AND state = 'deleting'`,
+    ).run({ dueAt, waitMs: Math.max(0, dueAt - now), folder, relPath });
   }
 
   /**
@@ -232,7 +243,9 @@ export class FileQueue {
          FROM files INDEXED BY ${index} WHERE ${where.join(' AND ')} ORDER BY id LIMIT @limit`,
     ).safeIntegers(true);
     const startUpload = this.sql(`UPDATE files SET state = 'uploading', started_at = @now, bytes_done = 0 WHERE id = @id`);
-    const leaseDelete = this.sql(`UPDATE files SET next_attempt_at = @until, wait_ms = ${DELETE_LEASE_MS} WHERE id = @id`);
+    const leaseDelete = this.sql(
+      `UPDATE files SET next_attempt_at = @until, wait_ms = ${DELETE_LEASE_MS}, started_at = @now WHERE id = @id`,
+    );
     return this.db.transaction(() => {
       const rows = (
         select.all({
@@ -250,7 +263,7 @@ export class FileQueue {
           row.state = 'uploading';
           row.startedAt = now;
         } else {
-          leaseDelete.run({ until: now + DELETE_LEASE_MS, id: row.id });
+          leaseDelete.run({ until: now + DELETE_LEASE_MS, now, id: row.id });
         }
       }
       return rows;
@@ -438,7 +451,10 @@ export class FileQueue {
   resetInterrupted(): number {
     return this.db.transaction(() => {
       const a = this.sql(`UPDATE files SET state = 'queued' WHERE state = 'uploading'`).run().changes;
-      const b = this.sql(`UPDATE files SET next_attempt_at = 0 WHERE state = 'deleting'`).run().changes;
+      // Leased deletes (started_at set) were interrupted; a delete still waiting out its delay keeps its time.
+      const b = this.sql(
+        `UPDATE files SET next_attempt_at = 0, started_at = NULL WHERE state = 'deleting' AND started_at IS NOT NULL`,
+      ).run().changes;
       return a + b;
     })();
   }
@@ -479,13 +495,24 @@ export class FileQueue {
     return row ? toFileRow(row as Record<string, unknown>) : undefined;
   }
 
-  /** How many rows are waiting (now or later) — lets `once` know when it is finished. */
-  pendingCount(folders?: readonly string[]): number {
-    const sql = `SELECT count(*) FROM files WHERE state IN ('queued','uploading','deleting')${
-      folders ? ' AND folder IN (SELECT value FROM json_each(?))' : ''
-    }`;
-    const stmt = this.sql(sql).pluck();
-    return (folders ? stmt.get(JSON.stringify(folders)) : stmt.get()) as number;
+  /**
+   * How many rows are waiting (now or later) — lets `once` know when it is finished. A delete
+   * waiting out a delete_delay (no lease, due over a minute from now) is left for a later run.
+   */
+  pendingCount(folders?: readonly string[], now = Date.now()): number {
+    const sql = `SELECT count(*) FROM files WHERE (state IN ('queued','uploading')
+        OR (state = 'deleting' AND NOT (started_at IS NULL AND next_attempt_at > @later)))${
+          folders ? ' AND folder IN (SELECT value FROM json_each(@folders))' : ''
+        }`;
+    const later = now + DELAYED_DELETE_MS;
+    return this.sql(sql)
+      .pluck()
+      .get(folders ? { later, folders: JSON.stringify(folders) } : { later }) as number;
+  }
+
+  /** A folder's remote deletes marked and not done yet (max_deletes counts them). */
+  pendingDeletes(folder: string): number {
+    return this.sql(`SELECT count(*) FROM files WHERE folder = ? AND state = 'deleting'`).pluck().get(folder) as number;
   }
 
   /** The wall clock stepped (or may have, at start-up): see rescheduleWaits. Returns how many rows moved. */
@@ -513,6 +540,9 @@ const KEY_PATH_SQL = sep === '\\' ? `replace(rel_path, '\\', '/')` : 'rel_path';
 
 /** Rows per page of reconcileKeys(). */
 const RECONCILE_KEYS_PAGE = 65_536;
+
+/** A delete not leased and due further away than this is a delete_delay: `once` does not wait for it. */
+const DELAYED_DELETE_MS = 60_000;
 
 /** A deletion claimed by a worker is not claimed again for this long (released at restart). */
 const DELETE_LEASE_MS = 10 * 60_000;

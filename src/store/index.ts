@@ -10,3 +10,5 @@ export { SCHEMA_VERSION } from './migrations.js';
 export type { FileRow, FileState, Fingerprint, Observation, PartRecord, UploadRecord } from './types.js';
 export { RestoreProgress, type RestoreRecord, type RestoredPart } from './restore-progress.js';
 export { VerifyRecords, type RecordedFile } from './verify-records.js';
+export { RemovedFiles, type RemovedFile } from './removed-files.js';
+export { HeldDeletes, type HeldDelete } from './held-deletes.js';

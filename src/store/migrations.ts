@@ -124,6 +124,33 @@ const MIGRATIONS: ReadonlyArray<string> = [
      name        TEXT    PRIMARY KEY,
      finished_at INTEGER NOT NULL
    ) WITHOUT ROWID;`,
+  // 8: server-side renames and delete safeguards. removed_files: what a file held on OSS when it
+  //    vanished (a keep folder drops its row at once), so a file that reappears elsewhere with the
+  //    same identity is copied on OSS instead of uploaded; files_by_ino finds a known file by identity. held_deletes: a mirror folder's deletes
+  //    paused by max_deletes until `oss-sync retry --deletes` (the file's row stays as it was).
+  `CREATE TABLE IF NOT EXISTS removed_files (
+     folder       TEXT    NOT NULL,
+     rel_path     TEXT    NOT NULL,
+     bucket       TEXT    NOT NULL,
+     remote_key   TEXT    NOT NULL,
+     size         INTEGER NOT NULL,
+     mtime_ns     INTEGER NOT NULL,
+     ino          INTEGER NOT NULL,
+     dev          INTEGER NOT NULL,
+     remote_etag  TEXT    NOT NULL,
+     remote_crc64 TEXT    NOT NULL,
+     removed_at   INTEGER NOT NULL,
+     PRIMARY KEY (folder, rel_path)
+   );
+   CREATE INDEX IF NOT EXISTS removed_files_by_ino ON removed_files (ino, size);
+   CREATE INDEX IF NOT EXISTS files_by_ino ON files (ino, size);
+   CREATE TABLE IF NOT EXISTS held_deletes (
+     folder   TEXT    NOT NULL,
+     rel_path TEXT    NOT NULL,
+     reason   TEXT    NOT NULL,
+     held_at  INTEGER NOT NULL,
+     PRIMARY KEY (folder, rel_path)
+   ) WITHOUT ROWID;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

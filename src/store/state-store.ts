@@ -4,7 +4,9 @@ import { failpointValue } from '../lib/failpoint.js';
 import { DaemonRegistry } from './daemon-registry.js';
 import { type Db, integrityCheck, openDatabase, quickCheck } from './database.js';
 import { FileQueue } from './file-queue.js';
+import { HeldDeletes } from './held-deletes.js';
 import { requireCurrentSchema } from './migrations.js';
+import { RemovedFiles } from './removed-files.js';
 import { RestoreProgress } from './restore-progress.js';
 import { StatusReport } from './status-report.js';
 import { UploadRecords } from './upload-records.js';
@@ -18,6 +20,8 @@ export class StateStore {
   readonly report: StatusReport;
   readonly restores: RestoreProgress;
   readonly verify: VerifyRecords;
+  readonly removed: RemovedFiles;
+  readonly heldDeletes: HeldDeletes;
 
   private constructor(
     readonly path: string,
@@ -29,6 +33,8 @@ export class StateStore {
     this.report = new StatusReport(db);
     this.restores = new RestoreProgress(db);
     this.verify = new VerifyRecords(db);
+    this.removed = new RemovedFiles(db);
+    this.heldDeletes = new HeldDeletes(db);
   }
 
   static open(path: string): StateStore {

@@ -68,6 +68,15 @@ export interface AliOssClient {
     nextUploadIdMarker: string | undefined;
   }>;
   delete(name: string, options: Record<string, unknown>): Promise<{ res: AliOssResponse }>;
+  copy(name: string, sourceName: string, sourceBucket: string, options: Record<string, unknown>): Promise<{ res: AliOssResponse }>;
+  uploadPartCopy(
+    name: string,
+    uploadId: string,
+    partNo: number,
+    range: string,
+    sourceData: { sourceKey: string; sourceBucketName: string },
+    options: Record<string, unknown>,
+  ): Promise<{ etag: string; res: AliOssResponse }>;
   getBucketLifecycle(
     name: string,
     options: Record<string, unknown>,

@@ -52,6 +52,7 @@ export {
   storageErrorCode,
 } from './errors.js';
 export { openFolderFile } from './folder-file.js';
+export { etagHex, fileMeta } from './upload-context.js';
 export type { FileIdentity, FolderFile } from './folder-file.js';
 export type { FileFingerprint, RecordedPart, RecordedUpload, UploadJournal, UploadOutcome } from './journal.js';
 export { CredentialsFetchError, CredentialsUnavailableError, RefreshingCredentials, staticCredentials } from './credentials-provider.js';

@@ -151,6 +151,20 @@ export interface ObjectStorage {
   listMultipartUploads(bucket: string, prefix?: string, options?: RequestOptions): Promise<ListedUpload[]>;
   /** On a versioned bucket OSS keeps the object's versions and answers with the delete marker it left. */
   deleteObject(ref: ObjectRef, options?: RequestOptions): Promise<DeletedObject>;
+  /**
+   * CopyObject within OSS (objects up to 1 GiB): no body is sent. `meta` given: the copy carries it
+   * (metadata directive REPLACE); otherwise the source's (COPY).
+   */
+  copyObject(source: ObjectRef, target: ObjectRef, options?: NewObjectOptions & RequestOptions): Promise<StoredChecksums>;
+  /** UploadPartCopy: the part is `range` (inclusive) of `source`; no body is sent. */
+  uploadPartCopy(
+    ref: ObjectRef,
+    uploadId: string,
+    partNumber: number,
+    source: ObjectRef,
+    range: { start: number; end: number },
+    options?: RequestOptions,
+  ): Promise<StoredChecksums>;
   /** The bucket's lifecycle rules; none (NoSuchLifecycle) is an empty list. */
   getLifecycleRules(bucket: string, options?: RequestOptions): Promise<LifecycleRule[]>;
   /** Replaces the bucket's whole lifecycle configuration with these rules (abort-incomplete-upload rules). */

@@ -206,6 +206,37 @@ export class OssStorage implements ObjectStorage {
     return { deleteMarker: headerValue(res, 'x-oss-delete-marker') === 'true', ...(versionId !== undefined ? { versionId } : {}) };
   }
 
+  async copyObject(source: ObjectRef, target: ObjectRef, options: NewObjectOptions & RequestOptions = {}): Promise<StoredChecksums> {
+    if (source.bucket !== target.bucket) throw new Error(`internal: copy from oss://${source.bucket} to another bucket`);
+    // ali-oss turns every header given to copy() into x-oss-copy-source-*: metadata goes as `meta`
+    // (which makes the directive REPLACE), the storage class is left as the source's.
+    const result = await this.call('CopyObject', target, (client) =>
+      client.copy(target.key, source.key, source.bucket, { ...(options.meta ? { meta: options.meta } : {}), ...sdkOptions(options) }),
+    );
+    return checksumsOf(result.res);
+  }
+
+  async uploadPartCopy(
+    ref: ObjectRef,
+    uploadId: string,
+    partNumber: number,
+    source: ObjectRef,
+    range: { start: number; end: number },
+    options: RequestOptions = {},
+  ): Promise<StoredChecksums> {
+    const result = await this.call('UploadPartCopy', ref, (client) =>
+      client.uploadPartCopy(
+        ref.key,
+        uploadId,
+        partNumber,
+        `${range.start}-${range.end}`,
+        { sourceKey: source.key, sourceBucketName: source.bucket },
+        sdkOptions(options),
+      ),
+    );
+    return checksumsOf(result.res);
+  }
+
   async getLifecycleRules(bucket: string, options: RequestOptions = {}): Promise<LifecycleRule[]> {
     let rules;
     try {

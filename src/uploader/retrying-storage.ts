@@ -109,6 +109,21 @@ class RetryingStorage implements ObjectStorage {
     return this.retry('RestoreObject', options, () => this.inner.restoreObject(ref, options));
   }
 
+  copyObject(source: ObjectRef, target: ObjectRef, options?: NewObjectOptions & RequestOptions): Promise<StoredChecksums> {
+    return this.retry('CopyObject', options, () => this.inner.copyObject(source, target, options));
+  }
+
+  uploadPartCopy(
+    ref: ObjectRef,
+    uploadId: string,
+    partNumber: number,
+    source: ObjectRef,
+    range: { start: number; end: number },
+    options?: RequestOptions,
+  ): Promise<StoredChecksums> {
+    return this.retry('UploadPartCopy', options, () => this.inner.uploadPartCopy(ref, uploadId, partNumber, source, range, options));
+  }
+
   deleteObject(ref: ObjectRef, options?: RequestOptions): Promise<DeletedObject> {
     return this.retry('DeleteObject', options, () => this.inner.deleteObject(ref, options));
   }

@@ -94,6 +94,21 @@ class ThrottledStorage implements ObjectStorage {
     return this.inner.restoreObject(ref, options);
   }
 
+  copyObject(source: ObjectRef, target: ObjectRef, options?: NewObjectOptions & RequestOptions): Promise<StoredChecksums> {
+    return this.inner.copyObject(source, target, options);
+  }
+
+  uploadPartCopy(
+    ref: ObjectRef,
+    uploadId: string,
+    partNumber: number,
+    source: ObjectRef,
+    range: { start: number; end: number },
+    options?: RequestOptions,
+  ): Promise<StoredChecksums> {
+    return this.inner.uploadPartCopy(ref, uploadId, partNumber, source, range, options);
+  }
+
   deleteObject(ref: ObjectRef, options?: RequestOptions): Promise<DeletedObject> {
     return this.inner.deleteObject(ref, options);
   }

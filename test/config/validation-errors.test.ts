@@ -31,6 +31,17 @@ describe('config validation errors', () => {
     );
   });
 
+  it('reports a bad max_deletes or delete_delay at the value, and reads good ones', () => {
+    const error = ws.fail([...OSS_LINES, ...ONE_FOLDER, '    max_deletes: lots', '    delete_delay: soon']);
+    expect(error.message).toContain(
+      at(9, 18, 'folders[0].max_deletes: expected a whole number of deletes or a share of the folder like "10%", got "lots"'),
+    );
+    expect(error.message).toContain(at(10, 19, 'folders[0].delete_delay:'));
+    const share = ws.load([...OSS_LINES, ...ONE_FOLDER, '    max_deletes: 10%', '    delete_delay: 24h']).folders[0]!;
+    expect(share.maxDeletes).toEqual({ share: 0.1 });
+    expect(share.deleteDelayMs).toBe(24 * 3600_000);
+  });
+
   it('reports a wrong size unit and a part size out of range', () => {
     const error = ws.fail([...OSS_LINES, 'part_size: 8 MBs', 'multipart_threshold: 10KiB', 'settle_time: 2 days', ...ONE_FOLDER]);
     expect(error.message).toContain(at(5, 12, 'part_size: unknown unit "MBs" in "8 MBs"'));

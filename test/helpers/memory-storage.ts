@@ -116,6 +116,34 @@ export class MemoryStorage implements ObjectStorage {
     });
   }
 
+  /** CopyObject: the copy keeps the source's ETag and CRC-64; `meta` given replaces the source's (REPLACE). */
+  copyObject(source: ObjectRef, target: ObjectRef, options: NewObjectOptions & RequestOptions = {}): Promise<StoredChecksums> {
+    return this.request({ operation: 'CopyObject', ...target }, options, async () => {
+      const from = this.objects.get(refKey(source.bucket, source.key));
+      if (!from) throw fail('CopyObject', source, 'NoSuchKey', 404);
+      const stored = this.store(target, from.bytes, from.etag, { storageClass: from.storageClass, meta: options.meta ?? from.meta });
+      return { etag: stored.etag, crc64: stored.crc64 };
+    });
+  }
+
+  uploadPartCopy(
+    ref: ObjectRef,
+    uploadId: string,
+    partNumber: number,
+    source: ObjectRef,
+    range: { start: number; end: number },
+    options?: RequestOptions,
+  ): Promise<StoredChecksums> {
+    return this.request({ operation: 'UploadPartCopy', ...ref, uploadId, partNumber }, options, async () => {
+      const from = this.objects.get(refKey(source.bucket, source.key));
+      if (!from) throw fail('UploadPartCopy', source, 'NoSuchKey', 404);
+      const bytes = from.bytes.subarray(range.start, range.end + 1);
+      const etag = `"${md5(bytes).toString('hex').toUpperCase()}"`;
+      this.upload(ref, uploadId, 'UploadPartCopy').parts.set(partNumber, { bytes, etag });
+      return { etag, crc64: crc64(bytes) };
+    });
+  }
+
   listParts(ref: ObjectRef, uploadId: string, options?: RequestOptions): Promise<ListedPart[]> {
     return this.request({ operation: 'ListParts', ...ref, uploadId }, options, async () =>
       [...this.upload(ref, uploadId, 'ListParts').parts]

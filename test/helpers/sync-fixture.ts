@@ -25,7 +25,7 @@ export interface FolderSpec {
   include?: string[];
   exclude?: string[];
   watcher?: 'auto' | 'chokidar' | 'native' | 'poll';
-  /** Any other folder keys, written as given (e.g. server_side_encryption, tags). */
+  /** Any other folder keys, written as given (e.g. server_side_encryption, tags, max_deletes). */
   more?: Record<string, unknown>;
 }
 

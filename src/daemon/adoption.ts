@@ -1,0 +1,124 @@
+import { join } from 'node:path';
+import type { FolderConfig } from '../config/index.js';
+import { forEachLimit } from '../lib/for-each-limit.js';
+import type { FileRow, StateStore, VerifiedFile } from '../store/index.js';
+import { etagHex, type ListedObject, type ObjectStorage } from '../uploader/index.js';
+import { contentDigests } from './content-check.js';
+import type { Logger } from '../lib/logger.js';
+
+export interface AdoptionOptions {
+  store: StateStore;
+  storage: ObjectStorage;
+  logger: Logger;
+}
+
+/**
+ * Adoption: a file with no record whose key already holds an object of the same content is recorded
+ * as uploaded, without sending it. A lost state database, or a new machine over old data, then
+ * re-uploads nothing that is already there.
+ *
+ * When the store knows none of a folder's files at start, its prefix is listed ONCE before the
+ * start-up walk; after the walk, before the folder's queue is worked on, every queued file the
+ * listing holds at its size is read once locally (CRC-64 and MD5). A listing carries no CRC-64, but
+ * a PutObject's ETag is the MD5 of its bytes: an equal MD5 and size mean the same bytes, whose
+ * CRC-64 is the local one. A multipart object's ETag is no content hash: only then is the key HEADed
+ * for its CRC-64 (one request per large file, never one per file). Adopted files are recorded in
+ * batches; the others go up as usual.
+ */
+export class Adoption {
+  /** Per folder: the listing made before its start-up walk, until adoptQueued() used it. */
+  private readonly listings = new Map<string, Map<string, ListedObject>>();
+
+  constructor(private readonly o: AdoptionOptions) {}
+
+  /**
+   * Lists the folder's prefix when the store knows none of its files (undefined when it knows some:
+   * decided at once, before a walk records any); resolves true when there is something to adopt
+   * from (then adoptQueued() must follow the walk). Never rejects: adoption only saves bytes.
+   */
+  listFolder(folder: FolderConfig): Promise<boolean> | undefined {
+    if (this.o.store.queue.countFor(folder.name) > 0) return undefined;
+    return this.list(folder);
+  }
+
+  private async list(folder: FolderConfig): Promise<boolean> {
+    const started = Date.now();
+    try {
+      const objects = await this.o.storage.listObjects(folder.bucket, folder.prefix);
+      if (objects.length === 0) return false;
+      this.listings.set(folder.name, new Map(objects.map((o) => [o.key, o])));
+      this.o.logger.info('listed the folder prefix: files already there are adopted, not uploaded', {
+        folder: folder.name,
+        objects: objects.length,
+        ms: Date.now() - started,
+      });
+      return true;
+    } catch (err) {
+      this.o.logger.warn('cannot list the folder prefix; every file is uploaded', { folder: folder.name, error: err as Error });
+      return false;
+    }
+  }
+
+  /**
+   * After the start-up walk, while the folder's queue is not worked on: claims its due files, records
+   * those OSS already holds as verified and puts the others back in the queue.
+   */
+  async adoptQueued(folder: FolderConfig): Promise<void> {
+    const listing = this.listings.get(folder.name);
+    if (!listing) return;
+    this.listings.delete(folder.name);
+    const { queue } = this.o.store;
+    const started = Date.now();
+    // Files held back to settle are looked at too (their object either holds their bytes or not);
+    // those not adopted go back with their due time.
+    const rows = queue.claimDue(Number.MAX_SAFE_INTEGER, { folders: [folder.name], now: Number.MAX_SAFE_INTEGER });
+    let batch: VerifiedFile[] = [];
+    let adopted = 0;
+    // Several reads at once: each file's open, read and lstat wait on the thread pool, not the CPU.
+    await forEachLimit(rows, READS_AT_ONCE, async (row) => {
+      if (row.state === 'deleting') {
+        queue.releaseDeleteLease(row.id);
+        return;
+      }
+      const result = await this.match(row, folder, listing.get(row.key)).catch(() => undefined);
+      if (!result) {
+        queue.requeueChanged(row.id, row.generation, row.nextAttemptAt);
+        return;
+      }
+      batch.push({ id: row.id, generation: row.generation, result });
+      adopted++;
+      if (batch.length >= BATCH) {
+        queue.markVerifiedAll(batch);
+        batch = [];
+      }
+    });
+    queue.markVerifiedAll(batch);
+    this.o.logger.info('adopted files OSS already holds; nothing uploaded for them', {
+      folder: folder.name,
+      adopted,
+      toUpload: rows.length - adopted,
+      ms: Date.now() - started,
+    });
+  }
+
+  /** The record of an upload of this row, if the listed object holds its bytes. */
+  private async match(row: FileRow, folder: FolderConfig, listed: ListedObject | undefined): Promise<VerifiedFile['result'] | undefined> {
+    if (!listed || listed.size !== row.size || row.bucket !== folder.bucket) return undefined;
+    const file = { path: join(folder.path, row.relPath), root: folder.path, expected: { dev: row.dev, ino: row.ino } };
+    const local = await contentDigests(file, row.size);
+    if (!local) return undefined;
+    let crc64 = local.crc64;
+    if (etagHex(listed.etag) !== local.md5Hex) {
+      if (/^[0-9A-F]{32}$/.test(etagHex(listed.etag))) return undefined; // a PutObject of other bytes
+      const head = await this.o.storage.head({ bucket: row.bucket, key: row.key });
+      if (head?.crc64 === undefined || head.crc64 !== local.crc64 || head.size !== row.size) return undefined;
+      crc64 = head.crc64;
+    }
+    return { bucket: row.bucket, key: row.key, etag: listed.etag, crc64, fingerprint: local.fingerprint };
+  }
+}
+
+/** Adopted files recorded per transaction. */
+const BATCH = 1000;
+/** Files read for adoption at once. */
+const READS_AT_ONCE = 8;

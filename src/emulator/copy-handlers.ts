@@ -1,0 +1,154 @@
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Crc64 } from '../lib/crc64.js';
+import { removeQuietly, tempFilePath } from './atomic-file.js';
+import { drainBody } from './body-reader.js';
+import type { Bucket } from './bucket.js';
+import { MAX_SINGLE_UPLOAD, contentTypeOf, storageClassOf, storedHeadersOf, userMetaOf } from './object-handlers.js';
+import { OpenObject } from './object-reader.js';
+import { OssError, ossErrors } from './oss-error.js';
+import { checkObjectKey } from './parsed-request.js';
+import type { RequestContext } from './request-context.js';
+import { sendXml } from './responses.js';
+import { refuseIfImmutable } from './worm-lock.js';
+
+/** OSS's limit for CopyObject: larger objects are copied with UploadPartCopy (OSS's CopyObject/UploadPartCopy docs). */
+export const MAX_COPY_OBJECT = 1024 ** 3;
+
+/**
+ * The source key of `x-oss-copy-source: /BUCKET/URL-ENCODED-KEY`. Copies between buckets are real
+ * on OSS (same region) but oss-sync never makes one: the emulator answers NotImplemented.
+ */
+function copySourceKey(ctx: RequestContext, bucket: Bucket): string {
+  const raw = ctx.header('x-oss-copy-source') ?? '';
+  const match = /^\/?([^/]+)\/(.+)$/.exec(raw.split('?')[0]!);
+  if (!match) throw ossErrors.invalidArgument('Copy Source must mention the source bucket and key: /sourcebucket/sourcekey.');
+  if (match[1] !== bucket.name) throw ossErrors.notImplemented('Copying between buckets');
+  let key: string;
+  try {
+    key = decodeURIComponent(match[2]!);
+  } catch {
+    throw ossErrors.invalidArgument('Copy Source is not URL-encoded.', { ArgumentName: 'x-oss-copy-source', ArgumentValue: raw });
+  }
+  return key;
+}
+
+/**
+ * CopyObject: `PUT /key` with `x-oss-copy-source`. The data is shared (hard links), never re-read:
+ * the copy keeps the source's ETag and CRC-64. `x-oss-metadata-directive: COPY` (the default) keeps
+ * the source's user metadata and content type; REPLACE takes the request's.
+ */
+export async function copyObject(ctx: RequestContext, bucket: Bucket): Promise<void> {
+  const key = ctx.parsed.key!;
+  checkObjectKey(key);
+  const sourceKey = copySourceKey(ctx, bucket);
+  await drainBody(ctx);
+  const directive = (ctx.header('x-oss-metadata-directive') ?? 'COPY').toUpperCase();
+  if (directive !== 'COPY' && directive !== 'REPLACE') {
+    throw ossErrors.invalidArgument('Invalid metadata directive.', { ArgumentName: 'x-oss-metadata-directive', ArgumentValue: directive });
+  }
+  const source = bucket.objects.get(sourceKey);
+  if (!source) throw ossErrors.noSuchKey(sourceKey);
+  if (source.size > MAX_COPY_OBJECT) {
+    throw new OssError(400, 'InvalidArgument', 'The source object is larger than 1 GB: copy it with UploadPartCopy.', {
+      ArgumentName: 'x-oss-copy-source',
+    });
+  }
+  refuseIfImmutable(bucket, key);
+  const replace = directive === 'REPLACE';
+  const meta = {
+    key,
+    size: source.size,
+    etag: source.etag,
+    crc64: source.crc64,
+    contentType: replace ? contentTypeOf(ctx) : source.contentType,
+    lastModified: Date.now(),
+    userMeta: replace ? userMetaOf(ctx) : source.userMeta,
+    objectType: source.objectType,
+    storageClass: storageClassOf(ctx) ?? source.storageClass,
+    storedHeaders: replace ? storedHeadersOf(ctx) : source.storedHeaders,
+  };
+  try {
+    await bucket.objects.commit(meta, bucket.objects.dataPieces(source), 'link');
+  } catch (err) {
+    // Deleted or overwritten between the lookup and the link: as if it had never been there.
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw ossErrors.noSuchKey(sourceKey);
+    throw err;
+  }
+  sendXml(
+    ctx,
+    200,
+    'CopyObjectResult',
+    [
+      ['ETag', `"${meta.etag}"`],
+      ['LastModified', new Date(meta.lastModified).toISOString()],
+    ],
+    { etag: `"${meta.etag}"`, 'x-oss-hash-crc64ecma': meta.crc64 },
+  );
+}
+
+/** `x-oss-copy-source-range: bytes=A-B` (inclusive), or the whole source when absent. */
+function copyRange(ctx: RequestContext, size: number): { start: number; end: number } {
+  const raw = ctx.header('x-oss-copy-source-range');
+  if (raw === undefined) return { start: 0, end: size - 1 };
+  const match = /^bytes=(\d+)-(\d+)$/.exec(raw.trim());
+  const start = Number(match?.[1]);
+  const end = Number(match?.[2]);
+  if (!match || end < start || end >= size) {
+    throw ossErrors.invalidArgument('The x-oss-copy-source-range is not valid for the source object.', {
+      ArgumentName: 'x-oss-copy-source-range',
+      ArgumentValue: raw,
+    });
+  }
+  return { start, end };
+}
+
+/**
+ * UploadPartCopy: an UploadPart whose data is a range of an existing object. The part is written
+ * and hashed here as an uploaded one would be (its ETag is the range's MD5), so Complete treats
+ * both alike; no byte travels over the wire.
+ */
+export async function uploadPartCopy(ctx: RequestContext, bucket: Bucket, tempDir: string, partNumber: number): Promise<void> {
+  const uploadId = ctx.parsed.uploadId ?? '';
+  bucket.uploads.get(uploadId, ctx.parsed.key);
+  const sourceKey = copySourceKey(ctx, bucket);
+  await drainBody(ctx);
+  const object = await OpenObject.open(bucket, sourceKey);
+  const temp = tempFilePath(tempDir);
+  try {
+    const range = copyRange(ctx, object.meta.size);
+    if (range.end - range.start + 1 > MAX_SINGLE_UPLOAD) throw ossErrors.entityTooLarge();
+    const md5 = createHash('md5');
+    const crc = new Crc64();
+    let size = 0;
+    const hash = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        md5.update(chunk);
+        crc.update(chunk);
+        size += chunk.length;
+        callback(null, chunk);
+      },
+    });
+    await pipeline(object.stream(range), hash, createWriteStream(temp, { highWaterMark: 1 << 20 }));
+    const etag = md5.digest('hex').toUpperCase();
+    const lastModified = Date.now();
+    await bucket.uploads.commitPart(uploadId, temp, { partNumber, size, etag, crc64: crc.digest(), lastModified });
+    sendXml(
+      ctx,
+      200,
+      'CopyPartResult',
+      [
+        ['LastModified', new Date(lastModified).toISOString()],
+        ['ETag', `"${etag}"`],
+      ],
+      { etag: `"${etag}"`, 'x-oss-hash-crc64ecma': crc.digest() },
+    );
+  } catch (err) {
+    await removeQuietly(temp);
+    throw err;
+  } finally {
+    await object.close();
+  }
+}

@@ -1,0 +1,76 @@
+import type { Statement } from 'better-sqlite3';
+import { type Db, statementCache } from './database.js';
+
+export interface HeldDelete {
+  folder: string;
+  relPath: string;
+  reason: string;
+  heldAt: number;
+}
+
+/**
+ * A mirror folder's remote deletes paused by max_deletes (held_deletes). The file's row stays as it
+ * was (its object stays on OSS) until `oss-sync retry --deletes` releases the deletes, or the file
+ * comes back (then the hold is moot and dropped).
+ */
+export class HeldDeletes {
+  private readonly sql: (text: string) => Statement;
+
+  constructor(private readonly db: Db) {
+    this.sql = statementCache(db);
+  }
+
+  hold(folder: string, relPaths: readonly string[], reason: string, now = Date.now()): void {
+    const hold = this.sql('INSERT OR IGNORE INTO held_deletes (folder, rel_path, reason, held_at) VALUES (?, ?, ?, ?)');
+    this.db.transaction(() => {
+      for (const relPath of relPaths) hold.run(folder, relPath, reason, now);
+    })();
+  }
+
+  /** Which of the paths are held. */
+  heldOf(folder: string, relPaths: readonly string[]): Set<string> {
+    const held = this.sql('SELECT 1 FROM held_deletes WHERE folder = ? AND rel_path = ?').pluck();
+    return new Set(relPaths.filter((relPath) => held.get(folder, relPath) !== undefined));
+  }
+
+  count(folder?: string): number {
+    return this.sql('SELECT count(*) FROM held_deletes WHERE @folder IS NULL OR folder = @folder')
+      .pluck()
+      .get({ folder: folder ?? null }) as number;
+  }
+
+  list(limit = 100): HeldDelete[] {
+    const rows = this.sql('SELECT * FROM held_deletes ORDER BY folder, rel_path LIMIT ?').all(limit) as Array<Record<string, unknown>>;
+    return rows.map((r) => ({
+      folder: r.folder as string,
+      relPath: r.rel_path as string,
+      reason: r.reason as string,
+      heldAt: r.held_at as number,
+    }));
+  }
+
+  /** The file is back: its delete is moot. */
+  drop(folder: string, relPaths: readonly string[]): void {
+    const drop = this.sql('DELETE FROM held_deletes WHERE folder = ? AND rel_path = ?');
+    this.db.transaction(() => {
+      for (const relPath of relPaths) drop.run(folder, relPath);
+    })();
+  }
+
+  /**
+   * `oss-sync retry --deletes`: the held deletes (all, or one folder's) go ahead now: in ONE
+   * transaction each row still known is marked for deletion and its hold dropped. Returns how many.
+   */
+  release(folder?: string, now = Date.now()): number {
+    return this.db.transaction(() => {
+      const released = this.sql(
+        `UPDATE files SET state = 'deleting', generation = generation + 1, attempts = 0, last_error = NULL, next_attempt_at = 0,
+           wait_ms = 0, started_at = NULL, queued_at = @now
+         WHERE EXISTS (SELECT 1 FROM held_deletes h WHERE h.folder = files.folder AND h.rel_path = files.rel_path
+           AND (@folder IS NULL OR h.folder = @folder))`,
+      ).run({ now, folder: folder ?? null }).changes;
+      this.sql('DELETE FROM held_deletes WHERE @folder IS NULL OR folder = @folder').run({ folder: folder ?? null });
+      return released;
+    })();
+  }
+}

@@ -1,0 +1,62 @@
+import { randomBytes } from 'node:crypto';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createSyncFixture, type SyncFixture } from '../helpers/sync-fixture.js';
+import { waitFor } from '../helpers/wait.js';
+
+async function allVerified(fx: SyncFixture, folder: string, count: number): Promise<void> {
+  await waitFor(
+    () => {
+      const store = fx.openStore();
+      try {
+        const counts = store.report.folderCounts().find((c) => c.folder === folder);
+        return counts?.verified === count;
+      } finally {
+        store.close();
+      }
+    },
+    { what: `${count} files of ${folder} verified` },
+  );
+}
+
+describe('adoption: files OSS already holds are recorded, not uploaded again', () => {
+  let fx: SyncFixture;
+  afterEach(async () => fx?.cleanup());
+
+  it('after the state database is lost: one listing, a HEAD only for the multipart object, no upload', async () => {
+    fx = await createSyncFixture([{ name: 'main' }]);
+    const files: Record<string, Buffer> = { 'big.bin': randomBytes(300 * 1024) };
+    for (let i = 0; i < 20; i++) files[`f${i}.txt`] = randomBytes(100 + i);
+    for (const [relPath, body] of Object.entries(files)) writeFileSync(join(fx.folder('main'), relPath), body);
+    const { daemon } = await fx.startDaemon('run');
+    await allVerified(fx, 'main', 21);
+    await daemon.stop();
+    for (const suffix of ['', '-wal', '-shm']) rmSync(`${fx.stateDb}${suffix}`, { force: true });
+    // One file whose object holds other bytes of the same size: it must go up again.
+    writeFileSync(join(fx.folder('main'), 'f0.txt'), randomBytes(100));
+    fx.emu.emulator.requestLog.clear();
+
+    await fx.startDaemon('run');
+    await allVerified(fx, 'main', 21);
+    const operations = fx.emu.emulator.requestLog.entries().map((e) => `${e.operation} ${e.key ?? ''}`);
+    expect(operations.filter((o) => o.startsWith('ListObjectsV2')).length).toBe(1);
+    expect(operations.filter((o) => /^(PutObject|UploadPart|InitiateMultipartUpload) /.test(o))).toEqual(['PutObject main/f0.txt']);
+    expect(operations.filter((o) => o.startsWith('HeadObject'))).toEqual(['HeadObject main/big.bin']);
+  });
+
+  it('a new machine over old data (an empty store, objects already there) uploads nothing', async () => {
+    fx = await createSyncFixture([{ name: 'main' }]);
+    const client = fx.emu.client();
+    for (let i = 0; i < 5; i++) {
+      const body = Buffer.from(`file ${i}`);
+      writeFileSync(join(fx.folder('main'), `f${i}.txt`), body);
+      await client.put(`main/f${i}.txt`, body);
+    }
+    fx.emu.emulator.requestLog.clear();
+    await fx.startDaemon('run');
+    await allVerified(fx, 'main', 5);
+    const operations = fx.emu.emulator.requestLog.entries().map((e) => e.operation);
+    expect(operations.filter((o) => o === 'PutObject')).toEqual([]);
+  });
+});
