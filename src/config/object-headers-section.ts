@@ -49,6 +49,11 @@ function readTags(folder: SectionReader): Record<string, string> | undefined {
   let valid = true;
   for (const [key, value] of entries) {
     const at = childPath(path, key);
+    if (key.length === 0) {
+      folder.sink.atKey(at, `tag key is empty; OSS requires 1 to ${TAG_LIMITS.keyLength} characters`);
+      valid = false;
+      continue;
+    }
     if (key.length > TAG_LIMITS.keyLength) {
       folder.sink.atKey(at, `tag key is ${key.length} characters; OSS allows at most ${TAG_LIMITS.keyLength}`);
       valid = false;
