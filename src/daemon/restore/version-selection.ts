@@ -24,7 +24,11 @@ export function versionsAt(versions: readonly ListedVersion[], at: number): List
   return objects.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
-/** One ListObjectVersions pass over the prefix, reduced to what it held at `at`. */
+/**
+ * One ListObjectVersions pass over the prefix, reduced to what it held at `at`. Refused on a bucket
+ * whose versioning was never enabled: a file changed since `at` has no older version there, so it
+ * would be left out and the restore reported as done.
+ */
 export async function listObjectsAt(
   storage: ObjectStorage,
   bucket: string,
@@ -32,6 +36,8 @@ export async function listObjectsAt(
   at: Date,
   signal?: AbortSignal,
 ): Promise<ListedObject[]> {
+  if ((await storage.getVersioning(bucket, { signal })) === undefined)
+    throw new Error(`bucket ${bucket} has no versioning: --at needs the older versions it keeps (enable it for restores to come)`);
   return versionsAt(await storage.listObjectVersions(bucket, prefix, { signal }), at.getTime());
 }
 
