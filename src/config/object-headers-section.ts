@@ -13,6 +13,9 @@ import { childPath } from './yaml-source.js';
 
 /** OSS's object tag limits. */
 const TAG_LIMITS = { count: 10, keyLength: 128, valueLength: 256 } as const;
+/** The only characters OSS takes in an object tag's key and value (letters, digits, space, + - = . _ : /). */
+const TAG_TEXT = /^[A-Za-z0-9 +\-=._:/]*$/;
+const TAG_TEXT_RULE = 'OSS takes only letters, digits, spaces and + - = . _ : / in a tag';
 
 /** Written in a tag value, stands for this machine's host name (so one config tags each host's objects). */
 export const HOSTNAME_PLACEHOLDER = '{hostname}';
@@ -54,6 +57,11 @@ function readTags(folder: SectionReader): Record<string, string> | undefined {
       valid = false;
       continue;
     }
+    if (!TAG_TEXT.test(key)) {
+      folder.sink.atKey(at, `tag key ${JSON.stringify(key)} has a character ${TAG_TEXT_RULE}`);
+      valid = false;
+      continue;
+    }
     if (key.length > TAG_LIMITS.keyLength) {
       folder.sink.atKey(at, `tag key is ${key.length} characters; OSS allows at most ${TAG_LIMITS.keyLength}`);
       valid = false;
@@ -67,6 +75,11 @@ function readTags(folder: SectionReader): Record<string, string> | undefined {
     const text = String(value).split(HOSTNAME_PLACEHOLDER).join(hostname());
     if (text.length > TAG_LIMITS.valueLength) {
       folder.sink.atValue(at, `tag value is ${text.length} characters; OSS allows at most ${TAG_LIMITS.valueLength}`);
+      valid = false;
+      continue;
+    }
+    if (!TAG_TEXT.test(text)) {
+      folder.sink.atValue(at, `tag value ${JSON.stringify(text)} has a character ${TAG_TEXT_RULE}`);
       valid = false;
       continue;
     }
