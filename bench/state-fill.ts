@@ -11,6 +11,8 @@ import { StateStore } from '../src/store/index.js';
 export async function fillStateAsUploaded(
   stateDb: string,
   folder: { name: string; path: string; bucket: string; prefix: string },
+  /** The ETag recorded for every object (verify compares it with the listing's). */
+  etag = '"filled-by-benchmark"',
 ): Promise<number> {
   const entries: WalkEntry[] = [];
   for await (const batch of walkTree(folder.path, createPathFilter({}))) entries.push(...batch);
@@ -26,7 +28,7 @@ export async function fillStateAsUploaded(
         store.queue.markVerified(row.id, row.generation, {
           bucket: row.bucket,
           key: row.key,
-          etag: '"filled-by-benchmark"',
+          etag,
           crc64: '0',
           fingerprint,
         });

@@ -1,8 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { DEFAULTS, defaultStateDbPath, loadConfig } from '../config/index.js';
+import { DEFAULTS, defaultStateDbPath, loadConfig, parseDuration } from '../config/index.js';
 import type { Config, FolderConfig } from '../config/index.js';
-import { restoreFailed, runRestore, type RestoreEntry, type RestoreEvent, type RestoreSummary } from '../daemon/restore/restore-run.js';
+import {
+  restoreFailed,
+  runRestore,
+  type RestoreEntry,
+  type RestoreEvent,
+  type RestoreRunOptions,
+  type RestoreSummary,
+} from '../daemon/restore/restore-run.js';
 import { parseRestoreTime } from '../daemon/restore/version-selection.js';
 import { StateStore } from '../store/index.js';
 import { Logger } from '../lib/logger.js';
@@ -11,6 +18,7 @@ import { commandStorage } from './command-storage.js';
 import { CONFIG_OPTION, parseCommandArgs, resolveConfigPath, UsageError } from './args.js';
 
 export const RESTORE_HELP = `usage: oss-sync restore [--config FILE] --folder NAME [--to DIR] [PATH|GLOB...] [--at TIME] [--overwrite] [--dry-run] [--json]
+                        [--request-restore [--wait]]
        oss-sync restore --bucket NAME [--prefix P] --endpoint URL [--region R] [--state FILE] --to DIR [PATH|GLOB...] ...
 
 Downloads a folder's objects (all, or those at or under each PATH, or matching each GLOB, relative
@@ -25,13 +33,18 @@ x-oss-meta-mtime the uploader recorded.
   --overwrite    replace local files that differ from the object (never done without it)
   --dry-run      say what would be done; write nothing
   --json         one JSON document instead of the list
+  --request-restore  Archive and ColdArchive objects: ask OSS to restore them (RestoreObject, all
+                 at once, readable for --restore-days, default 1) and report them as REQUESTED
+  --wait         with --request-restore: wait for each (HEAD every --poll-interval, default 1m;
+                 OSS takes minutes for Archive, hours for ColdArchive), then download it
 Without a configuration (a machine that lost it): --bucket, --prefix and --endpoint say where the
 objects are, the AccessKey comes from $OSS_ACCESS_KEY_ID and $OSS_ACCESS_KEY_SECRET (and an STS
 token from $OSS_SESSION_TOKEN), and the progress is kept in --state FILE (default: the user's
 oss-sync state database).
 Keys that would land outside DIR ('..', absolute) are refused and named. Archive and ColdArchive
-objects must be restored on OSS first (RestoreObject). Exit codes: 0 done, 1 a file failed, was
-refused or conflicts with a local file, 2 bad usage or configuration.
+objects must be restored on OSS first (--request-restore, or RestoreObject elsewhere). Exit codes:
+0 done, 1 a file failed, was refused, conflicts with a local file or waits for its restore on OSS,
+2 bad usage or configuration.
 `;
 
 export async function runRestoreCommand(argv: string[]): Promise<number> {
@@ -50,6 +63,10 @@ export async function runRestoreCommand(argv: string[]): Promise<number> {
       overwrite: { type: 'boolean' },
       'dry-run': { type: 'boolean' },
       json: { type: 'boolean' },
+      'request-restore': { type: 'boolean' },
+      wait: { type: 'boolean' },
+      'restore-days': { type: 'string' },
+      'poll-interval': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     true,
@@ -61,6 +78,7 @@ export async function runRestoreCommand(argv: string[]): Promise<number> {
   const at = values.at === undefined ? undefined : parseRestoreTime(values.at);
   if (values.at !== undefined && at === undefined)
     throw new UsageError(`--at: '${values.at}' is not a time (e.g. 2026-12-04T10:00:00Z, 2026-12-04 10:00, 2026-12-04)`);
+  const thaw = thawOptions(values);
   const source = values.bucket !== undefined ? bareSource(values) : configuredSource(values);
   const { folder, config } = source;
   const toDir = resolve(values.to ?? folder.path);
@@ -96,6 +114,7 @@ export async function runRestoreCommand(argv: string[]): Promise<number> {
         attempts: 3,
         ...(config.oss.timeoutMs !== undefined ? { timeoutMs: config.oss.timeoutMs } : {}),
       },
+      ...(thaw ? { thaw } : {}),
       onEvent: (e) => progressLine?.update(e),
     });
   } catch (err) {
@@ -109,6 +128,36 @@ export async function runRestoreCommand(argv: string[]): Promise<number> {
   if (values.json) process.stdout.write(`${JSON.stringify({ folder: folder.name, to: toDir, dryRun, ...summary }, null, 2)}\n`);
   else process.stdout.write(formatSummary(summary, toDir, dryRun));
   return restoreFailed(summary) ? 1 : 0;
+}
+
+/** --request-restore, --wait and their settings, checked. */
+function thawOptions(values: {
+  'request-restore'?: boolean;
+  wait?: boolean;
+  'restore-days'?: string;
+  'poll-interval'?: string;
+}): RestoreRunOptions['thaw'] {
+  if (!values['request-restore']) {
+    for (const flag of ['wait', 'restore-days', 'poll-interval'] as const) {
+      if (values[flag] !== undefined) throw new UsageError(`--${flag} goes with --request-restore`);
+    }
+    return undefined;
+  }
+  const daysText = values['restore-days'] ?? '1';
+  const days = Number(daysText);
+  if (!/^\d+$/.test(daysText) || days < 1 || days > 365)
+    throw new UsageError(`--restore-days: expected 1 to 365 (days the restored copy stays readable), got '${daysText}'`);
+  if (!values.wait) {
+    if (values['poll-interval'] !== undefined) throw new UsageError('--poll-interval goes with --wait');
+    return { days };
+  }
+  let pollMs: number;
+  try {
+    pollMs = parseDuration(values['poll-interval'] ?? '1m');
+  } catch (err) {
+    throw new UsageError(`--poll-interval: ${(err as Error).message}`);
+  }
+  return { days, pollMs };
 }
 
 /** What restore needs of a configuration: where the objects are, how to reach them, where progress goes. */
@@ -204,7 +253,8 @@ function formatSummary(summary: RestoreSummary, toDir: string, dryRun: boolean):
     const resumed = summary.resumedBytes > 0 ? ` (${(summary.resumedBytes / 1048576).toFixed(1)} MiB resumed)` : '';
     lines.push(
       `${notable.length > 0 ? '\n' : ''}restored ${count('restored')} file(s), ${mib} MiB${resumed} into ${toDir}; ${count('unchanged')} already there; ` +
-        `${count('conflict')} conflict(s), ${count('refused')} refused, ${count('failed')} failed`,
+        `${count('conflict')} conflict(s), ${count('refused')} refused, ${count('failed')} failed` +
+        (count('requested') > 0 ? `, ${count('requested')} waiting for their restore on OSS` : ''),
     );
   }
   return `${lines.join('\n')}\n`;

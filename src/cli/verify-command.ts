@@ -1,6 +1,7 @@
 import { loadConfig } from '../config/index.js';
-import { MISMATCH_KINDS, verifyFolder, type FindingKind, type FolderVerification, type Sample } from '../daemon/verify/verify-folder.js';
-import { versionCounts } from '../daemon/verify/version-counts.js';
+import { verifyFolders, type VerifyAllResult } from '../daemon/verify/verify-all.js';
+import { MISMATCH_KINDS, type FindingKind, type FolderVerification } from '../daemon/verify/verify-folder.js';
+import { parseSample, type Sample } from '../lib/sample.js';
 import { StateStore } from '../store/index.js';
 import { commandLogger } from './command-logger.js';
 import { commandStorage } from './command-storage.js';
@@ -42,7 +43,7 @@ export async function runVerifyCommand(argv: string[]): Promise<number> {
     process.stdout.write(VERIFY_HELP);
     return 0;
   }
-  const sample = values.sample === undefined ? undefined : parseSample(values.sample);
+  const sample = values.sample === undefined ? undefined : sampleOption(values.sample);
   if (sample && !values.checksum && !values.deep)
     throw new UsageError('--sample applies to --checksum or --deep (the listing is always compared whole)');
   const config = loadConfig(resolveConfigPath(values.config), process.env, { purpose: 'inspect' });
@@ -52,41 +53,24 @@ export async function runVerifyCommand(argv: string[]): Promise<number> {
   const logger = commandLogger(config, { pretty: false, write: (line) => process.stderr.write(`${line}\n`) });
   logger.setLevel('warn');
   const { storage, close } = commandStorage(config.oss, logger);
-  const results: FolderVerification[] = [];
-  const errors: Array<{ folder: string; error: string }> = [];
-  const versioning = new Map<string, Promise<string | undefined>>();
-  const versioningOf = (bucket: string): Promise<string | undefined> => {
-    if (!versioning.has(bucket)) versioning.set(bucket, storage.getVersioning(bucket));
-    return versioning.get(bucket)!;
-  };
+  let result: VerifyAllResult;
   try {
-    for (const folder of folders) {
-      try {
-        const result = await verifyFolder(folder, {
-          storage,
-          records: store.verify,
-          ignore: config.ignore,
-          ignoreAbsolute: [config.stateDb, `${config.stateDb}.lock`],
-          checksum: values.checksum === true,
-          deep: values.deep === true,
-          ...(sample ? { sample } : {}),
-          parallel: Math.max(4, config.concurrency.files * 2),
-          requeue: values.requeue === true,
-        });
-        const versions = await versionCounts(storage, folder.bucket, folder.prefix, versioningOf);
-        results.push(versions ? { ...result, versions } : result);
-      } catch (err) {
-        errors.push({ folder: folder.name, error: (err as Error).message });
-      }
-    }
-    // Every configured folder checked and in order: the daemon's /metrics shows when (a --folder run is partial).
-    if (values.folder === undefined && errors.length === 0 && mismatchesIn(results) === 0) store.verify.recordSuccess();
+    result = await verifyFolders(
+      config,
+      folders,
+      { store, storage },
+      {
+        checksum: values.checksum === true,
+        deep: values.deep === true,
+        ...(sample ? { sample } : {}),
+        requeue: values.requeue === true,
+      },
+    );
   } finally {
     store.close();
     close();
   }
-  const mismatches = mismatchesIn(results);
-  const ok = mismatches === 0 && errors.length === 0;
+  const { ok, mismatches, folders: results, errors } = result;
   if (values.json) process.stdout.write(`${JSON.stringify({ ok, mismatches, folders: results, errors }, null, 2)}\n`);
   else process.stdout.write(formatReport(results, errors, values.checksum === true || values.deep === true));
   return ok ? 0 : 1;
@@ -102,14 +86,9 @@ const LABEL: Record<FindingKind, string> = {
   'remote-only': 'remote-only',
 };
 
-function parseSample(raw: string): Sample {
-  const percent = /^(\d+(?:\.\d+)?)%$/.exec(raw);
-  if (percent) {
-    const p = Number(percent[1]);
-    if (p > 0 && p <= 100) return { percent: p };
-  } else if (/^\d+$/.test(raw) && Number(raw) > 0) {
-    return { count: Number(raw) };
-  }
+function sampleOption(raw: string): Sample {
+  const sample = parseSample(raw);
+  if (sample) return sample;
   throw new UsageError(`--sample: expected a number of files (100) or a percentage (1%, 0.5%), got '${raw}'`);
 }
 
@@ -135,8 +114,4 @@ function formatReport(results: FolderVerification[], errors: Array<{ folder: str
       : `verify: ${mismatches} mismatch(es)${errors.length ? `, ${errors.length} folder(s) not checked` : ''}`,
   );
   return `${lines.join('\n')}\n`;
-}
-
-function mismatchesIn(results: readonly FolderVerification[]): number {
-  return results.reduce((n, r) => n + r.findings.filter((f) => MISMATCH_KINDS.has(f.kind)).length, 0);
 }

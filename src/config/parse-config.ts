@@ -10,6 +10,7 @@ import { PART_SIZE_LIMITS, readFolder } from './folder-section.js';
 import { checkPartsFitMemory } from './memory-check.js';
 import type { FolderDefaults, ReadFolder } from './folder-section.js';
 import { readGlobs } from './globs.js';
+import { describeValue, InvalidValue } from './invalid-value.js';
 import { IssueSink } from './issue-sink.js';
 import { TEMP_FILE_GLOBS } from '../lib/path-globs.js';
 import { readHttpSection, readNotifySection } from './observe-section.js';
@@ -22,6 +23,7 @@ import { defaultStateDbPath } from './state-db-path.js';
 import { LOG_LEVELS, WATCHERS } from './types.js';
 import type { Config, OssConfig } from './types.js';
 import { childPath, readYamlSource } from './yaml-source.js';
+import { parseSample, type Sample } from '../lib/sample.js';
 
 export const DEFAULTS = {
   logLevel: 'info',
@@ -33,6 +35,7 @@ export const DEFAULTS = {
   reconcileSchedule: '0 * * * *',
   cleanupSchedule: '30 3 * * *',
   cleanupOlderThanMs: 7 * 86_400_000,
+  verifySample: { percent: 1 } as Sample,
   watcher: 'auto',
   maxAttempts: 10,
   shutdownGraceMs: 10_000,
@@ -41,12 +44,27 @@ export const DEFAULTS = {
 /** Values of reconcile_schedule that mean "reconcile at start-up only". */
 const SCHEDULE_OFF = new Set<unknown>([false, 'off', 'never']);
 
-function readSchedule(root: SectionReader, key: 'reconcile_schedule' | 'cleanup_schedule', fallback: string): string | null {
+function readSchedule(
+  root: SectionReader,
+  key: 'reconcile_schedule' | 'cleanup_schedule' | 'verify_schedule',
+  fallback: string | null,
+): string | null {
   const raw = root.raw(key);
   if (raw === undefined) return fallback;
   if (raw === null) return null;
   const schedule = root.parsed(key, (value) => (SCHEDULE_OFF.has(value) ? null : checkCronExpression(value)));
   return schedule === undefined ? fallback : schedule;
+}
+
+/** The share of files a scheduled verify checks by CRC-64 (default 1%); 'off': the listing only. */
+function readVerifySample(root: SectionReader): Sample | null {
+  const sample = root.parsed('verify_sample', (value) => {
+    if (SCHEDULE_OFF.has(value)) return null;
+    const parsed = parseSample(String(value));
+    if (!parsed) throw new InvalidValue(`expected a number of files (100), a percentage (1%) or off, got ${describeValue(value)}`);
+    return parsed;
+  });
+  return sample === undefined ? DEFAULTS.verifySample : sample;
 }
 
 /** Younger uploads may be starting right now (Initiate answered, the ID not yet recorded). */
@@ -111,6 +129,8 @@ function buildConfig(root: SectionReader, sourcePath: string, options: ParseOpti
     rescanIntervalMs: root.duration('rescan_interval') ?? DEFAULTS.rescanIntervalMs,
     reconcileSchedule: readSchedule(root, 'reconcile_schedule', DEFAULTS.reconcileSchedule),
     cleanupSchedule: readSchedule(root, 'cleanup_schedule', DEFAULTS.cleanupSchedule),
+    verifySchedule: readSchedule(root, 'verify_schedule', null),
+    verifySample: readVerifySample(root),
     cleanupOlderThanMs: root.duration('cleanup_older_than', { min: CLEANUP_MIN_AGE_MS }) ?? DEFAULTS.cleanupOlderThanMs,
     watcher,
     maxAttempts: root.integer('max_attempts', 1, 1000) ?? DEFAULTS.maxAttempts,

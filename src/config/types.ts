@@ -1,3 +1,4 @@
+import type { Sample } from '../lib/sample.js';
 /** The resolved configuration the daemon codes against: every default applied, every path absolute. */
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
@@ -74,6 +75,10 @@ export interface Config {
   reconcileSchedule: string | null;
   /** Cron expression for `run`'s pass over stale multipart uploads (as `oss-sync cleanup`); null = never. */
   cleanupSchedule: string | null;
+  /** Cron expression for `run`'s verify of every folder (as `oss-sync verify`); null (the default) = never. */
+  verifySchedule: string | null;
+  /** What a scheduled verify checks by CRC-64 besides the listing (as --checksum --sample); null = the listing only. */
+  verifySample: Sample | null;
   /** Unrecorded multipart uploads at least this old are aborted by cleanup. */
   cleanupOlderThanMs: number;
   watcher: WatcherKind;

@@ -15,7 +15,8 @@ import { planReload } from './reload-plan.js';
 import { RunningTransfers } from './running-transfers.js';
 import { TimetableRunner } from './timetable-runner.js';
 import type { TransferScheduler } from './transfer-scheduler.js';
-import { buildScheduler, buildTransferStack, type TransferStack } from './transfer-stack.js';
+import { buildScheduler, buildTransferStack, type TransferStack, type TransferStackParts } from './transfer-stack.js';
+import { ScheduledVerify, type VerifyAlert } from './scheduled-verify.js';
 import {
   abortOrphanedUploads,
   abortRecordedOrphans,
@@ -35,6 +36,8 @@ export interface DaemonOptions {
   walker?: WalkerChoice;
   /** A stop asked for before start() returned (a signal): cuts short what start-up waits for. */
   stopSignal?: AbortSignal;
+  /** Tests only: a ready storage in place of the OSS client, for tests of the logic above it. */
+  storage?: TransferStackParts['storage'];
 }
 
 interface DaemonEvents {
@@ -50,6 +53,8 @@ interface DaemonEvents {
   reconciled: [folder: string];
   /** An operator paused or resumed a folder (the status page). */
   operatorPause: [folder: string, paused: boolean];
+  /** A verify on verify_schedule found a mismatch or could not check a folder (the webhook alert). */
+  verifyMismatch: [alert: VerifyAlert];
 }
 
 const HEARTBEAT_MS = 5_000;
@@ -93,6 +98,18 @@ export class Daemon extends EventEmitter<DaemonEvents> {
         this.options.logger.warn('orphaned upload clean-up failed; will try at next start', { error: err as Error }),
       ),
     ),
+  );
+  /** verify_schedule's runs (one at a time). */
+  private readonly scheduledVerify = new ScheduledVerify(
+    () => ({
+      config: this.config,
+      store: this.store,
+      storage: this.stack.storage,
+      logger: this.options.logger,
+      signal: this.stopRequested.signal,
+    }),
+    (alert) => this.emit('verifyMismatch', alert),
+    (err) => this.onStoreError(err),
   );
   private lifecycle: Promise<unknown> = Promise.resolve();
   /** Life-cycle operations started or waiting (0: the next one may start at once). */
@@ -272,6 +289,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       limiter: this.limiter,
       memory: this.memory,
       verified: this.verified,
+      storage: this.options.storage,
       folder: (name) => this.folders.get(name)?.folder,
       onRetry: (event) => this.emit('retry', event),
       onCredentialsWarn: (message) => {
@@ -468,9 +486,10 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     const { default: cron } = await import('node-cron');
     for (const task of this.cronTasks.splice(0)) task.stop();
     if (this.stopping) return;
-    const { reconcileSchedule, cleanupSchedule } = this.config;
+    const { reconcileSchedule, cleanupSchedule, verifySchedule } = this.config;
     if (reconcileSchedule) this.cronTasks.push(cron.schedule(reconcileSchedule, () => void this.reconcileAll('scheduled')));
     if (cleanupSchedule) this.cronTasks.push(cron.schedule(cleanupSchedule, () => void this.cleanUpStaleUploads()));
+    if (verifySchedule) this.cronTasks.push(cron.schedule(verifySchedule, () => void this.scheduledVerify.run()));
   }
 
   /** `oss-sync cleanup`, as run does it on cleanup_schedule: a failure is logged and tried at the next one. */

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FolderConfig } from '../config/index.js';
-import { isDatabaseUnwritable, type Observation, type StateStore } from '../store/index.js';
+import type { Observation, StateStore } from '../store/index.js';
 import { coalesce } from '../lib/coalesce.js';
 import { failpointValue } from '../lib/failpoint.js';
 import type { Logger } from '../lib/logger.js';
@@ -32,8 +32,8 @@ export interface FolderSyncOptions {
   onWork: () => void;
   /** Whether the daemon should run a watcher (false for `once`). */
   watch: boolean;
-  /** Where a state database that refused a write becomes fatal (event handlers have no caller to tell); other errors are thrown on. */
-  onStoreError: (err: unknown) => void;
+  /** Where a state database that refused a write becomes fatal (event handlers have no caller to tell); other errors go to `otherwise`, else are thrown on. */
+  onStoreError: (err: unknown, otherwise?: () => void) => void;
   /** How reconciles walk the folder. */
   walker: WalkerChoice;
   /** The daemon is stopping: `once` stops waiting for files to settle. */
@@ -57,7 +57,7 @@ export class FolderSync {
   /** Files still changing after the hold (live logs), to queue as they are. */
   private pendingLive: Observation[] = [];
   /** Settled files arriving in the same tick are written in one transaction. */
-  private readonly scheduleFlush = coalesce(this.guarded(() => this.flush()));
+  private readonly scheduleFlush = coalesce(() => this.unattended(() => this.flush()));
   private reconciling: Promise<ReconcileResult | undefined> | undefined;
   private paused = false;
   private closed = false;
@@ -108,11 +108,10 @@ export class FolderSync {
   reconcile(reason: string): Promise<ReconcileResult | undefined> {
     this.reconciling ??= this.doReconcile(reason)
       .catch((err: unknown) => {
-        if (isDatabaseUnwritable(err)) this.options.onStoreError(err);
-        else {
+        this.options.onStoreError(err, () => {
           this.shortfall = `the scan failed: ${(err as Error).message}`; // `once` must not call this folder done
           this.options.logger.error('reconcile failed; will try again at the next one', { folder: this.name, reason, error: err as Error });
-        }
+        });
         return undefined;
       })
       .finally(() => {
@@ -127,7 +126,7 @@ export class FolderSync {
     await this.reconciling?.catch(() => undefined);
     this.settle?.close();
     await this.watcher?.close();
-    this.guarded(() => this.flush())();
+    this.unattended(() => this.flush());
   }
 
   private async doReconcile(reason: string): Promise<ReconcileResult | undefined> {
@@ -200,10 +199,7 @@ export class FolderSync {
     const liveAfterMs = this.options.watch && this.options.settleMs > 0 ? HOLD_WINDOWS * this.options.settleMs : undefined;
     const settle = new SettleTracker(this.folder.path, { settleMs: this.options.settleMs, ...(liveAfterMs ? { liveAfterMs } : {}) });
     settle.on('settled', (file: SettledFile) => this.enqueueSettled(file));
-    settle.on(
-      'removed',
-      this.guarded((relPath: string) => this.applyRemovals([relPath])),
-    );
+    settle.on('removed', (relPath: string) => this.unattended(() => this.applyRemovals([relPath])));
     settle.on('error', (err: Error) => this.options.logger.warn('cannot stat changed file', { folder: this.name, error: err }));
     this.settle = settle;
     return settle;
@@ -223,10 +219,10 @@ export class FolderSync {
     const unsettled = settle.pendingPaths();
     for (const relPath of unsettled) settle.forget(relPath);
     if (stopping()) return []; // held back in the queue, for the next run to settle
-    this.guarded(() => {
+    this.unattended(() => {
       this.flush(); // settled files are due before `once` can judge it is done
       this.options.store.queue.park(this.name, unsettled, 'still being written when `once` stopped waiting; the next run takes it');
-    })();
+    });
     return unsettled;
   }
 
@@ -249,26 +245,14 @@ export class FolderSync {
       return;
     }
     this.watcher = watcher;
-    watcher.on(
-      'batch',
-      this.guarded((events: WatchEvent[]) => this.onEvents(events)),
-    );
-    watcher.on(
-      'degraded',
-      this.guarded((message: string) => this.degraded(message)),
-    );
+    watcher.on('batch', (events: WatchEvent[]) => this.unattended(() => this.onEvents(events)));
+    watcher.on('degraded', (message: string) => this.unattended(() => this.degraded(message)));
     watcher.on('ready', () => {
       // A fallback or a restored root: events may have been missed meanwhile.
       if (!this.paused) void this.reconcile('watcher restarted');
     });
-    watcher.on(
-      'root-missing',
-      this.guarded(() => this.pause('folder vanished (unmounted disk?)')),
-    );
-    watcher.on(
-      'root-restored',
-      this.guarded(() => this.resume()),
-    );
+    watcher.on('root-missing', () => this.unattended(() => this.pause('folder vanished (unmounted disk?)')));
+    watcher.on('root-restored', () => this.unattended(() => this.resume()));
     watcher.on('error', (err: Error) => this.options.logger.warn('watcher error', { folder: this.name, error: err }));
     const degraded = watcher.status().degraded; // a fallback while starting happened before we listened
     if (degraded) this.degraded(degraded.message);
@@ -303,15 +287,13 @@ export class FolderSync {
     this.scheduleFlush();
   }
 
-  /** An event handler or timer: with no caller to tell, its store errors go to onStoreError, not to a crash. */
-  private guarded<A extends unknown[]>(handler: (...args: A) => void): (...args: A) => void {
-    return (...args) => {
-      try {
-        handler(...args);
-      } catch (err) {
-        this.options.onStoreError(err);
-      }
-    };
+  /** Work run by an event or a timer: with no caller to tell, its store errors go to onStoreError, not to a crash. */
+  private unattended(work: () => void): void {
+    try {
+      work();
+    } catch (err) {
+      this.options.onStoreError(err);
+    }
   }
 
   private flush(): void {
@@ -364,13 +346,10 @@ export class FolderSync {
       );
     }
     if (this.unmounted.size > 0 && this.options.watch && this.recheck === undefined && !this.closed) {
-      this.recheck = setTimeout(
-        this.guarded(() => {
-          this.recheck = undefined;
-          this.applyRemovals([...this.unmounted]);
-        }),
-        UNMOUNT_RECHECK_MS,
-      );
+      this.recheck = setTimeout(() => {
+        this.recheck = undefined;
+        this.unattended(() => this.applyRemovals([...this.unmounted]));
+      }, UNMOUNT_RECHECK_MS);
       this.recheck.unref();
     }
     if (gone.length === 0) return gone;

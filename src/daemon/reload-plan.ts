@@ -42,7 +42,10 @@ export function planReload(previous: Config, next: Config): ReloadPlan {
     add: next.folders.filter((f) => !running.has(f.name)),
     rebuildTransfer:
       (next.oss.credentials?.provider ?? 'static') !== 'static' || !same(transferStackSettings(previous), transferStackSettings(next)),
-    reschedule: previous.reconcileSchedule !== next.reconcileSchedule || previous.cleanupSchedule !== next.cleanupSchedule,
+    reschedule:
+      previous.reconcileSchedule !== next.reconcileSchedule ||
+      previous.cleanupSchedule !== next.cleanupSchedule ||
+      previous.verifySchedule !== next.verifySchedule,
     timetableChanged: !same(previous.timetable, next.timetable),
   };
 }

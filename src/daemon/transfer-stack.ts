@@ -30,6 +30,8 @@ export interface TransferStackParts extends Pick<
   memory: MemoryBudget;
   /** A storage request failed and is tried again. */
   onRetry: (event: RetryEvent) => void;
+  /** Tests only: a ready storage in place of the OSS client (the layers above it are built as ever). */
+  storage?: ObjectStorage | undefined;
   /** The credentials provider warned (a provider down). */
   onCredentialsWarn: (message: string) => void;
   /** Called with the provider that renewed: one of a replaced stack is no longer the daemon's. */
@@ -63,7 +65,7 @@ export function buildTransferStack(c: Config, parts: TransferStackParts): Transf
   };
   // One Pacer per storage: requests meeting SlowDown together slow the whole client down once.
   const retrying = withRetries(
-    createOssStorage(c.oss, credentials),
+    parts.storage ?? createOssStorage(c.oss, credentials),
     new Pacer(),
     defaultRetryPolicy({ onRetry, maxTimeMs: c.oss.retryMaxTimeMs }),
   );

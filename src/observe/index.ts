@@ -43,6 +43,7 @@ export async function startObserver(daemon: Daemon, config: Config, logger: Logg
   live.on('resumed', (folder) => notifier.alert('folder.resumed', { folder }));
   live.on('storeFailed', (err) => notifier.alert('state_db.failed', { stateDb: config.stateDb, error: err.message }));
   live.on('reconciled', () => pinger.ping());
+  daemon.on('verifyMismatch', (alert) => notifier.alert('verify.mismatch', { ...alert }));
   // Refreshes run at 80% of a lifetime: credentials within 10 minutes of expiry mean the provider is failing.
   let warnedFor: number | undefined;
   live.on('sample', () => {

@@ -8,7 +8,8 @@
  */
 import type { Logger } from '../lib/logger.js';
 
-export type AlertEvent = 'file.parked' | 'folder.paused' | 'folder.resumed' | 'state_db.failed' | 'credentials.expiring';
+export type AlertEvent =
+  'file.parked' | 'folder.paused' | 'folder.resumed' | 'state_db.failed' | 'credentials.expiring' | 'verify.mismatch';
 
 export interface NotifierOptions {
   webhookUrl?: string;

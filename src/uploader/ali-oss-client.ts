@@ -33,6 +33,7 @@ export interface AliOssClient {
     options: Record<string, unknown>,
   ): Promise<{ status: number; meta: Record<string, string> | null; res: AliOssResponse }>;
   initMultipartUpload(name: string, options: Record<string, unknown>): Promise<{ uploadId: string }>;
+  restore(name: string, options: Record<string, unknown>): Promise<{ res: AliOssResponse }>;
   _uploadPart(
     name: string,
     uploadId: string,

@@ -9,6 +9,8 @@ export interface FileSnapshot {
   fingerprint: FileFingerprint;
   /** The whole content, when the file is at most the size asked for; otherwise undefined (stream it). */
   bytes: Buffer | undefined;
+  /** st_mode's permission bits (x-oss-meta-mode). */
+  mode: number;
 }
 
 /**
@@ -30,7 +32,8 @@ export function snapshotFile(file: FolderFile | string, maxBytes: number): FileS
   const { fd, stats } = openFolderFile(target);
   try {
     const fingerprint = fingerprintFromStats(path, stats);
-    if (fingerprint.size > maxBytes) return { fingerprint, bytes: undefined };
+    const mode = Number(stats.mode) & 0o7777;
+    if (fingerprint.size > maxBytes) return { fingerprint, bytes: undefined, mode };
     const bytes = Buffer.allocUnsafe(fingerprint.size);
     for (let done = 0; done < bytes.length;) {
       const n = readSync(fd, bytes, done, bytes.length - done, done);
@@ -39,7 +42,7 @@ export function snapshotFile(file: FolderFile | string, maxBytes: number): FileS
     }
     const change = fingerprintChange(fingerprint, fingerprintOfDescriptor(path, fd));
     if (change) throw new FileChangedError(path, change);
-    return { fingerprint, bytes };
+    return { fingerprint, bytes, mode };
   } catch (err) {
     throw localFileError(path, err);
   } finally {

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
-import type { FileFingerprint, UploadJournal, UploadOutcome } from './journal.js';
+import type { UploadJournal, UploadOutcome } from './journal.js';
 import { failpointStop } from '../lib/failpoint.js';
-import { snapshotFile } from './file-snapshot.js';
+import { snapshotFile, type FileSnapshot } from './file-snapshot.js';
 import type { FileIdentity } from './folder-file.js';
 import { fingerprintChange } from './local-file.js';
 import type { MemoryBudget } from './memory-budget.js';
@@ -9,7 +9,7 @@ import { MultipartUpload, abandonUpload } from './multipart-upload.js';
 import type { NewObjectOptions, ObjectStorage } from './object-storage.js';
 import { MIN_PART_SIZE } from './part-plan.js';
 import { putFile } from './put-upload.js';
-import { mtimeMeta, typedFailure } from './upload-context.js';
+import { fileMeta, typedFailure } from './upload-context.js';
 import type { UploadContext, UploaderSettings } from './upload-context.js';
 
 const MiB = 1024 * 1024;
@@ -125,7 +125,7 @@ export class FileUploader extends EventEmitter<FileUploaderEvents> {
     // Test failpoint: the process stops (SIGSTOP) here, for a test to swap the file, then SIGCONT.
     failpointStop('before-file-open');
     const target = { path: request.localPath, root: request.folderRoot, expected: request.expectedIdentity };
-    let { fingerprint, bytes } = snapshotFile(target, Math.min(inMemoryLimit, UNBUDGETED_PUT_BYTES));
+    let { fingerprint, bytes, mode } = snapshotFile(target, Math.min(inMemoryLimit, UNBUDGETED_PUT_BYTES));
     // Invariant: a PutObject is only ever sent from memory. It replaces the object the moment it is
     // stored and cannot be made conditional, so a file streamed while rewritten in place would replace
     // the good object with a mix of old and new bytes. Read whole (checked unchanged across the read)
@@ -136,7 +136,7 @@ export class FileUploader extends EventEmitter<FileUploaderEvents> {
       held = fingerprint.size;
       try {
         // At most the bytes paid for: a file that grew while we waited is never read past them.
-        ({ fingerprint, bytes } = snapshotFile({ ...target, expected: { dev: fingerprint.dev, ino: fingerprint.ino } }, held));
+        ({ fingerprint, bytes, mode } = snapshotFile({ ...target, expected: { dev: fingerprint.dev, ino: fingerprint.ino } }, held));
       } catch (err) {
         this.release(held);
         throw err;
@@ -144,7 +144,7 @@ export class FileUploader extends EventEmitter<FileUploaderEvents> {
       if (bytes === undefined) held = this.release(held); // grew meanwhile: parts then
     }
     try {
-      return await this.send(request, settings, fingerprint, bytes);
+      return await this.send(request, settings, { fingerprint, bytes, mode });
     } finally {
       this.release(held);
     }
@@ -153,8 +153,7 @@ export class FileUploader extends EventEmitter<FileUploaderEvents> {
   private async send(
     request: UploadRequest,
     settings: UploaderSettings,
-    fingerprint: FileFingerprint,
-    bytes: Buffer | undefined,
+    { fingerprint, bytes, mode }: FileSnapshot,
   ): Promise<UploadOutcome> {
     const ref = { bucket: request.bucket, key: request.key };
     const ctx: UploadContext = {
@@ -169,7 +168,7 @@ export class FileUploader extends EventEmitter<FileUploaderEvents> {
       newObject: {
         contentType: request.contentType,
         storageClass: request.storageClass,
-        meta: mtimeMeta(fingerprint),
+        meta: fileMeta(fingerprint, mode),
         encryption: request.encryption,
         tags: request.tags,
       },

@@ -18,6 +18,7 @@ export type {
   ObjectRef,
   ObjectStorage,
   RequestOptions,
+  RestoreRequestResult,
   StoredChecksums,
 } from './object-storage.js';
 export { withRetries, retryCall } from './retrying-storage.js';

@@ -54,7 +54,12 @@ export interface StoredChecksums {
 export interface ObjectInfo extends StoredChecksums {
   size: number;
   meta: Record<string, string>;
+  /** HEAD's x-oss-restore of an Archive/ColdArchive object: 'ongoing', 'done' (readable); absent when never asked. */
+  restore?: 'ongoing' | 'done';
 }
+
+/** What RestoreObject did: started a restore, found one running, or found the object restored already. */
+export type RestoreRequestResult = 'started' | 'ongoing' | 'done';
 
 export interface ListedPart {
   partNumber: number;
@@ -158,4 +163,6 @@ export interface ObjectStorage {
   getVersioning(bucket: string, options?: RequestOptions): Promise<BucketVersioning | undefined>;
   /** Every version and delete marker under the prefix (ListObjectVersions, pagination inside). */
   listObjectVersions(bucket: string, prefix?: string, options?: RequestOptions): Promise<ListedVersion[]>;
+  /** RestoreObject: makes an Archive/ColdArchive object readable for `days` (OSS takes minutes to hours). */
+  restoreObject(ref: ObjectRef, options: { days: number; storageClass: string } & RequestOptions): Promise<RestoreRequestResult>;
 }

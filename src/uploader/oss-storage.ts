@@ -22,6 +22,7 @@ import type {
   ObjectRef,
   ObjectStorage,
   RequestOptions,
+  RestoreRequestResult,
   StoredChecksums,
 } from './object-storage.js';
 
@@ -88,10 +89,12 @@ export class OssStorage implements ObjectStorage {
       const result = await this.call('HeadObject', ref, (client) =>
         client.head(ref.key, { ...versionSubres(ref), ...sdkOptions(options) }),
       );
+      const restore = headerValue(result.res, 'x-oss-restore');
       return {
         ...checksumsOf(result.res),
         size: Number(headerValue(result.res, 'content-length')),
         meta: result.meta ?? {},
+        ...(restore !== undefined ? { restore: /ongoing-request="true"/.test(restore) ? ('ongoing' as const) : ('done' as const) } : {}),
       };
     } catch (err) {
       if (err instanceof StorageError && (err.code === 'NoSuchKey' || err.status === 404)) return undefined;
@@ -181,6 +184,20 @@ export class OssStorage implements ObjectStorage {
       uploadIdMarker = page.nextUploadIdMarker;
     }
     return uploads;
+  }
+
+  async restoreObject(ref: ObjectRef, options: { days: number; storageClass: string } & RequestOptions): Promise<RestoreRequestResult> {
+    try {
+      // ali-oss takes only a 202 for success: a 200 (restored already, expiry extended) arrives as an error.
+      await this.call('RestoreObject', ref, (client) =>
+        client.restore(ref.key, { type: options.storageClass, Days: options.days, ...sdkOptions(options) }),
+      );
+      return 'started';
+    } catch (err) {
+      if (err instanceof StorageError && err.code === 'RestoreAlreadyInProgress') return 'ongoing';
+      if (err instanceof StorageError && err.status === 200) return 'done';
+      throw err;
+    }
   }
 
   async deleteObject(ref: ObjectRef, options: RequestOptions = {}): Promise<DeletedObject> {

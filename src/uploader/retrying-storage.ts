@@ -15,6 +15,7 @@ import type {
   ObjectRef,
   ObjectStorage,
   RequestOptions,
+  RestoreRequestResult,
   StoredChecksums,
 } from './object-storage.js';
 import type { Pacer } from './pacer.js';
@@ -102,6 +103,10 @@ class RetryingStorage implements ObjectStorage {
 
   listMultipartUploads(bucket: string, prefix?: string, options?: RequestOptions): Promise<ListedUpload[]> {
     return this.retry('ListMultipartUploads', options, () => this.inner.listMultipartUploads(bucket, prefix, options));
+  }
+
+  restoreObject(ref: ObjectRef, options: { days: number; storageClass: string } & RequestOptions): Promise<RestoreRequestResult> {
+    return this.retry('RestoreObject', options, () => this.inner.restoreObject(ref, options));
   }
 
   deleteObject(ref: ObjectRef, options?: RequestOptions): Promise<DeletedObject> {

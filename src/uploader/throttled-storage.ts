@@ -16,6 +16,7 @@ import type {
   ObjectRef,
   ObjectStorage,
   RequestOptions,
+  RestoreRequestResult,
   StoredChecksums,
 } from './object-storage.js';
 import type { UploadGate } from './upload-gate.js';
@@ -87,6 +88,10 @@ class ThrottledStorage implements ObjectStorage {
 
   listMultipartUploads(bucket: string, prefix?: string, options?: RequestOptions): Promise<ListedUpload[]> {
     return this.inner.listMultipartUploads(bucket, prefix, options);
+  }
+
+  restoreObject(ref: ObjectRef, options: { days: number; storageClass: string } & RequestOptions): Promise<RestoreRequestResult> {
+    return this.inner.restoreObject(ref, options);
   }
 
   deleteObject(ref: ObjectRef, options?: RequestOptions): Promise<DeletedObject> {

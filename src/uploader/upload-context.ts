@@ -76,9 +76,13 @@ export function etagHex(etag: string): string {
   return etag.replace(/"/g, '').toUpperCase();
 }
 
-/** Object metadata recording the local mtime, in nanoseconds since the epoch, as a decimal string. */
-export function mtimeMeta(fingerprint: FileFingerprint): Record<string, string> {
-  return { mtime: fingerprint.mtimeNs.toString() };
+/**
+ * Object metadata that restore gives back to the file: the mtime in nanoseconds since the epoch (a
+ * decimal string) and the permission bits as octal ('644', '4755': recorded whole, restore decides
+ * which bits it applies).
+ */
+export function fileMeta(fingerprint: FileFingerprint, mode: number): Record<string, string> {
+  return { mtime: fingerprint.mtimeNs.toString(), mode: (mode & 0o7777).toString(8) };
 }
 
 /** Any failure as the caller should see it: aborted uploads, vanished or unreadable files typed. */

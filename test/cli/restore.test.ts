@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { request } from 'node:http';
-import { existsSync, lstatSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StateStore } from '../../src/store/index.js';
@@ -110,6 +110,24 @@ describe('oss-sync restore', () => {
     expect(third.code, third.out).toBe(0);
     expect(third.out).toMatch(/restored 1 file/);
     expect(readFileSync(join(to, 'plain.txt'), 'utf8')).toBe('plain text\n');
+  });
+
+  it('restores the mode recorded at upload (x-oss-meta-mode), never the setuid, setgid and sticky bits', async () => {
+    fx = await createSyncFixture();
+    const tree = { 'private.txt': 'secret', 'tool.sh': '#!/bin/sh\n', 'suid.sh': '#!/bin/sh\n', 'big.bin': BIG };
+    const modes: Record<string, number> = { 'private.txt': 0o600, 'tool.sh': 0o755, 'suid.sh': 0o4755, 'big.bin': 0o640 };
+    createTree(fx.folder('main'), tree);
+    for (const [rel, mode] of Object.entries(modes)) chmodSync(join(fx.folder('main'), rel), mode);
+    await uploaded(fx, {});
+    expect((await fx.emu.client().head('main/suid.sh')).res.headers).toMatchObject({ 'x-oss-meta-mode': '4755' });
+    const to = restoreDir();
+    const result = await restore(fx, ['--to', to]);
+    expect(result.code, result.err + result.out).toBe(0);
+    const restoredMode = (rel: string) => lstatSync(join(to, rel)).mode & 0o7777;
+    expect(restoredMode('private.txt')).toBe(0o600);
+    expect(restoredMode('tool.sh')).toBe(0o755);
+    expect(restoredMode('suid.sh')).toBe(0o755);
+    expect(restoredMode('big.bin')).toBe(0o640); // ranged GETs
   });
 
   it('restores only the selected paths and globs, and --dry-run writes nothing', async () => {
@@ -254,5 +272,35 @@ describe('oss-sync restore', () => {
     expect(result.out).toMatch(/FAILED +main\/cold\.bin .*archive storage class and must be restored on OSS first/);
     expect(existsSync(join(to, 'cold.bin'))).toBe(false);
     expect(readFileSync(join(to, 'ok.txt'), 'utf8')).toBe('fine');
+  });
+
+  it('--request-restore asks OSS to restore archived objects; with --wait it polls HEAD until they are readable and downloads them', async () => {
+    fx = await createSyncFixture();
+    await uploaded(fx, { 'ok.txt': 'fine' });
+    await fx.emu.client().put('main/cold.bin', Buffer.from('frozen'), { headers: { 'x-oss-storage-class': 'Archive' } });
+    await fx.emu.client().put('main/colder.bin', Buffer.from('frozen harder'), { headers: { 'x-oss-storage-class': 'ColdArchive' } });
+    const to = restoreDir();
+    const requests = (operation: string, key: string) =>
+      fx!.emu.emulator.requestLog.entries().filter((e) => e.operation === operation && e.key === key);
+
+    const asked = await restore(fx, ['--to', to, '--request-restore', 'colder.bin']);
+    expect(asked.code, asked.err).toBe(1);
+    expect(asked.out).toMatch(/REQUESTED +main\/colder\.bin .*restore on OSS requested .*--wait/);
+    expect(asked.out).toMatch(/1 waiting for their restore on OSS/);
+    expect(requests('RestoreObject', 'main/colder.bin')).toHaveLength(1);
+    expect(existsSync(join(to, 'colder.bin'))).toBe(false);
+
+    const waited = await restore(fx, ['--to', to, '--request-restore', '--wait', '--poll-interval', '100ms']);
+    expect(waited.code, waited.err + waited.out).toBe(0);
+    expect(readFileSync(join(to, 'cold.bin'), 'utf8')).toBe('frozen');
+    expect(readFileSync(join(to, 'colder.bin'), 'utf8')).toBe('frozen harder');
+    expect(readFileSync(join(to, 'ok.txt'), 'utf8')).toBe('fine');
+    // cold.bin was asked for by this run and polled (the emulator takes a second) before its GET.
+    expect(requests('RestoreObject', 'main/cold.bin')).toHaveLength(1);
+    expect(requests('HeadObject', 'main/cold.bin').length).toBeGreaterThanOrEqual(2);
+
+    const usage = await restore(fx, ['--to', to, '--wait']);
+    expect(usage.code).toBe(2);
+    expect(usage.err).toMatch(/--wait goes with --request-restore/);
   });
 });

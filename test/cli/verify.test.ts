@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createTree } from '../helpers/fixtures.js';
 import { createSyncFixture, type SyncFixture } from '../helpers/sync-fixture.js';
 import { waitFor } from '../helpers/wait.js';
+import { freePort, metricValue, parsePrometheus, startReceiver } from '../observe/observe-helpers.js';
 
 let fx: SyncFixture | undefined;
 afterEach(async () => {
@@ -131,6 +132,55 @@ describe('oss-sync verify', () => {
       what: 'the daemon to upload it again',
     });
     await waitFor(() => verify(fx!).then((r) => r.code === 0), { what: 'verify to find all well again' });
+  });
+
+  it('run verifies on verify_schedule: the time goes to /metrics, a mismatch is logged and posted to the webhook', async () => {
+    const receiver = await startReceiver(() => 200);
+    try {
+      const port = await freePort();
+      fx = await createSyncFixture([{ name: 'main' }], {
+        verify_schedule: '* * * * * *',
+        verify_sample: '100%',
+        http: { listen: `127.0.0.1:${port}` },
+        notify: { webhook_url: `${receiver.url}/hook` },
+      });
+      createTree(fx.folder('main'), { 'a.txt': 'alpha', 'b.txt': 'beta' });
+      const run = fx.spawnCli(['run', '--config', fx.configPath]);
+      await waitFor(async () => (await fx!.remote('main/b.txt'))?.toString() === 'beta', { what: 'the uploads' });
+      const well = await run.waitForLog((r) => r.msg === 'scheduled verify: all well' && r.checkedByCrc64 === 2);
+      expect(well).toMatchObject({ folders: 1 });
+      const at = await waitFor(
+        async () =>
+          metricValue(
+            parsePrometheus(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()),
+            'oss_sync_last_verify_timestamp_seconds',
+          ) || undefined,
+        { what: 'the verify time metric' },
+      );
+      expect(Math.abs(at - Date.now() / 1000)).toBeLessThan(120);
+
+      await fx.emu.client().delete('main/a.txt');
+      const logged = await run.waitForLog((r) => String(r.msg).startsWith('scheduled verify found mismatches'));
+      expect(logged).toMatchObject({ mismatches: 1, findings: [{ folder: 'main', kind: 'lost', path: 'a.txt' }] });
+      const alert = await waitFor(
+        () => receiver.received.map((x) => JSON.parse(x.body) as Record<string, unknown>).find((w) => w.event === 'verify.mismatch'),
+        { what: 'the verify.mismatch webhook' },
+      );
+      expect(alert).toMatchObject({ mismatches: 1, findings: [{ folder: 'main', kind: 'lost', path: 'a.txt' }] });
+      run.child.kill('SIGTERM');
+      expect((await run.exited).code).toBe(0);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('verify_sample must be a count, a percentage or off, named with its line', async () => {
+    fx = await createSyncFixture([{ name: 'main' }], { verify_schedule: '0 4 * * 0', verify_sample: 'lots' });
+    const p = fx.spawnCli(['run', '--config', fx.configPath]);
+    expect((await p.exited).code).toBe(2);
+    expect(p.stderr.join('\n')).toMatch(
+      /config\.yaml:\d+:\d+: verify_sample: expected a number of files \(100\), a percentage \(1%\) or off, got "lots"/,
+    );
   });
 
   it('exits 2 on bad usage and names an unknown folder', async () => {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { assumeRoleProvider, signRpcQuery } from '../../src/daemon/credentials/assume-role-provider.js';
 import { buildCredentialsProvider } from '../../src/daemon/credentials/build-provider.js';
-import { credentialsUriProvider } from '../../src/daemon/credentials/credentials-uri-provider.js';
+import { credentialsUriProvider } from '../../src/daemon/credentials/json-credentials.js';
 import { ecsRamRoleProvider } from '../../src/daemon/credentials/ecs-ram-role-provider.js';
 import { fileProvider } from '../../src/daemon/credentials/file-provider.js';
 import { processProvider } from '../../src/daemon/credentials/process-provider.js';

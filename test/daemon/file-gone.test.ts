@@ -5,10 +5,9 @@
 import { lstatSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { FolderConfig } from '../../src/config/index.js';
-import { FolderSync } from '../../src/daemon/folder-sync.js';
-import { Logger } from '../../src/lib/logger.js';
+import type { FolderSync } from '../../src/daemon/folder-sync.js';
 import { createTree } from '../helpers/fixtures.js';
+import { folderConfig, testFolderSync } from '../helpers/folder-sync.js';
 import { cannotMount, mountTmpfs, umount } from '../helpers/mounts.js';
 import { useStore } from '../helpers/store.js';
 
@@ -29,17 +28,7 @@ describe.skipIf(mountRefused !== undefined)('FolderSync.fileGone (a mirror folde
     mountTmpfs(join(root, 'sub'));
     mounted = join(root, 'sub');
     createTree(root, { 'top.txt': 't', 'sub/a.txt': 'a', 'sub/b.txt': 'b', 'sub/dir/c.txt': 'c', 'plain/d.txt': 'd' });
-    const folder: FolderConfig = {
-      name: 'disk',
-      path: root,
-      bucket: 'b',
-      prefix: '',
-      include: [],
-      exclude: [],
-      deletePolicy: 'mirror',
-      partSize: 8 << 20,
-      watcher: 'auto',
-    };
+    const folder = folderConfig({ name: 'disk', path: root, deletePolicy: 'mirror' });
     const relPaths = ['top.txt', 'sub/a.txt', 'sub/b.txt', 'sub/dir/c.txt', 'plain/d.txt'];
     const devs = new Map<string, bigint>();
     ctx.store.queue.observe(
@@ -50,22 +39,7 @@ describe.skipIf(mountRefused !== undefined)('FolderSync.fileGone (a mirror folde
         return { relPath, size: Number(st.size), mtimeNs: st.mtimeNs, ino: st.ino, dev: st.dev, bucket: 'b', key: relPath };
       }),
     );
-    const sync = new FolderSync(folder, {
-      store: ctx.store,
-      logger: new Logger({ level: 'error', write: () => undefined }),
-      settleMs: 0,
-      rescanIntervalMs: 60_000,
-      walker: 'auto',
-      stopSignal: new AbortController().signal,
-      ignoreAbsolute: [],
-      ignore: [],
-      onWork: () => undefined,
-      onRemoved: () => undefined,
-      watch: false,
-      onStoreError: (err) => {
-        throw err;
-      },
-    });
+    const sync = testFolderSync(ctx.store, folder);
     return { sync, root, devOf: (relPath) => devs.get(relPath)! };
   }
 

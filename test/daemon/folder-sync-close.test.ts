@@ -1,10 +1,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { FolderConfig } from '../../src/config/index.js';
-import { FolderSync } from '../../src/daemon/folder-sync.js';
-import { Logger } from '../../src/lib/logger.js';
 import { watchesOfProcess } from '../../src/daemon/watch/inotify-budget.js';
 import { createTree } from '../helpers/fixtures.js';
+import { folderConfig, testFolderSync } from '../helpers/folder-sync.js';
 import { useStore } from '../helpers/store.js';
 
 describe('FolderSync closed while it starts', () => {
@@ -13,33 +11,8 @@ describe('FolderSync closed while it starts', () => {
   it.each(['chokidar', 'native'] as const)('leaves no %s watcher running behind (a reload or stop that came first)', async (watcher) => {
     const root = join(ctx.dir, 'photos');
     createTree(root, { 'a/1.jpg': '1', 'b/2.jpg': '2' });
-    const folder: FolderConfig = {
-      name: 'photos',
-      path: root,
-      bucket: 'b',
-      prefix: '',
-      include: [],
-      exclude: [],
-      deletePolicy: 'keep',
-      partSize: 8 << 20,
-      watcher,
-    };
-    const sync = new FolderSync(folder, {
-      store: ctx.store,
-      logger: new Logger({ level: 'error', write: () => undefined }),
-      settleMs: 100,
-      rescanIntervalMs: 60_000,
-      walker: 'auto',
-      stopSignal: new AbortController().signal,
-      ignoreAbsolute: [],
-      ignore: [],
-      onWork: () => undefined,
-      onRemoved: () => undefined,
-      watch: true,
-      onStoreError: (err) => {
-        throw err;
-      },
-    });
+    const folder = folderConfig({ name: 'photos', path: root, watcher });
+    const sync = testFolderSync(ctx.store, folder, { settleMs: 100, watch: true });
     const before = watchesOfProcess('self');
     const starting = sync.start(); // the watcher is being created...
     await sync.close(); // ...when the folder is closed

@@ -7,6 +7,7 @@ import type * as ReconcilerModule from '../../src/daemon/reconciler.js';
 import type * as WatchModule from '../../src/daemon/watch/index.js';
 import type * as StoreModule from '../../src/store/index.js';
 import { createTree, tempDir } from '../helpers/fixtures.js';
+import { folderConfig } from '../helpers/folder-sync.js';
 
 // The built modules: the parallel walk runs compiled walker threads (npm test builds first).
 const DIST = join(import.meta.dirname, '../../dist/src');
@@ -22,17 +23,7 @@ beforeEach(() => {
   dir = tempDir();
   const root = join(dir.path, 'tree');
   createTree(root, { 'a.txt': 'a', 'b.txt': 'b', 'sub/c.txt': 'c', 'sub/d.txt': 'd', 'logs/e.log': 'e' });
-  folder = {
-    name: 'f',
-    path: root,
-    bucket: 'b',
-    prefix: 'p/',
-    include: [],
-    exclude: [],
-    deletePolicy: 'keep',
-    partSize: 8 << 20,
-    watcher: 'auto',
-  };
+  folder = folderConfig({ name: 'f', path: root, prefix: 'p/' });
   store = StateStore.open(join(dir.path, 'state.db'));
 });
 

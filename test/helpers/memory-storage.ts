@@ -9,6 +9,7 @@ import { Readable } from 'node:stream';
 import { crc64 } from '../../src/lib/crc64.js';
 import { StorageError } from '../../src/uploader/errors.js';
 import type {
+  RestoreRequestResult,
   BucketVersioning,
   DeletedObject,
   ListedVersion,
@@ -160,6 +161,11 @@ export class MemoryStorage implements ObjectStorage {
       this.objects.delete(refKey(ref.bucket, ref.key));
       return { deleteMarker: false };
     });
+  }
+
+  /** No archive storage classes here (the emulator covers them): every object is readable. */
+  restoreObject(ref: ObjectRef, options: { days: number; storageClass: string } & RequestOptions): Promise<RestoreRequestResult> {
+    return this.request({ operation: 'RestoreObject', ...ref }, options, async () => 'done' as const);
   }
 
   /** Versioning is never enabled here (the emulator covers it). */

@@ -11,6 +11,7 @@ import { loadConfig } from '../../src/config/index.js';
 import { Daemon } from '../../src/daemon/daemon.js';
 import { Logger } from '../../src/lib/logger.js';
 import { StateStore } from '../../src/store/index.js';
+import type { ObjectStorage } from '../../src/uploader/index.js';
 import { startTestEmulator, type TestEmulator } from './emulator.js';
 import { tempDir } from './fixtures.js';
 import { waitFor } from './wait.js';
@@ -43,7 +44,8 @@ export interface SyncFixture {
   remoteKeys(prefix?: string): Promise<string[]>;
   /** Opens the state database (close it after). */
   openStore(): StateStore;
-  startDaemon(mode?: 'run' | 'once'): Promise<{ daemon: Daemon; logs: string[] }>;
+  /** `storage` (e.g. a MemoryStorage) replaces the OSS client: for tests of the logic above it, not of uploading. */
+  startDaemon(mode?: 'run' | 'once', options?: { storage?: ObjectStorage }): Promise<{ daemon: Daemon; logs: string[] }>;
   /** Runs the built CLI; `uid` runs it as another user (root only), e.g. to make mode 000 mean EACCES. */
   spawnCli(args: string[], env?: NodeJS.ProcessEnv, options?: { uid?: number }): CliProcess;
   cleanup(): Promise<void>;
@@ -126,11 +128,11 @@ export async function createSyncFixture(
       return keys.sort();
     },
     openStore: () => StateStore.open(stateDb),
-    async startDaemon(mode = 'run') {
+    async startDaemon(mode = 'run', options = {}) {
       const logs: string[] = [];
       const config = loadConfig(configPath);
       const logger = new Logger({ level: 'debug', pretty: false, write: (l) => logs.push(l) });
-      const daemon = await Daemon.start({ config, logger, version: 'test', mode });
+      const daemon = await Daemon.start({ config, logger, version: 'test', mode, ...options });
       let stopped = false;
       running.push(async () => {
         if (!stopped) await daemon.stop();

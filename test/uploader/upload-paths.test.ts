@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { chmodSync, statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { crc64 } from '../../src/lib/crc64.js';
 import type { ProgressEvent } from '../../src/uploader/index.js';
@@ -8,8 +8,9 @@ import { MemoryJournal } from './memory-journal.js';
 describe('FileUploader happy paths (real ali-oss, real emulator, real files)', () => {
   const h = useUploaderHarness();
 
-  it('puts a small file in one PutObject, byte for byte, with CRC-64, mtime and content type', async () => {
+  it('puts a small file in one PutObject, byte for byte, with CRC-64, mtime, mode and content type', async () => {
     const { path, content } = h.randomFile('small.bin', 60 * KiB);
+    chmodSync(path, 0o2640); // recorded whole: restore decides which bits it applies
     const journal = new MemoryJournal();
     const outcome = await h
       .uploader()
@@ -22,6 +23,7 @@ describe('FileUploader happy paths (real ali-oss, real emulator, real files)', (
     const headers = await h.headObject('small.bin');
     expect(headers['x-oss-hash-crc64ecma']).toBe(crc64(content));
     expect(headers['x-oss-meta-mtime']).toBe(statSync(path, { bigint: true }).mtimeNs.toString());
+    expect(headers['x-oss-meta-mode']).toBe('2640');
     expect(headers['content-type']).toBe('text/x-test');
     expect(h.requests('small.bin', 'PutObject')).toHaveLength(1);
   });

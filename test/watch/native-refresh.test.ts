@@ -2,11 +2,12 @@ import { lstatSync, mkdirSync, renameSync, rmSync, utimesSync, writeFileSync } f
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { catchUpWalk } from '../../src/daemon/watch/catch-up-walk.js';
-import type { WatchEvent, WatchSink } from '../../src/daemon/watch/folder-watcher.js';
+import type { WatchEvent } from '../../src/daemon/watch/folder-watcher.js';
 import { NativeWatcher } from '../../src/daemon/watch/native-watcher.js';
 import { createPathFilter } from '../../src/daemon/watch/path-filter.js';
 import { createTree, tempDir } from '../helpers/fixtures.js';
 import { waitFor } from '../helpers/wait.js';
+import { recordingSink } from '../helpers/watch-sink.js';
 
 let temp: ReturnType<typeof tempDir>;
 let root: string;
@@ -65,15 +66,7 @@ describe('native watcher refresh', () => {
   });
 
   function start(beforeRefresh: () => void): { events: WatchEvent[]; missed: () => number; started: Promise<void> } {
-    const events: WatchEvent[] = [];
-    let missed = 0;
-    const sink: WatchSink = {
-      event: (kind, relPath) => events.push({ kind, relPath }),
-      fail: (error) => {
-        throw error;
-      },
-      missed: () => missed++,
-    };
+    const { sink, events, missed } = recordingSink();
     let refreshes = 0;
     const watcher = new NativeWatcher(root, createPathFilter(), sink, {
       refreshDelayMs: 20,
@@ -82,7 +75,7 @@ describe('native watcher refresh', () => {
       },
     });
     watchers.push(watcher);
-    return { events, missed: () => missed, started: watcher.start() };
+    return { events, missed, started: watcher.start() };
   }
 
   const saw = (events: WatchEvent[], relPath: string): boolean => events.some((e) => e.kind === 'changed' && e.relPath === relPath);

@@ -1,11 +1,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import type { WatchEvent, WatchSink } from '../../src/daemon/watch/folder-watcher.js';
 import { NativeWatcher } from '../../src/daemon/watch/native-watcher.js';
 import { createPathFilter } from '../../src/daemon/watch/path-filter.js';
 import { tempDir } from '../helpers/fixtures.js';
 import { waitFor } from '../helpers/wait.js';
+import { recordingSink } from '../helpers/watch-sink.js';
 
 let temp: ReturnType<typeof tempDir>;
 let root: string;
@@ -27,20 +27,12 @@ afterEach(async () => {
 // then finds: only a walk (names as bytes) can name the other, so the watcher asks for one.
 it('asks for a reconcile when a name that is not UTF-8 appears beside its real U+FFFD twin', async () => {
   writeFileSync(join(root, 'a\uFFFD.txt'), 'real U+FFFD');
-  const events: WatchEvent[] = [];
-  let missed = 0;
-  const sink: WatchSink = {
-    event: (kind, relPath) => events.push({ kind, relPath }),
-    fail: (error) => {
-      throw error;
-    },
-    missed: () => missed++,
-  };
+  const { sink, events, missed } = recordingSink();
   watcher = new NativeWatcher(root, createPathFilter(), sink);
   await watcher.start();
   writeFileSync(join(root, 'a\uFFFD.txt'), 'real U+FFFD, changed');
   await waitFor(() => events.some((e) => e.relPath === 'a\uFFFD.txt'), { what: 'the real file changing' });
-  expect(missed).toBe(0); // no twin yet: a U+FFFD name alone is an ordinary file
+  expect(missed()).toBe(0); // no twin yet: a U+FFFD name alone is an ordinary file
   writeFileSync(Buffer.concat([Buffer.from(`${root}/a`), Buffer.from([0xff]), Buffer.from('.txt')]), 'not UTF-8');
-  await waitFor(() => missed > 0, { what: 'a reconcile asked for' });
+  await waitFor(() => missed() > 0, { what: 'a reconcile asked for' });
 });

@@ -3,9 +3,9 @@ import type { CredentialsSource } from '../../config/types.js';
 import { staticCredentials } from '../../uploader/index.js';
 import type { CredentialsProvider, RefreshOptions } from '../../uploader/index.js';
 import { assumeRoleProvider } from './assume-role-provider.js';
-import { credentialsUriProvider } from './credentials-uri-provider.js';
 import { ecsRamRoleProvider } from './ecs-ram-role-provider.js';
 import { fileProvider } from './file-provider.js';
+import { credentialsUriProvider } from './json-credentials.js';
 import { processProvider } from './process-provider.js';
 
 /** The provider oss.credentials names; absent or static: the config's keys, as before. */

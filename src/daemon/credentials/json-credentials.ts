@@ -1,5 +1,5 @@
-import { CredentialsFetchError } from '../../uploader/index.js';
-import type { OssCredentials } from '../../uploader/index.js';
+import { CredentialsFetchError, RefreshingCredentials } from '../../uploader/index.js';
+import type { OssCredentials, RefreshOptions } from '../../uploader/index.js';
 
 /**
  * Alibaba Cloud's credentials JSON (credentials URI, the CLI's external process, ECS metadata):
@@ -64,4 +64,13 @@ export async function httpText(provider: string, url: string, init: RequestInit 
 function safeUrl(url: string): string {
   const u = new URL(url);
   return `${u.protocol}//${u.host}${u.pathname}`;
+}
+
+/** Alibaba Cloud's credentials-URI convention: GET answers the credentials JSON. */
+export function credentialsUriProvider(uri: string, options: RefreshOptions = {}): RefreshingCredentials {
+  return new RefreshingCredentials(
+    'credentials_uri',
+    async () => credentialsFromJson(await httpText('credentials_uri', uri), 'credentials_uri'),
+    options,
+  );
 }

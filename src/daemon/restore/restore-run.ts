@@ -5,12 +5,14 @@ import { Crc64 } from '../../lib/crc64.js';
 import type { RestoreProgress } from '../../store/index.js';
 import type { ListedObject, ObjectStorage } from '../../uploader/index.js';
 import { downloadFile, type DownloadSettings } from './file-download.js';
+import { isArchived, requestRestores, waitUntilRestored } from './archive-thaw.js';
+import { FreshDirs } from './fresh-dirs.js';
 import { restoreTarget } from './restore-target.js';
 import { listObjectsAt } from './version-selection.js';
 import { forEachLimit } from '../../lib/for-each-limit.js';
 
 export type RestoreAction =
-  'restored' | 'unchanged' | 'conflict' | 'refused' | 'failed' | 'would restore' | 'would overwrite' | 'would check';
+  'restored' | 'unchanged' | 'conflict' | 'refused' | 'failed' | 'requested' | 'would restore' | 'would overwrite' | 'would check';
 
 export interface RestoreEntry {
   key: string;
@@ -38,6 +40,12 @@ export interface RestoreRunOptions {
   at?: Date;
   filesInParallel: number;
   download: DownloadSettings;
+  /**
+   * Archive/ColdArchive objects: ask OSS to restore them (RestoreObject, readable for `days`) and,
+   * with `pollMs`, wait for each (HEAD every pollMs) and download it. Without: the GET's refusal is
+   * reported as "must be restored on OSS first".
+   */
+  thaw?: { days: number; pollMs?: number };
   onEvent?: (event: RestoreEvent) => void;
 }
 
@@ -52,7 +60,7 @@ export interface RestoreSummary {
 
 /** Whether the summary means exit code 1: something is not as the bucket holds it. */
 export function restoreFailed(summary: RestoreSummary): boolean {
-  return summary.entries.some((e) => e.action === 'failed' || e.action === 'conflict' || e.action === 'refused');
+  return summary.entries.some((e) => ['failed', 'conflict', 'refused', 'requested'].includes(e.action));
 }
 
 /**
@@ -90,8 +98,29 @@ export async function runRestore(o: RestoreRunOptions): Promise<RestoreSummary> 
   let bytes = 0;
   let resumedBytes = 0;
   const checkedDirs = new Set<string>();
+  const freshDirs = new FreshDirs();
+  const thaw = o.thaw && {
+    storage: o.storage,
+    bucket: o.bucket,
+    days: o.thaw.days,
+    parallel: o.filesInParallel,
+    signal: o.download.signal,
+  };
+  const archived = work.map((w) => w.object).filter(isArchived);
+  const thawing = thaw && !o.dryRun && archived.length > 0 ? await requestRestores(thaw, archived) : undefined;
   await forEachLimit(work, o.filesInParallel, async ({ object, path }) => {
-    const entry = await restoreOne(o, object, path, checkedDirs).catch((err: unknown): RestoreEntry => ({
+    const state = thawing?.get(object.key);
+    const entry = await (async (): Promise<RestoreEntry> => {
+      if (state instanceof Error) return { key: object.key, path, action: 'failed', detail: `RestoreObject failed: ${state.message}` };
+      if (state === 'requested') {
+        if (o.thaw?.pollMs === undefined) {
+          const detail = 'restore on OSS requested (RestoreObject); run this again once it is done, or add --wait';
+          return { key: object.key, path, action: 'requested', detail };
+        }
+        await waitUntilRestored(thaw!, object.key, o.thaw.pollMs);
+      }
+      return restoreOne(o, object, path, checkedDirs, freshDirs);
+    })().catch((err: unknown): RestoreEntry => ({
       key: object.key,
       path,
       action: 'failed',
@@ -106,12 +135,20 @@ export async function runRestore(o: RestoreRunOptions): Promise<RestoreSummary> 
   return { entries, bytes, resumedBytes };
 }
 
-async function restoreOne(o: RestoreRunOptions, object: ListedObject, path: string, checkedDirs: Set<string>): Promise<RestoreEntry> {
+async function restoreOne(
+  o: RestoreRunOptions,
+  object: ListedObject,
+  path: string,
+  checkedDirs: Set<string>,
+  freshDirs: FreshDirs,
+): Promise<RestoreEntry> {
   const base = { key: object.key, path };
-  const local = await lstat(path).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return undefined;
-    throw err;
-  });
+  const local = !(await freshDirs.mayExist(path))
+    ? undefined
+    : await lstat(path).catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return undefined;
+        throw err;
+      });
   if (local && local.isDirectory()) return { ...base, action: 'conflict', detail: 'a directory is in the way' };
   if (local && !local.isFile() && !local.isSymbolicLink()) return { ...base, action: 'conflict', detail: 'a special file is in the way' };
   if (local) {

@@ -8,6 +8,7 @@ import type { RecordedFile, VerifyRecords } from '../../store/index.js';
 import type { ListedObject, ObjectStorage } from '../../uploader/index.js';
 import { objectKey } from '../object-key.js';
 import { forEachLimit } from '../../lib/for-each-limit.js';
+import type { Sample } from '../../lib/sample.js';
 import { createPathFilter } from '../watch/path-filter.js';
 import { walkTree, type WalkEntry } from '../watch/tree-walker.js';
 
@@ -213,9 +214,6 @@ async function deepOne(o: VerifyOptions, file: WalkEntry, row: RecordedFile): Pr
   }
   return undefined;
 }
-
-/** `--sample N` (files) or `--sample P%` (of the files checked). */
-export type Sample = { count: number } | { percent: number };
 
 /** A uniform random sample (partial Fisher-Yates); a percentage rounds up, so 1% of 10 files is 1. */
 function pickSample<T>(items: readonly T[], sample: Sample): T[] {

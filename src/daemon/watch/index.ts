@@ -10,10 +10,8 @@
  *   for await (const batch of walkTree(root, filter)) ...;   // reconcile; duplicates with events are harmless
  * Reconcile again after 'ready' (re-emitted after a fallback), 'degraded' and 'root-restored'.
  */
-export { chooseBackend, DEFAULT_NATIVE_THRESHOLD } from './backend-chooser.js';
-export type { BackendChoice } from './backend-chooser.js';
-export { createFolderWatcher } from './create-folder-watcher.js';
-export type { FolderWatcherOptions } from './create-folder-watcher.js';
+export { chooseBackend, createFolderWatcher, DEFAULT_NATIVE_THRESHOLD } from './create-folder-watcher.js';
+export type { BackendChoice, FolderWatcherOptions } from './create-folder-watcher.js';
 export type {
   BackendName,
   DegradedInfo,

@@ -1,0 +1,66 @@
+import type { Config, FolderConfig } from '../../config/index.js';
+import type { StateStore } from '../../store/index.js';
+import type { ObjectStorage } from '../../uploader/index.js';
+import type { Sample } from '../../lib/sample.js';
+import { MISMATCH_KINDS, verifyFolder, type FolderVerification } from './verify-folder.js';
+import { versionCounts } from './version-counts.js';
+
+export interface VerifyAllOptions {
+  checksum: boolean;
+  deep: boolean;
+  sample?: Sample;
+  requeue: boolean;
+  signal?: AbortSignal;
+}
+
+export interface VerifyAllResult {
+  folders: FolderVerification[];
+  /** Folders that could not be checked (listing refused, ...). */
+  errors: Array<{ folder: string; error: string }>;
+  mismatches: number;
+  ok: boolean;
+}
+
+/**
+ * Verifies the folders one after another, as `oss-sync verify` and run's verify_schedule do. When
+ * every configured folder was checked and found in order, records it (/metrics shows when; the
+ * row is read by a daemon in another process too). A run over some folders only is partial: not recorded.
+ */
+export async function verifyFolders(
+  config: Pick<Config, 'ignore' | 'stateDb' | 'concurrency' | 'folders'>,
+  folders: readonly FolderConfig[],
+  deps: { store: StateStore; storage: ObjectStorage },
+  o: VerifyAllOptions,
+): Promise<VerifyAllResult> {
+  const results: FolderVerification[] = [];
+  const errors: VerifyAllResult['errors'] = [];
+  const versioning = new Map<string, Promise<string | undefined>>();
+  const versioningOf = (bucket: string): Promise<string | undefined> => {
+    if (!versioning.has(bucket)) versioning.set(bucket, deps.storage.getVersioning(bucket));
+    return versioning.get(bucket)!;
+  };
+  for (const folder of folders) {
+    try {
+      const result = await verifyFolder(folder, {
+        storage: deps.storage,
+        records: deps.store.verify,
+        ignore: config.ignore,
+        ignoreAbsolute: [config.stateDb, `${config.stateDb}.lock`],
+        checksum: o.checksum,
+        deep: o.deep,
+        ...(o.sample ? { sample: o.sample } : {}),
+        parallel: Math.max(4, config.concurrency.files * 2),
+        requeue: o.requeue,
+        ...(o.signal ? { signal: o.signal } : {}),
+      });
+      const versions = await versionCounts(deps.storage, folder.bucket, folder.prefix, versioningOf);
+      results.push(versions ? { ...result, versions } : result);
+    } catch (err) {
+      errors.push({ folder: folder.name, error: (err as Error).message });
+    }
+  }
+  const mismatches = results.reduce((n, r) => n + r.findings.filter((f) => MISMATCH_KINDS.has(f.kind)).length, 0);
+  const ok = mismatches === 0 && errors.length === 0;
+  if (ok && folders.length === config.folders.length) deps.store.verify.recordSuccess();
+  return { folders: results, errors, mismatches, ok };
+}
