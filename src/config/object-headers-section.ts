@@ -13,6 +13,9 @@ import { childPath } from './yaml-source.js';
 
 /** OSS's object tag limits. */
 const TAG_LIMITS = { count: 10, keyLength: 128, valueLength: 256 } as const;
+/** The only characters OSS takes in an object tag's key and value (letters, digits, space, + - = . _ : /). */
+const TAG_TEXT = /^[A-Za-z0-9 +\-=._:/]*$/;
+const TAG_TEXT_RULE = 'OSS takes only letters, digits, spaces and + - = . _ : / in a tag';
 
 /** Written in a tag value, stands for this machine's host name (so one config tags each host's objects). */
 export const HOSTNAME_PLACEHOLDER = '{hostname}';
@@ -48,24 +51,27 @@ function readTags(folder: SectionReader): Record<string, string> | undefined {
   const tags: Record<string, string> = {};
   let valid = true;
   for (const [key, value] of entries) {
-    const at = childPath(path, key);
-    if (key.length > TAG_LIMITS.keyLength) {
-      folder.sink.atKey(at, `tag key is ${key.length} characters; OSS allows at most ${TAG_LIMITS.keyLength}`);
+    const checked = checkTag(key, value);
+    if ('text' in checked) tags[key] = checked.text;
+    else {
+      folder.sink[checked.atKey ? 'atKey' : 'atValue'](childPath(path, key), checked.problem);
       valid = false;
-      continue;
     }
-    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
-      folder.sink.atValue(at, `expected a tag value (text), got ${describeValue(value)}`);
-      valid = false;
-      continue;
-    }
-    const text = String(value).split(HOSTNAME_PLACEHOLDER).join(hostname());
-    if (text.length > TAG_LIMITS.valueLength) {
-      folder.sink.atValue(at, `tag value is ${text.length} characters; OSS allows at most ${TAG_LIMITS.valueLength}`);
-      valid = false;
-      continue;
-    }
-    tags[key] = text;
   }
   return valid ? tags : undefined;
+}
+
+/** A tag's value with {hostname} filled in, or what OSS would refuse about the tag (at its key or its value). */
+function checkTag(key: string, value: unknown): { text: string } | { atKey: boolean; problem: string } {
+  if (key.length === 0) return { atKey: true, problem: `tag key is empty; OSS requires 1 to ${TAG_LIMITS.keyLength} characters` };
+  if (!TAG_TEXT.test(key)) return { atKey: true, problem: `tag key ${JSON.stringify(key)} has a character ${TAG_TEXT_RULE}` };
+  if (key.length > TAG_LIMITS.keyLength)
+    return { atKey: true, problem: `tag key is ${key.length} characters; OSS allows at most ${TAG_LIMITS.keyLength}` };
+  if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean')
+    return { atKey: false, problem: `expected a tag value (text), got ${describeValue(value)}` };
+  const text = String(value).split(HOSTNAME_PLACEHOLDER).join(hostname());
+  if (text.length > TAG_LIMITS.valueLength)
+    return { atKey: false, problem: `tag value is ${text.length} characters; OSS allows at most ${TAG_LIMITS.valueLength}` };
+  if (!TAG_TEXT.test(text)) return { atKey: false, problem: `tag value ${JSON.stringify(text)} has a character ${TAG_TEXT_RULE}` };
+  return { text };
 }

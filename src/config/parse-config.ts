@@ -1,4 +1,5 @@
 /** Turns config text into a validated Config, or throws one ConfigError listing every problem. */
+import { constants as bufferConstants } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ConfigError } from './config-error.js';
@@ -120,7 +121,10 @@ function buildConfig(root: SectionReader, sourcePath: string, options: ParseOpti
     logLevel: root.oneOf('log_level', LOG_LEVELS) ?? DEFAULTS.logLevel,
     concurrency: readConcurrency(root),
     partSize,
-    multipartThreshold: root.size('multipart_threshold', { min: PART_SIZE_LIMITS.min }) ?? DEFAULTS.multipartThreshold,
+    // Below it a file goes up in one PutObject from one buffer: at most OSS's 5 GiB and Node's buffer limit.
+    multipartThreshold:
+      root.size('multipart_threshold', { min: PART_SIZE_LIMITS.min, max: Math.min(PART_SIZE_LIMITS.max, bufferConstants.MAX_LENGTH) }) ??
+      DEFAULTS.multipartThreshold,
     settleMs: root.duration('settle_time') ?? DEFAULTS.settleMs,
     rescanIntervalMs: root.duration('rescan_interval') ?? DEFAULTS.rescanIntervalMs,
     reconcileSchedule: readSchedule(root, 'reconcile_schedule', DEFAULTS.reconcileSchedule),

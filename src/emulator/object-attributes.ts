@@ -8,6 +8,8 @@ import type { ObjectEncryption, ObjectMeta } from './types.js';
 
 /** OSS's object tag limits. */
 export const TAG_LIMITS = { count: 10, keyLength: 128, valueLength: 256 } as const;
+/** The only characters OSS takes in an object tag's key and value (its docs: error 0010-00000212, -217). */
+const TAG_TEXT = /^[A-Za-z0-9 +\-=._:/]*$/;
 
 /**
  * x-oss-server-side-encryption of PutObject or InitiateMultipartUpload (parts inherit it). OSS
@@ -68,6 +70,7 @@ export function tagsOf(ctx: RequestContext): Array<[string, string]> | undefined
   for (const [k, v] of tags) {
     if (k === '' || k.length > TAG_LIMITS.keyLength) throw bad(`A tag key must be 1 to ${TAG_LIMITS.keyLength} characters.`);
     if (v.length > TAG_LIMITS.valueLength) throw bad(`A tag value must be at most ${TAG_LIMITS.valueLength} characters.`);
+    if (!TAG_TEXT.test(k) || !TAG_TEXT.test(v)) throw bad('A tag may contain only letters, digits, spaces and + - = . _ : /.');
   }
   return tags;
 }

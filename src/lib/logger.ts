@@ -92,8 +92,12 @@ export class Logger {
 
   redact(text: string): string {
     let out = text;
-    for (const s of this.secrets) out = out.split(s).join('***');
-    for (const s of this.rotating) out = out.split(s).join('***');
+    for (const s of [...this.secrets, ...this.rotating]) {
+      out = out.split(s).join('***');
+      // A JSON line holds a secret with " \ or a control character in its escaped form.
+      const escaped = JSON.stringify(s).slice(1, -1);
+      if (escaped !== s) out = out.split(escaped).join('***');
+    }
     return out;
   }
 }

@@ -23,16 +23,17 @@ export class SingleFlight {
   request(): Promise<void> {
     if (this.closed) return Promise.resolve();
     this.again = true;
-    this.running ??= Promise.resolve()
-      .then(async () => {
+    this.running ??= Promise.resolve().then(async () => {
+      try {
         while (this.again && !this.closed) {
           this.again = false;
           await this.job();
         }
-      })
-      .finally(() => {
+      } finally {
+        // In the same step as the loop's last look at `again`: a request after it starts a new run.
         this.running = undefined;
-      });
+      }
+    });
     return this.running;
   }
 

@@ -135,15 +135,13 @@ export class FileUploader extends EventEmitter<FileUploaderEvents> {
     if (bytes === undefined && fingerprint.size <= inMemoryLimit && (await this.hold(fingerprint.size, request.signal))) {
       held = fingerprint.size;
       try {
-        ({ fingerprint, bytes, mode } = snapshotFile(
-          { ...target, expected: { dev: fingerprint.dev, ino: fingerprint.ino } },
-          inMemoryLimit,
-        ));
+        // At most the bytes paid for: a file that grew while we waited is never read past them.
+        ({ fingerprint, bytes, mode } = snapshotFile({ ...target, expected: { dev: fingerprint.dev, ino: fingerprint.ino } }, held));
       } catch (err) {
         this.release(held);
         throw err;
       }
-      if (bytes === undefined) held = this.release(held); // grew past the limit meanwhile: parts then
+      if (bytes === undefined) held = this.release(held); // grew meanwhile: parts then
     }
     try {
       return await this.send(request, settings, { fingerprint, bytes, mode });

@@ -81,6 +81,25 @@ describe('oss-sync restore --at and verify (a versioned bucket, a mirror folder)
     expect(code, verify.stdout.join('\n')).toBe(0);
   });
 
+  // Without versioning a changed file has no older version: --at would leave out every file changed
+  // since TIME and report success, the restored folder quietly missing them.
+  it('refuses --at on a bucket whose versioning was never enabled, naming the bucket', async () => {
+    fx = await createSyncFixture([{ name: 'main' }]);
+    const dir = fx.folder('main');
+    writeFileSync(join(dir, 'a.txt'), 'a one');
+    await once(fx);
+    const t1 = await moment();
+    writeFileSync(join(dir, 'a.txt'), 'a two');
+    await once(fx);
+    const to = tempDir('oss-sync-restore-at-');
+    dirs.push(to);
+    const p = fx.spawnCli(['restore', '--config', fx.configPath, '--folder', 'main', '--to', to.path, '--at', t1]);
+    const { code } = await p.exited;
+    expect(code, p.stdout.join('\n')).toBe(1);
+    expect(p.stderr.join('\n')).toContain(`bucket ${fx.emu.bucket} has no versioning`);
+    expect(existsSync(join(to.path, 'a.txt'))).toBe(false);
+  });
+
   it('refuses a --at that is not a time, naming it', async () => {
     fx = await createSyncFixture([{ name: 'main' }]);
     const p = fx.spawnCli(['restore', '--config', fx.configPath, '--folder', 'main', '--at', 'yesterday']);

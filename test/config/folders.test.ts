@@ -117,6 +117,8 @@ describe('per-folder object headers (server_side_encryption, kms_key_id, tags)',
       '  - { path: b, bucket: bkt, prefix: c, kms_key_id: k2 }',
       `  - { path: a, bucket: bkt, prefix: d, tags: { ${'k'.repeat(129)}: v, ok: ${'v'.repeat(257)} } }`,
       `  - { path: a, bucket: bkt, prefix: e, tags: { ${Array.from({ length: 11 }, (_, i) => `t${i}: v`).join(', ')} } }`,
+      '  - { path: a, bucket: bkt, prefix: f, tags: { "": v } }',
+      '  - { path: a, bucket: bkt, prefix: g, tags: { owner: "a@b.example", "Q&A": x, ok: "a b+c-d=e.f_g:h/i" } }',
     ]);
     expect(error.message).toContain('folders[0].server_side_encryption: expected one of AES256, KMS, SM4, got "DES"');
     expect(error.message).toContain('folders[1].kms_key_id: is only used with server_side_encryption: KMS, and it is AES256');
@@ -124,5 +126,11 @@ describe('per-folder object headers (server_side_encryption, kms_key_id, tags)',
     expect(error.message).toContain(`folders[3].tags.${'k'.repeat(129)}: tag key is 129 characters; OSS allows at most 128`);
     expect(error.message).toContain('folders[3].tags.ok: tag value is 257 characters; OSS allows at most 256');
     expect(error.message).toContain('folders[4].tags: has 11 tags; OSS allows at most 10 on an object');
+    // OSS refuses an empty tag key (InvalidArgument): every upload of the folder would fail.
+    expect(error.message).toMatch(/folders\[5\]\.tags.*: tag key is empty/);
+    // OSS takes only letters, digits, spaces and + - = . _ : / in a tag: every upload would fail.
+    expect(error.message).toContain('folders[6].tags.owner: tag value "a@b.example" has a character OSS takes only');
+    expect(error.message).toMatch(/folders\[6\]\.tags.*Q&A.*: tag key "Q&A" has a character OSS takes only/);
+    expect(error.message).not.toContain('folders[6].tags.ok');
   });
 });

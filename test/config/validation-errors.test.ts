@@ -49,6 +49,13 @@ describe('config validation errors', () => {
     expect(error.message).toContain(at(7, 14, 'settle_time: unknown unit "days"'));
   });
 
+  // Files below the threshold go up in one PutObject read whole into one buffer: OSS takes at most
+  // 5 GiB in a PutObject, Node 20 holds at most 4 GiB in a buffer. Above, every such file failed.
+  it('rejects a multipart_threshold above what one PutObject from memory can send', () => {
+    const error = ws.fail([...OSS_LINES, 'multipart_threshold: 6GiB', ...ONE_FOLDER]);
+    expect(error.message).toMatch(/multipart_threshold: "6GiB" is above the maximum of \d/);
+  });
+
   it('rejects a part size that does not fit concurrency.memory, at the part_size that set it', () => {
     const own = ws.fail([...OSS_LINES, 'concurrency:', '  memory: 16MiB', ...ONE_FOLDER, '    part_size: 32MiB']);
     expect(own.message).toContain(

@@ -21,7 +21,7 @@ describe("a folder's server_side_encryption and tags", () => {
     fx = await createSyncFixture([
       {
         name: 'main',
-        more: { server_side_encryption: 'KMS', kms_key_id: 'key-1234', tags: { folder: 'main', note: 'a b&c=d' } },
+        more: { server_side_encryption: 'KMS', kms_key_id: 'key-1234', tags: { folder: 'main', note: 'a b+c=d:e/f' } },
       },
     ]);
     writeFileSync(join(fx.folder('main'), 'small.txt'), 'small');
@@ -37,7 +37,7 @@ describe("a folder's server_side_encryption and tags", () => {
         'x-oss-server-side-encryption-key-id': 'key-1234',
         'x-oss-tagging-count': '2',
       });
-      expect((await client.getObjectTagging(key)).tag).toEqual({ folder: 'main', note: 'a b&c=d' });
+      expect((await client.getObjectTagging(key)).tag).toEqual({ folder: 'main', note: 'a b+c=d:e/f' });
     }
     const multipart = fx.emu.emulator.requestLog.entries().filter((e) => e.operation === 'InitiateMultipartUpload');
     expect(multipart.map((e) => e.key)).toEqual(['main/big.bin']);

@@ -76,6 +76,11 @@ describe('server-side encryption and object tags (real ali-oss client)', () => {
     expect(await put({ 'x-oss-tagging': eleven })).toBe('400 InvalidArgument');
     expect(await put({ 'x-oss-tagging': `${'k'.repeat(129)}=v` })).toBe('400 InvalidArgument');
     expect(await put({ 'x-oss-tagging': `k=${'v'.repeat(257)}` })).toBe('400 InvalidArgument');
+    // OSS takes only letters, digits, spaces and + - = . _ : / in a tag (error 0010-00000212/-217).
+    for (const tagging of ['owner=a%40b', 'Q%26A=x', 'k=caf%C3%A9', 'k=a%26b'])
+      expect(await put({ 'x-oss-tagging': tagging }), tagging).toBe('400 InvalidArgument');
     expect(await codeOf(client.head('x.txt'))).toBe('404 NoSuchKey');
+    const allowed = { 'x-oss-tagging': 'path=a%2Fb%3Ac&e%3D1=x%2By%20z' };
+    expect(await codeOf(client.put('y.txt', Buffer.from('y'), { headers: allowed }))).toBe('ok');
   });
 });

@@ -55,6 +55,19 @@ describe('Logger', () => {
     }
   });
 
+  // JSON writes " \\ and control characters escaped: a secret holding one (a ${VAR} password) is
+  // not found as it was registered in the JSON line, and must be redacted all the same.
+  it('redacts a secret holding a quote, a backslash or a newline in a JSON line, stacks included', () => {
+    const secret = 'pa"ss\\wo\nrd';
+    const lines: string[] = [];
+    const log = new Logger({ level: 'debug', pretty: false, secrets: [secret], write: (l) => lines.push(l) });
+    log.error(`login with ${secret} refused`, { detail: secret, error: new TypeError(`bad ${secret}`) });
+    const record = JSON.parse(lines[0]!) as Record<string, string>;
+    expect(JSON.stringify(record)).not.toContain('pa\\"ss');
+    for (const value of Object.values(record)) expect(value).not.toContain(secret);
+    expect(record.errorStack).toContain('***');
+  });
+
   it('redacts rotating credentials, keeping the latest 32 sets and every pinned secret', () => {
     const lines: string[] = [];
     const log = new Logger({ level: 'debug', pretty: false, secrets: ['pinned-secret'], write: (l) => lines.push(l) });

@@ -79,4 +79,23 @@ describe('SingleFlight', () => {
     await flight.request();
     expect(g.runs()).toBe(1);
   });
+  // The loop saw no request and ended; `running` was cleared only in a later .finally(). A request
+  // in the microtasks between found it still set and was answered by a run that never saw it.
+  it('a request made just as the last run ends (a few microtasks later) gets a run of its own', async () => {
+    for (let delay = 0; delay < 12; delay++) {
+      let runs = 0;
+      let release!: () => void;
+      const flight = new SingleFlight(async () => {
+        runs++;
+        if (runs === 1) await new Promise<void>((resolve) => (release = resolve));
+      });
+      const first = flight.request();
+      await new Promise((resolve) => setImmediate(resolve));
+      let later = Promise.resolve();
+      release();
+      for (let i = 0; i < delay; i++) later = later.then(() => undefined);
+      await Promise.all([first, later.then(() => flight.request())]);
+      expect(runs, `a request ${delay} microtasks after the run ended`).toBe(2);
+    }
+  });
 });

@@ -1,4 +1,4 @@
-import { appendFileSync, closeSync, openSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { FileChangedError, MemoryBudget, UploadAbortedError } from '../../src/uploader/index.js';
@@ -48,6 +48,22 @@ describe('a PutObject sends one consistent snapshot of the file (real ali-oss, r
     expect(h.requests('large-put.bin', 'PutObject')).toHaveLength(0);
     expect(h.requests('large-put.bin', 'CompleteMultipartUpload')).toHaveLength(1);
     expect(budget.highWater).toBeLessThanOrEqual(MiB);
+  });
+
+  it('a file that grows while waiting for the memory budget is read no further than the bytes it was paid for', async () => {
+    const { path } = h.randomFile('grew-waiting.bin', 2 * MiB);
+    const budget = new MemoryBudget(3 * MiB);
+    await budget.acquire(3 * MiB); // another upload holds all of it: this one waits with 2 MiB asked
+    const upload = h
+      .uploader({ multipartThreshold: 8 * MiB, partSize: 512 * KiB, memoryBudget: budget })
+      .upload({ localPath: path, bucket: h.oss.bucket, key: 'grew-waiting.bin', journal: new MemoryJournal() });
+    // upload() stats the file and asks the budget before its first await: it is waiting now.
+    appendFileSync(path, randomBytes(4 * MiB)); // 6 MiB now: still below the threshold
+    budget.release(3 * MiB);
+    await upload;
+    // Read whole after paying for 2 MiB, it would hold 6 MiB in memory against a 3 MiB budget.
+    expect(h.requests('grew-waiting.bin', 'PutObject')).toHaveLength(0);
+    expect(await h.getObject('grew-waiting.bin')).toEqual(readFileSync(path));
   });
 
   it('a file that grows while its PutObject is on the wire is recorded as a prefix snapshot, not as done', async () => {
