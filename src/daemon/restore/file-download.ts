@@ -90,7 +90,7 @@ const SMALL_OBJECT_BYTES = 64 * 1024;
  * a damaged body never even reaches the disk. No progress row: a killed run fetches the file again.
  */
 async function downloadSmall(deps: DownloadDeps, job: DownloadJob, temp: string, settings: DownloadSettings): Promise<DownloadResult> {
-  const ref = { bucket: job.bucket, key: job.key };
+  const ref = { bucket: job.bucket, key: job.key, versionId: job.versionId };
   let lastError: unknown;
   for (let attempt = 1; attempt <= settings.attempts; attempt++) {
     try {
