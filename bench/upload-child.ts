@@ -81,7 +81,9 @@ async function uploadWithStateDb(
     ]);
     const [row] = store.queue.claimDue(1, { folders: ['bench'] });
     if (!row) throw new Error(`${file.key}: nothing to upload in ${stateDb}`);
-    await uploader.upload({ ...file, journal: storeJournal(store, row) });
+    await (
+      await uploader.upload({ ...file, journal: storeJournal(store, row) })
+    ).committed;
   } finally {
     store.close();
   }

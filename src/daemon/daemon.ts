@@ -67,6 +67,8 @@ interface DaemonEvents {
 }
 
 const HEARTBEAT_MS = 5_000;
+/** Sockets beyond the body requests in flight: heads, lists, completes and deletes alongside them. */
+const SOCKETS_FOR_OTHER_REQUESTS = 8;
 /** The scheduler's idle poll is 2 s: five missed polls mean it is stuck, not busy. */
 const SCHEDULER_STALL_MS = 10_000;
 
@@ -202,9 +204,11 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     await abortOrphanedUploads(this.cleanupContext()).catch((err: unknown) => this.storeFailures.reportOrThrow(err));
     this.scheduler = new TransferScheduler(this.store.queue, {
       slots: this.config.concurrency.files,
+      smallSlots: this.config.concurrency.smallFiles,
       largeFileBytes: this.config.multipartThreshold,
+      memory: this.memory,
       activeFolders: () => this.activeFolderNames(),
-      run: (row, signal, releaseSlot) => this.transfers.run(row, signal, (cancel) => this.worker.run(row, cancel, releaseSlot)),
+      run: (row, signal) => this.transfers.run(row, signal, (cancel) => this.worker.run(row, cancel)),
     });
     // Idle means nothing left to do, which is only known once every folder has been walked.
     let walked = false;
@@ -271,11 +275,13 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       log(event);
       this.emit('retry', event);
     };
-    const retrying = withRetries(createOssStorage(c.oss, credentials), defaultRetryPolicy({ onRetry }));
+    const inFlight = c.concurrency.smallFiles + c.concurrency.files * c.concurrency.partsPerFile;
+    const oss = { ...c.oss, maxSockets: inFlight + SOCKETS_FOR_OTHER_REQUESTS };
+    const retrying = withRetries(createOssStorage(oss, credentials), defaultRetryPolicy({ onRetry }));
     this.storage = withLimits(retrying, {
       gate: this.gate,
       limiter: this.limiter,
-      bodySlots: c.concurrency.files * c.concurrency.partsPerFile,
+      bodySlots: inFlight,
       ossTrafficLimit: c.timetable?.ossTrafficLimit ?? false,
       onCutOff: (operation, ref) =>
         logger.info('request cut off by the upload window; sent again when it opens', { operation, key: ref.key }),
@@ -582,7 +588,8 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     const schedulesChanged = prev.reconcileSchedule !== next.reconcileSchedule || prev.cleanupSchedule !== next.cleanupSchedule;
     if (schedulesChanged && this.o.mode === 'run') await this.scheduleTasks();
     if (JSON.stringify(prev.timetable) !== JSON.stringify(next.timetable)) await this.timetable.apply(next.timetable);
-    if (prev.concurrency.files !== next.concurrency.files) logger.warn('concurrency.files changes take effect after a restart');
+    if (prev.concurrency.files !== next.concurrency.files || prev.concurrency.smallFiles !== next.concurrency.smallFiles)
+      logger.warn('concurrency.files and concurrency.small_files changes take effect after a restart');
     if (prev.stateDb !== next.stateDb)
       logger.warn('state_db changes take effect after a restart; this daemon keeps using the old one', { stateDb: prev.stateDb });
     for (const name of rested) this.folders.get(name)?.recordHealth(); // the restarted ones recorded theirs as they started

@@ -12,6 +12,7 @@ import {
   StorageError,
   UploadAbortedError,
   type FileUploader,
+  type UploadOutcome,
   type ObjectStorage,
 } from '../uploader/index.js';
 import { unchangedContent } from './content-check.js';
@@ -20,6 +21,7 @@ import { LiveStreaks } from './live-backoff.js';
 import type { Logger } from './logger.js';
 import { objectKey } from './object-key.js';
 import { storeJournal } from './store-journal.js';
+import type { TaskDone } from './transfer-scheduler.js';
 import type { VerifiedBatch } from './verified-batch.js';
 
 export interface TransferWorkerOptions {
@@ -60,8 +62,8 @@ export class TransferWorker {
     });
   }
 
-  /** `releaseSlot`: called once the object is verified and only its (grouped) commit is left. */
-  readonly run = async (row: FileRow, signal: AbortSignal, releaseSlot: () => void = () => undefined): Promise<void> => {
+  /** Resolves once the network work is over: with the promise of the file's (grouped) commit, if an object was verified. */
+  readonly run = async (row: FileRow, signal: AbortSignal): Promise<TaskDone | void> => {
     const folder = this.o.folder(row.folder);
     if (!folder) {
       this.o.store.queue.requeue(row.id, null); // folder removed from the config meanwhile
@@ -69,20 +71,24 @@ export class TransferWorker {
     }
     try {
       if (row.state === 'deleting') await this.deleteRemote(row, folder);
-      else await this.upload(row, folder, signal, releaseSlot);
+      else return await this.upload(row, folder, signal);
     } catch (err) {
-      // A refused write leaves the row as it was: claimed rows are re-queued at the next start.
-      try {
-        if (isDatabaseUnwritable(err)) this.o.onStoreFailure(err);
-        else this.recordFailure(row, err as Error);
-      } catch (storeErr) {
-        if (!isDatabaseUnwritable(storeErr)) throw storeErr;
-        this.o.onStoreFailure(storeErr);
-      }
+      this.failed(row, err);
     }
   };
 
-  private async upload(row: FileRow, folder: FolderConfig, signal: AbortSignal, releaseSlot: () => void): Promise<void> {
+  private failed(row: FileRow, err: unknown): void {
+    // A refused write leaves the row as it was: claimed rows are re-queued at the next start.
+    try {
+      if (isDatabaseUnwritable(err)) this.o.onStoreFailure(err);
+      else this.recordFailure(row, err as Error);
+    } catch (storeErr) {
+      if (!isDatabaseUnwritable(storeErr)) throw storeErr;
+      this.o.onStoreFailure(storeErr);
+    }
+  }
+
+  private async upload(row: FileRow, folder: FolderConfig, signal: AbortSignal): Promise<TaskDone | void> {
     const localPath = join(folder.path, row.relPath);
     if (row.remoteCrc64 !== null && row.remoteEtag !== null && row.remoteSize === row.size) {
       const file = { path: localPath, root: folder.path, expected: { dev: row.dev, ino: row.ino } };
@@ -102,17 +108,12 @@ export class TransferWorker {
     const started = Date.now();
     const ref = `${row.bucket}/${row.key}`;
     this.inFlight.set(ref, row.id);
-    const outcome = await this.o.uploader
+    const result = await this.o.uploader
       .upload({
         localPath,
         bucket: row.bucket,
         key: row.key,
-        journal: storeJournal(
-          this.o.store,
-          row,
-          { verified: this.o.verified, onObjectVerified: releaseSlot },
-          { nextTryAt: () => this.live.nextTryAt(row.id) },
-        ),
+        journal: storeJournal(this.o.store, row, this.o.verified, { nextTryAt: () => this.live.nextTryAt(row.id) }),
         partSize: folder.partSize,
         ...(folder.storageClass ? { storageClass: folder.storageClass } : {}),
         signal,
@@ -121,6 +122,11 @@ export class TransferWorker {
         expectedIdentity: { dev: row.dev, ino: row.ino },
       })
       .finally(() => this.inFlight.delete(ref));
+    return { committed: result.committed.then(() => this.uploaded(row, result, started)).catch((err: unknown) => this.failed(row, err)) };
+  }
+
+  /** The file's record is committed: log what went up. */
+  private uploaded(row: FileRow, outcome: UploadOutcome, started: number): void {
     if (outcome.prefixSnapshot) {
       this.o.logger.info('uploaded a snapshot of a file still being written (its first bytes, a true prefix); the rest goes up later', {
         folder: row.folder,

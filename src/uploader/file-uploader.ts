@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { UploadJournal, UploadOutcome } from './journal.js';
+import type { UploadJournal, UploadResult } from './journal.js';
 import { failpointStop } from '../lib/failpoint.js';
 import { snapshotFile } from './file-snapshot.js';
 import type { FileIdentity } from './folder-file.js';
@@ -108,7 +108,7 @@ export class FileUploader extends EventEmitter<FileUploaderEvents> {
     };
   }
 
-  async upload(request: UploadRequest): Promise<UploadOutcome> {
+  async upload(request: UploadRequest): Promise<UploadResult> {
     try {
       return await this.run(request);
     } catch (err) {
@@ -116,7 +116,7 @@ export class FileUploader extends EventEmitter<FileUploaderEvents> {
     }
   }
 
-  private async run(request: UploadRequest): Promise<UploadOutcome> {
+  private async run(request: UploadRequest): Promise<UploadResult> {
     request.signal?.throwIfAborted();
     const settings = { ...this.settings, partSize: request.partSize ?? this.settings.partSize };
     const inMemoryLimit = Math.min(settings.inMemoryPutBytes, settings.multipartThreshold - 1);

@@ -47,6 +47,6 @@ export {
 } from './errors.js';
 export { openFolderFile } from './folder-file.js';
 export type { FileIdentity, FolderFile } from './folder-file.js';
-export type { FileFingerprint, RecordedPart, RecordedUpload, UploadJournal, UploadOutcome } from './journal.js';
+export type { FileFingerprint, RecordedPart, RecordedUpload, UploadJournal, UploadOutcome, UploadResult } from './journal.js';
 export { CredentialsFetchError, CredentialsUnavailableError, RefreshingCredentials, staticCredentials } from './credentials-provider.js';
 export type { CredentialsProvider, CredentialsState, OssCredentials, RefreshOptions } from './credentials-provider.js';

@@ -1,7 +1,7 @@
 import { FileChangedError } from './errors.js';
 import { HashedFileRange } from './hashed-file-range.js';
 import { InMemoryBody } from './in-memory-body.js';
-import type { UploadOutcome } from './journal.js';
+import type { UploadOutcome, UploadResult } from './journal.js';
 import { fingerprintChange, fingerprintOf } from './local-file.js';
 import { isPrefixSnapshot } from './prefix-snapshot.js';
 import { requestTimeoutMs, sendVerified } from './upload-context.js';
@@ -15,7 +15,7 @@ import type { UploadContext } from './upload-context.js';
  * sent from memory, no re-stat needed. Without it the file is streamed and hashed on the way, and
  * stat'ed again afterwards.
  */
-export async function putFile(ctx: UploadContext, snapshot?: Buffer): Promise<UploadOutcome> {
+export async function putFile(ctx: UploadContext, snapshot?: Buffer): Promise<UploadResult> {
   const { storage, ref, settings, fingerprint } = ctx;
   const body = snapshot ? new InMemoryBody(snapshot) : new HashedFileRange(ctx.file, 0, fingerprint.size, settings.readHighWaterMark);
   // Invariant: the object's recorded checksums are forgotten (durably) before a PutObject is sent.
@@ -41,7 +41,7 @@ export async function putFile(ctx: UploadContext, snapshot?: Buffer): Promise<Up
     fingerprint,
     ...(prefixSnapshot ? { prefixSnapshot: true as const } : {}),
   };
-  await ctx.journal.fileUploaded(outcome);
+  const committed = Promise.resolve(ctx.journal.fileUploaded(outcome));
   ctx.reportProgress(fingerprint.size);
-  return outcome;
+  return { ...outcome, committed };
 }

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TransferScheduler } from '../../src/daemon/transfer-scheduler.js';
-import { StateStore } from '../../src/store/index.js';
+import { StateStore, type FileRow } from '../../src/store/index.js';
 import { createTree } from '../helpers/fixtures.js';
 import { queueFiles, useStore } from '../helpers/store.js';
 import { createSyncFixture, type SyncFixture } from '../helpers/sync-fixture.js';
@@ -39,7 +39,7 @@ describe('scheduling', () => {
   });
 
   it('claims small files ahead of free slots and puts the unstarted ones back in the queue at a stop', async () => {
-    fx = await createSyncFixture([{ name: 'main' }], { concurrency: { files: 2 } });
+    fx = await createSyncFixture([{ name: 'main' }], { concurrency: { files: 2, small_files: 2 } });
     fx.emu.emulator.faults.add({ match: { operation: 'PutObject' }, times: Infinity, action: { type: 'latency', ms: 300 } });
     const names = Array.from({ length: 12 }, (_, i) => `f-${i}.txt`);
     createTree(fx.folder('main'), Object.fromEntries(names.map((n) => [n, n])));
@@ -64,23 +64,23 @@ describe('scheduling', () => {
 describe('TransferScheduler slots', () => {
   const ctx = useStore();
 
-  it('gives a slot to the next file once the running one has released it, and is idle only after both settled', async () => {
+  it('frees the slot itself once a run hands back its pending commit, and is idle only after both settled', async () => {
     const { store } = ctx;
     queueFiles(store, 'f', ['a', 'b']);
     const started: string[] = [];
     let finishA!: () => void;
     let idle = false;
+    const markVerified = (row: FileRow): void =>
+      store.queue.markVerified(row.id, row.generation, { bucket: row.bucket, key: row.key, etag: '"E"', crc64: '1', fingerprint: row });
     const scheduler = new TransferScheduler(store.queue, {
       slots: 1,
       largeFileBytes: 1 << 20,
       activeFolders: () => ['f'],
-      run: async (row, _signal, releaseSlot) => {
+      run: async (row) => {
         started.push(row.relPath);
-        if (row.relPath === 'a') {
-          releaseSlot(); // its object is verified; only its commit is left
-          await new Promise<void>((resolve) => (finishA = resolve));
-        }
-        store.queue.markVerified(row.id, row.generation, { bucket: row.bucket, key: row.key, etag: '"E"', crc64: '1', fingerprint: row });
+        // a's object is verified; only its commit is left, which resolves when the test says so.
+        if (row.relPath === 'a') return { committed: new Promise<void>((resolve) => (finishA = resolve)).then(() => markVerified(row)) };
+        markVerified(row);
       },
     });
     scheduler.on('idle', () => (idle = true));
