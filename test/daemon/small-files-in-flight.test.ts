@@ -1,22 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RequestLogEntry } from '../../src/emulator/index.js';
+import { mostAtOnce } from '../helpers/emulator.js';
 import { createSyncFixture, type SyncFixture } from '../helpers/sync-fixture.js';
 import { waitFor } from '../helpers/wait.js';
-
-/** The most of these requests the emulator was serving at one moment (from each one's arrival and duration). */
-function mostAtOnce(entries: readonly RequestLogEntry[]): number {
-  const edges = entries.flatMap((e) => [
-    { at: e.time, step: 1 },
-    { at: e.time + e.durationMs, step: -1 },
-  ]);
-  edges.sort((a, b) => a.at - b.at || a.step - b.step); // an end before a start at the same moment
-  let now = 0;
-  let most = 0;
-  for (const { step } of edges) most = Math.max(most, (now += step));
-  return most;
-}
 
 describe('small files in flight (concurrency.small_files)', () => {
   let fx: SyncFixture;
