@@ -141,7 +141,8 @@ const header = [
   '# Benchmark results',
   '',
   `Written by \`npm run bench\`${passThrough.length > 0 ? ` (flags: \`${passThrough.join(' ')}\`)` : ''} on ${new Date().toISOString()}; ` +
-    `took ${((performance.now() - started) / 60_000).toFixed(1)} min.`,
+    `took ${((performance.now() - started) / 60_000).toFixed(1)} min` +
+    (only ? ` for ${only.join(', ')} (\`--only\`: the other sections are from earlier runs).` : '.'),
   '',
   machine(),
   '',
