@@ -44,6 +44,8 @@ export interface OssConfig {
   credentials?: CredentialsSource;
   authorizationV4: boolean;
   timeoutMs?: number;
+  /** How long one request keeps retrying before its error goes to the caller; undefined = the uploader's default. */
+  retryMaxTimeMs?: number;
 }
 
 export interface Config {

@@ -1,6 +1,7 @@
 import { EventEmitter, setMaxListeners } from 'node:events';
 import type { FileQueue, FileRow } from '../store/index.js';
-import type { MemoryBudget } from '../uploader/index.js';
+import { coalesce } from '../lib/coalesce.js';
+import { UNBUDGETED_PUT_BYTES, type MemoryBudget } from '../uploader/index.js';
 import { FinishPace } from './finish-pace.js';
 
 /**
@@ -18,13 +19,6 @@ export type TaskRunner = (row: FileRow, signal: AbortSignal) => Promise<TaskDone
 /** At most this many small files claimed ahead per slot (see TransferScheduler.ready). */
 const MAX_CLAIM_AHEAD_PER_SLOT = 8;
 
-/**
- * The most memory one small file is charged (see SchedulerOptions.memory): a PutObject holds a file
- * read whole up to 1 MiB (FileUploader's inMemoryPutBytes), a bigger one streamed through about three
- * 512 KiB read buffers.
- */
-const SMALL_FILE_MAX_BYTES = 2 * 1024 * 1024;
-
 export interface SchedulerOptions {
   /** Files transferred at once (large ones: at most this many, less one while small files may run). */
   slots: number;
@@ -37,9 +31,9 @@ export interface SchedulerOptions {
   /** Files at least this big are "large"; they may hold at most slots - 1 slots, so small files never starve. */
   largeFileBytes: number;
   /**
-   * The process's memory budget (concurrency.memory): each small file in flight is charged its size
-   * (at most SMALL_FILE_MAX_BYTES) from it while it holds its slot, so many small files in flight
-   * never hold more than the budget; one that does not fit now waits for the next free bytes.
+   * The process's memory budget (concurrency.memory). The uploader reads a small file whole and pays
+   * for it above UNBUDGETED_PUT_BYTES; below, the scheduler pays its size while it holds its slot, so
+   * many small files in flight never hold more than the budget: one that does not fit waits for bytes.
    */
   memory?: MemoryBudget;
   /** Folders whose queued files may be claimed now (paused and removed folders are left out). */
@@ -75,7 +69,7 @@ export class TransferScheduler extends EventEmitter<SchedulerEvents> {
   private readonly pace = new FinishPace();
   private readonly abort = new AbortController();
   private timer: NodeJS.Timeout | undefined;
-  private pumpScheduled = false;
+  private readonly schedulePump = coalesce(() => this.pump());
   /** A claimed small file did not fit the memory budget last pass: claim no more until it starts. */
   private waitingForMemory = false;
   /** Files in flight at once, small ones included. */
@@ -106,12 +100,7 @@ export class TransferScheduler extends EventEmitter<SchedulerEvents> {
 
   /** New work may be due: look at the queue soon (coalesced into one pass per tick). */
   kick(): void {
-    if (this.stopping || this.pumpScheduled) return;
-    this.pumpScheduled = true;
-    setImmediate(() => {
-      this.pumpScheduled = false;
-      this.pump();
-    });
+    if (!this.stopping) this.schedulePump();
   }
 
   get runningCount(): number {
@@ -258,8 +247,10 @@ export class TransferScheduler extends EventEmitter<SchedulerEvents> {
    */
   private launch(row: FileRow): boolean {
     const memory = this.options.memory;
-    const bytes =
-      memory && row.state === 'uploading' && !this.isLarge(row) ? Math.min(row.size, SMALL_FILE_MAX_BYTES, memory.limitBytes) : 0;
+    // Invariant: only what the uploader reads without paying (a PutObject's whole file up to
+    // UNBUDGETED_PUT_BYTES), so no upload waits for bytes the scheduler holds for it: no deadlock.
+    const unpaid = row.state === 'uploading' && !this.isLarge(row) && row.size <= UNBUDGETED_PUT_BYTES;
+    const bytes = memory && unpaid ? Math.min(row.size, memory.limitBytes) : 0;
     if (bytes > 0 && !memory!.tryAcquire(bytes)) return false;
     const entry: Running = { row, done: Promise.resolve(), slotReleased: false };
     /** Invariant: runs once per row, when its slot frees; only then are its bytes given back. */

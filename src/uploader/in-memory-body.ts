@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
-import { PassThrough, type Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { Crc64 } from '../lib/crc64.js';
 import type { RangeDigest } from './hashed-file-range.js';
 import type { Body } from './object-storage.js';
+
+const SLICE = 64 * 1024;
 
 /**
  * A request body already in memory (a small file's snapshot): hashed once up front, so the request
@@ -20,8 +22,18 @@ export class InMemoryBody implements Body {
     this.hashes = { md5: md5.toString('hex').toUpperCase(), crc64: new Crc64().update(bytes).digest() };
   }
 
+  /**
+   * Slices of 64 KiB (views, no copies), pulled as the socket drains: a stream handed the whole
+   * buffer at once would have nothing left to cut when an abort destroys it.
+   */
   open(): Readable {
-    return new PassThrough().end(this.inMemory.bytes);
+    const { bytes } = this.inMemory;
+    return Readable.from(
+      (function* () {
+        for (let at = 0; at < bytes.length; at += SLICE) yield bytes.subarray(at, at + SLICE);
+      })(),
+      { objectMode: false, highWaterMark: SLICE },
+    );
   }
 
   digest(): RangeDigest {

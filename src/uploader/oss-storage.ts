@@ -22,6 +22,9 @@ import type {
   StoredChecksums,
 } from './object-storage.js';
 
+/** In-memory bodies up to this size go in one call that no abort can cut short; bigger ones as a stream that can be. */
+const ABORT_UNCHECKED_PUT_BYTES = 1024 * 1024;
+
 const CRC_HEADER = 'x-oss-hash-crc64ecma';
 /** Secrets and tokens of the last few credential sets, kept out of error details. */
 const MAX_REMEMBERED_SECRETS = 16;
@@ -54,7 +57,7 @@ export class OssStorage implements ObjectStorage {
 
   async put(ref: ObjectRef, body: Body, options: NewObjectOptions & RequestOptions = {}): Promise<StoredChecksums> {
     const { inMemory } = body;
-    if (inMemory) {
+    if (inMemory && inMemory.bytes.length <= ABORT_UNCHECKED_PUT_BYTES) {
       // Small enough to be sent before an abort could matter: the signal is only checked up front.
       options.signal?.throwIfAborted();
       const headers = { ...newObjectHeaders(options), ...trafficLimitHeader(options), 'Content-MD5': inMemory.md5Base64 };
@@ -71,6 +74,7 @@ export class OssStorage implements ObjectStorage {
             ...newObjectHeaders(options),
             ...trafficLimitHeader(options),
             ...(body.contentMd5 === undefined ? {} : { 'Content-MD5': body.contentMd5 }),
+            ...(inMemory ? { 'Content-MD5': inMemory.md5Base64 } : {}),
           },
           ...sdkOptions(options),
         }),

@@ -62,7 +62,7 @@ describe.skipIf(mountRefused !== undefined)('FolderSync.fileGone (a mirror folde
       onWork: () => undefined,
       onRemoved: () => undefined,
       watch: false,
-      onStoreFailure: (err) => {
+      onStoreError: (err) => {
         throw err;
       },
     });

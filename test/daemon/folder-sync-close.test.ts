@@ -36,7 +36,7 @@ describe('FolderSync closed while it starts', () => {
       onWork: () => undefined,
       onRemoved: () => undefined,
       watch: true,
-      onStoreFailure: (err) => {
+      onStoreError: (err) => {
         throw err;
       },
     });

@@ -79,6 +79,7 @@ export async function createSyncFixture(
           endpoint: emu.endpoint,
           access_key_id: emu.accessKeyId,
           access_key_secret: '${TEST_OSS_SECRET:-' + emu.accessKeySecret + '}',
+          retry_max_time: '5s', // a request failing for good gives up soon, as tests wait for that
         },
         state_db: stateDb,
         log_level: 'debug',
