@@ -3,10 +3,10 @@
  * trees, and the `oss-sync` command as a measured child process.
  */
 import { randomBytes, randomFillSync } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import type { RequestLogEntry } from '../src/emulator/index.js';
+import type { FaultRule, RequestLogEntry } from '../src/emulator/index.js';
 import { BenchChild } from './child-process.js';
 
 export const CLI = new URL('../src/cli/main.js', import.meta.url).pathname;
@@ -24,6 +24,9 @@ export interface EmulatorProcess {
   /** The same requests, as logged (body bytes received among them). */
   entries(): Promise<RequestLogEntry[]>;
   clearRequests(): Promise<void>;
+  /** Adds fault rules (POST /-/faults); `times: Infinity` goes as JSON's "Infinity". */
+  addFaults(rules: FaultRule[]): Promise<void>;
+  clearFaults(): Promise<void>;
 }
 
 export function describeRequests(counts: Record<string, number>): string {
@@ -65,6 +68,14 @@ export async function startEmulatorProcess(dataDir: string): Promise<EmulatorPro
     async clearRequests() {
       await fetch(`${endpoint}/-/requests`, { method: 'DELETE', headers: admin });
     },
+    async addFaults(rules) {
+      const body = JSON.stringify(rules.map((r) => (r.times === Infinity ? { ...r, times: 'Infinity' } : r)));
+      const res = await fetch(`${endpoint}/-/faults`, { method: 'POST', headers: { ...admin, 'content-type': 'application/json' }, body });
+      if (res.status !== 201) throw new Error(`emulator refused the fault rules: ${res.status} ${await res.text()}`);
+    },
+    async clearFaults() {
+      await fetch(`${endpoint}/-/faults`, { method: 'DELETE', headers: admin });
+    },
   };
 }
 
@@ -75,6 +86,7 @@ export interface ConfigSpec {
   prefix: string;
   settle?: string;
   watcher?: 'auto' | 'chokidar' | 'native';
+  /** concurrency.files; none: every concurrency setting at its default. */
   concurrency?: number;
   deletePolicy?: 'keep' | 'mirror';
 }
@@ -85,7 +97,7 @@ export function writeConfig(path: string, spec: ConfigSpec): void {
     oss: { endpoint: spec.endpoint, access_key_id: ACCESS_KEY_ID, access_key_secret: ACCESS_KEY_SECRET },
     state_db: spec.stateDb,
     log_level: 'info',
-    concurrency: { files: spec.concurrency ?? 4 },
+    ...(spec.concurrency === undefined ? {} : { concurrency: { files: spec.concurrency } }),
     settle_time: spec.settle ?? '2s',
     reconcile_schedule: 'off',
     watcher: spec.watcher ?? 'auto',
@@ -101,6 +113,20 @@ export function makeTree(root: string, files: number, dirs: number, bytes: numbe
   for (let i = 0; i < files; i++) {
     randomFillSync(buf);
     writeFileSync(join(root, dirName(i % dirs), `f${String(i).padStart(6, '0')}.bin`), buf);
+  }
+}
+
+/** A file of `bytes` random bytes, written 8 MiB at a time. */
+export function writeRandomFile(path: string, bytes: number): void {
+  const chunk = Buffer.allocUnsafe(8 * 1024 * 1024);
+  const fd = openSync(path, 'w');
+  try {
+    for (let written = 0; written < bytes; written += chunk.length) {
+      randomFillSync(chunk);
+      writeSync(fd, chunk, 0, Math.min(chunk.length, bytes - written));
+    }
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -2,7 +2,8 @@
  * `npm run bench`: runs each benchmark as a child process (`node dist/bench/<name>.js [flags]`),
  * collects the markdown section each prints, and writes bench/RESULTS.md (also echoed to stdout)
  * under a header describing the machine. A benchmark that fails is reported with its stderr tail,
- * and this exits non-zero.
+ * and this exits non-zero. With --only, the other benchmarks' sections of bench/RESULTS.md are kept
+ * as they were (each section is marked with its benchmark's name).
  *
  *   npm run bench [-- [--only upload,watch,daemon] [--quick] [-- FLAGS FOR EVERY BENCHMARK]]
  */
@@ -19,6 +20,7 @@ const BENCHMARKS = [
   { name: 'restore', issue: 'issue 15: restore and verify' },
   { name: 'bandwidth', issue: 'issue 16: bandwidth limit rate and burst' },
   { name: 'server-side', issue: 'issue 19: renames without re-upload, adoption' },
+  { name: 'wan', issue: 'issue 18: a real link, 30 ms a request and 8 MiB/s a connection' },
 ] as const;
 const RESULTS = new URL('../../bench/RESULTS.md', import.meta.url).pathname;
 const STDERR_TAIL_LINES = 30;
@@ -109,16 +111,39 @@ function machine(): string {
   ].join('\n');
 }
 
+/** The sections of the last RESULTS.md by benchmark, with their line in its table (see marker()). */
+function previousSections(): Map<string, { section: string; summary: string }> {
+  const previous = new Map<string, { section: string; summary: string }>();
+  const text = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '';
+  for (const b of BENCHMARKS) {
+    const at = text.indexOf(marker(b.name));
+    if (at < 0) continue;
+    const next = text.indexOf('<!-- bench:', at + 1);
+    const line = new RegExp(`^\\| ${b.name} \\| [^|]* \\| (.*) \\|$`, 'm').exec(text)?.[1] ?? 'ok';
+    const summary = `${line.replace(/ \(earlier run\)$/, '')} (earlier run)`;
+    previous.set(b.name, { section: text.slice(at + marker(b.name).length, next < 0 ? undefined : next).trim() + '\n', summary });
+  }
+  return previous;
+}
+
+function marker(name: string): string {
+  return `<!-- bench:${name} -->\n`;
+}
+
 const started = performance.now();
-const selected = BENCHMARKS.filter((b) => !only || only.includes(b.name));
+const previous = only ? previousSections() : new Map<string, { section: string; summary: string }>();
 const outcomes: Array<Outcome & { name: string; issue: string }> = [];
-for (const b of selected) outcomes.push({ ...b, ...(await runBenchmark(b.name)) });
+for (const b of BENCHMARKS) {
+  if (!only || only.includes(b.name)) outcomes.push({ ...b, ...(await runBenchmark(b.name)) });
+  else if (previous.has(b.name)) outcomes.push({ ...b, ok: true, ...previous.get(b.name)! });
+}
 
 const header = [
   '# Benchmark results',
   '',
   `Written by \`npm run bench\`${passThrough.length > 0 ? ` (flags: \`${passThrough.join(' ')}\`)` : ''} on ${new Date().toISOString()}; ` +
-    `took ${((performance.now() - started) / 60_000).toFixed(1)} min.`,
+    `took ${((performance.now() - started) / 60_000).toFixed(1)} min` +
+    (only ? ` for ${only.join(', ')} (\`--only\`: the other sections are from earlier runs).` : '.'),
   '',
   machine(),
   '',
@@ -134,7 +159,7 @@ function table(rows: typeof outcomes): string {
   );
 }
 
-const text = `${header}\n${outcomes.map((o) => o.section).join('\n')}`;
+const text = `${header}\n${outcomes.map((o) => `${marker(o.name)}${o.section}`).join('\n')}`;
 writeFileSync(RESULTS, text);
 process.stdout.write(text);
 process.stderr.write(`[bench] wrote ${RESULTS}\n`);

@@ -50,7 +50,8 @@ async function runContender(role: string, [endpoint, bucket, key, file, partSize
     });
     await uploadWithStateDb(uploader, stateDb!, { localPath: file!, bucket: bucket!, key: key! });
   } else if (role === 'ali-oss-multipart') {
-    await client.multipartUpload(key!, file!, { partSize, parallel });
+    // 0: the SDK's own default (1 MiB parts, 5 in parallel in ali-oss 6).
+    await client.multipartUpload(key!, file!, { ...(partSize > 0 ? { partSize } : {}), ...(parallel > 0 ? { parallel } : {}) });
   } else if (role === 'bare-put') {
     await client.putStream(key!, createReadStream(file!, { highWaterMark: 512 * 1024 }), { contentLength: size } as OSS.PutStreamOptions);
   } else {
@@ -81,7 +82,9 @@ async function uploadWithStateDb(
     ]);
     const [row] = store.queue.claimDue(1, { folders: ['bench'] });
     if (!row) throw new Error(`${file.key}: nothing to upload in ${stateDb}`);
-    await uploader.upload({ ...file, journal: storeJournal(store, row) });
+    await (
+      await uploader.upload({ ...file, journal: storeJournal(store, row) })
+    ).committed;
   } finally {
     store.close();
   }

@@ -6,14 +6,14 @@
  *   npm run build && node dist/bench/upload.js [--size-mib 1024] [--part-mib 8] [--parallel 4] [--runs 3]
  */
 import { execFileSync } from 'node:child_process';
-import { randomFillSync } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { RequestLogEntry } from '../src/emulator/index.js';
 import Database from 'better-sqlite3';
 import { BenchChild, killAllChildren } from './child-process.js';
+import { writeRandomFile } from './daemon-fixture.js';
 import { emulatorDataDir } from './emulator-data-dir.js';
 import { fixed, ratio, table, verdict } from './markdown.js';
 import type { ContenderResult } from './upload-child.js';
@@ -68,16 +68,6 @@ async function requestLog(endpoint: string): Promise<RequestLogEntry[]> {
   return (await (
     await fetch(`${endpoint}/-/requests`, { headers: { authorization: `Bearer ${adminToken}` } })
   ).json()) as RequestLogEntry[];
-}
-
-function writeRandomFile(path: string, bytes: number): void {
-  const fd = openSync(path, 'w');
-  const chunk = Buffer.allocUnsafe(8 * MiB);
-  for (let written = 0; written < bytes; written += chunk.length) {
-    randomFillSync(chunk);
-    writeSync(fd, chunk, 0, Math.min(chunk.length, bytes - written));
-  }
-  closeSync(fd);
 }
 
 /**

@@ -27,7 +27,7 @@ import { parseSample, type Sample } from '../lib/sample.js';
 
 export const DEFAULTS = {
   logLevel: 'info',
-  concurrency: { files: 4, partsPerFile: 4, memoryBytes: 256 * 2 ** 20 },
+  concurrency: { files: 4, smallFiles: 64, partsPerFile: 8, memoryBytes: 256 * 2 ** 20 },
   partSize: 8 * 2 ** 20,
   multipartThreshold: 8 * 2 ** 20,
   settleMs: 2000,
@@ -99,6 +99,7 @@ function readConcurrency(root: SectionReader): Config['concurrency'] {
   const section = root.has('concurrency') ? SectionReader.open(root.raw('concurrency'), 'concurrency', root.sink, root.env) : undefined;
   const concurrency = {
     files: section?.integer('files', 1, 256) ?? DEFAULTS.concurrency.files,
+    smallFiles: section?.integer('small_files', 1, 1024) ?? DEFAULTS.concurrency.smallFiles,
     partsPerFile: section?.integer('parts_per_file', 1, 64) ?? DEFAULTS.concurrency.partsPerFile,
     memoryBytes: section?.size('memory', { min: PART_SIZE_LIMITS.min }) ?? DEFAULTS.concurrency.memoryBytes,
   };

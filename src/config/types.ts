@@ -59,7 +59,10 @@ export interface Config {
   stateDb: string;
   logLevel: LogLevel;
   concurrency: {
+    /** Files in flight at once; files below the multipart threshold have smallFiles of their own. */
     files: number;
+    /** Small files (below the multipart threshold) in flight at once (concurrency.small_files). */
+    smallFiles: number;
     partsPerFile: number;
     /** Bytes: every part held in memory by every upload at once stays within this (concurrency.memory). */
     memoryBytes: number;

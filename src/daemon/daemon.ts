@@ -220,7 +220,8 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     await abortOrphanedUploads(this.cleanupContext());
     this.scheduler = buildScheduler(this.store, this.config, {
       activeFolders: () => this.activeFolderNames(),
-      run: (row, signal, releaseSlot) => this.transfers.run(row, signal, (cancel) => this.stack.worker.run(row, cancel, releaseSlot)),
+      run: (row, signal) => this.transfers.run(row, signal, (cancel) => this.stack.worker.run(row, cancel)),
+      memory: this.memory,
     });
     // Idle means nothing left to do, which is only known once every folder has been walked.
     let walked = false;
@@ -578,7 +579,8 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     await Promise.all(starting.map((f) => this.folders.get(f.name)!.start()));
     if (plan.reschedule && mode === 'run') await this.scheduleTasks();
     if (plan.timetableChanged) await this.timetable.apply(next.timetable);
-    if (prev.concurrency.files !== next.concurrency.files) logger.warn('concurrency.files changes take effect after a restart');
+    if (prev.concurrency.files !== next.concurrency.files || prev.concurrency.smallFiles !== next.concurrency.smallFiles)
+      logger.warn('concurrency.files and concurrency.small_files changes take effect after a restart');
     if (prev.stateDb !== next.stateDb)
       logger.warn('state_db changes take effect after a restart; this daemon keeps using the old one', { stateDb: prev.stateDb });
     for (const name of rested) this.folders.get(name)?.recordHealth(); // the restarted ones recorded theirs as they started

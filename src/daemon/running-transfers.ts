@@ -1,4 +1,5 @@
 import type { FileRow } from '../store/index.js';
+import type { TaskDone } from './transfer-scheduler.js';
 
 interface RunningTransfer {
   folder: string;
@@ -14,18 +15,25 @@ interface RunningTransfer {
 export class RunningTransfers {
   private readonly byRow = new Map<number, RunningTransfer>();
 
-  /** Runs `transfer` for the row with a signal that fires on the scheduler's stop or cancelFolders(). */
-  run(row: FileRow, stopSignal: AbortSignal, transfer: (signal: AbortSignal) => Promise<void>): Promise<void> {
+  /**
+   * Runs `transfer` for the row with a signal that fires on the scheduler's stop or cancelFolders();
+   * it counts as running until the commit it hands back has settled too.
+   */
+  run(row: FileRow, stopSignal: AbortSignal, transfer: (signal: AbortSignal) => Promise<TaskDone | void>): Promise<TaskDone | void> {
     const cancel = new AbortController();
     const onStop = (): void => cancel.abort(stopSignal.reason);
     if (stopSignal.aborted) onStop();
     else stopSignal.addEventListener('abort', onStop, { once: true });
-    const done = transfer(cancel.signal).finally(() => {
-      stopSignal.removeEventListener('abort', onStop);
-      this.byRow.delete(row.id);
-    });
+    const sent = transfer(cancel.signal);
+    const done = sent
+      .then((result) => result?.committed)
+      .finally(() => {
+        stopSignal.removeEventListener('abort', onStop);
+        this.byRow.delete(row.id);
+      });
+    done.catch(() => undefined); // the caller is told through `sent` (or the commit it hands back)
     this.byRow.set(row.id, { folder: row.folder, cancel, done });
-    return done;
+    return sent;
   }
 
   /**

@@ -3,12 +3,6 @@ import type { StateStore, FileRow } from '../store/index.js';
 import type { RecordedUpload, UploadJournal, UploadOutcome } from '../uploader/journal.js';
 import type { VerifiedBatch } from './verified-batch.js';
 
-export interface GroupCommit {
-  verified: VerifiedBatch;
-  /** Called when the object is verified, before its commit waits for the group (frees the slot). */
-  onObjectVerified: () => void;
-}
-
 export interface LiveFile {
   /** The file grew during its upload (a prefix snapshot went up): when its next try is due. */
   nextTryAt: () => number;
@@ -20,7 +14,7 @@ export interface LiveFile {
  * group commit, fileUploaded commits with the other files finished about the same time and its
  * promise resolves once that commit is done.
  */
-export function storeJournal(store: StateStore, row: FileRow, group?: GroupCommit, live?: LiveFile): UploadJournal {
+export function storeJournal(store: StateStore, row: FileRow, group?: VerifiedBatch, live?: LiveFile): UploadJournal {
   // Whether the row may still hold remote checksums (as claimed; only this worker records them for it).
   let remoteKnown = row.remoteEtag !== null || row.remoteCrc64 !== null || row.remoteSize !== null;
   return {
@@ -70,14 +64,10 @@ export function storeJournal(store: StateStore, row: FileRow, group?: GroupCommi
       if (outcome.prefixSnapshot) {
         // Not done: the row stays queued for the newer bytes (see FileQueue.markSnapshot). Rare, so
         // committed on its own rather than in the group.
-        group?.onObjectVerified();
         store.queue.markSnapshot(row.id, row.generation, result, live?.nextTryAt() ?? Date.now());
         return;
       }
-      if (group) {
-        group.onObjectVerified();
-        return group.verified.add({ id: row.id, generation: row.generation, result });
-      }
+      if (group) return group.add({ id: row.id, generation: row.generation, result });
       store.queue.markVerified(row.id, row.generation, result);
     },
   };

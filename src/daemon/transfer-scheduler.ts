@@ -1,23 +1,41 @@
 import { EventEmitter, setMaxListeners } from 'node:events';
 import type { FileQueue, FileRow } from '../store/index.js';
 import { coalesce } from '../lib/coalesce.js';
+import { UNBUDGETED_PUT_BYTES, type MemoryBudget } from '../uploader/index.js';
 import { FinishPace } from './finish-pace.js';
 
 /**
- * Runs one claimed row. `releaseSlot()` says its network work is over (the object is verified, only
- * the database commit is left): the slot goes to the next file while this one's commit waits for
- * its group (see VerifiedBatch). The row stays the runner's own until the promise settles.
+ * What a run hands back once its network work is over (the object is verified): the scheduler frees
+ * the slot then, while `committed` waits for its group commit (see VerifiedBatch). The row stays the
+ * runner's own until `committed` settles. A run that resolves to nothing is done when it resolves.
  */
-export type TaskRunner = (row: FileRow, signal: AbortSignal, releaseSlot: () => void) => Promise<void>;
+export interface TaskDone {
+  committed: Promise<void>;
+}
+
+/** Runs one claimed row. */
+export type TaskRunner = (row: FileRow, signal: AbortSignal) => Promise<TaskDone | void>;
 
 /** At most this many small files claimed ahead per slot (see TransferScheduler.ready). */
 const MAX_CLAIM_AHEAD_PER_SLOT = 8;
 
 export interface SchedulerOptions {
-  /** Files transferred at once. */
+  /** Files transferred at once (large ones: at most this many, less one while small files may run). */
   slots: number;
+  /**
+   * Small files (below largeFileBytes) in flight at once, default `slots`. Far more than `slots` pays
+   * on a real link: a small file's time is mostly the request's round trip, not bytes or CPU, so
+   * files/s grows with the files in flight (64 at 30 ms: about 2,000 files/s where 4 give 130).
+   */
+  smallSlots?: number;
   /** Files at least this big are "large"; they may hold at most slots - 1 slots, so small files never starve. */
   largeFileBytes: number;
+  /**
+   * The process's memory budget (concurrency.memory). The uploader reads a small file whole and pays
+   * for it above UNBUDGETED_PUT_BYTES; below, the scheduler pays its size while it holds its slot, so
+   * many small files in flight never hold more than the budget: one that does not fit waits for bytes.
+   */
+  memory?: MemoryBudget;
   /** Folders whose queued files may be claimed now (paused and removed folders are left out). */
   activeFolders: () => readonly string[];
   run: TaskRunner;
@@ -41,7 +59,7 @@ interface SchedulerEvents {
  * source of truth: the scheduler holds only the rows it is running, so a crash loses nothing.
  */
 export class TransferScheduler extends EventEmitter<SchedulerEvents> {
-  private readonly running = new Map<number, { row: FileRow; done: Promise<void>; slotReleased: boolean }>();
+  private readonly running = new Map<number, Running>();
   /**
    * Small files claimed ahead of a free slot (already 'uploading' in the queue): one write
    * transaction claims a handful, instead of one per file, which at thousands of small files a
@@ -52,6 +70,12 @@ export class TransferScheduler extends EventEmitter<SchedulerEvents> {
   private readonly abort = new AbortController();
   private timer: NodeJS.Timeout | undefined;
   private readonly schedulePump = coalesce(() => this.pump());
+  /** A claimed small file did not fit the memory budget last pass: claim no more until it starts. */
+  private waitingForMemory = false;
+  /** Files in flight at once, small ones included. */
+  private readonly totalSlots: number;
+  /** Large files in flight at once: at most `slots`, and one slot always left to small files. */
+  private readonly largeSlots: number;
   /** performance.now() of the last pump: the daemon's watchdog tells a stalled scheduler by it. */
   lastPumpAt = performance.now();
   private stopping = false;
@@ -63,6 +87,8 @@ export class TransferScheduler extends EventEmitter<SchedulerEvents> {
     private readonly options: SchedulerOptions,
   ) {
     super();
+    this.totalSlots = Math.max(options.slots, options.smallSlots ?? options.slots);
+    this.largeSlots = Math.max(1, Math.min(options.slots, this.totalSlots - 1));
     // Every running transfer listens for the stop: slots plus those waiting for their group commit,
     // more than Node's default of 10 (which would print a leak warning to an operator's log).
     setMaxListeners(0, this.abort.signal);
@@ -115,7 +141,12 @@ export class TransferScheduler extends EventEmitter<SchedulerEvents> {
     try {
       this.followWallClock();
       const folders = this.options.activeFolders();
-      for (const row of this.claim(folders)) this.launch(row);
+      const rows = this.claim(folders);
+      let started = 0;
+      while (started < rows.length && this.launch(rows[started]!)) started++;
+      // Those that did not fit the memory budget start first once bytes are free (a slot's release pumps).
+      this.waitingForMemory = started < rows.length;
+      this.ready.unshift(...rows.slice(started));
       if (this.running.size === 0 && this.queue.pendingCount(folders) === 0) this.emit('idle');
       this.armTimer();
     } catch (err) {
@@ -144,16 +175,14 @@ export class TransferScheduler extends EventEmitter<SchedulerEvents> {
   }
 
   private claim(folders: readonly string[]): FileRow[] {
-    const free = Math.max(0, this.options.slots - this.busySlots);
+    const free = Math.max(0, this.totalSlots - this.busySlots);
     // First, so claimed-ahead rows of paused or removed folders go back to the queue even when no slot is free.
     const fromReady = this.takeReady(free, folders);
     const need = free - fromReady.length;
-    if (need === 0 || folders.length === 0) return fromReady;
+    if (need === 0 || folders.length === 0 || this.waitingForMemory) return fromReady;
     const large = this.options.largeFileBytes;
-    const largeRunning = [...this.running.values()].filter(
-      (r) => !r.slotReleased && r.row.size >= large && r.row.state === 'uploading',
-    ).length;
-    const largeRoom = Math.max(1, this.options.slots - 1) - largeRunning;
+    const largeRunning = [...this.running.values()].filter((r) => !r.slotReleased && this.isLarge(r.row)).length;
+    const largeRoom = this.largeSlots - largeRunning;
     const exclude = [...this.running.keys(), ...fromReady.map((r) => r.id)]; // e.g. a file re-created while its mirror delete runs
     let rows: FileRow[];
     // Room for as many large files as free slots: the lanes cannot conflict, one query in queue order.
@@ -177,7 +206,7 @@ export class TransferScheduler extends EventEmitter<SchedulerEvents> {
    * uploading long before they move.
    */
   private claimAhead(): number {
-    const slots = this.options.slots;
+    const slots = this.totalSlots;
     return Math.min(slots * MAX_CLAIM_AHEAD_PER_SLOT, Math.max(slots, this.pace.recent()));
   }
 
@@ -207,30 +236,50 @@ export class TransferScheduler extends EventEmitter<SchedulerEvents> {
     }
   }
 
-  private launch(row: FileRow): void {
-    const entry = { row, done: Promise.resolve(), slotReleased: false };
-    const releaseSlot = (): void => {
+  private isLarge(row: FileRow): boolean {
+    return row.size >= this.options.largeFileBytes && row.state === 'uploading';
+  }
+
+  /**
+   * Starts the row, unless it is a small file whose bytes the memory budget cannot give now (false).
+   * The slot is freed when the run resolves (its network work is over); the row stays running until
+   * the commit it hands back has settled too.
+   */
+  private launch(row: FileRow): boolean {
+    const memory = this.options.memory;
+    // Invariant: only what the uploader reads without paying (a PutObject's whole file up to
+    // UNBUDGETED_PUT_BYTES), so no upload waits for bytes the scheduler holds for it: no deadlock.
+    const unpaid = row.state === 'uploading' && !this.isLarge(row) && row.size <= UNBUDGETED_PUT_BYTES;
+    const bytes = memory && unpaid ? Math.min(row.size, memory.limitBytes) : 0;
+    if (bytes > 0 && !memory!.tryAcquire(bytes)) return false;
+    const entry: Running = { row, done: Promise.resolve(), slotReleased: false };
+    /** Invariant: runs once per row, when its slot frees; only then are its bytes given back. */
+    const freeSlot = (verified: boolean): void => {
       if (entry.slotReleased) return;
       entry.slotReleased = true;
-      this.pace.record(); // an object verified: the pace claim-ahead follows
+      if (bytes > 0) memory!.release(bytes);
+      // Only verified objects set the pace claim-ahead follows (fast failures must not grow it).
+      if (verified) this.pace.record();
       this.next();
     };
     this.running.set(row.id, entry);
     entry.done = this.options
-      .run(row, this.abort.signal, releaseSlot)
+      .run(row, this.abort.signal)
+      .then((result) => {
+        if (!result) return undefined;
+        freeSlot(true);
+        return result.committed;
+      })
       .catch((err: unknown) => {
         this.emit('error', err instanceof Error ? err : new Error(String(err)));
       })
       .finally(() => {
         this.running.delete(row.id);
-        if (entry.slotReleased) {
+        if (entry.slotReleased)
           this.kick(); // idle is judged once nothing runs
-          return;
-        }
-        // Failed, put back or a remote delete: not part of the pace (fast failures must not grow claim-ahead).
-        entry.slotReleased = true;
-        this.next();
+        else freeSlot(false); // failed, put back or a remote delete
       });
+    return true;
   }
 
   /** A slot came free. A claimed-ahead file waits: start it now rather than a loop turn later. */
@@ -244,11 +293,19 @@ export class TransferScheduler extends EventEmitter<SchedulerEvents> {
     if (this.timer) clearTimeout(this.timer);
     const maxIdle = this.options.maxIdleMs ?? IDLE_POLL_MS;
     // Every slot busy: the next finish kicks, so there is no due time worth a query.
-    const due = this.busySlots >= this.options.slots ? undefined : this.queue.nextDueAt(this.options.activeFolders());
+    const due = this.busySlots >= this.totalSlots ? undefined : this.queue.nextDueAt(this.options.activeFolders());
     const wait = due === undefined ? maxIdle : Math.min(maxIdle, Math.max(50, due - Date.now()));
     // Not unref'd: in `once` mode this timer is what keeps the process alive through a back-off.
     this.timer = setTimeout(() => this.kick(), wait);
   }
+}
+
+interface Running {
+  row: FileRow;
+  /** Settles once the row is no longer this scheduler's: its run and its commit are over. */
+  done: Promise<void>;
+  /** Its slot (and memory) went to the next file: its network work is over. */
+  slotReleased: boolean;
 }
 
 /** A wall clock moving this much more or less than the monotonic one between two passes has been stepped (NTP slews far less). */

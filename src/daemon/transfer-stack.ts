@@ -19,6 +19,9 @@ import { TransferScheduler, type TaskRunner } from './transfer-scheduler.js';
 import { ServerSideTransfer } from './server-side-transfer.js';
 import { TransferWorker, type TransferWorkerOptions } from './transfer-worker.js';
 
+/** Sockets beyond the body requests in flight: heads, lists, completes and deletes alongside them. */
+const SOCKETS_FOR_OTHER_REQUESTS = 8;
+
 /** What a transfer stack is built with besides the config: the daemon's long-lived parts and callbacks. */
 export interface TransferStackParts extends Pick<
   TransferWorkerOptions,
@@ -66,16 +69,18 @@ export function buildTransferStack(c: Config, parts: TransferStackParts): Transf
     logger[attempt >= 3 ? 'warn' : 'debug']('request failed; retrying', { operation, attempt, retryInMs: delayMs, error: error as Error });
     parts.onRetry(event);
   };
+  // Body requests in flight at most: small files, and large files' parts. The client keeps a socket for each.
+  const inFlight = c.concurrency.smallFiles + c.concurrency.files * c.concurrency.partsPerFile;
   // One Pacer per storage: requests meeting SlowDown together slow the whole client down once.
   const retrying = withRetries(
-    parts.storage ?? createOssStorage(c.oss, credentials),
+    parts.storage ?? createOssStorage({ ...c.oss, maxSockets: inFlight + SOCKETS_FOR_OTHER_REQUESTS }, credentials),
     new Pacer(),
     defaultRetryPolicy({ onRetry, maxTimeMs: c.oss.retryMaxTimeMs }),
   );
   const storage = withLimits(retrying, {
     gate: parts.gate,
     limiter: parts.limiter,
-    bodySlots: c.concurrency.files * c.concurrency.partsPerFile,
+    bodySlots: inFlight,
     ossTrafficLimit: c.timetable?.ossTrafficLimit ?? false,
     onCutOff: (operation, ref) =>
       logger.info('request cut off by the upload window; sent again when it opens', { operation, key: ref.key }),
@@ -105,6 +110,7 @@ export function transferStackSettings(c: Config): unknown[] {
   return [
     c.oss,
     c.concurrency.files,
+    c.concurrency.smallFiles,
     c.concurrency.partsPerFile,
     c.timetable?.ossTrafficLimit,
     c.partSize,
@@ -121,7 +127,14 @@ export function transferStackSettings(c: Config): unknown[] {
 export function buildScheduler(
   store: StateStore,
   c: Config,
-  { activeFolders, run }: { activeFolders: () => readonly string[]; run: TaskRunner },
+  { activeFolders, run, memory }: { activeFolders: () => readonly string[]; run: TaskRunner; memory: MemoryBudget },
 ): TransferScheduler {
-  return new TransferScheduler(store.queue, { slots: c.concurrency.files, largeFileBytes: c.multipartThreshold, activeFolders, run });
+  return new TransferScheduler(store.queue, {
+    slots: c.concurrency.files,
+    smallSlots: c.concurrency.smallFiles,
+    largeFileBytes: c.multipartThreshold,
+    memory,
+    activeFolders,
+    run,
+  });
 }

@@ -12,6 +12,7 @@ import {
   StorageError,
   UploadAbortedError,
   type FileUploader,
+  type UploadOutcome,
   type ObjectStorage,
 } from '../uploader/index.js';
 import { unchangedContent } from './content-check.js';
@@ -19,6 +20,7 @@ import { LiveStreaks } from './live-backoff.js';
 import type { Logger } from '../lib/logger.js';
 import { objectKey } from './object-key.js';
 import { storeJournal } from './store-journal.js';
+import type { TaskDone } from './transfer-scheduler.js';
 import type { VerifiedBatch } from './verified-batch.js';
 
 export interface TransferWorkerOptions {
@@ -61,18 +63,30 @@ export class TransferWorker {
     });
   }
 
-  /** `releaseSlot`: called once the object is verified and only its (grouped) commit is left. */
-  readonly run = async (row: FileRow, signal: AbortSignal, releaseSlot: () => void = () => undefined): Promise<void> => {
+  /** Resolves once the network work is over: with the promise of the file's (grouped) commit, if an object was verified. */
+  readonly run = async (row: FileRow, signal: AbortSignal): Promise<TaskDone | void> => {
     const folder = this.options.folder(row.folder);
     if (!folder) {
       this.options.store.queue.requeue(row.id, null); // folder removed from the config meanwhile
       return;
     }
-    const transfer = row.state === 'deleting' ? this.deleteRemote(row, folder) : this.upload(row, folder, signal, releaseSlot);
-    await transfer.catch((err: unknown) => this.recordFailure(row, err as Error)).catch(this.options.onStoreError);
+    try {
+      if (row.state === 'deleting') await this.deleteRemote(row, folder);
+      else return await this.upload(row, folder, signal);
+    } catch (err) {
+      this.failed(row, err);
+    }
   };
 
-  private async upload(row: FileRow, folder: FolderConfig, signal: AbortSignal, releaseSlot: () => void): Promise<void> {
+  private failed(row: FileRow, err: unknown): void {
+    try {
+      this.recordFailure(row, err as Error);
+    } catch (storeErr) {
+      this.options.onStoreError(storeErr);
+    }
+  }
+
+  private async upload(row: FileRow, folder: FolderConfig, signal: AbortSignal): Promise<TaskDone | void> {
     const localPath = join(folder.path, row.relPath);
     if (row.remoteCrc64 !== null && row.remoteEtag !== null && row.remoteSize === row.size) {
       const file = { path: localPath, root: folder.path, expected: { dev: row.dev, ino: row.ino } };
@@ -96,17 +110,12 @@ export class TransferWorker {
     const started = Date.now();
     const ref = `${row.bucket}/${row.key}`;
     this.inFlight.set(ref, row.id);
-    const outcome = await this.options.uploader
+    const result = await this.options.uploader
       .upload({
         localPath,
         bucket: row.bucket,
         key: row.key,
-        journal: storeJournal(
-          this.options.store,
-          row,
-          { verified: this.options.verified, onObjectVerified: releaseSlot },
-          { nextTryAt: () => this.live.nextTryAt(row.id) },
-        ),
+        journal: storeJournal(this.options.store, row, this.options.verified, { nextTryAt: () => this.live.nextTryAt(row.id) }),
         partSize: folder.partSize,
         ...(folder.storageClass ? { storageClass: folder.storageClass } : {}),
         encryption: folder.encryption,
@@ -117,6 +126,11 @@ export class TransferWorker {
         expectedIdentity: { dev: row.dev, ino: row.ino },
       })
       .finally(() => this.inFlight.delete(ref));
+    return { committed: result.committed.then(() => this.uploaded(row, result, started)).catch((err: unknown) => this.failed(row, err)) };
+  }
+
+  /** The file's record is committed: log what went up. */
+  private uploaded(row: FileRow, outcome: UploadOutcome, started: number): void {
     if (outcome.prefixSnapshot) {
       this.options.logger.info(
         'uploaded a snapshot of a file still being written (its first bytes, a true prefix); the rest goes up later',

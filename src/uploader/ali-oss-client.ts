@@ -1,4 +1,6 @@
 import OSS from 'ali-oss';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import type { Readable } from 'node:stream';
 
 /** Plain options for reaching OSS (or the emulator). */
@@ -11,6 +13,31 @@ export interface OssConnectionOptions {
   stsToken?: string;
   secure?: boolean;
   authorizationV4?: boolean;
+  /**
+   * Requests this client has in flight at most (small files, plus files x parts): the sockets kept
+   * open for them. Default DEFAULT_MAX_SOCKETS.
+   */
+  maxSockets?: number;
+}
+
+/** Room for the default requests in flight: 64 small files, or 4 files x 8 parts, and a few lists and heads. */
+const DEFAULT_MAX_SOCKETS = 100;
+
+/** The connections one storage's clients share (one pair per OssStorage, not ali-oss's process-wide ones). */
+export interface ClientAgents {
+  agent: HttpAgent;
+  httpsAgent: HttpsAgent;
+}
+
+/**
+ * Keep-alive sockets sized to the requests in flight. On a real link a new connection costs a round
+ * trip or two more (TCP, TLS) before the request is even sent: every socket a request finished with is
+ * kept for the next one (maxFreeSockets as high as maxSockets, or a burst of small files would close
+ * most of them), the most recently used first ('lifo'), so when fewer run the rest time out.
+ */
+export function clientAgents(maxSockets = DEFAULT_MAX_SOCKETS): ClientAgents {
+  const options = { keepAlive: true, maxSockets, maxFreeSockets: maxSockets, scheduling: 'lifo' as const };
+  return { agent: new HttpAgent(options), httpsAgent: new HttpsAgent(options) };
 }
 
 /** The response fields of ali-oss we read. */
@@ -124,8 +151,9 @@ export interface RawPart {
 }
 
 /** One ali-oss client per bucket (the SDK binds a client to one bucket). */
-export function newAliOssClient(connection: OssConnectionOptions, bucket: string): AliOssClient {
+export function newAliOssClient(connection: OssConnectionOptions, bucket: string, agents: ClientAgents): AliOssClient {
   const options: Record<string, unknown> = {
+    ...agents,
     endpoint: connection.endpoint,
     accessKeyId: connection.accessKeyId,
     accessKeySecret: connection.accessKeySecret,

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { UploadJournal, UploadOutcome } from './journal.js';
+import type { UploadJournal, UploadResult } from './journal.js';
 import { failpointStop } from '../lib/failpoint.js';
 import { snapshotFile, type FileSnapshot } from './file-snapshot.js';
 import type { FileIdentity } from './folder-file.js';
@@ -14,7 +14,7 @@ import type { UploadContext, UploaderSettings } from './upload-context.js';
 
 const MiB = 1024 * 1024;
 /** Whole-file reads up to this size are not paid from the memory budget: in-flight files x 1 MiB at most. */
-const UNBUDGETED_PUT_BYTES = MiB;
+export const UNBUDGETED_PUT_BYTES = MiB;
 
 export interface FileUploaderOptions {
   /** Default 8 MiB; raised per file so no file needs more than 10,000 parts, never below 100 KiB. */
@@ -110,7 +110,7 @@ export class FileUploader extends EventEmitter<FileUploaderEvents> {
     };
   }
 
-  async upload(request: UploadRequest): Promise<UploadOutcome> {
+  async upload(request: UploadRequest): Promise<UploadResult> {
     try {
       return await this.run(request);
     } catch (err) {
@@ -118,7 +118,7 @@ export class FileUploader extends EventEmitter<FileUploaderEvents> {
     }
   }
 
-  private async run(request: UploadRequest): Promise<UploadOutcome> {
+  private async run(request: UploadRequest): Promise<UploadResult> {
     request.signal?.throwIfAborted();
     const settings = { ...this.settings, partSize: request.partSize ?? this.settings.partSize };
     const inMemoryLimit = settings.multipartThreshold - 1;
@@ -154,7 +154,7 @@ export class FileUploader extends EventEmitter<FileUploaderEvents> {
     request: UploadRequest,
     settings: UploaderSettings,
     { fingerprint, bytes, mode }: FileSnapshot,
-  ): Promise<UploadOutcome> {
+  ): Promise<UploadResult> {
     const ref = { bucket: request.bucket, key: request.key };
     const ctx: UploadContext = {
       storage: this.storage,

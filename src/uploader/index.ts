@@ -31,7 +31,7 @@ export { classifyError, defaultRetryPolicy, DEFAULT_RETRY_MAX_TIME_MS } from './
 export type { ErrorDisposition, RetryEvent, RetryPolicy } from './retry-policy.js';
 export { Pacer, DEFAULT_PACING } from './pacer.js';
 export type { PacingOptions } from './pacer.js';
-export { FileUploader } from './file-uploader.js';
+export { FileUploader, UNBUDGETED_PUT_BYTES } from './file-uploader.js';
 export { MemoryBudget } from './memory-budget.js';
 export type { FileUploaderEvents, FileUploaderOptions, ProgressEvent, UploadRequest } from './file-uploader.js';
 export { choosePartSize, planParts, MAX_PARTS, MIN_PART_SIZE, MAX_PART_SIZE } from './part-plan.js';
@@ -54,6 +54,6 @@ export {
 export { openFolderFile } from './folder-file.js';
 export { etagHex, fileMeta } from './upload-context.js';
 export type { FileIdentity, FolderFile } from './folder-file.js';
-export type { FileFingerprint, RecordedPart, RecordedUpload, UploadJournal, UploadOutcome } from './journal.js';
+export type { FileFingerprint, RecordedPart, RecordedUpload, UploadJournal, UploadOutcome, UploadResult } from './journal.js';
 export { CredentialsFetchError, CredentialsUnavailableError, RefreshingCredentials, staticCredentials } from './credentials-provider.js';
 export type { CredentialsProvider, CredentialsState, OssCredentials, RefreshOptions } from './credentials-provider.js';

@@ -65,6 +65,15 @@ export interface UploadOutcome {
   prefixSnapshot?: true;
 }
 
+/**
+ * What an upload resolves to once its object is verified: the outcome, and the journal's promise of
+ * its record (fileUploaded's). The file is durably done only once `committed` resolves; the network
+ * work is over before, so the caller can start the next file while this one's commit waits.
+ */
+export interface UploadResult extends UploadOutcome {
+  committed: Promise<void>;
+}
+
 export interface UploadJournal {
   /** The multipart upload recorded for this file, with its acknowledged parts, if any. */
   recordedUpload(): RecordedUpload | undefined;

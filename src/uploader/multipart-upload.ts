@@ -2,7 +2,7 @@ import { crc64CombineAll } from '../lib/crc64.js';
 import { FileChangedError, FileGoneError, IntegrityError, storageErrorCode } from './errors.js';
 import { readFileRange } from './file-range-read.js';
 import { HashedFileRange } from './hashed-file-range.js';
-import type { RecordedPart, RecordedUpload, UploadOutcome } from './journal.js';
+import type { RecordedPart, RecordedUpload, UploadOutcome, UploadResult } from './journal.js';
 import { fingerprintChange, fingerprintOf } from './local-file.js';
 import type { ObjectRef } from './object-storage.js';
 import { budgetedPartLanes } from './part-lanes.js';
@@ -31,7 +31,7 @@ export class MultipartUpload {
     for (const part of kept) this.done.set(part.partNumber, part);
   }
 
-  static async start(ctx: UploadContext): Promise<UploadOutcome> {
+  static async start(ctx: UploadContext): Promise<UploadResult> {
     const { storage, ref, fingerprint, settings } = ctx;
     const partSize = choosePartSize(fingerprint.size, settings.partSize);
     const planned = planParts(fingerprint.size, partSize);
@@ -41,7 +41,7 @@ export class MultipartUpload {
   }
 
   /** Resume a recorded upload of the same, unchanged file, with the recorded part size. */
-  static async resume(ctx: UploadContext, recorded: RecordedUpload): Promise<UploadOutcome> {
+  static async resume(ctx: UploadContext, recorded: RecordedUpload): Promise<UploadResult> {
     const { storage, ref, settings, fingerprint } = ctx;
     const planned = planParts(fingerprint.size, recorded.partSize);
     let onServer;
@@ -64,7 +64,7 @@ export class MultipartUpload {
     return new MultipartUpload(ctx, recorded.uploadId, planned, kept).run(toSend);
   }
 
-  private async run(toSend: PlannedPart[]): Promise<UploadOutcome> {
+  private async run(toSend: PlannedPart[]): Promise<UploadResult> {
     try {
       this.reportProgress();
       await this.sendParts(toSend);
@@ -138,7 +138,7 @@ export class MultipartUpload {
     this.reportProgress();
   }
 
-  private async complete(): Promise<UploadOutcome> {
+  private async complete(): Promise<UploadResult> {
     const ctx = this.ctx;
     const { storage, ref } = ctx;
     const parts = [...this.done.values()].sort((a, b) => a.partNumber - b.partNumber);
@@ -180,8 +180,7 @@ export class MultipartUpload {
       uploadId: this.uploadId,
       ...(change ? { prefixSnapshot: true as const } : {}),
     };
-    await ctx.journal.fileUploaded(outcome);
-    return outcome;
+    return { ...outcome, committed: Promise.resolve(ctx.journal.fileUploaded(outcome)) };
   }
 
   private reportProgress(): void {
@@ -195,11 +194,7 @@ export class MultipartUpload {
  * The object an upload with these (all recorded) parts would have produced, if it is on the server:
  * same size and CRC-64 as the parts combined. Then the file is done without sending anything.
  */
-async function findCompletedObject(
-  ctx: UploadContext,
-  uploadId: string,
-  recordedParts: RecordedPart[],
-): Promise<UploadOutcome | undefined> {
+async function findCompletedObject(ctx: UploadContext, uploadId: string, recordedParts: RecordedPart[]): Promise<UploadResult | undefined> {
   const parts = [...recordedParts].sort((a, b) => a.partNumber - b.partNumber);
   const size = parts.reduce((sum, p) => sum + p.size, 0);
   if (size !== ctx.fingerprint.size) return undefined;
@@ -207,9 +202,9 @@ async function findCompletedObject(
   const info = await ctx.storage.head(ctx.ref, { signal: ctx.signal, timeoutMs: requestTimeoutMs(ctx.settings) });
   if (!info || info.size !== size || info.crc64 !== crc64) return undefined;
   const outcome: UploadOutcome = { ...ctx.ref, size, etag: info.etag, crc64, fingerprint: ctx.fingerprint, uploadId };
-  await ctx.journal.fileUploaded(outcome);
+  const committed = Promise.resolve(ctx.journal.fileUploaded(outcome));
   ctx.reportProgress(size);
-  return outcome;
+  return { ...outcome, committed };
 }
 
 /** Abort an upload on the server (best effort: a leftover is only storage, cleaned by listMultipartUploads) and forget it. */

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
-import { headerValue, newAliOssClient } from './ali-oss-client.js';
-import type { AliOssClient, AliOssResponse, OssConnectionOptions, RawPart } from './ali-oss-client.js';
+import { clientAgents, headerValue, newAliOssClient } from './ali-oss-client.js';
+import type { AliOssClient, AliOssResponse, ClientAgents, OssConnectionOptions, RawPart } from './ali-oss-client.js';
 import { toStorageError } from './ali-oss-error.js';
 import { staticCredentials } from './credentials-provider.js';
 import type { CredentialsProvider, OssCredentials } from './credentials-provider.js';
@@ -41,12 +41,15 @@ export class OssStorage implements ObjectStorage {
   private readonly credentials: CredentialsProvider;
   /** server time - local time, once a RequestTimeTooSkewed made us look. */
   private clockSkewMs: number | undefined;
+  /** Keep-alive sockets for every bucket's client, sized to the requests in flight. */
+  private readonly agents: ClientAgents;
 
   /** `credentials` (a renewing provider) wins over the connection's static keys. */
   constructor(
     private readonly connection: OssConnectionOptions,
     credentials?: CredentialsProvider,
   ) {
+    this.agents = clientAgents(connection.maxSockets);
     this.credentials =
       credentials ??
       staticCredentials({
@@ -405,7 +408,7 @@ export class OssStorage implements ObjectStorage {
     }
     let entry = this.clients.get(bucket);
     if (!entry) {
-      const client = newAliOssClient({ ...this.connection, ...connectionKeys(credentials) }, bucket);
+      const client = newAliOssClient({ ...this.connection, ...connectionKeys(credentials) }, bucket, this.agents);
       if (this.clockSkewMs !== undefined) client.options.amendTimeSkewed = this.clockSkewMs;
       entry = { client, signsWith: credentials };
       this.clients.set(bucket, entry);

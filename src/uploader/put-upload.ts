@@ -1,6 +1,6 @@
 import { FileChangedError } from './errors.js';
 import { InMemoryBody } from './in-memory-body.js';
-import type { UploadOutcome } from './journal.js';
+import type { UploadOutcome, UploadResult } from './journal.js';
 import { fingerprintChange, fingerprintOf } from './local-file.js';
 import { isPrefixSnapshot } from './prefix-snapshot.js';
 import { requestTimeoutMs, sendVerified } from './upload-context.js';
@@ -15,7 +15,7 @@ import type { UploadContext } from './upload-context.js';
  * marked done: the object holds a consistent earlier version (or, if the file only grew, a true
  * prefix snapshot of it), and the re-queued upload replaces it.
  */
-export async function putFile(ctx: UploadContext, snapshot: Buffer, recheck: boolean): Promise<UploadOutcome> {
+export async function putFile(ctx: UploadContext, snapshot: Buffer, recheck: boolean): Promise<UploadResult> {
   const { storage, ref, settings, fingerprint } = ctx;
   const body = new InMemoryBody(snapshot);
   // Invariant: the object's recorded checksums are forgotten (durably) before a PutObject is sent.
@@ -39,7 +39,7 @@ export async function putFile(ctx: UploadContext, snapshot: Buffer, recheck: boo
     fingerprint,
     ...(prefixSnapshot ? { prefixSnapshot: true as const } : {}),
   };
-  await ctx.journal.fileUploaded(outcome);
+  const committed = Promise.resolve(ctx.journal.fileUploaded(outcome));
   ctx.reportProgress(fingerprint.size);
-  return outcome;
+  return { ...outcome, committed };
 }

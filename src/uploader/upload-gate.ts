@@ -1,3 +1,5 @@
+import { setMaxListeners } from 'node:events';
+
 /**
  * The upload window, as one gate that the scheduler (no new file) and every body request (no new part,
  * no new PutObject) wait on. Closing it is soft (requests in flight finish) or hard: then cutSignal()
@@ -7,7 +9,7 @@
 export class UploadGate {
   private opened = true;
   private waiters = new Set<() => void>();
-  private cut = new AbortController();
+  private cut = cutController();
 
   get isOpen(): boolean {
     return this.opened;
@@ -31,7 +33,7 @@ export class UploadGate {
     this.opened = false;
     if (hard) {
       this.cut.abort(new Error('upload window closed (hard cutoff)'));
-      this.cut = new AbortController();
+      this.cut = cutController();
     }
   }
 
@@ -57,4 +59,14 @@ export class UploadGate {
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
+}
+
+/**
+ * Every body request in flight listens for the cutoff: with many small files in flight
+ * (concurrency.small_files) far more than Node's default of 10, which would log a leak warning.
+ */
+function cutController(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
 }

@@ -181,8 +181,11 @@ describe('oss-sync commands', () => {
     const all = [...once.stdout, ...once.stderr].join('\n');
     expect(all).toContain('SignatureDoesNotMatch');
     expect(all).not.toContain(secret);
-    // One folder-wide pause after the first rejection, not 20 files x N retries.
-    expect(fx.emu.emulator.requestLog.entries().length).toBeLessThanOrEqual(8);
+    // One folder-wide pause after the first rejection, not 20 files x N retries: no file is sent twice
+    // (those already in flight when the first rejection came were each sent once).
+    const puts = fx.emu.emulator.requestLog.entries().filter((e) => e.operation === 'PutObject');
+    expect(new Set(puts.map((e) => e.key)).size).toBe(puts.length);
+    expect(fx.emu.emulator.requestLog.entries().length - puts.length).toBeLessThanOrEqual(8);
     const status = fx.spawnCli(['status', '--config', fx.configPath], { TEST_OSS_SECRET: secret });
     await status.exited;
     expect(status.stdout.join('\n')).toContain('SignatureDoesNotMatch');

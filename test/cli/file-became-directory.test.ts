@@ -18,7 +18,7 @@ describe('a file replaced by a directory while it waits in the queue', () => {
 
   it("is treated as deleted by `once` (exit 0), and the directory's files go up with the next run", { timeout: 90_000 }, async () => {
     // One file at a time: one waits for the slot while the other's PutObject is held on the wire.
-    fx = await createSyncFixture([{ name: 'main' }], { concurrency: { files: 1 } });
+    fx = await createSyncFixture([{ name: 'main' }], { concurrency: { files: 1, small_files: 1 } });
     const emulator = fx.emu.emulator;
     createTree(fx.folder('main'), { 'a.txt': 'a', 'b.txt': 'b' });
     emulator.faults.add({ match: { operation: 'PutObject' }, action: { type: 'latency', ms: 2_000 } });

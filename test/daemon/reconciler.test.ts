@@ -62,6 +62,16 @@ function brokenFind(): string {
   return path;
 }
 
+it('queues a first sync (the default walk of a folder it knows nothing of) batch by batch, so uploads start before the walk ends', async () => {
+  createTree(folder.path, Object.fromEntries(Array.from({ length: 1_500 }, (_, i) => [`many/f${i}.txt`, `${i}`])));
+  const queuedAtEachCall: number[] = [];
+  const result = await reconcileFolder(store, folder, createPathFilter(), {}, () => queuedAtEachCall.push(store.queue.countFor('f')));
+  expect(result.queued).toBe(1_505);
+  // The scheduler is woken (onQueued) while files are still to come, not only once at the end.
+  expect(queuedAtEachCall.length).toBeGreaterThan(1);
+  expect(queuedAtEachCall[0]).toBeLessThan(1_505);
+});
+
 describe.each(modes)('reconcileFolder, walking $name', ({ walk }) => {
   it('queues nothing for an unchanged tree, and exactly what changed, appeared, vanished or is now excluded', async () => {
     await recordAllUploaded();

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TransferScheduler } from '../../src/daemon/transfer-scheduler.js';
-import { StateStore } from '../../src/store/index.js';
+import { StateStore, type FileRow } from '../../src/store/index.js';
 import { createTree } from '../helpers/fixtures.js';
 import { MemoryStorage } from '../helpers/memory-storage.js';
 import { queueFiles, useStore } from '../helpers/store.js';
@@ -43,7 +43,7 @@ describe('scheduling', () => {
   });
 
   it('puts the files it has not finished back in the queue at a stop, none left looking busy', async () => {
-    fx = await createSyncFixture([{ name: 'main' }], { concurrency: { files: 2 }, settle_time: '50ms' });
+    fx = await createSyncFixture([{ name: 'main' }], { concurrency: { files: 2, small_files: 2 }, settle_time: '50ms' });
     const storage = new MemoryStorage();
     const puts = held(storage, 'PutObject');
     const names = Array.from({ length: 12 }, (_, i) => `f-${i}.txt`);
@@ -76,23 +76,23 @@ function held(storage: MemoryStorage, operation: string): { release: () => void 
 describe('TransferScheduler slots', () => {
   const ctx = useStore();
 
-  it('gives a slot to the next file once the running one has released it, and is idle only after both settled', async () => {
+  it('frees the slot itself once a run hands back its pending commit, and is idle only after both settled', async () => {
     const { store } = ctx;
     queueFiles(store, 'f', ['a', 'b']);
     const started: string[] = [];
     let finishA!: () => void;
     let idle = false;
+    const markVerified = (row: FileRow): void =>
+      store.queue.markVerified(row.id, row.generation, { bucket: row.bucket, key: row.key, etag: '"E"', crc64: '1', fingerprint: row });
     const scheduler = new TransferScheduler(store.queue, {
       slots: 1,
       largeFileBytes: 1 << 20,
       activeFolders: () => ['f'],
-      run: async (row, _signal, releaseSlot) => {
+      run: async (row) => {
         started.push(row.relPath);
-        if (row.relPath === 'a') {
-          releaseSlot(); // its object is verified; only its commit is left
-          await new Promise<void>((resolve) => (finishA = resolve));
-        }
-        store.queue.markVerified(row.id, row.generation, { bucket: row.bucket, key: row.key, etag: '"E"', crc64: '1', fingerprint: row });
+        // a's object is verified; only its commit is left, which resolves when the test says so.
+        if (row.relPath === 'a') return { committed: new Promise<void>((resolve) => (finishA = resolve)).then(() => markVerified(row)) };
+        markVerified(row);
       },
     });
     scheduler.on('idle', () => (idle = true));

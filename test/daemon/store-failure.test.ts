@@ -18,7 +18,8 @@ describe('daemon: a state database that stops taking writes', () => {
   afterEach(async () => fx?.cleanup());
 
   async function setUp(): Promise<string[]> {
-    fx = await createSyncFixture([{ name: 'main' }]);
+    // Four small files at a time (not the default 64): the run must still be uploading 800 ms in.
+    fx = await createSyncFixture([{ name: 'main' }], { concurrency: { small_files: 4 } });
     const names = Array.from({ length: FILES }, (_, i) => `f${String(i).padStart(3, '0')}.txt`);
     createTree(fx.folder('main'), Object.fromEntries(names.map((n) => [n, `content of ${n}\n`])));
     // Slow puts, so the run is surely still uploading when the database turns read-only.

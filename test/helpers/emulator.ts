@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import OSS from 'ali-oss';
 import { startEmulator } from '../../src/emulator/index.js';
-import type { Emulator } from '../../src/emulator/index.js';
+import type { Emulator, RequestLogEntry } from '../../src/emulator/index.js';
 import { tempDir } from './fixtures.js';
 
 /** Options @types/ali-oss leaves out but the SDK honours. */
@@ -92,4 +92,17 @@ export async function startTestEmulator(
     },
   };
   return handle;
+}
+
+/** The most of these requests the emulator was serving at one moment (from each one's arrival and duration). */
+export function mostAtOnce(entries: readonly RequestLogEntry[]): number {
+  const edges = entries.flatMap((e) => [
+    { at: e.time, step: 1 },
+    { at: e.time + e.durationMs, step: -1 },
+  ]);
+  edges.sort((a, b) => a.at - b.at || a.step - b.step); // an end before a start at the same moment
+  let now = 0;
+  let most = 0;
+  for (const { step } of edges) most = Math.max(most, (now += step));
+  return most;
 }

@@ -1,0 +1,185 @@
+/**
+ * The WAN profile (issue 18): what a real link to OSS costs that loopback hides. The emulator (its own
+ * process) answers every request `--latency-ms` late and reads every request body at most
+ * `--throttle-mib` MiB/s (a latency and a throttle fault on every request; HTTP/1.1 sends one request
+ * at a time on a connection, so the throttle is a per-connection cap). oss-sync runs as `oss-sync once`
+ * with every concurrency setting at its default; the baselines are an ali-oss `put` loop at
+ * concurrency 4 (the peers' default) and ali-oss `multipartUpload()` with its default part size and
+ * parallelism. The same oss-sync runs on loopback (no faults) first, for the rate the machine allows.
+ * Prints a markdown section.
+ *
+ *   npm run build && node dist/bench/wan.js [--quick] [--small-files N] [--size-mib N] [--latency-ms 30] [--throttle-mib 8]
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import OSS from 'ali-oss';
+import { DEFAULTS } from '../src/config/index.js';
+import { BenchChild, killAllChildren } from './child-process.js';
+import {
+  ACCESS_KEY_ID,
+  ACCESS_KEY_SECRET,
+  BUCKET,
+  makeTree,
+  ossSync,
+  startEmulatorProcess,
+  writeConfig,
+  writeRandomFile,
+  type EmulatorProcess,
+} from './daemon-fixture.js';
+import { emulatorDataDir } from './emulator-data-dir.js';
+import { fixed, ratio, table, verdict } from './markdown.js';
+
+const PUT_LOOP = new URL('./put-loop.js', import.meta.url).pathname;
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const MINUTE = 60_000;
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    'small-files': { type: 'string' },
+    'size-mib': { type: 'string' },
+    'latency-ms': { type: 'string', default: '30' },
+    'throttle-mib': { type: 'string', default: '8' },
+  },
+});
+const smallFiles = Number(values['small-files'] ?? (values.quick ? 2_000 : 10_000));
+const sizeMiB = Number(values['size-mib'] ?? (values.quick ? 256 : 1024));
+const latencyMs = Number(values['latency-ms']);
+const throttle = Number(values['throttle-mib']) * MiB;
+const PUT_LOOP_CONCURRENCY = 4;
+const { smallFiles: smallInFlight, partsPerFile, memoryBytes } = DEFAULTS.concurrency;
+
+const work = mkdtempSync(join(tmpdir(), 'oss-sync-bench-wan-'));
+const { dir: emulatorRoot, onTmpfs } = emulatorDataDir(work);
+let emu: EmulatorProcess;
+
+interface Run {
+  ms: number;
+  peakRssMB: number;
+}
+
+/** `oss-sync once` over `folder` with default settings (the settle window off: the files were just written). */
+async function ours(name: string, folder: string): Promise<Run> {
+  const cfg = join(work, `${name}.yaml`);
+  writeConfig(cfg, { endpoint: emu.endpoint, stateDb: join(work, `${name}.db`), folder, prefix: `${name}/`, settle: '0s' });
+  const child = ossSync('once', cfg);
+  const exit = await child.expectSuccess(30 * MINUTE);
+  return { ms: exit.ms, peakRssMB: child.peakRssMB() };
+}
+
+async function putLoop(root: string): Promise<number> {
+  const args = [PUT_LOOP, emu.endpoint, BUCKET, ACCESS_KEY_ID, ACCESS_KEY_SECRET, root, 'put-loop/', String(PUT_LOOP_CONCURRENCY)];
+  return (await new BenchChild('put loop', args).expectSuccess(30 * MINUTE)).ms;
+}
+
+/** ali-oss multipartUpload() with its own defaults (1 MiB parts, 5 in parallel), in this process. */
+async function aliOssMultipart(file: string): Promise<number> {
+  const client = new OSS({
+    endpoint: emu.endpoint,
+    accessKeyId: ACCESS_KEY_ID,
+    accessKeySecret: ACCESS_KEY_SECRET,
+    bucket: BUCKET,
+    timeout: 600_000,
+  } as OSS.Options);
+  const started = performance.now();
+  await client.multipartUpload('ali-oss-multipart.bin', file, {});
+  return performance.now() - started;
+}
+
+async function main(): Promise<void> {
+  emu = await startEmulatorProcess(emulatorRoot);
+  const smallRoot = join(work, 'small');
+  makeTree(smallRoot, smallFiles, Math.max(1, Math.round(smallFiles / 100)), 4 * KiB);
+  const largeRoot = join(work, 'large');
+  mkdirSync(largeRoot);
+  const largeFile = join(largeRoot, 'payload.bin');
+  writeRandomFile(largeFile, sizeMiB * MiB);
+
+  process.stderr.write('[wan] loopback runs...\n');
+  const smallLoopback = await ours('small-loopback', smallRoot);
+  const largeLoopback = await ours('large-loopback', largeRoot);
+
+  await emu.addFaults([
+    { times: Infinity, action: { type: 'latency', ms: latencyMs } },
+    { times: Infinity, action: { type: 'throttle', bytesPerSecond: throttle } },
+  ]);
+  process.stderr.write('[wan] small files: put loop...\n');
+  const putLoopMs = await putLoop(smallRoot);
+  process.stderr.write('[wan] small files: oss-sync...\n');
+  const smallWan = await ours('small-wan', smallRoot);
+  process.stderr.write('[wan] large file: ali-oss multipartUpload...\n');
+  const aliMs = await aliOssMultipart(largeFile);
+  process.stderr.write('[wan] large file: oss-sync...\n');
+  const largeWan = await ours('large-wan', largeRoot);
+
+  const filesPerSecond = (ms: number): number => smallFiles / (ms / 1000);
+  const mibPerSecond = (ms: number): number => sizeMiB / (ms / 1000);
+  const smallIdeal = Math.min(smallInFlight / (latencyMs / 1000), filesPerSecond(smallLoopback.ms));
+  const largeIdeal = Math.min((partsPerFile * throttle) / MiB, mibPerSecond(largeLoopback.ms));
+  const vsPutLoop = putLoopMs / smallWan.ms;
+  const vsSmallIdeal = filesPerSecond(smallWan.ms) / smallIdeal;
+  const vsAli = aliMs / largeWan.ms;
+  const vsLargeIdeal = mibPerSecond(largeWan.ms) / largeIdeal;
+  const budgetMB = memoryBytes / 1e6;
+  const peak = Math.max(smallWan.peakRssMB, largeWan.peakRssMB);
+  const rows = [
+    [
+      `${smallFiles.toLocaleString('en')} files of 4 KiB`,
+      `${fixed(filesPerSecond(smallWan.ms), 0)} files/s`,
+      `ali-oss \`put\` loop, concurrency ${PUT_LOOP_CONCURRENCY}: ${fixed(filesPerSecond(putLoopMs), 0)} files/s`,
+      ratio(vsPutLoop),
+      `>= 5x ${verdict(vsPutLoop >= 5)}`,
+    ],
+    [
+      '',
+      '',
+      `ideal: min(${smallInFlight} in flight / ${latencyMs} ms, loopback ${fixed(filesPerSecond(smallLoopback.ms), 0)}) = ${fixed(smallIdeal, 0)} files/s`,
+      ratio(vsSmallIdeal),
+      `>= 0.8x ${verdict(vsSmallIdeal >= 0.8)}`,
+    ],
+    [
+      `one ${sizeMiB} MiB file`,
+      `${fixed(mibPerSecond(largeWan.ms))} MiB/s`,
+      `ali-oss \`multipartUpload()\`, its defaults: ${fixed(mibPerSecond(aliMs))} MiB/s`,
+      ratio(vsAli),
+      `>= 1.5x ${verdict(vsAli >= 1.5)}`,
+    ],
+    [
+      '',
+      '',
+      `ideal: min(${partsPerFile} connections x ${throttle / MiB} MiB/s, loopback ${fixed(mibPerSecond(largeLoopback.ms))}) = ${fixed(largeIdeal)} MiB/s`,
+      ratio(vsLargeIdeal),
+      `>= 0.8x ${verdict(vsLargeIdeal >= 0.8)}`,
+    ],
+    ['peak RSS', `${fixed(peak, 0)} MB`, `concurrency.memory ${fixed(budgetMB, 0)} MB`, '-', `within ${verdict(peak <= budgetMB)}`],
+  ];
+  console.log(
+    [
+      '## WAN profile (bench/wan.ts)',
+      '',
+      `Every request answered ${latencyMs} ms late and its body read at most ${throttle / MiB} MiB/s (emulator latency and throttle faults on every ` +
+        `request: one request at a time per HTTP/1.1 connection, so a per-connection cap), emulator objects in ${onTmpfs ? 'tmpfs' : 'the work directory'}. ` +
+        `oss-sync is \`oss-sync once\` with every concurrency setting at its default (small_files ${smallInFlight}, parts_per_file ${partsPerFile}, ` +
+        `memory ${memoryBytes / MiB} MiB), time from process start to exit; one run each. Run alone: \`npm run build && node dist/bench/run.js --only wan\`.`,
+      '',
+      table(['workload', 'oss-sync', 'against', 'ratio', 'target'], rows),
+      '',
+      `Loopback (no faults), same oss-sync: ${fixed(filesPerSecond(smallLoopback.ms), 0)} files/s (${fixed(smallLoopback.ms / 1000, 1)} s), ` +
+        `${fixed(mibPerSecond(largeLoopback.ms))} MiB/s (${fixed(largeLoopback.ms / 1000, 1)} s). WAN runs: oss-sync ${fixed(smallWan.ms / 1000, 1)} s ` +
+        `and ${fixed(largeWan.ms / 1000, 1)} s (peak RSS ${fixed(smallWan.peakRssMB, 0)} and ${fixed(largeWan.peakRssMB, 0)} MB); put loop ` +
+        `${fixed(putLoopMs / 1000, 1)} s; multipartUpload ${fixed(aliMs / 1000, 1)} s.`,
+    ].join('\n'),
+  );
+}
+
+try {
+  await main();
+} finally {
+  killAllChildren();
+  rmSync(work, { recursive: true, force: true });
+  rmSync(emulatorRoot, { recursive: true, force: true });
+}
