@@ -28,24 +28,6 @@ export class Crc64 {
   // The register as [low, high] uint32 halves, kept pre-inverted as the algorithm wants (init = all ones).
   private readonly reg = new Uint32Array([0xffffffff, 0xffffffff]);
 
-  /**
-   * A Crc64 that continues from a register another kernel left (e.g. the MD5+CRC kernel in md5x4-wasm.ts):
-   * its low and high uint32 halves, pre-inverted as kept here and in the wasm kernels' memory, so
-   * fromRegister(0xffffffff, 0xffffffff) is a fresh Crc64, and the register after bytes A, continued with
-   * update(B), gives the CRC of A||B. (The register is the bitwise NOT of value() at that point.)
-   */
-  static fromRegister(lo: number, hi: number): Crc64 {
-    for (const half of [lo, hi]) {
-      if (!Number.isInteger(half) || half < 0 || half > 0xffffffff) {
-        throw new RangeError(`Crc64.fromRegister: ${half} is not a uint32`);
-      }
-    }
-    const crc = new Crc64();
-    crc.reg[0] = lo;
-    crc.reg[1] = hi;
-    return crc;
-  }
-
   update(buf: Uint8Array): this {
     if (WASM_KERNEL !== undefined && buf.length >= WASM_MIN_BYTES) WASM_KERNEL.update(this.reg, buf);
     else crc64UpdateJs(this.reg, buf);

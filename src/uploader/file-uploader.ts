@@ -26,7 +26,7 @@ export interface FileUploaderOptions {
   /** PutObject files up to this size are read whole (synchronously) and sent from memory. Default 1 MiB. */
   inMemoryPutBytes?: number;
   /**
-   * Parts up to this size are read whole into one reused buffer per lane and sent from memory
+   * Parts up to this size are read whole into one reused buffer per part in flight and sent from memory
    * (memory: partConcurrency x part size); bigger parts (huge files' raised part size) are streamed.
    * Default 16 MiB.
    */
