@@ -37,7 +37,7 @@ import type { Code } from './wasm-module-builder.js';
  * the byte times 8, the table entry's size, from one shift and one mask.
  */
 
-/** Bytes per kernel call: the call and copy overhead vanish at this size (64 KiB to 1 MiB measured alike). */
+/** Bytes per kernel call: large enough that the call and copy overhead vanish, small enough to stay in cache. */
 export const WASM_SCRATCH_BYTES = 256 * 1024;
 
 const PAGE = 64 * 1024;
