@@ -20,6 +20,7 @@ import {
   BandwidthLimiter,
   createOssStorage,
   defaultRetryPolicy,
+  Pacer,
   FileUploader,
   UploadGate,
   withLimits,
@@ -81,11 +82,14 @@ try {
   writeFileSync(file, randomBytes(FILE_BYTES));
   for (const limit of LIMITS) {
     const limiter = new MeteredLimiter(limit);
-    const storage = withLimits(withRetries(createOssStorage({ endpoint: emulator.endpoint, ...credentials }), defaultRetryPolicy()), {
-      gate: new UploadGate(),
-      limiter,
-      bodySlots: FILES_AT_ONCE * PARTS_PER_FILE,
-    });
+    const storage = withLimits(
+      withRetries(createOssStorage({ endpoint: emulator.endpoint, ...credentials }), new Pacer(), defaultRetryPolicy()),
+      {
+        gate: new UploadGate(),
+        limiter,
+        bodySlots: FILES_AT_ONCE * PARTS_PER_FILE,
+      },
+    );
     const uploader = new FileUploader(storage, { partSize: PART_BYTES, multipartThreshold: PART_BYTES, partConcurrency: PARTS_PER_FILE });
     emulator.requestLog.clear();
     const stop = new AbortController();

@@ -20,7 +20,7 @@ import type { FolderConfig } from '../src/config/index.js';
 import { runRestore } from '../src/daemon/restore/restore-run.js';
 import { verifyFolder } from '../src/daemon/verify/verify-folder.js';
 import { StateStore } from '../src/store/index.js';
-import { createOssStorage, withRetries, defaultRetryPolicy } from '../src/uploader/index.js';
+import { createOssStorage, withRetries, defaultRetryPolicy, Pacer } from '../src/uploader/index.js';
 import { emulatorDataDir } from './emulator-data-dir.js';
 import { fixed, median, ratio, table, verdict } from './markdown.js';
 
@@ -73,7 +73,7 @@ try {
   });
   const client = new OSS({ accessKeyId: KEY_ID, accessKeySecret: SECRET, bucket: BUCKET, endpoint } as OSS.Options);
   const connection = { endpoint, accessKeyId: KEY_ID, accessKeySecret: SECRET };
-  const storage = withRetries(createOssStorage(connection), defaultRetryPolicy({}));
+  const storage = withRetries(createOssStorage(connection), new Pacer(), defaultRetryPolicy());
   const log = (s: string) => process.stderr.write(`[restore] ${s}\n`);
 
   // Inputs: one large object, `fileCount` small ones (4 KiB), their local tree and state rows.

@@ -11,7 +11,7 @@
 import { createReadStream, statSync } from 'node:fs';
 import OSS from 'ali-oss';
 import { startEmulator } from '../src/emulator/index.js';
-import { FileUploader, createOssStorage, defaultRetryPolicy, withRetries } from '../src/uploader/index.js';
+import { FileUploader, Pacer, createOssStorage, defaultRetryPolicy, withRetries } from '../src/uploader/index.js';
 import { storeJournal } from '../src/daemon/store-journal.js';
 import { StateStore } from '../src/store/index.js';
 
@@ -43,7 +43,7 @@ async function runContender(role: string, [endpoint, bucket, key, file, partSize
   const client = new OSS({ ...connection, bucket, timeout: 600_000 } as OSS.Options);
   const started = process.hrtime.bigint();
   if (role === 'oss-sync') {
-    const uploader = new FileUploader(withRetries(createOssStorage(connection), defaultRetryPolicy()), {
+    const uploader = new FileUploader(withRetries(createOssStorage(connection), new Pacer(), defaultRetryPolicy()), {
       partSize,
       multipartThreshold: partSize,
       partConcurrency: parallel,

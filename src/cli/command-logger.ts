@@ -1,5 +1,5 @@
 import type { Config } from '../config/index.js';
-import { Logger, type LoggerOptions } from '../daemon/logger.js';
+import { Logger, type LoggerOptions } from '../lib/logger.js';
 
 /** Every credential of a config that must never be printed: the AccessKey secret and the STS token. */
 export function configSecrets(config: Pick<Config, 'oss'>): string[] {

@@ -4,6 +4,7 @@
  * an exit code; nothing here knows how uploading or watching works.
  */
 import { ConfigError, formatIssue } from '../config/config-error.js';
+import { flushLogsAtExit } from '../lib/logger.js';
 import { terminalSafe } from '../lib/terminal-text.js';
 import { packageVersion, UsageError } from './args.js';
 
@@ -88,6 +89,7 @@ function errorText(err: unknown): string {
   return terminalSafe(err instanceof Error ? err.message : String(err));
 }
 
+flushLogsAtExit();
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

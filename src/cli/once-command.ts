@@ -22,7 +22,7 @@ export async function runOnceCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const config = loadConfig(resolveConfigPath(values.config));
-  if (values['dry-run']) return (await import('./once-dry-run-command.js')).printDryRun(config);
+  if (values['dry-run']) return (await import('./once-dry-run.js')).printDryRun(config);
   const logger = commandLogger(config);
   // A stop request from the start on: one during start-up takes effect once the daemon is up.
   let stopRequested = false;

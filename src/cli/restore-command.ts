@@ -3,13 +3,14 @@ import { resolve } from 'node:path';
 import { DEFAULTS, defaultStateDbPath, loadConfig } from '../config/index.js';
 import type { Config, FolderConfig } from '../config/index.js';
 import { restoreFailed, runRestore, type RestoreEntry, type RestoreEvent, type RestoreSummary } from '../daemon/restore/restore-run.js';
+import { parseRestoreTime } from '../daemon/restore/version-selection.js';
 import { StateStore } from '../store/index.js';
-import { Logger } from '../daemon/logger.js';
+import { Logger } from '../lib/logger.js';
 import { configSecrets } from './command-logger.js';
 import { commandStorage } from './command-storage.js';
 import { CONFIG_OPTION, parseCommandArgs, resolveConfigPath, UsageError } from './args.js';
 
-export const RESTORE_HELP = `usage: oss-sync restore [--config FILE] --folder NAME [--to DIR] [PATH|GLOB...] [--overwrite] [--dry-run] [--json]
+export const RESTORE_HELP = `usage: oss-sync restore [--config FILE] --folder NAME [--to DIR] [PATH|GLOB...] [--at TIME] [--overwrite] [--dry-run] [--json]
        oss-sync restore --bucket NAME [--prefix P] --endpoint URL [--region R] [--state FILE] --to DIR [PATH|GLOB...] ...
 
 Downloads a folder's objects (all, or those at or under each PATH, or matching each GLOB, relative
@@ -19,6 +20,8 @@ only once the CRC-64 of the bytes written equals the object's. A killed restore 
 stopped when run again (progress is kept in the state database). The file's mtime is set from the
 x-oss-meta-mtime the uploader recorded.
   --to DIR       where to restore (created if missing)
+  --at TIME      restore the folder as it was at TIME (2026-12-04T10:00:00Z, local time without a zone,
+                 or a date) from object versions: needs bucket versioning, enabled before TIME
   --overwrite    replace local files that differ from the object (never done without it)
   --dry-run      say what would be done; write nothing
   --json         one JSON document instead of the list
@@ -43,6 +46,7 @@ export async function runRestoreCommand(argv: string[]): Promise<number> {
       region: { type: 'string' },
       state: { type: 'string' },
       to: { type: 'string' },
+      at: { type: 'string' },
       overwrite: { type: 'boolean' },
       'dry-run': { type: 'boolean' },
       json: { type: 'boolean' },
@@ -54,6 +58,9 @@ export async function runRestoreCommand(argv: string[]): Promise<number> {
     process.stdout.write(RESTORE_HELP);
     return 0;
   }
+  const at = values.at === undefined ? undefined : parseRestoreTime(values.at);
+  if (values.at !== undefined && at === undefined)
+    throw new UsageError(`--at: '${values.at}' is not a time (e.g. 2026-12-04T10:00:00Z, 2026-12-04 10:00, 2026-12-04)`);
   const source = values.bucket !== undefined ? bareSource(values) : configuredSource(values);
   const { folder, config } = source;
   const toDir = resolve(values.to ?? folder.path);
@@ -80,6 +87,7 @@ export async function runRestoreCommand(argv: string[]): Promise<number> {
       patterns: positionals,
       overwrite: values.overwrite === true,
       dryRun,
+      ...(at ? { at } : {}),
       filesInParallel: config.concurrency.files,
       download: {
         partSize: folder.partSize,

@@ -1,5 +1,5 @@
-import { loadConfig } from '../config/index.js';
-import { pageAddress } from '../observe/page-address.js';
+import { hostname } from 'node:os';
+import { loadConfig, type HttpConfig } from '../config/index.js';
 import { CONFIG_OPTION, parseCommandArgs, resolveConfigPath } from './args.js';
 import { readStatus } from './status-snapshot.js';
 import { renderStatus } from './status-view.js';
@@ -68,4 +68,13 @@ export async function runStatusCommand(argv: string[]): Promise<number> {
     });
     draw();
   });
+}
+
+/** Where the status page is, as `status` prints it (a wildcard address is shown as this host's name). */
+function pageAddress(http: HttpConfig): string {
+  const { listen } = http;
+  if (listen.kind === 'unix') return `unix:${listen.path} (e.g. curl --unix-socket ${listen.path} http://localhost/)`;
+  const wildcard = listen.host === '0.0.0.0' || listen.host === '::';
+  const host = wildcard ? hostname() : listen.host.includes(':') ? `[${listen.host}]` : listen.host;
+  return listen.port === 0 ? `http://${host}:<port in the daemon's log>/` : `http://${host}:${listen.port}/`;
 }

@@ -1,4 +1,5 @@
 import { statSync } from 'node:fs';
+import { readVersioningStatus } from '../daemon/bucket-versioning.js';
 import { readCredentialsStatus } from '../daemon/credentials/credentials-status-file.js';
 import { InstanceLock, StateStore, type FailedFile, type FolderCounts, type FolderHealth, type InFlightFile } from '../store/index.js';
 
@@ -11,6 +12,8 @@ export interface StatusSnapshot {
   daemon: { running: boolean; pid: number | null; startedAt: string | null; uptimeSeconds: number | null; version: string | null };
   /** The running daemon's OSS credentials: provider, expiry and last refresh (ISO 8601), never a value; null with no daemon. */
   credentials?: { provider: string; expiresAt: string | null; refreshedAt: string | null; lastError: string | null } | null;
+  /** Each bucket's versioning as the running daemon found it at start (Enabled, Suspended, Off, unknown); null with no daemon. */
+  versioning?: Record<string, string> | null;
   /** inConfig false: rows of a folder removed from the config, kept for its return; not in totals. */
   folders: Array<FolderCounts & { mode: string | null; note: string | null; path: string | null; inConfig: boolean }>;
   /** With no daemon running these are interrupted uploads (bytesPerSecond null): they resume at the next start. */
@@ -42,6 +45,7 @@ export function readStatus(
     database: { exists: false, healthy: false, problems: [] },
     daemon: { running: false, pid: null, startedAt: null, uptimeSeconds: null, version: null },
     credentials: null,
+    versioning: null,
     folders: configuredFolders.map((f) => ({ ...zeroCounts(f.name), mode: null, note: null, path: f.path, inConfig: true })),
     uploading: [],
     problems: [],
@@ -66,6 +70,7 @@ export function readStatus(
         version: info?.version ?? null,
       },
       credentials: running ? credentialsOf(stateDb) : null,
+      versioning: running ? (readVersioningStatus(stateDb) ?? null) : null,
       ...queue,
     };
   } finally {

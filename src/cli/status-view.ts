@@ -25,6 +25,8 @@ export function renderStatus(s: StatusSnapshot): string {
         (c.lastError ? ` (refresh failing: ${safe(c.lastError)})` : ''),
     );
   }
+  const versioning = Object.entries(s.versioning ?? {});
+  if (versioning.length > 0) out.push(`versioning: ${versioning.map(([bucket, state]) => `${safe(bucket)} ${safe(state)}`).join(', ')}`);
   if (!s.database.exists) {
     out.push(`state:  ${safe(s.stateDb)} does not exist yet (the daemon has not run with this config)`);
   } else {

@@ -1,5 +1,6 @@
 import { loadConfig } from '../config/index.js';
 import { MISMATCH_KINDS, verifyFolder, type FindingKind, type FolderVerification, type Sample } from '../daemon/verify/verify-folder.js';
+import { versionCounts } from '../daemon/verify/version-counts.js';
 import { StateStore } from '../store/index.js';
 import { commandLogger } from './command-logger.js';
 import { commandStorage } from './command-storage.js';
@@ -53,22 +54,27 @@ export async function runVerifyCommand(argv: string[]): Promise<number> {
   const { storage, close } = commandStorage(config.oss, logger);
   const results: FolderVerification[] = [];
   const errors: Array<{ folder: string; error: string }> = [];
+  const versioning = new Map<string, Promise<string | undefined>>();
+  const versioningOf = (bucket: string): Promise<string | undefined> => {
+    if (!versioning.has(bucket)) versioning.set(bucket, storage.getVersioning(bucket));
+    return versioning.get(bucket)!;
+  };
   try {
     for (const folder of folders) {
       try {
-        results.push(
-          await verifyFolder(folder, {
-            storage,
-            records: store.verify,
-            ignore: config.ignore,
-            ignoreAbsolute: [config.stateDb, `${config.stateDb}.lock`],
-            checksum: values.checksum === true,
-            deep: values.deep === true,
-            ...(sample ? { sample } : {}),
-            parallel: Math.max(4, config.concurrency.files * 2),
-            requeue: values.requeue === true,
-          }),
-        );
+        const result = await verifyFolder(folder, {
+          storage,
+          records: store.verify,
+          ignore: config.ignore,
+          ignoreAbsolute: [config.stateDb, `${config.stateDb}.lock`],
+          checksum: values.checksum === true,
+          deep: values.deep === true,
+          ...(sample ? { sample } : {}),
+          parallel: Math.max(4, config.concurrency.files * 2),
+          requeue: values.requeue === true,
+        });
+        const versions = await versionCounts(storage, folder.bucket, folder.prefix, versioningOf);
+        results.push(versions ? { ...result, versions } : result);
       } catch (err) {
         errors.push({ folder: folder.name, error: (err as Error).message });
       }
@@ -113,8 +119,9 @@ function formatReport(results: FolderVerification[], errors: Array<{ folder: str
     const count = (k: FindingKind) => r.findings.filter((f) => f.kind === k).length;
     const parts = (Object.keys(LABEL) as FindingKind[]).filter((k) => count(k) > 0).map((k) => `${count(k)} ${LABEL[k]}`);
     const checked = checksum ? `, ${r.checksummed} checked by CRC-64` : '';
+    const versions = r.versions ? `, ${r.versions.noncurrent} noncurrent version(s), ${r.versions.deleteMarkers} delete marker(s)` : '';
     lines.push(
-      `${r.folder} (oss://${r.bucket}/${r.prefix}): ${r.objects} object(s), ${r.localFiles} local file(s): ${r.ok} ok${checked}${parts.length ? `, ${parts.join(', ')}` : ''}`,
+      `${r.folder} (oss://${r.bucket}/${r.prefix}): ${r.objects} object(s)${versions}, ${r.localFiles} local file(s): ${r.ok} ok${checked}${parts.length ? `, ${parts.join(', ')}` : ''}`,
     );
     for (const f of r.findings) lines.push(`  ${LABEL[f.kind].padEnd(13)} ${f.relPath}: ${f.detail}`);
     for (const e of r.walkErrors) lines.push(`  unreadable    ${e}`);

@@ -1,6 +1,6 @@
 /** Checks across folders: unique names, no nesting, no two folders writing the same keys. */
 import { basename, relative } from 'node:path';
-import { matchesAny } from './globs.js';
+import { matchesAny } from '../lib/path-globs.js';
 import type { IssueSink } from './issue-sink.js';
 import { prefixesOverlap } from './oss-names.js';
 import { canonicalPath, isInsideOrSame } from './paths.js';

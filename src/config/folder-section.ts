@@ -2,6 +2,7 @@
 import { statSync } from 'node:fs';
 import { readGlobs } from './globs.js';
 import { InvalidValue, describeValue } from './invalid-value.js';
+import { readObjectHeaders } from './object-headers-section.js';
 import { checkBucket, normaliseKeyPrefix } from './oss-names.js';
 import { resolveConfigPath } from './paths.js';
 import type { SectionReader } from './section-reader.js';
@@ -75,6 +76,7 @@ export function readFolder(folder: SectionReader, defaults: FolderDefaults): Rea
     partSize: folder.size('part_size', PART_SIZE_LIMITS) ?? defaults.partSize,
     storageClass: folder.oneOf('storage_class', STORAGE_CLASSES),
     watcher: folder.oneOf('watcher', WATCHERS) ?? defaults.watcher,
+    ...readObjectHeaders(folder),
   };
   folder.reportUnknownKeys();
   return {

@@ -23,10 +23,3 @@ export function readGlobs(section: SectionReader, key: string): string[] {
     }) ?? []
   );
 }
-
-/** True when relativePath matches one of globs (dotfiles included, basename-only globs match anywhere). */
-export function matchesAny(relativePath: string, globs: readonly string[]): boolean {
-  const name = relativePath.slice(relativePath.lastIndexOf('/') + 1);
-  // picomatch's own basename option stops globs with a '/' from matching, so split by hand.
-  return globs.some((glob) => picomatch(glob, { dot: true })(glob.includes('/') ? relativePath : name));
-}

@@ -4,7 +4,6 @@ export type { ParseOptions } from './parse-config.js';
 export { ConfigError, formatIssue } from './config-error.js';
 export type { ConfigIssue } from './config-error.js';
 export { redactedConfig, REDACTED } from './redact.js';
-export { DEFAULT_IGNORES } from './default-ignores.js';
 export { defaultStateDbPath } from './state-db-path.js';
 export { canonicalPath } from './paths.js';
 export { parseSize, parseDuration } from './units.js';

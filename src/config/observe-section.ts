@@ -4,12 +4,11 @@
  * or query of a URL) is read with secret() so its value never appears in a config error.
  */
 import { isAbsolute } from 'node:path';
+import { isLoopbackHost } from '../lib/loopback.js';
 import { InvalidValue } from './invalid-value.js';
 import { resolveConfigPath } from './paths.js';
 import { SectionReader } from './section-reader.js';
 import type { HttpConfig, ListenAddress, NotifyConfig } from './types.js';
-
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
 /** `127.0.0.1:8384`, `[::1]:8384`, `0.0.0.0:8384` or `unix:/run/oss-sync/http.sock`. */
 function parseListen(value: unknown, baseDir: string, env: NodeJS.ProcessEnv): ListenAddress {
@@ -26,7 +25,7 @@ function parseListen(value: unknown, baseDir: string, env: NodeJS.ProcessEnv): L
   if (!m || port > 65535)
     throw new InvalidValue(`expected HOST:PORT (e.g. 127.0.0.1:8384) or unix:/path/to.sock, got ${JSON.stringify(text)}`);
   const host = m[1]!.replace(/^\[(.*)\]$/, '$1');
-  return { kind: 'tcp', host, port, loopback: LOOPBACK_HOSTS.has(host) || host.startsWith('127.') };
+  return { kind: 'tcp', host, port, loopback: isLoopbackHost(host) };
 }
 
 function readBasicAuth(http: SectionReader): HttpConfig['basicAuth'] {

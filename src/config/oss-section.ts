@@ -69,6 +69,7 @@ export function readOssSection(oss: SectionReader, baseDir: string): Partial<Oss
     oss.sink.atValue(oss.keyPath('authorization_v4'), 'signature V4 needs a region (set oss.region, e.g. cn-hangzhou)');
   }
   const timeoutMs = oss.duration('timeout');
+  const retryMaxTimeMs = oss.duration('retry_max_time');
   const source = oss.has('credentials') ? readSource(oss, baseDir) : undefined;
   // AssumeRole from static keys takes them where they always were (oss.access_key_id...).
   const keysAtOss =
@@ -87,6 +88,7 @@ export function readOssSection(oss: SectionReader, baseDir: string): Partial<Oss
       region,
       authorizationV4,
       timeoutMs,
+      retryMaxTimeMs,
       accessKeyId: '',
       accessKeySecret: '',
       ...(source ? { credentials: source } : {}),
@@ -94,7 +96,7 @@ export function readOssSection(oss: SectionReader, baseDir: string): Partial<Oss
   }
   const credentials = readCredentials(oss, baseDir);
   oss.reportUnknownKeys();
-  return { endpoint, region, authorizationV4, timeoutMs, ...credentials, ...(source ? { credentials: source } : {}) };
+  return { endpoint, region, authorizationV4, timeoutMs, retryMaxTimeMs, ...credentials, ...(source ? { credentials: source } : {}) };
 }
 
 function readSource(oss: SectionReader, baseDir: string): CredentialsSource | undefined {

@@ -3,7 +3,6 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ConfigError } from './config-error.js';
 import { checkCronExpression } from './cron-schedule.js';
-import { DEFAULT_IGNORES } from './default-ignores.js';
 import { envRefsIn } from './env-refs.js';
 import { assignFolderNames, checkFolderOverlaps, warnIfStateDbWatched } from './folder-checks.js';
 import { PART_SIZE_LIMITS, readFolder } from './folder-section.js';
@@ -11,6 +10,7 @@ import { checkPartsFitMemory } from './memory-check.js';
 import type { FolderDefaults, ReadFolder } from './folder-section.js';
 import { readGlobs } from './globs.js';
 import { IssueSink } from './issue-sink.js';
+import { TEMP_FILE_GLOBS } from '../lib/path-globs.js';
 import { readHttpSection, readNotifySection } from './observe-section.js';
 import { readOssSection } from './oss-section.js';
 import { resolveConfigPath } from './paths.js';
@@ -111,7 +111,7 @@ function buildConfig(root: SectionReader, sourcePath: string, options: ParseOpti
     watcher,
     maxAttempts: root.integer('max_attempts', 1, 1000) ?? DEFAULTS.maxAttempts,
     shutdownGraceMs: root.duration('shutdown_grace') ?? DEFAULTS.shutdownGraceMs,
-    ignore: [...DEFAULT_IGNORES, ...readGlobs(root, 'ignore')],
+    ignore: [...TEMP_FILE_GLOBS, ...readGlobs(root, 'ignore')],
     folders: [],
     http: readHttpSection(root, baseDir),
     notify: readNotifySection(root),

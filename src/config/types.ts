@@ -5,6 +5,8 @@ export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export const WATCHERS = ['auto', 'chokidar', 'native', 'poll'] as const;
 export const DELETE_POLICIES = ['keep', 'mirror'] as const;
 export const STORAGE_CLASSES = ['Standard', 'IA', 'Archive', 'ColdArchive', 'DeepColdArchive'] as const;
+/** OSS server-side encryption: OSS-managed AES-256, KMS-managed keys, or SM4. */
+export const ENCRYPTION_ALGORITHMS = ['AES256', 'KMS', 'SM4'] as const;
 
 export const CREDENTIAL_PROVIDERS = ['static', 'file', 'credentials_uri', 'process', 'ecs_ram_role', 'assume_role'] as const;
 export type CredentialProviderKind = (typeof CREDENTIAL_PROVIDERS)[number];
@@ -44,6 +46,8 @@ export interface OssConfig {
   credentials?: CredentialsSource;
   authorizationV4: boolean;
   timeoutMs?: number;
+  /** How long one request keeps retrying before its error goes to the caller; undefined = the uploader's default. */
+  retryMaxTimeMs?: number;
 }
 
 export interface Config {
@@ -76,7 +80,7 @@ export interface Config {
   /** Attempts per file before it is parked as failed. */
   maxAttempts: number;
   shutdownGraceMs: number;
-  /** Ignore patterns for every folder: DEFAULT_IGNORES followed by the config's `ignore:` list. */
+  /** Ignore patterns for every folder: TEMP_FILE_GLOBS (src/lib/path-globs.ts) followed by the config's `ignore:` list. */
   ignore: string[];
   folders: FolderConfig[];
   /** The status page and /metrics listener; undefined = off. */
@@ -105,6 +109,10 @@ export interface FolderConfig {
   /** Bytes: the folder's override or the global value. */
   partSize: number;
   storageClass?: StorageClass;
+  /** x-oss-server-side-encryption on every new object (PutObject, InitiateMultipartUpload); kmsKeyId with KMS only. */
+  encryption?: { algorithm: (typeof ENCRYPTION_ALGORITHMS)[number]; kmsKeyId?: string };
+  /** x-oss-tagging on every new object: at most 10, keys up to 128 and values up to 256 characters. */
+  tags?: Record<string, string>;
   watcher: WatcherKind;
 }
 

@@ -1,27 +1,21 @@
 import { EventEmitter } from 'node:events';
 import type { ScheduledTask } from 'node-cron';
 import type { Config, FolderConfig } from '../config/index.js';
+import { SingleFlight } from '../lib/single-flight.js';
 import { InstanceLock, isDatabaseUnwritable, StateStore } from '../store/index.js';
-import {
-  BandwidthLimiter,
-  createOssStorage,
-  defaultRetryPolicy,
-  FileUploader,
-  MemoryBudget,
-  UploadGate,
-  withLimits,
-  withRetries,
-  type ObjectStorage,
-  type RetryEvent,
-} from '../uploader/index.js';
-import type { CredentialsProvider, CredentialsState } from '../uploader/index.js';
-import { buildCredentialsProvider } from './credentials/build-provider.js';
+import { BandwidthLimiter, MemoryBudget, UploadGate, type CredentialsState, type RetryEvent } from '../uploader/index.js';
 import { writeCredentialsStatus } from './credentials/credentials-status-file.js';
+import { detectVersioning } from './bucket-versioning.js';
 import { isCredentialsError } from './credentials/credentials-error.js';
-import { DaemonAlreadyRunningError, StateDatabaseCorruptError, StateDatabaseUnwritableError } from './errors.js';
+import { FatalPauses } from './fatal-pauses.js';
 import { FolderSync } from './folder-sync.js';
-import { OrphanSweeper } from './orphan-sweeper.js';
-import { logRetry } from './retry-log.js';
+import type { Logger } from '../lib/logger.js';
+import { walkerFromEnv, type WalkerChoice } from './reconcile-walk/reconcile-walk.js';
+import { planReload } from './reload-plan.js';
+import { RunningTransfers } from './running-transfers.js';
+import { TimetableRunner } from './timetable-runner.js';
+import type { TransferScheduler } from './transfer-scheduler.js';
+import { buildScheduler, buildTransferStack, type TransferStack } from './transfer-stack.js';
 import {
   abortOrphanedUploads,
   abortRecordedOrphans,
@@ -29,15 +23,7 @@ import {
   cleanUpStaleUploads,
   type CleanupContext,
 } from './upload-cleanup.js';
-import type { Logger } from './logger.js';
-import { TransferScheduler } from './transfer-scheduler.js';
-import { TransferWorker } from './transfer-worker.js';
-import { StoreFailureMonitor } from './store-failure-monitor.js';
 import { VerifiedBatch } from './verified-batch.js';
-import { FatalPauses } from './fatal-pauses.js';
-import { RunningTransfers } from './running-transfers.js';
-import { walkerFromEnv, type WalkerChoice } from './reconcile-walk/reconcile-walk.js';
-import { TimetableRunner } from './timetable-runner.js';
 
 export interface DaemonOptions {
   config: Config;
@@ -78,12 +64,14 @@ export interface UnsyncedFolder {
 }
 
 /**
- * Wires config, store, uploader, folders and scheduler together; owns their life cycle.
+ * Wires config, store, transfer stack, folders and scheduler together; owns their life cycle.
  *
- * Life-cycle invariant: reload() and stop() run one at a time, in call order, on one promise chain
- * (`lifecycle`). A reload never overlaps another reload or a stop, so it never starts a folder or
- * rebuilds the transfer machinery on a closed store; once stop() was called, later reloads are
- * ignored (logged), and a reload still running sees `stopping` and starts nothing new.
+ * Life-cycle invariant: start-up, reload() and stop() run one at a time, in call order, on one
+ * promise chain (`lifecycle`). A reload never overlaps another reload, the start-up or a stop, so it
+ * never starts a folder or rebuilds the transfer stack on a closed store; once stop() was called,
+ * later reloads are ignored (logged), and a reload still running sees `stopping` and starts nothing new.
+ *
+ * Store invariant: a state database that refuses writes becomes fatal in one place, onStoreError().
  */
 export class Daemon extends EventEmitter<DaemonEvents> {
   private readonly folders = new Map<string, FolderSync>();
@@ -92,26 +80,19 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   private readonly operatorPauses = new Set<string>();
   /** When each folder last finished a reconcile walk without error (epoch ms; the start-up walk included). */
   readonly lastReconciledAt = new Map<string, number>();
-  /** The timetable's upload limit now (bytes per second; null: unlimited), for /metrics. */
-  get bandwidthLimit(): number | null {
-    return this.limiter.rate;
-  }
-
-  /** Whether the timetable lets uploads start now, for /metrics. */
-  get uploadWindowOpen(): boolean {
-    return this.gate.isOpen;
-  }
-
   /** When the last stale-upload cleanup finished (epoch ms), for /metrics. */
   lastCleanupAt: number | undefined;
+  /** The first state database failure, if any: the daemon stops on it (see onStoreError). */
+  storeFailure: Error | undefined;
   /** Transfers this process is running, each cancellable on its own (a removed folder's). */
   private readonly transfers = new RunningTransfers();
-  private readonly orphans = new OrphanSweeper(
-    () => abortRecordedOrphans(this.cleanupContext()),
-    (err) =>
-      isDatabaseUnwritable(err)
-        ? this.storeFailures.report(err)
-        : this.o.logger.warn('orphaned upload clean-up failed; will try at next start', { error: err as Error }),
+  /** Recorded multipart uploads nobody will resume, aborted while the daemon runs (not only at the next start). */
+  private readonly orphans = new SingleFlight(() =>
+    abortRecordedOrphans(this.cleanupContext()).catch((err: unknown) =>
+      this.onStoreError(err, () =>
+        this.options.logger.warn('orphaned upload clean-up failed; will try at next start', { error: err as Error }),
+      ),
+    ),
   );
   private lifecycle: Promise<unknown> = Promise.resolve();
   /** Life-cycle operations started or waiting (0: the next one may start at once). */
@@ -121,9 +102,8 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   private readonly stopRequested = new AbortController();
   private stopped: Promise<{ settled: boolean }> | undefined;
   private scheduler!: TransferScheduler;
-  private storage!: ObjectStorage;
-  /** Where OSS credentials come from; rebuilt on reload (a SIGHUP re-reads a credentials file). */
-  private credentials: CredentialsProvider | undefined;
+  /** Credentials, OSS client, uploader and worker: rebuilt by a reload that changes what they are built from. */
+  private stack!: TransferStack;
   private cronTasks: ScheduledTask[] = [];
   private heartbeat: NodeJS.Timeout | undefined;
   private config: Config;
@@ -131,38 +111,38 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   private readonly gate = new UploadGate();
   private readonly limiter = new BandwidthLimiter();
   readonly timetable: TimetableRunner;
+  /** One group commit for every worker this daemon builds (a reload replaces the worker, not this). */
+  private readonly verified: VerifiedBatch;
+  /**
+   * concurrency.memory: every part buffer of every upload is paid from it. One for the daemon's life
+   * (a reload changes its limit) so uploads of the old and the new uploader count together.
+   */
+  readonly memory: MemoryBudget;
 
   private constructor(
-    private readonly o: DaemonOptions,
+    private readonly options: DaemonOptions & { walker: WalkerChoice },
     readonly store: StateStore,
     private readonly lock: InstanceLock,
   ) {
     super();
-    this.config = o.config;
+    this.config = options.config;
     this.timetable = new TimetableRunner({
       gate: this.gate,
       limiter: this.limiter,
-      logger: o.logger,
-      windows: o.mode === 'run',
+      logger: options.logger,
+      windows: options.mode === 'run',
       onOpen: () => this.scheduler?.kick(),
     });
-    this.memory = new MemoryBudget(o.config.concurrency.memoryBytes, o.config.concurrency.files);
-    o.stopSignal?.addEventListener('abort', () => this.stopRequested.abort(), { once: true });
-    this.storeFailures = new StoreFailureMonitor({
-      logger: o.logger,
-      dbPath: store.path,
-      onFailure: (err) => this.emit('storeFailed', err),
-    });
-    this.verified = new VerifiedBatch(store.queue, {
-      // The waiting transfers get the error too; other errors (a bug) are theirs to report.
-      onCommitFailed: (err) => this.storeFailures.reportIfUnwritable(err),
-    });
+    this.memory = new MemoryBudget(options.config.concurrency.memoryBytes, options.config.concurrency.files);
+    options.stopSignal?.addEventListener('abort', () => this.stopRequested.abort(), { once: true });
+    // The waiting transfers get the error too; other errors (a bug) are theirs to report.
+    this.verified = new VerifiedBatch(store.queue, { onCommitFailed: (err) => this.onStoreError(err, () => undefined) });
   }
 
   /** Takes the instance lock, opens the state, resumes what was interrupted and starts working. */
-  static async start(options: DaemonOptions): Promise<Daemon> {
-    const o = { ...options, walker: options.walker ?? walkerFromEnv() }; // a bad value stops the start, named
-    const { config, logger } = o;
+  static async start(startOptions: DaemonOptions): Promise<Daemon> {
+    const options = { ...startOptions, walker: startOptions.walker ?? walkerFromEnv() }; // a bad value stops the start, named
+    const { config, logger } = options;
     logger.addSecrets([config.oss.accessKeySecret, config.oss.stsToken]);
     const lock = await InstanceLock.acquire(config.stateDb);
     if (!lock) {
@@ -174,37 +154,54 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       } catch {
         // the message stays useful without the pid
       }
-      throw new DaemonAlreadyRunningError(config.stateDb, pid);
+      // Two writers would upload everything twice.
+      throw new Error(
+        `another oss-sync daemon${pid ? ` (pid ${pid})` : ''} is already using the state database ${config.stateDb}; ` +
+          'stop it first, or give this one its own state database',
+      );
     }
     let store: StateStore | undefined;
     let daemon: Daemon | undefined;
     try {
       store = StateStore.open(config.stateDb);
       const check = store.quickCheck();
-      if (check.length !== 1 || check[0] !== 'ok') throw new StateDatabaseCorruptError(config.stateDb, check);
-      daemon = new Daemon(o, store, lock);
-      await daemon.boot();
-      return daemon;
+      if (check.length !== 1 || check[0] !== 'ok')
+        throw new Error(`state database ${config.stateDb} is damaged (${check.slice(0, 3).join('; ')}); move it aside to start over`);
+      const started = new Daemon(options, store, lock);
+      daemon = started;
+      await started.serialized(() => started.boot());
+      return started;
     } catch (err) {
       await daemon?.abandonBoot();
       store?.close();
       lock.release();
-      throw isDatabaseUnwritable(err) ? new StateDatabaseUnwritableError(config.stateDb, err) : err;
+      if (!isDatabaseUnwritable(err)) throw err;
+      throw new Error(
+        `the state database ${config.stateDb} cannot be written (${err.message}); free space or fix the file system, then start again`,
+        { cause: err },
+      );
     }
   }
 
+  /** Start-up, on the life-cycle chain: its store errors are the caller's (a failed start). */
   private async boot(): Promise<void> {
-    const { logger } = this.o;
+    const { logger, mode } = this.options;
     const resumed = this.store.queue.resetInterrupted();
     if (resumed > 0) logger.info('resuming interrupted transfers', { files: resumed });
-    this.store.daemon.register({ pid: process.pid, version: this.o.version, configPath: this.config.sourcePath });
+    this.store.daemon.register({ pid: process.pid, version: this.options.version, configPath: this.config.sourcePath });
     this.buildTransfer();
-    await abortOrphanedUploads(this.cleanupContext()).catch((err: unknown) => this.storeFailures.reportOrThrow(err));
-    this.scheduler = new TransferScheduler(this.store.queue, {
-      slots: this.config.concurrency.files,
-      largeFileBytes: this.config.multipartThreshold,
+    // Not awaited: a request per bucket must not hold up the start (it is only logged and shown).
+    void detectVersioning(
+      this.stack.storage,
+      this.config.folders.map((f) => f.bucket),
+      this.config.stateDb,
+      logger,
+      this.stopRequested.signal,
+    );
+    await abortOrphanedUploads(this.cleanupContext());
+    this.scheduler = buildScheduler(this.store, this.config, {
       activeFolders: () => this.activeFolderNames(),
-      run: (row, signal, releaseSlot) => this.transfers.run(row, signal, (cancel) => this.worker.run(row, cancel, releaseSlot)),
+      run: (row, signal, releaseSlot) => this.transfers.run(row, signal, (cancel) => this.stack.worker.run(row, cancel, releaseSlot)),
     });
     // Idle means nothing left to do, which is only known once every folder has been walked.
     let walked = false;
@@ -214,125 +211,110 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     this.scheduler.on('clockStep', (stepMs, moved) =>
       logger.warn('the wall clock stepped; waiting files keep their remaining wait', { stepMs: Math.round(stepMs), moved }),
     );
-    this.scheduler.on('error', (err) =>
-      isDatabaseUnwritable(err) ? this.storeFailures.report(err) : logger.error('scheduler error', { error: err }),
-    );
+    this.scheduler.on('error', (err) => this.onStoreError(err, () => logger.error('scheduler error', { error: err })));
     for (const folder of this.config.folders) this.addFolder(folder);
     await this.timetable.apply(this.config.timetable); // before the first claim: a closed window starts nothing
     // Uploads start as the start-up walks queue files, not after the last walk (a big tree takes seconds).
     this.scheduler.start();
-    // A database failure while starting is reported (storeFailed) like one later: the caller stops.
-    await Promise.all([...this.folders.values()].map((f) => f.start().catch((err: unknown) => this.storeFailures.reportOrThrow(err))));
+    await Promise.all([...this.folders.values()].map((f) => f.start()));
     walked = true;
     this.scheduler.kick();
-    if (this.o.mode === 'run') {
+    if (mode === 'run') {
       await this.scheduleTasks();
-      this.heartbeat = setInterval(() => this.storeFailures.guard(() => this.store.daemon.heartbeat()), HEARTBEAT_MS);
+      this.heartbeat = setInterval(() => this.storeWrite(() => this.store.daemon.heartbeat()), HEARTBEAT_MS);
       this.heartbeat.unref();
     }
-    // A store failure during start-up was logged as a stop: the start did not succeed.
-    if (!this.storeFailure)
-      logger.info('oss-sync started', { mode: this.o.mode, folders: this.config.folders.length, stateDb: this.config.stateDb });
+    // A store failure a folder reported during start-up was logged as a stop: the start did not succeed.
+    if (!this.storeFailure) logger.info('oss-sync started', { mode, folders: this.config.folders.length, stateDb: this.config.stateDb });
   }
 
-  private worker!: TransferWorker;
-  /** One group commit for every worker this daemon builds (a reload replaces the worker, not this). */
-  private readonly verified: VerifiedBatch;
   /**
-   * concurrency.memory: every part buffer of every upload is paid from it. One for the daemon's life
-   * (a reload changes its limit) so uploads of the old and the new uploader count together.
+   * THE place where a state database that refuses writes (disk full, I/O error, read-only) becomes
+   * fatal: nothing more can be recorded, so going on would only send bytes a restart sends again.
+   * The first one is logged and emitted (`storeFailed`: the CLI stops and exits 1; systemd restarts
+   * it); what was recorded stays, as SQLite rolled the failed transaction back. Every path that has
+   * no caller to tell ends here: the life-cycle chain, the scheduler, the worker, folder events and
+   * timers. Any other error goes to `otherwise`, or is thrown on.
    */
-  readonly memory: MemoryBudget;
-  private readonly storeFailures: StoreFailureMonitor;
+  private readonly onStoreError = (err: unknown, otherwise?: () => void): void => {
+    if (!isDatabaseUnwritable(err)) {
+      if (!otherwise) throw err;
+      otherwise();
+      return;
+    }
+    if (this.storeFailure) return;
+    this.storeFailure = err;
+    this.options.logger.error(
+      'the state database cannot be written; stopping. Free space or fix the file system, then start again: what was recorded is kept',
+      { db: this.store.path, code: err.code, error: err },
+    );
+    this.emit('storeFailed', err);
+  };
 
-  /** (Re)creates the OSS client, uploader and worker from the current config. */
+  /** Runs a store write whose failure has no caller to report to. */
+  private storeWrite(write: () => void): void {
+    try {
+      write();
+    } catch (err) {
+      this.onStoreError(err);
+    }
+  }
+
+  /** (Re)creates the transfer stack from the current config (see transfer-stack.ts). */
   private buildTransfer(): void {
-    const c = this.config;
-    const { logger } = this.o;
+    const { logger } = this.options;
     // Requests in flight keep the old provider's credentials (valid until they expire); its timers stop.
-    this.credentials?.close();
-    const credentials = buildCredentialsProvider(c.oss, {
-      onWarn: (message) => {
+    this.stack?.credentials.close();
+    this.stack = buildTransferStack(this.config, {
+      store: this.store,
+      logger,
+      gate: this.gate,
+      limiter: this.limiter,
+      memory: this.memory,
+      verified: this.verified,
+      folder: (name) => this.folders.get(name)?.folder,
+      onRetry: (event) => this.emit('retry', event),
+      onCredentialsWarn: (message) => {
         logger.warn(message);
         this.recordCredentials();
       },
-      // Registered before anything can log them: called before the fetch resolves (base credentials too).
-      onFetched: (fresh) => logger.addRotatingSecrets([fresh.accessKeySecret, fresh.securityToken]),
+      onCredentialsRefreshed: (provider) => {
+        if (provider === this.stack.credentials) this.onCredentialsRefreshed();
+      },
+      onFatal: (folder, err) => this.onFatal(folder, err),
+      onStoreError: this.onStoreError,
+      onGone: (folder, relPath, dev) => this.folders.get(folder)?.fileGone(relPath, dev) ?? false,
     });
-    credentials.onRefresh(() => {
-      if (this.credentials === credentials) this.onCredentialsRefreshed();
-    });
-    this.credentials = credentials;
     this.recordCredentials();
     // Fetch at once: status shows the expiry, and a provider that is down is warned about before any upload.
-    credentials.get().catch(() => undefined);
-    const log = logRetry(logger);
-    const onRetry = (event: RetryEvent): void => {
-      log(event);
-      this.emit('retry', event);
-    };
-    const retrying = withRetries(createOssStorage(c.oss, credentials), defaultRetryPolicy({ onRetry }));
-    this.storage = withLimits(retrying, {
-      gate: this.gate,
-      limiter: this.limiter,
-      bodySlots: c.concurrency.files * c.concurrency.partsPerFile,
-      ossTrafficLimit: c.timetable?.ossTrafficLimit ?? false,
-      onCutOff: (operation, ref) =>
-        logger.info('request cut off by the upload window; sent again when it opens', { operation, key: ref.key }),
-    });
-    const uploader = new FileUploader(this.storage, {
-      partSize: c.partSize,
-      multipartThreshold: c.multipartThreshold,
-      partConcurrency: c.concurrency.partsPerFile,
-      memoryBudget: this.memory,
-    });
-    this.worker = new TransferWorker({
-      store: this.store,
-      uploader,
-      storage: this.storage,
-      logger: this.o.logger,
-      folder: (name) => this.folders.get(name)?.folder,
-      maxAttempts: c.maxAttempts,
-      liveBackoffBaseMs: Math.max(1_000, c.settleMs), // a file changing under its upload: tried again after the window
-      verified: this.verified,
-      onFatal: (folder, err) => this.onFatal(folder, err),
-      onStoreFailure: (err) => this.storeFailures.report(err),
-      onGone: (folder, relPath, dev) => this.onGone(folder, relPath, dev),
-    });
+    this.stack.credentials.get().catch(() => undefined);
   }
 
   /** What the upload clean-ups need, as of now (the config and storage change on reload). */
   private cleanupContext(): CleanupContext {
     return {
       store: this.store,
-      storage: this.storage,
-      logger: this.o.logger,
+      storage: this.stack.storage,
+      logger: this.options.logger,
       folders: this.config.folders,
       stopSignal: this.stopRequested.signal,
     };
   }
 
-  /** Cancels the removed folders' transfers and waits for them (false if stop() came first). */
-  private cancelTransfers(folders: ReadonlySet<string>): Promise<boolean> {
-    return this.transfers.cancelFolders(folders, this.stopRequested.signal, (transfers) =>
-      this.o.logger.info('waiting for transfers of removed folders to stop', { folders: [...folders], transfers }),
-    );
-  }
-
   private addFolder(folder: FolderConfig): void {
     const sync = new FolderSync(folder, {
       store: this.store,
-      logger: this.o.logger,
+      logger: this.options.logger,
       settleMs: this.config.settleMs,
       rescanIntervalMs: this.config.rescanIntervalMs,
       ignoreAbsolute: [this.config.stateDb, `${this.config.stateDb}.lock`],
       ignore: this.config.ignore,
       onWork: () => this.scheduler.kick(),
-      watch: this.o.mode === 'run',
-      onStoreFailure: (err) => this.storeFailures.report(err),
-      walker: this.o.walker ?? 'auto',
+      watch: this.options.mode === 'run',
+      onStoreError: this.onStoreError,
+      walker: this.options.walker,
       stopSignal: this.stopRequested.signal,
-      onRemoved: () => this.orphans.request(),
+      onRemoved: () => void this.orphans.request(),
       onReconciled: () => {
         this.lastReconciledAt.set(folder.name, Date.now());
         this.emit('reconciled', folder.name);
@@ -359,32 +341,29 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     const out: UnsyncedFolder[] = [];
     for (const sync of this.folders.values()) {
       const fatal = this.fatalPauses.pausedBy(sync.name, now);
-      if (this.operatorPauses.has(sync.name)) {
-        out.push({ folder: sync.name, path: sync.folder.path, reason: 'paused by an operator (resume it on the status page)' });
-      } else if (fatal) {
-        out.push({ folder: sync.name, path: sync.folder.path, reason: `paused after an error every upload would hit: ${fatal.message}` });
-      } else if (!sync.active) {
+      const unsynced = (reason: string): number => out.push({ folder: sync.name, path: sync.folder.path, reason });
+      if (this.operatorPauses.has(sync.name)) unsynced('paused by an operator (resume it on the status page)');
+      else if (fatal) unsynced(`paused after an error every upload would hit: ${fatal.message}`);
+      else if (!sync.active) {
         const note = health.get(sync.name)?.mode === 'paused' ? health.get(sync.name)?.note : undefined;
-        out.push({ folder: sync.name, path: sync.folder.path, reason: `paused: ${note ?? 'folder is missing (unmounted disk?)'}` });
-      } else if (sync.shortfall !== undefined) {
-        out.push({ folder: sync.name, path: sync.folder.path, reason: sync.shortfall });
-      }
+        unsynced(`paused: ${note ?? 'folder is missing (unmounted disk?)'}`);
+      } else if (sync.shortfall !== undefined) unsynced(sync.shortfall);
     }
     return out;
   }
 
   /** What status and metrics show of the credentials (never a value): provider, expiry, last refresh. */
   credentialsState(): CredentialsState | undefined {
-    return this.credentials?.state();
+    return this.stack?.credentials.state();
   }
 
   private recordCredentials(): void {
-    const state = this.credentials?.state();
+    const state = this.credentialsState();
     if (!state) return;
     try {
       writeCredentialsStatus(this.config.stateDb, state);
     } catch (err) {
-      this.o.logger.warn('could not record the credentials state for status', { error: err });
+      this.options.logger.warn('could not record the credentials state for status', { error: err });
     }
   }
 
@@ -393,20 +372,30 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     this.recordCredentials();
     const resumed = this.fatalPauses.resume(isCredentialsError);
     if (resumed.length === 0) return;
-    this.o.logger.info('credentials renewed: resuming folders', { folders: resumed });
+    this.options.logger.info('credentials renewed: resuming folders', { folders: resumed });
     for (const name of resumed) this.folders.get(name)?.recordHealth();
     this.scheduler?.kick();
   }
 
   private onFatal(folder: string, err: Error): void {
     const ms = this.fatalPauses.pause(folder, err);
-    this.o.logger.error('folder paused after an error every upload would hit; fix the config and reload (SIGHUP)', {
+    this.options.logger.error('folder paused after an error every upload would hit; fix the config and reload (SIGHUP)', {
       folder,
       pauseMs: ms,
       error: err,
     });
     this.store.daemon.setFolderHealth(folder, this.folders.get(folder)?.folder.path ?? '', 'paused', err.message);
     this.emit('fatal', folder, err);
+  }
+
+  /** The timetable's upload limit now (bytes per second; null: unlimited), for /metrics. */
+  get bandwidthLimit(): number | null {
+    return this.limiter.rate;
+  }
+
+  /** Whether the timetable lets uploads start now, for /metrics. */
+  get uploadWindowOpen(): boolean {
+    return this.gate.isOpen;
   }
 
   /**
@@ -444,14 +433,15 @@ export class Daemon extends EventEmitter<DaemonEvents> {
 
   /**
    * Stops (paused true) or restarts claiming a folder's queued files; transfers already running
-   * finish. False for a folder not configured.
+   * finish. False for a folder not configured. Not on the life-cycle chain: it only flips a flag the
+   * scheduler reads at each claim, which a reload keeps (by folder name), so it cannot race one.
    */
   setOperatorPause(folder: string, paused: boolean): boolean {
     if (!this.folders.has(folder)) return false;
     if (paused === this.operatorPauses.has(folder)) return true;
     if (paused) this.operatorPauses.add(folder);
     else this.operatorPauses.delete(folder);
-    this.o.logger.info(paused ? 'folder paused by an operator' : 'folder resumed by an operator', { folder });
+    this.options.logger.info(paused ? 'folder paused by an operator' : 'folder resumed by an operator', { folder });
     this.emit('operatorPause', folder, paused);
     if (!paused) this.scheduler.kick();
     return true;
@@ -464,26 +454,13 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     return n;
   }
 
-  /** The first state database failure, if any: the daemon stops on it (see StoreFailureMonitor). */
-  get storeFailure(): Error | undefined {
-    return this.storeFailures.error;
-  }
-
   /** Undoes a boot that threw part-way: nothing it started may outlive the store it is about to lose. */
   private async abandonBoot(): Promise<void> {
-    this.stopping = true;
-    this.stopRequested.abort();
-    for (const task of this.cronTasks) task.stop();
-    this.timetable.stop();
-    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.halt();
     const scheduler = this.scheduler as TransferScheduler | undefined;
     await scheduler?.stop(0).catch(() => false);
     await Promise.all([...this.folders.values()].map((f) => f.close().catch(() => undefined)));
     await this.orphans.close(); // a sweep a start-up walk asked for must not outlive the store
-  }
-
-  private onGone(folder: string, relPath: string, fileDev: bigint): boolean {
-    return this.folders.get(folder)?.fileGone(relPath, fileDev) ?? false;
   }
 
   /** node-cron is loaded here, in `run` only: `once` starts faster without it. */
@@ -498,14 +475,16 @@ export class Daemon extends EventEmitter<DaemonEvents> {
 
   /** `oss-sync cleanup`, as run does it on cleanup_schedule: a failure is logged and tried at the next one. */
   async cleanUpStaleUploads(): Promise<void> {
+    const { logger } = this.options;
     try {
       const entries = await cleanUpStaleUploads(this.cleanupContext(), { olderThanMs: this.config.cleanupOlderThanMs, dryRun: false });
       const aborted = entries.filter((e) => e.action === 'abort' && e.error === undefined);
       this.lastCleanupAt = Date.now();
-      this.o.logger.info('cleaned up stale multipart uploads', { aborted: aborted.length, kept: entries.length - aborted.length });
+      logger.info('cleaned up stale multipart uploads', { aborted: aborted.length, kept: entries.length - aborted.length });
     } catch (err) {
-      if (isDatabaseUnwritable(err)) this.storeFailures.report(err);
-      else this.o.logger.warn('stale multipart upload cleanup failed; tried again at the next cleanup_schedule', { error: err as Error });
+      this.onStoreError(err, () =>
+        logger.warn('stale multipart upload cleanup failed; tried again at the next cleanup_schedule', { error: err as Error }),
+      );
     }
   }
 
@@ -516,15 +495,15 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   /**
    * SIGHUP: folders added or removed take effect at once; logging and OSS settings apply to new
    * transfers. Settings that size running machinery (concurrency) need a restart, and say so.
-   * Runs after any reload before it; ignored (logged) once stop() was called.
+   * Runs after any life-cycle operation before it; ignored (logged) once stop() was called.
    */
   reload(next: Config): Promise<void> {
     return this.serialized(async () => {
       if (this.stopping) {
-        this.o.logger.info('configuration reload ignored: the daemon is stopping', { config: next.sourcePath });
+        this.options.logger.info('configuration reload ignored: the daemon is stopping', { config: next.sourcePath });
         return;
       }
-      await this.applyConfig(next).catch((err: unknown) => this.storeFailures.reportOrThrow(err));
+      await this.applyConfig(next).catch((err: unknown) => this.onStoreError(err));
     });
   }
 
@@ -545,33 +524,28 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   }
 
   private async applyConfig(next: Config): Promise<void> {
-    const { logger } = this.o;
+    const { logger, mode } = this.options;
     const prev = this.config;
+    const plan = planReload(prev, next);
     this.config = next;
     logger.setLevel(next.logLevel);
     logger.addSecrets([next.oss.accessKeySecret, next.oss.stsToken]);
     const rested = this.fatalPauses.clear(); // a fixed config deserves a try at once
     this.memory.setLimit(next.concurrency.memoryBytes, next.concurrency.files);
-    this.buildTransfer();
-    const wanted = new Map(next.folders.map((f) => [f.name, f]));
-    const removed = new Set<string>();
-    const restarted = new Set<string>();
-    // Global settings every folder is built with: a change restarts them all, as its own would.
-    const shared = (c: Config): string => JSON.stringify([c.settleMs, c.rescanIntervalMs, c.ignore]);
-    const restartAll = shared(prev) !== shared(next);
-    for (const [name, sync] of [...this.folders]) {
-      const want = wanted.get(name);
-      if (!want || restartAll || JSON.stringify(want) !== JSON.stringify(sync.folder)) {
-        // Out of the map first: from now on the scheduler claims none of its rows.
-        this.folders.delete(name);
-        await sync.close();
-        this.store.daemon.removeFolderHealth(name);
-        (want ? restarted : removed).add(name);
-        logger.info(want ? 'folder changed; restarting it' : 'folder removed from the config', { folder: name });
-      }
+    if (plan.rebuildTransfer) this.buildTransfer();
+    const restarted = new Set(plan.restart.map((f) => f.name));
+    for (const name of [...plan.remove, ...restarted]) {
+      const sync = this.folders.get(name);
+      if (!sync) continue;
+      // Out of the map first: from now on the scheduler claims none of its rows.
+      this.folders.delete(name);
+      await sync.close();
+      this.store.daemon.removeFolderHealth(name);
+      logger.info(restarted.has(name) ? 'folder changed; restarting it' : 'folder removed from the config', { folder: name });
     }
     // A removed folder's transfers stop before its uploads are aborted (see abortRemovedFolderUploads).
-    if (removed.size > 0 && (await this.cancelTransfers(removed))) await abortRemovedFolderUploads(this.cleanupContext());
+    if (plan.remove.length > 0 && (await this.cancelTransfers(new Set(plan.remove))))
+      await abortRemovedFolderUploads(this.cleanupContext());
     if (this.stopping) {
       logger.info('configuration reload cut short: the daemon is stopping', { folders: next.folders.length });
       return;
@@ -579,16 +553,35 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     const starting = next.folders.filter((f) => !this.folders.has(f.name));
     for (const f of starting) this.addFolder(f);
     await Promise.all(starting.map((f) => this.folders.get(f.name)!.start()));
-    const schedulesChanged = prev.reconcileSchedule !== next.reconcileSchedule || prev.cleanupSchedule !== next.cleanupSchedule;
-    if (schedulesChanged && this.o.mode === 'run') await this.scheduleTasks();
-    if (JSON.stringify(prev.timetable) !== JSON.stringify(next.timetable)) await this.timetable.apply(next.timetable);
+    if (plan.reschedule && mode === 'run') await this.scheduleTasks();
+    if (plan.timetableChanged) await this.timetable.apply(next.timetable);
     if (prev.concurrency.files !== next.concurrency.files) logger.warn('concurrency.files changes take effect after a restart');
     if (prev.stateDb !== next.stateDb)
       logger.warn('state_db changes take effect after a restart; this daemon keeps using the old one', { stateDb: prev.stateDb });
     for (const name of rested) this.folders.get(name)?.recordHealth(); // the restarted ones recorded theirs as they started
-    const added = starting.length - restarted.size;
-    logger.info('configuration reloaded', { folders: next.folders.length, added, restarted: restarted.size, removed: removed.size });
+    logger.info('configuration reloaded', {
+      folders: next.folders.length,
+      added: plan.add.length,
+      restarted: restarted.size,
+      removed: plan.remove.length,
+    });
     this.scheduler.kick();
+  }
+
+  /** Cancels the removed folders' transfers and waits for them (false if stop() came first). */
+  private cancelTransfers(folders: ReadonlySet<string>): Promise<boolean> {
+    return this.transfers.cancelFolders(folders, this.stopRequested.signal, (transfers) =>
+      this.options.logger.info('waiting for transfers of removed folders to stop', { folders: [...folders], transfers }),
+    );
+  }
+
+  /** Takes no new work: what a reload or the start-up waits for is cut short, and every timer stops. */
+  private halt(): void {
+    this.stopping = true;
+    this.stopRequested.abort();
+    for (const task of this.cronTasks) task.stop();
+    this.timetable.stop();
+    if (this.heartbeat) clearInterval(this.heartbeat);
   }
 
   /**
@@ -598,11 +591,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
    */
   stop(): Promise<{ settled: boolean }> {
     if (!this.stopped) {
-      this.stopping = true;
-      this.stopRequested.abort();
-      for (const task of this.cronTasks) task.stop();
-      this.timetable.stop();
-      if (this.heartbeat) clearInterval(this.heartbeat);
+      this.halt();
       this.stopped = this.serialized(() => this.shutdown());
     }
     return this.stopped;
@@ -612,12 +601,12 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     const settled = await this.scheduler.stop(this.config.shutdownGraceMs);
     await Promise.all([...this.folders.values()].map((f) => f.close()));
     await this.orphans.close();
-    this.credentials?.close();
+    this.stack.credentials.close();
     this.verified.flush(); // a file verified as the grace ran out is recorded, not sent again
-    this.storeFailures.guard(() => this.store.daemon.unregister());
+    this.storeWrite(() => this.store.daemon.unregister());
     this.store.close();
     this.lock.release();
-    this.o.logger.info('oss-sync stopped', { inFlightFinished: settled });
+    this.options.logger.info('oss-sync stopped', { inFlightFinished: settled });
     return { settled };
   }
 }

@@ -2,11 +2,11 @@ import { existsSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FolderConfig } from '../config/index.js';
 import { isDatabaseUnwritable, type Observation, type StateStore } from '../store/index.js';
+import { coalesce } from '../lib/coalesce.js';
 import { failpointValue } from '../lib/failpoint.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../lib/logger.js';
 import { objectKey } from './object-key.js';
 import { reconcileFolder, type ReconcileResult } from './reconciler.js';
-import { shortfallOf } from './reconcile-shortfall.js';
 import { judgeRemovals, type MissingFile } from './removal-verdict.js';
 import type { WalkerChoice } from './reconcile-walk/reconcile-walk.js';
 import {
@@ -32,8 +32,8 @@ export interface FolderSyncOptions {
   onWork: () => void;
   /** Whether the daemon should run a watcher (false for `once`). */
   watch: boolean;
-  /** The state database refused a write from an event handler, which has no caller to tell. */
-  onStoreFailure: (err: Error) => void;
+  /** Where a state database that refused a write becomes fatal (event handlers have no caller to tell); other errors are thrown on. */
+  onStoreError: (err: unknown) => void;
   /** How reconciles walk the folder. */
   walker: WalkerChoice;
   /** The daemon is stopping: `once` stops waiting for files to settle. */
@@ -56,7 +56,8 @@ export class FolderSync {
   private pendingSettled: Observation[] = [];
   /** Files still changing after the hold (live logs), to queue as they are. */
   private pendingLive: Observation[] = [];
-  private flushScheduled = false;
+  /** Settled files arriving in the same tick are written in one transaction. */
+  private readonly scheduleFlush = coalesce(this.guarded(() => this.flush()));
   private reconciling: Promise<ReconcileResult | undefined> | undefined;
   private paused = false;
   private closed = false;
@@ -72,12 +73,12 @@ export class FolderSync {
 
   constructor(
     readonly folder: FolderConfig,
-    private readonly o: FolderSyncOptions,
+    private readonly options: FolderSyncOptions,
   ) {
     this.filter = createPathFilter({
       include: folder.include,
-      exclude: [...folder.exclude, ...o.ignore],
-      ignoreAbsolute: o.ignoreAbsolute,
+      exclude: [...folder.exclude, ...options.ignore],
+      ignoreAbsolute: options.ignoreAbsolute,
     });
   }
 
@@ -99,7 +100,7 @@ export class FolderSync {
     const present = this.rootPresent();
     if (!present) this.pause('folder is missing (unmounted disk?)');
     // Watch even a missing root: the watcher reports when it appears (root-restored).
-    if (this.o.watch) await this.startWatching();
+    if (this.options.watch) await this.startWatching();
     if (present && !this.closed) await this.reconcile('start-up');
   }
 
@@ -107,10 +108,10 @@ export class FolderSync {
   reconcile(reason: string): Promise<ReconcileResult | undefined> {
     this.reconciling ??= this.doReconcile(reason)
       .catch((err: unknown) => {
-        if (isDatabaseUnwritable(err)) this.o.onStoreFailure(err);
+        if (isDatabaseUnwritable(err)) this.options.onStoreError(err);
         else {
           this.shortfall = `the scan failed: ${(err as Error).message}`; // `once` must not call this folder done
-          this.o.logger.error('reconcile failed; will try again at the next one', { folder: this.name, reason, error: err as Error });
+          this.options.logger.error('reconcile failed; will try again at the next one', { folder: this.name, reason, error: err as Error });
         }
         return undefined;
       })
@@ -139,21 +140,21 @@ export class FolderSync {
     const started = Date.now();
     // A file modified within the settle window may still be being written: it is queued held back
     // and settles first; one that keeps changing goes up as it is after HOLD_WINDOWS windows (`run`).
-    const settling = this.o.settleMs > 0;
-    const unsettledAfterNs = settling ? BigInt(started - this.o.settleMs) * 1_000_000n : undefined;
-    const holdUntilMs = started + HOLD_WINDOWS * this.o.settleMs;
+    const settling = this.options.settleMs > 0;
+    const unsettledAfterNs = settling ? BigInt(started - this.options.settleMs) * 1_000_000n : undefined;
+    const holdUntilMs = started + HOLD_WINDOWS * this.options.settleMs;
     const result = await reconcileFolder(
-      this.o.store,
+      this.options.store,
       this.folder,
       this.filter,
-      { walker: this.o.walker, unsettledAfterNs, holdUntilMs },
-      () => this.o.onWork(),
+      { walker: this.options.walker, unsettledAfterNs, holdUntilMs },
+      () => this.options.onWork(),
     );
     let stillChanging: string[] = [];
-    if (this.o.watch) for (const relPath of result.unsettled) this.settleTracker().track(relPath);
+    if (this.options.watch) for (const relPath of result.unsettled) this.settleTracker().track(relPath);
     else if (result.unsettled.length > 0) stillChanging = await this.settleBeforeExit(result.unsettled);
     if (stillChanging.length > 0) {
-      this.o.logger.warn('files still being written; not uploaded this run', {
+      this.options.logger.warn('files still being written; not uploaded this run', {
         folder: this.name,
         files: stillChanging.length,
         first: stillChanging.slice(0, 5),
@@ -164,19 +165,19 @@ export class FolderSync {
     if (result.missing.length > 0) this.applyRemovals(result.missing);
     this.shortfall = shortfallOf(result, {
       stillChanging,
-      waitedMs: ONCE_SETTLE_WINDOWS * this.o.settleMs,
+      waitedMs: ONCE_SETTLE_WINDOWS * this.options.settleMs,
       unmounted: [...this.unmounted],
     });
-    if (result.excluded.length > 0) this.o.store.queue.forget(this.name, result.excluded);
+    if (result.excluded.length > 0) this.options.store.queue.forget(this.name, result.excluded);
     if (result.suspectEmpty) {
-      this.o.logger.warn('folder is empty but files were backed up from it (unmounted disk?); nothing is treated as deleted', {
+      this.options.logger.warn('folder is empty but files were backed up from it (unmounted disk?); nothing is treated as deleted', {
         folder: this.name,
         path: this.folder.path,
       });
     }
     for (const e of result.errors)
-      this.o.logger.warn('cannot read path during scan', { folder: this.name, path: e.relPath, error: e.message });
-    this.o.logger.info('reconciled folder', {
+      this.options.logger.warn('cannot read path during scan', { folder: this.name, path: e.relPath, error: e.message });
+    this.options.logger.info('reconciled folder', {
       folder: this.name,
       reason,
       scanned: result.scanned,
@@ -187,8 +188,8 @@ export class FolderSync {
       walk: result.walk,
       ms: Date.now() - started,
     });
-    if (result.queued > 0 || result.missing.length > 0) this.o.onWork();
-    this.o.onReconciled?.();
+    if (result.queued > 0 || result.missing.length > 0) this.options.onWork();
+    this.options.onReconciled?.();
     return result;
   }
 
@@ -196,14 +197,14 @@ export class FolderSync {
   private settleTracker(): SettleTracker {
     if (this.settle) return this.settle;
     // In `run`, a file that never settles is reported as it is after the hold (see README).
-    const liveAfterMs = this.o.watch && this.o.settleMs > 0 ? HOLD_WINDOWS * this.o.settleMs : undefined;
-    const settle = new SettleTracker(this.folder.path, { settleMs: this.o.settleMs, ...(liveAfterMs ? { liveAfterMs } : {}) });
+    const liveAfterMs = this.options.watch && this.options.settleMs > 0 ? HOLD_WINDOWS * this.options.settleMs : undefined;
+    const settle = new SettleTracker(this.folder.path, { settleMs: this.options.settleMs, ...(liveAfterMs ? { liveAfterMs } : {}) });
     settle.on('settled', (file: SettledFile) => this.enqueueSettled(file));
     settle.on(
       'removed',
       this.guarded((relPath: string) => this.applyRemovals([relPath])),
     );
-    settle.on('error', (err: Error) => this.o.logger.warn('cannot stat changed file', { folder: this.name, error: err }));
+    settle.on('error', (err: Error) => this.options.logger.warn('cannot stat changed file', { folder: this.name, error: err }));
     this.settle = settle;
     return settle;
   }
@@ -216,22 +217,22 @@ export class FolderSync {
   private async settleBeforeExit(relPaths: string[]): Promise<string[]> {
     const settle = this.settleTracker();
     for (const relPath of relPaths) settle.track(relPath);
-    const deadline = performance.now() + ONCE_SETTLE_WINDOWS * this.o.settleMs; // monotonic: a clock step neither cuts nor stretches it
-    const stopping = (): boolean => this.closed || this.o.stopSignal.aborted;
-    while (settle.pendingCount > 0 && performance.now() < deadline && !stopping()) await sleep(Math.min(100, this.o.settleMs));
+    const deadline = performance.now() + ONCE_SETTLE_WINDOWS * this.options.settleMs; // monotonic: a clock step neither cuts nor stretches it
+    const stopping = (): boolean => this.closed || this.options.stopSignal.aborted;
+    while (settle.pendingCount > 0 && performance.now() < deadline && !stopping()) await sleep(Math.min(100, this.options.settleMs));
     const unsettled = settle.pendingPaths();
     for (const relPath of unsettled) settle.forget(relPath);
     if (stopping()) return []; // held back in the queue, for the next run to settle
     this.guarded(() => {
       this.flush(); // settled files are due before `once` can judge it is done
-      this.o.store.queue.park(this.name, unsettled, 'still being written when `once` stopped waiting; the next run takes it');
+      this.options.store.queue.park(this.name, unsettled, 'still being written when `once` stopped waiting; the next run takes it');
     })();
     return unsettled;
   }
 
   private async startWatching(): Promise<void> {
     // 'auto' picks a backend by tree size: what the store knew last time, else the watcher counts.
-    const known = this.o.store.queue.countFor(this.name);
+    const known = this.options.store.queue.countFor(this.name);
     this.settleTracker();
     // OSS_SYNC_FAILPOINT=watch-limit:ENOSPC makes the watcher fail as the kernel would (tests of the fallback).
     const limit = failpointValue('watch-limit');
@@ -239,7 +240,7 @@ export class FolderSync {
       backend: this.folder.watcher === 'poll' ? 'rescan' : this.folder.watcher,
       filter: this.filter,
       ...(known > 0 ? { counts: { files: known, dirs: 0 } } : {}),
-      rescanIntervalMs: this.o.rescanIntervalMs,
+      rescanIntervalMs: this.options.rescanIntervalMs,
       ...(limit === 'ENOSPC' || limit === 'EMFILE' ? { simulateLimit: { code: limit, at: 'start' as const } } : {}),
     });
     // Closed while the watcher was starting (a reload or stop came first): it must not outlive us.
@@ -268,17 +269,17 @@ export class FolderSync {
       'root-restored',
       this.guarded(() => this.resume()),
     );
-    watcher.on('error', (err: Error) => this.o.logger.warn('watcher error', { folder: this.name, error: err }));
+    watcher.on('error', (err: Error) => this.options.logger.warn('watcher error', { folder: this.name, error: err }));
     const degraded = watcher.status().degraded; // a fallback while starting happened before we listened
     if (degraded) this.degraded(degraded.message);
-    else if (!this.paused) this.o.store.daemon.setFolderHealth(this.name, this.folder.path, 'watching', `${watcher.backend} watcher`);
-    this.o.logger.info('watching folder', { folder: this.name, path: this.folder.path, backend: watcher.backend });
+    else if (!this.paused) this.options.store.daemon.setFolderHealth(this.name, this.folder.path, 'watching', `${watcher.backend} watcher`);
+    this.options.logger.info('watching folder', { folder: this.name, path: this.folder.path, backend: watcher.backend });
   }
 
   /** Logged once per fallback, with the fix; `status` shows it until the daemon restarts. */
   private degraded(message: string): void {
-    this.o.logger.warn('watcher degraded; rescanning the folder periodically instead', { folder: this.name, reason: message });
-    this.o.store.daemon.setFolderHealth(this.name, this.folder.path, 'rescanning', message);
+    this.options.logger.warn('watcher degraded; rescanning the folder periodically instead', { folder: this.name, reason: message });
+    this.options.store.daemon.setFolderHealth(this.name, this.folder.path, 'rescanning', message);
   }
 
   private onEvents(events: WatchEvent[]): void {
@@ -288,7 +289,7 @@ export class FolderSync {
         this.unmounted.delete(e.relPath); // back (remounted), or a new file by that name
         this.settle?.track(e.relPath);
       } else if (e.kind === 'removed') removed.push(e.relPath);
-      else if (e.kind === 'dir-removed') removed.push(...this.o.store.queue.pathsUnder(this.name, e.relPath));
+      else if (e.kind === 'dir-removed') removed.push(...this.options.store.queue.pathsUnder(this.name, e.relPath));
     }
     if (removed.length > 0) this.applyRemovals(removed);
   }
@@ -299,40 +300,35 @@ export class FolderSync {
       bucket: this.folder.bucket,
       key: objectKey(this.folder.prefix, file.relPath),
     });
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    // Settled files arriving in the same tick are written in one transaction.
-    setImmediate(this.guarded(() => this.flush()));
+    this.scheduleFlush();
   }
 
-  /** An event handler whose state database failures go to onStoreFailure instead of crashing the process. */
+  /** An event handler or timer: with no caller to tell, its store errors go to onStoreError, not to a crash. */
   private guarded<A extends unknown[]>(handler: (...args: A) => void): (...args: A) => void {
     return (...args) => {
       try {
         handler(...args);
       } catch (err) {
-        if (!isDatabaseUnwritable(err)) throw err;
-        this.o.onStoreFailure(err);
+        this.options.onStoreError(err);
       }
     };
   }
 
   private flush(): void {
-    this.flushScheduled = false;
     if (this.pendingSettled.length === 0 && this.pendingLive.length === 0) return;
     const batch = this.pendingSettled;
     const live = this.pendingLive;
     this.pendingSettled = [];
     this.pendingLive = [];
     // A live file already queued or uploading keeps its row (and its back-off): its tries read it as it is.
-    if (live.length > 0) this.o.store.queue.observe(this.name, live, Date.now(), { keepPending: true });
-    this.o.store.queue.observe(this.name, batch);
+    if (live.length > 0) this.options.store.queue.observe(this.name, live, Date.now(), { keepPending: true });
+    this.options.store.queue.observe(this.name, batch);
     // A file a walk queued held back has settled now: it is due (observe leaves an unchanged row as it is).
-    this.o.store.queue.release(
+    this.options.store.queue.release(
       this.name,
       batch.map((o) => o.relPath),
     );
-    this.o.onWork();
+    this.options.onWork();
   }
 
   /**
@@ -344,7 +340,7 @@ export class FolderSync {
     if (this.paused || !this.rootPresent()) return; // a vanished root is not a deletion
     const missing: MissingFile[] = [];
     for (const relPath of relPaths) {
-      const row = this.o.store.queue.find(this.name, relPath);
+      const row = this.options.store.queue.find(this.name, relPath);
       if (row !== undefined && row.state !== 'deleting') missing.push({ relPath, dev: row.dev });
     }
     this.applyVerdicts(missing);
@@ -352,13 +348,13 @@ export class FolderSync {
 
   private applyVerdicts(missing: MissingFile[]): string[] {
     if (missing.length === 0) return [];
-    const sample = (dev: bigint) => this.o.store.queue.sampleOnDevice(this.name, dev, RENUMBER_SAMPLE);
+    const sample = (dev: bigint) => this.options.store.queue.sampleOnDevice(this.name, dev, RENUMBER_SAMPLE);
     const { gone, unmounted, present } = judgeRemovals(this.folder.path, missing, sample);
     for (const relPath of present) this.unmounted.delete(relPath); // back: the disk is mounted again
     const newlyHeld = unmounted.filter((relPath) => !this.unmounted.has(relPath));
     for (const relPath of newlyHeld) this.unmounted.add(relPath);
     if (newlyHeld.length > 0) {
-      this.o.logger.warn(
+      this.options.logger.warn(
         'files not treated as deleted: their directory is gone or on another disk now (unmounted disk?); judged again later',
         {
           folder: this.name,
@@ -367,7 +363,7 @@ export class FolderSync {
         },
       );
     }
-    if (this.unmounted.size > 0 && this.o.watch && this.recheck === undefined && !this.closed) {
+    if (this.unmounted.size > 0 && this.options.watch && this.recheck === undefined && !this.closed) {
       this.recheck = setTimeout(
         this.guarded(() => {
           this.recheck = undefined;
@@ -380,12 +376,12 @@ export class FolderSync {
     if (gone.length === 0) return gone;
     for (const relPath of gone) this.unmounted.delete(relPath);
     if (this.folder.deletePolicy === 'mirror') {
-      if (this.o.store.queue.markForDeletion(this.name, gone) > 0) {
-        this.o.onWork();
-        this.o.onRemoved();
+      if (this.options.store.queue.markForDeletion(this.name, gone) > 0) {
+        this.options.onWork();
+        this.options.onRemoved();
       }
-    } else if (this.o.store.queue.forget(this.name, gone) > 0) {
-      this.o.onRemoved();
+    } else if (this.options.store.queue.forget(this.name, gone) > 0) {
+      this.options.onRemoved();
     }
     return gone;
   }
@@ -400,15 +396,15 @@ export class FolderSync {
   }
 
   private pause(note: string): void {
-    if (!this.paused) this.o.logger.warn('folder paused', { folder: this.name, path: this.folder.path, reason: note });
+    if (!this.paused) this.options.logger.warn('folder paused', { folder: this.name, path: this.folder.path, reason: note });
     this.paused = true;
-    this.o.store.daemon.setFolderHealth(this.name, this.folder.path, 'paused', note);
+    this.options.store.daemon.setFolderHealth(this.name, this.folder.path, 'paused', note);
   }
 
   private resume(): void {
     if (!this.paused || this.closed) return;
     this.paused = false;
-    this.o.logger.info('folder is back; resuming', { folder: this.name });
+    this.options.logger.info('folder is back; resuming', { folder: this.name });
     this.recordHealth();
     void this.reconcile('folder reappeared');
   }
@@ -417,7 +413,7 @@ export class FolderSync {
   recordHealth(): void {
     if (this.paused || this.closed) return; // its own pause note stands
     const mode = this.watcher?.status().degraded ? 'rescanning' : 'watching';
-    this.o.store.daemon.setFolderHealth(this.name, this.folder.path, mode, this.watcher ? `${this.watcher.backend} watcher` : null);
+    this.options.store.daemon.setFolderHealth(this.name, this.folder.path, mode, this.watcher ? `${this.watcher.backend} watcher` : null);
   }
 
   private rootPresent(): boolean {
@@ -427,6 +423,33 @@ export class FolderSync {
       return false;
     }
   }
+}
+
+/** Why a reconcile left part of the folder unsynced (for `once`'s exit status), or undefined. */
+function shortfallOf(
+  result: ReconcileResult,
+  { stillChanging, waitedMs, unmounted }: { stillChanging: string[]; waitedMs: number; unmounted: string[] },
+): string | undefined {
+  const parts: string[] = [];
+  if (result.suspectEmpty)
+    parts.push('the folder is empty, but files were backed up from it (unmounted disk?); nothing was treated as deleted');
+  if (unmounted.length > 0) {
+    parts.push(
+      `${unmounted.length} backed-up file(s) missing from a directory that is gone or on another disk now (unmounted disk?); not treated as deleted: ${firstFew(unmounted)}`,
+    );
+  }
+  if (result.errors.length > 0) {
+    const paths = result.errors.map((e) => `${e.relPath === '' ? '.' : e.relPath} (${e.message.split(':')[0]})`);
+    parts.push(`could not read ${result.errorCount} path(s) during the scan: ${firstFew(paths)}`);
+  }
+  if (stillChanging.length > 0) {
+    parts.push(`${stillChanging.length} file(s) still being written after ${waitedMs / 1000} s, not uploaded: ${firstFew(stillChanging)}`);
+  }
+  return parts.length > 0 ? parts.join('; ') : undefined;
+}
+
+function firstFew(items: readonly string[]): string {
+  return `${items.slice(0, 3).join(', ')}${items.length > 3 ? ', ...' : ''}`;
 }
 
 /** How often `run` judges held ("unmounted?") files again, besides at each reconcile. */

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import type { Logger } from './logger.js';
+import type { Logger } from '../lib/logger.js';
 
 export interface SystemdNotifierOptions {
   /** The process environment: NOTIFY_SOCKET, WATCHDOG_USEC and WATCHDOG_PID as systemd sets them. */

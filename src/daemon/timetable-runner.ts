@@ -1,7 +1,7 @@
 import type { ScheduledTask } from 'node-cron';
 import type { TimetableConfig } from '../config/index.js';
 import type { BandwidthLimiter, UploadGate } from '../uploader/index.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../lib/logger.js';
 import type { Timetable, TimetableChange, TimetableState } from './timetable.js';
 
 export interface TimetableRunnerOptions {
@@ -27,7 +27,7 @@ export class TimetableRunner {
   private state: TimetableState | undefined;
   private stopped = false;
 
-  constructor(private readonly o: TimetableRunnerOptions) {}
+  constructor(private readonly options: TimetableRunnerOptions) {}
 
   /** node-cron is loaded only when there is a timetable: `once` without one starts faster. */
   async apply(config: TimetableConfig | null): Promise<void> {
@@ -64,8 +64,8 @@ export class TimetableRunner {
   }
 
   private set(state: TimetableState, reason: string): void {
-    const { gate, limiter, logger } = this.o;
-    const open = state.uploadsOpen || !this.o.windows;
+    const { gate, limiter, logger } = this.options;
+    const open = state.uploadsOpen || !this.options.windows;
     const prev = this.state;
     this.state = state;
     limiter.setRate(state.bandwidth);
@@ -78,7 +78,7 @@ export class TimetableRunner {
       ...(open ? {} : { cutoff: this.cutoff }),
       bandwidth: state.bandwidth === null ? 'unlimited' : `${state.bandwidth} bytes/s`,
     });
-    if (open) this.o.onOpen();
+    if (open) this.options.onOpen();
   }
 
   private clear(): void {

@@ -1,5 +1,6 @@
 import { EventEmitter, setMaxListeners } from 'node:events';
 import type { FileQueue, FileRow } from '../store/index.js';
+import { coalesce } from '../lib/coalesce.js';
 import { FinishPace } from './finish-pace.js';
 
 /**
@@ -50,7 +51,7 @@ export class TransferScheduler extends EventEmitter<SchedulerEvents> {
   private readonly pace = new FinishPace();
   private readonly abort = new AbortController();
   private timer: NodeJS.Timeout | undefined;
-  private pumpScheduled = false;
+  private readonly schedulePump = coalesce(() => this.pump());
   /** performance.now() of the last pump: the daemon's watchdog tells a stalled scheduler by it. */
   lastPumpAt = performance.now();
   private stopping = false;
@@ -73,12 +74,7 @@ export class TransferScheduler extends EventEmitter<SchedulerEvents> {
 
   /** New work may be due: look at the queue soon (coalesced into one pass per tick). */
   kick(): void {
-    if (this.stopping || this.pumpScheduled) return;
-    this.pumpScheduled = true;
-    setImmediate(() => {
-      this.pumpScheduled = false;
-      this.pump();
-    });
+    if (!this.stopping) this.schedulePump();
   }
 
   get runningCount(): number {

@@ -15,9 +15,8 @@ import {
   type ObjectStorage,
 } from '../uploader/index.js';
 import { unchangedContent } from './content-check.js';
-import { fileRetryDelayMs } from './file-backoff.js';
 import { LiveStreaks } from './live-backoff.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../lib/logger.js';
 import { objectKey } from './object-key.js';
 import { storeJournal } from './store-journal.js';
 import type { VerifiedBatch } from './verified-batch.js';
@@ -35,8 +34,8 @@ export interface TransferWorkerOptions {
   liveBackoffBaseMs?: number;
   /** Called when a folder hits an error that every file of it would hit (bad credentials, no bucket). */
   onFatal: (folder: string, err: Error) => void;
-  /** The state database refused a write: nothing about this file can be recorded (nor tried). */
-  onStoreFailure: (err: Error) => void;
+  /** Where a state database that refused a write becomes fatal; any other error is thrown on. */
+  onStoreError: (err: unknown) => void;
   /** A file is gone from disk: applies the folder's delete policy if it really was deleted (false: not judged now). */
   onGone: (folder: string, relPath: string, fileDev: bigint) => boolean;
 }
@@ -51,35 +50,24 @@ export class TransferWorker {
   /** Files found changing during their uploads, tries in a row (the live back-off). */
   private readonly live: LiveStreaks;
 
-  constructor(private readonly o: TransferWorkerOptions) {
-    this.live = new LiveStreaks(o.liveBackoffBaseMs ?? 2_000);
-    o.uploader.on('progress', (e) => {
+  constructor(private readonly options: TransferWorkerOptions) {
+    this.live = new LiveStreaks(options.liveBackoffBaseMs ?? 2_000);
+    options.uploader.on('progress', (e) => {
       const id = this.inFlight.get(`${e.bucket}/${e.key}`);
       // All bytes done: marking the file verified records that, one write instead of two.
-      if (id !== undefined && e.bytesDone < e.bytesTotal) o.store.queue.setProgress(id, e.bytesDone);
+      if (id !== undefined && e.bytesDone < e.bytesTotal) options.store.queue.setProgress(id, e.bytesDone);
     });
   }
 
   /** `releaseSlot`: called once the object is verified and only its (grouped) commit is left. */
   readonly run = async (row: FileRow, signal: AbortSignal, releaseSlot: () => void = () => undefined): Promise<void> => {
-    const folder = this.o.folder(row.folder);
+    const folder = this.options.folder(row.folder);
     if (!folder) {
-      this.o.store.queue.requeue(row.id, null); // folder removed from the config meanwhile
+      this.options.store.queue.requeue(row.id, null); // folder removed from the config meanwhile
       return;
     }
-    try {
-      if (row.state === 'deleting') await this.deleteRemote(row, folder);
-      else await this.upload(row, folder, signal, releaseSlot);
-    } catch (err) {
-      // A refused write leaves the row as it was: claimed rows are re-queued at the next start.
-      try {
-        if (isDatabaseUnwritable(err)) this.o.onStoreFailure(err);
-        else this.recordFailure(row, err as Error);
-      } catch (storeErr) {
-        if (!isDatabaseUnwritable(storeErr)) throw storeErr;
-        this.o.onStoreFailure(storeErr);
-      }
-    }
+    const transfer = row.state === 'deleting' ? this.deleteRemote(row, folder) : this.upload(row, folder, signal, releaseSlot);
+    await transfer.catch((err: unknown) => this.recordFailure(row, err as Error)).catch(this.options.onStoreError);
   };
 
   private async upload(row: FileRow, folder: FolderConfig, signal: AbortSignal, releaseSlot: () => void): Promise<void> {
@@ -88,33 +76,38 @@ export class TransferWorker {
       const file = { path: localPath, root: folder.path, expected: { dev: row.dev, ino: row.ino } };
       const same = await unchangedContent(file, { size: row.remoteSize, crc64: row.remoteCrc64 }).catch(() => undefined);
       if (same) {
-        this.o.store.queue.markVerified(row.id, row.generation, {
+        this.options.store.queue.markVerified(row.id, row.generation, {
           bucket: row.bucket,
           key: row.key,
           etag: row.remoteEtag,
           crc64: row.remoteCrc64,
           fingerprint: same,
         });
-        this.o.logger.info('content unchanged (only mtime or inode moved); nothing to upload', { folder: row.folder, path: row.relPath });
+        this.options.logger.info('content unchanged (only mtime or inode moved); nothing to upload', {
+          folder: row.folder,
+          path: row.relPath,
+        });
         return;
       }
     }
     const started = Date.now();
     const ref = `${row.bucket}/${row.key}`;
     this.inFlight.set(ref, row.id);
-    const outcome = await this.o.uploader
+    const outcome = await this.options.uploader
       .upload({
         localPath,
         bucket: row.bucket,
         key: row.key,
         journal: storeJournal(
-          this.o.store,
+          this.options.store,
           row,
-          { verified: this.o.verified, onObjectVerified: releaseSlot },
+          { verified: this.options.verified, onObjectVerified: releaseSlot },
           { nextTryAt: () => this.live.nextTryAt(row.id) },
         ),
         partSize: folder.partSize,
         ...(folder.storageClass ? { storageClass: folder.storageClass } : {}),
+        encryption: folder.encryption,
+        tags: folder.tags,
         signal,
         // Nothing outside the folder is read: no link below its root, and only the inode queued.
         folderRoot: folder.path,
@@ -122,17 +115,20 @@ export class TransferWorker {
       })
       .finally(() => this.inFlight.delete(ref));
     if (outcome.prefixSnapshot) {
-      this.o.logger.info('uploaded a snapshot of a file still being written (its first bytes, a true prefix); the rest goes up later', {
-        folder: row.folder,
-        path: row.relPath,
-        key: `oss://${row.bucket}/${row.key}`,
-        bytes: outcome.size,
-        nextTryInMs: Math.max(0, (this.o.store.queue.get(row.id)?.nextAttemptAt ?? 0) - Date.now()),
-      });
+      this.options.logger.info(
+        'uploaded a snapshot of a file still being written (its first bytes, a true prefix); the rest goes up later',
+        {
+          folder: row.folder,
+          path: row.relPath,
+          key: `oss://${row.bucket}/${row.key}`,
+          bytes: outcome.size,
+          nextTryInMs: Math.max(0, (this.options.store.queue.get(row.id)?.nextAttemptAt ?? 0) - Date.now()),
+        },
+      );
       return;
     }
     this.live.end(row.id);
-    this.o.logger.info('uploaded', {
+    this.options.logger.info('uploaded', {
       folder: row.folder,
       path: row.relPath,
       key: `oss://${row.bucket}/${row.key}`,
@@ -146,8 +142,8 @@ export class TransferWorker {
     // Invariant: a folder deletes only the object it would write for that path now. A row recorded
     // under another bucket, prefix or folder (the config changed since) may name another's object.
     if (row.bucket !== folder.bucket || row.key !== objectKey(folder.prefix, row.relPath)) {
-      this.o.store.queue.deleted(row.id, row.generation);
-      this.o.logger.warn(
+      this.options.store.queue.deleted(row.id, row.generation);
+      this.options.logger.warn(
         'not deleting a remote object this folder no longer writes (its bucket or prefix changed since); remove it by hand if unwanted',
         {
           folder: row.folder,
@@ -157,12 +153,14 @@ export class TransferWorker {
       );
       return;
     }
-    await this.o.storage.deleteObject({ bucket: row.bucket, key: row.key });
-    this.o.store.queue.deleted(row.id, row.generation);
-    this.o.logger.info('deleted remote object (mirror folder)', {
+    const deleted = await this.options.storage.deleteObject({ bucket: row.bucket, key: row.key });
+    this.options.store.queue.deleted(row.id, row.generation);
+    this.options.logger.info('deleted remote object (mirror folder)', {
       folder: row.folder,
       path: row.relPath,
       key: `oss://${row.bucket}/${row.key}`,
+      // A versioned bucket keeps the object's versions behind a delete marker: restore --at brings it back.
+      ...(deleted.deleteMarker ? { deleteMarker: deleted.versionId ?? true } : {}),
     });
   }
 
@@ -173,7 +171,7 @@ export class TransferWorker {
    * regular file" or "is a directory" would otherwise park the row as failed.
    */
   private replacedByNonFile(row: FileRow): boolean {
-    const folder = this.o.folder(row.folder);
+    const folder = this.options.folder(row.folder);
     if (!folder) return false;
     try {
       return !lstatSync(join(folder.path, row.relPath)).isFile();
@@ -183,7 +181,9 @@ export class TransferWorker {
   }
 
   private recordFailure(row: FileRow, err: Error): void {
-    const queue = this.o.store.queue;
+    // A refused write leaves the row as it was (claimed rows are re-queued at the next start): nothing to record.
+    if (isDatabaseUnwritable(err)) throw err;
+    const queue = this.options.store.queue;
     const where = { folder: row.folder, path: row.relPath };
     if (err instanceof UploadAbortedError) {
       queue.requeue(row.id, null); // shutting down: acknowledged parts stay recorded for the resume
@@ -192,8 +192,8 @@ export class TransferWorker {
     if (err instanceof FileReplacedError) {
       // Another file than the one queued is at the path (the row is stale): record it as the watcher
       // would, then queue it; re-queuing the stale row alone would only be refused again.
-      this.o.store.queue.observe(row.folder, [{ relPath: row.relPath, bucket: row.bucket, key: row.key, ...err.found }]);
-      this.o.logger.info('file replaced by another since it was queued; queued again as found', { ...where, reason: err.message });
+      this.options.store.queue.observe(row.folder, [{ relPath: row.relPath, bucket: row.bucket, key: row.key, ...err.found }]);
+      this.options.logger.info('file replaced by another since it was queued; queued again as found', { ...where, reason: err.message });
       queue.requeue(row.id, null);
       return;
     }
@@ -201,16 +201,19 @@ export class TransferWorker {
       // Back-off, doubling while it keeps changing under its uploads (a file rewritten in place),
       // so a live file costs bounded bandwidth; a file that settled meanwhile is due as observed.
       const nextTryAt = this.live.nextTryAt(row.id);
-      this.o.logger.info('file changed during upload; queued again', { ...where, retryInMs: nextTryAt - Date.now() });
+      this.options.logger.info('file changed during upload; queued again', { ...where, retryInMs: nextTryAt - Date.now() });
       queue.requeueChanged(row.id, row.generation, nextTryAt);
       return;
     }
     this.live.end(row.id);
     if (err instanceof FileGoneError || (err instanceof PermanentError && this.replacedByNonFile(row))) {
       if (err instanceof FileRefusedError)
-        this.o.logger.warn('file not read: a link, FIFO or device is where it was; treated as gone', { ...where, reason: err.message });
-      if (this.o.onGone(row.folder, row.relPath, row.dev)) {
-        this.o.logger.info('file vanished before it was uploaded', where);
+        this.options.logger.warn('file not read: a link, FIFO or device is where it was; treated as gone', {
+          ...where,
+          reason: err.message,
+        });
+      if (this.options.onGone(row.folder, row.relPath, row.dev)) {
+        this.options.logger.info('file vanished before it was uploaded', where);
       } else {
         // Its directory is gone or on another filesystem (unmounted?): look again later.
         queue.markRetry(
@@ -227,23 +230,38 @@ export class TransferWorker {
       // Not this file's fault (credentials, bucket): it waits in the queue (status shows why) while
       // its folder rests, and goes up once the rest ends or a reload fixed the config; no `retry`.
       queue.markWaiting(row.id, row.generation, err.message);
-      this.o.onFatal(row.folder, err);
+      this.options.onFatal(row.folder, err);
       return;
     }
     // OSS said no for good (a bad request): park it. Unknown errors are retried below.
     if (disposition === 'permanent' && (err instanceof PermanentError || err instanceof StorageError)) {
       queue.markFailed(row.id, row.generation, err.message);
-      this.o.logger.error('upload failed permanently; parked (run `oss-sync retry` after fixing the cause)', { ...where, error: err });
+      this.options.logger.error('upload failed permanently; parked (run `oss-sync retry` after fixing the cause)', {
+        ...where,
+        error: err,
+      });
       return;
     }
     const attempts = row.attempts + 1;
-    if (attempts >= this.o.maxAttempts) {
+    if (attempts >= this.options.maxAttempts) {
       queue.markFailed(row.id, row.generation, `gave up after ${attempts} attempts: ${err.message}`);
-      this.o.logger.error('upload failed too often; parked', { ...where, attempts, error: err });
+      this.options.logger.error('upload failed too often; parked', { ...where, attempts, error: err });
       return;
     }
     const delay = fileRetryDelayMs(attempts);
     queue.markRetry(row.id, row.generation, err.message, Date.now() + delay);
-    this.o.logger.warn('upload failed; will retry', { ...where, attempts, retryInMs: delay, error: err });
+    this.options.logger.warn('upload failed; will retry', { ...where, attempts, retryInMs: delay, error: err });
   }
+}
+
+/**
+ * How long a file waits before its next attempt after a retryable failure: exponential from 2 s,
+ * capped at 10 min, with "equal jitter" (half fixed, half random) so many files that failed
+ * together (a network outage) do not come back together. Pure: the random source is a parameter.
+ */
+export function fileRetryDelayMs(attempt: number, random: () => number = Math.random): number {
+  const BASE_MS = 2_000;
+  const CAP_MS = 10 * 60_000;
+  const exp = Math.min(CAP_MS, BASE_MS * 2 ** Math.max(0, attempt - 1));
+  return Math.round(exp / 2 + random() * (exp / 2));
 }

@@ -1,7 +1,7 @@
 import type { FolderConfig } from '../config/index.js';
 import type { StateStore } from '../store/index.js';
 import type { ObjectStorage } from '../uploader/index.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../lib/logger.js';
 
 export interface CleanupContext {
   store: StateStore;
@@ -38,7 +38,7 @@ export async function abortOrphanedUploads(ctx: CleanupContext): Promise<void> {
       if (ours.has(u.key) && !ctx.store.uploads.has(u.uploadId)) orphans.push({ bucket: folder.bucket, key: u.key, uploadId: u.uploadId });
     }
   }
-  for (const u of orphans) await abortOrphan(ctx, u, false);
+  for (const u of orphans) await abortOrphan(ctx, u);
   await abortRemovedFolderUploads(ctx);
 }
 
@@ -51,19 +51,38 @@ export async function abortRecordedOrphans(ctx: CleanupContext): Promise<void> {
     if (ctx.stopSignal.aborted) return; // stopping: the next start does the rest
     // While the daemon runs the list ages: a file that came back may have taken its upload up again.
     if (!ctx.store.uploads.isOrphan(u.uploadId)) continue;
-    await abortOrphan(ctx, u, true);
+    await abortOrphan(ctx, u);
   }
 }
 
-async function abortOrphan(ctx: CleanupContext, u: { bucket: string; key: string; uploadId: string }, recorded: boolean): Promise<void> {
-  const where = { key: `oss://${u.bucket}/${u.key}`, uploadId: u.uploadId };
+function abortOrphan(ctx: CleanupContext, u: { bucket: string; key: string; uploadId: string }): Promise<string | undefined> {
+  return abortUpload(ctx, u, {}, [
+    'aborted orphaned multipart upload',
+    'could not abort orphaned multipart upload; will try again at next start',
+  ]);
+}
+
+/**
+ * Aborts one multipart upload on OSS, then forgets its record if there is one: abort first, forget
+ * after, so a crash in between leaves a record whose next abort succeeds. Stopping cuts the request
+ * short (a stop waits for it; the next start aborts again). Returns the error message if it failed
+ * (logged with `where` and the second message; the first is logged when it succeeded).
+ */
+async function abortUpload(
+  ctx: CleanupContext,
+  u: { bucket: string; key: string; uploadId: string },
+  where: Record<string, unknown>,
+  [done, failed]: [string, string],
+): Promise<string | undefined> {
+  const fields = { ...where, key: `oss://${u.bucket}/${u.key}`, uploadId: u.uploadId };
   try {
-    // Stopping cuts it short (the next start aborts it again): a stop waits for this request.
     await ctx.storage.abortMultipart({ bucket: u.bucket, key: u.key }, u.uploadId, { signal: ctx.stopSignal });
-    if (recorded) ctx.store.uploads.forget(u.uploadId);
-    ctx.logger.info('aborted orphaned multipart upload', where);
+    if (ctx.store.uploads.has(u.uploadId)) ctx.store.uploads.forget(u.uploadId);
+    ctx.logger.info(done, fields);
+    return undefined;
   } catch (err) {
-    ctx.logger.warn('could not abort orphaned multipart upload; will try again at next start', { ...where, error: err });
+    ctx.logger.warn(failed, { ...fields, error: err as Error });
+    return (err as Error).message;
   }
 }
 
@@ -84,17 +103,10 @@ export async function abortRemovedFolderUploads(ctx: CleanupContext): Promise<vo
   const configured = ctx.folders.map((f) => f.name);
   for (const u of ctx.store.uploads.ofFoldersOtherThan(configured)) {
     if (ctx.stopSignal.aborted) return; // stopping: the next start does the rest
-    const where = { folder: u.folder, path: u.relPath, key: `oss://${u.bucket}/${u.key}`, uploadId: u.uploadId };
-    try {
-      await ctx.storage.abortMultipart({ bucket: u.bucket, key: u.key }, u.uploadId, { signal: ctx.stopSignal });
-      ctx.store.uploads.forget(u.uploadId);
-      ctx.logger.info('aborted the multipart upload of a file whose folder is not in the config', where);
-    } catch (err) {
-      ctx.logger.warn('could not abort the multipart upload of a removed folder; will try again at the next reload or start', {
-        ...where,
-        error: err as Error,
-      });
-    }
+    await abortUpload(ctx, u, { folder: u.folder, path: u.relPath }, [
+      'aborted the multipart upload of a file whose folder is not in the config',
+      'could not abort the multipart upload of a removed folder; will try again at the next reload or start',
+    ]);
   }
 }
 
@@ -163,25 +175,11 @@ export async function cleanUpStaleUploads(ctx: CleanupContext, options: StaleUpl
     if (e.action !== 'abort' || ctx.stopSignal.aborted) continue;
     // Judged again just before the abort: while this ran, a file may have taken the upload up again.
     if (judge(ctx, e, now, options.olderThanMs).action !== 'abort') continue;
-    try {
-      await ctx.storage.abortMultipart({ bucket: e.bucket, key: e.key }, e.uploadId, { signal: ctx.stopSignal });
-      // Abort first, forget after: a crash in between leaves a record whose next abort succeeds.
-      if (ctx.store.uploads.has(e.uploadId)) ctx.store.uploads.forget(e.uploadId);
-      ctx.logger.info('aborted stale multipart upload', {
-        folder: e.folder,
-        key: `oss://${e.bucket}/${e.key}`,
-        uploadId: e.uploadId,
-        reason: e.reason,
-      });
-    } catch (err) {
-      e.error = (err as Error).message;
-      ctx.logger.warn('could not abort stale multipart upload; the next cleanup tries again', {
-        folder: e.folder,
-        key: `oss://${e.bucket}/${e.key}`,
-        uploadId: e.uploadId,
-        error: err as Error,
-      });
-    }
+    const error = await abortUpload(ctx, e, { folder: e.folder, reason: e.reason }, [
+      'aborted stale multipart upload',
+      'could not abort stale multipart upload; the next cleanup tries again',
+    ]);
+    if (error !== undefined) e.error = error;
   }
   return entries;
 }

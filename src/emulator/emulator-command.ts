@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS, EmulatorConfigError, faultRuleFromJson, startEmulator } from './index.js';
-import { isLoopbackHost } from './loopback.js';
+import { isLoopbackHost } from '../lib/loopback.js';
 import { credentialFromJson } from './admin-endpoint.js';
 import type { Credential, EmulatorOptions, FaultRule } from './index.js';
 

@@ -6,6 +6,8 @@ import type { RequestContext } from './request-context.js';
 import { sendXml } from './responses.js';
 import { compareUtf8 } from './utf8-order.js';
 import type { XmlElement } from './xml.js';
+import { versionIdOf } from './object-store.js';
+import type { ObjectMeta } from './types.js';
 
 /** OSS has no accounts here; every object is owned by this one. */
 const OWNER: XmlElement[] = [
@@ -147,6 +149,76 @@ export async function listMultipartUploads(ctx: RequestContext, bucket: Bucket):
           ],
         ] as const,
     ),
+    ...page.commonPrefixes.map((p) => ['CommonPrefixes', [['Prefix', encode(p)]]] as const),
+  ]);
+}
+
+/** One entry of ListObjectVersions: a version or delete marker of a key, newest of the key first. */
+interface VersionEntry {
+  key: string;
+  meta: ObjectMeta;
+  latest: boolean;
+}
+
+/** Every version after (key-marker, version-id-marker), in key order, each key's newest first. */
+function* versionEntries(bucket: Bucket, options: ListingOptions, keyMarker: string, versionIdMarker: string): Generator<VersionEntry> {
+  const fromMarker = keyMarker !== '' && compareUtf8(keyMarker, options.prefix) >= 0;
+  const start = fromMarker ? keyMarker : options.prefix;
+  // With a version-id marker the marker key's older versions still come; without, the key is done.
+  const inclusive = !fromMarker || versionIdMarker !== '';
+  for (const key of bucket.objects.versionKeysFrom(start, inclusive)) {
+    const versions = bucket.objects.versionsOf(key);
+    // The marker key: after its marker version (all of it when that version is gone since).
+    const markerAt = fromMarker && key === keyMarker ? versions.findIndex((v) => versionIdOf(v) === versionIdMarker) : -2;
+    const from = markerAt === -2 ? 0 : markerAt === -1 ? versions.length : markerAt + 1;
+    for (let i = from; i < versions.length; i++) {
+      yield { key, meta: versions[i]!, latest: i === 0 };
+    }
+  }
+}
+
+/** ListObjectVersions: `GET /?versions` with prefix, delimiter, key-marker, version-id-marker, max-keys. */
+export async function listObjectVersions(ctx: RequestContext, bucket: Bucket): Promise<void> {
+  const options = listingOptions(ctx, 100, 'max-keys');
+  const keyMarker = ctx.parsed.query['key-marker'] ?? '';
+  const versionIdMarker = ctx.parsed.query['version-id-marker'] ?? '';
+  const skipUnder = isRolledUpPrefix(keyMarker, options) ? keyMarker : undefined;
+  const page = pageOf(versionEntries(bucket, options, keyMarker, versionIdMarker), (e) => e.key, options, skipUnder);
+  const last = page.items.at(-1);
+  const lastIsPrefix = page.nextMarker !== undefined && page.nextMarker !== last?.key;
+  const encode = encoderFor(ctx);
+  const entry = ({ key, meta, latest }: VersionEntry) => {
+    const common = [
+      ['Key', encode(key)],
+      ['VersionId', versionIdOf(meta)],
+      ['IsLatest', latest],
+      ['LastModified', new Date(meta.lastModified).toISOString()],
+    ] as const;
+    if (meta.deleteMarker) return ['DeleteMarker', [...common, ['Owner', OWNER]]] as const;
+    return [
+      'Version',
+      [
+        ...common,
+        ['ETag', `"${meta.etag}"`],
+        ['Type', meta.objectType],
+        ['Size', meta.size],
+        ['StorageClass', meta.storageClass ?? 'Standard'],
+        ['Owner', OWNER],
+      ],
+    ] as const;
+  };
+  sendXml(ctx, 200, 'ListVersionsResult', [
+    ['Name', bucket.name],
+    ['Prefix', encode(options.prefix)],
+    ['KeyMarker', encode(keyMarker)],
+    ['VersionIdMarker', versionIdMarker],
+    ['MaxKeys', options.maxKeys],
+    ['Delimiter', encode(options.delimiter)],
+    ['EncodingType', ctx.parsed.query['encoding-type']],
+    ['IsTruncated', page.truncated],
+    ['NextKeyMarker', page.truncated ? encode(page.nextMarker ?? '') : undefined],
+    ['NextVersionIdMarker', page.truncated && !lastIsPrefix && last ? versionIdOf(last.meta) : undefined],
+    ...page.items.map(entry),
     ...page.commonPrefixes.map((p) => ['CommonPrefixes', [['Prefix', encode(p)]]] as const),
   ]);
 }

@@ -6,7 +6,7 @@ import { parseCompleteRequest } from './complete-request.js';
 import type { CompletePartRef } from './complete-request.js';
 import { crc64CombineAll } from '../lib/crc64.js';
 import type { PartMeta } from './multipart-store.js';
-import { MAX_SINGLE_UPLOAD, contentTypeOf, storageClassOf, storedHeadersOf, uploadResultHeaders, userMetaOf } from './object-handlers.js';
+import { MAX_SINGLE_UPLOAD, newObjectAttributesOf, uploadResultHeaders, versionIdHeader } from './object-handlers.js';
 import { ossErrors } from './oss-error.js';
 import { checkObjectKey } from './parsed-request.js';
 import type { RequestContext } from './request-context.js';
@@ -26,12 +26,7 @@ export async function initiateMultipartUpload(ctx: RequestContext, bucket: Bucke
   const key = ctx.parsed.key!;
   checkObjectKey(key);
   await drainBody(ctx);
-  const upload = await bucket.uploads.initiate(key, {
-    contentType: contentTypeOf(ctx),
-    userMeta: userMetaOf(ctx),
-    storageClass: storageClassOf(ctx),
-    storedHeaders: storedHeadersOf(ctx),
-  });
+  const upload = await bucket.uploads.initiate(key, newObjectAttributesOf(ctx));
   sendXml(ctx, 200, 'InitiateMultipartUploadResult', [
     ['Bucket', bucket.name],
     ['Key', key],
@@ -157,12 +152,14 @@ export async function completeMultipartUpload(ctx: RequestContext, bucket: Bucke
       objectType: 'Multipart' as const,
       storageClass: upload.storageClass,
       storedHeaders: upload.storedHeaders,
+      encryption: upload.encryption,
+      tags: upload.tags,
     };
     // The object shares the part files (hard links): Complete copies and re-reads nothing.
     const pieces = parts.map((p) => ({ path: bucket.uploads.partPath(uploadId, p), size: p.size }));
-    await bucket.objects.commit(meta, pieces, 'link');
+    const stored = await bucket.objects.commit(meta, pieces, 'link');
     await bucket.uploads.remove(uploadId);
-    return meta;
+    return stored;
   });
   sendXml(
     ctx,
@@ -174,7 +171,7 @@ export async function completeMultipartUpload(ctx: RequestContext, bucket: Bucke
       ['Key', result.key],
       ['ETag', `"${result.etag}"`],
     ],
-    { etag: `"${result.etag}"`, 'x-oss-hash-crc64ecma': result.crc64 },
+    { etag: `"${result.etag}"`, 'x-oss-hash-crc64ecma': result.crc64, ...versionIdHeader(result) },
   );
 }
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { readJson, removeQuietly, uniqueSuffix, writeJsonAtomic } from './atomic-file.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { ossErrors } from './oss-error.js';
-import type { StorageClass } from './types.js';
+import type { ObjectEncryption, StorageClass } from './types.js';
 
 export interface UploadInfo {
   uploadId: string;
@@ -15,6 +15,9 @@ export interface UploadInfo {
   storageClass?: StorageClass;
   /** Content-Disposition and the like, given at initiate and kept by the object (STORED_HEADERS). */
   storedHeaders?: Record<string, string>;
+  /** Given at initiate; the completed object carries them. */
+  encryption?: ObjectEncryption;
+  tags?: Array<[string, string]>;
 }
 
 export interface PartMeta {
@@ -72,10 +75,7 @@ export class MultipartStore {
     }
   }
 
-  async initiate(
-    key: string,
-    attributes: Pick<UploadInfo, 'contentType' | 'userMeta' | 'storageClass' | 'storedHeaders'>,
-  ): Promise<UploadInfo> {
+  async initiate(key: string, attributes: Omit<UploadInfo, 'uploadId' | 'key' | 'initiated'>): Promise<UploadInfo> {
     const info: UploadInfo = { uploadId: randomBytes(16).toString('hex').toUpperCase(), key, initiated: Date.now(), ...attributes };
     const uploadDir = join(this.dir, info.uploadId);
     await mkdir(uploadDir, { recursive: true });

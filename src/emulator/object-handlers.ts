@@ -6,8 +6,9 @@ import { receiveBodyToFile } from './body-reader.js';
 import type { Bucket } from './bucket.js';
 import { resolveRange } from './byte-range.js';
 import { OssError, ossErrors } from './oss-error.js';
+import { encryptionOf, tagsOf } from './object-attributes.js';
 import { OpenObject } from './object-reader.js';
-import { flipByteAt } from './response-corruptor.js';
+import { flipByteAt } from './fault-actions.js';
 import { checkObjectKey } from './parsed-request.js';
 import type { RequestContext } from './request-context.js';
 import { utf8AsBytes } from './signature-v1.js';
@@ -37,6 +38,23 @@ export function storedHeadersOf(ctx: RequestContext): Record<string, string> | u
   return Object.keys(stored).length > 0 ? stored : undefined;
 }
 
+/** What a new object (PutObject) or upload (InitiateMultipartUpload) keeps from its request headers. */
+export function newObjectAttributesOf(ctx: RequestContext) {
+  return {
+    contentType: contentTypeOf(ctx),
+    userMeta: userMetaOf(ctx),
+    storageClass: storageClassOf(ctx),
+    storedHeaders: storedHeadersOf(ctx),
+    encryption: encryptionOf(ctx),
+    tags: tagsOf(ctx),
+  };
+}
+
+/** x-oss-version-id of a write that made a version (the bucket's versioning Enabled). */
+export function versionIdHeader(meta: ObjectMeta): OutgoingHttpHeaders {
+  return meta.versionId === undefined ? {} : { 'x-oss-version-id': meta.versionId };
+}
+
 export function contentTypeOf(ctx: RequestContext): string {
   return ctx.header('content-type') || 'application/octet-stream';
 }
@@ -63,28 +81,26 @@ export async function putObject(ctx: RequestContext, bucket: Bucket, tempDir: st
   const key = ctx.parsed.key!;
   checkObjectKey(key);
   if (ctx.header('x-oss-copy-source')) throw ossErrors.notImplemented('CopyObject');
-  const storageClass = storageClassOf(ctx);
+  const attributes = newObjectAttributesOf(ctx);
   const temp = tempFilePath(tempDir);
   const body = await receiveBodyToFile(ctx, temp, MAX_SINGLE_UPLOAD);
+  let stored: ObjectMeta;
   try {
     const meta = {
       key,
       size: body.size,
       etag: body.md5Hex,
       crc64: body.crc64,
-      contentType: contentTypeOf(ctx),
       lastModified: Date.now(),
-      userMeta: userMetaOf(ctx),
       objectType: 'Normal' as const,
-      storageClass,
-      storedHeaders: storedHeadersOf(ctx),
+      ...attributes,
     };
-    await bucket.objects.commit(meta, [{ path: temp, size: body.size }], 'move');
+    stored = await bucket.objects.commit(meta, [{ path: temp, size: body.size }], 'move');
   } catch (err) {
     await removeQuietly(temp);
     throw err;
   }
-  sendEmpty(ctx, 200, uploadResultHeaders(body.md5Hex, body.crc64));
+  sendEmpty(ctx, 200, { ...uploadResultHeaders(body.md5Hex, body.crc64), ...versionIdHeader(stored) });
 }
 
 /** If-Match / If-None-Match / If-(Un)Modified-Since: undefined to go on, else the status to answer. */
@@ -114,7 +130,7 @@ function responseOverrides(ctx: RequestContext): OutgoingHttpHeaders {
 }
 
 export async function getObject(ctx: RequestContext, bucket: Bucket): Promise<void> {
-  const object = await OpenObject.open(bucket, ctx.parsed.key!);
+  const object = await OpenObject.open(bucket, ctx.parsed.key!, ctx.parsed.query.versionId);
   try {
     const { meta } = object;
     if (!archiveRestores(bucket).readable(meta)) {
@@ -155,8 +171,7 @@ export async function getObject(ctx: RequestContext, bucket: Bucket): Promise<vo
 }
 
 export async function headObject(ctx: RequestContext, bucket: Bucket): Promise<void> {
-  const meta = bucket.objects.get(ctx.parsed.key!);
-  if (!meta) throw ossErrors.noSuchKey(ctx.parsed.key!);
+  const meta = bucket.objects.find(ctx.parsed.key!, ctx.parsed.query.versionId);
   const conditional = preconditionStatus(ctx, meta);
   if (conditional !== undefined) {
     sendEmpty(ctx, conditional, { etag: `"${meta.etag}"` });
@@ -166,6 +181,11 @@ export async function headObject(ctx: RequestContext, bucket: Bucket): Promise<v
 }
 
 export async function deleteObject(ctx: RequestContext, bucket: Bucket): Promise<void> {
-  await bucket.objects.delete(ctx.parsed.key!);
-  sendEmpty(ctx, 204);
+  const versionId = ctx.parsed.query.versionId;
+  const outcome =
+    versionId === undefined ? await bucket.objects.delete(ctx.parsed.key!) : await bucket.objects.deleteVersion(ctx.parsed.key!, versionId);
+  const headers: OutgoingHttpHeaders = {};
+  if (outcome.deleteMarker) headers['x-oss-delete-marker'] = 'true';
+  if (outcome.versionId !== undefined) headers['x-oss-version-id'] = outcome.versionId;
+  sendEmpty(ctx, 204, headers);
 }

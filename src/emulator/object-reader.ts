@@ -4,7 +4,6 @@ import { Readable } from 'node:stream';
 import type { Bucket } from './bucket.js';
 import type { ByteRange } from './byte-range.js';
 import type { DataPiece } from './object-store.js';
-import { ossErrors } from './oss-error.js';
 import type { ObjectMeta } from './types.js';
 
 const READ_CHUNK = 1 << 20;
@@ -19,12 +18,12 @@ export class OpenObject {
 
   /**
    * Looks the key up and opens its first data file; retries when an overwrite replaced the
-   * object between the lookup and the open. NoSuchKey when there is none.
+   * object between the lookup and the open. NoSuchKey when there is none (see ObjectStore.find:
+   * with a versionId, that version).
    */
-  static async open(bucket: Bucket, key: string): Promise<OpenObject> {
+  static async open(bucket: Bucket, key: string, versionId?: string): Promise<OpenObject> {
     for (let attempt = 0; ; attempt++) {
-      const meta = bucket.objects.get(key);
-      if (!meta) throw ossErrors.noSuchKey(key);
+      const meta = bucket.objects.find(key, versionId);
       const pieces = bucket.objects.dataPieces(meta);
       try {
         return new OpenObject(meta, pieces, pieces.length > 0 ? await open(pieces[0]!.path, 'r') : undefined);

@@ -1,11 +1,26 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { copyFile, link, mkdir, readdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readJson, removeQuietly, uniqueSuffix, writeJsonAtomic } from './atomic-file.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { forEachLimit } from '../lib/for-each-limit.js';
+import { OssError, ossErrors } from './oss-error.js';
 import { SortedKeyIndex } from './sorted-key-index.js';
+import { compareUtf8 } from './utf8-order.js';
 import type { ObjectMeta } from './types.js';
+
+export type VersioningStatus = 'Enabled' | 'Suspended';
+
+/** An object's version id as OSS shows it: "null" for one written while versioning was never enabled (or suspended). */
+export function versionIdOf(meta: ObjectMeta): string {
+  return meta.versionId ?? 'null';
+}
+
+/** What a DeleteObject did on a versioned bucket: the marker it left or the version it removed. */
+export interface DeleteOutcome {
+  versionId?: string;
+  deleteMarker?: boolean;
+}
 
 /** A finished file to become (part of) an object's data. */
 export interface DataPiece {
@@ -30,26 +45,63 @@ async function linkOrCopy(from: string, to: string): Promise<void> {
  * first (renamed, or hard-linked from multipart parts), then the sidecar, then the old data
  * files go: a crash leaves the old or the new object, plus at worst orphan data files that the
  * next start removes.
+ *
+ * Versioning (once enabled on the bucket) adds a side directory and changes nothing above: an
+ * object's noncurrent versions and delete markers, newest first, are `<versionsDir>/<hh>/<sha>.json`;
+ * their data files stay in the object's shard directory under the names they had, so a version
+ * becoming noncurrent (or current again) moves no data. The history is written before the
+ * current sidecar changes: a crash leaves at worst a history entry equal to the current object,
+ * which the next start drops.
  */
 export class ObjectStore {
   private readonly metas = new Map<string, ObjectMeta>();
   private readonly index = new SortedKeyIndex();
   private readonly locks = new KeyedMutex();
+  /** Noncurrent versions and delete markers per key, newest first (never an empty list). */
+  private readonly history = new Map<string, ObjectMeta[]>();
+  private readonly historyIndex = new SortedKeyIndex();
+  /** The bucket's versioning; undefined: never enabled, and DeleteObject and overwrites behave as always. */
+  versioning: VersioningStatus | undefined;
 
-  private constructor(private readonly dir: string) {}
+  private constructor(
+    private readonly dir: string,
+    private readonly versionsDir: string,
+  ) {}
 
-  static async open(dir: string): Promise<ObjectStore> {
-    const store = new ObjectStore(dir);
+  static async open(dir: string, versionsDir: string): Promise<ObjectStore> {
+    const store = new ObjectStore(dir, versionsDir);
     await mkdir(dir, { recursive: true });
+    await store.loadHistory();
     await store.load();
     return store;
   }
 
+  private async loadHistory(): Promise<void> {
+    const shards = await readdir(this.versionsDir).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return []; // versioning never enabled
+      throw err;
+    });
+    for (const shard of shards) {
+      const shardDir = join(this.versionsDir, shard);
+      for (const name of await readdir(shardDir)) {
+        if (!name.endsWith('.json')) {
+          await removeQuietly(join(shardDir, name)); // a temp file of an interrupted write
+          continue;
+        }
+        const { key, versions } = await readJson<{ key: string; versions: ObjectMeta[] }>(join(shardDir, name));
+        if (versions.length > 0) this.history.set(key, versions);
+      }
+    }
+    this.historyIndex.addAll(this.history.keys());
+  }
+
   private async load(): Promise<void> {
+    const historyFiles = new Set<string>();
+    for (const versions of this.history.values()) for (const v of versions) for (const f of v.files) historyFiles.add(f.name);
     await forEachLimit(await readdir(this.dir), 4, async (shard) => {
       const shardDir = join(this.dir, shard);
       const names = await readdir(shardDir);
-      const referenced = new Set<string>();
+      const referenced = new Set<string>(historyFiles);
       await forEachLimit(
         names.filter((n) => n.endsWith('.json')),
         16,
@@ -64,6 +116,16 @@ export class ObjectStore {
       }
     });
     this.index.addAll(this.metas.keys());
+    // See the class comment: a crash between the history's write and the sidecar's leaves a duplicate.
+    for (const [key, versions] of this.history) {
+      const current = this.metas.get(key);
+      const kept = current ? versions.filter((v) => versionIdOf(v) !== versionIdOf(current)) : versions;
+      if (kept.length > 0) this.history.set(key, kept);
+      else {
+        this.history.delete(key);
+        this.historyIndex.remove(key);
+      }
+    }
   }
 
   private location(key: string): { shardDir: string; hash: string } {
@@ -89,40 +151,194 @@ export class ObjectStore {
     const { shardDir, hash } = this.location(meta.key);
     const version = uniqueSuffix();
     const full: ObjectMeta = { ...meta, files: pieces.map((p, i) => ({ name: `${hash}.${version}.${i}.data`, size: p.size })) };
+    if (this.versioning === 'Enabled') full.versionId = newVersionId();
     return this.locks.run(meta.key, async () => {
       await mkdir(shardDir, { recursive: true });
+      const previous = this.metas.get(meta.key);
+      const behind = this.versionsBehind(meta.key);
+      // Suspended: the new "null" version replaces a "null" one (object or marker) behind it.
+      const replaced =
+        full.versionId === undefined && this.versioning === 'Suspended' ? behind.filter((v) => v.versionId === undefined) : [];
       try {
         for (const [i, piece] of pieces.entries()) {
           await (how === 'move' ? rename : linkOrCopy)(piece.path, join(shardDir, full.files[i]!.name));
         }
+        const kept = previous && this.keepsVersion(previous) ? [previous] : [];
+        if (kept.length > 0 || replaced.length > 0)
+          await this.setHistory(meta.key, [...kept, ...behind.filter((v) => !replaced.includes(v))]);
         await writeJsonAtomic(join(shardDir, `${hash}.json`), full);
       } catch (err) {
         for (const file of full.files) await removeQuietly(join(shardDir, file.name));
         throw err;
       }
-      const previous = this.metas.get(meta.key);
       this.metas.set(meta.key, full);
       this.index.add(meta.key);
       // An open GetObject keeps reading an unlinked file: POSIX keeps it until closed.
-      if (previous) for (const file of previous.files) await removeQuietly(join(shardDir, file.name));
+      if (previous && !this.keepsVersion(previous)) await this.removeData(previous);
+      for (const v of replaced) await this.removeData(v);
       return full;
     });
   }
 
-  async delete(key: string): Promise<void> {
+  /**
+   * A plain DeleteObject. Unversioned: the object goes. Versioned: it becomes noncurrent behind a
+   * new delete marker (Suspended: a "null" marker, and a "null" object goes), as OSS does.
+   */
+  async delete(key: string): Promise<DeleteOutcome> {
     const { shardDir, hash } = this.location(key);
-    await this.locks.run(key, async () => {
+    return this.locks.run(key, async () => {
       const previous = this.metas.get(key);
-      if (!previous) return;
+      let outcome: DeleteOutcome = {};
+      if (this.versioning !== undefined) {
+        const marker: ObjectMeta = {
+          key,
+          files: [],
+          size: 0,
+          etag: '',
+          crc64: '',
+          contentType: '',
+          lastModified: Date.now(),
+          userMeta: {},
+          objectType: 'Normal',
+          deleteMarker: true,
+          ...(this.versioning === 'Enabled' ? { versionId: newVersionId() } : {}),
+        };
+        // Suspended: the new "null" marker replaces any "null" version.
+        const replaced = this.versionsBehind(key).filter((v) => marker.versionId === undefined && v.versionId === undefined);
+        const behind = this.versionsBehind(key).filter((v) => !replaced.includes(v));
+        const kept = previous && this.keepsVersion(previous) ? [previous] : [];
+        await this.setHistory(key, [marker, ...kept, ...behind]);
+        for (const v of replaced) await this.removeData(v);
+        outcome = { deleteMarker: true, versionId: versionIdOf(marker) };
+      }
+      if (!previous) return outcome;
       await removeQuietly(join(shardDir, `${hash}.json`));
       this.metas.delete(key);
       this.index.remove(key);
-      for (const file of previous.files) await removeQuietly(join(shardDir, file.name));
+      if (!this.keepsVersion(previous)) await this.removeData(previous);
+      return outcome;
     });
+  }
+
+  /** DeleteObject with `versionId`: that version goes for good; the next one becomes current if it is an object. */
+  async deleteVersion(key: string, versionId: string): Promise<DeleteOutcome> {
+    const { shardDir, hash } = this.location(key);
+    return this.locks.run(key, async () => {
+      const current = this.metas.get(key);
+      const behind = this.versionsBehind(key);
+      if (current && versionIdOf(current) === versionId) {
+        const next = behind[0];
+        if (next && !next.deleteMarker) {
+          await writeJsonAtomic(join(shardDir, `${hash}.json`), next);
+          this.metas.set(key, next);
+          await this.setHistory(key, behind.slice(1));
+        } else {
+          await removeQuietly(join(shardDir, `${hash}.json`));
+          this.metas.delete(key);
+          this.index.remove(key);
+        }
+        await this.removeData(current);
+        return { versionId };
+      }
+      const gone = behind.find((v) => versionIdOf(v) === versionId);
+      if (!gone) return { versionId };
+      const rest = behind.filter((v) => v !== gone);
+      // The latest delete marker gone: the newest version behind it is the object again.
+      const next = rest[0];
+      if (!current && next && !next.deleteMarker) {
+        await writeJsonAtomic(join(shardDir, `${hash}.json`), next);
+        this.metas.set(key, next);
+        this.index.add(key);
+        rest.shift();
+      }
+      await this.setHistory(key, rest);
+      await this.removeData(gone);
+      return { versionId, ...(gone.deleteMarker ? { deleteMarker: true } : {}) };
+    });
+  }
+
+  /**
+   * The object (or, with versionId, that version) for GET, HEAD and ?tagging. NoSuchKey, or
+   * NoSuchVersion; a delete marker asked for by id is 405, as OSS answers.
+   */
+  find(key: string, versionId?: string): ObjectMeta {
+    if (versionId === undefined) {
+      const meta = this.metas.get(key);
+      if (meta) return meta;
+      const latest = this.versionsBehind(key)[0];
+      const error = ossErrors.noSuchKey(key);
+      if (latest?.deleteMarker) error.headers = { 'x-oss-delete-marker': 'true', 'x-oss-version-id': versionIdOf(latest) };
+      throw error;
+    }
+    const meta = this.versionsOf(key).find((v) => versionIdOf(v) === versionId);
+    if (!meta) throw new OssError(404, 'NoSuchVersion', 'The specified version does not exist.', { Key: key, VersionId: versionId });
+    if (meta.deleteMarker) {
+      const error = new OssError(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.');
+      error.headers = { 'x-oss-delete-marker': 'true', 'x-oss-version-id': versionId };
+      throw error;
+    }
+    return meta;
+  }
+
+  /** Every version of the key, current first, then noncurrent versions and delete markers, newest first. */
+  versionsOf(key: string): ObjectMeta[] {
+    const current = this.metas.get(key);
+    return current ? [current, ...this.versionsBehind(key)] : this.versionsBehind(key);
+  }
+
+  /** Keys that have any version (current or not), in listing order, from `from` (inclusive or not). */
+  *versionKeysFrom(from: string, inclusive: boolean): Generator<string> {
+    const a = this.keysFrom(from, inclusive);
+    const b = this.indexFrom(this.historyIndex, from, inclusive);
+    let x = a.next();
+    let y = b.next();
+    while (!x.done || !y.done) {
+      const order = x.done ? 1 : y.done ? -1 : compareUtf8(x.value, y.value);
+      yield order <= 0 ? x.value! : y.value!;
+      if (order <= 0) x = a.next();
+      if (order >= 0) y = b.next();
+    }
+  }
+
+  private versionsBehind(key: string): ObjectMeta[] {
+    return this.history.get(key) ?? [];
+  }
+
+  /** Whether an object replaced or deleted now stays as a noncurrent version. */
+  private keepsVersion(previous: ObjectMeta): boolean {
+    return this.versioning === 'Enabled' || (this.versioning === 'Suspended' && previous.versionId !== undefined);
+  }
+
+  private async setHistory(key: string, versions: ObjectMeta[]): Promise<void> {
+    const { hash } = this.location(key);
+    const shardDir = join(this.versionsDir, hash.slice(0, 2));
+    if (versions.length === 0) {
+      await removeQuietly(join(shardDir, `${hash}.json`));
+      this.history.delete(key);
+      this.historyIndex.remove(key);
+      return;
+    }
+    await mkdir(shardDir, { recursive: true });
+    await writeJsonAtomic(join(shardDir, `${hash}.json`), { key, versions });
+    this.history.set(key, versions);
+    this.historyIndex.add(key);
+  }
+
+  private async removeData(meta: ObjectMeta): Promise<void> {
+    const { shardDir } = this.location(meta.key);
+    for (const file of meta.files) await removeQuietly(join(shardDir, file.name));
   }
 
   /** Keys in listing order starting after `marker` (or at `start` when given inclusive). */
   *keysFrom(from: string, inclusive: boolean): Generator<string> {
-    for (let i = this.index.lowerBound(from, !inclusive); i < this.index.size; i++) yield this.index.at(i)!;
+    yield* this.indexFrom(this.index, from, inclusive);
   }
+
+  private *indexFrom(index: SortedKeyIndex, from: string, inclusive: boolean): Generator<string> {
+    for (let i = index.lowerBound(from, !inclusive); i < index.size; i++) yield index.at(i)!;
+  }
+}
+
+function newVersionId(): string {
+  return `CAEQ${randomBytes(24).toString('base64url')}`;
 }

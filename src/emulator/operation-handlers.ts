@@ -1,8 +1,10 @@
 import { restoreObject } from './archive-restore.js';
 import { deleteBucketLifecycle, getBucketLifecycle, putBucketLifecycle } from './bucket-lifecycle.js';
 import type { Bucket } from './bucket.js';
-import { listMultipartUploads, listObjects, listObjectsV2 } from './list-handlers.js';
+import { getBucketVersioning, putBucketVersioning } from './bucket-versioning.js';
+import { listMultipartUploads, listObjectVersions, listObjects, listObjectsV2 } from './list-handlers.js';
 import { abortMultipartUpload, completeMultipartUpload, initiateMultipartUpload, listParts, uploadPart } from './multipart-handlers.js';
+import { getObjectTagging } from './object-attributes.js';
 import { deleteObject, getObject, headObject, putObject } from './object-handlers.js';
 import type { RequestContext } from './request-context.js';
 import type { OssOperation } from './types.js';
@@ -27,4 +29,8 @@ export const OPERATION_HANDLERS: Record<OssOperation, OperationHandler> = {
   PutBucketLifecycle: putBucketLifecycle,
   GetBucketLifecycle: getBucketLifecycle,
   DeleteBucketLifecycle: deleteBucketLifecycle,
+  GetObjectTagging: getObjectTagging,
+  PutBucketVersioning: putBucketVersioning,
+  GetBucketVersioning: getBucketVersioning,
+  ListObjectVersions: listObjectVersions,
 };

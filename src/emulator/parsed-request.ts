@@ -50,11 +50,16 @@ function operationOf(method: string, key: string | undefined, query: Record<stri
   if (key === undefined) {
     if (has('lifecycle'))
       return ({ PUT: 'PutBucketLifecycle', GET: 'GetBucketLifecycle', DELETE: 'DeleteBucketLifecycle' } as const)[method];
+    if (has('versioning')) return ({ PUT: 'PutBucketVersioning', GET: 'GetBucketVersioning' } as const)[method];
     if (method !== 'GET') return undefined;
+    if (has('versions')) return 'ListObjectVersions';
     if (has('uploads')) return 'ListMultipartUploads';
     if (query['list-type'] === '2') return 'ListObjectsV2';
     return 'ListObjects';
   }
+  // Only reads and deletes name a version; only GET reads ?tagging (Put/DeleteObjectTagging are not here).
+  if (has('versionId') && !['GET', 'HEAD', 'DELETE'].includes(method)) return undefined;
+  if (has('tagging')) return method === 'GET' ? 'GetObjectTagging' : undefined;
   switch (method) {
     case 'PUT':
       return has('uploadId') && has('partNumber') ? 'UploadPart' : has('uploadId') ? undefined : 'PutObject';

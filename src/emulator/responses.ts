@@ -4,6 +4,7 @@ import type { RequestContext } from './request-context.js';
 import { xmlDocument } from './xml.js';
 import type { XmlElement } from './xml.js';
 import type { ObjectMeta } from './types.js';
+import { attributeHeaders } from './object-attributes.js';
 
 /** Headers OSS puts on every answer. */
 export function baseHeaders(ctx: RequestContext): OutgoingHttpHeaders {
@@ -38,7 +39,7 @@ export function sendError(ctx: RequestContext, error: OssError): void {
     ...Object.entries(error.details),
   ]);
   const body = Buffer.from(xml);
-  const headers = { ...baseHeaders(ctx), 'content-type': 'application/xml', 'x-oss-ec': '0000-00000000' };
+  const headers = { ...baseHeaders(ctx), 'content-type': 'application/xml', 'x-oss-ec': '0000-00000000', ...error.headers };
   if (ctx.parsed.method === 'HEAD') {
     ctx.res.writeHead(error.status, { ...headers, 'x-oss-err': body.toString('base64') });
     ctx.res.end();
@@ -58,7 +59,9 @@ export function objectHeaders(meta: ObjectMeta): OutgoingHttpHeaders {
     'x-oss-object-type': meta.objectType,
     'x-oss-storage-class': meta.storageClass ?? 'Standard',
     'accept-ranges': 'bytes',
+    ...attributeHeaders(meta),
   };
+  if (meta.versionId !== undefined) headers['x-oss-version-id'] = meta.versionId;
   for (const [name, value] of Object.entries(meta.storedHeaders ?? {})) headers[name] = value;
   for (const [name, value] of Object.entries(meta.userMeta)) headers[name] = value;
   return headers;

@@ -2,8 +2,9 @@ import { SIGNED_SUBRESOURCES } from './signature-v1.js';
 
 /**
  * Query parameters the emulator understands: the multipart ones, RestoreObject, the bucket's
- * lifecycle, listing's continuation token, and GetObject's response-header overrides. Every other OSS sub-resource (`?acl`, `?tagging`,
- * `?versions`, `?symlink`, ...) names an operation it does not have.
+ * lifecycle and versioning, ListObjectVersions, versionId, GetObjectTagging, listing's continuation
+ * token, and GetObject's response-header overrides. Every other OSS sub-resource (`?acl`,
+ * `?symlink`, ...) names an operation it does not have.
  */
 const UNDERSTOOD = new Set([
   'uploads',
@@ -12,6 +13,10 @@ const UNDERSTOOD = new Set([
   'continuation-token',
   'restore',
   'lifecycle',
+  'versioning',
+  'versions',
+  'versionId',
+  'tagging',
   'response-content-type',
   'response-content-language',
   'response-expires',

@@ -16,7 +16,11 @@ export type OssOperation =
   | 'RestoreObject'
   | 'PutBucketLifecycle'
   | 'GetBucketLifecycle'
-  | 'DeleteBucketLifecycle';
+  | 'DeleteBucketLifecycle'
+  | 'GetObjectTagging'
+  | 'PutBucketVersioning'
+  | 'GetBucketVersioning'
+  | 'ListObjectVersions';
 
 export type FaultAction =
   | { type: 'error'; status: number; code: string; message?: string }
@@ -98,6 +102,24 @@ export interface ObjectMeta {
   storageClass?: StorageClass;
   /** Content-Disposition, Cache-Control, Content-Encoding, Expires as given at upload (STORED_HEADERS). */
   storedHeaders?: Record<string, string>;
+  /** x-oss-server-side-encryption (and its KMS key id, SM4 data encryption) given at upload. */
+  encryption?: ObjectEncryption;
+  /** x-oss-tagging given at upload, in its order. */
+  tags?: Array<[key: string, value: string]>;
+  /** Set when written while the bucket's versioning was Enabled; absent: the "null" version. */
+  versionId?: string;
+  /** A delete marker of a versioned bucket (no data): only ever in an object's version history. */
+  deleteMarker?: true;
+}
+
+export const ENCRYPTION_ALGORITHMS = ['AES256', 'KMS', 'SM4'] as const;
+
+export interface ObjectEncryption {
+  algorithm: (typeof ENCRYPTION_ALGORITHMS)[number];
+  /** KMS only: x-oss-server-side-encryption-key-id. */
+  keyId?: string;
+  /** KMS only: x-oss-server-side-data-encryption (SM4). */
+  dataEncryption?: string;
 }
 
 /** Standard headers OSS keeps with an object when an upload sets them and returns on GET and HEAD. */

@@ -16,7 +16,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { HttpConfig } from '../config/index.js';
-import type { Logger } from '../daemon/logger.js';
+import { isLoopbackHost } from '../lib/loopback.js';
+import type { Logger } from '../lib/logger.js';
 import { HttpAuth, SESSION_COOKIE, sessionValue } from './http-auth.js';
 import { loginPageHtml, statusPageHtml } from './status-page.js';
 
@@ -94,7 +95,7 @@ export class ObserveServer {
     const { listen } = this.o.http;
     if (this.auth.configured || listen.kind === 'unix') return true;
     const host = (req.headers.host ?? '').replace(/:\d+$/, '');
-    return host === '127.0.0.1' || host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+    return isLoopbackHost(host);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

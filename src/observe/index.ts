@@ -6,7 +6,7 @@ import { hostname } from 'node:os';
 import { observeSecrets } from '../config/index.js';
 import type { Config } from '../config/index.js';
 import type { Daemon } from '../daemon/daemon.js';
-import type { Logger } from '../daemon/logger.js';
+import type { Logger } from '../lib/logger.js';
 import { ObserveServer } from './http-server.js';
 import { LiveState } from './live-state.js';
 import { createMetrics } from './metrics.js';

@@ -10,7 +10,7 @@ import { EventEmitter } from 'node:events';
 import type { StatusSnapshot } from '../cli/status-snapshot.js';
 import type { Daemon } from '../daemon/daemon.js';
 import type { CredentialsState } from '../uploader/index.js';
-import type { Logger } from '../daemon/logger.js';
+import type { Logger } from '../lib/logger.js';
 import type { RetryEvent } from '../uploader/index.js';
 import { liveSnapshot } from './live-snapshot.js';
 

@@ -6,7 +6,7 @@
  * receiver never holds an upload up; each delivery is retried with back-off, then dropped with a
  * warning; the URLs are secrets (registered with the logger): a log line names the host only.
  */
-import type { Logger } from '../daemon/logger.js';
+import type { Logger } from '../lib/logger.js';
 
 export type AlertEvent = 'file.parked' | 'folder.paused' | 'folder.resumed' | 'state_db.failed' | 'credentials.expiring';
 

@@ -1,7 +1,8 @@
 import type { Statement } from 'better-sqlite3';
+import { sep } from 'node:path';
 import { type Db, statementCache } from './database.js';
-import { EPOCH_SECONDS_SQL, KEY_PATH_SQL } from './reconcile-key-sql.js';
-import { num, relPathOfReconcileKey, toFileRow } from './row-mapping.js';
+import { RECONCILE_FINGERPRINT_SQL, relPathOfReconcileKey } from './reconcile-key.js';
+import { num, toFileRow } from './row-mapping.js';
 import { rescheduleWaits } from './wait-reschedule.js';
 import type { FileRow, Fingerprint, Observation } from './types.js';
 
@@ -116,7 +117,7 @@ export class FileQueue {
     const page = this.sql(
       `SELECT group_concat(k, char(0)) FROM (
          SELECT CASE WHEN state <> 'deleting' AND bucket = @bucket AND remote_key = @prefix || ${KEY_PATH_SQL}
-                     THEN size || ':' || ${EPOCH_SECONDS_SQL} || ':' || ino ELSE '!' END || '/' || rel_path AS k
+                     THEN ${RECONCILE_FINGERPRINT_SQL} ELSE '!' END || '/' || rel_path AS k
            FROM files WHERE folder = @folder AND rel_path > @after ORDER BY rel_path LIMIT ${RECONCILE_KEYS_PAGE})`,
     ).pluck();
     const keys = new Set<string>();
@@ -503,6 +504,12 @@ export class FileQueue {
     return v ?? undefined;
   }
 }
+
+/**
+ * A file's key below the prefix, as the daemon's objectKey() builds it: '\' is a separator on
+ * Windows only; elsewhere it is part of a name (`a\b.txt` and `a/b.txt` are two objects).
+ */
+const KEY_PATH_SQL = sep === '\\' ? `replace(rel_path, '\\', '/')` : 'rel_path';
 
 /** Rows per page of reconcileKeys(). */
 const RECONCILE_KEYS_PAGE = 65_536;

@@ -66,7 +66,7 @@ export interface AliOssClient {
     nextKeyMarker: string | undefined;
     nextUploadIdMarker: string | undefined;
   }>;
-  delete(name: string, options: Record<string, unknown>): Promise<unknown>;
+  delete(name: string, options: Record<string, unknown>): Promise<{ res: AliOssResponse }>;
   getBucketLifecycle(
     name: string,
     options: Record<string, unknown>,
@@ -87,6 +87,24 @@ export interface AliOssClient {
     isTruncated: boolean;
     nextContinuationToken: string | null;
   }>;
+  getBucketVersioning(bucket: string, options: Record<string, unknown>): Promise<{ versionStatus?: string }>;
+  /** ListObjectVersions; query keys camelCase (keyMarker, versionIdMarker, maxKeys), as the SDK wants them. */
+  getBucketVersions(
+    query: Record<string, string | number>,
+    options: Record<string, unknown>,
+  ): Promise<{
+    objects: Array<RawVersionEntry & { isLatest: boolean; size: number; etag: string; storageClass?: string }> | undefined;
+    deleteMarker: RawVersionEntry[] | undefined;
+    isTruncated: boolean;
+    nextKeyMarker: string | null;
+    nextVersionIdMarker: string | null;
+  }>;
+}
+
+export interface RawVersionEntry {
+  name: string;
+  versionId: string;
+  lastModified: string;
 }
 
 export interface RawPart {

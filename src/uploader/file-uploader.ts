@@ -1,18 +1,20 @@
 import { EventEmitter } from 'node:events';
-import type { UploadJournal, UploadOutcome } from './journal.js';
+import type { FileFingerprint, UploadJournal, UploadOutcome } from './journal.js';
 import { failpointStop } from '../lib/failpoint.js';
 import { snapshotFile } from './file-snapshot.js';
 import type { FileIdentity } from './folder-file.js';
 import { fingerprintChange } from './local-file.js';
 import type { MemoryBudget } from './memory-budget.js';
 import { MultipartUpload, abandonUpload } from './multipart-upload.js';
-import type { ObjectStorage } from './object-storage.js';
+import type { NewObjectOptions, ObjectStorage } from './object-storage.js';
 import { MIN_PART_SIZE } from './part-plan.js';
 import { putFile } from './put-upload.js';
 import { mtimeMeta, typedFailure } from './upload-context.js';
 import type { UploadContext, UploaderSettings } from './upload-context.js';
 
 const MiB = 1024 * 1024;
+/** Whole-file reads up to this size are not paid from the memory budget: in-flight files x 1 MiB at most. */
+const UNBUDGETED_PUT_BYTES = MiB;
 
 export interface FileUploaderOptions {
   /** Default 8 MiB; raised per file so no file needs more than 10,000 parts, never below 100 KiB. */
@@ -23,8 +25,6 @@ export interface FileUploaderOptions {
   partConcurrency?: number;
   /** Read buffer per stream (streamed PutObjects and parts above maxBufferedPartBytes); about 3 x this per stream. Default 512 KiB. */
   readHighWaterMark?: number;
-  /** PutObject files up to this size are read whole (synchronously) and sent from memory. Default 1 MiB. */
-  inMemoryPutBytes?: number;
   /**
    * Parts up to this size are read whole into one reused buffer per part in flight and sent from memory
    * (memory: partConcurrency x part size); bigger parts (huge files' raised part size) are streamed.
@@ -49,6 +49,9 @@ export interface UploadRequest {
   key: string;
   journal: UploadJournal;
   storageClass?: string;
+  /** Server-side encryption and tags of the new object (see NewObjectOptions). */
+  encryption?: NewObjectOptions['encryption'];
+  tags?: NewObjectOptions['tags'];
   contentType?: string;
   /** Overrides the uploader's part size for a new upload (a resumed one keeps its recorded size). */
   partSize?: number;
@@ -99,7 +102,6 @@ export class FileUploader extends EventEmitter<FileUploaderEvents> {
       multipartThreshold: Math.max(options.multipartThreshold ?? 8 * MiB, MIN_PART_SIZE),
       partConcurrency: Math.max(1, Math.floor(options.partConcurrency ?? 4)),
       readHighWaterMark: options.readHighWaterMark ?? 512 * 1024,
-      inMemoryPutBytes: options.inMemoryPutBytes ?? MiB,
       maxBufferedPartBytes: options.maxBufferedPartBytes ?? 16 * MiB,
       requestTimeoutBaseMs: options.requestTimeoutBaseMs ?? 60_000,
       minBytesPerSecond: options.minBytesPerSecond ?? MiB,
@@ -119,24 +121,57 @@ export class FileUploader extends EventEmitter<FileUploaderEvents> {
   private async run(request: UploadRequest): Promise<UploadOutcome> {
     request.signal?.throwIfAborted();
     const settings = { ...this.settings, partSize: request.partSize ?? this.settings.partSize };
-    const inMemoryLimit = Math.min(settings.inMemoryPutBytes, settings.multipartThreshold - 1);
+    const inMemoryLimit = settings.multipartThreshold - 1;
     // Test failpoint: the process stops (SIGSTOP) here, for a test to swap the file, then SIGCONT.
     failpointStop('before-file-open');
-    const { fingerprint, bytes } = snapshotFile(
-      { path: request.localPath, root: request.folderRoot, expected: request.expectedIdentity },
-      inMemoryLimit,
-    );
+    const target = { path: request.localPath, root: request.folderRoot, expected: request.expectedIdentity };
+    let { fingerprint, bytes } = snapshotFile(target, Math.min(inMemoryLimit, UNBUDGETED_PUT_BYTES));
+    // Invariant: a PutObject is only ever sent from memory. It replaces the object the moment it is
+    // stored and cannot be made conditional, so a file streamed while rewritten in place would replace
+    // the good object with a mix of old and new bytes. Read whole (checked unchanged across the read)
+    // it goes up as one consistent snapshot, paid from the memory budget above 1 MiB; a file the
+    // budget can never hold goes up in parts, whose Complete comes only after the file is checked.
+    let held = 0;
+    if (bytes === undefined && fingerprint.size <= inMemoryLimit && (await this.hold(fingerprint.size, request.signal))) {
+      held = fingerprint.size;
+      try {
+        ({ fingerprint, bytes } = snapshotFile({ ...target, expected: { dev: fingerprint.dev, ino: fingerprint.ino } }, inMemoryLimit));
+      } catch (err) {
+        this.release(held);
+        throw err;
+      }
+      if (bytes === undefined) held = this.release(held); // grew past the limit meanwhile: parts then
+    }
+    try {
+      return await this.send(request, settings, fingerprint, bytes);
+    } finally {
+      this.release(held);
+    }
+  }
+
+  private async send(
+    request: UploadRequest,
+    settings: UploaderSettings,
+    fingerprint: FileFingerprint,
+    bytes: Buffer | undefined,
+  ): Promise<UploadOutcome> {
     const ref = { bucket: request.bucket, key: request.key };
     const ctx: UploadContext = {
       storage: this.storage,
       localPath: request.localPath,
-      // Every later read (parts, the stream of a PutObject, the final stat) must find this very inode.
+      // Every later read (parts, the final stat) must find this very inode.
       file: { path: request.localPath, root: request.folderRoot, expected: { dev: fingerprint.dev, ino: fingerprint.ino } },
       ref,
       journal: request.journal,
       fingerprint,
       signal: request.signal,
-      newObject: { contentType: request.contentType, storageClass: request.storageClass, meta: mtimeMeta(fingerprint) },
+      newObject: {
+        contentType: request.contentType,
+        storageClass: request.storageClass,
+        meta: mtimeMeta(fingerprint),
+        encryption: request.encryption,
+        tags: request.tags,
+      },
       settings,
       reportProgress: (bytesDone) =>
         this.emit('progress', { localPath: request.localPath, ...ref, bytesDone, bytesTotal: fingerprint.size }),
@@ -149,7 +184,19 @@ export class FileUploader extends EventEmitter<FileUploaderEvents> {
       if (!change) return MultipartUpload.resume(ctx, recorded);
       await abandonUpload(ctx, { bucket: recorded.bucket, key: recorded.key }, recorded.uploadId);
     }
-    if (fingerprint.size < settings.multipartThreshold) return putFile(ctx, bytes);
+    // Checked again after the request only when it was long enough for a writer to matter.
+    if (bytes !== undefined) return putFile(ctx, bytes, bytes.length > UNBUDGETED_PUT_BYTES);
     return MultipartUpload.start(ctx);
+  }
+
+  /** Takes `bytes` from the memory budget (true), or says they can never fit it (false: parts then). */
+  private async hold(bytes: number, signal: AbortSignal | undefined): Promise<boolean> {
+    const budget = this.settings.memoryBudget;
+    return budget === undefined || (await budget.acquire(bytes, signal));
+  }
+
+  private release(held: number): 0 {
+    if (held > 0) this.settings.memoryBudget?.release(held);
+    return 0;
   }
 }

@@ -1,7 +1,9 @@
-import { PassThrough, type Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { crc64 } from '../lib/crc64.js';
 import type { RangeDigest } from './hashed-file-range.js';
 import type { Body } from './object-storage.js';
+
+const SLICE = 64 * 1024;
 
 /**
  * A request body already in memory (a small file's snapshot, a buffered part). Its CRC-64 is computed
@@ -15,8 +17,18 @@ export class InMemoryBody implements Body {
     this.size = inMemory.length;
   }
 
+  /**
+   * Slices of 64 KiB (views, no copies), pulled as the socket drains: a stream handed the whole
+   * buffer at once would have nothing left to cut when an abort destroys it.
+   */
   open(): Readable {
-    return new PassThrough().end(this.inMemory);
+    const bytes = this.inMemory;
+    return Readable.from(
+      (function* () {
+        for (let at = 0; at < bytes.length; at += SLICE) yield bytes.subarray(at, at + SLICE);
+      })(),
+      { objectMode: false, highWaterMark: SLICE },
+    );
   }
 
   digest(): RangeDigest {

@@ -3,11 +3,14 @@ export { createOssStorage, OssStorage } from './oss-storage.js';
 export type { OssConnectionOptions } from './ali-oss-client.js';
 export type {
   Body,
+  BucketVersioning,
   CompletedPart,
+  DeletedObject,
   GetOptions,
   ListedObject,
   ListedPart,
   ListedUpload,
+  ListedVersion,
   LifecycleRule,
   NewObjectOptions,
   ObjectDownload,
@@ -23,8 +26,10 @@ export type { StorageLimits } from './throttled-storage.js';
 export { BandwidthLimiter } from './bandwidth-limiter.js';
 export type { LimiterClock } from './bandwidth-limiter.js';
 export { UploadGate } from './upload-gate.js';
-export { classifyError, defaultRetryPolicy, fullJitterBackoff, DEFAULT_BACKOFF } from './retry-policy.js';
-export type { BackoffOptions, ErrorDisposition, RetryEvent, RetryPolicy } from './retry-policy.js';
+export { classifyError, defaultRetryPolicy, DEFAULT_RETRY_MAX_TIME_MS } from './retry-policy.js';
+export type { ErrorDisposition, RetryEvent, RetryPolicy } from './retry-policy.js';
+export { Pacer, DEFAULT_PACING } from './pacer.js';
+export type { PacingOptions } from './pacer.js';
 export { FileUploader } from './file-uploader.js';
 export { MemoryBudget } from './memory-budget.js';
 export type { FileUploaderEvents, FileUploaderOptions, ProgressEvent, UploadRequest } from './file-uploader.js';

@@ -8,6 +8,8 @@ import type { Readable } from 'node:stream';
 export interface ObjectRef {
   bucket: string;
   key: string;
+  /** A version of the object (versioned bucket; head and get only): the current one when absent. */
+  versionId?: string;
 }
 
 export interface RequestOptions {
@@ -26,7 +28,7 @@ export interface RequestOptions {
 export interface Body {
   size: number;
   open(): Readable;
-  /** The whole body, when it is already in memory: a PutObject sends it as one buffer (ali-oss adds its Content-MD5). */
+  /** The whole body, when it is already in memory: a small PutObject sends it as one buffer (ali-oss adds its Content-MD5). */
   readonly inMemory?: Buffer;
 }
 
@@ -35,6 +37,10 @@ export interface NewObjectOptions {
   storageClass?: string;
   /** x-oss-meta-* headers, names without the prefix. */
   meta?: Record<string, string>;
+  /** x-oss-server-side-encryption (AES256, KMS, SM4) and, with KMS, its key id. */
+  encryption?: { algorithm: string; kmsKeyId?: string };
+  /** x-oss-tagging: tags the new object carries (lifecycle rules can match them). */
+  tags?: Record<string, string>;
 }
 
 /** What the server says it stored: ETag (quoted, as sent) and CRC-64 (decimal), when it says. */
@@ -68,6 +74,8 @@ export interface ListedObject {
   etag: string;
   storageClass: string | undefined;
   lastModified: string;
+  /** Set when the listing is of versions (restore --at): the version to read. */
+  versionId?: string;
 }
 
 /** An object's body, as GetObject answers it: the caller must consume or destroy `stream`. */
@@ -82,6 +90,29 @@ export interface GetOptions extends RequestOptions {
   range?: { start: number; end: number };
   /** Refuse (PreconditionFailed) unless the object still has this ETag: ranges of one file never mix two versions. */
   ifMatch?: string;
+}
+
+export type BucketVersioning = 'Enabled' | 'Suspended';
+
+/** What a DeleteObject did: deleteMarker when the bucket is versioned (x-oss-delete-marker). */
+export interface DeletedObject {
+  deleteMarker: boolean;
+  /** The delete marker's version id, when one was left. */
+  versionId?: string;
+}
+
+/** One entry of ListObjectVersions: a version of an object, or a delete marker. */
+export interface ListedVersion {
+  key: string;
+  versionId: string;
+  isLatest: boolean;
+  lastModified: string;
+  deleteMarker: boolean;
+  /** 0 for a delete marker. */
+  size: number;
+  /** Quoted; empty for a delete marker. */
+  etag: string;
+  storageClass: string | undefined;
 }
 
 /** A bucket lifecycle rule, as far as oss-sync reads one: which uploads it aborts, and when. */
@@ -111,7 +142,8 @@ export interface ObjectStorage {
   /** Always safe: an upload that no longer exists counts as aborted. */
   abortMultipart(ref: ObjectRef, uploadId: string, options?: RequestOptions): Promise<void>;
   listMultipartUploads(bucket: string, prefix?: string, options?: RequestOptions): Promise<ListedUpload[]>;
-  deleteObject(ref: ObjectRef, options?: RequestOptions): Promise<void>;
+  /** On a versioned bucket OSS keeps the object's versions and answers with the delete marker it left. */
+  deleteObject(ref: ObjectRef, options?: RequestOptions): Promise<DeletedObject>;
   /** The bucket's lifecycle rules; none (NoSuchLifecycle) is an empty list. */
   getLifecycleRules(bucket: string, options?: RequestOptions): Promise<LifecycleRule[]>;
   /** Replaces the bucket's whole lifecycle configuration with these rules (abort-incomplete-upload rules). */
@@ -120,4 +152,8 @@ export interface ObjectStorage {
   get(ref: ObjectRef, options?: GetOptions): Promise<ObjectDownload>;
   /** Every object under the prefix (ListObjectsV2, 1,000 keys a request, pagination inside), in key order. */
   listObjects(bucket: string, prefix?: string, options?: RequestOptions): Promise<ListedObject[]>;
+  /** The bucket's versioning (GetBucketVersioning); undefined when it was never enabled. */
+  getVersioning(bucket: string, options?: RequestOptions): Promise<BucketVersioning | undefined>;
+  /** Every version and delete marker under the prefix (ListObjectVersions, pagination inside). */
+  listObjectVersions(bucket: string, prefix?: string, options?: RequestOptions): Promise<ListedVersion[]>;
 }

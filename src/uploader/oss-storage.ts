@@ -7,6 +7,9 @@ import type { CredentialsProvider, OssCredentials } from './credentials-provider
 import { StorageError } from './errors.js';
 import type {
   Body,
+  BucketVersioning,
+  DeletedObject,
+  ListedVersion,
   CompletedPart,
   GetOptions,
   LifecycleRule,
@@ -21,6 +24,9 @@ import type {
   RequestOptions,
   StoredChecksums,
 } from './object-storage.js';
+
+/** In-memory bodies up to this size go in one call that no abort can cut short; bigger ones as a stream that can be. */
+const ABORT_UNCHECKED_PUT_BYTES = 1024 * 1024;
 
 const CRC_HEADER = 'x-oss-hash-crc64ecma';
 /** Secrets and tokens of the last few credential sets, kept out of error details. */
@@ -51,7 +57,7 @@ export class OssStorage implements ObjectStorage {
 
   async put(ref: ObjectRef, body: Body, options: NewObjectOptions & RequestOptions = {}): Promise<StoredChecksums> {
     const { inMemory } = body;
-    if (inMemory) {
+    if (inMemory && inMemory.length <= ABORT_UNCHECKED_PUT_BYTES) {
       // Small enough to be sent before an abort could matter: the signal is only checked up front.
       options.signal?.throwIfAborted();
       // ali-oss sends a buffer with its Content-MD5: the server refuses damaged bytes itself.
@@ -73,7 +79,9 @@ export class OssStorage implements ObjectStorage {
 
   async head(ref: ObjectRef, options: RequestOptions = {}): Promise<ObjectInfo | undefined> {
     try {
-      const result = await this.call('HeadObject', ref, (client) => client.head(ref.key, sdkOptions(options)));
+      const result = await this.call('HeadObject', ref, (client) =>
+        client.head(ref.key, { ...versionSubres(ref), ...sdkOptions(options) }),
+      );
       return {
         ...checksumsOf(result.res),
         size: Number(headerValue(result.res, 'content-length')),
@@ -168,8 +176,10 @@ export class OssStorage implements ObjectStorage {
     return uploads;
   }
 
-  async deleteObject(ref: ObjectRef, options: RequestOptions = {}): Promise<void> {
-    await this.call('DeleteObject', ref, (client) => client.delete(ref.key, sdkOptions(options)));
+  async deleteObject(ref: ObjectRef, options: RequestOptions = {}): Promise<DeletedObject> {
+    const { res } = await this.call('DeleteObject', ref, (client) => client.delete(ref.key, sdkOptions(options)));
+    const versionId = headerValue(res, 'x-oss-version-id');
+    return { deleteMarker: headerValue(res, 'x-oss-delete-marker') === 'true', ...(versionId !== undefined ? { versionId } : {}) };
   }
 
   async getLifecycleRules(bucket: string, options: RequestOptions = {}): Promise<LifecycleRule[]> {
@@ -210,7 +220,8 @@ export class OssStorage implements ObjectStorage {
     const headers: Record<string, string> = {};
     if (options.range) headers.Range = `bytes=${options.range.start}-${options.range.end}`;
     if (options.ifMatch) headers['If-Match'] = options.ifMatch;
-    const result = await this.call('GetObject', ref, (client) => client.getStream(ref.key, { headers, ...sdkOptions(options) }));
+    const subres = versionSubres(ref);
+    const result = await this.call('GetObject', ref, (client) => client.getStream(ref.key, { headers, ...subres, ...sdkOptions(options) }));
     const { stream, res } = result;
     const onAbort = (): void => {
       stream.destroy(new Error('download aborted', { cause: options.signal?.reason }));
@@ -245,6 +256,56 @@ export class OssStorage implements ObjectStorage {
       token = page.nextContinuationToken;
     }
     return objects;
+  }
+
+  async getVersioning(bucket: string, options: RequestOptions = {}): Promise<BucketVersioning | undefined> {
+    const { versionStatus } = await this.call('GetBucketVersioning', { bucket, key: '' }, (client) =>
+      client.getBucketVersioning(bucket, sdkOptions(options)),
+    );
+    return versionStatus === 'Enabled' || versionStatus === 'Suspended' ? versionStatus : undefined;
+  }
+
+  async listObjectVersions(bucket: string, prefix = '', options: RequestOptions = {}): Promise<ListedVersion[]> {
+    const versions: ListedVersion[] = [];
+    const ref = { bucket, key: prefix };
+    let keyMarker: string | undefined;
+    let versionIdMarker: string | undefined;
+    for (;;) {
+      const query: Record<string, string | number> = { maxKeys: 1000 };
+      if (prefix) query.prefix = prefix;
+      if (keyMarker !== undefined) query.keyMarker = keyMarker;
+      if (versionIdMarker !== undefined) query.versionIdMarker = versionIdMarker;
+      const page = await this.call('ListObjectVersions', ref, (client) => client.getBucketVersions(query, sdkOptions(options)));
+      for (const o of page.objects ?? []) {
+        versions.push({
+          key: o.name,
+          versionId: o.versionId,
+          isLatest: o.isLatest,
+          lastModified: o.lastModified,
+          deleteMarker: false,
+          size: Number(o.size),
+          etag: o.etag,
+          storageClass: o.storageClass,
+        });
+      }
+      for (const d of page.deleteMarker ?? []) {
+        // ali-oss drops a marker's IsLatest: isLatest here is never true for one.
+        versions.push({
+          key: d.name,
+          versionId: d.versionId,
+          isLatest: false,
+          lastModified: d.lastModified,
+          deleteMarker: true,
+          size: 0,
+          etag: '',
+          storageClass: undefined,
+        });
+      }
+      if (!page.isTruncated || (page.nextKeyMarker === keyMarker && page.nextVersionIdMarker === versionIdMarker)) break;
+      keyMarker = page.nextKeyMarker ?? undefined;
+      versionIdMarker = page.nextVersionIdMarker ?? undefined;
+    }
+    return versions;
   }
 
   /**
@@ -377,6 +438,11 @@ async function withBodyStream<T>(body: Body, signal: AbortSignal | undefined, se
   }
 }
 
+/** ali-oss reads a version id from `subres` (GET, HEAD). */
+function versionSubres(ref: ObjectRef): Record<string, unknown> {
+  return ref.versionId === undefined ? {} : { subres: { versionId: ref.versionId } };
+}
+
 function sdkOptions(options: RequestOptions): Record<string, unknown> {
   return options.timeoutMs !== undefined ? { timeout: options.timeoutMs } : {};
 }
@@ -390,6 +456,13 @@ function newObjectHeaders(options: NewObjectOptions): Record<string, string> {
   if (options.contentType) headers['Content-Type'] = options.contentType;
   if (options.storageClass) headers['x-oss-storage-class'] = options.storageClass;
   for (const [name, value] of Object.entries(options.meta ?? {})) headers[`x-oss-meta-${name}`] = value;
+  if (options.encryption) {
+    headers['x-oss-server-side-encryption'] = options.encryption.algorithm;
+    if (options.encryption.kmsKeyId) headers['x-oss-server-side-encryption-key-id'] = options.encryption.kmsKeyId;
+  }
+  const tags = Object.entries(options.tags ?? {});
+  if (tags.length > 0)
+    headers['x-oss-tagging'] = tags.map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(value)}`).join('&');
   return headers;
 }
 

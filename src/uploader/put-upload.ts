@@ -1,5 +1,4 @@
 import { FileChangedError } from './errors.js';
-import { HashedFileRange } from './hashed-file-range.js';
 import { InMemoryBody } from './in-memory-body.js';
 import type { UploadOutcome } from './journal.js';
 import { fingerprintChange, fingerprintOf } from './local-file.js';
@@ -8,26 +7,25 @@ import { requestTimeoutMs, sendVerified } from './upload-context.js';
 import type { UploadContext } from './upload-context.js';
 
 /**
- * A small file in one PutObject. Sent again (bounded) if the server's checksums disagree; never
- * marked done if the file changed while it was read (one that only grew gives a prefix snapshot).
+ * A small file in one PutObject, sent from memory: `snapshot` is its content, read whole and checked
+ * unchanged across the read (see snapshotFile). Sent again (bounded) if the server's checksums
+ * disagree.
  *
- * `snapshot`: the file's bytes, read whole and checked unchanged across the read (see snapshotFile):
- * sent from memory, no re-stat needed. Without it the file is streamed and hashed on the way, and
- * stat'ed again afterwards.
+ * `recheck`: stat the file again once the object is stored. A file that changed meanwhile is not
+ * marked done: the object holds a consistent earlier version (or, if the file only grew, a true
+ * prefix snapshot of it), and the re-queued upload replaces it.
  */
-export async function putFile(ctx: UploadContext, snapshot?: Buffer): Promise<UploadOutcome> {
+export async function putFile(ctx: UploadContext, snapshot: Buffer, recheck: boolean): Promise<UploadOutcome> {
   const { storage, ref, settings, fingerprint } = ctx;
-  const body = snapshot ? new InMemoryBody(snapshot) : new HashedFileRange(ctx.file, 0, fingerprint.size, settings.readHighWaterMark);
+  const body = new InMemoryBody(snapshot);
   // Invariant: the object's recorded checksums are forgotten (durably) before a PutObject is sent.
-  // Once sent, the object may hold these bytes (or, streamed, a torn mix) even if we never hear back.
+  // Once sent, the object may hold these bytes even if we never hear back.
   ctx.journal.objectReplacing();
   const { stored, local } = await sendVerified(`PutObject oss://${ref.bucket}/${ref.key}`, body, settings, () =>
     storage.put(ref, body, { ...ctx.newObject, signal: ctx.signal, timeoutMs: requestTimeoutMs(settings, fingerprint.size) }),
   );
   let prefixSnapshot = false;
-  if (!snapshot) {
-    // Changed while streamed: the object holds a true prefix snapshot (a log that grew) or a mix of
-    // old and new bytes: not done then; the re-queued upload replaces it.
+  if (recheck) {
     const change = fingerprintChange(fingerprint, await fingerprintOf(ctx.file));
     if (change && !(await isPrefixSnapshot(ctx.file, fingerprint, local.crc64))) throw new FileChangedError(ctx.localPath, change);
     prefixSnapshot = change !== undefined;

@@ -82,29 +82,6 @@ function isNetworkError(err: Error): boolean {
   return (typeof code === 'string' && RETRY_CODES.has(code)) || /socket hang up/i.test(err.message);
 }
 
-export interface BackoffOptions {
-  baseMs: number;
-  capMs: number;
-}
-
-export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 200, capMs: 30_000 };
-
-/**
- * Exponential back-off with full jitter (attempt is 1-based: the wait before attempt + 1).
- * Pure given `random`; a RetryAfterError sets a floor.
- */
-export function fullJitterBackoff(
-  attempt: number,
-  err: unknown,
-  { baseMs, capMs }: BackoffOptions = DEFAULT_BACKOFF,
-  random: () => number = Math.random,
-): number {
-  const ceiling = Math.min(capMs, baseMs * 2 ** Math.max(0, attempt - 1));
-  const jittered = Math.floor(random() * ceiling);
-  const floor = err instanceof RetryAfterError ? err.retryAfterMs : 0;
-  return Math.max(jittered, floor);
-}
-
 export interface RetryEvent {
   operation: string;
   /** The attempt that failed (1-based). */
@@ -113,15 +90,20 @@ export interface RetryEvent {
   error: unknown;
 }
 
+/** How long one request keeps trying (its first attempt included) before its last error is thrown. */
+export const DEFAULT_RETRY_MAX_TIME_MS = 120_000;
+
 export interface RetryPolicy {
-  /** Attempts per request, the first included. */
-  maxAttempts: number;
-  backoff: (attempt: number, err: unknown) => number;
+  /**
+   * A time budget per request, not an attempt count: how many attempts fit depends on the shared
+   * pacer's delay, which other requests raise and lower too. No retry is started after it.
+   */
+  maxTimeMs: number;
   classify: (err: unknown) => ErrorDisposition;
   /** Told before each wait, for logs. */
   onRetry?: (event: RetryEvent) => void;
 }
 
 export function defaultRetryPolicy(overrides: Partial<RetryPolicy> = {}): RetryPolicy {
-  return { maxAttempts: 8, backoff: (attempt, err) => fullJitterBackoff(attempt, err), classify: classifyError, ...overrides };
+  return { classify: classifyError, ...overrides, maxTimeMs: overrides.maxTimeMs ?? DEFAULT_RETRY_MAX_TIME_MS };
 }

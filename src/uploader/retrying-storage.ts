@@ -1,10 +1,12 @@
-import { abortableSleep } from './abortable-sleep.js';
 import type {
   Body,
   CompletedPart,
   GetOptions,
   LifecycleRule,
+  BucketVersioning,
+  DeletedObject,
   ListedObject,
+  ListedVersion,
   ListedPart,
   ListedUpload,
   NewObjectOptions,
@@ -15,36 +17,50 @@ import type {
   RequestOptions,
   StoredChecksums,
 } from './object-storage.js';
+import type { Pacer } from './pacer.js';
 import type { RetryPolicy } from './retry-policy.js';
 
 /**
- * Run fn until it succeeds, the policy calls its error permanent, attempts run out, or the signal
- * fires (the wait is abortable; the error thrown is then the signal's reason).
+ * Run fn until it succeeds, the policy calls its error not retryable (passed straight through), its
+ * time budget would be over before the next start, or the signal fires (the wait is abortable; the
+ * error thrown is then the signal's reason). Every attempt starts when the shared pacer says, and
+ * every retryable error pushes the pacer back: throttling and 5xx, but also a dropped connection or
+ * a damaged body, since each says the endpoint or the way to it is in trouble.
  */
 export async function retryCall<T>(
   operation: string,
+  pacer: Pacer,
   policy: RetryPolicy,
   signal: AbortSignal | undefined,
   fn: () => Promise<T>,
 ): Promise<T> {
+  const deadline = pacer.clock.now() + policy.maxTimeMs;
+  // The first attempt is always made (there is no error to give up with), however long its turn takes.
+  await pacer.waitFor(pacer.reserve()!, Number.POSITIVE_INFINITY, signal);
   for (let attempt = 1; ; attempt++) {
     signal?.throwIfAborted();
+    const regime = pacer.regime;
     try {
-      return await fn();
+      const result = await fn();
+      pacer.succeeded();
+      return result;
     } catch (err) {
       if (signal?.aborted) throw signal.reason;
-      if (attempt >= policy.maxAttempts || policy.classify(err) !== 'retry') throw err;
-      const delayMs = policy.backoff(attempt, err);
-      policy.onRetry?.({ operation, attempt, delayMs, error: err });
-      await abortableSleep(delayMs, signal);
+      if (policy.classify(err) !== 'retry') throw err;
+      pacer.failed(regime, err);
+      const slot = pacer.reserve(deadline);
+      if (slot === undefined) throw err;
+      policy.onRetry?.({ operation, attempt, delayMs: slot.waitMs, error: err });
+      if (!(await pacer.waitFor(slot, deadline, signal))) throw err;
     }
   }
 }
 
-/** ObjectStorage with every request retried by policy (restic's RetryBackend). */
+/** ObjectStorage with every request paced and retried by policy (restic's RetryBackend, rclone's pacer). */
 class RetryingStorage implements ObjectStorage {
   constructor(
     private readonly inner: ObjectStorage,
+    private readonly pacer: Pacer,
     private readonly policy: RetryPolicy,
   ) {}
 
@@ -88,7 +104,7 @@ class RetryingStorage implements ObjectStorage {
     return this.retry('ListMultipartUploads', options, () => this.inner.listMultipartUploads(bucket, prefix, options));
   }
 
-  deleteObject(ref: ObjectRef, options?: RequestOptions): Promise<void> {
+  deleteObject(ref: ObjectRef, options?: RequestOptions): Promise<DeletedObject> {
     return this.retry('DeleteObject', options, () => this.inner.deleteObject(ref, options));
   }
 
@@ -101,11 +117,20 @@ class RetryingStorage implements ObjectStorage {
     return this.retry('ListObjectsV2', options, () => this.inner.listObjects(bucket, prefix, options));
   }
 
+  getVersioning(bucket: string, options?: RequestOptions): Promise<BucketVersioning | undefined> {
+    return this.retry('GetBucketVersioning', options, () => this.inner.getVersioning(bucket, options));
+  }
+
+  listObjectVersions(bucket: string, prefix?: string, options?: RequestOptions): Promise<ListedVersion[]> {
+    return this.retry('ListObjectVersions', options, () => this.inner.listObjectVersions(bucket, prefix, options));
+  }
+
   private retry<T>(operation: string, options: RequestOptions | undefined, fn: () => Promise<T>): Promise<T> {
-    return retryCall(operation, this.policy, options?.signal, fn);
+    return retryCall(operation, this.pacer, this.policy, options?.signal, fn);
   }
 }
 
-export function withRetries(storage: ObjectStorage, policy: RetryPolicy): ObjectStorage {
-  return new RetryingStorage(storage, policy);
+/** `pacer` is the endpoint's: build one per storage, so every request to it shares the slow-down. */
+export function withRetries(storage: ObjectStorage, pacer: Pacer, policy: RetryPolicy): ObjectStorage {
+  return new RetryingStorage(storage, pacer, policy);
 }

@@ -4,7 +4,10 @@ import type {
   CompletedPart,
   GetOptions,
   LifecycleRule,
+  BucketVersioning,
+  DeletedObject,
   ListedObject,
+  ListedVersion,
   ListedPart,
   ListedUpload,
   NewObjectOptions,
@@ -86,7 +89,7 @@ class ThrottledStorage implements ObjectStorage {
     return this.inner.listMultipartUploads(bucket, prefix, options);
   }
 
-  deleteObject(ref: ObjectRef, options?: RequestOptions): Promise<void> {
+  deleteObject(ref: ObjectRef, options?: RequestOptions): Promise<DeletedObject> {
     return this.inner.deleteObject(ref, options);
   }
 
@@ -105,6 +108,14 @@ class ThrottledStorage implements ObjectStorage {
 
   listObjects(bucket: string, prefix?: string, options?: RequestOptions): Promise<ListedObject[]> {
     return this.inner.listObjects(bucket, prefix, options);
+  }
+
+  getVersioning(bucket: string, options?: RequestOptions): Promise<BucketVersioning | undefined> {
+    return this.inner.getVersioning(bucket, options);
+  }
+
+  listObjectVersions(bucket: string, prefix?: string, options?: RequestOptions): Promise<ListedVersion[]> {
+    return this.inner.listObjectVersions(bucket, prefix, options);
   }
 
   /**

@@ -12,7 +12,6 @@ export interface UploaderSettings {
   multipartThreshold: number;
   partConcurrency: number;
   readHighWaterMark: number;
-  inMemoryPutBytes: number;
   maxBufferedPartBytes: number;
   requestTimeoutBaseMs: number;
   /** The slowest bandwidth a body request is given time for. */

@@ -2,21 +2,19 @@
  * A file that never stops growing (a live log) is backed up as a true prefix snapshot, at a bounded
  * cost: the README's "goes up as it is after fifteen windows".
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once as onceEvent } from 'node:events';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSyncFixture, type SyncFixture } from '../helpers/sync-fixture.js';
 import { waitFor } from '../helpers/wait.js';
+import { startWriter, stopWriter } from '../helpers/writer-child.js';
 
 const MiB = 1024 * 1024;
 
 let fx: SyncFixture | undefined;
-let writer: ChildProcess | undefined;
 afterEach(async () => {
-  await stopWriting();
+  await stopWriter();
   await fx?.cleanup();
   fx = undefined;
 });
@@ -40,7 +38,7 @@ setInterval(() => fs.writeSync(fd, String(++n).padStart(12, '0'), 0), 100);`;
 
 /** Rewrites the first 12 bytes of the file in place (a counter) every 100 ms: same size, new bytes. */
 function keepRewriting(path: string): void {
-  writer = spawn(process.execPath, ['-e', REWRITER, path], { stdio: 'ignore' });
+  void startWriter(REWRITER, [path]);
 }
 
 /** The REWRITER's counter in the file, 0 before it began. */
@@ -48,21 +46,9 @@ function rewrites(path: string): number {
   return Number(readFileSync(path).subarray(0, 12).toString()) || 0;
 }
 
-/**
- * Appends 1 KiB to each file every 100 ms, until stopped. In a process of its own: a pause of this
- * test's worker (a busy machine) must not look to the daemon like the files settling.
- */
+/** Appends 1 KiB to each file every 100 ms, until stopped. */
 function keepAppending(paths: string[], initialBytes?: number): void {
-  const env = { ...process.env, ...(initialBytes !== undefined ? { INITIAL_BYTES: String(initialBytes) } : {}) };
-  writer = spawn(process.execPath, ['-e', APPENDER, ...paths], { stdio: 'ignore', env });
-}
-
-async function stopWriting(): Promise<void> {
-  const child = writer;
-  writer = undefined;
-  if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGKILL');
-  await onceEvent(child, 'exit');
+  void startWriter(APPENDER, paths, initialBytes !== undefined ? { INITIAL_BYTES: String(initialBytes) } : {});
 }
 
 function rowOf(stateDb: string, relPath: string): { state: string; size: number; remote_size: number | null } | undefined {
@@ -99,8 +85,11 @@ describe('a file that never stops growing (a live log), in `run`', () => {
         const file = readFileSync(join(fx.folder('main'), name));
         expect(file.length).toBeGreaterThan(object.length); // it grew meanwhile ...
         expect(file.subarray(0, object.length).equals(object)).toBe(true); // ... and the object is its prefix
-        // Honest: the row is not verified; what it records is what was uploaded.
-        const row = rowOf(fx.stateDb, name);
+        // Honest: the row is not verified; what it records is what was uploaded (recorded just after
+        // the object is stored, so waited for).
+        const row = await waitFor(() => (rowOf(fx!.stateDb, name)?.remote_size != null ? rowOf(fx!.stateDb, name) : undefined), {
+          what: `${name}'s snapshot recorded`,
+        });
         expect(row?.state).not.toBe('verified');
         expect(row?.remote_size).toBeGreaterThanOrEqual(size);
       }
@@ -122,7 +111,7 @@ describe('a file that never stops growing (a live log), in `run`', () => {
       }
 
       // Once it stops, it settles and goes up whole: verified, the object equal to the file.
-      await stopWriting();
+      await stopWriter();
       for (const name of Object.keys(files)) {
         await waitFor(() => rowOf(fx!.stateDb, name)?.state === 'verified', { timeoutMs: 60_000, what: `${name} verified` });
         expect((await fx.remote(`main/${name}`))?.equals(readFileSync(join(fx.folder('main'), name)))).toBe(true);

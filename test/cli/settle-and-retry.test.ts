@@ -1,5 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once as onceEvent } from 'node:events';
 import { appendFileSync, lstatSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { StateStore } from '../../src/store/index.js';
 import { join } from 'node:path';
@@ -7,11 +5,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createTree } from '../helpers/fixtures.js';
 import { createSyncFixture, type SyncFixture } from '../helpers/sync-fixture.js';
 import { waitFor } from '../helpers/wait.js';
+import { startWriter, stopWriter } from '../helpers/writer-child.js';
 
 let fx: SyncFixture | undefined;
-let writer: ChildProcess | undefined;
 afterEach(async () => {
-  await stopWriting();
+  await stopWriter();
   await fx?.cleanup();
   fx = undefined;
 });
@@ -24,24 +22,10 @@ const timer = setInterval(() => {
   if (n >= times) clearInterval(timer);
 }, 20);`;
 
-/**
- * Appends a line to the file every 20 ms (a dump being written), `times` times or until stopped.
- * In a process of its own: a pause of this test's worker (a busy machine) must not look to the
- * daemon like the file settling.
- */
+/** Appends a line to the file every 20 ms (a dump being written), `times` times or until stopped. */
 function keepWriting(path: string, times = Infinity): Promise<void> {
   writeFileSync(path, 'line 0\n');
-  const child = spawn(process.execPath, ['-e', APPENDER, path, String(times)], { stdio: 'ignore' });
-  writer = child;
-  return onceEvent(child, 'exit').then(() => undefined);
-}
-
-async function stopWriting(): Promise<void> {
-  const child = writer;
-  writer = undefined;
-  if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGKILL');
-  await onceEvent(child, 'exit');
+  return startWriter(APPENDER, [path, String(times)]);
 }
 
 // The fixture's settle window is 300 ms.
@@ -65,7 +49,7 @@ describe('the settle window at start-up and in `once`', () => {
     void keepWriting(join(fx.folder('main'), 'app.log'));
     const once = fx.spawnCli(['once', '--config', fx.configPath]);
     const { code } = await once.exited;
-    await stopWriting();
+    await stopWriter();
     expect(code).toBe(1);
     expect(once.stderr.join('\n')).toContain('not synced: 1 file(s) still being written after 3 s, not uploaded: app.log');
     expect(await fx.remoteKeys()).toEqual(['main/done.txt']);
@@ -110,7 +94,7 @@ describe('the settle window, at its edges', () => {
     void keepWriting(dump);
     const once = fx.spawnCli(['once', '--config', fx.configPath]);
     const { code } = await once.exited;
-    await stopWriting();
+    await stopWriter();
     expect(code).toBe(1);
     expect(once.stderr.join('\n')).toContain('still being written after 3 s, not uploaded: dump.sql');
     expect((await fx.remote('main/dump.sql'))?.toString()).toBe('complete v1\n');
@@ -126,7 +110,7 @@ describe('the settle window, at its edges', () => {
     const asked = Date.now();
     once.child.kill('SIGTERM');
     await once.exited;
-    await stopWriting();
+    await stopWriter();
     expect(Date.now() - asked).toBeLessThan(15_000);
     expect(await fx.remoteKeys()).toEqual([]);
   });
@@ -143,7 +127,7 @@ describe('the settle window, at its edges', () => {
       timeoutMs: 30_000,
       what: 'a newer app.log uploaded',
     });
-    await stopWriting();
+    await stopWriter();
   });
 
   it('with settle_time 0, a file dated in the future (clock skew) is uploaded at once', async () => {

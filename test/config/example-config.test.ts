@@ -1,7 +1,8 @@
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_IGNORES, loadConfig, redactedConfig } from '../../src/config/index.js';
+import { loadConfig, redactedConfig } from '../../src/config/index.js';
+import { TEMP_FILE_GLOBS } from '../../src/lib/path-globs.js';
 import { tempDir } from '../helpers/fixtures.js';
 
 const EXAMPLE = join(import.meta.dirname, '..', '..', 'config.example.yaml');
@@ -42,7 +43,7 @@ describe('config.example.yaml', () => {
     expect(config.watcher).toBe('auto');
     expect(config.maxAttempts).toBe(10);
     expect(config.shutdownGraceMs).toBe(10_000);
-    expect(config.ignore).toEqual([...DEFAULT_IGNORES, '*.bak']);
+    expect(config.ignore).toEqual([...TEMP_FILE_GLOBS, '*.bak']);
     expect(config.warnings).toEqual([]);
     expect(config.folders).toEqual([
       {

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OSS_LINES, configWorkspace } from './config-fixture.js';
 import type { ConfigWorkspace } from './config-fixture.js';
@@ -77,5 +78,51 @@ describe('folder resolution', () => {
     expect(error.message).toContain(
       'config.yaml:8:37: folders[2].prefix: prefix "same/" in bucket bkt overlaps prefix "same/" of folders[1] (line 7)',
     );
+  });
+});
+
+describe('per-folder object headers (server_side_encryption, kms_key_id, tags)', () => {
+  let ws: ConfigWorkspace;
+  beforeEach(() => {
+    ws = configWorkspace({ 'a/x': 'x', 'b/y': 'y' });
+  });
+  afterEach(() => ws.remove());
+
+  it('reads encryption with a KMS key id and tags, {hostname} standing for the host name', () => {
+    const config = ws.load([
+      ...OSS_LINES,
+      'folders:',
+      '  - path: a',
+      '    bucket: bkt',
+      '    prefix: a',
+      '    server_side_encryption: KMS',
+      '    kms_key_id: key-1234',
+      '    tags: { folder: photos, host: "{hostname}", year: 2026 }',
+      '  - { path: b, bucket: bkt, prefix: b, server_side_encryption: SM4 }',
+    ]);
+    expect(config.folders[0]).toMatchObject({
+      encryption: { algorithm: 'KMS', kmsKeyId: 'key-1234' },
+      tags: { folder: 'photos', host: hostname(), year: '2026' },
+    });
+    expect(config.folders[1]!.encryption).toEqual({ algorithm: 'SM4' });
+    expect(config.folders[1]!.tags).toBeUndefined();
+  });
+
+  it('names the key at fault: a bad algorithm, a KMS key id without KMS, tags over OSS limits', () => {
+    const error = ws.fail([
+      ...OSS_LINES,
+      'folders:',
+      '  - { path: a, bucket: bkt, prefix: a, server_side_encryption: DES }',
+      '  - { path: b, bucket: bkt, prefix: b, server_side_encryption: AES256, kms_key_id: k1 }',
+      '  - { path: b, bucket: bkt, prefix: c, kms_key_id: k2 }',
+      `  - { path: a, bucket: bkt, prefix: d, tags: { ${'k'.repeat(129)}: v, ok: ${'v'.repeat(257)} } }`,
+      `  - { path: a, bucket: bkt, prefix: e, tags: { ${Array.from({ length: 11 }, (_, i) => `t${i}: v`).join(', ')} } }`,
+    ]);
+    expect(error.message).toContain('folders[0].server_side_encryption: expected one of AES256, KMS, SM4, got "DES"');
+    expect(error.message).toContain('folders[1].kms_key_id: is only used with server_side_encryption: KMS, and it is AES256');
+    expect(error.message).toContain('folders[2].kms_key_id: is only used with server_side_encryption: KMS, and none is set');
+    expect(error.message).toContain(`folders[3].tags.${'k'.repeat(129)}: tag key is 129 characters; OSS allows at most 128`);
+    expect(error.message).toContain('folders[3].tags.ok: tag value is 257 characters; OSS allows at most 256');
+    expect(error.message).toContain('folders[4].tags: has 11 tags; OSS allows at most 10 on an object');
   });
 });

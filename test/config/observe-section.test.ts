@@ -63,6 +63,24 @@ describe('http: and notify: sections', () => {
     expect(JSON.stringify(redactedConfig(config))).not.toContain('pw-secret-1');
   });
 
+  // One loopback test for the listener, the Host check and the emulator (src/lib/loopback.ts):
+  // a name that only starts like a loopback address resolves wherever its owner likes.
+  it('counts a name starting with "127." as reachable from other machines, and 127.x.y.z and [::1] as loopback', () => {
+    const error = ws.fail([...OSS_LINES, 'http:', '  listen: 127.attacker.example:8384', ...ONE_FOLDER]);
+    expect(error.message).toContain(at(6, 11, 'http.listen: 127.attacker.example is reachable from other machines'));
+    for (const [listen, host] of [
+      ['127.3.2.1:8384', '127.3.2.1'],
+      ['[::1]:8384', '::1'],
+      ['localhost:8384', 'localhost'],
+    ])
+      expect(ws.load([...OSS_LINES, 'http:', `  listen: "${listen}"`, ...ONE_FOLDER]).http?.listen).toEqual({
+        kind: 'tcp',
+        host,
+        port: 8384,
+        loopback: true,
+      });
+  });
+
   it('reports bad values at their place without echoing a secret', () => {
     const error = ws.fail(
       [

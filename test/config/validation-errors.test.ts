@@ -54,6 +54,14 @@ describe('config validation errors', () => {
     expect(ws.load([...OSS_LINES, 'concurrency:', '  memory: 8MiB', ...ONE_FOLDER]).concurrency.memoryBytes).toBe(8 * 1024 * 1024);
   });
 
+  it('reads oss.retry_max_time, the time budget of one request, and reports a bad one at its value', () => {
+    expect(ws.load([...OSS_LINES, '  retry_max_time: 30s', ...ONE_FOLDER]).oss.retryMaxTimeMs).toBe(30_000);
+    expect(ws.load([...OSS_LINES, ...ONE_FOLDER]).oss.retryMaxTimeMs).toBeUndefined();
+    expect(ws.fail([...OSS_LINES, '  retry_max_time: 3 tries', ...ONE_FOLDER]).message).toContain(
+      at(5, 19, 'oss.retry_max_time: unknown unit "tries"'),
+    );
+  });
+
   it('requires at least one folder', () => {
     expect(ws.fail(OSS_LINES).message).toContain(at(1, 1, 'folders: missing: list at least one folder to watch'));
     expect(ws.fail([...OSS_LINES, 'folders: []']).message).toContain(at(5, 10, 'folders: expected a list of at least one folder'));

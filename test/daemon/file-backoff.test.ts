@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fileRetryDelayMs } from '../../src/daemon/file-backoff.js';
+import { fileRetryDelayMs } from '../../src/daemon/transfer-worker.js';
 
 describe('fileRetryDelayMs', () => {
   it('doubles from 2 s up to 10 minutes, between half and all of that, so files that failed together spread out', () => {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FolderConfig } from '../../src/config/index.js';
 import { FolderSync } from '../../src/daemon/folder-sync.js';
-import { Logger } from '../../src/daemon/logger.js';
+import { Logger } from '../../src/lib/logger.js';
 import { createTree } from '../helpers/fixtures.js';
 import { cannotMount, mountTmpfs, umount } from '../helpers/mounts.js';
 import { useStore } from '../helpers/store.js';
@@ -62,7 +62,7 @@ describe.skipIf(mountRefused !== undefined)('FolderSync.fileGone (a mirror folde
       onWork: () => undefined,
       onRemoved: () => undefined,
       watch: false,
-      onStoreFailure: (err) => {
+      onStoreError: (err) => {
         throw err;
       },
     });

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { FolderConfig } from '../../src/config/index.js';
 import { FolderSync } from '../../src/daemon/folder-sync.js';
-import { Logger } from '../../src/daemon/logger.js';
+import { Logger } from '../../src/lib/logger.js';
 import { watchesOfProcess } from '../../src/daemon/watch/inotify-budget.js';
 import { createTree } from '../helpers/fixtures.js';
 import { useStore } from '../helpers/store.js';
@@ -36,7 +36,7 @@ describe('FolderSync closed while it starts', () => {
       onWork: () => undefined,
       onRemoved: () => undefined,
       watch: true,
-      onStoreFailure: (err) => {
+      onStoreError: (err) => {
         throw err;
       },
     });

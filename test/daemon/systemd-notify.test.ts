@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SystemdNotifier } from '../../src/daemon/systemd-notifier.js';
-import { Logger } from '../../src/daemon/logger.js';
+import { Logger } from '../../src/lib/logger.js';
 import { createTree } from '../helpers/fixtures.js';
 import { startNotifyReceiver, type NotifyReceiver } from '../helpers/notify-socket.js';
 import { createSyncFixture, type SyncFixture } from '../helpers/sync-fixture.js';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { loadConfig } from '../../src/config/index.js';
 import { Daemon } from '../../src/daemon/daemon.js';
-import { Logger } from '../../src/daemon/logger.js';
+import { Logger } from '../../src/lib/logger.js';
 import { StateStore } from '../../src/store/index.js';
 import { startTestEmulator, type TestEmulator } from './emulator.js';
 import { tempDir } from './fixtures.js';
@@ -24,6 +24,8 @@ export interface FolderSpec {
   include?: string[];
   exclude?: string[];
   watcher?: 'auto' | 'chokidar' | 'native' | 'poll';
+  /** Any other folder keys, written as given (e.g. server_side_encryption, tags). */
+  more?: Record<string, unknown>;
 }
 
 export interface SyncFixture {
@@ -79,6 +81,7 @@ export async function createSyncFixture(
           endpoint: emu.endpoint,
           access_key_id: emu.accessKeyId,
           access_key_secret: '${TEST_OSS_SECRET:-' + emu.accessKeySecret + '}',
+          retry_max_time: '5s', // a request failing for good gives up soon, as tests wait for that
         },
         state_db: stateDb,
         log_level: 'debug',
@@ -97,6 +100,7 @@ export async function createSyncFixture(
           ...(f.include ? { include: f.include } : {}),
           ...(f.exclude ? { exclude: f.exclude } : {}),
           ...(f.watcher ? { watcher: f.watcher } : {}),
+          ...f.more,
         })),
       };
       writeFileSync(configPath, stringify(config));

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { HttpConfig } from '../../src/config/index.js';
-import { Logger } from '../../src/daemon/logger.js';
+import { Logger } from '../../src/lib/logger.js';
 import { ObserveServer } from '../../src/observe/http-server.js';
 import { tempDir } from '../helpers/fixtures.js';
 

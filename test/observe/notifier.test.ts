@@ -1,6 +1,6 @@
 /** The notifier against real local HTTP receivers: back-off, giving up, and never blocking its caller. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { Logger } from '../../src/daemon/logger.js';
+import { Logger } from '../../src/lib/logger.js';
 import { Notifier } from '../../src/observe/notifier.js';
 import { waitFor } from '../helpers/wait.js';
 import { startReceiver } from './observe-helpers.js';

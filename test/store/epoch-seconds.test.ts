@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { epochSeconds, nsOfEpochSeconds } from '../../src/store/row-mapping.js';
+import { epochSeconds, nsOfEpochSeconds } from '../../src/store/reconcile-key.js';
 
 describe('epochSeconds: an mtime as GNU find prints %T@', () => {
   it.each([

@@ -11,7 +11,7 @@ import { StsIssuer } from '../helpers/credential-servers.js';
 import type { IssuedCredentials } from '../helpers/credential-servers.js';
 import { waitFor } from '../helpers/wait.js';
 import { MemoryJournal } from './memory-journal.js';
-import { KiB, testRetryPolicy, useUploaderHarness } from './harness.js';
+import { KiB, testPacer, testRetryPolicy, useUploaderHarness } from './harness.js';
 
 function toCredentials(set: IssuedCredentials): OssCredentials {
   return {
@@ -46,6 +46,7 @@ describe('credentials that renew themselves', () => {
     // The connection's static keys are not the emulator's: only the provider's may sign.
     return withRetries(
       createOssStorage({ endpoint: h.oss.endpoint, accessKeyId: 'unused', accessKeySecret: 'unused' }, p),
+      testPacer(),
       testRetryPolicy(),
     );
   }

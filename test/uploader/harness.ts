@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
-import { FileUploader, createOssStorage, defaultRetryPolicy, fullJitterBackoff, withRetries } from '../../src/uploader/index.js';
+import { FileUploader, Pacer, createOssStorage, defaultRetryPolicy, withRetries } from '../../src/uploader/index.js';
 import type { FileUploaderOptions, ObjectStorage, RetryPolicy } from '../../src/uploader/index.js';
 import { startTestEmulator } from '../helpers/emulator.js';
 import type { TestEmulator } from '../helpers/emulator.js';
@@ -12,9 +12,10 @@ export const KiB = 1024;
 
 export type { TestEmulator };
 
-/** Fast back-off so retry tests finish quickly; attempts as in production. */
+/** A short slow-down so retry tests finish quickly; classification as in production. */
+export const testPacer = (): Pacer => new Pacer({ minDelayMs: 10, maxDelayMs: 100 });
 export const testRetryPolicy = (overrides: Partial<RetryPolicy> = {}): RetryPolicy =>
-  defaultRetryPolicy({ backoff: (attempt, err) => fullJitterBackoff(attempt, err, { baseMs: 10, capMs: 100 }), ...overrides });
+  defaultRetryPolicy({ maxTimeMs: 20_000, ...overrides });
 
 /** A real emulator, a real ali-oss client behind our storage, and a temp dir of real files. */
 export class UploaderHarness {
@@ -31,13 +32,13 @@ export class UploaderHarness {
     this.dir?.remove();
   }
 
-  storage(overrides: { accessKeySecret?: string; policy?: RetryPolicy } = {}): ObjectStorage {
+  storage(overrides: { accessKeySecret?: string; policy?: RetryPolicy; pacer?: Pacer } = {}): ObjectStorage {
     const raw = createOssStorage({
       endpoint: this.oss.endpoint,
       accessKeyId: this.oss.accessKeyId,
       accessKeySecret: overrides.accessKeySecret ?? this.oss.accessKeySecret,
     });
-    return withRetries(raw, overrides.policy ?? testRetryPolicy());
+    return withRetries(raw, overrides.pacer ?? testPacer(), overrides.policy ?? testRetryPolicy());
   }
 
   /** Small parts so multipart paths run on files of a few hundred KiB. */

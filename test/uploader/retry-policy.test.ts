@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FatalError, IntegrityError, PermanentError, RetryAfterError, StorageError } from '../../src/uploader/errors.js';
-import { classifyError, fullJitterBackoff } from '../../src/uploader/retry-policy.js';
+import { classifyError } from '../../src/uploader/retry-policy.js';
 
 const storageError = (code: string | undefined, status: number | undefined): StorageError =>
   new StorageError('UploadPart', 'bucket', 'key', code, status, 'req-1');
@@ -33,22 +33,5 @@ describe('classifyError', () => {
     }
     expect(classifyError(new PermanentError('no'))).toBe('permanent');
     expect(classifyError(new Error('a bug'))).toBe('permanent');
-  });
-});
-
-describe('fullJitterBackoff', () => {
-  const opts = { baseMs: 100, capMs: 30_000 };
-
-  it('grows exponentially up to the cap, jittered over [0, ceiling)', () => {
-    expect(fullJitterBackoff(1, undefined, opts, () => 0.999)).toBe(99);
-    expect(fullJitterBackoff(2, undefined, opts, () => 0.999)).toBe(199);
-    expect(fullJitterBackoff(4, undefined, opts, () => 0.5)).toBe(400);
-    expect(fullJitterBackoff(30, undefined, opts, () => 0.999)).toBe(29_970);
-    expect(fullJitterBackoff(3, undefined, opts, () => 0)).toBe(0);
-  });
-
-  it('waits at least what a RetryAfterError asks', () => {
-    const err = new RetryAfterError(5_000, { cause: new Error('slow down') });
-    expect(fullJitterBackoff(1, err, opts, () => 0.5)).toBe(5_000);
   });
 });

@@ -1,7 +1,7 @@
 import { unlinkSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { crc64 } from '../../src/lib/crc64.js';
-import { FileGoneError, IntegrityError, StorageError, UploadAbortedError, classifyError } from '../../src/uploader/index.js';
+import { FileGoneError, IntegrityError, Pacer, StorageError, UploadAbortedError, classifyError } from '../../src/uploader/index.js';
 import type { RetryEvent } from '../../src/uploader/index.js';
 import { waitFor } from '../helpers/wait.js';
 import { KiB, useUploaderHarness, testRetryPolicy } from './harness.js';
@@ -144,9 +144,12 @@ describe('FileUploader under faults (injected by the emulator)', () => {
       action: { type: 'error', status: 503, code: 'SlowDown' },
     });
     const controller = new AbortController();
-    const slowPolicy = testRetryPolicy({ maxAttempts: 100, backoff: () => 3_600_000 });
+    const hourLong = {
+      pacer: new Pacer({ minDelayMs: 3_600_000, maxDelayMs: 3_600_000 }),
+      policy: testRetryPolicy({ maxTimeMs: 7_200_000 }),
+    };
     const upload = h
-      .uploader({}, h.storage({ policy: slowPolicy }))
+      .uploader({}, h.storage(hourLong))
       .upload({ localPath: path, bucket: h.oss.bucket, key: 'abort-wait.bin', journal: new MemoryJournal(), signal: controller.signal });
     await waitFor(() => h.requests('abort-wait.bin', 'PutObject').length === 1, { what: 'the first PutObject' });
     controller.abort();

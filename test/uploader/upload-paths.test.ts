@@ -26,16 +26,6 @@ describe('FileUploader happy paths (real ali-oss, real emulator, real files)', (
     expect(h.requests('small.bin', 'PutObject')).toHaveLength(1);
   });
 
-  it('streams a PutObject above the in-memory limit, hashing on the way', async () => {
-    const { path, content } = h.randomFile('streamed.bin', 80 * KiB);
-    const outcome = await h
-      .uploader({ inMemoryPutBytes: 16 * KiB })
-      .upload({ localPath: path, bucket: h.oss.bucket, key: 'streamed.bin', journal: new MemoryJournal() });
-    expect(await h.getObject('streamed.bin')).toEqual(content);
-    expect(outcome.crc64).toBe(crc64(content));
-    expect(h.requests('streamed.bin', 'PutObject')).toHaveLength(1);
-  });
-
   it('streams parts bigger than maxBufferedPartBytes instead of reading them whole, byte for byte', async () => {
     const { path, content } = h.randomFile('streamed-parts.bin', 1024 * KiB + 999);
     const outcome = await h

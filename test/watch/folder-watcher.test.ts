@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createFolderWatcher, createPathFilter, SettleTracker } from '../../src/daemon/watch/index.js';
 import type { FolderWatcher, FolderWatcherOptions, SettledFile } from '../../src/daemon/watch/index.js';
+import { TEMP_FILE_GLOBS } from '../../src/lib/path-globs.js';
 import { createTree, tempDir } from '../helpers/fixtures.js';
 import { waitFor } from '../helpers/wait.js';
 import { EventLog } from './event-log.js';
@@ -148,7 +149,7 @@ describe.each(BACKENDS)('%s watcher', (backend) => {
   // which the native watcher keeps out of its own pruning: the filter must still drop them.
   it.each([
     ['', []],
-    [', the built-in globs listed as excludes', ['*.tmp', '*.part', '*.swp', '~*', '.#*']],
+    [', the built-in globs listed as excludes', TEMP_FILE_GLOBS],
   ])('ignores temp and partial files and the state database%s', async (_, exclude) => {
     const db = join(root, 'state.db');
     const filter = createPathFilter({ ignoreAbsolute: [db], exclude });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createPathFilter, isTempFileName } from '../../src/daemon/watch/index.js';
+import { createPathFilter } from '../../src/daemon/watch/index.js';
+import { isTempFileName, TEMP_FILE_GLOBS } from '../../src/lib/path-globs.js';
 import { parcelIgnores } from '../../src/daemon/watch/native-watcher.js';
 
 const ROOT = '/data/photos';
@@ -70,7 +71,7 @@ describe('PathFilter', () => {
   });
 
   it("keeps the config's temp-file globs in force for directories and when built-in ignores are off", () => {
-    const globs = ['*.tmp', '*.part', '*.swp', '~*', '.#*'];
+    const globs = TEMP_FILE_GLOBS;
     const filter = createPathFilter({ exclude: globs });
     expect(filter.acceptsDir('render.tmp')).toBe(false);
     expect(filter.acceptsFile('render.tmp/frame.png', abs('render.tmp/frame.png'))).toBe(false);

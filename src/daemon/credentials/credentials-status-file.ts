@@ -1,4 +1,4 @@
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readPrivateJson, writePrivateJson } from '../../lib/private-json-file.js';
 import type { CredentialsState } from '../../uploader/index.js';
 
 /**
@@ -10,17 +10,10 @@ export function credentialsStatusPath(stateDb: string): string {
 }
 
 export function writeCredentialsStatus(stateDb: string, state: CredentialsState): void {
-  const path = credentialsStatusPath(stateDb);
-  const temp = `${path}.${process.pid}.tmp`;
-  writeFileSync(temp, `${JSON.stringify(state)}\n`, { mode: 0o600 });
-  renameSync(temp, path); // readers see the old or the new state, never half of one
+  writePrivateJson(credentialsStatusPath(stateDb), state);
 }
 
 export function readCredentialsStatus(stateDb: string): CredentialsState | undefined {
-  try {
-    const data = JSON.parse(readFileSync(credentialsStatusPath(stateDb), 'utf8')) as CredentialsState;
-    return typeof data.kind === 'string' ? data : undefined;
-  } catch {
-    return undefined;
-  }
+  const data = readPrivateJson(credentialsStatusPath(stateDb)) as CredentialsState | undefined;
+  return typeof data?.kind === 'string' ? data : undefined;
 }

@@ -1,4 +1,4 @@
-import { nsOfEpochSeconds } from '../../store/row-mapping.js';
+import { parseReconcileKey } from '../../store/reconcile-key.js';
 import type { WalkEntry } from '../watch/tree-walker.js';
 import type { ReconcileBatch } from './reconcile-walk.js';
 
@@ -12,21 +12,10 @@ export class FindBatch implements ReconcileBatch {
     private readonly devs: readonly string[],
   ) {}
 
-  /** reconcileKey() is `size:seconds:ino/relPath`. */
   entry(i: number): WalkEntry {
     const key = this.keys[i]!;
-    const afterSize = key.indexOf(':');
-    const afterMtime = key.indexOf(':', afterSize + 1);
-    const afterIno = key.indexOf('/', afterMtime + 1);
-    const mtimeNs = nsOfEpochSeconds(key.slice(afterSize + 1, afterMtime));
-    if (afterSize < 1 || mtimeNs === undefined || afterIno < 0)
-      throw new Error(`find printed a record not in the expected shape: ${JSON.stringify(key)}`);
-    return {
-      relPath: key.slice(afterIno + 1),
-      size: Number(key.slice(0, afterSize)),
-      mtimeNs,
-      ino: BigInt(key.slice(afterMtime + 1, afterIno)),
-      dev: BigInt(this.devs[i]!),
-    };
+    const file = parseReconcileKey(key);
+    if (file === undefined) throw new Error(`find printed a record not in the expected shape: ${JSON.stringify(key)}`);
+    return { ...file, dev: BigInt(this.devs[i]!) };
   }
 }

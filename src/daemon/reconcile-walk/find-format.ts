@@ -1,9 +1,11 @@
+import { RECONCILE_KEY_FIND_FORMAT } from '../../store/reconcile-key.js';
+
 /**
  * What a FindWalk asks GNU find for: one NUL-terminated record per regular file, its device and
- * then its reconcile key exactly as the state store writes it (reconcileKey(): the mtime as `%T@`).
+ * then its reconcile key exactly as the state store writes it (RECONCILE_KEY_FIND_FORMAT).
  * This thread then only splits find's output: no parsing, no BigInt, no stat object per file.
  */
-export const FIND_RECORD_FORMAT = '%D %s:%T@:%i/%P\\0';
+export const FIND_RECORD_FORMAT = `%D ${RECONCILE_KEY_FIND_FORMAT}\\0`;
 
 /** One file as find printed it: its reconcile key, and its device, which the key leaves out. */
 export interface FindRecord {

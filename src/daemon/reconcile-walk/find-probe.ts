@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { lstatSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { reconcileKey } from '../../store/row-mapping.js';
+import { reconcileKey } from '../../store/reconcile-key.js';
 import { findArgs, parseFindRecord } from './find-format.js';
 
 /** The find run by FindWalk: GNU find from PATH, with messages in the C locale (FindWalk parses them). */

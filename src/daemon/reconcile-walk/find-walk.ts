@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, readSync, statSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { relPathOfReconcileKey } from '../../store/row-mapping.js';
+import { relPathOfReconcileKey } from '../../store/reconcile-key.js';
 import type { PathFilter } from '../watch/path-filter.js';
 import { undecodableName, type WalkError } from '../watch/tree-walker.js';
 import { FindBatch } from './find-batch.js';

@@ -1,5 +1,5 @@
-// row-mapping directly, not the store's index: a walker thread must not load SQLite.
-import { reconcileKey, relPathOfReconcileKey } from '../../store/row-mapping.js';
+// reconcile-key directly, not the store's index: a walker thread must not load SQLite.
+import { reconcileKey, relPathOfReconcileKey } from '../../store/reconcile-key.js';
 import type { WalkEntry } from '../watch/tree-walker.js';
 
 /** What a batch keeps of a file: a BigIntStats or a WalkEntry. */

@@ -10,6 +10,8 @@ import { ObjectNeedsRestoreError, RestoreIntegrityError, UnsafeTargetError } fro
 export interface DownloadJob {
   bucket: string;
   key: string;
+  /** The version to fetch (restore --at); the current object when absent. */
+  versionId?: string;
   /** Absolute path the file gets. */
   target: string;
   /** The restore directory: nothing is written outside it. */
@@ -74,7 +76,7 @@ export function tempPathFor(target: string): string {
 }
 
 async function downloadWhole(deps: DownloadDeps, job: DownloadJob, temp: string, settings: DownloadSettings): Promise<DownloadResult> {
-  const ref = { bucket: job.bucket, key: job.key };
+  const ref = { bucket: job.bucket, key: job.key, versionId: job.versionId };
   let lastError: unknown;
   for (let attempt = 1; attempt <= settings.attempts; attempt++) {
     const fh = await open(temp, 'w');
@@ -106,7 +108,7 @@ async function downloadWhole(deps: DownloadDeps, job: DownloadJob, temp: string,
 }
 
 async function downloadRanged(deps: DownloadDeps, job: DownloadJob, temp: string, settings: DownloadSettings): Promise<DownloadResult> {
-  const ref = { bucket: job.bucket, key: job.key };
+  const ref = { bucket: job.bucket, key: job.key, versionId: job.versionId };
   const info = await deps.storage.head(ref, { signal: settings.signal, timeoutMs: settings.timeoutMs });
   if (!info) throw new StorageError('HeadObject', job.bucket, job.key, 'NoSuchKey', 404, undefined, 'the object is gone');
   const expected = requireCrc(job, info.crc64);

@@ -6,6 +6,7 @@ import type { RestoreProgress } from '../../store/index.js';
 import type { ListedObject, ObjectStorage } from '../../uploader/index.js';
 import { downloadFile, type DownloadSettings } from './file-download.js';
 import { restoreTarget } from './restore-target.js';
+import { listObjectsAt } from './version-selection.js';
 import { forEachLimit } from '../../lib/for-each-limit.js';
 
 export type RestoreAction =
@@ -33,6 +34,8 @@ export interface RestoreRunOptions {
   patterns: readonly string[];
   overwrite: boolean;
   dryRun: boolean;
+  /** Restore the prefix as it was at this time, from object versions (see version-selection.ts). */
+  at?: Date;
   filesInParallel: number;
   download: DownloadSettings;
   onEvent?: (event: RestoreEvent) => void;
@@ -58,7 +61,9 @@ export function restoreFailed(summary: RestoreSummary): boolean {
  * keys that would land outside toDir are refused and named, never written.
  */
 export async function runRestore(o: RestoreRunOptions): Promise<RestoreSummary> {
-  const objects = await o.storage.listObjects(o.bucket, o.prefix, { signal: o.download.signal });
+  const objects = o.at
+    ? await listObjectsAt(o.storage, o.bucket, o.prefix, o.at, o.download.signal)
+    : await o.storage.listObjects(o.bucket, o.prefix, { signal: o.download.signal });
   const selected = selector(o.patterns);
   const entries: RestoreEntry[] = [];
   const work: Array<{ object: ListedObject; path: string }> = [];
@@ -118,7 +123,7 @@ async function restoreOne(o: RestoreRunOptions, object: ListedObject, path: stri
         : { ...base, action: 'conflict', detail: 'a different local file exists (--overwrite replaces it)' };
     }
     if (sameSize) {
-      const info = await o.storage.head({ bucket: o.bucket, key: object.key }, { signal: o.download.signal });
+      const info = await o.storage.head({ bucket: o.bucket, key: object.key, versionId: object.versionId }, { signal: o.download.signal });
       if (info?.crc64 !== undefined && (await fileCrc64(path)) === info.crc64) {
         // A run killed between the rename and forgetting its progress left the row behind.
         o.progress.finish(path);
@@ -131,7 +136,15 @@ async function restoreOne(o: RestoreRunOptions, object: ListedObject, path: stri
   }
   const result = await downloadFile(
     { storage: o.storage, progress: o.progress, onBytes: (n) => o.onEvent?.({ type: 'bytes', n }), checkedDirs },
-    { bucket: o.bucket, key: object.key, target: path, toDir: o.toDir, size: object.size, storageClass: object.storageClass },
+    {
+      bucket: o.bucket,
+      key: object.key,
+      versionId: object.versionId,
+      target: path,
+      toDir: o.toDir,
+      size: object.size,
+      storageClass: object.storageClass,
+    },
     o.download,
   );
   return { ...base, action: 'restored', bytes: result.bytes, ...(result.resumedBytes > 0 ? { resumedBytes: result.resumedBytes } : {}) };

@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { VersionCounts } from './version-counts.js';
 import type { FolderConfig } from '../../config/index.js';
 import { Crc64 } from '../../lib/crc64.js';
 import type { RecordedFile, VerifyRecords } from '../../store/index.js';
@@ -50,6 +51,8 @@ export interface FolderVerification {
   /** Walk errors (unreadable directories): they make the result incomplete, not wrong. */
   walkErrors: string[];
   requeued?: number;
+  /** A versioned bucket's noncurrent versions and delete markers under the prefix (see version-counts.ts). */
+  versions?: VersionCounts;
 }
 
 export interface VerifyOptions {

@@ -25,7 +25,7 @@ export type {
 } from './folder-watcher.js';
 export { inotifyBudget, inotifyUsage } from './inotify-budget.js';
 export type { InotifyUsage } from './inotify-budget.js';
-export { createPathFilter, isTempFileName, PathFilter } from './path-filter.js';
+export { createPathFilter, PathFilter } from './path-filter.js';
 export type { PathFilterOptions } from './path-filter.js';
 export { SettleTracker } from './settle-tracker.js';
 export type { SettledFile, SettleTrackerEvents, SettleTrackerOptions } from './settle-tracker.js';

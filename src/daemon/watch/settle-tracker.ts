@@ -4,6 +4,7 @@ import type { BigIntStats } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { SingleFlight } from '../../lib/single-flight.js';
 import { reportError } from './report-error.js';
 import { mayBeUndecodable, undecodableName } from './tree-walker.js';
 
@@ -89,9 +90,11 @@ export class SettleTracker extends EventEmitter<SettleTrackerEvents> {
   private timerAt = Infinity;
   /** Takes the first lstat of fresh reports on the next turn. */
   private immediate: NodeJS.Immediate | undefined;
-  /** The pass running now, if any; checkNow() during it asks for another pass after it. */
-  private pass: Promise<void> | undefined;
-  private again = false;
+  /** Passes run one at a time; checkNow() during one asks for another after it. */
+  private readonly passes = new SingleFlight(async () => {
+    await this.statFresh();
+    await this.settleDue();
+  });
   private closed = false;
 
   constructor(
@@ -137,6 +140,7 @@ export class SettleTracker extends EventEmitter<SettleTrackerEvents> {
 
   close(): void {
     this.closed = true;
+    void this.passes.close();
     this.disarm();
     this.fresh.clear();
     this.pending.clear();
@@ -147,26 +151,8 @@ export class SettleTracker extends EventEmitter<SettleTrackerEvents> {
    * may too. Called while a pass runs, it resolves after one more pass.
    */
   checkNow(): Promise<void> {
-    if (this.pass !== undefined) {
-      this.again = true;
-      return this.pass;
-    }
-    // Started a microtask later, so listeners of what this pass emits see `pass` set.
-    this.pass = Promise.resolve()
-      .then(() => this.runPasses())
-      .finally(() => {
-        this.pass = undefined;
-        this.wake();
-      });
-    return this.pass;
-  }
-
-  private async runPasses(): Promise<void> {
-    do {
-      this.again = false;
-      await this.statFresh();
-      await this.settleDue();
-    } while (this.again && !this.closed);
+    // Started a microtask later, so listeners of what a pass emits see it running.
+    return this.passes.request().finally(() => this.wake());
   }
 
   private tick(): void {
@@ -175,7 +161,7 @@ export class SettleTracker extends EventEmitter<SettleTrackerEvents> {
 
   /** Makes sure a pass comes: next turn when first lstats are owed, else when the earliest entry is due. */
   private wake(): void {
-    if (this.closed || this.pass !== undefined) return; // a running pass wakes us when it ends
+    if (this.closed || this.passes.busy) return; // a running pass wakes us when it ends
     if (this.fresh.size > 0) {
       this.immediate ??= setImmediate(() => {
         this.immediate = undefined;

@@ -258,11 +258,11 @@ export function emulatorOnlyTests(session: () => TargetSession): void {
         ReturnType<TargetSession['client']>;
       const name = key('sub-resources.txt');
       await client.put(name, Buffer.from('keep me'));
-      // PUT ?acl once replaced the object with an empty body, DELETE ?tagging deleted it, GET ?versions listed objects.
+      // PUT ?acl once replaced the object with an empty body, DELETE ?tagging deleted it, GET ?symlink read it.
       expect(await rejection(client.putACL(name, 'private'))).toMatchObject({ status: 501, code: 'NotImplemented' });
       expect(await rejection(client.putObjectTagging!(name, { a: '1' }))).toMatchObject({ status: 501, code: 'NotImplemented' });
       expect(await rejection(client.deleteObjectTagging!(name))).toMatchObject({ status: 501, code: 'NotImplemented' });
-      expect(await rejection(client.getBucketVersions!({}))).toMatchObject({ status: 501, code: 'NotImplemented' });
+      expect(await rejection(client.getSymlink!(name))).toMatchObject({ status: 501, code: 'NotImplemented' });
       expect((await client.get(name)).content.toString()).toBe('keep me');
     });
 

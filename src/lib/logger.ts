@@ -3,7 +3,7 @@
  * when stdout is a terminal. Every registered secret is replaced by *** wherever it appears, in
  * the message or any field, so a secret that leaks into an error text never reaches the log.
  */
-import { terminalSafe } from '../lib/terminal-text.js';
+import { terminalSafe } from './terminal-text.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -98,7 +98,24 @@ export class Logger {
   }
 }
 
-/** Errors become their message (and code); bigints become strings, so JSON.stringify never throws. */
+/** JavaScript's own error classes: what a bug throws (TypeError...) and what nobody classified. */
+const BUILT_IN_ERRORS: ReadonlySet<object> = new Set(
+  [Error, TypeError, RangeError, ReferenceError, SyntaxError, EvalError, URIError, AggregateError].map((c) => c.prototype),
+);
+
+/**
+ * An error nobody classified: a built-in class and no code. Our errors are classes of their own
+ * (StorageError, FileChangedError, ConfigError...) and a system call's carries its code (ENOENT):
+ * their message says what happened. This one's says only where, in its stack.
+ */
+function isUnexpected(err: Error, code: unknown): boolean {
+  return BUILT_IN_ERRORS.has(Object.getPrototypeOf(err) as object) && code === undefined;
+}
+
+/**
+ * Errors become their message (and code, or their stack when unexpected); bigints become strings,
+ * so JSON.stringify never throws.
+ */
 function normalise(fields: LogFields): LogFields {
   const out: LogFields = {};
   for (const [k, v] of Object.entries(fields)) {
@@ -106,6 +123,7 @@ function normalise(fields: LogFields): LogFields {
       out[k] = v.message;
       const code = (v as { code?: unknown }).code;
       if (typeof code === 'string') out[`${k}Code`] = code;
+      if (isUnexpected(v, code) && v.stack !== undefined) out[`${k}Stack`] = v.stack;
     } else if (typeof v === 'bigint') out[k] = v.toString();
     else out[k] = v;
   }
@@ -135,8 +153,18 @@ function flushStdout(): void {
 function writeStdout(line: string): void {
   pendingStdout += line;
   if (pendingStdout.length >= FLUSH_AT_BYTES) flushStdout();
-  // Unref'd: a pending flush never keeps the process alive; the exit hook writes what is left.
+  // Unref'd: a pending flush never keeps the process alive; flushLogsAtExit()'s hook writes what is left.
   else flushTimer ??= setTimeout(flushStdout, FLUSH_AFTER_MS).unref();
 }
 
-process.on('exit', flushStdout);
+let flushingAtExit = false;
+
+/**
+ * Makes process.exit() write the lines still gathered. Called once by the program's entry point
+ * (cli/main.ts), not at import: importing a module changes nothing about the process.
+ */
+export function flushLogsAtExit(): void {
+  if (flushingAtExit) return;
+  flushingAtExit = true;
+  process.on('exit', flushStdout);
+}

@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Logger } from '../../src/daemon/logger.js';
+import { Logger } from '../../src/lib/logger.js';
 
-const BUILT_LOGGER = join(import.meta.dirname, '../../dist/src/daemon/logger.js');
+const BUILT_LOGGER = join(import.meta.dirname, '../../dist/src/lib/logger.js');
 
 describe('Logger', () => {
   it('writes one JSON object per line, with error messages and bigints made printable', () => {
@@ -21,6 +21,27 @@ describe('Logger', () => {
       error: 'boom',
       errorCode: 'EIO',
     });
+  });
+
+  // A bug's TypeError logged as its message alone ("Cannot read properties of undefined") says
+  // nothing of where: its stack goes along. Classified errors and system calls' say enough.
+  it('logs the stack of an unexpected error, and only the message of a classified one', () => {
+    class QuotaError extends Error {}
+    const lines: string[] = [];
+    const log = new Logger({ level: 'info', pretty: false, write: (l) => lines.push(l) });
+    let bug: unknown;
+    try {
+      (undefined as unknown as { x: number }).x++;
+    } catch (err) {
+      bug = err;
+    }
+    log.error('unexpected', { error: bug, plain: new Error('nobody classified me') });
+    log.error('classified', { error: new QuotaError('over quota'), io: Object.assign(new Error('gone'), { code: 'ENOENT' }) });
+    const [unexpected, classified] = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(unexpected!.errorStack).toMatch(/^TypeError: .*\n\s+at .*logger\.test\.ts/s);
+    expect(unexpected!.plainStack).toMatch(/^Error: nobody classified me\n\s+at /);
+    expect(classified).toMatchObject({ error: 'over quota', io: 'gone', ioCode: 'ENOENT' });
+    expect(Object.keys(classified!).filter((k) => k.endsWith('Stack'))).toEqual([]);
   });
 
   it('replaces every registered secret wherever it appears, in JSON and in pretty lines', () => {
@@ -65,14 +86,19 @@ describe('Logger', () => {
     expect(JSON.parse(json[0]!)).toMatchObject({ msg: `cannot read ${name}`, path: name });
   });
 
-  it('delivers every line written to stdout (a pipe) before process.exit, in order', () => {
+  it('registers no process hook at import; after flushLogsAtExit() every line written to stdout (a pipe) is delivered before process.exit, in order', () => {
     const script = `
-      const { Logger } = await import(${JSON.stringify(BUILT_LOGGER)});
+      const hooks = () => process.eventNames().map((n) => String(n) + ':' + process.listenerCount(n)).join(',');
+      const before = hooks();
+      const { Logger, flushLogsAtExit } = await import(${JSON.stringify(BUILT_LOGGER)});
+      if (hooks() !== before) process.stderr.write('import added process hooks: ' + before + ' -> ' + hooks());
+      flushLogsAtExit();
       const log = new Logger({ level: 'info', pretty: false });
       for (let i = 0; i < 5000; i++) log.info('line', { i });
       process.exit(0);`;
     const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
     expect(child.status).toBe(0);
+    expect(child.stderr).toBe('');
     const seen = child.stdout
       .trim()
       .split('\n')

@@ -1,0 +1,60 @@
+import { readPrivateJson, writePrivateJson } from '../lib/private-json-file.js';
+import type { ObjectStorage } from '../uploader/index.js';
+import type { Logger } from '../lib/logger.js';
+
+/** A bucket's versioning as the daemon found it at start: "Off" when never enabled, "unknown" when it could not ask. */
+export type VersioningState = 'Enabled' | 'Suspended' | 'Off' | 'unknown';
+
+/**
+ * What `status` (another process) shows of the buckets' versioning, next to the state DB (mode 600),
+ * as credentials-status-file.ts does for credentials.
+ */
+export function versioningStatusPath(stateDb: string): string {
+  return `${stateDb}.versioning.json`;
+}
+
+export function readVersioningStatus(stateDb: string): Record<string, VersioningState> | undefined {
+  const data = readPrivateJson(versioningStatusPath(stateDb));
+  return typeof data === 'object' && data !== null && !Array.isArray(data) ? (data as Record<string, VersioningState>) : undefined;
+}
+
+/**
+ * Asks each bucket for its versioning (GetBucketVersioning), logs what it found and records it for
+ * `status`. With versioning on, a mirror folder's remote delete leaves a delete marker and every
+ * overwrite keeps the old version: nothing is lost, and `restore --at` can go back. Never throws: a
+ * key without oss:GetBucketVersioning only leaves it unknown.
+ */
+export async function detectVersioning(
+  storage: ObjectStorage,
+  buckets: readonly string[],
+  stateDb: string,
+  logger: Logger,
+  signal?: AbortSignal,
+): Promise<Record<string, VersioningState>> {
+  const found: Record<string, VersioningState> = {};
+  for (const bucket of new Set(buckets)) {
+    try {
+      found[bucket] = (await storage.getVersioning(bucket, { signal })) ?? 'Off';
+      logger.info('bucket versioning', {
+        bucket,
+        versioning: found[bucket],
+        ...(found[bucket] === 'Enabled'
+          ? { note: 'remote deletes leave delete markers; overwritten objects keep their old versions' }
+          : {}),
+      });
+    } catch (err) {
+      if (signal?.aborted) break;
+      found[bucket] = 'unknown';
+      logger.warn('could not read the bucket versioning (GetBucketVersioning); carrying on without knowing it', {
+        bucket,
+        error: err as Error,
+      });
+    }
+  }
+  try {
+    writePrivateJson(versioningStatusPath(stateDb), found);
+  } catch (err) {
+    logger.warn('could not record the bucket versioning for status', { error: err as Error });
+  }
+  return found;
+}

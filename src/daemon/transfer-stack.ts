@@ -1,0 +1,120 @@
+import type { Config } from '../config/index.js';
+import type { StateStore } from '../store/index.js';
+import {
+  createOssStorage,
+  defaultRetryPolicy,
+  FileUploader,
+  Pacer,
+  withLimits,
+  withRetries,
+  type BandwidthLimiter,
+  type CredentialsProvider,
+  type MemoryBudget,
+  type ObjectStorage,
+  type RetryEvent,
+  type UploadGate,
+} from '../uploader/index.js';
+import { buildCredentialsProvider } from './credentials/build-provider.js';
+import { TransferScheduler, type TaskRunner } from './transfer-scheduler.js';
+import { TransferWorker, type TransferWorkerOptions } from './transfer-worker.js';
+
+/** What a transfer stack is built with besides the config: the daemon's long-lived parts and callbacks. */
+export interface TransferStackParts extends Pick<
+  TransferWorkerOptions,
+  'store' | 'logger' | 'verified' | 'folder' | 'onFatal' | 'onStoreError' | 'onGone'
+> {
+  /** The upload window and bandwidth limit: one of each for the daemon's life. */
+  gate: UploadGate;
+  limiter: BandwidthLimiter;
+  /** One for the daemon's life, so uploads of an old and a new stack count together. */
+  memory: MemoryBudget;
+  /** A storage request failed and is tried again. */
+  onRetry: (event: RetryEvent) => void;
+  /** The credentials provider warned (a provider down). */
+  onCredentialsWarn: (message: string) => void;
+  /** Called with the provider that renewed: one of a replaced stack is no longer the daemon's. */
+  onCredentialsRefreshed: (provider: CredentialsProvider) => void;
+}
+
+/** Credentials → OSS client → retries → limits (window, bandwidth) → uploader → worker: rebuilt together on reload. */
+export interface TransferStack {
+  credentials: CredentialsProvider;
+  storage: ObjectStorage;
+  worker: TransferWorker;
+}
+
+/**
+ * Builds the transfer stack from the config: the one place the layers are put together. Requests in
+ * flight on an older stack keep its credentials until they expire; the caller closes its provider.
+ */
+export function buildTransferStack(c: Config, parts: TransferStackParts): TransferStack {
+  const { logger } = parts;
+  const credentials = buildCredentialsProvider(c.oss, {
+    onWarn: parts.onCredentialsWarn,
+    // Registered before anything can log them: called before the fetch resolves (base credentials too).
+    onFetched: (fresh) => logger.addRotatingSecrets([fresh.accessKeySecret, fresh.securityToken]),
+  });
+  credentials.onRefresh(() => parts.onCredentialsRefreshed(credentials));
+  const onRetry = (event: RetryEvent): void => {
+    // A blip is routine (debug); a request still failing after a few tries is worth a look.
+    const { operation, attempt, delayMs, error } = event;
+    logger[attempt >= 3 ? 'warn' : 'debug']('request failed; retrying', { operation, attempt, retryInMs: delayMs, error: error as Error });
+    parts.onRetry(event);
+  };
+  // One Pacer per storage: requests meeting SlowDown together slow the whole client down once.
+  const retrying = withRetries(
+    createOssStorage(c.oss, credentials),
+    new Pacer(),
+    defaultRetryPolicy({ onRetry, maxTimeMs: c.oss.retryMaxTimeMs }),
+  );
+  const storage = withLimits(retrying, {
+    gate: parts.gate,
+    limiter: parts.limiter,
+    bodySlots: c.concurrency.files * c.concurrency.partsPerFile,
+    ossTrafficLimit: c.timetable?.ossTrafficLimit ?? false,
+    onCutOff: (operation, ref) =>
+      logger.info('request cut off by the upload window; sent again when it opens', { operation, key: ref.key }),
+  });
+  const uploader = new FileUploader(storage, {
+    partSize: c.partSize,
+    multipartThreshold: c.multipartThreshold,
+    partConcurrency: c.concurrency.partsPerFile,
+    memoryBudget: parts.memory,
+  });
+  // The worker takes the parts it needs (TransferWorkerOptions); a file changing under its upload is
+  // tried again after the settle window.
+  const worker = new TransferWorker({
+    ...parts,
+    uploader,
+    storage,
+    maxAttempts: c.maxAttempts,
+    liveBackoffBaseMs: Math.max(1_000, c.settleMs),
+  });
+  return { credentials, storage, worker };
+}
+
+/** The config settings a transfer stack is built from: a reload rebuilds it when one of them changed. */
+export function transferStackSettings(c: Config): unknown[] {
+  return [
+    c.oss,
+    c.concurrency.files,
+    c.concurrency.partsPerFile,
+    c.timetable?.ossTrafficLimit,
+    c.partSize,
+    c.multipartThreshold,
+    c.maxAttempts,
+    c.settleMs,
+  ];
+}
+
+/**
+ * The scheduler on top of the stack: built once (its slots are the daemon's), it runs each claimed
+ * row on whatever worker `run` hands it to, so a rebuilt stack takes the next row.
+ */
+export function buildScheduler(
+  store: StateStore,
+  c: Config,
+  { activeFolders, run }: { activeFolders: () => readonly string[]; run: TaskRunner },
+): TransferScheduler {
+  return new TransferScheduler(store.queue, { slots: c.concurrency.files, largeFileBytes: c.multipartThreshold, activeFolders, run });
+}
