@@ -194,7 +194,7 @@ async function main(): Promise<void> {
         '',
         `Machine: ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}; ` +
           `the emulator (objects in ${emulatorOnTmpfs ? 'tmpfs' : 'the work directory'}) and each contender run in their own child process, sharing the CPUs; the file is read from disk. oss-sync hashes every byte ` +
-          "(MD5 and CRC-64, checked against the server's answers) and records each part in its SQLite state database; " +
+          "(CRC-64, checked against the server's answers) and records each part in its SQLite state database; " +
           'ali-oss `multipartUpload()` and the bare PUT check nothing, so on a CPU-bound box they do less work per byte.',
         '',
         table(['contender', 'MiB/s', 'oss-sync / contender', 'target', 'peak RSS (MiB)', 'CPU s/GiB', 'emulator CPU s/GiB'], rows),

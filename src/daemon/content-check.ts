@@ -59,7 +59,7 @@ export async function contentDigests(file: FolderFile, expectedSize: number): Pr
 /**
  * The "ambiguous change" check: a file whose size is what OSS already holds but whose mtime or
  * inode moved (touch, a restore, `cp -p`, an editor's save-by-rename) is hashed locally; if its
- * CRC-64 equals the verified object's, nothing needs uploading. Reading is ~10x faster than
+ * CRC-64 equals the verified object's, nothing needs uploading. Reading is far faster than
  * uploading, so this pays off whenever the content really is the same.
  *
  * Returns the file's fingerprint when the content is unchanged, undefined otherwise (including

@@ -62,8 +62,8 @@ export class TransferScheduler extends EventEmitter<SchedulerEvents> {
   private readonly running = new Map<number, Running>();
   /**
    * Small files claimed ahead of a free slot (already 'uploading' in the queue): one write
-   * transaction claims a handful, instead of one per file, which at thousands of small files a
-   * second was the largest cost left. They start within milliseconds; a stop puts them back.
+   * transaction claims a handful, instead of one per file (a transaction per file is what limits
+   * thousands of small files a second). They start within milliseconds; a stop puts them back.
    */
   private readonly ready: FileRow[] = [];
   private readonly pace = new FinishPace();

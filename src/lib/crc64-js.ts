@@ -2,7 +2,7 @@ import { TABLE_HI, TABLE_LO } from './crc64-tables.js';
 
 /**
  * Runs the CRC-64/XZ register over buf in plain JS: slicing-by-8 over two uint32 halves (BigInt per
- * byte would be ~50x slower). reg holds the pre-inverted register: reg[0] the low half, reg[1] the
+ * byte would be far slower). reg holds the pre-inverted register: reg[0] the low half, reg[1] the
  * high half. Fallback when WebAssembly is unavailable, fast path for small chunks, and the reference
  * the wasm kernel is tested against.
  */

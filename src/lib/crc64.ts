@@ -2,8 +2,9 @@
  * CRC-64/XZ (ECMA-182 polynomial, reflected, init and xorout all ones): the checksum OSS returns in
  * `x-oss-hash-crc64ecma` as a decimal string. check("123456789") = 11051210869376104954.
  *
- * Chunks go through a WebAssembly slicing-by-16 kernel (crc64-wasm.ts, ~3.5x faster than JS), or
- * through the plain JS loop (crc64-js.ts) when tiny or where WebAssembly is unavailable.
+ * Chunks go through a WebAssembly slicing-by-16 kernel (crc64-wasm.ts: native i64, half the table
+ * lookups of JS), or through the plain JS loop (crc64-js.ts) when tiny or where WebAssembly is
+ * unavailable. This one checksum is the uploader's whole integrity check, so it is the fast path.
  * Combining (crc of A||B from crc(A), crc(B), len(B)) is rare, so it uses BigInt for clarity.
  */
 
@@ -14,7 +15,7 @@ import { createCrc64WasmKernel } from './crc64-wasm.js';
 const POLY = (BigInt(POLY_HI) << 32n) | BigInt(POLY_LO);
 const MASK64 = (1n << 64n) - 1n;
 
-// Measured crossover: below ~24 bytes the wasm call and copy cost more than they save.
+// Below this the wasm call and copy cost more than they save (bench/NOTES.md).
 const WASM_MIN_BYTES = 32;
 const WASM_KERNEL = createCrc64WasmKernel();
 
@@ -27,24 +28,6 @@ export function crc64Backend(): 'wasm' | 'js' {
 export class Crc64 {
   // The register as [low, high] uint32 halves, kept pre-inverted as the algorithm wants (init = all ones).
   private readonly reg = new Uint32Array([0xffffffff, 0xffffffff]);
-
-  /**
-   * A Crc64 that continues from a register another kernel left (e.g. the MD5+CRC kernel in md5x4-wasm.ts):
-   * its low and high uint32 halves, pre-inverted as kept here and in the wasm kernels' memory, so
-   * fromRegister(0xffffffff, 0xffffffff) is a fresh Crc64, and the register after bytes A, continued with
-   * update(B), gives the CRC of A||B. (The register is the bitwise NOT of value() at that point.)
-   */
-  static fromRegister(lo: number, hi: number): Crc64 {
-    for (const half of [lo, hi]) {
-      if (!Number.isInteger(half) || half < 0 || half > 0xffffffff) {
-        throw new RangeError(`Crc64.fromRegister: ${half} is not a uint32`);
-      }
-    }
-    const crc = new Crc64();
-    crc.reg[0] = lo;
-    crc.reg[1] = hi;
-    return crc;
-  }
 
   update(buf: Uint8Array): this {
     if (WASM_KERNEL !== undefined && buf.length >= WASM_MIN_BYTES) WASM_KERNEL.update(this.reg, buf);

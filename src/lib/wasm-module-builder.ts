@@ -1,6 +1,6 @@
 /**
- * A tiny WebAssembly binary encoder: just enough to emit a module with one memory and a few
- * exported functions, so a hand-written kernel can ship as readable TypeScript instead of a blob.
+ * A tiny WebAssembly binary encoder: just enough to emit a module with one memory and one
+ * exported function, so a hand-written kernel can ship as readable TypeScript instead of a blob.
  * Binary format reference: https://webassembly.github.io/spec/core/binary/
  */
 
@@ -94,7 +94,10 @@ function name(text: string): number[] {
   return [...uleb(bytes.length), ...bytes];
 }
 
-export interface FunctionDef {
+/** A module with one fixed-size memory (min = max) and one function, both exported. */
+export interface ModuleDef {
+  memoryPages: number;
+  memoryExportName: string;
   exportName: string;
   params: readonly ValType[];
   results: readonly ValType[];
@@ -104,41 +107,27 @@ export interface FunctionDef {
   body: Code;
 }
 
-export interface ModuleDef {
-  /** A fixed-size memory (min = max), exported under memoryExportName. */
-  memoryPages: number;
-  memoryExportName: string;
-  functions: readonly FunctionDef[];
-}
-
 const SECTION = { type: 1, function: 3, memory: 5, export: 7, code: 10 } as const;
 const EXPORT_KIND = { func: 0x00, memory: 0x02 } as const;
 const FUNC_TYPE = 0x60;
 const LIMITS_MIN_MAX = 0x01;
 
-/** The bytes of a module with one fixed-size memory and the given functions, all exported. */
 export function buildModule(def: ModuleDef): Uint8Array {
-  const fns = def.functions;
-  // One type per function: a handful of functions does not need deduplication.
-  const types = fns.map((f) => [FUNC_TYPE, ...vec(f.params.map((t) => [t])), ...vec(f.results.map((t) => [t]))]);
-  const funcs = fns.map((_, i) => uleb(i));
-  const memory = [[LIMITS_MIN_MAX, ...uleb(def.memoryPages), ...uleb(def.memoryPages)]];
+  const type = [FUNC_TYPE, ...vec(def.params.map((t) => [t])), ...vec(def.results.map((t) => [t]))];
+  const memory = [LIMITS_MIN_MAX, ...uleb(def.memoryPages), ...uleb(def.memoryPages)];
   const exports = [
     [...name(def.memoryExportName), EXPORT_KIND.memory, ...uleb(0)],
-    ...fns.map((f, i) => [...name(f.exportName), EXPORT_KIND.func, ...uleb(i)]),
+    [...name(def.exportName), EXPORT_KIND.func, ...uleb(0)],
   ];
-  const bodies = fns.map((f) => {
-    // Locals are declared as runs of (count, type); one run per local is valid and simplest.
-    const body = [...vec(f.locals.map((t) => [...uleb(1), t])), ...flatten(f.body), Op.end];
-    return [...uleb(body.length), ...body];
-  });
+  // Locals are declared as runs of (count, type); one run per local is valid and simplest.
+  const body = [...vec(def.locals.map((t) => [...uleb(1), t])), ...flatten(def.body), Op.end];
   return new Uint8Array([
     ...[0x00, 0x61, 0x73, 0x6d], // magic "\0asm"
     ...[0x01, 0x00, 0x00, 0x00], // version 1
-    ...section(SECTION.type, vec(types)),
-    ...section(SECTION.function, vec(funcs)),
-    ...section(SECTION.memory, vec(memory)),
+    ...section(SECTION.type, vec([type])),
+    ...section(SECTION.function, vec([uleb(0)])),
+    ...section(SECTION.memory, vec([memory])),
     ...section(SECTION.export, vec(exports)),
-    ...section(SECTION.code, vec(bodies)),
+    ...section(SECTION.code, vec([[...uleb(body.length), ...body]])),
   ]);
 }

@@ -14,8 +14,8 @@ export type Db = Database.Database;
  *   cut may lose the last few commits, but WAL replays a prefix of them in order, so the state after
  *   it is one that was true earlier; since uploads only move forward, resuming from an earlier
  *   state re-sends some parts or small files and never marks anything done that is not. FULL
- *   (an fsync per commit, ~0.23 ms here vs ~0.03) capped small-file throughput at a fraction of a
- *   plain put loop for no gain in correctness.
+ *   (an fsync per commit) caps small-file throughput at a fraction of a plain put loop
+ *   (bench/NOTES.md) for no gain in correctness.
  * - busy_timeout: `status`, `retry` and the daemon share the file; wait briefly instead of failing.
  * - foreign_keys: parts vanish with their upload; an upload outlives a forgotten file (file_id NULL)
  *   so the orphan can still be aborted on the server.

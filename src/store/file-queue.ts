@@ -112,7 +112,7 @@ export class FileQueue {
    * row objects at 100,000 files.
    */
   reconcileKeys(folder: string, destination: { bucket: string; prefix: string }): Set<string> {
-    // Pages of 65,536 rows in index order, each one NUL-joined string split here: ~2x cheaper than
+    // Pages of 65,536 rows in index order, each one NUL-joined string split here: cheaper than
     // a JS string per row from SQLite, and no string near SQLite's length limit however big the folder.
     const page = this.sql(
       `SELECT group_concat(k, char(0)) FROM (

@@ -137,7 +137,7 @@ export class UploadAbortedError extends Error {
   }
 }
 
-/** What the server stored is not what we sent (MD5 or CRC-64 differ). */
+/** What the server stored is not what we sent (its CRC-64 differs, or it gave none). */
 export class IntegrityError extends Error {
   override readonly name = 'IntegrityError';
   constructor(

@@ -17,8 +17,8 @@ export interface FileSnapshot {
  * Stats a file and, when it is small, reads it whole, all through one descriptor and synchronously.
  *
  * Why synchronous: for a small file the four system calls take microseconds, while each async fs call
- * is a thread-pool hand-off that costs more than the work itself (on 2 cores it measured ~100 µs of
- * the main thread per call) -- the difference decides small-file throughput. The price is that a
+ * is a thread-pool hand-off that costs the main thread more than the work itself (bench/NOTES.md)
+ * -- the difference decides small-file throughput. The price is that a
  * slow disk blocks the event loop for one small read; maxBytes bounds it.
  *
  * Why it is a consistent snapshot: the file is fstat'ed before and after the read; if size, mtime or

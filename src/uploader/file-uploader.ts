@@ -26,7 +26,7 @@ export interface FileUploaderOptions {
   /** Read buffer per stream (streamed PutObjects and parts above maxBufferedPartBytes); about 3 x this per stream. Default 512 KiB. */
   readHighWaterMark?: number;
   /**
-   * Parts up to this size are read whole into one reused buffer per lane and sent from memory
+   * Parts up to this size are read whole into one reused buffer per part in flight and sent from memory
    * (memory: partConcurrency x part size); bigger parts (huge files' raised part size) are streamed.
    * Default 16 MiB.
    */

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { Readable, Transform } from 'node:stream';
 import type { TransformCallback } from 'node:stream';
@@ -8,14 +7,12 @@ import { asFolderFile, openFolderFile, type FolderFile } from './folder-file.js'
 import type { Body } from './object-storage.js';
 
 export interface RangeDigest {
-  /** Uppercase hex, unquoted. */
-  md5: string;
-  /** CRC-64/XZ, decimal. */
+  /** CRC-64/XZ, decimal: what the server's x-oss-hash-crc64ecma must say. */
   crc64: string;
 }
 
 /**
- * A byte range of a file as a request body, hashed (MD5 + CRC-64) as it streams to the socket, so each
+ * A byte range of a file as a request body, its CRC-64 computed as it streams to the socket, so each
  * byte is read from disk once and hashed once per attempt, and memory stays at a few read buffers
  * whatever the range size.
  */
@@ -66,7 +63,6 @@ export class HashedFileRange implements Body {
 }
 
 class HashingTransform extends Transform {
-  private readonly md5 = createHash('md5');
   private readonly crc = new Crc64();
   private bytes = 0;
 
@@ -79,7 +75,6 @@ class HashingTransform extends Transform {
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.md5.update(chunk);
     this.crc.update(chunk);
     this.bytes += chunk.length;
     // Digest before the last byte leaves: the server may answer before this stream sees its end.
@@ -98,6 +93,6 @@ class HashingTransform extends Transform {
   }
 
   private finish(): void {
-    this.onDigest({ md5: this.md5.digest('hex').toUpperCase(), crc64: this.crc.digest() });
+    this.onDigest({ crc64: this.crc.digest() });
   }
 }

@@ -1,25 +1,20 @@
-import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { Crc64 } from '../lib/crc64.js';
+import { crc64 } from '../lib/crc64.js';
 import type { RangeDigest } from './hashed-file-range.js';
 import type { Body } from './object-storage.js';
 
 const SLICE = 64 * 1024;
 
 /**
- * A request body already in memory (a small file's snapshot): hashed once up front, so the request
- * can carry Content-MD5 and the server itself refuses a body damaged on the way.
+ * A request body already in memory (a small file's snapshot, a buffered part). Its CRC-64 is computed
+ * when first asked for, after the send: the caller leaves the bytes alone until then.
  */
 export class InMemoryBody implements Body {
   readonly size: number;
-  readonly inMemory: { bytes: Buffer; md5Base64: string };
-  private readonly hashes: RangeDigest;
+  private hashes: RangeDigest | undefined;
 
-  constructor(bytes: Buffer) {
-    const md5 = createHash('md5').update(bytes).digest();
-    this.size = bytes.length;
-    this.inMemory = { bytes, md5Base64: md5.toString('base64') };
-    this.hashes = { md5: md5.toString('hex').toUpperCase(), crc64: new Crc64().update(bytes).digest() };
+  constructor(readonly inMemory: Buffer) {
+    this.size = inMemory.length;
   }
 
   /**
@@ -27,7 +22,7 @@ export class InMemoryBody implements Body {
    * buffer at once would have nothing left to cut when an abort destroys it.
    */
   open(): Readable {
-    const { bytes } = this.inMemory;
+    const bytes = this.inMemory;
     return Readable.from(
       (function* () {
         for (let at = 0; at < bytes.length; at += SLICE) yield bytes.subarray(at, at + SLICE);
@@ -37,6 +32,6 @@ export class InMemoryBody implements Body {
   }
 
   digest(): RangeDigest {
-    return this.hashes;
+    return (this.hashes ??= { crc64: crc64(this.inMemory) });
   }
 }

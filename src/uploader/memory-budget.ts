@@ -1,11 +1,11 @@
 /**
- * One byte budget for the part buffers of every upload of a process (see partLanes): an upload takes
- * its buffers' bytes before it allocates them and gives them back once its lanes are retired, so the
- * parts held in memory across all concurrent uploads never exceed the limit.
+ * One byte budget for the part buffers of every upload of a process (see MultipartUpload.sendParts):
+ * an upload takes its buffers' bytes before it allocates them and gives them back once its parts are
+ * sent, so the parts held in memory across all concurrent uploads never exceed the limit.
  *
  * Invariant: inUse <= limit at every moment (a lowered limit only holds back new acquisitions until
  * enough is released). No deadlock: an upload waits (acquire) only while it holds nothing; bytes for
- * further lanes it only takes if free at once (tryAcquire). Waiters are served in arrival order, and
+ * further buffers it only takes if free at once (tryAcquire). Waiters are served in arrival order, and
  * tryAcquire does not overtake them, so a large upload waiting for its first buffer is not starved.
  */
 export class MemoryBudget {
@@ -86,6 +86,19 @@ export class MemoryBudget {
       signal?.addEventListener('abort', onAbort, { once: true });
       this.waiters.push(waiter);
     });
+  }
+
+  /**
+   * Up to `want` buffers of `unit` bytes for one upload: waits for the first (holding nothing
+   * meanwhile), then takes more only while their bytes are free at once and within the upload's
+   * share. Returns how many were taken: 0 when one can never fit (the caller streams instead).
+   */
+  async acquireUpTo(want: number, unit: number, signal?: AbortSignal): Promise<number> {
+    if (want <= 0 || !(await this.acquire(unit, signal))) return 0;
+    let count = 1;
+    const share = Math.max(this.shareBytes, unit);
+    while (count < want && (count + 1) * unit <= share && this.tryAcquire(unit)) count++;
+    return count;
   }
 
   release(bytes: number): void {

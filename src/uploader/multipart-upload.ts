@@ -5,8 +5,7 @@ import { HashedFileRange } from './hashed-file-range.js';
 import type { RecordedPart, RecordedUpload, UploadOutcome, UploadResult } from './journal.js';
 import { fingerprintChange, fingerprintOf } from './local-file.js';
 import type { ObjectRef } from './object-storage.js';
-import { budgetedPartLanes } from './part-lanes.js';
-import type { PartLane } from './part-lanes.js';
+import { InMemoryBody } from './in-memory-body.js';
 import { choosePartSize, planParts } from './part-plan.js';
 import type { PlannedPart } from './part-plan.js';
 import { isPrefixSnapshot } from './prefix-snapshot.js';
@@ -84,47 +83,45 @@ export class MultipartUpload {
     const queue = [...toSend];
     let failure: { error: unknown } | undefined;
     const largest = Math.max(...toSend.map((p) => p.size));
+    const { memoryBudget, maxBufferedPartBytes } = this.ctx.settings;
     const wanted = Math.min(this.ctx.settings.partConcurrency, queue.length);
-    // One buffer per lane, reused part after part, paid from the shared memory budget: as many lanes
-    // as it affords now (at least one, waited for). No lanes: parts are streamed, wanted at a time.
-    const buffered = wanted > 0 && largest <= this.ctx.settings.maxBufferedPartBytes; // none to send: a resume after the last part
-    const { lanes, release } = buffered
-      ? await budgetedPartLanes(wanted, largest, this.ctx.settings.memoryBudget, this.ctx.signal)
-      : { lanes: [], release: () => undefined };
-    const laneCount = lanes.length > 0 ? lanes.length : wanted;
-    const worker = async (lane: PartLane | undefined): Promise<void> => {
-      try {
-        for (let part = queue.shift(); part && !failure && !this.ctx.signal?.aborted; part = queue.shift()) {
-          try {
-            await this.sendPart(part, lane);
-          } catch (error) {
-            failure ??= { error };
-          }
+    // One buffer per worker, reused part after part, paid from the shared memory budget: as many as it
+    // affords now (at least one, waited for). None: parts are streamed, wanted at a time.
+    const buffered = wanted > 0 && largest <= maxBufferedPartBytes; // none to send: a resume after the last part
+    const granted = !buffered ? 0 : memoryBudget ? await memoryBudget.acquireUpTo(wanted, largest, this.ctx.signal) : wanted;
+    const worker = async (buffer: Buffer | undefined): Promise<void> => {
+      for (let part = queue.shift(); part && !failure && !this.ctx.signal?.aborted; part = queue.shift()) {
+        try {
+          await this.sendPart(part, buffer);
+        } catch (error) {
+          failure ??= { error };
         }
-      } finally {
-        lane?.retire();
       }
     };
     try {
-      await Promise.all(Array.from({ length: laneCount }, (_, i) => worker(lanes[i])));
+      const buffers = Array.from({ length: granted }, () => Buffer.allocUnsafeSlow(largest));
+      await Promise.all(Array.from({ length: granted || wanted }, (_, i) => worker(buffers[i])));
     } finally {
-      release(); // every lane retired
+      // Every worker is done with its buffer. (A request the server answered early, with an error, may
+      // still be writing its body from one: only to that already-answered request, never a recorded part.)
+      if (memoryBudget && granted > 0) memoryBudget.release(granted * largest);
     }
     if (failure) throw failure.error;
     this.ctx.signal?.throwIfAborted();
   }
 
   /**
-   * With a lane, the part is read whole into the lane's buffer, hashed once (see partLanes) and sent
-   * from memory, so a retry does not read the disk again; without one (parts above
-   * maxBufferedPartBytes) it is streamed and hashed on the way.
+   * With a buffer, the part is read whole into it, sent from memory (so a retry does not read the disk
+   * again) and hashed once; without one (parts above maxBufferedPartBytes) it is streamed and hashed
+   * on the way.
    */
-  private async sendPart(part: PlannedPart, lane: PartLane | undefined): Promise<void> {
+  private async sendPart(part: PlannedPart, buffer: Buffer | undefined): Promise<void> {
     const { storage, ref, settings, signal } = this.ctx;
     let body;
-    if (lane) {
-      await readFileRange(this.ctx.file, part.start, lane.buffer.subarray(0, part.size));
-      body = lane.body(part.size);
+    if (buffer) {
+      const bytes = buffer.subarray(0, part.size);
+      await readFileRange(this.ctx.file, part.start, bytes);
+      body = new InMemoryBody(bytes);
     } else {
       body = new HashedFileRange(this.ctx.file, part.start, part.size, settings.readHighWaterMark);
     }

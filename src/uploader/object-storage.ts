@@ -28,10 +28,8 @@ export interface RequestOptions {
 export interface Body {
   size: number;
   open(): Readable;
-  /** The whole body, when it is already in memory: sent as one buffer with its Content-MD5. */
-  readonly inMemory?: { bytes: Buffer; md5Base64: string };
-  /** Content-MD5 (base64) of a streamed body whose digest is known up front (a throttled in-memory body). */
-  readonly contentMd5?: string;
+  /** The whole body, when it is already in memory: a small PutObject sends it as one buffer (ali-oss adds its Content-MD5). */
+  readonly inMemory?: Buffer;
 }
 
 export interface NewObjectOptions {

@@ -172,13 +172,12 @@ class ThrottledStorage implements ObjectStorage {
 
   /**
    * The body through the limiter, when a limit holds now. A body in memory would be sent as one
-   * buffer, past the limiter: it is streamed instead, its Content-MD5 still sent (Body.contentMd5).
+   * buffer, past the limiter: it is streamed instead (checked by its CRC-64 like any other).
    */
   private throttled(body: Body): Body {
     const limiter = this.limits.limiter;
     if (limiter.rate === null) return body;
-    const contentMd5 = body.inMemory?.md5Base64 ?? body.contentMd5;
-    return { size: body.size, open: () => limiter.throttle(body.open()), ...(contentMd5 === undefined ? {} : { contentMd5 }) };
+    return { size: body.size, open: () => limiter.throttle(body.open()) };
   }
 
   /** The request's deadline, stretched by its body's worst-case time under the limit (and its OSS cap, if asked for). */

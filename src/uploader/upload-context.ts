@@ -18,7 +18,7 @@ export interface UploaderSettings {
   minBytesPerSecond: number;
   /** Sends of one part whose checksums come back wrong before giving up on the file. */
   integrityAttempts: number;
-  /** Pays for every buffered part of every upload sharing it; none: lanes are not limited. */
+  /** Pays for every buffered part of every upload sharing it; none: part buffers are not limited. */
   memoryBudget?: MemoryBudget;
 }
 
@@ -44,30 +44,22 @@ export function requestTimeoutMs(settings: UploaderSettings, bodyBytes = 0): num
   return settings.requestTimeoutBaseMs + Math.ceil((bodyBytes / settings.minBytesPerSecond) * 1000);
 }
 
-/** An IntegrityError when the server's ETag or CRC-64 differ from what we computed while sending. */
-export function checksumMismatch(what: string, local: RangeDigest, stored: StoredChecksums): IntegrityError | undefined {
-  const etag = etagHex(stored.etag);
-  if (etag !== local.md5) return new IntegrityError(`${what} (ETag/MD5)`, local.md5, etag || '(none)');
-  if (stored.crc64 !== undefined && stored.crc64 !== local.crc64) return new IntegrityError(`${what} (CRC-64)`, local.crc64, stored.crc64);
-  return undefined;
-}
-
 /**
- * Send a body (send() opens it) until the server's checksums match those computed while it streamed
- * (or, for a body hashed later, once it is hashed), at most settings.integrityAttempts times.
+ * Send a body (send() opens it) until the CRC-64 the server answers (OSS does on every PutObject and
+ * UploadPart) matches the one computed while it streamed, at most settings.integrityAttempts times.
+ * The CRC-64 alone is the check: the ETag is opaque, and an answer without a CRC-64 is not trusted.
  */
 export async function sendVerified(
   what: string,
-  body: { digest(): RangeDigest | Promise<RangeDigest> },
+  body: { digest(): RangeDigest },
   settings: UploaderSettings,
   send: () => Promise<StoredChecksums>,
 ): Promise<{ stored: StoredChecksums; local: RangeDigest }> {
   for (let attempt = 1; ; attempt++) {
     const stored = await send();
-    const local = await body.digest();
-    const mismatch = checksumMismatch(what, local, stored);
-    if (!mismatch) return { stored, local };
-    if (attempt >= settings.integrityAttempts) throw mismatch;
+    const local = body.digest();
+    if (stored.crc64 === local.crc64) return { stored, local };
+    if (attempt >= settings.integrityAttempts) throw new IntegrityError(`${what} (CRC-64)`, local.crc64, stored.crc64 ?? '(none)');
   }
 }
 

@@ -24,15 +24,11 @@ describe('wasm module builder', () => {
     const bytes = buildModule({
       memoryPages: 1,
       memoryExportName: 'mem',
-      functions: [
-        {
-          exportName: 'addThenSub',
-          params: [I32, I32],
-          results: [I32],
-          locals: [I32],
-          body: [op.local_get(0), op.local_get(1), Op.i32_add, op.local_set(2), op.local_get(2), op.i32_const(-300), Op.i32_sub],
-        },
-      ],
+      exportName: 'addThenSub',
+      params: [I32, I32],
+      results: [I32],
+      locals: [I32],
+      body: [op.local_get(0), op.local_get(1), Op.i32_add, op.local_set(2), op.local_get(2), op.i32_const(-300), Op.i32_sub],
     });
     const exports = instantiateSync(bytes);
     expect((exports?.addThenSub as (a: number, b: number) => number)(2, 40)).toBe(342);

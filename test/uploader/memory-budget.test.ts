@@ -3,7 +3,6 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FileUploader, MemoryBudget } from '../../src/uploader/index.js';
-import { partLanesBytes } from '../../src/uploader/part-lanes.js';
 import { tempDir } from '../helpers/fixtures.js';
 import { MemoryStorage } from '../helpers/memory-storage.js';
 import { MemoryJournal } from './memory-journal.js';
@@ -32,8 +31,16 @@ describe('MemoryBudget', () => {
     expect(budget.highWater).toBe(250);
   });
 
-  it('counts a SIMD group of 3 or 4 lanes as the 4 buffers its kernel holds', () => {
-    expect([1, 2, 3, 4, 5, 7, 8].map((n) => partLanesBytes(n, 10))).toEqual([10, 20, 40, 40, 50, 80, 80]);
+  it('gives one upload its first buffer (waited for), then more only while free at once and within its share', async () => {
+    const budget = new MemoryBudget(100, 2); // share: 50 bytes
+    expect(await budget.acquireUpTo(4, 10)).toBe(4);
+    expect(await budget.acquireUpTo(8, 10)).toBe(5); // its share
+    expect(budget.inUse).toBe(90);
+    expect(await budget.acquireUpTo(1, 200)).toBe(0); // can never fit: the upload streams its parts
+    const waiting = budget.acquireUpTo(2, 30); // 10 free: waits for its first
+    budget.release(40);
+    expect(await waiting).toBe(1); // a second would not be free at once
+    expect(budget.inUse).toBe(80);
   });
 });
 

@@ -1,7 +1,7 @@
 import { unlinkSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { crc64 } from '../../src/lib/crc64.js';
-import { FileGoneError, Pacer, StorageError, UploadAbortedError, classifyError } from '../../src/uploader/index.js';
+import { FileGoneError, IntegrityError, Pacer, StorageError, UploadAbortedError, classifyError } from '../../src/uploader/index.js';
 import type { RetryEvent } from '../../src/uploader/index.js';
 import { waitFor } from '../helpers/wait.js';
 import { KiB, useUploaderHarness, testRetryPolicy } from './harness.js';
@@ -42,30 +42,45 @@ describe('FileUploader under faults (injected by the emulator)', () => {
     expect(await h.getObject('put-flaky.bin')).toEqual(content);
   });
 
-  it('sends a small file with Content-MD5 and retries when the server says the body arrived damaged', async () => {
+  it('sends a small file with Content-MD5: the server refuses a body damaged on the way, and it is sent again', async () => {
     const { path, content } = h.randomFile('digest.bin', 30 * KiB);
-    h.oss.emulator.faults.add({ match: { operation: 'PutObject' }, action: { type: 'error', status: 400, code: 'InvalidDigest' } });
+    h.oss.emulator.faults.add({ match: { operation: 'PutObject' }, action: { type: 'corrupt', atByte: 1234 } });
     await h.uploader().upload({ localPath: path, bucket: h.oss.bucket, key: 'digest.bin', journal: new MemoryJournal() });
     expect(await h.getObject('digest.bin')).toEqual(content);
     expect(h.requests('digest.bin', 'PutObject')).toHaveLength(2);
   });
 
-  // 2 lanes send each part with Content-MD5 (the server refuses the damage); 4 lanes hash in lockstep
-  // after sending (the damaged part's ETag gives it away). Either way it is sent again, never recorded.
-  it.each([2, 4])(
-    're-sends a part damaged on the way, with %i parts in parallel, and records only the good one',
-    async (partConcurrency) => {
-      const name = `damaged-${partConcurrency}.bin`;
-      const { path, content } = h.randomFile(name, 750 * KiB);
-      h.oss.emulator.faults.add({ match: { operation: 'UploadPart', partNumber: 3 }, action: { type: 'corrupt', atByte: 1234 } });
-      const journal = new MemoryJournal();
-      const outcome = await h.uploader({ partConcurrency }).upload({ localPath: path, bucket: h.oss.bucket, key: name, journal });
-      expect(await h.getObject(name)).toEqual(content);
-      expect(outcome.crc64).toBe(crc64(content));
-      expect(h.partRequests(name).filter((n) => n === 3)).toHaveLength(2);
-      expect(journal.events.filter((e) => e === 'part 3')).toHaveLength(1);
-    },
-  );
+  // Buffered parts (in memory) and streamed ones (above maxBufferedPartBytes) alike.
+  it.each([
+    ['buffered', {}],
+    ['streamed', { maxBufferedPartBytes: 0 }],
+  ])('rejects a %s part damaged on the way by its CRC-64, sends it again and records only the good one', async (kind, options) => {
+    const name = `damaged-${kind}.bin`;
+    const { path, content } = h.randomFile(name, 750 * KiB);
+    h.oss.emulator.faults.add({ match: { operation: 'UploadPart', partNumber: 3 }, action: { type: 'corrupt', atByte: 1234 } });
+    const journal = new MemoryJournal();
+    const outcome = await h.uploader(options).upload({ localPath: path, bucket: h.oss.bucket, key: name, journal });
+    expect(await h.getObject(name)).toEqual(content);
+    expect(outcome.crc64).toBe(crc64(content));
+    expect(h.partRequests(name).filter((n) => n === 3)).toHaveLength(2);
+    expect(journal.events.filter((e) => e === 'part 3')).toHaveLength(1);
+  });
+
+  it('gives up on a part the server stores damaged every time, with an IntegrityError, never recording it', async () => {
+    const { path } = h.randomFile('always-damaged.bin', 350 * KiB);
+    h.oss.emulator.faults.add({
+      match: { operation: 'UploadPart', partNumber: 2 },
+      times: Infinity,
+      action: { type: 'corrupt', atByte: 10 },
+    });
+    const journal = new MemoryJournal();
+    const upload = h
+      .uploader({ integrityAttempts: 2 })
+      .upload({ localPath: path, bucket: h.oss.bucket, key: 'always-damaged.bin', journal });
+    await expect(upload).rejects.toThrow(IntegrityError);
+    expect(h.partRequests('always-damaged.bin').filter((n) => n === 2)).toHaveLength(2);
+    expect(journal.events).not.toContain('part 2');
+  });
 
   it('checks the clock and retries after RequestTimeTooSkewed', async () => {
     const { path, content } = h.randomFile('skewed.bin', 20 * KiB);

@@ -65,8 +65,7 @@ describe('FileUploader happy paths (real ali-oss, real emulator, real files)', (
     expect(done).toEqual([...done].sort((a, b) => a - b));
   });
 
-  // 1-2 lanes hash each part alone (Content-MD5); 3-4 share the lockstep SIMD hasher; 6 and 8 mix groups.
-  it.each([1, 2, 3, 4, 6, 8])('uploads byte for byte with %i parts in parallel, each part sent once', async (partConcurrency) => {
+  it.each([1, 4])('uploads byte for byte with %i parts in parallel, each part sent once', async (partConcurrency) => {
     const name = `lanes-${partConcurrency}.bin`;
     const { path, content } = h.randomFile(name, 750 * KiB + 77);
     const outcome = await h

@@ -34,8 +34,8 @@ export function parallelWalkAvailable(): boolean {
 /**
  * A reconcile walk whose lstat calls, the expensive part of a walk, run in `threads` stat threads:
  * this thread reads the directories (cheap, and it knows the filter) and hands out the file paths
- * in chunks; the threads answer with ready-to-compare batches. Measured on 2 cores, 100,000 files:
- * the walk alone takes ~0.7x the time of the in-thread walk.
+ * in chunks; the threads answer with ready-to-compare batches, so the walk takes less time than the
+ * in-thread one even on 2 cores (bench/NOTES.md).
  *
  * Same contract as the in-thread walk: errors (directories and files, the first 1,000), errorCount
  * and rootFailed, complete once iteration has ended.

@@ -28,8 +28,8 @@ export class PathFilter {
   /**
    * The exclude globs worth a watcher's own pruning: those of excludeGlobs that are not the
    * built-in temp-file patterns. Those name files, and @parcel/watcher tests every path of the
-   * tree against every glob it is given: with them, its start-up at 100,000 files took 2.7 s
-   * instead of 0.3. Events are filtered again, so a temp file's event costs only its delivery.
+   * tree against every glob it is given, which makes its start-up on a big tree many times slower
+   * (bench/NOTES.md). Events are filtered again, so a temp file's event costs only its delivery.
    */
   readonly watcherPruneGlobs: readonly string[];
 

@@ -89,7 +89,7 @@ function codeOf(err: unknown): string {
 
 /**
  * The start-up and scheduled reconcile walk. Iterative (an explicit stack of directories), synchronous
- * system calls (Promise-per-entry walks are ~8x slower and use 10x the memory), no symlinks followed
+ * system calls (Promise-per-entry walks are several times slower and bigger), no symlinks followed
  * (they are skipped, so loops cannot hang it), excluded directories pruned, per-entry errors collected
  * rather than thrown. Yields files in batches and gives the event loop a turn between batches.
  *
