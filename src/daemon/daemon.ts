@@ -293,6 +293,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       memory: this.memory,
       verified: this.verified,
       storage: this.options.storage,
+      outlastOutages: this.options.mode === 'run',
       folder: (name) => this.folders.get(name)?.folder,
       onRetry: (event) => this.emit('retry', event),
       onCredentialsWarn: (message) => {

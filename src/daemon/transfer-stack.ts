@@ -25,7 +25,7 @@ const SOCKETS_FOR_OTHER_REQUESTS = 8;
 /** What a transfer stack is built with besides the config: the daemon's long-lived parts and callbacks. */
 export interface TransferStackParts extends Pick<
   TransferWorkerOptions,
-  'store' | 'logger' | 'verified' | 'folder' | 'onFatal' | 'onStoreError' | 'onGone'
+  'store' | 'logger' | 'verified' | 'folder' | 'onFatal' | 'onStoreError' | 'onGone' | 'outlastOutages'
 > {
   /** The upload window and bandwidth limit: one of each for the daemon's life. */
   gate: UploadGate;

@@ -4,6 +4,7 @@ import type { FolderConfig } from '../config/index.js';
 import { isDatabaseUnwritable, type FileRow, type StateStore } from '../store/index.js';
 import {
   classifyError,
+  isEndpointTrouble,
   FileChangedError,
   FileGoneError,
   FileRefusedError,
@@ -30,6 +31,12 @@ export interface TransferWorkerOptions {
   logger: Logger;
   folder: (name: string) => FolderConfig | undefined;
   maxAttempts: number;
+  /**
+   * `run`: a file failing because the endpoint does (no answer, 5xx, SlowDown) keeps trying however
+   * long the outage lasts, its attempts not used up. `once` (false): they are, so the run ends and
+   * reports the files it could not send.
+   */
+  outlastOutages: boolean;
   /** Group commit of finished files; one per daemon, so a worker replaced by a reload leaves none behind. */
   verified: VerifiedBatch;
   /** The first back-off of a file found changing during its upload (doubling while it stays live); default 2 s. */
@@ -260,7 +267,9 @@ export class TransferWorker {
       return;
     }
     const attempts = row.attempts + 1;
-    if (attempts >= this.options.maxAttempts) {
+    // An outage (no answer, 5xx, SlowDown) is not the file's fault: in `run` it keeps trying, backing
+    // off up to 10 minutes, however long it lasts; only failures of its own use up max_attempts.
+    if (attempts >= this.options.maxAttempts && !(this.options.outlastOutages && isEndpointTrouble(err))) {
       queue.markFailed(row.id, row.generation, `gave up after ${attempts} attempts: ${err.message}`);
       this.options.logger.error('upload failed too often; parked', { ...where, attempts, error: err });
       return;

@@ -27,7 +27,7 @@ export type { StorageLimits } from './throttled-storage.js';
 export { BandwidthLimiter } from './bandwidth-limiter.js';
 export type { LimiterClock } from './bandwidth-limiter.js';
 export { UploadGate } from './upload-gate.js';
-export { classifyError, defaultRetryPolicy, DEFAULT_RETRY_MAX_TIME_MS } from './retry-policy.js';
+export { classifyError, defaultRetryPolicy, DEFAULT_RETRY_MAX_TIME_MS, isEndpointTrouble } from './retry-policy.js';
 export type { ErrorDisposition, RetryEvent, RetryPolicy } from './retry-policy.js';
 export { Pacer, DEFAULT_PACING } from './pacer.js';
 export type { PacingOptions } from './pacer.js';

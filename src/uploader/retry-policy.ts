@@ -67,6 +67,21 @@ function dispositionOf(err: Error): ErrorDisposition | undefined {
   return undefined;
 }
 
+/**
+ * Whether err says the endpoint or the way to it is in trouble (no answer, 5xx, 429, SlowDown...),
+ * not this request or this file: a file failing so is no more likely to fail next time than any
+ * other, so it must not use up its attempts (an hour's outage would park every file otherwise).
+ */
+export function isEndpointTrouble(err: unknown): boolean {
+  for (let e = err; e instanceof Error; e = e.cause) {
+    if (e instanceof RetryAfterError) return true;
+    if (e instanceof StorageError) return classifyStorageError(e) === 'retry';
+    if (e instanceof IntegrityError || e instanceof TransientFileError) return false;
+    if (isNetworkError(e)) return true;
+  }
+  return false;
+}
+
 function classifyStorageError(err: StorageError): ErrorDisposition {
   if (err.code !== undefined && FATAL_CODES.has(err.code)) return 'fatal';
   if (err.code !== undefined && RETRY_CODES.has(err.code)) return 'retry';

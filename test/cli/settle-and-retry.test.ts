@@ -148,12 +148,12 @@ describe('retry while the daemon runs', () => {
     fx.emu.emulator.faults.add({
       match: { operation: 'PutObject', key: 'main/flaky.txt' },
       times: Infinity,
-      action: { type: 'error', status: 500, code: 'InternalError' },
+      action: { type: 'error', status: 400, code: 'InvalidArgument' },
     });
     const run = fx.spawnCli(['run', '--config', fx.configPath]);
     await run.waitForLog((r) => r.msg === 'watching folder');
     writeFileSync(join(fx.folder('main'), 'flaky.txt'), 'eventually');
-    await run.waitForLog((r) => r.msg === 'upload failed too often; parked', 30_000);
+    await run.waitForLog((r) => typeof r.msg === 'string' && r.msg.startsWith('upload failed permanently; parked'), 30_000);
     fx.emu.emulator.faults.clear();
     const retry = fx.spawnCli(['retry', '--config', fx.configPath]);
     expect((await retry.exited).code).toBe(0);
