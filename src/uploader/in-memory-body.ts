@@ -3,7 +3,8 @@ import { crc64 } from '../lib/crc64.js';
 import type { RangeDigest } from './hashed-file-range.js';
 import type { Body } from './object-storage.js';
 
-const SLICE = 64 * 1024;
+/** Small enough that an abort finds most of a body unsent; big enough that a part is a few writes. */
+const SLICE = 1024 * 1024;
 
 /**
  * A request body already in memory (a small file's snapshot, a buffered part). Its CRC-64 is computed
@@ -18,7 +19,7 @@ export class InMemoryBody implements Body {
   }
 
   /**
-   * Slices of 64 KiB (views, no copies), pulled as the socket drains: a stream handed the whole
+   * Slices of 1 MiB (views, no copies), pulled as the socket drains: a stream handed the whole
    * buffer at once would have nothing left to cut when an abort destroys it.
    */
   open(): Readable {
