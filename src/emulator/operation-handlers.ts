@@ -8,12 +8,11 @@ import { abortMultipartUpload, completeMultipartUpload, initiateMultipartUpload,
 import { getObjectTagging } from './object-attributes.js';
 import { deleteObject, getObject, headObject, putObject } from './object-handlers.js';
 import type { RequestContext } from './request-context.js';
-import type { OssOperation } from './types.js';
 
 export type OperationHandler = (ctx: RequestContext, bucket: Bucket, tempDir: string) => Promise<void>;
 
 /** Which function answers each OSS operation. */
-export const OPERATION_HANDLERS: Record<OssOperation, OperationHandler> = {
+export const OPERATION_HANDLERS = {
   PutObject: putObject,
   CopyObject: copyObject,
   GetObject: getObject,
@@ -36,4 +35,4 @@ export const OPERATION_HANDLERS: Record<OssOperation, OperationHandler> = {
   PutBucketVersioning: putBucketVersioning,
   GetBucketVersioning: getBucketVersioning,
   ListObjectVersions: listObjectVersions,
-};
+} satisfies Record<string, OperationHandler>;

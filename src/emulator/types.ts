@@ -1,28 +1,8 @@
 /** Shapes shared by the emulator's parts and by tests that drive it. */
+import type { OPERATION_HANDLERS } from './operation-handlers.js';
 
-export type OssOperation =
-  | 'PutObject'
-  | 'CopyObject'
-  | 'GetObject'
-  | 'HeadObject'
-  | 'DeleteObject'
-  | 'ListObjects'
-  | 'ListObjectsV2'
-  | 'InitiateMultipartUpload'
-  | 'UploadPart'
-  | 'UploadPartCopy'
-  | 'ListParts'
-  | 'CompleteMultipartUpload'
-  | 'AbortMultipartUpload'
-  | 'ListMultipartUploads'
-  | 'RestoreObject'
-  | 'PutBucketLifecycle'
-  | 'GetBucketLifecycle'
-  | 'DeleteBucketLifecycle'
-  | 'GetObjectTagging'
-  | 'PutBucketVersioning'
-  | 'GetBucketVersioning'
-  | 'ListObjectVersions';
+/** Every operation the emulator answers: the keys of its dispatch table, so the list is written once. */
+export type OssOperation = keyof typeof OPERATION_HANDLERS;
 
 export type FaultAction =
   | { type: 'error'; status: number; code: string; message?: string }
