@@ -132,12 +132,7 @@ export class EmulatorServer {
     this.parts.authenticator.verify(parsed, ctx.req.headers);
     // Faults only after authentication: an anonymous request must not be able to fire, count
     // against or spend a rule a test set up.
-    const actions = this.parts.faults.actionsFor({
-      method: parsed.method,
-      operation: parsed.operation,
-      key: parsed.key,
-      partNumber: parsed.partNumber,
-    });
+    const actions = this.parts.faults.actionsFor(parsed);
     if (actions.length > 0 && (await applyFaults(ctx, actions, bucket))) return;
     if (parsed.unimplemented !== undefined) throw ossErrors.notImplemented(`${parsed.method} ?${parsed.unimplemented}`);
     if (parsed.operation === undefined) throw ossErrors.notImplemented(`${parsed.method} with these parameters`);

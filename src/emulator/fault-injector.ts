@@ -1,16 +1,17 @@
-import { InvalidFaultRuleError } from './fault-injector-error.js';
 import { keyMatches } from './fault-key.js';
-import type { FaultAction, FaultRule, OssOperation } from './types.js';
+import type { ParsedRequest } from './parsed-request.js';
+import type { FaultAction, FaultRule } from './types.js';
 
 /** What a rule can match a request on. */
-export interface FaultTarget {
-  method: string;
-  operation?: OssOperation;
-  key?: string;
-  partNumber?: number;
-}
+export type FaultTarget = Pick<ParsedRequest, 'method' | 'operation' | 'key' | 'partNumber'>;
 
-export { InvalidFaultRuleError };
+/** A fault rule that cannot be used; its message names the field at fault. */
+export class InvalidFaultRuleError extends Error {
+  constructor(message: string) {
+    super(`invalid fault rule: ${message}`);
+    this.name = 'InvalidFaultRuleError';
+  }
+}
 
 interface ActiveRule {
   rule: FaultRule;

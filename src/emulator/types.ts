@@ -1,4 +1,5 @@
 /** Shapes shared by the emulator's parts and by tests that drive it. */
+import type { FaultKey } from './fault-key.js';
 import type { OPERATION_HANDLERS } from './operation-handlers.js';
 
 /** Every operation the emulator answers: the keys of its dispatch table, so the list is written once. */
@@ -21,11 +22,8 @@ export type FaultAction =
 export interface FaultMatch {
   method?: string;
   operation?: OssOperation;
-  /**
-   * Exact key, `{ prefix }`, `{ glob }` (`*`, `?`; see fault-key.ts), or, in process only, a RegExp
-   * of the calling code's own (the HTTP admin API never compiles one).
-   */
-  key?: string | RegExp | { prefix: string } | { glob: string };
+  /** Exact key, `{ prefix }`, `{ glob }`, or, in process only, a RegExp (see fault-key.ts). */
+  key?: FaultKey;
   partNumber?: number;
 }
 
