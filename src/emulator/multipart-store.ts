@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readJson, removeQuietly, uniqueSuffix, writeJsonAtomic } from './atomic-file.js';
-import { KeyedMutex } from './keyed-mutex.js';
+import { KeyedMutex } from './object-store.js';
 import { ossErrors } from './oss-error.js';
 import type { ObjectEncryption, StorageClass } from './types.js';
 

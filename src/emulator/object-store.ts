@@ -2,7 +2,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import { copyFile, link, mkdir, readdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readJson, removeQuietly, uniqueSuffix, writeJsonAtomic } from './atomic-file.js';
-import { KeyedMutex } from './keyed-mutex.js';
 import { forEachLimit } from '../lib/for-each-limit.js';
 import { OssError, ossErrors } from './oss-error.js';
 import { SortedKeyIndex } from './sorted-key-index.js';
@@ -20,6 +19,23 @@ export function versionIdOf(meta: ObjectMeta): string {
 export interface DeleteOutcome {
   versionId?: string;
   deleteMarker?: boolean;
+}
+
+/** Runs tasks one at a time per key, so two writers of the same object (or part, in MultipartStore) cannot interleave their renames. */
+export class KeyedMutex {
+  private readonly tails = new Map<string, Promise<unknown>>();
+
+  async run<T>(key: string, task: () => Promise<T>): Promise<T> {
+    const previous = this.tails.get(key) ?? Promise.resolve();
+    const result = previous.then(task, task);
+    const tail = result.catch(() => undefined);
+    this.tails.set(key, tail);
+    try {
+      return await result;
+    } finally {
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    }
+  }
 }
 
 /** A finished file to become (part of) an object's data. */
