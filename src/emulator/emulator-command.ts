@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS, EmulatorConfigError, faultRuleFromJson, startEmulator } from './index.js';
 import { isLoopbackHost } from '../lib/loopback.js';
 import { credentialFromJson } from './admin-endpoint.js';
-import type { Credential, EmulatorOptions, FaultRule } from './index.js';
+import type { EmulatorOptions, FaultRule } from './index.js';
 
 // The defaults match config.example.yaml, so the demo runs with no flags at all.
 const DEFAULTS = {
@@ -52,33 +52,26 @@ A --host other than a loopback address is warned about: the emulator is for test
 
 class CommandLineError extends Error {}
 
-/** --sts-credentials-file: errors name the file and field, never a value. */
-async function loadStsCredentials(path: string): Promise<Credential[]> {
-  let parsed: unknown;
+/** The text of a file a flag names; an error names the flag, the file and the errno, never the content. */
+async function readFlagFile(flag: string, path: string): Promise<string> {
   try {
-    parsed = JSON.parse(await readFile(path, 'utf8'));
+    return await readFile(path, 'utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new CommandLineError(`--sts-credentials-file ${path}: ${code ?? 'not valid JSON'}`);
-  }
-  try {
-    return (Array.isArray(parsed) ? parsed : [parsed]).map(credentialFromJson);
-  } catch (err) {
-    throw new CommandLineError(`--sts-credentials-file ${path}: ${(err as Error).message}`);
+    throw new CommandLineError(`${flag} ${path}: ${(err as NodeJS.ErrnoException).code ?? 'unreadable'}`);
   }
 }
 
-async function loadRules(path: string): Promise<FaultRule[]> {
-  let parsed: unknown;
+/**
+ * One JSON object or an array of them, each read by `fromJson`. Errors name the file and the field,
+ * never a value: a credentials file holds secrets (so a syntax error is not quoted either).
+ */
+async function loadJsonFile<T>(flag: string, path: string, fromJson: (value: unknown) => T): Promise<T[]> {
+  const text = await readFlagFile(flag, path);
   try {
-    parsed = JSON.parse(await readFile(path, 'utf8'));
+    const parsed: unknown = JSON.parse(text);
+    return (Array.isArray(parsed) ? parsed : [parsed]).map(fromJson);
   } catch (err) {
-    throw new CommandLineError(`--rules-file ${path}: ${(err as Error).message}`);
-  }
-  try {
-    return (Array.isArray(parsed) ? parsed : [parsed]).map(faultRuleFromJson);
-  } catch (err) {
-    throw new CommandLineError(`--rules-file ${path}: ${(err as Error).message}`);
+    throw new CommandLineError(`${flag} ${path}: ${err instanceof SyntaxError ? 'not valid JSON' : (err as Error).message}`);
   }
 }
 
@@ -97,13 +90,7 @@ function parsePositive(raw: string | undefined, flag: string): number | undefine
 
 /** The first line of a secret file, so `echo secret > f` works; the value itself never reaches an error. */
 async function readSecretFile(path: string, flag: string): Promise<string> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw new CommandLineError(`${flag} ${path}: ${(err as NodeJS.ErrnoException).code ?? 'unreadable'}`);
-  }
-  const value = text.split(/\r?\n/)[0]!;
+  const value = (await readFlagFile(flag, path)).split(/\r?\n/)[0]!;
   if (!value) throw new CommandLineError(`${flag} ${path}: the first line is empty`);
   return value;
 }
@@ -180,7 +167,9 @@ async function parseCommandLine(argv: string[]): Promise<CommandLine | 'help'> {
       buckets: values.bucket ?? [DEFAULTS.bucket],
       credentials: [
         { accessKeyId, accessKeySecret },
-        ...(values['sts-credentials-file'] !== undefined ? await loadStsCredentials(values['sts-credentials-file']) : []),
+        ...(values['sts-credentials-file'] !== undefined
+          ? await loadJsonFile('--sts-credentials-file', values['sts-credentials-file'], credentialFromJson)
+          : []),
       ],
       ...(adminToken !== undefined ? { adminToken } : {}),
       ...(idleTimeoutMs !== undefined ? { idleTimeoutMs } : {}),
@@ -209,7 +198,8 @@ export async function runEmulatorCommand(argv: string[]): Promise<number> {
   let rules: FaultRule[] = [];
   try {
     parsed = await parseCommandLine(argv);
-    if (parsed !== 'help' && parsed.rulesFile !== undefined) rules = await loadRules(parsed.rulesFile);
+    if (parsed !== 'help' && parsed.rulesFile !== undefined)
+      rules = await loadJsonFile('--rules-file', parsed.rulesFile, faultRuleFromJson);
   } catch (err) {
     if (!(err instanceof CommandLineError)) throw err;
     process.stderr.write(`oss-sync emulator: ${err.message}\n\n${USAGE}`);
