@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Bucket } from './bucket.js';
 import type { FaultInjector } from './fault-injector.js';
 import { InvalidFaultRuleError } from './fault-injector.js';
 import { faultRuleFromJson, faultRuleToJson } from './fault-rule-json.js';
@@ -80,15 +81,15 @@ function isJson(req: IncomingMessage): boolean {
  *   DELETE /-/requests  -> 204, log cleared
  *   POST   /-/credentials  body: a temporary credential (see credentialFromJson) -> 201; never echoed
  *   POST   /-/worm     body: {"bucket": NAME} -> 204; the bucket's retention policy is locked from now
- *                      on (worm-lock.ts): deleting or overwriting an object answers FileImmutable
+ *                      on (Bucket.wormLocked): deleting or overwriting an object answers FileImmutable
  */
 export class AdminEndpoint {
   constructor(
     private readonly faults: FaultInjector,
     private readonly requestLog: RequestLog,
     private readonly token: string,
-    private readonly credentials?: { add(credential: Credential): void },
-    private readonly lockBucket?: (name: string) => boolean,
+    private readonly credentials: { add(credential: Credential): void },
+    private readonly buckets: ReadonlyMap<string, Bucket>,
   ) {}
 
   async handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
@@ -115,14 +116,14 @@ export class AdminEndpoint {
           return sendJson(res, 201, { added: rules.length });
         }
         case 'POST /-/credentials': {
-          if (!this.credentials) break;
           this.credentials.add(credentialFromJson(await readJsonBody(req)));
           return sendJson(res, 201, { added: 1 });
         }
         case 'POST /-/worm': {
-          const body = (await readJsonBody(req)) as { bucket?: unknown } | null;
-          if (!this.lockBucket || typeof body?.bucket !== 'string' || !this.lockBucket(body.bucket))
-            throw new InvalidFaultRuleError('worm: "bucket" must name a bucket of this emulator');
+          const name = ((await readJsonBody(req)) as { bucket?: unknown } | null)?.bucket;
+          const bucket = typeof name === 'string' ? this.buckets.get(name) : undefined;
+          if (!bucket) throw new InvalidFaultRuleError('worm: "bucket" must name a bucket of this emulator');
+          bucket.wormLocked = true;
           return void res.writeHead(204).end();
         }
         case 'GET /-/faults':
@@ -136,8 +137,8 @@ export class AdminEndpoint {
           this.requestLog.clear();
           return void res.writeHead(204).end();
         default:
+          return sendJson(res, 404, { error: `no admin route ${route}` });
       }
-      return sendJson(res, 404, { error: `no admin route ${route}` });
     } catch (err) {
       if (err instanceof InvalidFaultRuleError) return sendJson(res, 400, { error: err.message });
       throw err;

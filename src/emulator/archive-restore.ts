@@ -9,9 +9,6 @@ import type { ObjectMeta, StorageClass } from './types.js';
 /** Objects in these classes must be restored before GetObject, which OSS refuses otherwise. */
 export const NEEDS_RESTORE: ReadonlySet<StorageClass> = new Set(['Archive', 'ColdArchive', 'DeepColdArchive']);
 
-/** How long a restore takes here unless startEmulator's archiveRestoreDelayMs says otherwise (OSS: minutes to hours). */
-export const DEFAULT_RESTORE_DELAY_MS = 1_000;
-
 interface RestoreState {
   /** The ETag restored: an overwrite is a new object that starts frozen again. */
   etag: string;
@@ -24,7 +21,8 @@ interface RestoreState {
  * (and stop being) readable. Kept in memory: a restarted emulator forgets restores in progress.
  */
 export class ArchiveRestores {
-  delayMs = DEFAULT_RESTORE_DELAY_MS;
+  /** How long a restore takes unless startEmulator's archiveRestoreDelayMs says otherwise (OSS: minutes to hours). */
+  delayMs = 1_000;
   private readonly states = new Map<string, RestoreState>();
 
   private stateOf(meta: ObjectMeta): RestoreState | undefined {
@@ -62,17 +60,6 @@ export class ArchiveRestores {
   }
 }
 
-const BY_BUCKET = new WeakMap<Bucket, ArchiveRestores>();
-
-export function archiveRestores(bucket: Bucket): ArchiveRestores {
-  let restores = BY_BUCKET.get(bucket);
-  if (!restores) {
-    restores = new ArchiveRestores();
-    BY_BUCKET.set(bucket, restores);
-  }
-  return restores;
-}
-
 /** RestoreObject: `POST /key?restore`, an optional RestoreRequest/Days (default 1). */
 export async function restoreObject(ctx: RequestContext, bucket: Bucket): Promise<void> {
   const body = (await readSmallBody(ctx, 64 * 1024)).toString('utf8');
@@ -85,5 +72,5 @@ export async function restoreObject(ctx: RequestContext, bucket: Bucket): Promis
   const days = daysText === undefined ? 1 : Number(daysText);
   if (!(days >= 1 && days <= 365))
     throw ossErrors.invalidArgument('Days must be 1..365.', { ArgumentName: 'Days', ArgumentValue: daysText ?? '' });
-  sendEmpty(ctx, archiveRestores(bucket).request(meta, days));
+  sendEmpty(ctx, bucket.restores.request(meta, days));
 }

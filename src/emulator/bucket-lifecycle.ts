@@ -8,13 +8,7 @@ import { elementTexts } from './xml.js';
 /** OSS takes up to 1,000 rules; the document stays small. */
 const MAX_LIFECYCLE_BODY = 256 * 1024;
 
-/**
- * Put/Get/DeleteBucketLifecycle: the bucket's lifecycle document, kept as it was sent (OSS returns
- * the rules it stored). The emulator applies no rule: nothing here expires objects or aborts uploads.
- * Kept in memory, per bucket: a restarted emulator has none.
- */
-const BY_BUCKET = new WeakMap<Bucket, string>();
-
+/** Put/Get/DeleteBucketLifecycle: kept as Bucket.lifecycle, in memory (a restarted emulator has none). */
 export async function putBucketLifecycle(ctx: RequestContext, bucket: Bucket): Promise<void> {
   const xml = (await readSmallBody(ctx, MAX_LIFECYCLE_BODY)).toString('utf8');
   if (!/<LifecycleConfiguration>[\s\S]*<\/LifecycleConfiguration>/.test(xml) || elementTexts(xml, 'Rule').length === 0) {
@@ -24,12 +18,12 @@ export async function putBucketLifecycle(ctx: RequestContext, bucket: Bucket): P
     const status = elementTexts(rule, 'Status')[0];
     if (status !== 'Enabled' && status !== 'Disabled') throw ossErrors.malformedXml();
   }
-  BY_BUCKET.set(bucket, xml);
+  bucket.lifecycle = xml;
   sendEmpty(ctx, 200);
 }
 
 export async function getBucketLifecycle(ctx: RequestContext, bucket: Bucket): Promise<void> {
-  const xml = BY_BUCKET.get(bucket);
+  const xml = bucket.lifecycle;
   if (xml === undefined) throw new OssError(404, 'NoSuchLifecycle', 'No Row found in Lifecycle Table.');
   const body = Buffer.from(xml);
   ctx.res.writeHead(200, { ...baseHeaders(ctx), 'content-type': 'application/xml', 'content-length': body.length });
@@ -37,6 +31,6 @@ export async function getBucketLifecycle(ctx: RequestContext, bucket: Bucket): P
 }
 
 export async function deleteBucketLifecycle(ctx: RequestContext, bucket: Bucket): Promise<void> {
-  BY_BUCKET.delete(bucket);
+  bucket.lifecycle = undefined;
   sendEmpty(ctx, 204);
 }

@@ -1,8 +1,10 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ArchiveRestores } from './archive-restore.js';
 import { readJson, writeJsonAtomic } from './atomic-file.js';
 import { MultipartStore } from './multipart-store.js';
 import { ObjectStore } from './object-store.js';
+import { OssError } from './oss-error.js';
 import type { VersioningStatus } from './object-store.js';
 
 /**
@@ -10,6 +12,20 @@ import type { VersioningStatus } from './object-store.js';
  * (`objects/`, `uploads/`; once versioning was set, `versioning.json` and `versions/`).
  */
 export class Bucket {
+  /** Which archived objects were asked to be restored; in memory, as the two below. */
+  readonly restores = new ArchiveRestores();
+  /**
+   * The lifecycle document as PutBucketLifecycle sent it (OSS returns the rules it stored). The
+   * emulator applies no rule: nothing here expires objects or aborts uploads.
+   */
+  lifecycle: string | undefined;
+  /**
+   * A locked retention policy (WORM): objects can be read and new keys written, but none deleted or
+   * overwritten. Set through the admin API (`POST /-/worm`) or Emulator.lockBucket: a test's stand-in
+   * for InitiateBucketWorm + CompleteBucketWorm, whose own APIs the emulator does not implement.
+   */
+  wormLocked = false;
+
   private constructor(
     readonly name: string,
     readonly objects: ObjectStore,
@@ -32,5 +48,22 @@ export class Bucket {
   async setVersioning(status: VersioningStatus): Promise<void> {
     await writeJsonAtomic(join(this.dir, 'versioning.json'), { status });
     this.objects.versioning = status;
+  }
+
+  /**
+   * OSS's answer to deleting or modifying an object under retention (its error-code reference,
+   * EC 0026-00000005; the Code string is as we understand it, unverified against a live bucket).
+   */
+  refuseIfImmutable(key: string): void {
+    if (!this.wormLocked || !this.objects.get(key)) return;
+    throw new OssError(
+      409,
+      'FileImmutable',
+      'This object is protected by the retention policy of its bucket and cannot be deleted or modified.',
+      {
+        Key: key,
+        EC: '0026-00000005',
+      },
+    );
   }
 }

@@ -12,7 +12,6 @@ import { OssError, ossErrors } from './oss-error.js';
 import { checkObjectKey } from './parsed-request.js';
 import type { RequestContext } from './request-context.js';
 import { sendXml } from './responses.js';
-import { refuseIfImmutable } from './worm-lock.js';
 
 /** OSS's limit for CopyObject: larger objects are copied with UploadPartCopy (OSS's CopyObject/UploadPartCopy docs). */
 export const MAX_COPY_OBJECT = 1024 ** 3;
@@ -56,7 +55,7 @@ export async function copyObject(ctx: RequestContext, bucket: Bucket): Promise<v
       ArgumentName: 'x-oss-copy-source',
     });
   }
-  refuseIfImmutable(bucket, key);
+  bucket.refuseIfImmutable(key);
   const replace = directive === 'REPLACE';
   const meta = {
     key,

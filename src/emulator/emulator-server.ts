@@ -10,7 +10,6 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ADMIN_PREFIX, AdminEndpoint } from './admin-endpoint.js';
-import { lockBucket } from './worm-lock.js';
 import type { Authenticator } from './authenticator.js';
 import { drainBody } from './body-reader.js';
 import { answerClientError } from './client-error.js';
@@ -66,11 +65,7 @@ export class EmulatorServer {
   private readonly admin: AdminEndpoint;
 
   constructor(private readonly parts: ServerParts) {
-    this.admin = new AdminEndpoint(parts.faults, parts.requestLog, parts.adminToken, parts.authenticator, (name) => {
-      const bucket = parts.buckets.get(name);
-      if (bucket) lockBucket(bucket);
-      return bucket !== undefined;
-    });
+    this.admin = new AdminEndpoint(parts.faults, parts.requestLog, parts.adminToken, parts.authenticator, parts.buckets);
     // requestTimeout 0: a 5 GB part on a slow link must not be cut off. Idle keep-alive sockets
     // must outlive ali-oss's agent (agentkeepalive 3.x keeps free sockets 15 s): a server that
     // closes first makes the client's next request on that socket fail with ECONNRESET.

@@ -1,9 +1,7 @@
 /** The OSS-compatible emulator: a real HTTP server that the unmodified ali-oss client talks to. */
 import { randomBytes } from 'node:crypto';
-import { archiveRestores } from './archive-restore.js';
 import { Authenticator } from './authenticator.js';
 import { Bucket } from './bucket.js';
-import { lockBucket } from './worm-lock.js';
 import { EmulatorServer } from './emulator-server.js';
 import { FaultInjector } from './fault-injector.js';
 import { RequestLog } from './request-log.js';
@@ -97,8 +95,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const tempDir = await prepareTempDir(options.dataDir);
   const buckets = new Map<string, Bucket>();
   for (const name of options.buckets) buckets.set(name, await Bucket.open(options.dataDir, name));
-  if (options.archiveRestoreDelayMs !== undefined)
-    for (const b of buckets.values()) archiveRestores(b).delayMs = options.archiveRestoreDelayMs;
+  if (options.archiveRestoreDelayMs !== undefined) for (const b of buckets.values()) b.restores.delayMs = options.archiveRestoreDelayMs;
 
   const faults = new FaultInjector();
   const requestLog = new RequestLog();
@@ -127,7 +124,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     lockBucket: (name) => {
       const bucket = buckets.get(name);
       if (!bucket) throw new EmulatorConfigError(`no bucket '${name}' to lock`);
-      lockBucket(bucket);
+      bucket.wormLocked = true;
     },
     // Idempotent: a second stop waits for the first.
     stop: () => (stopped ??= server.close()),

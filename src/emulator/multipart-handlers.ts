@@ -12,7 +12,6 @@ import { ossErrors } from './oss-error.js';
 import { checkObjectKey } from './parsed-request.js';
 import type { RequestContext } from './request-context.js';
 import { sendEmpty, sendXml } from './responses.js';
-import { refuseIfImmutable } from './worm-lock.js';
 
 /** OSS's minimum size for every part but the last, checked at Complete. */
 export const MIN_PART_SIZE = 100 * 1024;
@@ -140,7 +139,7 @@ export async function completeMultipartUpload(ctx: RequestContext, bucket: Bucke
   const result = await bucket.uploads.exclusive(uploadId, async () => {
     const upload = bucket.uploads.get(uploadId, ctx.parsed.key); // still there after waiting?
     const parts = chosenParts(requested, bucket.uploads.parts(uploadId));
-    refuseIfImmutable(bucket, upload.key);
+    bucket.refuseIfImmutable(upload.key);
     const etagMd5 = createHash('md5');
     for (const p of parts) etagMd5.update(Buffer.from(p.etag, 'hex'));
     const meta = {

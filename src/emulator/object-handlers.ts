@@ -1,6 +1,5 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import { pipeline } from 'node:stream/promises';
-import { archiveRestores } from './archive-restore.js';
 import { removeQuietly, tempFilePath } from './atomic-file.js';
 import { receiveBodyToFile } from './body-reader.js';
 import type { Bucket } from './bucket.js';
@@ -15,7 +14,6 @@ import { utf8AsBytes } from './signature-v1.js';
 import { objectHeaders, sendEmpty } from './responses.js';
 import { STORAGE_CLASSES, STORED_HEADERS } from './types.js';
 import type { ObjectMeta, StorageClass } from './types.js';
-import { refuseIfImmutable } from './worm-lock.js';
 
 /** OSS's limit for PutObject and for one part. */
 export const MAX_SINGLE_UPLOAD = 5 * 1024 ** 3;
@@ -81,7 +79,7 @@ export function uploadResultHeaders(md5Hex: string, crc64: string): OutgoingHttp
 export async function putObject(ctx: RequestContext, bucket: Bucket, tempDir: string): Promise<void> {
   const key = ctx.parsed.key!;
   checkObjectKey(key);
-  refuseIfImmutable(bucket, key);
+  bucket.refuseIfImmutable(key);
   const attributes = newObjectAttributesOf(ctx);
   const temp = tempFilePath(tempDir);
   const body = await receiveBodyToFile(ctx, temp, MAX_SINGLE_UPLOAD);
@@ -134,7 +132,7 @@ export async function getObject(ctx: RequestContext, bucket: Bucket): Promise<vo
   const object = await OpenObject.open(bucket, ctx.parsed.key!, ctx.parsed.query.versionId);
   try {
     const { meta } = object;
-    if (!archiveRestores(bucket).readable(meta)) {
+    if (!bucket.restores.readable(meta)) {
       throw new OssError(403, 'InvalidObjectState', "The operation is not valid for the object's state.", { Key: meta.key });
     }
     const conditional = preconditionStatus(ctx, meta);
@@ -178,11 +176,11 @@ export async function headObject(ctx: RequestContext, bucket: Bucket): Promise<v
     sendEmpty(ctx, conditional, { etag: `"${meta.etag}"` });
     return;
   }
-  sendEmpty(ctx, 200, { ...objectHeaders(meta), ...archiveRestores(bucket).headers(meta), 'content-length': meta.size });
+  sendEmpty(ctx, 200, { ...objectHeaders(meta), ...bucket.restores.headers(meta), 'content-length': meta.size });
 }
 
 export async function deleteObject(ctx: RequestContext, bucket: Bucket): Promise<void> {
-  refuseIfImmutable(bucket, ctx.parsed.key!);
+  bucket.refuseIfImmutable(ctx.parsed.key!);
   const versionId = ctx.parsed.query.versionId;
   const outcome =
     versionId === undefined ? await bucket.objects.delete(ctx.parsed.key!) : await bucket.objects.deleteVersion(ctx.parsed.key!, versionId);
