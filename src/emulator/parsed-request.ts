@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
 import { OssError, ossErrors } from './oss-error.js';
-import { unimplementedSubResource } from './sub-resources.js';
+import { SIGNED_SUBRESOURCES } from './signature-v1.js';
 import type { OssOperation } from './types.js';
 
 /** What a request addresses, worked out from Host, path and query before anything else runs. */
@@ -20,6 +20,19 @@ export interface ParsedRequest {
   /** An OSS sub-resource in the query that the emulator does not implement (then no operation). */
   unimplemented?: string;
 }
+
+/**
+ * The OSS sub-resources (SIGNED_SUBRESOURCES) the emulator understands: the multipart ones,
+ * RestoreObject, the bucket's lifecycle and versioning, ListObjectVersions, versionId,
+ * GetObjectTagging, listing's continuation token, and GetObject's response-header overrides. A
+ * request naming any other (`?acl`, `?symlink`, ...) must be refused (501), never served as the
+ * plain object or bucket operation: `PUT ?acl` would otherwise replace the object with an empty body
+ * and `DELETE ?tagging` delete it.
+ */
+const UNDERSTOOD = new Set(
+  `uploads uploadId partNumber continuation-token restore lifecycle versioning versions versionId tagging response-content-type
+   response-content-language response-expires response-cache-control response-content-disposition response-content-encoding`.split(/\s+/),
+);
 
 function parseQuery(raw: string): Record<string, string> {
   const query: Record<string, string> = {};
@@ -98,7 +111,7 @@ export function parseRequest(req: IncomingMessage): ParsedRequest {
   }
   const key = keyPart === '' ? undefined : keyPart;
   const parsed: ParsedRequest = { method, rawPath, query, pathStyle, bucket, key };
-  const unimplemented = unimplementedSubResource(query);
+  const unimplemented = Object.keys(query).find((name) => SIGNED_SUBRESOURCES.has(name) && !UNDERSTOOD.has(name));
   if (unimplemented !== undefined) parsed.unimplemented = unimplemented;
   else if (bucket !== undefined) parsed.operation = operationOf(method, key, query, req.headers['x-oss-copy-source'] !== undefined);
   if (query.uploadId !== undefined) parsed.uploadId = query.uploadId;

@@ -6,76 +6,15 @@ import type { ParsedRequest } from './parsed-request.js';
  * Query parameters OSS includes in the V1 canonical resource (OSS's documented list, trimmed to
  * what a client of this emulator could send). Everything else, e.g. prefix/marker/max-keys, is unsigned.
  */
-export const SIGNED_SUBRESOURCES = new Set([
-  'acl',
-  'uploads',
-  'location',
-  'cors',
-  'logging',
-  'website',
-  'referer',
-  'lifecycle',
-  'delete',
-  'append',
-  'tagging',
-  'objectMeta',
-  'uploadId',
-  'partNumber',
-  'security-token',
-  'position',
-  'img',
-  'style',
-  'styleName',
-  'replication',
-  'replicationProgress',
-  'replicationLocation',
-  'cname',
-  'bucketInfo',
-  'comp',
-  'qos',
-  'live',
-  'status',
-  'vod',
-  'startTime',
-  'endTime',
-  'symlink',
-  'x-oss-process',
-  'response-content-type',
-  'x-oss-traffic-limit',
-  'response-content-language',
-  'response-expires',
-  'response-cache-control',
-  'response-content-disposition',
-  'response-content-encoding',
-  'udf',
-  'udfName',
-  'udfImage',
-  'udfId',
-  'udfImageDesc',
-  'udfApplication',
-  'udfApplicationLog',
-  'restore',
-  'callback',
-  'callback-var',
-  'qosInfo',
-  'policy',
-  'stat',
-  'encryption',
-  'versions',
-  'versioning',
-  'versionId',
-  'requestPayment',
-  'x-oss-request-payer',
-  'sequential',
-  'inventory',
-  'inventoryId',
-  'continuation-token',
-  'asyncFetch',
-  'worm',
-  'wormId',
-  'wormExtend',
-  'objectInfo',
-]);
+export const SIGNED_SUBRESOURCES = new Set(
+  `acl uploads location cors logging website referer lifecycle delete append tagging objectMeta uploadId partNumber security-token
+   position img style styleName replication replicationProgress replicationLocation cname bucketInfo comp qos live status vod
+   startTime endTime symlink x-oss-process response-content-type x-oss-traffic-limit response-content-language response-expires
+   response-cache-control response-content-disposition response-content-encoding udf udfName udfImage udfId udfImageDesc
+   udfApplication udfApplicationLog restore callback callback-var qosInfo policy stat encryption versions versioning versionId
+   requestPayment x-oss-request-payer sequential inventory inventoryId continuation-token asyncFetch worm wormId wormExtend
+   objectInfo`.split(/\s+/),
+);
 
 function headerValue(headers: IncomingHttpHeaders, name: string): string {
   const value = headers[name];
