@@ -2,9 +2,7 @@ import { createHash } from 'node:crypto';
 import { removeQuietly, tempFilePath } from './atomic-file.js';
 import { drainBody, readSmallBody, receiveBodyToFile } from './body-reader.js';
 import type { Bucket } from './bucket.js';
-import { parseCompleteRequest } from './complete-request.js';
 import { uploadPartCopy } from './copy-handlers.js';
-import type { CompletePartRef } from './complete-request.js';
 import { crc64CombineAll } from '../lib/crc64.js';
 import type { PartMeta } from './multipart-store.js';
 import { MAX_SINGLE_UPLOAD, newObjectAttributesOf, uploadResultHeaders, versionIdHeader } from './object-handlers.js';
@@ -12,6 +10,7 @@ import { ossErrors } from './oss-error.js';
 import { checkObjectKey } from './parsed-request.js';
 import type { RequestContext } from './request-context.js';
 import { sendEmpty, sendXml } from './responses.js';
+import { elementTexts, unescapeXml } from './xml.js';
 
 /** OSS's minimum size for every part but the last, checked at Complete. */
 export const MIN_PART_SIZE = 100 * 1024;
@@ -101,6 +100,28 @@ export async function listParts(ctx: RequestContext, bucket: Bucket): Promise<vo
         ] as const,
     ),
   ]);
+}
+
+interface CompletePartRef {
+  partNumber: number;
+  etag: string;
+}
+
+/** Normalises an ETag for comparison: OSS accepts it with or without quotes, in either case. */
+function normaliseEtag(etag: string): string {
+  return etag.trim().replace(/^"|"$/g, '').toUpperCase();
+}
+
+/** The part list of a CompleteMultipartUpload body, in the order sent; MalformedXML if unreadable. */
+function parseCompleteRequest(body: string): CompletePartRef[] {
+  if (!/<CompleteMultipartUpload[\s>]/.test(body)) throw ossErrors.malformedXml();
+  return elementTexts(body, 'Part').map((part) => {
+    const [number] = elementTexts(part, 'PartNumber');
+    const [etag] = elementTexts(part, 'ETag');
+    const partNumber = Number(number?.trim());
+    if (!Number.isInteger(partNumber) || etag === undefined) throw ossErrors.malformedXml();
+    return { partNumber, etag: normaliseEtag(unescapeXml(etag)) };
+  });
 }
 
 /** What a Complete asks for: every stored part (x-oss-complete-all), or the listed ones. */
