@@ -5,7 +5,6 @@ import { removeQuietly } from './atomic-file.js';
 import { BodyMeter } from './body-meter.js';
 import { OssError, ossErrors } from './oss-error.js';
 import type { RequestContext } from './request-context.js';
-import { pacedBody, trafficLimitOf } from './traffic-limit.js';
 
 export interface ReceivedBody {
   size: number;
@@ -18,6 +17,26 @@ export interface ReceivedBody {
 function checkContentMd5(ctx: RequestContext, md5: Buffer): void {
   const expected = ctx.header('content-md5');
   if (expected !== undefined && expected.trim() !== md5.toString('base64')) throw ossErrors.invalidDigest();
+}
+
+/** OSS's range for x-oss-traffic-limit, in bits per second (100 KB/s to 100 MB/s). */
+const TRAFFIC_LIMIT_BITS = { min: 819_200, max: 838_860_800 } as const;
+
+/**
+ * The request's x-oss-traffic-limit as bytes per second, or undefined without one. As OSS does, a
+ * value outside the range (or not a number) is refused before the body is read.
+ */
+function trafficLimitOf(ctx: RequestContext): number | undefined {
+  const raw = ctx.header('x-oss-traffic-limit');
+  if (raw === undefined) return undefined;
+  const bits = /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
+  if (!(bits >= TRAFFIC_LIMIT_BITS.min && bits <= TRAFFIC_LIMIT_BITS.max)) {
+    throw ossErrors.invalidArgument(`x-oss-traffic-limit must be between ${TRAFFIC_LIMIT_BITS.min} and ${TRAFFIC_LIMIT_BITS.max}.`, {
+      ArgumentName: 'x-oss-traffic-limit',
+      ArgumentValue: raw,
+    });
+  }
+  return bits / 8;
 }
 
 function declaredLength(ctx: RequestContext): number | undefined {
@@ -33,11 +52,11 @@ export async function receiveBodyToFile(ctx: RequestContext, tempPath: string, m
   const length = declaredLength(ctx);
   if (length !== undefined && length > maxSize) throw ossErrors.entityTooLarge();
   const trafficLimit = trafficLimitOf(ctx);
+  // The meter paces the body: to the traffic limit, or a throttle fault's rate when that is slower.
+  if (trafficLimit !== undefined) ctx.throttleBytesPerSecond = Math.min(ctx.throttleBytesPerSecond ?? Infinity, trafficLimit);
   const meter = new BodyMeter(ctx, true);
   try {
-    const file = createWriteStream(tempPath, { highWaterMark: 1 << 20 });
-    if (trafficLimit === undefined) await pipeline(ctx.req, meter, file);
-    else await pipeline(ctx.req, pacedBody(trafficLimit), meter, file);
+    await pipeline(ctx.req, meter, createWriteStream(tempPath, { highWaterMark: 1 << 20 }));
     if (length !== undefined && meter.size !== length) throw ossErrors.incompleteBody();
     if (meter.size > maxSize) throw ossErrors.entityTooLarge();
     const md5 = meter.md5!.digest();

@@ -8,7 +8,7 @@ export class RequestContext {
   readonly startedAt = Date.now();
   /** Request body bytes read so far, by whichever reader consumed the body. */
   bytesReceived = 0;
-  /** Set by a throttle fault: body reads are paced to this rate. */
+  /** Set by a throttle fault or x-oss-traffic-limit: body reads are paced to this rate. */
   throttleBytesPerSecond: number | undefined;
   /** Set by a corrupt fault: the body byte at this offset arrives inverted. */
   corruptAtByte: number | undefined;
