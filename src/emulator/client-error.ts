@@ -1,28 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { OssError, ossErrors } from './oss-error.js';
 import { xmlDocument } from './xml.js';
 
 /** What OSS answers for a request Node's HTTP parser refused, by the parser's error code. */
-function errorFor(code: string | undefined): { status: number; code: string; message: string } {
+function errorFor(code: string | undefined): OssError {
   switch (code) {
     case 'HPE_UNEXPECTED_CONTENT_LENGTH':
     case 'HPE_INVALID_TRANSFER_ENCODING':
-      return {
-        status: 400,
-        code: 'InvalidArgument',
-        message: 'A request must not carry both Content-Length and Transfer-Encoding: chunked.',
-      };
+      return ossErrors.invalidArgument('A request must not carry both Content-Length and Transfer-Encoding: chunked.');
     case 'ERR_HTTP_REQUEST_TIMEOUT':
-      return {
-        status: 400,
-        code: 'RequestTimeout',
-        message: 'Your socket connection to the server was not read from or written to within the timeout period.',
-      };
+      return ossErrors.requestTimeout();
     case 'HPE_HEADER_OVERFLOW':
-      return { status: 400, code: 'InvalidArgument', message: 'The request headers are too large.' };
+      return ossErrors.invalidArgument('The request headers are too large.');
     default:
-      return { status: 400, code: 'InvalidRequest', message: 'The request could not be parsed as HTTP.' };
+      return new OssError(400, 'InvalidRequest', 'The request could not be parsed as HTTP.');
   }
 }
 

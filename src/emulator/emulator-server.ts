@@ -1,10 +1,6 @@
 /**
  * The emulator's HTTP server: one handler that parses, applies injected faults, authenticates and
- * dispatches each request, and logs what happened.
- *
- * Admin API (same port, path style only, `Authorization: Bearer <admin token>`; see admin-endpoint.ts):
- *   POST /-/faults (JSON FaultRule or array; keys exact, {"prefix"} or {"glob"}), GET /-/faults,
- *   DELETE /-/faults, GET /-/requests (JSON RequestLogEntry[]), DELETE /-/requests, POST /-/worm.
+ * dispatches each request, and logs what happened. Paths under `/-/` go to the admin API (admin-endpoint.ts).
  */
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
