@@ -1,5 +1,5 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sameText } from './authenticator.js';
 import type { Bucket } from './bucket.js';
 import type { FaultInjector } from './fault-injector.js';
 import { InvalidFaultRuleError } from './fault-injector.js';
@@ -55,12 +55,6 @@ function bearerToken(req: IncomingMessage): string | undefined {
   return match?.[1];
 }
 
-function sameToken(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
 /** `application/json`, with or without parameters (`; charset=utf-8`). */
 function isJson(req: IncomingMessage): boolean {
   return (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase() === 'application/json';
@@ -95,7 +89,7 @@ export class AdminEndpoint {
   async handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     const route = `${req.method ?? 'GET'} ${path}`;
     const given = bearerToken(req);
-    if (given === undefined || !sameToken(given, this.token)) {
+    if (given === undefined || !sameText(given, this.token)) {
       // The body is not read: close the connection rather than parse what an unknown caller sent.
       res.setHeader('connection', 'close');
       return sendJson(res, 401, {

@@ -9,7 +9,8 @@ import type { Credential } from './types.js';
 /** OSS rejects requests whose date is more than 15 minutes off. */
 const MAX_SKEW_MS = 15 * 60 * 1000;
 
-function sameText(a: string, b: string): boolean {
+/** A constant-time comparison, so an answer's timing does not tell how much of a secret matched. */
+export function sameText(a: string, b: string): boolean {
   const bufA = Buffer.from(a);
   const bufB = Buffer.from(b);
   return bufA.length === bufB.length && timingSafeEqual(bufA, bufB);
@@ -74,17 +75,9 @@ export class Authenticator {
     const time = requestTime(headers);
     if (time === undefined || Math.abs(Date.now() - time) > MAX_SKEW_MS) throw ossErrors.requestTimeTooSkewed(time);
 
-    if (v1) {
-      const stringToSign = v1StringToSign(request, headers);
-      if (!sameText(v1Signature(secret, stringToSign), v1.signature)) {
-        throw ossErrors.signatureDoesNotMatch(accessKeyId, bytesAsText(stringToSign));
-      }
-    } else if (v4) {
-      const stringToSign = v4StringToSign(request, headers, v4);
-      if (!sameText(v4Signature(secret, v4, stringToSign), v4.signature)) {
-        throw ossErrors.signatureDoesNotMatch(accessKeyId, bytesAsText(stringToSign));
-      }
-    }
+    const stringToSign = v1 ? v1StringToSign(request, headers) : v4StringToSign(request, headers, v4!);
+    const expected = v1 ? v1Signature(secret, stringToSign) : v4Signature(secret, v4!, stringToSign);
+    if (!sameText(expected, (v1 ?? v4!).signature)) throw ossErrors.signatureDoesNotMatch(accessKeyId, bytesAsText(stringToSign));
   }
 
   /** A V1 presigned URL (`?OSSAccessKeyId=&Expires=&Signature=`, what ali-oss signatureUrl makes). */
