@@ -163,20 +163,15 @@ export async function completeMultipartUpload(ctx: RequestContext, bucket: Bucke
     bucket.refuseIfImmutable(upload.key);
     const etagMd5 = createHash('md5');
     for (const p of parts) etagMd5.update(Buffer.from(p.etag, 'hex'));
+    const { uploadId: _uploadId, initiated: _initiated, ...attributes } = upload; // the key and what initiate kept
     const meta = {
-      key: upload.key,
+      ...attributes,
       size: parts.reduce((sum, p) => sum + p.size, 0),
       etag: `${etagMd5.digest('hex').toUpperCase()}-${parts.length}`,
       // Combined from the part CRCs: Complete never re-reads the data to hash it.
       crc64: crc64CombineAll(parts),
-      contentType: upload.contentType,
       lastModified: Date.now(),
-      userMeta: upload.userMeta,
       objectType: 'Multipart' as const,
-      storageClass: upload.storageClass,
-      storedHeaders: upload.storedHeaders,
-      encryption: upload.encryption,
-      tags: upload.tags,
     };
     // The object shares the part files (hard links): Complete copies and re-reads nothing.
     const pieces = parts.map((p) => ({ path: bucket.uploads.partPath(uploadId, p), size: p.size }));

@@ -4,20 +4,12 @@ import { join } from 'node:path';
 import { readJson, removeQuietly, uniqueSuffix, writeJsonAtomic } from './atomic-file.js';
 import { KeyedMutex } from './object-store.js';
 import { ossErrors } from './oss-error.js';
-import type { ObjectEncryption, StorageClass } from './types.js';
+import type { ObjectAttributes } from './types.js';
 
-export interface UploadInfo {
+export interface UploadInfo extends ObjectAttributes {
   uploadId: string;
   key: string;
   initiated: number;
-  contentType: string;
-  userMeta: Record<string, string>;
-  storageClass?: StorageClass;
-  /** Content-Disposition and the like, given at initiate and kept by the object (STORED_HEADERS). */
-  storedHeaders?: Record<string, string>;
-  /** Given at initiate; the completed object carries them. */
-  encryption?: ObjectEncryption;
-  tags?: Array<[string, string]>;
 }
 
 export interface PartMeta {
@@ -75,7 +67,7 @@ export class MultipartStore {
     }
   }
 
-  async initiate(key: string, attributes: Omit<UploadInfo, 'uploadId' | 'key' | 'initiated'>): Promise<UploadInfo> {
+  async initiate(key: string, attributes: ObjectAttributes): Promise<UploadInfo> {
     const info: UploadInfo = { uploadId: randomBytes(16).toString('hex').toUpperCase(), key, initiated: Date.now(), ...attributes };
     const uploadDir = join(this.dir, info.uploadId);
     await mkdir(uploadDir, { recursive: true });

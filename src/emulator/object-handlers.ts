@@ -13,7 +13,7 @@ import type { RequestContext } from './request-context.js';
 import { utf8AsBytes } from './signature-v1.js';
 import { objectHeaders, sendEmpty } from './responses.js';
 import { STORAGE_CLASSES, STORED_HEADERS } from './types.js';
-import type { ObjectMeta, StorageClass } from './types.js';
+import type { ObjectAttributes, ObjectMeta, StorageClass } from './types.js';
 
 /** OSS's limit for PutObject and for one part. */
 export const MAX_SINGLE_UPLOAD = 5 * 1024 ** 3;
@@ -38,7 +38,7 @@ export function storedHeadersOf(ctx: RequestContext): Record<string, string> | u
 }
 
 /** What a new object (PutObject) or upload (InitiateMultipartUpload) keeps from its request headers. */
-export function newObjectAttributesOf(ctx: RequestContext) {
+export function newObjectAttributesOf(ctx: RequestContext): ObjectAttributes {
   return {
     contentType: contentTypeOf(ctx),
     userMeta: userMetaOf(ctx),

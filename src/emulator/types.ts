@@ -92,6 +92,9 @@ export interface ObjectMeta {
   deleteMarker?: true;
 }
 
+/** What an object keeps from the request that made it (PutObject; InitiateMultipartUpload for a multipart one). */
+export type ObjectAttributes = Pick<ObjectMeta, 'contentType' | 'userMeta' | 'storageClass' | 'storedHeaders' | 'encryption' | 'tags'>;
+
 export const ENCRYPTION_ALGORITHMS = ['AES256', 'KMS', 'SM4'] as const;
 
 export interface ObjectEncryption {
