@@ -7,7 +7,7 @@ import { sendEmpty } from './responses.js';
 import type { ObjectMeta, StorageClass } from './types.js';
 
 /** Objects in these classes must be restored before GetObject, which OSS refuses otherwise. */
-export const NEEDS_RESTORE: ReadonlySet<StorageClass> = new Set(['Archive', 'ColdArchive', 'DeepColdArchive']);
+const NEEDS_RESTORE: ReadonlySet<StorageClass> = new Set(['Archive', 'ColdArchive', 'DeepColdArchive']);
 
 interface RestoreState {
   /** The ETag restored: an overwrite is a new object that starts frozen again. */
@@ -32,7 +32,7 @@ export class ArchiveRestores {
 
   /** Whether GetObject may serve the object now. */
   readable(meta: ObjectMeta): boolean {
-    if (!meta.storageClass || !NEEDS_RESTORE.has(meta.storageClass)) return true;
+    if (!NEEDS_RESTORE.has(meta.storageClass ?? 'Standard')) return true;
     const state = this.stateOf(meta);
     return state !== undefined && state.readyAt <= Date.now();
   }
@@ -65,7 +65,7 @@ export async function restoreObject(ctx: RequestContext, bucket: Bucket): Promis
   const body = (await readSmallBody(ctx, 64 * 1024)).toString('utf8');
   const meta = bucket.objects.get(ctx.parsed.key!);
   if (!meta) throw ossErrors.noSuchKey(ctx.parsed.key!);
-  if (!meta.storageClass || !NEEDS_RESTORE.has(meta.storageClass)) {
+  if (!NEEDS_RESTORE.has(meta.storageClass ?? 'Standard')) {
     throw new OssError(400, 'OperationNotSupported', 'The operation is not supported for this resource', { Key: meta.key });
   }
   const daysText = /<Days>\s*(\d+)\s*<\/Days>/.exec(body)?.[1];

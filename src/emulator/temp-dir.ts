@@ -1,5 +1,6 @@
-import { mkdir, readdir, unlink } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { removeQuietly } from './atomic-file.js';
 
 /**
  * The emulator's own directory for bodies still arriving. Its name is ours alone: a data dir may be
@@ -20,9 +21,7 @@ export async function prepareTempDir(dataDir: string): Promise<string> {
   await mkdir(dir, { recursive: true });
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     if (!entry.isFile() || !TEMP_FILE_NAME.test(entry.name)) continue;
-    await unlink(join(dir, entry.name)).catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== 'ENOENT') throw err;
-    });
+    await removeQuietly(join(dir, entry.name));
   }
   return dir;
 }
