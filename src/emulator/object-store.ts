@@ -182,13 +182,11 @@ export class ObjectStore {
         const kept = previous && this.keepsVersion(previous) ? [previous] : [];
         if (kept.length > 0 || replaced.length > 0)
           await this.setHistory(meta.key, [...kept, ...behind.filter((v) => !replaced.includes(v))]);
-        await writeJsonAtomic(join(shardDir, `${hash}.json`), full);
+        await this.setCurrent(meta.key, full);
       } catch (err) {
         for (const file of full.files) await removeQuietly(join(shardDir, file.name));
         throw err;
       }
-      this.metas.set(meta.key, full);
-      this.index.add(meta.key);
       // An open GetObject keeps reading an unlinked file: POSIX keeps it until closed.
       if (previous && !this.keepsVersion(previous)) await this.removeData(previous);
       for (const v of replaced) await this.removeData(v);
@@ -201,7 +199,6 @@ export class ObjectStore {
    * new delete marker (Suspended: a "null" marker, and a "null" object goes), as OSS does.
    */
   async delete(key: string): Promise<DeleteOutcome> {
-    const { shardDir, hash } = this.location(key);
     return this.locks.run(key, async () => {
       const previous = this.metas.get(key);
       let outcome: DeleteOutcome = {};
@@ -228,9 +225,7 @@ export class ObjectStore {
         outcome = { deleteMarker: true, versionId: versionIdOf(marker) };
       }
       if (!previous) return outcome;
-      await removeQuietly(join(shardDir, `${hash}.json`));
-      this.metas.delete(key);
-      this.index.remove(key);
+      await this.setCurrent(key, undefined);
       if (!this.keepsVersion(previous)) await this.removeData(previous);
       return outcome;
     });
@@ -238,36 +233,15 @@ export class ObjectStore {
 
   /** DeleteObject with `versionId`: that version goes for good; the next one becomes current if it is an object. */
   async deleteVersion(key: string, versionId: string): Promise<DeleteOutcome> {
-    const { shardDir, hash } = this.location(key);
     return this.locks.run(key, async () => {
-      const current = this.metas.get(key);
-      const behind = this.versionsBehind(key);
-      if (current && versionIdOf(current) === versionId) {
-        const next = behind[0];
-        if (next && !next.deleteMarker) {
-          await writeJsonAtomic(join(shardDir, `${hash}.json`), next);
-          this.metas.set(key, next);
-          await this.setHistory(key, behind.slice(1));
-        } else {
-          await removeQuietly(join(shardDir, `${hash}.json`));
-          this.metas.delete(key);
-          this.index.remove(key);
-        }
-        await this.removeData(current);
-        return { versionId };
-      }
-      const gone = behind.find((v) => versionIdOf(v) === versionId);
+      const versions = this.versionsOf(key);
+      const gone = versions.find((v) => versionIdOf(v) === versionId);
       if (!gone) return { versionId };
-      const rest = behind.filter((v) => v !== gone);
-      // The latest delete marker gone: the newest version behind it is the object again.
-      const next = rest[0];
-      if (!current && next && !next.deleteMarker) {
-        await writeJsonAtomic(join(shardDir, `${hash}.json`), next);
-        this.metas.set(key, next);
-        this.index.add(key);
-        rest.shift();
-      }
-      await this.setHistory(key, rest);
+      const rest = versions.filter((v) => v !== gone);
+      // The current object stays unless it went; then (or when a delete marker went) the newest version behind is current if it is an object.
+      const current = rest[0]?.deleteMarker ? undefined : rest[0];
+      if (current !== this.metas.get(key)) await this.setCurrent(key, current);
+      await this.setHistory(key, current ? rest.slice(1) : rest);
       await this.removeData(gone);
       return { versionId, ...(gone.deleteMarker ? { deleteMarker: true } : {}) };
     });
@@ -323,6 +297,20 @@ export class ObjectStore {
   /** Whether an object replaced or deleted now stays as a noncurrent version. */
   private keepsVersion(previous: ObjectMeta): boolean {
     return this.versioning === 'Enabled' || (this.versioning === 'Suspended' && previous.versionId !== undefined);
+  }
+
+  /** Makes `meta` the key's current object (its sidecar, written atomically, is the commit point), or removes it. */
+  private async setCurrent(key: string, meta: ObjectMeta | undefined): Promise<void> {
+    const { shardDir, hash } = this.location(key);
+    if (meta) {
+      await writeJsonAtomic(join(shardDir, `${hash}.json`), meta);
+      this.metas.set(key, meta);
+      this.index.add(key);
+    } else {
+      await removeQuietly(join(shardDir, `${hash}.json`));
+      this.metas.delete(key);
+      this.index.remove(key);
+    }
   }
 
   private async setHistory(key: string, versions: ObjectMeta[]): Promise<void> {
