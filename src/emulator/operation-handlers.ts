@@ -1,7 +1,12 @@
 import { restoreObject } from './archive-restore.js';
-import { deleteBucketLifecycle, getBucketLifecycle, putBucketLifecycle } from './bucket-lifecycle.js';
+import {
+  deleteBucketLifecycle,
+  getBucketLifecycle,
+  getBucketVersioning,
+  putBucketLifecycle,
+  putBucketVersioning,
+} from './bucket-config-handlers.js';
 import type { Bucket } from './bucket.js';
-import { getBucketVersioning, putBucketVersioning } from './bucket-versioning.js';
 import { copyObject } from './copy-handlers.js';
 import { listMultipartUploads, listObjectVersions, listObjects, listObjectsV2 } from './list-handlers.js';
 import { abortMultipartUpload, completeMultipartUpload, initiateMultipartUpload, listParts, uploadPart } from './multipart-handlers.js';

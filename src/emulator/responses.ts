@@ -7,13 +7,20 @@ import type { ObjectMeta } from './types.js';
 import { attributeHeaders } from './object-attributes.js';
 
 /** Headers OSS puts on every answer. */
-export function baseHeaders(ctx: RequestContext): OutgoingHttpHeaders {
+function baseHeaders(ctx: RequestContext): OutgoingHttpHeaders {
   return { 'x-oss-request-id': ctx.requestId, server: 'AliyunOSS', date: new Date().toUTCString() };
 }
 
 export function sendEmpty(ctx: RequestContext, status: number, headers: OutgoingHttpHeaders = {}): void {
   ctx.res.writeHead(status, { ...baseHeaders(ctx), 'content-length': 0, ...headers });
   ctx.res.end();
+}
+
+/** An XML document as the answer's body. */
+export function sendXmlText(ctx: RequestContext, status: number, xml: string, headers: OutgoingHttpHeaders = {}): void {
+  const body = Buffer.from(xml);
+  ctx.res.writeHead(status, { ...baseHeaders(ctx), 'content-type': 'application/xml', 'content-length': body.length, ...headers });
+  ctx.res.end(body);
 }
 
 export function sendXml(
@@ -23,9 +30,7 @@ export function sendXml(
   children: readonly XmlElement[],
   headers: OutgoingHttpHeaders = {},
 ): void {
-  const body = Buffer.from(xmlDocument(root, children));
-  ctx.res.writeHead(status, { ...baseHeaders(ctx), 'content-type': 'application/xml', 'content-length': body.length, ...headers });
-  ctx.res.end(body);
+  sendXmlText(ctx, status, xmlDocument(root, children), headers);
 }
 
 /** Head and the body-less answers carry the error XML base64'd in x-oss-err, as OSS does; ali-oss reads it. */
@@ -38,15 +43,9 @@ export function sendError(ctx: RequestContext, error: OssError): void {
     ['HostId', host.replace(/:\d+$/, '')],
     ...Object.entries(error.details),
   ]);
-  const body = Buffer.from(xml);
-  const headers = { ...baseHeaders(ctx), 'content-type': 'application/xml', 'x-oss-ec': '0000-00000000', ...error.headers };
-  if (ctx.parsed.method === 'HEAD') {
-    ctx.res.writeHead(error.status, { ...headers, 'x-oss-err': body.toString('base64') });
-    ctx.res.end();
-    return;
-  }
-  ctx.res.writeHead(error.status, { ...headers, 'content-length': body.length });
-  ctx.res.end(body);
+  const headers = { 'x-oss-ec': '0000-00000000', ...error.headers };
+  if (ctx.parsed.method !== 'HEAD') return sendXmlText(ctx, error.status, xml, headers);
+  sendEmpty(ctx, error.status, { 'content-type': 'application/xml', ...headers, 'x-oss-err': Buffer.from(xml).toString('base64') });
 }
 
 /** What GetObject and HeadObject say about an object. */

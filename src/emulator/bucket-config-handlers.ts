@@ -2,7 +2,7 @@ import { readSmallBody } from './body-reader.js';
 import type { Bucket } from './bucket.js';
 import { OssError, ossErrors } from './oss-error.js';
 import type { RequestContext } from './request-context.js';
-import { baseHeaders, sendEmpty } from './responses.js';
+import { sendEmpty, sendXml, sendXmlText } from './responses.js';
 import { elementTexts } from './xml.js';
 
 /** OSS takes up to 1,000 rules; the document stays small. */
@@ -25,12 +25,24 @@ export async function putBucketLifecycle(ctx: RequestContext, bucket: Bucket): P
 export async function getBucketLifecycle(ctx: RequestContext, bucket: Bucket): Promise<void> {
   const xml = bucket.lifecycle;
   if (xml === undefined) throw new OssError(404, 'NoSuchLifecycle', 'No Row found in Lifecycle Table.');
-  const body = Buffer.from(xml);
-  ctx.res.writeHead(200, { ...baseHeaders(ctx), 'content-type': 'application/xml', 'content-length': body.length });
-  ctx.res.end(body);
+  sendXmlText(ctx, 200, xml);
 }
 
 export async function deleteBucketLifecycle(ctx: RequestContext, bucket: Bucket): Promise<void> {
   bucket.lifecycle = undefined;
   sendEmpty(ctx, 204);
+}
+
+/** PutBucketVersioning: `PUT /?versioning`, VersioningConfiguration/Status Enabled or Suspended. */
+export async function putBucketVersioning(ctx: RequestContext, bucket: Bucket): Promise<void> {
+  const xml = (await readSmallBody(ctx, 64 * 1024)).toString('utf8');
+  const status = elementTexts(xml, 'Status')[0]?.trim();
+  if (!/<VersioningConfiguration>/.test(xml) || (status !== 'Enabled' && status !== 'Suspended')) throw ossErrors.malformedXml();
+  await bucket.setVersioning(status);
+  sendEmpty(ctx, 200);
+}
+
+/** GetBucketVersioning: no Status until versioning was first set, as OSS answers. */
+export async function getBucketVersioning(ctx: RequestContext, bucket: Bucket): Promise<void> {
+  sendXml(ctx, 200, 'VersioningConfiguration', [['Status', bucket.objects.versioning]]);
 }
