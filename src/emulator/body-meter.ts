@@ -52,23 +52,18 @@ export class BodyMeter extends Transform {
     if (ms > 0 && Number.isFinite(ms)) this.idleTimer = setTimeout(() => timeOut(this.ctx), ms).unref();
   }
 
-  private disarmIdleTimer(): void {
-    clearTimeout(this.idleTimer);
-    this.idleTimer = undefined;
-  }
-
   override _flush(callback: TransformCallback): void {
-    this.disarmIdleTimer();
+    clearTimeout(this.idleTimer);
     callback();
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    this.disarmIdleTimer();
+    clearTimeout(this.idleTimer);
     callback(error);
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.disarmIdleTimer();
+    clearTimeout(this.idleTimer);
     const passOn = (): void => {
       this.armIdleTimer();
       callback(null, chunk);

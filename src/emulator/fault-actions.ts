@@ -34,13 +34,13 @@ function resetAfter(ctx: RequestContext, afterBytes: number): Promise<void> {
  * Applies injected faults before the request is handled. Returns true when a fault has answered
  * (or dropped) the request itself, so normal handling must not run.
  */
-export async function applyFaults(ctx: RequestContext, actions: readonly FaultAction[], bucket: Bucket | undefined): Promise<boolean> {
+export async function applyFaults(ctx: RequestContext, actions: readonly FaultAction[], bucket: Bucket): Promise<boolean> {
   for (const action of actions) {
     if (action.type === 'latency') await sleep(action.ms);
     if (action.type === 'throttle') ctx.throttleBytesPerSecond = action.bytesPerSecond;
     if (action.type === 'corrupt') ctx.corruptAtByte = action.atByte;
     if (action.type === 'corruptResponse') ctx.corruptResponseAtByte = action.atByte;
-    if (action.type === 'forgetUpload' && bucket && ctx.parsed.uploadId !== undefined) await bucket.uploads.remove(ctx.parsed.uploadId);
+    if (action.type === 'forgetUpload' && ctx.parsed.uploadId !== undefined) await bucket.uploads.remove(ctx.parsed.uploadId);
   }
   const reset = actions.find((a) => a.type === 'reset');
   if (reset) {

@@ -18,10 +18,6 @@ const MAX_PART_NUMBER = 10_000;
 /** A Complete body lists at most 10,000 parts of ~80 bytes each. */
 const MAX_COMPLETE_BODY = 2 * 1024 * 1024;
 
-function uploadIdOf(ctx: RequestContext): string {
-  return ctx.parsed.uploadId ?? '';
-}
-
 export async function initiateMultipartUpload(ctx: RequestContext, bucket: Bucket): Promise<void> {
   const key = ctx.parsed.key!;
   checkObjectKey(key);
@@ -43,7 +39,7 @@ export async function uploadPart(ctx: RequestContext, bucket: Bucket, tempDir: s
     });
   }
   if (ctx.parsed.operation === 'UploadPartCopy') return uploadPartCopy(ctx, bucket, tempDir, partNumber);
-  const uploadId = uploadIdOf(ctx);
+  const uploadId = ctx.parsed.uploadId ?? '';
   bucket.uploads.get(uploadId, ctx.parsed.key);
   const temp = tempFilePath(tempDir);
   const body = await receiveBodyToFile(ctx, temp, MAX_SINGLE_UPLOAD);
@@ -71,7 +67,7 @@ function boundedInt(raw: string | undefined, fallback: number, max: number, name
 }
 
 export async function listParts(ctx: RequestContext, bucket: Bucket): Promise<void> {
-  const uploadId = uploadIdOf(ctx);
+  const uploadId = ctx.parsed.uploadId ?? '';
   const upload = bucket.uploads.get(uploadId, ctx.parsed.key);
   const maxParts = boundedInt(ctx.parsed.query['max-parts'], 1000, 1000, 'max-parts');
   const marker = boundedInt(ctx.parsed.query['part-number-marker'], 0, MAX_PART_NUMBER, 'part-number-marker');
@@ -152,7 +148,7 @@ function chosenParts(requested: CompletePartRef[] | 'all', stored: PartMeta[]): 
 }
 
 export async function completeMultipartUpload(ctx: RequestContext, bucket: Bucket): Promise<void> {
-  const uploadId = uploadIdOf(ctx);
+  const uploadId = ctx.parsed.uploadId ?? '';
   bucket.uploads.get(uploadId, ctx.parsed.key);
   const requested = await requestedParts(ctx);
 
@@ -194,7 +190,7 @@ export async function completeMultipartUpload(ctx: RequestContext, bucket: Bucke
 }
 
 export async function abortMultipartUpload(ctx: RequestContext, bucket: Bucket): Promise<void> {
-  const uploadId = uploadIdOf(ctx);
+  const uploadId = ctx.parsed.uploadId ?? '';
   await bucket.uploads.exclusive(uploadId, async () => {
     bucket.uploads.get(uploadId, ctx.parsed.key);
     await bucket.uploads.remove(uploadId);

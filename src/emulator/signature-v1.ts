@@ -16,7 +16,8 @@ export const SIGNED_SUBRESOURCES = new Set(
    objectInfo`.split(/\s+/),
 );
 
-function headerValue(headers: IncomingHttpHeaders, name: string): string {
+/** A header's value as signed: repeated ones joined by ',', an absent one ''. */
+export function headerValue(headers: IncomingHttpHeaders, name: string): string {
   const value = headers[name];
   return Array.isArray(value) ? value.join(',') : (value ?? '');
 }

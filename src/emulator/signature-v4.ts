@@ -1,6 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ParsedRequest } from './parsed-request.js';
+import { headerValue } from './signature-v1.js';
 
 export interface V4Authorization {
   accessKeyId: string;
@@ -38,11 +39,6 @@ function encodeV4(text: string): string {
   return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
-function headerText(headers: IncomingHttpHeaders, name: string): string {
-  const value = headers[name];
-  return (Array.isArray(value) ? value.join(',') : (value ?? '')).trim();
-}
-
 function canonicalRequest(request: ParsedRequest, headers: IncomingHttpHeaders, additional: string[]): string {
   const path = `/${request.bucket !== undefined ? `${request.bucket}/` : ''}${request.key ?? ''}`;
   // The SDK sorts query names with localeCompare; a parameter without a value is written bare.
@@ -56,7 +52,7 @@ function canonicalRequest(request: ParsedRequest, headers: IncomingHttpHeaders, 
   }
   const canonicalHeaders = [...signedHeaders]
     .sort()
-    .map((name) => `${name}:${headerText(headers, name)}\n`)
+    .map((name) => `${name}:${headerValue(headers, name).trim()}\n`)
     .join('');
   return [
     request.method,
@@ -64,7 +60,7 @@ function canonicalRequest(request: ParsedRequest, headers: IncomingHttpHeaders, 
     query,
     canonicalHeaders,
     additional.join(';'),
-    headerText(headers, 'x-oss-content-sha256') || 'UNSIGNED-PAYLOAD',
+    headerValue(headers, 'x-oss-content-sha256').trim() || 'UNSIGNED-PAYLOAD',
   ].join('\n');
 }
 
@@ -75,7 +71,7 @@ function canonicalRequest(request: ParsedRequest, headers: IncomingHttpHeaders, 
  * UTF-8 bytes of a non-ASCII `x-oss-meta-*` value.
  */
 export function v4StringToSign(request: ParsedRequest, headers: IncomingHttpHeaders, auth: V4Authorization): string {
-  const timestamp = headerText(headers, 'x-oss-date');
+  const timestamp = headerValue(headers, 'x-oss-date').trim();
   const hashed = createHash('sha256')
     .update(canonicalRequest(request, headers, auth.additionalHeaders), 'latin1')
     .digest('hex');
