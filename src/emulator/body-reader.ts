@@ -39,17 +39,13 @@ function trafficLimitOf(ctx: RequestContext): number | undefined {
   return bits / 8;
 }
 
-function declaredLength(ctx: RequestContext): number | undefined {
-  const raw = ctx.header('content-length');
-  return raw === undefined ? undefined : Number(raw);
-}
-
 /**
  * Streams the request body into `tempPath`, hashing it on the way. On any failure the temp file is
  * removed, so a partly received body never lands anywhere; the caller renames it into place.
  */
 export async function receiveBodyToFile(ctx: RequestContext, tempPath: string, maxSize: number): Promise<ReceivedBody> {
-  const length = declaredLength(ctx);
+  const declared = ctx.header('content-length');
+  const length = declared === undefined ? undefined : Number(declared);
   if (length !== undefined && length > maxSize) throw ossErrors.entityTooLarge();
   const trafficLimit = trafficLimitOf(ctx);
   // The meter paces the body: to the traffic limit, or a throttle fault's rate when that is slower.

@@ -25,13 +25,11 @@ function copySourceKey(ctx: RequestContext, bucket: Bucket): string {
   const match = /^\/?([^/]+)\/(.+)$/.exec(raw.split('?')[0]!);
   if (!match) throw ossErrors.invalidArgument('Copy Source must mention the source bucket and key: /sourcebucket/sourcekey.');
   if (match[1] !== bucket.name) throw ossErrors.notImplemented('Copying between buckets');
-  let key: string;
   try {
-    key = decodeURIComponent(match[2]!);
+    return decodeURIComponent(match[2]!);
   } catch {
     throw ossErrors.invalidArgument('Copy Source is not URL-encoded.', { ArgumentName: 'x-oss-copy-source', ArgumentValue: raw });
   }
-  return key;
 }
 
 /**

@@ -103,7 +103,7 @@ export async function putObject(ctx: RequestContext, bucket: Bucket, tempDir: st
 }
 
 /** If-Match / If-None-Match / If-(Un)Modified-Since: undefined to go on, else the status to answer. */
-function preconditionStatus(ctx: RequestContext, meta: ObjectMeta): number | undefined {
+function preconditionStatus(ctx: RequestContext, meta: ObjectMeta): 304 | undefined {
   const etag = `"${meta.etag}"`;
   const ifMatch = ctx.header('if-match');
   if (ifMatch !== undefined && ifMatch !== '*' && ifMatch.replace(/^W\//, '') !== etag) throw ossErrors.preconditionFailed('If-Match');
@@ -135,11 +135,7 @@ export async function getObject(ctx: RequestContext, bucket: Bucket): Promise<vo
     if (!bucket.restores.readable(meta)) {
       throw new OssError(403, 'InvalidObjectState', "The operation is not valid for the object's state.", { Key: meta.key });
     }
-    const conditional = preconditionStatus(ctx, meta);
-    if (conditional !== undefined) {
-      sendEmpty(ctx, conditional, { etag: `"${meta.etag}"` });
-      return;
-    }
+    if (preconditionStatus(ctx, meta)) return sendEmpty(ctx, 304, { etag: `"${meta.etag}"` });
     const standard = ctx.header('x-oss-range-behavior') === 'standard';
     const range = resolveRange(ctx.header('range'), meta.size, standard);
     const headers = {
@@ -157,10 +153,6 @@ export async function getObject(ctx: RequestContext, bucket: Bucket): Promise<vo
     } else {
       ctx.res.writeHead(200, { ...headers, 'content-length': meta.size });
     }
-    if (meta.size === 0) {
-      ctx.res.end();
-      return;
-    }
     const body = object.stream(range ?? { start: 0, end: meta.size - 1 });
     if (ctx.corruptResponseAtByte !== undefined) await pipeline(body, flipByteAt(ctx.corruptResponseAtByte), ctx.res);
     else await pipeline(body, ctx.res);
@@ -171,11 +163,7 @@ export async function getObject(ctx: RequestContext, bucket: Bucket): Promise<vo
 
 export async function headObject(ctx: RequestContext, bucket: Bucket): Promise<void> {
   const meta = bucket.objects.find(ctx.parsed.key!, ctx.parsed.query.versionId);
-  const conditional = preconditionStatus(ctx, meta);
-  if (conditional !== undefined) {
-    sendEmpty(ctx, conditional, { etag: `"${meta.etag}"` });
-    return;
-  }
+  if (preconditionStatus(ctx, meta)) return sendEmpty(ctx, 304, { etag: `"${meta.etag}"` });
   sendEmpty(ctx, 200, { ...objectHeaders(meta), ...bucket.restores.headers(meta), 'content-length': meta.size });
 }
 

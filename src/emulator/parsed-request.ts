@@ -34,12 +34,6 @@ const UNDERSTOOD = new Set(
    response-content-language response-expires response-cache-control response-content-disposition response-content-encoding`.split(/\s+/),
 );
 
-function parseQuery(raw: string): Record<string, string> {
-  const query: Record<string, string> = {};
-  for (const [name, value] of new URLSearchParams(raw)) query[name] = value;
-  return query;
-}
-
 /** Path style when Host is an IP or localhost (what `sldEnable` sends); otherwise Host's first label. */
 function hostBucket(host: string | undefined): string | undefined {
   if (!host) return undefined;
@@ -97,7 +91,7 @@ export function parseRequest(req: IncomingMessage): ParsedRequest {
   const url = req.url ?? '/';
   const queryStart = url.indexOf('?');
   const rawPath = queryStart < 0 ? url : url.slice(0, queryStart);
-  const query = parseQuery(queryStart < 0 ? '' : url.slice(queryStart + 1));
+  const query = Object.fromEntries(new URLSearchParams(queryStart < 0 ? '' : url.slice(queryStart + 1)));
   const method = (req.method ?? 'GET').toUpperCase();
   const path = decodePath(rawPath);
 
