@@ -60,10 +60,7 @@ export class Bucket {
       409,
       'FileImmutable',
       'This object is protected by the retention policy of its bucket and cannot be deleted or modified.',
-      {
-        Key: key,
-        EC: '0026-00000005',
-      },
+      { Key: key, EC: '0026-00000005' },
     );
   }
 }

@@ -32,10 +32,7 @@ export function encryptionOf(ctx: RequestContext): ObjectEncryption | undefined 
       400,
       'InvalidEncryptionAlgorithmError',
       'The Encryption request you specified is not valid. Supported value: AES256/KMS/SM4',
-      {
-        ArgumentName: 'x-oss-server-side-encryption',
-        ArgumentValue: raw,
-      },
+      { ArgumentName: 'x-oss-server-side-encryption', ArgumentValue: raw },
     );
   if (algorithm !== 'KMS' && (keyId !== undefined || dataEncryption !== undefined))
     throw ossErrors.invalidArgument('A KMS key id or data encryption is only valid with x-oss-server-side-encryption: KMS.', {

@@ -27,10 +27,7 @@ export const ossErrors = {
       403,
       'SignatureDoesNotMatch',
       'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
-      {
-        OSSAccessKeyId: accessKeyId,
-        StringToSign: stringToSign,
-      },
+      { OSSAccessKeyId: accessKeyId, StringToSign: stringToSign },
     ),
   // STS errors, worded as OSS's error-code reference (EC 0002-00000007 is the expired token).
   securityTokenExpired: () =>
@@ -52,9 +49,7 @@ export const ossErrors = {
       404,
       'NoSuchUpload',
       'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.',
-      {
-        UploadId: uploadId,
-      },
+      { UploadId: uploadId },
     ),
   invalidArgument: (message: string, details: Record<string, string> = {}) => new OssError(400, 'InvalidArgument', message, details),
   invalidObjectName: () => new OssError(400, 'InvalidObjectName', 'The specified object is not valid.'),
