@@ -97,7 +97,8 @@ async function readSecretFile(path: string, flag: string): Promise<string> {
 
 interface CommandLine {
   options: EmulatorOptions;
-  rulesFile?: string;
+  /** --rules-file's rules, added once the emulator runs. */
+  rules: FaultRule[];
   /** Said on stderr before starting. */
   warnings: string[];
   /** True when the admin token was generated here, so it must be printed for other processes. */
@@ -157,8 +158,6 @@ async function parseCommandLine(argv: string[]): Promise<CommandLine | 'help'> {
       `--host ${host} is not a loopback address: anyone who can reach this machine on that address can talk to the emulator. It is meant for tests and demos on 127.0.0.1`,
     );
   }
-  const idleTimeoutMs = parsePositive(values['idle-timeout-ms'], '--idle-timeout-ms');
-  const maxConnections = parsePositive(values['max-connections'], '--max-connections');
   return {
     options: {
       port: parsePort(values.port),
@@ -171,11 +170,11 @@ async function parseCommandLine(argv: string[]): Promise<CommandLine | 'help'> {
           ? await loadJsonFile('--sts-credentials-file', values['sts-credentials-file'], credentialFromJson)
           : []),
       ],
-      ...(adminToken !== undefined ? { adminToken } : {}),
-      ...(idleTimeoutMs !== undefined ? { idleTimeoutMs } : {}),
-      ...(maxConnections !== undefined ? { maxConnections } : {}),
+      adminToken,
+      idleTimeoutMs: parsePositive(values['idle-timeout-ms'], '--idle-timeout-ms'),
+      maxConnections: parsePositive(values['max-connections'], '--max-connections'),
     },
-    rulesFile: values['rules-file'],
+    rules: values['rules-file'] !== undefined ? await loadJsonFile('--rules-file', values['rules-file'], faultRuleFromJson) : [],
     warnings,
     printToken: adminToken === undefined,
   };
@@ -195,11 +194,8 @@ function untilSignal(): Promise<NodeJS.Signals> {
 
 export async function runEmulatorCommand(argv: string[]): Promise<number> {
   let parsed: CommandLine | 'help';
-  let rules: FaultRule[] = [];
   try {
     parsed = await parseCommandLine(argv);
-    if (parsed !== 'help' && parsed.rulesFile !== undefined)
-      rules = await loadJsonFile('--rules-file', parsed.rulesFile, faultRuleFromJson);
   } catch (err) {
     if (!(err instanceof CommandLineError)) throw err;
     process.stderr.write(`oss-sync emulator: ${err.message}\n\n${USAGE}`);
@@ -228,7 +224,7 @@ export async function runEmulatorCommand(argv: string[]): Promise<number> {
     throw err;
   }
   const signal = untilSignal();
-  for (const rule of rules) emulator.faults.add(rule);
+  for (const rule of parsed.rules) emulator.faults.add(rule);
   const { options } = parsed;
   process.stdout.write(
     `listening on ${emulator.endpoint}\n` +
