@@ -153,7 +153,7 @@ export async function completeMultipartUpload(ctx: RequestContext, bucket: Bucke
   const requested = await requestedParts(ctx);
 
   // Exclusive with part commits and Abort: the parts cannot change while they are linked in.
-  const result = await bucket.uploads.exclusive(uploadId, async () => {
+  const result = await bucket.uploads.locks.run(uploadId, async () => {
     const upload = bucket.uploads.get(uploadId, ctx.parsed.key); // still there after waiting?
     const parts = chosenParts(requested, bucket.uploads.parts(uploadId));
     bucket.refuseIfImmutable(upload.key);
@@ -191,7 +191,7 @@ export async function completeMultipartUpload(ctx: RequestContext, bucket: Bucke
 
 export async function abortMultipartUpload(ctx: RequestContext, bucket: Bucket): Promise<void> {
   const uploadId = ctx.parsed.uploadId ?? '';
-  await bucket.uploads.exclusive(uploadId, async () => {
+  await bucket.uploads.locks.run(uploadId, async () => {
     bucket.uploads.get(uploadId, ctx.parsed.key);
     await bucket.uploads.remove(uploadId);
   });

@@ -35,7 +35,8 @@ interface UploadState {
  */
 export class MultipartStore {
   private readonly uploads = new Map<string, UploadState>();
-  private readonly locks = new KeyedMutex();
+  /** Serialises part commits, Complete and Abort of one upload (by upload ID). */
+  readonly locks = new KeyedMutex();
 
   private constructor(private readonly dir: string) {}
 
@@ -125,10 +126,5 @@ export class MultipartStore {
   async remove(uploadId: string): Promise<void> {
     if (!this.uploads.delete(uploadId)) return;
     await rm(join(this.dir, uploadId), { recursive: true, force: true });
-  }
-
-  /** Serialises part commits, Complete and Abort of one upload. */
-  exclusive<T>(uploadId: string, task: () => Promise<T>): Promise<T> {
-    return this.locks.run(uploadId, task);
   }
 }

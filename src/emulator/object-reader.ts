@@ -2,11 +2,16 @@ import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { Bucket } from './bucket.js';
-import type { ByteRange } from './byte-range.js';
 import type { DataPiece } from './object-store.js';
 import type { ObjectMeta } from './types.js';
 
 const READ_CHUNK = 1 << 20;
+
+export interface ByteRange {
+  start: number;
+  /** Inclusive. */
+  end: number;
+}
 
 /** An object opened for reading: its metadata and its first data file already open. */
 export class OpenObject {
