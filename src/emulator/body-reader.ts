@@ -1,7 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { removeQuietly } from './atomic-file.js';
+import { removeQuietly, tempFilePath } from './atomic-file.js';
 import { BodyMeter } from './body-meter.js';
 import { OssError, ossErrors } from './oss-error.js';
 import type { RequestContext } from './request-context.js';
@@ -40,10 +40,16 @@ function trafficLimitOf(ctx: RequestContext): number | undefined {
 }
 
 /**
- * Streams the request body into `tempPath`, hashing it on the way. On any failure the temp file is
- * removed, so a partly received body never lands anywhere; the caller renames it into place.
+ * Streams the request body into a file in `tempDir`, hashing it on the way, and hands the file to
+ * `commit`, which moves it into place. On any failure of either the file is removed, so a partly
+ * received or refused body never lands anywhere.
  */
-export async function receiveBodyToFile(ctx: RequestContext, tempPath: string, maxSize: number): Promise<ReceivedBody> {
+export async function receiveBody<T>(
+  ctx: RequestContext,
+  tempDir: string,
+  maxSize: number,
+  commit: (path: string, body: ReceivedBody) => Promise<T>,
+): Promise<T> {
   const declared = ctx.header('content-length');
   const length = declared === undefined ? undefined : Number(declared);
   if (length !== undefined && length > maxSize) throw ossErrors.entityTooLarge();
@@ -51,13 +57,14 @@ export async function receiveBodyToFile(ctx: RequestContext, tempPath: string, m
   // The meter paces the body: to the traffic limit, or a throttle fault's rate when that is slower.
   if (trafficLimit !== undefined) ctx.throttleBytesPerSecond = Math.min(ctx.throttleBytesPerSecond ?? Infinity, trafficLimit);
   const meter = new BodyMeter(ctx, true);
+  const tempPath = tempFilePath(tempDir);
   try {
     await pipeline(ctx.req, meter, createWriteStream(tempPath, { highWaterMark: 1 << 20 }));
     if (length !== undefined && meter.size !== length) throw ossErrors.incompleteBody();
     if (meter.size > maxSize) throw ossErrors.entityTooLarge();
     const md5 = meter.md5!.digest();
     checkContentMd5(ctx, md5);
-    return { size: meter.size, md5Hex: md5.toString('hex').toUpperCase(), crc64: meter.crc!.digest() };
+    return await commit(tempPath, { size: meter.size, md5Hex: md5.toString('hex').toUpperCase(), crc64: meter.crc!.digest() });
   } catch (err) {
     await removeQuietly(tempPath);
     throw err;

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { removeQuietly, tempFilePath } from './atomic-file.js';
-import { drainBody, readSmallBody, receiveBodyToFile } from './body-reader.js';
+import { drainBody, readSmallBody, receiveBody } from './body-reader.js';
 import type { Bucket } from './bucket.js';
 import { uploadPartCopy } from './copy-handlers.js';
 import { crc64CombineAll } from '../lib/crc64.js';
@@ -41,21 +40,16 @@ export async function uploadPart(ctx: RequestContext, bucket: Bucket, tempDir: s
   if (ctx.parsed.operation === 'UploadPartCopy') return uploadPartCopy(ctx, bucket, tempDir, partNumber);
   const uploadId = ctx.parsed.uploadId ?? '';
   bucket.uploads.get(uploadId, ctx.parsed.key);
-  const temp = tempFilePath(tempDir);
-  const body = await receiveBodyToFile(ctx, temp, MAX_SINGLE_UPLOAD);
-  try {
-    await bucket.uploads.commitPart(uploadId, temp, {
+  const part = await receiveBody(ctx, tempDir, MAX_SINGLE_UPLOAD, (path, body) =>
+    bucket.uploads.commitPart(uploadId, path, {
       partNumber,
       size: body.size,
       etag: body.md5Hex,
       crc64: body.crc64,
       lastModified: Date.now(),
-    });
-  } catch (err) {
-    await removeQuietly(temp);
-    throw err;
-  }
-  sendEmpty(ctx, 200, uploadResultHeaders(body.md5Hex, body.crc64));
+    }),
+  );
+  sendEmpty(ctx, 200, uploadResultHeaders(part.etag, part.crc64));
 }
 
 function boundedInt(raw: string | undefined, fallback: number, max: number, name: string): number {

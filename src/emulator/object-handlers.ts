@@ -1,7 +1,6 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import { pipeline } from 'node:stream/promises';
-import { removeQuietly, tempFilePath } from './atomic-file.js';
-import { receiveBodyToFile } from './body-reader.js';
+import { receiveBody } from './body-reader.js';
 import type { Bucket } from './bucket.js';
 import { OssError, ossErrors } from './oss-error.js';
 import { encryptionOf, tagsOf } from './object-attributes.js';
@@ -81,25 +80,11 @@ export async function putObject(ctx: RequestContext, bucket: Bucket, tempDir: st
   checkObjectKey(key);
   bucket.refuseIfImmutable(key);
   const attributes = newObjectAttributesOf(ctx);
-  const temp = tempFilePath(tempDir);
-  const body = await receiveBodyToFile(ctx, temp, MAX_SINGLE_UPLOAD);
-  let stored: ObjectMeta;
-  try {
-    const meta = {
-      key,
-      size: body.size,
-      etag: body.md5Hex,
-      crc64: body.crc64,
-      lastModified: Date.now(),
-      objectType: 'Normal' as const,
-      ...attributes,
-    };
-    stored = await bucket.objects.commit(meta, [{ path: temp, size: body.size }], 'move');
-  } catch (err) {
-    await removeQuietly(temp);
-    throw err;
-  }
-  sendEmpty(ctx, 200, { ...uploadResultHeaders(body.md5Hex, body.crc64), ...versionIdHeader(stored) });
+  const stored = await receiveBody(ctx, tempDir, MAX_SINGLE_UPLOAD, (path, body) => {
+    const meta = { key, size: body.size, etag: body.md5Hex, crc64: body.crc64, lastModified: Date.now(), objectType: 'Normal' as const };
+    return bucket.objects.commit({ ...meta, ...attributes }, [{ path, size: body.size }], 'move');
+  });
+  sendEmpty(ctx, 200, { ...uploadResultHeaders(stored.etag, stored.crc64), ...versionIdHeader(stored) });
 }
 
 /**
