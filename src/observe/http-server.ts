@@ -104,10 +104,8 @@ export class ObserveServer {
     if (req.method === 'POST' && path === '/login') return this.login(req, res);
     if (!this.auth.mayRead(req)) return this.challenge(req, res, path);
     if (req.method === 'GET' || req.method === 'HEAD') {
-      if (path === '/') return this.page(res);
-      if (path === '/metrics') {
-        return send(res, 200, this.o.metrics.contentType, await this.o.metrics.metrics());
-      }
+      if (path === '/') return this.htmlPage(res, 200, statusPageHtml);
+      if (path === '/metrics') return send(res, 200, this.o.metrics.contentType, await this.o.metrics.metrics());
       if (path === '/api/status') return send(res, 200, 'application/json', this.o.pageJson());
       if (path === '/events') return this.stream(req, res);
       return send(res, 404, 'text/plain', 'not found\n');
@@ -135,10 +133,6 @@ export class ObserveServer {
     res.setHeader('set-cookie', `${SESSION_COOKIE}=${sessionValue(token)}; Path=/; HttpOnly; SameSite=Strict`);
     res.setHeader('location', '/');
     return send(res, 303, 'text/plain', 'signed in\n');
-  }
-
-  private page(res: ServerResponse): void {
-    this.htmlPage(res, 200, statusPageHtml);
   }
 
   private htmlPage(res: ServerResponse, status: number, html: (nonce: string) => string): void {

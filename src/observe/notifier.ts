@@ -43,20 +43,11 @@ export class Notifier {
 
   constructor(private readonly o: NotifierOptions) {}
 
-  get enabled(): boolean {
-    return this.o.webhookUrl !== undefined || this.o.pingUrl !== undefined;
-  }
-
   /** Queues a webhook alert; returns at once. */
   alert(event: AlertEvent, details: Record<string, unknown>): void {
     if (this.o.webhookUrl === undefined || this.closed) return;
     const body = JSON.stringify({ event, time: new Date().toISOString(), host: this.o.hostname, ...details });
     this.enqueue({ kind: 'webhook', body: this.o.logger.redact(body), attempt: 0 });
-  }
-
-  /** Hook for when credentials come with an expiry (STS): not called yet, the daemon has no such source. */
-  credentialsExpiring(expiresAt: Date): void {
-    this.alert('credentials.expiring', { expiresAt: expiresAt.toISOString() });
   }
 
   /** Queues a ping; pings waiting together collapse into one. */
