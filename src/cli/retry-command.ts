@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig } from '../config/index.js';
 import { terminalSafe } from '../lib/terminal-text.js';
 import { StateStore } from '../store/index.js';
-import { CONFIG_OPTION, parseCommandArgs, resolveConfigPath } from './args.js';
+import { loadInspectConfig, parseCommandArgs } from './args.js';
 import { retryTarget } from './retry-targets.js';
 
 export const RETRY_HELP = `usage: oss-sync retry [--config FILE] [PATH...]
@@ -18,16 +17,10 @@ objects are deleted from OSS. Files back on disk since are not deleted.
 `;
 
 export async function runRetryCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(
-    argv,
-    { ...CONFIG_OPTION, help: { type: 'boolean', short: 'h' }, deletes: { type: 'boolean' } },
-    true,
-  );
-  if (values.help) {
-    process.stdout.write(RETRY_HELP);
-    return 0;
-  }
-  const config = loadConfig(resolveConfigPath(values.config), process.env, { purpose: 'inspect' });
+  const args = parseCommandArgs(argv, RETRY_HELP, { deletes: { type: 'boolean' } }, true);
+  if (!args) return 0;
+  const { values, positionals } = args;
+  const config = loadInspectConfig(values.config);
   // Opening would create the database and its folders: a wrong --config or state_db would then
   // leave an empty database behind and report "0 queued" as if all were well.
   if (!existsSync(config.stateDb)) {

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
-import { loadConfig, type HttpConfig } from '../config/index.js';
-import { CONFIG_OPTION, parseCommandArgs, resolveConfigPath } from './args.js';
+import type { HttpConfig } from '../config/index.js';
+import { loadInspectConfig, parseCommandArgs } from './args.js';
 import { readStatus } from './status-snapshot.js';
 import { renderStatus } from './status-view.js';
 import { renderTimetableStatus, timetableStatus } from './timetable-status.js';
@@ -15,17 +15,10 @@ whether or not the daemon is running.
 `;
 
 export async function runStatusCommand(argv: string[]): Promise<number> {
-  const { values } = parseCommandArgs(argv, {
-    ...CONFIG_OPTION,
-    json: { type: 'boolean' },
-    watch: { type: 'boolean', short: 'w' },
-    help: { type: 'boolean', short: 'h' },
-  });
-  if (values.help) {
-    process.stdout.write(STATUS_HELP);
-    return 0;
-  }
-  const config = loadConfig(resolveConfigPath(values.config), process.env, { purpose: 'inspect' });
+  const args = parseCommandArgs(argv, STATUS_HELP, { json: { type: 'boolean' }, watch: { type: 'boolean', short: 'w' } });
+  if (!args) return 0;
+  const { values } = args;
+  const config = loadInspectConfig(values.config);
   const folders = config.folders.map((f) => ({ name: f.name, path: f.path }));
   const show = async (): Promise<string> => {
     // The timetable key is added only with a timetable: the JSON of configs without one is unchanged.
@@ -33,19 +26,9 @@ export async function runStatusCommand(argv: string[]): Promise<number> {
     const snapshot = { ...readStatus(config.stateDb, folders), ...(timetable ? { timetable } : {}) };
     // The page is on while a daemon with http: configured runs (statusPage: an added field, schema 1).
     const page = config.http && snapshot.daemon.running ? pageAddress(config.http) : null;
-    if (values.json)
-      return `${JSON.stringify({ ...snapshot, statusPage: page }, null, 2)}
-`;
-    const text = timetable
-      ? `${renderStatus(snapshot)}${renderTimetableStatus(timetable)}
-`
-      : renderStatus(snapshot);
-    return `${text}${
-      page
-        ? `status page: ${page}
-`
-        : ''
-    }`;
+    if (values.json) return `${JSON.stringify({ ...snapshot, statusPage: page }, null, 2)}\n`;
+    const timetableLine = timetable ? `${renderTimetableStatus(timetable)}\n` : '';
+    return `${renderStatus(snapshot)}${timetableLine}${page ? `status page: ${page}\n` : ''}`;
   };
   if (!values.watch) {
     process.stdout.write(await show());
