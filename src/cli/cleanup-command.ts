@@ -1,4 +1,4 @@
-import { parseDuration } from '../config/index.js';
+import { CLEANUP_MIN_AGE_MS, DEFAULTS, parseDuration } from '../config/index.js';
 import { abortRules, abortRulesXml, applyAbortRules } from '../daemon/abort-rules.js';
 import { cleanUpStaleUploads, type StaleUploadEntry } from '../daemon/upload-cleanup.js';
 import { StateStore } from '../store/index.js';
@@ -25,9 +25,6 @@ the daemon runs (which does the same daily).
                  as OSS then aborts even an upload oss-sync could resume (default 30)
 Exit codes: 0 done, 1 an abort or a listing failed, 2 bad usage or configuration.
 `;
-
-/** Younger uploads may be starting right now (Initiate answered, the ID not yet recorded). */
-const MIN_AGE_MS = 3_600_000;
 
 export async function runCleanupCommand(argv: string[]): Promise<number> {
   const args = parseCommandArgs(argv, CLEANUP_HELP, {
@@ -98,14 +95,14 @@ async function lifecycle(values: { config?: string; days?: string; 'apply-lifecy
 }
 
 function parseOlderThan(raw: string | undefined): number {
-  if (raw === undefined) return 7 * 86_400_000;
+  if (raw === undefined) return DEFAULTS.cleanupOlderThanMs;
   let ms: number;
   try {
     ms = parseDuration(raw);
   } catch (err) {
     throw new UsageError(`--older-than: ${(err as Error).message}`);
   }
-  if (ms < MIN_AGE_MS)
+  if (ms < CLEANUP_MIN_AGE_MS)
     throw new UsageError(`--older-than must be at least 1h (an upload younger than that may be starting right now), got '${raw}'`);
   return ms;
 }

@@ -10,7 +10,6 @@ export const STORAGE_CLASSES = ['Standard', 'IA', 'Archive', 'ColdArchive', 'Dee
 export const ENCRYPTION_ALGORITHMS = ['AES256', 'KMS', 'SM4'] as const;
 
 export const CREDENTIAL_PROVIDERS = ['static', 'file', 'credentials_uri', 'process', 'ecs_ram_role', 'assume_role'] as const;
-export type CredentialProviderKind = (typeof CREDENTIAL_PROVIDERS)[number];
 
 /** oss.credentials: where renewing credentials come from (see credentials-section.ts). Never holds a secret. */
 export type CredentialsSource =
