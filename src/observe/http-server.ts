@@ -62,26 +62,21 @@ export class ObserveServer {
 
   static async start(o: ObserveServerOptions): Promise<ObserveServer> {
     const s = new ObserveServer(o);
-    await s.listen();
-    return s;
-  }
-
-  private async listen(): Promise<void> {
-    const { listen } = this.o.http;
+    const { listen } = o.http;
     if (listen.kind === 'unix') removeStaleSocket(listen.path);
     await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      if (listen.kind === 'unix') this.server.listen(listen.path, resolve);
-      else this.server.listen(listen.port, listen.host, resolve);
+      s.server.once('error', reject);
+      if (listen.kind === 'unix') s.server.listen(listen.path, resolve);
+      else s.server.listen(listen.port, listen.host, resolve);
     });
     if (listen.kind === 'unix') {
       chmodSync(listen.path, 0o660); // the socket's mode is its access control
-      this.url = `unix:${listen.path}`;
+      s.url = `unix:${listen.path}`;
     } else {
-      const port = (this.server.address() as AddressInfo).port;
-      const host = listen.host.includes(':') ? `[${listen.host}]` : listen.host;
-      this.url = `http://${host}:${port}/`;
+      const port = (s.server.address() as AddressInfo).port;
+      s.url = `http://${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${port}/`;
     }
+    return s;
   }
 
   async close(): Promise<void> {

@@ -21,30 +21,19 @@ export function createMetrics(live: LiveState): Registry {
   const folders = (): LiveState['snapshot']['folders'] => live.snapshot.folders;
   const configured = (): LiveState['snapshot']['folders'] => folders().filter((f) => f.inConfig);
   // Reset at every scrape: a folder or error code gone since the last one leaves no stale series.
-  const gauge = (name: string, help: string, labelNames: string[], samples: () => Samples): void => {
-    new Gauge({
-      name,
-      help,
-      labelNames,
-      registers: [registry],
-      collect() {
-        this.reset();
-        for (const [labels, value] of samples()) this.set(labels, value);
-      },
-    });
+  const metric = (type: 'gauge' | 'counter', name: string, help: string, labelNames: string[], samples: () => Samples): void => {
+    const collect = function (this: Gauge | Counter): void {
+      this.reset();
+      for (const [labels, value] of samples()) {
+        if (this instanceof Counter) this.inc(labels, value);
+        else this.set(labels, value);
+      }
+    };
+    if (type === 'gauge') new Gauge({ name, help, labelNames, registers: [registry], collect });
+    else new Counter({ name, help, labelNames, registers: [registry], collect });
   };
-  const counter = (name: string, help: string, labelNames: string[], samples: () => Samples): void => {
-    new Counter({
-      name,
-      help,
-      labelNames,
-      registers: [registry],
-      collect() {
-        this.reset();
-        for (const [labels, value] of samples()) this.inc(labels, value);
-      },
-    });
-  };
+  const gauge = (...args: [string, string, string[], () => Samples]): void => metric('gauge', ...args);
+  const counter = (...args: [string, string, string[], () => Samples]): void => metric('counter', ...args);
   const seconds = (ms: number | null | undefined): number | undefined => (ms == null ? undefined : Math.floor(ms / 1000));
 
   gauge(

@@ -106,7 +106,7 @@ export class Notifier {
           this.o.logger.warn(`${d.kind} not delivered; giving up`, { host, attempts: d.attempt, error: message });
           return;
         }
-        const wait = (this.o.backoffMs ?? defaultBackoff)(d.attempt);
+        const wait = this.o.backoffMs?.(d.attempt) ?? Math.min(30_000, 1_000 * 2 ** (d.attempt - 1));
         this.o.logger.debug(`${d.kind} failed; retrying`, { host, attempt: d.attempt, retryInMs: wait, error: message });
         await this.sleep(wait);
         if (this.abandoned) return;
@@ -147,8 +147,4 @@ export class Notifier {
     await res.arrayBuffer().catch(() => undefined);
     if (!res.ok) throw new Error(`the receiver answered ${res.status}`);
   }
-}
-
-function defaultBackoff(attempt: number): number {
-  return Math.min(30_000, 1_000 * 2 ** (attempt - 1));
 }
