@@ -158,7 +158,7 @@ export class ObserveServer {
 
   private async action(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     if (!this.auth.configured) return send(res, 403, 'text/plain', 'actions need http.token or http.basic_auth in the config\n');
-    if (!this.auth.mayAct(req)) {
+    if (!this.auth.headerValid(req)) {
       return send(res, 401, 'text/plain', 'actions need the Authorization header (Bearer <http.token> or basic auth)\n');
     }
     // A JSON content type cannot be sent cross-site without a preflight this server never allows.
