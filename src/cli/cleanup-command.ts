@@ -3,7 +3,7 @@ import { abortRules, abortRulesXml, applyAbortRules } from '../daemon/abort-rule
 import { cleanUpStaleUploads, type StaleUploadEntry } from '../daemon/upload-cleanup.js';
 import { StateStore } from '../store/index.js';
 import { loadInspectConfig, parseCommandArgs, UsageError } from './args.js';
-import { commandStorage } from './command-storage.js';
+import { commandStorage } from './command-logger.js';
 
 export const CLEANUP_HELP = `usage: oss-sync cleanup [--config FILE] [--dry-run] [--older-than 7d] [--json]
        oss-sync cleanup [--config FILE] --lifecycle-rule | --apply-lifecycle [--days 30]

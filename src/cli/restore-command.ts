@@ -12,7 +12,7 @@ import {
 } from '../daemon/restore/restore-run.js';
 import { parseRestoreTime } from '../daemon/restore/version-selection.js';
 import { StateStore } from '../store/index.js';
-import { commandStorage } from './command-storage.js';
+import { commandStorage } from './command-logger.js';
 import { loadInspectConfig, parseCommandArgs, UsageError } from './args.js';
 
 export const RESTORE_HELP = `usage: oss-sync restore [--config FILE] --folder NAME [--to DIR] [PATH|GLOB...] [--at TIME] [--overwrite] [--dry-run] [--json]

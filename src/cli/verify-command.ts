@@ -2,7 +2,7 @@ import { verifyFolders, type VerifyAllResult } from '../daemon/verify/verify-all
 import { MISMATCH_KINDS, type FindingKind, type FolderVerification } from '../daemon/verify/verify-folder.js';
 import { parseSample, type Sample } from '../lib/sample.js';
 import { StateStore } from '../store/index.js';
-import { commandStorage } from './command-storage.js';
+import { commandStorage } from './command-logger.js';
 import { loadInspectConfig, parseCommandArgs, UsageError } from './args.js';
 import { findFolder } from './restore-command.js';
 
