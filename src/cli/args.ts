@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { loadConfig, type Config } from '../config/index.js';
 
 /** A bad command line: printed with the command's usage, exit code 2. */
 export class UsageError extends Error {
@@ -8,16 +9,28 @@ export class UsageError extends Error {
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
-/** node:util parseArgs, with its errors turned into UsageError naming the flag. */
-export function parseCommandArgs<O extends Options>(argv: string[], options: O, allowPositionals = false) {
+const COMMON_OPTIONS = { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } } as const;
+
+/**
+ * A command's flags (its own, --config and --help) by node:util parseArgs, its errors turned into
+ * UsageError naming the flag. Undefined once --help has printed `usage`: the command exits 0.
+ */
+export function parseCommandArgs<O extends Options>(argv: string[], usage: string, options: O, allowPositionals = false) {
+  let parsed;
   try {
-    return parseArgs({ args: argv, options, allowPositionals, strict: true });
+    parsed = parseArgs({ args: argv, options: { ...COMMON_OPTIONS, ...options }, allowPositionals, strict: true });
   } catch (err) {
     throw new UsageError((err as Error).message.replace(/^TypeError \[[A-Z_]+\]: /, ''));
   }
+  if (!(parsed.values as { help?: boolean }).help) return parsed;
+  process.stdout.write(usage);
+  return undefined;
 }
 
-export const CONFIG_OPTION = { config: { type: 'string', short: 'c' } } as const;
+/** The configuration of a command that only reads the state database or the bucket (see ParseOptions.purpose). */
+export function loadInspectConfig(flag: string | undefined): Config {
+  return loadConfig(resolveConfigPath(flag), process.env, { purpose: 'inspect' });
+}
 
 /** --config, else $OSS_SYNC_CONFIG, else /etc/oss-sync/config.yaml when it exists. */
 export function resolveConfigPath(flag: string | undefined): string {

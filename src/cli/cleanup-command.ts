@@ -1,10 +1,9 @@
-import { loadConfig, parseDuration } from '../config/index.js';
+import { CLEANUP_MIN_AGE_MS, DEFAULTS, parseDuration } from '../config/index.js';
 import { abortRules, abortRulesXml, applyAbortRules } from '../daemon/abort-rules.js';
 import { cleanUpStaleUploads, type StaleUploadEntry } from '../daemon/upload-cleanup.js';
 import { StateStore } from '../store/index.js';
-import { CONFIG_OPTION, parseCommandArgs, resolveConfigPath, UsageError } from './args.js';
-import { commandLogger } from './command-logger.js';
-import { commandStorage } from './command-storage.js';
+import { loadInspectConfig, parseCommandArgs, UsageError } from './args.js';
+import { commandStorage } from './command-logger.js';
 
 export const CLEANUP_HELP = `usage: oss-sync cleanup [--config FILE] [--dry-run] [--older-than 7d] [--json]
        oss-sync cleanup [--config FILE] --lifecycle-rule | --apply-lifecycle [--days 30]
@@ -27,32 +26,23 @@ the daemon runs (which does the same daily).
 Exit codes: 0 done, 1 an abort or a listing failed, 2 bad usage or configuration.
 `;
 
-/** Younger uploads may be starting right now (Initiate answered, the ID not yet recorded). */
-const MIN_AGE_MS = 3_600_000;
-
 export async function runCleanupCommand(argv: string[]): Promise<number> {
-  const { values } = parseCommandArgs(argv, {
-    ...CONFIG_OPTION,
+  const args = parseCommandArgs(argv, CLEANUP_HELP, {
     'dry-run': { type: 'boolean' },
     'older-than': { type: 'string' },
     json: { type: 'boolean' },
     'lifecycle-rule': { type: 'boolean' },
     'apply-lifecycle': { type: 'boolean' },
     days: { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
   });
-  if (values.help) {
-    process.stdout.write(CLEANUP_HELP);
-    return 0;
-  }
+  if (!args) return 0;
+  const { values } = args;
   if (values['lifecycle-rule'] || values['apply-lifecycle']) return lifecycle(values);
   if (values.days !== undefined) throw new UsageError('--days goes with --lifecycle-rule or --apply-lifecycle');
   const olderThanMs = parseOlderThan(values['older-than']);
-  const config = loadConfig(resolveConfigPath(values.config), process.env, { purpose: 'inspect' });
-  const logger = commandLogger(config, { pretty: false, write: (line) => process.stderr.write(`${line}\n`) });
-  logger.setLevel('warn');
+  const config = loadInspectConfig(values.config);
   const store = StateStore.open(config.stateDb);
-  const { storage, close } = commandStorage(config.oss, logger);
+  const { storage, logger, close } = commandStorage(config);
   let entries: StaleUploadEntry[];
   try {
     entries = await cleanUpStaleUploads(
@@ -73,7 +63,7 @@ export async function runCleanupCommand(argv: string[]): Promise<number> {
 }
 
 async function lifecycle(values: { config?: string; days?: string; 'apply-lifecycle'?: boolean }): Promise<number> {
-  const config = loadConfig(resolveConfigPath(values.config), process.env, { purpose: 'inspect' });
+  const config = loadInspectConfig(values.config);
   const days = values.days === undefined ? 30 : Number(values.days);
   if (!Number.isInteger(days) || days < 1) throw new UsageError(`--days must be a whole number of days, got '${values.days}'`);
   if (days * 86_400_000 <= config.cleanupOlderThanMs) {
@@ -86,9 +76,7 @@ async function lifecycle(values: { config?: string; days?: string; 'apply-lifecy
     for (const [bucket, rules] of byBucket) process.stdout.write(`# bucket ${bucket}\n${abortRulesXml(rules)}`);
     return 0;
   }
-  const logger = commandLogger(config, { pretty: false, write: (line) => process.stderr.write(`${line}\n`) });
-  logger.setLevel('warn');
-  const { storage, close } = commandStorage(config.oss, logger);
+  const { storage, close } = commandStorage(config);
   let failed = 0;
   try {
     for (const [bucket, rules] of byBucket) {
@@ -107,14 +95,14 @@ async function lifecycle(values: { config?: string; days?: string; 'apply-lifecy
 }
 
 function parseOlderThan(raw: string | undefined): number {
-  if (raw === undefined) return 7 * 86_400_000;
+  if (raw === undefined) return DEFAULTS.cleanupOlderThanMs;
   let ms: number;
   try {
     ms = parseDuration(raw);
   } catch (err) {
     throw new UsageError(`--older-than: ${(err as Error).message}`);
   }
-  if (ms < MIN_AGE_MS)
+  if (ms < CLEANUP_MIN_AGE_MS)
     throw new UsageError(`--older-than must be at least 1h (an upload younger than that may be starting right now), got '${raw}'`);
   return ms;
 }

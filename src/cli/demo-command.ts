@@ -17,12 +17,9 @@ terminal shows progress. Ctrl-C stops both.
 `;
 
 export async function runDemoCommand(argv: string[]): Promise<number> {
-  const { values } = parseCommandArgs(argv, { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } });
-  if (values.help) {
-    process.stdout.write(DEMO_HELP);
-    return 0;
-  }
-  const configPath = resolve(values.config ?? 'config.example.yaml');
+  const args = parseCommandArgs(argv, DEMO_HELP, {});
+  if (!args) return 0;
+  const configPath = resolve(args.values.config ?? 'config.example.yaml');
   prepareFolders(configPath);
   const config = loadConfig(configPath);
   // First: every credential (the STS token too) is redacted from the first line on.

@@ -3,7 +3,7 @@ import { Daemon, type UnsyncedFolder } from '../daemon/daemon.js';
 import { terminalSafe as safe } from '../lib/terminal-text.js';
 import { StateStore } from '../store/index.js';
 import { commandLogger } from './command-logger.js';
-import { CONFIG_OPTION, packageVersion, parseCommandArgs, resolveConfigPath } from './args.js';
+import { packageVersion, parseCommandArgs, resolveConfigPath } from './args.js';
 
 export const ONCE_HELP = `usage: oss-sync once [--config FILE] [--dry-run]
 
@@ -16,11 +16,9 @@ For cron jobs, systemd timers and scripts.
 `;
 
 export async function runOnceCommand(argv: string[]): Promise<number> {
-  const { values } = parseCommandArgs(argv, { ...CONFIG_OPTION, 'dry-run': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
-  if (values.help) {
-    process.stdout.write(ONCE_HELP);
-    return 0;
-  }
+  const args = parseCommandArgs(argv, ONCE_HELP, { 'dry-run': { type: 'boolean' } });
+  if (!args) return 0;
+  const { values } = args;
   const config = loadConfig(resolveConfigPath(values.config));
   if (values['dry-run']) return (await import('./once-dry-run.js')).printDryRun(config);
   const logger = commandLogger(config);
@@ -78,7 +76,7 @@ function summarize(config: Config, unsynced: UnsyncedFolder[]): number {
   if (unsynced.length > 0 || failed.length > 0 || pending > 0) {
     const notSynced = unsynced.length > 0 ? `, ${unsynced.length} folder(s) not synced` : '';
     process.stderr.write(`oss-sync once: ${failed.length} file(s) failed, ${pending} not done, ${uploaded} up to date${notSynced}\n`);
-    for (const f of unsynced) process.stderr.write(`  ${describeUnsynced(f)}\n`);
+    for (const f of unsynced) process.stderr.write(`  folder ${safe(f.folder)} (${safe(f.path)}) not synced: ${safe(f.reason)}\n`);
     for (const f of failed.slice(0, 50))
       process.stderr.write(`  ${safe(`${f.folder}/${f.relPath}`)}: ${safe(f.lastError ?? 'unknown error')}\n`);
     if (failed.length > 50) process.stderr.write(`  ... and ${failed.length - 50} more (see 'oss-sync status')\n`);
@@ -86,8 +84,4 @@ function summarize(config: Config, unsynced: UnsyncedFolder[]): number {
   }
   process.stderr.write(`oss-sync once: done; ${uploaded} file(s) up to date\n`);
   return 0;
-}
-
-function describeUnsynced(f: UnsyncedFolder): string {
-  return `folder ${safe(f.folder)} (${safe(f.path)}) not synced: ${safe(f.reason)}`;
 }

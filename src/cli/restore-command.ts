@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { DEFAULTS, defaultStateDbPath, loadConfig, parseDuration } from '../config/index.js';
+import { DEFAULTS, defaultStateDbPath, parseDuration } from '../config/index.js';
 import type { Config, FolderConfig } from '../config/index.js';
 import {
   restoreFailed,
@@ -12,10 +12,8 @@ import {
 } from '../daemon/restore/restore-run.js';
 import { parseRestoreTime } from '../daemon/restore/version-selection.js';
 import { StateStore } from '../store/index.js';
-import { Logger } from '../lib/logger.js';
-import { configSecrets } from './command-logger.js';
-import { commandStorage } from './command-storage.js';
-import { CONFIG_OPTION, parseCommandArgs, resolveConfigPath, UsageError } from './args.js';
+import { commandStorage } from './command-logger.js';
+import { loadInspectConfig, parseCommandArgs, UsageError } from './args.js';
 
 export const RESTORE_HELP = `usage: oss-sync restore [--config FILE] --folder NAME [--to DIR] [PATH|GLOB...] [--at TIME] [--overwrite] [--dry-run] [--json]
                         [--request-restore [--wait]]
@@ -47,34 +45,30 @@ objects must be restored on OSS first (--request-restore, or RestoreObject elsew
 2 bad usage or configuration.
 `;
 
+const RESTORE_OPTIONS = {
+  folder: { type: 'string' },
+  bucket: { type: 'string' },
+  prefix: { type: 'string' },
+  endpoint: { type: 'string' },
+  region: { type: 'string' },
+  state: { type: 'string' },
+  to: { type: 'string' },
+  at: { type: 'string' },
+  overwrite: { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
+  json: { type: 'boolean' },
+  'request-restore': { type: 'boolean' },
+  wait: { type: 'boolean' },
+  'restore-days': { type: 'string' },
+  'poll-interval': { type: 'string' },
+} as const;
+
+type RestoreFlags = NonNullable<ReturnType<typeof parseCommandArgs<typeof RESTORE_OPTIONS>>>['values'];
+
 export async function runRestoreCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(
-    argv,
-    {
-      ...CONFIG_OPTION,
-      folder: { type: 'string' },
-      bucket: { type: 'string' },
-      prefix: { type: 'string' },
-      endpoint: { type: 'string' },
-      region: { type: 'string' },
-      state: { type: 'string' },
-      to: { type: 'string' },
-      at: { type: 'string' },
-      overwrite: { type: 'boolean' },
-      'dry-run': { type: 'boolean' },
-      json: { type: 'boolean' },
-      'request-restore': { type: 'boolean' },
-      wait: { type: 'boolean' },
-      'restore-days': { type: 'string' },
-      'poll-interval': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    true,
-  );
-  if (values.help) {
-    process.stdout.write(RESTORE_HELP);
-    return 0;
-  }
+  const args = parseCommandArgs(argv, RESTORE_HELP, RESTORE_OPTIONS, true);
+  if (!args) return 0;
+  const { values, positionals } = args;
   const at = values.at === undefined ? undefined : parseRestoreTime(values.at);
   if (values.at !== undefined && at === undefined)
     throw new UsageError(`--at: '${values.at}' is not a time (e.g. 2026-12-04T10:00:00Z, 2026-12-04 10:00, 2026-12-04)`);
@@ -85,14 +79,8 @@ export async function runRestoreCommand(argv: string[]): Promise<number> {
   const dryRun = values['dry-run'] === true;
   if (!dryRun) mkdirSync(toDir, { recursive: true });
   const store = StateStore.open(config.stateDb);
-  // Warnings (a credentials provider failing) go to stderr, with every secret it fetches redacted.
-  const logger = new Logger({
-    level: 'warn',
-    pretty: false,
-    secrets: configSecrets(config),
-    write: (line) => process.stderr.write(`${line}\n`),
-  });
-  const { storage, close } = commandStorage(config.oss, logger);
+  // Restore prints only what the credentials provider warns of, not the configuration's warnings.
+  const { storage, close } = commandStorage({ oss: config.oss, logLevel: 'warn', warnings: [] });
   const progressLine = process.stderr.isTTY && !values.json ? new ProgressLine() : undefined;
   let summary: RestoreSummary;
   try {
@@ -131,12 +119,7 @@ export async function runRestoreCommand(argv: string[]): Promise<number> {
 }
 
 /** --request-restore, --wait and their settings, checked. */
-function thawOptions(values: {
-  'request-restore'?: boolean;
-  wait?: boolean;
-  'restore-days'?: string;
-  'poll-interval'?: string;
-}): RestoreRunOptions['thaw'] {
+function thawOptions(values: RestoreFlags): RestoreRunOptions['thaw'] {
   if (!values['request-restore']) {
     for (const flag of ['wait', 'restore-days', 'poll-interval'] as const) {
       if (values[flag] !== undefined) throw new UsageError(`--${flag} goes with --request-restore`);
@@ -166,37 +149,21 @@ interface RestoreSource {
   config: Pick<Config, 'oss' | 'stateDb' | 'concurrency' | 'multipartThreshold'>;
 }
 
-function configuredSource(values: {
-  config?: string;
-  folder?: string;
-  prefix?: string;
-  endpoint?: string;
-  region?: string;
-  state?: string;
-}): RestoreSource {
+function configuredSource(values: RestoreFlags): RestoreSource {
   if (!values.folder)
     throw new UsageError('--folder NAME is required (which configured folder to restore), or --bucket NAME without a configuration');
   for (const flag of ['prefix', 'endpoint', 'region', 'state'] as const) {
     if (values[flag] !== undefined)
       throw new UsageError(`--${flag} goes with --bucket (no configuration); with --folder the configuration says it`);
   }
-  const config = loadConfig(resolveConfigPath(values.config), process.env, { purpose: 'inspect' });
+  const config = loadInspectConfig(values.config);
   return { folder: findFolder(config.folders, values.folder), config };
 }
 
 const BUCKET_NAME = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
 
 /** The --bucket form: everything from flags and the environment, defaults as a configuration would have them. */
-function bareSource(values: {
-  folder?: string;
-  config?: string;
-  bucket?: string;
-  prefix?: string;
-  endpoint?: string;
-  region?: string;
-  state?: string;
-  to?: string;
-}): RestoreSource {
+function bareSource(values: RestoreFlags): RestoreSource {
   if (values.folder !== undefined || values.config !== undefined)
     throw new UsageError('--bucket is for a machine without configuration: give either --folder (and --config) or --bucket');
   const bucket = values.bucket!;

@@ -1,10 +1,9 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { loadConfig } from '../config/index.js';
+import { join, relative, resolve } from 'node:path';
+import { canonicalPath, type FolderConfig } from '../config/index.js';
 import { terminalSafe } from '../lib/terminal-text.js';
 import { StateStore } from '../store/index.js';
-import { CONFIG_OPTION, parseCommandArgs, resolveConfigPath } from './args.js';
-import { retryTarget } from './retry-targets.js';
+import { loadInspectConfig, parseCommandArgs, UsageError } from './args.js';
 
 export const RETRY_HELP = `usage: oss-sync retry [--config FILE] [PATH...]
        oss-sync retry --deletes [--config FILE] [FOLDER]
@@ -18,16 +17,10 @@ objects are deleted from OSS. Files back on disk since are not deleted.
 `;
 
 export async function runRetryCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(
-    argv,
-    { ...CONFIG_OPTION, help: { type: 'boolean', short: 'h' }, deletes: { type: 'boolean' } },
-    true,
-  );
-  if (values.help) {
-    process.stdout.write(RETRY_HELP);
-    return 0;
-  }
-  const config = loadConfig(resolveConfigPath(values.config), process.env, { purpose: 'inspect' });
+  const args = parseCommandArgs(argv, RETRY_HELP, { deletes: { type: 'boolean' } }, true);
+  if (!args) return 0;
+  const { values, positionals } = args;
+  const config = loadInspectConfig(values.config);
   // Opening would create the database and its folders: a wrong --config or state_db would then
   // leave an empty database behind and report "0 queued" as if all were well.
   if (!existsSync(config.stateDb)) {
@@ -71,4 +64,26 @@ function releaseDeletes(store: StateStore, folders: ReadonlyArray<{ name: string
   const released = store.heldDeletes.release(only);
   process.stdout.write(`${released} remote delete(s) released\n`);
   return 0;
+}
+
+export interface RetryTarget {
+  folder: string;
+  /** '' for the whole folder. */
+  relPath: string;
+}
+
+/**
+ * What a `retry` PATH names: a file or directory inside a folder, however it is spelled (relative,
+ * through a symlink), or `folder/path` as `status` prints it.
+ */
+export function retryTarget(folders: readonly FolderConfig[], arg: string): RetryTarget {
+  const abs = canonicalPath(resolve(arg));
+  for (const folder of folders) {
+    const root = canonicalPath(folder.path);
+    if (abs === root || abs.startsWith(`${root}/`)) return { folder: folder.name, relPath: relative(root, abs) };
+  }
+  const slash = arg.indexOf('/');
+  const named = folders.find((folder) => folder.name === (slash === -1 ? arg : arg.slice(0, slash)));
+  if (named) return { folder: named.name, relPath: slash === -1 ? '' : arg.slice(slash + 1).replace(/\/+$/, '') };
+  throw new UsageError(`${arg} is not inside any configured folder (give a path under one, or folder/path as status shows it)`);
 }

@@ -3,7 +3,7 @@ import { Daemon } from '../daemon/daemon.js';
 import { SystemdNotifier } from '../daemon/systemd-notifier.js';
 import { startObserver } from '../observe/index.js';
 import { commandLogger } from './command-logger.js';
-import { CONFIG_OPTION, packageVersion, parseCommandArgs, resolveConfigPath } from './args.js';
+import { packageVersion, parseCommandArgs, resolveConfigPath } from './args.js';
 
 export const RUN_HELP = `usage: oss-sync run [--config FILE]
 
@@ -14,12 +14,9 @@ and changed files until stopped.
 `;
 
 export async function runDaemonCommand(argv: string[]): Promise<number> {
-  const { values } = parseCommandArgs(argv, { ...CONFIG_OPTION, help: { type: 'boolean', short: 'h' } });
-  if (values.help) {
-    process.stdout.write(RUN_HELP);
-    return 0;
-  }
-  const configPath = resolveConfigPath(values.config);
+  const args = parseCommandArgs(argv, RUN_HELP, {});
+  if (!args) return 0;
+  const configPath = resolveConfigPath(args.values.config);
   const config = loadConfig(configPath);
   const logger = commandLogger(config);
   // Until the daemon is up, a SIGHUP must not kill it (Node's default) and a stop request waits;

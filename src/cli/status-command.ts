@@ -1,9 +1,8 @@
 import { hostname } from 'node:os';
-import { loadConfig, type HttpConfig } from '../config/index.js';
-import { CONFIG_OPTION, parseCommandArgs, resolveConfigPath } from './args.js';
+import type { HttpConfig, TimetableConfig } from '../config/index.js';
+import { loadInspectConfig, parseCommandArgs } from './args.js';
 import { readStatus } from './status-snapshot.js';
-import { renderStatus } from './status-view.js';
-import { renderTimetableStatus, timetableStatus } from './timetable-status.js';
+import { bytes, renderStatus } from './status-view.js';
 
 export const STATUS_HELP = `usage: oss-sync status [--config FILE] [--json] [--watch]
 
@@ -15,17 +14,10 @@ whether or not the daemon is running.
 `;
 
 export async function runStatusCommand(argv: string[]): Promise<number> {
-  const { values } = parseCommandArgs(argv, {
-    ...CONFIG_OPTION,
-    json: { type: 'boolean' },
-    watch: { type: 'boolean', short: 'w' },
-    help: { type: 'boolean', short: 'h' },
-  });
-  if (values.help) {
-    process.stdout.write(STATUS_HELP);
-    return 0;
-  }
-  const config = loadConfig(resolveConfigPath(values.config), process.env, { purpose: 'inspect' });
+  const args = parseCommandArgs(argv, STATUS_HELP, { json: { type: 'boolean' }, watch: { type: 'boolean', short: 'w' } });
+  if (!args) return 0;
+  const { values } = args;
+  const config = loadInspectConfig(values.config);
   const folders = config.folders.map((f) => ({ name: f.name, path: f.path }));
   const show = async (): Promise<string> => {
     // The timetable key is added only with a timetable: the JSON of configs without one is unchanged.
@@ -33,19 +25,9 @@ export async function runStatusCommand(argv: string[]): Promise<number> {
     const snapshot = { ...readStatus(config.stateDb, folders), ...(timetable ? { timetable } : {}) };
     // The page is on while a daemon with http: configured runs (statusPage: an added field, schema 1).
     const page = config.http && snapshot.daemon.running ? pageAddress(config.http) : null;
-    if (values.json)
-      return `${JSON.stringify({ ...snapshot, statusPage: page }, null, 2)}
-`;
-    const text = timetable
-      ? `${renderStatus(snapshot)}${renderTimetableStatus(timetable)}
-`
-      : renderStatus(snapshot);
-    return `${text}${
-      page
-        ? `status page: ${page}
-`
-        : ''
-    }`;
+    if (values.json) return `${JSON.stringify({ ...snapshot, statusPage: page }, null, 2)}\n`;
+    const timetableLine = timetable ? `${renderTimetableStatus(timetable)}\n` : '';
+    return `${renderStatus(snapshot)}${timetableLine}${page ? `status page: ${page}\n` : ''}`;
   };
   if (!values.watch) {
     process.stdout.write(await show());
@@ -77,4 +59,50 @@ function pageAddress(http: HttpConfig): string {
   const wildcard = listen.host === '0.0.0.0' || listen.host === '::';
   const host = wildcard ? hostname() : listen.host.includes(':') ? `[${listen.host}]` : listen.host;
   return listen.port === 0 ? `http://${host}:<port in the daemon's log>/` : `http://${host}:${listen.port}/`;
+}
+
+/** `status`'s view of the upload window and bandwidth limit: stable --json shape. */
+export interface TimetableStatus {
+  timeZone: string;
+  uploads: 'open' | 'closed';
+  /** Bytes per second; null = unlimited. */
+  bandwidth: number | null;
+  /** The next change within a week and a day, or null. */
+  nextChange: { at: string; uploads: 'open' | 'closed'; bandwidth: number | null } | null;
+}
+
+/**
+ * Evaluated from the config file, as the daemon evaluates it (a running daemon applied the same file
+ * at its start or last SIGHUP). node-cron is loaded only when there is a timetable.
+ */
+export async function timetableStatus(config: TimetableConfig | null, now = new Date()): Promise<TimetableStatus | null> {
+  if (!config) return null;
+  const { Timetable } = await import('../daemon/timetable.js');
+  const timetable = new Timetable(config);
+  try {
+    const state = timetable.stateAt(now);
+    const next = timetable.nextChange(now);
+    return {
+      timeZone: timetable.timeZone,
+      uploads: state.uploadsOpen ? 'open' : 'closed',
+      bandwidth: state.bandwidth,
+      nextChange: next
+        ? { at: next.at.toISOString(), uploads: next.state.uploadsOpen ? 'open' : 'closed', bandwidth: next.state.bandwidth }
+        : null,
+    };
+  } finally {
+    timetable.destroy();
+  }
+}
+
+function describe(uploads: 'open' | 'closed', bandwidth: number | null): string {
+  return `uploads ${uploads}, bandwidth ${bandwidth === null ? 'unlimited' : `${bytes(bandwidth)}/s`}`;
+}
+
+/** One line for the text view. */
+export function renderTimetableStatus(t: TimetableStatus): string {
+  const next = t.nextChange
+    ? `; from ${t.nextChange.at} ${describe(t.nextChange.uploads, t.nextChange.bandwidth)}`
+    : '; no change within 8 days';
+  return `timetable: ${describe(t.uploads, t.bandwidth)} (${t.timeZone})${next}`;
 }

@@ -1,11 +1,9 @@
-import { loadConfig } from '../config/index.js';
 import { verifyFolders, type VerifyAllResult } from '../daemon/verify/verify-all.js';
 import { MISMATCH_KINDS, type FindingKind, type FolderVerification } from '../daemon/verify/verify-folder.js';
 import { parseSample, type Sample } from '../lib/sample.js';
 import { StateStore } from '../store/index.js';
-import { commandLogger } from './command-logger.js';
-import { commandStorage } from './command-storage.js';
-import { CONFIG_OPTION, parseCommandArgs, resolveConfigPath, UsageError } from './args.js';
+import { commandStorage } from './command-logger.js';
+import { loadInspectConfig, parseCommandArgs, UsageError } from './args.js';
 import { findFolder } from './restore-command.js';
 
 export const VERIFY_HELP = `usage: oss-sync verify [--config FILE] [--folder NAME] [--checksum] [--deep] [--sample N|P%] [--json] [--requeue]
@@ -29,30 +27,23 @@ Exit codes: 0 all well, 1 a mismatch (or a folder could not be checked), 2 bad u
 `;
 
 export async function runVerifyCommand(argv: string[]): Promise<number> {
-  const { values } = parseCommandArgs(argv, {
-    ...CONFIG_OPTION,
+  const args = parseCommandArgs(argv, VERIFY_HELP, {
     folder: { type: 'string' },
     checksum: { type: 'boolean' },
     deep: { type: 'boolean' },
     sample: { type: 'string' },
     requeue: { type: 'boolean' },
     json: { type: 'boolean' },
-    help: { type: 'boolean', short: 'h' },
   });
-  if (values.help) {
-    process.stdout.write(VERIFY_HELP);
-    return 0;
-  }
+  if (!args) return 0;
+  const { values } = args;
   const sample = values.sample === undefined ? undefined : sampleOption(values.sample);
   if (sample && !values.checksum && !values.deep)
     throw new UsageError('--sample applies to --checksum or --deep (the listing is always compared whole)');
-  const config = loadConfig(resolveConfigPath(values.config), process.env, { purpose: 'inspect' });
+  const config = loadInspectConfig(values.config);
   const folders = values.folder !== undefined ? [findFolder(config.folders, values.folder)] : config.folders;
   const store = StateStore.open(config.stateDb);
-  // Warnings (a credentials provider failing) go to stderr, with every secret it fetches redacted.
-  const logger = commandLogger(config, { pretty: false, write: (line) => process.stderr.write(`${line}\n`) });
-  logger.setLevel('warn');
-  const { storage, close } = commandStorage(config.oss, logger);
+  const { storage, close } = commandStorage(config);
   let result: VerifyAllResult;
   try {
     result = await verifyFolders(

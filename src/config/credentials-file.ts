@@ -5,7 +5,7 @@
  */
 import { closeSync, constants, fstatSync, openSync, readFileSync, type Stats } from 'node:fs';
 import { parse } from 'yaml';
-import { InvalidValue } from './invalid-value.js';
+import { InvalidValue } from './config-error.js';
 
 export interface FileCredentials {
   accessKeyId?: string;

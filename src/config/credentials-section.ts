@@ -3,9 +3,9 @@
  * RAM role, a sidecar-written file). Absent: today's static keys (access_key_id... or
  * credentials_file), unchanged.
  */
-import { InvalidValue, describeValue } from './invalid-value.js';
+import { InvalidValue, describeValue } from './config-error.js';
 import { resolveConfigPath } from './paths.js';
-import { SectionReader } from './section-reader.js';
+import type { SectionReader } from './section-reader.js';
 import { CREDENTIAL_PROVIDERS } from './types.js';
 import type { CredentialsSource } from './types.js';
 
@@ -75,9 +75,7 @@ export function readCredentialsSource(section: SectionReader, baseDir: string, d
       const durationMs = section.duration('duration', { min: 900_000 }) ?? 3_600_000;
       const policy = section.string('policy');
       const stsEndpoint = section.parsed('sts_endpoint', httpUrl) ?? DEFAULT_STS_ENDPOINT;
-      const baseReader = section.has('base')
-        ? SectionReader.open(section.raw('base'), section.keyPath('base'), section.sink, section.env)
-        : undefined;
+      const baseReader = section.section('base');
       if (!section.has('base'))
         section.sink.atKey(section.keyPath('base'), 'missing: the credentials AssumeRole is called with (a provider mapping)');
       if (depth > 0) section.sink.atKey(section.keyPath('base'), 'an assume_role inside an assume_role is not supported');

@@ -2,7 +2,7 @@
  * A light check of cron expressions (5 fields, or 6 with seconds first, as node-cron takes them),
  * so a typo fails at start-up instead of when the scheduler first parses it.
  */
-import { InvalidValue, describeValue } from './invalid-value.js';
+import { InvalidValue, describeValue } from './config-error.js';
 
 interface FieldRule {
   name: string;

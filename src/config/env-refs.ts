@@ -2,7 +2,7 @@
  * `${VAR}` (unset or empty is an error) and `${VAR:-default}` references in string values, so secrets can live in the
  * environment instead of the file. `$$` writes a literal `$`.
  */
-import { InvalidValue } from './invalid-value.js';
+import { InvalidValue } from './config-error.js';
 
 const REFERENCE = /\$\$|\$\{([^}]*)\}|\$\{/g;
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;

@@ -1,4 +1,4 @@
-/** Checks across folders: unique names, no nesting, no two folders writing the same keys. */
+/** Checks across folders: unique names, no nesting, no two folders writing the same keys, parts that fit the memory budget. */
 import { basename, relative } from 'node:path';
 import { matchesAny } from '../lib/path-globs.js';
 import type { IssueSink } from './issue-sink.js';
@@ -6,6 +6,7 @@ import { prefixesOverlap } from './oss-names.js';
 import { canonicalPath, isInsideOrSame } from './paths.js';
 import type { ReadFolder } from './folder-section.js';
 import type { FolderConfig } from './types.js';
+import { formatSize } from './units.js';
 
 /**
  * `name:` when given, else the directory's basename made safe (`photos`). A folder's name keys its
@@ -77,6 +78,34 @@ export function warnIfStateDbWatched(stateDb: string, folders: readonly FolderCo
     if (matchesAny(rel, folder.exclude)) continue;
     sink.warn(
       `state_db ${stateDb} is inside watched folder "${folder.name}" (${folder.path}); the daemon skips it, but consider moving it or adding it to exclude`,
+    );
+  }
+}
+
+/**
+ * Reports each folder whose part size exceeds concurrency.memory: an upload waits for one part's
+ * buffer from the budget before it reads it (see the uploader's MemoryBudget), so a part that does
+ * not fit would wait forever. Reported at the part_size that gave the folder its size: its own,
+ * else the global one, else (the default part size) at concurrency.memory.
+ */
+export function checkPartsFitMemory(
+  folders: readonly ReadFolder[],
+  memoryBytes: number,
+  globalPartSizeSet: boolean,
+  sink: IssueSink,
+): void {
+  let reportedGlobal = false;
+  for (const folder of folders) {
+    if (folder.config.partSize <= memoryBytes) continue;
+    const at = folder.partSizeSet ? `${folder.keyPath}.part_size` : globalPartSizeSet ? 'part_size' : 'concurrency.memory';
+    if (!folder.partSizeSet) {
+      if (reportedGlobal) continue; // one report for every folder using the global size
+      reportedGlobal = true;
+    }
+    sink.atValue(
+      at,
+      `parts of ${formatSize(folder.config.partSize)} (${folder.keyPath}) do not fit concurrency.memory of ${formatSize(memoryBytes)}: ` +
+        'every upload holds at least 1 part in memory; raise concurrency.memory or lower part_size',
     );
   }
 }

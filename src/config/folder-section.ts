@@ -1,7 +1,7 @@
 /** One entry of `folders:`: a local directory and where its files go in OSS. */
 import { statSync } from 'node:fs';
 import { readGlobs } from './globs.js';
-import { InvalidValue, describeValue } from './invalid-value.js';
+import { InvalidValue, describeValue } from './config-error.js';
 import { readObjectHeaders } from './object-headers-section.js';
 import { checkBucket, normaliseKeyPrefix } from './oss-names.js';
 import { resolveConfigPath } from './paths.js';

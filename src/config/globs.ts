@@ -1,6 +1,6 @@
 /** Include/exclude/ignore glob lists: picomatch syntax, relative to the watched folder. */
 import picomatch from 'picomatch';
-import { InvalidValue } from './invalid-value.js';
+import { InvalidValue } from './config-error.js';
 import type { SectionReader } from './section-reader.js';
 
 function checkGlob(glob: string): void {

@@ -4,7 +4,7 @@
  * bad value is a located config error, not a failed upload of every file.
  */
 import { hostname } from 'node:os';
-import { describeValue } from './invalid-value.js';
+import { describeValue } from './config-error.js';
 import type { SectionReader } from './section-reader.js';
 import { isMapping } from './section-reader.js';
 import { ENCRYPTION_ALGORITHMS } from './types.js';

@@ -5,9 +5,9 @@
  */
 import { isAbsolute } from 'node:path';
 import { isLoopbackHost } from '../lib/loopback.js';
-import { InvalidValue } from './invalid-value.js';
+import { InvalidValue } from './config-error.js';
 import { resolveConfigPath } from './paths.js';
-import { SectionReader } from './section-reader.js';
+import type { SectionReader } from './section-reader.js';
 import type { HttpConfig, ListenAddress, NotifyConfig } from './types.js';
 
 /** `127.0.0.1:8384`, `[::1]:8384`, `0.0.0.0:8384` or `unix:/run/oss-sync/http.sock`. */
@@ -29,8 +29,7 @@ function parseListen(value: unknown, baseDir: string, env: NodeJS.ProcessEnv): L
 }
 
 function readBasicAuth(http: SectionReader): HttpConfig['basicAuth'] {
-  if (!http.has('basic_auth')) return undefined;
-  const section = SectionReader.open(http.raw('basic_auth'), http.keyPath('basic_auth'), http.sink, http.env);
+  const section = http.section('basic_auth');
   if (!section) return undefined;
   const user = section.require('user', section.string('user'), 'the user name the browser asks for');
   const password = section.require('password', section.secret('password')?.value, 'the password, e.g. ${OSS_SYNC_HTTP_PASSWORD}');
@@ -39,8 +38,7 @@ function readBasicAuth(http: SectionReader): HttpConfig['basicAuth'] {
 }
 
 export function readHttpSection(root: SectionReader, baseDir: string): HttpConfig | undefined {
-  if (!root.has('http')) return undefined;
-  const http = SectionReader.open(root.raw('http'), 'http', root.sink, root.env);
+  const http = root.section('http');
   if (!http) return undefined;
   const listen = http.require(
     'listen',
@@ -75,8 +73,7 @@ function checkUrl(value: unknown): string {
 }
 
 export function readNotifySection(root: SectionReader): NotifyConfig | undefined {
-  if (!root.has('notify')) return undefined;
-  const notify = SectionReader.open(root.raw('notify'), 'notify', root.sink, root.env);
+  const notify = root.section('notify');
   if (!notify) return undefined;
   const webhookUrl = notify.has('webhook_url') ? notify.parsed('webhook_url', checkUrl) : undefined;
   const pingUrl = notify.has('ping_url') ? notify.parsed('ping_url', checkUrl) : undefined;

@@ -1,5 +1,5 @@
 /** OSS naming rules for buckets and key prefixes. */
-import { InvalidValue, describeValue } from './invalid-value.js';
+import { InvalidValue, describeValue } from './config-error.js';
 
 const BUCKET = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
 

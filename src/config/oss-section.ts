@@ -1,11 +1,10 @@
 /** The `oss:` section: endpoint, region and credentials (from ${ENV} references or a credentials file). */
-import { readCredentialsFile } from './credentials-file.js';
+import { readCredentialsFile, type FileCredentials } from './credentials-file.js';
 import { readCredentialsSource } from './credentials-section.js';
-import { InvalidValue, describeValue } from './invalid-value.js';
+import { InvalidValue, describeValue } from './config-error.js';
 import { resolveConfigPath } from './paths.js';
-import { SectionReader } from './section-reader.js';
-import type { Secret } from './section-reader.js';
-import type { CredentialsSource, OssConfig } from './types.js';
+import type { Secret, SectionReader } from './section-reader.js';
+import type { OssConfig } from './types.js';
 
 function checkEndpoint(value: unknown): string {
   const text = typeof value === 'string' ? value.trim() : '';
@@ -34,13 +33,7 @@ function warnIfInline(oss: SectionReader, key: string, secret: Secret | undefine
   );
 }
 
-interface Credentials {
-  accessKeyId?: string;
-  accessKeySecret?: string;
-  stsToken?: string;
-}
-
-function readCredentials(oss: SectionReader, baseDir: string): Credentials {
+function readCredentials(oss: SectionReader, baseDir: string): FileCredentials {
   const file = oss.string('credentials_file');
   const id = oss.secret('access_key_id');
   const secret = oss.secret('access_key_secret');
@@ -70,36 +63,23 @@ export function readOssSection(oss: SectionReader, baseDir: string): Partial<Oss
   }
   const timeoutMs = oss.duration('timeout');
   const retryMaxTimeMs = oss.duration('retry_max_time');
-  const source = oss.has('credentials') ? readSource(oss, baseDir) : undefined;
+  const sourceSection = oss.section('credentials');
+  const source = sourceSection && readCredentialsSource(sourceSection, baseDir);
   // AssumeRole from static keys takes them where they always were (oss.access_key_id...).
   const keysAtOss =
     (source === undefined && !oss.has('credentials')) ||
     source?.provider === 'static' ||
     (source?.provider === 'assume_role' && source.base.provider === 'static');
-  if (!keysAtOss) {
+  // Keys from a renewing provider: the static ones stay empty.
+  let credentials: FileCredentials = { accessKeyId: '', accessKeySecret: '' };
+  if (keysAtOss) credentials = readCredentials(oss, baseDir);
+  else {
     for (const key of ['access_key_id', 'access_key_secret', 'sts_token', 'credentials_file']) {
       // An invalid oss.credentials is reported already: the keys are not what is wrong.
       if (oss.has(key) && source !== undefined)
-        oss.sink.atKey(oss.keyPath(key), `set either ${key} or oss.credentials (provider ${source!.provider}), not both`);
+        oss.sink.atKey(oss.keyPath(key), `set either ${key} or oss.credentials (provider ${source.provider}), not both`);
     }
-    oss.reportUnknownKeys();
-    return {
-      endpoint,
-      region,
-      authorizationV4,
-      timeoutMs,
-      retryMaxTimeMs,
-      accessKeyId: '',
-      accessKeySecret: '',
-      ...(source ? { credentials: source } : {}),
-    };
   }
-  const credentials = readCredentials(oss, baseDir);
   oss.reportUnknownKeys();
   return { endpoint, region, authorizationV4, timeoutMs, retryMaxTimeMs, ...credentials, ...(source ? { credentials: source } : {}) };
-}
-
-function readSource(oss: SectionReader, baseDir: string): CredentialsSource | undefined {
-  const section = SectionReader.open(oss.raw('credentials'), oss.keyPath('credentials'), oss.sink, oss.env);
-  return section ? readCredentialsSource(section, baseDir) : undefined;
 }

@@ -2,24 +2,21 @@
 import { constants as bufferConstants } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { ConfigError } from './config-error.js';
+import { ConfigError, describeValue, InvalidValue } from './config-error.js';
 import { checkCronExpression } from './cron-schedule.js';
 import { envRefsIn } from './env-refs.js';
-import { assignFolderNames, checkFolderOverlaps, warnIfStateDbWatched } from './folder-checks.js';
+import { assignFolderNames, checkFolderOverlaps, checkPartsFitMemory, warnIfStateDbWatched } from './folder-checks.js';
 import { PART_SIZE_LIMITS, readFolder } from './folder-section.js';
-import { checkPartsFitMemory } from './memory-check.js';
 import type { FolderDefaults, ReadFolder } from './folder-section.js';
 import { readGlobs } from './globs.js';
-import { describeValue, InvalidValue } from './invalid-value.js';
 import { IssueSink } from './issue-sink.js';
 import { TEMP_FILE_GLOBS } from '../lib/path-globs.js';
 import { readHttpSection, readNotifySection } from './observe-section.js';
 import { readOssSection } from './oss-section.js';
-import { resolveConfigPath } from './paths.js';
+import { defaultStateDbPath, resolveConfigPath } from './paths.js';
 import { SectionReader } from './section-reader.js';
 import { readTimetable } from './timetable-section.js';
 import { warnIfStateDbExposed } from './state-db-exposure.js';
-import { defaultStateDbPath } from './state-db-path.js';
 import { LOG_LEVELS, WATCHERS } from './types.js';
 import type { Config, OssConfig } from './types.js';
 import { childPath, readYamlSource } from './yaml-source.js';
@@ -67,8 +64,8 @@ function readVerifySample(root: SectionReader): Sample | null {
   return sample === undefined ? DEFAULTS.verifySample : sample;
 }
 
-/** Younger uploads may be starting right now (Initiate answered, the ID not yet recorded). */
-const CLEANUP_MIN_AGE_MS = 3_600_000;
+/** Younger uploads may be starting right now (Initiate answered, the ID not yet recorded); `cleanup --older-than` keeps it too. */
+export const CLEANUP_MIN_AGE_MS = 3_600_000;
 
 function readStateDb(root: SectionReader, baseDir: string): string {
   const explicit = root.string('state_db');
@@ -96,7 +93,7 @@ function readFolders(root: SectionReader, defaults: FolderDefaults): ReadFolder[
 }
 
 function readConcurrency(root: SectionReader): Config['concurrency'] {
-  const section = root.has('concurrency') ? SectionReader.open(root.raw('concurrency'), 'concurrency', root.sink, root.env) : undefined;
+  const section = root.section('concurrency');
   const concurrency = {
     files: section?.integer('files', 1, 256) ?? DEFAULTS.concurrency.files,
     smallFiles: section?.integer('small_files', 1, 1024) ?? DEFAULTS.concurrency.smallFiles,
@@ -109,7 +106,7 @@ function readConcurrency(root: SectionReader): Config['concurrency'] {
 
 function buildConfig(root: SectionReader, sourcePath: string, options: ParseOptions): Config {
   const baseDir = dirname(sourcePath);
-  const ossSection = root.has('oss') ? SectionReader.open(root.raw('oss'), 'oss', root.sink, root.env) : undefined;
+  const ossSection = root.section('oss');
   if (!root.has('oss')) root.sink.atKey('oss', 'missing: the oss: section (endpoint and credentials)');
   const oss = ossSection ? readOssSection(ossSection, baseDir) : {};
   const partSize = root.size('part_size', PART_SIZE_LIMITS) ?? DEFAULTS.partSize;

@@ -4,7 +4,7 @@
  */
 import { envRefsIn, expandEnvRefs, hideEnvValues } from './env-refs.js';
 import { didYouMean } from './did-you-mean.js';
-import { InvalidValue, describeValue } from './invalid-value.js';
+import { InvalidValue, describeValue } from './config-error.js';
 import type { IssueSink } from './issue-sink.js';
 import { childPath } from './yaml-source.js';
 import { formatDuration, formatSize, parseDuration, parseSize } from './units.js';
@@ -49,6 +49,11 @@ export class SectionReader {
 
   has(key: string): boolean {
     return this.raw(key) !== undefined && this.raw(key) !== null;
+  }
+
+  /** A reader for the mapping at key; undefined when absent, or (reported) not a mapping. */
+  section(key: string): SectionReader | undefined {
+    return this.has(key) ? SectionReader.open(this.raw(key), this.keyPath(key), this.sink, this.env) : undefined;
   }
 
   /**

@@ -1,20 +1,9 @@
 /**
- * The `timetable:` section: upload windows and a bandwidth limit that change by cron schedule.
- *
- *   timetable:
- *     time_zone: Europe/Berlin      # IANA name; default the machine's
- *     cutoff: soft                  # soft: parts in flight finish when a window closes; hard: cut off
- *     oss_traffic_limit: false      # also send x-oss-traffic-limit (OSS paces each request itself)
- *     entries:
- *       - { at: "0 9 * * 1-5", bandwidth: 2MiB }
- *       - { at: "0 18 * * 1-5", bandwidth: unlimited }
- *       - { at: "0 1 * * *", uploads: closed }
- *       - { at: "0 5 * * *", uploads: open }
- *
- * Each setting holds from the latest entry that set it (see daemon/timetable.ts).
+ * The `timetable:` section (written out in config.example.yaml): upload windows and a bandwidth
+ * limit that change by cron schedule. Each setting holds from the latest entry that set it (see daemon/timetable.ts).
  */
 import { checkCronExpression } from './cron-schedule.js';
-import { InvalidValue, describeValue } from './invalid-value.js';
+import { InvalidValue, describeValue } from './config-error.js';
 import { SectionReader } from './section-reader.js';
 import { CUTOFF_MODES } from './types.js';
 import type { TimetableConfig, TimetableEntry } from './types.js';
@@ -22,12 +11,12 @@ import { parseSize } from './units.js';
 import { childPath } from './yaml-source.js';
 
 /** Below this a request body of one part would take hours: surely a unit typo (2KiB for 2MiB). */
-export const MIN_BANDWIDTH_BYTES = 16 * 1024;
+const MIN_BANDWIDTH_BYTES = 16 * 1024;
 
 const UNLIMITED = new Set<unknown>(['unlimited', 'off', 'none']);
 
 /** A bandwidth value: bytes per second, or null for unlimited. */
-export function parseBandwidth(value: unknown): number | null {
+function parseBandwidth(value: unknown): number | null {
   if (typeof value === 'string' && UNLIMITED.has(value.trim().toLowerCase())) return null;
   const text = typeof value === 'string' ? value.trim().replace(/\/s$/i, '') : value;
   let bytes: number;
@@ -43,7 +32,7 @@ export function parseBandwidth(value: unknown): number | null {
 }
 
 /** An IANA time zone this Node knows (Intl throws RangeError for any other). */
-export function checkTimeZone(value: unknown): string {
+function checkTimeZone(value: unknown): string {
   if (typeof value !== 'string' || value.trim() === '')
     throw new InvalidValue(`expected an IANA time zone like "Europe/Berlin" or "UTC", got ${describeValue(value)}`);
   try {
@@ -79,8 +68,7 @@ function readEntry(entry: SectionReader): TimetableEntry | undefined {
 }
 
 export function readTimetable(root: SectionReader): TimetableConfig | null {
-  if (!root.has('timetable')) return null;
-  const section = SectionReader.open(root.raw('timetable'), 'timetable', root.sink, root.env);
+  const section = root.section('timetable');
   if (!section) return null;
   const timeZone = section.parsed('time_zone', checkTimeZone);
   const cutoff = section.oneOf('cutoff', CUTOFF_MODES) ?? 'soft';

@@ -10,7 +10,6 @@ export const STORAGE_CLASSES = ['Standard', 'IA', 'Archive', 'ColdArchive', 'Dee
 export const ENCRYPTION_ALGORITHMS = ['AES256', 'KMS', 'SM4'] as const;
 
 export const CREDENTIAL_PROVIDERS = ['static', 'file', 'credentials_uri', 'process', 'ecs_ram_role', 'assume_role'] as const;
-export type CredentialProviderKind = (typeof CREDENTIAL_PROVIDERS)[number];
 
 /** oss.credentials: where renewing credentials come from (see credentials-section.ts). Never holds a secret. */
 export type CredentialsSource =
@@ -29,10 +28,7 @@ export type CredentialsSource =
       base: CredentialsSource;
     };
 
-export type LogLevel = (typeof LOG_LEVELS)[number];
-export type WatcherKind = (typeof WATCHERS)[number];
-export type DeletePolicy = (typeof DELETE_POLICIES)[number];
-export type StorageClass = (typeof STORAGE_CLASSES)[number];
+type WatcherKind = (typeof WATCHERS)[number];
 
 export interface OssConfig {
   endpoint: string;
@@ -57,7 +53,7 @@ export interface Config {
   oss: OssConfig;
   /** Absolute. */
   stateDb: string;
-  logLevel: LogLevel;
+  logLevel: (typeof LOG_LEVELS)[number];
   concurrency: {
     /** Files in flight at once; files below the multipart threshold have smallFiles of their own. */
     files: number;
@@ -113,10 +109,10 @@ export interface FolderConfig {
   include: string[];
   /** Globs relative to the folder; Config.ignore applies on top. */
   exclude: string[];
-  deletePolicy: DeletePolicy;
+  deletePolicy: (typeof DELETE_POLICIES)[number];
   /** Bytes: the folder's override or the global value. */
   partSize: number;
-  storageClass?: StorageClass;
+  storageClass?: (typeof STORAGE_CLASSES)[number];
   /** x-oss-server-side-encryption on every new object (PutObject, InitiateMultipartUpload); kmsKeyId with KMS only. */
   encryption?: { algorithm: (typeof ENCRYPTION_ALGORITHMS)[number]; kmsKeyId?: string };
   /** x-oss-tagging on every new object: at most 10, keys up to 128 and values up to 256 characters. */
@@ -149,7 +145,6 @@ export interface NotifyConfig {
 }
 
 export const CUTOFF_MODES = ['soft', 'hard'] as const;
-export type CutoffMode = (typeof CUTOFF_MODES)[number];
 
 /** One `timetable.entries` item: from each minute `at` matches, the settings it names hold. */
 export interface TimetableEntry {
@@ -164,7 +159,7 @@ export interface TimetableConfig {
   /** IANA name; undefined = the machine's. */
   timeZone: string | undefined;
   /** soft: parts in flight when a window closes finish; hard: they are cut off (and resume later). */
-  cutoff: CutoffMode;
+  cutoff: (typeof CUTOFF_MODES)[number];
   /** Also send OSS's own per-request cap (x-oss-traffic-limit) while a limit holds. */
   ossTrafficLimit: boolean;
   entries: TimetableEntry[];

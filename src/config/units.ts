@@ -1,5 +1,5 @@
 /** Sizes (`8MiB`, `5MB`, bytes as a number) and durations (`2s`, `500ms`, ms as a number). */
-import { InvalidValue, describeValue } from './invalid-value.js';
+import { InvalidValue, describeValue } from './config-error.js';
 
 /** Canonical spellings; input is matched without case (`mib` = `MiB`). */
 const SIZE_UNITS: Record<string, number> = {

@@ -59,10 +59,6 @@ export class HttpAuth {
     return this.http.token !== undefined && cookie !== undefined && same(cookie, sessionValue(this.http.token));
   }
 
-  mayAct(req: IncomingMessage): boolean {
-    return this.configured && this.headerValid(req);
-  }
-
   /** The token typed into the login form is right. */
   tokenMatches(candidate: string): boolean {
     return this.http.token !== undefined && same(candidate, this.http.token);

@@ -62,26 +62,21 @@ export class ObserveServer {
 
   static async start(o: ObserveServerOptions): Promise<ObserveServer> {
     const s = new ObserveServer(o);
-    await s.listen();
-    return s;
-  }
-
-  private async listen(): Promise<void> {
-    const { listen } = this.o.http;
+    const { listen } = o.http;
     if (listen.kind === 'unix') removeStaleSocket(listen.path);
     await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      if (listen.kind === 'unix') this.server.listen(listen.path, resolve);
-      else this.server.listen(listen.port, listen.host, resolve);
+      s.server.once('error', reject);
+      if (listen.kind === 'unix') s.server.listen(listen.path, resolve);
+      else s.server.listen(listen.port, listen.host, resolve);
     });
     if (listen.kind === 'unix') {
       chmodSync(listen.path, 0o660); // the socket's mode is its access control
-      this.url = `unix:${listen.path}`;
+      s.url = `unix:${listen.path}`;
     } else {
-      const port = (this.server.address() as AddressInfo).port;
-      const host = listen.host.includes(':') ? `[${listen.host}]` : listen.host;
-      this.url = `http://${host}:${port}/`;
+      const port = (s.server.address() as AddressInfo).port;
+      s.url = `http://${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${port}/`;
     }
+    return s;
   }
 
   async close(): Promise<void> {
@@ -104,10 +99,8 @@ export class ObserveServer {
     if (req.method === 'POST' && path === '/login') return this.login(req, res);
     if (!this.auth.mayRead(req)) return this.challenge(req, res, path);
     if (req.method === 'GET' || req.method === 'HEAD') {
-      if (path === '/') return this.page(res);
-      if (path === '/metrics') {
-        return send(res, 200, this.o.metrics.contentType, await this.o.metrics.metrics());
-      }
+      if (path === '/') return this.htmlPage(res, 200, statusPageHtml);
+      if (path === '/metrics') return send(res, 200, this.o.metrics.contentType, await this.o.metrics.metrics());
       if (path === '/api/status') return send(res, 200, 'application/json', this.o.pageJson());
       if (path === '/events') return this.stream(req, res);
       return send(res, 404, 'text/plain', 'not found\n');
@@ -135,10 +128,6 @@ export class ObserveServer {
     res.setHeader('set-cookie', `${SESSION_COOKIE}=${sessionValue(token)}; Path=/; HttpOnly; SameSite=Strict`);
     res.setHeader('location', '/');
     return send(res, 303, 'text/plain', 'signed in\n');
-  }
-
-  private page(res: ServerResponse): void {
-    this.htmlPage(res, 200, statusPageHtml);
   }
 
   private htmlPage(res: ServerResponse, status: number, html: (nonce: string) => string): void {
@@ -169,7 +158,7 @@ export class ObserveServer {
 
   private async action(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     if (!this.auth.configured) return send(res, 403, 'text/plain', 'actions need http.token or http.basic_auth in the config\n');
-    if (!this.auth.mayAct(req)) {
+    if (!this.auth.headerValid(req)) {
       return send(res, 401, 'text/plain', 'actions need the Authorization header (Bearer <http.token> or basic auth)\n');
     }
     // A JSON content type cannot be sent cross-site without a preflight this server never allows.

@@ -55,10 +55,10 @@ export async function startObserver(daemon: Daemon, config: Config, logger: Logg
   // Refreshes run at 80% of a lifetime: credentials within 10 minutes of expiry mean the provider is failing.
   let warnedFor: number | undefined;
   live.on('sample', () => {
-    const state = live.credentials();
+    const state = daemon.credentialsState();
     if (state?.expiresAt === undefined || state.expiresAt === warnedFor || state.expiresAt - Date.now() > EXPIRY_WARNING_MS) return;
     warnedFor = state.expiresAt;
-    notifier.credentialsExpiring(new Date(state.expiresAt));
+    notifier.alert('credentials.expiring', { expiresAt: new Date(state.expiresAt).toISOString() });
   });
   // The start-up walks ran before this was listening: their success is the first ping.
   if (config.folders.every((f) => daemon.lastReconciledAt.has(f.name))) pinger.ping();
@@ -78,8 +78,8 @@ export async function startObserver(daemon: Daemon, config: Config, logger: Logg
               history: live.history,
               recentErrors: live.recentErrors,
               paused: Object.fromEntries(live.pausedFolders()),
-              lastReconcileAt: Object.fromEntries(live.lastReconcileAt),
-              credentials: credentialsLine(live.credentials()),
+              lastReconcileAt: Object.fromEntries(daemon.lastReconciledAt),
+              credentials: credentialsLine(daemon.credentialsState()),
               actions: http.token !== undefined ? 'token' : http.basicAuth ? 'basic' : 'none',
             }),
           ),

@@ -7,14 +7,12 @@
  * upload path, so a slow page or a stuck webhook can never hold a transfer up.
  */
 import { EventEmitter } from 'node:events';
-import type { StatusSnapshot } from '../cli/status-snapshot.js';
+import { queueView, type StatusSnapshot } from '../cli/status-snapshot.js';
 import type { Daemon } from '../daemon/daemon.js';
-import type { CredentialsState } from '../uploader/index.js';
 import type { Logger } from '../lib/logger.js';
 import type { RetryEvent } from '../uploader/index.js';
-import { liveSnapshot } from './live-snapshot.js';
 
-export const SAMPLE_MS = 2_000;
+const SAMPLE_MS = 2_000;
 /**
  * A sample runs the status queries on the daemon's thread; on a huge state database they take
  * time. The next sample waits at least this many times as long as the last one took, so sampling
@@ -49,7 +47,7 @@ export interface LiveStateEvents {
 }
 
 /** An error's code as OSS or Node gives it (AccessDenied, ECONNRESET), else its class name. */
-export function errorCode(err: unknown): string {
+function errorCode(err: unknown): string {
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && /^[A-Za-z0-9_.-]{1,64}$/.test(code)) return code;
   const status = (err as { status?: unknown } | null)?.status;
@@ -80,35 +78,51 @@ export class LiveState extends EventEmitter<LiveStateEvents> {
   private readonly detach: () => void;
 
   constructor(
-    private readonly daemon: Daemon,
+    /** The daemon sampled; /metrics reads its timetable, credentials and last cleanup, verify and reconcile times directly. */
+    readonly daemon: Daemon,
     private readonly version: string,
     private readonly logger: Logger,
   ) {
     super();
-    this.snapshot = liveSnapshot(daemon, version);
+    this.snapshot = this.read(Date.now());
     const onRetry = (e: RetryEvent): void => this.onRetry(e);
     const onFatal = (folder: string, err: Error): void => this.countError(folder, err);
     const onStoreFailed = (err: Error): void => {
       this.countError(null, err);
       this.emit('storeFailed', err);
     };
-    const onReconciled = (folder: string): void => {
-      this.emit('reconciled', folder);
-    };
+    const onReconciled = (folder: string): boolean => this.emit('reconciled', folder);
     const onOperatorPause = (): void => this.sample();
-    daemon.on('retry', onRetry);
-    daemon.on('fatal', onFatal);
-    daemon.on('storeFailed', onStoreFailed);
-    daemon.on('reconciled', onReconciled);
+    daemon.on('retry', onRetry).on('fatal', onFatal).on('storeFailed', onStoreFailed).on('reconciled', onReconciled);
     daemon.on('operatorPause', onOperatorPause);
     this.detach = () => {
-      daemon.off('retry', onRetry);
-      daemon.off('fatal', onFatal);
-      daemon.off('storeFailed', onStoreFailed);
-      daemon.off('reconciled', onReconciled);
+      daemon.off('retry', onRetry).off('fatal', onFatal).off('storeFailed', onStoreFailed).off('reconciled', onReconciled);
       daemon.off('operatorPause', onOperatorPause);
     };
     this.tick();
+  }
+
+  /**
+   * The daemon's status in the shape of `oss-sync status --json`, read from its own store
+   * connection. Unlike `status`, no integrity check (it reads the whole database: too slow every
+   * few seconds); the database counts as healthy until a write fails.
+   */
+  private read(now: number): StatusSnapshot {
+    const { store, storeFailure: failure } = this.daemon;
+    const info = store.daemon.info();
+    return {
+      schemaVersion: 1,
+      stateDb: store.path,
+      database: { exists: true, healthy: failure === undefined, problems: failure ? [failure.message] : [] },
+      daemon: {
+        running: true,
+        pid: info?.pid ?? process.pid,
+        startedAt: info ? new Date(info.startedAt).toISOString() : null,
+        uptimeSeconds: info ? Math.round((now - info.startedAt) / 1000) : null,
+        version: info?.version ?? this.version,
+      },
+      ...queueView(store, this.daemon.currentConfig.folders, true, now),
+    };
   }
 
   private tick(): void {
@@ -138,7 +152,7 @@ export class LiveState extends EventEmitter<LiveStateEvents> {
     }
     const now = Date.now();
     try {
-      this.snapshot = liveSnapshot(this.daemon, this.version, now);
+      this.snapshot = this.read(now);
       this.oldestQueuedAt = this.daemon.store.report.oldestQueuedAt();
     } catch (err) {
       // The store closed under us (stopping) or failed: the daemon reports that itself.
@@ -199,31 +213,7 @@ export class LiveState extends EventEmitter<LiveStateEvents> {
     this.pausedSeen = paused;
   }
 
-  /** When each folder last finished a reconcile walk without error (epoch ms). */
-  get lastReconcileAt(): ReadonlyMap<string, number> {
-    return this.daemon.lastReconciledAt;
-  }
-
-  /** Folders paused right now, and why. */
-  lastCleanupAt(): number | undefined {
-    return this.daemon.lastCleanupAt;
-  }
-
-  /** The timetable's state now: the upload limit (null: unlimited) and whether uploads may start. */
-  timetable(): { limit: number | null; open: boolean } {
-    return { limit: this.daemon.bandwidthLimit, open: this.daemon.uploadWindowOpen };
-  }
-
-  /** Written by `oss-sync verify` (another process) into the state database. */
-  lastVerifiedAt(): number | null {
-    return this.daemon.store.report.lastVerifiedAt();
-  }
-
-  /** The credentials provider's state (kind, expiry, last refresh), never a value. */
-  credentials(): CredentialsState | undefined {
-    return this.daemon.credentialsState();
-  }
-
+  /** Folders paused at the last sample, and why. */
   pausedFolders(): ReadonlyMap<string, string> {
     return this.pausedSeen ?? new Map();
   }

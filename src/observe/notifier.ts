@@ -43,20 +43,11 @@ export class Notifier {
 
   constructor(private readonly o: NotifierOptions) {}
 
-  get enabled(): boolean {
-    return this.o.webhookUrl !== undefined || this.o.pingUrl !== undefined;
-  }
-
   /** Queues a webhook alert; returns at once. */
   alert(event: AlertEvent, details: Record<string, unknown>): void {
     if (this.o.webhookUrl === undefined || this.closed) return;
     const body = JSON.stringify({ event, time: new Date().toISOString(), host: this.o.hostname, ...details });
     this.enqueue({ kind: 'webhook', body: this.o.logger.redact(body), attempt: 0 });
-  }
-
-  /** Hook for when credentials come with an expiry (STS): not called yet, the daemon has no such source. */
-  credentialsExpiring(expiresAt: Date): void {
-    this.alert('credentials.expiring', { expiresAt: expiresAt.toISOString() });
   }
 
   /** Queues a ping; pings waiting together collapse into one. */
@@ -115,7 +106,7 @@ export class Notifier {
           this.o.logger.warn(`${d.kind} not delivered; giving up`, { host, attempts: d.attempt, error: message });
           return;
         }
-        const wait = (this.o.backoffMs ?? defaultBackoff)(d.attempt);
+        const wait = this.o.backoffMs?.(d.attempt) ?? Math.min(30_000, 1_000 * 2 ** (d.attempt - 1));
         this.o.logger.debug(`${d.kind} failed; retrying`, { host, attempt: d.attempt, retryInMs: wait, error: message });
         await this.sleep(wait);
         if (this.abandoned) return;
@@ -156,8 +147,4 @@ export class Notifier {
     await res.arrayBuffer().catch(() => undefined);
     if (!res.ok) throw new Error(`the receiver answered ${res.status}`);
   }
-}
-
-function defaultBackoff(attempt: number): number {
-  return Math.min(30_000, 1_000 * 2 ** (attempt - 1));
 }

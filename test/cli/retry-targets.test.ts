@@ -1,7 +1,7 @@
 import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { retryTarget } from '../../src/cli/retry-targets.js';
+import { retryTarget } from '../../src/cli/retry-command.js';
 import type { FolderConfig } from '../../src/config/index.js';
 import { createTree, tempDir } from '../helpers/fixtures.js';
 

@@ -1,7 +1,6 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { redactedConfig } from '../../src/config/index.js';
 import { ONE_FOLDER, configWorkspace } from './config-fixture.js';
 import type { ConfigWorkspace } from './config-fixture.js';
 
@@ -43,7 +42,6 @@ describe('credentials', () => {
     expect(config.warnings).toEqual([
       `oss.access_key_secret is written inline in ${ws.root}/config.yaml (line 4); prefer \${ENV_VAR} or credentials_file`,
     ]);
-    expect(JSON.stringify(redactedConfig(config))).not.toContain('hunter2');
   });
 
   it('never puts a secret into an error', () => {
@@ -56,7 +54,6 @@ describe('credentials', () => {
     writeSecretFile('creds.yaml', 'access_key_id: file-id\naccess_key_secret: file-secret\nsts_token: file-token\n', 0o600);
     const config = ws.load([...ENDPOINT, '  credentials_file: creds.yaml', ...ONE_FOLDER], {});
     expect(config.oss).toMatchObject({ accessKeyId: 'file-id', accessKeySecret: 'file-secret', stsToken: 'file-token' });
-    expect(redactedConfig(config)).toMatchObject({ oss: { accessKeyId: 'file-id', accessKeySecret: '***', stsToken: '***' } });
   });
 
   it('reads an ossutil-style INI credentials file', () => {

@@ -1,7 +1,7 @@
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadConfig, redactedConfig } from '../../src/config/index.js';
+import { loadConfig } from '../../src/config/index.js';
 import { TEMP_FILE_GLOBS } from '../../src/lib/path-globs.js';
 import { tempDir } from '../helpers/fixtures.js';
 
@@ -76,6 +76,5 @@ describe('config.example.yaml', () => {
   it('takes real credentials from the environment when they are set', () => {
     const config = loadExample({ OSS_ACCESS_KEY_ID: 'LTAIreal', OSS_ACCESS_KEY_SECRET: 'real-secret', OSS_STS_TOKEN: 'tok' });
     expect(config.oss).toMatchObject({ accessKeyId: 'LTAIreal', accessKeySecret: 'real-secret', stsToken: 'tok' });
-    expect(JSON.stringify(redactedConfig(config))).not.toMatch(/real-secret|"tok"/);
   });
 });

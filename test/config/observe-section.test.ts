@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { observeSecrets, redactedConfig } from '../../src/config/index.js';
+import { observeSecrets } from '../../src/config/index.js';
 import { ONE_FOLDER, OSS_LINES, TEST_ENV, configWorkspace } from './config-fixture.js';
 import type { ConfigWorkspace } from './config-fixture.js';
 
@@ -38,8 +38,6 @@ describe('http: and notify: sections', () => {
       basicAuth: undefined,
     });
     expect(config.notify).toEqual({ webhookUrl: env.HOOK, pingUrl: 'https://hc-ping.example/uuid-1' });
-    const printed = JSON.stringify(redactedConfig(config));
-    for (const secret of ['tok-123456', 'hook-pass', 'hc-ping.example/uuid-1', 'key=k1']) expect(printed).not.toContain(secret);
     expect(observeSecrets(config.http, config.notify)).toEqual(expect.arrayContaining(['tok-123456', 'hook-pass', env.HOOK]));
     const unix = ws.load([...OSS_LINES, 'http:', '  listen: unix:run/http.sock', ...ONE_FOLDER]);
     expect(unix.http?.listen).toEqual({ kind: 'unix', path: `${ws.root}/run/http.sock` });
@@ -60,7 +58,6 @@ describe('http: and notify: sections', () => {
       ...ONE_FOLDER,
     ]);
     expect(config.http?.basicAuth).toEqual({ user: 'ops', password: 'pw-secret-1' });
-    expect(JSON.stringify(redactedConfig(config))).not.toContain('pw-secret-1');
   });
 
   // One loopback test for the listener, the Host check and the emulator (src/lib/loopback.ts):

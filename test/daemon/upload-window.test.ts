@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
-import { renderTimetableStatus, timetableStatus } from '../../src/cli/timetable-status.js';
+import { renderTimetableStatus, timetableStatus } from '../../src/cli/status-command.js';
 import { createTree } from '../helpers/fixtures.js';
 import { createSyncFixture, type SyncFixture } from '../helpers/sync-fixture.js';
 import { waitFor } from '../helpers/wait.js';
