@@ -1,6 +1,5 @@
-import type { Statement } from 'better-sqlite3';
 import { sep } from 'node:path';
-import { type Db, statementCache } from './database.js';
+import { StoreTable } from './database.js';
 import { RECONCILE_FINGERPRINT_SQL, relPathOfReconcileKey } from './reconcile-key.js';
 import { num, toFileRow } from './row-mapping.js';
 import { rescheduleWaits } from './wait-reschedule.js';
@@ -28,13 +27,7 @@ export interface VerifiedFile {
  * The durable queue: one row per (folder, path). Every method is one explicit transaction, so a
  * kill -9 leaves the queue as it was before or after the call, never in between.
  */
-export class FileQueue {
-  private readonly sql: (text: string) => Statement;
-
-  constructor(private readonly db: Db) {
-    this.sql = statementCache(db);
-  }
-
+export class FileQueue extends StoreTable {
   /**
    * Records what a walk or the watcher saw. New or changed files (size, mtime, inode or target key
    * differ) are queued; a change to a file being uploaded bumps its generation, so the worker's
