@@ -53,8 +53,6 @@ export interface ReconcileWalkOptions {
   walker?: WalkerChoice;
   /** Stat threads of the `threads` walker; default walkerThreads(); 0: none, walk in this thread. */
   threads?: number;
-  /** Where `auto` stops walking in this thread; default PARALLEL_WALK_MIN_FILES. */
-  parallelFrom?: number;
   /** The find a `find` walk runs; default FIND_COMMAND. */
   findCommand?: string;
 }
@@ -70,7 +68,7 @@ export function walkerFromEnv(env: NodeJS.ProcessEnv = process.env): WalkerChoic
 /** The walk a reconcile of this folder should use (find or threads started now). */
 export function startReconcileWalk(root: string, filter: PathFilter, options: ReconcileWalkOptions): ReconcileWalk {
   const walker = options.walker ?? 'auto';
-  const big = options.knownFiles >= (options.parallelFrom ?? PARALLEL_WALK_MIN_FILES);
+  const big = options.knownFiles >= PARALLEL_WALK_MIN_FILES;
   if (walker === 'find' || (walker === 'auto' && big && findWalkSupported())) return new FindWalk(root, filter, options.findCommand);
   return startNodeWalk(root, filter, options);
 }
@@ -78,9 +76,7 @@ export function startReconcileWalk(root: string, filter: PathFilter, options: Re
 /** The walk without find: threads for big trees (or when asked for), else this thread. */
 export function startNodeWalk(root: string, filter: PathFilter, options: ReconcileWalkOptions): ReconcileWalk {
   const threads = options.threads ?? walkerThreads();
-  const wanted =
-    options.walker === 'threads' ||
-    (options.walker !== 'in-thread' && options.knownFiles >= (options.parallelFrom ?? PARALLEL_WALK_MIN_FILES));
+  const wanted = options.walker === 'threads' || (options.walker !== 'in-thread' && options.knownFiles >= PARALLEL_WALK_MIN_FILES);
   return wanted && threads >= 1 && parallelWalkAvailable() ? new ParallelWalk(root, filter, threads) : new InThreadWalk(root, filter);
 }
 

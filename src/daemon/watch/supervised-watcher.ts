@@ -31,8 +31,6 @@ export interface SupervisedWatcherOptions {
   rescanIntervalMs?: number;
   /** How often the root is checked for having vanished or come back; default 1 s. */
   rootCheckMs?: number;
-  /** chokidar only: poll instead of inotify (network shares). */
-  usePolling?: boolean;
   /** Test hook: the first chokidar/native backend fails with a watch limit (see SimulatedLimit). */
   simulateLimit?: SimulatedLimit;
 }
@@ -105,7 +103,7 @@ export class SupervisedWatcher extends EventEmitter<FolderWatcherEvents> impleme
     switch (name) {
       case 'chokidar': {
         const { ChokidarWatcher } = await import('./chokidar-watcher.js');
-        return new ChokidarWatcher(this.root, filter, sink, { usePolling: this.options.usePolling, simulateLimit });
+        return new ChokidarWatcher(this.root, filter, sink, simulateLimit);
       }
       case 'native': {
         const { NativeWatcher } = await import('./native-watcher.js');
