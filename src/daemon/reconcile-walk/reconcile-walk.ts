@@ -1,7 +1,6 @@
 import type { PathFilter } from '../watch/path-filter.js';
 import { TreeWalk, type WalkEntry, type WalkError } from '../watch/tree-walker.js';
-import { findWalkSupported } from './find-probe.js';
-import { FindWalk } from './find-walk.js';
+import { FindWalk, findWalkSupported } from './find-walk.js';
 import { ParallelWalk, parallelWalkAvailable, walkerThreads } from './parallel-walk.js';
 import { WalkBatch } from './walk-batch.js';
 
