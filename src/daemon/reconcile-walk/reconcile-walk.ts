@@ -76,41 +76,26 @@ export function startReconcileWalk(root: string, filter: PathFilter, options: Re
 export function startNodeWalk(root: string, filter: PathFilter, options: ReconcileWalkOptions): ReconcileWalk {
   const threads = options.threads ?? walkerThreads();
   const wanted = options.walker === 'threads' || (options.walker !== 'in-thread' && options.knownFiles >= PARALLEL_WALK_MIN_FILES);
-  return wanted && threads >= 1 && parallelWalkAvailable() ? new ParallelWalk(root, filter, threads) : new InThreadWalk(root, filter);
+  return wanted && threads >= 1 && parallelWalkAvailable() ? new ParallelWalk(root, filter, threads) : inThreadWalk(root, filter);
 }
 
-/** The plain tree walk, its batches in the reconcile's shape. */
-class InThreadWalk implements ReconcileWalk {
-  private readonly walk: TreeWalk;
-
-  constructor(root: string, filter: PathFilter) {
-    this.walk = new TreeWalk(root, filter);
-  }
-
-  get errorCount(): number {
-    return this.walk.errorCount;
-  }
-
-  get rootFailed(): boolean {
-    return this.walk.rootFailed;
-  }
-
-  readonly name = 'in-thread';
-  readonly incomplete = undefined;
-
-  errors(): WalkError[] {
-    return this.walk.errors();
-  }
-
-  start(): void {
-    // Walks as it is iterated.
-  }
-
-  close(): void {
-    // Nothing runs until iterated.
-  }
-
-  async *[Symbol.asyncIterator](): AsyncGenerator<WalkBatch> {
-    for await (const entries of this.walk) yield WalkBatch.fromEntries(entries);
-  }
+/** The plain tree walk, its batches in the reconcile's shape; it walks as it is iterated. */
+function inThreadWalk(root: string, filter: PathFilter): ReconcileWalk {
+  const walk = new TreeWalk(root, filter);
+  return {
+    name: 'in-thread',
+    incomplete: undefined,
+    get errorCount() {
+      return walk.errorCount;
+    },
+    get rootFailed() {
+      return walk.rootFailed;
+    },
+    errors: () => walk.errors(),
+    start: () => undefined,
+    close: () => undefined,
+    async *[Symbol.asyncIterator]() {
+      for await (const entries of walk) yield WalkBatch.fromEntries(entries);
+    },
+  };
 }
