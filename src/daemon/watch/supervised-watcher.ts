@@ -143,7 +143,7 @@ export class SupervisedWatcher extends EventEmitter<FolderWatcherEvents> impleme
     this.generation++;
     const backend = this.active;
     this.active = undefined;
-    await backend?.close().catch((err: unknown) => this.emitError(err));
+    await backend?.close().catch((err: unknown) => reportError(this, err));
   }
 
   private async fallBack(from: BackendName, code: string): Promise<void> {
@@ -179,7 +179,7 @@ export class SupervisedWatcher extends EventEmitter<FolderWatcherEvents> impleme
             this.emit('ready', 'rescan');
           });
         } else {
-          this.emitError(error);
+          reportError(this, error);
           this.checkRoot();
         }
       },
@@ -196,7 +196,7 @@ export class SupervisedWatcher extends EventEmitter<FolderWatcherEvents> impleme
     try {
       this.emit('batch', events);
     } catch (err) {
-      this.emitError(err);
+      reportError(this, err);
     }
   }
 
@@ -228,11 +228,7 @@ export class SupervisedWatcher extends EventEmitter<FolderWatcherEvents> impleme
   }
 
   private serialized(step: () => Promise<void>): Promise<void> {
-    this.transitions = this.transitions.then(step).catch((err: unknown) => this.emitError(err));
+    this.transitions = this.transitions.then(step).catch((err: unknown) => reportError(this, err));
     return this.transitions;
-  }
-
-  private emitError(err: unknown): void {
-    reportError(this, err);
   }
 }
