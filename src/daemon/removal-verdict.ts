@@ -1,5 +1,6 @@
 import { lstatSync } from 'node:fs';
 import type { Fingerprint } from '../store/index.js';
+import { parentDir } from './watch/relative-path.js';
 
 /** A file some watcher, walk or worker found missing, with the device the store recorded it on. */
 export interface MissingFile {
@@ -84,7 +85,7 @@ export function judgeRemovals(
     if (relDir === '') return true;
     let real = realDirs.get(relDir);
     if (real === undefined) {
-      real = isRealDir(parentOf(relDir)) && dirDev(relDir) !== null;
+      real = isRealDir(parentDir(relDir)) && dirDev(relDir) !== null;
       realDirs.set(relDir, real);
     }
     return real;
@@ -92,27 +93,22 @@ export function judgeRemovals(
   for (const file of files) {
     // lstat follows links in the path's directories: a file reached through a directory swapped for
     // a link is not in the folder (and would never be read), so it does not count as present.
-    if (isRealDir(parentOf(file.relPath)) && isFile(abs(file.relPath))) {
+    if (isRealDir(parentDir(file.relPath)) && isFile(abs(file.relPath))) {
       verdicts.present.push(file.relPath);
       continue;
     }
     // The nearest directory above the file that is still there; the root counts (a vanished root
     // is the caller's to pause on, and its files are not gone either: null never equals a dev).
-    let dir = parentOf(file.relPath);
+    let dir = parentDir(file.relPath);
     let dev = dirDev(dir);
     while (dev === null && dir !== '') {
-      dir = parentOf(dir);
+      dir = parentDir(dir);
       dev = dirDev(dir);
     }
     const onItsDevice = dev !== null && (dev === file.dev || nowOn(file.dev).has(dev));
     (onItsDevice ? verdicts.gone : verdicts.unmounted).push(file.relPath);
   }
   return verdicts;
-}
-
-function parentOf(relPath: string): string {
-  const slash = relPath.lastIndexOf('/');
-  return slash < 0 ? '' : relPath.slice(0, slash);
 }
 
 /** Whether a regular file is at absPath now (an unreadable path is taken as present: nothing is decided). */

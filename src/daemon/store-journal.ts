@@ -20,19 +20,7 @@ export function storeJournal(store: StateStore, row: FileRow, group?: VerifiedBa
   return {
     recordedUpload(): RecordedUpload | undefined {
       // Known at claim time; only this worker records uploads for the row it claimed.
-      if (row.hasUpload === false) return undefined;
-      const u = store.uploads.forFile(row.id);
-      if (!u) return undefined;
-      return {
-        uploadId: u.uploadId,
-        bucket: u.bucket,
-        key: u.key,
-        partSize: u.partSize,
-        partCount: u.partCount,
-        fingerprint: u.fingerprint,
-        createdAt: u.createdAt,
-        parts: u.parts,
-      };
+      return row.hasUpload === false ? undefined : store.uploads.forFile(row.id);
     },
     uploadStarted(upload): void {
       failpoint('before-upload-recorded');

@@ -26,13 +26,11 @@ export interface TimetableChange {
   state: TimetableState;
 }
 
-export const DEFAULT_STATE: TimetableState = { uploadsOpen: true, bandwidth: null };
-
 /** A week and a day: every weekly entry has matched at least once in this span. */
-export const LOOKBACK_MS = 8 * 86_400_000;
+const LOOKBACK_MS = 8 * 86_400_000;
 const MINUTE_MS = 60_000;
 
-export function sameState(a: TimetableState, b: TimetableState): boolean {
+function sameState(a: TimetableState, b: TimetableState): boolean {
   return a.uploadsOpen === b.uploadsOpen && a.bandwidth === b.bandwidth;
 }
 

@@ -39,11 +39,6 @@ export interface SchedulerOptions {
   /** Folders whose queued files may be claimed now (paused and removed folders are left out). */
   activeFolders: () => readonly string[];
   run: TaskRunner;
-  /**
-   * Longest sleep when nothing is due; default IDLE_POLL_MS. kick() wakes it sooner, but another
-   * process (`oss-sync retry`) can queue work only in the database, so the queue is asked this often.
-   */
-  maxIdleMs?: number;
 }
 
 interface SchedulerEvents {
@@ -288,13 +283,12 @@ export class TransferScheduler extends EventEmitter<SchedulerEvents> {
     else this.kick();
   }
 
-  /** Sleeps until the next back-off expires (or maxIdleMs), unless kick() comes first. */
+  /** Sleeps until the next back-off expires (or IDLE_POLL_MS), unless kick() comes first. */
   private armTimer(): void {
     if (this.timer) clearTimeout(this.timer);
-    const maxIdle = this.options.maxIdleMs ?? IDLE_POLL_MS;
     // Every slot busy: the next finish kicks, so there is no due time worth a query.
     const due = this.busySlots >= this.totalSlots ? undefined : this.queue.nextDueAt(this.options.activeFolders());
-    const wait = due === undefined ? maxIdle : Math.min(maxIdle, Math.max(50, due - Date.now()));
+    const wait = due === undefined ? IDLE_POLL_MS : Math.min(IDLE_POLL_MS, Math.max(50, due - Date.now()));
     // Not unref'd: in `once` mode this timer is what keeps the process alive through a back-off.
     this.timer = setTimeout(() => this.kick(), wait);
   }
@@ -310,5 +304,9 @@ interface Running {
 
 /** A wall clock moving this much more or less than the monotonic one between two passes has been stepped (NTP slews far less). */
 const CLOCK_STEP_MS = 1_000;
-/** One indexed query every 2 s when idle: `oss-sync retry` takes effect within seconds, at no cost worth measuring. */
+/**
+ * Longest sleep when nothing is due. kick() wakes the scheduler sooner, but another process (`oss-sync
+ * retry`) can queue work only in the database: one indexed query every 2 s makes it take effect within
+ * seconds, at no cost worth measuring.
+ */
 const IDLE_POLL_MS = 2_000;

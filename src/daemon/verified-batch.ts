@@ -7,9 +7,9 @@ interface Waiting {
 }
 
 export interface VerifiedBatchOptions {
-  /** Longest a finished file waits for its commit. */
+  /** Longest a finished file waits for its commit; default 10 ms. */
   maxDelayMs?: number;
-  /** A batch this big is committed at once. */
+  /** A batch this big is committed at once; default 256. */
   maxFiles?: number;
   /** A commit failed (each file of it is failed too). */
   onCommitFailed?: (err: unknown) => void;
@@ -28,27 +28,19 @@ export interface VerifiedBatchOptions {
 export class VerifiedBatch {
   private waiting: Waiting[] = [];
   private timer: NodeJS.Timeout | undefined;
-  private readonly maxDelayMs: number;
-  private readonly maxFiles: number;
-
-  private readonly onCommitFailed: (err: unknown) => void;
 
   constructor(
     private readonly queue: FileQueue,
-    { maxDelayMs = 10, maxFiles = 256, onCommitFailed = () => undefined }: VerifiedBatchOptions = {},
-  ) {
-    this.maxDelayMs = maxDelayMs;
-    this.maxFiles = maxFiles;
-    this.onCommitFailed = onCommitFailed;
-  }
+    private readonly options: VerifiedBatchOptions = {},
+  ) {}
 
   /** Marks the file verified with the others of this batch; resolves once committed. */
   add(file: VerifiedFile): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.waiting.push({ file, resolve, reject });
-      if (this.waiting.length >= this.maxFiles) this.flush();
+      if (this.waiting.length >= (this.options.maxFiles ?? 256)) this.flush();
       // Not unref'd: `once` must not exit with a file verified but not recorded.
-      else this.timer ??= setTimeout(() => this.flush(), this.maxDelayMs);
+      else this.timer ??= setTimeout(() => this.flush(), this.options.maxDelayMs ?? 10);
     });
   }
 
@@ -64,7 +56,7 @@ export class VerifiedBatch {
     } catch (err) {
       for (const w of batch) w.reject(err);
       // Also told directly: at a stop past its grace nobody may be waiting on these files any more.
-      this.onCommitFailed(err);
+      this.options.onCommitFailed?.(err);
       return;
     }
     for (const w of batch) w.resolve();

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import type { Db } from './database.js';
+import { StoreTable } from './database.js';
 
 export interface DaemonInfo {
   pid: number;
@@ -21,32 +21,28 @@ export interface FolderHealth {
 }
 
 /** What the running daemon tells `status` about itself and its folders. */
-export class DaemonRegistry {
-  constructor(private readonly db: Db) {}
-
+export class DaemonRegistry extends StoreTable {
   register(info: { pid: number; version: string; configPath: string | null }, now = Date.now()): void {
-    this.db
-      .prepare(
-        `INSERT INTO daemon (id, pid, hostname, version, config_path, started_at, heartbeat_at) VALUES (1, ?, ?, ?, ?, ?, ?)
+    this.sql(
+      `INSERT INTO daemon (id, pid, hostname, version, config_path, started_at, heartbeat_at) VALUES (1, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (id) DO UPDATE SET pid = excluded.pid, hostname = excluded.hostname, version = excluded.version,
            config_path = excluded.config_path, started_at = excluded.started_at, heartbeat_at = excluded.heartbeat_at`,
-      )
-      .run(info.pid, hostname(), info.version, info.configPath, now, now);
+    ).run(info.pid, hostname(), info.version, info.configPath, now, now);
   }
 
   heartbeat(now = Date.now()): void {
-    this.db.prepare('UPDATE daemon SET heartbeat_at = ? WHERE id = 1').run(now);
+    this.sql('UPDATE daemon SET heartbeat_at = ? WHERE id = 1').run(now);
   }
 
   unregister(): void {
     this.db.transaction(() => {
-      this.db.prepare('DELETE FROM daemon').run();
-      this.db.prepare('DELETE FROM folder_health').run();
+      this.sql('DELETE FROM daemon').run();
+      this.sql('DELETE FROM folder_health').run();
     })();
   }
 
   info(): DaemonInfo | undefined {
-    const r = this.db.prepare('SELECT * FROM daemon WHERE id = 1').get() as Record<string, unknown> | undefined;
+    const r = this.sql('SELECT * FROM daemon WHERE id = 1').get() as Record<string, unknown> | undefined;
     if (!r) return undefined;
     return {
       pid: r.pid as number,
@@ -59,20 +55,18 @@ export class DaemonRegistry {
   }
 
   setFolderHealth(folder: string, root: string, mode: FolderMode, note: string | null, now = Date.now()): void {
-    this.db
-      .prepare(
-        `INSERT INTO folder_health (folder, root, mode, note, updated_at) VALUES (?, ?, ?, ?, ?)
+    this.sql(
+      `INSERT INTO folder_health (folder, root, mode, note, updated_at) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (folder) DO UPDATE SET root = excluded.root, mode = excluded.mode, note = excluded.note, updated_at = excluded.updated_at`,
-      )
-      .run(folder, root, mode, note, now);
+    ).run(folder, root, mode, note, now);
   }
 
   removeFolderHealth(folder: string): void {
-    this.db.prepare('DELETE FROM folder_health WHERE folder = ?').run(folder);
+    this.sql('DELETE FROM folder_health WHERE folder = ?').run(folder);
   }
 
   folderHealth(): FolderHealth[] {
-    return (this.db.prepare('SELECT * FROM folder_health ORDER BY folder').all() as Array<Record<string, unknown>>).map((r) => ({
+    return (this.sql('SELECT * FROM folder_health ORDER BY folder').all() as Array<Record<string, unknown>>).map((r) => ({
       folder: r.folder as string,
       root: r.root as string,
       mode: r.mode as FolderMode,

@@ -55,28 +55,22 @@ function readReason(path: string): string {
 }
 
 /**
- * Prepares each SQL text once per connection. Preparing costs more than running most of our
- * statements, and the queue runs a few per file. A text must always be used in the same mode
- * (raw, pluck, safeIntegers), which holds because each call site owns its text.
+ * A part of the state store on the shared connection. `sql` prepares each SQL text once per
+ * connection: preparing costs more than running most of our statements, and the queue runs a few
+ * per file. A text must always be used in the same mode (raw, pluck, safeIntegers), which holds
+ * because each call site owns its text.
  */
-export function statementCache(db: Db): (sql: string) => Database.Statement {
-  const cache = new Map<string, Database.Statement>();
-  return (sql) => {
-    let stmt = cache.get(sql);
+export abstract class StoreTable {
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(protected readonly db: Db) {}
+
+  protected sql(text: string): Database.Statement {
+    let stmt = this.statements.get(text);
     if (!stmt) {
-      stmt = db.prepare(sql);
-      cache.set(sql, stmt);
+      stmt = this.db.prepare(text);
+      this.statements.set(text, stmt);
     }
     return stmt;
-  };
-}
-
-/** PRAGMA quick_check: the cheaper check run at every start-up (integrity_check is for `status`). */
-export function quickCheck(db: Db): string[] {
-  return (db.pragma('quick_check') as Array<{ quick_check: string }>).map((r) => r.quick_check);
-}
-
-/** PRAGMA integrity_check: ['ok'] when healthy, otherwise the problems SQLite found. */
-export function integrityCheck(db: Db): string[] {
-  return (db.pragma('integrity_check') as Array<{ integrity_check: string }>).map((r) => r.integrity_check);
+  }
 }

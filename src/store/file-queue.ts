@@ -1,9 +1,7 @@
-import type { Statement } from 'better-sqlite3';
 import { sep } from 'node:path';
-import { type Db, statementCache } from './database.js';
+import { StoreTable } from './database.js';
 import { RECONCILE_FINGERPRINT_SQL, relPathOfReconcileKey } from './reconcile-key.js';
 import { num, toFileRow } from './row-mapping.js';
-import { rescheduleWaits } from './wait-reschedule.js';
 import type { FileRow, Fingerprint, Observation } from './types.js';
 
 export interface UploadResultRecord {
@@ -28,13 +26,7 @@ export interface VerifiedFile {
  * The durable queue: one row per (folder, path). Every method is one explicit transaction, so a
  * kill -9 leaves the queue as it was before or after the call, never in between.
  */
-export class FileQueue {
-  private readonly sql: (text: string) => Statement;
-
-  constructor(private readonly db: Db) {
-    this.sql = statementCache(db);
-  }
-
+export class FileQueue extends StoreTable {
   /**
    * Records what a walk or the watcher saw. New or changed files (size, mtime, inode or target key
    * differ) are queued; a change to a file being uploaded bumps its generation, so the worker's
@@ -515,9 +507,34 @@ export class FileQueue {
     return this.sql(`SELECT count(*) FROM files WHERE folder = ? AND state = 'deleting'`).pluck().get(folder) as number;
   }
 
-  /** The wall clock stepped (or may have, at start-up): see rescheduleWaits. Returns how many rows moved. */
+  /**
+   * The wall clock stepped by `stepMs` (positive: forward), or may have while nothing watched it
+   * (start-up: pass 0). next_attempt_at is wall-clock time, kept so waits survive a restart; this keeps
+   * them honest across a step, in one transaction:
+   * - waits running at the step keep what was left of them (moved by the step): a step forward fires
+   *   none early, a step back stretches none;
+   * - then the invariant every wait keeps whatever the clock did: it ends at most its own length
+   *   (wait_ms, recorded when it was set) from now. A wait set in a timeline the clock has left (a step
+   *   back while stopped, a step not measured exactly) is never longer than the back-off it was given.
+   * Returns how many rows moved.
+   */
   reschedule(stepMs: number, now = Date.now()): number {
-    return rescheduleWaits(this.db, stepMs, now);
+    const step = Math.round(stepMs);
+    return this.db.transaction(() => {
+      let moved = 0;
+      if (step !== 0) {
+        // Waiting at the step: due after the wall time just before it (now - step).
+        moved += this.sql(
+          `UPDATE files SET next_attempt_at = next_attempt_at + @step WHERE state IN ('queued','deleting') AND next_attempt_at > @before`,
+        ).run({ step, before: now - step }).changes;
+      }
+      // `next_attempt_at > @now` first: files_pending_due then looks only at rows due later than now.
+      moved += this.sql(
+        `UPDATE files SET next_attempt_at = @now + wait_ms
+         WHERE state IN ('queued','deleting') AND next_attempt_at > @now AND next_attempt_at > @now + wait_ms`,
+      ).run({ now }).changes;
+      return moved;
+    })();
   }
 
   /** When the next queued row becomes due (ms epoch), or undefined if none waits. */

@@ -1,5 +1,4 @@
-import type { Statement } from 'better-sqlite3';
-import { type Db, statementCache } from './database.js';
+import { StoreTable } from './database.js';
 
 export interface HeldDelete {
   folder: string;
@@ -13,13 +12,7 @@ export interface HeldDelete {
  * was (its object stays on OSS) until `oss-sync retry --deletes` releases the deletes, or the file
  * comes back (then the hold is moot and dropped).
  */
-export class HeldDeletes {
-  private readonly sql: (text: string) => Statement;
-
-  constructor(private readonly db: Db) {
-    this.sql = statementCache(db);
-  }
-
+export class HeldDeletes extends StoreTable {
   hold(folder: string, relPaths: readonly string[], reason: string, now = Date.now()): void {
     const hold = this.sql('INSERT OR IGNORE INTO held_deletes (folder, rel_path, reason, held_at) VALUES (?, ?, ?, ?)');
     this.db.transaction(() => {

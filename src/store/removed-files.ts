@@ -1,5 +1,4 @@
-import type { Statement } from 'better-sqlite3';
-import { type Db, statementCache } from './database.js';
+import { StoreTable } from './database.js';
 import { big, num } from './row-mapping.js';
 import type { Fingerprint } from './types.js';
 
@@ -20,13 +19,7 @@ export interface RemovedFile {
  * a create of the same file (a rename or move) pair up here: the created file's row finds the removed
  * one by identity (device, inode, size, mtime) and its object is copied on OSS instead of uploaded.
  */
-export class RemovedFiles {
-  private readonly sql: (text: string) => Statement;
-
-  constructor(private readonly db: Db) {
-    this.sql = statementCache(db);
-  }
-
+export class RemovedFiles extends StoreTable {
   /**
    * Remembers the paths' verified objects (rows with no verified object are skipped: nothing to copy)
    * and forgets entries older than `forgetBefore`, so the table holds one rename window at most.

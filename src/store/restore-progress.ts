@@ -1,5 +1,4 @@
-import type { Statement } from 'better-sqlite3';
-import { type Db, statementCache } from './database.js';
+import { StoreTable } from './database.js';
 import { num } from './row-mapping.js';
 
 /** A file `oss-sync restore` started and has not finished: what it is restoring, and where to. */
@@ -27,13 +26,7 @@ export interface RestoredPart {
  * the temporary file and their CRC-64 computed while writing; the row goes when the file is renamed
  * into place (or given up), so a row always names a temporary file, never a finished one.
  */
-export class RestoreProgress {
-  private readonly sql: (text: string) => Statement;
-
-  constructor(private readonly db: Db) {
-    this.sql = statementCache(db);
-  }
-
+export class RestoreProgress extends StoreTable {
   find(target: string): { record: RestoreRecord; parts: RestoredPart[] } | undefined {
     const row = this.sql('SELECT * FROM restore_files WHERE target = ?').get(target) as Record<string, unknown> | undefined;
     if (!row) return undefined;

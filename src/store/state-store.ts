@@ -2,7 +2,7 @@ import { accessSync, constants } from 'node:fs';
 import { dirname } from 'node:path';
 import { failpointValue } from '../lib/failpoint.js';
 import { DaemonRegistry } from './daemon-registry.js';
-import { type Db, integrityCheck, openDatabase, quickCheck } from './database.js';
+import { type Db, openDatabase } from './database.js';
 import { FileQueue } from './file-queue.js';
 import { HeldDeletes } from './held-deletes.js';
 import { requireCurrentSchema } from './migrations.js';
@@ -84,14 +84,14 @@ export class StateStore {
     return new StateStore(path, db);
   }
 
-  /** ['ok'] when the database is healthy. */
+  /** PRAGMA integrity_check (for `status`): ['ok'] when healthy, otherwise the problems SQLite found. */
   integrityCheck(): string[] {
-    return integrityCheck(this.db);
+    return (this.db.pragma('integrity_check') as Array<{ integrity_check: string }>).map((r) => r.integrity_check);
   }
 
-  /** ['ok'] when the cheaper structural check passes (run at every start-up). */
+  /** PRAGMA quick_check, the cheaper structural check run at every start-up: ['ok'] when it passes. */
   quickCheck(): string[] {
-    return quickCheck(this.db);
+    return (this.db.pragma('quick_check') as Array<{ quick_check: string }>).map((r) => r.quick_check);
   }
 
   /** Runs fn in one transaction (several store calls that must land together). */

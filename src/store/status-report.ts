@@ -1,4 +1,4 @@
-import type { Db } from './database.js';
+import { StoreTable } from './database.js';
 
 export interface InFlightFile {
   folder: string;
@@ -33,54 +33,46 @@ export interface FolderCounts {
 }
 
 /** Read-only queries behind `oss-sync status`; safe while the daemon writes (WAL). */
-export class StatusReport {
-  constructor(private readonly db: Db) {}
-
+export class StatusReport extends StoreTable {
   folderCounts(): FolderCounts[] {
-    return this.db
-      .prepare(
-        `SELECT folder,
+    return this.sql(
+      `SELECT folder,
            sum(state = 'queued') AS queued, sum(state = 'uploading') AS uploading, sum(state = 'verified') AS verified,
            sum(state = 'failed') AS failed, sum(state = 'deleting') AS deleting,
            sum(state = 'queued' AND (attempts > 0 OR last_error IS NOT NULL)) AS retrying,
            sum(CASE WHEN state = 'queued' THEN size WHEN state = 'uploading' THEN max(size - bytes_done, 0) ELSE 0 END) AS queuedBytes,
            sum(CASE WHEN state = 'verified' THEN size ELSE 0 END) AS verifiedBytes
          FROM files GROUP BY folder ORDER BY folder`,
-      )
-      .all() as FolderCounts[];
+    ).all() as FolderCounts[];
   }
 
-  /** When the longest-waiting queued file was queued (epoch ms), or null when none is queued. */
   /** When `oss-sync verify` last found everything in order (epoch ms), or null. */
   lastVerifiedAt(): number | null {
-    const row = this.db.prepare(`SELECT finished_at AS at FROM runs WHERE name = 'verify'`).get() as { at: number } | undefined;
+    const row = this.sql(`SELECT finished_at AS at FROM runs WHERE name = 'verify'`).get() as { at: number } | undefined;
     return row?.at ?? null;
   }
 
+  /** When the longest-waiting queued file was queued (epoch ms), or null when none is queued. */
   oldestQueuedAt(): number | null {
-    const row = this.db.prepare(`SELECT min(queued_at) AS at FROM files WHERE state = 'queued'`).get() as { at: number | null };
+    const row = this.sql(`SELECT min(queued_at) AS at FROM files WHERE state = 'queued'`).get() as { at: number | null };
     return row.at ?? null;
   }
 
   inFlight(limit = 50): InFlightFile[] {
-    return this.db
-      .prepare(
-        `SELECT folder, rel_path AS relPath, size, bytes_done AS bytesDone, started_at AS startedAt
+    return this.sql(
+      `SELECT folder, rel_path AS relPath, size, bytes_done AS bytesDone, started_at AS startedAt
          FROM files WHERE state = 'uploading' ORDER BY started_at LIMIT ?`,
-      )
-      .all(limit) as InFlightFile[];
+    ).all(limit) as InFlightFile[];
   }
 
   problems(limit = 50): FailedFile[] {
     return (
-      this.db
-        .prepare(
-          `SELECT folder, rel_path AS relPath, attempts, last_error AS lastError, state IN ('queued','deleting') AS retrying,
+      this.sql(
+        `SELECT folder, rel_path AS relPath, attempts, last_error AS lastError, state IN ('queued','deleting') AS retrying,
              next_attempt_at AS nextAttemptAt
            FROM files WHERE state = 'failed' OR (state IN ('queued','deleting') AND (attempts > 0 OR last_error IS NOT NULL))
            ORDER BY state = 'failed' DESC, folder, rel_path LIMIT ?`,
-        )
-        .all(limit) as Array<Omit<FailedFile, 'retrying'> & { retrying: number }>
+      ).all(limit) as Array<Omit<FailedFile, 'retrying'> & { retrying: number }>
     ).map((r) => ({ ...r, retrying: Boolean(r.retrying) }));
   }
 }

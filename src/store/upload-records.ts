@@ -1,5 +1,4 @@
-import type { Statement } from 'better-sqlite3';
-import { type Db, statementCache } from './database.js';
+import { StoreTable } from './database.js';
 import { big, num, numOrNull } from './row-mapping.js';
 import type { PartRecord, UploadRecord } from './types.js';
 
@@ -28,13 +27,7 @@ const ORPHAN = `u.file_id IS NULL
  * - a record is removed only when the upload was aborted, vanished, or its object was recorded
  *   as verified (FileQueue.markVerified, same transaction).
  */
-export class UploadRecords {
-  private readonly sql: (text: string) => Statement;
-
-  constructor(db: Db) {
-    this.sql = statementCache(db);
-  }
-
+export class UploadRecords extends StoreTable {
   begin(fileId: number | null, upload: Omit<UploadRecord, 'fileId'>): void {
     this.sql(
       `INSERT INTO uploads (upload_id, file_id, bucket, remote_key, part_size, part_count, size, mtime_ns, ino, dev, created_at)

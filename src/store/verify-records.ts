@@ -1,5 +1,4 @@
-import type { Statement } from 'better-sqlite3';
-import { type Db, statementCache } from './database.js';
+import { StoreTable } from './database.js';
 import { big, num, numOrNull } from './row-mapping.js';
 import type { FileState } from './types.js';
 
@@ -17,13 +16,7 @@ export interface RecordedFile {
 }
 
 /** `oss-sync verify`'s reads of the queue, and its repair (`--requeue`). */
-export class VerifyRecords {
-  private readonly sql: (text: string) => Statement;
-
-  constructor(private readonly db: Db) {
-    this.sql = statementCache(db);
-  }
-
+export class VerifyRecords extends StoreTable {
   /** A verify that found everything in order finished now (what /metrics reports as the last verify). */
   recordSuccess(now = Date.now()): void {
     this.sql(

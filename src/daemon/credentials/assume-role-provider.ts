@@ -1,7 +1,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import { CredentialsFetchError, RefreshingCredentials } from '../../uploader/index.js';
+import { RefreshingCredentials } from '../../uploader/index.js';
 import type { CredentialsProvider, RefreshOptions } from '../../uploader/index.js';
-import { credentialsFromObject, httpText } from './json-credentials.js';
+import { credentialsFromJson, httpText } from './json-credentials.js';
 
 export interface AssumeRoleOptions {
   roleArn: string;
@@ -54,13 +54,7 @@ export function assumeRoleProvider(base: CredentialsProvider, o: AssumeRoleOptio
       .map(([k, v]) => `${percentEncode(k)}=${percentEncode(v)}`)
       .join('&');
     const text = await httpText('assume_role', `${o.stsEndpoint.replace(/\/+$/, '')}/?${query}`);
-    let data: unknown;
-    try {
-      data = JSON.parse(text);
-    } catch {
-      throw new CredentialsFetchError('the assume_role provider: STS answered malformed JSON');
-    }
-    return credentialsFromObject((data as { Credentials?: unknown } | null)?.Credentials, 'assume_role');
+    return credentialsFromJson(text, 'assume_role', 'Credentials');
   };
   const provider = new RefreshingCredentials('assume_role', fetchCredentials, options);
   provider.onClose(() => base.close());

@@ -3,20 +3,20 @@ import type { OssCredentials, RefreshOptions } from '../../uploader/index.js';
 
 /**
  * Alibaba Cloud's credentials JSON (credentials URI, the CLI's external process, ECS metadata):
- * {AccessKeyId, AccessKeySecret, SecurityToken, Expiration}. Errors name the provider, never a value
- * (the text may hold a secret).
+ * {AccessKeyId, AccessKeySecret, SecurityToken, Expiration}, or that object under `field` (STS's
+ * `Credentials`). Errors name the provider, never a value (the text may hold a secret).
  */
-export function credentialsFromJson(text: string, provider: string): OssCredentials {
+export function credentialsFromJson(text: string, provider: string, field?: string): OssCredentials {
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch {
     throw new CredentialsFetchError(`the ${provider} provider answered malformed JSON`);
   }
-  return credentialsFromObject(data, provider);
+  return credentialsFromObject(field === undefined ? data : (data as Record<string, unknown> | null)?.[field], provider);
 }
 
-export function credentialsFromObject(data: unknown, provider: string): OssCredentials {
+function credentialsFromObject(data: unknown, provider: string): OssCredentials {
   if (typeof data !== 'object' || data === null || Array.isArray(data))
     throw new CredentialsFetchError(`the ${provider} provider answered JSON that is not an object`);
   const v = data as Record<string, unknown>;

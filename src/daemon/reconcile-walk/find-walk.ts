@@ -1,17 +1,176 @@
 import { isUtf8 } from 'node:buffer';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, readSync, statSync, unlinkSync } from 'node:fs';
+import { closeSync, lstatSync, mkdtempSync, openSync, readSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { relPathOfReconcileKey } from '../../store/reconcile-key.js';
+import { parseReconcileKey, RECONCILE_KEY_FIND_FORMAT, reconcileKey, relPathOfReconcileKey } from '../../store/reconcile-key.js';
 import type { PathFilter } from '../watch/path-filter.js';
-import { undecodableName, type WalkError } from '../watch/tree-walker.js';
-import { FindBatch } from './find-batch.js';
-import { parseFindErrorLine } from './find-errors.js';
-import { findArgs, parseFindRecord, PRUNED_PREFIX } from './find-format.js';
-import { FIND_COMMAND, findEnv } from './find-probe.js';
-import type { ReconcileWalk } from './reconcile-walk.js';
+import { undecodableName, type WalkEntry, type WalkError } from '../watch/tree-walker.js';
+import type { ReconcileBatch, ReconcileWalk } from './reconcile-walk.js';
+
+/**
+ * What a FindWalk asks GNU find for: one NUL-terminated record per regular file, its device and
+ * then its reconcile key exactly as the state store writes it (RECONCILE_KEY_FIND_FORMAT).
+ * This thread then only splits find's output: no parsing, no BigInt, no stat object per file.
+ */
+const FIND_RECORD_FORMAT = `%D ${RECONCILE_KEY_FIND_FORMAT}\\0`;
+
+/** One file as find printed it: its reconcile key, and its device, which the key leaves out. */
+interface FindRecord {
+  key: string;
+  dev: string;
+}
+
+/** What find printed for a directory it pruned: `P <relDir>`. File records start with a digit. */
+const PRUNED_PREFIX = 'P ';
+
+/** Splits one record (without its NUL); undefined when it is not in FIND_RECORD_FORMAT's shape. */
+function parseFindRecord(record: string): FindRecord | undefined {
+  const space = record.indexOf(' ');
+  if (space < 1 || record.indexOf('/', space) < 0) return undefined;
+  return { dev: record.slice(0, space), key: record.slice(space + 1) };
+}
+
+/**
+ * Exclude globs find may prune by `-name`: plain ASCII names, with `*` at most. Even these may
+ * match a little differently from the filter's picomatch (`*.*` and a name ending in '.'), so
+ * find prints each directory it prunes and FindWalk checks it against the filter: a pruned
+ * directory the filter keeps makes the walk incomplete, never a silent hole.
+ */
+const PRUNABLE_NAME_GLOB = /^[A-Za-z0-9._ *-]+$/;
+
+/**
+ * Arguments that make find skip the excluded directories it can recognise on its own: basename
+ * globs like `node_modules` or `*.cache`. They only save time; every path is still checked
+ * against the folder's filter, which also applies the globs find cannot (paths, braces...).
+ */
+function findPruneArgs(excludeGlobs: readonly string[]): string[] {
+  const names = excludeGlobs.filter((glob) => PRUNABLE_NAME_GLOB.test(glob));
+  if (names.length === 0) return [];
+  const nameTests = names.flatMap((name, i) => (i === 0 ? ['-name', name] : ['-o', '-name', name]));
+  return ['(', '-type', 'd', '(', ...nameTests, ')', '-printf', `${PRUNED_PREFIX}%P\\0`, '-prune', ')', '-o'];
+}
+
+/** The whole argument list: every regular file under root, with excluded directories pruned where find can. */
+export function findArgs(root: string, excludeGlobs: readonly string[]): string[] {
+  // -H: a root that is a symlink is followed, as opening it does; nothing below it is.
+  // -mindepth 1: the root itself is never pruned, whatever its name.
+  return ['-H', root, '-mindepth', '1', ...findPruneArgs(excludeGlobs), '-type', 'f', '-printf', FIND_RECORD_FORMAT];
+}
+
+/** The find run by FindWalk: GNU find from PATH, with messages in the C locale (FindWalk parses them). */
+const FIND_COMMAND = 'find';
+
+/**
+ * The whole environment find gets: PATH (to be found, as `find`) and LC_ALL=C (messages FindWalk
+ * parses, names printed byte for byte). Nothing else: the daemon's environment holds its
+ * credentials (OSS_* or whatever `${VAR}` the config names), and a child needs none of them.
+ * No TZ either: the walk prints `%T@`, seconds since the epoch, which no time zone changes.
+ * Built per spawn, so PATH is the one in force then.
+ */
+function findEnv(): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', LC_ALL: 'C' };
+}
+
+let supported: boolean | undefined;
+
+/**
+ * Whether this machine's find can do a FindWalk: asked once per process, by walking a scratch
+ * folder and checking that find's record of a file is exactly what lstat says of it (the reconcile
+ * key and the device). BusyBox and BSD find (no -printf), an older GNU find printing times
+ * differently, or none at all: false, and reconciles walk in Node instead.
+ */
+export function findWalkSupported(): boolean {
+  supported ??= probeFind(FIND_COMMAND);
+  return supported;
+}
+
+/** The check behind findWalkSupported(), of any command. */
+export function probeFind(command: string): boolean {
+  let dir: string | undefined;
+  try {
+    dir = mkdtempSync(join(tmpdir(), 'oss-sync-find-probe-'));
+    const file = join(dir, 'probe file ü.txt');
+    writeFileSync(file, 'probe');
+    const stats = lstatSync(file, { bigint: true });
+    const out = execFileSync(command, findArgs(dir, ['never-matches-*']), {
+      env: findEnv(),
+      timeout: 10_000,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    const records = out.toString('utf8').split('\0');
+    const record = records.length === 2 && records[1] === '' ? parseFindRecord(records[0]!) : undefined;
+    return (
+      record !== undefined &&
+      record.key === reconcileKey(stats.size, stats.mtimeNs, stats.ino, 'probe file ü.txt') &&
+      record.dev === String(stats.dev)
+    );
+  } catch {
+    return false;
+  } finally {
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Files as find printed them: their reconcile keys, and their devices, which the keys leave out.
+ * The full entry is parsed back from the key only for the few files that changed.
+ */
+class FindBatch implements ReconcileBatch {
+  constructor(
+    readonly keys: readonly string[],
+    private readonly devs: readonly string[],
+  ) {}
+
+  entry(i: number): WalkEntry {
+    const key = this.keys[i]!;
+    const file = parseReconcileKey(key);
+    if (file === undefined) throw new Error(`find printed a record not in the expected shape: ${JSON.stringify(key)}`);
+    return { ...file, dev: BigInt(this.devs[i]!) };
+  }
+}
+
+/** What a line of find's standard error means for the walk. */
+type FindErrorLine =
+  /** A path find could not read: kept like the in-process walk's errors. */
+  | { kind: 'path'; error: WalkError }
+  /** A path removed while find walked: not an error, as for the in-process walk (the root excepted). */
+  | { kind: 'vanished'; relPath: string }
+  /** Anything else: the walk cannot say what it missed. */
+  | { kind: 'unknown'; line: string };
+
+/** strerror() texts in the C locale, back to the codes the in-process walk reports. */
+const CODES: Record<string, string> = {
+  'Permission denied': 'EACCES',
+  'Operation not permitted': 'EPERM',
+  'Input/output error': 'EIO',
+  'Too many levels of symbolic links': 'ELOOP',
+  'Not a directory': 'ENOTDIR',
+  'File name too long': 'ENAMETOOLONG',
+  'Cannot allocate memory': 'ENOMEM',
+  'Too many open files': 'EMFILE',
+  'Stale file handle': 'ESTALE',
+  'No such file or directory': 'ENOENT',
+};
+
+/**
+ * Reads one line of GNU find's standard error, run with LC_ALL=C: `find: '/root/sub': Permission
+ * denied`. Only lines about a path under `root` whose quoting is plain (no backslash escapes) are
+ * understood; anything else is 'unknown', and the caller then trusts none of the walk.
+ */
+export function parseFindErrorLine(line: string, root: string): FindErrorLine {
+  const match = /^find: '([^'\\]*)': ([^:]+)$/.exec(line);
+  if (!match) return { kind: 'unknown', line };
+  const [, path, message] = match as unknown as [string, string, string];
+  let relPath: string;
+  if (path === root) relPath = '';
+  else if (path.startsWith(root === '/' ? '/' : `${root}/`)) relPath = path.slice(root === '/' ? 1 : root.length + 1);
+  else return { kind: 'unknown', line };
+  const code = CODES[message];
+  if (code === 'ENOENT' && relPath !== '') return { kind: 'vanished', relPath };
+  return { kind: 'path', error: { relPath, code: code ?? 'UNKNOWN', message: `${message}: ${path}` } };
+}
 
 /**
  * Which of the NUL-terminated records in bytes[0, end) are not UTF-8 (by index): their names hold

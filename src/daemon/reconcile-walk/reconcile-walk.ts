@@ -1,7 +1,6 @@
 import type { PathFilter } from '../watch/path-filter.js';
 import { TreeWalk, type WalkEntry, type WalkError } from '../watch/tree-walker.js';
-import { findWalkSupported } from './find-probe.js';
-import { FindWalk } from './find-walk.js';
+import { FindWalk, findWalkSupported } from './find-walk.js';
 import { ParallelWalk, parallelWalkAvailable, walkerThreads } from './parallel-walk.js';
 import { WalkBatch } from './walk-batch.js';
 
@@ -53,8 +52,6 @@ export interface ReconcileWalkOptions {
   walker?: WalkerChoice;
   /** Stat threads of the `threads` walker; default walkerThreads(); 0: none, walk in this thread. */
   threads?: number;
-  /** Where `auto` stops walking in this thread; default PARALLEL_WALK_MIN_FILES. */
-  parallelFrom?: number;
   /** The find a `find` walk runs; default FIND_COMMAND. */
   findCommand?: string;
 }
@@ -70,7 +67,7 @@ export function walkerFromEnv(env: NodeJS.ProcessEnv = process.env): WalkerChoic
 /** The walk a reconcile of this folder should use (find or threads started now). */
 export function startReconcileWalk(root: string, filter: PathFilter, options: ReconcileWalkOptions): ReconcileWalk {
   const walker = options.walker ?? 'auto';
-  const big = options.knownFiles >= (options.parallelFrom ?? PARALLEL_WALK_MIN_FILES);
+  const big = options.knownFiles >= PARALLEL_WALK_MIN_FILES;
   if (walker === 'find' || (walker === 'auto' && big && findWalkSupported())) return new FindWalk(root, filter, options.findCommand);
   return startNodeWalk(root, filter, options);
 }
@@ -78,44 +75,27 @@ export function startReconcileWalk(root: string, filter: PathFilter, options: Re
 /** The walk without find: threads for big trees (or when asked for), else this thread. */
 export function startNodeWalk(root: string, filter: PathFilter, options: ReconcileWalkOptions): ReconcileWalk {
   const threads = options.threads ?? walkerThreads();
-  const wanted =
-    options.walker === 'threads' ||
-    (options.walker !== 'in-thread' && options.knownFiles >= (options.parallelFrom ?? PARALLEL_WALK_MIN_FILES));
-  return wanted && threads >= 1 && parallelWalkAvailable() ? new ParallelWalk(root, filter, threads) : new InThreadWalk(root, filter);
+  const wanted = options.walker === 'threads' || (options.walker !== 'in-thread' && options.knownFiles >= PARALLEL_WALK_MIN_FILES);
+  return wanted && threads >= 1 && parallelWalkAvailable() ? new ParallelWalk(root, filter, threads) : inThreadWalk(root, filter);
 }
 
-/** The plain tree walk, its batches in the reconcile's shape. */
-class InThreadWalk implements ReconcileWalk {
-  private readonly walk: TreeWalk;
-
-  constructor(root: string, filter: PathFilter) {
-    this.walk = new TreeWalk(root, filter);
-  }
-
-  get errorCount(): number {
-    return this.walk.errorCount;
-  }
-
-  get rootFailed(): boolean {
-    return this.walk.rootFailed;
-  }
-
-  readonly name = 'in-thread';
-  readonly incomplete = undefined;
-
-  errors(): WalkError[] {
-    return this.walk.errors();
-  }
-
-  start(): void {
-    // Walks as it is iterated.
-  }
-
-  close(): void {
-    // Nothing runs until iterated.
-  }
-
-  async *[Symbol.asyncIterator](): AsyncGenerator<WalkBatch> {
-    for await (const entries of this.walk) yield WalkBatch.fromEntries(entries);
-  }
+/** The plain tree walk, its batches in the reconcile's shape; it walks as it is iterated. */
+function inThreadWalk(root: string, filter: PathFilter): ReconcileWalk {
+  const walk = new TreeWalk(root, filter);
+  return {
+    name: 'in-thread',
+    incomplete: undefined,
+    get errorCount() {
+      return walk.errorCount;
+    },
+    get rootFailed() {
+      return walk.rootFailed;
+    },
+    errors: () => walk.errors(),
+    start: () => undefined,
+    close: () => undefined,
+    async *[Symbol.asyncIterator]() {
+      for await (const entries of walk) yield WalkBatch.fromEntries(entries);
+    },
+  };
 }

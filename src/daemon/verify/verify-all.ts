@@ -2,8 +2,7 @@ import type { Config, FolderConfig } from '../../config/index.js';
 import type { StateStore } from '../../store/index.js';
 import type { ObjectStorage } from '../../uploader/index.js';
 import type { Sample } from '../../lib/sample.js';
-import { MISMATCH_KINDS, verifyFolder, type FolderVerification } from './verify-folder.js';
-import { versionCounts } from './version-counts.js';
+import { MISMATCH_KINDS, verifyFolder, type FolderVerification, type VersionCounts } from './verify-folder.js';
 
 export interface VerifyAllOptions {
   checksum: boolean;
@@ -63,4 +62,27 @@ export async function verifyFolders(
   const ok = mismatches === 0 && errors.length === 0;
   if (ok && folders.length === config.folders.length) deps.store.verify.recordSuccess();
   return { folders: results, errors, mismatches, ok };
+}
+
+/**
+ * Counts a folder's noncurrent versions and delete markers (one ListObjectVersions pass) when its
+ * bucket has versioning; undefined for a bucket that never had it, or when the key may not ask
+ * (verify's own checks do not depend on it). `versioningOf` is asked once per bucket by the caller.
+ */
+async function versionCounts(
+  storage: ObjectStorage,
+  bucket: string,
+  prefix: string,
+  versioningOf: (bucket: string) => Promise<string | undefined>,
+): Promise<VersionCounts | undefined> {
+  try {
+    if ((await versioningOf(bucket)) === undefined) return undefined;
+    const versions = await storage.listObjectVersions(bucket, prefix);
+    return {
+      noncurrent: versions.filter((v) => !v.deleteMarker && !v.isLatest).length,
+      deleteMarkers: versions.filter((v) => v.deleteMarker).length,
+    };
+  } catch {
+    return undefined;
+  }
 }

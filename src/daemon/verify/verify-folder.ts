@@ -1,7 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { VersionCounts } from './version-counts.js';
 import type { FolderConfig } from '../../config/index.js';
 import { Crc64 } from '../../lib/crc64.js';
 import type { RecordedFile, VerifyRecords } from '../../store/index.js';
@@ -38,6 +37,13 @@ export interface Finding {
   requeueable: boolean;
 }
 
+/** What a versioned bucket keeps under a folder's prefix besides its current objects. */
+export interface VersionCounts {
+  /** Older versions of objects: kept by OSS (and billed) until a lifecycle rule expires them. */
+  noncurrent: number;
+  deleteMarkers: number;
+}
+
 export interface FolderVerification {
   folder: string;
   bucket: string;
@@ -52,7 +58,7 @@ export interface FolderVerification {
   /** Walk errors (unreadable directories): they make the result incomplete, not wrong. */
   walkErrors: string[];
   requeued?: number;
-  /** A versioned bucket's noncurrent versions and delete markers under the prefix (see version-counts.ts). */
+  /** A versioned bucket's noncurrent versions and delete markers under the prefix (see versionCounts in verify-all.ts). */
   versions?: VersionCounts;
 }
 

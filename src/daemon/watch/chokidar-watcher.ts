@@ -7,11 +7,6 @@ import { relativeTo } from './relative-path.js';
 import { simulatedLimitError, watchLimitCode } from './watch-limit.js';
 import type { SimulatedLimit } from './watch-limit.js';
 
-export interface ChokidarWatcherOptions {
-  usePolling?: boolean;
-  simulateLimit?: SimulatedLimit;
-}
-
 /**
  * chokidar 4: reliable for small folders, but one inotify watch per file and a slow start-up above
  * ~20,000 files. No initial events (the reconcile walk gives the initial state), no symlinks followed,
@@ -25,14 +20,14 @@ export class ChokidarWatcher implements WatchBackend {
     private readonly root: string,
     private readonly filter: PathFilter,
     private readonly sink: WatchSink,
-    private readonly options: ChokidarWatcherOptions = {},
+    private readonly simulated?: SimulatedLimit,
   ) {}
 
   async start(): Promise<void> {
     const watcher = watch(this.root, {
       ignoreInitial: true,
       followSymlinks: false,
-      usePolling: this.options.usePolling ?? false,
+      usePolling: false,
       atomic: false,
       awaitWriteFinish: false,
       ignorePermissionErrors: true,
@@ -48,8 +43,8 @@ export class ChokidarWatcher implements WatchBackend {
       if (!ready && watchLimitCode(err) !== undefined) startFailure ??= err;
       else this.sink.fail(err);
     });
+    const simulated = this.simulated;
     const whenReady = new Promise<void>((resolve) => watcher.once('ready', resolve));
-    const simulated = this.options.simulateLimit;
     if (simulated?.at === 'start') watcher.emit('error', simulatedLimitError(simulated.code, this.root));
     await whenReady;
     ready = true;

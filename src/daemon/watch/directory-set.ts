@@ -26,10 +26,6 @@ export class DirectorySet {
     this.children.set(parent, siblings);
   }
 
-  hasSubdirectories(relDir: string): boolean {
-    return (this.children.get(relDir)?.size ?? 0) > 0;
-  }
-
   /** Forgets relDir and everything under it; returns how many directories that was. */
   removeSubtree(relDir: string): number {
     if (relDir === '' || !this.children.has(relDir)) return 0;

@@ -24,12 +24,9 @@ export class EventBatcher {
   }
 
   flush(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    if (this.pending.size === 0) return;
     const events = Array.from(this.pending, ([relPath, kind]) => ({ kind, relPath }));
-    this.pending = new Map();
-    this.deliver(events);
+    this.discard();
+    if (events.length > 0) this.deliver(events);
   }
 
   /** Forget what is pending (the root went missing: these events may describe an unmount). */

@@ -20,8 +20,7 @@ function readInt(path: string): number | undefined {
   }
 }
 
-/** inotify watches held by one process: one `inotify wd:` line per watch in each inotify fd's fdinfo. */
-/** Inotify watches one process holds ('self' for this one). */
+/** Inotify watches one process holds ('self' for this one): one `inotify wd:` line per watch in each inotify fd's fdinfo. */
 export function watchesOfProcess(pid: string): number {
   let count = 0;
   let fds: string[];
@@ -70,6 +69,6 @@ export function inotifyUsage({ margin = 1_024 }: { margin?: number } = {}): Inot
 }
 
 /** inotify watches a new watcher may still take (Infinity without inotify); see inotifyUsage(). */
-export function inotifyBudget(options: { margin?: number } = {}): number {
-  return inotifyUsage(options).available;
+export function inotifyBudget(): number {
+  return inotifyUsage().available;
 }

@@ -23,11 +23,6 @@ export interface SettledFile {
 export interface SettleTrackerOptions {
   /** Size and mtime must hold still this long after the latest report; default 2,000 ms. */
   settleMs?: number;
-  /**
-   * @deprecated Ignored: the tracker no longer polls on a tick; one timer wakes it when the earliest
-   * pending file is due.
-   */
-  tickMs?: number;
   /** Monotonic milliseconds; injectable for tests. */
   now?: () => number;
   /** lstat calls between turns of the event loop; default 1,000. */

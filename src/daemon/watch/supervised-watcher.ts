@@ -31,8 +31,6 @@ export interface SupervisedWatcherOptions {
   rescanIntervalMs?: number;
   /** How often the root is checked for having vanished or come back; default 1 s. */
   rootCheckMs?: number;
-  /** chokidar only: poll instead of inotify (network shares). */
-  usePolling?: boolean;
   /** Test hook: the first chokidar/native backend fails with a watch limit (see SimulatedLimit). */
   simulateLimit?: SimulatedLimit;
 }
@@ -105,7 +103,7 @@ export class SupervisedWatcher extends EventEmitter<FolderWatcherEvents> impleme
     switch (name) {
       case 'chokidar': {
         const { ChokidarWatcher } = await import('./chokidar-watcher.js');
-        return new ChokidarWatcher(this.root, filter, sink, { usePolling: this.options.usePolling, simulateLimit });
+        return new ChokidarWatcher(this.root, filter, sink, simulateLimit);
       }
       case 'native': {
         const { NativeWatcher } = await import('./native-watcher.js');
@@ -145,7 +143,7 @@ export class SupervisedWatcher extends EventEmitter<FolderWatcherEvents> impleme
     this.generation++;
     const backend = this.active;
     this.active = undefined;
-    await backend?.close().catch((err: unknown) => this.emitError(err));
+    await backend?.close().catch((err: unknown) => reportError(this, err));
   }
 
   private async fallBack(from: BackendName, code: string): Promise<void> {
@@ -181,7 +179,7 @@ export class SupervisedWatcher extends EventEmitter<FolderWatcherEvents> impleme
             this.emit('ready', 'rescan');
           });
         } else {
-          this.emitError(error);
+          reportError(this, error);
           this.checkRoot();
         }
       },
@@ -198,7 +196,7 @@ export class SupervisedWatcher extends EventEmitter<FolderWatcherEvents> impleme
     try {
       this.emit('batch', events);
     } catch (err) {
-      this.emitError(err);
+      reportError(this, err);
     }
   }
 
@@ -230,11 +228,7 @@ export class SupervisedWatcher extends EventEmitter<FolderWatcherEvents> impleme
   }
 
   private serialized(step: () => Promise<void>): Promise<void> {
-    this.transitions = this.transitions.then(step).catch((err: unknown) => this.emitError(err));
+    this.transitions = this.transitions.then(step).catch((err: unknown) => reportError(this, err));
     return this.transitions;
-  }
-
-  private emitError(err: unknown): void {
-    reportError(this, err);
   }
 }

@@ -25,8 +25,6 @@ export interface WalkError {
 export interface WalkOptions {
   /** Entries per yielded batch; default 1,000. */
   batchSize?: number;
-  /** Errors kept in `errors` (the rest are only counted); default 1,000. */
-  maxErrors?: number;
   /** Called for every directory walked (pruned ones excluded), the starting one excluded. */
   onDirectory?: (relDir: string) => void;
   /** Walk only this subdirectory (relative paths stay relative to the root); default the root. */
@@ -41,6 +39,9 @@ interface OpenDir {
   /** undecodableNamesIn(absDir), read once a name with U+FFFD shows up in it. */
   undecodable?: Map<string, Buffer[]>;
 }
+
+/** Errors kept in `errors()`; the rest are only counted. */
+const MAX_ERRORS = 1_000;
 
 /** readdir batches this many entries per system call; small enough that huge flat folders stay cheap. */
 const DIR_BUFFER_SIZE = 512;
@@ -105,7 +106,6 @@ export class TreeWalk implements AsyncIterable<WalkEntry[]> {
   /** The root (or `under`) could not be read: the walk saw nothing, which says nothing about the files. */
   rootFailed = false;
   private readonly batchSize: number;
-  private readonly maxErrors: number;
   /** The root without a trailing slash ('' for '/'), so that paths are built by concatenation. */
   private readonly base: string;
   private readonly start: string;
@@ -119,13 +119,12 @@ export class TreeWalk implements AsyncIterable<WalkEntry[]> {
     private readonly options: WalkOptions = {},
   ) {
     this.batchSize = options.batchSize ?? 1_000;
-    this.maxErrors = options.maxErrors ?? 1_000;
     this.base = root.endsWith('/') ? root.slice(0, -1) : root;
     this.start = options.under ?? '';
     this.stack = [this.start];
   }
 
-  /** What could not be read (EACCES...), the first `maxErrors` of `errorCount`. */
+  /** What could not be read (EACCES...), the first MAX_ERRORS of `errorCount`. */
   errors(): WalkError[] {
     return this.collected;
   }
@@ -283,7 +282,7 @@ export class TreeWalk implements AsyncIterable<WalkEntry[]> {
 
   private recordError(relPath: string, err: unknown): void {
     this.errorCount++;
-    if (this.collected.length < this.maxErrors) {
+    if (this.collected.length < MAX_ERRORS) {
       this.collected.push({ relPath, code: codeOf(err), message: (err as Error).message });
     }
   }
