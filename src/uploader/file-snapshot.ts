@@ -1,8 +1,8 @@
 import { closeSync, fstatSync, readSync } from 'node:fs';
-import { FileChangedError } from './errors.js';
+import { FileChangedError, localFileError } from './errors.js';
 import { asFolderFile, openFolderFile, type FolderFile } from './folder-file.js';
 import type { FileFingerprint } from './journal.js';
-import { fingerprintChange, fingerprintFromStats, localFileError } from './local-file.js';
+import { fingerprintChange, fingerprintFromStats } from './local-file.js';
 
 export interface FileSnapshot {
   /** The file as fstat'ed through the descriptor that read it. */

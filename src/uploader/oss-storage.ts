@@ -34,7 +34,7 @@ const CRC_HEADER = 'x-oss-hash-crc64ecma';
 const MAX_REMEMBERED_SECRETS = 16;
 
 /** ObjectStorage over ali-oss's low-level calls. No retries here: see withRetries(). */
-export class OssStorage implements ObjectStorage {
+class OssStorage implements ObjectStorage {
   private readonly clients = new Map<string, { client: AliOssClient; signsWith: OssCredentials }>();
   /** Every secret and token ever used here, to keep them out of error details. */
   private readonly secrets = new Set<string>();

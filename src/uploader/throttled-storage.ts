@@ -114,7 +114,7 @@ class ThrottledStorage extends ForwardingStorage {
 }
 
 /** OSS takes x-oss-traffic-limit in bits per second, from 819200 (100 KiB/s) to 838860800 (100 MiB/s). */
-export function ossTrafficLimit(bytesPerSecond: number): number {
+function ossTrafficLimit(bytesPerSecond: number): number {
   return Math.min(838_860_800, Math.max(819_200, Math.round(bytesPerSecond * 8)));
 }
 

@@ -1,8 +1,7 @@
-import { IntegrityError, UploadAbortedError } from './errors.js';
+import { IntegrityError, localFileError, UploadAbortedError } from './errors.js';
 import type { RangeDigest } from './hashed-file-range.js';
 import type { FolderFile } from './folder-file.js';
 import type { FileFingerprint, UploadJournal } from './journal.js';
-import { localFileError } from './local-file.js';
 import type { MemoryBudget } from './memory-budget.js';
 import type { NewObjectOptions, ObjectRef, ObjectStorage, StoredChecksums } from './object-storage.js';
 
