@@ -1,4 +1,4 @@
-import { TABLE_COUNT, TABLE_HI, TABLE_LO } from './crc64-tables.js';
+import { TABLE_COUNT, TABLE_HI, TABLE_LO } from './crc64-js.js';
 
 /**
  * CRC-64/XZ as a WebAssembly kernel working on native i64: slicing-by-16 with 64-bit tables, so
