@@ -1,25 +1,12 @@
 import { IntegrityError, localFileError, UploadAbortedError } from './errors.js';
+import type { FileUploaderOptions } from './file-uploader.js';
 import type { RangeDigest } from './hashed-file-range.js';
 import type { FolderFile } from './folder-file.js';
 import type { FileFingerprint, UploadJournal } from './journal.js';
-import type { MemoryBudget } from './memory-budget.js';
 import type { NewObjectOptions, ObjectRef, ObjectStorage, StoredChecksums } from './object-storage.js';
 
-/** Resolved FileUploader settings (see FileUploaderOptions for meanings). */
-export interface UploaderSettings {
-  partSize: number;
-  multipartThreshold: number;
-  partConcurrency: number;
-  readHighWaterMark: number;
-  maxBufferedPartBytes: number;
-  requestTimeoutBaseMs: number;
-  /** The slowest bandwidth a body request is given time for. */
-  minBytesPerSecond: number;
-  /** Sends of one part whose checksums come back wrong before giving up on the file. */
-  integrityAttempts: number;
-  /** Pays for every buffered part of every upload sharing it; none: part buffers are not limited. */
-  memoryBudget?: MemoryBudget;
-}
+/** FileUploader's options with every default filled in (see FileUploaderOptions for meanings). */
+export type UploaderSettings = Required<Omit<FileUploaderOptions, 'memoryBudget'>> & Pick<FileUploaderOptions, 'memoryBudget'>;
 
 /** Everything one upload() call works with. */
 export interface UploadContext {
