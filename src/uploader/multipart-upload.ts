@@ -125,10 +125,10 @@ export class MultipartUpload {
       body = new HashedFileRange(this.ctx.file, part.start, part.size, settings.readHighWaterMark);
     }
     const what = `part ${part.partNumber} of oss://${ref.bucket}/${ref.key}`;
-    const { stored, local } = await sendVerified(what, body, settings, () =>
+    const { stored, crc64 } = await sendVerified(what, body, settings, () =>
       storage.uploadPart(ref, this.uploadId, part.partNumber, body, { signal, timeoutMs: requestTimeoutMs(settings, part.size) }),
     );
-    const recorded: RecordedPart = { partNumber: part.partNumber, size: part.size, etag: stored.etag, crc64: local.crc64 };
+    const recorded: RecordedPart = { partNumber: part.partNumber, size: part.size, etag: stored.etag, crc64 };
     this.ctx.journal.partAcknowledged(this.uploadId, recorded);
     this.done.set(part.partNumber, recorded);
     this.reportProgress();

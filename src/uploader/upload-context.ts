@@ -1,6 +1,5 @@
 import { IntegrityError, localFileError, UploadAbortedError } from './errors.js';
 import type { FileUploaderOptions } from './file-uploader.js';
-import type { RangeDigest } from './hashed-file-range.js';
 import type { FolderFile } from './folder-file.js';
 import type { FileFingerprint, UploadJournal } from './journal.js';
 import type { NewObjectOptions, ObjectRef, ObjectStorage, StoredChecksums } from './object-storage.js';
@@ -37,15 +36,15 @@ export function requestTimeoutMs(settings: UploaderSettings, bodyBytes = 0): num
  */
 export async function sendVerified(
   what: string,
-  body: { digest(): RangeDigest },
+  body: { digest(): string },
   settings: UploaderSettings,
   send: () => Promise<StoredChecksums>,
-): Promise<{ stored: StoredChecksums; local: RangeDigest }> {
+): Promise<{ stored: StoredChecksums; crc64: string }> {
   for (let attempt = 1; ; attempt++) {
     const stored = await send();
-    const local = body.digest();
-    if (stored.crc64 === local.crc64) return { stored, local };
-    if (attempt >= settings.integrityAttempts) throw new IntegrityError(`${what} (CRC-64)`, local.crc64, stored.crc64 ?? '(none)');
+    const crc64 = body.digest();
+    if (stored.crc64 === crc64) return { stored, crc64 };
+    if (attempt >= settings.integrityAttempts) throw new IntegrityError(`${what} (CRC-64)`, crc64, stored.crc64 ?? '(none)');
   }
 }
 
