@@ -71,10 +71,6 @@ export interface ProgressEvent {
   bytesTotal: number;
 }
 
-export interface FileUploaderEvents {
-  progress: [ProgressEvent];
-}
-
 /**
  * Uploads one local file to one key, crash-safely: PutObject below the threshold, otherwise a multipart
  * upload recorded part by part in the caller's journal, resumed from it after a restart.
@@ -85,7 +81,7 @@ export interface FileUploaderEvents {
  * file was), UploadAbortedError (shutdown), IntegrityError, TransientFileError (retry later),
  * PermanentError/FatalError or StorageError (see classifyError()).
  */
-export class FileUploader extends EventEmitter<FileUploaderEvents> {
+export class FileUploader extends EventEmitter<{ progress: [ProgressEvent] }> {
   readonly settings: UploaderSettings;
 
   constructor(
