@@ -40,7 +40,7 @@ export function snapshotFile(file: FolderFile | string, maxBytes: number): FileS
       if (n === 0) throw new FileChangedError(path, `read ${done} bytes of ${bytes.length}`);
       done += n;
     }
-    const change = fingerprintChange(fingerprint, fingerprintOfDescriptor(path, fd));
+    const change = fingerprintChange(fingerprint, fingerprintFromStats(path, fstatSync(fd, { bigint: true })));
     if (change) throw new FileChangedError(path, change);
     return { fingerprint, bytes, mode };
   } catch (err) {
@@ -48,8 +48,4 @@ export function snapshotFile(file: FolderFile | string, maxBytes: number): FileS
   } finally {
     closeSync(fd);
   }
-}
-
-function fingerprintOfDescriptor(path: string, fd: number): FileFingerprint {
-  return fingerprintFromStats(path, fstatSync(fd, { bigint: true }));
 }
