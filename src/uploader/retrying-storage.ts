@@ -1,4 +1,4 @@
-import { ForwardingStorage } from './forwarding-storage.js';
+import { ForwardingStorage } from './object-storage.js';
 import type { ObjectStorage, RequestOptions } from './object-storage.js';
 import type { Pacer } from './pacer.js';
 import type { RetryPolicy } from './retry-policy.js';

@@ -1,5 +1,5 @@
 import type { BandwidthLimiter } from './bandwidth-limiter.js';
-import { ForwardingStorage } from './forwarding-storage.js';
+import { ForwardingStorage } from './object-storage.js';
 import type { Body, NewObjectOptions, ObjectRef, ObjectStorage, RequestOptions, StoredChecksums } from './object-storage.js';
 import type { UploadGate } from './upload-gate.js';
 
