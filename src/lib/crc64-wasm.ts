@@ -1,7 +1,4 @@
-import { TABLE_COUNT, TABLE_HI, TABLE_LO } from './crc64-tables.js';
-import { instantiateSync } from './wasm-instantiate.js';
-import { I32, I64, Op, buildModule, op } from './wasm-module-builder.js';
-import type { Code } from './wasm-module-builder.js';
+import { TABLE_COUNT, TABLE_HI, TABLE_LO } from './crc64-js.js';
 
 /**
  * CRC-64/XZ as a WebAssembly kernel working on native i64: slicing-by-16 with 64-bit tables, so
@@ -45,6 +42,102 @@ const TABLES = 64;
 const TABLE_BYTES = 256 * 8;
 const SCRATCH = PAGE; // the tables fit in page 0
 const MEMORY_PAGES = (SCRATCH + WASM_SCRATCH_BYTES) / PAGE;
+
+// A minimal WebAssembly binary encoder, just enough for this one module (one fixed-size memory and one
+// function, both exported), so the kernel ships as readable TypeScript instead of a blob.
+// Binary format reference: https://webassembly.github.io/spec/core/binary/
+
+const I32 = 0x7f;
+const I64 = 0x7e;
+
+/** A piece of code: an opcode, or an opcode with its immediates. Nested pieces are flattened. */
+type Code = number | readonly Code[];
+
+/** Opcodes without immediates. */
+const Op = {
+  end: 0x0b,
+  i32_lt_u: 0x49,
+  i32_ge_u: 0x4f,
+  i32_add: 0x6a,
+  i32_sub: 0x6b,
+  i32_and: 0x71,
+  i32_xor: 0x73,
+  i32_shl: 0x74,
+  i32_shr_u: 0x76,
+  i64_xor: 0x85,
+  i64_shr_u: 0x88,
+  i32_wrap_i64: 0xa7,
+} as const;
+
+const BLOCK_TYPE_EMPTY = 0x40;
+
+/** Opcodes with immediates. Memory accesses take a static byte offset and declare natural alignment (log2 of the size). */
+const op = {
+  block: (): Code => [0x02, BLOCK_TYPE_EMPTY],
+  loop: (): Code => [0x03, BLOCK_TYPE_EMPTY],
+  /** If the popped i32 is non-zero, branch to the depth-th enclosing block (to its end) or loop (to its start). */
+  br_if: (depth: number): Code => [0x0d, ...uleb(depth)],
+  local_get: (index: number): Code => [0x20, ...uleb(index)],
+  local_set: (index: number): Code => [0x21, ...uleb(index)],
+  i32_const: (value: number): Code => [0x41, ...sleb(value)],
+  /** Values beyond int32 are not needed, so this takes a number too. */
+  i64_const: (value: number): Code => [0x42, ...sleb(value)],
+  i64_load: (offset = 0): Code => [0x29, 3, ...uleb(offset)],
+  i32_load8_u: (offset = 0): Code => [0x2d, 0, ...uleb(offset)],
+  i64_store: (offset = 0): Code => [0x37, 3, ...uleb(offset)],
+};
+
+/** Unsigned LEB128 of a non-negative 32-bit integer. */
+function uleb(value: number): number[] {
+  if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) throw new RangeError(`uleb: ${value}`);
+  const out: number[] = [];
+  do {
+    let byte = value % 128;
+    value = Math.floor(value / 128);
+    if (value !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (value !== 0);
+  return out;
+}
+
+/** Signed LEB128 of a 32-bit integer (also valid as an i64 immediate of the same value). */
+function sleb(value: number): number[] {
+  if (!Number.isInteger(value) || value < -0x80000000 || value > 0x7fffffff) throw new RangeError(`sleb: ${value}`);
+  const out: number[] = [];
+  for (;;) {
+    const byte = value & 0x7f;
+    value >>= 7; // arithmetic shift keeps the sign
+    const done = (value === 0 && (byte & 0x40) === 0) || (value === -1 && (byte & 0x40) !== 0);
+    out.push(done ? byte : byte | 0x80);
+    if (done) return out;
+  }
+}
+
+const flatten = (code: Code): number[] => (typeof code === 'number' ? [code] : code.flatMap(flatten));
+const vec = (items: readonly (readonly number[])[]): number[] => [...uleb(items.length), ...items.flat()];
+const section = (id: number, contents: readonly number[]): number[] => [id, ...uleb(contents.length), ...contents];
+const name = (text: string): number[] => [...uleb(text.length), ...Buffer.from(text, 'ascii')];
+
+/** The module: memory `memory` (MEMORY_PAGES, never grown) and function `update(len: i32)`, both exported. */
+function buildModule(locals: readonly number[], body: Code): Uint8Array {
+  // Locals are declared as runs of (count, type); one run per local is valid and simplest.
+  const code = [...vec(locals.map((t) => [1, t])), ...flatten(body), Op.end];
+  return new Uint8Array([
+    ...[0x00, 0x61, 0x73, 0x6d], // magic "\0asm"
+    ...[0x01, 0x00, 0x00, 0x00], // version 1
+    ...section(1, vec([[0x60, ...vec([[I32]]), ...vec([])]])), // type 0: (i32) -> ()
+    ...section(3, vec([uleb(0)])), // function 0 is of type 0
+    ...section(5, vec([[0x01, ...uleb(MEMORY_PAGES), ...uleb(MEMORY_PAGES)]])), // limits min = max
+    ...section(
+      7,
+      vec([
+        [...name('memory'), 0x02, 0],
+        [...name('update'), 0x00, 0],
+      ]),
+    ), // export kinds: memory, func
+    ...section(10, vec([[...uleb(code.length), ...code]])),
+  ]);
+}
 
 // Local indices: the param first, then the declared locals.
 const LEN = 0;
@@ -127,14 +220,9 @@ function whileAtLeast(size: number, body: Code): Code {
 }
 
 export function crc64KernelModuleBytes(): Uint8Array {
-  return buildModule({
-    memoryPages: MEMORY_PAGES,
-    memoryExportName: 'memory',
-    exportName: 'update',
-    params: [I32],
-    results: [],
-    locals: [I64, I32, I32, I32, I32, I64],
-    body: [
+  return buildModule(
+    [I64, I32, I32, I32, I32, I64],
+    [
       op.i32_const(0),
       op.i64_load(),
       set(CRC),
@@ -151,7 +239,27 @@ export function crc64KernelModuleBytes(): Uint8Array {
       get(CRC),
       op.i64_store(),
     ],
-  });
+  );
+}
+
+/** The slice of the WebAssembly global used here: the project's lib settings (no DOM) do not declare it. */
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+}
+
+/**
+ * Compiles and instantiates a module without imports, synchronously (allowed for small modules, and
+ * it keeps Crc64 synchronous). Undefined if WebAssembly is unavailable or refuses the bytes.
+ */
+export function instantiateSync(bytes: Uint8Array): Record<string, unknown> | undefined {
+  const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+  if (wasm === undefined) return undefined;
+  try {
+    return new wasm.Instance(new wasm.Module(bytes), {}).exports;
+  } catch {
+    return undefined;
+  }
 }
 
 export interface Crc64Kernel {

@@ -8,8 +8,7 @@
  * Combining (crc of A||B from crc(A), crc(B), len(B)) is rare, so it uses BigInt for clarity.
  */
 
-import { crc64UpdateJs } from './crc64-js.js';
-import { POLY_HI, POLY_LO } from './crc64-tables.js';
+import { POLY_HI, POLY_LO, crc64UpdateJs } from './crc64-js.js';
 import { createCrc64WasmKernel } from './crc64-wasm.js';
 
 const POLY = (BigInt(POLY_HI) << 32n) | BigInt(POLY_LO);

@@ -138,7 +138,7 @@ export interface AliOssClient {
   }>;
 }
 
-export interface RawVersionEntry {
+interface RawVersionEntry {
   name: string;
   versionId: string;
   lastModified: string;

@@ -14,7 +14,7 @@ const realClock: LimiterClock = { now: () => performance.now(), sleep: abortable
  * BURST_MS of the rate, so no second ever carries much more than one second of the rate (kopia#2665:
  * a bucket a second deep lets a whole second's bytes out at once after each pause).
  */
-export const BURST_MS = 25;
+const BURST_MS = 25;
 /** Pieces never smaller than this, so a low rate does not mean a write per few bytes. */
 const MIN_PIECE_BYTES = 1024;
 

@@ -104,7 +104,7 @@ export class RefreshingCredentials implements CredentialsProvider {
     const now = this.now();
     if (current && !this.expired(current, now)) {
       // Past the refresh point (a late timer): refresh in the background, sign with these meanwhile.
-      if (now >= this.refreshPoint(current) && now >= this.nextAttemptAt) void this.refresh().catch(() => undefined);
+      if (now >= this.refreshPoint(current) && now >= this.nextAttemptAt) void this.refreshNow().catch(() => undefined);
       return current;
     }
     if (this.inflight === undefined && now < this.nextAttemptAt && this.lastError !== undefined) {
@@ -112,7 +112,7 @@ export class RefreshingCredentials implements CredentialsProvider {
       throw new CredentialsUnavailableError(`no valid OSS credentials from the ${this.kind} provider: ${this.lastError}`);
     }
     try {
-      return await this.refresh();
+      return await this.refreshNow();
     } catch (err) {
       throw new CredentialsUnavailableError(`no valid OSS credentials from the ${this.kind} provider: ${messageOf(err)}`, { cause: err });
     }
@@ -123,7 +123,7 @@ export class RefreshingCredentials implements CredentialsProvider {
     if (this.renewedFor === rejected && this.inflight === undefined) return false;
     this.renewedFor = rejected;
     try {
-      const fresh = await this.refresh();
+      const fresh = await this.refreshNow();
       return !sameCredentials(fresh, rejected);
     } catch {
       return false;
@@ -149,18 +149,13 @@ export class RefreshingCredentials implements CredentialsProvider {
     for (const hook of this.closeHooks.splice(0)) hook();
   }
 
-  /** Something outside says the source changed (a file rewritten): fetch now (joins a running fetch). */
-  refreshNow(): Promise<OssCredentials> {
-    return this.refresh();
-  }
-
   /** Run at close() (a file watch to stop). */
   onClose(hook: () => void): void {
     this.closeHooks.push(hook);
   }
 
-  /** The single flight: joins the running fetch or starts one. */
-  private refresh(): Promise<OssCredentials> {
+  /** Fetches now, or joins the fetch under way (single flight); also when a source changed (a file rewritten). */
+  refreshNow(): Promise<OssCredentials> {
     this.inflight ??= this.fetchOnce().finally(() => {
       this.inflight = undefined;
     });
@@ -215,7 +210,7 @@ export class RefreshingCredentials implements CredentialsProvider {
     this.timer = setTimeout(
       () => {
         this.timer = undefined;
-        this.refresh().catch(() => undefined);
+        this.refreshNow().catch(() => undefined);
       },
       Math.max(0, at - this.now()),
     );

@@ -1,10 +1,5 @@
 /**
- * Error classes of the uploader. Two families:
- * - retry control (after rclone's fserrors): PermanentError ("do not retry this"), FatalError ("stop every
- *   upload: credentials or bucket are wrong"), RetryAfterError ("retry, but not before ...").
- * - control flow the caller acts on: FileChangedError (re-queue), FileGoneError (drop), UploadAbortedError
- *   (shutdown), IntegrityError (checksum mismatch: never marked done).
- *
+ * Error classes of the uploader: retry control (after rclone's fserrors) and outcomes the caller acts on.
  * Messages are built from our own fields only (operation, bucket, key, OSS code, status, RequestId):
  * ali-oss errors can carry request params and headers, which may include the STS token.
  */
@@ -157,10 +152,7 @@ export function storageErrorCode(err: unknown): string | undefined {
   return undefined;
 }
 
-/**
- * Errors a read may pass (the descriptor table is full, the disk or NFS server hiccuped): retried.
- * Anything else with an errno that no retry can fix is permanent; see localFileError.
- */
+/** The errnos no retry can fix, as the message names them (see localFileError). */
 const PERMANENT_FILE_ERRORS: Record<string, string> = {
   EACCES: 'permission denied',
   EPERM: 'operation not permitted',

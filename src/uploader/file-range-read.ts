@@ -1,6 +1,9 @@
 import { close, read } from 'node:fs';
+import { promisify } from 'node:util';
 import { FileChangedError, localFileError } from './errors.js';
 import { asFolderFile, openFolderFile, type FolderFile } from './folder-file.js';
+
+const readAt = promisify(read);
 
 /**
  * Fills `into` with the file's bytes from `start` on, reading straight into the caller's (reused)
@@ -15,7 +18,7 @@ export async function readFileRange(file: FolderFile | string, start: number, in
   const { fd } = openFolderFile(target);
   try {
     for (let done = 0; done < into.length;) {
-      const bytesRead = await readAt(fd, into, done, into.length - done, start + done);
+      const { bytesRead } = await readAt(fd, into, done, into.length - done, start + done);
       if (bytesRead === 0) throw new FileChangedError(path, `read ${done} of ${into.length} bytes at offset ${start}`);
       done += bytesRead;
     }
@@ -24,8 +27,4 @@ export async function readFileRange(file: FolderFile | string, start: number, in
   } finally {
     close(fd, () => undefined);
   }
-}
-
-function readAt(fd: number, into: Buffer, offset: number, length: number, position: number): Promise<number> {
-  return new Promise((resolve, reject) => read(fd, into, offset, length, position, (err, n) => (err ? reject(err) : resolve(n))));
 }

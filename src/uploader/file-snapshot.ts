@@ -1,8 +1,8 @@
 import { closeSync, fstatSync, readSync } from 'node:fs';
-import { FileChangedError } from './errors.js';
+import { FileChangedError, localFileError } from './errors.js';
 import { asFolderFile, openFolderFile, type FolderFile } from './folder-file.js';
 import type { FileFingerprint } from './journal.js';
-import { fingerprintChange, fingerprintFromStats, localFileError } from './local-file.js';
+import { fingerprintChange, fingerprintFromStats } from './local-file.js';
 
 export interface FileSnapshot {
   /** The file as fstat'ed through the descriptor that read it. */
@@ -40,7 +40,7 @@ export function snapshotFile(file: FolderFile | string, maxBytes: number): FileS
       if (n === 0) throw new FileChangedError(path, `read ${done} bytes of ${bytes.length}`);
       done += n;
     }
-    const change = fingerprintChange(fingerprint, fingerprintOfDescriptor(path, fd));
+    const change = fingerprintChange(fingerprint, fingerprintFromStats(path, fstatSync(fd, { bigint: true })));
     if (change) throw new FileChangedError(path, change);
     return { fingerprint, bytes, mode };
   } catch (err) {
@@ -48,8 +48,4 @@ export function snapshotFile(file: FolderFile | string, maxBytes: number): FileS
   } finally {
     closeSync(fd);
   }
-}
-
-function fingerprintOfDescriptor(path: string, fd: number): FileFingerprint {
-  return fingerprintFromStats(path, fstatSync(fd, { bigint: true }));
 }

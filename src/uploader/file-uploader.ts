@@ -43,16 +43,12 @@ export interface FileUploaderOptions {
   integrityAttempts?: number;
 }
 
-export interface UploadRequest {
+/** What to upload where; the new object's headers as NewObjectOptions says (its meta is the file's). */
+export interface UploadRequest extends Omit<NewObjectOptions, 'meta'> {
   localPath: string;
   bucket: string;
   key: string;
   journal: UploadJournal;
-  storageClass?: string;
-  /** Server-side encryption and tags of the new object (see NewObjectOptions). */
-  encryption?: NewObjectOptions['encryption'];
-  tags?: NewObjectOptions['tags'];
-  contentType?: string;
   /** Overrides the uploader's part size for a new upload (a resumed one keeps its recorded size). */
   partSize?: number;
   /** Stops the upload: rejects with UploadAbortedError, keeping acknowledged parts and the server's upload. */
@@ -75,10 +71,6 @@ export interface ProgressEvent {
   bytesTotal: number;
 }
 
-export interface FileUploaderEvents {
-  progress: [ProgressEvent];
-}
-
 /**
  * Uploads one local file to one key, crash-safely: PutObject below the threshold, otherwise a multipart
  * upload recorded part by part in the caller's journal, resumed from it after a restart.
@@ -89,7 +81,7 @@ export interface FileUploaderEvents {
  * file was), UploadAbortedError (shutdown), IntegrityError, TransientFileError (retry later),
  * PermanentError/FatalError or StorageError (see classifyError()).
  */
-export class FileUploader extends EventEmitter<FileUploaderEvents> {
+export class FileUploader extends EventEmitter<{ progress: [ProgressEvent] }> {
   readonly settings: UploaderSettings;
 
   constructor(

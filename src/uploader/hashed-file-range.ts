@@ -6,18 +6,13 @@ import { FileChangedError, localFileError } from './errors.js';
 import { asFolderFile, openFolderFile, type FolderFile } from './folder-file.js';
 import type { Body } from './object-storage.js';
 
-export interface RangeDigest {
-  /** CRC-64/XZ, decimal: what the server's x-oss-hash-crc64ecma must say. */
-  crc64: string;
-}
-
 /**
  * A byte range of a file as a request body, its CRC-64 computed as it streams to the socket, so each
  * byte is read from disk once and hashed once per attempt, and memory stays at a few read buffers
  * whatever the range size.
  */
 export class HashedFileRange implements Body {
-  private lastDigest: RangeDigest | undefined;
+  private lastDigest: string | undefined;
   private readonly file: FolderFile;
 
   constructor(
@@ -55,8 +50,8 @@ export class HashedFileRange implements Body {
     return source.pipe(hasher);
   }
 
-  /** The digest of the last stream opened, once its last byte was read. */
-  digest(): RangeDigest {
+  /** The CRC-64/XZ (decimal) of the last stream opened, once its last byte was read: what x-oss-hash-crc64ecma must say. */
+  digest(): string {
     if (!this.lastDigest) throw new Error(`${this.path} [${this.start}+${this.size}] was not read to the end`);
     return this.lastDigest;
   }
@@ -69,7 +64,7 @@ class HashingTransform extends Transform {
   constructor(
     private readonly path: string,
     private readonly expected: number,
-    private readonly onDigest: (digest: RangeDigest) => void,
+    private readonly onDigest: (crc64: string) => void,
   ) {
     super();
   }
@@ -93,6 +88,6 @@ class HashingTransform extends Transform {
   }
 
   private finish(): void {
-    this.onDigest({ crc64: this.crc.digest() });
+    this.onDigest(this.crc.digest());
   }
 }

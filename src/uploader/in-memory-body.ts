@@ -1,6 +1,5 @@
 import { Readable } from 'node:stream';
 import { crc64 } from '../lib/crc64.js';
-import type { RangeDigest } from './hashed-file-range.js';
 import type { Body } from './object-storage.js';
 
 /** Small enough that an abort finds most of a body unsent; big enough that a part is a few writes. */
@@ -12,7 +11,7 @@ const SLICE = 1024 * 1024;
  */
 export class InMemoryBody implements Body {
   readonly size: number;
-  private hashes: RangeDigest | undefined;
+  private crc64: string | undefined;
 
   constructor(readonly inMemory: Buffer) {
     this.size = inMemory.length;
@@ -32,7 +31,7 @@ export class InMemoryBody implements Body {
     );
   }
 
-  digest(): RangeDigest {
-    return (this.hashes ??= { crc64: crc64(this.inMemory) });
+  digest(): string {
+    return (this.crc64 ??= crc64(this.inMemory));
   }
 }

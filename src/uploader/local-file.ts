@@ -4,8 +4,6 @@ import { PermanentError } from './errors.js';
 import { asFolderFile, openFolderFile, type FolderFile } from './folder-file.js';
 import type { FileFingerprint } from './journal.js';
 
-export { localFileError } from './errors.js';
-
 /**
  * The local file's identity (size, mtime in ns, inode, device), as fstat'ed through a descriptor
  * openFolderFile() opened: a link, FIFO or device in the file's place is refused, not followed.

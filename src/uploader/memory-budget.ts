@@ -29,11 +29,6 @@ export class MemoryBudget {
     return this.limit;
   }
 
-  /** What one upload may hold beyond its first buffer (see the constructor). */
-  get shareBytes(): number {
-    return Math.floor(this.limit / this.sharers);
-  }
-
   /** Bytes taken now. */
   get inUse(): number {
     return this.used;
@@ -96,7 +91,7 @@ export class MemoryBudget {
   async acquireUpTo(want: number, unit: number, signal?: AbortSignal): Promise<number> {
     if (want <= 0 || !(await this.acquire(unit, signal))) return 0;
     let count = 1;
-    const share = Math.max(this.shareBytes, unit);
+    const share = Math.max(Math.floor(this.limit / this.sharers), unit); // see the constructor
     while (count < want && (count + 1) * unit <= share && this.tryAcquire(unit)) count++;
     return count;
   }

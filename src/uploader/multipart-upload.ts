@@ -4,13 +4,12 @@ import { readFileRange } from './file-range-read.js';
 import { HashedFileRange } from './hashed-file-range.js';
 import type { RecordedPart, RecordedUpload, UploadOutcome, UploadResult } from './journal.js';
 import { fingerprintChange, fingerprintOf } from './local-file.js';
-import type { ObjectRef } from './object-storage.js';
+import type { ListedPart, ObjectRef } from './object-storage.js';
 import { InMemoryBody } from './in-memory-body.js';
 import { choosePartSize, planParts } from './part-plan.js';
 import type { PlannedPart } from './part-plan.js';
 import { isPrefixSnapshot } from './prefix-snapshot.js';
-import { planResume } from './resume-plan.js';
-import { requestTimeoutMs, sendVerified, typedFailure } from './upload-context.js';
+import { etagHex, requestTimeoutMs, sendVerified, typedFailure } from './upload-context.js';
 import type { UploadContext } from './upload-context.js';
 
 /**
@@ -126,10 +125,10 @@ export class MultipartUpload {
       body = new HashedFileRange(this.ctx.file, part.start, part.size, settings.readHighWaterMark);
     }
     const what = `part ${part.partNumber} of oss://${ref.bucket}/${ref.key}`;
-    const { stored, local } = await sendVerified(what, body, settings, () =>
+    const { stored, crc64 } = await sendVerified(what, body, settings, () =>
       storage.uploadPart(ref, this.uploadId, part.partNumber, body, { signal, timeoutMs: requestTimeoutMs(settings, part.size) }),
     );
-    const recorded: RecordedPart = { partNumber: part.partNumber, size: part.size, etag: stored.etag, crc64: local.crc64 };
+    const recorded: RecordedPart = { partNumber: part.partNumber, size: part.size, etag: stored.etag, crc64 };
     this.ctx.journal.partAcknowledged(this.uploadId, recorded);
     this.done.set(part.partNumber, recorded);
     this.reportProgress();
@@ -212,4 +211,34 @@ export async function abandonUpload(ctx: UploadContext, ref: ObjectRef, uploadId
     // Recorded or not, the upload is of no use any more; forgetting it must not wait for the network.
   }
   ctx.journal.uploadAbandoned(uploadId);
+}
+
+/**
+ * Reconcile what the journal recorded with what ListParts shows. A part counts only when both agree
+ * (same ETag and size): a part the server has but we never recorded was not verified by us, so it is
+ * sent again; a recorded part the server lost is sent again. `kept`: recorded and still on the server
+ * unchanged, not sent again; `toSend`: everything else.
+ */
+export function planResume(
+  planned: PlannedPart[],
+  recorded: RecordedPart[],
+  onServer: ListedPart[],
+): { kept: RecordedPart[]; toSend: PlannedPart[] } {
+  const recordedByNumber = new Map(recorded.map((p) => [p.partNumber, p]));
+  const serverByNumber = new Map(onServer.map((p) => [p.partNumber, p]));
+  const kept: RecordedPart[] = [];
+  const toSend: PlannedPart[] = [];
+  for (const part of planned) {
+    const mine = recordedByNumber.get(part.partNumber);
+    const theirs = serverByNumber.get(part.partNumber);
+    const agree =
+      mine !== undefined &&
+      theirs !== undefined &&
+      mine.size === part.size &&
+      theirs.size === part.size &&
+      etagHex(mine.etag) === etagHex(theirs.etag);
+    if (agree) kept.push(mine);
+    else toSend.push(part);
+  }
+  return { kept, toSend };
 }

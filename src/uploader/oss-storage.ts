@@ -34,7 +34,7 @@ const CRC_HEADER = 'x-oss-hash-crc64ecma';
 const MAX_REMEMBERED_SECRETS = 16;
 
 /** ObjectStorage over ali-oss's low-level calls. No retries here: see withRetries(). */
-export class OssStorage implements ObjectStorage {
+class OssStorage implements ObjectStorage {
   private readonly clients = new Map<string, { client: AliOssClient; signsWith: OssCredentials }>();
   /** Every secret and token ever used here, to keep them out of error details. */
   private readonly secrets = new Set<string>();
@@ -61,21 +61,17 @@ export class OssStorage implements ObjectStorage {
 
   async put(ref: ObjectRef, body: Body, options: NewObjectOptions & RequestOptions = {}): Promise<StoredChecksums> {
     const { inMemory } = body;
+    const headers = { ...newObjectHeaders(options), ...trafficLimitHeader(options) };
     if (inMemory && inMemory.length <= ABORT_UNCHECKED_PUT_BYTES) {
       // Small enough to be sent before an abort could matter: the signal is only checked up front.
       options.signal?.throwIfAborted();
       // ali-oss sends a buffer with its Content-MD5: the server refuses damaged bytes itself.
-      const headers = { ...newObjectHeaders(options), ...trafficLimitHeader(options) };
       const result = await this.call('PutObject', ref, (client) => client.put(ref.key, inMemory, { headers, ...sdkOptions(options) }));
       return checksumsOf(result.res);
     }
     const result = await this.call('PutObject', ref, (client) =>
       withBodyStream(body, options.signal, (stream) =>
-        client.putStream(ref.key, stream, {
-          contentLength: body.size,
-          headers: { ...newObjectHeaders(options), ...trafficLimitHeader(options) },
-          ...sdkOptions(options),
-        }),
+        client.putStream(ref.key, stream, { contentLength: body.size, headers, ...sdkOptions(options) }),
       ),
     );
     return checksumsOf(result.res);
@@ -401,7 +397,12 @@ export class OssStorage implements ObjectStorage {
     }
     let entry = this.clients.get(bucket);
     if (!entry) {
-      const client = newAliOssClient({ ...this.connection, ...connectionKeys(credentials) }, bucket, this.agents);
+      const keys = {
+        accessKeyId: credentials.accessKeyId,
+        accessKeySecret: credentials.accessKeySecret,
+        stsToken: credentials.securityToken,
+      };
+      const client = newAliOssClient({ ...this.connection, ...keys }, bucket, this.agents);
       if (this.clockSkewMs !== undefined) client.options.amendTimeSkewed = this.clockSkewMs;
       entry = { client, signsWith: credentials };
       this.clients.set(bucket, entry);
@@ -444,14 +445,6 @@ const TOKEN_REFUSED = new Set([
   'AccessKeyIdAndSecurityTokenNotMatch',
   'InvalidAccessKeyId',
 ]);
-
-function connectionKeys(credentials: OssCredentials): Pick<OssConnectionOptions, 'accessKeyId' | 'accessKeySecret' | 'stsToken'> {
-  return {
-    accessKeyId: credentials.accessKeyId,
-    accessKeySecret: credentials.accessKeySecret,
-    ...(credentials.securityToken !== undefined ? { stsToken: credentials.securityToken } : { stsToken: undefined }),
-  };
-}
 
 /** Marks a failure that came from our body stream (file read, change, abort) rather than from HTTP. */
 class BodyStreamError extends Error {}

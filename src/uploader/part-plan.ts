@@ -3,7 +3,7 @@ import { PermanentError } from './errors.js';
 /** OSS limits: part numbers 1..10,000; every part but the last at least 100 KiB, at most 5 GiB. */
 export const MAX_PARTS = 10_000;
 export const MIN_PART_SIZE = 100 * 1024;
-export const MAX_PART_SIZE = 5 * 1024 ** 3;
+const MAX_PART_SIZE = 5 * 1024 ** 3;
 const MiB = 1024 * 1024;
 
 export interface PlannedPart {

@@ -21,13 +21,13 @@ export async function putFile(ctx: UploadContext, snapshot: Buffer, recheck: boo
   // Invariant: the object's recorded checksums are forgotten (durably) before a PutObject is sent.
   // Once sent, the object may hold these bytes even if we never hear back.
   ctx.journal.objectReplacing();
-  const { stored, local } = await sendVerified(`PutObject oss://${ref.bucket}/${ref.key}`, body, settings, () =>
+  const { stored, crc64 } = await sendVerified(`PutObject oss://${ref.bucket}/${ref.key}`, body, settings, () =>
     storage.put(ref, body, { ...ctx.newObject, signal: ctx.signal, timeoutMs: requestTimeoutMs(settings, fingerprint.size) }),
   );
   let prefixSnapshot = false;
   if (recheck) {
     const change = fingerprintChange(fingerprint, await fingerprintOf(ctx.file));
-    if (change && !(await isPrefixSnapshot(ctx.file, fingerprint, local.crc64))) throw new FileChangedError(ctx.localPath, change);
+    if (change && !(await isPrefixSnapshot(ctx.file, fingerprint, crc64))) throw new FileChangedError(ctx.localPath, change);
     prefixSnapshot = change !== undefined;
   }
 
@@ -35,7 +35,7 @@ export async function putFile(ctx: UploadContext, snapshot: Buffer, recheck: boo
     ...ref,
     size: fingerprint.size,
     etag: stored.etag,
-    crc64: local.crc64,
+    crc64,
     fingerprint,
     ...(prefixSnapshot ? { prefixSnapshot: true as const } : {}),
   };

@@ -1,23 +1,5 @@
-import type {
-  Body,
-  CompletedPart,
-  GetOptions,
-  LifecycleRule,
-  BucketVersioning,
-  DeletedObject,
-  ListedObject,
-  ListedVersion,
-  ListedPart,
-  ListedUpload,
-  NewObjectOptions,
-  ObjectDownload,
-  ObjectInfo,
-  ObjectRef,
-  ObjectStorage,
-  RequestOptions,
-  RestoreRequestResult,
-  StoredChecksums,
-} from './object-storage.js';
+import { ForwardingStorage } from './object-storage.js';
+import type { ObjectStorage, RequestOptions } from './object-storage.js';
 import type { Pacer } from './pacer.js';
 import type { RetryPolicy } from './retry-policy.js';
 
@@ -57,96 +39,22 @@ export async function retryCall<T>(
   }
 }
 
-/** ObjectStorage with every request paced and retried by policy (restic's RetryBackend, rclone's pacer). */
-class RetryingStorage implements ObjectStorage {
+/**
+ * ObjectStorage with every request paced and retried by policy (restic's RetryBackend, rclone's pacer).
+ * A GetObject is retried only until its headers: a body that fails while streaming is the caller's to
+ * retry (it knows the offset).
+ */
+class RetryingStorage extends ForwardingStorage {
   constructor(
-    private readonly inner: ObjectStorage,
+    inner: ObjectStorage,
     private readonly pacer: Pacer,
     private readonly policy: RetryPolicy,
-  ) {}
-
-  put(ref: ObjectRef, body: Body, options?: NewObjectOptions & RequestOptions): Promise<StoredChecksums> {
-    return this.retry('PutObject', options, () => this.inner.put(ref, body, options));
+  ) {
+    super(inner);
   }
 
-  head(ref: ObjectRef, options?: RequestOptions): Promise<ObjectInfo | undefined> {
-    return this.retry('HeadObject', options, () => this.inner.head(ref, options));
-  }
-
-  initMultipart(ref: ObjectRef, options?: NewObjectOptions & RequestOptions): Promise<string> {
-    return this.retry('InitiateMultipartUpload', options, () => this.inner.initMultipart(ref, options));
-  }
-
-  uploadPart(ref: ObjectRef, uploadId: string, partNumber: number, body: Body, options?: RequestOptions): Promise<StoredChecksums> {
-    return this.retry('UploadPart', options, () => this.inner.uploadPart(ref, uploadId, partNumber, body, options));
-  }
-
-  listParts(ref: ObjectRef, uploadId: string, options?: RequestOptions): Promise<ListedPart[]> {
-    return this.retry('ListParts', options, () => this.inner.listParts(ref, uploadId, options));
-  }
-
-  completeMultipart(ref: ObjectRef, uploadId: string, parts: CompletedPart[], options?: RequestOptions): Promise<StoredChecksums> {
-    return this.retry('CompleteMultipartUpload', options, () => this.inner.completeMultipart(ref, uploadId, parts, options));
-  }
-
-  abortMultipart(ref: ObjectRef, uploadId: string, options?: RequestOptions): Promise<void> {
-    return this.retry('AbortMultipartUpload', options, () => this.inner.abortMultipart(ref, uploadId, options));
-  }
-
-  getLifecycleRules(bucket: string, options?: RequestOptions): Promise<LifecycleRule[]> {
-    return this.retry('GetBucketLifecycle', options, () => this.inner.getLifecycleRules(bucket, options));
-  }
-
-  putLifecycleRules(bucket: string, rules: readonly LifecycleRule[], options?: RequestOptions): Promise<void> {
-    return this.retry('PutBucketLifecycle', options, () => this.inner.putLifecycleRules(bucket, rules, options));
-  }
-
-  listMultipartUploads(bucket: string, prefix?: string, options?: RequestOptions): Promise<ListedUpload[]> {
-    return this.retry('ListMultipartUploads', options, () => this.inner.listMultipartUploads(bucket, prefix, options));
-  }
-
-  restoreObject(ref: ObjectRef, options: { days: number; storageClass: string } & RequestOptions): Promise<RestoreRequestResult> {
-    return this.retry('RestoreObject', options, () => this.inner.restoreObject(ref, options));
-  }
-
-  copyObject(source: ObjectRef, target: ObjectRef, options?: NewObjectOptions & RequestOptions): Promise<StoredChecksums> {
-    return this.retry('CopyObject', options, () => this.inner.copyObject(source, target, options));
-  }
-
-  uploadPartCopy(
-    ref: ObjectRef,
-    uploadId: string,
-    partNumber: number,
-    source: ObjectRef,
-    range: { start: number; end: number },
-    options?: RequestOptions,
-  ): Promise<StoredChecksums> {
-    return this.retry('UploadPartCopy', options, () => this.inner.uploadPartCopy(ref, uploadId, partNumber, source, range, options));
-  }
-
-  deleteObject(ref: ObjectRef, options?: RequestOptions): Promise<DeletedObject> {
-    return this.retry('DeleteObject', options, () => this.inner.deleteObject(ref, options));
-  }
-
-  // Only until the headers: a body that fails while streaming is the caller's to retry (it knows the offset).
-  get(ref: ObjectRef, options?: GetOptions): Promise<ObjectDownload> {
-    return this.retry('GetObject', options, () => this.inner.get(ref, options));
-  }
-
-  listObjects(bucket: string, prefix?: string, options?: RequestOptions): Promise<ListedObject[]> {
-    return this.retry('ListObjectsV2', options, () => this.inner.listObjects(bucket, prefix, options));
-  }
-
-  getVersioning(bucket: string, options?: RequestOptions): Promise<BucketVersioning | undefined> {
-    return this.retry('GetBucketVersioning', options, () => this.inner.getVersioning(bucket, options));
-  }
-
-  listObjectVersions(bucket: string, prefix?: string, options?: RequestOptions): Promise<ListedVersion[]> {
-    return this.retry('ListObjectVersions', options, () => this.inner.listObjectVersions(bucket, prefix, options));
-  }
-
-  private retry<T>(operation: string, options: RequestOptions | undefined, fn: () => Promise<T>): Promise<T> {
-    return retryCall(operation, this.pacer, this.policy, options?.signal, fn);
+  protected override call<T>(operation: string, options: RequestOptions | undefined, send: () => Promise<T>): Promise<T> {
+    return retryCall(operation, this.pacer, this.policy, options?.signal, send);
   }
 }
 

@@ -1,24 +1,6 @@
 import type { BandwidthLimiter } from './bandwidth-limiter.js';
-import type {
-  Body,
-  CompletedPart,
-  GetOptions,
-  LifecycleRule,
-  BucketVersioning,
-  DeletedObject,
-  ListedObject,
-  ListedVersion,
-  ListedPart,
-  ListedUpload,
-  NewObjectOptions,
-  ObjectDownload,
-  ObjectInfo,
-  ObjectRef,
-  ObjectStorage,
-  RequestOptions,
-  RestoreRequestResult,
-  StoredChecksums,
-} from './object-storage.js';
+import { ForwardingStorage } from './object-storage.js';
+import type { Body, NewObjectOptions, ObjectRef, ObjectStorage, RequestOptions, StoredChecksums } from './object-storage.js';
 import type { UploadGate } from './upload-gate.js';
 
 export interface StorageLimits {
@@ -44,98 +26,39 @@ export interface StorageLimits {
  * ObjectStorage with the operator's limits as a wrapper around the backend (restic's idea, like
  * withRetries): put, initMultipart and uploadPart wait for an open window; request bodies go through
  * the shared bandwidth limiter. Reads, lists, completes, aborts and deletes are never held: they
- * carry no body worth limiting, and a stop or a clean-up must not wait for a window.
+ * carry no body worth limiting, and a stop or a clean-up must not wait for a window; downloads
+ * (restore, verify --deep) are not uploads, so neither windows nor the upload limit hold them.
  *
  * Wrap it around the retrying storage: a retry's back-off then never runs while the window is shut,
  * and a request cut off by a hard cutoff (its signal fires) is sent again once the window opens,
  * with the same body (Body.open() gives a fresh stream).
  */
-class ThrottledStorage implements ObjectStorage {
+class ThrottledStorage extends ForwardingStorage {
   constructor(
-    private readonly inner: ObjectStorage,
+    inner: ObjectStorage,
     private readonly limits: StorageLimits,
-  ) {}
+  ) {
+    super(inner);
+  }
 
-  put(ref: ObjectRef, body: Body, options: NewObjectOptions & RequestOptions = {}): Promise<StoredChecksums> {
+  override put(ref: ObjectRef, body: Body, options: NewObjectOptions & RequestOptions = {}): Promise<StoredChecksums> {
     return this.gated('PutObject', ref, options, (o) => this.inner.put(ref, this.throttled(body), this.withBodyTime(o, body.size)));
   }
 
-  initMultipart(ref: ObjectRef, options: NewObjectOptions & RequestOptions = {}): Promise<string> {
+  override initMultipart(ref: ObjectRef, options: NewObjectOptions & RequestOptions = {}): Promise<string> {
     return this.gated('InitiateMultipartUpload', ref, options, (o) => this.inner.initMultipart(ref, o));
   }
 
-  uploadPart(ref: ObjectRef, uploadId: string, partNumber: number, body: Body, options: RequestOptions = {}): Promise<StoredChecksums> {
-    return this.gated('UploadPart', ref, options, (o) =>
-      this.inner.uploadPart(ref, uploadId, partNumber, this.throttled(body), this.withBodyTime(o, body.size)),
-    );
-  }
-
-  head(ref: ObjectRef, options?: RequestOptions): Promise<ObjectInfo | undefined> {
-    return this.inner.head(ref, options);
-  }
-
-  listParts(ref: ObjectRef, uploadId: string, options?: RequestOptions): Promise<ListedPart[]> {
-    return this.inner.listParts(ref, uploadId, options);
-  }
-
-  completeMultipart(ref: ObjectRef, uploadId: string, parts: CompletedPart[], options?: RequestOptions): Promise<StoredChecksums> {
-    return this.inner.completeMultipart(ref, uploadId, parts, options);
-  }
-
-  abortMultipart(ref: ObjectRef, uploadId: string, options?: RequestOptions): Promise<void> {
-    return this.inner.abortMultipart(ref, uploadId, options);
-  }
-
-  listMultipartUploads(bucket: string, prefix?: string, options?: RequestOptions): Promise<ListedUpload[]> {
-    return this.inner.listMultipartUploads(bucket, prefix, options);
-  }
-
-  restoreObject(ref: ObjectRef, options: { days: number; storageClass: string } & RequestOptions): Promise<RestoreRequestResult> {
-    return this.inner.restoreObject(ref, options);
-  }
-
-  copyObject(source: ObjectRef, target: ObjectRef, options?: NewObjectOptions & RequestOptions): Promise<StoredChecksums> {
-    return this.inner.copyObject(source, target, options);
-  }
-
-  uploadPartCopy(
+  override uploadPart(
     ref: ObjectRef,
     uploadId: string,
     partNumber: number,
-    source: ObjectRef,
-    range: { start: number; end: number },
-    options?: RequestOptions,
+    body: Body,
+    options: RequestOptions = {},
   ): Promise<StoredChecksums> {
-    return this.inner.uploadPartCopy(ref, uploadId, partNumber, source, range, options);
-  }
-
-  deleteObject(ref: ObjectRef, options?: RequestOptions): Promise<DeletedObject> {
-    return this.inner.deleteObject(ref, options);
-  }
-
-  getLifecycleRules(bucket: string, options?: RequestOptions): Promise<LifecycleRule[]> {
-    return this.inner.getLifecycleRules(bucket, options);
-  }
-
-  putLifecycleRules(bucket: string, rules: readonly LifecycleRule[], options?: RequestOptions): Promise<void> {
-    return this.inner.putLifecycleRules(bucket, rules, options);
-  }
-
-  /** Downloads (restore, verify --deep) are not uploads: neither windows nor the upload limit hold them. */
-  get(ref: ObjectRef, options?: GetOptions): Promise<ObjectDownload> {
-    return this.inner.get(ref, options);
-  }
-
-  listObjects(bucket: string, prefix?: string, options?: RequestOptions): Promise<ListedObject[]> {
-    return this.inner.listObjects(bucket, prefix, options);
-  }
-
-  getVersioning(bucket: string, options?: RequestOptions): Promise<BucketVersioning | undefined> {
-    return this.inner.getVersioning(bucket, options);
-  }
-
-  listObjectVersions(bucket: string, prefix?: string, options?: RequestOptions): Promise<ListedVersion[]> {
-    return this.inner.listObjectVersions(bucket, prefix, options);
+    return this.gated('UploadPart', ref, options, (o) =>
+      this.inner.uploadPart(ref, uploadId, partNumber, this.throttled(body), this.withBodyTime(o, body.size)),
+    );
   }
 
   /**
@@ -191,7 +114,7 @@ class ThrottledStorage implements ObjectStorage {
 }
 
 /** OSS takes x-oss-traffic-limit in bits per second, from 819200 (100 KiB/s) to 838860800 (100 MiB/s). */
-export function ossTrafficLimit(bytesPerSecond: number): number {
+function ossTrafficLimit(bytesPerSecond: number): number {
   return Math.min(838_860_800, Math.max(819_200, Math.round(bytesPerSecond * 8)));
 }
 

@@ -1,26 +1,11 @@
-import { IntegrityError, UploadAbortedError } from './errors.js';
-import type { RangeDigest } from './hashed-file-range.js';
+import { IntegrityError, localFileError, UploadAbortedError } from './errors.js';
+import type { FileUploaderOptions } from './file-uploader.js';
 import type { FolderFile } from './folder-file.js';
 import type { FileFingerprint, UploadJournal } from './journal.js';
-import { localFileError } from './local-file.js';
-import type { MemoryBudget } from './memory-budget.js';
 import type { NewObjectOptions, ObjectRef, ObjectStorage, StoredChecksums } from './object-storage.js';
 
-/** Resolved FileUploader settings (see FileUploaderOptions for meanings). */
-export interface UploaderSettings {
-  partSize: number;
-  multipartThreshold: number;
-  partConcurrency: number;
-  readHighWaterMark: number;
-  maxBufferedPartBytes: number;
-  requestTimeoutBaseMs: number;
-  /** The slowest bandwidth a body request is given time for. */
-  minBytesPerSecond: number;
-  /** Sends of one part whose checksums come back wrong before giving up on the file. */
-  integrityAttempts: number;
-  /** Pays for every buffered part of every upload sharing it; none: part buffers are not limited. */
-  memoryBudget?: MemoryBudget;
-}
+/** FileUploader's options with every default filled in (see FileUploaderOptions for meanings). */
+export type UploaderSettings = Required<Omit<FileUploaderOptions, 'memoryBudget'>> & Pick<FileUploaderOptions, 'memoryBudget'>;
 
 /** Everything one upload() call works with. */
 export interface UploadContext {
@@ -51,15 +36,15 @@ export function requestTimeoutMs(settings: UploaderSettings, bodyBytes = 0): num
  */
 export async function sendVerified(
   what: string,
-  body: { digest(): RangeDigest },
+  body: { digest(): string },
   settings: UploaderSettings,
   send: () => Promise<StoredChecksums>,
-): Promise<{ stored: StoredChecksums; local: RangeDigest }> {
+): Promise<{ stored: StoredChecksums; crc64: string }> {
   for (let attempt = 1; ; attempt++) {
     const stored = await send();
-    const local = body.digest();
-    if (stored.crc64 === local.crc64) return { stored, local };
-    if (attempt >= settings.integrityAttempts) throw new IntegrityError(`${what} (CRC-64)`, local.crc64, stored.crc64 ?? '(none)');
+    const crc64 = body.digest();
+    if (stored.crc64 === crc64) return { stored, crc64 };
+    if (attempt >= settings.integrityAttempts) throw new IntegrityError(`${what} (CRC-64)`, crc64, stored.crc64 ?? '(none)');
   }
 }
 

@@ -86,8 +86,7 @@ export class MemoryStorage implements ObjectStorage {
   put(ref: ObjectRef, body: Body, options: NewObjectOptions & RequestOptions = {}): Promise<StoredChecksums> {
     return this.request({ operation: 'PutObject', ...ref }, options, async () => {
       const bytes = await readBody(body, ref, 'PutObject');
-      const stored = this.store(ref, bytes, `"${md5(bytes).toString('hex')}"`, options);
-      return { etag: stored.etag, crc64: stored.crc64 };
+      return this.store(ref, bytes, `"${md5(bytes).toString('hex')}"`, options);
     });
   }
 
@@ -109,10 +108,7 @@ export class MemoryStorage implements ObjectStorage {
   uploadPart(ref: ObjectRef, uploadId: string, partNumber: number, body: Body, options?: RequestOptions): Promise<StoredChecksums> {
     return this.request({ operation: 'UploadPart', ...ref, uploadId, partNumber }, options, async () => {
       const bytes = await readBody(body, ref, 'UploadPart');
-      const upload = this.upload(ref, uploadId, 'UploadPart');
-      const etag = `"${md5(bytes).toString('hex').toUpperCase()}"`;
-      upload.parts.set(partNumber, { bytes, etag });
-      return { etag, crc64: crc64(bytes) };
+      return this.storePart(ref, uploadId, partNumber, bytes, 'UploadPart');
     });
   }
 
@@ -121,8 +117,7 @@ export class MemoryStorage implements ObjectStorage {
     return this.request({ operation: 'CopyObject', ...target }, options, async () => {
       const from = this.objects.get(refKey(source.bucket, source.key));
       if (!from) throw fail('CopyObject', source, 'NoSuchKey', 404);
-      const stored = this.store(target, from.bytes, from.etag, { storageClass: from.storageClass, meta: options.meta ?? from.meta });
-      return { etag: stored.etag, crc64: stored.crc64 };
+      return this.store(target, from.bytes, from.etag, { storageClass: from.storageClass, meta: options.meta ?? from.meta });
     });
   }
 
@@ -137,10 +132,7 @@ export class MemoryStorage implements ObjectStorage {
     return this.request({ operation: 'UploadPartCopy', ...ref, uploadId, partNumber }, options, async () => {
       const from = this.objects.get(refKey(source.bucket, source.key));
       if (!from) throw fail('UploadPartCopy', source, 'NoSuchKey', 404);
-      const bytes = from.bytes.subarray(range.start, range.end + 1);
-      const etag = `"${md5(bytes).toString('hex').toUpperCase()}"`;
-      this.upload(ref, uploadId, 'UploadPartCopy').parts.set(partNumber, { bytes, etag });
-      return { etag, crc64: crc64(bytes) };
+      return this.storePart(ref, uploadId, partNumber, from.bytes.subarray(range.start, range.end + 1), 'UploadPartCopy');
     });
   }
 
@@ -162,9 +154,8 @@ export class MemoryStorage implements ObjectStorage {
       });
       const bytes = Buffer.concat(chosen.map((p) => p.bytes));
       const digest = md5(Buffer.concat(chosen.map((p) => md5(p.bytes))));
-      const stored = this.store(ref, bytes, `"${digest.toString('hex').toUpperCase()}-${chosen.length}"`, upload.options);
       this.uploads.delete(uploadId);
-      return { etag: stored.etag, crc64: stored.crc64 };
+      return this.store(ref, bytes, `"${digest.toString('hex').toUpperCase()}-${chosen.length}"`, upload.options);
     });
   }
 
@@ -276,7 +267,7 @@ export class MemoryStorage implements ObjectStorage {
     return upload;
   }
 
-  private store(ref: ObjectRef, bytes: Buffer, etag: string, options: NewObjectOptions): StoredObject {
+  private store(ref: ObjectRef, bytes: Buffer, etag: string, options: NewObjectOptions): StoredChecksums {
     const stored = {
       bytes,
       etag,
@@ -286,7 +277,13 @@ export class MemoryStorage implements ObjectStorage {
       lastModified: new Date().toISOString(),
     };
     this.objects.set(refKey(ref.bucket, ref.key), stored);
-    return stored;
+    return { etag, crc64: stored.crc64 };
+  }
+
+  private storePart(ref: ObjectRef, uploadId: string, partNumber: number, bytes: Buffer, operation: string): StoredChecksums {
+    const etag = `"${md5(bytes).toString('hex').toUpperCase()}"`;
+    this.upload(ref, uploadId, operation).parts.set(partNumber, { bytes, etag });
+    return { etag, crc64: crc64(bytes) };
   }
 }
 

@@ -2,10 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Crc64, crc64Backend } from '../../src/lib/crc64.js';
 import { crc64UpdateJs } from '../../src/lib/crc64-js.js';
-import { WASM_SCRATCH_BYTES, createCrc64WasmKernel, crc64KernelModuleBytes } from '../../src/lib/crc64-wasm.js';
+import { WASM_SCRATCH_BYTES, createCrc64WasmKernel, crc64KernelModuleBytes, instantiateSync } from '../../src/lib/crc64-wasm.js';
 import type { Crc64Kernel } from '../../src/lib/crc64-wasm.js';
 import type * as Crc64Lib from '../../src/lib/crc64.js';
-import { instantiateSync } from '../../src/lib/wasm-instantiate.js';
 
 const INIT = [0xffffffff, 0xffffffff];
 

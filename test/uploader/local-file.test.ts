@@ -1,9 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FileGoneError, PermanentError, StorageError, TransientFileError } from '../../src/uploader/errors.js';
+import { FileGoneError, localFileError, PermanentError, StorageError, TransientFileError } from '../../src/uploader/errors.js';
 import { classifyError } from '../../src/uploader/retry-policy.js';
-import { fingerprintChange, fingerprintOf, localFileError } from '../../src/uploader/local-file.js';
+import { fingerprintChange, fingerprintOf } from '../../src/uploader/local-file.js';
 import { tempDir } from '../helpers/fixtures.js';
 
 const dir = tempDir();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { planParts } from '../../src/uploader/part-plan.js';
-import { planResume } from '../../src/uploader/resume-plan.js';
+import { planResume } from '../../src/uploader/multipart-upload.js';
 
 const planned = planParts(350, 100); // 100, 100, 100, 50
 const rec = (partNumber: number, size: number, etag: string) => ({ partNumber, size, etag, crc64: '1' });
