@@ -14,8 +14,9 @@ export function lockBucket(bucket: Bucket): void {
 }
 
 /**
- * OSS's answer to deleting or modifying an object under retention (its error-code reference,
- * EC 0026-00000005; the Code string is as we understand it, unverified against a live bucket).
+ * OSS's answer to deleting or modifying an object under a locked retention policy: 409
+ * FileImmutable (OSS's retention-policy guide, alibabacloud.com/help/zh/oss/configure-retention-policies;
+ * EC 0026-00000005 in its error-code reference, which also lists 0026-00000202 for the same case).
  */
 export function refuseIfImmutable(bucket: Bucket, key: string): void {
   if (!locked.has(bucket) || !bucket.objects.get(key)) return;
