@@ -13,7 +13,11 @@ export function commandStorage(oss: OssConfig, logger: Logger): { storage: Objec
     onFetched: (c) => logger.addRotatingSecrets([c.accessKeySecret, c.securityToken]),
   });
   return {
-    storage: withRetries(createOssStorage(oss, credentials), new Pacer(), defaultRetryPolicy({ maxTimeMs: oss.retryMaxTimeMs })),
+    storage: withRetries(
+      createOssStorage(oss, credentials),
+      new Pacer({ maxRetryAfterMs: oss.retryMaxTimeMs }),
+      defaultRetryPolicy({ maxTimeMs: oss.retryMaxTimeMs }),
+    ),
     close: () => credentials.close(),
   };
 }
