@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { removeQuietly, tempFilePath } from './atomic-file.js';
+import { ossTime } from './xml.js';
 import { drainBody, readSmallBody, receiveBodyToFile } from './body-reader.js';
 import type { Bucket } from './bucket.js';
 import { parseCompleteRequest } from './complete-request.js';
@@ -94,7 +95,7 @@ export async function listParts(ctx: RequestContext, bucket: Bucket): Promise<vo
           'Part',
           [
             ['PartNumber', p.partNumber],
-            ['LastModified', new Date(p.lastModified).toISOString()],
+            ['LastModified', ossTime(p.lastModified)],
             ['ETag', `"${p.etag}"`],
             ['HashCrc64ecma', p.crc64],
             ['Size', p.size],
