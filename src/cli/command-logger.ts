@@ -38,7 +38,7 @@ export function commandStorage(config: Pick<Config, 'oss' | 'logLevel' | 'warnin
   return {
     storage: withRetries(
       createOssStorage(config.oss, credentials),
-      new Pacer(),
+      new Pacer({ maxRetryAfterMs: config.oss.retryMaxTimeMs }),
       defaultRetryPolicy({ maxTimeMs: config.oss.retryMaxTimeMs }),
     ),
     logger,

@@ -1,7 +1,15 @@
 import { statSync } from 'node:fs';
 import { readVersioningStatus } from '../daemon/bucket-versioning.js';
 import { readCredentialsStatus } from '../daemon/credentials/credentials-status-file.js';
-import { InstanceLock, StateStore, type FailedFile, type FolderCounts, type FolderHealth, type InFlightFile } from '../store/index.js';
+import {
+  InstanceLock,
+  OPERATOR_PAUSE_NOTE,
+  StateStore,
+  type FailedFile,
+  type FolderCounts,
+  type FolderHealth,
+  type InFlightFile,
+} from '../store/index.js';
 
 /** Everything `oss-sync status` shows; also its stable --json shape. */
 export interface StatusSnapshot {
@@ -121,11 +129,13 @@ export function queueView(
 ): Pick<StatusSnapshot, 'folders' | 'uploading' | 'problems' | 'totals'> {
   const health = new Map<string, FolderHealth>(running ? store.daemon.folderHealth().map((h) => [h.folder, h]) : []);
   const counts = new Map(store.report.folderCounts().map((c) => [c.folder, c]));
+  // Shown with or without a daemon: the pause holds until resumed, across restarts.
+  const operatorPaused = store.operatorPauses.folders();
   const names = [...new Set([...configuredFolders.map((f) => f.name), ...counts.keys()])];
   const folders = names.map((name) => ({
     ...(counts.get(name) ?? zeroCounts(name)),
-    mode: health.get(name)?.mode ?? null,
-    note: health.get(name)?.note ?? null,
+    mode: operatorPaused.has(name) ? 'paused' : (health.get(name)?.mode ?? null),
+    note: operatorPaused.has(name) ? OPERATOR_PAUSE_NOTE : (health.get(name)?.note ?? null),
     path: configuredFolders.find((f) => f.name === name)?.path ?? health.get(name)?.root ?? null,
     inConfig: configuredFolders.some((f) => f.name === name),
   }));

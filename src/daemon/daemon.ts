@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { ScheduledTask } from 'node-cron';
 import type { Config, FolderConfig } from '../config/index.js';
 import { SingleFlight } from '../lib/single-flight.js';
-import { InstanceLock, isDatabaseUnwritable, StateStore } from '../store/index.js';
+import { InstanceLock, isDatabaseUnwritable, OPERATOR_PAUSE_NOTE, StateStore } from '../store/index.js';
 import { BandwidthLimiter, MemoryBudget, UploadGate, type CredentialsState, type RetryEvent } from '../uploader/index.js';
 import { writeCredentialsStatus } from './credentials/credentials-status-file.js';
 import { detectVersioning } from './bucket-versioning.js';
@@ -83,8 +83,8 @@ export interface UnsyncedFolder {
 export class Daemon extends EventEmitter<DaemonEvents> {
   private readonly folders = new Map<string, FolderSync>();
   private readonly fatalPauses = new FatalPauses();
-  /** Folders an operator paused (status page): their queue waits until resumed; not persisted across restarts. */
-  private readonly operatorPauses = new Set<string>();
+  /** Folders an operator paused (status page): their queue waits until resumed; kept in the store, read at boot. */
+  private operatorPauses = new Set<string>();
   /** When each folder last finished a reconcile walk without error (epoch ms; the start-up walk included). */
   readonly lastReconciledAt = new Map<string, number>();
   /** When the last stale-upload cleanup finished (epoch ms), for /metrics. */
@@ -209,6 +209,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     if (resumed > 0) logger.info('resuming interrupted transfers', { files: resumed });
     this.store.daemon.register({ pid: process.pid, version: this.options.version, configPath: this.config.sourcePath });
     this.buildTransfer();
+    this.operatorPauses = this.store.operatorPauses.folders(); // before the scheduler's first claim
     // Not awaited: a request per bucket must not hold up the start (it is only logged and shown).
     void detectVersioning(
       this.stack.storage,
@@ -366,7 +367,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     for (const sync of this.folders.values()) {
       const fatal = this.fatalPauses.pausedBy(sync.name, now);
       const unsynced = (reason: string): number => out.push({ folder: sync.name, path: sync.folder.path, reason });
-      if (this.operatorPauses.has(sync.name)) unsynced('paused by an operator (resume it on the status page)');
+      if (this.operatorPauses.has(sync.name)) unsynced(OPERATOR_PAUSE_NOTE);
       else if (fatal) unsynced(`paused after an error every upload would hit: ${fatal.message}`);
       else if (!sync.active) {
         const note = health.get(sync.name)?.mode === 'paused' ? health.get(sync.name)?.note : undefined;
@@ -457,12 +458,14 @@ export class Daemon extends EventEmitter<DaemonEvents> {
 
   /**
    * Stops (paused true) or restarts claiming a folder's queued files; transfers already running
-   * finish. False for a folder not configured. Not on the life-cycle chain: it only flips a flag the
-   * scheduler reads at each claim, which a reload keeps (by folder name), so it cannot race one.
+   * finish. False for a folder not configured. Kept in the store: a restart stays paused. Not on the
+   * life-cycle chain: it only flips a flag the scheduler reads at each claim, which a reload keeps
+   * (by folder name), so it cannot race one.
    */
   setOperatorPause(folder: string, paused: boolean): boolean {
     if (!this.folders.has(folder)) return false;
     if (paused === this.operatorPauses.has(folder)) return true;
+    this.store.operatorPauses.set(folder, paused); // first: a pause the store refused is not shown as kept
     if (paused) this.operatorPauses.add(folder);
     else this.operatorPauses.delete(folder);
     this.options.logger.info(paused ? 'folder paused by an operator' : 'folder resumed by an operator', { folder });

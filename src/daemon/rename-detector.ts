@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { FolderConfig } from '../config/index.js';
 import { failpointValue } from '../lib/failpoint.js';
 import { isDatabaseUnwritable, type FileRow, type Fingerprint, type RemovedFile, type StateStore } from '../store/index.js';
-import { choosePartSize, fileMeta, planParts, type ObjectRef, type ObjectStorage } from '../uploader/index.js';
+import { choosePartSize, fileMeta, planParts, storageErrorCode, type ObjectRef, type ObjectStorage } from '../uploader/index.js';
 import type { Logger } from '../lib/logger.js';
 
 export interface RenameDetectorOptions {
@@ -39,7 +39,7 @@ export class RenameDetector {
     // extra headers into x-oss-copy-source-*): an unencrypted copy of an encrypted backup is worse
     // than sending the bytes again.
     if (folder.encryption !== undefined || folder.tags !== undefined) return false;
-    const fingerprint: Fingerprint = { size: row.size, mtimeNs: row.mtimeNs, ino: row.ino, dev: row.dev };
+    const fingerprint = fingerprintOf(row);
     const now = Date.now();
     const source = this.o.store.removed.sourceFor(row.bucket, row.key, fingerprint, now - this.o.windowMs());
     if (!source) return false;
@@ -48,7 +48,7 @@ export class RenameDetector {
     if (dueAt !== undefined) this.o.store.queue.scheduleDelete(source.folder, source.relPath, Math.max(dueAt, now + COPY_HOLD_MS), now);
     const target = { bucket: row.bucket, key: row.key };
     try {
-      const copied = await this.copyChecked(source, target, fingerprint, folder, row.relPath);
+      const copied = await this.copyChecked(source, target, row, folder);
       // The file must still be the one copied: same identity now as when it was observed.
       const now2 = lstatSync(join(folder.path, row.relPath), { bigint: true });
       if (now2.ino !== row.ino || now2.dev !== row.dev || Number(now2.size) !== row.size || now2.mtimeNs !== row.mtimeNs) return false;
@@ -80,17 +80,16 @@ export class RenameDetector {
   private async copyChecked(
     source: RemovedFile,
     target: ObjectRef,
-    fingerprint: Fingerprint,
+    row: FileRow,
     folder: FolderConfig,
-    relPath: string,
   ): Promise<{ etag: string; crc64: string }> {
     const from = { bucket: source.bucket, key: source.key };
     // The copy carries the new file's mtime and mode, as an upload of it would.
-    const meta = fileMeta(fingerprint, Number(lstatSync(join(folder.path, relPath)).mode));
+    const meta = fileMeta(fingerprintOf(row), Number(lstatSync(join(folder.path, row.relPath)).mode));
     // Test failpoint `copy-object-max:BYTES`: the part-by-part copy without a 1 GiB file.
     const copyObjectMax = Number(failpointValue('copy-object-max') ?? COPY_OBJECT_MAX);
     if (source.fingerprint.size <= copyObjectMax) await this.o.storage.copyObject(from, target, { meta });
-    else await this.copyInParts(from, target, source.fingerprint.size, meta, folder);
+    else await this.copyInParts(from, target, row, meta, folder);
     const head = await this.o.storage.head(target);
     if (head?.crc64 !== source.crc64 || head.size !== source.fingerprint.size) {
       throw new Error(`the copy holds CRC-64 ${head?.crc64 ?? 'none'}, not the ${source.crc64} recorded for its source`);
@@ -98,19 +97,46 @@ export class RenameDetector {
     return { etag: head.etag, crc64: head.crc64 };
   }
 
-  /** Initiate, UploadPartCopy each part, Complete; aborted on any failure (nothing is left to resume). */
+  /**
+   * Initiate, UploadPartCopy each part, Complete. Crash-safe like an upload: the upload ID is
+   * committed to the uploads table (for the new file's row) before the first part copy, so a kill -9
+   * midway leaves a recorded upload, never an orphan: the next copy of the row resumes it (parts
+   * ListParts shows at their planned size are not copied again; the whole copy is checked by CRC-64
+   * afterwards, so a wrong part only fails the copy), the uploader resumes it if no copy is tried,
+   * and cleanup aborts it once the file is gone. A failure aborts it and forgets the record.
+   */
   private async copyInParts(
     from: ObjectRef,
     target: ObjectRef,
-    size: number,
+    row: FileRow,
     meta: Record<string, string>,
     folder: FolderConfig,
   ): Promise<void> {
-    const storage = this.o.storage;
-    const uploadId = await storage.initMultipart(target, { meta, ...(folder.storageClass ? { storageClass: folder.storageClass } : {}) });
+    const { storage, store } = this.o;
+    const size = row.size;
+    const partSize = choosePartSize(size, folder.partSize);
+    const planned = planParts(size, partSize);
+    const onServer = await this.interruptedCopy(target, row, partSize, planned.length);
+    let uploadId = onServer?.uploadId;
+    if (uploadId === undefined) {
+      uploadId = await storage.initMultipart(target, { meta, ...(folder.storageClass ? { storageClass: folder.storageClass } : {}) });
+      store.uploads.begin(row.id, {
+        uploadId,
+        ...target,
+        partSize,
+        partCount: planned.length,
+        fingerprint: fingerprintOf(row),
+        createdAt: Date.now(),
+      });
+    }
     try {
       const parts = [];
-      for (const part of planParts(size, choosePartSize(size, folder.partSize))) {
+      for (const part of planned) {
+        const listed = onServer?.parts.get(part.partNumber);
+        if (listed?.size === part.size) {
+          parts.push({ partNumber: part.partNumber, etag: listed.etag });
+          continue;
+        }
         const range = { start: part.start, end: part.start + part.size - 1 };
         const { etag } = await storage.uploadPartCopy(target, uploadId, part.partNumber, from, range);
         parts.push({ partNumber: part.partNumber, etag });
@@ -119,6 +145,43 @@ export class RenameDetector {
     } catch (err) {
       await storage.abortMultipart(target, uploadId).catch(() => undefined);
       throw err;
+    } finally {
+      // Completed or aborted: nothing is left to resume (a kill before this line: the next copy finds
+      // the upload gone on the server, NoSuchUpload, and starts afresh).
+      store.uploads.forget(uploadId);
     }
   }
+
+  /** The upload a killed copy (or upload) of this row left with the same plan, and the parts the server holds for it. */
+  private async interruptedCopy(
+    target: ObjectRef,
+    row: FileRow,
+    partSize: number,
+    partCount: number,
+  ): Promise<{ uploadId: string; parts: Map<number, { size: number; etag: string }> } | undefined> {
+    const recorded = this.o.store.uploads.forFile(row.id);
+    const fp = fingerprintOf(row);
+    if (
+      !recorded ||
+      recorded.bucket !== target.bucket ||
+      recorded.key !== target.key ||
+      recorded.partSize !== partSize ||
+      recorded.partCount !== partCount ||
+      (Object.keys(fp) as Array<keyof Fingerprint>).some((k) => recorded.fingerprint[k] !== fp[k])
+    ) {
+      return undefined;
+    }
+    try {
+      const listed = await this.o.storage.listParts(target, recorded.uploadId);
+      return { uploadId: recorded.uploadId, parts: new Map(listed.map((p) => [p.partNumber, p])) };
+    } catch (err) {
+      if (storageErrorCode(err) !== 'NoSuchUpload') throw err;
+      this.o.store.uploads.forget(recorded.uploadId);
+      return undefined;
+    }
+  }
+}
+
+function fingerprintOf(row: FileRow): Fingerprint {
+  return { size: row.size, mtimeNs: row.mtimeNs, ino: row.ino, dev: row.dev };
 }

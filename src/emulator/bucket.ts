@@ -51,8 +51,9 @@ export class Bucket {
   }
 
   /**
-   * OSS's answer to deleting or modifying an object under retention (its error-code reference,
-   * EC 0026-00000005; the Code string is as we understand it, unverified against a live bucket).
+   * OSS's answer to deleting or modifying an object under a locked retention policy: 409
+   * FileImmutable (OSS's retention-policy guide, alibabacloud.com/help/zh/oss/configure-retention-policies;
+   * EC 0026-00000005 in its error-code reference, which also lists 0026-00000202 for the same case).
    */
   refuseIfImmutable(key: string): void {
     if (!this.wormLocked || !this.objects.get(key)) return;

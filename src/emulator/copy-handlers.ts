@@ -3,6 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Crc64 } from '../lib/crc64.js';
+import { ossTime } from './xml.js';
 import { removeQuietly, tempFilePath } from './atomic-file.js';
 import { drainBody } from './body-reader.js';
 import type { Bucket } from './bucket.js';
@@ -80,7 +81,7 @@ export async function copyObject(ctx: RequestContext, bucket: Bucket): Promise<v
     'CopyObjectResult',
     [
       ['ETag', `"${meta.etag}"`],
-      ['LastModified', new Date(meta.lastModified).toISOString()],
+      ['LastModified', ossTime(meta.lastModified)],
     ],
     { etag: `"${meta.etag}"`, 'x-oss-hash-crc64ecma': meta.crc64 },
   );
@@ -137,7 +138,7 @@ export async function uploadPartCopy(ctx: RequestContext, bucket: Bucket, tempDi
       200,
       'CopyPartResult',
       [
-        ['LastModified', new Date(lastModified).toISOString()],
+        ['LastModified', ossTime(lastModified)],
         ['ETag', `"${etag}"`],
       ],
       { etag: `"${etag}"`, 'x-oss-hash-crc64ecma': crc.digest() },

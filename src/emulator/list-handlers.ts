@@ -5,7 +5,7 @@ import { ossErrors } from './oss-error.js';
 import type { RequestContext } from './request-context.js';
 import { sendXml } from './responses.js';
 import { compareUtf8 } from './utf8-order.js';
-import type { XmlElement } from './xml.js';
+import { ossTime, type XmlElement } from './xml.js';
 import { versionIdOf } from './object-store.js';
 import type { ObjectMeta } from './types.js';
 
@@ -47,7 +47,7 @@ function objectPage(ctx: RequestContext, bucket: Bucket, options: ListingOptions
       'Contents',
       [
         ['Key', encode(key)],
-        ['LastModified', new Date(meta.lastModified).toISOString()],
+        ['LastModified', ossTime(meta.lastModified)],
         ['ETag', `"${meta.etag}"`],
         ['Type', meta.objectType],
         ['Size', meta.size],
@@ -145,7 +145,7 @@ export async function listMultipartUploads(ctx: RequestContext, bucket: Bucket):
             ['Key', encode(u.key)],
             ['UploadId', u.uploadId],
             ['StorageClass', u.storageClass ?? 'Standard'],
-            ['Initiated', new Date(u.initiated).toISOString()],
+            ['Initiated', ossTime(u.initiated)],
           ],
         ] as const,
     ),
@@ -192,7 +192,7 @@ export async function listObjectVersions(ctx: RequestContext, bucket: Bucket): P
       ['Key', encode(key)],
       ['VersionId', versionIdOf(meta)],
       ['IsLatest', latest],
-      ['LastModified', new Date(meta.lastModified).toISOString()],
+      ['LastModified', ossTime(meta.lastModified)],
     ] as const;
     if (meta.deleteMarker) return ['DeleteMarker', [...common, ['Owner', OWNER]]] as const;
     return [

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { drainBody, readSmallBody, receiveBody } from './body-reader.js';
+import { ossTime } from './xml.js';
 import type { Bucket } from './bucket.js';
 import { uploadPartCopy } from './copy-handlers.js';
 import { crc64CombineAll } from '../lib/crc64.js';
@@ -82,7 +83,7 @@ export async function listParts(ctx: RequestContext, bucket: Bucket): Promise<vo
           'Part',
           [
             ['PartNumber', p.partNumber],
-            ['LastModified', new Date(p.lastModified).toISOString()],
+            ['LastModified', ossTime(p.lastModified)],
             ['ETag', `"${p.etag}"`],
             ['HashCrc64ecma', p.crc64],
             ['Size', p.size],

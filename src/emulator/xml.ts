@@ -40,3 +40,11 @@ export function elementTexts(xml: string, name: string): string[] {
   const pattern = new RegExp(`<${name}>([\\s\\S]*?)</${name}>`, 'g');
   return [...xml.matchAll(pattern)].map((m) => m[1]!);
 }
+
+/**
+ * A time in OSS's XML answers (LastModified, Initiated): ISO 8601 in whole seconds, `.000Z`, as OSS
+ * lists them; the same second as the object's Last-Modified header (which has no fraction).
+ */
+export function ossTime(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString();
+}

@@ -12,3 +12,4 @@ export { RestoreProgress, type RestoreRecord, type RestoredPart } from './restor
 export { VerifyRecords, type RecordedFile } from './verify-records.js';
 export { RemovedFiles, type RemovedFile } from './removed-files.js';
 export { HeldDeletes, type HeldDelete } from './held-deletes.js';
+export { OperatorPauses, OPERATOR_PAUSE_NOTE } from './operator-pauses.js';

@@ -151,6 +151,11 @@ const MIGRATIONS: ReadonlyArray<string> = [
      held_at  INTEGER NOT NULL,
      PRIMARY KEY (folder, rel_path)
    ) WITHOUT ROWID;`,
+  // 9: folders an operator paused (the status page), so a restart keeps them paused.
+  `CREATE TABLE IF NOT EXISTS operator_pauses (
+     folder    TEXT    PRIMARY KEY,
+     paused_at INTEGER NOT NULL
+   ) WITHOUT ROWID;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -6,6 +6,7 @@ import { type Db, openDatabase } from './database.js';
 import { FileQueue } from './file-queue.js';
 import { HeldDeletes } from './held-deletes.js';
 import { requireCurrentSchema } from './migrations.js';
+import { OperatorPauses } from './operator-pauses.js';
 import { RemovedFiles } from './removed-files.js';
 import { RestoreProgress } from './restore-progress.js';
 import { StatusReport } from './status-report.js';
@@ -22,6 +23,7 @@ export class StateStore {
   readonly verify: VerifyRecords;
   readonly removed: RemovedFiles;
   readonly heldDeletes: HeldDeletes;
+  readonly operatorPauses: OperatorPauses;
 
   private constructor(
     readonly path: string,
@@ -35,6 +37,7 @@ export class StateStore {
     this.verify = new VerifyRecords(db);
     this.removed = new RemovedFiles(db);
     this.heldDeletes = new HeldDeletes(db);
+    this.operatorPauses = new OperatorPauses(db);
   }
 
   static open(path: string): StateStore {

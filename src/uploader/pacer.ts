@@ -1,20 +1,32 @@
 import { abortableSleep } from './abortable-sleep.js';
 import type { LimiterClock } from './bandwidth-limiter.js';
 import { RetryAfterError } from './errors.js';
+import { DEFAULT_RETRY_MAX_TIME_MS } from './retry-policy.js';
 
 export interface PacingOptions {
   /** The first slow-down, and the delay below which a decaying one ends (full speed again). */
   minDelayMs: number;
   /** The longest spacing between request starts, whatever the endpoint says (a Retry-After excepted). */
   maxDelayMs: number;
+  /**
+   * The longest Retry-After obeyed; a longer one is cut to it. The pacer is shared and a first
+   * attempt waits its turn whatever its budget, so an unbounded one (a proxy asking for hours)
+   * would stall every request that long. The daemon sets it to oss.retry_max_time: a request never
+   * waits out more than the time it may keep trying.
+   */
+  maxRetryAfterMs: number;
 }
 
-export const DEFAULT_PACING: PacingOptions = { minDelayMs: 100, maxDelayMs: 30_000 };
+export const DEFAULT_PACING: PacingOptions = { minDelayMs: 100, maxDelayMs: 30_000, maxRetryAfterMs: DEFAULT_RETRY_MAX_TIME_MS };
 
-/** Pure: the delay after the endpoint pushed back (doubling from minDelayMs, capped; Retry-After is a floor). */
-export function raisedDelay(delayMs: number, err: unknown, { minDelayMs, maxDelayMs }: PacingOptions = DEFAULT_PACING): number {
+/** Pure: the delay after the endpoint pushed back (doubling from minDelayMs, capped; Retry-After, up to its cap, is a floor). */
+export function raisedDelay(
+  delayMs: number,
+  err: unknown,
+  { minDelayMs, maxDelayMs, maxRetryAfterMs }: PacingOptions = DEFAULT_PACING,
+): number {
   const doubled = Math.min(maxDelayMs, Math.max(minDelayMs, delayMs * 2));
-  return Math.max(doubled, err instanceof RetryAfterError ? err.retryAfterMs : 0);
+  return Math.max(doubled, err instanceof RetryAfterError ? Math.min(err.retryAfterMs, maxRetryAfterMs) : 0);
 }
 
 /** Pure: the delay after a success (three quarters; below minDelayMs it is over). */
@@ -46,11 +58,19 @@ export class Pacer {
   /** The earliest time the next request may start. */
   private nextStartAt = Number.NEGATIVE_INFINITY;
   private currentRegime = 0;
+  private readonly options: PacingOptions;
 
+  /** Options left out (or undefined, as an unset oss.retry_max_time) are DEFAULT_PACING's. */
   constructor(
-    private readonly options: PacingOptions = DEFAULT_PACING,
+    options: { [K in keyof PacingOptions]?: number | undefined } = {},
     readonly clock: LimiterClock = realClock,
-  ) {}
+  ) {
+    this.options = {
+      minDelayMs: options.minDelayMs ?? DEFAULT_PACING.minDelayMs,
+      maxDelayMs: options.maxDelayMs ?? DEFAULT_PACING.maxDelayMs,
+      maxRetryAfterMs: options.maxRetryAfterMs ?? DEFAULT_PACING.maxRetryAfterMs,
+    };
+  }
 
   /** The current spacing between request starts (0: full speed). */
   get delayMs(): number {

@@ -106,7 +106,7 @@ export interface RetryEvent {
 }
 
 /** How long one request keeps trying (its first attempt included) before its last error is thrown. */
-const DEFAULT_RETRY_MAX_TIME_MS = 120_000;
+export const DEFAULT_RETRY_MAX_TIME_MS = 120_000;
 
 export interface RetryPolicy {
   /**

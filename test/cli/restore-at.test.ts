@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/fixtures.js';
 import { createSyncFixture, type SyncFixture } from '../helpers/sync-fixture.js';
+import { waitFor } from '../helpers/wait.js';
 
 let fx: SyncFixture | undefined;
 const dirs: Array<{ remove(): void }> = [];
@@ -20,11 +21,13 @@ async function once(f: SyncFixture): Promise<string> {
   return p.stdout.join('\n');
 }
 
-/** A moment strictly between the run that just ended and the next write. */
+/**
+ * A moment strictly between the run that just ended and the next write, a second apart: OSS lists
+ * versions' times in whole seconds, so a write in the same second as `at` counts as at or before it.
+ */
 async function moment(): Promise<string> {
   const at = new Date().toISOString();
-  const start = Date.now();
-  while (Date.now() <= start + 1) await new Promise((resolve) => setImmediate(resolve));
+  await waitFor(() => Math.floor(Date.now() / 1000) > Math.floor(Date.parse(at) / 1000), { what: 'the next second' });
   return at;
 }
 

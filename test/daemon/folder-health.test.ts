@@ -31,6 +31,31 @@ describe('daemon and troublesome folders and files', () => {
     expect(await fx.remoteKeys('disk/')).toEqual(['disk/a.txt', 'disk/b/c.txt', 'disk/new.txt']);
   });
 
+  it('an operator pause outlives a restart: the folder stays paused (status shows it) until resumed', async () => {
+    fx = await createSyncFixture([{ name: 'main' }, { name: 'other' }]);
+    writeFileSync(join(fx.folder('other'), 'o.txt'), 'other');
+    const first = await fx.startDaemon('run');
+    expect(first.daemon.setOperatorPause('main', true)).toBe(true);
+    await first.daemon.stop();
+
+    writeFileSync(join(fx.folder('main'), 'a.txt'), 'written while paused');
+    const { daemon } = await fx.startDaemon('run');
+    await waitFor(async () => (await fx.remote('other/o.txt'))?.toString() === 'other', { what: 'the other folder synced' });
+    expect(daemon.unsyncedFolders().map((u) => `${u.folder}: ${u.reason}`)).toEqual([
+      'main: paused by an operator (resume it on the status page)',
+    ]);
+    const status = fx.spawnCli(['status', '--config', fx.configPath, '--json']);
+    expect((await status.exited).code).toBe(0);
+    const main = (
+      JSON.parse(status.stdout.join('\n')) as { folders: Array<{ folder: string; mode: string; note: string; queued: number }> }
+    ).folders.find((f) => f.folder === 'main');
+    expect(main).toMatchObject({ mode: 'paused', note: 'paused by an operator (resume it on the status page)', queued: 1 });
+    expect(await fx.remoteKeys('main/')).toEqual([]);
+
+    daemon.setOperatorPause('main', false);
+    await waitFor(async () => (await fx.remote('main/a.txt'))?.toString() === 'written while paused', { what: 'the upload once resumed' });
+  });
+
   it('shows a folder paused by an error every upload would hit, and no longer once a reload fixed it', async () => {
     fx = await createSyncFixture([{ name: 'main' }]);
     // A key the server does not know (e.g. disabled, then re-enabled by the operator).

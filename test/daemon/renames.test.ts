@@ -139,4 +139,41 @@ describe('renames and moves are copied on OSS, not uploaded again', () => {
     expect((await fx.remote('main/b.txt'))?.toString()).toBe('content');
     expect(logs.some((l) => l.includes('server-side copy failed; uploading the file instead'))).toBe(true);
   });
+
+  it('a part-by-part copy killed (kill -9) midway is resumed at restart: parts on the server are not copied again, no upload is left', async () => {
+    fx = await createSyncFixture([{ name: 'main', delete_policy: 'mirror' }]);
+    const env = { OSS_SYNC_FAILPOINT: 'copy-object-max:204800' }; // 200 KiB stands for 1 GiB
+    const body = randomBytes(450 * 1024);
+    writeFileSync(join(fx.folder('main'), 'big.bin'), body);
+    const first = fx.spawnCli(['run', '--config', fx.configPath], env);
+    await verifiedRow(fx, 'main', 'big.bin');
+    // The copy's third part hangs, so the kill surely lands midway through the part copies.
+    const hang = { match: { operation: 'UploadPartCopy', partNumber: 3 }, times: 1, action: { type: 'latency', ms: 20_000 } } as const;
+    fx.emu.emulator.faults.add(hang);
+    renameSync(join(fx.folder('main'), 'big.bin'), join(fx.folder('main'), 'moved.bin'));
+    await waitFor(() => traffic(fx).operations.filter((o) => o === 'UploadPartCopy main/moved.bin').length >= 2, {
+      what: 'two parts copied',
+    });
+    first.child.kill('SIGKILL');
+    expect((await first.exited).signal).toBe('SIGKILL');
+    const [interrupted] = (await fx.emu.client().listUploads({})).uploads ?? [];
+    expect(interrupted?.name).toBe('main/moved.bin');
+
+    fx.emu.emulator.requestLog.clear();
+    fx.spawnCli(['run', '--config', fx.configPath], env);
+    await verifiedRow(fx, 'main', 'moved.bin');
+    expect((await fx.remote('main/moved.bin'))?.equals(body)).toBe(true);
+    expect((await fx.emu.client().listUploads({})).uploads ?? []).toEqual([]);
+    const entries = fx.emu.emulator.requestLog.entries().filter((e) => e.key === 'main/moved.bin');
+    // The recorded upload was resumed: no new one, parts 1 and 2 not copied again, no byte uploaded.
+    expect(entries.filter((e) => e.operation === 'InitiateMultipartUpload' || e.operation === 'AbortMultipartUpload')).toEqual([]);
+    expect(
+      entries
+        .filter((e) => e.operation === 'UploadPartCopy')
+        .map((e) => e.partNumber)
+        .sort(),
+    ).toEqual([3, 4, 5]);
+    expect(entries.some((e) => e.operation === 'UploadPart' || e.operation === 'PutObject')).toBe(false);
+    expect(entries.find((e) => e.operation === 'CompleteMultipartUpload')?.uploadId).toBe(interrupted!.uploadId);
+  });
 });

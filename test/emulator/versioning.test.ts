@@ -147,3 +147,28 @@ describe('bucket versioning (real ali-oss client)', () => {
     expect((await client.getBucketVersions({})).objects).toEqual([]);
   });
 });
+
+describe('listing times (real ali-oss client)', () => {
+  // OSS lists whole seconds ("2012-02-24T08:42:32.000Z" in its ListObjects, ListObjectsV2 and
+  // ListObjectVersions references), like the seconds of its Last-Modified header.
+  const wholeSecond = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.000Z$/;
+
+  it('ListObjects, ListObjectsV2 and ListObjectVersions give LastModified in whole seconds, as OSS does', async () => {
+    emu = await startTestEmulator();
+    const client = emu.client();
+    const versions = client as unknown as VersionsClient;
+    await client.put('a.txt', Buffer.from('a'));
+    await versions.putBucketVersioning(emu.bucket, 'Enabled');
+    await client.put('b.txt', Buffer.from('b'));
+    await client.delete('b.txt');
+    const v1 = (await client.list({ 'max-keys': 100 }, {})).objects ?? [];
+    const v2 = (await client.listV2({ 'max-keys': '100' }, {})).objects ?? [];
+    const listedVersions = await versions.getBucketVersions({});
+    const times = [...v1, ...v2, ...listedVersions.objects, ...listedVersions.deleteMarker].map((o) => o.lastModified);
+    expect(times.length).toBe(5); // a in both listings; a, b and b's delete marker in the versions
+    for (const t of times) expect(t).toMatch(wholeSecond);
+    const head = await client.head('a.txt');
+    const a = v1.find((o) => o.name === 'a.txt')!;
+    expect(Date.parse(a.lastModified)).toBe(Date.parse((head.res.headers as Record<string, string>)['last-modified']!));
+  });
+});

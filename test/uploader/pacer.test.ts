@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { PermanentError, RetryAfterError, StorageError } from '../../src/uploader/errors.js';
 import { Pacer, decayedDelay, raisedDelay } from '../../src/uploader/pacer.js';
-import { defaultRetryPolicy } from '../../src/uploader/retry-policy.js';
+import { DEFAULT_RETRY_MAX_TIME_MS, defaultRetryPolicy } from '../../src/uploader/retry-policy.js';
 import { retryCall, withRetries } from '../../src/uploader/retrying-storage.js';
 import { MemoryStorage } from '../helpers/memory-storage.js';
 
-const pacing = { minDelayMs: 100, maxDelayMs: 1_000 };
+const pacing = { minDelayMs: 100, maxDelayMs: 1_000, maxRetryAfterMs: 60_000 };
+const anHour = 3_600_000;
 const slowDown = (): StorageError => new StorageError('UploadPart', 'b', 'k', 'SlowDown', 503, undefined);
 
 /** Time moves only when someone sleeps: the pacer's logic without real time. */
@@ -28,6 +29,10 @@ describe('pacing delay (pure)', () => {
     expect(raisedDelay(100, new RetryAfterError(5_000, { cause: slowDown() }), pacing)).toBe(5_000);
   });
 
+  it('a Retry-After longer than maxRetryAfterMs is cut to it (a proxy asking for hours must not stall every request)', () => {
+    expect(raisedDelay(100, new RetryAfterError(anHour, { cause: slowDown() }), pacing)).toBe(60_000);
+  });
+
   it('decays by a quarter per success, and below the minimum it is over', () => {
     expect(decayedDelay(400, pacing)).toBe(300);
     expect(decayedDelay(120, pacing)).toBe(0);
@@ -36,6 +41,27 @@ describe('pacing delay (pure)', () => {
 });
 
 describe('Pacer', () => {
+  it('obeys a Retry-After up to the default request time budget (oss.retry_max_time), or the one it is given', () => {
+    const byDefault = new Pacer(undefined, fakeClock());
+    byDefault.failed(byDefault.regime, new RetryAfterError(anHour, { cause: slowDown() }));
+    expect(byDefault.delayMs).toBe(DEFAULT_RETRY_MAX_TIME_MS);
+    const configured = new Pacer({ maxRetryAfterMs: 5_000 }, fakeClock());
+    configured.failed(configured.regime, new RetryAfterError(anHour, { cause: slowDown() }));
+    expect(configured.delayMs).toBe(5_000);
+  });
+
+  it('a request told to retry after an hour retries within its time budget', async () => {
+    const clock = fakeClock();
+    const pacer = new Pacer({ maxRetryAfterMs: 5_000 }, clock);
+    let calls = 0;
+    const result = await retryCall('PutObject', pacer, defaultRetryPolicy({ maxTimeMs: 10_000 }), undefined, async () => {
+      if (++calls === 1) throw new RetryAfterError(anHour, { cause: slowDown() });
+      return 'stored';
+    });
+    expect(result).toBe('stored');
+    expect(clock.t).toBe(5_000);
+  });
+
   it('at full speed lets every request start at once', () => {
     const pacer = new Pacer(pacing, fakeClock());
     expect(Array.from({ length: 16 }, () => pacer.reserve()!.waitMs)).toEqual(Array(16).fill(0));

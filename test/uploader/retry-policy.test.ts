@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FatalError, IntegrityError, PermanentError, RetryAfterError, StorageError } from '../../src/uploader/errors.js';
-import { classifyError } from '../../src/uploader/retry-policy.js';
+import { classifyError, isEndpointTrouble } from '../../src/uploader/retry-policy.js';
 
 const storageError = (code: string | undefined, status: number | undefined): StorageError =>
   new StorageError('UploadPart', 'bucket', 'key', code, status, 'req-1');
@@ -33,5 +33,10 @@ describe('classifyError', () => {
     }
     expect(classifyError(new PermanentError('no'))).toBe('permanent');
     expect(classifyError(new Error('a bug'))).toBe('permanent');
+  });
+
+  it('a delete or overwrite refused by a WORM retention policy (409 FileImmutable, OSS retention-policy docs) is permanent, no outage', () => {
+    expect(classifyError(storageError('FileImmutable', 409))).toBe('permanent');
+    expect(isEndpointTrouble(storageError('FileImmutable', 409))).toBe(false);
   });
 });

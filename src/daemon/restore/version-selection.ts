@@ -5,6 +5,8 @@ import type { ListedObject, ListedVersion, ObjectStorage } from '../../uploader/
  * written at or before `at`; a key whose newest such entry is a delete marker (deleted by then), or
  * that had no version yet, is left out. Needs a bucket whose versioning was enabled before `at`:
  * without it only current objects exist, and those written after `at` are not restored.
+ * OSS lists times in whole seconds: a version written in the same second as `at` counts as at or
+ * before it (within a second the order is OSS's listing order, newest first).
  */
 export function versionsAt(versions: readonly ListedVersion[], at: number): ListedObject[] {
   const chosen = new Map<string, { entry: ListedVersion; time: number }>();

@@ -1,0 +1,20 @@
+import { StoreTable } from './database.js';
+
+/** How status, the status page and `once` describe a folder an operator paused. */
+export const OPERATOR_PAUSE_NOTE = 'paused by an operator (resume it on the status page)';
+
+/**
+ * Folders an operator paused (the status page's pause button), kept in the database so a restarted
+ * daemon stays paused: an operator who stopped a folder's uploads must not see them start again
+ * because systemd restarted the service. Only a resume ends a pause.
+ */
+export class OperatorPauses extends StoreTable {
+  set(folder: string, paused: boolean, now = Date.now()): void {
+    if (paused) this.sql('INSERT OR IGNORE INTO operator_pauses (folder, paused_at) VALUES (?, ?)').run(folder, now);
+    else this.sql('DELETE FROM operator_pauses WHERE folder = ?').run(folder);
+  }
+
+  folders(): Set<string> {
+    return new Set(this.sql('SELECT folder FROM operator_pauses').pluck().all() as string[]);
+  }
+}
