@@ -87,6 +87,11 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   private operatorPauses = new Set<string>();
   /** When each folder last finished a reconcile walk without error (epoch ms; the start-up walk included). */
   readonly lastReconciledAt = new Map<string, number>();
+  /**
+   * Retries no listener heard: boot resumes uploads before `run` attaches /metrics, and a retry then
+   * must still be counted. Kept until taken (at most a start-up's worth).
+   */
+  private unheardRetries: RetryEvent[] = [];
   /** When the last stale-upload cleanup finished (epoch ms), for /metrics. */
   lastCleanupAt: number | undefined;
   /** The first state database failure, if any: the daemon stops on it (see onStoreError). */
@@ -296,7 +301,9 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       storage: this.options.storage,
       outlastOutages: this.options.mode === 'run',
       folder: (name) => this.folders.get(name)?.folder,
-      onRetry: (event) => this.emit('retry', event),
+      onRetry: (event) => {
+        if (!this.emit('retry', event) && this.unheardRetries.length < 1000) this.unheardRetries.push(event);
+      },
       onCredentialsWarn: (message) => {
         logger.warn(message);
         this.recordCredentials();
@@ -472,6 +479,11 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     this.emit('operatorPause', folder, paused);
     if (!paused) this.scheduler.kick();
     return true;
+  }
+
+  /** The retries that happened before anyone listened to 'retry' (each handed out once). */
+  takeUnheardRetries(): RetryEvent[] {
+    return this.unheardRetries.splice(0);
   }
 
   /** Queues parked files again (like `oss-sync retry`), at once. Returns how many. */

@@ -95,6 +95,7 @@ export class LiveState extends EventEmitter<LiveStateEvents> {
     const onOperatorPause = (): void => this.sample();
     daemon.on('retry', onRetry).on('fatal', onFatal).on('storeFailed', onStoreFailed).on('reconciled', onReconciled);
     daemon.on('operatorPause', onOperatorPause);
+    for (const e of daemon.takeUnheardRetries()) this.onRetry(e);
     this.detach = () => {
       daemon.off('retry', onRetry).off('fatal', onFatal).off('storeFailed', onStoreFailed).off('reconciled', onReconciled);
       daemon.off('operatorPause', onOperatorPause);
