@@ -82,7 +82,9 @@ export async function startHttpServer(handler: Handler): Promise<TestHttpServer>
         .then(
           ({ status, body }) => res.writeHead(status, { 'content-type': 'application/json' }).end(body),
           (err: unknown) => res.writeHead(500).end(String(err)),
-        );
+        )
+        // The test may have closed the server (and this socket) while a slow handler waited.
+        .catch(() => undefined);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
