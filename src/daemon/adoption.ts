@@ -80,8 +80,9 @@ export class Adoption {
     const rows = queue.queuedIn(folder.name);
     let batch: VerifiedFile[] = [];
     let adopted = 0;
-    // Several files at once: a large file's reads and a multipart object's HEAD wait on I/O. A small
-    // file is read, hashed and checked synchronously (a few system calls of microseconds).
+    // Several files at once: while one's after-read lstat (a large file's reads, a multipart object's
+    // HEAD) waits on the thread pool, this thread reads the next; on busy cores that beats a wholly
+    // synchronous pass, which spends less CPU but gets a smaller share of it (bench/NOTES.md).
     await forEachLimit(rows, READS_AT_ONCE, async (row) => {
       const result = await this.match(row, folder, listing.get(row.key)).catch(() => undefined);
       if (!result) return;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, lstatSync, readSync } from 'node:fs';
+import { closeSync, createReadStream, readSync } from 'node:fs';
+import { lstat } from 'node:fs/promises';
 import { Crc64 } from '../lib/crc64.js';
 import type { Fingerprint } from '../store/index.js';
 import { openFolderFile, type FolderFile } from '../uploader/index.js';
@@ -45,9 +46,7 @@ export async function contentDigests(file: FolderFile, expectedSize: number): Pr
       md5.update(chunk as Buffer);
     }
   }
-  // Synchronous, as openFolderFile is: a few microseconds, where the promise form costs adoption
-  // (10,000 small files) several times its reads on the main thread (bench/NOTES.md).
-  const after = lstatSync(file.path, { bigint: true });
+  const after = await lstat(file.path, { bigint: true });
   const stable = after.size === before.size && after.mtimeNs === before.mtimeNs && after.ino === before.ino;
   if (!stable) return undefined;
   return {
