@@ -26,73 +26,74 @@ export interface AdoptionOptions {
  * batches; the others go up as usual.
  */
 export class Adoption {
-  /** Per folder: the listing made before its start-up walk, until adoptQueued() used it. */
-  private readonly listings = new Map<string, Map<string, ListedObject>>();
+  /** Per folder: the listing started before its start-up walk (undefined: nothing listed), until adoptQueued() used it. */
+  private readonly listings = new Map<string, Promise<Map<string, ListedObject> | undefined>>();
 
   constructor(private readonly o: AdoptionOptions) {}
 
   /**
    * Lists the folder's prefix when the store knows none of its files (undefined when it knows some:
    * decided at once, before a walk records any); resolves true when there is something to adopt
-   * from (then adoptQueued() must follow the walk). Never rejects: adoption only saves bytes.
+   * from (then adoptQueued() must follow the walk). A second call joins the listing the first one
+   * started: the daemon starts it first thing at boot, so it runs during the rest of the start-up.
+   * Never rejects: adoption only saves bytes.
    */
   listFolder(folder: FolderConfig): Promise<boolean> | undefined {
-    if (this.o.store.queue.countFor(folder.name) > 0) return undefined;
-    return this.list(folder);
+    let listing = this.listings.get(folder.name);
+    if (!listing) {
+      if (this.o.store.queue.countFor(folder.name) > 0) return undefined;
+      listing = this.list(folder);
+      this.listings.set(folder.name, listing);
+    }
+    return listing.then((objects) => objects !== undefined);
   }
 
-  private async list(folder: FolderConfig): Promise<boolean> {
+  private async list(folder: FolderConfig): Promise<Map<string, ListedObject> | undefined> {
     const started = Date.now();
     try {
       const objects = await this.o.storage.listObjects(folder.bucket, folder.prefix);
-      if (objects.length === 0) return false;
-      this.listings.set(folder.name, new Map(objects.map((o) => [o.key, o])));
+      if (objects.length === 0) return undefined;
       this.o.logger.info('listed the folder prefix: files already there are adopted, not uploaded', {
         folder: folder.name,
         objects: objects.length,
         ms: Date.now() - started,
       });
-      return true;
+      return new Map(objects.map((o) => [o.key, o]));
     } catch (err) {
       this.o.logger.warn('cannot list the folder prefix; every file is uploaded', { folder: folder.name, error: err as Error });
-      return false;
+      return undefined;
     }
   }
 
   /**
-   * After the start-up walk, while the folder's queue is not worked on: claims its due files, records
-   * those OSS already holds as verified and puts the others back in the queue.
+   * After the start-up walk, while the folder's queue is not worked on: records its queued files
+   * OSS already holds as verified; the others stay queued as they were (held back to settle or not).
    */
   async adoptQueued(folder: FolderConfig): Promise<void> {
-    const listing = this.listings.get(folder.name);
-    if (!listing) return;
+    const listing = await this.listings.get(folder.name);
     this.listings.delete(folder.name);
+    if (!listing) return;
     const { queue } = this.o.store;
     const started = Date.now();
-    // Files held back to settle are looked at too (their object either holds their bytes or not);
-    // those not adopted go back with their due time.
-    const rows = queue.claimDue(Number.MAX_SAFE_INTEGER, { folders: [folder.name], now: Number.MAX_SAFE_INTEGER });
+    // Not claimed (a claim and its undoing cost more than the reads): the queue waits for this.
+    // Files held back to settle are looked at too: their object either holds their bytes or not.
+    const rows = queue.queuedIn(folder.name);
     let batch: VerifiedFile[] = [];
     let adopted = 0;
-    // Several reads at once: each file's open, read and lstat wait on the thread pool, not the CPU.
+    // Several files at once: while one's after-read lstat (a large file's reads, a multipart object's
+    // HEAD) waits on the thread pool, this thread reads the next; on busy cores that beats a wholly
+    // synchronous pass, which spends less CPU but gets a smaller share of it (bench/NOTES.md).
     await forEachLimit(rows, READS_AT_ONCE, async (row) => {
-      if (row.state === 'deleting') {
-        queue.releaseDeleteLease(row.id);
-        return;
-      }
       const result = await this.match(row, folder, listing.get(row.key)).catch(() => undefined);
-      if (!result) {
-        queue.requeueChanged(row.id, row.generation, row.nextAttemptAt);
-        return;
-      }
+      if (!result) return;
       batch.push({ id: row.id, generation: row.generation, result });
       adopted++;
       if (batch.length >= BATCH) {
-        queue.markVerifiedAll(batch);
+        queue.markAdopted(batch);
         batch = [];
       }
     });
-    queue.markVerifiedAll(batch);
+    queue.markAdopted(batch);
     this.o.logger.info('adopted files OSS already holds; nothing uploaded for them', {
       folder: folder.name,
       adopted,

@@ -215,6 +215,9 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     this.store.daemon.register({ pid: process.pid, version: this.options.version, configPath: this.config.sourcePath });
     this.buildTransfer();
     this.operatorPauses = this.store.operatorPauses.folders(); // before the scheduler's first claim
+    // Adoption's listings go out first, before the requests below: they run during the rest of the start-up and the
+    // walks, and a folder's adoption waits for its own (a folder whose root is missing keeps its listing unused).
+    for (const folder of this.config.folders) void this.stack.serverSide.listFolder(folder);
     // Not awaited: a request per bucket must not hold up the start (it is only logged and shown).
     void detectVersioning(
       this.stack.storage,

@@ -124,6 +124,12 @@ export class FileQueue extends StoreTable {
     return keys;
   }
 
+  /** Adoption: the folder's queued files, not claimed, in the order they were queued (a directory's files together). */
+  queuedIn(folder: string): FileRow[] {
+    const select = this.sql(`SELECT * FROM files WHERE folder = ? AND state = 'queued' ORDER BY id`).safeIntegers(true);
+    return (select.all(folder) as Record<string, unknown>[]).map(toFileRow);
+  }
+
   /** How many files of a folder the store knows (to pick a watcher backend before walking). */
   countFor(folder: string): number {
     return this.sql('SELECT count(*) FROM files WHERE folder = ?').pluck().get(folder) as number;
@@ -281,14 +287,26 @@ export class FileQueue extends StoreTable {
     })();
   }
 
-  private applyVerified({ id, generation, result }: VerifiedFile, now: number): void {
+  /**
+   * Adoption: queued files whose object OSS already holds, recorded as verified in ONE transaction,
+   * without a claim (their folder's queue is not worked on meanwhile). A file observed again since
+   * it was read (its generation moved on) stays queued for its new content.
+   */
+  markAdopted(files: readonly VerifiedFile[], now = Date.now()): void {
+    this.db.transaction(() => {
+      for (const file of files) this.applyVerified(file, now, 'queued');
+    })();
+  }
+
+  /** `from`: the state the row must still be in (claimed by a worker, or queued for adoption). */
+  private applyVerified({ id, generation, result }: VerifiedFile, now: number, from: 'uploading' | 'queued' = 'uploading'): void {
     if (result.uploadId) this.sql('DELETE FROM uploads WHERE upload_id = ?').run(result.uploadId);
     const fp = result.fingerprint;
     const done = this.sql(
       `UPDATE files SET state = 'verified', uploaded_at = @now, remote_etag = @etag, remote_crc64 = @crc64, remote_size = @size,
            attempts = 0, last_error = NULL, next_attempt_at = 0, bytes_done = @size,
            size = @size, mtime_ns = @mtimeNs, ino = @ino, dev = @dev
-         WHERE id = @id AND generation = @generation AND state = 'uploading' AND bucket = @bucket AND remote_key = @key`,
+         WHERE id = @id AND generation = @generation AND state = '${from}' AND bucket = @bucket AND remote_key = @key`,
     ).run({
       now,
       etag: result.etag,
@@ -302,7 +320,7 @@ export class FileQueue extends StoreTable {
       bucket: result.bucket,
       key: result.key,
     });
-    if (done.changes === 0) {
+    if (done.changes === 0 && from === 'uploading') {
       // Changed while uploading (new content, or a new target key): queue it again. What was
       // uploaded is remembered only if it went to the row's current target.
       this.sql(

@@ -20,6 +20,19 @@ async function allVerified(fx: SyncFixture, folder: string, count: number): Prom
   );
 }
 
+/** A fixture whose folder `main` holds `count` files OSS already holds (put by another client), the request log cleared. */
+async function filesAlreadyOnOss(count: number): Promise<SyncFixture> {
+  const fx = await createSyncFixture([{ name: 'main' }]);
+  const client = fx.emu.client();
+  for (let i = 0; i < count; i++) {
+    const body = Buffer.from(`file ${i}`);
+    writeFileSync(join(fx.folder('main'), `f${i}.txt`), body);
+    await client.put(`main/f${i}.txt`, body);
+  }
+  fx.emu.emulator.requestLog.clear();
+  return fx;
+}
+
 describe('adoption: files OSS already holds are recorded, not uploaded again', () => {
   let fx: SyncFixture;
   afterEach(async () => fx?.cleanup());
@@ -46,17 +59,23 @@ describe('adoption: files OSS already holds are recorded, not uploaded again', (
   });
 
   it('a new machine over old data (an empty store, objects already there) uploads nothing', async () => {
-    fx = await createSyncFixture([{ name: 'main' }]);
-    const client = fx.emu.client();
-    for (let i = 0; i < 5; i++) {
-      const body = Buffer.from(`file ${i}`);
-      writeFileSync(join(fx.folder('main'), `f${i}.txt`), body);
-      await client.put(`main/f${i}.txt`, body);
-    }
-    fx.emu.emulator.requestLog.clear();
+    fx = await filesAlreadyOnOss(5);
     await fx.startDaemon('run');
     await allVerified(fx, 'main', 5);
     const operations = fx.emu.emulator.requestLog.entries().map((e) => e.operation);
     expect(operations.filter((o) => o === 'PutObject')).toEqual([]);
+  });
+
+  it('the prefix is listed first thing at start-up, not after the clean-up of stale multipart uploads', async () => {
+    fx = await filesAlreadyOnOss(3);
+    // The clean-up's listing answers slowly: the adoption's listing must not wait for it.
+    fx.emu.emulator.faults.add({ match: { operation: 'ListMultipartUploads' }, times: Infinity, action: { type: 'latency', ms: 1500 } });
+    await fx.startDaemon('run');
+    await allVerified(fx, 'main', 3);
+    const entries = fx.emu.emulator.requestLog.entries();
+    const listing = entries.find((e) => e.operation === 'ListObjectsV2')!;
+    const cleanup = entries.find((e) => e.operation === 'ListMultipartUploads')!;
+    expect(listing.time).toBeLessThan(cleanup.time + cleanup.durationMs);
+    expect(entries.filter((e) => e.operation === 'PutObject')).toEqual([]);
   });
 });

@@ -85,6 +85,30 @@ describe('FileQueue', () => {
     expect(store.queue.find('f', 'c')).toMatchObject({ state: 'verified', remoteEtag: '"E"' });
   });
 
+  it('adopts queued files without a claim; one observed again since it was read stays queued', () => {
+    const { store } = ctx;
+    store.queue.observe('f', [obs('a'), obs('b'), obs('c')]);
+    store.queue.observe('g', [obs('other')]);
+    const rows = store.queue.queuedIn('f');
+    expect(rows.map((r) => [r.relPath, r.state])).toEqual([
+      ['a', 'queued'],
+      ['b', 'queued'],
+      ['c', 'queued'],
+    ]);
+    store.queue.observe('f', [obs('b', { size: 99 })]); // b written again while it was read
+    store.queue.markAdopted(
+      rows.map((r) => ({
+        id: r.id,
+        generation: r.generation,
+        result: { bucket: r.bucket, key: r.key, etag: '"E"', crc64: '1', fingerprint: r },
+      })),
+    );
+    expect(store.queue.find('f', 'a')).toMatchObject({ state: 'verified', remoteEtag: '"E"', remoteCrc64: '1', remoteSize: 10 });
+    expect(store.queue.find('f', 'b')).toMatchObject({ state: 'queued', size: 99, remoteEtag: null }); // its new content goes up
+    expect(store.queue.find('f', 'c')).toMatchObject({ state: 'verified' });
+    expect(store.queue.queuedIn('f').map((r) => r.relPath)).toEqual(['b']);
+  });
+
   it('forgets the multipart record in the same transaction that marks the file verified', () => {
     const { store } = ctx;
     store.queue.observe('f', [obs('a')]);
