@@ -26,8 +26,14 @@ export interface AdoptionOptions {
  * batches; the others go up as usual.
  */
 export class Adoption {
-  /** Per folder: the listing started before its start-up walk (undefined: nothing listed), until adoptQueued() used it. */
-  private readonly listings = new Map<string, Promise<Map<string, ListedObject> | undefined>>();
+  /**
+   * Per folder: the listing started before its start-up walk (undefined: nothing listed), until
+   * adoptQueued() used it, with the bucket and prefix it lists.
+   */
+  private readonly listings = new Map<
+    string,
+    { bucket: string; prefix: string; objects: Promise<Map<string, ListedObject> | undefined> }
+  >();
 
   constructor(private readonly o: AdoptionOptions) {}
 
@@ -39,13 +45,19 @@ export class Adoption {
    * Never rejects: adoption only saves bytes.
    */
   listFolder(folder: FolderConfig): Promise<boolean> | undefined {
+    // Invariant: a listing is joined only while the store still knows none of the folder's files and
+    // only for the bucket and prefix it lists. One left unused (the root was missing at start) is
+    // otherwise joined by a later start of the folder: hours old, or of the bucket a reload left.
     let listing = this.listings.get(folder.name);
-    if (!listing) {
-      if (this.o.store.queue.countFor(folder.name) > 0) return undefined;
-      listing = this.list(folder);
+    if (this.o.store.queue.countFor(folder.name) > 0) {
+      this.listings.delete(folder.name);
+      return undefined;
+    }
+    if (listing?.bucket !== folder.bucket || listing.prefix !== folder.prefix) {
+      listing = { bucket: folder.bucket, prefix: folder.prefix, objects: this.list(folder) };
       this.listings.set(folder.name, listing);
     }
-    return listing.then((objects) => objects !== undefined);
+    return listing.objects.then((objects) => objects !== undefined);
   }
 
   private async list(folder: FolderConfig): Promise<Map<string, ListedObject> | undefined> {
@@ -70,7 +82,7 @@ export class Adoption {
    * OSS already holds as verified; the others stay queued as they were (held back to settle or not).
    */
   async adoptQueued(folder: FolderConfig): Promise<void> {
-    const listing = await this.listings.get(folder.name);
+    const listing = await this.listings.get(folder.name)?.objects;
     this.listings.delete(folder.name);
     if (!listing) return;
     const { queue } = this.o.store;

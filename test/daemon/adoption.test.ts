@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/index.js';
+import { Daemon } from '../../src/daemon/daemon.js';
+import { Logger } from '../../src/lib/logger.js';
 import { createSyncFixture, type SyncFixture } from '../helpers/sync-fixture.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -35,7 +38,12 @@ async function filesAlreadyOnOss(count: number): Promise<SyncFixture> {
 
 describe('adoption: files OSS already holds are recorded, not uploaded again', () => {
   let fx: SyncFixture;
-  afterEach(async () => fx?.cleanup());
+  let stopDaemon: (() => Promise<unknown>) | undefined;
+  afterEach(async () => {
+    await stopDaemon?.();
+    stopDaemon = undefined;
+    await fx?.cleanup();
+  });
 
   it('after the state database is lost: one listing, a HEAD only for the multipart object, no upload', async () => {
     fx = await createSyncFixture([{ name: 'main' }]);
@@ -77,5 +85,40 @@ describe('adoption: files OSS already holds are recorded, not uploaded again', (
     const cleanup = entries.find((e) => e.operation === 'ListMultipartUploads')!;
     expect(listing.time).toBeLessThan(cleanup.time + cleanup.durationMs);
     expect(entries.filter((e) => e.operation === 'PutObject')).toEqual([]);
+  });
+
+  it('a listing made at boot for a folder whose root was missing is not used after a reload moved the folder to another bucket', async () => {
+    fx = await createSyncFixture([{ name: 'main' }], {}, { buckets: ['test-bucket', 'second'] });
+    await fx.emu.client().put('main/a.txt', Buffer.from('hello'));
+    const config = loadConfig(fx.configPath);
+    // The disk goes away between the config check and the start: the boot listing is made, not used.
+    rmSync(fx.folder('main'), { recursive: true });
+    const daemon = await Daemon.start({ config, logger: new Logger({ level: 'error', write: () => {} }), version: 'test', mode: 'run' });
+    stopDaemon = () => daemon.stop();
+    await waitFor(() => fx.emu.emulator.requestLog.entries().some((e) => e.operation === 'ListObjectsV2'), { what: 'the boot listing' });
+
+    mkdirSync(fx.folder('main'));
+    writeFileSync(join(fx.folder('main'), 'a.txt'), 'hello');
+    fx.writeConfig([{ name: 'main', more: { bucket: 'second' } }]);
+    await daemon.reload(loadConfig(fx.configPath));
+
+    await waitFor(
+      () => {
+        const store = fx.openStore();
+        try {
+          const row = store.queue.find('main', 'a.txt');
+          return row?.state === 'verified' && row.bucket === 'second';
+        } finally {
+          store.close();
+        }
+      },
+      { what: 'a.txt recorded as uploaded to the second bucket' },
+    );
+    // What the record claims must be there: the first bucket's object says nothing about the second.
+    const held = await fx.emu
+      .client({ bucket: 'second' })
+      .get('main/a.txt')
+      .catch((err: { code?: string }) => err.code);
+    expect(typeof held === 'string' ? held : (held.content as Buffer).toString()).toBe('hello');
   });
 });

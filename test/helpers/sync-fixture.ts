@@ -63,9 +63,10 @@ export interface CliProcess {
 export async function createSyncFixture(
   folders: FolderSpec[] = [{ name: 'main' }],
   extra: Record<string, unknown> = {},
+  emulatorOptions: Parameters<typeof startTestEmulator>[0] = {},
 ): Promise<SyncFixture> {
   const dir = tempDir('oss-sync-e2e-');
-  const emu = await startTestEmulator();
+  const emu = await startTestEmulator(emulatorOptions);
   const configPath = join(dir.path, 'config.yaml');
   const stateDb = join(dir.path, 'state', 'state.db');
   const running: Array<() => Promise<void>> = [];
