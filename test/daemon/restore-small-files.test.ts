@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runRestore, type RestoreRunOptions } from '../../src/daemon/restore/restore-run.js';
@@ -66,5 +66,29 @@ describe('restore of small objects', () => {
     expect(summary.entries[0]).toMatchObject({ action: 'failed' });
     expect(summary.entries[0]!.detail).toContain(`cannot write ${join(to.path, '.blocked.txt.oss-sync-restore.part')}`);
     expect(existsSync(join(to.path, 'blocked.txt'))).toBe(false);
+  });
+
+  // A local user who can write into --to plants a link at the temporary name: a restore (often run
+  // as root) must not write the object's bytes through it into a file outside --to.
+  it.each([
+    ['a small object', 10],
+    ['an object fetched whole', 200 * 1024],
+    ['an object fetched in ranges', (3 << 20) + 5],
+  ])('writes %s through no symlink planted at its temporary name', async (_what, size) => {
+    const outside = tempDir('oss-sync-restore-outside-');
+    try {
+      const victim = join(outside.path, 'precious');
+      writeFileSync(victim, 'precious\n');
+      await emu.client().put('p/victim.bin', Buffer.alloc(size, 0x61));
+      symlinkSync(victim, join(to.path, '.victim.bin.oss-sync-restore.part'));
+      const summary = await restore();
+      expect(readFileSync(victim, 'utf8')).toBe('precious\n');
+      expect(summary.entries).toHaveLength(1);
+      expect(summary.entries[0]).toMatchObject({ action: 'failed' });
+      expect(summary.entries[0]!.detail).toContain(join(to.path, '.victim.bin.oss-sync-restore.part'));
+      expect(existsSync(join(to.path, 'victim.bin'))).toBe(false);
+    } finally {
+      outside.remove();
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { chmod, type FileHandle, mkdir, open, realpath, rename, rm, stat, utimes } from 'node:fs/promises';
+import { constants, createReadStream } from 'node:fs';
+import { type FileHandle, mkdir, open, realpath, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, isAbsolute } from 'node:path';
 import { Crc64, crc64, crc64CombineAll } from '../../lib/crc64.js';
 import type { RestoredPart, RestoreProgress } from '../../store/index.js';
@@ -68,6 +68,13 @@ export async function downloadFile(deps: DownloadDeps, job: DownloadJob, setting
   }
 }
 
+/**
+ * How a temporary file is opened for writing ('w', and never through a symlink). Invariant: bytes are
+ * written only into --to: anyone who can write there can plant a link at the temporary name, and a
+ * restore (often run as root) would otherwise truncate and fill the file it points to, anywhere.
+ */
+const WRITE_TEMP = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW;
+
 /** The temporary name: hidden, and '.part' so that a watched folder's default ignores skip it. */
 export function tempPathFor(target: string): string {
   const name = basename(target);
@@ -95,7 +102,7 @@ async function downloadSmall(deps: DownloadDeps, job: DownloadJob, temp: string,
   // Created while the GET is under way, as ali-oss get() to a file does: creating a file costs the
   // kernel about as much as a small GET (measured: ~0.7 ms of CPU on the bench disk, 25x tmpfs),
   // and in the thread pool it overlaps the network instead of following it (bench/NOTES.md).
-  const opening = open(temp, 'w').catch((err: unknown) => {
+  const opening = open(temp, WRITE_TEMP).catch((err: unknown) => {
     throw new LocalWriteError(`cannot write ${temp}: ${(err as Error).message}`, { cause: err });
   });
   opening.catch(() => undefined); // a GET failing first still owns the error; finally awaits this
@@ -160,10 +167,7 @@ async function writeVerified(fh: FileHandle, temp: string, target: string, body:
   try {
     let off = 0;
     while (off < body.length) off += (await fh.write(body, off, body.length - off)).bytesWritten;
-    const mode = permissionBits(meta.mode);
-    if (mode !== undefined) await fh.chmod(mode);
-    const mtime = mtimeSeconds(meta.mtime);
-    if (mtime !== undefined) await fh.utimes(new Date(), mtime);
+    await setFileMeta(fh, meta);
     await fh.close();
     await rename(temp, target);
   } catch (err) {
@@ -175,7 +179,7 @@ async function downloadWhole(deps: DownloadDeps, job: DownloadJob, temp: string,
   const ref = { bucket: job.bucket, key: job.key, versionId: job.versionId };
   let lastError: unknown;
   for (let attempt = 1; attempt <= settings.attempts; attempt++) {
-    const fh = await open(temp, 'w');
+    const fh = await open(temp, WRITE_TEMP);
     let renamed = false;
     try {
       const download = await deps.storage.get(ref, { signal: settings.signal, timeoutMs: settings.timeoutMs });
@@ -187,8 +191,8 @@ async function downloadWhole(deps: DownloadDeps, job: DownloadJob, temp: string,
       }
       // No fsync for a file fetched whole: it cost 3-4x the restore time of small files here, and a
       // power cut can only leave a file whose CRC-64 differs, which the next run finds and names.
+      await setFileMeta(fh, download.meta);
       await fh.close();
-      await setFileMeta(temp, download.meta);
       await rename(temp, job.target);
       renamed = true;
       return { bytes: download.contentLength, resumedBytes: 0 };
@@ -232,7 +236,7 @@ async function downloadRanged(deps: DownloadDeps, job: DownloadJob, temp: string
     (await sizeOf(temp)) === info.size;
   let resumedBytes = 0;
   if (sameObject) {
-    fh = await open(temp, 'r+');
+    fh = await open(temp, constants.O_RDWR | constants.O_NOFOLLOW);
     // Parts recorded by the killed run are read back: only those whose bytes still have the CRC-64
     // recorded when they were written count (the temporary file is ours, but not locked).
     const bad: number[] = [];
@@ -249,7 +253,7 @@ async function downloadRanged(deps: DownloadDeps, job: DownloadJob, temp: string
     deps.onBytes?.(resumedBytes);
   } else {
     deps.progress.begin(record);
-    fh = await open(temp, 'w');
+    fh = await open(temp, WRITE_TEMP);
     await fh.truncate(info.size);
   }
 
@@ -291,8 +295,8 @@ async function downloadRanged(deps: DownloadDeps, job: DownloadJob, temp: string
     }
     // No fsync, as for whole files: the bytes are checked, and a power cut can only leave a file
     // whose CRC-64 differs, which the next run finds (and names) instead of trusting it.
+    await setFileMeta(fh, info.meta);
     await fh.close();
-    await setFileMeta(temp, info.meta);
     await rename(temp, job.target);
     renamed = true;
     deps.progress.finish(job.target);
@@ -442,11 +446,12 @@ function requireCrc(job: DownloadJob, crc64: string | undefined): string {
  * The mode and mtime the uploader recorded (x-oss-meta-mode, x-oss-meta-mtime); without them the
  * file keeps the umask's mode and the time of the restore.
  */
-async function setFileMeta(path: string, meta: Record<string, string>): Promise<void> {
+async function setFileMeta(fh: FileHandle, meta: Record<string, string>): Promise<void> {
+  // Through the descriptor, not the path: the name could be a link by now (see WRITE_TEMP).
   const mode = permissionBits(meta.mode);
-  if (mode !== undefined) await chmod(path, mode);
+  if (mode !== undefined) await fh.chmod(mode);
   const seconds = mtimeSeconds(meta.mtime);
-  if (seconds !== undefined) await utimes(path, new Date(), seconds);
+  if (seconds !== undefined) await fh.utimes(new Date(), seconds);
 }
 
 /**
