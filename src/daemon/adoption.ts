@@ -45,6 +45,10 @@ export class Adoption {
    * Never rejects: adoption only saves bytes.
    */
   listFolder(folder: FolderConfig): Promise<boolean> | undefined {
+    // An object already at the key may lack the folder's encryption or tags (nothing in a listing
+    // shows them): recorded as this folder's backup, it would stay unencrypted or untagged. Such
+    // folders upload instead, as renames copy nothing for them.
+    if (folder.encryption !== undefined || folder.tags !== undefined) return undefined;
     // Invariant: a listing is joined only while the store still knows none of the folder's files and
     // only for the bucket and prefix it lists. One left unused (the root was missing at start) is
     // otherwise joined by a later start of the folder: hours old, or of the bucket a reload left.

@@ -124,4 +124,17 @@ describe('adoption: files OSS already holds are recorded, not uploaded again', (
       );
     expect(held).toBe('hello');
   });
+
+  it('a folder with encryption or tags adopts nothing: an object already there without them is uploaded again', async () => {
+    fx = await createSyncFixture([{ name: 'main', more: { server_side_encryption: 'AES256', tags: { host: 'a' } } }]);
+    writeFileSync(join(fx.folder('main'), 'a.txt'), 'same bytes');
+    await fx.emu.client().put('main/a.txt', Buffer.from('same bytes')); // put by another client: neither
+    fx.emu.emulator.requestLog.clear();
+    await fx.startDaemon('run');
+    await allVerified(fx, 'main', 1);
+    const operations = fx.emu.emulator.requestLog.entries().map((e) => e.operation);
+    expect(operations.filter((o) => o === 'PutObject')).toEqual(['PutObject']);
+    const head = await fx.emu.client().head('main/a.txt');
+    expect(head.res.headers).toMatchObject({ 'x-oss-server-side-encryption': 'AES256', 'x-oss-tagging-count': '1' });
+  });
 });
