@@ -30,6 +30,14 @@ const COMMANDS: Record<string, { summary: string; run: Command }> = {
     run: async (argv) => (await import('./cleanup-command.js')).runCleanupCommand(argv),
   },
   retry: { summary: 're-queue failed files', run: async (argv) => (await import('./retry-command.js')).runRetryCommand(argv) },
+  pause: {
+    summary: "stop uploading a folder's files until resumed (kept across restarts)",
+    run: async (argv) => (await import('./pause-command.js')).runPauseCommand('pause', argv),
+  },
+  resume: {
+    summary: 'resume a paused folder',
+    run: async (argv) => (await import('./pause-command.js')).runPauseCommand('resume', argv),
+  },
   verify: {
     summary: 'check the bucket against the state database and the local files',
     run: async (argv) => (await import('./verify-command.js')).runVerifyCommand(argv),

@@ -214,6 +214,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     if (resumed > 0) logger.info('resuming interrupted transfers', { files: resumed });
     this.store.daemon.register({ pid: process.pid, version: this.options.version, configPath: this.config.sourcePath });
     this.buildTransfer();
+    this.store.operatorPauses.forgetAllBut(this.config.folders.map((f) => f.name));
     this.operatorPauses = this.store.operatorPauses.folders(); // before the scheduler's first claim
     // Adoption's listings go out first, before the requests below: they run during the rest of the start-up and the
     // walks, and a folder's adoption waits for its own (a folder whose root is missing keeps its listing unused).
@@ -250,7 +251,10 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     this.scheduler.kick();
     if (mode === 'run') {
       await this.scheduleTasks();
-      this.heartbeat = setInterval(() => this.storeWrite(() => this.store.daemon.heartbeat()), HEARTBEAT_MS);
+      this.heartbeat = setInterval(() => {
+        this.storeWrite(() => this.store.daemon.heartbeat());
+        this.storeWrite(() => this.applyStoredPauses());
+      }, HEARTBEAT_MS);
       this.heartbeat.unref();
     }
     // A store failure a folder reported during start-up was logged as a stop: the start did not succeed.
@@ -476,12 +480,24 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     if (!this.folders.has(folder)) return false;
     if (paused === this.operatorPauses.has(folder)) return true;
     this.store.operatorPauses.set(folder, paused); // first: a pause the store refused is not shown as kept
+    this.pauseApplied(folder, paused);
+    return true;
+  }
+
+  /** `oss-sync pause` / `resume` write the store only: a running daemon takes them up at its heartbeat. */
+  private applyStoredPauses(): void {
+    const stored = this.store.operatorPauses.folders();
+    for (const folder of this.folders.keys()) {
+      if (stored.has(folder) !== this.operatorPauses.has(folder)) this.pauseApplied(folder, stored.has(folder));
+    }
+  }
+
+  private pauseApplied(folder: string, paused: boolean): void {
     if (paused) this.operatorPauses.add(folder);
     else this.operatorPauses.delete(folder);
     this.options.logger.info(paused ? 'folder paused by an operator' : 'folder resumed by an operator', { folder });
     this.emit('operatorPause', folder, paused);
     if (!paused) this.scheduler.kick();
-    return true;
   }
 
   /** The retries that happened before anyone listened to 'retry' (each handed out once). */

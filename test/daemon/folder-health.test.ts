@@ -42,14 +42,14 @@ describe('daemon and troublesome folders and files', () => {
     const { daemon } = await fx.startDaemon('run');
     await waitFor(async () => (await fx.remote('other/o.txt'))?.toString() === 'other', { what: 'the other folder synced' });
     expect(daemon.unsyncedFolders().map((u) => `${u.folder}: ${u.reason}`)).toEqual([
-      'main: paused by an operator (resume it on the status page)',
+      'main: paused by an operator (resume it on the status page or with oss-sync resume)',
     ]);
     const status = fx.spawnCli(['status', '--config', fx.configPath, '--json']);
     expect((await status.exited).code).toBe(0);
     const main = (
       JSON.parse(status.stdout.join('\n')) as { folders: Array<{ folder: string; mode: string; note: string; queued: number }> }
     ).folders.find((f) => f.folder === 'main');
-    expect(main).toMatchObject({ mode: 'paused', note: 'paused by an operator (resume it on the status page)', queued: 1 });
+    expect(main).toMatchObject({ mode: 'paused', note: 'paused by an operator (resume it on the status page or with oss-sync resume)', queued: 1 });
     expect(await fx.remoteKeys('main/')).toEqual([]);
 
     daemon.setOperatorPause('main', false);
