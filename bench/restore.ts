@@ -20,7 +20,7 @@ import type { FolderConfig } from '../src/config/index.js';
 import { runRestore } from '../src/daemon/restore/restore-run.js';
 import { verifyFolder } from '../src/daemon/verify/verify-folder.js';
 import { StateStore } from '../src/store/index.js';
-import { createOssStorage, withRetries, defaultRetryPolicy, Pacer } from '../src/uploader/index.js';
+import { createOssStorage, listObjects, withRetries, defaultRetryPolicy, Pacer } from '../src/uploader/index.js';
 import { emulatorDataDir } from './emulator-data-dir.js';
 import { fillEmulatorObjects } from './emulator-fill.js';
 import { fillStateAsUploaded } from './state-fill.js';
@@ -212,7 +212,7 @@ try {
       parallel: 8,
       requeue: false,
     });
-  const listOnly = () => storage.listObjects(BUCKET, 'many/');
+  const listOnly = () => listObjects(storage, BUCKET, 'many/');
 
   const results: Record<string, number[]> = { ours: [], aliGet: [], bare: [], oursSmall: [], aliLoop: [], verify: [], list: [] };
   for (let run = 0; run < runs; run++) {

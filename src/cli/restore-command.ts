@@ -236,6 +236,8 @@ class ProgressLine {
   private files = 0;
   private done = 0;
   private totalBytes = 0;
+  /** Until the listing is done, the totals are those listed so far: marked '+', and no ETA. */
+  private listed = false;
   private bytes = 0;
   private readonly started = Date.now();
   private readonly timer = setInterval(() => this.draw(), 500);
@@ -244,6 +246,7 @@ class ProgressLine {
     if (e.type === 'planned') {
       this.files = e.files;
       this.totalBytes = e.bytes;
+      this.listed = e.complete;
     } else if (e.type === 'bytes') this.bytes += e.n;
     else this.done++;
   }
@@ -257,9 +260,10 @@ class ProgressLine {
     const seconds = (Date.now() - this.started) / 1000;
     const rate = this.bytes / Math.max(seconds, 0.001);
     const eta = rate > 0 ? Math.max(0, (this.totalBytes - this.bytes) / rate) : 0;
+    const more = this.listed ? '' : '+';
     process.stderr.write(
-      `\r\x1b[K${this.done}/${this.files} files, ${(this.bytes / 1048576).toFixed(1)}/${(this.totalBytes / 1048576).toFixed(1)} MiB, ` +
-        `${(rate / 1048576).toFixed(1)} MiB/s, ETA ${Math.ceil(eta)} s`,
+      `\r\x1b[K${this.done}/${this.files}${more} files, ${(this.bytes / 1048576).toFixed(1)}/${(this.totalBytes / 1048576).toFixed(1)}${more} MiB, ` +
+        `${(rate / 1048576).toFixed(1)} MiB/s, ${this.listed ? `ETA ${Math.ceil(eta)} s` : 'listing'}`,
     );
   }
 }

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { FolderConfig } from '../config/index.js';
 import { forEachLimit } from '../lib/for-each-limit.js';
 import type { FileRow, StateStore, VerifiedFile } from '../store/index.js';
-import { etagHex, type ListedObject, type ObjectStorage } from '../uploader/index.js';
+import { etagHex, listObjects, type ListedObject, type ObjectStorage } from '../uploader/index.js';
 import { contentDigests } from './content-check.js';
 import type { Logger } from '../lib/logger.js';
 
@@ -67,7 +67,7 @@ export class Adoption {
   private async list(folder: FolderConfig): Promise<Map<string, ListedObject> | undefined> {
     const started = Date.now();
     try {
-      const objects = await this.o.storage.listObjects(folder.bucket, folder.prefix);
+      const objects = await listObjects(this.o.storage, folder.bucket, folder.prefix);
       if (objects.length === 0) return undefined;
       this.o.logger.info('listed the folder prefix: files already there are adopted, not uploaded', {
         folder: folder.name,

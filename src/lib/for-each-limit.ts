@@ -1,11 +1,19 @@
 /**
  * Runs `task` over `items` with at most `limit` in flight; resolves when all have settled (`task`
  * must not throw). Bounded work without a queue library: start-up loads, restores, verify's HEADs.
+ * An async iterable is pulled one item at a time, as a task frees its slot (a restore's listing
+ * pages); should it fail, the tasks already started settle first, then its error is thrown.
  */
-export async function forEachLimit<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
+export async function forEachLimit<T>(
+  items: Iterable<T> | AsyncIterable<T>,
+  limit: number,
+  task: (item: T) => Promise<void>,
+): Promise<void> {
+  const source: Iterator<T> | AsyncIterator<T> = Symbol.asyncIterator in items ? items[Symbol.asyncIterator]() : items[Symbol.iterator]();
   const worker = async (): Promise<void> => {
-    while (next < items.length) await task(items[next++]!);
+    for (let r = await source.next(); !r.done; r = await source.next()) await task(r.value);
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  const settled = await Promise.allSettled(Array.from({ length: Math.max(1, limit) }, worker));
+  const failed = settled.find((s) => s.status === 'rejected');
+  if (failed) throw failed.reason;
 }

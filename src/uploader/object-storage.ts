@@ -84,6 +84,12 @@ export interface ListedObject {
   versionId?: string;
 }
 
+/** One ListObjectsV2 answer: up to 1,000 objects in key order, and where the next page starts (absent: this was the last). */
+export interface ListedObjectsPage {
+  objects: ListedObject[];
+  next?: string;
+}
+
 /** An object's body, as GetObject answers it: the caller must consume or destroy `stream`. */
 export interface ObjectDownload extends ObjectInfo {
   stream: Readable;
@@ -170,8 +176,17 @@ export interface ObjectStorage {
   putLifecycleRules(bucket: string, rules: readonly LifecycleRule[], options?: RequestOptions): Promise<void>;
   /** GetObject (ranged when options.range is set). Headers only are awaited: the body streams after. */
   get(ref: ObjectRef, options?: GetOptions): Promise<ObjectDownload>;
-  /** Every object under the prefix (ListObjectsV2, 1,000 keys a request, pagination inside), in key order. */
-  listObjects(bucket: string, prefix?: string, options?: RequestOptions): Promise<ListedObject[]>;
+  /**
+   * One ListObjectsV2 request: the page of objects under the prefix from `continuationToken` (the
+   * previous page's `next`; undefined: the first page) on. One request, so a wrapper retries a page,
+   * never the whole listing: listObjectPages() and listObjects() (object-listing.ts) walk the pages.
+   */
+  listObjectsPage(
+    bucket: string,
+    prefix: string,
+    continuationToken: string | undefined,
+    options?: RequestOptions,
+  ): Promise<ListedObjectsPage>;
   /** The bucket's versioning (GetBucketVersioning); undefined when it was never enabled. */
   getVersioning(bucket: string, options?: RequestOptions): Promise<BucketVersioning | undefined>;
   /** Every version and delete marker under the prefix (ListObjectVersions, pagination inside). */
@@ -255,8 +270,13 @@ export class ForwardingStorage implements ObjectStorage {
     return this.call('GetObject', options, () => this.inner.get(ref, options));
   }
 
-  listObjects(bucket: string, prefix?: string, options?: RequestOptions): Promise<ListedObject[]> {
-    return this.call('ListObjectsV2', options, () => this.inner.listObjects(bucket, prefix, options));
+  listObjectsPage(
+    bucket: string,
+    prefix: string,
+    continuationToken: string | undefined,
+    options?: RequestOptions,
+  ): Promise<ListedObjectsPage> {
+    return this.call('ListObjectsV2', options, () => this.inner.listObjectsPage(bucket, prefix, continuationToken, options));
   }
 
   getVersioning(bucket: string, options?: RequestOptions): Promise<BucketVersioning | undefined> {

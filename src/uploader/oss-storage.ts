@@ -13,7 +13,7 @@ import type {
   CompletedPart,
   GetOptions,
   LifecycleRule,
-  ListedObject,
+  ListedObjectsPage,
   ListedPart,
   ListedUpload,
   NewObjectOptions,
@@ -287,22 +287,26 @@ class OssStorage implements ObjectStorage {
     };
   }
 
-  async listObjects(bucket: string, prefix = '', options: RequestOptions = {}): Promise<ListedObject[]> {
-    const objects: ListedObject[] = [];
-    const ref = { bucket, key: prefix };
-    let token: string | undefined;
-    for (;;) {
-      const query: Record<string, string | number> = { 'max-keys': 1000 };
-      if (prefix) query.prefix = prefix;
-      if (token !== undefined) query['continuation-token'] = token;
-      const page = await this.call('ListObjectsV2', ref, (client) => client.listV2(query, sdkOptions(options)));
-      for (const o of page.objects ?? []) {
-        objects.push({ key: o.name, size: Number(o.size), etag: o.etag, storageClass: o.storageClass, lastModified: o.lastModified });
-      }
-      if (!page.isTruncated || !page.nextContinuationToken || page.nextContinuationToken === token) break;
-      token = page.nextContinuationToken;
-    }
-    return objects;
+  async listObjectsPage(
+    bucket: string,
+    prefix: string,
+    continuationToken: string | undefined,
+    options: RequestOptions = {},
+  ): Promise<ListedObjectsPage> {
+    const query: Record<string, string | number> = { 'max-keys': 1000 };
+    if (prefix) query.prefix = prefix;
+    if (continuationToken !== undefined) query['continuation-token'] = continuationToken;
+    const page = await this.call('ListObjectsV2', { bucket, key: prefix }, (client) => client.listV2(query, sdkOptions(options)));
+    const objects = (page.objects ?? []).map((o) => ({
+      key: o.name,
+      size: Number(o.size),
+      etag: o.etag,
+      storageClass: o.storageClass,
+      lastModified: o.lastModified,
+    }));
+    // A server answering the token it was given would make the walk loop for ever: that page is the last.
+    const next = page.isTruncated ? page.nextContinuationToken : undefined;
+    return next && next !== continuationToken ? { objects, next } : { objects };
   }
 
   async getVersioning(bucket: string, options: RequestOptions = {}): Promise<BucketVersioning | undefined> {

@@ -17,7 +17,7 @@ import type {
   CompletedPart,
   GetOptions,
   LifecycleRule,
-  ListedObject,
+  ListedObjectsPage,
   ListedPart,
   ListedUpload,
   NewObjectOptions,
@@ -237,14 +237,25 @@ export class MemoryStorage implements ObjectStorage {
     });
   }
 
-  listObjects(bucket: string, prefix = '', options?: RequestOptions): Promise<ListedObject[]> {
-    return this.request({ operation: 'ListObjectsV2', bucket, key: prefix }, options, async () =>
-      [...this.objects]
+  /** Pages of 1,000 keys, as OSS answers; the token is the last key of the page before. */
+  listObjectsPage(
+    bucket: string,
+    prefix: string,
+    continuationToken: string | undefined,
+    options?: RequestOptions,
+  ): Promise<ListedObjectsPage> {
+    return this.request({ operation: 'ListObjectsV2', bucket, key: prefix }, options, async () => {
+      const after = continuationToken === undefined ? undefined : Buffer.from(continuationToken);
+      const keys = [...this.objects]
         .map(([k, o]) => ({ key: k.slice(bucket.length + 1), bucketKey: k, o }))
         .filter(({ bucketKey, key }) => bucketKey.startsWith(`${bucket}\0`) && key.startsWith(prefix))
-        .sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)))
-        .map(({ key, o }) => ({ key, size: o.bytes.length, etag: o.etag, storageClass: o.storageClass, lastModified: o.lastModified })),
-    );
+        .filter(({ key }) => after === undefined || Buffer.compare(Buffer.from(key), after) > 0)
+        .sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)));
+      const objects = keys
+        .slice(0, 1000)
+        .map(({ key, o }) => ({ key, size: o.bytes.length, etag: o.etag, storageClass: o.storageClass, lastModified: o.lastModified }));
+      return keys.length > 1000 ? { objects, next: objects.at(-1)!.key } : { objects };
+    });
   }
 
   private async request<T>(request: MemoryRequest, options: RequestOptions | undefined, handle: () => Promise<T>): Promise<T> {

@@ -3,7 +3,7 @@ import { lstat } from 'node:fs/promises';
 import picomatch from 'picomatch';
 import { Crc64 } from '../../lib/crc64.js';
 import type { RestoreProgress } from '../../store/index.js';
-import type { ListedObject, ObjectStorage } from '../../uploader/index.js';
+import { listObjectPages, listObjects, type ListedObject, type ObjectStorage } from '../../uploader/index.js';
 import { downloadFile, type DownloadSettings } from './file-download.js';
 import { isArchived, requestRestores, waitUntilRestored } from './archive-thaw.js';
 import { FreshDirs } from './fresh-dirs.js';
@@ -49,8 +49,14 @@ export interface RestoreRunOptions {
   onEvent?: (event: RestoreEvent) => void;
 }
 
+/**
+ * 'planned': the files and bytes selected so far, after each listing page; `complete` once the
+ * listing is done (until then the totals grow).
+ */
 export type RestoreEvent =
-  { type: 'planned'; files: number; bytes: number } | { type: 'bytes'; n: number } | { type: 'file'; entry: RestoreEntry };
+  | { type: 'planned'; files: number; bytes: number; complete: boolean }
+  | { type: 'bytes'; n: number }
+  | { type: 'file'; entry: RestoreEntry };
 
 export interface RestoreSummary {
   entries: RestoreEntry[];
@@ -64,37 +70,25 @@ export function restoreFailed(summary: RestoreSummary): boolean {
 }
 
 /**
- * Restores a prefix (or the selected part of it) into toDir: one listing, then the files in
- * parallel. A local file is replaced only with `overwrite` and only when it differs (by CRC-64);
- * keys that would land outside toDir are refused and named, never written.
+ * Restores a prefix (or the selected part of it) into toDir. A local file is replaced only with
+ * `overwrite` and only when it differs (by CRC-64); keys that would land outside toDir are refused
+ * and named, never written. Each listing page's files are downloaded while the next page is asked
+ * for, except where a mode needs the whole listing first (see `pages`).
  */
 export async function runRestore(o: RestoreRunOptions): Promise<RestoreSummary> {
-  const objects = o.at
-    ? await listObjectsAt(o.storage, o.bucket, o.prefix, o.at, o.download.signal)
-    : await o.storage.listObjects(o.bucket, o.prefix, { signal: o.download.signal });
+  const signal = o.download.signal;
+  // --at picks each key's version from all of its versions, and --request-restore sends every
+  // RestoreObject before any download (restores run in parallel on OSS): both list the whole
+  // prefix first, as one page. Otherwise the listing stays one page ahead of the downloads: a
+  // page's entries queue for the pool while the next is requested, never more than two pages.
+  const pages: Iterable<ListedObject[]> | AsyncIterable<ListedObject[]> = o.at
+    ? [await listObjectsAt(o.storage, o.bucket, o.prefix, o.at, signal)]
+    : o.thaw
+      ? [await listObjects(o.storage, o.bucket, o.prefix, { signal })]
+      : oneAhead(listObjectPages(o.storage, o.bucket, o.prefix, { signal }));
   const selected = selector(o.patterns);
   const entries: RestoreEntry[] = [];
-  const work: Array<{ object: ListedObject; path: string }> = [];
-  for (const object of objects) {
-    const target = restoreTarget(o.toDir, o.prefix, object.key);
-    const relPath = object.key.slice(o.prefix.length);
-    if (!selected(relPath)) continue;
-    if (!target.ok) {
-      // A directory marker ('dir/') is how consoles make folders: nothing to restore, nothing wrong.
-      if (
-        relPath.endsWith('/') &&
-        !relPath
-          .split('/')
-          .slice(0, -1)
-          .some((s) => s === '..' || s === '.' || s === '')
-      )
-        continue;
-      entries.push({ key: object.key, action: 'refused', detail: target.reason });
-      continue;
-    }
-    work.push({ object, path: target.path });
-  }
-  o.onEvent?.({ type: 'planned', files: work.length, bytes: work.reduce((n, w) => n + w.object.size, 0) });
+  const planned = { files: 0, bytes: 0 };
   let bytes = 0;
   let resumedBytes = 0;
   const checkedDirs = new Set<string>();
@@ -104,12 +98,24 @@ export async function runRestore(o: RestoreRunOptions): Promise<RestoreSummary> 
     bucket: o.bucket,
     days: o.thaw.days,
     parallel: o.filesInParallel,
-    signal: o.download.signal,
+    signal,
   };
-  const archived = work.map((w) => w.object).filter(isArchived);
-  const thawing = thaw && !o.dryRun && archived.length > 0 ? await requestRestores(thaw, archived) : undefined;
-  await forEachLimit(work, o.filesInParallel, async ({ object, path }) => {
-    const state = thawing?.get(object.key);
+  const thawing = new Map<string, 'done' | 'requested' | Error>();
+  async function* work(): AsyncGenerator<{ object: ListedObject; path: string }> {
+    for await (const page of pages) {
+      const batch = selectWork(o, page, selected, entries);
+      planned.files += batch.length;
+      planned.bytes += batch.reduce((n, w) => n + w.object.size, 0);
+      o.onEvent?.({ type: 'planned', ...planned, complete: false });
+      const archived = batch.map((w) => w.object).filter(isArchived);
+      if (thaw && !o.dryRun && archived.length > 0)
+        for (const [key, state] of await requestRestores(thaw, archived)) thawing.set(key, state);
+      yield* batch;
+    }
+    o.onEvent?.({ type: 'planned', ...planned, complete: true });
+  }
+  await forEachLimit(work(), o.filesInParallel, async ({ object, path }) => {
+    const state = thawing.get(object.key);
     const entry = await (async (): Promise<RestoreEntry> => {
       if (state instanceof Error) return { key: object.key, path, action: 'failed', detail: `RestoreObject failed: ${state.message}` };
       if (state === 'requested') {
@@ -133,6 +139,52 @@ export async function runRestore(o: RestoreRunOptions): Promise<RestoreSummary> 
   });
   entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return { entries, bytes, resumedBytes };
+}
+
+/** A page's selected objects with their targets; the refused ones go to `entries`, named. */
+function selectWork(
+  o: RestoreRunOptions,
+  page: readonly ListedObject[],
+  selected: (relPath: string) => boolean,
+  entries: RestoreEntry[],
+): Array<{ object: ListedObject; path: string }> {
+  const work: Array<{ object: ListedObject; path: string }> = [];
+  for (const object of page) {
+    const target = restoreTarget(o.toDir, o.prefix, object.key);
+    const relPath = object.key.slice(o.prefix.length);
+    if (!selected(relPath)) continue;
+    if (!target.ok) {
+      // A directory marker ('dir/') is how consoles make folders: nothing to restore, nothing wrong.
+      if (
+        relPath.endsWith('/') &&
+        !relPath
+          .split('/')
+          .slice(0, -1)
+          .some((s) => s === '..' || s === '.' || s === '')
+      )
+        continue;
+      entries.push({ key: object.key, action: 'refused', detail: target.reason });
+      continue;
+    }
+    work.push({ object, path: target.path });
+  }
+  return work;
+}
+
+/**
+ * The source's items, the next one already requested while the caller works on this one: one page
+ * of the listing in flight ahead of the downloads, never more.
+ */
+async function* oneAhead<T>(source: AsyncIterator<T>): AsyncGenerator<T> {
+  let next = source.next();
+  for (;;) {
+    const r = await next;
+    if (r.done) return;
+    next = source.next();
+    // Awaited on the next turn; a failure before then must not count as unhandled meanwhile.
+    next.catch(() => undefined);
+    yield r.value;
+  }
 }
 
 async function restoreOne(

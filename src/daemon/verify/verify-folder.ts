@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { FolderConfig } from '../../config/index.js';
 import { Crc64 } from '../../lib/crc64.js';
 import type { RecordedFile, VerifyRecords } from '../../store/index.js';
-import type { ListedObject, ObjectStorage } from '../../uploader/index.js';
+import { listObjects, type ListedObject, type ObjectStorage } from '../../uploader/index.js';
 import { objectKey } from '../object-key.js';
 import { forEachLimit } from '../../lib/for-each-limit.js';
 import type { Sample } from '../../lib/sample.js';
@@ -86,7 +86,7 @@ export interface VerifyOptions {
  */
 export async function verifyFolder(folder: FolderConfig, o: VerifyOptions): Promise<FolderVerification> {
   const [listing, rows, walk] = await Promise.all([
-    o.storage.listObjects(folder.bucket, folder.prefix, { signal: o.signal }),
+    listObjects(o.storage, folder.bucket, folder.prefix, { signal: o.signal }),
     Promise.resolve(o.records.filesOf(folder.name)),
     walkLocal(folder, o),
   ]);

@@ -1,0 +1,27 @@
+import type { ListedObject, ObjectStorage, RequestOptions } from './object-storage.js';
+
+/**
+ * Every page of objects under the prefix (ListObjectsV2, 1,000 keys a request), in key order, each
+ * as it arrives: the next request goes out only when the caller asks for the next page, so a
+ * listing never runs ahead of its reader. The one walk over the pages: listObjects() collects it.
+ */
+export async function* listObjectPages(
+  storage: ObjectStorage,
+  bucket: string,
+  prefix = '',
+  options?: RequestOptions,
+): AsyncGenerator<ListedObject[], void, undefined> {
+  let token: string | undefined;
+  do {
+    const page = await storage.listObjectsPage(bucket, prefix, token, options);
+    yield page.objects;
+    token = page.next;
+  } while (token !== undefined);
+}
+
+/** Every object under the prefix, in key order. */
+export async function listObjects(storage: ObjectStorage, bucket: string, prefix = '', options?: RequestOptions): Promise<ListedObject[]> {
+  const objects: ListedObject[] = [];
+  for await (const page of listObjectPages(storage, bucket, prefix, options)) for (const o of page) objects.push(o);
+  return objects;
+}
