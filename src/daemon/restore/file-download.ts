@@ -326,7 +326,7 @@ function missingRuns(partCount: number, done: ReadonlyMap<number, unknown>, stre
 
 /**
  * Bytes gathered before one positional write: a write per network chunk (16-64 KiB) cost a thread
- * pool round trip each. Memory stays bounded: at most twice this much per range in flight (one
+ * pool round trip each. Memory stays bounded: at most twice this much per stream in flight (one
  * batch being written, the next being received).
  */
 const WRITE_BATCH = 1 << 20;
