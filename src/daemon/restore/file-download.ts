@@ -303,25 +303,28 @@ async function downloadRanged(deps: DownloadDeps, job: DownloadJob, temp: string
  * The parts not yet done as at most `streams` runs of consecutive parts, one ranged GET each: a
  * request costs the server (and a loopback restore) per request, so a GiB is a few streams, not
  * 128 GETs of a part each; `streams` of them still give parallelism over a WAN. Each gap left by a
- * killed run is a run, and the largest run is halved until there are `streams` (more only when
- * there are more gaps than that).
+ * killed run gets a stream, each further one goes to the gap with the most parts per stream, and a
+ * gap is cut into equal runs (more runs than `streams` only when there are more gaps than that).
  */
 function missingRuns(partCount: number, done: ReadonlyMap<number, unknown>, streams: number): Array<{ first: number; last: number }> {
-  const runs: Array<{ first: number; last: number }> = [];
+  const gaps: Array<{ first: number; parts: number; streams: number }> = [];
   for (let n = 1; n <= partCount; n++) {
     if (done.has(n)) continue;
-    const last = runs.at(-1);
-    if (last && last.last === n - 1) last.last = n;
-    else runs.push({ first: n, last: n });
+    const last = gaps.at(-1);
+    if (last && last.first + last.parts === n) last.parts++;
+    else gaps.push({ first: n, parts: 1, streams: 1 });
   }
-  while (runs.length > 0 && runs.length < streams) {
-    const largest = runs.reduce((a, b) => (b.last - b.first > a.last - a.first ? b : a));
-    if (largest.first === largest.last) break;
-    const mid = Math.floor((largest.first + largest.last) / 2);
-    runs.push({ first: mid + 1, last: largest.last });
-    largest.last = mid;
+  for (let spare = streams - gaps.length; spare > 0 && gaps.length > 0; spare--) {
+    const widest = gaps.reduce((a, b) => (b.parts / b.streams > a.parts / a.streams ? b : a));
+    if (widest.parts <= widest.streams) break;
+    widest.streams++;
   }
-  return runs;
+  return gaps.flatMap((g) =>
+    Array.from({ length: g.streams }, (_, i) => ({
+      first: g.first + Math.floor((i * g.parts) / g.streams),
+      last: g.first + Math.floor(((i + 1) * g.parts) / g.streams) - 1,
+    })),
+  );
 }
 
 /**
