@@ -72,3 +72,17 @@ export function flipByteAt(atByte: number): Transform {
     },
   });
 }
+
+/** A pass-through that holds what flows through it to `bytesPerSecond`: a slow link (a throttle fault on a GetObject). */
+export function paceTo(bytesPerSecond: number): Transform {
+  const startedAt = Date.now();
+  let sent = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback: TransformCallback) {
+      sent += chunk.length;
+      const wait = startedAt + (sent / bytesPerSecond) * 1000 - Date.now();
+      if (wait > 0) setTimeout(() => callback(null, chunk), wait);
+      else callback(null, chunk);
+    },
+  });
+}

@@ -6,7 +6,7 @@ import { OssError, ossErrors } from './oss-error.js';
 import { encryptionOf, tagsOf } from './object-attributes.js';
 import { OpenObject } from './object-reader.js';
 import type { ByteRange } from './object-reader.js';
-import { flipByteAt } from './fault-actions.js';
+import { flipByteAt, paceTo } from './fault-actions.js';
 import { checkObjectKey } from './parsed-request.js';
 import type { RequestContext } from './request-context.js';
 import { utf8AsBytes } from './signature-v1.js';
@@ -174,8 +174,11 @@ export async function getObject(ctx: RequestContext, bucket: Bucket): Promise<vo
       ctx.res.writeHead(200, { ...headers, 'content-length': meta.size });
     }
     const body = object.stream(range ?? { start: 0, end: meta.size - 1 });
-    if (ctx.corruptResponseAtByte !== undefined) await pipeline(body, flipByteAt(ctx.corruptResponseAtByte), ctx.res);
-    else await pipeline(body, ctx.res);
+    const faults = [
+      ...(ctx.corruptResponseAtByte !== undefined ? [flipByteAt(ctx.corruptResponseAtByte)] : []),
+      ...(ctx.throttleBytesPerSecond !== undefined ? [paceTo(ctx.throttleBytesPerSecond)] : []),
+    ];
+    await pipeline([body, ...faults, ctx.res]);
   } finally {
     await object.close();
   }

@@ -10,7 +10,7 @@ export type FaultAction =
   /** Destroy the socket after receiving that many request body bytes, without responding. */
   | { type: 'reset'; afterBytes: number }
   | { type: 'latency'; ms: number }
-  /** Throttle reading the request body. */
+  /** Throttle reading the request body, and sending a GetObject's body. */
   | { type: 'throttle'; bytesPerSecond: number }
   /** Damage on the wire: the byte at this offset of the request body arrives with its bits flipped. */
   | { type: 'corrupt'; atByte: number }

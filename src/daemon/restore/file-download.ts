@@ -5,6 +5,7 @@ import { basename, dirname, join, relative, isAbsolute } from 'node:path';
 import { Crc64, crc64, crc64CombineAll } from '../../lib/crc64.js';
 import type { RestoredPart, RestoreProgress } from '../../store/index.js';
 import { StorageError, type ObjectDownload, type ObjectStorage } from '../../uploader/index.js';
+import { forEachLimit } from '../../lib/for-each-limit.js';
 import { ARCHIVE_CLASSES } from './archive-thaw.js';
 
 export interface DownloadJob {
@@ -184,7 +185,8 @@ async function downloadWhole(deps: DownloadDeps, job: DownloadJob, temp: string,
     try {
       const download = await deps.storage.get(ref, { signal: settings.signal, timeoutMs: settings.timeoutMs });
       const expected = requireCrc(job, download.crc64);
-      const crc = await writeBody(fh, download, 0, download.contentLength, deps.onBytes);
+      let crc = '0'; // an empty body's, when no piece comes
+      await writeBody(fh, download, 0, download.contentLength, download.contentLength, deps.onBytes, (_at, _size, c) => (crc = c));
       if (crc !== expected) {
         lastError = new RestoreIntegrityError(`CRC-64 of the bytes received is ${crc}, the object's is ${expected}: damaged on the way`);
         continue;
@@ -260,29 +262,35 @@ async function downloadRanged(deps: DownloadDeps, job: DownloadJob, temp: string
   let renamed = false;
   try {
     for (let attempt = 1; ; attempt++) {
-      const missing = Array.from({ length: partCount }, (_, i) => i + 1).filter((n) => !done.has(n));
-      await fetchParts(missing, settings.partsInParallel, async (n) => {
-        const range = rangeOf(n);
-        const length = range.end - range.start + 1;
-        for (let partAttempt = 1; ; partAttempt++) {
+      let failure: { error: unknown } | undefined;
+      await forEachLimit(missingRuns(partCount, done, settings.partsInParallel), settings.partsInParallel, async (run) => {
+        // One ranged GET per run of parts; a broken body is asked for again from its first part not yet recorded.
+        for (let tries = 1; !failure; tries++) {
+          while (done.has(run.first)) run.first++;
+          if (run.first > run.last) return;
+          const before = done.size;
           try {
+            const range = { start: rangeOf(run.first).start, end: rangeOf(run.last).end };
             const download = await deps.storage.get(ref, {
               range,
               ifMatch: info.etag,
               signal: settings.signal,
               timeoutMs: settings.timeoutMs,
             });
-            const crc = await writeBody(fh, download, range.start, length, deps.onBytes);
-            const part = { partNumber: n, size: length, crc64: crc };
-            // Recorded only once written (the write is in the page cache: it survives kill -9).
-            deps.progress.recordPart(job.target, part);
-            done.set(n, part);
+            await writeBody(fh, download, range.start, range.end - range.start + 1, settings.partSize, deps.onBytes, (at, size, crc64) => {
+              const part = { partNumber: at / settings.partSize + 1, size, crc64 };
+              // Recorded only once written (the write is in the page cache: it survives kill -9).
+              deps.progress.recordPart(job.target, part);
+              done.set(part.partNumber, part);
+            });
             return;
           } catch (err) {
-            if (!retryableBody(err, settings.signal) || partAttempt >= settings.attempts) throw err;
+            if (done.size > before) tries = 0; // a stream that got parts through is not failing
+            if (!retryableBody(err, settings.signal) || tries >= settings.attempts) failure ??= { error: err };
           }
         }
       });
+      if (failure) throw failure.error;
       const parts = [...done.values()].sort((a, b) => a.partNumber - b.partNumber);
       const combined = info.size === 0 ? '0' : crc64CombineAll(parts);
       if (combined === expected) break;
@@ -311,73 +319,99 @@ async function downloadRanged(deps: DownloadDeps, job: DownloadJob, temp: string
   }
 }
 
-/** Runs every part, at most `limit` at once; throws the first failure once all have settled. */
-async function fetchParts(parts: number[], limit: number, fn: (n: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failure: { error: unknown } | undefined;
-  const lane = async (): Promise<void> => {
-    while (next < parts.length && !failure) {
-      const n = parts[next++]!;
-      try {
-        await fn(n);
-      } catch (err) {
-        failure ??= { error: err };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, parts.length)) }, lane));
-  if (failure) throw failure.error;
+/**
+ * The parts not yet done as at most `streams` runs of consecutive parts, one ranged GET each: a
+ * request costs the server (and a loopback restore) per request, so a GiB is a few streams, not
+ * 128 GETs of a part each; `streams` of them still give parallelism over a WAN. Each gap left by a
+ * killed run gets a stream, each further one goes to the gap with the most parts per stream, and a
+ * gap is cut into equal runs (more runs than `streams` only when there are more gaps than that).
+ */
+function missingRuns(partCount: number, done: ReadonlyMap<number, unknown>, streams: number): Array<{ first: number; last: number }> {
+  const gaps: Array<{ first: number; parts: number; streams: number }> = [];
+  for (let n = 1; n <= partCount; n++) {
+    if (done.has(n)) continue;
+    const last = gaps.at(-1);
+    if (last && last.first + last.parts === n) last.parts++;
+    else gaps.push({ first: n, parts: 1, streams: 1 });
+  }
+  for (let spare = streams - gaps.length; spare > 0 && gaps.length > 0; spare--) {
+    const widest = gaps.reduce((a, b) => (b.parts / b.streams > a.parts / a.streams ? b : a));
+    if (widest.parts <= widest.streams) break;
+    widest.streams++;
+  }
+  return gaps.flatMap((g) =>
+    Array.from({ length: g.streams }, (_, i) => ({
+      first: g.first + Math.floor((i * g.parts) / g.streams),
+      last: g.first + Math.floor(((i + 1) * g.parts) / g.streams) - 1,
+    })),
+  );
 }
 
 /**
  * Bytes gathered before one positional write: a write per network chunk (16-64 KiB) cost a thread
- * pool round trip each. Memory stays bounded: at most twice this much per range in flight (one
+ * pool round trip each. Memory stays bounded: at most twice this much per stream in flight (one
  * batch being written, the next being received).
  */
 const WRITE_BATCH = 1 << 20;
 
 /**
- * Streams the body to the file at `start`, hashing it as it arrives; returns its CRC-64 once every
- * byte is written. The network chunks go to the file as they are, by one writev per batch (no
- * copy into a batch buffer: that copy and its garbage were a tenth of the client's CPU), and a
- * batch is written while the next one is received.
+ * Streams the body to the file at `start`, hashing it as it arrives, cut into pieces of `pieceSize`
+ * bytes (the last shorter): `onPiece` gets each piece's offset, size and CRC-64 once all its bytes
+ * are written. The network chunks go to the file as they are, by one writev per batch (no copy
+ * into a batch buffer: that copy and its garbage were a tenth of the client's CPU), and a batch is
+ * written while the next one is received.
  */
 async function writeBody(
   fh: FileHandle,
   download: ObjectDownload,
   start: number,
   length: number,
-  onBytes?: (n: number) => void,
-): Promise<string> {
-  const crc = new Crc64();
+  pieceSize: number,
+  onBytes: ((n: number) => void) | undefined,
+  onPiece: (at: number, size: number, crc64: string) => void,
+): Promise<void> {
+  let crc = new Crc64();
   let received = 0;
+  let pieceStart = 0;
   let batch: Buffer[] = [];
   let batchBytes = 0;
   let writing: Promise<void> = Promise.resolve();
-  // Invariant: at most one write in flight per range; it is awaited before the next starts and
-  // before this returns, so a recorded part is a written part, and a failed one never outlives us.
-  const flush = async (): Promise<void> => {
+  // Invariant: at most one write in flight per stream; it is awaited before the next starts and
+  // before this returns, and a piece is handed on only after the write holding its last byte, so
+  // a recorded part is a written part, and a failed write never outlives us.
+  const flush = async (piece?: [number, number, string]): Promise<void> => {
     await writing;
-    if (batchBytes === 0) return;
     const chunks = batch;
     const bytes = batchBytes;
     const at = start + received - bytes;
     batch = [];
     batchBytes = 0;
-    writing = writeAllAt(fh, chunks, at).then(() => onBytes?.(bytes));
+    writing = writeAllAt(fh, chunks, at).then(() => {
+      onBytes?.(bytes);
+      if (piece) onPiece(...piece);
+    });
     writing.catch(() => undefined); // awaited later; not an unhandled rejection meanwhile
   };
   try {
     for await (const chunk of download.stream) {
-      const buf = chunk as Buffer;
-      if (received + buf.length > length) throw new Error(`body longer than the ${length} bytes asked for`);
-      crc.update(buf);
-      received += buf.length;
-      batch.push(buf);
-      batchBytes += buf.length;
-      if (batchBytes >= WRITE_BATCH) await flush();
+      let buf = chunk as Buffer;
+      if (!(received + buf.length <= length)) throw new Error(`body longer than the ${length} bytes asked for`);
+      while (buf.length > 0) {
+        // A chunk that crosses a piece's end is cut there: the piece's CRC-64 ends with its last byte.
+        const take = Math.min(buf.length, pieceStart + pieceSize - received);
+        const head = take === buf.length ? buf : buf.subarray(0, take);
+        buf = buf.subarray(take);
+        crc.update(head);
+        received += take;
+        batch.push(head);
+        batchBytes += take;
+        if (received === Math.min(pieceStart + pieceSize, length)) {
+          await flush([start + pieceStart, received - pieceStart, crc.digest()]);
+          pieceStart = received;
+          crc = new Crc64();
+        } else if (batchBytes >= WRITE_BATCH) await flush();
+      }
     }
-    await flush();
     await writing;
   } catch (err) {
     // Only a body left unread is destroyed (which closes its connection): one read to its end
@@ -387,7 +421,6 @@ async function writeBody(
     throw err;
   }
   if (received !== length) throw new Error(`body ended after ${received} of ${length} bytes`);
-  return crc.digest();
 }
 
 /** Writes the chunks, in order, at `position` (a short writev goes on with the rest; `rest` is consumed). */
