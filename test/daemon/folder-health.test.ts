@@ -49,7 +49,11 @@ describe('daemon and troublesome folders and files', () => {
     const main = (
       JSON.parse(status.stdout.join('\n')) as { folders: Array<{ folder: string; mode: string; note: string; queued: number }> }
     ).folders.find((f) => f.folder === 'main');
-    expect(main).toMatchObject({ mode: 'paused', note: 'paused by an operator (resume it on the status page or with oss-sync resume)', queued: 1 });
+    expect(main).toMatchObject({
+      mode: 'paused',
+      note: 'paused by an operator (resume it on the status page or with oss-sync resume)',
+      queued: 1,
+    });
     expect(await fx.remoteKeys('main/')).toEqual([]);
 
     daemon.setOperatorPause('main', false);
