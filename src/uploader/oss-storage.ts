@@ -273,6 +273,8 @@ class OssStorage implements ObjectStorage {
     const onAbort = (): void => {
       stream.destroy(new Error('download aborted', { cause: options.signal?.reason }));
     };
+    // Aborted while the answer's headers were awaited: the listener below would never fire.
+    if (options.signal?.aborted) onAbort();
     options.signal?.addEventListener('abort', onAbort, { once: true });
     stream.once('close', () => options.signal?.removeEventListener('abort', onAbort));
     const contentLength = Number(headerValue(res, 'content-length'));

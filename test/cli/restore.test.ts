@@ -272,6 +272,20 @@ describe('oss-sync restore', () => {
     expect(gets.length).toBeLessThanOrEqual(3);
   });
 
+  it('stops its other streams when one fails for good, instead of downloading the rest of their runs first', async () => {
+    const { f, to } = await slowBigObject();
+    f.emu.emulator.faults.add({
+      match: { operation: 'GetObject' },
+      times: 1,
+      action: { type: 'error', status: 403, code: 'AccessDenied' },
+    });
+    const result = await restore(f, ['--to', to]);
+    expect(result.code).toBe(1);
+    expect(result.err + result.out).toContain('HTTP 403');
+    // The two other streams (about 10 parts each on this slow link) were cut, not run to their end.
+    expect(recordedParts(f, join(to, 'big.bin'))).toBeLessThan(4);
+  });
+
   it('restores without a configuration (--bucket, --prefix, --endpoint, keys from the environment)', async () => {
     fx = await createSyncFixture();
     await uploaded(fx, TREE);

@@ -263,6 +263,10 @@ async function downloadRanged(deps: DownloadDeps, job: DownloadJob, temp: string
   try {
     for (let attempt = 1; ; attempt++) {
       let failure: { error: unknown } | undefined;
+      // A stream failing for good stops the others at once: the file has failed, and a stream left to
+      // run would download the rest of its run (hundreds of MiB) before that is reported.
+      const stop = new AbortController();
+      const signal = settings.signal ? AbortSignal.any([settings.signal, stop.signal]) : stop.signal;
       await forEachLimit(missingRuns(partCount, done, settings.partsInParallel), settings.partsInParallel, async (run) => {
         // One ranged GET per run of parts; a broken body is asked for again from its first part not yet recorded.
         for (let tries = 1; !failure; tries++) {
@@ -274,7 +278,7 @@ async function downloadRanged(deps: DownloadDeps, job: DownloadJob, temp: string
             const download = await deps.storage.get(ref, {
               range,
               ifMatch: info.etag,
-              signal: settings.signal,
+              signal,
               timeoutMs: settings.timeoutMs,
             });
             await writeBody(fh, download, range.start, range.end - range.start + 1, settings.partSize, deps.onBytes, (at, size, crc64) => {
@@ -286,7 +290,10 @@ async function downloadRanged(deps: DownloadDeps, job: DownloadJob, temp: string
             return;
           } catch (err) {
             if (done.size > before) tries = 0; // a stream that got parts through is not failing
-            if (!retryableBody(err, settings.signal) || tries >= settings.attempts) failure ??= { error: err };
+            if (!retryableBody(err, signal) || tries >= settings.attempts) {
+              failure ??= { error: err };
+              stop.abort();
+            }
           }
         }
       });
