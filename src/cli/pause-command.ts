@@ -1,7 +1,6 @@
-import { existsSync } from 'node:fs';
 import { terminalSafe } from '../lib/terminal-text.js';
-import { StateStore } from '../store/index.js';
 import { loadInspectConfig, parseCommandArgs, UsageError } from './args.js';
+import { openExistingStore } from './retry-command.js';
 
 const help = (verb: 'pause' | 'resume'): string => `usage: oss-sync ${verb} [--config FILE] FOLDER...
 
@@ -24,15 +23,8 @@ export async function runPauseCommand(verb: 'pause' | 'resume', argv: string[]):
   // Every name is checked before anything is written: a typo changes nothing.
   const unknown = names.find((name) => !config.folders.some((f) => f.name === name));
   if (unknown !== undefined) throw new UsageError(`oss-sync ${verb}: no folder named ${terminalSafe(unknown)} in ${config.sourcePath}`);
-  // Opening would create an empty database: a wrong --config would then seem to have worked.
-  if (!existsSync(config.stateDb)) {
-    process.stderr.write(
-      `oss-sync ${verb}: no state database at ${terminalSafe(config.stateDb)} (state_db of ${terminalSafe(config.sourcePath)}); ` +
-        'has the daemon run with this config?\n',
-    );
-    return 1;
-  }
-  const store = StateStore.open(config.stateDb);
+  const store = openExistingStore(verb, config);
+  if (!store) return 1;
   try {
     for (const name of names) store.operatorPauses.set(name, verb === 'pause');
   } finally {

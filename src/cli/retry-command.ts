@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { canonicalPath, type FolderConfig } from '../config/index.js';
+import { canonicalPath, type Config, type FolderConfig } from '../config/index.js';
 import { terminalSafe } from '../lib/terminal-text.js';
 import { StateStore } from '../store/index.js';
 import { loadInspectConfig, parseCommandArgs, UsageError } from './args.js';
@@ -21,16 +21,8 @@ export async function runRetryCommand(argv: string[]): Promise<number> {
   if (!args) return 0;
   const { values, positionals } = args;
   const config = loadInspectConfig(values.config);
-  // Opening would create the database and its folders: a wrong --config or state_db would then
-  // leave an empty database behind and report "0 queued" as if all were well.
-  if (!existsSync(config.stateDb)) {
-    process.stderr.write(
-      `oss-sync retry: no state database at ${terminalSafe(config.stateDb)} (state_db of ${terminalSafe(config.sourcePath)}): nothing to retry; ` +
-        'has the daemon run with this config?\n',
-    );
-    return 1;
-  }
-  const store = StateStore.open(config.stateDb);
+  const store = openExistingStore('retry', config, ': nothing to retry');
+  if (!store) return 1;
   try {
     if (values.deletes) return releaseDeletes(store, config.folders, positionals);
     // Every PATH is checked before anything is queued: a bad one changes nothing.
@@ -44,6 +36,19 @@ export async function runRetryCommand(argv: string[]): Promise<number> {
   } finally {
     store.close();
   }
+}
+
+/**
+ * The state database a command changes, or undefined (after saying so) when there is none: opening
+ * would create an empty one, and a wrong --config or state_db would then seem to have worked.
+ */
+export function openExistingStore(command: string, config: Config, consequence = ''): StateStore | undefined {
+  if (existsSync(config.stateDb)) return StateStore.open(config.stateDb);
+  process.stderr.write(
+    `oss-sync ${command}: no state database at ${terminalSafe(config.stateDb)} (state_db of ${terminalSafe(config.sourcePath)})` +
+      `${consequence}; has the daemon run with this config?\n`,
+  );
+  return undefined;
 }
 
 /** `retry --deletes [FOLDER]`: held deletes go ahead, except of files that are back on disk (their holds are dropped). */
