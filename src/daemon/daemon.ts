@@ -3,10 +3,16 @@ import type { ScheduledTask } from 'node-cron';
 import type { Config, FolderConfig } from '../config/index.js';
 import { SingleFlight } from '../lib/single-flight.js';
 import { InstanceLock, isDatabaseUnwritable, OPERATOR_PAUSE_NOTE, StateStore } from '../store/index.js';
-import { BandwidthLimiter, MemoryBudget, UploadGate, type CredentialsState, type RetryEvent } from '../uploader/index.js';
+import {
+  BandwidthLimiter,
+  isCredentialsError,
+  MemoryBudget,
+  UploadGate,
+  type CredentialsState,
+  type RetryEvent,
+} from '../uploader/index.js';
 import { writeCredentialsStatus } from './credentials/credentials-status-file.js';
 import { detectVersioning } from './bucket-versioning.js';
-import { isCredentialsError } from './credentials/credentials-error.js';
 import { FatalPauses } from './fatal-pauses.js';
 import { FolderSync } from './folder-sync.js';
 import type { Logger } from '../lib/logger.js';

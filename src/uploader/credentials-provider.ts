@@ -1,4 +1,4 @@
-import { FatalError } from './errors.js';
+import { FatalError, storageErrorCode } from './errors.js';
 
 const MIN_REFRESH_GAP_MS = 1000;
 
@@ -43,6 +43,27 @@ export interface CredentialsProvider {
 /** No valid credentials: every request would fail, so the folder rests as for a bad key. */
 export class CredentialsUnavailableError extends FatalError {
   override name = 'CredentialsUnavailableError';
+}
+
+/**
+ * OSS's answers to a token it will not take (its error-code reference, EC 0002-0000000x):
+ * worth one renewal and one more try of the same request before the error counts.
+ */
+export const TOKEN_REFUSED: ReadonlySet<string> = new Set([
+  'SecurityTokenExpired',
+  'InvalidSecurityToken',
+  'AccessKeyIdAndSecurityTokenNotMatch',
+  'InvalidAccessKeyId',
+]);
+
+/**
+ * A fatal error a credentials refresh may end: no valid credentials, or OSS refusing them (a
+ * refused token, or a signature made with a secret OSS no longer holds for the key).
+ */
+export function isCredentialsError(err: Error): boolean {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) if (e instanceof CredentialsUnavailableError) return true;
+  const code = storageErrorCode(err);
+  return code !== undefined && (TOKEN_REFUSED.has(code) || code === 'SignatureDoesNotMatch');
 }
 
 /** A provider's own failure (bad JSON, expiry in the past, command exit code...), naming the provider. */

@@ -29,5 +29,11 @@ export { openFolderFile } from './folder-file.js';
 export { etagHex, fileMeta } from './upload-context.js';
 export type { FileIdentity, FolderFile } from './folder-file.js';
 export type { RecordedUpload, UploadJournal, UploadOutcome } from './journal.js';
-export { CredentialsFetchError, CredentialsUnavailableError, RefreshingCredentials, staticCredentials } from './credentials-provider.js';
+export {
+  CredentialsFetchError,
+  CredentialsUnavailableError,
+  isCredentialsError,
+  RefreshingCredentials,
+  staticCredentials,
+} from './credentials-provider.js';
 export type { CredentialsProvider, CredentialsState, OssCredentials, RefreshOptions } from './credentials-provider.js';

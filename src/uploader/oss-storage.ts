@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { clientAgents, headerValue, newAliOssClient } from './ali-oss-client.js';
 import type { AliOssClient, AliOssResponse, ClientAgents, OssConnectionOptions, RawPart } from './ali-oss-client.js';
 import { toStorageError } from './ali-oss-error.js';
-import { staticCredentials } from './credentials-provider.js';
+import { staticCredentials, TOKEN_REFUSED } from './credentials-provider.js';
 import type { CredentialsProvider, OssCredentials } from './credentials-provider.js';
 import { StorageError } from './errors.js';
 import type {
@@ -440,17 +440,6 @@ class OssStorage implements ObjectStorage {
 export function createOssStorage(connection: OssConnectionOptions, credentials?: CredentialsProvider): ObjectStorage {
   return new OssStorage(connection, credentials);
 }
-
-/**
- * OSS's answers to a token it will not take (its error-code reference, EC 0002-0000000x):
- * worth one renewal and one more try of the same request before the error counts.
- */
-const TOKEN_REFUSED = new Set([
-  'SecurityTokenExpired',
-  'InvalidSecurityToken',
-  'AccessKeyIdAndSecurityTokenNotMatch',
-  'InvalidAccessKeyId',
-]);
 
 /** Marks a failure that came from our body stream (file read, change, abort) rather than from HTTP. */
 class BodyStreamError extends Error {}
