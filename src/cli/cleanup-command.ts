@@ -1,6 +1,7 @@
 import { CLEANUP_MIN_AGE_MS, DEFAULTS, parseDuration } from '../config/index.js';
 import { abortRules, abortRulesXml, applyAbortRules } from '../daemon/abort-rules.js';
 import { cleanUpStaleUploads, type StaleUploadEntry } from '../daemon/upload-cleanup.js';
+import { terminalSafe as safe } from '../lib/terminal-text.js';
 import { StateStore } from '../store/index.js';
 import { loadInspectConfig, parseCommandArgs, UsageError } from './args.js';
 import { commandStorage } from './command-logger.js';
@@ -113,11 +114,11 @@ function formatTable(entries: StaleUploadEntry[], dryRun: boolean): string {
   const rows = entries.map((e) => [
     verb(e),
     e.folder,
-    `oss://${e.bucket}/${e.key}`,
+    safe(`oss://${e.bucket}/${e.key}`),
     e.initiated,
     String(e.parts ?? '?'),
     String(e.bytes ?? '?'),
-    e.error ?? e.reason,
+    safe(e.error ?? e.reason),
   ]);
   const header = ['ACTION', 'FOLDER', 'KEY', 'INITIATED', 'PARTS', 'BYTES', 'WHY'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));

@@ -14,6 +14,7 @@ import { parseRestoreTime } from '../daemon/restore/version-selection.js';
 import { StateStore } from '../store/index.js';
 import { commandStorage } from './command-logger.js';
 import { loadInspectConfig, parseCommandArgs, UsageError } from './args.js';
+import { terminalSafe as safe } from '../lib/terminal-text.js';
 
 export const RESTORE_HELP = `usage: oss-sync restore [--config FILE] --folder NAME [--to DIR] [PATH|GLOB...] [--at TIME] [--overwrite] [--dry-run] [--json]
                         [--request-restore [--wait]]
@@ -106,7 +107,7 @@ export async function runRestoreCommand(argv: string[]): Promise<number> {
       onEvent: (e) => progressLine?.update(e),
     });
   } catch (err) {
-    process.stderr.write(`oss-sync restore: cannot list oss://${folder.bucket}/${folder.prefix}: ${(err as Error).message}\n`);
+    process.stderr.write(`oss-sync restore: cannot list oss://${folder.bucket}/${safe(folder.prefix)}: ${safe((err as Error).message)}\n`);
     return 1;
   } finally {
     progressLine?.stop();
@@ -214,12 +215,12 @@ function formatSummary(summary: RestoreSummary, toDir: string, dryRun: boolean):
   const mib = (summary.bytes / 1048576).toFixed(1);
   if (dryRun) {
     lines.push(
-      `\ndry run into ${toDir}: ${count('would restore')} to restore, ${count('would overwrite')} to overwrite, ${count('would check')} to compare, ${count('conflict')} conflict(s), ${count('refused')} refused`,
+      `\ndry run into ${safe(toDir)}: ${count('would restore')} to restore, ${count('would overwrite')} to overwrite, ${count('would check')} to compare, ${count('conflict')} conflict(s), ${count('refused')} refused`,
     );
   } else {
     const resumed = summary.resumedBytes > 0 ? ` (${(summary.resumedBytes / 1048576).toFixed(1)} MiB resumed)` : '';
     lines.push(
-      `${notable.length > 0 ? '\n' : ''}restored ${count('restored')} file(s), ${mib} MiB${resumed} into ${toDir}; ${count('unchanged')} already there; ` +
+      `${notable.length > 0 ? '\n' : ''}restored ${count('restored')} file(s), ${mib} MiB${resumed} into ${safe(toDir)}; ${count('unchanged')} already there; ` +
         `${count('conflict')} conflict(s), ${count('refused')} refused, ${count('failed')} failed` +
         (count('requested') > 0 ? `, ${count('requested')} waiting for their restore on OSS` : ''),
     );
@@ -228,7 +229,8 @@ function formatSummary(summary: RestoreSummary, toDir: string, dryRun: boolean):
 }
 
 function formatEntry(e: RestoreEntry): string {
-  return `${e.action.toUpperCase().padEnd(15)} ${e.key}${e.path ? ` -> ${e.path}` : ''}${e.detail ? `: ${e.detail}` : ''}`;
+  // Keys, paths and details are written by others: shown escaped (terminal-text.ts); --json keeps them exact.
+  return `${e.action.toUpperCase().padEnd(15)} ${safe(e.key)}${e.path ? ` -> ${safe(e.path)}` : ''}${e.detail ? `: ${safe(e.detail)}` : ''}`;
 }
 
 /** Files, bytes, rate and ETA on one terminal line (stderr), redrawn at most twice a second. */

@@ -1,6 +1,7 @@
 import { verifyFolders, type VerifyAllResult } from '../daemon/verify/verify-all.js';
 import { MISMATCH_KINDS, type FindingKind, type FolderVerification } from '../daemon/verify/verify-folder.js';
 import { parseSample, type Sample } from '../lib/sample.js';
+import { terminalSafe as safe } from '../lib/terminal-text.js';
 import { StateStore } from '../store/index.js';
 import { commandStorage } from './command-logger.js';
 import { loadInspectConfig, parseCommandArgs, UsageError } from './args.js';
@@ -93,11 +94,12 @@ function formatReport(results: FolderVerification[], errors: Array<{ folder: str
     lines.push(
       `${r.folder} (oss://${r.bucket}/${r.prefix}): ${r.objects} object(s)${versions}, ${r.localFiles} local file(s): ${r.ok} ok${checked}${parts.length ? `, ${parts.join(', ')}` : ''}`,
     );
-    for (const f of r.findings) lines.push(`  ${LABEL[f.kind].padEnd(13)} ${f.relPath}: ${f.detail}`);
-    for (const e of r.walkErrors) lines.push(`  unreadable    ${e}`);
+    // Names and errors are written by others: shown escaped (terminal-text.ts); --json keeps them exact.
+    for (const f of r.findings) lines.push(`  ${LABEL[f.kind].padEnd(13)} ${safe(f.relPath)}: ${safe(f.detail)}`);
+    for (const e of r.walkErrors) lines.push(`  unreadable    ${safe(e)}`);
     if (r.requeued !== undefined) lines.push(`  ${r.requeued} file(s) queued again for upload`);
   }
-  for (const e of errors) lines.push(`${e.folder}: NOT CHECKED: ${e.error}`);
+  for (const e of errors) lines.push(`${e.folder}: NOT CHECKED: ${safe(e.error)}`);
   const mismatches = results.reduce((n, r) => n + r.findings.filter((f) => MISMATCH_KINDS.has(f.kind)).length, 0);
   lines.push(
     mismatches === 0 && errors.length === 0

@@ -2,7 +2,7 @@
  * Text for a person's terminal. File names, error texts and config values are written by others:
  * a crafted file name could hold ESC sequences (clear the screen, set the window title), a newline
  * followed by a forged "all good" line, or a bidi override that shows a name backwards. Every human
- * output (status, the once summary, retry, the terminal log format) passes its variable parts
+ * output (status, the once summary, retry, restore, verify, cleanup, the terminal log format) passes its variable parts
  * through terminalSafe(); JSON output keeps the exact text (JSON escapes control characters itself).
  */
 

@@ -55,3 +55,33 @@ describe('file names with control characters in human output', () => {
     expect(retry.stderr.join('\n')).not.toMatch(RAW_CONTROL);
   });
 });
+
+describe('object keys with control characters in restore and verify output', () => {
+  it('restore and verify show them escaped; restore --json keeps them exact', async () => {
+    fx = await createSyncFixture([{ name: 'main' }]);
+    writeFileSync(join(fx.folder('main'), NAME), 'x');
+    const once = fx.spawnCli(['once', '--config', fx.configPath]);
+    expect((await once.exited).code, once.stderr.join('')).toBe(0);
+    // Not uploaded yet: verify names it as pending.
+    writeFileSync(join(fx.folder('main'), `${NAME}.2`), 'y');
+
+    const to = join(fx.folder('main'), '..', 'restore-to');
+    const restore = fx.spawnCli(['restore', '--config', fx.configPath, '--folder', 'main', '--to', to, '--dry-run']);
+    expect((await restore.exited).code).toBe(0);
+    const text = restore.stdout.join('');
+    expect(text).toContain(`main/${SHOWN} -> `);
+    expect(text).not.toMatch(RAW_CONTROL);
+    expect(text.split('\n').filter((line) => line.startsWith('ALL GOOD'))).toEqual([]);
+
+    const json = fx.spawnCli(['restore', '--config', fx.configPath, '--folder', 'main', '--to', to, '--dry-run', '--json']);
+    expect((await json.exited).code).toBe(0);
+    expect((JSON.parse(json.stdout.join('')) as { entries: Array<{ key: string }> }).entries.map((e) => e.key)).toEqual([`main/${NAME}`]);
+
+    const verify = fx.spawnCli(['verify', '--config', fx.configPath]);
+    await verify.exited;
+    const report = verify.stdout.join('');
+    expect(report).toContain(`${SHOWN}.2`);
+    expect(report).not.toMatch(RAW_CONTROL);
+    expect(report.split('\n').filter((line) => line.startsWith('ALL GOOD'))).toEqual([]);
+  });
+});
