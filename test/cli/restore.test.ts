@@ -189,6 +189,19 @@ describe('oss-sync restore', () => {
     expect(existsSync(join(to, '..', 'escape.txt'))).toBe(false);
   });
 
+  it("refuses a key named as another file's temporary file, which would swap the bytes renamed into place", async () => {
+    fx = await createSyncFixture();
+    await uploaded(fx, { 'big.bin': BIG });
+    // Never uploaded from a watched folder (the name is ignored there); another client could write it.
+    await rawPut(fx, 'main/.big.bin.oss-sync-restore.part', 'not big.bin');
+    const to = restoreDir();
+    const result = await restore(fx, ['--to', to]);
+    expect(result.code).toBe(1);
+    expect(result.out).toMatch(/REFUSED +main\/\.big\.bin\.oss-sync-restore\.part: .*temporary/);
+    expect(readFileSync(join(to, 'big.bin')).equals(BIG)).toBe(true);
+    expect(leftovers(to)).toEqual([]);
+  });
+
   it('never renames a damaged GET body into place, and retries it', async () => {
     fx = await createSyncFixture();
     await uploaded(fx, TREE);

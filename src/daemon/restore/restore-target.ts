@@ -6,7 +6,7 @@ export type RestoreTarget = { ok: true; relPath: string; path: string } | { ok: 
 /**
  * The local path of `key` (under `prefix`) inside `toDir`. Invariant: a returned path is strictly
  * inside toDir, lexically: a key with '..' or '.' segments, an empty segment ('a//b'), a leading
- * '/', a NUL, or one that is a "directory" (ends in '/') is refused, never normalised into a
+ * '/', a NUL, a restore temporary name, or one that is a "directory" (ends in '/') is refused, never normalised into a
  * different file. (Symlinked directories inside toDir are checked when the file is written.)
  */
 export function restoreTarget(toDir: string, prefix: string, key: string): RestoreTarget {
@@ -23,6 +23,11 @@ export function restoreTarget(toDir: string, prefix: string, key: string): Resto
       reason: "a '..', '.' or empty path segment would land outside the restore directory (or somewhere else than named)",
     };
   }
+  // Restore's own temporary name for another file (tempPathFor): both restores would write and rename
+  // the one file, so one target would get the other's bytes while both are reported restored.
+  // A watched folder does not upload such a name (its default ignore list holds '*.part').
+  if (/^\..+\.oss-sync-restore\.part$/.test(segments.at(-1)!))
+    return { ok: false, reason: "named as another file's temporary file during a restore ('.NAME.oss-sync-restore.part')" };
   // On Windows '\' separates too; elsewhere it is part of a name (as objectKey() maps it).
   if (sep === '\\' && relPath.includes('\\')) return { ok: false, reason: "a '\\' in a key is not restorable on Windows" };
   const path = join(toDir, ...segments);
