@@ -608,6 +608,9 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       this.store.daemon.removeFolderHealth(name);
       logger.info(restarted.has(name) ? 'folder changed; restarting it' : 'folder removed from the config', { folder: name });
     }
+    // A folder that leaves the config drops its pause, as at start-up: added back later, it starts unpaused.
+    if (plan.remove.length > 0) this.store.operatorPauses.forgetAllBut(next.folders.map((f) => f.name));
+    for (const name of plan.remove) this.operatorPauses.delete(name);
     // A removed folder's transfers stop before its uploads are aborted (see abortRemovedFolderUploads).
     if (plan.remove.length > 0 && (await this.cancelTransfers(new Set(plan.remove))))
       await abortRemovedFolderUploads(this.cleanupContext());

@@ -73,4 +73,22 @@ describe('oss-sync pause / resume', () => {
     expect((await cli(fx, ['once'])).code).toBe(0);
     expect((await fx.remote('old/x.txt'))?.toString()).toBe('x');
   });
+
+  it('a running daemon forgets the pause of a folder a reload removes: added back, it starts unpaused', async () => {
+    fx = await createSyncFixture([{ name: 'main' }, { name: 'old' }]);
+    const run = fx.spawnCli(['run', '--config', fx.configPath]);
+    await run.waitForLog((r) => r.msg === 'oss-sync started');
+    expect((await cli(fx, ['pause', 'old'])).code).toBe(0);
+    await run.waitForLog((r) => r.msg === 'folder paused by an operator' && r.folder === 'old');
+    fx.writeConfig([{ name: 'main' }]);
+    run.child.kill('SIGHUP');
+    await run.waitForLog((r) => r.msg === 'configuration reloaded' && r.removed === 1);
+    fx.writeConfig([{ name: 'main' }, { name: 'old' }]);
+    writeFileSync(join(fx.folder('old'), 'x.txt'), 'x');
+    run.child.kill('SIGHUP');
+    await run.waitForLog((r) => r.msg === 'configuration reloaded' && r.added === 1);
+    await waitFor(async () => (await fx!.remote('old/x.txt'))?.toString() === 'x', { what: 'the folder added back uploads' });
+    const status = JSON.parse((await cli(fx, ['status', '--json'])).out) as { folders: Array<{ folder: string; mode: string }> };
+    expect(status.folders.find((f) => f.folder === 'old')?.mode).not.toBe('paused');
+  });
 });
