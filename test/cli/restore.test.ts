@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { request } from 'node:http';
-import { chmodSync, existsSync, lstatSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StateStore } from '../../src/store/index.js';
@@ -187,6 +187,31 @@ describe('oss-sync restore', () => {
     expect(result.out).toMatch(/REFUSED +main\/a\/\/b\.txt/);
     expect(readFileSync(join(to, 'ok.txt'), 'utf8')).toBe('fine');
     expect(existsSync(join(to, '..', 'escape.txt'))).toBe(false);
+  });
+
+  it("restores names that merely begin with '..' ('..config', a directory '...'): they are inside --to", async () => {
+    fx = await createSyncFixture();
+    const tree = { '..config': 'dot dot', '.../deep.txt': 'three dots', '..d/x.txt': 'in ..d' };
+    await uploaded(fx, tree);
+    const to = restoreDir();
+    const result = await restore(fx, ['--to', to]);
+    expect(result.code, result.out).toBe(0);
+    for (const [rel, body] of Object.entries(tree)) expect(readFileSync(join(to, rel), 'utf8'), rel).toBe(body);
+  });
+
+  it('writes nothing through a directory in --to that is a symlink leading out of it', async () => {
+    fx = await createSyncFixture();
+    await uploaded(fx, { 'out/x.txt': 'x', 'in/y.txt': 'y' });
+    const to = restoreDir();
+    const outside = restoreDir();
+    mkdirSync(join(to, 'real'));
+    symlinkSync(outside, join(to, 'out'));
+    symlinkSync(join(to, 'real'), join(to, 'in')); // stays inside: allowed
+    const result = await restore(fx, ['--to', to]);
+    expect(result.code).toBe(1);
+    expect(result.out).toMatch(/FAILED +main\/out\/x\.txt -> .*outside the restore directory/);
+    expect(readdirSync(outside)).toEqual([]);
+    expect(readFileSync(join(to, 'real', 'y.txt'), 'utf8')).toBe('y');
   });
 
   it("refuses a key named as another file's temporary file, which would swap the bytes renamed into place", async () => {

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { constants, createReadStream } from 'node:fs';
 import { type FileHandle, mkdir, open, realpath, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join, relative, isAbsolute } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { isInsideOrSame } from '../../config/index.js';
 import { Crc64, crc64, crc64CombineAll } from '../../lib/crc64.js';
 import type { RestoredPart, RestoreProgress } from '../../store/index.js';
 import { StorageError, type ObjectDownload, type ObjectStorage } from '../../uploader/index.js';
@@ -533,8 +534,8 @@ async function ensureParentInside(toDir: string, target: string, checked: Set<st
   if (checked?.has(parent)) return;
   await mkdir(parent, { recursive: true });
   const [realTo, realParent] = await Promise.all([realpath(toDir), realpath(parent)]);
-  const back = relative(realTo, realParent);
-  if (back.startsWith('..') || isAbsolute(back)) {
+  // By whole segments: a directory named '..config' or '...' is inside, not out.
+  if (!isInsideOrSame(realParent, realTo)) {
     throw new UnsafeTargetError(
       `${parent} resolves to ${realParent}, outside the restore directory ${realTo} (a symlink on the way): refused`,
     );

@@ -1,4 +1,5 @@
-import { isAbsolute, join, relative, sep } from 'node:path';
+import { isAbsolute, join, sep } from 'node:path';
+import { isInsideOrSame } from '../../config/index.js';
 
 /** Where a key lands under the restore directory, or why it may not land anywhere. */
 export type RestoreTarget = { ok: true; relPath: string; path: string } | { ok: false; reason: string };
@@ -31,7 +32,7 @@ export function restoreTarget(toDir: string, prefix: string, key: string): Resto
   // On Windows '\' separates too; elsewhere it is part of a name (as objectKey() maps it).
   if (sep === '\\' && relPath.includes('\\')) return { ok: false, reason: "a '\\' in a key is not restorable on Windows" };
   const path = join(toDir, ...segments);
-  const back = relative(toDir, path);
-  if (back === '' || back.startsWith('..') || isAbsolute(back)) return { ok: false, reason: 'would land outside the restore directory' };
+  // By whole segments: '..config' and '...' are names inside toDir, not a way out.
+  if (path === toDir || !isInsideOrSame(path, toDir)) return { ok: false, reason: 'would land outside the restore directory' };
   return { ok: true, relPath, path };
 }
