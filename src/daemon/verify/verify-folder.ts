@@ -175,10 +175,13 @@ export async function verifyFolder(folder: FolderConfig, o: VerifyOptions): Prom
 /** --checksum for one file: undefined when the local file, the object and the record agree. */
 async function checksumOne(folder: FolderConfig, o: VerifyOptions, file: WalkEntry, row: RecordedFile): Promise<Finding | undefined> {
   const path = join(folder.path, file.relPath);
-  const [info, local] = await Promise.all([o.storage.head({ bucket: row.bucket, key: row.key }, { signal: o.signal }), fileCrc64(path)]);
+  const [info, local] = await Promise.all([
+    o.storage.head({ bucket: row.bucket, key: row.key }, { signal: o.signal }),
+    fileCrc64(path, file),
+  ]);
   const base = { relPath: file.relPath, key: row.key };
   if (!info) return { ...base, kind: 'lost', detail: 'recorded as uploaded, but the object is gone', requeueable: true };
-  if (local === undefined) return { ...base, kind: 'pending', detail: 'changed while being read', requeueable: false };
+  if (local === undefined) return { ...base, kind: 'pending', detail: 'changed while being checked', requeueable: false };
   if (info.crc64 === local) return undefined;
   if (row.remoteCrc64 !== null && info.crc64 === row.remoteCrc64) {
     return {
@@ -247,13 +250,17 @@ async function walkLocal(folder: FolderConfig, o: VerifyOptions): Promise<{ file
   return { files, errors };
 }
 
-/** The file's CRC-64, or undefined when it changed while being read. */
-async function fileCrc64(path: string): Promise<string | undefined> {
-  const before = await lstat(path, { bigint: true });
+/**
+ * The file's CRC-64, or undefined when it changed since the walk or while being read. Invariant: a
+ * CRC-64 is only of the bytes the walk matched to the row (same size and mtime before and after the
+ * read): a file saved since (a long --checksum pass over a folder in use) is a change, not bit rot.
+ */
+async function fileCrc64(path: string, walked: { size: number; mtimeNs: bigint }): Promise<string | undefined> {
+  const unchanged = (st: { size: bigint; mtimeNs: bigint }): boolean => st.size === BigInt(walked.size) && st.mtimeNs === walked.mtimeNs;
+  if (!unchanged(await lstat(path, { bigint: true }))) return undefined;
   const crc = new Crc64();
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) crc.update(chunk as Buffer);
-  const after = await lstat(path, { bigint: true });
-  return after.size === before.size && after.mtimeNs === before.mtimeNs ? crc.digest() : undefined;
+  return unchanged(await lstat(path, { bigint: true })) ? crc.digest() : undefined;
 }
 
 function etagHex(etag: string): string {
