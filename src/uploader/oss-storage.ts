@@ -279,7 +279,22 @@ class OssStorage implements ObjectStorage {
     stream.once('close', () => options.signal?.removeEventListener('abort', onAbort));
     const contentLength = Number(headerValue(res, 'content-length'));
     // Content-Range "bytes A-B/TOTAL" carries the object's size on a 206; a 200 is the whole object.
-    const total = /\/(\d+)$/.exec(headerValue(res, 'content-range') ?? '')?.[1];
+    const contentRange = headerValue(res, 'content-range') ?? '';
+    // Invariant: a ranged GET yields exactly the bytes asked for. A proxy that drops Range answers 200
+    // with the whole object, whose first bytes would be written at another part's offset (only the
+    // whole object's CRC-64 would catch it, after fetching it whole per stream and attempt).
+    // (An empty range, an object found empty since it was listed, has no bytes to ask for: OSS answers it whole.)
+    if (
+      options.range &&
+      options.range.end >= options.range.start &&
+      (result.res.status !== 206 || !contentRange.startsWith(`bytes ${options.range.start}-${options.range.end}/`))
+    ) {
+      stream.destroy();
+      const answer = `HTTP ${result.res.status}${contentRange ? ` for ${contentRange}` : ', the whole object'}`;
+      const detail = `asked for bytes ${options.range.start}-${options.range.end}, got ${answer}: a proxy on the way that ignores Range?`;
+      throw new StorageError('GetObject', ref.bucket, ref.key, 'RangeNotHonoured', result.res.status, undefined, detail);
+    }
+    const total = /\/(\d+)$/.exec(contentRange)?.[1];
     return {
       ...checksumsOf(res),
       size: total !== undefined ? Number(total) : contentLength,

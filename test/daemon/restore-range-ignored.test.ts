@@ -1,0 +1,74 @@
+/**
+ * A proxy between restore and OSS that drops the Range header (some do): every ranged GET then
+ * answers 200 with the whole object from byte 0. Written at a run's offset, those bytes are another
+ * part's; the whole-object CRC-64 still keeps them from being renamed into place, but the restore
+ * must say what happened instead of "damaged on the way" after fetching the object three times.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runRestore } from '../../src/daemon/restore/restore-run.js';
+import { createOssStorage } from '../../src/uploader/index.js';
+import { startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
+import { tempDir } from '../helpers/fixtures.js';
+import { useStore } from '../helpers/store.js';
+
+/** Forwards every request to `target` without its Range header (not signed in V1: the signature still holds). */
+async function rangeDroppingProxy(target: string): Promise<{ endpoint: string; server: Server }> {
+  const { hostname, port } = new URL(target);
+  const server = createServer((req, res) => {
+    const headers = { ...req.headers };
+    delete headers.range;
+    const upstream = request({ host: hostname, port, method: req.method, path: req.url, headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    upstream.once('error', () => res.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+describe('restore through a proxy that ignores Range', () => {
+  const db = useStore();
+  let emu: TestEmulator;
+  let proxy: Awaited<ReturnType<typeof rangeDroppingProxy>>;
+  let to: ReturnType<typeof tempDir>;
+  beforeEach(async () => {
+    emu = await startTestEmulator();
+    proxy = await rangeDroppingProxy(emu.endpoint);
+    to = tempDir('oss-sync-restore-range-');
+  });
+  afterEach(async () => {
+    proxy.server.closeAllConnections();
+    await new Promise((resolve) => proxy.server.close(resolve));
+    await emu.stop();
+    to.remove();
+  });
+
+  it('names the ignored Range after one GET per stream, and renames nothing into place', async () => {
+    await emu.client().put('p/big.bin', randomBytes(4 * 64 * 1024));
+    const summary = await runRestore({
+      storage: createOssStorage({ endpoint: proxy.endpoint, accessKeyId: emu.accessKeyId, accessKeySecret: emu.accessKeySecret }),
+      progress: db.store.restores,
+      bucket: emu.bucket,
+      prefix: 'p/',
+      toDir: to.path,
+      patterns: [],
+      overwrite: false,
+      dryRun: false,
+      filesInParallel: 1,
+      download: { partSize: 64 * 1024, rangedThreshold: 64 * 1024, partsInParallel: 2, attempts: 3 },
+    });
+    expect(summary.entries).toHaveLength(1);
+    expect(summary.entries[0]).toMatchObject({ key: 'p/big.bin', action: 'failed' });
+    expect(summary.entries[0]!.detail).toMatch(/Range/);
+    expect(emu.emulator.requestLog.entries().filter((e) => e.operation === 'GetObject').length).toBeLessThanOrEqual(2);
+    expect(existsSync(join(to.path, 'big.bin'))).toBe(false);
+    expect(readdirSync(to.path)).toEqual([]);
+  });
+});
