@@ -214,6 +214,19 @@ describe('oss-sync restore', () => {
     expect(readFileSync(join(to, 'real', 'y.txt'), 'utf8')).toBe('y');
   });
 
+  it('reads no file through such a symlink either: one of the same size there is refused, not compared as a conflict', async () => {
+    fx = await createSyncFixture();
+    await uploaded(fx, { 'out/x.txt': 'x' });
+    const to = restoreDir();
+    const outside = restoreDir();
+    writeFileSync(join(outside, 'x.txt'), 'z'); // the same size: the old code read it for its CRC-64
+    symlinkSync(outside, join(to, 'out'));
+    const result = await restore(fx, ['--to', to]);
+    expect(result.code).toBe(1);
+    expect(result.out).toMatch(/FAILED +main\/out\/x\.txt -> .*outside the restore directory/);
+    expect(readFileSync(join(outside, 'x.txt'), 'utf8')).toBe('z');
+  });
+
   it("refuses a key named as another file's temporary file, which would swap the bytes renamed into place", async () => {
     fx = await createSyncFixture();
     await uploaded(fx, { 'big.bin': BIG });

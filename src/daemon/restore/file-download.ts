@@ -529,7 +529,7 @@ async function sizeOf(path: string): Promise<number | undefined> {
  * Creates the target's directory and checks, on the real paths, that it is inside the restore
  * directory: a symlinked directory already there must not carry the file elsewhere.
  */
-async function ensureParentInside(toDir: string, target: string, checked: Set<string> | undefined): Promise<void> {
+export async function ensureParentInside(toDir: string, target: string, checked: Set<string> | undefined): Promise<void> {
   const parent = dirname(target);
   if (checked?.has(parent)) return;
   await mkdir(parent, { recursive: true });

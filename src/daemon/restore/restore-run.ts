@@ -4,7 +4,7 @@ import picomatch from 'picomatch';
 import { Crc64 } from '../../lib/crc64.js';
 import type { RestoreProgress } from '../../store/index.js';
 import { listObjectPages, listObjects, type ListedObject, type ObjectStorage } from '../../uploader/index.js';
-import { downloadFile, type DownloadSettings } from './file-download.js';
+import { downloadFile, ensureParentInside, type DownloadSettings } from './file-download.js';
 import { isArchived, requestRestores, waitUntilRestored } from './archive-thaw.js';
 import { FreshDirs } from './fresh-dirs.js';
 import { restoreTarget } from './restore-target.js';
@@ -195,6 +195,8 @@ async function restoreOne(
   freshDirs: FreshDirs,
 ): Promise<RestoreEntry> {
   const base = { key: object.key, path };
+  // Before a local file there is read for its CRC-64: only inside --to (a symlinked directory may lead out).
+  if (!o.dryRun) await ensureParentInside(o.toDir, path, checkedDirs);
   const local = !(await freshDirs.mayExist(path))
     ? undefined
     : await lstat(path).catch((err: NodeJS.ErrnoException) => {
