@@ -26,7 +26,7 @@ export function restoreTarget(toDir: string, prefix: string, key: string): Resto
   }
   // Restore's own temporary name for another file (tempPathFor): both restores would write and rename
   // the one file, so one target would get the other's bytes while both are reported restored.
-  // A watched folder does not upload such a name (its default ignore list holds '*.part').
+  // A watched folder never uploads such a name (the built-in ignore list holds '*.part').
   if (/^\..+\.oss-sync-restore\.part$/.test(segments.at(-1)!))
     return { ok: false, reason: "named as another file's temporary file during a restore ('.NAME.oss-sync-restore.part')" };
   // On Windows '\' separates too; elsewhere it is part of a name (as objectKey() maps it).
