@@ -323,8 +323,10 @@ export class FileQueue extends StoreTable {
       `UPDATE files SET state = 'verified', uploaded_at = @now, remote_etag = @etag, remote_crc64 = @crc64, remote_size = @size,
            attempts = 0, last_error = NULL, next_attempt_at = 0, bytes_done = @size,
            size = @size, mtime_ns = @mtimeNs, ino = @ino, dev = @dev
-         WHERE id = @id AND generation = @generation AND state = '${from}' AND bucket = @bucket AND remote_key = @key`,
+         WHERE id = @id AND generation = @generation AND state = @from AND bucket = @bucket AND remote_key = @key`,
     ).run({
+      // `from` bound, not spliced in: one constant text, whose cache lookup hashes nothing anew per file.
+      from,
       now,
       etag: result.etag,
       crc64: result.crc64,
