@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import type { FolderConfig } from '../config/index.js';
 import { forEachLimit } from '../lib/for-each-limit.js';
-import type { FileRow, StateStore, VerifiedFile } from '../store/index.js';
-import { etagHex, listObjects, type ListedObject, type ObjectStorage } from '../uploader/index.js';
+import type { QueuedFile, StateStore, VerifiedFile } from '../store/index.js';
+import { DirectoryCache, etagHex, listObjects, type ListedObject, type ObjectStorage } from '../uploader/index.js';
 import { contentDigests } from './content-check.js';
 import type { Logger } from '../lib/logger.js';
 
@@ -96,11 +96,11 @@ export class Adoption {
     const rows = queue.queuedIn(folder.name);
     let batch: VerifiedFile[] = [];
     let adopted = 0;
-    // Several files at once: while one's after-read lstat (a large file's reads, a multipart object's
-    // HEAD) waits on the thread pool, this thread reads the next; on busy cores that beats a wholly
-    // synchronous pass, which spends less CPU but gets a smaller share of it (bench/NOTES.md).
+    // A small file is read synchronously (a few system calls, its directory kept open: `dirs`); several
+    // at once so that while a large file's reads or a multipart object's HEAD wait, the next is read.
+    const dirs = new DirectoryCache();
     await forEachLimit(rows, READS_AT_ONCE, async (row) => {
-      const result = await this.match(row, folder, listing.get(row.key)).catch(() => undefined);
+      const result = await this.match(row, folder, listing.get(row.key), dirs).catch(() => undefined);
       if (!result) return;
       batch.push({ id: row.id, generation: row.generation, result });
       adopted++;
@@ -108,7 +108,7 @@ export class Adoption {
         queue.markAdopted(batch);
         batch = [];
       }
-    });
+    }).finally(() => dirs.close());
     queue.markAdopted(batch);
     this.o.logger.info('adopted files OSS already holds; nothing uploaded for them', {
       folder: folder.name,
@@ -119,10 +119,15 @@ export class Adoption {
   }
 
   /** The record of an upload of this row, if the listed object holds its bytes. */
-  private async match(row: FileRow, folder: FolderConfig, listed: ListedObject | undefined): Promise<VerifiedFile['result'] | undefined> {
+  private async match(
+    row: QueuedFile,
+    folder: FolderConfig,
+    listed: ListedObject | undefined,
+    dirs: DirectoryCache,
+  ): Promise<VerifiedFile['result'] | undefined> {
     if (!listed || listed.size !== row.size || row.bucket !== folder.bucket) return undefined;
     const file = { path: join(folder.path, row.relPath), root: folder.path, expected: { dev: row.dev, ino: row.ino } };
-    const local = await contentDigests(file, row.size);
+    const local = await contentDigests(file, row.size, { md5: true, dirs });
     if (!local) return undefined;
     let crc64 = local.crc64;
     if (etagHex(listed.etag) !== local.md5Hex) {

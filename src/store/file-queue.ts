@@ -15,6 +15,9 @@ export interface UploadResultRecord {
   uploadId?: string;
 }
 
+/** A queued file as adoption reads it (queuedIn). */
+export type QueuedFile = Pick<FileRow, 'id' | 'generation' | 'relPath' | 'bucket' | 'key' | 'size' | 'ino' | 'dev'>;
+
 /** One file's markVerified arguments, for a group commit. */
 export interface VerifiedFile {
   id: number;
@@ -124,10 +127,24 @@ export class FileQueue extends StoreTable {
     return keys;
   }
 
-  /** Adoption: the folder's queued files, not claimed, in the order they were queued (a directory's files together). */
-  queuedIn(folder: string): FileRow[] {
-    const select = this.sql(`SELECT * FROM files WHERE folder = ? AND state = 'queued' ORDER BY id`).safeIntegers(true);
-    return (select.all(folder) as Record<string, unknown>[]).map(toFileRow);
+  /**
+   * Adoption: the folder's queued files, not claimed, in the order they were queued (a directory's
+   * files together). Only the columns adoption reads: whole FileRows cost ~5x the CPU (10,000 rows: ~100 ms).
+   */
+  queuedIn(folder: string): QueuedFile[] {
+    const select = this.sql(
+      `SELECT id, generation, rel_path, bucket, remote_key, size, ino, dev FROM files WHERE folder = ? AND state = 'queued' ORDER BY id`,
+    ).safeIntegers(true);
+    return (select.all(folder) as Record<string, unknown>[]).map((r) => ({
+      id: num(r.id),
+      generation: num(r.generation),
+      relPath: r.rel_path as string,
+      bucket: r.bucket as string,
+      key: r.remote_key as string,
+      size: num(r.size),
+      ino: r.ino as bigint,
+      dev: r.dev as bigint,
+    }));
   }
 
   /** How many files of a folder the store knows (to pick a watcher backend before walking). */
@@ -306,8 +323,10 @@ export class FileQueue extends StoreTable {
       `UPDATE files SET state = 'verified', uploaded_at = @now, remote_etag = @etag, remote_crc64 = @crc64, remote_size = @size,
            attempts = 0, last_error = NULL, next_attempt_at = 0, bytes_done = @size,
            size = @size, mtime_ns = @mtimeNs, ino = @ino, dev = @dev
-         WHERE id = @id AND generation = @generation AND state = '${from}' AND bucket = @bucket AND remote_key = @key`,
+         WHERE id = @id AND generation = @generation AND state = @from AND bucket = @bucket AND remote_key = @key`,
     ).run({
+      // `from` bound, not spliced in: one constant text, whose cache lookup hashes nothing anew per file.
+      from,
       now,
       etag: result.etag,
       crc64: result.crc64,

@@ -1,7 +1,7 @@
 export { StateStore } from './state-store.js';
 export { isDatabaseUnwritable } from './database-error.js';
 export { InstanceLock } from './instance-lock.js';
-export { FileQueue, type UploadResultRecord, type VerifiedFile } from './file-queue.js';
+export { FileQueue, type QueuedFile, type UploadResultRecord, type VerifiedFile } from './file-queue.js';
 export { reconcileKey, relPathOfReconcileKey } from './reconcile-key.js';
 export { UploadRecords, type UploadWithParts } from './upload-records.js';
 export { DaemonRegistry, type DaemonInfo, type FolderHealth, type FolderMode } from './daemon-registry.js';

@@ -69,9 +69,10 @@ function procFdWorks(): boolean {
  * instead; that leaves a window to an attacker who swaps twice within it, so there the queued
  * identity (`expected`) is the guard that holds.
  */
-export function openFolderFile(file: FolderFile): { fd: number; stats: BigIntStats } {
+export function openFolderFile(file: FolderFile, dirs?: DirectoryCache): { fd: number; stats: BigIntStats } {
   injectedFault(file.path);
-  const fd = file.root === undefined ? openLast(file.path) : openBelow(file.root, file.path);
+  // Invariant (see DirectoryCache): a kept directory serves only a file with an identity to check.
+  const fd = file.root === undefined ? openLast(file.path) : openBelow(file.root, file.path, file.expected && dirs);
   try {
     const stats = fstatSync(fd, { bigint: true });
     if (!stats.isFile()) throw new FileRefusedError(file.path, `not a regular file (${kindOf(stats)})`);
@@ -96,23 +97,17 @@ function componentsBelow(root: string, path: string): string[] {
   return rel.split(sep);
 }
 
-function openBelow(root: string, path: string): number {
+function openBelow(root: string, path: string, dirs: DirectoryCache | undefined): number {
   const names = componentsBelow(root, path);
   if (!procFdWorks()) return openBelowByLstat(root, path, names);
-  let dir: number;
-  try {
-    dir = openSync(root, constants.O_RDONLY | constants.O_DIRECTORY);
-  } catch (err) {
-    throw localFileError(path, err);
+  const parent = names.slice(0, -1);
+  const key = `${root}\0${parent.join(sep)}`;
+  let dir = dirs?.get(key);
+  if (dir === undefined) {
+    dir = openDirectory(root, parent, path);
+    dirs?.keep(key, dir);
   }
   try {
-    let where = root;
-    for (const name of names.slice(0, -1)) {
-      where = join(where, name);
-      const next = openAt(dir, name, DIR_FLAGS, path, where);
-      closeSync(dir);
-      dir = next;
-    }
     const last = names[names.length - 1]!;
     // lstat first: a device or FIFO in the file's place is refused without being opened at all
     // (opening some devices acts: a tape rewinds). fstat after the open judges what was opened.
@@ -126,7 +121,59 @@ function openBelow(root: string, path: string): number {
     if (!stats.isFile()) throw new FileRefusedError(path, `not a regular file (${kindOf(stats)})`);
     return openAt(dir, last, FILE_FLAGS, path, path);
   } finally {
-    closeSync(dir);
+    if (!dirs) closeSync(dir);
+  }
+}
+
+/** The directory root/names..., each component opened relative to the one above, through no link. */
+function openDirectory(root: string, names: string[], path: string): number {
+  let dir: number;
+  try {
+    dir = openSync(root, constants.O_RDONLY | constants.O_DIRECTORY);
+  } catch (err) {
+    throw localFileError(path, err);
+  }
+  let where = root;
+  for (const name of names) {
+    where = join(where, name);
+    try {
+      const next = openAt(dir, name, DIR_FLAGS, path, where);
+      closeSync(dir);
+      dir = next;
+    } catch (err) {
+      closeSync(dir);
+      throw err;
+    }
+  }
+  return dir;
+}
+
+/**
+ * The last directory openFolderFile() opened a file in, kept open for the next file of the same
+ * directory: a pass over thousands of files (adoption's, a directory's files together) opens each
+ * directory once instead of every component for every file. The caller closes it when done.
+ *
+ * Invariant (the no-link rule holds with it): it serves only files with an `expected` identity.
+ * The directory was a real directory below the root, reached through no link, when it was opened;
+ * if it was moved or swapped for a link since, a file opened through it is still opened with
+ * O_NOFOLLOW, must be a regular file, and is refused unless it is the very inode the walk found
+ * inside the folder: the window this keeps open reads nothing the folder did not hold.
+ */
+export class DirectoryCache {
+  private kept: { key: string; fd: number } | undefined;
+
+  get(key: string): number | undefined {
+    return this.kept?.key === key ? this.kept.fd : undefined;
+  }
+
+  keep(key: string, fd: number): void {
+    this.close();
+    this.kept = { key, fd };
+  }
+
+  close(): void {
+    if (this.kept) closeSync(this.kept.fd);
+    this.kept = undefined;
   }
 }
 

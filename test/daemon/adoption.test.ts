@@ -49,9 +49,14 @@ describe('adoption: files OSS already holds are recorded, not uploaded again', (
     fx = await createSyncFixture([{ name: 'main' }]);
     const files: Record<string, Buffer> = { 'big.bin': randomBytes(300 * 1024) };
     for (let i = 0; i < 20; i++) files[`f${i}.txt`] = randomBytes(100 + i);
-    for (const [relPath, body] of Object.entries(files)) writeFileSync(join(fx.folder('main'), relPath), body);
+    // Files in directories too: adoption keeps one directory open for its next files.
+    for (const relPath of ['d1/a.txt', 'd1/e/b.txt', 'd2/c.txt']) files[relPath] = randomBytes(50);
+    for (const [relPath, body] of Object.entries(files)) {
+      mkdirSync(join(fx.folder('main'), relPath, '..'), { recursive: true });
+      writeFileSync(join(fx.folder('main'), relPath), body);
+    }
     const { daemon } = await fx.startDaemon('run');
-    await allVerified(fx, 'main', 21);
+    await allVerified(fx, 'main', 24);
     await daemon.stop();
     for (const suffix of ['', '-wal', '-shm']) rmSync(`${fx.stateDb}${suffix}`, { force: true });
     // One file whose object holds other bytes of the same size: it must go up again.
@@ -59,7 +64,7 @@ describe('adoption: files OSS already holds are recorded, not uploaded again', (
     fx.emu.emulator.requestLog.clear();
 
     await fx.startDaemon('run');
-    await allVerified(fx, 'main', 21);
+    await allVerified(fx, 'main', 24);
     const operations = fx.emu.emulator.requestLog.entries().map((e) => `${e.operation} ${e.key ?? ''}`);
     expect(operations.filter((o) => o.startsWith('ListObjectsV2')).length).toBe(1);
     expect(operations.filter((o) => /^(PutObject|UploadPart|InitiateMultipartUpload) /.test(o))).toEqual(['PutObject main/f0.txt']);
