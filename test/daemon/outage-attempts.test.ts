@@ -15,7 +15,15 @@ afterEach(async () => {
 // A long OSS outage must not park every file until someone runs `oss-sync retry`: a file failing
 // because the endpoint does (503, no answer) keeps trying; only its own failures use up max_attempts.
 it('an outage longer than max_attempts tries parks no file: it goes up once OSS answers again', { timeout: 120_000 }, async () => {
-  fx = await createSyncFixture([{ name: 'main' }], { max_attempts: 2, settle_time: '50ms' });
+  fx = await createSyncFixture([{ name: 'main' }]);
+  // Each try ends when its request's time budget does: 1 s, not the fixture's 5 s, keeps three tries short.
+  const oss = {
+    endpoint: fx.emu.endpoint,
+    access_key_id: fx.emu.accessKeyId,
+    access_key_secret: fx.emu.accessKeySecret,
+    retry_max_time: '1s',
+  };
+  fx.writeConfig(undefined, { max_attempts: 2, settle_time: '50ms', oss });
   writeFileSync(join(fx.folder('main'), 'dump.sql'), 'the nightly dump');
   const storage = new MemoryStorage();
   let outage = true;
