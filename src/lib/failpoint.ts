@@ -1,13 +1,3 @@
-/**
- * Crash points for tests: when OSS_SYNC_FAILPOINT names this point, the process dies right here
- * with SIGKILL, exactly as kill -9 would. The crash tests use it to hit windows too narrow to
- * reach by timing (e.g. after Complete succeeded, before the database recorded it). Costs one
- * string comparison when unset.
- */
-export function failpoint(name: string): void {
-  if (process.env.OSS_SYNC_FAILPOINT === name) process.kill(process.pid, 'SIGKILL');
-}
-
 /** A failpoint that carries a value, `NAME:VALUE` (e.g. `watch-limit:ENOSPC`); undefined unless set. */
 export function failpointValue(name: string): string | undefined {
   const set = process.env.OSS_SYNC_FAILPOINT;
