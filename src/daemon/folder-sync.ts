@@ -10,15 +10,10 @@ import { objectKey } from './object-key.js';
 import { reconcileFolder, type ReconcileResult } from './reconciler.js';
 import { judgeRemovals, type MissingFile } from './removal-verdict.js';
 import type { WalkerChoice } from './reconcile-walk/reconcile-walk.js';
-import {
-  createFolderWatcher,
-  createPathFilter,
-  SettleTracker,
-  type FolderWatcher,
-  type PathFilter,
-  type SettledFile,
-  type WatchEvent,
-} from './watch/index.js';
+import { createFolderWatcher } from './watch/create-folder-watcher.js';
+import type { FolderWatcher, WatchEvent } from './watch/folder-watcher.js';
+import { createPathFilter, type PathFilter } from './watch/path-filter.js';
+import { SettleTracker, type SettledFile } from './watch/settle-tracker.js';
 
 export interface FolderSyncOptions {
   store: StateStore;
