@@ -86,7 +86,7 @@ export class RenameDetector {
     const from = { bucket: source.bucket, key: source.key };
     // The copy carries the new file's mtime and mode, as an upload of it would.
     const meta = fileMeta(fingerprintOf(row), Number(lstatSync(join(folder.path, row.relPath)).mode));
-    // Test failpoint `copy-object-max:BYTES`: the part-by-part copy without a 1 GiB file.
+    // Test failpoint `copy-object-max:BYTES`: the part-by-part copy without a 1 GiB file (a size limit: no outside condition moves it).
     const copyObjectMax = Number(failpointValue('copy-object-max') ?? COPY_OBJECT_MAX);
     if (source.fingerprint.size <= copyObjectMax) await this.o.storage.copyObject(from, target, { meta });
     else await this.copyInParts(from, target, row, meta, folder);
