@@ -114,7 +114,7 @@ export class FileUploader extends EventEmitter<{ progress: [ProgressEvent] }> {
     request.signal?.throwIfAborted();
     const settings = { ...this.settings, partSize: request.partSize ?? this.settings.partSize };
     const inMemoryLimit = settings.multipartThreshold - 1;
-    // Test failpoint: SIGSTOP here, for a test to swap the file, then SIGCONT (no request or row marks this moment from outside).
+    // Test failpoint: SIGSTOP here, for a test to swap the file, then SIGCONT (exact; the emulator can hold a request only for fixed ms).
     if (failpointValue('before-file-open') === 'stop') process.kill(process.pid, 'SIGSTOP');
     const target = { path: request.localPath, root: request.folderRoot, expected: request.expectedIdentity };
     let { fingerprint, bytes, mode } = snapshotFile(target, Math.min(inMemoryLimit, UNBUDGETED_PUT_BYTES));
