@@ -47,6 +47,7 @@ export class RenameDetector {
     const dueAt = pendingDelete?.state === 'deleting' ? pendingDelete.nextAttemptAt : undefined;
     if (dueAt !== undefined) this.o.store.queue.scheduleDelete(source.folder, source.relPath, Math.max(dueAt, now + COPY_HOLD_MS), now);
     const target = { bucket: row.bucket, key: row.key };
+    const where = { folder: row.folder, path: row.relPath, from: `oss://${source.bucket}/${source.key}` };
     try {
       const copied = await this.copyChecked(source, target, row, folder);
       // The file must still be the one copied: same identity now as when it was observed.
@@ -55,21 +56,14 @@ export class RenameDetector {
       this.o.store.queue.markVerified(row.id, row.generation, { ...target, ...copied, fingerprint });
       this.o.store.removed.forget(source.folder, source.relPath);
       this.o.logger.info('moved on OSS without re-upload (server-side copy)', {
-        folder: row.folder,
-        path: row.relPath,
-        from: `oss://${source.bucket}/${source.key}`,
+        ...where,
         key: `oss://${row.bucket}/${row.key}`,
         bytes: row.size,
       });
       return true;
     } catch (err) {
       if (isDatabaseUnwritable(err)) throw err;
-      this.o.logger.warn('server-side copy failed; uploading the file instead', {
-        folder: row.folder,
-        path: row.relPath,
-        from: `oss://${source.bucket}/${source.key}`,
-        error: err as Error,
-      });
+      this.o.logger.warn('server-side copy failed; uploading the file instead', { ...where, error: err as Error });
       return false;
     } finally {
       if (dueAt !== undefined) this.o.store.queue.scheduleDelete(source.folder, source.relPath, dueAt);
