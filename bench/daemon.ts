@@ -30,7 +30,7 @@ import {
   type EmulatorProcess,
 } from './daemon-fixture.js';
 import { fixed, median, percentile, ratio, seconds, table, verdict } from './markdown.js';
-import { DEFAULT_NATIVE_THRESHOLD } from '../src/daemon/watch/index.js';
+import { DEFAULT_NATIVE_THRESHOLD } from '../src/daemon/watch/create-folder-watcher.js';
 import { emulatorDataDir } from './emulator-data-dir.js';
 import { fillStateAsUploaded } from './state-fill.js';
 

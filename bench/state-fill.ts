@@ -5,7 +5,8 @@
  * 100,000 real uploads on this machine take longer than the whole benchmark should.
  */
 import { objectKey } from '../src/daemon/object-key.js';
-import { createPathFilter, walkTree, type WalkEntry } from '../src/daemon/watch/index.js';
+import { createPathFilter } from '../src/daemon/watch/path-filter.js';
+import { walkTree, type WalkEntry } from '../src/daemon/watch/tree-walker.js';
 import { StateStore } from '../src/store/index.js';
 
 export async function fillStateAsUploaded(

@@ -11,8 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { createFolderWatcher, createPathFilter, walkTree } from '../src/daemon/watch/index.js';
-import type { BackendName, WatchEvent } from '../src/daemon/watch/index.js';
+import { createFolderWatcher } from '../src/daemon/watch/create-folder-watcher.js';
+import type { BackendName, WatchEvent } from '../src/daemon/watch/folder-watcher.js';
+import { createPathFilter } from '../src/daemon/watch/path-filter.js';
+import { walkTree } from '../src/daemon/watch/tree-walker.js';
 import { fixed, median, ratio, seconds, table, verdict } from './markdown.js';
 
 interface WatchResult {

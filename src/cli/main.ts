@@ -12,52 +12,40 @@ type Command = (argv: string[]) => Promise<number>;
 
 // Each command's module (and what it needs: ali-oss, SQLite, watchers) loads only when it runs, so
 // `status` and `--help` answer without loading the upload machinery.
-const COMMANDS: Record<string, { summary: string; run: Command }> = {
-  run: {
-    summary: 'run the daemon: watch the folders and upload until stopped',
-    run: async (argv) => (await import('./run-command.js')).runDaemonCommand(argv),
-  },
-  once: {
-    summary: 'reconcile, upload everything pending, exit (for cron and timers)',
-    run: async (argv) => (await import('./once-command.js')).runOnceCommand(argv),
-  },
-  status: {
-    summary: 'what is queued, uploading, uploaded and failing',
-    run: async (argv) => (await import('./status-command.js')).runStatusCommand(argv),
-  },
-  cleanup: {
-    summary: 'abort multipart uploads nobody will finish (--dry-run lists them)',
-    run: async (argv) => (await import('./cleanup-command.js')).runCleanupCommand(argv),
-  },
-  retry: { summary: 're-queue failed files', run: async (argv) => (await import('./retry-command.js')).runRetryCommand(argv) },
-  pause: {
-    summary: "stop uploading a folder's files until resumed (kept across restarts)",
-    run: async (argv) => (await import('./pause-command.js')).runPauseCommand('pause', argv),
-  },
-  resume: {
-    summary: 'resume a paused folder',
-    run: async (argv) => (await import('./pause-command.js')).runPauseCommand('resume', argv),
-  },
-  verify: {
-    summary: 'check the bucket against the state database and the local files',
-    run: async (argv) => (await import('./verify-command.js')).runVerifyCommand(argv),
-  },
-  restore: {
-    summary: "download a folder's objects, checked by CRC-64 (resumable)",
-    run: async (argv) => (await import('./restore-command.js')).runRestoreCommand(argv),
-  },
-  emulator: {
-    summary: 'run the built-in OSS-compatible server (for tests and demos)',
-    run: async (argv) => (await import('../emulator/emulator-command.js')).runEmulatorCommand(argv),
-  },
-  demo: {
-    summary: 'run the emulator and the daemon with sample folders',
-    run: async (argv) => (await import('./demo-command.js')).runDemoCommand(argv),
-  },
+const COMMANDS: Record<string, [summary: string, load: () => Promise<Command>]> = {
+  run: ['run the daemon: watch the folders and upload until stopped', () => import('./run-command.js').then((m) => m.runDaemonCommand)],
+  once: [
+    'reconcile, upload everything pending, exit (for cron and timers)',
+    () => import('./once-command.js').then((m) => m.runOnceCommand),
+  ],
+  status: ['what is queued, uploading, uploaded and failing', () => import('./status-command.js').then((m) => m.runStatusCommand)],
+  cleanup: [
+    'abort multipart uploads nobody will finish (--dry-run lists them)',
+    () => import('./cleanup-command.js').then((m) => m.runCleanupCommand),
+  ],
+  retry: ['re-queue failed files', () => import('./retry-command.js').then((m) => m.runRetryCommand)],
+  pause: [
+    "stop uploading a folder's files until resumed (kept across restarts)",
+    () => import('./pause-command.js').then((m) => (argv) => m.runPauseCommand('pause', argv)),
+  ],
+  resume: ['resume a paused folder', () => import('./pause-command.js').then((m) => (argv) => m.runPauseCommand('resume', argv))],
+  verify: [
+    'check the bucket against the state database and the local files',
+    () => import('./verify-command.js').then((m) => m.runVerifyCommand),
+  ],
+  restore: [
+    "download a folder's objects, checked by CRC-64 (resumable)",
+    () => import('./restore-command.js').then((m) => m.runRestoreCommand),
+  ],
+  emulator: [
+    'run the built-in OSS-compatible server (for tests and demos)',
+    () => import('../emulator/emulator-command.js').then((m) => m.runEmulatorCommand),
+  ],
+  demo: ['run the emulator and the daemon with sample folders', () => import('./demo-command.js').then((m) => m.runDemoCommand)],
 };
 
 function usage(): string {
-  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  const lines = Object.entries(COMMANDS).map(([name, [summary]]) => `  ${name.padEnd(10)} ${summary}`);
   return `usage: oss-sync <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun 'oss-sync <command> --help' for a command's options; 'oss-sync --version' prints the version.\n`;
 }
 
@@ -77,7 +65,9 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    return await command.run(rest);
+    return await (
+      await command[1]()
+    )(rest);
   } catch (err) {
     if (err instanceof UsageError || err instanceof ConfigError) {
       process.stderr.write(`oss-sync ${terminalSafe(name)}: ${errorText(err)}\n`);

@@ -6,7 +6,7 @@ import type { Config } from '../config/index.js';
 import { objectKey } from '../daemon/object-key.js';
 import { walkerFromEnv } from '../daemon/reconcile-walk/reconcile-walk.js';
 import { reconcileFolder } from '../daemon/reconciler.js';
-import { createPathFilter } from '../daemon/watch/index.js';
+import { createPathFilter } from '../daemon/watch/path-filter.js';
 import { terminalSafe as safe } from '../lib/terminal-text.js';
 import { StateStore } from '../store/index.js';
 import { bytes } from './status-view.js';

@@ -10,15 +10,10 @@ import { objectKey } from './object-key.js';
 import { reconcileFolder, type ReconcileResult } from './reconciler.js';
 import { judgeRemovals, type MissingFile } from './removal-verdict.js';
 import type { WalkerChoice } from './reconcile-walk/reconcile-walk.js';
-import {
-  createFolderWatcher,
-  createPathFilter,
-  SettleTracker,
-  type FolderWatcher,
-  type PathFilter,
-  type SettledFile,
-  type WatchEvent,
-} from './watch/index.js';
+import { createFolderWatcher } from './watch/create-folder-watcher.js';
+import type { FolderWatcher, WatchEvent } from './watch/folder-watcher.js';
+import { createPathFilter, type PathFilter } from './watch/path-filter.js';
+import { SettleTracker, type SettledFile } from './watch/settle-tracker.js';
 
 export interface FolderSyncOptions {
   store: StateStore;
@@ -164,7 +159,7 @@ export class FolderSync {
       this.pause('folder is missing (unmounted disk?)');
       return undefined;
     }
-    // Test failpoint: the scan of this folder fails for a reason other than the database.
+    // Test failpoint: the scan fails, not for the database (nothing outside can: unreadable directories are reported, not thrown).
     if (failpointValue('reconcile-fails') === this.name) throw new Error('failpoint reconcile-fails');
     const started = Date.now();
     // A file modified within the settle window may still be being written: it is queued held back
@@ -262,7 +257,7 @@ export class FolderSync {
     // 'auto' picks a backend by tree size: what the store knew last time, else the watcher counts.
     const known = this.options.store.queue.countFor(this.name);
     this.settleTracker();
-    // OSS_SYNC_FAILPOINT=watch-limit:ENOSPC makes the watcher fail as the kernel would (tests of the fallback).
+    // Failpoint watch-limit:ENOSPC: the watcher fails as the kernel would (the real limits are machine-wide: not for a test to lower).
     const limit = failpointValue('watch-limit');
     const watcher = await createFolderWatcher(this.folder.path, {
       backend: this.folder.watcher === 'poll' ? 'rescan' : this.folder.watcher,

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { FolderConfig } from '../config/index.js';
 import { relPathOfReconcileKey, type Observation, type StateStore } from '../store/index.js';
 import { startNodeWalk, startReconcileWalk, type ReconcileWalk, type ReconcileWalkOptions } from './reconcile-walk/reconcile-walk.js';
-import type { PathFilter } from './watch/index.js';
+import type { PathFilter } from './watch/path-filter.js';
 import { objectKey } from './object-key.js';
 
 export interface ReconcileResult {

@@ -47,6 +47,7 @@ export class RenameDetector {
     const dueAt = pendingDelete?.state === 'deleting' ? pendingDelete.nextAttemptAt : undefined;
     if (dueAt !== undefined) this.o.store.queue.scheduleDelete(source.folder, source.relPath, Math.max(dueAt, now + COPY_HOLD_MS), now);
     const target = { bucket: row.bucket, key: row.key };
+    const where = { folder: row.folder, path: row.relPath, from: `oss://${source.bucket}/${source.key}` };
     try {
       const copied = await this.copyChecked(source, target, row, folder);
       // The file must still be the one copied: same identity now as when it was observed.
@@ -55,21 +56,14 @@ export class RenameDetector {
       this.o.store.queue.markVerified(row.id, row.generation, { ...target, ...copied, fingerprint });
       this.o.store.removed.forget(source.folder, source.relPath);
       this.o.logger.info('moved on OSS without re-upload (server-side copy)', {
-        folder: row.folder,
-        path: row.relPath,
-        from: `oss://${source.bucket}/${source.key}`,
+        ...where,
         key: `oss://${row.bucket}/${row.key}`,
         bytes: row.size,
       });
       return true;
     } catch (err) {
       if (isDatabaseUnwritable(err)) throw err;
-      this.o.logger.warn('server-side copy failed; uploading the file instead', {
-        folder: row.folder,
-        path: row.relPath,
-        from: `oss://${source.bucket}/${source.key}`,
-        error: err as Error,
-      });
+      this.o.logger.warn('server-side copy failed; uploading the file instead', { ...where, error: err as Error });
       return false;
     } finally {
       if (dueAt !== undefined) this.o.store.queue.scheduleDelete(source.folder, source.relPath, dueAt);
@@ -86,7 +80,7 @@ export class RenameDetector {
     const from = { bucket: source.bucket, key: source.key };
     // The copy carries the new file's mtime and mode, as an upload of it would.
     const meta = fileMeta(fingerprintOf(row), Number(lstatSync(join(folder.path, row.relPath)).mode));
-    // Test failpoint `copy-object-max:BYTES`: the part-by-part copy without a 1 GiB file.
+    // Test failpoint `copy-object-max:BYTES`: the part-by-part copy without a 1 GiB file (a size limit: no outside condition moves it).
     const copyObjectMax = Number(failpointValue('copy-object-max') ?? COPY_OBJECT_MAX);
     if (source.fingerprint.size <= copyObjectMax) await this.o.storage.copyObject(from, target, { meta });
     else await this.copyInParts(from, target, row, meta, folder);

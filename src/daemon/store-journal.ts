@@ -1,4 +1,3 @@
-import { failpoint } from '../lib/failpoint.js';
 import type { StateStore, FileRow } from '../store/index.js';
 import type { RecordedUpload, UploadJournal, UploadOutcome } from '../uploader/journal.js';
 import type { VerifiedBatch } from './verified-batch.js';
@@ -23,7 +22,6 @@ export function storeJournal(store: StateStore, row: FileRow, group?: VerifiedBa
       return row.hasUpload === false ? undefined : store.uploads.forFile(row.id);
     },
     uploadStarted(upload): void {
-      failpoint('before-upload-recorded');
       store.uploads.begin(row.id, upload);
     },
     partAcknowledged(uploadId, part): void {
@@ -40,7 +38,6 @@ export function storeJournal(store: StateStore, row: FileRow, group?: VerifiedBa
       remoteKnown = false;
     },
     fileUploaded(outcome: UploadOutcome): void | Promise<void> {
-      failpoint('before-mark-verified');
       const result = {
         bucket: outcome.bucket,
         key: outcome.key,

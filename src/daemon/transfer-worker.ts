@@ -138,28 +138,15 @@ export class TransferWorker {
 
   /** The file's record is committed: log what went up. */
   private uploaded(row: FileRow, outcome: UploadOutcome, started: number): void {
+    const fields = { folder: row.folder, path: row.relPath, key: `oss://${row.bucket}/${row.key}`, bytes: outcome.size };
     if (outcome.prefixSnapshot) {
-      this.options.logger.info(
-        'uploaded a snapshot of a file still being written (its first bytes, a true prefix); the rest goes up later',
-        {
-          folder: row.folder,
-          path: row.relPath,
-          key: `oss://${row.bucket}/${row.key}`,
-          bytes: outcome.size,
-          nextTryInMs: Math.max(0, (this.options.store.queue.get(row.id)?.nextAttemptAt ?? 0) - Date.now()),
-        },
-      );
+      const nextTryInMs = Math.max(0, (this.options.store.queue.get(row.id)?.nextAttemptAt ?? 0) - Date.now());
+      const message = 'uploaded a snapshot of a file still being written (its first bytes, a true prefix); the rest goes up later';
+      this.options.logger.info(message, { ...fields, nextTryInMs });
       return;
     }
     this.live.end(row.id);
-    this.options.logger.info('uploaded', {
-      folder: row.folder,
-      path: row.relPath,
-      key: `oss://${row.bucket}/${row.key}`,
-      bytes: outcome.size,
-      ms: Date.now() - started,
-      crc64: outcome.crc64,
-    });
+    this.options.logger.info('uploaded', { ...fields, ms: Date.now() - started, crc64: outcome.crc64 });
   }
 
   private async deleteRemote(row: FileRow, folder: FolderConfig): Promise<void> {

@@ -2,7 +2,8 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS, EmulatorConfigError, faultRuleFromJson, startEmulator } from './index.js';
+import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS, EmulatorConfigError, startEmulator } from './index.js';
+import { faultRuleFromJson } from './fault-rule-json.js';
 import { isLoopbackHost } from '../lib/loopback.js';
 import { credentialFromJson } from './admin-endpoint.js';
 import type { EmulatorOptions, FaultRule } from './index.js';

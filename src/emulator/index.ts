@@ -8,10 +8,7 @@ import { RequestLog } from './request-log.js';
 import { prepareTempDir } from './temp-dir.js';
 import type { Credential } from './types.js';
 
-export type { Credential, FaultAction, FaultMatch, FaultRule, OssOperation, RequestLogEntry } from './types.js';
-export { FaultInjector, InvalidFaultRuleError } from './fault-injector.js';
-export { RequestLog } from './request-log.js';
-export { faultRuleFromJson, faultRuleToJson } from './fault-rule-json.js';
+export type { FaultRule, RequestLogEntry } from './types.js';
 
 export interface EmulatorOptions {
   dataDir: string;

@@ -1,24 +1,8 @@
 /**
- * Crash points for tests: when OSS_SYNC_FAILPOINT names this point, the process dies right here
- * with SIGKILL, exactly as kill -9 would. The crash tests use it to hit windows too narrow to
- * reach by timing (e.g. after Complete succeeded, before the database recorded it). Costs one
- * string comparison when unset.
+ * Test failpoints: OSS_SYNC_FAILPOINT=`NAME:VALUE` (e.g. `watch-limit:ENOSPC`) gives VALUE to the point NAME; undefined
+ * unless set. Only for windows no test can reach from outside (a row it polls, a request the emulator holds).
  */
-export function failpoint(name: string): void {
-  if (process.env.OSS_SYNC_FAILPOINT === name) process.kill(process.pid, 'SIGKILL');
-}
-
-/** A failpoint that carries a value, `NAME:VALUE` (e.g. `watch-limit:ENOSPC`); undefined unless set. */
 export function failpointValue(name: string): string | undefined {
   const set = process.env.OSS_SYNC_FAILPOINT;
   return set?.startsWith(`${name}:`) ? set.slice(name.length + 1) : undefined;
-}
-
-/**
- * A failpoint that stops the process (SIGSTOP) when OSS_SYNC_FAILPOINT is `NAME:stop`, each time it
- * is passed: a test acts on the frozen process (swaps a file under it), then sends SIGCONT. Nothing
- * races: whatever the test does happens between two instructions of ours.
- */
-export function failpointStop(name: string): void {
-  if (process.env.OSS_SYNC_FAILPOINT === `${name}:stop`) process.kill(process.pid, 'SIGSTOP');
 }

@@ -42,16 +42,9 @@ export class DaemonRegistry extends StoreTable {
   }
 
   info(): DaemonInfo | undefined {
-    const r = this.sql('SELECT * FROM daemon WHERE id = 1').get() as Record<string, unknown> | undefined;
-    if (!r) return undefined;
-    return {
-      pid: r.pid as number,
-      hostname: r.hostname as string,
-      version: r.version as string,
-      configPath: (r.config_path as string | null) ?? null,
-      startedAt: r.started_at as number,
-      heartbeatAt: r.heartbeat_at as number,
-    };
+    return this.sql(
+      'SELECT pid, hostname, version, config_path AS configPath, started_at AS startedAt, heartbeat_at AS heartbeatAt FROM daemon WHERE id = 1',
+    ).get() as DaemonInfo | undefined;
   }
 
   setFolderHealth(folder: string, root: string, mode: FolderMode, note: string | null, now = Date.now()): void {
@@ -66,12 +59,6 @@ export class DaemonRegistry extends StoreTable {
   }
 
   folderHealth(): FolderHealth[] {
-    return (this.sql('SELECT * FROM folder_health ORDER BY folder').all() as Array<Record<string, unknown>>).map((r) => ({
-      folder: r.folder as string,
-      root: r.root as string,
-      mode: r.mode as FolderMode,
-      note: (r.note as string | null) ?? null,
-      updatedAt: r.updated_at as number,
-    }));
+    return this.sql('SELECT folder, root, mode, note, updated_at AS updatedAt FROM folder_health ORDER BY folder').all() as FolderHealth[];
   }
 }

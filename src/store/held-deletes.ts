@@ -33,13 +33,9 @@ export class HeldDeletes extends StoreTable {
   }
 
   list(limit = 100): HeldDelete[] {
-    const rows = this.sql('SELECT * FROM held_deletes ORDER BY folder, rel_path LIMIT ?').all(limit) as Array<Record<string, unknown>>;
-    return rows.map((r) => ({
-      folder: r.folder as string,
-      relPath: r.rel_path as string,
-      reason: r.reason as string,
-      heldAt: r.held_at as number,
-    }));
+    return this.sql(
+      'SELECT folder, rel_path AS relPath, reason, held_at AS heldAt FROM held_deletes ORDER BY folder, rel_path LIMIT ?',
+    ).all(limit) as HeldDelete[];
   }
 
   /** The file is back: its delete is moot. */

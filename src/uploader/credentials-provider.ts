@@ -72,8 +72,6 @@ export class CredentialsFetchError extends Error {
 }
 
 export interface RefreshOptions {
-  /** Refresh when this fraction of the lifetime has passed. Default 0.8. */
-  refreshAt?: number;
   /** Back-off after a failed fetch: base doubling up to cap. Defaults 1 s, 60 s. */
   retryBaseMs?: number;
   retryCapMs?: number;
@@ -241,7 +239,7 @@ export class RefreshingCredentials implements CredentialsProvider {
   private refreshPoint(credentials: OssCredentials): number {
     if (credentials.expiration === undefined) return Infinity;
     const lifetime = credentials.expiration - this.fetchedAt;
-    return this.fetchedAt + lifetime * (this.options.refreshAt ?? 0.8);
+    return this.fetchedAt + lifetime * 0.8; // at 80% of the lifetime: time left to retry a failed fetch
   }
 
   private expired(credentials: OssCredentials, now: number): boolean {

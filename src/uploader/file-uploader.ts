@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { UploadJournal, UploadResult } from './journal.js';
-import { failpointStop } from '../lib/failpoint.js';
+import { failpointValue } from '../lib/failpoint.js';
 import { snapshotFile, type FileSnapshot } from './file-snapshot.js';
 import type { FileIdentity } from './folder-file.js';
 import { fingerprintChange } from './local-file.js';
@@ -114,8 +114,8 @@ export class FileUploader extends EventEmitter<{ progress: [ProgressEvent] }> {
     request.signal?.throwIfAborted();
     const settings = { ...this.settings, partSize: request.partSize ?? this.settings.partSize };
     const inMemoryLimit = settings.multipartThreshold - 1;
-    // Test failpoint: the process stops (SIGSTOP) here, for a test to swap the file, then SIGCONT.
-    failpointStop('before-file-open');
+    // Test failpoint: SIGSTOP here, for a test to swap the file, then SIGCONT (exact; the emulator can hold a request only for fixed ms).
+    if (failpointValue('before-file-open') === 'stop') process.kill(process.pid, 'SIGSTOP');
     const target = { path: request.localPath, root: request.folderRoot, expected: request.expectedIdentity };
     let { fingerprint, bytes, mode } = snapshotFile(target, Math.min(inMemoryLimit, UNBUDGETED_PUT_BYTES));
     // Invariant: a PutObject is only ever sent from memory. It replaces the object the moment it is

@@ -249,7 +249,7 @@ function kindOf(stats: BigIntStats): string {
   return 'not a file';
 }
 
-/** Test failpoint `file-open-errno:CODE` (e.g. EMFILE): every open fails as the kernel would say CODE. */
+/** Test failpoint `file-open-errno:CODE`: every open fails with CODE (a real EMFILE would fail the sockets and database too). */
 function injectedFault(path: string): void {
   const code = failpointValue('file-open-errno');
   if (code !== undefined)

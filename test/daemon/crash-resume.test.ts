@@ -8,7 +8,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RequestLogEntry } from '../../src/emulator/index.js';
-import { createSyncFixture, type SyncFixture } from '../helpers/sync-fixture.js';
+import { createSyncFixture, type CliProcess, type SyncFixture } from '../helpers/sync-fixture.js';
 import { waitFor } from '../helpers/wait.js';
 
 const PART = 100 * 1024;
@@ -30,6 +30,20 @@ async function allVerified(fx: SyncFixture, count: number): Promise<boolean> {
   } finally {
     store.close();
   }
+}
+
+/**
+ * kill -9 of `cli` the moment the emulator has done `operation` and queued its answer, before the
+ * answer can leave (the log records it in res.end, before the bytes): the server did the work and
+ * the process never heard of it, a window too narrow to reach by timing.
+ */
+function killWhenAnswered(fx: SyncFixture, cli: CliProcess, operation: RequestLogEntry['operation']): void {
+  const log = fx.emu.emulator.requestLog;
+  const record = log.record.bind(log);
+  log.record = (entry) => {
+    if (entry.operation === operation && entry.status === 200) cli.child.kill('SIGKILL');
+    record(entry);
+  };
 }
 
 async function noUploadsLeft(fx: SyncFixture): Promise<boolean> {
@@ -57,7 +71,6 @@ describe('kill -9 and resume', () => {
     writeFileSync(join(fx.folder('main'), 'db.dump'), content);
     const key = 'main/db.dump';
     const faults = fx.emu.emulator.faults;
-    let env: NodeJS.ProcessEnv = {};
     if (point === 'before the first part is acknowledged')
       faults.add({ match: { operation: 'UploadPart' }, times: Infinity, action: { type: 'latency', ms: 20_000 } });
     if (point === 'midway through the parts') {
@@ -68,9 +81,9 @@ describe('kill -9 and resume', () => {
     }
     if (point === 'after the last part, before Complete')
       faults.add({ match: { operation: 'CompleteMultipartUpload' }, times: Infinity, action: { type: 'latency', ms: 20_000 } });
-    if (point === 'after Complete, before the database knows') env = { OSS_SYNC_FAILPOINT: 'before-mark-verified' };
 
-    const first = fx.spawnCli(['run', '--config', fx.configPath], env);
+    const first = fx.spawnCli(['run', '--config', fx.configPath]);
+    if (point === 'after Complete, before the database knows') killWhenAnswered(fx, first, 'CompleteMultipartUpload');
     const recorded = new Set<number>();
     const store = fx.openStore();
     try {
@@ -201,7 +214,8 @@ describe('multipart uploads the database never recorded', () => {
     fx = await createSyncFixture();
     const content = randomBytes(PART * 4);
     writeFileSync(join(fx.folder('main'), 'big.bin'), content);
-    const first = fx.spawnCli(['run', '--config', fx.configPath], { OSS_SYNC_FAILPOINT: 'before-upload-recorded' });
+    const first = fx.spawnCli(['run', '--config', fx.configPath]);
+    killWhenAnswered(fx, first, 'InitiateMultipartUpload');
     expect((await first.exited).signal).toBe('SIGKILL');
     const stranded = (await fx.emu.client().listUploads({})).uploads ?? [];
     expect(stranded.map((u) => u.name)).toEqual(['main/big.bin']);

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { findArgs, findWalkSupported, FindWalk, parseFindErrorLine, probeFind } from '../../src/daemon/reconcile-walk/find-walk.js';
 import { WalkBatch } from '../../src/daemon/reconcile-walk/walk-batch.js';
-import { createPathFilter, walkTree, type PathFilterOptions, type WalkEntry } from '../../src/daemon/watch/index.js';
+import { createPathFilter, type PathFilterOptions } from '../../src/daemon/watch/path-filter.js';
+import { walkTree, type WalkEntry } from '../../src/daemon/watch/tree-walker.js';
 import { createTree, tempDir } from '../helpers/fixtures.js';
 
 const dir = tempDir();

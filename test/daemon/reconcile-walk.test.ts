@@ -1,7 +1,8 @@
 import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPathFilter, walkTree, type WalkEntry } from '../../src/daemon/watch/index.js';
+import { createPathFilter } from '../../src/daemon/watch/path-filter.js';
+import { walkTree, type WalkEntry } from '../../src/daemon/watch/tree-walker.js';
 import type * as ParallelWalkModule from '../../src/daemon/reconcile-walk/parallel-walk.js';
 import { createTree, tempDir } from '../helpers/fixtures.js';
 

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FolderConfig } from '../../src/config/index.js';
 import type * as ReconcilerModule from '../../src/daemon/reconciler.js';
-import type * as WatchModule from '../../src/daemon/watch/index.js';
+import type * as PathFilterModule from '../../src/daemon/watch/path-filter.js';
+import type * as TreeWalkerModule from '../../src/daemon/watch/tree-walker.js';
 import type * as StoreModule from '../../src/store/index.js';
 import { createTree, tempDir } from '../helpers/fixtures.js';
 import { folderConfig } from '../helpers/folder-sync.js';
@@ -12,7 +13,8 @@ import { folderConfig } from '../helpers/folder-sync.js';
 // The built modules: the parallel walk runs compiled walker threads (npm test builds first).
 const DIST = join(import.meta.dirname, '../../dist/src');
 const { reconcileFolder } = (await import(join(DIST, 'daemon/reconciler.js'))) as typeof ReconcilerModule;
-const { createPathFilter, walkTree } = (await import(join(DIST, 'daemon/watch/index.js'))) as typeof WatchModule;
+const { createPathFilter } = (await import(join(DIST, 'daemon/watch/path-filter.js'))) as typeof PathFilterModule;
+const { walkTree } = (await import(join(DIST, 'daemon/watch/tree-walker.js'))) as typeof TreeWalkerModule;
 const { StateStore } = (await import(join(DIST, 'store/index.js'))) as typeof StoreModule;
 
 let dir: ReturnType<typeof tempDir>;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { chooseBackend, DEFAULT_NATIVE_THRESHOLD, inotifyBudget, inotifyUsage } from '../../src/daemon/watch/index.js';
+import { chooseBackend, DEFAULT_NATIVE_THRESHOLD } from '../../src/daemon/watch/create-folder-watcher.js';
+import { inotifyBudget, inotifyUsage } from '../../src/daemon/watch/inotify-budget.js';
 
 describe('chooseBackend', () => {
   it('keeps an explicit request', () => {

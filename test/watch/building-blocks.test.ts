@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DirectorySet } from '../../src/daemon/watch/directory-set.js';
 import { EventBatcher } from '../../src/daemon/watch/event-batcher.js';
-import type { WatchEvent } from '../../src/daemon/watch/index.js';
+import type { WatchEvent } from '../../src/daemon/watch/folder-watcher.js';
 import { degradedInfo, simulatedLimitError, watchLimitCode } from '../../src/daemon/watch/watch-limit.js';
 import { waitFor } from '../helpers/wait.js';
 

@@ -1,4 +1,4 @@
-import type { FolderWatcher, WatchEvent } from '../../src/daemon/watch/index.js';
+import type { FolderWatcher, WatchEvent } from '../../src/daemon/watch/folder-watcher.js';
 
 /** Everything a watcher said, for assertions: the batches, and every event per path. */
 export class EventLog {

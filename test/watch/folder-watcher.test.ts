@@ -1,8 +1,10 @@
 import { appendFileSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createFolderWatcher, createPathFilter, SettleTracker } from '../../src/daemon/watch/index.js';
-import type { FolderWatcher, FolderWatcherOptions, SettledFile } from '../../src/daemon/watch/index.js';
+import { createFolderWatcher, type FolderWatcherOptions } from '../../src/daemon/watch/create-folder-watcher.js';
+import type { FolderWatcher } from '../../src/daemon/watch/folder-watcher.js';
+import { createPathFilter } from '../../src/daemon/watch/path-filter.js';
+import { SettleTracker, type SettledFile } from '../../src/daemon/watch/settle-tracker.js';
 import { TEMP_FILE_GLOBS } from '../../src/lib/path-globs.js';
 import { createTree, tempDir } from '../helpers/fixtures.js';
 import { waitFor } from '../helpers/wait.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createPathFilter } from '../../src/daemon/watch/index.js';
+import { createPathFilter } from '../../src/daemon/watch/path-filter.js';
 import { isTempFileName, TEMP_FILE_GLOBS } from '../../src/lib/path-globs.js';
 import { parcelIgnores } from '../../src/daemon/watch/native-watcher.js';
 

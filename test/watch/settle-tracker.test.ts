@@ -1,8 +1,7 @@
 import { appendFileSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { SettleTracker } from '../../src/daemon/watch/index.js';
-import type { SettledFile } from '../../src/daemon/watch/index.js';
+import { SettleTracker, type SettledFile } from '../../src/daemon/watch/settle-tracker.js';
 import { tempDir } from '../helpers/fixtures.js';
 import { waitFor } from '../helpers/wait.js';
 

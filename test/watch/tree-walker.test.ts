@@ -1,8 +1,8 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { countTree, createPathFilter, walkTree } from '../../src/daemon/watch/index.js';
-import type { PathFilter, WalkEntry } from '../../src/daemon/watch/index.js';
+import { createPathFilter, type PathFilter } from '../../src/daemon/watch/path-filter.js';
+import { countTree, walkTree, type WalkEntry } from '../../src/daemon/watch/tree-walker.js';
 import { createTree, tempDir } from '../helpers/fixtures.js';
 import { createSymlinkTrap } from './symlink-trap.js';
 
