@@ -191,7 +191,7 @@ function undecodableRecords(bytes: Buffer, end: number): Set<number> {
 const READ_BYTES = 256 * 1024;
 /** How often to look for more output while find is still writing. */
 const POLL_MS = 4;
-/** Errors kept (the rest are counted), as for the in-process walks. */
+/** Errors kept (the rest are counted), as for the in-thread walk. */
 const MAX_ERRORS = 1_000;
 /** Linux's PATH_MAX, in bytes with the NUL: Node cannot open a longer path. */
 const PATH_MAX = 4096;
@@ -202,13 +202,13 @@ const MAX_CACHED_DIRS = 100_000;
  * A reconcile walk by GNU find, the fastest tree walker on a Linux box: its readdir and lstat calls
  * run in C, in their own process, on another core, while this thread loads the keys it will
  * compare against. find prints each file's reconcile key as the store writes it, so this thread
- * only splits the output and filters the paths (bench/daemon.ts measures it against the threads).
+ * only splits the output and filters the paths (bench/daemon.ts measures it against `find` alone).
  *
  * find writes into an unlinked scratch file rather than a pipe: a pipe holds 64 KiB, and find
  * would stall whenever this thread is busy elsewhere. The file is gone with the process, even
  * after kill -9.
  *
- * Same contract as the in-process walks (errors, errorCount, rootFailed), plus `incomplete`: the
+ * Same contract as the in-thread walk (errors, errorCount, rootFailed), plus `incomplete`: the
  * walk could not account for everything (find failed, stopped, or said something this class does
  * not understand). The caller must then walk again in-process; what was yielded is still true.
  */
@@ -341,7 +341,7 @@ export class FindWalk implements ReconcileWalk {
       if (!this.filter.acceptsFileInAcceptedDir(relPath, absPath, relPath.slice(slash + 1))) continue;
       if (this.tooLong(absPath, relDir)) continue;
       // A path that is not UTF-8 decodes to U+FFFD, and Node cannot open it by that name (nor
-      // upload it): reported, as the in-process walks do. A real U+FFFD is an ordinary name.
+      // upload it): reported, as the in-thread walk does. A real U+FFFD is an ordinary name.
       if (undecodable?.has(i)) {
         this.recordError(relPath, 'EILSEQ', undecodableName(relPath).message);
         continue;
