@@ -179,6 +179,21 @@ describe.skipIf(!gnuFind)('FindWalk: GNU find lists, the filter decides', () => 
     expect(walk.incomplete).toBe('closed before find finished');
   });
 
+  it('joins a record find wrote in two pieces, and is incomplete when its output ends mid-record', async () => {
+    const device = `r="$(stat -c '%d' "${tree}/top.txt") 3:1.0000000000:7"`;
+    // The pause makes the pipe hand the first piece over on its own.
+    const split = new FindWalk(
+      tree,
+      createPathFilter(),
+      fakeFind('split-find', `${device}\nprintf '%s' "$r"\nsleep 0.3\nprintf '/top.txt\\0'`),
+    );
+    expect((await byFind(split)).keys).toEqual(['3:1.0000000000:7/top.txt']);
+    expect(split.incomplete).toBeUndefined();
+    const cut = new FindWalk(tree, createPathFilter(), fakeFind('cut-find', `${device}\nprintf '%s/top.txt' "$r"`));
+    expect((await byFind(cut)).keys).toEqual([]);
+    expect(cut.incomplete).toBe('find output ends in the middle of a record');
+  });
+
   it('takes a file that vanished while find ran as gone, not as an error, and keeps what find could not read', async () => {
     const script = [
       // One real record, then what GNU find says of a file deleted under it and of a locked directory.
