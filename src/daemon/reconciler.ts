@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { FolderConfig } from '../config/index.js';
 import { relPathOfReconcileKey, type Observation, type StateStore } from '../store/index.js';
-import { startNodeWalk, startReconcileWalk, type ReconcileWalk, type ReconcileWalkOptions } from './reconcile-walk/reconcile-walk.js';
+import { inThreadWalk, startReconcileWalk, type ReconcileWalk, type ReconcileWalkOptions } from './reconcile-walk/reconcile-walk.js';
 import type { PathFilter } from './watch/path-filter.js';
 import { objectKey } from './object-key.js';
 
@@ -18,7 +18,7 @@ export interface ReconcileResult {
   errors: Array<{ relPath: string; message: string }>;
   /** How many there were: `errors` keeps the first 1,000. */
   errorCount: number;
-  /** How the folder was walked: 'find', 'threads' or 'in-thread'; after a find walk that fell short, also why. */
+  /** How the folder was walked: 'find' or 'in-thread'; after a find walk that fell short, also why. */
   walk: string;
   /** Changed files modified after `unsettledAfterNs`: maybe still being written, so queued held back (the caller settles them). */
   unsettled: string[];
@@ -37,7 +37,7 @@ export interface ReconcileOptions extends Partial<ReconcileWalkOptions> {
 /**
  * Compares a folder on disk with the state database and queues what changed while nobody was
  * watching. One query loads what the store knows of the folder (as reconcile keys); the walk's
- * batches, made by GNU find or stat threads for big trees, are compared in memory by key and only
+ * batches, made by GNU find for big trees, are compared in memory by key and only
  * changed files are written (one transaction per batch). No request goes to
  * OSS: the store's record of what was uploaded is the reference, so a restart over 100,000
  * unchanged files uploads nothing and asks nothing.
@@ -53,12 +53,12 @@ export async function reconcileFolder(
   const { unsettledAfterNs, holdUntilMs = 0, ...walkOptions } = reconcileOptions;
   const options = { knownFiles: store.queue.countFor(folder.name), ...walkOptions };
   const compare = (walk: ReconcileWalk) => compareWalk({ store, folder, filter, walk, onQueued, unsettledAfterNs, holdUntilMs });
-  // find and stat threads get going now, and walk while the known keys load.
+  // find gets going now, and walks while the known keys load.
   const first = await compare(startReconcileWalk(folder.path, filter, options));
   if (first.incomplete === undefined) return first.result;
-  // find could not vouch for the whole tree: walk again in Node. What the first walk queued is
-  // in the store, so this walk finds it unchanged; a file it listed twice is observed twice, harmlessly.
-  const second = await compare(startNodeWalk(folder.path, filter, { ...options, walker: 'auto' }));
+  // find could not vouch for the whole tree: walk again in this thread. What the first walk queued
+  // is in the store, so this walk finds it unchanged; a file it listed twice is observed twice, harmlessly.
+  const second = await compare(inThreadWalk(folder.path, filter));
   return {
     ...second.result,
     queued: first.result.queued + second.result.queued,

@@ -1,13 +1,13 @@
 /**
  * The reconcile key: a file's identity and path as one string, `size:seconds:ino/relPath`, what a
  * reconcile walk compares with FileQueue.reconcileKeys(). Written three ways, kept here side by
- * side: in JavaScript (the stat walks), in SQL (the store's side) and as GNU find's -printf fields
+ * side: in JavaScript (the in-thread walk), in SQL (the store's side) and as GNU find's -printf fields
  * (the find walk, which takes keys straight from find's output with no parsing per file). A
  * difference of one character makes every file look changed, or a changed one look unchanged:
  * test/store/reconcile-key.test.ts checks all three against each other on real files.
  *
  * The fingerprint has no '/', so the path starts after the first one. The mtime is written as
- * find's `%T@` writes it (epochSeconds()). No SQLite here: walker threads load this module.
+ * find's `%T@` writes it (epochSeconds()).
  */
 
 const NS_PER_SECOND = 1_000_000_000n;

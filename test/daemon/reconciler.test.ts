@@ -3,22 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FolderConfig } from '../../src/config/index.js';
-import type * as ReconcilerModule from '../../src/daemon/reconciler.js';
-import type * as PathFilterModule from '../../src/daemon/watch/path-filter.js';
-import type * as TreeWalkerModule from '../../src/daemon/watch/tree-walker.js';
-import type * as StoreModule from '../../src/store/index.js';
+import { FIND_WALK_MIN_FILES } from '../../src/daemon/reconcile-walk/reconcile-walk.js';
+import { reconcileFolder } from '../../src/daemon/reconciler.js';
+import { createPathFilter } from '../../src/daemon/watch/path-filter.js';
+import { walkTree } from '../../src/daemon/watch/tree-walker.js';
+import { StateStore } from '../../src/store/index.js';
 import { createTree, tempDir } from '../helpers/fixtures.js';
 import { folderConfig } from '../helpers/folder-sync.js';
 
-// The built modules: the parallel walk runs compiled walker threads (npm test builds first).
-const DIST = join(import.meta.dirname, '../../dist/src');
-const { reconcileFolder } = (await import(join(DIST, 'daemon/reconciler.js'))) as typeof ReconcilerModule;
-const { createPathFilter } = (await import(join(DIST, 'daemon/watch/path-filter.js'))) as typeof PathFilterModule;
-const { walkTree } = (await import(join(DIST, 'daemon/watch/tree-walker.js'))) as typeof TreeWalkerModule;
-const { StateStore } = (await import(join(DIST, 'store/index.js'))) as typeof StoreModule;
-
 let dir: ReturnType<typeof tempDir>;
-let store: StoreModule.StateStore;
+let store: StateStore;
 let folder: FolderConfig;
 
 beforeEach(() => {
@@ -49,10 +43,13 @@ async function recordAllUploaded(): Promise<void> {
 
 const modes = [
   { name: 'in this thread', walk: { walker: 'in-thread' as const } },
-  { name: 'in walker threads', walk: { walker: 'threads' as const, threads: 2 } },
   { name: 'by find', walk: { walker: 'find' as const } },
-  // A find that dies half-way: its records count, then a walk in Node vouches for the rest.
-  { name: 'by a find that fails, then in Node', walk: { walker: 'find' as const, findCommand: brokenFind() } },
+  // A find that dies half-way in a folder big enough for find: its records count, then a walk in
+  // this thread (the only other walk) vouches for the rest.
+  {
+    name: 'by a find that fails, then in this thread',
+    walk: { walker: 'find' as const, findCommand: brokenFind(), knownFiles: FIND_WALK_MIN_FILES },
+  },
 ];
 
 /** Prints the first two files' records as GNU find would, then fails as find never says. */
@@ -123,7 +120,7 @@ describe.each(modes)('reconcileFolder, walking $name', ({ walk }) => {
     const { walk: how } = await reconcileFolder(store, folder, createPathFilter(), walk);
     if (walk.findCommand !== undefined)
       expect(how).toMatch(/^in-thread \(find fell short: (find said: find: something went wrong|find exited with code 3)\)$/);
-    else expect(how).toBe({ 'in-thread': 'in-thread', threads: 'threads', find: 'find' }[walk.walker]);
+    else expect(how).toBe(walk.walker);
   });
 
   it('believes no mass delete from an empty mount point', async () => {

@@ -104,7 +104,7 @@ describe.skipIf(mountRefused !== undefined)('a mirror folder with a disk mounted
     }, 90_000);
   }
 
-  for (const walker of ['find', 'threads', 'in-thread'] as const) {
+  for (const walker of ['find', 'in-thread'] as const) {
     it(`\`once\` after the unmount deletes nothing (${walker} walk); a file removed from it while mounted is still mirrored`, async () => {
       const { fx, sub } = await mountedFolder();
       const env = { OSS_SYNC_WALKER: walker };

@@ -3,7 +3,6 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import picomatch from 'picomatch';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type * as ParallelWalkModule from '../../src/daemon/reconcile-walk/parallel-walk.js';
 import { FindWalk } from '../../src/daemon/reconcile-walk/find-walk.js';
 import { createFolderWatcher } from '../../src/daemon/watch/create-folder-watcher.js';
 import type { FolderWatcher } from '../../src/daemon/watch/folder-watcher.js';
@@ -14,10 +13,6 @@ import { relPathOfReconcileKey } from '../../src/store/index.js';
 import { createTree, tempDir } from '../helpers/fixtures.js';
 import { waitFor } from '../helpers/wait.js';
 import { EventLog } from './event-log.js';
-
-// Walker threads run compiled JavaScript: the test drives the built module (npm test builds first).
-const BUILT = join(import.meta.dirname, '../../dist/src/daemon/reconcile-walk/parallel-walk.js');
-const { ParallelWalk } = (await import(BUILT)) as typeof ParallelWalkModule;
 
 const gnuFind = (() => {
   try {
@@ -73,7 +68,6 @@ describe('the temp-file names: one definition, the same verdict everywhere', () 
 
   const walks: Array<[string, boolean, () => AsyncIterable<string[]>]> = [
     ['in-thread', true, () => mapBatches(walkTree(root, daemonFilter()), (batch) => batch.map((e) => e.relPath))],
-    ['threads', true, () => mapBatches(new ParallelWalk(root, daemonFilter(), 2), (batch) => batch.keys.map(relPathOfReconcileKey))],
     ['find', gnuFind, () => mapBatches(new FindWalk(root, daemonFilter()), (batch) => batch.keys.map(relPathOfReconcileKey))],
   ];
   it.each(walks)('the %s walk keeps exactly the other names', async (_, available, walk) => {

@@ -69,7 +69,6 @@ describe('native watcher refresh', () => {
     const { sink, events, missed } = recordingSink();
     let refreshes = 0;
     const watcher = new NativeWatcher(root, createPathFilter(), sink, {
-      refreshDelayMs: 20,
       beforeRefresh: () => {
         if (refreshes++ === 0) beforeRefresh();
       },

@@ -1,8 +1,7 @@
+import { reconcileKey } from '../../store/reconcile-key.js';
 import type { PathFilter } from '../watch/path-filter.js';
 import { TreeWalk, type WalkEntry, type WalkError } from '../watch/tree-walker.js';
 import { FindWalk, findWalkSupported } from './find-walk.js';
-import { ParallelWalk, parallelWalkAvailable, walkerThreads } from './parallel-walk.js';
-import { WalkBatch } from './walk-batch.js';
 
 /** Walked files in the shape a reconcile compares: reconcile keys, and the full entry for the few that changed. */
 export interface ReconcileBatch {
@@ -13,7 +12,7 @@ export interface ReconcileBatch {
 
 /** A reconcile's walk of one folder: batches of files, then what could not be read. */
 export interface ReconcileWalk extends AsyncIterable<ReconcileBatch> {
-  /** 'find', 'threads' or 'in-thread', as logged. */
+  /** 'find' or 'in-thread', as logged. */
   readonly name: string;
   errors(): WalkError[];
   readonly errorCount: number;
@@ -21,28 +20,28 @@ export interface ReconcileWalk extends AsyncIterable<ReconcileBatch> {
   readonly rootFailed: boolean;
   /**
    * Once iterated: why the walk cannot vouch that it saw every file (only a FindWalk can say so).
-   * What it yielded is true, but files it did not yield may exist: the caller walks again in-process.
+   * What it yielded is true, but files it did not yield may exist: the caller walks again in-thread.
    */
   readonly incomplete: string | undefined;
-  /** Gets work going before iteration where that helps (stat threads); returns at once. */
+  /** Gets work going before iteration where that helps (find); returns at once. */
   start(): void;
   /** Ends a walk that will not be iterated to its end. */
   close(): void;
 }
 
 /**
- * Below this many known files a walk takes a few milliseconds: not worth starting find or threads.
- * Above it the stats dominate a restart, and taking them off this thread is what keeps a reconcile
+ * Below this many known files a walk takes a few milliseconds: not worth starting find. Above it
+ * the stats dominate a restart, and find's walk in C on the other core is what keeps a reconcile
  * of 100,000 files within 2x of `find` (see bench/daemon.ts).
  */
-export const PARALLEL_WALK_MIN_FILES = 20_000;
+export const FIND_WALK_MIN_FILES = 20_000;
 
 /**
  * How a reconcile walks a folder. `auto`: in this thread for small trees; for big ones GNU find
- * where it passes findWalkSupported(), else stat threads. The others force one way, whatever the
- * size (for tests, benchmarks and, through OSS_SYNC_WALKER, an operator ruling one out).
+ * where it passes findWalkSupported(), else in this thread too. The others force one way, whatever
+ * the size (for tests, benchmarks and, through OSS_SYNC_WALKER, an operator ruling find out).
  */
-export const WALKERS = ['auto', 'find', 'threads', 'in-thread'] as const;
+export const WALKERS = ['auto', 'find', 'in-thread'] as const;
 export type WalkerChoice = (typeof WALKERS)[number];
 
 export interface ReconcileWalkOptions {
@@ -50,8 +49,6 @@ export interface ReconcileWalkOptions {
   knownFiles: number;
   /** Default 'auto'. */
   walker?: WalkerChoice;
-  /** Stat threads of the `threads` walker; default walkerThreads(); 0: none, walk in this thread. */
-  threads?: number;
   /** The find a `find` walk runs; default FIND_COMMAND. */
   findCommand?: string;
 }
@@ -64,23 +61,16 @@ export function walkerFromEnv(env: NodeJS.ProcessEnv = process.env): WalkerChoic
   throw new Error(`OSS_SYNC_WALKER=${JSON.stringify(value)} is not a walker: use one of ${WALKERS.join(', ')}`);
 }
 
-/** The walk a reconcile of this folder should use (find or threads started now). */
+/** The walk a reconcile of this folder should use. */
 export function startReconcileWalk(root: string, filter: PathFilter, options: ReconcileWalkOptions): ReconcileWalk {
   const walker = options.walker ?? 'auto';
-  const big = options.knownFiles >= PARALLEL_WALK_MIN_FILES;
+  const big = options.knownFiles >= FIND_WALK_MIN_FILES;
   if (walker === 'find' || (walker === 'auto' && big && findWalkSupported())) return new FindWalk(root, filter, options.findCommand);
-  return startNodeWalk(root, filter, options);
-}
-
-/** The walk without find: threads for big trees (or when asked for), else this thread. */
-export function startNodeWalk(root: string, filter: PathFilter, options: ReconcileWalkOptions): ReconcileWalk {
-  const threads = options.threads ?? walkerThreads();
-  const wanted = options.walker === 'threads' || (options.walker !== 'in-thread' && options.knownFiles >= PARALLEL_WALK_MIN_FILES);
-  return wanted && threads >= 1 && parallelWalkAvailable() ? new ParallelWalk(root, filter, threads) : inThreadWalk(root, filter);
+  return inThreadWalk(root, filter);
 }
 
 /** The plain tree walk, its batches in the reconcile's shape; it walks as it is iterated. */
-function inThreadWalk(root: string, filter: PathFilter): ReconcileWalk {
+export function inThreadWalk(root: string, filter: PathFilter): ReconcileWalk {
   const walk = new TreeWalk(root, filter);
   return {
     name: 'in-thread',
@@ -95,7 +85,9 @@ function inThreadWalk(root: string, filter: PathFilter): ReconcileWalk {
     start: () => undefined,
     close: () => undefined,
     async *[Symbol.asyncIterator]() {
-      for await (const entries of walk) yield WalkBatch.fromEntries(entries);
+      for await (const entries of walk) {
+        yield { keys: entries.map((e) => reconcileKey(e.size, e.mtimeNs, e.ino, e.relPath)), entry: (i: number) => entries[i]! };
+      }
     },
   };
 }

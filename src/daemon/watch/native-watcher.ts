@@ -16,8 +16,6 @@ import type { SimulatedLimit } from './watch-limit.js';
 
 export interface NativeWatcherOptions {
   simulateLimit?: SimulatedLimit;
-  /** Quiet time before re-subscribing after nested directories appeared; default 250 ms. */
-  refreshDelayMs?: number;
   /** Test hook: runs as a refresh begins, before parcel writes its snapshot. */
   beforeRefresh?: () => void;
 }
@@ -184,7 +182,8 @@ export class NativeWatcher implements WatchBackend {
   private scheduleRefresh(): void {
     if (this.closed) return;
     clearTimeout(this.refreshTimer);
-    this.refreshTimer = setTimeout(() => void this.refresh(), this.options.refreshDelayMs ?? 250);
+    // 250 ms of quiet after nested directories appeared: one re-subscription for a whole `cp -r`.
+    this.refreshTimer = setTimeout(() => void this.refresh(), 250);
   }
 
   /** A fresh subscription watches every directory; the snapshot reports what changed in between. */

@@ -25,8 +25,6 @@ export interface SupervisedWatcherOptions {
   filter: PathFilter;
   /** Events per path are coalesced over this window before a batch goes out; default 75 ms. */
   coalesceMs?: number;
-  /** A storm flushes a batch early at this many paths; default 10,000. */
-  maxBatch?: number;
   /** The rescan backend's period, also after a fallback; default 30 s. */
   rescanIntervalMs?: number;
   /** How often the root is checked for having vanished or come back; default 1 s. */
@@ -63,7 +61,7 @@ export class SupervisedWatcher extends EventEmitter<FolderWatcherEvents> impleme
     super();
     this.running = options.backend;
     this.simulateLimit = options.simulateLimit;
-    this.batcher = new EventBatcher((events) => this.deliver(events), options.coalesceMs ?? 75, options.maxBatch);
+    this.batcher = new EventBatcher((events) => this.deliver(events), options.coalesceMs ?? 75);
     this.monitor = new RootMonitor(root);
   }
 

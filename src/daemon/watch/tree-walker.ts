@@ -23,8 +23,6 @@ export interface WalkError {
 }
 
 export interface WalkOptions {
-  /** Entries per yielded batch; default 1,000. */
-  batchSize?: number;
   /** Called for every directory walked (pruned ones excluded), the starting one excluded. */
   onDirectory?: (relDir: string) => void;
   /** Walk only this subdirectory (relative paths stay relative to the root); default the root. */
@@ -39,6 +37,9 @@ interface OpenDir {
   /** undecodableNamesIn(absDir), read once a name with U+FFFD shows up in it. */
   undecodable?: Map<string, Buffer[]>;
 }
+
+/** Entries per yielded batch, and directory entries read between turns of the event loop. */
+const BATCH_SIZE = 1_000;
 
 /** Errors kept in `errors()`; the rest are only counted. */
 const MAX_ERRORS = 1_000;
@@ -105,7 +106,6 @@ export class TreeWalk implements AsyncIterable<WalkEntry[]> {
   dirCount = 0;
   /** The root (or `under`) could not be read: the walk saw nothing, which says nothing about the files. */
   rootFailed = false;
-  private readonly batchSize: number;
   /** The root without a trailing slash ('' for '/'), so that paths are built by concatenation. */
   private readonly base: string;
   private readonly start: string;
@@ -118,7 +118,6 @@ export class TreeWalk implements AsyncIterable<WalkEntry[]> {
     private readonly filter: PathFilter,
     private readonly options: WalkOptions = {},
   ) {
-    this.batchSize = options.batchSize ?? 1_000;
     this.base = root.endsWith('/') ? root.slice(0, -1) : root;
     this.start = options.under ?? '';
     this.stack = [this.start];
@@ -137,12 +136,12 @@ export class TreeWalk implements AsyncIterable<WalkEntry[]> {
     };
     try {
       for (let more = true; more;) {
-        more = this.step(this.batchSize - batch.length, onFile);
-        if (batch.length >= this.batchSize || (!more && batch.length > 0)) {
+        more = this.step(BATCH_SIZE - batch.length, onFile);
+        if (batch.length >= BATCH_SIZE || (!more && batch.length > 0)) {
           yield batch;
           batch = [];
         }
-        await nextTurn(); // at most batchSize entries between turns, even when all are excluded
+        await nextTurn(); // at most BATCH_SIZE entries between turns, even when all are excluded
       }
     } finally {
       this.closeOpen();
@@ -154,7 +153,7 @@ export class TreeWalk implements AsyncIterable<WalkEntry[]> {
     const found: string[] = [];
     try {
       for (let more = true; more;) {
-        more = this.step(this.batchSize, (relPath) => found.push(relPath));
+        more = this.step(BATCH_SIZE, (relPath) => found.push(relPath));
         this.fileCount += found.length;
         yield* found;
         found.length = 0;
