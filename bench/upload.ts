@@ -162,6 +162,12 @@ async function main(): Promise<void> {
           join(dir, `${role}-${run}.db`),
         );
         result.emulatorCpuSeconds = emulator.cpuSeconds() - emulatorCpuBefore;
+        const gib = result.bytes / 1024 / MiB;
+        // Every run, for medians and A/B comparisons (the table keeps the best).
+        console.error(
+          `run ${run} ${role}: ${fixed(mibps(result))} MiB/s, CPU ${fixed(result.cpuSeconds / gib, 2)} s/GiB, ` +
+            `emulator ${fixed(result.emulatorCpuSeconds / gib, 2)} s/GiB`,
+        );
         // Otherwise each run leaves a gigabyte behind, and later runs pay for the emulator's growing
         // page cache and writeback (its multipart CPU per GiB rose from ~3.5 s to ~5 s over a run).
         await deleteObject(endpoint, `${role}-${run}.bin`);

@@ -12,10 +12,18 @@ const readAt = promisify(read);
  */
 export async function readFileRange(file: FolderFile | string, start: number, into: Buffer): Promise<void> {
   const target = asFolderFile(file);
-  const path = target.path;
-  // Opened afresh for each part: no link followed, a regular file only (a FIFO never waited
+  // Opened afresh for each range: no link followed, a regular file only (a FIFO never waited
   // for), and the inode this upload began with (target.expected), or nothing is read.
   const { fd } = openFolderFile(target);
+  try {
+    await readFully(fd, target.path, start, into);
+  } finally {
+    close(fd, () => undefined);
+  }
+}
+
+/** readFileRange on a descriptor openFolderFile gave (`path` names it in errors). */
+export async function readFully(fd: number, path: string, start: number, into: Buffer): Promise<void> {
   try {
     for (let done = 0; done < into.length;) {
       const { bytesRead } = await readAt(fd, into, done, into.length - done, start + done);
@@ -24,7 +32,5 @@ export async function readFileRange(file: FolderFile | string, start: number, in
     }
   } catch (err) {
     throw localFileError(path, err);
-  } finally {
-    close(fd, () => undefined);
   }
 }

@@ -3,7 +3,7 @@ import { crc64 } from '../lib/crc64.js';
 import type { Body } from './object-storage.js';
 
 /** Small enough that an abort finds most of a body unsent; big enough that a part is a few writes. */
-const SLICE = 1024 * 1024;
+export const SLICE = 1024 * 1024;
 
 /**
  * A request body already in memory (a small file's snapshot, a buffered part). Its CRC-64 is computed

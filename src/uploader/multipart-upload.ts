@@ -1,11 +1,10 @@
-import { crc64CombineAll } from '../lib/crc64.js';
+import { crc64Combine, crc64CombineAll } from '../lib/crc64.js';
+import { BufferedFileRange } from './buffered-file-range.js';
 import { FileChangedError, FileGoneError, IntegrityError, storageErrorCode } from './errors.js';
-import { readFileRange } from './file-range-read.js';
 import { HashedFileRange } from './hashed-file-range.js';
 import type { RecordedPart, RecordedUpload, UploadOutcome, UploadResult } from './journal.js';
 import { fingerprintChange, fingerprintOf } from './local-file.js';
 import type { ListedPart, ObjectRef } from './object-storage.js';
-import { InMemoryBody } from './in-memory-body.js';
 import { choosePartSize, planParts } from './part-plan.js';
 import type { PlannedPart } from './part-plan.js';
 import { isPrefixSnapshot } from './prefix-snapshot.js';
@@ -19,6 +18,12 @@ import type { UploadContext } from './upload-context.js';
  */
 export class MultipartUpload {
   private readonly done = new Map<number, RecordedPart>();
+  /**
+   * The CRC-64 of parts 1..parts combined, advanced as they are acknowledged: Complete then waits
+   * for the last few parts' combination only, not for all of them (and the combination tables,
+   * built on first use, tens of ms in a fresh process).
+   */
+  private prefix = { parts: 0, crc64: '0' };
 
   private constructor(
     private readonly ctx: UploadContext,
@@ -110,20 +115,15 @@ export class MultipartUpload {
   }
 
   /**
-   * With a buffer, the part is read whole into it, sent from memory (so a retry does not read the disk
-   * again) and hashed once; without one (parts above maxBufferedPartBytes) it is streamed and hashed
-   * on the way.
+   * With a buffer, the part is read into it as it is sent and hashed once (BufferedFileRange: a retry
+   * sends it from memory, without reading the disk again); without one (parts above
+   * maxBufferedPartBytes) it is streamed and hashed on the way.
    */
   private async sendPart(part: PlannedPart, buffer: Buffer | undefined): Promise<void> {
     const { storage, ref, settings, signal } = this.ctx;
-    let body;
-    if (buffer) {
-      const bytes = buffer.subarray(0, part.size);
-      await readFileRange(this.ctx.file, part.start, bytes);
-      body = new InMemoryBody(bytes);
-    } else {
-      body = new HashedFileRange(this.ctx.file, part.start, part.size, settings.readHighWaterMark);
-    }
+    const body = buffer
+      ? new BufferedFileRange(this.ctx.file, part.start, buffer.subarray(0, part.size))
+      : new HashedFileRange(this.ctx.file, part.start, part.size, settings.readHighWaterMark);
     const what = `part ${part.partNumber} of oss://${ref.bucket}/${ref.key}`;
     const { stored, crc64 } = await sendVerified(what, body, settings, () =>
       storage.uploadPart(ref, this.uploadId, part.partNumber, body, { signal, timeoutMs: requestTimeoutMs(settings, part.size) }),
@@ -131,7 +131,14 @@ export class MultipartUpload {
     const recorded: RecordedPart = { partNumber: part.partNumber, size: part.size, etag: stored.etag, crc64 };
     this.ctx.journal.partAcknowledged(this.uploadId, recorded);
     this.done.set(part.partNumber, recorded);
+    this.advancePrefix();
     this.reportProgress();
+  }
+
+  private advancePrefix(): void {
+    for (let next = this.done.get(this.prefix.parts + 1); next; next = this.done.get(this.prefix.parts + 1)) {
+      this.prefix = { parts: next.partNumber, crc64: crc64Combine(this.prefix.crc64, next.crc64, next.size) };
+    }
   }
 
   private async complete(): Promise<UploadResult> {
@@ -143,7 +150,8 @@ export class MultipartUpload {
     // snapshot, or one whose first N bytes still are what the parts hold (a log that grew: a true
     // prefix snapshot, see isPrefixSnapshot). Anything else (rewritten in place, truncated) is never
     // completed: Complete would replace a good object with a torn mix.
-    const expectedCrc = crc64CombineAll(parts);
+    this.advancePrefix();
+    const expectedCrc = this.prefix.crc64;
     const change = fingerprintChange(ctx.fingerprint, await fingerprintOf(ctx.file));
     if (change && !(await isPrefixSnapshot(ctx.file, ctx.fingerprint, expectedCrc))) throw new FileChangedError(ctx.localPath, change);
 

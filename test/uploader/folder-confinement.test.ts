@@ -80,10 +80,10 @@ describe('the uploader reads only the queued regular file, below its folder root
     expect(storeHoldsSecret()).toBe(false);
   });
 
-  // Buffered lanes read each part with readFileRange, big parts are streamed by HashedFileRange:
+  // Buffered lanes read each part with BufferedFileRange, big parts are streamed by HashedFileRange:
   // both open the path again for each part, where a swap between parts would otherwise lead.
   it.each([
-    ['read whole into lanes', {}],
+    ['read into lanes', {}],
     ['streamed', { maxBufferedPartBytes: 10 * KiB }],
   ])('stops a multipart upload whose directory turns into a link after part 1 (%s): no later part is sent', async (_how, options) => {
     const size = 300 * KiB;
