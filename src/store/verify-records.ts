@@ -6,6 +6,8 @@ import type { FileState } from './types.js';
 export interface RecordedFile {
   relPath: string;
   state: FileState;
+  /** Bumped on every change the daemon observes: a row read again with another one is not the row compared. */
+  generation: number;
   size: number;
   mtimeNs: bigint;
   bucket: string;
@@ -26,14 +28,24 @@ export class VerifyRecords extends StoreTable {
 
   /** Every row of the folder (one read, no request per file). */
   filesOf(folder: string): RecordedFile[] {
+    return this.select('WHERE folder = ?', folder);
+  }
+
+  /** The rows of these paths as they are now (one read), to tell the daemon's work from a mismatch. */
+  filesAt(folder: string, relPaths: readonly string[]): RecordedFile[] {
+    return this.select('WHERE folder = ? AND rel_path IN (SELECT value FROM json_each(?))', folder, JSON.stringify(relPaths));
+  }
+
+  private select(where: string, ...params: unknown[]): RecordedFile[] {
     const rows = this.sql(
-      `SELECT rel_path, state, size, mtime_ns, bucket, remote_key, remote_etag, remote_size, remote_crc64 FROM files WHERE folder = ?`,
+      `SELECT rel_path, state, generation, size, mtime_ns, bucket, remote_key, remote_etag, remote_size, remote_crc64 FROM files ${where}`,
     )
       .safeIntegers(true)
-      .all(folder) as Array<Record<string, unknown>>;
+      .all(...params) as Array<Record<string, unknown>>;
     return rows.map((r) => ({
       relPath: r.rel_path as string,
       state: r.state as FileState,
+      generation: num(r.generation),
       size: num(r.size),
       mtimeNs: big(r.mtime_ns),
       bucket: r.bucket as string,

@@ -277,7 +277,6 @@ class OssStorage implements ObjectStorage {
     if (options.signal?.aborted) onAbort();
     options.signal?.addEventListener('abort', onAbort, { once: true });
     stream.once('close', () => options.signal?.removeEventListener('abort', onAbort));
-    const contentLength = Number(headerValue(res, 'content-length'));
     // Content-Range "bytes A-B/TOTAL" carries the object's size on a 206; a 200 is the whole object.
     const contentRange = headerValue(res, 'content-range') ?? '';
     // Invariant: a ranged GET yields exactly the bytes asked for. A proxy that drops Range answers 200
@@ -295,6 +294,17 @@ class OssStorage implements ObjectStorage {
       throw new StorageError('GetObject', ref.bucket, ref.key, 'RangeNotHonoured', result.res.status, undefined, detail);
     }
     const total = /\/(\d+)$/.exec(contentRange)?.[1];
+    // A chunked answer (a proxy re-sending it) has no Content-Length: a range's length is in its
+    // Content-Range; a whole object's is unknown, and a body cut short could not be told from a whole one.
+    const declared = headerValue(res, 'content-length');
+    const range = /^bytes (\d+)-(\d+)\//.exec(contentRange);
+    const contentLength = declared !== undefined ? Number(declared) : range ? Number(range[2]) - Number(range[1]) + 1 : NaN;
+    if (!Number.isSafeInteger(contentLength) || contentLength < 0) {
+      stream.destroy();
+      const detail =
+        'answered without a usable Content-Length (chunked, by a proxy on the way?): a body cut short could not be told from a whole one';
+      throw new StorageError('GetObject', ref.bucket, ref.key, 'NoContentLength', result.res.status, undefined, detail);
+    }
     return {
       ...checksumsOf(res),
       size: total !== undefined ? Number(total) : contentLength,

@@ -5,8 +5,6 @@
  * must say what happened instead of "damaged on the way" after fetching the object three times.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -14,38 +12,21 @@ import { runRestore } from '../../src/daemon/restore/restore-run.js';
 import { createOssStorage } from '../../src/uploader/index.js';
 import { startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
 import { tempDir } from '../helpers/fixtures.js';
+import { startHeaderProxy, type HeaderProxy } from '../helpers/header-proxy.js';
 import { useStore } from '../helpers/store.js';
-
-/** Forwards every request to `target` without its Range header (not signed in V1: the signature still holds). */
-async function rangeDroppingProxy(target: string): Promise<{ endpoint: string; server: Server }> {
-  const { hostname, port } = new URL(target);
-  const server = createServer((req, res) => {
-    const headers = { ...req.headers };
-    delete headers.range;
-    const upstream = request({ host: hostname, port, method: req.method, path: req.url, headers }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
-    upstream.once('error', () => res.destroy());
-    req.pipe(upstream);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
-}
 
 describe('restore through a proxy that ignores Range', () => {
   const db = useStore();
   let emu: TestEmulator;
-  let proxy: Awaited<ReturnType<typeof rangeDroppingProxy>>;
+  let proxy: HeaderProxy;
   let to: ReturnType<typeof tempDir>;
   beforeEach(async () => {
     emu = await startTestEmulator();
-    proxy = await rangeDroppingProxy(emu.endpoint);
+    proxy = await startHeaderProxy(emu.endpoint, { request: (h) => delete h.range });
     to = tempDir('oss-sync-restore-range-');
   });
   afterEach(async () => {
-    proxy.server.closeAllConnections();
-    await new Promise((resolve) => proxy.server.close(resolve));
+    await proxy.close();
     await emu.stop();
     to.remove();
   });

@@ -2,8 +2,10 @@
 import { execFileSync } from 'node:child_process';
 import { tempDir } from './fixtures.js';
 
-export function mountTmpfs(dir: string): void {
-  execFileSync('mount', ['-t', 'tmpfs', 'none', dir], { stdio: 'pipe' });
+/** `size` ('256k') makes a disk that fills up (ENOSPC); `remount` changes a mounted one's size. */
+export function mountTmpfs(dir: string, size?: string, remount = false): void {
+  const options = [...(remount ? ['remount'] : []), ...(size ? [`size=${size}`] : [])];
+  execFileSync('mount', ['-t', 'tmpfs', ...(options.length > 0 ? ['-o', options.join(',')] : []), 'none', dir], { stdio: 'pipe' });
 }
 
 export function umount(dir: string): void {

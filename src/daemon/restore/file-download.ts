@@ -298,7 +298,7 @@ async function downloadRanged(deps: DownloadDeps, job: DownloadJob, temp: string
           }
         }
       });
-      if (failure) throw failure.error;
+      if (failure) throw done.size > 0 ? keptToResume(failure.error, temp) : failure.error;
       const parts = [...done.values()].sort((a, b) => a.partNumber - b.partNumber);
       const combined = info.size === 0 ? '0' : crc64CombineAll(parts);
       if (combined === expected) break;
@@ -443,6 +443,13 @@ async function writeAllAt(fh: FileHandle, rest: Buffer[], position: number): Pro
     while (rest.length > 0 && skip >= rest[0]!.length) skip -= rest.shift()!.length;
     if (skip > 0) rest[0] = rest[0]!.subarray(skip);
   }
+}
+
+/** A full disk keeps the temporary file and its checked parts (see the finally of downloadRanged): the error says why it is there. */
+function keptToResume(err: unknown, temp: string): unknown {
+  const code = ((err as Error).cause as NodeJS.ErrnoException | undefined)?.code;
+  if (code !== 'ENOSPC' && code !== 'EDQUOT') return err;
+  return new LocalWriteError(`${(err as Error).message}; ${temp} kept to resume: free space and run restore again`, { cause: err });
 }
 
 /** A body that broke or arrived damaged is fetched again; a request the storage gave up on is not. */

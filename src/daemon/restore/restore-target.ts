@@ -1,13 +1,16 @@
 import { isAbsolute, join, sep } from 'node:path';
 import { isInsideOrSame } from '../../config/index.js';
 
+/** The longest file name (one path segment) most file systems take: NAME_MAX, 255 bytes, on Linux. */
+const NAME_MAX = 255;
+
 /** Where a key lands under the restore directory, or why it may not land anywhere. */
 export type RestoreTarget = { ok: true; relPath: string; path: string } | { ok: false; reason: string };
 
 /**
  * The local path of `key` (under `prefix`) inside `toDir`. Invariant: a returned path is strictly
  * inside toDir, lexically: a key with '..' or '.' segments, an empty segment ('a//b'), a leading
- * '/', a NUL, a restore temporary name, or one that is a "directory" (ends in '/') is refused, never normalised into a
+ * '/', a NUL, a segment over 255 bytes, a restore temporary name, or one that is a "directory" (ends in '/') is refused, never normalised into a
  * different file. (Symlinked directories inside toDir are checked when the file is written.)
  */
 export function restoreTarget(toDir: string, prefix: string, key: string): RestoreTarget {
@@ -24,6 +27,11 @@ export function restoreTarget(toDir: string, prefix: string, key: string): Resto
       reason: "a '..', '.' or empty path segment would land outside the restore directory (or somewhere else than named)",
     };
   }
+  // Checked before any GET: a longer name fails only at the final rename, after a large object was
+  // fetched whole, and its kept temporary file and progress row made every rerun fetch it again.
+  // The temporary name always fits: tempPathFor() hashes a name over 200 bytes (223 bytes at most).
+  if (segments.some((s) => Buffer.byteLength(s) > NAME_MAX))
+    return { ok: false, reason: `a name segment longer than ${NAME_MAX} bytes, more than a file system takes` };
   // Restore's own temporary name for another file (tempPathFor): both restores would write and rename
   // the one file, so one target would get the other's bytes while both are reported restored.
   // A watched folder never uploads such a name (the built-in ignore list holds '*.part').

@@ -164,12 +164,40 @@ export async function verifyFolder(folder: FolderConfig, o: VerifyOptions): Prom
     result.findings.push({ kind: 'remote-only', relPath, key: object.key, detail, requeueable: false });
   }
 
+  settleDaemonWork(folder.name, o.records, byPath, result.findings);
   result.findings.sort((a, b) => (a.relPath < b.relPath ? -1 : a.relPath > b.relPath ? 1 : 0));
   if (o.requeue) {
     const paths = result.findings.filter((f) => f.requeueable).map((f) => f.relPath);
     result.requeued = paths.length > 0 ? o.records.requeue(folder.name, paths, 'queued again by oss-sync verify --requeue') : 0;
   }
   return result;
+}
+
+/**
+ * The rows and the walk are read when verify starts; the listing (and the HEADs) end later. A file
+ * the daemon uploaded again or renamed meanwhile looks LOST or DIFFERENT against the first read. So
+ * each mismatch's row is read again (one query): one that changed since (another generation, state
+ * or ETag, or gone) is the daemon's work in progress, reported pending; a mismatch stands only on an
+ * unchanged row.
+ */
+function settleDaemonWork(folder: string, records: VerifyRecords, first: Map<string, RecordedFile>, findings: Finding[]): void {
+  const suspects = findings.filter((f) => MISMATCH_KINDS.has(f.kind));
+  if (suspects.length === 0) return;
+  const now = new Map(
+    records
+      .filesAt(
+        folder,
+        suspects.map((f) => f.relPath),
+      )
+      .map((r) => [r.relPath, r]),
+  );
+  for (const finding of suspects) {
+    const before = first.get(finding.relPath);
+    const after = now.get(finding.relPath);
+    if (before && after && after.generation === before.generation && after.state === before.state && after.remoteEtag === before.remoteEtag)
+      continue;
+    Object.assign(finding, { kind: 'pending', detail: 'uploaded, moved or changed by the daemon while verify ran', requeueable: false });
+  }
 }
 
 /** --checksum for one file: undefined when the local file, the object and the record agree. */
