@@ -79,6 +79,18 @@ describe('adoption: files OSS already holds are recorded, not uploaded again', (
     expect(operations.filter((o) => o === 'PutObject')).toEqual([]);
   });
 
+  it('files OSS already holds are recorded as adopted by the start-up walk itself, never queued first', async () => {
+    fx = await filesAlreadyOnOss(5);
+    writeFileSync(join(fx.folder('main'), 'new.txt'), 'not on OSS yet');
+    const { logs } = await fx.startDaemon('run');
+    await allVerified(fx, 'main', 6);
+    const reconciled = logs.map((l) => JSON.parse(l) as Record<string, unknown>).find((r) => r.msg === 'reconciled folder');
+    // Only the file OSS lacks went through the queue: the others were inserted already adopted.
+    expect(reconciled).toMatchObject({ scanned: 6, queued: 1 });
+    const operations = fx.emu.emulator.requestLog.entries().map((e) => `${e.operation} ${e.key ?? ''}`);
+    expect(operations.filter((o) => o.startsWith('PutObject'))).toEqual(['PutObject main/new.txt']);
+  });
+
   it('the prefix is listed first thing at start-up, not after the clean-up of stale multipart uploads', async () => {
     fx = await filesAlreadyOnOss(3);
     // The clean-up's listing answers slowly: the adoption's listing must not wait for it.
