@@ -35,8 +35,9 @@ const MiB = 1024 * 1024;
 /** Log records of `once` whose `ms` is a phase of adoption. */
 const PHASES: Record<string, string> = {
   'listed the folder prefix: files already there are adopted, not uploaded': 'listing',
-  'reconciled folder': 'walk',
-  'adopted files OSS already holds; nothing uploaded for them': 'local read and records',
+  // A fresh folder's files are read and recorded as adopted during the walk; what is left after it is queued files.
+  'reconciled folder': 'walk, local read and records',
+  'adopted files OSS already holds; nothing uploaded for them': 'queued files adopted after the walk',
 };
 const MINUTE = 60_000;
 const { values } = parseArgs({

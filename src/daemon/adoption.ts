@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { FolderConfig } from '../config/index.js';
 import { forEachLimit } from '../lib/for-each-limit.js';
-import type { QueuedFile, StateStore, VerifiedFile } from '../store/index.js';
+import type { Observation, QueuedFile, StateStore, UploadResultRecord, VerifiedFile } from '../store/index.js';
 import { DirectoryCache, etagHex, listObjects, type ListedObject, type ObjectStorage } from '../uploader/index.js';
 import { contentDigests } from './content-check.js';
 import type { Logger } from '../lib/logger.js';
@@ -32,7 +32,7 @@ export class Adoption {
    */
   private readonly listings = new Map<
     string,
-    { bucket: string; prefix: string; objects: Promise<Map<string, ListedObject> | undefined> }
+    { bucket: string; prefix: string; objects: Promise<Map<string, ListedObject> | undefined>; adoptedInWalk: number }
   >();
 
   constructor(private readonly o: AdoptionOptions) {}
@@ -58,7 +58,7 @@ export class Adoption {
       return undefined;
     }
     if (listing?.bucket !== folder.bucket || listing.prefix !== folder.prefix) {
-      listing = { bucket: folder.bucket, prefix: folder.prefix, objects: this.list(folder) };
+      listing = { bucket: folder.bucket, prefix: folder.prefix, objects: this.list(folder), adoptedInWalk: 0 };
       this.listings.set(folder.name, listing);
     }
     return listing.objects.then((objects) => objects !== undefined);
@@ -82,11 +82,35 @@ export class Adoption {
   }
 
   /**
+   * During the start-up walk of a folder being adopted (listFolder resolved true), before a batch of
+   * new files is queued: the files the listing holds with their bytes are recorded as adopted at
+   * once (one insert, no queued row to re-read and update); returns the others, to be queued.
+   * Waits for the listing (the walk goes on meanwhile). Never rejects: a file that cannot be read
+   * or matched is simply queued.
+   */
+  async adoptWalked(folder: FolderConfig, walked: Observation[]): Promise<Observation[]> {
+    const entry = this.listings.get(folder.name);
+    const listing = await entry?.objects;
+    if (!entry || !listing) return walked;
+    const rest: Observation[] = [];
+    const adopted: Array<{ relPath: string; result: UploadResultRecord }> = [];
+    const dirs = new DirectoryCache();
+    await forEachLimit(walked, READS_AT_ONCE, async (o) => {
+      const result = await this.match(o, folder, listing.get(o.key), dirs).catch(() => undefined);
+      if (result) adopted.push({ relPath: o.relPath, result });
+      else rest.push(o);
+    }).finally(() => dirs.close());
+    entry.adoptedInWalk += this.o.store.queue.insertAdopted(folder.name, adopted);
+    return rest;
+  }
+
+  /**
    * After the start-up walk, while the folder's queue is not worked on: records its queued files
    * OSS already holds as verified; the others stay queued as they were (held back to settle or not).
    */
   async adoptQueued(folder: FolderConfig): Promise<void> {
-    const listing = await this.listings.get(folder.name)?.objects;
+    const entry = this.listings.get(folder.name);
+    const listing = await entry?.objects;
     this.listings.delete(folder.name);
     if (!listing) return;
     const { queue } = this.o.store;
@@ -112,15 +136,15 @@ export class Adoption {
     queue.markAdopted(batch);
     this.o.logger.info('adopted files OSS already holds; nothing uploaded for them', {
       folder: folder.name,
-      adopted,
+      adopted: adopted + (entry?.adoptedInWalk ?? 0),
       toUpload: rows.length - adopted,
       ms: Date.now() - started,
     });
   }
 
-  /** The record of an upload of this row, if the listed object holds its bytes. */
+  /** The record of an upload of this file (as queued or walked), if the listed object holds its bytes. */
   private async match(
-    row: QueuedFile,
+    row: Pick<QueuedFile, 'relPath' | 'bucket' | 'key' | 'size' | 'ino' | 'dev'>,
     folder: FolderConfig,
     listed: ListedObject | undefined,
     dirs: DirectoryCache,

@@ -363,7 +363,11 @@ export class Daemon extends EventEmitter<DaemonEvents> {
         this.emit('reconciled', folder.name);
       },
       onDeletesHeld: (name, held, limit) => this.emit('deletesHeld', name, held, limit),
-      adoption: { list: (f) => this.stack.serverSide.listFolder(f), adopt: (f) => this.stack.serverSide.adoptQueued(f) },
+      adoption: {
+        list: (f) => this.stack.serverSide.listFolder(f),
+        walked: (f, o) => this.stack.serverSide.adoptWalked(f, o),
+        adopt: (f) => this.stack.serverSide.adoptQueued(f),
+      },
     });
     this.folders.set(folder.name, sync);
   }

@@ -42,10 +42,15 @@ export interface FolderSyncOptions {
   onDeletesHeld?: (folder: string, held: number, limit: number) => void;
   /**
    * Adoption at start: `list` while the start-up walk runs (undefined: the store knows the folder,
-   * nothing to adopt; true: there is something to adopt from), then `adopt` after the walk, while
-   * the folder's queue is not worked on yet.
+   * nothing to adopt; true: there is something to adopt from), `walked` on each batch of that walk
+   * (records what OSS holds, returns the files to queue), then `adopt` after the walk (queued files
+   * left over), while the folder's queue is not worked on yet.
    */
-  adoption?: { list: (folder: FolderConfig) => Promise<boolean> | undefined; adopt: (folder: FolderConfig) => Promise<void> };
+  adoption?: {
+    list: (folder: FolderConfig) => Promise<boolean> | undefined;
+    walked: (folder: FolderConfig, walked: Observation[]) => Promise<Observation[]>;
+    adopt: (folder: FolderConfig) => Promise<void>;
+  };
 }
 
 /**
@@ -171,7 +176,12 @@ export class FolderSync {
       this.options.store,
       this.folder,
       this.filter,
-      { walker: this.options.walker, unsettledAfterNs, holdUntilMs },
+      {
+        walker: this.options.walker,
+        unsettledAfterNs,
+        holdUntilMs,
+        adopt: this.adopting ? (walked) => this.options.adoption!.walked(this.folder, walked) : undefined,
+      },
       () => this.options.onWork(),
     );
     let stillChanging: string[] = [];

@@ -32,6 +32,8 @@ export interface ReconcileOptions extends Partial<ReconcileWalkOptions> {
    */
   unsettledAfterNs?: bigint;
   holdUntilMs?: number;
+  /** Adoption: takes the new files of a batch OSS already holds (recorded) and returns the ones to queue. */
+  adopt?: (changed: Observation[]) => Promise<Observation[]>;
 }
 
 /**
@@ -50,10 +52,10 @@ export async function reconcileFolder(
   /** Called after each batch that queued files, so uploads can start while the walk goes on. */
   onQueued: () => void = () => undefined,
 ): Promise<ReconcileResult> {
-  const { unsettledAfterNs, holdUntilMs = 0, ...walkOptions } = reconcileOptions;
+  const { unsettledAfterNs, holdUntilMs = 0, adopt, ...walkOptions } = reconcileOptions;
   const options = { knownFiles: store.queue.countFor(folder.name), ...walkOptions };
-  const compare = (walk: ReconcileWalk) => compareWalk({ store, folder, filter, walk, onQueued, unsettledAfterNs, holdUntilMs });
-  // find gets going now, and walks while the known keys load.
+  const compare = (walk: ReconcileWalk) => compareWalk({ store, folder, filter, walk, onQueued, unsettledAfterNs, holdUntilMs, adopt });
+  // find gets going now, and walk while the known keys load.
   const first = await compare(startReconcileWalk(folder.path, filter, options));
   if (first.incomplete === undefined) return first.result;
   // find could not vouch for the whole tree: walk again in this thread. What the first walk queued
@@ -74,6 +76,7 @@ interface CompareContext {
   onQueued: () => void;
   unsettledAfterNs: bigint | undefined;
   holdUntilMs: number;
+  adopt: ReconcileOptions['adopt'];
 }
 
 /** One walk compared with the store: changed files queued as it goes, missing ones listed at the end. */
@@ -85,6 +88,7 @@ async function compareWalk({
   onQueued,
   unsettledAfterNs,
   holdUntilMs,
+  adopt,
 }: CompareContext): Promise<{ result: ReconcileResult; incomplete: string | undefined }> {
   let known: Set<string>;
   try {
@@ -107,8 +111,10 @@ async function compareWalk({
   };
   /** Paths walked whose key did not match: their stale known key is not a missing file. */
   const changedPaths = new Set<string>();
+  let adopting: Promise<void> = Promise.resolve();
+  let adoptFailed: { error: unknown } | undefined;
   for await (const batch of walk) {
-    const changed: Observation[] = [];
+    let changed: Observation[] = [];
     const held: Observation[] = [];
     const { keys } = batch;
     result.scanned += keys.length;
@@ -121,12 +127,29 @@ async function compareWalk({
     }
     // Held files are queued too (an older queued row of one must not go up meanwhile), but not due yet.
     for (const o of held) result.unsettled.push(o.relPath);
+    if (adopt && changed.length > 0) {
+      // Not awaited here: adoption waits for its listing, and the walk goes on meanwhile. In order,
+      // one batch after another; a store error is thrown once the walk is done.
+      const walked = changed;
+      adopting = adopting
+        .then(async () => {
+          if (adoptFailed) return;
+          const rest = await adopt(walked);
+          const queued = rest.length > 0 ? store.queue.observe(folder.name, rest) : 0;
+          result.queued += queued;
+          if (queued > 0) onQueued();
+        })
+        .catch((error: unknown) => void (adoptFailed ??= { error }));
+      changed = [];
+    }
     const queued =
       (changed.length > 0 ? store.queue.observe(folder.name, changed) : 0) +
       (held.length > 0 ? store.queue.observe(folder.name, held, Date.now(), { dueAt: holdUntilMs }) : 0);
     result.queued += queued;
     if (queued > 0) onQueued();
   }
+  await adopting;
+  if (adoptFailed) throw adoptFailed.error;
   // Nothing counts as missing after a walk that may have missed files.
   if (walk.incomplete !== undefined) return { result, incomplete: walk.incomplete };
   // Node's messages start with the code already ("EACCES: permission denied, ..."); ours (EILSEQ) do not.

@@ -1,5 +1,5 @@
 import type { FolderConfig } from '../config/index.js';
-import type { FileRow, StateStore } from '../store/index.js';
+import type { FileRow, Observation, StateStore } from '../store/index.js';
 import type { ObjectStorage } from '../uploader/index.js';
 import { Adoption } from './adoption.js';
 import { renameMemoryMs } from './delete-guard.js';
@@ -30,6 +30,11 @@ export class ServerSideTransfer {
   /** Before a folder's start-up walk: one listing of its prefix when the store knows none of its files. */
   listFolder(folder: FolderConfig): Promise<boolean> | undefined {
     return this.adoption.listFolder(folder);
+  }
+
+  /** During that walk: the batch's new files the listing holds are recorded; returns the others, to queue. */
+  adoptWalked(folder: FolderConfig, walked: Observation[]): Promise<Observation[]> {
+    return this.adoption.adoptWalked(folder, walked);
   }
 
   /** After that walk, before the folder's queue is worked on: what the listing holds is recorded, not uploaded. */

@@ -315,6 +315,42 @@ export class FileQueue extends StoreTable {
     })();
   }
 
+  /**
+   * Records files of a folder the store knew nothing of as adopted (verified, as if uploaded: the
+   * object at their key holds their bytes), without a queued row first. A path already recorded
+   * (walked twice) is left as it is. Returns how many rows were inserted.
+   */
+  insertAdopted(folder: string, files: ReadonlyArray<{ relPath: string; result: UploadResultRecord }>, now = Date.now()): number {
+    const insert = this.sql(
+      `INSERT INTO files (folder, rel_path, size, mtime_ns, ino, dev, bucket, remote_key, state, queued_at, uploaded_at,
+         remote_etag, remote_crc64, remote_size, bytes_done)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'verified', ?, ?, ?, ?, ?, ?) ON CONFLICT (folder, rel_path) DO NOTHING`,
+    );
+    let inserted = 0;
+    this.db.transaction(() => {
+      for (const { relPath, result: r } of files) {
+        const fp = r.fingerprint;
+        inserted += insert.run(
+          folder,
+          relPath,
+          fp.size,
+          fp.mtimeNs,
+          fp.ino,
+          fp.dev,
+          r.bucket,
+          r.key,
+          now,
+          now,
+          r.etag,
+          r.crc64,
+          fp.size,
+          fp.size,
+        ).changes;
+      }
+    })();
+    return inserted;
+  }
+
   /** `from`: the state the row must still be in (claimed by a worker, or queued for adoption). */
   private applyVerified({ id, generation, result }: VerifiedFile, now: number, from: 'uploading' | 'queued' = 'uploading'): void {
     if (result.uploadId) this.sql('DELETE FROM uploads WHERE upload_id = ?').run(result.uploadId);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
@@ -77,6 +77,21 @@ describe('adoption: files OSS already holds are recorded, not uploaded again', (
     await allVerified(fx, 'main', 5);
     const operations = fx.emu.emulator.requestLog.entries().map((e) => e.operation);
     expect(operations.filter((o) => o === 'PutObject')).toEqual([]);
+  });
+
+  it('files OSS already holds are recorded as adopted by the start-up walk itself, never queued first', async () => {
+    fx = await filesAlreadyOnOss(5);
+    writeFileSync(join(fx.folder('main'), 'new.txt'), 'not on OSS yet');
+    // At rest: a file modified within the settle window is queued held back, and adopted after the walk.
+    const anHourAgo = new Date(Date.now() - 3_600_000);
+    for (const name of readdirSync(fx.folder('main'))) utimesSync(join(fx.folder('main'), name), anHourAgo, anHourAgo);
+    const { logs } = await fx.startDaemon('run');
+    await allVerified(fx, 'main', 6);
+    const reconciled = logs.map((l) => JSON.parse(l) as Record<string, unknown>).find((r) => r.msg === 'reconciled folder');
+    // Only the file OSS lacks went through the queue: the others were inserted already adopted.
+    expect(reconciled).toMatchObject({ scanned: 6, queued: 1 });
+    const operations = fx.emu.emulator.requestLog.entries().map((e) => `${e.operation} ${e.key ?? ''}`);
+    expect(operations.filter((o) => o.startsWith('PutObject'))).toEqual(['PutObject main/new.txt']);
   });
 
   it('the prefix is listed first thing at start-up, not after the clean-up of stale multipart uploads', async () => {
