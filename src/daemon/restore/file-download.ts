@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { constants, createReadStream } from 'node:fs';
+import { closeSync, constants, createReadStream, fchmodSync, futimesSync, open as openFd, writeSync } from 'node:fs';
 import { type FileHandle, mkdir, open, realpath, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { isInsideOrSame } from '../../config/index.js';
@@ -85,11 +85,12 @@ export function tempPathFor(target: string): string {
 }
 
 /**
- * Objects up to this size are received into memory (at most this much per file in flight) and
- * written with direct system calls. For a small file the thread-pool round trip of each
- * asynchronous open, write, close and rename cost more than the call itself (profiled: restoring
- * 10,000 files of 4 KiB spent most of its own CPU there), and writing 64 KiB to the page cache
- * blocks the event loop for microseconds.
+ * Objects up to this size are received into memory (at most this much per file in flight), checked,
+ * and then written, chmodded, utimed and closed by direct system calls: each only touches the
+ * page cache and the inode of a descriptor already open, microseconds, where every asynchronous
+ * call costs a thread-pool round trip (~100 µs of CPU on 2 busy cores, more than the call). The
+ * create and the rename stay asynchronous: they take the directory's lock and the journal, and
+ * can wait on the disk (bench/NOTES.md).
  */
 const SMALL_OBJECT_BYTES = 64 * 1024;
 
@@ -97,17 +98,22 @@ const SMALL_OBJECT_BYTES = 64 * 1024;
  * One GET into memory, the CRC-64 checked, then the temporary file written and renamed. Invariant
  * as for every file: nothing is renamed into place unless its bytes have the object's CRC-64; here
  * a damaged body never even reaches the disk (the temporary file stays empty until the check
- * passes, and is removed if it never does). No progress row: a killed run fetches the file again.
+ * passes, and is removed if it never does). No progress row: a killed run finds each renamed file
+ * by its size and CRC-64 (restore-run.ts) and fetches the others again.
  */
 async function downloadSmall(deps: DownloadDeps, job: DownloadJob, temp: string, settings: DownloadSettings): Promise<DownloadResult> {
   const ref = { bucket: job.bucket, key: job.key, versionId: job.versionId };
   // Created while the GET is under way, as ali-oss get() to a file does: creating a file costs the
   // kernel about as much as a small GET (measured: ~0.7 ms of CPU on the bench disk, 25x tmpfs),
   // and in the thread pool it overlaps the network instead of following it (bench/NOTES.md).
-  const opening = open(temp, WRITE_TEMP).catch((err: unknown) => {
-    throw new LocalWriteError(`cannot write ${temp}: ${(err as Error).message}`, { cause: err });
+  const opening = new Promise<number>((resolve, reject) => {
+    openFd(temp, WRITE_TEMP, 0o666, (err, fd) => {
+      if (err) reject(new LocalWriteError(`cannot write ${temp}: ${err.message}`, { cause: err }));
+      else resolve(fd);
+    });
   });
   opening.catch(() => undefined); // a GET failing first still owns the error; finally awaits this
+  let closed = false;
   let renamed = false;
   try {
     let lastError: unknown;
@@ -121,11 +127,20 @@ async function downloadSmall(deps: DownloadDeps, job: DownloadJob, temp: string,
           lastError = new RestoreIntegrityError(`CRC-64 of the bytes received is ${crc}, the object's is ${expected}: damaged on the way`);
           continue;
         }
-        await writeVerified(await opening, temp, job.target, body, download.meta);
+        const fd = await opening;
+        try {
+          for (let off = 0; off < body.length;) off += writeSync(fd, body, off, body.length - off);
+          setFileMeta(fd, download.meta);
+        } finally {
+          closed = true;
+          closeSync(fd);
+        }
+        await rename(temp, job.target);
         renamed = true;
         deps.onBytes?.(body.length);
         return { bytes: body.length, resumedBytes: 0 };
       } catch (err) {
+        if (closed) throw new LocalWriteError(`cannot write ${temp}: ${(err as Error).message}`, { cause: err });
         if (!retryableBody(err, settings.signal)) throw err;
         lastError = err;
       }
@@ -134,47 +149,41 @@ async function downloadSmall(deps: DownloadDeps, job: DownloadJob, temp: string,
   } finally {
     // Only a temporary file this run created is removed: when the create failed, whatever is at
     // that name (a directory, say) is not ours, and the create's error is the one to report.
-    const fh = await opening.catch(() => undefined);
-    if (fh) {
-      await fh.close().catch(() => undefined);
-      if (!renamed) await rm(temp, { force: true });
+    const fd = await opening.catch(() => undefined);
+    if (fd !== undefined && !renamed) {
+      if (!closed) closeSync(fd);
+      await rm(temp, { force: true });
     }
   }
-}
-
-/** The whole body of a small object (its length checked against Content-Length). */
-async function readBody(download: ObjectDownload): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let received = 0;
-  try {
-    for await (const chunk of download.stream) {
-      received += (chunk as Buffer).length;
-      if (received > download.contentLength) throw new Error(`body longer than the ${download.contentLength} bytes announced`);
-      chunks.push(chunk as Buffer);
-    }
-  } catch (err) {
-    if (!download.stream.destroyed) download.stream.destroy();
-    throw err;
-  }
-  if (received !== download.contentLength) throw new Error(`body ended after ${received} of ${download.contentLength} bytes`);
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received);
 }
 
 /**
- * Writes checked bytes to the open temporary file, sets its mode and mtime through the descriptor,
- * closes it and renames it into place. Asynchronous on purpose: done synchronously, each file's
- * system calls stalled every GET in flight and ran one file at a time (see downloadSmall).
+ * The whole body of a small object (its length checked against Content-Length). By events, not
+ * `for await`: the async iterator costs a promise and its machinery per chunk, per file.
  */
-async function writeVerified(fh: FileHandle, temp: string, target: string, body: Buffer, meta: Record<string, string>): Promise<void> {
-  try {
-    let off = 0;
-    while (off < body.length) off += (await fh.write(body, off, body.length - off)).bytesWritten;
-    await setFileMeta(fh, meta);
-    await fh.close();
-    await rename(temp, target);
-  } catch (err) {
-    throw new LocalWriteError(`cannot write ${temp}: ${(err as Error).message}`, { cause: err });
-  }
+function readBody(download: ObjectDownload): Promise<Buffer> {
+  const { stream, contentLength } = download;
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let received = 0;
+    const fail = (err: Error): void => {
+      stream.off('data', onData).off('end', onEnd);
+      if (!stream.destroyed) stream.destroy();
+      reject(err);
+    };
+    const onData = (chunk: Buffer): void => {
+      received += chunk.length;
+      if (received > contentLength) fail(new Error(`body longer than the ${contentLength} bytes announced`));
+      else chunks.push(chunk);
+    };
+    const onEnd = (): void => {
+      if (received !== contentLength) reject(new Error(`body ended after ${received} of ${contentLength} bytes`));
+      else resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received));
+    };
+    // Closed without its end (the connection dropped): short, whatever the error said, if anything.
+    const onClose = (): void => reject(new Error(`body ended after ${received} of ${contentLength} bytes`));
+    stream.on('data', onData).once('end', onEnd).once('error', fail).once('close', onClose);
+  });
 }
 
 async function downloadWhole(deps: DownloadDeps, job: DownloadJob, temp: string, settings: DownloadSettings): Promise<DownloadResult> {
@@ -194,7 +203,7 @@ async function downloadWhole(deps: DownloadDeps, job: DownloadJob, temp: string,
       }
       // No fsync for a file fetched whole: it cost 3-4x the restore time of small files here, and a
       // power cut can only leave a file whose CRC-64 differs, which the next run finds and names.
-      await setFileMeta(fh, download.meta);
+      setFileMeta(fh.fd, download.meta);
       await fh.close();
       await rename(temp, job.target);
       renamed = true;
@@ -311,7 +320,7 @@ async function downloadRanged(deps: DownloadDeps, job: DownloadJob, temp: string
     }
     // No fsync, as for whole files: the bytes are checked, and a power cut can only leave a file
     // whose CRC-64 differs, which the next run finds (and names) instead of trusting it.
-    await setFileMeta(fh, info.meta);
+    setFileMeta(fh.fd, info.meta);
     await fh.close();
     await rename(temp, job.target);
     renamed = true;
@@ -494,12 +503,13 @@ function requireCrc(job: DownloadJob, crc64: string | undefined): string {
  * The mode and mtime the uploader recorded (x-oss-meta-mode, x-oss-meta-mtime); without them the
  * file keeps the umask's mode and the time of the restore.
  */
-async function setFileMeta(fh: FileHandle, meta: Record<string, string>): Promise<void> {
-  // Through the descriptor, not the path: the name could be a link by now (see WRITE_TEMP).
+function setFileMeta(fd: number, meta: Record<string, string>): void {
+  // Through the descriptor, not the path: the name could be a link by now (see WRITE_TEMP). Direct
+  // calls: an inode update in memory, cheaper than two thread-pool round trips (SMALL_OBJECT_BYTES).
   const mode = permissionBits(meta.mode);
-  if (mode !== undefined) await fh.chmod(mode);
+  if (mode !== undefined) fchmodSync(fd, mode);
   const seconds = mtimeSeconds(meta.mtime);
-  if (seconds !== undefined) await fh.utimes(new Date(), seconds);
+  if (seconds !== undefined) futimesSync(fd, new Date(), seconds);
 }
 
 /**
