@@ -366,17 +366,23 @@ function missingRuns(partCount: number, done: ReadonlyMap<number, unknown>, stre
 
 /**
  * Bytes gathered before one positional write: a write per network chunk (16-64 KiB) cost a thread
- * pool round trip each. Memory stays bounded: at most twice this much per stream in flight (one
- * batch being written, the next being received).
+ * pool round trip each.
  */
 const WRITE_BATCH = 1 << 20;
+
+/**
+ * Batches a stream may have waiting to be written while it goes on receiving. With one, a stream
+ * stopped reading whenever a write was slow (on a busy machine, half of its time: bench/NOTES.md).
+ * Memory stays bounded: at most this many batches, plus the one being received, per stream.
+ */
+const WRITES_QUEUED = 4;
 
 /**
  * Streams the body to the file at `start`, hashing it as it arrives, cut into pieces of `pieceSize`
  * bytes (the last shorter): `onPiece` gets each piece's offset, size and CRC-64 once all its bytes
  * are written. The network chunks go to the file as they are, by one writev per batch (no copy
- * into a batch buffer: that copy and its garbage were a tenth of the client's CPU), and a batch is
- * written while the next one is received.
+ * into a batch buffer: that copy and its garbage were a tenth of the client's CPU), and batches are
+ * written (up to WRITES_QUEUED, in order) while the next is received.
  */
 async function writeBody(
   fh: FileHandle,
@@ -392,22 +398,27 @@ async function writeBody(
   let pieceStart = 0;
   let batch: Buffer[] = [];
   let batchBytes = 0;
-  let writing: Promise<void> = Promise.resolve();
-  // Invariant: at most one write in flight per stream; it is awaited before the next starts and
-  // before this returns, and a piece is handed on only after the write holding its last byte, so
-  // a recorded part is a written part, and a failed write never outlives us.
+  let writing: Promise<void> = Promise.resolve(); // the last write queued
+  const queued: Array<Promise<void>> = [];
+  // Invariant: a stream's writes run one after another, in order (each chained to the one before,
+  // and none runs once one has failed); the last is awaited before this returns, and a piece is
+  // handed on only after the write holding its last byte, so a recorded part is a written part,
+  // and a failed write never outlives us.
   const flush = async (piece?: [number, number, string]): Promise<void> => {
-    await writing;
+    while (queued.length >= WRITES_QUEUED) await queued.shift();
     const chunks = batch;
     const bytes = batchBytes;
     const at = start + received - bytes;
     batch = [];
     batchBytes = 0;
-    writing = writeAllAt(fh, chunks, at).then(() => {
-      onBytes?.(bytes);
-      if (piece) onPiece(...piece);
-    });
+    writing = writing
+      .then(() => writeAllAt(fh, chunks, at))
+      .then(() => {
+        onBytes?.(bytes);
+        if (piece) onPiece(...piece);
+      });
     writing.catch(() => undefined); // awaited later; not an unhandled rejection meanwhile
+    queued.push(writing);
   };
   try {
     for await (const chunk of download.stream) {
