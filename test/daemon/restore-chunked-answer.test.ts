@@ -7,9 +7,9 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runRestore } from '../../src/daemon/restore/restore-run.js';
-import { createOssStorage } from '../../src/uploader/index.js';
 import { startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
 import { tempDir } from '../helpers/fixtures.js';
+import { restoreOptions } from '../helpers/restore.js';
 import { startHeaderProxy, type HeaderProxy } from '../helpers/header-proxy.js';
 import { useStore } from '../helpers/store.js';
 
@@ -35,18 +35,13 @@ describe('restore through a proxy that answers chunked', () => {
     await emu.client().put('p/small.bin', randomBytes(1024));
     await emu.client().put('p/whole.bin', randomBytes(100 * 1024));
     await emu.client().put('p/ranged.bin', randomBytes(300 * 1024));
-    const summary = await runRestore({
-      storage: createOssStorage({ endpoint: proxy.endpoint, accessKeyId: emu.accessKeyId, accessKeySecret: emu.accessKeySecret }),
-      progress: db.store.restores,
-      bucket: emu.bucket,
-      prefix: 'p/',
-      toDir: to.path,
-      patterns: [],
-      overwrite: false,
-      dryRun: false,
-      filesInParallel: 1,
-      download: { partSize: 64 * 1024, rangedThreshold: 256 * 1024, partsInParallel: 2, attempts: 3 },
-    });
+    const summary = await runRestore(
+      restoreOptions(emu, db.store.restores, to.path, {
+        endpoint: proxy.endpoint,
+        filesInParallel: 1,
+        download: { partSize: 64 * 1024, rangedThreshold: 256 * 1024 },
+      }),
+    );
     expect(summary.entries.map((e) => ({ key: e.key, action: e.action }))).toEqual([
       { key: 'p/ranged.bin', action: 'restored' },
       { key: 'p/small.bin', action: 'failed' },

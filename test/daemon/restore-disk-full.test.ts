@@ -7,10 +7,10 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runRestore, type RestoreRunOptions } from '../../src/daemon/restore/restore-run.js';
-import { createOssStorage } from '../../src/uploader/index.js';
+import { runRestore } from '../../src/daemon/restore/restore-run.js';
 import { startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
 import { tempDir } from '../helpers/fixtures.js';
+import { restoreOptions } from '../helpers/restore.js';
 import { cannotMount, mountTmpfs, umount } from '../helpers/mounts.js';
 import { useStore } from '../helpers/store.js';
 
@@ -38,18 +38,10 @@ describe.skipIf(mountRefused !== undefined)('restore onto a disk that fills up',
     mounted = true;
     const body = randomBytes(1024 * 1024);
     await emu.client().put('p/big.bin', body);
-    const options: RestoreRunOptions = {
-      storage: createOssStorage({ endpoint: emu.endpoint, accessKeyId: emu.accessKeyId, accessKeySecret: emu.accessKeySecret }),
-      progress: db.store.restores,
-      bucket: emu.bucket,
-      prefix: 'p/',
-      toDir: to.path,
-      patterns: [],
-      overwrite: false,
-      dryRun: false,
+    const options = restoreOptions(emu, db.store.restores, to.path, {
       filesInParallel: 1,
-      download: { partSize: 64 * 1024, rangedThreshold: 64 * 1024, partsInParallel: 1, attempts: 3 },
-    };
+      download: { partSize: 64 * 1024, rangedThreshold: 64 * 1024, partsInParallel: 1 },
+    });
     const full = await runRestore(options);
     expect(full.entries).toMatchObject([{ key: 'p/big.bin', action: 'failed' }]);
     expect(full.entries[0]!.detail).toMatch(/ENOSPC/);

@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runRestore, type RestoreEvent, type RestoreRunOptions } from '../../src/daemon/restore/restore-run.js';
 import { forEachLimit } from '../../src/lib/for-each-limit.js';
-import { createOssStorage, defaultRetryPolicy, listObjects, Pacer, withRetries } from '../../src/uploader/index.js';
+import { defaultRetryPolicy, listObjects, Pacer, withRetries } from '../../src/uploader/index.js';
 import { startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
 import { tempDir } from '../helpers/fixtures.js';
+import { restoreOptions } from '../helpers/restore.js';
 import { useStore } from '../helpers/store.js';
 
 /** Two ListObjectsV2 pages and one key more: the listing is three pages, the last of one key. */
@@ -33,20 +34,7 @@ describe('restore while the listing pages arrive', () => {
   });
   afterEach(() => to.remove());
 
-  const storage = () => createOssStorage({ endpoint: emu.endpoint, accessKeyId: emu.accessKeyId, accessKeySecret: emu.accessKeySecret });
-  const options = (over: Partial<RestoreRunOptions> = {}): RestoreRunOptions => ({
-    storage: storage(),
-    progress: db.store.restores,
-    bucket: emu.bucket,
-    prefix: 'p/',
-    toDir: to.path,
-    patterns: [],
-    overwrite: false,
-    dryRun: false,
-    filesInParallel: 4,
-    download: { partSize: 1 << 20, rangedThreshold: 1 << 20, partsInParallel: 2, attempts: 3 },
-    ...over,
-  });
+  const options = (over: Partial<RestoreRunOptions> = {}): RestoreRunOptions => restoreOptions(emu, db.store.restores, to.path, over);
   const operations = () => emu.emulator.requestLog.entries().map((e) => e.operation);
 
   // The listing of 10,000 keys is 10 requests: downloading the first page's files while the next
@@ -106,7 +94,11 @@ describe('restore while the listing pages arrive', () => {
       nth: 2,
       action: { type: 'error', status: 503, code: 'ServiceUnavailable' },
     });
-    const retrying = withRetries(storage(), new Pacer({ minDelayMs: 10, maxDelayMs: 50 }), defaultRetryPolicy());
+    const retrying = withRetries(
+      restoreOptions(emu, db.store.restores, to.path).storage,
+      new Pacer({ minDelayMs: 10, maxDelayMs: 50 }),
+      defaultRetryPolicy(),
+    );
     expect(await listObjects(retrying, emu.bucket, 'p/')).toHaveLength(FILES);
     const pages = emu.emulator.requestLog.entries().filter((e) => e.operation === 'ListObjectsV2');
     expect(pages.map((e) => [e.status, e.query['continuation-token'] === undefined ? 'first' : 'next'])).toEqual([

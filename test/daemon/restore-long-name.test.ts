@@ -8,9 +8,9 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runRestore } from '../../src/daemon/restore/restore-run.js';
-import { createOssStorage } from '../../src/uploader/index.js';
 import { startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
 import { tempDir } from '../helpers/fixtures.js';
+import { restoreOptions } from '../helpers/restore.js';
 import { useStore } from '../helpers/store.js';
 
 describe('restore of a name segment over 255 bytes', () => {
@@ -31,18 +31,12 @@ describe('restore of a name segment over 255 bytes', () => {
     await emu.client().put(`p/${long}.big`, randomBytes(4 * 64 * 1024));
     await emu.client().put(`p/${long}`, Buffer.from('small'));
     await emu.client().put(`p/${long}/inside.txt`, Buffer.from('in a directory of that name'));
-    const summary = await runRestore({
-      storage: createOssStorage({ endpoint: emu.endpoint, accessKeyId: emu.accessKeyId, accessKeySecret: emu.accessKeySecret }),
-      progress: db.store.restores,
-      bucket: emu.bucket,
-      prefix: 'p/',
-      toDir: to.path,
-      patterns: [],
-      overwrite: false,
-      dryRun: false,
-      filesInParallel: 1,
-      download: { partSize: 64 * 1024, rangedThreshold: 64 * 1024, partsInParallel: 2, attempts: 3 },
-    });
+    const summary = await runRestore(
+      restoreOptions(emu, db.store.restores, to.path, {
+        filesInParallel: 1,
+        download: { partSize: 64 * 1024, rangedThreshold: 64 * 1024 },
+      }),
+    );
     expect(summary.entries.map((e) => ({ key: e.key, action: e.action }))).toEqual([
       { key: `p/${long}`, action: 'refused' },
       { key: `p/${long}.big`, action: 'refused' },

@@ -9,9 +9,9 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runRestore } from '../../src/daemon/restore/restore-run.js';
-import { createOssStorage } from '../../src/uploader/index.js';
 import { startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
 import { tempDir } from '../helpers/fixtures.js';
+import { restoreOptions } from '../helpers/restore.js';
 import { startHeaderProxy, type HeaderProxy } from '../helpers/header-proxy.js';
 import { useStore } from '../helpers/store.js';
 
@@ -33,18 +33,13 @@ describe('restore through a proxy that ignores Range', () => {
 
   it('names the ignored Range after one GET per stream, and renames nothing into place', async () => {
     await emu.client().put('p/big.bin', randomBytes(4 * 64 * 1024));
-    const summary = await runRestore({
-      storage: createOssStorage({ endpoint: proxy.endpoint, accessKeyId: emu.accessKeyId, accessKeySecret: emu.accessKeySecret }),
-      progress: db.store.restores,
-      bucket: emu.bucket,
-      prefix: 'p/',
-      toDir: to.path,
-      patterns: [],
-      overwrite: false,
-      dryRun: false,
-      filesInParallel: 1,
-      download: { partSize: 64 * 1024, rangedThreshold: 64 * 1024, partsInParallel: 2, attempts: 3 },
-    });
+    const summary = await runRestore(
+      restoreOptions(emu, db.store.restores, to.path, {
+        endpoint: proxy.endpoint,
+        filesInParallel: 1,
+        download: { partSize: 64 * 1024, rangedThreshold: 64 * 1024 },
+      }),
+    );
     expect(summary.entries).toHaveLength(1);
     expect(summary.entries[0]).toMatchObject({ key: 'p/big.bin', action: 'failed' });
     expect(summary.entries[0]!.detail).toMatch(/Range/);

@@ -2,10 +2,10 @@ import { createHook } from 'node:async_hooks';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runRestore, type RestoreRunOptions } from '../../src/daemon/restore/restore-run.js';
-import { createOssStorage } from '../../src/uploader/index.js';
+import { runRestore } from '../../src/daemon/restore/restore-run.js';
 import { startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
 import { tempDir } from '../helpers/fixtures.js';
+import { restoreOptions } from '../helpers/restore.js';
 import { useStore } from '../helpers/store.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -22,21 +22,7 @@ describe('restore of small objects', () => {
     to.remove();
   });
 
-  const restore = (): Promise<Awaited<ReturnType<typeof runRestore>>> => {
-    const options: RestoreRunOptions = {
-      storage: createOssStorage({ endpoint: emu.endpoint, accessKeyId: emu.accessKeyId, accessKeySecret: emu.accessKeySecret }),
-      progress: db.store.restores,
-      bucket: emu.bucket,
-      prefix: 'p/',
-      toDir: to.path,
-      patterns: [],
-      overwrite: false,
-      dryRun: false,
-      filesInParallel: 4,
-      download: { partSize: 1 << 20, rangedThreshold: 1 << 20, partsInParallel: 2, attempts: 3 },
-    };
-    return runRestore(options);
-  };
+  const restore = (): Promise<Awaited<ReturnType<typeof runRestore>>> => runRestore(restoreOptions(emu, db.store.restores, to.path));
 
   // Creating a file costs the kernel about as much as a small GET: the temporary file is created
   // while the GET is under way (as ali-oss get() to a file does), and stays empty until the body's
