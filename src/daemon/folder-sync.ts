@@ -134,7 +134,7 @@ export class FolderSync {
       }
       // Invariant: a file deleted between adoption's read and its row's insert (the watcher's removal
       // found no row, and the insert recorded it backed up) is not left recorded: a walk judges again.
-      if (this.removedWhileAdopting) {
+      if (this.removedWhileAdopting && !this.closed) {
         this.removedWhileAdopting = false;
         await this.reconcile('files removed during adoption');
       }
