@@ -71,6 +71,8 @@ export class FolderSync {
   private reconciling: Promise<ReconcileResult | undefined> | undefined;
   private paused = false;
   private adopting = false;
+  /** A removal seen while adopting: it may have found no row for a walked file adoption then recorded. */
+  private removedWhileAdopting = false;
   private closed = false;
   /** What the last reconcile could not back up, and why; undefined when it missed nothing. */
   shortfall: string | undefined;
@@ -129,6 +131,12 @@ export class FolderSync {
         if (await listing) await this.options.adoption!.adopt(this.folder);
       } finally {
         this.adopting = false;
+      }
+      // Invariant: a file deleted between adoption's read and its row's insert (the watcher's removal
+      // found no row, and the insert recorded it backed up) is not left recorded: a walk judges again.
+      if (this.removedWhileAdopting && !this.closed) {
+        this.removedWhileAdopting = false;
+        await this.reconcile('files removed during adoption');
       }
       this.options.onWork();
     }
@@ -309,8 +317,11 @@ export class FolderSync {
       if (e.kind === 'changed') {
         this.unmounted.delete(e.relPath); // back (remounted), or a new file by that name
         this.settle?.track(e.relPath);
-      } else if (e.kind === 'removed') removed.push(e.relPath);
-      else if (e.kind === 'dir-removed') removed.push(...this.options.store.queue.pathsUnder(this.name, e.relPath));
+      } else {
+        this.removedWhileAdopting ||= this.adopting;
+        if (e.kind === 'removed') removed.push(e.relPath);
+        else removed.push(...this.options.store.queue.pathsUnder(this.name, e.relPath));
+      }
     }
     if (removed.length > 0) this.applyRemovals(removed);
   }
@@ -356,6 +367,7 @@ export class FolderSync {
    * it gone on the disk it was recorded on; a file whose disk may just be unmounted is held instead.
    */
   private applyRemovals(relPaths: string[]): void {
+    this.removedWhileAdopting ||= this.adopting;
     if (this.paused || !this.rootPresent()) return; // a vanished root is not a deletion
     const missing: MissingFile[] = [];
     for (const relPath of relPaths) {

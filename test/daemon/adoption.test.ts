@@ -145,6 +145,36 @@ describe('adoption: files OSS already holds are recorded, not uploaded again', (
     expect(held).toBe('hello');
   });
 
+  it('a file deleted after adoption read it, before its row was written, is not left recorded as backed up', async () => {
+    fx = await createSyncFixture([{ name: 'main', watcher: 'native', more: { delete_policy: 'mirror' } }]);
+    writeFileSync(join(fx.folder('main'), 'x.txt'), 'small');
+    writeFileSync(join(fx.folder('main'), 'big.bin'), randomBytes(300 * 1024)); // multipart: adoption HEADs it
+    const first = await fx.startDaemon('run');
+    await allVerified(fx, 'main', 2);
+    await first.daemon.stop();
+    for (const suffix of ['', '-wal', '-shm']) rmSync(`${fx.stateDb}${suffix}`, { force: true });
+    const anHourAgo = new Date(Date.now() - 3_600_000);
+    for (const name of readdirSync(fx.folder('main'))) utimesSync(join(fx.folder('main'), name), anHourAgo, anHourAgo);
+    // x.txt and big.bin are adopted in one batch: x.txt is read, then the batch waits for big.bin's HEAD.
+    const { faults } = fx.emu.emulator;
+    faults.add({ match: { operation: 'HeadObject', key: 'main/big.bin' }, times: 1, action: { type: 'latency', ms: 4000 } });
+    const starting = fx.startDaemon('run'); // returns once the start-up walk is done
+    await waitFor(() => faults.list().length === 0, { what: 'the HEAD of big.bin held' });
+    rmSync(join(fx.folder('main'), 'x.txt')); // the watcher sees it go while its row is not written yet
+    await starting;
+    await waitFor(
+      () => {
+        const store = fx.openStore();
+        try {
+          return store.queue.find('main', 'big.bin')?.state === 'verified' && store.queue.find('main', 'x.txt')?.state !== 'verified';
+        } finally {
+          store.close();
+        }
+      },
+      { what: 'x.txt no longer recorded as backed up' },
+    );
+  });
+
   it('a folder with encryption or tags adopts nothing: an object already there without them is uploaded again', async () => {
     fx = await createSyncFixture([{ name: 'main', more: { server_side_encryption: 'AES256', tags: { host: 'a' } } }]);
     writeFileSync(join(fx.folder('main'), 'a.txt'), 'same bytes');
