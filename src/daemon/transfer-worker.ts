@@ -24,6 +24,12 @@ import { storeJournal } from './store-journal.js';
 import type { TaskDone } from './transfer-scheduler.js';
 import type { VerifiedBatch } from './verified-batch.js';
 
+/**
+ * A delete whose object a pending rename may still copy is asked again this much later: not at once,
+ * or it would be claimed again before the rename, first in queue order.
+ */
+const RENAME_TARGET_WAIT_MS = 1_000;
+
 export interface TransferWorkerOptions {
   store: StateStore;
   uploader: FileUploader;
@@ -162,6 +168,13 @@ export class TransferWorker {
           key: `oss://${row.bucket}/${row.key}`,
         },
       );
+      return;
+    }
+    // Invariant: the old key of a rename outlives the copy from it. Its new path may still wait behind
+    // other work (a busy queue, a loaded machine) when this delete falls due, the delete first in queue
+    // order: it waits, else the new path's bytes go up again in full.
+    if (row.remoteCrc64 !== null && this.options.store.queue.renameTargetPending(row)) {
+      this.options.store.queue.releaseDeleteLease(row.id, Date.now() + RENAME_TARGET_WAIT_MS);
       return;
     }
     const deleted = await this.options.storage.deleteObject({ bucket: row.bucket, key: row.key });

@@ -454,9 +454,23 @@ export class FileQueue extends StoreTable {
     ).run({ generation, nextTryAt, now, id });
   }
 
-  /** A claimed deletion that will not run now: due again at once (its lease dropped). */
-  releaseDeleteLease(id: number): void {
-    this.sql(`UPDATE files SET next_attempt_at = 0 WHERE id = ? AND state = 'deleting'`).run(id);
+  /** A claimed deletion that will not run now: due again at `dueAt` (at once by default; its lease dropped). */
+  releaseDeleteLease(id: number, dueAt = 0): void {
+    this.sql(`UPDATE files SET next_attempt_at = ? WHERE id = ? AND state = 'deleting'`).run(dueAt, id);
+  }
+
+  /**
+   * Whether another path waits to be uploaded (queued, or claimed) with this deleting row's identity
+   * (device, inode, size, mtime) in its bucket: a rename's new path, which may yet be copied from the
+   * row's object (RenameDetector), however long it waited behind other work.
+   */
+  renameTargetPending(row: FileRow): boolean {
+    return (
+      this.sql(
+        `SELECT 1 FROM files WHERE ino = @ino AND size = @size AND dev = @dev AND mtime_ns = @mtimeNs AND bucket = @bucket
+           AND id <> @id AND state IN ('queued', 'uploading') AND remote_crc64 IS NULL LIMIT 1`,
+      ).get({ ino: row.ino, size: row.size, dev: row.dev, mtimeNs: row.mtimeNs, bucket: row.bucket, id: row.id }) !== undefined
+    );
   }
 
   /** The file changed under the worker (or will not run now): queue it again at once, without counting an attempt. */

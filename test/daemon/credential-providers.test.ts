@@ -55,25 +55,30 @@ describe('credential providers against servers on 127.0.0.1', () => {
     expect(c.accessKeyId).toBe(issuer.issued[0]!.AccessKeyId);
     expect(p.state()).toMatchObject({ kind: 'credentials_uri', expiresAt: Date.parse(issuer.issued[0]!.Expiration) });
 
-    const answers = [
-      { status: 200, body: '{"AccessKeyId": "a", "AccessKeySecret": "s3cr3t-value", ' },
-      {
-        status: 200,
-        body: JSON.stringify({
-          AccessKeyId: 'a',
-          AccessKeySecret: 's3cr3t-value',
-          SecurityToken: 't0k3n-value',
-          Expiration: '2001-01-01T00:00:00Z',
-        }),
-      },
-      { status: 503, body: 's3cr3t-value' },
+    // One server per bad answer, which it gives to every request: a provider retries a failed fetch
+    // in the background (FAST: 50 ms later), and on a loaded machine that retry comes before the next
+    // provider asks; a shared list of answers then hands the next provider's answer to the retry.
+    const cases: Array<[{ status: number; body: string }, RegExp]> = [
+      [
+        { status: 200, body: '{"AccessKeyId": "a", "AccessKeySecret": "s3cr3t-value", ' },
+        /credentials_uri provider answered malformed JSON/,
+      ],
+      [
+        {
+          status: 200,
+          body: JSON.stringify({
+            AccessKeyId: 'a',
+            AccessKeySecret: 's3cr3t-value',
+            SecurityToken: 't0k3n-value',
+            Expiration: '2001-01-01T00:00:00Z',
+          }),
+        },
+        /credentials_uri provider answered credentials that expired at 2001/,
+      ],
+      [{ status: 503, body: 's3cr3t-value' }, /credentials_uri provider: .* answered HTTP 503/],
     ];
-    const bad = server(await startHttpServer(() => answers.shift()!));
-    for (const expected of [
-      /credentials_uri provider answered malformed JSON/,
-      /credentials_uri provider answered credentials that expired at 2001/,
-      /credentials_uri provider: .* answered HTTP 503/,
-    ]) {
+    for (const [answer, expected] of cases) {
+      const bad = server(await startHttpServer(() => answer));
       const message = await failure(track(credentialsUriProvider(bad.url, FAST)).get());
       expect(message).toMatch(expected);
       expect(message).not.toMatch(/s3cr3t|t0k3n/);

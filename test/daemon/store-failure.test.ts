@@ -2,8 +2,11 @@
  * The state database refusing writes mid-run (disk full, I/O error, a file system remounted
  * read-only): the daemon says so once, naming the database, stops and exits 1 instead of crashing
  * or hanging; what it had recorded is kept, and the next run finishes without re-sending it.
- * SQLite itself refuses the writes (PRAGMA query_only, set by a failpoint N ms after opening).
+ * SQLite itself refuses the writes: mid-run, the daemon's file size limit drops to 0 once the first
+ * uploads were seen (Node ignores SIGXFSZ, so each write gets EFBIG: SQLITE_IOERR_WRITE, as from a
+ * failing disk); while starting, PRAGMA query_only, set by a failpoint N ms after opening.
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -18,7 +21,7 @@ describe('daemon: a state database that stops taking writes', () => {
   afterEach(async () => fx?.cleanup());
 
   async function setUp(): Promise<string[]> {
-    // Four small files at a time (not the default 64): the run must still be uploading 800 ms in.
+    // Four small files at a time (not the default 64): the run must still be uploading when its writes fail.
     fx = await createSyncFixture([{ name: 'main' }], { concurrency: { small_files: 4 } });
     const names = Array.from({ length: FILES }, (_, i) => `f${String(i).padStart(3, '0')}.txt`);
     createTree(fx.folder('main'), Object.fromEntries(names.map((n) => [n, `content of ${n}\n`])));
@@ -59,8 +62,10 @@ describe('daemon: a state database that stops taking writes', () => {
     '`%s` logs it once with the database path, stops and exits 1; the next run finishes the rest',
     async (command) => {
       const names = await setUp();
-      const first = fx.spawnCli([command, '--config', fx.configPath], { OSS_SYNC_FAILPOINT: 'state-db-readonly-after-ms:800' });
+      const first = fx.spawnCli([command, '--config', fx.configPath]);
       await waitFor(() => putCounts().size > 0, { what: 'the first uploads' });
+      // On that condition, not N ms after start: a loaded machine can take longer than any window to start.
+      execFileSync('prlimit', ['--pid', String(first.child.pid), '--fsize=0:unlimited']);
       const exit = await first.exited;
       expect(exit.code, first.stderr.join('')).toBe(1);
       const failures = first.stdout
