@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { lstatSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, lstatSync, mkdtempSync, openSync, readSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseReconcileKey, RECONCILE_KEY_FIND_FORMAT, reconcileKey, relPathOfReconcileKey } from '../../store/reconcile-key.js';
@@ -186,6 +187,10 @@ function undecodableRecords(bytes: Buffer, end: number): Set<number> {
   return bad;
 }
 
+/** Bytes of find's output parsed at a time (~4,500 records): memory stays flat however big the tree. */
+const READ_BYTES = 256 * 1024;
+/** How often to look for more output while find is still writing. */
+const POLL_MS = 4;
 /** Errors kept (the rest are counted), as for the in-thread walk. */
 const MAX_ERRORS = 1_000;
 /** Linux's PATH_MAX, in bytes with the NUL: Node cannot open a longer path. */
@@ -199,9 +204,9 @@ const MAX_CACHED_DIRS = 100_000;
  * compare against. find prints each file's reconcile key as the store writes it, so this thread
  * only splits the output and filters the paths (bench/daemon.ts measures it against `find` alone).
  *
- * find writes into a pipe, parsed a chunk (~1,000 records) at a time: memory stays flat however
- * big the tree. find runs at most the pipe's 64 KiB ahead of this thread; a scratch file that let
- * it run further ahead measured no faster (bench/NOTES.md).
+ * find writes into an unlinked scratch file rather than a pipe: a pipe holds 64 KiB, and find
+ * would stall whenever this thread is busy elsewhere. The file is gone with the process, even
+ * after kill -9.
  *
  * Same contract as the in-thread walk (errors, errorCount, rootFailed), plus `incomplete`: the
  * walk could not account for everything (find failed, stopped, or said something this class does
@@ -214,13 +219,12 @@ export class FindWalk implements ReconcileWalk {
   /** Directories with a path too long to open, already reported. */
   private readonly tooLongDirs = new Set<string>();
   private child: ChildProcess | undefined;
+  private output: number | undefined;
   private finished = false;
-  private onFinished: () => void = () => undefined;
-  /** Resolves once find has exited (or could not start), when `incomplete` is final. */
-  private readonly done = new Promise<void>((resolve) => (this.onFinished = resolve));
   private stderrTail = '';
   /** Lines of find's standard error understood (errors and files that vanished meanwhile). */
   private complaints = 0;
+  private wake: (() => void) | undefined;
   private closed = false;
   readonly name = 'find';
   errorCount = 0;
@@ -241,11 +245,21 @@ export class FindWalk implements ReconcileWalk {
     return this.kept;
   }
 
-  /** Starts find; it walks (a pipe's worth ahead) while the caller loads what it will compare against. */
+  /** Starts find; it walks while the caller loads what it will compare against. */
   start(): void {
     if (this.child !== undefined || this.finished || this.closed) return;
     if (!this.rootIsDirectory()) return this.finish(undefined);
-    const child = spawn(this.command, findArgs(this.base, this.filter.excludeGlobs), { env: findEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const scratch = join(tmpdir(), `oss-sync-walk-${process.pid}-${randomBytes(6).toString('hex')}`);
+    try {
+      this.output = openSync(scratch, 'wx+', 0o600);
+      unlinkSync(scratch);
+    } catch (err) {
+      return this.finish(`cannot write find's output to ${tmpdir()}: ${(err as Error).message}`);
+    }
+    const child = spawn(this.command, findArgs(this.base, this.filter.excludeGlobs), {
+      env: findEnv(),
+      stdio: ['ignore', this.output, 'pipe'],
+    });
     this.child = child;
     child.stderr!.setEncoding('utf8');
     child.stderr!.on('data', (text: string) => this.readErrors(text));
@@ -266,26 +280,34 @@ export class FindWalk implements ReconcileWalk {
       this.incomplete ??= 'closed before find finished';
       this.child?.kill('SIGKILL');
     }
+    if (this.output !== undefined) closeSync(this.output);
+    this.output = undefined;
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<FindBatch> {
     this.start();
-    let rest: Buffer = Buffer.alloc(0); // a record cut off at the end of a chunk, completed by the next
+    const buffer = Buffer.allocUnsafe(READ_BYTES);
+    let offset = 0;
     try {
-      for await (const chunk of (this.child?.stdout ?? []) as AsyncIterable<Buffer>) {
-        if (this.closed) return; // closed before it was iterated: nothing to yield
-        const bytes = rest.length > 0 ? Buffer.concat([rest, chunk]) : chunk;
-        const end = bytes.lastIndexOf(0) + 1;
-        rest = bytes.subarray(end);
-        if (rest.length > 2 * PATH_MAX) {
+      while (this.output !== undefined) {
+        // Checked before reading: once find has exited, the file holds all it will ever write.
+        const done = this.finished;
+        const read = readSync(this.output!, buffer, 0, READ_BYTES, offset);
+        const end = read > 0 ? buffer.lastIndexOf(0, read - 1) + 1 : 0;
+        if (end > 0) {
+          offset += end; // a record cut off at the end is read again, whole, next time
+          const batch = this.parse(buffer, end);
+          if (batch.keys.length > 0) yield batch;
+        } else if (read === READ_BYTES) {
           this.incomplete ??= 'find printed a record longer than any path';
           return;
+        } else if (done) {
+          if (read > 0) this.incomplete ??= 'find output ends in the middle of a record';
+          return;
+        } else {
+          await this.progress();
         }
-        const batch = this.parse(bytes, end);
-        if (batch.keys.length > 0) yield batch;
       }
-      await this.done;
-      if (rest.length > 0) this.incomplete ??= 'find output ends in the middle of a record';
     } finally {
       this.close();
     }
@@ -402,6 +424,18 @@ export class FindWalk implements ReconcileWalk {
     if (this.finished) return;
     this.finished = true;
     if (incomplete !== undefined) this.incomplete ??= incomplete;
-    this.onFinished();
+    this.wake?.();
+  }
+
+  /** Until find has written more or finished (it has no way to say which, so a short poll). */
+  private progress(): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, POLL_MS);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
   }
 }
