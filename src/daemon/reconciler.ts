@@ -113,8 +113,15 @@ async function compareWalk({
   const changedPaths = new Set<string>();
   let adopting: Promise<void> = Promise.resolve();
   let adoptFailed: { error: unknown } | undefined;
+  /** Queues walked files (not due before `dueAt`: held ones), counts them and says there is work. */
+  const enqueue = (observations: Observation[], dueAt = 0): void => {
+    if (observations.length === 0) return;
+    const queued = store.queue.observe(folder.name, observations, Date.now(), { dueAt });
+    result.queued += queued;
+    if (queued > 0) onQueued();
+  };
   for await (const batch of walk) {
-    let changed: Observation[] = [];
+    const changed: Observation[] = [];
     const held: Observation[] = [];
     const { keys } = batch;
     result.scanned += keys.length;
@@ -130,23 +137,13 @@ async function compareWalk({
     if (adopt && changed.length > 0) {
       // Not awaited here: adoption waits for its listing, and the walk goes on meanwhile. In order,
       // one batch after another; a store error is thrown once the walk is done.
-      const walked = changed;
       adopting = adopting
         .then(async () => {
-          if (adoptFailed) return;
-          const rest = await adopt(walked);
-          const queued = rest.length > 0 ? store.queue.observe(folder.name, rest) : 0;
-          result.queued += queued;
-          if (queued > 0) onQueued();
+          if (!adoptFailed) enqueue(await adopt(changed));
         })
         .catch((error: unknown) => void (adoptFailed ??= { error }));
-      changed = [];
-    }
-    const queued =
-      (changed.length > 0 ? store.queue.observe(folder.name, changed) : 0) +
-      (held.length > 0 ? store.queue.observe(folder.name, held, Date.now(), { dueAt: holdUntilMs }) : 0);
-    result.queued += queued;
-    if (queued > 0) onQueued();
+    } else enqueue(changed);
+    enqueue(held, holdUntilMs);
   }
   await adopting;
   if (adoptFailed) throw adoptFailed.error;
