@@ -181,7 +181,10 @@ function readBody(download: ObjectDownload): Promise<Buffer> {
       else resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received));
     };
     // Closed without its end (the connection dropped): short, whatever the error said, if anything.
-    const onClose = (): void => reject(new Error(`body ended after ${received} of ${contentLength} bytes`));
+    // 'close' follows every 'end' too, which has settled the promise (and an Error's stack costs ~30 us).
+    const onClose = (): void => {
+      if (!stream.readableEnded) reject(new Error(`body ended after ${received} of ${contentLength} bytes`));
+    };
     stream.on('data', onData).once('end', onEnd).once('error', fail).once('close', onClose);
   });
 }
