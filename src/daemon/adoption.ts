@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { FolderConfig } from '../config/index.js';
 import { forEachLimit } from '../lib/for-each-limit.js';
 import type { Observation, QueuedFile, StateStore, UploadResultRecord, VerifiedFile } from '../store/index.js';
-import { DirectoryCache, etagHex, listObjects, type ListedObject, type ObjectStorage } from '../uploader/index.js';
+import { DirectoryCache, etagHex, listObjectPages, type ListedObject, type ObjectStorage } from '../uploader/index.js';
 import { contentDigests } from './content-check.js';
 import type { Logger } from '../lib/logger.js';
 
@@ -17,9 +17,10 @@ export interface AdoptionOptions {
  * as uploaded, without sending it. A lost state database, or a new machine over old data, then
  * re-uploads nothing that is already there.
  *
- * When the store knows none of a folder's files at start, its prefix is listed ONCE before the
- * start-up walk; after the walk, before the folder's queue is worked on, every queued file the
- * listing holds at its size is read once locally (CRC-64 and MD5). A listing carries no CRC-64, but
+ * When the store knows none of a folder's files at start, its prefix is listed ONCE, from before the
+ * start-up walk; each walked file the listing holds at its size is read once locally (CRC-64 and
+ * MD5) as soon as the page holding its key is in, and the files held back by the walk after it,
+ * before the folder's queue is worked on. A listing carries no CRC-64, but
  * a PutObject's ETag is the MD5 of its bytes: an equal MD5 and size mean the same bytes, whose
  * CRC-64 is the local one. A multipart object's ETag is no content hash: only then is the key HEADed
  * for its CRC-64 (one request per large file, never one per file). Adopted files are recorded in
@@ -27,13 +28,10 @@ export interface AdoptionOptions {
  */
 export class Adoption {
   /**
-   * Per folder: the listing started before its start-up walk (undefined: nothing listed), until
+   * Per folder: the listing started before its start-up walk (none: nothing listed), until
    * adoptQueued() used it, with the bucket and prefix it lists.
    */
-  private readonly listings = new Map<
-    string,
-    { bucket: string; prefix: string; objects: Promise<Map<string, ListedObject> | undefined>; adoptedInWalk: number }
-  >();
+  private readonly listings = new Map<string, Listing>();
 
   constructor(private readonly o: AdoptionOptions) {}
 
@@ -58,49 +56,74 @@ export class Adoption {
       return undefined;
     }
     if (listing?.bucket !== folder.bucket || listing.prefix !== folder.prefix) {
-      listing = { bucket: folder.bucket, prefix: folder.prefix, objects: this.list(folder), adoptedInWalk: 0 };
+      listing = new Listing(folder.bucket, folder.prefix);
+      listing.done = this.list(folder, listing);
       this.listings.set(folder.name, listing);
     }
-    return listing.objects.then((objects) => objects !== undefined);
+    return listing.done;
   }
 
-  private async list(folder: FolderConfig): Promise<Map<string, ListedObject> | undefined> {
+  /** Fills `listing` page by page; true when it listed something. */
+  private async list(folder: FolderConfig, listing: Listing): Promise<boolean> {
     const started = Date.now();
     try {
-      const objects = await listObjects(this.o.storage, folder.bucket, folder.prefix);
-      if (objects.length === 0) return undefined;
+      for await (const page of listObjectPages(this.o.storage, folder.bucket, folder.prefix)) listing.add(page);
+      if (listing.objects.size === 0) return false;
       this.o.logger.info('listed the folder prefix: files already there are adopted, not uploaded', {
         folder: folder.name,
-        objects: objects.length,
+        objects: listing.objects.size,
         ms: Date.now() - started,
       });
-      return new Map(objects.map((o) => [o.key, o]));
+      return true;
     } catch (err) {
-      this.o.logger.warn('cannot list the folder prefix; every file is uploaded', { folder: folder.name, error: err as Error });
-      return undefined;
+      // What was matched from the pages that came stays adopted: those objects do hold the files' bytes.
+      this.o.logger.warn('cannot list the folder prefix; every file not adopted yet is uploaded', {
+        folder: folder.name,
+        error: err as Error,
+      });
+      return false;
+    } finally {
+      listing.end();
     }
   }
 
   /**
-   * During the start-up walk of a folder being adopted (listFolder resolved true), before a batch of
+   * During the start-up walk of a folder being adopted (listFolder() was called), before a batch of
    * new files is queued: the files the listing holds with their bytes are recorded as adopted at
-   * once (one insert, no queued row to re-read and update); returns the others, to be queued.
-   * Waits for the listing (the walk goes on meanwhile). Never rejects: a file that cannot be read
-   * or matched is simply queued.
+   * once (one insert, no queued row to re-read and update); returns the others, to be queued. A file
+   * is read as soon as the page holding its key is in, while the listing goes on (the walk goes on
+   * too: several batches wait at once); one the whole listing lacks is returned. Never rejects: a
+   * file that cannot be read or matched is simply queued.
    */
   async adoptWalked(folder: FolderConfig, walked: Observation[]): Promise<Observation[]> {
-    const entry = this.listings.get(folder.name);
-    const listing = await entry?.objects;
-    if (!entry || !listing) return walked;
+    const listing = this.listings.get(folder.name);
+    if (!listing) return walked;
     const rest: Observation[] = [];
     const adopted: Array<{ relPath: string; result: UploadResultRecord }> = [];
     const dirs = new DirectoryCache();
-    await forEachLimit(walked, READS_AT_ONCE, async (o) => {
-      const result = await this.match(o, folder, listing.get(o.key), dirs).catch(() => undefined);
-      if (result) adopted.push({ relPath: o.relPath, result });
-      else rest.push(o);
-    }).finally(() => dirs.close());
-    entry.adoptedInWalk += this.o.store.queue.insertAdopted(folder.name, adopted);
+    try {
+      for (let waiting = walked; waiting.length > 0;) {
+        const { ended, progress } = listing;
+        const ready: Array<[Observation, ListedObject]> = [];
+        const later: Observation[] = [];
+        for (const o of waiting) {
+          const listed = listing.objects.get(o.key);
+          if (listed) ready.push([o, listed]);
+          else (ended ? rest : later).push(o);
+        }
+        await forEachLimit(ready, READS_AT_ONCE, async ([o, listed]) => {
+          const result = await this.match(o, folder, listed, dirs).catch(() => undefined);
+          if (result) adopted.push({ relPath: o.relPath, result });
+          else rest.push(o);
+        });
+        waiting = later;
+        if (waiting.length > 0) await progress;
+      }
+    } finally {
+      dirs.close();
+    }
+    // One transaction for the batch: one per page and batch cost 0.1-0.2 s more CPU per 10,000 files.
+    listing.adoptedInWalk += this.o.store.queue.insertAdopted(folder.name, adopted);
     return rest;
   }
 
@@ -110,9 +133,10 @@ export class Adoption {
    */
   async adoptQueued(folder: FolderConfig): Promise<void> {
     const entry = this.listings.get(folder.name);
-    const listing = await entry?.objects;
+    const listed = await entry?.done;
     this.listings.delete(folder.name);
-    if (!listing) return;
+    if (!entry || !listed) return;
+    const listing = entry.objects;
     const { queue } = this.o.store;
     const started = Date.now();
     // Not claimed (a claim and its undoing cost more than the reads): the queue waits for this.
@@ -161,6 +185,46 @@ export class Adoption {
       crc64 = head.crc64;
     }
     return { bucket: row.bucket, key: row.key, etag: listed.etag, crc64, fingerprint: local.fingerprint };
+  }
+}
+
+/** A folder's listing as its pages come in: adoption matches files against it before it ends. */
+class Listing {
+  /** Every object listed so far, by key. */
+  readonly objects = new Map<string, ListedObject>();
+  /** The listing is over (done, or failed): `objects` is all there will be. */
+  ended = false;
+  /** Resolves with the next page, or the end. */
+  progress: Promise<void>;
+  /** Resolves once the listing ended, true when it listed something. */
+  done!: Promise<boolean>;
+  adoptedInWalk = 0;
+  private advance!: () => void;
+
+  constructor(
+    readonly bucket: string,
+    readonly prefix: string,
+  ) {
+    this.progress = this.nextProgress();
+  }
+
+  add(page: ListedObject[]): void {
+    for (const o of page) this.objects.set(o.key, o);
+    this.advance();
+  }
+
+  end(): void {
+    this.ended = true;
+    this.advance();
+  }
+
+  private nextProgress(): Promise<void> {
+    return new Promise((resolve) => {
+      this.advance = () => {
+        this.progress = this.nextProgress();
+        resolve();
+      };
+    });
   }
 }
 

@@ -111,7 +111,7 @@ async function compareWalk({
   };
   /** Paths walked whose key did not match: their stale known key is not a missing file. */
   const changedPaths = new Set<string>();
-  let adopting: Promise<void> = Promise.resolve();
+  const adopting: Array<Promise<void>> = [];
   let adoptFailed: { error: unknown } | undefined;
   /** Queues walked files (not due before `dueAt`: held ones), counts them and says there is work. */
   const enqueue = (observations: Observation[], dueAt = 0): void => {
@@ -135,17 +135,20 @@ async function compareWalk({
     // Held files are queued too (an older queued row of one must not go up meanwhile), but not due yet.
     for (const o of held) result.unsettled.push(o.relPath);
     if (adopt && changed.length > 0) {
-      // Not awaited here: adoption waits for its listing, and the walk goes on meanwhile. In order,
-      // one batch after another; a store error is thrown once the walk is done.
-      adopting = adopting
-        .then(async () => {
-          if (!adoptFailed) enqueue(await adopt(changed));
-        })
-        .catch((error: unknown) => void (adoptFailed ??= { error }));
+      // Not awaited here: adoption waits for the listing's pages, and the walk goes on meanwhile;
+      // batches wait side by side, each file read as soon as its page is in. A store error is thrown
+      // once the walk is done.
+      adopting.push(
+        adopt(changed)
+          .then((rest) => {
+            if (!adoptFailed) enqueue(rest);
+          })
+          .catch((error: unknown) => void (adoptFailed ??= { error })),
+      );
     } else enqueue(changed);
     enqueue(held, holdUntilMs);
   }
-  await adopting;
+  await Promise.all(adopting);
   if (adoptFailed) throw adoptFailed.error;
   // Nothing counts as missing after a walk that may have missed files.
   if (walk.incomplete !== undefined) return { result, incomplete: walk.incomplete };

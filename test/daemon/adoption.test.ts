@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
 import { Daemon } from '../../src/daemon/daemon.js';
+import { forEachLimit } from '../../src/lib/for-each-limit.js';
 import { Logger } from '../../src/lib/logger.js';
 import { createSyncFixture, type SyncFixture } from '../helpers/sync-fixture.js';
 import { waitFor } from '../helpers/wait.js';
@@ -27,11 +28,15 @@ async function allVerified(fx: SyncFixture, folder: string, count: number): Prom
 async function filesAlreadyOnOss(count: number): Promise<SyncFixture> {
   const fx = await createSyncFixture([{ name: 'main' }]);
   const client = fx.emu.client();
-  for (let i = 0; i < count; i++) {
-    const body = Buffer.from(`file ${i}`);
-    writeFileSync(join(fx.folder('main'), `f${i}.txt`), body);
-    await client.put(`main/f${i}.txt`, body);
-  }
+  await forEachLimit(
+    Array.from({ length: count }, (_, i) => i),
+    16,
+    async (i) => {
+      const body = Buffer.from(`file ${i}`);
+      writeFileSync(join(fx.folder('main'), `f${i}.txt`), body);
+      await client.put(`main/f${i}.txt`, body);
+    },
+  );
   fx.emu.emulator.requestLog.clear();
   return fx;
 }
@@ -173,6 +178,23 @@ describe('adoption: files OSS already holds are recorded, not uploaded again', (
       },
       { what: 'x.txt no longer recorded as backed up' },
     );
+  });
+
+  it('files are matched page by page as the listing comes in: those of a page that came are adopted even when a later page fails', async () => {
+    fx = await filesAlreadyOnOss(1001); // two pages of ListObjectsV2: the second holds only main/f999.txt
+    // At rest, so that the walk itself adopts them (held-back files wait for the whole listing).
+    const anHourAgo = new Date(Date.now() - 3_600_000);
+    for (const name of readdirSync(fx.folder('main'))) utimesSync(join(fx.folder('main'), name), anHourAgo, anHourAgo);
+    fx.emu.emulator.faults.add({
+      match: { operation: 'ListObjectsV2' },
+      nth: 2,
+      times: Infinity,
+      action: { type: 'error', status: 403, code: 'AccessDenied' },
+    });
+    await fx.startDaemon('run');
+    await allVerified(fx, 'main', 1001);
+    const puts = fx.emu.emulator.requestLog.entries().filter((e) => e.operation === 'PutObject');
+    expect(puts.map((e) => e.key)).toEqual(['main/f999.txt']);
   });
 
   it('a folder with encryption or tags adopts nothing: an object already there without them is uploaded again', async () => {
