@@ -100,27 +100,33 @@ export class Adoption {
     if (!listing) return walked;
     const rest: Observation[] = [];
     const adopted: Array<{ relPath: string; result: UploadResultRecord }> = [];
-    const dirs = new DirectoryCache();
-    try {
-      for (let waiting = walked; waiting.length > 0;) {
-        const { ended, progress } = listing;
-        const ready: Array<[Observation, ListedObject]> = [];
-        const later: Observation[] = [];
-        for (const o of waiting) {
-          const listed = listing.objects.get(o.key);
-          if (listed) ready.push([o, listed]);
-          else (ended ? rest : later).push(o);
+    /** Files whose object a page holds, not read yet. */
+    const arrived: Array<[Observation, ListedObject]> = [];
+    let undecided = walked.length;
+    let wake: (() => void) | undefined;
+    for (const o of walked) {
+      listing.whenListed(o.key, (listed) => {
+        if (listed) arrived.push([o, listed]);
+        else {
+          rest.push(o);
+          undecided--;
         }
-        await forEachLimit(ready, READS_AT_ONCE, async ([o, listed]) => {
-          const result = await this.match(o, folder, listed, dirs).catch(() => undefined);
-          if (result) adopted.push({ relPath: o.relPath, result });
-          else rest.push(o);
-        });
-        waiting = later;
-        if (waiting.length > 0) await progress;
+        wake?.();
+      });
+    }
+    while (undecided > 0) {
+      if (arrived.length === 0) {
+        await new Promise<void>((resolve) => (wake = resolve));
+        continue;
       }
-    } finally {
-      dirs.close();
+      // No directory is kept open while waiting for a page: a big tree has many batches waiting.
+      const dirs = new DirectoryCache();
+      await forEachLimit(arrived.splice(0), READS_AT_ONCE, async ([o, listed]) => {
+        const result = await this.match(o, folder, listed, dirs).catch(() => undefined);
+        if (result) adopted.push({ relPath: o.relPath, result });
+        else rest.push(o);
+        undecided--;
+      }).finally(() => dirs.close());
     }
     // One transaction for the batch: one per page and batch cost 0.1-0.2 s more CPU per 10,000 files.
     listing.adoptedInWalk += this.o.store.queue.insertAdopted(folder.name, adopted);
@@ -194,37 +200,43 @@ class Listing {
   readonly objects = new Map<string, ListedObject>();
   /** The listing is over (done, or failed): `objects` is all there will be. */
   ended = false;
-  /** Resolves with the next page, or the end. */
-  progress: Promise<void>;
   /** Resolves once the listing ended, true when it listed something. */
   done!: Promise<boolean>;
   adoptedInWalk = 0;
-  private advance!: () => void;
+  /**
+   * Walked files waiting for their key, by key: each is handed over by the page that holds it, or at
+   * the end. So every file is looked up once or twice, whatever the number of pages and batches.
+   */
+  private readonly waiting = new Map<string, Array<(listed: ListedObject | undefined) => void>>();
 
   constructor(
     readonly bucket: string,
     readonly prefix: string,
-  ) {
-    this.progress = this.nextProgress();
+  ) {}
+
+  /** Calls `then` with the key's object once a page holds it (at once if one did), or with undefined once the listing ended without it. */
+  whenListed(key: string, then: (listed: ListedObject | undefined) => void): void {
+    const listed = this.objects.get(key);
+    if (listed !== undefined || this.ended) return then(listed);
+    const waiting = this.waiting.get(key);
+    if (waiting) waiting.push(then);
+    else this.waiting.set(key, [then]);
   }
 
   add(page: ListedObject[]): void {
-    for (const o of page) this.objects.set(o.key, o);
-    this.advance();
+    for (const o of page) {
+      this.objects.set(o.key, o);
+      const waiting = this.waiting.get(o.key);
+      if (!waiting) continue;
+      this.waiting.delete(o.key);
+      for (const then of waiting) then(o);
+    }
   }
 
   end(): void {
     this.ended = true;
-    this.advance();
-  }
-
-  private nextProgress(): Promise<void> {
-    return new Promise((resolve) => {
-      this.advance = () => {
-        this.progress = this.nextProgress();
-        resolve();
-      };
-    });
+    for (const waiting of this.waiting.values()) for (const then of waiting) then(undefined);
+    this.waiting.clear();
   }
 }
 
