@@ -51,6 +51,16 @@ export class SectionReader {
     return this.raw(key) !== undefined && this.raw(key) !== null;
   }
 
+  /** Readers for the mappings listed at key; a value that is not a list of at least one is reported as `expected`. */
+  list(key: string, expected: string): SectionReader[] {
+    const raw = this.raw(key);
+    if (!Array.isArray(raw) || raw.length === 0) {
+      this.sink.atValue(this.keyPath(key), expected);
+      return [];
+    }
+    return raw.flatMap((item, index) => SectionReader.open(item, childPath(this.keyPath(key), index), this.sink, this.env) ?? []);
+  }
+
   /** A reader for the mapping at key; undefined when absent, or (reported) not a mapping. */
   section(key: string): SectionReader | undefined {
     return this.has(key) ? SectionReader.open(this.raw(key), this.keyPath(key), this.sink, this.env) : undefined;
