@@ -1,11 +1,9 @@
-import { verifyFolders, type VerifyAllResult } from '../daemon/verify/verify-all.js';
+import { verifyFolders } from '../daemon/verify/verify-all.js';
 import { MISMATCH_KINDS, type FindingKind, type FolderVerification } from '../daemon/verify/verify-folder.js';
-import { parseSample, type Sample } from '../lib/sample.js';
+import { parseSample } from '../lib/sample.js';
 import { terminalSafe as safe } from '../lib/terminal-text.js';
-import { StateStore } from '../store/index.js';
-import { commandStorage } from './command-logger.js';
-import { loadInspectConfig, parseCommandArgs, UsageError } from './args.js';
-import { findFolder } from './restore-command.js';
+import { withStoreAndStorage } from './command-logger.js';
+import { findFolder, loadInspectConfig, parseCommandArgs, UsageError } from './args.js';
 
 export const VERIFY_HELP = `usage: oss-sync verify [--config FILE] [--folder NAME] [--checksum] [--deep] [--sample N|P%] [--json] [--requeue]
 
@@ -38,31 +36,20 @@ export async function runVerifyCommand(argv: string[]): Promise<number> {
   });
   if (!args) return 0;
   const { values } = args;
-  const sample = values.sample === undefined ? undefined : sampleOption(values.sample);
+  const sample = values.sample === undefined ? undefined : parseSample(values.sample);
+  if (values.sample !== undefined && !sample)
+    throw new UsageError(`--sample: expected a number of files (100) or a percentage (1%, 0.5%), got '${values.sample}'`);
   if (sample && !values.checksum && !values.deep)
     throw new UsageError('--sample applies to --checksum or --deep (the listing is always compared whole)');
   const config = loadInspectConfig(values.config);
   const folders = values.folder !== undefined ? [findFolder(config.folders, values.folder)] : config.folders;
-  const store = StateStore.open(config.stateDb);
-  const { storage, close } = commandStorage(config);
-  let result: VerifyAllResult;
-  try {
-    result = await verifyFolders(
-      config,
-      folders,
-      { store, storage },
-      {
-        checksum: values.checksum === true,
-        deep: values.deep === true,
-        ...(sample ? { sample } : {}),
-        requeue: values.requeue === true,
-      },
-    );
-  } finally {
-    store.close();
-    close();
-  }
-  const { ok, mismatches, folders: results, errors } = result;
+  const options = { checksum: values.checksum === true, deep: values.deep === true, sample, requeue: values.requeue === true };
+  const {
+    ok,
+    mismatches,
+    folders: results,
+    errors,
+  } = await withStoreAndStorage(config, (store, { storage }) => verifyFolders(config, folders, { store, storage }, options));
   if (values.json) process.stdout.write(`${JSON.stringify({ ok, mismatches, folders: results, errors }, null, 2)}\n`);
   else process.stdout.write(formatReport(results, errors, values.checksum === true || values.deep === true));
   return ok ? 0 : 1;
@@ -77,12 +64,6 @@ const LABEL: Record<FindingKind, string> = {
   pending: 'pending',
   'remote-only': 'remote-only',
 };
-
-function sampleOption(raw: string): Sample {
-  const sample = parseSample(raw);
-  if (sample) return sample;
-  throw new UsageError(`--sample: expected a number of files (100) or a percentage (1%, 0.5%), got '${raw}'`);
-}
 
 function formatReport(results: FolderVerification[], errors: Array<{ folder: string; error: string }>, checksum: boolean): string {
   const lines: string[] = [];
