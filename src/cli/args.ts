@@ -57,17 +57,13 @@ export function resolveConfigPath(flag: string | undefined): string {
   throw new UsageError('no configuration: pass --config FILE (or set OSS_SYNC_CONFIG)');
 }
 
-let cachedVersion: string | undefined;
-
-/** The package version, for logs and `status`. */
+/** The package version, for logs and `status` (read at most twice a run: no cache needed). */
 export function packageVersion(): string {
-  if (cachedVersion === undefined) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
-      cachedVersion = pkg.version ?? 'unknown';
-    } catch {
-      cachedVersion = 'unknown';
-    }
+  try {
+    return (
+      (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? 'unknown'
+    );
+  } catch {
+    return 'unknown';
   }
-  return cachedVersion;
 }

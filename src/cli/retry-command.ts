@@ -71,17 +71,11 @@ function releaseDeletes(store: StateStore, folders: ReadonlyArray<{ name: string
   return 0;
 }
 
-export interface RetryTarget {
-  folder: string;
-  /** '' for the whole folder. */
-  relPath: string;
-}
-
 /**
  * What a `retry` PATH names: a file or directory inside a folder, however it is spelled (relative,
- * through a symlink), or `folder/path` as `status` prints it.
+ * through a symlink), or `folder/path` as `status` prints it. relPath '' is the whole folder.
  */
-export function retryTarget(folders: readonly FolderConfig[], arg: string): RetryTarget {
+export function retryTarget(folders: readonly FolderConfig[], arg: string): { folder: string; relPath: string } {
   const abs = canonicalPath(resolve(arg));
   for (const folder of folders) {
     const root = canonicalPath(folder.path);

@@ -49,11 +49,12 @@ export function readCredentialsSource(section: SectionReader, baseDir: string, d
     }
     case 'process': {
       const listed = section.stringList('command');
-      if (listed?.length === 0) section.sink.atValue(section.keyPath('command'), 'is empty: expected the program and its arguments');
-      const command =
-        listed?.length === 0
-          ? undefined
-          : section.require('command', listed, 'the program and its arguments, e.g. [/usr/local/bin/get-sts, --json]');
+      // An empty list is reported as empty, like an empty string.
+      const command = section.require(
+        'command',
+        listed?.length === 0 ? undefined : listed,
+        'the program and its arguments, e.g. [/usr/local/bin/get-sts, --json]',
+      );
       const timeoutMs = section.duration('timeout', { min: 100 }) ?? 30_000;
       if (command !== undefined) source = { provider, command, timeoutMs };
       break;
