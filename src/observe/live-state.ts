@@ -7,7 +7,7 @@
  * upload path, so a slow page or a stuck webhook can never hold a transfer up.
  */
 import { EventEmitter } from 'node:events';
-import { queueView, type StatusSnapshot } from '../cli/status-snapshot.js';
+import { storeSnapshot, type StatusSnapshot } from '../cli/status-snapshot.js';
 import type { Daemon } from '../daemon/daemon.js';
 import type { Logger } from '../lib/logger.js';
 import type { RetryEvent } from '../uploader/index.js';
@@ -80,7 +80,6 @@ export class LiveState extends EventEmitter<LiveStateEvents> {
   constructor(
     /** The daemon sampled; /metrics reads its timetable, credentials and last cleanup, verify and reconcile times directly. */
     readonly daemon: Daemon,
-    private readonly version: string,
     private readonly logger: Logger,
   ) {
     super();
@@ -110,20 +109,8 @@ export class LiveState extends EventEmitter<LiveStateEvents> {
    */
   private read(now: number): StatusSnapshot {
     const { store, storeFailure: failure } = this.daemon;
-    const info = store.daemon.info();
-    return {
-      schemaVersion: 1,
-      stateDb: store.path,
-      database: { exists: true, healthy: failure === undefined, problems: failure ? [failure.message] : [] },
-      daemon: {
-        running: true,
-        pid: info?.pid ?? process.pid,
-        startedAt: info ? new Date(info.startedAt).toISOString() : null,
-        uptimeSeconds: info ? Math.round((now - info.startedAt) / 1000) : null,
-        version: info?.version ?? this.version,
-      },
-      ...queueView(store, this.daemon.currentConfig.folders, true, now),
-    };
+    const database = { exists: true, healthy: failure === undefined, problems: failure ? [failure.message] : [] };
+    return storeSnapshot(store, database, this.daemon.currentConfig.folders, true, now);
   }
 
   private tick(): void {
