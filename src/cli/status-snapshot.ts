@@ -77,11 +77,7 @@ export function readStatus(
   }
 }
 
-/**
- * What `status` and the daemon's own page both read from an open state database: the daemon's
- * registration (while running) and the queue, in the --json shape; daemonFiles (what the running
- * daemon wrote beside the database) go after the daemon, where `status --json` has always had them.
- */
+/** What `status` and the daemon's page read from an open database: the daemon's registration (while running) and the queue. */
 export function storeSnapshot(
   store: StateStore,
   database: StatusSnapshot['database'],
