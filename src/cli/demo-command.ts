@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { loadConfig } from '../config/index.js';
@@ -68,7 +68,7 @@ function prepareFolders(configPath: string): void {
     const dir = resolve(base, folder.path);
     // 0700 like every folder oss-sync creates: the demo's state database lives beside these.
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    if (existsSync(dir) && readdirSync(dir).length === 0) seed(dir, index);
+    if (readdirSync(dir).length === 0) seed(dir, index);
   });
 }
 

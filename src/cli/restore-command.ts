@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { DEFAULTS, defaultStateDbPath, parseDuration } from '../config/index.js';
+import { checkBucket, DEFAULTS, defaultStateDbPath, normaliseKeyPrefix, parseDuration } from '../config/index.js';
 import type { Config, FolderConfig } from '../config/index.js';
 import {
   restoreFailed,
@@ -148,15 +148,11 @@ function configuredSource(values: RestoreFlags): RestoreSource {
   return { folder: findFolder(config.folders, values.folder), config };
 }
 
-const BUCKET_NAME = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
-
 /** The --bucket form: everything from flags and the environment, defaults as a configuration would have them. */
 function bareSource(values: RestoreFlags): RestoreSource {
   if (values.folder !== undefined || values.config !== undefined)
     throw new UsageError('--bucket is for a machine without configuration: give either --folder (and --config) or --bucket');
-  const bucket = values.bucket!;
-  if (!BUCKET_NAME.test(bucket))
-    throw new UsageError(`--bucket: '${bucket}' is not a bucket name (3-63 lowercase letters, digits and '-')`);
+  const bucket = flagValue('bucket', values.bucket!, checkBucket);
   if (!values.endpoint) throw new UsageError('--endpoint URL is required with --bucket (e.g. https://oss-cn-hangzhou.aliyuncs.com)');
   if (!/^https?:\/\//.test(values.endpoint)) throw new UsageError(`--endpoint: '${values.endpoint}' needs its scheme (https://...)`);
   if (!values.to) throw new UsageError('--to DIR is required with --bucket (there is no configured folder to restore into)');
@@ -164,8 +160,8 @@ function bareSource(values: RestoreFlags): RestoreSource {
   const accessKeySecret = process.env.OSS_ACCESS_KEY_SECRET;
   if (!accessKeyId || !accessKeySecret)
     throw new UsageError('with --bucket, the AccessKey comes from $OSS_ACCESS_KEY_ID and $OSS_ACCESS_KEY_SECRET: set both');
-  const raw = (values.prefix ?? '').replace(/^\/+/, '');
-  const prefix = raw === '' || raw.endsWith('/') ? raw : `${raw}/`;
+  // As a configuration's prefix: no empty, '.' or '..' segments, ending in '/' unless empty.
+  const prefix = flagValue('prefix', values.prefix ?? '', normaliseKeyPrefix);
   const stateDb = values.state ?? defaultStateDbPath(process.env, process.getuid?.());
   if (!stateDb) throw new UsageError('--state FILE is required here (no HOME to keep the restore progress under)');
   const stsToken = process.env.OSS_SESSION_TOKEN;

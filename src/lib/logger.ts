@@ -161,14 +161,10 @@ function writeStdout(line: string): void {
   else flushTimer ??= setTimeout(flushStdout, FLUSH_AFTER_MS).unref();
 }
 
-let flushingAtExit = false;
-
 /**
  * Makes process.exit() write the lines still gathered. Called once by the program's entry point
  * (cli/main.ts), not at import: importing a module changes nothing about the process.
  */
 export function flushLogsAtExit(): void {
-  if (flushingAtExit) return;
-  flushingAtExit = true;
   process.on('exit', flushStdout);
 }
