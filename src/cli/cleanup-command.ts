@@ -4,6 +4,7 @@ import { cleanUpStaleUploads, type StaleUploadEntry } from '../daemon/upload-cle
 import { terminalSafe as safe } from '../lib/terminal-text.js';
 import { flagValue, loadInspectConfig, parseCommandArgs, UsageError } from './args.js';
 import { commandStorage, withStoreAndStorage } from './command-logger.js';
+import { table } from './status-view.js';
 
 export const CLEANUP_HELP = `usage: oss-sync cleanup [--config FILE] [--dry-run] [--older-than 7d] [--json]
        oss-sync cleanup [--config FILE] --lifecycle-rule | --apply-lifecycle [--days 30]
@@ -109,11 +110,8 @@ function formatTable(entries: StaleUploadEntry[], dryRun: boolean): string {
     String(e.bytes ?? '?'),
     safe(e.error ?? e.reason),
   ]);
-  const header = ['ACTION', 'FOLDER', 'KEY', 'INITIATED', 'PARTS', 'BYTES', 'WHY'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
   const aborted = entries.filter((e) => e.action === 'abort' && !e.error);
   const bytes = aborted.reduce((sum, e) => sum + (e.bytes ?? 0), 0);
   const summary = `${aborted.length} upload(s) ${dryRun ? 'would be' : 'were'} aborted (${bytes} bytes), ${entries.length - aborted.length} kept`;
-  return `${[line(header), ...rows.map(line)].join('\n')}\n\n${summary}\n`;
+  return `${table(['ACTION', 'FOLDER', 'KEY', 'INITIATED', 'PARTS', 'BYTES', 'WHY'], rows).join('\n')}\n\n${summary}\n`;
 }

@@ -55,28 +55,22 @@ export async function runVerifyCommand(argv: string[]): Promise<number> {
   return ok ? 0 : 1;
 }
 
-const LABEL: Record<FindingKind, string> = {
-  lost: 'LOST',
-  different: 'DIFFERENT',
-  replaced: 'REPLACED',
-  damaged: 'DAMAGED',
-  'local-differs': 'LOCAL-DIFFERS',
-  pending: 'pending',
-  'remote-only': 'remote-only',
-};
+/** Every kind, in the order the summary line counts them; a mismatch is shown in capitals. */
+const KINDS: readonly FindingKind[] = ['lost', 'different', 'replaced', 'damaged', 'local-differs', 'pending', 'remote-only'];
+const label = (kind: FindingKind): string => (MISMATCH_KINDS.has(kind) ? kind.toUpperCase() : kind);
 
 function formatReport(results: FolderVerification[], errors: Array<{ folder: string; error: string }>, checksum: boolean): string {
   const lines: string[] = [];
   for (const r of results) {
     const count = (k: FindingKind) => r.findings.filter((f) => f.kind === k).length;
-    const parts = (Object.keys(LABEL) as FindingKind[]).filter((k) => count(k) > 0).map((k) => `${count(k)} ${LABEL[k]}`);
+    const parts = KINDS.filter((k) => count(k) > 0).map((k) => `${count(k)} ${label(k)}`);
     const checked = checksum ? `, ${r.checksummed} checked by CRC-64` : '';
     const versions = r.versions ? `, ${r.versions.noncurrent} noncurrent version(s), ${r.versions.deleteMarkers} delete marker(s)` : '';
     lines.push(
       `${r.folder} (oss://${r.bucket}/${r.prefix}): ${r.objects} object(s)${versions}, ${r.localFiles} local file(s): ${r.ok} ok${checked}${parts.length ? `, ${parts.join(', ')}` : ''}`,
     );
     // Names and errors are written by others: shown escaped (terminal-text.ts); --json keeps them exact.
-    for (const f of r.findings) lines.push(`  ${LABEL[f.kind].padEnd(13)} ${safe(f.relPath)}: ${safe(f.detail)}`);
+    for (const f of r.findings) lines.push(`  ${label(f.kind).padEnd(13)} ${safe(f.relPath)}: ${safe(f.detail)}`);
     for (const e of r.walkErrors) lines.push(`  unreadable    ${safe(e)}`);
     if (r.requeued !== undefined) lines.push(`  ${r.requeued} file(s) queued again for upload`);
   }
