@@ -128,22 +128,21 @@ export class SectionReader {
   }
 
   size(key: string, limits: { min: number; max?: number }): number | undefined {
-    return this.parsed(key, (value) => {
-      const bytes = parseSize(value);
-      if (bytes < limits.min) throw new InvalidValue(`${describeValue(value)} is below the minimum of ${formatSize(limits.min)}`);
-      if (limits.max !== undefined && bytes > limits.max) {
-        throw new InvalidValue(`${describeValue(value)} is above the maximum of ${formatSize(limits.max)}`);
-      }
-      return bytes;
-    });
+    return this.quantity(key, parseSize, formatSize, limits);
   }
 
   duration(key: string, limits: { min?: number } = {}): number | undefined {
+    return this.quantity(key, parseDuration, formatDuration, limits);
+  }
+
+  private quantity(key: string, parse: (v: unknown) => number, format: (n: number) => string, limits: { min?: number; max?: number }) {
     return this.parsed(key, (value) => {
-      const ms = parseDuration(value);
-      if (limits.min !== undefined && ms < limits.min)
-        throw new InvalidValue(`${describeValue(value)} is below the minimum of ${formatDuration(limits.min)}`);
-      return ms;
+      const n = parse(value);
+      if (limits.min !== undefined && n < limits.min)
+        throw new InvalidValue(`${describeValue(value)} is below the minimum of ${format(limits.min)}`);
+      if (limits.max !== undefined && n > limits.max)
+        throw new InvalidValue(`${describeValue(value)} is above the maximum of ${format(limits.max)}`);
+      return n;
     });
   }
 
