@@ -43,7 +43,6 @@ export interface LiveStateEvents {
   paused: [folder: string, reason: string];
   resumed: [folder: string];
   storeFailed: [err: Error];
-  reconciled: [folder: string];
 }
 
 /** An error's code as OSS or Node gives it (AccessDenied, ECONNRESET), else its class name. */
@@ -90,14 +89,11 @@ export class LiveState extends EventEmitter<LiveStateEvents> {
       this.countError(null, err);
       this.emit('storeFailed', err);
     };
-    const onReconciled = (folder: string): boolean => this.emit('reconciled', folder);
     const onOperatorPause = (): void => this.sample();
-    daemon.on('retry', onRetry).on('fatal', onFatal).on('storeFailed', onStoreFailed).on('reconciled', onReconciled);
-    daemon.on('operatorPause', onOperatorPause);
+    daemon.on('retry', onRetry).on('fatal', onFatal).on('storeFailed', onStoreFailed).on('operatorPause', onOperatorPause);
     for (const e of daemon.takeUnheardRetries()) this.onRetry(e);
     this.detach = () => {
-      daemon.off('retry', onRetry).off('fatal', onFatal).off('storeFailed', onStoreFailed).off('reconciled', onReconciled);
-      daemon.off('operatorPause', onOperatorPause);
+      daemon.off('retry', onRetry).off('fatal', onFatal).off('storeFailed', onStoreFailed).off('operatorPause', onOperatorPause);
     };
     this.tick();
   }
