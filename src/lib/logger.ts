@@ -57,18 +57,10 @@ export class Logger {
     }
   }
 
-  debug(msg: string, fields?: LogFields): void {
-    this.log('debug', msg, fields);
-  }
-  info(msg: string, fields?: LogFields): void {
-    this.log('info', msg, fields);
-  }
-  warn(msg: string, fields?: LogFields): void {
-    this.log('warn', msg, fields);
-  }
-  error(msg: string, fields?: LogFields): void {
-    this.log('error', msg, fields);
-  }
+  readonly debug = (msg: string, fields?: LogFields): void => this.log('debug', msg, fields);
+  readonly info = (msg: string, fields?: LogFields): void => this.log('info', msg, fields);
+  readonly warn = (msg: string, fields?: LogFields): void => this.log('warn', msg, fields);
+  readonly error = (msg: string, fields?: LogFields): void => this.log('error', msg, fields);
 
   log(level: LogLevel, msg: string, fields: LogFields = {}): void {
     if (RANK[level] < RANK[this.level]) return;
