@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { loadConfig, type Config } from '../config/index.js';
+import { loadConfig, type Config, type FolderConfig } from '../config/index.js';
 
 /** A bad command line: printed with the command's usage, exit code 2. */
 export class UsageError extends Error {
@@ -27,6 +27,22 @@ export function parseCommandArgs<O extends Options>(argv: string[], usage: strin
   return undefined;
 }
 
+/** A flag's value by parse(); what parse throws becomes a UsageError naming the flag. */
+export function flagValue<T>(flag: string, raw: string, parse: (raw: string) => T): T {
+  try {
+    return parse(raw);
+  } catch (err) {
+    throw new UsageError(`--${flag}: ${(err as Error).message}`);
+  }
+}
+
+export function findFolder(folders: readonly FolderConfig[], name: string): FolderConfig {
+  const folder = folders.find((f) => f.name === name);
+  if (!folder)
+    throw new UsageError(`--folder: no folder named '${name}' in the configuration (folders: ${folders.map((f) => f.name).join(', ')})`);
+  return folder;
+}
+
 /** The configuration of a command that only reads the state database or the bucket (see ParseOptions.purpose). */
 export function loadInspectConfig(flag: string | undefined): Config {
   return loadConfig(resolveConfigPath(flag), process.env, { purpose: 'inspect' });
@@ -41,17 +57,13 @@ export function resolveConfigPath(flag: string | undefined): string {
   throw new UsageError('no configuration: pass --config FILE (or set OSS_SYNC_CONFIG)');
 }
 
-let cachedVersion: string | undefined;
-
-/** The package version, for logs and `status`. */
+/** The package version, for logs and `status` (read at most twice a run: no cache needed). */
 export function packageVersion(): string {
-  if (cachedVersion === undefined) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
-      cachedVersion = pkg.version ?? 'unknown';
-    } catch {
-      cachedVersion = 'unknown';
-    }
+  try {
+    return (
+      (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? 'unknown'
+    );
+  } catch {
+    return 'unknown';
   }
-  return cachedVersion;
 }

@@ -2,9 +2,9 @@ import { CLEANUP_MIN_AGE_MS, DEFAULTS, parseDuration } from '../config/index.js'
 import { abortRules, abortRulesXml, applyAbortRules } from '../daemon/abort-rules.js';
 import { cleanUpStaleUploads, type StaleUploadEntry } from '../daemon/upload-cleanup.js';
 import { terminalSafe as safe } from '../lib/terminal-text.js';
-import { StateStore } from '../store/index.js';
-import { loadInspectConfig, parseCommandArgs, UsageError } from './args.js';
-import { commandStorage } from './command-logger.js';
+import { flagValue, loadInspectConfig, parseCommandArgs, UsageError } from './args.js';
+import { commandStorage, withStoreAndStorage } from './command-logger.js';
+import { table } from './status-view.js';
 
 export const CLEANUP_HELP = `usage: oss-sync cleanup [--config FILE] [--dry-run] [--older-than 7d] [--json]
        oss-sync cleanup [--config FILE] --lifecycle-rule | --apply-lifecycle [--days 30]
@@ -42,22 +42,17 @@ export async function runCleanupCommand(argv: string[]): Promise<number> {
   if (values.days !== undefined) throw new UsageError('--days goes with --lifecycle-rule or --apply-lifecycle');
   const olderThanMs = parseOlderThan(values['older-than']);
   const config = loadInspectConfig(values.config);
-  const store = StateStore.open(config.stateDb);
-  const { storage, logger, close } = commandStorage(config);
-  let entries: StaleUploadEntry[];
-  try {
-    entries = await cleanUpStaleUploads(
-      { store, storage, logger, folders: config.folders, stopSignal: new AbortController().signal },
-      { olderThanMs, dryRun: values['dry-run'] === true },
-    );
-  } catch (err) {
-    process.stderr.write(`oss-sync cleanup: cannot list multipart uploads: ${(err as Error).message}\n`);
-    return 1;
-  } finally {
-    store.close();
-    close();
-  }
   const dryRun = values['dry-run'] === true;
+  const entries = await withStoreAndStorage(config, (store, { storage, logger }) =>
+    cleanUpStaleUploads(
+      { store, storage, logger, folders: config.folders, stopSignal: new AbortController().signal },
+      { olderThanMs, dryRun },
+    ).catch((err: Error) => {
+      process.stderr.write(`oss-sync cleanup: cannot list multipart uploads: ${err.message}\n`);
+      return undefined;
+    }),
+  );
+  if (!entries) return 1;
   if (values.json) process.stdout.write(`${JSON.stringify({ dryRun, olderThanMs, uploads: entries }, null, 2)}\n`);
   else process.stdout.write(formatTable(entries, dryRun));
   return entries.some((e) => e.error !== undefined) ? 1 : 0;
@@ -97,12 +92,7 @@ async function lifecycle(values: { config?: string; days?: string; 'apply-lifecy
 
 function parseOlderThan(raw: string | undefined): number {
   if (raw === undefined) return DEFAULTS.cleanupOlderThanMs;
-  let ms: number;
-  try {
-    ms = parseDuration(raw);
-  } catch (err) {
-    throw new UsageError(`--older-than: ${(err as Error).message}`);
-  }
+  const ms = flagValue('older-than', raw, parseDuration);
   if (ms < CLEANUP_MIN_AGE_MS)
     throw new UsageError(`--older-than must be at least 1h (an upload younger than that may be starting right now), got '${raw}'`);
   return ms;
@@ -120,11 +110,8 @@ function formatTable(entries: StaleUploadEntry[], dryRun: boolean): string {
     String(e.bytes ?? '?'),
     safe(e.error ?? e.reason),
   ]);
-  const header = ['ACTION', 'FOLDER', 'KEY', 'INITIATED', 'PARTS', 'BYTES', 'WHY'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
   const aborted = entries.filter((e) => e.action === 'abort' && !e.error);
   const bytes = aborted.reduce((sum, e) => sum + (e.bytes ?? 0), 0);
   const summary = `${aborted.length} upload(s) ${dryRun ? 'would be' : 'were'} aborted (${bytes} bytes), ${entries.length - aborted.length} kept`;
-  return `${[line(header), ...rows.map(line)].join('\n')}\n\n${summary}\n`;
+  return `${table(['ACTION', 'FOLDER', 'KEY', 'INITIATED', 'PARTS', 'BYTES', 'WHY'], rows).join('\n')}\n\n${summary}\n`;
 }

@@ -1,6 +1,7 @@
 import type { Config } from '../config/index.js';
 import { buildCredentialsProvider } from '../daemon/credentials/build-provider.js';
 import { Logger, type LoggerOptions } from '../lib/logger.js';
+import { StateStore } from '../store/index.js';
 import { createOssStorage, defaultRetryPolicy, Pacer, withRetries, type ObjectStorage } from '../uploader/index.js';
 
 /**
@@ -44,4 +45,19 @@ export function commandStorage(config: Pick<Config, 'oss' | 'logLevel' | 'warnin
     logger,
     close: () => credentials.close(),
   };
+}
+
+/** Runs a one-shot command's work with the state database open and OSS as commandStorage() reaches it; closes both after. */
+export async function withStoreAndStorage<T>(
+  config: Pick<Config, 'oss' | 'logLevel' | 'warnings' | 'stateDb'>,
+  work: (store: StateStore, oss: ReturnType<typeof commandStorage>) => Promise<T>,
+): Promise<T> {
+  const store = StateStore.open(config.stateDb);
+  const oss = commandStorage(config);
+  try {
+    return await work(store, oss);
+  } finally {
+    store.close();
+    oss.close();
+  }
 }

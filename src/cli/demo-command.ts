@@ -1,6 +1,5 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { parse } from 'yaml';
 import { loadConfig } from '../config/index.js';
 import { Daemon } from '../daemon/daemon.js';
 import { startEmulator } from '../emulator/index.js';
@@ -56,19 +55,11 @@ export async function runDemoCommand(argv: string[]): Promise<number> {
 
 /** Creates each folder the config names and seeds empty ones with sample files. */
 function prepareFolders(configPath: string): void {
-  let doc: { folders?: Array<{ path?: unknown }> };
-  try {
-    doc = parse(readFileSync(configPath, 'utf8')) as typeof doc;
-  } catch (err) {
-    throw new UsageError(`cannot read ${configPath}: ${(err as Error).message}`);
-  }
-  const base = dirname(configPath);
-  (doc.folders ?? []).forEach((folder, index) => {
-    if (typeof folder.path !== 'string') return;
-    const dir = resolve(base, folder.path);
+  // Read as `status` reads it, where folders need not exist yet, to learn where they go.
+  loadConfig(configPath, process.env, { purpose: 'inspect' }).folders.forEach((folder, index) => {
     // 0700 like every folder oss-sync creates: the demo's state database lives beside these.
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    if (existsSync(dir) && readdirSync(dir).length === 0) seed(dir, index);
+    mkdirSync(folder.path, { recursive: true, mode: 0o700 });
+    if (readdirSync(folder.path).length === 0) seed(folder.path, index);
   });
 }
 

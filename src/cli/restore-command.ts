@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { DEFAULTS, defaultStateDbPath, parseDuration } from '../config/index.js';
+import { checkBucket, DEFAULTS, defaultStateDbPath, normaliseKeyPrefix, parseDuration } from '../config/index.js';
 import type { Config, FolderConfig } from '../config/index.js';
 import {
   restoreFailed,
@@ -11,9 +11,8 @@ import {
   type RestoreSummary,
 } from '../daemon/restore/restore-run.js';
 import { parseRestoreTime } from '../daemon/restore/version-selection.js';
-import { StateStore } from '../store/index.js';
-import { commandStorage } from './command-logger.js';
-import { loadInspectConfig, parseCommandArgs, UsageError } from './args.js';
+import { withStoreAndStorage } from './command-logger.js';
+import { findFolder, flagValue, loadInspectConfig, parseCommandArgs, UsageError } from './args.js';
 import { terminalSafe as safe } from '../lib/terminal-text.js';
 
 export const RESTORE_HELP = `usage: oss-sync restore [--config FILE] --folder NAME [--to DIR] [PATH|GLOB...] [--at TIME] [--overwrite] [--dry-run] [--json]
@@ -79,13 +78,10 @@ export async function runRestoreCommand(argv: string[]): Promise<number> {
   const toDir = resolve(values.to ?? folder.path);
   const dryRun = values['dry-run'] === true;
   if (!dryRun) mkdirSync(toDir, { recursive: true });
-  const store = StateStore.open(config.stateDb);
-  // Restore prints only what the credentials provider warns of, not the configuration's warnings.
-  const { storage, close } = commandStorage({ oss: config.oss, logLevel: 'warn', warnings: [] });
   const progressLine = process.stderr.isTTY && !values.json ? new ProgressLine() : undefined;
-  let summary: RestoreSummary;
-  try {
-    summary = await runRestore({
+  // Restore prints only what the credentials provider warns of, not the configuration's warnings.
+  const summary = await withStoreAndStorage({ ...config, logLevel: 'warn', warnings: [] }, (store, { storage }) =>
+    runRestore({
       storage,
       progress: store.restores,
       bucket: folder.bucket,
@@ -105,15 +101,12 @@ export async function runRestoreCommand(argv: string[]): Promise<number> {
       },
       ...(thaw ? { thaw } : {}),
       onEvent: (e) => progressLine?.update(e),
-    });
-  } catch (err) {
-    process.stderr.write(`oss-sync restore: cannot list oss://${folder.bucket}/${safe(folder.prefix)}: ${safe((err as Error).message)}\n`);
-    return 1;
-  } finally {
-    progressLine?.stop();
-    store.close();
-    close();
-  }
+    }).catch((err: Error) => {
+      process.stderr.write(`oss-sync restore: cannot list oss://${folder.bucket}/${safe(folder.prefix)}: ${safe(err.message)}\n`);
+      return undefined;
+    }),
+  ).finally(() => progressLine?.stop());
+  if (!summary) return 1;
   if (values.json) process.stdout.write(`${JSON.stringify({ folder: folder.name, to: toDir, dryRun, ...summary }, null, 2)}\n`);
   else process.stdout.write(formatSummary(summary, toDir, dryRun));
   return restoreFailed(summary) ? 1 : 0;
@@ -135,13 +128,7 @@ function thawOptions(values: RestoreFlags): RestoreRunOptions['thaw'] {
     if (values['poll-interval'] !== undefined) throw new UsageError('--poll-interval goes with --wait');
     return { days };
   }
-  let pollMs: number;
-  try {
-    pollMs = parseDuration(values['poll-interval'] ?? '1m');
-  } catch (err) {
-    throw new UsageError(`--poll-interval: ${(err as Error).message}`);
-  }
-  return { days, pollMs };
+  return { days, pollMs: flagValue('poll-interval', values['poll-interval'] ?? '1m', parseDuration) };
 }
 
 /** What restore needs of a configuration: where the objects are, how to reach them, where progress goes. */
@@ -161,15 +148,11 @@ function configuredSource(values: RestoreFlags): RestoreSource {
   return { folder: findFolder(config.folders, values.folder), config };
 }
 
-const BUCKET_NAME = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
-
 /** The --bucket form: everything from flags and the environment, defaults as a configuration would have them. */
 function bareSource(values: RestoreFlags): RestoreSource {
   if (values.folder !== undefined || values.config !== undefined)
     throw new UsageError('--bucket is for a machine without configuration: give either --folder (and --config) or --bucket');
-  const bucket = values.bucket!;
-  if (!BUCKET_NAME.test(bucket))
-    throw new UsageError(`--bucket: '${bucket}' is not a bucket name (3-63 lowercase letters, digits and '-')`);
+  const bucket = flagValue('bucket', values.bucket!, checkBucket);
   if (!values.endpoint) throw new UsageError('--endpoint URL is required with --bucket (e.g. https://oss-cn-hangzhou.aliyuncs.com)');
   if (!/^https?:\/\//.test(values.endpoint)) throw new UsageError(`--endpoint: '${values.endpoint}' needs its scheme (https://...)`);
   if (!values.to) throw new UsageError('--to DIR is required with --bucket (there is no configured folder to restore into)');
@@ -177,8 +160,8 @@ function bareSource(values: RestoreFlags): RestoreSource {
   const accessKeySecret = process.env.OSS_ACCESS_KEY_SECRET;
   if (!accessKeyId || !accessKeySecret)
     throw new UsageError('with --bucket, the AccessKey comes from $OSS_ACCESS_KEY_ID and $OSS_ACCESS_KEY_SECRET: set both');
-  const raw = (values.prefix ?? '').replace(/^\/+/, '');
-  const prefix = raw === '' || raw.endsWith('/') ? raw : `${raw}/`;
+  // As a configuration's prefix: no empty, '.' or '..' segments, ending in '/' unless empty.
+  const prefix = flagValue('prefix', values.prefix ?? '', normaliseKeyPrefix);
   const stateDb = values.state ?? defaultStateDbPath(process.env, process.getuid?.());
   if (!stateDb) throw new UsageError('--state FILE is required here (no HOME to keep the restore progress under)');
   const stsToken = process.env.OSS_SESSION_TOKEN;
@@ -198,13 +181,6 @@ function bareSource(values: RestoreFlags): RestoreSource {
       multipartThreshold: DEFAULTS.multipartThreshold,
     },
   };
-}
-
-export function findFolder(folders: readonly FolderConfig[], name: string): FolderConfig {
-  const folder = folders.find((f) => f.name === name);
-  if (!folder)
-    throw new UsageError(`--folder: no folder named '${name}' in the configuration (folders: ${folders.map((f) => f.name).join(', ')})`);
-  return folder;
 }
 
 function formatSummary(summary: RestoreSummary, toDir: string, dryRun: boolean): string {

@@ -53,15 +53,9 @@ export function openExistingStore(command: string, config: Config, consequence =
 
 /** `retry --deletes [FOLDER]`: held deletes go ahead, except of files that are back on disk (their holds are dropped). */
 function releaseDeletes(store: StateStore, folders: ReadonlyArray<{ name: string; path: string }>, positionals: string[]): number {
-  if (positionals.length > 1) {
-    process.stderr.write('oss-sync retry --deletes: give at most one folder name\n');
-    return 2;
-  }
+  if (positionals.length > 1) throw new UsageError('--deletes: give at most one folder name');
   const only = positionals[0];
-  if (only !== undefined && !folders.some((f) => f.name === only)) {
-    process.stderr.write(`oss-sync retry --deletes: no folder named ${terminalSafe(only)} in the config\n`);
-    return 2;
-  }
+  if (only !== undefined && !folders.some((f) => f.name === only)) throw new UsageError(`--deletes: no folder named ${only} in the config`);
   for (const held of store.heldDeletes.list(Number.MAX_SAFE_INTEGER)) {
     const folder = folders.find((f) => f.name === held.folder);
     if (folder && existsSync(join(folder.path, held.relPath))) store.heldDeletes.drop(held.folder, [held.relPath]);
@@ -71,17 +65,11 @@ function releaseDeletes(store: StateStore, folders: ReadonlyArray<{ name: string
   return 0;
 }
 
-export interface RetryTarget {
-  folder: string;
-  /** '' for the whole folder. */
-  relPath: string;
-}
-
 /**
  * What a `retry` PATH names: a file or directory inside a folder, however it is spelled (relative,
- * through a symlink), or `folder/path` as `status` prints it.
+ * through a symlink), or `folder/path` as `status` prints it. relPath '' is the whole folder.
  */
-export function retryTarget(folders: readonly FolderConfig[], arg: string): RetryTarget {
+export function retryTarget(folders: readonly FolderConfig[], arg: string): { folder: string; relPath: string } {
   const abs = canonicalPath(resolve(arg));
   for (const folder of folders) {
     const root = canonicalPath(folder.path);

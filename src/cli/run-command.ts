@@ -33,7 +33,7 @@ export async function runDaemonCommand(argv: string[]): Promise<number> {
   for (const signal of ['SIGHUP', 'SIGTERM', 'SIGINT'] as const) process.on(signal, () => onSignal(signal));
   const daemon = await Daemon.start({ config, logger, version: packageVersion(), mode: 'run' });
   // The status page, /metrics and alerts (http:, notify:); a listener that cannot start stops the daemon.
-  const observer = await startObserver(daemon, config, logger, packageVersion()).catch(async (err: unknown) => {
+  const observer = await startObserver(daemon, config, logger).catch(async (err: unknown) => {
     await daemon.stop();
     throw err;
   });

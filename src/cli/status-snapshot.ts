@@ -66,27 +66,41 @@ export function readStatus(
   const store = StateStore.openForReading(stateDb);
   try {
     const check = store.integrityCheck();
-    const info = running ? store.daemon.info() : undefined;
-    const queue = queueView(store, configuredFolders, running, now);
-    return {
-      schemaVersion: 1,
-      stateDb,
-      database: { exists: true, healthy: check.length === 1 && check[0] === 'ok', problems: check.filter((c) => c !== 'ok') },
-      daemon: {
-        running,
-        pid: info?.pid ?? null,
-        startedAt: info ? new Date(info.startedAt).toISOString() : null,
-        uptimeSeconds: info ? Math.round((now - info.startedAt) / 1000) : null,
-        version: info?.version ?? null,
-      },
+    const database = { exists: true, healthy: check.length === 1 && check[0] === 'ok', problems: check.filter((c) => c !== 'ok') };
+    const daemonFiles = {
       credentials: running ? credentialsOf(stateDb) : null,
       versioning: running ? (readVersioningStatus(stateDb) ?? null) : null,
-      ...queue,
-      ...heldDeletesOf(store),
     };
+    return { ...storeSnapshot(store, database, configuredFolders, running, now, daemonFiles), ...heldDeletesOf(store) };
   } finally {
     store.close();
   }
+}
+
+/** What `status` and the daemon's page read from an open database: the daemon's registration (while running) and the queue. */
+export function storeSnapshot(
+  store: StateStore,
+  database: StatusSnapshot['database'],
+  configuredFolders: ReadonlyArray<{ name: string; path: string }>,
+  running: boolean,
+  now: number,
+  daemonFiles: Pick<StatusSnapshot, 'credentials' | 'versioning'> = {},
+): StatusSnapshot {
+  const info = running ? store.daemon.info() : undefined;
+  return {
+    schemaVersion: 1,
+    stateDb: store.path,
+    database,
+    daemon: {
+      running,
+      pid: info?.pid ?? null,
+      startedAt: info ? new Date(info.startedAt).toISOString() : null,
+      uptimeSeconds: info ? Math.round((now - info.startedAt) / 1000) : null,
+      version: info?.version ?? null,
+    },
+    ...daemonFiles,
+    ...queueView(store, configuredFolders, running, now),
+  };
 }
 
 function heldDeletesOf(store: StateStore): Pick<StatusSnapshot, 'heldDeletes'> {
@@ -117,11 +131,11 @@ function databaseExists(stateDb: string): boolean {
 }
 
 /**
- * The queue's part of a snapshot, as `status` and the daemon's own page show it: every configured
+ * The queue's part of a snapshot: every configured
  * folder and every folder with rows, the uploads in flight (a rate only while a daemon runs them),
  * the problems, and the totals of the configured folders.
  */
-export function queueView(
+function queueView(
   store: StateStore,
   configuredFolders: ReadonlyArray<{ name: string; path: string }>,
   running: boolean,

@@ -49,7 +49,7 @@ export function renderStatus(s: StatusSnapshot): string {
           ? '-'
           : 'stopped',
   ]);
-  out.push(...table(['FOLDER', 'QUEUED', 'UPLOADING', 'UPLOADED', 'FAILED', 'WATCH'], rows));
+  out.push(...table(['FOLDER', 'QUEUED', 'UPLOADING', 'UPLOADED', 'FAILED', 'WATCH'], rows, (i) => i > 0 && i < 5));
   const t = s.totals;
   out.push('');
   out.push(
@@ -85,11 +85,12 @@ export function renderStatus(s: StatusSnapshot): string {
   return `${out.join('\n')}\n`;
 }
 
-function table(header: string[], rows: string[][]): string[] {
+/** Columns padded to their widest cell, two spaces apart; those `right` names aligned right (counts). */
+export function table(header: string[], rows: string[][], right: (column: number) => boolean = () => false): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]): string =>
     cells
-      .map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+      .map((c, i) => (right(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
       .join('  ')
       .trimEnd();
   return [line(header), ...rows.map(line)];

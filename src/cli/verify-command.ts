@@ -1,11 +1,9 @@
-import { verifyFolders, type VerifyAllResult } from '../daemon/verify/verify-all.js';
+import { verifyFolders } from '../daemon/verify/verify-all.js';
 import { MISMATCH_KINDS, type FindingKind, type FolderVerification } from '../daemon/verify/verify-folder.js';
-import { parseSample, type Sample } from '../lib/sample.js';
+import { parseSample } from '../lib/sample.js';
 import { terminalSafe as safe } from '../lib/terminal-text.js';
-import { StateStore } from '../store/index.js';
-import { commandStorage } from './command-logger.js';
-import { loadInspectConfig, parseCommandArgs, UsageError } from './args.js';
-import { findFolder } from './restore-command.js';
+import { withStoreAndStorage } from './command-logger.js';
+import { findFolder, loadInspectConfig, parseCommandArgs, UsageError } from './args.js';
 
 export const VERIFY_HELP = `usage: oss-sync verify [--config FILE] [--folder NAME] [--checksum] [--deep] [--sample N|P%] [--json] [--requeue]
 
@@ -38,64 +36,41 @@ export async function runVerifyCommand(argv: string[]): Promise<number> {
   });
   if (!args) return 0;
   const { values } = args;
-  const sample = values.sample === undefined ? undefined : sampleOption(values.sample);
+  const sample = values.sample === undefined ? undefined : parseSample(values.sample);
+  if (values.sample !== undefined && !sample)
+    throw new UsageError(`--sample: expected a number of files (100) or a percentage (1%, 0.5%), got '${values.sample}'`);
   if (sample && !values.checksum && !values.deep)
     throw new UsageError('--sample applies to --checksum or --deep (the listing is always compared whole)');
   const config = loadInspectConfig(values.config);
   const folders = values.folder !== undefined ? [findFolder(config.folders, values.folder)] : config.folders;
-  const store = StateStore.open(config.stateDb);
-  const { storage, close } = commandStorage(config);
-  let result: VerifyAllResult;
-  try {
-    result = await verifyFolders(
-      config,
-      folders,
-      { store, storage },
-      {
-        checksum: values.checksum === true,
-        deep: values.deep === true,
-        ...(sample ? { sample } : {}),
-        requeue: values.requeue === true,
-      },
-    );
-  } finally {
-    store.close();
-    close();
-  }
-  const { ok, mismatches, folders: results, errors } = result;
+  const options = { checksum: values.checksum === true, deep: values.deep === true, sample, requeue: values.requeue === true };
+  const {
+    ok,
+    mismatches,
+    folders: results,
+    errors,
+  } = await withStoreAndStorage(config, (store, { storage }) => verifyFolders(config, folders, { store, storage }, options));
   if (values.json) process.stdout.write(`${JSON.stringify({ ok, mismatches, folders: results, errors }, null, 2)}\n`);
   else process.stdout.write(formatReport(results, errors, values.checksum === true || values.deep === true));
   return ok ? 0 : 1;
 }
 
-const LABEL: Record<FindingKind, string> = {
-  lost: 'LOST',
-  different: 'DIFFERENT',
-  replaced: 'REPLACED',
-  damaged: 'DAMAGED',
-  'local-differs': 'LOCAL-DIFFERS',
-  pending: 'pending',
-  'remote-only': 'remote-only',
-};
-
-function sampleOption(raw: string): Sample {
-  const sample = parseSample(raw);
-  if (sample) return sample;
-  throw new UsageError(`--sample: expected a number of files (100) or a percentage (1%, 0.5%), got '${raw}'`);
-}
+/** Every kind, in the order the summary line counts them; a mismatch is shown in capitals. */
+const KINDS: readonly FindingKind[] = ['lost', 'different', 'replaced', 'damaged', 'local-differs', 'pending', 'remote-only'];
+const label = (kind: FindingKind): string => (MISMATCH_KINDS.has(kind) ? kind.toUpperCase() : kind);
 
 function formatReport(results: FolderVerification[], errors: Array<{ folder: string; error: string }>, checksum: boolean): string {
   const lines: string[] = [];
   for (const r of results) {
     const count = (k: FindingKind) => r.findings.filter((f) => f.kind === k).length;
-    const parts = (Object.keys(LABEL) as FindingKind[]).filter((k) => count(k) > 0).map((k) => `${count(k)} ${LABEL[k]}`);
+    const parts = KINDS.filter((k) => count(k) > 0).map((k) => `${count(k)} ${label(k)}`);
     const checked = checksum ? `, ${r.checksummed} checked by CRC-64` : '';
     const versions = r.versions ? `, ${r.versions.noncurrent} noncurrent version(s), ${r.versions.deleteMarkers} delete marker(s)` : '';
     lines.push(
       `${r.folder} (oss://${r.bucket}/${r.prefix}): ${r.objects} object(s)${versions}, ${r.localFiles} local file(s): ${r.ok} ok${checked}${parts.length ? `, ${parts.join(', ')}` : ''}`,
     );
     // Names and errors are written by others: shown escaped (terminal-text.ts); --json keeps them exact.
-    for (const f of r.findings) lines.push(`  ${LABEL[f.kind].padEnd(13)} ${safe(f.relPath)}: ${safe(f.detail)}`);
+    for (const f of r.findings) lines.push(`  ${label(f.kind).padEnd(13)} ${safe(f.relPath)}: ${safe(f.detail)}`);
     for (const e of r.walkErrors) lines.push(`  unreadable    ${safe(e)}`);
     if (r.requeued !== undefined) lines.push(`  ${r.requeued} file(s) queued again for upload`);
   }

@@ -30,17 +30,12 @@ function normalise(entries: Iterable<[string, unknown]>): FileCredentials {
   return credentials;
 }
 
-function parseIni(text: string): [string, string][] {
-  const entries: [string, string][] = [];
-  for (const line of text.split(/\r?\n/)) {
-    const match = /^\s*([\w.-]+)\s*=\s*(.*?)\s*$/.exec(line);
-    if (match?.[1] !== undefined && match[2] !== undefined) entries.push([match[1], match[2]]);
-  }
-  return entries;
-}
+/** An INI `key = value` line (section headers and comments match nothing). */
+const INI_ENTRY = /^[ \t]*([\w.-]+)[ \t]*=[ \t]*(.*?)[ \t\r]*$/gm;
 
 function parseContent(text: string, path: string): FileCredentials {
-  if (/^\s*\[[^\]]+\]\s*$/m.test(text) || /^\s*[\w.-]+\s*=/m.test(text)) return normalise(parseIni(text));
+  if (/^\s*\[[^\]]+\]\s*$/m.test(text) || /^\s*[\w.-]+\s*=/m.test(text))
+    return normalise([...text.matchAll(INI_ENTRY)].map((m) => [m[1]!, m[2]!]));
   let data: unknown;
   try {
     data = parse(text);

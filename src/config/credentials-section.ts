@@ -49,11 +49,12 @@ export function readCredentialsSource(section: SectionReader, baseDir: string, d
     }
     case 'process': {
       const listed = section.stringList('command');
-      if (listed?.length === 0) section.sink.atValue(section.keyPath('command'), 'is empty: expected the program and its arguments');
-      const command =
-        listed?.length === 0
-          ? undefined
-          : section.require('command', listed, 'the program and its arguments, e.g. [/usr/local/bin/get-sts, --json]');
+      // An empty list is reported as empty, like an empty string.
+      const command = section.require(
+        'command',
+        listed?.length === 0 ? undefined : listed,
+        'the program and its arguments, e.g. [/usr/local/bin/get-sts, --json]',
+      );
       const timeoutMs = section.duration('timeout', { min: 100 }) ?? 30_000;
       if (command !== undefined) source = { provider, command, timeoutMs };
       break;
@@ -62,7 +63,7 @@ export function readCredentialsSource(section: SectionReader, baseDir: string, d
       const roleName = section.string('role_name');
       const metadataEndpoint = section.parsed('metadata_endpoint', httpUrl) ?? DEFAULT_METADATA_ENDPOINT;
       const hardenedOnly = section.boolean('hardened_only') ?? false;
-      source = { provider, metadataEndpoint, hardenedOnly, ...(roleName !== undefined ? { roleName } : {}) };
+      source = { provider, roleName, metadataEndpoint, hardenedOnly };
       break;
     }
     case 'assume_role': {
@@ -81,15 +82,7 @@ export function readCredentialsSource(section: SectionReader, baseDir: string, d
       if (depth > 0) section.sink.atKey(section.keyPath('base'), 'an assume_role inside an assume_role is not supported');
       const base = baseReader && depth === 0 ? readCredentialsSource(baseReader, baseDir, depth + 1) : undefined;
       if (roleArn !== undefined && base !== undefined) {
-        source = {
-          provider,
-          roleArn,
-          roleSessionName,
-          durationSeconds: Math.round(durationMs / 1000),
-          stsEndpoint,
-          base,
-          ...(policy !== undefined ? { policy } : {}),
-        };
+        source = { provider, roleArn, roleSessionName, durationSeconds: Math.round(durationMs / 1000), policy, stsEndpoint, base };
       }
       break;
     }

@@ -1,6 +1,6 @@
 /** Checks across folders: unique names, no nesting, no two folders writing the same keys, parts that fit the memory budget. */
 import { basename, relative } from 'node:path';
-import { matchesAny } from '../lib/path-globs.js';
+import { compileGlobs } from '../lib/path-globs.js';
 import type { IssueSink } from './issue-sink.js';
 import { prefixesOverlap } from './oss-names.js';
 import { canonicalPath, isInsideOrSame } from './paths.js';
@@ -75,7 +75,7 @@ export function warnIfStateDbWatched(stateDb: string, folders: readonly FolderCo
   for (const folder of folders) {
     if (folder.path === '' || !isInsideOrSame(stateDb, folder.path)) continue;
     const rel = relative(folder.path, stateDb).split('\\').join('/');
-    if (matchesAny(rel, folder.exclude)) continue;
+    if (compileGlobs(folder.exclude)?.(rel)) continue;
     sink.warn(
       `state_db ${stateDb} is inside watched folder "${folder.name}" (${folder.path}); the daemon skips it, but consider moving it or adding it to exclude`,
     );

@@ -53,10 +53,6 @@ function checkDirectory(path: string, mayBeMissing: ReadonlySet<string> | undefi
   return path;
 }
 
-function optional<K extends string, V>(name: K, value: V | undefined): { [P in K]?: V } {
-  return (value === undefined ? {} : { [name]: value }) as { [P in K]?: V };
-}
-
 /** `max_deletes`: a whole number of deletes (0 pauses every delete), or a share of the folder like "10%". */
 function parseMaxDeletes(value: unknown): FolderConfig['maxDeletes'] {
   if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return { count: value };
@@ -89,8 +85,8 @@ export function readFolder(folder: SectionReader, defaults: FolderDefaults): Rea
     storageClass: folder.oneOf('storage_class', STORAGE_CLASSES),
     watcher: folder.oneOf('watcher', WATCHERS) ?? defaults.watcher,
     ...readObjectHeaders(folder),
-    ...optional('maxDeletes', folder.parsed('max_deletes', parseMaxDeletes)),
-    ...optional('deleteDelayMs', folder.duration('delete_delay', { min: 0 })),
+    maxDeletes: folder.parsed('max_deletes', parseMaxDeletes),
+    deleteDelayMs: folder.duration('delete_delay', { min: 0 }),
   };
   folder.reportUnknownKeys();
   return {

@@ -28,11 +28,7 @@ export function readObjectHeaders(folder: SectionReader): Pick<FolderConfig, 'en
     const instead = algorithm === undefined ? 'none is set' : `it is ${algorithm}`;
     folder.sink.atKey(folder.keyPath('kms_key_id'), `is only used with server_side_encryption: KMS, and ${instead}`);
   }
-  const tags = readTags(folder);
-  return {
-    ...(algorithm !== undefined ? { encryption: { algorithm, ...(algorithm === 'KMS' && kmsKeyId ? { kmsKeyId } : {}) } } : {}),
-    ...(tags !== undefined ? { tags } : {}),
-  };
+  return { encryption: algorithm && { algorithm, kmsKeyId: algorithm === 'KMS' ? kmsKeyId : undefined }, tags: readTags(folder) };
 }
 
 function readTags(folder: SectionReader): Record<string, string> | undefined {

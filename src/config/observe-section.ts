@@ -75,8 +75,8 @@ function checkUrl(value: unknown): string {
 export function readNotifySection(root: SectionReader): NotifyConfig | undefined {
   const notify = root.section('notify');
   if (!notify) return undefined;
-  const webhookUrl = notify.has('webhook_url') ? notify.parsed('webhook_url', checkUrl) : undefined;
-  const pingUrl = notify.has('ping_url') ? notify.parsed('ping_url', checkUrl) : undefined;
+  const webhookUrl = notify.parsed('webhook_url', checkUrl);
+  const pingUrl = notify.parsed('ping_url', checkUrl);
   notify.reportUnknownKeys();
   if (webhookUrl === undefined && pingUrl === undefined) return undefined;
   return { webhookUrl, pingUrl };

@@ -81,5 +81,5 @@ export function readOssSection(oss: SectionReader, baseDir: string): Partial<Oss
     }
   }
   oss.reportUnknownKeys();
-  return { endpoint, region, authorizationV4, timeoutMs, retryMaxTimeMs, ...credentials, ...(source ? { credentials: source } : {}) };
+  return { endpoint, region, authorizationV4, timeoutMs, retryMaxTimeMs, ...credentials, credentials: source };
 }

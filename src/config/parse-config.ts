@@ -19,7 +19,7 @@ import { readTimetable } from './timetable-section.js';
 import { warnIfStateDbExposed } from './state-db-exposure.js';
 import { LOG_LEVELS, WATCHERS } from './types.js';
 import type { Config, OssConfig } from './types.js';
-import { childPath, readYamlSource } from './yaml-source.js';
+import { readYamlSource } from './yaml-source.js';
 import { parseSample, type Sample } from '../lib/sample.js';
 
 export const DEFAULTS = {
@@ -77,19 +77,12 @@ function readStateDb(root: SectionReader, baseDir: string): string {
 }
 
 function readFolders(root: SectionReader, defaults: FolderDefaults): ReadFolder[] {
-  const raw = root.raw('folders');
-  if (raw === undefined || raw === null) {
+  if (!root.has('folders')) {
     root.sink.atKey('folders', 'missing: list at least one folder to watch under folders:');
     return [];
   }
-  if (!Array.isArray(raw) || raw.length === 0) {
-    root.sink.atValue('folders', 'expected a list of at least one folder (each with path and bucket)');
-    return [];
-  }
-  return raw.flatMap((entry, index) => {
-    const folder = SectionReader.open(entry, childPath('folders', index), root.sink, root.env);
-    return folder ? [readFolder(folder, defaults)] : [];
-  });
+  const folders = root.list('folders', 'expected a list of at least one folder (each with path and bucket)');
+  return folders.map((folder) => readFolder(folder, defaults));
 }
 
 function readConcurrency(root: SectionReader): Config['concurrency'] {

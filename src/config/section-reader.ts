@@ -51,6 +51,16 @@ export class SectionReader {
     return this.raw(key) !== undefined && this.raw(key) !== null;
   }
 
+  /** Readers for the mappings listed at key; a value that is not a list of at least one is reported as `expected`. */
+  list(key: string, expected: string): SectionReader[] {
+    const raw = this.raw(key);
+    if (!Array.isArray(raw) || raw.length === 0) {
+      this.sink.atValue(this.keyPath(key), expected);
+      return [];
+    }
+    return raw.flatMap((item, index) => SectionReader.open(item, childPath(this.keyPath(key), index), this.sink, this.env) ?? []);
+  }
+
   /** A reader for the mapping at key; undefined when absent, or (reported) not a mapping. */
   section(key: string): SectionReader | undefined {
     return this.has(key) ? SectionReader.open(this.raw(key), this.keyPath(key), this.sink, this.env) : undefined;
@@ -118,22 +128,21 @@ export class SectionReader {
   }
 
   size(key: string, limits: { min: number; max?: number }): number | undefined {
-    return this.parsed(key, (value) => {
-      const bytes = parseSize(value);
-      if (bytes < limits.min) throw new InvalidValue(`${describeValue(value)} is below the minimum of ${formatSize(limits.min)}`);
-      if (limits.max !== undefined && bytes > limits.max) {
-        throw new InvalidValue(`${describeValue(value)} is above the maximum of ${formatSize(limits.max)}`);
-      }
-      return bytes;
-    });
+    return this.quantity(key, parseSize, formatSize, limits);
   }
 
   duration(key: string, limits: { min?: number } = {}): number | undefined {
+    return this.quantity(key, parseDuration, formatDuration, limits);
+  }
+
+  private quantity(key: string, parse: (v: unknown) => number, format: (n: number) => string, limits: { min?: number; max?: number }) {
     return this.parsed(key, (value) => {
-      const ms = parseDuration(value);
-      if (limits.min !== undefined && ms < limits.min)
-        throw new InvalidValue(`${describeValue(value)} is below the minimum of ${formatDuration(limits.min)}`);
-      return ms;
+      const n = parse(value);
+      if (limits.min !== undefined && n < limits.min)
+        throw new InvalidValue(`${describeValue(value)} is below the minimum of ${format(limits.min)}`);
+      if (limits.max !== undefined && n > limits.max)
+        throw new InvalidValue(`${describeValue(value)} is above the maximum of ${format(limits.max)}`);
+      return n;
     });
   }
 

@@ -4,11 +4,10 @@
  */
 import { checkCronExpression } from './cron-schedule.js';
 import { InvalidValue, describeValue } from './config-error.js';
-import { SectionReader } from './section-reader.js';
+import type { SectionReader } from './section-reader.js';
 import { CUTOFF_MODES } from './types.js';
 import type { TimetableConfig, TimetableEntry } from './types.js';
 import { parseSize } from './units.js';
-import { childPath } from './yaml-source.js';
 
 /** Below this a request body of one part would take hours: surely a unit typo (2KiB for 2MiB). */
 const MIN_BANDWIDTH_BYTES = 16 * 1024;
@@ -56,15 +55,11 @@ function checkEntryCron(value: unknown): string {
 function readEntry(entry: SectionReader): TimetableEntry | undefined {
   const at = entry.require('at', entry.parsed('at', checkEntryCron), 'a cron expression saying when this entry takes effect');
   const uploads = entry.oneOf('uploads', ['open', 'closed'] as const);
-  const bandwidth = entry.has('bandwidth') ? entry.parsed('bandwidth', parseBandwidth) : undefined;
+  const bandwidth = entry.parsed('bandwidth', parseBandwidth);
   if (!entry.has('uploads') && !entry.has('bandwidth'))
     entry.sink.atValue(entry.path, 'an entry sets uploads (open or closed), bandwidth, or both');
   entry.reportUnknownKeys();
-  if (at === undefined) return undefined;
-  const out: TimetableEntry = { at };
-  if (uploads !== undefined) out.uploads = uploads;
-  if (bandwidth !== undefined) out.bandwidth = bandwidth;
-  return out;
+  return at === undefined ? undefined : { at, uploads, bandwidth };
 }
 
 export function readTimetable(root: SectionReader): TimetableConfig | null {
@@ -73,17 +68,9 @@ export function readTimetable(root: SectionReader): TimetableConfig | null {
   const timeZone = section.parsed('time_zone', checkTimeZone);
   const cutoff = section.oneOf('cutoff', CUTOFF_MODES) ?? 'soft';
   const ossTrafficLimit = section.boolean('oss_traffic_limit') ?? false;
-  const raw = section.raw('entries');
-  const entries: TimetableEntry[] = [];
-  if (!Array.isArray(raw) || raw.length === 0) {
-    section.sink.atValue(section.keyPath('entries'), 'expected a list of entries, each with at: (cron) and uploads: and/or bandwidth:');
-  } else {
-    raw.forEach((item, index) => {
-      const reader = SectionReader.open(item, childPath(section.keyPath('entries'), index), section.sink, section.env);
-      const entry = reader && readEntry(reader);
-      if (entry) entries.push(entry);
-    });
-  }
+  const entries = section
+    .list('entries', 'expected a list of entries, each with at: (cron) and uploads: and/or bandwidth:')
+    .flatMap((entry) => readEntry(entry) ?? []);
   section.reportUnknownKeys();
   return { timeZone, cutoff, ossTrafficLimit, entries };
 }

@@ -46,14 +46,8 @@ export function parseDuration(value: unknown): number {
 
 /** `8388608` -> `8MiB`, for messages that quote a limit. */
 export function formatSize(bytes: number): string {
-  for (const [unit, factor] of [
-    ['GiB', 2 ** 30],
-    ['MiB', 2 ** 20],
-    ['KiB', 2 ** 10],
-  ] as const) {
-    if (bytes >= factor && bytes % factor === 0) return `${bytes / factor}${unit}`;
-  }
-  return `${bytes} bytes`;
+  const unit = ['GiB', 'MiB', 'KiB'].find((u) => bytes >= SIZE_UNITS[u]! && bytes % SIZE_UNITS[u]! === 0);
+  return unit === undefined ? `${bytes} bytes` : `${bytes / SIZE_UNITS[unit]!}${unit}`;
 }
 
 /** `3600000` -> `1h`, for messages that quote a limit. */

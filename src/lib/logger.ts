@@ -57,18 +57,10 @@ export class Logger {
     }
   }
 
-  debug(msg: string, fields?: LogFields): void {
-    this.log('debug', msg, fields);
-  }
-  info(msg: string, fields?: LogFields): void {
-    this.log('info', msg, fields);
-  }
-  warn(msg: string, fields?: LogFields): void {
-    this.log('warn', msg, fields);
-  }
-  error(msg: string, fields?: LogFields): void {
-    this.log('error', msg, fields);
-  }
+  readonly debug = (msg: string, fields?: LogFields): void => this.log('debug', msg, fields);
+  readonly info = (msg: string, fields?: LogFields): void => this.log('info', msg, fields);
+  readonly warn = (msg: string, fields?: LogFields): void => this.log('warn', msg, fields);
+  readonly error = (msg: string, fields?: LogFields): void => this.log('error', msg, fields);
 
   log(level: LogLevel, msg: string, fields: LogFields = {}): void {
     if (RANK[level] < RANK[this.level]) return;
@@ -161,14 +153,10 @@ function writeStdout(line: string): void {
   else flushTimer ??= setTimeout(flushStdout, FLUSH_AFTER_MS).unref();
 }
 
-let flushingAtExit = false;
-
 /**
  * Makes process.exit() write the lines still gathered. Called once by the program's entry point
  * (cli/main.ts), not at import: importing a module changes nothing about the process.
  */
 export function flushLogsAtExit(): void {
-  if (flushingAtExit) return;
-  flushingAtExit = true;
   process.on('exit', flushStdout);
 }

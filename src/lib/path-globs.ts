@@ -41,8 +41,3 @@ export function compileGlobs(patterns: readonly string[]): PathMatcher | undefin
   const pathMatcher = byPath.length > 0 ? picomatch(byPath, { dot: true }) : undefined;
   return (relPath, name = nameOf(relPath)) => (nameMatcher?.(name) ?? false) || (pathMatcher?.(relPath) ?? false);
 }
-
-/** True when relPath matches one of globs, as compileGlobs() matches. */
-export function matchesAny(relPath: string, globs: readonly string[]): boolean {
-  return compileGlobs(globs)?.(relPath) ?? false;
-}

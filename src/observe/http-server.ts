@@ -21,12 +21,6 @@ import type { Logger } from '../lib/logger.js';
 import { HttpAuth, SESSION_COOKIE, sessionValue } from './http-auth.js';
 import { loginPageHtml, statusPageHtml } from './status-page.js';
 
-export interface PageActions {
-  retry(folder: string, relPath: string): number;
-  /** False: no such folder. */
-  pause(folder: string, paused: boolean): boolean;
-}
-
 export interface ObserveServerOptions {
   http: HttpConfig;
   logger: Logger;
@@ -35,7 +29,8 @@ export interface ObserveServerOptions {
   pageJson: () => string;
   /** Subscribes to new samples; returns the unsubscribe. */
   onSample: (listener: () => void) => () => void;
-  actions: PageActions;
+  /** pause() answers false for a folder not in the config. */
+  actions: { retry(folder: string, relPath: string): number; pause(folder: string, paused: boolean): boolean };
 }
 
 const MAX_BODY = 16 * 1024;

@@ -30,11 +30,11 @@ export interface Observer {
   close(): Promise<void>;
 }
 
-export async function startObserver(daemon: Daemon, config: Config, logger: Logger, version: string): Promise<Observer> {
+export async function startObserver(daemon: Daemon, config: Config, logger: Logger): Promise<Observer> {
   const { http, notify } = config;
   if (!http && !notify) return { url: undefined, close: async () => undefined };
   logger.addSecrets(observeSecrets(http, notify));
-  const live = new LiveState(daemon, version, logger);
+  const live = new LiveState(daemon, logger);
   // Two queues: a receiver down for the webhook must not hold the pings back (silence would page someone).
   const notifier = new Notifier({ webhookUrl: notify?.webhookUrl, logger, hostname: hostname() });
   const pinger = new Notifier({ pingUrl: notify?.pingUrl, logger, hostname: hostname() });
@@ -42,7 +42,7 @@ export async function startObserver(daemon: Daemon, config: Config, logger: Logg
   live.on('paused', (folder, reason) => notifier.alert('folder.paused', { folder, reason }));
   live.on('resumed', (folder) => notifier.alert('folder.resumed', { folder }));
   live.on('storeFailed', (err) => notifier.alert('state_db.failed', { stateDb: config.stateDb, error: err.message }));
-  live.on('reconciled', () => pinger.ping());
+  daemon.on('reconciled', () => pinger.ping());
   daemon.on('verifyMismatch', (alert) => notifier.alert('verify.mismatch', { ...alert }));
   const deletesPaused = (folder: string, held: number, limit?: number): void =>
     notifier.alert('deletes.paused', { folder, held, ...(limit === undefined ? {} : { limit }), release: 'oss-sync retry --deletes' });

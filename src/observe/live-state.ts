@@ -7,7 +7,7 @@
  * upload path, so a slow page or a stuck webhook can never hold a transfer up.
  */
 import { EventEmitter } from 'node:events';
-import { queueView, type StatusSnapshot } from '../cli/status-snapshot.js';
+import { storeSnapshot, type StatusSnapshot } from '../cli/status-snapshot.js';
 import type { Daemon } from '../daemon/daemon.js';
 import type { Logger } from '../lib/logger.js';
 import type { RetryEvent } from '../uploader/index.js';
@@ -43,7 +43,6 @@ export interface LiveStateEvents {
   paused: [folder: string, reason: string];
   resumed: [folder: string];
   storeFailed: [err: Error];
-  reconciled: [folder: string];
 }
 
 /** An error's code as OSS or Node gives it (AccessDenied, ECONNRESET), else its class name. */
@@ -80,7 +79,6 @@ export class LiveState extends EventEmitter<LiveStateEvents> {
   constructor(
     /** The daemon sampled; /metrics reads its timetable, credentials and last cleanup, verify and reconcile times directly. */
     readonly daemon: Daemon,
-    private readonly version: string,
     private readonly logger: Logger,
   ) {
     super();
@@ -91,14 +89,11 @@ export class LiveState extends EventEmitter<LiveStateEvents> {
       this.countError(null, err);
       this.emit('storeFailed', err);
     };
-    const onReconciled = (folder: string): boolean => this.emit('reconciled', folder);
     const onOperatorPause = (): void => this.sample();
-    daemon.on('retry', onRetry).on('fatal', onFatal).on('storeFailed', onStoreFailed).on('reconciled', onReconciled);
-    daemon.on('operatorPause', onOperatorPause);
+    daemon.on('retry', onRetry).on('fatal', onFatal).on('storeFailed', onStoreFailed).on('operatorPause', onOperatorPause);
     for (const e of daemon.takeUnheardRetries()) this.onRetry(e);
     this.detach = () => {
-      daemon.off('retry', onRetry).off('fatal', onFatal).off('storeFailed', onStoreFailed).off('reconciled', onReconciled);
-      daemon.off('operatorPause', onOperatorPause);
+      daemon.off('retry', onRetry).off('fatal', onFatal).off('storeFailed', onStoreFailed).off('operatorPause', onOperatorPause);
     };
     this.tick();
   }
@@ -110,20 +105,8 @@ export class LiveState extends EventEmitter<LiveStateEvents> {
    */
   private read(now: number): StatusSnapshot {
     const { store, storeFailure: failure } = this.daemon;
-    const info = store.daemon.info();
-    return {
-      schemaVersion: 1,
-      stateDb: store.path,
-      database: { exists: true, healthy: failure === undefined, problems: failure ? [failure.message] : [] },
-      daemon: {
-        running: true,
-        pid: info?.pid ?? process.pid,
-        startedAt: info ? new Date(info.startedAt).toISOString() : null,
-        uptimeSeconds: info ? Math.round((now - info.startedAt) / 1000) : null,
-        version: info?.version ?? this.version,
-      },
-      ...queueView(store, this.daemon.currentConfig.folders, true, now),
-    };
+    const database = { exists: true, healthy: failure === undefined, problems: failure ? [failure.message] : [] };
+    return storeSnapshot(store, database, this.daemon.currentConfig.folders, true, now);
   }
 
   private tick(): void {

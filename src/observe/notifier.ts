@@ -6,6 +6,7 @@
  * receiver never holds an upload up; each delivery is retried with back-off, then dropped with a
  * warning; the URLs are secrets (registered with the logger): a log line names the host only.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../lib/logger.js';
 
 export type AlertEvent =
@@ -37,9 +38,8 @@ export class Notifier {
   private running: Promise<void> | undefined;
   private pingQueued = false;
   private closed = false;
-  /** Set when close()'s grace ran out: what is still waiting is dropped. */
-  private abandoned = false;
-  private readonly wake = new Set<() => void>();
+  /** Aborted when close()'s grace ran out: what is still waiting is dropped, a back-off ends at once. */
+  private readonly abandon = new AbortController();
 
   constructor(private readonly o: NotifierOptions) {}
 
@@ -64,9 +64,8 @@ export class Notifier {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([this.running, new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
     clearTimeout(timer);
-    this.abandoned = true;
     this.pending.length = 0;
-    for (const w of this.wake) w();
+    this.abandon.abort();
   }
 
   private enqueue(d: Delivery): void {
@@ -102,29 +101,17 @@ export class Notifier {
         const cause = (err as { cause?: { code?: unknown; message?: unknown } }).cause;
         const reason = typeof cause?.code === 'string' ? `: ${cause.code}` : typeof cause?.message === 'string' ? `: ${cause.message}` : '';
         const message = this.o.logger.redact(`${(err as Error).message}${reason}`);
-        if (d.attempt >= max || this.abandoned) {
+        if (d.attempt >= max || this.abandon.signal.aborted) {
           this.o.logger.warn(`${d.kind} not delivered; giving up`, { host, attempts: d.attempt, error: message });
           return;
         }
         const wait = this.o.backoffMs?.(d.attempt) ?? Math.min(30_000, 1_000 * 2 ** (d.attempt - 1));
         this.o.logger.debug(`${d.kind} failed; retrying`, { host, attempt: d.attempt, retryInMs: wait, error: message });
-        await this.sleep(wait);
-        if (this.abandoned) return;
+        // Unref'd: a back-off never keeps the process alive.
+        await sleep(wait, undefined, { ref: false, signal: this.abandon.signal }).catch(() => undefined);
+        if (this.abandon.signal.aborted) return;
       }
     }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        this.wake.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      timer.unref();
-      this.wake.add(done);
-    });
   }
 
   /** fetch refuses URLs with user:password: they become a Basic header. */
