@@ -20,8 +20,8 @@ import { walkerFromEnv, type WalkerChoice } from './reconcile-walk/reconcile-wal
 import { planReload } from './reload-plan.js';
 import { RunningTransfers } from './running-transfers.js';
 import { TimetableRunner } from './timetable-runner.js';
-import type { TransferScheduler } from './transfer-scheduler.js';
-import { buildScheduler, buildTransferStack, type TransferStack, type TransferStackParts } from './transfer-stack.js';
+import { TransferScheduler } from './transfer-scheduler.js';
+import { buildTransferStack, type TransferStack, type TransferStackParts } from './transfer-stack.js';
 import { ScheduledVerify, type VerifyAlert } from './scheduled-verify.js';
 import {
   abortOrphanedUploads,
@@ -224,7 +224,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     this.operatorPauses = this.store.operatorPauses.folders(); // before the scheduler's first claim
     // Adoption's listings go out first, before the requests below: they run during the rest of the start-up and the
     // walks, and a folder's adoption waits for its own (a folder whose root is missing keeps its listing unused).
-    for (const folder of this.config.folders) void this.stack.serverSide.listFolder(folder);
+    for (const folder of this.config.folders) void this.stack.adoption.listFolder(folder);
     // Not awaited: a request per bucket must not hold up the start (it is only logged and shown).
     void detectVersioning(
       this.stack.storage,
@@ -234,10 +234,14 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       this.stopRequested.signal,
     );
     await abortOrphanedUploads(this.cleanupContext());
-    this.scheduler = buildScheduler(this.store, this.config, {
+    // Built once (its slots are the daemon's): each claimed row runs on the worker of the stack in force.
+    this.scheduler = new TransferScheduler(this.store.queue, {
+      slots: this.config.concurrency.files,
+      smallSlots: this.config.concurrency.smallFiles,
+      largeFileBytes: this.config.multipartThreshold,
+      memory: this.memory,
       activeFolders: () => this.activeFolderNames(),
       run: (row, signal) => this.transfers.run(row, signal, (cancel) => this.stack.worker.run(row, cancel)),
-      memory: this.memory,
     });
     // Idle means nothing left to do, which is only known once every folder has been walked.
     let walked = false;
@@ -364,9 +368,9 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       },
       onDeletesHeld: (name, held, limit) => this.emit('deletesHeld', name, held, limit),
       adoption: {
-        list: (f) => this.stack.serverSide.listFolder(f),
-        walked: (f, o) => this.stack.serverSide.adoptWalked(f, o),
-        adopt: (f) => this.stack.serverSide.adoptQueued(f),
+        list: (f) => this.stack.adoption.listFolder(f),
+        walked: (f, o) => this.stack.adoption.adoptWalked(f, o),
+        adopt: (f) => this.stack.adoption.adoptQueued(f),
       },
     });
     this.folders.set(folder.name, sync);
