@@ -18,7 +18,6 @@ import { FolderSync } from './folder-sync.js';
 import type { Logger } from '../lib/logger.js';
 import { walkerFromEnv, type WalkerChoice } from './reconcile-walk/reconcile-walk.js';
 import { planReload } from './reload-plan.js';
-import { RunningTransfers } from './running-transfers.js';
 import { TimetableRunner } from './timetable-runner.js';
 import { TransferScheduler } from './transfer-scheduler.js';
 import { buildTransferStack, type TransferStack, type TransferStackParts } from './transfer-stack.js';
@@ -93,17 +92,12 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   private operatorPauses = new Set<string>();
   /** When each folder last finished a reconcile walk without error (epoch ms; the start-up walk included). */
   readonly lastReconciledAt = new Map<string, number>();
-  /**
-   * Retries no listener heard: boot resumes uploads before `run` attaches /metrics, and a retry then
-   * must still be counted. Kept until taken (at most a start-up's worth).
-   */
+  /** Retries no listener heard (boot resumes uploads before `run` attaches /metrics): kept until taken. */
   private unheardRetries: RetryEvent[] = [];
   /** When the last stale-upload cleanup finished (epoch ms), for /metrics. */
   lastCleanupAt: number | undefined;
   /** The first state database failure, if any: the daemon stops on it (see onStoreError). */
   storeFailure: Error | undefined;
-  /** Transfers this process is running, each cancellable on its own (a removed folder's). */
-  private readonly transfers = new RunningTransfers();
   /** Recorded multipart uploads nobody will resume, aborted while the daemon runs (not only at the next start). */
   private readonly orphans = new SingleFlight(() =>
     abortRecordedOrphans(this.cleanupContext()).catch((err: unknown) =>
@@ -143,10 +137,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   readonly timetable: TimetableRunner;
   /** One group commit for every worker this daemon builds (a reload replaces the worker, not this). */
   private readonly verified: VerifiedBatch;
-  /**
-   * concurrency.memory: every part buffer of every upload is paid from it. One for the daemon's life
-   * (a reload changes its limit) so uploads of the old and the new uploader count together.
-   */
+  /** concurrency.memory, paid for every part buffer: one for the daemon's life, so old and new uploaders count together. */
   readonly memory: MemoryBudget;
 
   private constructor(
@@ -241,7 +232,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       largeFileBytes: this.config.multipartThreshold,
       memory: this.memory,
       activeFolders: () => this.activeFolderNames(),
-      run: (row, signal) => this.transfers.run(row, signal, (cancel) => this.stack.worker.run(row, cancel)),
+      run: (row, signal) => this.stack.worker.run(row, signal),
     });
     // Idle means nothing left to do, which is only known once every folder has been walked.
     let walked = false;
@@ -255,7 +246,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     for (const folder of this.config.folders) this.addFolder(folder);
     await this.timetable.apply(this.config.timetable); // before the first claim: a closed window starts nothing
     // Uploads start as the start-up walks queue files, not after the last walk (a big tree takes seconds).
-    this.scheduler.start();
+    this.scheduler.kick();
     await Promise.all([...this.folders.values()].map((f) => f.start()));
     walked = true;
     this.scheduler.kick();
@@ -620,7 +611,11 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     if (plan.remove.length > 0) this.store.operatorPauses.forgetAllBut(next.folders.map((f) => f.name));
     for (const name of plan.remove) this.operatorPauses.delete(name);
     // A removed folder's transfers stop before its uploads are aborted (see abortRemovedFolderUploads).
-    if (plan.remove.length > 0 && (await this.cancelTransfers(new Set(plan.remove))))
+    const removed = new Set(plan.remove);
+    const onWaiting = (transfers: number): void =>
+      logger.info('waiting for transfers of removed folders to stop', { folders: plan.remove, transfers });
+    // False if stop() came first: the scheduler's stop waits for them then.
+    if (removed.size > 0 && (await this.scheduler.cancelFolders(removed, this.stopRequested.signal, onWaiting)))
       await abortRemovedFolderUploads(this.cleanupContext());
     if (this.stopping) {
       logger.info('configuration reload cut short: the daemon is stopping', { folders: next.folders.length });
@@ -643,13 +638,6 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       removed: plan.remove.length,
     });
     this.scheduler.kick();
-  }
-
-  /** Cancels the removed folders' transfers and waits for them (false if stop() came first). */
-  private cancelTransfers(folders: ReadonlySet<string>): Promise<boolean> {
-    return this.transfers.cancelFolders(folders, this.stopRequested.signal, (transfers) =>
-      this.options.logger.info('waiting for transfers of removed folders to stop', { folders: [...folders], transfers }),
-    );
   }
 
   /** Takes no new work: what a reload or the start-up waits for is cut short, and every timer stops. */
