@@ -3,7 +3,6 @@ import { EventBatcher } from './event-batcher.js';
 import type {
   BackendName,
   DegradedInfo,
-  FolderWatcher,
   FolderWatcherEvents,
   RequestedBackend,
   WatchBackend,
@@ -38,7 +37,7 @@ export interface SupervisedWatcherOptions {
  * an automatic fallback to rescans when inotify runs out (ENOSPC/EMFILE), and root-missing /
  * root-restored when the folder itself vanishes, is unmounted or is replaced.
  */
-export class SupervisedWatcher extends EventEmitter<FolderWatcherEvents> implements FolderWatcher {
+export class SupervisedWatcher extends EventEmitter<FolderWatcherEvents> {
   private active: WatchBackend | undefined;
   private running: BackendName;
   private degraded: DegradedInfo | undefined;
