@@ -452,21 +452,15 @@ export class Daemon extends EventEmitter<DaemonEvents> {
 
   /** One line for `systemctl status`: counts only, never a path. */
   statusLine(): string {
-    const sum = { queued: 0, uploading: 0, verified: 0, failed: 0 };
     const configured = new Set(this.config.folders.map((f) => f.name));
-    for (const c of this.store.report.folderCounts()) {
-      if (!configured.has(c.folder)) continue;
-      sum.queued += c.queued;
-      sum.uploading += c.uploading;
-      sum.verified += c.verified;
-      sum.failed += c.failed;
-    }
+    const counts = this.store.report.folderCounts().filter((c) => configured.has(c.folder));
+    const sum = (state: 'queued' | 'uploading' | 'verified' | 'failed'): number => counts.reduce((n, c) => n + c[state], 0);
     const paused = this.unsyncedFolders().length;
     const rate = this.limiter.rate;
     const timetable = `${this.gate.isOpen ? '' : '; uploads closed (timetable)'}${rate === null ? '' : `; limited to ${(rate / 2 ** 20).toFixed(1)} MiB/s`}`;
     return (
       `${configured.size} folder(s)${paused > 0 ? ` (${paused} paused)` : ''}: ` +
-      `${sum.queued} queued, ${sum.uploading} uploading, ${sum.verified} uploaded, ${sum.failed} failed${timetable}`
+      `${sum('queued')} queued, ${sum('uploading')} uploading, ${sum('verified')} uploaded, ${sum('failed')} failed${timetable}`
     );
   }
 

@@ -130,7 +130,7 @@ export class TransferWorker {
         localPath,
         bucket: row.bucket,
         key: row.key,
-        journal: storeJournal(this.options.store, row, this.options.verified, { nextTryAt: () => this.live.nextTryAt(row.id) }),
+        journal: storeJournal(this.options.store, row, this.options.verified, () => this.live.nextTryAt(row.id)),
         partSize: folder.partSize,
         ...(folder.storageClass ? { storageClass: folder.storageClass } : {}),
         encryption: folder.encryption,

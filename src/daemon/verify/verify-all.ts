@@ -1,16 +1,9 @@
 import type { Config, FolderConfig } from '../../config/index.js';
 import type { StateStore } from '../../store/index.js';
 import type { ObjectStorage } from '../../uploader/index.js';
-import type { Sample } from '../../lib/sample.js';
-import { MISMATCH_KINDS, verifyFolder, type FolderVerification, type VersionCounts } from './verify-folder.js';
+import { MISMATCH_KINDS, verifyFolder, type FolderVerification, type VerifyOptions, type VersionCounts } from './verify-folder.js';
 
-export interface VerifyAllOptions {
-  checksum: boolean;
-  deep: boolean;
-  sample?: Sample;
-  requeue: boolean;
-  signal?: AbortSignal;
-}
+export type VerifyAllOptions = Pick<VerifyOptions, 'checksum' | 'deep' | 'sample' | 'requeue' | 'signal'>;
 
 export interface VerifyAllResult {
   folders: FolderVerification[];
@@ -41,16 +34,12 @@ export async function verifyFolders(
   for (const folder of folders) {
     try {
       const result = await verifyFolder(folder, {
+        ...o,
         storage: deps.storage,
         records: deps.store.verify,
         ignore: config.ignore,
         ignoreAbsolute: [config.stateDb, `${config.stateDb}.lock`],
-        checksum: o.checksum,
-        deep: o.deep,
-        ...(o.sample ? { sample: o.sample } : {}),
         parallel: Math.max(4, config.concurrency.files * 2),
-        requeue: o.requeue,
-        ...(o.signal ? { signal: o.signal } : {}),
       });
       const versions = await versionCounts(deps.storage, folder.bucket, folder.prefix, versioningOf);
       results.push(versions ? { ...result, versions } : result);
