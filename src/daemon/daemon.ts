@@ -37,8 +37,6 @@ export interface DaemonOptions {
   version: string;
   /** 'run' watches and runs until stopped; 'once' reconciles, drains the queue and reports idle. */
   mode: 'run' | 'once';
-  /** How reconciles walk folders; default OSS_SYNC_WALKER, else 'auto'. */
-  walker?: WalkerChoice;
   /** A stop asked for before start() returned (a signal): cuts short what start-up waits for. */
   stopSignal?: AbortSignal;
   /** Tests only: a ready storage in place of the OSS client, for tests of the logic above it. */
@@ -162,7 +160,8 @@ export class Daemon extends EventEmitter<DaemonEvents> {
 
   /** Takes the instance lock, opens the state, resumes what was interrupted and starts working. */
   static async start(startOptions: DaemonOptions): Promise<Daemon> {
-    const options = { ...startOptions, walker: startOptions.walker ?? walkerFromEnv() }; // a bad value stops the start, named
+    // How reconciles walk folders: OSS_SYNC_WALKER, else 'auto'; a bad value stops the start, named.
+    const options = { ...startOptions, walker: walkerFromEnv() };
     const { config, logger } = options;
     logger.addSecrets([config.oss.accessKeySecret, config.oss.stsToken]);
     const lock = await InstanceLock.acquire(config.stateDb);
