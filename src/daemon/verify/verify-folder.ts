@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { FolderConfig } from '../../config/index.js';
 import { Crc64 } from '../../lib/crc64.js';
 import type { RecordedFile, VerifyRecords } from '../../store/index.js';
-import { listObjects, type ListedObject, type ObjectStorage } from '../../uploader/index.js';
+import { etagHex, listObjects, type ListedObject, type ObjectStorage } from '../../uploader/index.js';
 import { objectKey } from '../object-key.js';
 import { forEachLimit } from '../../lib/for-each-limit.js';
 import type { Sample } from '../../lib/sample.js';
@@ -289,8 +289,4 @@ async function fileCrc64(path: string, walked: { size: number; mtimeNs: bigint }
   const crc = new Crc64();
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) crc.update(chunk as Buffer);
   return unchanged(await lstat(path, { bigint: true })) ? crc.digest() : undefined;
-}
-
-function etagHex(etag: string): string {
-  return etag.replace(/"/g, '').toUpperCase();
 }
