@@ -301,7 +301,7 @@ export class FolderSync {
     watcher.on('error', (err: Error) => this.options.logger.warn('watcher error', { folder: this.name, error: err }));
     const degraded = watcher.status().degraded; // a fallback while starting happened before we listened
     if (degraded) this.degraded(degraded.message);
-    else if (!this.paused) this.options.store.daemon.setFolderHealth(this.name, this.folder.path, 'watching', `${watcher.backend} watcher`);
+    else this.recordHealth();
     this.options.logger.info('watching folder', { folder: this.name, path: this.folder.path, backend: watcher.backend });
   }
 

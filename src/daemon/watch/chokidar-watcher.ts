@@ -34,12 +34,11 @@ export class ChokidarWatcher implements WatchBackend {
     this.watcher = watcher;
     // A watch limit hit while the tree is being watched leaves it half-watched: fail the start.
     let ready = false;
-    let startFailure: Error | undefined;
+    let startFailure: unknown;
     watcher.on('error', (error: unknown) => {
       if (this.watcher !== watcher) return;
-      const err = error instanceof Error ? error : new Error(String(error));
-      if (!ready && watchLimitCode(err) !== undefined) startFailure ??= err;
-      else this.sink.fail(err);
+      if (!ready && watchLimitCode(error) !== undefined) startFailure ??= error;
+      else this.sink.fail(error);
     });
     await new Promise<void>((resolve) => watcher.once('ready', resolve));
     ready = true;

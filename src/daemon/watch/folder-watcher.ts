@@ -54,7 +54,7 @@ export type { SupervisedWatcher as FolderWatcher } from './supervised-watcher.js
 export interface WatchSink {
   event(kind: WatchEvent['kind'], relPath: string): void;
   /** A runtime failure of the backend (watch limits included). */
-  fail(error: Error): void;
+  fail(error: unknown): void;
   /** Events may have been lost (a deletion the backend cannot report): the owner should reconcile. */
   missed(): void;
 }

@@ -198,7 +198,7 @@ export class NativeWatcher implements WatchBackend {
       this.onEvents(null, await parcel.getEventsSince(this.root, snapshot, options));
       await this.catchUp(since);
     } catch (err) {
-      if (!this.closed) this.sink.fail(err instanceof Error ? err : new Error(String(err)));
+      if (!this.closed) this.sink.fail(err);
     } finally {
       rmSync(snapshot, { force: true });
       this.refreshing = false;

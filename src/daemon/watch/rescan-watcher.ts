@@ -63,7 +63,7 @@ export class RescanWatcher implements WatchBackend {
       const result = await this.walk();
       if (result !== undefined && !this.closed && this.options.rootPresent()) this.diff(result.snapshot, result.failedDirs);
     } catch (err) {
-      this.sink.fail(err instanceof Error ? err : new Error(String(err)));
+      this.sink.fail(err);
     } finally {
       this.schedule();
     }

@@ -169,7 +169,7 @@ export class SupervisedWatcher extends EventEmitter<FolderWatcherEvents> {
         this.batcher.flush(); // what it did see goes first
         this.emit('ready', this.running);
       },
-      fail: (error: Error) => {
+      fail: (error: unknown) => {
         if (!current()) return;
         const code = watchLimitCode(error);
         if (code !== undefined && this.running !== 'rescan') {
