@@ -354,10 +354,8 @@ export class FolderSync {
     if (live.length > 0) this.options.store.queue.observe(this.name, live, Date.now(), { keepPending: true });
     this.options.store.queue.observe(this.name, batch);
     // A file a walk queued held back has settled now: it is due (observe leaves an unchanged row as it is).
-    this.options.store.queue.release(
-      this.name,
-      batch.map((o) => o.relPath),
-    );
+    const settled = batch.map((o) => o.relPath);
+    this.options.store.queue.release(this.name, settled);
     this.options.onWork();
   }
 
