@@ -22,7 +22,10 @@ const MAX_CLAIM_AHEAD_PER_SLOT = 8;
 export interface SchedulerOptions {
   /** Files transferred at once (large ones: at most this many, less one while small files may run). */
   slots: number;
-  /** Small files (below largeFileBytes) in flight at once, default `slots`: their time is mostly round trips. */
+  /**
+   * Small files (below largeFileBytes) in flight at once, default `slots`. A small file's time is mostly its round trip,
+   * so files/s grows with the files in flight: at 30 ms, 64 give about 2,000 files/s where 4 give 130.
+   */
   smallSlots?: number;
   /** Files at least this big are "large"; they may hold at most slots - 1 slots, so small files never starve. */
   largeFileBytes: number;
