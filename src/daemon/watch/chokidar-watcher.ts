@@ -12,7 +12,6 @@ import { watchLimitCode } from './watch-limit.js';
  * no polling unless asked, no atomic/awaitWriteFinish (settling is the settle tracker's job).
  */
 export class ChokidarWatcher implements WatchBackend {
-  readonly name = 'chokidar' as const;
   private watcher: FSWatcher | undefined;
 
   constructor(

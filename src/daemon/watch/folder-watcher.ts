@@ -61,7 +61,6 @@ export interface WatchSink {
 
 /** One way of watching a folder. start() resolves once watching (a failure rejects it). */
 export interface WatchBackend {
-  readonly name: BackendName;
   start(): Promise<void>;
   close(): Promise<void>;
 }

@@ -45,7 +45,6 @@ const UNDELIVERED_MS = 2_000;
  * - an event under a directory we never heard of means that directory arrived unseen: we list it whole.
  */
 export class NativeWatcher implements WatchBackend {
-  readonly name = 'native' as const;
   private readonly dirs = new DirectorySet();
   private readonly ignore: string[];
   private subscription: AsyncSubscription | undefined;

@@ -30,7 +30,6 @@ function fingerprint(entry: WalkEntry): number {
  * every intervalMs and diffs against the previous walk. The first walk is the baseline (no events).
  */
 export class RescanWatcher implements WatchBackend {
-  readonly name = 'rescan' as const;
   private snapshot: Snapshot = { files: new Map(), dirs: new Set() };
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
