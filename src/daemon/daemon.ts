@@ -525,7 +525,9 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     for (const task of this.cronTasks.splice(0)) task.stop();
     if (this.stopping) return;
     const { reconcileSchedule, cleanupSchedule, verifySchedule } = this.config;
-    if (reconcileSchedule) this.cronTasks.push(cron.schedule(reconcileSchedule, () => void this.reconcileAll('scheduled')));
+    // FolderSync.reconcile never rejects: its errors are logged.
+    const reconcileAll = (): void => [...this.folders.values()].forEach((f) => void f.reconcile('scheduled'));
+    if (reconcileSchedule) this.cronTasks.push(cron.schedule(reconcileSchedule, reconcileAll));
     if (cleanupSchedule) this.cronTasks.push(cron.schedule(cleanupSchedule, () => void this.cleanUpStaleUploads()));
     if (verifySchedule) this.cronTasks.push(cron.schedule(verifySchedule, () => void this.scheduledVerify.run()));
   }
@@ -543,10 +545,6 @@ export class Daemon extends EventEmitter<DaemonEvents> {
         logger.warn('stale multipart upload cleanup failed; tried again at the next cleanup_schedule', { error: err as Error }),
       );
     }
-  }
-
-  async reconcileAll(reason: string): Promise<void> {
-    await Promise.all([...this.folders.values()].map((f) => f.reconcile(reason)));
   }
 
   /**
