@@ -30,7 +30,7 @@ export async function detectVersioning(
   stateDb: string,
   logger: Logger,
   signal?: AbortSignal,
-): Promise<Record<string, VersioningState>> {
+): Promise<void> {
   const found: Record<string, VersioningState> = {};
   for (const bucket of new Set(buckets)) {
     try {
@@ -56,5 +56,4 @@ export async function detectVersioning(
   } catch (err) {
     logger.warn('could not record the bucket versioning for status', { error: err as Error });
   }
-  return found;
 }

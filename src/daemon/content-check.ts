@@ -57,17 +57,3 @@ export async function contentDigests(
     closeSync(fd);
   }
 }
-
-/**
- * The "ambiguous change" check: a file whose size is what OSS already holds but whose mtime or
- * inode moved (touch, a restore, `cp -p`, an editor's save-by-rename) is hashed locally; if its
- * CRC-64 equals the verified object's, nothing needs uploading. Reading is far faster than
- * uploading, so this pays off whenever the content really is the same.
- *
- * Returns the file's fingerprint when the content is unchanged, undefined otherwise (including
- * when the file changed while it was being read).
- */
-export async function unchangedContent(file: FolderFile, remote: { size: number; crc64: string }): Promise<Fingerprint | undefined> {
-  const digests = await contentDigests(file, remote.size);
-  return digests?.crc64 === remote.crc64 ? digests.fingerprint : undefined;
-}

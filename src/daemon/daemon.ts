@@ -18,10 +18,9 @@ import { FolderSync } from './folder-sync.js';
 import type { Logger } from '../lib/logger.js';
 import { walkerFromEnv, type WalkerChoice } from './reconcile-walk/reconcile-walk.js';
 import { planReload } from './reload-plan.js';
-import { RunningTransfers } from './running-transfers.js';
 import { TimetableRunner } from './timetable-runner.js';
-import type { TransferScheduler } from './transfer-scheduler.js';
-import { buildScheduler, buildTransferStack, type TransferStack, type TransferStackParts } from './transfer-stack.js';
+import { TransferScheduler } from './transfer-scheduler.js';
+import { buildTransferStack, type TransferStack, type TransferStackParts } from './transfer-stack.js';
 import { ScheduledVerify, type VerifyAlert } from './scheduled-verify.js';
 import {
   abortOrphanedUploads,
@@ -38,8 +37,6 @@ export interface DaemonOptions {
   version: string;
   /** 'run' watches and runs until stopped; 'once' reconciles, drains the queue and reports idle. */
   mode: 'run' | 'once';
-  /** How reconciles walk folders; default OSS_SYNC_WALKER, else 'auto'. */
-  walker?: WalkerChoice;
   /** A stop asked for before start() returned (a signal): cuts short what start-up waits for. */
   stopSignal?: AbortSignal;
   /** Tests only: a ready storage in place of the OSS client, for tests of the logic above it. */
@@ -93,17 +90,12 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   private operatorPauses = new Set<string>();
   /** When each folder last finished a reconcile walk without error (epoch ms; the start-up walk included). */
   readonly lastReconciledAt = new Map<string, number>();
-  /**
-   * Retries no listener heard: boot resumes uploads before `run` attaches /metrics, and a retry then
-   * must still be counted. Kept until taken (at most a start-up's worth).
-   */
+  /** Retries no listener heard (boot resumes uploads before `run` attaches /metrics): kept until taken. */
   private unheardRetries: RetryEvent[] = [];
   /** When the last stale-upload cleanup finished (epoch ms), for /metrics. */
   lastCleanupAt: number | undefined;
   /** The first state database failure, if any: the daemon stops on it (see onStoreError). */
   storeFailure: Error | undefined;
-  /** Transfers this process is running, each cancellable on its own (a removed folder's). */
-  private readonly transfers = new RunningTransfers();
   /** Recorded multipart uploads nobody will resume, aborted while the daemon runs (not only at the next start). */
   private readonly orphans = new SingleFlight(() =>
     abortRecordedOrphans(this.cleanupContext()).catch((err: unknown) =>
@@ -143,10 +135,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   readonly timetable: TimetableRunner;
   /** One group commit for every worker this daemon builds (a reload replaces the worker, not this). */
   private readonly verified: VerifiedBatch;
-  /**
-   * concurrency.memory: every part buffer of every upload is paid from it. One for the daemon's life
-   * (a reload changes its limit) so uploads of the old and the new uploader count together.
-   */
+  /** concurrency.memory, paid for every part buffer: one for the daemon's life, so old and new uploaders count together. */
   readonly memory: MemoryBudget;
 
   private constructor(
@@ -171,7 +160,8 @@ export class Daemon extends EventEmitter<DaemonEvents> {
 
   /** Takes the instance lock, opens the state, resumes what was interrupted and starts working. */
   static async start(startOptions: DaemonOptions): Promise<Daemon> {
-    const options = { ...startOptions, walker: startOptions.walker ?? walkerFromEnv() }; // a bad value stops the start, named
+    // How reconciles walk folders: OSS_SYNC_WALKER, else 'auto'; a bad value stops the start, named.
+    const options = { ...startOptions, walker: walkerFromEnv() };
     const { config, logger } = options;
     logger.addSecrets([config.oss.accessKeySecret, config.oss.stsToken]);
     const lock = await InstanceLock.acquire(config.stateDb);
@@ -224,7 +214,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     this.operatorPauses = this.store.operatorPauses.folders(); // before the scheduler's first claim
     // Adoption's listings go out first, before the requests below: they run during the rest of the start-up and the
     // walks, and a folder's adoption waits for its own (a folder whose root is missing keeps its listing unused).
-    for (const folder of this.config.folders) void this.stack.serverSide.listFolder(folder);
+    for (const folder of this.config.folders) void this.stack.adoption.listFolder(folder);
     // Not awaited: a request per bucket must not hold up the start (it is only logged and shown).
     void detectVersioning(
       this.stack.storage,
@@ -234,10 +224,14 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       this.stopRequested.signal,
     );
     await abortOrphanedUploads(this.cleanupContext());
-    this.scheduler = buildScheduler(this.store, this.config, {
-      activeFolders: () => this.activeFolderNames(),
-      run: (row, signal) => this.transfers.run(row, signal, (cancel) => this.stack.worker.run(row, cancel)),
+    // Built once (its slots are the daemon's): each claimed row runs on the worker of the stack in force.
+    this.scheduler = new TransferScheduler(this.store.queue, {
+      slots: this.config.concurrency.files,
+      smallSlots: this.config.concurrency.smallFiles,
+      largeFileBytes: this.config.multipartThreshold,
       memory: this.memory,
+      activeFolders: () => this.activeFolderNames(),
+      run: (row, signal) => this.stack.worker.run(row, signal),
     });
     // Idle means nothing left to do, which is only known once every folder has been walked.
     let walked = false;
@@ -251,7 +245,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     for (const folder of this.config.folders) this.addFolder(folder);
     await this.timetable.apply(this.config.timetable); // before the first claim: a closed window starts nothing
     // Uploads start as the start-up walks queue files, not after the last walk (a big tree takes seconds).
-    this.scheduler.start();
+    this.scheduler.kick();
     await Promise.all([...this.folders.values()].map((f) => f.start()));
     walked = true;
     this.scheduler.kick();
@@ -364,9 +358,9 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       },
       onDeletesHeld: (name, held, limit) => this.emit('deletesHeld', name, held, limit),
       adoption: {
-        list: (f) => this.stack.serverSide.listFolder(f),
-        walked: (f, o) => this.stack.serverSide.adoptWalked(f, o),
-        adopt: (f) => this.stack.serverSide.adoptQueued(f),
+        list: (f) => this.stack.adoption.listFolder(f),
+        walked: (f, o) => this.stack.adoption.adoptWalked(f, o),
+        adopt: (f) => this.stack.adoption.adoptQueued(f),
       },
     });
     this.folders.set(folder.name, sync);
@@ -457,21 +451,15 @@ export class Daemon extends EventEmitter<DaemonEvents> {
 
   /** One line for `systemctl status`: counts only, never a path. */
   statusLine(): string {
-    const sum = { queued: 0, uploading: 0, verified: 0, failed: 0 };
     const configured = new Set(this.config.folders.map((f) => f.name));
-    for (const c of this.store.report.folderCounts()) {
-      if (!configured.has(c.folder)) continue;
-      sum.queued += c.queued;
-      sum.uploading += c.uploading;
-      sum.verified += c.verified;
-      sum.failed += c.failed;
-    }
+    const counts = this.store.report.folderCounts().filter((c) => configured.has(c.folder));
+    const sum = (state: 'queued' | 'uploading' | 'verified' | 'failed'): number => counts.reduce((n, c) => n + c[state], 0);
     const paused = this.unsyncedFolders().length;
     const rate = this.limiter.rate;
     const timetable = `${this.gate.isOpen ? '' : '; uploads closed (timetable)'}${rate === null ? '' : `; limited to ${(rate / 2 ** 20).toFixed(1)} MiB/s`}`;
     return (
       `${configured.size} folder(s)${paused > 0 ? ` (${paused} paused)` : ''}: ` +
-      `${sum.queued} queued, ${sum.uploading} uploading, ${sum.verified} uploaded, ${sum.failed} failed${timetable}`
+      `${sum('queued')} queued, ${sum('uploading')} uploading, ${sum('verified')} uploaded, ${sum('failed')} failed${timetable}`
     );
   }
 
@@ -537,7 +525,9 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     for (const task of this.cronTasks.splice(0)) task.stop();
     if (this.stopping) return;
     const { reconcileSchedule, cleanupSchedule, verifySchedule } = this.config;
-    if (reconcileSchedule) this.cronTasks.push(cron.schedule(reconcileSchedule, () => void this.reconcileAll('scheduled')));
+    // FolderSync.reconcile never rejects: its errors are logged.
+    const reconcileAll = (): void => [...this.folders.values()].forEach((f) => void f.reconcile('scheduled'));
+    if (reconcileSchedule) this.cronTasks.push(cron.schedule(reconcileSchedule, reconcileAll));
     if (cleanupSchedule) this.cronTasks.push(cron.schedule(cleanupSchedule, () => void this.cleanUpStaleUploads()));
     if (verifySchedule) this.cronTasks.push(cron.schedule(verifySchedule, () => void this.scheduledVerify.run()));
   }
@@ -555,10 +545,6 @@ export class Daemon extends EventEmitter<DaemonEvents> {
         logger.warn('stale multipart upload cleanup failed; tried again at the next cleanup_schedule', { error: err as Error }),
       );
     }
-  }
-
-  async reconcileAll(reason: string): Promise<void> {
-    await Promise.all([...this.folders.values()].map((f) => f.reconcile(reason)));
   }
 
   /**
@@ -616,7 +602,11 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     if (plan.remove.length > 0) this.store.operatorPauses.forgetAllBut(next.folders.map((f) => f.name));
     for (const name of plan.remove) this.operatorPauses.delete(name);
     // A removed folder's transfers stop before its uploads are aborted (see abortRemovedFolderUploads).
-    if (plan.remove.length > 0 && (await this.cancelTransfers(new Set(plan.remove))))
+    const removed = new Set(plan.remove);
+    const onWaiting = (transfers: number): void =>
+      logger.info('waiting for transfers of removed folders to stop', { folders: plan.remove, transfers });
+    // False if stop() came first: the scheduler's stop waits for them then.
+    if (removed.size > 0 && (await this.scheduler.cancelFolders(removed, this.stopRequested.signal, onWaiting)))
       await abortRemovedFolderUploads(this.cleanupContext());
     if (this.stopping) {
       logger.info('configuration reload cut short: the daemon is stopping', { folders: next.folders.length });
@@ -639,13 +629,6 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       removed: plan.remove.length,
     });
     this.scheduler.kick();
-  }
-
-  /** Cancels the removed folders' transfers and waits for them (false if stop() came first). */
-  private cancelTransfers(folders: ReadonlySet<string>): Promise<boolean> {
-    return this.transfers.cancelFolders(folders, this.stopRequested.signal, (transfers) =>
-      this.options.logger.info('waiting for transfers of removed folders to stop', { folders: [...folders], transfers }),
-    );
   }
 
   /** Takes no new work: what a reload or the start-up waits for is cut short, and every timer stops. */

@@ -301,7 +301,7 @@ export class FolderSync {
     watcher.on('error', (err: Error) => this.options.logger.warn('watcher error', { folder: this.name, error: err }));
     const degraded = watcher.status().degraded; // a fallback while starting happened before we listened
     if (degraded) this.degraded(degraded.message);
-    else if (!this.paused) this.options.store.daemon.setFolderHealth(this.name, this.folder.path, 'watching', `${watcher.backend} watcher`);
+    else this.recordHealth();
     this.options.logger.info('watching folder', { folder: this.name, path: this.folder.path, backend: watcher.backend });
   }
 
@@ -354,10 +354,8 @@ export class FolderSync {
     if (live.length > 0) this.options.store.queue.observe(this.name, live, Date.now(), { keepPending: true });
     this.options.store.queue.observe(this.name, batch);
     // A file a walk queued held back has settled now: it is due (observe leaves an unchanged row as it is).
-    this.options.store.queue.release(
-      this.name,
-      batch.map((o) => o.relPath),
-    );
+    const settled = batch.map((o) => o.relPath);
+    this.options.store.queue.release(this.name, settled);
     this.options.onWork();
   }
 

@@ -1,6 +1,7 @@
 import { lstatSync } from 'node:fs';
 import type { Fingerprint } from '../store/index.js';
 import { parentDir } from './watch/relative-path.js';
+import { lstatOrUndefined } from './watch/tree-walker.js';
 
 /** A file some watcher, walk or worker found missing, with the device the store recorded it on. */
 export interface MissingFile {
@@ -54,13 +55,8 @@ export function judgeRemovals(
   const dirDev = (relDir: string): bigint | null => {
     let dev = dirDevs.get(relDir);
     if (dev === undefined) {
-      dev = null;
-      try {
-        const stats = lstatSync(abs(relDir), { bigint: true, throwIfNoEntry: false });
-        if (stats?.isDirectory()) dev = stats.dev;
-      } catch {
-        // ENOTDIR, EACCES...: no directory we can vouch for
-      }
+      const stats = lstatOrUndefined(abs(relDir)); // unreadable: no directory we can vouch for
+      dev = stats?.isDirectory() ? stats.dev : null;
       dirDevs.set(relDir, dev);
     }
     return dev;
@@ -123,12 +119,8 @@ function isFile(absPath: string): boolean {
 
 /** The device of the file at absPath if it is the recorded one (same inode, size and mtime), else undefined. */
 function sameFileNow(absPath: string, recorded: RecordedFile): bigint | undefined {
-  try {
-    const stats = lstatSync(absPath, { bigint: true, throwIfNoEntry: false });
-    if (stats === undefined || !stats.isFile()) return undefined;
-    const same = stats.ino === recorded.ino && Number(stats.size) === recorded.size && stats.mtimeNs === recorded.mtimeNs;
-    return same ? stats.dev : undefined;
-  } catch {
-    return undefined;
-  }
+  const stats = lstatOrUndefined(absPath);
+  if (!stats?.isFile()) return undefined;
+  const same = stats.ino === recorded.ino && Number(stats.size) === recorded.size && stats.mtimeNs === recorded.mtimeNs;
+  return same ? stats.dev : undefined;
 }

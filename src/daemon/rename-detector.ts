@@ -5,13 +5,14 @@ import { failpointValue } from '../lib/failpoint.js';
 import { isDatabaseUnwritable, type FileRow, type Fingerprint, type RemovedFile, type StateStore } from '../store/index.js';
 import { choosePartSize, fileMeta, planParts, storageErrorCode, type ObjectRef, type ObjectStorage } from '../uploader/index.js';
 import type { Logger } from '../lib/logger.js';
+import { renameMemoryMs } from './delete-guard.js';
 
 export interface RenameDetectorOptions {
   store: StateStore;
   storage: ObjectStorage;
   logger: Logger;
-  /** How far back a vanished file can be the source of a copy. */
-  windowMs: () => number;
+  /** The settle window, which sets how far back a vanished file can be the source of a copy (renameMemoryMs). */
+  settleMs: number;
 }
 
 /** OSS copies objects up to 1 GiB with CopyObject; larger ones part by part (UploadPartCopy). */
@@ -41,7 +42,7 @@ export class RenameDetector {
     if (folder.encryption !== undefined || folder.tags !== undefined) return false;
     const fingerprint = fingerprintOf(row);
     const now = Date.now();
-    const source = this.o.store.removed.sourceFor(row.bucket, row.key, fingerprint, now - this.o.windowMs());
+    const source = this.o.store.removed.sourceFor(row.bucket, row.key, fingerprint, now - renameMemoryMs(this.o.settleMs));
     if (!source) return false;
     const pendingDelete = this.o.store.queue.find(source.folder, source.relPath);
     const dueAt = pendingDelete?.state === 'deleting' ? pendingDelete.nextAttemptAt : undefined;

@@ -2,7 +2,7 @@ import type { Config } from '../config/index.js';
 import { isDatabaseUnwritable, type StateStore } from '../store/index.js';
 import type { ObjectStorage } from '../uploader/index.js';
 import type { Logger } from '../lib/logger.js';
-import { verifyFolders, type VerifyAllResult } from './verify/verify-all.js';
+import { verifyFolders } from './verify/verify-all.js';
 import { MISMATCH_KINDS } from './verify/verify-folder.js';
 
 export interface ScheduledVerifyContext {
@@ -38,11 +38,11 @@ export class ScheduledVerify {
     private readonly onStoreFailure: (err: Error) => void,
   ) {}
 
-  async run(): Promise<VerifyAllResult | undefined> {
+  async run(): Promise<void> {
     const { config, store, storage, logger, signal } = this.context();
     if (this.running) {
       logger.info('scheduled verify skipped: the previous one is still running');
-      return undefined;
+      return;
     }
     this.running = true;
     try {
@@ -62,7 +62,7 @@ export class ScheduledVerify {
       const checked = result.folders.reduce((n, f) => n + f.checksummed, 0);
       if (result.ok) {
         logger.info('scheduled verify: all well', { folders: result.folders.length, checkedByCrc64: checked });
-        return result;
+        return;
       }
       const findings = result.folders.flatMap((f) =>
         f.findings
@@ -79,11 +79,9 @@ export class ScheduledVerify {
         foldersNotChecked: result.errors,
         findings: findings.slice(0, ALERT_FINDINGS),
       });
-      return result;
     } catch (err) {
       if (isDatabaseUnwritable(err)) this.onStoreFailure(err as Error);
       else logger.warn('scheduled verify failed; tried again at the next verify_schedule', { error: err as Error });
-      return undefined;
     } finally {
       this.running = false;
     }

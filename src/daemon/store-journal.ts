@@ -2,18 +2,14 @@ import type { StateStore, FileRow } from '../store/index.js';
 import type { RecordedUpload, UploadJournal, UploadOutcome } from '../uploader/journal.js';
 import type { VerifiedBatch } from './verified-batch.js';
 
-export interface LiveFile {
-  /** The file grew during its upload (a prefix snapshot went up): when its next try is due. */
-  nextTryAt: () => number;
-}
-
 /**
  * The uploader's journal for one claimed file, kept in the state database. Each method is one
  * committed transaction when it returns (see src/uploader/journal.ts for the contract); with a
  * group commit, fileUploaded commits with the other files finished about the same time and its
  * promise resolves once that commit is done.
  */
-export function storeJournal(store: StateStore, row: FileRow, group?: VerifiedBatch, live?: LiveFile): UploadJournal {
+/** `nextTryAt`: when a file that grew during its upload (a prefix snapshot went up) is tried next. */
+export function storeJournal(store: StateStore, row: FileRow, group?: VerifiedBatch, nextTryAt?: () => number): UploadJournal {
   // Whether the row may still hold remote checksums (as claimed; only this worker records them for it).
   let remoteKnown = row.remoteEtag !== null || row.remoteCrc64 !== null || row.remoteSize !== null;
   return {
@@ -38,18 +34,12 @@ export function storeJournal(store: StateStore, row: FileRow, group?: VerifiedBa
       remoteKnown = false;
     },
     fileUploaded(outcome: UploadOutcome): void | Promise<void> {
-      const result = {
-        bucket: outcome.bucket,
-        key: outcome.key,
-        etag: outcome.etag,
-        crc64: outcome.crc64,
-        fingerprint: outcome.fingerprint,
-        ...(outcome.uploadId ? { uploadId: outcome.uploadId } : {}),
-      };
+      const { bucket, key, etag, crc64, fingerprint, uploadId } = outcome;
+      const result = { bucket, key, etag, crc64, fingerprint, ...(uploadId ? { uploadId } : {}) };
       if (outcome.prefixSnapshot) {
         // Not done: the row stays queued for the newer bytes (see FileQueue.markSnapshot). Rare, so
         // committed on its own rather than in the group.
-        store.queue.markSnapshot(row.id, row.generation, result, live?.nextTryAt() ?? Date.now());
+        store.queue.markSnapshot(row.id, row.generation, result, nextTryAt?.() ?? Date.now());
         return;
       }
       if (group) return group.add({ id: row.id, generation: row.generation, result });

@@ -49,7 +49,7 @@ export class SystemdNotifier {
   /** READY=1 with the first status line; starts the status updates and the watchdog pings. */
   ready(): Promise<void> {
     if (!this.socket) return Promise.resolve();
-    const sent = this.send(['READY=1', `STATUS=${this.o.status()}`]);
+    const sent = this.send(() => ['READY=1', `STATUS=${this.o.status()}`]);
     this.timers.push(
       setInterval(() => this.sendOnce('status', () => [`STATUS=${this.o.status()}`]), this.o.statusEveryMs ?? 30_000).unref(),
     );
@@ -66,26 +66,26 @@ export class SystemdNotifier {
   stopping(): Promise<void> {
     for (const t of this.timers.splice(0)) clearInterval(t);
     if (!this.socket) return Promise.resolve();
-    return this.send(['STOPPING=1', 'STATUS=stopping: letting in-flight parts finish']);
+    return this.send(() => ['STOPPING=1', 'STATUS=stopping: letting in-flight parts finish']);
   }
 
   /** A periodic message, unless the previous one of its kind is still waiting its turn. */
   private sendOnce(kind: 'status' | 'ping', fields: () => string[]): void {
     if (this.queued.has(kind)) return;
     this.queued.add(kind);
-    void this.send([], () => {
+    void this.send(() => {
       this.queued.delete(kind);
       return fields();
     });
   }
 
-  /** Messages go out one at a time, in order (READY before the first ping). Never rejects. */
-  private send(fields: string[], late?: () => string[]): Promise<void> {
+  /** Messages go out one at a time, in order (READY before the first ping), their fields taken as each is sent. Never rejects. */
+  private send(fields: () => string[]): Promise<void> {
     this.sending = this.sending.then(
       () =>
         new Promise<void>((done) => {
           // A status line holds file counts, never a path or a secret; a newline would start a new field.
-          const clean = (late ? late() : fields).map((f) => f.replace(/[\r\n]+/g, ' '));
+          const clean = fields().map((f) => f.replace(/[\r\n]+/g, ' '));
           if (clean.length === 0) return done();
           execFile(this.o.program ?? 'systemd-notify', clean, { env: { NOTIFY_SOCKET: this.socket, PATH: process.env.PATH } }, (err) => {
             if (err) this.reportFailure(err);

@@ -30,10 +30,6 @@ export interface TimetableChange {
 const LOOKBACK_MS = 8 * 86_400_000;
 const MINUTE_MS = 60_000;
 
-function sameState(a: TimetableState, b: TimetableState): boolean {
-  return a.uploadsOpen === b.uploadsOpen && a.bandwidth === b.bandwidth;
-}
-
 export class Timetable {
   /** Created, never started: used for match() only (the runner schedules its own). */
   private readonly matchers: { entry: TimetableEntry; task: ScheduledTask }[];
@@ -86,7 +82,7 @@ export class Timetable {
           bandwidth: entry.bandwidth === undefined ? next.bandwidth : entry.bandwidth,
         };
       }
-      if (!sameState(next, state)) return { at: minute, state: next };
+      if (next.uploadsOpen !== state.uploadsOpen || next.bandwidth !== state.bandwidth) return { at: minute, state: next };
       state = next;
     }
     return undefined;

@@ -23,9 +23,8 @@ export interface SchedulerOptions {
   /** Files transferred at once (large ones: at most this many, less one while small files may run). */
   slots: number;
   /**
-   * Small files (below largeFileBytes) in flight at once, default `slots`. Far more than `slots` pays
-   * on a real link: a small file's time is mostly the request's round trip, not bytes or CPU, so
-   * files/s grows with the files in flight (64 at 30 ms: about 2,000 files/s where 4 give 130).
+   * Small files (below largeFileBytes) in flight at once, default `slots`. A small file's time is mostly its round trip,
+   * so files/s grows with the files in flight: at 30 ms, 64 give about 2,000 files/s where 4 give 130.
    */
   smallSlots?: number;
   /** Files at least this big are "large"; they may hold at most slots - 1 slots, so small files never starve. */
@@ -89,11 +88,7 @@ export class TransferScheduler extends EventEmitter<SchedulerEvents> {
     setMaxListeners(0, this.abort.signal);
   }
 
-  start(): void {
-    this.kick();
-  }
-
-  /** New work may be due: look at the queue soon (coalesced into one pass per tick). */
+  /** New work may be due (or the first look at the queue): look soon, coalesced into one pass per tick. */
   kick(): void {
     if (!this.stopping) this.schedulePump();
   }
@@ -195,10 +190,8 @@ export class TransferScheduler extends EventEmitter<SchedulerEvents> {
   }
 
   /**
-   * How many small files to claim ahead: about as many as finished in the last 50-100 ms (they will
-   * start within that long), at least one per slot. Thousands of small files a second then cost one
-   * claim transaction per few dozen files, while on a slow link status does not list files as
-   * uploading long before they move.
+   * How many small files to claim ahead: about as many as finished in the last 50-100 ms, at least one
+   * per slot: one claim transaction per few dozen files, and on a slow link none listed as uploading long before they move.
    */
   private claimAhead(): number {
     const slots = this.totalSlots;
@@ -247,7 +240,11 @@ export class TransferScheduler extends EventEmitter<SchedulerEvents> {
     const unpaid = row.state === 'uploading' && !this.isLarge(row) && row.size <= UNBUDGETED_PUT_BYTES;
     const bytes = memory && unpaid ? Math.min(row.size, memory.limitBytes) : 0;
     if (bytes > 0 && !memory!.tryAcquire(bytes)) return false;
-    const entry: Running = { row, done: Promise.resolve(), slotReleased: false };
+    // Its own signal, fired by stop() or cancelFolders(): a removed folder's transfers stop without the others.
+    const cancel = new AbortController();
+    const onStop = (): void => cancel.abort(this.abort.signal.reason);
+    this.abort.signal.addEventListener('abort', onStop, { once: true });
+    const entry: Running = { row, cancel, done: Promise.resolve(), slotReleased: false };
     /** Invariant: runs once per row, when its slot frees; only then are its bytes given back. */
     const freeSlot = (verified: boolean): void => {
       if (entry.slotReleased) return;
@@ -259,7 +256,7 @@ export class TransferScheduler extends EventEmitter<SchedulerEvents> {
     };
     this.running.set(row.id, entry);
     entry.done = this.options
-      .run(row, this.abort.signal)
+      .run(row, cancel.signal)
       .then((result) => {
         if (!result) return undefined;
         freeSlot(true);
@@ -269,12 +266,36 @@ export class TransferScheduler extends EventEmitter<SchedulerEvents> {
         this.emit('error', err instanceof Error ? err : new Error(String(err)));
       })
       .finally(() => {
+        this.abort.signal.removeEventListener('abort', onStop);
         this.running.delete(row.id);
         if (entry.slotReleased)
           this.kick(); // idle is judged once nothing runs
         else freeSlot(false); // failed, put back or a remote delete
       });
     return true;
+  }
+
+  /**
+   * Cancels the transfers of the given folders and waits until each has settled (the worker then
+   * puts an unfinished upload back in the queue, its record kept). Returns false if `stopSignal`
+   * fires first: stop() then waits for them, within the shutdown grace.
+   */
+  async cancelFolders(folders: ReadonlySet<string>, stopSignal: AbortSignal, onWaiting: (transfers: number) => void): Promise<boolean> {
+    const running = [...this.running.values()].filter((r) => folders.has(r.row.folder));
+    if (running.length === 0) return true;
+    for (const r of running) r.cancel.abort(new Error('folder removed from the config'));
+    onWaiting(running.length);
+    let onStop: (() => void) | undefined;
+    const stopped = new Promise<false>((resolve) => {
+      onStop = () => resolve(false);
+      if (stopSignal.aborted) onStop();
+      else stopSignal.addEventListener('abort', onStop, { once: true });
+    });
+    try {
+      return await Promise.race([Promise.allSettled(running.map((r) => r.done)).then(() => true), stopped]);
+    } finally {
+      if (onStop) stopSignal.removeEventListener('abort', onStop);
+    }
   }
 
   /** A slot came free. A claimed-ahead file waits: start it now rather than a loop turn later. */
@@ -296,6 +317,7 @@ export class TransferScheduler extends EventEmitter<SchedulerEvents> {
 
 interface Running {
   row: FileRow;
+  cancel: AbortController;
   /** Settles once the row is no longer this scheduler's: its run and its commit are over. */
   done: Promise<void>;
   /** Its slot (and memory) went to the next file: its network work is over. */

@@ -1,5 +1,4 @@
 import type { Config } from '../config/index.js';
-import type { StateStore } from '../store/index.js';
 import {
   createOssStorage,
   defaultRetryPolicy,
@@ -15,8 +14,8 @@ import {
   type UploadGate,
 } from '../uploader/index.js';
 import { buildCredentialsProvider } from './credentials/build-provider.js';
-import { TransferScheduler, type TaskRunner } from './transfer-scheduler.js';
-import { ServerSideTransfer } from './server-side-transfer.js';
+import { Adoption } from './adoption.js';
+import { RenameDetector } from './rename-detector.js';
 import { TransferWorker, type TransferWorkerOptions } from './transfer-worker.js';
 
 /** Sockets beyond the body requests in flight: heads, lists, completes and deletes alongside them. */
@@ -47,8 +46,8 @@ export interface TransferStack {
   credentials: CredentialsProvider;
   storage: ObjectStorage;
   worker: TransferWorker;
-  /** Adoption and server-side renames: what OSS may hold without an upload. */
-  serverSide: ServerSideTransfer;
+  /** At start-up, what OSS already holds at a new folder's keys is recorded, not uploaded. */
+  adoption: Adoption;
 }
 
 /**
@@ -93,16 +92,16 @@ export function buildTransferStack(c: Config, parts: TransferStackParts): Transf
   });
   // The worker takes the parts it needs (TransferWorkerOptions); a file changing under its upload is
   // tried again after the settle window.
-  const serverSide = new ServerSideTransfer({ store: parts.store, storage, logger, settleMs: c.settleMs });
+  const renames = new RenameDetector({ store: parts.store, storage, logger, settleMs: c.settleMs });
   const worker = new TransferWorker({
     ...parts,
     uploader,
     storage,
-    serverSide: (row, folder) => serverSide.run(row, folder),
+    serverSide: (row, folder) => renames.tryCopy(row, folder),
     maxAttempts: c.maxAttempts,
     liveBackoffBaseMs: Math.max(1_000, c.settleMs),
   });
-  return { credentials, storage, worker, serverSide };
+  return { credentials, storage, worker, adoption: new Adoption({ store: parts.store, storage, logger }) };
 }
 
 /** The config settings a transfer stack is built from: a reload rebuilds it when one of them changed. */
@@ -118,23 +117,4 @@ export function transferStackSettings(c: Config): unknown[] {
     c.maxAttempts,
     c.settleMs,
   ];
-}
-
-/**
- * The scheduler on top of the stack: built once (its slots are the daemon's), it runs each claimed
- * row on whatever worker `run` hands it to, so a rebuilt stack takes the next row.
- */
-export function buildScheduler(
-  store: StateStore,
-  c: Config,
-  { activeFolders, run, memory }: { activeFolders: () => readonly string[]; run: TaskRunner; memory: MemoryBudget },
-): TransferScheduler {
-  return new TransferScheduler(store.queue, {
-    slots: c.concurrency.files,
-    smallSlots: c.concurrency.smallFiles,
-    largeFileBytes: c.multipartThreshold,
-    memory,
-    activeFolders,
-    run,
-  });
 }

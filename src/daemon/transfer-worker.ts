@@ -16,7 +16,7 @@ import {
   type UploadOutcome,
   type ObjectStorage,
 } from '../uploader/index.js';
-import { unchangedContent } from './content-check.js';
+import { contentDigests } from './content-check.js';
 import { LiveStreaks } from './live-backoff.js';
 import type { Logger } from '../lib/logger.js';
 import { objectKey } from './object-key.js';
@@ -45,8 +45,8 @@ export interface TransferWorkerOptions {
   outlastOutages: boolean;
   /** Group commit of finished files; one per daemon, so a worker replaced by a reload leaves none behind. */
   verified: VerifiedBatch;
-  /** The first back-off of a file found changing during its upload (doubling while it stays live); default 2 s. */
-  liveBackoffBaseMs?: number;
+  /** The first back-off of a file found changing during its upload (doubling while it stays live). */
+  liveBackoffBaseMs: number;
   /** Called when a folder hits an error that every file of it would hit (bad credentials, no bucket). */
   onFatal: (folder: string, err: Error) => void;
   /** Where a state database that refused a write becomes fatal; any other error is thrown on. */
@@ -68,7 +68,7 @@ export class TransferWorker {
   private readonly live: LiveStreaks;
 
   constructor(private readonly options: TransferWorkerOptions) {
-    this.live = new LiveStreaks(options.liveBackoffBaseMs ?? 2_000);
+    this.live = new LiveStreaks(options.liveBackoffBaseMs);
     options.uploader.on('progress', (e) => {
       const id = this.inFlight.get(`${e.bucket}/${e.key}`);
       // All bytes done: marking the file verified records that, one write instead of two.
@@ -101,16 +101,18 @@ export class TransferWorker {
 
   private async upload(row: FileRow, folder: FolderConfig, signal: AbortSignal): Promise<TaskDone | void> {
     const localPath = join(folder.path, row.relPath);
+    // The ambiguous change: the size OSS holds, but the mtime or inode moved (touch, `cp -p`, a save by
+    // rename). Reading is far faster than uploading: the same CRC-64 as the verified object, nothing to send.
     if (row.remoteCrc64 !== null && row.remoteEtag !== null && row.remoteSize === row.size) {
       const file = { path: localPath, root: folder.path, expected: { dev: row.dev, ino: row.ino } };
-      const same = await unchangedContent(file, { size: row.remoteSize, crc64: row.remoteCrc64 }).catch(() => undefined);
-      if (same) {
+      const digests = await contentDigests(file, row.remoteSize).catch(() => undefined); // undefined: changed while read
+      if (digests?.crc64 === row.remoteCrc64) {
         this.options.store.queue.markVerified(row.id, row.generation, {
           bucket: row.bucket,
           key: row.key,
           etag: row.remoteEtag,
           crc64: row.remoteCrc64,
-          fingerprint: same,
+          fingerprint: digests.fingerprint,
         });
         this.options.logger.info('content unchanged (only mtime or inode moved); nothing to upload', {
           folder: row.folder,
@@ -128,7 +130,7 @@ export class TransferWorker {
         localPath,
         bucket: row.bucket,
         key: row.key,
-        journal: storeJournal(this.options.store, row, this.options.verified, { nextTryAt: () => this.live.nextTryAt(row.id) }),
+        journal: storeJournal(this.options.store, row, this.options.verified, () => this.live.nextTryAt(row.id)),
         partSize: folder.partSize,
         ...(folder.storageClass ? { storageClass: folder.storageClass } : {}),
         encryption: folder.encryption,

@@ -131,7 +131,6 @@ export interface StaleUploadOptions {
   olderThanMs: number;
   /** List what would be aborted; send no request that changes anything. */
   dryRun: boolean;
-  now?: number;
 }
 
 /**
@@ -146,28 +145,24 @@ export interface StaleUploadOptions {
  * - one recorded for a file that is gone (an orphan) is aborted at any age, then forgotten.
  */
 export async function cleanUpStaleUploads(ctx: CleanupContext, options: StaleUploadOptions): Promise<StaleUploadEntry[]> {
-  const now = options.now ?? Date.now();
+  const now = Date.now();
   const entries: StaleUploadEntry[] = [];
   for (const folder of ctx.folders) {
     if (ctx.stopSignal.aborted) break;
     const listed = await ctx.storage.listMultipartUploads(folder.bucket, folder.prefix, { signal: ctx.stopSignal });
     for (const u of listed) {
-      const entry: StaleUploadEntry = {
-        folder: folder.name,
-        bucket: folder.bucket,
-        ...u,
-        parts: undefined,
-        bytes: undefined,
-        ...judge(ctx, u, now, options.olderThanMs),
-      };
       const parts = await ctx.storage
         .listParts({ bucket: folder.bucket, key: u.key }, u.uploadId, { signal: ctx.stopSignal })
         .catch(() => undefined);
-      if (parts) {
-        entry.parts = parts.length;
-        entry.bytes = parts.reduce((sum, p) => sum + p.size, 0);
-      }
-      entries.push(entry);
+      const bytes = parts?.reduce((sum, p) => sum + p.size, 0);
+      entries.push({
+        folder: folder.name,
+        bucket: folder.bucket,
+        ...u,
+        parts: parts?.length,
+        bytes,
+        ...judge(ctx, u, now, options.olderThanMs),
+      });
     }
   }
   if (options.dryRun) return entries;

@@ -36,7 +36,7 @@ describe('a step of the wall clock', () => {
           store.queue.markVerified(row.id, row.generation, { bucket: row.bucket, key: row.key, etag: '"E"', crc64: '1', fingerprint: row });
       },
     });
-    scheduler.start();
+    scheduler.kick();
     return { runs: () => runs };
   }
 

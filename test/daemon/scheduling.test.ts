@@ -96,7 +96,7 @@ describe('TransferScheduler slots', () => {
       },
     });
     scheduler.on('idle', () => (idle = true));
-    scheduler.start();
+    scheduler.kick();
     await waitFor(() => started.includes('b'), { what: 'b started while a waits for its commit' });
     expect(started).toEqual(['a', 'b']); // a, still settling, was not claimed again
     expect(scheduler.runningCount).toBe(1);
@@ -125,7 +125,7 @@ describe('TransferScheduler slots', () => {
         }),
     });
     try {
-      scheduler.start();
+      scheduler.kick();
       await waitFor(() => listening === 12, { what: '12 transfers running' });
       await scheduler.stop(1000);
       await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
@@ -148,7 +148,7 @@ describe('TransferScheduler slots', () => {
       run: () => new Promise<void>((resolve) => (finishFirst = resolve)),
     });
     const uploading = (): number => names.filter((n) => store.queue.find('f', n)?.state === 'uploading').length;
-    scheduler.start();
+    scheduler.kick();
     await waitFor(() => uploading() > 1, { what: 'a file running and others claimed ahead' });
     active = []; // e.g. the folder's disk was unmounted
     scheduler.kick();

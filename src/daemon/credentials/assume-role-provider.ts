@@ -17,16 +17,17 @@ function percentEncode(text: string): string {
   return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
-/**
- * Alibaba Cloud's RPC signature (version 1.0, HMAC-SHA1): sign
- * METHOD & %2F & enc(sorted enc(k)=enc(v) joined by &) with secret + '&'. Exported for its test.
- */
-export function signRpcQuery(method: string, params: Record<string, string>, secret: string): string {
-  const canonical = Object.keys(params)
+/** The parameters sorted by name, each enc(k)=enc(v), joined by &: the query, and what is signed. */
+function canonicalQuery(params: Record<string, string>): string {
+  return Object.keys(params)
     .sort()
     .map((k) => `${percentEncode(k)}=${percentEncode(params[k]!)}`)
     .join('&');
-  const stringToSign = `${method}&${percentEncode('/')}&${percentEncode(canonical)}`;
+}
+
+/** Alibaba Cloud's RPC signature (version 1.0, HMAC-SHA1) of METHOD & %2F & enc(canonical query), keyed secret + '&'. */
+export function signRpcQuery(method: string, params: Record<string, string>, secret: string): string {
+  const stringToSign = `${method}&${percentEncode('/')}&${percentEncode(canonicalQuery(params))}`;
   return createHmac('sha1', `${secret}&`).update(stringToSign).digest('base64');
 }
 
@@ -49,10 +50,7 @@ export function assumeRoleProvider(base: CredentialsProvider, o: AssumeRoleOptio
     };
     if (o.policy !== undefined) params.Policy = o.policy;
     if (baseCredentials.securityToken !== undefined) params.SecurityToken = baseCredentials.securityToken;
-    params.Signature = signRpcQuery('GET', params, baseCredentials.accessKeySecret);
-    const query = Object.entries(params)
-      .map(([k, v]) => `${percentEncode(k)}=${percentEncode(v)}`)
-      .join('&');
+    const query = `${canonicalQuery(params)}&Signature=${percentEncode(signRpcQuery('GET', params, baseCredentials.accessKeySecret))}`;
     const text = await httpText('assume_role', `${o.stsEndpoint.replace(/\/+$/, '')}/?${query}`);
     return credentialsFromJson(text, 'assume_role', 'Credentials');
   };

@@ -1,5 +1,4 @@
 import type { OssConfig } from '../../config/index.js';
-import type { CredentialsSource } from '../../config/types.js';
 import { staticCredentials } from '../../uploader/index.js';
 import type { CredentialsProvider, RefreshOptions } from '../../uploader/index.js';
 import { assumeRoleProvider } from './assume-role-provider.js';
@@ -10,10 +9,7 @@ import { processProvider } from './process-provider.js';
 
 /** The provider oss.credentials names; absent or static: the config's keys, as before. */
 export function buildCredentialsProvider(oss: OssConfig, options: RefreshOptions = {}): CredentialsProvider {
-  return fromSource(oss.credentials ?? { provider: 'static' }, oss, options);
-}
-
-function fromSource(source: CredentialsSource, oss: OssConfig, options: RefreshOptions): CredentialsProvider {
+  const source = oss.credentials ?? { provider: 'static' };
   switch (source.provider) {
     case 'static':
       return staticCredentials({
@@ -30,6 +26,6 @@ function fromSource(source: CredentialsSource, oss: OssConfig, options: RefreshO
     case 'ecs_ram_role':
       return ecsRamRoleProvider(source, options);
     case 'assume_role':
-      return assumeRoleProvider(fromSource(source.base, oss, options), source, options);
+      return assumeRoleProvider(buildCredentialsProvider({ ...oss, credentials: source.base }, options), source, options);
   }
 }

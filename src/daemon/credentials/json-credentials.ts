@@ -13,10 +13,7 @@ export function credentialsFromJson(text: string, provider: string, field?: stri
   } catch {
     throw new CredentialsFetchError(`the ${provider} provider answered malformed JSON`);
   }
-  return credentialsFromObject(field === undefined ? data : (data as Record<string, unknown> | null)?.[field], provider);
-}
-
-function credentialsFromObject(data: unknown, provider: string): OssCredentials {
+  if (field !== undefined) data = (data as Record<string, unknown> | null)?.[field];
   if (typeof data !== 'object' || data === null || Array.isArray(data))
     throw new CredentialsFetchError(`the ${provider} provider answered JSON that is not an object`);
   const v = data as Record<string, unknown>;

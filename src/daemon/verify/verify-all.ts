@@ -1,16 +1,9 @@
 import type { Config, FolderConfig } from '../../config/index.js';
 import type { StateStore } from '../../store/index.js';
 import type { ObjectStorage } from '../../uploader/index.js';
-import type { Sample } from '../../lib/sample.js';
-import { MISMATCH_KINDS, verifyFolder, type FolderVerification, type VersionCounts } from './verify-folder.js';
+import { MISMATCH_KINDS, verifyFolder, type FolderVerification, type VerifyOptions, type VersionCounts } from './verify-folder.js';
 
-export interface VerifyAllOptions {
-  checksum: boolean;
-  deep: boolean;
-  sample?: Sample;
-  requeue: boolean;
-  signal?: AbortSignal;
-}
+export type VerifyAllOptions = Pick<VerifyOptions, 'checksum' | 'deep' | 'sample' | 'requeue' | 'signal'>;
 
 export interface VerifyAllResult {
   folders: FolderVerification[];
@@ -34,25 +27,17 @@ export async function verifyFolders(
   const results: FolderVerification[] = [];
   const errors: VerifyAllResult['errors'] = [];
   const versioning = new Map<string, Promise<string | undefined>>();
-  const versioningOf = (bucket: string): Promise<string | undefined> => {
-    if (!versioning.has(bucket)) versioning.set(bucket, deps.storage.getVersioning(bucket));
-    return versioning.get(bucket)!;
-  };
   for (const folder of folders) {
     try {
       const result = await verifyFolder(folder, {
+        ...o,
         storage: deps.storage,
         records: deps.store.verify,
         ignore: config.ignore,
         ignoreAbsolute: [config.stateDb, `${config.stateDb}.lock`],
-        checksum: o.checksum,
-        deep: o.deep,
-        ...(o.sample ? { sample: o.sample } : {}),
         parallel: Math.max(4, config.concurrency.files * 2),
-        requeue: o.requeue,
-        ...(o.signal ? { signal: o.signal } : {}),
       });
-      const versions = await versionCounts(deps.storage, folder.bucket, folder.prefix, versioningOf);
+      const versions = await versionCounts(deps.storage, folder.bucket, folder.prefix, versioning);
       results.push(versions ? { ...result, versions } : result);
     } catch (err) {
       errors.push({ folder: folder.name, error: (err as Error).message });
@@ -67,16 +52,17 @@ export async function verifyFolders(
 /**
  * Counts a folder's noncurrent versions and delete markers (one ListObjectVersions pass) when its
  * bucket has versioning; undefined for a bucket that never had it, or when the key may not ask
- * (verify's own checks do not depend on it). `versioningOf` is asked once per bucket by the caller.
+ * (verify's own checks do not depend on it). `versioning` keeps each bucket's answer: one request per bucket.
  */
 async function versionCounts(
   storage: ObjectStorage,
   bucket: string,
   prefix: string,
-  versioningOf: (bucket: string) => Promise<string | undefined>,
+  versioning: Map<string, Promise<string | undefined>>,
 ): Promise<VersionCounts | undefined> {
+  if (!versioning.has(bucket)) versioning.set(bucket, storage.getVersioning(bucket));
   try {
-    if ((await versioningOf(bucket)) === undefined) return undefined;
+    if ((await versioning.get(bucket)) === undefined) return undefined;
     const versions = await storage.listObjectVersions(bucket, prefix);
     return {
       noncurrent: versions.filter((v) => !v.deleteMarker && !v.isLatest).length,

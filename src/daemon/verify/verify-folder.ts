@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { FolderConfig } from '../../config/index.js';
 import { Crc64 } from '../../lib/crc64.js';
 import type { RecordedFile, VerifyRecords } from '../../store/index.js';
-import { listObjects, type ListedObject, type ObjectStorage } from '../../uploader/index.js';
+import { etagHex, listObjects, type ListedObject, type ObjectStorage } from '../../uploader/index.js';
 import { objectKey } from '../object-key.js';
 import { forEachLimit } from '../../lib/for-each-limit.js';
 import type { Sample } from '../../lib/sample.js';
@@ -183,14 +183,8 @@ export async function verifyFolder(folder: FolderConfig, o: VerifyOptions): Prom
 function settleDaemonWork(folder: string, records: VerifyRecords, first: Map<string, RecordedFile>, findings: Finding[]): void {
   const suspects = findings.filter((f) => MISMATCH_KINDS.has(f.kind));
   if (suspects.length === 0) return;
-  const now = new Map(
-    records
-      .filesAt(
-        folder,
-        suspects.map((f) => f.relPath),
-      )
-      .map((r) => [r.relPath, r]),
-  );
+  const paths = suspects.map((f) => f.relPath);
+  const now = new Map(records.filesAt(folder, paths).map((r) => [r.relPath, r]));
   for (const finding of suspects) {
     const before = first.get(finding.relPath);
     const after = now.get(finding.relPath);
@@ -207,19 +201,21 @@ async function checksumOne(folder: FolderConfig, o: VerifyOptions, file: WalkEnt
     o.storage.head({ bucket: row.bucket, key: row.key }, { signal: o.signal }),
     fileCrc64(path, file),
   ]);
-  const base = { relPath: file.relPath, key: row.key };
-  if (!info) return { ...base, kind: 'lost', detail: 'recorded as uploaded, but the object is gone', requeueable: true };
-  if (local === undefined) return { ...base, kind: 'pending', detail: 'changed while being checked', requeueable: false };
+  const found = (kind: FindingKind, detail: string, requeueable: boolean): Finding => ({
+    kind,
+    relPath: file.relPath,
+    key: row.key,
+    detail,
+    requeueable,
+  });
+  if (!info) return found('lost', 'recorded as uploaded, but the object is gone', true);
+  if (local === undefined) return found('pending', 'changed while being checked', false);
   if (info.crc64 === local) return undefined;
   if (row.remoteCrc64 !== null && info.crc64 === row.remoteCrc64) {
-    return {
-      ...base,
-      kind: 'local-differs',
-      detail: `local CRC-64 ${local} differs from the object's ${info.crc64} though size and mtime did not change (bit rot?); restore it, or touch it to upload it`,
-      requeueable: false,
-    };
+    const why = `local CRC-64 ${local} differs from the object's ${info.crc64} though size and mtime did not change (bit rot?)`;
+    return found('local-differs', `${why}; restore it, or touch it to upload it`, false);
   }
-  return { ...base, kind: 'replaced', detail: `object's CRC-64 is ${info.crc64 ?? 'absent'}, the file's ${local}`, requeueable: true };
+  return found('replaced', `object's CRC-64 is ${info.crc64 ?? 'absent'}, the file's ${local}`, true);
 }
 
 /** --deep for one file: the object read back whole, its CRC-64 computed as it streams. */
@@ -231,23 +227,16 @@ async function deepOne(o: VerifyOptions, file: WalkEntry, row: RecordedFile): Pr
     crc.update(chunk as Buffer);
     size += (chunk as Buffer).length;
   }
-  const base = { relPath: file.relPath, key: row.key };
   const read = crc.digest();
+  const found = (kind: FindingKind, detail: string): Finding => ({ kind, relPath: file.relPath, key: row.key, detail, requeueable: true });
   if (size !== download.contentLength || read !== download.crc64) {
-    return {
-      ...base,
-      kind: 'damaged',
-      detail: `read back ${size} bytes of CRC-64 ${read}; OSS gives ${download.contentLength} bytes of ${download.crc64 ?? 'no CRC-64'}`,
-      requeueable: true,
-    };
+    return found(
+      'damaged',
+      `read back ${size} bytes of CRC-64 ${read}; OSS gives ${download.contentLength} bytes of ${download.crc64 ?? 'no CRC-64'}`,
+    );
   }
   if (row.remoteCrc64 !== null && download.crc64 !== row.remoteCrc64) {
-    return {
-      ...base,
-      kind: 'replaced',
-      detail: `object's CRC-64 is ${download.crc64}, ${row.remoteCrc64} was uploaded`,
-      requeueable: true,
-    };
+    return found('replaced', `object's CRC-64 is ${download.crc64}, ${row.remoteCrc64} was uploaded`);
   }
   return undefined;
 }
@@ -289,8 +278,4 @@ async function fileCrc64(path: string, walked: { size: number; mtimeNs: bigint }
   const crc = new Crc64();
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) crc.update(chunk as Buffer);
   return unchanged(await lstat(path, { bigint: true })) ? crc.digest() : undefined;
-}
-
-function etagHex(etag: string): string {
-  return etag.replace(/"/g, '').toUpperCase();
 }

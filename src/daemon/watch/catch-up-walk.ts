@@ -1,8 +1,7 @@
-import { lstatSync } from 'node:fs';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { PathFilter } from './path-filter.js';
 import { parentDir } from './relative-path.js';
-import { TreeWalk } from './tree-walker.js';
+import { lstatOrUndefined, TreeWalk } from './tree-walker.js';
 
 export interface CatchUp {
   /** Files whose ctime or mtime is at or after `sinceMs` (ctime: a file renamed into place keeps its mtime). */
@@ -13,15 +12,6 @@ export interface CatchUp {
 
 /** Files listed between two turns of the event loop. */
 const FILES_PER_TURN = 1_000;
-
-function changedSince(absPath: string, sinceMs: number): boolean {
-  try {
-    const stats = lstatSync(absPath, { throwIfNoEntry: false });
-    return stats !== undefined && Math.max(stats.ctimeMs, stats.mtimeMs) >= sinceMs;
-  } catch {
-    return false; // unreadable now: the next reconcile walk reports it
-  }
-}
 
 /**
  * Lists the tree for what a watcher may have missed since `sinceMs`: recently changed files and
@@ -40,7 +30,9 @@ export async function catchUpWalk(
   const base = root.endsWith('/') ? root.slice(0, -1) : root;
   let sinceTurn = 0;
   for (const relPath of new TreeWalk(root, filter, { onDirectory }).filePaths()) {
-    if (changedSince(`${base}/${relPath}`, options.sinceMs)) found.recentFiles.push(relPath);
+    // Unreadable now: left to the next reconcile walk, which reports it.
+    const stats = lstatOrUndefined(`${base}/${relPath}`);
+    if (stats && Math.max(Number(stats.ctimeMs), Number(stats.mtimeMs)) >= options.sinceMs) found.recentFiles.push(relPath);
     if (++sinceTurn === FILES_PER_TURN) {
       sinceTurn = 0;
       await nextTurn();

@@ -4,8 +4,7 @@ import type { Stats } from 'node:fs';
 import type { WatchBackend, WatchEvent, WatchSink } from './folder-watcher.js';
 import type { PathFilter } from './path-filter.js';
 import { relativeTo } from './relative-path.js';
-import { simulatedLimitError, watchLimitCode } from './watch-limit.js';
-import type { SimulatedLimit } from './watch-limit.js';
+import { watchLimitCode } from './watch-limit.js';
 
 /**
  * chokidar 4: reliable for small folders, but one inotify watch per file and a slow start-up above
@@ -13,14 +12,12 @@ import type { SimulatedLimit } from './watch-limit.js';
  * no polling unless asked, no atomic/awaitWriteFinish (settling is the settle tracker's job).
  */
 export class ChokidarWatcher implements WatchBackend {
-  readonly name = 'chokidar' as const;
   private watcher: FSWatcher | undefined;
 
   constructor(
     private readonly root: string,
     private readonly filter: PathFilter,
     private readonly sink: WatchSink,
-    private readonly simulated?: SimulatedLimit,
   ) {}
 
   async start(): Promise<void> {
@@ -36,17 +33,13 @@ export class ChokidarWatcher implements WatchBackend {
     this.watcher = watcher;
     // A watch limit hit while the tree is being watched leaves it half-watched: fail the start.
     let ready = false;
-    let startFailure: Error | undefined;
+    let startFailure: unknown;
     watcher.on('error', (error: unknown) => {
       if (this.watcher !== watcher) return;
-      const err = error instanceof Error ? error : new Error(String(error));
-      if (!ready && watchLimitCode(err) !== undefined) startFailure ??= err;
-      else this.sink.fail(err);
+      if (!ready && watchLimitCode(error) !== undefined) startFailure ??= error;
+      else this.sink.fail(error);
     });
-    const simulated = this.simulated;
-    const whenReady = new Promise<void>((resolve) => watcher.once('ready', resolve));
-    if (simulated?.at === 'start') watcher.emit('error', simulatedLimitError(simulated.code, this.root));
-    await whenReady;
+    await new Promise<void>((resolve) => watcher.once('ready', resolve));
     ready = true;
     if (startFailure !== undefined) {
       await this.close();
@@ -59,7 +52,6 @@ export class ChokidarWatcher implements WatchBackend {
       const relPath = relativeTo(this.root, path);
       if (relPath !== undefined) this.sink.event('dir-removed', relPath);
     });
-    if (simulated?.at === 'running') setImmediate(() => watcher.emit('error', simulatedLimitError(simulated.code, this.root)));
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,3 @@
-import type { EventEmitter } from 'node:events';
-
 export type BackendName = 'chokidar' | 'native' | 'rescan';
 export type RequestedBackend = BackendName | 'auto';
 
@@ -49,26 +47,20 @@ export interface FolderWatcherEvents {
   'root-restored': [root: string];
 }
 
-export interface FolderWatcher extends EventEmitter<FolderWatcherEvents> {
-  readonly root: string;
-  /** The backend running now. */
-  readonly backend: BackendName;
-  status(): WatcherStatus;
-  close(): Promise<void>;
-}
+/** The one kind of folder watcher: a supervised backend (createFolderWatcher). */
+export type { SupervisedWatcher as FolderWatcher } from './supervised-watcher.js';
 
 /** Where a backend delivers what it sees; the supervising watcher coalesces and checks the root. */
 export interface WatchSink {
   event(kind: WatchEvent['kind'], relPath: string): void;
   /** A runtime failure of the backend (watch limits included). */
-  fail(error: Error): void;
+  fail(error: unknown): void;
   /** Events may have been lost (a deletion the backend cannot report): the owner should reconcile. */
   missed(): void;
 }
 
 /** One way of watching a folder. start() resolves once watching (a failure rejects it). */
 export interface WatchBackend {
-  readonly name: BackendName;
   start(): Promise<void>;
   close(): Promise<void>;
 }

@@ -1,15 +1,7 @@
 import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 
-export interface InotifyUsage {
-  /** fs.inotify.max_user_watches, or undefined where there is no inotify (then `available` is Infinity). */
-  max: number | undefined;
-  /** Watches held by this user's processes that we could inspect. */
-  used: number;
-  /** What a new watcher may take: max - used - margin (never below 0). */
-  available: number;
-}
-
 const MAX_WATCHES_FILE = '/proc/sys/fs/inotify/max_user_watches';
+const MARGIN = 1_024;
 
 function readInt(path: string): number | undefined {
   try {
@@ -42,13 +34,14 @@ export function watchesOfProcess(pid: string): number {
 }
 
 /**
- * How many inotify watches a new watcher can still take. The limit is per user, so this counts the
- * watches of every process of this user (other users' processes are skipped even when readable).
- * The margin leaves room for watches created after we looked (editors, other daemons).
+ * How many inotify watches a new watcher can still take: fs.inotify.max_user_watches (Infinity
+ * without inotify) less the watches of every process of this user, as the limit is per user (other
+ * users' processes are skipped even when readable), less a margin for watches created after we
+ * looked (editors, other daemons). Never below 0.
  */
-export function inotifyUsage({ margin = 1_024 }: { margin?: number } = {}): InotifyUsage {
+export function inotifyBudget(): number {
   const max = readInt(MAX_WATCHES_FILE);
-  if (max === undefined) return { max, used: 0, available: Number.POSITIVE_INFINITY };
+  if (max === undefined) return Number.POSITIVE_INFINITY;
   const uid = process.getuid?.();
   let used = 0;
   let pids: string[] = [];
@@ -65,10 +58,5 @@ export function inotifyUsage({ margin = 1_024 }: { margin?: number } = {}): Inot
     }
     used += watchesOfProcess(pid);
   }
-  return { max, used, available: Math.max(0, max - used - margin) };
-}
-
-/** inotify watches a new watcher may still take (Infinity without inotify); see inotifyUsage(). */
-export function inotifyBudget(): number {
-  return inotifyUsage().available;
+  return Math.max(0, max - used - MARGIN);
 }

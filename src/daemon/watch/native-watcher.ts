@@ -1,8 +1,7 @@
 import parcel from '@parcel/watcher';
 import type { AsyncSubscription, Event as ParcelEvent } from '@parcel/watcher';
 import { randomUUID } from 'node:crypto';
-import { lstatSync, rmSync } from 'node:fs';
-import type { Stats } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DirectorySet } from './directory-set.js';
@@ -10,12 +9,10 @@ import type { WatchBackend, WatchSink } from './folder-watcher.js';
 import type { PathFilter } from './path-filter.js';
 import { catchUpWalk } from './catch-up-walk.js';
 import { parentDir, relativeTo } from './relative-path.js';
-import { hasUndecodableTwin, mayBeUndecodable, TreeWalk } from './tree-walker.js';
-import { simulatedLimitError, watchLimitCode } from './watch-limit.js';
-import type { SimulatedLimit } from './watch-limit.js';
+import { hasUndecodableTwin, lstatOrUndefined, mayBeUndecodable, TreeWalk } from './tree-walker.js';
+import { watchLimitCode } from './watch-limit.js';
 
 export interface NativeWatcherOptions {
-  simulateLimit?: SimulatedLimit;
   /** Test hook: runs as a refresh begins, before parcel writes its snapshot. */
   beforeRefresh?: () => void;
 }
@@ -26,14 +23,6 @@ export interface NativeWatcherOptions {
  */
 export function parcelIgnores(filter: PathFilter): string[] {
   return filter.watcherPruneGlobs.flatMap((glob) => (glob.includes('/') ? [glob, `${glob}/**`] : [`**/${glob}`, `**/${glob}/**`]));
-}
-
-function lstatOrUndefined(path: string): Stats | undefined {
-  try {
-    return lstatSync(path, { throwIfNoEntry: false });
-  } catch {
-    return undefined;
-  }
 }
 
 /**
@@ -56,7 +45,6 @@ const UNDELIVERED_MS = 2_000;
  * - an event under a directory we never heard of means that directory arrived unseen: we list it whole.
  */
 export class NativeWatcher implements WatchBackend {
-  readonly name = 'native' as const;
   private readonly dirs = new DirectorySet();
   private readonly ignore: string[];
   private subscription: AsyncSubscription | undefined;
@@ -77,14 +65,11 @@ export class NativeWatcher implements WatchBackend {
   }
 
   async start(): Promise<void> {
-    const simulated = this.options.simulateLimit;
-    if (simulated?.at === 'start') throw simulatedLimitError(simulated.code, this.root);
     this.subscription = await this.subscribe();
     const walk = new TreeWalk(this.root, this.filter, { onDirectory: (relDir) => this.dirs.add(relDir) });
     for (const _ of walk.filePaths()) {
       // directories only; files are the reconcile walk's business
     }
-    if (simulated?.at === 'running') setImmediate(() => this.onEvents(simulatedLimitError(simulated.code, this.root), []));
   }
 
   async close(): Promise<void> {
@@ -212,7 +197,7 @@ export class NativeWatcher implements WatchBackend {
       this.onEvents(null, await parcel.getEventsSince(this.root, snapshot, options));
       await this.catchUp(since);
     } catch (err) {
-      if (!this.closed) this.sink.fail(err instanceof Error ? err : new Error(String(err)));
+      if (!this.closed) this.sink.fail(err);
     } finally {
       rmSync(snapshot, { force: true });
       this.refreshing = false;

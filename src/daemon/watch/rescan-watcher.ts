@@ -30,7 +30,6 @@ function fingerprint(entry: WalkEntry): number {
  * every intervalMs and diffs against the previous walk. The first walk is the baseline (no events).
  */
 export class RescanWatcher implements WatchBackend {
-  readonly name = 'rescan' as const;
   private snapshot: Snapshot = { files: new Map(), dirs: new Set() };
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -63,7 +62,7 @@ export class RescanWatcher implements WatchBackend {
       const result = await this.walk();
       if (result !== undefined && !this.closed && this.options.rootPresent()) this.diff(result.snapshot, result.failedDirs);
     } catch (err) {
-      this.sink.fail(err instanceof Error ? err : new Error(String(err)));
+      this.sink.fail(err);
     } finally {
       this.schedule();
     }

@@ -1,6 +1,5 @@
-import { lstatSync } from 'node:fs';
-import type { BigIntStats } from 'node:fs';
 import { dirname } from 'node:path';
+import { lstatOrUndefined } from './tree-walker.js';
 
 /**
  * - present: the folder we started watching
@@ -19,14 +18,6 @@ interface RootIdentity {
   mountPoint: boolean;
 }
 
-function statOrUndefined(path: string): BigIntStats | undefined {
-  try {
-    return lstatSync(path, { bigint: true, throwIfNoEntry: false });
-  } catch {
-    return undefined; // EACCES on the way to it, ELOOP, ...: as good as missing
-  }
-}
-
 /** Tells whether a watched folder is still the folder that was watched. */
 export class RootMonitor {
   private identity: RootIdentity | undefined;
@@ -35,9 +26,9 @@ export class RootMonitor {
 
   /** Takes the root as it is now as the watched one; false when there is no directory to take. */
   capture(): boolean {
-    const stats = statOrUndefined(this.root);
+    const stats = lstatOrUndefined(this.root);
     if (stats === undefined || !stats.isDirectory()) return false;
-    const parent = statOrUndefined(dirname(this.root));
+    const parent = lstatOrUndefined(dirname(this.root));
     this.identity = {
       dev: stats.dev,
       ino: stats.ino,
@@ -48,11 +39,11 @@ export class RootMonitor {
   }
 
   check(): RootState {
-    const stats = statOrUndefined(this.root);
+    const stats = lstatOrUndefined(this.root);
     if (stats === undefined || !stats.isDirectory()) return 'missing';
     const identity = this.identity;
     if (identity === undefined) return 'replaced'; // appeared after we started without it
-    if (identity.mountPoint && statOrUndefined(dirname(this.root))?.dev === stats.dev) return 'missing';
+    if (identity.mountPoint && lstatOrUndefined(dirname(this.root))?.dev === stats.dev) return 'missing';
     const same = stats.dev === identity.dev && stats.ino === identity.ino && stats.birthtimeNs === identity.birthtimeNs;
     return same ? 'present' : 'replaced';
   }

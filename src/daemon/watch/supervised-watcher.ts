@@ -3,7 +3,6 @@ import { EventBatcher } from './event-batcher.js';
 import type {
   BackendName,
   DegradedInfo,
-  FolderWatcher,
   FolderWatcherEvents,
   RequestedBackend,
   WatchBackend,
@@ -15,7 +14,7 @@ import type { PathFilter } from './path-filter.js';
 import { RescanWatcher } from './rescan-watcher.js';
 import { reportError } from './report-error.js';
 import { RootMonitor } from './root-monitor.js';
-import { degradedInfo, watchLimitCode } from './watch-limit.js';
+import { degradedInfo, simulatedLimitError, watchLimitCode } from './watch-limit.js';
 import type { SimulatedLimit } from './watch-limit.js';
 
 export interface SupervisedWatcherOptions {
@@ -38,7 +37,7 @@ export interface SupervisedWatcherOptions {
  * an automatic fallback to rescans when inotify runs out (ENOSPC/EMFILE), and root-missing /
  * root-restored when the folder itself vanishes, is unmounted or is replaced.
  */
-export class SupervisedWatcher extends EventEmitter<FolderWatcherEvents> implements FolderWatcher {
+export class SupervisedWatcher extends EventEmitter<FolderWatcherEvents> {
   private active: WatchBackend | undefined;
   private running: BackendName;
   private degraded: DegradedInfo | undefined;
@@ -96,16 +95,14 @@ export class SupervisedWatcher extends EventEmitter<FolderWatcherEvents> impleme
   /** chokidar and @parcel/watcher are loaded when first used: `once` and `status` never need them. */
   private async makeBackend(name: BackendName, sink: WatchSink): Promise<WatchBackend> {
     const { filter } = this.options;
-    const simulateLimit = this.simulateLimit;
-    if (name !== 'rescan') this.simulateLimit = undefined;
     switch (name) {
       case 'chokidar': {
         const { ChokidarWatcher } = await import('./chokidar-watcher.js');
-        return new ChokidarWatcher(this.root, filter, sink, simulateLimit);
+        return new ChokidarWatcher(this.root, filter, sink);
       }
       case 'native': {
         const { NativeWatcher } = await import('./native-watcher.js');
-        return new NativeWatcher(this.root, filter, sink, { simulateLimit });
+        return new NativeWatcher(this.root, filter, sink);
       }
       case 'rescan':
         return new RescanWatcher(this.root, filter, sink, {
@@ -123,8 +120,13 @@ export class SupervisedWatcher extends EventEmitter<FolderWatcherEvents> impleme
   private async startBackend(name: BackendName): Promise<void> {
     if (this.closed) return;
     const generation = ++this.generation;
-    const backend = await this.makeBackend(name, this.sinkFor(generation));
+    const sink = this.sinkFor(generation);
+    const backend = await this.makeBackend(name, sink);
+    // The first chokidar or native backend fails with the simulated limit, through the real error paths.
+    const simulated = name === 'rescan' ? undefined : this.simulateLimit;
+    if (simulated) this.simulateLimit = undefined;
     try {
+      if (simulated?.at === 'start') throw simulatedLimitError(simulated.code, this.root);
       await backend.start();
     } catch (err) {
       await backend.close().catch(() => undefined);
@@ -135,6 +137,7 @@ export class SupervisedWatcher extends EventEmitter<FolderWatcherEvents> impleme
     this.running = name;
     if (this.closed) await backend.close();
     else this.active = backend;
+    if (simulated?.at === 'running') setImmediate(() => sink.fail(simulatedLimitError(simulated.code, this.root)));
   }
 
   private async stopBackend(): Promise<void> {
@@ -166,7 +169,7 @@ export class SupervisedWatcher extends EventEmitter<FolderWatcherEvents> impleme
         this.batcher.flush(); // what it did see goes first
         this.emit('ready', this.running);
       },
-      fail: (error: Error) => {
+      fail: (error: unknown) => {
         if (!current()) return;
         const code = watchLimitCode(error);
         if (code !== undefined && this.running !== 'rescan') {

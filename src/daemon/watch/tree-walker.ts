@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { lstatSync, opendirSync, readdirSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import type { Dir, Dirent } from 'node:fs';
+import type { BigIntStats, Dir, Dirent } from 'node:fs';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { PathFilter } from './path-filter.js';
 
@@ -83,6 +83,15 @@ function undecodableNamesIn(absDir: string): Map<string, Buffer[]> {
 /** The error for a name that is not UTF-8 (or may not be, and lstat did not find it): not removed, unopenable. */
 export function undecodableName(relPath: string): NodeJS.ErrnoException {
   return Object.assign(new Error(`file name is not valid UTF-8; it cannot be backed up (rename it): ${relPath}`), { code: 'EILSEQ' });
+}
+
+/** lstat, or undefined where nothing is or it cannot be read (EACCES on the way, ELOOP, ENOTDIR...). */
+export function lstatOrUndefined(path: string): BigIntStats | undefined {
+  try {
+    return lstatSync(path, { bigint: true, throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
 }
 
 function codeOf(err: unknown): string {
