@@ -4,7 +4,7 @@ import type { Bucket } from './bucket.js';
 import type { FaultInjector } from './fault-injector.js';
 import { InvalidFaultRuleError } from './fault-injector.js';
 import { faultRuleFromJson, faultRuleToJson } from './fault-rule-json.js';
-import type { RequestLog } from './request-log.js';
+import type { RequestLog } from './emulator-server.js';
 import type { Credential } from './types.js';
 
 /** A temporary credential from an admin body: {accessKeyId, accessKeySecret, securityToken, expiration (ISO 8601 or epoch ms)}. */

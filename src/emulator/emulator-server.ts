@@ -2,24 +2,80 @@
  * The emulator's HTTP server: one handler that parses, applies injected faults, authenticates and
  * dispatches each request, and logs what happened. Paths under `/-/` go to the admin API (admin-endpoint.ts).
  */
-import { createServer } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { STATUS_CODES, createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { ADMIN_PREFIX, AdminEndpoint } from './admin-endpoint.js';
 import type { Authenticator } from './authenticator.js';
 import { drainBody } from './body-reader.js';
-import { answerClientError } from './client-error.js';
+import { deleteBucketLifecycle, getBucketLifecycle, getBucketVersioning, putBucketLifecycle, putBucketVersioning } from './bucket.js';
 import type { Bucket } from './bucket.js';
 import { applyFaults } from './fault-actions.js';
 import type { FaultInjector } from './fault-injector.js';
-import { OPERATION_HANDLERS } from './operation-handlers.js';
+import { restoreObject } from './archive-restore.js';
+import { copyObject } from './copy-handlers.js';
+import { listMultipartUploads, listObjectVersions, listObjects, listObjectsV2 } from './list-handlers.js';
+import { abortMultipartUpload, completeMultipartUpload, initiateMultipartUpload, listParts, uploadPart } from './multipart-handlers.js';
+import { getObjectTagging } from './object-attributes.js';
+import { deleteObject, getObject, headObject, putObject } from './object-handlers.js';
 import { OssError, ossErrors } from './oss-error.js';
 import { parseRequest } from './parsed-request.js';
 import type { ParsedRequest } from './parsed-request.js';
 import { RequestContext } from './request-context.js';
-import type { RequestLog } from './request-log.js';
-import { sendError } from './responses.js';
+import { errorXml, sendError } from './responses.js';
 import type { RequestLogEntry } from './types.js';
+
+/** Keeps memory bounded in long benchmark runs; the oldest entries go first. */
+const MAX_ENTRIES = 200_000;
+
+/** What the emulator actually received and answered, for tests and benchmarks to count. */
+export class RequestLog {
+  private log: RequestLogEntry[] = [];
+
+  record(entry: RequestLogEntry): void {
+    this.log.push(entry);
+    if (this.log.length > MAX_ENTRIES) this.log.splice(0, this.log.length - MAX_ENTRIES);
+  }
+
+  /** A copy: later requests do not change it. */
+  entries(): RequestLogEntry[] {
+    return this.log.map((e) => ({ ...e, query: { ...e.query } }));
+  }
+
+  clear(): void {
+    this.log = [];
+  }
+}
+
+type OperationHandler = (ctx: RequestContext, bucket: Bucket, tempDir: string) => Promise<void>;
+
+/** Which function answers each OSS operation. */
+export const OPERATION_HANDLERS = {
+  PutObject: putObject,
+  CopyObject: copyObject,
+  GetObject: getObject,
+  HeadObject: headObject,
+  DeleteObject: deleteObject,
+  ListObjects: listObjects,
+  ListObjectsV2: listObjectsV2,
+  InitiateMultipartUpload: initiateMultipartUpload,
+  UploadPart: uploadPart,
+  UploadPartCopy: uploadPart,
+  ListParts: listParts,
+  CompleteMultipartUpload: completeMultipartUpload,
+  AbortMultipartUpload: abortMultipartUpload,
+  ListMultipartUploads: listMultipartUploads,
+  RestoreObject: restoreObject,
+  PutBucketLifecycle: putBucketLifecycle,
+  GetBucketLifecycle: getBucketLifecycle,
+  DeleteBucketLifecycle: deleteBucketLifecycle,
+  GetObjectTagging: getObjectTagging,
+  PutBucketVersioning: putBucketVersioning,
+  GetBucketVersioning: getBucketVersioning,
+  ListObjectVersions: listObjectVersions,
+} satisfies Record<string, OperationHandler>;
 
 export interface ServerParts {
   buckets: ReadonlyMap<string, Bucket>;
@@ -33,6 +89,48 @@ export interface ServerParts {
   idleTimeoutMs: number;
   /** Connections beyond this many are refused (closed at once) until others end. */
   maxConnections: number;
+}
+
+/** What OSS answers for a request Node's HTTP parser refused, by the parser's error code. */
+function errorFor(code: string | undefined): OssError {
+  switch (code) {
+    case 'HPE_UNEXPECTED_CONTENT_LENGTH':
+    case 'HPE_INVALID_TRANSFER_ENCODING':
+      return ossErrors.invalidArgument('A request must not carry both Content-Length and Transfer-Encoding: chunked.');
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return ossErrors.requestTimeout();
+    case 'HPE_HEADER_OVERFLOW':
+      return ossErrors.invalidArgument('The request headers are too large.');
+    default:
+      return new OssError(400, 'InvalidRequest', 'The request could not be parsed as HTTP.');
+  }
+}
+
+/**
+ * The server's `clientError` handler. Node's parser refuses some requests before any handler runs
+ * (both Content-Length and chunked encoding, malformed headers, headers that never finish) and by
+ * default answers a bare `400 Bad Request` with no body, which ali-oss cannot read as an OSS error.
+ * This answers them with OSS's error XML instead, then closes the connection (the parser's state is
+ * lost, so nothing more can be read from it).
+ */
+function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const error = errorFor(err.code);
+  const requestId = randomBytes(12).toString('hex').toUpperCase();
+  const body = Buffer.from(errorXml(error, requestId, ''));
+  const head = [
+    `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status]}`,
+    'Server: AliyunOSS',
+    `Date: ${new Date().toUTCString()}`,
+    'Content-Type: application/xml',
+    `Content-Length: ${body.length}`,
+    `x-oss-request-id: ${requestId}`,
+    'Connection: close',
+  ].join('\r\n');
+  socket.end(Buffer.concat([Buffer.from(`${head}\r\n\r\n`), body]));
 }
 
 function logEntry(ctx: RequestContext, answered: boolean): RequestLogEntry {

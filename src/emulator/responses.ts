@@ -33,16 +33,20 @@ export function sendXml(
   sendXmlText(ctx, status, xmlDocument(root, children), headers);
 }
 
-/** Head and the body-less answers carry the error XML base64'd in x-oss-err, as OSS does; ali-oss reads it. */
-export function sendError(ctx: RequestContext, error: OssError): void {
-  const host = ctx.header('host') ?? '';
-  const xml = xmlDocument('Error', [
+/** OSS's error document. */
+export function errorXml(error: OssError, requestId: string, hostId: string): string {
+  return xmlDocument('Error', [
     ['Code', error.code],
     ['Message', error.message],
-    ['RequestId', ctx.requestId],
-    ['HostId', host.replace(/:\d+$/, '')],
+    ['RequestId', requestId],
+    ['HostId', hostId],
     ...Object.entries(error.details),
   ]);
+}
+
+/** Head and the body-less answers carry the error XML base64'd in x-oss-err, as OSS does; ali-oss reads it. */
+export function sendError(ctx: RequestContext, error: OssError): void {
+  const xml = errorXml(error, ctx.requestId, (ctx.header('host') ?? '').replace(/:\d+$/, ''));
   const headers = { 'x-oss-ec': '0000-00000000', ...error.headers };
   if (ctx.parsed.method !== 'HEAD') return sendXmlText(ctx, error.status, xml, headers);
   sendEmpty(ctx, error.status, { 'content-type': 'application/xml', ...headers, 'x-oss-err': Buffer.from(xml).toString('base64') });

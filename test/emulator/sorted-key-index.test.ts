@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SortedKeyIndex } from '../../src/emulator/sorted-key-index.js';
-import { compareUtf8 } from '../../src/emulator/utf8-order.js';
+import { SortedKeyIndex, compareUtf8 } from '../../src/emulator/sorted-key-index.js';
 
 /** Everything the index answers, read through its public API. */
 function listed(index: SortedKeyIndex): string[] {
