@@ -109,5 +109,5 @@ export async function putBucketVersioning(ctx: RequestContext, bucket: Bucket): 
 
 /** GetBucketVersioning: no Status until versioning was first set, as OSS answers. */
 export async function getBucketVersioning(ctx: RequestContext, bucket: Bucket): Promise<void> {
-  sendXml(ctx, 200, 'VersioningConfiguration', [['Status', bucket.objects.versioning]]);
+  sendXml(ctx, 'VersioningConfiguration', { Status: bucket.objects.versioning });
 }

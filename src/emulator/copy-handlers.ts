@@ -75,16 +75,8 @@ export async function copyObject(ctx: RequestContext, bucket: Bucket): Promise<v
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw ossErrors.noSuchKey(sourceKey);
     throw err;
   }
-  sendXml(
-    ctx,
-    200,
-    'CopyObjectResult',
-    [
-      ['ETag', `"${meta.etag}"`],
-      ['LastModified', ossTime(meta.lastModified)],
-    ],
-    { etag: `"${meta.etag}"`, 'x-oss-hash-crc64ecma': meta.crc64 },
-  );
+  const etag = `"${meta.etag}"`;
+  sendXml(ctx, 'CopyObjectResult', { ETag: etag, LastModified: ossTime(meta.lastModified) }, { etag, 'x-oss-hash-crc64ecma': meta.crc64 });
 }
 
 /** `x-oss-copy-source-range: bytes=A-B` (inclusive), or the whole source when absent. */
@@ -133,15 +125,12 @@ export async function uploadPartCopy(ctx: RequestContext, bucket: Bucket, tempDi
     const etag = md5.digest('hex').toUpperCase();
     const lastModified = Date.now();
     await bucket.uploads.commitPart(uploadId, temp, { partNumber, size, etag, crc64: crc.digest(), lastModified });
+    const quoted = `"${etag}"`;
     sendXml(
       ctx,
-      200,
       'CopyPartResult',
-      [
-        ['LastModified', ossTime(lastModified)],
-        ['ETag', `"${etag}"`],
-      ],
-      { etag: `"${etag}"`, 'x-oss-hash-crc64ecma': crc.digest() },
+      { LastModified: ossTime(lastModified), ETag: quoted },
+      { etag: quoted, 'x-oss-hash-crc64ecma': crc.digest() },
     );
   } catch (err) {
     await removeQuietly(temp);

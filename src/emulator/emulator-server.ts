@@ -16,7 +16,7 @@ import { applyFaults } from './fault-actions.js';
 import type { FaultInjector } from './fault-injector.js';
 import { restoreObject } from './archive-restore.js';
 import { copyObject } from './copy-handlers.js';
-import { listMultipartUploads, listObjectVersions, listObjects, listObjectsV2 } from './list-handlers.js';
+import { listMultipartUploads, listObjectVersions, listObjects } from './list-handlers.js';
 import { abortMultipartUpload, completeMultipartUpload, initiateMultipartUpload, listParts, uploadPart } from './multipart-handlers.js';
 import { getObjectTagging } from './object-attributes.js';
 import { deleteObject, getObject, headObject, putObject } from './object-handlers.js';
@@ -59,7 +59,7 @@ export const OPERATION_HANDLERS = {
   HeadObject: headObject,
   DeleteObject: deleteObject,
   ListObjects: listObjects,
-  ListObjectsV2: listObjectsV2,
+  ListObjectsV2: listObjects,
   InitiateMultipartUpload: initiateMultipartUpload,
   UploadPart: uploadPart,
   UploadPartCopy: uploadPart,

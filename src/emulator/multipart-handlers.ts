@@ -23,11 +23,7 @@ export async function initiateMultipartUpload(ctx: RequestContext, bucket: Bucke
   checkObjectKey(key);
   await drainBody(ctx);
   const upload = await bucket.uploads.initiate(key, newObjectAttributesOf(ctx));
-  sendXml(ctx, 200, 'InitiateMultipartUploadResult', [
-    ['Bucket', bucket.name],
-    ['Key', key],
-    ['UploadId', upload.uploadId],
-  ]);
+  sendXml(ctx, 'InitiateMultipartUploadResult', { Bucket: bucket.name, Key: key, UploadId: upload.uploadId });
 }
 
 export async function uploadPart(ctx: RequestContext, bucket: Bucket, tempDir: string): Promise<void> {
@@ -69,28 +65,22 @@ export async function listParts(ctx: RequestContext, bucket: Bucket): Promise<vo
   const after = bucket.uploads.parts(uploadId).filter((p) => p.partNumber > marker);
   const page = after.slice(0, maxParts);
   const truncated = after.length > page.length;
-  sendXml(ctx, 200, 'ListPartsResult', [
-    ['Bucket', bucket.name],
-    ['Key', upload.key],
-    ['UploadId', uploadId],
-    ['PartNumberMarker', marker],
-    ['NextPartNumberMarker', page.at(-1)?.partNumber ?? marker],
-    ['MaxParts', maxParts],
-    ['IsTruncated', truncated],
-    ...page.map(
-      (p) =>
-        [
-          'Part',
-          [
-            ['PartNumber', p.partNumber],
-            ['LastModified', ossTime(p.lastModified)],
-            ['ETag', `"${p.etag}"`],
-            ['HashCrc64ecma', p.crc64],
-            ['Size', p.size],
-          ],
-        ] as const,
-    ),
-  ]);
+  sendXml(ctx, 'ListPartsResult', {
+    Bucket: bucket.name,
+    Key: upload.key,
+    UploadId: uploadId,
+    PartNumberMarker: marker,
+    NextPartNumberMarker: page.at(-1)?.partNumber ?? marker,
+    MaxParts: maxParts,
+    IsTruncated: truncated,
+    Part: page.map((p) => ({
+      PartNumber: p.partNumber,
+      LastModified: ossTime(p.lastModified),
+      ETag: `"${p.etag}"`,
+      HashCrc64ecma: p.crc64,
+      Size: p.size,
+    })),
+  });
 }
 
 interface CompletePartRef {
@@ -170,17 +160,12 @@ export async function completeMultipartUpload(ctx: RequestContext, bucket: Bucke
     await bucket.uploads.remove(uploadId);
     return stored;
   });
+  const etag = `"${result.etag}"`;
   sendXml(
     ctx,
-    200,
     'CompleteMultipartUploadResult',
-    [
-      ['Location', `http://${ctx.header('host') ?? ''}/${result.key}`],
-      ['Bucket', bucket.name],
-      ['Key', result.key],
-      ['ETag', `"${result.etag}"`],
-    ],
-    { etag: `"${result.etag}"`, 'x-oss-hash-crc64ecma': result.crc64, ...versionIdHeader(result) },
+    { Location: `http://${ctx.header('host') ?? ''}/${result.key}`, Bucket: bucket.name, Key: result.key, ETag: etag },
+    { etag, 'x-oss-hash-crc64ecma': result.crc64, ...versionIdHeader(result) },
   );
 }
 

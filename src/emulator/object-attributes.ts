@@ -87,19 +87,5 @@ export function attributeHeaders(meta: ObjectMeta): OutgoingHttpHeaders {
 /** GetObjectTagging: `GET /key?tagging` (optionally `&versionId=`), the tags given at upload. */
 export async function getObjectTagging(ctx: RequestContext, bucket: Bucket): Promise<void> {
   const meta = bucket.objects.find(ctx.parsed.key!, ctx.parsed.query.versionId);
-  sendXml(ctx, 200, 'Tagging', [
-    [
-      'TagSet',
-      (meta.tags ?? []).map(
-        ([key, value]) =>
-          [
-            'Tag',
-            [
-              ['Key', key],
-              ['Value', value],
-            ],
-          ] as const,
-      ),
-    ],
-  ]);
+  sendXml(ctx, 'Tagging', { TagSet: { Tag: (meta.tags ?? []).map(([Key, Value]) => ({ Key, Value })) } });
 }

@@ -2,7 +2,7 @@ import type { OutgoingHttpHeaders } from 'node:http';
 import type { OssError } from './oss-error.js';
 import type { RequestContext } from './request-context.js';
 import { xmlDocument } from './xml.js';
-import type { XmlElement } from './xml.js';
+import type { XmlObject } from './xml.js';
 import type { ObjectMeta } from './types.js';
 import { attributeHeaders } from './object-attributes.js';
 
@@ -23,25 +23,14 @@ export function sendXmlText(ctx: RequestContext, status: number, xml: string, he
   ctx.res.end(body);
 }
 
-export function sendXml(
-  ctx: RequestContext,
-  status: number,
-  root: string,
-  children: readonly XmlElement[],
-  headers: OutgoingHttpHeaders = {},
-): void {
-  sendXmlText(ctx, status, xmlDocument(root, children), headers);
+/** A 200 answer with the document `<root>children</root>`. */
+export function sendXml(ctx: RequestContext, root: string, children: XmlObject, headers: OutgoingHttpHeaders = {}): void {
+  sendXmlText(ctx, 200, xmlDocument(root, children), headers);
 }
 
 /** OSS's error document. */
 export function errorXml(error: OssError, requestId: string, hostId: string): string {
-  return xmlDocument('Error', [
-    ['Code', error.code],
-    ['Message', error.message],
-    ['RequestId', requestId],
-    ['HostId', hostId],
-    ...Object.entries(error.details),
-  ]);
+  return xmlDocument('Error', { Code: error.code, Message: error.message, RequestId: requestId, HostId: hostId, ...error.details });
 }
 
 /** Head and the body-less answers carry the error XML base64'd in x-oss-err, as OSS does; ali-oss reads it. */
