@@ -3,7 +3,6 @@ import { readSmallBody } from './body-reader.js';
 import type { Bucket } from './bucket.js';
 import { OssError, ossErrors } from './oss-error.js';
 import type { RequestContext } from './request-context.js';
-import { sendEmpty } from './responses.js';
 import type { ObjectMeta, StorageClass } from './types.js';
 
 /** Objects in these classes must be restored before GetObject, which OSS refuses otherwise. */
@@ -72,5 +71,5 @@ export async function restoreObject(ctx: RequestContext, bucket: Bucket): Promis
   const days = daysText === undefined ? 1 : Number(daysText);
   if (!(days >= 1 && days <= 365))
     throw ossErrors.invalidArgument('Days must be 1..365.', { ArgumentName: 'Days', ArgumentValue: daysText ?? '' });
-  sendEmpty(ctx, bucket.restores.request(meta, days));
+  ctx.sendEmpty(bucket.restores.request(meta, days));
 }

@@ -8,7 +8,6 @@ import { Crc64 } from '../lib/crc64.js';
 import { removeQuietly, tempFilePath } from './atomic-file.js';
 import { OssError, ossErrors } from './oss-error.js';
 import type { RequestContext } from './request-context.js';
-import { sendError } from './responses.js';
 
 /**
  * OSS's answer to a body that stops arriving: 400 RequestTimeout, then the connection closes. The
@@ -23,7 +22,7 @@ function timeOut(ctx: RequestContext): void {
   }
   ctx.errorCode = 'RequestTimeout';
   ctx.res.setHeader('connection', 'close');
-  sendError(ctx, ossErrors.requestTimeout());
+  ctx.sendError(ossErrors.requestTimeout());
 }
 
 /**

@@ -8,7 +8,6 @@ import { ObjectStore } from './object-store.js';
 import { OssError, ossErrors } from './oss-error.js';
 import type { VersioningStatus } from './object-store.js';
 import type { RequestContext } from './request-context.js';
-import { sendEmpty, sendXml, sendXmlText } from './responses.js';
 import { elementTexts } from './xml.js';
 
 /**
@@ -84,18 +83,18 @@ export async function putBucketLifecycle(ctx: RequestContext, bucket: Bucket): P
     if (status !== 'Enabled' && status !== 'Disabled') throw ossErrors.malformedXml();
   }
   bucket.lifecycle = xml;
-  sendEmpty(ctx, 200);
+  ctx.sendEmpty(200);
 }
 
 export async function getBucketLifecycle(ctx: RequestContext, bucket: Bucket): Promise<void> {
   const xml = bucket.lifecycle;
   if (xml === undefined) throw new OssError(404, 'NoSuchLifecycle', 'No Row found in Lifecycle Table.');
-  sendXmlText(ctx, 200, xml);
+  ctx.sendXmlText(200, xml);
 }
 
 export async function deleteBucketLifecycle(ctx: RequestContext, bucket: Bucket): Promise<void> {
   bucket.lifecycle = undefined;
-  sendEmpty(ctx, 204);
+  ctx.sendEmpty(204);
 }
 
 /** PutBucketVersioning: `PUT /?versioning`, VersioningConfiguration/Status Enabled or Suspended. */
@@ -104,10 +103,10 @@ export async function putBucketVersioning(ctx: RequestContext, bucket: Bucket): 
   const status = elementTexts(xml, 'Status')[0]?.trim();
   if (!/<VersioningConfiguration>/.test(xml) || (status !== 'Enabled' && status !== 'Suspended')) throw ossErrors.malformedXml();
   await bucket.setVersioning(status);
-  sendEmpty(ctx, 200);
+  ctx.sendEmpty(200);
 }
 
 /** GetBucketVersioning: no Status until versioning was first set, as OSS answers. */
 export async function getBucketVersioning(ctx: RequestContext, bucket: Bucket): Promise<void> {
-  sendXml(ctx, 'VersioningConfiguration', { Status: bucket.objects.versioning });
+  ctx.sendXml('VersioningConfiguration', { Status: bucket.objects.versioning });
 }

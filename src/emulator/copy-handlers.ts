@@ -12,7 +12,6 @@ import { OpenObject } from './object-reader.js';
 import { OssError, ossErrors } from './oss-error.js';
 import { checkObjectKey } from './parsed-request.js';
 import type { RequestContext } from './request-context.js';
-import { sendXml } from './responses.js';
 
 /** OSS's limit for CopyObject: larger objects are copied with UploadPartCopy (OSS's CopyObject/UploadPartCopy docs). */
 export const MAX_COPY_OBJECT = 1024 ** 3;
@@ -76,7 +75,7 @@ export async function copyObject(ctx: RequestContext, bucket: Bucket): Promise<v
     throw err;
   }
   const etag = `"${meta.etag}"`;
-  sendXml(ctx, 'CopyObjectResult', { ETag: etag, LastModified: ossTime(meta.lastModified) }, { etag, 'x-oss-hash-crc64ecma': meta.crc64 });
+  ctx.sendXml('CopyObjectResult', { ETag: etag, LastModified: ossTime(meta.lastModified) }, { etag, 'x-oss-hash-crc64ecma': meta.crc64 });
 }
 
 /** `x-oss-copy-source-range: bytes=A-B` (inclusive), or the whole source when absent. */
@@ -126,8 +125,7 @@ export async function uploadPartCopy(ctx: RequestContext, bucket: Bucket, tempDi
     const lastModified = Date.now();
     await bucket.uploads.commitPart(uploadId, temp, { partNumber, size, etag, crc64: crc.digest(), lastModified });
     const quoted = `"${etag}"`;
-    sendXml(
-      ctx,
+    ctx.sendXml(
       'CopyPartResult',
       { LastModified: ossTime(lastModified), ETag: quoted },
       { etag: quoted, 'x-oss-hash-crc64ecma': crc.digest() },

@@ -23,8 +23,7 @@ import { deleteObject, getObject, headObject, putObject } from './object-handler
 import { OssError, ossErrors } from './oss-error.js';
 import { parseRequest } from './parsed-request.js';
 import type { ParsedRequest } from './parsed-request.js';
-import { RequestContext } from './request-context.js';
-import { errorXml, sendError } from './responses.js';
+import { RequestContext, errorXml } from './request-context.js';
 import type { RequestLogEntry } from './types.js';
 
 /** Keeps memory bounded in long benchmark runs; the oldest entries go first. */
@@ -245,7 +244,7 @@ export class EmulatorServer {
     await drainBody(ctx);
     // A body that stalled while being drained has been answered RequestTimeout meanwhile.
     if (ctx.res.headersSent || ctx.req.socket.destroyed) return;
-    sendError(ctx, error);
+    ctx.sendError(error);
   }
 
   listen(port: number, host: string): Promise<number> {

@@ -1,7 +1,6 @@
 import type { Bucket } from './bucket.js';
 import { ossErrors } from './oss-error.js';
 import type { RequestContext } from './request-context.js';
-import { sendXml } from './responses.js';
 import { compareUtf8 } from './sorted-key-index.js';
 import { ossTime } from './xml.js';
 import type { XmlObject } from './xml.js';
@@ -110,7 +109,7 @@ export async function listObjects(ctx: RequestContext, bucket: Bucket): Promise<
     Owner: withOwner ? OWNER : undefined,
   }));
   const next = page.nextMarker;
-  sendXml(ctx, 'ListBucketResult', {
+  ctx.sendXml('ListBucketResult', {
     Name: bucket.name,
     Prefix: encode(prefix),
     ...(v2 ? { StartAfter: startAfter ? encode(startAfter) : undefined, ContinuationToken: token } : { Marker: encode(marker) }),
@@ -144,7 +143,7 @@ export async function listMultipartUploads(ctx: RequestContext, bucket: Bucket):
   const page = pageOf(all.slice(startAt), (u) => u.key, listing, keyMarker);
   const last = page.items.at(-1);
   const lastIsPrefix = page.nextMarker !== undefined && page.nextMarker !== last?.key;
-  sendXml(ctx, 'ListMultipartUploadsResult', {
+  ctx.sendXml('ListMultipartUploadsResult', {
     Bucket: bucket.name,
     KeyMarker: encode(keyMarker),
     UploadIdMarker: uploadIdMarker,
@@ -201,7 +200,7 @@ export async function listObjectVersions(ctx: RequestContext, bucket: Bucket): P
     if (meta.deleteMarker) return { DeleteMarker: { ...common, Owner: OWNER } };
     return { Version: { ...common, ...listedObject(meta), Owner: OWNER } };
   };
-  sendXml(ctx, 'ListVersionsResult', {
+  ctx.sendXml('ListVersionsResult', {
     Name: bucket.name,
     Prefix: encode(listing.prefix),
     KeyMarker: encode(keyMarker),

@@ -9,7 +9,6 @@ import { MAX_SINGLE_UPLOAD, newObjectAttributesOf, uploadResultHeaders, versionI
 import { ossErrors } from './oss-error.js';
 import { checkObjectKey } from './parsed-request.js';
 import type { RequestContext } from './request-context.js';
-import { sendEmpty, sendXml } from './responses.js';
 import { elementTexts, unescapeXml } from './xml.js';
 
 /** OSS's minimum size for every part but the last, checked at Complete. */
@@ -23,7 +22,7 @@ export async function initiateMultipartUpload(ctx: RequestContext, bucket: Bucke
   checkObjectKey(key);
   await drainBody(ctx);
   const upload = await bucket.uploads.initiate(key, newObjectAttributesOf(ctx));
-  sendXml(ctx, 'InitiateMultipartUploadResult', { Bucket: bucket.name, Key: key, UploadId: upload.uploadId });
+  ctx.sendXml('InitiateMultipartUploadResult', { Bucket: bucket.name, Key: key, UploadId: upload.uploadId });
 }
 
 export async function uploadPart(ctx: RequestContext, bucket: Bucket, tempDir: string): Promise<void> {
@@ -46,7 +45,7 @@ export async function uploadPart(ctx: RequestContext, bucket: Bucket, tempDir: s
       lastModified: Date.now(),
     }),
   );
-  sendEmpty(ctx, 200, uploadResultHeaders(part.etag, part.crc64));
+  ctx.sendEmpty(200, uploadResultHeaders(part.etag, part.crc64));
 }
 
 function boundedInt(raw: string | undefined, fallback: number, max: number, name: string): number {
@@ -65,7 +64,7 @@ export async function listParts(ctx: RequestContext, bucket: Bucket): Promise<vo
   const after = bucket.uploads.parts(uploadId).filter((p) => p.partNumber > marker);
   const page = after.slice(0, maxParts);
   const truncated = after.length > page.length;
-  sendXml(ctx, 'ListPartsResult', {
+  ctx.sendXml('ListPartsResult', {
     Bucket: bucket.name,
     Key: upload.key,
     UploadId: uploadId,
@@ -161,8 +160,7 @@ export async function completeMultipartUpload(ctx: RequestContext, bucket: Bucke
     return stored;
   });
   const etag = `"${result.etag}"`;
-  sendXml(
-    ctx,
+  ctx.sendXml(
     'CompleteMultipartUploadResult',
     { Location: `http://${ctx.header('host') ?? ''}/${result.key}`, Bucket: bucket.name, Key: result.key, ETag: etag },
     { etag, 'x-oss-hash-crc64ecma': result.crc64, ...versionIdHeader(result) },
@@ -175,5 +173,5 @@ export async function abortMultipartUpload(ctx: RequestContext, bucket: Bucket):
     bucket.uploads.get(uploadId, ctx.parsed.key);
     await bucket.uploads.remove(uploadId);
   });
-  sendEmpty(ctx, 204);
+  ctx.sendEmpty(204);
 }

@@ -10,7 +10,6 @@ import { flipByteAt, paceTo } from './fault-actions.js';
 import { checkObjectKey } from './parsed-request.js';
 import type { RequestContext } from './request-context.js';
 import { utf8AsBytes } from './signature-v1.js';
-import { objectHeaders, sendEmpty } from './responses.js';
 import { STORAGE_CLASSES, STORED_HEADERS } from './types.js';
 import type { ObjectAttributes, ObjectMeta, StorageClass } from './types.js';
 
@@ -84,7 +83,7 @@ export async function putObject(ctx: RequestContext, bucket: Bucket, tempDir: st
     const meta = { key, size: body.size, etag: body.md5Hex, crc64: body.crc64, lastModified: Date.now(), objectType: 'Normal' as const };
     return bucket.objects.commit({ ...meta, ...attributes }, [{ path, size: body.size }], 'move');
   });
-  sendEmpty(ctx, 200, { ...uploadResultHeaders(stored.etag, stored.crc64), ...versionIdHeader(stored) });
+  ctx.sendEmpty(200, { ...uploadResultHeaders(stored.etag, stored.crc64), ...versionIdHeader(stored) });
 }
 
 /**
@@ -148,6 +147,28 @@ function responseOverrides(ctx: RequestContext): OutgoingHttpHeaders {
   return overrides;
 }
 
+/** What GetObject and HeadObject say about an object. */
+function objectHeaders(meta: ObjectMeta): OutgoingHttpHeaders {
+  const headers: OutgoingHttpHeaders = {
+    'content-type': meta.contentType,
+    etag: `"${meta.etag}"`,
+    'last-modified': new Date(meta.lastModified).toUTCString(),
+    'x-oss-hash-crc64ecma': meta.crc64,
+    'x-oss-object-type': meta.objectType,
+    'x-oss-storage-class': meta.storageClass ?? 'Standard',
+    'accept-ranges': 'bytes',
+    'x-oss-server-side-encryption': meta.encryption?.algorithm,
+    'x-oss-server-side-encryption-key-id': meta.encryption?.keyId,
+    'x-oss-server-side-data-encryption': meta.encryption?.dataEncryption,
+    'x-oss-tagging-count': meta.tags?.length || undefined,
+    'x-oss-version-id': meta.versionId,
+    ...meta.storedHeaders,
+    ...meta.userMeta,
+  };
+  for (const name of Object.keys(headers)) if (headers[name] === undefined) delete headers[name];
+  return headers;
+}
+
 export async function getObject(ctx: RequestContext, bucket: Bucket): Promise<void> {
   const object = await OpenObject.open(bucket, ctx.parsed.key!, ctx.parsed.query.versionId);
   try {
@@ -155,7 +176,7 @@ export async function getObject(ctx: RequestContext, bucket: Bucket): Promise<vo
     if (!bucket.restores.readable(meta)) {
       throw new OssError(403, 'InvalidObjectState', "The operation is not valid for the object's state.", { Key: meta.key });
     }
-    if (preconditionStatus(ctx, meta)) return sendEmpty(ctx, 304, { etag: `"${meta.etag}"` });
+    if (preconditionStatus(ctx, meta)) return ctx.sendEmpty(304, { etag: `"${meta.etag}"` });
     const standard = ctx.header('x-oss-range-behavior') === 'standard';
     const range = resolveRange(ctx.header('range'), meta.size, standard);
     const headers = {
@@ -186,8 +207,8 @@ export async function getObject(ctx: RequestContext, bucket: Bucket): Promise<vo
 
 export async function headObject(ctx: RequestContext, bucket: Bucket): Promise<void> {
   const meta = bucket.objects.find(ctx.parsed.key!, ctx.parsed.query.versionId);
-  if (preconditionStatus(ctx, meta)) return sendEmpty(ctx, 304, { etag: `"${meta.etag}"` });
-  sendEmpty(ctx, 200, { ...objectHeaders(meta), ...bucket.restores.headers(meta), 'content-length': meta.size });
+  if (preconditionStatus(ctx, meta)) return ctx.sendEmpty(304, { etag: `"${meta.etag}"` });
+  ctx.sendEmpty(200, { ...objectHeaders(meta), ...bucket.restores.headers(meta), 'content-length': meta.size });
 }
 
 export async function deleteObject(ctx: RequestContext, bucket: Bucket): Promise<void> {
@@ -198,5 +219,5 @@ export async function deleteObject(ctx: RequestContext, bucket: Bucket): Promise
   const headers: OutgoingHttpHeaders = {};
   if (outcome.deleteMarker) headers['x-oss-delete-marker'] = 'true';
   if (outcome.versionId !== undefined) headers['x-oss-version-id'] = outcome.versionId;
-  sendEmpty(ctx, 204, headers);
+  ctx.sendEmpty(204, headers);
 }
