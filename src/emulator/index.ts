@@ -1,13 +1,14 @@
 /** The OSS-compatible emulator: a real HTTP server that the unmodified ali-oss client talks to. */
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdir, readdir } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { removeQuietly } from './atomic-file.js';
 import { Authenticator } from './authenticator.js';
 import { Bucket } from './bucket.js';
-import { EmulatorServer } from './emulator-server.js';
 import { FaultInjector } from './fault-injector.js';
-import { RequestLog } from './emulator-server.js';
+import { RequestLog, createEmulatorServer } from './emulator-server.js';
 import type { Credential } from './types.js';
 
 export type { FaultRule, RequestLogEntry } from './types.js';
@@ -124,7 +125,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const requestLog = new RequestLog();
   const adminToken = options.adminToken ?? randomBytes(24).toString('base64url');
   const authenticator = new Authenticator(options.credentials);
-  const server = new EmulatorServer({
+  const server = createEmulatorServer({
     buckets,
     authenticator,
     faults,
@@ -134,7 +135,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
     maxConnections: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
   });
-  const port = await server.listen(options.port ?? 0, host);
+  server.listen(options.port ?? 0, host);
+  await once(server, 'listening'); // rejects with the 'error' (EADDRINUSE) if that comes first
+  const { port } = server.address() as AddressInfo;
   const urlHost = host.includes(':') ? `[${host}]` : host;
   let stopped: Promise<void> | undefined;
   return {
@@ -149,7 +152,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       if (!bucket) throw new EmulatorConfigError(`no bucket '${name}' to lock`);
       bucket.wormLocked = true;
     },
-    // Idempotent: a second stop waits for the first.
-    stop: () => (stopped ??= server.close()),
+    // Idempotent: a second stop waits for the first. Open connections (keep-alive and in flight) are dropped.
+    stop: () =>
+      (stopped ??= new Promise((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      })),
   };
 }
