@@ -37,13 +37,7 @@ export async function uploadPart(ctx: RequestContext, bucket: Bucket, tempDir: s
   const uploadId = ctx.parsed.uploadId ?? '';
   bucket.uploads.get(uploadId, ctx.parsed.key);
   const part = await receiveBody(ctx, tempDir, MAX_SINGLE_UPLOAD, (path, body) =>
-    bucket.uploads.commitPart(uploadId, path, {
-      partNumber,
-      size: body.size,
-      etag: body.md5Hex,
-      crc64: body.crc64,
-      lastModified: Date.now(),
-    }),
+    bucket.uploads.commitPart(uploadId, partNumber, path, body),
   );
   ctx.sendEmpty(200, uploadResultHeaders(part.etag, part.crc64));
 }
