@@ -9,7 +9,7 @@ import type { ByteRange } from './object-reader.js';
 import { flipByteAt, paceTo } from './fault-actions.js';
 import { checkObjectKey } from './parsed-request.js';
 import type { RequestContext } from './request-context.js';
-import { utf8AsBytes } from './signature-v1.js';
+import { utf8AsBytes } from './authenticator.js';
 import { STORAGE_CLASSES, STORED_HEADERS } from './types.js';
 import type { ObjectAttributes, ObjectMeta, StorageClass } from './types.js';
 
