@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { STATUS_CODES, createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { ADMIN_PREFIX, AdminEndpoint } from './admin-endpoint.js';
+import { ADMIN_PREFIX, handleAdmin } from './admin-endpoint.js';
 import type { Authenticator } from './authenticator.js';
 import { drainBody } from './body-reader.js';
 import { deleteBucketLifecycle, getBucketLifecycle, getBucketVersioning, putBucketLifecycle, putBucketVersioning } from './bucket.js';
@@ -168,7 +168,7 @@ async function process(ctx: RequestContext, parts: ServerParts): Promise<void> {
   await OPERATION_HANDLERS[parsed.operation](ctx, bucket, parts.tempDir);
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, parts: ServerParts, admin: AdminEndpoint): Promise<void> {
+async function handle(req: IncomingMessage, res: ServerResponse, parts: ServerParts): Promise<void> {
   let parsed: ParsedRequest;
   try {
     parsed = parseRequest(req);
@@ -176,7 +176,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, parts: ServerPa
     const fallback: ParsedRequest = { method: req.method ?? 'GET', rawPath: req.url ?? '/', query: {}, pathStyle: true };
     return answer(new RequestContext(req, res, fallback), err);
   }
-  if (parsed.pathStyle && parsed.rawPath.startsWith(ADMIN_PREFIX)) return admin.handle(req, res, parsed.rawPath);
+  if (parsed.pathStyle && parsed.rawPath.startsWith(ADMIN_PREFIX)) return handleAdmin(req, res, parsed.rawPath, parts);
   const ctx = new RequestContext(req, res, parsed, parts.idleTimeoutMs);
   // Logged when the answer's last byte is queued (res.end), before the client can have it: a
   // test reading the log right after its call returns must see that call. A connection that
@@ -201,12 +201,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, parts: ServerPa
 
 /** The HTTP server, not yet listening. */
 export function createEmulatorServer(parts: ServerParts): Server {
-  const admin = new AdminEndpoint(parts.faults, parts.requestLog, parts.adminToken, parts.authenticator, parts.buckets);
   // requestTimeout 0: a 5 GB part on a slow link must not be cut off. Idle keep-alive sockets
   // must outlive ali-oss's agent (agentkeepalive 3.x keeps free sockets 15 s): a server that
   // closes first makes the client's next request on that socket fail with ECONNRESET.
   const server = createServer({ requestTimeout: 0, keepAliveTimeout: 60_000, headersTimeout: 65_000 }, (req, res) => {
-    handle(req, res, parts, admin).catch((err: unknown) => {
+    handle(req, res, parts).catch((err: unknown) => {
       console.error('oss-sync emulator: could not answer a request:', err);
       res.destroy();
     });
