@@ -35,18 +35,18 @@ export class SortedKeyIndex {
   private readonly added = new Set<string>();
   private readonly removed = new Set<string>();
 
-  /** Index of the first key >= key (or > key when exclusive). */
-  lowerBound(key: string, exclusive = false): number {
+  /** The keys from `key` on (inclusive or not), in listing order. */
+  *from(key: string, inclusive: boolean): Generator<string> {
     const keys = this.sorted();
     let lo = 0;
     let hi = keys.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       const cmp = compareUtf8(keys[mid]!, key);
-      if (cmp < 0 || (exclusive && cmp === 0)) lo = mid + 1;
+      if (cmp < 0 || (!inclusive && cmp === 0)) lo = mid + 1;
       else hi = mid;
     }
-    return lo;
+    for (let i = lo; i < keys.length; i++) yield keys[i]!;
   }
 
   add(key: string): void {
@@ -62,14 +62,6 @@ export class SortedKeyIndex {
   remove(key: string): void {
     this.added.delete(key);
     this.removed.add(key);
-  }
-
-  at(index: number): string | undefined {
-    return this.sorted()[index];
-  }
-
-  get size(): number {
-    return this.sorted().length;
   }
 
   private sorted(): string[] {
