@@ -8,6 +8,9 @@ import type { ObjectMeta, StorageClass } from './types.js';
 /** Objects in these classes must be restored before GetObject, which OSS refuses otherwise. */
 const NEEDS_RESTORE: ReadonlySet<StorageClass> = new Set(['Archive', 'ColdArchive', 'DeepColdArchive']);
 
+/** How long a restore takes here (OSS: minutes to hours). */
+const RESTORE_DELAY_MS = 1_000;
+
 interface RestoreState {
   /** The ETag restored: an overwrite is a new object that starts frozen again. */
   etag: string;
@@ -20,8 +23,6 @@ interface RestoreState {
  * (and stop being) readable. Kept in memory: a restarted emulator forgets restores in progress.
  */
 export class ArchiveRestores {
-  /** How long a restore takes unless startEmulator's archiveRestoreDelayMs says otherwise (OSS: minutes to hours). */
-  delayMs = 1_000;
   private readonly states = new Map<string, RestoreState>();
 
   private stateOf(meta: ObjectMeta): RestoreState | undefined {
@@ -54,7 +55,7 @@ export class ArchiveRestores {
       state.expiresAt = now + days * 86_400_000;
       return 200;
     }
-    this.states.set(meta.key, { etag: meta.etag, readyAt: now + this.delayMs, expiresAt: now + this.delayMs + days * 86_400_000 });
+    this.states.set(meta.key, { etag: meta.etag, readyAt: now + RESTORE_DELAY_MS, expiresAt: now + RESTORE_DELAY_MS + days * 86_400_000 });
     return 202;
   }
 }

@@ -31,8 +31,6 @@ export interface EmulatorOptions {
   maxConnections?: number;
   /** The admin API's bearer token; default: a random one, read back from Emulator.adminToken. */
   adminToken?: string;
-  /** How long RestoreObject takes before an Archive/ColdArchive object can be read; default 1 s. */
-  archiveRestoreDelayMs?: number;
 }
 
 export interface Emulator {
@@ -119,7 +117,6 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const tempDir = await prepareTempDir(options.dataDir);
   const buckets = new Map<string, Bucket>();
   for (const name of options.buckets) buckets.set(name, await Bucket.open(options.dataDir, name));
-  if (options.archiveRestoreDelayMs !== undefined) for (const b of buckets.values()) b.restores.delayMs = options.archiveRestoreDelayMs;
 
   const faults = new FaultInjector();
   const requestLog = new RequestLog();
