@@ -5,7 +5,7 @@ import type { Bucket } from './bucket.js';
 import { uploadPartCopy } from './copy-handlers.js';
 import { crc64CombineAll } from '../lib/crc64.js';
 import type { PartMeta } from './multipart-store.js';
-import { MAX_SINGLE_UPLOAD, newObjectAttributesOf, uploadResultHeaders, versionIdHeader } from './object-handlers.js';
+import { MAX_SINGLE_UPLOAD, newObjectAttributesOf, uploadResultHeaders } from './object-handlers.js';
 import { ossErrors } from './oss-error.js';
 import { checkObjectKey } from './parsed-request.js';
 import type { RequestContext } from './request-context.js';
@@ -157,7 +157,7 @@ export async function completeMultipartUpload(ctx: RequestContext, bucket: Bucke
   ctx.sendXml(
     'CompleteMultipartUploadResult',
     { Location: `http://${ctx.header('host') ?? ''}/${result.key}`, Bucket: bucket.name, Key: result.key, ETag: etag },
-    { etag, 'x-oss-hash-crc64ecma': result.crc64, ...versionIdHeader(result) },
+    { etag, 'x-oss-hash-crc64ecma': result.crc64, 'x-oss-version-id': result.versionId },
   );
 }
 

@@ -47,11 +47,6 @@ export function newObjectAttributesOf(ctx: RequestContext): ObjectAttributes {
   };
 }
 
-/** x-oss-version-id of a write that made a version (the bucket's versioning Enabled). */
-export function versionIdHeader(meta: ObjectMeta): OutgoingHttpHeaders {
-  return meta.versionId === undefined ? {} : { 'x-oss-version-id': meta.versionId };
-}
-
 export function contentTypeOf(ctx: RequestContext): string {
   return ctx.header('content-type') || 'application/octet-stream';
 }
@@ -83,7 +78,7 @@ export async function putObject(ctx: RequestContext, bucket: Bucket, tempDir: st
     const meta = { key, size: body.size, etag: body.md5Hex, crc64: body.crc64, lastModified: Date.now(), objectType: 'Normal' as const };
     return bucket.objects.commit({ ...meta, ...attributes }, [{ path, size: body.size }], 'move');
   });
-  ctx.sendEmpty(200, { ...uploadResultHeaders(stored.etag, stored.crc64), ...versionIdHeader(stored) });
+  ctx.sendEmpty(200, { ...uploadResultHeaders(stored.etag, stored.crc64), 'x-oss-version-id': stored.versionId });
 }
 
 /**
@@ -147,9 +142,9 @@ function responseOverrides(ctx: RequestContext): OutgoingHttpHeaders {
   return overrides;
 }
 
-/** What GetObject and HeadObject say about an object. */
+/** What GetObject and HeadObject say about an object (undefined: no such header). */
 function objectHeaders(meta: ObjectMeta): OutgoingHttpHeaders {
-  const headers: OutgoingHttpHeaders = {
+  return {
     'content-type': meta.contentType,
     etag: `"${meta.etag}"`,
     'last-modified': new Date(meta.lastModified).toUTCString(),
@@ -165,8 +160,6 @@ function objectHeaders(meta: ObjectMeta): OutgoingHttpHeaders {
     ...meta.storedHeaders,
     ...meta.userMeta,
   };
-  for (const name of Object.keys(headers)) if (headers[name] === undefined) delete headers[name];
-  return headers;
 }
 
 export async function getObject(ctx: RequestContext, bucket: Bucket): Promise<void> {
@@ -179,20 +172,15 @@ export async function getObject(ctx: RequestContext, bucket: Bucket): Promise<vo
     if (preconditionStatus(ctx, meta)) return ctx.sendEmpty(304, { etag: `"${meta.etag}"` });
     const standard = ctx.header('x-oss-range-behavior') === 'standard';
     const range = resolveRange(ctx.header('range'), meta.size, standard);
-    const headers = {
-      ...objectHeaders(meta),
-      ...responseOverrides(ctx),
-      'x-oss-request-id': ctx.requestId,
-      date: new Date().toUTCString(),
-    };
+    const headers = { ...objectHeaders(meta), ...responseOverrides(ctx) };
     if (range) {
-      ctx.res.writeHead(206, {
+      ctx.writeHead(206, {
         ...headers,
         'content-range': `bytes ${range.start}-${range.end}/${meta.size}`,
         'content-length': range.end - range.start + 1,
       });
     } else {
-      ctx.res.writeHead(200, { ...headers, 'content-length': meta.size });
+      ctx.writeHead(200, { ...headers, 'content-length': meta.size });
     }
     const body = object.stream(range ?? { start: 0, end: meta.size - 1 });
     const faults = [
@@ -216,8 +204,5 @@ export async function deleteObject(ctx: RequestContext, bucket: Bucket): Promise
   const versionId = ctx.parsed.query.versionId;
   const outcome =
     versionId === undefined ? await bucket.objects.delete(ctx.parsed.key!) : await bucket.objects.deleteVersion(ctx.parsed.key!, versionId);
-  const headers: OutgoingHttpHeaders = {};
-  if (outcome.deleteMarker) headers['x-oss-delete-marker'] = 'true';
-  if (outcome.versionId !== undefined) headers['x-oss-version-id'] = outcome.versionId;
-  ctx.sendEmpty(204, headers);
+  ctx.sendEmpty(204, { 'x-oss-delete-marker': outcome.deleteMarker ? 'true' : undefined, 'x-oss-version-id': outcome.versionId });
 }

@@ -38,20 +38,27 @@ export class RequestContext {
     return Array.isArray(value) ? value.join(',') : value;
   }
 
-  /** Headers OSS puts on every answer. */
-  baseHeaders(): OutgoingHttpHeaders {
-    return { 'x-oss-request-id': this.requestId, server: 'AliyunOSS', date: new Date().toUTCString() };
+  /** Starts the answer with the headers OSS puts on every answer, then `headers`; an undefined one is left out. */
+  writeHead(status: number, headers: OutgoingHttpHeaders): void {
+    const all: OutgoingHttpHeaders = {
+      'x-oss-request-id': this.requestId,
+      server: 'AliyunOSS',
+      date: new Date().toUTCString(),
+      ...headers,
+    };
+    for (const name of Object.keys(all)) if (all[name] === undefined) delete all[name];
+    this.res.writeHead(status, all);
   }
 
   sendEmpty(status: number, headers: OutgoingHttpHeaders = {}): void {
-    this.res.writeHead(status, { ...this.baseHeaders(), 'content-length': 0, ...headers });
+    this.writeHead(status, { 'content-length': 0, ...headers });
     this.res.end();
   }
 
   /** An XML document as the answer's body. */
   sendXmlText(status: number, xml: string, headers: OutgoingHttpHeaders = {}): void {
     const body = Buffer.from(xml);
-    this.res.writeHead(status, { ...this.baseHeaders(), 'content-type': 'application/xml', 'content-length': body.length, ...headers });
+    this.writeHead(status, { 'content-type': 'application/xml', 'content-length': body.length, ...headers });
     this.res.end(body);
   }
 
