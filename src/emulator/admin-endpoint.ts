@@ -14,12 +14,8 @@ export function credentialFromJson(value: unknown): Credential {
   const expiration = typeof v.expiration === 'number' ? v.expiration : typeof v.expiration === 'string' ? Date.parse(v.expiration) : NaN;
   if (!Number.isFinite(expiration))
     throw new InvalidFaultRuleError('credential: expiration must be an ISO 8601 time or epoch milliseconds');
-  return {
-    accessKeyId: v.accessKeyId as string,
-    accessKeySecret: v.accessKeySecret as string,
-    securityToken: v.securityToken as string,
-    expiration,
-  };
+  const { accessKeyId, accessKeySecret, securityToken } = v as Pick<Credential, 'accessKeyId' | 'accessKeySecret' | 'securityToken'>;
+  return { accessKeyId, accessKeySecret, securityToken, expiration };
 }
 
 /** Admin paths start with `/-/`: no bucket name can be `-`, so they never shadow a path-style bucket. */
@@ -47,17 +43,6 @@ async function readJsonBody(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-/** The token a request carries as `Authorization: Bearer TOKEN`, or undefined. */
-function bearerToken(req: IncomingMessage): string | undefined {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-  return match?.[1];
-}
-
-/** `application/json`, with or without parameters (`; charset=utf-8`). */
-function isJson(req: IncomingMessage): boolean {
-  return (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase() === 'application/json';
-}
-
 /**
  * The admin API, for tests and benchmarks that drive the emulator from another process (path style
  * only, e.g. `curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:PORT/-/requests`).
@@ -77,7 +62,7 @@ function isJson(req: IncomingMessage): boolean {
  */
 export async function handleAdmin(req: IncomingMessage, res: ServerResponse, path: string, parts: ServerParts): Promise<void> {
   const route = `${req.method ?? 'GET'} ${path}`;
-  const given = bearerToken(req);
+  const given = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
   if (given === undefined || !sameText(given, parts.adminToken)) {
     // The body is not read: close the connection rather than parse what an unknown caller sent.
     res.setHeader('connection', 'close');
@@ -85,7 +70,9 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, pat
       error: 'the admin API needs "Authorization: Bearer <admin token>" (printed by `oss-sync emulator` at start, or Emulator.adminToken)',
     });
   }
-  if (req.method === 'POST' && !isJson(req)) {
+  // application/json, with or without parameters (`; charset=utf-8`).
+  const json = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase() === 'application/json';
+  if (req.method === 'POST' && !json) {
     res.setHeader('connection', 'close');
     return sendJson(res, 415, { error: 'admin POST bodies must be sent as Content-Type: application/json' });
   }
