@@ -54,6 +54,14 @@ export class Hasher extends Transform {
   }
 }
 
+/** `chunk`, found at `offset` of its stream, with the stream's byte `atByte` inverted if it holds it (in a copy: the sender's buffer is not ours to change). */
+export function flipped(chunk: Buffer, offset: number, atByte: number | undefined): Buffer {
+  if (atByte === undefined || atByte < offset || atByte >= offset + chunk.length) return chunk;
+  const copy = Buffer.from(chunk);
+  copy[atByte - offset]! ^= 0xff;
+  return copy;
+}
+
 /**
  * A Hasher for a request body that also counts its bytes into the request context, flips the byte a
  * corrupt fault names, paces them when a throttle is set, and times out a body that stops arriving.
@@ -90,11 +98,7 @@ class BodyMeter extends Hasher {
       this.armIdleTimer();
       callback(null, chunk);
     };
-    const at = this.ctx.corruptAtByte;
-    if (at !== undefined && at >= this.size && at < this.size + chunk.length) {
-      chunk = Buffer.from(chunk); // the sender's buffer is not ours to change
-      chunk[at - this.size]! ^= 0xff;
-    }
+    chunk = flipped(chunk, this.size, this.ctx.corruptAtByte);
     this.hash(chunk);
     this.ctx.bytesReceived += chunk.length;
     const rate = this.ctx.throttleBytesPerSecond;
