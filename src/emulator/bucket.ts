@@ -75,12 +75,10 @@ const MAX_LIFECYCLE_BODY = 256 * 1024;
 /** Put/Get/DeleteBucketLifecycle: kept as Bucket.lifecycle, in memory (a restarted emulator has none). */
 export async function putBucketLifecycle(ctx: RequestContext, bucket: Bucket): Promise<void> {
   const xml = (await readSmallBody(ctx, MAX_LIFECYCLE_BODY)).toString('utf8');
-  if (!/<LifecycleConfiguration>[\s\S]*<\/LifecycleConfiguration>/.test(xml) || elementTexts(xml, 'Rule').length === 0) {
+  const rules = elementTexts(xml, 'Rule');
+  const statusOk = (rule: string): boolean => ['Enabled', 'Disabled'].includes(elementTexts(rule, 'Status')[0] ?? '');
+  if (!/<LifecycleConfiguration>[\s\S]*<\/LifecycleConfiguration>/.test(xml) || rules.length === 0 || !rules.every(statusOk)) {
     throw ossErrors.malformedXml();
-  }
-  for (const rule of elementTexts(xml, 'Rule')) {
-    const status = elementTexts(rule, 'Status')[0];
-    if (status !== 'Enabled' && status !== 'Disabled') throw ossErrors.malformedXml();
   }
   bucket.lifecycle = xml;
   ctx.sendEmpty(200);
