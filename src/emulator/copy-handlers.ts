@@ -8,7 +8,7 @@ import { checkObjectKey } from './parsed-request.js';
 import type { RequestContext } from './request-context.js';
 
 /** OSS's limit for CopyObject: larger objects are copied with UploadPartCopy (OSS's CopyObject/UploadPartCopy docs). */
-export const MAX_COPY_OBJECT = 1024 ** 3;
+const MAX_COPY_OBJECT = 1024 ** 3;
 
 /**
  * The source key of `x-oss-copy-source: /BUCKET/URL-ENCODED-KEY`. Copies between buckets are real

@@ -12,7 +12,7 @@ import type { RequestContext } from './request-context.js';
 import { elementTexts, unescapeXml } from './xml.js';
 
 /** OSS's minimum size for every part but the last, checked at Complete. */
-export const MIN_PART_SIZE = 100 * 1024;
+const MIN_PART_SIZE = 100 * 1024;
 const MAX_PART_NUMBER = 10_000;
 /** A Complete body lists at most 10,000 parts of ~80 bytes each. */
 const MAX_COMPLETE_BODY = 2 * 1024 * 1024;

@@ -5,7 +5,7 @@ import { ENCRYPTION_ALGORITHMS } from './types.js';
 import type { ObjectEncryption } from './types.js';
 
 /** OSS's object tag limits. */
-export const TAG_LIMITS = { count: 10, keyLength: 128, valueLength: 256 } as const;
+const TAG_LIMITS = { count: 10, keyLength: 128, valueLength: 256 } as const;
 /** The only characters OSS takes in an object tag's key and value (its docs: error 0010-00000212, -217). */
 const TAG_TEXT = /^[A-Za-z0-9 +\-=._:/]*$/;
 

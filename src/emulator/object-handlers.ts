@@ -87,7 +87,7 @@ export async function putObject(ctx: RequestContext, bucket: Bucket, tempDir: st
  * `x-oss-range-behavior: standard` an end past the object is clamped and a start past it is 416.
  * Returns undefined for "send the whole object".
  */
-export function resolveRange(header: string | undefined, size: number, standard: boolean): ByteRange | undefined {
+function resolveRange(header: string | undefined, size: number, standard: boolean): ByteRange | undefined {
   if (!header) return undefined;
   const match = /^bytes=(\d*)-(\d*)/.exec(header.trim());
   if (!match || (match[1] === '' && match[2] === '')) return undefined;

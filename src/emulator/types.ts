@@ -19,7 +19,7 @@ export type FaultAction =
   /** Drop the request's upload ID server-side before handling it, so it gets NoSuchUpload. */
   | { type: 'forgetUpload' };
 
-export interface FaultMatch {
+interface FaultMatch {
   method?: string;
   operation?: OssOperation;
   /** Exact key, `{ prefix }`, `{ glob }`, or, in process only, a RegExp (see fault-injector.ts). */

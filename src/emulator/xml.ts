@@ -4,7 +4,7 @@
  */
 
 /** An element's content; an array repeats the element once per item. */
-export type XmlValue = string | number | boolean | undefined | XmlObject | readonly XmlObject[];
+type XmlValue = string | number | boolean | undefined | XmlObject | readonly XmlObject[];
 /** Child elements in property order. */
 export interface XmlObject {
   readonly [name: string]: XmlValue;
