@@ -1,10 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sameText } from './authenticator.js';
-import type { Bucket } from './bucket.js';
-import type { FaultInjector } from './fault-injector.js';
 import { InvalidFaultRuleError } from './fault-injector.js';
 import { faultRuleFromJson, faultRuleToJson } from './fault-rule-json.js';
-import type { RequestLog } from './request-log.js';
+import type { ServerParts } from './emulator-server.js';
 import type { Credential } from './types.js';
 
 /** A temporary credential from an admin body: {accessKeyId, accessKeySecret, securityToken, expiration (ISO 8601 or epoch ms)}. */
@@ -16,12 +14,8 @@ export function credentialFromJson(value: unknown): Credential {
   const expiration = typeof v.expiration === 'number' ? v.expiration : typeof v.expiration === 'string' ? Date.parse(v.expiration) : NaN;
   if (!Number.isFinite(expiration))
     throw new InvalidFaultRuleError('credential: expiration must be an ISO 8601 time or epoch milliseconds');
-  return {
-    accessKeyId: v.accessKeyId as string,
-    accessKeySecret: v.accessKeySecret as string,
-    securityToken: v.securityToken as string,
-    expiration,
-  };
+  const { accessKeyId, accessKeySecret, securityToken } = v as Pick<Credential, 'accessKeyId' | 'accessKeySecret' | 'securityToken'>;
+  return { accessKeyId, accessKeySecret, securityToken, expiration };
 }
 
 /** Admin paths start with `/-/`: no bucket name can be `-`, so they never shadow a path-style bucket. */
@@ -49,17 +43,6 @@ async function readJsonBody(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-/** The token a request carries as `Authorization: Bearer TOKEN`, or undefined. */
-function bearerToken(req: IncomingMessage): string | undefined {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-  return match?.[1];
-}
-
-/** `application/json`, with or without parameters (`; charset=utf-8`). */
-function isJson(req: IncomingMessage): boolean {
-  return (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase() === 'application/json';
-}
-
 /**
  * The admin API, for tests and benchmarks that drive the emulator from another process (path style
  * only, e.g. `curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:PORT/-/requests`).
@@ -77,65 +60,56 @@ function isJson(req: IncomingMessage): boolean {
  *   POST   /-/worm     body: {"bucket": NAME} -> 204; the bucket's retention policy is locked from now
  *                      on (Bucket.wormLocked): deleting or overwriting an object answers FileImmutable
  */
-export class AdminEndpoint {
-  constructor(
-    private readonly faults: FaultInjector,
-    private readonly requestLog: RequestLog,
-    private readonly token: string,
-    private readonly credentials: { add(credential: Credential): void },
-    private readonly buckets: ReadonlyMap<string, Bucket>,
-  ) {}
-
-  async handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
-    const route = `${req.method ?? 'GET'} ${path}`;
-    const given = bearerToken(req);
-    if (given === undefined || !sameText(given, this.token)) {
-      // The body is not read: close the connection rather than parse what an unknown caller sent.
-      res.setHeader('connection', 'close');
-      return sendJson(res, 401, {
-        error:
-          'the admin API needs "Authorization: Bearer <admin token>" (printed by `oss-sync emulator` at start, or Emulator.adminToken)',
-      });
-    }
-    if (req.method === 'POST' && !isJson(req)) {
-      res.setHeader('connection', 'close');
-      return sendJson(res, 415, { error: 'admin POST bodies must be sent as Content-Type: application/json' });
-    }
-    try {
-      switch (route) {
-        case 'POST /-/faults': {
-          const body = await readJsonBody(req);
-          const rules = (Array.isArray(body) ? body : [body]).map(faultRuleFromJson);
-          for (const rule of rules) this.faults.add(rule);
-          return sendJson(res, 201, { added: rules.length });
-        }
-        case 'POST /-/credentials': {
-          this.credentials.add(credentialFromJson(await readJsonBody(req)));
-          return sendJson(res, 201, { added: 1 });
-        }
-        case 'POST /-/worm': {
-          const name = ((await readJsonBody(req)) as { bucket?: unknown } | null)?.bucket;
-          const bucket = typeof name === 'string' ? this.buckets.get(name) : undefined;
-          if (!bucket) throw new InvalidFaultRuleError('worm: "bucket" must name a bucket of this emulator');
-          bucket.wormLocked = true;
-          return void res.writeHead(204).end();
-        }
-        case 'GET /-/faults':
-          return sendJson(res, 200, this.faults.list().map(faultRuleToJson));
-        case 'DELETE /-/faults':
-          this.faults.clear();
-          return void res.writeHead(204).end();
-        case 'GET /-/requests':
-          return sendJson(res, 200, this.requestLog.entries());
-        case 'DELETE /-/requests':
-          this.requestLog.clear();
-          return void res.writeHead(204).end();
-        default:
-          return sendJson(res, 404, { error: `no admin route ${route}` });
+export async function handleAdmin(req: IncomingMessage, res: ServerResponse, path: string, parts: ServerParts): Promise<void> {
+  const route = `${req.method ?? 'GET'} ${path}`;
+  const given = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
+  if (given === undefined || !sameText(given, parts.adminToken)) {
+    // The body is not read: close the connection rather than parse what an unknown caller sent.
+    res.setHeader('connection', 'close');
+    return sendJson(res, 401, {
+      error: 'the admin API needs "Authorization: Bearer <admin token>" (printed by `oss-sync emulator` at start, or Emulator.adminToken)',
+    });
+  }
+  // application/json, with or without parameters (`; charset=utf-8`).
+  const json = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase() === 'application/json';
+  if (req.method === 'POST' && !json) {
+    res.setHeader('connection', 'close');
+    return sendJson(res, 415, { error: 'admin POST bodies must be sent as Content-Type: application/json' });
+  }
+  try {
+    switch (route) {
+      case 'POST /-/faults': {
+        const body = await readJsonBody(req);
+        const rules = (Array.isArray(body) ? body : [body]).map(faultRuleFromJson);
+        for (const rule of rules) parts.faults.add(rule);
+        return sendJson(res, 201, { added: rules.length });
       }
-    } catch (err) {
-      if (err instanceof InvalidFaultRuleError) return sendJson(res, 400, { error: err.message });
-      throw err;
+      case 'POST /-/credentials': {
+        parts.authenticator.add(credentialFromJson(await readJsonBody(req)));
+        return sendJson(res, 201, { added: 1 });
+      }
+      case 'POST /-/worm': {
+        const name = ((await readJsonBody(req)) as { bucket?: unknown } | null)?.bucket;
+        const bucket = typeof name === 'string' ? parts.buckets.get(name) : undefined;
+        if (!bucket) throw new InvalidFaultRuleError('worm: "bucket" must name a bucket of this emulator');
+        bucket.wormLocked = true;
+        return void res.writeHead(204).end();
+      }
+      case 'GET /-/faults':
+        return sendJson(res, 200, parts.faults.list().map(faultRuleToJson));
+      case 'DELETE /-/faults':
+        parts.faults.clear();
+        return void res.writeHead(204).end();
+      case 'GET /-/requests':
+        return sendJson(res, 200, parts.requestLog.entries());
+      case 'DELETE /-/requests':
+        parts.requestLog.clear();
+        return void res.writeHead(204).end();
+      default:
+        return sendJson(res, 404, { error: `no admin route ${route}` });
     }
+  } catch (err) {
+    if (err instanceof InvalidFaultRuleError) return sendJson(res, 400, { error: err.message });
+    throw err;
   }
 }

@@ -3,11 +3,13 @@ import { readSmallBody } from './body-reader.js';
 import type { Bucket } from './bucket.js';
 import { OssError, ossErrors } from './oss-error.js';
 import type { RequestContext } from './request-context.js';
-import { sendEmpty } from './responses.js';
 import type { ObjectMeta, StorageClass } from './types.js';
 
 /** Objects in these classes must be restored before GetObject, which OSS refuses otherwise. */
 const NEEDS_RESTORE: ReadonlySet<StorageClass> = new Set(['Archive', 'ColdArchive', 'DeepColdArchive']);
+
+/** How long a restore takes here (OSS: minutes to hours). */
+const RESTORE_DELAY_MS = 1_000;
 
 interface RestoreState {
   /** The ETag restored: an overwrite is a new object that starts frozen again. */
@@ -21,8 +23,6 @@ interface RestoreState {
  * (and stop being) readable. Kept in memory: a restarted emulator forgets restores in progress.
  */
 export class ArchiveRestores {
-  /** How long a restore takes unless startEmulator's archiveRestoreDelayMs says otherwise (OSS: minutes to hours). */
-  delayMs = 1_000;
   private readonly states = new Map<string, RestoreState>();
 
   private stateOf(meta: ObjectMeta): RestoreState | undefined {
@@ -55,7 +55,7 @@ export class ArchiveRestores {
       state.expiresAt = now + days * 86_400_000;
       return 200;
     }
-    this.states.set(meta.key, { etag: meta.etag, readyAt: now + this.delayMs, expiresAt: now + this.delayMs + days * 86_400_000 });
+    this.states.set(meta.key, { etag: meta.etag, readyAt: now + RESTORE_DELAY_MS, expiresAt: now + RESTORE_DELAY_MS + days * 86_400_000 });
     return 202;
   }
 }
@@ -72,5 +72,5 @@ export async function restoreObject(ctx: RequestContext, bucket: Bucket): Promis
   const days = daysText === undefined ? 1 : Number(daysText);
   if (!(days >= 1 && days <= 365))
     throw ossErrors.invalidArgument('Days must be 1..365.', { ArgumentName: 'Days', ArgumentValue: daysText ?? '' });
-  sendEmpty(ctx, bucket.restores.request(meta, days));
+  ctx.sendEmpty(bucket.restores.request(meta, days));
 }

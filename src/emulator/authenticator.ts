@@ -1,10 +1,168 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { timingSafeEqual } from 'node:crypto';
 import { ossErrors } from './oss-error.js';
 import type { ParsedRequest } from './parsed-request.js';
-import { bytesAsText, parseV1Authorization, v1Signature, v1StringToSign } from './signature-v1.js';
-import { parseV4Authorization, v4Signature, v4StringToSign } from './signature-v4.js';
 import type { Credential } from './types.js';
+
+/**
+ * Query parameters OSS includes in the V1 canonical resource (OSS's documented list, trimmed to
+ * what a client of this emulator could send). Everything else, e.g. prefix/marker/max-keys, is unsigned.
+ */
+export const SIGNED_SUBRESOURCES = new Set(
+  `acl uploads location cors logging website referer lifecycle delete append tagging objectMeta uploadId partNumber security-token
+   position img style styleName replication replicationProgress replicationLocation cname bucketInfo comp qos live status vod
+   startTime endTime symlink x-oss-process response-content-type x-oss-traffic-limit response-content-language response-expires
+   response-cache-control response-content-disposition response-content-encoding udf udfName udfImage udfId udfImageDesc
+   udfApplication udfApplicationLog restore callback callback-var qosInfo policy stat encryption versions versioning versionId
+   requestPayment x-oss-request-payer sequential inventory inventoryId continuation-token asyncFetch worm wormId wormExtend
+   objectInfo`.split(/\s+/),
+);
+
+/** A header's value as signed: repeated ones joined by ',', an absent one ''. */
+function headerValue(headers: IncomingHttpHeaders, name: string): string {
+  const value = headers[name];
+  return Array.isArray(value) ? value.join(',') : (value ?? '');
+}
+
+/** `/BUCKET/KEY?sub&res=v` with the raw (decoded) key, as the SDK's buildCanonicalizedResource makes it. */
+function canonicalResource(request: ParsedRequest): string {
+  let resource = '/';
+  if (request.bucket !== undefined) resource += `${request.bucket}/`;
+  if (request.key !== undefined) resource += request.key;
+  const signed = Object.keys(request.query)
+    .filter((name) => SIGNED_SUBRESOURCES.has(name))
+    .sort();
+  if (signed.length === 0) return resource;
+  const parts = signed.map((name) => (request.query[name] ? `${name}=${request.query[name]}` : name));
+  return `${resource}?${parts.join('&')}`;
+}
+
+/** A text's UTF-8 bytes, one char per byte: the form header values already have (see v1StringToSign). */
+export function utf8AsBytes(text: string): string {
+  return Buffer.from(text, 'utf8').toString('latin1');
+}
+
+/** For people reading an error: the bytes of a byte string shown as the UTF-8 text they spell. */
+function bytesAsText(bytes: string): string {
+  return Buffer.from(bytes, 'latin1').toString('utf8');
+}
+
+/**
+ * The V1 string-to-sign the client should have signed for this request, as a byte string (one char
+ * per byte; sign it with `latin1`). OSS signs the bytes as sent: Node hands us each header value
+ * decoded byte for byte (latin1), so its chars are those bytes already, while the resource (the
+ * decoded key) is text and goes in as its UTF-8 bytes. A UTF-8 `x-oss-meta-*` value (what ali-oss
+ * sends with `headerEncoding: 'latin1'`) thus verifies over the bytes the client signed; re-encoding
+ * the decoded header as UTF-8 would sign different bytes.
+ * A presigned URL signs its Expires value where a header-signed request signs its date.
+ */
+function v1StringToSign(request: ParsedRequest, headers: IncomingHttpHeaders, expires?: string): string {
+  const ossHeaders = Object.keys(headers)
+    .filter((name) => name.startsWith('x-oss-'))
+    .sort()
+    .map((name) => `${name}:${headerValue(headers, name).trim()}`);
+  return [
+    request.method,
+    headerValue(headers, 'content-md5'),
+    headerValue(headers, 'content-type'),
+    // The SDK sends x-oss-date and no Date; OSS accepts either in this position.
+    expires ?? (headerValue(headers, 'x-oss-date') || headerValue(headers, 'date')),
+    ...ossHeaders,
+    utf8AsBytes(canonicalResource(request)),
+  ].join('\n');
+}
+
+/** `stringToSign` is a byte string (v1StringToSign). */
+function v1Signature(secret: string, stringToSign: string): string {
+  return createHmac('sha1', secret).update(stringToSign, 'latin1').digest('base64');
+}
+
+/** `OSS AK:SIGNATURE` → its parts, or undefined if the header is not a V1 authorization. */
+function parseV1Authorization(authorization: string): { accessKeyId: string; signature: string } | undefined {
+  const match = /^OSS ([^:]+):(.+)$/.exec(authorization);
+  return match ? { accessKeyId: match[1]!, signature: match[2]! } : undefined;
+}
+
+interface V4Authorization {
+  accessKeyId: string;
+  date: string;
+  region: string;
+  product: string;
+  additionalHeaders: string[];
+  signature: string;
+}
+
+/** `OSS4-HMAC-SHA256 Credential=AK/DATE/REGION/oss/aliyun_v4_request,[AdditionalHeaders=a;b,]Signature=HEX`. */
+function parseV4Authorization(authorization: string): V4Authorization | undefined {
+  if (!authorization.startsWith('OSS4-HMAC-SHA256 ')) return undefined;
+  const fields = new Map<string, string>();
+  for (const field of authorization.slice('OSS4-HMAC-SHA256 '.length).split(',')) {
+    const eq = field.indexOf('=');
+    if (eq > 0) fields.set(field.slice(0, eq).trim(), field.slice(eq + 1).trim());
+  }
+  const scope = (fields.get('Credential') ?? '').split('/');
+  const signature = fields.get('Signature');
+  if (scope.length !== 5 || scope[4] !== 'aliyun_v4_request' || !signature) return undefined;
+  const additional = fields.get('AdditionalHeaders');
+  return {
+    accessKeyId: scope[0]!,
+    date: scope[1]!,
+    region: scope[2]!,
+    product: scope[3]!,
+    additionalHeaders: additional ? additional.split(';') : [],
+    signature,
+  };
+}
+
+/** encodeURIComponent plus !'()* — the SDK's encodeString. */
+function encodeV4(text: string): string {
+  return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+function canonicalRequest(request: ParsedRequest, headers: IncomingHttpHeaders, additional: string[]): string {
+  const path = `/${request.bucket !== undefined ? `${request.bucket}/` : ''}${request.key ?? ''}`;
+  // The SDK sorts query names with localeCompare; a parameter without a value is written bare.
+  const query = Object.keys(request.query)
+    .sort((a, b) => a.localeCompare(b))
+    .map((name) => (request.query[name] ? `${encodeV4(name)}=${encodeV4(request.query[name]!)}` : encodeV4(name)))
+    .join('&');
+  const signedHeaders = new Set(additional);
+  for (const name of Object.keys(headers)) {
+    if (name === 'content-type' || name === 'content-md5' || name.startsWith('x-oss-')) signedHeaders.add(name);
+  }
+  const canonicalHeaders = [...signedHeaders]
+    .sort()
+    .map((name) => `${name}:${headerValue(headers, name).trim()}\n`)
+    .join('');
+  return [
+    request.method,
+    encodeV4(path).replace(/%2F/g, '/'),
+    query,
+    canonicalHeaders,
+    additional.join(';'),
+    headerValue(headers, 'x-oss-content-sha256').trim() || 'UNSIGNED-PAYLOAD',
+  ].join('\n');
+}
+
+/**
+ * The canonical request is hashed over the header bytes as sent: Node decodes each header byte as one
+ * char (latin1), and everything else in it is ASCII (percent-encoded path and query), so hashing it as
+ * latin1 hashes exactly the request's bytes. ali-oss, with `headerEncoding: 'latin1'`, hashes the same
+ * UTF-8 bytes of a non-ASCII `x-oss-meta-*` value.
+ */
+function v4StringToSign(request: ParsedRequest, headers: IncomingHttpHeaders, auth: V4Authorization): string {
+  const timestamp = headerValue(headers, 'x-oss-date').trim();
+  const hashed = createHash('sha256')
+    .update(canonicalRequest(request, headers, auth.additionalHeaders), 'latin1')
+    .digest('hex');
+  return ['OSS4-HMAC-SHA256', timestamp, `${auth.date}/${auth.region}/${auth.product}/aliyun_v4_request`, hashed].join('\n');
+}
+
+function v4Signature(secret: string, auth: V4Authorization, stringToSign: string): string {
+  const hmac = (key: string | Buffer, data: string): Buffer => createHmac('sha256', key).update(data).digest();
+  const signingKey = hmac(hmac(hmac(hmac(`aliyun_v4${secret}`, auth.date), auth.region), auth.product), 'aliyun_v4_request');
+  return createHmac('sha256', signingKey).update(stringToSign).digest('hex');
+}
 
 /** OSS rejects requests whose date is more than 15 minutes off. */
 const MAX_SKEW_MS = 15 * 60 * 1000;

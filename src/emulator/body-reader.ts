@@ -1,10 +1,28 @@
+import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { Writable } from 'node:stream';
+import { Transform, Writable } from 'node:stream';
+import type { Readable, TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { Crc64 } from '../lib/crc64.js';
 import { removeQuietly, tempFilePath } from './atomic-file.js';
-import { BodyMeter } from './body-meter.js';
-import { OssError, ossErrors } from './oss-error.js';
+import { ossErrors } from './oss-error.js';
 import type { RequestContext } from './request-context.js';
+
+/**
+ * OSS's answer to a body that stops arriving: 400 RequestTimeout, then the connection closes. The
+ * answer goes out while the body is still open (a destroyed request would take the socket, and the
+ * answer, with it); `connection: close` ends the socket once it is written, and the reader waiting on
+ * the body then fails with the closed socket, by which time the answer is already logged.
+ */
+function timeOut(ctx: RequestContext): void {
+  if (ctx.res.headersSent) {
+    ctx.res.destroy();
+    return;
+  }
+  ctx.errorCode = 'RequestTimeout';
+  ctx.res.setHeader('connection', 'close');
+  ctx.sendError(ossErrors.requestTimeout());
+}
 
 export interface ReceivedBody {
   size: number;
@@ -13,10 +31,87 @@ export interface ReceivedBody {
   crc64: string;
 }
 
+/** Passes bytes on as they are, hashing them (MD5 and CRC-64) on the way: each byte is hashed once and passed on without a copy. */
+export class Hasher extends Transform {
+  private readonly md5 = createHash('md5');
+  private readonly crc = new Crc64();
+  size = 0;
+
+  protected hash(chunk: Buffer): void {
+    this.size += chunk.length;
+    this.md5.update(chunk);
+    this.crc.update(chunk);
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.hash(chunk);
+    callback(null, chunk);
+  }
+
+  /** What passed through, once it all has. */
+  result(): ReceivedBody {
+    return { size: this.size, md5Hex: this.md5.digest('hex').toUpperCase(), crc64: this.crc.digest() };
+  }
+}
+
+/** `chunk`, found at `offset` of its stream, with the stream's byte `atByte` inverted if it holds it (in a copy: the sender's buffer is not ours to change). */
+export function flipped(chunk: Buffer, offset: number, atByte: number | undefined): Buffer {
+  if (atByte === undefined || atByte < offset || atByte >= offset + chunk.length) return chunk;
+  const copy = Buffer.from(chunk);
+  copy[atByte - offset]! ^= 0xff;
+  return copy;
+}
+
+/**
+ * A Hasher for a request body that also counts its bytes into the request context, flips the byte a
+ * corrupt fault names, paces them when a throttle is set, and times out a body that stops arriving.
+ */
+class BodyMeter extends Hasher {
+  private readonly startedAt = Date.now();
+  /** Runs only while we wait for the client's next bytes (not while a throttle fault holds them). */
+  private idleTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly ctx: RequestContext) {
+    super();
+    this.armIdleTimer();
+  }
+
+  private armIdleTimer(): void {
+    clearTimeout(this.idleTimer);
+    const ms = this.ctx.idleTimeoutMs;
+    if (ms > 0 && Number.isFinite(ms)) this.idleTimer = setTimeout(() => timeOut(this.ctx), ms).unref();
+  }
+
+  override _flush(callback: TransformCallback): void {
+    clearTimeout(this.idleTimer);
+    callback();
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    clearTimeout(this.idleTimer);
+    callback(error);
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    clearTimeout(this.idleTimer);
+    const passOn = (): void => {
+      this.armIdleTimer();
+      callback(null, chunk);
+    };
+    chunk = flipped(chunk, this.size, this.ctx.corruptAtByte);
+    this.hash(chunk);
+    this.ctx.bytesReceived += chunk.length;
+    const rate = this.ctx.throttleBytesPerSecond;
+    const wait = rate ? this.startedAt + (this.size / rate) * 1000 - Date.now() : 0;
+    if (wait > 0) setTimeout(passOn, wait);
+    else passOn();
+  }
+}
+
 /** Checks Content-MD5 (base64 of the body's MD5) when the client sent one. */
-function checkContentMd5(ctx: RequestContext, md5: Buffer): void {
+function checkContentMd5(ctx: RequestContext, body: ReceivedBody): void {
   const expected = ctx.header('content-md5');
-  if (expected !== undefined && expected.trim() !== md5.toString('base64')) throw ossErrors.invalidDigest();
+  if (expected !== undefined && expected.trim() !== Buffer.from(body.md5Hex, 'hex').toString('base64')) throw ossErrors.invalidDigest();
 }
 
 /** OSS's range for x-oss-traffic-limit, in bits per second (100 KB/s to 100 MB/s). */
@@ -40,10 +135,30 @@ function trafficLimitOf(ctx: RequestContext): number | undefined {
 }
 
 /**
- * Streams the request body into a file in `tempDir`, hashing it on the way, and hands the file to
- * `commit`, which moves it into place. On any failure of either the file is removed, so a partly
+ * Streams `source` through `hasher` into a file in `tempDir`, runs `check` on what arrived, and hands
+ * the file to `commit`, which moves it into place. On any failure the file is removed, so a partly
  * received or refused body never lands anywhere.
  */
+export async function storeBody<T>(
+  source: Readable,
+  hasher: Hasher,
+  tempDir: string,
+  commit: (path: string, body: ReceivedBody) => Promise<T>,
+  check: (body: ReceivedBody) => void = () => undefined,
+): Promise<T> {
+  const tempPath = tempFilePath(tempDir);
+  try {
+    await pipeline(source, hasher, createWriteStream(tempPath, { highWaterMark: 1 << 20 }));
+    const body = hasher.result();
+    check(body);
+    return await commit(tempPath, body);
+  } catch (err) {
+    await removeQuietly(tempPath);
+    throw err;
+  }
+}
+
+/** The request body, stored as storeBody does, once it passed OSS's checks of its size and Content-MD5. */
 export async function receiveBody<T>(
   ctx: RequestContext,
   tempDir: string,
@@ -56,41 +171,33 @@ export async function receiveBody<T>(
   const trafficLimit = trafficLimitOf(ctx);
   // The meter paces the body: to the traffic limit, or a throttle fault's rate when that is slower.
   if (trafficLimit !== undefined) ctx.throttleBytesPerSecond = Math.min(ctx.throttleBytesPerSecond ?? Infinity, trafficLimit);
-  const meter = new BodyMeter(ctx, true);
-  const tempPath = tempFilePath(tempDir);
-  try {
-    await pipeline(ctx.req, meter, createWriteStream(tempPath, { highWaterMark: 1 << 20 }));
-    if (length !== undefined && meter.size !== length) throw ossErrors.incompleteBody();
-    if (meter.size > maxSize) throw ossErrors.entityTooLarge();
-    const md5 = meter.md5!.digest();
-    checkContentMd5(ctx, md5);
-    return await commit(tempPath, { size: meter.size, md5Hex: md5.toString('hex').toUpperCase(), crc64: meter.crc!.digest() });
-  } catch (err) {
-    await removeQuietly(tempPath);
-    throw err;
-  }
+  return storeBody(ctx.req, new BodyMeter(ctx), tempDir, commit, (body) => {
+    if (length !== undefined && body.size !== length) throw ossErrors.incompleteBody();
+    if (body.size > maxSize) throw ossErrors.entityTooLarge();
+    checkContentMd5(ctx, body);
+  });
 }
 
 /** Reads a small body (an XML request) into memory, refusing anything over `limit` bytes. */
 export async function readSmallBody(ctx: RequestContext, limit: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
-  const meter = new BodyMeter(ctx, true);
+  const meter = new BodyMeter(ctx);
   const sink = new Writable({
     write(chunk: Buffer, _encoding, callback) {
       size += chunk.length;
-      if (size > limit) return callback(new OssError(400, 'InvalidArgument', `Request body exceeds ${limit} bytes.`));
+      if (size > limit) return callback(ossErrors.invalidArgument(`Request body exceeds ${limit} bytes.`));
       chunks.push(chunk);
       callback();
     },
   });
   await pipeline(ctx.req, meter, sink);
-  checkContentMd5(ctx, meter.md5!.digest());
+  checkContentMd5(ctx, meter.result());
   return Buffer.concat(chunks);
 }
 
 /** Reads and discards whatever is left of the body (counted in the log), so an early answer still reaches the client. */
 export async function drainBody(ctx: RequestContext): Promise<void> {
   if (ctx.req.readableEnded || ctx.req.destroyed) return;
-  await pipeline(ctx.req, new BodyMeter(ctx, false), new Writable({ write: (_c, _e, cb) => cb() })).catch(() => undefined);
+  await pipeline(ctx.req, new BodyMeter(ctx), new Writable({ write: (_c, _e, cb) => cb() })).catch(() => undefined);
 }

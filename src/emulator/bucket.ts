@@ -2,10 +2,13 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ArchiveRestores } from './archive-restore.js';
 import { readJson, writeJsonAtomic } from './atomic-file.js';
+import { readSmallBody } from './body-reader.js';
 import { MultipartStore } from './multipart-store.js';
 import { ObjectStore } from './object-store.js';
-import { OssError } from './oss-error.js';
+import { OssError, ossErrors } from './oss-error.js';
 import type { VersioningStatus } from './object-store.js';
+import type { RequestContext } from './request-context.js';
+import { elementTexts } from './xml.js';
 
 /**
  * A configured bucket: its objects and its in-progress uploads, under `<dataDir>/buckets/<name>/`
@@ -64,4 +67,44 @@ export class Bucket {
       { Key: key, EC: '0026-00000005' },
     );
   }
+}
+
+/** OSS takes up to 1,000 rules; the document stays small. */
+const MAX_LIFECYCLE_BODY = 256 * 1024;
+
+/** Put/Get/DeleteBucketLifecycle: kept as Bucket.lifecycle, in memory (a restarted emulator has none). */
+export async function putBucketLifecycle(ctx: RequestContext, bucket: Bucket): Promise<void> {
+  const xml = (await readSmallBody(ctx, MAX_LIFECYCLE_BODY)).toString('utf8');
+  const rules = elementTexts(xml, 'Rule');
+  const statusOk = (rule: string): boolean => ['Enabled', 'Disabled'].includes(elementTexts(rule, 'Status')[0] ?? '');
+  if (!/<LifecycleConfiguration>[\s\S]*<\/LifecycleConfiguration>/.test(xml) || rules.length === 0 || !rules.every(statusOk)) {
+    throw ossErrors.malformedXml();
+  }
+  bucket.lifecycle = xml;
+  ctx.sendEmpty(200);
+}
+
+export async function getBucketLifecycle(ctx: RequestContext, bucket: Bucket): Promise<void> {
+  const xml = bucket.lifecycle;
+  if (xml === undefined) throw new OssError(404, 'NoSuchLifecycle', 'No Row found in Lifecycle Table.');
+  ctx.sendXmlText(200, xml);
+}
+
+export async function deleteBucketLifecycle(ctx: RequestContext, bucket: Bucket): Promise<void> {
+  bucket.lifecycle = undefined;
+  ctx.sendEmpty(204);
+}
+
+/** PutBucketVersioning: `PUT /?versioning`, VersioningConfiguration/Status Enabled or Suspended. */
+export async function putBucketVersioning(ctx: RequestContext, bucket: Bucket): Promise<void> {
+  const xml = (await readSmallBody(ctx, 64 * 1024)).toString('utf8');
+  const status = elementTexts(xml, 'Status')[0]?.trim();
+  if (!/<VersioningConfiguration>/.test(xml) || (status !== 'Enabled' && status !== 'Suspended')) throw ossErrors.malformedXml();
+  await bucket.setVersioning(status);
+  ctx.sendEmpty(200);
+}
+
+/** GetBucketVersioning: no Status until versioning was first set, as OSS answers. */
+export async function getBucketVersioning(ctx: RequestContext, bucket: Bucket): Promise<void> {
+  ctx.sendXml('VersioningConfiguration', { Status: bucket.objects.versioning });
 }

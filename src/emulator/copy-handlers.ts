@@ -1,21 +1,14 @@
-import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { Crc64 } from '../lib/crc64.js';
 import { ossTime } from './xml.js';
-import { removeQuietly, tempFilePath } from './atomic-file.js';
-import { drainBody } from './body-reader.js';
+import { Hasher, drainBody, storeBody } from './body-reader.js';
 import type { Bucket } from './bucket.js';
 import { MAX_SINGLE_UPLOAD, contentTypeOf, storageClassOf, storedHeadersOf, userMetaOf } from './object-handlers.js';
 import { OpenObject } from './object-reader.js';
 import { OssError, ossErrors } from './oss-error.js';
 import { checkObjectKey } from './parsed-request.js';
 import type { RequestContext } from './request-context.js';
-import { sendXml } from './responses.js';
 
 /** OSS's limit for CopyObject: larger objects are copied with UploadPartCopy (OSS's CopyObject/UploadPartCopy docs). */
-export const MAX_COPY_OBJECT = 1024 ** 3;
+const MAX_COPY_OBJECT = 1024 ** 3;
 
 /**
  * The source key of `x-oss-copy-source: /BUCKET/URL-ENCODED-KEY`. Copies between buckets are real
@@ -75,16 +68,8 @@ export async function copyObject(ctx: RequestContext, bucket: Bucket): Promise<v
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw ossErrors.noSuchKey(sourceKey);
     throw err;
   }
-  sendXml(
-    ctx,
-    200,
-    'CopyObjectResult',
-    [
-      ['ETag', `"${meta.etag}"`],
-      ['LastModified', ossTime(meta.lastModified)],
-    ],
-    { etag: `"${meta.etag}"`, 'x-oss-hash-crc64ecma': meta.crc64 },
-  );
+  const etag = `"${meta.etag}"`;
+  ctx.sendXml('CopyObjectResult', { ETag: etag, LastModified: ossTime(meta.lastModified) }, { etag, 'x-oss-hash-crc64ecma': meta.crc64 });
 }
 
 /** `x-oss-copy-source-range: bytes=A-B` (inclusive), or the whole source when absent. */
@@ -114,38 +99,14 @@ export async function uploadPartCopy(ctx: RequestContext, bucket: Bucket, tempDi
   const sourceKey = copySourceKey(ctx, bucket);
   await drainBody(ctx);
   const object = await OpenObject.open(bucket, sourceKey);
-  const temp = tempFilePath(tempDir);
   try {
     const range = copyRange(ctx, object.meta.size);
     if (range.end - range.start + 1 > MAX_SINGLE_UPLOAD) throw ossErrors.entityTooLarge();
-    const md5 = createHash('md5');
-    const crc = new Crc64();
-    let size = 0;
-    const hash = new Transform({
-      transform(chunk: Buffer, _encoding, callback) {
-        md5.update(chunk);
-        crc.update(chunk);
-        size += chunk.length;
-        callback(null, chunk);
-      },
-    });
-    await pipeline(object.stream(range), hash, createWriteStream(temp, { highWaterMark: 1 << 20 }));
-    const etag = md5.digest('hex').toUpperCase();
-    const lastModified = Date.now();
-    await bucket.uploads.commitPart(uploadId, temp, { partNumber, size, etag, crc64: crc.digest(), lastModified });
-    sendXml(
-      ctx,
-      200,
-      'CopyPartResult',
-      [
-        ['LastModified', ossTime(lastModified)],
-        ['ETag', `"${etag}"`],
-      ],
-      { etag: `"${etag}"`, 'x-oss-hash-crc64ecma': crc.digest() },
+    const part = await storeBody(object.stream(range), new Hasher(), tempDir, (path, body) =>
+      bucket.uploads.commitPart(uploadId, partNumber, path, body),
     );
-  } catch (err) {
-    await removeQuietly(temp);
-    throw err;
+    const etag = `"${part.etag}"`;
+    ctx.sendXml('CopyPartResult', { LastModified: ossTime(part.lastModified), ETag: etag }, { etag, 'x-oss-hash-crc64ecma': part.crc64 });
   } finally {
     await object.close();
   }

@@ -6,7 +6,7 @@ import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS, EmulatorConfigError, 
 import { faultRuleFromJson } from './fault-rule-json.js';
 import { isLoopbackHost } from '../lib/loopback.js';
 import { credentialFromJson } from './admin-endpoint.js';
-import type { EmulatorOptions, FaultRule } from './index.js';
+import type { EmulatorOptions } from './index.js';
 
 // The defaults match config.example.yaml, so the demo runs with no flags at all.
 const DEFAULTS = {
@@ -76,16 +76,12 @@ async function loadJsonFile<T>(flag: string, path: string, fromJson: (value: unk
   }
 }
 
-function parsePort(raw: string | undefined): number {
-  if (raw === undefined) return DEFAULTS.port;
-  const port = Number(raw);
-  if (!/^\d+$/.test(raw) || port > 65535) throw new CommandLineError(`--port must be an integer from 0 to 65535, got '${raw}'`);
-  return port;
-}
-
-function parsePositive(raw: string | undefined, flag: string): number | undefined {
+/** A whole-number flag's value, or undefined when it is not given. */
+function wholeNumber(raw: string | undefined, flag: string, min: number, max = Infinity): number | undefined {
   if (raw === undefined) return undefined;
-  if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new CommandLineError(`${flag} must be a whole number >= 1, got '${raw}'`);
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw new CommandLineError(`${flag} must be a whole number ${max === Infinity ? `>= ${min}` : `from ${min} to ${max}`}, got '${raw}'`);
+  }
   return Number(raw);
 }
 
@@ -96,17 +92,7 @@ async function readSecretFile(path: string, flag: string): Promise<string> {
   return value;
 }
 
-interface CommandLine {
-  options: EmulatorOptions;
-  /** --rules-file's rules, added once the emulator runs. */
-  rules: FaultRule[];
-  /** Said on stderr before starting. */
-  warnings: string[];
-  /** True when the admin token was generated here, so it must be printed for other processes. */
-  printToken: boolean;
-}
-
-async function parseCommandLine(argv: string[]): Promise<CommandLine | 'help'> {
+async function parseCommandLine(argv: string[]) {
   let values;
   try {
     ({ values } = parseArgs({
@@ -131,7 +117,7 @@ async function parseCommandLine(argv: string[]): Promise<CommandLine | 'help'> {
   } catch (err) {
     throw new CommandLineError((err as Error).message);
   }
-  if (values.help) return 'help';
+  if (values.help) return 'help' as const;
   const warnings: string[] = [];
   const accessKeyId = values['access-key-id'] ?? (process.env.OSS_ACCESS_KEY_ID || DEFAULTS.accessKeyId);
   if (!accessKeyId) throw new CommandLineError('--access-key-id must not be empty');
@@ -161,7 +147,7 @@ async function parseCommandLine(argv: string[]): Promise<CommandLine | 'help'> {
   }
   return {
     options: {
-      port: parsePort(values.port),
+      port: wholeNumber(values.port, '--port', 0, 65535) ?? DEFAULTS.port,
       host,
       dataDir: resolve(values['data-dir'] ?? DEFAULTS.dataDir),
       buckets: values.bucket ?? [DEFAULTS.bucket],
@@ -172,11 +158,14 @@ async function parseCommandLine(argv: string[]): Promise<CommandLine | 'help'> {
           : []),
       ],
       adminToken,
-      idleTimeoutMs: parsePositive(values['idle-timeout-ms'], '--idle-timeout-ms'),
-      maxConnections: parsePositive(values['max-connections'], '--max-connections'),
-    },
+      idleTimeoutMs: wholeNumber(values['idle-timeout-ms'], '--idle-timeout-ms', 1),
+      maxConnections: wholeNumber(values['max-connections'], '--max-connections', 1),
+    } satisfies EmulatorOptions,
+    // Added once the emulator runs.
     rules: values['rules-file'] !== undefined ? await loadJsonFile('--rules-file', values['rules-file'], faultRuleFromJson) : [],
+    // Said on stderr before starting.
     warnings,
+    // A token generated here must be printed for other processes.
     printToken: adminToken === undefined,
   };
 }
@@ -194,12 +183,12 @@ function untilSignal(): Promise<NodeJS.Signals> {
 }
 
 export async function runEmulatorCommand(argv: string[]): Promise<number> {
-  let parsed: CommandLine | 'help';
-  try {
-    parsed = await parseCommandLine(argv);
-  } catch (err) {
-    if (!(err instanceof CommandLineError)) throw err;
-    process.stderr.write(`oss-sync emulator: ${err.message}\n\n${USAGE}`);
+  const parsed = await parseCommandLine(argv).catch((err: unknown) => {
+    if (err instanceof CommandLineError) return err;
+    throw err;
+  });
+  if (parsed instanceof CommandLineError) {
+    process.stderr.write(`oss-sync emulator: ${parsed.message}\n\n${USAGE}`);
     return 2;
   }
   if (parsed === 'help') {

@@ -2,24 +2,78 @@
  * The emulator's HTTP server: one handler that parses, applies injected faults, authenticates and
  * dispatches each request, and logs what happened. Paths under `/-/` go to the admin API (admin-endpoint.ts).
  */
-import { createServer } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { STATUS_CODES, createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { ADMIN_PREFIX, AdminEndpoint } from './admin-endpoint.js';
+import type { Duplex } from 'node:stream';
+import { ADMIN_PREFIX, handleAdmin } from './admin-endpoint.js';
 import type { Authenticator } from './authenticator.js';
 import { drainBody } from './body-reader.js';
-import { answerClientError } from './client-error.js';
+import { deleteBucketLifecycle, getBucketLifecycle, getBucketVersioning, putBucketLifecycle, putBucketVersioning } from './bucket.js';
 import type { Bucket } from './bucket.js';
 import { applyFaults } from './fault-actions.js';
 import type { FaultInjector } from './fault-injector.js';
-import { OPERATION_HANDLERS } from './operation-handlers.js';
+import { restoreObject } from './archive-restore.js';
+import { copyObject } from './copy-handlers.js';
+import { listMultipartUploads, listObjectVersions, listObjects } from './list-handlers.js';
+import { abortMultipartUpload, completeMultipartUpload, initiateMultipartUpload, listParts, uploadPart } from './multipart-handlers.js';
+import { getObjectTagging } from './object-attributes.js';
+import { deleteObject, getObject, headObject, putObject } from './object-handlers.js';
 import { OssError, ossErrors } from './oss-error.js';
 import { parseRequest } from './parsed-request.js';
 import type { ParsedRequest } from './parsed-request.js';
-import { RequestContext } from './request-context.js';
-import type { RequestLog } from './request-log.js';
-import { sendError } from './responses.js';
+import { RequestContext, errorXml } from './request-context.js';
 import type { RequestLogEntry } from './types.js';
+
+/** Keeps memory bounded in long benchmark runs; the oldest entries go first. */
+const MAX_ENTRIES = 200_000;
+
+/** What the emulator actually received and answered, for tests and benchmarks to count. */
+export class RequestLog {
+  private log: RequestLogEntry[] = [];
+
+  record(entry: RequestLogEntry): void {
+    this.log.push(entry);
+    if (this.log.length > MAX_ENTRIES) this.log.splice(0, this.log.length - MAX_ENTRIES);
+  }
+
+  /** A copy: later requests do not change it. */
+  entries(): RequestLogEntry[] {
+    return this.log.map((e) => ({ ...e, query: { ...e.query } }));
+  }
+
+  clear(): void {
+    this.log = [];
+  }
+}
+
+type OperationHandler = (ctx: RequestContext, bucket: Bucket, tempDir: string) => Promise<void>;
+
+/** Which function answers each OSS operation. */
+export const OPERATION_HANDLERS = {
+  PutObject: putObject,
+  CopyObject: copyObject,
+  GetObject: getObject,
+  HeadObject: headObject,
+  DeleteObject: deleteObject,
+  ListObjects: listObjects,
+  ListObjectsV2: listObjects,
+  InitiateMultipartUpload: initiateMultipartUpload,
+  UploadPart: uploadPart,
+  UploadPartCopy: uploadPart,
+  ListParts: listParts,
+  CompleteMultipartUpload: completeMultipartUpload,
+  AbortMultipartUpload: abortMultipartUpload,
+  ListMultipartUploads: listMultipartUploads,
+  RestoreObject: restoreObject,
+  PutBucketLifecycle: putBucketLifecycle,
+  GetBucketLifecycle: getBucketLifecycle,
+  DeleteBucketLifecycle: deleteBucketLifecycle,
+  GetObjectTagging: getObjectTagging,
+  PutBucketVersioning: putBucketVersioning,
+  GetBucketVersioning: getBucketVersioning,
+  ListObjectVersions: listObjectVersions,
+} satisfies Record<string, OperationHandler>;
 
 export interface ServerParts {
   buckets: ReadonlyMap<string, Bucket>;
@@ -35,136 +89,130 @@ export interface ServerParts {
   maxConnections: number;
 }
 
-function logEntry(ctx: RequestContext, answered: boolean): RequestLogEntry {
-  const { parsed, res } = ctx;
-  const entry: RequestLogEntry = {
-    time: ctx.startedAt,
-    method: parsed.method,
-    path: parsed.rawPath,
-    query: parsed.query,
-    bytesReceived: ctx.bytesReceived,
-    durationMs: Date.now() - ctx.startedAt,
-    // A request we dropped (or that the client dropped) never got an answer.
-    status: answered ? res.statusCode : 0,
-  };
-  if (parsed.bucket !== undefined) entry.bucket = parsed.bucket;
-  if (parsed.key !== undefined) entry.key = parsed.key;
-  if (parsed.operation !== undefined) entry.operation = parsed.operation;
-  if (parsed.partNumber !== undefined) entry.partNumber = parsed.partNumber;
-  if (parsed.uploadId !== undefined) entry.uploadId = parsed.uploadId;
-  if (ctx.errorCode !== undefined) entry.code = ctx.errorCode;
-  return entry;
+/** What OSS answers for a request Node's HTTP parser refused, by the parser's error code. */
+function errorFor(code: string | undefined): OssError {
+  switch (code) {
+    case 'HPE_UNEXPECTED_CONTENT_LENGTH':
+    case 'HPE_INVALID_TRANSFER_ENCODING':
+      return ossErrors.invalidArgument('A request must not carry both Content-Length and Transfer-Encoding: chunked.');
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return ossErrors.requestTimeout();
+    case 'HPE_HEADER_OVERFLOW':
+      return ossErrors.invalidArgument('The request headers are too large.');
+    default:
+      return new OssError(400, 'InvalidRequest', 'The request could not be parsed as HTTP.');
+  }
 }
 
-export class EmulatorServer {
-  readonly http: Server;
-  private readonly admin: AdminEndpoint;
+/**
+ * The server's `clientError` handler. Node's parser refuses some requests before any handler runs
+ * (both Content-Length and chunked encoding, malformed headers, headers that never finish) and by
+ * default answers a bare `400 Bad Request` with no body, which ali-oss cannot read as an OSS error.
+ * This answers them with OSS's error XML instead, then closes the connection (the parser's state is
+ * lost, so nothing more can be read from it).
+ */
+function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const error = errorFor(err.code);
+  const requestId = randomBytes(12).toString('hex').toUpperCase();
+  const body = Buffer.from(errorXml(error, requestId, ''));
+  const head = [
+    `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status]}`,
+    'Server: AliyunOSS',
+    `Date: ${new Date().toUTCString()}`,
+    'Content-Type: application/xml',
+    `Content-Length: ${body.length}`,
+    `x-oss-request-id: ${requestId}`,
+    'Connection: close',
+  ].join('\r\n');
+  socket.end(Buffer.concat([Buffer.from(`${head}\r\n\r\n`), body]));
+}
 
-  constructor(private readonly parts: ServerParts) {
-    this.admin = new AdminEndpoint(parts.faults, parts.requestLog, parts.adminToken, parts.authenticator, parts.buckets);
-    // requestTimeout 0: a 5 GB part on a slow link must not be cut off. Idle keep-alive sockets
-    // must outlive ali-oss's agent (agentkeepalive 3.x keeps free sockets 15 s): a server that
-    // closes first makes the client's next request on that socket fail with ECONNRESET.
-    this.http = createServer({ requestTimeout: 0 }, (req, res) => {
-      this.handle(req, res).catch((err: unknown) => {
-        console.error('oss-sync emulator: could not answer a request:', err);
-        res.destroy();
-      });
+function logEntry(ctx: RequestContext, answered: boolean): RequestLogEntry {
+  const { method, rawPath: path, query, bucket, key, operation, partNumber, uploadId } = ctx.parsed;
+  const entry = { time: ctx.startedAt, method, path, query, bucket, key, operation, partNumber, uploadId, code: ctx.errorCode };
+  // A request we dropped (or that the client dropped) never got an answer.
+  return { ...entry, bytesReceived: ctx.bytesReceived, durationMs: Date.now() - ctx.startedAt, status: answered ? ctx.res.statusCode : 0 };
+}
+
+/** Answers a failed request: OSS errors as error XML (after draining the body), anything else as 500. */
+async function answer(ctx: RequestContext, err: unknown): Promise<void> {
+  if (ctx.res.headersSent || ctx.req.socket.destroyed) {
+    ctx.res.destroy(); // mid-answer: all we can do is cut it short
+    return;
+  }
+  if (!(err instanceof OssError)) console.error('oss-sync emulator: internal error:', err);
+  const error = err instanceof OssError ? err : new OssError(500, 'InternalError', 'We encountered an internal error. Please try again.');
+  ctx.errorCode = error.code;
+  await drainBody(ctx);
+  // A body that stalled while being drained has been answered RequestTimeout meanwhile.
+  if (ctx.res.headersSent || ctx.req.socket.destroyed) return;
+  ctx.sendError(error);
+}
+
+async function process(ctx: RequestContext, parts: ServerParts): Promise<void> {
+  const { parsed } = ctx;
+  if (parsed.bucket === undefined) throw ossErrors.notImplemented('ListBuckets and service-level requests');
+  const bucket = parts.buckets.get(parsed.bucket);
+  if (!bucket) throw ossErrors.noSuchBucket(parsed.bucket);
+  parts.authenticator.verify(parsed, ctx.req.headers);
+  // Faults only after authentication: an anonymous request must not be able to fire, count
+  // against or spend a rule a test set up.
+  const actions = parts.faults.actionsFor(parsed);
+  if (actions.length > 0 && (await applyFaults(ctx, actions, bucket))) return;
+  if (parsed.unimplemented !== undefined) throw ossErrors.notImplemented(`${parsed.method} ?${parsed.unimplemented}`);
+  if (parsed.operation === undefined) throw ossErrors.notImplemented(`${parsed.method} with these parameters`);
+  await OPERATION_HANDLERS[parsed.operation](ctx, bucket, parts.tempDir);
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, parts: ServerParts): Promise<void> {
+  let parsed: ParsedRequest;
+  try {
+    parsed = parseRequest(req);
+  } catch (err) {
+    const fallback: ParsedRequest = { method: req.method ?? 'GET', rawPath: req.url ?? '/', query: {}, pathStyle: true };
+    return answer(new RequestContext(req, res, fallback), err);
+  }
+  if (parsed.pathStyle && parsed.rawPath.startsWith(ADMIN_PREFIX)) return handleAdmin(req, res, parsed.rawPath, parts);
+  const ctx = new RequestContext(req, res, parsed, parts.idleTimeoutMs);
+  // Logged when the answer's last byte is queued (res.end), before the client can have it: a
+  // test reading the log right after its call returns must see that call. A connection that
+  // ends without an answer is logged on close, with status 0.
+  let logged = false;
+  const record = (answered: boolean): void => {
+    if (!logged) parts.requestLog.record(logEntry(ctx, answered));
+    logged = true;
+  };
+  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+  res.end = ((...args: unknown[]) => {
+    record(true);
+    return end(...args);
+  }) as typeof res.end;
+  res.once('close', () => record(false));
+  try {
+    await process(ctx, parts);
+  } catch (err) {
+    await answer(ctx, err);
+  }
+}
+
+/** The HTTP server, not yet listening. */
+export function createEmulatorServer(parts: ServerParts): Server {
+  // requestTimeout 0: a 5 GB part on a slow link must not be cut off. Idle keep-alive sockets
+  // must outlive ali-oss's agent (agentkeepalive 3.x keeps free sockets 15 s): a server that
+  // closes first makes the client's next request on that socket fail with ECONNRESET.
+  const server = createServer({ requestTimeout: 0, keepAliveTimeout: 60_000, headersTimeout: 65_000 }, (req, res) => {
+    handle(req, res, parts).catch((err: unknown) => {
+      console.error('oss-sync emulator: could not answer a request:', err);
+      res.destroy();
     });
-    this.http.keepAliveTimeout = 60_000;
-    this.http.headersTimeout = 65_000;
-    // Each connection costs a socket and maybe a temp file: a runaway or hostile client must not
-    // exhaust the process's file descriptors for everyone else.
-    this.http.maxConnections = parts.maxConnections;
-    this.http.on('clientError', answerClientError);
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    let parsed: ParsedRequest;
-    try {
-      parsed = parseRequest(req);
-    } catch (err) {
-      const fallback: ParsedRequest = { method: req.method ?? 'GET', rawPath: req.url ?? '/', query: {}, pathStyle: true };
-      return this.answer(new RequestContext(req, res, fallback), err);
-    }
-    if (parsed.pathStyle && parsed.rawPath.startsWith(ADMIN_PREFIX)) {
-      return this.admin.handle(req, res, parsed.rawPath).catch((err: unknown) => {
-        console.error('oss-sync emulator: admin request failed:', err);
-        res.destroy();
-      });
-    }
-    const ctx = new RequestContext(req, res, parsed, this.parts.idleTimeoutMs);
-    // Logged when the answer's last byte is queued (res.end), before the client can have it: a
-    // test reading the log right after its call returns must see that call. A connection that
-    // ends without an answer is logged on close, with status 0.
-    let logged = false;
-    const record = (answered: boolean): void => {
-      if (!logged) this.parts.requestLog.record(logEntry(ctx, answered));
-      logged = true;
-    };
-    const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
-    res.end = ((...args: unknown[]) => {
-      record(true);
-      return end(...args);
-    }) as typeof res.end;
-    res.once('close', () => record(false));
-    try {
-      await this.process(ctx);
-    } catch (err) {
-      await this.answer(ctx, err);
-    }
-  }
-
-  private async process(ctx: RequestContext): Promise<void> {
-    const { parsed } = ctx;
-    if (parsed.bucket === undefined) throw ossErrors.notImplemented('ListBuckets and service-level requests');
-    const bucket = this.parts.buckets.get(parsed.bucket);
-    if (!bucket) throw ossErrors.noSuchBucket(parsed.bucket);
-    this.parts.authenticator.verify(parsed, ctx.req.headers);
-    // Faults only after authentication: an anonymous request must not be able to fire, count
-    // against or spend a rule a test set up.
-    const actions = this.parts.faults.actionsFor(parsed);
-    if (actions.length > 0 && (await applyFaults(ctx, actions, bucket))) return;
-    if (parsed.unimplemented !== undefined) throw ossErrors.notImplemented(`${parsed.method} ?${parsed.unimplemented}`);
-    if (parsed.operation === undefined) throw ossErrors.notImplemented(`${parsed.method} with these parameters`);
-    await OPERATION_HANDLERS[parsed.operation](ctx, bucket, this.parts.tempDir);
-  }
-
-  /** Answers a failed request: OSS errors as error XML (after draining the body), anything else as 500. */
-  private async answer(ctx: RequestContext, err: unknown): Promise<void> {
-    if (ctx.res.headersSent || ctx.req.socket.destroyed) {
-      ctx.res.destroy(); // mid-answer: all we can do is cut it short
-      return;
-    }
-    let error: OssError;
-    if (err instanceof OssError) {
-      error = err;
-    } else {
-      console.error('oss-sync emulator: internal error:', err);
-      error = new OssError(500, 'InternalError', 'We encountered an internal error. Please try again.');
-    }
-    ctx.errorCode = error.code;
-    await drainBody(ctx);
-    // A body that stalled while being drained has been answered RequestTimeout meanwhile.
-    if (ctx.res.headersSent || ctx.req.socket.destroyed) return;
-    sendError(ctx, error);
-  }
-
-  listen(port: number, host: string): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.http.once('error', reject);
-      this.http.listen(port, host, () => {
-        this.http.off('error', reject);
-        resolve((this.http.address() as AddressInfo).port);
-      });
-    });
-  }
-
-  /** Stops accepting, drops open connections (keep-alive and in flight), and waits for the close. */
-  close(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.http.close((err) => (err ? reject(err) : resolve()));
-      this.http.closeAllConnections();
-    });
-  }
+  });
+  // Each connection costs a socket and maybe a temp file: a runaway or hostile client must not
+  // exhaust the process's file descriptors for everyone else.
+  server.maxConnections = parts.maxConnections;
+  server.on('clientError', answerClientError);
+  return server;
 }

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Transform, Writable, type TransformCallback } from 'node:stream';
-import { drainBody } from './body-reader.js';
+import { drainBody, flipped } from './body-reader.js';
 import type { Bucket } from './bucket.js';
 import { OssError } from './oss-error.js';
 import type { RequestContext } from './request-context.js';
@@ -63,12 +63,8 @@ export function flipByteAt(atByte: number): Transform {
   let offset = 0;
   return new Transform({
     transform(chunk: Buffer, _encoding, callback: TransformCallback) {
-      if (atByte >= offset && atByte < offset + chunk.length) {
-        chunk = Buffer.from(chunk); // the reader's buffer is not ours to change
-        chunk[atByte - offset]! ^= 0xff;
-      }
       offset += chunk.length;
-      callback(null, chunk);
+      callback(null, flipped(chunk, offset - chunk.length, atByte));
     },
   });
 }

@@ -1,5 +1,5 @@
 import { InvalidFaultRuleError, checkFaultRule } from './fault-injector.js';
-import type { FaultKey } from './fault-key.js';
+import type { FaultKey } from './fault-injector.js';
 import type { FaultRule } from './types.js';
 
 /** Longest glob or prefix accepted (a key is at most 1023 bytes; anything much longer is a mistake). */
@@ -73,7 +73,7 @@ function faultKeyFromJson(value: unknown): FaultKey {
 
 /**
  * A FaultRule as JSON carries it between processes: a key is a string (exact), `{"prefix": "..."}` or
- * `{"glob": "..."}` (never a RegExp: see fault-key.ts), and `times` may be the string "Infinity" (or null) because JSON has no Infinity.
+ * `{"glob": "..."}` (never a RegExp: see fault-injector.ts), and `times` may be the string "Infinity" (or null) because JSON has no Infinity.
  */
 export function faultRuleFromJson(value: unknown): FaultRule {
   if (typeof value !== 'object' || value === null) throw new InvalidFaultRuleError('expected a JSON object');

@@ -1,11 +1,14 @@
 /** The OSS-compatible emulator: a real HTTP server that the unmodified ali-oss client talks to. */
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdir, readdir } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { removeQuietly } from './atomic-file.js';
 import { Authenticator } from './authenticator.js';
 import { Bucket } from './bucket.js';
-import { EmulatorServer } from './emulator-server.js';
 import { FaultInjector } from './fault-injector.js';
-import { RequestLog } from './request-log.js';
-import { prepareTempDir } from './temp-dir.js';
+import { RequestLog, createEmulatorServer } from './emulator-server.js';
 import type { Credential } from './types.js';
 
 export type { FaultRule, RequestLogEntry } from './types.js';
@@ -28,8 +31,6 @@ export interface EmulatorOptions {
   maxConnections?: number;
   /** The admin API's bearer token; default: a random one, read back from Emulator.adminToken. */
   adminToken?: string;
-  /** How long RestoreObject takes before an Archive/ColdArchive object can be read; default 1 s. */
-  archiveRestoreDelayMs?: number;
 }
 
 export interface Emulator {
@@ -53,6 +54,30 @@ export class EmulatorConfigError extends Error {
     super(message);
     this.name = 'EmulatorConfigError';
   }
+}
+
+/**
+ * The emulator's own directory for bodies still arriving. Its name is ours alone: a data dir may be
+ * any directory (even `~`), and a plain `tmp` there may be someone else's.
+ */
+export const TEMP_DIR_NAME = '.oss-emulator-tmp';
+
+/** The names tempFilePath() gives (uniqueSuffix() + '.part'): the only files start-up may remove. */
+const TEMP_FILE_NAME = /^[0-9a-z]+-[0-9a-f]{12}\.part$/;
+
+/**
+ * Creates `<dataDir>/.oss-emulator-tmp` and removes the bodies a previous run left half received.
+ * Only files named as the emulator names them go; anything else found there is left alone, and
+ * nothing is removed recursively.
+ */
+async function prepareTempDir(dataDir: string): Promise<string> {
+  const dir = join(dataDir, TEMP_DIR_NAME);
+  await mkdir(dir, { recursive: true });
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    if (!entry.isFile() || !TEMP_FILE_NAME.test(entry.name)) continue;
+    await removeQuietly(join(dir, entry.name));
+  }
+  return dir;
 }
 
 export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
@@ -92,13 +117,12 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const tempDir = await prepareTempDir(options.dataDir);
   const buckets = new Map<string, Bucket>();
   for (const name of options.buckets) buckets.set(name, await Bucket.open(options.dataDir, name));
-  if (options.archiveRestoreDelayMs !== undefined) for (const b of buckets.values()) b.restores.delayMs = options.archiveRestoreDelayMs;
 
   const faults = new FaultInjector();
   const requestLog = new RequestLog();
   const adminToken = options.adminToken ?? randomBytes(24).toString('base64url');
   const authenticator = new Authenticator(options.credentials);
-  const server = new EmulatorServer({
+  const server = createEmulatorServer({
     buckets,
     authenticator,
     faults,
@@ -108,7 +132,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
     maxConnections: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
   });
-  const port = await server.listen(options.port ?? 0, host);
+  server.listen(options.port ?? 0, host);
+  await once(server, 'listening'); // rejects with the 'error' (EADDRINUSE) if that comes first
+  const { port } = server.address() as AddressInfo;
   const urlHost = host.includes(':') ? `[${host}]` : host;
   let stopped: Promise<void> | undefined;
   return {
@@ -123,7 +149,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       if (!bucket) throw new EmulatorConfigError(`no bucket '${name}' to lock`);
       bucket.wormLocked = true;
     },
-    // Idempotent: a second stop waits for the first.
-    stop: () => (stopped ??= server.close()),
+    // Idempotent: a second stop waits for the first. Open connections (keep-alive and in flight) are dropped.
+    stop: () =>
+      (stopped ??= new Promise((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      })),
   };
 }

@@ -5,15 +5,14 @@ import type { Bucket } from './bucket.js';
 import { uploadPartCopy } from './copy-handlers.js';
 import { crc64CombineAll } from '../lib/crc64.js';
 import type { PartMeta } from './multipart-store.js';
-import { MAX_SINGLE_UPLOAD, newObjectAttributesOf, uploadResultHeaders, versionIdHeader } from './object-handlers.js';
+import { MAX_SINGLE_UPLOAD, newObjectAttributesOf, uploadResultHeaders } from './object-handlers.js';
 import { ossErrors } from './oss-error.js';
 import { checkObjectKey } from './parsed-request.js';
 import type { RequestContext } from './request-context.js';
-import { sendEmpty, sendXml } from './responses.js';
 import { elementTexts, unescapeXml } from './xml.js';
 
 /** OSS's minimum size for every part but the last, checked at Complete. */
-export const MIN_PART_SIZE = 100 * 1024;
+const MIN_PART_SIZE = 100 * 1024;
 const MAX_PART_NUMBER = 10_000;
 /** A Complete body lists at most 10,000 parts of ~80 bytes each. */
 const MAX_COMPLETE_BODY = 2 * 1024 * 1024;
@@ -23,11 +22,7 @@ export async function initiateMultipartUpload(ctx: RequestContext, bucket: Bucke
   checkObjectKey(key);
   await drainBody(ctx);
   const upload = await bucket.uploads.initiate(key, newObjectAttributesOf(ctx));
-  sendXml(ctx, 200, 'InitiateMultipartUploadResult', [
-    ['Bucket', bucket.name],
-    ['Key', key],
-    ['UploadId', upload.uploadId],
-  ]);
+  ctx.sendXml('InitiateMultipartUploadResult', { Bucket: bucket.name, Key: key, UploadId: upload.uploadId });
 }
 
 export async function uploadPart(ctx: RequestContext, bucket: Bucket, tempDir: string): Promise<void> {
@@ -42,15 +37,9 @@ export async function uploadPart(ctx: RequestContext, bucket: Bucket, tempDir: s
   const uploadId = ctx.parsed.uploadId ?? '';
   bucket.uploads.get(uploadId, ctx.parsed.key);
   const part = await receiveBody(ctx, tempDir, MAX_SINGLE_UPLOAD, (path, body) =>
-    bucket.uploads.commitPart(uploadId, path, {
-      partNumber,
-      size: body.size,
-      etag: body.md5Hex,
-      crc64: body.crc64,
-      lastModified: Date.now(),
-    }),
+    bucket.uploads.commitPart(uploadId, partNumber, path, body),
   );
-  sendEmpty(ctx, 200, uploadResultHeaders(part.etag, part.crc64));
+  ctx.sendEmpty(200, uploadResultHeaders(part.etag, part.crc64));
 }
 
 function boundedInt(raw: string | undefined, fallback: number, max: number, name: string): number {
@@ -69,28 +58,22 @@ export async function listParts(ctx: RequestContext, bucket: Bucket): Promise<vo
   const after = bucket.uploads.parts(uploadId).filter((p) => p.partNumber > marker);
   const page = after.slice(0, maxParts);
   const truncated = after.length > page.length;
-  sendXml(ctx, 200, 'ListPartsResult', [
-    ['Bucket', bucket.name],
-    ['Key', upload.key],
-    ['UploadId', uploadId],
-    ['PartNumberMarker', marker],
-    ['NextPartNumberMarker', page.at(-1)?.partNumber ?? marker],
-    ['MaxParts', maxParts],
-    ['IsTruncated', truncated],
-    ...page.map(
-      (p) =>
-        [
-          'Part',
-          [
-            ['PartNumber', p.partNumber],
-            ['LastModified', ossTime(p.lastModified)],
-            ['ETag', `"${p.etag}"`],
-            ['HashCrc64ecma', p.crc64],
-            ['Size', p.size],
-          ],
-        ] as const,
-    ),
-  ]);
+  ctx.sendXml('ListPartsResult', {
+    Bucket: bucket.name,
+    Key: upload.key,
+    UploadId: uploadId,
+    PartNumberMarker: marker,
+    NextPartNumberMarker: page.at(-1)?.partNumber ?? marker,
+    MaxParts: maxParts,
+    IsTruncated: truncated,
+    Part: page.map((p) => ({
+      PartNumber: p.partNumber,
+      LastModified: ossTime(p.lastModified),
+      ETag: `"${p.etag}"`,
+      HashCrc64ecma: p.crc64,
+      Size: p.size,
+    })),
+  });
 }
 
 interface CompletePartRef {
@@ -170,17 +153,11 @@ export async function completeMultipartUpload(ctx: RequestContext, bucket: Bucke
     await bucket.uploads.remove(uploadId);
     return stored;
   });
-  sendXml(
-    ctx,
-    200,
+  const etag = `"${result.etag}"`;
+  ctx.sendXml(
     'CompleteMultipartUploadResult',
-    [
-      ['Location', `http://${ctx.header('host') ?? ''}/${result.key}`],
-      ['Bucket', bucket.name],
-      ['Key', result.key],
-      ['ETag', `"${result.etag}"`],
-    ],
-    { etag: `"${result.etag}"`, 'x-oss-hash-crc64ecma': result.crc64, ...versionIdHeader(result) },
+    { Location: `http://${ctx.header('host') ?? ''}/${result.key}`, Bucket: bucket.name, Key: result.key, ETag: etag },
+    { etag, 'x-oss-hash-crc64ecma': result.crc64, 'x-oss-version-id': result.versionId },
   );
 }
 
@@ -190,5 +167,5 @@ export async function abortMultipartUpload(ctx: RequestContext, bucket: Bucket):
     bucket.uploads.get(uploadId, ctx.parsed.key);
     await bucket.uploads.remove(uploadId);
   });
-  sendEmpty(ctx, 204);
+  ctx.sendEmpty(204);
 }

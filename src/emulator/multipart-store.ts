@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readJson, removeQuietly, uniqueSuffix, writeJsonAtomic } from './atomic-file.js';
+import type { ReceivedBody } from './body-reader.js';
 import { KeyedMutex } from './object-store.js';
 import { ossErrors } from './oss-error.js';
 import type { ObjectAttributes } from './types.js';
@@ -100,8 +101,9 @@ export class MultipartStore {
   }
 
   /** Moves a fully received part in, replacing an earlier upload of the same part number. */
-  async commitPart(uploadId: string, tempPath: string, part: Omit<PartMeta, 'dataFile'>): Promise<PartMeta> {
-    const full: PartMeta = { ...part, dataFile: `part-${part.partNumber}.${uniqueSuffix()}.data` };
+  async commitPart(uploadId: string, partNumber: number, tempPath: string, body: ReceivedBody): Promise<PartMeta> {
+    const dataFile = `part-${partNumber}.${uniqueSuffix()}.data`;
+    const full: PartMeta = { partNumber, dataFile, size: body.size, etag: body.md5Hex, crc64: body.crc64, lastModified: Date.now() };
     const uploadDir = join(this.dir, uploadId);
     // Under the upload's lock: a Complete never sees a part half-replaced.
     return this.locks.run(uploadId, async () => {
@@ -109,14 +111,14 @@ export class MultipartStore {
       if (!state) throw ossErrors.noSuchUpload(uploadId); // aborted or completed while the body streamed
       try {
         await rename(tempPath, join(uploadDir, full.dataFile));
-        await writeJsonAtomic(join(uploadDir, `part-${part.partNumber}.json`), full);
+        await writeJsonAtomic(join(uploadDir, `part-${partNumber}.json`), full);
       } catch (err) {
         // Forgotten (an injected fault) between the check and the rename: its directory is gone.
         if (!this.uploads.has(uploadId)) throw ossErrors.noSuchUpload(uploadId);
         throw err;
       }
-      const previous = state.parts.get(part.partNumber);
-      state.parts.set(part.partNumber, full);
+      const previous = state.parts.get(partNumber);
+      state.parts.set(partNumber, full);
       if (previous) await removeQuietly(join(uploadDir, previous.dataFile));
       return full;
     });

@@ -1,13 +1,11 @@
-import type { OutgoingHttpHeaders } from 'node:http';
 import type { Bucket } from './bucket.js';
 import { OssError, ossErrors } from './oss-error.js';
 import type { RequestContext } from './request-context.js';
-import { sendXml } from './responses.js';
 import { ENCRYPTION_ALGORITHMS } from './types.js';
-import type { ObjectEncryption, ObjectMeta } from './types.js';
+import type { ObjectEncryption } from './types.js';
 
 /** OSS's object tag limits. */
-export const TAG_LIMITS = { count: 10, keyLength: 128, valueLength: 256 } as const;
+const TAG_LIMITS = { count: 10, keyLength: 128, valueLength: 256 } as const;
 /** The only characters OSS takes in an object tag's key and value (its docs: error 0010-00000212, -217). */
 const TAG_TEXT = /^[A-Za-z0-9 +\-=._:/]*$/;
 
@@ -72,34 +70,8 @@ export function tagsOf(ctx: RequestContext): Array<[string, string]> | undefined
   return tags;
 }
 
-/** What HEAD and GET say about an object's encryption and tags. */
-export function attributeHeaders(meta: ObjectMeta): OutgoingHttpHeaders {
-  const headers: OutgoingHttpHeaders = {};
-  if (meta.encryption) {
-    headers['x-oss-server-side-encryption'] = meta.encryption.algorithm;
-    if (meta.encryption.keyId) headers['x-oss-server-side-encryption-key-id'] = meta.encryption.keyId;
-    if (meta.encryption.dataEncryption) headers['x-oss-server-side-data-encryption'] = meta.encryption.dataEncryption;
-  }
-  if (meta.tags?.length) headers['x-oss-tagging-count'] = meta.tags.length;
-  return headers;
-}
-
 /** GetObjectTagging: `GET /key?tagging` (optionally `&versionId=`), the tags given at upload. */
 export async function getObjectTagging(ctx: RequestContext, bucket: Bucket): Promise<void> {
   const meta = bucket.objects.find(ctx.parsed.key!, ctx.parsed.query.versionId);
-  sendXml(ctx, 200, 'Tagging', [
-    [
-      'TagSet',
-      (meta.tags ?? []).map(
-        ([key, value]) =>
-          [
-            'Tag',
-            [
-              ['Key', key],
-              ['Value', value],
-            ],
-          ] as const,
-      ),
-    ],
-  ]);
+  ctx.sendXml('Tagging', { TagSet: { Tag: (meta.tags ?? []).map(([Key, Value]) => ({ Key, Value })) } });
 }

@@ -9,8 +9,7 @@ import type { ByteRange } from './object-reader.js';
 import { flipByteAt, paceTo } from './fault-actions.js';
 import { checkObjectKey } from './parsed-request.js';
 import type { RequestContext } from './request-context.js';
-import { utf8AsBytes } from './signature-v1.js';
-import { objectHeaders, sendEmpty } from './responses.js';
+import { utf8AsBytes } from './authenticator.js';
 import { STORAGE_CLASSES, STORED_HEADERS } from './types.js';
 import type { ObjectAttributes, ObjectMeta, StorageClass } from './types.js';
 
@@ -48,11 +47,6 @@ export function newObjectAttributesOf(ctx: RequestContext): ObjectAttributes {
   };
 }
 
-/** x-oss-version-id of a write that made a version (the bucket's versioning Enabled). */
-export function versionIdHeader(meta: ObjectMeta): OutgoingHttpHeaders {
-  return meta.versionId === undefined ? {} : { 'x-oss-version-id': meta.versionId };
-}
-
 export function contentTypeOf(ctx: RequestContext): string {
   return ctx.header('content-type') || 'application/octet-stream';
 }
@@ -84,7 +78,7 @@ export async function putObject(ctx: RequestContext, bucket: Bucket, tempDir: st
     const meta = { key, size: body.size, etag: body.md5Hex, crc64: body.crc64, lastModified: Date.now(), objectType: 'Normal' as const };
     return bucket.objects.commit({ ...meta, ...attributes }, [{ path, size: body.size }], 'move');
   });
-  sendEmpty(ctx, 200, { ...uploadResultHeaders(stored.etag, stored.crc64), ...versionIdHeader(stored) });
+  ctx.sendEmpty(200, { ...uploadResultHeaders(stored.etag, stored.crc64), 'x-oss-version-id': stored.versionId });
 }
 
 /**
@@ -93,7 +87,7 @@ export async function putObject(ctx: RequestContext, bucket: Bucket, tempDir: st
  * `x-oss-range-behavior: standard` an end past the object is clamped and a start past it is 416.
  * Returns undefined for "send the whole object".
  */
-export function resolveRange(header: string | undefined, size: number, standard: boolean): ByteRange | undefined {
+function resolveRange(header: string | undefined, size: number, standard: boolean): ByteRange | undefined {
   if (!header) return undefined;
   const match = /^bytes=(\d*)-(\d*)/.exec(header.trim());
   if (!match || (match[1] === '' && match[2] === '')) return undefined;
@@ -148,6 +142,26 @@ function responseOverrides(ctx: RequestContext): OutgoingHttpHeaders {
   return overrides;
 }
 
+/** What GetObject and HeadObject say about an object (undefined: no such header). */
+function objectHeaders(meta: ObjectMeta): OutgoingHttpHeaders {
+  return {
+    'content-type': meta.contentType,
+    etag: `"${meta.etag}"`,
+    'last-modified': new Date(meta.lastModified).toUTCString(),
+    'x-oss-hash-crc64ecma': meta.crc64,
+    'x-oss-object-type': meta.objectType,
+    'x-oss-storage-class': meta.storageClass ?? 'Standard',
+    'accept-ranges': 'bytes',
+    'x-oss-server-side-encryption': meta.encryption?.algorithm,
+    'x-oss-server-side-encryption-key-id': meta.encryption?.keyId,
+    'x-oss-server-side-data-encryption': meta.encryption?.dataEncryption,
+    'x-oss-tagging-count': meta.tags?.length || undefined,
+    'x-oss-version-id': meta.versionId,
+    ...meta.storedHeaders,
+    ...meta.userMeta,
+  };
+}
+
 export async function getObject(ctx: RequestContext, bucket: Bucket): Promise<void> {
   const object = await OpenObject.open(bucket, ctx.parsed.key!, ctx.parsed.query.versionId);
   try {
@@ -155,23 +169,18 @@ export async function getObject(ctx: RequestContext, bucket: Bucket): Promise<vo
     if (!bucket.restores.readable(meta)) {
       throw new OssError(403, 'InvalidObjectState', "The operation is not valid for the object's state.", { Key: meta.key });
     }
-    if (preconditionStatus(ctx, meta)) return sendEmpty(ctx, 304, { etag: `"${meta.etag}"` });
+    if (preconditionStatus(ctx, meta)) return ctx.sendEmpty(304, { etag: `"${meta.etag}"` });
     const standard = ctx.header('x-oss-range-behavior') === 'standard';
     const range = resolveRange(ctx.header('range'), meta.size, standard);
-    const headers = {
-      ...objectHeaders(meta),
-      ...responseOverrides(ctx),
-      'x-oss-request-id': ctx.requestId,
-      date: new Date().toUTCString(),
-    };
+    const headers = { ...objectHeaders(meta), ...responseOverrides(ctx) };
     if (range) {
-      ctx.res.writeHead(206, {
+      ctx.writeHead(206, {
         ...headers,
         'content-range': `bytes ${range.start}-${range.end}/${meta.size}`,
         'content-length': range.end - range.start + 1,
       });
     } else {
-      ctx.res.writeHead(200, { ...headers, 'content-length': meta.size });
+      ctx.writeHead(200, { ...headers, 'content-length': meta.size });
     }
     const body = object.stream(range ?? { start: 0, end: meta.size - 1 });
     const faults = [
@@ -186,8 +195,8 @@ export async function getObject(ctx: RequestContext, bucket: Bucket): Promise<vo
 
 export async function headObject(ctx: RequestContext, bucket: Bucket): Promise<void> {
   const meta = bucket.objects.find(ctx.parsed.key!, ctx.parsed.query.versionId);
-  if (preconditionStatus(ctx, meta)) return sendEmpty(ctx, 304, { etag: `"${meta.etag}"` });
-  sendEmpty(ctx, 200, { ...objectHeaders(meta), ...bucket.restores.headers(meta), 'content-length': meta.size });
+  if (preconditionStatus(ctx, meta)) return ctx.sendEmpty(304, { etag: `"${meta.etag}"` });
+  ctx.sendEmpty(200, { ...objectHeaders(meta), ...bucket.restores.headers(meta), 'content-length': meta.size });
 }
 
 export async function deleteObject(ctx: RequestContext, bucket: Bucket): Promise<void> {
@@ -195,8 +204,5 @@ export async function deleteObject(ctx: RequestContext, bucket: Bucket): Promise
   const versionId = ctx.parsed.query.versionId;
   const outcome =
     versionId === undefined ? await bucket.objects.delete(ctx.parsed.key!) : await bucket.objects.deleteVersion(ctx.parsed.key!, versionId);
-  const headers: OutgoingHttpHeaders = {};
-  if (outcome.deleteMarker) headers['x-oss-delete-marker'] = 'true';
-  if (outcome.versionId !== undefined) headers['x-oss-version-id'] = outcome.versionId;
-  sendEmpty(ctx, 204, headers);
+  ctx.sendEmpty(204, { 'x-oss-delete-marker': outcome.deleteMarker ? 'true' : undefined, 'x-oss-version-id': outcome.versionId });
 }

@@ -54,19 +54,14 @@ export class OpenObject {
 
 async function* readPieces(pieces: DataPiece[], first: FileHandle | undefined, start: number, end: number): AsyncGenerator<Buffer> {
   let offset = 0;
-  let pending = first;
+  let pending = first; // until a read takes it over
   try {
     for (const [i, piece] of pieces.entries()) {
       const pieceStart = offset;
       offset += piece.size;
       if (piece.size === 0 || offset - 1 < start || pieceStart > end) continue;
-      let handle: FileHandle;
-      if (i === 0 && pending) {
-        handle = pending;
-        pending = undefined;
-      } else {
-        handle = await open(piece.path, 'r');
-      }
+      const handle = i === 0 && pending ? pending : await open(piece.path, 'r');
+      if (handle === pending) pending = undefined;
       try {
         const from = Math.max(start, pieceStart) - pieceStart;
         const to = Math.min(end, offset - 1) - pieceStart;

@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import { readJson, removeQuietly, uniqueSuffix, writeJsonAtomic } from './atomic-file.js';
 import { forEachLimit } from '../lib/for-each-limit.js';
 import { OssError, ossErrors } from './oss-error.js';
-import { SortedKeyIndex } from './sorted-key-index.js';
-import { compareUtf8 } from './utf8-order.js';
+import { SortedKeyIndex, compareUtf8 } from './sorted-key-index.js';
 import type { ObjectMeta } from './types.js';
 
 export type VersioningStatus = 'Enabled' | 'Suspended';
@@ -171,17 +170,12 @@ export class ObjectStore {
     return this.locks.run(meta.key, async () => {
       await mkdir(shardDir, { recursive: true });
       const previous = this.metas.get(meta.key);
-      const behind = this.versionsBehind(meta.key);
-      // Suspended: the new "null" version replaces a "null" one (object or marker) behind it.
-      const replaced =
-        full.versionId === undefined && this.versioning === 'Suspended' ? behind.filter((v) => v.versionId === undefined) : [];
+      const { history, changed, replaced } = this.historyWithout(meta.key, previous);
       try {
         for (const [i, piece] of pieces.entries()) {
           await (how === 'move' ? rename : linkOrCopy)(piece.path, join(shardDir, full.files[i]!.name));
         }
-        const kept = previous && this.keepsVersion(previous) ? [previous] : [];
-        if (kept.length > 0 || replaced.length > 0)
-          await this.setHistory(meta.key, [...kept, ...behind.filter((v) => !replaced.includes(v))]);
+        if (changed) await this.setHistory(meta.key, history);
         await this.setCurrent(meta.key, full);
       } catch (err) {
         for (const file of full.files) await removeQuietly(join(shardDir, file.name));
@@ -216,11 +210,8 @@ export class ObjectStore {
           deleteMarker: true,
           ...(this.versioning === 'Enabled' ? { versionId: newVersionId() } : {}),
         };
-        // Suspended: the new "null" marker replaces any "null" version.
-        const replaced = this.versionsBehind(key).filter((v) => marker.versionId === undefined && v.versionId === undefined);
-        const behind = this.versionsBehind(key).filter((v) => !replaced.includes(v));
-        const kept = previous && this.keepsVersion(previous) ? [previous] : [];
-        await this.setHistory(key, [marker, ...kept, ...behind]);
+        const { history, replaced } = this.historyWithout(key, previous);
+        await this.setHistory(key, [marker, ...history]);
         for (const v of replaced) await this.removeData(v);
         outcome = { deleteMarker: true, versionId: versionIdOf(marker) };
       }
@@ -279,7 +270,7 @@ export class ObjectStore {
   /** Keys that have any version (current or not), in listing order, from `from` (inclusive or not). */
   *versionKeysFrom(from: string, inclusive: boolean): Generator<string> {
     const a = this.keysFrom(from, inclusive);
-    const b = this.indexFrom(this.historyIndex, from, inclusive);
+    const b = this.historyIndex.from(from, inclusive);
     let x = a.next();
     let y = b.next();
     while (!x.done || !y.done) {
@@ -292,6 +283,19 @@ export class ObjectStore {
 
   private versionsBehind(key: string): ObjectMeta[] {
     return this.history.get(key) ?? [];
+  }
+
+  /**
+   * The key's history once its current object (`previous`, if any) gives way to a new version or
+   * delete marker: `previous` stays as a noncurrent version if versioning keeps it, and while
+   * Suspended the new "null" version replaces the "null" one (object or marker) behind it.
+   */
+  private historyWithout(key: string, previous: ObjectMeta | undefined) {
+    const behind = this.versionsBehind(key);
+    const replaced = this.versioning === 'Suspended' ? behind.filter((v) => v.versionId === undefined) : [];
+    const kept = previous && this.keepsVersion(previous) ? [previous] : [];
+    const history = [...kept, ...behind.filter((v) => !replaced.includes(v))];
+    return { history, replaced, changed: kept.length > 0 || replaced.length > 0 };
   }
 
   /** Whether an object replaced or deleted now stays as a noncurrent version. */
@@ -333,13 +337,9 @@ export class ObjectStore {
     for (const file of meta.files) await removeQuietly(join(shardDir, file.name));
   }
 
-  /** Keys in listing order starting after `marker` (or at `start` when given inclusive). */
-  *keysFrom(from: string, inclusive: boolean): Generator<string> {
-    yield* this.indexFrom(this.index, from, inclusive);
-  }
-
-  private *indexFrom(index: SortedKeyIndex, from: string, inclusive: boolean): Generator<string> {
-    for (let i = index.lowerBound(from, !inclusive); i < index.size; i++) yield index.at(i)!;
+  /** Keys in listing order from `from` (inclusive or not). */
+  keysFrom(from: string, inclusive: boolean): Generator<string> {
+    return this.index.from(from, inclusive);
   }
 }
 

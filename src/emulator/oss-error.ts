@@ -1,4 +1,4 @@
-/** An error the emulator answers with, rendered as OSS error XML (see error-response.ts). */
+/** An error the emulator answers with, rendered as OSS error XML (request-context.ts). */
 export class OssError extends Error {
   /** Headers the error answer carries besides the usual ones (x-oss-delete-marker on a deleted key). */
   headers: Record<string, string> = {};

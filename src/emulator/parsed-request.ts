@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
 import { OssError, ossErrors } from './oss-error.js';
-import { SIGNED_SUBRESOURCES } from './signature-v1.js';
+import { SIGNED_SUBRESOURCES } from './authenticator.js';
 import type { OssOperation } from './types.js';
 
 /** What a request addresses, worked out from Host, path and query before anything else runs. */

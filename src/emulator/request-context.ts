@@ -1,8 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { OssError } from './oss-error.js';
 import type { ParsedRequest } from './parsed-request.js';
+import { xmlDocument } from './xml.js';
+import type { XmlObject } from './xml.js';
 
-/** One request in flight: what it addresses, and what the log and faults need to know about it. */
+/** OSS's error document. */
+export function errorXml(error: OssError, requestId: string, hostId: string): string {
+  return xmlDocument('Error', { Code: error.code, Message: error.message, RequestId: requestId, HostId: hostId, ...error.details });
+}
+
+/** One request in flight: what it addresses, what the log and faults need to know about it, and its answer. */
 export class RequestContext {
   readonly requestId = randomBytes(12).toString('hex').toUpperCase();
   readonly startedAt = Date.now();
@@ -28,5 +36,42 @@ export class RequestContext {
   header(name: string): string | undefined {
     const value = this.req.headers[name];
     return Array.isArray(value) ? value.join(',') : value;
+  }
+
+  /** Starts the answer with the headers OSS puts on every answer, then `headers`; an undefined one is left out. */
+  writeHead(status: number, headers: OutgoingHttpHeaders): void {
+    const all: OutgoingHttpHeaders = {
+      'x-oss-request-id': this.requestId,
+      server: 'AliyunOSS',
+      date: new Date().toUTCString(),
+      ...headers,
+    };
+    for (const name of Object.keys(all)) if (all[name] === undefined) delete all[name];
+    this.res.writeHead(status, all);
+  }
+
+  sendEmpty(status: number, headers: OutgoingHttpHeaders = {}): void {
+    this.writeHead(status, { 'content-length': 0, ...headers });
+    this.res.end();
+  }
+
+  /** An XML document as the answer's body. */
+  sendXmlText(status: number, xml: string, headers: OutgoingHttpHeaders = {}): void {
+    const body = Buffer.from(xml);
+    this.writeHead(status, { 'content-type': 'application/xml', 'content-length': body.length, ...headers });
+    this.res.end(body);
+  }
+
+  /** A 200 answer with the document `<root>children</root>`. */
+  sendXml(root: string, children: XmlObject, headers: OutgoingHttpHeaders = {}): void {
+    this.sendXmlText(200, xmlDocument(root, children), headers);
+  }
+
+  /** Head and the body-less answers carry the error XML base64'd in x-oss-err, as OSS does; ali-oss reads it. */
+  sendError(error: OssError): void {
+    const xml = errorXml(error, this.requestId, (this.header('host') ?? '').replace(/:\d+$/, ''));
+    const headers = { 'x-oss-ec': '0000-00000000', ...error.headers };
+    if (this.parsed.method !== 'HEAD') return this.sendXmlText(error.status, xml, headers);
+    this.sendEmpty(error.status, { 'content-type': 'application/xml', ...headers, 'x-oss-err': Buffer.from(xml).toString('base64') });
   }
 }

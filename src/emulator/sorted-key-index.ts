@@ -1,4 +1,24 @@
-import { compareUtf8 } from './utf8-order.js';
+/**
+ * OSS lists keys in UTF-8 byte order. JS string comparison is UTF-16 order, which differs only when
+ * a surrogate pair meets a character in U+E000..U+FFFF; compare code points in that rare case.
+ */
+export function compareUtf8(a: string, b: string): number {
+  if (!hasHighChars(a) && !hasHighChars(b)) return a < b ? -1 : a > b ? 1 : 0;
+  const ia = a[Symbol.iterator]();
+  const ib = b[Symbol.iterator]();
+  for (;;) {
+    const ca = ia.next();
+    const cb = ib.next();
+    if (ca.done || cb.done) return ca.done && cb.done ? 0 : ca.done ? -1 : 1;
+    const diff = ca.value.codePointAt(0)! - cb.value.codePointAt(0)!;
+    if (diff !== 0) return diff < 0 ? -1 : 1;
+  }
+}
+
+function hasHighChars(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 0xd800) return true;
+  return false;
+}
 
 /**
  * Keys kept in OSS listing order, for paginated listing without sorting on every request.
@@ -15,18 +35,18 @@ export class SortedKeyIndex {
   private readonly added = new Set<string>();
   private readonly removed = new Set<string>();
 
-  /** Index of the first key >= key (or > key when exclusive). */
-  lowerBound(key: string, exclusive = false): number {
+  /** The keys from `key` on (inclusive or not), in listing order. */
+  *from(key: string, inclusive: boolean): Generator<string> {
     const keys = this.sorted();
     let lo = 0;
     let hi = keys.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       const cmp = compareUtf8(keys[mid]!, key);
-      if (cmp < 0 || (exclusive && cmp === 0)) lo = mid + 1;
+      if (cmp < 0 || (!inclusive && cmp === 0)) lo = mid + 1;
       else hi = mid;
     }
-    return lo;
+    for (let i = lo; i < keys.length; i++) yield keys[i]!;
   }
 
   add(key: string): void {
@@ -42,14 +62,6 @@ export class SortedKeyIndex {
   remove(key: string): void {
     this.added.delete(key);
     this.removed.add(key);
-  }
-
-  at(index: number): string | undefined {
-    return this.sorted()[index];
-  }
-
-  get size(): number {
-    return this.sorted().length;
   }
 
   private sorted(): string[] {

@@ -1,6 +1,6 @@
 /** Shapes shared by the emulator's parts and by tests that drive it. */
-import type { FaultKey } from './fault-key.js';
-import type { OPERATION_HANDLERS } from './operation-handlers.js';
+import type { FaultKey } from './fault-injector.js';
+import type { OPERATION_HANDLERS } from './emulator-server.js';
 
 /** Every operation the emulator answers: the keys of its dispatch table, so the list is written once. */
 export type OssOperation = keyof typeof OPERATION_HANDLERS;
@@ -19,10 +19,10 @@ export type FaultAction =
   /** Drop the request's upload ID server-side before handling it, so it gets NoSuchUpload. */
   | { type: 'forgetUpload' };
 
-export interface FaultMatch {
+interface FaultMatch {
   method?: string;
   operation?: OssOperation;
-  /** Exact key, `{ prefix }`, `{ glob }`, or, in process only, a RegExp (see fault-key.ts). */
+  /** Exact key, `{ prefix }`, `{ glob }`, or, in process only, a RegExp (see fault-injector.ts). */
   key?: FaultKey;
   partNumber?: number;
 }

@@ -1,14 +1,18 @@
 /**
- * Just enough XML for the OSS API: render response documents from nested [name, value] pairs,
- * and read the one request body we accept (CompleteMultipartUpload).
+ * Just enough XML for the OSS API: render response documents from plain objects, and read the few
+ * request bodies we accept (CompleteMultipartUpload, lifecycle, versioning).
  */
 
-export type XmlValue = string | number | boolean | undefined | readonly XmlElement[];
-export type XmlElement = readonly [name: string, value: XmlValue];
+/** An element's content; an array repeats the element once per item. */
+type XmlValue = string | number | boolean | undefined | XmlObject | readonly XmlObject[];
+/** Child elements in property order. */
+export interface XmlObject {
+  readonly [name: string]: XmlValue;
+}
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
 
-export function escapeXml(text: string): string {
+function escapeXml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
 }
 
@@ -20,19 +24,26 @@ export function unescapeXml(text: string): string {
   });
 }
 
-function renderElements(elements: readonly XmlElement[]): string {
+/** The name '' adds its objects' elements with no element of its own: how ListObjectVersions interleaves Version and DeleteMarker. */
+function renderElements(children: XmlObject): string {
   let out = '';
-  for (const [name, value] of elements) {
+  for (const [name, value] of Object.entries(children)) {
     if (value === undefined) continue; // absent, not empty
-    const inner = typeof value === 'object' ? renderElements(value) : escapeXml(String(value));
-    out += `<${name}>${inner}</${name}>`;
+    for (const item of isList(value) ? value : [value]) {
+      const inner = typeof item === 'object' ? renderElements(item) : escapeXml(String(item));
+      out += name === '' ? inner : `<${name}>${inner}</${name}>`;
+    }
   }
   return out;
 }
 
+function isList(value: XmlValue): value is readonly XmlObject[] {
+  return Array.isArray(value);
+}
+
 /** A whole document with the XML declaration, as OSS sends it. */
-export function xmlDocument(root: string, children: readonly XmlElement[]): string {
-  return `<?xml version="1.0" encoding="UTF-8"?>\n${renderElements([[root, [...children]]])}`;
+export function xmlDocument(root: string, children: XmlObject): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<${root}>${renderElements(children)}</${root}>`;
 }
 
 /** The text of every <name>...</name> directly inside `xml` (no nesting of the same name). */

@@ -3,7 +3,7 @@
  * hostile pattern can neither change the emulator's behaviour nor hang it.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { globMatches } from '../../src/emulator/fault-key.js';
+import { globMatches } from '../../src/emulator/fault-injector.js';
 import { startTestEmulator } from '../helpers/emulator.js';
 import type { TestEmulator } from '../helpers/emulator.js';
 import { rejection } from './conformance/responses.js';

@@ -2,9 +2,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startEmulator } from '../../src/emulator/index.js';
+import { TEMP_DIR_NAME, startEmulator } from '../../src/emulator/index.js';
 import type { Emulator } from '../../src/emulator/index.js';
-import { TEMP_DIR_NAME } from '../../src/emulator/temp-dir.js';
 import { tempDir } from '../helpers/fixtures.js';
 
 describe('emulator temp dir', () => {

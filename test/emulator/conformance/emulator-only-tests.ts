@@ -4,7 +4,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { TEMP_DIR_NAME } from '../../../src/emulator/temp-dir.js';
+import { TEMP_DIR_NAME } from '../../../src/emulator/index.js';
 import { Crc64, crc64 } from '../../../src/lib/crc64.js';
 import { waitFor } from '../../helpers/wait.js';
 import type { TestEmulator } from '../../helpers/emulator.js';
