@@ -1,5 +1,3 @@
-import { TABLE_COUNT, TABLE_HI, TABLE_LO } from './crc64-js.js';
-
 /**
  * CRC-64/XZ as a WebAssembly kernel working on native i64: slicing-by-16 with 64-bit tables, so
  * half the table lookups of the JS loop (which needs one per uint32 half). Input is copied into a
@@ -89,7 +87,6 @@ const op = {
 
 /** Unsigned LEB128 of a non-negative 32-bit integer. */
 function uleb(value: number): number[] {
-  if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) throw new RangeError(`uleb: ${value}`);
   const out: number[] = [];
   do {
     let byte = value % 128;
@@ -102,7 +99,6 @@ function uleb(value: number): number[] {
 
 /** Signed LEB128 of a 32-bit integer (also valid as an i64 immediate of the same value). */
 function sleb(value: number): number[] {
-  if (!Number.isInteger(value) || value < -0x80000000 || value > 0x7fffffff) throw new RangeError(`sleb: ${value}`);
   const out: number[] = [];
   for (;;) {
     const byte = value & 0x7f;
@@ -219,7 +215,7 @@ function whileAtLeast(size: number, body: Code): Code {
   ];
 }
 
-export function crc64KernelModuleBytes(): Uint8Array {
+function crc64KernelModuleBytes(): Uint8Array {
   return buildModule(
     [I64, I32, I32, I32, I32, I64],
     [
@@ -248,55 +244,53 @@ interface WasmApi {
   Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
 }
 
-/**
- * Compiles and instantiates a module without imports, synchronously (allowed for small modules, and
- * it keeps Crc64 synchronous). Undefined if WebAssembly is unavailable or refuses the bytes.
- */
-export function instantiateSync(bytes: Uint8Array): Record<string, unknown> | undefined {
-  const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-  if (wasm === undefined) return undefined;
-  try {
-    return new wasm.Instance(new wasm.Module(bytes), {}).exports;
-  } catch {
-    return undefined;
+/** Compiles and instantiates the kernel synchronously (allowed for small modules, and it keeps Crc64 synchronous). */
+export function instantiateKernel(): Record<string, unknown> {
+  const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+  return new wasm.Instance(new wasm.Module(crc64KernelModuleBytes()), {}).exports;
+}
+
+/** CRC-64/XZ's polynomial (ECMA-182), reflected. */
+export const POLY = 0xc96c5795d7870f42n;
+
+/** Table k for byte n: the register change from byte n followed by k zero bytes (slicing-by-16). */
+function writeTables(view: DataView): void {
+  const entry = (k: number, n: number): number => TABLES + k * TABLE_BYTES + n * 8;
+  for (let n = 0; n < 256; n++) {
+    let crc = BigInt(n);
+    for (let bit = 0; bit < 8; bit++) crc = crc & 1n ? (crc >> 1n) ^ POLY : crc >> 1n;
+    view.setBigUint64(entry(0, n), crc, true);
+  }
+  for (let k = 1; k < 16; k++) {
+    for (let n = 0; n < 256; n++) {
+      const prev = view.getBigUint64(entry(k - 1, n), true);
+      view.setBigUint64(entry(k, n), (prev >> 8n) ^ view.getBigUint64(entry(0, Number(prev & 0xffn)), true), true);
+    }
   }
 }
 
-export interface Crc64Kernel {
-  /** Runs the pre-inverted register (reg[0] low half, reg[1] high half) over buf, in place. */
-  update(reg: Uint32Array, buf: Uint8Array): void;
-}
-
-/** The wasm kernel, or undefined if WebAssembly is unavailable or refuses the module. */
-export function createCrc64WasmKernel(): Crc64Kernel | undefined {
-  const exports = instantiateSync(crc64KernelModuleBytes());
-  if (exports === undefined) return undefined;
+/**
+ * The kernel's update: runs the pre-inverted register (reg[0] low half, reg[1] high half) over buf, in
+ * place. Node 20 always has WebAssembly, so there is no other implementation.
+ */
+export function createCrc64Kernel(): (reg: Uint32Array, buf: Uint8Array) => void {
+  const exports = instantiateKernel();
   const memory = exports.memory as { buffer: ArrayBuffer };
   const run = exports.update as (len: number) => void;
   // The memory never grows, so these views stay attached. DataView: wasm is little-endian, the host may not be.
   const bytes = new Uint8Array(memory.buffer);
   const view = new DataView(memory.buffer);
-  for (let i = 0; i < TABLE_COUNT * 256; i++) {
-    view.setUint32(TABLES + 8 * i, TABLE_LO[i]!, true);
-    view.setUint32(TABLES + 8 * i + 4, TABLE_HI[i]!, true);
-  }
-  return {
-    update(reg: Uint32Array, buf: Uint8Array): void {
-      view.setUint32(0, reg[0]!, true);
-      view.setUint32(4, reg[1]!, true);
-      if (buf.length <= WASM_SCRATCH_BYTES) {
-        // The common case, without allocating a subarray view.
-        bytes.set(buf, SCRATCH);
-        run(buf.length);
-      } else {
-        for (let off = 0; off < buf.length; off += WASM_SCRATCH_BYTES) {
-          const slice = buf.subarray(off, off + WASM_SCRATCH_BYTES);
-          bytes.set(slice, SCRATCH);
-          run(slice.length);
-        }
-      }
-      reg[0] = view.getUint32(0, true);
-      reg[1] = view.getUint32(4, true);
-    },
+  writeTables(view);
+  return (reg, buf) => {
+    view.setUint32(0, reg[0]!, true);
+    view.setUint32(4, reg[1]!, true);
+    for (let off = 0; off < buf.length; off += WASM_SCRATCH_BYTES) {
+      // The common case, a chunk within one slice, without allocating a subarray view.
+      const slice = buf.length <= WASM_SCRATCH_BYTES ? buf : buf.subarray(off, off + WASM_SCRATCH_BYTES);
+      bytes.set(slice, SCRATCH);
+      run(slice.length);
+    }
+    reg[0] = view.getUint32(0, true);
+    reg[1] = view.getUint32(4, true);
   };
 }
