@@ -23,8 +23,6 @@ export interface FileUploaderOptions {
   multipartThreshold?: number;
   /** Parts of one file in flight at once. Default 4. */
   partConcurrency?: number;
-  /** Read buffer per stream (streamed PutObjects and parts above maxBufferedPartBytes); about 3 x this per stream. Default 512 KiB. */
-  readHighWaterMark?: number;
   /**
    * Parts up to this size are read whole into one reused buffer per part in flight and sent from memory
    * (memory: partConcurrency x part size); bigger parts (huge files' raised part size) are streamed.
@@ -93,7 +91,6 @@ export class FileUploader extends EventEmitter<{ progress: [ProgressEvent] }> {
       partSize: Math.max(options.partSize ?? 8 * MiB, MIN_PART_SIZE),
       multipartThreshold: Math.max(options.multipartThreshold ?? 8 * MiB, MIN_PART_SIZE),
       partConcurrency: Math.max(1, Math.floor(options.partConcurrency ?? 4)),
-      readHighWaterMark: options.readHighWaterMark ?? 512 * 1024,
       maxBufferedPartBytes: options.maxBufferedPartBytes ?? 16 * MiB,
       requestTimeoutBaseMs: options.requestTimeoutBaseMs ?? 60_000,
       minBytesPerSecond: options.minBytesPerSecond ?? MiB,

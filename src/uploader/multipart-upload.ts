@@ -1,7 +1,6 @@
 import { crc64Combine, crc64CombineAll } from '../lib/crc64.js';
 import { BufferedFileRange } from './buffered-file-range.js';
 import { FileChangedError, FileGoneError, IntegrityError, storageErrorCode } from './errors.js';
-import { HashedFileRange } from './hashed-file-range.js';
 import type { RecordedPart, RecordedUpload, UploadOutcome, UploadResult } from './journal.js';
 import { fingerprintChange, fingerprintOf } from './local-file.js';
 import type { ListedPart, ObjectRef } from './object-storage.js';
@@ -115,15 +114,13 @@ export class MultipartUpload {
   }
 
   /**
-   * With a buffer, the part is read into it as it is sent and hashed once (BufferedFileRange: a retry
-   * sends it from memory, without reading the disk again); without one (parts above
-   * maxBufferedPartBytes) it is streamed and hashed on the way.
+   * With a buffer, the part is read into it as it is sent and hashed once (a retry sends it from
+   * memory, without reading the disk again); without one (parts above maxBufferedPartBytes) each
+   * attempt reads and hashes it on the way.
    */
   private async sendPart(part: PlannedPart, buffer: Buffer | undefined): Promise<void> {
     const { storage, ref, settings, signal } = this.ctx;
-    const body = buffer
-      ? new BufferedFileRange(this.ctx.file, part.start, buffer.subarray(0, part.size))
-      : new HashedFileRange(this.ctx.file, part.start, part.size, settings.readHighWaterMark);
+    const body = new BufferedFileRange(this.ctx.file, part.start, part.size, buffer?.subarray(0, part.size));
     const what = `part ${part.partNumber} of oss://${ref.bucket}/${ref.key}`;
     const { stored, crc64 } = await sendVerified(what, body, settings, () =>
       storage.uploadPart(ref, this.uploadId, part.partNumber, body, { signal, timeoutMs: requestTimeoutMs(settings, part.size) }),

@@ -1,10 +1,7 @@
-import { closeSync } from 'node:fs';
-import { Crc64 } from '../lib/crc64.js';
-import { readFileRange } from './file-range-read.js';
-import { asFolderFile, openFolderFile, type FolderFile } from './folder-file.js';
+import { finished } from 'node:stream/promises';
+import { BufferedFileRange } from './buffered-file-range.js';
+import { asFolderFile, type FolderFile } from './folder-file.js';
 import type { FileFingerprint } from './journal.js';
-
-const CHUNK = 1024 * 1024;
 
 /**
  * Whether what an upload sent is a true prefix snapshot of a file that changed while it was read:
@@ -24,18 +21,9 @@ export async function isPrefixSnapshot(file: FolderFile | string, before: FileFi
   // Read as every upload read is (no link, a regular file only), and only the inode that was sent.
   const target = { ...asFolderFile(file), expected: { ino: before.ino, dev: before.dev } };
   try {
-    const { fd, stats } = openFolderFile(target);
-    closeSync(fd);
-    if (Number(stats.size) < before.size) return false;
-    const crc = new Crc64();
-    const buffer = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(1, before.size)));
-    for (let done = 0; done < before.size;) {
-      const chunk = buffer.subarray(0, Math.min(buffer.length, before.size - done));
-      await readFileRange(target, done, chunk); // shrank meanwhile: FileChangedError, so not a snapshot
-      crc.update(chunk);
-      done += chunk.length;
-    }
-    return crc.digest() === sentCrc64;
+    const prefix = new BufferedFileRange(target, 0, before.size);
+    await finished(prefix.open().resume()); // shorter now: FileChangedError, so not a snapshot
+    return prefix.digest() === sentCrc64;
   } catch {
     return false; // gone, replaced or unreadable: the caller's FileChangedError leads to the real reason
   }

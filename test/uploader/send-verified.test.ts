@@ -4,8 +4,8 @@ import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { crc64 } from '../../src/lib/crc64.js';
+import { BufferedFileRange } from '../../src/uploader/buffered-file-range.js';
 import { IntegrityError } from '../../src/uploader/errors.js';
-import { HashedFileRange } from '../../src/uploader/hashed-file-range.js';
 import type { StoredChecksums } from '../../src/uploader/object-storage.js';
 import { sendVerified } from '../../src/uploader/upload-context.js';
 import type { UploaderSettings } from '../../src/uploader/upload-context.js';
@@ -20,7 +20,7 @@ const settings = { integrityAttempts: 3 } as UploaderSettings;
 const crc = crc64(content.subarray(100, 50_100));
 
 /** A "server" that reads the body and answers with the given checksums, one per attempt. */
-function server(body: HashedFileRange, answers: StoredChecksums[]): { send: () => Promise<StoredChecksums>; calls: () => number } {
+function server(body: BufferedFileRange, answers: StoredChecksums[]): { send: () => Promise<StoredChecksums>; calls: () => number } {
   let calls = 0;
   return {
     send: async () => {
@@ -33,7 +33,7 @@ function server(body: HashedFileRange, answers: StoredChecksums[]): { send: () =
 
 describe('sendVerified: the CRC-64 computed while the bytes stream', () => {
   it('hashes exactly the range and accepts the matching CRC-64, whatever the ETag', async () => {
-    const body = new HashedFileRange(path, 100, 50_000, 4096);
+    const body = new BufferedFileRange({ path }, 100, 50_000);
     const s = server(body, [{ etag: '"not-an-md5"', crc64: crc }]);
     const { crc64: sent } = await sendVerified('part 1', body, settings, s.send);
     expect(sent).toBe(crc);
@@ -41,7 +41,7 @@ describe('sendVerified: the CRC-64 computed while the bytes stream', () => {
   });
 
   it('re-sends after a wrong or missing CRC-64, and gives up with an IntegrityError', async () => {
-    const body = new HashedFileRange(path, 100, 50_000, 4096);
+    const body = new BufferedFileRange({ path }, 100, 50_000);
     const flaky = server(body, [
       { etag: '"A"', crc64: '1' },
       { etag: '"A"', crc64: undefined },
