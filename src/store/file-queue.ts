@@ -81,18 +81,7 @@ export class FileQueue extends StoreTable {
           row.bucket === o.bucket &&
           row.state !== 'deleting';
         if (same || (keepPending && (row.state === 'queued' || row.state === 'uploading'))) continue;
-        requeue.run({
-          size: o.size,
-          mtimeNs: o.mtimeNs,
-          ino: o.ino,
-          dev: o.dev,
-          bucket: o.bucket,
-          key: o.key,
-          now,
-          dueAt,
-          waitMs,
-          id: row.id,
-        });
+        requeue.run({ ...o, now, dueAt, waitMs, id: row.id });
         queued++;
       }
     })();
@@ -324,29 +313,12 @@ export class FileQueue extends StoreTable {
     const insert = this.sql(
       `INSERT INTO files (folder, rel_path, size, mtime_ns, ino, dev, bucket, remote_key, state, queued_at, uploaded_at,
          remote_etag, remote_crc64, remote_size, bytes_done)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'verified', ?, ?, ?, ?, ?, ?) ON CONFLICT (folder, rel_path) DO NOTHING`,
+       VALUES (@folder, @relPath, @size, @mtimeNs, @ino, @dev, @bucket, @key, 'verified', @now, @now, @etag, @crc64, @size, @size)
+       ON CONFLICT (folder, rel_path) DO NOTHING`,
     );
     let inserted = 0;
     this.db.transaction(() => {
-      for (const { relPath, result: r } of files) {
-        const fp = r.fingerprint;
-        inserted += insert.run(
-          folder,
-          relPath,
-          fp.size,
-          fp.mtimeNs,
-          fp.ino,
-          fp.dev,
-          r.bucket,
-          r.key,
-          now,
-          now,
-          r.etag,
-          r.crc64,
-          fp.size,
-          fp.size,
-        ).changes;
-      }
+      for (const { relPath, result } of files) inserted += insert.run({ ...result, ...result.fingerprint, folder, relPath, now }).changes;
     })();
     return inserted;
   }
@@ -354,27 +326,14 @@ export class FileQueue extends StoreTable {
   /** `from`: the state the row must still be in (claimed by a worker, or queued for adoption). */
   private applyVerified({ id, generation, result }: VerifiedFile, now: number, from: 'uploading' | 'queued' = 'uploading'): void {
     if (result.uploadId) this.sql('DELETE FROM uploads WHERE upload_id = ?').run(result.uploadId);
-    const fp = result.fingerprint;
+    // `from` bound, not spliced in: one constant text, whose cache lookup hashes nothing anew per file.
+    const params = { ...result, ...result.fingerprint, from, now, id, generation };
     const done = this.sql(
       `UPDATE files SET state = 'verified', uploaded_at = @now, remote_etag = @etag, remote_crc64 = @crc64, remote_size = @size,
            attempts = 0, last_error = NULL, next_attempt_at = 0, bytes_done = @size,
            size = @size, mtime_ns = @mtimeNs, ino = @ino, dev = @dev
          WHERE id = @id AND generation = @generation AND state = @from AND bucket = @bucket AND remote_key = @key`,
-    ).run({
-      // `from` bound, not spliced in: one constant text, whose cache lookup hashes nothing anew per file.
-      from,
-      now,
-      etag: result.etag,
-      crc64: result.crc64,
-      size: fp.size,
-      mtimeNs: fp.mtimeNs,
-      ino: fp.ino,
-      dev: fp.dev,
-      id,
-      generation,
-      bucket: result.bucket,
-      key: result.key,
-    });
+    ).run(params);
     if (done.changes === 0 && from === 'uploading') {
       // Changed while uploading (new content, or a new target key): queue it again. What was
       // uploaded is remembered only if it went to the row's current target.
@@ -384,7 +343,7 @@ export class FileQueue extends StoreTable {
            remote_crc64 = CASE WHEN bucket = @bucket AND remote_key = @key THEN @crc64 ELSE remote_crc64 END,
            remote_size = CASE WHEN bucket = @bucket AND remote_key = @key THEN @size ELSE remote_size END
          WHERE id = @id AND state = 'uploading'`,
-      ).run({ etag: result.etag, crc64: result.crc64, size: fp.size, id, bucket: result.bucket, key: result.key });
+      ).run(params);
     }
   }
 
@@ -406,7 +365,8 @@ export class FileQueue extends StoreTable {
    * observation's fingerprint and due time stand; only the remote facts are recorded.
    */
   markSnapshot(id: number, generation: number, result: UploadResultRecord, nextTryAt: number, now = Date.now()): void {
-    const fp = result.fingerprint;
+    const size = result.fingerprint.size;
+    const note = `still being written: its first ${size} bytes are uploaded (a true prefix); the rest goes up at a later try`;
     this.db.transaction(() => {
       if (result.uploadId) this.sql('DELETE FROM uploads WHERE upload_id = ?').run(result.uploadId);
       this.sql(
@@ -420,21 +380,7 @@ export class FileQueue extends StoreTable {
            ino = CASE WHEN generation = @generation THEN @ino ELSE ino END,
            dev = CASE WHEN generation = @generation THEN @dev ELSE dev END
          WHERE id = @id AND bucket = @bucket AND remote_key = @key`,
-      ).run({
-        etag: result.etag,
-        crc64: result.crc64,
-        size: fp.size,
-        now,
-        note: `still being written: its first ${fp.size} bytes are uploaded (a true prefix); the rest goes up at a later try`,
-        generation,
-        nextTryAt,
-        mtimeNs: fp.mtimeNs,
-        ino: fp.ino,
-        dev: fp.dev,
-        id,
-        bucket: result.bucket,
-        key: result.key,
-      });
+      ).run({ ...result, ...result.fingerprint, now, note, generation, nextTryAt, id });
       // Another target now: what was uploaded says nothing about it; the row is simply queued again.
       this.sql(`UPDATE files SET state = 'queued' WHERE id = ? AND state = 'uploading'`).run(id);
     })();
