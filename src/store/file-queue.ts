@@ -164,30 +164,19 @@ export class FileQueue extends StoreTable {
    * Rows waiting out a retry back-off (attempts > 0) keep their time.
    */
   release(folder: string, relPaths: readonly string[]): void {
-    const due = this.sql(`UPDATE files SET next_attempt_at = 0 WHERE folder = ? AND rel_path = ? AND state = 'queued' AND attempts = 0`);
-    this.db.transaction(() => {
-      for (const p of relPaths) due.run(folder, p);
-    })();
+    const due = `UPDATE files SET next_attempt_at = 0 WHERE folder = ? AND rel_path = ? AND state = 'queued' AND attempts = 0`;
+    this.runEach(due, relPaths, (p) => [folder, p]);
   }
 
   /** Parks queued files as failed with the reason (a file `once` saw changing until it gave up). */
   park(folder: string, relPaths: readonly string[], reason: string): void {
-    const parked = this.sql(
-      `UPDATE files SET state = 'failed', last_error = ?, next_attempt_at = 0 WHERE folder = ? AND rel_path = ? AND state = 'queued'`,
-    );
-    this.db.transaction(() => {
-      for (const p of relPaths) parked.run(reason, folder, p);
-    })();
+    const parked = `UPDATE files SET state = 'failed', last_error = ?, next_attempt_at = 0 WHERE folder = ? AND rel_path = ? AND state = 'queued'`;
+    this.runEach(parked, relPaths, (p) => [reason, folder, p]);
   }
 
   /** keep policy: the local file is gone, the remote object stays; the row is dropped. */
   forget(folder: string, relPaths: readonly string[]): number {
-    const del = this.sql('DELETE FROM files WHERE folder = ? AND rel_path = ?');
-    let n = 0;
-    this.db.transaction(() => {
-      for (const p of relPaths) n += del.run(folder, p).changes;
-    })();
-    return n;
+    return this.runEach('DELETE FROM files WHERE folder = ? AND rel_path = ?', relPaths, (p) => [folder, p]);
   }
 
   /**
@@ -196,15 +185,10 @@ export class FileQueue extends StoreTable {
    * so a restart keeps it (resetInterrupted); a file back meanwhile is observed and re-queued.
    */
   markForDeletion(folder: string, relPaths: readonly string[], now = Date.now(), dueAt = 0): number {
-    const mark = this.sql(
-      `UPDATE files SET state = 'deleting', generation = generation + 1, attempts = 0, last_error = NULL,
-         next_attempt_at = @dueAt, wait_ms = @waitMs, started_at = NULL, queued_at = @now WHERE folder = @folder AND rel_path = @relPath`,
-    );
-    let n = 0;
-    this.db.transaction(() => {
-      for (const relPath of relPaths) n += mark.run({ dueAt, waitMs: Math.max(0, dueAt - now), now, folder, relPath }).changes;
-    })();
-    return n;
+    const mark = `UPDATE files SET state = 'deleting', generation = generation + 1, attempts = 0, last_error = NULL,
+         next_attempt_at = @dueAt, wait_ms = @waitMs, started_at = NULL, queued_at = @now WHERE folder = @folder AND rel_path = @relPath`;
+    const waitMs = Math.max(0, dueAt - now);
+    return this.runEach(mark, relPaths, (relPath) => [{ dueAt, waitMs, now, folder, relPath }]);
   }
 
   /** A pending delete of the path waits until `dueAt` (0: due now), e.g. while its object is the source of a copy. */
@@ -310,17 +294,11 @@ export class FileQueue extends StoreTable {
    * (walked twice) is left as it is. Returns how many rows were inserted.
    */
   insertAdopted(folder: string, files: ReadonlyArray<{ relPath: string; result: UploadResultRecord }>, now = Date.now()): number {
-    const insert = this.sql(
-      `INSERT INTO files (folder, rel_path, size, mtime_ns, ino, dev, bucket, remote_key, state, queued_at, uploaded_at,
+    const insert = `INSERT INTO files (folder, rel_path, size, mtime_ns, ino, dev, bucket, remote_key, state, queued_at, uploaded_at,
          remote_etag, remote_crc64, remote_size, bytes_done)
        VALUES (@folder, @relPath, @size, @mtimeNs, @ino, @dev, @bucket, @key, 'verified', @now, @now, @etag, @crc64, @size, @size)
-       ON CONFLICT (folder, rel_path) DO NOTHING`,
-    );
-    let inserted = 0;
-    this.db.transaction(() => {
-      for (const { relPath, result } of files) inserted += insert.run({ ...result, ...result.fingerprint, folder, relPath, now }).changes;
-    })();
-    return inserted;
+       ON CONFLICT (folder, rel_path) DO NOTHING`;
+    return this.runEach(insert, files, ({ relPath, result }) => [{ ...result, ...result.fingerprint, folder, relPath, now }]);
   }
 
   /** `from`: the state the row must still be in (claimed by a worker, or queued for adoption). */
@@ -486,20 +464,12 @@ export class FileQueue extends StoreTable {
 
   /** `oss-sync retry`: failed files (all, or those under the given folder paths) go back to the queue. */
   retryFailed(filter: { folder?: string; relPaths?: readonly string[] } = {}): number {
-    const update = this.sql(
-      `UPDATE files SET state = 'queued', attempts = 0, next_attempt_at = 0, last_error = NULL
-       WHERE state = 'failed' AND (@folder IS NULL OR folder = @folder) AND (@relPath IS NULL OR rel_path = @relPath OR (rel_path >= @lo AND rel_path < @hi))`,
-    );
-    return this.db.transaction(() => {
-      const folder = filter.folder ?? null;
-      if (!filter.relPaths || filter.relPaths.length === 0) return update.run({ folder, relPath: null, lo: null, hi: null }).changes;
-      let n = 0;
-      for (const p of filter.relPaths) {
-        // Case-sensitive range: every path starting with "p/" ('0' is the character after '/').
-        n += update.run({ folder, relPath: p, lo: `${p}/`, hi: `${p}0` }).changes;
-      }
-      return n;
-    })();
+    const update = `UPDATE files SET state = 'queued', attempts = 0, next_attempt_at = 0, last_error = NULL
+       WHERE state = 'failed' AND (@folder IS NULL OR folder = @folder) AND (@relPath IS NULL OR rel_path = @relPath OR (rel_path >= @lo AND rel_path < @hi))`;
+    const folder = filter.folder ?? null;
+    if (!filter.relPaths?.length) return this.runEach(update, [null], () => [{ folder, relPath: null, lo: null, hi: null }]);
+    // Case-sensitive range: every path starting with "p/" ('0' is the character after '/').
+    return this.runEach(update, filter.relPaths, (p) => [{ folder, relPath: p, lo: `${p}/`, hi: `${p}0` }]);
   }
 
   get(id: number): FileRow | undefined {

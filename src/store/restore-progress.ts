@@ -56,10 +56,7 @@ export class RestoreProgress extends StoreTable {
 
   /** Drops parts whose bytes on disk no longer match (checked again at resume). */
   forgetParts(target: string, partNumbers: readonly number[]): void {
-    const del = this.sql('DELETE FROM restore_parts WHERE target = ? AND part_number = ?');
-    this.db.transaction(() => {
-      for (const n of partNumbers) del.run(target, n);
-    })();
+    this.runEach('DELETE FROM restore_parts WHERE target = ? AND part_number = ?', partNumbers, (n) => [target, n]);
   }
 
   /** The file is in place (or given up): forget it and its parts. */

@@ -64,16 +64,10 @@ export class VerifyRecords extends StoreTable {
    * Rows being deleted are left alone. Returns how many rows were queued.
    */
   requeue(folder: string, relPaths: readonly string[], reason: string, now = Date.now()): number {
-    const update = this.sql(
-      `UPDATE files SET state = CASE WHEN state = 'uploading' THEN 'uploading' ELSE 'queued' END,
+    const update = `UPDATE files SET state = CASE WHEN state = 'uploading' THEN 'uploading' ELSE 'queued' END,
          generation = generation + 1, attempts = 0, last_error = ?, next_attempt_at = 0, queued_at = ?,
          remote_etag = NULL, remote_crc64 = NULL, remote_size = NULL
-       WHERE folder = ? AND rel_path = ? AND state <> 'deleting'`,
-    );
-    return this.db.transaction(() => {
-      let n = 0;
-      for (const relPath of relPaths) n += update.run(reason, now, folder, relPath).changes;
-      return n;
-    })();
+       WHERE folder = ? AND rel_path = ? AND state <> 'deleting'`;
+    return this.runEach(update, relPaths, (relPath) => [reason, now, folder, relPath]);
   }
 }
