@@ -29,11 +29,6 @@ export interface FolderFile {
   expected?: FileIdentity;
 }
 
-/** A bare path: only its last component is opened without following a link (no root known). */
-export function asFolderFile(file: FolderFile | string): FolderFile {
-  return typeof file === 'string' ? { path: file } : file;
-}
-
 /**
  * The flags every file is opened with. O_NOFOLLOW: a symlink put in the file's place fails the
  * open (ELOOP) instead of leading anywhere. O_NONBLOCK: a FIFO opens at once instead of holding a

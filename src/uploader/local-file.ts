@@ -1,24 +1,20 @@
 import type { BigIntStats } from 'node:fs';
 import { closeSync } from 'node:fs';
-import { PermanentError } from './errors.js';
-import { asFolderFile, openFolderFile, type FolderFile } from './folder-file.js';
+import { openFolderFile, type FolderFile } from './folder-file.js';
 import type { FileFingerprint } from './journal.js';
 
 /**
  * The local file's identity (size, mtime in ns, inode, device), as fstat'ed through a descriptor
  * openFolderFile() opened: a link, FIFO or device in the file's place is refused, not followed.
- * A bare path is opened without following its last component (no folder root to check below).
  */
-export async function fingerprintOf(file: FolderFile | string): Promise<FileFingerprint> {
-  const target = asFolderFile(file);
-  const { fd, stats } = openFolderFile(target);
+export async function fingerprintOf(file: FolderFile): Promise<FileFingerprint> {
+  const { fd, stats } = openFolderFile(file);
   closeSync(fd);
-  return fingerprintFromStats(target.path, stats);
+  return fingerprintFromStats(stats);
 }
 
-/** The identity in stat results; a PermanentError for anything but a regular file. */
-export function fingerprintFromStats(path: string, st: BigIntStats): FileFingerprint {
-  if (!st.isFile()) throw new PermanentError(`${path} is not a regular file`);
+/** The identity in the stat results of a descriptor openFolderFile() opened (a regular file). */
+export function fingerprintFromStats(st: BigIntStats): FileFingerprint {
   return { size: Number(st.size), mtimeNs: st.mtimeNs, ino: st.ino, dev: st.dev };
 }
 

@@ -1,6 +1,6 @@
 import { finished } from 'node:stream/promises';
 import { BufferedFileRange } from './buffered-file-range.js';
-import { asFolderFile, type FolderFile } from './folder-file.js';
+import type { FolderFile } from './folder-file.js';
 import type { FileFingerprint } from './journal.js';
 
 /**
@@ -17,9 +17,9 @@ import type { FileFingerprint } from './journal.js';
  *
  * Costs one more read of N bytes, only for a file that changed during its upload.
  */
-export async function isPrefixSnapshot(file: FolderFile | string, before: FileFingerprint, sentCrc64: string): Promise<boolean> {
+export async function isPrefixSnapshot(file: FolderFile, before: FileFingerprint, sentCrc64: string): Promise<boolean> {
   // Read as every upload read is (no link, a regular file only), and only the inode that was sent.
-  const target = { ...asFolderFile(file), expected: { ino: before.ino, dev: before.dev } };
+  const target = { ...file, expected: { ino: before.ino, dev: before.dev } };
   try {
     const prefix = new BufferedFileRange(target, 0, before.size);
     await finished(prefix.open().resume()); // shorter now: FileChangedError, so not a snapshot
