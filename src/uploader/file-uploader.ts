@@ -34,11 +34,6 @@ export interface FileUploaderOptions {
    * reload's new uploader and the old one's running uploads count together). Default: none (no limit).
    */
   memoryBudget?: MemoryBudget;
-  /** Per-request deadline = base + body / minBytesPerSecond. Defaults 60 s and 1 MiB/s. */
-  requestTimeoutBaseMs?: number;
-  minBytesPerSecond?: number;
-  /** Sends of a part (or PutObject) whose checksums come back wrong before the file fails. Default 3. */
-  integrityAttempts?: number;
 }
 
 /** What to upload where; the new object's headers as NewObjectOptions says (its meta is the file's). */
@@ -92,9 +87,6 @@ export class FileUploader extends EventEmitter<{ progress: [ProgressEvent] }> {
       multipartThreshold: Math.max(options.multipartThreshold ?? 8 * MiB, MIN_PART_SIZE),
       partConcurrency: Math.max(1, Math.floor(options.partConcurrency ?? 4)),
       maxBufferedPartBytes: options.maxBufferedPartBytes ?? 16 * MiB,
-      requestTimeoutBaseMs: options.requestTimeoutBaseMs ?? 60_000,
-      minBytesPerSecond: options.minBytesPerSecond ?? MiB,
-      integrityAttempts: Math.max(1, options.integrityAttempts ?? 3),
       memoryBudget: options.memoryBudget,
     };
   }

@@ -37,18 +37,18 @@ export class MultipartUpload {
     const { storage, ref, fingerprint, settings } = ctx;
     const partSize = choosePartSize(fingerprint.size, settings.partSize);
     const planned = planParts(fingerprint.size, partSize);
-    const uploadId = await storage.initMultipart(ref, { ...ctx.newObject, signal: ctx.signal, timeoutMs: requestTimeoutMs(settings) });
+    const uploadId = await storage.initMultipart(ref, { ...ctx.newObject, signal: ctx.signal, timeoutMs: requestTimeoutMs() });
     ctx.journal.uploadStarted({ uploadId, ...ref, partSize, partCount: planned.length, fingerprint, createdAt: Date.now() });
     return new MultipartUpload(ctx, uploadId, planned, []).run(planned);
   }
 
   /** Resume a recorded upload of the same, unchanged file, with the recorded part size. */
   static async resume(ctx: UploadContext, recorded: RecordedUpload): Promise<UploadResult> {
-    const { storage, ref, settings, fingerprint } = ctx;
+    const { storage, ref, fingerprint } = ctx;
     const planned = planParts(fingerprint.size, recorded.partSize);
     let onServer;
     try {
-      onServer = await storage.listParts(ref, recorded.uploadId, { signal: ctx.signal, timeoutMs: requestTimeoutMs(settings) });
+      onServer = await storage.listParts(ref, recorded.uploadId, { signal: ctx.signal, timeoutMs: requestTimeoutMs() });
     } catch (err) {
       if (storageErrorCode(err) !== 'NoSuchUpload') throw err;
       // Gone: expired, aborted, or completed just before a crash (then every part was recorded).
@@ -119,11 +119,11 @@ export class MultipartUpload {
    * attempt reads and hashes it on the way.
    */
   private async sendPart(part: PlannedPart, buffer: Buffer | undefined): Promise<void> {
-    const { storage, ref, settings, signal } = this.ctx;
+    const { storage, ref, signal } = this.ctx;
     const body = new BufferedFileRange(this.ctx.file, part.start, part.size, buffer?.subarray(0, part.size));
     const what = `part ${part.partNumber} of oss://${ref.bucket}/${ref.key}`;
-    const { stored, crc64 } = await sendVerified(what, body, settings, () =>
-      storage.uploadPart(ref, this.uploadId, part.partNumber, body, { signal, timeoutMs: requestTimeoutMs(settings, part.size) }),
+    const { stored, crc64 } = await sendVerified(what, body, () =>
+      storage.uploadPart(ref, this.uploadId, part.partNumber, body, { signal, timeoutMs: requestTimeoutMs(part.size) }),
     );
     const recorded: RecordedPart = { partNumber: part.partNumber, size: part.size, etag: stored.etag, crc64 };
     this.ctx.journal.partAcknowledged(this.uploadId, recorded);
@@ -158,7 +158,7 @@ export class MultipartUpload {
     let stored;
     try {
       const completed = parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag }));
-      stored = await storage.completeMultipart(ref, this.uploadId, completed, { timeoutMs: requestTimeoutMs(ctx.settings) });
+      stored = await storage.completeMultipart(ref, this.uploadId, completed, { timeoutMs: requestTimeoutMs() });
     } catch (err) {
       // A retried Complete whose first attempt succeeded finds no upload: look at the object instead.
       if (storageErrorCode(err) !== 'NoSuchUpload') throw err;
@@ -167,7 +167,7 @@ export class MultipartUpload {
       ctx.journal.uploadAbandoned(this.uploadId);
       throw err;
     }
-    const crc64 = stored.crc64 ?? (await storage.head(ref, { timeoutMs: requestTimeoutMs(ctx.settings) }))?.crc64;
+    const crc64 = stored.crc64 ?? (await storage.head(ref, { timeoutMs: requestTimeoutMs() }))?.crc64;
     if (crc64 !== expectedCrc) {
       ctx.journal.uploadAbandoned(this.uploadId);
       throw new IntegrityError(`object oss://${ref.bucket}/${ref.key}`, expectedCrc, crc64 ?? '(none)');
@@ -200,7 +200,7 @@ async function findCompletedObject(ctx: UploadContext, uploadId: string, recorde
   const size = parts.reduce((sum, p) => sum + p.size, 0);
   if (size !== ctx.fingerprint.size) return undefined;
   const crc64 = crc64CombineAll(parts);
-  const info = await ctx.storage.head(ctx.ref, { signal: ctx.signal, timeoutMs: requestTimeoutMs(ctx.settings) });
+  const info = await ctx.storage.head(ctx.ref, { signal: ctx.signal, timeoutMs: requestTimeoutMs() });
   if (!info || info.size !== size || info.crc64 !== crc64) return undefined;
   const outcome: UploadOutcome = { ...ctx.ref, size, etag: info.etag, crc64, fingerprint: ctx.fingerprint, uploadId };
   const committed = Promise.resolve(ctx.journal.fileUploaded(outcome));
@@ -211,7 +211,7 @@ async function findCompletedObject(ctx: UploadContext, uploadId: string, recorde
 /** Abort an upload on the server (best effort: a leftover is only storage, cleaned by listMultipartUploads) and forget it. */
 export async function abandonUpload(ctx: UploadContext, ref: ObjectRef, uploadId: string): Promise<void> {
   try {
-    await ctx.storage.abortMultipart(ref, uploadId, { timeoutMs: requestTimeoutMs(ctx.settings) });
+    await ctx.storage.abortMultipart(ref, uploadId, { timeoutMs: requestTimeoutMs() });
   } catch {
     // Recorded or not, the upload is of no use any more; forgetting it must not wait for the network.
   }

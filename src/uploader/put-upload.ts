@@ -16,13 +16,13 @@ import type { UploadContext } from './upload-context.js';
  * prefix snapshot of it), and the re-queued upload replaces it.
  */
 export async function putFile(ctx: UploadContext, snapshot: Buffer, recheck: boolean): Promise<UploadResult> {
-  const { storage, ref, settings, fingerprint } = ctx;
+  const { storage, ref, fingerprint } = ctx;
   const body = new InMemoryBody(snapshot);
   // Invariant: the object's recorded checksums are forgotten (durably) before a PutObject is sent.
   // Once sent, the object may hold these bytes even if we never hear back.
   ctx.journal.objectReplacing();
-  const { stored, crc64 } = await sendVerified(`PutObject oss://${ref.bucket}/${ref.key}`, body, settings, () =>
-    storage.put(ref, body, { ...ctx.newObject, signal: ctx.signal, timeoutMs: requestTimeoutMs(settings, fingerprint.size) }),
+  const { stored, crc64 } = await sendVerified(`PutObject oss://${ref.bucket}/${ref.key}`, body, () =>
+    storage.put(ref, body, { ...ctx.newObject, signal: ctx.signal, timeoutMs: requestTimeoutMs(fingerprint.size) }),
   );
   let prefixSnapshot = false;
   if (recheck) {

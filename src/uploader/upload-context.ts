@@ -24,27 +24,29 @@ export interface UploadContext {
   reportProgress(bytesDone: number): void;
 }
 
-/** A request deadline covering the body at the slowest bandwidth we accept. */
-export function requestTimeoutMs(settings: UploaderSettings, bodyBytes = 0): number {
-  return settings.requestTimeoutBaseMs + Math.ceil((bodyBytes / settings.minBytesPerSecond) * 1000);
+/** A request's deadline: a minute, plus its body at the slowest bandwidth we accept (1 MiB/s). */
+export function requestTimeoutMs(bodyBytes = 0): number {
+  return 60_000 + Math.ceil((bodyBytes / (1024 * 1024)) * 1000);
 }
+
+/** Sends of a part (or PutObject) whose checksums come back wrong before the file fails. */
+const INTEGRITY_ATTEMPTS = 3;
 
 /**
  * Send a body (send() opens it) until the CRC-64 the server answers (OSS does on every PutObject and
- * UploadPart) matches the one computed while it streamed, at most settings.integrityAttempts times.
+ * UploadPart) matches the one computed while it streamed, at most INTEGRITY_ATTEMPTS times.
  * The CRC-64 alone is the check: the ETag is opaque, and an answer without a CRC-64 is not trusted.
  */
 export async function sendVerified(
   what: string,
   body: { digest(): string },
-  settings: UploaderSettings,
   send: () => Promise<StoredChecksums>,
 ): Promise<{ stored: StoredChecksums; crc64: string }> {
   for (let attempt = 1; ; attempt++) {
     const stored = await send();
     const crc64 = body.digest();
     if (stored.crc64 === crc64) return { stored, crc64 };
-    if (attempt >= settings.integrityAttempts) throw new IntegrityError(`${what} (CRC-64)`, crc64, stored.crc64 ?? '(none)');
+    if (attempt >= INTEGRITY_ATTEMPTS) throw new IntegrityError(`${what} (CRC-64)`, crc64, stored.crc64 ?? '(none)');
   }
 }
 
