@@ -1,13 +1,11 @@
 import { crc64Combine, crc64CombineAll } from '../lib/crc64.js';
 import { BufferedFileRange } from './buffered-file-range.js';
 import { FileChangedError, FileGoneError, IntegrityError, storageErrorCode } from './errors.js';
-import type { RecordedPart, RecordedUpload, UploadOutcome, UploadResult } from './journal.js';
-import { fingerprintChange, fingerprintOf } from './local-file.js';
+import type { RecordedPart, RecordedUpload, UploadResult } from './journal.js';
 import type { ListedPart, ObjectRef } from './object-storage.js';
 import { choosePartSize, planParts } from './part-plan.js';
 import type { PlannedPart } from './part-plan.js';
-import { isPrefixSnapshot } from './prefix-snapshot.js';
-import { etagHex, requestTimeoutMs, sendVerified, typedFailure } from './upload-context.js';
+import { etagHex, grewSinceStart, recordUploaded, requestTimeoutMs, sendVerified, typedFailure } from './upload-context.js';
 import type { UploadContext } from './upload-context.js';
 
 /**
@@ -143,14 +141,10 @@ export class MultipartUpload {
     const { storage, ref } = ctx;
     const parts = [...this.done.values()].sort((a, b) => a.partNumber - b.partNumber);
     if (parts.length !== this.planned.length) throw new Error(`internal: ${parts.length} of ${this.planned.length} parts done`);
-    // The parts were read over time: only a file unchanged since the start is one consistent
-    // snapshot, or one whose first N bytes still are what the parts hold (a log that grew: a true
-    // prefix snapshot, see isPrefixSnapshot). Anything else (rewritten in place, truncated) is never
-    // completed: Complete would replace a good object with a torn mix.
     this.advancePrefix();
     const expectedCrc = this.prefix.crc64;
-    const change = fingerprintChange(ctx.fingerprint, await fingerprintOf(ctx.file));
-    if (change && !(await isPrefixSnapshot(ctx.file, ctx.fingerprint, expectedCrc))) throw new FileChangedError(ctx.localPath, change);
+    // Never a Complete of a file rewritten in place or truncated: it would replace a good object with a torn mix.
+    const prefixSnapshot = await grewSinceStart(ctx, expectedCrc);
 
     // Invariant: the object's recorded checksums are forgotten (durably) before Complete is sent:
     // a Complete that times out or fails its check may still have replaced the object.
@@ -172,16 +166,7 @@ export class MultipartUpload {
       ctx.journal.uploadAbandoned(this.uploadId);
       throw new IntegrityError(`object oss://${ref.bucket}/${ref.key}`, expectedCrc, crc64 ?? '(none)');
     }
-    const outcome: UploadOutcome = {
-      ...ref,
-      size: ctx.fingerprint.size,
-      etag: stored.etag,
-      crc64,
-      fingerprint: ctx.fingerprint,
-      uploadId: this.uploadId,
-      ...(change ? { prefixSnapshot: true as const } : {}),
-    };
-    return { ...outcome, committed: Promise.resolve(ctx.journal.fileUploaded(outcome)) };
+    return recordUploaded(ctx, { etag: stored.etag, crc64, uploadId: this.uploadId, prefixSnapshot });
   }
 
   private reportProgress(): void {
@@ -202,10 +187,7 @@ async function findCompletedObject(ctx: UploadContext, uploadId: string, recorde
   const crc64 = crc64CombineAll(parts);
   const info = await ctx.storage.head(ctx.ref, { signal: ctx.signal, timeoutMs: requestTimeoutMs() });
   if (!info || info.size !== size || info.crc64 !== crc64) return undefined;
-  const outcome: UploadOutcome = { ...ctx.ref, size, etag: info.etag, crc64, fingerprint: ctx.fingerprint, uploadId };
-  const committed = Promise.resolve(ctx.journal.fileUploaded(outcome));
-  ctx.reportProgress(size);
-  return { ...outcome, committed };
+  return recordUploaded(ctx, { etag: info.etag, crc64, uploadId, prefixSnapshot: false });
 }
 
 /** Abort an upload on the server (best effort: a leftover is only storage, cleaned by listMultipartUploads) and forget it. */

@@ -1,9 +1,6 @@
-import { FileChangedError } from './errors.js';
 import { InMemoryBody } from './in-memory-body.js';
-import type { UploadOutcome, UploadResult } from './journal.js';
-import { fingerprintChange, fingerprintOf } from './local-file.js';
-import { isPrefixSnapshot } from './prefix-snapshot.js';
-import { requestTimeoutMs, sendVerified } from './upload-context.js';
+import type { UploadResult } from './journal.js';
+import { grewSinceStart, recordUploaded, requestTimeoutMs, sendVerified } from './upload-context.js';
 import type { UploadContext } from './upload-context.js';
 
 /**
@@ -24,22 +21,6 @@ export async function putFile(ctx: UploadContext, snapshot: Buffer, recheck: boo
   const { stored, crc64 } = await sendVerified(`PutObject oss://${ref.bucket}/${ref.key}`, body, () =>
     storage.put(ref, body, { ...ctx.newObject, signal: ctx.signal, timeoutMs: requestTimeoutMs(fingerprint.size) }),
   );
-  let prefixSnapshot = false;
-  if (recheck) {
-    const change = fingerprintChange(fingerprint, await fingerprintOf(ctx.file));
-    if (change && !(await isPrefixSnapshot(ctx.file, fingerprint, crc64))) throw new FileChangedError(ctx.localPath, change);
-    prefixSnapshot = change !== undefined;
-  }
-
-  const outcome: UploadOutcome = {
-    ...ref,
-    size: fingerprint.size,
-    etag: stored.etag,
-    crc64,
-    fingerprint,
-    ...(prefixSnapshot ? { prefixSnapshot: true as const } : {}),
-  };
-  const committed = Promise.resolve(ctx.journal.fileUploaded(outcome));
-  ctx.reportProgress(fingerprint.size);
-  return { ...outcome, committed };
+  const prefixSnapshot = recheck && (await grewSinceStart(ctx, crc64));
+  return recordUploaded(ctx, { etag: stored.etag, crc64, prefixSnapshot });
 }

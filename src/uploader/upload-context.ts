@@ -1,7 +1,9 @@
-import { IntegrityError, localFileError, UploadAbortedError } from './errors.js';
+import { FileChangedError, IntegrityError, localFileError, UploadAbortedError } from './errors.js';
 import type { FileUploaderOptions } from './file-uploader.js';
 import type { FolderFile } from './folder-file.js';
-import type { FileFingerprint, UploadJournal } from './journal.js';
+import type { FileFingerprint, UploadJournal, UploadOutcome, UploadResult } from './journal.js';
+import { fingerprintChange, fingerprintOf } from './local-file.js';
+import { isPrefixSnapshot } from './prefix-snapshot.js';
 import type { NewObjectOptions, ObjectRef, ObjectStorage, StoredChecksums } from './object-storage.js';
 
 /** FileUploader's options with every default filled in (see FileUploaderOptions for meanings). */
@@ -48,6 +50,37 @@ export async function sendVerified(
     if (stored.crc64 === crc64) return { stored, crc64 };
     if (attempt >= INTEGRITY_ATTEMPTS) throw new IntegrityError(`${what} (CRC-64)`, crc64, stored.crc64 ?? '(none)');
   }
+}
+
+/**
+ * Whether the file changed since the upload began, asked once its bytes are sent: they were read over
+ * time, so only a file unchanged since the start is one consistent snapshot (false), or one whose
+ * first N bytes still are what was sent (true: a log that grew, a true prefix snapshot, see
+ * isPrefixSnapshot). Anything else (rewritten in place, truncated, replaced) is a FileChangedError:
+ * the object must not be recorded, or (multipart) completed into a torn mix.
+ */
+export async function grewSinceStart(ctx: UploadContext, sentCrc64: string): Promise<boolean> {
+  const change = fingerprintChange(ctx.fingerprint, await fingerprintOf(ctx.file));
+  if (change && !(await isPrefixSnapshot(ctx.file, ctx.fingerprint, sentCrc64))) throw new FileChangedError(ctx.localPath, change);
+  return change !== undefined;
+}
+
+/** The object is verified: recorded through the journal (fileUploaded), and the whole file reported acknowledged. */
+export function recordUploaded(
+  ctx: UploadContext,
+  { prefixSnapshot, ...stored }: { etag: string; crc64: string; uploadId?: string; prefixSnapshot: boolean },
+): UploadResult {
+  const { size } = ctx.fingerprint;
+  const outcome: UploadOutcome = {
+    ...ctx.ref,
+    size,
+    fingerprint: ctx.fingerprint,
+    ...stored,
+    ...(prefixSnapshot ? { prefixSnapshot } : {}),
+  };
+  const committed = Promise.resolve(ctx.journal.fileUploaded(outcome));
+  ctx.reportProgress(size);
+  return { ...outcome, committed };
 }
 
 /** An ETag as bare uppercase hex: OSS quotes it, some proxies change the case. */
