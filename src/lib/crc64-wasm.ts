@@ -74,75 +74,53 @@ const op = {
   block: (): Code => [0x02, BLOCK_TYPE_EMPTY],
   loop: (): Code => [0x03, BLOCK_TYPE_EMPTY],
   /** If the popped i32 is non-zero, branch to the depth-th enclosing block (to its end) or loop (to its start). */
-  br_if: (depth: number): Code => [0x0d, ...uleb(depth)],
-  local_get: (index: number): Code => [0x20, ...uleb(index)],
-  local_set: (index: number): Code => [0x21, ...uleb(index)],
-  i32_const: (value: number): Code => [0x41, ...sleb(value)],
-  /** Values beyond int32 are not needed, so this takes a number too. */
-  i64_const: (value: number): Code => [0x42, ...sleb(value)],
-  i64_load: (offset = 0): Code => [0x29, 3, ...uleb(offset)],
-  i32_load8_u: (offset = 0): Code => [0x2d, 0, ...uleb(offset)],
-  i64_store: (offset = 0): Code => [0x37, 3, ...uleb(offset)],
+  br_if: (depth: number): Code => [0x0d, ...leb(depth)],
+  local_get: (index: number): Code => [0x20, ...leb(index)],
+  local_set: (index: number): Code => [0x21, ...leb(index)],
+  i32_const: (value: number): Code => [0x41, ...leb(value)],
+  i64_const: (value: number): Code => [0x42, ...leb(value)],
+  i64_load: (offset = 0): Code => [0x29, 3, ...leb(offset)],
+  i32_load8_u: (offset = 0): Code => [0x2d, 0, ...leb(offset)],
+  i64_store: (offset = 0): Code => [0x37, 3, ...leb(offset)],
 };
 
-/** Unsigned LEB128 of a non-negative 32-bit integer. */
-function uleb(value: number): number[] {
+/**
+ * LEB128 of a non-negative integer (every number in this module is one), its last byte's sign bit
+ * clear: valid both where the format wants an unsigned number and where it wants a signed one.
+ */
+function leb(value: number): number[] {
   const out: number[] = [];
-  do {
-    let byte = value % 128;
-    value = Math.floor(value / 128);
-    if (value !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (value !== 0);
+  for (; value >= 0x40; value = Math.floor(value / 128)) out.push((value % 128) | 0x80);
+  out.push(value);
   return out;
 }
 
-/** Signed LEB128 of a 32-bit integer (also valid as an i64 immediate of the same value). */
-function sleb(value: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const byte = value & 0x7f;
-    value >>= 7; // arithmetic shift keeps the sign
-    const done = (value === 0 && (byte & 0x40) === 0) || (value === -1 && (byte & 0x40) !== 0);
-    out.push(done ? byte : byte | 0x80);
-    if (done) return out;
-  }
-}
-
 const flatten = (code: Code): number[] => (typeof code === 'number' ? [code] : code.flatMap(flatten));
-const vec = (items: readonly (readonly number[])[]): number[] => [...uleb(items.length), ...items.flat()];
-const section = (id: number, contents: readonly number[]): number[] => [id, ...uleb(contents.length), ...contents];
-const name = (text: string): number[] => [...uleb(text.length), ...Buffer.from(text, 'ascii')];
+const vec = (items: readonly (readonly number[])[]): number[] => [...leb(items.length), ...items.flat()];
+const section = (id: number, contents: readonly number[]): number[] => [id, ...leb(contents.length), ...contents];
+const name = (text: string): number[] => [...leb(text.length), ...Buffer.from(text, 'ascii')];
 
 /** The module: memory `memory` (MEMORY_PAGES, never grown) and function `update(len: i32)`, both exported. */
 function buildModule(locals: readonly number[], body: Code): Uint8Array {
   // Locals are declared as runs of (count, type); one run per local is valid and simplest.
   const code = [...vec(locals.map((t) => [1, t])), ...flatten(body), Op.end];
+  const exports = vec([
+    [...name('memory'), 0x02, 0],
+    [...name('update'), 0x00, 0],
+  ]);
   return new Uint8Array([
     ...[0x00, 0x61, 0x73, 0x6d], // magic "\0asm"
     ...[0x01, 0x00, 0x00, 0x00], // version 1
     ...section(1, vec([[0x60, ...vec([[I32]]), ...vec([])]])), // type 0: (i32) -> ()
-    ...section(3, vec([uleb(0)])), // function 0 is of type 0
-    ...section(5, vec([[0x01, ...uleb(MEMORY_PAGES), ...uleb(MEMORY_PAGES)]])), // limits min = max
-    ...section(
-      7,
-      vec([
-        [...name('memory'), 0x02, 0],
-        [...name('update'), 0x00, 0],
-      ]),
-    ), // export kinds: memory, func
-    ...section(10, vec([[...uleb(code.length), ...code]])),
+    ...section(3, vec([leb(0)])), // function 0 is of type 0
+    ...section(5, vec([[0x01, ...leb(MEMORY_PAGES), ...leb(MEMORY_PAGES)]])), // limits min = max
+    ...section(7, exports), // export kinds: memory, func
+    ...section(10, vec([[...leb(code.length), ...code]])),
   ]);
 }
 
 // Local indices: the param first, then the declared locals.
-const LEN = 0;
-const CRC = 1;
-const P = 2;
-const END = 3;
-const LO = 4;
-const HI = 5;
-const X = 6;
+const [LEN, CRC, P, END, LO, HI, X] = [0, 1, 2, 3, 4, 5, 6];
 
 const get = op.local_get;
 const set = op.local_set;
@@ -178,62 +156,29 @@ function wordsStep(words: number): Code {
 
 /** crc = T0[(crc ^ byte) & 0xff] ^ (crc >> 8) */
 const byteStep: Code = [
-  get(CRC),
-  Op.i32_wrap_i64,
-  get(P),
-  op.i32_load8_u(),
-  Op.i32_xor,
-  op.i32_const(0xff),
-  Op.i32_and,
-  op.i32_const(3),
-  Op.i32_shl,
-  op.i64_load(TABLES),
-  get(CRC),
-  op.i64_const(8),
-  Op.i64_shr_u,
-  Op.i64_xor,
-  set(CRC),
+  [get(CRC), Op.i32_wrap_i64, get(P), op.i32_load8_u(), Op.i32_xor], // (crc ^ byte)
+  [op.i32_const(0xff), Op.i32_and, op.i32_const(3), Op.i32_shl, op.i64_load(TABLES)], // T0[that & 0xff]
+  [get(CRC), op.i64_const(8), Op.i64_shr_u, Op.i64_xor, set(CRC)], // ^ (crc >> 8)
 ];
 
 /** while (end - p >= size) { body; p += size } */
 function whileAtLeast(size: number, body: Code): Code {
   const remainingVsSize = [get(END), get(P), Op.i32_sub, op.i32_const(size)];
   const advance = [get(P), op.i32_const(size), Op.i32_add, set(P)];
-  return [
-    op.block(),
-    remainingVsSize,
-    Op.i32_lt_u,
-    op.br_if(0),
-    op.loop(),
-    body,
-    advance,
-    remainingVsSize,
-    Op.i32_ge_u,
-    op.br_if(0),
-    Op.end,
-    Op.end,
-  ];
+  const loop = [op.loop(), body, advance, remainingVsSize, Op.i32_ge_u, op.br_if(0), Op.end];
+  return [op.block(), remainingVsSize, Op.i32_lt_u, op.br_if(0), loop, Op.end];
 }
 
 function crc64KernelModuleBytes(): Uint8Array {
   return buildModule(
     [I64, I32, I32, I32, I32, I64],
     [
-      op.i32_const(0),
-      op.i64_load(),
-      set(CRC),
-      op.i32_const(SCRATCH),
-      set(P),
-      op.i32_const(SCRATCH),
-      get(LEN),
-      Op.i32_add,
-      set(END),
+      [op.i32_const(0), op.i64_load(), set(CRC)], // crc = register
+      [op.i32_const(SCRATCH), set(P), op.i32_const(SCRATCH), get(LEN), Op.i32_add, set(END)], // p = SCRATCH, end = p + len
       whileAtLeast(16, wordsStep(2)),
       whileAtLeast(8, wordsStep(1)),
       whileAtLeast(1, byteStep),
-      op.i32_const(0),
-      get(CRC),
-      op.i64_store(),
+      [op.i32_const(0), get(CRC), op.i64_store()], // register = crc
     ],
   );
 }
