@@ -1,5 +1,5 @@
 import { StoreTable } from './database.js';
-import { big, num, numOrNull } from './row-mapping.js';
+import { num, numOrNull } from './row-mapping.js';
 import type { PartRecord, UploadRecord } from './types.js';
 
 export interface UploadWithParts extends UploadRecord {
@@ -109,7 +109,7 @@ function toUploadRecord(r: Record<string, unknown>): UploadRecord {
     key: r.remote_key as string,
     partSize: num(r.part_size),
     partCount: num(r.part_count),
-    fingerprint: { size: num(r.size), mtimeNs: big(r.mtime_ns), ino: big(r.ino), dev: big(r.dev) },
+    fingerprint: { size: num(r.size), mtimeNs: r.mtime_ns as bigint, ino: r.ino as bigint, dev: r.dev as bigint },
     createdAt: num(r.created_at),
   };
 }

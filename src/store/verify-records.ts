@@ -1,5 +1,5 @@
 import { StoreTable } from './database.js';
-import { big, num, numOrNull } from './row-mapping.js';
+import { num, numOrNull } from './row-mapping.js';
 import type { FileState } from './types.js';
 
 /** What the state database says of one file, as `oss-sync verify` compares it. */
@@ -47,7 +47,7 @@ export class VerifyRecords extends StoreTable {
       state: r.state as FileState,
       generation: num(r.generation),
       size: num(r.size),
-      mtimeNs: big(r.mtime_ns),
+      mtimeNs: r.mtime_ns as bigint,
       bucket: r.bucket as string,
       key: r.remote_key as string,
       remoteEtag: (r.remote_etag as string | null) ?? null,
