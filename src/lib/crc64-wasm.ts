@@ -1,6 +1,6 @@
 /**
  * CRC-64/XZ as a WebAssembly kernel working on native i64: slicing-by-16 with 64-bit tables, so
- * half the table lookups of the JS loop (which needs one per uint32 half). Input is copied into a
+ * half the table lookups of a JS loop over uint32 halves (test/helpers/crc64-reference.ts). Input is copied into a
  * fixed scratch region slice by slice, so memory stays bounded whatever the chunk size.
  *
  * Memory layout (one fixed-size memory, never grown):
@@ -8,28 +8,16 @@
  *   [TABLES, +16 * 2048)            table k for byte n at TABLES + k * 2048 + n * 8
  *   [SCRATCH, +WASM_SCRATCH_BYTES)  the input slice
  *
- * The kernel, in WAT (locals: $len param, $crc i64, $p $end $lo $hi i32, $x i64; a bare $v means
- * (local.get $v)):
+ * The kernel's one function, update(len), as crc64KernelModuleBytes() writes it:
  *
- *   (func (export "update") (param $len i32)
- *     (local.set $crc (i64.load (i32.const 0)))
- *     (local.set $p (i32.const SCRATCH))
- *     (local.set $end (i32.add (i32.const SCRATCH) (local.get $len)))
- *     ;; while (end - p >= 16): fold two words at once
- *     (block (br_if 0 (i32.lt_u (i32.sub $end $p) (i32.const 16)))
- *       (loop
- *         (local.set $x (i64.xor $crc (i64.load $p)))        ;; split $x into $lo, $hi
- *         (local.set $crc  T15[byte 0 of $x] ^ T14[byte 1] ^ ... ^ T8[byte 7])
- *         (local.set $x (i64.load offset=8 $p))
- *         (local.set $crc  $crc ^ T7[byte 0 of $x] ^ ... ^ T0[byte 7])
- *         (local.set $p (i32.add $p (i32.const 16)))
- *         (br_if 0 (i32.ge_u (i32.sub $end $p) (i32.const 16)))))
- *     ;; while (end - p >= 8): the same with one word and T7..T0
- *     ;; while (end - p >= 1): crc = T0[(crc ^ byte) & 0xff] ^ (crc >> 8)
- *     (i64.store (i32.const 0) $crc))
+ *   crc = register; p = SCRATCH; end = SCRATCH + len
+ *   while (end - p >= 16) { crc = fold(crc ^ word at p, T15..T8) ^ fold(word at p + 8, T7..T0); p += 16 }
+ *   while (end - p >= 8)  { crc = fold(crc ^ word at p, T7..T0); p += 8 }
+ *   while (end - p >= 1)  { crc = T0[(crc ^ byte at p) & 0xff] ^ (crc >> 8); p += 1 }
+ *   register = crc
  *
- * where Tk[byte j of $x] is (i64.load offset=TABLES+k*2048 (i32.and (shift $lo or $hi) (i32.const 0x7f8))):
- * the byte times 8, the table entry's size, from one shift and one mask.
+ * where fold(x, Ta..Tb) XORs Ta[byte 0 of x], ..., Tb[byte 7], and each Tk[byte j] is one i64.load at
+ * TABLES + k * 2048 + (byte j times 8, the entry's size, from one shift and one mask of x's i32 half).
  */
 
 /** Bytes per kernel call: large enough that the call and copy overhead vanish, small enough to stay in cache. */
