@@ -1,9 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type { UploadJournal, UploadResult } from './journal.js';
 import { failpointValue } from '../lib/failpoint.js';
-import { snapshotFile, type FileSnapshot } from './file-snapshot.js';
+import { fingerprintChange, snapshotFile, type FileSnapshot } from './file-snapshot.js';
 import type { FileIdentity } from './folder-file.js';
-import { fingerprintChange } from './local-file.js';
 import type { MemoryBudget } from './memory-budget.js';
 import { MultipartUpload, abandonUpload } from './multipart-upload.js';
 import type { NewObjectOptions, ObjectStorage } from './object-storage.js';

@@ -2,7 +2,7 @@ import { FileChangedError, IntegrityError, localFileError, UploadAbortedError } 
 import type { FileUploaderOptions } from './file-uploader.js';
 import type { FolderFile } from './folder-file.js';
 import type { FileFingerprint, UploadJournal, UploadOutcome, UploadResult } from './journal.js';
-import { fingerprintChange, fingerprintOf } from './local-file.js';
+import { fingerprintChange, fingerprintOf } from './file-snapshot.js';
 import { isPrefixSnapshot } from './prefix-snapshot.js';
 import type { NewObjectOptions, ObjectRef, ObjectStorage, StoredChecksums } from './object-storage.js';
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FileGoneError, localFileError, PermanentError, StorageError, TransientFileError } from '../../src/uploader/errors.js';
 import { classifyError } from '../../src/uploader/retry-policy.js';
-import { fingerprintChange, fingerprintOf } from '../../src/uploader/local-file.js';
+import { fingerprintChange, fingerprintOf } from '../../src/uploader/file-snapshot.js';
 import { tempDir } from '../helpers/fixtures.js';
 
 const dir = tempDir();

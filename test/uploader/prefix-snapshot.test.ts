@@ -2,7 +2,7 @@ import { appendFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { crc64 } from '../../src/lib/crc64.js';
-import { fingerprintOf } from '../../src/uploader/local-file.js';
+import { fingerprintOf } from '../../src/uploader/file-snapshot.js';
 import { isPrefixSnapshot } from '../../src/uploader/prefix-snapshot.js';
 import { tempDir } from '../helpers/fixtures.js';
 
