@@ -138,7 +138,6 @@ export class FileUploader extends EventEmitter<{ progress: [ProgressEvent] }> {
     const ref = { bucket: request.bucket, key: request.key };
     const ctx: UploadContext = {
       storage: this.storage,
-      localPath: request.localPath,
       // Every later read (parts, the final stat) must find this very inode.
       file: { path: request.localPath, root: request.folderRoot, expected: { dev: fingerprint.dev, ino: fingerprint.ino } },
       ref,

@@ -70,7 +70,7 @@ export class MultipartUpload {
       await this.sendParts(toSend);
       return await this.complete();
     } catch (err) {
-      const failure = typedFailure(this.ctx.localPath, this.ctx.signal, err);
+      const failure = typedFailure(this.ctx.file.path, this.ctx.signal, err);
       // A file that changed or vanished will never complete this upload: free the server's parts.
       if (failure instanceof FileChangedError || failure instanceof FileGoneError) {
         await abandonUpload(this.ctx, this.ctx.ref, this.uploadId);

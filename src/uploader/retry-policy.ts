@@ -9,13 +9,7 @@ export type ErrorDisposition = 'retry' | 'permanent' | 'fatal';
  * missing bucket: every upload would fail the same way.
  * (AccessDenied stays per file: a RAM policy may deny only some prefixes.)
  */
-const FATAL_CODES = new Set([
-  ...TOKEN_REFUSED,
-  'SignatureDoesNotMatch',
-  'NoSuchBucket',
-  'UserDisable',
-  'AccountNotExist',
-]);
+const FATAL_CODES = new Set([...TOKEN_REFUSED, 'SignatureDoesNotMatch', 'NoSuchBucket', 'UserDisable', 'AccountNotExist']);
 
 /** Worth another try: throttling, server trouble, clock (corrected by the storage before it throws). */
 const RETRY_CODES = new Set([

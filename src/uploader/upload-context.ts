@@ -12,8 +12,7 @@ export type UploaderSettings = Required<Omit<FileUploaderOptions, 'memoryBudget'
 /** Everything one upload() call works with. */
 export interface UploadContext {
   storage: ObjectStorage;
-  localPath: string;
-  /** localPath as every read after the first must open it: below its folder root, this inode only. */
+  /** The file as every read after the first must open it: below its folder root, this inode only. */
   file: FolderFile;
   ref: ObjectRef;
   journal: UploadJournal;
@@ -61,7 +60,7 @@ export async function sendVerified(
  */
 export async function grewSinceStart(ctx: UploadContext, sentCrc64: string): Promise<boolean> {
   const change = fingerprintChange(ctx.fingerprint, await fingerprintOf(ctx.file));
-  if (change && !(await isPrefixSnapshot(ctx.file, ctx.fingerprint, sentCrc64))) throw new FileChangedError(ctx.localPath, change);
+  if (change && !(await isPrefixSnapshot(ctx.file, ctx.fingerprint, sentCrc64))) throw new FileChangedError(ctx.file.path, change);
   return change !== undefined;
 }
 
