@@ -22,14 +22,9 @@ export class Crc64 {
     return this;
   }
 
-  /** The CRC as an unsigned 64-bit integer. */
-  value(): bigint {
-    return ((BigInt(~this.reg[1]! >>> 0) << 32n) | BigInt(~this.reg[0]! >>> 0)) & MASK64;
-  }
-
   /** The CRC as OSS prints it: an unsigned decimal string. */
   digest(): string {
-    return this.value().toString();
+    return ((BigInt(~this.reg[1]! >>> 0) << 32n) | BigInt(~this.reg[0]! >>> 0)).toString();
   }
 }
 
