@@ -235,16 +235,8 @@ export class FileQueue extends StoreTable {
       `UPDATE files SET next_attempt_at = @until, wait_ms = ${DELETE_LEASE_MS}, started_at = @now WHERE id = @id`,
     );
     return this.db.transaction(() => {
-      const rows = (
-        select.all({
-          now,
-          limit,
-          sizeBelow,
-          sizeAtLeast,
-          ...folderParams,
-          ...(exclude.length > 0 ? { exclude: JSON.stringify(exclude) } : {}),
-        }) as Record<string, unknown>[]
-      ).map(toFileRow);
+      const params = { now, limit, sizeBelow, sizeAtLeast, exclude: JSON.stringify(exclude), ...folderParams };
+      const rows = (select.all(params) as Record<string, unknown>[]).map(toFileRow);
       for (const row of rows) {
         if (row.state === 'queued') {
           startUpload.run({ now, id: row.id });
@@ -393,7 +385,7 @@ export class FileQueue extends StoreTable {
       this.sql(
         `SELECT 1 FROM files WHERE ino = @ino AND size = @size AND dev = @dev AND mtime_ns = @mtimeNs AND bucket = @bucket
            AND id <> @id AND state IN ('queued', 'uploading') AND remote_crc64 IS NULL LIMIT 1`,
-      ).get({ ino: row.ino, size: row.size, dev: row.dev, mtimeNs: row.mtimeNs, bucket: row.bucket, id: row.id }) !== undefined
+      ).get(row) !== undefined
     );
   }
 
