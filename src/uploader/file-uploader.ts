@@ -7,8 +7,8 @@ import type { MemoryBudget } from './memory-budget.js';
 import { MultipartUpload, abandonUpload } from './multipart-upload.js';
 import type { NewObjectOptions, ObjectStorage } from './object-storage.js';
 import { MIN_PART_SIZE } from './part-plan.js';
-import { putFile } from './put-upload.js';
-import { fileMeta, typedFailure } from './upload-context.js';
+import { InMemoryBody } from './in-memory-body.js';
+import { fileMeta, grewSinceStart, recordUploaded, requestTimeoutMs, sendVerified, typedFailure } from './upload-context.js';
 import type { UploadContext, UploaderSettings } from './upload-context.js';
 
 const MiB = 1024 * 1024;
@@ -178,4 +178,26 @@ export class FileUploader extends EventEmitter<{ progress: [ProgressEvent] }> {
     if (held > 0) this.settings.memoryBudget?.release(held);
     return 0;
   }
+}
+
+/**
+ * A small file in one PutObject, sent from memory: `snapshot` is its content, read whole and checked
+ * unchanged across the read (see snapshotFile). Sent again (bounded) if the server's checksums
+ * disagree.
+ *
+ * `recheck`: stat the file again once the object is stored. A file that changed meanwhile is not
+ * marked done: the object holds a consistent earlier version (or, if the file only grew, a true
+ * prefix snapshot of it), and the re-queued upload replaces it.
+ */
+async function putFile(ctx: UploadContext, snapshot: Buffer, recheck: boolean): Promise<UploadResult> {
+  const { storage, ref, fingerprint } = ctx;
+  const body = new InMemoryBody(snapshot);
+  // Invariant: the object's recorded checksums are forgotten (durably) before a PutObject is sent.
+  // Once sent, the object may hold these bytes even if we never hear back.
+  ctx.journal.objectReplacing();
+  const { stored, crc64 } = await sendVerified(`PutObject oss://${ref.bucket}/${ref.key}`, body, () =>
+    storage.put(ref, body, { ...ctx.newObject, signal: ctx.signal, timeoutMs: requestTimeoutMs(fingerprint.size) }),
+  );
+  const prefixSnapshot = recheck && (await grewSinceStart(ctx, crc64));
+  return recordUploaded(ctx, { etag: stored.etag, crc64, prefixSnapshot });
 }

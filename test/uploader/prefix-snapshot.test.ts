@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { crc64 } from '../../src/lib/crc64.js';
 import { fingerprintOf } from '../../src/uploader/file-snapshot.js';
-import { isPrefixSnapshot } from '../../src/uploader/prefix-snapshot.js';
+import { isPrefixSnapshot } from '../../src/uploader/upload-context.js';
 import { tempDir } from '../helpers/fixtures.js';
 
 describe('isPrefixSnapshot: is what was sent the first N bytes of the file as it is now?', () => {
