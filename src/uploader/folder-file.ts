@@ -38,12 +38,8 @@ export interface FolderFile {
 const FILE_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY;
 const DIR_FLAGS = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
 
-let procFd: boolean | undefined;
 /** Linux's /proc/self/fd/N/name: what openat(N, name) would open, which Node does not offer. */
-function procFdWorks(): boolean {
-  procFd ??= process.platform === 'linux' && existsSync('/proc/self/fd');
-  return procFd;
-}
+const PROC_FD = process.platform === 'linux' && existsSync('/proc/self/fd');
 
 /**
  * Opens `file` for reading, synchronously (a few system calls of microseconds: see snapshotFile),
@@ -94,7 +90,7 @@ function componentsBelow(root: string, path: string): string[] {
 
 function openBelow(root: string, path: string, dirs: DirectoryCache | undefined): number {
   const names = componentsBelow(root, path);
-  if (!procFdWorks()) return openBelowByLstat(root, path, names);
+  if (!PROC_FD) return openBelowByLstat(root, path, names);
   const parent = names.slice(0, -1);
   const key = `${root}\0${parent.join(sep)}`;
   let dir = dirs?.get(key);

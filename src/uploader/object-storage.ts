@@ -136,10 +136,7 @@ export interface LifecycleRule {
   abortMultipartUploadDays?: number;
 }
 
-export interface CompletedPart {
-  partNumber: number;
-  etag: string;
-}
+export type CompletedPart = Pick<ListedPart, 'partNumber' | 'etag'>;
 
 export interface ObjectStorage {
   put(ref: ObjectRef, body: Body, options?: NewObjectOptions & RequestOptions): Promise<StoredChecksums>;
