@@ -46,18 +46,15 @@ const MIN_PIECE_BYTES = 1024;
  * with reservations made up front).
  */
 export class BandwidthLimiter {
-  private bytesPerSecond: number | null;
   /** When the bytes granted so far would have been sent at exactly the rate. */
   private tat = Number.NEGATIVE_INFINITY;
   /** The last grant in line: the next waits for it. */
   private tail: Promise<void> = Promise.resolve();
 
   constructor(
-    bytesPerSecond: number | null = null,
+    private bytesPerSecond: number | null = null,
     private readonly clock: LimiterClock = realClock,
-  ) {
-    this.bytesPerSecond = bytesPerSecond;
-  }
+  ) {}
 
   /** Bytes per second; null = unlimited. */
   get rate(): number | null {
