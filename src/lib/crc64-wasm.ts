@@ -1,8 +1,6 @@
-import { TABLE_COUNT, TABLE_HI, TABLE_LO } from './crc64-js.js';
-
 /**
  * CRC-64/XZ as a WebAssembly kernel working on native i64: slicing-by-16 with 64-bit tables, so
- * half the table lookups of the JS loop (which needs one per uint32 half). Input is copied into a
+ * half the table lookups of a JS loop over uint32 halves (test/helpers/crc64-reference.ts). Input is copied into a
  * fixed scratch region slice by slice, so memory stays bounded whatever the chunk size.
  *
  * Memory layout (one fixed-size memory, never grown):
@@ -10,28 +8,16 @@ import { TABLE_COUNT, TABLE_HI, TABLE_LO } from './crc64-js.js';
  *   [TABLES, +16 * 2048)            table k for byte n at TABLES + k * 2048 + n * 8
  *   [SCRATCH, +WASM_SCRATCH_BYTES)  the input slice
  *
- * The kernel, in WAT (locals: $len param, $crc i64, $p $end $lo $hi i32, $x i64; a bare $v means
- * (local.get $v)):
+ * The kernel's one function, update(len), as crc64KernelModuleBytes() writes it:
  *
- *   (func (export "update") (param $len i32)
- *     (local.set $crc (i64.load (i32.const 0)))
- *     (local.set $p (i32.const SCRATCH))
- *     (local.set $end (i32.add (i32.const SCRATCH) (local.get $len)))
- *     ;; while (end - p >= 16): fold two words at once
- *     (block (br_if 0 (i32.lt_u (i32.sub $end $p) (i32.const 16)))
- *       (loop
- *         (local.set $x (i64.xor $crc (i64.load $p)))        ;; split $x into $lo, $hi
- *         (local.set $crc  T15[byte 0 of $x] ^ T14[byte 1] ^ ... ^ T8[byte 7])
- *         (local.set $x (i64.load offset=8 $p))
- *         (local.set $crc  $crc ^ T7[byte 0 of $x] ^ ... ^ T0[byte 7])
- *         (local.set $p (i32.add $p (i32.const 16)))
- *         (br_if 0 (i32.ge_u (i32.sub $end $p) (i32.const 16)))))
- *     ;; while (end - p >= 8): the same with one word and T7..T0
- *     ;; while (end - p >= 1): crc = T0[(crc ^ byte) & 0xff] ^ (crc >> 8)
- *     (i64.store (i32.const 0) $crc))
+ *   crc = register; p = SCRATCH; end = SCRATCH + len
+ *   while (end - p >= 16) { crc = fold(crc ^ word at p, T15..T8) ^ fold(word at p + 8, T7..T0); p += 16 }
+ *   while (end - p >= 8)  { crc = fold(crc ^ word at p, T7..T0); p += 8 }
+ *   while (end - p >= 1)  { crc = T0[(crc ^ byte at p) & 0xff] ^ (crc >> 8); p += 1 }
+ *   register = crc
  *
- * where Tk[byte j of $x] is (i64.load offset=TABLES+k*2048 (i32.and (shift $lo or $hi) (i32.const 0x7f8))):
- * the byte times 8, the table entry's size, from one shift and one mask.
+ * where fold(x, Ta..Tb) XORs Ta[byte 0 of x], ..., Tb[byte 7], and each Tk[byte j] is one i64.load at
+ * TABLES + k * 2048 + (byte j times 8, the entry's size, from one shift and one mask of x's i32 half).
  */
 
 /** Bytes per kernel call: large enough that the call and copy overhead vanish, small enough to stay in cache. */
@@ -76,77 +62,53 @@ const op = {
   block: (): Code => [0x02, BLOCK_TYPE_EMPTY],
   loop: (): Code => [0x03, BLOCK_TYPE_EMPTY],
   /** If the popped i32 is non-zero, branch to the depth-th enclosing block (to its end) or loop (to its start). */
-  br_if: (depth: number): Code => [0x0d, ...uleb(depth)],
-  local_get: (index: number): Code => [0x20, ...uleb(index)],
-  local_set: (index: number): Code => [0x21, ...uleb(index)],
-  i32_const: (value: number): Code => [0x41, ...sleb(value)],
-  /** Values beyond int32 are not needed, so this takes a number too. */
-  i64_const: (value: number): Code => [0x42, ...sleb(value)],
-  i64_load: (offset = 0): Code => [0x29, 3, ...uleb(offset)],
-  i32_load8_u: (offset = 0): Code => [0x2d, 0, ...uleb(offset)],
-  i64_store: (offset = 0): Code => [0x37, 3, ...uleb(offset)],
+  br_if: (depth: number): Code => [0x0d, ...leb(depth)],
+  local_get: (index: number): Code => [0x20, ...leb(index)],
+  local_set: (index: number): Code => [0x21, ...leb(index)],
+  i32_const: (value: number): Code => [0x41, ...leb(value)],
+  i64_const: (value: number): Code => [0x42, ...leb(value)],
+  i64_load: (offset = 0): Code => [0x29, 3, ...leb(offset)],
+  i32_load8_u: (offset = 0): Code => [0x2d, 0, ...leb(offset)],
+  i64_store: (offset = 0): Code => [0x37, 3, ...leb(offset)],
 };
 
-/** Unsigned LEB128 of a non-negative 32-bit integer. */
-function uleb(value: number): number[] {
-  if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) throw new RangeError(`uleb: ${value}`);
+/**
+ * LEB128 of a non-negative integer (every number in this module is one), its last byte's sign bit
+ * clear: valid both where the format wants an unsigned number and where it wants a signed one.
+ */
+function leb(value: number): number[] {
   const out: number[] = [];
-  do {
-    let byte = value % 128;
-    value = Math.floor(value / 128);
-    if (value !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (value !== 0);
+  for (; value >= 0x40; value = Math.floor(value / 128)) out.push((value % 128) | 0x80);
+  out.push(value);
   return out;
 }
 
-/** Signed LEB128 of a 32-bit integer (also valid as an i64 immediate of the same value). */
-function sleb(value: number): number[] {
-  if (!Number.isInteger(value) || value < -0x80000000 || value > 0x7fffffff) throw new RangeError(`sleb: ${value}`);
-  const out: number[] = [];
-  for (;;) {
-    const byte = value & 0x7f;
-    value >>= 7; // arithmetic shift keeps the sign
-    const done = (value === 0 && (byte & 0x40) === 0) || (value === -1 && (byte & 0x40) !== 0);
-    out.push(done ? byte : byte | 0x80);
-    if (done) return out;
-  }
-}
-
 const flatten = (code: Code): number[] => (typeof code === 'number' ? [code] : code.flatMap(flatten));
-const vec = (items: readonly (readonly number[])[]): number[] => [...uleb(items.length), ...items.flat()];
-const section = (id: number, contents: readonly number[]): number[] => [id, ...uleb(contents.length), ...contents];
-const name = (text: string): number[] => [...uleb(text.length), ...Buffer.from(text, 'ascii')];
+const vec = (items: readonly (readonly number[])[]): number[] => [...leb(items.length), ...items.flat()];
+const section = (id: number, contents: readonly number[]): number[] => [id, ...leb(contents.length), ...contents];
+const name = (text: string): number[] => [...leb(text.length), ...Buffer.from(text, 'ascii')];
 
 /** The module: memory `memory` (MEMORY_PAGES, never grown) and function `update(len: i32)`, both exported. */
 function buildModule(locals: readonly number[], body: Code): Uint8Array {
   // Locals are declared as runs of (count, type); one run per local is valid and simplest.
   const code = [...vec(locals.map((t) => [1, t])), ...flatten(body), Op.end];
+  const exports = vec([
+    [...name('memory'), 0x02, 0],
+    [...name('update'), 0x00, 0],
+  ]);
   return new Uint8Array([
     ...[0x00, 0x61, 0x73, 0x6d], // magic "\0asm"
     ...[0x01, 0x00, 0x00, 0x00], // version 1
     ...section(1, vec([[0x60, ...vec([[I32]]), ...vec([])]])), // type 0: (i32) -> ()
-    ...section(3, vec([uleb(0)])), // function 0 is of type 0
-    ...section(5, vec([[0x01, ...uleb(MEMORY_PAGES), ...uleb(MEMORY_PAGES)]])), // limits min = max
-    ...section(
-      7,
-      vec([
-        [...name('memory'), 0x02, 0],
-        [...name('update'), 0x00, 0],
-      ]),
-    ), // export kinds: memory, func
-    ...section(10, vec([[...uleb(code.length), ...code]])),
+    ...section(3, vec([leb(0)])), // function 0 is of type 0
+    ...section(5, vec([[0x01, ...leb(MEMORY_PAGES), ...leb(MEMORY_PAGES)]])), // limits min = max
+    ...section(7, exports), // export kinds: memory, func
+    ...section(10, vec([[...leb(code.length), ...code]])),
   ]);
 }
 
 // Local indices: the param first, then the declared locals.
-const LEN = 0;
-const CRC = 1;
-const P = 2;
-const END = 3;
-const LO = 4;
-const HI = 5;
-const X = 6;
+const [LEN, CRC, P, END, LO, HI, X] = [0, 1, 2, 3, 4, 5, 6];
 
 const get = op.local_get;
 const set = op.local_set;
@@ -182,62 +144,29 @@ function wordsStep(words: number): Code {
 
 /** crc = T0[(crc ^ byte) & 0xff] ^ (crc >> 8) */
 const byteStep: Code = [
-  get(CRC),
-  Op.i32_wrap_i64,
-  get(P),
-  op.i32_load8_u(),
-  Op.i32_xor,
-  op.i32_const(0xff),
-  Op.i32_and,
-  op.i32_const(3),
-  Op.i32_shl,
-  op.i64_load(TABLES),
-  get(CRC),
-  op.i64_const(8),
-  Op.i64_shr_u,
-  Op.i64_xor,
-  set(CRC),
+  [get(CRC), Op.i32_wrap_i64, get(P), op.i32_load8_u(), Op.i32_xor], // (crc ^ byte)
+  [op.i32_const(0xff), Op.i32_and, op.i32_const(3), Op.i32_shl, op.i64_load(TABLES)], // T0[that & 0xff]
+  [get(CRC), op.i64_const(8), Op.i64_shr_u, Op.i64_xor, set(CRC)], // ^ (crc >> 8)
 ];
 
 /** while (end - p >= size) { body; p += size } */
 function whileAtLeast(size: number, body: Code): Code {
   const remainingVsSize = [get(END), get(P), Op.i32_sub, op.i32_const(size)];
   const advance = [get(P), op.i32_const(size), Op.i32_add, set(P)];
-  return [
-    op.block(),
-    remainingVsSize,
-    Op.i32_lt_u,
-    op.br_if(0),
-    op.loop(),
-    body,
-    advance,
-    remainingVsSize,
-    Op.i32_ge_u,
-    op.br_if(0),
-    Op.end,
-    Op.end,
-  ];
+  const loop = [op.loop(), body, advance, remainingVsSize, Op.i32_ge_u, op.br_if(0), Op.end];
+  return [op.block(), remainingVsSize, Op.i32_lt_u, op.br_if(0), loop, Op.end];
 }
 
-export function crc64KernelModuleBytes(): Uint8Array {
+function crc64KernelModuleBytes(): Uint8Array {
   return buildModule(
     [I64, I32, I32, I32, I32, I64],
     [
-      op.i32_const(0),
-      op.i64_load(),
-      set(CRC),
-      op.i32_const(SCRATCH),
-      set(P),
-      op.i32_const(SCRATCH),
-      get(LEN),
-      Op.i32_add,
-      set(END),
+      [op.i32_const(0), op.i64_load(), set(CRC)], // crc = register
+      [op.i32_const(SCRATCH), set(P), op.i32_const(SCRATCH), get(LEN), Op.i32_add, set(END)], // p = SCRATCH, end = p + len
       whileAtLeast(16, wordsStep(2)),
       whileAtLeast(8, wordsStep(1)),
       whileAtLeast(1, byteStep),
-      op.i32_const(0),
-      get(CRC),
-      op.i64_store(),
+      [op.i32_const(0), get(CRC), op.i64_store()], // register = crc
     ],
   );
 }
@@ -248,55 +177,53 @@ interface WasmApi {
   Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
 }
 
-/**
- * Compiles and instantiates a module without imports, synchronously (allowed for small modules, and
- * it keeps Crc64 synchronous). Undefined if WebAssembly is unavailable or refuses the bytes.
- */
-export function instantiateSync(bytes: Uint8Array): Record<string, unknown> | undefined {
-  const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-  if (wasm === undefined) return undefined;
-  try {
-    return new wasm.Instance(new wasm.Module(bytes), {}).exports;
-  } catch {
-    return undefined;
+/** Compiles and instantiates the kernel synchronously (allowed for small modules, and it keeps Crc64 synchronous). */
+export function instantiateKernel(): Record<string, unknown> {
+  const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+  return new wasm.Instance(new wasm.Module(crc64KernelModuleBytes()), {}).exports;
+}
+
+/** CRC-64/XZ's polynomial (ECMA-182), reflected. */
+export const POLY = 0xc96c5795d7870f42n;
+
+/** Table k for byte n: the register change from byte n followed by k zero bytes (slicing-by-16). */
+function writeTables(view: DataView): void {
+  const entry = (k: number, n: number): number => TABLES + k * TABLE_BYTES + n * 8;
+  for (let n = 0; n < 256; n++) {
+    let crc = BigInt(n);
+    for (let bit = 0; bit < 8; bit++) crc = crc & 1n ? (crc >> 1n) ^ POLY : crc >> 1n;
+    view.setBigUint64(entry(0, n), crc, true);
+  }
+  for (let k = 1; k < 16; k++) {
+    for (let n = 0; n < 256; n++) {
+      const prev = view.getBigUint64(entry(k - 1, n), true);
+      view.setBigUint64(entry(k, n), (prev >> 8n) ^ view.getBigUint64(entry(0, Number(prev & 0xffn)), true), true);
+    }
   }
 }
 
-export interface Crc64Kernel {
-  /** Runs the pre-inverted register (reg[0] low half, reg[1] high half) over buf, in place. */
-  update(reg: Uint32Array, buf: Uint8Array): void;
-}
-
-/** The wasm kernel, or undefined if WebAssembly is unavailable or refuses the module. */
-export function createCrc64WasmKernel(): Crc64Kernel | undefined {
-  const exports = instantiateSync(crc64KernelModuleBytes());
-  if (exports === undefined) return undefined;
+/**
+ * The kernel's update: runs the pre-inverted register (reg[0] low half, reg[1] high half) over buf, in
+ * place. Node 20 always has WebAssembly, so there is no other implementation.
+ */
+export function createCrc64Kernel(): (reg: Uint32Array, buf: Uint8Array) => void {
+  const exports = instantiateKernel();
   const memory = exports.memory as { buffer: ArrayBuffer };
   const run = exports.update as (len: number) => void;
   // The memory never grows, so these views stay attached. DataView: wasm is little-endian, the host may not be.
   const bytes = new Uint8Array(memory.buffer);
   const view = new DataView(memory.buffer);
-  for (let i = 0; i < TABLE_COUNT * 256; i++) {
-    view.setUint32(TABLES + 8 * i, TABLE_LO[i]!, true);
-    view.setUint32(TABLES + 8 * i + 4, TABLE_HI[i]!, true);
-  }
-  return {
-    update(reg: Uint32Array, buf: Uint8Array): void {
-      view.setUint32(0, reg[0]!, true);
-      view.setUint32(4, reg[1]!, true);
-      if (buf.length <= WASM_SCRATCH_BYTES) {
-        // The common case, without allocating a subarray view.
-        bytes.set(buf, SCRATCH);
-        run(buf.length);
-      } else {
-        for (let off = 0; off < buf.length; off += WASM_SCRATCH_BYTES) {
-          const slice = buf.subarray(off, off + WASM_SCRATCH_BYTES);
-          bytes.set(slice, SCRATCH);
-          run(slice.length);
-        }
-      }
-      reg[0] = view.getUint32(0, true);
-      reg[1] = view.getUint32(4, true);
-    },
+  writeTables(view);
+  return (reg, buf) => {
+    view.setUint32(0, reg[0]!, true);
+    view.setUint32(4, reg[1]!, true);
+    for (let off = 0; off < buf.length; off += WASM_SCRATCH_BYTES) {
+      // The common case, a chunk within one slice, without allocating a subarray view.
+      const slice = buf.length <= WASM_SCRATCH_BYTES ? buf : buf.subarray(off, off + WASM_SCRATCH_BYTES);
+      bytes.set(slice, SCRATCH);
+      run(slice.length);
+    }
+    reg[0] = view.getUint32(0, true);
+    reg[1] = view.getUint32(4, true);
   };
 }

@@ -2,26 +2,15 @@
  * CRC-64/XZ (ECMA-182 polynomial, reflected, init and xorout all ones): the checksum OSS returns in
  * `x-oss-hash-crc64ecma` as a decimal string. check("123456789") = 11051210869376104954.
  *
- * Chunks go through a WebAssembly slicing-by-16 kernel (crc64-wasm.ts: native i64, half the table
- * lookups of JS), or through the plain JS loop (crc64-js.ts) when tiny or where WebAssembly is
- * unavailable. This one checksum is the uploader's whole integrity check, so it is the fast path.
+ * Chunks go through a WebAssembly slicing-by-16 kernel (crc64-wasm.ts: native i64, ~3.5x a JS
+ * slicing-by-8 loop). This one checksum is the uploader's whole integrity check, so it is the fast path.
  * Combining (crc of A||B from crc(A), crc(B), len(B)) is rare, so it uses BigInt for clarity.
  */
 
-import { POLY_HI, POLY_LO, crc64UpdateJs } from './crc64-js.js';
-import { createCrc64WasmKernel } from './crc64-wasm.js';
+import { POLY, createCrc64Kernel } from './crc64-wasm.js';
 
-const POLY = (BigInt(POLY_HI) << 32n) | BigInt(POLY_LO);
 const MASK64 = (1n << 64n) - 1n;
-
-// Below this the wasm call and copy cost more than they save (bench/NOTES.md).
-const WASM_MIN_BYTES = 32;
-const WASM_KERNEL = createCrc64WasmKernel();
-
-/** Which implementation hashes chunks of WASM_MIN_BYTES and more: 'js' if WebAssembly was unavailable. */
-export function crc64Backend(): 'wasm' | 'js' {
-  return WASM_KERNEL === undefined ? 'js' : 'wasm';
-}
+const kernelUpdate = createCrc64Kernel();
 
 /** Incremental CRC-64/XZ. Feed chunks with update(); digest() may be called at any time. */
 export class Crc64 {
@@ -29,19 +18,13 @@ export class Crc64 {
   private readonly reg = new Uint32Array([0xffffffff, 0xffffffff]);
 
   update(buf: Uint8Array): this {
-    if (WASM_KERNEL !== undefined && buf.length >= WASM_MIN_BYTES) WASM_KERNEL.update(this.reg, buf);
-    else crc64UpdateJs(this.reg, buf);
+    kernelUpdate(this.reg, buf);
     return this;
-  }
-
-  /** The CRC as an unsigned 64-bit integer. */
-  value(): bigint {
-    return ((BigInt(~this.reg[1]! >>> 0) << 32n) | BigInt(~this.reg[0]! >>> 0)) & MASK64;
   }
 
   /** The CRC as OSS prints it: an unsigned decimal string. */
   digest(): string {
-    return this.value().toString();
+    return ((BigInt(~this.reg[1]! >>> 0) << 32n) | BigInt(~this.reg[0]! >>> 0)).toString();
   }
 }
 

@@ -73,4 +73,14 @@ export abstract class StoreTable {
     }
     return stmt;
   }
+
+  /** Runs the statement once per item, all in ONE transaction; returns how many rows it changed in all. */
+  protected runEach<T>(text: string, items: Iterable<T>, params: (item: T) => unknown[]): number {
+    const stmt = this.sql(text);
+    return this.db.transaction(() => {
+      let changed = 0;
+      for (const item of items) changed += stmt.run(...params(item)).changes;
+      return changed;
+    })();
+  }
 }

@@ -81,18 +81,7 @@ export class FileQueue extends StoreTable {
           row.bucket === o.bucket &&
           row.state !== 'deleting';
         if (same || (keepPending && (row.state === 'queued' || row.state === 'uploading'))) continue;
-        requeue.run({
-          size: o.size,
-          mtimeNs: o.mtimeNs,
-          ino: o.ino,
-          dev: o.dev,
-          bucket: o.bucket,
-          key: o.key,
-          now,
-          dueAt,
-          waitMs,
-          id: row.id,
-        });
+        requeue.run({ ...o, now, dueAt, waitMs, id: row.id });
         queued++;
       }
     })();
@@ -175,30 +164,19 @@ export class FileQueue extends StoreTable {
    * Rows waiting out a retry back-off (attempts > 0) keep their time.
    */
   release(folder: string, relPaths: readonly string[]): void {
-    const due = this.sql(`UPDATE files SET next_attempt_at = 0 WHERE folder = ? AND rel_path = ? AND state = 'queued' AND attempts = 0`);
-    this.db.transaction(() => {
-      for (const p of relPaths) due.run(folder, p);
-    })();
+    const due = `UPDATE files SET next_attempt_at = 0 WHERE folder = ? AND rel_path = ? AND state = 'queued' AND attempts = 0`;
+    this.runEach(due, relPaths, (p) => [folder, p]);
   }
 
   /** Parks queued files as failed with the reason (a file `once` saw changing until it gave up). */
   park(folder: string, relPaths: readonly string[], reason: string): void {
-    const parked = this.sql(
-      `UPDATE files SET state = 'failed', last_error = ?, next_attempt_at = 0 WHERE folder = ? AND rel_path = ? AND state = 'queued'`,
-    );
-    this.db.transaction(() => {
-      for (const p of relPaths) parked.run(reason, folder, p);
-    })();
+    const parked = `UPDATE files SET state = 'failed', last_error = ?, next_attempt_at = 0 WHERE folder = ? AND rel_path = ? AND state = 'queued'`;
+    this.runEach(parked, relPaths, (p) => [reason, folder, p]);
   }
 
   /** keep policy: the local file is gone, the remote object stays; the row is dropped. */
   forget(folder: string, relPaths: readonly string[]): number {
-    const del = this.sql('DELETE FROM files WHERE folder = ? AND rel_path = ?');
-    let n = 0;
-    this.db.transaction(() => {
-      for (const p of relPaths) n += del.run(folder, p).changes;
-    })();
-    return n;
+    return this.runEach('DELETE FROM files WHERE folder = ? AND rel_path = ?', relPaths, (p) => [folder, p]);
   }
 
   /**
@@ -207,15 +185,10 @@ export class FileQueue extends StoreTable {
    * so a restart keeps it (resetInterrupted); a file back meanwhile is observed and re-queued.
    */
   markForDeletion(folder: string, relPaths: readonly string[], now = Date.now(), dueAt = 0): number {
-    const mark = this.sql(
-      `UPDATE files SET state = 'deleting', generation = generation + 1, attempts = 0, last_error = NULL,
-         next_attempt_at = @dueAt, wait_ms = @waitMs, started_at = NULL, queued_at = @now WHERE folder = @folder AND rel_path = @relPath`,
-    );
-    let n = 0;
-    this.db.transaction(() => {
-      for (const relPath of relPaths) n += mark.run({ dueAt, waitMs: Math.max(0, dueAt - now), now, folder, relPath }).changes;
-    })();
-    return n;
+    const mark = `UPDATE files SET state = 'deleting', generation = generation + 1, attempts = 0, last_error = NULL,
+         next_attempt_at = @dueAt, wait_ms = @waitMs, started_at = NULL, queued_at = @now WHERE folder = @folder AND rel_path = @relPath`;
+    const waitMs = Math.max(0, dueAt - now);
+    return this.runEach(mark, relPaths, (relPath) => [{ dueAt, waitMs, now, folder, relPath }]);
   }
 
   /** A pending delete of the path waits until `dueAt` (0: due now), e.g. while its object is the source of a copy. */
@@ -262,16 +235,8 @@ export class FileQueue extends StoreTable {
       `UPDATE files SET next_attempt_at = @until, wait_ms = ${DELETE_LEASE_MS}, started_at = @now WHERE id = @id`,
     );
     return this.db.transaction(() => {
-      const rows = (
-        select.all({
-          now,
-          limit,
-          sizeBelow,
-          sizeAtLeast,
-          ...folderParams,
-          ...(exclude.length > 0 ? { exclude: JSON.stringify(exclude) } : {}),
-        }) as Record<string, unknown>[]
-      ).map(toFileRow);
+      const params = { now, limit, sizeBelow, sizeAtLeast, exclude: JSON.stringify(exclude), ...folderParams };
+      const rows = (select.all(params) as Record<string, unknown>[]).map(toFileRow);
       for (const row of rows) {
         if (row.state === 'queued') {
           startUpload.run({ now, id: row.id });
@@ -321,60 +286,24 @@ export class FileQueue extends StoreTable {
    * (walked twice) is left as it is. Returns how many rows were inserted.
    */
   insertAdopted(folder: string, files: ReadonlyArray<{ relPath: string; result: UploadResultRecord }>, now = Date.now()): number {
-    const insert = this.sql(
-      `INSERT INTO files (folder, rel_path, size, mtime_ns, ino, dev, bucket, remote_key, state, queued_at, uploaded_at,
+    const insert = `INSERT INTO files (folder, rel_path, size, mtime_ns, ino, dev, bucket, remote_key, state, queued_at, uploaded_at,
          remote_etag, remote_crc64, remote_size, bytes_done)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'verified', ?, ?, ?, ?, ?, ?) ON CONFLICT (folder, rel_path) DO NOTHING`,
-    );
-    let inserted = 0;
-    this.db.transaction(() => {
-      for (const { relPath, result: r } of files) {
-        const fp = r.fingerprint;
-        inserted += insert.run(
-          folder,
-          relPath,
-          fp.size,
-          fp.mtimeNs,
-          fp.ino,
-          fp.dev,
-          r.bucket,
-          r.key,
-          now,
-          now,
-          r.etag,
-          r.crc64,
-          fp.size,
-          fp.size,
-        ).changes;
-      }
-    })();
-    return inserted;
+       VALUES (@folder, @relPath, @size, @mtimeNs, @ino, @dev, @bucket, @key, 'verified', @now, @now, @etag, @crc64, @size, @size)
+       ON CONFLICT (folder, rel_path) DO NOTHING`;
+    return this.runEach(insert, files, ({ relPath, result }) => [{ ...result, ...result.fingerprint, folder, relPath, now }]);
   }
 
   /** `from`: the state the row must still be in (claimed by a worker, or queued for adoption). */
   private applyVerified({ id, generation, result }: VerifiedFile, now: number, from: 'uploading' | 'queued' = 'uploading'): void {
     if (result.uploadId) this.sql('DELETE FROM uploads WHERE upload_id = ?').run(result.uploadId);
-    const fp = result.fingerprint;
+    // `from` bound, not spliced in: one constant text, whose cache lookup hashes nothing anew per file.
+    const params = { ...result, ...result.fingerprint, from, now, id, generation };
     const done = this.sql(
       `UPDATE files SET state = 'verified', uploaded_at = @now, remote_etag = @etag, remote_crc64 = @crc64, remote_size = @size,
            attempts = 0, last_error = NULL, next_attempt_at = 0, bytes_done = @size,
            size = @size, mtime_ns = @mtimeNs, ino = @ino, dev = @dev
          WHERE id = @id AND generation = @generation AND state = @from AND bucket = @bucket AND remote_key = @key`,
-    ).run({
-      // `from` bound, not spliced in: one constant text, whose cache lookup hashes nothing anew per file.
-      from,
-      now,
-      etag: result.etag,
-      crc64: result.crc64,
-      size: fp.size,
-      mtimeNs: fp.mtimeNs,
-      ino: fp.ino,
-      dev: fp.dev,
-      id,
-      generation,
-      bucket: result.bucket,
-      key: result.key,
-    });
+    ).run(params);
     if (done.changes === 0 && from === 'uploading') {
       // Changed while uploading (new content, or a new target key): queue it again. What was
       // uploaded is remembered only if it went to the row's current target.
@@ -384,7 +313,7 @@ export class FileQueue extends StoreTable {
            remote_crc64 = CASE WHEN bucket = @bucket AND remote_key = @key THEN @crc64 ELSE remote_crc64 END,
            remote_size = CASE WHEN bucket = @bucket AND remote_key = @key THEN @size ELSE remote_size END
          WHERE id = @id AND state = 'uploading'`,
-      ).run({ etag: result.etag, crc64: result.crc64, size: fp.size, id, bucket: result.bucket, key: result.key });
+      ).run(params);
     }
   }
 
@@ -406,7 +335,8 @@ export class FileQueue extends StoreTable {
    * observation's fingerprint and due time stand; only the remote facts are recorded.
    */
   markSnapshot(id: number, generation: number, result: UploadResultRecord, nextTryAt: number, now = Date.now()): void {
-    const fp = result.fingerprint;
+    const size = result.fingerprint.size;
+    const note = `still being written: its first ${size} bytes are uploaded (a true prefix); the rest goes up at a later try`;
     this.db.transaction(() => {
       if (result.uploadId) this.sql('DELETE FROM uploads WHERE upload_id = ?').run(result.uploadId);
       this.sql(
@@ -420,21 +350,7 @@ export class FileQueue extends StoreTable {
            ino = CASE WHEN generation = @generation THEN @ino ELSE ino END,
            dev = CASE WHEN generation = @generation THEN @dev ELSE dev END
          WHERE id = @id AND bucket = @bucket AND remote_key = @key`,
-      ).run({
-        etag: result.etag,
-        crc64: result.crc64,
-        size: fp.size,
-        now,
-        note: `still being written: its first ${fp.size} bytes are uploaded (a true prefix); the rest goes up at a later try`,
-        generation,
-        nextTryAt,
-        mtimeNs: fp.mtimeNs,
-        ino: fp.ino,
-        dev: fp.dev,
-        id,
-        bucket: result.bucket,
-        key: result.key,
-      });
+      ).run({ ...result, ...result.fingerprint, now, note, generation, nextTryAt, id });
       // Another target now: what was uploaded says nothing about it; the row is simply queued again.
       this.sql(`UPDATE files SET state = 'queued' WHERE id = ? AND state = 'uploading'`).run(id);
     })();
@@ -469,7 +385,7 @@ export class FileQueue extends StoreTable {
       this.sql(
         `SELECT 1 FROM files WHERE ino = @ino AND size = @size AND dev = @dev AND mtime_ns = @mtimeNs AND bucket = @bucket
            AND id <> @id AND state IN ('queued', 'uploading') AND remote_crc64 IS NULL LIMIT 1`,
-      ).get({ ino: row.ino, size: row.size, dev: row.dev, mtimeNs: row.mtimeNs, bucket: row.bucket, id: row.id }) !== undefined
+      ).get(row) !== undefined
     );
   }
 
@@ -540,20 +456,12 @@ export class FileQueue extends StoreTable {
 
   /** `oss-sync retry`: failed files (all, or those under the given folder paths) go back to the queue. */
   retryFailed(filter: { folder?: string; relPaths?: readonly string[] } = {}): number {
-    const update = this.sql(
-      `UPDATE files SET state = 'queued', attempts = 0, next_attempt_at = 0, last_error = NULL
-       WHERE state = 'failed' AND (@folder IS NULL OR folder = @folder) AND (@relPath IS NULL OR rel_path = @relPath OR (rel_path >= @lo AND rel_path < @hi))`,
-    );
-    return this.db.transaction(() => {
-      const folder = filter.folder ?? null;
-      if (!filter.relPaths || filter.relPaths.length === 0) return update.run({ folder, relPath: null, lo: null, hi: null }).changes;
-      let n = 0;
-      for (const p of filter.relPaths) {
-        // Case-sensitive range: every path starting with "p/" ('0' is the character after '/').
-        n += update.run({ folder, relPath: p, lo: `${p}/`, hi: `${p}0` }).changes;
-      }
-      return n;
-    })();
+    const update = `UPDATE files SET state = 'queued', attempts = 0, next_attempt_at = 0, last_error = NULL
+       WHERE state = 'failed' AND (@folder IS NULL OR folder = @folder) AND (@relPath IS NULL OR rel_path = @relPath OR (rel_path >= @lo AND rel_path < @hi))`;
+    const folder = filter.folder ?? null;
+    if (!filter.relPaths?.length) return this.runEach(update, [null], () => [{ folder, relPath: null, lo: null, hi: null }]);
+    // Case-sensitive range: every path starting with "p/" ('0' is the character after '/').
+    return this.runEach(update, filter.relPaths, (p) => [{ folder, relPath: p, lo: `${p}/`, hi: `${p}0` }]);
   }
 
   get(id: number): FileRow | undefined {

@@ -14,10 +14,8 @@ export interface HeldDelete {
  */
 export class HeldDeletes extends StoreTable {
   hold(folder: string, relPaths: readonly string[], reason: string, now = Date.now()): void {
-    const hold = this.sql('INSERT OR IGNORE INTO held_deletes (folder, rel_path, reason, held_at) VALUES (?, ?, ?, ?)');
-    this.db.transaction(() => {
-      for (const relPath of relPaths) hold.run(folder, relPath, reason, now);
-    })();
+    const hold = 'INSERT OR IGNORE INTO held_deletes (folder, rel_path, reason, held_at) VALUES (?, ?, ?, ?)';
+    this.runEach(hold, relPaths, (relPath) => [folder, relPath, reason, now]);
   }
 
   /** Which of the paths are held. */
@@ -40,10 +38,7 @@ export class HeldDeletes extends StoreTable {
 
   /** The file is back: its delete is moot. */
   drop(folder: string, relPaths: readonly string[]): void {
-    const drop = this.sql('DELETE FROM held_deletes WHERE folder = ? AND rel_path = ?');
-    this.db.transaction(() => {
-      for (const relPath of relPaths) drop.run(folder, relPath);
-    })();
+    this.runEach('DELETE FROM held_deletes WHERE folder = ? AND rel_path = ?', relPaths, (relPath) => [folder, relPath]);
   }
 
   /**

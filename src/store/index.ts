@@ -3,7 +3,6 @@ export { isDatabaseUnwritable } from './database-error.js';
 export { InstanceLock } from './instance-lock.js';
 export { FileQueue, type QueuedFile, type UploadResultRecord, type VerifiedFile } from './file-queue.js';
 export { reconcileKey, relPathOfReconcileKey } from './reconcile-key.js';
-export { UploadRecords, type UploadWithParts } from './upload-records.js';
 export { DaemonRegistry, type DaemonInfo, type FolderHealth, type FolderMode } from './daemon-registry.js';
 export { StatusReport, type FolderCounts, type InFlightFile, type FailedFile } from './status-report.js';
 export { SCHEMA_VERSION } from './migrations.js';
@@ -11,5 +10,4 @@ export type { FileRow, FileState, Fingerprint, Observation, PartRecord, UploadRe
 export { RestoreProgress, type RestoreRecord, type RestoredPart } from './restore-progress.js';
 export { VerifyRecords, type RecordedFile } from './verify-records.js';
 export { RemovedFiles, type RemovedFile } from './removed-files.js';
-export { HeldDeletes, type HeldDelete } from './held-deletes.js';
 export { OperatorPauses, OPERATOR_PAUSE_NOTE } from './operator-pauses.js';

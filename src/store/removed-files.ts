@@ -1,5 +1,5 @@
 import { StoreTable } from './database.js';
-import { big, num } from './row-mapping.js';
+import { num } from './row-mapping.js';
 import type { Fingerprint } from './types.js';
 
 /** What a vanished file held on OSS: the source of a server-side copy if it reappears elsewhere. */
@@ -62,7 +62,7 @@ export class RemovedFiles extends StoreTable {
       relPath: row.rel_path as string,
       bucket: row.bucket as string,
       key: row.remote_key as string,
-      fingerprint: { size: num(row.size), mtimeNs: big(row.mtime_ns), ino: big(row.ino), dev: big(row.dev) },
+      fingerprint: { size: num(row.size), mtimeNs: row.mtime_ns as bigint, ino: row.ino as bigint, dev: row.dev as bigint },
       etag: row.remote_etag as string,
       crc64: row.remote_crc64 as string,
       removedAt: num(row.removed_at),

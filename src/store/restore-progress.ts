@@ -1,5 +1,4 @@
 import { StoreTable } from './database.js';
-import { num } from './row-mapping.js';
 
 /** A file `oss-sync restore` started and has not finished: what it is restoring, and where to. */
 export interface RestoreRecord {
@@ -28,25 +27,12 @@ export interface RestoredPart {
  */
 export class RestoreProgress extends StoreTable {
   find(target: string): { record: RestoreRecord; parts: RestoredPart[] } | undefined {
-    const row = this.sql('SELECT * FROM restore_files WHERE target = ?').get(target) as Record<string, unknown> | undefined;
-    if (!row) return undefined;
-    const parts = (
-      this.sql('SELECT part_number, size, crc64 FROM restore_parts WHERE target = ? ORDER BY part_number').all(target) as Array<
-        Record<string, unknown>
-      >
-    ).map((p) => ({ partNumber: num(p.part_number), size: num(p.size), crc64: p.crc64 as string }));
-    return {
-      record: {
-        target,
-        bucket: row.bucket as string,
-        key: row.remote_key as string,
-        etag: row.etag as string,
-        size: num(row.size),
-        partSize: num(row.part_size),
-        tempPath: row.temp_path as string,
-      },
-      parts,
-    };
+    const record = this.sql(`${SELECT_RECORDS} WHERE target = ?`).get(target) as RestoreRecord | undefined;
+    if (!record) return undefined;
+    const parts = this.sql('SELECT part_number AS partNumber, size, crc64 FROM restore_parts WHERE target = ? ORDER BY part_number').all(
+      target,
+    ) as RestoredPart[];
+    return { record, parts };
   }
 
   /** Starts (or starts over) a file: any parts recorded for the target are forgotten. */
@@ -70,10 +56,7 @@ export class RestoreProgress extends StoreTable {
 
   /** Drops parts whose bytes on disk no longer match (checked again at resume). */
   forgetParts(target: string, partNumbers: readonly number[]): void {
-    const del = this.sql('DELETE FROM restore_parts WHERE target = ? AND part_number = ?');
-    this.db.transaction(() => {
-      for (const n of partNumbers) del.run(target, n);
-    })();
+    this.runEach('DELETE FROM restore_parts WHERE target = ? AND part_number = ?', partNumbers, (n) => [target, n]);
   }
 
   /** The file is in place (or given up): forget it and its parts. */
@@ -83,6 +66,8 @@ export class RestoreProgress extends StoreTable {
 
   /** Every unfinished restore (to name leftover temporary files). */
   all(): RestoreRecord[] {
-    return (this.sql('SELECT target FROM restore_files ORDER BY target').pluck().all() as string[]).map((t) => this.find(t)!.record);
+    return this.sql(`${SELECT_RECORDS} ORDER BY target`).all() as RestoreRecord[];
   }
 }
+
+const SELECT_RECORDS = `SELECT target, bucket, remote_key AS key, etag, size, part_size AS partSize, temp_path AS tempPath FROM restore_files`;

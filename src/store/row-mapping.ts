@@ -15,19 +15,15 @@ export function numOrNull(value: unknown): number | null {
   return value === null || value === undefined ? null : num(value);
 }
 
-export function big(value: unknown): bigint {
-  return typeof value === 'bigint' ? value : BigInt(value as number);
-}
-
 export function toFileRow(r: RawRow): FileRow {
   return {
     id: num(r.id),
     folder: r.folder as string,
     relPath: r.rel_path as string,
     size: num(r.size),
-    mtimeNs: big(r.mtime_ns),
-    ino: big(r.ino),
-    dev: big(r.dev),
+    mtimeNs: r.mtime_ns as bigint,
+    ino: r.ino as bigint,
+    dev: r.dev as bigint,
     bucket: r.bucket as string,
     key: r.remote_key as string,
     state: r.state as FileState,

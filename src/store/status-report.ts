@@ -48,14 +48,12 @@ export class StatusReport extends StoreTable {
 
   /** When `oss-sync verify` last found everything in order (epoch ms), or null. */
   lastVerifiedAt(): number | null {
-    const row = this.sql(`SELECT finished_at AS at FROM runs WHERE name = 'verify'`).get() as { at: number } | undefined;
-    return row?.at ?? null;
+    return (this.sql(`SELECT finished_at FROM runs WHERE name = 'verify'`).pluck().get() as number | undefined) ?? null;
   }
 
   /** When the longest-waiting queued file was queued (epoch ms), or null when none is queued. */
   oldestQueuedAt(): number | null {
-    const row = this.sql(`SELECT min(queued_at) AS at FROM files WHERE state = 'queued'`).get() as { at: number | null };
-    return row.at ?? null;
+    return this.sql(`SELECT min(queued_at) FROM files WHERE state = 'queued'`).pluck().get() as number | null;
   }
 
   inFlight(limit = 50): InFlightFile[] {

@@ -1,5 +1,5 @@
 import { StoreTable } from './database.js';
-import { big, num, numOrNull } from './row-mapping.js';
+import { num, numOrNull } from './row-mapping.js';
 import type { PartRecord, UploadRecord } from './types.js';
 
 export interface UploadWithParts extends UploadRecord {
@@ -32,19 +32,7 @@ export class UploadRecords extends StoreTable {
     this.sql(
       `INSERT INTO uploads (upload_id, file_id, bucket, remote_key, part_size, part_count, size, mtime_ns, ino, dev, created_at)
          VALUES (@uploadId, @fileId, @bucket, @key, @partSize, @partCount, @size, @mtimeNs, @ino, @dev, @createdAt)`,
-    ).run({
-      uploadId: upload.uploadId,
-      fileId,
-      bucket: upload.bucket,
-      key: upload.key,
-      partSize: upload.partSize,
-      partCount: upload.partCount,
-      size: upload.fingerprint.size,
-      mtimeNs: upload.fingerprint.mtimeNs,
-      ino: upload.fingerprint.ino,
-      dev: upload.fingerprint.dev,
-      createdAt: upload.createdAt,
-    });
+    ).run({ ...upload, ...upload.fingerprint, fileId });
   }
 
   ackPart(uploadId: string, part: PartRecord, now = Date.now()): void {
@@ -106,14 +94,9 @@ export class UploadRecords extends StoreTable {
 
   private withParts(row: Record<string, unknown>): UploadWithParts {
     const upload = toUploadRecord(row);
-    const parts = (
-      this.sql('SELECT part_number, size, etag, crc64 FROM parts WHERE upload_id = ? ORDER BY part_number').all(upload.uploadId) as Array<{
-        part_number: number;
-        size: number;
-        etag: string;
-        crc64: string;
-      }>
-    ).map((p) => ({ partNumber: p.part_number, size: p.size, etag: p.etag, crc64: p.crc64 }));
+    const parts = this.sql('SELECT part_number AS partNumber, size, etag, crc64 FROM parts WHERE upload_id = ? ORDER BY part_number').all(
+      upload.uploadId,
+    ) as PartRecord[];
     return { ...upload, parts };
   }
 }
@@ -126,7 +109,7 @@ function toUploadRecord(r: Record<string, unknown>): UploadRecord {
     key: r.remote_key as string,
     partSize: num(r.part_size),
     partCount: num(r.part_count),
-    fingerprint: { size: num(r.size), mtimeNs: big(r.mtime_ns), ino: big(r.ino), dev: big(r.dev) },
+    fingerprint: { size: num(r.size), mtimeNs: r.mtime_ns as bigint, ino: r.ino as bigint, dev: r.dev as bigint },
     createdAt: num(r.created_at),
   };
 }

@@ -1,5 +1,5 @@
 import { StoreTable } from './database.js';
-import { big, num, numOrNull } from './row-mapping.js';
+import { num, numOrNull } from './row-mapping.js';
 import type { FileState } from './types.js';
 
 /** What the state database says of one file, as `oss-sync verify` compares it. */
@@ -47,7 +47,7 @@ export class VerifyRecords extends StoreTable {
       state: r.state as FileState,
       generation: num(r.generation),
       size: num(r.size),
-      mtimeNs: big(r.mtime_ns),
+      mtimeNs: r.mtime_ns as bigint,
       bucket: r.bucket as string,
       key: r.remote_key as string,
       remoteEtag: (r.remote_etag as string | null) ?? null,
@@ -64,16 +64,10 @@ export class VerifyRecords extends StoreTable {
    * Rows being deleted are left alone. Returns how many rows were queued.
    */
   requeue(folder: string, relPaths: readonly string[], reason: string, now = Date.now()): number {
-    const update = this.sql(
-      `UPDATE files SET state = CASE WHEN state = 'uploading' THEN 'uploading' ELSE 'queued' END,
+    const update = `UPDATE files SET state = CASE WHEN state = 'uploading' THEN 'uploading' ELSE 'queued' END,
          generation = generation + 1, attempts = 0, last_error = ?, next_attempt_at = 0, queued_at = ?,
          remote_etag = NULL, remote_crc64 = NULL, remote_size = NULL
-       WHERE folder = ? AND rel_path = ? AND state <> 'deleting'`,
-    );
-    return this.db.transaction(() => {
-      let n = 0;
-      for (const relPath of relPaths) n += update.run(reason, now, folder, relPath).changes;
-      return n;
-    })();
+       WHERE folder = ? AND rel_path = ? AND state <> 'deleting'`;
+    return this.runEach(update, relPaths, (relPath) => [reason, now, folder, relPath]);
   }
 }

@@ -46,6 +46,12 @@ export interface AliOssResponse {
   headers: Record<string, string | string[] | undefined>;
 }
 
+/** Options and query objects as ali-oss takes them. */
+type Options = Record<string, unknown>;
+type Query = Record<string, string | number>;
+/** What a call that reads only the response resolves to. */
+type Answer = Promise<{ res: AliOssResponse }>;
+
 /**
  * The slice of the ali-oss client the storage uses, typed here because @types/ali-oss lacks some of it
  * (_uploadPart, the raw listParts/listUploads shapes, amendTimeSkewed).
@@ -53,82 +59,68 @@ export interface AliOssResponse {
 export interface AliOssClient {
   /** ali-oss signs each request from these at the moment it builds it (createRequest, synchronous). */
   options: { amendTimeSkewed?: number; accessKeyId: string; accessKeySecret: string; stsToken?: string };
-  put(name: string, content: Buffer, options: Record<string, unknown>): Promise<{ res: AliOssResponse }>;
-  putStream(name: string, stream: Readable, options: Record<string, unknown>): Promise<{ res: AliOssResponse }>;
-  head(
-    name: string,
-    options: Record<string, unknown>,
-  ): Promise<{ status: number; meta: Record<string, string> | null; res: AliOssResponse }>;
-  initMultipartUpload(name: string, options: Record<string, unknown>): Promise<{ uploadId: string }>;
-  restore(name: string, options: Record<string, unknown>): Promise<{ res: AliOssResponse }>;
-  _uploadPart(
-    name: string,
-    uploadId: string,
-    partNo: number,
-    data: { size: number; stream: Readable },
-    options: Record<string, unknown>,
-  ): Promise<{ etag: string; res: AliOssResponse }>;
+  put(name: string, content: Buffer, options: Options): Answer;
+  putStream(name: string, stream: Readable, options: Options): Answer;
+  head(name: string, options: Options): Promise<{ status: number; meta: Record<string, string> | null; res: AliOssResponse }>;
+  initMultipartUpload(name: string, options: Options): Promise<{ uploadId: string }>;
+  restore(name: string, options: Options): Answer;
+  _uploadPart(name: string, uploadId: string, partNo: number, data: { size: number; stream: Readable }, options: Options): Answer;
   listParts(
     name: string,
     uploadId: string,
-    query: Record<string, string | number>,
-    options: Record<string, unknown>,
+    query: Query,
+    options: Options,
   ): Promise<{
     parts: RawPart | RawPart[] | undefined;
     isTruncated: string | boolean | undefined;
     nextPartNumberMarker: string | undefined;
   }>;
-  completeMultipartUpload(
-    name: string,
-    uploadId: string,
-    parts: Array<{ number: number; etag: string }>,
-    options: Record<string, unknown>,
-  ): Promise<{ etag: string; res: AliOssResponse }>;
-  abortMultipartUpload(name: string, uploadId: string, options: Record<string, unknown>): Promise<unknown>;
+  completeMultipartUpload(name: string, uploadId: string, parts: Array<{ number: number; etag: string }>, options: Options): Answer;
+  abortMultipartUpload(name: string, uploadId: string, options: Options): Promise<unknown>;
   listUploads(
-    query: Record<string, string | number>,
-    options: Record<string, unknown>,
+    query: Query,
+    options: Options,
   ): Promise<{
     uploads: Array<{ name: string; uploadId: string; initiated: string }>;
     isTruncated: boolean;
     nextKeyMarker: string | undefined;
     nextUploadIdMarker: string | undefined;
   }>;
-  delete(name: string, options: Record<string, unknown>): Promise<{ res: AliOssResponse }>;
-  copy(name: string, sourceName: string, sourceBucket: string, options: Record<string, unknown>): Promise<{ res: AliOssResponse }>;
+  delete(name: string, options: Options): Answer;
+  copy(name: string, sourceName: string, sourceBucket: string, options: Options): Answer;
   uploadPartCopy(
     name: string,
     uploadId: string,
     partNo: number,
     range: string,
     sourceData: { sourceKey: string; sourceBucketName: string },
-    options: Record<string, unknown>,
-  ): Promise<{ etag: string; res: AliOssResponse }>;
+    options: Options,
+  ): Answer;
   getBucketLifecycle(
     name: string,
-    options: Record<string, unknown>,
+    options: Options,
   ): Promise<{
     rules: Array<{ id?: string; prefix?: string; status?: string; abortMultipartUpload?: { days?: number | string } }> | undefined;
   }>;
   putBucketLifecycle(
     name: string,
     rules: Array<{ id: string; prefix: string; status: 'Enabled' | 'Disabled'; abortMultipartUpload: { days: number } }>,
-    options: Record<string, unknown>,
+    options: Options,
   ): Promise<unknown>;
-  getStream(name: string, options: Record<string, unknown>): Promise<{ stream: Readable; res: AliOssResponse }>;
+  getStream(name: string, options: Options): Promise<{ stream: Readable; res: AliOssResponse }>;
   listV2(
-    query: Record<string, string | number>,
-    options: Record<string, unknown>,
+    query: Query,
+    options: Options,
   ): Promise<{
     objects: Array<{ name: string; size: number; etag: string; storageClass?: string; lastModified: string }> | undefined;
     isTruncated: boolean;
     nextContinuationToken: string | null;
   }>;
-  getBucketVersioning(bucket: string, options: Record<string, unknown>): Promise<{ versionStatus?: string }>;
+  getBucketVersioning(bucket: string, options: Options): Promise<{ versionStatus?: string }>;
   /** ListObjectVersions; query keys camelCase (keyMarker, versionIdMarker, maxKeys), as the SDK wants them. */
   getBucketVersions(
-    query: Record<string, string | number>,
-    options: Record<string, unknown>,
+    query: Query,
+    options: Options,
   ): Promise<{
     objects: Array<RawVersionEntry & { isLatest: boolean; size: number; etag: string; storageClass?: string }> | undefined;
     deleteMarker: RawVersionEntry[] | undefined;

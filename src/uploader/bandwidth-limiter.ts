@@ -1,5 +1,4 @@
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
-import { abortableSleep } from './abortable-sleep.js';
 
 /** The clock a limiter runs on; tests inject their own. */
 export interface LimiterClock {
@@ -7,7 +6,23 @@ export interface LimiterClock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
-const realClock: LimiterClock = { now: () => performance.now(), sleep: abortableSleep };
+/** The clock of the process (the pacer's too): its sleep rejects with the signal's reason as soon as the signal fires. */
+export const realClock: LimiterClock = {
+  now: () => performance.now(),
+  sleep: (ms, signal) =>
+    new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const onAbort = (): void => {
+        clearTimeout(timer);
+        reject(signal?.reason);
+      };
+      const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    }),
+};
 
 /**
  * At most this much idle time is credited: after a pause the first bytes go at once, but no more than
@@ -31,18 +46,15 @@ const MIN_PIECE_BYTES = 1024;
  * with reservations made up front).
  */
 export class BandwidthLimiter {
-  private bytesPerSecond: number | null;
   /** When the bytes granted so far would have been sent at exactly the rate. */
   private tat = Number.NEGATIVE_INFINITY;
   /** The last grant in line: the next waits for it. */
   private tail: Promise<void> = Promise.resolve();
 
   constructor(
-    bytesPerSecond: number | null = null,
+    private bytesPerSecond: number | null = null,
     private readonly clock: LimiterClock = realClock,
-  ) {
-    this.bytesPerSecond = bytesPerSecond;
-  }
+  ) {}
 
   /** Bytes per second; null = unlimited. */
   get rate(): number | null {

@@ -31,9 +31,6 @@ export class StorageError extends Error {
 /** Marker: do not retry (restic's backoff.Permanent). The message is the cause's. */
 export class PermanentError extends Error {
   override name = 'PermanentError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
 }
 
 /** Permanent for every upload, not only this one: wrong credentials, missing bucket. */

@@ -1,8 +1,8 @@
+import type { BigIntStats } from 'node:fs';
 import { closeSync, fstatSync, readSync } from 'node:fs';
 import { FileChangedError, localFileError } from './errors.js';
-import { asFolderFile, openFolderFile, type FolderFile } from './folder-file.js';
+import { openFolderFile, type FolderFile } from './folder-file.js';
 import type { FileFingerprint } from './journal.js';
-import { fingerprintChange, fingerprintFromStats } from './local-file.js';
 
 export interface FileSnapshot {
   /** The file as fstat'ed through the descriptor that read it. */
@@ -25,13 +25,12 @@ export interface FileSnapshot {
  * inode moved in between, a writer was at work and FileChangedError says so. The bytes returned are
  * therefore the file's content at one moment, and can be sent without stat'ing the file again.
  */
-export function snapshotFile(file: FolderFile | string, maxBytes: number): FileSnapshot {
-  const target = asFolderFile(file);
-  const path = target.path;
+export function snapshotFile(file: FolderFile, maxBytes: number): FileSnapshot {
+  const path = file.path;
   // No link followed, nothing but a regular file (a FIFO never waited for), the queued inode only.
-  const { fd, stats } = openFolderFile(target);
+  const { fd, stats } = openFolderFile(file);
   try {
-    const fingerprint = fingerprintFromStats(path, stats);
+    const fingerprint = fingerprintFromStats(stats);
     const mode = Number(stats.mode) & 0o7777;
     if (fingerprint.size > maxBytes) return { fingerprint, bytes: undefined, mode };
     const bytes = Buffer.allocUnsafe(fingerprint.size);
@@ -40,7 +39,7 @@ export function snapshotFile(file: FolderFile | string, maxBytes: number): FileS
       if (n === 0) throw new FileChangedError(path, `read ${done} bytes of ${bytes.length}`);
       done += n;
     }
-    const change = fingerprintChange(fingerprint, fingerprintFromStats(path, fstatSync(fd, { bigint: true })));
+    const change = fingerprintChange(fingerprint, fingerprintFromStats(fstatSync(fd, { bigint: true })));
     if (change) throw new FileChangedError(path, change);
     return { fingerprint, bytes, mode };
   } catch (err) {
@@ -48,4 +47,27 @@ export function snapshotFile(file: FolderFile | string, maxBytes: number): FileS
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * The local file's identity (size, mtime in ns, inode, device), as fstat'ed through a descriptor
+ * openFolderFile() opened: a link, FIFO or device in the file's place is refused, not followed.
+ */
+export async function fingerprintOf(file: FolderFile): Promise<FileFingerprint> {
+  const { fd, stats } = openFolderFile(file);
+  closeSync(fd);
+  return fingerprintFromStats(stats);
+}
+
+/** The identity in the stat results of a descriptor openFolderFile() opened (a regular file). */
+function fingerprintFromStats(st: BigIntStats): FileFingerprint {
+  return { size: Number(st.size), mtimeNs: st.mtimeNs, ino: st.ino, dev: st.dev };
+}
+
+/** Why two fingerprints are not the same file content, or undefined when they are. */
+export function fingerprintChange(before: FileFingerprint, after: FileFingerprint): string | undefined {
+  if (before.size !== after.size) return `size ${before.size} -> ${after.size}`;
+  if (before.mtimeNs !== after.mtimeNs) return 'mtime changed';
+  if (before.ino !== after.ino || before.dev !== after.dev) return 'replaced by another file';
+  return undefined;
 }

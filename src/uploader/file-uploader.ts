@@ -1,15 +1,14 @@
 import { EventEmitter } from 'node:events';
 import type { UploadJournal, UploadResult } from './journal.js';
 import { failpointValue } from '../lib/failpoint.js';
-import { snapshotFile, type FileSnapshot } from './file-snapshot.js';
+import { fingerprintChange, snapshotFile, type FileSnapshot } from './file-snapshot.js';
 import type { FileIdentity } from './folder-file.js';
-import { fingerprintChange } from './local-file.js';
 import type { MemoryBudget } from './memory-budget.js';
 import { MultipartUpload, abandonUpload } from './multipart-upload.js';
 import type { NewObjectOptions, ObjectStorage } from './object-storage.js';
 import { MIN_PART_SIZE } from './part-plan.js';
-import { putFile } from './put-upload.js';
-import { fileMeta, typedFailure } from './upload-context.js';
+import { InMemoryBody } from './in-memory-body.js';
+import { fileMeta, grewSinceStart, recordUploaded, requestTimeoutMs, sendVerified, typedFailure } from './upload-context.js';
 import type { UploadContext, UploaderSettings } from './upload-context.js';
 
 const MiB = 1024 * 1024;
@@ -23,8 +22,6 @@ export interface FileUploaderOptions {
   multipartThreshold?: number;
   /** Parts of one file in flight at once. Default 4. */
   partConcurrency?: number;
-  /** Read buffer per stream (streamed PutObjects and parts above maxBufferedPartBytes); about 3 x this per stream. Default 512 KiB. */
-  readHighWaterMark?: number;
   /**
    * Parts up to this size are read whole into one reused buffer per part in flight and sent from memory
    * (memory: partConcurrency x part size); bigger parts (huge files' raised part size) are streamed.
@@ -36,11 +33,6 @@ export interface FileUploaderOptions {
    * reload's new uploader and the old one's running uploads count together). Default: none (no limit).
    */
   memoryBudget?: MemoryBudget;
-  /** Per-request deadline = base + body / minBytesPerSecond. Defaults 60 s and 1 MiB/s. */
-  requestTimeoutBaseMs?: number;
-  minBytesPerSecond?: number;
-  /** Sends of a part (or PutObject) whose checksums come back wrong before the file fails. Default 3. */
-  integrityAttempts?: number;
 }
 
 /** What to upload where; the new object's headers as NewObjectOptions says (its meta is the file's). */
@@ -93,11 +85,7 @@ export class FileUploader extends EventEmitter<{ progress: [ProgressEvent] }> {
       partSize: Math.max(options.partSize ?? 8 * MiB, MIN_PART_SIZE),
       multipartThreshold: Math.max(options.multipartThreshold ?? 8 * MiB, MIN_PART_SIZE),
       partConcurrency: Math.max(1, Math.floor(options.partConcurrency ?? 4)),
-      readHighWaterMark: options.readHighWaterMark ?? 512 * 1024,
       maxBufferedPartBytes: options.maxBufferedPartBytes ?? 16 * MiB,
-      requestTimeoutBaseMs: options.requestTimeoutBaseMs ?? 60_000,
-      minBytesPerSecond: options.minBytesPerSecond ?? MiB,
-      integrityAttempts: Math.max(1, options.integrityAttempts ?? 3),
       memoryBudget: options.memoryBudget,
     };
   }
@@ -150,7 +138,6 @@ export class FileUploader extends EventEmitter<{ progress: [ProgressEvent] }> {
     const ref = { bucket: request.bucket, key: request.key };
     const ctx: UploadContext = {
       storage: this.storage,
-      localPath: request.localPath,
       // Every later read (parts, the final stat) must find this very inode.
       file: { path: request.localPath, root: request.folderRoot, expected: { dev: fingerprint.dev, ino: fingerprint.ino } },
       ref,
@@ -191,4 +178,26 @@ export class FileUploader extends EventEmitter<{ progress: [ProgressEvent] }> {
     if (held > 0) this.settings.memoryBudget?.release(held);
     return 0;
   }
+}
+
+/**
+ * A small file in one PutObject, sent from memory: `snapshot` is its content, read whole and checked
+ * unchanged across the read (see snapshotFile). Sent again (bounded) if the server's checksums
+ * disagree.
+ *
+ * `recheck`: stat the file again once the object is stored. A file that changed meanwhile is not
+ * marked done: the object holds a consistent earlier version (or, if the file only grew, a true
+ * prefix snapshot of it), and the re-queued upload replaces it.
+ */
+async function putFile(ctx: UploadContext, snapshot: Buffer, recheck: boolean): Promise<UploadResult> {
+  const { storage, ref, fingerprint } = ctx;
+  const body = new InMemoryBody(snapshot);
+  // Invariant: the object's recorded checksums are forgotten (durably) before a PutObject is sent.
+  // Once sent, the object may hold these bytes even if we never hear back.
+  ctx.journal.objectReplacing();
+  const { stored, crc64 } = await sendVerified(`PutObject oss://${ref.bucket}/${ref.key}`, body, () =>
+    storage.put(ref, body, { ...ctx.newObject, signal: ctx.signal, timeoutMs: requestTimeoutMs(fingerprint.size) }),
+  );
+  const prefixSnapshot = recheck && (await grewSinceStart(ctx, crc64));
+  return recordUploaded(ctx, { etag: stored.etag, crc64, prefixSnapshot });
 }

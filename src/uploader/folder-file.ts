@@ -29,11 +29,6 @@ export interface FolderFile {
   expected?: FileIdentity;
 }
 
-/** A bare path: only its last component is opened without following a link (no root known). */
-export function asFolderFile(file: FolderFile | string): FolderFile {
-  return typeof file === 'string' ? { path: file } : file;
-}
-
 /**
  * The flags every file is opened with. O_NOFOLLOW: a symlink put in the file's place fails the
  * open (ELOOP) instead of leading anywhere. O_NONBLOCK: a FIFO opens at once instead of holding a
@@ -43,12 +38,8 @@ export function asFolderFile(file: FolderFile | string): FolderFile {
 const FILE_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY;
 const DIR_FLAGS = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
 
-let procFd: boolean | undefined;
 /** Linux's /proc/self/fd/N/name: what openat(N, name) would open, which Node does not offer. */
-function procFdWorks(): boolean {
-  procFd ??= process.platform === 'linux' && existsSync('/proc/self/fd');
-  return procFd;
-}
+const PROC_FD = process.platform === 'linux' && existsSync('/proc/self/fd');
 
 /**
  * Opens `file` for reading, synchronously (a few system calls of microseconds: see snapshotFile),
@@ -99,7 +90,7 @@ function componentsBelow(root: string, path: string): string[] {
 
 function openBelow(root: string, path: string, dirs: DirectoryCache | undefined): number {
   const names = componentsBelow(root, path);
-  if (!procFdWorks()) return openBelowByLstat(root, path, names);
+  if (!PROC_FD) return openBelowByLstat(root, path, names);
   const parent = names.slice(0, -1);
   const key = `${root}\0${parent.join(sep)}`;
   let dir = dirs?.get(key);

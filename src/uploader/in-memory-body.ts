@@ -10,11 +10,12 @@ export const SLICE = 1024 * 1024;
  * when first asked for, after the send: the caller leaves the bytes alone until then.
  */
 export class InMemoryBody implements Body {
-  readonly size: number;
   private crc64: string | undefined;
 
-  constructor(readonly inMemory: Buffer) {
-    this.size = inMemory.length;
+  constructor(readonly inMemory: Buffer) {}
+
+  get size(): number {
+    return this.inMemory.length;
   }
 
   /**

@@ -49,7 +49,6 @@ export class MemoryBudget {
 
   /** Takes `bytes` if they are free now and nobody waits before us. */
   tryAcquire(bytes: number): boolean {
-    checkBytes(bytes);
     if (this.waiters.length > 0 || this.used + bytes > this.limit) return false;
     this.take(bytes);
     return true;
@@ -60,7 +59,6 @@ export class MemoryBudget {
    * whole limit and so can never be had. Rejects with the signal's reason if aborted while waiting.
    */
   acquire(bytes: number, signal?: AbortSignal): Promise<boolean> {
-    checkBytes(bytes);
     signal?.throwIfAborted();
     if (bytes > this.limit) return Promise.resolve(false);
     if (this.tryAcquire(bytes)) return Promise.resolve(true);
@@ -123,8 +121,4 @@ export class MemoryBudget {
       first.grant(true);
     }
   }
-}
-
-function checkBytes(bytes: number): void {
-  if (!Number.isSafeInteger(bytes) || bytes < 0) throw new RangeError(`internal: memory budget asked for ${bytes} bytes`);
 }

@@ -1,14 +1,11 @@
 import { crc64Combine, crc64CombineAll } from '../lib/crc64.js';
 import { BufferedFileRange } from './buffered-file-range.js';
 import { FileChangedError, FileGoneError, IntegrityError, storageErrorCode } from './errors.js';
-import { HashedFileRange } from './hashed-file-range.js';
-import type { RecordedPart, RecordedUpload, UploadOutcome, UploadResult } from './journal.js';
-import { fingerprintChange, fingerprintOf } from './local-file.js';
+import type { RecordedPart, RecordedUpload, UploadResult } from './journal.js';
 import type { ListedPart, ObjectRef } from './object-storage.js';
 import { choosePartSize, planParts } from './part-plan.js';
 import type { PlannedPart } from './part-plan.js';
-import { isPrefixSnapshot } from './prefix-snapshot.js';
-import { etagHex, requestTimeoutMs, sendVerified, typedFailure } from './upload-context.js';
+import { etagHex, grewSinceStart, recordUploaded, requestTimeoutMs, sendVerified, typedFailure } from './upload-context.js';
 import type { UploadContext } from './upload-context.js';
 
 /**
@@ -38,18 +35,18 @@ export class MultipartUpload {
     const { storage, ref, fingerprint, settings } = ctx;
     const partSize = choosePartSize(fingerprint.size, settings.partSize);
     const planned = planParts(fingerprint.size, partSize);
-    const uploadId = await storage.initMultipart(ref, { ...ctx.newObject, signal: ctx.signal, timeoutMs: requestTimeoutMs(settings) });
+    const uploadId = await storage.initMultipart(ref, { ...ctx.newObject, signal: ctx.signal, timeoutMs: requestTimeoutMs() });
     ctx.journal.uploadStarted({ uploadId, ...ref, partSize, partCount: planned.length, fingerprint, createdAt: Date.now() });
     return new MultipartUpload(ctx, uploadId, planned, []).run(planned);
   }
 
   /** Resume a recorded upload of the same, unchanged file, with the recorded part size. */
   static async resume(ctx: UploadContext, recorded: RecordedUpload): Promise<UploadResult> {
-    const { storage, ref, settings, fingerprint } = ctx;
+    const { storage, ref, fingerprint } = ctx;
     const planned = planParts(fingerprint.size, recorded.partSize);
     let onServer;
     try {
-      onServer = await storage.listParts(ref, recorded.uploadId, { signal: ctx.signal, timeoutMs: requestTimeoutMs(settings) });
+      onServer = await storage.listParts(ref, recorded.uploadId, { signal: ctx.signal, timeoutMs: requestTimeoutMs() });
     } catch (err) {
       if (storageErrorCode(err) !== 'NoSuchUpload') throw err;
       // Gone: expired, aborted, or completed just before a crash (then every part was recorded).
@@ -73,7 +70,7 @@ export class MultipartUpload {
       await this.sendParts(toSend);
       return await this.complete();
     } catch (err) {
-      const failure = typedFailure(this.ctx.localPath, this.ctx.signal, err);
+      const failure = typedFailure(this.ctx.file.path, this.ctx.signal, err);
       // A file that changed or vanished will never complete this upload: free the server's parts.
       if (failure instanceof FileChangedError || failure instanceof FileGoneError) {
         await abandonUpload(this.ctx, this.ctx.ref, this.uploadId);
@@ -115,18 +112,16 @@ export class MultipartUpload {
   }
 
   /**
-   * With a buffer, the part is read into it as it is sent and hashed once (BufferedFileRange: a retry
-   * sends it from memory, without reading the disk again); without one (parts above
-   * maxBufferedPartBytes) it is streamed and hashed on the way.
+   * With a buffer, the part is read into it as it is sent and hashed once (a retry sends it from
+   * memory, without reading the disk again); without one (parts above maxBufferedPartBytes) each
+   * attempt reads and hashes it on the way.
    */
   private async sendPart(part: PlannedPart, buffer: Buffer | undefined): Promise<void> {
-    const { storage, ref, settings, signal } = this.ctx;
-    const body = buffer
-      ? new BufferedFileRange(this.ctx.file, part.start, buffer.subarray(0, part.size))
-      : new HashedFileRange(this.ctx.file, part.start, part.size, settings.readHighWaterMark);
+    const { storage, ref, signal } = this.ctx;
+    const body = new BufferedFileRange(this.ctx.file, part.start, part.size, buffer?.subarray(0, part.size));
     const what = `part ${part.partNumber} of oss://${ref.bucket}/${ref.key}`;
-    const { stored, crc64 } = await sendVerified(what, body, settings, () =>
-      storage.uploadPart(ref, this.uploadId, part.partNumber, body, { signal, timeoutMs: requestTimeoutMs(settings, part.size) }),
+    const { stored, crc64 } = await sendVerified(what, body, () =>
+      storage.uploadPart(ref, this.uploadId, part.partNumber, body, { signal, timeoutMs: requestTimeoutMs(part.size) }),
     );
     const recorded: RecordedPart = { partNumber: part.partNumber, size: part.size, etag: stored.etag, crc64 };
     this.ctx.journal.partAcknowledged(this.uploadId, recorded);
@@ -146,14 +141,10 @@ export class MultipartUpload {
     const { storage, ref } = ctx;
     const parts = [...this.done.values()].sort((a, b) => a.partNumber - b.partNumber);
     if (parts.length !== this.planned.length) throw new Error(`internal: ${parts.length} of ${this.planned.length} parts done`);
-    // The parts were read over time: only a file unchanged since the start is one consistent
-    // snapshot, or one whose first N bytes still are what the parts hold (a log that grew: a true
-    // prefix snapshot, see isPrefixSnapshot). Anything else (rewritten in place, truncated) is never
-    // completed: Complete would replace a good object with a torn mix.
     this.advancePrefix();
     const expectedCrc = this.prefix.crc64;
-    const change = fingerprintChange(ctx.fingerprint, await fingerprintOf(ctx.file));
-    if (change && !(await isPrefixSnapshot(ctx.file, ctx.fingerprint, expectedCrc))) throw new FileChangedError(ctx.localPath, change);
+    // Never a Complete of a file rewritten in place or truncated: it would replace a good object with a torn mix.
+    const prefixSnapshot = await grewSinceStart(ctx, expectedCrc);
 
     // Invariant: the object's recorded checksums are forgotten (durably) before Complete is sent:
     // a Complete that times out or fails its check may still have replaced the object.
@@ -161,7 +152,7 @@ export class MultipartUpload {
     let stored;
     try {
       const completed = parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag }));
-      stored = await storage.completeMultipart(ref, this.uploadId, completed, { timeoutMs: requestTimeoutMs(ctx.settings) });
+      stored = await storage.completeMultipart(ref, this.uploadId, completed, { timeoutMs: requestTimeoutMs() });
     } catch (err) {
       // A retried Complete whose first attempt succeeded finds no upload: look at the object instead.
       if (storageErrorCode(err) !== 'NoSuchUpload') throw err;
@@ -170,21 +161,12 @@ export class MultipartUpload {
       ctx.journal.uploadAbandoned(this.uploadId);
       throw err;
     }
-    const crc64 = stored.crc64 ?? (await storage.head(ref, { timeoutMs: requestTimeoutMs(ctx.settings) }))?.crc64;
+    const crc64 = stored.crc64 ?? (await storage.head(ref, { timeoutMs: requestTimeoutMs() }))?.crc64;
     if (crc64 !== expectedCrc) {
       ctx.journal.uploadAbandoned(this.uploadId);
       throw new IntegrityError(`object oss://${ref.bucket}/${ref.key}`, expectedCrc, crc64 ?? '(none)');
     }
-    const outcome: UploadOutcome = {
-      ...ref,
-      size: ctx.fingerprint.size,
-      etag: stored.etag,
-      crc64,
-      fingerprint: ctx.fingerprint,
-      uploadId: this.uploadId,
-      ...(change ? { prefixSnapshot: true as const } : {}),
-    };
-    return { ...outcome, committed: Promise.resolve(ctx.journal.fileUploaded(outcome)) };
+    return recordUploaded(ctx, { etag: stored.etag, crc64, uploadId: this.uploadId, prefixSnapshot });
   }
 
   private reportProgress(): void {
@@ -203,18 +185,15 @@ async function findCompletedObject(ctx: UploadContext, uploadId: string, recorde
   const size = parts.reduce((sum, p) => sum + p.size, 0);
   if (size !== ctx.fingerprint.size) return undefined;
   const crc64 = crc64CombineAll(parts);
-  const info = await ctx.storage.head(ctx.ref, { signal: ctx.signal, timeoutMs: requestTimeoutMs(ctx.settings) });
+  const info = await ctx.storage.head(ctx.ref, { signal: ctx.signal, timeoutMs: requestTimeoutMs() });
   if (!info || info.size !== size || info.crc64 !== crc64) return undefined;
-  const outcome: UploadOutcome = { ...ctx.ref, size, etag: info.etag, crc64, fingerprint: ctx.fingerprint, uploadId };
-  const committed = Promise.resolve(ctx.journal.fileUploaded(outcome));
-  ctx.reportProgress(size);
-  return { ...outcome, committed };
+  return recordUploaded(ctx, { etag: info.etag, crc64, uploadId, prefixSnapshot: false });
 }
 
 /** Abort an upload on the server (best effort: a leftover is only storage, cleaned by listMultipartUploads) and forget it. */
 export async function abandonUpload(ctx: UploadContext, ref: ObjectRef, uploadId: string): Promise<void> {
   try {
-    await ctx.storage.abortMultipart(ref, uploadId, { timeoutMs: requestTimeoutMs(ctx.settings) });
+    await ctx.storage.abortMultipart(ref, uploadId, { timeoutMs: requestTimeoutMs() });
   } catch {
     // Recorded or not, the upload is of no use any more; forgetting it must not wait for the network.
   }

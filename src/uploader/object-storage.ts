@@ -136,10 +136,7 @@ export interface LifecycleRule {
   abortMultipartUploadDays?: number;
 }
 
-export interface CompletedPart {
-  partNumber: number;
-  etag: string;
-}
+export type CompletedPart = Pick<ListedPart, 'partNumber' | 'etag'>;
 
 export interface ObjectStorage {
   put(ref: ObjectRef, body: Body, options?: NewObjectOptions & RequestOptions): Promise<StoredChecksums>;
@@ -207,87 +204,37 @@ export class ForwardingStorage implements ObjectStorage {
     return send();
   }
 
-  put(ref: ObjectRef, body: Body, options?: NewObjectOptions & RequestOptions): Promise<StoredChecksums> {
-    return this.call('PutObject', options, () => this.inner.put(ref, body, options));
-  }
-
-  head(ref: ObjectRef, options?: RequestOptions): Promise<ObjectInfo | undefined> {
-    return this.call('HeadObject', options, () => this.inner.head(ref, options));
-  }
-
-  initMultipart(ref: ObjectRef, options?: NewObjectOptions & RequestOptions): Promise<string> {
-    return this.call('InitiateMultipartUpload', options, () => this.inner.initMultipart(ref, options));
-  }
-
-  uploadPart(ref: ObjectRef, uploadId: string, partNumber: number, body: Body, options?: RequestOptions): Promise<StoredChecksums> {
-    return this.call('UploadPart', options, () => this.inner.uploadPart(ref, uploadId, partNumber, body, options));
-  }
-
-  listParts(ref: ObjectRef, uploadId: string, options?: RequestOptions): Promise<ListedPart[]> {
-    return this.call('ListParts', options, () => this.inner.listParts(ref, uploadId, options));
-  }
-
-  completeMultipart(ref: ObjectRef, uploadId: string, parts: CompletedPart[], options?: RequestOptions): Promise<StoredChecksums> {
-    return this.call('CompleteMultipartUpload', options, () => this.inner.completeMultipart(ref, uploadId, parts, options));
-  }
-
-  abortMultipart(ref: ObjectRef, uploadId: string, options?: RequestOptions): Promise<void> {
-    return this.call('AbortMultipartUpload', options, () => this.inner.abortMultipart(ref, uploadId, options));
-  }
-
-  listMultipartUploads(bucket: string, prefix?: string, options?: RequestOptions): Promise<ListedUpload[]> {
-    return this.call('ListMultipartUploads', options, () => this.inner.listMultipartUploads(bucket, prefix, options));
-  }
-
-  deleteObject(ref: ObjectRef, options?: RequestOptions): Promise<DeletedObject> {
-    return this.call('DeleteObject', options, () => this.inner.deleteObject(ref, options));
-  }
-
-  copyObject(source: ObjectRef, target: ObjectRef, options?: NewObjectOptions & RequestOptions): Promise<StoredChecksums> {
-    return this.call('CopyObject', options, () => this.inner.copyObject(source, target, options));
-  }
-
-  uploadPartCopy(
-    ref: ObjectRef,
-    uploadId: string,
-    partNumber: number,
-    source: ObjectRef,
-    range: { start: number; end: number },
-    options?: RequestOptions,
-  ): Promise<StoredChecksums> {
-    return this.call('UploadPartCopy', options, () => this.inner.uploadPartCopy(ref, uploadId, partNumber, source, range, options));
-  }
-
-  getLifecycleRules(bucket: string, options?: RequestOptions): Promise<LifecycleRule[]> {
-    return this.call('GetBucketLifecycle', options, () => this.inner.getLifecycleRules(bucket, options));
-  }
-
-  putLifecycleRules(bucket: string, rules: readonly LifecycleRule[], options?: RequestOptions): Promise<void> {
-    return this.call('PutBucketLifecycle', options, () => this.inner.putLifecycleRules(bucket, rules, options));
-  }
-
-  get(ref: ObjectRef, options?: GetOptions): Promise<ObjectDownload> {
-    return this.call('GetObject', options, () => this.inner.get(ref, options));
-  }
-
-  listObjectsPage(
-    bucket: string,
-    prefix: string,
-    continuationToken: string | undefined,
-    options?: RequestOptions,
-  ): Promise<ListedObjectsPage> {
-    return this.call('ListObjectsV2', options, () => this.inner.listObjectsPage(bucket, prefix, continuationToken, options));
-  }
-
-  getVersioning(bucket: string, options?: RequestOptions): Promise<BucketVersioning | undefined> {
-    return this.call('GetBucketVersioning', options, () => this.inner.getVersioning(bucket, options));
-  }
-
-  listObjectVersions(bucket: string, prefix?: string, options?: RequestOptions): Promise<ListedVersion[]> {
-    return this.call('ListObjectVersions', options, () => this.inner.listObjectVersions(bucket, prefix, options));
-  }
-
-  restoreObject(ref: ObjectRef, options: { days: number; storageClass: string } & RequestOptions): Promise<RestoreRequestResult> {
-    return this.call('RestoreObject', options, () => this.inner.restoreObject(ref, options));
-  }
+  put: ObjectStorage['put'] = (ref, body, options) => this.call('PutObject', options, () => this.inner.put(ref, body, options));
+  head: ObjectStorage['head'] = (ref, options) => this.call('HeadObject', options, () => this.inner.head(ref, options));
+  initMultipart: ObjectStorage['initMultipart'] = (ref, options) =>
+    this.call('InitiateMultipartUpload', options, () => this.inner.initMultipart(ref, options));
+  uploadPart: ObjectStorage['uploadPart'] = (ref, uploadId, partNumber, body, options) =>
+    this.call('UploadPart', options, () => this.inner.uploadPart(ref, uploadId, partNumber, body, options));
+  listParts: ObjectStorage['listParts'] = (ref, uploadId, options) =>
+    this.call('ListParts', options, () => this.inner.listParts(ref, uploadId, options));
+  completeMultipart: ObjectStorage['completeMultipart'] = (ref, uploadId, parts, options) =>
+    this.call('CompleteMultipartUpload', options, () => this.inner.completeMultipart(ref, uploadId, parts, options));
+  abortMultipart: ObjectStorage['abortMultipart'] = (ref, uploadId, options) =>
+    this.call('AbortMultipartUpload', options, () => this.inner.abortMultipart(ref, uploadId, options));
+  listMultipartUploads: ObjectStorage['listMultipartUploads'] = (bucket, prefix, options) =>
+    this.call('ListMultipartUploads', options, () => this.inner.listMultipartUploads(bucket, prefix, options));
+  deleteObject: ObjectStorage['deleteObject'] = (ref, options) =>
+    this.call('DeleteObject', options, () => this.inner.deleteObject(ref, options));
+  copyObject: ObjectStorage['copyObject'] = (source, target, options) =>
+    this.call('CopyObject', options, () => this.inner.copyObject(source, target, options));
+  uploadPartCopy: ObjectStorage['uploadPartCopy'] = (ref, uploadId, partNumber, source, range, options) =>
+    this.call('UploadPartCopy', options, () => this.inner.uploadPartCopy(ref, uploadId, partNumber, source, range, options));
+  getLifecycleRules: ObjectStorage['getLifecycleRules'] = (bucket, options) =>
+    this.call('GetBucketLifecycle', options, () => this.inner.getLifecycleRules(bucket, options));
+  putLifecycleRules: ObjectStorage['putLifecycleRules'] = (bucket, rules, options) =>
+    this.call('PutBucketLifecycle', options, () => this.inner.putLifecycleRules(bucket, rules, options));
+  get: ObjectStorage['get'] = (ref, options) => this.call('GetObject', options, () => this.inner.get(ref, options));
+  listObjectsPage: ObjectStorage['listObjectsPage'] = (bucket, prefix, continuationToken, options) =>
+    this.call('ListObjectsV2', options, () => this.inner.listObjectsPage(bucket, prefix, continuationToken, options));
+  getVersioning: ObjectStorage['getVersioning'] = (bucket, options) =>
+    this.call('GetBucketVersioning', options, () => this.inner.getVersioning(bucket, options));
+  listObjectVersions: ObjectStorage['listObjectVersions'] = (bucket, prefix, options) =>
+    this.call('ListObjectVersions', options, () => this.inner.listObjectVersions(bucket, prefix, options));
+  restoreObject: ObjectStorage['restoreObject'] = (ref, options) =>
+    this.call('RestoreObject', options, () => this.inner.restoreObject(ref, options));
 }

@@ -60,19 +60,17 @@ class OssStorage implements ObjectStorage {
   }
 
   async put(ref: ObjectRef, body: Body, options: NewObjectOptions & RequestOptions = {}): Promise<StoredChecksums> {
-    const { inMemory } = body;
     const headers = { ...newObjectHeaders(options), ...trafficLimitHeader(options) };
-    if (inMemory && inMemory.length <= ABORT_UNCHECKED_PUT_BYTES) {
-      // Small enough to be sent before an abort could matter: the signal is only checked up front.
-      options.signal?.throwIfAborted();
-      // ali-oss sends a buffer with its Content-MD5: the server refuses damaged bytes itself.
-      const result = await this.call('PutObject', ref, (client) => client.put(ref.key, inMemory, { headers, ...sdkOptions(options) }));
-      return checksumsOf(result.res);
-    }
+    // Small enough to be sent before an abort could matter: the signal is only checked up front.
+    // ali-oss sends a buffer with its Content-MD5: the server refuses damaged bytes itself.
+    const whole = body.inMemory && body.inMemory.length <= ABORT_UNCHECKED_PUT_BYTES ? body.inMemory : undefined;
+    if (whole) options.signal?.throwIfAborted();
     const result = await this.call('PutObject', ref, (client) =>
-      withBodyStream(body, options.signal, (stream) =>
-        client.putStream(ref.key, stream, { contentLength: body.size, headers, ...sdkOptions(options) }),
-      ),
+      whole
+        ? client.put(ref.key, whole, { headers, ...sdkOptions(options) })
+        : withBodyStream(body, options.signal, (stream) =>
+            client.putStream(ref.key, stream, { contentLength: body.size, headers, ...sdkOptions(options) }),
+          ),
     );
     return checksumsOf(result.res);
   }

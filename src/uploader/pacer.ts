@@ -1,5 +1,4 @@
-import { abortableSleep } from './abortable-sleep.js';
-import type { LimiterClock } from './bandwidth-limiter.js';
+import { realClock, type LimiterClock } from './bandwidth-limiter.js';
 import { RetryAfterError } from './errors.js';
 import { DEFAULT_RETRY_MAX_TIME_MS } from './retry-policy.js';
 
@@ -34,8 +33,6 @@ export function decayedDelay(delayMs: number, { minDelayMs }: PacingOptions = DE
   const next = Math.floor((delayMs * 3) / 4);
   return next < minDelayMs ? 0 : next;
 }
-
-const realClock: LimiterClock = { now: () => performance.now(), sleep: abortableSleep };
 
 /** A reserved start: after waitMs, valid while the pacer is still in `regime`. */
 export interface Slot {

@@ -1,23 +1,15 @@
+import { TOKEN_REFUSED } from './credentials-provider.js';
 import { FatalError, IntegrityError, PermanentError, RetryAfterError, StorageError, TransientFileError } from './errors.js';
 
 /** What to do about a failed request. */
 export type ErrorDisposition = 'retry' | 'permanent' | 'fatal';
 
 /**
- * Wrong or expired credentials, missing bucket: every upload would fail the same way.
+ * Wrong or expired credentials (a refused token included: the provider's to fix, not the file's),
+ * missing bucket: every upload would fail the same way.
  * (AccessDenied stays per file: a RAM policy may deny only some prefixes.)
  */
-const FATAL_CODES = new Set([
-  'InvalidAccessKeyId',
-  'SignatureDoesNotMatch',
-  'SecurityTokenExpired',
-  'InvalidSecurityToken',
-  // A token and key that do not belong together: the provider's to fix, not the file's.
-  'AccessKeyIdAndSecurityTokenNotMatch',
-  'NoSuchBucket',
-  'UserDisable',
-  'AccountNotExist',
-]);
+const FATAL_CODES = new Set([...TOKEN_REFUSED, 'SignatureDoesNotMatch', 'NoSuchBucket', 'UserDisable', 'AccountNotExist']);
 
 /** Worth another try: throttling, server trouble, clock (corrected by the storage before it throws). */
 const RETRY_CODES = new Set([

@@ -1,6 +1,6 @@
 import type { BandwidthLimiter } from './bandwidth-limiter.js';
 import { ForwardingStorage } from './object-storage.js';
-import type { Body, NewObjectOptions, ObjectRef, ObjectStorage, RequestOptions, StoredChecksums } from './object-storage.js';
+import type { Body, ObjectRef, ObjectStorage, RequestOptions } from './object-storage.js';
 import type { UploadGate } from './upload-gate.js';
 
 export interface StorageLimits {
@@ -41,25 +41,16 @@ class ThrottledStorage extends ForwardingStorage {
     super(inner);
   }
 
-  override put(ref: ObjectRef, body: Body, options: NewObjectOptions & RequestOptions = {}): Promise<StoredChecksums> {
-    return this.gated('PutObject', ref, options, (o) => this.inner.put(ref, this.throttled(body), this.withBodyTime(o, body.size)));
-  }
+  override put: ObjectStorage['put'] = (ref, body, options = {}) =>
+    this.gated('PutObject', ref, options, (o) => this.inner.put(ref, this.throttled(body), this.withBodyTime(o, body.size)));
 
-  override initMultipart(ref: ObjectRef, options: NewObjectOptions & RequestOptions = {}): Promise<string> {
-    return this.gated('InitiateMultipartUpload', ref, options, (o) => this.inner.initMultipart(ref, o));
-  }
+  override initMultipart: ObjectStorage['initMultipart'] = (ref, options = {}) =>
+    this.gated('InitiateMultipartUpload', ref, options, (o) => this.inner.initMultipart(ref, o));
 
-  override uploadPart(
-    ref: ObjectRef,
-    uploadId: string,
-    partNumber: number,
-    body: Body,
-    options: RequestOptions = {},
-  ): Promise<StoredChecksums> {
-    return this.gated('UploadPart', ref, options, (o) =>
+  override uploadPart: ObjectStorage['uploadPart'] = (ref, uploadId, partNumber, body, options = {}) =>
+    this.gated('UploadPart', ref, options, (o) =>
       this.inner.uploadPart(ref, uploadId, partNumber, this.throttled(body), this.withBodyTime(o, body.size)),
     );
-  }
 
   /**
    * Waits for the window, then sends; a hard cutoff while it is in flight abandons this attempt and

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { truncateSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { crc64 } from '../../src/lib/crc64.js';
 import { BufferedFileRange } from '../../src/uploader/buffered-file-range.js';
-import { FileChangedError } from '../../src/uploader/index.js';
+import { FileChangedError, FileGoneError } from '../../src/uploader/index.js';
 import { SLICE } from '../../src/uploader/in-memory-body.js';
 import { tempDir } from '../helpers/fixtures.js';
 
@@ -22,7 +23,13 @@ describe('BufferedFileRange: a part read into its buffer as it is sent', () => {
     const content = randomBytes(4.5 * SLICE);
     writeFileSync(path, content);
     const buffer = Buffer.alloc(3.5 * SLICE, UNREAD);
-    return { path, content, body: new BufferedFileRange({ path }, 100, buffer), buffer, range: content.subarray(100, 100 + buffer.length) };
+    return {
+      path,
+      content,
+      body: new BufferedFileRange({ path }, 100, buffer.length, buffer),
+      buffer,
+      range: content.subarray(100, 100 + buffer.length),
+    };
   };
   const all = async (stream: Readable): Promise<Buffer> => {
     const chunks: Buffer[] = [];
@@ -66,5 +73,26 @@ describe('BufferedFileRange: a part read into its buffer as it is sent', () => {
     truncateSync(path, 2 * SLICE);
     await expect(all(body.open())).rejects.toBeInstanceOf(FileChangedError);
     expect(() => body.digest()).toThrow(/was not read to the end/);
+  });
+
+  it('without a buffer, reads and hashes the range again at each attempt (memory: a few slices)', async () => {
+    const { path, content, range } = setup();
+    const body = new BufferedFileRange({ path }, 100, range.length);
+    await first(body.open());
+    expect((await all(body.open())).equals(range)).toBe(true);
+    expect(body.digest()).toBe(crc64(range));
+    const changed = Buffer.from(content).fill(0, 0, 100 + SLICE);
+    writeFileSync(path, changed);
+    const again = changed.subarray(100, 100 + range.length);
+    expect((await all(body.open())).equals(again)).toBe(true);
+    expect(body.digest()).toBe(crc64(again));
+  });
+
+  it('reports a vanished file as gone, and a FIFO in its place by name without hanging (no writer)', async () => {
+    const { path } = setup();
+    unlinkSync(path);
+    expect(() => new BufferedFileRange({ path }, 0, 4).open()).toThrow(FileGoneError);
+    execFileSync('mkfifo', [path]);
+    expect(() => new BufferedFileRange({ path }, 0, 4).open()).toThrow(path);
   });
 });

@@ -80,8 +80,8 @@ describe('the uploader reads only the queued regular file, below its folder root
     expect(storeHoldsSecret()).toBe(false);
   });
 
-  // Buffered lanes read each part with BufferedFileRange, big parts are streamed by HashedFileRange:
-  // both open the path again for each part, where a swap between parts would otherwise lead.
+  // Parts are read with BufferedFileRange, into lanes or (big parts) slice by slice: either way it
+  // opens the path again for each part, where a swap between parts would otherwise lead.
   it.each([
     ['read into lanes', {}],
     ['streamed', { maxBufferedPartBytes: 10 * KiB }],

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FileGoneError, localFileError, PermanentError, StorageError, TransientFileError } from '../../src/uploader/errors.js';
 import { classifyError } from '../../src/uploader/retry-policy.js';
-import { fingerprintChange, fingerprintOf } from '../../src/uploader/local-file.js';
+import { fingerprintChange, fingerprintOf } from '../../src/uploader/file-snapshot.js';
 import { tempDir } from '../helpers/fixtures.js';
 
 const dir = tempDir();
@@ -13,17 +13,17 @@ describe('local file identity', () => {
   it('fingerprints a real file and tells what changed', async () => {
     const path = join(dir.path, 'f.txt');
     writeFileSync(path, 'one');
-    const before = await fingerprintOf(path);
+    const before = await fingerprintOf({ path });
     expect(before.size).toBe(3);
-    expect(fingerprintChange(before, await fingerprintOf(path))).toBeUndefined();
+    expect(fingerprintChange(before, await fingerprintOf({ path }))).toBeUndefined();
     expect(fingerprintChange(before, { ...before, size: 4 })).toBe('size 3 -> 4');
     expect(fingerprintChange(before, { ...before, mtimeNs: before.mtimeNs + 1n })).toBe('mtime changed');
     expect(fingerprintChange(before, { ...before, ino: before.ino + 1n })).toBe('replaced by another file');
   });
 
   it('types missing, unreadable and non-regular files', async () => {
-    await expect(fingerprintOf(join(dir.path, 'missing'))).rejects.toThrow(FileGoneError);
-    await expect(fingerprintOf(dir.path)).rejects.toThrow(/not a regular file \(a directory\)/);
+    await expect(fingerprintOf({ path: join(dir.path, 'missing') })).rejects.toThrow(FileGoneError);
+    await expect(fingerprintOf({ path: dir.path })).rejects.toThrow(/not a regular file \(a directory\)/);
     const denied = localFileError(
       '/data/secret.db',
       Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES', syscall: 'open' }),

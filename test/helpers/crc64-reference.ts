@@ -1,15 +1,15 @@
 /**
- * Slicing tables for CRC-64/XZ (ECMA-182 polynomial, reflected), as two uint32 halves:
- * TABLE_LO[k * 256 + n] / TABLE_HI[...] is table k for byte n, i.e. the register change from byte n
- * followed by k zero bytes. The JS loop uses tables 0-7, the wasm kernel all 16.
+ * CRC-64/XZ in plain JS, built apart from src/lib's wasm kernel (its own tables, as uint32 halves):
+ * the reference the kernel is tested against. TABLE_LO[k * 256 + n] / TABLE_HI[...] is table k for
+ * byte n, i.e. the register change from byte n followed by k zero bytes.
  */
 
-export const POLY_LO = 0xd7870f42;
-export const POLY_HI = 0xc96c5795;
+const POLY_LO = 0xd7870f42;
+const POLY_HI = 0xc96c5795;
 
-export const TABLE_COUNT = 16;
-export const TABLE_LO = new Uint32Array(TABLE_COUNT * 256);
-export const TABLE_HI = new Uint32Array(TABLE_COUNT * 256);
+const TABLE_COUNT = 8;
+const TABLE_LO = new Uint32Array(TABLE_COUNT * 256);
+const TABLE_HI = new Uint32Array(TABLE_COUNT * 256);
 
 (function buildTables(): void {
   for (let n = 0; n < 256; n++) {
@@ -41,8 +41,7 @@ export const TABLE_HI = new Uint32Array(TABLE_COUNT * 256);
 /**
  * Runs the CRC-64/XZ register over buf in plain JS: slicing-by-8 over two uint32 halves (BigInt per
  * byte would be far slower). reg holds the pre-inverted register: reg[0] the low half, reg[1] the
- * high half. Fallback when WebAssembly is unavailable, fast path for small chunks, and the reference
- * the wasm kernel is tested against.
+ * high half.
  */
 export function crc64UpdateJs(reg: Uint32Array, buf: Uint8Array): void {
   let lo = reg[0]!;
