@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { FolderConfig } from '../config/index.js';
 import { forEachLimit } from '../lib/for-each-limit.js';
 import type { Observation, QueuedFile, StateStore, UploadResultRecord, VerifiedFile } from '../store/index.js';
-import { DirectoryCache, etagHex, listObjectPages, type ListedObject, type ObjectStorage } from '../uploader/index.js';
+import { DirectoryCache, etagHex, listObjectPages, MemoryBudget, type ListedObject, type ObjectStorage } from '../uploader/index.js';
 import { contentDigests } from './content-check.js';
 import type { Logger } from '../lib/logger.js';
 
@@ -32,6 +32,12 @@ export class Adoption {
    * adoptQueued() used it, with the bucket and prefix it lists.
    */
   private readonly listings = new Map<string, Listing>();
+  /**
+   * Invariant: at most READS_AT_ONCE files are read (or HEADed) at once by all the walk's batches
+   * together. They wait side by side and a page wakes many (walk order is not key order): 8 each
+   * would be hundreds of large files streamed at once, a 1 MiB buffer each, in a big tree.
+   */
+  private readonly reads = new MemoryBudget(READS_AT_ONCE);
 
   constructor(private readonly o: AdoptionOptions) {}
 
@@ -122,7 +128,9 @@ export class Adoption {
       // No directory is kept open while waiting for a page: a big tree has many batches waiting.
       const dirs = new DirectoryCache();
       await forEachLimit(arrived.splice(0), READS_AT_ONCE, async ([o, listed]) => {
+        await this.reads.acquire(1);
         const result = await this.match(o, folder, listed, dirs).catch(() => undefined);
+        this.reads.release(1);
         if (result) adopted.push({ relPath: o.relPath, result });
         else rest.push(o);
         undecided--;
