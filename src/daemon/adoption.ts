@@ -136,6 +136,9 @@ export class Adoption {
         undecided--;
       }).finally(() => dirs.close());
     }
+    // Recorded only once the listing is over: the next start adopts only for a folder the store knows
+    // none of, so a kill -9 during a long listing must leave no row (every file uploaded after it).
+    await listing.done;
     // One transaction for the batch: one per page and batch cost 0.1-0.2 s more CPU per 10,000 files.
     listing.adoptedInWalk += this.o.store.queue.insertAdopted(folder.name, adopted);
     return rest;
