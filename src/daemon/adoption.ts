@@ -95,8 +95,8 @@ export class Adoption {
 
   /**
    * During the start-up walk of a folder being adopted (listFolder() was called), before a batch of
-   * new files is queued: the files the listing holds with their bytes are recorded as adopted at
-   * once (one insert, no queued row to re-read and update); returns the others, to be queued. A file
+   * new files is queued: the files the listing holds with their bytes are recorded as adopted once
+   * the listing is over (one insert, no queued row to re-read and update); returns the others, to be queued. A file
    * is read as soon as the page holding its key is in, while the listing goes on (the walk goes on
    * too: several batches wait at once); one the whole listing lacks is returned. Never rejects: a
    * file that cannot be read or matched is simply queued.
