@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { FolderConfig } from '../config/index.js';
 import { forEachLimit } from '../lib/for-each-limit.js';
 import type { Observation, QueuedFile, StateStore, UploadResultRecord, VerifiedFile } from '../store/index.js';
-import { DirectoryCache, etagHex, listObjectPages, type ListedObject, type ObjectStorage } from '../uploader/index.js';
+import { DirectoryCache, etagHex, listObjectPages, MemoryBudget, type ListedObject, type ObjectStorage } from '../uploader/index.js';
 import { contentDigests } from './content-check.js';
 import type { Logger } from '../lib/logger.js';
 
@@ -32,6 +32,12 @@ export class Adoption {
    * adoptQueued() used it, with the bucket and prefix it lists.
    */
   private readonly listings = new Map<string, Listing>();
+  /**
+   * Invariant: at most READS_AT_ONCE files are read (or HEADed) at once by all the walk's batches
+   * together. They wait side by side and a page wakes many (walk order is not key order): 8 each
+   * would be hundreds of large files streamed at once, a 1 MiB buffer each, in a big tree.
+   */
+  private readonly reads = new MemoryBudget(READS_AT_ONCE);
 
   constructor(private readonly o: AdoptionOptions) {}
 
@@ -89,8 +95,8 @@ export class Adoption {
 
   /**
    * During the start-up walk of a folder being adopted (listFolder() was called), before a batch of
-   * new files is queued: the files the listing holds with their bytes are recorded as adopted at
-   * once (one insert, no queued row to re-read and update); returns the others, to be queued. A file
+   * new files is queued: the files the listing holds with their bytes are recorded as adopted once
+   * the listing is over (one insert, no queued row to re-read and update); returns the others, to be queued. A file
    * is read as soon as the page holding its key is in, while the listing goes on (the walk goes on
    * too: several batches wait at once); one the whole listing lacks is returned. Never rejects: a
    * file that cannot be read or matched is simply queued.
@@ -122,12 +128,17 @@ export class Adoption {
       // No directory is kept open while waiting for a page: a big tree has many batches waiting.
       const dirs = new DirectoryCache();
       await forEachLimit(arrived.splice(0), READS_AT_ONCE, async ([o, listed]) => {
+        await this.reads.acquire(1);
         const result = await this.match(o, folder, listed, dirs).catch(() => undefined);
+        this.reads.release(1);
         if (result) adopted.push({ relPath: o.relPath, result });
         else rest.push(o);
         undecided--;
       }).finally(() => dirs.close());
     }
+    // Recorded only once the listing is over: the next start adopts only for a folder the store knows
+    // none of, so a kill -9 during a long listing must leave no row (every file uploaded after it).
+    await listing.done;
     // One transaction for the batch: one per page and batch cost 0.1-0.2 s more CPU per 10,000 files.
     listing.adoptedInWalk += this.o.store.queue.insertAdopted(folder.name, adopted);
     return rest;

@@ -197,6 +197,66 @@ describe('adoption: files OSS already holds are recorded, not uploaded again', (
     expect(puts.map((e) => e.key)).toEqual(['main/f999.txt']);
   });
 
+  it('batches waiting side by side read at most 8 files at once between them, not 8 each (a big tree of large files)', async () => {
+    fx = await createSyncFixture([{ name: 'main' }]);
+    const client = fx.emu.client();
+    // Two walk batches of exactly 1,000 files (one directory each), each with 10 multipart objects
+    // (HEADed, held here) among 990 small ones: the listing's first page is a/, its second b/.
+    await forEachLimit(['a', 'b'], 2, async (dir) => {
+      mkdirSync(join(fx.folder('main'), dir));
+      await forEachLimit(
+        Array.from({ length: 1000 }, (_, i) => i),
+        16,
+        async (i) => {
+          const relPath = `${dir}/f${i}.bin`;
+          const body = i < 10 ? randomBytes(100 * 1024 + 1) : Buffer.from(`file ${relPath}`);
+          writeFileSync(join(fx.folder('main'), relPath), body);
+          if (i < 10) await client.multipartUpload(`main/${relPath}`, body, { partSize: 100 * 1024 });
+          else await client.put(`main/${relPath}`, body);
+        },
+      );
+    });
+    const anHourAgo = new Date(Date.now() - 3_600_000);
+    for (const dir of ['a', 'b'])
+      for (const name of readdirSync(join(fx.folder('main'), dir))) utimesSync(join(fx.folder('main'), dir, name), anHourAgo, anHourAgo);
+    fx.emu.emulator.requestLog.clear();
+    fx.emu.emulator.faults.add({ match: { operation: 'HeadObject' }, times: Infinity, action: { type: 'latency', ms: 600 } });
+    await fx.startDaemon('run');
+    await allVerified(fx, 'main', 2000);
+    const heads = fx.emu.emulator.requestLog.entries().filter((e) => e.operation === 'HeadObject');
+    expect(heads.length).toBe(20);
+    const mostAtOnce = Math.max(...heads.map((h) => heads.filter((o) => o.time <= h.time && h.time < o.time + o.durationMs).length));
+    expect(mostAtOnce).toBeLessThanOrEqual(8);
+    expect(fx.emu.emulator.requestLog.entries().filter((e) => e.operation === 'PutObject')).toEqual([]);
+  });
+
+  it('kill -9 while batches wait for the listing: nothing is recorded yet, so the next start adopts every file (no upload)', async () => {
+    fx = await createSyncFixture([{ name: 'main' }]);
+    const client = fx.emu.client();
+    // Three pages: a/ (1,000 keys), b/ (1,000), c/ (one): at least one walk batch is all of pages 1-2.
+    const relPaths = [...['a', 'b'].flatMap((dir) => Array.from({ length: 1000 }, (_, i) => `${dir}/f${i}.txt`)), 'c/last.txt'];
+    for (const dir of ['a', 'b', 'c']) mkdirSync(join(fx.folder('main'), dir));
+    await forEachLimit(relPaths, 16, async (relPath) => {
+      writeFileSync(join(fx.folder('main'), relPath), `file ${relPath}`);
+      await client.put(`main/${relPath}`, Buffer.from(`file ${relPath}`));
+    });
+    const anHourAgo = new Date(Date.now() - 3_600_000);
+    for (const relPath of relPaths) utimesSync(join(fx.folder('main'), relPath), anHourAgo, anHourAgo);
+    const { faults, requestLog } = fx.emu.emulator;
+    // Page 2 comes late (the batches of page 1 are read meanwhile), page 3 never while the daemon lives.
+    faults.add({ match: { operation: 'ListObjectsV2' }, nth: 2, times: 1, action: { type: 'latency', ms: 1500 } });
+    faults.add({ match: { operation: 'ListObjectsV2' }, nth: 3, times: 1, action: { type: 'latency', ms: 60_000 } });
+    const first = fx.spawnCli(['run', '--config', fx.configPath]);
+    await waitFor(() => faults.list().length === 0, { what: 'the last page of the listing held' });
+    first.child.kill('SIGKILL');
+    expect((await first.exited).signal).toBe('SIGKILL');
+    requestLog.clear();
+
+    await fx.startDaemon('run');
+    await allVerified(fx, 'main', relPaths.length);
+    expect(requestLog.entries().filter((e) => e.operation === 'PutObject')).toEqual([]);
+  });
+
   it('a folder with encryption or tags adopts nothing: an object already there without them is uploaded again', async () => {
     fx = await createSyncFixture([{ name: 'main', more: { server_side_encryption: 'AES256', tags: { host: 'a' } } }]);
     writeFileSync(join(fx.folder('main'), 'a.txt'), 'same bytes');
