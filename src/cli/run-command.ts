@@ -24,14 +24,20 @@ export async function runDaemonCommand(argv: string[]): Promise<number> {
   // The listeners stay for the life of the process and only their target changes: removing the
   // last listener of a signal closes its handle, and a signal already received but not yet
   // delivered would be lost (a SIGTERM at the end of start-up then never stopped the daemon).
+  // The stop itself waits, but what start-up waits for (an adoption listing of millions of keys) is
+  // cut short at once: a SIGTERM must not run past systemd's stop timeout into a SIGKILL.
   let early: string | undefined;
   let hupDuringStart = false;
+  const startStop = new AbortController();
   let onSignal = (signal: string): void => {
     if (signal === 'SIGHUP') hupDuringStart = true;
-    else early ??= signal;
+    else {
+      early ??= signal;
+      startStop.abort();
+    }
   };
   for (const signal of ['SIGHUP', 'SIGTERM', 'SIGINT'] as const) process.on(signal, () => onSignal(signal));
-  const daemon = await Daemon.start({ config, logger, version: packageVersion(), mode: 'run' });
+  const daemon = await Daemon.start({ config, logger, version: packageVersion(), mode: 'run', stopSignal: startStop.signal });
   // The status page, /metrics and alerts (http:, notify:); a listener that cannot start stops the daemon.
   const observer = await startObserver(daemon, config, logger).catch(async (err: unknown) => {
     await daemon.stop();

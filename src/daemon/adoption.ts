@@ -46,9 +46,10 @@ export class Adoption {
    * decided at once, before a walk records any); resolves true when there is something to adopt
    * from (then adoptQueued() must follow the walk). A second call joins the listing the first one
    * started: the daemon starts it first thing at boot, so it runs during the rest of the start-up.
-   * Never rejects: adoption only saves bytes.
+   * Never rejects: adoption only saves bytes. `stop` (the daemon stopping) cuts the listing short:
+   * a prefix of millions of keys must not hold a SIGTERM past systemd's stop timeout.
    */
-  listFolder(folder: FolderConfig): Promise<boolean> | undefined {
+  listFolder(folder: FolderConfig, stop?: AbortSignal): Promise<boolean> | undefined {
     // An object already at the key may lack the folder's encryption or tags (nothing in a listing
     // shows them): recorded as this folder's backup, it would stay unencrypted or untagged. Such
     // folders upload instead, as renames copy nothing for them.
@@ -63,17 +64,17 @@ export class Adoption {
     }
     if (listing?.bucket !== folder.bucket || listing.prefix !== folder.prefix) {
       listing = new Listing(folder.bucket, folder.prefix);
-      listing.done = this.list(folder, listing);
+      listing.done = this.list(folder, listing, stop);
       this.listings.set(folder.name, listing);
     }
     return listing.done;
   }
 
   /** Fills `listing` page by page; true when it listed something. */
-  private async list(folder: FolderConfig, listing: Listing): Promise<boolean> {
+  private async list(folder: FolderConfig, listing: Listing, stop: AbortSignal | undefined): Promise<boolean> {
     const started = Date.now();
     try {
-      for await (const page of listObjectPages(this.o.storage, folder.bucket, folder.prefix)) listing.add(page);
+      for await (const page of listObjectPages(this.o.storage, folder.bucket, folder.prefix, { signal: stop })) listing.add(page);
       if (listing.objects.size === 0) return false;
       this.o.logger.info('listed the folder prefix: files already there are adopted, not uploaded', {
         folder: folder.name,
@@ -82,6 +83,10 @@ export class Adoption {
       });
       return true;
     } catch (err) {
+      if (stop?.aborted) {
+        listing.stopped = true;
+        return false;
+      }
       // What was matched from the pages that came stays adopted: those objects do hold the files' bytes.
       this.o.logger.warn('cannot list the folder prefix; every file not adopted yet is uploaded', {
         folder: folder.name,
@@ -139,6 +144,9 @@ export class Adoption {
     // Recorded only once the listing is over: the next start adopts only for a folder the store knows
     // none of, so a kill -9 during a long listing must leave no row (every file uploaded after it).
     await listing.done;
+    // Stopped before the listing was over: no row at all (neither adopted nor queued), so that the
+    // next start, finding the store without a file of the folder, lists and adopts again.
+    if (listing.stopped) return [];
     // One transaction for the batch: one per page and batch cost 0.1-0.2 s more CPU per 10,000 files.
     listing.adoptedInWalk += this.o.store.queue.insertAdopted(folder.name, adopted);
     return rest;
@@ -211,6 +219,8 @@ class Listing {
   readonly objects = new Map<string, ListedObject>();
   /** The listing is over (done, or failed): `objects` is all there will be. */
   ended = false;
+  /** Cut short because the daemon is stopping. */
+  stopped = false;
   /** Resolves once the listing ended, true when it listed something. */
   done!: Promise<boolean>;
   adoptedInWalk = 0;

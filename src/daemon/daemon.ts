@@ -214,7 +214,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     this.operatorPauses = this.store.operatorPauses.folders(); // before the scheduler's first claim
     // Adoption's listings go out first, before the requests below: they run during the rest of the start-up and the
     // walks, and a folder's adoption waits for its own (a folder whose root is missing keeps its listing unused).
-    for (const folder of this.config.folders) void this.stack.adoption.listFolder(folder);
+    for (const folder of this.config.folders) void this.stack.adoption.listFolder(folder, this.stopRequested.signal);
     // Not awaited: a request per bucket must not hold up the start (it is only logged and shown).
     void detectVersioning(
       this.stack.storage,
@@ -358,7 +358,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       },
       onDeletesHeld: (name, held, limit) => this.emit('deletesHeld', name, held, limit),
       adoption: {
-        list: (f) => this.stack.adoption.listFolder(f),
+        list: (f) => this.stack.adoption.listFolder(f, this.stopRequested.signal),
         walked: (f, o) => this.stack.adoption.adoptWalked(f, o),
         adopt: (f) => this.stack.adoption.adoptQueued(f),
       },

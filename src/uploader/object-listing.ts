@@ -13,7 +13,7 @@ export async function* listObjectPages(
 ): AsyncGenerator<ListedObject[], void, undefined> {
   let token: string | undefined;
   do {
-    const page = await storage.listObjectsPage(bucket, prefix, token, options);
+    const page = await untilAborted(storage.listObjectsPage(bucket, prefix, token, options), options?.signal);
     yield page.objects;
     token = page.next;
   } while (token !== undefined);
@@ -24,4 +24,19 @@ export async function listObjects(storage: ObjectStorage, bucket: string, prefix
   const objects: ListedObject[] = [];
   for await (const page of listObjectPages(storage, bucket, prefix, options)) for (const o of page) objects.push(o);
   return objects;
+}
+
+/**
+ * The page, or the signal's reason as soon as it fires: ali-oss cannot cancel a request without a
+ * body, and a listing held by the server (a huge prefix, a slow link) must not hold a stop. Leaving
+ * a read unread changes nothing on OSS; its late answer is dropped.
+ */
+function untilAborted<T>(request: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return request;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    request.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }

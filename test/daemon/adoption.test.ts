@@ -257,6 +257,25 @@ describe('adoption: files OSS already holds are recorded, not uploaded again', (
     expect(requestLog.entries().filter((e) => e.operation === 'PutObject')).toEqual([]);
   });
 
+  it('SIGTERM while the start-up listing is held: the listing is cut short and the daemon stops, without uploading', async () => {
+    fx = await filesAlreadyOnOss(3);
+    const { faults, requestLog } = fx.emu.emulator;
+    // The listing would take ten minutes: past any systemd stop timeout.
+    faults.add({ match: { operation: 'ListObjectsV2' }, times: 1, action: { type: 'latency', ms: 600_000 } });
+    const run = fx.spawnCli(['run', '--config', fx.configPath]);
+    await waitFor(() => faults.list().length === 0, { what: 'the listing held' });
+    run.child.kill('SIGTERM');
+    let exit: { code: number | null } | undefined;
+    void run.exited.then((e) => (exit = e));
+    await waitFor(() => exit !== undefined, { what: 'the daemon to stop while its listing is held', timeoutMs: 30_000 });
+    expect(exit!.code).toBe(0);
+    expect(requestLog.entries().filter((e) => e.operation === 'PutObject')).toEqual([]);
+    // Nothing recorded: the next start lists again and adopts every file.
+    await fx.startDaemon('run');
+    await allVerified(fx, 'main', 3);
+    expect(requestLog.entries().filter((e) => e.operation === 'PutObject')).toEqual([]);
+  });
+
   it('a folder with encryption or tags adopts nothing: an object already there without them is uploaded again', async () => {
     fx = await createSyncFixture([{ name: 'main', more: { server_side_encryption: 'AES256', tags: { host: 'a' } } }]);
     writeFileSync(join(fx.folder('main'), 'a.txt'), 'same bytes');
