@@ -1,0 +1,61 @@
+/**
+ * One 1 GiB restore contender in a process of its own, as a real restore runs: its heap holds only
+ * what it loads (the bench's own set-up, 100,000 files and their rows, grew the heap both contenders
+ * shared, and V8's mark-compacts cost each of them differently: bench/NOTES.md). Prints one JSON
+ * line, the wall time and the CPU of this process around the restore alone (after its modules, its
+ * client and, for oss-sync, its state database are ready, as a daemon or a script has them).
+ *
+ *   OSS_SECRET=... node dist/bench/restore-child.js <oss-sync|ali-get|bare> ENDPOINT BUCKET ACCESS_KEY_ID KEY TO_DIR PART_SIZE PARALLEL
+ */
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import OSS from 'ali-oss';
+
+const [role, endpoint, bucket, accessKeyId, key, toDir, partSize, parallel] = process.argv.slice(2);
+const accessKeySecret = process.env.OSS_SECRET!;
+let restore: () => Promise<unknown>;
+if (role === 'oss-sync') {
+  // What `oss-sync restore` loads: the config reader too (it reads the config file first).
+  await import('../src/config/index.js');
+  const { runRestore } = await import('../src/daemon/restore/restore-run.js');
+  const { StateStore } = await import('../src/store/index.js');
+  const { createOssStorage, withRetries, defaultRetryPolicy, Pacer } = await import('../src/uploader/index.js');
+  const store = StateStore.open(join(toDir!, '.state.db'));
+  const storage = withRetries(
+    createOssStorage({ endpoint: endpoint!, accessKeyId: accessKeyId!, accessKeySecret }),
+    new Pacer(),
+    defaultRetryPolicy(),
+  );
+  restore = async () => {
+    const summary = await runRestore({
+      storage,
+      progress: store.restores,
+      bucket: bucket!,
+      prefix: key!.slice(0, key!.lastIndexOf('/') + 1),
+      toDir: join(toDir!, 'out'),
+      patterns: [],
+      overwrite: false,
+      dryRun: false,
+      filesInParallel: Number(parallel),
+      download: { partSize: Number(partSize), rangedThreshold: Number(partSize), partsInParallel: Number(parallel), attempts: 3 },
+    });
+    if (summary.entries.some((e) => e.action !== 'restored')) throw new Error(`restore: ${JSON.stringify(summary.entries)}`);
+  };
+} else {
+  const client = new OSS({ endpoint, bucket, accessKeyId: accessKeyId!, accessKeySecret } as OSS.Options);
+  const target = join(toDir!, 'big.bin');
+  restore =
+    role === 'ali-get'
+      ? () => client.get(key!, target, { timeout: 3_600_000 })
+      : async () => {
+          const { stream } = await client.getStream(key!, { timeout: 3_600_000 });
+          await pipeline(stream, createWriteStream(target));
+        };
+}
+const cpu = process.cpuUsage();
+const started = performance.now();
+await restore();
+const ms = performance.now() - started;
+const used = process.cpuUsage(cpu);
+process.stdout.write(`${JSON.stringify({ ms, cpuSeconds: (used.user + used.system) / 1e6 })}\n`);
