@@ -58,4 +58,4 @@ const started = performance.now();
 await restore();
 const ms = performance.now() - started;
 const used = process.cpuUsage(cpu);
-process.stdout.write(`${JSON.stringify({ ms, cpuSeconds: (used.user + used.system) / 1e6 })}\n`);
+process.stdout.write(`${JSON.stringify({ ms, cpuSeconds: (used.user + used.system) / 1e6, systemSeconds: used.system / 1e6 })}\n`);
