@@ -16,8 +16,9 @@ const [role, endpoint, bucket, accessKeyId, key, toDir, partSize, parallel] = pr
 const accessKeySecret = process.env.OSS_SECRET!;
 let restore: () => Promise<unknown>;
 if (role === 'oss-sync') {
-  // What `oss-sync restore` loads: the config reader too (it reads the config file first).
+  // What `oss-sync restore` loads and sets: the config reader too (it reads the config file first).
   await import('../src/config/index.js');
+  (await import('../src/cli/restore-command.js')).preferGcThroughput();
   const { runRestore } = await import('../src/daemon/restore/restore-run.js');
   const { StateStore } = await import('../src/store/index.js');
   const { createOssStorage, withRetries, defaultRetryPolicy, Pacer } = await import('../src/uploader/index.js');
