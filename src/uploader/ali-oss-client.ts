@@ -108,14 +108,9 @@ export interface AliOssClient {
     options: Options,
   ): Promise<unknown>;
   getStream(name: string, options: Options): Promise<{ stream: Readable; res: AliOssResponse }>;
-  listV2(
-    query: Query,
-    options: Options,
-  ): Promise<{
-    objects: Array<{ name: string; size: number; etag: string; storageClass?: string; lastModified: string }> | undefined;
-    isTruncated: boolean;
-    nextContinuationToken: string | null;
-  }>;
+  /** ali-oss's own request builder and sender (private API), for answers read without its XML parse. */
+  _objectRequestParams(method: string, name: string, options: Options): Record<string, unknown>;
+  request(params: Record<string, unknown>): Promise<{ data: Buffer; res: AliOssResponse }>;
   getBucketVersioning(bucket: string, options: Options): Promise<{ versionStatus?: string }>;
   /** ListObjectVersions; query keys camelCase (keyMarker, versionIdMarker, maxKeys), as the SDK wants them. */
   getBucketVersions(

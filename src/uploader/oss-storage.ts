@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import { clientAgents, headerValue, newAliOssClient } from './ali-oss-client.js';
 import type { AliOssClient, AliOssResponse, ClientAgents, OssConnectionOptions, RawPart } from './ali-oss-client.js';
 import { toStorageError } from './ali-oss-error.js';
+import { parseListObjectsV2 } from './list-objects-xml.js';
 import { staticCredentials, TOKEN_REFUSED } from './credentials-provider.js';
 import type { CredentialsProvider, OssCredentials } from './credentials-provider.js';
 import { StorageError } from './errors.js';
@@ -318,17 +319,15 @@ class OssStorage implements ObjectStorage {
     continuationToken: string | undefined,
     options: RequestOptions = {},
   ): Promise<ListedObjectsPage> {
-    const query: Record<string, string | number> = { 'max-keys': 1000 };
+    // As ali-oss's listV2 sends it (the token is a signed subresource), its answer read by our parser.
+    const query: Record<string, string | number> = { 'list-type': 2, 'max-keys': 1000 };
     if (prefix) query.prefix = prefix;
-    if (continuationToken !== undefined) query['continuation-token'] = continuationToken;
-    const page = await this.call('ListObjectsV2', { bucket, key: prefix }, (client) => client.listV2(query, sdkOptions(options)));
-    const objects = (page.objects ?? []).map((o) => ({
-      key: o.name,
-      size: Number(o.size),
-      etag: o.etag,
-      storageClass: o.storageClass,
-      lastModified: o.lastModified,
-    }));
+    const subres = continuationToken !== undefined ? { 'continuation-token': continuationToken } : undefined;
+    const answer = await this.call('ListObjectsV2', { bucket, key: prefix }, (client) =>
+      client.request({ ...client._objectRequestParams('GET', '', { ...sdkOptions(options), subres }), query, successStatuses: [200] }),
+    );
+    const page = parseListObjectsV2(answer.data.toString('utf8'));
+    const objects = page.objects;
     // A server answering the token it was given would make the walk loop for ever: that page is the last.
     const next = page.isTruncated ? page.nextContinuationToken : undefined;
     return next && next !== continuationToken ? { objects, next } : { objects };
