@@ -339,8 +339,9 @@ async function idle(): Promise<string> {
       `${fixed(r.rssMB, 0)} MB`,
       `${fixed(r.peakMB, 0)} MB`,
       seconds(r.readyMs),
-      `< 1 %, <= ${RSS_LIMIT_MB} MB`,
-      verdict(pass),
+      // The target is the default's: above the threshold `auto` never runs chokidar, whose row is the reason.
+      watcher === 'native' ? `< 1 %, <= ${RSS_LIMIT_MB} MB` : 'n/a (not used at this size)',
+      watcher === 'native' ? verdict(pass) : 'for comparison',
     ]);
   }
   return [
