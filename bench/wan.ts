@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import OSS from 'ali-oss';
+import type { FaultRule } from '../src/emulator/index.js';
 import { DEFAULTS } from '../src/config/index.js';
 import { BenchChild, killAllChildren } from './child-process.js';
 import {
@@ -99,18 +100,29 @@ async function main(): Promise<void> {
   const largeFile = join(largeRoot, 'payload.bin');
   writeRandomFile(largeFile, sizeMiB * MiB);
 
-  process.stderr.write('[wan] loopback runs...\n');
-  const smallLoopback = await ours('small-loopback', smallRoot);
-  const largeLoopback = await ours('large-loopback', largeRoot);
-
-  await emu.addFaults([
+  // The small-file ratio is of two runs of the same client, with and without the faults: they
+  // alternate, three of each, so that the machine's load drifting between them is not the ratio.
+  const wanFaults: FaultRule[] = [
     { times: Infinity, action: { type: 'latency', ms: latencyMs } },
     { times: Infinity, action: { type: 'throttle', bytesPerSecond: throttle } },
-  ]);
+  ];
+  const smallRuns: Record<'loopback' | 'wan', Run[]> = { loopback: [], wan: [] };
+  for (let i = 0; i < 3; i++) {
+    for (const mode of i % 2 === 0 ? (['loopback', 'wan'] as const) : (['wan', 'loopback'] as const)) {
+      process.stderr.write(`[wan] small files, ${mode}, run ${i + 1}/3...\n`);
+      if (mode === 'wan') await emu.addFaults(wanFaults);
+      smallRuns[mode].push(await ours(`small-${mode}-${i}`, smallRoot));
+      if (mode === 'wan') await emu.clearFaults();
+    }
+  }
+  const medianRun = (runs: Run[]): Run => [...runs].sort((a, b) => a.ms - b.ms)[1]!;
+  const smallLoopback = medianRun(smallRuns.loopback);
+  const smallWan = medianRun(smallRuns.wan);
+  const largeLoopback = await ours('large-loopback', largeRoot);
+
+  await emu.addFaults(wanFaults);
   process.stderr.write('[wan] small files: put loop...\n');
   const putLoopMs = await putLoop(smallRoot);
-  process.stderr.write('[wan] small files: oss-sync...\n');
-  const smallWan = await ours('small-wan', smallRoot);
   process.stderr.write('[wan] large file: ali-oss multipartUpload...\n');
   const aliMs = await aliOssMultipart(largeFile);
   process.stderr.write('[wan] large file: oss-sync...\n');
@@ -164,7 +176,7 @@ async function main(): Promise<void> {
       `Every request answered ${latencyMs} ms late and its body read at most ${throttle / MiB} MiB/s (emulator latency and throttle faults on every ` +
         `request: one request at a time per HTTP/1.1 connection, so a per-connection cap), emulator objects in ${onTmpfs ? 'tmpfs' : 'the work directory'}. ` +
         `oss-sync is \`oss-sync once\` with every concurrency setting at its default (small_files ${smallInFlight}, parts_per_file ${partsPerFile}, ` +
-        `memory ${memoryBytes / MiB} MiB), time from process start to exit; one run each. Run alone: \`npm run build && node dist/bench/run.js --only wan\`.`,
+        `memory ${memoryBytes / MiB} MiB), time from process start to exit; small files: the median of three runs with the faults and three without, alternating; the rest one run each. Run alone: \`npm run build && node dist/bench/run.js --only wan\`.`,
       '',
       table(['workload', 'oss-sync', 'against', 'ratio', 'target'], rows),
       '',
