@@ -16,12 +16,17 @@ export interface ListObjectsV2Result {
  */
 export function parseListObjectsV2(xml: string): ListObjectsV2Result {
   if (!xml.includes('<ListBucketResult')) throw new ListingParseError('the answer is not a ListBucketResult');
+  // A body cut short between two objects would read as a page of fewer objects.
+  if (!xml.trimEnd().endsWith('</ListBucketResult>')) throw new ListingParseError('the answer ends before </ListBucketResult>');
   const objects: ListedObject[] = [];
   let at = xml.indexOf('<Contents>');
   const firstContents = at;
   while (at !== -1) {
     const end = xml.indexOf('</Contents>', at);
-    if (end === -1) throw new ListingParseError('a <Contents> element is not closed');
+    const next = xml.indexOf('<Contents>', at + 10);
+    // Invariant: each <Contents> closes before the next opens, and (below) every </Contents> closes one
+    // of them, so a tag damaged on the way cannot hide an object inside another's element or between two.
+    if (end === -1 || (next !== -1 && next < end)) throw new ListingParseError('a <Contents> element is not closed');
     const block = xml.slice(at + 10, end);
     const key = textOf(block, 'Key');
     const sizeText = textOf(block, 'Size');
@@ -31,15 +36,25 @@ export function parseListObjectsV2(xml: string): ListObjectsV2Result {
       throw new ListingParseError(`an object without a readable Key, Size and ETag: ${block.slice(0, 200)}`);
     }
     objects.push({ key, size, etag, storageClass: textOf(block, 'StorageClass'), lastModified: textOf(block, 'LastModified') ?? '' });
-    at = xml.indexOf('<Contents>', end);
+    at = next;
   }
+  if (countOf(xml, '</Contents>') !== objects.length) throw new ListingParseError('a </Contents> without its <Contents>');
   // The header's fields come before the first object (or are all there is): read them only there, so
   // no object's text is ever searched for them.
   const header = firstContents === -1 ? xml : xml.slice(0, firstContents);
   const trailer = firstContents === -1 ? '' : xml.slice(xml.lastIndexOf('</Contents>'));
   const truncated = textOf(header, 'IsTruncated') ?? textOf(trailer, 'IsTruncated');
+  // Anything but the two values (a missing or damaged IsTruncated) would end the listing early as 'false'.
+  if (truncated !== 'true' && truncated !== 'false') throw new ListingParseError(`IsTruncated is ${truncated ?? 'missing'}`);
   const next = textOf(header, 'NextContinuationToken') ?? textOf(trailer, 'NextContinuationToken');
+  if (truncated === 'true' && !next) throw new ListingParseError('IsTruncated is true without a NextContinuationToken to go on with');
   return { objects, isTruncated: truncated === 'true', nextContinuationToken: next || undefined };
+}
+
+function countOf(text: string, part: string): number {
+  let count = 0;
+  for (let at = text.indexOf(part); at !== -1; at = text.indexOf(part, at + part.length)) count++;
+  return count;
 }
 
 /** The text of the first <tag>…</tag> in `xml`, unescaped; undefined when there is none. */

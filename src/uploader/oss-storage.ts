@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { clientAgents, headerValue, newAliOssClient } from './ali-oss-client.js';
 import type { AliOssClient, AliOssResponse, ClientAgents, OssConnectionOptions, RawPart } from './ali-oss-client.js';
 import { toStorageError } from './ali-oss-error.js';
-import { parseListObjectsV2 } from './list-objects-xml.js';
+import { ListingParseError, parseListObjectsV2 } from './list-objects-xml.js';
 import { staticCredentials, TOKEN_REFUSED } from './credentials-provider.js';
 import type { CredentialsProvider, OssCredentials } from './credentials-provider.js';
 import { StorageError } from './errors.js';
@@ -323,14 +323,23 @@ class OssStorage implements ObjectStorage {
     const query: Record<string, string | number> = { 'list-type': 2, 'max-keys': 1000 };
     if (prefix) query.prefix = prefix;
     const subres = continuationToken !== undefined ? { 'continuation-token': continuationToken } : undefined;
-    const answer = await this.call('ListObjectsV2', { bucket, key: prefix }, (client) =>
-      client.request({ ...client._objectRequestParams('GET', '', { ...sdkOptions(options), subres }), query, successStatuses: [200] }),
-    );
-    const page = parseListObjectsV2(answer.data.toString('utf8'));
-    const objects = page.objects;
-    // A server answering the token it was given would make the walk loop for ever: that page is the last.
-    const next = page.isTruncated ? page.nextContinuationToken : undefined;
-    return next && next !== continuationToken ? { objects, next } : { objects };
+    // Read inside call(): an answer that cannot be read fails as a StorageError naming the bucket and
+    // prefix, its details kept free of secrets, and is retried as damaged on the way.
+    const page = await this.call('ListObjectsV2', { bucket, key: prefix }, async (client) => {
+      const answer = await client.request({
+        ...client._objectRequestParams('GET', '', { ...sdkOptions(options), subres }),
+        query,
+        successStatuses: [200],
+      });
+      const parsed = parseListObjectsV2(answer.data.toString('utf8'));
+      // Following it would loop for ever; stopping there would drop the rest of the listing.
+      if (parsed.isTruncated && parsed.nextContinuationToken === continuationToken)
+        throw new ListingParseError('NextContinuationToken is the token this page was asked with');
+      return parsed;
+    });
+    return page.nextContinuationToken !== undefined && page.isTruncated
+      ? { objects: page.objects, next: page.nextContinuationToken }
+      : { objects: page.objects };
   }
 
   async getVersioning(bucket: string, options: RequestOptions = {}): Promise<BucketVersioning | undefined> {

@@ -1,7 +1,7 @@
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** A proxy on the way to OSS that changes headers: what some proxies do to requests or answers. */
+/** A proxy on the way to OSS that changes headers (or an answer's body): what some proxies do to requests or answers. */
 export interface HeaderProxy {
   endpoint: string;
   close(): Promise<void>;
@@ -10,11 +10,16 @@ export interface HeaderProxy {
 /**
  * Forwards every request to `target`, its headers and the answer's passed through the given edits
  * (V1 signs neither Range nor Content-Length: the signature still holds). An answer without
- * Content-Length is sent chunked.
+ * Content-Length is sent chunked. `edit.body` gets each answer's whole body (and the request's path)
+ * and sends what it returns, with its Content-Length: an answer damaged or cut short on the way.
  */
 export async function startHeaderProxy(
   target: string,
-  edit: { request?: (h: IncomingHttpHeaders) => void; response?: (h: IncomingHttpHeaders, method: string) => void },
+  edit: {
+    request?: (h: IncomingHttpHeaders) => void;
+    response?: (h: IncomingHttpHeaders, method: string) => void;
+    body?: (body: string, path: string) => string;
+  },
 ): Promise<HeaderProxy> {
   const { hostname, port } = new URL(target);
   const server: Server = createServer((req, res) => {
@@ -23,8 +28,20 @@ export async function startHeaderProxy(
     const upstream = request({ host: hostname, port, method: req.method, path: req.url, headers }, (answer) => {
       const answerHeaders = { ...answer.headers };
       edit.response?.(answerHeaders, req.method ?? '');
-      res.writeHead(answer.statusCode ?? 502, answerHeaders);
-      answer.pipe(res);
+      const editBody = edit.body;
+      if (!editBody) {
+        res.writeHead(answer.statusCode ?? 502, answerHeaders);
+        answer.pipe(res);
+        return;
+      }
+      const chunks: Buffer[] = [];
+      answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+      answer.once('end', () => {
+        const body = Buffer.from(editBody(Buffer.concat(chunks).toString('utf8'), req.url ?? ''));
+        delete answerHeaders['transfer-encoding'];
+        res.writeHead(answer.statusCode ?? 502, { ...answerHeaders, 'content-length': String(body.length) });
+        res.end(body);
+      });
     });
     upstream.once('error', () => res.destroy());
     req.pipe(upstream);
