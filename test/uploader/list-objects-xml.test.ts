@@ -164,6 +164,29 @@ describe('parseListObjectsV2', () => {
     ]);
   });
 
+  it('reads an answer laid out as OSS documents it: namespace, indentation, echoed tokens, owners, restore info', () => {
+    const contents = (key: string, type: string, more: string) =>
+      `  <Contents>\n    <Key>${key}</Key>\n    <LastModified>2026-12-05T00:00:00.000Z</LastModified>\n    <ETag>"5B3C1A2E05E1B002CC607C****"</ETag>\n    <Type>${type}</Type>\n    <Size>344606</Size>\n    <StorageClass>ColdArchive</StorageClass>\n    <Owner>\n      <ID>0022012****</ID>\n      <DisplayName>user-example</DisplayName>\n    </Owner>\n${more}  </Contents>\n`;
+    const xml =
+      '<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="http://doc.oss-cn-hangzhou.aliyuncs.com">\n' +
+      '  <Name>examplebucket</Name>\n  <Prefix>p/&lt;Key&gt;</Prefix>\n  <StartAfter>p/&lt;IsTruncated&gt;</StartAfter>\n' +
+      '  <ContinuationToken>CgJiYw--</ContinuationToken>\n  <MaxKeys>1000</MaxKeys>\n  <IsTruncated>true</IsTruncated>\n' +
+      '  <NextContinuationToken>CgJiZQ--</NextContinuationToken>\n' +
+      contents(
+        'p/a',
+        'Multipart',
+        '    <RestoreInfo>ongoing-request="false", expiry-date="Sat, 05 Dec 2026 00:00:00 GMT"</RestoreInfo>\n',
+      ) +
+      contents('p/b', 'Appendable', '    <TransitionTime>2026-12-05T00:00:00.000Z</TransitionTime>\n') +
+      '  <KeyCount>2</KeyCount>\n</ListBucketResult>\n';
+    const parsed = parseListObjectsV2(xml);
+    expect(parsed.objects.map((o) => [o.key, o.size, o.etag, o.storageClass])).toEqual([
+      ['p/a', 344606, '"5B3C1A2E05E1B002CC607C****"', 'ColdArchive'],
+      ['p/b', 344606, '"5B3C1A2E05E1B002CC607C****"', 'ColdArchive'],
+    ]);
+    expect(parsed).toMatchObject({ isTruncated: true, nextContinuationToken: 'CgJiZQ--' });
+  });
+
   it('finds the continuation token before or after the objects', () => {
     const before = '<IsTruncated>true</IsTruncated><NextContinuationToken>tok&amp;1</NextContinuationToken>';
     expect(parseListObjectsV2(page(object('p/a'), before))).toMatchObject({ isTruncated: true, nextContinuationToken: 'tok&1' });
