@@ -10,11 +10,7 @@
  */
 import { createReadStream, statSync } from 'node:fs';
 import OSS from 'ali-oss';
-import { startEmulator } from '../src/emulator/index.js';
-import { FileUploader, Pacer, createOssStorage, defaultRetryPolicy, withRetries } from '../src/uploader/index.js';
-import { storeJournal } from '../src/daemon/store-journal.js';
-import { StateStore } from '../src/store/index.js';
-import type { FileRow } from '../src/store/index.js';
+import type { StateStore, FileRow } from '../src/store/index.js';
 
 const BENCH_ACCESS_KEY_ID = 'bench-id';
 const BENCH_ACCESS_KEY_SECRET = 'bench-secret';
@@ -27,6 +23,7 @@ export interface ContenderResult {
 }
 
 async function runEmulator([dataDir, bucket]: string[]): Promise<void> {
+  const { startEmulator } = await import('../src/emulator/index.js');
   const emulator = await startEmulator({
     dataDir: dataDir!,
     buckets: [bucket!],
@@ -42,11 +39,16 @@ async function runContender(role: string, [endpoint, bucket, key, file, partSize
   const size = statSync(file!).size;
   const connection = { endpoint: endpoint!, accessKeyId: BENCH_ACCESS_KEY_ID, accessKeySecret: BENCH_ACCESS_KEY_SECRET };
   const client = new OSS({ ...connection, bucket, timeout: 600_000 } as OSS.Options);
+  // Each contender's process loads what it runs, no more: how often V8 collects a process depends on
+  // its heap, and the SDK's contenders with oss-sync's modules loaded paid ~40 mark-compacts a GiB
+  // they never pay alone (bench/NOTES.md). oss-sync loads what `oss-sync run` has loaded.
+  const ours = role === 'oss-sync' ? await loadOssSync() : undefined;
   // Like ali-oss's client, the daemon's state database is open before the clock starts: the daemon
   // opens it once at start-up and claims files in batches, so neither is part of uploading a file.
-  const claimed = role === 'oss-sync' ? claimFile(stateDb!, { localPath: file!, bucket: bucket!, key: key! }) : undefined;
+  const claimed = ours ? claimFile(ours.StateStore, stateDb!, { localPath: file!, bucket: bucket!, key: key! }) : undefined;
   const started = process.hrtime.bigint();
-  if (claimed) {
+  if (ours && claimed) {
+    const { FileUploader, withRetries, createOssStorage, Pacer, defaultRetryPolicy, storeJournal } = ours;
     const uploader = new FileUploader(withRetries(createOssStorage(connection), new Pacer(), defaultRetryPolicy()), {
       partSize,
       multipartThreshold: partSize,
@@ -74,12 +76,25 @@ async function runContender(role: string, [endpoint, bucket, key, file, partSize
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
+async function loadOssSync() {
+  await import('../src/cli/run-command.js');
+  return {
+    ...(await import('../src/uploader/index.js')),
+    ...(await import('../src/daemon/store-journal.js')),
+    StateStore: (await import('../src/store/index.js')).StateStore,
+  };
+}
+
 /**
  * The file as the daemon would handle it: observed into the queue and claimed, to be uploaded with the
  * store as its journal. Claimed again on the same database after a kill -9, it resumes the recorded upload.
  */
-function claimFile(stateDb: string, file: { localPath: string; bucket: string; key: string }): { store: StateStore; row: FileRow } {
-  const store = StateStore.open(stateDb);
+function claimFile(
+  stores: typeof StateStore,
+  stateDb: string,
+  file: { localPath: string; bucket: string; key: string },
+): { store: StateStore; row: FileRow } {
+  const store = stores.open(stateDb);
   try {
     store.queue.resetInterrupted();
     const st = statSync(file.localPath, { bigint: true });
