@@ -1,18 +1,22 @@
 /**
- * One 1 GiB restore contender in a process of its own, as a real restore runs: its heap holds only
+ * One restore contender in a process of its own, as a real restore runs: its heap holds only
  * what it loads (the bench's own set-up, 100,000 files and their rows, grew the heap both contenders
  * shared, and V8's mark-compacts cost each of them differently: bench/NOTES.md). Prints one JSON
  * line, the wall time and the CPU of this process around the restore alone (after its modules, its
  * client and, for oss-sync, its state database are ready, as a daemon or a script has them).
  *
- *   OSS_SECRET=... node dist/bench/restore-child.js <oss-sync|ali-get|bare> ENDPOINT BUCKET ACCESS_KEY_ID KEY TO_DIR PART_SIZE PARALLEL
+ *   OSS_SECRET=... node dist/bench/restore-child.js <oss-sync|ali-get|bare|ali-loop> ENDPOINT BUCKET ACCESS_KEY_ID KEY TO_DIR PART_SIZE PARALLEL [FILES]
+ *
+ * oss-sync restores KEY's prefix (all of it: for 'small/', every small object, listed as a restore
+ * lists); ali-loop gets FILES objects named KEYf0.dat.. (the names bench/restore.ts put; it lists
+ * nothing), PARALLEL at once, each to a file; ali-get and bare fetch the one object KEY.
  */
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import OSS from 'ali-oss';
 
-const [role, endpoint, bucket, accessKeyId, key, toDir, partSize, parallel] = process.argv.slice(2);
+const [role, endpoint, bucket, accessKeyId, key, toDir, partSize, parallel, files] = process.argv.slice(2);
 const accessKeySecret = process.env.OSS_SECRET!;
 let restore: () => Promise<unknown>;
 if (role === 'oss-sync') {
@@ -49,10 +53,22 @@ if (role === 'oss-sync') {
   restore =
     role === 'ali-get'
       ? () => client.get(key!, target, { timeout: 3_600_000 })
-      : async () => {
-          const { stream } = await client.getStream(key!, { timeout: 3_600_000 });
-          await pipeline(stream, createWriteStream(target));
-        };
+      : role === 'ali-loop'
+        ? async () => {
+            let i = 0;
+            await Promise.all(
+              Array.from({ length: Number(parallel) }, async () => {
+                while (i < Number(files)) {
+                  const n = i++;
+                  await client.get(`${key!}f${n}.dat`, join(toDir!, `f${n}.dat`));
+                }
+              }),
+            );
+          }
+        : async () => {
+            const { stream } = await client.getStream(key!, { timeout: 3_600_000 });
+            await pipeline(stream, createWriteStream(target));
+          };
 }
 const cpu = process.cpuUsage();
 const started = performance.now();

@@ -4,8 +4,8 @@
  *   get() to a file vs. one bare streaming GET piped to a file (no check: the ceiling);
  * - many small objects: `oss-sync restore` vs. an ali-oss get() loop at the same concurrency;
  * - cheap verify of a folder of 100,000 files vs. one ListObjectsV2 pass over its prefix.
- * Contenders run one at a time, alternating order between runs; the large object's each in a process
- * of its own (bench/restore-child.ts), as a real restore runs; prints a markdown section.
+ * Contenders run one at a time, alternating order between runs; the restores each in a process of
+ * their own (bench/restore-child.ts), as a real restore runs; prints a markdown section.
  *
  *   npm run build && node dist/bench/restore.js [--size-mib 1024] [--files 10000] [--verify-files 100000] [--runs 3] [--quick] [--small-only | --big-only]
  */
@@ -17,7 +17,6 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import OSS from 'ali-oss';
 import type { FolderConfig } from '../src/config/index.js';
-import { runRestore } from '../src/daemon/restore/restore-run.js';
 import { verifyFolder } from '../src/daemon/verify/verify-folder.js';
 import { StateStore } from '../src/store/index.js';
 import { createOssStorage, listObjects, withRetries, defaultRetryPolicy, Pacer } from '../src/uploader/index.js';
@@ -185,47 +184,20 @@ try {
     if (!manyFiles) restored.push(d);
     return d;
   };
-  const ossSyncRestore = (prefix: string) => async () => {
-    const to = fresh('oss-sync', prefix === 'small/');
-    const summary = await runRestore({
-      storage,
-      progress: store.restores,
-      bucket: BUCKET,
-      prefix,
-      toDir: to,
-      patterns: [],
-      overwrite: false,
-      dryRun: false,
-      filesInParallel: PARALLEL,
-      download: { partSize: PART, rangedThreshold: PART, partsInParallel: PARALLEL, attempts: 3 },
-    });
-    if (summary.entries.some((e) => e.action !== 'restored'))
-      throw new Error(`restore: ${JSON.stringify(summary.entries.find((e) => e.action !== 'restored'))}`);
-  };
-  // The large object's contenders each restore in a process of their own, as a real restore does.
-  const inChild = (role: 'oss-sync' | 'ali-get' | 'bare') => async (): Promise<ChildTiming> => {
-    const to = fresh(role);
+  // Every contender restores in a process of its own, as a real restore does: the large object
+  // (KEY big/big.bin) or the small ones (KEY small/: oss-sync lists that prefix, the loop is given
+  // the names), their trees kept until the end (see `restored`).
+  const inChild = (role: 'oss-sync' | 'ali-get' | 'bare' | 'ali-loop', key: string) => async (): Promise<ChildTiming> => {
+    const to = fresh(role, key === 'small/');
     const child = new BenchChild(
-      `restore (${role})`,
-      [CHILD, role, endpoint, BUCKET, KEY_ID, 'big/big.bin', to, String(PART), String(PARALLEL)],
+      `restore (${role} ${key})`,
+      [CHILD, role, endpoint, BUCKET, KEY_ID, key, to, String(PART), String(PARALLEL), String(fileCount)],
       {
         env: { ...process.env, OSS_SECRET: SECRET },
       },
     );
     await child.expectSuccess(60 * 60_000);
     return JSON.parse(child.stdoutTail.at(-1)!) as ChildTiming;
-  };
-  const aliLoop = async () => {
-    const to = fresh('ali-loop', true);
-    let i = 0;
-    await Promise.all(
-      Array.from({ length: PARALLEL }, async () => {
-        while (i < fileCount) {
-          const n = i++;
-          await client.get(`small/f${n}.dat`, join(to, `f${n}.dat`));
-        }
-      }),
-    );
   };
   const verifyCheap = () =>
     verifyFolder(folder, {
@@ -265,13 +237,13 @@ try {
     const big: Array<[string, () => Promise<unknown>]> = smallOnly
       ? []
       : [
-          ['ours', inChild('oss-sync')],
-          ['aliGet', inChild('ali-get')],
-          ['bare', inChild('bare')],
+          ['ours', inChild('oss-sync', 'big/big.bin')],
+          ['aliGet', inChild('ali-get', 'big/big.bin')],
+          ['bare', inChild('bare', 'big/big.bin')],
         ];
     const small: Array<[string, () => Promise<unknown>]> = [
-      ['oursSmall', ossSyncRestore('small/')],
-      ['aliLoop', aliLoop],
+      ['oursSmall', inChild('oss-sync', 'small/')],
+      ['aliLoop', inChild('ali-loop', 'small/')],
       ['verify', verifyCheap],
       ['list', listOnly],
       ['aliList', aliList],
@@ -296,7 +268,7 @@ try {
     [
       `## restore`,
       '',
-      `${smallOnly ? '' : `${sizeMiB} MiB object, `}${fileCount} objects of 4 KiB; ${PARALLEL} files / ${PARALLEL} ranges of ${PART / MiB} MiB at once; median of ${runs} run(s).${smallOnly ? '' : " The large object's contenders each restore in a process of their own (bench/restore-child.ts), timed around the restore alone."}`,
+      `${smallOnly ? '' : `${sizeMiB} MiB object, `}${fileCount} objects of 4 KiB; ${PARALLEL} files / ${PARALLEL} ranges of ${PART / MiB} MiB at once; median of ${runs} run(s). Each restore runs in a process of its own (bench/restore-child.ts), timed around the restore alone.`,
       '',
       table(
         ['what', 'oss-sync', 'baseline', 'oss-sync vs. baseline', 'target', ''],
@@ -361,7 +333,7 @@ try {
       ...(bigOnly
         ? []
         : [
-            `Client CPU per 1,000 small objects (user + system of this process; each run, in order): oss-sync ${perThousand('oursSmall')} s, ali-oss get() loop ${perThousand('aliLoop')} s; the emulator's: ${perThousand('oursSmallEmulator')} s, ${perThousand('aliLoopEmulator')} s.`,
+            `Client CPU per 1,000 small objects (user + system of the contender's own process during its restore; each run, in order): oss-sync ${perThousand('oursSmall')} s, ali-oss get() loop ${perThousand('aliLoop')} s; of which system time: ${perThousand('oursSmallSystem')} s, ${perThousand('aliLoopSystem')} s; the emulator's: ${perThousand('oursSmallEmulator')} s, ${perThousand('aliLoopEmulator')} s.`,
             '',
           ]),
       `oss-sync checks every byte (CRC-64 while writing, against the object's) and renames into place; the baselines check nothing. Verify found ${check} finding(s) (expected 0).`,

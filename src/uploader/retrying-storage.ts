@@ -19,7 +19,9 @@ export async function retryCall<T>(
 ): Promise<T> {
   const deadline = pacer.clock.now() + policy.maxTimeMs;
   // The first attempt is always made (there is no error to give up with), however long its turn takes.
-  await pacer.waitFor(pacer.reserve()!, Number.POSITIVE_INFINITY, signal);
+  // A turn that is now (full speed, the common case) is taken without an await.
+  const first = pacer.reserve()!;
+  if (first.waitMs > 0) await pacer.waitFor(first, Number.POSITIVE_INFINITY, signal);
   for (let attempt = 1; ; attempt++) {
     signal?.throwIfAborted();
     const regime = pacer.regime;

@@ -59,7 +59,8 @@ export interface DownloadResult {
  * `attempts` the temporary file is removed and the target is left as it was.
  */
 export async function downloadFile(deps: DownloadDeps, job: DownloadJob, settings: DownloadSettings): Promise<DownloadResult> {
-  await ensureParentInside(job.toDir, job.target, deps.checkedDirs);
+  const checking = ensureParentInside(job.toDir, job.target, deps.checkedDirs);
+  if (checking) await checking;
   const temp = tempPathFor(job.target);
   try {
     if (job.size >= settings.rangedThreshold && job.size > settings.partSize) return await downloadRanged(deps, job, temp, settings);
@@ -149,8 +150,8 @@ async function downloadSmall(deps: DownloadDeps, job: DownloadJob, temp: string,
   } finally {
     // Only a temporary file this run created is removed: when the create failed, whatever is at
     // that name (a directory, say) is not ours, and the create's error is the one to report.
-    const fd = await opening.catch(() => undefined);
-    if (fd !== undefined && !renamed) {
+    const fd = renamed ? undefined : await opening.catch(() => undefined);
+    if (fd !== undefined) {
       if (!closed) closeSync(fd);
       await rm(temp, { force: true });
     }
@@ -558,11 +559,15 @@ async function sizeOf(path: string): Promise<number | undefined> {
 
 /**
  * Creates the target's directory and checks, on the real paths, that it is inside the restore
- * directory: a symlinked directory already there must not carry the file elsewhere.
+ * directory: a symlinked directory already there must not carry the file elsewhere. Undefined (no
+ * promise, no await: per file, that was measurable) when `checked` already holds the directory.
  */
-export async function ensureParentInside(toDir: string, target: string, checked: Set<string> | undefined): Promise<void> {
+export function ensureParentInside(toDir: string, target: string, checked: Set<string> | undefined): Promise<void> | undefined {
   const parent = dirname(target);
-  if (checked?.has(parent)) return;
+  return checked?.has(parent) ? undefined : checkParentInside(toDir, parent, checked);
+}
+
+async function checkParentInside(toDir: string, parent: string, checked: Set<string> | undefined): Promise<void> {
   await mkdir(parent, { recursive: true });
   const [realTo, realParent] = await Promise.all([realpath(toDir), realpath(parent)]);
   // By whole segments: a directory named '..config' or '...' is inside, not out.

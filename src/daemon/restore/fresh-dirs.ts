@@ -11,22 +11,22 @@ import { basename, dirname } from 'node:path';
  * file system, as on macOS, makes 'A' and 'a' one file) - then the caller checks the disk as before.
  */
 export class FreshDirs {
-  private readonly dirs = new Map<string, Promise<Set<string> | undefined>>();
+  /** Per directory: the names placed so far (fresh), null (not fresh), or the readdir still under way. */
+  private readonly dirs = new Map<string, Set<string> | null | Promise<unknown>>();
 
-  async mayExist(path: string): Promise<boolean> {
+  /** A boolean once the directory was seen: no promise per file (a restore of small files' hot path). */
+  mayExist(path: string): boolean | Promise<boolean> {
     const dir = dirname(path);
-    let names = this.dirs.get(dir);
-    if (!names) {
-      names = readdir(dir).then(
-        (entries) => (entries.length === 0 ? new Set<string>() : undefined),
-        (err: NodeJS.ErrnoException) => {
-          if (err.code === 'ENOENT') return new Set<string>();
-          return undefined;
-        },
+    const placed = this.dirs.get(dir);
+    if (placed === undefined) {
+      const reading = readdir(dir).then(
+        (entries) => this.dirs.set(dir, entries.length === 0 ? new Set<string>() : null),
+        (err: NodeJS.ErrnoException) => this.dirs.set(dir, err.code === 'ENOENT' ? new Set<string>() : null),
       );
-      this.dirs.set(dir, names);
+      this.dirs.set(dir, reading);
+      return reading.then(() => this.mayExist(path));
     }
-    const placed = await names;
+    if (placed instanceof Promise) return placed.then(() => this.mayExist(path));
     if (!placed) return true;
     const folded = basename(path).normalize('NFC').toLowerCase();
     if (placed.has(folded)) return true;

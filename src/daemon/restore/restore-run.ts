@@ -4,7 +4,7 @@ import picomatch from 'picomatch';
 import { Crc64 } from '../../lib/crc64.js';
 import type { RestoreProgress } from '../../store/index.js';
 import { listObjectPages, listObjects, type ListedObject, type ObjectStorage } from '../../uploader/index.js';
-import { downloadFile, ensureParentInside, type DownloadSettings } from './file-download.js';
+import { downloadFile, ensureParentInside, type DownloadDeps, type DownloadSettings } from './file-download.js';
 import { isArchived, requestRestores, waitUntilRestored } from './archive-thaw.js';
 import { FreshDirs } from './fresh-dirs.js';
 import { restoreTarget } from './restore-target.js';
@@ -110,28 +110,27 @@ export async function runRestore(o: RestoreRunOptions): Promise<RestoreSummary> 
       const archived = batch.map((w) => w.object).filter(isArchived);
       if (thaw && !o.dryRun && archived.length > 0)
         for (const [key, state] of await requestRestores(thaw, archived)) thawing.set(key, state);
-      yield* batch;
+      // One item at a time, not yield*: over an array, an async generator's yield* awaits twice per item.
+      for (const w of batch) yield w;
     }
     o.onEvent?.({ type: 'planned', ...planned, complete: true });
   }
+  const deps: DownloadDeps = { storage: o.storage, progress: o.progress, onBytes: (n) => o.onEvent?.({ type: 'bytes', n }), checkedDirs };
   await forEachLimit(work(), o.filesInParallel, async ({ object, path }) => {
     const state = thawing.get(object.key);
-    const entry = await (async (): Promise<RestoreEntry> => {
-      if (state instanceof Error) return { key: object.key, path, action: 'failed', detail: `RestoreObject failed: ${state.message}` };
-      if (state === 'requested') {
-        if (o.thaw?.pollMs === undefined) {
-          const detail = 'restore on OSS requested (RestoreObject); run this again once it is done, or add --wait';
-          return { key: object.key, path, action: 'requested', detail };
-        }
-        await waitUntilRestored(thaw!, object.key, o.thaw.pollMs);
+    let entry: RestoreEntry;
+    try {
+      if (state instanceof Error) entry = { key: object.key, path, action: 'failed', detail: `RestoreObject failed: ${state.message}` };
+      else if (state === 'requested' && o.thaw?.pollMs === undefined) {
+        const detail = 'restore on OSS requested (RestoreObject); run this again once it is done, or add --wait';
+        entry = { key: object.key, path, action: 'requested', detail };
+      } else {
+        if (state === 'requested') await waitUntilRestored(thaw!, object.key, o.thaw!.pollMs!);
+        entry = await restoreOne(o, deps, object, path, freshDirs);
       }
-      return restoreOne(o, object, path, checkedDirs, freshDirs);
-    })().catch((err: unknown): RestoreEntry => ({
-      key: object.key,
-      path,
-      action: 'failed',
-      detail: (err as Error).message,
-    }));
+    } catch (err) {
+      entry = { key: object.key, path, action: 'failed', detail: (err as Error).message };
+    }
     if (entry.action === 'restored') bytes += entry.bytes ?? 0;
     resumedBytes += entry.resumedBytes ?? 0;
     entries.push(entry);
@@ -189,15 +188,17 @@ async function* oneAhead<T>(source: AsyncIterator<T>): AsyncGenerator<T> {
 
 async function restoreOne(
   o: RestoreRunOptions,
+  deps: DownloadDeps,
   object: ListedObject,
   path: string,
-  checkedDirs: Set<string>,
   freshDirs: FreshDirs,
 ): Promise<RestoreEntry> {
   const base = { key: object.key, path };
   // Before a local file there is read for its CRC-64: only inside --to (a symlinked directory may lead out).
-  if (!o.dryRun) await ensureParentInside(o.toDir, path, checkedDirs);
-  const local = !(await freshDirs.mayExist(path))
+  const checking = o.dryRun ? undefined : ensureParentInside(o.toDir, path, deps.checkedDirs);
+  if (checking) await checking;
+  const mayExist = freshDirs.mayExist(path); // a boolean, not a promise, once its directory was seen
+  const local = !(typeof mayExist === 'boolean' ? mayExist : await mayExist)
     ? undefined
     : await lstat(path).catch((err: NodeJS.ErrnoException) => {
         if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return undefined;
@@ -226,7 +227,7 @@ async function restoreOne(
     return { ...base, action: 'would restore', bytes: object.size };
   }
   const result = await downloadFile(
-    { storage: o.storage, progress: o.progress, onBytes: (n) => o.onEvent?.({ type: 'bytes', n }), checkedDirs },
+    deps,
     {
       bucket: o.bucket,
       key: object.key,
@@ -238,7 +239,9 @@ async function restoreOne(
     },
     o.download,
   );
-  return { ...base, action: 'restored', bytes: result.bytes, ...(result.resumedBytes > 0 ? { resumedBytes: result.resumedBytes } : {}) };
+  const restored: RestoreEntry = { key: object.key, path, action: 'restored', bytes: result.bytes };
+  if (result.resumedBytes > 0) restored.resumedBytes = result.resumedBytes;
+  return restored;
 }
 
 /** Paths select themselves and what is under them; anything with glob characters is a glob. */
