@@ -45,6 +45,24 @@ describe('restore of small objects', () => {
     expect(readdirSync(to.path)).toEqual(['slow.txt']);
   });
 
+  // Memory holds at most 64 KiB of a small file's body, whatever the listing said: an object replaced
+  // by a large one between the listing and its GET is streamed to the file, never read whole.
+  it('streams an object that grew past the in-memory limit after the listing, and restores its new bytes', async () => {
+    await emu.client().put('p/grows.bin', Buffer.from('small at listing time\n'));
+    emu.emulator.faults.add({ match: { operation: 'GetObject', key: 'p/grows.bin' }, times: 1, action: { type: 'latency', ms: 2000 } });
+    const running = restore();
+    await waitFor(() => existsSync(join(to.path, '.grows.bin.oss-sync-restore.part')), { what: 'the GET under way', timeoutMs: 10_000 });
+    const grown = Buffer.alloc(768 * 1024, 'g');
+    await emu.client().put('p/grows.bin', grown);
+
+    const summary = await running;
+    expect(summary.entries.map((e) => e.action)).toEqual(['restored']);
+    expect(readFileSync(join(to.path, 'grows.bin')).equals(grown)).toBe(true);
+    // The held GET answered with 768 KiB was dropped unread, and the object fetched as a stream.
+    const gets = emu.emulator.requestLog.entries().filter((e) => e.operation === 'GetObject' && e.key === 'p/grows.bin');
+    expect(gets).toHaveLength(2);
+  });
+
   // A thread-pool round trip costs more CPU than writing 4 KiB to the page cache (bench/NOTES.md):
   // once a small body is checked, its write, mode, mtime and close are direct calls, and only the
   // create (during the GET) and the rename go through the pool.

@@ -64,8 +64,9 @@ export async function downloadFile(deps: DownloadDeps, job: DownloadJob, setting
   const temp = tempPathFor(job.target);
   try {
     if (job.size >= settings.rangedThreshold && job.size > settings.partSize) return await downloadRanged(deps, job, temp, settings);
-    if (job.size <= SMALL_OBJECT_BYTES) return await downloadSmall(deps, job, temp, settings);
-    return await downloadWhole(deps, job, temp, settings);
+    // Listed small but since grown (undefined): streamed to the file like any other.
+    const small = job.size <= SMALL_OBJECT_BYTES ? await downloadSmall(deps, job, temp, settings) : undefined;
+    return small ?? (await downloadWhole(deps, job, temp, settings));
   } catch (err) {
     throw describe(job, err);
   }
@@ -102,7 +103,12 @@ const SMALL_OBJECT_BYTES = 64 * 1024;
  * passes, and is removed if it never does). No progress row: a killed run finds each renamed file
  * by its size and CRC-64 (restore-run.ts) and fetches the others again.
  */
-async function downloadSmall(deps: DownloadDeps, job: DownloadJob, temp: string, settings: DownloadSettings): Promise<DownloadResult> {
+async function downloadSmall(
+  deps: DownloadDeps,
+  job: DownloadJob,
+  temp: string,
+  settings: DownloadSettings,
+): Promise<DownloadResult | undefined> {
   const ref = { bucket: job.bucket, key: job.key, versionId: job.versionId };
   // Created while the GET is under way, as ali-oss get() to a file does: creating a file costs the
   // kernel about as much as a small GET (measured: ~0.7 ms of CPU on the bench disk, 25x tmpfs),
@@ -121,6 +127,12 @@ async function downloadSmall(deps: DownloadDeps, job: DownloadJob, temp: string,
     for (let attempt = 1; attempt <= settings.attempts; attempt++) {
       try {
         const download = await deps.storage.get(ref, { signal: settings.signal, timeoutMs: settings.timeoutMs });
+        // Invariant: memory holds at most SMALL_OBJECT_BYTES per file. The listing's size is no bound:
+        // the object may have been replaced (by gigabytes) since; such a one is left to the stream.
+        if (download.contentLength > SMALL_OBJECT_BYTES) {
+          download.stream.destroy();
+          return undefined;
+        }
         const expected = requireCrc(job, download.crc64);
         const body = await readBody(download);
         const crc = crc64(body);
