@@ -110,7 +110,7 @@ export async function runRestore(o: RestoreRunOptions): Promise<RestoreSummary> 
       const archived = batch.map((w) => w.object).filter(isArchived);
       if (thaw && !o.dryRun && archived.length > 0)
         for (const [key, state] of await requestRestores(thaw, archived)) thawing.set(key, state);
-      // One item at a time, not yield*: over an array, an async generator's yield* awaits twice per item.
+      // Not yield*: in an async generator it wraps the array in an async-from-sync iterator, a promise more per file.
       for (const w of batch) yield w;
     }
     o.onEvent?.({ type: 'planned', ...planned, complete: true });
