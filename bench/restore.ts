@@ -55,6 +55,8 @@ const verifyCount = bigOnly ? 0 : values.quick ? 10_000 : Number(values['verify-
 
 const work = mkdtempSync(join(tmpdir(), 'oss-sync-bench-restore-'));
 const emuDir = emulatorDataDir(work);
+/** Where contenders restore to (see `restored`): tmpfs beside the emulator's objects when there is one. */
+const outRoot = emuDir.onTmpfs ? mkdtempSync('/dev/shm/oss-sync-bench-restored-') : join(work, 'out');
 const cli = new URL('../src/cli/main.js', import.meta.url).pathname;
 const CHILD = new URL('./restore-child.js', import.meta.url).pathname;
 /** What a contender run in a child process reports: its restore's wall time and its process's CPU. */
@@ -102,6 +104,7 @@ const emulator = spawn(
 const stop = (): void => {
   emulator.kill('SIGTERM');
   rmSync(work, { recursive: true, force: true });
+  rmSync(outRoot, { recursive: true, force: true });
   if (emuDir.onTmpfs) rmSync(emuDir.dir, { recursive: true, force: true });
 };
 process.once('SIGINT', stop);
@@ -151,11 +154,12 @@ try {
 
   const store = StateStore.open(stateDb);
 
-  // Restored trees are removed after the clock stops: deleting files is no contender's work. Trees of
-  // small files stay until the process ends (~40 MB a run): on a journalless ext4, as this VM's /tmp,
-  // each file created for ~30 s after N files were deleted (5.5 min while their inode table blocks
-  // are unwritten) scans past those N free inodes (recently_deleted() in find_inode_bit), which put
-  // 3-6 s of system time per 10,000 files into whichever contender ran next (bench/NOTES.md).
+  // Restored trees are removed after the clock stops: deleting files is no contender's work. They
+  // are written to tmpfs when the machine has one, as the emulator's objects are: on this VM's
+  // journalless ext4 /tmp, each file created for minutes after N files were deleted (by an earlier
+  // bench, or this one's last run) scans past those N free inodes (recently_deleted() in
+  // find_inode_bit), which put 1-5 s of system time into whichever contender ran then, 1 GiB row
+  // included (bench/NOTES.md). Trees of small files still stay until the process ends.
   const restored: string[] = [];
   // Wall time, and the CPU this process (the client) and the emulator (a child) spent on it.
   const cpuSeconds: Record<string, number[]> = {};
@@ -179,7 +183,7 @@ try {
     return ms;
   };
   const fresh = (name: string, manyFiles = false): string => {
-    const d = join(work, 'out', `${name}-${Math.random().toString(36).slice(2)}`);
+    const d = join(outRoot, `${name}-${Math.random().toString(36).slice(2)}`);
     mkdirSync(d, { recursive: true });
     if (!manyFiles) restored.push(d);
     return d;
