@@ -24,7 +24,7 @@ import { parseSample, type Sample } from '../lib/sample.js';
 
 export const DEFAULTS = {
   logLevel: 'info',
-  concurrency: { files: 4, smallFiles: 64, partsPerFile: 8, memoryBytes: 256 * 2 ** 20 },
+  concurrency: { files: 4, smallFiles: 128, partsPerFile: 8, memoryBytes: 256 * 2 ** 20 },
   partSize: 8 * 2 ** 20,
   multipartThreshold: 8 * 2 ** 20,
   settleMs: 2000,

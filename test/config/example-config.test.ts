@@ -35,7 +35,7 @@ describe('config.example.yaml', () => {
     });
     expect(config.stateDb).toBe(join(dir.path, 'demo', 'state.db'));
     expect(config.logLevel).toBe('info');
-    expect(config.concurrency).toEqual({ files: 4, smallFiles: 64, partsPerFile: 8, memoryBytes: 256 * 1024 * 1024 });
+    expect(config.concurrency).toEqual({ files: 4, smallFiles: 128, partsPerFile: 8, memoryBytes: 256 * 1024 * 1024 });
     expect(config.partSize).toBe(8 * 1024 * 1024);
     expect(config.multipartThreshold).toBe(8 * 1024 * 1024);
     expect(config.settleMs).toBe(2000);
