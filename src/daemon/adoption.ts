@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { FolderConfig } from '../config/index.js';
+import { failpointValue } from '../lib/failpoint.js';
 import { forEachLimit } from '../lib/for-each-limit.js';
 import type { Observation, QueuedFile, StateStore, UploadResultRecord, VerifiedFile } from '../store/index.js';
 import { DirectoryCache, etagHex, listObjectPages, MemoryBudget, type ListedObject, type ObjectStorage } from '../uploader/index.js';
@@ -58,11 +59,13 @@ export class Adoption {
     // only for the bucket and prefix it lists. One left unused (the root was missing at start) is
     // otherwise joined by a later start of the folder: hours old, or of the bucket a reload left.
     let listing = this.listings.get(folder.name);
-    if (this.o.store.queue.countFor(folder.name) > 0) {
+    const { queue } = this.o.store;
+    if (queue.countFor(folder.name) > 0 && !queue.adoptionUnfinished(folder.name)) {
       this.listings.delete(folder.name);
       return undefined;
     }
     if (listing?.bucket !== folder.bucket || listing.prefix !== folder.prefix) {
+      queue.beginAdoption(folder.name);
       listing = new Listing(folder.bucket, folder.prefix);
       listing.done = this.list(folder, listing, stop);
       this.listings.set(folder.name, listing);
@@ -75,7 +78,10 @@ export class Adoption {
     const started = Date.now();
     try {
       for await (const page of listObjectPages(this.o.storage, folder.bucket, folder.prefix, { signal: stop })) listing.add(page);
-      if (listing.objects.size === 0) return false;
+      if (listing.objects.size === 0) {
+        this.o.store.queue.endAdoption(folder.name);
+        return false;
+      }
       this.o.logger.info('listed the folder prefix: files already there are adopted, not uploaded', {
         folder: folder.name,
         objects: listing.objects.size,
@@ -88,6 +94,8 @@ export class Adoption {
         return false;
       }
       // What was matched from the pages that came stays adopted: those objects do hold the files' bytes.
+      // Ended: the rest is uploaded now, and a next start must not list the prefix again for them.
+      this.o.store.queue.endAdoption(folder.name);
       this.o.logger.warn('cannot list the folder prefix; every file not adopted yet is uploaded', {
         folder: folder.name,
         error: err as Error,
@@ -149,6 +157,7 @@ export class Adoption {
     if (listing.stopped) return [];
     // One transaction for the batch: one per page and batch cost 0.1-0.2 s more CPU per 10,000 files.
     listing.adoptedInWalk += this.o.store.queue.insertAdopted(folder.name, adopted);
+    if (failpointValue('adopted-batch-recorded') === 'stop') process.kill(process.pid, 'SIGSTOP');
     return rest;
   }
 
@@ -183,6 +192,7 @@ export class Adoption {
       }
     }).finally(() => dirs.close());
     queue.markAdopted(batch);
+    queue.endAdoption(folder.name);
     this.o.logger.info('adopted files OSS already holds; nothing uploaded for them', {
       folder: folder.name,
       adopted: adopted + (entry?.adoptedInWalk ?? 0),

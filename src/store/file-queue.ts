@@ -141,6 +141,24 @@ export class FileQueue extends StoreTable {
     return this.sql('SELECT count(*) FROM files WHERE folder = ?').pluck().get(folder) as number;
   }
 
+  /**
+   * Adoption of the folder began: committed before any of its rows is recorded, and ended (the row
+   * deleted) once all are. A folder the store knows files of is adopted again only while this says
+   * unfinished: a crash between recording its first and last walked batch must not leave the rest
+   * to be uploaded.
+   */
+  beginAdoption(folder: string, now = Date.now()): void {
+    this.sql('INSERT OR IGNORE INTO unfinished_adoptions (folder, started_at) VALUES (?, ?)').run(folder, now);
+  }
+
+  endAdoption(folder: string): void {
+    this.sql('DELETE FROM unfinished_adoptions WHERE folder = ?').run(folder);
+  }
+
+  adoptionUnfinished(folder: string): boolean {
+    return this.sql('SELECT 1 FROM unfinished_adoptions WHERE folder = ?').pluck().get(folder) !== undefined;
+  }
+
   /** Every remote key the folder's files map to. */
   keysOf(folder: string): string[] {
     return this.sql('SELECT remote_key FROM files WHERE folder = ?').pluck().all(folder) as string[];

@@ -156,6 +156,11 @@ const MIGRATIONS: ReadonlyArray<string> = [
      folder    TEXT    PRIMARY KEY,
      paused_at INTEGER NOT NULL
    ) WITHOUT ROWID;`,
+  // 10: folders whose adoption began and has not ended, so a crash part-way adopts the rest at the next start.
+  `CREATE TABLE IF NOT EXISTS unfinished_adoptions (
+     folder     TEXT    PRIMARY KEY,
+     started_at INTEGER NOT NULL
+   ) WITHOUT ROWID;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
@@ -250,6 +250,37 @@ describe('adoption: files OSS already holds are recorded, not uploaded again', (
     await waitFor(() => faults.list().length === 0, { what: 'the last page of the listing held' });
     first.child.kill('SIGKILL');
     expect((await first.exited).signal).toBe('SIGKILL');
+    requestLog.clear();
+
+    await fx.startDaemon('run');
+    await allVerified(fx, 'main', relPaths.length);
+    expect(requestLog.entries().filter((e) => e.operation === 'PutObject')).toEqual([]);
+  });
+
+  it('kill -9 after the listing, between recording one walked batch and the next: the next start adopts the rest (no upload)', async () => {
+    fx = await createSyncFixture([{ name: 'main' }]);
+    const client = fx.emu.client();
+    // Three directories of 700: the walk hands them over in more than one batch.
+    const relPaths = ['a', 'b', 'c'].flatMap((dir) => Array.from({ length: 700 }, (_, i) => `${dir}/f${i}.txt`));
+    for (const dir of ['a', 'b', 'c']) mkdirSync(join(fx.folder('main'), dir));
+    await forEachLimit(relPaths, 16, async (relPath) => {
+      writeFileSync(join(fx.folder('main'), relPath), `file ${relPath}`);
+      await client.put(`main/${relPath}`, Buffer.from(`file ${relPath}`));
+    });
+    const anHourAgo = new Date(Date.now() - 3_600_000);
+    for (const relPath of relPaths) utimesSync(join(fx.folder('main'), relPath), anHourAgo, anHourAgo);
+    // The daemon stops itself (SIGSTOP) right after the first batch's rows are committed.
+    const first = fx.spawnCli(['run', '--config', fx.configPath], { OSS_SYNC_FAILPOINT: 'adopted-batch-recorded:stop' });
+    const stopped = (): boolean => readFileSync(`/proc/${first.child.pid}/stat`, 'utf8').split(') ')[1]!.startsWith('T');
+    await waitFor(stopped, { what: 'the daemon stopped after recording one batch' });
+    first.child.kill('SIGKILL');
+    expect((await first.exited).signal).toBe('SIGKILL');
+    const store = fx.openStore();
+    const recorded = store.queue.countFor('main');
+    store.close();
+    expect(recorded).toBeGreaterThan(0);
+    expect(recorded).toBeLessThan(relPaths.length);
+    const { requestLog } = fx.emu.emulator;
     requestLog.clear();
 
     await fx.startDaemon('run');
