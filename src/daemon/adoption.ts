@@ -78,10 +78,7 @@ export class Adoption {
     const started = Date.now();
     try {
       for await (const page of listObjectPages(this.o.storage, folder.bucket, folder.prefix, { signal: stop })) listing.add(page);
-      if (listing.objects.size === 0) {
-        this.o.store.queue.endAdoption(folder.name);
-        return false;
-      }
+      if (listing.objects.size === 0) return false;
       this.o.logger.info('listed the folder prefix: files already there are adopted, not uploaded', {
         folder: folder.name,
         objects: listing.objects.size,
@@ -94,8 +91,6 @@ export class Adoption {
         return false;
       }
       // What was matched from the pages that came stays adopted: those objects do hold the files' bytes.
-      // Ended: the rest is uploaded now, and a next start must not list the prefix again for them.
-      this.o.store.queue.endAdoption(folder.name);
       this.o.logger.warn('cannot list the folder prefix; every file not adopted yet is uploaded', {
         folder: folder.name,
         error: err as Error,
@@ -162,14 +157,21 @@ export class Adoption {
   }
 
   /**
-   * After the start-up walk, while the folder's queue is not worked on: records its queued files
-   * OSS already holds as verified; the others stay queued as they were (held back to settle or not).
+   * After the start-up walk of a folder listFolder() listed, while the folder's queue is not worked
+   * on: records its queued files OSS already holds as verified; the others stay queued as they were
+   * (held back to settle or not). Then the adoption is over (see beginAdoption).
    */
   async adoptQueued(folder: FolderConfig): Promise<void> {
     const entry = this.listings.get(folder.name);
     const listed = await entry?.done;
     this.listings.delete(folder.name);
-    if (!entry || !listed) return;
+    if (!entry || !listed) {
+      // Nothing to adopt from (an empty prefix, a failed listing: its files are uploaded now), unless
+      // cut short by a stop: then the next start lists and adopts again. Here, not in the listing, so
+      // that a store refusing the write is the folder's store error like any other.
+      if (entry && !entry.stopped) this.o.store.queue.endAdoption(folder.name);
+      return;
+    }
     const listing = entry.objects;
     const { queue } = this.o.store;
     const started = Date.now();

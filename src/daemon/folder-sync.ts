@@ -43,8 +43,8 @@ export interface FolderSyncOptions {
   /**
    * Adoption at start: `list` while the start-up walk runs (undefined: the store knows the folder,
    * nothing to adopt; true: there is something to adopt from), `walked` on each batch of that walk
-   * (records what OSS holds, returns the files to queue), then `adopt` after the walk (queued files
-   * left over), while the folder's queue is not worked on yet.
+   * (records what OSS holds, returns the files to queue), then `adopt` after every walk that listed
+   * (queued files left over; it also ends the adoption), while the folder's queue is not worked on yet.
    */
   adoption?: {
     list: (folder: FolderConfig) => Promise<boolean> | undefined;
@@ -128,7 +128,7 @@ export class FolderSync {
       this.adopting = listing !== undefined;
       try {
         await this.reconcile('start-up');
-        if (await listing) await this.options.adoption!.adopt(this.folder);
+        if (listing) await this.options.adoption!.adopt(this.folder);
       } finally {
         this.adopting = false;
       }
