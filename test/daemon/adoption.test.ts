@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
 import { Daemon } from '../../src/daemon/daemon.js';
@@ -38,6 +38,23 @@ async function filesAlreadyOnOss(count: number): Promise<SyncFixture> {
     },
   );
   fx.emu.emulator.requestLog.clear();
+  return fx;
+}
+
+/**
+ * A fixture whose folder `main` holds the files at `relPaths` (in their directories), each also on
+ * OSS (put by another client) and last modified an hour ago, so that no walk holds one back to settle.
+ */
+async function treeAlreadyOnOss(relPaths: readonly string[]): Promise<SyncFixture> {
+  const fx = await createSyncFixture([{ name: 'main' }]);
+  const client = fx.emu.client();
+  for (const dir of new Set(relPaths.map((p) => dirname(p)))) mkdirSync(join(fx.folder('main'), dir), { recursive: true });
+  await forEachLimit(relPaths, 16, async (relPath) => {
+    writeFileSync(join(fx.folder('main'), relPath), `file ${relPath}`);
+    await client.put(`main/${relPath}`, Buffer.from(`file ${relPath}`));
+  });
+  const anHourAgo = new Date(Date.now() - 3_600_000);
+  for (const relPath of relPaths) utimesSync(join(fx.folder('main'), relPath), anHourAgo, anHourAgo);
   return fx;
 }
 
@@ -231,17 +248,9 @@ describe('adoption: files OSS already holds are recorded, not uploaded again', (
   });
 
   it('kill -9 while batches wait for the listing: nothing is recorded yet, so the next start adopts every file (no upload)', async () => {
-    fx = await createSyncFixture([{ name: 'main' }]);
-    const client = fx.emu.client();
     // Three pages: a/ (1,000 keys), b/ (1,000), c/ (one): at least one walk batch is all of pages 1-2.
     const relPaths = [...['a', 'b'].flatMap((dir) => Array.from({ length: 1000 }, (_, i) => `${dir}/f${i}.txt`)), 'c/last.txt'];
-    for (const dir of ['a', 'b', 'c']) mkdirSync(join(fx.folder('main'), dir));
-    await forEachLimit(relPaths, 16, async (relPath) => {
-      writeFileSync(join(fx.folder('main'), relPath), `file ${relPath}`);
-      await client.put(`main/${relPath}`, Buffer.from(`file ${relPath}`));
-    });
-    const anHourAgo = new Date(Date.now() - 3_600_000);
-    for (const relPath of relPaths) utimesSync(join(fx.folder('main'), relPath), anHourAgo, anHourAgo);
+    fx = await treeAlreadyOnOss(relPaths);
     const { faults, requestLog } = fx.emu.emulator;
     // Page 2 comes late (the batches of page 1 are read meanwhile), page 3 never while the daemon lives.
     faults.add({ match: { operation: 'ListObjectsV2' }, nth: 2, times: 1, action: { type: 'latency', ms: 1500 } });
@@ -258,17 +267,9 @@ describe('adoption: files OSS already holds are recorded, not uploaded again', (
   });
 
   it('kill -9 after the listing, between recording one walked batch and the next: the next start adopts the rest (no upload)', async () => {
-    fx = await createSyncFixture([{ name: 'main' }]);
-    const client = fx.emu.client();
     // Three directories of 700: the walk hands them over in more than one batch.
     const relPaths = ['a', 'b', 'c'].flatMap((dir) => Array.from({ length: 700 }, (_, i) => `${dir}/f${i}.txt`));
-    for (const dir of ['a', 'b', 'c']) mkdirSync(join(fx.folder('main'), dir));
-    await forEachLimit(relPaths, 16, async (relPath) => {
-      writeFileSync(join(fx.folder('main'), relPath), `file ${relPath}`);
-      await client.put(`main/${relPath}`, Buffer.from(`file ${relPath}`));
-    });
-    const anHourAgo = new Date(Date.now() - 3_600_000);
-    for (const relPath of relPaths) utimesSync(join(fx.folder('main'), relPath), anHourAgo, anHourAgo);
+    fx = await treeAlreadyOnOss(relPaths);
     // The daemon stops itself (SIGSTOP) right after the first batch's rows are committed.
     const first = fx.spawnCli(['run', '--config', fx.configPath], { OSS_SYNC_FAILPOINT: 'adopted-batch-recorded:stop' });
     const stopped = (): boolean => readFileSync(`/proc/${first.child.pid}/stat`, 'utf8').split(') ')[1]!.startsWith('T');
