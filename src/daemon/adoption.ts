@@ -144,8 +144,9 @@ export class Adoption {
         undecided--;
       }).finally(() => dirs.close());
     }
-    // Recorded only once the listing is over: the next start adopts only for a folder the store knows
-    // none of, so a kill -9 during a long listing must leave no row (every file uploaded after it).
+    // Recorded once the listing is over. This wait predates unfinished_adoptions, which now has the
+    // next start adopt again after a kill -9 at any point; it still holds walked files until the end
+    // (recording as each batch is decided would free them sooner).
     await listing.done;
     // Stopped before the listing was over: no row at all (neither adopted nor queued), so that the
     // next start, finding the store without a file of the folder, lists and adopts again.
