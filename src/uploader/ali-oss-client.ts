@@ -107,10 +107,13 @@ export interface AliOssClient {
     rules: Array<{ id: string; prefix: string; status: 'Enabled' | 'Disabled'; abortMultipartUpload: { days: number } }>,
     options: Options,
   ): Promise<unknown>;
-  getStream(name: string, options: Options): Promise<{ stream: Readable; res: AliOssResponse }>;
   /** ali-oss's own request builder and sender (private API), for answers read without its XML parse. */
   _objectRequestParams(method: string, name: string, options: Options): Record<string, unknown>;
-  request(params: Record<string, unknown>): Promise<{ data: Buffer; res: AliOssResponse }>;
+  request(params: Record<string, unknown> & { customResponse?: false }): Promise<{ data: Buffer; res: AliOssResponse }>;
+  /** With customResponse, the body is left unread: `res` is its stream. */
+  request(params: Record<string, unknown> & { customResponse: true }): Promise<AliOssResponse & { res: Readable }>;
+  /** ali-oss's error for an answer (its XML body parsed): what its own calls throw. */
+  requestError(answer: AliOssResponse & { data: Buffer }): Promise<Error>;
   getBucketVersioning(bucket: string, options: Options): Promise<{ versionStatus?: string }>;
   /** ListObjectVersions; query keys camelCase (keyMarker, versionIdMarker, maxKeys), as the SDK wants them. */
   getBucketVersions(

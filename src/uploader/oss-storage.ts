@@ -33,6 +33,20 @@ const ABORT_UNCHECKED_PUT_BYTES = 1024 * 1024;
 const CRC_HEADER = 'x-oss-hash-crc64ecma';
 /** Secrets and tokens of the last few credential sets, kept out of error details. */
 const MAX_REMEMBERED_SECRETS = 16;
+/** A GET's answers taken from ali-oss as they are: the object's, and errors whose XML body says why. */
+const ANSWERS_READ = [200, 206, 304, 400, 403, 404, 409, 412, 416, 429, 500, 503];
+/** An error's XML is a few hundred bytes: more is no OSS error, and is not kept. */
+const MAX_ERROR_BODY = 64 * 1024;
+
+async function readErrorBody(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    if (size < MAX_ERROR_BODY) chunks.push(chunk);
+    size += chunk.length;
+  }
+  return Buffer.concat(chunks).subarray(0, MAX_ERROR_BODY);
+}
 
 /** ObjectStorage over ali-oss's low-level calls. No retries here: see withRetries(). */
 class OssStorage implements ObjectStorage {
@@ -267,7 +281,17 @@ class OssStorage implements ObjectStorage {
     if (options.range) headers.Range = `bytes=${options.range.start}-${options.range.end}`;
     if (options.ifMatch) headers['If-Match'] = options.ifMatch;
     const subres = versionSubres(ref);
-    const result = await this.call('GetObject', ref, (client) => client.getStream(ref.key, { headers, ...subres, ...sdkOptions(options) }));
+    const result = await this.call('GetObject', ref, async (client) => {
+      // As ali-oss's getStream sends it, but an error answer's XML is read: getStream drains it unread,
+      // so a refused GET said only "UnknownError (HTTP 403)", and an expired token was not renewed.
+      const answer = await client.request({
+        ...client._objectRequestParams('GET', ref.key, { headers, ...subres, ...sdkOptions(options) }),
+        customResponse: true,
+        successStatuses: ANSWERS_READ,
+      });
+      if (answer.status >= 300) throw await client.requestError({ ...answer, data: await readErrorBody(answer.res) });
+      return { stream: answer.res, res: answer };
+    });
     const { stream, res } = result;
     const signal = options.signal;
     // No listener at all without a signal: a restore of small files pays for each one per file.

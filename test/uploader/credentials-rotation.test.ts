@@ -1,3 +1,4 @@
+import { buffer } from 'node:stream/consumers';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   classifyError,
@@ -106,6 +107,37 @@ describe('credentials that renew themselves', () => {
     expect(refused.every((e) => e.code === 'SecurityTokenExpired')).toBe(true);
     // Each refused part went again, and only those: 16 accepted parts in all.
     expect(h.partRequests('sixteen.bin').length).toBe(16 + refused.length);
+  });
+
+  it('a GET refused as expired renews the credentials once and is asked again; a refusal names its OSS code', async () => {
+    await h.oss.client().put('restore-me.txt', Buffer.from('kept bytes'));
+    // The emulator ends the first set 0.4 s after issuing it, though it says 120 s (as above).
+    const issuer = new StsIssuer(h.oss.emulator, 120_000, 119_600);
+    const p = provider(issuer);
+    await p.get();
+    await waitFor(() => Date.now() > issuer.issued[0]!.issuedAt + 500, { what: 'the first set to end on the emulator' });
+    const next = new StsIssuer(h.oss.emulator, 120_000);
+    (p as unknown as { fetchCredentials: () => Promise<OssCredentials> }).fetchCredentials = () =>
+      Promise.resolve(toCredentials(next.issue()));
+    const storage = storageFor(p);
+    const download = await storage.get({ bucket: h.oss.bucket, key: 'restore-me.txt' });
+    expect((await buffer(download.stream)).toString()).toBe('kept bytes');
+    expect(next.issued.length).toBe(1);
+    expect(
+      h.oss.emulator.requestLog
+        .entries()
+        .filter((e) => e.status === 403)
+        .map((e) => e.code),
+    ).toEqual(['SecurityTokenExpired']);
+
+    // A refusal no renewal cures is read from the answer's XML, not "UnknownError (HTTP 403)".
+    const other = new StsIssuer(h.oss.emulator, 120_000).issue();
+    (p as unknown as { fetchCredentials: () => Promise<OssCredentials> }).fetchCredentials = () =>
+      Promise.resolve({ ...toCredentials(next.issue()), securityToken: other.SecurityToken });
+    await p.renew(await p.get());
+    const err = await storage.get({ bucket: h.oss.bucket, key: 'restore-me.txt' }).catch((e: unknown) => e);
+    expect(String(err)).toMatch(/AccessKeyIdAndSecurityTokenNotMatch/);
+    expect(String(err)).toMatch(/restore-me\.txt/);
   });
 
   it('a provider down across an expiry is fatal (folders rest) and recovers when it is back', async () => {
