@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { FolderConfig } from '../config/index.js';
 import { failpointValue } from '../lib/failpoint.js';
+import { compareUtf8 } from '../lib/utf8-order.js';
 import { forEachLimit } from '../lib/for-each-limit.js';
 import type { Observation, QueuedFile, StateStore, UploadResultRecord, VerifiedFile } from '../store/index.js';
 import { DirectoryCache, etagHex, listObjectPages, MemoryBudget, type ListedObject, type ObjectStorage } from '../uploader/index.js';
@@ -103,11 +104,12 @@ export class Adoption {
 
   /**
    * During the start-up walk of a folder being adopted (listFolder() was called), before a batch of
-   * new files is queued: the files the listing holds with their bytes are recorded as adopted once
-   * the listing is over (one insert, no queued row to re-read and update); returns the others, to be queued. A file
-   * is read as soon as the page holding its key is in, while the listing goes on (the walk goes on
-   * too: several batches wait at once); one the whole listing lacks is returned. Never rejects: a
-   * file that cannot be read or matched is simply queued.
+   * new files is queued: the files the listing holds with their bytes are recorded as adopted (one
+   * insert, no queued row to re-read and update); returns the others, to be queued. A file is read as
+   * soon as the page holding its key is in, and one the listing lacks is known absent as soon as the
+   * listing is past its key, while the listing goes on (the walk goes on too: several batches wait at
+   * once). So a batch is over as soon as the listing passed its last key, not at the listing's end,
+   * and holds its files no longer. Never rejects: a file that cannot be read or matched is simply queued.
    */
   async adoptWalked(folder: FolderConfig, walked: Observation[]): Promise<Observation[]> {
     const listing = this.listings.get(folder.name);
@@ -118,16 +120,14 @@ export class Adoption {
     const arrived: Array<[Observation, ListedObject]> = [];
     let undecided = walked.length;
     let wake: (() => void) | undefined;
-    for (const o of walked) {
-      listing.whenListed(o.key, (listed) => {
-        if (listed) arrived.push([o, listed]);
-        else {
-          rest.push(o);
-          undecided--;
-        }
-        wake?.();
-      });
-    }
+    listing.whenListed(walked, (o, listed) => {
+      if (listed) arrived.push([o, listed]);
+      else {
+        rest.push(o);
+        undecided--;
+      }
+      wake?.();
+    });
     while (undecided > 0) {
       if (arrived.length === 0) {
         await new Promise<void>((resolve) => (wake = resolve));
@@ -144,17 +144,14 @@ export class Adoption {
         undecided--;
       }).finally(() => dirs.close());
     }
-    // Recorded once the listing is over. This wait predates unfinished_adoptions, which now has the
-    // next start adopt again after a kill -9 at any point; it still holds walked files until the end
-    // (recording as each batch is decided would free them sooner).
-    await listing.done;
-    // Stopped before the listing was over: no row at all (neither adopted nor queued), so that the
-    // next start, finding the store without a file of the folder, lists and adopts again.
-    if (listing.stopped) return [];
+    // Recorded now, not once the listing is over: a kill -9 before the other batches are leaves the
+    // folder's adoption unfinished (beginAdoption), so the next start lists and adopts the rest.
     // One transaction for the batch: one per page and batch cost 0.1-0.2 s more CPU per 10,000 files.
     listing.adoptedInWalk += this.o.store.queue.insertAdopted(folder.name, adopted);
     if (failpointValue('adopted-batch-recorded') === 'stop') process.kill(process.pid, 'SIGSTOP');
-    return rest;
+    // Cut short by a stop: the files the stop left undecided are not known absent. None of the batch
+    // is queued then; the next start, the adoption still unfinished, walks them as new and lists again.
+    return listing.stopped ? [] : rest;
   }
 
   /**
@@ -230,6 +227,13 @@ export class Adoption {
 class Listing {
   /** Every object listed so far, by key. */
   readonly objects = new Map<string, ListedObject>();
+  /**
+   * The last key listed so far. OSS lists keys in UTF-8 byte order: a key up to this one that
+   * `objects` lacks is not there. (A store listing in another order would only send such files
+   * through the queue, which adoptQueued matches against the whole listing: a second read, never a
+   * file recorded backed up that is not.)
+   */
+  private listedThrough: string | undefined;
   /** The listing is over (done, or failed): `objects` is all there will be. */
   ended = false;
   /** Cut short because the daemon is stopping. */
@@ -238,40 +242,54 @@ class Listing {
   done!: Promise<boolean>;
   adoptedInWalk = 0;
   /**
-   * Walked files waiting for their key, by key: each is handed over by the page that holds it, or at
-   * the end. So every file is looked up once or twice, whatever the number of pages and batches.
+   * Walked batches with files still waiting, each sorted by key with the index of its first
+   * undecided file: a page moves each batch on from there, so the cost of a page is the number of
+   * waiting batches plus the files it decides, never a pass over every waiting file.
    */
-  private readonly waiting = new Map<string, Array<(listed: ListedObject | undefined) => void>>();
+  private readonly waiting = new Set<Waiting>();
 
   constructor(
     readonly bucket: string,
     readonly prefix: string,
   ) {}
 
-  /** Calls `then` with the key's object once a page holds it (at once if one did), or with undefined once the listing ended without it. */
-  whenListed(key: string, then: (listed: ListedObject | undefined) => void): void {
-    const listed = this.objects.get(key);
-    if (listed !== undefined || this.ended) return then(listed);
-    const waiting = this.waiting.get(key);
-    if (waiting) waiting.push(then);
-    else this.waiting.set(key, [then]);
+  /**
+   * Calls `then` with each file's object once a page holds it (at once if one did), or with
+   * undefined once the listing is past its key (at once if it is) or ended without it.
+   */
+  whenListed(files: readonly Observation[], then: (file: Observation, listed: ListedObject | undefined) => void): void {
+    const batch: Waiting = { files: [...files].sort((a, b) => compareUtf8(a.key, b.key)), next: 0, then };
+    if (!this.release(batch)) this.waiting.add(batch);
   }
 
   add(page: ListedObject[]): void {
-    for (const o of page) {
-      this.objects.set(o.key, o);
-      const waiting = this.waiting.get(o.key);
-      if (!waiting) continue;
-      this.waiting.delete(o.key);
-      for (const then of waiting) then(o);
-    }
+    for (const o of page) this.objects.set(o.key, o);
+    if (page.length > 0) this.listedThrough = page[page.length - 1]!.key;
+    for (const batch of this.waiting) if (this.release(batch)) this.waiting.delete(batch);
   }
 
   end(): void {
     this.ended = true;
-    for (const waiting of this.waiting.values()) for (const then of waiting) then(undefined);
+    for (const batch of this.waiting) this.release(batch);
     this.waiting.clear();
   }
+
+  /** Hands over the batch's files the listing decided, in key order; true once none waits. */
+  private release(batch: Waiting): boolean {
+    for (; batch.next < batch.files.length; batch.next++) {
+      const file = batch.files[batch.next]!;
+      const passed = this.ended || (this.listedThrough !== undefined && compareUtf8(file.key, this.listedThrough) <= 0);
+      if (!passed) return false;
+      batch.then(file, this.objects.get(file.key));
+    }
+    return true;
+  }
+}
+
+interface Waiting {
+  readonly files: Observation[];
+  next: number;
+  readonly then: (file: Observation, listed: ListedObject | undefined) => void;
 }
 
 /** Adopted files recorded per transaction. */

@@ -34,7 +34,15 @@ export interface ReconcileOptions extends Partial<ReconcileWalkOptions> {
   holdUntilMs?: number;
   /** Adoption: takes the new files of a batch OSS already holds (recorded) and returns the ones to queue. */
   adopt?: (changed: Observation[]) => Promise<Observation[]>;
+  /** Walked files adoption may hold before the walk waits for it (default ADOPTION_BACKLOG; tests make it small). */
+  adoptionBacklog?: number;
 }
+
+/**
+ * Adoption holds a batch until the listing is past its keys; a walk much faster than the listing
+ * (a million files) would otherwise pile the whole tree up in memory. ~20,000 Observations are a few MB.
+ */
+const ADOPTION_BACKLOG = 20_000;
 
 /**
  * Compares a folder on disk with the state database and queues what changed while nobody was
@@ -52,9 +60,10 @@ export async function reconcileFolder(
   /** Called after each batch that queued files, so uploads can start while the walk goes on. */
   onQueued: () => void = () => undefined,
 ): Promise<ReconcileResult> {
-  const { unsettledAfterNs, holdUntilMs = 0, adopt, ...walkOptions } = reconcileOptions;
+  const { unsettledAfterNs, holdUntilMs = 0, adopt, adoptionBacklog = ADOPTION_BACKLOG, ...walkOptions } = reconcileOptions;
   const options = { knownFiles: store.queue.countFor(folder.name), ...walkOptions };
-  const compare = (walk: ReconcileWalk) => compareWalk({ store, folder, filter, walk, onQueued, unsettledAfterNs, holdUntilMs, adopt });
+  const compare = (walk: ReconcileWalk) =>
+    compareWalk({ store, folder, filter, walk, onQueued, unsettledAfterNs, holdUntilMs, adopt, adoptionBacklog });
   // find gets going now, and walk while the known keys load.
   const first = await compare(startReconcileWalk(folder.path, filter, options));
   if (first.incomplete === undefined) return first.result;
@@ -77,6 +86,7 @@ interface CompareContext {
   unsettledAfterNs: bigint | undefined;
   holdUntilMs: number;
   adopt: ReconcileOptions['adopt'];
+  adoptionBacklog: number;
 }
 
 /** One walk compared with the store: changed files queued as it goes, missing ones listed at the end. */
@@ -89,6 +99,7 @@ async function compareWalk({
   unsettledAfterNs,
   holdUntilMs,
   adopt,
+  adoptionBacklog,
 }: CompareContext): Promise<{ result: ReconcileResult; incomplete: string | undefined }> {
   let known: Set<string>;
   try {
@@ -111,7 +122,12 @@ async function compareWalk({
   };
   /** Paths walked whose key did not match: their stale known key is not a missing file. */
   const changedPaths = new Set<string>();
-  const adopting: Array<Promise<void>> = [];
+  /** Walked files handed to adoption and not back yet; `settled` wakes the walk waiting for them. */
+  let inAdoption = 0;
+  let settled: (() => void) | undefined;
+  const adoptionAtMost = async (files: number): Promise<void> => {
+    while (inAdoption > files) await new Promise<void>((resolve) => (settled = resolve));
+  };
   let adoptFailed: { error: unknown } | undefined;
   /** Queues walked files (not due before `dueAt`: held ones), counts them and says there is work. */
   const enqueue = (observations: Observation[], dueAt = 0): void => {
@@ -138,17 +154,24 @@ async function compareWalk({
       // Not awaited here: adoption waits for the listing's pages, and the walk goes on meanwhile;
       // batches wait side by side, each file read as soon as its page is in. A store error is thrown
       // once the walk is done.
-      adopting.push(
-        adopt(changed)
-          .then((rest) => {
-            if (!adoptFailed) enqueue(rest);
-          })
-          .catch((error: unknown) => void (adoptFailed ??= { error })),
-      );
+      inAdoption += changed.length;
+      void adopt(changed)
+        .then((rest) => {
+          if (!adoptFailed) enqueue(rest);
+        })
+        .catch((error: unknown) => void (adoptFailed ??= { error }))
+        .finally(() => {
+          inAdoption -= changed.length;
+          settled?.();
+        });
     } else enqueue(changed);
     enqueue(held, holdUntilMs);
+    // Invariant: adoption holds at most `adoptionBacklog` files (plus one batch) while the walk goes
+    // on. No deadlock: the listing never waits for the walk, and a batch is decided once the listing
+    // is past its keys (or over).
+    await adoptionAtMost(adoptionBacklog);
   }
-  await Promise.all(adopting);
+  await adoptionAtMost(0);
   if (adoptFailed) throw adoptFailed.error;
   // Nothing counts as missing after a walk that may have missed files.
   if (walk.incomplete !== undefined) return { result, incomplete: walk.incomplete };

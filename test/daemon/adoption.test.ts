@@ -247,7 +247,73 @@ describe('adoption: files OSS already holds are recorded, not uploaded again', (
     expect(fx.emu.emulator.requestLog.entries().filter((e) => e.operation === 'PutObject')).toEqual([]);
   });
 
-  it('kill -9 while batches wait for the listing: nothing is recorded yet, so the next start adopts every file (no upload)', async () => {
+  it('absence is known from key order: while a later page is held, the batch the first page decides is recorded and its new file queued', async () => {
+    // Walked: a/ (999 files OSS holds, and a/extra.txt it lacks): one batch. Listed: a/ and z/ (on
+    // OSS only): the first page ends at main/z/o0, past every walked key.
+    const relPaths = Array.from({ length: 999 }, (_, i) => `a/f${i}.txt`);
+    fx = await treeAlreadyOnOss(relPaths);
+    writeFileSync(join(fx.folder('main'), 'a/extra.txt'), 'not on OSS');
+    const client = fx.emu.client();
+    for (let i = 0; i < 3; i++) await client.put(`main/z/o${i}`, Buffer.from('elsewhere'));
+    const { faults, requestLog } = fx.emu.emulator;
+    requestLog.clear();
+    faults.add({ match: { operation: 'ListObjectsV2' }, nth: 2, times: 1, action: { type: 'latency', ms: 600_000 } });
+    const stop = new AbortController();
+    const logger = new Logger({ level: 'error', write: () => {} });
+    const starting = Daemon.start({ config: loadConfig(fx.configPath), logger, version: 'test', mode: 'run', stopSignal: stop.signal });
+    await waitFor(() => faults.list().length === 0, { what: 'the second page held' });
+    await waitFor(
+      () => {
+        const store = fx.openStore();
+        try {
+          const counts = store.report.folderCounts().find((c) => c.folder === 'main');
+          return counts?.verified === 999 && store.queue.find('main', 'a/extra.txt')?.state === 'queued';
+        } finally {
+          store.close();
+        }
+      },
+      { what: 'the files of the first page recorded, a/extra.txt queued, while the second page is held' },
+    );
+    // A stop now cuts the listing short: the adoption stays unfinished, and the next start lists again.
+    stop.abort();
+    const daemon = await starting;
+    await daemon.stop();
+    await fx.startDaemon('run');
+    await allVerified(fx, 'main', 1000);
+    expect(
+      requestLog
+        .entries()
+        .filter((e) => e.operation === 'PutObject')
+        .map((e) => e.key),
+    ).toEqual(['main/a/extra.txt']);
+  });
+
+  it('keys of astral characters and of U+E000..U+FFFF are placed in the order OSS lists them (UTF-8): none queued that is there, none lost', async () => {
+    // The first page ends at main/\uFF21.txt. UTF-16 puts main/\u{1F600}.txt (on the second page)
+    // before it: taken as absent there, it would go through the queue (read twice, or uploaded
+    // again should the rest of the listing fail).
+    const relPaths = [...Array.from({ length: 999 }, (_, i) => `a/f${i}.txt`), '\uFF21.txt', '\u{1F600}.txt'];
+    fx = await treeAlreadyOnOss(relPaths);
+    const fresh = ['\uE000-new.txt', '\u{1F601}-new.txt'];
+    const anHourAgo = new Date(Date.now() - 3_600_000);
+    for (const name of fresh) {
+      writeFileSync(join(fx.folder('main'), name), `local ${name}`);
+      utimesSync(join(fx.folder('main'), name), anHourAgo, anHourAgo); // adopted or queued by the walk, not held back
+    }
+    const { faults, requestLog } = fx.emu.emulator;
+    requestLog.clear();
+    // The second page comes late: the walk's batches meet the first page alone.
+    faults.add({ match: { operation: 'ListObjectsV2' }, nth: 2, times: 1, action: { type: 'latency', ms: 1500 } });
+    const { logs } = await fx.startDaemon('run');
+    await allVerified(fx, 'main', relPaths.length + fresh.length);
+    const reconciled = logs.map((l) => JSON.parse(l) as Record<string, unknown>).find((r) => r.msg === 'reconciled folder');
+    expect(reconciled).toMatchObject({ scanned: relPaths.length + fresh.length, queued: fresh.length });
+    const puts = requestLog.entries().filter((e) => e.operation === 'PutObject');
+    expect(puts.map((e) => e.key).sort()).toEqual(fresh.map((name) => `main/${name}`).sort());
+    for (const name of fresh) expect((await fx.remote(`main/${name}`))?.toString()).toBe(`local ${name}`);
+  });
+
+  it('kill -9 while the listing is held, batches recorded or waiting: the next start adopts the rest (no upload)', async () => {
     // Three pages: a/ (1,000 keys), b/ (1,000), c/ (one): at least one walk batch is all of pages 1-2.
     const relPaths = [...['a', 'b'].flatMap((dir) => Array.from({ length: 1000 }, (_, i) => `${dir}/f${i}.txt`)), 'c/last.txt'];
     fx = await treeAlreadyOnOss(relPaths);
