@@ -175,28 +175,33 @@ export class Adoption {
     const started = Date.now();
     // Not claimed (a claim and its undoing cost more than the reads): the queue waits for this.
     // Files held back to settle are looked at too: their object either holds their bytes or not.
-    const rows = queue.queuedIn(folder.name);
-    let batch: VerifiedFile[] = [];
     let adopted = 0;
+    let looked = 0;
     // A small file is read synchronously (a few system calls, its directory kept open: `dirs`); several
     // at once so that while a large file's reads or a multipart object's HEAD wait, the next is read.
     const dirs = new DirectoryCache();
-    await forEachLimit(rows, READS_AT_ONCE, async (row) => {
-      const result = await this.match(row, folder, listing.get(row.key), dirs).catch(() => undefined);
-      if (!result) return;
-      batch.push({ id: row.id, generation: row.generation, result });
-      adopted++;
-      if (batch.length >= BATCH) {
-        queue.markAdopted(batch);
-        batch = [];
+    try {
+      // A page at a time, each page's matches recorded in one transaction.
+      let rows = queue.queuedIn(folder.name, 0, BATCH);
+      while (rows.length > 0) {
+        looked += rows.length;
+        const found: VerifiedFile[] = [];
+        await forEachLimit(rows, READS_AT_ONCE, async (row) => {
+          const result = await this.match(row, folder, listing.get(row.key), dirs).catch(() => undefined);
+          if (result) found.push({ id: row.id, generation: row.generation, result });
+        });
+        queue.markAdopted(found);
+        adopted += found.length;
+        rows = queue.queuedIn(folder.name, rows.at(-1)!.id, BATCH);
       }
-    }).finally(() => dirs.close());
-    queue.markAdopted(batch);
+    } finally {
+      dirs.close();
+    }
     queue.endAdoption(folder.name);
     this.o.logger.info('adopted files OSS already holds; nothing uploaded for them', {
       folder: folder.name,
       adopted: adopted + (entry?.adoptedInWalk ?? 0),
-      toUpload: rows.length - adopted,
+      toUpload: looked - adopted,
       ms: Date.now() - started,
     });
   }

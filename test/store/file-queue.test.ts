@@ -89,7 +89,10 @@ describe('FileQueue', () => {
     const { store } = ctx;
     store.queue.observe('f', [obs('a'), obs('b'), obs('c')]);
     store.queue.observe('g', [obs('other')]);
-    const rows = store.queue.queuedIn('f');
+    // A page at a time, in queue order.
+    const rows = store.queue.queuedIn('f', 0, 2);
+    expect(rows.map((r) => r.relPath)).toEqual(['a', 'b']);
+    rows.push(...store.queue.queuedIn('f', rows[1]!.id, 2));
     expect(rows.map((r) => r.relPath)).toEqual(['a', 'b', 'c']);
     store.queue.observe('f', [obs('b', { size: 99 })]); // b written again while it was read
     store.queue.markAdopted(
@@ -102,7 +105,7 @@ describe('FileQueue', () => {
     expect(store.queue.find('f', 'a')).toMatchObject({ state: 'verified', remoteEtag: '"E"', remoteCrc64: '1', remoteSize: 10 });
     expect(store.queue.find('f', 'b')).toMatchObject({ state: 'queued', size: 99, remoteEtag: null }); // its new content goes up
     expect(store.queue.find('f', 'c')).toMatchObject({ state: 'verified' });
-    expect(store.queue.queuedIn('f').map((r) => r.relPath)).toEqual(['b']);
+    expect(store.queue.queuedIn('f', 0, 10).map((r) => r.relPath)).toEqual(['b']);
   });
 
   it('forgets the multipart record in the same transaction that marks the file verified', () => {
