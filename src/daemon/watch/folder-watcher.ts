@@ -33,8 +33,9 @@ export interface WatcherStatus {
 /**
  * Listeners run synchronously; `batch` arrays are ordered oldest first and hold the latest event per
  * path, so apply them in order (a dir-removed followed by a changed under it is a recreated folder).
- * After `ready` (also re-emitted after a fallback, and when a backend may have lost events), `degraded`
- * and `root-restored`, events may have been missed: the daemon should run a reconcile walk.
+ * After `ready` (also re-emitted after a fallback, when a backend may have lost events, and every period of
+ * the rescan backend, which has no events), `degraded` and `root-restored`, events may have been missed:
+ * the daemon should run a reconcile walk.
  * While the root is missing no batches are delivered: an unmounted disk must not look like a mass delete.
  */
 export interface FolderWatcherEvents {
@@ -55,7 +56,7 @@ export interface WatchSink {
   event(kind: WatchEvent['kind'], relPath: string): void;
   /** A runtime failure of the backend (watch limits included). */
   fail(error: unknown): void;
-  /** Events may have been lost (a deletion the backend cannot report): the owner should reconcile. */
+  /** Events may have been lost (a deletion the backend cannot report, a rescan's period): the owner should reconcile. */
   missed(): void;
 }
 

@@ -11,7 +11,6 @@ import type {
   WatchSink,
 } from './folder-watcher.js';
 import type { PathFilter } from './path-filter.js';
-import { RescanWatcher } from './rescan-watcher.js';
 import { reportError } from './report-error.js';
 import { RootMonitor } from './root-monitor.js';
 import { degradedInfo, simulatedLimitError, watchLimitCode } from './watch-limit.js';
@@ -104,11 +103,17 @@ export class SupervisedWatcher extends EventEmitter<FolderWatcherEvents> {
         const { NativeWatcher } = await import('./native-watcher.js');
         return new NativeWatcher(this.root, filter, sink);
       }
-      case 'rescan':
-        return new RescanWatcher(this.root, filter, sink, {
-          intervalMs: this.rescanIntervalMs,
-          rootPresent: () => this.monitor.check() === 'present',
-        });
+      case 'rescan': {
+        // No events: every rescanIntervalMs the owner is told it may have missed some, and walks the
+        // folder against the store (its reconcile walk), which finds what changed, appeared or went.
+        let timer: NodeJS.Timeout | undefined;
+        return {
+          start: async () => {
+            timer = setInterval(() => sink.missed(), this.rescanIntervalMs);
+          },
+          close: async () => clearInterval(timer),
+        };
+      }
     }
   }
 
