@@ -311,8 +311,8 @@ export class FolderSync {
     watcher.on('root-missing', () => this.unattended(() => this.pause('folder vanished (unmounted disk?)')));
     watcher.on('root-restored', () => this.unattended(() => this.resume()));
     watcher.on('error', (err: Error) => this.options.logger.warn('watcher error', { folder: this.name, error: err }));
-    const degraded = watcher.status().degraded; // a fallback while starting happened before we listened
-    if (degraded) this.degraded(degraded.message);
+    // A fallback while starting happened before we listened.
+    if (watcher.degraded) this.degraded(watcher.degraded);
     else this.recordHealth();
     this.options.logger.info('watching folder', { folder: this.name, path: this.folder.path, backend: watcher.backend });
   }
@@ -446,7 +446,7 @@ export class FolderSync {
   /** Records what the folder is doing now for `status`, e.g. once a pause the daemon imposed is over. */
   recordHealth(): void {
     if (this.paused || this.closed) return; // its own pause note stands
-    const mode = this.watcher?.status().degraded ? 'rescanning' : 'watching';
+    const mode = this.watcher?.degraded ? 'rescanning' : 'watching';
     this.options.store.daemon.setFolderHealth(this.name, this.folder.path, mode, this.watcher ? `${this.watcher.backend} watcher` : null);
   }
 

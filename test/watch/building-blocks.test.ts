@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DirectorySet } from '../../src/daemon/watch/directory-set.js';
 import { EventBatcher } from '../../src/daemon/watch/event-batcher.js';
 import type { WatchEvent } from '../../src/daemon/watch/folder-watcher.js';
-import { degradedInfo, simulatedLimitError, watchLimitCode } from '../../src/daemon/watch/watch-limit.js';
+import { degradedMessage, simulatedLimitError, watchLimitCode } from '../../src/daemon/watch/watch-limit.js';
 import { waitFor } from '../helpers/wait.js';
 
 describe('EventBatcher', () => {
@@ -63,8 +63,8 @@ describe('watch limits', () => {
   });
 
   it('says how to fix it', () => {
-    const info = degradedInfo('/data', 'chokidar', 'ENOSPC', 30_000);
-    expect(info.message).toContain('sysctl fs.inotify.max_user_watches=');
-    expect(info.message).toContain('every 30 s');
+    const message = degradedMessage('/data', 'chokidar', 'ENOSPC', 30_000);
+    expect(message).toContain('sysctl fs.inotify.max_user_watches=');
+    expect(message).toContain('every 30 s');
   });
 });

@@ -6,7 +6,7 @@ import { SupervisedWatcher } from './supervised-watcher.js';
 import type { SupervisedWatcherOptions } from './supervised-watcher.js';
 import { countTree } from './tree-walker.js';
 
-export interface FolderWatcherOptions extends Omit<SupervisedWatcherOptions, 'backend' | 'requestedBackend'> {
+export interface FolderWatcherOptions extends Omit<SupervisedWatcherOptions, 'backend'> {
   backend: RequestedBackend;
   /** auto: above this many files, native; default 20,000. */
   nativeThreshold?: number;
@@ -25,7 +25,7 @@ function canonicalRoot(root: string): string {
 
 /**
  * Watches one folder. Resolves once the backend is watching (after a fallback to rescans if inotify
- * ran out), or at once with status().rootMissing when the folder is not there yet.
+ * ran out), or at once when the folder is not there yet.
  */
 export async function createFolderWatcher(root: string, options: FolderWatcherOptions): Promise<FolderWatcher> {
   const absoluteRoot = canonicalRoot(root);
@@ -39,7 +39,7 @@ export async function createFolderWatcher(root: string, options: FolderWatcherOp
       threshold: options.nativeThreshold,
     });
   }
-  const watcher = new SupervisedWatcher(absoluteRoot, { ...options, backend, requestedBackend: options.backend });
+  const watcher = new SupervisedWatcher(absoluteRoot, { ...options, backend });
   await watcher.start();
   return watcher;
 }

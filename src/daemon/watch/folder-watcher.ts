@@ -12,24 +12,6 @@ export interface WatchEvent {
   relPath: string;
 }
 
-export interface DegradedInfo {
-  /** The error code that caused the fallback, e.g. ENOSPC or EMFILE. */
-  code: string;
-  /** One line for the log and `status`, with the fix. */
-  message: string;
-  /** The backend that failed. */
-  from: BackendName;
-}
-
-export interface WatcherStatus {
-  root: string;
-  /** The backend running now ('rescan' after a fallback). */
-  backend: BackendName;
-  requestedBackend: RequestedBackend;
-  degraded?: DegradedInfo;
-  rootMissing: boolean;
-}
-
 /**
  * Listeners run synchronously; `batch` arrays are ordered oldest first and hold the latest event per
  * path, so apply them in order (a dir-removed followed by a changed under it is a recreated folder).
@@ -42,8 +24,8 @@ export interface FolderWatcherEvents {
   batch: [events: WatchEvent[]];
   ready: [backend: BackendName];
   error: [error: Error];
-  /** message: one line for the log, with the fix */
-  degraded: [message: string, info: DegradedInfo];
+  /** message: one line for the log and `status`, with the fix */
+  degraded: [message: string];
   'root-missing': [root: string];
   'root-restored': [root: string];
 }
