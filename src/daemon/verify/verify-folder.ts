@@ -1,10 +1,9 @@
-import { createReadStream } from 'node:fs';
-import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FolderConfig } from '../../config/index.js';
 import { Crc64 } from '../../lib/crc64.js';
 import type { RecordedFile, VerifyRecords } from '../../store/index.js';
 import { etagHex, listObjects, type ListedObject, type ObjectStorage } from '../../uploader/index.js';
+import { contentDigests } from '../content-check.js';
 import { objectKey } from '../object-key.js';
 import { forEachLimit } from '../../lib/for-each-limit.js';
 import type { Sample } from '../../lib/sample.js';
@@ -196,11 +195,14 @@ function settleDaemonWork(folder: string, records: VerifyRecords, first: Map<str
 
 /** --checksum for one file: undefined when the local file, the object and the record agree. */
 async function checksumOne(folder: FolderConfig, o: VerifyOptions, file: WalkEntry, row: RecordedFile): Promise<Finding | undefined> {
-  const path = join(folder.path, file.relPath);
-  const [info, local] = await Promise.all([
+  // Invariant: a CRC-64 is only of the bytes the walk matched to the row (the same file, size and mtime
+  // before and after the read): a file saved since (a long pass over a folder in use) is a change, not bit rot.
+  const read = { path: join(folder.path, file.relPath), root: folder.path, expected: { dev: file.dev, ino: file.ino } };
+  const [info, digests] = await Promise.all([
     o.storage.head({ bucket: row.bucket, key: row.key }, { signal: o.signal }),
-    fileCrc64(path, file),
+    contentDigests(read, file.size),
   ]);
+  const local = digests?.fingerprint.mtimeNs === file.mtimeNs ? digests.crc64 : undefined;
   const found = (kind: FindingKind, detail: string, requeueable: boolean): Finding => ({
     kind,
     relPath: file.relPath,
@@ -265,17 +267,4 @@ async function walkLocal(folder: FolderConfig, o: VerifyOptions): Promise<{ file
   const errors = walk.errors().map((e) => `${e.relPath || '.'}: ${e.code} ${e.message}`);
   if (walk.rootFailed) errors.unshift(`${folder.path}: the folder could not be read`);
   return { files, errors };
-}
-
-/**
- * The file's CRC-64, or undefined when it changed since the walk or while being read. Invariant: a
- * CRC-64 is only of the bytes the walk matched to the row (same size and mtime before and after the
- * read): a file saved since (a long --checksum pass over a folder in use) is a change, not bit rot.
- */
-async function fileCrc64(path: string, walked: { size: number; mtimeNs: bigint }): Promise<string | undefined> {
-  const unchanged = (st: { size: bigint; mtimeNs: bigint }): boolean => st.size === BigInt(walked.size) && st.mtimeNs === walked.mtimeNs;
-  if (!unchanged(await lstat(path, { bigint: true }))) return undefined;
-  const crc = new Crc64();
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) crc.update(chunk as Buffer);
-  return unchanged(await lstat(path, { bigint: true })) ? crc.digest() : undefined;
 }
