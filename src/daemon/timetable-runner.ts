@@ -2,7 +2,7 @@ import type { ScheduledTask } from 'node-cron';
 import type { TimetableConfig } from '../config/index.js';
 import type { BandwidthLimiter, UploadGate } from '../uploader/index.js';
 import type { Logger } from '../lib/logger.js';
-import type { Timetable, TimetableChange, TimetableState } from './timetable.js';
+import type { Timetable, TimetableState } from './timetable.js';
 
 export interface TimetableRunnerOptions {
   gate: UploadGate;
@@ -46,12 +46,6 @@ export class TimetableRunner {
     const timezone = this.timetable.timeZone;
     for (const entry of config.entries)
       this.tasks.push(cron.schedule(entry.at, () => this.evaluate(`timetable entry "${entry.at}"`), { timezone }));
-  }
-
-  /** The state now and its next change (undefined: no timetable). */
-  view(now = new Date()): { state: TimetableState; nextChange: TimetableChange | undefined } | undefined {
-    if (!this.timetable) return undefined;
-    return { state: this.timetable.stateAt(now), nextChange: this.timetable.nextChange(now) };
   }
 
   stop(): void {

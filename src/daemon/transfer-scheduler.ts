@@ -93,10 +93,6 @@ export class TransferScheduler extends EventEmitter<SchedulerEvents> {
     if (!this.stopping) this.schedulePump();
   }
 
-  get runningCount(): number {
-    return this.running.size;
-  }
-
   /** Transfers holding a slot: running, minus those only waiting for their commit. */
   private get busySlots(): number {
     let busy = 0;

@@ -54,24 +54,16 @@ export interface BackendChoice {
   dirCount?: number;
   /** inotify watches still available (inotifyBudget()). */
   budget: number;
-  requested?: RequestedBackend;
   /** auto: above this many files, native; default 20,000. */
   threshold?: number;
 }
 
 /**
- * Picks the backend for one folder. An explicit request wins. `auto` picks native (one inotify watch per
- * directory) when the folder holds more than `threshold` files or chokidar's one watch per file and
- * directory would not fit the inotify budget; and rescans when not even one watch per directory fits.
+ * Picks the backend for a folder watched with `auto`: native (one inotify watch per directory) when the
+ * folder holds more than `threshold` files or chokidar's one watch per file and directory would not fit
+ * the inotify budget; and rescans when not even one watch per directory fits.
  */
-export function chooseBackend({
-  fileCount,
-  dirCount = 0,
-  budget,
-  requested = 'auto',
-  threshold = DEFAULT_NATIVE_THRESHOLD,
-}: BackendChoice): BackendName {
-  if (requested !== 'auto') return requested;
+export function chooseBackend({ fileCount, dirCount = 0, budget, threshold = DEFAULT_NATIVE_THRESHOLD }: BackendChoice): BackendName {
   const nativeWatches = dirCount + 1; // the root is a directory too
   if (nativeWatches > budget) return 'rescan';
   if (fileCount > threshold || fileCount + nativeWatches > budget) return 'native';
