@@ -476,9 +476,8 @@ export class Daemon extends EventEmitter<DaemonEvents> {
    */
   setOperatorPause(folder: string, paused: boolean): boolean {
     if (!this.folders.has(folder)) return false;
-    if (paused === this.operatorPauses.has(folder)) return true;
     this.store.operatorPauses.set(folder, paused); // first: a pause the store refused is not shown as kept
-    this.pauseApplied(folder, paused);
+    this.applyStoredPauses();
     return true;
   }
 
@@ -486,16 +485,14 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   private applyStoredPauses(): void {
     const stored = this.store.operatorPauses.folders();
     for (const folder of this.folders.keys()) {
-      if (stored.has(folder) !== this.operatorPauses.has(folder)) this.pauseApplied(folder, stored.has(folder));
+      const paused = stored.has(folder);
+      if (paused === this.operatorPauses.has(folder)) continue;
+      if (paused) this.operatorPauses.add(folder);
+      else this.operatorPauses.delete(folder);
+      this.options.logger.info(paused ? 'folder paused by an operator' : 'folder resumed by an operator', { folder });
+      this.emit('operatorPause', folder, paused);
+      if (!paused) this.scheduler.kick();
     }
-  }
-
-  private pauseApplied(folder: string, paused: boolean): void {
-    if (paused) this.operatorPauses.add(folder);
-    else this.operatorPauses.delete(folder);
-    this.options.logger.info(paused ? 'folder paused by an operator' : 'folder resumed by an operator', { folder });
-    this.emit('operatorPause', folder, paused);
-    if (!paused) this.scheduler.kick();
   }
 
   /** The retries that happened before anyone listened to 'retry' (each handed out once). */
