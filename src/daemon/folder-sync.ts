@@ -306,7 +306,9 @@ export class FolderSync {
       // A fallback, a restored root or a rescan's period: events may have been missed meanwhile. A rescan
       // waits while adoption records the start-up walk (that walk's files are adoption's until then).
       if (this.paused || (backend === 'rescan' && this.adopting)) return;
-      void this.reconcile(backend === 'rescan' ? RESCAN : 'watcher restarted');
+      if (backend === 'rescan') void this.reconcile(RESCAN);
+      // A walk under way may have passed what was missed (it does not join that walk): one more after it.
+      else void (this.reconciling ?? Promise.resolve()).then(() => this.reconcile('watcher restarted'));
     });
     watcher.on('root-missing', () => this.unattended(() => this.pause('folder vanished (unmounted disk?)')));
     watcher.on('root-restored', () => this.unattended(() => this.resume()));
