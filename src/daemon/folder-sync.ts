@@ -146,6 +146,7 @@ export class FolderSync {
 
   /** A full walk against the store; concurrent calls share one walk. Never rejects: errors are logged. */
   reconcile(reason: string): Promise<ReconcileResult | undefined> {
+    if (this.closed) return Promise.resolve(undefined); // asked for after a walk a close waits for: it would outlive the store
     this.reconcileReported ||= reason !== RESCAN;
     this.reconciling ??= this.doReconcile(reason)
       .catch((err: unknown) => {

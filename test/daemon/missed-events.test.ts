@@ -32,4 +32,15 @@ describe('FolderSync told by its watcher that events were missed', () => {
       await sync.close();
     }
   });
+
+  it('starts no walk after it was closed, though one was asked for while the last ran', async () => {
+    const root = join(ctx.dir, 'docs');
+    createTree(root, { 'a.txt': 'a' });
+    const sync = testFolderSync(ctx.store, folderConfig({ name: 'docs', path: root, watcher: 'native' }), { watch: true });
+    await sync.start();
+    void sync.reconcile('scheduled');
+    sync['watcher']!.emit('ready', 'native');
+    await sync.close(); // waits for the scheduled walk; the one asked for after it must not start
+    expect(sync['reconciling']).toBeUndefined();
+  });
 });
