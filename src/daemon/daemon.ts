@@ -21,7 +21,6 @@ import { planReload } from './reload-plan.js';
 import { TimetableRunner } from './timetable-runner.js';
 import { TransferScheduler } from './transfer-scheduler.js';
 import { buildTransferStack, type TransferStack, type TransferStackParts } from './transfer-stack.js';
-import { ScheduledVerify, type VerifyAlert } from './scheduled-verify.js';
 import {
   abortOrphanedUploads,
   abortRecordedOrphans,
@@ -30,6 +29,8 @@ import {
   type CleanupContext,
 } from './upload-cleanup.js';
 import { VerifiedBatch } from './verified-batch.js';
+import { verifyFolders } from './verify/verify-all.js';
+import { MISMATCH_KINDS } from './verify/verify-folder.js';
 
 export interface DaemonOptions {
   config: Config;
@@ -61,6 +62,14 @@ interface DaemonEvents {
   /** A mirror folder's remote deletes were paused by max_deletes (an alert). */
   deletesHeld: [folder: string, held: number, limit: number];
 }
+
+/** A mismatch found on verify_schedule as its alert carries it: the first ALERT_FINDINGS (the log line has them all). */
+export interface VerifyAlert {
+  mismatches: number;
+  foldersNotChecked: Array<{ folder: string; error: string }>;
+  findings: Array<{ folder: string; kind: string; path: string; detail: string }>;
+}
+const ALERT_FINDINGS = 20;
 
 const HEARTBEAT_MS = 5_000;
 /** The scheduler's idle poll is 2 s: five missed polls mean it is stuck, not busy. */
@@ -104,18 +113,8 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       ),
     ),
   );
-  /** verify_schedule's runs (one at a time). */
-  private readonly scheduledVerify = new ScheduledVerify(
-    () => ({
-      config: this.config,
-      store: this.store,
-      storage: this.stack.storage,
-      logger: this.options.logger,
-      signal: this.stopRequested.signal,
-    }),
-    (alert) => this.emit('verifyMismatch', alert),
-    (err) => this.onStoreError(err),
-  );
+  /** A verify on verify_schedule is running: the next tick is skipped (one at a time). */
+  private verifying = false;
   private lifecycle: Promise<unknown> = Promise.resolve();
   /** Life-cycle operations started or waiting (0: the next one may start at once). */
   private lifecycleOps = 0;
@@ -476,9 +475,8 @@ export class Daemon extends EventEmitter<DaemonEvents> {
    */
   setOperatorPause(folder: string, paused: boolean): boolean {
     if (!this.folders.has(folder)) return false;
-    if (paused === this.operatorPauses.has(folder)) return true;
     this.store.operatorPauses.set(folder, paused); // first: a pause the store refused is not shown as kept
-    this.pauseApplied(folder, paused);
+    this.applyStoredPauses();
     return true;
   }
 
@@ -486,16 +484,14 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   private applyStoredPauses(): void {
     const stored = this.store.operatorPauses.folders();
     for (const folder of this.folders.keys()) {
-      if (stored.has(folder) !== this.operatorPauses.has(folder)) this.pauseApplied(folder, stored.has(folder));
+      const paused = stored.has(folder);
+      if (paused === this.operatorPauses.has(folder)) continue;
+      if (paused) this.operatorPauses.add(folder);
+      else this.operatorPauses.delete(folder);
+      this.options.logger.info(paused ? 'folder paused by an operator' : 'folder resumed by an operator', { folder });
+      this.emit('operatorPause', folder, paused);
+      if (!paused) this.scheduler.kick();
     }
-  }
-
-  private pauseApplied(folder: string, paused: boolean): void {
-    if (paused) this.operatorPauses.add(folder);
-    else this.operatorPauses.delete(folder);
-    this.options.logger.info(paused ? 'folder paused by an operator' : 'folder resumed by an operator', { folder });
-    this.emit('operatorPause', folder, paused);
-    if (!paused) this.scheduler.kick();
   }
 
   /** The retries that happened before anyone listened to 'retry' (each handed out once). */
@@ -529,7 +525,51 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     const reconcileAll = (): void => [...this.folders.values()].forEach((f) => void f.reconcile('scheduled'));
     if (reconcileSchedule) this.cronTasks.push(cron.schedule(reconcileSchedule, reconcileAll));
     if (cleanupSchedule) this.cronTasks.push(cron.schedule(cleanupSchedule, () => void this.cleanUpStaleUploads()));
-    if (verifySchedule) this.cronTasks.push(cron.schedule(verifySchedule, () => void this.scheduledVerify.run()));
+    if (verifySchedule) this.cronTasks.push(cron.schedule(verifySchedule, () => void this.verifyOnSchedule()));
+  }
+
+  /**
+   * `oss-sync verify` on verify_schedule: every folder's listing, and the CRC-64 of verify_sample's
+   * files. Nothing is requeued: a mismatch is for an operator to look at (`oss-sync verify
+   * --requeue`), so it is logged and emitted (`verifyMismatch`, the webhook alert).
+   */
+  private async verifyOnSchedule(): Promise<void> {
+    const { logger } = this.options;
+    if (this.verifying) {
+      logger.info('scheduled verify skipped: the previous one is still running');
+      return;
+    }
+    this.verifying = true;
+    try {
+      const sample = this.config.verifySample;
+      const options = {
+        checksum: sample !== null,
+        deep: false,
+        ...(sample ? { sample } : {}),
+        requeue: false,
+        signal: this.stopRequested.signal,
+      };
+      const result = await verifyFolders(this.config, this.config.folders, { store: this.store, storage: this.stack.storage }, options);
+      if (result.ok) {
+        const checkedByCrc64 = result.folders.reduce((n, f) => n + f.checksummed, 0);
+        logger.info('scheduled verify: all well', { folders: result.folders.length, checkedByCrc64 });
+        return;
+      }
+      const findings = result.folders.flatMap((f) =>
+        f.findings
+          .filter((x) => MISMATCH_KINDS.has(x.kind))
+          .map((x) => ({ folder: f.folder, kind: x.kind, path: x.relPath, detail: x.detail })),
+      );
+      const alert = { mismatches: result.mismatches, foldersNotChecked: result.errors, findings };
+      logger.warn('scheduled verify found mismatches; `oss-sync verify --requeue` uploads the files again', alert);
+      this.emit('verifyMismatch', { ...alert, findings: findings.slice(0, ALERT_FINDINGS) });
+    } catch (err) {
+      this.onStoreError(err, () =>
+        logger.warn('scheduled verify failed; tried again at the next verify_schedule', { error: err as Error }),
+      );
+    } finally {
+      this.verifying = false;
+    }
   }
 
   /** `oss-sync cleanup`, as run does it on cleanup_schedule: a failure is logged and tried at the next one. */

@@ -74,6 +74,8 @@ export class FolderSync {
   /** A removal seen while adopting: it may have found no row for a walked file adoption then recorded. */
   private removedWhileAdopting = false;
   private closed = false;
+  /** Whether the walk running was asked for by more than rescans: only then is it logged at info and reported (ping, metrics). */
+  private reconcileReported = false;
   /** What the last reconcile could not back up, and why; undefined when it missed nothing. */
   shortfall: string | undefined;
   /**
@@ -144,6 +146,8 @@ export class FolderSync {
 
   /** A full walk against the store; concurrent calls share one walk. Never rejects: errors are logged. */
   reconcile(reason: string): Promise<ReconcileResult | undefined> {
+    if (this.closed) return Promise.resolve(undefined); // asked for after a walk a close waits for: it would outlive the store
+    this.reconcileReported ||= reason !== RESCAN;
     this.reconciling ??= this.doReconcile(reason)
       .catch((err: unknown) => {
         this.options.onStoreError(err, () => {
@@ -154,6 +158,7 @@ export class FolderSync {
       })
       .finally(() => {
         this.reconciling = undefined;
+        this.reconcileReported = false;
       });
     return this.reconciling;
   }
@@ -219,9 +224,15 @@ export class FolderSync {
         path: this.folder.path,
       });
     }
+    // A rescan (every rescan_interval) says what it found at debug only, as its walks are routine.
+    const reported = this.reconcileReported;
     for (const e of result.errors)
-      this.options.logger.warn('cannot read path during scan', { folder: this.name, path: e.relPath, error: e.message });
-    this.options.logger.info('reconciled folder', {
+      this.options.logger[reported ? 'warn' : 'debug']('cannot read path during scan', {
+        folder: this.name,
+        path: e.relPath,
+        error: e.message,
+      });
+    this.options.logger[reported ? 'info' : 'debug']('reconciled folder', {
       folder: this.name,
       reason,
       scanned: result.scanned,
@@ -233,7 +244,7 @@ export class FolderSync {
       ms: Date.now() - started,
     });
     if (result.queued > 0 || result.missing.length > 0) this.options.onWork();
-    this.options.onReconciled?.();
+    if (reported) this.options.onReconciled?.();
     return result;
   }
 
@@ -292,15 +303,19 @@ export class FolderSync {
     this.watcher = watcher;
     watcher.on('batch', (events: WatchEvent[]) => this.unattended(() => this.onEvents(events)));
     watcher.on('degraded', (message: string) => this.unattended(() => this.degraded(message)));
-    watcher.on('ready', () => {
-      // A fallback or a restored root: events may have been missed meanwhile.
-      if (!this.paused) void this.reconcile('watcher restarted');
+    watcher.on('ready', (backend) => {
+      // A fallback, a restored root or a rescan's period: events may have been missed meanwhile. A rescan
+      // waits while adoption records the start-up walk (that walk's files are adoption's until then).
+      if (this.paused || (backend === 'rescan' && this.adopting)) return;
+      if (backend === 'rescan') void this.reconcile(RESCAN);
+      // A walk under way may have passed what was missed (it does not join that walk): one more after it.
+      else void (this.reconciling ?? Promise.resolve()).then(() => this.reconcile('watcher restarted'));
     });
     watcher.on('root-missing', () => this.unattended(() => this.pause('folder vanished (unmounted disk?)')));
     watcher.on('root-restored', () => this.unattended(() => this.resume()));
     watcher.on('error', (err: Error) => this.options.logger.warn('watcher error', { folder: this.name, error: err }));
-    const degraded = watcher.status().degraded; // a fallback while starting happened before we listened
-    if (degraded) this.degraded(degraded.message);
+    // A fallback while starting happened before we listened.
+    if (watcher.degraded) this.degraded(watcher.degraded);
     else this.recordHealth();
     this.options.logger.info('watching folder', { folder: this.name, path: this.folder.path, backend: watcher.backend });
   }
@@ -434,7 +449,7 @@ export class FolderSync {
   /** Records what the folder is doing now for `status`, e.g. once a pause the daemon imposed is over. */
   recordHealth(): void {
     if (this.paused || this.closed) return; // its own pause note stands
-    const mode = this.watcher?.status().degraded ? 'rescanning' : 'watching';
+    const mode = this.watcher?.degraded ? 'rescanning' : 'watching';
     this.options.store.daemon.setFolderHealth(this.name, this.folder.path, mode, this.watcher ? `${this.watcher.backend} watcher` : null);
   }
 
@@ -474,6 +489,8 @@ function firstFew(items: readonly string[]): string {
   return `${items.slice(0, 3).join(', ')}${items.length > 3 ? ', ...' : ''}`;
 }
 
+/** The reconcile reason of the rescan backend's periodic walks (`watcher: poll`, or after a fallback). */
+const RESCAN = 'rescan';
 /** How often `run` judges held ("unmounted?") files again, besides at each reconcile. */
 const UNMOUNT_RECHECK_MS = 60_000;
 /** Files recorded on a device that are looked for to tell it renumbered (remounted) from unmounted. */

@@ -42,10 +42,6 @@ export class SystemdNotifier {
     this.watchdogMs = this.socket && forUs && Number.isFinite(usec) && usec > 0 ? usec / 1000 : undefined;
   }
 
-  get enabled(): boolean {
-    return this.socket !== undefined;
-  }
-
   /** READY=1 with the first status line; starts the status updates and the watchdog pings. */
   ready(): Promise<void> {
     if (!this.socket) return Promise.resolve();

@@ -1,8 +1,7 @@
-import type { ScheduledTask } from 'node-cron';
 import type { TimetableConfig } from '../config/index.js';
 import type { BandwidthLimiter, UploadGate } from '../uploader/index.js';
 import type { Logger } from '../lib/logger.js';
-import type { Timetable, TimetableChange, TimetableState } from './timetable.js';
+import type { Timetable, TimetableState } from './timetable.js';
 
 export interface TimetableRunnerOptions {
   gate: UploadGate;
@@ -23,7 +22,6 @@ export interface TimetableRunnerOptions {
 export class TimetableRunner {
   private timetable: Timetable | undefined;
   private cutoff: TimetableConfig['cutoff'] = 'soft';
-  private tasks: ScheduledTask[] = [];
   private state: TimetableState | undefined;
   private stopped = false;
 
@@ -31,32 +29,24 @@ export class TimetableRunner {
 
   /** node-cron is loaded only when there is a timetable: `once` without one starts faster. */
   async apply(config: TimetableConfig | null): Promise<void> {
-    this.clear();
+    this.timetable?.destroy();
     if (this.stopped) return;
     if (!config) {
       this.timetable = undefined;
       this.set({ uploadsOpen: true, bandwidth: null }, 'no timetable');
       return;
     }
-    const [{ Timetable }, { default: cron }] = await Promise.all([import('./timetable.js'), import('node-cron')]);
+    const { Timetable } = await import('./timetable.js');
     if (this.stopped) return;
     this.cutoff = config.cutoff;
-    this.timetable = new Timetable(config);
+    this.timetable = new Timetable(config, (entry) => this.evaluate(`timetable entry "${entry.at}"`));
     this.evaluate('timetable applied');
-    const timezone = this.timetable.timeZone;
-    for (const entry of config.entries)
-      this.tasks.push(cron.schedule(entry.at, () => this.evaluate(`timetable entry "${entry.at}"`), { timezone }));
-  }
-
-  /** The state now and its next change (undefined: no timetable). */
-  view(now = new Date()): { state: TimetableState; nextChange: TimetableChange | undefined } | undefined {
-    if (!this.timetable) return undefined;
-    return { state: this.timetable.stateAt(now), nextChange: this.timetable.nextChange(now) };
+    this.timetable.start();
   }
 
   stop(): void {
     this.stopped = true;
-    this.clear();
+    this.timetable?.destroy();
   }
 
   private evaluate(reason: string): void {
@@ -79,10 +69,5 @@ export class TimetableRunner {
       bandwidth: state.bandwidth === null ? 'unlimited' : `${state.bandwidth} bytes/s`,
     });
     if (open) this.options.onOpen();
-  }
-
-  private clear(): void {
-    for (const task of this.tasks.splice(0)) void task.destroy();
-    this.timetable?.destroy();
   }
 }

@@ -31,16 +31,24 @@ const LOOKBACK_MS = 8 * 86_400_000;
 const MINUTE_MS = 60_000;
 
 export class Timetable {
-  /** Created, never started: used for match() only (the runner schedules its own). */
+  /** One task per entry, in the timetable's zone: match() serves stateAt and nextChange; start() runs them. */
   private readonly matchers: { entry: TimetableEntry; task: ScheduledTask }[];
   readonly timeZone: string;
 
-  constructor(readonly config: TimetableConfig) {
+  constructor(
+    readonly config: TimetableConfig,
+    /** Called at every minute an entry matches, once start() was called. */
+    onFire: (entry: TimetableEntry) => void = () => undefined,
+  ) {
     this.timeZone = config.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
     this.matchers = config.entries.map((entry) => ({
       entry,
-      task: cron.createTask(entry.at, () => undefined, { timezone: this.timeZone }),
+      task: cron.createTask(entry.at, () => onFire(entry), { timezone: this.timeZone }),
     }));
+  }
+
+  start(): void {
+    for (const { task } of this.matchers) void task.start();
   }
 
   /** What holds at `at`. */

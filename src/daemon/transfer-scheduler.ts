@@ -1,4 +1,5 @@
 import { EventEmitter, setMaxListeners } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { FileQueue, FileRow } from '../store/index.js';
 import { coalesce } from '../lib/coalesce.js';
 import { UNBUDGETED_PUT_BYTES, type MemoryBudget } from '../uploader/index.js';
@@ -93,10 +94,6 @@ export class TransferScheduler extends EventEmitter<SchedulerEvents> {
     if (!this.stopping) this.schedulePump();
   }
 
-  get runningCount(): number {
-    return this.running.size;
-  }
-
   /** Transfers holding a slot: running, minus those only waiting for their commit. */
   private get busySlots(): number {
     let busy = 0;
@@ -114,14 +111,11 @@ export class TransferScheduler extends EventEmitter<SchedulerEvents> {
     this.abort.abort();
     this.release(this.ready.splice(0));
     const all = Promise.allSettled([...this.running.values()].map((r) => r.done)).then(() => true);
-    let timeout: NodeJS.Timeout | undefined;
-    const expired = new Promise<boolean>((resolve) => {
-      timeout = setTimeout(() => resolve(false), graceMs);
-    });
+    const grace = new AbortController();
     try {
-      return await Promise.race([all, expired]);
+      return await Promise.race([all, sleep(graceMs, false, { signal: grace.signal })]);
     } finally {
-      clearTimeout(timeout);
+      grace.abort(); // the timer goes with it: settled in time, nothing may wait out the grace
     }
   }
 

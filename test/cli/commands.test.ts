@@ -151,6 +151,9 @@ describe('oss-sync commands', () => {
     await waitFor(async () => (await fx.remote('share/from-nfs.txt'))?.toString() === 'seen by a rescan', {
       what: 'upload found by polling',
     });
+    // A rescan is a reconcile walk, routine enough to be logged at debug only (the start-up walk at info).
+    const rescan = await daemon.waitForLog((r) => r.msg === 'reconciled folder' && r.reason === 'rescan');
+    expect(rescan.level).toBe('debug');
   });
 
   it('status --watch ends quietly when its reader goes away (status --watch | head)', async () => {

@@ -99,7 +99,7 @@ describe('TransferScheduler slots', () => {
     scheduler.kick();
     await waitFor(() => started.includes('b'), { what: 'b started while a waits for its commit' });
     expect(started).toEqual(['a', 'b']); // a, still settling, was not claimed again
-    expect(scheduler.runningCount).toBe(1);
+    expect(scheduler['running'].size).toBe(1);
     expect(idle).toBe(false);
     finishA();
     await waitFor(() => idle, { what: 'idle once a settled' });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TimetableConfig } from '../../src/config/index.js';
 import { Timetable } from '../../src/daemon/timetable.js';
+import { waitFor } from '../helpers/wait.js';
 
 const MiB = 2 ** 20;
 
@@ -109,5 +110,21 @@ describe('timetable evaluation', () => {
     expect(t.stateAt(new Date('2026-01-03T00:00:00Z'))).toEqual({ uploadsOpen: false, bandwidth: MiB });
     expect(t.nextChange(new Date('2026-06-01T00:00:00Z'))).toBeUndefined();
     t.destroy();
+  });
+});
+
+describe('timetable firing', () => {
+  it('calls onFire with the entry at each minute it matches, once started', async () => {
+    const fired: string[] = [];
+    // node-cron also takes a seconds field: every second stands in for every minute.
+    const entries = [{ at: '* * * * * *', uploads: 'open' as const }];
+    const t = new Timetable({ timeZone: 'UTC', cutoff: 'soft', ossTrafficLimit: false, entries }, (entry) => fired.push(entry.at));
+    try {
+      t.start();
+      await waitFor(() => fired.length >= 2, { what: 'two firings', timeoutMs: 5_000 });
+      expect(fired[0]).toBe('* * * * * *');
+    } finally {
+      t.destroy();
+    }
   });
 });

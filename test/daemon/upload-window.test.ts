@@ -39,7 +39,7 @@ describe('upload window in the daemon', () => {
       .entries()
       .filter((e) => ['PutObject', 'InitiateMultipartUpload', 'UploadPart'].includes(e.operation ?? ''));
     expect(writes).toEqual([]);
-    expect(daemon.timetable.view()?.state.uploadsOpen).toBe(false);
+    expect(daemon.uploadWindowOpen).toBe(false);
     expect(daemon.statusLine()).toBe('1 folder(s): 2 queued, 0 uploading, 0 uploaded, 0 failed; uploads closed (timetable)');
 
     fx.writeConfig([{ name: 'main' }], { timetable: ALWAYS('open') });

@@ -4,12 +4,6 @@ import { readFileSync } from 'node:fs';
 import { inotifyBudget, watchesOfProcess } from '../../src/daemon/watch/inotify-budget.js';
 
 describe('chooseBackend', () => {
-  it('keeps an explicit request', () => {
-    expect(chooseBackend({ fileCount: 1_000_000, budget: 10, requested: 'chokidar' })).toBe('chokidar');
-    expect(chooseBackend({ fileCount: 1, budget: 1_000_000, requested: 'native' })).toBe('native');
-    expect(chooseBackend({ fileCount: 1, budget: 1_000_000, requested: 'rescan' })).toBe('rescan');
-  });
-
   it('picks chokidar for small folders and native above the file threshold', () => {
     expect(chooseBackend({ fileCount: 500, dirCount: 10, budget: 100_000 })).toBe('chokidar');
     expect(chooseBackend({ fileCount: DEFAULT_NATIVE_THRESHOLD, dirCount: 10, budget: 1_000_000 })).toBe('chokidar');

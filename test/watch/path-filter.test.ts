@@ -17,10 +17,6 @@ describe('PathFilter', () => {
     }
   });
 
-  it('can keep temp files when default ignores are off', () => {
-    expect(createPathFilter({ defaultIgnores: false }).acceptsFile('x.tmp', abs('x.tmp'))).toBe(true);
-  });
-
   it('recognises temp names by basename', () => {
     expect(isTempFileName('movie.mkv.part')).toBe(true);
     expect(isTempFileName('part.mkv')).toBe(false);
@@ -77,16 +73,12 @@ describe('PathFilter', () => {
     expect(filter.acceptsFile('render.tmp/frame.png', abs('render.tmp/frame.png'))).toBe(false);
     expect(filter.acceptsFileInAcceptedDir('a/~lock', abs('a/~lock'))).toBe(false);
     expect(filter.acceptsFileInAcceptedDir('a/frame.png', abs('a/frame.png'), 'frame.png')).toBe(true);
-    const noBuiltIns = createPathFilter({ exclude: globs, defaultIgnores: false });
-    expect(noBuiltIns.acceptsFileInAcceptedDir('a/b.part', abs('a/b.part'))).toBe(false);
-    expect(createPathFilter({ defaultIgnores: false }).acceptsFileInAcceptedDir('a/b.part', abs('a/b.part'))).toBe(true);
+    expect(createPathFilter().acceptsFileInAcceptedDir('a/b.part', abs('a/b.part'))).toBe(false);
   });
 
   it("leaves the built-in temp-file globs out of a watcher's own pruning, and keeps the others", () => {
     const filter = createPathFilter({ exclude: ['node_modules', '*.tmp', 'build/**', '~*'] });
     expect(filter.watcherPruneGlobs).toEqual(['node_modules', 'build/**']);
     expect(parcelIgnores(filter)).toEqual(['**/node_modules', '**/node_modules/**', 'build/**', 'build/**/**']);
-    // With the built-in ignores off, `*.tmp` is an ordinary glob again.
-    expect(createPathFilter({ exclude: ['*.tmp'], defaultIgnores: false }).watcherPruneGlobs).toEqual(['*.tmp']);
   });
 });

@@ -1,10 +1,9 @@
-import { createReadStream } from 'node:fs';
-import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FolderConfig } from '../../config/index.js';
 import { Crc64 } from '../../lib/crc64.js';
 import type { RecordedFile, VerifyRecords } from '../../store/index.js';
 import { etagHex, listObjects, type ListedObject, type ObjectStorage } from '../../uploader/index.js';
+import { contentDigests } from '../content-check.js';
 import { objectKey } from '../object-key.js';
 import { forEachLimit } from '../../lib/for-each-limit.js';
 import type { Sample } from '../../lib/sample.js';
@@ -140,16 +139,10 @@ export async function verifyFolder(folder: FolderConfig, o: VerifyOptions): Prom
   const sampled = o.sample ? pickSample(toChecksum, o.sample) : toChecksum;
   result.ok += toChecksum.length - sampled.length;
   await forEachLimit(sampled, o.parallel, async ({ file, row }) => {
-    const check = async (): Promise<Finding | undefined> =>
-      (o.checksum ? await checksumOne(folder, o, file, row) : undefined) ?? (o.deep ? await deepOne(o, file, row) : undefined);
-    const finding = await check().catch((err: unknown): Finding => ({
-      kind: 'pending',
-      relPath: file.relPath,
-      key: row.key,
-      detail: `not checked: ${(err as Error).message}`,
-      requeueable: false,
-    }));
-    if (finding) result.findings.push(finding);
+    const check = async (): Promise<Verdict | undefined> =>
+      (o.checksum ? await checksumOne(folder, o, file, row) : undefined) ?? (o.deep ? await deepOne(o, row) : undefined);
+    const verdict = await check().catch((err: unknown): Verdict => ({ kind: 'pending', detail: `not checked: ${(err as Error).message}` }));
+    if (verdict) result.findings.push({ relPath: file.relPath, key: row.key, requeueable: false, ...verdict });
     else {
       result.ok++;
       result.checksummed++;
@@ -194,32 +187,31 @@ function settleDaemonWork(folder: string, records: VerifyRecords, first: Map<str
   }
 }
 
+/** What a CRC-64 check found of one file (not requeueable unless it says so). */
+type Verdict = Pick<Finding, 'kind' | 'detail'> & { requeueable?: true };
+
 /** --checksum for one file: undefined when the local file, the object and the record agree. */
-async function checksumOne(folder: FolderConfig, o: VerifyOptions, file: WalkEntry, row: RecordedFile): Promise<Finding | undefined> {
-  const path = join(folder.path, file.relPath);
-  const [info, local] = await Promise.all([
+async function checksumOne(folder: FolderConfig, o: VerifyOptions, file: WalkEntry, row: RecordedFile): Promise<Verdict | undefined> {
+  // Invariant: a CRC-64 is only of the bytes the walk matched to the row (the same file, size and mtime
+  // before and after the read): a file saved since (a long pass over a folder in use) is a change, not bit rot.
+  const read = { path: join(folder.path, file.relPath), root: folder.path, expected: { dev: file.dev, ino: file.ino } };
+  const [info, digests] = await Promise.all([
     o.storage.head({ bucket: row.bucket, key: row.key }, { signal: o.signal }),
-    fileCrc64(path, file),
+    contentDigests(read, file.size),
   ]);
-  const found = (kind: FindingKind, detail: string, requeueable: boolean): Finding => ({
-    kind,
-    relPath: file.relPath,
-    key: row.key,
-    detail,
-    requeueable,
-  });
-  if (!info) return found('lost', 'recorded as uploaded, but the object is gone', true);
-  if (local === undefined) return found('pending', 'changed while being checked', false);
+  const local = digests?.fingerprint.mtimeNs === file.mtimeNs ? digests.crc64 : undefined;
+  if (!info) return { kind: 'lost', detail: 'recorded as uploaded, but the object is gone', requeueable: true };
+  if (local === undefined) return { kind: 'pending', detail: 'changed while being checked' };
   if (info.crc64 === local) return undefined;
   if (row.remoteCrc64 !== null && info.crc64 === row.remoteCrc64) {
     const why = `local CRC-64 ${local} differs from the object's ${info.crc64} though size and mtime did not change (bit rot?)`;
-    return found('local-differs', `${why}; restore it, or touch it to upload it`, false);
+    return { kind: 'local-differs', detail: `${why}; restore it, or touch it to upload it` };
   }
-  return found('replaced', `object's CRC-64 is ${info.crc64 ?? 'absent'}, the file's ${local}`, true);
+  return { kind: 'replaced', detail: `object's CRC-64 is ${info.crc64 ?? 'absent'}, the file's ${local}`, requeueable: true };
 }
 
 /** --deep for one file: the object read back whole, its CRC-64 computed as it streams. */
-async function deepOne(o: VerifyOptions, file: WalkEntry, row: RecordedFile): Promise<Finding | undefined> {
+async function deepOne(o: VerifyOptions, row: RecordedFile): Promise<Verdict | undefined> {
   const download = await o.storage.get({ bucket: row.bucket, key: row.key }, { signal: o.signal });
   const crc = new Crc64();
   let size = 0;
@@ -228,15 +220,12 @@ async function deepOne(o: VerifyOptions, file: WalkEntry, row: RecordedFile): Pr
     size += (chunk as Buffer).length;
   }
   const read = crc.digest();
-  const found = (kind: FindingKind, detail: string): Finding => ({ kind, relPath: file.relPath, key: row.key, detail, requeueable: true });
   if (size !== download.contentLength || read !== download.crc64) {
-    return found(
-      'damaged',
-      `read back ${size} bytes of CRC-64 ${read}; OSS gives ${download.contentLength} bytes of ${download.crc64 ?? 'no CRC-64'}`,
-    );
+    const detail = `read back ${size} bytes of CRC-64 ${read}; OSS gives ${download.contentLength} bytes of ${download.crc64 ?? 'no CRC-64'}`;
+    return { kind: 'damaged', detail, requeueable: true };
   }
   if (row.remoteCrc64 !== null && download.crc64 !== row.remoteCrc64) {
-    return found('replaced', `object's CRC-64 is ${download.crc64}, ${row.remoteCrc64} was uploaded`);
+    return { kind: 'replaced', detail: `object's CRC-64 is ${download.crc64}, ${row.remoteCrc64} was uploaded`, requeueable: true };
   }
   return undefined;
 }
@@ -265,17 +254,4 @@ async function walkLocal(folder: FolderConfig, o: VerifyOptions): Promise<{ file
   const errors = walk.errors().map((e) => `${e.relPath || '.'}: ${e.code} ${e.message}`);
   if (walk.rootFailed) errors.unshift(`${folder.path}: the folder could not be read`);
   return { files, errors };
-}
-
-/**
- * The file's CRC-64, or undefined when it changed since the walk or while being read. Invariant: a
- * CRC-64 is only of the bytes the walk matched to the row (same size and mtime before and after the
- * read): a file saved since (a long --checksum pass over a folder in use) is a change, not bit rot.
- */
-async function fileCrc64(path: string, walked: { size: number; mtimeNs: bigint }): Promise<string | undefined> {
-  const unchanged = (st: { size: bigint; mtimeNs: bigint }): boolean => st.size === BigInt(walked.size) && st.mtimeNs === walked.mtimeNs;
-  if (!unchanged(await lstat(path, { bigint: true }))) return undefined;
-  const crc = new Crc64();
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) crc.update(chunk as Buffer);
-  return unchanged(await lstat(path, { bigint: true })) ? crc.digest() : undefined;
 }

@@ -6,7 +6,7 @@ import { SupervisedWatcher } from './supervised-watcher.js';
 import type { SupervisedWatcherOptions } from './supervised-watcher.js';
 import { countTree } from './tree-walker.js';
 
-export interface FolderWatcherOptions extends Omit<SupervisedWatcherOptions, 'backend' | 'requestedBackend'> {
+export interface FolderWatcherOptions extends Omit<SupervisedWatcherOptions, 'backend'> {
   backend: RequestedBackend;
   /** auto: above this many files, native; default 20,000. */
   nativeThreshold?: number;
@@ -25,7 +25,7 @@ function canonicalRoot(root: string): string {
 
 /**
  * Watches one folder. Resolves once the backend is watching (after a fallback to rescans if inotify
- * ran out), or at once with status().rootMissing when the folder is not there yet.
+ * ran out), or at once when the folder is not there yet.
  */
 export async function createFolderWatcher(root: string, options: FolderWatcherOptions): Promise<FolderWatcher> {
   const absoluteRoot = canonicalRoot(root);
@@ -39,7 +39,7 @@ export async function createFolderWatcher(root: string, options: FolderWatcherOp
       threshold: options.nativeThreshold,
     });
   }
-  const watcher = new SupervisedWatcher(absoluteRoot, { ...options, backend, requestedBackend: options.backend });
+  const watcher = new SupervisedWatcher(absoluteRoot, { ...options, backend });
   await watcher.start();
   return watcher;
 }
@@ -54,24 +54,16 @@ export interface BackendChoice {
   dirCount?: number;
   /** inotify watches still available (inotifyBudget()). */
   budget: number;
-  requested?: RequestedBackend;
   /** auto: above this many files, native; default 20,000. */
   threshold?: number;
 }
 
 /**
- * Picks the backend for one folder. An explicit request wins. `auto` picks native (one inotify watch per
- * directory) when the folder holds more than `threshold` files or chokidar's one watch per file and
- * directory would not fit the inotify budget; and rescans when not even one watch per directory fits.
+ * Picks the backend for a folder watched with `auto`: native (one inotify watch per directory) when the
+ * folder holds more than `threshold` files or chokidar's one watch per file and directory would not fit
+ * the inotify budget; and rescans when not even one watch per directory fits.
  */
-export function chooseBackend({
-  fileCount,
-  dirCount = 0,
-  budget,
-  requested = 'auto',
-  threshold = DEFAULT_NATIVE_THRESHOLD,
-}: BackendChoice): BackendName {
-  if (requested !== 'auto') return requested;
+export function chooseBackend({ fileCount, dirCount = 0, budget, threshold = DEFAULT_NATIVE_THRESHOLD }: BackendChoice): BackendName {
   const nativeWatches = dirCount + 1; // the root is a directory too
   if (nativeWatches > budget) return 'rescan';
   if (fileCount > threshold || fileCount + nativeWatches > budget) return 'native';

@@ -8,10 +8,6 @@ export class DirectorySet {
   /** directory -> its known subdirectories (created lazily: most directories are leaves) */
   private readonly children = new Map<string, Set<string> | undefined>([['', undefined]]);
 
-  get size(): number {
-    return this.children.size - 1;
-  }
-
   has(relDir: string): boolean {
     return this.children.has(relDir);
   }
@@ -26,18 +22,15 @@ export class DirectorySet {
     this.children.set(parent, siblings);
   }
 
-  /** Forgets relDir and everything under it; returns how many directories that was. */
-  removeSubtree(relDir: string): number {
-    if (relDir === '' || !this.children.has(relDir)) return 0;
+  /** Forgets relDir and everything under it. */
+  removeSubtree(relDir: string): void {
+    if (relDir === '' || !this.children.has(relDir)) return;
     this.children.get(parentDir(relDir))?.delete(relDir);
-    let removed = 0;
     const stack = [relDir];
     for (let dir = stack.pop(); dir !== undefined; dir = stack.pop()) {
       const subdirs = this.children.get(dir);
       if (subdirs !== undefined) stack.push(...subdirs);
       this.children.delete(dir);
-      removed++;
     }
-    return removed;
   }
 }

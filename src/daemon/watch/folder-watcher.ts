@@ -12,37 +12,20 @@ export interface WatchEvent {
   relPath: string;
 }
 
-export interface DegradedInfo {
-  /** The error code that caused the fallback, e.g. ENOSPC or EMFILE. */
-  code: string;
-  /** One line for the log and `status`, with the fix. */
-  message: string;
-  /** The backend that failed. */
-  from: BackendName;
-}
-
-export interface WatcherStatus {
-  root: string;
-  /** The backend running now ('rescan' after a fallback). */
-  backend: BackendName;
-  requestedBackend: RequestedBackend;
-  degraded?: DegradedInfo;
-  rootMissing: boolean;
-}
-
 /**
  * Listeners run synchronously; `batch` arrays are ordered oldest first and hold the latest event per
  * path, so apply them in order (a dir-removed followed by a changed under it is a recreated folder).
- * After `ready` (also re-emitted after a fallback, and when a backend may have lost events), `degraded`
- * and `root-restored`, events may have been missed: the daemon should run a reconcile walk.
+ * After `ready` (also re-emitted after a fallback, when a backend may have lost events, and every period of
+ * the rescan backend, which has no events), `degraded` and `root-restored`, events may have been missed:
+ * the daemon should run a reconcile walk.
  * While the root is missing no batches are delivered: an unmounted disk must not look like a mass delete.
  */
 export interface FolderWatcherEvents {
   batch: [events: WatchEvent[]];
   ready: [backend: BackendName];
   error: [error: Error];
-  /** message: one line for the log, with the fix */
-  degraded: [message: string, info: DegradedInfo];
+  /** message: one line for the log and `status`, with the fix */
+  degraded: [message: string];
   'root-missing': [root: string];
   'root-restored': [root: string];
 }
@@ -55,7 +38,7 @@ export interface WatchSink {
   event(kind: WatchEvent['kind'], relPath: string): void;
   /** A runtime failure of the backend (watch limits included). */
   fail(error: unknown): void;
-  /** Events may have been lost (a deletion the backend cannot report): the owner should reconcile. */
+  /** Events may have been lost (a deletion the backend cannot report, a rescan's period): the owner should reconcile. */
   missed(): void;
 }
 

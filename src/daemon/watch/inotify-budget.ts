@@ -3,15 +3,6 @@ import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 const MAX_WATCHES_FILE = '/proc/sys/fs/inotify/max_user_watches';
 const MARGIN = 1_024;
 
-function readInt(path: string): number | undefined {
-  try {
-    const value = Number.parseInt(readFileSync(path, 'utf8').trim(), 10);
-    return Number.isFinite(value) ? value : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** Inotify watches one process holds ('self' for this one): one `inotify wd:` line per watch in each inotify fd's fdinfo. */
 export function watchesOfProcess(pid: string): number {
   let count = 0;
@@ -40,8 +31,13 @@ export function watchesOfProcess(pid: string): number {
  * looked (editors, other daemons). Never below 0.
  */
 export function inotifyBudget(): number {
-  const max = readInt(MAX_WATCHES_FILE);
-  if (max === undefined) return Number.POSITIVE_INFINITY;
+  let max: number;
+  try {
+    max = Number.parseInt(readFileSync(MAX_WATCHES_FILE, 'utf8'), 10);
+  } catch {
+    return Number.POSITIVE_INFINITY; // no inotify
+  }
+  if (!Number.isFinite(max)) return Number.POSITIVE_INFINITY;
   const uid = process.getuid?.();
   let used = 0;
   let pids: string[] = [];

@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { DirectorySet } from './directory-set.js';
 import type { WatchBackend, WatchSink } from './folder-watcher.js';
 import type { PathFilter } from './path-filter.js';
-import { catchUpWalk } from './catch-up-walk.js';
 import { parentDir, relativeTo } from './relative-path.js';
 import { hasUndecodableTwin, lstatOrUndefined, mayBeUndecodable, TreeWalk } from './tree-walker.js';
 import { watchLimitCode } from './watch-limit.js';
@@ -26,12 +25,6 @@ export function parcelIgnores(filter: PathFilter): string[] {
 }
 
 /**
- * How far back a refresh looks for changes parcel saw but never delivered: it hands events over
- * within 500 ms (its debounce), plus time for a busy event loop.
- */
-const UNDELIVERED_MS = 2_000;
-
-/**
  * @parcel/watcher: one inotify watch per directory, fast start-up. Its gaps, and how they are closed:
  * - it reports a delete without saying file or directory: we keep the directory tree (DirectorySet);
  * - a new directory is watched only after it appears, so files created in it right away can be
@@ -40,8 +33,8 @@ const UNDELIVERED_MS = 2_000;
  *   tar) and loses the watches of a directory moved within the tree (parcel-bundler/watcher#97):
  *   then we re-subscribe, covering the gap with a snapshot (writeSnapshot before, getEventsSince after);
  * - parcel folds what it sees into its tree (and so into that snapshot) before handing it to us, and
- *   unsubscribing drops what it has not handed over yet: after re-subscribing we list the tree for
- *   files changed since shortly before the refresh, and ask for a reconcile (for deletions);
+ *   unsubscribing drops what it has not handed over yet (up to its 500 ms debounce): after
+ *   re-subscribing we ask for a reconcile walk, which compares the whole tree with the queue;
  * - an event under a directory we never heard of means that directory arrived unseen: we list it whole.
  */
 export class NativeWatcher implements WatchBackend {
@@ -154,16 +147,6 @@ export class NativeWatcher implements WatchBackend {
     if (nested) this.scheduleRefresh();
   }
 
-  /** Reports what the refresh may have swallowed: files changed since `sinceMs`, directories never seen. */
-  private async catchUp(sinceMs: number): Promise<void> {
-    const isKnownDir = (relDir: string): boolean => this.dirs.has(relDir);
-    const found = await catchUpWalk(this.root, this.filter, { sinceMs, isKnownDir, stopped: () => this.closed });
-    if (this.closed) return;
-    for (const relDir of found.unknownDirs) if (!this.dirs.has(relDir)) this.directoryAppeared(relDir);
-    for (const relPath of found.recentFiles) this.sink.event('changed', relPath);
-    this.sink.missed(); // a file deleted in the gap left nothing to list: only a reconcile finds it
-  }
-
   private scheduleRefresh(): void {
     if (this.closed) return;
     clearTimeout(this.refreshTimer);
@@ -178,7 +161,6 @@ export class NativeWatcher implements WatchBackend {
       return;
     }
     this.refreshing = true;
-    const since = Date.now() - UNDELIVERED_MS;
     this.options.beforeRefresh?.();
     const snapshot = join(tmpdir(), `oss-sync-watch-${process.pid}-${randomUUID()}.snapshot`);
     const options = { ignore: this.ignore };
@@ -195,7 +177,9 @@ export class NativeWatcher implements WatchBackend {
       }
       this.subscription = subscription;
       this.onEvents(null, await parcel.getEventsSince(this.root, snapshot, options));
-      await this.catchUp(since);
+      // What parcel swallowed (written or deleted just before the snapshot) only a walk finds. A
+      // directory among it is learnt when an event comes from inside it (see handle()).
+      if (!this.closed) this.sink.missed();
     } catch (err) {
       if (!this.closed) this.sink.fail(err);
     } finally {

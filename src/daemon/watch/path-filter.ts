@@ -8,8 +8,6 @@ export interface PathFilterOptions {
   exclude?: readonly string[];
   /** Absolute paths never backed up, e.g. the state DB (its -wal/-shm/-journal siblings are added). */
   ignoreAbsolute?: readonly string[];
-  /** Ignore temp and partial files (isTempFileName()); default true. */
-  defaultIgnores?: boolean;
 }
 
 /** SQLite writes these next to a database; they are as private as the database itself. */
@@ -24,7 +22,6 @@ export class PathFilter {
   private readonly ignoredAbsolute: ReadonlySet<string>;
   /** Their basenames: a cheap first test, so a 1,000,000-file walk hashes few absolute paths. */
   private readonly ignoredNames: ReadonlySet<string>;
-  private readonly defaultIgnores: boolean;
   /**
    * The exclude globs worth a watcher's own pruning: those of excludeGlobs that are not the
    * built-in temp-file patterns. Those name files, and @parcel/watcher tests every path of the
@@ -36,8 +33,7 @@ export class PathFilter {
   constructor(private readonly options: PathFilterOptions = {}) {
     this.included = compileGlobs(options.include ?? []);
     this.excluded = compileGlobs(options.exclude ?? []);
-    this.defaultIgnores = options.defaultIgnores ?? true;
-    this.watcherPruneGlobs = this.excludeGlobs.filter((g) => !(this.defaultIgnores && TEMP_FILE_GLOBS.includes(g)));
+    this.watcherPruneGlobs = this.excludeGlobs.filter((g) => !TEMP_FILE_GLOBS.includes(g));
     this.excludedFiles = compileGlobs(this.watcherPruneGlobs);
     this.ignoredAbsolute = new Set((options.ignoreAbsolute ?? []).flatMap((path) => DB_SIBLING_SUFFIXES.map((suffix) => path + suffix)));
     this.ignoredNames = new Set([...this.ignoredAbsolute].map(nameOf));
@@ -55,7 +51,7 @@ export class PathFilter {
 
   /** The file's own rules only: for walkers that already pruned excluded directories (and know the name). */
   acceptsFileInAcceptedDir(relPath: string, absPath: string, name = nameOf(relPath)): boolean {
-    if (this.defaultIgnores && isTempFileName(name)) return false;
+    if (isTempFileName(name)) return false; // temp and partial files are never backed up
     if (this.ignoredNames.has(name) && this.ignoredAbsolute.has(absPath)) return false;
     if (this.excludedFiles?.(relPath, name)) return false;
     return this.included?.(relPath) ?? true;

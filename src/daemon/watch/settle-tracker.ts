@@ -80,9 +80,8 @@ export class SettleTracker extends EventEmitter<SettleTrackerEvents> {
   private readonly now: () => number;
   private readonly statsPerTurn: number;
   private readonly liveAfterMs: number;
-  /** The one timeout, armed for `timerAt` (the earliest dueAt when it was armed). */
+  /** The one timeout, armed after each pass for the earliest dueAt. */
   private timer: NodeJS.Timeout | undefined;
-  private timerAt = Infinity;
   /** Takes the first lstat of fresh reports on the next turn. */
   private immediate: NodeJS.Immediate | undefined;
   /** Passes run one at a time; checkNow() during one asks for another after it. */
@@ -169,26 +168,21 @@ export class SettleTracker extends EventEmitter<SettleTrackerEvents> {
       this.disarm();
       return;
     }
-    const dueAt = first.value.dueAt;
-    if (this.timer !== undefined && this.timerAt <= dueAt) return; // armed early enough already
     clearTimeout(this.timer);
-    this.timerAt = dueAt;
     // Rounded up: the timer may still fire a little early (libuv's cached loop time); the pass then
     // finds nothing due and wakes us again.
     this.timer = setTimeout(
       () => {
         this.timer = undefined;
-        this.timerAt = Infinity;
         this.tick();
       },
-      Math.max(0, Math.ceil(dueAt - this.now())),
+      Math.max(0, Math.ceil(first.value.dueAt - this.now())),
     );
   }
 
   private disarm(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    this.timerAt = Infinity;
     if (this.immediate !== undefined) clearImmediate(this.immediate);
     this.immediate = undefined;
   }

@@ -1,26 +1,14 @@
 import { EventEmitter } from 'node:events';
 import { EventBatcher } from './event-batcher.js';
-import type {
-  BackendName,
-  DegradedInfo,
-  FolderWatcherEvents,
-  RequestedBackend,
-  WatchBackend,
-  WatcherStatus,
-  WatchEvent,
-  WatchSink,
-} from './folder-watcher.js';
+import type { BackendName, FolderWatcherEvents, WatchBackend, WatchEvent, WatchSink } from './folder-watcher.js';
 import type { PathFilter } from './path-filter.js';
-import { RescanWatcher } from './rescan-watcher.js';
 import { reportError } from './report-error.js';
 import { RootMonitor } from './root-monitor.js';
-import { degradedInfo, simulatedLimitError, watchLimitCode } from './watch-limit.js';
+import { degradedMessage, simulatedLimitError, watchLimitCode } from './watch-limit.js';
 import type { SimulatedLimit } from './watch-limit.js';
 
 export interface SupervisedWatcherOptions {
   backend: BackendName;
-  /** What the daemon asked for, for `status` (default: backend). */
-  requestedBackend?: RequestedBackend;
   filter: PathFilter;
   /** Events per path are coalesced over this window before a batch goes out; default 75 ms. */
   coalesceMs?: number;
@@ -40,7 +28,8 @@ export interface SupervisedWatcherOptions {
 export class SupervisedWatcher extends EventEmitter<FolderWatcherEvents> {
   private active: WatchBackend | undefined;
   private running: BackendName;
-  private degraded: DegradedInfo | undefined;
+  /** Why it fell back to rescans, with the fix (for the log and `status`); undefined while it has not. */
+  degraded: string | undefined;
   private rootMissing = false;
   private closed = false;
   /** Bumped whenever a backend stops: events from an older one are ignored. */
@@ -68,17 +57,7 @@ export class SupervisedWatcher extends EventEmitter<FolderWatcherEvents> {
     return this.running;
   }
 
-  status(): WatcherStatus {
-    return {
-      root: this.root,
-      backend: this.running,
-      requestedBackend: this.options.requestedBackend ?? this.options.backend,
-      ...(this.degraded !== undefined ? { degraded: this.degraded } : {}),
-      rootMissing: this.rootMissing,
-    };
-  }
-
-  /** Resolves once watching, or at once with status().rootMissing when there is no folder yet. */
+  /** Resolves once watching, or at once when there is no folder yet (root-restored follows once there is). */
   async start(): Promise<void> {
     if (this.monitor.capture()) await this.startBackend(this.running);
     else this.rootMissing = true;
@@ -104,11 +83,17 @@ export class SupervisedWatcher extends EventEmitter<FolderWatcherEvents> {
         const { NativeWatcher } = await import('./native-watcher.js');
         return new NativeWatcher(this.root, filter, sink);
       }
-      case 'rescan':
-        return new RescanWatcher(this.root, filter, sink, {
-          intervalMs: this.rescanIntervalMs,
-          rootPresent: () => this.monitor.check() === 'present',
-        });
+      case 'rescan': {
+        // No events: every rescanIntervalMs the owner is told it may have missed some, and walks the
+        // folder against the store (its reconcile walk), which finds what changed, appeared or went.
+        let timer: NodeJS.Timeout | undefined;
+        return {
+          start: async () => {
+            timer = setInterval(() => sink.missed(), this.rescanIntervalMs);
+          },
+          close: async () => clearInterval(timer),
+        };
+      }
     }
   }
 
@@ -149,9 +134,9 @@ export class SupervisedWatcher extends EventEmitter<FolderWatcherEvents> {
 
   private async fallBack(from: BackendName, code: string): Promise<void> {
     await this.stopBackend();
-    this.degraded = degradedInfo(this.root, from, code, this.rescanIntervalMs);
+    this.degraded = degradedMessage(this.root, from, code, this.rescanIntervalMs);
     this.running = 'rescan';
-    this.emit('degraded', this.degraded.message, this.degraded);
+    this.emit('degraded', this.degraded);
     await this.startBackend('rescan');
   }
 

@@ -1,4 +1,4 @@
-import type { BackendName, DegradedInfo } from './folder-watcher.js';
+import type { BackendName } from './folder-watcher.js';
 
 /** Failures that mean "the kernel won't give us more watches/instances/fds", not "this path is bad". */
 const LIMIT_CODES = new Set(['ENOSPC', 'EMFILE', 'ENFILE']);
@@ -15,7 +15,7 @@ export function watchLimitCode(err: unknown): string | undefined {
 }
 
 /** The once-logged line for a fallback to rescans, with the fix. */
-export function degradedInfo(root: string, from: BackendName, code: string, rescanIntervalMs: number): DegradedInfo {
+export function degradedMessage(root: string, from: BackendName, code: string, rescanIntervalMs: number): string {
   const every = `${Math.round(rescanIntervalMs / 100) / 10} s`;
   const fix =
     code === 'ENOSPC'
@@ -23,11 +23,7 @@ export function degradedInfo(root: string, from: BackendName, code: string, resc
         '(persist it in /etc/sysctl.d/), or use the native watcher (one watch per directory)'
       : 'raise the limits, e.g. `sudo sysctl fs.inotify.max_user_instances=1024` and `ulimit -n` ' +
         '(fs.inotify.max_user_watches too if watches run out)';
-  return {
-    code,
-    from,
-    message: `${from} watcher for ${root} hit a kernel limit (${code}); now rescanning it every ${every}. Fix: ${fix}, then restart the daemon.`,
-  };
+  return `${from} watcher for ${root} hit a kernel limit (${code}); now rescanning it every ${every}. Fix: ${fix}, then restart the daemon.`;
 }
 
 /** A watch-limit error as the kernel would report it, for tests that exercise the fallback. */
