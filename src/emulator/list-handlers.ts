@@ -1,7 +1,7 @@
 import type { Bucket } from './bucket.js';
 import { ossErrors } from './oss-error.js';
 import type { RequestContext } from './request-context.js';
-import { compareUtf8 } from './sorted-key-index.js';
+import { compareUtf8 } from '../lib/utf8-order.js';
 import { ossTime } from './xml.js';
 import type { XmlObject } from './xml.js';
 import { versionIdOf } from './object-store.js';

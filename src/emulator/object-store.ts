@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { readJson, removeQuietly, uniqueSuffix, writeJsonAtomic } from './atomic-file.js';
 import { forEachLimit } from '../lib/for-each-limit.js';
 import { OssError, ossErrors } from './oss-error.js';
-import { SortedKeyIndex, compareUtf8 } from './sorted-key-index.js';
+import { compareUtf8 } from '../lib/utf8-order.js';
+import { SortedKeyIndex } from './sorted-key-index.js';
 import type { ObjectMeta } from './types.js';
 
 export type VersioningStatus = 'Enabled' | 'Suspended';

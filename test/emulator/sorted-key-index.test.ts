@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SortedKeyIndex, compareUtf8 } from '../../src/emulator/sorted-key-index.js';
+import { compareUtf8 } from '../../src/lib/utf8-order.js';
+import { SortedKeyIndex } from '../../src/emulator/sorted-key-index.js';
 
 /** Everything the index answers, read through its public API. */
 function listed(index: SortedKeyIndex): string[] {
