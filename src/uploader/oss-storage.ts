@@ -35,15 +35,31 @@ const CRC_HEADER = 'x-oss-hash-crc64ecma';
 const MAX_REMEMBERED_SECRETS = 16;
 /** A GET's answers taken from ali-oss as they are: the object's, and errors whose XML body says why. */
 const ANSWERS_READ = [200, 206, 304, 400, 403, 404, 409, 412, 416, 429, 500, 503];
-/** An error's XML is a few hundred bytes: more is no OSS error, and is not kept. */
+/** An error's XML is a few hundred bytes: more is no OSS error, and is not read. */
 const MAX_ERROR_BODY = 64 * 1024;
 
-async function readErrorBody(stream: Readable): Promise<Buffer> {
+/**
+ * An error answer's body, its first MAX_ERROR_BODY bytes. Invariant: the read ends there (the
+ * connection is dropped) or when `signal` fires: a proxy's error page that never ends, or stalls,
+ * must hold neither the GET for ever nor a restore's Ctrl-C (no timeout covers a body once its
+ * headers are in).
+ */
+async function readErrorBody(stream: Readable, signal: AbortSignal | undefined): Promise<Buffer> {
+  const onAbort = (): void => {
+    stream.destroy(new Error('download aborted', { cause: signal?.reason }));
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
+  if (signal?.aborted) onAbort();
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    if (size < MAX_ERROR_BODY) chunks.push(chunk);
-    size += chunk.length;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size >= MAX_ERROR_BODY) break; // leaving the loop destroys the stream
+    }
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
   }
   return Buffer.concat(chunks).subarray(0, MAX_ERROR_BODY);
 }
@@ -289,7 +305,7 @@ class OssStorage implements ObjectStorage {
         customResponse: true,
         successStatuses: ANSWERS_READ,
       });
-      if (answer.status >= 300) throw await client.requestError({ ...answer, data: await readErrorBody(answer.res) });
+      if (answer.status >= 300) throw await client.requestError({ ...answer, data: await readErrorBody(answer.res, options.signal) });
       return { stream: answer.res, res: answer };
     });
     const { stream, res } = result;
