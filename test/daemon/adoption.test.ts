@@ -374,6 +374,34 @@ describe('adoption: files OSS already holds are recorded, not uploaded again', (
     expect(requestLog.entries().filter((e) => e.operation === 'PutObject')).toEqual([]);
   });
 
+  it('SIGTERM while adoption HEADs multipart objects on a slow link: the daemon stops at once, and the next start adopts them (no upload)', async () => {
+    fx = await createSyncFixture([{ name: 'main' }]);
+    const client = fx.emu.client();
+    const relPaths = Array.from({ length: 10 }, (_, i) => `m${i}.bin`);
+    const anHourAgo = new Date(Date.now() - 3_600_000);
+    for (const relPath of relPaths) {
+      const body = randomBytes(100 * 1024 + 1);
+      writeFileSync(join(fx.folder('main'), relPath), body);
+      utimesSync(join(fx.folder('main'), relPath), anHourAgo, anHourAgo);
+      await client.multipartUpload(`main/${relPath}`, body, { partSize: 100 * 1024 });
+    }
+    const { faults, requestLog } = fx.emu.emulator;
+    requestLog.clear();
+    // Every HEAD adoption sends at once (8) is held ten minutes: past any systemd stop timeout.
+    faults.add({ match: { operation: 'HeadObject' }, times: 8, action: { type: 'latency', ms: 600_000 } });
+    const run = fx.spawnCli(['run', '--config', fx.configPath]);
+    await waitFor(() => faults.list().length === 0, { what: "adoption's HEADs held" });
+    run.child.kill('SIGTERM');
+    let exit: { code: number | null } | undefined;
+    void run.exited.then((e) => (exit = e));
+    await waitFor(() => exit !== undefined, { what: 'the daemon to stop while its HEADs are held', timeoutMs: 30_000 });
+    expect(exit!.code).toBe(0);
+    expect(requestLog.entries().filter((e) => e.operation === 'PutObject')).toEqual([]);
+    await fx.startDaemon('run');
+    await allVerified(fx, 'main', relPaths.length);
+    expect(requestLog.entries().filter((e) => e.operation === 'PutObject')).toEqual([]);
+  });
+
   it('a folder with encryption or tags adopts nothing: an object already there without them is uploaded again', async () => {
     fx = await createSyncFixture([{ name: 'main', more: { server_side_encryption: 'AES256', tags: { host: 'a' } } }]);
     writeFileSync(join(fx.folder('main'), 'a.txt'), 'same bytes');
