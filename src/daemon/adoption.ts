@@ -97,7 +97,7 @@ export class Adoption {
     } catch (err) {
       if (stop?.aborted) return false;
       // What was matched from the pages that came stays adopted: those objects do hold the files' bytes.
-      this.o.logger.warn('cannot list the folder prefix; every file not adopted yet is uploaded', {
+      this.o.logger.warn('cannot list the folder prefix; the files it did not list are uploaded', {
         folder: folder.name,
         error: err as Error,
       });
@@ -166,12 +166,14 @@ export class Adoption {
    */
   async adoptQueued(folder: FolderConfig): Promise<void> {
     const entry = this.listings.get(folder.name);
-    const listed = await entry?.done;
+    await entry?.done;
     this.listings.delete(folder.name);
-    if (!entry || !listed) {
-      // Nothing to adopt from (an empty prefix, a failed listing: its files are uploaded now), unless
-      // cut short by a stop: then the next start lists and adopts again. Here, not in the listing, so
-      // that a store refusing the write is the folder's store error like any other.
+    // A listing that failed part way is matched for the pages that came (those objects do hold the
+    // bytes): files held back to settle, never given to adoptWalked, were all uploaded again.
+    if (!entry || entry.stopped || entry.objects.size === 0) {
+      // Nothing to adopt from (an empty prefix), unless cut short by a stop: then the next start lists
+      // and adopts again. Here, not in the listing, so that a store refusing the write is the
+      // folder's store error like any other.
       if (entry && !entry.stopped) this.o.store.queue.endAdoption(folder.name);
       return;
     }

@@ -214,6 +214,23 @@ describe('adoption: files OSS already holds are recorded, not uploaded again', (
     expect(puts.map((e) => e.key)).toEqual(['main/f999.txt']);
   });
 
+  it('files held back to settle are matched against the pages that came when a later page fails, not uploaded again', async () => {
+    fx = await filesAlreadyOnOss(1001);
+    // Modified "now" as the walk sees them (a minute ahead: a slow start stays within the settle window): held back to settle.
+    const soon = new Date(Date.now() + 60_000);
+    for (const name of readdirSync(fx.folder('main'))) utimesSync(join(fx.folder('main'), name), soon, soon);
+    fx.emu.emulator.faults.add({
+      match: { operation: 'ListObjectsV2' },
+      nth: 2,
+      times: Infinity,
+      action: { type: 'error', status: 403, code: 'AccessDenied' },
+    });
+    await fx.startDaemon('run');
+    await allVerified(fx, 'main', 1001);
+    const puts = fx.emu.emulator.requestLog.entries().filter((e) => e.operation === 'PutObject');
+    expect(puts.map((e) => e.key)).toEqual(['main/f999.txt']);
+  });
+
   it('batches waiting side by side read at most 8 files at once between them, not 8 each (a big tree of large files)', async () => {
     fx = await createSyncFixture([{ name: 'main' }]);
     const client = fx.emu.client();
