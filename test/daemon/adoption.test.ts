@@ -6,6 +6,7 @@ import { loadConfig } from '../../src/config/index.js';
 import { Daemon } from '../../src/daemon/daemon.js';
 import { forEachLimit } from '../../src/lib/for-each-limit.js';
 import { Logger } from '../../src/lib/logger.js';
+import { startHeaderProxy } from '../helpers/header-proxy.js';
 import { createSyncFixture, type SyncFixture } from '../helpers/sync-fixture.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -229,6 +230,36 @@ describe('adoption: files OSS already holds are recorded, not uploaded again', (
     await allVerified(fx, 'main', 1001);
     const puts = fx.emu.emulator.requestLog.entries().filter((e) => e.operation === 'PutObject');
     expect(puts.map((e) => e.key)).toEqual(['main/f999.txt']);
+  });
+
+  it('a listing out of key order (a store or proxy that pages otherwise): files taken as absent too soon are matched after the walk, none uploaded', async () => {
+    fx = await filesAlreadyOnOss(1001);
+    const anHourAgo = new Date(Date.now() - 3_600_000);
+    for (const name of readdirSync(fx.folder('main'))) utimesSync(join(fx.folder('main'), name), anHourAgo, anHourAgo);
+    // The first page also names main/zzz (past every key of the second page): the walk's files the
+    // second page holds are known absent before it comes.
+    const proxy = await startHeaderProxy(fx.emu.endpoint, {
+      body: (body, path) =>
+        path.includes('list-type=2') && !path.includes('continuation-token')
+          ? body.replace(
+              /(<Contents>(?:(?!<Contents>).)*?<\/Contents>)(?![\s\S]*<Contents>)/s,
+              (last) => last + last.replace(/<Key>[^<]*<\/Key>/, '<Key>main/zzz</Key>'),
+            )
+          : body,
+    });
+    stopDaemon = () => proxy.close();
+    // The second page comes late: the walk's batch meets the first page alone.
+    fx.emu.emulator.faults.add({ match: { operation: 'ListObjectsV2' }, nth: 2, times: 1, action: { type: 'latency', ms: 1500 } });
+    fx.writeConfig(undefined, {
+      oss: { endpoint: proxy.endpoint, access_key_id: fx.emu.accessKeyId, access_key_secret: fx.emu.accessKeySecret, retry_max_time: '5s' },
+    });
+    const { logs } = await fx.startDaemon('run');
+    await allVerified(fx, 'main', 1001);
+    expect(fx.emu.emulator.requestLog.entries().filter((e) => e.operation === 'PutObject')).toEqual([]);
+    const listed = logs
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((r) => r.msg === 'listed the folder prefix: files already there are adopted, not uploaded');
+    expect(listed).toMatchObject({ objects: 1002 }); // main/zzz came
   });
 
   it('batches waiting side by side read at most 8 files at once between them, not 8 each (a big tree of large files)', async () => {
