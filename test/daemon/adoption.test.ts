@@ -198,39 +198,29 @@ describe('adoption: files OSS already holds are recorded, not uploaded again', (
     );
   });
 
-  it('files are matched page by page as the listing comes in: those of a page that came are adopted even when a later page fails', async () => {
-    fx = await filesAlreadyOnOss(1001); // two pages of ListObjectsV2: the second holds only main/f999.txt
-    // At rest, so that the walk itself adopts them (held-back files wait for the whole listing).
-    const anHourAgo = new Date(Date.now() - 3_600_000);
-    for (const name of readdirSync(fx.folder('main'))) utimesSync(join(fx.folder('main'), name), anHourAgo, anHourAgo);
-    fx.emu.emulator.faults.add({
-      match: { operation: 'ListObjectsV2' },
-      nth: 2,
-      times: Infinity,
-      action: { type: 'error', status: 403, code: 'AccessDenied' },
-    });
-    await fx.startDaemon('run');
-    await allVerified(fx, 'main', 1001);
-    const puts = fx.emu.emulator.requestLog.entries().filter((e) => e.operation === 'PutObject');
-    expect(puts.map((e) => e.key)).toEqual(['main/f999.txt']);
-  });
-
-  it('files held back to settle are matched against the pages that came when a later page fails, not uploaded again', async () => {
-    fx = await filesAlreadyOnOss(1001);
-    // Modified "now" as the walk sees them (a minute ahead: a slow start stays within the settle window): held back to settle.
-    const soon = new Date(Date.now() + 60_000);
-    for (const name of readdirSync(fx.folder('main'))) utimesSync(join(fx.folder('main'), name), soon, soon);
-    fx.emu.emulator.faults.add({
-      match: { operation: 'ListObjectsV2' },
-      nth: 2,
-      times: Infinity,
-      action: { type: 'error', status: 403, code: 'AccessDenied' },
-    });
-    await fx.startDaemon('run');
-    await allVerified(fx, 'main', 1001);
-    const puts = fx.emu.emulator.requestLog.entries().filter((e) => e.operation === 'PutObject');
-    expect(puts.map((e) => e.key)).toEqual(['main/f999.txt']);
-  });
+  // At rest, the walk itself adopts them; modified "now" as the walk sees them (a minute ahead: a slow
+  // start stays within the settle window), they are held back to settle and matched once it is over.
+  it.each([
+    ['at rest', -3_600_000],
+    ['held back to settle', 60_000],
+  ])(
+    'files are matched page by page as the listing comes in: those (%s) of a page that came are adopted even when a later page fails',
+    async (_state, mtimeFromNow) => {
+      fx = await filesAlreadyOnOss(1001); // two pages of ListObjectsV2: the second holds only main/f999.txt
+      const mtime = new Date(Date.now() + mtimeFromNow);
+      for (const name of readdirSync(fx.folder('main'))) utimesSync(join(fx.folder('main'), name), mtime, mtime);
+      fx.emu.emulator.faults.add({
+        match: { operation: 'ListObjectsV2' },
+        nth: 2,
+        times: Infinity,
+        action: { type: 'error', status: 403, code: 'AccessDenied' },
+      });
+      await fx.startDaemon('run');
+      await allVerified(fx, 'main', 1001);
+      const puts = fx.emu.emulator.requestLog.entries().filter((e) => e.operation === 'PutObject');
+      expect(puts.map((e) => e.key)).toEqual(['main/f999.txt']);
+    },
+  );
 
   it('a listing out of key order (a store or proxy that pages otherwise): files taken as absent too soon are matched after the walk, none uploaded', async () => {
     fx = await filesAlreadyOnOss(1001);
