@@ -4,7 +4,15 @@ import { failpointValue } from '../lib/failpoint.js';
 import { compareUtf8 } from '../lib/utf8-order.js';
 import { forEachLimit } from '../lib/for-each-limit.js';
 import type { Observation, QueuedFile, StateStore, UploadResultRecord, VerifiedFile } from '../store/index.js';
-import { DirectoryCache, etagHex, listObjectPages, MemoryBudget, type ListedObject, type ObjectStorage } from '../uploader/index.js';
+import {
+  DirectoryCache,
+  etagHex,
+  listObjectPages,
+  MemoryBudget,
+  untilAborted,
+  type ListedObject,
+  type ObjectStorage,
+} from '../uploader/index.js';
 import { contentDigests } from './content-check.js';
 import type { Logger } from '../lib/logger.js';
 
@@ -67,7 +75,7 @@ export class Adoption {
     }
     if (listing?.bucket !== folder.bucket || listing.prefix !== folder.prefix) {
       queue.beginAdoption(folder.name);
-      listing = new Listing(folder.bucket, folder.prefix);
+      listing = new Listing(folder.bucket, folder.prefix, stop);
       listing.done = this.list(folder, listing, stop);
       this.listings.set(folder.name, listing);
     }
@@ -87,12 +95,9 @@ export class Adoption {
       });
       return true;
     } catch (err) {
-      if (stop?.aborted) {
-        listing.stopped = true;
-        return false;
-      }
+      if (stop?.aborted) return false;
       // What was matched from the pages that came stays adopted: those objects do hold the files' bytes.
-      this.o.logger.warn('cannot list the folder prefix; every file not adopted yet is uploaded', {
+      this.o.logger.warn('cannot list the folder prefix; the files it did not list are uploaded', {
         folder: folder.name,
         error: err as Error,
       });
@@ -137,7 +142,7 @@ export class Adoption {
       const dirs = new DirectoryCache();
       await forEachLimit(arrived.splice(0), READS_AT_ONCE, async ([o, listed]) => {
         await this.reads.acquire(1);
-        const result = await this.match(o, folder, listed, dirs).catch(() => undefined);
+        const result = await this.match(o, folder, listed, dirs, listing.stop).catch(() => undefined);
         this.reads.release(1);
         if (result) adopted.push({ relPath: o.relPath, result });
         else rest.push(o);
@@ -149,8 +154,8 @@ export class Adoption {
     // One transaction for the batch: one per page and batch cost 0.1-0.2 s more CPU per 10,000 files.
     listing.adoptedInWalk += this.o.store.queue.insertAdopted(folder.name, adopted);
     if (failpointValue('adopted-batch-recorded') === 'stop') process.kill(process.pid, 'SIGSTOP');
-    // Cut short by a stop: the files the stop left undecided are not known absent. None of the batch
-    // is queued then; the next start, the adoption still unfinished, walks them as new and lists again.
+    // Cut short by a stop: the files the stop left undecided or unread are not known absent. None of
+    // the batch is queued then; the next start, the adoption still unfinished, walks them as new and lists again.
     return listing.stopped ? [] : rest;
   }
 
@@ -161,12 +166,14 @@ export class Adoption {
    */
   async adoptQueued(folder: FolderConfig): Promise<void> {
     const entry = this.listings.get(folder.name);
-    const listed = await entry?.done;
+    await entry?.done;
     this.listings.delete(folder.name);
-    if (!entry || !listed) {
-      // Nothing to adopt from (an empty prefix, a failed listing: its files are uploaded now), unless
-      // cut short by a stop: then the next start lists and adopts again. Here, not in the listing, so
-      // that a store refusing the write is the folder's store error like any other.
+    // A listing that failed part way is matched for the pages that came (those objects do hold the
+    // bytes): files held back to settle, never given to adoptWalked, were all uploaded again.
+    if (!entry || entry.stopped || entry.objects.size === 0) {
+      // Nothing to adopt from (an empty prefix), unless cut short by a stop: then the next start lists
+      // and adopts again. Here, not in the listing, so that a store refusing the write is the
+      // folder's store error like any other.
       if (entry && !entry.stopped) this.o.store.queue.endAdoption(folder.name);
       return;
     }
@@ -183,11 +190,11 @@ export class Adoption {
     try {
       // A page at a time, each page's matches recorded in one transaction.
       let rows = queue.queuedIn(folder.name, 0, BATCH);
-      while (rows.length > 0) {
+      while (rows.length > 0 && !entry.stopped) {
         looked += rows.length;
         const found: VerifiedFile[] = [];
         await forEachLimit(rows, READS_AT_ONCE, async (row) => {
-          const result = await this.match(row, folder, listing.get(row.key), dirs).catch(() => undefined);
+          const result = await this.match(row, folder, listing.get(row.key), dirs, entry.stop).catch(() => undefined);
           if (result) found.push({ id: row.id, generation: row.generation, result });
         });
         queue.markAdopted(found);
@@ -197,6 +204,7 @@ export class Adoption {
     } finally {
       dirs.close();
     }
+    if (entry.stopped) return; // the rows left queued are matched at the next start: the adoption stays unfinished
     queue.endAdoption(folder.name);
     this.o.logger.info('adopted files OSS already holds; nothing uploaded for them', {
       folder: folder.name,
@@ -206,21 +214,25 @@ export class Adoption {
     });
   }
 
-  /** The record of an upload of this file (as queued or walked), if the listed object holds its bytes. */
+  /**
+   * The record of an upload of this file (as queued or walked), if the listed object holds its bytes.
+   * None once `stop` fired: a stop must wait for no file read (gigabytes) nor HEAD (a slow link).
+   */
   private async match(
     row: Pick<QueuedFile, 'relPath' | 'bucket' | 'key' | 'size' | 'ino' | 'dev'>,
     folder: FolderConfig,
     listed: ListedObject | undefined,
     dirs: DirectoryCache,
+    stop: AbortSignal | undefined,
   ): Promise<VerifiedFile['result'] | undefined> {
-    if (!listed || listed.size !== row.size || row.bucket !== folder.bucket) return undefined;
+    if (!listed || listed.size !== row.size || row.bucket !== folder.bucket || stop?.aborted) return undefined;
     const file = { path: join(folder.path, row.relPath), root: folder.path, expected: { dev: row.dev, ino: row.ino } };
     const local = await contentDigests(file, row.size, { md5: true, dirs });
     if (!local) return undefined;
     let crc64 = local.crc64;
     if (etagHex(listed.etag) !== local.md5Hex) {
       if (/^[0-9A-F]{32}$/.test(etagHex(listed.etag))) return undefined; // a PutObject of other bytes
-      const head = await this.o.storage.head({ bucket: row.bucket, key: row.key });
+      const head = await untilAborted(this.o.storage.head({ bucket: row.bucket, key: row.key }, { signal: stop }), stop);
       if (head?.crc64 === undefined || head.crc64 !== local.crc64 || head.size !== row.size) return undefined;
       crc64 = head.crc64;
     }
@@ -241,8 +253,10 @@ class Listing {
   private listedThrough: string | undefined;
   /** The listing is over (done, or failed): `objects` is all there will be. */
   ended = false;
-  /** Cut short because the daemon is stopping. */
-  stopped = false;
+  /** The daemon is stopping: the listing is cut short, and files not matched yet are left to the next start. */
+  get stopped(): boolean {
+    return this.stop?.aborted === true;
+  }
   /** Resolves once the listing ended, true when it listed something. */
   done!: Promise<boolean>;
   adoptedInWalk = 0;
@@ -256,6 +270,7 @@ class Listing {
   constructor(
     readonly bucket: string,
     readonly prefix: string,
+    readonly stop: AbortSignal | undefined,
   ) {}
 
   /**

@@ -1,7 +1,7 @@
 /** The uploader's public API: storage, retries, the file uploader, its errors and the journal contract. */
 export { createOssStorage } from './oss-storage.js';
 export type { Body, ListedObject, ListedVersion, LifecycleRule, ObjectDownload, ObjectRef, ObjectStorage } from './object-storage.js';
-export { listObjectPages, listObjects } from './object-listing.js';
+export { listObjectPages, listObjects, untilAborted } from './object-listing.js';
 export { withRetries } from './retrying-storage.js';
 export { withLimits } from './throttled-storage.js';
 export { BandwidthLimiter } from './bandwidth-limiter.js';

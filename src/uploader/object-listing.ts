@@ -31,7 +31,7 @@ export async function listObjects(storage: ObjectStorage, bucket: string, prefix
  * body, and a listing held by the server (a huge prefix, a slow link) must not hold a stop. Leaving
  * a read unread changes nothing on OSS; its late answer is dropped.
  */
-function untilAborted<T>(request: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+export function untilAborted<T>(request: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (!signal) return request;
   return new Promise<T>((resolve, reject) => {
     const onAbort = (): void => reject(signal.reason);

@@ -33,17 +33,37 @@ const ABORT_UNCHECKED_PUT_BYTES = 1024 * 1024;
 const CRC_HEADER = 'x-oss-hash-crc64ecma';
 /** Secrets and tokens of the last few credential sets, kept out of error details. */
 const MAX_REMEMBERED_SECRETS = 16;
-/** A GET's answers taken from ali-oss as they are: the object's, and errors whose XML body says why. */
-const ANSWERS_READ = [200, 206, 304, 400, 403, 404, 409, 412, 416, 429, 500, 503];
-/** An error's XML is a few hundred bytes: more is no OSS error, and is not kept. */
+/**
+ * A GET's answers taken from ali-oss as they are, of every status: the object's, and errors, whose
+ * body get() reads itself (bounded, abortable). ali-oss drains an answer of a status not listed to
+ * its end, however long, deaf to an abort: a proxy's 502 or 504 page that stalls held the GET for ever.
+ */
+const ANSWERS_READ = Array.from({ length: 500 }, (_, i) => 100 + i);
+/** An error's XML is a few hundred bytes: more is no OSS error, and is not read. */
 const MAX_ERROR_BODY = 64 * 1024;
 
-async function readErrorBody(stream: Readable): Promise<Buffer> {
+/**
+ * An error answer's body, its first MAX_ERROR_BODY bytes. Invariant: the read ends there (the
+ * connection is dropped) or when `signal` fires: a proxy's error page that never ends, or stalls,
+ * must hold neither the GET for ever nor a restore's Ctrl-C (no timeout covers a body once its
+ * headers are in).
+ */
+async function readErrorBody(stream: Readable, signal: AbortSignal | undefined): Promise<Buffer> {
+  const onAbort = (): void => {
+    stream.destroy(new Error('download aborted', { cause: signal?.reason }));
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
+  if (signal?.aborted) onAbort();
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    if (size < MAX_ERROR_BODY) chunks.push(chunk);
-    size += chunk.length;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size >= MAX_ERROR_BODY) break; // leaving the loop destroys the stream
+    }
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
   }
   return Buffer.concat(chunks).subarray(0, MAX_ERROR_BODY);
 }
@@ -289,7 +309,7 @@ class OssStorage implements ObjectStorage {
         customResponse: true,
         successStatuses: ANSWERS_READ,
       });
-      if (answer.status >= 300) throw await client.requestError({ ...answer, data: await readErrorBody(answer.res) });
+      if (answer.status >= 300) throw await client.requestError({ ...answer, data: await readErrorBody(answer.res, options.signal) });
       return { stream: answer.res, res: answer };
     });
     const { stream, res } = result;

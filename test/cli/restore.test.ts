@@ -374,6 +374,20 @@ describe('oss-sync restore', () => {
     expect(readFileSync(join(to, 'ok.txt'), 'utf8')).toBe('fine');
   });
 
+  it('an Archive object refused for another reason (AccessDenied) is named so, not sent to be restored on OSS', async () => {
+    fx = await createSyncFixture();
+    await fx.emu.client().put('main/cold.bin', Buffer.from('frozen'), { headers: { 'x-oss-storage-class': 'Archive' } });
+    fx.emu.emulator.faults.add({
+      match: { operation: 'GetObject', key: 'main/cold.bin' },
+      times: Infinity,
+      action: { type: 'error', status: 403, code: 'AccessDenied' },
+    });
+    const result = await restore(fx, ['--to', restoreDir()]);
+    expect(result.code).toBe(1);
+    expect(result.out).toMatch(/FAILED +main\/cold\.bin .*AccessDenied/);
+    expect(result.out).not.toMatch(/must be restored on OSS first/);
+  });
+
   it('--request-restore asks OSS to restore archived objects; with --wait it polls HEAD until they are readable and downloads them', async () => {
     fx = await createSyncFixture();
     await uploaded(fx, { 'ok.txt': 'fine' });

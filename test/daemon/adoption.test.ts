@@ -6,6 +6,7 @@ import { loadConfig } from '../../src/config/index.js';
 import { Daemon } from '../../src/daemon/daemon.js';
 import { forEachLimit } from '../../src/lib/for-each-limit.js';
 import { Logger } from '../../src/lib/logger.js';
+import { startHeaderProxy } from '../helpers/header-proxy.js';
 import { createSyncFixture, type SyncFixture } from '../helpers/sync-fixture.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -197,21 +198,58 @@ describe('adoption: files OSS already holds are recorded, not uploaded again', (
     );
   });
 
-  it('files are matched page by page as the listing comes in: those of a page that came are adopted even when a later page fails', async () => {
-    fx = await filesAlreadyOnOss(1001); // two pages of ListObjectsV2: the second holds only main/f999.txt
-    // At rest, so that the walk itself adopts them (held-back files wait for the whole listing).
+  // At rest, the walk itself adopts them; modified "now" as the walk sees them (a minute ahead: a slow
+  // start stays within the settle window), they are held back to settle and matched once it is over.
+  it.each([
+    ['at rest', -3_600_000],
+    ['held back to settle', 60_000],
+  ])(
+    'files are matched page by page as the listing comes in: those (%s) of a page that came are adopted even when a later page fails',
+    async (_state, mtimeFromNow) => {
+      fx = await filesAlreadyOnOss(1001); // two pages of ListObjectsV2: the second holds only main/f999.txt
+      const mtime = new Date(Date.now() + mtimeFromNow);
+      for (const name of readdirSync(fx.folder('main'))) utimesSync(join(fx.folder('main'), name), mtime, mtime);
+      fx.emu.emulator.faults.add({
+        match: { operation: 'ListObjectsV2' },
+        nth: 2,
+        times: Infinity,
+        action: { type: 'error', status: 403, code: 'AccessDenied' },
+      });
+      await fx.startDaemon('run');
+      await allVerified(fx, 'main', 1001);
+      const puts = fx.emu.emulator.requestLog.entries().filter((e) => e.operation === 'PutObject');
+      expect(puts.map((e) => e.key)).toEqual(['main/f999.txt']);
+    },
+  );
+
+  it('a listing out of key order (a store or proxy that pages otherwise): files taken as absent too soon are matched after the walk, none uploaded', async () => {
+    fx = await filesAlreadyOnOss(1001);
     const anHourAgo = new Date(Date.now() - 3_600_000);
     for (const name of readdirSync(fx.folder('main'))) utimesSync(join(fx.folder('main'), name), anHourAgo, anHourAgo);
-    fx.emu.emulator.faults.add({
-      match: { operation: 'ListObjectsV2' },
-      nth: 2,
-      times: Infinity,
-      action: { type: 'error', status: 403, code: 'AccessDenied' },
+    // The first page also names main/zzz (past every key of the second page): the walk's files the
+    // second page holds are known absent before it comes.
+    const proxy = await startHeaderProxy(fx.emu.endpoint, {
+      body: (body, path) =>
+        path.includes('list-type=2') && !path.includes('continuation-token')
+          ? body.replace(
+              /(<Contents>(?:(?!<Contents>).)*?<\/Contents>)(?![\s\S]*<Contents>)/s,
+              (last) => last + last.replace(/<Key>[^<]*<\/Key>/, '<Key>main/zzz</Key>'),
+            )
+          : body,
     });
-    await fx.startDaemon('run');
+    stopDaemon = () => proxy.close();
+    // The second page comes late: the walk's batch meets the first page alone.
+    fx.emu.emulator.faults.add({ match: { operation: 'ListObjectsV2' }, nth: 2, times: 1, action: { type: 'latency', ms: 1500 } });
+    fx.writeConfig(undefined, {
+      oss: { endpoint: proxy.endpoint, access_key_id: fx.emu.accessKeyId, access_key_secret: fx.emu.accessKeySecret, retry_max_time: '5s' },
+    });
+    const { logs } = await fx.startDaemon('run');
     await allVerified(fx, 'main', 1001);
-    const puts = fx.emu.emulator.requestLog.entries().filter((e) => e.operation === 'PutObject');
-    expect(puts.map((e) => e.key)).toEqual(['main/f999.txt']);
+    expect(fx.emu.emulator.requestLog.entries().filter((e) => e.operation === 'PutObject')).toEqual([]);
+    const listed = logs
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((r) => r.msg === 'listed the folder prefix: files already there are adopted, not uploaded');
+    expect(listed).toMatchObject({ objects: 1002 }); // main/zzz came
   });
 
   it('batches waiting side by side read at most 8 files at once between them, not 8 each (a big tree of large files)', async () => {
@@ -371,6 +409,34 @@ describe('adoption: files OSS already holds are recorded, not uploaded again', (
     // Nothing recorded: the next start lists again and adopts every file.
     await fx.startDaemon('run');
     await allVerified(fx, 'main', 3);
+    expect(requestLog.entries().filter((e) => e.operation === 'PutObject')).toEqual([]);
+  });
+
+  it('SIGTERM while adoption HEADs multipart objects on a slow link: the daemon stops at once, and the next start adopts them (no upload)', async () => {
+    fx = await createSyncFixture([{ name: 'main' }]);
+    const client = fx.emu.client();
+    const relPaths = Array.from({ length: 10 }, (_, i) => `m${i}.bin`);
+    const anHourAgo = new Date(Date.now() - 3_600_000);
+    for (const relPath of relPaths) {
+      const body = randomBytes(100 * 1024 + 1);
+      writeFileSync(join(fx.folder('main'), relPath), body);
+      utimesSync(join(fx.folder('main'), relPath), anHourAgo, anHourAgo);
+      await client.multipartUpload(`main/${relPath}`, body, { partSize: 100 * 1024 });
+    }
+    const { faults, requestLog } = fx.emu.emulator;
+    requestLog.clear();
+    // Every HEAD adoption sends at once (8) is held ten minutes: past any systemd stop timeout.
+    faults.add({ match: { operation: 'HeadObject' }, times: 8, action: { type: 'latency', ms: 600_000 } });
+    const run = fx.spawnCli(['run', '--config', fx.configPath]);
+    await waitFor(() => faults.list().length === 0, { what: "adoption's HEADs held" });
+    run.child.kill('SIGTERM');
+    let exit: { code: number | null } | undefined;
+    void run.exited.then((e) => (exit = e));
+    await waitFor(() => exit !== undefined, { what: 'the daemon to stop while its HEADs are held', timeoutMs: 30_000 });
+    expect(exit!.code).toBe(0);
+    expect(requestLog.entries().filter((e) => e.operation === 'PutObject')).toEqual([]);
+    await fx.startDaemon('run');
+    await allVerified(fx, 'main', relPaths.length);
     expect(requestLog.entries().filter((e) => e.operation === 'PutObject')).toEqual([]);
   });
 

@@ -594,8 +594,10 @@ async function checkParentInside(toDir: string, parent: string, checked: Set<str
 /** Errors as the summary names them: archive state and changed objects in plain words. */
 function describe(job: DownloadJob, err: unknown): unknown {
   if (err instanceof StorageError) {
-    // ali-oss does not read the error body of a streamed GET: a 403 arrives without its code.
-    const archived = err.code === 'InvalidObjectState' || (err.status === 403 && ARCHIVE_CLASSES.has(job.storageClass ?? ''));
+    // A GET's error body is read (its OSS code known); a 403 without one (a proxy dropped the body)
+    // of an archived object is taken for that. An AccessDenied is not: a restore on OSS cures nothing.
+    const unnamed = err.code === undefined || err.code === 'UnknownError';
+    const archived = err.code === 'InvalidObjectState' || (err.status === 403 && unnamed && ARCHIVE_CLASSES.has(job.storageClass ?? ''));
     if (archived) return new ObjectNeedsRestoreError(`${job.bucket}/${job.key}`);
     if (err.code === 'PreconditionFailed') {
       return new Error(`oss://${job.bucket}/${job.key} changed on OSS during the restore; run the restore again`, { cause: err });
