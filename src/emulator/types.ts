@@ -22,7 +22,7 @@ export type FaultAction =
 interface FaultMatch {
   method?: string;
   operation?: OssOperation;
-  /** Exact key, `{ prefix }`, `{ glob }`, or, in process only, a RegExp (see fault-injector.ts). */
+  /** Exact key, `{ prefix }` or `{ glob }` (see fault-injector.ts). */
   key?: FaultKey;
   partNumber?: number;
 }
