@@ -8,17 +8,10 @@ import { walkerFromEnv } from '../daemon/reconcile-walk/reconcile-walk.js';
 import { reconcileFolder } from '../daemon/reconciler.js';
 import { createPathFilter } from '../daemon/watch/path-filter.js';
 import { terminalSafe as safe } from '../lib/terminal-text.js';
-import { StateStore } from '../store/index.js';
+import { StateStore, type FileRow } from '../store/index.js';
 import { bytes } from './status-view.js';
 
-export interface DryRunAction {
-  action: 'upload' | 'delete';
-  folder: string;
-  relPath: string;
-  bucket: string;
-  key: string;
-  size: number;
-}
+export type DryRunAction = Pick<FileRow, 'folder' | 'relPath' | 'bucket' | 'key' | 'size'> & { action: 'upload' | 'delete' };
 
 export interface DryRunReport {
   actions: DryRunAction[];

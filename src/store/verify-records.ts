@@ -1,21 +1,12 @@
 import { StoreTable } from './database.js';
 import { num, numOrNull } from './row-mapping.js';
-import type { FileState } from './types.js';
+import type { FileRow, FileState } from './types.js';
 
 /** What the state database says of one file, as `oss-sync verify` compares it. */
-export interface RecordedFile {
-  relPath: string;
-  state: FileState;
-  /** Bumped on every change the daemon observes: a row read again with another one is not the row compared. */
-  generation: number;
-  size: number;
-  mtimeNs: bigint;
-  bucket: string;
-  key: string;
-  remoteEtag: string | null;
-  remoteSize: number | null;
-  remoteCrc64: string | null;
-}
+export type RecordedFile = Pick<
+  FileRow,
+  'relPath' | 'state' | 'generation' | 'size' | 'mtimeNs' | 'bucket' | 'key' | 'remoteEtag' | 'remoteSize' | 'remoteCrc64'
+>;
 
 /** `oss-sync verify`'s reads of the queue, and its repair (`--requeue`). */
 export class VerifyRecords extends StoreTable {
