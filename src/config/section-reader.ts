@@ -98,15 +98,20 @@ export class SectionReader {
     return hideEnvValues(out, envRefsIn(raw, this.env));
   }
 
-  /** A string, trimmed; undefined when absent, empty (`${VAR:-}`) or invalid. */
-  string(key: string): string | undefined {
-    return this.text(key, true);
+  /** A string, trimmed; undefined when absent, empty (`${VAR:-}`) or invalid. `reveal` false: a message never shows the value. */
+  string(key: string, reveal = true): string | undefined {
+    return this.parsed(key, (value) => {
+      if (typeof value !== 'string') {
+        throw new InvalidValue(`expected a string, got ${reveal ? describeValue(value) : `a ${typeof value}`}`);
+      }
+      return value.trim() === '' ? undefined : value.trim();
+    });
   }
 
   /** Like string(), but the value never appears in a message. */
   secret(key: string): Secret | undefined {
     const raw = this.raw(key);
-    const value = this.text(key, false);
+    const value = this.string(key, false);
     return value === undefined ? undefined : { value, inline: typeof raw === 'string' && !raw.includes('${') };
   }
 
@@ -178,14 +183,5 @@ export class SectionReader {
       if (this.path === '' && key.startsWith('x-')) continue;
       if (!this.read.has(key)) this.sink.atKey(this.keyPath(key), `unknown key${didYouMean(key, this.read)}`);
     }
-  }
-
-  private text(key: string, reveal: boolean): string | undefined {
-    return this.parsed(key, (value) => {
-      if (typeof value !== 'string') {
-        throw new InvalidValue(`expected a string, got ${reveal ? describeValue(value) : `a ${typeof value}`}`);
-      }
-      return value.trim() === '' ? undefined : value.trim();
-    });
   }
 }

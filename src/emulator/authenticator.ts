@@ -185,12 +185,11 @@ function requestTime(headers: IncomingHttpHeaders): number | undefined {
 
 /** Verifies V1 (`OSS AK:SIG`) and V4 (`OSS4-HMAC-SHA256 ...`) header signatures; throws the OSS error otherwise. */
 export class Authenticator {
-  private readonly credentials: Map<string, Credential>;
+  private readonly credentials = new Map<string, Credential>();
   /** security token -> the temporary key it was issued with, to tell "no such token" from "another key's". */
   private readonly tokens = new Map<string, string>();
 
   constructor(credentials: readonly Credential[]) {
-    this.credentials = new Map();
     for (const c of credentials) this.add(c);
   }
 
