@@ -5,7 +5,13 @@ import { dirname, resolve } from 'node:path';
 import { ConfigError, describeValue, InvalidValue } from './config-error.js';
 import { checkCronExpression } from './cron-schedule.js';
 import { envRefsIn } from './env-refs.js';
-import { assignFolderNames, checkFolderOverlaps, checkPartsFitMemory, warnIfStateDbWatched } from './folder-checks.js';
+import {
+  assignFolderNames,
+  checkFolderOverlaps,
+  checkPartsFitMemory,
+  warnIfStateDbExposed,
+  warnIfStateDbWatched,
+} from './folder-checks.js';
 import { PART_SIZE_LIMITS, readFolder } from './folder-section.js';
 import type { FolderDefaults, ReadFolder } from './folder-section.js';
 import { readGlobs } from './globs.js';
@@ -16,7 +22,6 @@ import { readOssSection } from './oss-section.js';
 import { defaultStateDbPath, resolveConfigPath } from './paths.js';
 import { SectionReader } from './section-reader.js';
 import { readTimetable } from './timetable-section.js';
-import { warnIfStateDbExposed } from './state-db-exposure.js';
 import { LOG_LEVELS, WATCHERS } from './types.js';
 import type { Config, OssConfig } from './types.js';
 import { readYamlSource } from './yaml-source.js';
