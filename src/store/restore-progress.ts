@@ -46,12 +46,8 @@ export class RestoreProgress extends StoreTable {
   }
 
   recordPart(target: string, part: RestoredPart): void {
-    this.sql('INSERT OR REPLACE INTO restore_parts (target, part_number, size, crc64) VALUES (?, ?, ?, ?)').run(
-      target,
-      part.partNumber,
-      part.size,
-      part.crc64,
-    );
+    const record = 'INSERT OR REPLACE INTO restore_parts (target, part_number, size, crc64) VALUES (@target, @partNumber, @size, @crc64)';
+    this.sql(record).run({ target, ...part });
   }
 
   /** Drops parts whose bytes on disk no longer match (checked again at resume). */
