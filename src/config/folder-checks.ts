@@ -71,8 +71,8 @@ export function checkFolderOverlaps(folders: readonly ReadFolder[], sink: IssueS
   });
 }
 
-/** The daemon ignores its own database, but a database inside a watched folder is still a surprise. */
-export function warnIfStateDbWatched(stateDb: string, folders: readonly FolderConfig[], sink: IssueSink): void {
+/** The daemon ignores its own database, but one inside a watched folder is still a surprise; then warnIfStateDbExposed(). */
+export function warnAboutStateDb(stateDb: string, folders: readonly FolderConfig[], sink: IssueSink): void {
   for (const folder of folders) {
     if (folder.path === '' || !isInsideOrSame(stateDb, folder.path)) continue;
     const rel = relative(folder.path, stateDb).split('\\').join('/');
@@ -81,6 +81,7 @@ export function warnIfStateDbWatched(stateDb: string, folders: readonly FolderCo
       `state_db ${stateDb} is inside watched folder "${folder.name}" (${folder.path}); the daemon skips it, but consider moving it or adding it to exclude`,
     );
   }
+  warnIfStateDbExposed(stateDb, sink);
 }
 
 /**
@@ -127,7 +128,7 @@ function modeOf(path: string): number | undefined {
  * daemon from starting. oss-sync creates them 0600 in a 0700 folder; one made by an older version
  * (0644 in a 0755 folder) or opened up by hand is named at start-up, with the command that closes it.
  */
-export function warnIfStateDbExposed(stateDb: string, sink: IssueSink): void {
+function warnIfStateDbExposed(stateDb: string, sink: IssueSink): void {
   if (process.platform === 'win32' || modeOf(stateDb) === undefined) return;
   const readable = [stateDb, `${stateDb}-wal`, `${stateDb}-shm`, `${stateDb}.lock`].flatMap((path) => {
     const mode = modeOf(path);

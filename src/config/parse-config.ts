@@ -5,13 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { ConfigError, describeValue, InvalidValue } from './config-error.js';
 import { checkCronExpression } from './cron-schedule.js';
 import { envRefsIn } from './env-refs.js';
-import {
-  assignFolderNames,
-  checkFolderOverlaps,
-  checkPartsFitMemory,
-  warnIfStateDbExposed,
-  warnIfStateDbWatched,
-} from './folder-checks.js';
+import { assignFolderNames, checkFolderOverlaps, checkPartsFitMemory, warnAboutStateDb } from './folder-checks.js';
 import { PART_SIZE_LIMITS, readFolder } from './folder-section.js';
 import type { FolderDefaults, ReadFolder } from './folder-section.js';
 import { readGlobs } from './globs.js';
@@ -149,10 +143,7 @@ function buildConfig(root: SectionReader, sourcePath: string, options: ParseOpti
   config.folders = assignFolderNames(folders, root.sink);
   checkFolderOverlaps(folders, root.sink);
   checkPartsFitMemory(folders, config.concurrency.memoryBytes, root.has('part_size'), root.sink);
-  if (stateDb !== '') {
-    warnIfStateDbWatched(stateDb, config.folders, root.sink);
-    warnIfStateDbExposed(stateDb, root.sink);
-  }
+  if (stateDb !== '') warnAboutStateDb(stateDb, config.folders, root.sink);
   return config;
 }
 
