@@ -31,16 +31,7 @@ export interface StatusSnapshot {
   /** Parked and retrying files, parked first: at most 50 (totals.failed counts them all). */
   problems: FailedFile[];
   /** Of the configured folders. queuedBytes: still to send (queued files, and what uploading ones have left). */
-  totals: {
-    queued: number;
-    uploading: number;
-    uploaded: number;
-    failed: number;
-    retrying: number;
-    deleting: number;
-    queuedBytes: number;
-    uploadedBytes: number;
-  };
+  totals: Record<'queued' | 'uploading' | 'uploaded' | 'failed' | 'retrying' | 'deleting' | 'queuedBytes' | 'uploadedBytes', number>;
 }
 
 /** Reads the state database (safe while the daemon writes it) into a snapshot. */

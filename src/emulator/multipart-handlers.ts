@@ -81,11 +81,6 @@ interface CompletePartRef {
   etag: string;
 }
 
-/** Normalises an ETag for comparison: OSS accepts it with or without quotes, in either case. */
-function normaliseEtag(etag: string): string {
-  return etag.trim().replace(/^"|"$/g, '').toUpperCase();
-}
-
 /** The part list of a CompleteMultipartUpload body, in the order sent; MalformedXML if unreadable. */
 function parseCompleteRequest(body: string): CompletePartRef[] {
   if (!/<CompleteMultipartUpload[\s>]/.test(body)) throw ossErrors.malformedXml();
@@ -94,7 +89,8 @@ function parseCompleteRequest(body: string): CompletePartRef[] {
     const [etag] = elementTexts(part, 'ETag');
     const partNumber = Number(number?.trim());
     if (!Number.isInteger(partNumber) || etag === undefined) throw ossErrors.malformedXml();
-    return { partNumber, etag: normaliseEtag(unescapeXml(etag)) };
+    // OSS accepts an ETag with or without quotes, in either case.
+    return { partNumber, etag: unescapeXml(etag).trim().replace(/^"|"$/g, '').toUpperCase() };
   });
 }
 
