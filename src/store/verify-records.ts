@@ -17,9 +17,9 @@ export class VerifyRecords extends StoreTable {
     ).run(now);
   }
 
-  /** Every row of the folder (one read, no request per file). */
+  /** Every row of the folder, by path (one read, no request per file). */
   filesOf(folder: string): RecordedFile[] {
-    return this.select('WHERE folder = ?', folder);
+    return this.select('WHERE folder = ? ORDER BY rel_path', folder);
   }
 
   /** The rows of these paths as they are now (one read), to tell the daemon's work from a mismatch. */
