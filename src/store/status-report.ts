@@ -64,13 +64,12 @@ export class StatusReport extends StoreTable {
   }
 
   problems(limit = 50): FailedFile[] {
-    return (
-      this.sql(
-        `SELECT folder, rel_path AS relPath, attempts, last_error AS lastError, state IN ('queued','deleting') AS retrying,
-             next_attempt_at AS nextAttemptAt
-           FROM files WHERE state = 'failed' OR (state IN ('queued','deleting') AND (attempts > 0 OR last_error IS NOT NULL))
-           ORDER BY state = 'failed' DESC, folder, rel_path LIMIT ?`,
-      ).all(limit) as Array<Omit<FailedFile, 'retrying'> & { retrying: number }>
-    ).map((r) => ({ ...r, retrying: Boolean(r.retrying) }));
+    const rows = this.sql(
+      `SELECT folder, rel_path AS relPath, attempts, last_error AS lastError, state IN ('queued','deleting') AS retrying,
+           next_attempt_at AS nextAttemptAt
+         FROM files WHERE state = 'failed' OR (state IN ('queued','deleting') AND (attempts > 0 OR last_error IS NOT NULL))
+         ORDER BY state = 'failed' DESC, folder, rel_path LIMIT ?`,
+    ).all(limit) as Array<Omit<FailedFile, 'retrying'> & { retrying: number }>;
+    return rows.map((r) => ({ ...r, retrying: Boolean(r.retrying) }));
   }
 }
