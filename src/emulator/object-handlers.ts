@@ -18,11 +18,8 @@ export const MAX_SINGLE_UPLOAD = 5 * 1024 ** 3;
 
 /** The `x-oss-meta-*` headers of a request, names lowercased as Node gives them. */
 export function userMetaOf(ctx: RequestContext): Record<string, string> {
-  const meta: Record<string, string> = {};
-  for (const [name, value] of Object.entries(ctx.req.headers)) {
-    if (name.startsWith('x-oss-meta-') && value !== undefined) meta[name] = Array.isArray(value) ? value.join(',') : value;
-  }
-  return meta;
+  const names = Object.keys(ctx.req.headers).filter((name) => name.startsWith('x-oss-meta-'));
+  return Object.fromEntries(names.map((name) => [name, ctx.header(name) ?? '']));
 }
 
 /** The STORED_HEADERS a request sets, kept as sent (bytes as Node decoded them) and returned as they came. */
