@@ -59,11 +59,6 @@ export class RestoreProgress extends StoreTable {
   finish(target: string): void {
     this.sql('DELETE FROM restore_files WHERE target = ?').run(target);
   }
-
-  /** Every unfinished restore (to name leftover temporary files). */
-  all(): RestoreRecord[] {
-    return this.sql(`${SELECT_RECORDS} ORDER BY target`).all() as RestoreRecord[];
-  }
 }
 
 const SELECT_RECORDS = `SELECT target, bucket, remote_key AS key, etag, size, part_size AS partSize, temp_path AS tempPath FROM restore_files`;
