@@ -1,11 +1,7 @@
 import { StoreTable } from './database.js';
+import type { FileRow } from './types.js';
 
-export interface HeldDelete {
-  folder: string;
-  relPath: string;
-  reason: string;
-  heldAt: number;
-}
+export type HeldDelete = Pick<FileRow, 'folder' | 'relPath'> & { reason: string; heldAt: number };
 
 /**
  * A mirror folder's remote deletes paused by max_deletes (held_deletes). The file's row stays as it

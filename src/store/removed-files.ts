@@ -1,13 +1,9 @@
 import { StoreTable } from './database.js';
 import { num } from './row-mapping.js';
-import type { Fingerprint } from './types.js';
+import type { FileRow, Fingerprint } from './types.js';
 
 /** What a vanished file held on OSS: the source of a server-side copy if it reappears elsewhere. */
-export interface RemovedFile {
-  folder: string;
-  relPath: string;
-  bucket: string;
-  key: string;
+export interface RemovedFile extends Pick<FileRow, 'folder' | 'relPath' | 'bucket' | 'key'> {
   fingerprint: Fingerprint;
   etag: string;
   crc64: string;

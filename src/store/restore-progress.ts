@@ -1,4 +1,5 @@
 import { StoreTable } from './database.js';
+import type { PartRecord } from './types.js';
 
 /** A file `oss-sync restore` started and has not finished: what it is restoring, and where to. */
 export interface RestoreRecord {
@@ -14,11 +15,7 @@ export interface RestoreRecord {
   tempPath: string;
 }
 
-export interface RestoredPart {
-  partNumber: number;
-  size: number;
-  crc64: string;
-}
+export type RestoredPart = Omit<PartRecord, 'etag'>;
 
 /**
  * `oss-sync restore`'s progress. Invariant: a part is recorded only after its bytes were written to

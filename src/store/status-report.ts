@@ -1,21 +1,11 @@
 import { StoreTable } from './database.js';
+import type { FileRow } from './types.js';
 
-export interface InFlightFile {
-  folder: string;
-  relPath: string;
-  size: number;
-  bytesDone: number;
-  startedAt: number | null;
-}
+export type InFlightFile = Pick<FileRow, 'folder' | 'relPath' | 'size' | 'bytesDone' | 'startedAt'>;
 
-export interface FailedFile {
-  folder: string;
-  relPath: string;
-  attempts: number;
-  lastError: string | null;
+export interface FailedFile extends Pick<FileRow, 'folder' | 'relPath' | 'attempts' | 'lastError' | 'nextAttemptAt'> {
   /** Still retrying (queued with back-off) rather than parked. */
   retrying: boolean;
-  nextAttemptAt: number;
 }
 
 export interface FolderCounts {
