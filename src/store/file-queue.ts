@@ -19,11 +19,7 @@ export interface UploadResultRecord {
 export type QueuedFile = Pick<FileRow, 'id' | 'generation' | 'relPath' | 'bucket' | 'key' | 'size' | 'ino' | 'dev'>;
 
 /** One file's markVerified arguments, for a group commit. */
-export interface VerifiedFile {
-  id: number;
-  generation: number;
-  result: UploadResultRecord;
-}
+export type VerifiedFile = Pick<FileRow, 'id' | 'generation'> & { result: UploadResultRecord };
 
 /**
  * The durable queue: one row per (folder, path). Every method is one explicit transaction, so a

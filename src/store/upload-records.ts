@@ -1,16 +1,13 @@
 import { StoreTable } from './database.js';
 import { num, numOrNull } from './row-mapping.js';
-import type { PartRecord, UploadRecord } from './types.js';
+import type { FileRow, PartRecord, UploadRecord } from './types.js';
 
 export interface UploadWithParts extends UploadRecord {
   parts: PartRecord[];
 }
 
 /** A recorded upload with the folder and path of the file it belongs to. */
-export interface FileUploadRecord extends UploadRecord {
-  folder: string;
-  relPath: string;
-}
+export type FileUploadRecord = UploadRecord & Pick<FileRow, 'folder' | 'relPath'>;
 
 /** The condition of orphans(), on an uploads row `u`. */
 const ORPHAN = `u.file_id IS NULL
