@@ -1,6 +1,6 @@
 import { StoreTable } from './database.js';
 import { num, numOrNull } from './row-mapping.js';
-import type { FileRow, FileState } from './types.js';
+import type { FileRow } from './types.js';
 
 /** What the state database says of one file, as `oss-sync verify` compares it. */
 export type RecordedFile = Pick<
@@ -28,22 +28,15 @@ export class VerifyRecords extends StoreTable {
   }
 
   private select(where: string, ...params: unknown[]): RecordedFile[] {
-    const rows = this.sql(
-      `SELECT rel_path, state, generation, size, mtime_ns, bucket, remote_key, remote_etag, remote_size, remote_crc64 FROM files ${where}`,
-    )
-      .safeIntegers(true)
-      .all(...params) as Array<Record<string, unknown>>;
-    return rows.map((r) => ({
-      relPath: r.rel_path as string,
-      state: r.state as FileState,
+    // safeIntegers for mtime_ns: every integer arrives as a bigint, and the counts become numbers here.
+    const select = `SELECT rel_path AS relPath, state, generation, size, mtime_ns AS mtimeNs, bucket, remote_key AS key, remote_etag AS remoteEtag,
+        remote_size AS remoteSize, remote_crc64 AS remoteCrc64 FROM files ${where}`;
+    const statement = this.sql(select).safeIntegers(true);
+    return (statement.all(...params) as RecordedFile[]).map((r) => ({
+      ...r,
       generation: num(r.generation),
       size: num(r.size),
-      mtimeNs: r.mtime_ns as bigint,
-      bucket: r.bucket as string,
-      key: r.remote_key as string,
-      remoteEtag: (r.remote_etag as string | null) ?? null,
-      remoteSize: numOrNull(r.remote_size),
-      remoteCrc64: (r.remote_crc64 as string | null) ?? null,
+      remoteSize: numOrNull(r.remoteSize),
     }));
   }
 
