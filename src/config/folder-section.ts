@@ -1,6 +1,6 @@
-/** One entry of `folders:`: a local directory and where its files go in OSS. */
+/** One entry of `folders:`: a local directory and where its files go in OSS; and the glob lists (theirs, and `ignore:`). */
 import { statSync } from 'node:fs';
-import { readGlobs } from './globs.js';
+import picomatch from 'picomatch';
 import { InvalidValue, describeValue } from './config-error.js';
 import { readObjectHeaders } from './object-headers-section.js';
 import { checkBucket, normaliseKeyPrefix } from './oss-names.js';
@@ -59,6 +59,27 @@ function parseMaxDeletes(value: unknown): FolderConfig['maxDeletes'] {
   const share = typeof value === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(value) : null;
   if (share && Number(share[1]) <= 100) return { share: Number(share[1]) / 100 };
   throw new InvalidValue(`expected a whole number of deletes or a share of the folder like "10%", got ${describeValue(value)}`);
+}
+
+function checkGlob(glob: string): void {
+  if (glob.startsWith('/')) throw new InvalidValue(`glob "${glob}" is absolute; globs are relative to the folder`);
+  if (glob.split('/').includes('..')) throw new InvalidValue(`glob "${glob}" leaves the folder with ".."`);
+  try {
+    picomatch.makeRe(glob, { strictBrackets: true });
+  } catch (error) {
+    throw new InvalidValue(`glob "${glob}" is not valid: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** An include/exclude/ignore glob list at key (picomatch syntax, relative to the folder), each entry checked; [] when absent. */
+export function readGlobs(section: SectionReader, key: string): string[] {
+  const globs = section.stringList(key) ?? [];
+  return (
+    section.parsed(key, () => {
+      globs.forEach(checkGlob);
+      return globs;
+    }) ?? []
+  );
 }
 
 export function readFolder(folder: SectionReader, defaults: FolderDefaults): ReadFolder {
