@@ -21,9 +21,8 @@ export class HeldDeletes extends StoreTable {
   }
 
   count(folder?: string): number {
-    return this.sql('SELECT count(*) FROM held_deletes WHERE @folder IS NULL OR folder = @folder')
-      .pluck()
-      .get({ folder: folder ?? null }) as number;
+    const count = this.sql('SELECT count(*) FROM held_deletes WHERE @folder IS NULL OR folder = @folder').pluck();
+    return count.get({ folder: folder ?? null }) as number;
   }
 
   list(limit = 100): HeldDelete[] {

@@ -40,18 +40,15 @@ export class RemovedFiles extends StoreTable {
    */
   sourceFor(bucket: string, key: string, fingerprint: Fingerprint, since: number): RemovedFile | undefined {
     const params = { ...fingerprint, bucket, key, since };
-    const row = (this.sql(
+    const removed = this.sql(
       `SELECT * FROM removed_files WHERE ino = @ino AND size = @size AND dev = @dev AND mtime_ns = @mtimeNs AND bucket = @bucket
          AND remote_key <> @key AND removed_at >= @since ORDER BY removed_at DESC LIMIT 1`,
-    )
-      .safeIntegers(true)
-      .get(params) ??
-      this.sql(
-        `SELECT *, 0 AS removed_at FROM files WHERE ino = @ino AND size = @size AND dev = @dev AND mtime_ns = @mtimeNs AND bucket = @bucket
-           AND remote_key <> @key AND remote_crc64 IS NOT NULL AND remote_etag IS NOT NULL AND remote_size = size LIMIT 1`,
-      )
-        .safeIntegers(true)
-        .get(params)) as Record<string, unknown> | undefined;
+    ).safeIntegers(true);
+    const known = this.sql(
+      `SELECT *, 0 AS removed_at FROM files WHERE ino = @ino AND size = @size AND dev = @dev AND mtime_ns = @mtimeNs AND bucket = @bucket
+         AND remote_key <> @key AND remote_crc64 IS NOT NULL AND remote_etag IS NOT NULL AND remote_size = size LIMIT 1`,
+    ).safeIntegers(true);
+    const row = (removed.get(params) ?? known.get(params)) as Record<string, unknown> | undefined;
     if (!row) return undefined;
     return {
       folder: row.folder as string,

@@ -26,10 +26,8 @@ export class RestoreProgress extends StoreTable {
   find(target: string): { record: RestoreRecord; parts: RestoredPart[] } | undefined {
     const record = this.sql(`${SELECT_RECORDS} WHERE target = ?`).get(target) as RestoreRecord | undefined;
     if (!record) return undefined;
-    const parts = this.sql('SELECT part_number AS partNumber, size, crc64 FROM restore_parts WHERE target = ? ORDER BY part_number').all(
-      target,
-    ) as RestoredPart[];
-    return { record, parts };
+    const parts = this.sql('SELECT part_number AS partNumber, size, crc64 FROM restore_parts WHERE target = ? ORDER BY part_number');
+    return { record, parts: parts.all(target) as RestoredPart[] };
   }
 
   /** Starts (or starts over) a file: any parts recorded for the target are forgotten. */
