@@ -126,10 +126,8 @@ function trafficLimitOf(ctx: RequestContext): number | undefined {
   if (raw === undefined) return undefined;
   const bits = /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
   if (!(bits >= TRAFFIC_LIMIT_BITS.min && bits <= TRAFFIC_LIMIT_BITS.max)) {
-    throw ossErrors.invalidArgument(`x-oss-traffic-limit must be between ${TRAFFIC_LIMIT_BITS.min} and ${TRAFFIC_LIMIT_BITS.max}.`, {
-      ArgumentName: 'x-oss-traffic-limit',
-      ArgumentValue: raw,
-    });
+    const range = `${TRAFFIC_LIMIT_BITS.min} and ${TRAFFIC_LIMIT_BITS.max}`;
+    throw ossErrors.invalidValue(`x-oss-traffic-limit must be between ${range}.`, 'x-oss-traffic-limit', raw);
   }
   return bits / 8;
 }

@@ -53,11 +53,7 @@ export function storageClassOf(ctx: RequestContext): StorageClass | undefined {
   const raw = ctx.header('x-oss-storage-class');
   if (raw === undefined) return undefined;
   const known = STORAGE_CLASSES.find((c) => c.toLowerCase() === raw.toLowerCase());
-  if (!known)
-    throw ossErrors.invalidArgument('The storage class you specified is not valid.', {
-      ArgumentName: 'x-oss-storage-class',
-      ArgumentValue: raw,
-    });
+  if (!known) throw ossErrors.invalidValue('The storage class you specified is not valid.', 'x-oss-storage-class', raw);
   return known;
 }
 
