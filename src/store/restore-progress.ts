@@ -1,15 +1,12 @@
 import { StoreTable } from './database.js';
-import type { PartRecord } from './types.js';
+import type { FileRow, PartRecord } from './types.js';
 
 /** A file `oss-sync restore` started and has not finished: what it is restoring, and where to. */
-export interface RestoreRecord {
+export interface RestoreRecord extends Pick<FileRow, 'bucket' | 'key' | 'size'> {
   /** Absolute path the file will have once restored. */
   target: string;
-  bucket: string;
-  key: string;
   /** The object's ETag when the restore started: ranges of another version are never mixed in. */
   etag: string;
-  size: number;
   partSize: number;
   /** The temporary file beside the target the ranges are written into. */
   tempPath: string;
