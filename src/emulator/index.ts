@@ -50,10 +50,7 @@ export interface Emulator {
 }
 
 export class EmulatorConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'EmulatorConfigError';
-  }
+  override readonly name = 'EmulatorConfigError';
 }
 
 /**
