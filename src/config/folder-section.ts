@@ -110,11 +110,6 @@ export function readFolder(folder: SectionReader, defaults: FolderDefaults): Rea
     deleteDelayMs: folder.duration('delete_delay', { min: 0 }),
   };
   folder.reportUnknownKeys();
-  return {
-    keyPath: folder.path,
-    explicitName,
-    config,
-    complete: path !== undefined && bucket !== undefined && prefixValid,
-    partSizeSet: folder.has('part_size'),
-  };
+  const complete = path !== undefined && bucket !== undefined && prefixValid;
+  return { keyPath: folder.path, explicitName, config, complete, partSizeSet: folder.has('part_size') };
 }

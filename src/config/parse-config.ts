@@ -131,13 +131,8 @@ function buildConfig(root: SectionReader, sourcePath: string, options: ParseOpti
     timetable: readTimetable(root),
     warnings: root.sink.warnings,
   };
-  const folders = readFolders(root, {
-    partSize,
-    watcher,
-    baseDir,
-    checkFolders: options.purpose !== 'inspect',
-    mayBeMissing: options.mayBeMissing,
-  });
+  const checkFolders = options.purpose !== 'inspect';
+  const folders = readFolders(root, { partSize, watcher, baseDir, checkFolders, mayBeMissing: options.mayBeMissing });
   root.reportUnknownKeys();
   config.folders = assignFolderNames(folders, root.sink);
   checkFolderOverlaps(folders, root.sink);

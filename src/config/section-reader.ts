@@ -79,10 +79,8 @@ export class SectionReader {
     } catch (error) {
       if (!(error instanceof InvalidValue)) throw error;
       this.invalid.add(key);
-      this.sink.atValue(
-        this.keyPath(key),
-        expanded === value ? error.message : this.withoutEnvValues(error.message, value as string, expanded),
-      );
+      const message = expanded === value ? error.message : this.withoutEnvValues(error.message, value as string, expanded);
+      this.sink.atValue(this.keyPath(key), message);
       return undefined;
     }
   }

@@ -104,14 +104,8 @@ function parseV4Authorization(authorization: string): V4Authorization | undefine
   const signature = fields.get('Signature');
   if (scope.length !== 5 || scope[4] !== 'aliyun_v4_request' || !signature) return undefined;
   const additional = fields.get('AdditionalHeaders');
-  return {
-    accessKeyId: scope[0]!,
-    date: scope[1]!,
-    region: scope[2]!,
-    product: scope[3]!,
-    additionalHeaders: additional ? additional.split(';') : [],
-    signature,
-  };
+  const [accessKeyId, date, region, product] = scope as [string, string, string, string];
+  return { accessKeyId, date, region, product, additionalHeaders: additional ? additional.split(';') : [], signature };
 }
 
 /** encodeURIComponent plus !'()* — the SDK's encodeString. */

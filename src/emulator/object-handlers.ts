@@ -167,11 +167,8 @@ export async function getObject(ctx: RequestContext, bucket: Bucket): Promise<vo
     const range = resolveRange(ctx.header('range'), meta.size, standard);
     const headers = { ...objectHeaders(meta), ...responseOverrides(ctx) };
     if (range) {
-      ctx.writeHead(206, {
-        ...headers,
-        'content-range': `bytes ${range.start}-${range.end}/${meta.size}`,
-        'content-length': range.end - range.start + 1,
-      });
+      const contentRange = `bytes ${range.start}-${range.end}/${meta.size}`;
+      ctx.writeHead(206, { ...headers, 'content-range': contentRange, 'content-length': range.end - range.start + 1 });
     } else {
       ctx.writeHead(200, { ...headers, 'content-length': meta.size });
     }
