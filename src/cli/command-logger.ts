@@ -2,10 +2,10 @@ import type { Config } from '../config/index.js';
 import { buildCredentialsProvider } from '../daemon/credentials/build-provider.js';
 import { Logger, type LoggerOptions } from '../lib/logger.js';
 import { StateStore } from '../store/index.js';
+import { createOssStorage, defaultRetryPolicy, Pacer, withRetries, type ObjectStorage } from '../uploader/index.js';
 
 /** What a command's logger and storage read of the config. */
 type CommandConfig = Pick<Config, 'oss' | 'logLevel' | 'warnings'>;
-import { createOssStorage, defaultRetryPolicy, Pacer, withRetries, type ObjectStorage } from '../uploader/index.js';
 
 /**
  * The logger of a command that runs with a config (run, once, demo, and the one-shot commands'
