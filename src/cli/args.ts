@@ -60,9 +60,8 @@ export function resolveConfigPath(flag: string | undefined): string {
 /** The package version, for logs and `status` (read at most twice a run: no cache needed). */
 export function packageVersion(): string {
   try {
-    return (
-      (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? 'unknown'
-    );
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? 'unknown';
   } catch {
     return 'unknown';
   }

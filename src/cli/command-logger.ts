@@ -4,16 +4,16 @@ import { Logger, type LoggerOptions } from '../lib/logger.js';
 import { StateStore } from '../store/index.js';
 import { createOssStorage, defaultRetryPolicy, Pacer, withRetries, type ObjectStorage } from '../uploader/index.js';
 
+/** What a command's logger and storage read of the config. */
+type CommandConfig = Pick<Config, 'oss' | 'logLevel' | 'warnings'>;
+
 /**
  * The logger of a command that runs with a config (run, once, demo, and the one-shot commands'
  * storage): the config's level, and every credential (the AccessKey secret, the STS token)
  * registered as a secret before the first line is written, so no line can carry one. The config's
  * warnings are logged right away. One function, so the commands cannot drift apart.
  */
-export function commandLogger(
-  config: Pick<Config, 'oss' | 'logLevel' | 'warnings'>,
-  options: Pick<LoggerOptions, 'pretty' | 'write'> = {},
-): Logger {
+export function commandLogger(config: CommandConfig, options: Pick<LoggerOptions, 'pretty' | 'write'> = {}): Logger {
   const secrets = [config.oss.accessKeySecret, config.oss.stsToken].filter((s): s is string => typeof s === 'string' && s.length > 0);
   const logger = new Logger({ ...options, level: config.logLevel, secrets });
   for (const w of config.warnings) logger.warn(w);
@@ -26,11 +26,7 @@ export function commandLogger(
  * Warnings (the config's, a credentials provider failing) go to stderr, with every secret redacted,
  * those the provider fetches too. `close()` stops the provider's refresh timer.
  */
-export function commandStorage(config: Pick<Config, 'oss' | 'logLevel' | 'warnings'>): {
-  storage: ObjectStorage;
-  logger: Logger;
-  close: () => void;
-} {
+export function commandStorage(config: CommandConfig): { storage: ObjectStorage; logger: Logger; close: () => void } {
   const logger = commandLogger(config, { pretty: false, write: (line) => process.stderr.write(`${line}\n`) });
   logger.setLevel('warn');
   const credentials = buildCredentialsProvider(config.oss, {
@@ -49,7 +45,7 @@ export function commandStorage(config: Pick<Config, 'oss' | 'logLevel' | 'warnin
 
 /** Runs a one-shot command's work with the state database open and OSS as commandStorage() reaches it; closes both after. */
 export async function withStoreAndStorage<T>(
-  config: Pick<Config, 'oss' | 'logLevel' | 'warnings' | 'stateDb'>,
+  config: CommandConfig & Pick<Config, 'stateDb'>,
   work: (store: StateStore, oss: ReturnType<typeof commandStorage>) => Promise<T>,
 ): Promise<T> {
   const store = StateStore.open(config.stateDb);

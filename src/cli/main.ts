@@ -65,9 +65,8 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    return await (
-      await command[1]()
-    )(rest);
+    const run = await command[1]();
+    return await run(rest);
   } catch (err) {
     if (err instanceof UsageError || err instanceof ConfigError) {
       process.stderr.write(`oss-sync ${terminalSafe(name)}: ${errorText(err)}\n`);

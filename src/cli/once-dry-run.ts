@@ -8,17 +8,10 @@ import { walkerFromEnv } from '../daemon/reconcile-walk/reconcile-walk.js';
 import { reconcileFolder } from '../daemon/reconciler.js';
 import { createPathFilter } from '../daemon/watch/path-filter.js';
 import { terminalSafe as safe } from '../lib/terminal-text.js';
-import { StateStore } from '../store/index.js';
+import { StateStore, type FileRow } from '../store/index.js';
 import { bytes } from './status-view.js';
 
-export interface DryRunAction {
-  action: 'upload' | 'delete';
-  folder: string;
-  relPath: string;
-  bucket: string;
-  key: string;
-  size: number;
-}
+export type DryRunAction = Pick<FileRow, 'folder' | 'relPath' | 'bucket' | 'key' | 'size'> & { action: 'upload' | 'delete' };
 
 export interface DryRunReport {
   actions: DryRunAction[];
@@ -49,7 +42,7 @@ export async function dryRun(config: Config): Promise<DryRunReport> {
     }
     const store = StateStore.open(copy);
     try {
-      return await compare(config, store, copy);
+      return await compare(config, store);
     } finally {
       store.close();
     }
@@ -58,10 +51,11 @@ export async function dryRun(config: Config): Promise<DryRunReport> {
   }
 }
 
-async function compare(config: Config, store: StateStore, copyPath: string): Promise<DryRunReport> {
+async function compare(config: Config, store: StateStore): Promise<DryRunReport> {
   const report: DryRunReport = { actions: [], skipped: [], unreadable: 0 };
   const walker = walkerFromEnv();
-  for (const folder of config.folders) {
+  // By folder name (then path, filesOf's order): the order the output has always had.
+  for (const folder of [...config.folders].sort((a, b) => (a.name < b.name ? -1 : 1))) {
     if (!isDirectory(folder.path)) {
       report.skipped.push({ folder: folder.name, reason: 'folder is missing (unmounted disk?)' });
       continue;
@@ -79,28 +73,12 @@ async function compare(config: Config, store: StateStore, copyPath: string): Pro
       else store.queue.forget(folder.name, result.missing);
     }
     if (result.excluded.length > 0) store.queue.forget(folder.name, result.excluded);
-  }
-  const db = new Database(copyPath, { readonly: true });
-  try {
-    const rows = db
-      .prepare(
-        `SELECT folder, rel_path AS relPath, size, state FROM files WHERE state IN ('queued', 'uploading', 'deleting') ORDER BY folder, rel_path`,
-      )
-      .all() as Array<{ folder: string; relPath: string; size: number; state: string }>;
-    for (const row of rows) {
-      const folder = config.folders.find((f) => f.name === row.folder);
-      if (!folder || report.skipped.some((s) => s.folder === row.folder)) continue;
-      report.actions.push({
-        action: row.state === 'deleting' ? 'delete' : 'upload',
-        folder: row.folder,
-        relPath: row.relPath,
-        bucket: folder.bucket,
-        key: objectKey(folder.prefix, row.relPath),
-        size: Number(row.size),
-      });
+    const { name, bucket, prefix } = folder;
+    for (const { state, relPath, size } of store.verify.filesOf(name)) {
+      const action = state === 'deleting' ? 'delete' : 'upload';
+      if (state === 'queued' || state === 'uploading' || state === 'deleting')
+        report.actions.push({ action, folder: name, relPath, bucket, key: objectKey(prefix, relPath), size });
     }
-  } finally {
-    db.close();
   }
   return report;
 }

@@ -18,11 +18,10 @@ export async function runStatusCommand(argv: string[]): Promise<number> {
   if (!args) return 0;
   const { values } = args;
   const config = loadInspectConfig(values.config);
-  const folders = config.folders.map((f) => ({ name: f.name, path: f.path }));
   const show = async (): Promise<string> => {
     // The timetable key is added only with a timetable: the JSON of configs without one is unchanged.
     const timetable = await timetableStatus(config.timetable);
-    const snapshot = { ...readStatus(config.stateDb, folders), ...(timetable ? { timetable } : {}) };
+    const snapshot = { ...readStatus(config.stateDb, config.folders), ...(timetable ? { timetable } : {}) };
     // The page is on while a daemon with http: configured runs (statusPage: an added field, schema 1).
     const page = config.http && snapshot.daemon.running ? pageAddress(config.http) : null;
     if (values.json) return `${JSON.stringify({ ...snapshot, statusPage: page }, null, 2)}\n`;

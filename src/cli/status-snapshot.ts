@@ -1,4 +1,5 @@
 import { statSync } from 'node:fs';
+import type { FolderConfig } from '../config/index.js';
 import { readVersioningStatus } from '../daemon/bucket-versioning.js';
 import { readCredentialsStatus } from '../daemon/credentials/credentials-status-file.js';
 import {
@@ -10,6 +11,9 @@ import {
   type FolderHealth,
   type InFlightFile,
 } from '../store/index.js';
+
+/** The folders of the config, as status reads them. */
+type ConfiguredFolders = ReadonlyArray<Pick<FolderConfig, 'name' | 'path'>>;
 
 /** Everything `oss-sync status` shows; also its stable --json shape. */
 export interface StatusSnapshot {
@@ -31,24 +35,11 @@ export interface StatusSnapshot {
   /** Parked and retrying files, parked first: at most 50 (totals.failed counts them all). */
   problems: FailedFile[];
   /** Of the configured folders. queuedBytes: still to send (queued files, and what uploading ones have left). */
-  totals: {
-    queued: number;
-    uploading: number;
-    uploaded: number;
-    failed: number;
-    retrying: number;
-    deleting: number;
-    queuedBytes: number;
-    uploadedBytes: number;
-  };
+  totals: Record<'queued' | 'uploading' | 'uploaded' | 'failed' | 'retrying' | 'deleting' | 'queuedBytes' | 'uploadedBytes', number>;
 }
 
 /** Reads the state database (safe while the daemon writes it) into a snapshot. */
-export function readStatus(
-  stateDb: string,
-  configuredFolders: ReadonlyArray<{ name: string; path: string }>,
-  now = Date.now(),
-): StatusSnapshot {
+export function readStatus(stateDb: string, configuredFolders: ConfiguredFolders, now = Date.now()): StatusSnapshot {
   const empty: StatusSnapshot = {
     schemaVersion: 1,
     stateDb,
@@ -81,7 +72,7 @@ export function readStatus(
 export function storeSnapshot(
   store: StateStore,
   database: StatusSnapshot['database'],
-  configuredFolders: ReadonlyArray<{ name: string; path: string }>,
+  configuredFolders: ConfiguredFolders,
   running: boolean,
   now: number,
   daemonFiles: Pick<StatusSnapshot, 'credentials' | 'versioning'> = {},
@@ -137,7 +128,7 @@ function databaseExists(stateDb: string): boolean {
  */
 function queueView(
   store: StateStore,
-  configuredFolders: ReadonlyArray<{ name: string; path: string }>,
+  configuredFolders: ConfiguredFolders,
   running: boolean,
   now: number,
 ): Pick<StatusSnapshot, 'folders' | 'uploading' | 'problems' | 'totals'> {

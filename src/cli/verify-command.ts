@@ -44,12 +44,8 @@ export async function runVerifyCommand(argv: string[]): Promise<number> {
   const config = loadInspectConfig(values.config);
   const folders = values.folder !== undefined ? [findFolder(config.folders, values.folder)] : config.folders;
   const options = { checksum: values.checksum === true, deep: values.deep === true, sample, requeue: values.requeue === true };
-  const {
-    ok,
-    mismatches,
-    folders: results,
-    errors,
-  } = await withStoreAndStorage(config, (store, { storage }) => verifyFolders(config, folders, { store, storage }, options));
+  const verified = await withStoreAndStorage(config, (store, { storage }) => verifyFolders(config, folders, { store, storage }, options));
+  const { ok, mismatches, folders: results, errors } = verified;
   if (values.json) process.stdout.write(`${JSON.stringify({ ok, mismatches, folders: results, errors }, null, 2)}\n`);
   else process.stdout.write(formatReport(results, errors, values.checksum === true || values.deep === true));
   return ok ? 0 : 1;

@@ -6,12 +6,9 @@
 import { closeSync, constants, fstatSync, openSync, readFileSync, type Stats } from 'node:fs';
 import { parse } from 'yaml';
 import { InvalidValue } from './config-error.js';
+import type { OssConfig } from './types.js';
 
-export interface FileCredentials {
-  accessKeyId?: string;
-  accessKeySecret?: string;
-  stsToken?: string;
-}
+export type FileCredentials = Partial<Pick<OssConfig, 'accessKeyId' | 'accessKeySecret' | 'stsToken'>>;
 
 /** Field names compared without case, '_' or '-', so every common spelling is accepted. */
 const FIELDS: Record<string, keyof FileCredentials> = {

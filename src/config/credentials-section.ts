@@ -23,20 +23,23 @@ function httpUrl(value: unknown): string {
 
 /** Reads the `credentials:` mapping at `section` (oss.credentials, or an assume_role's base). */
 export function readCredentialsSource(section: SectionReader, baseDir: string, depth = 0): CredentialsSource | undefined {
+  const source = readProvider(section, baseDir, depth);
+  section.reportUnknownKeys();
+  return source;
+}
+
+function readProvider(section: SectionReader, baseDir: string, depth: number): CredentialsSource | undefined {
   const provider = section.require(
     'provider',
     section.oneOf('provider', CREDENTIAL_PROVIDERS),
     `one of ${CREDENTIAL_PROVIDERS.join(', ')}`,
   );
-  let source: CredentialsSource | undefined;
   switch (provider) {
     case 'static':
-      source = { provider };
-      break;
+      return { provider };
     case 'file': {
       const path = section.require('path', section.string('path'), 'the credentials file a sidecar rewrites (YAML or ossutil INI)');
-      if (path !== undefined) source = { provider, path: resolveConfigPath(path, baseDir, section.env) };
-      break;
+      return path === undefined ? undefined : { provider, path: resolveConfigPath(path, baseDir, section.env) };
     }
     case 'credentials_uri': {
       const uri = section.require(
@@ -44,8 +47,7 @@ export function readCredentialsSource(section: SectionReader, baseDir: string, d
         section.parsed('uri', httpUrl),
         'the URL answering AccessKeyId, AccessKeySecret, SecurityToken, Expiration',
       );
-      if (uri !== undefined) source = { provider, uri };
-      break;
+      return uri === undefined ? undefined : { provider, uri };
     }
     case 'process': {
       const listed = section.stringList('command');
@@ -56,15 +58,12 @@ export function readCredentialsSource(section: SectionReader, baseDir: string, d
         'the program and its arguments, e.g. [/usr/local/bin/get-sts, --json]',
       );
       const timeoutMs = section.duration('timeout', { min: 100 }) ?? 30_000;
-      if (command !== undefined) source = { provider, command, timeoutMs };
-      break;
+      return command === undefined ? undefined : { provider, command, timeoutMs };
     }
     case 'ecs_ram_role': {
       const roleName = section.string('role_name');
       const metadataEndpoint = section.parsed('metadata_endpoint', httpUrl) ?? DEFAULT_METADATA_ENDPOINT;
-      const hardenedOnly = section.boolean('hardened_only') ?? false;
-      source = { provider, roleName, metadataEndpoint, hardenedOnly };
-      break;
+      return { provider, roleName, metadataEndpoint, hardenedOnly: section.boolean('hardened_only') ?? false };
     }
     case 'assume_role': {
       const roleArn = section.require(
@@ -81,13 +80,10 @@ export function readCredentialsSource(section: SectionReader, baseDir: string, d
         section.sink.atKey(section.keyPath('base'), 'missing: the credentials AssumeRole is called with (a provider mapping)');
       if (depth > 0) section.sink.atKey(section.keyPath('base'), 'an assume_role inside an assume_role is not supported');
       const base = baseReader && depth === 0 ? readCredentialsSource(baseReader, baseDir, depth + 1) : undefined;
-      if (roleArn !== undefined && base !== undefined) {
-        source = { provider, roleArn, roleSessionName, durationSeconds: Math.round(durationMs / 1000), policy, stsEndpoint, base };
-      }
-      break;
+      if (roleArn === undefined || base === undefined) return undefined;
+      return { provider, roleArn, roleSessionName, durationSeconds: Math.round(durationMs / 1000), policy, stsEndpoint, base };
     }
     default:
+      return undefined;
   }
-  section.reportUnknownKeys();
-  return source;
 }

@@ -1,5 +1,6 @@
-/** Checks across folders: unique names, no nesting, no two folders writing the same keys, parts that fit the memory budget. */
-import { basename, relative } from 'node:path';
+/** Checks across folders (unique names, no nesting, no two folders writing the same keys, parts that fit the memory budget) and of the state database's place. */
+import { statSync } from 'node:fs';
+import { basename, dirname, relative } from 'node:path';
 import { compileGlobs } from '../lib/path-globs.js';
 import type { IssueSink } from './issue-sink.js';
 import { prefixesOverlap } from './oss-names.js';
@@ -70,8 +71,8 @@ export function checkFolderOverlaps(folders: readonly ReadFolder[], sink: IssueS
   });
 }
 
-/** The daemon ignores its own database, but a database inside a watched folder is still a surprise. */
-export function warnIfStateDbWatched(stateDb: string, folders: readonly FolderConfig[], sink: IssueSink): void {
+/** The daemon ignores its own database, but one inside a watched folder is still a surprise; then warnIfStateDbExposed(). */
+export function warnAboutStateDb(stateDb: string, folders: readonly FolderConfig[], sink: IssueSink): void {
   for (const folder of folders) {
     if (folder.path === '' || !isInsideOrSame(stateDb, folder.path)) continue;
     const rel = relative(folder.path, stateDb).split('\\').join('/');
@@ -80,6 +81,7 @@ export function warnIfStateDbWatched(stateDb: string, folders: readonly FolderCo
       `state_db ${stateDb} is inside watched folder "${folder.name}" (${folder.path}); the daemon skips it, but consider moving it or adding it to exclude`,
     );
   }
+  warnIfStateDbExposed(stateDb, sink);
 }
 
 /**
@@ -106,6 +108,45 @@ export function checkPartsFitMemory(
       at,
       `parts of ${formatSize(folder.config.partSize)} (${folder.keyPath}) do not fit concurrency.memory of ${formatSize(memoryBytes)}: ` +
         'every upload holds at least 1 part in memory; raise concurrency.memory or lower part_size',
+    );
+  }
+}
+
+const octal = (mode: number): string => (mode & 0o777).toString(8).padStart(3, '0');
+
+function modeOf(path: string): number | undefined {
+  try {
+    return statSync(path).mode;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Warns when the existing database (or a file beside it) is readable, or its folder open, to other
+ * users: the database lists every backed-up path, and a user who can open its lock file can keep the
+ * daemon from starting. oss-sync creates them 0600 in a 0700 folder; one made by an older version
+ * (0644 in a 0755 folder) or opened up by hand is named at start-up, with the command that closes it.
+ */
+function warnIfStateDbExposed(stateDb: string, sink: IssueSink): void {
+  if (process.platform === 'win32' || modeOf(stateDb) === undefined) return;
+  const readable = [stateDb, `${stateDb}-wal`, `${stateDb}-shm`, `${stateDb}.lock`].flatMap((path) => {
+    const mode = modeOf(path);
+    return mode !== undefined && (mode & 0o044) !== 0 ? [{ path, mode }] : [];
+  });
+  if (readable.length > 0) {
+    sink.warn(
+      `state_db: other users can read ${readable.map((f) => `${f.path} (mode ${octal(f.mode)})`).join(', ')}: ` +
+        `the database lists every backed-up path; run: chmod 600 ${readable.map((f) => f.path).join(' ')}`,
+    );
+  }
+  const dir = dirname(stateDb);
+  const dirMode = modeOf(dir);
+  // Entering (x) alone reveals nothing; listing (r) or writing (w: replacing the database) does.
+  if (dirMode !== undefined && (dirMode & 0o066) !== 0) {
+    sink.warn(
+      `state_db: its folder ${dir} is open to other users (mode ${octal(dirMode)}); run: chmod 700 ${dir} ` +
+        '(under systemd, StateDirectoryMode=0700 keeps it so)',
     );
   }
 }

@@ -1,6 +1,6 @@
-/** One entry of `folders:`: a local directory and where its files go in OSS. */
+/** One entry of `folders:`: a local directory and where its files go in OSS; and the glob lists (theirs, and `ignore:`). */
 import { statSync } from 'node:fs';
-import { readGlobs } from './globs.js';
+import picomatch from 'picomatch';
 import { InvalidValue, describeValue } from './config-error.js';
 import { readObjectHeaders } from './object-headers-section.js';
 import { checkBucket, normaliseKeyPrefix } from './oss-names.js';
@@ -61,6 +61,27 @@ function parseMaxDeletes(value: unknown): FolderConfig['maxDeletes'] {
   throw new InvalidValue(`expected a whole number of deletes or a share of the folder like "10%", got ${describeValue(value)}`);
 }
 
+function checkGlob(glob: string): void {
+  if (glob.startsWith('/')) throw new InvalidValue(`glob "${glob}" is absolute; globs are relative to the folder`);
+  if (glob.split('/').includes('..')) throw new InvalidValue(`glob "${glob}" leaves the folder with ".."`);
+  try {
+    picomatch.makeRe(glob, { strictBrackets: true });
+  } catch (error) {
+    throw new InvalidValue(`glob "${glob}" is not valid: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** An include/exclude/ignore glob list at key (picomatch syntax, relative to the folder), each entry checked; [] when absent. */
+export function readGlobs(section: SectionReader, key: string): string[] {
+  const globs = section.stringList(key) ?? [];
+  return (
+    section.parsed(key, () => {
+      globs.forEach(checkGlob);
+      return globs;
+    }) ?? []
+  );
+}
+
 export function readFolder(folder: SectionReader, defaults: FolderDefaults): ReadFolder {
   const explicitName = folder.parsed('name', checkName);
   const rawPath = folder.require('path', folder.string('path'), 'the local directory to back up');
@@ -89,11 +110,6 @@ export function readFolder(folder: SectionReader, defaults: FolderDefaults): Rea
     deleteDelayMs: folder.duration('delete_delay', { min: 0 }),
   };
   folder.reportUnknownKeys();
-  return {
-    keyPath: folder.path,
-    explicitName,
-    config,
-    complete: path !== undefined && bucket !== undefined && prefixValid,
-    partSizeSet: folder.has('part_size'),
-  };
+  const complete = path !== undefined && bucket !== undefined && prefixValid;
+  return { keyPath: folder.path, explicitName, config, complete, partSizeSet: folder.has('part_size') };
 }

@@ -5,10 +5,9 @@ import { dirname, resolve } from 'node:path';
 import { ConfigError, describeValue, InvalidValue } from './config-error.js';
 import { checkCronExpression } from './cron-schedule.js';
 import { envRefsIn } from './env-refs.js';
-import { assignFolderNames, checkFolderOverlaps, checkPartsFitMemory, warnIfStateDbWatched } from './folder-checks.js';
-import { PART_SIZE_LIMITS, readFolder } from './folder-section.js';
+import { assignFolderNames, checkFolderOverlaps, checkPartsFitMemory, warnAboutStateDb } from './folder-checks.js';
+import { PART_SIZE_LIMITS, readFolder, readGlobs } from './folder-section.js';
 import type { FolderDefaults, ReadFolder } from './folder-section.js';
-import { readGlobs } from './globs.js';
 import { IssueSink } from './issue-sink.js';
 import { TEMP_FILE_GLOBS } from '../lib/path-globs.js';
 import { readHttpSection, readNotifySection } from './observe-section.js';
@@ -16,7 +15,6 @@ import { readOssSection } from './oss-section.js';
 import { defaultStateDbPath, resolveConfigPath } from './paths.js';
 import { SectionReader } from './section-reader.js';
 import { readTimetable } from './timetable-section.js';
-import { warnIfStateDbExposed } from './state-db-exposure.js';
 import { LOG_LEVELS, WATCHERS } from './types.js';
 import type { Config, OssConfig } from './types.js';
 import { readYamlSource } from './yaml-source.js';
@@ -133,21 +131,13 @@ function buildConfig(root: SectionReader, sourcePath: string, options: ParseOpti
     timetable: readTimetable(root),
     warnings: root.sink.warnings,
   };
-  const folders = readFolders(root, {
-    partSize,
-    watcher,
-    baseDir,
-    checkFolders: options.purpose !== 'inspect',
-    mayBeMissing: options.mayBeMissing,
-  });
+  const checkFolders = options.purpose !== 'inspect';
+  const folders = readFolders(root, { partSize, watcher, baseDir, checkFolders, mayBeMissing: options.mayBeMissing });
   root.reportUnknownKeys();
   config.folders = assignFolderNames(folders, root.sink);
   checkFolderOverlaps(folders, root.sink);
   checkPartsFitMemory(folders, config.concurrency.memoryBytes, root.has('part_size'), root.sink);
-  if (stateDb !== '') {
-    warnIfStateDbWatched(stateDb, config.folders, root.sink);
-    warnIfStateDbExposed(stateDb, root.sink);
-  }
+  if (stateDb !== '') warnAboutStateDb(stateDb, config.folders, root.sink);
   return config;
 }
 

@@ -3,7 +3,6 @@
  * value and returns the fallback, so one pass finds every problem. Keys never read are unknown.
  */
 import { envRefsIn, expandEnvRefs, hideEnvValues } from './env-refs.js';
-import { didYouMean } from './did-you-mean.js';
 import { InvalidValue, describeValue } from './config-error.js';
 import type { IssueSink } from './issue-sink.js';
 import { childPath } from './yaml-source.js';
@@ -80,10 +79,8 @@ export class SectionReader {
     } catch (error) {
       if (!(error instanceof InvalidValue)) throw error;
       this.invalid.add(key);
-      this.sink.atValue(
-        this.keyPath(key),
-        expanded === value ? error.message : this.withoutEnvValues(error.message, value as string, expanded),
-      );
+      const message = expanded === value ? error.message : this.withoutEnvValues(error.message, value as string, expanded);
+      this.sink.atValue(this.keyPath(key), message);
       return undefined;
     }
   }
@@ -98,15 +95,20 @@ export class SectionReader {
     return hideEnvValues(out, envRefsIn(raw, this.env));
   }
 
-  /** A string, trimmed; undefined when absent, empty (`${VAR:-}`) or invalid. */
-  string(key: string): string | undefined {
-    return this.text(key, true);
+  /** A string, trimmed; undefined when absent, empty (`${VAR:-}`) or invalid. `reveal` false: a message never shows the value. */
+  string(key: string, reveal = true): string | undefined {
+    return this.parsed(key, (value) => {
+      if (typeof value !== 'string') {
+        throw new InvalidValue(`expected a string, got ${reveal ? describeValue(value) : `a ${typeof value}`}`);
+      }
+      return value.trim() === '' ? undefined : value.trim();
+    });
   }
 
   /** Like string(), but the value never appears in a message. */
   secret(key: string): Secret | undefined {
     const raw = this.raw(key);
-    const value = this.text(key, false);
+    const value = this.string(key, false);
     return value === undefined ? undefined : { value, inline: typeof raw === 'string' && !raw.includes('${') };
   }
 
@@ -179,13 +181,38 @@ export class SectionReader {
       if (!this.read.has(key)) this.sink.atKey(this.keyPath(key), `unknown key${didYouMean(key, this.read)}`);
     }
   }
+}
 
-  private text(key: string, reveal: boolean): string | undefined {
-    return this.parsed(key, (value) => {
-      if (typeof value !== 'string') {
-        throw new InvalidValue(`expected a string, got ${reveal ? describeValue(value) : `a ${typeof value}`}`);
-      }
-      return value.trim() === '' ? undefined : value.trim();
-    });
+function toSnakeCase(key: string): string {
+  return key
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/-/g, '_')
+    .toLowerCase();
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
+    }
+    previous = current;
   }
+  return previous[b.length] ?? 0;
+}
+
+/** For a misspelt key (camelCase/kebab-case, small typos): ` (did you mean "part_size"? keys are snake_case)` or '' when nothing is close. */
+function didYouMean(key: string, known: Iterable<string>): string {
+  const candidates = [...known];
+  const snake = toSnakeCase(key);
+  if (snake !== key && candidates.includes(snake)) return ` (did you mean "${snake}"? keys are snake_case)`;
+  let best: string | undefined;
+  let bestDistance = Math.max(2, Math.floor(key.length / 4)) + 1;
+  for (const candidate of candidates) {
+    const distance = editDistance(snake, candidate);
+    if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
+  }
+  return best === undefined ? '' : ` (did you mean "${best}"?)`;
 }

@@ -82,13 +82,8 @@ export function readYamlSource(text: string, file: string): YamlSource {
     if (syntaxIssues.length === 0) data = doc.toJS({ maxAliasCount: 100 });
   } catch (error) {
     // e.g. an alias bomb: too many alias expansions.
-    syntaxIssues.push({
-      file,
-      line: 1,
-      column: 1,
-      keyPath: '',
-      message: `YAML: ${error instanceof Error ? error.message : String(error)}`,
-    });
+    const message = `YAML: ${error instanceof Error ? error.message : String(error)}`;
+    syntaxIssues.push({ file, line: 1, column: 1, keyPath: '', message });
   }
 
   return {

@@ -104,14 +104,8 @@ function parseV4Authorization(authorization: string): V4Authorization | undefine
   const signature = fields.get('Signature');
   if (scope.length !== 5 || scope[4] !== 'aliyun_v4_request' || !signature) return undefined;
   const additional = fields.get('AdditionalHeaders');
-  return {
-    accessKeyId: scope[0]!,
-    date: scope[1]!,
-    region: scope[2]!,
-    product: scope[3]!,
-    additionalHeaders: additional ? additional.split(';') : [],
-    signature,
-  };
+  const [accessKeyId, date, region, product] = scope as [string, string, string, string];
+  return { accessKeyId, date, region, product, additionalHeaders: additional ? additional.split(';') : [], signature };
 }
 
 /** encodeURIComponent plus !'()* — the SDK's encodeString. */
@@ -185,12 +179,11 @@ function requestTime(headers: IncomingHttpHeaders): number | undefined {
 
 /** Verifies V1 (`OSS AK:SIG`) and V4 (`OSS4-HMAC-SHA256 ...`) header signatures; throws the OSS error otherwise. */
 export class Authenticator {
-  private readonly credentials: Map<string, Credential>;
+  private readonly credentials = new Map<string, Credential>();
   /** security token -> the temporary key it was issued with, to tell "no such token" from "another key's". */
   private readonly tokens = new Map<string, string>();
 
   constructor(credentials: readonly Credential[]) {
-    this.credentials = new Map();
     for (const c of credentials) this.add(c);
   }
 

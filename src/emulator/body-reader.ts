@@ -24,6 +24,9 @@ function timeOut(ctx: RequestContext): void {
   ctx.sendError(ossErrors.requestTimeout());
 }
 
+/** Moves a received body's file (at `path`) into place. */
+type CommitBody<T> = (path: string, body: ReceivedBody) => Promise<T>;
+
 export interface ReceivedBody {
   size: number;
   /** Uppercase hex, as OSS puts it in ETags. */
@@ -126,10 +129,8 @@ function trafficLimitOf(ctx: RequestContext): number | undefined {
   if (raw === undefined) return undefined;
   const bits = /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
   if (!(bits >= TRAFFIC_LIMIT_BITS.min && bits <= TRAFFIC_LIMIT_BITS.max)) {
-    throw ossErrors.invalidArgument(`x-oss-traffic-limit must be between ${TRAFFIC_LIMIT_BITS.min} and ${TRAFFIC_LIMIT_BITS.max}.`, {
-      ArgumentName: 'x-oss-traffic-limit',
-      ArgumentValue: raw,
-    });
+    const range = `${TRAFFIC_LIMIT_BITS.min} and ${TRAFFIC_LIMIT_BITS.max}`;
+    throw ossErrors.invalidValue(`x-oss-traffic-limit must be between ${range}.`, 'x-oss-traffic-limit', raw);
   }
   return bits / 8;
 }
@@ -143,7 +144,7 @@ export async function storeBody<T>(
   source: Readable,
   hasher: Hasher,
   tempDir: string,
-  commit: (path: string, body: ReceivedBody) => Promise<T>,
+  commit: CommitBody<T>,
   check: (body: ReceivedBody) => void = () => undefined,
 ): Promise<T> {
   const tempPath = tempFilePath(tempDir);
@@ -159,12 +160,7 @@ export async function storeBody<T>(
 }
 
 /** The request body, stored as storeBody does, once it passed OSS's checks of its size and Content-MD5. */
-export async function receiveBody<T>(
-  ctx: RequestContext,
-  tempDir: string,
-  maxSize: number,
-  commit: (path: string, body: ReceivedBody) => Promise<T>,
-): Promise<T> {
+export async function receiveBody<T>(ctx: RequestContext, tempDir: string, maxSize: number, commit: CommitBody<T>): Promise<T> {
   const declared = ctx.header('content-length');
   const length = declared === undefined ? undefined : Number(declared);
   if (length !== undefined && length > maxSize) throw ossErrors.entityTooLarge();

@@ -40,10 +40,8 @@ export class Bucket {
     const dir = join(dataDir, 'buckets', name);
     await mkdir(dir, { recursive: true });
     const objects = await ObjectStore.open(join(dir, 'objects'), join(dir, 'versions'));
-    objects.versioning = await readJson<{ status: VersioningStatus }>(join(dir, 'versioning.json')).then(
-      (v) => v.status,
-      () => undefined,
-    );
+    // No file: versioning was never set on this bucket.
+    objects.versioning = (await readJson<{ status: VersioningStatus }>(join(dir, 'versioning.json')).catch(() => undefined))?.status;
     return new Bucket(name, objects, await MultipartStore.open(join(dir, 'uploads')), dir);
   }
 

@@ -22,7 +22,7 @@ function copySourceKey(ctx: RequestContext, bucket: Bucket): string {
   try {
     return decodeURIComponent(match[2]!);
   } catch {
-    throw ossErrors.invalidArgument('Copy Source is not URL-encoded.', { ArgumentName: 'x-oss-copy-source', ArgumentValue: raw });
+    throw ossErrors.invalidValue('Copy Source is not URL-encoded.', 'x-oss-copy-source', raw);
   }
 }
 
@@ -38,7 +38,7 @@ export async function copyObject(ctx: RequestContext, bucket: Bucket): Promise<v
   await drainBody(ctx);
   const directive = (ctx.header('x-oss-metadata-directive') ?? 'COPY').toUpperCase();
   if (directive !== 'COPY' && directive !== 'REPLACE') {
-    throw ossErrors.invalidArgument('Invalid metadata directive.', { ArgumentName: 'x-oss-metadata-directive', ArgumentValue: directive });
+    throw ossErrors.invalidValue('Invalid metadata directive.', 'x-oss-metadata-directive', directive);
   }
   const source = bucket.objects.get(sourceKey);
   if (!source) throw ossErrors.noSuchKey(sourceKey);
@@ -80,10 +80,7 @@ function copyRange(ctx: RequestContext, size: number): { start: number; end: num
   const start = Number(match?.[1]);
   const end = Number(match?.[2]);
   if (!match || end < start || end >= size) {
-    throw ossErrors.invalidArgument('The x-oss-copy-source-range is not valid for the source object.', {
-      ArgumentName: 'x-oss-copy-source-range',
-      ArgumentValue: raw,
-    });
+    throw ossErrors.invalidValue('The x-oss-copy-source-range is not valid for the source object.', 'x-oss-copy-source-range', raw);
   }
   return { start, end };
 }

@@ -1,4 +1,5 @@
 /** `oss-sync emulator`: run the built-in OSS-compatible server until SIGINT/SIGTERM. */
+import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -170,16 +171,11 @@ async function parseCommandLine(argv: string[]) {
   };
 }
 
-function untilSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolveSignal) => {
-    const onSignal = (signal: NodeJS.Signals): void => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      resolveSignal(signal);
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
+/** The first SIGINT or SIGTERM. Both listeners go then, so a second signal stops the process at once. */
+function untilSignal(): Promise<string> {
+  const done = new AbortController();
+  const first = ['SIGINT', 'SIGTERM'].map((name) => once(process, name, { signal: done.signal }).then(() => name));
+  return Promise.race(first).finally(() => done.abort());
 }
 
 export async function runEmulatorCommand(argv: string[]): Promise<number> {

@@ -13,6 +13,7 @@ import { deleteBucketLifecycle, getBucketLifecycle, getBucketVersioning, putBuck
 import type { Bucket } from './bucket.js';
 import { applyFaults } from './fault-actions.js';
 import type { FaultInjector } from './fault-injector.js';
+import type { EmulatorOptions } from './index.js';
 import { restoreObject } from './archive-restore.js';
 import { copyObject } from './copy-handlers.js';
 import { listMultipartUploads, listObjectVersions, listObjects } from './list-handlers.js';
@@ -75,18 +76,13 @@ export const OPERATION_HANDLERS = {
   ListObjectVersions: listObjectVersions,
 } satisfies Record<string, OperationHandler>;
 
-export interface ServerParts {
+/** The emulator's options (index.ts) with their defaults applied, and the parts built from them. */
+export interface ServerParts extends Required<Pick<EmulatorOptions, 'adminToken' | 'idleTimeoutMs' | 'maxConnections'>> {
   buckets: ReadonlyMap<string, Bucket>;
   authenticator: Authenticator;
   faults: FaultInjector;
   requestLog: RequestLog;
   tempDir: string;
-  /** What admin calls must send as `Authorization: Bearer <token>`. */
-  adminToken: string;
-  /** A request body that goes this long without a byte is answered 400 RequestTimeout (0: never). */
-  idleTimeoutMs: number;
-  /** Connections beyond this many are refused (closed at once) until others end. */
-  maxConnections: number;
 }
 
 /** What OSS answers for a request Node's HTTP parser refused, by the parser's error code. */

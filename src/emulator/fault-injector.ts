@@ -2,12 +2,11 @@ import type { ParsedRequest } from './parsed-request.js';
 import type { FaultAction, FaultRule } from './types.js';
 
 /**
- * What a fault rule's `match.key` may be. Nothing a caller sends over HTTP becomes a RegExp: a
- * backtracking pattern (`^(a+)+$`) would hold the server's one thread for ever. A glob is matched by
- * globMatches() below in O(key × pattern) steps at worst, which for keys of at most 1023 bytes is
- * bounded. An in-process RegExp stays allowed: it is the calling test's own code, not input.
+ * What a fault rule's `match.key` may be. Never a RegExp: a backtracking pattern (`^(a+)+$`) sent by a
+ * caller would hold the server's one thread for ever. A glob is matched by globMatches() below in
+ * O(key × pattern) steps at worst, which for keys of at most 1023 bytes is bounded.
  */
-export type FaultKey = string | RegExp | { prefix: string } | { glob: string };
+export type FaultKey = string | { prefix: string } | { glob: string };
 
 /**
  * `*` is any run of characters ('/' included), `?` one character, `\` makes the next one literal.
@@ -46,10 +45,6 @@ export function globMatches(glob: string, text: string): boolean {
 
 function keyMatches(key: FaultKey, target: string): boolean {
   if (typeof key === 'string') return key === target;
-  if (key instanceof RegExp) {
-    key.lastIndex = 0;
-    return key.test(target);
-  }
   if ('prefix' in key) return target.startsWith(key.prefix);
   return globMatches(key.glob, target);
 }
@@ -109,10 +104,10 @@ export function checkFaultRule(rule: FaultRule): { nth: number; times: number } 
   if (!(times === Infinity || (Number.isInteger(times) && times >= 1)))
     throw new InvalidFaultRuleError('times must be an integer >= 1 or Infinity');
   const key = rule.match?.key as unknown;
-  if (key !== undefined && typeof key !== 'string' && !(key instanceof RegExp)) {
+  if (key !== undefined && typeof key !== 'string') {
     const { prefix, glob } = (key ?? {}) as { prefix?: unknown; glob?: unknown };
     if (typeof prefix !== 'string' && typeof glob !== 'string')
-      throw new InvalidFaultRuleError('match.key must be a string, a RegExp, {prefix: string} or {glob: string}');
+      throw new InvalidFaultRuleError('match.key must be a string, {prefix: string} or {glob: string}');
   }
   if (typeof rule.action !== 'object' || rule.action === null) throw new InvalidFaultRuleError('action is required');
   checkAction(rule.action);

@@ -73,7 +73,7 @@ function faultKeyFromJson(value: unknown): FaultKey {
 
 /**
  * A FaultRule as JSON carries it between processes: a key is a string (exact), `{"prefix": "..."}` or
- * `{"glob": "..."}` (never a RegExp: see fault-injector.ts), and `times` may be the string "Infinity" (or null) because JSON has no Infinity.
+ * `{"glob": "..."}` (see fault-injector.ts), and `times` may be the string "Infinity" (or null) because JSON has no Infinity.
  */
 export function faultRuleFromJson(value: unknown): FaultRule {
   if (typeof value !== 'object' || value === null) throw new InvalidFaultRuleError('expected a JSON object');
@@ -89,12 +89,7 @@ export function faultRuleFromJson(value: unknown): FaultRule {
   return rule as unknown as FaultRule;
 }
 
-/** The JSON form of a rule: Infinity as "Infinity", an in-process RegExp key as {"regex", "flags"} (for reading only). */
+/** The JSON form of a rule: Infinity as "Infinity". */
 export function faultRuleToJson(rule: FaultRule): unknown {
-  const key = rule.match?.key;
-  return {
-    ...rule,
-    ...(rule.times === Infinity ? { times: 'Infinity' } : {}),
-    ...(key instanceof RegExp ? { match: { ...rule.match, key: { regex: key.source, flags: key.flags } } } : {}),
-  };
+  return rule.times === Infinity ? { ...rule, times: 'Infinity' } : rule;
 }

@@ -50,10 +50,7 @@ export interface Emulator {
 }
 
 export class EmulatorConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'EmulatorConfigError';
-  }
+  override readonly name = 'EmulatorConfigError';
 }
 
 /**
@@ -97,13 +94,6 @@ function checkOptions(options: EmulatorOptions): void {
   if (options.credentials.length === 0) throw new EmulatorConfigError('at least one credential is required');
   for (const { accessKeyId, accessKeySecret } of options.credentials) {
     if (!accessKeyId || !accessKeySecret) throw new EmulatorConfigError('every credential needs a non-empty access key id and secret');
-  }
-  for (const [name, value] of [
-    ['idleTimeoutMs', options.idleTimeoutMs],
-    ['maxConnections', options.maxConnections],
-  ] as const) {
-    if (value !== undefined && !(Number.isInteger(value) && value >= 1))
-      throw new EmulatorConfigError(`${name} must be an integer >= 1, got ${value}`);
   }
   if (options.adminToken !== undefined && !/^[\x21-\x7e]{16,}$/.test(options.adminToken)) {
     throw new EmulatorConfigError('the admin token must be at least 16 printable ASCII characters, without spaces');

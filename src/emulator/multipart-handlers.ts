@@ -28,10 +28,8 @@ export async function initiateMultipartUpload(ctx: RequestContext, bucket: Bucke
 export async function uploadPart(ctx: RequestContext, bucket: Bucket, tempDir: string): Promise<void> {
   const partNumber = ctx.parsed.partNumber ?? NaN;
   if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > MAX_PART_NUMBER) {
-    throw ossErrors.invalidArgument('Part number must be an integer between 1 and 10000, inclusive.', {
-      ArgumentName: 'partNumber',
-      ArgumentValue: String(ctx.parsed.query.partNumber),
-    });
+    const given = String(ctx.parsed.query.partNumber);
+    throw ossErrors.invalidValue('Part number must be an integer between 1 and 10000, inclusive.', 'partNumber', given);
   }
   if (ctx.parsed.operation === 'UploadPartCopy') return uploadPartCopy(ctx, bucket, tempDir, partNumber);
   const uploadId = ctx.parsed.uploadId ?? '';
@@ -45,8 +43,7 @@ export async function uploadPart(ctx: RequestContext, bucket: Bucket, tempDir: s
 function boundedInt(raw: string | undefined, fallback: number, max: number, name: string): number {
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0)
-    throw ossErrors.invalidArgument(`Argument ${name} is invalid.`, { ArgumentName: name, ArgumentValue: raw });
+  if (!Number.isInteger(value) || value < 0) throw ossErrors.invalidValue(`Argument ${name} is invalid.`, name, raw);
   return Math.min(value, max);
 }
 
@@ -81,11 +78,6 @@ interface CompletePartRef {
   etag: string;
 }
 
-/** Normalises an ETag for comparison: OSS accepts it with or without quotes, in either case. */
-function normaliseEtag(etag: string): string {
-  return etag.trim().replace(/^"|"$/g, '').toUpperCase();
-}
-
 /** The part list of a CompleteMultipartUpload body, in the order sent; MalformedXML if unreadable. */
 function parseCompleteRequest(body: string): CompletePartRef[] {
   if (!/<CompleteMultipartUpload[\s>]/.test(body)) throw ossErrors.malformedXml();
@@ -94,7 +86,8 @@ function parseCompleteRequest(body: string): CompletePartRef[] {
     const [etag] = elementTexts(part, 'ETag');
     const partNumber = Number(number?.trim());
     if (!Number.isInteger(partNumber) || etag === undefined) throw ossErrors.malformedXml();
-    return { partNumber, etag: normaliseEtag(unescapeXml(etag)) };
+    // OSS accepts an ETag with or without quotes, in either case.
+    return { partNumber, etag: unescapeXml(etag).trim().replace(/^"|"$/g, '').toUpperCase() };
   });
 }
 

@@ -5,7 +5,7 @@ import { readJson, removeQuietly, uniqueSuffix, writeJsonAtomic } from './atomic
 import type { ReceivedBody } from './body-reader.js';
 import { KeyedMutex } from './object-store.js';
 import { ossErrors } from './oss-error.js';
-import type { ObjectAttributes } from './types.js';
+import type { ObjectAttributes, ObjectMeta } from './types.js';
 
 export interface UploadInfo extends ObjectAttributes {
   uploadId: string;
@@ -13,14 +13,10 @@ export interface UploadInfo extends ObjectAttributes {
   initiated: number;
 }
 
-export interface PartMeta {
+export interface PartMeta extends Pick<ObjectMeta, 'size' | 'etag' | 'crc64' | 'lastModified'> {
   partNumber: number;
   /** File name (not path) of the part's data in the upload's directory. */
   dataFile: string;
-  size: number;
-  etag: string;
-  crc64: string;
-  lastModified: number;
 }
 
 interface UploadState {

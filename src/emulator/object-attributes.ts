@@ -19,10 +19,11 @@ export function encryptionOf(ctx: RequestContext): ObjectEncryption | undefined 
   const dataEncryption = ctx.header('x-oss-server-side-data-encryption');
   if (raw === undefined) {
     if (keyId === undefined && dataEncryption === undefined) return undefined;
-    throw ossErrors.invalidArgument('x-oss-server-side-encryption-key-id needs x-oss-server-side-encryption: KMS.', {
-      ArgumentName: 'x-oss-server-side-encryption',
-      ArgumentValue: '',
-    });
+    throw ossErrors.invalidValue(
+      'x-oss-server-side-encryption-key-id needs x-oss-server-side-encryption: KMS.',
+      'x-oss-server-side-encryption',
+      '',
+    );
   }
   const algorithm = ENCRYPTION_ALGORITHMS.find((a) => a === raw);
   if (!algorithm)
@@ -33,15 +34,13 @@ export function encryptionOf(ctx: RequestContext): ObjectEncryption | undefined 
       { ArgumentName: 'x-oss-server-side-encryption', ArgumentValue: raw },
     );
   if (algorithm !== 'KMS' && (keyId !== undefined || dataEncryption !== undefined))
-    throw ossErrors.invalidArgument('A KMS key id or data encryption is only valid with x-oss-server-side-encryption: KMS.', {
-      ArgumentName: 'x-oss-server-side-encryption-key-id',
-      ArgumentValue: keyId ?? dataEncryption ?? '',
-    });
+    throw ossErrors.invalidValue(
+      'A KMS key id or data encryption is only valid with x-oss-server-side-encryption: KMS.',
+      'x-oss-server-side-encryption-key-id',
+      keyId ?? dataEncryption ?? '',
+    );
   if (dataEncryption !== undefined && dataEncryption !== 'SM4')
-    throw ossErrors.invalidArgument('x-oss-server-side-data-encryption must be SM4.', {
-      ArgumentName: 'x-oss-server-side-data-encryption',
-      ArgumentValue: dataEncryption,
-    });
+    throw ossErrors.invalidValue('x-oss-server-side-data-encryption must be SM4.', 'x-oss-server-side-data-encryption', dataEncryption);
   return { algorithm, ...(keyId ? { keyId } : {}), ...(dataEncryption ? { dataEncryption } : {}) };
 }
 
@@ -49,7 +48,7 @@ export function encryptionOf(ctx: RequestContext): ObjectEncryption | undefined 
 export function tagsOf(ctx: RequestContext): Array<[string, string]> | undefined {
   const raw = ctx.header('x-oss-tagging');
   if (raw === undefined || raw === '') return undefined;
-  const bad = (message: string): OssError => ossErrors.invalidArgument(message, { ArgumentName: 'x-oss-tagging', ArgumentValue: raw });
+  const bad = (message: string): OssError => ossErrors.invalidValue(message, 'x-oss-tagging', raw);
   let tags: Array<[string, string]>;
   try {
     tags = raw.split('&').map((pair) => {

@@ -18,11 +18,8 @@ export const MAX_SINGLE_UPLOAD = 5 * 1024 ** 3;
 
 /** The `x-oss-meta-*` headers of a request, names lowercased as Node gives them. */
 export function userMetaOf(ctx: RequestContext): Record<string, string> {
-  const meta: Record<string, string> = {};
-  for (const [name, value] of Object.entries(ctx.req.headers)) {
-    if (name.startsWith('x-oss-meta-') && value !== undefined) meta[name] = Array.isArray(value) ? value.join(',') : value;
-  }
-  return meta;
+  const names = Object.keys(ctx.req.headers).filter((name) => name.startsWith('x-oss-meta-'));
+  return Object.fromEntries(names.map((name) => [name, ctx.header(name) ?? '']));
 }
 
 /** The STORED_HEADERS a request sets, kept as sent (bytes as Node decoded them) and returned as they came. */
@@ -56,11 +53,7 @@ export function storageClassOf(ctx: RequestContext): StorageClass | undefined {
   const raw = ctx.header('x-oss-storage-class');
   if (raw === undefined) return undefined;
   const known = STORAGE_CLASSES.find((c) => c.toLowerCase() === raw.toLowerCase());
-  if (!known)
-    throw ossErrors.invalidArgument('The storage class you specified is not valid.', {
-      ArgumentName: 'x-oss-storage-class',
-      ArgumentValue: raw,
-    });
+  if (!known) throw ossErrors.invalidValue('The storage class you specified is not valid.', 'x-oss-storage-class', raw);
   return known;
 }
 
@@ -174,11 +167,8 @@ export async function getObject(ctx: RequestContext, bucket: Bucket): Promise<vo
     const range = resolveRange(ctx.header('range'), meta.size, standard);
     const headers = { ...objectHeaders(meta), ...responseOverrides(ctx) };
     if (range) {
-      ctx.writeHead(206, {
-        ...headers,
-        'content-range': `bytes ${range.start}-${range.end}/${meta.size}`,
-        'content-length': range.end - range.start + 1,
-      });
+      const contentRange = `bytes ${range.start}-${range.end}/${meta.size}`;
+      ctx.writeHead(206, { ...headers, 'content-range': contentRange, 'content-length': range.end - range.start + 1 });
     } else {
       ctx.writeHead(200, { ...headers, 'content-length': meta.size });
     }

@@ -52,6 +52,9 @@ export const ossErrors = {
       { UploadId: uploadId },
     ),
   invalidArgument: (message: string, details: Record<string, string> = {}) => new OssError(400, 'InvalidArgument', message, details),
+  /** InvalidArgument naming the argument at fault and the value it was given. */
+  invalidValue: (message: string, name: string, value: string) =>
+    new OssError(400, 'InvalidArgument', message, { ArgumentName: name, ArgumentValue: value }),
   invalidObjectName: () => new OssError(400, 'InvalidObjectName', 'The specified object is not valid.'),
   invalidDigest: () => new OssError(400, 'InvalidDigest', 'The Content-MD5 you specified was invalid.'),
   invalidPart: () =>

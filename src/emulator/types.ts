@@ -1,6 +1,7 @@
 /** Shapes shared by the emulator's parts and by tests that drive it. */
 import type { FaultKey } from './fault-injector.js';
 import type { OPERATION_HANDLERS } from './emulator-server.js';
+import type { ParsedRequest } from './parsed-request.js';
 
 /** Every operation the emulator answers: the keys of its dispatch table, so the list is written once. */
 export type OssOperation = keyof typeof OPERATION_HANDLERS;
@@ -22,7 +23,7 @@ export type FaultAction =
 interface FaultMatch {
   method?: string;
   operation?: OssOperation;
-  /** Exact key, `{ prefix }`, `{ glob }`, or, in process only, a RegExp (see fault-injector.ts). */
+  /** Exact key, `{ prefix }` or `{ glob }` (see fault-injector.ts). */
   key?: FaultKey;
   partNumber?: number;
 }
@@ -36,16 +37,12 @@ export interface FaultRule {
   action: FaultAction;
 }
 
-export interface RequestLogEntry {
+export interface RequestLogEntry extends Pick<
+  ParsedRequest,
+  'method' | 'query' | 'bucket' | 'key' | 'operation' | 'partNumber' | 'uploadId'
+> {
   time: number;
-  method: string;
   path: string;
-  query: Record<string, string>;
-  bucket?: string;
-  key?: string;
-  operation?: OssOperation;
-  partNumber?: number;
-  uploadId?: string;
   bytesReceived: number;
   /** From the request's arrival to the end of its answer (or the connection's end). */
   durationMs: number;

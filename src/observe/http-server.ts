@@ -38,7 +38,6 @@ const MAX_BODY = 16 * 1024;
 export class ObserveServer {
   private readonly auth: HttpAuth;
   private readonly server: Server;
-  private readonly streams = new Set<ServerResponse>();
   /** The address the page is at, once listening (http://127.0.0.1:PORT/ or unix:/path). */
   url = '';
 
@@ -75,8 +74,7 @@ export class ObserveServer {
   }
 
   async close(): Promise<void> {
-    for (const res of this.streams) res.end();
-    this.streams.clear();
+    // Open event streams too: their sockets close, and each stream's 'close' unsubscribes it.
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
@@ -143,12 +141,8 @@ export class ObserveServer {
     };
     push();
     const off = this.o.onSample(push);
-    this.streams.add(res);
     req.socket.setTimeout(0);
-    res.on('close', () => {
-      off();
-      this.streams.delete(res);
-    });
+    res.on('close', off);
   }
 
   private async action(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {

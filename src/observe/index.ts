@@ -64,29 +64,22 @@ export async function startObserver(daemon: Daemon, config: Config, logger: Logg
   if (config.folders.every((f) => daemon.lastReconciledAt.has(f.name))) pinger.ping();
   let server: ObserveServer | undefined;
   if (http) {
-    let cached: { at: number; json: string } | undefined;
-    const pageJson = (): string => {
-      // Built once per sample, however many pages are open.
-      const at = live.history.at(-1)?.at ?? 0;
-      if (cached?.at !== at) {
-        cached = {
-          at,
-          json: logger.redact(
-            JSON.stringify({
-              at: Date.now(),
-              status: live.snapshot,
-              history: live.history,
-              recentErrors: live.recentErrors,
-              paused: Object.fromEntries(live.pausedFolders()),
-              lastReconcileAt: Object.fromEntries(daemon.lastReconciledAt),
-              credentials: credentialsLine(daemon.credentialsState()),
-              actions: http.token !== undefined ? 'token' : http.basicAuth ? 'basic' : 'none',
-            }),
-          ),
-        };
-      }
-      return cached.json;
-    };
+    // Built once per sample (its first reader builds it), however many pages are open.
+    let json: string | undefined;
+    live.on('sample', () => (json = undefined));
+    const pageJson = (): string =>
+      (json ??= logger.redact(
+        JSON.stringify({
+          at: Date.now(),
+          status: live.snapshot,
+          history: live.history,
+          recentErrors: live.recentErrors,
+          paused: Object.fromEntries(live.pausedFolders()),
+          lastReconcileAt: Object.fromEntries(daemon.lastReconciledAt),
+          credentials: credentialsLine(daemon.credentialsState()),
+          actions: http.token !== undefined ? 'token' : http.basicAuth ? 'basic' : 'none',
+        }),
+      ));
     server = await ObserveServer.start({
       http,
       logger,

@@ -127,10 +127,8 @@ export class LiveState extends EventEmitter<LiveStateEvents> {
   /** Reads the daemon's state again; never throws (a failed read keeps the last sample). */
   sample(): void {
     if (this.daemon.storeFailure && this.parkedSeen !== undefined) {
-      this.snapshot = {
-        ...this.snapshot,
-        database: { ...this.snapshot.database, healthy: false, problems: [this.daemon.storeFailure.message] },
-      };
+      const database = { ...this.snapshot.database, healthy: false, problems: [this.daemon.storeFailure.message] };
+      this.snapshot = { ...this.snapshot, database };
       this.emit('sample');
       return;
     }
@@ -170,12 +168,8 @@ export class LiveState extends EventEmitter<LiveStateEvents> {
         if (this.parkedSeen.has(`${p.folder}\0${p.relPath}`)) continue;
         const code = parkedCode(p.lastError);
         this.errorsByCode.set(code, (this.errorsByCode.get(code) ?? 0) + 1);
-        this.recentErrors.unshift({
-          at: Date.now(),
-          folder: p.folder,
-          code: 'Parked',
-          message: `${p.relPath}: ${p.lastError ?? 'failed too often'}`,
-        });
+        const message = `${p.relPath}: ${p.lastError ?? 'failed too often'}`;
+        this.recentErrors.unshift({ at: Date.now(), folder: p.folder, code: 'Parked', message });
         this.emit('parked', p.folder, p.relPath, p.lastError, p.attempts);
       }
       this.trimErrors();

@@ -61,9 +61,8 @@ export class Notifier {
   async close(graceMs = 3_000): Promise<void> {
     this.closed = true;
     if (!this.running) return;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.running, new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
-    clearTimeout(timer);
+    // Unref'd: the grace timer, left running when the queue empties first, never keeps the process alive.
+    await Promise.race([this.running, sleep(graceMs, undefined, { ref: false })]);
     this.pending.length = 0;
     this.abandon.abort();
   }

@@ -19,11 +19,7 @@ export interface UploadResultRecord {
 export type QueuedFile = Pick<FileRow, 'id' | 'generation' | 'relPath' | 'bucket' | 'key' | 'size' | 'ino' | 'dev'>;
 
 /** One file's markVerified arguments, for a group commit. */
-export interface VerifiedFile {
-  id: number;
-  generation: number;
-  result: UploadResultRecord;
-}
+export type VerifiedFile = Pick<FileRow, 'id' | 'generation'> & { result: UploadResultRecord };
 
 /**
  * The durable queue: one row per (folder, path). Every method is one explicit transaction, so a
@@ -173,12 +169,9 @@ export class FileQueue extends StoreTable {
     if (dirRelPath === '') {
       return this.sql('SELECT rel_path FROM files WHERE folder = ?').pluck().all(folder) as string[];
     }
-    // Range scan on the unique index: every path starting with "dir/".
-    const lo = `${dirRelPath}/`;
-    const hi = `${dirRelPath}0`; // '0' is the character after '/'
-    return this.sql('SELECT rel_path FROM files WHERE folder = ? AND rel_path >= ? AND rel_path < ?')
-      .pluck()
-      .all(folder, lo, hi) as string[];
+    // Range scan on the unique index: every path starting with "dir/" ('0' is the character after '/').
+    const under = this.sql('SELECT rel_path FROM files WHERE folder = ? AND rel_path >= ? AND rel_path < ?').pluck();
+    return under.all(folder, `${dirRelPath}/`, `${dirRelPath}0`) as string[];
   }
 
   /**
@@ -514,9 +507,8 @@ export class FileQueue extends StoreTable {
           folders ? ' AND folder IN (SELECT value FROM json_each(@folders))' : ''
         }`;
     const later = now + DELAYED_DELETE_MS;
-    return this.sql(sql)
-      .pluck()
-      .get(folders ? { later, folders: JSON.stringify(folders) } : { later }) as number;
+    const params = folders ? { later, folders: JSON.stringify(folders) } : { later };
+    return this.sql(sql).pluck().get(params) as number;
   }
 
   /** A folder's remote deletes marked and not done yet (max_deletes counts them). */

@@ -1,11 +1,7 @@
 import { StoreTable } from './database.js';
+import type { FileRow } from './types.js';
 
-export interface HeldDelete {
-  folder: string;
-  relPath: string;
-  reason: string;
-  heldAt: number;
-}
+export type HeldDelete = Pick<FileRow, 'folder' | 'relPath'> & { reason: string; heldAt: number };
 
 /**
  * A mirror folder's remote deletes paused by max_deletes (held_deletes). The file's row stays as it
@@ -25,9 +21,8 @@ export class HeldDeletes extends StoreTable {
   }
 
   count(folder?: string): number {
-    return this.sql('SELECT count(*) FROM held_deletes WHERE @folder IS NULL OR folder = @folder')
-      .pluck()
-      .get({ folder: folder ?? null }) as number;
+    const count = this.sql('SELECT count(*) FROM held_deletes WHERE @folder IS NULL OR folder = @folder').pluck();
+    return count.get({ folder: folder ?? null }) as number;
   }
 
   list(limit = 100): HeldDelete[] {

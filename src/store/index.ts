@@ -1,5 +1,5 @@
 export { StateStore } from './state-store.js';
-export { isDatabaseUnwritable } from './database-error.js';
+export { isDatabaseUnwritable } from './database.js';
 export { InstanceLock } from './instance-lock.js';
 export { FileQueue, type QueuedFile, type UploadResultRecord, type VerifiedFile } from './file-queue.js';
 export { reconcileKey, relPathOfReconcileKey } from './reconcile-key.js';

@@ -1,13 +1,9 @@
 import { StoreTable } from './database.js';
 import { num } from './row-mapping.js';
-import type { Fingerprint } from './types.js';
+import type { FileRow, Fingerprint } from './types.js';
 
 /** What a vanished file held on OSS: the source of a server-side copy if it reappears elsewhere. */
-export interface RemovedFile {
-  folder: string;
-  relPath: string;
-  bucket: string;
-  key: string;
+export interface RemovedFile extends Pick<FileRow, 'folder' | 'relPath' | 'bucket' | 'key'> {
   fingerprint: Fingerprint;
   etag: string;
   crc64: string;
@@ -44,18 +40,15 @@ export class RemovedFiles extends StoreTable {
    */
   sourceFor(bucket: string, key: string, fingerprint: Fingerprint, since: number): RemovedFile | undefined {
     const params = { ...fingerprint, bucket, key, since };
-    const row = (this.sql(
+    const removed = this.sql(
       `SELECT * FROM removed_files WHERE ino = @ino AND size = @size AND dev = @dev AND mtime_ns = @mtimeNs AND bucket = @bucket
          AND remote_key <> @key AND removed_at >= @since ORDER BY removed_at DESC LIMIT 1`,
-    )
-      .safeIntegers(true)
-      .get(params) ??
-      this.sql(
-        `SELECT *, 0 AS removed_at FROM files WHERE ino = @ino AND size = @size AND dev = @dev AND mtime_ns = @mtimeNs AND bucket = @bucket
-           AND remote_key <> @key AND remote_crc64 IS NOT NULL AND remote_etag IS NOT NULL AND remote_size = size LIMIT 1`,
-      )
-        .safeIntegers(true)
-        .get(params)) as Record<string, unknown> | undefined;
+    ).safeIntegers(true);
+    const known = this.sql(
+      `SELECT *, 0 AS removed_at FROM files WHERE ino = @ino AND size = @size AND dev = @dev AND mtime_ns = @mtimeNs AND bucket = @bucket
+         AND remote_key <> @key AND remote_crc64 IS NOT NULL AND remote_etag IS NOT NULL AND remote_size = size LIMIT 1`,
+    ).safeIntegers(true);
+    const row = (removed.get(params) ?? known.get(params)) as Record<string, unknown> | undefined;
     if (!row) return undefined;
     return {
       folder: row.folder as string,

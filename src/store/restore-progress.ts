@@ -1,24 +1,18 @@
 import { StoreTable } from './database.js';
+import type { FileRow, PartRecord } from './types.js';
 
 /** A file `oss-sync restore` started and has not finished: what it is restoring, and where to. */
-export interface RestoreRecord {
+export interface RestoreRecord extends Pick<FileRow, 'bucket' | 'key' | 'size'> {
   /** Absolute path the file will have once restored. */
   target: string;
-  bucket: string;
-  key: string;
   /** The object's ETag when the restore started: ranges of another version are never mixed in. */
   etag: string;
-  size: number;
   partSize: number;
   /** The temporary file beside the target the ranges are written into. */
   tempPath: string;
 }
 
-export interface RestoredPart {
-  partNumber: number;
-  size: number;
-  crc64: string;
-}
+export type RestoredPart = Omit<PartRecord, 'etag'>;
 
 /**
  * `oss-sync restore`'s progress. Invariant: a part is recorded only after its bytes were written to
@@ -29,10 +23,8 @@ export class RestoreProgress extends StoreTable {
   find(target: string): { record: RestoreRecord; parts: RestoredPart[] } | undefined {
     const record = this.sql(`${SELECT_RECORDS} WHERE target = ?`).get(target) as RestoreRecord | undefined;
     if (!record) return undefined;
-    const parts = this.sql('SELECT part_number AS partNumber, size, crc64 FROM restore_parts WHERE target = ? ORDER BY part_number').all(
-      target,
-    ) as RestoredPart[];
-    return { record, parts };
+    const parts = this.sql('SELECT part_number AS partNumber, size, crc64 FROM restore_parts WHERE target = ? ORDER BY part_number');
+    return { record, parts: parts.all(target) as RestoredPart[] };
   }
 
   /** Starts (or starts over) a file: any parts recorded for the target are forgotten. */
@@ -46,12 +38,8 @@ export class RestoreProgress extends StoreTable {
   }
 
   recordPart(target: string, part: RestoredPart): void {
-    this.sql('INSERT OR REPLACE INTO restore_parts (target, part_number, size, crc64) VALUES (?, ?, ?, ?)').run(
-      target,
-      part.partNumber,
-      part.size,
-      part.crc64,
-    );
+    const record = 'INSERT OR REPLACE INTO restore_parts (target, part_number, size, crc64) VALUES (@target, @partNumber, @size, @crc64)';
+    this.sql(record).run({ target, ...part });
   }
 
   /** Drops parts whose bytes on disk no longer match (checked again at resume). */
@@ -62,11 +50,6 @@ export class RestoreProgress extends StoreTable {
   /** The file is in place (or given up): forget it and its parts. */
   finish(target: string): void {
     this.sql('DELETE FROM restore_files WHERE target = ?').run(target);
-  }
-
-  /** Every unfinished restore (to name leftover temporary files). */
-  all(): RestoreRecord[] {
-    return this.sql(`${SELECT_RECORDS} ORDER BY target`).all() as RestoreRecord[];
   }
 }
 

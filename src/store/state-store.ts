@@ -68,6 +68,7 @@ export class StateStore {
     const db = openDatabase(path, { readonly: true });
     try {
       db.prepare('SELECT count(*) FROM sqlite_master').get(); // WAL: the first read maps <db>-shm
+      requireCurrentSchema(db, path);
     } catch (err) {
       db.close();
       const code = (err as { code?: string }).code ?? '';
@@ -77,12 +78,6 @@ export class StateStore {
         `cannot read the state database ${path} as this user: with no daemon running, SQLite must create ${path}-shm, ` +
           `and ${dirname(path)} is not writable by this user; run status as the daemon's user (e.g. with sudo)`,
       );
-    }
-    try {
-      requireCurrentSchema(db, path);
-    } catch (err) {
-      db.close();
-      throw err;
     }
     return new StateStore(path, db);
   }

@@ -1,21 +1,11 @@
 import { StoreTable } from './database.js';
+import type { FileRow } from './types.js';
 
-export interface InFlightFile {
-  folder: string;
-  relPath: string;
-  size: number;
-  bytesDone: number;
-  startedAt: number | null;
-}
+export type InFlightFile = Pick<FileRow, 'folder' | 'relPath' | 'size' | 'bytesDone' | 'startedAt'>;
 
-export interface FailedFile {
-  folder: string;
-  relPath: string;
-  attempts: number;
-  lastError: string | null;
+export interface FailedFile extends Pick<FileRow, 'folder' | 'relPath' | 'attempts' | 'lastError' | 'nextAttemptAt'> {
   /** Still retrying (queued with back-off) rather than parked. */
   retrying: boolean;
-  nextAttemptAt: number;
 }
 
 export interface FolderCounts {
@@ -64,13 +54,12 @@ export class StatusReport extends StoreTable {
   }
 
   problems(limit = 50): FailedFile[] {
-    return (
-      this.sql(
-        `SELECT folder, rel_path AS relPath, attempts, last_error AS lastError, state IN ('queued','deleting') AS retrying,
-             next_attempt_at AS nextAttemptAt
-           FROM files WHERE state = 'failed' OR (state IN ('queued','deleting') AND (attempts > 0 OR last_error IS NOT NULL))
-           ORDER BY state = 'failed' DESC, folder, rel_path LIMIT ?`,
-      ).all(limit) as Array<Omit<FailedFile, 'retrying'> & { retrying: number }>
-    ).map((r) => ({ ...r, retrying: Boolean(r.retrying) }));
+    const rows = this.sql(
+      `SELECT folder, rel_path AS relPath, attempts, last_error AS lastError, state IN ('queued','deleting') AS retrying,
+           next_attempt_at AS nextAttemptAt
+         FROM files WHERE state = 'failed' OR (state IN ('queued','deleting') AND (attempts > 0 OR last_error IS NOT NULL))
+         ORDER BY state = 'failed' DESC, folder, rel_path LIMIT ?`,
+    ).all(limit) as Array<Omit<FailedFile, 'retrying'> & { retrying: number }>;
+    return rows.map((r) => ({ ...r, retrying: Boolean(r.retrying) }));
   }
 }

@@ -23,12 +23,9 @@ export interface Observation extends Fingerprint {
   key: string;
 }
 
-export interface FileRow extends Fingerprint {
+export interface FileRow extends Observation {
   id: number;
   folder: string;
-  relPath: string;
-  bucket: string;
-  key: string;
   state: FileState;
   /** Bumped on every observed change; a worker's result only counts for the generation it started. */
   generation: number;

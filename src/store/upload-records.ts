@@ -1,16 +1,11 @@
 import { StoreTable } from './database.js';
 import { num, numOrNull } from './row-mapping.js';
-import type { PartRecord, UploadRecord } from './types.js';
+import type { FileRow, PartRecord, UploadRecord } from './types.js';
 
-export interface UploadWithParts extends UploadRecord {
-  parts: PartRecord[];
-}
+export type UploadWithParts = UploadRecord & { parts: PartRecord[] };
 
 /** A recorded upload with the folder and path of the file it belongs to. */
-export interface FileUploadRecord extends UploadRecord {
-  folder: string;
-  relPath: string;
-}
+export type FileUploadRecord = UploadRecord & Pick<FileRow, 'folder' | 'relPath'>;
 
 /** The condition of orphans(), on an uploads row `u`. */
 const ORPHAN = `u.file_id IS NULL
@@ -51,7 +46,10 @@ export class UploadRecords extends StoreTable {
   forFile(fileId: number): UploadWithParts | undefined {
     const row = this.sql('SELECT * FROM uploads WHERE file_id = ? ORDER BY created_at DESC LIMIT 1').safeIntegers(true).get(fileId) as
       Record<string, unknown> | undefined;
-    return row ? this.withParts(row) : undefined;
+    if (!row) return undefined;
+    const upload = toUploadRecord(row);
+    const parts = this.sql('SELECT part_number AS partNumber, size, etag, crc64 FROM parts WHERE upload_id = ? ORDER BY part_number');
+    return { ...upload, parts: parts.all(upload.uploadId) as PartRecord[] };
   }
 
   /**
@@ -75,12 +73,11 @@ export class UploadRecords extends StoreTable {
    * them. Uploads whose file row is gone are orphans(), not these.
    */
   ofFoldersOtherThan(folders: readonly string[]): FileUploadRecord[] {
-    const rows = this.sql(
+    const select = this.sql(
       `SELECT u.*, f.folder AS file_folder, f.rel_path AS file_rel_path FROM uploads u JOIN files f ON f.id = u.file_id
          WHERE f.folder NOT IN (SELECT value FROM json_each(?)) ORDER BY u.created_at`,
-    )
-      .safeIntegers(true)
-      .all(JSON.stringify(folders)) as Record<string, unknown>[];
+    ).safeIntegers(true);
+    const rows = select.all(JSON.stringify(folders)) as Record<string, unknown>[];
     return rows.map((r) => ({ ...toUploadRecord(r), folder: r.file_folder as string, relPath: r.file_rel_path as string }));
   }
 
@@ -90,14 +87,6 @@ export class UploadRecords extends StoreTable {
 
   count(): number {
     return this.sql('SELECT count(*) FROM uploads').pluck().get() as number;
-  }
-
-  private withParts(row: Record<string, unknown>): UploadWithParts {
-    const upload = toUploadRecord(row);
-    const parts = this.sql('SELECT part_number AS partNumber, size, etag, crc64 FROM parts WHERE upload_id = ? ORDER BY part_number').all(
-      upload.uploadId,
-    ) as PartRecord[];
-    return { ...upload, parts };
   }
 }
 

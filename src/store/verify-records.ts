@@ -1,21 +1,12 @@
 import { StoreTable } from './database.js';
 import { num, numOrNull } from './row-mapping.js';
-import type { FileState } from './types.js';
+import type { FileRow } from './types.js';
 
 /** What the state database says of one file, as `oss-sync verify` compares it. */
-export interface RecordedFile {
-  relPath: string;
-  state: FileState;
-  /** Bumped on every change the daemon observes: a row read again with another one is not the row compared. */
-  generation: number;
-  size: number;
-  mtimeNs: bigint;
-  bucket: string;
-  key: string;
-  remoteEtag: string | null;
-  remoteSize: number | null;
-  remoteCrc64: string | null;
-}
+export type RecordedFile = Pick<
+  FileRow,
+  'relPath' | 'state' | 'generation' | 'size' | 'mtimeNs' | 'bucket' | 'key' | 'remoteEtag' | 'remoteSize' | 'remoteCrc64'
+>;
 
 /** `oss-sync verify`'s reads of the queue, and its repair (`--requeue`). */
 export class VerifyRecords extends StoreTable {
@@ -26,9 +17,9 @@ export class VerifyRecords extends StoreTable {
     ).run(now);
   }
 
-  /** Every row of the folder (one read, no request per file). */
+  /** Every row of the folder, by path (one read, no request per file). */
   filesOf(folder: string): RecordedFile[] {
-    return this.select('WHERE folder = ?', folder);
+    return this.select('WHERE folder = ? ORDER BY rel_path', folder);
   }
 
   /** The rows of these paths as they are now (one read), to tell the daemon's work from a mismatch. */
@@ -37,22 +28,15 @@ export class VerifyRecords extends StoreTable {
   }
 
   private select(where: string, ...params: unknown[]): RecordedFile[] {
-    const rows = this.sql(
-      `SELECT rel_path, state, generation, size, mtime_ns, bucket, remote_key, remote_etag, remote_size, remote_crc64 FROM files ${where}`,
-    )
-      .safeIntegers(true)
-      .all(...params) as Array<Record<string, unknown>>;
-    return rows.map((r) => ({
-      relPath: r.rel_path as string,
-      state: r.state as FileState,
+    // safeIntegers for mtime_ns: every integer arrives as a bigint, and the counts become numbers here.
+    const select = `SELECT rel_path AS relPath, state, generation, size, mtime_ns AS mtimeNs, bucket, remote_key AS key, remote_etag AS remoteEtag,
+        remote_size AS remoteSize, remote_crc64 AS remoteCrc64 FROM files ${where}`;
+    const statement = this.sql(select).safeIntegers(true);
+    return (statement.all(...params) as RecordedFile[]).map((r) => ({
+      ...r,
       generation: num(r.generation),
       size: num(r.size),
-      mtimeNs: r.mtime_ns as bigint,
-      bucket: r.bucket as string,
-      key: r.remote_key as string,
-      remoteEtag: (r.remote_etag as string | null) ?? null,
-      remoteSize: numOrNull(r.remote_size),
-      remoteCrc64: (r.remote_crc64 as string | null) ?? null,
+      remoteSize: numOrNull(r.remoteSize),
     }));
   }
 

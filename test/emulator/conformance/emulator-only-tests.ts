@@ -110,7 +110,7 @@ export function emulatorOnlyTests(session: () => TargetSession): void {
     it('fails the Nth matching request with an injected error, `times` times', async () => {
       const client = session().client();
       emulator().emulator.faults.add({
-        match: { operation: 'PutObject', key: /fault-error/ },
+        match: { operation: 'PutObject', key: { glob: '*fault-error*' } },
         nth: 2,
         times: 2,
         action: { type: 'error', status: 503, code: 'SlowDown' },
