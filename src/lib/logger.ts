@@ -154,9 +154,14 @@ function writeStdout(line: string): void {
 }
 
 /**
- * Makes process.exit() write the lines still gathered. Called once by the program's entry point
- * (cli/main.ts), not at import: importing a module changes nothing about the process.
+ * Makes process.exit() write the lines still gathered, and every line reach stdout's reader before
+ * the process ends. Called once by the program's entry point (cli/main.ts), not at import: importing
+ * a module changes nothing about the process.
  */
 export function flushLogsAtExit(): void {
+  // Node writes a pipe or socket (journald, a supervising parent) asynchronously on Linux: what a slow
+  // reader had not taken yet was dropped by process.exit(), the run's last lines (its summary) first.
+  // Blocking writes deliver them; lines are gathered, so that is a write per 64 KiB or 20 ms.
+  (process.stdout as { _handle?: { setBlocking?: (blocking: boolean) => unknown } })._handle?.setBlocking?.(true);
   process.on('exit', flushStdout);
 }

@@ -107,7 +107,10 @@ describe('Logger', () => {
       if (hooks() !== before) process.stderr.write('import added process hooks: ' + before + ' -> ' + hooks());
       flushLogsAtExit();
       const log = new Logger({ level: 'info', pretty: false });
-      for (let i = 0; i < 5000; i++) log.info('line', { i });
+      // A line far larger than a pipe holds: what the reader has not taken when it is written would wait
+      // in Node's queue, which process.exit() drops, unless the writes block.
+      log.info('line', { i: 0, filler: 'x'.repeat(4 * 1024 * 1024) });
+      for (let i = 1; i < 5000; i++) log.info('line', { i });
       process.exit(0);`;
     const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
     expect(child.status).toBe(0);
