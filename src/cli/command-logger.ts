@@ -39,7 +39,7 @@ export function commandStorage(config: Pick<Config, 'oss' | 'logLevel' | 'warnin
   return {
     storage: withRetries(
       createOssStorage(config.oss, credentials),
-      new Pacer({ maxRetryAfterMs: config.oss.retryMaxTimeMs }),
+      new Pacer(),
       defaultRetryPolicy({ maxTimeMs: config.oss.retryMaxTimeMs }),
     ),
     logger,

@@ -32,7 +32,7 @@ export async function retryCall<T>(
     } catch (err) {
       if (signal?.aborted) throw signal.reason;
       if (policy.classify(err) !== 'retry') throw err;
-      pacer.failed(regime, err);
+      pacer.failed(regime);
       const slot = pacer.reserve(deadline);
       if (slot === undefined) throw err;
       policy.onRetry?.({ operation, attempt, delayMs: slot.waitMs, error: err });
