@@ -23,22 +23,8 @@ export interface CredentialsState {
   lastError?: string;
 }
 
-/**
- * Where the uploader gets credentials. get() answers at once while the current ones are fresh; it
- * never hands out expired ones (it throws CredentialsUnavailableError, a FatalError: folders rest).
- */
-export interface CredentialsProvider {
-  get(): Promise<OssCredentials>;
-  /**
-   * OSS refused `rejected` (token expired or not matching): fetch again once, unless newer ones are
-   * already held. True when the caller now has other credentials to retry with.
-   */
-  renew(rejected: OssCredentials): Promise<boolean>;
-  state(): CredentialsState;
-  /** Called after every successful fetch (new secrets to redact; folders resting may resume). */
-  onRefresh(listener: (credentials: OssCredentials) => void): void;
-  close(): void;
-}
+/** Where the uploader gets credentials: the one kind there is (static keys are fetched once, never refreshed). */
+export type CredentialsProvider = RefreshingCredentials;
 
 /** No valid credentials: every request would fail, so the folder rests as for a bad key. */
 export class CredentialsUnavailableError extends FatalError {
@@ -87,6 +73,8 @@ export interface RefreshOptions {
 
 /**
  * Credentials from `fetch`, renewed ahead of expiry by a timer and on demand, one fetch at a time.
+ * get() answers at once while the current ones are fresh; it never hands out expired ones (it
+ * throws CredentialsUnavailableError, a FatalError: folders rest).
  *
  * Invariants:
  * - at most one fetch runs (single flight): every caller during it awaits the same promise, so 16
@@ -94,7 +82,7 @@ export interface RefreshOptions {
  * - get() never resolves expired credentials;
  * - a failed fetch keeps the current credentials while they are valid, and is retried with back-off.
  */
-export class RefreshingCredentials implements CredentialsProvider {
+export class RefreshingCredentials {
   private current: OssCredentials | undefined;
   private fetchedAt = 0;
   private refreshedAt: number | undefined;
@@ -137,6 +125,10 @@ export class RefreshingCredentials implements CredentialsProvider {
     }
   }
 
+  /**
+   * OSS refused `rejected` (token expired or not matching): fetch again once, unless newer ones are
+   * already held. True when the caller now has other credentials to retry with.
+   */
   async renew(rejected: OssCredentials): Promise<boolean> {
     if (this.current !== undefined && this.current !== rejected) return !this.expired(this.current, this.now());
     if (this.renewedFor === rejected && this.inflight === undefined) return false;
@@ -149,6 +141,7 @@ export class RefreshingCredentials implements CredentialsProvider {
     }
   }
 
+  /** What `status` and metrics may show: never a value. */
   state(): CredentialsState {
     const state: CredentialsState = { kind: this.kind };
     if (this.current?.expiration !== undefined) state.expiresAt = this.current.expiration;
@@ -157,6 +150,7 @@ export class RefreshingCredentials implements CredentialsProvider {
     return state;
   }
 
+  /** Called after every successful fetch (new secrets to redact; folders resting may resume). */
   onRefresh(listener: (credentials: OssCredentials) => void): void {
     this.listeners.push(listener);
   }
@@ -248,7 +242,7 @@ export class RefreshingCredentials implements CredentialsProvider {
 }
 
 /** Today's static keys: fetched once, never refreshed (a rejected key stays a bad key). */
-export function staticCredentials(credentials: OssCredentials): CredentialsProvider {
+export function staticCredentials(credentials: OssCredentials): RefreshingCredentials {
   return new RefreshingCredentials('static', () => Promise.resolve(credentials));
 }
 
