@@ -23,12 +23,6 @@ export interface FileUploaderOptions {
   /** Parts of one file in flight at once. Default 4. */
   partConcurrency?: number;
   /**
-   * Parts up to this size are read whole into one reused buffer per part in flight and sent from memory
-   * (memory: partConcurrency x part size); bigger parts (huge files' raised part size) are streamed.
-   * Default 16 MiB.
-   */
-  maxBufferedPartBytes?: number;
-  /**
    * The byte budget every buffered part is paid from, shared by all uploaders of a process (so a
    * reload's new uploader and the old one's running uploads count together). Default: none (no limit).
    */
@@ -85,7 +79,6 @@ export class FileUploader extends EventEmitter<{ progress: [ProgressEvent] }> {
       partSize: Math.max(options.partSize ?? 8 * MiB, MIN_PART_SIZE),
       multipartThreshold: Math.max(options.multipartThreshold ?? 8 * MiB, MIN_PART_SIZE),
       partConcurrency: Math.max(1, Math.floor(options.partConcurrency ?? 4)),
-      maxBufferedPartBytes: options.maxBufferedPartBytes ?? 16 * MiB,
       memoryBudget: options.memoryBudget,
     };
   }
