@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { clientAgents, headerValue, newAliOssClient } from './ali-oss-client.js';
-import type { AliOssClient, AliOssResponse, ClientAgents, OssConnectionOptions, RawPart } from './ali-oss-client.js';
+import type { AliOssClient, AliOssResponse, OssConnectionOptions, RawPart } from './ali-oss-client.js';
 import { toStorageError } from './ali-oss-error.js';
 import { ListingParseError, parseListObjectsV2 } from './list-objects-xml.js';
 import { staticCredentials, TOKEN_REFUSED } from './credentials-provider.js';
@@ -57,7 +57,7 @@ class OssStorage implements ObjectStorage {
   /** server time - local time, once a RequestTimeTooSkewed made us look. */
   private clockSkewMs: number | undefined;
   /** Keep-alive sockets for every bucket's client, sized to the requests in flight. */
-  private readonly agents: ClientAgents;
+  private readonly agents: ReturnType<typeof clientAgents>;
 
   /** `credentials` (a renewing provider) wins over the connection's static keys. */
   constructor(
