@@ -105,21 +105,24 @@ export class FileUploader extends EventEmitter<{ progress: [ProgressEvent] }> {
     // it goes up as one consistent snapshot, paid from the memory budget above 1 MiB; a file the
     // budget can never hold goes up in parts, whose Complete comes only after the file is checked.
     let held = 0;
-    if (bytes === undefined && fingerprint.size <= inMemoryLimit && (await this.hold(fingerprint.size, request.signal))) {
-      held = fingerprint.size;
-      try {
+    const budget = this.settings.memoryBudget;
+    try {
+      if (
+        bytes === undefined &&
+        fingerprint.size <= inMemoryLimit &&
+        (!budget || (await budget.acquire(fingerprint.size, request.signal)))
+      ) {
+        held = fingerprint.size;
         // At most the bytes paid for: a file that grew while we waited is never read past them.
         ({ fingerprint, bytes, mode } = snapshotFile({ ...target, expected: { dev: fingerprint.dev, ino: fingerprint.ino } }, held));
-      } catch (err) {
-        this.release(held);
-        throw err;
+        if (bytes === undefined) {
+          budget?.release(held); // grew meanwhile: parts then
+          held = 0;
+        }
       }
-      if (bytes === undefined) held = this.release(held); // grew meanwhile: parts then
-    }
-    try {
       return await this.send(request, settings, { fingerprint, bytes, mode });
     } finally {
-      this.release(held);
+      if (held > 0) budget?.release(held);
     }
   }
 
@@ -159,17 +162,6 @@ export class FileUploader extends EventEmitter<{ progress: [ProgressEvent] }> {
     // Checked again after the request only when it was long enough for a writer to matter.
     if (bytes !== undefined) return putFile(ctx, bytes, bytes.length > UNBUDGETED_PUT_BYTES);
     return MultipartUpload.start(ctx);
-  }
-
-  /** Takes `bytes` from the memory budget (true), or says they can never fit it (false: parts then). */
-  private async hold(bytes: number, signal: AbortSignal | undefined): Promise<boolean> {
-    const budget = this.settings.memoryBudget;
-    return budget === undefined || (await budget.acquire(bytes, signal));
-  }
-
-  private release(held: number): 0 {
-    if (held > 0) this.settings.memoryBudget?.release(held);
-    return 0;
   }
 }
 
