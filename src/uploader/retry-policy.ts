@@ -104,11 +104,10 @@ export interface RetryPolicy {
    * pacer's delay, which other requests raise and lower too. No retry is started after it.
    */
   maxTimeMs: number;
-  classify: (err: unknown) => ErrorDisposition;
   /** Told before each wait, for logs. */
   onRetry?: (event: RetryEvent) => void;
 }
 
 export function defaultRetryPolicy(overrides: Partial<RetryPolicy> = {}): RetryPolicy {
-  return { classify: classifyError, ...overrides, maxTimeMs: overrides.maxTimeMs ?? DEFAULT_RETRY_MAX_TIME_MS };
+  return { ...overrides, maxTimeMs: overrides.maxTimeMs ?? DEFAULT_RETRY_MAX_TIME_MS };
 }

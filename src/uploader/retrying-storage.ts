@@ -1,10 +1,10 @@
 import { ForwardingStorage } from './object-storage.js';
 import type { ObjectStorage, RequestOptions } from './object-storage.js';
 import type { Pacer } from './pacer.js';
-import type { RetryPolicy } from './retry-policy.js';
+import { classifyError, type RetryPolicy } from './retry-policy.js';
 
 /**
- * Run fn until it succeeds, the policy calls its error not retryable (passed straight through), its
+ * Run fn until it succeeds, classifyError calls its error not retryable (passed straight through), its
  * time budget would be over before the next start, or the signal fires (the wait is abortable; the
  * error thrown is then the signal's reason). Every attempt starts when the shared pacer says, and
  * every retryable error pushes the pacer back: throttling and 5xx, but also a dropped connection or
@@ -31,7 +31,7 @@ export async function retryCall<T>(
       return result;
     } catch (err) {
       if (signal?.aborted) throw signal.reason;
-      if (policy.classify(err) !== 'retry') throw err;
+      if (classifyError(err) !== 'retry') throw err;
       pacer.failed(regime);
       const slot = pacer.reserve(deadline);
       if (slot === undefined) throw err;
