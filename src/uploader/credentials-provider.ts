@@ -68,7 +68,6 @@ export interface RefreshOptions {
    * redaction (an assume_role's base credentials too, which nothing else sees).
    */
   onFetched?: (credentials: OssCredentials) => void;
-  now?: () => number;
 }
 
 /**
@@ -96,20 +95,17 @@ export class RefreshingCredentials {
   private renewedFor: OssCredentials | undefined;
   private readonly listeners: Array<(credentials: OssCredentials) => void> = [];
   private readonly closeHooks: Array<() => void> = [];
-  private readonly now: () => number;
 
   constructor(
     readonly kind: string,
     private readonly fetchCredentials: () => Promise<OssCredentials>,
     private readonly options: RefreshOptions = {},
-  ) {
-    this.now = options.now ?? Date.now;
-  }
+  ) {}
 
   async get(): Promise<OssCredentials> {
     const current = this.current;
-    const now = this.now();
-    if (current && !this.expired(current, now)) {
+    const now = Date.now();
+    if (current && !this.expired(current)) {
       // Past the refresh point (a late timer): refresh in the background, sign with these meanwhile.
       if (now >= this.refreshPoint(current) && now >= this.nextAttemptAt) void this.refreshNow().catch(() => undefined);
       return current;
@@ -130,7 +126,7 @@ export class RefreshingCredentials {
    * already held. True when the caller now has other credentials to retry with.
    */
   async renew(rejected: OssCredentials): Promise<boolean> {
-    if (this.current !== undefined && this.current !== rejected) return !this.expired(this.current, this.now());
+    if (this.current !== undefined && this.current !== rejected) return !this.expired(this.current);
     if (this.renewedFor === rejected && this.inflight === undefined) return false;
     this.renewedFor = rejected;
     try {
@@ -176,10 +172,10 @@ export class RefreshingCredentials {
   }
 
   private async fetchOnce(): Promise<OssCredentials> {
-    const startedAt = this.now();
+    const startedAt = Date.now();
     try {
       const fresh = await this.fetchCredentials();
-      if (fresh.expiration !== undefined && fresh.expiration <= this.now()) {
+      if (fresh.expiration !== undefined && fresh.expiration <= Date.now()) {
         throw new CredentialsFetchError(
           `the ${this.kind} provider returned credentials that expired at ${new Date(fresh.expiration).toISOString()}`,
         );
@@ -188,14 +184,14 @@ export class RefreshingCredentials {
       // Same values again: keep the object, so renew() can tell "nothing new" by identity.
       if (!this.current || !sameCredentials(this.current, fresh)) this.current = fresh;
       this.fetchedAt = startedAt;
-      this.refreshedAt = this.now();
+      this.refreshedAt = Date.now();
       this.failures = 0;
       this.lastError = undefined;
       this.nextAttemptAt = 0;
       // At least a second apart (a source that keeps answering a set about to expire must not be
       // asked in a tight loop), but never later than the expiry.
       this.schedule(
-        Math.max(this.refreshPoint(this.current), Math.min(this.now() + MIN_REFRESH_GAP_MS, this.current.expiration ?? Infinity)),
+        Math.max(this.refreshPoint(this.current), Math.min(Date.now() + MIN_REFRESH_GAP_MS, this.current.expiration ?? Infinity)),
       );
       for (const listener of this.listeners) listener(this.current);
       return this.current;
@@ -204,8 +200,8 @@ export class RefreshingCredentials {
       this.lastError = messageOf(err);
       const base = this.options.retryBaseMs ?? 1000;
       const delay = Math.min(this.options.retryCapMs ?? 60_000, base * 2 ** (this.failures - 1));
-      this.nextAttemptAt = this.now() + delay;
-      const keeping = this.current && !this.expired(this.current, this.now());
+      this.nextAttemptAt = Date.now() + delay;
+      const keeping = this.current && !this.expired(this.current);
       this.options.onWarn?.(
         `could not refresh OSS credentials from the ${this.kind} provider (${this.lastError}); ` +
           (keeping ? 'keeping the current ones until they expire' : 'none valid: uploads wait') +
@@ -225,7 +221,7 @@ export class RefreshingCredentials {
         this.timer = undefined;
         this.refreshNow().catch(() => undefined);
       },
-      Math.max(0, at - this.now()),
+      Math.max(0, at - Date.now()),
     );
     this.timer.unref();
   }
@@ -236,8 +232,8 @@ export class RefreshingCredentials {
     return this.fetchedAt + lifetime * 0.8; // at 80% of the lifetime: time left to retry a failed fetch
   }
 
-  private expired(credentials: OssCredentials, now: number): boolean {
-    return credentials.expiration !== undefined && now >= credentials.expiration;
+  private expired(credentials: OssCredentials): boolean {
+    return credentials.expiration !== undefined && Date.now() >= credentials.expiration;
   }
 }
 
