@@ -38,7 +38,7 @@ export function parseListObjectsV2(xml: string): ListObjectsV2Result {
     objects.push({ key, size, etag, storageClass: textOf(block, 'StorageClass'), lastModified: textOf(block, 'LastModified') ?? '' });
     at = next;
   }
-  if (countOf(xml, '</Contents>') !== objects.length) throw new ListingParseError('a </Contents> without its <Contents>');
+  if (xml.split('</Contents>').length - 1 !== objects.length) throw new ListingParseError('a </Contents> without its <Contents>');
   // The header's fields come before the first object (or are all there is): read them only there, so
   // no object's text is ever searched for them.
   const header = firstContents === -1 ? xml : xml.slice(0, firstContents);
@@ -49,12 +49,6 @@ export function parseListObjectsV2(xml: string): ListObjectsV2Result {
   const next = textOf(header, 'NextContinuationToken') ?? textOf(trailer, 'NextContinuationToken');
   if (truncated === 'true' && !next) throw new ListingParseError('IsTruncated is true without a NextContinuationToken to go on with');
   return { objects, isTruncated: truncated === 'true', nextContinuationToken: next || undefined };
-}
-
-function countOf(text: string, part: string): number {
-  let count = 0;
-  for (let at = text.indexOf(part); at !== -1; at = text.indexOf(part, at + part.length)) count++;
-  return count;
 }
 
 /** The text of the first <tag>…</tag> in `xml`, unescaped; undefined when there is none. */
