@@ -44,23 +44,13 @@ export async function retryCall<T>(
 /**
  * ObjectStorage with every request paced and retried by policy (restic's RetryBackend, rclone's pacer).
  * A GetObject is retried only until its headers: a body that fails while streaming is the caller's to
- * retry (it knows the offset).
+ * retry (it knows the offset). `pacer` is the endpoint's: build one per storage, so every request to
+ * it shares the slow-down.
  */
-class RetryingStorage extends ForwardingStorage {
-  constructor(
-    inner: ObjectStorage,
-    private readonly pacer: Pacer,
-    private readonly policy: RetryPolicy,
-  ) {
-    super(inner);
-  }
-
-  protected override call<T>(operation: string, options: RequestOptions | undefined, send: () => Promise<T>): Promise<T> {
-    return retryCall(operation, this.pacer, this.policy, options?.signal, send);
-  }
-}
-
-/** `pacer` is the endpoint's: build one per storage, so every request to it shares the slow-down. */
 export function withRetries(storage: ObjectStorage, pacer: Pacer, policy: RetryPolicy): ObjectStorage {
-  return new RetryingStorage(storage, pacer, policy);
+  return new (class extends ForwardingStorage {
+    protected override call<T>(operation: string, options: RequestOptions | undefined, send: () => Promise<T>): Promise<T> {
+      return retryCall(operation, pacer, policy, options?.signal, send);
+    }
+  })(storage);
 }
