@@ -95,13 +95,11 @@ export interface RetryEvent {
   error: unknown;
 }
 
-/** How long one request keeps trying (its first attempt included) before its last error is thrown. */
-const DEFAULT_RETRY_MAX_TIME_MS = 120_000;
-
 export interface RetryPolicy {
   /**
    * A time budget per request, not an attempt count: how many attempts fit depends on the shared
-   * pacer's delay, which other requests raise and lower too. No retry is started after it.
+   * pacer's delay, which other requests raise and lower too. No retry is started after it; the last
+   * error is thrown. defaultRetryPolicy gives 2 min.
    */
   maxTimeMs: number;
   /** Told before each wait, for logs. */
@@ -109,5 +107,5 @@ export interface RetryPolicy {
 }
 
 export function defaultRetryPolicy(overrides: Partial<RetryPolicy> = {}): RetryPolicy {
-  return { ...overrides, maxTimeMs: overrides.maxTimeMs ?? DEFAULT_RETRY_MAX_TIME_MS };
+  return { ...overrides, maxTimeMs: overrides.maxTimeMs ?? 120_000 };
 }
