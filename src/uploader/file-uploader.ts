@@ -93,8 +93,7 @@ export class FileUploader extends EventEmitter<{ progress: [ProgressEvent] }> {
 
   private async run(request: UploadRequest): Promise<UploadResult> {
     request.signal?.throwIfAborted();
-    const settings = { ...this.settings, partSize: request.partSize ?? this.settings.partSize };
-    const inMemoryLimit = settings.multipartThreshold - 1;
+    const inMemoryLimit = this.settings.multipartThreshold - 1;
     // Test failpoint: SIGSTOP here, for a test to swap the file, then SIGCONT (exact; the emulator can hold a request only for fixed ms).
     if (failpointValue('before-file-open') === 'stop') process.kill(process.pid, 'SIGSTOP');
     const target = { path: request.localPath, root: request.folderRoot, expected: request.expectedIdentity };
@@ -120,17 +119,13 @@ export class FileUploader extends EventEmitter<{ progress: [ProgressEvent] }> {
           held = 0;
         }
       }
-      return await this.send(request, settings, { fingerprint, bytes, mode });
+      return await this.send(request, { fingerprint, bytes, mode });
     } finally {
       if (held > 0) budget?.release(held);
     }
   }
 
-  private async send(
-    request: UploadRequest,
-    settings: UploaderSettings,
-    { fingerprint, bytes, mode }: FileSnapshot,
-  ): Promise<UploadResult> {
+  private async send(request: UploadRequest, { fingerprint, bytes, mode }: FileSnapshot): Promise<UploadResult> {
     const ref = { bucket: request.bucket, key: request.key };
     const ctx: UploadContext = {
       storage: this.storage,
@@ -147,7 +142,7 @@ export class FileUploader extends EventEmitter<{ progress: [ProgressEvent] }> {
         encryption: request.encryption,
         tags: request.tags,
       },
-      settings,
+      settings: { ...this.settings, partSize: request.partSize ?? this.settings.partSize },
       reportProgress: (bytesDone) =>
         this.emit('progress', { localPath: request.localPath, ...ref, bytesDone, bytesTotal: fingerprint.size }),
     };
