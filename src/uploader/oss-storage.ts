@@ -325,21 +325,18 @@ class OssStorage implements ObjectStorage {
     const subres = continuationToken !== undefined ? { 'continuation-token': continuationToken } : undefined;
     // Read inside call(): an answer that cannot be read fails as a StorageError naming the bucket and
     // prefix, its details kept free of secrets, and is retried as damaged on the way.
-    const page = await this.call('ListObjectsV2', { bucket, key: prefix }, async (client) => {
+    return this.call('ListObjectsV2', { bucket, key: prefix }, async (client) => {
       const answer = await client.request({
         ...client._objectRequestParams('GET', '', { ...sdkOptions(options), subres }),
         query,
         successStatuses: [200],
       });
-      const parsed = parseListObjectsV2(answer.data.toString('utf8'));
+      const page = parseListObjectsV2(answer.data.toString('utf8'));
       // Following it would loop for ever; stopping there would drop the rest of the listing.
-      if (parsed.isTruncated && parsed.nextContinuationToken === continuationToken)
+      if (page.next !== undefined && page.next === continuationToken)
         throw new ListingParseError('NextContinuationToken is the token this page was asked with');
-      return parsed;
+      return page;
     });
-    return page.nextContinuationToken !== undefined && page.isTruncated
-      ? { objects: page.objects, next: page.nextContinuationToken }
-      : { objects: page.objects };
   };
 
   getVersioning: ObjectStorage['getVersioning'] = async (bucket, options = {}) => {
