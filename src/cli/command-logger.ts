@@ -35,7 +35,7 @@ export function commandStorage(config: CommandConfig): { storage: ObjectStorage;
   return {
     storage: withRetries(
       createOssStorage(config.oss, credentials),
-      new Pacer({ maxRetryAfterMs: config.oss.retryMaxTimeMs }),
+      new Pacer(),
       defaultRetryPolicy({ maxTimeMs: config.oss.retryMaxTimeMs }),
     ),
     logger,

@@ -73,7 +73,7 @@ export function buildTransferStack(c: Config, parts: TransferStackParts): Transf
   // One Pacer per storage: requests meeting SlowDown together slow the whole client down once.
   const retrying = withRetries(
     parts.storage ?? createOssStorage({ ...c.oss, maxSockets: inFlight + SOCKETS_FOR_OTHER_REQUESTS }, credentials),
-    new Pacer({ maxRetryAfterMs: c.oss.retryMaxTimeMs }),
+    new Pacer(),
     defaultRetryPolicy({ onRetry, maxTimeMs: c.oss.retryMaxTimeMs }),
   );
   const storage = withLimits(retrying, {

@@ -11,7 +11,6 @@ export interface OssConnectionOptions {
   accessKeyId: string;
   accessKeySecret: string;
   stsToken?: string;
-  secure?: boolean;
   authorizationV4?: boolean;
   /**
    * Requests this client has in flight at most (small files, plus files x parts): the sockets kept
@@ -23,19 +22,14 @@ export interface OssConnectionOptions {
 /** Room for the default requests in flight: 64 small files, or 4 files x 8 parts, and a few lists and heads. */
 const DEFAULT_MAX_SOCKETS = 100;
 
-/** The connections one storage's clients share (one pair per OssStorage, not ali-oss's process-wide ones). */
-export interface ClientAgents {
-  agent: HttpAgent;
-  httpsAgent: HttpsAgent;
-}
-
 /**
  * Keep-alive sockets sized to the requests in flight. On a real link a new connection costs a round
  * trip or two more (TCP, TLS) before the request is even sent: every socket a request finished with is
  * kept for the next one (maxFreeSockets as high as maxSockets, or a burst of small files would close
  * most of them), the most recently used first ('lifo'), so when fewer run the rest time out.
+ * One pair per OssStorage, shared by its buckets' clients (not ali-oss's process-wide ones).
  */
-export function clientAgents(maxSockets = DEFAULT_MAX_SOCKETS): ClientAgents {
+export function clientAgents(maxSockets = DEFAULT_MAX_SOCKETS): { agent: HttpAgent; httpsAgent: HttpsAgent } {
   const options = { keepAlive: true, maxSockets, maxFreeSockets: maxSockets, scheduling: 'lifo' as const };
   return { agent: new HttpAgent(options), httpsAgent: new HttpsAgent(options) };
 }
@@ -141,7 +135,7 @@ export interface RawPart {
 }
 
 /** One ali-oss client per bucket (the SDK binds a client to one bucket). */
-export function newAliOssClient(connection: OssConnectionOptions, bucket: string, agents: ClientAgents): AliOssClient {
+export function newAliOssClient(connection: OssConnectionOptions, bucket: string, agents: ReturnType<typeof clientAgents>): AliOssClient {
   const options: Record<string, unknown> = {
     ...agents,
     endpoint: connection.endpoint,
@@ -153,7 +147,6 @@ export function newAliOssClient(connection: OssConnectionOptions, bucket: string
   };
   // Passing region: undefined explicitly crashes the SDK with IP endpoints; leave the key out instead.
   if (connection.region !== undefined) options.region = connection.region;
-  if (connection.secure !== undefined) options.secure = connection.secure;
   if (connection.authorizationV4 !== undefined) options.authorizationV4 = connection.authorizationV4;
   if (connection.stsToken !== undefined) {
     options.stsToken = connection.stsToken;

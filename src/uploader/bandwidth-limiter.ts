@@ -42,8 +42,7 @@ const MIN_PIECE_BYTES = 1024;
  * Invariant: bytes granted in any span of T ms <= rate x (T + BURST_MS) / 1000 + one piece. A grant
  * computes its wait when its turn comes, not when it was asked for: after the event loop stalled
  * (a GC pause, a busy CPU) the grants queued behind the stall do not all go at once, since idle or
- * lost time is credited up to BURST_MS only (the measured burst was 1.4 s of the rate in one second
- * with reservations made up front).
+ * lost time is credited up to BURST_MS only (reservations made up front let such bursts through).
  */
 export class BandwidthLimiter {
   /** When the bytes granted so far would have been sent at exactly the rate. */

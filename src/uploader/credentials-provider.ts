@@ -23,22 +23,8 @@ export interface CredentialsState {
   lastError?: string;
 }
 
-/**
- * Where the uploader gets credentials. get() answers at once while the current ones are fresh; it
- * never hands out expired ones (it throws CredentialsUnavailableError, a FatalError: folders rest).
- */
-export interface CredentialsProvider {
-  get(): Promise<OssCredentials>;
-  /**
-   * OSS refused `rejected` (token expired or not matching): fetch again once, unless newer ones are
-   * already held. True when the caller now has other credentials to retry with.
-   */
-  renew(rejected: OssCredentials): Promise<boolean>;
-  state(): CredentialsState;
-  /** Called after every successful fetch (new secrets to redact; folders resting may resume). */
-  onRefresh(listener: (credentials: OssCredentials) => void): void;
-  close(): void;
-}
+/** Where the uploader gets credentials: the one kind there is (static keys are fetched once, never refreshed). */
+export type CredentialsProvider = RefreshingCredentials;
 
 /** No valid credentials: every request would fail, so the folder rests as for a bad key. */
 export class CredentialsUnavailableError extends FatalError {
@@ -82,11 +68,12 @@ export interface RefreshOptions {
    * redaction (an assume_role's base credentials too, which nothing else sees).
    */
   onFetched?: (credentials: OssCredentials) => void;
-  now?: () => number;
 }
 
 /**
  * Credentials from `fetch`, renewed ahead of expiry by a timer and on demand, one fetch at a time.
+ * get() answers at once while the current ones are fresh; it never hands out expired ones (it
+ * throws CredentialsUnavailableError, a FatalError: folders rest).
  *
  * Invariants:
  * - at most one fetch runs (single flight): every caller during it awaits the same promise, so 16
@@ -94,7 +81,7 @@ export interface RefreshOptions {
  * - get() never resolves expired credentials;
  * - a failed fetch keeps the current credentials while they are valid, and is retried with back-off.
  */
-export class RefreshingCredentials implements CredentialsProvider {
+export class RefreshingCredentials {
   private current: OssCredentials | undefined;
   private fetchedAt = 0;
   private refreshedAt: number | undefined;
@@ -108,20 +95,17 @@ export class RefreshingCredentials implements CredentialsProvider {
   private renewedFor: OssCredentials | undefined;
   private readonly listeners: Array<(credentials: OssCredentials) => void> = [];
   private readonly closeHooks: Array<() => void> = [];
-  private readonly now: () => number;
 
   constructor(
     readonly kind: string,
     private readonly fetchCredentials: () => Promise<OssCredentials>,
     private readonly options: RefreshOptions = {},
-  ) {
-    this.now = options.now ?? Date.now;
-  }
+  ) {}
 
   async get(): Promise<OssCredentials> {
     const current = this.current;
-    const now = this.now();
-    if (current && !this.expired(current, now)) {
+    const now = Date.now();
+    if (current && !this.expired(current)) {
       // Past the refresh point (a late timer): refresh in the background, sign with these meanwhile.
       if (now >= this.refreshPoint(current) && now >= this.nextAttemptAt) void this.refreshNow().catch(() => undefined);
       return current;
@@ -137,8 +121,12 @@ export class RefreshingCredentials implements CredentialsProvider {
     }
   }
 
+  /**
+   * OSS refused `rejected` (token expired or not matching): fetch again once, unless newer ones are
+   * already held. True when the caller now has other credentials to retry with.
+   */
   async renew(rejected: OssCredentials): Promise<boolean> {
-    if (this.current !== undefined && this.current !== rejected) return !this.expired(this.current, this.now());
+    if (this.current !== undefined && this.current !== rejected) return !this.expired(this.current);
     if (this.renewedFor === rejected && this.inflight === undefined) return false;
     this.renewedFor = rejected;
     try {
@@ -149,6 +137,7 @@ export class RefreshingCredentials implements CredentialsProvider {
     }
   }
 
+  /** What `status` and metrics may show: never a value. */
   state(): CredentialsState {
     const state: CredentialsState = { kind: this.kind };
     if (this.current?.expiration !== undefined) state.expiresAt = this.current.expiration;
@@ -157,6 +146,7 @@ export class RefreshingCredentials implements CredentialsProvider {
     return state;
   }
 
+  /** Called after every successful fetch (new secrets to redact; folders resting may resume). */
   onRefresh(listener: (credentials: OssCredentials) => void): void {
     this.listeners.push(listener);
   }
@@ -182,10 +172,10 @@ export class RefreshingCredentials implements CredentialsProvider {
   }
 
   private async fetchOnce(): Promise<OssCredentials> {
-    const startedAt = this.now();
+    const startedAt = Date.now();
     try {
       const fresh = await this.fetchCredentials();
-      if (fresh.expiration !== undefined && fresh.expiration <= this.now()) {
+      if (fresh.expiration !== undefined && fresh.expiration <= Date.now()) {
         throw new CredentialsFetchError(
           `the ${this.kind} provider returned credentials that expired at ${new Date(fresh.expiration).toISOString()}`,
         );
@@ -194,14 +184,14 @@ export class RefreshingCredentials implements CredentialsProvider {
       // Same values again: keep the object, so renew() can tell "nothing new" by identity.
       if (!this.current || !sameCredentials(this.current, fresh)) this.current = fresh;
       this.fetchedAt = startedAt;
-      this.refreshedAt = this.now();
+      this.refreshedAt = Date.now();
       this.failures = 0;
       this.lastError = undefined;
       this.nextAttemptAt = 0;
       // At least a second apart (a source that keeps answering a set about to expire must not be
       // asked in a tight loop), but never later than the expiry.
       this.schedule(
-        Math.max(this.refreshPoint(this.current), Math.min(this.now() + MIN_REFRESH_GAP_MS, this.current.expiration ?? Infinity)),
+        Math.max(this.refreshPoint(this.current), Math.min(Date.now() + MIN_REFRESH_GAP_MS, this.current.expiration ?? Infinity)),
       );
       for (const listener of this.listeners) listener(this.current);
       return this.current;
@@ -210,8 +200,8 @@ export class RefreshingCredentials implements CredentialsProvider {
       this.lastError = messageOf(err);
       const base = this.options.retryBaseMs ?? 1000;
       const delay = Math.min(this.options.retryCapMs ?? 60_000, base * 2 ** (this.failures - 1));
-      this.nextAttemptAt = this.now() + delay;
-      const keeping = this.current && !this.expired(this.current, this.now());
+      this.nextAttemptAt = Date.now() + delay;
+      const keeping = this.current && !this.expired(this.current);
       this.options.onWarn?.(
         `could not refresh OSS credentials from the ${this.kind} provider (${this.lastError}); ` +
           (keeping ? 'keeping the current ones until they expire' : 'none valid: uploads wait') +
@@ -231,7 +221,7 @@ export class RefreshingCredentials implements CredentialsProvider {
         this.timer = undefined;
         this.refreshNow().catch(() => undefined);
       },
-      Math.max(0, at - this.now()),
+      Math.max(0, at - Date.now()),
     );
     this.timer.unref();
   }
@@ -242,13 +232,13 @@ export class RefreshingCredentials implements CredentialsProvider {
     return this.fetchedAt + lifetime * 0.8; // at 80% of the lifetime: time left to retry a failed fetch
   }
 
-  private expired(credentials: OssCredentials, now: number): boolean {
-    return credentials.expiration !== undefined && now >= credentials.expiration;
+  private expired(credentials: OssCredentials): boolean {
+    return credentials.expiration !== undefined && Date.now() >= credentials.expiration;
   }
 }
 
 /** Today's static keys: fetched once, never refreshed (a rejected key stays a bad key). */
-export function staticCredentials(credentials: OssCredentials): CredentialsProvider {
+export function staticCredentials(credentials: OssCredentials): RefreshingCredentials {
   return new RefreshingCredentials('static', () => Promise.resolve(credentials));
 }
 

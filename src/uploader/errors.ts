@@ -38,17 +38,6 @@ export class FatalError extends PermanentError {
   override name = 'FatalError';
 }
 
-/** Retry, but wait at least retryAfterMs (a server asking us to slow down). */
-export class RetryAfterError extends Error {
-  override readonly name = 'RetryAfterError';
-  constructor(
-    readonly retryAfterMs: number,
-    options: { cause: unknown },
-  ) {
-    super(options.cause instanceof Error ? options.cause.message : `retry after ${retryAfterMs} ms`, options);
-  }
-}
-
 /** The file changed (size, mtime or inode) while or since it was uploaded: re-queue it. */
 export class FileChangedError extends Error {
   override readonly name: string = 'FileChangedError';

@@ -23,12 +23,6 @@ export interface FileUploaderOptions {
   /** Parts of one file in flight at once. Default 4. */
   partConcurrency?: number;
   /**
-   * Parts up to this size are read whole into one reused buffer per part in flight and sent from memory
-   * (memory: partConcurrency x part size); bigger parts (huge files' raised part size) are streamed.
-   * Default 16 MiB.
-   */
-  maxBufferedPartBytes?: number;
-  /**
    * The byte budget every buffered part is paid from, shared by all uploaders of a process (so a
    * reload's new uploader and the old one's running uploads count together). Default: none (no limit).
    */
@@ -85,7 +79,6 @@ export class FileUploader extends EventEmitter<{ progress: [ProgressEvent] }> {
       partSize: Math.max(options.partSize ?? 8 * MiB, MIN_PART_SIZE),
       multipartThreshold: Math.max(options.multipartThreshold ?? 8 * MiB, MIN_PART_SIZE),
       partConcurrency: Math.max(1, Math.floor(options.partConcurrency ?? 4)),
-      maxBufferedPartBytes: options.maxBufferedPartBytes ?? 16 * MiB,
       memoryBudget: options.memoryBudget,
     };
   }
@@ -100,8 +93,7 @@ export class FileUploader extends EventEmitter<{ progress: [ProgressEvent] }> {
 
   private async run(request: UploadRequest): Promise<UploadResult> {
     request.signal?.throwIfAborted();
-    const settings = { ...this.settings, partSize: request.partSize ?? this.settings.partSize };
-    const inMemoryLimit = settings.multipartThreshold - 1;
+    const inMemoryLimit = this.settings.multipartThreshold - 1;
     // Test failpoint: SIGSTOP here, for a test to swap the file, then SIGCONT (exact; the emulator can hold a request only for fixed ms).
     if (failpointValue('before-file-open') === 'stop') process.kill(process.pid, 'SIGSTOP');
     const target = { path: request.localPath, root: request.folderRoot, expected: request.expectedIdentity };
@@ -112,29 +104,28 @@ export class FileUploader extends EventEmitter<{ progress: [ProgressEvent] }> {
     // it goes up as one consistent snapshot, paid from the memory budget above 1 MiB; a file the
     // budget can never hold goes up in parts, whose Complete comes only after the file is checked.
     let held = 0;
-    if (bytes === undefined && fingerprint.size <= inMemoryLimit && (await this.hold(fingerprint.size, request.signal))) {
-      held = fingerprint.size;
-      try {
+    const budget = this.settings.memoryBudget;
+    try {
+      if (
+        bytes === undefined &&
+        fingerprint.size <= inMemoryLimit &&
+        (!budget || (await budget.acquire(fingerprint.size, request.signal)))
+      ) {
+        held = fingerprint.size;
         // At most the bytes paid for: a file that grew while we waited is never read past them.
         ({ fingerprint, bytes, mode } = snapshotFile({ ...target, expected: { dev: fingerprint.dev, ino: fingerprint.ino } }, held));
-      } catch (err) {
-        this.release(held);
-        throw err;
+        if (bytes === undefined) {
+          budget?.release(held); // grew meanwhile: parts then
+          held = 0;
+        }
       }
-      if (bytes === undefined) held = this.release(held); // grew meanwhile: parts then
-    }
-    try {
-      return await this.send(request, settings, { fingerprint, bytes, mode });
+      return await this.send(request, { fingerprint, bytes, mode });
     } finally {
-      this.release(held);
+      if (held > 0) budget?.release(held);
     }
   }
 
-  private async send(
-    request: UploadRequest,
-    settings: UploaderSettings,
-    { fingerprint, bytes, mode }: FileSnapshot,
-  ): Promise<UploadResult> {
+  private async send(request: UploadRequest, { fingerprint, bytes, mode }: FileSnapshot): Promise<UploadResult> {
     const ref = { bucket: request.bucket, key: request.key };
     const ctx: UploadContext = {
       storage: this.storage,
@@ -151,7 +142,7 @@ export class FileUploader extends EventEmitter<{ progress: [ProgressEvent] }> {
         encryption: request.encryption,
         tags: request.tags,
       },
-      settings,
+      settings: { ...this.settings, partSize: request.partSize ?? this.settings.partSize },
       reportProgress: (bytesDone) =>
         this.emit('progress', { localPath: request.localPath, ...ref, bytesDone, bytesTotal: fingerprint.size }),
     };
@@ -166,17 +157,6 @@ export class FileUploader extends EventEmitter<{ progress: [ProgressEvent] }> {
     // Checked again after the request only when it was long enough for a writer to matter.
     if (bytes !== undefined) return putFile(ctx, bytes, bytes.length > UNBUDGETED_PUT_BYTES);
     return MultipartUpload.start(ctx);
-  }
-
-  /** Takes `bytes` from the memory budget (true), or says they can never fit it (false: parts then). */
-  private async hold(bytes: number, signal: AbortSignal | undefined): Promise<boolean> {
-    const budget = this.settings.memoryBudget;
-    return budget === undefined || (await budget.acquire(bytes, signal));
-  }
-
-  private release(held: number): 0 {
-    if (held > 0) this.settings.memoryBudget?.release(held);
-    return 0;
   }
 }
 

@@ -6,16 +6,15 @@ import type { Body } from './object-storage.js';
 export const SLICE = 1024 * 1024;
 
 /**
- * A request body already in memory (a small file's snapshot, a buffered part). Its CRC-64 is computed
+ * A request body already in memory (a small file's snapshot). Its CRC-64 is computed
  * when first asked for, after the send: the caller leaves the bytes alone until then.
  */
 export class InMemoryBody implements Body {
   private crc64: string | undefined;
+  readonly size: number;
 
-  constructor(readonly inMemory: Buffer) {}
-
-  get size(): number {
-    return this.inMemory.length;
+  constructor(readonly inMemory: Buffer) {
+    this.size = inMemory.length;
   }
 
   /**

@@ -1,3 +1,5 @@
+import type { ListedPart } from './object-storage.js';
+
 /**
  * What the uploader needs from durable storage, per file being uploaded. The uploader knows
  * nothing of SQLite: the daemon hands it an implementation backed by the state store.
@@ -25,12 +27,8 @@ export interface FileFingerprint {
   dev: bigint;
 }
 
-export interface RecordedPart {
-  partNumber: number;
-  size: number;
-  /** Quoted uppercase hex MD5, exactly as OSS returns it. */
-  etag: string;
-  /** CRC-64/XZ of the part, decimal string. */
+/** A part as the server acknowledged it (its ETag exactly as OSS returned it), with its CRC-64/XZ as a decimal string. */
+export interface RecordedPart extends ListedPart {
   crc64: string;
 }
 

@@ -1,10 +1,4 @@
-import type { ListedObject } from './object-storage.js';
-
-export interface ListObjectsV2Result {
-  objects: ListedObject[];
-  isTruncated: boolean;
-  nextContinuationToken: string | undefined;
-}
+import type { ListedObject, ListedObjectsPage } from './object-storage.js';
 
 /**
  * Reads a ListObjectsV2 answer (ListBucketResult) for the fields a listing needs. Not a general XML
@@ -14,7 +8,7 @@ export interface ListObjectsV2Result {
  * restore and adoption spend their time on. A page it cannot read is an error, never fewer objects:
  * a missing object would read as deleted to verify and as lost to restore.
  */
-export function parseListObjectsV2(xml: string): ListObjectsV2Result {
+export function parseListObjectsV2(xml: string): ListedObjectsPage {
   if (!xml.includes('<ListBucketResult')) throw new ListingParseError('the answer is not a ListBucketResult');
   // A body cut short between two objects would read as a page of fewer objects.
   if (!xml.trimEnd().endsWith('</ListBucketResult>')) throw new ListingParseError('the answer ends before </ListBucketResult>');
@@ -38,7 +32,7 @@ export function parseListObjectsV2(xml: string): ListObjectsV2Result {
     objects.push({ key, size, etag, storageClass: textOf(block, 'StorageClass'), lastModified: textOf(block, 'LastModified') ?? '' });
     at = next;
   }
-  if (countOf(xml, '</Contents>') !== objects.length) throw new ListingParseError('a </Contents> without its <Contents>');
+  if (xml.split('</Contents>').length - 1 !== objects.length) throw new ListingParseError('a </Contents> without its <Contents>');
   // The header's fields come before the first object (or are all there is): read them only there, so
   // no object's text is ever searched for them.
   const header = firstContents === -1 ? xml : xml.slice(0, firstContents);
@@ -47,14 +41,9 @@ export function parseListObjectsV2(xml: string): ListObjectsV2Result {
   // Anything but the two values (a missing or damaged IsTruncated) would end the listing early as 'false'.
   if (truncated !== 'true' && truncated !== 'false') throw new ListingParseError(`IsTruncated is ${truncated ?? 'missing'}`);
   const next = textOf(header, 'NextContinuationToken') ?? textOf(trailer, 'NextContinuationToken');
-  if (truncated === 'true' && !next) throw new ListingParseError('IsTruncated is true without a NextContinuationToken to go on with');
-  return { objects, isTruncated: truncated === 'true', nextContinuationToken: next || undefined };
-}
-
-function countOf(text: string, part: string): number {
-  let count = 0;
-  for (let at = text.indexOf(part); at !== -1; at = text.indexOf(part, at + part.length)) count++;
-  return count;
+  if (truncated === 'false') return { objects };
+  if (!next) throw new ListingParseError('IsTruncated is true without a NextContinuationToken to go on with');
+  return { objects, next };
 }
 
 /** The text of the first <tag>…</tag> in `xml`, unescaped; undefined when there is none. */

@@ -9,6 +9,12 @@ import { etagHex, grewSinceStart, recordUploaded, requestTimeoutMs, sendVerified
 import type { UploadContext } from './upload-context.js';
 
 /**
+ * Parts up to this size are read into one reused buffer per part in flight and sent from memory
+ * (memory: partConcurrency x part size); bigger ones (huge files' raised part size) are streamed.
+ */
+const MAX_BUFFERED_PART_BYTES = 16 * 1024 * 1024;
+
+/**
  * One file's multipart upload, new or resumed: sends the missing parts in parallel, records each part
  * as the server acknowledges it, and completes only a file that did not change, verifying the object's
  * CRC-64 against the combination of the parts' CRCs.
@@ -84,11 +90,11 @@ export class MultipartUpload {
     const queue = [...toSend];
     let failure: { error: unknown } | undefined;
     const largest = Math.max(...toSend.map((p) => p.size));
-    const { memoryBudget, maxBufferedPartBytes } = this.ctx.settings;
+    const memoryBudget = this.ctx.settings.memoryBudget;
     const wanted = Math.min(this.ctx.settings.partConcurrency, queue.length);
     // One buffer per worker, reused part after part, paid from the shared memory budget: as many as it
     // affords now (at least one, waited for). None: parts are streamed, wanted at a time.
-    const buffered = wanted > 0 && largest <= maxBufferedPartBytes; // none to send: a resume after the last part
+    const buffered = wanted > 0 && largest <= MAX_BUFFERED_PART_BYTES; // none to send: a resume after the last part
     const granted = !buffered ? 0 : memoryBudget ? await memoryBudget.acquireUpTo(wanted, largest, this.ctx.signal) : wanted;
     const worker = async (buffer: Buffer | undefined): Promise<void> => {
       for (let part = queue.shift(); part && !failure && !this.ctx.signal?.aborted; part = queue.shift()) {
@@ -113,7 +119,7 @@ export class MultipartUpload {
 
   /**
    * With a buffer, the part is read into it as it is sent and hashed once (a retry sends it from
-   * memory, without reading the disk again); without one (parts above maxBufferedPartBytes) each
+   * memory, without reading the disk again); without one (parts above MAX_BUFFERED_PART_BYTES, or beyond the memory budget) each
    * attempt reads and hashes it on the way.
    */
   private async sendPart(part: PlannedPart, buffer: Buffer | undefined): Promise<void> {

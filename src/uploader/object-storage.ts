@@ -113,18 +113,11 @@ export interface DeletedObject {
   versionId?: string;
 }
 
-/** One entry of ListObjectVersions: a version of an object, or a delete marker. */
-export interface ListedVersion {
-  key: string;
+/** One entry of ListObjectVersions: a version of an object, or a delete marker (size 0, etag ''). */
+export interface ListedVersion extends ListedObject {
   versionId: string;
   isLatest: boolean;
-  lastModified: string;
   deleteMarker: boolean;
-  /** 0 for a delete marker. */
-  size: number;
-  /** Quoted; empty for a delete marker. */
-  etag: string;
-  storageClass: string | undefined;
 }
 
 /** A bucket lifecycle rule, as far as oss-sync reads one: which uploads it aborts, and when. */

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { clientAgents, headerValue, newAliOssClient } from './ali-oss-client.js';
-import type { AliOssClient, AliOssResponse, ClientAgents, OssConnectionOptions, RawPart } from './ali-oss-client.js';
+import type { AliOssClient, AliOssResponse, OssConnectionOptions, RawPart } from './ali-oss-client.js';
 import { toStorageError } from './ali-oss-error.js';
 import { ListingParseError, parseListObjectsV2 } from './list-objects-xml.js';
 import { staticCredentials, TOKEN_REFUSED } from './credentials-provider.js';
@@ -8,22 +8,15 @@ import type { CredentialsProvider, OssCredentials } from './credentials-provider
 import { StorageError } from './errors.js';
 import type {
   Body,
-  BucketVersioning,
-  DeletedObject,
   ListedVersion,
-  CompletedPart,
   GetOptions,
-  LifecycleRule,
-  ListedObjectsPage,
   ListedPart,
   ListedUpload,
   NewObjectOptions,
   ObjectDownload,
-  ObjectInfo,
   ObjectRef,
   ObjectStorage,
   RequestOptions,
-  RestoreRequestResult,
   StoredChecksums,
 } from './object-storage.js';
 
@@ -77,7 +70,7 @@ class OssStorage implements ObjectStorage {
   /** server time - local time, once a RequestTimeTooSkewed made us look. */
   private clockSkewMs: number | undefined;
   /** Keep-alive sockets for every bucket's client, sized to the requests in flight. */
-  private readonly agents: ClientAgents;
+  private readonly agents: ReturnType<typeof clientAgents>;
 
   /** `credentials` (a renewing provider) wins over the connection's static keys. */
   constructor(
@@ -94,7 +87,7 @@ class OssStorage implements ObjectStorage {
       });
   }
 
-  async put(ref: ObjectRef, body: Body, options: NewObjectOptions & RequestOptions = {}): Promise<StoredChecksums> {
+  put: ObjectStorage['put'] = async (ref, body, options = {}) => {
     const headers = { ...newObjectHeaders(options), ...trafficLimitHeader(options) };
     // Small enough to be sent before an abort could matter: the signal is only checked up front.
     // ali-oss sends a buffer with its Content-MD5: the server refuses damaged bytes itself.
@@ -108,9 +101,9 @@ class OssStorage implements ObjectStorage {
           ),
     );
     return checksumsOf(result.res);
-  }
+  };
 
-  async head(ref: ObjectRef, options: RequestOptions = {}): Promise<ObjectInfo | undefined> {
+  head: ObjectStorage['head'] = async (ref, options = {}) => {
     try {
       const result = await this.call('HeadObject', ref, (client) =>
         client.head(ref.key, { ...versionSubres(ref), ...sdkOptions(options) }),
@@ -126,22 +119,16 @@ class OssStorage implements ObjectStorage {
       if (err instanceof StorageError && (err.code === 'NoSuchKey' || err.status === 404)) return undefined;
       throw err;
     }
-  }
+  };
 
-  async initMultipart(ref: ObjectRef, options: NewObjectOptions & RequestOptions = {}): Promise<string> {
+  initMultipart: ObjectStorage['initMultipart'] = async (ref, options = {}) => {
     const result = await this.call('InitiateMultipartUpload', ref, (client) =>
       client.initMultipartUpload(ref.key, { headers: newObjectHeaders(options), ...sdkOptions(options) }),
     );
     return result.uploadId;
-  }
+  };
 
-  async uploadPart(
-    ref: ObjectRef,
-    uploadId: string,
-    partNumber: number,
-    body: Body,
-    options: RequestOptions = {},
-  ): Promise<StoredChecksums> {
+  uploadPart: ObjectStorage['uploadPart'] = async (ref, uploadId, partNumber, body, options = {}) => {
     // No Content-MD5: the part is checked by the CRC-64 the server answers (see sendVerified).
     const headers = trafficLimitHeader(options);
     const result = await this.call('UploadPart', ref, (client) =>
@@ -150,9 +137,9 @@ class OssStorage implements ObjectStorage {
       ),
     );
     return checksumsOf(result.res);
-  }
+  };
 
-  async listParts(ref: ObjectRef, uploadId: string, options: RequestOptions = {}): Promise<ListedPart[]> {
+  listParts: ObjectStorage['listParts'] = async (ref, uploadId, options = {}) => {
     const parts: ListedPart[] = [];
     let marker: string | undefined;
     for (;;) {
@@ -168,31 +155,26 @@ class OssStorage implements ObjectStorage {
       marker = page.nextPartNumberMarker;
     }
     return parts.sort((a, b) => a.partNumber - b.partNumber);
-  }
+  };
 
-  async completeMultipart(
-    ref: ObjectRef,
-    uploadId: string,
-    parts: CompletedPart[],
-    options: RequestOptions = {},
-  ): Promise<StoredChecksums> {
+  completeMultipart: ObjectStorage['completeMultipart'] = async (ref, uploadId, parts, options = {}) => {
     const sdkParts = parts.map((p) => ({ number: p.partNumber, etag: p.etag }));
     const result = await this.call('CompleteMultipartUpload', ref, (client) =>
       client.completeMultipartUpload(ref.key, uploadId, sdkParts, sdkOptions(options)),
     );
     return checksumsOf(result.res);
-  }
+  };
 
-  async abortMultipart(ref: ObjectRef, uploadId: string, options: RequestOptions = {}): Promise<void> {
+  abortMultipart: ObjectStorage['abortMultipart'] = async (ref, uploadId, options = {}) => {
     try {
       await this.call('AbortMultipartUpload', ref, (client) => client.abortMultipartUpload(ref.key, uploadId, sdkOptions(options)));
     } catch (err) {
       if (err instanceof StorageError && err.code === 'NoSuchUpload') return;
       throw err;
     }
-  }
+  };
 
-  async listMultipartUploads(bucket: string, prefix = '', options: RequestOptions = {}): Promise<ListedUpload[]> {
+  listMultipartUploads: ObjectStorage['listMultipartUploads'] = async (bucket, prefix = '', options = {}) => {
     const uploads: ListedUpload[] = [];
     const ref = { bucket, key: prefix };
     let keyMarker: string | undefined;
@@ -209,9 +191,9 @@ class OssStorage implements ObjectStorage {
       uploadIdMarker = page.nextUploadIdMarker;
     }
     return uploads;
-  }
+  };
 
-  async restoreObject(ref: ObjectRef, options: { days: number; storageClass: string } & RequestOptions): Promise<RestoreRequestResult> {
+  restoreObject: ObjectStorage['restoreObject'] = async (ref, options) => {
     try {
       // ali-oss takes only a 202 for success: a 200 (restored already, expiry extended) arrives as an error.
       await this.call('RestoreObject', ref, (client) =>
@@ -223,15 +205,15 @@ class OssStorage implements ObjectStorage {
       if (err instanceof StorageError && err.status === 200) return 'done';
       throw err;
     }
-  }
+  };
 
-  async deleteObject(ref: ObjectRef, options: RequestOptions = {}): Promise<DeletedObject> {
+  deleteObject: ObjectStorage['deleteObject'] = async (ref, options = {}) => {
     const { res } = await this.call('DeleteObject', ref, (client) => client.delete(ref.key, sdkOptions(options)));
     const versionId = headerValue(res, 'x-oss-version-id');
     return { deleteMarker: headerValue(res, 'x-oss-delete-marker') === 'true', ...(versionId !== undefined ? { versionId } : {}) };
-  }
+  };
 
-  async copyObject(source: ObjectRef, target: ObjectRef, options: NewObjectOptions & RequestOptions = {}): Promise<StoredChecksums> {
+  copyObject: ObjectStorage['copyObject'] = async (source, target, options = {}) => {
     if (source.bucket !== target.bucket) throw new Error(`internal: copy from oss://${source.bucket} to another bucket`);
     // ali-oss turns every header given to copy() into x-oss-copy-source-*: metadata goes as `meta`
     // (which makes the directive REPLACE), the storage class is left as the source's.
@@ -239,16 +221,9 @@ class OssStorage implements ObjectStorage {
       client.copy(target.key, source.key, source.bucket, { ...(options.meta ? { meta: options.meta } : {}), ...sdkOptions(options) }),
     );
     return checksumsOf(result.res);
-  }
+  };
 
-  async uploadPartCopy(
-    ref: ObjectRef,
-    uploadId: string,
-    partNumber: number,
-    source: ObjectRef,
-    range: { start: number; end: number },
-    options: RequestOptions = {},
-  ): Promise<StoredChecksums> {
+  uploadPartCopy: ObjectStorage['uploadPartCopy'] = async (ref, uploadId, partNumber, source, range, options = {}) => {
     const result = await this.call('UploadPartCopy', ref, (client) =>
       client.uploadPartCopy(
         ref.key,
@@ -260,9 +235,9 @@ class OssStorage implements ObjectStorage {
       ),
     );
     return checksumsOf(result.res);
-  }
+  };
 
-  async getLifecycleRules(bucket: string, options: RequestOptions = {}): Promise<LifecycleRule[]> {
+  getLifecycleRules: ObjectStorage['getLifecycleRules'] = async (bucket, options = {}) => {
     let rules;
     try {
       ({ rules } = await this.call('GetBucketLifecycle', { bucket, key: '' }, (client) =>
@@ -278,9 +253,9 @@ class OssStorage implements ObjectStorage {
       enabled: r.status === 'Enabled',
       ...(r.abortMultipartUpload?.days !== undefined ? { abortMultipartUploadDays: Number(r.abortMultipartUpload.days) } : {}),
     }));
-  }
+  };
 
-  async putLifecycleRules(bucket: string, rules: readonly LifecycleRule[], options: RequestOptions = {}): Promise<void> {
+  putLifecycleRules: ObjectStorage['putLifecycleRules'] = async (bucket, rules, options = {}) => {
     const sdkRules = rules.map((r) => {
       if (r.abortMultipartUploadDays === undefined) throw new Error(`internal: lifecycle rule ${r.id} aborts nothing`);
       return {
@@ -293,7 +268,7 @@ class OssStorage implements ObjectStorage {
     await this.call('PutBucketLifecycle', { bucket, key: '' }, (client) =>
       client.putBucketLifecycle(bucket, sdkRules, sdkOptions(options)),
     );
-  }
+  };
 
   async get(ref: ObjectRef, options: GetOptions = {}): Promise<ObjectDownload> {
     options.signal?.throwIfAborted();
@@ -363,43 +338,35 @@ class OssStorage implements ObjectStorage {
     };
   }
 
-  async listObjectsPage(
-    bucket: string,
-    prefix: string,
-    continuationToken: string | undefined,
-    options: RequestOptions = {},
-  ): Promise<ListedObjectsPage> {
+  listObjectsPage: ObjectStorage['listObjectsPage'] = async (bucket, prefix, continuationToken, options = {}) => {
     // As ali-oss's listV2 sends it (the token is a signed subresource), its answer read by our parser.
     const query: Record<string, string | number> = { 'list-type': 2, 'max-keys': 1000 };
     if (prefix) query.prefix = prefix;
     const subres = continuationToken !== undefined ? { 'continuation-token': continuationToken } : undefined;
     // Read inside call(): an answer that cannot be read fails as a StorageError naming the bucket and
     // prefix, its details kept free of secrets, and is retried as damaged on the way.
-    const page = await this.call('ListObjectsV2', { bucket, key: prefix }, async (client) => {
+    return this.call('ListObjectsV2', { bucket, key: prefix }, async (client) => {
       const answer = await client.request({
         ...client._objectRequestParams('GET', '', { ...sdkOptions(options), subres }),
         query,
         successStatuses: [200],
       });
-      const parsed = parseListObjectsV2(answer.data.toString('utf8'));
+      const page = parseListObjectsV2(answer.data.toString('utf8'));
       // Following it would loop for ever; stopping there would drop the rest of the listing.
-      if (parsed.isTruncated && parsed.nextContinuationToken === continuationToken)
+      if (page.next !== undefined && page.next === continuationToken)
         throw new ListingParseError('NextContinuationToken is the token this page was asked with');
-      return parsed;
+      return page;
     });
-    return page.nextContinuationToken !== undefined && page.isTruncated
-      ? { objects: page.objects, next: page.nextContinuationToken }
-      : { objects: page.objects };
-  }
+  };
 
-  async getVersioning(bucket: string, options: RequestOptions = {}): Promise<BucketVersioning | undefined> {
+  getVersioning: ObjectStorage['getVersioning'] = async (bucket, options = {}) => {
     const { versionStatus } = await this.call('GetBucketVersioning', { bucket, key: '' }, (client) =>
       client.getBucketVersioning(bucket, sdkOptions(options)),
     );
     return versionStatus === 'Enabled' || versionStatus === 'Suspended' ? versionStatus : undefined;
-  }
+  };
 
-  async listObjectVersions(bucket: string, prefix = '', options: RequestOptions = {}): Promise<ListedVersion[]> {
+  listObjectVersions: ObjectStorage['listObjectVersions'] = async (bucket, prefix = '', options = {}) => {
     const versions: ListedVersion[] = [];
     const ref = { bucket, key: prefix };
     let keyMarker: string | undefined;
@@ -440,7 +407,7 @@ class OssStorage implements ObjectStorage {
       versionIdMarker = page.nextVersionIdMarker ?? undefined;
     }
     return versions;
-  }
+  };
 
   /**
    * Run one SDK call, turning its failures into secret-free StorageErrors (body errors pass through).

@@ -1,37 +1,10 @@
 import { realClock, type LimiterClock } from './bandwidth-limiter.js';
-import { RetryAfterError } from './errors.js';
-import { DEFAULT_RETRY_MAX_TIME_MS } from './retry-policy.js';
 
 export interface PacingOptions {
-  /** The first slow-down, and the delay below which a decaying one ends (full speed again). */
-  minDelayMs: number;
-  /** The longest spacing between request starts, whatever the endpoint says (a Retry-After excepted). */
-  maxDelayMs: number;
-  /**
-   * The longest Retry-After obeyed; a longer one is cut to it. The pacer is shared and a first
-   * attempt waits its turn whatever its budget, so an unbounded one (a proxy asking for hours)
-   * would stall every request that long. The daemon sets it to oss.retry_max_time: a request never
-   * waits out more than the time it may keep trying.
-   */
-  maxRetryAfterMs: number;
-}
-
-export const DEFAULT_PACING: PacingOptions = { minDelayMs: 100, maxDelayMs: 30_000, maxRetryAfterMs: DEFAULT_RETRY_MAX_TIME_MS };
-
-/** Pure: the delay after the endpoint pushed back (doubling from minDelayMs, capped; Retry-After, up to its cap, is a floor). */
-export function raisedDelay(
-  delayMs: number,
-  err: unknown,
-  { minDelayMs, maxDelayMs, maxRetryAfterMs }: PacingOptions = DEFAULT_PACING,
-): number {
-  const doubled = Math.min(maxDelayMs, Math.max(minDelayMs, delayMs * 2));
-  return Math.max(doubled, err instanceof RetryAfterError ? Math.min(err.retryAfterMs, maxRetryAfterMs) : 0);
-}
-
-/** Pure: the delay after a success (three quarters; below minDelayMs it is over). */
-export function decayedDelay(delayMs: number, { minDelayMs }: PacingOptions = DEFAULT_PACING): number {
-  const next = Math.floor((delayMs * 3) / 4);
-  return next < minDelayMs ? 0 : next;
+  /** The first slow-down, and the delay below which a decaying one ends (full speed again). Default 100 ms. */
+  minDelayMs?: number;
+  /** The longest spacing between request starts, whatever the endpoint says. Default 30 s. */
+  maxDelayMs?: number;
 }
 
 /** A reserved start: after waitMs, valid while the pacer is still in `regime`. */
@@ -55,18 +28,15 @@ export class Pacer {
   /** The earliest time the next request may start. */
   private nextStartAt = Number.NEGATIVE_INFINITY;
   private currentRegime = 0;
-  private readonly options: PacingOptions;
+  private readonly minDelayMs: number;
+  private readonly maxDelayMs: number;
 
-  /** Options left out (or undefined, as an unset oss.retry_max_time) are DEFAULT_PACING's. */
   constructor(
-    options: { [K in keyof PacingOptions]?: number | undefined } = {},
+    options: PacingOptions = {},
     readonly clock: LimiterClock = realClock,
   ) {
-    this.options = {
-      minDelayMs: options.minDelayMs ?? DEFAULT_PACING.minDelayMs,
-      maxDelayMs: options.maxDelayMs ?? DEFAULT_PACING.maxDelayMs,
-      maxRetryAfterMs: options.maxRetryAfterMs ?? DEFAULT_PACING.maxRetryAfterMs,
-    };
+    this.minDelayMs = options.minDelayMs ?? 100;
+    this.maxDelayMs = options.maxDelayMs ?? 30_000;
   }
 
   /** The current spacing between request starts (0: full speed). */
@@ -100,15 +70,17 @@ export class Pacer {
     return false;
   }
 
+  /** Three quarters of the delay; below minDelayMs it is over. */
   succeeded(): void {
-    this.delay = decayedDelay(this.delay, this.options);
+    const next = Math.floor((this.delay * 3) / 4);
+    this.delay = next < this.minDelayMs ? 0 : next;
   }
 
-  /** A request started under `regime` failed with a retryable error. */
-  failed(regime: number, err: unknown): void {
+  /** A request started under `regime` failed with a retryable error: the delay doubles, from minDelayMs up to maxDelayMs. */
+  failed(regime: number): void {
     if (regime !== this.currentRegime) return;
     this.currentRegime++;
-    this.delay = raisedDelay(this.delay, err, this.options);
+    this.delay = Math.min(this.maxDelayMs, Math.max(this.minDelayMs, this.delay * 2));
     this.nextStartAt = this.clock.now() + this.delay;
   }
 }

@@ -1,5 +1,5 @@
 import { TOKEN_REFUSED } from './credentials-provider.js';
-import { FatalError, IntegrityError, PermanentError, RetryAfterError, StorageError, TransientFileError } from './errors.js';
+import { FatalError, IntegrityError, PermanentError, StorageError, TransientFileError } from './errors.js';
 
 /** What to do about a failed request. */
 export type ErrorDisposition = 'retry' | 'permanent' | 'fatal';
@@ -49,7 +49,6 @@ export function classifyError(err: unknown): ErrorDisposition {
 function dispositionOf(err: Error): ErrorDisposition | undefined {
   if (err instanceof FatalError) return 'fatal';
   if (err instanceof PermanentError) return 'permanent';
-  if (err instanceof RetryAfterError) return 'retry';
   // The uploader already re-sent the part; later, with a fresh connection, it may well go through.
   if (err instanceof IntegrityError) return 'retry';
   if (err instanceof StorageError) return classifyStorageError(err);
@@ -66,7 +65,6 @@ function dispositionOf(err: Error): ErrorDisposition | undefined {
  */
 export function isEndpointTrouble(err: unknown): boolean {
   for (let e = err; e instanceof Error; e = e.cause) {
-    if (e instanceof RetryAfterError) return true;
     if (e instanceof StorageError) return classifyStorageError(e) === 'retry';
     if (e instanceof IntegrityError || e instanceof TransientFileError) return false;
     if (isNetworkError(e)) return true;
@@ -97,20 +95,17 @@ export interface RetryEvent {
   error: unknown;
 }
 
-/** How long one request keeps trying (its first attempt included) before its last error is thrown. */
-export const DEFAULT_RETRY_MAX_TIME_MS = 120_000;
-
 export interface RetryPolicy {
   /**
    * A time budget per request, not an attempt count: how many attempts fit depends on the shared
-   * pacer's delay, which other requests raise and lower too. No retry is started after it.
+   * pacer's delay, which other requests raise and lower too. No retry is started after it; the last
+   * error is thrown. defaultRetryPolicy gives 2 min.
    */
   maxTimeMs: number;
-  classify: (err: unknown) => ErrorDisposition;
   /** Told before each wait, for logs. */
   onRetry?: (event: RetryEvent) => void;
 }
 
 export function defaultRetryPolicy(overrides: Partial<RetryPolicy> = {}): RetryPolicy {
-  return { classify: classifyError, ...overrides, maxTimeMs: overrides.maxTimeMs ?? DEFAULT_RETRY_MAX_TIME_MS };
+  return { ...overrides, maxTimeMs: overrides.maxTimeMs ?? 120_000 };
 }

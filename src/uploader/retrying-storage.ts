@@ -1,10 +1,10 @@
 import { ForwardingStorage } from './object-storage.js';
 import type { ObjectStorage, RequestOptions } from './object-storage.js';
 import type { Pacer } from './pacer.js';
-import type { RetryPolicy } from './retry-policy.js';
+import { classifyError, type RetryPolicy } from './retry-policy.js';
 
 /**
- * Run fn until it succeeds, the policy calls its error not retryable (passed straight through), its
+ * Run fn until it succeeds, classifyError calls its error not retryable (passed straight through), its
  * time budget would be over before the next start, or the signal fires (the wait is abortable; the
  * error thrown is then the signal's reason). Every attempt starts when the shared pacer says, and
  * every retryable error pushes the pacer back: throttling and 5xx, but also a dropped connection or
@@ -31,8 +31,8 @@ export async function retryCall<T>(
       return result;
     } catch (err) {
       if (signal?.aborted) throw signal.reason;
-      if (policy.classify(err) !== 'retry') throw err;
-      pacer.failed(regime, err);
+      if (classifyError(err) !== 'retry') throw err;
+      pacer.failed(regime);
       const slot = pacer.reserve(deadline);
       if (slot === undefined) throw err;
       policy.onRetry?.({ operation, attempt, delayMs: slot.waitMs, error: err });
@@ -44,23 +44,13 @@ export async function retryCall<T>(
 /**
  * ObjectStorage with every request paced and retried by policy (restic's RetryBackend, rclone's pacer).
  * A GetObject is retried only until its headers: a body that fails while streaming is the caller's to
- * retry (it knows the offset).
+ * retry (it knows the offset). `pacer` is the endpoint's: build one per storage, so every request to
+ * it shares the slow-down.
  */
-class RetryingStorage extends ForwardingStorage {
-  constructor(
-    inner: ObjectStorage,
-    private readonly pacer: Pacer,
-    private readonly policy: RetryPolicy,
-  ) {
-    super(inner);
-  }
-
-  protected override call<T>(operation: string, options: RequestOptions | undefined, send: () => Promise<T>): Promise<T> {
-    return retryCall(operation, this.pacer, this.policy, options?.signal, send);
-  }
-}
-
-/** `pacer` is the endpoint's: build one per storage, so every request to it shares the slow-down. */
 export function withRetries(storage: ObjectStorage, pacer: Pacer, policy: RetryPolicy): ObjectStorage {
-  return new RetryingStorage(storage, pacer, policy);
+  return new (class extends ForwardingStorage {
+    protected override call<T>(operation: string, options: RequestOptions | undefined, send: () => Promise<T>): Promise<T> {
+      return retryCall(operation, pacer, policy, options?.signal, send);
+    }
+  })(storage);
 }

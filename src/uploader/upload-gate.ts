@@ -23,9 +23,8 @@ export class UploadGate {
   open(): void {
     if (this.opened) return;
     this.opened = true;
-    const waiters = [...this.waiters];
+    for (const wake of this.waiters) wake();
     this.waiters.clear();
-    for (const wake of waiters) wake();
   }
 
   /** hard: cut off the requests in flight too. */

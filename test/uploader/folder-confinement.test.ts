@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FileRefusedError, FileReplacedError } from '../../src/uploader/index.js';
+import { FileRefusedError, FileReplacedError, MemoryBudget } from '../../src/uploader/index.js';
 import type { FileIdentity } from '../../src/uploader/index.js';
 import { KiB, useUploaderHarness } from './harness.js';
 import { MemoryJournal } from './memory-journal.js';
@@ -84,7 +84,7 @@ describe('the uploader reads only the queued regular file, below its folder root
   // opens the path again for each part, where a swap between parts would otherwise lead.
   it.each([
     ['read into lanes', {}],
-    ['streamed', { maxBufferedPartBytes: 10 * KiB }],
+    ['streamed', { memoryBudget: new MemoryBudget(10 * KiB) }],
   ])('stops a multipart upload whose directory turns into a link after part 1 (%s): no later part is sent', async (_how, options) => {
     const size = 300 * KiB;
     const { root, path, identity, outside } = setup('photos/big.bin', randomBytes(size));

@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { PermanentError, RetryAfterError, StorageError } from '../../src/uploader/errors.js';
-import { Pacer, decayedDelay, raisedDelay } from '../../src/uploader/pacer.js';
-import { DEFAULT_RETRY_MAX_TIME_MS, defaultRetryPolicy } from '../../src/uploader/retry-policy.js';
+import { PermanentError, StorageError } from '../../src/uploader/errors.js';
+import { Pacer } from '../../src/uploader/pacer.js';
+import { defaultRetryPolicy } from '../../src/uploader/retry-policy.js';
 import { retryCall, withRetries } from '../../src/uploader/retrying-storage.js';
 import { MemoryStorage } from '../helpers/memory-storage.js';
 
-const pacing = { minDelayMs: 100, maxDelayMs: 1_000, maxRetryAfterMs: 60_000 };
-const anHour = 3_600_000;
+const pacing = { minDelayMs: 100, maxDelayMs: 1_000 };
 const slowDown = (): StorageError => new StorageError('UploadPart', 'b', 'k', 'SlowDown', 503, undefined);
 
 /** Time moves only when someone sleeps: the pacer's logic without real time. */
@@ -21,45 +20,15 @@ function fakeClock() {
   return clock;
 }
 
-describe('pacing delay (pure)', () => {
-  it('doubles from the minimum up to the cap, and a Retry-After is a floor', () => {
-    expect(raisedDelay(0, slowDown(), pacing)).toBe(100);
-    expect(raisedDelay(100, slowDown(), pacing)).toBe(200);
-    expect(raisedDelay(800, slowDown(), pacing)).toBe(1_000);
-    expect(raisedDelay(100, new RetryAfterError(5_000, { cause: slowDown() }), pacing)).toBe(5_000);
-  });
-
-  it('a Retry-After longer than maxRetryAfterMs is cut to it (a proxy asking for hours must not stall every request)', () => {
-    expect(raisedDelay(100, new RetryAfterError(anHour, { cause: slowDown() }), pacing)).toBe(60_000);
-  });
-
-  it('decays by a quarter per success, and below the minimum it is over', () => {
-    expect(decayedDelay(400, pacing)).toBe(300);
-    expect(decayedDelay(120, pacing)).toBe(0);
-    expect(decayedDelay(0, pacing)).toBe(0);
-  });
-});
-
 describe('Pacer', () => {
-  it('obeys a Retry-After up to the default request time budget (oss.retry_max_time), or the one it is given', () => {
-    const byDefault = new Pacer(undefined, fakeClock());
-    byDefault.failed(byDefault.regime, new RetryAfterError(anHour, { cause: slowDown() }));
-    expect(byDefault.delayMs).toBe(DEFAULT_RETRY_MAX_TIME_MS);
-    const configured = new Pacer({ maxRetryAfterMs: 5_000 }, fakeClock());
-    configured.failed(configured.regime, new RetryAfterError(anHour, { cause: slowDown() }));
-    expect(configured.delayMs).toBe(5_000);
-  });
-
-  it('a request told to retry after an hour retries within its time budget', async () => {
-    const clock = fakeClock();
-    const pacer = new Pacer({ maxRetryAfterMs: 5_000 }, clock);
-    let calls = 0;
-    const result = await retryCall('PutObject', pacer, defaultRetryPolicy({ maxTimeMs: 10_000 }), undefined, async () => {
-      if (++calls === 1) throw new RetryAfterError(anHour, { cause: slowDown() });
-      return 'stored';
-    });
-    expect(result).toBe('stored');
-    expect(clock.t).toBe(5_000);
+  it('a push-back doubles the delay from the minimum up to the cap; each success takes a quarter off, and below the minimum it is over', () => {
+    const pacer = new Pacer(pacing, fakeClock());
+    const delays = [1, 2, 3, 4, 5].map(() => (pacer.failed(pacer.regime), pacer.delayMs));
+    expect(delays).toEqual([100, 200, 400, 800, 1_000]);
+    const decayed = [1, 2, 3, 4, 5, 6, 7].map(() => (pacer.succeeded(), pacer.delayMs));
+    expect(decayed).toEqual([750, 562, 421, 315, 236, 177, 132]);
+    pacer.succeeded();
+    expect(pacer.delayMs).toBe(0);
   });
 
   it('at full speed lets every request start at once', () => {
@@ -70,7 +39,7 @@ describe('Pacer', () => {
   it('16 requests meeting SlowDown together slow the client down once, and their retries are spaced', () => {
     const pacer = new Pacer(pacing, fakeClock());
     const regimes = Array.from({ length: 16 }, () => pacer.reserve()!.regime);
-    for (const regime of regimes) pacer.failed(regime, slowDown());
+    for (const regime of regimes) pacer.failed(regime);
     expect(pacer.delayMs).toBe(100);
     // Nothing starts before the rest is over, then one start per delay, not 16 at once.
     expect(Array.from({ length: 16 }, () => pacer.reserve()!.waitMs)).toEqual(Array.from({ length: 16 }, (_, i) => 100 * (i + 1)));
@@ -79,7 +48,7 @@ describe('Pacer', () => {
   it('a request started after the raise that meets SlowDown again raises it again, up to the cap', () => {
     const pacer = new Pacer(pacing, fakeClock());
     for (const expected of [100, 200, 400, 800, 1_000, 1_000]) {
-      pacer.failed(pacer.regime, slowDown());
+      pacer.failed(pacer.regime);
       expect(pacer.delayMs).toBe(expected);
     }
   });
@@ -87,8 +56,8 @@ describe('Pacer', () => {
   it('successes bring it back to full speed', () => {
     const clock = fakeClock();
     const pacer = new Pacer(pacing, clock);
-    pacer.failed(pacer.regime, slowDown());
-    pacer.failed(pacer.regime, slowDown());
+    pacer.failed(pacer.regime);
+    pacer.failed(pacer.regime);
     clock.t += 1_000;
     const waits: number[] = [];
     while (pacer.delayMs > 0) {
@@ -106,19 +75,19 @@ describe('Pacer', () => {
   it('a raise voids the starts reserved before it: their requests wait for the new spacing', async () => {
     const clock = fakeClock();
     const pacer = new Pacer(pacing, clock);
-    pacer.failed(pacer.regime, slowDown());
+    pacer.failed(pacer.regime);
     const first = pacer.reserve()!;
     const second = pacer.reserve()!;
     expect([first.waitMs, second.waitMs]).toEqual([100, 200]);
     clock.t = 100; // the first starts, under the current regime, and meets SlowDown again
-    pacer.failed(first.regime, slowDown());
+    pacer.failed(first.regime);
     expect(await pacer.waitFor(second, Infinity)).toBe(true);
     expect(clock.t).toBe(300); // not 200: 100 + the new delay of 200
   });
 
   it('reserves nothing past a deadline', () => {
     const pacer = new Pacer(pacing, fakeClock());
-    pacer.failed(pacer.regime, slowDown());
+    pacer.failed(pacer.regime);
     expect(pacer.reserve(50)).toBeUndefined();
     expect(pacer.reserve(100)!.waitMs).toBe(100);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FatalError, IntegrityError, PermanentError, RetryAfterError, StorageError } from '../../src/uploader/errors.js';
+import { FatalError, IntegrityError, PermanentError, StorageError } from '../../src/uploader/errors.js';
 import { classifyError, isEndpointTrouble } from '../../src/uploader/retry-policy.js';
 
 const storageError = (code: string | undefined, status: number | undefined): StorageError =>
@@ -16,7 +16,6 @@ describe('classifyError', () => {
     expect(classifyError(storageError('RequestTimeTooSkewed', 403))).toBe('retry');
     expect(classifyError(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }))).toBe('retry');
     expect(classifyError(new Error('socket hang up'))).toBe('retry');
-    expect(classifyError(new RetryAfterError(1000, { cause: new Error('x') }))).toBe('retry');
     expect(classifyError(new IntegrityError('part 1', 'A', 'B'))).toBe('retry');
   });
 

@@ -1,7 +1,15 @@
 import { unlinkSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { crc64 } from '../../src/lib/crc64.js';
-import { FileGoneError, IntegrityError, Pacer, StorageError, UploadAbortedError, classifyError } from '../../src/uploader/index.js';
+import {
+  FileGoneError,
+  IntegrityError,
+  MemoryBudget,
+  Pacer,
+  StorageError,
+  UploadAbortedError,
+  classifyError,
+} from '../../src/uploader/index.js';
 import type { RetryEvent } from '../../src/uploader/index.js';
 import { waitFor } from '../helpers/wait.js';
 import { KiB, useUploaderHarness, testRetryPolicy } from './harness.js';
@@ -50,10 +58,10 @@ describe('FileUploader under faults (injected by the emulator)', () => {
     expect(h.requests('digest.bin', 'PutObject')).toHaveLength(2);
   });
 
-  // Buffered parts (in memory) and streamed ones (above maxBufferedPartBytes) alike.
+  // Buffered parts (in memory) and streamed ones (the memory budget cannot hold them) alike.
   it.each([
     ['buffered', {}],
-    ['streamed', { maxBufferedPartBytes: 0 }],
+    ['streamed', { memoryBudget: new MemoryBudget(KiB) }],
   ])('rejects a %s part damaged on the way by its CRC-64, sends it again and records only the good one', async (kind, options) => {
     const name = `damaged-${kind}.bin`;
     const { path, content } = h.randomFile(name, 750 * KiB);

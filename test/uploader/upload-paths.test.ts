@@ -1,7 +1,7 @@
 import { chmodSync, statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { crc64 } from '../../src/lib/crc64.js';
-import type { ProgressEvent } from '../../src/uploader/index.js';
+import { MemoryBudget, type ProgressEvent } from '../../src/uploader/index.js';
 import { KiB, useUploaderHarness } from './harness.js';
 import { MemoryJournal } from './memory-journal.js';
 
@@ -28,10 +28,10 @@ describe('FileUploader happy paths (real ali-oss, real emulator, real files)', (
     expect(h.requests('small.bin', 'PutObject')).toHaveLength(1);
   });
 
-  it('streams parts bigger than maxBufferedPartBytes instead of reading them whole, byte for byte', async () => {
+  it('streams parts the memory budget cannot hold instead of reading them whole, byte for byte', async () => {
     const { path, content } = h.randomFile('streamed-parts.bin', 1024 * KiB + 999);
     const outcome = await h
-      .uploader({ maxBufferedPartBytes: 50 * KiB })
+      .uploader({ memoryBudget: new MemoryBudget(50 * KiB) })
       .upload({ localPath: path, bucket: h.oss.bucket, key: 'streamed-parts.bin', journal: new MemoryJournal() });
     expect(await h.getObject('streamed-parts.bin')).toEqual(content);
     expect(outcome.crc64).toBe(crc64(content));
