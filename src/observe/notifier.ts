@@ -21,7 +21,6 @@ export interface NotifierOptions {
   maxAttempts?: number;
   /** Back-off before retry n (1-based); default 1 s, 2 s, 4 s ... up to 30 s. */
   backoffMs?: (attempt: number) => number;
-  timeoutMs?: number;
 }
 
 interface Delivery {
@@ -127,7 +126,7 @@ export class Notifier {
       method: d.kind === 'ping' ? 'GET' : 'POST',
       headers,
       body: d.body,
-      signal: AbortSignal.timeout(this.o.timeoutMs ?? 10_000),
+      signal: AbortSignal.timeout(10_000),
       redirect: 'follow',
     });
     await res.arrayBuffer().catch(() => undefined);
