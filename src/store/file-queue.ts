@@ -446,7 +446,7 @@ export class FileQueue extends StoreTable {
   deleted(id: number, generation: number): void {
     const gone = this.sql(`DELETE FROM files WHERE id = ? AND generation = ? AND state = 'deleting'`).run(id, generation);
     // Re-created meanwhile: what was uploaded before is gone from OSS now, so it must go up again.
-    if (gone.changes === 0) this.sql(`UPDATE files SET remote_etag = NULL, remote_crc64 = NULL, remote_size = NULL WHERE id = ?`).run(id);
+    if (gone.changes === 0) this.forgetRemoteChecksums(id);
   }
 
   /** Progress for `status` (bytes acknowledged by the server so far). */
