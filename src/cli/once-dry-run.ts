@@ -68,11 +68,9 @@ async function compare(config: Config, store: StateStore): Promise<DryRunReport>
     const result = await reconcileFolder(store, folder, filter, { walker });
     report.unreadable += result.errorCount;
     // As FolderSync applies a walk's removals: a mirror folder deletes them, others forget them.
-    if (result.missing.length > 0) {
-      if (folder.deletePolicy === 'mirror') store.queue.markForDeletion(folder.name, result.missing);
-      else store.queue.forget(folder.name, result.missing);
-    }
-    if (result.excluded.length > 0) store.queue.forget(folder.name, result.excluded);
+    if (folder.deletePolicy === 'mirror') store.queue.markForDeletion(folder.name, result.missing);
+    else store.queue.forget(folder.name, result.missing);
+    store.queue.forget(folder.name, result.excluded);
     const { name, bucket, prefix } = folder;
     for (const { state, relPath, size } of store.verify.filesOf(name)) {
       const action = state === 'deleting' ? 'delete' : 'upload';
