@@ -69,7 +69,6 @@ export class LiveState extends EventEmitter<LiveStateEvents> {
   /** Bytes the server acknowledged since start (sampled: verified bytes plus the in-flight files' progress). */
   sentBytes = 0;
   private progressMark: number | undefined;
-  private lastSampleAt = Date.now();
   private parkedSeen: Set<string> | undefined;
   private pausedSeen: Map<string, string> | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -153,8 +152,8 @@ export class LiveState extends EventEmitter<LiveStateEvents> {
     const delta = this.progressMark === undefined ? 0 : Math.max(0, progress - this.progressMark);
     this.progressMark = progress;
     this.sentBytes += delta;
-    const seconds = Math.max(0.001, (now - this.lastSampleAt) / 1000);
-    this.lastSampleAt = now;
+    // Since the last sample (the first one's delta is 0 whatever the time).
+    const seconds = Math.max(0.001, (now - (this.history.at(-1)?.at ?? now)) / 1000);
     this.history.push({ at: now, bytesPerSecond: Math.round(delta / seconds) });
     if (this.history.length > HISTORY_SAMPLES) this.history.splice(0, this.history.length - HISTORY_SAMPLES);
   }
