@@ -61,11 +61,11 @@ export async function runOnceCommand(argv: string[]): Promise<number> {
 }
 
 /**
- * The run's outcome on stderr, read from the state database after the stop; the exit code. Names
- * and errors pass through safe(): a crafted file name must not drive the terminal or forge a line.
+ * The run's outcome on stderr, read from the state database after the stop (so transfers that were
+ * still finishing are counted); the exit code. Names and errors pass through safe(): a crafted file
+ * name must not drive the terminal or forge a line.
  */
 function summarize(config: Config, unsynced: UnsyncedFolder[]): number {
-  // Read the outcome after the stop, so transfers that were still finishing are counted.
   const store = StateStore.open(config.stateDb);
   const folders = config.folders.map((f) => f.name);
   const counts = store.report.folderCounts().filter((c) => folders.includes(c.folder));
