@@ -121,19 +121,12 @@ export class FileQueue extends StoreTable {
     // By the pending rows' id index (as claim() reads them), from `afterId` on: the (state, next_attempt_at)
     // index the planner picks otherwise had every page sort every queued row after it (600,000: 55 s).
     const select = this.sql(
-      `SELECT id, generation, rel_path, bucket, remote_key, size, ino, dev FROM files INDEXED BY files_pending_id
+      `SELECT id, generation, rel_path AS relPath, bucket, remote_key AS key, size, ino, dev FROM files INDEXED BY files_pending_id
        WHERE state IN ('queued','deleting') AND state = 'queued' AND folder = ? AND id > ? ORDER BY id LIMIT ?`,
     ).safeIntegers(true);
-    return (select.all(folder, afterId, limit) as Record<string, unknown>[]).map((r) => ({
-      id: num(r.id),
-      generation: num(r.generation),
-      relPath: r.rel_path as string,
-      bucket: r.bucket as string,
-      key: r.remote_key as string,
-      size: num(r.size),
-      ino: r.ino as bigint,
-      dev: r.dev as bigint,
-    }));
+    // safeIntegers: ino and dev stay bigints; the rest become numbers here.
+    const rows = select.all(folder, afterId, limit) as QueuedFile[];
+    return rows.map((r) => ({ ...r, id: num(r.id), generation: num(r.generation), size: num(r.size) }));
   }
 
   /** How many files of a folder the store knows (to pick a watcher backend before walking). */
