@@ -8,7 +8,7 @@ import { objectKey } from '../object-key.js';
 import { forEachLimit } from '../../lib/for-each-limit.js';
 import type { Sample } from '../../lib/sample.js';
 import { createPathFilter } from '../watch/path-filter.js';
-import { walkTree, type WalkEntry } from '../watch/tree-walker.js';
+import { TreeWalk, type WalkEntry } from '../watch/tree-walker.js';
 
 /**
  * What verify can find about one file. The first four are mismatches (exit 1, --requeue repairs
@@ -248,7 +248,7 @@ async function walkLocal(folder: FolderConfig, o: VerifyOptions): Promise<{ file
     exclude: [...folder.exclude, ...o.ignore],
     ignoreAbsolute: [...o.ignoreAbsolute],
   });
-  const walk = walkTree(folder.path, filter);
+  const walk = new TreeWalk(folder.path, filter);
   const files = new Map<string, WalkEntry>();
   for await (const batch of walk) for (const entry of batch) files.set(entry.relPath, entry);
   const errors = walk.errors().map((e) => `${e.relPath || '.'}: ${e.code} ${e.message}`);

@@ -104,7 +104,7 @@ function codeOf(err: unknown): string {
  * (they are skipped, so loops cannot hang it), excluded directories pruned, per-entry errors collected
  * rather than thrown. Yields files in batches and gives the event loop a turn between batches.
  *
- *   const walk = walkTree(root, filter);
+ *   const walk = new TreeWalk(root, filter);
  *   for await (const batch of walk) { ... }
  *   walk.errors(); walk.rootFailed;
  */
@@ -294,10 +294,6 @@ export class TreeWalk implements AsyncIterable<WalkEntry[]> {
       this.collected.push({ relPath, code: codeOf(err), message: (err as Error).message });
     }
   }
-}
-
-export function walkTree(root: string, filter: PathFilter, options: WalkOptions = {}): TreeWalk {
-  return new TreeWalk(root, filter, options);
 }
 
 /** Accepted files and directories under root, by readdir alone (no per-file stat). */
