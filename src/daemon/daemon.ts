@@ -154,7 +154,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     this.memory = new MemoryBudget(options.config.concurrency.memoryBytes, options.config.concurrency.files);
     options.stopSignal?.addEventListener('abort', () => this.stopRequested.abort(), { once: true });
     // The waiting transfers get the error too; other errors (a bug) are theirs to report.
-    this.verified = new VerifiedBatch(store.queue, { onCommitFailed: (err) => this.onStoreError(err, () => undefined) });
+    this.verified = new VerifiedBatch(store.queue, (err) => this.onStoreError(err, () => undefined));
   }
 
   /** Takes the instance lock, opens the state, resumes what was interrupted and starts working. */
