@@ -29,6 +29,7 @@ import {
   type CleanupContext,
 } from './upload-cleanup.js';
 import { VerifiedBatch } from './verified-batch.js';
+import { folderFilter } from './watch/path-filter.js';
 import { verifyFolders } from './verify/verify-all.js';
 import { MISMATCH_KINDS } from './verify/verify-folder.js';
 
@@ -343,8 +344,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       logger: this.options.logger,
       settleMs: this.config.settleMs,
       rescanIntervalMs: this.config.rescanIntervalMs,
-      ignoreAbsolute: [this.config.stateDb, `${this.config.stateDb}.lock`],
-      ignore: this.config.ignore,
+      filter: folderFilter(folder, this.config),
       onWork: () => this.scheduler.kick(),
       watch: this.options.mode === 'run',
       onStoreError: this.onStoreError,
