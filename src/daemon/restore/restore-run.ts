@@ -194,7 +194,7 @@ async function restoreOne(
   freshDirs: FreshDirs,
 ): Promise<RestoreEntry> {
   const base = { key: object.key, path };
-  // Before a local file there is read for its CRC-64: only inside --to (a symlinked directory may lead out).
+  // Before a local file there is read for its CRC-64 or written: only inside --to (a symlinked directory may lead out).
   const checking = o.dryRun ? undefined : ensureParentInside(o.toDir, path, deps.checkedDirs);
   if (checking) await checking;
   const mayExist = freshDirs.mayExist(path); // a boolean, not a promise, once its directory was seen
@@ -233,7 +233,6 @@ async function restoreOne(
       key: object.key,
       versionId: object.versionId,
       target: path,
-      toDir: o.toDir,
       size: object.size,
       storageClass: object.storageClass,
     },
