@@ -214,19 +214,16 @@ export class SettleTracker extends EventEmitter<SettleTrackerEvents> {
       this.fresh.delete(relPath);
       const current = this.stat(relPath);
       if (current !== undefined) {
-        if (pending.stats === undefined || !sameFile(pending.stats, current)) {
+        const { size, mtimeNs, ino, dev } = current;
+        const file = { relPath, size: Number(size), mtimeNs, ino, dev };
+        if (pending.stats !== undefined && sameFile(pending.stats, current)) this.emit('settled', file);
+        else {
           // No first lstat yet (settleMs 0), or still changing: a new window. One changing for
           // liveAfterMs (a live log) is reported as it is, and watched on (again after liveAfterMs).
           const at = this.now();
           const live = pending.stats !== undefined && at - pending.since >= this.liveAfterMs;
           this.restart(relPath, current, at, live ? at : pending.since);
-          if (live) {
-            const { size, mtimeNs, ino, dev } = current;
-            this.emit('settled', { relPath, size: Number(size), mtimeNs, ino, dev, live: true });
-          }
-        } else {
-          const { size, mtimeNs, ino, dev } = current;
-          this.emit('settled', { relPath, size: Number(size), mtimeNs, ino, dev });
+          if (live) this.emit('settled', { ...file, live: true });
         }
       }
       if (++stats % this.statsPerTurn === 0) await nextTurn();
