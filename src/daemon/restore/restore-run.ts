@@ -153,15 +153,9 @@ function selectWork(
     const relPath = object.key.slice(o.prefix.length);
     if (!selected(relPath)) continue;
     if (!target.ok) {
-      // A directory marker ('dir/') is how consoles make folders: nothing to restore, nothing wrong.
-      if (
-        relPath.endsWith('/') &&
-        !relPath
-          .split('/')
-          .slice(0, -1)
-          .some((s) => s === '..' || s === '.' || s === '')
-      )
-        continue;
+      // A directory marker ('dir/') is how consoles make folders: nothing to restore, nothing wrong,
+      // unless a segment of it is '', '.' or '..' (then it is refused, named, like a file's key).
+      if (relPath.endsWith('/') && !/(?:^|\/)\.{0,2}\//.test(relPath)) continue;
       entries.push({ key: object.key, action: 'refused', detail: target.reason });
       continue;
     }
