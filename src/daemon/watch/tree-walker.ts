@@ -297,8 +297,8 @@ export class TreeWalk implements AsyncIterable<WalkEntry[]> {
 }
 
 /** Accepted files and directories under root, by readdir alone (no per-file stat). */
-export function countTree(root: string, filter: PathFilter): { files: number; dirs: number; rootFailed: boolean } {
-  const walk = new TreeWalk(root, filter);
+export function countTree(root: string, filter: PathFilter, options?: WalkOptions): { files: number; dirs: number; rootFailed: boolean } {
+  const walk = new TreeWalk(root, filter, options);
   for (const _ of walk.filePaths()) {
     // counting only
   }
