@@ -263,7 +263,7 @@ async function downloadRanged(deps: DownloadDeps, job: DownloadJob, temp: string
     const bad: number[] = [];
     for (const part of previous.parts) {
       const range = rangeOf(part.partNumber);
-      if (part.size === range.end - range.start + 1 && (await crcOfRange(temp, range.start, range.end)) === part.crc64) {
+      if (part.size === range.end - range.start + 1 && (await fileCrc64(temp, range.start, range.end)) === part.crc64) {
         done.set(part.partNumber, part);
         resumedBytes += part.size;
       } else {
@@ -548,7 +548,8 @@ function mtimeSeconds(mtimeNs: string | undefined): number | undefined {
   return Number(BigInt(mtimeNs)) / 1e9;
 }
 
-async function crcOfRange(path: string, start: number, end: number): Promise<string> {
+/** The CRC-64 of the file's bytes start..end (inclusive; the whole file by default). */
+export async function fileCrc64(path: string, start = 0, end = Infinity): Promise<string> {
   const crc = new Crc64();
   for await (const chunk of createReadStream(path, { start, end, highWaterMark: 1 << 20 })) crc.update(chunk as Buffer);
   return crc.digest();

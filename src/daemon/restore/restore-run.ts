@@ -1,10 +1,8 @@
-import { createReadStream } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import picomatch from 'picomatch';
-import { Crc64 } from '../../lib/crc64.js';
 import type { RestoreProgress } from '../../store/index.js';
 import { listObjectPages, listObjects, type ListedObject, type ObjectStorage } from '../../uploader/index.js';
-import { downloadFile, ensureParentInside, type DownloadDeps, type DownloadSettings } from './file-download.js';
+import { downloadFile, ensureParentInside, fileCrc64, type DownloadDeps, type DownloadSettings } from './file-download.js';
 import { isArchived, requestRestores, waitUntilRestored } from './archive-thaw.js';
 import { FreshDirs } from './fresh-dirs.js';
 import { restoreTarget } from './restore-target.js';
@@ -245,10 +243,4 @@ function selector(patterns: readonly string[]): (relPath: string) => boolean {
   const paths = cleaned.filter((p) => !picomatch.scan(p).isGlob);
   const glob = globs.length > 0 ? picomatch(globs, { dot: true }) : () => false;
   return (relPath) => glob(relPath) || paths.some((p) => p === '' || relPath === p || relPath.startsWith(`${p}/`));
-}
-
-async function fileCrc64(path: string): Promise<string> {
-  const crc = new Crc64();
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) crc.update(chunk as Buffer);
-  return crc.digest();
 }
