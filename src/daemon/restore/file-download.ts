@@ -484,29 +484,12 @@ function keptToResume(err: unknown, temp: string): unknown {
 /** A body that broke or arrived damaged is fetched again; a request the storage gave up on is not. */
 function retryableBody(err: unknown, signal: AbortSignal | undefined): boolean {
   if (signal?.aborted) return false;
-  if (err instanceof RestoreIntegrityError) return true;
   return !(err instanceof StorageError) && !(err instanceof LocalWriteError);
 }
 
-/** The bytes written do not have the object's CRC-64: the temporary file is never renamed into place. */
+/** The bytes written do not have the object's CRC-64 (tried again): the temporary file is never renamed into place. */
 class RestoreIntegrityError extends Error {
   override readonly name = 'RestoreIntegrityError';
-}
-
-/** An Archive/ColdArchive object that OSS will not serve until it is restored there (RestoreObject). */
-class ObjectNeedsRestoreError extends Error {
-  override readonly name = 'ObjectNeedsRestoreError';
-  constructor(key: string) {
-    super(
-      `oss://${key} is in an archive storage class and must be restored on OSS first ` +
-        `(--request-restore asks for it, --wait also waits; or the console, ossutil restore); run this again once it is readable`,
-    );
-  }
-}
-
-/** Writing here would leave the restore directory (a symlinked directory on the way). */
-class UnsafeTargetError extends Error {
-  override readonly name = 'UnsafeTargetError';
 }
 
 /** The disk, not the network, failed: trying the download again would not help. */
@@ -578,9 +561,7 @@ async function checkParentInside(toDir: string, parent: string, checked: Set<str
   const [realTo, realParent] = await Promise.all([realpath(toDir), realpath(parent)]);
   // By whole segments: a directory named '..config' or '...' is inside, not out.
   if (!isInsideOrSame(realParent, realTo)) {
-    throw new UnsafeTargetError(
-      `${parent} resolves to ${realParent}, outside the restore directory ${realTo} (a symlink on the way): refused`,
-    );
+    throw new Error(`${parent} resolves to ${realParent}, outside the restore directory ${realTo} (a symlink on the way): refused`);
   }
   checked.add(parent);
 }
@@ -592,7 +573,13 @@ function describe(job: DownloadJob, err: unknown): unknown {
     // of an archived object is taken for that. An AccessDenied is not: a restore on OSS cures nothing.
     const unnamed = err.code === undefined || err.code === 'UnknownError';
     const archived = err.code === 'InvalidObjectState' || (err.status === 403 && unnamed && ARCHIVE_CLASSES.has(job.storageClass ?? ''));
-    if (archived) return new ObjectNeedsRestoreError(`${job.bucket}/${job.key}`);
+    // An Archive/ColdArchive object OSS will not serve until it is restored there (RestoreObject).
+    if (archived) {
+      return new Error(
+        `oss://${job.bucket}/${job.key} is in an archive storage class and must be restored on OSS first ` +
+          `(--request-restore asks for it, --wait also waits; or the console, ossutil restore); run this again once it is readable`,
+      );
+    }
     if (err.code === 'PreconditionFailed') {
       return new Error(`oss://${job.bucket}/${job.key} changed on OSS during the restore; run the restore again`, { cause: err });
     }
