@@ -111,6 +111,7 @@ function codeOf(err: unknown): string {
 export class TreeWalk implements AsyncIterable<WalkEntry[]> {
   private readonly collected: WalkError[] = [];
   errorCount = 0;
+  /** Files filePaths() yielded, and directories walked (countTree). */
   fileCount = 0;
   dirCount = 0;
   /** The root (or `under`) could not be read: the walk saw nothing, which says nothing about the files. */
@@ -265,7 +266,6 @@ export class TreeWalk implements AsyncIterable<WalkEntry[]> {
     try {
       const stats = lstatSync(absPath, { bigint: true, throwIfNoEntry: false });
       if (stats === undefined || !stats.isFile()) return undefined; // vanished or replaced meanwhile
-      this.fileCount++;
       return { relPath, size: Number(stats.size), mtimeNs: stats.mtimeNs, ino: stats.ino, dev: stats.dev };
     } catch (err) {
       this.recordError(relPath, err);
