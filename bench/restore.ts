@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util';
 import OSS from 'ali-oss';
 import type { FolderConfig } from '../src/config/index.js';
 import { verifyFolder } from '../src/daemon/verify/verify-folder.js';
+import { PathFilter } from '../src/daemon/watch/path-filter.js';
 import { StateStore } from '../src/store/index.js';
 import { createOssStorage, listObjects, withRetries, defaultRetryPolicy, Pacer } from '../src/uploader/index.js';
 import { emulatorDataDir } from './emulator-data-dir.js';
@@ -218,8 +219,7 @@ try {
     verifyFolder(folder, {
       storage,
       records: store.verify,
-      ignore: [],
-      ignoreAbsolute: [],
+      filter: new PathFilter(),
       checksum: false,
       deep: false,
       parallel: 8,

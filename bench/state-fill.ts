@@ -6,7 +6,7 @@
  */
 import { objectKey } from '../src/daemon/object-key.js';
 import { createPathFilter } from '../src/daemon/watch/path-filter.js';
-import { walkTree, type WalkEntry } from '../src/daemon/watch/tree-walker.js';
+import { TreeWalk, type WalkEntry } from '../src/daemon/watch/tree-walker.js';
 import { StateStore } from '../src/store/index.js';
 
 export async function fillStateAsUploaded(
@@ -16,7 +16,7 @@ export async function fillStateAsUploaded(
   etag = '"filled-by-benchmark"',
 ): Promise<number> {
   const entries: WalkEntry[] = [];
-  for await (const batch of walkTree(folder.path, createPathFilter({}))) entries.push(...batch);
+  for await (const batch of new TreeWalk(folder.path, createPathFilter({}))) entries.push(...batch);
   const store = StateStore.open(stateDb);
   try {
     store.transaction(() => {

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { createFolderWatcher } from '../src/daemon/watch/create-folder-watcher.js';
 import type { BackendName, WatchEvent } from '../src/daemon/watch/folder-watcher.js';
 import { createPathFilter } from '../src/daemon/watch/path-filter.js';
-import { walkTree } from '../src/daemon/watch/tree-walker.js';
+import { TreeWalk } from '../src/daemon/watch/tree-walker.js';
 import { fixed, median, ratio, seconds, table, verdict } from './markdown.js';
 
 interface WatchResult {
@@ -98,7 +98,7 @@ async function watchChild(root: string, backend: BackendName, idleSeconds: numbe
 async function walkChild(root: string): Promise<WalkResult> {
   const started = performance.now();
   let files = 0;
-  const walk = walkTree(root, createPathFilter());
+  const walk = new TreeWalk(root, createPathFilter());
   for await (const batch of walk) files += batch.length;
   return { ms: performance.now() - started, files, peakMB: statusMB('VmHWM') };
 }

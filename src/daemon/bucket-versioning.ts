@@ -9,9 +9,7 @@ export type VersioningState = 'Enabled' | 'Suspended' | 'Off' | 'unknown';
  * What `status` (another process) shows of the buckets' versioning, next to the state DB (mode 600),
  * as credentials-status-file.ts does for credentials.
  */
-export function versioningStatusPath(stateDb: string): string {
-  return `${stateDb}.versioning.json`;
-}
+const versioningStatusPath = (stateDb: string): string => `${stateDb}.versioning.json`;
 
 export function readVersioningStatus(stateDb: string): Record<string, VersioningState> | undefined {
   const data = readPrivateJson(versioningStatusPath(stateDb));

@@ -29,6 +29,7 @@ import {
   type CleanupContext,
 } from './upload-cleanup.js';
 import { VerifiedBatch } from './verified-batch.js';
+import { folderFilter } from './watch/path-filter.js';
 import { verifyFolders } from './verify/verify-all.js';
 import { MISMATCH_KINDS } from './verify/verify-folder.js';
 
@@ -154,7 +155,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     this.memory = new MemoryBudget(options.config.concurrency.memoryBytes, options.config.concurrency.files);
     options.stopSignal?.addEventListener('abort', () => this.stopRequested.abort(), { once: true });
     // The waiting transfers get the error too; other errors (a bug) are theirs to report.
-    this.verified = new VerifiedBatch(store.queue, { onCommitFailed: (err) => this.onStoreError(err, () => undefined) });
+    this.verified = new VerifiedBatch(store.queue, (err) => this.onStoreError(err, () => undefined));
   }
 
   /** Takes the instance lock, opens the state, resumes what was interrupted and starts working. */
@@ -343,8 +344,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       logger: this.options.logger,
       settleMs: this.config.settleMs,
       rescanIntervalMs: this.config.rescanIntervalMs,
-      ignoreAbsolute: [this.config.stateDb, `${this.config.stateDb}.lock`],
-      ignore: this.config.ignore,
+      filter: folderFilter(folder, this.config),
       onWork: () => this.scheduler.kick(),
       watch: this.options.mode === 'run',
       onStoreError: this.onStoreError,

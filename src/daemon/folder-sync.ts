@@ -12,7 +12,7 @@ import { judgeRemovals, type MissingFile } from './removal-verdict.js';
 import type { WalkerChoice } from './reconcile-walk/reconcile-walk.js';
 import { createFolderWatcher } from './watch/create-folder-watcher.js';
 import type { FolderWatcher, WatchEvent } from './watch/folder-watcher.js';
-import { createPathFilter, type PathFilter } from './watch/path-filter.js';
+import type { PathFilter } from './watch/path-filter.js';
 import { SettleTracker, type SettledFile } from './watch/settle-tracker.js';
 
 export interface FolderSyncOptions {
@@ -20,10 +20,8 @@ export interface FolderSyncOptions {
   logger: Logger;
   settleMs: number;
   rescanIntervalMs: number;
-  /** Absolute paths never to upload (the state database and its siblings). */
-  ignoreAbsolute: string[];
-  /** Ignore globs for every folder (the built-in temp-file patterns plus the config's). */
-  ignore: string[];
+  /** What of the folder is backed up (folderFilter: its globs, the config's, never the state database). */
+  filter: PathFilter;
   /** Something was queued or became deletable: the scheduler should look. */
   onWork: () => void;
   /** Whether the daemon should run a watcher (false for `once`). */
@@ -59,7 +57,6 @@ export interface FolderSyncOptions {
  * pauses the folder — it never deletes remote objects.
  */
 export class FolderSync {
-  private readonly filter: PathFilter;
   private readonly deletes: DeleteGuard;
   private watcher: FolderWatcher | undefined;
   private settle: SettleTracker | undefined;
@@ -95,11 +92,6 @@ export class FolderSync {
       logger: options.logger,
       settleMs: options.settleMs,
       onHeld: options.onDeletesHeld,
-    });
-    this.filter = createPathFilter({
-      include: folder.include,
-      exclude: [...folder.exclude, ...options.ignore],
-      ignoreAbsolute: options.ignoreAbsolute,
     });
   }
 
@@ -188,7 +180,7 @@ export class FolderSync {
     const result = await reconcileFolder(
       this.options.store,
       this.folder,
-      this.filter,
+      this.options.filter,
       {
         walker: this.options.walker,
         unsettledAfterNs,
@@ -290,7 +282,7 @@ export class FolderSync {
     const limit = failpointValue('watch-limit');
     const watcher = await createFolderWatcher(this.folder.path, {
       backend: this.folder.watcher === 'poll' ? 'rescan' : this.folder.watcher,
-      filter: this.filter,
+      filter: this.options.filter,
       ...(known > 0 ? { counts: { files: known, dirs: 0 } } : {}),
       rescanIntervalMs: this.options.rescanIntervalMs,
       ...(limit === 'ENOSPC' || limit === 'EMFILE' ? { simulateLimit: { code: limit, at: 'start' as const } } : {}),

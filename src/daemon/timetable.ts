@@ -21,11 +21,6 @@ export interface TimetableState {
   bandwidth: number | null;
 }
 
-export interface TimetableChange {
-  at: Date;
-  state: TimetableState;
-}
-
 /** A week and a day: every weekly entry has matched at least once in this span. */
 const LOOKBACK_MS = 8 * 86_400_000;
 const MINUTE_MS = 60_000;
@@ -66,7 +61,6 @@ export class Timetable {
       // Latest in the list first: at one minute, it wins.
       for (let i = this.matchers.length - 1; i >= 0; i--) {
         const { entry, task } = this.matchers[i]!;
-        if (uploads !== undefined && bandwidth !== undefined) break;
         if ((entry.uploads === undefined || uploads !== undefined) && (entry.bandwidth === undefined || bandwidth !== undefined)) continue;
         if (!task.match(minute)) continue;
         uploads ??= entry.uploads;
@@ -77,7 +71,7 @@ export class Timetable {
   }
 
   /** The first minute after `after` (within horizonMs) at which the state changes, and to what. */
-  nextChange(after: Date, horizonMs = LOOKBACK_MS): TimetableChange | undefined {
+  nextChange(after: Date, horizonMs = LOOKBACK_MS): { at: Date; state: TimetableState } | undefined {
     let state = this.stateAt(after);
     const start = floorMinute(after.getTime()) + MINUTE_MS;
     for (let t = start; t <= start + horizonMs; t += MINUTE_MS) {

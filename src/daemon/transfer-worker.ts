@@ -160,16 +160,11 @@ export class TransferWorker {
   private async deleteRemote(row: FileRow, folder: FolderConfig): Promise<void> {
     // Invariant: a folder deletes only the object it would write for that path now. A row recorded
     // under another bucket, prefix or folder (the config changed since) may name another's object.
+    const fields = { folder: row.folder, path: row.relPath, key: `oss://${row.bucket}/${row.key}` };
     if (row.bucket !== folder.bucket || row.key !== objectKey(folder.prefix, row.relPath)) {
       this.options.store.queue.deleted(row.id, row.generation);
-      this.options.logger.warn(
-        'not deleting a remote object this folder no longer writes (its bucket or prefix changed since); remove it by hand if unwanted',
-        {
-          folder: row.folder,
-          path: row.relPath,
-          key: `oss://${row.bucket}/${row.key}`,
-        },
-      );
+      const message = 'not deleting a remote object this folder no longer writes (its bucket or prefix changed since)';
+      this.options.logger.warn(`${message}; remove it by hand if unwanted`, fields);
       return;
     }
     // Invariant: the old key of a rename outlives the copy from it. Its new path may still wait behind
@@ -182,9 +177,7 @@ export class TransferWorker {
     const deleted = await this.options.storage.deleteObject({ bucket: row.bucket, key: row.key });
     this.options.store.queue.deleted(row.id, row.generation);
     this.options.logger.info('deleted remote object (mirror folder)', {
-      folder: row.folder,
-      path: row.relPath,
-      key: `oss://${row.bucket}/${row.key}`,
+      ...fields,
       // A versioned bucket keeps the object's versions behind a delete marker: restore --at brings it back.
       ...(deleted.deleteMarker ? { deleteMarker: deleted.versionId ?? true } : {}),
     });

@@ -6,14 +6,10 @@ interface Waiting {
   reject: (err: unknown) => void;
 }
 
-export interface VerifiedBatchOptions {
-  /** Longest a finished file waits for its commit; default 10 ms. */
-  maxDelayMs?: number;
-  /** A batch this big is committed at once; default 256. */
-  maxFiles?: number;
-  /** A commit failed (each file of it is failed too). */
-  onCommitFailed?: (err: unknown) => void;
-}
+/** Longest a finished file waits for its commit. */
+const MAX_DELAY_MS = 10;
+/** A batch this big is committed at once. */
+const MAX_FILES = 256;
 
 /**
  * Group commit of finished uploads: files verified within a few milliseconds of each other are
@@ -31,16 +27,17 @@ export class VerifiedBatch {
 
   constructor(
     private readonly queue: FileQueue,
-    private readonly options: VerifiedBatchOptions = {},
+    /** A commit failed (each file of it is failed too). */
+    private readonly onCommitFailed: (err: unknown) => void,
   ) {}
 
   /** Marks the file verified with the others of this batch; resolves once committed. */
   add(file: VerifiedFile): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.waiting.push({ file, resolve, reject });
-      if (this.waiting.length >= (this.options.maxFiles ?? 256)) this.flush();
+      if (this.waiting.length >= MAX_FILES) this.flush();
       // Not unref'd: `once` must not exit with a file verified but not recorded.
-      else this.timer ??= setTimeout(() => this.flush(), this.options.maxDelayMs ?? 10);
+      else this.timer ??= setTimeout(() => this.flush(), MAX_DELAY_MS);
     });
   }
 
@@ -56,7 +53,7 @@ export class VerifiedBatch {
     } catch (err) {
       for (const w of batch) w.reject(err);
       // Also told directly: at a stop past its grace nobody may be waiting on these files any more.
-      this.options.onCommitFailed?.(err);
+      this.onCommitFailed(err);
       return;
     }
     for (const w of batch) w.resolve();

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { findArgs, findWalkSupported, FindWalk, parseFindErrorLine, probeFind } from '../../src/daemon/reconcile-walk/find-walk.js';
 import { createPathFilter, type PathFilterOptions } from '../../src/daemon/watch/path-filter.js';
-import { walkTree, type WalkEntry } from '../../src/daemon/watch/tree-walker.js';
+import { TreeWalk, type WalkEntry } from '../../src/daemon/watch/tree-walker.js';
 import { reconcileKey } from '../../src/store/index.js';
 import { createTree, tempDir } from '../helpers/fixtures.js';
 
@@ -57,7 +57,7 @@ function sorted(entries: WalkEntry[]): WalkEntry[] {
 
 async function inThread(root = tree): Promise<WalkEntry[]> {
   const all: WalkEntry[] = [];
-  for await (const batch of walkTree(root, createPathFilter(options))) all.push(...batch);
+  for await (const batch of new TreeWalk(root, createPathFilter(options))) all.push(...batch);
   return sorted(all);
 }
 

@@ -6,7 +6,7 @@ import type { FolderConfig } from '../../src/config/index.js';
 import { FIND_WALK_MIN_FILES } from '../../src/daemon/reconcile-walk/reconcile-walk.js';
 import { reconcileFolder } from '../../src/daemon/reconciler.js';
 import { createPathFilter } from '../../src/daemon/watch/path-filter.js';
-import { walkTree } from '../../src/daemon/watch/tree-walker.js';
+import { TreeWalk } from '../../src/daemon/watch/tree-walker.js';
 import { StateStore } from '../../src/store/index.js';
 import { createTree, tempDir } from '../helpers/fixtures.js';
 import { folderConfig } from '../helpers/folder-sync.js';
@@ -31,7 +31,7 @@ afterEach(() => {
 /** Records every file of the folder as uploaded, as a finished `once` would have. */
 async function recordAllUploaded(): Promise<void> {
   const entries = [];
-  for await (const batch of walkTree(folder.path, createPathFilter())) entries.push(...batch);
+  for await (const batch of new TreeWalk(folder.path, createPathFilter())) entries.push(...batch);
   store.queue.observe(
     folder.name,
     entries.map((e) => ({ ...e, bucket: folder.bucket, key: `${folder.prefix}${e.relPath}` })),
@@ -136,7 +136,7 @@ describe('reconcileFolder after a find walk that fell short', () => {
     createTree(folder.path, { 'Photos./README': 'a' }); // no dot: '*.*' excludes files too
     const filter = createPathFilter({ exclude: ['*.*'] });
     const entries = [];
-    for await (const batch of walkTree(folder.path, filter)) entries.push(...batch);
+    for await (const batch of new TreeWalk(folder.path, filter)) entries.push(...batch);
     expect(entries.map((e) => e.relPath)).toEqual(['Photos./README']);
     store.queue.observe(
       folder.name,

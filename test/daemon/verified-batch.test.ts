@@ -35,7 +35,7 @@ describe('VerifiedBatch (group commit of finished uploads)', () => {
 
   it('resolves each file only once its row is committed, several files in one transaction', async () => {
     const rows = claimed(['a', 'b', 'c']);
-    const batch = new VerifiedBatch(ctx.store.queue, { maxDelayMs: 5 });
+    const batch = new VerifiedBatch(ctx.store.queue, () => undefined);
     const seenAtResolve: Array<string | undefined> = [];
     const pending = rows.map((r) => batch.add(verified(r)).then(() => seenAtResolve.push(committedState(r.relPath))));
     // Nothing is committed before the batch flushes: a crash now re-sends these files, never loses them.
@@ -45,20 +45,20 @@ describe('VerifiedBatch (group commit of finished uploads)', () => {
   });
 
   it('commits at once when the batch is full, and on flush() (before the store closes)', async () => {
-    const rows = claimed(['a', 'b', 'c']);
-    const batch = new VerifiedBatch(ctx.store.queue, { maxDelayMs: 60_000, maxFiles: 2 });
-    const first = Promise.all([batch.add(verified(rows[0]!)), batch.add(verified(rows[1]!))]);
-    expect(committedState('a')).toBe('verified'); // the second add filled the batch
-    const third = batch.add(verified(rows[2]!));
-    expect(committedState('c')).toBe('uploading');
+    const rows = claimed(Array.from({ length: 257 }, (_, i) => `f${i}`)); // a full batch is 256 files
+    const batch = new VerifiedBatch(ctx.store.queue, () => undefined);
+    const first = Promise.all(rows.slice(0, 256).map((r) => batch.add(verified(r))));
+    expect(committedState('f0')).toBe('verified'); // the 256th add filled the batch
+    const last = batch.add(verified(rows[256]!));
+    expect(committedState('f256')).toBe('uploading');
     batch.flush();
-    expect(committedState('c')).toBe('verified');
-    await Promise.all([first, third]);
+    expect(committedState('f256')).toBe('verified');
+    await Promise.all([first, last]);
   });
 
   it('fails every file of a batch whose commit fails, so none is logged as uploaded', async () => {
     const rows = claimed(['a', 'b']);
-    const batch = new VerifiedBatch(ctx.store.queue, { maxDelayMs: 60_000 });
+    const batch = new VerifiedBatch(ctx.store.queue, () => undefined);
     const results = rows.map((r) =>
       batch.add(verified(r)).then(
         () => 'resolved',

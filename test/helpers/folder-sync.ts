@@ -1,6 +1,7 @@
 /** A FolderSync on its own, over a test's state database, for tests of one folder's logic. */
 import type { FolderConfig } from '../../src/config/index.js';
 import { FolderSync, type FolderSyncOptions } from '../../src/daemon/folder-sync.js';
+import { PathFilter } from '../../src/daemon/watch/path-filter.js';
 import { Logger } from '../../src/lib/logger.js';
 import type { StateStore } from '../../src/store/index.js';
 
@@ -18,8 +19,7 @@ export function testFolderSync(store: StateStore, folder: FolderConfig, options:
     rescanIntervalMs: 60_000,
     walker: 'auto',
     stopSignal: new AbortController().signal,
-    ignoreAbsolute: [],
-    ignore: [],
+    filter: new PathFilter({ include: folder.include, exclude: folder.exclude }),
     onWork: () => undefined,
     onRemoved: () => undefined,
     watch: false,

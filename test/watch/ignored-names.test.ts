@@ -7,7 +7,7 @@ import { FindWalk } from '../../src/daemon/reconcile-walk/find-walk.js';
 import { createFolderWatcher } from '../../src/daemon/watch/create-folder-watcher.js';
 import type { FolderWatcher } from '../../src/daemon/watch/folder-watcher.js';
 import { createPathFilter } from '../../src/daemon/watch/path-filter.js';
-import { walkTree } from '../../src/daemon/watch/tree-walker.js';
+import { TreeWalk } from '../../src/daemon/watch/tree-walker.js';
 import { isTempFileName, TEMP_FILE_GLOBS } from '../../src/lib/path-globs.js';
 import { relPathOfReconcileKey } from '../../src/store/index.js';
 import { createTree, tempDir } from '../helpers/fixtures.js';
@@ -67,7 +67,7 @@ describe('the temp-file names: one definition, the same verdict everywhere', () 
   });
 
   const walks: Array<[string, boolean, () => AsyncIterable<string[]>]> = [
-    ['in-thread', true, () => mapBatches(walkTree(root, daemonFilter()), (batch) => batch.map((e) => e.relPath))],
+    ['in-thread', true, () => mapBatches(new TreeWalk(root, daemonFilter()), (batch) => batch.map((e) => e.relPath))],
     ['find', gnuFind, () => mapBatches(new FindWalk(root, daemonFilter()), (batch) => batch.keys.map(relPathOfReconcileKey))],
   ];
   it.each(walks)('the %s walk keeps exactly the other names', async (_, available, walk) => {

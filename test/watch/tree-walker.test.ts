@@ -2,21 +2,21 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createPathFilter, type PathFilter } from '../../src/daemon/watch/path-filter.js';
-import { countTree, walkTree, type WalkEntry } from '../../src/daemon/watch/tree-walker.js';
+import { countTree, TreeWalk, type WalkEntry } from '../../src/daemon/watch/tree-walker.js';
 import { createTree, tempDir } from '../helpers/fixtures.js';
 import { createSymlinkTrap } from './symlink-trap.js';
 
 async function collect(root: string, filter: PathFilter): Promise<{ entries: WalkEntry[]; batches: number[] }> {
   const entries: WalkEntry[] = [];
   const batches: number[] = [];
-  for await (const batch of walkTree(root, filter)) {
+  for await (const batch of new TreeWalk(root, filter)) {
     batches.push(batch.length);
     entries.push(...batch);
   }
   return { entries, batches };
 }
 
-describe('walkTree', () => {
+describe('TreeWalk', () => {
   let temp: ReturnType<typeof tempDir>;
   beforeEach(() => {
     temp = tempDir();
@@ -50,7 +50,7 @@ describe('walkTree', () => {
   it('prunes excluded directories and applies include globs to files', async () => {
     createTree(temp.path, { 'keep/a.jpg': '', 'keep/b.png': '', 'node_modules/c.jpg': '', 'x/node_modules/d.jpg': '', 'build/e.jpg': '' });
     const filter = createPathFilter({ include: ['*.jpg'], exclude: ['node_modules', 'build/**'] });
-    const walk = walkTree(temp.path, filter);
+    const walk = new TreeWalk(temp.path, filter);
     const seen: string[] = [];
     for await (const batch of walk) seen.push(...batch.map((e) => e.relPath));
     expect(seen).toEqual(['keep/a.jpg']);
@@ -74,7 +74,7 @@ describe('walkTree', () => {
   });
 
   it('reports an unreadable root instead of an empty folder', async () => {
-    const walk = walkTree(join(temp.path, 'missing'), createPathFilter());
+    const walk = new TreeWalk(join(temp.path, 'missing'), createPathFilter());
     for await (const _ of walk) expect.unreachable();
     expect(walk.rootFailed).toBe(true);
     expect(walk.errors()[0]).toMatchObject({ relPath: '', code: 'ENOENT' });
@@ -84,7 +84,7 @@ describe('walkTree', () => {
     createTree(temp.path, { 'open/a.txt': 'a', 'locked/b.txt': 'b', 'z.txt': 'z' });
     chmodSync(join(temp.path, 'locked'), 0o000);
     try {
-      const walk = walkTree(temp.path, createPathFilter());
+      const walk = new TreeWalk(temp.path, createPathFilter());
       const seen: string[] = [];
       for await (const batch of walk) seen.push(...batch.map((e) => e.relPath));
       expect(seen.sort()).toEqual(['open/a.txt', 'z.txt']);
@@ -96,7 +96,7 @@ describe('walkTree', () => {
 
   it('walks only a subtree with `under`, keeping paths relative to the root', async () => {
     createTree(temp.path, { 'a/b/c.txt': '', 'a/d.txt': '', 'e.txt': '' });
-    const walk = walkTree(temp.path, createPathFilter(), { under: 'a' });
+    const walk = new TreeWalk(temp.path, createPathFilter(), { under: 'a' });
     const seen: string[] = [];
     for await (const batch of walk) seen.push(...batch.map((e) => e.relPath));
     expect(seen.sort()).toEqual(['a/b/c.txt', 'a/d.txt']);

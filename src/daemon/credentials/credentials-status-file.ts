@@ -5,9 +5,7 @@ import type { CredentialsState } from '../../uploader/index.js';
  * What `status` (another process) shows of the running daemon's credentials: the provider, expiry,
  * last refresh and last error. Next to the state DB, mode 600; never a value (CredentialsState holds none).
  */
-export function credentialsStatusPath(stateDb: string): string {
-  return `${stateDb}.credentials.json`;
-}
+const credentialsStatusPath = (stateDb: string): string => `${stateDb}.credentials.json`;
 
 export function writeCredentialsStatus(stateDb: string, state: CredentialsState): void {
   writePrivateJson(credentialsStatusPath(stateDb), state);

@@ -14,10 +14,8 @@ export interface DownloadJob {
   key: string;
   /** The version to fetch (restore --at); the current object when absent. */
   versionId?: string;
-  /** Absolute path the file gets. */
+  /** Absolute path the file gets; the caller has checked its directory is inside --to (ensureParentInside). */
   target: string;
-  /** The restore directory: nothing is written outside it. */
-  toDir: string;
   /** From the listing: decides between one GET and ranged parts. */
   size: number;
   /** From the listing: a GET refused (403) on an archive class means "restore it on OSS first". */
@@ -41,9 +39,9 @@ export interface DownloadDeps {
   storage: ObjectStorage;
   progress: RestoreProgress;
   /** Bytes written (for the progress line). */
-  onBytes?: (n: number) => void;
+  onBytes: (n: number) => void;
   /** Directories already created and found inside the restore directory (one check per directory, not per file). */
-  checkedDirs?: Set<string>;
+  checkedDirs: Set<string>;
 }
 
 export interface DownloadResult {
@@ -59,8 +57,6 @@ export interface DownloadResult {
  * `attempts` the temporary file is removed and the target is left as it was.
  */
 export async function downloadFile(deps: DownloadDeps, job: DownloadJob, settings: DownloadSettings): Promise<DownloadResult> {
-  const checking = ensureParentInside(job.toDir, job.target, deps.checkedDirs);
-  if (checking) await checking;
   const temp = tempPathFor(job.target);
   try {
     if (job.size >= settings.rangedThreshold && job.size > settings.partSize) return await downloadRanged(deps, job, temp, settings);
@@ -88,11 +84,9 @@ export function tempPathFor(target: string): string {
 
 /**
  * Objects up to this size are received into memory (at most this much per file in flight), checked,
- * and then written, chmodded, utimed and closed by direct system calls: each only touches the
- * page cache and the inode of a descriptor already open, microseconds, where every asynchronous
- * call costs a thread-pool round trip (~100 µs of CPU on 2 busy cores, more than the call). The
- * create and the rename stay asynchronous: they take the directory's lock and the journal, and
- * can wait on the disk (bench/NOTES.md).
+ * then written, chmodded, utimed and closed by direct system calls: each only touches the page cache
+ * and an open descriptor's inode, cheaper than an asynchronous call's thread-pool round trip. The
+ * create and the rename stay asynchronous: they can wait on the disk (bench/NOTES.md).
  */
 const SMALL_OBJECT_BYTES = 64 * 1024;
 
@@ -110,9 +104,8 @@ async function downloadSmall(
   settings: DownloadSettings,
 ): Promise<DownloadResult | undefined> {
   const ref = { bucket: job.bucket, key: job.key, versionId: job.versionId };
-  // Created while the GET is under way, as ali-oss get() to a file does: creating a file costs the
-  // kernel about as much as a small GET (measured: ~0.7 ms of CPU on the bench disk, 25x tmpfs),
-  // and in the thread pool it overlaps the network instead of following it (bench/NOTES.md).
+  // Created while the GET is under way: creating a file costs about as much as a small GET, and in
+  // the thread pool it overlaps the network instead of following it (bench/NOTES.md).
   const opening = new Promise<number>((resolve, reject) => {
     openFd(temp, WRITE_TEMP, 0o666, (err, fd) => {
       if (err) reject(new LocalWriteError(`cannot write ${temp}: ${err.message}`, { cause: err }));
@@ -150,7 +143,7 @@ async function downloadSmall(
         }
         await rename(temp, job.target);
         renamed = true;
-        deps.onBytes?.(body.length);
+        deps.onBytes(body.length);
         return { bytes: body.length, resumedBytes: 0 };
       } catch (err) {
         if (closed) throw new LocalWriteError(`cannot write ${temp}: ${(err as Error).message}`, { cause: err });
@@ -270,7 +263,7 @@ async function downloadRanged(deps: DownloadDeps, job: DownloadJob, temp: string
     const bad: number[] = [];
     for (const part of previous.parts) {
       const range = rangeOf(part.partNumber);
-      if (part.size === range.end - range.start + 1 && (await crcOfRange(temp, range.start, range.end)) === part.crc64) {
+      if (part.size === range.end - range.start + 1 && (await fileCrc64(temp, range.start, range.end)) === part.crc64) {
         done.set(part.partNumber, part);
         resumedBytes += part.size;
       } else {
@@ -278,7 +271,7 @@ async function downloadRanged(deps: DownloadDeps, job: DownloadJob, temp: string
       }
     }
     deps.progress.forgetParts(job.target, bad);
-    deps.onBytes?.(resumedBytes);
+    deps.onBytes(resumedBytes);
   } else {
     deps.progress.begin(record);
     fh = await open(temp, WRITE_TEMP);
@@ -406,7 +399,7 @@ async function writeBody(
   start: number,
   length: number,
   pieceSize: number,
-  onBytes: ((n: number) => void) | undefined,
+  onBytes: (n: number) => void,
   onPiece: (at: number, size: number, crc64: string) => void,
 ): Promise<void> {
   let crc = new Crc64();
@@ -430,7 +423,7 @@ async function writeBody(
     writing = writing
       .then(() => writeAllAt(fh, chunks, at))
       .then(() => {
-        onBytes?.(bytes);
+        onBytes(bytes);
         if (piece) onPiece(...piece);
       });
     writing.catch(() => undefined); // awaited later; not an unhandled rejection meanwhile
@@ -491,29 +484,12 @@ function keptToResume(err: unknown, temp: string): unknown {
 /** A body that broke or arrived damaged is fetched again; a request the storage gave up on is not. */
 function retryableBody(err: unknown, signal: AbortSignal | undefined): boolean {
   if (signal?.aborted) return false;
-  if (err instanceof RestoreIntegrityError) return true;
-  return !(err instanceof StorageError) && !(err instanceof UnsafeTargetError) && !(err instanceof LocalWriteError);
+  return !(err instanceof StorageError) && !(err instanceof LocalWriteError);
 }
 
-/** The bytes written do not have the object's CRC-64: the temporary file is never renamed into place. */
+/** The bytes written do not have the object's CRC-64 (tried again): the temporary file is never renamed into place. */
 class RestoreIntegrityError extends Error {
   override readonly name = 'RestoreIntegrityError';
-}
-
-/** An Archive/ColdArchive object that OSS will not serve until it is restored there (RestoreObject). */
-class ObjectNeedsRestoreError extends Error {
-  override readonly name = 'ObjectNeedsRestoreError';
-  constructor(key: string) {
-    super(
-      `oss://${key} is in an archive storage class and must be restored on OSS first ` +
-        `(--request-restore asks for it, --wait also waits; or the console, ossutil restore); run this again once it is readable`,
-    );
-  }
-}
-
-/** Writing here would leave the restore directory (a symlinked directory on the way). */
-class UnsafeTargetError extends Error {
-  override readonly name = 'UnsafeTargetError';
 }
 
 /** The disk, not the network, failed: trying the download again would not help. */
@@ -555,7 +531,8 @@ function mtimeSeconds(mtimeNs: string | undefined): number | undefined {
   return Number(BigInt(mtimeNs)) / 1e9;
 }
 
-async function crcOfRange(path: string, start: number, end: number): Promise<string> {
+/** The CRC-64 of the file's bytes start..end (inclusive; the whole file by default). */
+export async function fileCrc64(path: string, start = 0, end = Infinity): Promise<string> {
   const crc = new Crc64();
   for await (const chunk of createReadStream(path, { start, end, highWaterMark: 1 << 20 })) crc.update(chunk as Buffer);
   return crc.digest();
@@ -574,21 +551,19 @@ async function sizeOf(path: string): Promise<number | undefined> {
  * directory: a symlinked directory already there must not carry the file elsewhere. Undefined (no
  * promise, no await: per file, that was measurable) when `checked` already holds the directory.
  */
-export function ensureParentInside(toDir: string, target: string, checked: Set<string> | undefined): Promise<void> | undefined {
+export function ensureParentInside(toDir: string, target: string, checked: Set<string>): Promise<void> | undefined {
   const parent = dirname(target);
-  return checked?.has(parent) ? undefined : checkParentInside(toDir, parent, checked);
+  return checked.has(parent) ? undefined : checkParentInside(toDir, parent, checked);
 }
 
-async function checkParentInside(toDir: string, parent: string, checked: Set<string> | undefined): Promise<void> {
+async function checkParentInside(toDir: string, parent: string, checked: Set<string>): Promise<void> {
   await mkdir(parent, { recursive: true });
   const [realTo, realParent] = await Promise.all([realpath(toDir), realpath(parent)]);
   // By whole segments: a directory named '..config' or '...' is inside, not out.
   if (!isInsideOrSame(realParent, realTo)) {
-    throw new UnsafeTargetError(
-      `${parent} resolves to ${realParent}, outside the restore directory ${realTo} (a symlink on the way): refused`,
-    );
+    throw new Error(`${parent} resolves to ${realParent}, outside the restore directory ${realTo} (a symlink on the way): refused`);
   }
-  checked?.add(parent);
+  checked.add(parent);
 }
 
 /** Errors as the summary names them: archive state and changed objects in plain words. */
@@ -598,7 +573,13 @@ function describe(job: DownloadJob, err: unknown): unknown {
     // of an archived object is taken for that. An AccessDenied is not: a restore on OSS cures nothing.
     const unnamed = err.code === undefined || err.code === 'UnknownError';
     const archived = err.code === 'InvalidObjectState' || (err.status === 403 && unnamed && ARCHIVE_CLASSES.has(job.storageClass ?? ''));
-    if (archived) return new ObjectNeedsRestoreError(`${job.bucket}/${job.key}`);
+    // An Archive/ColdArchive object OSS will not serve until it is restored there (RestoreObject).
+    if (archived) {
+      return new Error(
+        `oss://${job.bucket}/${job.key} is in an archive storage class and must be restored on OSS first ` +
+          `(--request-restore asks for it, --wait also waits; or the console, ossutil restore); run this again once it is readable`,
+      );
+    }
     if (err.code === 'PreconditionFailed') {
       return new Error(`oss://${job.bucket}/${job.key} changed on OSS during the restore; run the restore again`, { cause: err });
     }

@@ -1,10 +1,8 @@
-import { createReadStream } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import picomatch from 'picomatch';
-import { Crc64 } from '../../lib/crc64.js';
 import type { RestoreProgress } from '../../store/index.js';
 import { listObjectPages, listObjects, type ListedObject, type ObjectStorage } from '../../uploader/index.js';
-import { downloadFile, ensureParentInside, type DownloadDeps, type DownloadSettings } from './file-download.js';
+import { downloadFile, ensureParentInside, fileCrc64, type DownloadDeps, type DownloadSettings } from './file-download.js';
 import { isArchived, requestRestores, waitUntilRestored } from './archive-thaw.js';
 import { FreshDirs } from './fresh-dirs.js';
 import { restoreTarget } from './restore-target.js';
@@ -153,15 +151,9 @@ function selectWork(
     const relPath = object.key.slice(o.prefix.length);
     if (!selected(relPath)) continue;
     if (!target.ok) {
-      // A directory marker ('dir/') is how consoles make folders: nothing to restore, nothing wrong.
-      if (
-        relPath.endsWith('/') &&
-        !relPath
-          .split('/')
-          .slice(0, -1)
-          .some((s) => s === '..' || s === '.' || s === '')
-      )
-        continue;
+      // A directory marker ('dir/') is how consoles make folders: nothing to restore, nothing wrong,
+      // unless a segment of it is '', '.' or '..' (then it is refused, named, like a file's key).
+      if (relPath.endsWith('/') && !/(?:^|\/)\.{0,2}\//.test(relPath)) continue;
       entries.push({ key: object.key, action: 'refused', detail: target.reason });
       continue;
     }
@@ -194,7 +186,7 @@ async function restoreOne(
   freshDirs: FreshDirs,
 ): Promise<RestoreEntry> {
   const base = { key: object.key, path };
-  // Before a local file there is read for its CRC-64: only inside --to (a symlinked directory may lead out).
+  // Before a local file there is read for its CRC-64 or written: only inside --to (a symlinked directory may lead out).
   const checking = o.dryRun ? undefined : ensureParentInside(o.toDir, path, deps.checkedDirs);
   if (checking) await checking;
   const mayExist = freshDirs.mayExist(path); // a boolean, not a promise, once its directory was seen
@@ -233,7 +225,6 @@ async function restoreOne(
       key: object.key,
       versionId: object.versionId,
       target: path,
-      toDir: o.toDir,
       size: object.size,
       storageClass: object.storageClass,
     },
@@ -252,10 +243,4 @@ function selector(patterns: readonly string[]): (relPath: string) => boolean {
   const paths = cleaned.filter((p) => !picomatch.scan(p).isGlob);
   const glob = globs.length > 0 ? picomatch(globs, { dot: true }) : () => false;
   return (relPath) => glob(relPath) || paths.some((p) => p === '' || relPath === p || relPath.startsWith(`${p}/`));
-}
-
-async function fileCrc64(path: string): Promise<string> {
-  const crc = new Crc64();
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) crc.update(chunk as Buffer);
-  return crc.digest();
 }

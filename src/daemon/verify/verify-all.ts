@@ -1,6 +1,7 @@
 import type { Config, FolderConfig } from '../../config/index.js';
 import type { StateStore } from '../../store/index.js';
 import type { ObjectStorage } from '../../uploader/index.js';
+import { folderFilter } from '../watch/path-filter.js';
 import { MISMATCH_KINDS, verifyFolder, type FolderVerification, type VerifyOptions, type VersionCounts } from './verify-folder.js';
 
 export type VerifyAllOptions = Pick<VerifyOptions, 'checksum' | 'deep' | 'sample' | 'requeue' | 'signal'>;
@@ -33,8 +34,7 @@ export async function verifyFolders(
         ...o,
         storage: deps.storage,
         records: deps.store.verify,
-        ignore: config.ignore,
-        ignoreAbsolute: [config.stateDb, `${config.stateDb}.lock`],
+        filter: folderFilter(folder, config),
         parallel: Math.max(4, config.concurrency.files * 2),
       });
       const versions = await versionCounts(deps.storage, folder.bucket, folder.prefix, versioning);

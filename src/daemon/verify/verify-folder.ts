@@ -7,8 +7,8 @@ import { contentDigests } from '../content-check.js';
 import { objectKey } from '../object-key.js';
 import { forEachLimit } from '../../lib/for-each-limit.js';
 import type { Sample } from '../../lib/sample.js';
-import { createPathFilter } from '../watch/path-filter.js';
-import { walkTree, type WalkEntry } from '../watch/tree-walker.js';
+import type { PathFilter } from '../watch/path-filter.js';
+import { TreeWalk, type WalkEntry } from '../watch/tree-walker.js';
 
 /**
  * What verify can find about one file. The first four are mismatches (exit 1, --requeue repairs
@@ -64,9 +64,8 @@ export interface FolderVerification {
 export interface VerifyOptions {
   storage: ObjectStorage;
   records: VerifyRecords;
-  /** Ignore globs of the whole config, and paths never backed up (the state database). */
-  ignore: readonly string[];
-  ignoreAbsolute: readonly string[];
+  /** What of the folder is backed up (folderFilter). */
+  filter: PathFilter;
   checksum: boolean;
   /** Read objects back and check their bytes by CRC-64 as they stream. */
   deep: boolean;
@@ -243,12 +242,7 @@ function pickSample<T>(items: readonly T[], sample: Sample): T[] {
 }
 
 async function walkLocal(folder: FolderConfig, o: VerifyOptions): Promise<{ files: Map<string, WalkEntry>; errors: string[] }> {
-  const filter = createPathFilter({
-    include: folder.include,
-    exclude: [...folder.exclude, ...o.ignore],
-    ignoreAbsolute: [...o.ignoreAbsolute],
-  });
-  const walk = walkTree(folder.path, filter);
+  const walk = new TreeWalk(folder.path, o.filter);
   const files = new Map<string, WalkEntry>();
   for await (const batch of walk) for (const entry of batch) files.set(entry.relPath, entry);
   const errors = walk.errors().map((e) => `${e.relPath || '.'}: ${e.code} ${e.message}`);

@@ -8,7 +8,7 @@ import { DirectorySet } from './directory-set.js';
 import type { WatchBackend, WatchSink } from './folder-watcher.js';
 import type { PathFilter } from './path-filter.js';
 import { parentDir, relativeTo } from './relative-path.js';
-import { hasUndecodableTwin, lstatOrUndefined, mayBeUndecodable, TreeWalk } from './tree-walker.js';
+import { countTree, hasUndecodableTwin, lstatOrUndefined, mayBeUndecodable, TreeWalk } from './tree-walker.js';
 import { watchLimitCode } from './watch-limit.js';
 
 export interface NativeWatcherOptions {
@@ -59,10 +59,7 @@ export class NativeWatcher implements WatchBackend {
 
   async start(): Promise<void> {
     this.subscription = await this.subscribe();
-    const walk = new TreeWalk(this.root, this.filter, { onDirectory: (relDir) => this.dirs.add(relDir) });
-    for (const _ of walk.filePaths()) {
-      // directories only; files are the reconcile walk's business
-    }
+    countTree(this.root, this.filter, { onDirectory: (relDir) => this.dirs.add(relDir) }); // files are the reconcile walk's business
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,5 @@
 import { dirname } from 'node:path';
+import type { Config, FolderConfig } from '../../config/index.js';
 import { compileGlobs, isTempFileName, nameOf, TEMP_FILE_GLOBS, type PathMatcher } from '../../lib/path-globs.js';
 
 export interface PathFilterOptions {
@@ -70,4 +71,13 @@ export class PathFilter {
 
 export function createPathFilter(options: PathFilterOptions = {}): PathFilter {
   return new PathFilter(options);
+}
+
+/** A configured folder's filter: its include and exclude, the config's ignore globs, and never the state database. */
+export function folderFilter(folder: Pick<FolderConfig, 'include' | 'exclude'>, config: Pick<Config, 'ignore' | 'stateDb'>): PathFilter {
+  return new PathFilter({
+    include: folder.include,
+    exclude: [...folder.exclude, ...config.ignore],
+    ignoreAbsolute: [config.stateDb, `${config.stateDb}.lock`],
+  });
 }

@@ -25,8 +25,6 @@ export interface SettleTrackerOptions {
   settleMs?: number;
   /** Monotonic milliseconds; injectable for tests. */
   now?: () => number;
-  /** lstat calls between turns of the event loop; default 1,000. */
-  statsPerTurn?: number;
   /**
    * A file still changing this long after it was first reported is emitted anyway, as `live`, and
    * again each time this long passes while it keeps changing; undefined (the default): never.
@@ -50,6 +48,9 @@ interface Pending {
   since: number;
 }
 
+/** lstat calls between turns of the event loop. */
+const STATS_PER_TURN = 1_000;
+
 function sameFile(a: BigIntStats, b: BigIntStats): boolean {
   return a.size === b.size && a.mtimeNs === b.mtimeNs && a.ino === b.ino && a.dev === b.dev;
 }
@@ -69,7 +70,7 @@ function sameFile(a: BigIntStats, b: BigIntStats): boolean {
  * due order (every entry's dueAt is the time it was (re)inserted + settleMs, and re-inserting moves it
  * to the end), so one timeout armed for the first entry wakes the tracker exactly when something is
  * due, and a pass only looks at the entries that are due. lstat calls yield to the event loop every
- * statsPerTurn.
+ * STATS_PER_TURN.
  */
 export class SettleTracker extends EventEmitter<SettleTrackerEvents> {
   /** Everything tracked and not settled yet, in dueAt order. */
@@ -78,7 +79,6 @@ export class SettleTracker extends EventEmitter<SettleTrackerEvents> {
   private readonly fresh = new Set<string>();
   private readonly settleMs: number;
   private readonly now: () => number;
-  private readonly statsPerTurn: number;
   private readonly liveAfterMs: number;
   /** The one timeout, armed after each pass for the earliest dueAt. */
   private timer: NodeJS.Timeout | undefined;
@@ -98,7 +98,6 @@ export class SettleTracker extends EventEmitter<SettleTrackerEvents> {
     super();
     this.settleMs = Math.max(0, options.settleMs ?? 2_000);
     this.now = options.now ?? (() => performance.now());
-    this.statsPerTurn = Math.max(1, options.statsPerTurn ?? 1_000);
     this.liveAfterMs = options.liveAfterMs ?? Infinity;
   }
 
@@ -201,7 +200,7 @@ export class SettleTracker extends EventEmitter<SettleTrackerEvents> {
         const at = this.now();
         if (at - (pending.dueAt - this.settleMs) > this.settleMs / 2) this.restart(relPath, current, at, pending.since);
       }
-      if (++stats % this.statsPerTurn === 0) await nextTurn();
+      if (++stats % STATS_PER_TURN === 0) await nextTurn();
     }
   }
 
@@ -214,22 +213,19 @@ export class SettleTracker extends EventEmitter<SettleTrackerEvents> {
       this.fresh.delete(relPath);
       const current = this.stat(relPath);
       if (current !== undefined) {
-        if (pending.stats === undefined || !sameFile(pending.stats, current)) {
+        const { size, mtimeNs, ino, dev } = current;
+        const file = { relPath, size: Number(size), mtimeNs, ino, dev };
+        if (pending.stats !== undefined && sameFile(pending.stats, current)) this.emit('settled', file);
+        else {
           // No first lstat yet (settleMs 0), or still changing: a new window. One changing for
           // liveAfterMs (a live log) is reported as it is, and watched on (again after liveAfterMs).
           const at = this.now();
           const live = pending.stats !== undefined && at - pending.since >= this.liveAfterMs;
           this.restart(relPath, current, at, live ? at : pending.since);
-          if (live) {
-            const { size, mtimeNs, ino, dev } = current;
-            this.emit('settled', { relPath, size: Number(size), mtimeNs, ino, dev, live: true });
-          }
-        } else {
-          const { size, mtimeNs, ino, dev } = current;
-          this.emit('settled', { relPath, size: Number(size), mtimeNs, ino, dev });
+          if (live) this.emit('settled', { ...file, live: true });
         }
       }
-      if (++stats % this.statsPerTurn === 0) await nextTurn();
+      if (++stats % STATS_PER_TURN === 0) await nextTurn();
     }
   }
 

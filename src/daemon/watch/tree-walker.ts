@@ -104,13 +104,14 @@ function codeOf(err: unknown): string {
  * (they are skipped, so loops cannot hang it), excluded directories pruned, per-entry errors collected
  * rather than thrown. Yields files in batches and gives the event loop a turn between batches.
  *
- *   const walk = walkTree(root, filter);
+ *   const walk = new TreeWalk(root, filter);
  *   for await (const batch of walk) { ... }
  *   walk.errors(); walk.rootFailed;
  */
 export class TreeWalk implements AsyncIterable<WalkEntry[]> {
   private readonly collected: WalkError[] = [];
   errorCount = 0;
+  /** Files filePaths() yielded, and directories walked (countTree). */
   fileCount = 0;
   dirCount = 0;
   /** The root (or `under`) could not be read: the walk saw nothing, which says nothing about the files. */
@@ -265,7 +266,6 @@ export class TreeWalk implements AsyncIterable<WalkEntry[]> {
     try {
       const stats = lstatSync(absPath, { bigint: true, throwIfNoEntry: false });
       if (stats === undefined || !stats.isFile()) return undefined; // vanished or replaced meanwhile
-      this.fileCount++;
       return { relPath, size: Number(stats.size), mtimeNs: stats.mtimeNs, ino: stats.ino, dev: stats.dev };
     } catch (err) {
       this.recordError(relPath, err);
@@ -296,13 +296,9 @@ export class TreeWalk implements AsyncIterable<WalkEntry[]> {
   }
 }
 
-export function walkTree(root: string, filter: PathFilter, options: WalkOptions = {}): TreeWalk {
-  return new TreeWalk(root, filter, options);
-}
-
 /** Accepted files and directories under root, by readdir alone (no per-file stat). */
-export function countTree(root: string, filter: PathFilter): { files: number; dirs: number; rootFailed: boolean } {
-  const walk = new TreeWalk(root, filter);
+export function countTree(root: string, filter: PathFilter, options?: WalkOptions): { files: number; dirs: number; rootFailed: boolean } {
+  const walk = new TreeWalk(root, filter, options);
   for (const _ of walk.filePaths()) {
     // counting only
   }
