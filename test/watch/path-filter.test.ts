@@ -22,9 +22,9 @@ describe('PathFilter', () => {
     expect(isTempFileName('part.mkv')).toBe(false);
   });
 
-  it('ignores the state database and its SQLite siblings by absolute path', () => {
+  it('ignores the state database, its SQLite siblings, its lock and its status files by absolute path', () => {
     const filter = createPathFilter({ ignoreAbsolute: [abs('.oss-sync/state.db')] });
-    for (const suffix of ['', '-wal', '-shm', '-journal']) {
+    for (const suffix of ['', '-wal', '-shm', '-journal', '.lock', '.lock-journal', '.credentials.json', '.versioning.json']) {
       const relPath = `.oss-sync/state.db${suffix}`;
       expect(filter.acceptsFile(relPath, abs(relPath)), relPath).toBe(false);
     }

@@ -7,12 +7,15 @@ export interface PathFilterOptions {
   include?: readonly string[];
   /** Globs that exclude a file, or a directory with everything under it. */
   exclude?: readonly string[];
-  /** Absolute paths never backed up, e.g. the state DB (its -wal/-shm/-journal siblings are added). */
+  /** Absolute paths never backed up, e.g. the state DB (the files kept beside it are added: STATE_FILE_SUFFIXES). */
   ignoreAbsolute?: readonly string[];
 }
 
-/** SQLite writes these next to a database; they are as private as the database itself. */
-const DB_SIBLING_SUFFIXES = ['', '-wal', '-shm', '-journal'];
+/**
+ * What lives beside a state database and is as private as it: SQLite's own files, the instance lock
+ * (a database too) and the status files `status` reads (credentials, versioning).
+ */
+const STATE_FILE_SUFFIXES = ['', '-wal', '-shm', '-journal', '.lock', '.lock-journal', '.credentials.json', '.versioning.json'];
 
 /** Decides which files and directories of one watched folder are backed up. Paths are relative, '/'-separated. */
 export class PathFilter {
@@ -36,7 +39,7 @@ export class PathFilter {
     this.excluded = compileGlobs(options.exclude ?? []);
     this.watcherPruneGlobs = this.excludeGlobs.filter((g) => !TEMP_FILE_GLOBS.includes(g));
     this.excludedFiles = compileGlobs(this.watcherPruneGlobs);
-    this.ignoredAbsolute = new Set((options.ignoreAbsolute ?? []).flatMap((path) => DB_SIBLING_SUFFIXES.map((suffix) => path + suffix)));
+    this.ignoredAbsolute = new Set((options.ignoreAbsolute ?? []).flatMap((path) => STATE_FILE_SUFFIXES.map((suffix) => path + suffix)));
     this.ignoredNames = new Set([...this.ignoredAbsolute].map(nameOf));
   }
 
