@@ -6,7 +6,7 @@ import type { Config } from '../config/index.js';
 import { objectKey } from '../daemon/object-key.js';
 import { walkerFromEnv } from '../daemon/reconcile-walk/reconcile-walk.js';
 import { reconcileFolder } from '../daemon/reconciler.js';
-import { createPathFilter } from '../daemon/watch/path-filter.js';
+import { folderFilter } from '../daemon/watch/path-filter.js';
 import { terminalSafe as safe } from '../lib/terminal-text.js';
 import { StateStore, type FileRow } from '../store/index.js';
 import { bytes } from './status-view.js';
@@ -60,12 +60,7 @@ async function compare(config: Config, store: StateStore): Promise<DryRunReport>
       report.skipped.push({ folder: folder.name, reason: 'folder is missing (unmounted disk?)' });
       continue;
     }
-    const filter = createPathFilter({
-      include: folder.include,
-      exclude: [...folder.exclude, ...config.ignore],
-      ignoreAbsolute: [config.stateDb, `${config.stateDb}.lock`],
-    });
-    const result = await reconcileFolder(store, folder, filter, { walker });
+    const result = await reconcileFolder(store, folder, folderFilter(folder, config), { walker });
     report.unreadable += result.errorCount;
     // As FolderSync applies a walk's removals: a mirror folder deletes them, others forget them.
     if (folder.deletePolicy === 'mirror') store.queue.markForDeletion(folder.name, result.missing);

@@ -76,11 +76,11 @@ export function createPathFilter(options: PathFilterOptions = {}): PathFilter {
   return new PathFilter(options);
 }
 
-/** A configured folder's filter: its include and exclude, the config's ignore globs, and never the state database. */
+/** A configured folder's filter: its include and exclude, the config's ignore globs, and never the state database's files. */
 export function folderFilter(folder: Pick<FolderConfig, 'include' | 'exclude'>, config: Pick<Config, 'ignore' | 'stateDb'>): PathFilter {
   return new PathFilter({
     include: folder.include,
     exclude: [...folder.exclude, ...config.ignore],
-    ignoreAbsolute: [config.stateDb, `${config.stateDb}.lock`],
+    ignoreAbsolute: [config.stateDb],
   });
 }
