@@ -5,7 +5,7 @@
  * 100,000 real uploads on this machine take longer than the whole benchmark should.
  */
 import { objectKey } from '../src/daemon/object-key.js';
-import { createPathFilter } from '../src/daemon/watch/path-filter.js';
+import { PathFilter } from '../src/daemon/watch/path-filter.js';
 import { TreeWalk, type WalkEntry } from '../src/daemon/watch/tree-walker.js';
 import { StateStore } from '../src/store/index.js';
 
@@ -16,7 +16,7 @@ export async function fillStateAsUploaded(
   etag = '"filled-by-benchmark"',
 ): Promise<number> {
   const entries: WalkEntry[] = [];
-  for await (const batch of new TreeWalk(folder.path, createPathFilter({}))) entries.push(...batch);
+  for await (const batch of new TreeWalk(folder.path, new PathFilter({}))) entries.push(...batch);
   const store = StateStore.open(stateDb);
   try {
     store.transaction(() => {

@@ -13,7 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { createFolderWatcher } from '../src/daemon/watch/create-folder-watcher.js';
 import type { BackendName, WatchEvent } from '../src/daemon/watch/folder-watcher.js';
-import { createPathFilter } from '../src/daemon/watch/path-filter.js';
+import { PathFilter } from '../src/daemon/watch/path-filter.js';
 import { TreeWalk } from '../src/daemon/watch/tree-walker.js';
 import { fixed, median, ratio, seconds, table, verdict } from './markdown.js';
 
@@ -66,7 +66,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 async function watchChild(root: string, backend: BackendName, idleSeconds: number, dirs: number, rescanMs: number): Promise<WatchResult> {
   const started = performance.now();
-  const watcher = await createFolderWatcher(root, { backend, filter: createPathFilter(), rescanIntervalMs: rescanMs });
+  const watcher = await createFolderWatcher(root, { backend, filter: new PathFilter(), rescanIntervalMs: rescanMs });
   const readyMs = performance.now() - started;
   const rssMB = statusMB('VmRSS');
   const watches = ownWatches();
@@ -98,7 +98,7 @@ async function watchChild(root: string, backend: BackendName, idleSeconds: numbe
 async function walkChild(root: string): Promise<WalkResult> {
   const started = performance.now();
   let files = 0;
-  const walk = new TreeWalk(root, createPathFilter());
+  const walk = new TreeWalk(root, new PathFilter());
   for await (const batch of walk) files += batch.length;
   return { ms: performance.now() - started, files, peakMB: statusMB('VmHWM') };
 }

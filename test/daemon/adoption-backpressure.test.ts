@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
 import { Adoption } from '../../src/daemon/adoption.js';
 import { reconcileFolder } from '../../src/daemon/reconciler.js';
-import { createPathFilter } from '../../src/daemon/watch/path-filter.js';
+import { PathFilter } from '../../src/daemon/watch/path-filter.js';
 import { forEachLimit } from '../../src/lib/for-each-limit.js';
 import { Logger } from '../../src/lib/logger.js';
 import type { Observation } from '../../src/store/index.js';
@@ -50,7 +50,7 @@ describe('adoption backpressure', () => {
           held -= walked.length;
         }
       };
-      const result = await reconcileFolder(store, folder, createPathFilter(), { walker: 'in-thread', adopt, adoptionBacklog: 1500 });
+      const result = await reconcileFolder(store, folder, new PathFilter(), { walker: 'in-thread', adopt, adoptionBacklog: 1500 });
       await adoption.adoptQueued(folder);
       expect(result).toMatchObject({ scanned: 5000, queued: 5000 });
       // The backlog, and the one batch (1,000 files) that took it over.

@@ -3,7 +3,7 @@ import { chmodSync, lstatSync, mkdirSync, readFileSync, rmSync, symlinkSync, uti
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { findArgs, findWalkSupported, FindWalk, parseFindErrorLine, probeFind } from '../../src/daemon/reconcile-walk/find-walk.js';
-import { createPathFilter, type PathFilterOptions } from '../../src/daemon/watch/path-filter.js';
+import { PathFilter, type PathFilterOptions } from '../../src/daemon/watch/path-filter.js';
 import { TreeWalk, type WalkEntry } from '../../src/daemon/watch/tree-walker.js';
 import { reconcileKey } from '../../src/store/index.js';
 import { createTree, tempDir } from '../helpers/fixtures.js';
@@ -57,7 +57,7 @@ function sorted(entries: WalkEntry[]): WalkEntry[] {
 
 async function inThread(root = tree): Promise<WalkEntry[]> {
   const all: WalkEntry[] = [];
-  for await (const batch of new TreeWalk(root, createPathFilter(options))) all.push(...batch);
+  for await (const batch of new TreeWalk(root, new PathFilter(options))) all.push(...batch);
   return sorted(all);
 }
 
@@ -83,7 +83,7 @@ describe.skipIf(!gnuFind)('FindWalk: GNU find lists, the filter decides', () => 
     const expected = await inThread();
     expect(expected.map((e) => e.relPath)).toContain('a/b/new\nline.txt');
     expect(expected.map((e) => e.relPath)).not.toContain('cache-a/x.bin');
-    const walk = new FindWalk(tree, createPathFilter(options));
+    const walk = new FindWalk(tree, new PathFilter(options));
     const { entries, keys } = await byFind(walk);
     expect(entries).toEqual(expected);
     expect(keys).toEqual(expected.map((e) => reconcileKey(e.size, e.mtimeNs, e.ino, e.relPath)).sort());
@@ -95,7 +95,7 @@ describe.skipIf(!gnuFind)('FindWalk: GNU find lists, the filter decides', () => 
   it('follows a root that is a symlink, as opening it does', async () => {
     const link = join(dir.path, 'tree-link');
     symlinkSync(tree, link);
-    const { entries } = await byFind(new FindWalk(link, createPathFilter(options)));
+    const { entries } = await byFind(new FindWalk(link, new PathFilter(options)));
     expect(entries).toEqual(await inThread(link));
   });
 
@@ -104,7 +104,7 @@ describe.skipIf(!gnuFind)('FindWalk: GNU find lists, the filter decides', () => 
       [join(dir.path, 'not-there'), 'ENOENT'],
       [join(tree, 'top.txt'), 'ENOTDIR'],
     ] as const) {
-      const walk = new FindWalk(root, createPathFilter());
+      const walk = new FindWalk(root, new PathFilter());
       expect((await byFind(walk)).entries).toEqual([]);
       expect(walk.rootFailed).toBe(true);
       expect(walk.errors()).toEqual([expect.objectContaining({ relPath: '', code })]);
@@ -114,15 +114,15 @@ describe.skipIf(!gnuFind)('FindWalk: GNU find lists, the filter decides', () => 
   it('says it is incomplete when find fails, or says what it does not understand', async () => {
     const failing = new FindWalk(
       tree,
-      createPathFilter(),
+      new PathFilter(),
       fakeFind('failing-find', 'echo "find: fts_read failed: Cannot allocate memory" >&2; exit 1'),
     );
     expect((await byFind(failing)).entries).toEqual([]);
     expect(failing.incomplete).toContain('fts_read failed');
-    const crashed = new FindWalk(tree, createPathFilter(), fakeFind('crashing-find', 'kill -9 $$'));
+    const crashed = new FindWalk(tree, new PathFilter(), fakeFind('crashing-find', 'kill -9 $$'));
     await byFind(crashed);
     expect(crashed.incomplete).toContain('SIGKILL');
-    const absent = new FindWalk(tree, createPathFilter(), join(dir.path, 'no-such-find'));
+    const absent = new FindWalk(tree, new PathFilter(), join(dir.path, 'no-such-find'));
     await byFind(absent);
     expect(absent.incomplete).toContain('cannot run find');
   });
@@ -130,13 +130,13 @@ describe.skipIf(!gnuFind)('FindWalk: GNU find lists, the filter decides', () => 
   it('is incomplete when find pruned a directory the filter keeps (find -name and picomatch differ at the edges)', async () => {
     const root = join(dir.path, 'pruned');
     createTree(root, { 'Photos./a.jpg': 'find -name "*.*" matches "Photos.", picomatch does not', 'x.y/b.jpg': 'both match' });
-    const filter = createPathFilter({ exclude: ['*.*'] });
+    const filter = new PathFilter({ exclude: ['*.*'] });
     expect(filter.acceptsDir('Photos.')).toBe(true);
     const walk = new FindWalk(root, filter);
     await byFind(walk);
     expect(walk.incomplete).toBe('find pruned "Photos.", which the folder\'s filter keeps');
     // Where both agree, pruning is silent.
-    const agreed = new FindWalk(root, createPathFilter({ exclude: ['x.y', 'Photos.'] }));
+    const agreed = new FindWalk(root, new PathFilter({ exclude: ['x.y', 'Photos.'] }));
     expect((await byFind(agreed)).entries).toEqual([]);
     expect(agreed.incomplete).toBeUndefined();
   });
@@ -149,7 +149,7 @@ describe.skipIf(!gnuFind)('FindWalk: GNU find lists, the filter decides', () => 
     const script = 'cd "$1" && shift && for d in "$@"; do mkdir "$d" && cd -P "$d" || exit 1; done && echo deep > deep.txt';
     execFileSync('sh', ['-c', script, 'sh', root, ...names]);
     try {
-      const walk = new FindWalk(root, createPathFilter());
+      const walk = new FindWalk(root, new PathFilter());
       const { entries } = await byFind(walk);
       expect(entries.map((e) => e.relPath)).toEqual(['short.txt']);
       expect(walk.errors()).toEqual([expect.objectContaining({ relPath: names.join('/'), code: 'ENAMETOOLONG' })]);
@@ -165,7 +165,7 @@ describe.skipIf(!gnuFind)('FindWalk: GNU find lists, the filter decides', () => 
     writeFileSync(join(root, 'a\uFFFD'), 'valid UTF-8');
     writeFileSync(Buffer.concat([Buffer.from(`${root}/a`), Buffer.from([0xff])]), 'not UTF-8, longer content');
     const valid = lstatSync(join(root, 'a\uFFFD'), { bigint: true });
-    const walk = new FindWalk(root, createPathFilter());
+    const walk = new FindWalk(root, new PathFilter());
     const { entries } = await byFind(walk);
     expect(entries).toEqual([{ relPath: 'a\uFFFD', size: 11, mtimeNs: valid.mtimeNs, ino: valid.ino, dev: valid.dev }]);
     // Told apart by its bytes, the other is named, not dropped because a file has its decoded name.
@@ -173,7 +173,7 @@ describe.skipIf(!gnuFind)('FindWalk: GNU find lists, the filter decides', () => 
   });
 
   it('is incomplete when closed before find finished', async () => {
-    const walk = new FindWalk(tree, createPathFilter());
+    const walk = new FindWalk(tree, new PathFilter());
     walk.start();
     walk.close();
     expect((await byFind(walk)).entries).toEqual([]);
@@ -185,12 +185,12 @@ describe.skipIf(!gnuFind)('FindWalk: GNU find lists, the filter decides', () => 
     // The pause makes the pipe hand the first piece over on its own.
     const split = new FindWalk(
       tree,
-      createPathFilter(),
+      new PathFilter(),
       fakeFind('split-find', `${device}\nprintf '%s' "$r"\nsleep 0.3\nprintf '/top.txt\\0'`),
     );
     expect((await byFind(split)).keys).toEqual(['3:1.0000000000:7/top.txt']);
     expect(split.incomplete).toBeUndefined();
-    const cut = new FindWalk(tree, createPathFilter(), fakeFind('cut-find', `${device}\nprintf '%s/top.txt' "$r"`));
+    const cut = new FindWalk(tree, new PathFilter(), fakeFind('cut-find', `${device}\nprintf '%s/top.txt' "$r"`));
     expect((await byFind(cut)).keys).toEqual([]);
     expect(cut.incomplete).toBe('find output ends in the middle of a record');
   });
@@ -203,7 +203,7 @@ describe.skipIf(!gnuFind)('FindWalk: GNU find lists, the filter decides', () => 
       `echo "find: '${tree}/d2': Permission denied" >&2`,
       'exit 1',
     ].join('\n');
-    const walk = new FindWalk(tree, createPathFilter(), fakeFind('partial-find', script));
+    const walk = new FindWalk(tree, new PathFilter(), fakeFind('partial-find', script));
     const { keys } = await byFind(walk);
     expect(keys).toEqual(['3:1.0000000000:7/top.txt']);
     expect(walk.incomplete).toBeUndefined();
@@ -223,7 +223,7 @@ describe('the find child environment', () => {
     vi.stubEnv('OSS_STS_TOKEN', secret);
     vi.stubEnv('MY_BACKUP_PASSWORD', secret);
     try {
-      const walk = new FindWalk(tree, createPathFilter(), dumper);
+      const walk = new FindWalk(tree, new PathFilter(), dumper);
       await byFind(walk);
       const env = JSON.parse(readFileSync(out, 'utf8')) as Record<string, string>;
       expect(Object.keys(env).sort()).toEqual(['LC_ALL', 'PATH']);

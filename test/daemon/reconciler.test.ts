@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FolderConfig } from '../../src/config/index.js';
 import { FIND_WALK_MIN_FILES } from '../../src/daemon/reconcile-walk/reconcile-walk.js';
 import { reconcileFolder } from '../../src/daemon/reconciler.js';
-import { createPathFilter } from '../../src/daemon/watch/path-filter.js';
+import { PathFilter } from '../../src/daemon/watch/path-filter.js';
 import { TreeWalk } from '../../src/daemon/watch/tree-walker.js';
 import { StateStore } from '../../src/store/index.js';
 import { createTree, tempDir } from '../helpers/fixtures.js';
@@ -31,7 +31,7 @@ afterEach(() => {
 /** Records every file of the folder as uploaded, as a finished `once` would have. */
 async function recordAllUploaded(): Promise<void> {
   const entries = [];
-  for await (const batch of new TreeWalk(folder.path, createPathFilter())) entries.push(...batch);
+  for await (const batch of new TreeWalk(folder.path, new PathFilter())) entries.push(...batch);
   store.queue.observe(
     folder.name,
     entries.map((e) => ({ ...e, bucket: folder.bucket, key: `${folder.prefix}${e.relPath}` })),
@@ -64,7 +64,7 @@ function brokenFind(): string {
 it('queues a first sync (the default walk of a folder it knows nothing of) batch by batch, so uploads start before the walk ends', async () => {
   createTree(folder.path, Object.fromEntries(Array.from({ length: 1_500 }, (_, i) => [`many/f${i}.txt`, `${i}`])));
   const queuedAtEachCall: number[] = [];
-  const result = await reconcileFolder(store, folder, createPathFilter(), {}, () => queuedAtEachCall.push(store.queue.countFor('f')));
+  const result = await reconcileFolder(store, folder, new PathFilter(), {}, () => queuedAtEachCall.push(store.queue.countFor('f')));
   expect(result.queued).toBe(1_505);
   // The scheduler is woken (onQueued) while files are still to come, not only once at the end.
   expect(queuedAtEachCall.length).toBeGreaterThan(1);
@@ -74,13 +74,13 @@ it('queues a first sync (the default walk of a folder it knows nothing of) batch
 describe.each(modes)('reconcileFolder, walking $name', ({ walk }) => {
   it('queues nothing for an unchanged tree, and exactly what changed, appeared, vanished or is now excluded', async () => {
     await recordAllUploaded();
-    const filter = createPathFilter();
+    const filter = new PathFilter();
     expect(await reconcileFolder(store, folder, filter, walk)).toMatchObject({ scanned: 5, queued: 0, missing: [], excluded: [] });
 
     appendFileSync(join(folder.path, 'a.txt'), ' more');
     createTree(folder.path, { 'sub/new.txt': 'new' });
     rmSync(join(folder.path, 'sub/d.txt'));
-    const result = await reconcileFolder(store, folder, createPathFilter({ exclude: ['logs'] }), walk);
+    const result = await reconcileFolder(store, folder, new PathFilter({ exclude: ['logs'] }), walk);
     expect(result).toMatchObject({ scanned: 4, queued: 2, missing: ['sub/d.txt'], excluded: ['logs/e.log'], suspectEmpty: false });
     expect(store.queue.find('f', 'a.txt')?.state).toBe('queued');
     expect(store.queue.find('f', 'sub/new.txt')?.state).toBe('queued');
@@ -89,9 +89,9 @@ describe.each(modes)('reconcileFolder, walking $name', ({ walk }) => {
 
   it('queues every file again when the folder now goes to another bucket or prefix', async () => {
     await recordAllUploaded();
-    expect((await reconcileFolder(store, { ...folder, bucket: 'new-bucket' }, createPathFilter(), walk)).queued).toBe(5);
+    expect((await reconcileFolder(store, { ...folder, bucket: 'new-bucket' }, new PathFilter(), walk)).queued).toBe(5);
     await recordAllUploaded();
-    expect((await reconcileFolder(store, { ...folder, prefix: 'q/' }, createPathFilter(), walk)).queued).toBe(5);
+    expect((await reconcileFolder(store, { ...folder, prefix: 'q/' }, new PathFilter(), walk)).queued).toBe(5);
   });
 
   it('reports a file whose name is not UTF-8 (Node cannot open it) instead of skipping it silently', async () => {
@@ -99,7 +99,7 @@ describe.each(modes)('reconcileFolder, walking $name', ({ walk }) => {
     const badDir = Buffer.concat([Buffer.from(`${folder.path}/bad`), Buffer.from([0xff]), Buffer.from('dir')]);
     mkdirSync(badDir);
     writeFileSync(Buffer.concat([badDir, Buffer.from('/inside.txt')]), 'in a directory Node cannot open');
-    const result = await reconcileFolder(store, folder, createPathFilter(), walk);
+    const result = await reconcileFolder(store, folder, new PathFilter(), walk);
     const eilseq = expect.stringMatching(/^EILSEQ: file name is not valid UTF-8/);
     expect(result.errors.sort((a, b) => (a.relPath < b.relPath ? -1 : 1))).toEqual(
       // find lists the file inside; the Node walks cannot open the directory: either way it is named.
@@ -117,7 +117,7 @@ describe.each(modes)('reconcileFolder, walking $name', ({ walk }) => {
   });
 
   it('says how it walked', async () => {
-    const { walk: how } = await reconcileFolder(store, folder, createPathFilter(), walk);
+    const { walk: how } = await reconcileFolder(store, folder, new PathFilter(), walk);
     if (walk.findCommand !== undefined)
       expect(how).toMatch(/^in-thread \(find fell short: (find said: find: something went wrong|find exited with code 3)\)$/);
     else expect(how).toBe(walk.walker);
@@ -126,7 +126,7 @@ describe.each(modes)('reconcileFolder, walking $name', ({ walk }) => {
   it('believes no mass delete from an empty mount point', async () => {
     await recordAllUploaded();
     for (const name of ['a.txt', 'b.txt', 'sub', 'logs']) rmSync(join(folder.path, name), { recursive: true });
-    expect(await reconcileFolder(store, folder, createPathFilter(), walk)).toMatchObject({ scanned: 0, missing: [], suspectEmpty: true });
+    expect(await reconcileFolder(store, folder, new PathFilter(), walk)).toMatchObject({ scanned: 0, missing: [], suspectEmpty: true });
   });
 });
 
@@ -134,7 +134,7 @@ describe('reconcileFolder after a find walk that fell short', () => {
   it('counts nothing as deleted that only find skipped, and finds it again in Node', async () => {
     // find -name '*.*' prunes "Photos.", which the filter's picomatch keeps: its files were never listed by find.
     createTree(folder.path, { 'Photos./README': 'a' }); // no dot: '*.*' excludes files too
-    const filter = createPathFilter({ exclude: ['*.*'] });
+    const filter = new PathFilter({ exclude: ['*.*'] });
     const entries = [];
     for await (const batch of new TreeWalk(folder.path, filter)) entries.push(...batch);
     expect(entries.map((e) => e.relPath)).toEqual(['Photos./README']);

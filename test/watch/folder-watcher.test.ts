@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createFolderWatcher, type FolderWatcherOptions } from '../../src/daemon/watch/create-folder-watcher.js';
 import type { FolderWatcher } from '../../src/daemon/watch/folder-watcher.js';
-import { createPathFilter } from '../../src/daemon/watch/path-filter.js';
+import { PathFilter } from '../../src/daemon/watch/path-filter.js';
 import { SettleTracker, type SettledFile } from '../../src/daemon/watch/settle-tracker.js';
 import { TEMP_FILE_GLOBS } from '../../src/lib/path-globs.js';
 import { createTree, tempDir } from '../helpers/fixtures.js';
@@ -34,7 +34,7 @@ describe.each(BACKENDS)('%s watcher', (backend) => {
   async function watch(options: Partial<FolderWatcherOptions> = {}): Promise<{ watcher: FolderWatcher; log: EventLog }> {
     const watcher = await createFolderWatcher(root, {
       backend,
-      filter: createPathFilter(),
+      filter: new PathFilter(),
       coalesceMs: 50,
       rescanIntervalMs: 150,
       rootCheckMs: 100,
@@ -127,7 +127,7 @@ describe.each(BACKENDS)('%s watcher', (backend) => {
 
   it('applies include and exclude globs, pruning excluded folders', async () => {
     createTree(root, { 'skip/old.txt': 'x', 'a/skip/old.txt': 'x', 'build/old.txt': 'x' });
-    const filter = createPathFilter({ include: ['*.txt'], exclude: ['skip', 'build/**', 'secret.txt'] });
+    const filter = new PathFilter({ include: ['*.txt'], exclude: ['skip', 'build/**', 'secret.txt'] });
     const { log } = await watch({ filter });
     createTree(root, {
       'b.jpg': 'x',
@@ -154,7 +154,7 @@ describe.each(BACKENDS)('%s watcher', (backend) => {
     [', the built-in globs listed as excludes', TEMP_FILE_GLOBS],
   ])('ignores temp and partial files and the state database%s', async (_, exclude) => {
     const db = join(root, 'state.db');
-    const filter = createPathFilter({ ignoreAbsolute: [db], exclude });
+    const filter = new PathFilter({ ignoreAbsolute: [db], exclude });
     const { log } = await watch({ filter });
     const ignored = [
       'x.tmp',
@@ -292,7 +292,7 @@ describe('rescan watcher', () => {
     mkdirSync(root);
     const watcher = await createFolderWatcher(root, {
       backend: 'rescan',
-      filter: createPathFilter(),
+      filter: new PathFilter(),
       rescanIntervalMs: 100,
       rootCheckMs: 50,
     });
@@ -326,7 +326,7 @@ describe('createFolderWatcher with auto', () => {
       [100, 'chokidar'],
       [5, 'native'],
     ] as const) {
-      const watcher = await createFolderWatcher(temp.path, { backend: 'auto', filter: createPathFilter(), nativeThreshold });
+      const watcher = await createFolderWatcher(temp.path, { backend: 'auto', filter: new PathFilter(), nativeThreshold });
       try {
         expect(watcher.backend).toBe(expected);
       } finally {

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FindWalk } from '../../src/daemon/reconcile-walk/find-walk.js';
 import { createFolderWatcher } from '../../src/daemon/watch/create-folder-watcher.js';
 import type { FolderWatcher } from '../../src/daemon/watch/folder-watcher.js';
-import { createPathFilter } from '../../src/daemon/watch/path-filter.js';
+import { PathFilter } from '../../src/daemon/watch/path-filter.js';
 import { TreeWalk } from '../../src/daemon/watch/tree-walker.js';
 import { isTempFileName, TEMP_FILE_GLOBS } from '../../src/lib/path-globs.js';
 import { relPathOfReconcileKey } from '../../src/store/index.js';
@@ -52,8 +52,8 @@ beforeEach(() => {
 afterEach(() => temp.remove());
 
 /** The daemon's filter for a folder: the config's `ignore` (the temp-file globs) as excludes, the state DB by path. */
-function daemonFilter(): ReturnType<typeof createPathFilter> {
-  return createPathFilter({ exclude: [...TEMP_FILE_GLOBS], ignoreAbsolute: [join(root, 'state.db')] });
+function daemonFilter(): PathFilter {
+  return new PathFilter({ exclude: [...TEMP_FILE_GLOBS], ignoreAbsolute: [join(root, 'state.db')] });
 }
 
 function createAll(): void {

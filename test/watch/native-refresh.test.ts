@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { WatchEvent } from '../../src/daemon/watch/folder-watcher.js';
 import { NativeWatcher } from '../../src/daemon/watch/native-watcher.js';
-import { createPathFilter } from '../../src/daemon/watch/path-filter.js';
+import { PathFilter } from '../../src/daemon/watch/path-filter.js';
 import { createTree, tempDir } from '../helpers/fixtures.js';
 import { waitFor } from '../helpers/wait.js';
 import { recordingSink } from '../helpers/watch-sink.js';
@@ -28,7 +28,7 @@ describe('native watcher refresh', () => {
   function start(beforeRefresh: () => void): { events: WatchEvent[]; missed: () => number; started: Promise<void> } {
     const { sink, events, missed } = recordingSink();
     let refreshes = 0;
-    const watcher = new NativeWatcher(root, createPathFilter(), sink, {
+    const watcher = new NativeWatcher(root, new PathFilter(), sink, {
       beforeRefresh: () => {
         if (refreshes++ === 0) beforeRefresh();
       },

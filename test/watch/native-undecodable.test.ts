@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { NativeWatcher } from '../../src/daemon/watch/native-watcher.js';
-import { createPathFilter } from '../../src/daemon/watch/path-filter.js';
+import { PathFilter } from '../../src/daemon/watch/path-filter.js';
 import { tempDir } from '../helpers/fixtures.js';
 import { waitFor } from '../helpers/wait.js';
 import { recordingSink } from '../helpers/watch-sink.js';
@@ -28,7 +28,7 @@ afterEach(async () => {
 it('asks for a reconcile when a name that is not UTF-8 appears beside its real U+FFFD twin', async () => {
   writeFileSync(join(root, 'a\uFFFD.txt'), 'real U+FFFD');
   const { sink, events, missed } = recordingSink();
-  watcher = new NativeWatcher(root, createPathFilter(), sink);
+  watcher = new NativeWatcher(root, new PathFilter(), sink);
   await watcher.start();
   writeFileSync(join(root, 'a\uFFFD.txt'), 'real U+FFFD, changed');
   await waitFor(() => events.some((e) => e.relPath === 'a\uFFFD.txt'), { what: 'the real file changing' });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createPathFilter } from '../../src/daemon/watch/path-filter.js';
+import { PathFilter } from '../../src/daemon/watch/path-filter.js';
 import { isTempFileName, TEMP_FILE_GLOBS } from '../../src/lib/path-globs.js';
 import { parcelIgnores } from '../../src/daemon/watch/native-watcher.js';
 
@@ -8,7 +8,7 @@ const abs = (relPath: string): string => `${ROOT}/${relPath}`;
 
 describe('PathFilter', () => {
   it('accepts everything but temp files by default', () => {
-    const filter = createPathFilter();
+    const filter = new PathFilter();
     for (const ok of ['a.jpg', 'deep/er/b.txt', '.hidden', 'tmp/x.txt', 'x.tmp.jpg', 'a~b']) {
       expect(filter.acceptsFile(ok, abs(ok)), ok).toBe(true);
     }
@@ -23,7 +23,7 @@ describe('PathFilter', () => {
   });
 
   it('ignores the state database, its SQLite siblings, its lock and its status files by absolute path', () => {
-    const filter = createPathFilter({ ignoreAbsolute: [abs('.oss-sync/state.db')] });
+    const filter = new PathFilter({ ignoreAbsolute: [abs('.oss-sync/state.db')] });
     for (const suffix of ['', '-wal', '-shm', '-journal', '.lock', '.lock-journal', '.credentials.json', '.versioning.json']) {
       const relPath = `.oss-sync/state.db${suffix}`;
       expect(filter.acceptsFile(relPath, abs(relPath)), relPath).toBe(false);
@@ -33,7 +33,7 @@ describe('PathFilter', () => {
   });
 
   it('applies include globs to files only; slash-less globs match the basename at any depth', () => {
-    const filter = createPathFilter({ include: ['*.jpg', 'docs/*.md'] });
+    const filter = new PathFilter({ include: ['*.jpg', 'docs/*.md'] });
     expect(filter.acceptsFile('a/b/c.jpg', abs('a/b/c.jpg'))).toBe(true);
     expect(filter.acceptsFile('.hidden/c.jpg', abs('.hidden/c.jpg'))).toBe(true);
     expect(filter.acceptsFile('docs/x.md', abs('docs/x.md'))).toBe(true);
@@ -45,7 +45,7 @@ describe('PathFilter', () => {
   });
 
   it('prunes directories with exclude globs, and rejects files under them', () => {
-    const filter = createPathFilter({ exclude: ['node_modules', 'build/**', '**/cache/**', 'secret.txt'] });
+    const filter = new PathFilter({ exclude: ['node_modules', 'build/**', '**/cache/**', 'secret.txt'] });
     expect(filter.acceptsDir('node_modules')).toBe(false);
     expect(filter.acceptsDir('a/b/node_modules')).toBe(false);
     expect(filter.acceptsDir('build')).toBe(false);
@@ -61,23 +61,23 @@ describe('PathFilter', () => {
   });
 
   it('matches odd and unicode names literally', () => {
-    const filter = createPathFilter({ include: ['*.jpg'], exclude: ['ünï*'] });
+    const filter = new PathFilter({ include: ['*.jpg'], exclude: ['ünï*'] });
     expect(filter.acceptsFile('emoji 📷 +#?%.jpg', abs('emoji 📷 +#?%.jpg'))).toBe(true);
     expect(filter.acceptsDir('ünïcødé')).toBe(false);
   });
 
   it("keeps the config's temp-file globs in force for directories and when built-in ignores are off", () => {
     const globs = TEMP_FILE_GLOBS;
-    const filter = createPathFilter({ exclude: globs });
+    const filter = new PathFilter({ exclude: globs });
     expect(filter.acceptsDir('render.tmp')).toBe(false);
     expect(filter.acceptsFile('render.tmp/frame.png', abs('render.tmp/frame.png'))).toBe(false);
     expect(filter.acceptsFileInAcceptedDir('a/~lock', abs('a/~lock'))).toBe(false);
     expect(filter.acceptsFileInAcceptedDir('a/frame.png', abs('a/frame.png'), 'frame.png')).toBe(true);
-    expect(createPathFilter().acceptsFileInAcceptedDir('a/b.part', abs('a/b.part'))).toBe(false);
+    expect(new PathFilter().acceptsFileInAcceptedDir('a/b.part', abs('a/b.part'))).toBe(false);
   });
 
   it("leaves the built-in temp-file globs out of a watcher's own pruning, and keeps the others", () => {
-    const filter = createPathFilter({ exclude: ['node_modules', '*.tmp', 'build/**', '~*'] });
+    const filter = new PathFilter({ exclude: ['node_modules', '*.tmp', 'build/**', '~*'] });
     expect(filter.watcherPruneGlobs).toEqual(['node_modules', 'build/**']);
     expect(parcelIgnores(filter)).toEqual(['**/node_modules', '**/node_modules/**', 'build/**', 'build/**/**']);
   });

@@ -72,10 +72,6 @@ export class PathFilter {
   }
 }
 
-export function createPathFilter(options: PathFilterOptions = {}): PathFilter {
-  return new PathFilter(options);
-}
-
 /** A configured folder's filter: its include and exclude, the config's ignore globs, and never the state database's files. */
 export function folderFilter(folder: Pick<FolderConfig, 'include' | 'exclude'>, config: Pick<Config, 'ignore' | 'stateDb'>): PathFilter {
   return new PathFilter({
