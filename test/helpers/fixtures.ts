@@ -1,10 +1,10 @@
 /**
  * Declarative file-tree fixtures (after restic's): describe a tree as { "a/b.txt": "content" },
- * create it under a root, and read a tree back in the same shape to compare.
+ * created under a root.
  */
-import { chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 
 export type TreeSpec = Record<string, string | Buffer>;
 
@@ -14,20 +14,6 @@ export function createTree(root: string, spec: TreeSpec): void {
     mkdirSync(dirname(full), { recursive: true });
     writeFileSync(full, content);
   }
-}
-
-/** Every regular file under root, as { relPath: content } with '/' separators. */
-export function readTree(root: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (dir: string): void => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const full = join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else if (entry.isFile()) out[relative(root, full).split('\\').join('/')] = readFileSync(full, 'utf8');
-    }
-  };
-  walk(root);
-  return out;
 }
 
 /** A fresh temporary directory and its remover; call remove() in afterEach/afterAll. */
