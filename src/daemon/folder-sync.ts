@@ -71,6 +71,8 @@ export class FolderSync {
   /** A removal seen while adopting: it may have found no row for a walked file adoption then recorded. */
   private removedWhileAdopting = false;
   private closed = false;
+  /** Aborted by close(): a walk under way ends at its next batch instead of holding the close. */
+  private readonly closing = new AbortController();
   /** Whether the walk running was asked for by more than rescans: only then is it logged at info and reported (ping, metrics). */
   private reconcileReported = false;
   /** What the last reconcile could not back up, and why; undefined when it missed nothing. */
@@ -157,6 +159,7 @@ export class FolderSync {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.closing.abort();
     clearTimeout(this.recheck);
     await this.reconciling?.catch(() => undefined);
     this.settle?.close();
@@ -186,9 +189,12 @@ export class FolderSync {
         unsettledAfterNs,
         holdUntilMs,
         adopt: this.adopting ? (walked) => this.options.adoption!.walked(this.folder, walked) : undefined,
+        signal: AbortSignal.any([this.closing.signal, this.options.stopSignal]),
       },
       () => this.options.onWork(),
     );
+    // Cut short by a stop, the walk saw part of the tree: it judges nothing (the next start walks again).
+    if (this.closing.signal.aborted || this.options.stopSignal.aborted) return undefined;
     let stillChanging: string[] = [];
     if (this.options.watch) for (const relPath of result.unsettled) this.settleTracker().track(relPath);
     else if (result.unsettled.length > 0) stillChanging = await this.settleBeforeExit(result.unsettled);

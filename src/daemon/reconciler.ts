@@ -34,6 +34,12 @@ export interface ReconcileOptions extends Partial<ReconcileWalkOptions> {
   holdUntilMs?: number;
   /** Adoption: takes the new files of a batch OSS already holds (recorded) and returns the ones to queue. */
   adopt?: (changed: Observation[]) => Promise<Observation[]>;
+  /**
+   * The daemon stopping or the folder closing: the walk ends at the next batch (a tree of millions on a
+   * slow disk must not hold a SIGTERM past systemd's stop timeout). A walk cut short vouches for nothing:
+   * no file counts as missing, and what it queued stands (each row is a true observation).
+   */
+  signal?: AbortSignal;
   /** Walked files adoption may hold before the walk waits for it (default ADOPTION_BACKLOG; tests make it small). */
   adoptionBacklog?: number;
 }
@@ -60,13 +66,13 @@ export async function reconcileFolder(
   /** Called after each batch that queued files, so uploads can start while the walk goes on. */
   onQueued: () => void = () => undefined,
 ): Promise<ReconcileResult> {
-  const { unsettledAfterNs, holdUntilMs = 0, adopt, adoptionBacklog = ADOPTION_BACKLOG, ...walkOptions } = reconcileOptions;
+  const { unsettledAfterNs, holdUntilMs = 0, adopt, adoptionBacklog = ADOPTION_BACKLOG, signal, ...walkOptions } = reconcileOptions;
   const options = { knownFiles: store.queue.countFor(folder.name), ...walkOptions };
   const compare = (walk: ReconcileWalk) =>
-    compareWalk({ store, folder, filter, walk, onQueued, unsettledAfterNs, holdUntilMs, adopt, adoptionBacklog });
+    compareWalk({ store, folder, filter, walk, onQueued, unsettledAfterNs, holdUntilMs, adopt, adoptionBacklog, signal });
   // find gets going now, and walk while the known keys load.
   const first = await compare(startReconcileWalk(folder.path, filter, options));
-  if (first.incomplete === undefined) return first.result;
+  if (first.incomplete === undefined || signal?.aborted) return first.result;
   // find could not vouch for the whole tree: walk again in this thread. What the first walk queued
   // is in the store, so this walk finds it unchanged; a file it listed twice is observed twice, harmlessly.
   const second = await compare(inThreadWalk(folder.path, filter));
@@ -87,6 +93,7 @@ interface CompareContext {
   holdUntilMs: number;
   adopt: ReconcileOptions['adopt'];
   adoptionBacklog: number;
+  signal: AbortSignal | undefined;
 }
 
 /** One walk compared with the store: changed files queued as it goes, missing ones listed at the end. */
@@ -100,6 +107,7 @@ async function compareWalk({
   holdUntilMs,
   adopt,
   adoptionBacklog,
+  signal,
 }: CompareContext): Promise<{ result: ReconcileResult; incomplete: string | undefined }> {
   let known: Set<string>;
   try {
@@ -136,44 +144,53 @@ async function compareWalk({
     result.queued += queued;
     if (queued > 0) onQueued();
   };
-  for await (const batch of walk) {
-    const changed: Observation[] = [];
-    const held: Observation[] = [];
-    const { keys } = batch;
-    result.scanned += keys.length;
-    for (let i = 0; i < keys.length; i++) {
-      if (known.delete(keys[i]!)) continue; // unchanged, and no longer a candidate for "missing"
-      const entry = batch.entry(i);
-      changedPaths.add(entry.relPath);
-      const recent = unsettledAfterNs !== undefined && entry.mtimeNs > unsettledAfterNs;
-      (recent ? held : changed).push({ ...entry, bucket: folder.bucket, key: objectKey(folder.prefix, entry.relPath) });
+  // A walk waiting on find's output is not in this loop: closing it (find killed) ends its iteration.
+  const closeWalk = (): void => walk.close();
+  signal?.addEventListener('abort', closeWalk, { once: true });
+  try {
+    for await (const batch of walk) {
+      if (signal?.aborted) break; // an in-thread walk, between batches
+      const changed: Observation[] = [];
+      const held: Observation[] = [];
+      const { keys } = batch;
+      result.scanned += keys.length;
+      for (let i = 0; i < keys.length; i++) {
+        if (known.delete(keys[i]!)) continue; // unchanged, and no longer a candidate for "missing"
+        const entry = batch.entry(i);
+        changedPaths.add(entry.relPath);
+        const recent = unsettledAfterNs !== undefined && entry.mtimeNs > unsettledAfterNs;
+        (recent ? held : changed).push({ ...entry, bucket: folder.bucket, key: objectKey(folder.prefix, entry.relPath) });
+      }
+      // Held files are queued too (an older queued row of one must not go up meanwhile), but not due yet.
+      for (const o of held) result.unsettled.push(o.relPath);
+      if (adopt && changed.length > 0) {
+        // Not awaited here: adoption waits for the listing's pages, and the walk goes on meanwhile;
+        // batches wait side by side, each file read as soon as its page is in. A store error is thrown
+        // once the walk is done.
+        inAdoption += changed.length;
+        void adopt(changed)
+          .then((rest) => {
+            if (!adoptFailed) enqueue(rest);
+          })
+          .catch((error: unknown) => void (adoptFailed ??= { error }))
+          .finally(() => {
+            inAdoption -= changed.length;
+            settled?.();
+          });
+      } else enqueue(changed);
+      enqueue(held, holdUntilMs);
+      // Invariant: adoption holds at most `adoptionBacklog` files (plus one batch) while the walk goes
+      // on. No deadlock: the listing never waits for the walk, and a batch is decided once the listing
+      // is past its keys (or over).
+      await adoptionAtMost(adoptionBacklog);
     }
-    // Held files are queued too (an older queued row of one must not go up meanwhile), but not due yet.
-    for (const o of held) result.unsettled.push(o.relPath);
-    if (adopt && changed.length > 0) {
-      // Not awaited here: adoption waits for the listing's pages, and the walk goes on meanwhile;
-      // batches wait side by side, each file read as soon as its page is in. A store error is thrown
-      // once the walk is done.
-      inAdoption += changed.length;
-      void adopt(changed)
-        .then((rest) => {
-          if (!adoptFailed) enqueue(rest);
-        })
-        .catch((error: unknown) => void (adoptFailed ??= { error }))
-        .finally(() => {
-          inAdoption -= changed.length;
-          settled?.();
-        });
-    } else enqueue(changed);
-    enqueue(held, holdUntilMs);
-    // Invariant: adoption holds at most `adoptionBacklog` files (plus one batch) while the walk goes
-    // on. No deadlock: the listing never waits for the walk, and a batch is decided once the listing
-    // is past its keys (or over).
-    await adoptionAtMost(adoptionBacklog);
+  } finally {
+    signal?.removeEventListener('abort', closeWalk);
   }
   await adoptionAtMost(0);
   if (adoptFailed) throw adoptFailed.error;
   // Nothing counts as missing after a walk that may have missed files.
+  if (signal?.aborted) return { result, incomplete: 'stopped' };
   if (walk.incomplete !== undefined) return { result, incomplete: walk.incomplete };
   // Node's messages start with the code already ("EACCES: permission denied, ..."); ours (EILSEQ) do not.
   result.errors = walk
