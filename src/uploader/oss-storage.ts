@@ -36,27 +36,32 @@ const ANSWERS_READ = Array.from({ length: 500 }, (_, i) => 100 + i);
 const MAX_ERROR_BODY = 64 * 1024;
 
 /**
- * An error answer's body, its first MAX_ERROR_BODY bytes. Invariant: the read ends there (the
- * connection is dropped) or when `signal` fires: a proxy's error page that never ends, or stalls,
- * must hold neither the GET for ever nor a restore's Ctrl-C (no timeout covers a body once its
- * headers are in).
+ * Ends the answer's stream when `signal` fires (no listener at all without one: a restore of small
+ * files pays for each per file). Invariant: a body, an object's or an error page's, holds no
+ * caller past its abort: no timeout covers a body once its headers are in.
  */
-async function readErrorBody(stream: Readable, signal: AbortSignal | undefined): Promise<Buffer> {
+function destroyOnAbort(stream: Readable, signal: AbortSignal | undefined): void {
+  if (!signal) return;
   const onAbort = (): void => {
-    stream.destroy(new Error('download aborted', { cause: signal?.reason }));
+    stream.destroy(new Error('download aborted', { cause: signal.reason }));
   };
-  signal?.addEventListener('abort', onAbort, { once: true });
-  if (signal?.aborted) onAbort();
+  // Aborted while the answer's headers were awaited: the listener below would never fire.
+  if (signal.aborted) onAbort();
+  signal.addEventListener('abort', onAbort, { once: true });
+  stream.once('close', () => signal.removeEventListener('abort', onAbort));
+}
+
+/**
+ * An error answer's body, its first MAX_ERROR_BODY bytes. Invariant: the read ends there (the
+ * connection is dropped): a proxy's error page that never ends must not hold the GET for ever.
+ */
+async function readErrorBody(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
-  try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      chunks.push(chunk);
-      size += chunk.length;
-      if (size >= MAX_ERROR_BODY) break; // leaving the loop destroys the stream
-    }
-  } finally {
-    signal?.removeEventListener('abort', onAbort);
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    chunks.push(chunk);
+    size += chunk.length;
+    if (size >= MAX_ERROR_BODY) break; // leaving the loop destroys the stream
   }
   return Buffer.concat(chunks).subarray(0, MAX_ERROR_BODY);
 }
@@ -284,21 +289,11 @@ class OssStorage implements ObjectStorage {
         customResponse: true,
         successStatuses: ANSWERS_READ,
       });
-      if (answer.status >= 300) throw await client.requestError({ ...answer, data: await readErrorBody(answer.res, options.signal) });
+      destroyOnAbort(answer.res, options.signal);
+      if (answer.status >= 300) throw await client.requestError({ ...answer, data: await readErrorBody(answer.res) });
       return { stream: answer.res, res: answer };
     });
     const { stream, res } = result;
-    const signal = options.signal;
-    // No listener at all without a signal: a restore of small files pays for each one per file.
-    if (signal) {
-      const onAbort = (): void => {
-        stream.destroy(new Error('download aborted', { cause: signal.reason }));
-      };
-      // Aborted while the answer's headers were awaited: the listener below would never fire.
-      if (signal.aborted) onAbort();
-      signal.addEventListener('abort', onAbort, { once: true });
-      stream.once('close', () => signal.removeEventListener('abort', onAbort));
-    }
     // Content-Range "bytes A-B/TOTAL" carries the object's size on a 206; a 200 is the whole object.
     const contentRange = headerValue(res, 'content-range') ?? '';
     // Invariant: a ranged GET yields exactly the bytes asked for. A proxy that drops Range answers 200
