@@ -1,6 +1,7 @@
 /** Helpers for the status page, /metrics and alert tests: a free port, a Prometheus parser, a local receiver. */
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from '../helpers/loopback-server.js';
 
 export async function freePort(): Promise<number> {
   const server = createServer();
@@ -60,15 +61,5 @@ export async function startReceiver(answer: (r: Received, n: number) => number =
       res.end('ok');
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    received,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  return { ...(await listenOnLoopback(server)), received };
 }

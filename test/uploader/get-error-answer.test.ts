@@ -4,7 +4,7 @@
  * for ever nor outlive the caller's abort.
  */
 import { createServer, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from '../helpers/loopback-server.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createOssStorage } from '../../src/uploader/index.js';
 import { waitFor } from '../helpers/wait.js';
@@ -16,14 +16,8 @@ async function refusingEndpoint(send: (res: ServerResponse) => void, status = 40
     res.writeHead(status, { 'content-type': 'text/html', 'x-oss-request-id': 'proxy' });
     send(res);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
+  const { url, close } = await listenOnLoopback(server);
+  return { endpoint: url, close };
 }
 
 describe('GetObject refused with an error body that never ends', () => {
