@@ -51,6 +51,31 @@ function destroyOnAbort(stream: Readable, signal: AbortSignal | undefined): void
   stream.once('close', () => signal.removeEventListener('abort', onAbort));
 }
 
+/** ali-oss's own default request timeout: how long a body may go without a byte when none is configured. */
+const DEFAULT_BODY_IDLE_MS = 60_000;
+
+/**
+ * Fails the answer's body when no byte of it arrives for `idleMs` while its reader waits for more.
+ * The request's timeout ends with the headers: a connection that stalls after them (a NAT that
+ * forgot it, a server that hung) held a restore, or verify --deep, for ever. Invariant: a reader
+ * that is behind (the body's buffer full: its disk is slow) is never failed for it; nor is a body
+ * received whole. The error is no StorageError: the caller retries the body as broken on the way.
+ */
+function failWhenStalled(stream: Readable, idleMs: number, what: string): void {
+  const answer = stream as Readable & { socket?: { bytesRead: number } | null; complete?: boolean };
+  if (answer.complete) return; // a small body often comes with its headers: nothing to watch
+  let seen = answer.socket?.bytesRead;
+  const timer = setInterval(() => {
+    const read = answer.socket?.bytesRead;
+    if (answer.complete || read !== seen || stream.readableLength >= stream.readableHighWaterMark) {
+      seen = read;
+      return;
+    }
+    stream.destroy(new Error(`no byte of ${what} for ${Math.round(idleMs / 1000)} s: the connection stalled`));
+  }, idleMs).unref();
+  stream.once('close', () => clearInterval(timer));
+}
+
 /**
  * An error answer's body, its first MAX_ERROR_BODY bytes. Invariant: the read ends there (the
  * connection is dropped): a proxy's error page that never ends must not hold the GET for ever.
@@ -322,6 +347,7 @@ class OssStorage implements ObjectStorage {
         'answered without a usable Content-Length (chunked, by a proxy on the way?): a body cut short could not be told from a whole one';
       throw new StorageError('GetObject', ref.bucket, ref.key, 'NoContentLength', result.res.status, undefined, detail);
     }
+    failWhenStalled(stream, options.timeoutMs ?? DEFAULT_BODY_IDLE_MS, `oss://${ref.bucket}/${ref.key}'s body`);
     // One literal, no spread: per small file, the spread's copy was most of this method's CPU.
     return {
       etag: headerValue(res, 'etag') ?? '',

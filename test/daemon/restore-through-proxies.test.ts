@@ -3,7 +3,7 @@
  * the proxy did, never rename wrong bytes into place, and not fetch an object again and again.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runRestore } from '../../src/daemon/restore/restore-run.js';
@@ -30,7 +30,7 @@ describe('restore through a proxy', () => {
     const e = (emu = await startTestEmulator());
     const p = (proxy = await startHeaderProxy(e.endpoint, edits));
     const dir = (to = tempDir('oss-sync-restore-proxy-'));
-    const restore = (download: { partSize: number; rangedThreshold: number }) =>
+    const restore = (download: { partSize: number; rangedThreshold: number; timeoutMs?: number }) =>
       runRestore(restoreOptions(e, db.store.restores, dir.path, { endpoint: p.endpoint, filesInParallel: 1, download }));
     return { emu: e, to: dir.path, restore };
   }
@@ -68,5 +68,25 @@ describe('restore through a proxy', () => {
       expect(entry.detail).toContain(entry.key);
     }
     expect(readdirSync(to)).toEqual(['ranged.bin']);
+  });
+
+  // The request's timeout ends with the answer's headers: a link that stalls after them (a NAT that
+  // forgot the connection, a hung server) held the restore for ever. Each object's first answer stops
+  // half-way here; the restore gives up on it after the timeout and fetches the object (or part) again.
+  it('that stalls a body half-way: gives up on it after the timeout and fetches it again (small, whole and ranged)', async () => {
+    const stalled = new Set<string>();
+    const { emu, to, restore } = await behindProxy({
+      stall: (method, path) => {
+        if (method !== 'GET' || !path.startsWith('/p/') || stalled.has(path)) return false;
+        stalled.add(path);
+        return true;
+      },
+    });
+    const bodies = { 'small.bin': randomBytes(1024), 'whole.bin': randomBytes(100 * 1024), 'ranged.bin': randomBytes(300 * 1024) };
+    for (const [name, body] of Object.entries(bodies)) await emu.client().put(`p/${name}`, body);
+    const summary = await restore({ partSize: 64 * 1024, rangedThreshold: 256 * 1024, timeoutMs: 300 });
+    expect(summary.entries.map((e) => e.action)).toEqual(['restored', 'restored', 'restored']);
+    for (const [name, body] of Object.entries(bodies)) expect(readFileSync(join(to, name)).equals(body), name).toBe(true);
+    expect([...stalled].sort()).toEqual(['/p/ranged.bin', '/p/small.bin', '/p/whole.bin']);
   });
 });

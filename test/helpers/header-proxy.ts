@@ -12,6 +12,7 @@ export interface HeaderProxy {
  * (V1 signs neither Range nor Content-Length: the signature still holds). An answer without
  * Content-Length is sent chunked. `edit.body` gets each answer's whole body (and the request's path)
  * and sends what it returns, with its Content-Length: an answer damaged or cut short on the way.
+ * `edit.stall` picks answers that stop half-way with the connection left open.
  */
 export async function startHeaderProxy(
   target: string,
@@ -19,6 +20,8 @@ export async function startHeaderProxy(
     request?: (h: IncomingHttpHeaders) => void;
     response?: (h: IncomingHttpHeaders, method: string) => void;
     body?: (body: string, path: string) => string;
+    /** True: the answer's headers and half its body are sent, then nothing (the connection stays open): a stalled link. */
+    stall?: (method: string, path: string) => boolean;
   },
 ): Promise<HeaderProxy> {
   const { hostname, port } = new URL(target);
@@ -29,6 +32,16 @@ export async function startHeaderProxy(
       const answerHeaders = { ...answer.headers };
       edit.response?.(answerHeaders, req.method ?? '');
       const editBody = edit.body;
+      if (edit.stall?.(req.method ?? '', req.url ?? '')) {
+        const half = Number(answer.headers['content-length'] ?? 0) / 2;
+        res.writeHead(answer.statusCode ?? 502, answerHeaders);
+        let sent = 0;
+        answer.on('data', (chunk: Buffer) => {
+          if (sent < half) res.write(chunk.subarray(0, half - sent));
+          sent += chunk.length;
+        });
+        return;
+      }
       if (!editBody) {
         res.writeHead(answer.statusCode ?? 502, answerHeaders);
         answer.pipe(res);
