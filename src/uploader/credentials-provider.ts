@@ -148,9 +148,8 @@ export class RefreshingCredentials {
   }
 
   close(): void {
-    this.closed = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.closed = true; // no timer is set from now on (schedule)
+    clearTimeout(this.timer);
     for (const hook of this.closeHooks.splice(0)) hook();
   }
 
