@@ -17,13 +17,11 @@ export function formatIssue(issue: ConfigIssue): string {
 
 /** Thrown by loadConfig/parseConfig with every problem found, so users fix them all in one pass. */
 export class ConfigError extends Error {
-  readonly issues: ConfigIssue[];
+  override readonly name = 'ConfigError';
 
-  constructor(issues: ConfigIssue[]) {
+  constructor(readonly issues: ConfigIssue[]) {
     const count = issues.length === 1 ? '1 problem' : `${issues.length} problems`;
     super(`invalid configuration (${count}):\n${issues.map((i) => `  ${formatIssue(i)}`).join('\n')}`);
-    this.name = 'ConfigError';
-    this.issues = issues;
   }
 }
 

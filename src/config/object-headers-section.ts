@@ -18,7 +18,7 @@ const TAG_TEXT = /^[A-Za-z0-9 +\-=._:/]*$/;
 const TAG_TEXT_RULE = 'OSS takes only letters, digits, spaces and + - = . _ : / in a tag';
 
 /** Written in a tag value, stands for this machine's host name (so one config tags each host's objects). */
-export const HOSTNAME_PLACEHOLDER = '{hostname}';
+const HOSTNAME_PLACEHOLDER = '{hostname}';
 
 export function readObjectHeaders(folder: SectionReader): Pick<FolderConfig, 'encryption' | 'tags'> {
   const algorithm = folder.oneOf('server_side_encryption', ENCRYPTION_ALGORITHMS);

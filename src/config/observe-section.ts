@@ -5,16 +5,14 @@
  */
 import { isAbsolute } from 'node:path';
 import { isLoopbackHost } from '../lib/loopback.js';
-import { InvalidValue } from './config-error.js';
+import { InvalidValue, describeValue } from './config-error.js';
 import { resolveConfigPath } from './paths.js';
 import type { SectionReader } from './section-reader.js';
 import type { HttpConfig, ListenAddress, NotifyConfig } from './types.js';
 
 /** `127.0.0.1:8384`, `[::1]:8384`, `0.0.0.0:8384` or `unix:/run/oss-sync/http.sock`. */
 function parseListen(value: unknown, baseDir: string, env: NodeJS.ProcessEnv): ListenAddress {
-  if (typeof value !== 'string' || value.trim() === '')
-    throw new InvalidValue('expected HOST:PORT (e.g. 127.0.0.1:8384) or unix:/path/to.sock');
-  const text = value.trim();
+  const text = typeof value === 'string' ? value.trim() : '';
   if (text.startsWith('unix:')) {
     const path = text.slice('unix:'.length);
     if (path === '') throw new InvalidValue('expected a socket path after unix:, e.g. unix:/run/oss-sync/http.sock');
@@ -23,7 +21,7 @@ function parseListen(value: unknown, baseDir: string, env: NodeJS.ProcessEnv): L
   const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(text);
   const port = m ? Number(m[2]) : NaN;
   if (!m || port > 65535)
-    throw new InvalidValue(`expected HOST:PORT (e.g. 127.0.0.1:8384) or unix:/path/to.sock, got ${JSON.stringify(text)}`);
+    throw new InvalidValue(`expected HOST:PORT (e.g. 127.0.0.1:8384) or unix:/path/to.sock, got ${describeValue(value)}`);
   const host = m[1]!.replace(/^\[(.*)\]$/, '$1');
   return { kind: 'tcp', host, port, loopback: isLoopbackHost(host) };
 }

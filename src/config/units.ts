@@ -20,12 +20,8 @@ const SIZE_HELP = 'a number of bytes or a size like 100KiB, 8MiB, 1GiB, 5MB';
 const DURATION_HELP = 'a number of milliseconds or a duration like 500ms, 2s, 1m, 1h, 7d';
 
 function parseQuantity(value: unknown, units: Record<string, number>, help: string): number {
-  if (typeof value === 'number') {
-    if (Number.isInteger(value) && value >= 0) return value;
-    throw new InvalidValue(`expected ${help}, got ${describeValue(value)}`);
-  }
-  if (typeof value !== 'string') throw new InvalidValue(`expected ${help}, got ${describeValue(value)}`);
-  const match = /^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*$/.exec(value);
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return value;
+  const match = typeof value === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*$/.exec(value) : null;
   if (!match) throw new InvalidValue(`expected ${help}, got ${describeValue(value)}`);
   const [, amount = '', unit = ''] = match;
   const canonical = Object.keys(units).find((name) => name.toLowerCase() === unit.toLowerCase());

@@ -24,9 +24,7 @@ export interface FolderHealth {
 export class DaemonRegistry extends StoreTable {
   register(info: { pid: number; version: string; configPath: string | null }, now = Date.now()): void {
     this.sql(
-      `INSERT INTO daemon (id, pid, hostname, version, config_path, started_at, heartbeat_at) VALUES (1, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (id) DO UPDATE SET pid = excluded.pid, hostname = excluded.hostname, version = excluded.version,
-           config_path = excluded.config_path, started_at = excluded.started_at, heartbeat_at = excluded.heartbeat_at`,
+      'INSERT OR REPLACE INTO daemon (id, pid, hostname, version, config_path, started_at, heartbeat_at) VALUES (1, ?, ?, ?, ?, ?, ?)',
     ).run(info.pid, hostname(), info.version, info.configPath, now, now);
   }
 
@@ -48,10 +46,8 @@ export class DaemonRegistry extends StoreTable {
   }
 
   setFolderHealth(folder: string, root: string, mode: FolderMode, note: string | null, now = Date.now()): void {
-    this.sql(
-      `INSERT INTO folder_health (folder, root, mode, note, updated_at) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (folder) DO UPDATE SET root = excluded.root, mode = excluded.mode, note = excluded.note, updated_at = excluded.updated_at`,
-    ).run(folder, root, mode, note, now);
+    const record = 'INSERT OR REPLACE INTO folder_health (folder, root, mode, note, updated_at) VALUES (?, ?, ?, ?, ?)';
+    this.sql(record).run(folder, root, mode, note, now);
   }
 
   removeFolderHealth(folder: string): void {

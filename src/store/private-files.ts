@@ -40,12 +40,10 @@ export function preparePrivateFile(path: string, what: string): void {
     const reason = (err as NodeJS.ErrnoException).code === 'EEXIST' ? fsReason({ code: 'ENOTDIR' }) : fsReason(err);
     throw new Error(`cannot create the folder ${dir} of ${what} ${path}: ${reason}`);
   }
-  let fd: number;
   try {
     // O_CREAT without O_EXCL: an existing file is opened for writing, which is the check we want.
-    fd = openSync(path, constants.O_RDWR | constants.O_CREAT, 0o600);
+    closeSync(openSync(path, constants.O_RDWR | constants.O_CREAT, 0o600));
   } catch (err) {
     throw new Error(`cannot open ${what} ${path} for writing: ${fsReason(err)}`);
   }
-  closeSync(fd);
 }

@@ -45,23 +45,18 @@ export function epochSeconds(ns: bigint): string {
   return `${seconds}.${String(ns - seconds * NS_PER_SECOND).padStart(9, '0')}0`;
 }
 
-/** The inverse of epochSeconds(); undefined for text not in its shape. */
-export function nsOfEpochSeconds(text: string): bigint | undefined {
-  const match = /^(-?\d+)\.(\d{9})0$/.exec(text);
-  return match ? BigInt(match[1]!) * NS_PER_SECOND + BigInt(match[2]!) : undefined;
-}
-
 /** The path part of a reconcileKey(). */
 export function relPathOfReconcileKey(key: string): string {
   return key.slice(key.indexOf('/') + 1);
 }
 
-/** reconcileKey()'s fingerprint and the '/' before the path. */
-const FINGERPRINT = /^(\d+):(-?\d+\.\d{9}0):(\d+)\//;
+/** reconcileKey()'s fingerprint (the mtime as epochSeconds() writes it: seconds, nine digits, '0') and the '/' before the path. */
+const FINGERPRINT = /^(\d+):(-?\d+)\.(\d{9})0:(\d+)\//;
 
-/** The inverse of reconcileKey(); undefined for text not in its shape. */
+/** The inverse of reconcileKey() (and so of epochSeconds()); undefined for text not in its shape. */
 export function parseReconcileKey(key: string): { size: number; mtimeNs: bigint; ino: bigint; relPath: string } | undefined {
   const match = FINGERPRINT.exec(key);
   if (match === null) return undefined;
-  return { size: Number(match[1]), mtimeNs: nsOfEpochSeconds(match[2]!)!, ino: BigInt(match[3]!), relPath: key.slice(match[0].length) };
+  const mtimeNs = BigInt(match[2]!) * NS_PER_SECOND + BigInt(match[3]!);
+  return { size: Number(match[1]), mtimeNs, ino: BigInt(match[4]!), relPath: key.slice(match[0].length) };
 }

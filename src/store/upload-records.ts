@@ -31,11 +31,8 @@ export class UploadRecords extends StoreTable {
   }
 
   ackPart(uploadId: string, part: PartRecord, now = Date.now()): void {
-    this.sql(
-      `INSERT INTO parts (upload_id, part_number, size, etag, crc64, acked_at) VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT (upload_id, part_number) DO UPDATE SET size = excluded.size, etag = excluded.etag,
-           crc64 = excluded.crc64, acked_at = excluded.acked_at`,
-    ).run(uploadId, part.partNumber, part.size, part.etag, part.crc64, now);
+    const record = 'INSERT OR REPLACE INTO parts (upload_id, part_number, size, etag, crc64, acked_at) VALUES (?, ?, ?, ?, ?, ?)';
+    this.sql(record).run(uploadId, part.partNumber, part.size, part.etag, part.crc64, now);
   }
 
   forget(uploadId: string): void {

@@ -12,9 +12,7 @@ export type RecordedFile = Pick<
 export class VerifyRecords extends StoreTable {
   /** A verify that found everything in order finished now (what /metrics reports as the last verify). */
   recordSuccess(now = Date.now()): void {
-    this.sql(
-      `INSERT INTO runs (name, finished_at) VALUES ('verify', ?) ON CONFLICT (name) DO UPDATE SET finished_at = excluded.finished_at`,
-    ).run(now);
+    this.sql(`INSERT OR REPLACE INTO runs (name, finished_at) VALUES ('verify', ?)`).run(now);
   }
 
   /** Every row of the folder, by path (one read, no request per file). */

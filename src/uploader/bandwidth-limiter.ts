@@ -1,4 +1,5 @@
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** The clock a limiter runs on; tests inject their own. */
 export interface LimiterClock {
@@ -9,18 +10,10 @@ export interface LimiterClock {
 /** The clock of the process (the pacer's too): its sleep rejects with the signal's reason as soon as the signal fires. */
 export const realClock: LimiterClock = {
   now: () => performance.now(),
+  // Node's abortable timer rejects with an AbortError (the reason only as its cause): callers get the reason itself.
   sleep: (ms, signal) =>
-    new Promise((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason);
-      const onAbort = (): void => {
-        clearTimeout(timer);
-        reject(signal?.reason);
-      };
-      const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      signal?.addEventListener('abort', onAbort, { once: true });
+    sleep(ms, undefined, { signal }).catch((err: unknown) => {
+      throw signal?.aborted ? signal.reason : err;
     }),
 };
 

@@ -139,11 +139,7 @@ export class RefreshingCredentials {
 
   /** What `status` and metrics may show: never a value. */
   state(): CredentialsState {
-    const state: CredentialsState = { kind: this.kind };
-    if (this.current?.expiration !== undefined) state.expiresAt = this.current.expiration;
-    if (this.refreshedAt !== undefined) state.refreshedAt = this.refreshedAt;
-    if (this.lastError !== undefined) state.lastError = this.lastError;
-    return state;
+    return { kind: this.kind, expiresAt: this.current?.expiration, refreshedAt: this.refreshedAt, lastError: this.lastError };
   }
 
   /** Called after every successful fetch (new secrets to redact; folders resting may resume). */
@@ -152,9 +148,8 @@ export class RefreshingCredentials {
   }
 
   close(): void {
-    this.closed = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.closed = true; // no timer is set from now on (schedule)
+    clearTimeout(this.timer);
     for (const hook of this.closeHooks.splice(0)) hook();
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { epochSeconds, nsOfEpochSeconds } from '../../src/store/reconcile-key.js';
+import { epochSeconds, parseReconcileKey } from '../../src/store/reconcile-key.js';
 
 describe('epochSeconds: an mtime as GNU find prints %T@', () => {
   it.each([
@@ -13,11 +13,11 @@ describe('epochSeconds: an mtime as GNU find prints %T@', () => {
     [-315_619_199_876_543_211n, '-315619200.1234567890'], // `touch -d '1960-01-01 00:00:00.123456789'`, as find printed it
   ])('%s ns is %s, and back', (ns, text) => {
     expect(epochSeconds(ns)).toBe(text);
-    expect(nsOfEpochSeconds(text)).toBe(ns);
+    expect(parseReconcileKey(`1:${text}:2/a`)?.mtimeNs).toBe(ns);
   });
 
   it('refuses text in any other shape', () => {
     for (const text of ['1795612485', '1795612485.676948431', '1795612485.6769484311', 'x.0000000000', ''])
-      expect(nsOfEpochSeconds(text)).toBeUndefined();
+      expect(parseReconcileKey(`1:${text}:2/a`)).toBeUndefined();
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BandwidthLimiter } from '../../src/uploader/index.js';
+import { realClock } from '../../src/uploader/bandwidth-limiter.js';
 import type { LimiterClock } from '../../src/uploader/index.js';
 
 const KiB = 1024;
@@ -88,5 +89,16 @@ describe('bandwidth limiter', () => {
     expect(done).toBe(false); // 20 KiB at 200 KiB/s: 50 ms less the 25 ms bucket
     await clock.runTo(60);
     expect(done).toBe(true);
+  });
+});
+
+describe('realClock', () => {
+  it("ends a sleep with the signal's own reason, whether it fires during the sleep or before it", async () => {
+    const controller = new AbortController();
+    const reason = new Error('stopping');
+    const sleeping = realClock.sleep(3_600_000, controller.signal);
+    controller.abort(reason);
+    await expect(sleeping).rejects.toBe(reason);
+    await expect(realClock.sleep(3_600_000, controller.signal)).rejects.toBe(reason);
   });
 });
