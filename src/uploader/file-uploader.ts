@@ -136,7 +136,6 @@ export class FileUploader extends EventEmitter<{ progress: [ProgressEvent] }> {
       fingerprint,
       signal: request.signal,
       newObject: {
-        contentType: request.contentType,
         storageClass: request.storageClass,
         meta: fileMeta(fingerprint, mode),
         encryption: request.encryption,

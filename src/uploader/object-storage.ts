@@ -34,7 +34,6 @@ export interface Body {
 }
 
 export interface NewObjectOptions {
-  contentType?: string;
   storageClass?: string;
   /** x-oss-meta-* headers, names without the prefix. */
   meta?: Record<string, string>;

@@ -561,7 +561,6 @@ function trafficLimitHeader(options: RequestOptions): Record<string, string> {
 
 function newObjectHeaders(options: NewObjectOptions): Record<string, string> {
   const headers: Record<string, string> = {};
-  if (options.contentType) headers['Content-Type'] = options.contentType;
   if (options.storageClass) headers['x-oss-storage-class'] = options.storageClass;
   for (const [name, value] of Object.entries(options.meta ?? {})) headers[`x-oss-meta-${name}`] = value;
   if (options.encryption) {
