@@ -3,16 +3,12 @@ import { lstatSync, opendirSync, readdirSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { BigIntStats, Dir, Dirent } from 'node:fs';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import type { Fingerprint } from '../../store/index.js';
 import type { PathFilter } from './path-filter.js';
 
-/** A regular file as found on disk; the same shape as the store's file fingerprint. */
-export interface WalkEntry {
+/** A regular file as found on disk: the store's file fingerprint, and where it is. */
+export interface WalkEntry extends Fingerprint {
   relPath: string;
-  size: number;
-  /** Modification time in nanoseconds since the epoch. */
-  mtimeNs: bigint;
-  ino: bigint;
-  dev: bigint;
 }
 
 export interface WalkError {
