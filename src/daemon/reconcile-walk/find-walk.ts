@@ -3,6 +3,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, lstatSync, mkdtempSync, openSync, readSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join, resolve } from 'node:path';
 import { parseReconcileKey, RECONCILE_KEY_FIND_FORMAT, reconcileKey, relPathOfReconcileKey } from '../../store/reconcile-key.js';
 import type { PathFilter } from '../watch/path-filter.js';
@@ -189,7 +190,7 @@ function undecodableRecords(bytes: Buffer, end: number): Set<number> {
 
 /** Bytes of find's output parsed at a time (~4,500 records): memory stays flat however big the tree. */
 const READ_BYTES = 256 * 1024;
-/** How often to look for more output while find is still writing. */
+/** How often to look for more output while find is still writing (or to see that it finished). */
 const POLL_MS = 4;
 /** Errors kept (the rest are counted), as for the in-thread walk. */
 const MAX_ERRORS = 1_000;
@@ -224,7 +225,6 @@ export class FindWalk implements ReconcileWalk {
   private stderrTail = '';
   /** Lines of find's standard error understood (errors and files that vanished meanwhile). */
   private complaints = 0;
-  private wake: (() => void) | undefined;
   private closed = false;
   readonly name = 'find';
   errorCount = 0;
@@ -305,7 +305,7 @@ export class FindWalk implements ReconcileWalk {
           if (read > 0) this.incomplete ??= 'find output ends in the middle of a record';
           return;
         } else {
-          await this.progress();
+          await sleep(POLL_MS); // find has no way to say it wrote more: a short poll
         }
       }
     } finally {
@@ -424,18 +424,5 @@ export class FindWalk implements ReconcileWalk {
     if (this.finished) return;
     this.finished = true;
     if (incomplete !== undefined) this.incomplete ??= incomplete;
-    this.wake?.();
-  }
-
-  /** Until find has written more or finished (it has no way to say which, so a short poll). */
-  private progress(): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, POLL_MS);
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    });
   }
 }
