@@ -356,11 +356,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
         this.emit('reconciled', folder.name);
       },
       onDeletesHeld: (name, held, limit) => this.emit('deletesHeld', name, held, limit),
-      adoption: {
-        list: (f) => this.stack.adoption.listFolder(f, this.stopRequested.signal),
-        walked: (f, o) => this.stack.adoption.adoptWalked(f, o),
-        adopt: (f) => this.stack.adoption.adoptQueued(f),
-      },
+      adoption: () => this.stack.adoption,
     });
     this.folders.set(folder.name, sync);
   }
