@@ -14,9 +14,6 @@ export interface TaskDone {
   committed: Promise<void>;
 }
 
-/** Runs one claimed row. */
-export type TaskRunner = (row: FileRow, signal: AbortSignal) => Promise<TaskDone | void>;
-
 /** At most this many small files claimed ahead per slot (see TransferScheduler.ready). */
 const MAX_CLAIM_AHEAD_PER_SLOT = 8;
 
@@ -38,7 +35,8 @@ export interface SchedulerOptions {
   memory?: MemoryBudget;
   /** Folders whose queued files may be claimed now (paused and removed folders are left out). */
   activeFolders: () => readonly string[];
-  run: TaskRunner;
+  /** Runs one claimed row. */
+  run: (row: FileRow, signal: AbortSignal) => Promise<TaskDone | void>;
 }
 
 interface SchedulerEvents {
