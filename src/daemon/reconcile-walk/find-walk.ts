@@ -325,7 +325,9 @@ export class FindWalk implements ReconcileWalk {
     for (let i = 0; i < records.length; i++) {
       const raw = records[i]!;
       if (raw.startsWith(PRUNED_PREFIX)) {
-        this.checkPruned(raw.slice(PRUNED_PREFIX.length));
+        // find pruned this directory by name: the filter must agree, or files of it were never listed.
+        const relDir = raw.slice(PRUNED_PREFIX.length);
+        if (this.dirAccepted(relDir)) this.incomplete ??= `find pruned ${JSON.stringify(relDir)}, which the folder's filter keeps`;
         continue;
       }
       const record = parseFindRecord(raw);
@@ -350,11 +352,6 @@ export class FindWalk implements ReconcileWalk {
       devs.push(record.dev);
     }
     return new FindBatch(keys, devs);
-  }
-
-  /** find pruned this directory by name: the filter must agree, or files of it were never listed. */
-  private checkPruned(relDir: string): void {
-    if (this.dirAccepted(relDir)) this.incomplete ??= `find pruned ${JSON.stringify(relDir)}, which the folder's filter keeps`;
   }
 
   /**
