@@ -178,9 +178,10 @@ async function compareWalk(
   if (signal?.aborted) return { result, incomplete: 'stopped' };
   if (walk.incomplete !== undefined) return { result, incomplete: walk.incomplete };
   // Node's messages start with the code already ("EACCES: permission denied, ..."); ours (EILSEQ) do not.
-  result.errors = walk
-    .errors()
-    .map((e) => ({ relPath: e.relPath, message: e.message.startsWith(`${e.code}:`) ? e.message : `${e.code}: ${e.message}` }));
+  result.errors = walk.errors.map((e) => ({
+    relPath: e.relPath,
+    message: e.message.startsWith(`${e.code}:`) ? e.message : `${e.code}: ${e.message}`,
+  }));
   result.errorCount = walk.errorCount;
   // An unreadable root is not a mass delete; nor is a walk with more errors than it kept (we could
   // not tell which directories were unreadable, so no path counts as gone this time).

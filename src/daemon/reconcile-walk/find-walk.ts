@@ -215,7 +215,7 @@ const MAX_CACHED_DIRS = 100_000;
  */
 export class FindWalk implements ReconcileWalk {
   private readonly base: string;
-  private readonly kept: WalkError[] = [];
+  readonly errors: WalkError[] = [];
   private readonly dirVerdicts = new Map<string, boolean>();
   /** Directories with a path too long to open, already reported. */
   private readonly tooLongDirs = new Set<string>();
@@ -239,10 +239,6 @@ export class FindWalk implements ReconcileWalk {
   ) {
     const absolute = resolve(root); // never a leading '-' that find would take for an option
     this.base = absolute.length > 1 && absolute.endsWith('/') ? absolute.slice(0, -1) : absolute;
-  }
-
-  errors(): WalkError[] {
-    return this.kept;
   }
 
   /** Starts find; it walks while the caller loads what it will compare against. */
@@ -372,7 +368,7 @@ export class FindWalk implements ReconcileWalk {
   private recordError(relPath: string, code: string, message: string): void {
     this.errorCount++;
     if (relPath === '') this.rootFailed = true;
-    if (this.kept.length < MAX_ERRORS) this.kept.push({ relPath, code, message });
+    if (this.errors.length < MAX_ERRORS) this.errors.push({ relPath, code, message });
   }
 
   /** Whether the filter accepts this directory and every directory above it (find pruned only some). */

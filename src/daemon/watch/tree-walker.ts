@@ -37,7 +37,7 @@ interface OpenDir {
 /** Entries per yielded batch, and directory entries read between turns of the event loop. */
 const BATCH_SIZE = 1_000;
 
-/** Errors kept in `errors()`; the rest are only counted. */
+/** Errors kept in `errors`; the rest are only counted. */
 const MAX_ERRORS = 1_000;
 
 /** readdir batches this many entries per system call; small enough that huge flat folders stay cheap. */
@@ -102,10 +102,11 @@ function codeOf(err: unknown): string {
  *
  *   const walk = new TreeWalk(root, filter);
  *   for await (const batch of walk) { ... }
- *   walk.errors(); walk.rootFailed;
+ *   walk.errors; walk.rootFailed;
  */
 export class TreeWalk implements AsyncIterable<WalkEntry[]> {
-  private readonly collected: WalkError[] = [];
+  /** What could not be read (EACCES...), the first MAX_ERRORS of `errorCount`. */
+  readonly errors: WalkError[] = [];
   errorCount = 0;
   /** Files filePaths() yielded, and directories walked (countTree). */
   fileCount = 0;
@@ -127,11 +128,6 @@ export class TreeWalk implements AsyncIterable<WalkEntry[]> {
     this.base = root.endsWith('/') ? root.slice(0, -1) : root;
     this.start = options.under ?? '';
     this.stack = [this.start];
-  }
-
-  /** What could not be read (EACCES...), the first MAX_ERRORS of `errorCount`. */
-  errors(): WalkError[] {
-    return this.collected;
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<WalkEntry[]> {
@@ -286,9 +282,7 @@ export class TreeWalk implements AsyncIterable<WalkEntry[]> {
 
   private recordError(relPath: string, err: unknown): void {
     this.errorCount++;
-    if (this.collected.length < MAX_ERRORS) {
-      this.collected.push({ relPath, code: codeOf(err), message: (err as Error).message });
-    }
+    if (this.errors.length < MAX_ERRORS) this.errors.push({ relPath, code: codeOf(err), message: (err as Error).message });
   }
 }
 
