@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { join, resolve } from 'node:path';
 import { parseReconcileKey, RECONCILE_KEY_FIND_FORMAT, reconcileKey, relPathOfReconcileKey } from '../../store/reconcile-key.js';
 import type { PathFilter } from '../watch/path-filter.js';
+import { parentDir, relativeTo } from '../watch/relative-path.js';
 import { undecodableName, type WalkEntry, type WalkError } from '../watch/tree-walker.js';
 import type { ReconcileBatch, ReconcileWalk } from './reconcile-walk.js';
 
@@ -164,10 +165,8 @@ export function parseFindErrorLine(line: string, root: string): FindErrorLine {
   const match = /^find: '([^'\\]*)': ([^:]+)$/.exec(line);
   if (!match) return { kind: 'unknown', line };
   const [, path, message] = match as unknown as [string, string, string];
-  let relPath: string;
-  if (path === root) relPath = '';
-  else if (path.startsWith(root === '/' ? '/' : `${root}/`)) relPath = path.slice(root === '/' ? 1 : root.length + 1);
-  else return { kind: 'unknown', line };
+  const relPath = relativeTo(root, path);
+  if (relPath === undefined) return { kind: 'unknown', line };
   const code = CODES[message];
   if (code === 'ENOENT' && relPath !== '') return { kind: 'vanished', relPath };
   return { kind: 'path', error: { relPath, code: code ?? 'UNKNOWN', message: `${message}: ${path}` } };
@@ -376,8 +375,7 @@ export class FindWalk implements ReconcileWalk {
     if (relDir === '') return true;
     let verdict = this.dirVerdicts.get(relDir);
     if (verdict === undefined) {
-      const slash = relDir.lastIndexOf('/');
-      verdict = this.dirAccepted(slash < 0 ? '' : relDir.slice(0, slash)) && this.filter.acceptsDir(relDir);
+      verdict = this.dirAccepted(parentDir(relDir)) && this.filter.acceptsDir(relDir);
       if (this.dirVerdicts.size >= MAX_CACHED_DIRS) this.dirVerdicts.clear();
       this.dirVerdicts.set(relDir, verdict);
     }
