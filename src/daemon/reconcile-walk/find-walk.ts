@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { parseReconcileKey, RECONCILE_KEY_FIND_FORMAT, reconcileKey, relPathOfReconcileKey } from '../../store/reconcile-key.js';
 import type { PathFilter } from '../watch/path-filter.js';
 import { parentDir, relativeTo } from '../watch/relative-path.js';
-import { undecodableName, type WalkEntry, type WalkError } from '../watch/tree-walker.js';
+import { undecodableName, type WalkError } from '../watch/tree-walker.js';
 import type { ReconcileBatch, ReconcileWalk } from './reconcile-walk.js';
 
 /**
@@ -112,24 +112,6 @@ export function probeFind(command: string): boolean {
     return false;
   } finally {
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/**
- * Files as find printed them: their reconcile keys, and their devices, which the keys leave out.
- * The full entry is parsed back from the key only for the few files that changed.
- */
-class FindBatch implements ReconcileBatch {
-  constructor(
-    readonly keys: readonly string[],
-    private readonly devs: readonly string[],
-  ) {}
-
-  entry(i: number): WalkEntry {
-    const key = this.keys[i]!;
-    const file = parseReconcileKey(key);
-    if (file === undefined) throw new Error(`find printed a record not in the expected shape: ${JSON.stringify(key)}`);
-    return { ...file, dev: BigInt(this.devs[i]!) };
   }
 }
 
@@ -279,7 +261,7 @@ export class FindWalk implements ReconcileWalk {
     this.output = undefined;
   }
 
-  async *[Symbol.asyncIterator](): AsyncGenerator<FindBatch> {
+  async *[Symbol.asyncIterator](): AsyncGenerator<ReconcileBatch> {
     this.start();
     const buffer = Buffer.allocUnsafe(READ_BYTES);
     let offset = 0;
@@ -309,7 +291,7 @@ export class FindWalk implements ReconcileWalk {
   }
 
   /** Records (bytes[0, end), NUL-terminated) to reconcile keys, keeping the files the folder's filter accepts. */
-  private parse(bytes: Buffer, end: number): FindBatch {
+  private parse(bytes: Buffer, end: number): ReconcileBatch {
     const text = bytes.toString('utf8', 0, end);
     const records = text.split('\0');
     records.pop(); // '' after the last NUL
@@ -346,7 +328,15 @@ export class FindWalk implements ReconcileWalk {
       keys.push(record.key);
       devs.push(record.dev);
     }
-    return new FindBatch(keys, devs);
+    // The full entry is parsed back from the key only for the few files that changed; the key leaves out the device.
+    return {
+      keys,
+      entry: (i) => {
+        const file = parseReconcileKey(keys[i]!);
+        if (file === undefined) throw new Error(`find printed a record not in the expected shape: ${JSON.stringify(keys[i])}`);
+        return { ...file, dev: BigInt(devs[i]!) };
+      },
+    };
   }
 
   /**
