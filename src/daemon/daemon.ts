@@ -356,11 +356,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
         this.emit('reconciled', folder.name);
       },
       onDeletesHeld: (name, held, limit) => this.emit('deletesHeld', name, held, limit),
-      adoption: {
-        list: (f) => this.stack.adoption.listFolder(f, this.stopRequested.signal),
-        walked: (f, o) => this.stack.adoption.adoptWalked(f, o),
-        adopt: (f) => this.stack.adoption.adoptQueued(f),
-      },
+      adoption: () => this.stack.adoption,
     });
     this.folders.set(folder.name, sync);
   }
@@ -541,14 +537,8 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     }
     this.verifying = true;
     try {
-      const sample = this.config.verifySample;
-      const options = {
-        checksum: sample !== null,
-        deep: false,
-        ...(sample ? { sample } : {}),
-        requeue: false,
-        signal: this.stopRequested.signal,
-      };
+      const sample = this.config.verifySample ?? undefined;
+      const options = { checksum: sample !== undefined, deep: false, sample, requeue: false, signal: this.stopRequested.signal };
       const result = await verifyFolders(this.config, this.config.folders, { store: this.store, storage: this.stack.storage }, options);
       if (result.ok) {
         const checkedByCrc64 = result.folders.reduce((n, f) => n + f.checksummed, 0);

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { FolderConfig } from '../config/index.js';
 import type { Observation, StateStore } from '../store/index.js';
 import { coalesce } from '../lib/coalesce.js';
+import type { Adoption } from './adoption.js';
 import { failpointValue } from '../lib/failpoint.js';
 import { DeleteGuard } from './delete-guard.js';
 import type { Logger } from '../lib/logger.js';
@@ -39,16 +40,11 @@ export interface FolderSyncOptions {
   /** Remote deletes of the folder were paused by max_deletes (an alert). */
   onDeletesHeld?: (folder: string, held: number, limit: number) => void;
   /**
-   * Adoption at start: `list` while the start-up walk runs (undefined: the store knows the folder,
-   * nothing to adopt; true: there is something to adopt from), `walked` on each batch of that walk
-   * (records what OSS holds, returns the files to queue), then `adopt` after every walk that listed
-   * (queued files left over; it also ends the adoption), while the folder's queue is not worked on yet.
+   * Adoption at start (the transfer stack's in force: a reload rebuilds it): listFolder while the
+   * start-up walk runs, adoptWalked on each batch of that walk, then adoptQueued after a walk that
+   * listed, while the folder's queue is not worked on yet.
    */
-  adoption?: {
-    list: (folder: FolderConfig) => Promise<boolean> | undefined;
-    walked: (folder: FolderConfig, walked: Observation[]) => Promise<Observation[]>;
-    adopt: (folder: FolderConfig) => Promise<void>;
-  };
+  adoption?: () => Adoption;
 }
 
 /**
@@ -118,13 +114,13 @@ export class FolderSync {
     if (this.options.watch) await this.startWatching();
     if (present && !this.closed) {
       // Adoption: the listing runs while the folder is walked, and the queue waits (inactive) until
-      // what OSS already holds is recorded; only for a folder the store knows nothing of (list()
+      // what OSS already holds is recorded; only for a folder the store knows nothing of (listFolder()
       // decides at once, before the walk records any file).
-      const listing = this.options.adoption?.list(this.folder);
+      const listing = this.options.adoption?.().listFolder(this.folder, this.options.stopSignal);
       this.adopting = listing !== undefined;
       try {
         await this.reconcile('start-up');
-        if (listing) await this.options.adoption!.adopt(this.folder);
+        if (listing) await this.options.adoption!().adoptQueued(this.folder);
       } finally {
         this.adopting = false;
       }
@@ -188,7 +184,7 @@ export class FolderSync {
         walker: this.options.walker,
         unsettledAfterNs,
         holdUntilMs,
-        adopt: this.adopting ? (walked) => this.options.adoption!.walked(this.folder, walked) : undefined,
+        adopt: this.adopting ? (walked) => this.options.adoption!().adoptWalked(this.folder, walked) : undefined,
         signal: AbortSignal.any([this.closing.signal, this.options.stopSignal]),
       },
       () => this.options.onWork(),

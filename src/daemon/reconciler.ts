@@ -62,17 +62,15 @@ export async function reconcileFolder(
   store: StateStore,
   folder: FolderConfig,
   filter: PathFilter,
-  reconcileOptions: ReconcileOptions = {},
+  options: ReconcileOptions = {},
   /** Called after each batch that queued files, so uploads can start while the walk goes on. */
   onQueued: () => void = () => undefined,
 ): Promise<ReconcileResult> {
-  const { unsettledAfterNs, holdUntilMs = 0, adopt, adoptionBacklog = ADOPTION_BACKLOG, signal, ...walkOptions } = reconcileOptions;
-  const options = { knownFiles: store.queue.countFor(folder.name), ...walkOptions };
-  const compare = (walk: ReconcileWalk) =>
-    compareWalk({ store, folder, filter, walk, onQueued, unsettledAfterNs, holdUntilMs, adopt, adoptionBacklog, signal });
+  const walkOptions = { knownFiles: store.queue.countFor(folder.name), ...options };
+  const compare = (walk: ReconcileWalk) => compareWalk(walk, { ...options, store, folder, filter, onQueued });
   // find gets going now, and walk while the known keys load.
-  const first = await compare(startReconcileWalk(folder.path, filter, options));
-  if (first.incomplete === undefined || signal?.aborted) return first.result;
+  const first = await compare(startReconcileWalk(folder.path, filter, walkOptions));
+  if (first.incomplete === undefined || options.signal?.aborted) return first.result;
   // find could not vouch for the whole tree: walk again in this thread. What the first walk queued
   // is in the store, so this walk finds it unchanged; a file it listed twice is observed twice, harmlessly.
   const second = await compare(inThreadWalk(folder.path, filter));
@@ -83,32 +81,19 @@ export async function reconcileFolder(
   };
 }
 
-interface CompareContext {
+interface CompareContext extends ReconcileOptions {
   store: StateStore;
   folder: FolderConfig;
   filter: PathFilter;
-  walk: ReconcileWalk;
   onQueued: () => void;
-  unsettledAfterNs: bigint | undefined;
-  holdUntilMs: number;
-  adopt: ReconcileOptions['adopt'];
-  adoptionBacklog: number;
-  signal: AbortSignal | undefined;
 }
 
 /** One walk compared with the store: changed files queued as it goes, missing ones listed at the end. */
-async function compareWalk({
-  store,
-  folder,
-  filter,
-  walk,
-  onQueued,
-  unsettledAfterNs,
-  holdUntilMs,
-  adopt,
-  adoptionBacklog,
-  signal,
-}: CompareContext): Promise<{ result: ReconcileResult; incomplete: string | undefined }> {
+async function compareWalk(
+  walk: ReconcileWalk,
+  context: CompareContext,
+): Promise<{ result: ReconcileResult; incomplete: string | undefined }> {
+  const { store, folder, filter, onQueued, unsettledAfterNs, holdUntilMs = 0, adopt, adoptionBacklog = ADOPTION_BACKLOG, signal } = context;
   let known: Set<string>;
   try {
     walk.start();
@@ -193,9 +178,10 @@ async function compareWalk({
   if (signal?.aborted) return { result, incomplete: 'stopped' };
   if (walk.incomplete !== undefined) return { result, incomplete: walk.incomplete };
   // Node's messages start with the code already ("EACCES: permission denied, ..."); ours (EILSEQ) do not.
-  result.errors = walk
-    .errors()
-    .map((e) => ({ relPath: e.relPath, message: e.message.startsWith(`${e.code}:`) ? e.message : `${e.code}: ${e.message}` }));
+  result.errors = walk.errors.map((e) => ({
+    relPath: e.relPath,
+    message: e.message.startsWith(`${e.code}:`) ? e.message : `${e.code}: ${e.message}`,
+  }));
   result.errorCount = walk.errorCount;
   // An unreadable root is not a mass delete; nor is a walk with more errors than it kept (we could
   // not tell which directories were unreadable, so no path counts as gone this time).

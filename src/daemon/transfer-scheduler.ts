@@ -2,7 +2,7 @@ import { EventEmitter, setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FileQueue, FileRow } from '../store/index.js';
 import { coalesce } from '../lib/coalesce.js';
-import { UNBUDGETED_PUT_BYTES, type MemoryBudget } from '../uploader/index.js';
+import { UNBUDGETED_PUT_BYTES, untilAborted, type MemoryBudget } from '../uploader/index.js';
 import { FinishPace } from './finish-pace.js';
 
 /**
@@ -13,9 +13,6 @@ import { FinishPace } from './finish-pace.js';
 export interface TaskDone {
   committed: Promise<void>;
 }
-
-/** Runs one claimed row. */
-export type TaskRunner = (row: FileRow, signal: AbortSignal) => Promise<TaskDone | void>;
 
 /** At most this many small files claimed ahead per slot (see TransferScheduler.ready). */
 const MAX_CLAIM_AHEAD_PER_SLOT = 8;
@@ -38,7 +35,8 @@ export interface SchedulerOptions {
   memory?: MemoryBudget;
   /** Folders whose queued files may be claimed now (paused and removed folders are left out). */
   activeFolders: () => readonly string[];
-  run: TaskRunner;
+  /** Runs one claimed row. */
+  run: (row: FileRow, signal: AbortSignal) => Promise<TaskDone | void>;
 }
 
 interface SchedulerEvents {
@@ -279,17 +277,11 @@ export class TransferScheduler extends EventEmitter<SchedulerEvents> {
     if (running.length === 0) return true;
     for (const r of running) r.cancel.abort(new Error('folder removed from the config'));
     onWaiting(running.length);
-    let onStop: (() => void) | undefined;
-    const stopped = new Promise<false>((resolve) => {
-      onStop = () => resolve(false);
-      if (stopSignal.aborted) onStop();
-      else stopSignal.addEventListener('abort', onStop, { once: true });
-    });
-    try {
-      return await Promise.race([Promise.allSettled(running.map((r) => r.done)).then(() => true), stopped]);
-    } finally {
-      if (onStop) stopSignal.removeEventListener('abort', onStop);
-    }
+    // Only the stop rejects: allSettled never does.
+    return untilAborted(Promise.allSettled(running.map((r) => r.done)), stopSignal).then(
+      () => true,
+      () => false,
+    );
   }
 
   /** A slot came free. A claimed-ahead file waits: start it now rather than a loop turn later. */

@@ -38,7 +38,7 @@ export async function abortOrphanedUploads(ctx: CleanupContext): Promise<void> {
       if (ours.has(u.key) && !ctx.store.uploads.has(u.uploadId)) orphans.push({ bucket: folder.bucket, key: u.key, uploadId: u.uploadId });
     }
   }
-  for (const u of orphans) await abortOrphan(ctx, u);
+  for (const u of orphans) await abortUpload(ctx, u, {}, ORPHAN_ABORTED);
   await abortRemovedFolderUploads(ctx);
 }
 
@@ -51,16 +51,14 @@ export async function abortRecordedOrphans(ctx: CleanupContext): Promise<void> {
     if (ctx.stopSignal.aborted) return; // stopping: the next start does the rest
     // While the daemon runs the list ages: a file that came back may have taken its upload up again.
     if (!ctx.store.uploads.isOrphan(u.uploadId)) continue;
-    await abortOrphan(ctx, u);
+    await abortUpload(ctx, u, {}, ORPHAN_ABORTED);
   }
 }
 
-function abortOrphan(ctx: CleanupContext, u: { bucket: string; key: string; uploadId: string }): Promise<string | undefined> {
-  return abortUpload(ctx, u, {}, [
-    'aborted orphaned multipart upload',
-    'could not abort orphaned multipart upload; will try again at next start',
-  ]);
-}
+const ORPHAN_ABORTED: [string, string] = [
+  'aborted orphaned multipart upload',
+  'could not abort orphaned multipart upload; will try again at next start',
+];
 
 /**
  * Aborts one multipart upload on OSS, then forgets its record if there is one: abort first, forget

@@ -88,7 +88,7 @@ describe.skipIf(!gnuFind)('FindWalk: GNU find lists, the filter decides', () => 
     expect(entries).toEqual(expected);
     expect(keys).toEqual(expected.map((e) => reconcileKey(e.size, e.mtimeNs, e.ino, e.relPath)).sort());
     expect(walk.incomplete).toBeUndefined();
-    expect(walk.errors()).toEqual([]);
+    expect(walk.errors).toEqual([]);
     expect(walk.rootFailed).toBe(false);
   });
 
@@ -107,7 +107,7 @@ describe.skipIf(!gnuFind)('FindWalk: GNU find lists, the filter decides', () => 
       const walk = new FindWalk(root, new PathFilter());
       expect((await byFind(walk)).entries).toEqual([]);
       expect(walk.rootFailed).toBe(true);
-      expect(walk.errors()).toEqual([expect.objectContaining({ relPath: '', code })]);
+      expect(walk.errors).toEqual([expect.objectContaining({ relPath: '', code })]);
     }
   });
 
@@ -152,7 +152,7 @@ describe.skipIf(!gnuFind)('FindWalk: GNU find lists, the filter decides', () => 
       const walk = new FindWalk(root, new PathFilter());
       const { entries } = await byFind(walk);
       expect(entries.map((e) => e.relPath)).toEqual(['short.txt']);
-      expect(walk.errors()).toEqual([expect.objectContaining({ relPath: names.join('/'), code: 'ENAMETOOLONG' })]);
+      expect(walk.errors).toEqual([expect.objectContaining({ relPath: names.join('/'), code: 'ENAMETOOLONG' })]);
       expect(walk.incomplete).toBeUndefined();
     } finally {
       execFileSync('rm', ['-rf', root]);
@@ -169,7 +169,7 @@ describe.skipIf(!gnuFind)('FindWalk: GNU find lists, the filter decides', () => 
     const { entries } = await byFind(walk);
     expect(entries).toEqual([{ relPath: 'a\uFFFD', size: 11, mtimeNs: valid.mtimeNs, ino: valid.ino, dev: valid.dev }]);
     // Told apart by its bytes, the other is named, not dropped because a file has its decoded name.
-    expect(walk.errors()).toEqual([expect.objectContaining({ relPath: 'a\uFFFD', code: 'EILSEQ' })]);
+    expect(walk.errors).toEqual([expect.objectContaining({ relPath: 'a\uFFFD', code: 'EILSEQ' })]);
   });
 
   it('is incomplete when closed before find finished', async () => {
@@ -207,7 +207,7 @@ describe.skipIf(!gnuFind)('FindWalk: GNU find lists, the filter decides', () => 
     const { keys } = await byFind(walk);
     expect(keys).toEqual(['3:1.0000000000:7/top.txt']);
     expect(walk.incomplete).toBeUndefined();
-    expect(walk.errors()).toEqual([{ relPath: 'd2', code: 'EACCES', message: `Permission denied: ${tree}/d2` }]);
+    expect(walk.errors).toEqual([{ relPath: 'd2', code: 'EACCES', message: `Permission denied: ${tree}/d2` }]);
   });
 });
 

@@ -77,7 +77,7 @@ describe('TreeWalk', () => {
     const walk = new TreeWalk(join(temp.path, 'missing'), new PathFilter());
     for await (const _ of walk) expect.unreachable();
     expect(walk.rootFailed).toBe(true);
-    expect(walk.errors()[0]).toMatchObject({ relPath: '', code: 'ENOENT' });
+    expect(walk.errors[0]).toMatchObject({ relPath: '', code: 'ENOENT' });
   });
 
   it.skipIf(process.getuid?.() === 0)('collects EACCES on a directory and carries on', async () => {
@@ -88,7 +88,7 @@ describe('TreeWalk', () => {
       const seen: string[] = [];
       for await (const batch of walk) seen.push(...batch.map((e) => e.relPath));
       expect(seen.sort()).toEqual(['open/a.txt', 'z.txt']);
-      expect(walk.errors()).toEqual([expect.objectContaining({ relPath: 'locked', code: 'EACCES' })]);
+      expect(walk.errors).toEqual([expect.objectContaining({ relPath: 'locked', code: 'EACCES' })]);
     } finally {
       chmodSync(join(temp.path, 'locked'), 0o755);
     }

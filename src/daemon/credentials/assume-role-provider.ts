@@ -1,16 +1,11 @@
 import { createHmac, randomUUID } from 'node:crypto';
+import type { OssConfig } from '../../config/index.js';
 import { RefreshingCredentials } from '../../uploader/index.js';
 import type { CredentialsProvider, RefreshOptions } from '../../uploader/index.js';
 import { credentialsFromJson, httpText } from './json-credentials.js';
 
-export interface AssumeRoleOptions {
-  roleArn: string;
-  roleSessionName: string;
-  durationSeconds: number;
-  policy?: string;
-  /** Default https://sts.aliyuncs.com. */
-  stsEndpoint: string;
-}
+/** oss.credentials of assume_role, but for its base (built first: see build-provider.ts). */
+type AssumeRoleOptions = Omit<Extract<NonNullable<OssConfig['credentials']>, { provider: 'assume_role' }>, 'provider' | 'base'>;
 
 /** RFC 3986 encoding as Alibaba Cloud's RPC signature wants it ('*' and '~' differ from encodeURIComponent). */
 function percentEncode(text: string): string {

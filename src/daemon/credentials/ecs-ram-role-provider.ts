@@ -1,3 +1,4 @@
+import type { OssConfig } from '../../config/index.js';
 import { CredentialsFetchError, RefreshingCredentials } from '../../uploader/index.js';
 import type { RefreshOptions } from '../../uploader/index.js';
 import { credentialsFromJson, httpText } from './json-credentials.js';
@@ -7,14 +8,8 @@ const ROLE_PATH = '/latest/meta-data/ram/security-credentials/';
 const TOKEN_TTL_SECONDS = 60;
 const TIMEOUT_MS = 5_000;
 
-export interface EcsRamRoleOptions {
-  /** Discovered from the metadata service when absent. */
-  roleName?: string;
-  /** Default http://100.100.100.200 (tests give 127.0.0.1). */
-  metadataEndpoint: string;
-  /** Refuse the normal (token-less) mode when the hardened one fails. */
-  hardenedOnly: boolean;
-}
+/** oss.credentials of ecs_ram_role: roleName is discovered from the metadata service when absent. */
+type EcsRamRoleOptions = Omit<Extract<NonNullable<OssConfig['credentials']>, { provider: 'ecs_ram_role' }>, 'provider'>;
 
 /**
  * The ECS instance RAM role. Hardened mode first (PUT /latest/api/token, then every read with the

@@ -3,10 +3,12 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, lstatSync, mkdtempSync, openSync, readSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join, resolve } from 'node:path';
 import { parseReconcileKey, RECONCILE_KEY_FIND_FORMAT, reconcileKey, relPathOfReconcileKey } from '../../store/reconcile-key.js';
 import type { PathFilter } from '../watch/path-filter.js';
-import { undecodableName, type WalkEntry, type WalkError } from '../watch/tree-walker.js';
+import { parentDir, relativeTo } from '../watch/relative-path.js';
+import { undecodableName, type WalkError } from '../watch/tree-walker.js';
 import type { ReconcileBatch, ReconcileWalk } from './reconcile-walk.js';
 
 /**
@@ -113,24 +115,6 @@ export function probeFind(command: string): boolean {
   }
 }
 
-/**
- * Files as find printed them: their reconcile keys, and their devices, which the keys leave out.
- * The full entry is parsed back from the key only for the few files that changed.
- */
-class FindBatch implements ReconcileBatch {
-  constructor(
-    readonly keys: readonly string[],
-    private readonly devs: readonly string[],
-  ) {}
-
-  entry(i: number): WalkEntry {
-    const key = this.keys[i]!;
-    const file = parseReconcileKey(key);
-    if (file === undefined) throw new Error(`find printed a record not in the expected shape: ${JSON.stringify(key)}`);
-    return { ...file, dev: BigInt(this.devs[i]!) };
-  }
-}
-
 /** What a line of find's standard error means for the walk. */
 type FindErrorLine =
   /** A path find could not read: kept like the in-process walk's errors. */
@@ -163,10 +147,8 @@ export function parseFindErrorLine(line: string, root: string): FindErrorLine {
   const match = /^find: '([^'\\]*)': ([^:]+)$/.exec(line);
   if (!match) return { kind: 'unknown', line };
   const [, path, message] = match as unknown as [string, string, string];
-  let relPath: string;
-  if (path === root) relPath = '';
-  else if (path.startsWith(root === '/' ? '/' : `${root}/`)) relPath = path.slice(root === '/' ? 1 : root.length + 1);
-  else return { kind: 'unknown', line };
+  const relPath = relativeTo(root, path);
+  if (relPath === undefined) return { kind: 'unknown', line };
   const code = CODES[message];
   if (code === 'ENOENT' && relPath !== '') return { kind: 'vanished', relPath };
   return { kind: 'path', error: { relPath, code: code ?? 'UNKNOWN', message: `${message}: ${path}` } };
@@ -189,7 +171,7 @@ function undecodableRecords(bytes: Buffer, end: number): Set<number> {
 
 /** Bytes of find's output parsed at a time (~4,500 records): memory stays flat however big the tree. */
 const READ_BYTES = 256 * 1024;
-/** How often to look for more output while find is still writing. */
+/** How often to look for more output while find is still writing (or to see that it finished). */
 const POLL_MS = 4;
 /** Errors kept (the rest are counted), as for the in-thread walk. */
 const MAX_ERRORS = 1_000;
@@ -214,7 +196,7 @@ const MAX_CACHED_DIRS = 100_000;
  */
 export class FindWalk implements ReconcileWalk {
   private readonly base: string;
-  private readonly kept: WalkError[] = [];
+  readonly errors: WalkError[] = [];
   private readonly dirVerdicts = new Map<string, boolean>();
   /** Directories with a path too long to open, already reported. */
   private readonly tooLongDirs = new Set<string>();
@@ -224,7 +206,6 @@ export class FindWalk implements ReconcileWalk {
   private stderrTail = '';
   /** Lines of find's standard error understood (errors and files that vanished meanwhile). */
   private complaints = 0;
-  private wake: (() => void) | undefined;
   private closed = false;
   readonly name = 'find';
   errorCount = 0;
@@ -239,10 +220,6 @@ export class FindWalk implements ReconcileWalk {
   ) {
     const absolute = resolve(root); // never a leading '-' that find would take for an option
     this.base = absolute.length > 1 && absolute.endsWith('/') ? absolute.slice(0, -1) : absolute;
-  }
-
-  errors(): WalkError[] {
-    return this.kept;
   }
 
   /** Starts find; it walks while the caller loads what it will compare against. */
@@ -284,7 +261,7 @@ export class FindWalk implements ReconcileWalk {
     this.output = undefined;
   }
 
-  async *[Symbol.asyncIterator](): AsyncGenerator<FindBatch> {
+  async *[Symbol.asyncIterator](): AsyncGenerator<ReconcileBatch> {
     this.start();
     const buffer = Buffer.allocUnsafe(READ_BYTES);
     let offset = 0;
@@ -305,7 +282,7 @@ export class FindWalk implements ReconcileWalk {
           if (read > 0) this.incomplete ??= 'find output ends in the middle of a record';
           return;
         } else {
-          await this.progress();
+          await sleep(POLL_MS); // find has no way to say it wrote more: a short poll
         }
       }
     } finally {
@@ -314,7 +291,7 @@ export class FindWalk implements ReconcileWalk {
   }
 
   /** Records (bytes[0, end), NUL-terminated) to reconcile keys, keeping the files the folder's filter accepts. */
-  private parse(bytes: Buffer, end: number): FindBatch {
+  private parse(bytes: Buffer, end: number): ReconcileBatch {
     const text = bytes.toString('utf8', 0, end);
     const records = text.split('\0');
     records.pop(); // '' after the last NUL
@@ -325,7 +302,9 @@ export class FindWalk implements ReconcileWalk {
     for (let i = 0; i < records.length; i++) {
       const raw = records[i]!;
       if (raw.startsWith(PRUNED_PREFIX)) {
-        this.checkPruned(raw.slice(PRUNED_PREFIX.length));
+        // find pruned this directory by name: the filter must agree, or files of it were never listed.
+        const relDir = raw.slice(PRUNED_PREFIX.length);
+        if (this.dirAccepted(relDir)) this.incomplete ??= `find pruned ${JSON.stringify(relDir)}, which the folder's filter keeps`;
         continue;
       }
       const record = parseFindRecord(raw);
@@ -349,12 +328,15 @@ export class FindWalk implements ReconcileWalk {
       keys.push(record.key);
       devs.push(record.dev);
     }
-    return new FindBatch(keys, devs);
-  }
-
-  /** find pruned this directory by name: the filter must agree, or files of it were never listed. */
-  private checkPruned(relDir: string): void {
-    if (this.dirAccepted(relDir)) this.incomplete ??= `find pruned ${JSON.stringify(relDir)}, which the folder's filter keeps`;
+    // The full entry is parsed back from the key only for the few files that changed; the key leaves out the device.
+    return {
+      keys,
+      entry: (i) => {
+        const file = parseReconcileKey(keys[i]!);
+        if (file === undefined) throw new Error(`find printed a record not in the expected shape: ${JSON.stringify(keys[i])}`);
+        return { ...file, dev: BigInt(devs[i]!) };
+      },
+    };
   }
 
   /**
@@ -375,7 +357,7 @@ export class FindWalk implements ReconcileWalk {
   private recordError(relPath: string, code: string, message: string): void {
     this.errorCount++;
     if (relPath === '') this.rootFailed = true;
-    if (this.kept.length < MAX_ERRORS) this.kept.push({ relPath, code, message });
+    if (this.errors.length < MAX_ERRORS) this.errors.push({ relPath, code, message });
   }
 
   /** Whether the filter accepts this directory and every directory above it (find pruned only some). */
@@ -383,8 +365,7 @@ export class FindWalk implements ReconcileWalk {
     if (relDir === '') return true;
     let verdict = this.dirVerdicts.get(relDir);
     if (verdict === undefined) {
-      const slash = relDir.lastIndexOf('/');
-      verdict = this.dirAccepted(slash < 0 ? '' : relDir.slice(0, slash)) && this.filter.acceptsDir(relDir);
+      verdict = this.dirAccepted(parentDir(relDir)) && this.filter.acceptsDir(relDir);
       if (this.dirVerdicts.size >= MAX_CACHED_DIRS) this.dirVerdicts.clear();
       this.dirVerdicts.set(relDir, verdict);
     }
@@ -424,18 +405,5 @@ export class FindWalk implements ReconcileWalk {
     if (this.finished) return;
     this.finished = true;
     if (incomplete !== undefined) this.incomplete ??= incomplete;
-    this.wake?.();
-  }
-
-  /** Until find has written more or finished (it has no way to say which, so a short poll). */
-  private progress(): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, POLL_MS);
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    });
   }
 }

@@ -14,7 +14,8 @@ export interface ReconcileBatch {
 export interface ReconcileWalk extends AsyncIterable<ReconcileBatch> {
   /** 'find' or 'in-thread', as logged. */
   readonly name: string;
-  errors(): WalkError[];
+  /** What could not be read, the first of `errorCount`. */
+  readonly errors: readonly WalkError[];
   readonly errorCount: number;
   /** The root could not be read: the walk saw nothing, which says nothing about the files. */
   readonly rootFailed: boolean;
@@ -81,7 +82,7 @@ export function inThreadWalk(root: string, filter: PathFilter): ReconcileWalk {
     get rootFailed() {
       return walk.rootFailed;
     },
-    errors: () => walk.errors(),
+    errors: walk.errors,
     start: () => undefined,
     close: () => undefined,
     async *[Symbol.asyncIterator]() {

@@ -245,7 +245,7 @@ async function walkLocal(folder: FolderConfig, o: VerifyOptions): Promise<{ file
   const walk = new TreeWalk(folder.path, o.filter);
   const files = new Map<string, WalkEntry>();
   for await (const batch of walk) for (const entry of batch) files.set(entry.relPath, entry);
-  const errors = walk.errors().map((e) => `${e.relPath || '.'}: ${e.code} ${e.message}`);
+  const errors = walk.errors.map((e) => `${e.relPath || '.'}: ${e.code} ${e.message}`);
   if (walk.rootFailed) errors.unshift(`${folder.path}: the folder could not be read`);
   return { files, errors };
 }

@@ -1,13 +1,13 @@
 import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { BackendName, FolderWatcher, RequestedBackend } from './folder-watcher.js';
+import type { BackendName, FolderWatcher } from './folder-watcher.js';
 import { inotifyBudget } from './inotify-budget.js';
 import { SupervisedWatcher } from './supervised-watcher.js';
 import type { SupervisedWatcherOptions } from './supervised-watcher.js';
 import { countTree } from './tree-walker.js';
 
 export interface FolderWatcherOptions extends Omit<SupervisedWatcherOptions, 'backend'> {
-  backend: RequestedBackend;
+  backend: BackendName | 'auto';
   /** auto: above this many files, native; default 20,000. */
   nativeThreshold?: number;
   /** auto: counts the daemon already has (last walk, or the DB); otherwise counted by readdir here. */

@@ -1,5 +1,4 @@
 export type BackendName = 'chokidar' | 'native' | 'rescan';
-export type RequestedBackend = BackendName | 'auto';
 
 /**
  * One coalesced change, relative to the watched folder with '/' separators.

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SingleFlight } from '../../lib/single-flight.js';
 import { DirectorySet } from './directory-set.js';
 import type { WatchBackend, WatchSink } from './folder-watcher.js';
 import type { PathFilter } from './path-filter.js';
@@ -42,8 +43,8 @@ export class NativeWatcher implements WatchBackend {
   private readonly ignore: string[];
   private subscription: AsyncSubscription | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
-  private refreshing = false;
-  private refreshAgain = false;
+  /** One refresh at a time; one asked for meanwhile (more directories arrived) runs after it. */
+  private readonly refreshes = new SingleFlight(() => this.refresh());
   private closed = false;
   /** Paths of names that are not UTF-8 beside a real U+FFFD twin, already reported (see handle()). */
   private readonly twinsReported = new Set<string>();
@@ -148,16 +149,12 @@ export class NativeWatcher implements WatchBackend {
     if (this.closed) return;
     clearTimeout(this.refreshTimer);
     // 250 ms of quiet after nested directories appeared: one re-subscription for a whole `cp -r`.
-    this.refreshTimer = setTimeout(() => void this.refresh(), 250);
+    this.refreshTimer = setTimeout(() => void this.refreshes.request(), 250);
   }
 
   /** A fresh subscription watches every directory; the snapshot reports what changed in between. */
   private async refresh(): Promise<void> {
-    if (this.refreshing) {
-      this.refreshAgain = true;
-      return;
-    }
-    this.refreshing = true;
+    if (this.closed) return;
     this.options.beforeRefresh?.();
     const snapshot = join(tmpdir(), `oss-sync-watch-${process.pid}-${randomUUID()}.snapshot`);
     const options = { ignore: this.ignore };
@@ -181,11 +178,6 @@ export class NativeWatcher implements WatchBackend {
       if (!this.closed) this.sink.fail(err);
     } finally {
       rmSync(snapshot, { force: true });
-      this.refreshing = false;
-      if (this.refreshAgain) {
-        this.refreshAgain = false;
-        this.scheduleRefresh();
-      }
     }
   }
 }

@@ -1,7 +1,8 @@
 /** path relative to root with '/' separators: '' for the root itself, undefined outside it. */
 export function relativeTo(root: string, path: string): string | undefined {
   if (path === root) return '';
-  return path.startsWith(root + '/') ? path.slice(root.length + 1) : undefined;
+  const base = root === '/' ? root : `${root}/`;
+  return path.startsWith(base) ? path.slice(base.length) : undefined;
 }
 
 /** The parent of a relative path: '' for top-level entries. */

@@ -6,16 +6,10 @@ import { performance } from 'node:perf_hooks';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { SingleFlight } from '../../lib/single-flight.js';
 import { reportError } from './report-error.js';
-import { mayBeUndecodable, undecodableName } from './tree-walker.js';
+import { mayBeUndecodable, undecodableName, type WalkEntry } from './tree-walker.js';
 
 /** A file that stopped changing: what to queue, with the fingerprint it had when it settled. */
-export interface SettledFile {
-  relPath: string;
-  size: number;
-  /** Modification time in nanoseconds since the epoch. */
-  mtimeNs: bigint;
-  ino: bigint;
-  dev: bigint;
+export interface SettledFile extends WalkEntry {
   /** Never settled: still changing after liveAfterMs (a live log), reported to go up as it is. */
   live?: true;
 }

@@ -191,26 +191,22 @@ export class SupervisedWatcher extends EventEmitter<FolderWatcherEvents> {
     this.rootCheckQueued = true;
     void this.serialized(async () => {
       this.rootCheckQueued = false;
-      await this.reactToRoot();
+      if (this.closed) return;
+      const state = this.monitor.check();
+      if (!this.rootMissing) {
+        if (state === 'present') return;
+        this.rootMissing = true;
+        this.batcher.discard();
+        await this.stopBackend();
+        this.emit('root-missing', this.root);
+        if (state === 'missing') return; // 'replaced' comes straight back below
+      }
+      if (state === 'missing' || !this.monitor.capture() || this.closed) return;
+      await this.startBackend(this.degraded !== undefined ? 'rescan' : this.options.backend);
+      this.rootMissing = false;
+      this.emit('root-restored', this.root);
+      this.emit('ready', this.running);
     });
-  }
-
-  private async reactToRoot(): Promise<void> {
-    if (this.closed) return;
-    const state = this.monitor.check();
-    if (!this.rootMissing) {
-      if (state === 'present') return;
-      this.rootMissing = true;
-      this.batcher.discard();
-      await this.stopBackend();
-      this.emit('root-missing', this.root);
-      if (state === 'missing') return; // 'replaced' comes straight back below
-    }
-    if (state === 'missing' || !this.monitor.capture() || this.closed) return;
-    await this.startBackend(this.degraded !== undefined ? 'rescan' : this.options.backend);
-    this.rootMissing = false;
-    this.emit('root-restored', this.root);
-    this.emit('ready', this.running);
   }
 
   private serialized(step: () => Promise<void>): Promise<void> {

@@ -3,16 +3,12 @@ import { lstatSync, opendirSync, readdirSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { BigIntStats, Dir, Dirent } from 'node:fs';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import type { Fingerprint } from '../../store/index.js';
 import type { PathFilter } from './path-filter.js';
 
-/** A regular file as found on disk; the same shape as the store's file fingerprint. */
-export interface WalkEntry {
+/** A regular file as found on disk: the store's file fingerprint, and where it is. */
+export interface WalkEntry extends Fingerprint {
   relPath: string;
-  size: number;
-  /** Modification time in nanoseconds since the epoch. */
-  mtimeNs: bigint;
-  ino: bigint;
-  dev: bigint;
 }
 
 export interface WalkError {
@@ -41,7 +37,7 @@ interface OpenDir {
 /** Entries per yielded batch, and directory entries read between turns of the event loop. */
 const BATCH_SIZE = 1_000;
 
-/** Errors kept in `errors()`; the rest are only counted. */
+/** Errors kept in `errors`; the rest are only counted. */
 const MAX_ERRORS = 1_000;
 
 /** readdir batches this many entries per system call; small enough that huge flat folders stay cheap. */
@@ -106,10 +102,11 @@ function codeOf(err: unknown): string {
  *
  *   const walk = new TreeWalk(root, filter);
  *   for await (const batch of walk) { ... }
- *   walk.errors(); walk.rootFailed;
+ *   walk.errors; walk.rootFailed;
  */
 export class TreeWalk implements AsyncIterable<WalkEntry[]> {
-  private readonly collected: WalkError[] = [];
+  /** What could not be read (EACCES...), the first MAX_ERRORS of `errorCount`. */
+  readonly errors: WalkError[] = [];
   errorCount = 0;
   /** Files filePaths() yielded, and directories walked (countTree). */
   fileCount = 0;
@@ -131,11 +128,6 @@ export class TreeWalk implements AsyncIterable<WalkEntry[]> {
     this.base = root.endsWith('/') ? root.slice(0, -1) : root;
     this.start = options.under ?? '';
     this.stack = [this.start];
-  }
-
-  /** What could not be read (EACCES...), the first MAX_ERRORS of `errorCount`. */
-  errors(): WalkError[] {
-    return this.collected;
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<WalkEntry[]> {
@@ -290,9 +282,7 @@ export class TreeWalk implements AsyncIterable<WalkEntry[]> {
 
   private recordError(relPath: string, err: unknown): void {
     this.errorCount++;
-    if (this.collected.length < MAX_ERRORS) {
-      this.collected.push({ relPath, code: codeOf(err), message: (err as Error).message });
-    }
+    if (this.errors.length < MAX_ERRORS) this.errors.push({ relPath, code: codeOf(err), message: (err as Error).message });
   }
 }
 

@@ -29,13 +29,8 @@ export function degradedMessage(root: string, from: BackendName, code: string, r
 /** A watch-limit error as the kernel would report it, for tests that exercise the fallback. */
 export function simulatedLimitError(code: 'ENOSPC' | 'EMFILE', path: string): NodeJS.ErrnoException {
   const text = code === 'ENOSPC' ? 'no space left on device' : 'too many open files';
-  const error: NodeJS.ErrnoException = new Error(
-    `${code}: System limit for number of file watchers reached (simulated), ${text}, watch '${path}'`,
-  );
-  error.code = code;
-  error.syscall = 'watch';
-  error.path = path;
-  return error;
+  const message = `${code}: System limit for number of file watchers reached (simulated), ${text}, watch '${path}'`;
+  return Object.assign(new Error(message), { code, syscall: 'watch', path });
 }
 
 /** Test hook: make a backend fail the way the kernel would, through its real error path. */
