@@ -172,7 +172,7 @@ async function parseCommandLine(argv: string[]) {
 }
 
 /** The first SIGINT or SIGTERM. Both listeners go then, so a second signal stops the process at once. */
-function untilSignal(): Promise<string> {
+export function untilSignal(): Promise<string> {
   const done = new AbortController();
   const first = ['SIGINT', 'SIGTERM'].map((name) => once(process, name, { signal: done.signal }).then(() => name));
   return Promise.race(first).finally(() => done.abort());
