@@ -6,7 +6,7 @@ import { flagValue, loadInspectConfig, parseCommandArgs, UsageError } from './ar
 import { commandStorage, withStoreAndStorage } from './command-logger.js';
 import { table } from './status-view.js';
 
-export const CLEANUP_HELP = `usage: oss-sync cleanup [--config FILE] [--dry-run] [--older-than 7d] [--json]
+const CLEANUP_HELP = `usage: oss-sync cleanup [--config FILE] [--dry-run] [--older-than 7d] [--json]
        oss-sync cleanup [--config FILE] --lifecycle-rule | --apply-lifecycle [--days 30]
 
 Aborts in-progress multipart uploads under each folder's prefix that nobody will finish, so they

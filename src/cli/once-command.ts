@@ -5,7 +5,7 @@ import { StateStore } from '../store/index.js';
 import { commandLogger } from './command-logger.js';
 import { packageVersion, parseCommandArgs, resolveConfigPath } from './args.js';
 
-export const ONCE_HELP = `usage: oss-sync once [--config FILE] [--dry-run]
+const ONCE_HELP = `usage: oss-sync once [--config FILE] [--dry-run]
 
 Reconciles every folder, uploads everything pending, and exits: 0 when all is uploaded, 1 with a
 summary when some files failed or a folder could not be synced (its directory is missing, or an

@@ -5,7 +5,7 @@ import { terminalSafe } from '../lib/terminal-text.js';
 import { StateStore } from '../store/index.js';
 import { loadInspectConfig, parseCommandArgs, UsageError } from './args.js';
 
-export const RETRY_HELP = `usage: oss-sync retry [--config FILE] [PATH...]
+const RETRY_HELP = `usage: oss-sync retry [--config FILE] [PATH...]
        oss-sync retry --deletes [--config FILE] [FOLDER]
 
 Puts failed files back in the queue (all of them, or those at or under each PATH). A PATH is a

@@ -5,7 +5,7 @@ import { startObserver } from '../observe/index.js';
 import { commandLogger } from './command-logger.js';
 import { packageVersion, parseCommandArgs, resolveConfigPath } from './args.js';
 
-export const RUN_HELP = `usage: oss-sync run [--config FILE]
+const RUN_HELP = `usage: oss-sync run [--config FILE]
 
 Runs the daemon: reconciles every folder with the state database, watches them, and uploads new
 and changed files until stopped.
