@@ -23,12 +23,8 @@ function listingOf(ctx: RequestContext, maxName: string, defaultMax: number): Li
   let maxKeys = defaultMax;
   if (rawMax !== undefined && rawMax !== '') {
     maxKeys = Number(rawMax);
-    if (!Number.isInteger(maxKeys) || maxKeys < 1 || maxKeys > 1000) {
-      throw ossErrors.invalidArgument(`Argument ${maxName} must be an integer between 1 and 1000.`, {
-        ArgumentName: maxName,
-        ArgumentValue: rawMax,
-      });
-    }
+    if (!Number.isInteger(maxKeys) || maxKeys < 1 || maxKeys > 1000)
+      throw ossErrors.invalidValue(`Argument ${maxName} must be an integer between 1 and 1000.`, maxName, rawMax);
   }
   return { prefix, delimiter, maxKeys, encode: encoding === 'url' ? encodeURIComponent : (text) => text };
 }
