@@ -85,10 +85,7 @@ export async function startObserver(daemon: Daemon, config: Config, logger: Logg
       logger,
       metrics: createMetrics(live),
       pageJson,
-      onSample: (listener) => {
-        live.on('sample', listener);
-        return () => live.off('sample', listener);
-      },
+      samples: live,
       actions: {
         retry: (folder, relPath) => {
           const n = daemon.retryParked(folder, [relPath]);
