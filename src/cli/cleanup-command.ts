@@ -27,7 +27,7 @@ the daemon runs (which does the same daily).
 Exit codes: 0 done, 1 an abort or a listing failed, 2 bad usage or configuration.
 `;
 
-export async function runCleanupCommand(argv: string[]): Promise<number> {
+export async function run(argv: string[]): Promise<number> {
   const args = parseCommandArgs(argv, CLEANUP_HELP, {
     'dry-run': { type: 'boolean' },
     'older-than': { type: 'string' },

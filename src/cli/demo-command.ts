@@ -16,7 +16,7 @@ it. Drop files into the folders to see them uploaded; 'oss-sync status --config 
 terminal shows progress. Ctrl-C stops both.
 `;
 
-export async function runDemoCommand(argv: string[]): Promise<number> {
+export async function run(argv: string[]): Promise<number> {
   const args = parseCommandArgs(argv, DEMO_HELP, {});
   if (!args) return 0;
   const configPath = resolve(args.values.config ?? 'config.example.yaml');

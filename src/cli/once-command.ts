@@ -15,7 +15,7 @@ For cron jobs, systemd timers and scripts.
              leaves the state database as it is (the walk is compared with a temporary copy)
 `;
 
-export async function runOnceCommand(argv: string[]): Promise<number> {
+export async function run(argv: string[]): Promise<number> {
   const args = parseCommandArgs(argv, ONCE_HELP, { 'dry-run': { type: 'boolean' } });
   if (!args) return 0;
   const { values } = args;

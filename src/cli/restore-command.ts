@@ -76,7 +76,7 @@ export function preferGcThroughput(): void {
   setFlagsFromString('--no-incremental-marking');
 }
 
-export async function runRestoreCommand(argv: string[]): Promise<number> {
+export async function run(argv: string[]): Promise<number> {
   const args = parseCommandArgs(argv, RESTORE_HELP, RESTORE_OPTIONS, true);
   if (!args) return 0;
   preferGcThroughput();

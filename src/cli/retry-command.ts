@@ -16,7 +16,7 @@ it. A running daemon picks them up within seconds.
 objects are deleted from OSS. Files back on disk since are not deleted.
 `;
 
-export async function runRetryCommand(argv: string[]): Promise<number> {
+export async function run(argv: string[]): Promise<number> {
   const args = parseCommandArgs(argv, RETRY_HELP, { deletes: { type: 'boolean' } }, true);
   if (!args) return 0;
   const { values, positionals } = args;

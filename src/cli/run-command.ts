@@ -13,7 +13,7 @@ and changed files until stopped.
   SIGHUP          reload the config (folders added/removed take effect without a restart)
 `;
 
-export async function runDaemonCommand(argv: string[]): Promise<number> {
+export async function run(argv: string[]): Promise<number> {
   const args = parseCommandArgs(argv, RUN_HELP, {});
   if (!args) return 0;
   const configPath = resolveConfigPath(args.values.config);

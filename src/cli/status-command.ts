@@ -13,7 +13,7 @@ whether or not the daemon is running.
   --watch   redraw every 2 seconds until interrupted
 `;
 
-export async function runStatusCommand(argv: string[]): Promise<number> {
+export async function run(argv: string[]): Promise<number> {
   const args = parseCommandArgs(argv, STATUS_HELP, { json: { type: 'boolean' }, watch: { type: 'boolean', short: 'w' } });
   if (!args) return 0;
   const { values } = args;

@@ -25,7 +25,7 @@ one listing per folder prefix (1,000 keys a request), no request per object.
 Exit codes: 0 all well, 1 a mismatch (or a folder could not be checked), 2 bad usage or configuration.
 `;
 
-export async function runVerifyCommand(argv: string[]): Promise<number> {
+export async function run(argv: string[]): Promise<number> {
   const args = parseCommandArgs(argv, VERIFY_HELP, {
     folder: { type: 'string' },
     checksum: { type: 'boolean' },

@@ -178,7 +178,7 @@ export function untilSignal(): Promise<string> {
   return Promise.race(first).finally(() => done.abort());
 }
 
-export async function runEmulatorCommand(argv: string[]): Promise<number> {
+export async function run(argv: string[]): Promise<number> {
   const parsed = await parseCommandLine(argv).catch((err: unknown) => {
     if (err instanceof CommandLineError) return err;
     throw err;
