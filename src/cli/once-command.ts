@@ -22,16 +22,11 @@ export async function run(argv: string[]): Promise<number> {
   const config = loadConfig(resolveConfigPath(values.config));
   if (values['dry-run']) return (await import('./once-dry-run.js')).printDryRun(config);
   const logger = commandLogger(config);
-  // A stop request from the start on: one during start-up takes effect once the daemon is up.
-  let stopRequested = false;
-  const startStop = new AbortController(); // cuts short start-up's waits (files settling)
-  let onStop = (): void => {
-    stopRequested = true;
-    startStop.abort();
-  };
-  const stopSignal = (): void => onStop();
-  process.on('SIGINT', stopSignal);
-  process.on('SIGTERM', stopSignal);
+  // A stop request from the start on: one during start-up cuts short its waits (files settling),
+  // and takes effect once the daemon is up.
+  const startStop = new AbortController();
+  let onStop = (): void => startStop.abort();
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => onStop());
   const daemon = await Daemon.start({ config, logger, version: packageVersion(), mode: 'once', stopSignal: startStop.signal });
   // A fatal error pauses only its folder: the others are still synced, and the folder is reported.
   await new Promise<void>((resolve) => {
@@ -39,7 +34,7 @@ export async function run(argv: string[]): Promise<number> {
     daemon.once('storeFailed', () => resolve());
     if (daemon.storeFailure) resolve(); // reported while start-up ran
     onStop = resolve;
-    if (stopRequested) resolve();
+    if (startStop.signal.aborted) resolve();
   });
   // Before the stop: stopping clears the folder health the reasons are read from.
   const unsynced = daemon.unsyncedFolders();
