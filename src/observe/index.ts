@@ -41,7 +41,7 @@ export async function startObserver(daemon: Daemon, config: Config, logger: Logg
   live.on('parked', (folder, relPath, reason, attempts) => notifier.alert('file.parked', { folder, path: relPath, reason, attempts }));
   live.on('paused', (folder, reason) => notifier.alert('folder.paused', { folder, reason }));
   live.on('resumed', (folder) => notifier.alert('folder.resumed', { folder }));
-  live.on('storeFailed', (err) => notifier.alert('state_db.failed', { stateDb: config.stateDb, error: err.message }));
+  daemon.on('storeFailed', (err) => notifier.alert('state_db.failed', { stateDb: config.stateDb, error: err.message }));
   daemon.on('reconciled', () => pinger.ping());
   daemon.on('verifyMismatch', (alert) => notifier.alert('verify.mismatch', { ...alert }));
   const deletesPaused = (folder: string, held: number, limit?: number): void =>
