@@ -24,15 +24,13 @@ function credentialsLine(state: CredentialsState | undefined): string {
 }
 
 export interface Observer {
-  /** Where the page is (http://127.0.0.1:PORT/ or unix:/path), or undefined when http: is off. */
-  url: string | undefined;
   /** Stops the listener; gives queued alerts a short grace to go out. */
   close(): Promise<void>;
 }
 
 export async function startObserver(daemon: Daemon, config: Config, logger: Logger): Promise<Observer> {
   const { http, notify } = config;
-  if (!http && !notify) return { url: undefined, close: async () => undefined };
+  if (!http && !notify) return { close: async () => undefined };
   logger.addSecrets(observeSecrets(http, notify));
   const live = new LiveState(daemon, logger);
   // Two queues: a receiver down for the webhook must not hold the pings back (silence would page someone).
@@ -105,7 +103,6 @@ export async function startObserver(daemon: Daemon, config: Config, logger: Logg
     logger.info('status page and /metrics listening', { url: server.url });
   }
   return {
-    url: server?.url,
     async close() {
       live.close();
       await server?.close();
