@@ -6,7 +6,7 @@ import { flagValue, loadInspectConfig, parseCommandArgs, UsageError } from './ar
 import { commandStorage, withStoreAndStorage } from './command-logger.js';
 import { table } from './status-view.js';
 
-export const CLEANUP_HELP = `usage: oss-sync cleanup [--config FILE] [--dry-run] [--older-than 7d] [--json]
+const CLEANUP_HELP = `usage: oss-sync cleanup [--config FILE] [--dry-run] [--older-than 7d] [--json]
        oss-sync cleanup [--config FILE] --lifecycle-rule | --apply-lifecycle [--days 30]
 
 Aborts in-progress multipart uploads under each folder's prefix that nobody will finish, so they
@@ -27,7 +27,7 @@ the daemon runs (which does the same daily).
 Exit codes: 0 done, 1 an abort or a listing failed, 2 bad usage or configuration.
 `;
 
-export async function runCleanupCommand(argv: string[]): Promise<number> {
+export async function run(argv: string[]): Promise<number> {
   const args = parseCommandArgs(argv, CLEANUP_HELP, {
     'dry-run': { type: 'boolean' },
     'older-than': { type: 'string' },

@@ -2,12 +2,13 @@ import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { loadConfig } from '../config/index.js';
 import { Daemon } from '../daemon/daemon.js';
+import { untilSignal } from '../emulator/emulator-command.js';
 import { startEmulator } from '../emulator/index.js';
 import { terminalSafe as safe } from '../lib/terminal-text.js';
 import { packageVersion, parseCommandArgs, UsageError } from './args.js';
 import { commandLogger } from './command-logger.js';
 
-export const DEMO_HELP = `usage: oss-sync demo [--config config.example.yaml]
+const DEMO_HELP = `usage: oss-sync demo [--config config.example.yaml]
 
 The out-of-the-box demo: creates the config's folders with a few sample files (a large one goes up
 in parts), starts the built-in OSS emulator on the config's endpoint, and runs the daemon against
@@ -15,7 +16,7 @@ it. Drop files into the folders to see them uploaded; 'oss-sync status --config 
 terminal shows progress. Ctrl-C stops both.
 `;
 
-export async function runDemoCommand(argv: string[]): Promise<number> {
+export async function run(argv: string[]): Promise<number> {
   const args = parseCommandArgs(argv, DEMO_HELP, {});
   if (!args) return 0;
   const configPath = resolve(args.values.config ?? 'config.example.yaml');
@@ -44,10 +45,7 @@ export async function runDemoCommand(argv: string[]): Promise<number> {
       `  node dist/src/cli/main.js status --config ${safe(configPath)}\n` +
       `Ctrl-C stops the daemon and the emulator.\n\n`,
   );
-  await new Promise<void>((done) => {
-    process.once('SIGINT', () => done());
-    process.once('SIGTERM', () => done());
-  });
+  await untilSignal();
   await daemon.stop();
   await emulator.stop();
   return 0;

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * The `oss-sync` command: a thin dispatcher. Each subcommand lives in its own module and returns
- * an exit code; nothing here knows how uploading or watching works.
+ * The `oss-sync` command: a thin dispatcher. Each subcommand lives in its own module, whose run(argv)
+ * returns an exit code; nothing here knows how uploading or watching works.
  */
 import { ConfigError, formatIssue } from '../config/config-error.js';
 import { flushLogsAtExit } from '../lib/logger.js';
@@ -13,35 +13,20 @@ type Command = (argv: string[]) => Promise<number>;
 // Each command's module (and what it needs: ali-oss, SQLite, watchers) loads only when it runs, so
 // `status` and `--help` answer without loading the upload machinery.
 const COMMANDS: Record<string, [summary: string, load: () => Promise<Command>]> = {
-  run: ['run the daemon: watch the folders and upload until stopped', () => import('./run-command.js').then((m) => m.runDaemonCommand)],
-  once: [
-    'reconcile, upload everything pending, exit (for cron and timers)',
-    () => import('./once-command.js').then((m) => m.runOnceCommand),
-  ],
-  status: ['what is queued, uploading, uploaded and failing', () => import('./status-command.js').then((m) => m.runStatusCommand)],
-  cleanup: [
-    'abort multipart uploads nobody will finish (--dry-run lists them)',
-    () => import('./cleanup-command.js').then((m) => m.runCleanupCommand),
-  ],
-  retry: ['re-queue failed files', () => import('./retry-command.js').then((m) => m.runRetryCommand)],
-  pause: [
-    "stop uploading a folder's files until resumed (kept across restarts)",
-    () => import('./pause-command.js').then((m) => (argv) => m.runPauseCommand('pause', argv)),
-  ],
-  resume: ['resume a paused folder', () => import('./pause-command.js').then((m) => (argv) => m.runPauseCommand('resume', argv))],
-  verify: [
-    'check the bucket against the state database and the local files',
-    () => import('./verify-command.js').then((m) => m.runVerifyCommand),
-  ],
-  restore: [
-    "download a folder's objects, checked by CRC-64 (resumable)",
-    () => import('./restore-command.js').then((m) => m.runRestoreCommand),
-  ],
+  run: ['run the daemon: watch the folders and upload until stopped', () => import('./run-command.js').then((m) => m.run)],
+  once: ['reconcile, upload everything pending, exit (for cron and timers)', () => import('./once-command.js').then((m) => m.run)],
+  status: ['what is queued, uploading, uploaded and failing', () => import('./status-command.js').then((m) => m.run)],
+  cleanup: ['abort multipart uploads nobody will finish (--dry-run lists them)', () => import('./cleanup-command.js').then((m) => m.run)],
+  retry: ['re-queue failed files', () => import('./retry-command.js').then((m) => m.run)],
+  pause: ["stop uploading a folder's files until resumed (kept across restarts)", () => import('./pause-command.js').then((m) => m.pause)],
+  resume: ['resume a paused folder', () => import('./pause-command.js').then((m) => m.resume)],
+  verify: ['check the bucket against the state database and the local files', () => import('./verify-command.js').then((m) => m.run)],
+  restore: ["download a folder's objects, checked by CRC-64 (resumable)", () => import('./restore-command.js').then((m) => m.run)],
   emulator: [
     'run the built-in OSS-compatible server (for tests and demos)',
-    () => import('../emulator/emulator-command.js').then((m) => m.runEmulatorCommand),
+    () => import('../emulator/emulator-command.js').then((m) => m.run),
   ],
-  demo: ['run the emulator and the daemon with sample folders', () => import('./demo-command.js').then((m) => m.runDemoCommand)],
+  demo: ['run the emulator and the daemon with sample folders', () => import('./demo-command.js').then((m) => m.run)],
 };
 
 function usage(): string {

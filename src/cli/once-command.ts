@@ -5,7 +5,7 @@ import { StateStore } from '../store/index.js';
 import { commandLogger } from './command-logger.js';
 import { packageVersion, parseCommandArgs, resolveConfigPath } from './args.js';
 
-export const ONCE_HELP = `usage: oss-sync once [--config FILE] [--dry-run]
+const ONCE_HELP = `usage: oss-sync once [--config FILE] [--dry-run]
 
 Reconciles every folder, uploads everything pending, and exits: 0 when all is uploaded, 1 with a
 summary when some files failed or a folder could not be synced (its directory is missing, or an
@@ -15,23 +15,18 @@ For cron jobs, systemd timers and scripts.
              leaves the state database as it is (the walk is compared with a temporary copy)
 `;
 
-export async function runOnceCommand(argv: string[]): Promise<number> {
+export async function run(argv: string[]): Promise<number> {
   const args = parseCommandArgs(argv, ONCE_HELP, { 'dry-run': { type: 'boolean' } });
   if (!args) return 0;
   const { values } = args;
   const config = loadConfig(resolveConfigPath(values.config));
   if (values['dry-run']) return (await import('./once-dry-run.js')).printDryRun(config);
   const logger = commandLogger(config);
-  // A stop request from the start on: one during start-up takes effect once the daemon is up.
-  let stopRequested = false;
-  const startStop = new AbortController(); // cuts short start-up's waits (files settling)
-  let onStop = (): void => {
-    stopRequested = true;
-    startStop.abort();
-  };
-  const stopSignal = (): void => onStop();
-  process.on('SIGINT', stopSignal);
-  process.on('SIGTERM', stopSignal);
+  // A stop request from the start on: one during start-up cuts short its waits (files settling),
+  // and takes effect once the daemon is up.
+  const startStop = new AbortController();
+  let onStop = (): void => startStop.abort();
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => onStop());
   const daemon = await Daemon.start({ config, logger, version: packageVersion(), mode: 'once', stopSignal: startStop.signal });
   // A fatal error pauses only its folder: the others are still synced, and the folder is reported.
   await new Promise<void>((resolve) => {
@@ -39,7 +34,7 @@ export async function runOnceCommand(argv: string[]): Promise<number> {
     daemon.once('storeFailed', () => resolve());
     if (daemon.storeFailure) resolve(); // reported while start-up ran
     onStop = resolve;
-    if (stopRequested) resolve();
+    if (startStop.signal.aborted) resolve();
   });
   // Before the stop: stopping clears the folder health the reasons are read from.
   const unsynced = daemon.unsyncedFolders();

@@ -14,7 +14,10 @@ their queued files within seconds.`
 }
 `;
 
-export async function runPauseCommand(verb: 'pause' | 'resume', argv: string[]): Promise<number> {
+export const pause = (argv: string[]): Promise<number> => setPause('pause', argv);
+export const resume = (argv: string[]): Promise<number> => setPause('resume', argv);
+
+async function setPause(verb: 'pause' | 'resume', argv: string[]): Promise<number> {
   const args = parseCommandArgs(argv, help(verb), {}, true);
   if (!args) return 0;
   const config = loadInspectConfig(args.values.config);

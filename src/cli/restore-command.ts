@@ -16,7 +16,7 @@ import { withStoreAndStorage } from './command-logger.js';
 import { findFolder, flagValue, loadInspectConfig, parseCommandArgs, UsageError } from './args.js';
 import { terminalSafe as safe } from '../lib/terminal-text.js';
 
-export const RESTORE_HELP = `usage: oss-sync restore [--config FILE] --folder NAME [--to DIR] [PATH|GLOB...] [--at TIME] [--overwrite] [--dry-run] [--json]
+const RESTORE_HELP = `usage: oss-sync restore [--config FILE] --folder NAME [--to DIR] [PATH|GLOB...] [--at TIME] [--overwrite] [--dry-run] [--json]
                         [--request-restore [--wait]]
        oss-sync restore --bucket NAME [--prefix P] --endpoint URL [--region R] [--state FILE] --to DIR [PATH|GLOB...] ...
 
@@ -76,7 +76,7 @@ export function preferGcThroughput(): void {
   setFlagsFromString('--no-incremental-marking');
 }
 
-export async function runRestoreCommand(argv: string[]): Promise<number> {
+export async function run(argv: string[]): Promise<number> {
   const args = parseCommandArgs(argv, RESTORE_HELP, RESTORE_OPTIONS, true);
   if (!args) return 0;
   preferGcThroughput();

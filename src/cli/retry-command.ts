@@ -5,7 +5,7 @@ import { terminalSafe } from '../lib/terminal-text.js';
 import { StateStore } from '../store/index.js';
 import { loadInspectConfig, parseCommandArgs, UsageError } from './args.js';
 
-export const RETRY_HELP = `usage: oss-sync retry [--config FILE] [PATH...]
+const RETRY_HELP = `usage: oss-sync retry [--config FILE] [PATH...]
        oss-sync retry --deletes [--config FILE] [FOLDER]
 
 Puts failed files back in the queue (all of them, or those at or under each PATH). A PATH is a
@@ -16,7 +16,7 @@ it. A running daemon picks them up within seconds.
 objects are deleted from OSS. Files back on disk since are not deleted.
 `;
 
-export async function runRetryCommand(argv: string[]): Promise<number> {
+export async function run(argv: string[]): Promise<number> {
   const args = parseCommandArgs(argv, RETRY_HELP, { deletes: { type: 'boolean' } }, true);
   if (!args) return 0;
   const { values, positionals } = args;

@@ -5,7 +5,7 @@ import { startObserver } from '../observe/index.js';
 import { commandLogger } from './command-logger.js';
 import { packageVersion, parseCommandArgs, resolveConfigPath } from './args.js';
 
-export const RUN_HELP = `usage: oss-sync run [--config FILE]
+const RUN_HELP = `usage: oss-sync run [--config FILE]
 
 Runs the daemon: reconciles every folder with the state database, watches them, and uploads new
 and changed files until stopped.
@@ -13,7 +13,7 @@ and changed files until stopped.
   SIGHUP          reload the config (folders added/removed take effect without a restart)
 `;
 
-export async function runDaemonCommand(argv: string[]): Promise<number> {
+export async function run(argv: string[]): Promise<number> {
   const args = parseCommandArgs(argv, RUN_HELP, {});
   if (!args) return 0;
   const configPath = resolveConfigPath(args.values.config);

@@ -4,7 +4,7 @@ import { loadInspectConfig, parseCommandArgs } from './args.js';
 import { readStatus } from './status-snapshot.js';
 import { bytes, renderStatus } from './status-view.js';
 
-export const STATUS_HELP = `usage: oss-sync status [--config FILE] [--json] [--watch]
+const STATUS_HELP = `usage: oss-sync status [--config FILE] [--json] [--watch]
 
 Shows, per folder, what is queued, uploading (with progress and rate), uploaded and failed (with
 the last error); totals; whether the daemon runs; whether the state database is healthy. Works
@@ -13,7 +13,7 @@ whether or not the daemon is running.
   --watch   redraw every 2 seconds until interrupted
 `;
 
-export async function runStatusCommand(argv: string[]): Promise<number> {
+export async function run(argv: string[]): Promise<number> {
   const args = parseCommandArgs(argv, STATUS_HELP, { json: { type: 'boolean' }, watch: { type: 'boolean', short: 'w' } });
   if (!args) return 0;
   const { values } = args;

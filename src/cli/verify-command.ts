@@ -5,7 +5,7 @@ import { terminalSafe as safe } from '../lib/terminal-text.js';
 import { withStoreAndStorage } from './command-logger.js';
 import { findFolder, loadInspectConfig, parseCommandArgs, UsageError } from './args.js';
 
-export const VERIFY_HELP = `usage: oss-sync verify [--config FILE] [--folder NAME] [--checksum] [--deep] [--sample N|P%] [--json] [--requeue]
+const VERIFY_HELP = `usage: oss-sync verify [--config FILE] [--folder NAME] [--checksum] [--deep] [--sample N|P%] [--json] [--requeue]
 
 Checks that the bucket holds what the state database says was uploaded, against the local tree:
 one listing per folder prefix (1,000 keys a request), no request per object.
@@ -25,7 +25,7 @@ one listing per folder prefix (1,000 keys a request), no request per object.
 Exit codes: 0 all well, 1 a mismatch (or a folder could not be checked), 2 bad usage or configuration.
 `;
 
-export async function runVerifyCommand(argv: string[]): Promise<number> {
+export async function run(argv: string[]): Promise<number> {
   const args = parseCommandArgs(argv, VERIFY_HELP, {
     folder: { type: 'string' },
     checksum: { type: 'boolean' },

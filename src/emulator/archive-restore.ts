@@ -70,7 +70,6 @@ export async function restoreObject(ctx: RequestContext, bucket: Bucket): Promis
   }
   const daysText = /<Days>\s*(\d+)\s*<\/Days>/.exec(body)?.[1];
   const days = daysText === undefined ? 1 : Number(daysText);
-  if (!(days >= 1 && days <= 365))
-    throw ossErrors.invalidArgument('Days must be 1..365.', { ArgumentName: 'Days', ArgumentValue: daysText ?? '' });
+  if (!(days >= 1 && days <= 365)) throw ossErrors.invalidValue('Days must be 1..365.', 'Days', daysText ?? '');
   ctx.sendEmpty(bucket.restores.request(meta, days));
 }

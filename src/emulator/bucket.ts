@@ -24,8 +24,8 @@ export class Bucket {
   lifecycle: string | undefined;
   /**
    * A locked retention policy (WORM): objects can be read and new keys written, but none deleted or
-   * overwritten. Set through the admin API (`POST /-/worm`) or Emulator.lockBucket: a test's stand-in
-   * for InitiateBucketWorm + CompleteBucketWorm, whose own APIs the emulator does not implement.
+   * overwritten. Set through the admin API (`POST /-/worm`): a test's stand-in for InitiateBucketWorm
+   * + CompleteBucketWorm, whose own APIs the emulator does not implement.
    */
   wormLocked = false;
 

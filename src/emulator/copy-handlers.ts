@@ -3,7 +3,7 @@ import { Hasher, drainBody, storeBody } from './body-reader.js';
 import type { Bucket } from './bucket.js';
 import { MAX_SINGLE_UPLOAD, contentTypeOf, storageClassOf, storedHeadersOf, userMetaOf } from './object-handlers.js';
 import { OpenObject } from './object-reader.js';
-import { OssError, ossErrors } from './oss-error.js';
+import { ossErrors } from './oss-error.js';
 import { checkObjectKey } from './parsed-request.js';
 import type { RequestContext } from './request-context.js';
 
@@ -42,11 +42,10 @@ export async function copyObject(ctx: RequestContext, bucket: Bucket): Promise<v
   }
   const source = bucket.objects.get(sourceKey);
   if (!source) throw ossErrors.noSuchKey(sourceKey);
-  if (source.size > MAX_COPY_OBJECT) {
-    throw new OssError(400, 'InvalidArgument', 'The source object is larger than 1 GB: copy it with UploadPartCopy.', {
+  if (source.size > MAX_COPY_OBJECT)
+    throw ossErrors.invalidArgument('The source object is larger than 1 GB: copy it with UploadPartCopy.', {
       ArgumentName: 'x-oss-copy-source',
     });
-  }
   bucket.refuseIfImmutable(key);
   const replace = directive === 'REPLACE';
   const meta = {

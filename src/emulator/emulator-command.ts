@@ -166,19 +166,17 @@ async function parseCommandLine(argv: string[]) {
     rules: values['rules-file'] !== undefined ? await loadJsonFile('--rules-file', values['rules-file'], faultRuleFromJson) : [],
     // Said on stderr before starting.
     warnings,
-    // A token generated here must be printed for other processes.
-    printToken: adminToken === undefined,
   };
 }
 
 /** The first SIGINT or SIGTERM. Both listeners go then, so a second signal stops the process at once. */
-function untilSignal(): Promise<string> {
+export function untilSignal(): Promise<string> {
   const done = new AbortController();
   const first = ['SIGINT', 'SIGTERM'].map((name) => once(process, name, { signal: done.signal }).then(() => name));
   return Promise.race(first).finally(() => done.abort());
 }
 
-export async function runEmulatorCommand(argv: string[]): Promise<number> {
+export async function run(argv: string[]): Promise<number> {
   const parsed = await parseCommandLine(argv).catch((err: unknown) => {
     if (err instanceof CommandLineError) return err;
     throw err;
@@ -214,8 +212,8 @@ export async function runEmulatorCommand(argv: string[]): Promise<number> {
   const { options } = parsed;
   process.stdout.write(
     `listening on ${emulator.endpoint}\n` +
-      // Printed only when generated here: a caller that chose the token already has it.
-      `admin token: ${parsed.printToken ? emulator.adminToken : '(as given)'}\n` +
+      // Printed only when generated here (other processes need it): a caller that chose the token has it.
+      `admin token: ${options.adminToken === undefined ? emulator.adminToken : '(as given)'}\n` +
       `buckets: ${options.buckets.join(', ')}; access key id: ${options.credentials[0]!.accessKeyId}; data dir: ${options.dataDir}\n`,
   );
   const received = await signal;

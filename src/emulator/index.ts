@@ -43,8 +43,6 @@ export interface Emulator {
   readonly adminToken: string;
   /** Accepts a temporary (STS) credential from now on: its token is checked, and refused once expired. */
   addCredential(credential: Credential): void;
-  /** Locks the bucket's retention policy (WORM): deleting or overwriting its objects answers FileImmutable. */
-  lockBucket(name: string): void;
   /** Closes the server and destroys open sockets. Safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -134,11 +132,6 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     requestLog,
     adminToken,
     addCredential: (credential) => authenticator.add(credential),
-    lockBucket: (name) => {
-      const bucket = buckets.get(name);
-      if (!bucket) throw new EmulatorConfigError(`no bucket '${name}' to lock`);
-      bucket.wormLocked = true;
-    },
     // Idempotent: a second stop waits for the first. Open connections (keep-alive and in flight) are dropped.
     stop: () =>
       (stopped ??= new Promise((resolve, reject) => {

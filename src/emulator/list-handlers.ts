@@ -23,12 +23,8 @@ function listingOf(ctx: RequestContext, maxName: string, defaultMax: number): Li
   let maxKeys = defaultMax;
   if (rawMax !== undefined && rawMax !== '') {
     maxKeys = Number(rawMax);
-    if (!Number.isInteger(maxKeys) || maxKeys < 1 || maxKeys > 1000) {
-      throw ossErrors.invalidArgument(`Argument ${maxName} must be an integer between 1 and 1000.`, {
-        ArgumentName: maxName,
-        ArgumentValue: rawMax,
-      });
-    }
+    if (!Number.isInteger(maxKeys) || maxKeys < 1 || maxKeys > 1000)
+      throw ossErrors.invalidValue(`Argument ${maxName} must be an integer between 1 and 1000.`, maxName, rawMax);
   }
   return { prefix, delimiter, maxKeys, encode: encoding === 'url' ? encodeURIComponent : (text) => text };
 }
@@ -142,13 +138,12 @@ export async function listMultipartUploads(ctx: RequestContext, bucket: Bucket):
   if (startAt < 0) startAt = all.length;
   const page = pageOf(all.slice(startAt), (u) => u.key, listing, keyMarker);
   const last = page.items.at(-1);
-  const lastIsPrefix = page.nextMarker !== undefined && page.nextMarker !== last?.key;
   ctx.sendXml('ListMultipartUploadsResult', {
     Bucket: bucket.name,
     KeyMarker: encode(keyMarker),
     UploadIdMarker: uploadIdMarker,
     NextKeyMarker: page.truncated ? encode(page.nextMarker ?? '') : '',
-    NextUploadIdMarker: page.truncated && !lastIsPrefix ? (last?.uploadId ?? '') : '',
+    NextUploadIdMarker: page.truncated && last && page.nextMarker === last.key ? last.uploadId : '',
     Delimiter: encode(listing.delimiter),
     Prefix: encode(listing.prefix),
     EncodingType: ctx.parsed.query['encoding-type'],
@@ -194,7 +189,6 @@ export async function listObjectVersions(ctx: RequestContext, bucket: Bucket): P
   const { 'key-marker': keyMarker = '', 'version-id-marker': versionIdMarker = '' } = ctx.parsed.query;
   const page = pageOf(versionEntries(bucket, listing.prefix, keyMarker, versionIdMarker), (e) => e.key, listing, keyMarker);
   const last = page.items.at(-1);
-  const lastIsPrefix = page.nextMarker !== undefined && page.nextMarker !== last?.key;
   const entry = ({ key, meta, latest }: VersionEntry): XmlObject => {
     const common = { Key: encode(key), VersionId: versionIdOf(meta), IsLatest: latest, LastModified: ossTime(meta.lastModified) };
     if (meta.deleteMarker) return { DeleteMarker: { ...common, Owner: OWNER } };
@@ -210,7 +204,7 @@ export async function listObjectVersions(ctx: RequestContext, bucket: Bucket): P
     EncodingType: ctx.parsed.query['encoding-type'],
     IsTruncated: page.truncated,
     NextKeyMarker: page.truncated ? encode(page.nextMarker ?? '') : undefined,
-    NextVersionIdMarker: page.truncated && !lastIsPrefix && last ? versionIdOf(last.meta) : undefined,
+    NextVersionIdMarker: page.truncated && last && page.nextMarker === last.key ? versionIdOf(last.meta) : undefined,
     // Versions and delete markers interleaved, in listing order.
     '': page.items.map(entry),
     CommonPrefixes: page.commonPrefixes.map((p) => ({ Prefix: encode(p) })),

@@ -108,7 +108,7 @@ export class ObjectStore {
         if (versions.length > 0) this.history.set(key, versions);
       }
     }
-    this.historyIndex.addAll(this.history.keys());
+    for (const key of this.history.keys()) this.historyIndex.add(key);
   }
 
   private async load(): Promise<void> {
@@ -131,7 +131,7 @@ export class ObjectStore {
         if (!name.endsWith('.json') && !referenced.has(name)) await removeQuietly(join(shardDir, name));
       }
     });
-    this.index.addAll(this.metas.keys());
+    for (const key of this.metas.keys()) this.index.add(key);
     // See the class comment: a crash between the history's write and the sidecar's leaves a duplicate.
     for (const [key, versions] of this.history) {
       const current = this.metas.get(key);

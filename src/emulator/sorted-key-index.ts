@@ -34,11 +34,6 @@ export class SortedKeyIndex {
     this.added.add(key);
   }
 
-  /** Adds many keys (start-up loads). */
-  addAll(keys: Iterable<string>): void {
-    for (const key of keys) this.add(key);
-  }
-
   remove(key: string): void {
     this.added.delete(key);
     this.removed.add(key);

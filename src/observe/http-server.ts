@@ -11,6 +11,7 @@
  * elsewhere cannot read this one through DNS rebinding.
  */
 import { randomBytes } from 'node:crypto';
+import type { EventEmitter } from 'node:events';
 import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -27,8 +28,8 @@ export interface ObserveServerOptions {
   metrics: Registry;
   /** The page's JSON, built once per sample. */
   pageJson: () => string;
-  /** Subscribes to new samples; returns the unsubscribe. */
-  onSample: (listener: () => void) => () => void;
+  /** Emits 'sample' for each new sample (LiveState). */
+  samples: Pick<EventEmitter, 'on' | 'off'>;
   /** pause() answers false for a folder not in the config. */
   actions: { retry(folder: string, relPath: string): number; pause(folder: string, paused: boolean): boolean };
 }
@@ -140,9 +141,9 @@ export class ObserveServer {
       res.write(`data: ${this.o.pageJson()}\n\n`);
     };
     push();
-    const off = this.o.onSample(push);
+    this.o.samples.on('sample', push);
     req.socket.setTimeout(0);
-    res.on('close', off);
+    res.on('close', () => this.o.samples.off('sample', push));
   }
 
   private async action(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {

@@ -24,15 +24,13 @@ function credentialsLine(state: CredentialsState | undefined): string {
 }
 
 export interface Observer {
-  /** Where the page is (http://127.0.0.1:PORT/ or unix:/path), or undefined when http: is off. */
-  url: string | undefined;
   /** Stops the listener; gives queued alerts a short grace to go out. */
   close(): Promise<void>;
 }
 
 export async function startObserver(daemon: Daemon, config: Config, logger: Logger): Promise<Observer> {
   const { http, notify } = config;
-  if (!http && !notify) return { url: undefined, close: async () => undefined };
+  if (!http && !notify) return { close: async () => undefined };
   logger.addSecrets(observeSecrets(http, notify));
   const live = new LiveState(daemon, logger);
   // Two queues: a receiver down for the webhook must not hold the pings back (silence would page someone).
@@ -41,7 +39,7 @@ export async function startObserver(daemon: Daemon, config: Config, logger: Logg
   live.on('parked', (folder, relPath, reason, attempts) => notifier.alert('file.parked', { folder, path: relPath, reason, attempts }));
   live.on('paused', (folder, reason) => notifier.alert('folder.paused', { folder, reason }));
   live.on('resumed', (folder) => notifier.alert('folder.resumed', { folder }));
-  live.on('storeFailed', (err) => notifier.alert('state_db.failed', { stateDb: config.stateDb, error: err.message }));
+  daemon.on('storeFailed', (err) => notifier.alert('state_db.failed', { stateDb: config.stateDb, error: err.message }));
   daemon.on('reconciled', () => pinger.ping());
   daemon.on('verifyMismatch', (alert) => notifier.alert('verify.mismatch', { ...alert }));
   const deletesPaused = (folder: string, held: number, limit?: number): void =>
@@ -85,10 +83,7 @@ export async function startObserver(daemon: Daemon, config: Config, logger: Logg
       logger,
       metrics: createMetrics(live),
       pageJson,
-      onSample: (listener) => {
-        live.on('sample', listener);
-        return () => live.off('sample', listener);
-      },
+      samples: live,
       actions: {
         retry: (folder, relPath) => {
           const n = daemon.retryParked(folder, [relPath]);
@@ -108,7 +103,6 @@ export async function startObserver(daemon: Daemon, config: Config, logger: Logg
     logger.info('status page and /metrics listening', { url: server.url });
   }
   return {
-    url: server?.url,
     async close() {
       live.close();
       await server?.close();

@@ -42,7 +42,6 @@ export interface LiveStateEvents {
   parked: [folder: string, relPath: string, reason: string | null, attempts: number];
   paused: [folder: string, reason: string];
   resumed: [folder: string];
-  storeFailed: [err: Error];
 }
 
 /** An error's code as OSS or Node gives it (AccessDenied, ECONNRESET), else its class name. */
@@ -84,10 +83,7 @@ export class LiveState extends EventEmitter<LiveStateEvents> {
     this.snapshot = this.read(Date.now());
     const onRetry = (e: RetryEvent): void => this.onRetry(e);
     const onFatal = (folder: string, err: Error): void => this.countError(folder, err);
-    const onStoreFailed = (err: Error): void => {
-      this.countError(null, err);
-      this.emit('storeFailed', err);
-    };
+    const onStoreFailed = (err: Error): void => this.countError(null, err);
     const onOperatorPause = (): void => this.sample();
     daemon.on('retry', onRetry).on('fatal', onFatal).on('storeFailed', onStoreFailed).on('operatorPause', onOperatorPause);
     for (const e of daemon.takeUnheardRetries()) this.onRetry(e);

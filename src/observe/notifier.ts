@@ -35,7 +35,6 @@ const MAX_PENDING = 100;
 export class Notifier {
   private readonly pending: Delivery[] = [];
   private running: Promise<void> | undefined;
-  private pingQueued = false;
   private closed = false;
   /** Aborted when close()'s grace ran out: what is still waiting is dropped, a back-off ends at once. */
   private readonly abandon = new AbortController();
@@ -51,8 +50,7 @@ export class Notifier {
 
   /** Queues a ping; pings waiting together collapse into one. */
   ping(): void {
-    if (this.o.pingUrl === undefined || this.closed || this.pingQueued) return;
-    this.pingQueued = true;
+    if (this.o.pingUrl === undefined || this.closed || this.pending.some((d) => d.kind === 'ping')) return;
     this.enqueue({ kind: 'ping', attempt: 0 });
   }
 
@@ -70,7 +68,6 @@ export class Notifier {
     this.pending.push(d);
     if (this.pending.length > MAX_PENDING) {
       const dropped = this.pending.shift()!;
-      if (dropped.kind === 'ping') this.pingQueued = false;
       this.o.logger.warn('alert dropped: too many waiting for the receiver', { kind: dropped.kind });
     }
     this.running ??= this.drain().finally(() => {
@@ -79,10 +76,7 @@ export class Notifier {
   }
 
   private async drain(): Promise<void> {
-    for (let d = this.pending.shift(); d; d = this.pending.shift()) {
-      if (d.kind === 'ping') this.pingQueued = false;
-      await this.deliver(d);
-    }
+    for (let d = this.pending.shift(); d; d = this.pending.shift()) await this.deliver(d);
   }
 
   private async deliver(d: Delivery): Promise<void> {

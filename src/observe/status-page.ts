@@ -144,10 +144,8 @@ function plot(history) {
 async function refresh() {
   try { const res = await fetch('/api/status'); if (res.ok) render(await res.json()); } catch (e) { $('live').textContent = 'daemon unreachable'; }
 }
-if (window.EventSource) {
-  const es = new EventSource('/events');
-  es.onmessage = (m) => render(JSON.parse(m.data));
-  es.onerror = () => { $('live').textContent = 'reconnecting…'; };
-} else { setInterval(refresh, 2000); }
+const es = new EventSource('/events');
+es.onmessage = (m) => render(JSON.parse(m.data));
+es.onerror = () => { $('live').textContent = 'reconnecting…'; };
 refresh();
 `;

@@ -96,7 +96,12 @@ describe('mirror folders: delete safeguards', () => {
     fx = await createSyncFixture([{ name: 'main', delete_policy: 'mirror' }]);
     await fx.startDaemon('run');
     await uploaded(fx, ['a']);
-    fx.emu.emulator.lockBucket(fx.emu.bucket);
+    const locked = await fetch(`${fx.emu.endpoint}/-/worm`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${fx.emu.adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ bucket: fx.emu.bucket }),
+    });
+    expect(locked.status).toBe(204);
     rmSync(join(fx.folder('main'), 'a'));
     const row = await waitFor(
       () => withStore(fx, (s) => (s.queue.find('main', 'a')?.state === 'failed' ? s.queue.find('main', 'a') : undefined)),

@@ -55,6 +55,11 @@ describe('emulator admin API and fault rules', () => {
     expect(evil.status).toBe(400);
     expect(((await evil.json()) as { error: string }).error).toContain('match.key.regex "^(a+)+$" is refused');
     expect((await postRule(rule({ regex: '^x', flags: 'i' }), json)).status).toBe(400);
+    for (const key of [5, null, { suffix: '.bin' }]) {
+      const bad = await postRule(rule(key), json);
+      expect(bad.status).toBe(400);
+      expect(((await bad.json()) as { error: string }).error).toContain('match.key must be a string');
+    }
     expect(env.emulator.faults.list()).toEqual([]);
 
     expect((await postRule(rule({ regex: '^literal/' }), json)).status).toBe(201);

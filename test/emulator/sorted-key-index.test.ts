@@ -31,7 +31,7 @@ describe('SortedKeyIndex', () => {
 
   it('finds where a listing starts, inclusive or after a marker', () => {
     const index = new SortedKeyIndex();
-    index.addAll(['b', 'd', 'a', 'c']);
+    for (const key of ['b', 'd', 'a', 'c']) index.add(key);
     index.remove('c');
     index.add('e');
     expect([...index.from('b', true)]).toEqual(['b', 'd', 'e']);

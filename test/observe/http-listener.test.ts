@@ -3,6 +3,7 @@
  * a Host header that is not loopback refused when there is no auth (DNS rebinding), a unix socket.
  */
 import { spawn } from 'node:child_process';
+import { EventEmitter } from 'node:events';
 import { lstatSync, statSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import type { HttpConfig } from '../../src/config/index.js';
 import { Logger } from '../../src/lib/logger.js';
 import { ObserveServer } from '../../src/observe/http-server.js';
 import { tempDir } from '../helpers/fixtures.js';
+import { waitFor } from '../helpers/wait.js';
 
 interface Answer {
   status: number;
@@ -40,6 +42,7 @@ describe('status page listener', () => {
   let server: ObserveServer | undefined;
   let dir: ReturnType<typeof tempDir> | undefined;
   const acted: string[] = [];
+  const samples = new EventEmitter();
   afterEach(async () => {
     await server?.close();
     dir?.remove();
@@ -53,7 +56,7 @@ describe('status page listener', () => {
       logger: new Logger({ level: 'error', pretty: false, write: () => undefined }),
       metrics: new Registry(),
       pageJson: () => '{"status":{}}',
-      onSample: () => () => undefined,
+      samples,
       actions: {
         retry: (folder, relPath) => (acted.push(`retry ${folder}/${relPath}`), 1),
         pause: (folder, paused) => (acted.push(`${paused ? 'pause' : 'resume'} ${folder}`), folder === 'main'),
@@ -97,6 +100,22 @@ describe('status page listener', () => {
       (await call({ port }, '/api/retry', { method: 'POST', headers: json, body: '{"folder":"main","relPath":"a/b.txt"}' })).status,
     ).toBe(200);
     expect(acted).toEqual(['pause main', 'pause nope', 'retry main/a/b.txt']);
+  });
+
+  it('pushes the page JSON on /events at every sample, and stops listening when the stream closes', async () => {
+    const s = await start({ listen: { kind: 'tcp', host: '127.0.0.1', port: 0, loopback: true } });
+    let received = '';
+    const req = request({ host: '127.0.0.1', port: portOf(s), path: '/events' });
+    req.on('response', (res) => res.on('data', (chunk: Buffer) => (received += chunk.toString())));
+    req.on('error', () => undefined); // destroyed below
+    req.end();
+    const pushes = (): number => received.split('data: {"status":{}}\n\n').length - 1;
+    await waitFor(() => pushes() === 1, { what: 'the first push' });
+    expect(samples.listenerCount('sample')).toBe(1);
+    samples.emit('sample');
+    await waitFor(() => pushes() === 2, { what: 'the push of a new sample' });
+    req.destroy();
+    await waitFor(() => samples.listenerCount('sample') === 0, { what: 'the stream to unsubscribe' });
   });
 
   it('without auth: reads only on loopback names, and no actions', async () => {
