@@ -167,7 +167,7 @@ describe('oss-sync emulator command', () => {
     writeFileSync(
       rules,
       JSON.stringify([
-        { match: { operation: 'PutObject', key: { regex: '^flaky/' } }, action: { type: 'error', status: 503, code: 'SlowDown' } },
+        { match: { operation: 'PutObject', key: { prefix: 'flaky/' } }, action: { type: 'error', status: 503, code: 'SlowDown' } },
       ]),
     );
     const run = runCli(['--port', '0', '--data-dir', join(data.path, 'emu'), '--rules-file', rules]);
