@@ -104,6 +104,7 @@ export async function run(argv: string[]): Promise<number> {
       dryRun,
       ...(at ? { at } : {}),
       filesInParallel: config.concurrency.files,
+      smallFilesInParallel: config.concurrency.smallFiles,
       download: {
         partSize: folder.partSize,
         rangedThreshold: config.multipartThreshold,

@@ -36,7 +36,14 @@ export interface RestoreRunOptions {
   dryRun: boolean;
   /** Restore the prefix as it was at this time, from object versions (see version-selection.ts). */
   at?: Date;
+  /** Objects fetched in ranged parts (from download.rangedThreshold, parts_per_file streams each) at once. */
   filesInParallel: number;
+  /**
+   * Smaller objects (one GET each) at once, as uploads keep concurrency.small_files in flight: a
+   * small file is a round trip, and over a real link only many at once restore as fast as backup.
+   * Default filesInParallel.
+   */
+  smallFilesInParallel?: number;
   download: DownloadSettings;
   /**
    * Archive/ColdArchive objects: ask OSS to restore them (RestoreObject, readable for `days`) and,
@@ -114,7 +121,10 @@ export async function runRestore(o: RestoreRunOptions): Promise<RestoreSummary> 
     o.onEvent?.({ type: 'planned', ...planned, complete: true });
   }
   const deps: DownloadDeps = { storage: o.storage, progress: o.progress, onBytes: (n) => o.onEvent?.({ type: 'bytes', n }), checkedDirs };
-  await forEachLimit(work(), o.filesInParallel, async ({ object, path }) => {
+  // Invariant: at most filesInParallel large objects at once, whatever the pool's size.
+  const large = concurrencyLimit(o.filesInParallel);
+  const pool = Math.max(o.filesInParallel, o.smallFilesInParallel ?? 0);
+  await forEachLimit(work(), pool, async ({ object, path }) => {
     const state = thawing.get(object.key);
     let entry: RestoreEntry;
     try {
@@ -124,7 +134,10 @@ export async function runRestore(o: RestoreRunOptions): Promise<RestoreSummary> 
         entry = { key: object.key, path, action: 'requested', detail };
       } else {
         if (state === 'requested') await waitUntilRestored(thaw!, object.key, o.thaw!.pollMs!);
-        entry = await restoreOne(o, deps, object, path, freshDirs);
+        entry =
+          object.size >= o.download.rangedThreshold
+            ? await large(() => restoreOne(o, deps, object, path, freshDirs))
+            : await restoreOne(o, deps, object, path, freshDirs);
       }
     } catch (err) {
       entry = { key: object.key, path, action: 'failed', detail: (err as Error).message };
@@ -160,6 +173,23 @@ function selectWork(
     work.push({ object, path: target.path });
   }
   return work;
+}
+
+/** Runs the functions it is given, at most `limit` at once; the others wait their turn, in order. */
+function concurrencyLimit(limit: number): <T>(fn: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: Array<() => void> = [];
+  return async (fn) => {
+    if (running < limit) running++;
+    else await new Promise<void>((resolve) => waiting.push(resolve)); // handed a slot by the one that ends
+    try {
+      return await fn();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else running--;
+    }
+  };
 }
 
 /**
