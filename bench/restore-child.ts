@@ -28,7 +28,12 @@ if (role === 'oss-sync') {
   const { createOssStorage, withRetries, defaultRetryPolicy, Pacer } = await import('../src/uploader/index.js');
   const store = StateStore.open(join(toDir!, '.state.db'));
   const storage = withRetries(
-    createOssStorage({ endpoint: endpoint!, accessKeyId: accessKeyId!, accessKeySecret }),
+    createOssStorage({
+      endpoint: endpoint!,
+      accessKeyId: accessKeyId!,
+      accessKeySecret,
+      maxSockets: Number(parallel) + 32,
+    }), // a socket for each request in flight, as the CLI's client keeps
     new Pacer(),
     defaultRetryPolicy(),
   );
@@ -43,6 +48,7 @@ if (role === 'oss-sync') {
       overwrite: false,
       dryRun: false,
       filesInParallel: Number(parallel),
+      smallFilesInParallel: Number(parallel),
       download: { partSize: Number(partSize), rangedThreshold: Number(partSize), partsInParallel: Number(parallel), attempts: 3 },
     });
     if (summary.entries.some((e) => e.action !== 'restored')) throw new Error(`restore: ${JSON.stringify(summary.entries)}`);

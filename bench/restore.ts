@@ -33,6 +33,8 @@ const KEY_ID = 'bench-key-id';
 const SECRET = 'bench-key-secret';
 const PART = 8 * MiB;
 const PARALLEL = 4;
+/** Small objects in flight at once, for both contenders: `oss-sync restore`'s default (concurrency.small_files). */
+const SMALL_PARALLEL = 128;
 
 const { values } = parseArgs({
   options: {
@@ -181,7 +183,18 @@ try {
     const to = fresh(role, key === 'small/');
     const child = new BenchChild(
       `restore (${role} ${key})`,
-      [CHILD, role, endpoint, BUCKET, KEY_ID, key, to, String(PART), String(PARALLEL), String(fileCount)],
+      [
+        CHILD,
+        role,
+        endpoint,
+        BUCKET,
+        KEY_ID,
+        key,
+        to,
+        String(PART),
+        String(key === 'small/' ? SMALL_PARALLEL : PARALLEL),
+        String(fileCount),
+      ],
       {
         env: { ...process.env, OSS_SECRET: SECRET },
       },
@@ -292,7 +305,7 @@ try {
     [
       `## restore`,
       '',
-      `${smallOnly ? '' : `${sizeMiB} MiB object, `}${fileCount} objects of 4 KiB; ${PARALLEL} files / ${PARALLEL} ranges of ${PART / MiB} MiB at once; median of ${runs} run(s). Each restore runs in a process of its own (bench/restore-child.ts), timed around the restore alone.`,
+      `${smallOnly ? '' : `${sizeMiB} MiB object, `}${fileCount} objects of 4 KiB, ${SMALL_PARALLEL} at once for both contenders (\`oss-sync restore\`'s default, concurrency.small_files); ${PARALLEL} ranges of ${PART / MiB} MiB at once; median of ${runs} run(s). Each restore runs in a process of its own (bench/restore-child.ts), timed around the restore alone.`,
       '',
       table(
         ['what', 'oss-sync', 'baseline', 'oss-sync vs. baseline', 'target', ''],
