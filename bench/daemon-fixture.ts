@@ -135,6 +135,11 @@ function dirName(d: number): string {
 }
 
 /** `oss-sync <command> --config <path>` as a measured child. */
-export function ossSync(command: 'once' | 'run', configPath: string, env: NodeJS.ProcessEnv = {}): BenchChild {
-  return new BenchChild(`oss-sync ${command}`, [CLI, command, '--config', configPath], { env: { ...process.env, ...env } });
+export function ossSync(
+  command: 'once' | 'run' | 'restore',
+  configPath: string,
+  env: NodeJS.ProcessEnv = {},
+  args: string[] = [],
+): BenchChild {
+  return new BenchChild(`oss-sync ${command}`, [CLI, command, '--config', configPath, ...args], { env: { ...process.env, ...env } });
 }

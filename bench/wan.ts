@@ -6,11 +6,13 @@
  * with every concurrency setting at its default; the baselines are an ali-oss `put` loop at
  * concurrency 4 (the peers' default) and ali-oss `multipartUpload()` with its default part size and
  * parallelism. The same oss-sync runs on loopback (no faults) first, for the rate the machine allows.
- * Prints a markdown section.
+ * Then the small files come back down the same link: `oss-sync restore` with its defaults against an
+ * ali-oss `get()` loop at concurrency 4, and against their own backup's rate (restic#1619: a restore
+ * should be as fast as the backup). Prints a markdown section.
  *
  *   npm run build && node dist/bench/wan.js [--quick] [--small-files N] [--size-mib N] [--latency-ms 30] [--throttle-mib 8]
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -23,6 +25,7 @@ import {
   ACCESS_KEY_ID,
   ACCESS_KEY_SECRET,
   BUCKET,
+  FOLDER_NAME,
   makeTree,
   ossSync,
   startEmulatorProcess,
@@ -57,6 +60,8 @@ const { smallFiles: smallInFlight, partsPerFile, memoryBytes } = DEFAULTS.concur
 const work = mkdtempSync(join(tmpdir(), 'oss-sync-bench-wan-'));
 const { dir: emulatorRoot, onTmpfs } = emulatorDataDir(work);
 let emu: EmulatorProcess;
+/** Where restores write: tmpfs beside the emulator's objects when there is one (creating files on this VM's disk is dear). */
+const restoredRoot = onTmpfs ? mkdtempSync('/dev/shm/oss-sync-bench-wan-restored-') : join(work, 'restored');
 
 interface Run {
   ms: number;
@@ -72,6 +77,51 @@ async function ours(name: string, folder: string): Promise<Run> {
   return { ms: exit.ms, peakRssMB: child.peakRssMB() };
 }
 
+/** `oss-sync restore` (defaults) of what ours(name) uploaded, into a fresh directory: process start to exit. */
+async function oursRestore(name: string): Promise<number> {
+  const to = join(restoredRoot, name);
+  const child = ossSync('restore', join(work, `${name}.yaml`), {}, ['--folder', FOLDER_NAME, '--to', to]);
+  const { ms } = await child.expectSuccess(30 * MINUTE);
+  return ms;
+}
+
+function client(): OSS {
+  return new OSS({
+    endpoint: emu.endpoint,
+    accessKeyId: ACCESS_KEY_ID,
+    accessKeySecret: ACCESS_KEY_SECRET,
+    bucket: BUCKET,
+    timeout: 600_000,
+  } as OSS.Options);
+}
+
+/** An ali-oss get() loop at PUT_LOOP_CONCURRENCY over the objects under `prefix`, each to a file; the names listed first, untimed. */
+async function getLoop(prefix: string): Promise<number> {
+  const oss = client();
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await oss.listV2({ prefix, 'max-keys': '1000', ...(token ? { 'continuation-token': token } : {}) }, {});
+    for (const object of page.objects ?? []) keys.push(object.name);
+    token = page.isTruncated ? page.nextContinuationToken : undefined;
+  } while (token);
+  const to = join(restoredRoot, 'get-loop');
+  mkdirSync(to, { recursive: true });
+  const started = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: PUT_LOOP_CONCURRENCY }, async () => {
+      while (next < keys.length) {
+        const n = next++;
+        await oss.get(keys[n]!, join(to, `f${n}`));
+      }
+    }),
+  );
+  const ms = performance.now() - started;
+  if (readdirSync(to).length !== keys.length) throw new Error('get loop: files missing');
+  return ms;
+}
+
 async function putLoop(root: string): Promise<number> {
   const args = [PUT_LOOP, emu.endpoint, BUCKET, ACCESS_KEY_ID, ACCESS_KEY_SECRET, root, 'put-loop/', String(PUT_LOOP_CONCURRENCY)];
   return (await new BenchChild('put loop', args).expectSuccess(30 * MINUTE)).ms;
@@ -79,15 +129,8 @@ async function putLoop(root: string): Promise<number> {
 
 /** ali-oss multipartUpload() with its own defaults (1 MiB parts, 5 in parallel), in this process. */
 async function aliOssMultipart(file: string): Promise<number> {
-  const client = new OSS({
-    endpoint: emu.endpoint,
-    accessKeyId: ACCESS_KEY_ID,
-    accessKeySecret: ACCESS_KEY_SECRET,
-    bucket: BUCKET,
-    timeout: 600_000,
-  } as OSS.Options);
   const started = performance.now();
-  await client.multipartUpload('ali-oss-multipart.bin', file, {});
+  await client().multipartUpload('ali-oss-multipart.bin', file, {});
   return performance.now() - started;
 }
 
@@ -127,6 +170,11 @@ async function main(): Promise<void> {
   const aliMs = await aliOssMultipart(largeFile);
   process.stderr.write('[wan] large file: oss-sync...\n');
   const largeWan = await ours('large-wan', largeRoot);
+  // The first WAN run's objects, restored over the same link.
+  process.stderr.write('[wan] small files: oss-sync restore...\n');
+  const restoreMs = await oursRestore('small-wan-0');
+  process.stderr.write('[wan] small files: get loop...\n');
+  const getLoopMs = await getLoop('small-wan-0/');
 
   const filesPerSecond = (ms: number): number => smallFiles / (ms / 1000);
   const mibPerSecond = (ms: number): number => sizeMiB / (ms / 1000);
@@ -135,6 +183,8 @@ async function main(): Promise<void> {
   const vsPutLoop = putLoopMs / smallWan.ms;
   const vsSmallIdeal = filesPerSecond(smallWan.ms) / smallIdeal;
   const vsAli = aliMs / largeWan.ms;
+  const vsGetLoop = getLoopMs / restoreMs;
+  const vsBackup = smallWan.ms / restoreMs;
   const vsLargeIdeal = mibPerSecond(largeWan.ms) / largeIdeal;
   const budgetMB = memoryBytes / 1e6;
   const peak = Math.max(smallWan.peakRssMB, largeWan.peakRssMB);
@@ -167,6 +217,14 @@ async function main(): Promise<void> {
       ratio(vsLargeIdeal),
       `>= 0.8x ${verdict(vsLargeIdeal >= 0.8)}`,
     ],
+    [
+      `restore of those ${smallFiles.toLocaleString('en')} files (\`oss-sync restore\`, defaults)`,
+      `${fixed(filesPerSecond(restoreMs), 0)} files/s`,
+      `ali-oss \`get()\` loop, concurrency ${PUT_LOOP_CONCURRENCY}: ${fixed(filesPerSecond(getLoopMs), 0)} files/s`,
+      ratio(vsGetLoop),
+      'n/a',
+    ],
+    ['', '', `their backup over the same link (above): ${fixed(filesPerSecond(smallWan.ms), 0)} files/s`, ratio(vsBackup), 'n/a'],
     ['peak RSS', `${fixed(peak, 0)} MB`, `concurrency.memory ${fixed(budgetMB, 0)} MB`, '-', `within ${verdict(peak <= budgetMB)}`],
   ];
   console.log(
@@ -183,7 +241,8 @@ async function main(): Promise<void> {
       `Loopback (no faults), same oss-sync: ${fixed(filesPerSecond(smallLoopback.ms), 0)} files/s (${fixed(smallLoopback.ms / 1000, 1)} s), ` +
         `${fixed(mibPerSecond(largeLoopback.ms))} MiB/s (${fixed(largeLoopback.ms / 1000, 1)} s). WAN runs: oss-sync ${fixed(smallWan.ms / 1000, 1)} s ` +
         `and ${fixed(largeWan.ms / 1000, 1)} s (peak RSS ${fixed(smallWan.peakRssMB, 0)} and ${fixed(largeWan.peakRssMB, 0)} MB); put loop ` +
-        `${fixed(putLoopMs / 1000, 1)} s; multipartUpload ${fixed(aliMs / 1000, 1)} s.`,
+        `${fixed(putLoopMs / 1000, 1)} s; multipartUpload ${fixed(aliMs / 1000, 1)} s; restore ${fixed(restoreMs / 1000, 1)} s, ` +
+        `get loop ${fixed(getLoopMs / 1000, 1)} s (one run each).`,
     ].join('\n'),
   );
 }
@@ -194,4 +253,5 @@ try {
   killAllChildren();
   rmSync(work, { recursive: true, force: true });
   rmSync(emulatorRoot, { recursive: true, force: true });
+  rmSync(restoredRoot, { recursive: true, force: true });
 }
