@@ -25,7 +25,7 @@ if (role === 'oss-sync') {
   (await import('../src/cli/restore-command.js')).preferGcThroughput();
   const { runRestore } = await import('../src/daemon/restore/restore-run.js');
   const { StateStore } = await import('../src/store/index.js');
-  const { createOssStorage, withRetries, defaultRetryPolicy, Pacer } = await import('../src/uploader/index.js');
+  const { createOssStorage, withRetries, defaultRetryPolicy, Pacer, MemoryBudget } = await import('../src/uploader/index.js');
   const store = StateStore.open(join(toDir!, '.state.db'));
   const storage = withRetries(
     createOssStorage({
@@ -49,6 +49,7 @@ if (role === 'oss-sync') {
       dryRun: false,
       filesInParallel: Number(parallel),
       smallFilesInParallel: Number(parallel),
+      memory: new MemoryBudget(256 * 1024 * 1024), // concurrency.memory's default, as the CLI pays from it
       download: { partSize: Number(partSize), rangedThreshold: Number(partSize), partsInParallel: Number(parallel), attempts: 3 },
     });
     if (summary.entries.some((e) => e.action !== 'restored')) throw new Error(`restore: ${JSON.stringify(summary.entries)}`);

@@ -13,6 +13,7 @@ import {
 } from '../daemon/restore/restore-run.js';
 import { parseRestoreTime } from '../daemon/restore/version-selection.js';
 import { withStoreAndStorage } from './command-logger.js';
+import { MemoryBudget } from '../uploader/index.js';
 import { findFolder, flagValue, loadInspectConfig, parseCommandArgs, UsageError } from './args.js';
 import { terminalSafe as safe } from '../lib/terminal-text.js';
 
@@ -105,6 +106,7 @@ export async function run(argv: string[]): Promise<number> {
       ...(at ? { at } : {}),
       filesInParallel: config.concurrency.files,
       smallFilesInParallel: config.concurrency.smallFiles,
+      memory: new MemoryBudget(config.concurrency.memoryBytes),
       download: {
         partSize: folder.partSize,
         rangedThreshold: config.multipartThreshold,

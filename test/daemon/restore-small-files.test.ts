@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runRestore } from '../../src/daemon/restore/restore-run.js';
+import { MemoryBudget } from '../../src/uploader/index.js';
 import { startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
 import { tempDir } from '../helpers/fixtures.js';
 import { restoreOptions } from '../helpers/restore.js';
@@ -150,5 +151,30 @@ describe('restore of small objects', () => {
     expect(mostAtOnce).toBeGreaterThanOrEqual(8); // 12 asked for; 1 (filesInParallel) before
     const large = gets.filter((e) => e.key?.includes('large-')).map(during);
     for (const a of large) expect(large.filter((b) => b.key !== a.key && b.from < a.to && a.from < b.to)).toEqual([]);
+  });
+
+  // concurrency.memory bounds a restore as it bounds uploads: 128 files of a few MiB at once, each
+  // holding its write batches while a slow disk catches up, would hold hundreds of MiB.
+  it('pays each download from the memory budget: objects of 1 MiB under a 3 MiB budget come down at most 3 at once', async () => {
+    const client = emu.client();
+    const bodies = Array.from({ length: 8 }, (_, i) => Buffer.alloc(1024 * 1024, i + 1));
+    for (const [i, body] of bodies.entries()) await client.put(`p/mid-${i}.bin`, body);
+    emu.emulator.faults.add({ match: { operation: 'GetObject' }, times: Infinity, action: { type: 'latency', ms: 300 } });
+    const memory = new MemoryBudget(3 * 1024 * 1024);
+    const summary = await runRestore(
+      restoreOptions(emu, db.store.restores, to.path, {
+        smallFilesInParallel: 8,
+        memory,
+        download: { partSize: 8 * 1024 * 1024, rangedThreshold: 8 * 1024 * 1024 },
+      }),
+    );
+    expect(summary.entries.map((e) => e.action)).toEqual(Array(8).fill('restored'));
+    for (const [i, body] of bodies.entries()) expect(readFileSync(join(to.path, `mid-${i}.bin`)).equals(body)).toBe(true);
+    const gets = emu.emulator.requestLog.entries().filter((e) => e.operation === 'GetObject');
+    const spans = gets.map((e) => ({ from: e.time, to: e.time + e.durationMs }));
+    const mostAtOnce = Math.max(...spans.map((a) => spans.filter((b) => b.from <= a.from && a.from < b.to).length));
+    expect(mostAtOnce).toBeLessThanOrEqual(3); // 8 before
+    expect(memory.highWater).toBeLessThanOrEqual(3 * 1024 * 1024);
+    expect(memory.inUse).toBe(0);
   });
 });

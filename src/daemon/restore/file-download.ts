@@ -59,13 +59,30 @@ export interface DownloadResult {
 export async function downloadFile(deps: DownloadDeps, job: DownloadJob, settings: DownloadSettings): Promise<DownloadResult> {
   const temp = tempPathFor(job.target);
   try {
-    if (job.size >= settings.rangedThreshold && job.size > settings.partSize) return await downloadRanged(deps, job, temp, settings);
+    if (isRanged(job.size, settings)) return await downloadRanged(deps, job, temp, settings);
     // Listed small but since grown (undefined): streamed to the file like any other.
     const small = job.size <= SMALL_OBJECT_BYTES ? await downloadSmall(deps, job, temp, settings) : undefined;
     return small ?? (await downloadWhole(deps, job, temp, settings));
   } catch (err) {
     throw describe(job, err);
   }
+}
+
+/** Objects fetched in ranged parts (resumable part by part), `partsInParallel` streams at once. */
+function isRanged(size: number, settings: DownloadSettings): boolean {
+  return size >= settings.rangedThreshold && size > settings.partSize;
+}
+
+/**
+ * The most memory a download of an object of `size` holds at once: the body of a small one, the write
+ * batches of each stream of a larger one (WRITES_QUEUED + the one being received). A restore pays
+ * it from concurrency.memory before the download starts. (A small object that grew past
+ * SMALL_OBJECT_BYTES since it was listed is streamed, beyond what was paid for it: rare, and bounded.)
+ */
+export function downloadBuffers(size: number, settings: DownloadSettings): number {
+  if (size <= SMALL_OBJECT_BYTES) return size;
+  const stream = Math.min(size, WRITE_BATCH * (WRITES_QUEUED + 1));
+  return isRanged(size, settings) ? stream * settings.partsInParallel : stream;
 }
 
 /**

@@ -1,8 +1,8 @@
 import { lstat } from 'node:fs/promises';
 import picomatch from 'picomatch';
 import type { RestoreProgress } from '../../store/index.js';
-import { listObjectPages, listObjects, type ListedObject, type ObjectStorage } from '../../uploader/index.js';
-import { downloadFile, ensureParentInside, fileCrc64, type DownloadDeps, type DownloadSettings } from './file-download.js';
+import { listObjectPages, listObjects, type ListedObject, type MemoryBudget, type ObjectStorage } from '../../uploader/index.js';
+import { downloadBuffers, downloadFile, ensureParentInside, fileCrc64, type DownloadDeps, type DownloadSettings } from './file-download.js';
 import { isArchived, requestRestores, waitUntilRestored } from './archive-thaw.js';
 import { FreshDirs } from './fresh-dirs.js';
 import { restoreTarget } from './restore-target.js';
@@ -44,6 +44,8 @@ export interface RestoreRunOptions {
    * Default filesInParallel.
    */
   smallFilesInParallel?: number;
+  /** concurrency.memory: each download pays its buffers (downloadBuffers) from it before it starts. */
+  memory?: MemoryBudget;
   download: DownloadSettings;
   /**
    * Archive/ColdArchive objects: ask OSS to restore them (RestoreObject, readable for `days`) and,
@@ -134,10 +136,9 @@ export async function runRestore(o: RestoreRunOptions): Promise<RestoreSummary> 
         entry = { key: object.key, path, action: 'requested', detail };
       } else {
         if (state === 'requested') await waitUntilRestored(thaw!, object.key, o.thaw!.pollMs!);
-        entry =
-          object.size >= o.download.rangedThreshold
-            ? await large(() => restoreOne(o, deps, object, path, freshDirs))
-            : await restoreOne(o, deps, object, path, freshDirs);
+        const run = () =>
+          withMemory(o.memory, downloadBuffers(object.size, o.download), signal, () => restoreOne(o, deps, object, path, freshDirs));
+        entry = object.size >= o.download.rangedThreshold ? await large(run) : await run();
       }
     } catch (err) {
       entry = { key: object.key, path, action: 'failed', detail: (err as Error).message };
@@ -173,6 +174,26 @@ function selectWork(
     work.push({ object, path: target.path });
   }
   return work;
+}
+
+/**
+ * fn, once `bytes` (at most the whole budget) are taken from `memory`; they are given back when it ends.
+ * No deadlock: a download waits for memory only while it holds none.
+ */
+async function withMemory<T>(
+  memory: MemoryBudget | undefined,
+  bytes: number,
+  signal: AbortSignal | undefined,
+  fn: () => Promise<T>,
+): Promise<T> {
+  if (!memory) return fn();
+  const taken = Math.min(bytes, memory.limitBytes);
+  await memory.acquire(taken, signal);
+  try {
+    return await fn();
+  } finally {
+    memory.release(taken);
+  }
 }
 
 /** Runs the functions it is given, at most `limit` at once; the others wait their turn, in order. */
