@@ -1,10 +1,11 @@
 import type { Config } from '../config/index.js';
 import { buildCredentialsProvider } from '../daemon/credentials/build-provider.js';
+import { socketsFor } from '../daemon/transfer-stack.js';
 import { Logger, type LoggerOptions } from '../lib/logger.js';
 import { StateStore } from '../store/index.js';
 import { createOssStorage, defaultRetryPolicy, Pacer, withRetries, type ObjectStorage } from '../uploader/index.js';
 
-/** What a command's logger and storage read of the config. */
+/** What a command's logger reads of the config. */
 type CommandConfig = Pick<Config, 'oss' | 'logLevel' | 'warnings'>;
 
 /**
@@ -26,7 +27,11 @@ export function commandLogger(config: CommandConfig, options: Pick<LoggerOptions
  * Warnings (the config's, a credentials provider failing) go to stderr, with every secret redacted,
  * those the provider fetches too. `close()` stops the provider's refresh timer.
  */
-export function commandStorage(config: CommandConfig): { storage: ObjectStorage; logger: Logger; close: () => void } {
+export function commandStorage(config: CommandConfig & Pick<Config, 'concurrency'>): {
+  storage: ObjectStorage;
+  logger: Logger;
+  close: () => void;
+} {
   const logger = commandLogger(config, { pretty: false, write: (line) => process.stderr.write(`${line}\n`) });
   logger.setLevel('warn');
   const credentials = buildCredentialsProvider(config.oss, {
@@ -34,7 +39,7 @@ export function commandStorage(config: CommandConfig): { storage: ObjectStorage;
   });
   return {
     storage: withRetries(
-      createOssStorage(config.oss, credentials),
+      createOssStorage({ ...config.oss, maxSockets: socketsFor(config.concurrency) }, credentials),
       new Pacer(),
       defaultRetryPolicy({ maxTimeMs: config.oss.retryMaxTimeMs }),
     ),
@@ -45,7 +50,7 @@ export function commandStorage(config: CommandConfig): { storage: ObjectStorage;
 
 /** Runs a one-shot command's work with the state database open and OSS as commandStorage() reaches it; closes both after. */
 export async function withStoreAndStorage<T>(
-  config: CommandConfig & Pick<Config, 'stateDb'>,
+  config: CommandConfig & Pick<Config, 'stateDb' | 'concurrency'>,
   work: (store: StateStore, oss: ReturnType<typeof commandStorage>) => Promise<T>,
 ): Promise<T> {
   const store = StateStore.open(config.stateDb);

@@ -54,6 +54,20 @@ export interface TransferStack {
  * Builds the transfer stack from the config: the one place the layers are put together. Requests in
  * flight on an older stack keep its credentials until they expire; the caller closes its provider.
  */
+/**
+ * The sockets a client keeps: one per body request in flight at most (small files, and large files'
+ * parts; uploads and restore both run that many), and a few for the rest. A request waiting for a
+ * socket has its connect timeout (oss.timeout) running: on a slow link it timed out unsent.
+ */
+export function socketsFor(concurrency: Config['concurrency']): number {
+  return bodyRequestsInFlight(concurrency) + SOCKETS_FOR_OTHER_REQUESTS;
+}
+
+/** Body requests in flight at most: small files, and large files' parts. */
+function bodyRequestsInFlight(concurrency: Config['concurrency']): number {
+  return concurrency.smallFiles + concurrency.files * concurrency.partsPerFile;
+}
+
 export function buildTransferStack(c: Config, parts: TransferStackParts): TransferStack {
   const { logger } = parts;
   const credentials = buildCredentialsProvider(c.oss, {
@@ -68,11 +82,10 @@ export function buildTransferStack(c: Config, parts: TransferStackParts): Transf
     logger[attempt >= 3 ? 'warn' : 'debug']('request failed; retrying', { operation, attempt, retryInMs: delayMs, error: error as Error });
     parts.onRetry(event);
   };
-  // Body requests in flight at most: small files, and large files' parts. The client keeps a socket for each.
-  const inFlight = c.concurrency.smallFiles + c.concurrency.files * c.concurrency.partsPerFile;
+  const inFlight = bodyRequestsInFlight(c.concurrency);
   // One Pacer per storage: requests meeting SlowDown together slow the whole client down once.
   const retrying = withRetries(
-    parts.storage ?? createOssStorage({ ...c.oss, maxSockets: inFlight + SOCKETS_FOR_OTHER_REQUESTS }, credentials),
+    parts.storage ?? createOssStorage({ ...c.oss, maxSockets: socketsFor(c.concurrency) }, credentials),
     new Pacer(),
     defaultRetryPolicy({ onRetry, maxTimeMs: c.oss.retryMaxTimeMs }),
   );

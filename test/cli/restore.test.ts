@@ -337,6 +337,23 @@ describe('oss-sync restore', () => {
     expect(recordedParts(f, join(to, 'big.bin'))).toBeLessThan(4);
   });
 
+  // The restore runs concurrency.small_files (128) small objects at once; the CLI's client kept its
+  // default 100 sockets, so 28 GETs (and every ranged stream's beside them) waited for one, their wait
+  // counted against oss.timeout's connect timer, and a slow link timed them out before they were sent.
+  it('has a socket for each small object it fetches at once (concurrency.small_files, 128 by default)', async () => {
+    fx = await createSyncFixture();
+    const client = fx.emu.client();
+    for (let i = 0; i < 140; i++) await client.put(`main/s-${i}.txt`, Buffer.from(`small ${i}\n`));
+    fx.emu.emulator.faults.add({ match: { operation: 'GetObject' }, times: Infinity, action: { type: 'latency', ms: 1000 } });
+    const to = restoreDir();
+    const run = await restore(fx, ['--to', to]);
+    expect(run.code, run.err + run.out).toBe(0);
+    expect(readdirSync(to)).toHaveLength(140);
+    const gets = fx.emu.emulator.requestLog.entries().filter((e) => e.operation === 'GetObject');
+    const mostAtOnce = Math.max(...gets.map((a) => gets.filter((b) => b.time <= a.time && a.time < b.time + b.durationMs).length));
+    expect(mostAtOnce).toBeGreaterThan(100); // 128 asked for; at most 100 before
+  });
+
   it('restores without a configuration (--bucket, --prefix, --endpoint, keys from the environment)', async () => {
     fx = await createSyncFixture();
     await uploaded(fx, TREE);
