@@ -11,6 +11,7 @@ import { startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
 import { tempDir } from '../helpers/fixtures.js';
 import { startHeaderProxy, type HeaderProxy } from '../helpers/header-proxy.js';
 import { restoreOptions } from '../helpers/restore.js';
+import { createOssStorage } from '../../src/uploader/index.js';
 import { useStore } from '../helpers/store.js';
 
 describe('restore through a proxy', () => {
@@ -88,5 +89,27 @@ describe('restore through a proxy', () => {
     expect(summary.entries.map((e) => e.action)).toEqual(['restored', 'restored', 'restored']);
     for (const [name, body] of Object.entries(bodies)) expect(readFileSync(join(to, name)).equals(body), name).toBe(true);
     expect([...stalled].sort()).toEqual(['/p/ranged.bin', '/p/small.bin', '/p/whole.bin']);
+  });
+
+  // An answer without the object's CRC-64 was given up on unread: its connection stayed taken, each
+  // attempt one more, until the client had none left and every later GET waited for a socket (here
+  // until its connect timeout; without one, for ever) and failed naming that instead.
+  it('that strips the CRC-64 header: names it for every object, and leaves no connection taken by an unread body', async () => {
+    const e = (emu = await startTestEmulator());
+    const p = (proxy = await startHeaderProxy(e.endpoint, { response: (h) => delete h['x-oss-hash-crc64ecma'] }));
+    const dir = (to = tempDir('oss-sync-restore-proxy-'));
+    await e.client().put('p/small.bin', randomBytes(1024));
+    await e.client().put('p/whole.bin', randomBytes(200 * 1024));
+    const storage = createOssStorage({
+      endpoint: p.endpoint,
+      accessKeyId: e.accessKeyId,
+      accessKeySecret: e.accessKeySecret,
+      maxSockets: 2,
+    });
+    const options = restoreOptions(e, db.store.restores, dir.path, { storage, filesInParallel: 1, download: { timeoutMs: 1000 } });
+    const summary = await runRestore(options);
+    expect(summary.entries.map((x) => x.action)).toEqual(['failed', 'failed']);
+    for (const entry of summary.entries) expect(entry.detail).toMatch(/has no x-oss-hash-crc64ecma/);
+    expect(readdirSync(dir.path)).toEqual([]);
   });
 });

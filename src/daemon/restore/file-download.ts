@@ -143,7 +143,7 @@ async function downloadSmall(
           download.stream.destroy();
           return undefined;
         }
-        const expected = requireCrc(job, download.crc64);
+        const expected = requireCrc(job, download.crc64, download);
         const body = await readBody(download);
         const crc = crc64(body);
         if (crc !== expected) {
@@ -220,7 +220,7 @@ async function downloadWhole(deps: DownloadDeps, job: DownloadJob, temp: string,
     let renamed = false;
     try {
       const download = await deps.storage.get(ref, { signal: settings.signal, timeoutMs: settings.timeoutMs });
-      const expected = requireCrc(job, download.crc64);
+      const expected = requireCrc(job, download.crc64, download);
       let crc = '0'; // an empty body's, when no piece comes
       await writeBody(fh, download, 0, download.contentLength, download.contentLength, deps.onBytes, (_at, _size, c) => (crc = c));
       if (crc !== expected) {
@@ -514,9 +514,15 @@ class LocalWriteError extends Error {
   override readonly name = 'LocalWriteError';
 }
 
-function requireCrc(job: DownloadJob, crc64: string | undefined): string {
-  if (!crc64) throw new RestoreIntegrityError(`oss://${job.bucket}/${job.key} has no x-oss-hash-crc64ecma: its bytes cannot be checked`);
-  return crc64;
+/**
+ * The object's CRC-64, which every byte restored is checked against. Invariant: a body refused for
+ * lacking one is destroyed, never left unread: an unread body keeps its connection taken, and after
+ * a few the client had no socket left for any other GET.
+ */
+function requireCrc(job: DownloadJob, crc64: string | undefined, unread?: ObjectDownload): string {
+  if (crc64) return crc64;
+  unread?.stream.destroy();
+  throw new RestoreIntegrityError(`oss://${job.bucket}/${job.key} has no x-oss-hash-crc64ecma: its bytes cannot be checked`);
 }
 
 /**
