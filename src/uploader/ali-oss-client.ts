@@ -17,6 +17,8 @@ export interface OssConnectionOptions {
    * open for them. Default DEFAULT_MAX_SOCKETS.
    */
   maxSockets?: number;
+  /** oss.timeout: how long a GetObject's body may go without a byte when the call names no timeout (verify --deep). */
+  timeoutMs?: number;
 }
 
 /** Room for the default requests in flight: 64 small files, or 4 files x 8 parts, and a few lists and heads. */

@@ -51,7 +51,7 @@ function destroyOnAbort(stream: Readable, signal: AbortSignal | undefined): void
   stream.once('close', () => signal.removeEventListener('abort', onAbort));
 }
 
-/** ali-oss's own default request timeout: how long a body may go without a byte when none is configured. */
+/** ali-oss's own default request timeout: how long a body may go without a byte when no timeout is given or configured (oss.timeout). */
 const DEFAULT_BODY_IDLE_MS = 60_000;
 
 /**
@@ -347,7 +347,11 @@ class OssStorage implements ObjectStorage {
         'answered without a usable Content-Length (chunked, by a proxy on the way?): a body cut short could not be told from a whole one';
       throw new StorageError('GetObject', ref.bucket, ref.key, 'NoContentLength', result.res.status, undefined, detail);
     }
-    failWhenStalled(stream, options.timeoutMs ?? DEFAULT_BODY_IDLE_MS, `oss://${ref.bucket}/${ref.key}'s body`);
+    failWhenStalled(
+      stream,
+      options.timeoutMs ?? this.connection.timeoutMs ?? DEFAULT_BODY_IDLE_MS,
+      `oss://${ref.bucket}/${ref.key}'s body`,
+    );
     // One literal, no spread: per small file, the spread's copy was most of this method's CPU.
     return {
       etag: headerValue(res, 'etag') ?? '',

@@ -2,6 +2,7 @@ import { lstatSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTree } from '../helpers/fixtures.js';
+import { startHeaderProxy } from '../helpers/header-proxy.js';
 import { createSyncFixture, type SyncFixture } from '../helpers/sync-fixture.js';
 import { waitFor } from '../helpers/wait.js';
 import { freePort, metricValue, parsePrometheus, startReceiver } from '../observe/observe-helpers.js';
@@ -115,6 +116,26 @@ describe('oss-sync verify', () => {
     const bad = fx.spawnCli(['verify', '--config', fx.configPath, '--sample', '0%', '--deep']);
     expect((await bad.exited).code).toBe(2);
     expect(bad.stderr.join('\n')).toMatch(/--sample: expected a number of files .* got '0%'/);
+  });
+
+  // oss.timeout is also how long a download waits for its next byte (config.example.yaml): verify
+  // --deep waited ali-oss's 60 s on a body that stalled, whatever oss.timeout said.
+  it('--deep gives up on a body that stalls after oss.timeout, and names the file not checked', async () => {
+    fx = await createSyncFixture();
+    createTree(fx.folder('main'), { 'a.txt': 'alpha', 'big.bin': Buffer.alloc(300 * 1024, 3) });
+    await once(fx);
+    const f = fx;
+    const proxy = await startHeaderProxy(f.emu.endpoint, { stall: (method, path) => method === 'GET' && path.startsWith('/main/big.bin') });
+    try {
+      const oss = { endpoint: proxy.endpoint, access_key_id: f.emu.accessKeyId, access_key_secret: f.emu.accessKeySecret, timeout: '1s' };
+      f.writeConfig(undefined, { oss });
+      const stalled = await verify(f, ['--deep']);
+      const findings = stalled.report.folders[0]!.findings as Array<{ kind: string; relPath: string; detail?: string }>;
+      expect(findings.map((x) => `${x.kind} ${x.relPath}`)).toEqual(['pending big.bin']);
+      expect(findings[0]!.detail).toMatch(/no byte of oss:\/\/.*main\/big\.bin's body for 1 s/);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('--requeue works while the daemon runs: the daemon uploads the lost object again', async () => {
