@@ -177,4 +177,26 @@ describe('restore of small objects', () => {
     expect(memory.highWater).toBeLessThanOrEqual(3 * 1024 * 1024);
     expect(memory.inUse).toBe(0);
   });
+
+  // A budget smaller than a large download's streams (5 MiB of write batches each) must not let that
+  // download hold them all: with concurrency.memory: 10MiB and parts_per_file 8, one object held 40 MiB.
+  it('runs no more ranged streams of a large object than the memory budget holds (2 of 8 under 10 MiB)', async () => {
+    const body = Buffer.alloc(8 * 1024 * 1024, 7);
+    await emu.client().put('p/large.bin', body);
+    emu.emulator.faults.add({ match: { operation: 'GetObject' }, times: Infinity, action: { type: 'latency', ms: 300 } });
+    const memory = new MemoryBudget(10 * 1024 * 1024);
+    const summary = await runRestore(
+      restoreOptions(emu, db.store.restores, to.path, {
+        memory,
+        download: { partSize: 256 * 1024, rangedThreshold: 1024 * 1024, partsInParallel: 8 },
+      }),
+    );
+    expect(summary.entries.map((e) => e.action)).toEqual(['restored']);
+    expect(readFileSync(join(to.path, 'large.bin')).equals(body)).toBe(true);
+    const gets = emu.emulator.requestLog.entries().filter((e) => e.operation === 'GetObject');
+    const spans = gets.map((e) => ({ from: e.time, to: e.time + e.durationMs }));
+    const mostAtOnce = Math.max(...spans.map((a) => spans.filter((b) => b.from <= a.from && a.from < b.to).length));
+    expect(mostAtOnce).toBeLessThanOrEqual(2); // 8 before
+    expect(memory.inUse).toBe(0);
+  });
 });

@@ -81,8 +81,24 @@ function isRanged(size: number, settings: DownloadSettings): boolean {
  */
 export function downloadBuffers(size: number, settings: DownloadSettings): number {
   if (size <= SMALL_OBJECT_BYTES) return size;
-  const stream = Math.min(size, WRITE_BATCH * (WRITES_QUEUED + 1));
+  const stream = Math.min(size, streamBuffers());
   return isRanged(size, settings) ? stream * settings.partsInParallel : stream;
+}
+
+/**
+ * The settings for downloads paid from a budget of `budgetBytes`: no more streams per ranged object
+ * than the budget holds (one at least). Invariant: downloadBuffers of any object fits the budget
+ * unless a single stream does not (a budget under 5 MiB); paying the whole budget is then the most
+ * a download can do, and it held parts_per_file streams of batches (40 MiB under a 10 MiB budget).
+ */
+export function streamsWithin(settings: DownloadSettings, budgetBytes: number): DownloadSettings {
+  const streams = Math.max(1, Math.min(settings.partsInParallel, Math.floor(budgetBytes / streamBuffers())));
+  return streams === settings.partsInParallel ? settings : { ...settings, partsInParallel: streams };
+}
+
+/** What one stream holds at most: its write batches queued, and the one being received. */
+function streamBuffers(): number {
+  return WRITE_BATCH * (WRITES_QUEUED + 1);
 }
 
 /**

@@ -2,7 +2,15 @@ import { lstat } from 'node:fs/promises';
 import picomatch from 'picomatch';
 import type { RestoreProgress } from '../../store/index.js';
 import { listObjectPages, listObjects, type ListedObject, type MemoryBudget, type ObjectStorage } from '../../uploader/index.js';
-import { downloadBuffers, downloadFile, ensureParentInside, fileCrc64, type DownloadDeps, type DownloadSettings } from './file-download.js';
+import {
+  downloadBuffers,
+  downloadFile,
+  ensureParentInside,
+  fileCrc64,
+  streamsWithin,
+  type DownloadDeps,
+  type DownloadSettings,
+} from './file-download.js';
 import { isArchived, requestRestores, waitUntilRestored } from './archive-thaw.js';
 import { FreshDirs } from './fresh-dirs.js';
 import { restoreTarget } from './restore-target.js';
@@ -82,7 +90,9 @@ export function restoreFailed(summary: RestoreSummary): boolean {
  * and named, never written. Each listing page's files are downloaded while the next page is asked
  * for, except where a mode needs the whole listing first (see `pages`).
  */
-export async function runRestore(o: RestoreRunOptions): Promise<RestoreSummary> {
+export async function runRestore(options: RestoreRunOptions): Promise<RestoreSummary> {
+  // A large object's streams are cut to what the memory budget holds: it pays for all of them at once.
+  const o = options.memory ? { ...options, download: streamsWithin(options.download, options.memory.limitBytes) } : options;
   const signal = o.download.signal;
   // --at picks each key's version from all of its versions, and --request-restore sends every
   // RestoreObject before any download (restores run in parallel on OSS): both list the whole
