@@ -199,4 +199,27 @@ describe('restore of small objects', () => {
     expect(mostAtOnce).toBeLessThanOrEqual(2); // 8 before
     expect(memory.inUse).toBe(0);
   });
+
+  // A stream holds no more than the bytes it fetches: a ranged object of 3 MiB costs 3 MiB, not 4
+  // streams of 5 MiB. Paid for 20 MiB, one such object took the budget and the others waited.
+  it('pays a ranged object no more than its size: 3 objects of 3 MiB under a 20 MiB budget come down at once', async () => {
+    const bodies = Array.from({ length: 3 }, (_, i) => Buffer.alloc(3 * 1024 * 1024, i + 1));
+    for (const [i, body] of bodies.entries()) await emu.client().put(`p/ranged-${i}.bin`, body);
+    emu.emulator.faults.add({ match: { operation: 'GetObject' }, times: Infinity, action: { type: 'latency', ms: 300 } });
+    const memory = new MemoryBudget(20 * 1024 * 1024);
+    const summary = await runRestore(
+      restoreOptions(emu, db.store.restores, to.path, {
+        memory,
+        download: { partSize: 1024 * 1024, rangedThreshold: 2 * 1024 * 1024, partsInParallel: 4 },
+      }),
+    );
+    expect(summary.entries.map((e) => e.action)).toEqual(Array(3).fill('restored'));
+    for (const [i, body] of bodies.entries()) expect(readFileSync(join(to.path, `ranged-${i}.bin`)).equals(body)).toBe(true);
+    const gets = emu.emulator.requestLog.entries().filter((e) => e.operation === 'GetObject');
+    const spans = gets.map((e) => ({ key: e.key, from: e.time, to: e.time + e.durationMs }));
+    const overlapping = spans.filter((a) => spans.some((b) => b.key !== a.key && b.from < a.to && a.from < b.to));
+    expect(overlapping.length).toBeGreaterThan(0); // one object at a time before
+    expect(memory.highWater).toBeLessThanOrEqual(20 * 1024 * 1024);
+    expect(memory.inUse).toBe(0);
+  });
 });

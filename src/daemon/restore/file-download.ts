@@ -81,8 +81,9 @@ function isRanged(size: number, settings: DownloadSettings): boolean {
  */
 export function downloadBuffers(size: number, settings: DownloadSettings): number {
   if (size <= SMALL_OBJECT_BYTES) return size;
-  const stream = Math.min(size, streamBuffers());
-  return isRanged(size, settings) ? stream * settings.partsInParallel : stream;
+  // A stream holds only bytes it received: all of them together, at most the object's size.
+  const streams = isRanged(size, settings) ? Math.min(settings.partsInParallel, Math.ceil(size / settings.partSize)) : 1;
+  return Math.min(size, streams * streamBuffers());
 }
 
 /**
