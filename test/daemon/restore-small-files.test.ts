@@ -64,6 +64,37 @@ describe('restore of small objects', () => {
     expect(gets).toHaveLength(2);
   });
 
+  // An object listed small is paid its body; one that grew since is streamed, holding up to 5 MiB of
+  // write batches: unpaid, 128 of them at once held 640 MiB whatever concurrency.memory said.
+  it('pays for the stream of small objects that grew after the listing: 4 grown to 6 MiB under a 5 MiB budget come down one at a time', async () => {
+    const keys = Array.from({ length: 4 }, (_, i) => `p/grow-${i}.bin`);
+    for (const key of keys) await emu.client().put(key, Buffer.from(`tiny ${key}\n`));
+    for (const key of keys)
+      emu.emulator.faults.add({ match: { operation: 'GetObject', key }, times: 1, action: { type: 'latency', ms: 1500 } });
+    emu.emulator.faults.add({ match: { operation: 'GetObject' }, times: Infinity, action: { type: 'latency', ms: 300 } });
+    const memory = new MemoryBudget(5 * 1024 * 1024);
+    const running = runRestore(
+      restoreOptions(emu, db.store.restores, to.path, {
+        memory,
+        smallFilesInParallel: 4,
+        download: { partSize: 8 * 1024 * 1024, rangedThreshold: 8 * 1024 * 1024 },
+      }),
+    );
+    const temps = keys.map((k) => join(to.path, `.${k.slice(2)}.oss-sync-restore.part`));
+    await waitFor(() => temps.every((t) => existsSync(t)), { what: 'the 4 GETs under way', timeoutMs: 10_000 });
+    const grown = keys.map((_, i) => Buffer.alloc(6 * 1024 * 1024, i + 1));
+    for (const [i, key] of keys.entries()) await emu.client().put(key, grown[i]);
+
+    const summary = await running;
+    expect(summary.entries.map((e) => e.action)).toEqual(Array(4).fill('restored'));
+    for (const [i, key] of keys.entries()) expect(readFileSync(join(to.path, key.slice(2))).equals(grown[i]!)).toBe(true);
+    const gets = emu.emulator.requestLog.entries().filter((e) => e.operation === 'GetObject');
+    const streamed = keys.map((key) => gets.filter((e) => e.key === key)[1]!).map((e) => ({ from: e.time, to: e.time + e.durationMs }));
+    const mostAtOnce = Math.max(...streamed.map((a) => streamed.filter((b) => b.from <= a.from && a.from < b.to).length));
+    expect(mostAtOnce).toBe(1); // 4 before
+    expect(memory.inUse).toBe(0);
+  });
+
   // A thread-pool round trip costs more CPU than writing 4 KiB to the page cache (bench/NOTES.md):
   // once a small body is checked, its write, mode, mtime and close are direct calls, and only the
   // create (during the GET) and the rename go through the pool.

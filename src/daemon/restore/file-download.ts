@@ -20,6 +20,11 @@ export interface DownloadJob {
   size: number;
   /** From the listing: a GET refused (403) on an archive class means "restore it on OSS first". */
   storageClass?: string;
+  /**
+   * Pays for `bytes` held from now on, instead of what was paid for the listed size (a restore's
+   * memory budget): called before an object listed small but since grown is streamed.
+   */
+  payFor?: (bytes: number) => Promise<void>;
 }
 
 export interface DownloadSettings {
@@ -60,9 +65,13 @@ export async function downloadFile(deps: DownloadDeps, job: DownloadJob, setting
   const temp = tempPathFor(job.target);
   try {
     if (isRanged(job.size, settings)) return await downloadRanged(deps, job, temp, settings);
-    // Listed small but since grown (undefined): streamed to the file like any other.
-    const small = job.size <= SMALL_OBJECT_BYTES ? await downloadSmall(deps, job, temp, settings) : undefined;
-    return small ?? (await downloadWhole(deps, job, temp, settings));
+    if (job.size > SMALL_OBJECT_BYTES) return await downloadWhole(deps, job, temp, settings);
+    const small = await downloadSmall(deps, job, temp, settings);
+    if (small) return small;
+    // Listed small but since grown (undefined): streamed to the file like any other, once its write
+    // batches are paid for (its body was, not them).
+    await job.payFor?.(streamBuffers());
+    return await downloadWhole(deps, job, temp, settings);
   } catch (err) {
     throw describe(job, err);
   }
@@ -76,8 +85,8 @@ function isRanged(size: number, settings: DownloadSettings): boolean {
 /**
  * The most memory a download of an object of `size` holds at once: the body of a small one, the write
  * batches of each stream of a larger one (WRITES_QUEUED + the one being received). A restore pays
- * it from concurrency.memory before the download starts. (A small object that grew past
- * SMALL_OBJECT_BYTES since it was listed is streamed, beyond what was paid for it: rare, and bounded.)
+ * it from concurrency.memory before the download starts (a small object that grew past
+ * SMALL_OBJECT_BYTES since it was listed pays for its stream: DownloadJob.payFor).
  */
 export function downloadBuffers(size: number, settings: DownloadSettings): number {
   if (size <= SMALL_OBJECT_BYTES) return size;

@@ -147,7 +147,9 @@ export async function runRestore(options: RestoreRunOptions): Promise<RestoreSum
       } else {
         if (state === 'requested') await waitUntilRestored(thaw!, object.key, o.thaw!.pollMs!);
         const run = () =>
-          withMemory(o.memory, downloadBuffers(object.size, o.download), signal, () => restoreOne(o, deps, object, path, freshDirs));
+          withMemory(o.memory, downloadBuffers(object.size, o.download), signal, (payFor) =>
+            restoreOne(o, deps, object, path, freshDirs, payFor),
+          );
         entry = object.size >= o.download.rangedThreshold ? await large(run) : await run();
       }
     } catch (err) {
@@ -187,20 +189,29 @@ function selectWork(
 }
 
 /**
- * fn, once `bytes` (at most the whole budget) are taken from `memory`; they are given back when it ends.
- * No deadlock: a download waits for memory only while it holds none.
+ * fn, once `bytes` (at most the whole budget) are taken from `memory`; they are given back when it
+ * ends. fn's `payFor` replaces them by more (an object grown since it was listed). No deadlock: a
+ * download waits for memory only while it holds none (payFor gives back what it holds first).
  */
 async function withMemory<T>(
   memory: MemoryBudget | undefined,
   bytes: number,
   signal: AbortSignal | undefined,
-  fn: () => Promise<T>,
+  fn: (payFor?: (bytes: number) => Promise<void>) => Promise<T>,
 ): Promise<T> {
   if (!memory) return fn();
-  const taken = Math.min(bytes, memory.limitBytes);
+  let taken = Math.min(bytes, memory.limitBytes);
   await memory.acquire(taken, signal);
+  const payFor = async (more: number): Promise<void> => {
+    const wanted = Math.min(more, memory.limitBytes);
+    if (wanted <= taken) return;
+    memory.release(taken);
+    taken = 0;
+    await memory.acquire(wanted, signal);
+    taken = wanted;
+  };
   try {
-    return await fn();
+    return await fn(payFor);
   } finally {
     memory.release(taken);
   }
@@ -245,6 +256,7 @@ async function restoreOne(
   object: ListedObject,
   path: string,
   freshDirs: FreshDirs,
+  payFor?: (bytes: number) => Promise<void>,
 ): Promise<RestoreEntry> {
   const base = { key: object.key, path };
   // Before a local file there is read for its CRC-64 or written: only inside --to (a symlinked directory may lead out).
@@ -288,6 +300,7 @@ async function restoreOne(
       target: path,
       size: object.size,
       storageClass: object.storageClass,
+      ...(payFor ? { payFor } : {}),
     },
     o.download,
   );
