@@ -26,6 +26,26 @@ async function allVerified(fx: SyncFixture, folder: string, count: number): Prom
 }
 
 /** A fixture whose folder `main` holds `count` files OSS already holds (put by another client), the request log cleared. */
+/**
+ * `oss-sync run`, stopped by SIGTERM once the emulator holds the requests `held` names: it exits 0
+ * at once, having uploaded nothing, and the next start adopts all `count` files (still no upload).
+ */
+async function stopWhileHeldThenAdopt(fx: SyncFixture, held: string, count: number): Promise<void> {
+  const { faults, requestLog } = fx.emu.emulator;
+  const run = fx.spawnCli(['run', '--config', fx.configPath]);
+  await waitFor(() => faults.list().length === 0, { what: held });
+  run.child.kill('SIGTERM');
+  let exit: { code: number | null } | undefined;
+  void run.exited.then((e) => (exit = e));
+  await waitFor(() => exit !== undefined, { what: `the daemon to stop while ${held}`, timeoutMs: 30_000 });
+  expect(exit!.code).toBe(0);
+  expect(requestLog.entries().filter((e) => e.operation === 'PutObject')).toEqual([]);
+  // Nothing recorded: the next start lists again and adopts every file.
+  await fx.startDaemon('run');
+  await allVerified(fx, 'main', count);
+  expect(requestLog.entries().filter((e) => e.operation === 'PutObject')).toEqual([]);
+}
+
 async function filesAlreadyOnOss(count: number): Promise<SyncFixture> {
   const fx = await createSyncFixture([{ name: 'main' }]);
   const client = fx.emu.client();
@@ -395,21 +415,9 @@ describe('adoption: files OSS already holds are recorded, not uploaded again', (
 
   it('SIGTERM while the start-up listing is held: the listing is cut short and the daemon stops, without uploading', async () => {
     fx = await filesAlreadyOnOss(3);
-    const { faults, requestLog } = fx.emu.emulator;
     // The listing would take ten minutes: past any systemd stop timeout.
-    faults.add({ match: { operation: 'ListObjectsV2' }, times: 1, action: { type: 'latency', ms: 600_000 } });
-    const run = fx.spawnCli(['run', '--config', fx.configPath]);
-    await waitFor(() => faults.list().length === 0, { what: 'the listing held' });
-    run.child.kill('SIGTERM');
-    let exit: { code: number | null } | undefined;
-    void run.exited.then((e) => (exit = e));
-    await waitFor(() => exit !== undefined, { what: 'the daemon to stop while its listing is held', timeoutMs: 30_000 });
-    expect(exit!.code).toBe(0);
-    expect(requestLog.entries().filter((e) => e.operation === 'PutObject')).toEqual([]);
-    // Nothing recorded: the next start lists again and adopts every file.
-    await fx.startDaemon('run');
-    await allVerified(fx, 'main', 3);
-    expect(requestLog.entries().filter((e) => e.operation === 'PutObject')).toEqual([]);
+    fx.emu.emulator.faults.add({ match: { operation: 'ListObjectsV2' }, times: 1, action: { type: 'latency', ms: 600_000 } });
+    await stopWhileHeldThenAdopt(fx, 'its listing is held', 3);
   });
 
   it('SIGTERM while adoption HEADs multipart objects on a slow link: the daemon stops at once, and the next start adopts them (no upload)', async () => {
@@ -427,17 +435,7 @@ describe('adoption: files OSS already holds are recorded, not uploaded again', (
     requestLog.clear();
     // Every HEAD adoption sends at once (8) is held ten minutes: past any systemd stop timeout.
     faults.add({ match: { operation: 'HeadObject' }, times: 8, action: { type: 'latency', ms: 600_000 } });
-    const run = fx.spawnCli(['run', '--config', fx.configPath]);
-    await waitFor(() => faults.list().length === 0, { what: "adoption's HEADs held" });
-    run.child.kill('SIGTERM');
-    let exit: { code: number | null } | undefined;
-    void run.exited.then((e) => (exit = e));
-    await waitFor(() => exit !== undefined, { what: 'the daemon to stop while its HEADs are held', timeoutMs: 30_000 });
-    expect(exit!.code).toBe(0);
-    expect(requestLog.entries().filter((e) => e.operation === 'PutObject')).toEqual([]);
-    await fx.startDaemon('run');
-    await allVerified(fx, 'main', relPaths.length);
-    expect(requestLog.entries().filter((e) => e.operation === 'PutObject')).toEqual([]);
+    await stopWhileHeldThenAdopt(fx, "adoption's HEADs are held", relPaths.length);
   });
 
   it('a folder with encryption or tags adopts nothing: an object already there without them is uploaded again', async () => {
