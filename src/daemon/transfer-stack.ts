@@ -51,10 +51,6 @@ export interface TransferStack {
 }
 
 /**
- * Builds the transfer stack from the config: the one place the layers are put together. Requests in
- * flight on an older stack keep its credentials until they expire; the caller closes its provider.
- */
-/**
  * The sockets a client keeps: one per body request in flight at most (small files, and large files'
  * parts; uploads and restore both run that many), and a few for the rest. A request waiting for a
  * socket has its connect timeout (oss.timeout) running: on a slow link it timed out unsent.
@@ -68,6 +64,10 @@ function bodyRequestsInFlight(concurrency: Config['concurrency']): number {
   return concurrency.smallFiles + concurrency.files * concurrency.partsPerFile;
 }
 
+/**
+ * Builds the transfer stack from the config: the one place the layers are put together. Requests in
+ * flight on an older stack keep its credentials until they expire; the caller closes its provider.
+ */
 export function buildTransferStack(c: Config, parts: TransferStackParts): TransferStack {
   const { logger } = parts;
   const credentials = buildCredentialsProvider(c.oss, {

@@ -78,7 +78,7 @@ export async function downloadFile(deps: DownloadDeps, job: DownloadJob, setting
 }
 
 /** Objects fetched in ranged parts (resumable part by part), `partsInParallel` streams at once. */
-function isRanged(size: number, settings: DownloadSettings): boolean {
+export function isRanged(size: number, settings: DownloadSettings): boolean {
   return size >= settings.rangedThreshold && size > settings.partSize;
 }
 

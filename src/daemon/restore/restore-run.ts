@@ -7,6 +7,7 @@ import {
   downloadFile,
   ensureParentInside,
   fileCrc64,
+  isRanged,
   streamsWithin,
   type DownloadDeps,
   type DownloadSettings,
@@ -44,7 +45,7 @@ export interface RestoreRunOptions {
   dryRun: boolean;
   /** Restore the prefix as it was at this time, from object versions (see version-selection.ts). */
   at?: Date;
-  /** Objects fetched in ranged parts (from download.rangedThreshold, parts_per_file streams each) at once. */
+  /** Objects fetched in ranged parts (isRanged: from download.rangedThreshold, parts_per_file streams each) at once. */
   filesInParallel: number;
   /**
    * Smaller objects (one GET each) at once, as uploads keep concurrency.small_files in flight: a
@@ -150,7 +151,7 @@ export async function runRestore(options: RestoreRunOptions): Promise<RestoreSum
           withMemory(o.memory, downloadBuffers(object.size, o.download), signal, (payFor) =>
             restoreOne(o, deps, object, path, freshDirs, payFor),
           );
-        entry = object.size >= o.download.rangedThreshold ? await large(run) : await run();
+        entry = isRanged(object.size, o.download) ? await large(run) : await run();
       }
     } catch (err) {
       entry = { key: object.key, path, action: 'failed', detail: (err as Error).message };
