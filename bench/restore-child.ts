@@ -21,7 +21,7 @@ const accessKeySecret = process.env.OSS_SECRET!;
 let restore: () => Promise<unknown>;
 if (role === 'oss-sync') {
   // What `oss-sync restore` loads and sets: the config reader too (it reads the config file first).
-  await import('../src/config/index.js');
+  const { DEFAULTS } = await import('../src/config/index.js');
   (await import('../src/cli/restore-command.js')).preferGcThroughput();
   const { runRestore } = await import('../src/daemon/restore/restore-run.js');
   const { StateStore } = await import('../src/store/index.js');
@@ -49,7 +49,7 @@ if (role === 'oss-sync') {
       dryRun: false,
       filesInParallel: Number(parallel),
       smallFilesInParallel: Number(parallel),
-      memory: new MemoryBudget(256 * 1024 * 1024), // concurrency.memory's default, as the CLI pays from it
+      memory: new MemoryBudget(DEFAULTS.concurrency.memoryBytes), // as the CLI pays from concurrency.memory
       download: { partSize: Number(partSize), rangedThreshold: Number(partSize), partsInParallel: Number(parallel), attempts: 3 },
     });
     if (summary.entries.some((e) => e.action !== 'restored')) throw new Error(`restore: ${JSON.stringify(summary.entries)}`);
