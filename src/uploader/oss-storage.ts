@@ -58,21 +58,27 @@ const DEFAULT_BODY_IDLE_MS = 60_000;
  * Fails the answer's body when no byte of it arrives for `idleMs` while its reader waits for more.
  * The request's timeout ends with the headers: a connection that stalls after them (a NAT that
  * forgot it, a server that hung) held a restore, or verify --deep, for ever. Invariant: a reader
- * that is behind (the body's buffer full: its disk is slow) is never failed for it; nor is a body
- * received whole. The error is no StorageError: the caller retries the body as broken on the way.
+ * that is behind (the body's buffer full: its disk is slow) is never failed for it, nor for the
+ * moment after it catches up: a poll that saw it behind is a sign of life, and it may have caught
+ * up just before the next poll. So the poll, every quarter of `idleMs`, fails the body on the fifth
+ * quiet poll in a row: after `idleMs` to 1.5 `idleMs` without a byte, never sooner. A body received
+ * whole is never failed. The error is no StorageError: the caller retries the body as broken on the way.
  */
 function failWhenStalled(stream: Readable, idleMs: number, what: string): void {
   const answer = stream as Readable & { socket?: { bytesRead: number } | null; complete?: boolean };
   if (answer.complete) return; // a small body often comes with its headers: nothing to watch
   let seen = answer.socket?.bytesRead;
+  let quiet = 0;
   const timer = setInterval(() => {
     const read = answer.socket?.bytesRead;
     if (answer.complete || read !== seen || stream.readableLength >= stream.readableHighWaterMark) {
       seen = read;
+      quiet = 0;
       return;
     }
+    if (++quiet < 5) return;
     stream.destroy(new Error(`no byte of ${what} for ${Math.round(idleMs / 1000)} s: the connection stalled`));
-  }, idleMs).unref();
+  }, idleMs / 4).unref();
   stream.once('close', () => clearInterval(timer));
 }
 
