@@ -1,7 +1,22 @@
 import { createHash } from 'node:crypto';
-import { closeSync, constants, createReadStream, fchmodSync, futimesSync, open as openFd, writeSync } from 'node:fs';
-import { type FileHandle, mkdir, open, realpath, rename, rm, stat } from 'node:fs/promises';
+import {
+  close as closeFd,
+  closeSync,
+  constants,
+  createReadStream,
+  fchmod as fchmodFd,
+  fchmodSync,
+  futimes as futimesFd,
+  futimesSync,
+  open as openFd,
+  openSync,
+  renameSync,
+  write as writeFd,
+  writeSync,
+} from 'node:fs';
+import { type FileHandle, mkdir, open, realpath, rename, rm, stat, statfs } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 import { isInsideOrSame } from '../../config/index.js';
 import { Crc64, crc64, crc64CombineAll } from '../../lib/crc64.js';
 import type { RestoredPart, RestoreProgress } from '../../store/index.js';
@@ -45,8 +60,11 @@ export interface DownloadDeps {
   progress: RestoreProgress;
   /** Bytes written (for the progress line). */
   onBytes: (n: number) => void;
-  /** Directories already created and found inside the restore directory (one check per directory, not per file). */
-  checkedDirs: Set<string>;
+  /**
+   * Directories already created and found inside the restore directory (one check per directory,
+   * not per file), each with whether its file system is local (LOCAL_FILE_SYSTEMS).
+   */
+  checkedDirs: Map<string, boolean>;
 }
 
 export interface DownloadResult {
@@ -127,18 +145,33 @@ export function tempPathFor(target: string): string {
 
 /**
  * Objects up to this size are received into memory (at most this much per file in flight), checked,
- * then written, chmodded, utimed and closed by direct system calls: each only touches the page cache
- * and an open descriptor's inode, cheaper than an asynchronous call's thread-pool round trip. The
- * create and the rename stay asynchronous: they can wait on the disk (bench/NOTES.md).
+ * and only then written (placeChecked).
  */
 const SMALL_OBJECT_BYTES = 64 * 1024;
 
 /**
- * One GET into memory, the CRC-64 checked, then the temporary file written and renamed. Invariant
- * as for every file: nothing is renamed into place unless its bytes have the object's CRC-64; here
- * a damaged body never even reaches the disk (the temporary file stays empty until the check
- * passes, and is removed if it never does). No progress row: a killed run finds each renamed file
- * by its size and CRC-64 (restore-run.ts) and fetches the others again.
+ * File systems (statfs f_type, linux/magic.h) whose calls this machine's kernel answers from memory
+ * (page cache, inode cache): there a direct call costs less than a thread-pool round trip, whose
+ * hand-over was most of a small file's file-system cost (bench/NOTES.md). Any other (NFS, SMB,
+ * FUSE, or not Linux) may wait on a server per call: its calls go through the pool, where the files
+ * in flight overlap their waits instead of stalling every download in turn.
+ */
+const LOCAL_FILE_SYSTEMS = new Set([
+  0xef53, // ext2/3/4
+  0x58465342, // xfs
+  0x9123683e, // btrfs
+  0x01021994, // tmpfs
+  0x858458f6, // ramfs
+  0xf2f52010, // f2fs
+  0x2fc12fc1, // zfs
+  0x794c7630, // overlayfs
+]);
+
+/**
+ * One GET into memory, the CRC-64 checked, then the file put in place. Invariant as for every file:
+ * nothing is renamed into place unless its bytes have the object's CRC-64; here a damaged body never
+ * even reaches the disk (no temporary file exists until the check has passed). No progress row: a
+ * killed run finds each renamed file by its size and CRC-64 (restore-run.ts) and fetches the others again.
  */
 async function downloadSmall(
   deps: DownloadDeps,
@@ -147,62 +180,95 @@ async function downloadSmall(
   settings: DownloadSettings,
 ): Promise<DownloadResult | undefined> {
   const ref = { bucket: job.bucket, key: job.key, versionId: job.versionId };
-  // Created while the GET is under way: creating a file costs about as much as a small GET, and in
-  // the thread pool it overlaps the network instead of following it (bench/NOTES.md).
-  const opening = new Promise<number>((resolve, reject) => {
-    openFd(temp, WRITE_TEMP, 0o666, (err, fd) => {
-      if (err) reject(new LocalWriteError(`cannot write ${temp}: ${err.message}`, { cause: err }));
-      else resolve(fd);
-    });
-  });
-  opening.catch(() => undefined); // a GET failing first still owns the error; finally awaits this
-  let closed = false;
-  let renamed = false;
-  try {
-    let lastError: unknown;
-    for (let attempt = 1; attempt <= settings.attempts; attempt++) {
-      try {
-        const download = await deps.storage.get(ref, { signal: settings.signal, timeoutMs: settings.timeoutMs });
-        // Invariant: memory holds at most SMALL_OBJECT_BYTES per file. The listing's size is no bound:
-        // the object may have been replaced (by gigabytes) since; such a one is left to the stream.
-        if (download.contentLength > SMALL_OBJECT_BYTES) {
-          download.stream.destroy();
-          return undefined;
-        }
-        const expected = requireCrc(job, download.crc64, download);
-        const body = await readBody(download);
-        const crc = crc64(body);
-        if (crc !== expected) {
-          lastError = new RestoreIntegrityError(`CRC-64 of the bytes received is ${crc}, the object's is ${expected}: damaged on the way`);
-          continue;
-        }
-        const fd = await opening;
-        try {
-          for (let off = 0; off < body.length;) off += writeSync(fd, body, off, body.length - off);
-          setFileMeta(fd, download.meta);
-        } finally {
-          closed = true;
-          closeSync(fd);
-        }
-        await rename(temp, job.target);
-        renamed = true;
-        deps.onBytes(body.length);
-        return { bytes: body.length, resumedBytes: 0 };
-      } catch (err) {
-        if (closed) throw new LocalWriteError(`cannot write ${temp}: ${(err as Error).message}`, { cause: err });
-        if (!retryableBody(err, settings.signal)) throw err;
-        lastError = err;
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= settings.attempts; attempt++) {
+    try {
+      const download = await deps.storage.get(ref, { signal: settings.signal, timeoutMs: settings.timeoutMs });
+      // Invariant: memory holds at most SMALL_OBJECT_BYTES per file. The listing's size is no bound:
+      // the object may have been replaced (by gigabytes) since; such a one is left to the stream.
+      if (download.contentLength > SMALL_OBJECT_BYTES) {
+        download.stream.destroy();
+        return undefined;
       }
+      const expected = requireCrc(job, download.crc64, download);
+      const body = await readBody(download);
+      const crc = crc64(body);
+      if (crc !== expected) {
+        lastError = new RestoreIntegrityError(`CRC-64 of the bytes received is ${crc}, the object's is ${expected}: damaged on the way`);
+        continue;
+      }
+      await placeChecked(temp, job.target, body, download.meta, deps.checkedDirs.get(dirname(job.target)) ? DIRECT_CALLS : POOL_CALLS);
+      deps.onBytes(body.length);
+      return { bytes: body.length, resumedBytes: 0 };
+    } catch (err) {
+      if (!retryableBody(err, settings.signal)) throw err;
+      lastError = err;
     }
-    throw lastError;
-  } finally {
-    // Only a temporary file this run created is removed: when the create failed, whatever is at
-    // that name (a directory, say) is not ours, and the create's error is the one to report.
-    const fd = renamed ? undefined : await opening.catch(() => undefined);
-    if (fd !== undefined) {
-      if (!closed) closeSync(fd);
-      await rm(temp, { force: true });
-    }
+  }
+  throw lastError;
+}
+
+/** The calls that put a checked small file in place (placeChecked). */
+interface PlaceCalls {
+  open(path: string, flags: number, mode: number): number | Promise<number>;
+  write(fd: number, buffer: Buffer, offset: number, length: number): number | Promise<number>;
+  fchmod(fd: number, mode: number): void | Promise<void>;
+  futimes(fd: number, atime: Date, mtime: number): void | Promise<void>;
+  close(fd: number): void | Promise<void>;
+  rename(from: string, to: string): void | Promise<void>;
+}
+
+/** On a local file system (LOCAL_FILE_SYSTEMS). */
+const DIRECT_CALLS: PlaceCalls = {
+  open: openSync,
+  write: writeSync,
+  fchmod: fchmodSync,
+  futimes: futimesSync,
+  close: closeSync,
+  rename: renameSync,
+};
+
+const writeInPool = promisify(writeFd);
+/** On any other: through the thread pool. */
+export const POOL_CALLS: PlaceCalls = {
+  open: promisify(openFd),
+  write: async (fd, buffer, offset, length) => (await writeInPool(fd, buffer, offset, length)).bytesWritten,
+  fchmod: promisify(fchmodFd),
+  futimes: promisify(futimesFd),
+  close: promisify(closeFd),
+  rename,
+};
+
+/**
+ * Writes checked bytes to the temporary file, with the recorded mode and mtime, and renames it into
+ * place. No fsync, as for every file (see downloadWhole). On failure the temporary file is removed,
+ * if this created it: when the create failed, whatever is at that name (a directory, say) is not ours.
+ */
+export async function placeChecked(
+  temp: string,
+  target: string,
+  body: Buffer,
+  meta: Record<string, string>,
+  calls: PlaceCalls,
+): Promise<void> {
+  let fd: number | undefined;
+  let created = false;
+  try {
+    fd = await calls.open(temp, WRITE_TEMP, 0o666);
+    created = true;
+    for (let off = 0; off < body.length;) off += await calls.write(fd, body, off, body.length - off);
+    // Through the descriptor, not the path: the name could be a link by now (see WRITE_TEMP).
+    const { mode, mtime } = fileMeta(meta);
+    if (mode !== undefined) await calls.fchmod(fd, mode);
+    if (mtime !== undefined) await calls.futimes(fd, new Date(), mtime);
+    const closing = fd;
+    fd = undefined;
+    await calls.close(closing);
+    await calls.rename(temp, target);
+  } catch (err) {
+    if (fd !== undefined) closeSync(fd);
+    if (created) await rm(temp, { force: true });
+    throw new LocalWriteError(`cannot write ${temp}: ${(err as Error).message}`, { cause: err });
   }
 }
 
@@ -552,16 +618,18 @@ function requireCrc(job: DownloadJob, crc64: string | undefined, unread?: Object
 }
 
 /**
- * The mode and mtime the uploader recorded (x-oss-meta-mode, x-oss-meta-mtime); without them the
- * file keeps the umask's mode and the time of the restore.
+ * The mode and mtime the uploader recorded (x-oss-meta-mode, x-oss-meta-mtime), as the permission
+ * bits and seconds to set; without them the file keeps the umask's mode and the time of the restore.
  */
+function fileMeta(meta: Record<string, string>): { mode?: number; mtime?: number } {
+  return { mode: permissionBits(meta.mode), mtime: mtimeSeconds(meta.mtime) };
+}
+
 function setFileMeta(fd: number, meta: Record<string, string>): void {
-  // Through the descriptor, not the path: the name could be a link by now (see WRITE_TEMP). Direct
-  // calls: an inode update in memory, cheaper than two thread-pool round trips (SMALL_OBJECT_BYTES).
-  const mode = permissionBits(meta.mode);
+  // Through the descriptor, not the path, as in placeChecked.
+  const { mode, mtime } = fileMeta(meta);
   if (mode !== undefined) fchmodSync(fd, mode);
-  const seconds = mtimeSeconds(meta.mtime);
-  if (seconds !== undefined) futimesSync(fd, new Date(), seconds);
+  if (mtime !== undefined) futimesSync(fd, new Date(), mtime);
 }
 
 /**
@@ -600,19 +668,20 @@ async function sizeOf(path: string): Promise<number | undefined> {
  * directory: a symlinked directory already there must not carry the file elsewhere. Undefined (no
  * promise, no await: per file, that was measurable) when `checked` already holds the directory.
  */
-export function ensureParentInside(toDir: string, target: string, checked: Set<string>): Promise<void> | undefined {
+export function ensureParentInside(toDir: string, target: string, checked: Map<string, boolean>): Promise<void> | undefined {
   const parent = dirname(target);
   return checked.has(parent) ? undefined : checkParentInside(toDir, parent, checked);
 }
 
-async function checkParentInside(toDir: string, parent: string, checked: Set<string>): Promise<void> {
+async function checkParentInside(toDir: string, parent: string, checked: Map<string, boolean>): Promise<void> {
   await mkdir(parent, { recursive: true });
   const [realTo, realParent] = await Promise.all([realpath(toDir), realpath(parent)]);
   // By whole segments: a directory named '..config' or '...' is inside, not out.
   if (!isInsideOrSame(realParent, realTo)) {
     throw new Error(`${parent} resolves to ${realParent}, outside the restore directory ${realTo} (a symlink on the way): refused`);
   }
-  checked.add(parent);
+  // Per directory, not per restore: a mount point below --to may hold another file system.
+  checked.set(parent, LOCAL_FILE_SYSTEMS.has((await statfs(parent)).type));
 }
 
 /** Errors as the summary names them: archive state and changed objects in plain words. */

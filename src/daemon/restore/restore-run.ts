@@ -109,7 +109,7 @@ export async function runRestore(options: RestoreRunOptions): Promise<RestoreSum
   const planned = { files: 0, bytes: 0 };
   let bytes = 0;
   let resumedBytes = 0;
-  const checkedDirs = new Set<string>();
+  const checkedDirs = new Map<string, boolean>();
   const freshDirs = new FreshDirs();
   const thaw = o.thaw && {
     storage: o.storage,
