@@ -136,10 +136,17 @@ function streamBuffers(): number {
  */
 const WRITE_TEMP = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW;
 
-/** The temporary name: hidden, and '.part' so that a watched folder's default ignores skip it. */
+/**
+ * The temporary name: hidden, and '.part' so that a watched folder's default ignores skip it.
+ * Invariant: two targets never share one (both would write the one file, and one target get the
+ * other's bytes, reported restored). A name over 200 bytes is replaced by its SHA-256 (whole: two
+ * names sharing an 80-bit prefix take only ~2^40 tries to make), so a name that looks like such a
+ * hash is hashed too: kept as it is, it would be a long name's stem.
+ */
 export function tempPathFor(target: string): string {
   const name = basename(target);
-  const stem = Buffer.byteLength(name) > 200 ? createHash('sha1').update(name).digest('hex').slice(0, 20) : name;
+  const hashed = Buffer.byteLength(name) > 200 || /^[0-9a-f]{64}$/.test(name);
+  const stem = hashed ? createHash('sha256').update(name).digest('hex') : name;
   return join(dirname(target), `.${stem}.oss-sync-restore.part`);
 }
 
