@@ -1,5 +1,5 @@
 import { createHook } from 'node:async_hooks';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { placeChecked, POOL_CALLS } from '../../src/daemon/restore/file-download.js';
@@ -166,24 +166,59 @@ describe('restore of small objects', () => {
   });
 
   // A local user who can write into --to plants a link at the temporary name: a restore (often run
-  // as root) must not write the object's bytes through it into a file outside --to.
+  // as root) must not write the object's bytes through it into a file outside --to. Only the name
+  // in --to is replaced: a hard link's other name is a file anywhere on that file system.
   it.each([
-    ['a small object', 10],
-    ['an object fetched whole', 200 * 1024],
-    ['an object fetched in ranges', (3 << 20) + 5],
-  ])('writes %s through no symlink planted at its temporary name', async (_what, size) => {
+    ['a small object', 10, symlinkSync],
+    ['an object fetched whole', 200 * 1024, symlinkSync],
+    ['an object fetched in ranges', (3 << 20) + 5, symlinkSync],
+    ['a small object', 10, linkSync],
+    ['an object fetched whole', 200 * 1024, linkSync],
+    ['an object fetched in ranges', (3 << 20) + 5, linkSync],
+  ])('writes %s through no link planted at its temporary name (%#)', async (_what, size, plant) => {
     const outside = tempDir('oss-sync-restore-outside-');
     try {
       const victim = join(outside.path, 'precious');
       writeFileSync(victim, 'precious\n');
-      await emu.client().put('p/victim.bin', Buffer.alloc(size, 0x61));
-      symlinkSync(victim, join(to.path, '.victim.bin.oss-sync-restore.part'));
+      const body = Buffer.alloc(size, 0x61);
+      await emu.client().put('p/victim.bin', body);
+      plant(victim, join(to.path, '.victim.bin.oss-sync-restore.part'));
       const summary = await restore();
       expect(readFileSync(victim, 'utf8')).toBe('precious\n');
-      expect(summary.entries).toHaveLength(1);
-      expect(summary.entries[0]).toMatchObject({ action: 'failed' });
-      expect(summary.entries[0]!.detail).toContain(join(to.path, '.victim.bin.oss-sync-restore.part'));
-      expect(existsSync(join(to.path, 'victim.bin'))).toBe(false);
+      expect(summary.entries.map((e) => e.action)).toEqual(['restored']);
+      expect(readFileSync(join(to.path, 'victim.bin')).equals(body)).toBe(true);
+      expect(readdirSync(to.path)).toEqual(['victim.bin']);
+    } finally {
+      outside.remove();
+    }
+  });
+
+  // The same for a temporary file kept to resume: replaced between runs by a hard link to a file of
+  // its size elsewhere, its parts failed their CRC-64 and were written again, into that file.
+  it('writes no resumed download into a hard link planted at its kept temporary file', async () => {
+    const outside = tempDir('oss-sync-restore-outside-');
+    try {
+      const size = (3 << 20) + 5;
+      const body = Buffer.alloc(size, 0x61);
+      await emu.client().put('p/victim.bin', body);
+      const target = join(to.path, 'victim.bin');
+      const temp = join(to.path, '.victim.bin.oss-sync-restore.part');
+      const stop = new AbortController();
+      emu.emulator.faults.add({ match: { operation: 'GetObject' }, times: 1, action: { type: 'throttle', bytesPerSecond: 1 << 20 } });
+      const first = runRestore(restoreOptions(emu, db.store.restores, to.path, { download: { partsInParallel: 1, signal: stop.signal } }));
+      await waitFor(() => (db.store.restores.find(target)?.parts.length ?? 0) >= 1, { what: 'a part recorded', timeoutMs: 10_000 });
+      stop.abort();
+      await first;
+      expect(existsSync(temp)).toBe(true);
+
+      const victim = join(outside.path, 'precious');
+      writeFileSync(victim, Buffer.alloc(size, 0x7a));
+      unlinkSync(temp);
+      linkSync(victim, temp);
+      const summary = await restore();
+      expect(readFileSync(victim).equals(Buffer.alloc(size, 0x7a))).toBe(true);
+      expect(summary.entries.map((e) => e.action)).toEqual(['restored']);
+      expect(readFileSync(target).equals(body)).toBe(true);
     } finally {
       outside.remove();
     }

@@ -14,7 +14,7 @@ import {
   write as writeFd,
   writeSync,
 } from 'node:fs';
-import { type FileHandle, mkdir, open, realpath, rename, rm, stat, statfs } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, realpath, rename, rm, statfs, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { isInsideOrSame } from '../../config/index.js';
@@ -130,16 +130,38 @@ function streamBuffers(): number {
 }
 
 /**
- * How a temporary file is opened for writing ('w', and never through a symlink). Invariant: bytes are
- * written only into --to: anyone who can write there can plant a link at the temporary name, and a
- * restore (often run as root) would otherwise truncate and fill the file it points to, anywhere.
+ * How a temporary file is created: a new file, never one found at its name (createTemp). Invariant:
+ * bytes are written only into --to: anyone who can write there can plant a link at the temporary
+ * name, and a restore (often run as root) would otherwise truncate and fill the file it leads to,
+ * anywhere: a symlink's target, or a hard link's other name (O_NOFOLLOW stopped only the first).
  */
-const WRITE_TEMP = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW;
+const WRITE_TEMP = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL;
 
-/** The temporary name: hidden, and '.part' so that a watched folder's default ignores skip it. */
+/**
+ * Creates the temporary file by `open` (WRITE_TEMP). A file already at its name (a killed run's, or
+ * a link planted there) is unlinked first, which removes only that name: never written through.
+ */
+async function createTemp<T>(temp: string, open: (path: string, flags: number, mode: number) => T | Promise<T>): Promise<T> {
+  try {
+    return await open(temp, WRITE_TEMP, 0o666);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    await unlink(temp);
+    return await open(temp, WRITE_TEMP, 0o666);
+  }
+}
+
+/**
+ * The temporary name: hidden, and '.part' so that a watched folder's default ignores skip it.
+ * Invariant: two targets never share one (both would write the one file, and one target get the
+ * other's bytes, reported restored). A name over 200 bytes is replaced by its SHA-256 (whole: two
+ * names sharing an 80-bit prefix take only ~2^40 tries to make), so a name that looks like such a
+ * hash is hashed too: kept as it is, it would be a long name's stem.
+ */
 export function tempPathFor(target: string): string {
   const name = basename(target);
-  const stem = Buffer.byteLength(name) > 200 ? createHash('sha1').update(name).digest('hex').slice(0, 20) : name;
+  const hashed = Buffer.byteLength(name) > 200 || /^[0-9a-f]{64}$/.test(name);
+  const stem = hashed ? createHash('sha256').update(name).digest('hex') : name;
   return join(dirname(target), `.${stem}.oss-sync-restore.part`);
 }
 
@@ -254,7 +276,7 @@ export async function placeChecked(
   let fd: number | undefined;
   let created = false;
   try {
-    fd = await calls.open(temp, WRITE_TEMP, 0o666);
+    fd = await createTemp(temp, calls.open);
     created = true;
     for (let off = 0; off < body.length;) off += await calls.write(fd, body, off, body.length - off);
     // Through the descriptor, not the path: the name could be a link by now (see WRITE_TEMP).
@@ -308,7 +330,7 @@ async function downloadWhole(deps: DownloadDeps, job: DownloadJob, temp: string,
   const ref = { bucket: job.bucket, key: job.key, versionId: job.versionId };
   let lastError: unknown;
   for (let attempt = 1; attempt <= settings.attempts; attempt++) {
-    const fh = await open(temp, WRITE_TEMP);
+    const fh = await createTemp(temp, open);
     let renamed = false;
     try {
       const download = await deps.storage.get(ref, { signal: settings.signal, timeoutMs: settings.timeoutMs });
@@ -355,18 +377,26 @@ async function downloadRanged(deps: DownloadDeps, job: DownloadJob, temp: string
   const rangeOf = (n: number) => ({ start: (n - 1) * settings.partSize, end: Math.min(n * settings.partSize, info.size) - 1 });
 
   const done = new Map<number, RestoredPart>();
-  let fh: FileHandle;
+  let fh: FileHandle | undefined;
   const previous = deps.progress.find(job.target);
-  const sameObject =
+  if (
     previous !== undefined &&
     previous.record.etag === info.etag &&
     previous.record.size === info.size &&
     previous.record.partSize === settings.partSize &&
-    previous.record.tempPath === temp &&
-    (await sizeOf(temp)) === info.size;
+    previous.record.tempPath === temp
+  ) {
+    // The kept temporary file, looked at through its descriptor: a hard link planted at its name (its
+    // other name anywhere) is no file of ours to write into (WRITE_TEMP); createTemp replaces it.
+    fh = await open(temp, constants.O_RDWR | constants.O_NOFOLLOW).catch(() => undefined);
+    const kept = await fh?.stat();
+    if (kept && !(kept.isFile() && kept.nlink === 1 && kept.size === info.size)) {
+      await fh!.close();
+      fh = undefined;
+    }
+  }
   let resumedBytes = 0;
-  if (sameObject) {
-    fh = await open(temp, constants.O_RDWR | constants.O_NOFOLLOW);
+  if (fh && previous) {
     // Parts recorded by the killed run are read back: only those whose bytes still have the CRC-64
     // recorded when they were written count (the temporary file is ours, but not locked).
     const bad: number[] = [];
@@ -383,7 +413,7 @@ async function downloadRanged(deps: DownloadDeps, job: DownloadJob, temp: string
     deps.onBytes(resumedBytes);
   } else {
     deps.progress.begin(record);
-    fh = await open(temp, WRITE_TEMP);
+    fh = await createTemp(temp, open);
     await fh.truncate(info.size);
   }
 
@@ -653,14 +683,6 @@ export async function fileCrc64(path: string, start = 0, end = Infinity): Promis
   const crc = new Crc64();
   for await (const chunk of createReadStream(path, { start, end, highWaterMark: 1 << 20 })) crc.update(chunk as Buffer);
   return crc.digest();
-}
-
-async function sizeOf(path: string): Promise<number | undefined> {
-  try {
-    return (await stat(path)).size;
-  } catch {
-    return undefined;
-  }
 }
 
 /**
