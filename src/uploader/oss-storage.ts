@@ -77,7 +77,9 @@ function failWhenStalled(stream: Readable, idleMs: number, what: string): void {
       return;
     }
     if (++quiet < 5) return;
-    stream.destroy(new Error(`no byte of ${what} for ${Math.round(idleMs / 1000)} s: the connection stalled`));
+    stream.destroy(
+      new Error(`no byte of ${what} for ${idleMs < 1000 ? `${idleMs} ms` : `${Math.round(idleMs / 1000)} s`}: the connection stalled`),
+    );
   }, idleMs / 4).unref();
   stream.once('close', () => clearInterval(timer));
 }
