@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { clientAgents, headerValue, newAliOssClient } from './ali-oss-client.js';
+import { clientAgents, headerValue, newAliOssClient, sendSignedRequest } from './ali-oss-client.js';
 import type { AliOssClient, AliOssResponse, OssConnectionOptions, RawPart } from './ali-oss-client.js';
 import { toStorageError } from './ali-oss-error.js';
 import { ListingParseError, parseListObjectsV2 } from './list-objects-xml.js';
@@ -26,12 +26,6 @@ const ABORT_UNCHECKED_PUT_BYTES = 1024 * 1024;
 const CRC_HEADER = 'x-oss-hash-crc64ecma';
 /** Secrets and tokens of the last few credential sets, kept out of error details. */
 const MAX_REMEMBERED_SECRETS = 16;
-/**
- * A GET's answers taken from ali-oss as they are, of every status: the object's, and errors, whose
- * body get() reads itself (bounded, abortable). ali-oss drains an answer of a status not listed to
- * its end, however long, deaf to an abort: a proxy's 502 or 504 page that stalls held the GET for ever.
- */
-const ANSWERS_READ = Array.from({ length: 500 }, (_, i) => 100 + i);
 /** An error's XML is a few hundred bytes: more is no OSS error, and is not read. */
 const MAX_ERROR_BODY = 64 * 1024;
 
@@ -314,19 +308,17 @@ class OssStorage implements ObjectStorage {
     if (options.range) headers.Range = `bytes=${options.range.start}-${options.range.end}`;
     if (options.ifMatch) headers['If-Match'] = options.ifMatch;
     const subres = versionSubres(ref);
-    const result = await this.call('GetObject', ref, async (client) => {
+    const stream = await this.call('GetObject', ref, async (client) => {
       // As ali-oss's getStream sends it, but an error answer's XML is read: getStream drains it unread,
       // so a refused GET said only "UnknownError (HTTP 403)", and an expired token was not renewed.
-      const answer = await client.request({
-        ...client._objectRequestParams('GET', ref.key, { headers, ...subres, ...sdkOptions(options) }),
-        customResponse: true,
-        successStatuses: ANSWERS_READ,
-      });
-      destroyOnAbort(answer.res, options.signal);
-      if (answer.status >= 300) throw await client.requestError({ ...answer, data: await readErrorBody(answer.res) });
-      return { stream: answer.res, res: answer };
+      const params = client._objectRequestParams('GET', ref.key, { headers, ...subres, ...sdkOptions(options) });
+      const answer = await sendSignedRequest(client, params, this.agents, options.signal);
+      destroyOnAbort(answer, options.signal);
+      const status = answer.statusCode ?? 0;
+      if (status >= 300) throw await client.requestError({ status, headers: answer.headers, data: await readErrorBody(answer) });
+      return answer;
     });
-    const { stream, res } = result;
+    const res = { status: stream.statusCode ?? 0, headers: stream.headers };
     // Content-Range "bytes A-B/TOTAL" carries the object's size on a 206; a 200 is the whole object.
     const contentRange = headerValue(res, 'content-range') ?? '';
     // Invariant: a ranged GET yields exactly the bytes asked for. A proxy that drops Range answers 200
@@ -336,12 +328,12 @@ class OssStorage implements ObjectStorage {
     if (
       options.range &&
       options.range.end >= options.range.start &&
-      (result.res.status !== 206 || !contentRange.startsWith(`bytes ${options.range.start}-${options.range.end}/`))
+      (res.status !== 206 || !contentRange.startsWith(`bytes ${options.range.start}-${options.range.end}/`))
     ) {
       stream.destroy();
-      const answer = `HTTP ${result.res.status}${contentRange ? ` for ${contentRange}` : ', the whole object'}`;
+      const answer = `HTTP ${res.status}${contentRange ? ` for ${contentRange}` : ', the whole object'}`;
       const detail = `asked for bytes ${options.range.start}-${options.range.end}, got ${answer}: a proxy on the way that ignores Range?`;
-      throw new StorageError('GetObject', ref.bucket, ref.key, 'RangeNotHonoured', result.res.status, undefined, detail);
+      throw new StorageError('GetObject', ref.bucket, ref.key, 'RangeNotHonoured', res.status, undefined, detail);
     }
     const total = /\/(\d+)$/.exec(contentRange)?.[1];
     // A chunked answer (a proxy re-sending it) has no Content-Length: a range's length is in its
@@ -353,7 +345,7 @@ class OssStorage implements ObjectStorage {
       stream.destroy();
       const detail =
         'answered without a usable Content-Length (chunked, by a proxy on the way?): a body cut short could not be told from a whole one';
-      throw new StorageError('GetObject', ref.bucket, ref.key, 'NoContentLength', result.res.status, undefined, detail);
+      throw new StorageError('GetObject', ref.bucket, ref.key, 'NoContentLength', res.status, undefined, detail);
     }
     failWhenStalled(
       stream,
