@@ -1,0 +1,63 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runRestore } from '../../src/daemon/restore/restore-run.js';
+import { startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
+import { tempDir } from '../helpers/fixtures.js';
+import { restoreOptions } from '../helpers/restore.js';
+import { useStore } from '../helpers/store.js';
+import { waitFor } from '../helpers/wait.js';
+
+// A directory is checked (inside --to) once, for its first file. A local user who can write in --to
+// (a restore often runs as root) then swaps it for a symlink to a directory elsewhere: the later
+// files of that directory must not follow it out of --to.
+describe.skipIf(process.platform !== 'linux')('restore into a directory swapped for a symlink after its check', () => {
+  const db = useStore();
+  let emu: TestEmulator;
+  let to: ReturnType<typeof tempDir>;
+  let outside: ReturnType<typeof tempDir>;
+  beforeEach(async () => {
+    emu = await startTestEmulator();
+    to = tempDir('oss-sync-restore-swap-');
+    outside = tempDir('oss-sync-restore-outside-');
+  });
+  afterEach(async () => {
+    await emu.stop();
+    to.remove();
+    outside.remove();
+  });
+
+  it.each([
+    ['a small object', 10],
+    ['an object fetched whole', 200 * 1024],
+    ['an object fetched in ranges', (3 << 20) + 5],
+  ])('writes %s of that directory nowhere outside --to', async (_what, size) => {
+    const client = emu.client();
+    const body = Buffer.alloc(size, 0x62);
+    // One file at a time, in key order: d/a.txt checks d, d/b/hold.txt's GET is held while d is
+    // swapped, then d/c.bin comes after the swap.
+    await client.put('p/d/a.txt', Buffer.from('first\n'));
+    await client.put('p/d/b/hold.txt', Buffer.from('held\n'));
+    await client.put('p/d/c.bin', body);
+    emu.emulator.faults.add({ match: { operation: 'GetObject', key: 'p/d/b/hold.txt' }, times: 1, action: { type: 'latency', ms: 1500 } });
+    const running = runRestore(restoreOptions(emu, db.store.restores, to.path, { filesInParallel: 1 }));
+    await waitFor(() => emu.emulator.faults.list().length === 0, { what: 'the held GET under way', timeoutMs: 10_000 });
+    expect(existsSync(join(to.path, 'd', 'a.txt'))).toBe(true);
+    renameSync(join(to.path, 'd'), join(to.path, 'd-old'));
+    mkdirSync(join(outside.path, 'b'));
+    symlinkSync(outside.path, join(to.path, 'd'));
+
+    const summary = await running;
+    expect(readdirSync(outside.path)).toEqual(['b']);
+    expect(readdirSync(join(outside.path, 'b'))).toEqual([]);
+    // Each file landed in the directory that was checked (its inode, now d-old).
+    expect(summary.entries.map((e) => [e.key, e.action])).toEqual([
+      ['p/d/a.txt', 'restored'],
+      ['p/d/b/hold.txt', 'restored'],
+      ['p/d/c.bin', 'restored'],
+    ]);
+    expect(readFileSync(join(to.path, 'd-old', 'b', 'hold.txt'), 'utf8')).toBe('held\n');
+    expect(readFileSync(join(to.path, 'd-old', 'c.bin')).equals(body)).toBe(true);
+    expect(readdirSync(join(to.path, 'd-old')).sort()).toEqual(['a.txt', 'b', 'c.bin']);
+  });
+});
