@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runRestore } from '../../src/daemon/restore/restore-run.js';
@@ -59,5 +59,28 @@ describe.skipIf(process.platform !== 'linux')('restore into a directory swapped 
     expect(readFileSync(join(to.path, 'd-old', 'b', 'hold.txt'), 'utf8')).toBe('held\n');
     expect(readFileSync(join(to.path, 'd-old', 'c.bin')).equals(body)).toBe(true);
     expect(readdirSync(join(to.path, 'd-old')).sort()).toEqual(['a.txt', 'b', 'c.bin']);
+  });
+
+  // A file already at the target is looked at (lstat, then its CRC-64 when of the object's size)
+  // before it is written: through the swapped path, a file outside --to was read and its object
+  // reported 'unchanged', never restored into --to.
+  it('looks for a file already there in the checked directory, not through the symlink', async () => {
+    const client = emu.client();
+    const body = Buffer.from('the object\n');
+    mkdirSync(join(to.path, 'd'));
+    writeFileSync(join(to.path, 'd', 'old.txt'), 'not fresh\n'); // d is looked into, file by file
+    await client.put('p/d/a.txt', Buffer.from('first\n'));
+    await client.put('p/d/b/hold.txt', Buffer.from('held\n'));
+    await client.put('p/d/c.txt', body);
+    emu.emulator.faults.add({ match: { operation: 'GetObject', key: 'p/d/b/hold.txt' }, times: 1, action: { type: 'latency', ms: 1500 } });
+    const running = runRestore(restoreOptions(emu, db.store.restores, to.path, { filesInParallel: 1 }));
+    await waitFor(() => emu.emulator.faults.list().length === 0, { what: 'the held GET under way', timeoutMs: 10_000 });
+    renameSync(join(to.path, 'd'), join(to.path, 'd-old'));
+    writeFileSync(join(outside.path, 'c.txt'), body);
+    symlinkSync(outside.path, join(to.path, 'd'));
+
+    const summary = await running;
+    expect(summary.entries.find((e) => e.key === 'p/d/c.txt')?.action).toBe('restored');
+    expect(readFileSync(join(to.path, 'd-old', 'c.txt')).equals(body)).toBe(true);
   });
 });

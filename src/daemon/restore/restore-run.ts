@@ -13,7 +13,7 @@ import {
 } from './file-download.js';
 import { isArchived, requestRestores, waitUntilRestored } from './archive-thaw.js';
 import { FreshDirs } from './fresh-dirs.js';
-import { RestoreDirs } from './restore-dirs.js';
+import { inDir, namingRealPaths, RestoreDirs } from './restore-dirs.js';
 import { restoreTarget } from './restore-target.js';
 import { listObjectsAt } from './version-selection.js';
 import { forEachLimit } from '../../lib/for-each-limit.js';
@@ -268,10 +268,12 @@ async function restoreOne(
   const dir = entered instanceof Promise ? await entered : entered;
   try {
     const base = { key: object.key, path };
+    // A file found there is looked at through the held directory too: the path may lead out by now.
+    const at = inDir(dir, path);
     const mayExist = freshDirs.mayExist(path); // a boolean, not a promise, once its directory was seen
     const local = !(typeof mayExist === 'boolean' ? mayExist : await mayExist)
       ? undefined
-      : await lstat(path).catch((err: NodeJS.ErrnoException) => {
+      : await lstat(at).catch((err: NodeJS.ErrnoException) => {
           if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return undefined;
           throw err;
         });
@@ -290,7 +292,7 @@ async function restoreOne(
           { bucket: o.bucket, key: object.key, versionId: object.versionId },
           { signal: o.download.signal },
         );
-        if (info?.crc64 !== undefined && (await fileCrc64(path)) === info.crc64) {
+        if (info?.crc64 !== undefined && (await fileCrc64(at)) === info.crc64) {
           // A run killed between the rename and forgetting its progress left the row behind.
           o.progress.finish(path);
           return { ...base, action: 'unchanged' };
@@ -317,6 +319,8 @@ async function restoreOne(
     const restored: RestoreEntry = { key: object.key, path, action: 'restored', bytes: result.bytes };
     if (result.resumedBytes > 0) restored.resumedBytes = result.resumedBytes;
     return restored;
+  } catch (err) {
+    throw namingRealPaths(dir, err);
   } finally {
     if (dir) dirs.leave(dir);
   }
