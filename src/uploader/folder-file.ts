@@ -39,7 +39,7 @@ const FILE_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBL
 const DIR_FLAGS = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
 
 /** Linux's /proc/self/fd/N/name: what openat(N, name) would open, which Node does not offer. */
-const PROC_FD = process.platform === 'linux' && existsSync('/proc/self/fd');
+export const PROC_FD = process.platform === 'linux' && existsSync('/proc/self/fd');
 
 /**
  * Opens `file` for reading, synchronously (a few system calls of microseconds: see snapshotFile),
@@ -117,7 +117,7 @@ function openBelow(root: string, path: string, dirs: DirectoryCache | undefined)
 }
 
 /** The directory root/names..., each component opened relative to the one above, through no link. */
-function openDirectory(root: string, names: string[], path: string): number {
+export function openDirectory(root: string, names: string[], path: string): number {
   let dir: number;
   try {
     dir = openSync(root, constants.O_RDONLY | constants.O_DIRECTORY);

@@ -25,7 +25,7 @@ export {
   UploadAbortedError,
   storageErrorCode,
 } from './errors.js';
-export { DirectoryCache, openFolderFile } from './folder-file.js';
+export { DirectoryCache, openDirectory, openFolderFile, PROC_FD } from './folder-file.js';
 export { etagHex, fileMeta } from './upload-context.js';
 export type { FileIdentity, FolderFile } from './folder-file.js';
 export type { RecordedUpload, UploadJournal, UploadOutcome } from './journal.js';

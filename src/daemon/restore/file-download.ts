@@ -14,23 +14,28 @@ import {
   write as writeFd,
   writeSync,
 } from 'node:fs';
-import { type FileHandle, mkdir, open, realpath, rename, rm, statfs, unlink } from 'node:fs/promises';
+import { type FileHandle, open, rename, rm, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { isInsideOrSame } from '../../config/index.js';
 import { Crc64, crc64, crc64CombineAll } from '../../lib/crc64.js';
 import type { RestoredPart, RestoreProgress } from '../../store/index.js';
 import { StorageError, type ObjectDownload, type ObjectStorage } from '../../uploader/index.js';
 import { forEachLimit } from '../../lib/for-each-limit.js';
 import { ARCHIVE_CLASSES } from './archive-thaw.js';
+import { inDir, namingRealPaths, type RestoreDir } from './restore-dirs.js';
 
 export interface DownloadJob {
   bucket: string;
   key: string;
   /** The version to fetch (restore --at); the current object when absent. */
   versionId?: string;
-  /** Absolute path the file gets; the caller has checked its directory is inside --to (ensureParentInside). */
+  /** Absolute path the file gets; the caller has checked its directory is inside --to (RestoreDirs). */
   target: string;
+  /**
+   * The target's directory, held by the caller (RestoreDirs.enter) until this returns: every file
+   * is created, renamed and removed through it. Absent: by path, through the pool.
+   */
+  dir?: RestoreDir;
   /** From the listing: decides between one GET and ranged parts. */
   size: number;
   /** From the listing: a GET refused (403) on an archive class means "restore it on OSS first". */
@@ -60,11 +65,6 @@ export interface DownloadDeps {
   progress: RestoreProgress;
   /** Bytes written (for the progress line). */
   onBytes: (n: number) => void;
-  /**
-   * Directories already created and found inside the restore directory (one check per directory,
-   * not per file), each with whether its file system is local (LOCAL_FILE_SYSTEMS).
-   */
-  checkedDirs: Map<string, boolean>;
 }
 
 export interface DownloadResult {
@@ -81,18 +81,27 @@ export interface DownloadResult {
  */
 export async function downloadFile(deps: DownloadDeps, job: DownloadJob, settings: DownloadSettings): Promise<DownloadResult> {
   const temp = tempPathFor(job.target);
+  // Invariant: no file-system call names temp or target by path where the directory is held open:
+  // a component swapped for a link since the directory was checked would lead it out of --to.
+  const at: CallPaths = { temp: inDir(job.dir, temp), target: inDir(job.dir, job.target) };
   try {
-    if (isRanged(job.size, settings)) return await downloadRanged(deps, job, temp, settings);
-    if (job.size > SMALL_OBJECT_BYTES) return await downloadWhole(deps, job, temp, settings);
-    const small = await downloadSmall(deps, job, temp, settings);
+    if (isRanged(job.size, settings)) return await downloadRanged(deps, job, temp, at, settings);
+    if (job.size > SMALL_OBJECT_BYTES) return await downloadWhole(deps, job, at, settings);
+    const small = await downloadSmall(deps, job, at, settings);
     if (small) return small;
     // Listed small but since grown (undefined): streamed to the file like any other, once its write
     // batches are paid for (its body was, not them).
     await job.payFor?.(streamBuffers());
-    return await downloadWhole(deps, job, temp, settings);
+    return await downloadWhole(deps, job, at, settings);
   } catch (err) {
-    throw describe(job, err);
+    throw describe(job, namingRealPaths(job.dir, err));
   }
+}
+
+/** The temporary file and the target as the calls name them (inDir); messages name the real paths. */
+interface CallPaths {
+  temp: string;
+  target: string;
 }
 
 /** Objects fetched in ranged parts (resumable part by part), `partsInParallel` streams at once. */
@@ -172,24 +181,6 @@ export function tempPathFor(target: string): string {
 const SMALL_OBJECT_BYTES = 64 * 1024;
 
 /**
- * File systems (statfs f_type, linux/magic.h) whose calls this machine's kernel answers from memory
- * (page cache, inode cache): there a direct call costs less than a thread-pool round trip, whose
- * hand-over was most of a small file's file-system cost (bench/NOTES.md). Any other (NFS, SMB,
- * FUSE, or not Linux) may wait on a server per call: its calls go through the pool, where the files
- * in flight overlap their waits instead of stalling every download in turn.
- */
-const LOCAL_FILE_SYSTEMS = new Set([
-  0xef53, // ext2/3/4
-  0x58465342, // xfs
-  0x9123683e, // btrfs
-  0x01021994, // tmpfs
-  0x858458f6, // ramfs
-  0xf2f52010, // f2fs
-  0x2fc12fc1, // zfs
-  0x794c7630, // overlayfs
-]);
-
-/**
  * One GET into memory, the CRC-64 checked, then the file put in place. Invariant as for every file:
  * nothing is renamed into place unless its bytes have the object's CRC-64; here a damaged body never
  * even reaches the disk (no temporary file exists until the check has passed). No progress row: a
@@ -198,7 +189,7 @@ const LOCAL_FILE_SYSTEMS = new Set([
 async function downloadSmall(
   deps: DownloadDeps,
   job: DownloadJob,
-  temp: string,
+  at: CallPaths,
   settings: DownloadSettings,
 ): Promise<DownloadResult | undefined> {
   const ref = { bucket: job.bucket, key: job.key, versionId: job.versionId };
@@ -219,7 +210,7 @@ async function downloadSmall(
         lastError = new RestoreIntegrityError(`CRC-64 of the bytes received is ${crc}, the object's is ${expected}: damaged on the way`);
         continue;
       }
-      await placeChecked(temp, job.target, body, download.meta, deps.checkedDirs.get(dirname(job.target)) ? DIRECT_CALLS : POOL_CALLS);
+      await placeChecked(at.temp, at.target, body, download.meta, job.dir?.local ? DIRECT_CALLS : POOL_CALLS);
       deps.onBytes(body.length);
       return { bytes: body.length, resumedBytes: 0 };
     } catch (err) {
@@ -240,7 +231,7 @@ interface PlaceCalls {
   rename(from: string, to: string): void | Promise<void>;
 }
 
-/** On a local file system (LOCAL_FILE_SYSTEMS). */
+/** On a local file system (RestoreDir.local). */
 const DIRECT_CALLS: PlaceCalls = {
   open: openSync,
   write: writeSync,
@@ -326,11 +317,11 @@ function readBody(download: ObjectDownload): Promise<Buffer> {
   });
 }
 
-async function downloadWhole(deps: DownloadDeps, job: DownloadJob, temp: string, settings: DownloadSettings): Promise<DownloadResult> {
+async function downloadWhole(deps: DownloadDeps, job: DownloadJob, at: CallPaths, settings: DownloadSettings): Promise<DownloadResult> {
   const ref = { bucket: job.bucket, key: job.key, versionId: job.versionId };
   let lastError: unknown;
   for (let attempt = 1; attempt <= settings.attempts; attempt++) {
-    const fh = await createTemp(temp, open);
+    const fh = await createTemp(at.temp, open);
     let renamed = false;
     try {
       const download = await deps.storage.get(ref, { signal: settings.signal, timeoutMs: settings.timeoutMs });
@@ -345,7 +336,7 @@ async function downloadWhole(deps: DownloadDeps, job: DownloadJob, temp: string,
       // power cut can only leave a file whose CRC-64 differs, which the next run finds and names.
       setFileMeta(fh.fd, download.meta);
       await fh.close();
-      await rename(temp, job.target);
+      await rename(at.temp, at.target);
       renamed = true;
       return { bytes: download.contentLength, resumedBytes: 0 };
     } catch (err) {
@@ -353,13 +344,19 @@ async function downloadWhole(deps: DownloadDeps, job: DownloadJob, temp: string,
       lastError = err;
     } finally {
       await fh.close().catch(() => undefined);
-      if (!renamed) await rm(temp, { force: true });
+      if (!renamed) await rm(at.temp, { force: true });
     }
   }
   throw lastError;
 }
 
-async function downloadRanged(deps: DownloadDeps, job: DownloadJob, temp: string, settings: DownloadSettings): Promise<DownloadResult> {
+async function downloadRanged(
+  deps: DownloadDeps,
+  job: DownloadJob,
+  temp: string,
+  at: CallPaths,
+  settings: DownloadSettings,
+): Promise<DownloadResult> {
   const ref = { bucket: job.bucket, key: job.key, versionId: job.versionId };
   const info = await deps.storage.head(ref, { signal: settings.signal, timeoutMs: settings.timeoutMs });
   if (!info) throw new StorageError('HeadObject', job.bucket, job.key, 'NoSuchKey', 404, undefined, 'the object is gone');
@@ -388,7 +385,7 @@ async function downloadRanged(deps: DownloadDeps, job: DownloadJob, temp: string
   ) {
     // The kept temporary file, looked at through its descriptor: a hard link planted at its name (its
     // other name anywhere) is no file of ours to write into (WRITE_TEMP); createTemp replaces it.
-    fh = await open(temp, constants.O_RDWR | constants.O_NOFOLLOW).catch(() => undefined);
+    fh = await open(at.temp, constants.O_RDWR | constants.O_NOFOLLOW).catch(() => undefined);
     const kept = await fh?.stat();
     if (kept && !(kept.isFile() && kept.nlink === 1 && kept.size === info.size)) {
       await fh!.close();
@@ -402,7 +399,7 @@ async function downloadRanged(deps: DownloadDeps, job: DownloadJob, temp: string
     const bad: number[] = [];
     for (const part of previous.parts) {
       const range = rangeOf(part.partNumber);
-      if (part.size === range.end - range.start + 1 && (await fileCrc64(temp, range.start, range.end)) === part.crc64) {
+      if (part.size === range.end - range.start + 1 && (await fileCrc64(at.temp, range.start, range.end)) === part.crc64) {
         done.set(part.partNumber, part);
         resumedBytes += part.size;
       } else {
@@ -413,7 +410,7 @@ async function downloadRanged(deps: DownloadDeps, job: DownloadJob, temp: string
     deps.onBytes(resumedBytes);
   } else {
     deps.progress.begin(record);
-    fh = await createTemp(temp, open);
+    fh = await createTemp(at.temp, open);
     await fh.truncate(info.size);
   }
 
@@ -470,7 +467,7 @@ async function downloadRanged(deps: DownloadDeps, job: DownloadJob, temp: string
     // whose CRC-64 differs, which the next run finds (and names) instead of trusting it.
     setFileMeta(fh.fd, info.meta);
     await fh.close();
-    await rename(temp, job.target);
+    await rename(at.temp, at.target);
     renamed = true;
     deps.progress.finish(job.target);
     return { bytes: info.size, resumedBytes };
@@ -479,7 +476,7 @@ async function downloadRanged(deps: DownloadDeps, job: DownloadJob, temp: string
     // A failure keeps the temporary file and its verified parts for the next run, unless nothing in it counts.
     if (!renamed && done.size === 0) {
       deps.progress.finish(job.target);
-      await rm(temp, { force: true });
+      await rm(at.temp, { force: true });
     }
   }
 }
@@ -683,27 +680,6 @@ export async function fileCrc64(path: string, start = 0, end = Infinity): Promis
   const crc = new Crc64();
   for await (const chunk of createReadStream(path, { start, end, highWaterMark: 1 << 20 })) crc.update(chunk as Buffer);
   return crc.digest();
-}
-
-/**
- * Creates the target's directory and checks, on the real paths, that it is inside the restore
- * directory: a symlinked directory already there must not carry the file elsewhere. Undefined (no
- * promise, no await: per file, that was measurable) when `checked` already holds the directory.
- */
-export function ensureParentInside(toDir: string, target: string, checked: Map<string, boolean>): Promise<void> | undefined {
-  const parent = dirname(target);
-  return checked.has(parent) ? undefined : checkParentInside(toDir, parent, checked);
-}
-
-async function checkParentInside(toDir: string, parent: string, checked: Map<string, boolean>): Promise<void> {
-  await mkdir(parent, { recursive: true });
-  const [realTo, realParent] = await Promise.all([realpath(toDir), realpath(parent)]);
-  // By whole segments: a directory named '..config' or '...' is inside, not out.
-  if (!isInsideOrSame(realParent, realTo)) {
-    throw new Error(`${parent} resolves to ${realParent}, outside the restore directory ${realTo} (a symlink on the way): refused`);
-  }
-  // Per directory, not per restore: a mount point below --to may hold another file system.
-  checked.set(parent, LOCAL_FILE_SYSTEMS.has((await statfs(parent)).type));
 }
 
 /** Errors as the summary names them: archive state and changed objects in plain words. */

@@ -5,7 +5,6 @@ import { listObjectPages, listObjects, type ListedObject, type MemoryBudget, typ
 import {
   downloadBuffers,
   downloadFile,
-  ensureParentInside,
   fileCrc64,
   isRanged,
   streamsWithin,
@@ -14,6 +13,7 @@ import {
 } from './file-download.js';
 import { isArchived, requestRestores, waitUntilRestored } from './archive-thaw.js';
 import { FreshDirs } from './fresh-dirs.js';
+import { inDir, namingRealPaths, RestoreDirs } from './restore-dirs.js';
 import { restoreTarget } from './restore-target.js';
 import { listObjectsAt } from './version-selection.js';
 import { forEachLimit } from '../../lib/for-each-limit.js';
@@ -109,7 +109,7 @@ export async function runRestore(options: RestoreRunOptions): Promise<RestoreSum
   const planned = { files: 0, bytes: 0 };
   let bytes = 0;
   let resumedBytes = 0;
-  const checkedDirs = new Map<string, boolean>();
+  const dirs = new RestoreDirs(o.toDir);
   const freshDirs = new FreshDirs();
   const thaw = o.thaw && {
     storage: o.storage,
@@ -133,7 +133,7 @@ export async function runRestore(options: RestoreRunOptions): Promise<RestoreSum
     }
     o.onEvent?.({ type: 'planned', ...planned, complete: true });
   }
-  const deps: DownloadDeps = { storage: o.storage, progress: o.progress, onBytes: (n) => o.onEvent?.({ type: 'bytes', n }), checkedDirs };
+  const deps: DownloadDeps = { storage: o.storage, progress: o.progress, onBytes: (n) => o.onEvent?.({ type: 'bytes', n }) };
   // Invariant: at most filesInParallel large objects at once, whatever the pool's size.
   const large = concurrencyLimit(o.filesInParallel);
   const pool = Math.max(o.filesInParallel, o.smallFilesInParallel ?? 0);
@@ -149,7 +149,7 @@ export async function runRestore(options: RestoreRunOptions): Promise<RestoreSum
         if (state === 'requested') await waitUntilRestored(thaw!, object.key, o.thaw!.pollMs!);
         const run = () =>
           withMemory(o.memory, downloadBuffers(object.size, o.download), signal, (payFor) =>
-            restoreOne(o, deps, object, path, freshDirs, payFor),
+            restoreOne(o, deps, dirs, object, path, freshDirs, payFor),
           );
         entry = isRanged(object.size, o.download) ? await large(run) : await run();
       }
@@ -160,7 +160,9 @@ export async function runRestore(options: RestoreRunOptions): Promise<RestoreSum
     resumedBytes += entry.resumedBytes ?? 0;
     entries.push(entry);
     o.onEvent?.({ type: 'file', entry });
-  });
+  })
+    // Invariant: every directory descriptor is closed once the restore ends, however it ends.
+    .finally(() => dirs.end());
   entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return { entries, bytes, resumedBytes };
 }
@@ -254,60 +256,74 @@ async function* oneAhead<T>(source: AsyncIterator<T>): AsyncGenerator<T> {
 async function restoreOne(
   o: RestoreRunOptions,
   deps: DownloadDeps,
+  dirs: RestoreDirs,
   object: ListedObject,
   path: string,
   freshDirs: FreshDirs,
   payFor?: (bytes: number) => Promise<void>,
 ): Promise<RestoreEntry> {
-  const base = { key: object.key, path };
-  // Before a local file there is read for its CRC-64 or written: only inside --to (a symlinked directory may lead out).
-  const checking = o.dryRun ? undefined : ensureParentInside(o.toDir, path, deps.checkedDirs);
-  if (checking) await checking;
-  const mayExist = freshDirs.mayExist(path); // a boolean, not a promise, once its directory was seen
-  const local = !(typeof mayExist === 'boolean' ? mayExist : await mayExist)
-    ? undefined
-    : await lstat(path).catch((err: NodeJS.ErrnoException) => {
-        if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return undefined;
-        throw err;
-      });
-  if (local && local.isDirectory()) return { ...base, action: 'conflict', detail: 'a directory is in the way' };
-  if (local && !local.isFile() && !local.isSymbolicLink()) return { ...base, action: 'conflict', detail: 'a special file is in the way' };
-  if (local) {
-    const sameSize = local.isFile() && local.size === object.size;
-    if (o.dryRun) {
-      if (sameSize) return { ...base, action: 'would check', detail: 'exists with the same size: compared by CRC-64 when run' };
-      return o.overwrite
-        ? { ...base, action: 'would overwrite', bytes: object.size }
-        : { ...base, action: 'conflict', detail: 'a different local file exists (--overwrite replaces it)' };
-    }
-    if (sameSize) {
-      const info = await o.storage.head({ bucket: o.bucket, key: object.key, versionId: object.versionId }, { signal: o.download.signal });
-      if (info?.crc64 !== undefined && (await fileCrc64(path)) === info.crc64) {
-        // A run killed between the rename and forgetting its progress left the row behind.
-        o.progress.finish(path);
-        return { ...base, action: 'unchanged' };
+  // Before a local file there is read for its CRC-64 or written: only inside --to (a symlinked
+  // directory may lead out), and held open while this file is in flight (see RestoreDirs).
+  const entered = o.dryRun ? undefined : dirs.enter(path);
+  const dir = entered instanceof Promise ? await entered : entered;
+  try {
+    const base = { key: object.key, path };
+    // A file found there is looked at through the held directory too: the path may lead out by now.
+    const at = inDir(dir, path);
+    const mayExist = freshDirs.mayExist(path); // a boolean, not a promise, once its directory was seen
+    const local = !(typeof mayExist === 'boolean' ? mayExist : await mayExist)
+      ? undefined
+      : await lstat(at).catch((err: NodeJS.ErrnoException) => {
+          if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return undefined;
+          throw err;
+        });
+    if (local && local.isDirectory()) return { ...base, action: 'conflict', detail: 'a directory is in the way' };
+    if (local && !local.isFile() && !local.isSymbolicLink()) return { ...base, action: 'conflict', detail: 'a special file is in the way' };
+    if (local) {
+      const sameSize = local.isFile() && local.size === object.size;
+      if (o.dryRun) {
+        if (sameSize) return { ...base, action: 'would check', detail: 'exists with the same size: compared by CRC-64 when run' };
+        return o.overwrite
+          ? { ...base, action: 'would overwrite', bytes: object.size }
+          : { ...base, action: 'conflict', detail: 'a different local file exists (--overwrite replaces it)' };
       }
+      if (sameSize) {
+        const info = await o.storage.head(
+          { bucket: o.bucket, key: object.key, versionId: object.versionId },
+          { signal: o.download.signal },
+        );
+        if (info?.crc64 !== undefined && (await fileCrc64(at)) === info.crc64) {
+          // A run killed between the rename and forgetting its progress left the row behind.
+          o.progress.finish(path);
+          return { ...base, action: 'unchanged' };
+        }
+      }
+      if (!o.overwrite) return { ...base, action: 'conflict', detail: 'a different local file exists (--overwrite replaces it)' };
+    } else if (o.dryRun) {
+      return { ...base, action: 'would restore', bytes: object.size };
     }
-    if (!o.overwrite) return { ...base, action: 'conflict', detail: 'a different local file exists (--overwrite replaces it)' };
-  } else if (o.dryRun) {
-    return { ...base, action: 'would restore', bytes: object.size };
+    const result = await downloadFile(
+      deps,
+      {
+        bucket: o.bucket,
+        key: object.key,
+        versionId: object.versionId,
+        target: path,
+        dir,
+        size: object.size,
+        storageClass: object.storageClass,
+        ...(payFor ? { payFor } : {}),
+      },
+      o.download,
+    );
+    const restored: RestoreEntry = { key: object.key, path, action: 'restored', bytes: result.bytes };
+    if (result.resumedBytes > 0) restored.resumedBytes = result.resumedBytes;
+    return restored;
+  } catch (err) {
+    throw namingRealPaths(dir, err);
+  } finally {
+    if (dir) dirs.leave(dir);
   }
-  const result = await downloadFile(
-    deps,
-    {
-      bucket: o.bucket,
-      key: object.key,
-      versionId: object.versionId,
-      target: path,
-      size: object.size,
-      storageClass: object.storageClass,
-      ...(payFor ? { payFor } : {}),
-    },
-    o.download,
-  );
-  const restored: RestoreEntry = { key: object.key, path, action: 'restored', bytes: result.bytes };
-  if (result.resumedBytes > 0) restored.resumedBytes = result.resumedBytes;
-  return restored;
 }
 
 /** Paths select themselves and what is under them; anything with glob characters is a glob. */

@@ -1,0 +1,55 @@
+import { fstatSync, mkdirSync, readdirSync, renameSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RestoreDirs, type RestoreDir } from '../../src/daemon/restore/restore-dirs.js';
+import { tempDir } from '../helpers/fixtures.js';
+
+const openFds = (): number => readdirSync('/proc/self/fd').length;
+
+// A restore of 100,000 directories must not hold 100,000 descriptors, and a directory whose
+// descriptor was closed must be reached again through no link.
+describe.skipIf(process.platform !== 'linux')('restore target directories held open', () => {
+  let to: ReturnType<typeof tempDir>;
+  let outside: ReturnType<typeof tempDir>;
+  beforeEach(() => {
+    to = tempDir('oss-sync-restore-dirs-');
+    outside = tempDir('oss-sync-restore-outside-');
+  });
+  afterEach(() => {
+    to.remove();
+    outside.remove();
+  });
+
+  const enter = async (dirs: RestoreDirs, path: string): Promise<RestoreDir> => await dirs.enter(path);
+
+  it('keeps at most 64 idle directories open, never closes a held one, and closes all at the end', async () => {
+    const before = openFds();
+    const dirs = new RestoreDirs(to.path);
+    const held = await enter(dirs, join(to.path, 'held', 'f'));
+    for (let i = 0; i < 100; i++) dirs.leave(await enter(dirs, join(to.path, `d${i}`, 'f')));
+    expect(openFds() - before).toBeLessThanOrEqual(64 + 1);
+    expect(fstatSync(held.fd!).isDirectory()).toBe(true);
+    dirs.end();
+    expect(openFds() - before).toBe(1); // the held one, until its file is done
+    dirs.leave(held);
+    expect(held.fd).toBeUndefined();
+    expect(openFds()).toBe(before);
+  });
+
+  it('walks again to a directory whose descriptor was closed, and refuses a symlink swapped in for it, naming it', async () => {
+    const dirs = new RestoreDirs(to.path);
+    try {
+      const first = join(to.path, 'a', 'first');
+      dirs.leave(await enter(dirs, join(first, 'f')));
+      for (let i = 0; i < 70; i++) dirs.leave(await enter(dirs, join(to.path, `d${i}`, 'f')));
+      renameSync(join(to.path, 'a'), join(to.path, 'a-old'));
+      mkdirSync(join(outside.path, 'first'));
+      symlinkSync(outside.path, join(to.path, 'a'));
+      await expect(enter(dirs, join(first, 'f'))).rejects.toThrow(
+        `${join(to.path, 'a')} is a symbolic link, replaced since it was checked: refused`,
+      );
+    } finally {
+      dirs.end();
+    }
+  });
+});
