@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runRestore, type RestoreSummary } from '../../src/daemon/restore/restore-run.js';
@@ -10,7 +10,8 @@ import { waitFor } from '../helpers/wait.js';
 
 // A directory is checked (inside --to) once, for its first file. A local user who can write in --to
 // (a restore often runs as root) then swaps it for a symlink to a directory elsewhere: the later
-// files of that directory must not follow it out of --to.
+// files of that directory must not follow it out of --to. (--to is made writable by all: where only
+// the restoring user or root can write, nobody else can swap anything, and files go by path.)
 describe.skipIf(process.platform !== 'linux')('restore into a directory swapped for a symlink after its check', () => {
   const db = useStore();
   let emu: TestEmulator;
@@ -19,6 +20,7 @@ describe.skipIf(process.platform !== 'linux')('restore into a directory swapped 
   beforeEach(async () => {
     emu = await startTestEmulator();
     to = tempDir('oss-sync-restore-swap-');
+    chmodSync(to.path, 0o777);
     outside = tempDir('oss-sync-restore-outside-');
   });
   afterEach(async () => {

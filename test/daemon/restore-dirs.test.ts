@@ -1,4 +1,4 @@
-import { fstatSync, mkdirSync, readdirSync, renameSync, symlinkSync } from 'node:fs';
+import { chmodSync, fstatSync, mkdirSync, readdirSync, renameSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RestoreDirs, type RestoreDir } from '../../src/daemon/restore/restore-dirs.js';
@@ -13,6 +13,7 @@ describe.skipIf(process.platform !== 'linux')('restore target directories held o
   let outside: ReturnType<typeof tempDir>;
   beforeEach(() => {
     to = tempDir('oss-sync-restore-dirs-');
+    chmodSync(to.path, 0o777); // another user may write in it: directories are held (see the last test)
     outside = tempDir('oss-sync-restore-outside-');
   });
   afterEach(() => {
@@ -48,6 +49,24 @@ describe.skipIf(process.platform !== 'linux')('restore target directories held o
       await expect(enter(dirs, join(first, 'f'))).rejects.toThrow(
         `${join(to.path, 'a')} is a symbolic link, replaced since it was checked: refused`,
       );
+    } finally {
+      dirs.end();
+    }
+  });
+
+  it('holds no descriptor where only this user or root can write from --to down (nothing can be swapped), and holds one below a directory others can write', async () => {
+    chmodSync(to.path, 0o755);
+    mkdirSync(join(to.path, 'shared'), { mode: 0o777 });
+    chmodSync(join(to.path, 'shared'), 0o777); // past the umask
+    const dirs = new RestoreDirs(to.path);
+    try {
+      const mine = await enter(dirs, join(to.path, 'mine', 'f'));
+      const below = await enter(dirs, join(to.path, 'shared', 'sub', 'f'));
+      expect([mine.guarded, mine.fd]).toEqual([false, undefined]);
+      expect(below.guarded).toBe(true);
+      expect(fstatSync(below.fd!).isDirectory()).toBe(true);
+      dirs.leave(mine);
+      dirs.leave(below);
     } finally {
       dirs.end();
     }

@@ -1,5 +1,5 @@
 import { closeSync } from 'node:fs';
-import { mkdir, realpath, statfs } from 'node:fs/promises';
+import { lstat, mkdir, realpath, statfs } from 'node:fs/promises';
 import { basename, dirname, relative, sep } from 'node:path';
 import { isInsideOrSame } from '../../config/index.js';
 import { FileRefusedError, openDirectory, PROC_FD } from '../../uploader/index.js';
@@ -31,9 +31,14 @@ export interface RestoreDir {
   /** Its file system is local (LOCAL_FILE_SYSTEMS): a small file's calls are made directly. */
   local: boolean;
   /**
-   * The directory itself, opened through no link from --to (Linux): files are created, renamed and
-   * removed through /proc/self/fd/<fd>/<name> (inDir), never by a path a swapped component could
-   * lead out of --to. Undefined where /proc/self/fd is missing (then by path, as checked once).
+   * Another user can change a directory between --to and this one (see privateChain), and
+   * /proc/self/fd exists (Linux): its files go through `fd`, never by path.
+   */
+  guarded: boolean;
+  /**
+   * The directory itself when guarded, opened through no link from --to: files are created, renamed
+   * and removed through /proc/self/fd/<fd>/<name> (inDir), never by a path a swapped component could
+   * lead out of --to. Undefined otherwise (then by path, as checked once).
    */
   fd: number | undefined;
   /** Files in flight in it. Invariant: fd is closed only while this is 0. */
@@ -55,6 +60,8 @@ export class RestoreDirs {
   private readonly known = new Map<string, RestoreDir>();
   /** Held by no file, descriptor open; oldest first (a Set keeps insertion order). */
   private readonly idle = new Set<RestoreDir>();
+  /** Per real path below --to: whether only this user or root can change it and every directory above it up to --to. */
+  private readonly privateChains = new Map<string, Promise<boolean>>();
   private ended = false;
 
   constructor(private readonly toDir: string) {}
@@ -65,7 +72,7 @@ export class RestoreDirs {
    */
   enter(target: string): RestoreDir | Promise<RestoreDir> {
     const dir = this.known.get(dirname(target));
-    if (dir !== undefined && dir.opening === undefined && dir.checked && (dir.fd !== undefined || !PROC_FD)) {
+    if (dir !== undefined && dir.opening === undefined && dir.checked && (dir.fd !== undefined || !dir.guarded)) {
       this.hold(dir);
       return dir;
     }
@@ -102,13 +109,13 @@ export class RestoreDirs {
   private async enterOpening(path: string): Promise<RestoreDir> {
     let dir = this.known.get(path);
     if (dir === undefined) {
-      dir = { path, local: false, fd: undefined, refs: 0, checked: false };
+      dir = { path, local: false, guarded: false, fd: undefined, refs: 0, checked: false };
       this.known.set(path, dir);
     }
     this.hold(dir);
     try {
       while (dir.opening) await dir.opening;
-      if (!dir.checked || (PROC_FD && dir.fd === undefined)) {
+      if (!dir.checked || (dir.guarded && dir.fd === undefined)) {
         const opening = this.open(dir);
         dir.opening = opening.finally(() => (dir.opening = undefined));
         dir.opening.catch(() => undefined); // its waiters get the error; unwaited, it is no unhandled rejection
@@ -134,10 +141,34 @@ export class RestoreDirs {
       // Per directory, not per restore: a mount point below --to may hold another file system.
       dir.local = LOCAL_FILE_SYSTEMS.has((await statfs(dir.path)).type);
       dir.real = { to: realTo, rel: relative(realTo, realDir) };
+      // A directory no other user can change cannot be swapped under us: its files go by path.
+      // The descriptor route costs ~25 us a file (a /proc walk per call: bench/NOTES.md).
+      dir.guarded = PROC_FD && !(await this.privateChain(realTo, realDir));
     }
-    if (PROC_FD) dir.fd = walk(dir.path, dir.real!);
+    if (dir.guarded) dir.fd = walk(dir.path, dir.real!);
     dir.checked = true;
   }
+
+  /**
+   * Whether only this user (or root) can change `realDir` and every directory above it up to and
+   * including `realTo`: owned by either, and writable by neither group nor others (an ACL granting
+   * another user write shows in the group bits). Each directory is looked at once per restore.
+   */
+  private privateChain(realTo: string, realDir: string): Promise<boolean> {
+    let known = this.privateChains.get(realDir);
+    if (known === undefined) {
+      const parent = dirname(realDir);
+      const above = realDir === realTo || parent === realDir ? Promise.resolve(true) : this.privateChain(realTo, parent);
+      known = above.then(async (ok) => ok && ownedPrivately(await lstat(realDir)));
+      this.privateChains.set(realDir, known);
+    }
+    return known;
+  }
+}
+
+function ownedPrivately(stats: { uid: number; mode: number }): boolean {
+  const euid = process.geteuid?.();
+  return euid !== undefined && (stats.uid === euid || stats.uid === 0) && (stats.mode & 0o022) === 0;
 }
 
 /**
