@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
 import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS, EmulatorConfigError, startEmulator } from './index.js';
 import { faultRuleFromJson } from './fault-rule-json.js';
 import { isLoopbackHost } from '../lib/loopback.js';
@@ -177,6 +178,10 @@ export function untilSignal(): Promise<string> {
 }
 
 export async function run(argv: string[]): Promise<number> {
+  // A server that streams GiBs through 1 MiB buffers, with a large heap (100,000 objects' records):
+  // V8's incremental marking, started by the buffers' external memory, ran mark-compact after
+  // mark-compact and cost it 2-3 s of CPU per GiB served in the restore bench (bench/NOTES.md).
+  setFlagsFromString('--no-incremental-marking');
   const parsed = await parseCommandLine(argv).catch((err: unknown) => {
     if (err instanceof CommandLineError) return err;
     throw err;
