@@ -1,7 +1,7 @@
 import { lstat } from 'node:fs/promises';
 import picomatch from 'picomatch';
 import type { RestoreProgress } from '../../store/index.js';
-import { listObjectPages, listObjects, type ListedObject, type MemoryBudget, type ObjectStorage } from '../../uploader/index.js';
+import { listObjectPages, listObjects, MemoryBudget, type ListedObject, type ObjectStorage } from '../../uploader/index.js';
 import {
   downloadBuffers,
   downloadFile,
@@ -134,8 +134,9 @@ export async function runRestore(options: RestoreRunOptions): Promise<RestoreSum
     o.onEvent?.({ type: 'planned', ...planned, complete: true });
   }
   const deps: DownloadDeps = { storage: o.storage, progress: o.progress, onBytes: (n) => o.onEvent?.({ type: 'bytes', n }) };
-  // Invariant: at most filesInParallel large objects at once, whatever the pool's size.
-  const large = concurrencyLimit(o.filesInParallel);
+  // Invariant: at most filesInParallel large objects at once, whatever the pool's size: a budget of
+  // that many slots, each large download paying one (waiters served in order, as for memory).
+  const largeSlots = new MemoryBudget(o.filesInParallel);
   const pool = Math.max(o.filesInParallel, o.smallFilesInParallel ?? 0);
   await forEachLimit(work(), pool, async ({ object, path }) => {
     const state = thawing.get(object.key);
@@ -151,7 +152,7 @@ export async function runRestore(options: RestoreRunOptions): Promise<RestoreSum
           withMemory(o.memory, downloadBuffers(object.size, o.download), signal, (payFor) =>
             restoreOne(o, deps, dirs, object, path, freshDirs, payFor),
           );
-        entry = isRanged(object.size, o.download) ? await large(run) : await run();
+        entry = isRanged(object.size, o.download) ? await withMemory(largeSlots, 1, signal, run) : await run();
       }
     } catch (err) {
       entry = { key: object.key, path, action: 'failed', detail: (err as Error).message };
@@ -218,23 +219,6 @@ async function withMemory<T>(
   } finally {
     memory.release(taken);
   }
-}
-
-/** Runs the functions it is given, at most `limit` at once; the others wait their turn, in order. */
-function concurrencyLimit(limit: number): <T>(fn: () => Promise<T>) => Promise<T> {
-  let running = 0;
-  const waiting: Array<() => void> = [];
-  return async (fn) => {
-    if (running < limit) running++;
-    else await new Promise<void>((resolve) => waiting.push(resolve)); // handed a slot by the one that ends
-    try {
-      return await fn();
-    } finally {
-      const next = waiting.shift();
-      if (next) next();
-      else running--;
-    }
-  };
 }
 
 /**
