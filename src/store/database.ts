@@ -10,12 +10,11 @@ export type Db = Database.Database;
  *
  * - WAL: `status` reads while the daemon writes, and a commit is one append.
  * - synchronous=NORMAL: a commit is in the WAL (the OS's page cache) when it returns, so whatever
- *   the code has "recorded" survives kill -9, a crash of the process and a clean reboot. A power
- *   cut may lose the last few commits, but WAL replays a prefix of them in order, so the state after
- *   it is one that was true earlier; since uploads only move forward, resuming from an earlier
- *   state re-sends some parts or small files and never marks anything done that is not. FULL
- *   (an fsync per commit) caps small-file throughput at a fraction of a plain put loop
- *   (bench/NOTES.md) for no gain in correctness.
+ *   the code has "recorded" survives any crash of the process (kill -9) and a clean reboot. A power
+ *   cut may lose the last few commits, but WAL replays a prefix of them in order: the state after it
+ *   was true earlier, and as uploads only move forward, resuming from it re-sends some work and never
+ *   marks anything done that is not. FULL (an fsync per commit) costs throughput (bench/NOTES.md) for
+ *   no gain in correctness.
  * - busy_timeout: `status`, `retry` and the daemon share the file; wait briefly instead of failing.
  * - foreign_keys: parts vanish with their upload; an upload outlives a forgotten file (file_id NULL)
  *   so the orphan can still be aborted on the server.

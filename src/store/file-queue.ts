@@ -27,13 +27,12 @@ export type VerifiedFile = Pick<FileRow, 'id' | 'generation'> & { result: Upload
  */
 export class FileQueue extends StoreTable {
   /**
-   * Records what a walk or the watcher saw. New or changed files (size, mtime, inode or target key
-   * differ) are queued; a change to a file being uploaded bumps its generation, so the worker's
-   * result will not mark the new content done. Unchanged files are left alone (a failed file stays
-   * parked until it changes or `retry` is run). Returns how many rows were queued.
-   *
-   * `keepPending`: rows already queued or uploading are left as they are (a live file reported again:
-   * its worker reads the file as it is at each try, and its back-off must stand).
+   * Records what a walk or the watcher saw; returns how many rows were queued. New or changed files
+   * (size, mtime, inode or target key) are queued; a change to a file being uploaded bumps its
+   * generation, so the worker's result will not mark the new content done. Unchanged files are left
+   * alone (a failed file stays parked until it changes or `retry`). `keepPending`: queued or
+   * uploading rows stay as they are (a live file reported again: its worker reads the file at each
+   * try, and its back-off must stand).
    */
   observe(
     folder: string,
@@ -88,12 +87,10 @@ export class FileQueue extends StoreTable {
    * What a reconcile walk compares against: one reconcileKey() per known file of a folder when the
    * row is in step with the folder's destination (same bucket, key = prefix + path, not being
    * deleted), else `!/relPath`, which no walked file equals (it is observed again) but which still
-   * names a known path. Built by SQLite in one query: a Set of strings costs a third of a Map of
-   * row objects at 100,000 files.
+   * names a known path. Read in pages of NUL-joined strings (bench/NOTES.md), so no string nears
+   * SQLite's length limit however big the folder.
    */
   reconcileKeys(folder: string, destination: { bucket: string; prefix: string }): Set<string> {
-    // Pages of 65,536 rows in index order, each one NUL-joined string split here: cheaper than
-    // a JS string per row from SQLite, and no string near SQLite's length limit however big the folder.
     const page = this.sql(
       `SELECT group_concat(k, char(0)) FROM (
          SELECT CASE WHEN state <> 'deleting' AND bucket = @bucket AND remote_key = @prefix || ${KEY_PATH_SQL}
@@ -115,11 +112,11 @@ export class FileQueue extends StoreTable {
   /**
    * Adoption: the folder's queued files, not claimed, in the order they were queued (a directory's
    * files together), `limit` at a time after the row `afterId`: a million files queued must not be
-   * held at once. Only the columns adoption reads: whole FileRows cost ~5x the CPU (10,000 rows: ~100 ms).
+   * held at once. Only the columns adoption reads (bench/NOTES.md).
    */
   queuedIn(folder: string, afterId: number, limit: number): QueuedFile[] {
-    // By the pending rows' id index (as claim() reads them), from `afterId` on: the (state, next_attempt_at)
-    // index the planner picks otherwise had every page sort every queued row after it (600,000: 55 s).
+    // The pending rows' id index, as claimDue() reads them: the (state, next_attempt_at) index the
+    // planner picks otherwise sorts every queued row for every page.
     const select = this.sql(
       `SELECT id, generation, rel_path AS relPath, bucket, remote_key AS key, size, ino, dev FROM files INDEXED BY files_pending_id
        WHERE state IN ('queued','deleting') AND state = 'queued' AND folder = ? AND id > ? ORDER BY id LIMIT ?`,
@@ -135,10 +132,9 @@ export class FileQueue extends StoreTable {
   }
 
   /**
-   * Adoption of the folder began: committed before any of its rows is recorded, and ended (the row
-   * deleted) once all are. A folder the store knows files of is adopted again only while this says
-   * unfinished: a crash between recording its first and last walked batch must not leave the rest
-   * to be uploaded.
+   * Adoption of the folder began: committed before any of its rows is recorded, ended once all are.
+   * A folder with known files is adopted again only while this says unfinished: a crash between its
+   * first and last walked batch must not leave the rest to be uploaded.
    */
   beginAdoption(folder: string, now = Date.now()): void {
     this.sql('INSERT OR IGNORE INTO unfinished_adoptions (folder, started_at) VALUES (?, ?)').run(folder, now);
@@ -167,10 +163,7 @@ export class FileQueue extends StoreTable {
     return under.all(folder, `${dirRelPath}/`, `${dirRelPath}0`) as string[];
   }
 
-  /**
-   * Queued files held back (observe's dueAt) until they settle are due now: they stopped changing.
-   * Rows waiting out a retry back-off (attempts > 0) keep their time.
-   */
+  /** Queued files held back until they settle (observe's dueAt) are due now; retry back-offs (attempts > 0) stand. */
   release(folder: string, relPaths: readonly string[]): void {
     const due = `UPDATE files SET next_attempt_at = 0 WHERE folder = ? AND rel_path = ? AND state = 'queued' AND attempts = 0`;
     this.runEach(due, relPaths, (p) => [folder, p]);
@@ -260,21 +253,16 @@ export class FileQueue extends StoreTable {
 
   /**
    * The object is on OSS and verified. In ONE transaction: forget the multipart upload record and
-   * mark the file verified — unless the file changed since the worker claimed it (generation moved
-   * on), in which case it goes back to the queue for the new content.
+   * mark the file verified, unless it changed since the worker claimed it (generation moved on):
+   * then it goes back to the queue for the new content.
    */
   markVerified(id: number, generation: number, result: UploadResultRecord, now = Date.now()): void {
     this.db.transaction(() => this.applyVerified({ id, generation, result }, now))();
   }
 
-  /**
-   * markVerified for several files in ONE transaction (a group commit: one WAL append instead of one
-   * per file). Each file is judged on its own, exactly as markVerified would.
-   */
+  /** markVerified for several files in ONE transaction (one WAL append), each judged on its own. */
   markVerifiedAll(files: readonly VerifiedFile[], now = Date.now()): void {
-    this.db.transaction(() => {
-      for (const file of files) this.applyVerified(file, now);
-    })();
+    this.db.transaction(() => files.forEach((file) => this.applyVerified(file, now)))();
   }
 
   /**
@@ -283,15 +271,12 @@ export class FileQueue extends StoreTable {
    * it was read (its generation moved on) stays queued for its new content.
    */
   markAdopted(files: readonly VerifiedFile[], now = Date.now()): void {
-    this.db.transaction(() => {
-      for (const file of files) this.applyVerified(file, now, 'queued');
-    })();
+    this.db.transaction(() => files.forEach((file) => this.applyVerified(file, now, 'queued')))();
   }
 
   /**
-   * Records files of a folder the store knew nothing of as adopted (verified, as if uploaded: the
-   * object at their key holds their bytes), without a queued row first. A path already recorded
-   * (walked twice) is left as it is. Returns how many rows were inserted.
+   * Records new files of a folder as adopted (verified: the object at their key holds their bytes),
+   * with no queued row first; a path already recorded (walked twice) stays. Returns how many were inserted.
    */
   insertAdopted(folder: string, files: ReadonlyArray<{ relPath: string; result: UploadResultRecord }>, now = Date.now()): number {
     const insert = `INSERT INTO files (folder, rel_path, size, mtime_ns, ino, dev, bucket, remote_key, state, queued_at, uploaded_at,
@@ -304,7 +289,7 @@ export class FileQueue extends StoreTable {
   /** `from`: the state the row must still be in (claimed by a worker, or queued for adoption). */
   private applyVerified({ id, generation, result }: VerifiedFile, now: number, from: 'uploading' | 'queued' = 'uploading'): void {
     if (result.uploadId) this.sql('DELETE FROM uploads WHERE upload_id = ?').run(result.uploadId);
-    // `from` bound, not spliced in: one constant text, whose cache lookup hashes nothing anew per file.
+    // `from` is bound, not spliced in: one SQL text for the statement cache (bench/NOTES.md).
     const params = { ...result, ...result.fingerprint, from, now, id, generation };
     const done = this.sql(
       `UPDATE files SET state = 'verified', uploaded_at = @now, remote_etag = @etag, remote_crc64 = @crc64, remote_size = @size,
@@ -313,8 +298,7 @@ export class FileQueue extends StoreTable {
          WHERE id = @id AND generation = @generation AND state = @from AND bucket = @bucket AND remote_key = @key`,
     ).run(params);
     if (done.changes === 0 && from === 'uploading') {
-      // Changed while uploading (new content, or a new target key): queue it again. What was
-      // uploaded is remembered only if it went to the row's current target.
+      // Changed while uploading (content or target): queued again; remote_* kept only for its current target.
       this.sql(
         `UPDATE files SET state = 'queued',
            remote_etag = CASE WHEN bucket = @bucket AND remote_key = @key THEN @etag ELSE remote_etag END,
@@ -326,21 +310,19 @@ export class FileQueue extends StoreTable {
   }
 
   /**
-   * A PutObject or Complete to the row's key is about to be sent: what remote_* say the object holds
-   * may be false from now on (even if the request fails), so they are dropped, committed before the
-   * request goes out; markVerified records the new ones once the object is verified.
+   * A PutObject or Complete to the row's key is about to be sent: remote_* may be false from then on
+   * (even if it fails), so they are dropped, committed before the request goes out.
    */
   forgetRemoteChecksums(id: number): void {
     this.sql(`UPDATE files SET remote_etag = NULL, remote_crc64 = NULL, remote_size = NULL WHERE id = ?`).run(id);
   }
 
   /**
-   * A file that grew while it was uploaded: OSS holds a true prefix snapshot of it (its first
-   * `result.fingerprint.size` bytes, verified). In ONE transaction: forget the multipart record and
-   * record the snapshot honestly — remote_* and the row's size/fingerprint are what was uploaded,
-   * but the row stays `queued` (never `verified`: the file has newer bytes), due at `nextTryAt`, with
-   * a note for `status`. If the file was observed again meanwhile (generation moved on), that
-   * observation's fingerprint and due time stand; only the remote facts are recorded.
+   * A file that grew while it was uploaded: OSS holds a verified true prefix of it (its first
+   * `result.fingerprint.size` bytes). In ONE transaction: forget the multipart record; remote_* and
+   * the fingerprint become what was uploaded, but the row stays `queued` (never `verified`: the file
+   * has newer bytes), due at `nextTryAt`, with a note for `status`. If the file was observed again
+   * meanwhile (generation moved on), that observation's fingerprint and due time stand.
    */
   markSnapshot(id: number, generation: number, result: UploadResultRecord, nextTryAt: number, now = Date.now()): void {
     const size = result.fingerprint.size;
@@ -365,9 +347,8 @@ export class FileQueue extends StoreTable {
   }
 
   /**
-   * The file changed during its upload and is no true prefix of what was sent (rewritten in place,
-   * truncated, replaced): queued again after `nextTryAt` (a back-off, no attempt counted) — unless it
-   * was observed again meanwhile (it settled: due as that observation said).
+   * The file changed during its upload and is no true prefix of what was sent: queued again after
+   * `nextTryAt` (no attempt counted), unless observed again meanwhile (then due as that said).
    */
   requeueChanged(id: number, generation: number, nextTryAt: number, now = Date.now()): void {
     this.sql(
@@ -384,9 +365,9 @@ export class FileQueue extends StoreTable {
   }
 
   /**
-   * Whether another path waits to be uploaded (queued, or claimed) with this deleting row's identity
-   * (device, inode, size, mtime) in its bucket: a rename's new path, which may yet be copied from the
-   * row's object (RenameDetector), however long it waited behind other work.
+   * Whether another path waits to be uploaded (queued or claimed) with this deleting row's identity
+   * (device, inode, size, mtime) in its bucket: a rename's new path, which may yet be copied from
+   * the row's object (RenameDetector).
    */
   renameTargetPending(row: FileRow): boolean {
     return (
@@ -402,10 +383,7 @@ export class FileQueue extends StoreTable {
     this.sql(`UPDATE files SET state = 'queued', next_attempt_at = 0, last_error = ? WHERE id = ? AND state = 'uploading'`).run(reason, id);
   }
 
-  /**
-   * A retryable failure: back to the queue after `retryAt`, one attempt counted. The wait's length
-   * (retryAt - now) is kept with it: however the wall clock steps, the row never waits longer (reschedule).
-   */
+  /** A retryable failure: queued again after `retryAt`, one attempt counted; the wait's length is kept, never stretched (reschedule). */
   markRetry(id: number, generation: number, error: string, retryAt: number, now = Date.now()): number {
     const row = this.sql(
       `UPDATE files SET state = CASE WHEN state = 'deleting' THEN 'deleting' ELSE 'queued' END,
@@ -415,10 +393,7 @@ export class FileQueue extends StoreTable {
     return row?.attempts ?? 0;
   }
 
-  /**
-   * Back in the queue with the reason, no attempt counted: the failure was not the file's (its
-   * folder rests after an error every upload would hit), so it must not use up the file's attempts.
-   */
+  /** Back in the queue with the reason, no attempt counted: the failure was its folder's (resting after an error), not the file's. */
   markWaiting(id: number, generation: number, reason: string): void {
     const waiting = this.sql(
       `UPDATE files SET state = CASE WHEN state = 'deleting' THEN 'deleting' ELSE 'queued' END, last_error = ?, next_attempt_at = 0
@@ -447,14 +422,11 @@ export class FileQueue extends StoreTable {
     this.sql('UPDATE files SET bytes_done = ? WHERE id = ?').run(bytesDone, id);
   }
 
-  /**
-   * At start-up: whatever a previous process had claimed was interrupted. Uploads go back to the
-   * queue (their multipart records stay, so they resume); deletion leases are released.
-   */
+  /** At start-up: uploads claimed by a previous process are queued (their multipart records stay, so they resume). */
   resetInterrupted(): number {
     return this.db.transaction(() => {
       const a = this.sql(`UPDATE files SET state = 'queued' WHERE state = 'uploading'`).run().changes;
-      // Leased deletes (started_at set) were interrupted; a delete still waiting out its delay keeps its time.
+      // Leased deletes (started_at set) are released; a delete waiting out its delay keeps its time.
       const b = this.sql(
         `UPDATE files SET next_attempt_at = 0, started_at = NULL WHERE state = 'deleting' AND started_at IS NOT NULL`,
       ).run().changes;
@@ -490,18 +462,14 @@ export class FileQueue extends StoreTable {
     return row ? toFileRow(row as Record<string, unknown>) : undefined;
   }
 
-  /**
-   * How many rows are waiting (now or later) — lets `once` know when it is finished. A delete
-   * waiting out a delete_delay (no lease, due over a minute from now) is left for a later run.
-   */
-  pendingCount(folders?: readonly string[], now = Date.now()): number {
-    const sql = `SELECT count(*) FROM files WHERE (state IN ('queued','uploading')
-        OR (state = 'deleting' AND NOT (started_at IS NULL AND next_attempt_at > @later)))${
-          folders ? ' AND folder IN (SELECT value FROM json_each(@folders))' : ''
-        }`;
-    const later = now + DELAYED_DELETE_MS;
-    const params = folders ? { later, folders: JSON.stringify(folders) } : { later };
-    return this.sql(sql).pluck().get(params) as number;
+  /** How many rows of the folders wait (now or later), for `once` to know when it is done; a delete_delay's wait is left to a later run. */
+  pendingCount(folders: readonly string[], now = Date.now()): number {
+    const count = this.sql(
+      `SELECT count(*) FROM files WHERE (state IN ('queued','uploading')
+         OR (state = 'deleting' AND NOT (started_at IS NULL AND next_attempt_at > @later)))
+         AND folder IN (SELECT value FROM json_each(@folders))`,
+    ).pluck();
+    return count.get({ later: now + DELAYED_DELETE_MS, folders: JSON.stringify(folders) }) as number;
   }
 
   /** A folder's remote deletes marked and not done yet (max_deletes counts them). */
@@ -510,14 +478,11 @@ export class FileQueue extends StoreTable {
   }
 
   /**
-   * The wall clock stepped by `stepMs` (positive: forward), or may have while nothing watched it
-   * (start-up: pass 0). next_attempt_at is wall-clock time, kept so waits survive a restart; this keeps
-   * them honest across a step, in one transaction:
-   * - waits running at the step keep what was left of them (moved by the step): a step forward fires
-   *   none early, a step back stretches none;
-   * - then the invariant every wait keeps whatever the clock did: it ends at most its own length
-   *   (wait_ms, recorded when it was set) from now. A wait set in a timeline the clock has left (a step
-   *   back while stopped, a step not measured exactly) is never longer than the back-off it was given.
+   * The wall clock stepped by `stepMs` (positive: forward), or may have unwatched (start-up: 0).
+   * next_attempt_at is wall-clock time, so waits survive a restart; in one transaction:
+   * - waits running at the step keep what was left of them (moved by the step): none fires early or stretches;
+   * - invariant, whatever the clock did: a wait ends at most its own length (wait_ms, recorded when
+   *   set) from now, so a wait set in a timeline the clock has left is never longer than its back-off.
    * Returns how many rows moved.
    */
   reschedule(stepMs: number, now = Date.now()): number {
@@ -539,15 +504,12 @@ export class FileQueue extends StoreTable {
     })();
   }
 
-  /** When the next queued row becomes due (ms epoch), or undefined if none waits. */
-  nextDueAt(folders?: readonly string[]): number | undefined {
-    const base = `SELECT min(next_attempt_at) FROM files WHERE state IN ('queued','deleting')`;
-    const v = (
-      folders
-        ? this.sql(`${base} AND folder IN (SELECT value FROM json_each(?))`).pluck().get(JSON.stringify(folders))
-        : this.sql(base).pluck().get()
-    ) as number | null;
-    return v ?? undefined;
+  /** When the folders' next queued row becomes due (ms epoch), or undefined if none waits. */
+  nextDueAt(folders: readonly string[]): number | undefined {
+    const due = this.sql(
+      `SELECT min(next_attempt_at) FROM files WHERE state IN ('queued','deleting') AND folder IN (SELECT value FROM json_each(?))`,
+    ).pluck();
+    return (due.get(JSON.stringify(folders)) as number | null) ?? undefined;
   }
 }
 

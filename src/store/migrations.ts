@@ -126,8 +126,9 @@ const MIGRATIONS: ReadonlyArray<string> = [
    ) WITHOUT ROWID;`,
   // 8: server-side renames and delete safeguards. removed_files: what a file held on OSS when it
   //    vanished (a keep folder drops its row at once), so a file that reappears elsewhere with the
-  //    same identity is copied on OSS instead of uploaded; files_by_ino finds a known file by identity. held_deletes: a mirror folder's deletes
-  //    paused by max_deletes until `oss-sync retry --deletes` (the file's row stays as it was).
+  //    same identity is copied on OSS instead of uploaded; files_by_ino finds a known file by identity.
+  //    held_deletes: a mirror folder's deletes paused by max_deletes until `oss-sync retry --deletes`
+  //    (the file's row stays as it was).
   `CREATE TABLE IF NOT EXISTS removed_files (
      folder       TEXT    NOT NULL,
      rel_path     TEXT    NOT NULL,

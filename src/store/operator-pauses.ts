@@ -4,10 +4,8 @@ import { StoreTable } from './database.js';
 export const OPERATOR_PAUSE_NOTE = 'paused by an operator (resume it on the status page or with oss-sync resume)';
 
 /**
- * Folders an operator paused (the status page's pause button), kept in the database so a restarted
- * daemon stays paused: an operator who stopped a folder's uploads must not see them start again
- * because systemd restarted the service. Only a resume (status page, `oss-sync resume`) ends a
- * pause, or the folder leaving the config (a later folder of that name starts unpaused).
+ * Folders an operator paused (the status page), kept so that a daemon systemd restarts stays paused.
+ * Only a resume (status page, `oss-sync resume`) ends a pause, or the folder leaving the config.
  */
 export class OperatorPauses extends StoreTable {
   set(folder: string, paused: boolean, now = Date.now()): void {

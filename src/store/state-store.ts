@@ -42,8 +42,8 @@ export class StateStore {
 
   static open(path: string): StateStore {
     const db = openDatabase(path);
-    // Test failpoint: the database refuses every write N ms after opening (SQLite's own
-    // SQLITE_READONLY, as on a read-only remount, which Linux refuses while the database is open for writing), for store-failure tests.
+    // Test failpoint: every write fails with SQLite's own SQLITE_READONLY N ms after opening, as after a
+    // read-only remount (which Linux refuses while the database is open for writing).
     const readOnlyAfterMs = failpointValue('state-db-readonly-after-ms');
     if (readOnlyAfterMs !== undefined) setTimeout(() => db.open && db.pragma('query_only = ON'), Number(readOnlyAfterMs)).unref();
     return new StateStore(path, db);

@@ -2,11 +2,6 @@ import { StoreTable } from './database.js';
 import { num, numOrNull } from './row-mapping.js';
 import type { FileRow, PartRecord, UploadRecord } from './types.js';
 
-export type UploadWithParts = UploadRecord & { parts: PartRecord[] };
-
-/** A recorded upload with the folder and path of the file it belongs to. */
-export type FileUploadRecord = UploadRecord & Pick<FileRow, 'folder' | 'relPath'>;
-
 /** The condition of orphans(), on an uploads row `u`. */
 const ORPHAN = `u.file_id IS NULL
   OR EXISTS (SELECT 1 FROM uploads n WHERE n.file_id = u.file_id AND n.created_at > u.created_at)
@@ -40,7 +35,7 @@ export class UploadRecords extends StoreTable {
   }
 
   /** The newest upload recorded for a file, with its parts in order. */
-  forFile(fileId: number): UploadWithParts | undefined {
+  forFile(fileId: number): (UploadRecord & { parts: PartRecord[] }) | undefined {
     const row = this.sql('SELECT * FROM uploads WHERE file_id = ? ORDER BY created_at DESC LIMIT 1').safeIntegers(true).get(fileId) as
       Record<string, unknown> | undefined;
     if (!row) return undefined;
@@ -65,11 +60,11 @@ export class UploadRecords extends StoreTable {
   }
 
   /**
-   * Uploads recorded for files of folders not in `folders` (folders removed from the config): nobody
-   * will resume them while the folder is gone, so the daemon aborts them on the server and forgets
-   * them. Uploads whose file row is gone are orphans(), not these.
+   * Uploads recorded for files of folders not in `folders` (folders removed from the config), with
+   * the file's folder and path: nobody will resume them while the folder is gone, so the daemon
+   * aborts them on the server and forgets them. Uploads whose file row is gone are orphans(), not these.
    */
-  ofFoldersOtherThan(folders: readonly string[]): FileUploadRecord[] {
+  ofFoldersOtherThan(folders: readonly string[]): Array<UploadRecord & Pick<FileRow, 'folder' | 'relPath'>> {
     const select = this.sql(
       `SELECT u.*, f.folder AS file_folder, f.rel_path AS file_rel_path FROM uploads u JOIN files f ON f.id = u.file_id
          WHERE f.folder NOT IN (SELECT value FROM json_each(?)) ORDER BY u.created_at`,

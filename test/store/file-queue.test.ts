@@ -178,7 +178,7 @@ describe('FileQueue', () => {
     expect(store.queue.retryFailed({ folder: 'f', relPaths: ['d'] })).toBe(2);
     expect(store.queue.find('f', 'z')?.state).toBe('failed');
     expect(store.queue.retryFailed()).toBe(1);
-    expect(store.queue.pendingCount()).toBe(3);
+    expect(store.queue.pendingCount(['f'])).toBe(3);
   });
 
   it("lists a folder's known paths and those under a directory", () => {
