@@ -23,11 +23,11 @@ const FIVE_FIELDS: readonly FieldRule[] = [
 ];
 const SECONDS: FieldRule = { name: 'second', min: 0, max: 59 };
 
+/** A number, or a month or weekday name (numbered from the field's min: jan = 1, sun = 0). */
 function valueOf(token: string, rule: FieldRule): number | undefined {
   if (/^\d+$/.test(token)) return Number(token);
   const index = rule.names?.indexOf(token.toLowerCase().slice(0, 3)) ?? -1;
-  if (index === -1) return undefined;
-  return rule === FIVE_FIELDS[3] ? index + 1 : index;
+  return index === -1 ? undefined : index + rule.min;
 }
 
 function checkPart(part: string, rule: FieldRule): boolean {

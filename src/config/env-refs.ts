@@ -30,8 +30,7 @@ export function envRefsIn(text: string, env: NodeJS.ProcessEnv): EnvRef[] {
 /**
  * The one redaction every config message built from resolved values passes through: each value
  * taken from the environment (whole, or cut to 8 characters or more, as describeValue() cuts long
- * values and a unit follows digits) is shown as its reference, `${NAME}`. Values shorter than
- * minLength are left alone (see IssueSink: a "4" replaced everywhere would garble line numbers).
+ * values and a unit follows digits) is shown as `${NAME}`; values shorter than minLength stay (IssueSink).
  */
 export function hideEnvValues(message: string, refs: readonly EnvRef[], minLength = 1): string {
   let out = message;

@@ -3,7 +3,6 @@ import { statSync } from 'node:fs';
 import { basename, dirname, relative } from 'node:path';
 import { compileGlobs } from '../lib/path-globs.js';
 import type { IssueSink } from './issue-sink.js';
-import { prefixesOverlap } from './oss-names.js';
 import { canonicalPath, isInsideOrSame } from './paths.js';
 import type { ReadFolder } from './folder-section.js';
 import type { FolderConfig } from './types.js';
@@ -60,11 +59,13 @@ export function checkFolderOverlaps(folders: readonly ReadFolder[], sink: IssueS
           `${later.config.path} ${how} ${earlier.config.path} of ${where}; watched folders must not nest`,
         );
       }
-      if (later.config.bucket === earlier.config.bucket && prefixesOverlap(later.config.prefix, earlier.config.prefix)) {
+      // Two prefixes in one bucket overlap when one contains the other's keys.
+      const [mine, theirs] = [later.config.prefix, earlier.config.prefix];
+      if (later.config.bucket === earlier.config.bucket && (mine.startsWith(theirs) || theirs.startsWith(mine))) {
         const show = (prefix: string): string => (prefix === '' ? 'the bucket root' : `prefix "${prefix}"`);
         sink.atValue(
           `${later.keyPath}.prefix`,
-          `${show(later.config.prefix)} in bucket ${later.config.bucket} overlaps ${show(earlier.config.prefix)} of ${where}; give each folder its own prefix`,
+          `${show(mine)} in bucket ${later.config.bucket} overlaps ${show(theirs)} of ${where}; give each folder its own prefix`,
         );
       }
     }

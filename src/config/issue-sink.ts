@@ -4,9 +4,8 @@ import { hideEnvValues, type EnvRef } from './env-refs.js';
 import type { Position, YamlSource } from './yaml-source.js';
 
 /**
- * Shorter values from the environment are left alone in messages: no credential is that short
- * (AccessKey IDs have 24 characters, secrets 30), and replacing a "4" everywhere would garble line
- * numbers. A message about a key's own value hides every one of its values (SectionReader).
+ * Shorter environment values stay in messages: no credential is that short (AccessKey IDs have 24
+ * characters, secrets 30), and hiding a "4" everywhere would garble line numbers.
  */
 const MIN_HIDDEN_LENGTH = 8;
 
@@ -15,10 +14,9 @@ export class IssueSink {
   readonly warnings: string[] = [];
 
   /**
-   * envRefs: every `${VAR}` of the config and its value. A message of a check across keys (two
-   * folders with one name, nested paths) is built from resolved values, and one of them may be a
-   * secret referenced under the wrong key: every issue and warning shows such values as their
-   * reference, `${NAME}`, whichever check wrote it.
+   * envRefs: every `${VAR}` of the config and its value. Checks across keys (two folders with one
+   * name, nested paths) build messages from resolved values, one of which may be a secret under the
+   * wrong key: every issue and warning shows such values as `${NAME}`, whichever check wrote it.
    */
   constructor(
     readonly source: YamlSource,

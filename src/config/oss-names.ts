@@ -20,8 +20,3 @@ export function normaliseKeyPrefix(value: unknown): string {
   if (segments.some((segment) => segment === '.')) throw new InvalidValue(`${describeValue(value)} has a "." segment; remove it`);
   return segments.length === 0 ? '' : `${segments.join('/')}/`;
 }
-
-/** Two prefixes in one bucket overlap when one contains the other's keys. */
-export function prefixesOverlap(a: string, b: string): boolean {
-  return a.startsWith(b) || b.startsWith(a);
-}
