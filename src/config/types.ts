@@ -36,10 +36,7 @@ export interface OssConfig {
   accessKeyId: string;
   accessKeySecret: string;
   stsToken?: string;
-  /**
-   * Absent or static: the keys above. Any other provider: the keys above are empty and the daemon
-   * asks the provider (see daemon/credentials).
-   */
+  /** Absent or static: the keys above. Any other provider: they are empty and the daemon asks it (daemon/credentials). */
   credentials?: CredentialsSource;
   authorizationV4: boolean;
   timeoutMs?: number;
@@ -118,10 +115,7 @@ export interface FolderConfig {
   /** x-oss-tagging on every new object: at most 10, keys up to 128 and values up to 256 characters. */
   tags?: Record<string, string>;
   watcher: WatcherKind;
-  /**
-   * Mirror folders: at most this many remote deletes in one pass (a walk's or a watcher batch's,
-   * plus those still pending) before deletes pause; a count, or a share of the folder's files.
-   */
+  /** Mirror folders: remote deletes allowed in one pass (plus those pending) before deletes pause; a count, or a share of the files. */
   maxDeletes?: { count: number } | { share: number };
   /** Mirror folders: how long (ms) a remote delete waits; a file back meanwhile cancels it. 0: none. */
   deleteDelayMs?: number;

@@ -62,21 +62,20 @@ export class FileQueue extends StoreTable {
     this.db.transaction(() => {
       for (const o of observations) {
         const row = find.get(folder, o.relPath) as Record<string, unknown> | undefined;
-        if (!row) {
+        if (row) {
+          const same =
+            num(row.size) === o.size &&
+            row.mtime_ns === o.mtimeNs &&
+            row.ino === o.ino &&
+            row.dev === o.dev &&
+            row.remote_key === o.key &&
+            row.bucket === o.bucket &&
+            row.state !== 'deleting';
+          if (same || (keepPending && (row.state === 'queued' || row.state === 'uploading'))) continue;
+          requeue.run({ ...o, now, dueAt, waitMs, id: row.id });
+        } else {
           insert.run(folder, o.relPath, o.size, o.mtimeNs, o.ino, o.dev, o.bucket, o.key, now, dueAt, waitMs);
-          queued++;
-          continue;
         }
-        const same =
-          num(row.size) === o.size &&
-          row.mtime_ns === o.mtimeNs &&
-          row.ino === o.ino &&
-          row.dev === o.dev &&
-          row.remote_key === o.key &&
-          row.bucket === o.bucket &&
-          row.state !== 'deleting';
-        if (same || (keepPending && (row.state === 'queued' || row.state === 'uploading'))) continue;
-        requeue.run({ ...o, now, dueAt, waitMs, id: row.id });
         queued++;
       }
     })();
