@@ -16,9 +16,6 @@ const SIZE_UNITS: Record<string, number> = {
 
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
-const SIZE_HELP = 'a number of bytes or a size like 100KiB, 8MiB, 1GiB, 5MB';
-const DURATION_HELP = 'a number of milliseconds or a duration like 500ms, 2s, 1m, 1h, 7d';
-
 function parseQuantity(value: unknown, units: Record<string, number>, help: string): number {
   if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return value;
   const match = typeof value === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*$/.exec(value) : null;
@@ -33,11 +30,11 @@ function parseQuantity(value: unknown, units: Record<string, number>, help: stri
 }
 
 export function parseSize(value: unknown): number {
-  return parseQuantity(value, SIZE_UNITS, SIZE_HELP);
+  return parseQuantity(value, SIZE_UNITS, 'a number of bytes or a size like 100KiB, 8MiB, 1GiB, 5MB');
 }
 
 export function parseDuration(value: unknown): number {
-  return parseQuantity(value, DURATION_UNITS, DURATION_HELP);
+  return parseQuantity(value, DURATION_UNITS, 'a number of milliseconds or a duration like 500ms, 2s, 1m, 1h, 7d');
 }
 
 /** `8388608` -> `8MiB`, for messages that quote a limit. */
