@@ -21,7 +21,7 @@ import { Crc64, crc64, crc64CombineAll } from '../../lib/crc64.js';
 import type { RestoredPart, RestoreProgress } from '../../store/index.js';
 import { StorageError, type ObjectDownload, type ObjectStorage } from '../../uploader/index.js';
 import { forEachLimit } from '../../lib/for-each-limit.js';
-import { ARCHIVE_CLASSES } from './archive-thaw.js';
+import { isArchived } from './archive-thaw.js';
 import { inDir, namingRealPaths, type RestoreDir } from './restore-dirs.js';
 
 export interface DownloadJob {
@@ -656,7 +656,7 @@ function describe(job: DownloadJob, err: unknown): unknown {
     // A GET's error body is read (its OSS code known); a 403 without one (a proxy dropped the body)
     // of an archived object is taken for that. An AccessDenied is not: a restore on OSS cures nothing.
     const unnamed = err.code === undefined || err.code === 'UnknownError';
-    const archived = err.code === 'InvalidObjectState' || (err.status === 403 && unnamed && ARCHIVE_CLASSES.has(job.storageClass ?? ''));
+    const archived = err.code === 'InvalidObjectState' || (err.status === 403 && unnamed && isArchived(job));
     // An Archive/ColdArchive object OSS will not serve until it is restored there (RestoreObject).
     if (archived) {
       return new Error(

@@ -11,7 +11,7 @@ import {
   type DownloadDeps,
   type DownloadSettings,
 } from './file-download.js';
-import { isArchived, requestRestores, waitUntilRestored } from './archive-thaw.js';
+import { isArchived, requestRestores, waitUntilRestored, type ThawState } from './archive-thaw.js';
 import { FreshDirs } from './fresh-dirs.js';
 import { inDir, namingRealPaths, RestoreDirs } from './restore-dirs.js';
 import { restoreTarget } from './restore-target.js';
@@ -106,7 +106,7 @@ export async function runRestore(options: RestoreRunOptions): Promise<RestoreSum
   const dirs = new RestoreDirs(o.toDir);
   const freshDirs = new FreshDirs();
   const thaw = o.thaw && { storage: o.storage, bucket: o.bucket, days: o.thaw.days, parallel: o.filesInParallel, signal };
-  const thawing = new Map<string, 'done' | 'requested' | Error>();
+  const thawing = new Map<string, ThawState>();
   async function* work(): AsyncGenerator<{ object: ListedObject; path: string }> {
     for await (const page of pages) {
       const batch = selectWork(o, page, selected, entries);
