@@ -60,10 +60,7 @@ export interface RestoreRunOptions {
   onEvent?: (event: RestoreEvent) => void;
 }
 
-/**
- * 'planned': the files and bytes selected so far, after each listing page; `complete` once the
- * listing is done (until then the totals grow).
- */
+/** 'planned': the files and bytes selected so far, after each listing page; `complete` once the listing is done. */
 export type RestoreEvent =
   | { type: 'planned'; files: number; bytes: number; complete: boolean }
   | { type: 'bytes'; n: number }
