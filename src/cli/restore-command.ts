@@ -68,10 +68,9 @@ const RESTORE_OPTIONS = {
 type RestoreFlags = NonNullable<ReturnType<typeof parseCommandArgs<typeof RESTORE_OPTIONS>>>['values'];
 
 /**
- * A restore is a batch job, run for its throughput; no one waits on its pauses. With this CLI's
- * modules loaded, V8's incremental marking started a mark-compact for every ~20 MiB a restore
- * received (about 50 a GiB, a quarter of the process's CPU, bench/NOTES.md); without it, V8
- * collects only when the heap reaches its limit. V8 reads the flag as each collection starts.
+ * A restore is a batch job, run for its throughput; no one waits on its pauses. V8's incremental
+ * marking started a mark-compact every ~20 MiB received (bench/NOTES.md); without it, V8 collects
+ * only when the heap reaches its limit. V8 reads the flag as each collection starts.
  */
 export function preferGcThroughput(): void {
   setFlagsFromString('--no-incremental-marking');

@@ -22,10 +22,9 @@ export async function run(argv: string[]): Promise<number> {
   // Until the daemon is up, a SIGHUP must not kill it (Node's default) and a stop request waits;
   // a SIGHUP that came meanwhile is applied once the daemon is up (the config may have changed).
   // The listeners stay for the life of the process and only their target changes: removing the
-  // last listener of a signal closes its handle, and a signal already received but not yet
-  // delivered would be lost (a SIGTERM at the end of start-up then never stopped the daemon).
-  // The stop itself waits, but what start-up waits for (an adoption listing of millions of keys) is
-  // cut short at once: a SIGTERM must not run past systemd's stop timeout into a SIGKILL.
+  // last listener of a signal closes its handle, and a signal received but not yet delivered is lost.
+  // What start-up waits for (an adoption listing of millions of keys) is cut short at once: a
+  // SIGTERM must not run past systemd's stop timeout into a SIGKILL.
   let early: string | undefined;
   let hupDuringStart = false;
   const startStop = new AbortController();

@@ -122,9 +122,8 @@ function databaseExists(stateDb: string): boolean {
 }
 
 /**
- * The queue's part of a snapshot: every configured
- * folder and every folder with rows, the uploads in flight (a rate only while a daemon runs them),
- * the problems, and the totals of the configured folders.
+ * The queue's part of a snapshot: every configured folder and every folder with rows, the uploads in
+ * flight (a rate only while a daemon runs them), the problems, and the totals of the configured folders.
  */
 function queueView(
   store: StateStore,

@@ -161,13 +161,10 @@ export class LiveState extends EventEmitter<LiveStateEvents> {
     if (this.parkedSeen !== undefined) {
       for (const p of parked) {
         if (this.parkedSeen.has(`${p.folder}\0${p.relPath}`)) continue;
-        const code = parkedCode(p.lastError);
-        this.errorsByCode.set(code, (this.errorsByCode.get(code) ?? 0) + 1);
         const message = `${p.relPath}: ${p.lastError ?? 'failed too often'}`;
-        this.recentErrors.unshift({ at: Date.now(), folder: p.folder, code: 'Parked', message });
+        this.recordError(parkedCode(p.lastError), { at: Date.now(), folder: p.folder, code: 'Parked', message });
         this.emit('parked', p.folder, p.relPath, p.lastError, p.attempts);
       }
-      this.trimErrors();
     }
     this.parkedSeen = keys;
   }
@@ -198,13 +195,14 @@ export class LiveState extends EventEmitter<LiveStateEvents> {
 
   private countError(folder: string | null, err: unknown, operation?: string): void {
     const code = errorCode(err);
-    this.errorsByCode.set(code, (this.errorsByCode.get(code) ?? 0) + 1);
     const message = this.logger.redact(err instanceof Error ? err.message : String(err));
-    this.recentErrors.unshift({ at: Date.now(), folder, code, message: operation ? `${operation}: ${message}` : message });
-    this.trimErrors();
+    this.recordError(code, { at: Date.now(), folder, code, message: operation ? `${operation}: ${message}` : message });
   }
 
-  private trimErrors(): void {
+  /** Counts the error under `code` and lists it first of the recent ones. */
+  private recordError(code: string, error: RecentError): void {
+    this.errorsByCode.set(code, (this.errorsByCode.get(code) ?? 0) + 1);
+    this.recentErrors.unshift(error);
     if (this.recentErrors.length > RECENT_ERRORS) this.recentErrors.length = RECENT_ERRORS;
   }
 }

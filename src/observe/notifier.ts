@@ -26,7 +26,6 @@ export interface NotifierOptions {
 interface Delivery {
   kind: 'webhook' | 'ping';
   body?: string;
-  attempt: number;
 }
 
 /** Alerts waiting beyond this are dropped oldest first: a dead receiver must not grow memory. */
@@ -45,13 +44,13 @@ export class Notifier {
   alert(event: AlertEvent, details: Record<string, unknown>): void {
     if (this.o.webhookUrl === undefined || this.closed) return;
     const body = JSON.stringify({ event, time: new Date().toISOString(), host: this.o.hostname, ...details });
-    this.enqueue({ kind: 'webhook', body: this.o.logger.redact(body), attempt: 0 });
+    this.enqueue({ kind: 'webhook', body: this.o.logger.redact(body) });
   }
 
   /** Queues a ping; pings waiting together collapse into one. */
   ping(): void {
     if (this.o.pingUrl === undefined || this.closed || this.pending.some((d) => d.kind === 'ping')) return;
-    this.enqueue({ kind: 'ping', attempt: 0 });
+    this.enqueue({ kind: 'ping' });
   }
 
   /** Stops queueing; gives what is queued up to `graceMs` to go out (a stopping daemon's last alert). */
@@ -82,8 +81,7 @@ export class Notifier {
   private async deliver(d: Delivery): Promise<void> {
     const max = this.o.maxAttempts ?? 6;
     const raw = d.kind === 'ping' ? this.o.pingUrl! : this.o.webhookUrl!;
-    for (;;) {
-      d.attempt++;
+    for (let attempt = 1; ; attempt++) {
       try {
         await this.send(raw, d);
         return;
@@ -93,12 +91,12 @@ export class Notifier {
         const cause = (err as { cause?: { code?: unknown; message?: unknown } }).cause;
         const reason = typeof cause?.code === 'string' ? `: ${cause.code}` : typeof cause?.message === 'string' ? `: ${cause.message}` : '';
         const message = this.o.logger.redact(`${(err as Error).message}${reason}`);
-        if (d.attempt >= max || this.abandon.signal.aborted) {
-          this.o.logger.warn(`${d.kind} not delivered; giving up`, { host, attempts: d.attempt, error: message });
+        if (attempt >= max || this.abandon.signal.aborted) {
+          this.o.logger.warn(`${d.kind} not delivered; giving up`, { host, attempts: attempt, error: message });
           return;
         }
-        const wait = this.o.backoffMs?.(d.attempt) ?? Math.min(30_000, 1_000 * 2 ** (d.attempt - 1));
-        this.o.logger.debug(`${d.kind} failed; retrying`, { host, attempt: d.attempt, retryInMs: wait, error: message });
+        const wait = this.o.backoffMs?.(attempt) ?? Math.min(30_000, 1_000 * 2 ** (attempt - 1));
+        this.o.logger.debug(`${d.kind} failed; retrying`, { host, attempt, retryInMs: wait, error: message });
         // Unref'd: a back-off never keeps the process alive.
         await sleep(wait, undefined, { ref: false, signal: this.abandon.signal }).catch(() => undefined);
         if (this.abandon.signal.aborted) return;

@@ -3,11 +3,14 @@ import type { ListedObject, ObjectStorage } from '../../uploader/index.js';
 import { forEachLimit } from '../../lib/for-each-limit.js';
 
 /** Storage classes OSS serves only after a RestoreObject (minutes for Archive, hours for ColdArchive). */
-export const ARCHIVE_CLASSES: ReadonlySet<string> = new Set(['Archive', 'ColdArchive', 'DeepColdArchive']);
+const ARCHIVE_CLASSES: ReadonlySet<string> = new Set(['Archive', 'ColdArchive', 'DeepColdArchive']);
 
-export function isArchived(object: ListedObject): boolean {
+export function isArchived(object: { storageClass?: string }): boolean {
   return ARCHIVE_CLASSES.has(object.storageClass ?? '');
 }
+
+/** An archived object's state once its restore was asked for: readable, under way, or the request's error. */
+export type ThawState = 'done' | 'requested' | Error;
 
 export interface ThawOptions {
   storage: ObjectStorage;
@@ -24,11 +27,8 @@ export interface ThawOptions {
  * starts: restores run in parallel on OSS, so a --wait is about as long as the slowest one, not
  * their sum. Returns the keys already readable; a request that failed is named by its error.
  */
-export async function requestRestores(
-  o: ThawOptions,
-  objects: readonly ListedObject[],
-): Promise<Map<string, 'done' | 'requested' | Error>> {
-  const states = new Map<string, 'done' | 'requested' | Error>();
+export async function requestRestores(o: ThawOptions, objects: readonly ListedObject[]): Promise<Map<string, ThawState>> {
+  const states = new Map<string, ThawState>();
   await forEachLimit(objects, o.parallel, async (object) => {
     const ref = { bucket: o.bucket, key: object.key };
     try {

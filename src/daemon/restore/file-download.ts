@@ -21,7 +21,7 @@ import { Crc64, crc64, crc64CombineAll } from '../../lib/crc64.js';
 import type { RestoredPart, RestoreProgress } from '../../store/index.js';
 import { StorageError, type ObjectDownload, type ObjectStorage } from '../../uploader/index.js';
 import { forEachLimit } from '../../lib/for-each-limit.js';
-import { ARCHIVE_CLASSES } from './archive-thaw.js';
+import { isArchived } from './archive-thaw.js';
 import { inDir, namingRealPaths, type RestoreDir } from './restore-dirs.js';
 
 export interface DownloadJob {
@@ -31,19 +31,13 @@ export interface DownloadJob {
   versionId?: string;
   /** Absolute path the file gets; the caller has checked its directory is inside --to (RestoreDirs). */
   target: string;
-  /**
-   * The target's directory, held by the caller (RestoreDirs.enter) until this returns: every file
-   * is created, renamed and removed through it. Absent: by path, through the pool.
-   */
+  /** The target's directory, held by the caller (RestoreDirs.enter) until this returns; absent: by path, through the pool. */
   dir?: RestoreDir;
   /** From the listing: decides between one GET and ranged parts. */
   size: number;
   /** From the listing: a GET refused (403) on an archive class means "restore it on OSS first". */
   storageClass?: string;
-  /**
-   * Pays for `bytes` held from now on, instead of what was paid for the listed size (a restore's
-   * memory budget): called before an object listed small but since grown is streamed.
-   */
+  /** Pays the memory budget for `bytes` instead of the listed size: called before an object listed small but since grown is streamed. */
   payFor?: (bytes: number) => Promise<void>;
 }
 
@@ -110,23 +104,20 @@ export function isRanged(size: number, settings: DownloadSettings): boolean {
 }
 
 /**
- * The most memory a download of an object of `size` holds at once: the body of a small one, the write
- * batches of each stream of a larger one (WRITES_QUEUED + the one being received). A restore pays
- * it from concurrency.memory before the download starts (a small object that grew past
- * SMALL_OBJECT_BYTES since it was listed pays for its stream: DownloadJob.payFor).
+ * The most memory a download of an object of `size` holds at once, which a restore pays from
+ * concurrency.memory before it starts: a small object's body, or streamBuffers() per stream of a larger one.
  */
 export function downloadBuffers(size: number, settings: DownloadSettings): number {
   if (size <= SMALL_OBJECT_BYTES) return size;
-  // A stream holds only bytes it received: all of them together, at most the object's size.
+  // Streams hold only bytes received: all together, at most the object's size.
   const streams = isRanged(size, settings) ? Math.min(settings.partsInParallel, Math.ceil(size / settings.partSize)) : 1;
   return Math.min(size, streams * streamBuffers());
 }
 
 /**
  * The settings for downloads paid from a budget of `budgetBytes`: no more streams per ranged object
- * than the budget holds (one at least). Invariant: downloadBuffers of any object fits the budget
- * unless a single stream does not (a budget under 5 MiB); paying the whole budget is then the most
- * a download can do, and it held parts_per_file streams of batches (40 MiB under a 10 MiB budget).
+ * than the budget holds (one at least). Invariant: downloadBuffers of any object fits the budget,
+ * unless a single stream does not (a budget under 5 MiB): such a download pays the whole budget.
  */
 export function streamsWithin(settings: DownloadSettings, budgetBytes: number): DownloadSettings {
   const streams = Math.max(1, Math.min(settings.partsInParallel, Math.floor(budgetBytes / streamBuffers())));
@@ -174,17 +165,13 @@ export function tempPathFor(target: string): string {
   return join(dirname(target), `.${stem}.oss-sync-restore.part`);
 }
 
-/**
- * Objects up to this size are received into memory (at most this much per file in flight), checked,
- * and only then written (placeChecked).
- */
+/** Objects up to this size are received into memory (the most held per file), checked, then written (placeChecked). */
 const SMALL_OBJECT_BYTES = 64 * 1024;
 
 /**
- * One GET into memory, the CRC-64 checked, then the file put in place. Invariant as for every file:
- * nothing is renamed into place unless its bytes have the object's CRC-64; here a damaged body never
- * even reaches the disk (no temporary file exists until the check has passed). No progress row: a
- * killed run finds each renamed file by its size and CRC-64 (restore-run.ts) and fetches the others again.
+ * One GET into memory, checked by CRC-64, then put in place: a damaged body never reaches the disk
+ * (no temporary file exists before the check). Undefined when the object is no longer small.
+ * No progress row: a rerun finds each renamed file by its size and CRC-64 (restore-run.ts).
  */
 async function downloadSmall(
   deps: DownloadDeps,
@@ -254,7 +241,7 @@ export const POOL_CALLS: PlaceCalls = {
 
 /**
  * Writes checked bytes to the temporary file, with the recorded mode and mtime, and renames it into
- * place. No fsync, as for every file (see downloadWhole). On failure the temporary file is removed,
+ * place. No fsync, as for every file (see putInPlace). On failure the temporary file is removed,
  * if this created it: when the create failed, whatever is at that name (a directory, say) is not ours.
  */
 export async function placeChecked(
@@ -332,11 +319,7 @@ async function downloadWhole(deps: DownloadDeps, job: DownloadJob, at: CallPaths
         lastError = new RestoreIntegrityError(`CRC-64 of the bytes received is ${crc}, the object's is ${expected}: damaged on the way`);
         continue;
       }
-      // No fsync for a file fetched whole: it cost 3-4x the restore time of small files here, and a
-      // power cut can only leave a file whose CRC-64 differs, which the next run finds and names.
-      setFileMeta(fh.fd, download.meta);
-      await fh.close();
-      await rename(at.temp, at.target);
+      await putInPlace(fh, download.meta, at);
       renamed = true;
       return { bytes: download.contentLength, resumedBytes: 0 };
     } catch (err) {
@@ -376,13 +359,7 @@ async function downloadRanged(
   const done = new Map<number, RestoredPart>();
   let fh: FileHandle | undefined;
   const previous = deps.progress.find(job.target);
-  if (
-    previous !== undefined &&
-    previous.record.etag === info.etag &&
-    previous.record.size === info.size &&
-    previous.record.partSize === settings.partSize &&
-    previous.record.tempPath === temp
-  ) {
+  if (previous && (['etag', 'size', 'partSize', 'tempPath'] as const).every((k) => previous.record[k] === record[k])) {
     // The kept temporary file, looked at through its descriptor: a hard link planted at its name (its
     // other name anywhere) is no file of ours to write into (WRITE_TEMP); createTemp replaces it.
     fh = await open(at.temp, constants.O_RDWR | constants.O_NOFOLLOW).catch(() => undefined);
@@ -430,12 +407,7 @@ async function downloadRanged(
           const before = done.size;
           try {
             const range = { start: rangeOf(run.first).start, end: rangeOf(run.last).end };
-            const download = await deps.storage.get(ref, {
-              range,
-              ifMatch: info.etag,
-              signal,
-              timeoutMs: settings.timeoutMs,
-            });
+            const download = await deps.storage.get(ref, { range, ifMatch: info.etag, signal, timeoutMs: settings.timeoutMs });
             await writeBody(fh, download, range.start, range.end - range.start + 1, settings.partSize, deps.onBytes, (at, size, crc64) => {
               const part = { partNumber: at / settings.partSize + 1, size, crc64 };
               // Recorded only once written (the write is in the page cache: it survives kill -9).
@@ -463,11 +435,7 @@ async function downloadRanged(
         throw new RestoreIntegrityError(`CRC-64 of the bytes received is ${combined}, the object's is ${expected}: damaged on the way`);
       }
     }
-    // No fsync, as for whole files: the bytes are checked, and a power cut can only leave a file
-    // whose CRC-64 differs, which the next run finds (and names) instead of trusting it.
-    setFileMeta(fh.fd, info.meta);
-    await fh.close();
-    await rename(at.temp, at.target);
+    await putInPlace(fh, info.meta, at);
     renamed = true;
     deps.progress.finish(job.target);
     return { bytes: info.size, resumedBytes };
@@ -482,11 +450,10 @@ async function downloadRanged(
 }
 
 /**
- * The parts not yet done as at most `streams` runs of consecutive parts, one ranged GET each: a
- * request costs the server (and a loopback restore) per request, so a GiB is a few streams, not
- * 128 GETs of a part each; `streams` of them still give parallelism over a WAN. Each gap left by a
- * killed run gets a stream, each further one goes to the gap with the most parts per stream, and a
- * gap is cut into equal runs (more runs than `streams` only when there are more gaps than that).
+ * The parts not yet done as at most `streams` runs of consecutive parts, one ranged GET each (a GET
+ * costs per request: a GiB is a few streams, not 128 GETs). Each gap left by a killed run gets a
+ * stream, each further one goes to the gap with the most parts per stream, and a gap is cut into
+ * equal runs (more runs than `streams` only when there are more gaps than that).
  */
 function missingRuns(partCount: number, done: ReadonlyMap<number, unknown>, streams: number): Array<{ first: number; last: number }> {
   const gaps: Array<{ first: number; parts: number; streams: number }> = [];
@@ -509,25 +476,20 @@ function missingRuns(partCount: number, done: ReadonlyMap<number, unknown>, stre
   );
 }
 
-/**
- * Bytes gathered before one positional write: a write per network chunk (16-64 KiB) cost a thread
- * pool round trip each.
- */
+/** Bytes gathered before one positional write: a write per network chunk (16-64 KiB) cost a pool round trip each. */
 const WRITE_BATCH = 1 << 20;
 
 /**
- * Batches a stream may have waiting to be written while it goes on receiving. With one, a stream
- * stopped reading whenever a write was slow (on a busy machine, half of its time: bench/NOTES.md).
- * Memory stays bounded: at most this many batches, plus the one being received, per stream.
+ * Batches a stream may have waiting to be written while it goes on receiving (with one, a slow write
+ * stopped the stream: bench/NOTES.md). Memory bound: this many batches, plus the one being received, per stream.
  */
 const WRITES_QUEUED = 4;
 
 /**
  * Streams the body to the file at `start`, hashing it as it arrives, cut into pieces of `pieceSize`
  * bytes (the last shorter): `onPiece` gets each piece's offset, size and CRC-64 once all its bytes
- * are written. The network chunks go to the file as they are, by one writev per batch (no copy
- * into a batch buffer: that copy and its garbage were a tenth of the client's CPU), and batches are
- * written (up to WRITES_QUEUED, in order) while the next is received.
+ * are written. The network chunks go to the file as they are (no copy), one writev per batch, and
+ * batches are written (up to WRITES_QUEUED, in order) while the next is received.
  */
 async function writeBody(
   fh: FileHandle,
@@ -652,11 +614,17 @@ function fileMeta(meta: Record<string, string>): { mode?: number; mtime?: number
   return { mode: permissionBits(meta.mode), mtime: mtimeSeconds(meta.mtime) };
 }
 
-function setFileMeta(fd: number, meta: Record<string, string>): void {
-  // Through the descriptor, not the path, as in placeChecked.
+/**
+ * Gives the checked temporary file its recorded mode and mtime, through the descriptor as in
+ * placeChecked, closes it and renames it into place. No fsync (it cost 3-4x the restore time of
+ * small files): a power cut can only leave a file whose CRC-64 differs, which the next run finds and names.
+ */
+async function putInPlace(fh: FileHandle, meta: Record<string, string>, at: CallPaths): Promise<void> {
   const { mode, mtime } = fileMeta(meta);
-  if (mode !== undefined) fchmodSync(fd, mode);
-  if (mtime !== undefined) futimesSync(fd, new Date(), mtime);
+  if (mode !== undefined) fchmodSync(fh.fd, mode);
+  if (mtime !== undefined) futimesSync(fh.fd, new Date(), mtime);
+  await fh.close();
+  await rename(at.temp, at.target);
 }
 
 /**
@@ -688,7 +656,7 @@ function describe(job: DownloadJob, err: unknown): unknown {
     // A GET's error body is read (its OSS code known); a 403 without one (a proxy dropped the body)
     // of an archived object is taken for that. An AccessDenied is not: a restore on OSS cures nothing.
     const unnamed = err.code === undefined || err.code === 'UnknownError';
-    const archived = err.code === 'InvalidObjectState' || (err.status === 403 && unnamed && ARCHIVE_CLASSES.has(job.storageClass ?? ''));
+    const archived = err.code === 'InvalidObjectState' || (err.status === 403 && unnamed && isArchived(job));
     // An Archive/ColdArchive object OSS will not serve until it is restored there (RestoreObject).
     if (archived) {
       return new Error(

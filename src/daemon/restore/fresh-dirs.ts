@@ -4,11 +4,10 @@ import { basename, dirname } from 'node:path';
 /**
  * Answers "may a local file already be at this path?" without an lstat per file when restoring
  * into a new or empty directory (the common case: a machine being rebuilt): a directory found
- * empty (or missing) when first seen holds only what this restore puts there. The lstat it saves
- * was a fifth of the file-system calls a small file costs.
+ * empty (or missing) when first seen holds only what this restore puts there.
  * Invariant: false only for a name in a directory that was empty when first seen and that no
  * earlier key of this restore folds to (case and Unicode form: a case-insensitive or normalising
- * file system, as on macOS, makes 'A' and 'a' one file) - then the caller checks the disk as before.
+ * file system, as on macOS, makes 'A' and 'a' one file); otherwise the caller checks the disk.
  */
 export class FreshDirs {
   /** Per directory: the names placed so far (fresh), null (not fresh), or the readdir still under way. */

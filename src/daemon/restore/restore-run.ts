@@ -11,7 +11,7 @@ import {
   type DownloadDeps,
   type DownloadSettings,
 } from './file-download.js';
-import { isArchived, requestRestores, waitUntilRestored } from './archive-thaw.js';
+import { isArchived, requestRestores, waitUntilRestored, type ThawState } from './archive-thaw.js';
 import { FreshDirs } from './fresh-dirs.js';
 import { inDir, namingRealPaths, RestoreDirs } from './restore-dirs.js';
 import { restoreTarget } from './restore-target.js';
@@ -47,28 +47,20 @@ export interface RestoreRunOptions {
   at?: Date;
   /** Objects fetched in ranged parts (isRanged: from download.rangedThreshold, parts_per_file streams each) at once. */
   filesInParallel: number;
-  /**
-   * Smaller objects (one GET each) at once, as uploads keep concurrency.small_files in flight: a
-   * small file is a round trip, and over a real link only many at once restore as fast as backup.
-   * Default filesInParallel.
-   */
+  /** Smaller objects (one GET each) at once (concurrency.small_files, as uploads): a round trip each. Default filesInParallel. */
   smallFilesInParallel?: number;
   /** concurrency.memory: each download pays its buffers (downloadBuffers) from it before it starts. */
   memory?: MemoryBudget;
   download: DownloadSettings;
   /**
-   * Archive/ColdArchive objects: ask OSS to restore them (RestoreObject, readable for `days`) and,
-   * with `pollMs`, wait for each (HEAD every pollMs) and download it. Without: the GET's refusal is
-   * reported as "must be restored on OSS first".
+   * Archive/ColdArchive objects: ask OSS to restore them (RestoreObject, readable for `days`) and, with
+   * `pollMs`, wait for each (HEAD every pollMs) and download it. Without: reported as "must be restored on OSS first".
    */
   thaw?: { days: number; pollMs?: number };
   onEvent?: (event: RestoreEvent) => void;
 }
 
-/**
- * 'planned': the files and bytes selected so far, after each listing page; `complete` once the
- * listing is done (until then the totals grow).
- */
+/** 'planned': the files and bytes selected so far, after each listing page; `complete` once the listing is done. */
 export type RestoreEvent =
   | { type: 'planned'; files: number; bytes: number; complete: boolean }
   | { type: 'bytes'; n: number }
@@ -96,9 +88,8 @@ export async function runRestore(options: RestoreRunOptions): Promise<RestoreSum
   const o = options.memory ? { ...options, download: streamsWithin(options.download, options.memory.limitBytes) } : options;
   const signal = o.download.signal;
   // --at picks each key's version from all of its versions, and --request-restore sends every
-  // RestoreObject before any download (restores run in parallel on OSS): both list the whole
-  // prefix first, as one page. Otherwise the listing stays one page ahead of the downloads: a
-  // page's entries queue for the pool while the next is requested, never more than two pages.
+  // RestoreObject before any download (restores run in parallel on OSS): both list the whole prefix
+  // first, as one page. Otherwise the listing stays one page ahead of the downloads (oneAhead).
   const pages: Iterable<ListedObject[]> | AsyncIterable<ListedObject[]> = o.at
     ? [await listObjectsAt(o.storage, o.bucket, o.prefix, o.at, signal)]
     : o.thaw
@@ -111,14 +102,8 @@ export async function runRestore(options: RestoreRunOptions): Promise<RestoreSum
   let resumedBytes = 0;
   const dirs = new RestoreDirs(o.toDir);
   const freshDirs = new FreshDirs();
-  const thaw = o.thaw && {
-    storage: o.storage,
-    bucket: o.bucket,
-    days: o.thaw.days,
-    parallel: o.filesInParallel,
-    signal,
-  };
-  const thawing = new Map<string, 'done' | 'requested' | Error>();
+  const thaw = o.thaw && { storage: o.storage, bucket: o.bucket, days: o.thaw.days, parallel: o.filesInParallel, signal };
+  const thawing = new Map<string, ThawState>();
   async function* work(): AsyncGenerator<{ object: ListedObject; path: string }> {
     for await (const page of pages) {
       const batch = selectWork(o, page, selected, entries);

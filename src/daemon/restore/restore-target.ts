@@ -9,9 +9,10 @@ export type RestoreTarget = { ok: true; relPath: string; path: string } | { ok: 
 
 /**
  * The local path of `key` (under `prefix`) inside `toDir`. Invariant: a returned path is strictly
- * inside toDir, lexically: a key with '..' or '.' segments, an empty segment ('a//b'), a leading
- * '/', a NUL, a segment over 255 bytes, a restore temporary name, or one that is a "directory" (ends in '/') is refused, never normalised into a
- * different file. (Symlinked directories inside toDir are checked when the file is written.)
+ * inside toDir, lexically: a key with '..' or '.' segments, an empty segment ('a//b'), a leading '/',
+ * a NUL, a segment over 255 bytes, a restore temporary name, or one that is a "directory" (ends in
+ * '/') is refused, never normalised into a different file. (Symlinked directories inside toDir are
+ * checked when the file is written.)
  */
 export function restoreTarget(toDir: string, prefix: string, key: string): RestoreTarget {
   if (!key.startsWith(prefix)) return { ok: false, reason: `key is not under the prefix '${prefix}'` };

@@ -19,9 +19,8 @@ export function versionsAt(versions: readonly ListedVersion[], at: number): List
   }
   const objects: ListedObject[] = [];
   for (const { entry } of chosen.values()) {
-    if (entry.deleteMarker) continue;
-    const { key, size, etag, storageClass, lastModified, versionId } = entry;
-    objects.push({ key, size, etag, storageClass, lastModified, versionId });
+    const { key, size, etag, storageClass, lastModified, versionId, deleteMarker } = entry;
+    if (!deleteMarker) objects.push({ key, size, etag, storageClass, lastModified, versionId });
   }
   return objects.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
