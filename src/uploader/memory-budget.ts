@@ -107,18 +107,12 @@ export class MemoryBudget {
 
   /** Grants waiters in order while the first fits (one that never can is refused). */
   private serve(): void {
-    for (;;) {
-      const first = this.waiters[0];
-      if (!first) return;
-      if (first.bytes > this.limit) {
-        this.waiters.shift();
-        first.grant(false);
-        continue;
-      }
-      if (this.used + first.bytes > this.limit) return;
+    for (let first = this.waiters[0]; first; first = this.waiters[0]) {
+      const canFit = first.bytes <= this.limit;
+      if (canFit && this.used + first.bytes > this.limit) return;
       this.waiters.shift();
-      this.take(first.bytes);
-      first.grant(true);
+      if (canFit) this.take(first.bytes);
+      first.grant(canFit);
     }
   }
 }
