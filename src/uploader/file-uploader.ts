@@ -161,12 +161,9 @@ export class FileUploader extends EventEmitter<{ progress: [ProgressEvent] }> {
 
 /**
  * A small file in one PutObject, sent from memory: `snapshot` is its content, read whole and checked
- * unchanged across the read (see snapshotFile). Sent again (bounded) if the server's checksums
- * disagree.
- *
- * `recheck`: stat the file again once the object is stored. A file that changed meanwhile is not
- * marked done: the object holds a consistent earlier version (or, if the file only grew, a true
- * prefix snapshot of it), and the re-queued upload replaces it.
+ * unchanged across the read (see snapshotFile). `recheck`: stat the file again once the object is
+ * stored; a file changed meanwhile is not marked done: the object holds a consistent earlier version
+ * (or a true prefix snapshot of a file that only grew), and the re-queued upload replaces it.
  */
 async function putFile(ctx: UploadContext, snapshot: Buffer, recheck: boolean): Promise<UploadResult> {
   const { storage, ref, fingerprint } = ctx;
