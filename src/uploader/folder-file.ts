@@ -3,6 +3,7 @@ import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync } from
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { failpointValue } from '../lib/failpoint.js';
 import { FileGoneError, FileRefusedError, FileReplacedError, localFileError, PermanentError } from './errors.js';
+import type { FileFingerprint } from './journal.js';
 
 /** A file's identity on disk: what the walk recorded, or what an upload first opened. */
 export interface FileIdentity {
@@ -69,14 +70,18 @@ export function openFolderFile(file: FolderFile, dirs?: DirectoryCache): { fd: n
     if (!stats.isFile()) throw new FileRefusedError(file.path, `not a regular file (${kindOf(stats)})`);
     const expected = file.expected;
     if (expected !== undefined && (stats.ino !== expected.ino || stats.dev !== expected.dev)) {
-      const found = { size: Number(stats.size), mtimeNs: stats.mtimeNs, ino: stats.ino, dev: stats.dev };
-      throw new FileReplacedError(file.path, found, expected);
+      throw new FileReplacedError(file.path, fingerprintFromStats(stats), expected);
     }
     return { fd, stats };
   } catch (err) {
     closeSync(fd);
     throw localFileError(file.path, err);
   }
+}
+
+/** The identity in the stat results of a descriptor openFolderFile() opened (a regular file). */
+export function fingerprintFromStats(st: BigIntStats): FileFingerprint {
+  return { size: Number(st.size), mtimeNs: st.mtimeNs, ino: st.ino, dev: st.dev };
 }
 
 /** The components of `path` below `root`; a path not inside root is a caller's mistake. */

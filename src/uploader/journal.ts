@@ -1,3 +1,4 @@
+import type { FileIdentity } from './folder-file.js';
 import type { ListedPart } from './object-storage.js';
 
 /**
@@ -19,12 +20,10 @@ import type { ListedPart } from './object-storage.js';
  *   records what was verified. A request that failed, timed out or was rejected may still have
  *   replaced the object, so "forget first, record once verified" is the only safe order.
  */
-export interface FileFingerprint {
+export interface FileFingerprint extends FileIdentity {
   size: number;
   /** Modification time in nanoseconds since the epoch. */
   mtimeNs: bigint;
-  ino: bigint;
-  dev: bigint;
 }
 
 /** A part as the server acknowledged it (its ETag exactly as OSS returned it), with its CRC-64/XZ as a decimal string. */
