@@ -18,9 +18,8 @@ export const realClock: LimiterClock = {
 };
 
 /**
- * At most this much idle time is credited: after a pause the first bytes go at once, but no more than
- * BURST_MS of the rate, so no second ever carries much more than one second of the rate (kopia#2665:
- * a bucket a second deep lets a whole second's bytes out at once after each pause).
+ * At most this much idle time is credited: after a pause no more than BURST_MS of the rate goes at
+ * once (kopia#2665: a bucket a second deep lets a whole second's bytes out after each pause).
  */
 const BURST_MS = 25;
 /** Pieces never smaller than this, so a low rate does not mean a write per few bytes. */
@@ -88,15 +87,13 @@ export class BandwidthLimiter {
   /** `source` passed through this limiter, piece by piece; destroying the result destroys the source. */
   throttle(source: Readable): Readable {
     const stop = new AbortController();
-    const take = (bytes: number): Promise<void> => this.take(bytes, stop.signal);
-    const pieceBytes = (): number => this.pieceBytes();
     const out = new Transform({
-      transform(chunk: Buffer, _encoding, callback: TransformCallback) {
+      transform: (chunk: Buffer, _encoding, callback: TransformCallback) => {
         void (async () => {
           for (let offset = 0; offset < chunk.length;) {
-            const piece = chunk.subarray(offset, offset + pieceBytes());
-            await take(piece.length);
-            this.push(piece);
+            const piece = chunk.subarray(offset, offset + this.pieceBytes());
+            await this.take(piece.length, stop.signal);
+            out.push(piece);
             offset += piece.length;
           }
         })().then(
