@@ -22,10 +22,7 @@ export interface FileUploaderOptions {
   multipartThreshold?: number;
   /** Parts of one file in flight at once. Default 4. */
   partConcurrency?: number;
-  /**
-   * The byte budget every buffered part is paid from, shared by all uploaders of a process (so a
-   * reload's new uploader and the old one's running uploads count together). Default: none (no limit).
-   */
+  /** The byte budget every buffered part is paid from, shared by all uploaders of a process (a reload's old and new). Default: none. */
   memoryBudget?: MemoryBudget;
 }
 
@@ -39,10 +36,7 @@ export interface UploadRequest extends Omit<NewObjectOptions, 'meta'> {
   partSize?: number;
   /** Stops the upload: rejects with UploadAbortedError, keeping acknowledged parts and the server's upload. */
   signal?: AbortSignal;
-  /**
-   * The watched folder's root, which localPath lies below: no link below it is followed (see
-   * openFolderFile). Optional only for callers that know no folder; the daemon always gives it.
-   */
+  /** The watched folder's root above localPath: no link below it is followed (see openFolderFile). The daemon always gives it. */
   folderRoot?: string;
   /** The file as it was queued (dev and inode the walk or watcher lstat'ed): any other file at localPath is refused. */
   expectedIdentity?: FileIdentity;

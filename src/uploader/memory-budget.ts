@@ -1,7 +1,6 @@
 /**
- * One byte budget for the part buffers of every upload of a process (see MultipartUpload.sendParts):
- * an upload takes its buffers' bytes before it allocates them and gives them back once its parts are
- * sent, so the parts held in memory across all concurrent uploads never exceed the limit.
+ * One byte budget for the part buffers of every upload of a process (see MultipartUpload.sendParts): an
+ * upload takes its buffers' bytes before allocating them and gives them back once its parts are sent.
  *
  * Invariant: inUse <= limit at every moment (a lowered limit only holds back new acquisitions until
  * enough is released). No deadlock: an upload waits (acquire) only while it holds nothing; bytes for
