@@ -107,12 +107,7 @@ function openBelow(root: string, path: string, dirs: DirectoryCache | undefined)
     const last = names[names.length - 1]!;
     // lstat first: a device or FIFO in the file's place is refused without being opened at all
     // (opening some devices acts: a tape rewinds). fstat after the open judges what was opened.
-    let stats: BigIntStats | undefined;
-    try {
-      stats = lstatSync(`/proc/self/fd/${dir}/${last}`, { bigint: true });
-    } catch (err) {
-      throw localFileError(path, err);
-    }
+    const stats = lstatFor(`/proc/self/fd/${dir}/${last}`, path);
     if (stats.isSymbolicLink()) throw new FileRefusedError(path, 'it is a symbolic link');
     if (!stats.isFile()) throw new FileRefusedError(path, `not a regular file (${kindOf(stats)})`);
     return openAt(dir, last, FILE_FLAGS, path, path);
@@ -215,15 +210,19 @@ function openBelowByLstat(root: string, path: string, names: string[]): number {
 }
 
 function directoryIdentity(dir: string, path: string): FileIdentity {
-  let stats;
-  try {
-    stats = lstatSync(dir, { bigint: true });
-  } catch (err) {
-    throw localFileError(path, err);
-  }
+  const stats = lstatFor(dir, path);
   if (stats.isSymbolicLink()) throw new FileRefusedError(path, `${dir} is a symbolic link`);
   if (!stats.isDirectory()) throw new FileGoneError(path);
   return { dev: stats.dev, ino: stats.ino };
+}
+
+/** lstat of `at`, its failure reported as one reading `path`. */
+function lstatFor(at: string, path: string): BigIntStats {
+  try {
+    return lstatSync(at, { bigint: true });
+  } catch (err) {
+    throw localFileError(path, err);
+  }
 }
 
 /** The path opened as is: only its last component is kept from being a link. */

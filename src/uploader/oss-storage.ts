@@ -341,11 +341,8 @@ class OssStorage implements ObjectStorage {
         'answered without a usable Content-Length (chunked, by a proxy on the way?): a body cut short could not be told from a whole one';
       throw new StorageError('GetObject', ref.bucket, ref.key, 'NoContentLength', res.status, undefined, detail);
     }
-    failWhenStalled(
-      stream,
-      options.timeoutMs ?? this.connection.timeoutMs ?? DEFAULT_BODY_IDLE_MS,
-      `oss://${ref.bucket}/${ref.key}'s body`,
-    );
+    const idleMs = options.timeoutMs ?? this.connection.timeoutMs ?? DEFAULT_BODY_IDLE_MS;
+    failWhenStalled(stream, idleMs, `oss://${ref.bucket}/${ref.key}'s body`);
     // One literal, no spread: per small file, the spread's copy was most of this method's CPU.
     return {
       etag: headerValue(res, 'etag') ?? '',
@@ -396,30 +393,12 @@ class OssStorage implements ObjectStorage {
       if (keyMarker !== undefined) query.keyMarker = keyMarker;
       if (versionIdMarker !== undefined) query.versionIdMarker = versionIdMarker;
       const page = await this.call('ListObjectVersions', ref, (client) => client.getBucketVersions(query, sdkOptions(options)));
-      for (const o of page.objects ?? []) {
-        versions.push({
-          key: o.name,
-          versionId: o.versionId,
-          isLatest: o.isLatest,
-          lastModified: o.lastModified,
-          deleteMarker: false,
-          size: Number(o.size),
-          etag: o.etag,
-          storageClass: o.storageClass,
-        });
+      for (const { name: key, versionId, isLatest, lastModified, size, etag, storageClass } of page.objects ?? []) {
+        versions.push({ key, versionId, isLatest, lastModified, deleteMarker: false, size: Number(size), etag, storageClass });
       }
-      for (const d of page.deleteMarker ?? []) {
-        // ali-oss drops a marker's IsLatest: isLatest here is never true for one.
-        versions.push({
-          key: d.name,
-          versionId: d.versionId,
-          isLatest: false,
-          lastModified: d.lastModified,
-          deleteMarker: true,
-          size: 0,
-          etag: '',
-          storageClass: undefined,
-        });
+      // ali-oss drops a marker's IsLatest: isLatest here is never true for one.
+      for (const { name: key, versionId, lastModified } of page.deleteMarker ?? []) {
+        versions.push({ key, versionId, isLatest: false, lastModified, deleteMarker: true, size: 0, etag: '', storageClass: undefined });
       }
       if (!page.isTruncated || (page.nextKeyMarker === keyMarker && page.nextVersionIdMarker === versionIdMarker)) break;
       keyMarker = page.nextKeyMarker ?? undefined;
