@@ -27,14 +27,12 @@ const MIN_PIECE_BYTES = 1024;
 
 /**
  * One token bucket over request body bytes, shared by every request (restic's "limits as wrappers
- * around the backend"). Grants are served one at a time, in call order (fair between requests):
- * each waits until `tat`, the time at which the bytes granted so far would have gone at exactly the
- * rate, then moves it on by its own bytes' time.
+ * around the backend"). Grants are served one at a time, in call order: each waits until `tat`, when the
+ * bytes granted so far would have gone at exactly the rate, then moves it on by its own bytes' time.
  *
  * Invariant: bytes granted in any span of T ms <= rate x (T + BURST_MS) / 1000 + one piece. A grant
- * computes its wait when its turn comes, not when it was asked for: after the event loop stalled
- * (a GC pause, a busy CPU) the grants queued behind the stall do not all go at once, since idle or
- * lost time is credited up to BURST_MS only (reservations made up front let such bursts through).
+ * computes its wait when its turn comes, not when asked (as a reservation up front would): grants
+ * queued behind an event-loop stall (GC, busy CPU) do not all go at once, lost time being credited up to BURST_MS only.
  */
 export class BandwidthLimiter {
   /** When the bytes granted so far would have been sent at exactly the rate. */

@@ -53,9 +53,8 @@ export class FileChangedError extends Error {
 }
 
 /**
- * The path holds another regular file (another inode or device) than the one queued, or than the
- * one this upload began with: nothing of it was sent. `found` is what is there now, for the caller
- * to record (its row is stale) before the file goes up again.
+ * The path holds another regular file (inode or device) than the one queued, or the one this upload
+ * began with: nothing of it was sent. `found` is for the caller to record (its row is stale) first.
  */
 export class FileReplacedError extends FileChangedError {
   override readonly name: string = 'FileReplacedError';

@@ -13,9 +13,8 @@ export class MemoryBudget {
   private readonly waiters: Array<{ bytes: number; grant: (granted: boolean) => void }> = [];
 
   /**
-   * `sharers`: how many uploads are meant to share it (the files in flight at once). Each takes
-   * buffers beyond its first only up to its share (limit / sharers), so one upload's many parts do
-   * not hold every file after it waiting.
+   * `sharers`: the uploads meant to share it (files in flight at once). Each takes buffers beyond its first
+   * only up to its share (limit / sharers), so one upload's many parts do not hold every file after it waiting.
    */
   constructor(
     private limit: number,

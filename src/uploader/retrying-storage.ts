@@ -42,9 +42,8 @@ export async function retryCall<T>(
 
 /**
  * ObjectStorage with every request paced and retried by policy (restic's RetryBackend, rclone's pacer).
- * A GetObject is retried only until its headers: a body that fails while streaming is the caller's to
- * retry (it knows the offset). `pacer` is the endpoint's: build one per storage, so every request to
- * it shares the slow-down.
+ * A GetObject is retried only until its headers: a body failing while streaming is the caller's to retry
+ * (it knows the offset). `pacer` is the endpoint's, one per storage, so all its requests share the slow-down.
  */
 export function withRetries(storage: ObjectStorage, pacer: Pacer, policy: RetryPolicy): ObjectStorage {
   return new (class extends ForwardingStorage {

@@ -60,10 +60,7 @@ export class UploadGate {
   }
 }
 
-/**
- * Every body request in flight listens for the cutoff: with many small files in flight
- * (concurrency.small_files) far more than Node's default of 10, which would log a leak warning.
- */
+/** Every body request in flight listens for the cutoff: far more than Node's default of 10, which would log a leak warning. */
 function cutController(): AbortController {
   const controller = new AbortController();
   setMaxListeners(0, controller.signal);
