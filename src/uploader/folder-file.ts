@@ -127,13 +127,11 @@ export function openDirectory(root: string, names: string[], path: string): numb
   let where = root;
   for (const name of names) {
     where = join(where, name);
+    const above = dir;
     try {
-      const next = openAt(dir, name, DIR_FLAGS, path, where);
-      closeSync(dir);
-      dir = next;
-    } catch (err) {
-      closeSync(dir);
-      throw err;
+      dir = openAt(above, name, DIR_FLAGS, path, where);
+    } finally {
+      closeSync(above);
     }
   }
   return dir;
