@@ -15,9 +15,8 @@ import type { UploadContext } from './upload-context.js';
 const MAX_BUFFERED_PART_BYTES = 16 * 1024 * 1024;
 
 /**
- * One file's multipart upload, new or resumed: sends the missing parts in parallel, records each part
- * as the server acknowledges it, and completes only a file that did not change, verifying the object's
- * CRC-64 against the combination of the parts' CRCs.
+ * One file's multipart upload, new or resumed: sends the missing parts in parallel, records each as the
+ * server acknowledges it, and completes only an unchanged file, checking the object's CRC-64 against the parts'.
  */
 export class MultipartUpload {
   private readonly done = new Map<number, RecordedPart>();

@@ -22,10 +22,7 @@ export interface RequestOptions {
   trafficLimit?: number;
 }
 
-/**
- * A request body that can be sent more than once: each attempt calls open() for a fresh stream.
- * Must produce exactly `size` bytes.
- */
+/** A request body that can be sent more than once: each attempt's open() gives a fresh stream of exactly `size` bytes. */
 export interface Body {
   size: number;
   open(): Readable;

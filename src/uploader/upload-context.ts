@@ -109,9 +109,8 @@ export function etagHex(etag: string): string {
 }
 
 /**
- * Object metadata that restore gives back to the file: the mtime in nanoseconds since the epoch (a
- * decimal string) and the permission bits as octal ('644', '4755': recorded whole, restore decides
- * which bits it applies).
+ * Object metadata that restore gives back to the file: the mtime in ns since the epoch (decimal) and the
+ * permission bits as octal ('644', '4755': recorded whole, restore decides which bits it applies).
  */
 export function fileMeta(fingerprint: FileFingerprint, mode: number): Record<string, string> {
   return { mtime: fingerprint.mtimeNs.toString(), mode: (mode & 0o7777).toString(8) };
