@@ -62,7 +62,7 @@ export interface ProgressEvent {
  * PermanentError/FatalError or StorageError (see classifyError()).
  */
 export class FileUploader extends EventEmitter<{ progress: [ProgressEvent] }> {
-  readonly settings: UploaderSettings;
+  private readonly settings: UploaderSettings;
 
   constructor(
     private readonly storage: ObjectStorage,
