@@ -26,11 +26,10 @@ export interface OssConnectionOptions {
 const DEFAULT_MAX_SOCKETS = 100;
 
 /**
- * Keep-alive sockets sized to the requests in flight. On a real link a new connection costs a round
- * trip or two more (TCP, TLS) before the request is even sent: every socket a request finished with is
- * kept for the next one (maxFreeSockets as high as maxSockets, or a burst of small files would close
- * most of them), the most recently used first ('lifo'), so when fewer run the rest time out.
- * One pair per OssStorage, shared by its buckets' clients (not ali-oss's process-wide ones).
+ * Keep-alive sockets sized to the requests in flight: a new connection costs a round trip or two (TCP,
+ * TLS) before the request is sent, so every socket a request finished with is kept (maxFreeSockets as
+ * high as maxSockets, or a burst of small files would close most), the most recently used first
+ * ('lifo'), so when fewer run the rest time out. One pair per OssStorage, not ali-oss's process-wide ones.
  */
 export function clientAgents(maxSockets = DEFAULT_MAX_SOCKETS): { agent: HttpAgent; httpsAgent: HttpsAgent } {
   const options = { keepAlive: true, maxSockets, maxFreeSockets: maxSockets, scheduling: 'lifo' as const };
@@ -166,10 +165,9 @@ const { createRequest } = createRequire(import.meta.url)('ali-oss/lib/common/uti
 };
 
 /**
- * Sends a request built by ali-oss itself (signature, date, headers, URL: what its request() sends)
- * with Node's http, not through urllib, and resolves at the answer's headers with its body unread.
- * Per small object urllib's wrapping cost ~8% of a restore's CPU (bench/NOTES.md). ali-oss's timeout
- * covers the connection and the wait for the headers, as urllib's did (a body has its own watchdog).
+ * Sends a request built by ali-oss itself (signature, date, headers, URL) with Node's http, not urllib,
+ * whose wrapping is costly per small object (bench/NOTES.md), and resolves at the answer's headers with
+ * its body unread. ali-oss's timeout covers the connection and the headers (a body has its own watchdog).
  * Errors keep what toStorageError reads: a socket's code (ECONNRESET...), or ResponseTimeoutError.
  */
 export function sendSignedRequest(

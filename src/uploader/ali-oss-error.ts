@@ -1,14 +1,6 @@
 import { StorageError } from './errors.js';
 import type { ObjectRef } from './object-storage.js';
 
-interface RawAliOssError {
-  name?: unknown;
-  code?: unknown;
-  status?: unknown;
-  requestId?: unknown;
-  message?: unknown;
-}
-
 const MAX_DETAIL = 160;
 
 /**
@@ -17,7 +9,7 @@ const MAX_DETAIL = 160;
  * header dumps after it. `secrets` are redacted from whatever is kept, as a second line of defence.
  */
 export function toStorageError(raw: unknown, operation: string, ref: ObjectRef, secrets: readonly string[]): StorageError {
-  const err = (typeof raw === 'object' && raw !== null ? raw : { message: String(raw) }) as RawAliOssError;
+  const err = (typeof raw === 'object' && raw !== null ? raw : { message: String(raw) }) as Record<string, unknown>;
   const code = stringOrUndefined(err.code) ?? stringOrUndefined(err.name);
   const status = typeof err.status === 'number' ? err.status : undefined;
   const requestId = stringOrUndefined(err.requestId);

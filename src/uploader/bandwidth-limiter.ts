@@ -18,9 +18,8 @@ export const realClock: LimiterClock = {
 };
 
 /**
- * At most this much idle time is credited: after a pause the first bytes go at once, but no more than
- * BURST_MS of the rate, so no second ever carries much more than one second of the rate (kopia#2665:
- * a bucket a second deep lets a whole second's bytes out at once after each pause).
+ * At most this much idle time is credited: after a pause no more than BURST_MS of the rate goes at
+ * once (kopia#2665: a bucket a second deep lets a whole second's bytes out after each pause).
  */
 const BURST_MS = 25;
 /** Pieces never smaller than this, so a low rate does not mean a write per few bytes. */
@@ -28,14 +27,12 @@ const MIN_PIECE_BYTES = 1024;
 
 /**
  * One token bucket over request body bytes, shared by every request (restic's "limits as wrappers
- * around the backend"). Grants are served one at a time, in call order (fair between requests):
- * each waits until `tat`, the time at which the bytes granted so far would have gone at exactly the
- * rate, then moves it on by its own bytes' time.
+ * around the backend"). Grants are served one at a time, in call order: each waits until `tat`, when the
+ * bytes granted so far would have gone at exactly the rate, then moves it on by its own bytes' time.
  *
  * Invariant: bytes granted in any span of T ms <= rate x (T + BURST_MS) / 1000 + one piece. A grant
- * computes its wait when its turn comes, not when it was asked for: after the event loop stalled
- * (a GC pause, a busy CPU) the grants queued behind the stall do not all go at once, since idle or
- * lost time is credited up to BURST_MS only (reservations made up front let such bursts through).
+ * computes its wait when its turn comes, not when asked (as a reservation up front would): grants
+ * queued behind an event-loop stall (GC, busy CPU) do not all go at once, lost time being credited up to BURST_MS only.
  */
 export class BandwidthLimiter {
   /** When the bytes granted so far would have been sent at exactly the rate. */
@@ -88,15 +85,13 @@ export class BandwidthLimiter {
   /** `source` passed through this limiter, piece by piece; destroying the result destroys the source. */
   throttle(source: Readable): Readable {
     const stop = new AbortController();
-    const take = (bytes: number): Promise<void> => this.take(bytes, stop.signal);
-    const pieceBytes = (): number => this.pieceBytes();
     const out = new Transform({
-      transform(chunk: Buffer, _encoding, callback: TransformCallback) {
+      transform: (chunk: Buffer, _encoding, callback: TransformCallback) => {
         void (async () => {
           for (let offset = 0; offset < chunk.length;) {
-            const piece = chunk.subarray(offset, offset + pieceBytes());
-            await take(piece.length);
-            this.push(piece);
+            const piece = chunk.subarray(offset, offset + this.pieceBytes());
+            await this.take(piece.length, stop.signal);
+            out.push(piece);
             offset += piece.length;
           }
         })().then(

@@ -11,9 +11,8 @@ const readAt = promisify(read);
 
 /**
  * A byte range of a file as a request body, read one slice at a time as the socket takes it: the next
- * slice is read from disk while the last one is sent. (Reading the whole part before sending left its
- * connection idle for the read, and hashing it after the answer held the event loop for the whole part
- * at once.) Each byte is read and hashed (CRC-64) once per attempt.
+ * slice is read while the last is sent (the connection never idles for a whole part's read), and each
+ * byte is read and hashed (CRC-64) once per attempt.
  *
  * `kept`: the caller's (reused) buffer of the range's size. The bytes read stay in it, so a second
  * attempt sends what was read from memory and reads only the rest. Without one (a part too big to

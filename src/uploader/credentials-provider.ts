@@ -71,14 +71,11 @@ export interface RefreshOptions {
 }
 
 /**
- * Credentials from `fetch`, renewed ahead of expiry by a timer and on demand, one fetch at a time.
- * get() answers at once while the current ones are fresh; it never hands out expired ones (it
- * throws CredentialsUnavailableError, a FatalError: folders rest).
- *
- * Invariants:
+ * Credentials from `fetch`, renewed ahead of expiry by a timer and on demand. get() answers at once
+ * while the current ones are fresh. Invariants:
  * - at most one fetch runs (single flight): every caller during it awaits the same promise, so 16
  *   parts asking at expiry cause one fetch;
- * - get() never resolves expired credentials;
+ * - get() never resolves expired credentials (it throws CredentialsUnavailableError, fatal: folders rest);
  * - a failed fetch keeps the current credentials while they are valid, and is retried with back-off.
  */
 export class RefreshingCredentials {

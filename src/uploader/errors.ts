@@ -1,3 +1,6 @@
+import type { FileIdentity } from './folder-file.js';
+import type { FileFingerprint } from './journal.js';
+
 /**
  * Error classes of the uploader: retry control (after rclone's fserrors) and outcomes the caller acts on.
  * Messages are built from our own fields only (operation, bucket, key, OSS code, status, RequestId):
@@ -50,16 +53,15 @@ export class FileChangedError extends Error {
 }
 
 /**
- * The path holds another regular file (another inode or device) than the one queued, or than the
- * one this upload began with: nothing of it was sent. `found` is what is there now, for the caller
- * to record (its row is stale) before the file goes up again.
+ * The path holds another regular file (inode or device) than the one queued, or the one this upload
+ * began with: nothing of it was sent. `found` is for the caller to record (its row is stale) first.
  */
 export class FileReplacedError extends FileChangedError {
   override readonly name: string = 'FileReplacedError';
   constructor(
     path: string,
-    readonly found: { size: number; mtimeNs: bigint; ino: bigint; dev: bigint },
-    expected: { ino: bigint; dev: bigint },
+    readonly found: FileFingerprint,
+    expected: FileIdentity,
   ) {
     super(
       path,
@@ -147,11 +149,9 @@ const PERMANENT_FILE_ERRORS: Record<string, string> = {
 };
 
 /**
- * File-system errors as the uploader reports them; anything else (already typed, or not a
- * file-system error) unchanged. Missing: FileGoneError. No retry can fix: PermanentError (EACCES,
- * EPERM, EISDIR, ENAMETOOLONG, ELOOP; not a regular file is refused where the file is opened).
- * Any other errno (EMFILE, ENFILE, EIO, ESTALE, EBUSY, EAGAIN, ENOMEM...): TransientFileError,
- * retried with back-off, so a passing shortage never parks a file until someone runs `retry`.
+ * File-system errors as the uploader reports them; anything else (already typed, or not a file-system
+ * error) unchanged. Missing: FileGoneError. No retry can fix: PermanentError. Any other errno (EMFILE,
+ * EIO, ESTALE...): TransientFileError, retried with back-off, so a passing shortage never parks a file.
  */
 export function localFileError(path: string, err: unknown): unknown {
   if (err instanceof FileGoneError || err instanceof FileChangedError || err instanceof PermanentError || err instanceof TransientFileError)

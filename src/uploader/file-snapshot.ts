@@ -1,7 +1,6 @@
-import type { BigIntStats } from 'node:fs';
 import { closeSync, fstatSync, readSync } from 'node:fs';
 import { FileChangedError, localFileError } from './errors.js';
-import { openFolderFile, type FolderFile } from './folder-file.js';
+import { fingerprintFromStats, openFolderFile, type FolderFile } from './folder-file.js';
 import type { FileFingerprint } from './journal.js';
 
 export interface FileSnapshot {
@@ -16,10 +15,9 @@ export interface FileSnapshot {
 /**
  * Stats a file and, when it is small, reads it whole, all through one descriptor and synchronously.
  *
- * Why synchronous: for a small file the four system calls take microseconds, while each async fs call
- * is a thread-pool hand-off that costs the main thread more than the work itself (bench/NOTES.md)
- * -- the difference decides small-file throughput. The price is that a
- * slow disk blocks the event loop for one small read; maxBytes bounds it.
+ * Why synchronous: for a small file the four system calls take microseconds, less than the main
+ * thread pays for each async fs call's thread-pool hand-off (bench/NOTES.md), and that decides
+ * small-file throughput. A slow disk blocks the event loop for one small read; maxBytes bounds it.
  *
  * Why it is a consistent snapshot: the file is fstat'ed before and after the read; if size, mtime or
  * inode moved in between, a writer was at work and FileChangedError says so. The bytes returned are
@@ -57,11 +55,6 @@ export async function fingerprintOf(file: FolderFile): Promise<FileFingerprint> 
   const { fd, stats } = openFolderFile(file);
   closeSync(fd);
   return fingerprintFromStats(stats);
-}
-
-/** The identity in the stat results of a descriptor openFolderFile() opened (a regular file). */
-function fingerprintFromStats(st: BigIntStats): FileFingerprint {
-  return { size: Number(st.size), mtimeNs: st.mtimeNs, ino: st.ino, dev: st.dev };
 }
 
 /** Why two fingerprints are not the same file content, or undefined when they are. */

@@ -22,10 +22,7 @@ export interface FileUploaderOptions {
   multipartThreshold?: number;
   /** Parts of one file in flight at once. Default 4. */
   partConcurrency?: number;
-  /**
-   * The byte budget every buffered part is paid from, shared by all uploaders of a process (so a
-   * reload's new uploader and the old one's running uploads count together). Default: none (no limit).
-   */
+  /** The byte budget every buffered part is paid from, shared by all uploaders of a process (a reload's old and new). Default: none. */
   memoryBudget?: MemoryBudget;
 }
 
@@ -39,10 +36,7 @@ export interface UploadRequest extends Omit<NewObjectOptions, 'meta'> {
   partSize?: number;
   /** Stops the upload: rejects with UploadAbortedError, keeping acknowledged parts and the server's upload. */
   signal?: AbortSignal;
-  /**
-   * The watched folder's root, which localPath lies below: no link below it is followed (see
-   * openFolderFile). Optional only for callers that know no folder; the daemon always gives it.
-   */
+  /** The watched folder's root above localPath: no link below it is followed (see openFolderFile). The daemon always gives it. */
   folderRoot?: string;
   /** The file as it was queued (dev and inode the walk or watcher lstat'ed): any other file at localPath is refused. */
   expectedIdentity?: FileIdentity;
@@ -68,7 +62,7 @@ export interface ProgressEvent {
  * PermanentError/FatalError or StorageError (see classifyError()).
  */
 export class FileUploader extends EventEmitter<{ progress: [ProgressEvent] }> {
-  readonly settings: UploaderSettings;
+  private readonly settings: UploaderSettings;
 
   constructor(
     private readonly storage: ObjectStorage,
@@ -161,12 +155,9 @@ export class FileUploader extends EventEmitter<{ progress: [ProgressEvent] }> {
 
 /**
  * A small file in one PutObject, sent from memory: `snapshot` is its content, read whole and checked
- * unchanged across the read (see snapshotFile). Sent again (bounded) if the server's checksums
- * disagree.
- *
- * `recheck`: stat the file again once the object is stored. A file that changed meanwhile is not
- * marked done: the object holds a consistent earlier version (or, if the file only grew, a true
- * prefix snapshot of it), and the re-queued upload replaces it.
+ * unchanged across the read (see snapshotFile). `recheck`: stat the file again once the object is
+ * stored; a file changed meanwhile is not marked done: the object holds a consistent earlier version
+ * (or a true prefix snapshot of a file that only grew), and the re-queued upload replaces it.
  */
 async function putFile(ctx: UploadContext, snapshot: Buffer, recheck: boolean): Promise<UploadResult> {
   const { storage, ref, fingerprint } = ctx;

@@ -3,6 +3,7 @@ import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync } from
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { failpointValue } from '../lib/failpoint.js';
 import { FileGoneError, FileRefusedError, FileReplacedError, localFileError, PermanentError } from './errors.js';
+import type { FileFingerprint } from './journal.js';
 
 /** A file's identity on disk: what the walk recorded, or what an upload first opened. */
 export interface FileIdentity {
@@ -69,14 +70,18 @@ export function openFolderFile(file: FolderFile, dirs?: DirectoryCache): { fd: n
     if (!stats.isFile()) throw new FileRefusedError(file.path, `not a regular file (${kindOf(stats)})`);
     const expected = file.expected;
     if (expected !== undefined && (stats.ino !== expected.ino || stats.dev !== expected.dev)) {
-      const found = { size: Number(stats.size), mtimeNs: stats.mtimeNs, ino: stats.ino, dev: stats.dev };
-      throw new FileReplacedError(file.path, found, expected);
+      throw new FileReplacedError(file.path, fingerprintFromStats(stats), expected);
     }
     return { fd, stats };
   } catch (err) {
     closeSync(fd);
     throw localFileError(file.path, err);
   }
+}
+
+/** The identity in the stat results of a descriptor openFolderFile() opened (a regular file). */
+export function fingerprintFromStats(st: BigIntStats): FileFingerprint {
+  return { size: Number(st.size), mtimeNs: st.mtimeNs, ino: st.ino, dev: st.dev };
 }
 
 /** The components of `path` below `root`; a path not inside root is a caller's mistake. */
@@ -102,12 +107,7 @@ function openBelow(root: string, path: string, dirs: DirectoryCache | undefined)
     const last = names[names.length - 1]!;
     // lstat first: a device or FIFO in the file's place is refused without being opened at all
     // (opening some devices acts: a tape rewinds). fstat after the open judges what was opened.
-    let stats: BigIntStats | undefined;
-    try {
-      stats = lstatSync(`/proc/self/fd/${dir}/${last}`, { bigint: true });
-    } catch (err) {
-      throw localFileError(path, err);
-    }
+    const stats = lstatFor(`/proc/self/fd/${dir}/${last}`, path);
     if (stats.isSymbolicLink()) throw new FileRefusedError(path, 'it is a symbolic link');
     if (!stats.isFile()) throw new FileRefusedError(path, `not a regular file (${kindOf(stats)})`);
     return openAt(dir, last, FILE_FLAGS, path, path);
@@ -127,13 +127,11 @@ export function openDirectory(root: string, names: string[], path: string): numb
   let where = root;
   for (const name of names) {
     where = join(where, name);
+    const above = dir;
     try {
-      const next = openAt(dir, name, DIR_FLAGS, path, where);
-      closeSync(dir);
-      dir = next;
-    } catch (err) {
-      closeSync(dir);
-      throw err;
+      dir = openAt(above, name, DIR_FLAGS, path, where);
+    } finally {
+      closeSync(above);
     }
   }
   return dir;
@@ -210,15 +208,19 @@ function openBelowByLstat(root: string, path: string, names: string[]): number {
 }
 
 function directoryIdentity(dir: string, path: string): FileIdentity {
-  let stats;
-  try {
-    stats = lstatSync(dir, { bigint: true });
-  } catch (err) {
-    throw localFileError(path, err);
-  }
+  const stats = lstatFor(dir, path);
   if (stats.isSymbolicLink()) throw new FileRefusedError(path, `${dir} is a symbolic link`);
   if (!stats.isDirectory()) throw new FileGoneError(path);
   return { dev: stats.dev, ino: stats.ino };
+}
+
+/** lstat of `at`, its failure reported as one reading `path`. */
+function lstatFor(at: string, path: string): BigIntStats {
+  try {
+    return lstatSync(at, { bigint: true });
+  } catch (err) {
+    throw localFileError(path, err);
+  }
 }
 
 /** The path opened as is: only its last component is kept from being a link. */

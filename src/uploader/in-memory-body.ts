@@ -6,8 +6,8 @@ import type { Body } from './object-storage.js';
 export const SLICE = 1024 * 1024;
 
 /**
- * A request body already in memory (a small file's snapshot). Its CRC-64 is computed
- * when first asked for, after the send: the caller leaves the bytes alone until then.
+ * A request body already in memory (a small file's snapshot). Its CRC-64 is computed when first asked
+ * for, after the send: the caller leaves the bytes alone until then.
  */
 export class InMemoryBody implements Body {
   private crc64: string | undefined;

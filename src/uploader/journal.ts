@@ -1,30 +1,28 @@
+import type { FileIdentity } from './folder-file.js';
 import type { ListedPart } from './object-storage.js';
 
 /**
- * What the uploader needs from durable storage, per file being uploaded. The uploader knows
- * nothing of SQLite: the daemon hands it an implementation backed by the state store.
+ * What the uploader needs from durable storage, per file being uploaded (the daemon's is the state store).
  *
  * Crash-safety contract (every method is durable when it returns; fileUploaded may instead return a
  * promise, and is durable when that resolves, so an implementation can commit several files at once):
  * - uploadStarted() is called, and returns, before the first part of that upload is sent.
  * - partAcknowledged() is called right after the server acknowledged a part (ETag checked), before
  *   that part counts as done.
- * - fileUploaded() is called only after Complete (or PutObject) succeeded and the object was
- *   verified (for a file that grew meanwhile, as a prefix snapshot: outcome.prefixSnapshot); it forgets the multipart record and marks the file done in ONE transaction, so a
- *   crash leaves either "upload recorded, all parts acked" (resume finds the completed object) or
- *   "file done", never neither.
+ * - fileUploaded() is called only after Complete (or PutObject) succeeded and the object was verified
+ *   (for a file that grew meanwhile, as a prefix snapshot: outcome.prefixSnapshot); it forgets the
+ *   multipart record and marks the file done in ONE transaction, so a crash leaves either "upload
+ *   recorded, all parts acked" (resume finds the completed object) or "file done", never neither.
  * - objectReplacing() is called, and returns (durably), before any request that may replace the
  *   object at the key is sent (PutObject, CompleteMultipartUpload): whatever the journal remembers
  *   about the object there (its size and checksums) may be false from then on, until fileUploaded()
  *   records what was verified. A request that failed, timed out or was rejected may still have
  *   replaced the object, so "forget first, record once verified" is the only safe order.
  */
-export interface FileFingerprint {
+export interface FileFingerprint extends FileIdentity {
   size: number;
   /** Modification time in nanoseconds since the epoch. */
   mtimeNs: bigint;
-  ino: bigint;
-  dev: bigint;
 }
 
 /** A part as the server acknowledged it (its ETag exactly as OSS returned it), with its CRC-64/XZ as a decimal string. */
@@ -64,9 +62,8 @@ export interface UploadOutcome {
 }
 
 /**
- * What an upload resolves to once its object is verified: the outcome, and the journal's promise of
- * its record (fileUploaded's). The file is durably done only once `committed` resolves; the network
- * work is over before, so the caller can start the next file while this one's commit waits.
+ * An upload's verified outcome, and fileUploaded's promise of its record: the file is durably done only
+ * once `committed` resolves, so the caller can start the next file while this one's commit waits.
  */
 export interface UploadResult extends UploadOutcome {
   committed: Promise<void>;

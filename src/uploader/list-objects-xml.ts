@@ -1,12 +1,10 @@
 import type { ListedObject, ListedObjectsPage } from './object-storage.js';
 
 /**
- * Reads a ListObjectsV2 answer (ListBucketResult) for the fields a listing needs. Not a general XML
- * parser: OSS's answer is flat, its text escaped (a '<' in a key arrives as &lt;), so every tag
- * found is markup. It replaces ali-oss's xml2js parse plus a URL built per key, which cost several
- * times the request itself at 1,000 keys a page (bench/NOTES.md), and listings are what verify,
- * restore and adoption spend their time on. A page it cannot read is an error, never fewer objects:
- * a missing object would read as deleted to verify and as lost to restore.
+ * Reads a ListObjectsV2 answer (ListBucketResult) for the fields a listing needs, in place of ali-oss's
+ * costlier xml2js parse (bench/NOTES.md). Not a general XML parser: OSS's answer is flat, its text
+ * escaped (a '<' in a key arrives as &lt;), so every tag found is markup. A page it cannot read is an
+ * error, never fewer objects: a missing object would read as deleted to verify and as lost to restore.
  */
 export function parseListObjectsV2(xml: string): ListedObjectsPage {
   if (!xml.includes('<ListBucketResult')) throw new ListingParseError('the answer is not a ListBucketResult');

@@ -1,7 +1,6 @@
 /**
- * One byte budget for the part buffers of every upload of a process (see MultipartUpload.sendParts):
- * an upload takes its buffers' bytes before it allocates them and gives them back once its parts are
- * sent, so the parts held in memory across all concurrent uploads never exceed the limit.
+ * One byte budget for the part buffers of every upload of a process (see MultipartUpload.sendParts): an
+ * upload takes its buffers' bytes before allocating them and gives them back once its parts are sent.
  *
  * Invariant: inUse <= limit at every moment (a lowered limit only holds back new acquisitions until
  * enough is released). No deadlock: an upload waits (acquire) only while it holds nothing; bytes for
@@ -14,9 +13,8 @@ export class MemoryBudget {
   private readonly waiters: Array<{ bytes: number; grant: (granted: boolean) => void }> = [];
 
   /**
-   * `sharers`: how many uploads are meant to share it (the files in flight at once). Each takes
-   * buffers beyond its first only up to its share (limit / sharers), so one upload's many parts do
-   * not hold every file after it waiting.
+   * `sharers`: the uploads meant to share it (files in flight at once). Each takes buffers beyond its first
+   * only up to its share (limit / sharers), so one upload's many parts do not hold every file after it waiting.
    */
   constructor(
     private limit: number,
@@ -107,18 +105,12 @@ export class MemoryBudget {
 
   /** Grants waiters in order while the first fits (one that never can is refused). */
   private serve(): void {
-    for (;;) {
-      const first = this.waiters[0];
-      if (!first) return;
-      if (first.bytes > this.limit) {
-        this.waiters.shift();
-        first.grant(false);
-        continue;
-      }
-      if (this.used + first.bytes > this.limit) return;
+    for (let first = this.waiters[0]; first; first = this.waiters[0]) {
+      const canFit = first.bytes <= this.limit;
+      if (canFit && this.used + first.bytes > this.limit) return;
       this.waiters.shift();
-      this.take(first.bytes);
-      first.grant(true);
+      if (canFit) this.take(first.bytes);
+      first.grant(canFit);
     }
   }
 }

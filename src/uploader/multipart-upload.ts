@@ -15,17 +15,12 @@ import type { UploadContext } from './upload-context.js';
 const MAX_BUFFERED_PART_BYTES = 16 * 1024 * 1024;
 
 /**
- * One file's multipart upload, new or resumed: sends the missing parts in parallel, records each part
- * as the server acknowledges it, and completes only a file that did not change, verifying the object's
- * CRC-64 against the combination of the parts' CRCs.
+ * One file's multipart upload, new or resumed: sends the missing parts in parallel, records each as the
+ * server acknowledges it, and completes only an unchanged file, checking the object's CRC-64 against the parts'.
  */
 export class MultipartUpload {
   private readonly done = new Map<number, RecordedPart>();
-  /**
-   * The CRC-64 of parts 1..parts combined, advanced as they are acknowledged: Complete then waits
-   * for the last few parts' combination only, not for all of them (and the combination tables,
-   * built on first use, tens of ms in a fresh process).
-   */
+  /** The CRC-64 of parts 1..parts combined, advanced as they are acknowledged: Complete combines only the last few. */
   private prefix = { parts: 0, crc64: '0' };
 
   private constructor(
@@ -118,9 +113,8 @@ export class MultipartUpload {
   }
 
   /**
-   * With a buffer, the part is read into it as it is sent and hashed once (a retry sends it from
-   * memory, without reading the disk again); without one (parts above MAX_BUFFERED_PART_BYTES, or beyond the memory budget) each
-   * attempt reads and hashes it on the way.
+   * With a buffer, the part is read into it as it is sent and hashed once (a retry sends it from memory);
+   * without one (above MAX_BUFFERED_PART_BYTES, or beyond the memory budget) each attempt reads and hashes it.
    */
   private async sendPart(part: PlannedPart, buffer: Buffer | undefined): Promise<void> {
     const { storage, ref, signal } = this.ctx;
@@ -224,13 +218,7 @@ export function planResume(
   for (const part of planned) {
     const mine = recordedByNumber.get(part.partNumber);
     const theirs = serverByNumber.get(part.partNumber);
-    const agree =
-      mine !== undefined &&
-      theirs !== undefined &&
-      mine.size === part.size &&
-      theirs.size === part.size &&
-      etagHex(mine.etag) === etagHex(theirs.etag);
-    if (agree) kept.push(mine);
+    if (mine?.size === part.size && theirs?.size === part.size && etagHex(mine.etag) === etagHex(theirs.etag)) kept.push(mine);
     else toSend.push(part);
   }
   return { kept, toSend };

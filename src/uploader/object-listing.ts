@@ -1,9 +1,8 @@
 import type { ListedObject, ObjectStorage, RequestOptions } from './object-storage.js';
 
 /**
- * Every page of objects under the prefix (ListObjectsV2, 1,000 keys a request), in key order, each
- * as it arrives: the next request goes out only when the caller asks for the next page, so a
- * listing never runs ahead of its reader. The one walk over the pages: listObjects() collects it.
+ * Every page of objects under the prefix (1,000 keys a request), in key order: the next request goes
+ * out only when the caller asks for the next page, so a listing never runs ahead of its reader.
  */
 export async function* listObjectPages(
   storage: ObjectStorage,
@@ -27,9 +26,8 @@ export async function listObjects(storage: ObjectStorage, bucket: string, prefix
 }
 
 /**
- * The page, or the signal's reason as soon as it fires: ali-oss cannot cancel a request without a
- * body, and a listing held by the server (a huge prefix, a slow link) must not hold a stop. Leaving
- * a read unread changes nothing on OSS; its late answer is dropped.
+ * The page, or the signal's reason as soon as it fires: ali-oss cannot cancel a request without a body,
+ * and a listing held by the server must not hold a stop. A read left unread changes nothing on OSS.
  */
 export function untilAborted<T>(request: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (!signal) return request;

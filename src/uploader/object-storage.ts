@@ -1,9 +1,9 @@
 import type { Readable } from 'node:stream';
 
 /**
- * The one storage interface the uploader talks to (restic's backend idea): small, OSS-shaped, no policy.
- * Retries, integrity checks and resume logic live outside it. Implementations throw StorageError;
- * wrappers that add a policy (withRetries, withLimits) extend ForwardingStorage, at the end.
+ * The one storage interface the uploader talks to (restic's backend idea): small, OSS-shaped, no policy
+ * (retries, integrity checks, resume live outside). Implementations throw StorageError; wrappers that
+ * add a policy (withRetries, withLimits) extend ForwardingStorage, at the end.
  */
 
 export interface ObjectRef {
@@ -22,10 +22,7 @@ export interface RequestOptions {
   trafficLimit?: number;
 }
 
-/**
- * A request body that can be sent more than once: each attempt calls open() for a fresh stream.
- * Must produce exactly `size` bytes.
- */
+/** A request body that can be sent more than once: each attempt's open() gives a fresh stream of exactly `size` bytes. */
 export interface Body {
   size: number;
   open(): Readable;
@@ -145,10 +142,7 @@ export interface ObjectStorage {
   listMultipartUploads(bucket: string, prefix?: string, options?: RequestOptions): Promise<ListedUpload[]>;
   /** On a versioned bucket OSS keeps the object's versions and answers with the delete marker it left. */
   deleteObject(ref: ObjectRef, options?: RequestOptions): Promise<DeletedObject>;
-  /**
-   * CopyObject within OSS (objects up to 1 GiB): no body is sent. `meta` given: the copy carries it
-   * (metadata directive REPLACE); otherwise the source's (COPY).
-   */
+  /** CopyObject within OSS (up to 1 GiB), no body sent. The copy carries `meta` if given (REPLACE), else the source's (COPY). */
   copyObject(source: ObjectRef, target: ObjectRef, options?: NewObjectOptions & RequestOptions): Promise<StoredChecksums>;
   /** UploadPartCopy: the part is `range` (inclusive) of `source`; no body is sent. */
   uploadPartCopy(
@@ -166,9 +160,8 @@ export interface ObjectStorage {
   /** GetObject (ranged when options.range is set). Headers only are awaited: the body streams after. */
   get(ref: ObjectRef, options?: GetOptions): Promise<ObjectDownload>;
   /**
-   * One ListObjectsV2 request: the page of objects under the prefix from `continuationToken` (the
-   * previous page's `next`; undefined: the first page) on. One request, so a wrapper retries a page,
-   * never the whole listing: listObjectPages() and listObjects() (object-listing.ts) walk the pages.
+   * One ListObjectsV2 request: the page under the prefix from `continuationToken` (the previous page's
+   * `next`; undefined: the first) on, so a wrapper retries a page, never the whole listing (listObjectPages walks them).
    */
   listObjectsPage(
     bucket: string,
@@ -185,9 +178,8 @@ export interface ObjectStorage {
 }
 
 /**
- * An ObjectStorage that hands every request to `inner` through call(), named by its OSS operation:
- * a wrapper (withRetries, withLimits) overrides call() to put one policy around every request, or
- * only the methods it changes, and inherits the rest.
+ * An ObjectStorage that hands every request to `inner` through call(), named by its OSS operation: a
+ * wrapper overrides call() to put one policy around every request, or only the methods it changes.
  */
 export class ForwardingStorage implements ObjectStorage {
   constructor(protected readonly inner: ObjectStorage) {}

@@ -30,9 +30,9 @@ const MAX_REMEMBERED_SECRETS = 16;
 const MAX_ERROR_BODY = 64 * 1024;
 
 /**
- * Ends the answer's stream when `signal` fires (no listener at all without one: a restore of small
- * files pays for each per file). Invariant: a body, an object's or an error page's, holds no
- * caller past its abort: no timeout covers a body once its headers are in.
+ * Ends the answer's stream when `signal` fires (no listener without one: a small file's restore pays
+ * for each). Invariant: no body, an object's or an error page's, holds its caller past an abort: no
+ * timeout covers a body once its headers are in.
  */
 function destroyOnAbort(stream: Readable, signal: AbortSignal | undefined): void {
   if (!signal) return;
@@ -49,14 +49,13 @@ function destroyOnAbort(stream: Readable, signal: AbortSignal | undefined): void
 const DEFAULT_BODY_IDLE_MS = 60_000;
 
 /**
- * Fails the answer's body when no byte of it arrives for `idleMs` while its reader waits for more.
- * The request's timeout ends with the headers: a connection that stalls after them (a NAT that
- * forgot it, a server that hung) held a restore, or verify --deep, for ever. Invariant: a reader
- * that is behind (the body's buffer full: its disk is slow) is never failed for it, nor for the
- * moment after it catches up: a poll that saw it behind is a sign of life, and it may have caught
- * up just before the next poll. So the poll, every quarter of `idleMs`, fails the body on the fifth
- * quiet poll in a row: after `idleMs` to 1.5 `idleMs` without a byte, never sooner. A body received
- * whole is never failed. The error is no StorageError: the caller retries the body as broken on the way.
+ * Fails the answer's body when no byte of it arrives for `idleMs` while its reader waits for more: the
+ * request's timeout ends with the headers, and a connection stalled after them (a NAT that forgot it,
+ * a hung server) would hold a restore or verify --deep for ever. Invariant: a reader that is behind
+ * (the body's buffer full: a slow disk) is never failed for it, nor just after it catches up: a poll
+ * every quarter of `idleMs` fails the body on the fifth quiet poll in a row, after `idleMs` to 1.5
+ * `idleMs` without a byte. A body received whole is never failed. The error is no StorageError: the
+ * caller retries the body as broken on the way.
  */
 function failWhenStalled(stream: Readable, idleMs: number, what: string): void {
   const answer = stream as Readable & { socket?: { bytesRead: number } | null; complete?: boolean };
@@ -110,19 +109,14 @@ class OssStorage implements ObjectStorage {
     credentials?: CredentialsProvider,
   ) {
     this.agents = clientAgents(connection.maxSockets);
-    this.credentials =
-      credentials ??
-      staticCredentials({
-        accessKeyId: connection.accessKeyId,
-        accessKeySecret: connection.accessKeySecret,
-        ...(connection.stsToken !== undefined ? { securityToken: connection.stsToken } : {}),
-      });
+    const { accessKeyId, accessKeySecret, stsToken } = connection;
+    this.credentials = credentials ?? staticCredentials({ accessKeyId, accessKeySecret, securityToken: stsToken });
   }
 
   put: ObjectStorage['put'] = async (ref, body, options = {}) => {
     const headers = { ...newObjectHeaders(options), ...trafficLimitHeader(options) };
-    // Small enough to be sent before an abort could matter: the signal is only checked up front.
-    // ali-oss sends a buffer with its Content-MD5: the server refuses damaged bytes itself.
+    // Small enough that an abort need only be checked up front. ali-oss sends a buffer with its
+    // Content-MD5: the server refuses damaged bytes itself.
     const whole = body.inMemory && body.inMemory.length <= ABORT_UNCHECKED_PUT_BYTES ? body.inMemory : undefined;
     if (whole) options.signal?.throwIfAborted();
     const result = await this.call('PutObject', ref, (client) =>
@@ -347,11 +341,8 @@ class OssStorage implements ObjectStorage {
         'answered without a usable Content-Length (chunked, by a proxy on the way?): a body cut short could not be told from a whole one';
       throw new StorageError('GetObject', ref.bucket, ref.key, 'NoContentLength', res.status, undefined, detail);
     }
-    failWhenStalled(
-      stream,
-      options.timeoutMs ?? this.connection.timeoutMs ?? DEFAULT_BODY_IDLE_MS,
-      `oss://${ref.bucket}/${ref.key}'s body`,
-    );
+    const idleMs = options.timeoutMs ?? this.connection.timeoutMs ?? DEFAULT_BODY_IDLE_MS;
+    failWhenStalled(stream, idleMs, `oss://${ref.bucket}/${ref.key}'s body`);
     // One literal, no spread: per small file, the spread's copy was most of this method's CPU.
     return {
       etag: headerValue(res, 'etag') ?? '',
@@ -402,30 +393,12 @@ class OssStorage implements ObjectStorage {
       if (keyMarker !== undefined) query.keyMarker = keyMarker;
       if (versionIdMarker !== undefined) query.versionIdMarker = versionIdMarker;
       const page = await this.call('ListObjectVersions', ref, (client) => client.getBucketVersions(query, sdkOptions(options)));
-      for (const o of page.objects ?? []) {
-        versions.push({
-          key: o.name,
-          versionId: o.versionId,
-          isLatest: o.isLatest,
-          lastModified: o.lastModified,
-          deleteMarker: false,
-          size: Number(o.size),
-          etag: o.etag,
-          storageClass: o.storageClass,
-        });
+      for (const { name: key, versionId, isLatest, lastModified, size, etag, storageClass } of page.objects ?? []) {
+        versions.push({ key, versionId, isLatest, lastModified, deleteMarker: false, size: Number(size), etag, storageClass });
       }
-      for (const d of page.deleteMarker ?? []) {
-        // ali-oss drops a marker's IsLatest: isLatest here is never true for one.
-        versions.push({
-          key: d.name,
-          versionId: d.versionId,
-          isLatest: false,
-          lastModified: d.lastModified,
-          deleteMarker: true,
-          size: 0,
-          etag: '',
-          storageClass: undefined,
-        });
+      // ali-oss drops a marker's IsLatest: isLatest here is never true for one.
+      for (const { name: key, versionId, lastModified } of page.deleteMarker ?? []) {
+        versions.push({ key, versionId, isLatest: false, lastModified, deleteMarker: true, size: 0, etag: '', storageClass: undefined });
       }
       if (!page.isTruncated || (page.nextKeyMarker === keyMarker && page.nextVersionIdMarker === versionIdMarker)) break;
       keyMarker = page.nextKeyMarker ?? undefined;
@@ -449,13 +422,8 @@ class OssStorage implements ObjectStorage {
         if (err instanceof BodyStreamError) throw err.cause;
         const storageError = toStorageError(err, operation, ref, [...this.secrets]);
         if (storageError.code === 'RequestTimeTooSkewed') await this.correctClock();
-        if (
-          !renewed &&
-          storageError.code !== undefined &&
-          TOKEN_REFUSED.has(storageError.code) &&
-          (await this.credentials.renew(credentials))
-        )
-          continue;
+        const tokenRefused = !renewed && TOKEN_REFUSED.has(storageError.code ?? '');
+        if (tokenRefused && (await this.credentials.renew(credentials))) continue;
         throw storageError;
       }
     }
@@ -476,12 +444,7 @@ class OssStorage implements ObjectStorage {
     }
     let entry = this.clients.get(bucket);
     if (!entry) {
-      const keys = {
-        accessKeyId: credentials.accessKeyId,
-        accessKeySecret: credentials.accessKeySecret,
-        stsToken: credentials.securityToken,
-      };
-      const client = newAliOssClient({ ...this.connection, ...keys }, bucket, this.agents);
+      const client = newAliOssClient({ ...this.connection, ...credentials, stsToken: credentials.securityToken }, bucket, this.agents);
       if (this.clockSkewMs !== undefined) client.options.amendTimeSkewed = this.clockSkewMs;
       entry = { client, signsWith: credentials };
       this.clients.set(bucket, entry);

@@ -5,9 +5,8 @@ import { FatalError, IntegrityError, PermanentError, StorageError, TransientFile
 export type ErrorDisposition = 'retry' | 'permanent' | 'fatal';
 
 /**
- * Wrong or expired credentials (a refused token included: the provider's to fix, not the file's),
- * missing bucket: every upload would fail the same way.
- * (AccessDenied stays per file: a RAM policy may deny only some prefixes.)
+ * Wrong or expired credentials (a refused token too: the provider's to fix, not the file's), missing
+ * bucket: every upload would fail the same way. AccessDenied stays per file: a RAM policy may deny some prefixes only.
  */
 const FATAL_CODES = new Set([...TOKEN_REFUSED, 'SignatureDoesNotMatch', 'NoSuchBucket', 'UserDisable', 'AccountNotExist']);
 
@@ -97,9 +96,8 @@ export interface RetryEvent {
 
 export interface RetryPolicy {
   /**
-   * A time budget per request, not an attempt count: how many attempts fit depends on the shared
-   * pacer's delay, which other requests raise and lower too. No retry is started after it; the last
-   * error is thrown. defaultRetryPolicy gives 2 min.
+   * A time budget per request, not an attempt count (how many fit depends on the shared pacer's delay):
+   * no retry is started after it, the last error is thrown. defaultRetryPolicy gives 2 min.
    */
   maxTimeMs: number;
   /** Told before each wait, for logs. */

@@ -4,11 +4,10 @@ import type { Pacer } from './pacer.js';
 import { classifyError, type RetryPolicy } from './retry-policy.js';
 
 /**
- * Run fn until it succeeds, classifyError calls its error not retryable (passed straight through), its
- * time budget would be over before the next start, or the signal fires (the wait is abortable; the
- * error thrown is then the signal's reason). Every attempt starts when the shared pacer says, and
- * every retryable error pushes the pacer back: throttling and 5xx, but also a dropped connection or
- * a damaged body, since each says the endpoint or the way to it is in trouble.
+ * Run fn until it succeeds, classifyError calls its error not retryable (thrown as is), the time budget
+ * would be over before the next start, or the signal fires (then its reason is thrown). Every attempt
+ * starts when the shared pacer says, and every retryable error pushes the pacer back: a dropped
+ * connection or damaged body too, since each says the endpoint or the way to it is in trouble.
  */
 export async function retryCall<T>(
   operation: string,
@@ -43,9 +42,8 @@ export async function retryCall<T>(
 
 /**
  * ObjectStorage with every request paced and retried by policy (restic's RetryBackend, rclone's pacer).
- * A GetObject is retried only until its headers: a body that fails while streaming is the caller's to
- * retry (it knows the offset). `pacer` is the endpoint's: build one per storage, so every request to
- * it shares the slow-down.
+ * A GetObject is retried only until its headers: a body failing while streaming is the caller's to retry
+ * (it knows the offset). `pacer` is the endpoint's, one per storage, so all its requests share the slow-down.
  */
 export function withRetries(storage: ObjectStorage, pacer: Pacer, policy: RetryPolicy): ObjectStorage {
   return new (class extends ForwardingStorage {

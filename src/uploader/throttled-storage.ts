@@ -23,15 +23,13 @@ export interface StorageLimits {
 }
 
 /**
- * ObjectStorage with the operator's limits as a wrapper around the backend (restic's idea, like
- * withRetries): put, initMultipart and uploadPart wait for an open window; request bodies go through
- * the shared bandwidth limiter. Reads, lists, completes, aborts and deletes are never held: they
- * carry no body worth limiting, and a stop or a clean-up must not wait for a window; downloads
- * (restore, verify --deep) are not uploads, so neither windows nor the upload limit hold them.
+ * ObjectStorage with the operator's limits as a wrapper around the backend (restic's idea): put,
+ * initMultipart and uploadPart wait for an open window; request bodies go through the shared bandwidth
+ * limiter. Nothing else is held: reads, lists, completes, aborts and deletes carry no body worth
+ * limiting, a stop or clean-up must not wait for a window, and downloads are not uploads.
  *
  * Wrap it around the retrying storage: a retry's back-off then never runs while the window is shut,
- * and a request cut off by a hard cutoff (its signal fires) is sent again once the window opens,
- * with the same body (Body.open() gives a fresh stream).
+ * and a request cut off by a hard cutoff is sent again once the window opens (Body.open() gives a fresh stream).
  */
 export function withLimits(storage: ObjectStorage, limits: StorageLimits): ObjectStorage {
   return new (class extends ForwardingStorage {
@@ -46,10 +44,7 @@ export function withLimits(storage: ObjectStorage, limits: StorageLimits): Objec
         this.inner.uploadPart(ref, uploadId, partNumber, this.throttled(body), this.withBodyTime(o, body.size)),
       );
 
-    /**
-     * Waits for the window, then sends; a hard cutoff while it is in flight abandons this attempt and
-     * waits for the window again. The caller's own signal still ends it for good.
-     */
+    /** Waits for the window, then sends; a hard cutoff abandons the attempt and waits again. The caller's signal ends it for good. */
     private async gated<T, O extends RequestOptions>(
       operation: string,
       ref: ObjectRef,

@@ -66,18 +66,12 @@ export async function grewSinceStart(ctx: UploadContext, sentCrc64: string): Pro
 }
 
 /**
- * Whether what an upload sent is a true prefix snapshot of a file that changed while it was read:
- * the file is the same one (inode and device), at least as long as when the upload began (N bytes,
- * `before.size`), and its first N bytes, read again now that the upload is over, have the CRC-64 of
- * the bytes that were sent.
- *
- * Why that is sound: the bytes sent were read over time, but they equal the file's first N bytes as
- * they are now, after every read that went into them. A file that only grows (a log) never changes
- * its first N bytes, so the object is exactly what the file held when it was N bytes long. A file
- * rewritten in place fails the check (its CRC moves), and a truncated or replaced one fails on its
- * size or inode: those are FileChangedError, never a snapshot.
- *
- * Costs one more read of N bytes, only for a file that changed during its upload.
+ * Whether what an upload sent is a true prefix snapshot of a file that changed while it was read: the
+ * same inode, at least N bytes long (`before.size`), and its first N bytes, read again now, have the
+ * CRC-64 of the bytes sent. Sound because the bytes sent equal the file's first N bytes as they are
+ * after every read that went into them: a file that only grows (a log) never changes them, so the
+ * object is what the file held at N bytes. Rewritten in place fails the CRC, truncated or replaced
+ * the size or inode: FileChangedError, never a snapshot. Costs one more read, only for a changed file.
  */
 export async function isPrefixSnapshot(file: FolderFile, before: FileFingerprint, sentCrc64: string): Promise<boolean> {
   // Read as every upload read is (no link, a regular file only), and only the inode that was sent.
@@ -115,9 +109,8 @@ export function etagHex(etag: string): string {
 }
 
 /**
- * Object metadata that restore gives back to the file: the mtime in nanoseconds since the epoch (a
- * decimal string) and the permission bits as octal ('644', '4755': recorded whole, restore decides
- * which bits it applies).
+ * Object metadata that restore gives back to the file: the mtime in ns since the epoch (decimal) and the
+ * permission bits as octal ('644', '4755': recorded whole, restore decides which bits it applies).
  */
 export function fileMeta(fingerprint: FileFingerprint, mode: number): Record<string, string> {
   return { mtime: fingerprint.mtimeNs.toString(), mode: (mode & 0o7777).toString(8) };

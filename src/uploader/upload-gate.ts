@@ -1,10 +1,9 @@
 import { setMaxListeners } from 'node:events';
 
 /**
- * The upload window, as one gate that the scheduler (no new file) and every body request (no new part,
- * no new PutObject) wait on. Closing it is soft (requests in flight finish) or hard: then cutSignal()
- * fires and the requests in flight are abandoned, to be sent again once it opens (acknowledged parts
- * stay acknowledged: see withLimits).
+ * The upload window, one gate the scheduler (no new file) and every body request wait on. Closing it is
+ * soft (requests in flight finish) or hard: cutSignal() fires and the requests in flight are abandoned,
+ * to be sent again once it opens (acknowledged parts stay acknowledged: see withLimits).
  */
 export class UploadGate {
   private opened = true;
@@ -60,10 +59,7 @@ export class UploadGate {
   }
 }
 
-/**
- * Every body request in flight listens for the cutoff: with many small files in flight
- * (concurrency.small_files) far more than Node's default of 10, which would log a leak warning.
- */
+/** Every body request in flight listens for the cutoff: far more than Node's default of 10, which would log a leak warning. */
 function cutController(): AbortController {
   const controller = new AbortController();
   setMaxListeners(0, controller.signal);
