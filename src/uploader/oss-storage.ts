@@ -95,7 +95,7 @@ async function readErrorBody(stream: Readable): Promise<Buffer> {
 /** ObjectStorage over ali-oss's low-level calls. No retries here: see withRetries(). */
 class OssStorage implements ObjectStorage {
   private readonly clients = new Map<string, { client: AliOssClient; signsWith: OssCredentials }>();
-  /** Every secret and token ever used here, to keep them out of error details. */
+  /** The last MAX_REMEMBERED_SECRETS secrets and tokens used here, kept out of error details. */
   private readonly secrets = new Set<string>();
   private readonly credentials: CredentialsProvider;
   /** server time - local time, once a RequestTimeTooSkewed made us look. */
