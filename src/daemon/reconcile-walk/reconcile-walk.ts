@@ -50,7 +50,7 @@ export interface ReconcileWalkOptions {
   knownFiles: number;
   /** Default 'auto'. */
   walker?: WalkerChoice;
-  /** The find a `find` walk runs; default FIND_COMMAND. */
+  /** The find a `find` walk runs; default `find` from PATH. */
   findCommand?: string;
 }
 

@@ -37,17 +37,16 @@ interface OpenDir {
 /** Entries per yielded batch, and directory entries read between turns of the event loop. */
 const BATCH_SIZE = 1_000;
 
-/** Errors kept in `errors`; the rest are only counted. */
-const MAX_ERRORS = 1_000;
+/** Errors kept in `errors` (by this walk and FindWalk); the rest are only counted. */
+export const MAX_ERRORS = 1_000;
 
 /** readdir batches this many entries per system call; small enough that huge flat folders stay cheap. */
 const DIR_BUFFER_SIZE = 512;
 
 /**
- * A name that is not UTF-8 reaches a watcher with U+FFFD in place of its bad bytes, and no file has
- * the decoded name: Node cannot open it, so it cannot be backed up. An error, so that it is not
- * silent. (A name may hold U+FFFD for real, and a sibling's may decode the same: walks read names
- * as bytes to tell them apart exactly; watchers, which hand over strings, can only guess.)
+ * A name that is not UTF-8 reaches a watcher with U+FFFD in place of its bad bytes: Node cannot open
+ * it, so it cannot be backed up, and it is reported rather than skipped. A name may hold U+FFFD for
+ * real: walks read names as bytes to tell them apart; watchers, handed strings, can only guess.
  */
 export function mayBeUndecodable(relPath: string): boolean {
   return relPath.includes('\uFFFD');
@@ -99,17 +98,12 @@ function codeOf(err: unknown): string {
  * system calls (Promise-per-entry walks are several times slower and bigger), no symlinks followed
  * (they are skipped, so loops cannot hang it), excluded directories pruned, per-entry errors collected
  * rather than thrown. Yields files in batches and gives the event loop a turn between batches.
- *
- *   const walk = new TreeWalk(root, filter);
- *   for await (const batch of walk) { ... }
- *   walk.errors; walk.rootFailed;
  */
 export class TreeWalk implements AsyncIterable<WalkEntry[]> {
   /** What could not be read (EACCES...), the first MAX_ERRORS of `errorCount`. */
   readonly errors: WalkError[] = [];
   errorCount = 0;
-  /** Files filePaths() yielded, and directories walked (countTree). */
-  fileCount = 0;
+  /** Directories walked (countTree). */
   dirCount = 0;
   /** The root (or `under`) could not be read: the walk saw nothing, which says nothing about the files. */
   rootFailed = false;
@@ -156,7 +150,6 @@ export class TreeWalk implements AsyncIterable<WalkEntry[]> {
     try {
       for (let more = true; more;) {
         more = this.step(BATCH_SIZE, (relPath) => found.push(relPath));
-        this.fileCount += found.length;
         yield* found;
         found.length = 0;
       }
@@ -183,10 +176,9 @@ export class TreeWalk implements AsyncIterable<WalkEntry[]> {
       const relPath = open.relDir === '' ? name : `${open.relDir}/${name}`;
       const absPath = `${open.absDir}/${name}`;
       // A name that is not UTF-8 decodes to U+FFFD like a real U+FFFD, and by its decoded name lstat
-      // would find that other file (or nothing). Only then are the directory's names read as bytes
-      // (as bytes throughout, the walk took ~1.6x the CPU per entry): of the entries a decoded name
-      // stands for, as many as there are undecodable names are reported, the others walked, their
-      // kind asked of lstat (the dirent may be a twin's).
+      // would find that other file (or nothing). Only then are the directory's names read as bytes:
+      // of the entries a decoded name stands for, as many as there are undecodable names are
+      // reported, the others walked, their kind asked of lstat (the dirent may be a twin's).
       let twins: Buffer[] | undefined;
       if (name.includes('\uFFFD')) {
         open.undecodable ??= undecodableNamesIn(open.absDir);
@@ -289,8 +281,7 @@ export class TreeWalk implements AsyncIterable<WalkEntry[]> {
 /** Accepted files and directories under root, by readdir alone (no per-file stat). */
 export function countTree(root: string, filter: PathFilter, options?: WalkOptions): { files: number; dirs: number; rootFailed: boolean } {
   const walk = new TreeWalk(root, filter, options);
-  for (const _ of walk.filePaths()) {
-    // counting only
-  }
-  return { files: walk.fileCount, dirs: walk.dirCount, rootFailed: walk.rootFailed };
+  let files = 0;
+  for (const _ of walk.filePaths()) files++;
+  return { files, dirs: walk.dirCount, rootFailed: walk.rootFailed };
 }
