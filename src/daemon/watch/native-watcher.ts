@@ -139,9 +139,7 @@ export class NativeWatcher implements WatchBackend {
       this.dirs.add(subdir);
       nested = true;
     };
-    for (const file of new TreeWalk(this.root, this.filter, { under: relDir, onDirectory }).filePaths()) {
-      this.sink.event('changed', file);
-    }
+    new TreeWalk(this.root, this.filter, { under: relDir, onDirectory }).forEachFilePath((file) => this.sink.event('changed', file));
     if (nested) this.scheduleRefresh();
   }
 

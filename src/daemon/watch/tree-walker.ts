@@ -144,15 +144,10 @@ export class TreeWalk implements AsyncIterable<WalkEntry[]> {
     }
   }
 
-  /** Accepted files' relative paths by readdir alone, no stat (synchronous: for small subtrees and counting). */
-  *filePaths(): Generator<string> {
-    const found: string[] = [];
+  /** Hands accepted files' relative paths to onFile, by readdir alone, no stat (synchronous: for small subtrees and counting). */
+  forEachFilePath(onFile: (relPath: string) => void): void {
     try {
-      for (let more = true; more;) {
-        more = this.step(BATCH_SIZE, (relPath) => found.push(relPath));
-        yield* found;
-        found.length = 0;
-      }
+      for (let more = true; more;) more = this.step(BATCH_SIZE, onFile);
     } finally {
       this.closeOpen();
     }
@@ -282,6 +277,6 @@ export class TreeWalk implements AsyncIterable<WalkEntry[]> {
 export function countTree(root: string, filter: PathFilter, options?: WalkOptions): { files: number; dirs: number; rootFailed: boolean } {
   const walk = new TreeWalk(root, filter, options);
   let files = 0;
-  for (const _ of walk.filePaths()) files++;
+  walk.forEachFilePath(() => files++);
   return { files, dirs: walk.dirCount, rootFailed: walk.rootFailed };
 }
