@@ -46,8 +46,7 @@ export class Logger {
 
   /**
    * Like addSecrets, for credentials that rotate (a set every few minutes for months): only the last
-   * MAX_ROTATING are kept, so redacting a line does not slow down without end. Long expired tokens
-   * are the ones dropped.
+   * MAX_ROTATING are kept, so redacting a line does not slow down without end.
    */
   addRotatingSecrets(secrets: ReadonlyArray<string | undefined>): void {
     for (const s of secrets) {
