@@ -74,21 +74,15 @@ export function probeFind(command: string): boolean {
   let dir: string | undefined;
   try {
     dir = mkdtempSync(join(tmpdir(), 'oss-sync-find-probe-'));
-    const file = join(dir, 'probe file ü.txt');
-    writeFileSync(file, 'probe');
-    const stats = lstatSync(file, { bigint: true });
+    const name = 'probe file ü.txt';
+    writeFileSync(join(dir, name), 'probe');
+    const stats = lstatSync(join(dir, name), { bigint: true });
     const out = execFileSync(command, findArgs(dir, ['never-matches-*']), {
       env: findEnv(),
       timeout: 10_000,
       stdio: ['ignore', 'pipe', 'ignore'],
     });
-    const records = out.toString('utf8').split('\0');
-    const record = records.length === 2 && records[1] === '' ? parseFindRecord(records[0]!) : undefined;
-    return (
-      record !== undefined &&
-      record.key === reconcileKey(stats.size, stats.mtimeNs, stats.ino, 'probe file ü.txt') &&
-      record.dev === String(stats.dev)
-    );
+    return out.toString('utf8') === `${stats.dev} ${reconcileKey(stats.size, stats.mtimeNs, stats.ino, name)}\0`;
   } catch {
     return false;
   } finally {
