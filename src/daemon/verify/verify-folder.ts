@@ -230,8 +230,7 @@ async function deepOne(o: VerifyOptions, row: RecordedFile): Promise<Verdict | u
 
 /** A uniform random sample (partial Fisher-Yates); a percentage rounds up, so 1% of 10 files is 1. */
 function pickSample<T>(items: readonly T[], sample: Sample): T[] {
-  const n =
-    'count' in sample ? Math.min(sample.count, items.length) : Math.min(items.length, Math.ceil((items.length * sample.percent) / 100));
+  const n = Math.min(items.length, 'count' in sample ? sample.count : Math.ceil((items.length * sample.percent) / 100));
   const copy = [...items];
   for (let i = 0; i < n; i++) {
     const j = i + Math.floor(Math.random() * (copy.length - i));

@@ -203,13 +203,11 @@ export class TreeWalk implements AsyncIterable<WalkEntry[]> {
    */
   private undecodable(relPath: string, name: string, absDir: string, bytes: Buffer): void {
     const kind = this.kindOf(undefined, relPath, Buffer.concat([Buffer.from(`${absDir}/`), bytes]));
-    if (
+    const accepted =
       kind === 'dir'
         ? this.filter.acceptsDir(relPath)
-        : kind === 'file' && this.filter.acceptsFileInAcceptedDir(relPath, `${absDir}/${name}`, name)
-    ) {
-      this.recordError(relPath, undecodableName(relPath));
-    }
+        : kind === 'file' && this.filter.acceptsFileInAcceptedDir(relPath, `${absDir}/${name}`, name);
+    if (accepted) this.recordError(relPath, undecodableName(relPath));
   }
 
   private openNext(): OpenDir | undefined {
