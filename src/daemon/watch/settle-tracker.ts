@@ -161,13 +161,7 @@ export class SettleTracker extends EventEmitter<SettleTrackerEvents> {
     clearTimeout(this.timer);
     // Rounded up: the timer may still fire a little early (libuv's cached loop time); the pass then
     // finds nothing due and wakes us again.
-    this.timer = setTimeout(
-      () => {
-        this.timer = undefined;
-        this.tick();
-      },
-      Math.max(0, Math.ceil(first.value.dueAt - this.now())),
-    );
+    this.timer = setTimeout(() => this.tick(), Math.max(0, Math.ceil(first.value.dueAt - this.now())));
   }
 
   private disarm(): void {
