@@ -35,18 +35,14 @@ function parseFindRecord(record: string): { dev: string; key: string } | undefin
  */
 const PRUNABLE_NAME_GLOB = /^[A-Za-z0-9._ *-]+$/;
 
-function findPruneArgs(excludeGlobs: readonly string[]): string[] {
-  const names = excludeGlobs.filter((glob) => PRUNABLE_NAME_GLOB.test(glob));
-  if (names.length === 0) return [];
-  const nameTests = names.flatMap((name, i) => (i === 0 ? ['-name', name] : ['-o', '-name', name]));
-  return ['(', '-type', 'd', '(', ...nameTests, ')', '-printf', `${PRUNED_PREFIX}%P\\0`, '-prune', ')', '-o'];
-}
-
 /** The whole argument list: every regular file under root, with excluded directories pruned where find can. */
 export function findArgs(root: string, excludeGlobs: readonly string[]): string[] {
+  const names = excludeGlobs.filter((glob) => PRUNABLE_NAME_GLOB.test(glob));
+  const nameTests = names.flatMap((name, i) => (i === 0 ? ['-name', name] : ['-o', '-name', name]));
+  const prune = ['(', '-type', 'd', '(', ...nameTests, ')', '-printf', `${PRUNED_PREFIX}%P\\0`, '-prune', ')', '-o'];
   // -H: a root that is a symlink is followed, as opening it does; nothing below it is.
   // -mindepth 1: the root itself is never pruned, whatever its name.
-  return ['-H', root, '-mindepth', '1', ...findPruneArgs(excludeGlobs), '-type', 'f', '-printf', FIND_RECORD_FORMAT];
+  return ['-H', root, '-mindepth', '1', ...(names.length > 0 ? prune : []), '-type', 'f', '-printf', FIND_RECORD_FORMAT];
 }
 
 /**
