@@ -2,8 +2,7 @@
  * CRC-64/XZ (ECMA-182 polynomial, reflected, init and xorout all ones): the checksum OSS returns in
  * `x-oss-hash-crc64ecma` as a decimal string. check("123456789") = 11051210869376104954.
  *
- * Chunks go through a WebAssembly slicing-by-16 kernel (crc64-wasm.ts: native i64, ~3.5x a JS
- * slicing-by-8 loop). This one checksum is the uploader's whole integrity check, so it is the fast path.
+ * It is the uploader's whole integrity check, so chunks go through a WebAssembly kernel (crc64-wasm.ts).
  * Combining (crc of A||B from crc(A), crc(B), len(B)) is rare, so it uses BigInt for clarity.
  */
 

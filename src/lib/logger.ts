@@ -46,8 +46,7 @@ export class Logger {
 
   /**
    * Like addSecrets, for credentials that rotate (a set every few minutes for months): only the last
-   * MAX_ROTATING are kept, so redacting a line does not slow down without end. Long expired tokens
-   * are the ones dropped.
+   * MAX_ROTATING are kept, so redacting a line does not slow down without end.
    */
   addRotatingSecrets(secrets: ReadonlyArray<string | undefined>): void {
     for (const s of secrets) {
@@ -94,23 +93,19 @@ export class Logger {
   }
 }
 
-/** JavaScript's own error classes: what a bug throws (TypeError...) and what nobody classified. */
+/**
+ * JavaScript's own error classes. One of them without a code is an error nobody classified (what a
+ * bug throws): our errors are classes of their own (StorageError, FileChangedError, ConfigError...)
+ * and a system call's carries its code (ENOENT), so their message says what happened; this one's
+ * says only where, in its stack.
+ */
 const BUILT_IN_ERRORS: ReadonlySet<object> = new Set(
   [Error, TypeError, RangeError, ReferenceError, SyntaxError, EvalError, URIError, AggregateError].map((c) => c.prototype),
 );
 
 /**
- * An error nobody classified: a built-in class and no code. Our errors are classes of their own
- * (StorageError, FileChangedError, ConfigError...) and a system call's carries its code (ENOENT):
- * their message says what happened. This one's says only where, in its stack.
- */
-function isUnexpected(err: Error, code: unknown): boolean {
-  return BUILT_IN_ERRORS.has(Object.getPrototypeOf(err) as object) && code === undefined;
-}
-
-/**
- * Errors become their message (and code, or their stack when unexpected); bigints become strings,
- * so JSON.stringify never throws.
+ * Errors become their message (and code, or their stack when nobody classified them); bigints
+ * become strings, so JSON.stringify never throws.
  */
 function normalise(fields: LogFields): LogFields {
   const out: LogFields = {};
@@ -119,7 +114,8 @@ function normalise(fields: LogFields): LogFields {
       out[k] = v.message;
       const code = (v as { code?: unknown }).code;
       if (typeof code === 'string') out[`${k}Code`] = code;
-      if (isUnexpected(v, code) && v.stack !== undefined) out[`${k}Stack`] = v.stack;
+      const unclassified = BUILT_IN_ERRORS.has(Object.getPrototypeOf(v) as object) && code === undefined;
+      if (unclassified && v.stack !== undefined) out[`${k}Stack`] = v.stack;
     } else if (typeof v === 'bigint') out[k] = v.toString();
     else out[k] = v;
   }

@@ -18,15 +18,14 @@ type EcsRamRoleOptions = Omit<Extract<NonNullable<OssConfig['credentials']>, { p
  */
 export function ecsRamRoleProvider(o: EcsRamRoleOptions, options: RefreshOptions = {}): RefreshingCredentials {
   const base = o.metadataEndpoint.replace(/\/+$/, '');
+  const get = (path: string, init: RequestInit): Promise<string> => httpText('ecs_ram_role', `${base}${path}`, init, TIMEOUT_MS);
   const fetchCredentials = async () => {
     const headers: Record<string, string> = {};
     try {
-      const token = await httpText(
-        'ecs_ram_role',
-        `${base}/latest/api/token`,
-        { method: 'PUT', headers: { 'X-aliyun-ecs-metadata-token-ttl-seconds': String(TOKEN_TTL_SECONDS) } },
-        TIMEOUT_MS,
-      );
+      const token = await get('/latest/api/token', {
+        method: 'PUT',
+        headers: { 'X-aliyun-ecs-metadata-token-ttl-seconds': String(TOKEN_TTL_SECONDS) },
+      });
       headers['X-aliyun-ecs-metadata-token'] = token.trim();
     } catch (err) {
       if (o.hardenedOnly)
@@ -36,14 +35,11 @@ export function ecsRamRoleProvider(o: EcsRamRoleOptions, options: RefreshOptions
     }
     let role = o.roleName;
     if (role === undefined) {
-      const listed = (await httpText('ecs_ram_role', `${base}${ROLE_PATH}`, { headers }, TIMEOUT_MS)).trim().split('\n')[0]?.trim();
+      const listed = (await get(ROLE_PATH, { headers })).trim().split('\n')[0]?.trim();
       if (!listed) throw new CredentialsFetchError('the ecs_ram_role provider found no RAM role attached to this instance');
       role = listed;
     }
-    return credentialsFromJson(
-      await httpText('ecs_ram_role', `${base}${ROLE_PATH}${encodeURIComponent(role)}`, { headers }, TIMEOUT_MS),
-      'ecs_ram_role',
-    );
+    return credentialsFromJson(await get(`${ROLE_PATH}${encodeURIComponent(role)}`, { headers }), 'ecs_ram_role');
   };
   return new RefreshingCredentials('ecs_ram_role', fetchCredentials, options);
 }

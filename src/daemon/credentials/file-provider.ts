@@ -14,16 +14,12 @@ const POLL_MS = 1000;
 export function fileProvider(path: string, options: RefreshOptions & { pollMs?: number } = {}): RefreshingCredentials {
   const provider = new RefreshingCredentials(
     'file',
-    () => {
+    async () => {
       try {
         const c = readCredentialsFile(path);
-        return Promise.resolve({
-          accessKeyId: c.accessKeyId!,
-          accessKeySecret: c.accessKeySecret!,
-          ...(c.stsToken ? { securityToken: c.stsToken } : {}),
-        });
+        return { accessKeyId: c.accessKeyId!, accessKeySecret: c.accessKeySecret!, ...(c.stsToken ? { securityToken: c.stsToken } : {}) };
       } catch (err) {
-        return Promise.reject(new CredentialsFetchError(`the file provider: ${(err as Error).message}`));
+        throw new CredentialsFetchError(`the file provider: ${(err as Error).message}`);
       }
     },
     options,

@@ -65,9 +65,6 @@ function safeUrl(url: string): string {
 
 /** Alibaba Cloud's credentials-URI convention: GET answers the credentials JSON. */
 export function credentialsUriProvider(uri: string, options: RefreshOptions = {}): RefreshingCredentials {
-  return new RefreshingCredentials(
-    'credentials_uri',
-    async () => credentialsFromJson(await httpText('credentials_uri', uri), 'credentials_uri'),
-    options,
-  );
+  const fetchCredentials = async () => credentialsFromJson(await httpText('credentials_uri', uri), 'credentials_uri');
+  return new RefreshingCredentials('credentials_uri', fetchCredentials, options);
 }

@@ -8,68 +8,47 @@ import { join, resolve } from 'node:path';
 import { parseReconcileKey, RECONCILE_KEY_FIND_FORMAT, reconcileKey, relPathOfReconcileKey } from '../../store/reconcile-key.js';
 import type { PathFilter } from '../watch/path-filter.js';
 import { parentDir, relativeTo } from '../watch/relative-path.js';
-import { undecodableName, type WalkError } from '../watch/tree-walker.js';
+import { MAX_ERRORS, undecodableName, type WalkError } from '../watch/tree-walker.js';
 import type { ReconcileBatch, ReconcileWalk } from './reconcile-walk.js';
 
 /**
- * What a FindWalk asks GNU find for: one NUL-terminated record per regular file, its device and
- * then its reconcile key exactly as the state store writes it (RECONCILE_KEY_FIND_FORMAT).
- * This thread then only splits find's output: no parsing, no BigInt, no stat object per file.
+ * One NUL-terminated record per regular file: its device, then its reconcile key exactly as the state
+ * store writes it, so this thread only splits find's output (no parsing, no BigInt, no stat object).
  */
 const FIND_RECORD_FORMAT = `%D ${RECONCILE_KEY_FIND_FORMAT}\\0`;
-
-/** One file as find printed it: its reconcile key, and its device, which the key leaves out. */
-interface FindRecord {
-  key: string;
-  dev: string;
-}
 
 /** What find printed for a directory it pruned: `P <relDir>`. File records start with a digit. */
 const PRUNED_PREFIX = 'P ';
 
-/** Splits one record (without its NUL); undefined when it is not in FIND_RECORD_FORMAT's shape. */
-function parseFindRecord(record: string): FindRecord | undefined {
+/** Splits one record (without its NUL) into its device and key; undefined when it is not in FIND_RECORD_FORMAT's shape. */
+function parseFindRecord(record: string): { dev: string; key: string } | undefined {
   const space = record.indexOf(' ');
   if (space < 1 || record.indexOf('/', space) < 0) return undefined;
   return { dev: record.slice(0, space), key: record.slice(space + 1) };
 }
 
 /**
- * Exclude globs find may prune by `-name`: plain ASCII names, with `*` at most. Even these may
- * match a little differently from the filter's picomatch (`*.*` and a name ending in '.'), so
- * find prints each directory it prunes and FindWalk checks it against the filter: a pruned
- * directory the filter keeps makes the walk incomplete, never a silent hole.
+ * Exclude globs find may prune by `-name`: plain ASCII names, with `*` at most. Pruning only saves
+ * time: every path is still checked against the folder's filter. Even these may match a little
+ * differently from picomatch (`*.*`, a name ending in '.'), so find prints each directory it prunes
+ * and FindWalk checks it against the filter: one the filter keeps makes the walk incomplete, never a silent hole.
  */
 const PRUNABLE_NAME_GLOB = /^[A-Za-z0-9._ *-]+$/;
 
-/**
- * Arguments that make find skip the excluded directories it can recognise on its own: basename
- * globs like `node_modules` or `*.cache`. They only save time; every path is still checked
- * against the folder's filter, which also applies the globs find cannot (paths, braces...).
- */
-function findPruneArgs(excludeGlobs: readonly string[]): string[] {
-  const names = excludeGlobs.filter((glob) => PRUNABLE_NAME_GLOB.test(glob));
-  if (names.length === 0) return [];
-  const nameTests = names.flatMap((name, i) => (i === 0 ? ['-name', name] : ['-o', '-name', name]));
-  return ['(', '-type', 'd', '(', ...nameTests, ')', '-printf', `${PRUNED_PREFIX}%P\\0`, '-prune', ')', '-o'];
-}
-
 /** The whole argument list: every regular file under root, with excluded directories pruned where find can. */
 export function findArgs(root: string, excludeGlobs: readonly string[]): string[] {
+  const names = excludeGlobs.filter((glob) => PRUNABLE_NAME_GLOB.test(glob));
+  const nameTests = names.flatMap((name, i) => (i === 0 ? ['-name', name] : ['-o', '-name', name]));
+  const prune = ['(', '-type', 'd', '(', ...nameTests, ')', '-printf', `${PRUNED_PREFIX}%P\\0`, '-prune', ')', '-o'];
   // -H: a root that is a symlink is followed, as opening it does; nothing below it is.
   // -mindepth 1: the root itself is never pruned, whatever its name.
-  return ['-H', root, '-mindepth', '1', ...findPruneArgs(excludeGlobs), '-type', 'f', '-printf', FIND_RECORD_FORMAT];
+  return ['-H', root, '-mindepth', '1', ...(names.length > 0 ? prune : []), '-type', 'f', '-printf', FIND_RECORD_FORMAT];
 }
 
-/** The find run by FindWalk: GNU find from PATH, with messages in the C locale (FindWalk parses them). */
-const FIND_COMMAND = 'find';
-
 /**
- * The whole environment find gets: PATH (to be found, as `find`) and LC_ALL=C (messages FindWalk
- * parses, names printed byte for byte). Nothing else: the daemon's environment holds its
- * credentials (OSS_* or whatever `${VAR}` the config names), and a child needs none of them.
- * No TZ either: the walk prints `%T@`, seconds since the epoch, which no time zone changes.
- * Built per spawn, so PATH is the one in force then.
+ * find's whole environment, built per spawn: PATH (to find `find`) and LC_ALL=C (messages FindWalk
+ * parses, names printed byte for byte). Nothing else: the daemon's environment holds its credentials
+ * (OSS_* or whatever `${VAR}` the config names). No TZ: `%T@` is seconds since the epoch.
  */
 function findEnv(): NodeJS.ProcessEnv {
   return { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', LC_ALL: 'C' };
@@ -78,36 +57,28 @@ function findEnv(): NodeJS.ProcessEnv {
 let supported: boolean | undefined;
 
 /**
- * Whether this machine's find can do a FindWalk: asked once per process, by walking a scratch
- * folder and checking that find's record of a file is exactly what lstat says of it (the reconcile
- * key and the device). BusyBox and BSD find (no -printf), an older GNU find printing times
- * differently, or none at all: false, and reconciles walk in Node instead.
+ * Whether this machine's find can do a FindWalk, asked once per process: BusyBox and BSD find (no
+ * -printf), an older GNU find printing times differently, or none at all: false, and reconciles walk in Node.
  */
 export function findWalkSupported(): boolean {
-  supported ??= probeFind(FIND_COMMAND);
+  supported ??= probeFind('find');
   return supported;
 }
 
-/** The check behind findWalkSupported(), of any command. */
+/** Walks a scratch folder with `command` and checks its record of a file is exactly what lstat says (key and device). */
 export function probeFind(command: string): boolean {
   let dir: string | undefined;
   try {
     dir = mkdtempSync(join(tmpdir(), 'oss-sync-find-probe-'));
-    const file = join(dir, 'probe file ü.txt');
-    writeFileSync(file, 'probe');
-    const stats = lstatSync(file, { bigint: true });
+    const name = 'probe file ü.txt';
+    writeFileSync(join(dir, name), 'probe');
+    const stats = lstatSync(join(dir, name), { bigint: true });
     const out = execFileSync(command, findArgs(dir, ['never-matches-*']), {
       env: findEnv(),
       timeout: 10_000,
       stdio: ['ignore', 'pipe', 'ignore'],
     });
-    const records = out.toString('utf8').split('\0');
-    const record = records.length === 2 && records[1] === '' ? parseFindRecord(records[0]!) : undefined;
-    return (
-      record !== undefined &&
-      record.key === reconcileKey(stats.size, stats.mtimeNs, stats.ino, 'probe file ü.txt') &&
-      record.dev === String(stats.dev)
-    );
+    return out.toString('utf8') === `${stats.dev} ${reconcileKey(stats.size, stats.mtimeNs, stats.ino, name)}\0`;
   } catch {
     return false;
   } finally {
@@ -173,26 +144,20 @@ function undecodableRecords(bytes: Buffer, end: number): Set<number> {
 const READ_BYTES = 256 * 1024;
 /** How often to look for more output while find is still writing (or to see that it finished). */
 const POLL_MS = 4;
-/** Errors kept (the rest are counted), as for the in-thread walk. */
-const MAX_ERRORS = 1_000;
 /** Linux's PATH_MAX, in bytes with the NUL: Node cannot open a longer path. */
 const PATH_MAX = 4096;
 /** Directory verdicts remembered; a tree with more directories just asks the filter again. */
 const MAX_CACHED_DIRS = 100_000;
 
 /**
- * A reconcile walk by GNU find, the fastest tree walker on a Linux box: its readdir and lstat calls
- * run in C, in their own process, on another core, while this thread loads the keys it will
- * compare against. find prints each file's reconcile key as the store writes it, so this thread
- * only splits the output and filters the paths (bench/daemon.ts measures it against `find` alone).
+ * A reconcile walk by GNU find (from PATH): its readdir and lstat calls run in C, in their own
+ * process, on another core, while this thread loads the keys it will compare against, then only
+ * splits the output and filters the paths.
  *
- * find writes into an unlinked scratch file rather than a pipe: a pipe holds 64 KiB, and find
- * would stall whenever this thread is busy elsewhere. The file is gone with the process, even
- * after kill -9.
+ * find writes into an unlinked scratch file rather than a pipe: a pipe holds 64 KiB, and find would
+ * stall whenever this thread is busy elsewhere. The file is gone with the process, even after kill -9.
  *
- * Same contract as the in-thread walk (errors, errorCount, rootFailed), plus `incomplete`: the
- * walk could not account for everything (find failed, stopped, or said something this class does
- * not understand). The caller must then walk again in-process; what was yielded is still true.
+ * `incomplete` (see ReconcileWalk) is set when find failed, stopped, or said something not understood.
  */
 export class FindWalk implements ReconcileWalk {
   private readonly base: string;
@@ -215,11 +180,10 @@ export class FindWalk implements ReconcileWalk {
   constructor(
     root: string,
     private readonly filter: PathFilter,
-    /** The find to run; default FIND_COMMAND (tests give a broken one). */
-    private readonly command = FIND_COMMAND,
+    /** Tests give a broken one. */
+    private readonly command = 'find',
   ) {
-    const absolute = resolve(root); // never a leading '-' that find would take for an option
-    this.base = absolute.length > 1 && absolute.endsWith('/') ? absolute.slice(0, -1) : absolute;
+    this.base = resolve(root); // no trailing slash, and never a leading '-' that find would take for an option
   }
 
   /** Starts find; it walks while the caller loads what it will compare against. */
@@ -384,8 +348,7 @@ export class FindWalk implements ReconcileWalk {
         continue;
       }
       this.complaints++;
-      if (parsed.kind === 'vanished') continue;
-      this.recordError(parsed.error.relPath, parsed.error.code, parsed.error.message);
+      if (parsed.kind === 'path') this.recordError(parsed.error.relPath, parsed.error.code, parsed.error.message);
     }
   }
 

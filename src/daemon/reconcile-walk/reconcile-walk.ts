@@ -31,16 +31,14 @@ export interface ReconcileWalk extends AsyncIterable<ReconcileBatch> {
 }
 
 /**
- * Below this many known files a walk takes a few milliseconds: not worth starting find. Above it
- * the stats dominate a restart, and find's walk in C on the other core is what keeps a reconcile
- * of 100,000 files within 2x of `find` (see bench/daemon.ts).
+ * Below this many known files a walk takes a few milliseconds, not worth starting find; above it,
+ * find's walk on the other core keeps a reconcile of 100,000 files within 2x of `find` (bench/daemon.ts).
  */
 export const FIND_WALK_MIN_FILES = 20_000;
 
 /**
- * How a reconcile walks a folder. `auto`: in this thread for small trees; for big ones GNU find
- * where it passes findWalkSupported(), else in this thread too. The others force one way, whatever
- * the size (for tests, benchmarks and, through OSS_SYNC_WALKER, an operator ruling find out).
+ * How a reconcile walks a folder. `auto`: in this thread below FIND_WALK_MIN_FILES, else GNU find where
+ * findWalkSupported(). The others force one way (tests, benchmarks, an operator's OSS_SYNC_WALKER).
  */
 export const WALKERS = ['auto', 'find', 'in-thread'] as const;
 export type WalkerChoice = (typeof WALKERS)[number];
@@ -50,7 +48,7 @@ export interface ReconcileWalkOptions {
   knownFiles: number;
   /** Default 'auto'. */
   walker?: WalkerChoice;
-  /** The find a `find` walk runs; default FIND_COMMAND. */
+  /** The find a `find` walk runs; default `find` from PATH. */
   findCommand?: string;
 }
 
@@ -65,8 +63,8 @@ export function walkerFromEnv(env: NodeJS.ProcessEnv = process.env): WalkerChoic
 /** The walk a reconcile of this folder should use. */
 export function startReconcileWalk(root: string, filter: PathFilter, options: ReconcileWalkOptions): ReconcileWalk {
   const walker = options.walker ?? 'auto';
-  const big = options.knownFiles >= FIND_WALK_MIN_FILES;
-  if (walker === 'find' || (walker === 'auto' && big && findWalkSupported())) return new FindWalk(root, filter, options.findCommand);
+  const auto = walker === 'auto' && options.knownFiles >= FIND_WALK_MIN_FILES && findWalkSupported();
+  if (walker === 'find' || auto) return new FindWalk(root, filter, options.findCommand);
   return inThreadWalk(root, filter);
 }
 

@@ -108,30 +108,13 @@ export async function verifyFolder(folder: FolderConfig, o: VerifyOptions): Prom
     const row = byPath.get(relPath);
     const key = row && row.bucket === folder.bucket ? row.key : objectKey(folder.prefix, relPath);
     accounted.add(key);
-    if (!row || row.state !== 'verified') {
-      const why = !row ? 'new, not yet seen by the daemon' : row.state === 'failed' ? 'failed (oss-sync retry queues it again)' : row.state;
-      result.findings.push({ kind: 'pending', relPath, key, detail: why, requeueable: false });
+    if (!row) {
+      result.findings.push({ kind: 'pending', relPath, key, detail: 'new, not yet seen by the daemon', requeueable: false });
       continue;
     }
-    if (file.size !== row.size || file.mtimeNs !== row.mtimeNs) {
-      result.findings.push({ kind: 'pending', relPath, key, detail: 'changed locally since its upload', requeueable: true });
-      continue;
-    }
-    const object = objects.get(row.key);
-    if (!object) {
-      result.findings.push({ kind: 'lost', relPath, key, detail: 'recorded as uploaded, but the object is gone', requeueable: true });
-      continue;
-    }
-    const sizeMoved = row.remoteSize !== null && object.size !== row.remoteSize;
-    const etagMoved = row.remoteEtag !== null && etagHex(object.etag) !== etagHex(row.remoteEtag);
-    if (sizeMoved || etagMoved) {
-      const detail = sizeMoved
-        ? `object is ${object.size} bytes, ${row.remoteSize} were uploaded`
-        : `object's ETag is ${object.etag}, ${row.remoteEtag} was uploaded`;
-      result.findings.push({ kind: 'different', relPath, key, detail, requeueable: true });
-      continue;
-    }
-    if (o.checksum || o.deep) toChecksum.push({ file, row });
+    const verdict = recordVerdict(file, row, objects.get(row.key));
+    if (verdict) result.findings.push({ relPath, key, requeueable: false, ...verdict });
+    else if (o.checksum || o.deep) toChecksum.push({ file, row });
     else result.ok++;
   }
 
@@ -186,8 +169,24 @@ function settleDaemonWork(folder: string, records: VerifyRecords, first: Map<str
   }
 }
 
-/** What a CRC-64 check found of one file (not requeueable unless it says so). */
+/** What a check found of one file (not requeueable unless it says so). */
 type Verdict = Pick<Finding, 'kind' | 'detail'> & { requeueable?: true };
+
+const LOST: Verdict = { kind: 'lost', detail: 'recorded as uploaded, but the object is gone', requeueable: true };
+
+/** The row against the walked file and the listing: undefined when the object is there as recorded. */
+function recordVerdict(file: WalkEntry, row: RecordedFile, object: ListedObject | undefined): Verdict | undefined {
+  if (row.state !== 'verified')
+    return { kind: 'pending', detail: row.state === 'failed' ? 'failed (oss-sync retry queues it again)' : row.state };
+  if (file.size !== row.size || file.mtimeNs !== row.mtimeNs)
+    return { kind: 'pending', detail: 'changed locally since its upload', requeueable: true };
+  if (!object) return LOST;
+  if (row.remoteSize !== null && object.size !== row.remoteSize)
+    return { kind: 'different', detail: `object is ${object.size} bytes, ${row.remoteSize} were uploaded`, requeueable: true };
+  if (row.remoteEtag !== null && etagHex(object.etag) !== etagHex(row.remoteEtag))
+    return { kind: 'different', detail: `object's ETag is ${object.etag}, ${row.remoteEtag} was uploaded`, requeueable: true };
+  return undefined;
+}
 
 /** --checksum for one file: undefined when the local file, the object and the record agree. */
 async function checksumOne(folder: FolderConfig, o: VerifyOptions, file: WalkEntry, row: RecordedFile): Promise<Verdict | undefined> {
@@ -199,7 +198,7 @@ async function checksumOne(folder: FolderConfig, o: VerifyOptions, file: WalkEnt
     contentDigests(read, file.size),
   ]);
   const local = digests?.fingerprint.mtimeNs === file.mtimeNs ? digests.crc64 : undefined;
-  if (!info) return { kind: 'lost', detail: 'recorded as uploaded, but the object is gone', requeueable: true };
+  if (!info) return LOST;
   if (local === undefined) return { kind: 'pending', detail: 'changed while being checked' };
   if (info.crc64 === local) return undefined;
   if (row.remoteCrc64 !== null && info.crc64 === row.remoteCrc64) {
@@ -231,8 +230,7 @@ async function deepOne(o: VerifyOptions, row: RecordedFile): Promise<Verdict | u
 
 /** A uniform random sample (partial Fisher-Yates); a percentage rounds up, so 1% of 10 files is 1. */
 function pickSample<T>(items: readonly T[], sample: Sample): T[] {
-  const n =
-    'count' in sample ? Math.min(sample.count, items.length) : Math.min(items.length, Math.ceil((items.length * sample.percent) / 100));
+  const n = Math.min(items.length, 'count' in sample ? sample.count : Math.ceil((items.length * sample.percent) / 100));
   const copy = [...items];
   for (let i = 0; i < n; i++) {
     const j = i + Math.floor(Math.random() * (copy.length - i));

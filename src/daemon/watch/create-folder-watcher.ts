@@ -31,13 +31,8 @@ export async function createFolderWatcher(root: string, options: FolderWatcherOp
   const absoluteRoot = canonicalRoot(root);
   let backend = options.backend;
   if (backend === 'auto') {
-    const counts = options.counts ?? countTree(absoluteRoot, options.filter);
-    backend = chooseBackend({
-      fileCount: counts.files,
-      dirCount: counts.dirs,
-      budget: inotifyBudget(),
-      threshold: options.nativeThreshold,
-    });
+    const { files, dirs } = options.counts ?? countTree(absoluteRoot, options.filter);
+    backend = chooseBackend({ fileCount: files, dirCount: dirs, budget: inotifyBudget(), threshold: options.nativeThreshold });
   }
   const watcher = new SupervisedWatcher(absoluteRoot, { ...options, backend });
   await watcher.start();
@@ -48,13 +43,11 @@ export async function createFolderWatcher(root: string, options: FolderWatcherOp
 export const DEFAULT_NATIVE_THRESHOLD = 20_000;
 
 export interface BackendChoice {
-  /** Files the folder holds (from the start-up walk or the store). */
   fileCount: number;
-  /** Its directories; unknown counts as 0 (the budget keeps a margin). */
+  /** Unknown counts as 0 (the budget keeps a margin). */
   dirCount?: number;
   /** inotify watches still available (inotifyBudget()). */
   budget: number;
-  /** auto: above this many files, native; default 20,000. */
   threshold?: number;
 }
 

@@ -12,11 +12,6 @@ import { parentDir, relativeTo } from './relative-path.js';
 import { countTree, hasUndecodableTwin, lstatOrUndefined, mayBeUndecodable, TreeWalk } from './tree-walker.js';
 import { watchLimitCode } from './watch-limit.js';
 
-export interface NativeWatcherOptions {
-  /** Test hook: runs as a refresh begins, before parcel writes its snapshot. */
-  beforeRefresh?: () => void;
-}
-
 /**
  * The ignore option for @parcel/watcher: the filter's prunable excludes in parcel's terms (a
  * slash-less pattern matches at any depth), the path itself and everything under it.
@@ -53,7 +48,8 @@ export class NativeWatcher implements WatchBackend {
     private readonly root: string,
     private readonly filter: PathFilter,
     private readonly sink: WatchSink,
-    private readonly options: NativeWatcherOptions = {},
+    /** beforeRefresh, a test hook: runs as a refresh begins, before parcel writes its snapshot. */
+    private readonly options: { beforeRefresh?: () => void } = {},
   ) {
     this.ignore = parcelIgnores(filter);
   }
@@ -139,9 +135,7 @@ export class NativeWatcher implements WatchBackend {
       this.dirs.add(subdir);
       nested = true;
     };
-    for (const file of new TreeWalk(this.root, this.filter, { under: relDir, onDirectory }).filePaths()) {
-      this.sink.event('changed', file);
-    }
+    new TreeWalk(this.root, this.filter, { under: relDir, onDirectory }).forEachFilePath((file) => this.sink.event('changed', file));
     if (nested) this.scheduleRefresh();
   }
 

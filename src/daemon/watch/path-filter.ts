@@ -26,26 +26,23 @@ export class PathFilter {
   private readonly ignoredAbsolute: ReadonlySet<string>;
   /** Their basenames: a cheap first test, so a 1,000,000-file walk hashes few absolute paths. */
   private readonly ignoredNames: ReadonlySet<string>;
+  /** The exclude globs as given, for walkers that can prune on their own (a hint: paths are filtered again). */
+  readonly excludeGlobs: readonly string[];
   /**
-   * The exclude globs worth a watcher's own pruning: those of excludeGlobs that are not the
-   * built-in temp-file patterns. Those name files, and @parcel/watcher tests every path of the
-   * tree against every glob it is given, which makes its start-up on a big tree many times slower
-   * (bench/NOTES.md). Events are filtered again, so a temp file's event costs only its delivery.
+   * The exclude globs worth a watcher's own pruning: all but the built-in temp-file patterns. Those
+   * name files, and @parcel/watcher tests every path of the tree against every glob it is given,
+   * which makes its start-up on a big tree many times slower (bench/NOTES.md). Events are filtered again.
    */
   readonly watcherPruneGlobs: readonly string[];
 
-  constructor(private readonly options: PathFilterOptions = {}) {
+  constructor(options: PathFilterOptions = {}) {
+    this.excludeGlobs = options.exclude ?? [];
     this.included = compileGlobs(options.include ?? []);
-    this.excluded = compileGlobs(options.exclude ?? []);
+    this.excluded = compileGlobs(this.excludeGlobs);
     this.watcherPruneGlobs = this.excludeGlobs.filter((g) => !TEMP_FILE_GLOBS.includes(g));
     this.excludedFiles = compileGlobs(this.watcherPruneGlobs);
     this.ignoredAbsolute = new Set((options.ignoreAbsolute ?? []).flatMap((path) => STATE_FILE_SUFFIXES.map((suffix) => path + suffix)));
     this.ignoredNames = new Set([...this.ignoredAbsolute].map(nameOf));
-  }
-
-  /** The exclude globs as given, for watchers that can prune on their own (a hint: events are filtered again). */
-  get excludeGlobs(): readonly string[] {
-    return this.options.exclude ?? [];
   }
 
   /** False when an exclude glob prunes this directory (and so everything under it). */

@@ -1,3 +1,4 @@
+import type { BigIntStats } from 'node:fs';
 import { dirname } from 'node:path';
 import { lstatOrUndefined } from './tree-walker.js';
 
@@ -9,18 +10,10 @@ import { lstatOrUndefined } from './tree-walker.js';
  */
 export type RootState = 'present' | 'missing' | 'replaced';
 
-interface RootIdentity {
-  dev: bigint;
-  ino: bigint;
-  /** ext4 & co. hand a deleted directory's inode number straight to the next mkdir: birth time tells them apart (0 where unknown). */
-  birthtimeNs: bigint;
-  /** The root was on another device than its parent: it vanishes by becoming the parent's device. */
-  mountPoint: boolean;
-}
-
 /** Tells whether a watched folder is still the folder that was watched. */
 export class RootMonitor {
-  private identity: RootIdentity | undefined;
+  /** The root as taken; mountPoint: on another device than its parent, so it vanishes by becoming the parent's device. */
+  private taken: { stats: BigIntStats; mountPoint: boolean } | undefined;
 
   constructor(readonly root: string) {}
 
@@ -29,22 +22,18 @@ export class RootMonitor {
     const stats = lstatOrUndefined(this.root);
     if (stats === undefined || !stats.isDirectory()) return false;
     const parent = lstatOrUndefined(dirname(this.root));
-    this.identity = {
-      dev: stats.dev,
-      ino: stats.ino,
-      birthtimeNs: stats.birthtimeNs,
-      mountPoint: parent !== undefined && parent.dev !== stats.dev,
-    };
+    this.taken = { stats, mountPoint: parent !== undefined && parent.dev !== stats.dev };
     return true;
   }
 
   check(): RootState {
     const stats = lstatOrUndefined(this.root);
     if (stats === undefined || !stats.isDirectory()) return 'missing';
-    const identity = this.identity;
-    if (identity === undefined) return 'replaced'; // appeared after we started without it
-    if (identity.mountPoint && lstatOrUndefined(dirname(this.root))?.dev === stats.dev) return 'missing';
-    const same = stats.dev === identity.dev && stats.ino === identity.ino && stats.birthtimeNs === identity.birthtimeNs;
+    if (this.taken === undefined) return 'replaced'; // appeared after we started without it
+    const { stats: was, mountPoint } = this.taken;
+    if (mountPoint && lstatOrUndefined(dirname(this.root))?.dev === stats.dev) return 'missing';
+    // ext4 & co. hand a deleted directory's inode number straight to the next mkdir: birth time (0 where unknown) tells them apart.
+    const same = stats.dev === was.dev && stats.ino === was.ino && stats.birthtimeNs === was.birthtimeNs;
     return same ? 'present' : 'replaced';
   }
 }

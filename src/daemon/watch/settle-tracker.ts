@@ -53,18 +53,15 @@ function sameFile(a: BigIntStats, b: BigIntStats): boolean {
  * Holds back changed files until their size and mtime have been stable for the settle window, so
  * files still being written (cp, camera drops, `pg_dump > file`) are not uploaded half-written.
  *
- * The window starts when the change is reported: track() records dueAt = now + settleMs (a later
- * report for the same path starts it again) and the file is lstat()ed on the next turn of the event
- * loop. At dueAt it is lstat()ed again: the same size, mtime, inode and device, with no report in
- * between, and it has settled; different stats start a new window from that lstat. A first lstat
- * taken more than half a window after the report (a blocked event loop) starts the window from the
- * lstat instead, so the two lstats are always at least half a window apart.
+ * track() sets dueAt = now + settleMs (a later report restarts it) and the file is lstat()ed on the
+ * next turn of the event loop; at dueAt it is lstat()ed again: the same size, mtime, inode and device,
+ * with no report in between, and it has settled; different stats start a new window from that lstat.
+ * A first lstat taken more than half a window after the report (a blocked event loop) starts the
+ * window from it instead, so the two lstats are always at least half a window apart.
  *
- * Cheap for 100,000 pending files: no timer per file, and no polling tick. The pending Map is kept in
- * due order (every entry's dueAt is the time it was (re)inserted + settleMs, and re-inserting moves it
- * to the end), so one timeout armed for the first entry wakes the tracker exactly when something is
- * due, and a pass only looks at the entries that are due. lstat calls yield to the event loop every
- * STATS_PER_TURN.
+ * No timer per file and no polling tick: the pending Map is in due order (dueAt is (re)insertion time
+ * + settleMs, and re-inserting moves an entry to the end), so one timeout armed for the first entry
+ * wakes the tracker exactly when something is due, and a pass looks only at due entries.
  */
 export class SettleTracker extends EventEmitter<SettleTrackerEvents> {
   /** Everything tracked and not settled yet, in dueAt order. */
@@ -164,13 +161,7 @@ export class SettleTracker extends EventEmitter<SettleTrackerEvents> {
     clearTimeout(this.timer);
     // Rounded up: the timer may still fire a little early (libuv's cached loop time); the pass then
     // finds nothing due and wakes us again.
-    this.timer = setTimeout(
-      () => {
-        this.timer = undefined;
-        this.tick();
-      },
-      Math.max(0, Math.ceil(first.value.dueAt - this.now())),
-    );
+    this.timer = setTimeout(() => this.tick(), Math.max(0, Math.ceil(first.value.dueAt - this.now())));
   }
 
   private disarm(): void {

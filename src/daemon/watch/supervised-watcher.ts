@@ -41,6 +41,7 @@ export class SupervisedWatcher extends EventEmitter<FolderWatcherEvents> {
   /** Backend switches run one at a time, in order. */
   private transitions: Promise<void> = Promise.resolve();
   private rootCheckQueued = false;
+  private readonly rescanIntervalMs: number;
 
   constructor(
     readonly root: string,
@@ -49,6 +50,7 @@ export class SupervisedWatcher extends EventEmitter<FolderWatcherEvents> {
     super();
     this.running = options.backend;
     this.simulateLimit = options.simulateLimit;
+    this.rescanIntervalMs = options.rescanIntervalMs ?? 30_000;
     this.batcher = new EventBatcher((events) => this.deliver(events), options.coalesceMs ?? 75);
     this.monitor = new RootMonitor(root);
   }
@@ -95,10 +97,6 @@ export class SupervisedWatcher extends EventEmitter<FolderWatcherEvents> {
         };
       }
     }
-  }
-
-  private get rescanIntervalMs(): number {
-    return this.options.rescanIntervalMs ?? 30_000;
   }
 
   /** Starts a backend; a watch-limit failure falls back to rescans (and then resolves). */

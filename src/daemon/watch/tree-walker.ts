@@ -37,17 +37,16 @@ interface OpenDir {
 /** Entries per yielded batch, and directory entries read between turns of the event loop. */
 const BATCH_SIZE = 1_000;
 
-/** Errors kept in `errors`; the rest are only counted. */
-const MAX_ERRORS = 1_000;
+/** Errors kept in `errors` (by this walk and FindWalk); the rest are only counted. */
+export const MAX_ERRORS = 1_000;
 
 /** readdir batches this many entries per system call; small enough that huge flat folders stay cheap. */
 const DIR_BUFFER_SIZE = 512;
 
 /**
- * A name that is not UTF-8 reaches a watcher with U+FFFD in place of its bad bytes, and no file has
- * the decoded name: Node cannot open it, so it cannot be backed up. An error, so that it is not
- * silent. (A name may hold U+FFFD for real, and a sibling's may decode the same: walks read names
- * as bytes to tell them apart exactly; watchers, which hand over strings, can only guess.)
+ * A name that is not UTF-8 reaches a watcher with U+FFFD in place of its bad bytes: Node cannot open
+ * it, so it cannot be backed up, and it is reported rather than skipped. A name may hold U+FFFD for
+ * real: walks read names as bytes to tell them apart; watchers, handed strings, can only guess.
  */
 export function mayBeUndecodable(relPath: string): boolean {
   return relPath.includes('\uFFFD');
@@ -99,17 +98,12 @@ function codeOf(err: unknown): string {
  * system calls (Promise-per-entry walks are several times slower and bigger), no symlinks followed
  * (they are skipped, so loops cannot hang it), excluded directories pruned, per-entry errors collected
  * rather than thrown. Yields files in batches and gives the event loop a turn between batches.
- *
- *   const walk = new TreeWalk(root, filter);
- *   for await (const batch of walk) { ... }
- *   walk.errors; walk.rootFailed;
  */
 export class TreeWalk implements AsyncIterable<WalkEntry[]> {
   /** What could not be read (EACCES...), the first MAX_ERRORS of `errorCount`. */
   readonly errors: WalkError[] = [];
   errorCount = 0;
-  /** Files filePaths() yielded, and directories walked (countTree). */
-  fileCount = 0;
+  /** Directories walked (countTree). */
   dirCount = 0;
   /** The root (or `under`) could not be read: the walk saw nothing, which says nothing about the files. */
   rootFailed = false;
@@ -150,16 +144,10 @@ export class TreeWalk implements AsyncIterable<WalkEntry[]> {
     }
   }
 
-  /** Accepted files' relative paths by readdir alone, no stat (synchronous: for small subtrees and counting). */
-  *filePaths(): Generator<string> {
-    const found: string[] = [];
+  /** Hands accepted files' relative paths to onFile, by readdir alone, no stat (synchronous: for small subtrees and counting). */
+  forEachFilePath(onFile: (relPath: string) => void): void {
     try {
-      for (let more = true; more;) {
-        more = this.step(BATCH_SIZE, (relPath) => found.push(relPath));
-        this.fileCount += found.length;
-        yield* found;
-        found.length = 0;
-      }
+      for (let more = true; more;) more = this.step(BATCH_SIZE, onFile);
     } finally {
       this.closeOpen();
     }
@@ -183,10 +171,9 @@ export class TreeWalk implements AsyncIterable<WalkEntry[]> {
       const relPath = open.relDir === '' ? name : `${open.relDir}/${name}`;
       const absPath = `${open.absDir}/${name}`;
       // A name that is not UTF-8 decodes to U+FFFD like a real U+FFFD, and by its decoded name lstat
-      // would find that other file (or nothing). Only then are the directory's names read as bytes
-      // (as bytes throughout, the walk took ~1.6x the CPU per entry): of the entries a decoded name
-      // stands for, as many as there are undecodable names are reported, the others walked, their
-      // kind asked of lstat (the dirent may be a twin's).
+      // would find that other file (or nothing). Only then are the directory's names read as bytes:
+      // of the entries a decoded name stands for, as many as there are undecodable names are
+      // reported, the others walked, their kind asked of lstat (the dirent may be a twin's).
       let twins: Buffer[] | undefined;
       if (name.includes('\uFFFD')) {
         open.undecodable ??= undecodableNamesIn(open.absDir);
@@ -216,13 +203,11 @@ export class TreeWalk implements AsyncIterable<WalkEntry[]> {
    */
   private undecodable(relPath: string, name: string, absDir: string, bytes: Buffer): void {
     const kind = this.kindOf(undefined, relPath, Buffer.concat([Buffer.from(`${absDir}/`), bytes]));
-    if (
+    const accepted =
       kind === 'dir'
         ? this.filter.acceptsDir(relPath)
-        : kind === 'file' && this.filter.acceptsFileInAcceptedDir(relPath, `${absDir}/${name}`, name)
-    ) {
-      this.recordError(relPath, undecodableName(relPath));
-    }
+        : kind === 'file' && this.filter.acceptsFileInAcceptedDir(relPath, `${absDir}/${name}`, name);
+    if (accepted) this.recordError(relPath, undecodableName(relPath));
   }
 
   private openNext(): OpenDir | undefined {
@@ -289,8 +274,7 @@ export class TreeWalk implements AsyncIterable<WalkEntry[]> {
 /** Accepted files and directories under root, by readdir alone (no per-file stat). */
 export function countTree(root: string, filter: PathFilter, options?: WalkOptions): { files: number; dirs: number; rootFailed: boolean } {
   const walk = new TreeWalk(root, filter, options);
-  for (const _ of walk.filePaths()) {
-    // counting only
-  }
-  return { files: walk.fileCount, dirs: walk.dirCount, rootFailed: walk.rootFailed };
+  let files = 0;
+  walk.forEachFilePath(() => files++);
+  return { files, dirs: walk.dirCount, rootFailed: walk.rootFailed };
 }
