@@ -32,15 +32,13 @@ export interface RemovalVerdicts {
  * file's device, which proves no mount point stood in between (an `rm -r` of a plain directory).
  * A bind mount of the same filesystem keeps the device and cannot be told apart this way.
  *
- * Device numbers are not stable: a filesystem mounted again (a reboot; ZFS, btrfs, tmpfs, NFS) may
- * come back under another. So a directory on another device than the file was recorded on is
- * proven to be the same filesystem renumbered when another file recorded on the old device is still
- * there, the same file (inode, size, mtime), on the directory's new device: an unmounted
- * filesystem leaves none of its files in view. `sampleOnDevice` gives a few such recorded files.
+ * Device numbers are not stable: a filesystem mounted again may come back under another. So a
+ * directory on another device is proven to be the same filesystem renumbered when another file
+ * recorded on the old device (`sampleOnDevice`) is still there, the same inode, size and mtime, on
+ * the directory's new device: an unmounted filesystem leaves none of its files in view.
  *
- * Synchronous lstat calls, one per distinct directory (memoised for the call): a directory of
- * 100,000 deleted files costs one lstat of it, plus one per file to see that it is really gone;
- * and, where a device differs, one sample (a query and a few lstats) per recorded device.
+ * One lstat per distinct directory (memoised), plus one per file, and one sample per recorded device
+ * that differs.
  */
 export function judgeRemovals(
   root: string,

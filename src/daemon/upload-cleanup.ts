@@ -63,8 +63,7 @@ const ORPHAN_ABORTED: [string, string] = [
 /**
  * Aborts one multipart upload on OSS, then forgets its record if there is one: abort first, forget
  * after, so a crash in between leaves a record whose next abort succeeds. Stopping cuts the request
- * short (a stop waits for it; the next start aborts again). Returns the error message if it failed
- * (logged with `where` and the second message; the first is logged when it succeeded).
+ * short. Logs `done` or `failed`; returns the error message if it failed.
  */
 async function abortUpload(
   ctx: CleanupContext,
@@ -85,17 +84,14 @@ async function abortUpload(
 }
 
 /**
- * Every multipart upload recorded for a file of a folder that is not in the config (removed by a
- * reload, or missing from the config this daemon started with) is aborted on OSS and its record
- * forgotten. The file row stays as it is (queued: resetInterrupted at start, the cancelled worker's
- * requeue at a reload), so re-adding the folder uploads the file again, from scratch.
+ * Every multipart upload recorded for a file of a folder not in the config is aborted on OSS and its
+ * record forgotten. The file row stays (queued), so re-adding the folder uploads the file from scratch.
  *
  * Invariants: the caller has stopped (and waited for) every transfer of those folders first, so no
- * part is still being sent to an upload aborted here. The abort comes before the record is
- * forgotten: a kill -9 in between leaves a record of an aborted upload, which the next start
- * aborts again (an abort of an upload that no longer exists succeeds) or, if the folder is back
- * by then, a resume finds gone (NoSuchUpload) and starts over. Best effort: what fails stays
- * recorded and is tried again at the next reload or start.
+ * part is still being sent to an upload aborted here. The abort comes before the record is forgotten
+ * (see abortUpload): a kill -9 in between is aborted again at the next start, or, the folder back by
+ * then, a resume finds it gone (NoSuchUpload) and starts over. What fails is tried again at the next
+ * reload or start.
  */
 export async function abortRemovedFolderUploads(ctx: CleanupContext): Promise<void> {
   const configured = ctx.folders.map((f) => f.name);
