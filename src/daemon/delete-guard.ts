@@ -6,8 +6,8 @@ export interface DeleteGuardOptions {
   store: StateStore;
   logger: Logger;
   settleMs: number;
-  /** Deletes were paused by max_deletes (an alert, once per pause). */
-  onHeld?: (folder: string, held: number, limit: number) => void;
+  /** Remote deletes of the folder were paused by max_deletes (an alert, once per pause). */
+  onDeletesHeld?: (folder: string, held: number, limit: number) => void;
 }
 
 /**
@@ -40,7 +40,7 @@ export class DeleteGuard {
         limit,
         first: fresh.slice(0, 5),
       });
-      if (alreadyHeld === 0) this.o.onHeld?.(folder.name, fresh.length, limit);
+      if (alreadyHeld === 0) this.o.onDeletesHeld?.(folder.name, fresh.length, limit);
       return false;
     }
     // Not before a file that reappears elsewhere (a rename: its create settles within one window)

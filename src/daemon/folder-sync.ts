@@ -1,12 +1,11 @@
 import { existsSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FolderConfig } from '../config/index.js';
-import type { Observation, StateStore } from '../store/index.js';
+import type { Observation } from '../store/index.js';
 import { coalesce } from '../lib/coalesce.js';
 import type { Adoption } from './adoption.js';
 import { failpointValue } from '../lib/failpoint.js';
-import { DeleteGuard } from './delete-guard.js';
-import type { Logger } from '../lib/logger.js';
+import { DeleteGuard, type DeleteGuardOptions } from './delete-guard.js';
 import { objectKey } from './object-key.js';
 import { reconcileFolder, type ReconcileResult } from './reconciler.js';
 import { judgeRemovals, type MissingFile } from './removal-verdict.js';
@@ -16,10 +15,7 @@ import type { FolderWatcher, WatchEvent } from './watch/folder-watcher.js';
 import type { PathFilter } from './watch/path-filter.js';
 import { SettleTracker, type SettledFile } from './watch/settle-tracker.js';
 
-export interface FolderSyncOptions {
-  store: StateStore;
-  logger: Logger;
-  settleMs: number;
+export interface FolderSyncOptions extends DeleteGuardOptions {
   rescanIntervalMs: number;
   /** What of the folder is backed up (folderFilter: its globs, the config's, never the state database). */
   filter: PathFilter;
@@ -37,8 +33,6 @@ export interface FolderSyncOptions {
   onRemoved: () => void;
   /** A reconcile walk finished without error (the status page, metrics and the ping URL). */
   onReconciled?: () => void;
-  /** Remote deletes of the folder were paused by max_deletes (an alert). */
-  onDeletesHeld?: (folder: string, held: number, limit: number) => void;
   /** The adoption of the transfer stack in force (a reload rebuilds it), used by the start-up walk. */
   adoption?: () => Adoption;
 }
@@ -81,12 +75,7 @@ export class FolderSync {
     readonly folder: FolderConfig,
     private readonly options: FolderSyncOptions,
   ) {
-    this.deletes = new DeleteGuard({
-      store: options.store,
-      logger: options.logger,
-      settleMs: options.settleMs,
-      onHeld: options.onDeletesHeld,
-    });
+    this.deletes = new DeleteGuard(options);
   }
 
   get name(): string {

@@ -11,7 +11,7 @@ export interface ReloadPlan {
   add: FolderConfig[];
   /** The OSS client, uploader and worker are built anew (see transferStackSettings). */
   rebuildTransfer: boolean;
-  /** reconcile_schedule or cleanup_schedule changed. */
+  /** reconcile_schedule, cleanup_schedule or verify_schedule changed. */
   reschedule: boolean;
   timetableChanged: boolean;
 }

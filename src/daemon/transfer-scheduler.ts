@@ -174,7 +174,7 @@ export class TransferScheduler extends EventEmitter<SchedulerEvents> {
     return [...fromReady, ...rows];
   }
 
-  /** Small files to claim ahead: as many as finished in the last 50-100 ms (so none waits long listed as uploading), at least one per slot. */
+  /** Small files to claim ahead: as many as finished in the last 50-100 ms (none waits long as uploading), at least one per slot. */
   private claimAhead(): number {
     const slots = this.totalSlots;
     return Math.min(slots * MAX_CLAIM_AHEAD_PER_SLOT, Math.max(slots, this.pace.recent()));

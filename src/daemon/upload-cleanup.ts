@@ -128,14 +128,12 @@ export interface StaleUploadOptions {
 }
 
 /**
- * `oss-sync cleanup` (and run's daily pass): every in-progress multipart upload under each folder's
- * prefix is judged against the state database. Invariants:
+ * `oss-sync cleanup` (and run's cleanup_schedule): every in-progress multipart upload under each
+ * folder's prefix is judged against the state database. Invariants:
  * - nothing outside a configured folder's bucket and prefix is ever listed or aborted;
- * - an upload the database holds as resumable is never aborted, however old: it is the upload a
- *   file's next attempt resumes (its acknowledged parts would be lost);
- * - one the database does not know is aborted only once it is older than `olderThanMs`: a younger
- *   one may belong to an upload that is starting right now (Initiate answered, the ID not yet
- *   committed) or to another client;
+ * - an upload the database holds as resumable is never aborted, however old (a file's next attempt resumes it);
+ * - one the database does not know is aborted only once older than `olderThanMs`: a younger one may
+ *   be starting right now (Initiate answered, the ID not yet committed) or another client's;
  * - one recorded for a file that is gone (an orphan) is aborted at any age, then forgotten.
  */
 export async function cleanUpStaleUploads(ctx: CleanupContext, options: StaleUploadOptions): Promise<StaleUploadEntry[]> {
