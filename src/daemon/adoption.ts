@@ -189,7 +189,7 @@ export class Adoption {
     queue.endAdoption(folder.name);
     this.o.logger.info('adopted files OSS already holds; nothing uploaded for them', {
       folder: folder.name,
-      adopted: adopted + (entry?.adoptedInWalk ?? 0),
+      adopted: adopted + entry.adoptedInWalk,
       toUpload: looked - adopted,
       ms: Date.now() - started,
     });

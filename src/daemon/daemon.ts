@@ -285,7 +285,6 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     }
   }
 
-  /** (Re)creates the transfer stack from the current config (see transfer-stack.ts). */
   private buildTransfer(): void {
     const { logger } = this.options;
     // Requests in flight keep the old provider's credentials (valid until they expire); its timers stop.

@@ -25,7 +25,6 @@ export interface FolderSyncOptions extends DeleteGuardOptions {
   watch: boolean;
   /** Where a state database that refused a write becomes fatal (see Daemon.onStoreError): event handlers have no caller to tell. */
   onStoreError: (err: unknown, otherwise?: () => void) => void;
-  /** How reconciles walk the folder. */
   walker: WalkerChoice;
   /** The daemon is stopping: `once` stops waiting for files to settle. */
   stopSignal: AbortSignal;

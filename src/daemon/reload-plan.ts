@@ -7,7 +7,6 @@ export interface ReloadPlan {
   remove: string[];
   /** Folders whose settings changed: closed, then started with the new ones. */
   restart: FolderConfig[];
-  /** Folders new in the config. */
   add: FolderConfig[];
   /** The OSS client, uploader and worker are built anew (see transferStackSettings). */
   rebuildTransfer: boolean;

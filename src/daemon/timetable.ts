@@ -68,11 +68,11 @@ export class Timetable {
     return { uploadsOpen: (uploads ?? 'open') === 'open', bandwidth: bandwidth ?? null };
   }
 
-  /** The first minute after `after` (within horizonMs) at which the state changes, and to what. */
-  nextChange(after: Date, horizonMs = LOOKBACK_MS): { at: Date; state: TimetableState } | undefined {
+  /** The first minute after `after` (within LOOKBACK_MS) at which the state changes, and to what. */
+  nextChange(after: Date): { at: Date; state: TimetableState } | undefined {
     let state = this.stateAt(after);
     const start = floorMinute(after.getTime()) + MINUTE_MS;
-    for (let t = start; t <= start + horizonMs; t += MINUTE_MS) {
+    for (let t = start; t <= start + LOOKBACK_MS; t += MINUTE_MS) {
       const minute = new Date(t);
       let next = state;
       for (const { entry, task } of this.matchers) {

@@ -30,7 +30,6 @@ export interface SchedulerOptions {
   memory?: MemoryBudget;
   /** Folders whose queued files may be claimed now (paused and removed folders are left out). */
   activeFolders: () => readonly string[];
-  /** Runs one claimed row. */
   run: (row: FileRow, signal: AbortSignal) => Promise<TaskDone | void>;
 }
 

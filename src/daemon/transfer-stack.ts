@@ -31,7 +31,6 @@ export interface TransferStackParts extends Pick<
   limiter: BandwidthLimiter;
   /** One for the daemon's life, so uploads of an old and a new stack count together. */
   memory: MemoryBudget;
-  /** A storage request failed and is tried again. */
   onRetry: (event: RetryEvent) => void;
   /** Tests only: a ready storage in place of the OSS client (the layers above it are built as ever). */
   storage?: ObjectStorage | undefined;

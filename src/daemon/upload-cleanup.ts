@@ -7,7 +7,6 @@ export interface CleanupContext {
   store: StateStore;
   storage: ObjectStorage;
   logger: Logger;
-  /** The folders in the config now. */
   folders: readonly FolderConfig[];
   /** Fired when the daemon stops: what is left waits for the next start. */
   stopSignal: AbortSignal;
