@@ -160,9 +160,8 @@ export class TransferWorker {
       this.options.logger.warn(`${message}; remove it by hand if unwanted`, fields);
       return;
     }
-    // Invariant: the old key of a rename outlives the copy from it. Its new path may still wait behind
-    // other work (a busy queue, a loaded machine) when this delete falls due, the delete first in queue
-    // order: it waits, else the new path's bytes go up again in full.
+    // Invariant: the old key of a rename outlives the copy from it. A delete that falls due while its
+    // new path still waits behind other work waits too, else the new path's bytes go up again in full.
     if (row.remoteCrc64 !== null && this.options.store.queue.renameTargetPending(row)) {
       this.options.store.queue.releaseDeleteLease(row.id, Date.now() + RENAME_TARGET_WAIT_MS);
       return;

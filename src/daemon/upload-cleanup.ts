@@ -22,22 +22,18 @@ export interface CleanupContext {
  */
 export async function abortOrphanedUploads(ctx: CleanupContext): Promise<void> {
   await abortRecordedOrphans(ctx);
-  const orphans: Array<{ bucket: string; key: string; uploadId: string }> = [];
   for (const folder of ctx.folders) {
-    let listed;
-    try {
-      listed = await ctx.storage.listMultipartUploads(folder.bucket, folder.prefix);
-    } catch (err) {
+    const listed = await ctx.storage.listMultipartUploads(folder.bucket, folder.prefix).catch((err: unknown) => {
       ctx.logger.warn('cannot list multipart uploads to clean up; will try at next start', { folder: folder.name, error: err });
-      continue;
-    }
+      return [];
+    });
     if (listed.length === 0) continue; // the usual start: no need to load every key of the folder
     const ours = new Set(ctx.store.queue.keysOf(folder.name));
     for (const u of listed) {
-      if (ours.has(u.key) && !ctx.store.uploads.has(u.uploadId)) orphans.push({ bucket: folder.bucket, key: u.key, uploadId: u.uploadId });
+      if (ours.has(u.key) && !ctx.store.uploads.has(u.uploadId))
+        await abortUpload(ctx, { bucket: folder.bucket, ...u }, {}, ORPHAN_ABORTED);
     }
   }
-  for (const u of orphans) await abortUpload(ctx, u, {}, ORPHAN_ABORTED);
   await abortRemovedFolderUploads(ctx);
 }
 
