@@ -163,7 +163,8 @@ export class Adoption {
     const listing = entry.objects;
     const { queue } = this.o.store;
     const started = Date.now();
-    // Not claimed: the queue waits for this. Files held back to settle are looked at too.
+    // Not claimed (a claim and its undoing cost more than the reads): the queue waits for this. Files
+    // held back to settle are looked at too.
     let adopted = 0;
     let looked = 0;
     // Several at once, so that while a large file's reads or a HEAD wait, the next is read.

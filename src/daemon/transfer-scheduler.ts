@@ -133,8 +133,8 @@ export class TransferScheduler extends EventEmitter<SchedulerEvents> {
   /**
    * Waits are stored as wall-clock times (they survive a restart), which a clock step would stretch or
    * cut short. A pass whose wall clock moved more than CLOCK_STEP_MS off the monotonic one moves the
-   * waiting rows with the step (FileQueue.reschedule); the first pass only cuts every wait to at most
-   * its own length from now.
+   * waiting rows with the step (FileQueue.reschedule); the first pass, which cannot know what happened
+   * while nothing ran, only cuts every wait to at most its own length from now.
    */
   private followWallClock(): void {
     const wall = Date.now();

@@ -108,7 +108,7 @@ export function buildTransferStack(c: Config, parts: TransferStackParts): Transf
     storage,
     serverSide: (row, folder) => renames.tryCopy(row, folder),
     maxAttempts: c.maxAttempts,
-    liveBackoffBaseMs: Math.max(1_000, c.settleMs),
+    liveBackoffBaseMs: Math.max(1_000, c.settleMs), // a file changing under its upload is tried again after the settle window
   });
   return { credentials, storage, worker, adoption: new Adoption({ store: parts.store, storage, logger }) };
 }

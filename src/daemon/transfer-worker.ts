@@ -200,7 +200,8 @@ export class TransferWorker {
       return;
     }
     if (err instanceof FileReplacedError) {
-      // Another file than the one queued is at the path: record it as the watcher would, then queue it.
+      // Another file than the one queued is at the path: record it as the watcher would, then queue it
+      // (re-queuing the stale row alone would only be refused again).
       queue.observe(row.folder, [{ relPath: row.relPath, bucket: row.bucket, key: row.key, ...err.found }]);
       this.options.logger.info('file replaced by another since it was queued; queued again as found', { ...where, reason: err.message });
       queue.requeue(row.id, null);
