@@ -16,12 +16,6 @@ import {
 import { contentDigests } from './content-check.js';
 import type { Logger } from '../lib/logger.js';
 
-export interface AdoptionOptions {
-  store: StateStore;
-  storage: ObjectStorage;
-  logger: Logger;
-}
-
 /**
  * Adoption: a file with no record whose key already holds an object of the same content is recorded
  * as uploaded, without sending it, so a lost state database re-uploads nothing already there.
@@ -42,7 +36,7 @@ export class Adoption {
    */
   private readonly reads = new MemoryBudget(READS_AT_ONCE);
 
-  constructor(private readonly o: AdoptionOptions) {}
+  constructor(private readonly o: { store: StateStore; storage: ObjectStorage; logger: Logger }) {}
 
   /**
    * Lists the folder's prefix when the store knows none of its files (else undefined, decided at once,

@@ -75,17 +75,10 @@ export async function reconcileFolder(
   };
 }
 
-interface CompareContext extends ReconcileOptions {
-  store: StateStore;
-  folder: FolderConfig;
-  filter: PathFilter;
-  onQueued: () => void;
-}
-
 /** One walk compared with the store: changed files queued as it goes, missing ones listed at the end. */
 async function compareWalk(
   walk: ReconcileWalk,
-  context: CompareContext,
+  context: ReconcileOptions & { store: StateStore; folder: FolderConfig; filter: PathFilter; onQueued: () => void },
 ): Promise<{ result: ReconcileResult; incomplete: string | undefined }> {
   const { store, folder, filter, onQueued, unsettledAfterNs, holdUntilMs = 0, adopt, adoptionBacklog = ADOPTION_BACKLOG, signal } = context;
   let known: Set<string>;
