@@ -1,11 +1,5 @@
 import type { FileQueue, VerifiedFile } from '../store/index.js';
 
-interface Waiting {
-  file: VerifiedFile;
-  resolve: () => void;
-  reject: (err: unknown) => void;
-}
-
 /** Longest a finished file waits for its commit. */
 const MAX_DELAY_MS = 10;
 /** A batch this big is committed at once. */
@@ -20,7 +14,7 @@ const MAX_FILES = 256;
  * row 'uploading', which the next start queues again (the object is sent again, never lost).
  */
 export class VerifiedBatch {
-  private waiting: Waiting[] = [];
+  private waiting: Array<{ file: VerifiedFile; resolve: () => void; reject: (err: unknown) => void }> = [];
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
