@@ -35,9 +35,7 @@ export function abortRulesXml(rules: readonly LifecycleRule[]): string {
 
 /**
  * Sets the bucket's lifecycle to our rules. PutBucketLifecycle replaces the whole configuration, and
- * rules of another's (expirations, transitions) must never be rewritten by us, a field at a time: a
- * bucket that holds any rule not ours is refused, named, and left as it is; the operator merges the
- * printed rules with the console or ossutil instead.
+ * rules not ours must never be rewritten by us: a bucket that holds any is refused, named, and left as it is.
  */
 export async function applyAbortRules(storage: ObjectStorage, bucket: string, rules: readonly LifecycleRule[]): Promise<void> {
   const others = (await storage.getLifecycleRules(bucket)).filter((r) => !r.id.startsWith(ABORT_RULE_PREFIX));

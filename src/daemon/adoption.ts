@@ -16,57 +16,40 @@ import {
 import { contentDigests } from './content-check.js';
 import type { Logger } from '../lib/logger.js';
 
-export interface AdoptionOptions {
-  store: StateStore;
-  storage: ObjectStorage;
-  logger: Logger;
-}
-
 /**
  * Adoption: a file with no record whose key already holds an object of the same content is recorded
- * as uploaded, without sending it. A lost state database, or a new machine over old data, then
- * re-uploads nothing that is already there.
+ * as uploaded, without sending it, so a lost state database re-uploads nothing already there.
  *
  * When the store knows none of a folder's files at start, its prefix is listed ONCE, from before the
  * start-up walk; each walked file the listing holds at its size is read once locally (CRC-64 and
- * MD5) as soon as the page holding its key is in, and the files held back by the walk after it,
- * before the folder's queue is worked on. A listing carries no CRC-64, but
- * a PutObject's ETag is the MD5 of its bytes: an equal MD5 and size mean the same bytes, whose
- * CRC-64 is the local one. A multipart object's ETag is no content hash: only then is the key HEADed
- * for its CRC-64 (one request per large file, never one per file). Adopted files are recorded in
- * batches; the others go up as usual.
+ * MD5) as soon as its page is in, and the files the walk held back after it, before the folder's
+ * queue is worked on. A PutObject's ETag is the MD5 of its bytes: an equal MD5 and size mean the same
+ * bytes, whose CRC-64 is the local one. A multipart object's ETag is no content hash: only then is
+ * the key HEADed for its CRC-64. Adopted files are recorded in batches; the others go up as usual.
  */
 export class Adoption {
-  /**
-   * Per folder: the listing started before its start-up walk (none: nothing listed), until
-   * adoptQueued() used it, with the bucket and prefix it lists.
-   */
+  /** Per folder: the listing started before its start-up walk, until adoptQueued() used it. */
   private readonly listings = new Map<string, Listing>();
   /**
    * Invariant: at most READS_AT_ONCE files are read (or HEADed) at once by all the walk's batches
-   * together. They wait side by side and a page wakes many (walk order is not key order): 8 each
-   * would be hundreds of large files streamed at once, a 1 MiB buffer each, in a big tree.
+   * together: they wait side by side and a page wakes many, each read holding a 1 MiB buffer.
    */
   private readonly reads = new MemoryBudget(READS_AT_ONCE);
 
-  constructor(private readonly o: AdoptionOptions) {}
+  constructor(private readonly o: { store: StateStore; storage: ObjectStorage; logger: Logger }) {}
 
   /**
-   * Lists the folder's prefix when the store knows none of its files (undefined when it knows some:
-   * decided at once, before a walk records any); resolves true when there is something to adopt
-   * from (then adoptQueued() must follow the walk). A second call joins the listing the first one
-   * started: the daemon starts it first thing at boot, so it runs during the rest of the start-up.
-   * Never rejects: adoption only saves bytes. `stop` (the daemon stopping) cuts the listing short:
-   * a prefix of millions of keys must not hold a SIGTERM past systemd's stop timeout.
+   * Lists the folder's prefix when the store knows none of its files (else undefined, decided at once,
+   * before a walk records any); resolves true when there is something to adopt from (then adoptQueued()
+   * must follow the walk). A second call joins the first one's listing. Never rejects: adoption only
+   * saves bytes. `stop` cuts the listing short: millions of keys must not hold a SIGTERM up.
    */
   listFolder(folder: FolderConfig, stop?: AbortSignal): Promise<boolean> | undefined {
-    // An object already at the key may lack the folder's encryption or tags (nothing in a listing
-    // shows them): recorded as this folder's backup, it would stay unencrypted or untagged. Such
-    // folders upload instead, as renames copy nothing for them.
+    // An object already at the key may lack the folder's encryption or tags (a listing shows neither):
+    // adopted, it would stay unencrypted or untagged. Such folders upload instead.
     if (folder.encryption !== undefined || folder.tags !== undefined) return undefined;
-    // Invariant: a listing is joined only while the store still knows none of the folder's files and
-    // only for the bucket and prefix it lists. One left unused (the root was missing at start) is
-    // otherwise joined by a later start of the folder: hours old, or of the bucket a reload left.
+    // Invariant: a listing is joined only while the store knows none of the folder's files, and only for
+    // the bucket and prefix it lists (one left unused when the root was missing may be hours old).
     let listing = this.listings.get(folder.name);
     const { queue } = this.o.store;
     if (queue.countFor(folder.name) > 0 && !queue.adoptionUnfinished(folder.name)) {
@@ -108,13 +91,11 @@ export class Adoption {
   }
 
   /**
-   * During the start-up walk of a folder being adopted (listFolder() was called), before a batch of
-   * new files is queued: the files the listing holds with their bytes are recorded as adopted (one
-   * insert, no queued row to re-read and update); returns the others, to be queued. A file is read as
-   * soon as the page holding its key is in, and one the listing lacks is known absent as soon as the
-   * listing is past its key, while the listing goes on (the walk goes on too: several batches wait at
-   * once). So a batch is over as soon as the listing passed its last key, not at the listing's end,
-   * and holds its files no longer. Never rejects: a file that cannot be read or matched is simply queued.
+   * During the start-up walk of a folder being adopted, before a batch of new files is queued: the
+   * files the listing holds with their bytes are recorded as adopted; returns the others, to be
+   * queued. A file is read as soon as its page is in, and known absent once the listing is past its
+   * key, so a batch is over once the listing passed its last key, not at the listing's end (several
+   * batches wait at once). Never rejects: a file that cannot be read or matched is simply queued.
    */
   async adoptWalked(folder: FolderConfig, walked: Observation[]): Promise<Observation[]> {
     const listing = this.listings.get(folder.name);
@@ -149,43 +130,38 @@ export class Adoption {
         undecided--;
       }).finally(() => dirs.close());
     }
-    // Recorded now, not once the listing is over: a kill -9 before the other batches are leaves the
-    // folder's adoption unfinished (beginAdoption), so the next start lists and adopts the rest.
-    // One transaction for the batch: one per page and batch cost 0.1-0.2 s more CPU per 10,000 files.
+    // Recorded now, in one transaction: a kill -9 before the other batches are leaves the folder's
+    // adoption unfinished (beginAdoption), so the next start lists and adopts the rest.
     listing.adoptedInWalk += this.o.store.queue.insertAdopted(folder.name, adopted);
     if (failpointValue('adopted-batch-recorded') === 'stop') process.kill(process.pid, 'SIGSTOP');
-    // Cut short by a stop: the files the stop left undecided or unread are not known absent. None of
-    // the batch is queued then; the next start, the adoption still unfinished, walks them as new and lists again.
+    // Cut short by a stop, undecided files are not known absent: none is queued; the next start (the
+    // adoption still unfinished) walks them as new and lists again.
     return listing.stopped ? [] : rest;
   }
 
   /**
-   * After the start-up walk of a folder listFolder() listed, while the folder's queue is not worked
-   * on: records its queued files OSS already holds as verified; the others stay queued as they were
-   * (held back to settle or not). Then the adoption is over (see beginAdoption).
+   * After the start-up walk of a folder listFolder() listed, while its queue is not worked on: records
+   * its queued files OSS already holds as verified; the others stay queued. Then the adoption is over.
    */
   async adoptQueued(folder: FolderConfig): Promise<void> {
     const entry = this.listings.get(folder.name);
     await entry?.done;
     this.listings.delete(folder.name);
-    // A listing that failed part way is matched for the pages that came (those objects do hold the
-    // bytes): files held back to settle, never given to adoptWalked, were all uploaded again.
+    // A listing that failed part way is matched for the pages that came (those objects do hold the bytes).
     if (!entry || entry.stopped || entry.objects.size === 0) {
-      // Nothing to adopt from (an empty prefix), unless cut short by a stop: then the next start lists
-      // and adopts again. Here, not in the listing, so that a store refusing the write is the
-      // folder's store error like any other.
+      // Nothing to adopt from, unless cut short by a stop (the next start lists again). Ended here, not
+      // in the listing, so that a store refusing the write is the folder's store error like any other.
       if (entry && !entry.stopped) this.o.store.queue.endAdoption(folder.name);
       return;
     }
     const listing = entry.objects;
     const { queue } = this.o.store;
     const started = Date.now();
-    // Not claimed (a claim and its undoing cost more than the reads): the queue waits for this.
-    // Files held back to settle are looked at too: their object either holds their bytes or not.
+    // Not claimed (a claim and its undoing cost more than the reads): the queue waits for this. Files
+    // held back to settle are looked at too.
     let adopted = 0;
     let looked = 0;
-    // A small file is read synchronously (a few system calls, its directory kept open: `dirs`); several
-    // at once so that while a large file's reads or a multipart object's HEAD wait, the next is read.
+    // Several at once, so that while a large file's reads or a HEAD wait, the next is read.
     const dirs = new DirectoryCache();
     try {
       // A page at a time, each page's matches recorded in one transaction.
@@ -208,7 +184,7 @@ export class Adoption {
     queue.endAdoption(folder.name);
     this.o.logger.info('adopted files OSS already holds; nothing uploaded for them', {
       folder: folder.name,
-      adopted: adopted + (entry?.adoptedInWalk ?? 0),
+      adopted: adopted + entry.adoptedInWalk,
       toUpload: looked - adopted,
       ms: Date.now() - started,
     });
@@ -246,9 +222,8 @@ class Listing {
   readonly objects = new Map<string, ListedObject>();
   /**
    * The last key listed so far. OSS lists keys in UTF-8 byte order: a key up to this one that
-   * `objects` lacks is not there. (A store listing in another order would only send such files
-   * through the queue, which adoptQueued matches against the whole listing: a second read, never a
-   * file recorded backed up that is not.)
+   * `objects` lacks is not there. (Another order would only send such files through the queue, which
+   * adoptQueued matches against the whole listing: never a file recorded backed up that is not.)
    */
   private listedThrough: string | undefined;
   /** The listing is over (done, or failed): `objects` is all there will be. */
@@ -261,9 +236,8 @@ class Listing {
   done!: Promise<boolean>;
   adoptedInWalk = 0;
   /**
-   * Walked batches with files still waiting, each sorted by key with the index of its first
-   * undecided file: a page moves each batch on from there, so the cost of a page is the number of
-   * waiting batches plus the files it decides, never a pass over every waiting file.
+   * Walked batches with files still waiting, each sorted by key with the index of its first undecided
+   * file: a page costs the waiting batches plus the files it decides, never a pass over every file.
    */
   private readonly waiting = new Set<Waiting>();
 

@@ -5,10 +5,7 @@ import type { Logger } from '../lib/logger.js';
 /** A bucket's versioning as the daemon found it at start: "Off" when never enabled, "unknown" when it could not ask. */
 export type VersioningState = 'Enabled' | 'Suspended' | 'Off' | 'unknown';
 
-/**
- * What `status` (another process) shows of the buckets' versioning, next to the state DB (mode 600),
- * as credentials-status-file.ts does for credentials.
- */
+/** What `status` (another process) shows of the buckets' versioning, next to the state DB (mode 600). */
 const versioningStatusPath = (stateDb: string): string => `${stateDb}.versioning.json`;
 
 export function readVersioningStatus(stateDb: string): Record<string, VersioningState> | undefined {
@@ -17,10 +14,8 @@ export function readVersioningStatus(stateDb: string): Record<string, Versioning
 }
 
 /**
- * Asks each bucket for its versioning (GetBucketVersioning), logs what it found and records it for
- * `status`. With versioning on, a mirror folder's remote delete leaves a delete marker and every
- * overwrite keeps the old version: nothing is lost, and `restore --at` can go back. Never throws: a
- * key without oss:GetBucketVersioning only leaves it unknown.
+ * Asks each bucket for its versioning, logs it and records it for `status` (with versioning on,
+ * `restore --at` can go back past deletes and overwrites). Never throws: a refusal leaves it unknown.
  */
 export async function detectVersioning(
   storage: ObjectStorage,

@@ -43,9 +43,8 @@ export async function contentDigests(
         hash?.update(chunk as Buffer);
       }
     }
-    // Judged on the descriptor read, not the path (no second path lookup): a write during the read
-    // moves size or mtime. A file renamed over the path meanwhile is another inode than the one
-    // recorded here, so the next walk or watcher event queues it.
+    // Judged on the descriptor read, not the path: a write during the read moves size or mtime; a file
+    // renamed over the path meanwhile is another inode, which the next walk or watcher event queues.
     const after = fstatSync(fd, { bigint: true });
     if (after.size !== before.size || after.mtimeNs !== before.mtimeNs) return undefined;
     return {

@@ -124,7 +124,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   private readonly stopRequested = new AbortController();
   private stopped: Promise<{ settled: boolean }> | undefined;
   private scheduler!: TransferScheduler;
-  /** Credentials, OSS client, uploader and worker: rebuilt by a reload that changes what they are built from. */
+  /** Rebuilt by a reload that changes what it is built from. */
   private stack!: TransferStack;
   private cronTasks: ScheduledTask[] = [];
   private heartbeat: NodeJS.Timeout | undefined;
@@ -212,19 +212,13 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     this.buildTransfer();
     this.store.operatorPauses.forgetAllBut(this.config.folders.map((f) => f.name));
     this.operatorPauses = this.store.operatorPauses.folders(); // before the scheduler's first claim
-    // Adoption's listings go out first, before the requests below: they run during the rest of the start-up and the
-    // walks, and a folder's adoption waits for its own (a folder whose root is missing keeps its listing unused).
+    // Adoption's listings go out first: they run during the rest of the start-up and the walks.
     for (const folder of this.config.folders) void this.stack.adoption.listFolder(folder, this.stopRequested.signal);
     // Not awaited: a request per bucket must not hold up the start (it is only logged and shown).
-    void detectVersioning(
-      this.stack.storage,
-      this.config.folders.map((f) => f.bucket),
-      this.config.stateDb,
-      logger,
-      this.stopRequested.signal,
-    );
+    const buckets = this.config.folders.map((f) => f.bucket);
+    void detectVersioning(this.stack.storage, buckets, this.config.stateDb, logger, this.stopRequested.signal);
     await abortOrphanedUploads(this.cleanupContext());
-    // Built once (its slots are the daemon's): each claimed row runs on the worker of the stack in force.
+    // Built once: each claimed row runs on the worker of the stack in force.
     this.scheduler = new TransferScheduler(this.store.queue, {
       slots: this.config.concurrency.files,
       smallSlots: this.config.concurrency.smallFiles,
@@ -262,12 +256,10 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   }
 
   /**
-   * THE place where a state database that refuses writes (disk full, I/O error, read-only) becomes
-   * fatal: nothing more can be recorded, so going on would only send bytes a restart sends again.
-   * The first one is logged and emitted (`storeFailed`: the CLI stops and exits 1; systemd restarts
-   * it); what was recorded stays, as SQLite rolled the failed transaction back. Every path that has
-   * no caller to tell ends here: the life-cycle chain, the scheduler, the worker, folder events and
-   * timers. Any other error goes to `otherwise`, or is thrown on.
+   * THE place where a state database refusing writes (disk full, I/O error, read-only) becomes fatal:
+   * going on would only send bytes a restart sends again. The first is logged and emitted
+   * (`storeFailed`: the CLI exits 1); SQLite rolled the failed transaction back. Every path with no
+   * caller to tell ends here. Any other error goes to `otherwise`, or is thrown on.
    */
   private readonly onStoreError = (err: unknown, otherwise?: () => void): void => {
     if (!isDatabaseUnwritable(err)) {
@@ -293,7 +285,6 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     }
   }
 
-  /** (Re)creates the transfer stack from the current config (see transfer-stack.ts). */
   private buildTransfer(): void {
     const { logger } = this.options;
     // Requests in flight keep the old provider's credentials (valid until they expire); its timers stop.
@@ -370,10 +361,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       .map((f) => f.name);
   }
 
-  /**
-   * Configured folders not being synced right now: paused because their root is missing, or after
-   * an error every upload of the folder would hit. `once` reports them and exits 1.
-   */
+  /** Configured folders not being synced now (paused, or the last walk missed files), and why: `once` reports them and exits 1. */
   unsyncedFolders(now = performance.now()): UnsyncedFolder[] {
     const health = new Map(this.store.daemon.folderHealth().map((h) => [h.folder, h]));
     const out: UnsyncedFolder[] = [];
@@ -436,10 +424,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     return this.gate.isOpen;
   }
 
-  /**
-   * For the service manager's watchdog: the scheduler runs at least every few seconds (its idle poll),
-   * so one that has not run for SCHEDULER_STALL_MS is stuck, and so is a daemon whose store failed.
-   */
+  /** For the service manager's watchdog: false once the scheduler stalled (SCHEDULER_STALL_MS) or the store failed. */
   healthy(): boolean {
     return this.storeFailure === undefined && performance.now() - this.scheduler.lastPumpAt < SCHEDULER_STALL_MS;
   }
@@ -464,10 +449,9 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   }
 
   /**
-   * Stops (paused true) or restarts claiming a folder's queued files; transfers already running
-   * finish. False for a folder not configured. Kept in the store: a restart stays paused. Not on the
-   * life-cycle chain: it only flips a flag the scheduler reads at each claim, which a reload keeps
-   * (by folder name), so it cannot race one.
+   * Stops (paused true) or restarts claiming a folder's queued files; running transfers finish. False
+   * for a folder not configured. Kept in the store. Not on the life-cycle chain: it only flips a flag
+   * the scheduler reads at each claim, which a reload keeps (by folder name), so it cannot race one.
    */
   setOperatorPause(folder: string, paused: boolean): boolean {
     if (!this.folders.has(folder)) return false;
@@ -525,9 +509,8 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   }
 
   /**
-   * `oss-sync verify` on verify_schedule: every folder's listing, and the CRC-64 of verify_sample's
-   * files. Nothing is requeued: a mismatch is for an operator to look at (`oss-sync verify
-   * --requeue`), so it is logged and emitted (`verifyMismatch`, the webhook alert).
+   * `oss-sync verify` on verify_schedule (CRC-64 of verify_sample's files). Nothing is requeued: a
+   * mismatch is for an operator to look at, so it is logged and emitted (`verifyMismatch`).
    */
   private async verifyOnSchedule(): Promise<void> {
     const { logger } = this.options;
@@ -579,8 +562,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
 
   /**
    * SIGHUP: folders added or removed take effect at once; logging and OSS settings apply to new
-   * transfers. Settings that size running machinery (concurrency) need a restart, and say so.
-   * Runs after any life-cycle operation before it; ignored (logged) once stop() was called.
+   * transfers; concurrency needs a restart (logged). Ignored (logged) once stop() was called.
    */
   reload(next: Config): Promise<void> {
     return this.serialized(async () => {
@@ -593,9 +575,8 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   }
 
   /**
-   * Runs a life-cycle operation after the ones before it. When none is running it starts at once
-   * (synchronously up to its first await), so a stop() called right after a reload() finds that
-   * reload in progress and waits for it.
+   * Runs a life-cycle operation after the ones before it; with none running it starts at once (up to
+   * its first await), so a stop() right after a reload() finds that reload in progress and waits.
    */
   private serialized<T>(op: () => Promise<T>): Promise<T> {
     const run = this.lifecycleOps === 0 ? (async () => op())() : this.lifecycle.then(op);

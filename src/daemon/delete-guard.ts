@@ -6,15 +6,14 @@ export interface DeleteGuardOptions {
   store: StateStore;
   logger: Logger;
   settleMs: number;
-  /** Deletes were paused by max_deletes (an alert, once per pause). */
-  onHeld?: (folder: string, held: number, limit: number) => void;
+  /** Remote deletes of the folder were paused by max_deletes (an alert, once per pause). */
+  onDeletesHeld?: (folder: string, held: number, limit: number) => void;
 }
 
 /**
- * What happens to files judged gone from disk (removal-verdict.ts), after judging: they are
- * remembered as the source of a server-side copy should they reappear elsewhere (a rename), and in
- * a mirror folder their remote deletes are marked — not due before the rename window and the
- * folder's delete_delay, and held instead when more than max_deletes would go in one pass.
+ * What happens to files judged gone from disk (removal-verdict.ts): they are remembered as the source
+ * of a server-side copy should they reappear (a rename), and in a mirror folder their remote deletes
+ * are marked, not due before the rename window and delete_delay, held when over max_deletes.
  *
  * Invariant: a remote delete is never marked for a path that is held; only `oss-sync retry
  * --deletes` turns held paths into deletes (HeldDeletes.release).
@@ -41,7 +40,7 @@ export class DeleteGuard {
         limit,
         first: fresh.slice(0, 5),
       });
-      if (alreadyHeld === 0) this.o.onHeld?.(folder.name, fresh.length, limit);
+      if (alreadyHeld === 0) this.o.onDeletesHeld?.(folder.name, fresh.length, limit);
       return false;
     }
     // Not before a file that reappears elsewhere (a rename: its create settles within one window)
@@ -68,11 +67,7 @@ export class DeleteGuard {
   }
 }
 
-/**
- * How long a vanished file's object stays the source of a copy for a file that reappears with its
- * identity: a rename is a delete and a create within the settle window, but a busy queue may reach
- * the new path much later; ten windows, ten minutes at least.
- */
+/** How long a vanished file's object stays the source of a copy (a busy queue may reach a rename's new path late). */
 export function renameMemoryMs(settleMs: number): number {
   return Math.max(10 * 60_000, 10 * settleMs);
 }

@@ -3,10 +3,9 @@ const FIRST_PAUSE_MS = 60_000;
 const PAUSE_CAP_MS = 30 * 60_000;
 
 /**
- * Folders resting after an error every upload of theirs would hit (credentials, bucket): trying
- * again at once would only repeat it for every file. A reload (a fixed config) clears them.
- * Times are monotonic (performance.now()): a step of the wall clock neither ends a rest at once
- * nor stretches it by the step. Rests live only in this process, so nothing needs the wall clock.
+ * Folders resting after an error every upload of theirs would hit (credentials, bucket), rather than
+ * repeat it for every file; a reload clears them. Times are monotonic: a wall-clock step neither
+ * ends nor stretches a rest.
  */
 export class FatalPauses {
   private readonly pauses = new Map<string, { until: number; ms: number; error: Error; ended?: boolean }>();

@@ -1,12 +1,11 @@
 import { existsSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FolderConfig } from '../config/index.js';
-import type { Observation, StateStore } from '../store/index.js';
+import type { Observation } from '../store/index.js';
 import { coalesce } from '../lib/coalesce.js';
 import type { Adoption } from './adoption.js';
 import { failpointValue } from '../lib/failpoint.js';
-import { DeleteGuard } from './delete-guard.js';
-import type { Logger } from '../lib/logger.js';
+import { DeleteGuard, type DeleteGuardOptions } from './delete-guard.js';
 import { objectKey } from './object-key.js';
 import { reconcileFolder, type ReconcileResult } from './reconciler.js';
 import { judgeRemovals, type MissingFile } from './removal-verdict.js';
@@ -16,10 +15,7 @@ import type { FolderWatcher, WatchEvent } from './watch/folder-watcher.js';
 import type { PathFilter } from './watch/path-filter.js';
 import { SettleTracker, type SettledFile } from './watch/settle-tracker.js';
 
-export interface FolderSyncOptions {
-  store: StateStore;
-  logger: Logger;
-  settleMs: number;
+export interface FolderSyncOptions extends DeleteGuardOptions {
   rescanIntervalMs: number;
   /** What of the folder is backed up (folderFilter: its globs, the config's, never the state database). */
   filter: PathFilter;
@@ -27,9 +23,8 @@ export interface FolderSyncOptions {
   onWork: () => void;
   /** Whether the daemon should run a watcher (false for `once`). */
   watch: boolean;
-  /** Where a state database that refused a write becomes fatal (event handlers have no caller to tell); other errors go to `otherwise`, else are thrown on. */
+  /** Where a state database that refused a write becomes fatal (see Daemon.onStoreError): event handlers have no caller to tell. */
   onStoreError: (err: unknown, otherwise?: () => void) => void;
-  /** How reconciles walk the folder. */
   walker: WalkerChoice;
   /** The daemon is stopping: `once` stops waiting for files to settle. */
   stopSignal: AbortSignal;
@@ -37,13 +32,7 @@ export interface FolderSyncOptions {
   onRemoved: () => void;
   /** A reconcile walk finished without error (the status page, metrics and the ping URL). */
   onReconciled?: () => void;
-  /** Remote deletes of the folder were paused by max_deletes (an alert). */
-  onDeletesHeld?: (folder: string, held: number, limit: number) => void;
-  /**
-   * Adoption at start (the transfer stack's in force: a reload rebuilds it): listFolder while the
-   * start-up walk runs, adoptWalked on each batch of that walk, then adoptQueued after a walk that
-   * listed, while the folder's queue is not worked on yet.
-   */
+  /** The adoption of the transfer stack in force (a reload rebuilds it), used by the start-up walk. */
   adoption?: () => Adoption;
 }
 
@@ -85,12 +74,7 @@ export class FolderSync {
     readonly folder: FolderConfig,
     private readonly options: FolderSyncOptions,
   ) {
-    this.deletes = new DeleteGuard({
-      store: options.store,
-      logger: options.logger,
-      settleMs: options.settleMs,
-      onHeld: options.onDeletesHeld,
-    });
+    this.deletes = new DeleteGuard(options);
   }
 
   get name(): string {
@@ -113,9 +97,8 @@ export class FolderSync {
     // Watch even a missing root: the watcher reports when it appears (root-restored).
     if (this.options.watch) await this.startWatching();
     if (present && !this.closed) {
-      // Adoption: the listing runs while the folder is walked, and the queue waits (inactive) until
-      // what OSS already holds is recorded; only for a folder the store knows nothing of (listFolder()
-      // decides at once, before the walk records any file).
+      // Adoption: the listing runs while the folder is walked, and the queue waits (inactive) until what
+      // OSS already holds is recorded (listFolder() decides at once, before the walk records any file).
       const listing = this.options.adoption?.().listFolder(this.folder, this.options.stopSignal);
       this.adopting = listing !== undefined;
       try {
@@ -171,8 +154,7 @@ export class FolderSync {
     // Test failpoint: the scan fails, not for the database (nothing outside can: unreadable directories are reported, not thrown).
     if (failpointValue('reconcile-fails') === this.name) throw new Error('failpoint reconcile-fails');
     const started = Date.now();
-    // A file modified within the settle window may still be being written: it is queued held back
-    // and settles first; one that keeps changing goes up as it is after HOLD_WINDOWS windows (`run`).
+    // A file modified within the settle window may still be being written: it is queued held back.
     const settling = this.options.settleMs > 0;
     const unsettledAfterNs = settling ? BigInt(started - this.options.settleMs) * 1_000_000n : undefined;
     const holdUntilMs = started + HOLD_WINDOWS * this.options.settleMs;
@@ -256,9 +238,8 @@ export class FolderSync {
   }
 
   /**
-   * `once` has no watcher to wait with: it waits here for the files its walk found still being
-   * written, until each holds still for the settle window or ONCE_SETTLE_WINDOWS windows have
-   * passed. Returns the files that never settled (not queued: a half-written file is no backup).
+   * `once` has no watcher: it waits here for the files its walk found still being written, for at most
+   * ONCE_SETTLE_WINDOWS windows. Returns those that never settled (parked: a half-written file is no backup).
    */
   private async settleBeforeExit(relPaths: string[]): Promise<string[]> {
     const settle = this.settleTracker();
@@ -298,8 +279,8 @@ export class FolderSync {
     watcher.on('batch', (events: WatchEvent[]) => this.unattended(() => this.onEvents(events)));
     watcher.on('degraded', (message: string) => this.unattended(() => this.degraded(message)));
     watcher.on('ready', (backend) => {
-      // A fallback, a restored root or a rescan's period: events may have been missed meanwhile. A rescan
-      // waits while adoption records the start-up walk (that walk's files are adoption's until then).
+      // A fallback, a restored root or a rescan's period: events may have been missed. A rescan waits
+      // while adoption records the start-up walk (that walk's files are adoption's until then).
       if (this.paused || (backend === 'rescan' && this.adopting)) return;
       if (backend === 'rescan') void this.reconcile(RESCAN);
       // A walk under way may have passed what was missed (it does not join that walk): one more after it.

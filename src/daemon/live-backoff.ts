@@ -1,9 +1,7 @@
 /**
- * How long a file that is being written (a live log, a file rewritten in place) waits before its
- * next try: `baseMs` (the settle window) after the first time it was found changing during its
- * upload, doubling each time after that, capped at an hour. Keeps the bandwidth a live file costs
- * bounded: each try sends at most the file's size, and tries get rarer while it stays live.
- * `streak` counts those tries in a row, from 1.
+ * How long a file being written (a live log) waits before its next try: `baseMs` after the first
+ * time it was found changing during its upload, doubling with each of `streak` tries in a row (from
+ * 1), capped at an hour. So a live file costs bounded bandwidth.
  */
 export function liveRetryDelayMs(streak: number, baseMs: number): number {
   const CAP_MS = 60 * 60_000;

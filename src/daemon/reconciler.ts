@@ -35,28 +35,22 @@ export interface ReconcileOptions extends Partial<ReconcileWalkOptions> {
   /** Adoption: takes the new files of a batch OSS already holds (recorded) and returns the ones to queue. */
   adopt?: (changed: Observation[]) => Promise<Observation[]>;
   /**
-   * The daemon stopping or the folder closing: the walk ends at the next batch (a tree of millions on a
-   * slow disk must not hold a SIGTERM past systemd's stop timeout). A walk cut short vouches for nothing:
-   * no file counts as missing, and what it queued stands (each row is a true observation).
+   * The daemon stopping or the folder closing: the walk ends at the next batch. A walk cut short vouches
+   * for nothing: no file counts as missing, and what it queued stands (each row is a true observation).
    */
   signal?: AbortSignal;
   /** Walked files adoption may hold before the walk waits for it (default ADOPTION_BACKLOG; tests make it small). */
   adoptionBacklog?: number;
 }
 
-/**
- * Adoption holds a batch until the listing is past its keys; a walk much faster than the listing
- * (a million files) would otherwise pile the whole tree up in memory. ~20,000 Observations are a few MB.
- */
+/** Adoption holds a batch until the listing is past its keys: a walk faster than the listing would pile the tree up in memory. */
 const ADOPTION_BACKLOG = 20_000;
 
 /**
  * Compares a folder on disk with the state database and queues what changed while nobody was
  * watching. One query loads what the store knows of the folder (as reconcile keys); the walk's
- * batches, made by GNU find for big trees, are compared in memory by key and only
- * changed files are written (one transaction per batch). No request goes to
- * OSS: the store's record of what was uploaded is the reference, so a restart over 100,000
- * unchanged files uploads nothing and asks nothing.
+ * batches are compared in memory by key and only changed files are written (one transaction per
+ * batch). No request goes to OSS: the store's record of what was uploaded is the reference.
  */
 export async function reconcileFolder(
   store: StateStore,
@@ -81,17 +75,10 @@ export async function reconcileFolder(
   };
 }
 
-interface CompareContext extends ReconcileOptions {
-  store: StateStore;
-  folder: FolderConfig;
-  filter: PathFilter;
-  onQueued: () => void;
-}
-
 /** One walk compared with the store: changed files queued as it goes, missing ones listed at the end. */
 async function compareWalk(
   walk: ReconcileWalk,
-  context: CompareContext,
+  context: ReconcileOptions & { store: StateStore; folder: FolderConfig; filter: PathFilter; onQueued: () => void },
 ): Promise<{ result: ReconcileResult; incomplete: string | undefined }> {
   const { store, folder, filter, onQueued, unsettledAfterNs, holdUntilMs = 0, adopt, adoptionBacklog = ADOPTION_BACKLOG, signal } = context;
   let known: Set<string>;
@@ -149,9 +136,8 @@ async function compareWalk(
       // Held files are queued too (an older queued row of one must not go up meanwhile), but not due yet.
       for (const o of held) result.unsettled.push(o.relPath);
       if (adopt && changed.length > 0) {
-        // Not awaited here: adoption waits for the listing's pages, and the walk goes on meanwhile;
-        // batches wait side by side, each file read as soon as its page is in. A store error is thrown
-        // once the walk is done.
+        // Not awaited: adoption waits for the listing's pages while the walk goes on. A store error is
+        // thrown once the walk is done.
         inAdoption += changed.length;
         void adopt(changed)
           .then((rest) => {

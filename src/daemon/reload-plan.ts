@@ -7,11 +7,10 @@ export interface ReloadPlan {
   remove: string[];
   /** Folders whose settings changed: closed, then started with the new ones. */
   restart: FolderConfig[];
-  /** Folders new in the config. */
   add: FolderConfig[];
   /** The OSS client, uploader and worker are built anew (see transferStackSettings). */
   rebuildTransfer: boolean;
-  /** reconcile_schedule or cleanup_schedule changed. */
+  /** reconcile_schedule, cleanup_schedule or verify_schedule changed. */
   reschedule: boolean;
   timetableChanged: boolean;
 }

@@ -32,60 +32,40 @@ export interface RemovalVerdicts {
  * file's device, which proves no mount point stood in between (an `rm -r` of a plain directory).
  * A bind mount of the same filesystem keeps the device and cannot be told apart this way.
  *
- * Device numbers are not stable: a filesystem mounted again (a reboot; ZFS, btrfs, tmpfs, NFS) may
- * come back under another. So a directory on another device than the file was recorded on is
- * proven to be the same filesystem renumbered when another file recorded on the old device is still
- * there, the same file (inode, size, mtime), on the directory's new device: an unmounted
- * filesystem leaves none of its files in view. `sampleOnDevice` gives a few such recorded files.
+ * Device numbers are not stable: a filesystem mounted again may come back under another. So a
+ * directory on another device is proven to be the same filesystem renumbered when another file
+ * recorded on the old device (`sampleOnDevice`) is still there, the same inode, size and mtime, on
+ * the directory's new device: an unmounted filesystem leaves none of its files in view.
  *
- * Synchronous lstat calls, one per distinct directory (memoised for the call): a directory of
- * 100,000 deleted files costs one lstat of it, plus one per file to see that it is really gone;
- * and, where a device differs, one sample (a query and a few lstats) per recorded device.
+ * One lstat per distinct directory (memoised), plus one per file, and one sample per recorded device
+ * that differs.
  */
 export function judgeRemovals(
   root: string,
   files: readonly MissingFile[],
-  sampleOnDevice: (dev: bigint) => RecordedFile[] = () => [],
+  sampleOnDevice: (dev: bigint) => RecordedFile[],
 ): RemovalVerdicts {
   const verdicts: RemovalVerdicts = { gone: [], unmounted: [], present: [] };
   const base = root.length > 1 && root.endsWith('/') ? root.slice(0, -1) : root;
   const abs = (relPath: string): string => (relPath === '' ? base : `${base}/${relPath}`);
   /** A directory's device, or null where no directory is (vanished, or a file now). */
-  const dirDevs = new Map<string, bigint | null>();
-  const dirDev = (relDir: string): bigint | null => {
-    let dev = dirDevs.get(relDir);
-    if (dev === undefined) {
-      const stats = lstatOrUndefined(abs(relDir)); // unreadable: no directory we can vouch for
-      dev = stats?.isDirectory() ? stats.dev : null;
-      dirDevs.set(relDir, dev);
-    }
-    return dev;
-  };
+  const dirDev = memoized((relDir: string): bigint | null => {
+    const stats = lstatOrUndefined(abs(relDir)); // unreadable: no directory we can vouch for
+    return stats?.isDirectory() ? stats.dev : null;
+  });
   /** Recorded device -> the devices its files are found on now (other than itself). */
-  const renumbered = new Map<bigint, Set<bigint>>();
-  const nowOn = (dev: bigint): Set<bigint> => {
-    let devs = renumbered.get(dev);
-    if (devs === undefined) {
-      devs = new Set();
-      for (const recorded of sampleOnDevice(dev)) {
-        const now = sameFileNow(abs(recorded.relPath), recorded);
-        if (now !== undefined && now !== dev) devs.add(now);
-      }
-      renumbered.set(dev, devs);
+  const nowOn = memoized((dev: bigint): Set<bigint> => {
+    const devs = new Set<bigint>();
+    for (const recorded of sampleOnDevice(dev)) {
+      const now = sameFileNow(abs(recorded.relPath), recorded);
+      if (now !== undefined && now !== dev) devs.add(now);
     }
     return devs;
-  };
+  });
   /** Whether every directory from the root down to relDir is a real directory, no link among them. */
-  const realDirs = new Map<string, boolean>();
-  const isRealDir = (relDir: string): boolean => {
-    if (relDir === '') return true;
-    let real = realDirs.get(relDir);
-    if (real === undefined) {
-      real = isRealDir(parentDir(relDir)) && dirDev(relDir) !== null;
-      realDirs.set(relDir, real);
-    }
-    return real;
-  };
+  const isRealDir: (relDir: string) => boolean = memoized(
+    (relDir: string) => relDir === '' || (isRealDir(parentDir(relDir)) && dirDev(relDir) !== null),
+  );
   for (const file of files) {
     // lstat follows links in the path's directories: a file reached through a directory swapped for
     // a link is not in the folder (and would never be read), so it does not count as present.
@@ -105,6 +85,15 @@ export function judgeRemovals(
     (onItsDevice ? verdicts.gone : verdicts.unmounted).push(file.relPath);
   }
   return verdicts;
+}
+
+/** `f` with each argument's result kept for the next call with it. */
+function memoized<K, V>(f: (key: K) => V): (key: K) => V {
+  const results = new Map<K, V>();
+  return (key) => {
+    if (!results.has(key)) results.set(key, f(key));
+    return results.get(key)!;
+  };
 }
 
 /** Whether a regular file is at absPath now (an unreadable path is taken as present: nothing is decided). */

@@ -21,10 +21,9 @@ export const COPY_OBJECT_MAX = 1024 ** 3;
 const COPY_HOLD_MS = 10 * 60_000;
 
 /**
- * Renames and moves without re-upload: a new file whose identity (device, inode, size, mtime) is
- * that of a file that vanished lately (RemovedFiles) is copied on OSS from the vanished file's
- * object, which sends no body. The copy counts only once a HEAD of it shows the CRC-64 recorded for
- * the source; anything else (the source deleted meanwhile, a failed request, another CRC) falls
+ * Renames and moves without re-upload: a new file whose identity (device, inode, size, mtime) is that
+ * of a file that vanished lately (RemovedFiles) is copied on OSS from the vanished file's object. The
+ * copy counts only once a HEAD of it shows the CRC-64 recorded for the source; anything else falls
  * back to an upload.
  *
  * Invariant: a mirror folder's delete of the source waits while the copy is made (held by
@@ -37,8 +36,7 @@ export class RenameDetector {
   /** Whether the row's object was made by a server-side copy (the row is verified then). */
   async tryCopy(row: FileRow, folder: FolderConfig): Promise<boolean> {
     // A copy request cannot carry the folder's encryption and tags through ali-oss (its copy() turns
-    // extra headers into x-oss-copy-source-*): an unencrypted copy of an encrypted backup is worse
-    // than sending the bytes again.
+    // extra headers into x-oss-copy-source-*): an unencrypted copy of an encrypted backup is worse.
     if (folder.encryption !== undefined || folder.tags !== undefined) return false;
     const fingerprint = fingerprintOf(row);
     const now = Date.now();
@@ -93,12 +91,11 @@ export class RenameDetector {
   }
 
   /**
-   * Initiate, UploadPartCopy each part, Complete. Crash-safe like an upload: the upload ID is
-   * committed to the uploads table (for the new file's row) before the first part copy, so a kill -9
-   * midway leaves a recorded upload, never an orphan: the next copy of the row resumes it (parts
-   * ListParts shows at their planned size are not copied again; the whole copy is checked by CRC-64
-   * afterwards, so a wrong part only fails the copy), the uploader resumes it if no copy is tried,
-   * and cleanup aborts it once the file is gone. A failure aborts it and forgets the record.
+   * Initiate, UploadPartCopy each part, Complete. Crash-safe like an upload: the upload ID is committed
+   * to the uploads table (for the new file's row) before the first part copy, so a kill -9 midway
+   * leaves a recorded upload, never an orphan: the next copy of the row resumes it (the whole copy is
+   * checked by CRC-64, so a wrong part only fails it), else the uploader resumes it or cleanup aborts
+   * it. A failure aborts it and forgets the record.
    */
   private async copyInParts(
     from: ObjectRef,

@@ -4,10 +4,8 @@ import type { VerifiedBatch } from './verified-batch.js';
 
 /**
  * The uploader's journal for one claimed file, kept in the state database. Each method is one
- * committed transaction when it returns (see src/uploader/journal.ts for the contract); with a
- * group commit, fileUploaded commits with the other files finished about the same time and its
- * promise resolves once that commit is done. `nextTryAt`: when a file that grew during its upload (a
- * prefix snapshot went up) is tried next.
+ * committed transaction when it returns (see src/uploader/journal.ts); with `group`, fileUploaded's
+ * promise resolves once the group commit is done. `nextTryAt`: when a file that grew during its upload is tried next.
  */
 export function storeJournal(store: StateStore, row: FileRow, group?: VerifiedBatch, nextTryAt?: () => number): UploadJournal {
   // Whether the row may still hold remote checksums (as claimed; only this worker records them for it).

@@ -15,15 +15,13 @@ export interface SystemdNotifierOptions {
 }
 
 /**
- * systemd's notify protocol for a `Type=notify` unit: READY=1 once started, STATUS= lines a person
- * reads in `systemctl status`, STOPPING=1, and WATCHDOG=1 pings at half of WatchdogSec= for as long
- * as the daemon is healthy. A stalled event loop sends no ping because the timer that sends it never
- * runs; a stalled scheduler sends none because `healthy()` says so. Either way systemd restarts us.
+ * systemd's notify protocol for a `Type=notify` unit: READY=1 once started, STATUS= lines for
+ * `systemctl status`, STOPPING=1, and WATCHDOG=1 pings at half of WatchdogSec= while the daemon is
+ * healthy (a stalled event loop or scheduler sends none, and systemd restarts us).
  *
- * Node 20 cannot send a unix datagram and a native addon for it is a fragile dependency, so each
- * message goes through systemd's own `systemd-notify`. Run as root it sends with our PID as the
- * sender, so the default NotifyAccess=main works; as another user the unit needs NotifyAccess=all.
- * Without NOTIFY_SOCKET (not under systemd) every call does nothing.
+ * Node 20 cannot send a unix datagram, so each message goes through `systemd-notify`. Run as root it
+ * sends with our PID as the sender (NotifyAccess=main works); as another user the unit needs
+ * NotifyAccess=all. Without NOTIFY_SOCKET every call does nothing.
  */
 export class SystemdNotifier {
   private readonly socket: string | undefined;

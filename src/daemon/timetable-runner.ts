@@ -14,10 +14,9 @@ export interface TimetableRunnerOptions {
 }
 
 /**
- * Keeps the upload gate and the bandwidth limiter as the timetable says: evaluated when applied,
- * then again at every minute one of its entries fires (node-cron, in the timetable's zone). apply()
- * again (SIGHUP) replaces the timetable. Evaluating rather than applying the firing entry alone
- * keeps the state right whatever fired, and whatever the clock did in between.
+ * Keeps the upload gate and the bandwidth limiter as the timetable says: evaluated when applied and at
+ * every minute one of its entries fires. Evaluating, rather than applying the firing entry alone,
+ * keeps the state right whatever the clock did in between. apply() again (SIGHUP) replaces it.
  */
 export class TimetableRunner {
   private timetable: Timetable | undefined;

@@ -5,11 +5,9 @@ import type { TimetableConfig, TimetableEntry } from '../config/index.js';
 /**
  * Evaluates a `timetable:` at any instant (pure: the caller passes the time). Each setting (uploads,
  * bandwidth) holds from the latest minute at which an entry setting it matched, looking back at most
- * LOOKBACK_MS; at one minute, a later entry in the list overrides an earlier one. So "weekdays 09:00
- * -> 2MiB, 18:00 -> unlimited" is limited all day on Monday 10:00 and unlimited over the weekend,
- * across midnight and the week's end, because the evaluation looks at the matching minutes
- * themselves, never at "today's" entries. Settings no entry set within the look-back are the
- * defaults: open, unlimited.
+ * LOOKBACK_MS; at one minute, a later entry in the list overrides an earlier one. Looking at matching
+ * minutes, never at "today's" entries, holds across midnight and the week's end. Settings no entry
+ * set within the look-back are the defaults: open, unlimited.
  *
  * Minutes are matched by node-cron in the timetable's zone, so a local time skipped by a DST change
  * never matches (the setting before it carries on) and one repeated matches twice (no harm).
@@ -70,11 +68,11 @@ export class Timetable {
     return { uploadsOpen: (uploads ?? 'open') === 'open', bandwidth: bandwidth ?? null };
   }
 
-  /** The first minute after `after` (within horizonMs) at which the state changes, and to what. */
-  nextChange(after: Date, horizonMs = LOOKBACK_MS): { at: Date; state: TimetableState } | undefined {
+  /** The first minute after `after` (within LOOKBACK_MS) at which the state changes, and to what. */
+  nextChange(after: Date): { at: Date; state: TimetableState } | undefined {
     let state = this.stateAt(after);
     const start = floorMinute(after.getTime()) + MINUTE_MS;
-    for (let t = start; t <= start + horizonMs; t += MINUTE_MS) {
+    for (let t = start; t <= start + LOOKBACK_MS; t += MINUTE_MS) {
       const minute = new Date(t);
       let next = state;
       for (const { entry, task } of this.matchers) {

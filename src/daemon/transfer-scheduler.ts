@@ -6,9 +6,8 @@ import { UNBUDGETED_PUT_BYTES, untilAborted, type MemoryBudget } from '../upload
 import { FinishPace } from './finish-pace.js';
 
 /**
- * What a run hands back once its network work is over (the object is verified): the scheduler frees
- * the slot then, while `committed` waits for its group commit (see VerifiedBatch). The row stays the
- * runner's own until `committed` settles. A run that resolves to nothing is done when it resolves.
+ * What a run hands back once the object is verified: the slot is freed then, while the row stays the
+ * runner's until `committed` (its group commit, see VerifiedBatch) settles. A run resolving to nothing is done.
  */
 export interface TaskDone {
   committed: Promise<void>;
@@ -20,22 +19,17 @@ const MAX_CLAIM_AHEAD_PER_SLOT = 8;
 export interface SchedulerOptions {
   /** Files transferred at once (large ones: at most this many, less one while small files may run). */
   slots: number;
-  /**
-   * Small files (below largeFileBytes) in flight at once, default `slots`. A small file's time is mostly its round trip,
-   * so files/s grows with the files in flight: at 30 ms, 64 give about 2,000 files/s where 4 give 130.
-   */
+  /** Small files (below largeFileBytes) in flight at once, default `slots`: a small file's time is mostly its round trip. */
   smallSlots?: number;
   /** Files at least this big are "large"; they may hold at most slots - 1 slots, so small files never starve. */
   largeFileBytes: number;
   /**
-   * The process's memory budget (concurrency.memory). The uploader reads a small file whole and pays
-   * for it above UNBUDGETED_PUT_BYTES; below, the scheduler pays its size while it holds its slot, so
-   * many small files in flight never hold more than the budget: one that does not fit waits for bytes.
+   * concurrency.memory. The uploader pays for a small file it reads whole above UNBUDGETED_PUT_BYTES;
+   * below, the scheduler pays its size while it holds its slot, so small files in flight fit the budget.
    */
   memory?: MemoryBudget;
   /** Folders whose queued files may be claimed now (paused and removed folders are left out). */
   activeFolders: () => readonly string[];
-  /** Runs one claimed row. */
   run: (row: FileRow, signal: AbortSignal) => Promise<TaskDone | void>;
 }
 
@@ -54,9 +48,8 @@ interface SchedulerEvents {
 export class TransferScheduler extends EventEmitter<SchedulerEvents> {
   private readonly running = new Map<number, Running>();
   /**
-   * Small files claimed ahead of a free slot (already 'uploading' in the queue): one write
-   * transaction claims a handful, instead of one per file (a transaction per file is what limits
-   * thousands of small files a second). They start within milliseconds; a stop puts them back.
+   * Small files claimed ahead of a free slot (already 'uploading' in the queue): one write transaction
+   * claims a handful instead of one per file. They start within milliseconds; a stop puts them back.
    */
   private readonly ready: FileRow[] = [];
   private readonly pace = new FinishPace();
@@ -138,11 +131,10 @@ export class TransferScheduler extends EventEmitter<SchedulerEvents> {
   }
 
   /**
-   * Waits are stored as wall-clock times (they must survive a restart), which a step of the clock
-   * would stretch or cut short. Each pass compares how far the wall clock moved with how far the
-   * monotonic one did: a difference over CLOCK_STEP_MS is a step, and the waiting rows are moved with
-   * it (FileQueue.reschedule). The first pass cannot know what happened while nothing ran: it only
-   * cuts every wait to at most its own length from now. Timers themselves are monotonic (setTimeout).
+   * Waits are stored as wall-clock times (they survive a restart), which a clock step would stretch or
+   * cut short. A pass whose wall clock moved more than CLOCK_STEP_MS off the monotonic one moves the
+   * waiting rows with the step (FileQueue.reschedule); the first pass, which cannot know what happened
+   * while nothing ran, only cuts every wait to at most its own length from now.
    */
   private followWallClock(): void {
     const wall = Date.now();
@@ -181,10 +173,7 @@ export class TransferScheduler extends EventEmitter<SchedulerEvents> {
     return [...fromReady, ...rows];
   }
 
-  /**
-   * How many small files to claim ahead: about as many as finished in the last 50-100 ms, at least one
-   * per slot: one claim transaction per few dozen files, and on a slow link none listed as uploading long before they move.
-   */
+  /** Small files to claim ahead: as many as finished in the last 50-100 ms (none waits long as uploading), at least one per slot. */
   private claimAhead(): number {
     const slots = this.totalSlots;
     return Math.min(slots * MAX_CLAIM_AHEAD_PER_SLOT, Math.max(slots, this.pace.recent()));
@@ -201,10 +190,7 @@ export class TransferScheduler extends EventEmitter<SchedulerEvents> {
     return this.ready.splice(0, n);
   }
 
-  /**
-   * Claimed rows that will not run now: queued again, as they were. If the store refuses (reported
-   * as an error), they stay claimed until the next start re-queues interrupted rows.
-   */
+  /** Claimed rows that will not run now: queued again. If the store refuses (an error), the next start re-queues them. */
   private release(rows: readonly FileRow[]): void {
     try {
       for (const row of rows) {
@@ -222,8 +208,7 @@ export class TransferScheduler extends EventEmitter<SchedulerEvents> {
 
   /**
    * Starts the row, unless it is a small file whose bytes the memory budget cannot give now (false).
-   * The slot is freed when the run resolves (its network work is over); the row stays running until
-   * the commit it hands back has settled too.
+   * The slot is freed when the run resolves; the row stays running until its commit has settled too.
    */
   private launch(row: FileRow): boolean {
     const memory = this.options.memory;
@@ -268,9 +253,8 @@ export class TransferScheduler extends EventEmitter<SchedulerEvents> {
   }
 
   /**
-   * Cancels the transfers of the given folders and waits until each has settled (the worker then
-   * puts an unfinished upload back in the queue, its record kept). Returns false if `stopSignal`
-   * fires first: stop() then waits for them, within the shutdown grace.
+   * Cancels the folders' transfers and waits until each has settled (the worker re-queues an unfinished
+   * upload, its record kept). False if `stopSignal` fires first: stop() then waits for them.
    */
   async cancelFolders(folders: ReadonlySet<string>, stopSignal: AbortSignal, onWaiting: (transfers: number) => void): Promise<boolean> {
     const running = [...this.running.values()].filter((r) => folders.has(r.row.folder));
@@ -312,9 +296,5 @@ interface Running {
 
 /** A wall clock moving this much more or less than the monotonic one between two passes has been stepped (NTP slews far less). */
 const CLOCK_STEP_MS = 1_000;
-/**
- * Longest sleep when nothing is due. kick() wakes the scheduler sooner, but another process (`oss-sync
- * retry`) can queue work only in the database: one indexed query every 2 s makes it take effect within
- * seconds, at no cost worth measuring.
- */
+/** Longest sleep when nothing is due: another process (`oss-sync retry`) queues work only in the database, and cannot kick(). */
 const IDLE_POLL_MS = 2_000;

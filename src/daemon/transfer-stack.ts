@@ -31,7 +31,6 @@ export interface TransferStackParts extends Pick<
   limiter: BandwidthLimiter;
   /** One for the daemon's life, so uploads of an old and a new stack count together. */
   memory: MemoryBudget;
-  /** A storage request failed and is tried again. */
   onRetry: (event: RetryEvent) => void;
   /** Tests only: a ready storage in place of the OSS client (the layers above it are built as ever). */
   storage?: ObjectStorage | undefined;
@@ -51,9 +50,8 @@ export interface TransferStack {
 }
 
 /**
- * The sockets a client keeps: one per body request in flight at most (small files, and large files'
- * parts; uploads and restore both run that many), and a few for the rest. A request waiting for a
- * socket has its connect timeout (oss.timeout) running: on a slow link it timed out unsent.
+ * The sockets a client keeps: one per body request in flight at most, and a few for the rest. A
+ * request waiting for a socket has its connect timeout (oss.timeout) running: it could time out unsent.
  */
 export function socketsFor(concurrency: Config['concurrency']): number {
   return bodyRequestsInFlight(concurrency) + SOCKETS_FOR_OTHER_REQUESTS;
@@ -103,8 +101,6 @@ export function buildTransferStack(c: Config, parts: TransferStackParts): Transf
     partConcurrency: c.concurrency.partsPerFile,
     memoryBudget: parts.memory,
   });
-  // The worker takes the parts it needs (TransferWorkerOptions); a file changing under its upload is
-  // tried again after the settle window.
   const renames = new RenameDetector({ store: parts.store, storage, logger, settleMs: c.settleMs });
   const worker = new TransferWorker({
     ...parts,
@@ -112,7 +108,7 @@ export function buildTransferStack(c: Config, parts: TransferStackParts): Transf
     storage,
     serverSide: (row, folder) => renames.tryCopy(row, folder),
     maxAttempts: c.maxAttempts,
-    liveBackoffBaseMs: Math.max(1_000, c.settleMs),
+    liveBackoffBaseMs: Math.max(1_000, c.settleMs), // a file changing under its upload is tried again after the settle window
   });
   return { credentials, storage, worker, adoption: new Adoption({ store: parts.store, storage, logger }) };
 }

@@ -24,10 +24,7 @@ import { storeJournal } from './store-journal.js';
 import type { TaskDone } from './transfer-scheduler.js';
 import type { VerifiedBatch } from './verified-batch.js';
 
-/**
- * A delete whose object a pending rename may still copy is asked again this much later: not at once,
- * or it would be claimed again before the rename, first in queue order.
- */
+/** A delete whose object a pending rename may still copy is asked again this much later (at once, it would come first again). */
 const RENAME_TARGET_WAIT_MS = 1_000;
 
 export interface TransferWorkerOptions {
@@ -37,11 +34,7 @@ export interface TransferWorkerOptions {
   logger: Logger;
   folder: (name: string) => FolderConfig | undefined;
   maxAttempts: number;
-  /**
-   * `run`: a file failing because the endpoint does (no answer, 5xx, SlowDown) keeps trying however
-   * long the outage lasts, its attempts not used up. `once` (false): they are, so the run ends and
-   * reports the files it could not send.
-   */
+  /** `run`: a file failing because the endpoint does (no answer, 5xx, SlowDown) keeps trying without using up its attempts. */
   outlastOutages: boolean;
   /** Group commit of finished files; one per daemon, so a worker replaced by a reload leaves none behind. */
   verified: VerifiedBatch;
@@ -167,9 +160,8 @@ export class TransferWorker {
       this.options.logger.warn(`${message}; remove it by hand if unwanted`, fields);
       return;
     }
-    // Invariant: the old key of a rename outlives the copy from it. Its new path may still wait behind
-    // other work (a busy queue, a loaded machine) when this delete falls due, the delete first in queue
-    // order: it waits, else the new path's bytes go up again in full.
+    // Invariant: the old key of a rename outlives the copy from it. A delete that falls due while its
+    // new path still waits behind other work waits too, else the new path's bytes go up again in full.
     if (row.remoteCrc64 !== null && this.options.store.queue.renameTargetPending(row)) {
       this.options.store.queue.releaseDeleteLease(row.id, Date.now() + RENAME_TARGET_WAIT_MS);
       return;
@@ -184,10 +176,9 @@ export class TransferWorker {
   }
 
   /**
-   * The path holds something else now (a directory, a FIFO, a symlink): the file is gone, as a
-   * removed one is, and the delete policy applies; what is there now is the walk's and watcher's
-   * business (a directory's files are new work). Only asked after a PermanentError, whose "not a
-   * regular file" or "is a directory" would otherwise park the row as failed.
+   * The path holds something else now (a directory, a FIFO, a symlink): the file is gone and the delete
+   * policy applies; what is there now is the walk's and watcher's business. Asked after a PermanentError
+   * only, whose "not a regular file" would otherwise park the row as failed.
    */
   private replacedByNonFile(row: FileRow): boolean {
     const folder = this.options.folder(row.folder);
@@ -209,16 +200,15 @@ export class TransferWorker {
       return;
     }
     if (err instanceof FileReplacedError) {
-      // Another file than the one queued is at the path (the row is stale): record it as the watcher
-      // would, then queue it; re-queuing the stale row alone would only be refused again.
-      this.options.store.queue.observe(row.folder, [{ relPath: row.relPath, bucket: row.bucket, key: row.key, ...err.found }]);
+      // Another file than the one queued is at the path: record it as the watcher would, then queue it
+      // (re-queuing the stale row alone would only be refused again).
+      queue.observe(row.folder, [{ relPath: row.relPath, bucket: row.bucket, key: row.key, ...err.found }]);
       this.options.logger.info('file replaced by another since it was queued; queued again as found', { ...where, reason: err.message });
       queue.requeue(row.id, null);
       return;
     }
     if (err instanceof FileChangedError) {
-      // Back-off, doubling while it keeps changing under its uploads (a file rewritten in place),
-      // so a live file costs bounded bandwidth; a file that settled meanwhile is due as observed.
+      // Back-off, doubling while it keeps changing under its uploads, so a live file costs bounded bandwidth.
       const nextTryAt = this.live.nextTryAt(row.id);
       this.options.logger.info('file changed during upload; queued again', { ...where, retryInMs: nextTryAt - Date.now() });
       queue.requeueChanged(row.id, row.generation, nextTryAt);
@@ -262,8 +252,7 @@ export class TransferWorker {
       return;
     }
     const attempts = row.attempts + 1;
-    // An outage (no answer, 5xx, SlowDown) is not the file's fault: in `run` it keeps trying, backing
-    // off up to 10 minutes, however long it lasts; only failures of its own use up max_attempts.
+    // An outage is not the file's fault: in `run` only failures of its own use up max_attempts.
     if (attempts >= this.options.maxAttempts && !(this.options.outlastOutages && isEndpointTrouble(err))) {
       queue.markFailed(row.id, row.generation, `gave up after ${attempts} attempts: ${err.message}`);
       this.options.logger.error('upload failed too often; parked', { ...where, attempts, error: err });
@@ -276,9 +265,8 @@ export class TransferWorker {
 }
 
 /**
- * How long a file waits before its next attempt after a retryable failure: exponential from 2 s,
- * capped at 10 min, with "equal jitter" (half fixed, half random) so many files that failed
- * together (a network outage) do not come back together. Pure: the random source is a parameter.
+ * The wait before a file's next attempt after a retryable failure: exponential from 2 s, capped at
+ * 10 min, with "equal jitter" (half random) so files that failed together do not come back together.
  */
 export function fileRetryDelayMs(attempt: number, random: () => number = Math.random): number {
   const BASE_MS = 2_000;

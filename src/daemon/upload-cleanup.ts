@@ -7,7 +7,6 @@ export interface CleanupContext {
   store: StateStore;
   storage: ObjectStorage;
   logger: Logger;
-  /** The folders in the config now. */
   folders: readonly FolderConfig[];
   /** Fired when the daemon stops: what is left waits for the next start. */
   stopSignal: AbortSignal;
@@ -23,22 +22,18 @@ export interface CleanupContext {
  */
 export async function abortOrphanedUploads(ctx: CleanupContext): Promise<void> {
   await abortRecordedOrphans(ctx);
-  const orphans: Array<{ bucket: string; key: string; uploadId: string }> = [];
   for (const folder of ctx.folders) {
-    let listed;
-    try {
-      listed = await ctx.storage.listMultipartUploads(folder.bucket, folder.prefix);
-    } catch (err) {
+    const listed = await ctx.storage.listMultipartUploads(folder.bucket, folder.prefix).catch((err: unknown) => {
       ctx.logger.warn('cannot list multipart uploads to clean up; will try at next start', { folder: folder.name, error: err });
-      continue;
-    }
+      return [];
+    });
     if (listed.length === 0) continue; // the usual start: no need to load every key of the folder
     const ours = new Set(ctx.store.queue.keysOf(folder.name));
     for (const u of listed) {
-      if (ours.has(u.key) && !ctx.store.uploads.has(u.uploadId)) orphans.push({ bucket: folder.bucket, key: u.key, uploadId: u.uploadId });
+      if (ours.has(u.key) && !ctx.store.uploads.has(u.uploadId))
+        await abortUpload(ctx, { bucket: folder.bucket, ...u }, {}, ORPHAN_ABORTED);
     }
   }
-  for (const u of orphans) await abortUpload(ctx, u, {}, ORPHAN_ABORTED);
   await abortRemovedFolderUploads(ctx);
 }
 
@@ -63,8 +58,7 @@ const ORPHAN_ABORTED: [string, string] = [
 /**
  * Aborts one multipart upload on OSS, then forgets its record if there is one: abort first, forget
  * after, so a crash in between leaves a record whose next abort succeeds. Stopping cuts the request
- * short (a stop waits for it; the next start aborts again). Returns the error message if it failed
- * (logged with `where` and the second message; the first is logged when it succeeded).
+ * short. Logs `done` or `failed`; returns the error message if it failed.
  */
 async function abortUpload(
   ctx: CleanupContext,
@@ -85,17 +79,14 @@ async function abortUpload(
 }
 
 /**
- * Every multipart upload recorded for a file of a folder that is not in the config (removed by a
- * reload, or missing from the config this daemon started with) is aborted on OSS and its record
- * forgotten. The file row stays as it is (queued: resetInterrupted at start, the cancelled worker's
- * requeue at a reload), so re-adding the folder uploads the file again, from scratch.
+ * Every multipart upload recorded for a file of a folder not in the config is aborted on OSS and its
+ * record forgotten. The file row stays (queued), so re-adding the folder uploads the file from scratch.
  *
  * Invariants: the caller has stopped (and waited for) every transfer of those folders first, so no
- * part is still being sent to an upload aborted here. The abort comes before the record is
- * forgotten: a kill -9 in between leaves a record of an aborted upload, which the next start
- * aborts again (an abort of an upload that no longer exists succeeds) or, if the folder is back
- * by then, a resume finds gone (NoSuchUpload) and starts over. Best effort: what fails stays
- * recorded and is tried again at the next reload or start.
+ * part is still being sent to an upload aborted here. The abort comes before the record is forgotten
+ * (see abortUpload): a kill -9 in between is aborted again at the next start, or, the folder back by
+ * then, a resume finds it gone (NoSuchUpload) and starts over. What fails is tried again at the next
+ * reload or start.
  */
 export async function abortRemovedFolderUploads(ctx: CleanupContext): Promise<void> {
   const configured = ctx.folders.map((f) => f.name);
@@ -132,14 +123,12 @@ export interface StaleUploadOptions {
 }
 
 /**
- * `oss-sync cleanup` (and run's daily pass): every in-progress multipart upload under each folder's
- * prefix is judged against the state database. Invariants:
+ * `oss-sync cleanup` (and run's cleanup_schedule): every in-progress multipart upload under each
+ * folder's prefix is judged against the state database. Invariants:
  * - nothing outside a configured folder's bucket and prefix is ever listed or aborted;
- * - an upload the database holds as resumable is never aborted, however old: it is the upload a
- *   file's next attempt resumes (its acknowledged parts would be lost);
- * - one the database does not know is aborted only once it is older than `olderThanMs`: a younger
- *   one may belong to an upload that is starting right now (Initiate answered, the ID not yet
- *   committed) or to another client;
+ * - an upload the database holds as resumable is never aborted, however old (a file's next attempt resumes it);
+ * - one the database does not know is aborted only once older than `olderThanMs`: a younger one may
+ *   be starting right now (Initiate answered, the ID not yet committed) or another client's;
  * - one recorded for a file that is gone (an orphan) is aborted at any age, then forgotten.
  */
 export async function cleanUpStaleUploads(ctx: CleanupContext, options: StaleUploadOptions): Promise<StaleUploadEntry[]> {

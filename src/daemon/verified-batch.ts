@@ -1,11 +1,5 @@
 import type { FileQueue, VerifiedFile } from '../store/index.js';
 
-interface Waiting {
-  file: VerifiedFile;
-  resolve: () => void;
-  reject: (err: unknown) => void;
-}
-
 /** Longest a finished file waits for its commit. */
 const MAX_DELAY_MS = 10;
 /** A batch this big is committed at once. */
@@ -13,16 +7,14 @@ const MAX_FILES = 256;
 
 /**
  * Group commit of finished uploads: files verified within a few milliseconds of each other are
- * marked done in one SQLite transaction instead of one each. At thousands of small files a second
- * the per-file commits were the daemon's largest cost on its one thread; a batch writes each
- * touched page of the table and its indexes once.
+ * marked done in one SQLite transaction instead of one each.
  *
  * Invariant (the journal's contract): add() resolves only after its file's row is committed, so a
  * worker logs "uploaded" only for a file that is durably done. A crash before the flush leaves the
  * row 'uploading', which the next start queues again (the object is sent again, never lost).
  */
 export class VerifiedBatch {
-  private waiting: Waiting[] = [];
+  private waiting: Array<{ file: VerifiedFile; resolve: () => void; reject: (err: unknown) => void }> = [];
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
