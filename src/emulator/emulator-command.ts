@@ -178,9 +178,8 @@ export function untilSignal(): Promise<string> {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  // A server that streams GiBs through 1 MiB buffers, with a large heap (100,000 objects' records):
-  // V8's incremental marking, started by the buffers' external memory, ran mark-compact after
-  // mark-compact and cost it 2-3 s of CPU per GiB served in the restore bench (bench/NOTES.md).
+  // With a large heap (100,000 objects' records), incremental marking set off by the 1 MiB read
+  // buffers' external memory runs mark-compact after mark-compact: seconds of CPU a GiB (bench/NOTES.md).
   setFlagsFromString('--no-incremental-marking');
   const parsed = await parseCommandLine(argv).catch((err: unknown) => {
     if (err instanceof CommandLineError) return err;

@@ -26,11 +26,7 @@ import type { ParsedRequest } from './parsed-request.js';
 import { RequestContext, errorXml } from './request-context.js';
 import type { RequestLogEntry } from './types.js';
 
-/**
- * The most entries kept: the last ones. A bench counts the requests of one run (10,000 files, a few
- * requests each); more only grew the emulator's heap, and its garbage collector then cost the server
- * more CPU the longer a bench ran (bench/NOTES.md).
- */
+/** Enough for one bench run's requests; a longer log only grows the heap, and the GC's cost with it (bench/NOTES.md). */
 const MAX_ENTRIES = 50_000;
 
 /** What the emulator actually received and answered, for tests and benchmarks to count. */
@@ -41,7 +37,7 @@ export class RequestLog {
 
   constructor(private readonly capacity = MAX_ENTRIES) {}
 
-  /** O(1): the oldest entry is overwritten once `capacity` are kept (a splice moved them all, per request). */
+  /** O(1): once `capacity` are kept, the oldest entry is overwritten. */
   record(entry: RequestLogEntry): void {
     if (this.ring.length < this.capacity) {
       this.ring.push(entry);
@@ -115,11 +111,8 @@ function errorFor(code: string | undefined): OssError {
 }
 
 /**
- * The server's `clientError` handler. Node's parser refuses some requests before any handler runs
- * (both Content-Length and chunked encoding, malformed headers, headers that never finish) and by
- * default answers a bare `400 Bad Request` with no body, which ali-oss cannot read as an OSS error.
- * This answers them with OSS's error XML instead, then closes the connection (the parser's state is
- * lost, so nothing more can be read from it).
+ * Requests Node's parser refuses before any handler runs get OSS's error XML, not Node's bare 400 that
+ * ali-oss cannot read; then the connection closes, as the parser's state is lost.
  */
 function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
   if (err.code === 'ECONNRESET' || !socket.writable) {
