@@ -90,8 +90,7 @@ function copyRange(ctx: RequestContext, size: number): { start: number; end: num
  * both alike; no byte travels over the wire.
  */
 export async function uploadPartCopy(ctx: RequestContext, bucket: Bucket, tempDir: string, partNumber: number): Promise<void> {
-  const uploadId = ctx.parsed.uploadId ?? '';
-  bucket.uploads.get(uploadId, ctx.parsed.key);
+  const { uploadId } = bucket.uploads.get(ctx.parsed.uploadId ?? '', ctx.parsed.key);
   const sourceKey = copySourceKey(ctx, bucket);
   await drainBody(ctx);
   const object = await OpenObject.open(bucket, sourceKey);

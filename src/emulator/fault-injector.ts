@@ -154,9 +154,5 @@ function matches(rule: FaultRule, target: FaultTarget): boolean {
   if (match.method !== undefined && match.method.toUpperCase() !== target.method) return false;
   if (match.operation !== undefined && match.operation !== target.operation) return false;
   if (match.partNumber !== undefined && match.partNumber !== target.partNumber) return false;
-  if (match.key !== undefined) {
-    if (target.key === undefined) return false;
-    return keyMatches(match.key, target.key);
-  }
-  return true;
+  return match.key === undefined || (target.key !== undefined && keyMatches(match.key, target.key));
 }

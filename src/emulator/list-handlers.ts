@@ -134,9 +134,7 @@ export async function listMultipartUploads(ctx: RequestContext, bucket: Bucket):
     const cmp = compareUtf8(u.key, keyMarker);
     return cmp > 0 || (cmp === 0 && uploadIdMarker !== '' && compareUtf8(u.uploadId, uploadIdMarker) > 0);
   };
-  let startAt = keyMarker === '' ? 0 : all.findIndex(after);
-  if (startAt < 0) startAt = all.length;
-  const page = pageOf(all.slice(startAt), (u) => u.key, listing, keyMarker);
+  const page = pageOf(all.filter(after), (u) => u.key, listing, keyMarker);
   const last = page.items.at(-1);
   ctx.sendXml('ListMultipartUploadsResult', {
     Bucket: bucket.name,
@@ -176,9 +174,7 @@ function* versionEntries(bucket: Bucket, prefix: string, keyMarker: string, vers
     // The marker key: after its marker version (all of it when that version is gone since).
     const markerAt = fromMarker && key === keyMarker ? versions.findIndex((v) => versionIdOf(v) === versionIdMarker) : -2;
     const from = markerAt === -2 ? 0 : markerAt === -1 ? versions.length : markerAt + 1;
-    for (let i = from; i < versions.length; i++) {
-      yield { key, meta: versions[i]!, latest: i === 0 };
-    }
+    for (let i = from; i < versions.length; i++) yield { key, meta: versions[i]!, latest: i === 0 };
   }
 }
 

@@ -118,15 +118,12 @@ export class ObjectStore {
       const shardDir = join(this.dir, shard);
       const names = await readdir(shardDir);
       const referenced = new Set<string>(historyFiles);
-      await forEachLimit(
-        names.filter((n) => n.endsWith('.json')),
-        16,
-        async (name) => {
-          const meta = await readJson<ObjectMeta>(join(shardDir, name));
-          for (const file of meta.files) referenced.add(file.name);
-          this.metas.set(meta.key, meta);
-        },
-      );
+      const sidecars = names.filter((n) => n.endsWith('.json'));
+      await forEachLimit(sidecars, 16, async (name) => {
+        const meta = await readJson<ObjectMeta>(join(shardDir, name));
+        for (const file of meta.files) referenced.add(file.name);
+        this.metas.set(meta.key, meta);
+      });
       for (const name of names) {
         if (!name.endsWith('.json') && !referenced.has(name)) await removeQuietly(join(shardDir, name));
       }
