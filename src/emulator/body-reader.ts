@@ -9,10 +9,9 @@ import { ossErrors } from './oss-error.js';
 import type { RequestContext } from './request-context.js';
 
 /**
- * OSS's answer to a body that stops arriving: 400 RequestTimeout, then the connection closes. The
- * answer goes out while the body is still open (a destroyed request would take the socket, and the
- * answer, with it); `connection: close` ends the socket once it is written, and the reader waiting on
- * the body then fails with the closed socket, by which time the answer is already logged.
+ * OSS's answer to a body that stops arriving: 400 RequestTimeout, sent while the body is still open
+ * (destroying the request would take the socket, and the answer, with it). `connection: close` then
+ * ends the socket, and the reader waiting on the body fails once the answer is already logged.
  */
 function timeOut(ctx: RequestContext): void {
   if (ctx.res.headersSent) {
@@ -120,10 +119,7 @@ function checkContentMd5(ctx: RequestContext, body: ReceivedBody): void {
 /** OSS's range for x-oss-traffic-limit, in bits per second (100 KB/s to 100 MB/s). */
 const TRAFFIC_LIMIT_BITS = { min: 819_200, max: 838_860_800 } as const;
 
-/**
- * The request's x-oss-traffic-limit as bytes per second, or undefined without one. As OSS does, a
- * value outside the range (or not a number) is refused before the body is read.
- */
+/** x-oss-traffic-limit in bytes per second; as on OSS, a value out of range (or not a number) is refused before the body is read. */
 function trafficLimitOf(ctx: RequestContext): number | undefined {
   const raw = ctx.header('x-oss-traffic-limit');
   if (raw === undefined) return undefined;
@@ -179,15 +175,13 @@ export async function readSmallBody(ctx: RequestContext, limit: number): Promise
   const chunks: Buffer[] = [];
   let size = 0;
   const meter = new BodyMeter(ctx);
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
+  await pipeline(ctx.req, meter, async (body: AsyncIterable<Buffer>) => {
+    for await (const chunk of body) {
       size += chunk.length;
-      if (size > limit) return callback(ossErrors.invalidArgument(`Request body exceeds ${limit} bytes.`));
+      if (size > limit) throw ossErrors.invalidArgument(`Request body exceeds ${limit} bytes.`);
       chunks.push(chunk);
-      callback();
-    },
+    }
   });
-  await pipeline(ctx.req, meter, sink);
   checkContentMd5(ctx, meter.result());
   return Buffer.concat(chunks);
 }

@@ -85,9 +85,8 @@ function copyRange(ctx: RequestContext, size: number): { start: number; end: num
 }
 
 /**
- * UploadPartCopy: an UploadPart whose data is a range of an existing object. The part is written
- * and hashed here as an uploaded one would be (its ETag is the range's MD5), so Complete treats
- * both alike; no byte travels over the wire.
+ * UploadPartCopy: an UploadPart whose data is a range of an existing object, written and hashed as an
+ * uploaded part (its ETag is the range's MD5), so Complete treats both alike.
  */
 export async function uploadPartCopy(ctx: RequestContext, bucket: Bucket, tempDir: string, partNumber: number): Promise<void> {
   const { uploadId } = bucket.uploads.get(ctx.parsed.uploadId ?? '', ctx.parsed.key);

@@ -23,10 +23,7 @@ export interface EmulatorOptions {
   /** Created at start if missing. */
   buckets: string[];
   credentials: Credential[];
-  /**
-   * A request body that sends nothing for this long is answered 400 RequestTimeout, as OSS does.
-   * Default 60 000 (ali-oss's own default request timeout is 60 s); tests set it short.
-   */
+  /** A request body idle this long is answered 400 RequestTimeout, as OSS does. Default 60 000, ali-oss's own timeout. */
   idleTimeoutMs?: number;
   /** Concurrent connections accepted; more are closed at once. Default 1024. */
   maxConnections?: number;
@@ -52,10 +49,7 @@ export class EmulatorConfigError extends Error {
   override readonly name = 'EmulatorConfigError';
 }
 
-/**
- * The emulator's own directory for bodies still arriving. Its name is ours alone: a data dir may be
- * any directory (even `~`), and a plain `tmp` there may be someone else's.
- */
+/** Bodies still arriving. A name of our own: the data dir may be any directory (even `~`), its `tmp` someone else's. */
 export const TEMP_DIR_NAME = '.oss-emulator-tmp';
 
 /** The names tempFilePath() gives (uniqueSuffix() + '.part'). */

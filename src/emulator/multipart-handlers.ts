@@ -71,10 +71,7 @@ export async function listParts(ctx: RequestContext, bucket: Bucket): Promise<vo
   });
 }
 
-interface CompletePartRef {
-  partNumber: number;
-  etag: string;
-}
+type CompletePartRef = Pick<PartMeta, 'partNumber' | 'etag'>;
 
 /** The part list of a CompleteMultipartUpload body, in the order sent; MalformedXML if unreadable. */
 function parseCompleteRequest(body: string): CompletePartRef[] {

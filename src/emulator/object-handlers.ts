@@ -24,12 +24,8 @@ export function userMetaOf(ctx: RequestContext): Record<string, string> {
 
 /** The STORED_HEADERS a request sets, kept as sent (bytes as Node decoded them) and returned as they came. */
 export function storedHeadersOf(ctx: RequestContext): Record<string, string> | undefined {
-  const stored: Record<string, string> = {};
-  for (const name of STORED_HEADERS) {
-    const value = ctx.header(name);
-    if (value !== undefined && value !== '') stored[name] = value;
-  }
-  return Object.keys(stored).length > 0 ? stored : undefined;
+  const names = STORED_HEADERS.filter((name) => ctx.header(name)); // set and not empty
+  return names.length > 0 ? Object.fromEntries(names.map((name) => [name, ctx.header(name)!])) : undefined;
 }
 
 /** What a new object (PutObject) or upload (InitiateMultipartUpload) keeps from its request headers. */
@@ -75,36 +71,27 @@ export async function putObject(ctx: RequestContext, bucket: Bucket, tempDir: st
 }
 
 /**
- * OSS's Range rules: one range (only the first of several is used). By default any invalid or
- * out-of-range value is ignored and the whole object is sent with 200; with
- * `x-oss-range-behavior: standard` an end past the object is clamped and a start past it is 416.
- * Returns undefined for "send the whole object".
+ * OSS's Range rules: only the first range counts, and an invalid or out-of-range one means the whole
+ * object (200, returned as undefined), except with `x-oss-range-behavior: standard`, where an end
+ * past the object is clamped and a start past it is 416.
  */
 function resolveRange(header: string | undefined, size: number, standard: boolean): ByteRange | undefined {
-  if (!header) return undefined;
-  const match = /^bytes=(\d*)-(\d*)/.exec(header.trim());
-  if (!match || (match[1] === '' && match[2] === '')) return undefined;
-  const [first, last] = [match[1]!, match[2]!];
+  const [, first = '', last = ''] = /^bytes=(\d*)-(\d*)/.exec(header?.trim() ?? '') ?? [];
+  if (first === '' && last === '') return undefined;
   let start: number;
   let end: number;
   if (first === '') {
     const suffix = Number(last);
-    if (suffix === 0) return undefined;
-    if (suffix > size && !standard) return undefined;
+    if (suffix === 0 || (suffix > size && !standard)) return undefined;
     start = Math.max(0, size - suffix);
     end = size - 1;
   } else {
     start = Number(first);
     end = last === '' ? size - 1 : Number(last);
     if (end < start) return undefined;
-    if (start >= size) {
-      if (standard) throw ossErrors.invalidRange();
-      return undefined;
-    }
-    if (end >= size) {
-      if (!standard) return undefined;
-      end = size - 1;
-    }
+    if (start >= size && standard) throw ossErrors.invalidRange();
+    if (start >= size || (end >= size && !standard)) return undefined;
+    end = Math.min(end, size - 1);
   }
   return size === 0 ? undefined : { start, end };
 }
