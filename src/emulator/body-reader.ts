@@ -14,10 +14,7 @@ import type { RequestContext } from './request-context.js';
  * ends the socket, and the reader waiting on the body fails once the answer is already logged.
  */
 function timeOut(ctx: RequestContext): void {
-  if (ctx.res.headersSent) {
-    ctx.res.destroy();
-    return;
-  }
+  if (ctx.res.headersSent) return void ctx.res.destroy();
   ctx.errorCode = 'RequestTimeout';
   ctx.res.setHeader('connection', 'close');
   ctx.sendError(ossErrors.requestTimeout());

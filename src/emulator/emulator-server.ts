@@ -39,12 +39,11 @@ export class RequestLog {
 
   /** O(1): once `capacity` are kept, the oldest entry is overwritten. */
   record(entry: RequestLogEntry): void {
-    if (this.ring.length < this.capacity) {
-      this.ring.push(entry);
-      return;
+    if (this.ring.length < this.capacity) this.ring.push(entry);
+    else {
+      this.ring[this.next] = entry;
+      this.next = (this.next + 1) % this.capacity;
     }
-    this.ring[this.next] = entry;
-    this.next = (this.next + 1) % this.capacity;
   }
 
   /** The entries kept, oldest first; a copy: later requests do not change it. */
@@ -115,10 +114,7 @@ function errorFor(code: string | undefined): OssError {
  * ali-oss cannot read; then the connection closes, as the parser's state is lost.
  */
 function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
-  if (err.code === 'ECONNRESET' || !socket.writable) {
-    socket.destroy();
-    return;
-  }
+  if (err.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
   const error = errorFor(err.code);
   const requestId = randomBytes(12).toString('hex').toUpperCase();
   const body = Buffer.from(errorXml(error, requestId, ''));
@@ -143,10 +139,8 @@ function logEntry(ctx: RequestContext, answered: boolean): RequestLogEntry {
 
 /** Answers a failed request: OSS errors as error XML (after draining the body), anything else as 500. */
 async function answer(ctx: RequestContext, err: unknown): Promise<void> {
-  if (ctx.res.headersSent || ctx.req.socket.destroyed) {
-    ctx.res.destroy(); // mid-answer: all we can do is cut it short
-    return;
-  }
+  // Mid-answer: all we can do is cut it short.
+  if (ctx.res.headersSent || ctx.req.socket.destroyed) return void ctx.res.destroy();
   if (!(err instanceof OssError)) console.error('oss-sync emulator: internal error:', err);
   const error = err instanceof OssError ? err : new OssError(500, 'InternalError', 'We encountered an internal error. Please try again.');
   ctx.errorCode = error.code;

@@ -43,12 +43,6 @@ export function globMatches(glob: string, text: string): boolean {
   return p === pattern.length;
 }
 
-function keyMatches(key: FaultKey, target: string): boolean {
-  if (typeof key === 'string') return key === target;
-  if ('prefix' in key) return target.startsWith(key.prefix);
-  return globMatches(key.glob, target);
-}
-
 /** What a rule can match a request on. */
 export type FaultTarget = Pick<ParsedRequest, 'method' | 'operation' | 'key' | 'partNumber'>;
 
@@ -154,5 +148,8 @@ function matches(rule: FaultRule, target: FaultTarget): boolean {
   if (match.method !== undefined && match.method.toUpperCase() !== target.method) return false;
   if (match.operation !== undefined && match.operation !== target.operation) return false;
   if (match.partNumber !== undefined && match.partNumber !== target.partNumber) return false;
-  return match.key === undefined || (target.key !== undefined && keyMatches(match.key, target.key));
+  if (match.key === undefined) return true;
+  if (target.key === undefined) return false;
+  if (typeof match.key === 'string') return match.key === target.key;
+  return 'prefix' in match.key ? target.key.startsWith(match.key.prefix) : globMatches(match.key.glob, target.key);
 }

@@ -318,16 +318,16 @@ export class ObjectStore {
   private async setHistory(key: string, versions: ObjectMeta[]): Promise<void> {
     const { hash } = this.location(key);
     const shardDir = join(this.versionsDir, hash.slice(0, 2));
-    if (versions.length === 0) {
+    if (versions.length > 0) {
+      await mkdir(shardDir, { recursive: true });
+      await writeJsonAtomic(join(shardDir, `${hash}.json`), { key, versions });
+      this.history.set(key, versions);
+      this.historyIndex.add(key);
+    } else {
       await removeQuietly(join(shardDir, `${hash}.json`));
       this.history.delete(key);
       this.historyIndex.remove(key);
-      return;
     }
-    await mkdir(shardDir, { recursive: true });
-    await writeJsonAtomic(join(shardDir, `${hash}.json`), { key, versions });
-    this.history.set(key, versions);
-    this.historyIndex.add(key);
   }
 
   private async removeData(meta: ObjectMeta): Promise<void> {
