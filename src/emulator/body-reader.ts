@@ -129,23 +129,15 @@ function trafficLimitOf(ctx: RequestContext): number | undefined {
 }
 
 /**
- * Streams `source` through `hasher` into a file in `tempDir`, runs `check` on what arrived, and hands
- * the file to `commit`, which moves it into place. On any failure the file is removed, so a partly
- * received or refused body never lands anywhere.
+ * Streams `source` through `hasher` into a file in `tempDir` and hands it to `commit`, which checks
+ * what arrived and moves it into place. On any failure the file is removed, so a partly received or
+ * refused body never lands anywhere.
  */
-export async function storeBody<T>(
-  source: Readable,
-  hasher: Hasher,
-  tempDir: string,
-  commit: CommitBody<T>,
-  check: (body: ReceivedBody) => void = () => undefined,
-): Promise<T> {
+export async function storeBody<T>(source: Readable, hasher: Hasher, tempDir: string, commit: CommitBody<T>): Promise<T> {
   const tempPath = tempFilePath(tempDir);
   try {
     await pipeline(source, hasher, createWriteStream(tempPath, { highWaterMark: 1 << 20 }));
-    const body = hasher.result();
-    check(body);
-    return await commit(tempPath, body);
+    return await commit(tempPath, hasher.result());
   } catch (err) {
     await removeQuietly(tempPath);
     throw err;
@@ -160,10 +152,11 @@ export async function receiveBody<T>(ctx: RequestContext, tempDir: string, maxSi
   const trafficLimit = trafficLimitOf(ctx);
   // The meter paces the body: to the traffic limit, or a throttle fault's rate when that is slower.
   if (trafficLimit !== undefined) ctx.throttleBytesPerSecond = Math.min(ctx.throttleBytesPerSecond ?? Infinity, trafficLimit);
-  return storeBody(ctx.req, new BodyMeter(ctx), tempDir, commit, (body) => {
+  return storeBody(ctx.req, new BodyMeter(ctx), tempDir, (path, body) => {
     if (length !== undefined && body.size !== length) throw ossErrors.incompleteBody();
     if (body.size > maxSize) throw ossErrors.entityTooLarge();
     checkContentMd5(ctx, body);
+    return commit(path, body);
   });
 }
 

@@ -30,10 +30,7 @@ function resetAfter(ctx: RequestContext, afterBytes: number): Promise<void> {
   });
 }
 
-/**
- * Applies injected faults before the request is handled. Returns true when a fault has answered
- * (or dropped) the request itself, so normal handling must not run.
- */
+/** Applies injected faults before the request is handled; true when one answered (or dropped) the request itself. */
 export async function applyFaults(ctx: RequestContext, actions: readonly FaultAction[], bucket: Bucket): Promise<boolean> {
   for (const action of actions) {
     if (action.type === 'latency') await sleep(action.ms);
@@ -55,10 +52,7 @@ export async function applyFaults(ctx: RequestContext, actions: readonly FaultAc
   return false;
 }
 
-/**
- * A pass-through that inverts the byte at `atByte` of what flows through it: a response damaged on
- * the way (a bad NIC, a proxy), which the client can only catch by checking the CRC-64 itself.
- */
+/** A pass-through that inverts the byte at `atByte`: a response damaged on the way, which only the client's CRC-64 check catches. */
 export function flipByteAt(atByte: number): Transform {
   let offset = 0;
   return new Transform({

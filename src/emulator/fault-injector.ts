@@ -109,9 +109,8 @@ export function checkFaultRule(rule: FaultRule): { nth: number; times: number } 
 }
 
 /**
- * Rules that make chosen requests fail or slow down. The server asks only about requests that have
- * passed authentication, so an anonymous caller can neither trigger nor count against a rule. Each rule counts its own matching requests
- * from the moment it is added and acts on matches nth .. nth+times-1, then retires.
+ * Rules that make chosen requests fail or slow down (asked only about authenticated requests). Each
+ * counts its own matching requests from when it is added, acts on matches nth .. nth+times-1, then retires.
  */
 export class FaultInjector {
   private rules: ActiveRule[] = [];
