@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Transform, Writable, type TransformCallback } from 'node:stream';
+import { Transform, type TransformCallback } from 'node:stream';
 import { drainBody, flipped } from './body-reader.js';
 import type { Bucket } from './bucket.js';
 import { OssError } from './oss-error.js';
@@ -7,27 +7,16 @@ import type { RequestContext } from './request-context.js';
 import type { FaultAction } from './types.js';
 
 /** Reads the body until `afterBytes` have arrived (or it ends), then drops the connection unanswered. */
-function resetAfter(ctx: RequestContext, afterBytes: number): Promise<void> {
-  const socket = ctx.req.socket;
-  if (afterBytes === 0) {
-    socket.destroy();
-    return Promise.resolve();
+async function resetAfter(ctx: RequestContext, afterBytes: number): Promise<void> {
+  try {
+    for await (const chunk of afterBytes > 0 ? (ctx.req as AsyncIterable<Buffer>) : []) {
+      ctx.bytesReceived += chunk.length;
+      if (ctx.bytesReceived >= afterBytes) break;
+    }
+  } catch {
+    // The client dropped the connection first.
   }
-  return new Promise((resolve) => {
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, callback) {
-        ctx.bytesReceived += chunk.length;
-        if (ctx.bytesReceived >= afterBytes) socket.destroy();
-        callback();
-      },
-      final(callback) {
-        socket.destroy(); // the body was shorter than afterBytes: reset now, still without answering
-        callback();
-      },
-    });
-    ctx.req.once('close', () => resolve());
-    ctx.req.pipe(sink);
-  });
+  ctx.req.socket.destroy();
 }
 
 /** Applies injected faults before the request is handled; true when one answered (or dropped) the request itself. */
