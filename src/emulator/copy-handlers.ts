@@ -1,7 +1,8 @@
 import { ossTime } from './xml.js';
 import { Hasher, drainBody, storeBody } from './body-reader.js';
 import type { Bucket } from './bucket.js';
-import { MAX_SINGLE_UPLOAD, contentTypeOf, storageClassOf, storedHeadersOf, userMetaOf } from './object-handlers.js';
+import { MAX_SINGLE_UPLOAD } from './object-handlers.js';
+import { contentTypeOf, storageClassOf, storedHeadersOf, userMetaOf } from './object-attributes.js';
 import { OpenObject } from './object-reader.js';
 import { ossErrors } from './oss-error.js';
 import { checkObjectKey } from './parsed-request.js';

@@ -1,7 +1,4 @@
-/**
- * The emulator's HTTP server: one handler that parses, applies injected faults, authenticates and
- * dispatches each request, and logs what happened. Paths under `/-/` go to the admin API (admin-endpoint.ts).
- */
+/** The emulator's HTTP server: parses, authenticates, applies faults to, dispatches and logs each request; `/-/` is the admin API. */
 import { randomBytes } from 'node:crypto';
 import { STATUS_CODES, createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';

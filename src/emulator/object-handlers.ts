@@ -3,55 +3,17 @@ import { pipeline } from 'node:stream/promises';
 import { receiveBody } from './body-reader.js';
 import type { Bucket } from './bucket.js';
 import { OssError, ossErrors } from './oss-error.js';
-import { encryptionOf, tagsOf } from './object-attributes.js';
+import { newObjectAttributesOf } from './object-attributes.js';
 import { OpenObject } from './object-reader.js';
 import type { ByteRange } from './object-reader.js';
 import { flipByteAt, paceTo } from './fault-actions.js';
 import { checkObjectKey } from './parsed-request.js';
 import type { RequestContext } from './request-context.js';
 import { utf8AsBytes } from './authenticator.js';
-import { STORAGE_CLASSES, STORED_HEADERS } from './types.js';
-import type { ObjectAttributes, ObjectMeta, StorageClass } from './types.js';
+import type { ObjectMeta } from './types.js';
 
 /** OSS's limit for PutObject and for one part. */
 export const MAX_SINGLE_UPLOAD = 5 * 1024 ** 3;
-
-/** The `x-oss-meta-*` headers of a request, names lowercased as Node gives them. */
-export function userMetaOf(ctx: RequestContext): Record<string, string> {
-  const names = Object.keys(ctx.req.headers).filter((name) => name.startsWith('x-oss-meta-'));
-  return Object.fromEntries(names.map((name) => [name, ctx.header(name) ?? '']));
-}
-
-/** The STORED_HEADERS a request sets, kept as sent (bytes as Node decoded them) and returned as they came. */
-export function storedHeadersOf(ctx: RequestContext): Record<string, string> | undefined {
-  const names = STORED_HEADERS.filter((name) => ctx.header(name)); // set and not empty
-  return names.length > 0 ? Object.fromEntries(names.map((name) => [name, ctx.header(name)!])) : undefined;
-}
-
-/** What a new object (PutObject) or upload (InitiateMultipartUpload) keeps from its request headers. */
-export function newObjectAttributesOf(ctx: RequestContext): ObjectAttributes {
-  return {
-    contentType: contentTypeOf(ctx),
-    userMeta: userMetaOf(ctx),
-    storageClass: storageClassOf(ctx),
-    storedHeaders: storedHeadersOf(ctx),
-    encryption: encryptionOf(ctx),
-    tags: tagsOf(ctx),
-  };
-}
-
-export function contentTypeOf(ctx: RequestContext): string {
-  return ctx.header('content-type') || 'application/octet-stream';
-}
-
-/** x-oss-storage-class, checked against OSS's classes (InvalidArgument otherwise, as OSS's EC 0017-00000132). */
-export function storageClassOf(ctx: RequestContext): StorageClass | undefined {
-  const raw = ctx.header('x-oss-storage-class');
-  if (raw === undefined) return undefined;
-  const known = STORAGE_CLASSES.find((c) => c.toLowerCase() === raw.toLowerCase());
-  if (!known) throw ossErrors.invalidValue('The storage class you specified is not valid.', 'x-oss-storage-class', raw);
-  return known;
-}
 
 /** The headers OSS answers a stored upload (object or part) with. */
 export function uploadResultHeaders(md5Hex: string, crc64: string): OutgoingHttpHeaders {
