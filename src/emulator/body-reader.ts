@@ -20,7 +20,7 @@ function timeOut(ctx: RequestContext): void {
   ctx.sendError(ossErrors.requestTimeout());
 }
 
-/** Moves a received body's file (at `path`) into place. */
+/** Checks a received body's file (at `path`) and moves it into place. */
 type CommitBody<T> = (path: string, body: ReceivedBody) => Promise<T>;
 
 export interface ReceivedBody {

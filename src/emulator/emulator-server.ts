@@ -56,7 +56,6 @@ export class RequestLog {
 
 type OperationHandler = (ctx: RequestContext, bucket: Bucket, tempDir: string) => Promise<void>;
 
-/** Which function answers each OSS operation. */
 export const OPERATION_HANDLERS = {
   PutObject: putObject,
   CopyObject: copyObject,

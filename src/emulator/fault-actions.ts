@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Transform, type TransformCallback } from 'node:stream';
-import { drainBody, flipped } from './body-reader.js';
+import { flipped } from './body-reader.js';
 import type { Bucket } from './bucket.js';
 import { OssError } from './oss-error.js';
 import type { RequestContext } from './request-context.js';
@@ -34,10 +34,8 @@ export async function applyFaults(ctx: RequestContext, actions: readonly FaultAc
     return true;
   }
   const error = actions.find((a) => a.type === 'error');
-  if (error) {
-    await drainBody(ctx);
-    throw new OssError(error.status, error.code, error.message ?? `Injected fault: ${error.code}`);
-  }
+  // Answered as any OSS error is, after the body is drained (emulator-server.ts).
+  if (error) throw new OssError(error.status, error.code, error.message ?? `Injected fault: ${error.code}`);
   return false;
 }
 

@@ -43,7 +43,6 @@ export function globMatches(glob: string, text: string): boolean {
   return p === pattern.length;
 }
 
-/** What a rule can match a request on. */
 export type FaultTarget = Pick<ParsedRequest, 'method' | 'operation' | 'key' | 'partNumber'>;
 
 /** A fault rule that cannot be used; its message names the field at fault. */
@@ -123,7 +122,6 @@ export class FaultInjector {
     this.rules = [];
   }
 
-  /** Active rules, for the admin endpoint to show. */
   list(): FaultRule[] {
     return this.rules.map((r) => r.rule);
   }

@@ -150,7 +150,6 @@ export class ObjectStore {
     return this.metas.get(key);
   }
 
-  /** The object's data files, in order, with their sizes. */
   dataPieces(meta: ObjectMeta): DataPiece[] {
     const { shardDir } = this.location(meta.key);
     return meta.files.map((f) => ({ path: join(shardDir, f.name), size: f.size }));
