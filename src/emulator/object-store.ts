@@ -108,7 +108,6 @@ export class ObjectStore {
         if (versions.length > 0) this.history.set(key, versions);
       }
     }
-    for (const key of this.history.keys()) this.historyIndex.add(key);
   }
 
   private async load(): Promise<void> {
@@ -134,11 +133,9 @@ export class ObjectStore {
       const current = this.metas.get(key);
       const kept = current ? versions.filter((v) => versionIdOf(v) !== versionIdOf(current)) : versions;
       if (kept.length > 0) this.history.set(key, kept);
-      else {
-        this.history.delete(key);
-        this.historyIndex.remove(key);
-      }
+      else this.history.delete(key);
     }
+    for (const key of this.history.keys()) this.historyIndex.add(key);
   }
 
   private location(key: string): { shardDir: string; hash: string } {
