@@ -54,8 +54,6 @@ export class RequestLog {
   }
 }
 
-type OperationHandler = (ctx: RequestContext, bucket: Bucket, tempDir: string) => Promise<void>;
-
 export const OPERATION_HANDLERS = {
   PutObject: putObject,
   CopyObject: copyObject,
@@ -79,7 +77,7 @@ export const OPERATION_HANDLERS = {
   PutBucketVersioning: putBucketVersioning,
   GetBucketVersioning: getBucketVersioning,
   ListObjectVersions: listObjectVersions,
-} satisfies Record<string, OperationHandler>;
+} satisfies Record<string, (ctx: RequestContext, bucket: Bucket, tempDir: string) => Promise<void>>;
 
 /** The emulator's options (index.ts) with their defaults applied, and the parts built from them. */
 export interface ServerParts extends Required<Pick<EmulatorOptions, 'adminToken' | 'idleTimeoutMs' | 'maxConnections'>> {

@@ -41,7 +41,7 @@ export interface Emulator {
   readonly adminToken: string;
   /** Accepts a temporary (STS) credential from now on: its token is checked, and refused once expired. */
   addCredential(credential: Credential): void;
-  /** Closes the server and destroys open sockets. Safe to call more than once. */
+  /** Closes the server and destroys open sockets (keep-alive and in flight). A second call waits for the first. */
   stop(): Promise<void>;
 }
 
@@ -118,7 +118,6 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     requestLog: parts.requestLog,
     adminToken: parts.adminToken,
     addCredential: (credential) => parts.authenticator.add(credential),
-    // Idempotent: a second stop waits for the first. Open connections (keep-alive and in flight) are dropped.
     stop: () =>
       (stopped ??= new Promise((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
