@@ -20,12 +20,9 @@ interface Listing {
 
 function listingOf(ctx: RequestContext, maxName: string, defaultMax: number): Listing {
   const { prefix = '', delimiter = '', [maxName]: rawMax, 'encoding-type': encoding } = ctx.parsed.query;
-  let maxKeys = defaultMax;
-  if (rawMax !== undefined && rawMax !== '') {
-    maxKeys = Number(rawMax);
-    if (!Number.isInteger(maxKeys) || maxKeys < 1 || maxKeys > 1000)
-      throw ossErrors.invalidValue(`Argument ${maxName} must be an integer between 1 and 1000.`, maxName, rawMax);
-  }
+  const maxKeys = rawMax === undefined || rawMax === '' ? defaultMax : Number(rawMax);
+  if (!Number.isInteger(maxKeys) || maxKeys < 1 || maxKeys > 1000)
+    throw ossErrors.invalidValue(`Argument ${maxName} must be an integer between 1 and 1000.`, maxName, rawMax ?? '');
   return { prefix, delimiter, maxKeys, encode: encoding === 'url' ? encodeURIComponent : (text) => text };
 }
 
