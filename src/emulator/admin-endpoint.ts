@@ -44,21 +44,10 @@ async function readJsonBody(req: IncomingMessage): Promise<unknown> {
 }
 
 /**
- * The admin API, for tests and benchmarks that drive the emulator from another process (path style
- * only, e.g. `curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:PORT/-/requests`).
- *
- * Every call needs `Authorization: Bearer <admin token>` (401 otherwise), and POST needs
- * `Content-Type: application/json` (415 otherwise). Together they keep a web page the user happens
- * to visit out: a browser sends neither cross-origin without a CORS preflight, which we never
- * answer, so a "simple" text/plain form POST cannot add a fault.
- *   POST   /-/faults    body: one FaultRule as JSON, or an array of them  -> 201 {"added": n}
- *   GET    /-/faults    -> the active rules
- *   DELETE /-/faults    -> 204, all rules removed
- *   GET    /-/requests  -> the request log, RequestLogEntry[] as JSON
- *   DELETE /-/requests  -> 204, log cleared
- *   POST   /-/credentials  body: a temporary credential (see credentialFromJson) -> 201; never echoed
- *   POST   /-/worm     body: {"bucket": NAME} -> 204; the bucket's retention policy is locked from now
- *                      on (Bucket.wormLocked): deleting or overwriting an object answers FileImmutable
+ * The admin API (routes: README.md), for tests and benchmarks that drive the emulator from another
+ * process. Every call needs `Authorization: Bearer <admin token>` (401 otherwise), and POST needs
+ * `Content-Type: application/json` (415 otherwise): a browser sends neither cross-origin without a
+ * CORS preflight, which we never answer, so a web page the user visits cannot add a fault.
  */
 export async function handleAdmin(req: IncomingMessage, res: ServerResponse, path: string, parts: ServerParts): Promise<void> {
   const route = `${req.method ?? 'GET'} ${path}`;

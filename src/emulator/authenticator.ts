@@ -48,13 +48,11 @@ function bytesAsText(bytes: string): string {
 }
 
 /**
- * The V1 string-to-sign the client should have signed for this request, as a byte string (one char
- * per byte; sign it with `latin1`). OSS signs the bytes as sent: Node hands us each header value
- * decoded byte for byte (latin1), so its chars are those bytes already, while the resource (the
- * decoded key) is text and goes in as its UTF-8 bytes. A UTF-8 `x-oss-meta-*` value (what ali-oss
- * sends with `headerEncoding: 'latin1'`) thus verifies over the bytes the client signed; re-encoding
- * the decoded header as UTF-8 would sign different bytes.
- * A presigned URL signs its Expires value where a header-signed request signs its date.
+ * The V1 string-to-sign for this request as a byte string (one char per byte; sign it as `latin1`),
+ * since OSS signs the bytes as sent: Node decodes each header byte as one char, so header values go
+ * in as they are (re-encoding a UTF-8 `x-oss-meta-*` value would sign other bytes), while the
+ * resource (the decoded key) is text and goes in as its UTF-8 bytes. A presigned URL signs its
+ * Expires value where a header-signed request signs its date.
  */
 function v1StringToSign(request: ParsedRequest, headers: IncomingHttpHeaders, expires?: string): string {
   const ossHeaders = Object.keys(headers)
@@ -139,10 +137,8 @@ function canonicalRequest(request: ParsedRequest, headers: IncomingHttpHeaders, 
 }
 
 /**
- * The canonical request is hashed over the header bytes as sent: Node decodes each header byte as one
- * char (latin1), and everything else in it is ASCII (percent-encoded path and query), so hashing it as
- * latin1 hashes exactly the request's bytes. ali-oss, with `headerEncoding: 'latin1'`, hashes the same
- * UTF-8 bytes of a non-ASCII `x-oss-meta-*` value.
+ * The canonical request is hashed as latin1: its header values are one char per byte as sent, and the
+ * rest is ASCII (percent-encoded path and query), so it hashes exactly the bytes ali-oss signed.
  */
 function v4StringToSign(request: ParsedRequest, headers: IncomingHttpHeaders, auth: V4Authorization): string {
   const timestamp = headerValue(headers, 'x-oss-date').trim();
@@ -193,11 +189,10 @@ export class Authenticator {
     if (credential.securityToken !== undefined) this.tokens.set(credential.securityToken, credential.accessKeyId);
   }
 
-  private secretOf(accessKeyId: string, headers: IncomingHttpHeaders): string {
+  /** The key's secret, once the security token sent with it (x-oss-security-token) checks out. */
+  private secretOf(accessKeyId: string, token: string | undefined): string {
     const credential = this.credentials.get(accessKeyId);
     if (credential === undefined) throw ossErrors.invalidAccessKeyId(accessKeyId);
-    const given = headers['x-oss-security-token'];
-    const token = Array.isArray(given) ? given[0] : given;
     // A long-term key: a token sent along is not checked (what OSS does then is not documented, and
     // the demo signs its static key with whatever sts_token the config names).
     if (credential.securityToken === undefined) return credential.accessKeySecret;
@@ -221,7 +216,7 @@ export class Authenticator {
     const accessKeyId = v1?.accessKeyId ?? v4?.accessKeyId;
     if (accessKeyId === undefined)
       throw ossErrors.invalidArgument('Authorization header is invalid.', { Authorization: authorization.split(' ')[0] ?? '' });
-    const secret = this.secretOf(accessKeyId, headers);
+    const secret = this.secretOf(accessKeyId, headers['x-oss-security-token'] as string | undefined);
 
     const time = requestTime(headers);
     if (time === undefined || Math.abs(Date.now() - time) > MAX_SKEW_MS) throw ossErrors.requestTimeTooSkewed(time);
@@ -234,10 +229,7 @@ export class Authenticator {
   /** A V1 presigned URL (`?OSSAccessKeyId=&Expires=&Signature=`, what ali-oss signatureUrl makes). */
   private verifyPresigned(request: ParsedRequest, headers: IncomingHttpHeaders): void {
     const { OSSAccessKeyId: accessKeyId = '', Expires: expires = '', Signature: signature = '' } = request.query;
-    const secret = this.secretOf(accessKeyId, {
-      ...headers,
-      ...(request.query['security-token'] !== undefined ? { 'x-oss-security-token': request.query['security-token'] } : {}),
-    });
+    const secret = this.secretOf(accessKeyId, request.query['security-token'] ?? (headers['x-oss-security-token'] as string | undefined));
     if (!/^\d+$/.test(expires) || Number(expires) * 1000 < Date.now()) throw ossErrors.accessDenied('Request has expired.');
     const stringToSign = v1StringToSign(request, headers, expires);
     // A hand-pasted URL may carry base64's '+' unescaped, which query decoding turns into a space.

@@ -9,22 +9,18 @@ import { ossErrors } from './oss-error.js';
 import type { RequestContext } from './request-context.js';
 
 /**
- * OSS's answer to a body that stops arriving: 400 RequestTimeout, then the connection closes. The
- * answer goes out while the body is still open (a destroyed request would take the socket, and the
- * answer, with it); `connection: close` ends the socket once it is written, and the reader waiting on
- * the body then fails with the closed socket, by which time the answer is already logged.
+ * OSS's answer to a body that stops arriving: 400 RequestTimeout, sent while the body is still open
+ * (destroying the request would take the socket, and the answer, with it). `connection: close` then
+ * ends the socket, and the reader waiting on the body fails once the answer is already logged.
  */
 function timeOut(ctx: RequestContext): void {
-  if (ctx.res.headersSent) {
-    ctx.res.destroy();
-    return;
-  }
+  if (ctx.res.headersSent) return void ctx.res.destroy();
   ctx.errorCode = 'RequestTimeout';
   ctx.res.setHeader('connection', 'close');
   ctx.sendError(ossErrors.requestTimeout());
 }
 
-/** Moves a received body's file (at `path`) into place. */
+/** Checks a received body's file (at `path`) and moves it into place. */
 type CommitBody<T> = (path: string, body: ReceivedBody) => Promise<T>;
 
 export interface ReceivedBody {
@@ -120,10 +116,7 @@ function checkContentMd5(ctx: RequestContext, body: ReceivedBody): void {
 /** OSS's range for x-oss-traffic-limit, in bits per second (100 KB/s to 100 MB/s). */
 const TRAFFIC_LIMIT_BITS = { min: 819_200, max: 838_860_800 } as const;
 
-/**
- * The request's x-oss-traffic-limit as bytes per second, or undefined without one. As OSS does, a
- * value outside the range (or not a number) is refused before the body is read.
- */
+/** x-oss-traffic-limit in bytes per second; as on OSS, a value out of range (or not a number) is refused before the body is read. */
 function trafficLimitOf(ctx: RequestContext): number | undefined {
   const raw = ctx.header('x-oss-traffic-limit');
   if (raw === undefined) return undefined;
@@ -136,23 +129,15 @@ function trafficLimitOf(ctx: RequestContext): number | undefined {
 }
 
 /**
- * Streams `source` through `hasher` into a file in `tempDir`, runs `check` on what arrived, and hands
- * the file to `commit`, which moves it into place. On any failure the file is removed, so a partly
- * received or refused body never lands anywhere.
+ * Streams `source` through `hasher` into a file in `tempDir` and hands it to `commit`, which checks
+ * what arrived and moves it into place. On any failure the file is removed, so a partly received or
+ * refused body never lands anywhere.
  */
-export async function storeBody<T>(
-  source: Readable,
-  hasher: Hasher,
-  tempDir: string,
-  commit: CommitBody<T>,
-  check: (body: ReceivedBody) => void = () => undefined,
-): Promise<T> {
+export async function storeBody<T>(source: Readable, hasher: Hasher, tempDir: string, commit: CommitBody<T>): Promise<T> {
   const tempPath = tempFilePath(tempDir);
   try {
     await pipeline(source, hasher, createWriteStream(tempPath, { highWaterMark: 1 << 20 }));
-    const body = hasher.result();
-    check(body);
-    return await commit(tempPath, body);
+    return await commit(tempPath, hasher.result());
   } catch (err) {
     await removeQuietly(tempPath);
     throw err;
@@ -167,10 +152,11 @@ export async function receiveBody<T>(ctx: RequestContext, tempDir: string, maxSi
   const trafficLimit = trafficLimitOf(ctx);
   // The meter paces the body: to the traffic limit, or a throttle fault's rate when that is slower.
   if (trafficLimit !== undefined) ctx.throttleBytesPerSecond = Math.min(ctx.throttleBytesPerSecond ?? Infinity, trafficLimit);
-  return storeBody(ctx.req, new BodyMeter(ctx), tempDir, commit, (body) => {
+  return storeBody(ctx.req, new BodyMeter(ctx), tempDir, (path, body) => {
     if (length !== undefined && body.size !== length) throw ossErrors.incompleteBody();
     if (body.size > maxSize) throw ossErrors.entityTooLarge();
     checkContentMd5(ctx, body);
+    return commit(path, body);
   });
 }
 
@@ -179,15 +165,13 @@ export async function readSmallBody(ctx: RequestContext, limit: number): Promise
   const chunks: Buffer[] = [];
   let size = 0;
   const meter = new BodyMeter(ctx);
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
+  await pipeline(ctx.req, meter, async (body: AsyncIterable<Buffer>) => {
+    for await (const chunk of body) {
       size += chunk.length;
-      if (size > limit) return callback(ossErrors.invalidArgument(`Request body exceeds ${limit} bytes.`));
+      if (size > limit) throw ossErrors.invalidArgument(`Request body exceeds ${limit} bytes.`);
       chunks.push(chunk);
-      callback();
-    },
+    }
   });
-  await pipeline(ctx.req, meter, sink);
   checkContentMd5(ctx, meter.result());
   return Buffer.concat(chunks);
 }

@@ -17,15 +17,11 @@ import { elementTexts } from './xml.js';
 export class Bucket {
   /** Which archived objects were asked to be restored; in memory, as the two below. */
   readonly restores = new ArchiveRestores();
-  /**
-   * The lifecycle document as PutBucketLifecycle sent it (OSS returns the rules it stored). The
-   * emulator applies no rule: nothing here expires objects or aborts uploads.
-   */
+  /** The lifecycle document as sent (OSS returns the rules it stored). No rule is applied. */
   lifecycle: string | undefined;
   /**
-   * A locked retention policy (WORM): objects can be read and new keys written, but none deleted or
-   * overwritten. Set through the admin API (`POST /-/worm`): a test's stand-in for InitiateBucketWorm
-   * + CompleteBucketWorm, whose own APIs the emulator does not implement.
+   * A locked retention policy (WORM): no object deleted or overwritten. Set by `POST /-/worm`, a
+   * test's stand-in for InitiateBucketWorm + CompleteBucketWorm, which the emulator does not implement.
    */
   wormLocked = false;
 
@@ -52,9 +48,8 @@ export class Bucket {
   }
 
   /**
-   * OSS's answer to deleting or modifying an object under a locked retention policy: 409
-   * FileImmutable (OSS's retention-policy guide, alibabacloud.com/help/zh/oss/configure-retention-policies;
-   * EC 0026-00000005 in its error-code reference, which also lists 0026-00000202 for the same case).
+   * OSS's answer to deleting or modifying an object under a locked retention policy: 409 FileImmutable
+   * (its retention-policy guide; EC 0026-00000005 in its error-code reference, which also lists 0026-00000202).
    */
   refuseIfImmutable(key: string): void {
     if (!this.wormLocked || !this.objects.get(key)) return;

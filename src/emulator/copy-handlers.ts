@@ -1,7 +1,8 @@
 import { ossTime } from './xml.js';
 import { Hasher, drainBody, storeBody } from './body-reader.js';
 import type { Bucket } from './bucket.js';
-import { MAX_SINGLE_UPLOAD, contentTypeOf, storageClassOf, storedHeadersOf, userMetaOf } from './object-handlers.js';
+import { MAX_SINGLE_UPLOAD } from './object-handlers.js';
+import { contentTypeOf, storageClassOf, storedHeadersOf, userMetaOf } from './object-attributes.js';
 import { OpenObject } from './object-reader.js';
 import { ossErrors } from './oss-error.js';
 import { checkObjectKey } from './parsed-request.js';
@@ -85,13 +86,11 @@ function copyRange(ctx: RequestContext, size: number): { start: number; end: num
 }
 
 /**
- * UploadPartCopy: an UploadPart whose data is a range of an existing object. The part is written
- * and hashed here as an uploaded one would be (its ETag is the range's MD5), so Complete treats
- * both alike; no byte travels over the wire.
+ * UploadPartCopy: an UploadPart whose data is a range of an existing object, written and hashed as an
+ * uploaded part (its ETag is the range's MD5), so Complete treats both alike.
  */
 export async function uploadPartCopy(ctx: RequestContext, bucket: Bucket, tempDir: string, partNumber: number): Promise<void> {
-  const uploadId = ctx.parsed.uploadId ?? '';
-  bucket.uploads.get(uploadId, ctx.parsed.key);
+  const { uploadId } = bucket.uploads.get(ctx.parsed.uploadId ?? '', ctx.parsed.key);
   const sourceKey = copySourceKey(ctx, bucket);
   await drainBody(ctx);
   const object = await OpenObject.open(bucket, sourceKey);

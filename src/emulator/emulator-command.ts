@@ -65,10 +65,11 @@ async function readFlagFile(flag: string, path: string): Promise<string> {
 }
 
 /**
- * One JSON object or an array of them, each read by `fromJson`. Errors name the file and the field,
- * never a value: a credentials file holds secrets (so a syntax error is not quoted either).
+ * One JSON object or an array of them, each read by `fromJson` (none without a file). Errors name the
+ * file and the field, never a value: a credentials file holds secrets (so a syntax error is not quoted either).
  */
-async function loadJsonFile<T>(flag: string, path: string, fromJson: (value: unknown) => T): Promise<T[]> {
+async function loadJsonFile<T>(flag: string, path: string | undefined, fromJson: (value: unknown) => T): Promise<T[]> {
+  if (path === undefined) return [];
   const text = await readFlagFile(flag, path);
   try {
     const parsed: unknown = JSON.parse(text);
@@ -155,16 +156,14 @@ async function parseCommandLine(argv: string[]) {
       buckets: values.bucket ?? [DEFAULTS.bucket],
       credentials: [
         { accessKeyId, accessKeySecret },
-        ...(values['sts-credentials-file'] !== undefined
-          ? await loadJsonFile('--sts-credentials-file', values['sts-credentials-file'], credentialFromJson)
-          : []),
+        ...(await loadJsonFile('--sts-credentials-file', values['sts-credentials-file'], credentialFromJson)),
       ],
       adminToken,
       idleTimeoutMs: wholeNumber(values['idle-timeout-ms'], '--idle-timeout-ms', 1),
       maxConnections: wholeNumber(values['max-connections'], '--max-connections', 1),
     } satisfies EmulatorOptions,
     // Added once the emulator runs.
-    rules: values['rules-file'] !== undefined ? await loadJsonFile('--rules-file', values['rules-file'], faultRuleFromJson) : [],
+    rules: await loadJsonFile('--rules-file', values['rules-file'], faultRuleFromJson),
     // Said on stderr before starting.
     warnings,
   };
@@ -178,9 +177,8 @@ export function untilSignal(): Promise<string> {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  // A server that streams GiBs through 1 MiB buffers, with a large heap (100,000 objects' records):
-  // V8's incremental marking, started by the buffers' external memory, ran mark-compact after
-  // mark-compact and cost it 2-3 s of CPU per GiB served in the restore bench (bench/NOTES.md).
+  // With a large heap (100,000 objects' records), incremental marking set off by the 1 MiB read
+  // buffers' external memory runs mark-compact after mark-compact: seconds of CPU a GiB (bench/NOTES.md).
   setFlagsFromString('--no-incremental-marking');
   const parsed = await parseCommandLine(argv).catch((err: unknown) => {
     if (err instanceof CommandLineError) return err;

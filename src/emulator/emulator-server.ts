@@ -1,7 +1,4 @@
-/**
- * The emulator's HTTP server: one handler that parses, applies injected faults, authenticates and
- * dispatches each request, and logs what happened. Paths under `/-/` go to the admin API (admin-endpoint.ts).
- */
+/** The emulator's HTTP server: parses, authenticates, applies faults to, dispatches and logs each request; `/-/` is the admin API. */
 import { randomBytes } from 'node:crypto';
 import { STATUS_CODES, createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -26,11 +23,7 @@ import type { ParsedRequest } from './parsed-request.js';
 import { RequestContext, errorXml } from './request-context.js';
 import type { RequestLogEntry } from './types.js';
 
-/**
- * The most entries kept: the last ones. A bench counts the requests of one run (10,000 files, a few
- * requests each); more only grew the emulator's heap, and its garbage collector then cost the server
- * more CPU the longer a bench ran (bench/NOTES.md).
- */
+/** Enough for one bench run's requests; a longer log only grows the heap, and the GC's cost with it (bench/NOTES.md). */
 const MAX_ENTRIES = 50_000;
 
 /** What the emulator actually received and answered, for tests and benchmarks to count. */
@@ -41,14 +34,13 @@ export class RequestLog {
 
   constructor(private readonly capacity = MAX_ENTRIES) {}
 
-  /** O(1): the oldest entry is overwritten once `capacity` are kept (a splice moved them all, per request). */
+  /** O(1): once `capacity` are kept, the oldest entry is overwritten. */
   record(entry: RequestLogEntry): void {
-    if (this.ring.length < this.capacity) {
-      this.ring.push(entry);
-      return;
+    if (this.ring.length < this.capacity) this.ring.push(entry);
+    else {
+      this.ring[this.next] = entry;
+      this.next = (this.next + 1) % this.capacity;
     }
-    this.ring[this.next] = entry;
-    this.next = (this.next + 1) % this.capacity;
   }
 
   /** The entries kept, oldest first; a copy: later requests do not change it. */
@@ -62,9 +54,6 @@ export class RequestLog {
   }
 }
 
-type OperationHandler = (ctx: RequestContext, bucket: Bucket, tempDir: string) => Promise<void>;
-
-/** Which function answers each OSS operation. */
 export const OPERATION_HANDLERS = {
   PutObject: putObject,
   CopyObject: copyObject,
@@ -88,7 +77,7 @@ export const OPERATION_HANDLERS = {
   PutBucketVersioning: putBucketVersioning,
   GetBucketVersioning: getBucketVersioning,
   ListObjectVersions: listObjectVersions,
-} satisfies Record<string, OperationHandler>;
+} satisfies Record<string, (ctx: RequestContext, bucket: Bucket, tempDir: string) => Promise<void>>;
 
 /** The emulator's options (index.ts) with their defaults applied, and the parts built from them. */
 export interface ServerParts extends Required<Pick<EmulatorOptions, 'adminToken' | 'idleTimeoutMs' | 'maxConnections'>> {
@@ -115,17 +104,11 @@ function errorFor(code: string | undefined): OssError {
 }
 
 /**
- * The server's `clientError` handler. Node's parser refuses some requests before any handler runs
- * (both Content-Length and chunked encoding, malformed headers, headers that never finish) and by
- * default answers a bare `400 Bad Request` with no body, which ali-oss cannot read as an OSS error.
- * This answers them with OSS's error XML instead, then closes the connection (the parser's state is
- * lost, so nothing more can be read from it).
+ * Requests Node's parser refuses before any handler runs get OSS's error XML, not Node's bare 400 that
+ * ali-oss cannot read; then the connection closes, as the parser's state is lost.
  */
 function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
-  if (err.code === 'ECONNRESET' || !socket.writable) {
-    socket.destroy();
-    return;
-  }
+  if (err.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
   const error = errorFor(err.code);
   const requestId = randomBytes(12).toString('hex').toUpperCase();
   const body = Buffer.from(errorXml(error, requestId, ''));
@@ -150,10 +133,8 @@ function logEntry(ctx: RequestContext, answered: boolean): RequestLogEntry {
 
 /** Answers a failed request: OSS errors as error XML (after draining the body), anything else as 500. */
 async function answer(ctx: RequestContext, err: unknown): Promise<void> {
-  if (ctx.res.headersSent || ctx.req.socket.destroyed) {
-    ctx.res.destroy(); // mid-answer: all we can do is cut it short
-    return;
-  }
+  // Mid-answer: all we can do is cut it short.
+  if (ctx.res.headersSent || ctx.req.socket.destroyed) return void ctx.res.destroy();
   if (!(err instanceof OssError)) console.error('oss-sync emulator: internal error:', err);
   const error = err instanceof OssError ? err : new OssError(500, 'InternalError', 'We encountered an internal error. Please try again.');
   ctx.errorCode = error.code;

@@ -1,39 +1,25 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Transform, Writable, type TransformCallback } from 'node:stream';
-import { drainBody, flipped } from './body-reader.js';
+import { Transform, type TransformCallback } from 'node:stream';
+import { flipped } from './body-reader.js';
 import type { Bucket } from './bucket.js';
 import { OssError } from './oss-error.js';
 import type { RequestContext } from './request-context.js';
 import type { FaultAction } from './types.js';
 
 /** Reads the body until `afterBytes` have arrived (or it ends), then drops the connection unanswered. */
-function resetAfter(ctx: RequestContext, afterBytes: number): Promise<void> {
-  const socket = ctx.req.socket;
-  if (afterBytes === 0) {
-    socket.destroy();
-    return Promise.resolve();
+async function resetAfter(ctx: RequestContext, afterBytes: number): Promise<void> {
+  try {
+    for await (const chunk of afterBytes > 0 ? (ctx.req as AsyncIterable<Buffer>) : []) {
+      ctx.bytesReceived += chunk.length;
+      if (ctx.bytesReceived >= afterBytes) break;
+    }
+  } catch {
+    // The client dropped the connection first.
   }
-  return new Promise((resolve) => {
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, callback) {
-        ctx.bytesReceived += chunk.length;
-        if (ctx.bytesReceived >= afterBytes) socket.destroy();
-        callback();
-      },
-      final(callback) {
-        socket.destroy(); // the body was shorter than afterBytes: reset now, still without answering
-        callback();
-      },
-    });
-    ctx.req.once('close', () => resolve());
-    ctx.req.pipe(sink);
-  });
+  ctx.req.socket.destroy();
 }
 
-/**
- * Applies injected faults before the request is handled. Returns true when a fault has answered
- * (or dropped) the request itself, so normal handling must not run.
- */
+/** Applies injected faults before the request is handled; true when one answered (or dropped) the request itself. */
 export async function applyFaults(ctx: RequestContext, actions: readonly FaultAction[], bucket: Bucket): Promise<boolean> {
   for (const action of actions) {
     if (action.type === 'latency') await sleep(action.ms);
@@ -48,17 +34,12 @@ export async function applyFaults(ctx: RequestContext, actions: readonly FaultAc
     return true;
   }
   const error = actions.find((a) => a.type === 'error');
-  if (error) {
-    await drainBody(ctx);
-    throw new OssError(error.status, error.code, error.message ?? `Injected fault: ${error.code}`);
-  }
+  // Answered as any OSS error is, after the body is drained (emulator-server.ts).
+  if (error) throw new OssError(error.status, error.code, error.message ?? `Injected fault: ${error.code}`);
   return false;
 }
 
-/**
- * A pass-through that inverts the byte at `atByte` of what flows through it: a response damaged on
- * the way (a bad NIC, a proxy), which the client can only catch by checking the CRC-64 itself.
- */
+/** A pass-through that inverts the byte at `atByte`: a response damaged on the way, which only the client's CRC-64 check catches. */
 export function flipByteAt(atByte: number): Transform {
   let offset = 0;
   return new Transform({

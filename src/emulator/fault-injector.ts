@@ -43,13 +43,6 @@ export function globMatches(glob: string, text: string): boolean {
   return p === pattern.length;
 }
 
-function keyMatches(key: FaultKey, target: string): boolean {
-  if (typeof key === 'string') return key === target;
-  if ('prefix' in key) return target.startsWith(key.prefix);
-  return globMatches(key.glob, target);
-}
-
-/** What a rule can match a request on. */
 export type FaultTarget = Pick<ParsedRequest, 'method' | 'operation' | 'key' | 'partNumber'>;
 
 /** A fault rule that cannot be used; its message names the field at fault. */
@@ -115,9 +108,8 @@ export function checkFaultRule(rule: FaultRule): { nth: number; times: number } 
 }
 
 /**
- * Rules that make chosen requests fail or slow down. The server asks only about requests that have
- * passed authentication, so an anonymous caller can neither trigger nor count against a rule. Each rule counts its own matching requests
- * from the moment it is added and acts on matches nth .. nth+times-1, then retires.
+ * Rules that make chosen requests fail or slow down (asked only about authenticated requests). Each
+ * counts its own matching requests from when it is added, acts on matches nth .. nth+times-1, then retires.
  */
 export class FaultInjector {
   private rules: ActiveRule[] = [];
@@ -130,7 +122,6 @@ export class FaultInjector {
     this.rules = [];
   }
 
-  /** Active rules, for the admin endpoint to show. */
   list(): FaultRule[] {
     return this.rules.map((r) => r.rule);
   }
@@ -154,9 +145,8 @@ function matches(rule: FaultRule, target: FaultTarget): boolean {
   if (match.method !== undefined && match.method.toUpperCase() !== target.method) return false;
   if (match.operation !== undefined && match.operation !== target.operation) return false;
   if (match.partNumber !== undefined && match.partNumber !== target.partNumber) return false;
-  if (match.key !== undefined) {
-    if (target.key === undefined) return false;
-    return keyMatches(match.key, target.key);
-  }
-  return true;
+  if (match.key === undefined) return true;
+  if (target.key === undefined) return false;
+  if (typeof match.key === 'string') return match.key === target.key;
+  return 'prefix' in match.key ? target.key.startsWith(match.key.prefix) : globMatches(match.key.glob, target.key);
 }

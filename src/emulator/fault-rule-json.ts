@@ -20,10 +20,7 @@ function faultKeyFromJson(value: unknown): FaultKey {
   return value as FaultKey;
 }
 
-/**
- * A FaultRule as JSON carries it between processes: a key is a string (exact), `{"prefix": "..."}` or
- * `{"glob": "..."}` (see fault-injector.ts), and `times` may be the string "Infinity" (or null) because JSON has no Infinity.
- */
+/** A FaultRule as JSON carries it between processes: `times` may be "Infinity" (or null), as JSON has no Infinity. */
 export function faultRuleFromJson(value: unknown): FaultRule {
   if (typeof value !== 'object' || value === null) throw new InvalidFaultRuleError('expected a JSON object');
   const rule = { ...(value as Record<string, unknown>) } as Record<string, unknown>;

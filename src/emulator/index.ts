@@ -9,6 +9,7 @@ import { Authenticator } from './authenticator.js';
 import { Bucket } from './bucket.js';
 import { FaultInjector } from './fault-injector.js';
 import { RequestLog, createEmulatorServer } from './emulator-server.js';
+import type { ServerParts } from './emulator-server.js';
 import type { Credential } from './types.js';
 
 export type { FaultRule, RequestLogEntry } from './types.js';
@@ -22,10 +23,7 @@ export interface EmulatorOptions {
   /** Created at start if missing. */
   buckets: string[];
   credentials: Credential[];
-  /**
-   * A request body that sends nothing for this long is answered 400 RequestTimeout, as OSS does.
-   * Default 60 000 (ali-oss's own default request timeout is 60 s); tests set it short.
-   */
+  /** A request body idle this long is answered 400 RequestTimeout, as OSS does. Default 60 000, ali-oss's own timeout. */
   idleTimeoutMs?: number;
   /** Concurrent connections accepted; more are closed at once. Default 1024. */
   maxConnections?: number;
@@ -43,7 +41,7 @@ export interface Emulator {
   readonly adminToken: string;
   /** Accepts a temporary (STS) credential from now on: its token is checked, and refused once expired. */
   addCredential(credential: Credential): void;
-  /** Closes the server and destroys open sockets. Safe to call more than once. */
+  /** Closes the server and destroys open sockets (keep-alive and in flight). A second call waits for the first. */
   stop(): Promise<void>;
 }
 
@@ -51,26 +49,18 @@ export class EmulatorConfigError extends Error {
   override readonly name = 'EmulatorConfigError';
 }
 
-/**
- * The emulator's own directory for bodies still arriving. Its name is ours alone: a data dir may be
- * any directory (even `~`), and a plain `tmp` there may be someone else's.
- */
+/** Bodies still arriving. A name of our own: the data dir may be any directory (even `~`), its `tmp` someone else's. */
 export const TEMP_DIR_NAME = '.oss-emulator-tmp';
 
-/** The names tempFilePath() gives (uniqueSuffix() + '.part'): the only files start-up may remove. */
+/** The names tempFilePath() gives (uniqueSuffix() + '.part'). */
 const TEMP_FILE_NAME = /^[0-9a-z]+-[0-9a-f]{12}\.part$/;
 
-/**
- * Creates `<dataDir>/.oss-emulator-tmp` and removes the bodies a previous run left half received.
- * Only files named as the emulator names them go; anything else found there is left alone, and
- * nothing is removed recursively.
- */
+/** Creates the temp dir and removes the bodies a previous run left half received: our own file names only, never recursively. */
 async function prepareTempDir(dataDir: string): Promise<string> {
   const dir = join(dataDir, TEMP_DIR_NAME);
   await mkdir(dir, { recursive: true });
   for (const entry of await readdir(dir, { withFileTypes: true })) {
-    if (!entry.isFile() || !TEMP_FILE_NAME.test(entry.name)) continue;
-    await removeQuietly(join(dir, entry.name));
+    if (entry.isFile() && TEMP_FILE_NAME.test(entry.name)) await removeQuietly(join(dir, entry.name));
   }
   return dir;
 }
@@ -101,25 +91,21 @@ function checkOptions(options: EmulatorOptions): void {
 export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
   checkOptions(options);
   const host = options.host ?? '127.0.0.1';
-  // Temp files are bodies that never completed: they must not survive into a new run.
   const tempDir = await prepareTempDir(options.dataDir);
   const buckets = new Map<string, Bucket>();
   for (const name of options.buckets) buckets.set(name, await Bucket.open(options.dataDir, name));
 
-  const faults = new FaultInjector();
-  const requestLog = new RequestLog();
-  const adminToken = options.adminToken ?? randomBytes(24).toString('base64url');
-  const authenticator = new Authenticator(options.credentials);
-  const server = createEmulatorServer({
+  const parts: ServerParts = {
     buckets,
-    authenticator,
-    faults,
-    requestLog,
+    authenticator: new Authenticator(options.credentials),
+    faults: new FaultInjector(),
+    requestLog: new RequestLog(),
     tempDir,
-    adminToken,
+    adminToken: options.adminToken ?? randomBytes(24).toString('base64url'),
     idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
     maxConnections: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
-  });
+  };
+  const server = createEmulatorServer(parts);
   server.listen(options.port ?? 0, host);
   await once(server, 'listening'); // rejects with the 'error' (EADDRINUSE) if that comes first
   const { port } = server.address() as AddressInfo;
@@ -128,11 +114,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   return {
     port,
     endpoint: `http://${urlHost}:${port}`,
-    faults,
-    requestLog,
-    adminToken,
-    addCredential: (credential) => authenticator.add(credential),
-    // Idempotent: a second stop waits for the first. Open connections (keep-alive and in flight) are dropped.
+    faults: parts.faults,
+    requestLog: parts.requestLog,
+    adminToken: parts.adminToken,
+    addCredential: (credential) => parts.authenticator.add(credential),
     stop: () =>
       (stopped ??= new Promise((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));

@@ -20,12 +20,9 @@ interface Listing {
 
 function listingOf(ctx: RequestContext, maxName: string, defaultMax: number): Listing {
   const { prefix = '', delimiter = '', [maxName]: rawMax, 'encoding-type': encoding } = ctx.parsed.query;
-  let maxKeys = defaultMax;
-  if (rawMax !== undefined && rawMax !== '') {
-    maxKeys = Number(rawMax);
-    if (!Number.isInteger(maxKeys) || maxKeys < 1 || maxKeys > 1000)
-      throw ossErrors.invalidValue(`Argument ${maxName} must be an integer between 1 and 1000.`, maxName, rawMax);
-  }
+  const maxKeys = rawMax === undefined || rawMax === '' ? defaultMax : Number(rawMax);
+  if (!Number.isInteger(maxKeys) || maxKeys < 1 || maxKeys > 1000)
+    throw ossErrors.invalidValue(`Argument ${maxName} must be an integer between 1 and 1000.`, maxName, rawMax ?? '');
   return { prefix, delimiter, maxKeys, encode: encoding === 'url' ? encodeURIComponent : (text) => text };
 }
 
@@ -134,9 +131,7 @@ export async function listMultipartUploads(ctx: RequestContext, bucket: Bucket):
     const cmp = compareUtf8(u.key, keyMarker);
     return cmp > 0 || (cmp === 0 && uploadIdMarker !== '' && compareUtf8(u.uploadId, uploadIdMarker) > 0);
   };
-  let startAt = keyMarker === '' ? 0 : all.findIndex(after);
-  if (startAt < 0) startAt = all.length;
-  const page = pageOf(all.slice(startAt), (u) => u.key, listing, keyMarker);
+  const page = pageOf(all.filter(after), (u) => u.key, listing, keyMarker);
   const last = page.items.at(-1);
   ctx.sendXml('ListMultipartUploadsResult', {
     Bucket: bucket.name,
@@ -159,9 +154,8 @@ export async function listMultipartUploads(ctx: RequestContext, bucket: Bucket):
   });
 }
 
-/** One entry of ListObjectVersions: a version or delete marker of a key, newest of the key first. */
+/** One entry of ListObjectVersions: a version or delete marker of a key (meta.key), newest of the key first. */
 interface VersionEntry {
-  key: string;
   meta: ObjectMeta;
   latest: boolean;
 }
@@ -176,9 +170,7 @@ function* versionEntries(bucket: Bucket, prefix: string, keyMarker: string, vers
     // The marker key: after its marker version (all of it when that version is gone since).
     const markerAt = fromMarker && key === keyMarker ? versions.findIndex((v) => versionIdOf(v) === versionIdMarker) : -2;
     const from = markerAt === -2 ? 0 : markerAt === -1 ? versions.length : markerAt + 1;
-    for (let i = from; i < versions.length; i++) {
-      yield { key, meta: versions[i]!, latest: i === 0 };
-    }
+    for (let i = from; i < versions.length; i++) yield { meta: versions[i]!, latest: i === 0 };
   }
 }
 
@@ -187,10 +179,10 @@ export async function listObjectVersions(ctx: RequestContext, bucket: Bucket): P
   const listing = listingOf(ctx, 'max-keys', 100);
   const { encode } = listing;
   const { 'key-marker': keyMarker = '', 'version-id-marker': versionIdMarker = '' } = ctx.parsed.query;
-  const page = pageOf(versionEntries(bucket, listing.prefix, keyMarker, versionIdMarker), (e) => e.key, listing, keyMarker);
+  const page = pageOf(versionEntries(bucket, listing.prefix, keyMarker, versionIdMarker), (e) => e.meta.key, listing, keyMarker);
   const last = page.items.at(-1);
-  const entry = ({ key, meta, latest }: VersionEntry): XmlObject => {
-    const common = { Key: encode(key), VersionId: versionIdOf(meta), IsLatest: latest, LastModified: ossTime(meta.lastModified) };
+  const entry = ({ meta, latest }: VersionEntry): XmlObject => {
+    const common = { Key: encode(meta.key), VersionId: versionIdOf(meta), IsLatest: latest, LastModified: ossTime(meta.lastModified) };
     if (meta.deleteMarker) return { DeleteMarker: { ...common, Owner: OWNER } };
     return { Version: { ...common, ...listedObject(meta), Owner: OWNER } };
   };
@@ -204,7 +196,7 @@ export async function listObjectVersions(ctx: RequestContext, bucket: Bucket): P
     EncodingType: ctx.parsed.query['encoding-type'],
     IsTruncated: page.truncated,
     NextKeyMarker: page.truncated ? encode(page.nextMarker ?? '') : undefined,
-    NextVersionIdMarker: page.truncated && last && page.nextMarker === last.key ? versionIdOf(last.meta) : undefined,
+    NextVersionIdMarker: page.truncated && last && page.nextMarker === last.meta.key ? versionIdOf(last.meta) : undefined,
     // Versions and delete markers interleaved, in listing order.
     '': page.items.map(entry),
     CommonPrefixes: page.commonPrefixes.map((p) => ({ Prefix: encode(p) })),

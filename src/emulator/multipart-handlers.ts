@@ -5,7 +5,8 @@ import type { Bucket } from './bucket.js';
 import { uploadPartCopy } from './copy-handlers.js';
 import { crc64CombineAll } from '../lib/crc64.js';
 import type { PartMeta } from './multipart-store.js';
-import { MAX_SINGLE_UPLOAD, newObjectAttributesOf, uploadResultHeaders } from './object-handlers.js';
+import { MAX_SINGLE_UPLOAD, uploadResultHeaders } from './object-handlers.js';
+import { newObjectAttributesOf } from './object-attributes.js';
 import { ossErrors } from './oss-error.js';
 import { checkObjectKey } from './parsed-request.js';
 import type { RequestContext } from './request-context.js';
@@ -32,8 +33,7 @@ export async function uploadPart(ctx: RequestContext, bucket: Bucket, tempDir: s
     throw ossErrors.invalidValue('Part number must be an integer between 1 and 10000, inclusive.', 'partNumber', given);
   }
   if (ctx.parsed.operation === 'UploadPartCopy') return uploadPartCopy(ctx, bucket, tempDir, partNumber);
-  const uploadId = ctx.parsed.uploadId ?? '';
-  bucket.uploads.get(uploadId, ctx.parsed.key);
+  const { uploadId } = bucket.uploads.get(ctx.parsed.uploadId ?? '', ctx.parsed.key);
   const part = await receiveBody(ctx, tempDir, MAX_SINGLE_UPLOAD, (path, body) =>
     bucket.uploads.commitPart(uploadId, partNumber, path, body),
   );
@@ -48,17 +48,16 @@ function boundedInt(raw: string | undefined, fallback: number, max: number, name
 }
 
 export async function listParts(ctx: RequestContext, bucket: Bucket): Promise<void> {
-  const uploadId = ctx.parsed.uploadId ?? '';
-  const upload = bucket.uploads.get(uploadId, ctx.parsed.key);
+  const upload = bucket.uploads.get(ctx.parsed.uploadId ?? '', ctx.parsed.key);
   const maxParts = boundedInt(ctx.parsed.query['max-parts'], 1000, 1000, 'max-parts');
   const marker = boundedInt(ctx.parsed.query['part-number-marker'], 0, MAX_PART_NUMBER, 'part-number-marker');
-  const after = bucket.uploads.parts(uploadId).filter((p) => p.partNumber > marker);
+  const after = bucket.uploads.parts(upload.uploadId).filter((p) => p.partNumber > marker);
   const page = after.slice(0, maxParts);
   const truncated = after.length > page.length;
   ctx.sendXml('ListPartsResult', {
     Bucket: bucket.name,
     Key: upload.key,
-    UploadId: uploadId,
+    UploadId: upload.uploadId,
     PartNumberMarker: marker,
     NextPartNumberMarker: page.at(-1)?.partNumber ?? marker,
     MaxParts: maxParts,
@@ -73,10 +72,7 @@ export async function listParts(ctx: RequestContext, bucket: Bucket): Promise<vo
   });
 }
 
-interface CompletePartRef {
-  partNumber: number;
-  etag: string;
-}
+type CompletePartRef = Pick<PartMeta, 'partNumber' | 'etag'>;
 
 /** The part list of a CompleteMultipartUpload body, in the order sent; MalformedXML if unreadable. */
 function parseCompleteRequest(body: string): CompletePartRef[] {
@@ -119,8 +115,7 @@ function chosenParts(requested: CompletePartRef[] | 'all', stored: PartMeta[]): 
 }
 
 export async function completeMultipartUpload(ctx: RequestContext, bucket: Bucket): Promise<void> {
-  const uploadId = ctx.parsed.uploadId ?? '';
-  bucket.uploads.get(uploadId, ctx.parsed.key);
+  const { uploadId } = bucket.uploads.get(ctx.parsed.uploadId ?? '', ctx.parsed.key);
   const requested = await requestedParts(ctx);
 
   // Exclusive with part commits and Abort: the parts cannot change while they are linked in.

@@ -3,59 +3,17 @@ import { pipeline } from 'node:stream/promises';
 import { receiveBody } from './body-reader.js';
 import type { Bucket } from './bucket.js';
 import { OssError, ossErrors } from './oss-error.js';
-import { encryptionOf, tagsOf } from './object-attributes.js';
+import { newObjectAttributesOf } from './object-attributes.js';
 import { OpenObject } from './object-reader.js';
 import type { ByteRange } from './object-reader.js';
 import { flipByteAt, paceTo } from './fault-actions.js';
 import { checkObjectKey } from './parsed-request.js';
 import type { RequestContext } from './request-context.js';
 import { utf8AsBytes } from './authenticator.js';
-import { STORAGE_CLASSES, STORED_HEADERS } from './types.js';
-import type { ObjectAttributes, ObjectMeta, StorageClass } from './types.js';
+import type { ObjectMeta } from './types.js';
 
 /** OSS's limit for PutObject and for one part. */
 export const MAX_SINGLE_UPLOAD = 5 * 1024 ** 3;
-
-/** The `x-oss-meta-*` headers of a request, names lowercased as Node gives them. */
-export function userMetaOf(ctx: RequestContext): Record<string, string> {
-  const names = Object.keys(ctx.req.headers).filter((name) => name.startsWith('x-oss-meta-'));
-  return Object.fromEntries(names.map((name) => [name, ctx.header(name) ?? '']));
-}
-
-/** The STORED_HEADERS a request sets, kept as sent (bytes as Node decoded them) and returned as they came. */
-export function storedHeadersOf(ctx: RequestContext): Record<string, string> | undefined {
-  const stored: Record<string, string> = {};
-  for (const name of STORED_HEADERS) {
-    const value = ctx.header(name);
-    if (value !== undefined && value !== '') stored[name] = value;
-  }
-  return Object.keys(stored).length > 0 ? stored : undefined;
-}
-
-/** What a new object (PutObject) or upload (InitiateMultipartUpload) keeps from its request headers. */
-export function newObjectAttributesOf(ctx: RequestContext): ObjectAttributes {
-  return {
-    contentType: contentTypeOf(ctx),
-    userMeta: userMetaOf(ctx),
-    storageClass: storageClassOf(ctx),
-    storedHeaders: storedHeadersOf(ctx),
-    encryption: encryptionOf(ctx),
-    tags: tagsOf(ctx),
-  };
-}
-
-export function contentTypeOf(ctx: RequestContext): string {
-  return ctx.header('content-type') || 'application/octet-stream';
-}
-
-/** x-oss-storage-class, checked against OSS's classes (InvalidArgument otherwise, as OSS's EC 0017-00000132). */
-export function storageClassOf(ctx: RequestContext): StorageClass | undefined {
-  const raw = ctx.header('x-oss-storage-class');
-  if (raw === undefined) return undefined;
-  const known = STORAGE_CLASSES.find((c) => c.toLowerCase() === raw.toLowerCase());
-  if (!known) throw ossErrors.invalidValue('The storage class you specified is not valid.', 'x-oss-storage-class', raw);
-  return known;
-}
 
 /** The headers OSS answers a stored upload (object or part) with. */
 export function uploadResultHeaders(md5Hex: string, crc64: string): OutgoingHttpHeaders {
@@ -75,36 +33,27 @@ export async function putObject(ctx: RequestContext, bucket: Bucket, tempDir: st
 }
 
 /**
- * OSS's Range rules: one range (only the first of several is used). By default any invalid or
- * out-of-range value is ignored and the whole object is sent with 200; with
- * `x-oss-range-behavior: standard` an end past the object is clamped and a start past it is 416.
- * Returns undefined for "send the whole object".
+ * OSS's Range rules: only the first range counts, and an invalid or out-of-range one means the whole
+ * object (200, returned as undefined), except with `x-oss-range-behavior: standard`, where an end
+ * past the object is clamped and a start past it is 416.
  */
 function resolveRange(header: string | undefined, size: number, standard: boolean): ByteRange | undefined {
-  if (!header) return undefined;
-  const match = /^bytes=(\d*)-(\d*)/.exec(header.trim());
-  if (!match || (match[1] === '' && match[2] === '')) return undefined;
-  const [first, last] = [match[1]!, match[2]!];
+  const [, first = '', last = ''] = /^bytes=(\d*)-(\d*)/.exec(header?.trim() ?? '') ?? [];
+  if (first === '' && last === '') return undefined;
   let start: number;
   let end: number;
   if (first === '') {
     const suffix = Number(last);
-    if (suffix === 0) return undefined;
-    if (suffix > size && !standard) return undefined;
+    if (suffix === 0 || (suffix > size && !standard)) return undefined;
     start = Math.max(0, size - suffix);
     end = size - 1;
   } else {
     start = Number(first);
     end = last === '' ? size - 1 : Number(last);
     if (end < start) return undefined;
-    if (start >= size) {
-      if (standard) throw ossErrors.invalidRange();
-      return undefined;
-    }
-    if (end >= size) {
-      if (!standard) return undefined;
-      end = size - 1;
-    }
+    if (start >= size && standard) throw ossErrors.invalidRange();
+    if (start >= size || (end >= size && !standard)) return undefined;
+    end = Math.min(end, size - 1);
   }
   return size === 0 ? undefined : { start, end };
 }

@@ -22,9 +22,8 @@ export class OpenObject {
   ) {}
 
   /**
-   * Looks the key up and opens its first data file; retries when an overwrite replaced the
-   * object between the lookup and the open. NoSuchKey when there is none (see ObjectStore.find:
-   * with a versionId, that version).
+   * Finds the object (ObjectStore.find: NoSuchKey, or that version) and opens its first data file,
+   * again when an overwrite replaced the object between the lookup and the open.
    */
   static async open(bucket: Bucket, key: string, versionId?: string): Promise<OpenObject> {
     for (let attempt = 0; ; attempt++) {

@@ -108,7 +108,6 @@ export class ObjectStore {
         if (versions.length > 0) this.history.set(key, versions);
       }
     }
-    for (const key of this.history.keys()) this.historyIndex.add(key);
   }
 
   private async load(): Promise<void> {
@@ -118,15 +117,12 @@ export class ObjectStore {
       const shardDir = join(this.dir, shard);
       const names = await readdir(shardDir);
       const referenced = new Set<string>(historyFiles);
-      await forEachLimit(
-        names.filter((n) => n.endsWith('.json')),
-        16,
-        async (name) => {
-          const meta = await readJson<ObjectMeta>(join(shardDir, name));
-          for (const file of meta.files) referenced.add(file.name);
-          this.metas.set(meta.key, meta);
-        },
-      );
+      const sidecars = names.filter((n) => n.endsWith('.json'));
+      await forEachLimit(sidecars, 16, async (name) => {
+        const meta = await readJson<ObjectMeta>(join(shardDir, name));
+        for (const file of meta.files) referenced.add(file.name);
+        this.metas.set(meta.key, meta);
+      });
       for (const name of names) {
         if (!name.endsWith('.json') && !referenced.has(name)) await removeQuietly(join(shardDir, name));
       }
@@ -137,11 +133,9 @@ export class ObjectStore {
       const current = this.metas.get(key);
       const kept = current ? versions.filter((v) => versionIdOf(v) !== versionIdOf(current)) : versions;
       if (kept.length > 0) this.history.set(key, kept);
-      else {
-        this.history.delete(key);
-        this.historyIndex.remove(key);
-      }
+      else this.history.delete(key);
     }
+    for (const key of this.history.keys()) this.historyIndex.add(key);
   }
 
   private location(key: string): { shardDir: string; hash: string } {
@@ -153,7 +147,6 @@ export class ObjectStore {
     return this.metas.get(key);
   }
 
-  /** The object's data files, in order, with their sizes. */
   dataPieces(meta: ObjectMeta): DataPiece[] {
     const { shardDir } = this.location(meta.key);
     return meta.files.map((f) => ({ path: join(shardDir, f.name), size: f.size }));
@@ -321,16 +314,16 @@ export class ObjectStore {
   private async setHistory(key: string, versions: ObjectMeta[]): Promise<void> {
     const { hash } = this.location(key);
     const shardDir = join(this.versionsDir, hash.slice(0, 2));
-    if (versions.length === 0) {
+    if (versions.length > 0) {
+      await mkdir(shardDir, { recursive: true });
+      await writeJsonAtomic(join(shardDir, `${hash}.json`), { key, versions });
+      this.history.set(key, versions);
+      this.historyIndex.add(key);
+    } else {
       await removeQuietly(join(shardDir, `${hash}.json`));
       this.history.delete(key);
       this.historyIndex.remove(key);
-      return;
     }
-    await mkdir(shardDir, { recursive: true });
-    await writeJsonAtomic(join(shardDir, `${hash}.json`), { key, versions });
-    this.history.set(key, versions);
-    this.historyIndex.add(key);
   }
 
   private async removeData(meta: ObjectMeta): Promise<void> {

@@ -22,12 +22,9 @@ export interface ParsedRequest {
 }
 
 /**
- * The OSS sub-resources (SIGNED_SUBRESOURCES) the emulator understands: the multipart ones,
- * RestoreObject, the bucket's lifecycle and versioning, ListObjectVersions, versionId,
- * GetObjectTagging, listing's continuation token, and GetObject's response-header overrides. A
- * request naming any other (`?acl`, `?symlink`, ...) must be refused (501), never served as the
- * plain object or bucket operation: `PUT ?acl` would otherwise replace the object with an empty body
- * and `DELETE ?tagging` delete it.
+ * The OSS sub-resources (SIGNED_SUBRESOURCES) the emulator understands. A request naming any other
+ * (`?acl`, `?symlink`, ...) must be refused (501), never served as the plain object or bucket
+ * operation: `PUT ?acl` would replace the object with an empty body, `DELETE ?tagging` delete it.
  */
 const UNDERSTOOD = new Set(
   `uploads uploadId partNumber continuation-token restore lifecycle versioning versions versionId tagging response-content-type

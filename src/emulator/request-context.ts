@@ -5,7 +5,6 @@ import type { ParsedRequest } from './parsed-request.js';
 import { xmlDocument } from './xml.js';
 import type { XmlObject } from './xml.js';
 
-/** OSS's error document. */
 export function errorXml(error: OssError, requestId: string, hostId: string): string {
   return xmlDocument('Error', { Code: error.code, Message: error.message, RequestId: requestId, HostId: hostId, ...error.details });
 }
@@ -55,7 +54,6 @@ export class RequestContext {
     this.res.end();
   }
 
-  /** An XML document as the answer's body. */
   sendXmlText(status: number, xml: string, headers: OutgoingHttpHeaders = {}): void {
     const body = Buffer.from(xml);
     this.writeHead(status, { 'content-type': 'application/xml', 'content-length': body.length, ...headers });

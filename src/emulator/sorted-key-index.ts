@@ -1,12 +1,9 @@
 import { compareUtf8 } from '../lib/utf8-order.js';
 
 /**
- * Keys kept in OSS listing order, for paginated listing without sorting on every request.
- *
- * Adds and removes are only noted, and merged into the sorted array when a listing next reads it
- * (one O(n + k log k) merge for k changes). Inserting in place cost O(n) per PutObject: with tens
- * of thousands of keys the server got slower with every object, unlike OSS, and a benchmark's later
- * contender (or the one whose keys sort first) paid more for the same requests.
+ * Keys kept in OSS listing order, for paginated listing without sorting on every request. Adds and
+ * removes are only noted, and merged in when a listing next reads (one O(n + k log k) merge for k
+ * changes): a PutObject costs the same however many keys there are, as on OSS.
  */
 export class SortedKeyIndex {
   /** Sorted and unique as of the last merge. */

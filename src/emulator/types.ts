@@ -63,10 +63,7 @@ export interface Credential {
 /** Object metadata, kept in the sidecar JSON next to the object's data file. */
 export interface ObjectMeta {
   key: string;
-  /**
-   * The data files (names in the object's directory), in order: one for PutObject; one per part
-   * for a multipart object, hard-linked from the parts so Complete copies nothing.
-   */
+  /** The data files (names in the object's directory), in order: one, or a multipart object's parts (hard links). */
   files: Array<{ name: string; size: number }>;
   size: number;
   etag: string;

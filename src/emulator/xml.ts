@@ -1,7 +1,4 @@
-/**
- * Just enough XML for the OSS API: render response documents from plain objects, and read the few
- * request bodies we accept (CompleteMultipartUpload, lifecycle, versioning).
- */
+/** Just enough XML for the OSS API: answers rendered from plain objects, and the few request bodies we read. */
 
 /** An element's content; an array repeats the element once per item. */
 type XmlValue = string | number | boolean | undefined | XmlObject | readonly XmlObject[];
