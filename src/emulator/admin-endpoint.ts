@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sameText } from './authenticator.js';
-import { InvalidFaultRuleError } from './fault-injector.js';
+import { InvalidAdminInputError } from './fault-injector.js';
 import { faultRuleFromJson, faultRuleToJson } from './fault-rule-json.js';
 import type { ServerParts } from './emulator-server.js';
 import type { Credential } from './types.js';
@@ -9,11 +9,12 @@ import type { Credential } from './types.js';
 export function credentialFromJson(value: unknown): Credential {
   const v = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
   for (const field of ['accessKeyId', 'accessKeySecret', 'securityToken'] as const) {
-    if (typeof v[field] !== 'string' || v[field] === '') throw new InvalidFaultRuleError(`credential: ${field} must be a non-empty string`);
+    if (typeof v[field] !== 'string' || v[field] === '')
+      throw new InvalidAdminInputError(`invalid credential: ${field} must be a non-empty string`);
   }
   const expiration = typeof v.expiration === 'number' ? v.expiration : typeof v.expiration === 'string' ? Date.parse(v.expiration) : NaN;
   if (!Number.isFinite(expiration))
-    throw new InvalidFaultRuleError('credential: expiration must be an ISO 8601 time or epoch milliseconds');
+    throw new InvalidAdminInputError('invalid credential: expiration must be an ISO 8601 time or epoch milliseconds');
   const { accessKeyId, accessKeySecret, securityToken } = v as Pick<Credential, 'accessKeyId' | 'accessKeySecret' | 'securityToken'>;
   return { accessKeyId, accessKeySecret, securityToken, expiration };
 }
@@ -33,13 +34,13 @@ async function readJsonBody(req: IncomingMessage): Promise<unknown> {
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_ADMIN_BODY) throw new InvalidFaultRuleError(`body over ${MAX_ADMIN_BODY} bytes`);
+    if (size > MAX_ADMIN_BODY) throw new InvalidAdminInputError(`body over ${MAX_ADMIN_BODY} bytes`);
     chunks.push(chunk);
   }
   try {
     return JSON.parse(Buffer.concat(chunks).toString('utf8'));
   } catch {
-    throw new InvalidFaultRuleError('body is not valid JSON');
+    throw new InvalidAdminInputError('body is not valid JSON');
   }
 }
 
@@ -80,7 +81,7 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, pat
       case 'POST /-/worm': {
         const name = ((await readJsonBody(req)) as { bucket?: unknown } | null)?.bucket;
         const bucket = typeof name === 'string' ? parts.buckets.get(name) : undefined;
-        if (!bucket) throw new InvalidFaultRuleError('worm: "bucket" must name a bucket of this emulator');
+        if (!bucket) throw new InvalidAdminInputError('worm: "bucket" must name a bucket of this emulator');
         bucket.wormLocked = true;
         return void res.writeHead(204).end();
       }
@@ -98,7 +99,7 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, pat
         return sendJson(res, 404, { error: `no admin route ${route}` });
     }
   } catch (err) {
-    if (err instanceof InvalidFaultRuleError) return sendJson(res, 400, { error: err.message });
+    if (err instanceof InvalidAdminInputError) return sendJson(res, 400, { error: err.message });
     throw err;
   }
 }

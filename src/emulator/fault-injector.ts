@@ -45,8 +45,11 @@ export function globMatches(glob: string, text: string): boolean {
 
 export type FaultTarget = Pick<ParsedRequest, 'method' | 'operation' | 'key' | 'partNumber'>;
 
-/** A fault rule that cannot be used; its message names the field at fault. */
-export class InvalidFaultRuleError extends Error {
+/** Input the admin API or a flag's file gives that cannot be used; its message names the field at fault. */
+export class InvalidAdminInputError extends Error {}
+
+/** A fault rule that cannot be used. */
+export class InvalidFaultRuleError extends InvalidAdminInputError {
   constructor(message: string) {
     super(`invalid fault rule: ${message}`);
     this.name = 'InvalidFaultRuleError';

@@ -253,7 +253,8 @@ describe('oss-sync emulator command', () => {
       body: '{"accessKeyId":"x"}',
     });
     expect(bad.status).toBe(400);
-    expect(await bad.text()).toContain('accessKeySecret');
+    // Named as what it is: a bad credential, not a bad fault rule.
+    expect(JSON.parse(await bad.text())).toEqual({ error: 'invalid credential: accessKeySecret must be a non-empty string' });
     run.child.kill('SIGINT');
     expect(await run.exited).toBe(0);
   });
