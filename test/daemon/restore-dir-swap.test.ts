@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runRestore, type RestoreSummary } from '../../src/daemon/restore/restore-run.js';
@@ -67,6 +67,33 @@ describe.skipIf(process.platform !== 'linux')('restore into a directory swapped 
     expect(readFileSync(join(to.path, 'd-old', 'b', 'hold.txt'), 'utf8')).toBe('held\n');
     expect(readFileSync(join(to.path, 'd-old', 'c.bin')).equals(body)).toBe(true);
     expect(readdirSync(join(to.path, 'd-old')).sort()).toEqual(['a.txt', 'b', 'c.bin']);
+  });
+
+  // A directory not yet checked is made below one swapped for a symlink: mkdir -p by path made its
+  // missing directories outside --to (where a restore run as root let that user make them anywhere),
+  // before the check refused the file.
+  it('makes no directory through a symlink swapped in above a directory not yet checked', async () => {
+    const summary = await restoreSwapped('e/f/g.txt', Buffer.from('g\n'), () => undefined);
+    expect(readdirSync(outside.path)).toEqual([]);
+    const [realTo, realOutside] = [realpathSync(to.path), realpathSync(outside.path)];
+    expect(summary.entries.find((e) => e.key === 'p/d/e/f/g.txt')?.detail).toBe(
+      `${join(to.path, 'd', 'e', 'f')} resolves to ${join(realOutside, 'e', 'f')}, outside the restore directory ${realTo} (a symlink on the way): refused`,
+    );
+    expect(readdirSync(join(to.path, 'd-old')).sort()).toEqual(['a.txt', 'b']);
+  });
+
+  it('makes no directory through a symlink in --to before the restore', async () => {
+    await emu.client().put('p/a/b/c/file', Buffer.from('file\n'));
+    symlinkSync(outside.path, join(to.path, 'a'));
+    const summary = await runRestore(restoreOptions(emu, db.store.restores, to.path));
+    expect(readdirSync(outside.path)).toEqual([]);
+    expect(summary.entries.map((e) => [e.key, e.action, e.detail])).toEqual([
+      [
+        'p/a/b/c/file',
+        'failed',
+        `${join(to.path, 'a', 'b', 'c')} resolves to ${join(realpathSync(outside.path), 'b', 'c')}, outside the restore directory ${realpathSync(to.path)} (a symlink on the way): refused`,
+      ],
+    ]);
   });
 
   // A file already at the target is looked at (lstat, then its CRC-64 when of the object's size)

@@ -1,4 +1,4 @@
-import { chmodSync, fstatSync, mkdirSync, readdirSync, renameSync, symlinkSync } from 'node:fs';
+import { chmodSync, fstatSync, mkdirSync, readdirSync, realpathSync, renameSync, statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RestoreDirs, type RestoreDir } from '../../src/daemon/restore/restore-dirs.js';
@@ -49,6 +49,22 @@ describe.skipIf(process.platform !== 'linux')('restore target directories held o
       await expect(enter(dirs, join(first, 'f'))).rejects.toThrow(
         `${join(to.path, 'a')} is a symbolic link, replaced since it was checked: refused`,
       );
+    } finally {
+      dirs.end();
+    }
+  });
+
+  // Missing directories are made through no link; a symlink that stays inside --to is still followed.
+  it('makes missing directories below a symlink that leads inside --to, in its target', async () => {
+    mkdirSync(join(to.path, 'real'));
+    symlinkSync(join(to.path, 'real'), join(to.path, 'in'));
+    const dirs = new RestoreDirs(to.path);
+    try {
+      const dir = await enter(dirs, join(to.path, 'in', 'new', 'deeper', 'f'));
+      expect(dir.real?.rel).toBe(join('real', 'new', 'deeper'));
+      expect(statSync(join(to.path, 'real', 'new', 'deeper')).isDirectory()).toBe(true);
+      expect(fstatSync(dir.fd!).ino).toBe(statSync(join(realpathSync(to.path), 'real', 'new', 'deeper')).ino);
+      dirs.leave(dir);
     } finally {
       dirs.end();
     }

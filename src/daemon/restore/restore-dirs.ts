@@ -1,6 +1,6 @@
-import { closeSync } from 'node:fs';
+import { closeSync, constants, lstatSync, mkdirSync, openSync, realpathSync } from 'node:fs';
 import { lstat, mkdir, realpath, statfs } from 'node:fs/promises';
-import { basename, dirname, relative, sep } from 'node:path';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import { isInsideOrSame } from '../../config/index.js';
 import { FileRefusedError, openDirectory, PROC_FD } from '../../uploader/index.js';
 
@@ -132,12 +132,13 @@ export class RestoreDirs {
 
   private async open(dir: RestoreDir): Promise<void> {
     if (!dir.checked) {
-      await mkdir(dir.path, { recursive: true });
-      const [realTo, realDir] = await Promise.all([realpath(this.toDir), realpath(dir.path)]);
+      // --to itself by path (the user named it); below it, on Linux, through no link (makeInside).
+      await mkdir(PROC_FD ? this.toDir : dir.path, { recursive: true });
+      const realTo = await realpath(this.toDir);
+      if (PROC_FD) makeInside(this.toDir, realTo, dir.path);
+      const realDir = await realpath(dir.path);
       // By whole segments: a directory named '..config' or '...' is inside, not out.
-      if (!isInsideOrSame(realDir, realTo)) {
-        throw new Error(`${dir.path} resolves to ${realDir}, outside the restore directory ${realTo} (a symlink on the way): refused`);
-      }
+      if (!isInsideOrSame(realDir, realTo)) throw outside(dir.path, realDir, realTo);
       // Per directory, not per restore: a mount point below --to may hold another file system.
       dir.local = LOCAL_FILE_SYSTEMS.has((await statfs(dir.path)).type);
       dir.real = { to: realTo, rel: relative(realTo, realDir) };
@@ -169,6 +170,80 @@ export class RestoreDirs {
 function ownedPrivately(stats: { uid: number; mode: number }): boolean {
   const euid = process.geteuid?.();
   return euid !== undefined && (stats.uid === euid || stats.uid === 0) && (stats.mode & 0o022) === 0;
+}
+
+/** The refusal of a directory whose real path is outside --to, naming both. */
+function outside(path: string, realDir: string, realTo: string): Error {
+  return new Error(`${path} resolves to ${realDir}, outside the restore directory ${realTo} (a symlink on the way): refused`);
+}
+
+/** A directory, never through a link in its last component (ELOOP, or ENOTDIR with O_DIRECTORY). */
+const DIR_FLAGS = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
+
+/**
+ * mkdir -p of `path`, a directory below --to. Invariant (no directory is ever made outside --to,
+ * whatever another user who can write in it swaps, and when): each component is opened, and made
+ * if missing, relative to the descriptor of the one above (/proc/self/fd/N/name, as openat and
+ * mkdirat), from --to down; mkdir never follows a final link (EEXIST) and the open has O_NOFOLLOW.
+ * A link on the way is followed only to a real path inside --to (followInside). Made with the
+ * default mode (umask), as mkdir -p.
+ */
+function makeInside(toDir: string, realTo: string, path: string): void {
+  const rel = relative(toDir, path);
+  const names = rel === '' ? [] : rel.split(sep);
+  let fd = openSync(realTo, constants.O_RDONLY | constants.O_DIRECTORY);
+  try {
+    for (const [i, name] of names.entries()) {
+      const at = `/proc/self/fd/${fd}/${name}`;
+      let next: number;
+      try {
+        next = openOrMake(at) ?? followInside(at, realTo, path, names.slice(i + 1));
+      } catch (err) {
+        throw naming(err, at, join(toDir, ...names.slice(0, i + 1)));
+      }
+      closeSync(fd);
+      fd = next;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The directory at `at`, made first if missing; undefined when a link is there (O_NOFOLLOW fails it). */
+function openOrMake(at: string): number | undefined {
+  try {
+    try {
+      return openSync(at, DIR_FLAGS);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    try {
+      mkdirSync(at);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err; // made meanwhile, or a link: the open judges
+    }
+    return openSync(at, DIR_FLAGS);
+  } catch (err) {
+    if (lstatSync(at, { throwIfNoEntry: false })?.isSymbolicLink()) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * The directory the link at `at` leads to, only when its real path is inside --to (a symlink the
+ * user made inside --to, as mkdir -p by path followed): reached again from --to through no link,
+ * so a swap since the realpath is refused too. `rest`: the components still to make below it.
+ */
+function followInside(at: string, realTo: string, path: string, rest: string[]): number {
+  const real = realpathSync.native(at);
+  if (!isInsideOrSame(real, realTo)) throw outside(path, join(real, ...rest), realTo);
+  return walk(path, { to: realTo, rel: relative(realTo, real) });
+}
+
+/** A file system error naming `where`, the path it was about, instead of its /proc/self/fd path. */
+function naming(err: unknown, at: string, where: string): unknown {
+  if (err instanceof Error) err.message = err.message.replaceAll(at, where);
+  return err;
 }
 
 /**
