@@ -224,7 +224,13 @@ function openOrMake(at: string): number | undefined {
     }
     return openSync(at, DIR_FLAGS);
   } catch (err) {
-    if (lstatSync(at, { throwIfNoEntry: false })?.isSymbolicLink()) return undefined;
+    let link = false;
+    try {
+      link = lstatSync(at).isSymbolicLink();
+    } catch {
+      // not even an lstat: the open's error is the one to report
+    }
+    if (link) return undefined;
     throw err;
   }
 }
