@@ -48,7 +48,7 @@ it('lists a directory whose arrival parcel swallowed during a refresh, before as
     beforeRefresh: () => {
       if (refreshes++ > 0) return;
       swallowed.add(join(root, 'late'));
-      mkdirSync(join(root, 'late/deeper'), { recursive: true });
+      mkdirSync(join(root, 'late'));
       writeFileSync(join(root, 'late/top.txt'), 't');
     },
   });
