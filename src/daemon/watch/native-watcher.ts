@@ -30,7 +30,8 @@ export function parcelIgnores(filter: PathFilter): string[] {
  *   then we re-subscribe, covering the gap with a snapshot (writeSnapshot before, getEventsSince after);
  * - parcel folds what it sees into its tree (and so into that snapshot) before handing it to us, and
  *   unsubscribing drops what it has not handed over yet (up to its 500 ms debounce): after
- *   re-subscribing we ask for a reconcile walk, which compares the whole tree with the queue;
+ *   re-subscribing we list every directory we never heard of (one dropped that way is in neither the
+ *   snapshot's diff nor our tree), and ask for a reconcile walk, which compares the whole tree with the queue;
  * - an event under a directory we never heard of means that directory arrived unseen: we list it whole.
  */
 export class NativeWatcher implements WatchBackend {
@@ -139,6 +140,16 @@ export class NativeWatcher implements WatchBackend {
     if (nested) this.scheduleRefresh();
   }
 
+  /** Lists the directories parcel swallowed with the events it dropped: we never heard of them, so nothing would. */
+  private listUnseenDirectories(): void {
+    const unseen: string[] = [];
+    const onDirectory = (relDir: string): void => {
+      if (!this.dirs.has(relDir)) unseen.push(relDir);
+    };
+    countTree(this.root, this.filter, { onDirectory });
+    for (const relDir of unseen) this.directoryAppeared(this.topmostUnseen(relDir));
+  }
+
   private scheduleRefresh(): void {
     if (this.closed) return;
     clearTimeout(this.refreshTimer);
@@ -165,9 +176,10 @@ export class NativeWatcher implements WatchBackend {
       }
       this.subscription = subscription;
       this.onEvents(null, await parcel.getEventsSince(this.root, snapshot, options));
-      // What parcel swallowed (written or deleted just before the snapshot) only a walk finds. A
-      // directory among it is learnt when an event comes from inside it (see handle()).
-      if (!this.closed) this.sink.missed();
+      if (this.closed) return;
+      this.listUnseenDirectories();
+      // A file parcel swallowed (written or deleted just before the snapshot) in a directory we knew: only a walk finds it.
+      this.sink.missed();
     } catch (err) {
       if (!this.closed) this.sink.fail(err);
     } finally {
