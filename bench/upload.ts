@@ -149,7 +149,10 @@ async function main(): Promise<void> {
     const contenders = ['bare-put', 'ali-oss-multipart', 'oss-sync'] as const;
     const best = new Map<string, ContenderResult & { emulatorCpuSeconds?: number }>();
     for (let run = 0; run < runs; run++) {
-      for (const role of contenders) {
+      // Each run starts with the next contender (bare, ali-oss, oss-sync; then ali-oss, oss-sync, bare...):
+      // in a fixed order one contender always ran right after another's gigabyte (bench/NOTES.md).
+      const order = [...contenders.slice(run % contenders.length), ...contenders.slice(0, run % contenders.length)];
+      for (const role of order) {
         // The previous run's gigabyte is still being written back to disk: let that finish first, or
         // the kernel's writeback threads take CPU from whichever contender comes next.
         execFileSync('sync');
