@@ -172,9 +172,9 @@ const { createRequest } = createRequire(import.meta.url)('ali-oss/lib/common/uti
 };
 
 /**
- * Sends a request built by ali-oss itself (signature, date, headers, URL) with Node's http, not urllib,
- * whose wrapping is costly per small object (bench/NOTES.md), and resolves at the answer's headers with
- * its body unread. ali-oss's timeout covers the connection and the headers (a body has its own watchdog).
+ * Sends a request built as ali-oss builds it (signature, date, headers, URL: by bodilessV1Request, or
+ * by the SDK's own createRequest) with Node's http, not urllib, whose wrapping is costly per small
+ * object (bench/NOTES.md), and resolves at the answer's headers with its body unread. ali-oss's timeout covers the connection and the headers (a body has its own watchdog).
  * Errors keep what toStorageError reads: a socket's code (ECONNRESET...), or ResponseTimeoutError.
  */
 export function sendSignedRequest(
