@@ -254,8 +254,8 @@ const { setRegion } = aliUtils('ali-oss/lib/common/utils/setRegion.js') as {
 /**
  * What createRequest builds for a request without a body signed V1 (every GET of a restore), less
  * its costs that repeat for each request: the Date formatted through a mask parser, the region's
- * URL parsed again, and a URL formatted only for http.request to parse it back. A fifth of a
- * small-object restore's client CPU (bench/NOTES.md). The same URL, headers and signature (the SDK's
+ * URL parsed again, and a URL formatted only for http.request to parse it back, which a restore of
+ * small files pays per file (bench/NOTES.md). The same URL, headers and signature (the SDK's
  * own authorization()), without the Content-Type createRequest guesses from the key's extension: a
  * GET sends no body. test/uploader/signed-request.test.ts holds it equal to createRequest.
  * Undefined for anything else (V4, a body, a query, cname, sldEnable, requester pays, another header
